@@ -1,0 +1,1 @@
+"""voucherbot's channel-agnostic checkout core: standard library only."""

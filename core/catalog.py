@@ -1,0 +1,174 @@
+"""The voucher catalog: products, their denominations or open value range, search and filters."""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from datetime import date, timedelta
+
+from core.errors import InvalidAmount, UnknownProduct
+from core.money import Money
+
+VOUCHER_FORMATS = ("code", "code_pin", "url", "url_pin")
+
+
+@dataclass(frozen=True)
+class ValueRange:
+    """An open-value product: any amount from `minimum` to `maximum` in steps of `step` (minor units)."""
+
+    minimum: int
+    maximum: int
+    step: int = 1
+
+    def __post_init__(self) -> None:
+        if not 0 < self.minimum <= self.maximum or self.step <= 0:
+            raise ValueError("a value range needs 0 < minimum <= maximum and a positive step")
+
+    def admits(self, minor: int) -> bool:
+        return self.minimum <= minor <= self.maximum and (minor - self.minimum) % self.step == 0
+
+
+@dataclass(frozen=True)
+class ExpiryPolicy:
+    """When an issued voucher expires: a number of days after issue, or a fixed date."""
+
+    days_after_issue: int | None = 365
+    fixed_date: date | None = None
+
+    def __post_init__(self) -> None:
+        if (self.days_after_issue is None) == (self.fixed_date is None):
+            raise ValueError("an expiry policy has either days_after_issue or fixed_date")
+
+    def expires_on(self, issued: date) -> date:
+        if self.fixed_date is not None:
+            return self.fixed_date
+        assert self.days_after_issue is not None
+        return issued + timedelta(days=self.days_after_issue)
+
+
+@dataclass(frozen=True)
+class Product:
+    """One voucher product as a buyer sees it."""
+
+    id: str
+    brand: str
+    name: str
+    currency: str
+    description: str = ""
+    image_url: str = ""
+    countries: tuple[str, ...] = ()
+    denominations: tuple[int, ...] = ()
+    value_range: ValueRange | None = None
+    instructions: str = ""
+    terms: str = ""
+    expiry: ExpiryPolicy = field(default_factory=ExpiryPolicy)
+    provider: str = "builtin"
+    voucher_format: str = "code"
+    redeem_url: str = ""
+
+    def __post_init__(self) -> None:
+        if bool(self.denominations) == (self.value_range is not None):
+            raise ValueError(f"{self.id}: give either denominations or a value range")
+        if self.voucher_format not in VOUCHER_FORMATS:
+            raise ValueError(f"{self.id}: voucher_format must be one of {VOUCHER_FORMATS}")
+
+    def price(self, minor: int) -> Money:
+        return Money(minor, self.currency)
+
+    def check_amount(self, amount: Money) -> None:
+        """Raise InvalidAmount unless `amount` is one this product is sold for."""
+        if amount.currency != self.currency:
+            raise InvalidAmount(self.id, f"{self.name} is sold in {self.currency}, not {amount.currency}.")
+        if self.denominations and amount.minor not in self.denominations:
+            choices = ", ".join(str(self.price(d)) for d in self.denominations)
+            raise InvalidAmount(self.id, f"{self.name} comes in {choices}.")
+        if self.value_range and not self.value_range.admits(amount.minor):
+            raise InvalidAmount(self.id, f"Choose an amount {self.price_label()} for {self.name}.")
+
+    @property
+    def lowest(self) -> int:
+        return self.denominations[0] if self.denominations else self.value_range.minimum  # type: ignore[union-attr]
+
+    @property
+    def highest(self) -> int:
+        return self.denominations[-1] if self.denominations else self.value_range.maximum  # type: ignore[union-attr]
+
+    def price_label(self) -> str:
+        """'$10 · $25 · $50' for fixed denominations, 'from $5 to $500' for an open range."""
+        if self.denominations:
+            return " · ".join(str(self.price(d)) for d in self.denominations)
+        assert self.value_range is not None
+        step = self.value_range.step
+        steps = f" in steps of {self.price(step)}" if step > 1 and step != 100 else ""
+        return f"from {self.price(self.lowest)} to {self.price(self.highest)}{steps}"
+
+
+@dataclass(frozen=True)
+class CatalogQuery:
+    """A search: free text, filters and the page wanted (1-based)."""
+
+    text: str = ""
+    country: str | None = None
+    currency: str | None = None
+    max_price: int | None = None
+    min_price: int | None = None
+    page: int = 1
+    per_page: int = 5
+
+
+@dataclass(frozen=True)
+class SearchResult:
+    products: tuple[Product, ...]
+    query: CatalogQuery
+    total: int
+
+    @property
+    def pages(self) -> int:
+        return max(1, math.ceil(self.total / self.query.per_page))
+
+
+class Catalog:
+    """An in-memory product index; search is a scan over pre-lowered text, fast for thousands."""
+
+    def __init__(self, products: Iterable[Product]) -> None:
+        ordered = sorted(products, key=lambda p: (p.brand.lower(), p.name.lower(), p.id))
+        self._by_id = {p.id: p for p in ordered}
+        if len(self._by_id) != len(ordered):
+            raise ValueError("product ids must be unique")
+        self._entries = [(p, _haystack(p)) for p in ordered]
+
+    def __len__(self) -> int:
+        return len(self._by_id)
+
+    def __iter__(self):  # type: ignore[no-untyped-def]
+        return iter(self._by_id.values())
+
+    def get(self, product_id: str) -> Product:
+        try:
+            return self._by_id[product_id]
+        except KeyError:
+            raise UnknownProduct(product_id) from None
+
+    def search(self, query: CatalogQuery) -> SearchResult:
+        words = query.text.lower().split()
+        hits = [p for p, text in self._entries if _matches(p, text, words, query)]
+        page = max(1, query.page)
+        start = (page - 1) * query.per_page
+        return SearchResult(tuple(hits[start : start + query.per_page]), query, len(hits))
+
+
+def _haystack(product: Product) -> str:
+    return " ".join((product.brand, product.name, product.description, product.id)).lower()
+
+
+def _matches(product: Product, text: str, words: list[str], query: CatalogQuery) -> bool:
+    if query.currency and product.currency != query.currency.upper():
+        return False
+    if query.country and product.countries and query.country.upper() not in product.countries:
+        return False
+    if query.max_price is not None and product.lowest > query.max_price:
+        return False
+    if query.min_price is not None and product.highest < query.min_price:
+        return False
+    return all(word in text for word in words)

@@ -1,0 +1,474 @@
+"""The checkout use cases: one method per command or event, each in its own unit of work."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Mapping
+from dataclasses import dataclass
+from datetime import timedelta
+
+from core.audit import AuditRecord
+from core.catalog import Catalog, CatalogQuery, Product
+from core.errors import (
+    CheckoutExpired,
+    ConcurrentUpdate,
+    DuplicateRequest,
+    InvalidAmount,
+    NotOrderOwner,
+    OrderNotFound,
+    OrderNotPayable,
+    PaymentGatewayError,
+    ProviderError,
+    UnknownCheckout,
+)
+from core.identity import ChatUser, ConversationRef
+from core.money import Money
+from core.orders import Order, OrderStatus
+from core.outbox import MessageKind, OutboxMessage
+from core.payments import PaymentEvent, PaymentEventKind, PaymentGateway
+from core.ports import Clock, IdFactory, UnitOfWork, UnitOfWorkFactory
+from core.views import CatalogPage, CheckoutView, OrderSummary, ProductCard, Wallet, WalletEntry, summary_of
+from core.vouchers import Voucher, VoucherProvider, VoucherStatus
+
+log = logging.getLogger(__name__)
+
+ISSUABLE = (OrderStatus.PAID, OrderStatus.ISSUING)
+SETTLED = (OrderStatus.PAID, OrderStatus.ISSUING, OrderStatus.ISSUED, OrderStatus.DELIVERED, OrderStatus.REFUNDED)
+REFUNDABLE = (OrderStatus.PAID, OrderStatus.ISSUED, OrderStatus.DELIVERED, OrderStatus.FAILED)
+OPEN = (OrderStatus.CREATED, OrderStatus.AWAITING_PAYMENT, OrderStatus.PAID, OrderStatus.ISSUING, OrderStatus.FAILED)
+
+
+@dataclass(frozen=True)
+class PlaceOrder:
+    """A buyer asks for one voucher of `product_id` worth `amount`, from a conversation."""
+
+    buyer: ChatUser
+    product_id: str
+    amount: Money
+    conversation: ConversationRef
+    request_key: str
+
+
+class Checkout:
+    """The checkout core's façade: adapters call these methods and render what they return."""
+
+    def __init__(
+        self,
+        *,
+        uow: UnitOfWorkFactory,
+        catalog: Catalog,
+        gateway: PaymentGateway,
+        providers: Mapping[str, VoucherProvider],
+        clock: Clock,
+        ids: IdFactory,
+        public_base_url: str,
+        checkout_ttl: timedelta = timedelta(minutes=30),
+        stuck_after: timedelta = timedelta(seconds=30),
+    ) -> None:
+        self._uow = uow
+        self.catalog = catalog
+        self._gateway = gateway
+        self._providers = providers
+        self._clock = clock
+        self._ids = ids
+        self._base_url = public_base_url.rstrip("/")
+        self._checkout_ttl = checkout_ttl
+        self._stuck_after = stuck_after
+
+    # --- queries -------------------------------------------------------------------------
+
+    def browse(self, query: CatalogQuery) -> CatalogPage:
+        return CatalogPage.of(self.catalog.search(query))
+
+    def product_card(self, product_id: str) -> ProductCard:
+        return ProductCard.of(self.catalog.get(product_id))
+
+    def amount_for(self, product_id: str, text: str) -> Money:
+        """Read an amount a person typed for a product; InvalidAmount with a clear reason."""
+        product = self.catalog.get(product_id)
+        try:
+            amount = Money.parse(text, product.currency)
+        except ValueError:
+            raise InvalidAmount(product_id, f"'{text}' is not an amount. Try {product.price_label()}.") from None
+        product.check_amount(amount)
+        return amount
+
+    async def order_summary(self, order_id: str) -> OrderSummary:
+        async with self._uow() as uow:
+            return self._summary(await uow.orders.get(order_id))
+
+    async def checkout_view(self, token: str) -> CheckoutView:
+        async with self._uow() as uow:
+            order = await uow.orders.find_by_checkout_token(token)
+        if order is None:
+            raise UnknownCheckout()
+        product = self.catalog.get(order.product_id)
+        expired = order.checkout_expires_at is not None and self._clock.now() > order.checkout_expires_at
+        if expired and order.is_payable:
+            raise CheckoutExpired(order.id)
+        return CheckoutView(
+            order_id=order.id,
+            brand=product.brand,
+            product_name=product.name,
+            image_url=product.image_url,
+            amount=order.amount,
+            status=order.status,
+            status_label=self._summary(order).status_label,
+            client_secret=order.payment_client_secret,
+            expires_at=order.checkout_expires_at,
+            failure_reason=order.failure_reason,
+        )
+
+    async def wallet(self, user: ChatUser) -> Wallet:
+        async with self._uow() as uow:
+            vouchers = await uow.vouchers.list_for_owner(user.key)
+            orders = await uow.orders.list_for_buyer(user.key)
+        entries = tuple(self._wallet_entry(v) for v in vouchers)
+        pending = tuple(self._summary(o) for o in orders if o.status in OPEN)
+        return Wallet(entries, pending)
+
+    # --- commands ------------------------------------------------------------------------
+
+    async def place_order(self, command: PlaceOrder) -> OrderSummary:
+        """Create the order and its payment intent. A repeated request key returns the first order."""
+        self.catalog.get(command.product_id).check_amount(command.amount)
+        order = await self._create_order(command)
+        if order.status is OrderStatus.CREATED:
+            order = await self._start_payment(order.id, source=command.buyer.platform)
+        return self._summary(order)
+
+    async def retry_payment(self, order_id: str, user: ChatUser) -> OrderSummary:
+        """Give a failed order a fresh payment intent and checkout link."""
+        async with self._uow() as uow:
+            order = await uow.orders.get(order_id)
+        if not order.buyer.same_person(user):
+            raise NotOrderOwner(order_id)
+        if order.status is not OrderStatus.FAILED or order.failure_reason.startswith("issuance"):
+            raise OrderNotPayable(order_id, order.status)
+        return self._summary(await self._start_payment(order_id, source=user.platform))
+
+    async def cancel(self, order_id: str, actor: str) -> OrderSummary:
+        async with self._uow() as uow:
+            order = await uow.orders.get(order_id)
+            self._move(uow, order, OrderStatus.CANCELLED, actor)
+            await uow.orders.save(order)
+            await self._queue_update(uow, order)
+            await uow.commit()
+        return self._summary(order)
+
+    async def refund(self, order_id: str, actor: str) -> OrderSummary:
+        """Return the buyer's money; the `charge.refunded` notification then voids the voucher."""
+        async with self._uow() as uow:
+            order = await uow.orders.get(order_id)
+        if order.status not in REFUNDABLE or order.payment_intent_id is None:
+            raise OrderNotPayable(order_id, order.status)
+        await self._gateway.refund(intent_id=order.payment_intent_id, idempotency_key=f"{order.id}:refund")
+        async with self._uow() as uow:
+            order = await uow.orders.get(order_id)
+            await self._mark_refunded(uow, order, actor)
+            await uow.commit()
+        return self._summary(order)
+
+    async def resend(self, order_id: str, actor: str) -> None:
+        """Queue the voucher message again (an admin's act; a new outbox key on purpose)."""
+        async with self._uow() as uow:
+            order = await uow.orders.get(order_id)
+            await uow.outbox.add(self._message(order, MessageKind.VOUCHER_DELIVERY, f"resend:{self._ids.new_id('rs')}"))
+            uow.audit.record(AuditRecord(actor, "voucher.resend", order.id))
+            await uow.commit()
+
+    async def handle_payment_event(self, event: PaymentEvent) -> None:
+        """Apply a verified payment notification once, whatever order or number of times it arrives."""
+        if event.kind is PaymentEventKind.IGNORED:
+            return
+        for _ in range(5):
+            try:
+                order_id = await self._apply_payment_event(event)
+                break
+            except DuplicateRequest:
+                log.info("payment event already applied", extra={"event_id": event.event_id})
+                return
+            except ConcurrentUpdate:
+                continue
+        else:
+            raise ConcurrentUpdate(event.event_id)
+        if order_id is not None:
+            await self.issue_voucher(order_id)
+
+    async def issue_voucher(self, order_id: str) -> None:
+        """Claim the paid order, ask its provider for a voucher and store it with its message."""
+        order = await self._claim_for_issuing(order_id)
+        if order is None:
+            return
+        product = self.catalog.get(order.product_id)
+        try:
+            issued = await self._providers[product.provider].issue(
+                order_id=order.id, product=product, amount=order.amount, today=self._clock.now().date()
+            )
+        except ProviderError as exc:
+            await self._issuance_failed(order.id, exc)
+            return
+        voucher = Voucher(
+            id=self._ids.new_id("vch"),
+            order_id=order.id,
+            product_id=product.id,
+            amount=order.amount,
+            owner=order.buyer,
+            code=issued.code,
+            pin=issued.pin,
+            redeem_url=issued.redeem_url or product.redeem_url or None,
+            expires_on=issued.expires_on,
+            issued_at=self._clock.now(),
+            provider=product.provider,
+            provider_reference=issued.provider_reference,
+        )
+        await self._store_voucher(voucher)
+
+    async def recover(self) -> int:
+        """Finish what a crash interrupted and expire abandoned checkouts; returns orders touched."""
+        before = self._clock.now() - self._stuck_after
+        async with self._uow() as uow:
+            stuck = await uow.orders.list_stuck(ISSUABLE, before, limit=100)
+            waiting = await uow.orders.list_stuck((OrderStatus.AWAITING_PAYMENT,), before, limit=100)
+        for order in stuck:
+            await self.issue_voucher(order.id)
+        expired = [o for o in waiting if o.checkout_expires_at and o.checkout_expires_at < self._clock.now()]
+        for order in expired:
+            await self._expire(order.id)
+        return len(stuck) + len(expired)
+
+    # --- steps ---------------------------------------------------------------------------
+
+    async def _create_order(self, command: PlaceOrder) -> Order:
+        async with self._uow() as uow:
+            existing = await uow.orders.find_by_request_key(command.request_key)
+            if existing is not None:
+                return existing
+            order = Order.create(
+                order_id=self._ids.new_id("ord"),
+                product_id=command.product_id,
+                amount=command.amount,
+                buyer=command.buyer,
+                conversation=command.conversation,
+                request_key=command.request_key,
+                at=self._clock.now(),
+                source=command.buyer.platform,
+            )
+            await uow.orders.add(order)
+            uow.audit.record(AuditRecord(command.buyer.key, "order.created", order.id, None, _snapshot(order)))
+            try:
+                await uow.commit()
+            except DuplicateRequest:
+                pass
+            else:
+                return order
+        async with self._uow() as uow:
+            existing = await uow.orders.find_by_request_key(command.request_key)
+        assert existing is not None, "a duplicate request key implies a stored order"
+        return existing
+
+    async def _start_payment(self, order_id: str, source: str) -> Order:
+        async with self._uow() as uow:
+            order = await uow.orders.get(order_id)
+        attempt = order.payment_attempts + 1
+        try:
+            intent = await self._gateway.create_intent(
+                order_id=order.id, amount=order.amount, idempotency_key=f"{order.id}:pay:{attempt}"
+            )
+        except PaymentGatewayError as exc:
+            return await self._payment_unavailable(order.id, source, exc)
+        async with self._uow() as uow:
+            order = await uow.orders.get(order_id)
+            before = _snapshot(order)
+            order.await_payment(
+                intent_id=intent.id,
+                client_secret=intent.client_secret,
+                token=self._ids.new_token(),
+                expires_at=self._clock.now() + self._checkout_ttl,
+                at=self._clock.now(),
+                source=source,
+            )
+            await uow.orders.save(order)
+            uow.audit.record(AuditRecord(source, "order.awaiting_payment", order.id, before, _snapshot(order)))
+            await uow.commit()
+        return order
+
+    async def _payment_unavailable(self, order_id: str, source: str, exc: Exception) -> Order:
+        log.warning("payment provider unavailable", extra={"order_id": order_id, "error": type(exc).__name__})
+        async with self._uow() as uow:
+            order = await uow.orders.get(order_id)
+            if order.can_move_to(OrderStatus.FAILED):
+                before = _snapshot(order)
+                order.fail("The payment service is unavailable. Please try again.", at=self._clock.now(), source=source)
+                await uow.orders.save(order)
+                uow.audit.record(AuditRecord(source, "order.failed", order.id, before, _snapshot(order)))
+                await uow.commit()
+        return order
+
+    async def _apply_payment_event(self, event: PaymentEvent) -> str | None:
+        """Returns the id of an order that is now ready for issuing."""
+        async with self._uow() as uow:
+            await uow.events.add(event.event_id, event.provider_type or event.kind)
+            order = await self._order_for_event(uow, event)
+            ready = None
+            if order is None:
+                log.warning("payment event for an unknown order", extra={"event_id": event.event_id})
+            elif event.kind is PaymentEventKind.SUCCEEDED:
+                ready = await self._mark_paid(uow, order, event)
+            elif event.kind is PaymentEventKind.FAILED:
+                await self._mark_payment_failed(uow, order, event)
+            elif event.kind is PaymentEventKind.REFUNDED and order.status is not OrderStatus.REFUNDED:
+                await self._mark_refunded(uow, order, "stripe")
+            if order is not None:
+                await uow.orders.save(order)
+            await uow.commit()
+        return ready
+
+    async def _order_for_event(self, uow: UnitOfWork, event: PaymentEvent) -> Order | None:
+        order = await uow.orders.find_by_intent(event.intent_id) if event.intent_id else None
+        if order is None and event.order_id:
+            try:
+                order = await uow.orders.get(event.order_id)
+            except OrderNotFound:
+                return None
+        return order
+
+    async def _mark_paid(self, uow: UnitOfWork, order: Order, event: PaymentEvent) -> str | None:
+        if order.status in SETTLED:
+            return order.id if order.status in ISSUABLE else None
+        if event.amount is not None and event.amount != order.amount:
+            self._move(uow, order, OrderStatus.FAILED, "stripe", note="issuance: paid amount differs from the order")
+            order.failure_reason = "issuance: the amount paid differs from the order; an admin will refund it"
+            return None
+        self._move(uow, order, OrderStatus.PAID, "stripe")
+        await self._queue_update(uow, order)
+        return order.id
+
+    async def _mark_payment_failed(self, uow: UnitOfWork, order: Order, event: PaymentEvent) -> None:
+        if order.status is not OrderStatus.AWAITING_PAYMENT or event.intent_id != order.payment_intent_id:
+            return  # a late failure after success, or for an intent this order replaced
+        before = _snapshot(order)
+        order.fail(event.failure_message or "The card was declined.", at=self._clock.now(), source="stripe")
+        uow.audit.record(AuditRecord("stripe", "order.failed", order.id, before, _snapshot(order)))
+        await self._queue_update(uow, order)
+
+    async def _mark_refunded(self, uow: UnitOfWork, order: Order, actor: str) -> None:
+        self._move(uow, order, OrderStatus.REFUNDED, actor)
+        voucher = await uow.vouchers.for_order(order.id)
+        if voucher is not None and voucher.status is VoucherStatus.ACTIVE:
+            voucher.void()
+            await uow.vouchers.save(voucher)
+            uow.audit.record(AuditRecord(actor, "voucher.voided", order.id, {"voucher": voucher.masked_code}))
+        await uow.orders.save(order)
+        await self._queue_update(uow, order)
+
+    async def _claim_for_issuing(self, order_id: str) -> Order | None:
+        try:
+            async with self._uow() as uow:
+                order = await uow.orders.get(order_id)
+                if order.status not in ISSUABLE:
+                    return None
+                self._move(uow, order, OrderStatus.ISSUING, "system")
+                await uow.orders.save(order)
+                await uow.commit()
+                return order
+        except ConcurrentUpdate:
+            return None  # another worker claimed it
+
+    async def _store_voucher(self, voucher: Voucher) -> None:
+        try:
+            async with self._uow() as uow:
+                order = await uow.orders.get(voucher.order_id)
+                await uow.vouchers.add(voucher)
+                self._move(uow, order, OrderStatus.ISSUED, "system")
+                await uow.orders.save(order)
+                uow.audit.record(
+                    AuditRecord("system", "voucher.issued", order.id, None, {"voucher": voucher.masked_code})
+                )
+                await uow.outbox.add(self._message(order, MessageKind.VOUCHER_DELIVERY, "voucher"))
+                await self._queue_update(uow, order)
+                await uow.commit()
+        except (DuplicateRequest, ConcurrentUpdate):
+            log.info("voucher already issued", extra={"order_id": voucher.order_id})
+
+    async def _issuance_failed(self, order_id: str, exc: ProviderError) -> None:
+        log.warning("voucher issuance failed", extra={"order_id": order_id, "retryable": exc.retryable})
+        async with self._uow() as uow:
+            order = await uow.orders.get(order_id)
+            if exc.retryable:
+                uow.audit.record(AuditRecord("system", "voucher.issue_retry", order.id, None, {"error": str(exc)}))
+                await uow.commit()
+                return
+            before = _snapshot(order)
+            order.fail(f"issuance: {exc}", at=self._clock.now(), source="system")
+            await uow.orders.save(order)
+            uow.audit.record(AuditRecord("system", "order.failed", order.id, before, _snapshot(order)))
+            await self._queue_update(uow, order)
+            await uow.commit()
+        await self.refund(order_id, "system")
+
+    async def _expire(self, order_id: str) -> None:
+        try:
+            async with self._uow() as uow:
+                order = await uow.orders.get(order_id)
+                if order.status is OrderStatus.AWAITING_PAYMENT:
+                    self._move(uow, order, OrderStatus.EXPIRED, "system")
+                    await uow.orders.save(order)
+                    await self._queue_update(uow, order)
+                    await uow.commit()
+        except ConcurrentUpdate:
+            pass
+
+    # --- helpers -------------------------------------------------------------------------
+
+    def _move(self, uow: UnitOfWork, order: Order, target: OrderStatus, actor: str, note: str = "") -> None:
+        before = _snapshot(order)
+        order.move_to(target, at=self._clock.now(), source=actor, note=note)
+        uow.audit.record(AuditRecord(actor, f"order.{target}", order.id, before, _snapshot(order)))
+
+    async def _queue_update(self, uow: UnitOfWork, order: Order) -> None:
+        # The key makes a repeated status a no-op; a retried payment is a new attempt.
+        suffix = f"{order.status}:{order.payment_attempts}"
+        await uow.outbox.add(self._message(order, MessageKind.ORDER_UPDATE, suffix))
+
+    def _message(self, order: Order, kind: MessageKind, suffix: str) -> OutboxMessage:
+        now = self._clock.now()
+        return OutboxMessage(
+            id=self._ids.new_id("msg"),
+            key=f"{order.id}:{kind}:{suffix}",
+            kind=kind,
+            order_id=order.id,
+            conversation=order.conversation,
+            created_at=now,
+            next_attempt_at=now,
+        )
+
+    def checkout_url(self, order: Order) -> str | None:
+        if order.checkout_token is None:
+            return None
+        return f"{self._base_url}/checkout/{order.checkout_token}"
+
+    def _summary(self, order: Order) -> OrderSummary:
+        url = self.checkout_url(order) if order.status is OrderStatus.AWAITING_PAYMENT else None
+        return summary_of(order, self.catalog.get(order.product_id), url)
+
+    def _wallet_entry(self, voucher: Voucher) -> WalletEntry:
+        product: Product = self.catalog.get(voucher.product_id)
+        expired = voucher.expires_on < self._clock.now().date()
+        status = "void" if voucher.status is VoucherStatus.VOID else "expired" if expired else "active"
+        return WalletEntry(
+            order_id=voucher.order_id,
+            brand=product.brand,
+            product_name=product.name,
+            amount=voucher.amount,
+            status=status,
+            issued_at=voucher.issued_at,
+            expires_on=voucher.expires_on.isoformat(),
+            code=voucher.code,
+            pin=voucher.pin,
+            redeem_url=voucher.redeem_url,
+        )
+
+
+def _snapshot(order: Order) -> dict[str, str]:
+    return {"status": str(order.status), "amount": order.amount.label()}

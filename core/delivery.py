@@ -1,0 +1,143 @@
+"""The outbox relay: claims due messages, renders nothing, hands neutral notices to chat senders."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+from core.audit import AuditRecord
+from core.catalog import Catalog
+from core.errors import DeliveryError, DeliveryRetryLater, VoucherbotError
+from core.orders import Order, OrderStatus
+from core.outbox import Backoff, MessageKind, OutboxMessage
+from core.ports import ChatSender, Clock, UnitOfWorkFactory
+from core.views import Notice, VoucherDelivery, summary_of
+
+log = logging.getLogger(__name__)
+
+
+@dataclass(frozen=True)
+class DeliveryResult:
+    message_id: str
+    kind: MessageKind
+    outcome: str  # "sent", "retry", "dead", "deferred"
+    seconds_since_queued: float
+
+
+class Relay:
+    """Sends what the outbox owes, in order per conversation, retrying with backoff."""
+
+    def __init__(
+        self,
+        *,
+        uow: UnitOfWorkFactory,
+        catalog: Callable[[], Catalog],
+        senders: Mapping[str, ChatSender],
+        clock: Clock,
+        checkout_url: Callable[[Order], str | None],
+        backoff: Backoff = Backoff(),
+        lease: timedelta = timedelta(seconds=60),
+    ) -> None:
+        self._uow = uow
+        self._catalog = catalog
+        self._senders = senders
+        self._clock = clock
+        self._checkout_url = checkout_url
+        self._backoff = backoff
+        self._lease = lease
+
+    async def run_once(self, limit: int = 20) -> list[DeliveryResult]:
+        """Deliver one batch of due messages; returns what happened to each."""
+        now = self._clock.now()
+        async with self._uow() as uow:
+            batch = list(await uow.outbox.claim_due(now, now + self._lease, limit))
+            await uow.commit()
+        blocked: dict[str, datetime] = {}
+        results = []
+        for message in batch:
+            address = message.conversation.address
+            if address in blocked:
+                results.append(await self._defer(message, blocked[address]))
+                continue
+            result = await self._deliver(message)
+            if result.outcome == "retry":
+                blocked[address] = message.next_attempt_at  # later messages here wait behind it
+            results.append(result)
+        return results
+
+    async def _deliver(self, message: OutboxMessage) -> DeliveryResult:
+        sender = self._senders.get(message.conversation.platform)
+        try:
+            if sender is None:
+                raise DeliveryError(f"no sender for platform {message.conversation.platform}")
+            notice = await self._notice(message)
+            await sender.send(message.conversation, notice)
+        except DeliveryRetryLater as exc:
+            return await self._retry(message, exc)
+        except (DeliveryError, VoucherbotError) as exc:
+            return await self._give_up(message, exc)
+        return await self._sent(message)
+
+    async def _notice(self, message: OutboxMessage) -> Notice:
+        catalog = self._catalog()
+        async with self._uow() as uow:
+            order = await uow.orders.get(message.order_id)
+            product = catalog.get(order.product_id)
+            if message.kind is MessageKind.VOUCHER_DELIVERY:
+                voucher = await uow.vouchers.for_order(order.id)
+                if voucher is None:
+                    raise DeliveryError(f"order {order.id} has no voucher to deliver")
+                return VoucherDelivery.of(voucher, product)
+        url = self._checkout_url(order) if order.status is OrderStatus.AWAITING_PAYMENT else None
+        return summary_of(order, product, url)
+
+    async def _sent(self, message: OutboxMessage) -> DeliveryResult:
+        now = self._clock.now()
+        async with self._uow() as uow:
+            message.sent(now)
+            await uow.outbox.save(message)
+            if message.kind is MessageKind.VOUCHER_DELIVERY:
+                order = await uow.orders.get(message.order_id)
+                if order.can_move_to(OrderStatus.DELIVERED) and order.status is OrderStatus.ISSUED:
+                    before = {"status": str(order.status)}
+                    order.move_to(OrderStatus.DELIVERED, at=now, source="outbox")
+                    await uow.orders.save(order)
+                    uow.audit.record(
+                        AuditRecord("outbox", "order.delivered", order.id, before, {"status": str(order.status)})
+                    )
+            await uow.commit()
+        return self._result(message, "sent")
+
+    async def _retry(self, message: OutboxMessage, exc: DeliveryRetryLater) -> DeliveryResult:
+        if self._backoff.exhausted(message.attempts):
+            return await self._give_up(message, exc)
+        now = self._clock.now()
+        message.retry_later(str(exc), now, self._backoff.delay(message.attempts, exc.retry_after))
+        log.info("delivery deferred", extra={"message_id": message.id, "attempts": message.attempts})
+        await self._store(message)
+        return self._result(message, "retry")
+
+    async def _give_up(self, message: OutboxMessage, exc: Exception) -> DeliveryResult:
+        log.error("delivery failed for good", extra={"message_id": message.id, "error": str(exc)})
+        message.give_up(str(exc), self._clock.now())
+        async with self._uow() as uow:
+            await uow.outbox.save(message)
+            uow.audit.record(AuditRecord("outbox", "delivery.failed", message.order_id, None, {"error": str(exc)}))
+            await uow.commit()
+        return self._result(message, "dead")
+
+    async def _defer(self, message: OutboxMessage, until: datetime) -> DeliveryResult:
+        message.next_attempt_at = until
+        await self._store(message)
+        return self._result(message, "deferred")
+
+    async def _store(self, message: OutboxMessage) -> None:
+        async with self._uow() as uow:
+            await uow.outbox.save(message)
+            await uow.commit()
+
+    def _result(self, message: OutboxMessage, outcome: str) -> DeliveryResult:
+        waited = (self._clock.now() - message.created_at).total_seconds()
+        return DeliveryResult(message.id, message.kind, outcome, waited)

@@ -1,0 +1,148 @@
+"""The error tree of the checkout core.
+
+    VoucherbotError
+    ├── NotFound
+    │   ├── UnknownProduct
+    │   ├── OrderNotFound
+    │   └── UnknownCheckout
+    ├── InvalidRequest
+    │   ├── InvalidAmount
+    │   ├── InvalidTransition
+    │   ├── OrderNotPayable
+    │   ├── CheckoutExpired
+    │   └── NotOrderOwner
+    ├── DuplicateRequest
+    ├── ConcurrentUpdate
+    ├── PaymentEventRejected
+    ├── PaymentGatewayError
+    ├── ProviderError
+    └── DeliveryError
+        └── DeliveryRetryLater
+
+Every error carries the data a caller needs and a message a user may read.
+"""
+
+from __future__ import annotations
+
+
+class VoucherbotError(Exception):
+    """Base of every error the core raises on purpose."""
+
+
+class NotFound(VoucherbotError):
+    """Something the caller named does not exist."""
+
+
+class UnknownProduct(NotFound):
+    """The catalog has no product with this id."""
+
+    def __init__(self, product_id: str) -> None:
+        super().__init__(f"There is no product '{product_id}' in the catalog.")
+        self.product_id = product_id
+
+
+class OrderNotFound(NotFound):
+    """No order has this id (or key)."""
+
+    def __init__(self, order_id: str) -> None:
+        super().__init__(f"There is no order '{order_id}'.")
+        self.order_id = order_id
+
+
+class UnknownCheckout(NotFound):
+    """No order has this checkout token."""
+
+    def __init__(self) -> None:
+        super().__init__("This checkout link is not valid.")
+
+
+class InvalidRequest(VoucherbotError):
+    """The request is well-formed but cannot be honoured."""
+
+
+class InvalidAmount(InvalidRequest):
+    """The amount is not one the product can be bought for."""
+
+    def __init__(self, product_id: str, reason: str) -> None:
+        super().__init__(reason)
+        self.product_id = product_id
+        self.reason = reason
+
+
+class InvalidTransition(InvalidRequest):
+    """An order was asked to move to a status its current one does not allow."""
+
+    def __init__(self, order_id: str, current: str, target: str) -> None:
+        super().__init__(f"Order {order_id} cannot go from {current} to {target}.")
+        self.order_id = order_id
+        self.current = current
+        self.target = target
+
+
+class OrderNotPayable(InvalidRequest):
+    """The order is in a status where it cannot be paid."""
+
+    def __init__(self, order_id: str, status: str) -> None:
+        super().__init__(f"Order {order_id} is {status.replace('_', ' ')} and cannot be paid.")
+        self.order_id = order_id
+        self.status = status
+
+
+class CheckoutExpired(InvalidRequest):
+    """The checkout link is older than its time to live."""
+
+    def __init__(self, order_id: str) -> None:
+        super().__init__("This checkout link has expired. Start a new order from the chat.")
+        self.order_id = order_id
+
+
+class NotOrderOwner(InvalidRequest):
+    """Someone other than the buyer tried to act on an order."""
+
+    def __init__(self, order_id: str) -> None:
+        super().__init__("Only the person who placed this order can do that.")
+        self.order_id = order_id
+
+
+class DuplicateRequest(VoucherbotError):
+    """A unique key (event id, order key, voucher per order) was already recorded."""
+
+    def __init__(self, key: str) -> None:
+        super().__init__(f"Already recorded: {key}")
+        self.key = key
+
+
+class ConcurrentUpdate(VoucherbotError):
+    """Someone else changed the record since it was read; read again and retry."""
+
+    def __init__(self, key: str) -> None:
+        super().__init__(f"Changed concurrently: {key}")
+        self.key = key
+
+
+class PaymentEventRejected(VoucherbotError):
+    """A payment notification failed verification (signature, timestamp or shape)."""
+
+
+class PaymentGatewayError(VoucherbotError):
+    """The payment provider failed or refused a request."""
+
+
+class ProviderError(VoucherbotError):
+    """The voucher provider could not issue a voucher."""
+
+    def __init__(self, message: str, *, retryable: bool = True) -> None:
+        super().__init__(message)
+        self.retryable = retryable
+
+
+class DeliveryError(VoucherbotError):
+    """A chat platform refused a message for good (it will not be retried)."""
+
+
+class DeliveryRetryLater(DeliveryError):
+    """A chat platform is throttling or failing; try again after `retry_after` seconds."""
+
+    def __init__(self, message: str, retry_after: float | None = None) -> None:
+        super().__init__(message)
+        self.retry_after = retry_after

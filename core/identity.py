@@ -1,0 +1,31 @@
+"""Channel-neutral people and conversation addresses."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+
+@dataclass(frozen=True)
+class ChatUser:
+    """A person on a chat platform: platform, tenant (Slack team / Teams tenant) and user id."""
+
+    platform: str
+    tenant: str
+    user_id: str
+    name: str = ""
+
+    @property
+    def key(self) -> str:
+        """A stable identity key; the display name is not part of it."""
+        return f"{self.platform}:{self.tenant}:{self.user_id}"
+
+    def same_person(self, other: ChatUser) -> bool:
+        return self.key == other.key
+
+
+@dataclass(frozen=True)
+class ConversationRef:
+    """Where to answer: an opaque, JSON-encoded address only the platform's adapter reads."""
+
+    platform: str
+    address: str

@@ -1,0 +1,130 @@
+"""The Order aggregate: its state machine, and the record of every transition."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import datetime
+from enum import StrEnum
+
+from core.errors import InvalidTransition
+from core.identity import ChatUser, ConversationRef
+from core.money import Money
+
+
+class OrderStatus(StrEnum):
+    CREATED = "created"
+    AWAITING_PAYMENT = "awaiting_payment"
+    PAID = "paid"
+    ISSUING = "issuing"
+    ISSUED = "issued"
+    DELIVERED = "delivered"
+    FAILED = "failed"
+    CANCELLED = "cancelled"
+    REFUNDED = "refunded"
+    EXPIRED = "expired"
+
+
+S = OrderStatus
+ALLOWED: dict[OrderStatus, frozenset[OrderStatus]] = {
+    S.CREATED: frozenset({S.AWAITING_PAYMENT, S.CANCELLED, S.FAILED}),
+    S.AWAITING_PAYMENT: frozenset({S.PAID, S.FAILED, S.CANCELLED, S.EXPIRED}),
+    # A card payment that failed may be retried on the same order.
+    S.FAILED: frozenset({S.AWAITING_PAYMENT, S.PAID, S.ISSUING, S.REFUNDED}),
+    # A late `succeeded` webhook wins over an expiry or cancellation: the money has moved.
+    S.EXPIRED: frozenset({S.PAID}),
+    S.CANCELLED: frozenset({S.PAID}),
+    S.PAID: frozenset({S.ISSUING, S.REFUNDED}),
+    S.ISSUING: frozenset({S.ISSUED, S.FAILED, S.ISSUING}),
+    S.ISSUED: frozenset({S.DELIVERED, S.REFUNDED}),
+    S.DELIVERED: frozenset({S.REFUNDED}),
+    S.REFUNDED: frozenset(),
+}
+PAYABLE = frozenset({S.AWAITING_PAYMENT, S.FAILED})
+TERMINAL = frozenset({S.DELIVERED, S.REFUNDED, S.CANCELLED, S.EXPIRED})
+
+
+@dataclass(frozen=True)
+class StatusChange:
+    """One step of an order's timeline."""
+
+    at: datetime
+    source: str
+    before: OrderStatus | None
+    after: OrderStatus
+    note: str = ""
+
+
+@dataclass
+class Order:
+    """A request to buy one voucher of one product for one amount, paid by card."""
+
+    id: str
+    product_id: str
+    amount: Money
+    buyer: ChatUser
+    conversation: ConversationRef
+    request_key: str
+    created_at: datetime
+    status: OrderStatus = OrderStatus.CREATED
+    payment_intent_id: str | None = None
+    payment_client_secret: str | None = None
+    checkout_token: str | None = None
+    checkout_expires_at: datetime | None = None
+    payment_attempts: int = 0
+    failure_reason: str = ""
+    version: int = 0
+    history: list[StatusChange] = field(default_factory=list)
+
+    @classmethod
+    def create(
+        cls,
+        *,
+        order_id: str,
+        product_id: str,
+        amount: Money,
+        buyer: ChatUser,
+        conversation: ConversationRef,
+        request_key: str,
+        at: datetime,
+        source: str,
+    ) -> Order:
+        order = cls(order_id, product_id, amount, buyer, conversation, request_key, at)
+        order.history.append(StatusChange(at, source, None, OrderStatus.CREATED))
+        return order
+
+    @property
+    def updated_at(self) -> datetime:
+        return self.history[-1].at if self.history else self.created_at
+
+    def can_move_to(self, target: OrderStatus) -> bool:
+        return target in ALLOWED[self.status]
+
+    def move_to(self, target: OrderStatus, *, at: datetime, source: str, note: str = "") -> StatusChange:
+        """Change status if the state machine allows it, and record the change."""
+        if not self.can_move_to(target):
+            raise InvalidTransition(self.id, self.status, target)
+        change = StatusChange(at, source, self.status, target, note)
+        self.status = target
+        self.history.append(change)
+        return change
+
+    def await_payment(
+        self, *, intent_id: str, client_secret: str, token: str, expires_at: datetime, at: datetime, source: str
+    ) -> StatusChange:
+        change = self.move_to(OrderStatus.AWAITING_PAYMENT, at=at, source=source)
+        self.payment_intent_id = intent_id
+        self.payment_client_secret = client_secret
+        self.checkout_token = token
+        self.checkout_expires_at = expires_at
+        self.payment_attempts += 1
+        self.failure_reason = ""
+        return change
+
+    def fail(self, reason: str, *, at: datetime, source: str) -> StatusChange:
+        change = self.move_to(OrderStatus.FAILED, at=at, source=source, note=reason)
+        self.failure_reason = reason
+        return change
+
+    @property
+    def is_payable(self) -> bool:
+        return self.status in PAYABLE

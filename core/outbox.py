@@ -1,0 +1,76 @@
+"""The transactional outbox: messages written with the state they announce, sent later with retries."""
+
+from __future__ import annotations
+
+import random
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+from enum import StrEnum
+
+from core.identity import ConversationRef
+
+
+class MessageKind(StrEnum):
+    ORDER_UPDATE = "order_update"
+    VOUCHER_DELIVERY = "voucher_delivery"
+
+
+class MessageStatus(StrEnum):
+    PENDING = "pending"
+    SENT = "sent"
+    DEAD = "dead"
+
+
+@dataclass
+class OutboxMessage:
+    """A message owed to a conversation. It names what to say (kind + order), never the rendering."""
+
+    id: str
+    key: str
+    kind: MessageKind
+    order_id: str
+    conversation: ConversationRef
+    created_at: datetime
+    next_attempt_at: datetime
+    status: MessageStatus = MessageStatus.PENDING
+    attempts: int = 0
+    last_error: str = ""
+    sent_at: datetime | None = None
+    history: list[str] = field(default_factory=list)
+
+    def sent(self, at: datetime) -> None:
+        self.status = MessageStatus.SENT
+        self.sent_at = at
+        self.attempts += 1
+        self.history.append(f"{at.isoformat()} sent")
+
+    def retry_later(self, error: str, at: datetime, delay: timedelta) -> None:
+        self.attempts += 1
+        self.last_error = error[:500]
+        self.next_attempt_at = at + delay
+        self.history.append(f"{at.isoformat()} retry in {delay.total_seconds():.1f}s: {self.last_error}")
+
+    def give_up(self, error: str, at: datetime) -> None:
+        self.attempts += 1
+        self.status = MessageStatus.DEAD
+        self.last_error = error[:500]
+        self.history.append(f"{at.isoformat()} gave up: {self.last_error}")
+
+
+@dataclass(frozen=True)
+class Backoff:
+    """Exponential backoff with full jitter, never sooner than the platform's Retry-After."""
+
+    base_seconds: float = 1.0
+    cap_seconds: float = 300.0
+    max_attempts: int = 15
+
+    def delay(self, attempts: int, retry_after: float | None = None) -> timedelta:
+        ceiling = min(self.cap_seconds, self.base_seconds * 2 ** min(attempts, 20))
+        seconds = random.uniform(ceiling / 2, ceiling)
+        if retry_after is not None:
+            seconds = max(seconds, retry_after)
+        return timedelta(seconds=seconds)
+
+    def exhausted(self, attempts: int) -> bool:
+        return attempts + 1 >= self.max_attempts

@@ -1,0 +1,136 @@
+"""The ports the core needs from the outside: storage (a unit of work), chat, time and ids."""
+
+from __future__ import annotations
+
+import secrets
+from collections.abc import Callable, Sequence
+from datetime import UTC, datetime
+from types import TracebackType
+from typing import Protocol
+
+from core.audit import AuditEntry, AuditRecord
+from core.identity import ConversationRef
+from core.orders import Order, OrderStatus
+from core.outbox import OutboxMessage
+from core.views import Notice
+from core.vouchers import Voucher
+
+
+class OrderRepository(Protocol):
+    async def add(self, order: Order) -> None:
+        """Store a new order; DuplicateRequest (at the latest on commit) if its request key exists."""
+
+    async def get(self, order_id: str) -> Order:
+        """The order, or OrderNotFound."""
+
+    async def save(self, order: Order) -> None:
+        """Store changes; ConcurrentUpdate if someone saved it since it was read."""
+
+    async def find_by_request_key(self, request_key: str) -> Order | None: ...
+
+    async def find_by_intent(self, intent_id: str) -> Order | None: ...
+
+    async def find_by_checkout_token(self, token: str) -> Order | None: ...
+
+    async def list_for_buyer(self, user_key: str, limit: int = 50) -> Sequence[Order]:
+        """Newest first."""
+
+    async def list_stuck(self, statuses: Sequence[OrderStatus], before: datetime, limit: int) -> Sequence[Order]:
+        """Orders in `statuses` not changed since `before`, oldest first (crash recovery)."""
+
+
+class VoucherRepository(Protocol):
+    async def add(self, voucher: Voucher) -> None:
+        """Store a voucher; DuplicateRequest if its order already has one."""
+
+    async def for_order(self, order_id: str) -> Voucher | None: ...
+
+    async def save(self, voucher: Voucher) -> None: ...
+
+    async def list_for_owner(self, user_key: str, limit: int = 50) -> Sequence[Voucher]:
+        """Newest first."""
+
+
+class OutboxRepository(Protocol):
+    async def add(self, message: OutboxMessage) -> bool:
+        """Queue a message; False (and nothing stored) if its key is already queued."""
+
+    async def claim_due(self, now: datetime, lease_until: datetime, limit: int) -> Sequence[OutboxMessage]:
+        """Pending messages due by `now`, oldest first, hidden from other claimers until `lease_until`."""
+
+    async def save(self, message: OutboxMessage) -> None: ...
+
+    async def for_order(self, order_id: str) -> Sequence[OutboxMessage]: ...
+
+    async def pending_count(self) -> int: ...
+
+
+class AuditLog(Protocol):
+    def record(self, record: AuditRecord) -> None:
+        """Queue an entry; it is chained and written with the unit of work's commit."""
+
+    async def entries(self, subject: str | None = None, limit: int = 1000) -> Sequence[AuditEntry]:
+        """Entries in chain order."""
+
+
+class ProcessedEvents(Protocol):
+    async def add(self, event_id: str, kind: str) -> None:
+        """Remember a provider event; DuplicateRequest (at the latest on commit) if seen before."""
+
+
+class UnitOfWork(Protocol):
+    """One transaction over every repository; rolled back unless committed."""
+
+    orders: OrderRepository
+    vouchers: VoucherRepository
+    outbox: OutboxRepository
+    audit: AuditLog
+    events: ProcessedEvents
+
+    async def __aenter__(self) -> UnitOfWork: ...
+
+    async def __aexit__(
+        self, exc_type: type[BaseException] | None, exc: BaseException | None, tb: TracebackType | None
+    ) -> None: ...
+
+    async def commit(self) -> None:
+        """Write everything; raises DuplicateRequest or ConcurrentUpdate on a lost race."""
+
+
+UnitOfWorkFactory = Callable[[], UnitOfWork]
+
+
+class ChatSender(Protocol):
+    """Sends a notice into a conversation of one platform."""
+
+    platform: str
+
+    async def send(self, conversation: ConversationRef, notice: Notice) -> None:
+        """Deliver; raise DeliveryRetryLater for throttling/outages, DeliveryError for good."""
+
+
+class Clock(Protocol):
+    def now(self) -> datetime: ...
+
+
+class SystemClock:
+    def now(self) -> datetime:
+        return datetime.now(UTC)
+
+
+class IdFactory(Protocol):
+    def new_id(self, prefix: str) -> str: ...
+
+    def new_token(self) -> str: ...
+
+
+class RandomIds:
+    """Short readable ids (`ord_7K3M9Q2XH4`) and unguessable tokens."""
+
+    _ALPHABET = "23456789ABCDEFGHJKLMNPQRSTUVWXYZ"
+
+    def new_id(self, prefix: str) -> str:
+        return f"{prefix}_" + "".join(secrets.choice(self._ALPHABET) for _ in range(12))
+
+    def new_token(self) -> str:
+        return secrets.token_urlsafe(32)

@@ -1,0 +1,192 @@
+"""Read models handed to adapters: what to show, in plain data, rendered natively by each channel."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+
+from core.catalog import CatalogQuery, Product, SearchResult
+from core.money import Money
+from core.orders import Order, OrderStatus
+from core.vouchers import Voucher
+
+STATUS_LABELS = {
+    OrderStatus.CREATED: "Order created",
+    OrderStatus.AWAITING_PAYMENT: "Awaiting payment",
+    OrderStatus.PAID: "Paid, preparing your voucher",
+    OrderStatus.ISSUING: "Paid, preparing your voucher",
+    OrderStatus.ISSUED: "Voucher ready",
+    OrderStatus.DELIVERED: "Voucher ready",
+    OrderStatus.FAILED: "Payment failed",
+    OrderStatus.CANCELLED: "Cancelled",
+    OrderStatus.REFUNDED: "Refunded",
+    OrderStatus.EXPIRED: "Checkout expired",
+}
+
+
+@dataclass(frozen=True)
+class ProductCard:
+    product_id: str
+    brand: str
+    name: str
+    description: str
+    image_url: str
+    currency: str
+    price_label: str
+    denominations: tuple[Money, ...]
+    minimum: Money
+    maximum: Money
+    open_value: bool
+    countries: tuple[str, ...]
+
+    @classmethod
+    def of(cls, product: Product) -> ProductCard:
+        return cls(
+            product_id=product.id,
+            brand=product.brand,
+            name=product.name,
+            description=product.description,
+            image_url=product.image_url,
+            currency=product.currency,
+            price_label=product.price_label(),
+            denominations=tuple(product.price(d) for d in product.denominations),
+            minimum=product.price(product.lowest),
+            maximum=product.price(product.highest),
+            open_value=product.value_range is not None,
+            countries=product.countries,
+        )
+
+
+@dataclass(frozen=True)
+class CatalogPage:
+    cards: tuple[ProductCard, ...]
+    query: CatalogQuery
+    page: int
+    pages: int
+    total: int
+
+    @classmethod
+    def of(cls, result: SearchResult) -> CatalogPage:
+        cards = tuple(ProductCard.of(p) for p in result.products)
+        return cls(cards, result.query, max(1, result.query.page), result.pages, result.total)
+
+    @property
+    def has_previous(self) -> bool:
+        return self.page > 1
+
+    @property
+    def has_next(self) -> bool:
+        return self.page < self.pages
+
+
+@dataclass(frozen=True)
+class OrderSummary:
+    """An order as its buyer follows it; the chat message is updated in place from this."""
+
+    order_id: str
+    brand: str
+    product_name: str
+    image_url: str
+    amount: Money
+    status: OrderStatus
+    status_label: str
+    checkout_url: str | None
+    failure_reason: str = ""
+
+    @property
+    def can_pay(self) -> bool:
+        return self.status in (OrderStatus.AWAITING_PAYMENT,) and self.checkout_url is not None
+
+    @property
+    def can_retry(self) -> bool:
+        return self.status is OrderStatus.FAILED and not self.failure_reason.startswith("issuance")
+
+
+@dataclass(frozen=True)
+class VoucherDelivery:
+    """Everything a voucher message shows its owner."""
+
+    order_id: str
+    brand: str
+    product_name: str
+    image_url: str
+    amount: Money
+    code: str
+    pin: str | None
+    redeem_url: str | None
+    instructions: str
+    terms: str
+    expires_on: str  # YYYY-MM-DD
+
+    @classmethod
+    def of(cls, voucher: Voucher, product: Product) -> VoucherDelivery:
+        return cls(
+            order_id=voucher.order_id,
+            brand=product.brand,
+            product_name=product.name,
+            image_url=product.image_url,
+            amount=voucher.amount,
+            code=voucher.code,
+            pin=voucher.pin,
+            redeem_url=voucher.redeem_url,
+            instructions=product.instructions,
+            terms=product.terms,
+            expires_on=voucher.expires_on.isoformat(),
+        )
+
+
+@dataclass(frozen=True)
+class WalletEntry:
+    order_id: str
+    brand: str
+    product_name: str
+    amount: Money
+    status: str
+    issued_at: datetime
+    expires_on: str
+    code: str
+    pin: str | None
+    redeem_url: str | None
+
+
+@dataclass(frozen=True)
+class Wallet:
+    entries: tuple[WalletEntry, ...]
+    pending: tuple[OrderSummary, ...]
+
+
+@dataclass(frozen=True)
+class CheckoutView:
+    """What the checkout page shows and needs to take a card payment."""
+
+    order_id: str
+    brand: str
+    product_name: str
+    image_url: str
+    amount: Money
+    status: OrderStatus
+    status_label: str
+    client_secret: str | None
+    expires_at: datetime | None
+    failure_reason: str = ""
+
+    @property
+    def payable(self) -> bool:
+        return self.status in (OrderStatus.AWAITING_PAYMENT, OrderStatus.FAILED) and bool(self.client_secret)
+
+
+Notice = OrderSummary | VoucherDelivery
+
+
+def summary_of(order: Order, product: Product, checkout_url: str | None) -> OrderSummary:
+    return OrderSummary(
+        order_id=order.id,
+        brand=product.brand,
+        product_name=product.name,
+        image_url=product.image_url,
+        amount=order.amount,
+        status=order.status,
+        status_label=STATUS_LABELS[order.status],
+        checkout_url=checkout_url,
+        failure_reason=order.failure_reason,
+    )

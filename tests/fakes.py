@@ -1,0 +1,284 @@
+"""Hand-written fakes of the core's ports: an in-memory store with real transaction semantics."""
+
+from __future__ import annotations
+
+import copy
+import itertools
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from datetime import UTC, date, datetime, timedelta
+from typing import Any
+
+from core.audit import AuditEntry, AuditRecord, chain
+from core.catalog import Product
+from core.errors import ConcurrentUpdate, DeliveryRetryLater, DuplicateRequest, OrderNotFound, PaymentEventRejected, ProviderError
+from core.identity import ConversationRef
+from core.money import Money
+from core.orders import Order, OrderStatus
+from core.outbox import MessageStatus, OutboxMessage
+from core.payments import PaymentEvent, PaymentIntent
+from core.views import Notice
+from core.vouchers import IssuedVoucher, Voucher
+
+
+@dataclass
+class MemoryStore:
+    """What a database would hold; a unit of work reads copies and writes back on commit."""
+
+    orders: dict[str, Order] = field(default_factory=dict)
+    vouchers: dict[str, Voucher] = field(default_factory=dict)
+    outbox: dict[str, OutboxMessage] = field(default_factory=dict)
+    audit: list[AuditEntry] = field(default_factory=list)
+    events: set[str] = field(default_factory=set)
+
+
+class _Orders:
+    def __init__(self, uow: MemoryUnitOfWork) -> None:
+        self._uow = uow
+
+    async def add(self, order: Order) -> None:
+        self._uow.staged_orders[order.id] = ("add", copy.deepcopy(order))
+
+    async def get(self, order_id: str) -> Order:
+        found = self._uow.store.orders.get(order_id)
+        if found is None:
+            raise OrderNotFound(order_id)
+        return copy.deepcopy(found)
+
+    async def save(self, order: Order) -> None:
+        self._uow.staged_orders[order.id] = ("save", copy.deepcopy(order))
+
+    async def _find(self, **match: Any) -> Order | None:
+        for order in self._uow.store.orders.values():
+            if all(getattr(order, k) == v for k, v in match.items()):
+                return copy.deepcopy(order)
+        return None
+
+    async def find_by_request_key(self, request_key: str) -> Order | None:
+        return await self._find(request_key=request_key)
+
+    async def find_by_intent(self, intent_id: str) -> Order | None:
+        return await self._find(payment_intent_id=intent_id)
+
+    async def find_by_checkout_token(self, token: str) -> Order | None:
+        return await self._find(checkout_token=token)
+
+    async def list_for_buyer(self, user_key: str, limit: int = 50) -> Sequence[Order]:
+        mine = [o for o in self._uow.store.orders.values() if o.buyer.key == user_key]
+        return [copy.deepcopy(o) for o in sorted(mine, key=lambda o: o.created_at, reverse=True)[:limit]]
+
+    async def list_stuck(self, statuses: Sequence[OrderStatus], before: datetime, limit: int) -> Sequence[Order]:
+        stuck = [o for o in self._uow.store.orders.values() if o.status in statuses and o.updated_at < before]
+        return [copy.deepcopy(o) for o in sorted(stuck, key=lambda o: o.updated_at)[:limit]]
+
+
+class _Vouchers:
+    def __init__(self, uow: MemoryUnitOfWork) -> None:
+        self._uow = uow
+
+    async def add(self, voucher: Voucher) -> None:
+        if voucher.order_id in self._uow.store.vouchers:
+            raise DuplicateRequest(f"voucher for {voucher.order_id}")
+        self._uow.staged_vouchers[voucher.order_id] = copy.deepcopy(voucher)
+        self._uow.added_vouchers.add(voucher.order_id)
+
+    async def for_order(self, order_id: str) -> Voucher | None:
+        return copy.deepcopy(self._uow.store.vouchers.get(order_id))
+
+    async def save(self, voucher: Voucher) -> None:
+        self._uow.staged_vouchers[voucher.order_id] = copy.deepcopy(voucher)
+
+    async def list_for_owner(self, user_key: str, limit: int = 50) -> Sequence[Voucher]:
+        mine = [v for v in self._uow.store.vouchers.values() if v.owner.key == user_key]
+        return [copy.deepcopy(v) for v in sorted(mine, key=lambda v: v.issued_at, reverse=True)[:limit]]
+
+
+class _Outbox:
+    def __init__(self, uow: MemoryUnitOfWork) -> None:
+        self._uow = uow
+
+    async def add(self, message: OutboxMessage) -> bool:
+        if message.key in self._uow.store.outbox or message.key in self._uow.staged_outbox:
+            return False
+        self._uow.staged_outbox[message.key] = copy.deepcopy(message)
+        return True
+
+    async def claim_due(self, now: datetime, lease_until: datetime, limit: int) -> Sequence[OutboxMessage]:
+        pending = sorted(
+            (m for m in self._uow.store.outbox.values() if m.status is MessageStatus.PENDING),
+            key=lambda m: (m.created_at, m.id),
+        )
+        claimed, waiting = [], set()
+        for message in pending:
+            address = message.conversation.address
+            if message.next_attempt_at > now:
+                waiting.add(address)
+            elif address not in waiting and len(claimed) < limit:
+                message.next_attempt_at = lease_until
+                claimed.append(copy.deepcopy(message))
+        return claimed
+
+    async def save(self, message: OutboxMessage) -> None:
+        self._uow.staged_outbox[message.key] = copy.deepcopy(message)
+
+    async def for_order(self, order_id: str) -> Sequence[OutboxMessage]:
+        return [copy.deepcopy(m) for m in self._uow.store.outbox.values() if m.order_id == order_id]
+
+    async def pending_count(self) -> int:
+        return sum(m.status is MessageStatus.PENDING for m in self._uow.store.outbox.values())
+
+
+class _Audit:
+    def __init__(self, uow: MemoryUnitOfWork) -> None:
+        self._uow = uow
+
+    def record(self, record: AuditRecord) -> None:
+        self._uow.staged_audit.append(record)
+
+    async def entries(self, subject: str | None = None, limit: int = 1000) -> Sequence[AuditEntry]:
+        return [e for e in self._uow.store.audit if subject in (None, e.subject)][:limit]
+
+
+class _Events:
+    def __init__(self, uow: MemoryUnitOfWork) -> None:
+        self._uow = uow
+
+    async def add(self, event_id: str, kind: str) -> None:
+        if event_id in self._uow.store.events:
+            raise DuplicateRequest(event_id)
+        self._uow.staged_events.add(event_id)
+
+
+class MemoryUnitOfWork:
+    """Commits atomically: unique keys and optimistic versions are checked before anything is written."""
+
+    def __init__(self, store: MemoryStore, clock: FixedClock) -> None:
+        self.store = store
+        self._clock = clock
+        self.orders = _Orders(self)
+        self.vouchers = _Vouchers(self)
+        self.outbox = _Outbox(self)
+        self.audit = _Audit(self)
+        self.events = _Events(self)
+        self.staged_orders: dict[str, tuple[str, Order]] = {}
+        self.staged_vouchers: dict[str, Voucher] = {}
+        self.staged_outbox: dict[str, OutboxMessage] = {}
+        self.staged_audit: list[AuditRecord] = []
+        self.staged_events: set[str] = set()
+        self.added_vouchers: set[str] = set()
+
+    async def __aenter__(self) -> MemoryUnitOfWork:
+        return self
+
+    async def __aexit__(self, *exc: object) -> None:
+        self._clear()
+
+    async def commit(self) -> None:
+        self._check_conflicts()
+        for how, order in self.staged_orders.values():
+            order.version = order.version + 1 if how == "save" else 1
+            self.store.orders[order.id] = order
+        self.store.vouchers.update(self.staged_vouchers)
+        self.store.outbox.update(self.staged_outbox)
+        self.store.events |= self.staged_events
+        for record in self.staged_audit:
+            previous = self.store.audit[-1] if self.store.audit else None
+            self.store.audit.append(chain(previous, record, self._clock.now()))
+        self._clear()
+
+    def _check_conflicts(self) -> None:
+        if self.staged_events & self.store.events:
+            raise DuplicateRequest(",".join(self.staged_events & self.store.events))
+        for how, order in self.staged_orders.values():
+            stored = self.store.orders.get(order.id)
+            if how == "add" and (stored or any(o.request_key == order.request_key for o in self.store.orders.values())):
+                raise DuplicateRequest(order.request_key)
+            if how == "save" and stored is not None and stored.version != order.version:
+                raise ConcurrentUpdate(order.id)
+        if self.added_vouchers & self.store.vouchers.keys():
+            raise DuplicateRequest("voucher for an order that has one")
+
+    def _clear(self) -> None:
+        self.staged_orders, self.staged_vouchers, self.staged_outbox = {}, {}, {}
+        self.staged_audit, self.staged_events, self.added_vouchers = [], set(), set()
+
+
+class FixedClock:
+    def __init__(self, start: datetime = datetime(2026, 11, 26, 9, 0, tzinfo=UTC)) -> None:
+        self.current = start
+
+    def now(self) -> datetime:
+        return self.current
+
+    def advance(self, **kwargs: float) -> None:
+        self.current += timedelta(**kwargs)
+
+
+class SequentialIds:
+    def __init__(self) -> None:
+        self._counter = itertools.count(1)
+
+    def new_id(self, prefix: str) -> str:
+        return f"{prefix}_{next(self._counter):06d}"
+
+    def new_token(self) -> str:
+        return f"tok{next(self._counter):06d}"
+
+
+class FakeGateway:
+    """A payment provider that remembers intents by idempotency key, like Stripe does."""
+
+    def __init__(self) -> None:
+        self.intents: dict[str, PaymentIntent] = {}
+        self.refunds: list[str] = []
+        self.down = False
+        self.events: dict[str, PaymentEvent] = {}
+
+    async def create_intent(self, *, order_id: str, amount: Money, idempotency_key: str) -> PaymentIntent:
+        from core.errors import PaymentGatewayError
+
+        if self.down:
+            raise PaymentGatewayError("provider unavailable")
+        if idempotency_key not in self.intents:
+            n = len(self.intents) + 1
+            self.intents[idempotency_key] = PaymentIntent(f"pi_{n}", f"pi_{n}_secret", amount)
+        return self.intents[idempotency_key]
+
+    async def refund(self, *, intent_id: str, idempotency_key: str) -> None:
+        if idempotency_key not in self.refunds:
+            self.refunds.append(idempotency_key)
+
+    def parse_event(self, payload: bytes, signature: str) -> PaymentEvent:
+        if signature != "good":
+            raise PaymentEventRejected("bad signature")
+        return self.events[payload.decode()]
+
+
+class FakeProvider:
+    name = "builtin"
+
+    def __init__(self) -> None:
+        self.issued: list[str] = []
+        self.failures: list[ProviderError] = []
+
+    async def issue(self, *, order_id: str, product: Product, amount: Money, today: date) -> IssuedVoucher:
+        if self.failures:
+            raise self.failures.pop(0)
+        self.issued.append(order_id)
+        pin = "4321" if product.voucher_format.endswith("pin") else None
+        return IssuedVoucher(code=f"QHB-{len(self.issued):04d}-7K3M", pin=pin, expires_on=product.expiry.expires_on(today))
+
+
+class FakeSender:
+    """Records what it was asked to send; can be told to throttle the next N sends."""
+
+    def __init__(self, platform: str = "slack") -> None:
+        self.platform = platform
+        self.sent: list[tuple[ConversationRef, Notice]] = []
+        self.throttle_next = 0
+
+    async def send(self, conversation: ConversationRef, notice: Notice) -> None:
+        if self.throttle_next:
+            self.throttle_next -= 1
+            raise DeliveryRetryLater("429 too many requests", retry_after=2)
+        self.sent.append((conversation, notice))
