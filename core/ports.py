@@ -9,6 +9,7 @@ from types import TracebackType
 from typing import Protocol
 
 from core.audit import AuditEntry, AuditRecord
+from core.catalog import Product
 from core.identity import ConversationRef
 from core.orders import Order, OrderStatus
 from core.outbox import OutboxMessage
@@ -76,6 +77,17 @@ class AuditLog(Protocol):
 class ProcessedEvents(Protocol):
     async def add(self, event_id: str, kind: str) -> None:
         """Remember a provider event; DuplicateRequest (at the latest on commit) if seen before."""
+
+
+class CatalogStore(Protocol):
+    """Where a provider's synced catalog is cached between syncs (never fetched per user request)."""
+
+    async def replace(self, provider: str, products: Sequence[Product], synced_at: datetime) -> None:
+        """Make `products` the provider's whole cached catalog, atomically."""
+
+    async def load(self, provider: str) -> Sequence[Product]: ...
+
+    async def last_synced(self, provider: str) -> datetime | None: ...
 
 
 class UnitOfWork(Protocol):
