@@ -1,0 +1,92 @@
+"""The one aiohttp server: health, metrics, static brand images and every adapter's routes."""
+
+from __future__ import annotations
+
+import logging
+import time
+from collections.abc import Awaitable, Callable
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+from aiohttp import web
+
+if TYPE_CHECKING:
+    from bot.bootstrap import Services
+
+log = logging.getLogger(__name__)
+MAX_BODY = 1024 * 1024
+SERVICES = web.AppKey("services", object)
+Handler = Callable[[web.Request], Awaitable[web.StreamResponse]]
+
+
+def create_app(services: Services) -> web.Application:
+    app = web.Application(client_max_size=MAX_BODY, middlewares=[_observe(services), _json_errors])
+    app[SERVICES] = services
+    app.router.add_get("/healthz", _healthz)
+    app.router.add_get("/metrics", _metrics)
+    app.router.add_get("/", _index)
+    if services.brand_images.is_dir():
+        app.router.add_static("/static/brands", services.brand_images)
+    for mount in services.mounts:
+        mount(app)
+    return app
+
+
+async def _index(request: web.Request) -> web.Response:
+    services: Services = request.app[SERVICES]  # type: ignore[assignment]
+    return web.json_response({"name": "voucherbot", "test_mode": services.test_mode, "health": "/healthz"})
+
+
+async def _healthz(request: web.Request) -> web.Response:
+    services: Services = request.app[SERVICES]  # type: ignore[assignment]
+    database = await services.database.ping()
+    body = {"status": "ok" if database else "degraded", "database": "ok" if database else "unreachable",
+            "test_mode": services.test_mode}
+    return web.json_response(body, status=200 if database else 503)
+
+
+async def _metrics(request: web.Request) -> web.Response:
+    services: Services = request.app[SERVICES]  # type: ignore[assignment]
+    db = services.database
+    body = await services.metrics.render(db.counts_by_status, db.vouchers_issued, db.outbox_depth)
+    return web.Response(body=body, headers={"Content-Type": services.metrics.content_type})
+
+
+def _observe(services: Services) -> Callable[..., Awaitable[web.StreamResponse]]:
+    @web.middleware
+    async def observe(request: web.Request, handler: Handler) -> web.StreamResponse:
+        started = time.perf_counter()
+        status = 500
+        try:
+            response = await handler(request)
+            status = response.status
+            return response
+        except web.HTTPException as exc:
+            status = exc.status
+            raise
+        finally:
+            route = request.match_info.route.resource
+            name = route.canonical if route is not None else "unmatched"
+            services.metrics.requests.labels(route=name, method=request.method, status=str(status)).observe(
+                time.perf_counter() - started
+            )
+
+    return observe
+
+
+@web.middleware
+async def _json_errors(request: web.Request, handler: Handler) -> web.StreamResponse:
+    """No stack trace or HTML error page leaks out; the log keeps the traceback."""
+    try:
+        return await handler(request)
+    except web.HTTPException:
+        raise
+    except Exception:
+        log.exception("unhandled error", extra={"path": request.path, "method": request.method})
+        return web.json_response({"error": "internal error"}, status=500)
+
+
+def brand_images_dir() -> Path:
+    import adapters.providers
+
+    return Path(adapters.providers.__file__).parent / "brands"

@@ -1,0 +1,155 @@
+"""Settings: read once from the environment and an optional .env file, typed and validated."""
+
+from __future__ import annotations
+
+from enum import StrEnum
+from pathlib import Path
+from typing import Annotated
+
+from pydantic import Field, SecretStr, ValidationError, field_validator, model_validator
+from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
+
+PLACEHOLDERS = {"", "changeme", "change-me", "secret", "xxx", "placeholder", "test"}
+
+
+class Environment(StrEnum):
+    DEVELOPMENT = "development"
+    PRODUCTION = "production"
+
+
+class SettingsError(Exception):
+    """Settings could not be read; the message has one line per wrong setting."""
+
+
+class Settings(BaseSettings):
+    """Every setting voucherbot reads; `.env.example` explains each one."""
+
+    model_config = SettingsConfigDict(env_file=".env", env_file_encoding="utf-8", extra="ignore")
+
+    environment: Environment = Environment.DEVELOPMENT
+    host: str = "127.0.0.1"
+    port: int = Field(3978, ge=0, le=65535)
+    public_base_url: str = "http://localhost:3978"
+    data_dir: Path = Path("var")
+    database_url: str = ""
+    catalog_file: Path | None = None
+    voucher_provider: Annotated[list[str], NoDecode] = ["builtin"]
+    voucher_encryption_key: SecretStr | None = None
+    admin_token: SecretStr | None = None
+    log_level: str = "INFO"
+
+    stripe_secret_key: SecretStr | None = None
+    stripe_publishable_key: str = ""
+    stripe_webhook_secret: SecretStr | None = None
+    stripe_api_base: str = "https://api.stripe.com"
+    stripe_js_url: str = "https://js.stripe.com/v3/"
+    checkout_ttl_minutes: int = Field(30, ge=5, le=24 * 60)
+
+    slack_bot_token: SecretStr | None = None
+    slack_signing_secret: SecretStr | None = None
+    slack_app_token: SecretStr | None = None
+    slack_client_id: str = ""
+    slack_client_secret: SecretStr | None = None
+    slack_api_url: str = "https://slack.com/api/"
+
+    microsoft_app_id: str = ""
+    microsoft_app_password: SecretStr | None = None
+    microsoft_app_tenant_id: str = ""
+    microsoft_app_type: str = "MultiTenant"
+
+    xoxoday_client_id: str = ""
+    xoxoday_client_secret: SecretStr | None = None
+    xoxoday_refresh_token: SecretStr | None = None
+    xoxoday_base_url: str = "https://stagingaccount.xoxoday.com/chef"
+    catalog_sync_hours: float = Field(6, gt=0)
+
+    @field_validator("public_base_url")
+    @classmethod
+    def _url_without_trailing_slash(cls, value: str) -> str:
+        if not value.startswith(("http://", "https://")):
+            raise ValueError("must start with http:// or https://")
+        return value.rstrip("/")
+
+    @field_validator("voucher_provider", mode="before")
+    @classmethod
+    def _comma_separated(cls, value: object) -> object:
+        if isinstance(value, str):
+            return [v.strip() for v in value.split(",") if v.strip()]
+        return value
+
+    @field_validator("voucher_provider")
+    @classmethod
+    def _known_providers(cls, value: list[str]) -> list[str]:
+        unknown = set(value) - {"builtin", "xoxoday"}
+        if unknown or not value:
+            raise ValueError(f"must be builtin, xoxoday or both (comma-separated), not {sorted(unknown)}")
+        return value
+
+    @field_validator("microsoft_app_type")
+    @classmethod
+    def _app_type(cls, value: str) -> str:
+        if value not in ("MultiTenant", "SingleTenant", "UserAssignedMSI"):
+            raise ValueError("must be MultiTenant, SingleTenant or UserAssignedMSI")
+        return value
+
+    @model_validator(mode="after")
+    def _complete_for_what_is_enabled(self) -> Settings:
+        problems = []
+        if "xoxoday" in self.voucher_provider and not (self.xoxoday_client_id and _given(self.xoxoday_refresh_token)):
+            problems.append("VOUCHER_PROVIDER includes xoxoday: set XOXODAY_CLIENT_ID, XOXODAY_CLIENT_SECRET, XOXODAY_REFRESH_TOKEN")
+        if self.slack_client_id and not _given(self.slack_client_secret):
+            problems.append("SLACK_CLIENT_ID is set: SLACK_CLIENT_SECRET is needed for OAuth installs")
+        if self.stripe_secret_key and not (_given(self.stripe_webhook_secret) and self.stripe_publishable_key):
+            problems.append("STRIPE_SECRET_KEY is set: STRIPE_PUBLISHABLE_KEY and STRIPE_WEBHOOK_SECRET are needed too")
+        if self.environment is Environment.PRODUCTION:
+            problems += self._production_problems()
+        if problems:
+            raise ValueError("\n".join(problems))
+        return self
+
+    def _production_problems(self) -> list[str]:
+        problems = []
+        required = {
+            "STRIPE_SECRET_KEY": self.stripe_secret_key,
+            "STRIPE_WEBHOOK_SECRET": self.stripe_webhook_secret,
+            "VOUCHER_ENCRYPTION_KEY": self.voucher_encryption_key,
+            "ADMIN_TOKEN": self.admin_token,
+        }
+        for name, value in required.items():
+            if not _given(value):
+                problems.append(f"{name} must be set to a real secret in production (no embedded test mode)")
+        if not self.microsoft_app_id:
+            problems.append("MICROSOFT_APP_ID must be set in production (Emulator mode has no authentication)")
+        if not self.public_base_url.startswith("https://"):
+            problems.append("PUBLIC_BASE_URL must be https:// in production")
+        return problems
+
+    @property
+    def slack_enabled(self) -> bool:
+        return _given(self.slack_signing_secret) or _given(self.slack_app_token)
+
+    @property
+    def embedded_payments(self) -> bool:
+        """No Stripe key: run localstripe in-process so the flow can be tried with no accounts."""
+        return not _given(self.stripe_secret_key)
+
+    @property
+    def resolved_database_url(self) -> str:
+        return self.database_url or f"sqlite+aiosqlite:///{self.data_dir / 'voucherbot.db'}"
+
+
+def _given(secret: SecretStr | None) -> bool:
+    return secret is not None and secret.get_secret_value().strip().lower() not in PLACEHOLDERS
+
+
+def load_settings(**overrides: object) -> Settings:
+    """Read the settings, or raise SettingsError with one line per wrong setting."""
+    try:
+        return Settings(**overrides)  # type: ignore[arg-type]
+    except ValidationError as exc:
+        lines = []
+        for error in exc.errors():
+            message = error["msg"].removeprefix("Value error, ")
+            name = "_".join(str(part) for part in error["loc"]).upper()
+            lines += [f"{name}: {line}" if name else line for line in message.splitlines()]
+        raise SettingsError("\n".join(lines)) from None
