@@ -1,0 +1,1 @@
+"""Voucher providers: the built-in one (catalog file and code generation) and outside services."""
