@@ -282,3 +282,20 @@ class FakeSender:
             self.throttle_next -= 1
             raise DeliveryRetryLater("429 too many requests", retry_after=2)
         self.sent.append((conversation, notice))
+
+
+class MemoryCatalogStore:
+    """CatalogStore in memory: each provider's synced products, replaced whole, with the sync time."""
+
+    def __init__(self) -> None:
+        self.catalogs: dict[str, tuple[tuple[Product, ...], datetime]] = {}
+
+    async def replace(self, provider: str, products: Sequence[Product], synced_at: datetime) -> None:
+        self.catalogs[provider] = (tuple(products), synced_at)
+
+    async def load(self, provider: str) -> Sequence[Product]:
+        return self.catalogs.get(provider, ((), None))[0]
+
+    async def last_synced(self, provider: str) -> datetime | None:
+        found = self.catalogs.get(provider)
+        return found[1] if found else None
