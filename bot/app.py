@@ -5,7 +5,6 @@ from __future__ import annotations
 import logging
 import time
 from collections.abc import Awaitable, Callable
-from pathlib import Path
 from typing import TYPE_CHECKING
 
 from aiohttp import web
@@ -85,8 +84,3 @@ async def _json_errors(request: web.Request, handler: Handler) -> web.StreamResp
         log.exception("unhandled error", extra={"path": request.path, "method": request.method})
         return web.json_response({"error": "internal error"}, status=500)
 
-
-def brand_images_dir() -> Path:
-    import adapters.providers
-
-    return Path(adapters.providers.__file__).parent / "brands"

@@ -16,7 +16,7 @@ from aiohttp import web
 from adapters.db.crypto import VoucherCipher
 from adapters.db.database import Database
 from adapters.providers.builtin import BuiltinProvider
-from adapters.providers.catalog_file import load_catalog
+from adapters.providers.catalog_file import BRAND_IMAGES, SAMPLE_CATALOG, load_catalog
 from adapters.stripe_gateway import StripeGateway
 from adapters.teams import build_teams
 from adapters.web.checkout import checkout_routes
@@ -26,13 +26,11 @@ from core.delivery import Relay
 from core.ports import ChatSender, RandomIds, SystemClock
 from core.vouchers import VoucherProvider
 
-from bot.app import brand_images_dir
 from bot.metrics import Metrics
 from bot.settings import Settings
-from bot.workers import Workers
+from bot.workers import BackgroundTasks, Workers
 
 log = logging.getLogger(__name__)
-SAMPLE_CATALOG = Path(__file__).resolve().parent.parent / "adapters" / "providers" / "sample_catalog.yaml"
 
 Mount = Callable[[web.Application], None]
 
@@ -101,6 +99,7 @@ async def build_services(settings: Settings) -> Services:
     products = builtin_products(settings)
     periodic: list[tuple[float, Callable[[], Awaitable[object]]]] = []
     clock = SystemClock()
+    background = BackgroundTasks()
     checkout = Checkout(
         uow=database.unit_of_work,
         catalog=Catalog(products),
@@ -110,6 +109,7 @@ async def build_services(settings: Settings) -> Services:
         ids=RandomIds(),
         public_base_url=settings.public_base_url,
         checkout_ttl=timedelta(minutes=settings.checkout_ttl_minutes),
+        background=background.spawn,
     )
     if "xoxoday" in settings.voucher_provider:
         await _xoxoday(settings, database, checkout, providers, products, periodic, services_on_stop)
@@ -141,7 +141,7 @@ async def build_services(settings: Settings) -> Services:
         checkout_url=checkout.checkout_url,
     )
     metrics = Metrics()
-    workers = Workers(relay=relay, checkout=checkout, metrics=metrics, periodic=periodic)
+    workers = Workers(relay=relay, checkout=checkout, metrics=metrics, periodic=periodic, background=background)
     mounts.append(
         lambda app: app.router.add_routes(
             checkout_routes(
@@ -158,7 +158,7 @@ async def build_services(settings: Settings) -> Services:
         workers=workers,
         metrics=metrics,
         test_mode=settings.embedded_payments,
-        brand_images=brand_images_dir(),
+        brand_images=BRAND_IMAGES,
         mounts=mounts,
         on_start=services_on_start,
         on_stop=services_on_stop,

@@ -6,7 +6,8 @@ import asyncio
 import contextlib
 import logging
 import time
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Coroutine
+from typing import Any
 
 from core.checkout import Checkout
 from core.delivery import Relay
@@ -14,6 +15,29 @@ from core.delivery import Relay
 from bot.metrics import Metrics
 
 log = logging.getLogger(__name__)
+
+
+class BackgroundTasks:
+    """Fire-and-forget work that must not be garbage-collected mid-flight, awaited on shutdown."""
+
+    def __init__(self) -> None:
+        self._tasks: set[asyncio.Task[None]] = set()
+
+    def spawn(self, work: Coroutine[Any, Any, None]) -> None:
+        task = asyncio.create_task(self._logged(work))
+        self._tasks.add(task)
+        task.add_done_callback(self._tasks.discard)
+
+    async def wait(self, seconds: float) -> None:
+        if self._tasks:
+            await asyncio.wait(set(self._tasks), timeout=seconds)
+
+    @staticmethod
+    async def _logged(work: Coroutine[Any, Any, None]) -> None:
+        try:
+            await work
+        except Exception:  # the recovery loop finishes whatever this left undone
+            log.exception("background task failed")
 
 
 class Workers:
@@ -28,6 +52,7 @@ class Workers:
         idle_seconds: float = 0.2,
         recovery_seconds: float = 10.0,
         periodic: list[tuple[float, Callable[[], Awaitable[object]]]] | None = None,
+        background: BackgroundTasks | None = None,
     ) -> None:
         self._relay = relay
         self._checkout = checkout
@@ -35,6 +60,7 @@ class Workers:
         self._idle = idle_seconds
         self._recovery = recovery_seconds
         self._periodic = periodic or []
+        self._background = background or BackgroundTasks()
         self._tasks: list[asyncio.Task[None]] = []
         self._wake = asyncio.Event()
 
@@ -56,6 +82,7 @@ class Workers:
         for task in self._tasks:
             with contextlib.suppress(asyncio.CancelledError):
                 await task
+        await self._background.wait(drain_seconds)
         await self.drain(drain_seconds)
 
     async def drain(self, seconds: float) -> None:

@@ -3,9 +3,10 @@
 from __future__ import annotations
 
 import logging
-from collections.abc import Mapping
+from collections.abc import Callable, Coroutine, Mapping
 from dataclasses import dataclass
 from datetime import timedelta
+from typing import Any
 
 from core.audit import AuditRecord
 from core.catalog import Catalog, CatalogQuery, Product
@@ -31,6 +32,7 @@ from core.views import CatalogPage, CheckoutView, OrderSummary, ProductCard, Wal
 from core.vouchers import Voucher, VoucherProvider, VoucherStatus
 
 log = logging.getLogger(__name__)
+Background = Callable[[Coroutine[Any, Any, None]], None]
 
 ISSUABLE = (OrderStatus.PAID, OrderStatus.ISSUING)
 SETTLED = (OrderStatus.PAID, OrderStatus.ISSUING, OrderStatus.ISSUED, OrderStatus.DELIVERED, OrderStatus.REFUNDED)
@@ -64,6 +66,7 @@ class Checkout:
         public_base_url: str,
         checkout_ttl: timedelta = timedelta(minutes=30),
         stuck_after: timedelta = timedelta(seconds=30),
+        background: Background | None = None,
     ) -> None:
         self._uow = uow
         self.catalog = catalog
@@ -74,6 +77,7 @@ class Checkout:
         self._base_url = public_base_url.rstrip("/")
         self._checkout_ttl = checkout_ttl
         self._stuck_after = stuck_after
+        self._background = background
 
     # --- queries -------------------------------------------------------------------------
 
@@ -192,7 +196,12 @@ class Checkout:
                 continue
         else:
             raise ConcurrentUpdate(event.event_id)
-        if order_id is not None:
+        if order_id is None:
+            return
+        if self._background is not None:
+            # A provider may take minutes (Plum: up to 120 s); the payment notification must not wait.
+            self._background(self.issue_voucher(order_id))
+        else:
             await self.issue_voucher(order_id)
 
     async def issue_voucher(self, order_id: str) -> None:
@@ -397,6 +406,7 @@ class Checkout:
             order = await uow.orders.get(order_id)
             if exc.retryable:
                 uow.audit.record(AuditRecord("system", "voucher.issue_retry", order.id, None, {"error": str(exc)}))
+                await self._queue_update(uow, order)  # "on its way", once: the key repeats
                 await uow.commit()
                 return
             before = _snapshot(order)

@@ -14,7 +14,7 @@ STATUS_LABELS = {
     OrderStatus.CREATED: "Order created",
     OrderStatus.AWAITING_PAYMENT: "Awaiting payment",
     OrderStatus.PAID: "Paid, preparing your voucher",
-    OrderStatus.ISSUING: "Paid, preparing your voucher",
+    OrderStatus.ISSUING: "Paid, your voucher is on its way",
     OrderStatus.ISSUED: "Voucher ready",
     OrderStatus.DELIVERED: "Voucher ready",
     OrderStatus.FAILED: "Payment failed",
