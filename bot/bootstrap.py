@@ -175,6 +175,7 @@ async def _payments(
         gateway = StripeGateway(
             _secret(settings.stripe_secret_key), _secret(settings.stripe_webhook_secret), settings.stripe_api_base
         )
+        on_stop.append(gateway.close)
         return gateway, settings.stripe_publishable_key, settings.stripe_js_url
     from adapters.stripe_local import start_localstripe  # GPL-licensed extra: imported only here
 
@@ -188,9 +189,10 @@ async def _payments(
     async def register_webhook(port: int) -> None:
         await local.register_webhook(f"http://127.0.0.1:{port}/stripe/webhook", webhook_secret)
 
+    gateway = StripeGateway("sk_test_embedded", webhook_secret, local.url)
     on_start.append(register_webhook)
-    on_stop.append(local.stop)
-    return StripeGateway("sk_test_embedded", webhook_secret, local.url), "pk_test_embedded", local.js_url
+    on_stop += [local.stop, gateway.close]
+    return gateway, "pk_test_embedded", local.js_url
 
 
 def _slack(settings: Settings, checkout: Checkout) -> Any:

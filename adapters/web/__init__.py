@@ -1,0 +1,1 @@
+"""Web pages served beside the bots: the card checkout (and its Stripe webhook)."""

@@ -1,0 +1,1 @@
+"""Stripe gateway, embedded localstripe, checkout page and webhook tests."""
