@@ -8,14 +8,16 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+
 import stripe
 
 from adapters.stripe_gateway import StripeGateway
 from core.errors import PaymentEventRejected
 from core.money import Money
 from core.payments import PaymentEvent, PaymentEventKind
+from tests.conftest import SHARED_FIXTURES
 
-FIXTURES = Path("/work/shared/fixtures/stripe")
+FIXTURES = SHARED_FIXTURES / "stripe"
 SECRET = "whsec_events_test"
 
 

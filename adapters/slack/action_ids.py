@@ -1,0 +1,21 @@
+"""The action ids that tie rendered Block Kit elements to the listeners that handle them."""
+
+from __future__ import annotations
+
+# Every id starts with "vb_" so a listener never reacts to another app's element by accident.
+CHOOSE = "vb_choose"  # button on a product card; value = product id
+PICK_PRODUCT = "vb_pick_product"  # external_select fed by the catalog search
+PAGE = "vb_page"  # previous / next; value = encoded CatalogQuery
+DENOMINATION = "vb_denomination"  # button; value = "<product id>|<minor units>"
+DENOMINATION_SELECT = "vb_denomination_select"  # static_select for products with many denominations
+AMOUNT_INPUT = "vb_amount_input"  # plain_text_input for open-value products (Enter dispatches)
+AMOUNT_SUBMIT = "vb_amount_submit"  # button next to the amount input; value = product id
+BACK_TO_CATALOG = "vb_back"  # button; value = encoded CatalogQuery
+RETRY_PAYMENT = "vb_retry"  # button; value = order id
+BROWSE = "vb_browse"  # App Home button that posts the catalog into the app's DM
+PAY = "vb_pay"  # url button to the checkout page (Slack still sends an action to ack)
+REDEEM = "vb_redeem"  # url button to the brand's redemption page
+
+AMOUNT_BLOCK = "vb_amount"  # block_id of the amount input, read back from state.values
+
+URL_BUTTONS = (PAY, REDEEM)

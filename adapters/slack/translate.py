@@ -1,0 +1,298 @@
+"""Pure translation of Slack payloads into the core's terms: users, queries, addresses and request keys."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Mapping
+from dataclasses import asdict, dataclass, fields
+from typing import Any
+
+from adapters.slack import action_ids as ids
+from core.catalog import CatalogQuery
+from core.identity import ChatUser, ConversationRef
+from core.money import Money, check_currency
+
+PLATFORM = "slack"
+MAX_SEARCH_TEXT = 200  # keeps an encoded query well under a button value's 2000 characters
+FILTERS = ("country", "currency", "max", "min", "page")
+
+Payload = Mapping[str, Any]
+
+
+class InvalidQuery(ValueError):
+    """A slash command filter the catalog cannot read (e.g. `currency:EURO`)."""
+
+
+@dataclass(frozen=True)
+class ShowHelp:
+    """`/vouchers help`."""
+
+
+@dataclass(frozen=True)
+class ShowWallet:
+    """`/vouchers mine`: the user's vouchers and open orders."""
+
+
+@dataclass(frozen=True)
+class Browse:
+    """`/vouchers [words] [filters]`: a catalog page."""
+
+    query: CatalogQuery
+
+
+@dataclass(frozen=True)
+class Buy:
+    """`/vouchers buy <product id> <amount>`: an order straight from the command line."""
+
+    product_id: str
+    amount_text: str
+
+
+SlashCommand = ShowHelp | ShowWallet | Browse | Buy
+
+
+@dataclass(frozen=True)
+class SlackAddress:
+    """Where an order lives in Slack; stored as a ConversationRef's JSON address."""
+
+    team: str
+    user: str
+    channel: str = ""
+    enterprise: str = ""
+    response_url: str = ""  # lets us replace the (often ephemeral) order message for 30 minutes
+    ts: str = ""  # the order message's ts when the app posted it itself, so chat.update works for good
+    ephemeral: bool = True
+
+    def to_json(self) -> str:
+        return json.dumps(asdict(self), sort_keys=True, separators=(",", ":"))
+
+    @classmethod
+    def from_json(cls, text: str) -> SlackAddress:
+        data = json.loads(text)
+        known = {f.name for f in fields(cls)}
+        return cls(**{k: v for k, v in data.items() if k in known})
+
+
+# --- slash command text -----------------------------------------------------------------
+
+
+def parse_command(text: str) -> SlashCommand:
+    """Read `/vouchers` text: `help`, `mine`, `buy <id> <amount>`, or a search with filters."""
+    words = text.split()
+    head = words[0].lower() if words else ""
+    if head in ("help", "?"):
+        return ShowHelp()
+    if head in ("mine", "wallet"):
+        return ShowWallet()
+    if head == "buy":
+        return Buy(words[1], words[2]) if len(words) == 3 else ShowHelp()
+    return Browse(query_from_text(text))
+
+
+def query_from_text(text: str, per_page: int = 5) -> CatalogQuery:
+    """`coffee currency:EUR country:DE max:50 page:2` → CatalogQuery (prices in minor units)."""
+    words: list[str] = []
+    filters: dict[str, str] = {}
+    for token in text.split():
+        key, colon, value = token.partition(":")
+        if colon and value and key.lower() in FILTERS:
+            filters[key.lower()] = value
+        else:
+            words.append(token)
+    currency = _currency(filters.get("currency"))
+    return CatalogQuery(
+        text=" ".join(words)[:MAX_SEARCH_TEXT],
+        country=_country(filters.get("country")),
+        currency=currency,
+        max_price=_price(filters.get("max"), currency),
+        min_price=_price(filters.get("min"), currency),
+        page=_page(filters.get("page")),
+        per_page=per_page,
+    )
+
+
+def _currency(value: str | None) -> str | None:
+    if value is None:
+        return None
+    try:
+        return check_currency(value)
+    except ValueError:
+        raise InvalidQuery(f"`currency:{value}` is not a currency code; try `currency:EUR`.") from None
+
+
+def _country(value: str | None) -> str | None:
+    if value is None:
+        return None
+    if len(value) != 2 or not value.isalpha():
+        raise InvalidQuery(f"`country:{value}` is not a two-letter country code; try `country:DE`.")
+    return value.upper()
+
+
+def _price(value: str | None, currency: str | None) -> int | None:
+    if value is None:
+        return None
+    try:
+        # Without a currency filter, read prices with two decimals, the most common exponent.
+        return Money.parse(value, currency or "USD").minor
+    except ValueError:
+        raise InvalidQuery(f"`{value}` is not a price; try `max:50`.") from None
+
+
+def _page(value: str | None) -> int:
+    if value is None:
+        return 1
+    if not value.isdigit() or int(value) < 1:
+        raise InvalidQuery(f"`page:{value}` is not a page number; try `page:2`.")
+    return int(value)
+
+
+# --- queries and choices carried in element values -----------------------------------------
+
+
+def encode_query(query: CatalogQuery) -> str:
+    """A compact, deterministic text form of a query for a button value."""
+    return json.dumps(_query_fields(query), separators=(",", ":"))
+
+
+def decode_query(value: str, per_page: int = 5) -> CatalogQuery:
+    return _query_from(_json_object(value), per_page)
+
+
+def encode_choice(product_id: str, query: CatalogQuery) -> str:
+    """A Choose button's value: the product and the page to come back to."""
+    return json.dumps({"id": product_id, "q": _query_fields(query)}, separators=(",", ":"))
+
+
+def chosen_product(action: Payload) -> tuple[str, CatalogQuery]:
+    """The product a Choose button or the product picker selected, and the query to go back to."""
+    if action.get("type") == "external_select":
+        return str(action["selected_option"]["value"]), CatalogQuery()
+    data = _json_object(str(action.get("value", "")))
+    query = data.get("q")
+    return str(data.get("id", "")), _query_from(query if isinstance(query, dict) else {})
+
+
+def _query_fields(query: CatalogQuery) -> dict[str, Any]:
+    data = {
+        "t": query.text,
+        "c": query.country,
+        "u": query.currency,
+        "x": query.max_price,
+        "n": query.min_price,
+        "p": query.page,
+    }
+    return {k: v for k, v in data.items() if v not in (None, "")}
+
+
+def _query_from(data: Mapping[str, Any], per_page: int = 5) -> CatalogQuery:
+    return CatalogQuery(
+        text=str(data.get("t", ""))[:MAX_SEARCH_TEXT],
+        country=_str_or_none(data.get("c")),
+        currency=_str_or_none(data.get("u")),
+        max_price=_int_or_none(data.get("x")),
+        min_price=_int_or_none(data.get("n")),
+        page=max(1, _int_or_none(data.get("p")) or 1),
+        per_page=per_page,
+    )
+
+
+def encode_denomination(product_id: str, minor: int) -> str:
+    return f"{minor}|{product_id}"
+
+
+def chosen_denomination(action: Payload) -> tuple[str, int]:
+    """(product id, minor units) from a denomination button or select."""
+    value = action["selected_option"]["value"] if "selected_option" in action else action["value"]
+    minor, _, product_id = str(value).partition("|")
+    return product_id, int(minor)
+
+
+def amount_block_id(product_id: str) -> str:
+    return f"{ids.AMOUNT_BLOCK}:{product_id}"
+
+
+def typed_amount(body: Payload, action: Payload) -> tuple[str, str]:
+    """(product id, text typed) from the amount input (Enter) or the Buy button next to it."""
+    if action.get("type") == "plain_text_input":
+        block_id = str(action["block_id"])
+        return block_id.partition(":")[2], str(action.get("value") or "")
+    product_id = str(action.get("value", ""))
+    values = (body.get("state") or {}).get("values") or {}
+    entered = values.get(amount_block_id(product_id), {}).get(ids.AMOUNT_INPUT, {})
+    return product_id, str(entered.get("value") or "")
+
+
+# --- who, where, and which request -----------------------------------------------------------
+
+
+def user_of(body: Payload) -> ChatUser:
+    """The person behind a slash command or an interaction."""
+    if "user_id" in body:  # slash commands arrive as flat form fields
+        return ChatUser(PLATFORM, str(body["team_id"]), str(body["user_id"]), str(body.get("user_name", "")))
+    user = body["user"]
+    team = (body.get("team") or {}).get("id") or user.get("team_id") or body.get("team_id")
+    return ChatUser(PLATFORM, str(team), str(user["id"]), str(user.get("name") or user.get("username") or ""))
+
+
+def user_of_event(body: Payload) -> ChatUser:
+    """The person an Events API callback is about (app_home_opened)."""
+    event = body["event"]
+    team = body.get("team_id") or (event.get("view") or {}).get("team_id") or ""
+    return ChatUser(PLATFORM, str(team), str(event["user"]))
+
+
+def conversation_of(body: Payload) -> ConversationRef:
+    """The address later order updates and the voucher go to."""
+    user = user_of(body)
+    container = body.get("container") or {}
+    channel = (
+        (body.get("channel") or {}).get("id") or container.get("channel_id") or body.get("channel_id", "")
+    )
+    ephemeral = bool(container.get("is_ephemeral", "command" in body))
+    ts = "" if ephemeral else str(container.get("message_ts", ""))
+    address = SlackAddress(
+        team=user.tenant,
+        user=user.user_id,
+        channel=str(channel),
+        enterprise=_enterprise(body),
+        response_url=str(body.get("response_url", "")),
+        ts=ts,
+        ephemeral=ephemeral,
+    )
+    return ConversationRef(PLATFORM, address.to_json())
+
+
+def command_request_key(body: Payload) -> str:
+    """A slash command's trigger_id is unique per invocation and identical on Slack's retries."""
+    return f"slack:{body['team_id']}:{body['user_id']}:command:{body['trigger_id']}"
+
+
+def action_request_key(body: Payload, product_id: str) -> str:
+    """One order per product per message: retries and double clicks on the same message share it."""
+    user = user_of(body)
+    container = body.get("container") or {}
+    action = (body.get("actions") or [{}])[0]
+    where = container.get("message_ts") or container.get("view_id") or action.get("action_ts", "")
+    return f"slack:{user.tenant}:{user.user_id}:{where}:{product_id}"
+
+
+def _enterprise(body: Payload) -> str:
+    enterprise = body.get("enterprise") or {}
+    team = body.get("team") or {}
+    return str(enterprise.get("id") or team.get("enterprise_id") or body.get("enterprise_id") or "")
+
+
+def _json_object(value: str) -> dict[str, Any]:
+    try:
+        data = json.loads(value)
+    except ValueError:
+        return {}
+    return data if isinstance(data, dict) else {}
+
+
+def _str_or_none(value: object) -> str | None:
+    return value if isinstance(value, str) and value else None
+
+
+def _int_or_none(value: object) -> int | None:
+    return value if isinstance(value, int) and not isinstance(value, bool) else None

@@ -1,0 +1,90 @@
+"""Microsoft Teams channel: a Bot Framework bot on CloudAdapter, mounted at POST /api/messages."""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass
+
+from aiohttp import web
+from botbuilder.integration.aiohttp import CloudAdapter
+
+from adapters.teams.bot import VoucherBot, on_turn_error
+from adapters.teams.connector import BotCredentials, CachingBotFrameworkAuthentication, speed_up_msrest
+from adapters.teams.sender import TeamsSender
+from core.checkout import Checkout
+
+__all__ = ["TeamsChannel", "build_teams"]
+
+log = logging.getLogger(__name__)
+MESSAGES_PATH = "/api/messages"
+APP_TYPES = {
+    "multitenant": "MultiTenant",
+    "singletenant": "SingleTenant",
+    "userassignedmsi": "UserAssignedMSI",
+}
+
+
+@dataclass(frozen=True)
+class TeamsChannel:
+    """The bot, its adapter and the proactive sender, ready to mount on the server."""
+
+    bot: VoucherBot
+    adapter: CloudAdapter
+    sender: TeamsSender
+
+    def mount(self, app: web.Application) -> None:
+        app.router.add_post(MESSAGES_PATH, self.messages)
+
+    async def messages(self, request: web.Request) -> web.Response:
+        # CloudAdapter validates the JWT (401 without a valid one, unless in Emulator mode) and runs the turn;
+        # it answers 500 to a body that is not a JSON object, so those are refused here first.
+        if request.content_type != "application/json":
+            raise web.HTTPUnsupportedMediaType(text="send application/json")
+        try:
+            body = await request.json()  # aiohttp keeps the body, so the adapter reads it again for free
+        except ValueError:
+            raise web.HTTPBadRequest(text="the body is not JSON") from None
+        if not isinstance(body, dict):
+            raise web.HTTPBadRequest(text="the body is not an activity")
+        response = await self.adapter.process(request, self.bot)
+        return response if response is not None else web.Response(status=201)
+
+
+def build_teams(
+    checkout: Checkout,
+    *,
+    app_id: str = "",
+    app_password: str = "",
+    tenant_id: str = "",
+    app_type: str = "MultiTenant",
+    public_base_url: str,
+) -> TeamsChannel:
+    """An empty app id runs in Bot Framework Emulator mode: no authentication either way."""
+    _check_credentials(app_id, tenant_id, app_type)
+    speed_up_msrest()
+    credentials = BotCredentials(
+        APP_ID=app_id, APP_PASSWORD=app_password, APP_TENANTID=tenant_id, APP_TYPE=app_type
+    )
+    adapter = CloudAdapter(CachingBotFrameworkAuthentication(credentials))
+    adapter.on_turn_error = on_turn_error
+    if not app_id:
+        log.warning(
+            "MICROSOFT_APP_ID is empty: Teams runs in Emulator mode and accepts unauthenticated requests"
+        )
+    elif not public_base_url.startswith("https://"):
+        log.warning(
+            "Teams opens the checkout dialog only over HTTPS", extra={"public_base_url": public_base_url}
+        )
+    return TeamsChannel(
+        bot=VoucherBot(checkout, app_id), adapter=adapter, sender=TeamsSender(adapter, app_id)
+    )
+
+
+def _check_credentials(app_id: str, tenant_id: str, app_type: str) -> None:
+    # The SDK would silently treat an unknown type as MultiTenant, and fail late with a bare Exception.
+    if app_type.lower() not in APP_TYPES:
+        raise ValueError(
+            f"Bot Framework app type must be one of {', '.join(APP_TYPES.values())}, not {app_type!r}"
+        )
+    if app_type.lower() != "multitenant" and not (app_id and tenant_id):
+        raise ValueError(f"a {APP_TYPES[app_type.lower()]} bot needs both its app id and its tenant id")

@@ -1,0 +1,267 @@
+"""The Teams bot: activities in, one checkout call each, Adaptive Cards out; no business rules here."""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass
+from http import HTTPStatus
+
+from botbuilder.core import InvokeResponse, MessageFactory, TurnContext
+from botbuilder.core.teams import TeamsActivityHandler
+from botbuilder.schema import AdaptiveCardInvokeResponse, ChannelAccount
+from botbuilder.schema.teams import (
+    TaskModuleContinueResponse,
+    TaskModuleMessageResponse,
+    TaskModuleResponse,
+    TaskModuleTaskInfo,
+    TeamInfo,
+)
+from msrest.exceptions import ClientRequestError, HttpOperationError
+from msrest.serialization import Model
+
+from adapters.teams.address import TeamsAddress
+from adapters.teams.cards import (
+    Card,
+    attachment,
+    catalog_card,
+    help_card,
+    order_card,
+    product_card,
+    wallet_card,
+)
+from adapters.teams.conversations import open_personal
+from adapters.teams.errors import connector_errors
+from adapters.teams.translate import (
+    Browse,
+    Buy,
+    ChooseProduct,
+    Intent,
+    OpenCheckout,
+    RetryPayment,
+    ShowHelp,
+    ShowWallet,
+    UnreadableCommand,
+    execute_data,
+    from_card,
+    intent_of_data,
+    intent_of_message,
+    request_key,
+    task_data,
+    user_of,
+)
+from core.checkout import Checkout, PlaceOrder
+from core.errors import DeliveryError, InvalidAmount, InvalidRequest, NotFound
+
+log = logging.getLogger(__name__)
+
+CARD_RESPONSE = "application/vnd.microsoft.card.adaptive"
+MESSAGE_RESPONSE = "application/vnd.microsoft.activity.message"
+APOLOGY = "Sorry, something went wrong on my side. Please try again in a moment."
+AFTER_PAYMENT = "Thanks! Your voucher arrives as soon as the payment is confirmed."
+
+
+@dataclass(frozen=True)
+class Answer:
+    """What to show: a card or a line of text; `replaces` swaps the card whose button was pressed."""
+
+    card: Card | None = None
+    text: str = ""
+    replaces: bool = True
+
+
+class VoucherBot(TeamsActivityHandler):
+    """Overrides only messages, the three invokes our cards cause, and the bot's own installation."""
+
+    def __init__(self, checkout: Checkout, app_id: str = "") -> None:
+        self._checkout = checkout
+        self._app_id = app_id
+
+    # --- activities -------------------------------------------------------------------------------
+
+    async def on_message_activity(self, turn_context: TurnContext) -> None:
+        try:
+            intent = intent_of_message(turn_context.activity)
+        except UnreadableCommand as exc:
+            await turn_context.send_activity(str(exc))
+            return
+        await self._show(turn_context, await self._answer(intent, turn_context))
+
+    async def on_invoke_activity(self, turn_context: TurnContext) -> InvokeResponse:
+        # Answered here rather than through the SDK's helpers: those pre-serialise the body into a dict,
+        # which CloudAdapter then fails to serialise again (HTTP 500). A model body goes through.
+        handlers = {
+            "adaptiveCard/action": self._on_card_action,
+            "task/fetch": self._on_task_fetch,
+            "task/submit": self._on_task_submit,
+        }
+        handler = handlers.get(turn_context.activity.name or "")
+        if handler is None:
+            return await super().on_invoke_activity(turn_context)
+        return await handler(turn_context)
+
+    async def on_teams_members_added_dispatch(
+        self, members_added: list[ChannelAccount], team_info: TeamInfo, turn_context: TurnContext
+    ) -> None:
+        # Overridden instead of on_teams_members_added: the SDK would look up every added member in the
+        # roster (one Connector call each) only for us to ignore everyone but the bot itself.
+        bot_id = turn_context.activity.recipient.id
+        if any(member.id == bot_id for member in members_added):
+            await turn_context.send_activity(MessageFactory.attachment(attachment(help_card())))
+
+    # --- invokes ----------------------------------------------------------------------------------
+
+    async def _on_card_action(self, turn_context: TurnContext) -> InvokeResponse:
+        """Action.Execute: the card in the response replaces the one that was tapped."""
+        try:
+            intent = intent_of_data(execute_data(turn_context.activity))
+        except UnreadableCommand as exc:
+            return _invoke(AdaptiveCardMessage(status_code=200, type=MESSAGE_RESPONSE, value=str(exc)))
+        answer = await self._answer(intent, turn_context)
+        if answer.card is not None and answer.replaces:
+            return _invoke(AdaptiveCardInvokeResponse(status_code=200, type=CARD_RESPONSE, value=answer.card))
+        if answer.card is not None:
+            await turn_context.send_activity(MessageFactory.attachment(attachment(answer.card)))
+        return _invoke(
+            AdaptiveCardMessage(status_code=200, type=MESSAGE_RESPONSE, value=answer.text or "Done.")
+        )
+
+    async def _on_task_fetch(self, turn_context: TurnContext) -> InvokeResponse:
+        """The Pay button: open the order's checkout page as a dialog inside Teams."""
+        try:
+            intent = intent_of_data(task_data(turn_context.activity))
+            if not isinstance(intent, OpenCheckout):
+                raise UnreadableCommand("That button does not open a dialog.")
+            summary = await self._checkout.order_summary(intent.order_id)
+        except (UnreadableCommand, NotFound) as exc:
+            return _invoke(TaskModuleResponse(task=TaskModuleMessageResponse(value=str(exc))))
+        if not (summary.can_pay and summary.checkout_url):
+            text = f"Order {summary.order_id}: {summary.status_label}."
+            return _invoke(TaskModuleResponse(task=TaskModuleMessageResponse(value=text)))
+        dialog = TaskModuleTaskInfo(
+            title=f"Pay {summary.amount} for {summary.brand}",
+            url=summary.checkout_url,
+            fallback_url=summary.checkout_url,
+            height="large",
+            width="medium",
+        )
+        return _invoke(TaskModuleResponse(task=TaskModuleContinueResponse(value=dialog)))
+
+    async def _on_task_submit(self, turn_context: TurnContext) -> InvokeResponse:
+        """The checkout dialog closed itself after paying; the webhook, not the page, moves the order on."""
+        return _invoke(TaskModuleResponse(task=TaskModuleMessageResponse(value=AFTER_PAYMENT)))
+
+    # --- answers ----------------------------------------------------------------------------------
+
+    async def _answer(self, intent: Intent, turn_context: TurnContext) -> Answer:
+        try:
+            return await self._answer_or_raise(intent, turn_context)
+        except (NotFound, InvalidRequest) as exc:
+            return Answer(text=str(exc), replaces=False)
+
+    async def _answer_or_raise(self, intent: Intent, turn_context: TurnContext) -> Answer:
+        match intent:
+            case Browse(query):
+                return Answer(catalog_card(self._checkout.browse(query)))
+            case ChooseProduct(product_id, back):
+                return Answer(product_card(self._checkout.product_card(product_id), back))
+            case Buy():
+                return await self._buy(intent, turn_context)
+            case RetryPayment(order_id):
+                user = user_of(turn_context.activity)
+                return Answer(order_card(await self._checkout.retry_payment(order_id, user)))
+            case OpenCheckout(order_id):
+                return await self._checkout_link(order_id)
+            case ShowWallet():
+                return await self._wallet(turn_context)
+            case ShowHelp(note):
+                return Answer(help_card(note), replaces=False)
+
+    async def _buy(self, intent: Buy, turn_context: TurnContext) -> Answer:
+        activity = turn_context.activity
+        try:
+            amount = self._checkout.amount_for(intent.product_id, intent.amount)
+        except InvalidAmount as exc:
+            return Answer(
+                product_card(self._checkout.product_card(intent.product_id), intent.back, exc.reason)
+            )
+        # The card being replaced becomes the order card, so the address remembers it for later updates.
+        address = TeamsAddress.of(activity, card_id=activity.reply_to_id)
+        command = PlaceOrder(
+            user_of(activity), intent.product_id, amount, address.to_ref(), request_key(activity)
+        )
+        return Answer(order_card(await self._checkout.place_order(command)))
+
+    async def _checkout_link(self, order_id: str) -> Answer:
+        # Clients without dialogs (the Emulator) send the Pay button as a plain Action.Submit.
+        summary = await self._checkout.order_summary(order_id)
+        if summary.can_pay and summary.checkout_url:
+            return Answer(text=f"Pay on the checkout page: {summary.checkout_url}", replaces=False)
+        return Answer(text=f"Order {summary.order_id}: {summary.status_label}.", replaces=False)
+
+    async def _wallet(self, turn_context: TurnContext) -> Answer:
+        """Codes are shown only in a personal chat; asked for in a channel, they go there privately."""
+        card = wallet_card(await self._checkout.wallet(user_of(turn_context.activity)))
+        address = TeamsAddress.of(turn_context.activity)
+        if address.is_personal:
+            return Answer(card, replaces=False)
+
+        async def send_card(personal: TurnContext) -> None:
+            await personal.send_activity(MessageFactory.attachment(attachment(card)))
+
+        try:
+            with connector_errors():
+                await open_personal(turn_context.adapter, self._app_id, address, send_card)
+        except DeliveryError:
+            return Answer(
+                text="I can't message you privately yet: open a chat with me and type `vouchers mine`.",
+                replaces=False,
+            )
+        return Answer(text="I sent your vouchers to you in a personal chat with me.", replaces=False)
+
+    async def _show(self, turn_context: TurnContext, answer: Answer) -> None:
+        activity = turn_context.activity
+        message = (
+            MessageFactory.attachment(attachment(answer.card))
+            if answer.card
+            else MessageFactory.text(answer.text)
+        )
+        if answer.replaces and from_card(activity):
+            # Replacing the tapped card is what stops a double tap from submitting the same step twice.
+            message.id = activity.reply_to_id
+            await turn_context.update_activity(message)
+        else:
+            await turn_context.send_activity(message)
+
+
+class AdaptiveCardMessage(Model):
+    """An adaptiveCard/action answer that is a message; the SDK's model types `value` as a dict only."""
+
+    _attribute_map = {  # noqa: RUF012 (msrest reads this class attribute; the SDK's models do the same)
+        "status_code": {"key": "statusCode", "type": "int"},
+        "type": {"key": "type", "type": "str"},
+        "value": {"key": "value", "type": "str"},
+    }
+
+    def __init__(self, *, status_code: int, type: str, value: str) -> None:
+        super().__init__()
+        self.status_code = status_code
+        self.type = type
+        self.value = value
+
+
+def _invoke(body: Model) -> InvokeResponse:
+    return InvokeResponse(status=int(HTTPStatus.OK), body=body)
+
+
+async def on_turn_error(turn_context: TurnContext, error: Exception) -> None:
+    """The one error handler: log with the traceback, tell the person briefly."""
+    activity = turn_context.activity
+    log.error(
+        "Teams turn failed",
+        exc_info=error,
+        extra={"activity_type": activity.type, "activity_name": activity.name, "activity_id": activity.id},
+    )
+    try:
+        await turn_context.send_activity(APOLOGY)
+    except (HttpOperationError, ClientRequestError, OSError) as exc:
+        log.warning("could not send the apology", extra={"error": type(exc).__name__})

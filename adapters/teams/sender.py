@@ -1,0 +1,89 @@
+"""ChatSender for Teams: order cards updated in place, voucher cards delivered proactively to their owner."""
+
+from __future__ import annotations
+
+import logging
+
+from botbuilder.core import MessageFactory, TurnContext
+from botbuilder.integration.aiohttp import CloudAdapter
+from botbuilder.schema import ErrorResponseException
+
+from adapters.teams.address import PLATFORM, TeamsAddress
+from adapters.teams.cards import Card, attachment, order_card, voucher_card, voucher_notice
+from adapters.teams.conversations import Work, continue_in, open_personal
+from adapters.teams.errors import connector_errors, status_of
+from core.errors import DeliveryError
+from core.identity import ConversationRef
+from core.views import Notice, OrderSummary, VoucherDelivery
+
+log = logging.getLogger(__name__)
+
+
+class TeamsSender:
+    """Implements core.ports.ChatSender over `continue_conversation` on the bot's CloudAdapter."""
+
+    platform = PLATFORM
+
+    def __init__(self, adapter: CloudAdapter, app_id: str) -> None:
+        self._adapter = adapter
+        self._app_id = app_id
+
+    async def send(self, conversation: ConversationRef, notice: Notice) -> None:
+        address = TeamsAddress.parse(conversation)
+        with connector_errors():
+            if isinstance(notice, VoucherDelivery):
+                await self._deliver_voucher(address, notice)
+            else:
+                await self._update_order(address, notice)
+
+    async def _update_order(self, address: TeamsAddress, summary: OrderSummary) -> None:
+        card = order_card(summary)
+        if address.card_id is None:
+            await continue_in(self._adapter, self._app_id, address, _sending(card))
+            return
+        try:
+            await continue_in(self._adapter, self._app_id, address, _replacing(address.card_id, card))
+        except ErrorResponseException as exc:
+            if status_of(exc) != 404:
+                raise
+            log.info("order card is gone; sending a new one", extra={"order_id": summary.order_id})
+            await continue_in(self._adapter, self._app_id, address, _sending(card))
+
+    async def _deliver_voucher(self, address: TeamsAddress, voucher: VoucherDelivery) -> None:
+        card = voucher_card(voucher)
+        if address.is_personal:
+            await continue_in(self._adapter, self._app_id, address, _sending(card))
+            return
+        # A code must not be shown to a whole channel: the card goes to the owner's 1:1 chat first.
+        await open_personal(self._adapter, self._app_id, address, _sending(card))
+        try:
+            with connector_errors():
+                await continue_in(
+                    self._adapter, self._app_id, address, _sending_text(voucher_notice(voucher))
+                )
+        except DeliveryError as exc:
+            # The voucher itself arrived; repeating the whole delivery for a courtesy line would duplicate it.
+            log.warning("voucher notice not posted", extra={"order_id": voucher.order_id, "error": str(exc)})
+
+
+def _sending(card: Card) -> Work:
+    async def work(turn_context: TurnContext) -> None:
+        await turn_context.send_activity(MessageFactory.attachment(attachment(card)))
+
+    return work
+
+
+def _sending_text(text: str) -> Work:
+    async def work(turn_context: TurnContext) -> None:
+        await turn_context.send_activity(MessageFactory.text(text))
+
+    return work
+
+
+def _replacing(card_id: str, card: Card) -> Work:
+    async def work(turn_context: TurnContext) -> None:
+        update = MessageFactory.attachment(attachment(card))
+        update.id = card_id
+        await turn_context.update_activity(update)
+
+    return work

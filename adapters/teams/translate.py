@@ -1,0 +1,234 @@
+"""Pure functions from Teams activities to what the person asked for: a table of small translators."""
+
+from __future__ import annotations
+
+import copy
+import hashlib
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
+from typing import Any
+
+from botbuilder.core import TurnContext
+from botbuilder.schema import Activity
+
+from adapters.teams.address import PLATFORM, tenant_of
+from core.catalog import CatalogQuery
+from core.identity import ChatUser
+from core.money import Money, check_currency
+
+COMMAND = "cmd"  # the key our cards put in every Action.Submit / Action.Execute data object
+NO_CURRENCY = "XXX"  # ISO 4217 "no currency": two decimals, for a price filter given without a currency
+VOUCHER_WORDS = ("vouchers", "voucher")
+
+
+class UnreadableCommand(ValueError):
+    """The text or card data cannot be understood; the message tells the person what to type instead."""
+
+
+@dataclass(frozen=True)
+class Browse:
+    query: CatalogQuery = field(default_factory=CatalogQuery)
+
+
+@dataclass(frozen=True)
+class ChooseProduct:
+    product_id: str
+    back: CatalogQuery = field(default_factory=CatalogQuery)
+
+
+@dataclass(frozen=True)
+class Buy:
+    product_id: str
+    amount: str
+    back: CatalogQuery = field(default_factory=CatalogQuery)
+
+
+@dataclass(frozen=True)
+class RetryPayment:
+    order_id: str
+
+
+@dataclass(frozen=True)
+class OpenCheckout:
+    order_id: str
+
+
+@dataclass(frozen=True)
+class ShowWallet:
+    pass
+
+
+@dataclass(frozen=True)
+class ShowHelp:
+    note: str = ""
+
+
+Intent = Browse | ChooseProduct | Buy | RetryPayment | OpenCheckout | ShowWallet | ShowHelp
+
+
+# --- who and where ----------------------------------------------------------------------------------
+
+
+def user_of(activity: Activity) -> ChatUser:
+    """The person acting: their Entra object id when Teams sends it (stable across chats), else their id."""
+    sender = activity.from_property
+    user_id = getattr(sender, "aad_object_id", None) or sender.id
+    return ChatUser(PLATFORM, tenant_of(activity), user_id, getattr(sender, "name", None) or "")
+
+
+def request_key(activity: Activity) -> str:
+    """One order per card and person: a double tap or a channel retry of the same activity maps to one key."""
+    card_or_message = activity.reply_to_id or activity.id or ""
+    scope = f"{activity.conversation.id}|{card_or_message}|{user_of(activity).key}"
+    return "teams:" + hashlib.sha256(scope.encode()).hexdigest()[:40]
+
+
+# --- text commands ----------------------------------------------------------------------------------
+
+
+def command_text(activity: Activity) -> str:
+    """The message text with the bot's @mention removed (in channels Teams only delivers mentions)."""
+    if not activity.text:
+        return ""
+    return (TurnContext.remove_recipient_mention(copy.copy(activity)) or "").replace("&nbsp;", " ").strip()
+
+
+def intent_of_text(text: str) -> Intent:
+    words = text.split()
+    if not words or words[0].lower() not in VOUCHER_WORDS:
+        first = words[0].lower() if words else ""
+        return ShowHelp("" if first in ("", "help", "hi", "hello") else f"I don't know “{text[:60]}”.")
+    rest = words[1:]
+    if [w.lower() for w in rest] == ["mine"]:
+        return ShowWallet()
+    return Browse(query_of_words(rest))
+
+
+def query_of_words(words: list[str]) -> CatalogQuery:
+    """`coffee currency:EUR country:DE max:50 page:2` → a catalog query (prices in major units)."""
+    filters = dict(w.split(":", 1) for w in words if ":" in w)
+    unknown = set(filters) - set(_FILTERS)
+    if unknown:
+        raise UnreadableCommand(f"Unknown filter {min(unknown)}:. Try currency:EUR country:DE max:50 page:2.")
+    currency = _currency(filters["currency"]) if "currency" in filters else None
+    return CatalogQuery(
+        text=" ".join(w for w in words if ":" not in w),
+        currency=currency,
+        country=_country(filters["country"]) if "country" in filters else None,
+        max_price=_price(filters["max"], currency) if "max" in filters else None,
+        min_price=_price(filters["min"], currency) if "min" in filters else None,
+        page=_page(filters["page"]) if "page" in filters else 1,
+    )
+
+
+def _currency(value: str) -> str:
+    try:
+        return check_currency(value)
+    except ValueError:
+        raise UnreadableCommand(f"“{value}” is not a currency code; try currency:EUR.") from None
+
+
+def _country(value: str) -> str:
+    if len(value) != 2 or not value.isalpha():
+        raise UnreadableCommand(f"“{value}” is not a country code; try country:DE.")
+    return value.upper()
+
+
+def _price(value: str, currency: str | None) -> int:
+    try:
+        return Money.parse(value, currency or NO_CURRENCY).minor
+    except ValueError:
+        raise UnreadableCommand(f"“{value}” is not a price; try max:50.") from None
+
+
+def _page(value: str) -> int:
+    if not value.isdigit() or int(value) < 1:
+        raise UnreadableCommand(f"“{value}” is not a page number; try page:2.")
+    return int(value)
+
+
+_FILTERS = ("currency", "country", "max", "min", "page")
+
+
+# --- card actions -----------------------------------------------------------------------------------
+
+
+def query_data(query: CatalogQuery) -> dict[str, Any]:
+    """A catalog query as card data, so paging and "back" keep the search."""
+    data = {
+        "q": query.text,
+        "currency": query.currency,
+        "country": query.country,
+        "max": query.max_price,
+        "min": query.min_price,
+        "page": query.page,
+    }
+    return {k: v for k, v in data.items() if v not in (None, "")}
+
+
+def query_of_data(data: Mapping[str, Any]) -> CatalogQuery:
+    def number(key: str) -> int | None:
+        value = data.get(key)
+        return int(value) if isinstance(value, int | str) and str(value).isdigit() else None
+
+    return CatalogQuery(
+        text=str(data.get("q") or ""),
+        currency=str(data["currency"]) if data.get("currency") else None,
+        country=str(data["country"]) if data.get("country") else None,
+        max_price=number("max"),
+        min_price=number("min"),
+        page=max(1, number("page") or 1),
+    )
+
+
+def _required(data: Mapping[str, Any], key: str) -> str:
+    value = data.get(key)
+    if not isinstance(value, str | int | float) or str(value).strip() == "":
+        raise UnreadableCommand("That card is missing something I need; type `vouchers` to start again.")
+    return str(value).strip()
+
+
+_ACTIONS: dict[str, Callable[[Mapping[str, Any]], Intent]] = {
+    "browse": lambda d: Browse(query_of_data(d)),
+    "choose": lambda d: ChooseProduct(_required(d, "product"), query_of_data(d)),
+    "buy": lambda d: Buy(_required(d, "product"), _required(d, "amount"), query_of_data(d)),
+    "retry": lambda d: RetryPayment(_required(d, "order")),
+    "pay": lambda d: OpenCheckout(_required(d, "order")),
+    "mine": lambda d: ShowWallet(),
+    "help": lambda d: ShowHelp(),
+}
+
+
+def intent_of_data(data: Any) -> Intent:
+    """What a card button asked for (Action.Submit value, Action.Execute data or task/fetch data)."""
+    if not isinstance(data, Mapping) or data.get(COMMAND) not in _ACTIONS:
+        raise UnreadableCommand("I don't recognise that card any more; type `vouchers` to start again.")
+    return _ACTIONS[data[COMMAND]](data)
+
+
+# --- activities -------------------------------------------------------------------------------------
+
+
+def intent_of_message(activity: Activity) -> Intent:
+    """A message is either typed text or an Action.Submit from one of our cards (its data in `value`)."""
+    if activity.value is not None and not activity.text:
+        return intent_of_data(activity.value)
+    return intent_of_text(command_text(activity))
+
+
+def execute_data(activity: Activity) -> Any:
+    """Action.Execute arrives as invoke `adaptiveCard/action` with the data in value.action.data."""
+    value = activity.value if isinstance(activity.value, Mapping) else {}
+    action = value.get("action")
+    return action.get("data") if isinstance(action, Mapping) else None
+
+
+def task_data(activity: Activity) -> Any:
+    """task/fetch and task/submit carry the button's data (plus Teams' own keys) in value.data."""
+    value = activity.value if isinstance(activity.value, Mapping) else {}
+    return value.get("data")
+
+
+def from_card(activity: Activity) -> bool:
+    """True when the activity is a button press on a message we sent (so that message can be replaced)."""
+    return activity.value is not None and bool(activity.reply_to_id)

@@ -1,0 +1,256 @@
+"""A strict loopback fake of the Bot Framework Connector: records what a bot sends and checks its cards."""
+
+from __future__ import annotations
+
+import itertools
+import json
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass, field
+from functools import cache
+from pathlib import Path
+from typing import Any
+
+import jsonschema
+from aiohttp import web
+from aiohttp.test_utils import TestServer
+from tests.conftest import SHARED_FIXTURES
+
+FIXTURES = SHARED_FIXTURES
+CARD_SCHEMA = FIXTURES / "schemas" / "adaptive-card.1.5.0.schema.json"
+ADAPTIVE_CARD = "application/vnd.microsoft.card.adaptive"
+MAX_CARD_VERSION = (1, 5)
+MAX_MESSAGE_BYTES = 28 * 1024  # Teams refuses larger messages (cards included)
+
+Handler = Callable[[web.Request], Awaitable[web.StreamResponse]]
+
+
+@cache
+def _card_validator() -> jsonschema.Draft6Validator:
+    return jsonschema.Draft6Validator(json.loads(CARD_SCHEMA.read_text()))
+
+
+def card_problems(card: Any) -> list[str]:
+    """Why an Adaptive Card would be refused: schema errors and a version above 1.5; empty if fine."""
+    if not isinstance(card, dict):
+        return ["the card is not a JSON object"]
+    problems = [_describe(error) for error in _card_validator().iter_errors(card)]
+    version = str(card.get("version", ""))
+    try:
+        too_new = tuple(int(part) for part in version.split(".")) > MAX_CARD_VERSION
+    except ValueError:
+        too_new = True
+    if too_new:
+        problems.append(f"card version {version!r} is not 1.5 or lower")
+    return problems
+
+
+def _describe(error: jsonschema.ValidationError) -> str:
+    # The schema is a big anyOf; the deepest sub-error is the one that names the real mistake.
+    leaves = list(_leaves(error))
+    deepest = max(leaves, key=lambda e: len(e.absolute_path))
+    path = "/".join(str(p) for p in deepest.absolute_path)
+    return f"{path}: {deepest.message[:300]}"
+
+
+def _leaves(error: jsonschema.ValidationError) -> Any:
+    if not error.context:
+        yield error
+    for child in error.context:
+        yield from _leaves(child)
+
+
+@dataclass
+class Call:
+    """One request the bot made: what it did, where, and the activity (or parameters) it sent."""
+
+    kind: str  # "create", "send", "reply", "update"
+    conversation_id: str
+    activity_id: str | None
+    body: dict[str, Any]
+    status: int
+    answered_id: str | None = None
+
+    @property
+    def message_id(self) -> str:
+        """The id Teams knows the message by: the one it answered with, or the one that was updated."""
+        message_id = self.activity_id if self.kind == "update" else self.answered_id
+        assert message_id, f"a failed {self.kind} has no message"
+        return message_id
+
+    @property
+    def cards(self) -> list[dict[str, Any]]:
+        return [
+            a["content"] for a in self.body.get("attachments") or [] if a.get("contentType") == ADAPTIVE_CARD
+        ]
+
+    @property
+    def card(self) -> dict[str, Any]:
+        (card,) = self.cards
+        return card
+
+    @property
+    def text(self) -> str:
+        return str(self.body.get("text") or "")
+
+
+@dataclass
+class _Failure:
+    status: int
+    retry_after: float | None
+
+
+@dataclass
+class FakeConnector:
+    """Answers like the Connector (`/v3/conversations...`) and refuses what Teams would refuse, with 400."""
+
+    calls: list[Call] = field(default_factory=list)
+    errors: list[str] = field(default_factory=list)
+    _failures: list[_Failure] = field(default_factory=list)
+    _ids: itertools.count[int] = field(default_factory=lambda: itertools.count(1))
+    _issued: dict[str, set[str]] = field(default_factory=dict)
+    _server: TestServer | None = None
+
+    # --- control ---------------------------------------------------------------------------------
+
+    def fail_next(self, status: int, times: int = 1, retry_after: float | None = None) -> None:
+        """Answer the next `times` requests with `status` (e.g. 429 with a Retry-After header, or 500)."""
+        self._failures.extend(_Failure(status, retry_after) for _ in range(times))
+
+    async def start(self) -> str:
+        self._server = TestServer(self.app(), host="127.0.0.1")
+        await self._server.start_server()
+        return self.url
+
+    async def close(self) -> None:
+        if self._server is not None:
+            await self._server.close()
+
+    @property
+    def url(self) -> str:
+        assert self._server is not None, "start() the fake first"
+        return str(self._server.make_url("/"))
+
+    def issue_id(self, conversation_id: str) -> str:
+        """An activity id the fake knows, as if Teams had delivered that message."""
+        activity_id = f"1:act-{next(self._ids)}"
+        self._issued.setdefault(_thread_root(conversation_id), set()).add(activity_id)
+        return activity_id
+
+    # --- queries ---------------------------------------------------------------------------------
+
+    def made(self, kind: str) -> list[Call]:
+        return [c for c in self.calls if c.kind == kind and c.status < 300]
+
+    def delivered(self) -> list[Call]:
+        """Messages and updates that reached Teams (failed attempts excluded)."""
+        return [c for c in self.calls if c.kind != "create" and c.status < 300]
+
+    def in_conversation(self, conversation_id: str) -> list[Call]:
+        return [c for c in self.delivered() if c.conversation_id == conversation_id]
+
+    # --- the service -----------------------------------------------------------------------------
+
+    def app(self) -> web.Application:
+        app = web.Application(middlewares=[self._strict])
+        app.router.add_post("/v3/conversations", self._create)
+        app.router.add_post("/v3/conversations/{conversation}/activities", self._send)
+        app.router.add_post("/v3/conversations/{conversation}/activities/{activity}", self._reply)
+        app.router.add_put("/v3/conversations/{conversation}/activities/{activity}", self._update)
+        return app
+
+    @web.middleware
+    async def _strict(self, request: web.Request, handler: Handler) -> web.StreamResponse:
+        if request.match_info.route.resource is None:
+            self.errors.append(f"unexpected request {request.method} {request.path}")
+            return _error(404, "NotFound", "no such endpoint")
+        return await handler(request)
+
+    async def _create(self, request: web.Request) -> web.Response:
+        body = await request.json()
+        # Teams reads the tenant of a new 1:1 chat from channelData (botbuilder also sends "tenantID").
+        tenant = ((body.get("channelData") or {}).get("tenant") or {}).get("id")
+        members = body.get("members") or []
+        problem = (
+            None
+            if tenant and len(members) == 1 and body.get("bot")
+            else "1:1 needs channelData.tenant, bot, one member"
+        )
+        conversation_id = f"a:personal-{members[0]['id'] if members else 'nobody'}"
+        return self._answer("create", conversation_id, None, body, problem, {"id": conversation_id})
+
+    async def _send(self, request: web.Request) -> web.Response:
+        return await self._post(request, "send", None)
+
+    async def _reply(self, request: web.Request) -> web.Response:
+        return await self._post(request, "reply", request.match_info["activity"])
+
+    async def _post(self, request: web.Request, kind: str, activity_id: str | None) -> web.Response:
+        conversation_id = request.match_info["conversation"]
+        body = await request.json()
+        problem = self._activity_problem(body, conversation_id)
+        new_id = self.issue_id(conversation_id) if problem is None else ""
+        return self._answer(kind, conversation_id, activity_id, body, problem, {"id": new_id})
+
+    async def _update(self, request: web.Request) -> web.Response:
+        conversation_id = request.match_info["conversation"]
+        activity_id = request.match_info["activity"]
+        body = await request.json()
+        problem = self._activity_problem(body, conversation_id)
+        if problem is None and activity_id not in self._issued.get(_thread_root(conversation_id), set()):
+            return self._answer("update", conversation_id, activity_id, body, None, None, missing=True)
+        return self._answer("update", conversation_id, activity_id, body, problem, {"id": activity_id})
+
+    def _answer(
+        self,
+        kind: str,
+        conversation_id: str,
+        activity_id: str | None,
+        body: dict[str, Any],
+        problem: str | None,
+        result: dict[str, Any] | None,
+        missing: bool = False,
+    ) -> web.Response:
+        if self._failures:
+            failure = self._failures.pop(0)
+            self.calls.append(Call(kind, conversation_id, activity_id, body, failure.status))
+            headers = {"Retry-After": f"{failure.retry_after:g}"} if failure.retry_after is not None else {}
+            return _error(
+                failure.status, "Throttled" if failure.status == 429 else "ServiceError", "try later", headers
+            )
+        if missing:
+            self.calls.append(Call(kind, conversation_id, activity_id, body, 404))
+            self.errors.append(f"update of unknown activity {activity_id} in {conversation_id}")
+            return _error(404, "ActivityNotFound", "no such activity")
+        if problem is not None:
+            self.calls.append(Call(kind, conversation_id, activity_id, body, 400))
+            self.errors.append(f"{kind} refused: {problem}")
+            return _error(400, "BadArgument", problem)
+        answered = (result or {}).get("id") if kind != "create" else None
+        self.calls.append(Call(kind, conversation_id, activity_id, body, 200, answered))
+        return web.json_response(result)
+
+    def _activity_problem(self, body: dict[str, Any], conversation_id: str) -> str | None:
+        if body.get("type") != "message":
+            return f"activity type {body.get('type')!r} is not a message"
+        if (body.get("conversation") or {}).get("id") not in (None, conversation_id):
+            return "the activity names another conversation than the URL"
+        if not body.get("text") and not body.get("attachments"):
+            return "a message needs text or attachments"
+        if len(json.dumps(body).encode()) > MAX_MESSAGE_BYTES:
+            return f"message larger than {MAX_MESSAGE_BYTES} bytes"
+        for attachment in body.get("attachments") or []:
+            if attachment.get("contentType") != ADAPTIVE_CARD:
+                return f"unexpected attachment type {attachment.get('contentType')!r}"
+            problems = card_problems(attachment.get("content"))
+            if problems:
+                return "invalid Adaptive Card: " + "; ".join(problems[:3])
+        return None
+
+
+def _thread_root(conversation_id: str) -> str:
+    # A channel thread is addressed as "<channel>;messageid=<root>"; its messages belong to the channel.
+    return conversation_id.split(";", 1)[0]
+
+
+def _error(status: int, code: str, message: str, headers: dict[str, str] | None = None) -> web.Response:
+    return web.json_response({"error": {"code": code, "message": message}}, status=status, headers=headers)

@@ -1,0 +1,378 @@
+"""Slack adapter fixtures: the real Bolt app mounted in aiohttp, a strict fake Slack, signed requests."""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+import json
+import time
+from collections.abc import AsyncIterator, Iterable
+from dataclasses import dataclass, field
+from datetime import date
+from pathlib import Path
+from typing import Any
+from urllib.parse import parse_qsl, urlencode
+
+import pytest
+from aiohttp import web
+from aiohttp.test_utils import TestClient, TestServer
+
+from adapters.slack import SlackChannel, build_slack
+from core.catalog import Catalog, ExpiryPolicy, Product, ValueRange
+from core.checkout import Checkout
+from core.delivery import Relay
+from tests.conftest import SHARED_FIXTURES
+from core.orders import Order
+from core.payments import PaymentEvent, PaymentEventKind
+from tests.fake_slack import FakeSlack, wait_until
+from tests.fakes import FakeGateway, FakeProvider, FixedClock, MemoryStore, MemoryUnitOfWork, SequentialIds
+
+FIXTURES = SHARED_FIXTURES / "slack"
+SIGNING_SECRET = "d1f0c3a5e7b9d1f0c3a5e7b9d1f0c3a5"
+BOT_TOKEN = "xoxb-voucherbot-test"
+TEAM = "T0VB"
+ADA = "U0ADA"
+GRACE = "U0GRACE"
+GENERAL = "C0GENERAL"
+PUBLIC_BASE_URL = "https://vouchers.example.com"
+
+BOOKS = Product(
+    id="quiet-harbour-books",
+    brand="Quiet Harbour Books",
+    name="Quiet Harbour Books gift card",
+    currency="USD",
+    description="Any book, any branch.",
+    image_url="https://images.example.com/quiet-harbour.png",
+    countries=("US",),
+    denominations=(1000, 2500, 5000),
+    instructions="Show the code at the till or enter it online.",
+    redeem_url="https://quietharbour.example.com/redeem",
+    expiry=ExpiryPolicy(days_after_issue=365),
+)
+TEA = Product(
+    id="lantern-tea",
+    brand="Lantern Tea House",
+    name="Lantern Tea e-voucher",
+    currency="EUR",
+    countries=("DE", "FR"),
+    value_range=ValueRange(500, 20000, 100),
+    voucher_format="code_pin",
+    instructions="Enter the code and PIN at checkout.",
+    terms="Not exchangeable for cash.",
+    expiry=ExpiryPolicy(days_after_issue=None, fixed_date=date(2027, 12, 31)),
+)
+COFFEE = Product(
+    id="copper-kettle-coffee",
+    brand="Copper Kettle Coffee",
+    name="Copper Kettle coffee card",
+    currency="EUR",
+    countries=("DE",),
+    image_url="https://images.example.com/copper-kettle.png",
+    denominations=(1000, 2000),
+)
+SAMPLE = (BOOKS, TEA, COFFEE)
+BRANDS = (
+    "Amber Lane Cinema",
+    "Birch & Bloom Florist",
+    "Cobalt Coffee Roasters",
+    "Driftwood Outdoor",
+    "Ember Pizza",
+)
+
+
+def big_catalog(size: int = 5000) -> list[Product]:
+    """`size` products over five brands; every fifth is a coffee roaster's card."""
+    return [
+        Product(
+            id=f"p{n:05d}",
+            brand=BRANDS[n % len(BRANDS)],
+            name=f"{BRANDS[n % len(BRANDS)]} card no. {n:05d}",
+            currency=("EUR", "USD", "GBP")[n % 3],
+            countries=(("DE", "US", "GB")[n % 3],),
+            denominations=(1000 + (n % 7) * 500, 5000),
+        )
+        for n in range(size)
+    ]
+
+
+@dataclass
+class SlackWorld:
+    """The Slack channel under test, the core it drives, and the fake Slack it talks to."""
+
+    http: TestClient
+    fake: FakeSlack
+    channel: SlackChannel
+    checkout: Checkout
+    relay: Relay
+    store: MemoryStore
+    clock: FixedClock
+    gateway: FakeGateway
+    provider: FakeProvider
+    triggers: Iterable[int] = field(default_factory=lambda: iter(range(1, 10_000)))
+
+    # --- signed requests -------------------------------------------------------------------
+
+    async def post(
+        self,
+        body: str,
+        content_type: str,
+        headers: dict[str, str] | None = None,
+        signed: bool = True,
+        timestamp: int | None = None,
+    ) -> Any:
+        all_headers = {
+            "Content-Type": content_type,
+            **(sign(body, timestamp) if signed else {}),
+            **(headers or {}),
+        }
+        return await self.http.post("/slack/events", data=body.encode(), headers=all_headers)
+
+    async def command(
+        self,
+        text: str,
+        *,
+        user: str = ADA,
+        channel: str = GENERAL,
+        trigger: str | None = None,
+        response_url: str = "cmd",
+        headers: dict[str, str] | None = None,
+    ) -> Any:
+        body = slash_command(
+            self.fake,
+            text,
+            user=user,
+            channel=channel,
+            response_url=response_url,
+            trigger=trigger or f"{next(iter(self.triggers))}.1.trigger",
+        )
+        return await self.post(body, "application/x-www-form-urlencoded", headers)
+
+    async def action(
+        self,
+        action: dict[str, Any],
+        *,
+        user: str = ADA,
+        channel: str = GENERAL,
+        message_ts: str = "1700000100.000100",
+        ephemeral: bool = True,
+        response_url: str = "act",
+        state: dict[str, Any] | None = None,
+        headers: dict[str, str] | None = None,
+    ) -> Any:
+        payload = block_actions(
+            self.fake,
+            action,
+            user=user,
+            channel=channel,
+            message_ts=message_ts,
+            ephemeral=ephemeral,
+            response_url=response_url,
+            state=state,
+        )
+        return await self.post(
+            urlencode({"payload": json.dumps(payload)}), "application/x-www-form-urlencoded", headers
+        )
+
+    async def options(self, value: str, *, user: str = ADA) -> Any:
+        payload = {
+            "type": "block_suggestion",
+            "user": {"id": user, "username": "ada", "team_id": TEAM},
+            "team": {"id": TEAM, "domain": "voucherbot"},
+            "api_app_id": "A0VB",
+            "token": "legacy",
+            "container": {
+                "type": "message",
+                "message_ts": "1700000100.000100",
+                "channel_id": GENERAL,
+                "is_ephemeral": True,
+            },
+            "action_id": "vb_pick_product",
+            "block_id": "vb_picker",
+            "value": value,
+        }
+        return await self.post(
+            urlencode({"payload": json.dumps(payload)}), "application/x-www-form-urlencoded"
+        )
+
+    async def home_opened(self, user: str = ADA, tab: str = "home") -> Any:
+        envelope = json.loads(
+            (FIXTURES / "payloads" / "app_home_opened.event_callback.slack_docs.json").read_text()
+        )
+        envelope["team_id"] = TEAM
+        envelope["event"].update(user=user, tab=tab, channel=f"D{user}")
+        envelope["event"]["view"]["team_id"] = TEAM
+        envelope["authorizations"][0].update(team_id=TEAM, user_id="U0BOT", is_bot=True)
+        return await self.post(json.dumps(envelope), "application/json")
+
+    # --- the rest of the world -----------------------------------------------------------
+
+    def only_order(self) -> Order:
+        assert len(self.store.orders) == 1, f"expected one order, found {len(self.store.orders)}"
+        return next(iter(self.store.orders.values()))
+
+    async def pay(self, order: Order, event_id: str = "evt_paid") -> None:
+        event = PaymentEvent(
+            event_id, PaymentEventKind.SUCCEEDED, order.payment_intent_id or "", order.id, order.amount
+        )
+        await self.checkout.handle_payment_event(event)
+
+    async def settle(self) -> None:
+        """Let the work Bolt handed to the background finish."""
+        await self.channel.drain()
+
+    def responses(self, name: str) -> list[dict[str, Any]]:
+        return [c.args for c in self.fake.responses_to(name)]
+
+    async def wait_for_response(self, name: str, count: int = 1) -> dict[str, Any]:
+        await wait_until(lambda: len(self.fake.responses_to(name)) >= count)
+        return self.responses(name)[count - 1]
+
+
+def sign(body: str, timestamp: int | None = None, secret: str = SIGNING_SECRET) -> dict[str, str]:
+    """The headers Slack sends: v0= HMAC-SHA256 of `v0:{timestamp}:{body}` with the signing secret."""
+    ts = str(timestamp if timestamp is not None else int(time.time()))
+    digest = hmac.new(secret.encode(), f"v0:{ts}:{body}".encode(), hashlib.sha256).hexdigest()
+    return {"X-Slack-Request-Timestamp": ts, "X-Slack-Signature": f"v0={digest}"}
+
+
+def slash_command(
+    fake: FakeSlack, text: str, *, user: str, channel: str, response_url: str, trigger: str
+) -> str:
+    """Bolt's captured slash command body, re-addressed to our team, command and fake response_url."""
+    fields = dict(
+        parse_qsl((FIXTURES / "payloads" / "slash_command.bolt_python.form.txt").read_text().strip())
+    )
+    for key in ("enterprise_id", "enterprise_name"):
+        fields.pop(key)
+    fields.update(
+        team_id=TEAM,
+        team_domain="voucherbot",
+        channel_id=channel,
+        user_id=user,
+        user_name=user.lower(),
+        command="/vouchers",
+        text=text,
+        response_url=fake.response_url(response_url),
+        trigger_id=trigger,
+        api_app_id="A0VB",
+    )
+    return urlencode(fields)
+
+
+def block_actions(
+    fake: FakeSlack,
+    action: dict[str, Any],
+    *,
+    user: str,
+    channel: str,
+    message_ts: str,
+    ephemeral: bool,
+    response_url: str,
+    state: dict[str, Any] | None,
+) -> dict[str, Any]:
+    """Bolt's captured block_actions payload, carrying `action` on our team's message."""
+    payload = json.loads((FIXTURES / "payloads" / "block_actions.button.bolt_python.json").read_text())
+    payload["user"] = {"id": user, "username": user.lower(), "name": user.lower(), "team_id": TEAM}
+    payload["team"] = {"id": TEAM, "domain": "voucherbot"}
+    payload["api_app_id"] = "A0VB"
+    payload["container"] = {
+        "type": "message",
+        "message_ts": message_ts,
+        "channel_id": channel,
+        "is_ephemeral": ephemeral,
+    }
+    payload["channel"] = {"id": channel, "name": "general"}
+    payload["response_url"] = fake.response_url(response_url)
+    payload["actions"] = [{"block_id": "b", "action_ts": "1700000200.000200", **action}]
+    if state is not None:
+        payload["state"] = {"values": state}
+    return payload
+
+
+def button(action_id: str, value: str, text: str = "Button") -> dict[str, Any]:
+    return {
+        "type": "button",
+        "action_id": action_id,
+        "value": value,
+        "text": {"type": "plain_text", "text": text, "emoji": True},
+    }
+
+
+def element(blocks: list[dict[str, Any]], action_id: str) -> dict[str, Any]:
+    """The first element with `action_id` in rendered blocks: what the user would click."""
+    for block in blocks:
+        for candidate in [*(block.get("elements") or []), block.get("accessory"), block.get("element")]:
+            if isinstance(candidate, dict) and candidate.get("action_id") == action_id:
+                return candidate
+    raise AssertionError(f"no element {action_id!r} in the blocks")
+
+
+def clicked(blocks: list[dict[str, Any]], action_id: str) -> dict[str, Any]:
+    """The action payload Slack sends when the user clicks the button `action_id`."""
+    found = element(blocks, action_id)
+    return {
+        "type": found["type"],
+        "action_id": action_id,
+        "value": found.get("value", ""),
+        "text": found["text"],
+    }
+
+
+async def make_world(products: Iterable[Product], fake: FakeSlack) -> AsyncIterator[SlackWorld]:
+    store, clock, ids = MemoryStore(), FixedClock(), SequentialIds()
+    gateway, provider = FakeGateway(), FakeProvider()
+
+    def uow() -> MemoryUnitOfWork:
+        return MemoryUnitOfWork(store, clock)
+
+    checkout = Checkout(
+        uow=uow,
+        catalog=Catalog(products),
+        gateway=gateway,
+        providers={"builtin": provider},
+        clock=clock,
+        ids=ids,
+        public_base_url=PUBLIC_BASE_URL,
+    )
+    channel = build_slack(
+        checkout,
+        signing_secret=SIGNING_SECRET,
+        bot_token=BOT_TOKEN,
+        api_url=fake.api_url,
+        public_base_url=PUBLIC_BASE_URL,
+    )
+    relay = Relay(
+        uow=uow,
+        catalog=lambda: checkout.catalog,
+        senders={"slack": channel.sender},
+        clock=clock,
+        checkout_url=checkout.checkout_url,
+    )
+    web_app = web.Application()
+    channel.mount(web_app)
+    http = TestClient(TestServer(web_app, host="127.0.0.1", port=0))
+    await http.start_server()
+    try:
+        yield SlackWorld(http, fake, channel, checkout, relay, store, clock, gateway, provider)
+    finally:
+        await http.close()
+
+
+@pytest.fixture
+async def fake_slack() -> AsyncIterator[FakeSlack]:
+    fake = await FakeSlack().start()
+    yield fake
+    await fake.close()
+    assert fake.errors == [], f"Slack would have rejected: {fake.errors}"
+
+
+@pytest.fixture
+async def slack(fake_slack: FakeSlack) -> AsyncIterator[SlackWorld]:
+    async for world in make_world(SAMPLE, fake_slack):
+        yield world
+
+
+@pytest.fixture
+async def big_slack(fake_slack: FakeSlack) -> AsyncIterator[SlackWorld]:
+    async for world in make_world([*big_catalog(), *SAMPLE], fake_slack):
+        yield world
