@@ -30,6 +30,6 @@ def configure_logging(level: str = "INFO") -> None:
     root = logging.getLogger()
     root.handlers[:] = [handler]
     root.setLevel(level.upper())
-    # Third-party debug output can include request bodies and tokens.
+    # Third-party info/debug output is noisy and can include request bodies, SQL parameters and tokens.
     for noisy in ("aiohttp.access", "slack_bolt", "slack_sdk", "msrest", "botbuilder", "stripe", "sqlalchemy"):
-        logging.getLogger(noisy).setLevel(max(logging.INFO, root.level))
+        logging.getLogger(noisy).setLevel(logging.WARNING)
