@@ -28,7 +28,17 @@ from core.orders import Order, OrderStatus
 from core.outbox import MessageKind, OutboxMessage
 from core.payments import PaymentEvent, PaymentEventKind, PaymentGateway
 from core.ports import Clock, IdFactory, UnitOfWork, UnitOfWorkFactory
-from core.views import CatalogPage, CheckoutView, OrderSummary, ProductCard, Wallet, WalletEntry, summary_of
+from core.funding import hold_reward, release_reward, restore_reward, settle_reward
+from core.views import (
+    CatalogPage,
+    CheckoutView,
+    OrderSummary,
+    ProductCard,
+    RewardSummary,
+    Wallet,
+    WalletEntry,
+    summary_of,
+)
 from core.vouchers import Voucher, VoucherProvider, VoucherStatus
 
 log = logging.getLogger(__name__)
@@ -49,6 +59,7 @@ class PlaceOrder:
     amount: Money
     conversation: ConversationRef
     request_key: str
+    reward_id: str | None = None
 
 
 class Checkout:
@@ -115,7 +126,7 @@ class Checkout:
             brand=product.brand,
             product_name=product.name,
             image_url=product.image_url,
-            amount=order.amount,
+            amount=order.card_amount,
             status=order.status,
             status_label=self._summary(order).status_label,
             client_secret=order.payment_client_secret,
@@ -127,9 +138,10 @@ class Checkout:
         async with self._uow() as uow:
             vouchers = await uow.vouchers.list_for_owner(user.key)
             orders = await uow.orders.list_for_buyer(user.key)
+            rewards = await uow.rewards.list_for_recipient(user.key)
         entries = tuple(self._wallet_entry(v) for v in vouchers)
         pending = tuple(self._summary(o) for o in orders if o.status in OPEN)
-        return Wallet(entries, pending)
+        return Wallet(entries, pending, tuple(RewardSummary.of(r) for r in rewards))
 
     # --- commands ------------------------------------------------------------------------
 
@@ -137,7 +149,9 @@ class Checkout:
         """Create the order and its payment intent. A repeated request key returns the first order."""
         self.catalog.get(command.product_id).check_amount(command.amount)
         order = await self._create_order(command)
-        if order.status is OrderStatus.CREATED:
+        if order.status is OrderStatus.CREATED and order.card_amount.minor == 0:
+            order = await self._pay_with_reward(order.id)
+        elif order.status is OrderStatus.CREATED:
             order = await self._start_payment(order.id, source=command.buyer.platform)
         return self._summary(order)
 
@@ -155,6 +169,7 @@ class Checkout:
         async with self._uow() as uow:
             order = await uow.orders.get(order_id)
             self._move(uow, order, OrderStatus.CANCELLED, actor)
+            await release_reward(uow, order)
             await uow.orders.save(order)
             await self._queue_update(uow, order)
             await uow.commit()
@@ -164,9 +179,10 @@ class Checkout:
         """Return the buyer's money; the `charge.refunded` notification then voids the voucher."""
         async with self._uow() as uow:
             order = await uow.orders.get(order_id)
-        if order.status not in REFUNDABLE or order.payment_intent_id is None:
+        if order.status not in REFUNDABLE:
             raise OrderNotPayable(order_id, order.status)
-        await self._gateway.refund(intent_id=order.payment_intent_id, idempotency_key=f"{order.id}:refund")
+        if order.card_amount.minor and order.payment_intent_id is not None:
+            await self._gateway.refund(intent_id=order.payment_intent_id, idempotency_key=f"{order.id}:refund")
         async with self._uow() as uow:
             order = await uow.orders.get(order_id)
             await self._mark_refunded(uow, order, actor)
@@ -196,8 +212,10 @@ class Checkout:
                 continue
         else:
             raise ConcurrentUpdate(event.event_id)
-        if order_id is None:
-            return
+        if order_id is not None:
+            await self._issue_soon(order_id)
+
+    async def _issue_soon(self, order_id: str) -> None:
         if self._background is not None:
             # A provider may take minutes (Plum: up to 120 s); the payment notification must not wait.
             self._background(self.issue_voucher(order_id))
@@ -263,11 +281,13 @@ class Checkout:
                 at=self._clock.now(),
                 source=command.buyer.platform,
             )
+            if command.reward_id:
+                await hold_reward(uow, order, command.reward_id, self._clock.now())
             await uow.orders.add(order)
             uow.audit.record(AuditRecord(command.buyer.key, "order.created", order.id, None, _snapshot(order)))
             try:
                 await uow.commit()
-            except DuplicateRequest:
+            except (DuplicateRequest, ConcurrentUpdate):
                 pass
             else:
                 return order
@@ -282,7 +302,7 @@ class Checkout:
         attempt = order.payment_attempts + 1
         try:
             intent = await self._gateway.create_intent(
-                order_id=order.id, amount=order.amount, idempotency_key=f"{order.id}:pay:{attempt}"
+                order_id=order.id, amount=order.card_amount, idempotency_key=f"{order.id}:pay:{attempt}"
             )
         except PaymentGatewayError as exc:
             return await self._payment_unavailable(order.id, source, exc)
@@ -345,13 +365,25 @@ class Checkout:
     async def _mark_paid(self, uow: UnitOfWork, order: Order, event: PaymentEvent) -> str | None:
         if order.status in SETTLED:
             return order.id if order.status in ISSUABLE else None
-        if event.amount is not None and event.amount != order.amount:
+        if event.amount is not None and event.amount != order.card_amount:
             self._move(uow, order, OrderStatus.FAILED, "stripe", note="issuance: paid amount differs from the order")
             order.failure_reason = "issuance: the amount paid differs from the order; an admin will refund it"
             return None
         self._move(uow, order, OrderStatus.PAID, "stripe")
+        await settle_reward(uow, order, self._ids, self._clock.now())
         await self._queue_update(uow, order)
         return order.id
+
+    async def _pay_with_reward(self, order_id: str) -> Order:
+        async with self._uow() as uow:
+            order = await uow.orders.get(order_id)
+            self._move(uow, order, OrderStatus.PAID, "reward")
+            await settle_reward(uow, order, self._ids, self._clock.now())
+            await uow.orders.save(order)
+            await self._queue_update(uow, order)
+            await uow.commit()
+        await self._issue_soon(order.id)
+        return order
 
     async def _mark_payment_failed(self, uow: UnitOfWork, order: Order, event: PaymentEvent) -> None:
         if order.status is not OrderStatus.AWAITING_PAYMENT or event.intent_id != order.payment_intent_id:
@@ -363,6 +395,7 @@ class Checkout:
 
     async def _mark_refunded(self, uow: UnitOfWork, order: Order, actor: str) -> None:
         self._move(uow, order, OrderStatus.REFUNDED, actor)
+        await restore_reward(uow, order, self._ids, self._clock.now())
         voucher = await uow.vouchers.for_order(order.id)
         if voucher is not None and voucher.status is VoucherStatus.ACTIVE:
             voucher.void()
@@ -423,6 +456,7 @@ class Checkout:
                 order = await uow.orders.get(order_id)
                 if order.status is OrderStatus.AWAITING_PAYMENT:
                     self._move(uow, order, OrderStatus.EXPIRED, "system")
+                    await release_reward(uow, order)
                     await uow.orders.save(order)
                     await self._queue_update(uow, order)
                     await uow.commit()

@@ -13,7 +13,7 @@ from core.errors import DeliveryError, DeliveryRetryLater, VoucherbotError
 from core.orders import Order, OrderStatus
 from core.outbox import Backoff, MessageKind, OutboxMessage
 from core.ports import ChatSender, Clock, UnitOfWorkFactory
-from core.views import Notice, VoucherDelivery, summary_of
+from core.views import Notice, RewardNotice, RewardSummary, VoucherDelivery, summary_of
 
 log = logging.getLogger(__name__)
 
@@ -81,6 +81,12 @@ class Relay:
         return await self._sent(message)
 
     async def _notice(self, message: OutboxMessage) -> Notice:
+        if message.reward_id:
+            async with self._uow() as uow:
+                reward = await uow.rewards.get(message.reward_id)
+                programme = await uow.programmes.get(reward.programme_id)
+            summary = RewardSummary.of(reward, programme.name)
+            return RewardNotice(summary, reminder=message.kind is MessageKind.REWARD_REMINDER)
         catalog = self._catalog()
         async with self._uow() as uow:
             order = await uow.orders.get(message.order_id)
@@ -124,7 +130,8 @@ class Relay:
         message.give_up(str(exc), self._clock.now())
         async with self._uow() as uow:
             await uow.outbox.save(message)
-            uow.audit.record(AuditRecord("outbox", "delivery.failed", message.order_id, None, {"error": str(exc)}))
+            subject = message.order_id or message.reward_id
+            uow.audit.record(AuditRecord("outbox", "delivery.failed", subject, None, {"error": str(exc)}))
             await uow.commit()
         return self._result(message, "dead")
 

@@ -4,13 +4,16 @@
     ├── NotFound
     │   ├── UnknownProduct
     │   ├── OrderNotFound
-    │   └── UnknownCheckout
+    │   ├── UnknownCheckout
+    │   ├── RewardNotFound
+    │   └── ProgrammeNotFound
     ├── InvalidRequest
     │   ├── InvalidAmount
     │   ├── InvalidTransition
     │   ├── OrderNotPayable
     │   ├── CheckoutExpired
-    │   └── NotOrderOwner
+    │   ├── NotOrderOwner
+    │   └── (core.rewards) RewardNotSpendable, NotRewardRecipient, NotRewardAdmin, BudgetExceeded
     ├── DuplicateRequest
     ├── ConcurrentUpdate
     ├── PaymentEventRejected
@@ -54,6 +57,22 @@ class UnknownCheckout(NotFound):
 
     def __init__(self) -> None:
         super().__init__("This checkout link is not valid.")
+
+
+class RewardNotFound(NotFound):
+    """No reward has this id."""
+
+    def __init__(self, reward_id: str) -> None:
+        super().__init__(f"There is no reward '{reward_id}'.")
+        self.reward_id = reward_id
+
+
+class ProgrammeNotFound(NotFound):
+    """No reward programme has this id."""
+
+    def __init__(self, programme_id: str) -> None:
+        super().__init__(f"There is no reward programme '{programme_id}'.")
+        self.programme_id = programme_id
 
 
 class InvalidRequest(VoucherbotError):

@@ -26,10 +26,11 @@ class OrderStatus(StrEnum):
 
 S = OrderStatus
 ALLOWED: dict[OrderStatus, frozenset[OrderStatus]] = {
-    S.CREATED: frozenset({S.AWAITING_PAYMENT, S.CANCELLED, S.FAILED}),
+    # A voucher paid in full by a reward needs no card payment.
+    S.CREATED: frozenset({S.AWAITING_PAYMENT, S.PAID, S.CANCELLED, S.FAILED}),
     S.AWAITING_PAYMENT: frozenset({S.PAID, S.FAILED, S.CANCELLED, S.EXPIRED}),
     # A card payment that failed may be retried on the same order.
-    S.FAILED: frozenset({S.AWAITING_PAYMENT, S.PAID, S.ISSUING, S.REFUNDED}),
+    S.FAILED: frozenset({S.AWAITING_PAYMENT, S.PAID, S.ISSUING, S.REFUNDED, S.EXPIRED, S.CANCELLED}),
     # A late `succeeded` webhook wins over an expiry or cancellation: the money has moved.
     S.EXPIRED: frozenset({S.PAID}),
     S.CANCELLED: frozenset({S.PAID}),
@@ -73,6 +74,8 @@ class Order:
     payment_attempts: int = 0
     failure_reason: str = ""
     version: int = 0
+    reward_id: str | None = None
+    reward_minor: int = 0
     history: list[StatusChange] = field(default_factory=list)
 
     @classmethod
@@ -124,6 +127,11 @@ class Order:
         change = self.move_to(OrderStatus.FAILED, at=at, source=source, note=reason)
         self.failure_reason = reason
         return change
+
+    @property
+    def card_amount(self) -> Money:
+        """What the card pays: the price less what a reward covers."""
+        return Money(self.amount.minor - self.reward_minor, self.amount.currency)
 
     @property
     def is_payable(self) -> bool:

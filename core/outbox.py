@@ -13,6 +13,8 @@ from core.identity import ConversationRef
 class MessageKind(StrEnum):
     ORDER_UPDATE = "order_update"
     VOUCHER_DELIVERY = "voucher_delivery"
+    REWARD_NOTICE = "reward_notice"
+    REWARD_REMINDER = "reward_reminder"
 
 
 class MessageStatus(StrEnum):
@@ -23,7 +25,7 @@ class MessageStatus(StrEnum):
 
 @dataclass
 class OutboxMessage:
-    """A message owed to a conversation. It names what to say (kind + order), never the rendering."""
+    """A message owed to a conversation. It names what to say (kind + order or reward), never the rendering."""
 
     id: str
     key: str
@@ -37,6 +39,7 @@ class OutboxMessage:
     last_error: str = ""
     sent_at: datetime | None = None
     history: list[str] = field(default_factory=list)
+    reward_id: str = ""  # set (and order_id empty) for reward messages
 
     def sent(self, at: datetime) -> None:
         self.status = MessageStatus.SENT

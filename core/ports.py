@@ -10,6 +10,7 @@ from typing import Protocol
 
 from core.audit import AuditEntry, AuditRecord
 from core.catalog import Product
+from core.rewards import Budget, LedgerEntry, Programme, Reward
 from core.identity import ConversationRef
 from core.orders import Order, OrderStatus
 from core.outbox import OutboxMessage
@@ -90,6 +91,64 @@ class CatalogStore(Protocol):
     async def last_synced(self, provider: str) -> datetime | None: ...
 
 
+class ProgrammeRepository(Protocol):
+    async def add(self, programme: Programme) -> None:
+        """DuplicateRequest if the id exists."""
+
+    async def get(self, programme_id: str) -> Programme:
+        """The programme, or ProgrammeNotFound."""
+
+    async def save(self, programme: Programme) -> None:
+        """Store changes, bumping the version; ConcurrentUpdate if someone saved it since it was read.
+
+        Sending rewards saves the programme even when only the ledger changed: that version check is
+        what serialises concurrent spending of one budget."""
+
+    async def list(self) -> Sequence[Programme]: ...
+
+
+class LedgerRepository(Protocol):
+    async def add(self, entry: LedgerEntry) -> None: ...
+
+    async def budget(self, programme_id: str) -> Budget: ...
+
+    async def entries(self, programme_id: str, limit: int = 1000) -> Sequence[LedgerEntry]:
+        """Oldest first."""
+
+
+class RewardRepository(Protocol):
+    async def add(self, reward: Reward) -> None:
+        """DuplicateRequest (at the latest on commit) if its request key exists."""
+
+    async def get(self, reward_id: str) -> Reward:
+        """The reward, or RewardNotFound."""
+
+    async def save(self, reward: Reward) -> None:
+        """ConcurrentUpdate if someone saved it since it was read."""
+
+    async def find_by_request_key(self, request_key: str) -> Reward | None: ...
+
+    async def list_for_recipient(self, user_key: str, limit: int = 50) -> Sequence[Reward]:
+        """Newest first."""
+
+    async def given_since(self, programme_id: str, giver_key: str, since: datetime) -> int:
+        """Minor units given by one giver in a programme since `since` (cancelled rewards excluded)."""
+
+    async def list_expiring(self, before: datetime, limit: int = 100) -> Sequence[Reward]:
+        """Spendable rewards whose expiry is before `before`, soonest first."""
+
+
+class RewardAdmins(Protocol):
+    async def contains(self, identity: str) -> bool:
+        """`identity` is `slack:<user id>` or `teams:<aad object id>`."""
+
+    async def add(self, identity: str) -> None: ...
+
+    async def remove(self, identity: str) -> None: ...
+
+    async def list(self) -> Sequence[str]: ...
+
+
 class UnitOfWork(Protocol):
     """One transaction over every repository; rolled back unless committed."""
 
@@ -98,6 +157,10 @@ class UnitOfWork(Protocol):
     outbox: OutboxRepository
     audit: AuditLog
     events: ProcessedEvents
+    programmes: ProgrammeRepository
+    ledger: LedgerRepository
+    rewards: RewardRepository
+    reward_admins: RewardAdmins
 
     async def __aenter__(self) -> UnitOfWork: ...
 

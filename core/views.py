@@ -8,6 +8,7 @@ from datetime import datetime
 from core.catalog import CatalogQuery, Product, SearchResult
 from core.money import Money
 from core.orders import Order, OrderStatus
+from core.rewards import Reward
 from core.vouchers import Voucher
 
 STATUS_LABELS = {
@@ -92,6 +93,7 @@ class OrderSummary:
     status_label: str
     checkout_url: str | None
     failure_reason: str = ""
+    paid_by_reward: Money | None = None
 
     @property
     def can_pay(self) -> bool:
@@ -150,9 +152,75 @@ class WalletEntry:
 
 
 @dataclass(frozen=True)
+class RewardSummary:
+    """A reward as its recipient (or its giver) sees it."""
+
+    reward_id: str
+    giver_name: str
+    recipient_name: str
+    amount: Money
+    available: Money
+    reason: str
+    status: str
+    expires_on: str  # YYYY-MM-DD
+    programme_name: str = ""
+
+    @classmethod
+    def of(cls, reward: Reward, programme_name: str = "") -> RewardSummary:
+        return cls(
+            reward_id=reward.id,
+            giver_name=reward.giver.name or "a colleague",
+            recipient_name=reward.recipient.name,
+            amount=reward.amount,
+            available=Money(max(reward.available, 0), reward.amount.currency),
+            reason=reward.reason,
+            status=str(reward.status),
+            expires_on=reward.expires_at.date().isoformat(),
+            programme_name=programme_name,
+        )
+
+    @property
+    def spendable(self) -> bool:
+        return self.status in ("sent", "opened") and self.available.minor > 0
+
+
+@dataclass(frozen=True)
+class RewardNotice:
+    """The message a recipient gets: who thanked them and why, the amount, the expiry, a button."""
+
+    reward: RewardSummary
+    reminder: bool = False
+
+
+@dataclass(frozen=True)
+class RewardPreview:
+    """What the sender confirms before anything is sent."""
+
+    recipients: tuple[str, ...]
+    amount: Money
+    total: Money
+    budget_available: Money
+    budget_after: Money
+    programme_name: str
+    problems: tuple[str, ...] = ()
+
+    @property
+    def can_send(self) -> bool:
+        return not self.problems
+
+
+@dataclass(frozen=True)
+class SendReport:
+    sent: tuple[RewardSummary, ...]
+    refused: tuple[tuple[str, str], ...]  # (recipient, reason)
+    budget_left: Money
+
+
+@dataclass(frozen=True)
 class Wallet:
     entries: tuple[WalletEntry, ...]
     pending: tuple[OrderSummary, ...]
+    rewards: tuple[RewardSummary, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -175,7 +243,7 @@ class CheckoutView:
         return self.status in (OrderStatus.AWAITING_PAYMENT, OrderStatus.FAILED) and bool(self.client_secret)
 
 
-Notice = OrderSummary | VoucherDelivery
+Notice = OrderSummary | VoucherDelivery | RewardNotice
 
 
 def summary_of(order: Order, product: Product, checkout_url: str | None) -> OrderSummary:
@@ -189,4 +257,5 @@ def summary_of(order: Order, product: Product, checkout_url: str | None) -> Orde
         status_label=STATUS_LABELS[order.status],
         checkout_url=checkout_url,
         failure_reason=order.failure_reason,
+        paid_by_reward=Money(order.reward_minor, order.amount.currency) if order.reward_minor else None,
     )

@@ -11,12 +11,22 @@ from typing import Any
 
 from core.audit import AuditEntry, AuditRecord, chain
 from core.catalog import Product
-from core.errors import ConcurrentUpdate, DeliveryRetryLater, DuplicateRequest, OrderNotFound, PaymentEventRejected, ProviderError
+from core.errors import (
+    ConcurrentUpdate,
+    DeliveryRetryLater,
+    DuplicateRequest,
+    OrderNotFound,
+    PaymentEventRejected,
+    ProgrammeNotFound,
+    ProviderError,
+    RewardNotFound,
+)
 from core.identity import ConversationRef
 from core.money import Money
 from core.orders import Order, OrderStatus
 from core.outbox import MessageStatus, OutboxMessage
 from core.payments import PaymentEvent, PaymentIntent
+from core.rewards import Budget, LedgerEntry, Programme, Reward
 from core.views import Notice
 from core.vouchers import IssuedVoucher, Voucher
 
@@ -30,6 +40,10 @@ class MemoryStore:
     outbox: dict[str, OutboxMessage] = field(default_factory=dict)
     audit: list[AuditEntry] = field(default_factory=list)
     events: set[str] = field(default_factory=set)
+    programmes: dict[str, Programme] = field(default_factory=dict)
+    ledger: list[LedgerEntry] = field(default_factory=list)
+    rewards: dict[str, Reward] = field(default_factory=dict)
+    reward_admins: set[str] = field(default_factory=set)
 
 
 class _Orders:
@@ -149,6 +163,91 @@ class _Events:
         self._uow.staged_events.add(event_id)
 
 
+class _Versioned:
+    """Add/get/save with optimistic versions, for aggregates staged until commit."""
+
+    def __init__(self, uow: MemoryUnitOfWork, name: str, missing: type[Exception]) -> None:
+        self._uow, self._name, self._missing = uow, name, missing
+
+    @property
+    def _stored(self) -> dict[str, Any]:
+        return getattr(self._uow.store, self._name)  # type: ignore[no-any-return]
+
+    async def add(self, item: Any) -> None:
+        self._uow.staged[(self._name, item.id)] = ("add", copy.deepcopy(item))
+
+    async def get(self, item_id: str) -> Any:
+        staged = self._uow.staged.get((self._name, item_id))
+        found = staged[1] if staged else self._stored.get(item_id)
+        if found is None:
+            raise self._missing(item_id)
+        return copy.deepcopy(found)
+
+    async def save(self, item: Any) -> None:
+        previous = self._uow.staged.get((self._name, item.id))
+        how = previous[0] if previous and previous[0] == "add" else "save"
+        self._uow.staged[(self._name, item.id)] = (how, copy.deepcopy(item))
+
+    async def list(self) -> Sequence[Any]:
+        return [copy.deepcopy(p) for p in self._stored.values()]
+
+
+class _Rewards(_Versioned):
+    def __init__(self, uow: MemoryUnitOfWork) -> None:
+        super().__init__(uow, "rewards", RewardNotFound)
+
+    async def find_by_request_key(self, request_key: str) -> Reward | None:
+        found = [r for r in self._stored.values() if r.request_key == request_key]
+        return copy.deepcopy(found[0]) if found else None
+
+    async def list_for_recipient(self, user_key: str, limit: int = 50) -> Sequence[Reward]:
+        mine = [r for r in self._stored.values() if r.recipient.key == user_key]
+        return [copy.deepcopy(r) for r in sorted(mine, key=lambda r: r.created_at, reverse=True)[:limit]]
+
+    async def given_since(self, programme_id: str, giver_key: str, since: datetime) -> int:
+        return sum(
+            r.amount.minor for r in self._stored.values()
+            if r.programme_id == programme_id and r.giver.key == giver_key and r.created_at >= since
+            and r.status != "cancelled"
+        )
+
+    async def list_expiring(self, before: datetime, limit: int = 100) -> Sequence[Reward]:
+        due = [r for r in self._stored.values() if r.status in ("sent", "opened") and r.expires_at < before]
+        return [copy.deepcopy(r) for r in sorted(due, key=lambda r: r.expires_at)[:limit]]
+
+
+class _Ledger:
+    def __init__(self, uow: MemoryUnitOfWork) -> None:
+        self._uow = uow
+
+    async def add(self, entry: LedgerEntry) -> None:
+        self._uow.staged_ledger.append(entry)
+
+    async def budget(self, programme_id: str) -> Budget:
+        entries = [*self._uow.store.ledger, *self._uow.staged_ledger]
+        return Budget.of(e for e in entries if e.programme_id == programme_id)
+
+    async def entries(self, programme_id: str, limit: int = 1000) -> Sequence[LedgerEntry]:
+        return [e for e in self._uow.store.ledger if e.programme_id == programme_id][:limit]
+
+
+class _Admins:
+    def __init__(self, uow: MemoryUnitOfWork) -> None:
+        self._uow = uow
+
+    async def contains(self, identity: str) -> bool:
+        return identity in self._uow.store.reward_admins
+
+    async def add(self, identity: str) -> None:
+        self._uow.store.reward_admins.add(identity)
+
+    async def remove(self, identity: str) -> None:
+        self._uow.store.reward_admins.discard(identity)
+
+    async def list(self) -> Sequence[str]:
+        return sorted(self._uow.store.reward_admins)
+
+
 class MemoryUnitOfWork:
     """Commits atomically: unique keys and optimistic versions are checked before anything is written."""
 
@@ -160,6 +259,12 @@ class MemoryUnitOfWork:
         self.outbox = _Outbox(self)
         self.audit = _Audit(self)
         self.events = _Events(self)
+        self.programmes = _Versioned(self, "programmes", ProgrammeNotFound)
+        self.rewards = _Rewards(self)
+        self.ledger = _Ledger(self)
+        self.reward_admins = _Admins(self)
+        self.staged: dict[tuple[str, str], tuple[str, Any]] = {}
+        self.staged_ledger: list[LedgerEntry] = []
         self.staged_orders: dict[str, tuple[str, Order]] = {}
         self.staged_vouchers: dict[str, Voucher] = {}
         self.staged_outbox: dict[str, OutboxMessage] = {}
@@ -181,6 +286,10 @@ class MemoryUnitOfWork:
         self.store.vouchers.update(self.staged_vouchers)
         self.store.outbox.update(self.staged_outbox)
         self.store.events |= self.staged_events
+        for (name, item_id), (how, item) in self.staged.items():
+            item.version = item.version + 1 if how == "save" else 1
+            getattr(self.store, name)[item_id] = item
+        self.store.ledger.extend(self.staged_ledger)
         for record in self.staged_audit:
             previous = self.store.audit[-1] if self.store.audit else None
             self.store.audit.append(chain(previous, record, self._clock.now()))
@@ -197,10 +306,21 @@ class MemoryUnitOfWork:
                 raise ConcurrentUpdate(order.id)
         if self.added_vouchers & self.store.vouchers.keys():
             raise DuplicateRequest("voucher for an order that has one")
+        for (name, item_id), (how, item) in self.staged.items():
+            stored = getattr(self.store, name).get(item_id)
+            if how == "add" and stored is not None:
+                raise DuplicateRequest(item_id)
+            if how == "add" and name == "rewards" and any(
+                r.request_key == item.request_key for r in self.store.rewards.values()
+            ):
+                raise DuplicateRequest(item.request_key)
+            if how == "save" and stored is not None and stored.version != item.version:
+                raise ConcurrentUpdate(item_id)
 
     def _clear(self) -> None:
         self.staged_orders, self.staged_vouchers, self.staged_outbox = {}, {}, {}
         self.staged_audit, self.staged_events, self.added_vouchers = [], set(), set()
+        self.staged, self.staged_ledger = {}, []
 
 
 class FixedClock:

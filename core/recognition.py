@@ -1,0 +1,291 @@
+"""Recognition use cases: who may send rewards, sending them against a budget, expiry and reminders."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import random
+from collections.abc import Collection
+from dataclasses import dataclass
+from datetime import timedelta
+
+from core.audit import AuditRecord
+from core.errors import ConcurrentUpdate, DuplicateRequest, InvalidRequest
+from core.identity import ChatUser
+from core.money import Money
+from core.outbox import MessageKind, OutboxMessage
+from core.ports import Clock, IdFactory, UnitOfWork, UnitOfWorkFactory
+from core.rewards import (
+    BudgetExceeded,
+    LedgerEntry,
+    LedgerKind,
+    NotRewardAdmin,
+    Programme,
+    Recipient,
+    Reward,
+    RewardStatus,
+)
+from core.views import RewardPreview, RewardSummary, SendReport
+
+log = logging.getLogger(__name__)
+MAX_REASON = 500
+CONTENTION_RETRIES = 200
+
+
+@dataclass(frozen=True)
+class SendRewards:
+    """A giver thanks one or more recipients with `amount` each, from a programme's budget."""
+
+    giver: ChatUser
+    recipients: tuple[Recipient, ...]
+    amount: Money
+    reason: str
+    programme_id: str
+    request_key: str
+
+
+def identity_of(user: ChatUser) -> str:
+    """How admins are named in REWARD_ADMINS: `slack:U123`, `teams:<aad object id>`."""
+    return f"{user.platform}:{user.user_id}"
+
+
+class Recognition:
+    """Rewards from HR to employees, spent in the checkout (see core.funding)."""
+
+    def __init__(
+        self,
+        *,
+        uow: UnitOfWorkFactory,
+        clock: Clock,
+        ids: IdFactory,
+        configured_admins: Collection[str] = (),
+        remind_before: timedelta = timedelta(days=7),
+    ) -> None:
+        self._uow = uow
+        self._clock = clock
+        self._ids = ids
+        self._configured_admins = frozenset(configured_admins)
+        self._remind_before = remind_before
+
+    # --- who may send ------------------------------------------------------------------
+
+    async def is_admin(self, user: ChatUser) -> bool:
+        identity = identity_of(user)
+        if identity in self._configured_admins:
+            return True
+        async with self._uow() as uow:
+            return await uow.reward_admins.contains(identity)
+
+    async def grant_admin(self, identity: str, actor: str) -> None:
+        async with self._uow() as uow:
+            await uow.reward_admins.add(identity)
+            uow.audit.record(AuditRecord(actor, "reward_admin.granted", identity))
+            await uow.commit()
+
+    async def revoke_admin(self, identity: str, actor: str) -> None:
+        async with self._uow() as uow:
+            await uow.reward_admins.remove(identity)
+            uow.audit.record(AuditRecord(actor, "reward_admin.revoked", identity))
+            await uow.commit()
+
+    # --- programmes and budgets ----------------------------------------------------------
+
+    async def create_programme(self, programme: Programme, actor: str) -> None:
+        async with self._uow() as uow:
+            await uow.programmes.add(programme)
+            uow.audit.record(AuditRecord(actor, "programme.created", programme.id, None, {"currency": programme.currency}))
+            await uow.commit()
+
+    async def credit(self, programme_id: str, amount: Money, actor: str, note: str = "") -> None:
+        async with self._uow() as uow:
+            programme = await uow.programmes.get(programme_id)
+            _check_currency(programme, amount)
+            entry = LedgerEntry(self._ids.new_id("led"), programme.id, LedgerKind.CREDIT, amount.minor,
+                                self._clock.now(), actor, note=note)
+            await uow.ledger.add(entry)
+            await uow.programmes.save(programme)
+            uow.audit.record(AuditRecord(actor, "budget.credit", programme.id, None, {"minor": amount.minor}))
+            await uow.commit()
+
+    # --- sending ---------------------------------------------------------------------------
+
+    async def preview(self, command: SendRewards) -> RewardPreview:
+        """What the sender confirms: who, how much, total, and the budget before and after."""
+        async with self._uow() as uow:
+            programme = await uow.programmes.get(command.programme_id)
+            budget = await uow.ledger.budget(programme.id)
+            problems = await self._problems(uow, programme, command)
+        total = command.amount.minor * len(command.recipients)
+        return RewardPreview(
+            recipients=tuple(r.user.name or r.user.user_id for r in command.recipients),
+            amount=command.amount,
+            total=programme.money(total),
+            budget_available=programme.money(max(budget.available, 0)),
+            budget_after=programme.money(max(budget.available - total, 0)),
+            programme_name=programme.name,
+            problems=tuple(problems),
+        )
+
+    async def send(self, command: SendRewards) -> SendReport:
+        """Reserve the budget and grant each reward, atomically; a repeated request key sends nothing twice."""
+        if not await self.is_admin(command.giver):
+            await self._audit_refusal(command)
+            raise NotRewardAdmin(identity_of(command.giver))
+        for attempt in range(CONTENTION_RETRIES):
+            try:
+                return await self._send_once(command)
+            except ConcurrentUpdate:
+                # Another sender spent from this budget meanwhile: read it again.
+                await asyncio.sleep(random.uniform(0, 0.002 * min(attempt + 1, 10)))
+        raise ConcurrentUpdate(command.programme_id)
+
+    async def _send_once(self, command: SendRewards) -> SendReport:
+        async with self._uow() as uow:
+            programme = await uow.programmes.get(command.programme_id)
+            problems = await self._problems(uow, programme, command)
+            if problems:
+                raise BudgetExceeded(programme.id, " ".join(problems))
+            sent = []
+            for recipient in command.recipients:
+                reward = await self._grant(uow, programme, command, recipient)
+                if reward is not None:
+                    sent.append(RewardSummary.of(reward, programme.name))
+            await uow.programmes.save(programme)
+            budget = await uow.ledger.budget(programme.id)
+            try:
+                await uow.commit()
+            except DuplicateRequest:
+                raise ConcurrentUpdate(command.request_key) from None
+        return SendReport(tuple(sent), (), programme.money(max(budget.available, 0)))
+
+    async def _grant(
+        self, uow: UnitOfWork, programme: Programme, command: SendRewards, recipient: Recipient
+    ) -> Reward | None:
+        key = f"{command.request_key}:{recipient.user.key}"
+        if await uow.rewards.find_by_request_key(key) is not None:
+            return None
+        now = self._clock.now()
+        reward = Reward(
+            id=self._ids.new_id("rwd"),
+            programme_id=programme.id,
+            giver=command.giver,
+            recipient=recipient.user,
+            conversation=recipient.conversation,
+            amount=command.amount,
+            reason=command.reason.strip(),
+            created_at=now,
+            expires_at=now + timedelta(days=programme.expiry_days),
+            request_key=key,
+        )
+        await uow.rewards.add(reward)
+        await uow.ledger.add(
+            LedgerEntry(self._ids.new_id("led"), programme.id, LedgerKind.RESERVE, command.amount.minor, now,
+                        identity_of(command.giver), reward.id)
+        )
+        await uow.outbox.add(self._message(reward, MessageKind.REWARD_NOTICE))
+        uow.audit.record(
+            AuditRecord(identity_of(command.giver), "reward.sent", reward.id, None,
+                        {"to": recipient.user.key, "minor": command.amount.minor, "programme": programme.id})
+        )
+        return reward
+
+    async def _problems(self, uow: UnitOfWork, programme: Programme, command: SendRewards) -> list[str]:
+        problems = []
+        new = [r for r in command.recipients if await uow.rewards.find_by_request_key(f"{command.request_key}:{r.user.key}") is None]
+        total = command.amount.minor * len(new)
+        if not command.recipients:
+            problems.append("Name at least one recipient.")
+        if any(r.user.same_person(command.giver) for r in command.recipients):
+            problems.append("You cannot reward yourself.")
+        if not command.reason.strip() or len(command.reason) > MAX_REASON:
+            problems.append(f"Give a reason of 1 to {MAX_REASON} characters.")
+        if command.amount.currency != programme.currency:
+            problems.append(f"The {programme.name} programme pays in {programme.currency}.")
+        if command.amount.minor <= 0:
+            problems.append("The amount must be more than zero.")
+        if programme.per_reward_limit is not None and command.amount.minor > programme.per_reward_limit:
+            problems.append(f"One reward can be at most {programme.money(programme.per_reward_limit)}.")
+        if programme.per_giver_monthly_limit is not None:
+            month = self._clock.now().replace(day=1, hour=0, minute=0, second=0, microsecond=0)
+            given = await uow.rewards.given_since(programme.id, command.giver.key, month)
+            if given + total > programme.per_giver_monthly_limit:
+                left = programme.money(max(programme.per_giver_monthly_limit - given, 0))
+                problems.append(f"You can give {left} more this month.")
+        budget = await uow.ledger.budget(programme.id)
+        if total > budget.available:
+            problems.append(f"The budget has {programme.money(max(budget.available, 0))} left, "
+                            f"not enough for {programme.money(total)}.")
+        return problems
+
+    async def _audit_refusal(self, command: SendRewards) -> None:
+        async with self._uow() as uow:
+            uow.audit.record(AuditRecord(identity_of(command.giver), "reward.refused", command.programme_id, None,
+                                         {"reason": "not a reward admin"}))
+            await uow.commit()
+
+    # --- life of a reward --------------------------------------------------------------------
+
+    async def rewards_for(self, user: ChatUser) -> tuple[RewardSummary, ...]:
+        async with self._uow() as uow:
+            return tuple(RewardSummary.of(r) for r in await uow.rewards.list_for_recipient(user.key))
+
+    async def reward(self, reward_id: str) -> RewardSummary:
+        async with self._uow() as uow:
+            return RewardSummary.of(await uow.rewards.get(reward_id))
+
+    async def cancel(self, reward_id: str, actor: str) -> RewardSummary:
+        return await self._close(reward_id, RewardStatus.CANCELLED, actor)
+
+    async def expire_due(self) -> int:
+        """Expire rewards past their date and release what they left unspent."""
+        async with self._uow() as uow:
+            due = await uow.rewards.list_expiring(self._clock.now())
+        for reward in due:
+            if reward.held == 0:  # an order is still paying with it: wait for it to settle
+                await self._close(reward.id, RewardStatus.EXPIRED, "system")
+        return len(due)
+
+    async def remind_due(self) -> int:
+        """Queue one reminder for each spendable reward that expires soon."""
+        async with self._uow() as uow:
+            soon = await uow.rewards.list_expiring(self._clock.now() + self._remind_before)
+            queued = 0
+            for reward in soon:
+                if reward.available > 0:
+                    queued += await uow.outbox.add(self._message(reward, MessageKind.REWARD_REMINDER))
+            await uow.commit()
+        return queued
+
+    async def _close(self, reward_id: str, status: RewardStatus, actor: str) -> RewardSummary:
+        async with self._uow() as uow:
+            reward = await uow.rewards.get(reward_id)
+            if reward.held:
+                raise InvalidRequest("An order is being paid with this reward; try again in a few minutes.")
+            unspent = reward.close(status)
+            await uow.rewards.save(reward)
+            programme = await uow.programmes.get(reward.programme_id)
+            if unspent:
+                await uow.ledger.add(LedgerEntry(self._ids.new_id("led"), programme.id, LedgerKind.RELEASE, unspent,
+                                                 self._clock.now(), actor, reward.id))
+            await uow.programmes.save(programme)
+            uow.audit.record(AuditRecord(actor, f"reward.{status}", reward.id, None, {"released": unspent}))
+            await uow.commit()
+        return RewardSummary.of(reward)
+
+    def _message(self, reward: Reward, kind: MessageKind) -> OutboxMessage:
+        now = self._clock.now()
+        return OutboxMessage(
+            id=self._ids.new_id("msg"),
+            key=f"{reward.id}:{kind}",
+            kind=kind,
+            order_id="",
+            reward_id=reward.id,
+            conversation=reward.conversation,
+            created_at=now,
+            next_attempt_at=now,
+        )
+
+
+def _check_currency(programme: Programme, amount: Money) -> None:
+    if amount.currency != programme.currency:
+        raise InvalidRequest(f"The {programme.name} programme is in {programme.currency}.")
