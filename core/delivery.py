@@ -12,8 +12,8 @@ from core.catalog import Catalog
 from core.errors import DeliveryError, DeliveryRetryLater, VoucherbotError
 from core.orders import Order, OrderStatus
 from core.outbox import Backoff, MessageKind, OutboxMessage
-from core.ports import ChatSender, Clock, UnitOfWorkFactory
-from core.views import Notice, RewardNotice, RewardSummary, VoucherDelivery, summary_of
+from core.ports import ChatSender, Clock, UnitOfWork, UnitOfWorkFactory
+from core.views import Notice, RewardNotice, RewardSummary, RewardUndeliverable, VoucherDelivery, summary_of
 
 log = logging.getLogger(__name__)
 
@@ -86,6 +86,8 @@ class Relay:
                 reward = await uow.rewards.get(message.reward_id)
                 programme = await uow.programmes.get(reward.programme_id)
             summary = RewardSummary.of(reward, programme.name)
+            if message.kind is MessageKind.REWARD_UNDELIVERABLE:
+                return RewardUndeliverable(summary, message.last_error or "unreachable")
             return RewardNotice(summary, reminder=message.kind is MessageKind.REWARD_REMINDER)
         catalog = self._catalog()
         async with self._uow() as uow:
@@ -132,8 +134,29 @@ class Relay:
             await uow.outbox.save(message)
             subject = message.order_id or message.reward_id
             uow.audit.record(AuditRecord("outbox", "delivery.failed", subject, None, {"error": str(exc)}))
+            if message.kind is MessageKind.REWARD_NOTICE:
+                await self._tell_giver(uow, message, str(exc))
             await uow.commit()
         return self._result(message, "dead")
+
+    async def _tell_giver(self, uow: UnitOfWork, message: OutboxMessage, error: str) -> None:
+        reward = await uow.rewards.get(message.reward_id)
+        if reward.giver_conversation is None:
+            return
+        now = self._clock.now()
+        await uow.outbox.add(
+            OutboxMessage(
+                id=f"{message.id}-undeliverable",
+                key=f"{reward.id}:{MessageKind.REWARD_UNDELIVERABLE}",
+                kind=MessageKind.REWARD_UNDELIVERABLE,
+                order_id="",
+                reward_id=reward.id,
+                conversation=reward.giver_conversation,
+                created_at=now,
+                next_attempt_at=now,
+                last_error=error[:200],
+            )
+        )
 
     async def _defer(self, message: OutboxMessage, until: datetime) -> DeliveryResult:
         message.next_attempt_at = until

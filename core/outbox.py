@@ -15,6 +15,7 @@ class MessageKind(StrEnum):
     VOUCHER_DELIVERY = "voucher_delivery"
     REWARD_NOTICE = "reward_notice"
     REWARD_REMINDER = "reward_reminder"
+    REWARD_UNDELIVERABLE = "reward_undeliverable"  # to the giver: a recipient could not be reached
 
 
 class MessageStatus(StrEnum):

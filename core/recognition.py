@@ -11,7 +11,7 @@ from datetime import timedelta
 
 from core.audit import AuditRecord
 from core.errors import ConcurrentUpdate, DuplicateRequest, InvalidRequest
-from core.identity import ChatUser
+from core.identity import ChatUser, ConversationRef
 from core.money import Money
 from core.outbox import MessageKind, OutboxMessage
 from core.ports import Clock, IdFactory, UnitOfWork, UnitOfWorkFactory
@@ -42,6 +42,7 @@ class SendRewards:
     reason: str
     programme_id: str
     request_key: str
+    reply_to: ConversationRef | None = None
 
 
 def identity_of(user: ChatUser) -> str:
@@ -176,6 +177,7 @@ class Recognition:
             created_at=now,
             expires_at=now + timedelta(days=programme.expiry_days),
             request_key=key,
+            giver_conversation=command.reply_to,
         )
         await uow.rewards.add(reward)
         await uow.ledger.add(

@@ -143,6 +143,7 @@ class Reward:
     spent: int = 0
     held: int = 0
     version: int = 0
+    giver_conversation: ConversationRef | None = None  # where to tell the giver if the recipient is unreachable
 
     @property
     def available(self) -> int:

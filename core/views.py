@@ -193,6 +193,14 @@ class RewardNotice:
 
 
 @dataclass(frozen=True)
+class RewardUndeliverable:
+    """Told to the giver: the bot could not reach a recipient (e.g. Teams app not installed for them)."""
+
+    reward: RewardSummary
+    error: str
+
+
+@dataclass(frozen=True)
 class RewardPreview:
     """What the sender confirms before anything is sent."""
 
@@ -243,7 +251,7 @@ class CheckoutView:
         return self.status in (OrderStatus.AWAITING_PAYMENT, OrderStatus.FAILED) and bool(self.client_secret)
 
 
-Notice = OrderSummary | VoucherDelivery | RewardNotice
+Notice = OrderSummary | VoucherDelivery | RewardNotice | RewardUndeliverable
 
 
 def summary_of(order: Order, product: Product, checkout_url: str | None) -> OrderSummary:

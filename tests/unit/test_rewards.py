@@ -7,6 +7,7 @@ from dataclasses import dataclass, replace
 
 import pytest
 
+from core.delivery import Relay
 from core.identity import ChatUser, ConversationRef
 from core.money import Money
 from core.orders import OrderStatus
@@ -190,3 +191,29 @@ async def test_an_abandoned_top_up_checkout_gives_the_reward_back(rewarding: Rew
     assert rewarding.world.store.orders[order_id].status is OrderStatus.EXPIRED
     reward = next(iter(rewarding.world.store.rewards.values()))
     assert reward.available == 1000 and reward.held == 0
+
+
+async def test_the_giver_is_told_when_a_recipient_cannot_be_reached(rewarding: Rewarding) -> None:
+    from core.errors import DeliveryError
+    from core.views import RewardUndeliverable
+
+    class Unreachable:
+        platform = "slack"
+        sent: list[object] = []
+
+        async def send(self, conversation: ConversationRef, notice: object) -> None:
+            if isinstance(notice, RewardNotice):
+                raise DeliveryError("403 BotNotInConversationRoster")
+            self.sent.append((conversation, notice))
+
+    sender, world = Unreachable(), rewarding.world
+    relay = Relay(uow=lambda: MemoryUnitOfWork(world.store, world.clock), catalog=lambda: world.checkout.catalog,
+                  senders={"slack": sender}, clock=world.clock, checkout_url=world.checkout.checkout_url)
+    await rewarding.recognition.send(replace(rewarding.send(ADA), reply_to=dm(HR)))
+
+    await relay.run_once()
+    await relay.run_once()
+
+    told = [(c, n) for c, n in sender.sent if isinstance(n, RewardUndeliverable)]
+    assert len(told) == 1 and told[0][0] == dm(HR)
+    assert told[0][1].reward.recipient_name == "Ada" and "Roster" in told[0][1].error
