@@ -10,7 +10,7 @@ from typing import Protocol
 
 from core.audit import AuditEntry, AuditRecord
 from core.catalog import Product
-from core.rewards import Budget, LedgerEntry, Programme, Reward
+from core.rewards import Budget, LedgerEntry, Programme, Recipient, Reward
 from core.identity import ConversationRef
 from core.orders import Order, OrderStatus
 from core.outbox import OutboxMessage
@@ -182,6 +182,12 @@ class ChatSender(Protocol):
 
     async def send(self, conversation: ConversationRef, notice: Notice) -> None:
         """Deliver; raise DeliveryRetryLater for throttling/outages, DeliveryError for good."""
+
+
+class Directory(Protocol):
+    """Finds a colleague by work email on a platform the bot serves (for bulk and HR-system rewards)."""
+
+    async def find_by_email(self, email: str) -> Recipient | None: ...
 
 
 class Clock(Protocol):

@@ -97,6 +97,23 @@ class Recognition:
             uow.audit.record(AuditRecord(actor, "programme.created", programme.id, None, {"currency": programme.currency}))
             await uow.commit()
 
+    async def programmes(self) -> list[Programme]:
+        async with self._uow() as uow:
+            return sorted(await uow.programmes.list(), key=lambda p: p.id)
+
+    async def programme_for(self, currency: str | None = None) -> Programme:
+        """The programme a reward comes from: the first in `currency`, or the first of all."""
+        programmes = [p for p in await self.programmes() if currency in (None, p.currency)]
+        if not programmes:
+            wanted = f"in {currency} " if currency else ""
+            raise InvalidRequest(f"There is no reward programme {wanted}yet. An admin can create one in the dashboard.")
+        return programmes[0]
+
+    async def budget(self, programme_id: str) -> Money:
+        async with self._uow() as uow:
+            programme = await uow.programmes.get(programme_id)
+            return programme.money(max((await uow.ledger.budget(programme_id)).available, 0))
+
     async def credit(self, programme_id: str, amount: Money, actor: str, note: str = "") -> None:
         async with self._uow() as uow:
             programme = await uow.programmes.get(programme_id)
