@@ -1,0 +1,70 @@
+"""Engines for the two supported databases: SQLite (WAL, one writer) and PostgreSQL (asyncpg pool)."""
+
+from __future__ import annotations
+
+import functools
+import json
+from pathlib import Path
+from typing import Any
+
+from sqlalchemy import event
+from sqlalchemy.engine import URL, make_url
+from sqlalchemy.ext.asyncio import AsyncEngine, create_async_engine
+
+# JSON columns: compact, and values JSON cannot hold are stored as their text, as the audit hash reads them.
+_json_dumps = functools.partial(json.dumps, default=str, separators=(",", ":"))
+
+
+def make_engine(url: str, *, echo: bool, busy_timeout: float, schema: str | None) -> AsyncEngine:
+    parsed = make_url(url)
+    if parsed.get_backend_name() == "sqlite":
+        return _sqlite_engine(parsed, echo=echo, busy_timeout=busy_timeout)
+    if parsed.get_backend_name() == "postgresql":
+        return _postgres_engine(parsed, echo=echo, schema=schema)
+    raise ValueError(
+        f"unsupported database '{parsed.get_backend_name()}': use sqlite+aiosqlite or postgresql+asyncpg"
+    )
+
+
+def _sqlite_engine(url: URL, *, echo: bool, busy_timeout: float) -> AsyncEngine:
+    if not url.database or url.database == ":memory:":
+        raise ValueError(
+            "SQLite needs a file (sqlite+aiosqlite:///path/to/voucherbot.db); in-memory is not shared"
+        )
+    Path(url.database).expanduser().parent.mkdir(parents=True, exist_ok=True)
+    engine = create_async_engine(
+        url, echo=echo, json_serializer=_json_dumps, connect_args={"timeout": busy_timeout}
+    )
+    event.listen(
+        engine.sync_engine, "connect", functools.partial(_configure_sqlite, busy_timeout=busy_timeout)
+    )
+    return engine
+
+
+def _configure_sqlite(dbapi_connection: Any, _record: Any, *, busy_timeout: float) -> None:
+    # Driver autocommit: reads take no lasting snapshot and writers begin with BEGIN IMMEDIATE
+    # themselves (transaction.py), the pattern SQLAlchemy documents for pysqlite/aiosqlite.
+    dbapi_connection.isolation_level = None
+    cursor = dbapi_connection.cursor()
+    try:
+        cursor.execute("PRAGMA journal_mode=WAL")
+        cursor.execute(f"PRAGMA busy_timeout={int(busy_timeout * 1000)}")
+        cursor.execute("PRAGMA foreign_keys=ON")
+        # `synchronous` stays FULL: a commit is on disk before a webhook is acknowledged.
+    finally:
+        cursor.close()
+
+
+def _postgres_engine(url: URL, *, echo: bool, schema: str | None) -> AsyncEngine:
+    settings = {"application_name": "voucherbot"}
+    if schema is not None:
+        settings["search_path"] = schema
+    # An unreachable host fails in seconds (asyncpg waits 60 by default), as DatabaseUnavailable.
+    connect_args: dict[str, Any] = {"server_settings": settings, "timeout": 10}
+    # No pre-ping (a round trip per checkout): after a server restart the first statement on a dead
+    # connection fails as DatabaseUnavailable and SQLAlchemy then recycles the whole pool.
+    return create_async_engine(url, echo=echo, json_serializer=_json_dumps, connect_args=connect_args)
+
+
+def is_sqlite(engine: AsyncEngine) -> bool:
+    return engine.dialect.name == "sqlite"

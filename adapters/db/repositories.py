@@ -1,0 +1,260 @@
+"""The core's repositories over SQL: reads go straight to the database, most writes wait for commit."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from datetime import datetime
+
+from sqlalchemy import Select, and_, exists, func, or_, select, update
+from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy.orm import aliased
+from sqlmodel import col
+
+from adapters.db import mapping
+from adapters.db.crypto import VoucherCipher
+from adapters.db.tables import AuditRow, OrderRow, OutboxRow, ProcessedEventRow, VoucherRow
+from adapters.db.transaction import Transaction
+from adapters.db.versioned import VersionedRepository
+from core.audit import AuditEntry, AuditRecord, chain
+from core.errors import OrderNotFound
+from core.orders import Order, OrderStatus
+from core.outbox import MessageStatus, OutboxMessage
+from core.ports import Clock
+from core.vouchers import Voucher
+
+PENDING = str(MessageStatus.PENDING)
+
+
+class SqlOrders(VersionedRepository[Order, OrderRow]):
+    """Orders; `add` and `save` are written at commit, `save` only if the version read is still current."""
+
+    row_type = OrderRow
+
+    def __init__(self, tx: Transaction, cipher: VoucherCipher) -> None:
+        super().__init__(tx)
+        self._cipher = cipher
+
+    def to_row(self, item: Order) -> OrderRow:
+        return mapping.order_to_row(item, self._cipher)
+
+    def to_domain(self, row: OrderRow) -> Order:
+        return mapping.order_to_domain(row, self._cipher)
+
+    def not_found(self, item_id: str) -> Exception:
+        return OrderNotFound(item_id)
+
+    def unique_key(self, item: Order) -> str:
+        return item.request_key
+
+    async def find_by_request_key(self, request_key: str) -> Order | None:
+        return await self._one(col(OrderRow.request_key) == request_key)
+
+    async def find_by_intent(self, intent_id: str) -> Order | None:
+        return await self._one(col(OrderRow.payment_intent_id) == intent_id)
+
+    async def find_by_checkout_token(self, token: str) -> Order | None:
+        return await self._one(col(OrderRow.checkout_token_hash) == mapping.digest(token))
+
+    async def list_for_buyer(self, user_key: str, limit: int = 50) -> Sequence[Order]:
+        query = select(OrderRow).where(col(OrderRow.buyer_key) == user_key)
+        return await self._many(
+            query.order_by(col(OrderRow.created_at).desc(), col(OrderRow.id).desc()).limit(limit)
+        )
+
+    async def list_stuck(
+        self, statuses: Sequence[OrderStatus], before: datetime, limit: int
+    ) -> Sequence[Order]:
+        query = select(OrderRow).where(
+            col(OrderRow.status).in_([str(s) for s in statuses]), col(OrderRow.updated_at) < before
+        )
+        return await self._many(query.order_by(col(OrderRow.updated_at), col(OrderRow.id)).limit(limit))
+
+
+class SqlVouchers:
+    """Vouchers; `add` inserts at once so a second voucher for an order fails right there."""
+
+    def __init__(self, tx: Transaction, cipher: VoucherCipher) -> None:
+        self._tx = tx
+        self._cipher = cipher
+        self._saved: dict[str, Voucher] = {}
+
+    async def add(self, voucher: Voucher) -> None:
+        row = mapping.voucher_to_row(voucher, self._cipher)
+        await self._tx.insert([row], duplicate_key=f"voucher for {voucher.order_id}")
+
+    async def for_order(self, order_id: str) -> Voucher | None:
+        rows = await self._tx.rows(select(VoucherRow).where(col(VoucherRow.order_id) == order_id))
+        return mapping.voucher_to_domain(rows[0], self._cipher) if rows else None
+
+    async def save(self, voucher: Voucher) -> None:
+        self._saved[voucher.id] = voucher
+
+    async def list_for_owner(self, user_key: str, limit: int = 50) -> Sequence[Voucher]:
+        query = select(VoucherRow).where(col(VoucherRow.owner_key) == user_key)
+        rows = await self._tx.rows(
+            query.order_by(col(VoucherRow.issued_at).desc(), col(VoucherRow.id).desc()).limit(limit)
+        )
+        return [mapping.voucher_to_domain(row, self._cipher) for row in rows]
+
+    @property
+    def pending(self) -> bool:
+        return bool(self._saved)
+
+    async def write(self) -> None:
+        for voucher in self._saved.values():
+            values = mapping.voucher_to_row(voucher, self._cipher).model_dump(exclude={"id"})
+            statement = update(VoucherRow).where(col(VoucherRow.id) == voucher.id).values(**values)
+            await self._tx.execute(statement.execution_options(synchronize_session=False))
+        self._saved = {}
+
+
+class SqlOutbox:
+    """The outbox: idempotent adds, leased claims in order per conversation, saves written at commit."""
+
+    def __init__(self, tx: Transaction) -> None:
+        self._tx = tx
+        self._saved: dict[str, OutboxMessage] = {}
+
+    async def add(self, message: OutboxMessage) -> bool:
+        await self._tx.begin_write()
+        insert = sqlite.insert if self._tx.gate.sqlite else postgresql.insert
+        values = mapping.outbox_to_row(message).model_dump()
+        statement = insert(OutboxRow).values(**values).on_conflict_do_nothing(index_elements=["key"])
+        result = await self._tx.execute(statement.returning(col(OutboxRow.id)))
+        return result.first() is not None
+
+    async def claim_due(self, now: datetime, lease_until: datetime, limit: int) -> Sequence[OutboxMessage]:
+        await self._tx.begin_write()
+        candidates = await self._tx.rows(self._due(now, limit))
+        claimed = await self._first_in_line(candidates)
+        if claimed:
+            ids = [row.id for row in claimed]
+            statement = (
+                update(OutboxRow).where(col(OutboxRow.id).in_(ids)).values(next_attempt_at=lease_until)
+            )
+            await self._tx.execute(statement.execution_options(synchronize_session=False))
+        messages = [mapping.outbox_to_domain(row) for row in claimed]
+        for message in messages:
+            message.next_attempt_at = lease_until
+        return messages
+
+    def _due(self, now: datetime, limit: int) -> Select[OutboxRow]:
+        earlier = aliased(OutboxRow)
+        waiting_before = exists().where(
+            col(earlier.status) == PENDING,
+            col(earlier.conversation_key) == col(OutboxRow.conversation_key),
+            col(earlier.next_attempt_at) > now,
+            or_(
+                col(earlier.created_at) < col(OutboxRow.created_at),
+                and_(
+                    col(earlier.created_at) == col(OutboxRow.created_at), col(earlier.id) < col(OutboxRow.id)
+                ),
+            ),
+        )
+        return (
+            select(OutboxRow)
+            .where(col(OutboxRow.status) == PENDING, col(OutboxRow.next_attempt_at) <= now, ~waiting_before)
+            .order_by(col(OutboxRow.created_at), col(OutboxRow.id))
+            .limit(limit)
+            # PostgreSQL: rows another replica is claiming are skipped, never claimed twice. SQLite ignores it.
+            .with_for_update(skip_locked=True)
+        )
+
+    async def _first_in_line(self, candidates: Sequence[OutboxRow]) -> list[OutboxRow]:
+        """Keep a candidate only if every older pending message of its conversation is claimed with it.
+
+        An older message missing from the candidates is one another claimer holds right now (locked and
+        skipped): its conversation must wait, or two replicas would send into it out of order.
+        """
+        if not candidates:
+            return []
+        keys = {row.conversation_key for row in candidates}
+        query = (
+            select(col(OutboxRow.id), col(OutboxRow.conversation_key))
+            .where(col(OutboxRow.status) == PENDING, col(OutboxRow.conversation_key).in_(keys))
+            .order_by(col(OutboxRow.created_at), col(OutboxRow.id))
+        )
+        by_id = {row.id: row for row in candidates}
+        in_line: set[str] = set()
+        blocked: set[str] = set()
+        for message_id, key in (await self._tx.execute(query)).all():
+            if key in blocked:
+                continue
+            if message_id in by_id:
+                in_line.add(message_id)
+            else:
+                blocked.add(key)
+        return [row for row in candidates if row.id in in_line]
+
+    async def save(self, message: OutboxMessage) -> None:
+        self._saved[message.id] = message
+
+    async def for_order(self, order_id: str) -> Sequence[OutboxMessage]:
+        query = (
+            select(OutboxRow)
+            .where(col(OutboxRow.order_id) == order_id)
+            .order_by(col(OutboxRow.created_at), col(OutboxRow.id))
+        )
+        return [mapping.outbox_to_domain(row) for row in await self._tx.rows(query)]
+
+    async def pending_count(self) -> int:
+        result = await self._tx.execute(select(func.count()).where(col(OutboxRow.status) == PENDING))
+        return int(result.scalar_one())
+
+    @property
+    def pending(self) -> bool:
+        return bool(self._saved)
+
+    async def write(self) -> None:
+        for message in self._saved.values():
+            values = mapping.outbox_to_row(message).model_dump(exclude={"id"})
+            statement = update(OutboxRow).where(col(OutboxRow.id) == message.id).values(**values)
+            await self._tx.execute(statement.execution_options(synchronize_session=False))
+        self._saved = {}
+
+
+class SqlAudit:
+    """The audit chain: records wait for commit, then are chained onto the last entry under a lock."""
+
+    def __init__(self, tx: Transaction) -> None:
+        self._tx = tx
+        self._records: list[AuditRecord] = []
+
+    def record(self, record: AuditRecord) -> None:
+        self._records.append(record)
+
+    async def entries(self, subject: str | None = None, limit: int = 1000) -> Sequence[AuditEntry]:
+        query = select(AuditRow)
+        if subject is not None:
+            query = query.where(col(AuditRow.subject) == subject)
+        rows = await self._tx.rows(query.order_by(col(AuditRow.seq)).limit(limit))
+        return [mapping.audit_to_domain(row) for row in rows]
+
+    @property
+    def pending(self) -> bool:
+        return bool(self._records)
+
+    async def write(self, at: datetime) -> None:
+        if not self._records:
+            return
+        await self._tx.gate.lock_audit_chain(self._tx.session)
+        rows = await self._tx.rows(select(AuditRow).order_by(col(AuditRow.seq).desc()).limit(1))
+        previous = mapping.audit_to_domain(rows[0]) if rows else None
+        entries = []
+        for record in self._records:
+            previous = chain(previous, record, at)
+            entries.append(mapping.audit_to_row(previous))
+        await self._tx.insert(entries, duplicate_key=f"audit entry {entries[0].seq}")
+        self._records = []
+
+
+class SqlEvents:
+    """Payment events already applied; the INSERT happens at once, so a replay stops at the first step."""
+
+    def __init__(self, tx: Transaction, clock: Clock) -> None:
+        self._tx = tx
+        self._clock = clock
+
+    async def add(self, event_id: str, kind: str) -> None:
+        row = ProcessedEventRow(event_id=event_id, kind=kind, received_at=self._clock.now())
+        await self._tx.insert([row], duplicate_key=event_id)

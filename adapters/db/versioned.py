@@ -1,0 +1,118 @@
+"""Aggregates with an optimistic version: added and saved at commit, a save only if nobody saved since."""
+
+from __future__ import annotations
+
+import copy
+from typing import Any, Generic, Protocol, TypeVar
+
+from sqlalchemy import ColumnElement, Select, select, update
+from sqlmodel import col
+
+from adapters.db.tables import Table
+from adapters.db.transaction import Transaction
+from core.errors import ConcurrentUpdate
+
+
+class Aggregate(Protocol):
+    id: str
+    version: int
+
+
+D = TypeVar("D", bound=Aggregate)
+R = TypeVar("R", bound=Table)
+
+
+class VersionedRepository(Generic[D, R]):
+    """Base of the order, programme and reward repositories (the shape of core.ports' versioned ports).
+
+    `version` on a domain object is the version read; the UPDATE at commit matches on it, so a writer
+    that lost a race gets ConcurrentUpdate instead of overwriting. After commit the objects hold the new
+    version. Subclasses give the row type and the mapping.
+    """
+
+    row_type: type[R]
+    # Whether get() returns what this unit of work added or saved (as the in-memory fake does for rewards
+    # and programmes) rather than the stored state.
+    read_staged = False
+
+    def __init__(self, tx: Transaction) -> None:
+        self._tx = tx
+        self._added: dict[str, D] = {}
+        self._saved: dict[str, D] = {}
+
+    def to_row(self, item: D) -> R:
+        raise NotImplementedError
+
+    def to_domain(self, row: R) -> D:
+        raise NotImplementedError
+
+    def not_found(self, item_id: str) -> Exception:
+        raise NotImplementedError
+
+    def unique_key(self, item: D) -> str:
+        """What a DuplicateRequest names when the INSERT at commit hits a unique key."""
+        return item.id
+
+    async def add(self, item: D) -> None:
+        self._added[item.id] = item
+
+    async def get(self, item_id: str) -> D:
+        staged = self._added.get(item_id) or self._saved.get(item_id)
+        if self.read_staged and staged is not None:
+            return copy.deepcopy(staged)
+        found = await self._one(self._column("id") == item_id)
+        if found is None:
+            raise self.not_found(item_id)
+        return found
+
+    async def save(self, item: D) -> None:
+        if item.id in self._added:
+            self._added[item.id] = item
+        else:
+            self._saved[item.id] = item
+
+    @property
+    def pending(self) -> bool:
+        return bool(self._added or self._saved)
+
+    async def write(self) -> None:
+        """INSERT what was added, then UPDATE what was saved where its version is unchanged."""
+        for item in self._added.values():
+            row = self.to_row(item)
+            setattr(row, "version", 1)  # noqa: B010 - every versioned row has one; R cannot say so
+            await self._tx.insert([row], duplicate_key=self.unique_key(item))
+        for item in self._saved.values():
+            await self._update(item)
+
+    def written(self) -> None:
+        """After commit: the domain objects now hold the version the database holds."""
+        for item in self._added.values():
+            item.version = 1
+        for item in self._saved.values():
+            item.version += 1
+        self._added, self._saved = {}, {}
+
+    async def _update(self, item: D) -> None:
+        values = self.to_row(item).model_dump(exclude={"id"}) | {"version": item.version + 1}
+        statement = (
+            update(self.row_type)
+            .where(self._column("id") == item.id, self._column("version") == item.version)
+            .values(**values)
+            .execution_options(synchronize_session=False)
+        )
+        result = await self._tx.execute(statement, duplicate_key=self.unique_key(item))
+        if result.rowcount != 1:  # type: ignore[attr-defined]
+            raise ConcurrentUpdate(item.id)
+
+    def _column(self, name: str) -> Any:
+        return col(getattr(self.row_type, name))
+
+    def _select(self) -> Select[R]:
+        return select(self.row_type)
+
+    async def _one(self, where: ColumnElement[bool]) -> D | None:
+        rows = await self._many(self._select().where(where).limit(1))
+        return rows[0] if rows else None
+
+    async def _many(self, query: Select[R]) -> list[D]:
+        return [self.to_domain(row) for row in await self._tx.rows(query)]
