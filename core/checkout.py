@@ -26,7 +26,7 @@ from core.identity import ChatUser, ConversationRef
 from core.money import Money
 from core.orders import Order, OrderStatus
 from core.outbox import MessageKind, OutboxMessage
-from core.payments import PaymentEvent, PaymentEventKind, PaymentGateway
+from core.payments import PaymentEvent, PaymentEventKind, PaymentGateway, PaymentIntent
 from core.ports import Clock, IdFactory, UnitOfWork, UnitOfWorkFactory
 from core.funding import hold_reward, release_reward, restore_reward, settle_reward
 from core.views import (
@@ -152,7 +152,13 @@ class Checkout:
         if order.status is OrderStatus.CREATED and order.card_amount.minor == 0:
             order = await self._pay_with_reward(order.id)
         elif order.status is OrderStatus.CREATED:
-            order = await self._start_payment(order.id, source=command.buyer.platform)
+            try:
+                order = await self._start_payment(order.id, source=command.buyer.platform)
+            except ConcurrentUpdate:
+                # The same request retried (Slack's X-Slack-Retry-Num) while the first was starting the
+                # payment: both got the same intent by idempotency key; show what the first stored.
+                async with self._uow() as uow:
+                    order = await uow.orders.get(order.id)
         return self._summary(order)
 
     async def retry_payment(self, order_id: str, user: ChatUser) -> OrderSummary:
@@ -267,34 +273,34 @@ class Checkout:
     # --- steps ---------------------------------------------------------------------------
 
     async def _create_order(self, command: PlaceOrder) -> Order:
-        async with self._uow() as uow:
-            existing = await uow.orders.find_by_request_key(command.request_key)
-            if existing is not None:
-                return existing
-            order = Order.create(
-                order_id=self._ids.new_id("ord"),
-                product_id=command.product_id,
-                amount=command.amount,
-                buyer=command.buyer,
-                conversation=command.conversation,
-                request_key=command.request_key,
-                at=self._clock.now(),
-                source=command.buyer.platform,
-            )
-            if command.reward_id:
-                await hold_reward(uow, order, command.reward_id, self._clock.now())
-            await uow.orders.add(order)
-            uow.audit.record(AuditRecord(command.buyer.key, "order.created", order.id, None, _snapshot(order)))
-            try:
-                await uow.commit()
-            except (DuplicateRequest, ConcurrentUpdate):
-                pass
-            else:
-                return order
-        async with self._uow() as uow:
-            existing = await uow.orders.find_by_request_key(command.request_key)
-        assert existing is not None, "a duplicate request key implies a stored order"
-        return existing
+        """The order for this request key: the stored one, or a new one (racing requests share one)."""
+        for _ in range(20):
+            async with self._uow() as uow:
+                existing = await uow.orders.find_by_request_key(command.request_key)
+                if existing is not None:
+                    return existing
+                order = Order.create(
+                    order_id=self._ids.new_id("ord"),
+                    product_id=command.product_id,
+                    amount=command.amount,
+                    buyer=command.buyer,
+                    conversation=command.conversation,
+                    request_key=command.request_key,
+                    at=self._clock.now(),
+                    source=command.buyer.platform,
+                )
+                if command.reward_id:
+                    await hold_reward(uow, order, command.reward_id, self._clock.now())
+                await uow.orders.add(order)
+                uow.audit.record(AuditRecord(command.buyer.key, "order.created", order.id, None, _snapshot(order)))
+                try:
+                    await uow.commit()
+                    return order
+                except (DuplicateRequest, ConcurrentUpdate):
+                    # The same request won elsewhere (found on the next read), or another order
+                    # spent from the same reward meanwhile (its balance is read again).
+                    continue
+        raise ConcurrentUpdate(command.request_key)
 
     async def _start_payment(self, order_id: str, source: str) -> Order:
         async with self._uow() as uow:
@@ -306,8 +312,18 @@ class Checkout:
             )
         except PaymentGatewayError as exc:
             return await self._payment_unavailable(order.id, source, exc)
+        try:
+            return await self._record_intent(order_id, intent, source)
+        except ConcurrentUpdate:
+            # A retried request raced this one to the same intent (same idempotency key): keep theirs.
+            async with self._uow() as uow:
+                return await uow.orders.get(order_id)
+
+    async def _record_intent(self, order_id: str, intent: PaymentIntent, source: str) -> Order:
         async with self._uow() as uow:
             order = await uow.orders.get(order_id)
+            if order.status is OrderStatus.AWAITING_PAYMENT and order.payment_intent_id == intent.id:
+                return order
             before = _snapshot(order)
             order.await_payment(
                 intent_id=intent.id,
