@@ -43,8 +43,14 @@ class BotProcess:
     async def start(self, timeout: float = 30) -> BotProcess:
         log = self.log_path.open("ab")
         self._process = await asyncio.create_subprocess_exec(
-            sys.executable, "-m", "bot.cli", "serve",
-            cwd=str(self.data_dir), env={**self.env, "PYTHONPATH": str(ROOT)}, stdout=log, stderr=log,
+            sys.executable,
+            "-m",
+            "bot.cli",
+            "serve",
+            cwd=str(self.data_dir),
+            env={**self.env, "PYTHONPATH": str(ROOT)},
+            stdout=log,
+            stderr=log,
         )
         await self._wait_healthy(timeout)
         return self
@@ -77,7 +83,9 @@ class BotProcess:
         return await self._signal(signal.SIGKILL)
 
     async def _signal(self, sig: signal.Signals) -> int:
-        if self._process is None or self._process.returncode is not None:
-            return self._process.returncode if self._process else 0
+        if self._process is None:
+            return 0
+        if self._process.returncode is not None:
+            return self._process.returncode
         self._process.send_signal(sig)
         return await asyncio.wait_for(self._process.wait(), 30)
