@@ -1,22 +1,30 @@
-"""A strict loopback fake of the Bot Framework Connector: records what a bot sends and checks its cards."""
+"""A strict loopback fake of the Bot Framework Connector: records what a bot sends and checks its cards.
+
+It also plays the parts of Teams a bot reads: conversation rosters (member look-ups by Teams id or Entra
+object id), people who do not have the app (403 on a new 1:1 chat), and files sent to the bot.
+"""
 
 from __future__ import annotations
 
+import copy
 import itertools
 import json
+import uuid
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 from functools import cache
-from pathlib import Path
 from typing import Any
 
 import jsonschema
 from aiohttp import web
 from aiohttp.test_utils import TestServer
+
 from tests.conftest import SHARED_FIXTURES
 
 FIXTURES = SHARED_FIXTURES
 CARD_SCHEMA = FIXTURES / "schemas" / "adaptive-card.1.5.0.schema.json"
+CARD_SCHEMA_1_6 = FIXTURES / "schemas" / "adaptive-card.1.6.0.schema.json"
+PEOPLE_PICKER = "choices.data"  # Teams' people picker on Input.ChoiceSet: in the 1.6 schema, not in 1.5
 ADAPTIVE_CARD = "application/vnd.microsoft.card.adaptive"
 MAX_CARD_VERSION = (1, 5)
 MAX_MESSAGE_BYTES = 28 * 1024  # Teams refuses larger messages (cards included)
@@ -29,11 +37,24 @@ def _card_validator() -> jsonschema.Draft6Validator:
     return jsonschema.Draft6Validator(json.loads(CARD_SCHEMA.read_text()))
 
 
+@cache
+def _data_query_validator() -> jsonschema.Draft6Validator:
+    schema = json.loads(CARD_SCHEMA_1_6.read_text())
+    return jsonschema.Draft6Validator(
+        {"$ref": "#/definitions/Data.Query", "definitions": schema["definitions"]}
+    )
+
+
 def card_problems(card: Any) -> list[str]:
-    """Why an Adaptive Card would be refused: schema errors and a version above 1.5; empty if fine."""
+    """Why an Adaptive Card would be refused: schema errors and a version above 1.5; empty if fine.
+
+    Teams' people picker (`choices.data` on Input.ChoiceSet) is checked against the 1.6 schema's
+    Data.Query, then set aside so the rest of the card is held to 1.5.
+    """
     if not isinstance(card, dict):
         return ["the card is not a JSON object"]
-    problems = [_describe(error) for error in _card_validator().iter_errors(card)]
+    card, problems = _without_people_pickers(card)
+    problems += [_describe(error) for error in _card_validator().iter_errors(card)]
     version = str(card.get("version", ""))
     try:
         too_new = tuple(int(part) for part in version.split(".")) > MAX_CARD_VERSION
@@ -42,6 +63,27 @@ def card_problems(card: Any) -> list[str]:
     if too_new:
         problems.append(f"card version {version!r} is not 1.5 or lower")
     return problems
+
+
+def _without_people_pickers(card: dict[str, Any]) -> tuple[dict[str, Any], list[str]]:
+    card = copy.deepcopy(card)
+    problems: list[str] = []
+
+    def walk(node: Any) -> None:
+        if isinstance(node, dict):
+            if node.get("type") == "Input.ChoiceSet" and PEOPLE_PICKER in node:
+                query = node.pop(PEOPLE_PICKER)
+                problems.extend(
+                    f"{PEOPLE_PICKER}: {e.message}" for e in _data_query_validator().iter_errors(query)
+                )
+            for child in node.values():
+                walk(child)
+        elif isinstance(node, list):
+            for child in node:
+                walk(child)
+
+    walk(card)
+    return card, problems
 
 
 def _describe(error: jsonschema.ValidationError) -> str:
@@ -93,6 +135,36 @@ class Call:
         return str(self.body.get("text") or "")
 
 
+@dataclass(frozen=True)
+class Member:
+    """A person in the tenant: Teams id (29:…, per bot), Entra object id, name and email."""
+
+    id: str
+    aad: str
+    name: str
+    email: str = ""
+
+    def account(self) -> dict[str, Any]:
+        """As Teams answers GET /v3/conversations/{id}/members/{member} (a TeamsChannelAccount)."""
+        given, _, surname = self.name.partition(" ")
+        return {
+            "id": self.id,
+            "name": self.name,
+            "aadObjectId": self.aad,
+            "email": self.email,
+            "userPrincipalName": self.email,
+            "givenName": given,
+            "surname": surname,
+            "userRole": "user",
+        }
+
+
+@dataclass(frozen=True)
+class SharedFile:
+    name: str
+    content: bytes
+
+
 @dataclass
 class _Failure:
     status: int
@@ -108,6 +180,10 @@ class FakeConnector:
     _failures: list[_Failure] = field(default_factory=list)
     _ids: itertools.count[int] = field(default_factory=lambda: itertools.count(1))
     _issued: dict[str, set[str]] = field(default_factory=dict)
+    _rosters: dict[str, list[Member]] = field(default_factory=dict)
+    _people: dict[str, Member] = field(default_factory=dict)
+    _without_app: set[str] = field(default_factory=set)
+    _files: dict[str, SharedFile] = field(default_factory=dict)
     _server: TestServer | None = None
 
     # --- control ---------------------------------------------------------------------------------
@@ -130,6 +206,31 @@ class FakeConnector:
         assert self._server is not None, "start() the fake first"
         return str(self._server.make_url("/"))
 
+    def add_members(self, conversation_id: str, *members: Member) -> None:
+        """Put people in a conversation's roster (a channel's members are its team's)."""
+        self._rosters.setdefault(_thread_root(conversation_id), []).extend(members)
+        self._people.update({m.aad: m for m in members} | {m.id: m for m in members})
+
+    def without_app(self, member: Member) -> None:
+        """This person never installed the bot: a 1:1 chat with them is refused (403 BotNotInConversationRoster)."""
+        self._people.update({member.aad: member, member.id: member})
+        self._without_app |= {member.id, member.aad}
+
+    def share_file(self, name: str, content: bytes, unique_id: str | None = None) -> dict[str, Any]:
+        """The attachment Teams puts on a message when a file is sent to the bot; the fake serves the file."""
+        file_id = unique_id or str(uuid.uuid4()).upper()
+        self._files[file_id] = SharedFile(name, content)
+        return {
+            "contentType": "application/vnd.microsoft.teams.file.download.info",
+            "contentUrl": f"https://contoso-my.sharepoint.com/personal/Documents/Microsoft Teams Chat Files/{name}",
+            "name": name,
+            "content": {
+                "downloadUrl": f"{self.url}files/{file_id}",
+                "uniqueId": file_id,
+                "fileType": name.rsplit(".", 1)[-1].lower(),
+            },
+        }
+
     def issue_id(self, conversation_id: str) -> str:
         """An activity id the fake knows, as if Teams had delivered that message."""
         activity_id = f"1:act-{next(self._ids)}"
@@ -143,7 +244,7 @@ class FakeConnector:
 
     def delivered(self) -> list[Call]:
         """Messages and updates that reached Teams (failed attempts excluded)."""
-        return [c for c in self.calls if c.kind != "create" and c.status < 300]
+        return [c for c in self.calls if c.kind not in ("create", "member") and c.status < 300]
 
     def in_conversation(self, conversation_id: str) -> list[Call]:
         return [c for c in self.delivered() if c.conversation_id == conversation_id]
@@ -156,6 +257,8 @@ class FakeConnector:
         app.router.add_post("/v3/conversations/{conversation}/activities", self._send)
         app.router.add_post("/v3/conversations/{conversation}/activities/{activity}", self._reply)
         app.router.add_put("/v3/conversations/{conversation}/activities/{activity}", self._update)
+        app.router.add_get("/v3/conversations/{conversation}/members/{member}", self._member)
+        app.router.add_get("/files/{file}", self._file)
         return app
 
     @web.middleware
@@ -175,8 +278,33 @@ class FakeConnector:
             if tenant and len(members) == 1 and body.get("bot")
             else "1:1 needs channelData.tenant, bot, one member"
         )
-        conversation_id = f"a:personal-{members[0]['id'] if members else 'nobody'}"
+        member_id = str(members[0].get("id")) if members else "nobody"
+        if member_id in self._without_app and problem is None and not self._failures:
+            self.calls.append(Call("create", "", None, body, 403))
+            return _error(
+                403, "BotNotInConversationRoster", "The bot is not part of the conversation roster."
+            )
+        # Teams opens the same 1:1 chat whether the member is named by Teams id or by Entra object id.
+        known = self._people.get(member_id)
+        conversation_id = f"a:personal-{known.id if known else member_id}"
         return self._answer("create", conversation_id, None, body, problem, {"id": conversation_id})
+
+    async def _member(self, request: web.Request) -> web.Response:
+        conversation_id = request.match_info["conversation"]
+        wanted = request.match_info["member"]
+        roster = self._rosters.get(_thread_root(conversation_id), [])
+        found = next((m for m in roster if wanted in (m.id, m.aad)), None)
+        self.calls.append(Call("member", conversation_id, wanted, {}, 200 if found else 404))
+        if found is None:
+            return _error(404, "NotFound", "The member is not in this conversation.")
+        return web.json_response(found.account())
+
+    async def _file(self, request: web.Request) -> web.Response:
+        shared = self._files.get(request.match_info["file"])
+        if shared is None:
+            self.errors.append(f"download of an unknown file {request.match_info['file']}")
+            return web.Response(status=404)
+        return web.Response(body=shared.content, content_type="text/csv")
 
     async def _send(self, request: web.Request) -> web.Response:
         return await self._post(request, "send", None)

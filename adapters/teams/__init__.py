@@ -12,6 +12,8 @@ from adapters.teams.bot import VoucherBot, on_turn_error
 from adapters.teams.connector import BotCredentials, CachingBotFrameworkAuthentication, speed_up_msrest
 from adapters.teams.sender import TeamsSender
 from core.checkout import Checkout
+from core.ports import Directory
+from core.recognition import Recognition
 
 __all__ = ["TeamsChannel", "build_teams"]
 
@@ -58,8 +60,14 @@ def build_teams(
     tenant_id: str = "",
     app_type: str = "MultiTenant",
     public_base_url: str,
+    recognition: Recognition | None = None,
+    directory: Directory | None = None,
 ) -> TeamsChannel:
-    """An empty app id runs in Bot Framework Emulator mode: no authentication either way."""
+    """An empty app id runs in Bot Framework Emulator mode: no authentication either way.
+
+    With `recognition`, reward admins send rewards (typed, the message extension, or a CSV file) and
+    recipients spend them; `directory` finds colleagues by email for the dialog and CSV files.
+    """
     _check_credentials(app_id, tenant_id, app_type)
     speed_up_msrest()
     credentials = BotCredentials(
@@ -76,7 +84,9 @@ def build_teams(
             "Teams opens the checkout dialog only over HTTPS", extra={"public_base_url": public_base_url}
         )
     return TeamsChannel(
-        bot=VoucherBot(checkout, app_id), adapter=adapter, sender=TeamsSender(adapter, app_id)
+        bot=VoucherBot(checkout, app_id, recognition, directory),
+        adapter=adapter,
+        sender=TeamsSender(adapter, app_id),
     )
 
 

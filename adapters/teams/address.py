@@ -41,6 +41,11 @@ class TeamsAddress:
         return replace(self, card_id=card_id)
 
     @property
+    def has_conversation(self) -> bool:
+        """False for a person's address (a reward's recipient): their 1:1 chat is created when needed."""
+        return bool(getattr(self.reference.conversation, "id", None))
+
+    @property
     def is_personal(self) -> bool:
         """A 1:1 chat with the bot (the Emulator sends no conversation type and is one too)."""
         conversation = self.reference.conversation

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import logging
-from dataclasses import dataclass
 from http import HTTPStatus
 
 from botbuilder.core import InvokeResponse, MessageFactory, TurnContext
@@ -20,9 +19,11 @@ from msrest.exceptions import ClientRequestError, HttpOperationError
 from msrest.serialization import Model
 
 from adapters.teams.address import TeamsAddress
+from adapters.teams.answer import Answer
+from adapters.teams.bulk import SharedFile, shared_file
 from adapters.teams.cards import (
-    Card,
     attachment,
+    card_part,
     catalog_card,
     help_card,
     order_card,
@@ -31,6 +32,9 @@ from adapters.teams.cards import (
 )
 from adapters.teams.conversations import open_personal
 from adapters.teams.errors import connector_errors
+from adapters.teams.extension import RewardExtension
+from adapters.teams.reward_translate import AskReward, CancelReward, RedeemReward, ReviewReward, SendReward
+from adapters.teams.rewards import RewardDesk
 from adapters.teams.translate import (
     Browse,
     Buy,
@@ -51,6 +55,8 @@ from adapters.teams.translate import (
 )
 from core.checkout import Checkout, PlaceOrder
 from core.errors import DeliveryError, InvalidAmount, InvalidRequest, NotFound
+from core.ports import Directory
+from core.recognition import Recognition
 
 log = logging.getLogger(__name__)
 
@@ -60,27 +66,28 @@ APOLOGY = "Sorry, something went wrong on my side. Please try again in a moment.
 AFTER_PAYMENT = "Thanks! Your voucher arrives as soon as the payment is confirmed."
 
 
-@dataclass(frozen=True)
-class Answer:
-    """What to show: a card or a line of text; `replaces` swaps the card whose button was pressed."""
-
-    card: Card | None = None
-    text: str = ""
-    replaces: bool = True
-
-
 class VoucherBot(TeamsActivityHandler):
-    """Overrides only messages, the three invokes our cards cause, and the bot's own installation."""
+    """Overrides only messages, the invokes our cards and message extension cause, and installation."""
 
-    def __init__(self, checkout: Checkout, app_id: str = "") -> None:
+    def __init__(
+        self,
+        checkout: Checkout,
+        app_id: str = "",
+        recognition: Recognition | None = None,
+        directory: Directory | None = None,
+    ) -> None:
         self._checkout = checkout
         self._app_id = app_id
+        self._rewards = RewardDesk(checkout, recognition, directory)
+        self._extension = RewardExtension(self._rewards)
 
     # --- activities -------------------------------------------------------------------------------
 
     async def on_message_activity(self, turn_context: TurnContext) -> None:
+        # A file sent to the bot (personal chat) arrives as a message whose attachment links to it.
+        intent: Intent | SharedFile | None = shared_file(turn_context.activity)
         try:
-            intent = intent_of_message(turn_context.activity)
+            intent = intent or intent_of_message(turn_context.activity)
         except UnreadableCommand as exc:
             await turn_context.send_activity(str(exc))
             return
@@ -93,6 +100,8 @@ class VoucherBot(TeamsActivityHandler):
             "adaptiveCard/action": self._on_card_action,
             "task/fetch": self._on_task_fetch,
             "task/submit": self._on_task_submit,
+            "composeExtension/fetchTask": self._on_extension_fetch,
+            "composeExtension/submitAction": self._on_extension_submit,
         }
         handler = handlers.get(turn_context.activity.name or "")
         if handler is None:
@@ -138,7 +147,7 @@ class VoucherBot(TeamsActivityHandler):
             text = f"Order {summary.order_id}: {summary.status_label}."
             return _invoke(TaskModuleResponse(task=TaskModuleMessageResponse(value=text)))
         dialog = TaskModuleTaskInfo(
-            title=f"Pay {summary.amount} for {summary.brand}",
+            title=f"Pay {card_part(summary)} for {summary.brand}",
             url=summary.checkout_url,
             fallback_url=summary.checkout_url,
             height="large",
@@ -150,20 +159,31 @@ class VoucherBot(TeamsActivityHandler):
         """The checkout dialog closed itself after paying; the webhook, not the page, moves the order on."""
         return _invoke(TaskModuleResponse(task=TaskModuleMessageResponse(value=AFTER_PAYMENT)))
 
+    async def _on_extension_fetch(self, turn_context: TurnContext) -> InvokeResponse:
+        """The message extension's "Send a reward": the form, as a dialog."""
+        return _invoke(await self._extension.fetch_task(turn_context))
+
+    async def _on_extension_submit(self, turn_context: TurnContext) -> InvokeResponse:
+        return _invoke(await self._extension.submit_action(turn_context))
+
     # --- answers ----------------------------------------------------------------------------------
 
-    async def _answer(self, intent: Intent, turn_context: TurnContext) -> Answer:
+    async def _answer(self, intent: Intent | SharedFile, turn_context: TurnContext) -> Answer:
         try:
             return await self._answer_or_raise(intent, turn_context)
         except (NotFound, InvalidRequest) as exc:
             return Answer(text=str(exc), replaces=False)
 
-    async def _answer_or_raise(self, intent: Intent, turn_context: TurnContext) -> Answer:
+    async def _answer_or_raise(self, intent: Intent | SharedFile, turn_context: TurnContext) -> Answer:
+        activity = turn_context.activity
         match intent:
-            case Browse(query):
-                return Answer(catalog_card(self._checkout.browse(query)))
-            case ChooseProduct(product_id, back):
-                return Answer(product_card(self._checkout.product_card(product_id), back))
+            case Browse(query, reward_id):
+                reward = await self._rewards.summary(reward_id) if reward_id else None
+                return Answer(catalog_card(self._checkout.browse(query), reward))
+            case ChooseProduct(product_id, back, reward_id):
+                return Answer(
+                    product_card(self._checkout.product_card(product_id), back, reward_id=reward_id)
+                )
             case Buy():
                 return await self._buy(intent, turn_context)
             case RetryPayment(order_id):
@@ -175,19 +195,35 @@ class VoucherBot(TeamsActivityHandler):
                 return await self._wallet(turn_context)
             case ShowHelp(note):
                 return Answer(help_card(note), replaces=False)
+            case AskReward():
+                return await self._rewards.ask(turn_context, intent)
+            case SendReward(pending):
+                return await self._rewards.send_from_card(activity, pending)
+            case CancelReward(giver):
+                return self._rewards.cancel(activity, giver)
+            case RedeemReward(reward_id):
+                return await self._rewards.redeem(reward_id)
+            case ReviewReward():
+                return Answer(text="Open Send a reward again from the message box.", replaces=False)
+            case SharedFile():
+                return await self._rewards.bulk(turn_context, intent)
 
     async def _buy(self, intent: Buy, turn_context: TurnContext) -> Answer:
         activity = turn_context.activity
         try:
             amount = self._checkout.amount_for(intent.product_id, intent.amount)
         except InvalidAmount as exc:
-            return Answer(
-                product_card(self._checkout.product_card(intent.product_id), intent.back, exc.reason)
-            )
+            product = self._checkout.product_card(intent.product_id)
+            return Answer(product_card(product, intent.back, exc.reason, intent.reward_id))
         # The card being replaced becomes the order card, so the address remembers it for later updates.
         address = TeamsAddress.of(activity, card_id=activity.reply_to_id)
         command = PlaceOrder(
-            user_of(activity), intent.product_id, amount, address.to_ref(), request_key(activity)
+            user_of(activity),
+            intent.product_id,
+            amount,
+            address.to_ref(),
+            request_key(activity),
+            reward_id=intent.reward_id or None,
         )
         return Answer(order_card(await self._checkout.place_order(command)))
 
@@ -220,6 +256,8 @@ class VoucherBot(TeamsActivityHandler):
 
     async def _show(self, turn_context: TurnContext, answer: Answer) -> None:
         activity = turn_context.activity
+        if answer.is_empty:
+            return
         message = (
             MessageFactory.attachment(attachment(answer.card))
             if answer.card

@@ -13,12 +13,20 @@ from typing import Any
 from botbuilder.core import CardFactory
 from botbuilder.schema import Attachment
 
+from adapters.teams.answer import Card
 from adapters.teams.translate import COMMAND, query_data
 from core.catalog import CatalogQuery
 from core.money import Money
-from core.views import CatalogPage, OrderSummary, ProductCard, VoucherDelivery, Wallet, WalletEntry
+from core.views import (
+    CatalogPage,
+    OrderSummary,
+    ProductCard,
+    RewardSummary,
+    VoucherDelivery,
+    Wallet,
+    WalletEntry,
+)
 
-Card = dict[str, Any]
 Element = dict[str, Any]
 
 VERSION = "1.2"
@@ -34,24 +42,30 @@ def attachment(card: Card) -> Attachment:
 # --- the cards --------------------------------------------------------------------------------------
 
 
-def catalog_card(page: CatalogPage) -> Card:
-    """One page of the catalog: each product with image, brand, name, prices and a Choose button."""
+def catalog_card(page: CatalogPage, reward: RewardSummary | None = None) -> Card:
+    """One page of the catalog: each product with image, brand, name, prices and a Choose button.
+
+    Browsing to spend a reward, every button carries the reward's id so the order is paid from it.
+    """
     query = page.query
+    spend = _spending(reward.reward_id if reward else "")
     body: list[Element] = [_title("Gift vouchers"), _subtle(_catalog_summary(page))]
+    if reward is not None:
+        body.append(_reward_banner(reward))
     for card in page.cards:
-        body.append(_product_row(card, query))
+        body.append(_product_row(card, query, spend))
     if not page.cards:
         body.append(_text("No vouchers match that. Try fewer words or filters."))
     body.append(_subtle(SEARCH_HINT))
     actions = []
     if page.has_previous:
-        actions.append(_submit("◀ Previous", "browse", **query_data(_at_page(query, page.page - 1))))
+        actions.append(_submit("◀ Previous", "browse", **query_data(_at_page(query, page.page - 1)), **spend))
     if page.has_next:
-        actions.append(_submit("Next ▶", "browse", **query_data(_at_page(query, page.page + 1))))
+        actions.append(_submit("Next ▶", "browse", **query_data(_at_page(query, page.page + 1)), **spend))
     return _card(body, actions)
 
 
-def product_card(card: ProductCard, back: CatalogQuery, error: str = "") -> Card:
+def product_card(card: ProductCard, back: CatalogQuery, error: str = "", reward_id: str = "") -> Card:
     """Choose a denomination, or type an amount within the product's open range."""
     body: list[Element] = [_product_header(card, "Medium")]
     if card.description:
@@ -64,9 +78,10 @@ def product_card(card: ProductCard, back: CatalogQuery, error: str = "") -> Card
         body.append(_denomination_choice(card))
     if error:
         body.append(_text(error, color="Attention", weight="Bolder"))
+    spend = _spending(reward_id)
     actions = [
-        _submit("Continue to payment", "buy", product=card.product_id, **query_data(back)),
-        _submit("Back to vouchers", "browse", **query_data(back)),
+        _submit("Continue to payment", "buy", product=card.product_id, **query_data(back), **spend),
+        _submit("Back to vouchers", "browse", **query_data(back), **spend),
     ]
     return _card(body, actions)
 
@@ -79,19 +94,31 @@ def order_card(summary: OrderSummary) -> Card:
             ("Amount", summary.amount.label()), ("Status", summary.status_label), ("Order", summary.order_id)
         ),
     ]
+    by_card = card_part(summary)
+    if summary.paid_by_reward is not None:
+        split = f"{summary.paid_by_reward} from your reward" + (
+            f", {by_card} by card" if by_card.minor else ""
+        )
+        body.append(_text(split, weight="Bolder"))
     if summary.failure_reason:
         body.append(_text(summary.failure_reason, color="Attention"))
     actions: list[Element] = []
     if summary.can_pay and summary.checkout_url:
         # Teams turns an Action.Submit whose data says task/fetch into a dialog request (invoke task/fetch).
         actions.append(
-            _submit(f"Pay {summary.amount}", "pay", order=summary.order_id, msteams={"type": "task/fetch"})
+            _submit(f"Pay {by_card}", "pay", order=summary.order_id, msteams={"type": "task/fetch"})
         )
         actions.append({"type": "Action.OpenUrl", "title": "Open in browser", "url": summary.checkout_url})
         body.append(_subtle("You pay on a secure checkout page; your voucher arrives here right after."))
     if summary.can_retry:
         actions.append(_submit("Try again", "retry", order=summary.order_id))
     return _card(body, actions)
+
+
+def card_part(summary: OrderSummary) -> Money:
+    """What the card pays: the price less the reward's share."""
+    covered = summary.paid_by_reward.minor if summary.paid_by_reward is not None else 0
+    return Money(summary.amount.minor - covered, summary.amount.currency)
 
 
 def voucher_card(voucher: VoucherDelivery) -> Card:
@@ -129,10 +156,13 @@ def voucher_notice(voucher: VoucherDelivery) -> str:
 
 
 def wallet_card(wallet: Wallet) -> Card:
-    """The person's vouchers (newest first) and their orders still in progress."""
+    """The person's open rewards, vouchers (newest first) and orders still in progress."""
     body: list[Element] = [_title("Your vouchers")]
-    if not wallet.entries and not wallet.pending:
+    rewards = [r for r in wallet.rewards if r.spendable]
+    if not wallet.entries and not wallet.pending and not rewards:
         body.append(_text("You have no vouchers yet. Type `vouchers` to browse the catalog."))
+    for reward in rewards[:WALLET_ENTRIES]:
+        body.append(_wallet_reward(reward))
     for entry in wallet.entries[:WALLET_ENTRIES]:
         body.append(_wallet_entry(entry))
     if len(wallet.entries) > WALLET_ENTRIES:
@@ -159,7 +189,8 @@ def help_card(note: str = "") -> Card:
             ("vouchers", "browse the catalog"),
             ("vouchers coffee", "search"),
             ("currency:EUR country:DE max:50 page:2", "filters, after `vouchers`"),
-            ("vouchers mine", "your vouchers"),
+            ("vouchers mine", "your vouchers and rewards"),
+            ("reward @name 25 USD thanks!", "thank colleagues with a reward (reward admins)"),
             ("help", "this message"),
         )
     )
@@ -226,9 +257,9 @@ def _product_header(card: ProductCard, image_size: str) -> Element:
     return _header(card.image_url, card.brand, card.name, image_size)
 
 
-def _product_row(card: ProductCard, query: CatalogQuery) -> Element:
+def _product_row(card: ProductCard, query: CatalogQuery, spend: dict[str, str]) -> Element:
     details = card.price_label + (f"  ·  {', '.join(card.countries)}" if card.countries else "")
-    choose = _submit("Choose", "choose", product=card.product_id, **query_data(query))
+    choose = _submit("Choose", "choose", product=card.product_id, **query_data(query), **spend)
     return {
         "type": "Container",
         "separator": True,
@@ -275,6 +306,37 @@ def _wallet_entry(entry: WalletEntry) -> Element:
     ]
     if entry.redeem_url:
         items.append(_text(f"[Redeem]({entry.redeem_url})"))
+    return {"type": "Container", "separator": True, "items": items}
+
+
+def choose_voucher(reward_id: str) -> Element:
+    """The button on a reward: opens the catalog in the reward's currency, to be paid from it."""
+    return _submit("Choose your voucher", "redeem", reward=reward_id)
+
+
+def _spending(reward_id: str) -> dict[str, str]:
+    return {"reward": reward_id} if reward_id else {}
+
+
+def _reward_banner(reward: RewardSummary) -> Element:
+    return {
+        "type": "Container",
+        "style": "emphasis",
+        "items": [
+            _text(f"Your reward: {reward.available} left, until {reward.expires_on}", weight="Bolder"),
+            _subtle("Vouchers up to that cost you nothing; above it, you pay the rest by card."),
+        ],
+    }
+
+
+def _wallet_reward(reward: RewardSummary) -> Element:
+    items: list[Element] = [
+        _text(f"Reward from {reward.giver_name}: {reward.available} left", weight="Bolder"),
+        _facts(("Left", reward.available.label()), ("Expires", reward.expires_on)),
+    ]
+    if reward.reason:
+        items.append(_subtle(_shorten(f"“{reward.reason}”")))
+    items.append({"type": "ActionSet", "actions": [choose_voucher(reward.reward_id)]})
     return {"type": "Container", "separator": True, "items": items}
 
 

@@ -44,6 +44,9 @@ def fill_manifest(template: dict[str, Any], app_id: str, base_url: str) -> dict[
     manifest["developer"].update(websiteUrl=site, privacyUrl=site, termsOfUseUrl=site)
     for bot in manifest["bots"]:
         bot["botId"] = app_id
+    # The "Send a reward" message extension is served by the same bot.
+    for extension in manifest.get("composeExtensions", []):
+        extension["botId"] = app_id
     # The checkout dialog (task module) may only load pages from these domains.
     manifest["validDomains"] = [parts.hostname]
     return manifest

@@ -1,4 +1,4 @@
-"""ChatSender for Teams: order cards updated in place, voucher cards delivered proactively to their owner."""
+"""ChatSender for Teams: order cards updated in place; voucher and reward cards delivered to one person."""
 
 from __future__ import annotations
 
@@ -12,9 +12,10 @@ from adapters.teams.address import PLATFORM, TeamsAddress
 from adapters.teams.cards import Card, attachment, order_card, voucher_card, voucher_notice
 from adapters.teams.conversations import Work, continue_in, open_personal
 from adapters.teams.errors import connector_errors, status_of
+from adapters.teams.reward_cards import notice_card, undeliverable_card
 from core.errors import DeliveryError
 from core.identity import ConversationRef
-from core.views import Notice, OrderSummary, VoucherDelivery
+from core.views import Notice, OrderSummary, RewardNotice, RewardUndeliverable, VoucherDelivery
 
 log = logging.getLogger(__name__)
 
@@ -33,8 +34,23 @@ class TeamsSender:
         with connector_errors():
             if isinstance(notice, VoucherDelivery):
                 await self._deliver_voucher(address, notice)
+            elif isinstance(notice, RewardNotice):
+                await self._to_person(address, notice_card(notice))
+            elif isinstance(notice, RewardUndeliverable):
+                await self._to_person(address, undeliverable_card(notice))
             else:
                 await self._update_order(address, notice)
+
+    async def _to_person(self, address: TeamsAddress, card: Card) -> None:
+        """A person's address has no conversation yet: creating the 1:1 chat is what reaches them.
+
+        Teams refuses that (403 BotNotInConversationRoster) for someone who does not have the app; the
+        outbox gives up on such a message and the core tells the giver who could not be reached.
+        """
+        if address.has_conversation:
+            await continue_in(self._adapter, self._app_id, address, _sending(card))
+        else:
+            await open_personal(self._adapter, self._app_id, address, _sending(card))
 
     async def _update_order(self, address: TeamsAddress, summary: OrderSummary) -> None:
         card = order_card(summary)

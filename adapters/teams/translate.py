@@ -12,6 +12,17 @@ from botbuilder.core import TurnContext
 from botbuilder.schema import Activity
 
 from adapters.teams.address import PLATFORM, tenant_of
+from adapters.teams.reward_translate import (
+    REWARD_ACTIONS,
+    AskReward,
+    CancelReward,
+    RedeemReward,
+    ReviewReward,
+    SendReward,
+    ask_of_message,
+    is_reward_text,
+)
+from adapters.teams.unreadable import UnreadableCommand
 from core.catalog import CatalogQuery
 from core.identity import ChatUser
 from core.money import Money, check_currency
@@ -21,19 +32,17 @@ NO_CURRENCY = "XXX"  # ISO 4217 "no currency": two decimals, for a price filter 
 VOUCHER_WORDS = ("vouchers", "voucher")
 
 
-class UnreadableCommand(ValueError):
-    """The text or card data cannot be understood; the message tells the person what to type instead."""
-
-
 @dataclass(frozen=True)
 class Browse:
     query: CatalogQuery = field(default_factory=CatalogQuery)
+    reward_id: str = ""  # browsing to spend this reward: it follows every step to the order
 
 
 @dataclass(frozen=True)
 class ChooseProduct:
     product_id: str
     back: CatalogQuery = field(default_factory=CatalogQuery)
+    reward_id: str = ""
 
 
 @dataclass(frozen=True)
@@ -41,6 +50,7 @@ class Buy:
     product_id: str
     amount: str
     back: CatalogQuery = field(default_factory=CatalogQuery)
+    reward_id: str = ""
 
 
 @dataclass(frozen=True)
@@ -63,7 +73,20 @@ class ShowHelp:
     note: str = ""
 
 
-Intent = Browse | ChooseProduct | Buy | RetryPayment | OpenCheckout | ShowWallet | ShowHelp
+Intent = (
+    Browse
+    | ChooseProduct
+    | Buy
+    | RetryPayment
+    | OpenCheckout
+    | ShowWallet
+    | ShowHelp
+    | AskReward
+    | ReviewReward
+    | SendReward
+    | CancelReward
+    | RedeemReward
+)
 
 
 # --- who and where ----------------------------------------------------------------------------------
@@ -188,14 +211,20 @@ def _required(data: Mapping[str, Any], key: str) -> str:
     return str(value).strip()
 
 
+def _reward_of(data: Mapping[str, Any]) -> str:
+    value = data.get("reward")
+    return value if isinstance(value, str) else ""
+
+
 _ACTIONS: dict[str, Callable[[Mapping[str, Any]], Intent]] = {
-    "browse": lambda d: Browse(query_of_data(d)),
-    "choose": lambda d: ChooseProduct(_required(d, "product"), query_of_data(d)),
-    "buy": lambda d: Buy(_required(d, "product"), _required(d, "amount"), query_of_data(d)),
+    "browse": lambda d: Browse(query_of_data(d), _reward_of(d)),
+    "choose": lambda d: ChooseProduct(_required(d, "product"), query_of_data(d), _reward_of(d)),
+    "buy": lambda d: Buy(_required(d, "product"), _required(d, "amount"), query_of_data(d), _reward_of(d)),
     "retry": lambda d: RetryPayment(_required(d, "order")),
     "pay": lambda d: OpenCheckout(_required(d, "order")),
     "mine": lambda d: ShowWallet(),
     "help": lambda d: ShowHelp(),
+    **REWARD_ACTIONS,
 }
 
 
@@ -213,7 +242,10 @@ def intent_of_message(activity: Activity) -> Intent:
     """A message is either typed text or an Action.Submit from one of our cards (its data in `value`)."""
     if activity.value is not None and not activity.text:
         return intent_of_data(activity.value)
-    return intent_of_text(command_text(activity))
+    text = command_text(activity)
+    if is_reward_text(text):
+        return ask_of_message(activity, text)
+    return intent_of_text(text)
 
 
 def execute_data(activity: Activity) -> Any:

@@ -17,9 +17,12 @@ from adapters.teams import TeamsChannel, build_teams
 from core.catalog import Catalog, Product
 from core.checkout import Checkout
 from core.delivery import Relay
+from core.identity import ChatUser, ConversationRef
 from core.orders import Order
 from core.payments import PaymentEvent, PaymentEventKind
-from tests.fake_connector import FIXTURES, Call, FakeConnector
+from core.recognition import Recognition
+from core.rewards import Recipient
+from tests.fake_connector import FIXTURES, Call, FakeConnector, Member
 from tests.fakes import FakeGateway, FakeProvider, FixedClock, MemoryStore, MemoryUnitOfWork, SequentialIds
 from tests.unit.conftest import BOOKS, TEA
 
@@ -38,8 +41,29 @@ COFFEE = Product(
 )
 
 
+# The people of the captured activities: Tien writes in a personal chat, Dave in a channel (and opens the
+# message extension there). Both are reward admins in these tests.
+TIEN_AAD = "6d415fdd-f97e-4f70-ac45-e69601e4ecb2"
+DAVE_AAD = "6b703ce3-6d14-4fe6-b90c-dc5f03657ae4"
+TENANT = "72f988bf-86f1-41af-91ab-2d7cd011db47"
+
+
 def fixture_activity(name: str) -> dict[str, Any]:
     return json.loads((ACTIVITIES / f"{name}.json").read_text())
+
+
+class FakeDirectory:
+    """core.ports.Directory over a dict: work email -> the colleague's Teams identity."""
+
+    def __init__(self) -> None:
+        self.people: dict[str, Recipient] = {}
+
+    def add(self, member: Member) -> None:
+        user = ChatUser("teams", TENANT, member.aad, member.name)
+        self.people[member.email.lower()] = Recipient(user, ConversationRef("teams", "{}"))
+
+    async def find_by_email(self, email: str) -> Recipient | None:
+        return self.people.get(email.lower())
 
 
 @dataclass
@@ -53,6 +77,8 @@ class TeamsWorld:
     connector: FakeConnector
     channel: TeamsChannel
     client: TestClient
+    recognition: Recognition
+    directory: FakeDirectory
     _ids: itertools.count[int] = field(default_factory=lambda: itertools.count(1))
 
     # --- activities as Teams sends them ----------------------------------------------------------
@@ -146,7 +172,16 @@ async def teams(connector: FakeConnector) -> AsyncIterator[TeamsWorld]:
         ids=ids,
         public_base_url="https://vouchers.example.com",
     )
-    channel = build_teams(checkout, public_base_url="https://vouchers.example.com")
+    recognition = Recognition(
+        uow=uow, clock=clock, ids=ids, configured_admins={f"teams:{TIEN_AAD}", f"teams:{DAVE_AAD}"}
+    )
+    directory = FakeDirectory()
+    channel = build_teams(
+        checkout,
+        public_base_url="https://vouchers.example.com",
+        recognition=recognition,
+        directory=directory,
+    )
     relay = Relay(
         uow=uow,
         catalog=lambda: checkout.catalog,
@@ -158,7 +193,9 @@ async def teams(connector: FakeConnector) -> AsyncIterator[TeamsWorld]:
     channel.mount(app)
     client = TestClient(TestServer(app, host="127.0.0.1"))
     await client.start_server()
-    yield TeamsWorld(checkout, relay, store, clock, gateway, provider, connector, channel, client)
+    yield TeamsWorld(
+        checkout, relay, store, clock, gateway, provider, connector, channel, client, recognition, directory
+    )
     await client.close()
     assert connector.errors == [], connector.errors
 
@@ -221,3 +258,58 @@ def press(
 ) -> dict[str, Any]:
     """What Teams sends for an Action.Submit press: the button's data merged with the card's inputs."""
     return {**button(card, title, **data)["data"], **(inputs or {})}
+
+
+# --- rewards ----------------------------------------------------------------------------------------
+
+CHANNEL = "19:097e6717fd7245bdbeba6baa13840db8@thread.skype"  # the channel of the captured channel posts
+ADA = Member(
+    "29:1ada-Lov3lace", "0a1d2a3e-0000-4000-8000-00000000ada0", "Ada Lovelace", "ada@harbour.example"
+)
+GRACE = Member(
+    "29:1grace-H0pper", "0a1d2a3e-0000-4000-8000-0000000096ac", "Grace Hopper", "grace@harbour.example"
+)
+LIN = Member("29:1lin-W3i", "0a1d2a3e-0000-4000-8000-00000000011e", "Lin Wei", "lin@harbour.example")
+
+
+def mention(member: Member) -> dict[str, Any]:
+    return {
+        "type": "mention",
+        "text": f"<at>{member.name}</at>",
+        "mentioned": {"id": member.id, "name": member.name},
+    }
+
+
+def with_mentions(activity: dict[str, Any], text: str, *members: Member) -> dict[str, Any]:
+    """`text` with {0}, {1}… standing for the members' mentions, as Teams writes them."""
+    activity = copy.deepcopy(activity)
+    typed = text.format(*(f"<at>{m.name}</at>" for m in members))
+    bot_mentions = [e for e in activity.get("entities", []) if e["type"] == "mention"]
+    prefix = f"{bot_mentions[0]['text']} " if bot_mentions else ""
+    activity["text"] = prefix + typed
+    activity["entities"] = [*activity.get("entities", []), *(mention(m) for m in members)]
+    return activity
+
+
+def as_member(teams: TeamsWorld, member: Member, conversation_id: str) -> dict[str, Any]:
+    """A message from `member` in their personal chat with the bot (`conversation_id`, as the bot created it)."""
+    activity = teams.personal("hello")
+    activity["from"] = {"id": member.id, "name": member.name, "aadObjectId": member.aad}
+    activity["conversation"] = {"conversationType": "personal", "tenantId": TENANT, "id": conversation_id}
+    return activity
+
+
+@pytest.fixture
+async def rewarding(teams: TeamsWorld) -> TeamsWorld:
+    """A USD programme with $100 of budget, $50 at most per reward; Ada, Grace and Lin in the channel."""
+    from core.money import Money
+    from core.rewards import Programme
+
+    await teams.recognition.create_programme(
+        Programme("kudos", "Kudos", "USD", per_reward_limit=5000), "setup"
+    )
+    await teams.recognition.credit("kudos", Money(10000, "USD"), "setup")
+    teams.connector.add_members(CHANNEL, ADA, GRACE, LIN)
+    for member in (ADA, GRACE, LIN):
+        teams.directory.add(member)
+    return teams

@@ -69,10 +69,10 @@ async def test_throttling_is_answered_with_retry_after_for_the_next_calls_only(
 
 async def test_a_call_teams_does_not_expect_is_recorded_as_an_error(connector: FakeConnector) -> None:
     async with ClientSession() as http:
-        response = await http.get(f"{connector.url}v3/conversations/a%3Achat/members/29%3Asomeone")
+        response = await http.delete(f"{connector.url}v3/conversations/a%3Achat/members/29%3Asomeone")
 
     assert response.status == 404
-    assert connector.errors == ["unexpected request GET /v3/conversations/a:chat/members/29:someone"]
+    assert connector.errors == ["unexpected request DELETE /v3/conversations/a:chat/members/29:someone"]
     connector.errors.clear()
 
 

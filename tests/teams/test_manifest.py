@@ -11,6 +11,7 @@ from typing import Any
 import jsonschema
 import pytest
 
+from adapters.teams.extension import COMMAND_ID
 from adapters.teams.manifest import TEMPLATE_DIR, build_package
 from tests.fake_connector import FIXTURES
 
@@ -57,7 +58,16 @@ def test_the_package_holds_a_valid_manifest_for_this_bot_and_both_icons(tmp_path
     assert sorted(bot["scopes"]) == ["groupChat", "personal", "team"]
     titles = [c["title"] for c in bot["commandLists"][0]["commands"]]
     assert titles == ["vouchers", "vouchers mine", "reward", "help"]
-    assert "composeExtensions" not in manifest
+    assert bot["supportsFiles"] is True  # bulk rewards: a CSV file sent to the bot in a personal chat
+    (extension,) = manifest["composeExtensions"]
+    assert extension["botId"] == APP_ID
+    (command,) = extension["commands"]
+    assert (command["id"], command["type"], command["title"], command["fetchTask"]) == (
+        COMMAND_ID,
+        "action",
+        "Send a reward",
+        True,
+    )
     assert png_size(color) == (192, 192) and png_size(outline) == (32, 32)
     assert png_colour_type(outline) == 6  # RGBA: the outline icon needs a transparent background
 

@@ -1,0 +1,206 @@
+"""Adaptive Cards for rewards: the giver's confirmation and reports, the recipient's card, the dialog form.
+
+The same rules as cards.py: version 1.2 elements only, Action.Submit buttons, far below 28 KB. The one
+exception is the dialog form's people picker (`choices.data`), a Teams extension of Input.ChoiceSet that
+desktop and web render; the form also takes emails for clients without it (mobile).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+from adapters.teams.answer import Card
+from adapters.teams.bulk import COLUMNS_HINT, BulkReport
+from adapters.teams.cards import (
+    Element,
+    _card,
+    _facts,
+    _submit,
+    _subtle,
+    _text,
+    _title,
+    choose_voucher,
+)
+from adapters.teams.reward_translate import PendingReward, RewardForm
+from core.money import Money
+from core.rewards import Programme
+from core.views import RewardNotice, RewardPreview, RewardUndeliverable, SendReport
+
+PEOPLE_DATASET = "graph.microsoft.com/users"
+REFUSED_ROWS_SHOWN = 25
+# Teams lets a bot message only people who have its app; proactive installation needs Microsoft Graph
+# permissions this bot does not ask for, so the tenant admin pre-installs the app for everyone instead.
+INSTALL_HINT = (
+    "Ask your Teams admin to pre-install Voucherbot for everyone (Teams admin center: Teams apps, "
+    "Setup policies, Installed apps), or ask them to open a chat with me."
+)
+
+
+# --- the giver --------------------------------------------------------------------------------------
+
+
+def confirmation_card(
+    preview: RewardPreview, pending: PendingReward, left_out: Sequence[tuple[str, str]] = ()
+) -> Card:
+    """Who, how much, the total and the budget before and after; nothing is sent until Send."""
+    body: list[Element] = [
+        _title("Send these rewards?"),
+        _subtle(f"From the {preview.programme_name} programme"),
+        _facts(
+            ("To", ", ".join(preview.recipients) or "nobody yet"),
+            ("Each", preview.amount.label()),
+            ("Total", preview.total.label()),
+            ("Budget now", preview.budget_available.label()),
+            ("Budget after", preview.budget_after.label()),
+        ),
+    ]
+    if pending.reason:
+        body.append(_text(f"“{pending.reason}”", isSubtle=True))
+    for problem in preview.problems:
+        body.append(_text(problem, color="Attention", weight="Bolder"))
+    for who, why in left_out:
+        body.append(_text(f"Left out: {who} ({why}).", color="Warning"))
+    actions = [_submit("Cancel", "reward-cancel", giver=pending.giver)]
+    if preview.can_send:
+        actions.insert(0, _submit(f"Send {preview.total}", "reward-send", **pending.to_data()))
+    return _card(body, actions)
+
+
+def sent_card(report: SendReport, amount: Money, reason: str) -> Card:
+    names = ", ".join(r.recipient_name or "a colleague" for r in report.sent)
+    body: list[Element] = [
+        _title("Rewards sent"),
+        _facts(("To", names), ("Each", amount.label()), ("Budget left", report.budget_left.label())),
+        _subtle(f"“{reason}”"),
+        _text(
+            "Each of them gets a card from me in a personal chat. If I can't reach someone, I'll tell you."
+        ),
+    ]
+    return _card(body, [])
+
+
+def cancelled_card() -> Card:
+    return _card([_text("Cancelled: no reward was sent.", isSubtle=True)], [])
+
+
+def undeliverable_card(notice: RewardUndeliverable) -> Card:
+    """Told to the giver when a recipient's 1:1 chat cannot be opened (app not installed for them)."""
+    reward = notice.reward
+    who = reward.recipient_name or "one of the people you rewarded"
+    body: list[Element] = [
+        _title(f"I couldn't reach {who}"),
+        _text(
+            f"They need the app installed before I can send them your {reward.amount} reward. {INSTALL_HINT} "
+            f"The reward waits for them: `vouchers mine` shows it until {reward.expires_on}."
+        ),
+        _subtle(f"“{reward.reason}” · Teams said: {notice.error}"),
+    ]
+    return _card(body, [])
+
+
+def bulk_report_card(report: BulkReport) -> Card:
+    """Row by row: how many were sent, sent before (the same file again), and each refusal with its reason."""
+    totals: dict[str, int] = {}
+    for reward in report.sent:
+        totals[reward.amount.currency] = totals.get(reward.amount.currency, 0) + reward.amount.minor
+    total = ", ".join(Money(minor, currency).label() for currency, minor in sorted(totals.items()))
+    facts = [("Sent", f"{len(report.sent)}" + (f" ({total})" if total else ""))]
+    if report.already_sent:
+        facts.append(("Sent before", str(report.already_sent)))
+    facts.append(("Refused", str(len(report.refused))))
+    facts.extend(("Budget left", money.label()) for money in report.budget_left)
+    body: list[Element] = [_title(f"Rewards from {report.file_name}"), _facts(*facts)]
+    for bad in report.refused[:REFUSED_ROWS_SHOWN]:
+        who = f" ({bad.who})" if bad.who else ""
+        body.append(_text(f"Row {bad.number}{who}: {bad.problem}", color="Attention", spacing="Small"))
+    if len(report.refused) > REFUSED_ROWS_SHOWN:
+        body.append(_subtle(f"and {len(report.refused) - REFUSED_ROWS_SHOWN} more refused rows"))
+    if report.refused:
+        body.append(
+            _subtle("Fix the refused rows and send just those again; sent rows are never sent twice.")
+        )
+    return _card(body, [])
+
+
+def bulk_hint_card(note: str = "") -> Card:
+    body: list[Element] = [_title("Bulk rewards")]
+    if note:
+        body.append(_text(note, color="Attention"))
+    body.append(_text(f"Send me a CSV file in this chat with {COLUMNS_HINT}; one reward per row."))
+    return _card(body, [])
+
+
+# --- the recipient ----------------------------------------------------------------------------------
+
+
+def notice_card(notice: RewardNotice) -> Card:
+    """Who thanked them and why, the amount, the expiry, and Choose your voucher (also as a reminder)."""
+    reward = notice.reward
+    title = (
+        f"Reminder: your reward expires on {reward.expires_on}"
+        if notice.reminder
+        else "You've been recognised!"
+    )
+    facts = [("Reward", reward.amount.label())]
+    if reward.available != reward.amount:
+        facts.append(("Left to spend", reward.available.label()))
+    facts.append(("Expires", reward.expires_on))
+    if reward.programme_name:
+        facts.append(("Programme", reward.programme_name))
+    body: list[Element] = [
+        _title(title),
+        _text(f"{reward.giver_name} thanked you: “{reward.reason}”"),
+        _facts(*facts),
+        _subtle("Pick any gift voucher. If it costs more than your reward, you pay the rest by card."),
+    ]
+    return _card(body, [choose_voucher(reward.reward_id)])
+
+
+# --- the "Send a reward" dialog ---------------------------------------------------------------------
+
+
+def reward_form_card(
+    programmes: Sequence[Programme], form: RewardForm | None = None, error: str = ""
+) -> Card:
+    """Recipients (people picker, or emails), programme, amount each and reason."""
+    body: list[Element] = [_title("Send a reward")]
+    if error:
+        body.append(_text(error, color="Attention", weight="Bolder"))
+    body += [
+        _text("Who", weight="Bolder"),
+        {
+            "type": "Input.ChoiceSet",
+            "id": "people",
+            "isMultiSelect": True,
+            "choices": [],
+            "choices.data": {"type": "Data.Query", "dataset": PEOPLE_DATASET},
+            "placeholder": "Search for colleagues",
+        },
+        _input("emails", "…or their work emails, separated by commas", form.emails if form else ()),
+        _text("Programme", weight="Bolder"),
+        {
+            "type": "Input.ChoiceSet",
+            "id": "programme",
+            "style": "compact",
+            "choices": [{"title": f"{p.name} ({p.currency})", "value": p.id} for p in programmes],
+            "value": (form.programme_id if form and form.programme_id else programmes[0].id),
+        },
+        _text("Amount for each", weight="Bolder"),
+        _input("amount", "25", (form.amount,) if form and form.amount else ()),
+        _text("Why", weight="Bolder"),
+        {
+            **_input(
+                "reason", "Five years of quiet excellence", (form.reason,) if form and form.reason else ()
+            ),
+            "isMultiline": True,
+            "maxLength": 500,
+        },
+    ]
+    return _card(body, [_submit("Review", "reward-review")])
+
+
+def _input(input_id: str, placeholder: str, values: Sequence[str]) -> Element:
+    element: Element = {"type": "Input.Text", "id": input_id, "placeholder": placeholder}
+    if values:
+        element["value"] = ", ".join(values)
+    return element

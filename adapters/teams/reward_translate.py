@@ -1,0 +1,249 @@
+"""Pure translation of reward requests: `reward @a @b 25 USD reason`, the reward form, and card data."""
+
+from __future__ import annotations
+
+import hashlib
+import re
+from collections.abc import Callable, Collection, Mapping
+from dataclasses import dataclass
+from typing import Any
+
+from botbuilder.schema import Activity
+
+from adapters.teams.unreadable import UnreadableCommand
+from core.money import check_currency
+
+REWARD_WORD = "reward"
+MAX_PEOPLE = 50  # a confirmation card carries every recipient; more than this belongs in a CSV
+USAGE = (
+    "Type `reward @name [@name …] <amount> [<currency>] <reason>`, "
+    "for example: reward @Ada 25 USD Five years of quiet excellence."
+)
+_AMOUNT = re.compile(r"^[$€£¥₹]?\d[\d,]*(\.\d+)?$")
+_EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
+_LIST_SEPARATORS = re.compile(r"[,;\s]+")
+_JOINERS = frozenset({"and", "&", "+", ",", ";"})
+
+
+@dataclass(frozen=True)
+class Person:
+    """Someone named in a request: their Teams id (29:…) and/or Entra object id, and a display name."""
+
+    id: str = ""
+    aad: str = ""
+    name: str = ""
+
+    @property
+    def label(self) -> str:
+        return self.name or self.aad or self.id
+
+    def to_data(self) -> dict[str, str]:
+        return {"id": self.id, "aad": self.aad, "name": self.name}
+
+
+@dataclass(frozen=True)
+class AskReward:
+    """`reward …` typed to the bot: the people it mentions and the words left once mentions are removed."""
+
+    people: tuple[Person, ...]
+    words: tuple[str, ...]
+    not_people: tuple[str, ...] = ()  # mentions of tags, channels or teams, which cannot be rewarded
+
+
+@dataclass(frozen=True)
+class RewardTerms:
+    amount: str
+    currency: str | None
+    reason: str
+
+
+@dataclass(frozen=True)
+class PendingReward:
+    """What a confirmation card carries to its Send button: the whole request, resolved, with its key."""
+
+    key: str
+    giver: str
+    programme_id: str
+    minor: int
+    currency: str
+    reason: str
+    people: tuple[Person, ...]
+
+    def to_data(self) -> dict[str, Any]:
+        return {
+            "key": self.key,
+            "giver": self.giver,
+            "programme": self.programme_id,
+            "minor": self.minor,
+            "currency": self.currency,
+            "reason": self.reason,
+            "to": [person.to_data() for person in self.people],
+        }
+
+
+@dataclass(frozen=True)
+class RewardForm:
+    """The "Send a reward" dialog as submitted: people picked, emails typed, programme, amount, reason."""
+
+    people: tuple[str, ...]
+    emails: tuple[str, ...]
+    programme_id: str
+    amount: str
+    reason: str
+
+
+@dataclass(frozen=True)
+class ReviewReward:
+    form: RewardForm
+
+
+@dataclass(frozen=True)
+class SendReward:
+    pending: PendingReward
+
+
+@dataclass(frozen=True)
+class CancelReward:
+    giver: str
+
+
+@dataclass(frozen=True)
+class RedeemReward:
+    reward_id: str
+
+
+RewardIntent = AskReward | ReviewReward | SendReward | CancelReward | RedeemReward
+
+
+# --- typed requests ---------------------------------------------------------------------------------
+
+
+def is_reward_text(text: str) -> bool:
+    words = text.split()
+    return bool(words) and words[0].lower() == REWARD_WORD
+
+
+def ask_of_message(activity: Activity, text: str) -> AskReward:
+    """`text` is the message without the bot's mention; everyone else mentioned is a recipient."""
+    bot_id = activity.recipient.id if activity.recipient else ""
+    people: dict[str, Person] = {}
+    not_people: list[str] = []
+    for mention in _mentions(activity):
+        mentioned = mention.get("mentioned") or {}
+        member_id = str(mentioned.get("id") or "")
+        name = str(mentioned.get("name") or "")
+        if not member_id or member_id == bot_id:
+            continue
+        text = text.replace(str(mention.get("text") or f"<at>{name}</at>"), " ")
+        if _is_person(member_id, mentioned):
+            people.setdefault(member_id, Person(member_id, str(mentioned.get("aadObjectId") or ""), name))
+        else:
+            not_people.append(name or member_id)
+    words = text.replace("&nbsp;", " ").split()
+    return AskReward(tuple(people.values()), tuple(words[1:]), tuple(not_people))
+
+
+def terms_of(words: tuple[str, ...], currencies: Collection[str]) -> RewardTerms:
+    """`25 [USD] reason…`; a currency is a 3-letter code typed in capitals or one a programme pays in."""
+    while words and words[0].lower() in _JOINERS:  # "@Ada and @Grace 25", "@Ada, @Grace 25"
+        words = words[1:]
+    if not words or not _AMOUNT.match(words[0]):
+        raise UnreadableCommand(USAGE)
+    rest = list(words[1:])
+    currency = None
+    if (
+        rest
+        and len(rest[0]) == 3
+        and rest[0].isalpha()
+        and (rest[0].isupper() or rest[0].upper() in currencies)
+    ):
+        currency = check_currency(rest.pop(0))
+    return RewardTerms(words[0], currency, " ".join(rest))
+
+
+def reward_key(activity: Activity, giver_key: str) -> str:
+    """One key per request: a retried activity (same id) and both its confirmation cards send once."""
+    scope = f"{activity.conversation.id}|{activity.id or ''}|{giver_key}"
+    return "teams-reward:" + hashlib.sha256(scope.encode()).hexdigest()[:40]
+
+
+def _mentions(activity: Activity) -> list[dict[str, Any]]:
+    found = []
+    for entity in activity.entities or []:
+        if str(getattr(entity, "type", "")).lower() == "mention":
+            found.append(dict(getattr(entity, "additional_properties", None) or {}))
+    return found
+
+
+def _is_person(member_id: str, mentioned: Mapping[str, Any]) -> bool:
+    # People are 29:… (or 8:orgid:…) in Teams; tags, channels and teams are mentioned with other ids.
+    kind = str(mentioned.get("type") or "person").lower()
+    return kind == "person" and (
+        member_id.startswith(("29:", "8:orgid:")) or bool(mentioned.get("aadObjectId"))
+    )
+
+
+# --- card and dialog data ---------------------------------------------------------------------------
+
+
+def pending_of_data(data: Mapping[str, Any]) -> PendingReward:
+    try:
+        people = tuple(_person_of(item) for item in data["to"])
+        minor = data["minor"]
+        if isinstance(minor, bool) or not isinstance(minor, int) or minor < 0 or len(people) > MAX_PEOPLE:
+            raise ValueError("amount or people out of range")
+        return PendingReward(
+            key=_text(data, "key"),
+            giver=_text(data, "giver"),
+            programme_id=_text(data, "programme"),
+            minor=minor,
+            currency=check_currency(_text(data, "currency")),
+            reason=str(data.get("reason") or ""),
+            people=people,
+        )
+    except (KeyError, TypeError, ValueError):
+        raise UnreadableCommand("That confirmation is damaged; type `reward` again.") from None
+
+
+def form_of_data(data: Mapping[str, Any]) -> RewardForm:
+    return RewardForm(
+        people=tuple(p for p in _LIST_SEPARATORS.split(str(data.get("people") or "")) if p),
+        emails=tuple(e for e in _LIST_SEPARATORS.split(str(data.get("emails") or "")) if e),
+        programme_id=str(data.get("programme") or ""),
+        amount=str(data.get("amount") or "").strip(),
+        reason=str(data.get("reason") or "").strip(),
+    )
+
+
+def is_email(text: str) -> bool:
+    return bool(_EMAIL.match(text))
+
+
+def _person_of(item: Any) -> Person:
+    if not isinstance(item, Mapping) or not item.get("aad"):
+        raise ValueError("a recipient needs an Entra object id")
+    return Person(str(item.get("id") or ""), str(item["aad"]), str(item.get("name") or ""))
+
+
+def _text(data: Mapping[str, Any], key: str) -> str:
+    value = data[key]
+    if not isinstance(value, str) or not value:
+        raise ValueError(f"{key} missing")
+    return value
+
+
+def _text_or_unreadable(data: Mapping[str, Any], key: str) -> str:
+    value = data.get(key)
+    if not isinstance(value, str) or not value.strip():
+        raise UnreadableCommand(
+            "That card is missing something I need; type `vouchers mine` to see your rewards."
+        )
+    return value.strip()
+
+
+REWARD_ACTIONS: dict[str, Callable[[Mapping[str, Any]], RewardIntent]] = {
+    "reward-review": lambda d: ReviewReward(form_of_data(d)),
+    "reward-send": lambda d: SendReward(pending_of_data(d)),
+    "reward-cancel": lambda d: CancelReward(str(d.get("giver") or "")),
+    "redeem": lambda d: RedeemReward(_text_or_unreadable(d, "reward")),
+}

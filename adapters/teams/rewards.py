@@ -1,0 +1,252 @@
+"""Rewards in Teams: typed requests, their confirmation, bulk CSV files and spending a reward; core calls only."""
+
+from __future__ import annotations
+
+import hashlib
+import logging
+from collections.abc import Sequence
+from typing import NoReturn
+
+from botbuilder.core import TurnContext
+from botbuilder.schema import Activity
+
+from adapters.teams.address import PLATFORM, TeamsAddress
+from adapters.teams.answer import Answer, Card
+from adapters.teams.bulk import BadRow, BulkReport, Row, SharedFile, download, read_rows
+from adapters.teams.cards import catalog_card
+from adapters.teams.people import recipient_of, resolve
+from adapters.teams.reward_cards import (
+    bulk_hint_card,
+    bulk_report_card,
+    cancelled_card,
+    confirmation_card,
+    sent_card,
+)
+from adapters.teams.reward_translate import (
+    MAX_PEOPLE,
+    USAGE,
+    AskReward,
+    PendingReward,
+    Person,
+    reward_key,
+    terms_of,
+)
+from adapters.teams.translate import user_of
+from adapters.teams.unreadable import UnreadableCommand
+from core.catalog import CatalogQuery
+from core.checkout import Checkout
+from core.errors import InvalidRequest
+from core.identity import ChatUser, ConversationRef
+from core.money import Money
+from core.ports import Directory
+from core.recognition import Recognition, SendRewards, identity_of
+from core.rewards import NotRewardAdmin, Programme
+from core.views import RewardSummary, SendReport
+
+log = logging.getLogger(__name__)
+NOT_SET_UP = "Rewards are not switched on for this bot."
+LeftOut = list[tuple[str, str]]
+
+
+class RewardDesk:
+    """Translates reward requests into Recognition calls and their results into cards; no rules of its own."""
+
+    def __init__(
+        self, checkout: Checkout, recognition: Recognition | None, directory: Directory | None
+    ) -> None:
+        self._checkout = checkout
+        self._recognition = recognition
+        self._directory = directory
+
+    @property
+    def recognition(self) -> Recognition:
+        if self._recognition is None:
+            raise InvalidRequest(NOT_SET_UP)
+        return self._recognition
+
+    # --- who may send -----------------------------------------------------------------------------
+
+    async def giver(self, activity: Activity) -> ChatUser:
+        """The person asking, if they may send rewards; otherwise the core audits the attempt and refuses."""
+        giver = user_of(activity)
+        if not await self.recognition.is_admin(giver):
+            await self._refuse(giver)
+        return giver
+
+    async def _refuse(self, giver: ChatUser) -> NoReturn:
+        # Asking the core to send is what records the refused attempt in the audit trail.
+        programmes = await self.recognition.programmes()
+        attempt = SendRewards(giver, (), Money(0, "XXX"), "", programmes[0].id if programmes else "", "")
+        await self.recognition.send(attempt)
+        raise NotRewardAdmin(identity_of(giver))
+
+    # --- typed: reward @a @b 25 USD why ---------------------------------------------------------------
+
+    async def ask(self, turn_context: TurnContext, intent: AskReward) -> Answer:
+        activity = turn_context.activity
+        giver = await self.giver(activity)
+        try:
+            programmes = await self.recognition.programmes()
+            terms = terms_of(intent.words, {p.currency for p in programmes})
+            programme = await self.recognition.programme_for(terms.currency)
+            amount = Money.parse(terms.amount, programme.currency)
+        except UnreadableCommand as exc:
+            return Answer(text=str(exc), replaces=False)
+        except ValueError as exc:
+            return Answer(text=f"{exc}. {USAGE}", replaces=False)
+        if len(intent.people) > MAX_PEOPLE:
+            text = f"Name at most {MAX_PEOPLE} people at once; send me a CSV file for more."
+            return Answer(text=text, replaces=False)
+        found, left_out = await resolve(turn_context, intent.people)
+        left_out += [(name, "only people can be rewarded") for name in intent.not_people]
+        key = reward_key(activity, giver.key)
+        pending = PendingReward(
+            key, giver.user_id, programme.id, amount.minor, amount.currency, terms.reason, tuple(found)
+        )
+        card = await self.confirmation(activity, pending, left_out, TeamsAddress.of(activity).to_ref())
+        return Answer(card, replaces=False)
+
+    async def confirmation(
+        self,
+        activity: Activity,
+        pending: PendingReward,
+        left_out: Sequence[tuple[str, str]],
+        reply_to: ConversationRef,
+    ) -> Card:
+        preview = await self.recognition.preview(self.command(activity, pending, reply_to))
+        return confirmation_card(preview, pending, left_out)
+
+    async def send(self, activity: Activity, pending: PendingReward, reply_to: ConversationRef) -> SendReport:
+        """Send exactly what was confirmed; a repeated key (double tap, retried activity) sends nothing twice."""
+        if pending.giver != user_of(activity).user_id:
+            raise InvalidRequest("Only the person who asked for these rewards can send them.")
+        return await self.recognition.send(self.command(activity, pending, reply_to))
+
+    async def send_from_card(self, activity: Activity, pending: PendingReward) -> Answer:
+        report = await self.send(activity, pending, TeamsAddress.of(activity).to_ref())
+        if not report.sent:
+            return Answer()  # already sent by an earlier press of this very card: nothing new to show
+        return Answer(sent_card(report, Money(pending.minor, pending.currency), pending.reason))
+
+    def cancel(self, activity: Activity, giver_id: str) -> Answer:
+        if giver_id != user_of(activity).user_id:
+            return Answer(text="Only the person who asked for these rewards can cancel them.", replaces=False)
+        return Answer(cancelled_card())
+
+    def command(self, activity: Activity, pending: PendingReward, reply_to: ConversationRef) -> SendRewards:
+        return SendRewards(
+            giver=user_of(activity),
+            recipients=tuple(recipient_of(activity, person) for person in pending.people),
+            amount=Money(pending.minor, pending.currency),
+            reason=pending.reason,
+            programme_id=pending.programme_id,
+            request_key=pending.key,
+            reply_to=reply_to,
+        )
+
+    # --- people by email (dialog and CSV) -------------------------------------------------------------
+
+    async def person_by_email(self, email: str, name: str = "") -> Person | str:
+        """The colleague with this work email, or why they cannot be found."""
+        if self._directory is None:
+            return "I can't look up emails on this bot; use their Entra object id (user_id) instead"
+        recipient = await self._directory.find_by_email(email)
+        if recipient is None or recipient.user.platform != PLATFORM:
+            return f"no Teams user has the email {email}"
+        return Person("", recipient.user.user_id, name or recipient.user.name)
+
+    async def people_by_email(self, emails: Sequence[str]) -> tuple[list[Person], LeftOut]:
+        found: list[Person] = []
+        left_out: LeftOut = []
+        for email in emails:
+            person = await self.person_by_email(email)
+            if isinstance(person, str):
+                left_out.append((email, person))
+            else:
+                found.append(person)
+        return found, left_out
+
+    # --- spending a reward ------------------------------------------------------------------------------
+
+    async def summary(self, reward_id: str) -> RewardSummary:
+        return await self.recognition.reward(reward_id)
+
+    async def redeem(self, reward_id: str) -> Answer:
+        """Choose your voucher: the catalog in the reward's currency; the reward follows every step."""
+        reward = await self.summary(reward_id)
+        if not reward.spendable:
+            state = "used up" if reward.status in ("sent", "opened", "redeemed") else reward.status
+            return Answer(
+                text=f"This reward is {state}; type `vouchers mine` for your others.", replaces=False
+            )
+        page = self._checkout.browse(CatalogQuery(currency=reward.amount.currency))
+        return Answer(catalog_card(page, reward), replaces=False)
+
+    # --- bulk CSV -----------------------------------------------------------------------------------------
+
+    async def bulk(self, turn_context: TurnContext, file: SharedFile) -> Answer:
+        activity = turn_context.activity
+        giver = await self.giver(activity)
+        if not file.is_csv:
+            return Answer(bulk_hint_card(f"{file.name} is not a CSV file."), replaces=False)
+        try:
+            rows, bad = read_rows(await download(file))
+        except UnreadableCommand as exc:
+            return Answer(bulk_hint_card(str(exc)), replaces=False)
+        report = BulkReport(file.name, refused=list(bad))
+        programmes: set[str] = set()
+        reply_to = TeamsAddress.of(activity).to_ref()
+        for row in rows:
+            await self._send_row(activity, giver, file, row, report, programmes, reply_to)
+        report.refused.sort(key=lambda b: b.number)
+        report.budget_left = [await self.recognition.budget(p) for p in sorted(programmes)]
+        log.info("bulk rewards", extra={"rows": len(rows) + len(bad), "sent": len(report.sent)})
+        return Answer(bulk_report_card(report), replaces=False)
+
+    async def _send_row(
+        self,
+        activity: Activity,
+        giver: ChatUser,
+        file: SharedFile,
+        row: Row,
+        report: BulkReport,
+        programmes: set[str],
+        reply_to: ConversationRef,
+    ) -> None:
+        """One row, one atomic send: a refused row leaves nothing behind, a sent one is never sent twice."""
+        person = (
+            Person("", row.user_id, row.name)
+            if row.user_id
+            else await self.person_by_email(row.email, row.name)
+        )
+        if isinstance(person, str):
+            report.refused.append(BadRow(row.number, row.who, person))
+            return
+        try:
+            programme: Programme = await self.recognition.programme_for(row.currency)
+            amount = Money.parse(row.amount, programme.currency)
+            command = SendRewards(
+                giver,
+                (recipient_of(activity, person),),
+                amount,
+                row.reason,
+                programme.id,
+                _row_key(file, row),
+                reply_to,
+            )
+            result = await self.recognition.send(command)
+        except (ValueError, InvalidRequest) as exc:
+            report.refused.append(BadRow(row.number, row.who, str(exc).rstrip(".")))
+            return
+        programmes.add(programme.id)
+        if result.sent:
+            report.sent.extend(result.sent)
+        else:
+            report.already_sent += 1
+
+
+def _row_key(file: SharedFile, row: Row) -> str:
+    # The file's id and row number, plus the row itself: an edited file re-sent under the same id is new work.
+    content = "|".join((row.email, row.user_id, row.amount, row.currency or "", row.reason))
+    digest = hashlib.sha256(content.encode()).hexdigest()[:16]
+    return f"teams-csv:{file.unique_id}:{row.number}:{digest}"
