@@ -5,6 +5,11 @@ slack_sdk does on its own: an unknown block or element type, a field slack_sdk w
 a duplicate block_id or action_id all make it answer `invalid_blocks` and record the problem in
 `errors`, which the test fixture asserts is empty. It can be told to answer 429 (with Retry-After) or
 500 to the next N calls.
+
+It also knows a workspace's people (users.list paged, users.info, usergroups.users.list,
+conversations.members) and files (files.info, and the private download URL, which needs the bot
+token). Each method needs the scope Slack documents for it, out of the app's manifest scopes: a call
+the app has no scope for answers `missing_scope`, and emails are only listed with users:read.email.
 """
 
 from __future__ import annotations
@@ -23,6 +28,8 @@ from slack_sdk.errors import SlackObjectFormationError
 from slack_sdk.models.blocks import Block, Option
 from slack_sdk.models.views import View
 
+from adapters.slack.manifest import BOT_SCOPES
+
 MESSAGE_BLOCK_LIMIT = 50
 VIEW_BLOCK_LIMIT = 100
 RESPONSE_URL_USES = 5
@@ -30,6 +37,19 @@ MESSAGE_METHODS = ("chat.postMessage", "chat.update", "chat.postEphemeral")
 VIEW_METHODS = ("views.publish", "views.open", "views.update")
 # What slack_sdk's models raise on a payload they cannot build; each one is a finding, not a crash.
 MALFORMED = (SlackObjectFormationError, TypeError, KeyError, ValueError, AttributeError, AssertionError)
+# The bot scope each method needs (docs.slack.dev/reference/methods); conversations.* depend on the kind.
+METHOD_SCOPES = {
+    "chat.postMessage": "chat:write",
+    "chat.update": "chat:write",
+    "chat.postEphemeral": "chat:write",
+    "conversations.open": "im:write",
+    "users.list": "users:read",
+    "users.info": "users:read",
+    "usergroups.users.list": "usergroups:read",
+    "files.info": "files:read",
+}
+MEMBER_SCOPES = {"C": "channels:read", "G": "groups:read", "D": "im:read"}
+MAX_PAGE = 1000
 
 
 @dataclass
@@ -63,6 +83,17 @@ class Workspace:
 
 
 @dataclass
+class SharedFile:
+    """A file someone shared; its bytes are served at its private download URL."""
+
+    id: str
+    name: str
+    content: bytes
+    user: str
+    filetype: str = "csv"
+
+
+@dataclass
 class PostedMessage:
     channel: str
     ts: str
@@ -85,6 +116,11 @@ class FakeSlack:
         self.oauth_codes: dict[str, Workspace] = {}
         self.socket_acks: list[dict[str, Any]] = []
         self.gone_users: set[str] = set()
+        self.scopes: set[str] = set(BOT_SCOPES)
+        self.people: dict[str, dict[str, Any]] = {}
+        self.usergroups: dict[str, list[str]] = {}
+        self.members: dict[str, list[str]] = {}
+        self.files: dict[str, SharedFile] = {}
         self._failures: list[Failure] = []
         self._ts = itertools.count(1)
         self._response_url_uses: dict[str, int] = {}
@@ -96,7 +132,9 @@ class FakeSlack:
     async def start(self) -> FakeSlack:
         app = web.Application()
         app.router.add_post("/api/{method}", self._api)
+        app.router.add_get("/api/{method}", self._api)  # slack_sdk reads some methods with GET
         app.router.add_post("/hooks/{name}", self._response_url)
+        app.router.add_get("/files-pri/{team_file}/download/{name}", self._download)
         app.router.add_get("/socket", self._socket)
         self._server = TestServer(app, host="127.0.0.1", port=0)
         await self._server.start_server()
@@ -136,6 +174,40 @@ class FakeSlack:
     def remove_user(self, user_id: str) -> None:
         """The person left the workspace: conversations.open answers user_not_found."""
         self.gone_users.add(user_id)
+
+    def add_person(
+        self,
+        user_id: str,
+        name: str,
+        *,
+        email: str = "",
+        is_bot: bool = False,
+        deleted: bool = False,
+        team: str = "T0VB",
+    ) -> None:
+        """A member of the workspace, as users.list and users.info describe them."""
+        self.people[user_id] = {
+            "id": user_id,
+            "team_id": team,
+            "name": name.lower().replace(" ", "."),
+            "real_name": name,
+            "deleted": deleted,
+            "is_bot": is_bot,
+            "profile": {"display_name": name, "real_name": name, "email": email},
+        }
+
+    def add_usergroup(self, group_id: str, user_ids: list[str]) -> None:
+        self.usergroups[group_id] = list(user_ids)
+
+    def set_members(self, channel: str, user_ids: list[str]) -> None:
+        self.members[channel] = list(user_ids)
+
+    def share_file(
+        self, file_id: str, name: str, content: bytes, user: str, filetype: str = "csv"
+    ) -> SharedFile:
+        shared = SharedFile(file_id, name, content, user, filetype)
+        self.files[file_id] = shared
+        return shared
 
     def grant_oauth_code(self, code: str, workspace: Workspace) -> None:
         """oauth.v2.access will exchange `code` for this workspace's bot token."""
@@ -204,6 +276,12 @@ class FakeSlack:
             and token not in self.workspaces
         ):
             return self._answer(method, token, args, {"ok": False, "error": "invalid_auth"})
+        needed = self._scope_for(method, args)
+        if needed is not None and needed not in self.scopes:
+            self.errors.append(f"{method}: needs {needed}, which the manifest does not ask for")
+            return self._answer(
+                method, token, args, {"ok": False, "error": "missing_scope", "needed": needed}
+            )
         problems = self._problems(method, args)
         if problems:
             self.errors += [f"{method}: {p}" for p in problems]
@@ -236,6 +314,21 @@ class FakeSlack:
         self.calls.append(Call(method, token, args, 200 if data.get("ok") else 400))
         return web.json_response(data)
 
+    def _scope_for(self, method: str, args: Mapping[str, Any]) -> str | None:
+        if method == "conversations.members":
+            return MEMBER_SCOPES.get(str(args.get("channel", ""))[:1], "mpim:read")
+        return METHOD_SCOPES.get(method)
+
+    async def _download(self, request: web.Request) -> web.Response:
+        file_id = request.match_info["team_file"].partition("-")[2]
+        token = _bearer(request)
+        self.calls.append(Call("files.download", token, {"file": file_id}))
+        shared = self.files.get(file_id)
+        if token not in self.workspaces or shared is None:
+            # Slack answers a request without access with its sign-in page, not with an error status.
+            return web.Response(text="<html>Sign in to Slack</html>", content_type="text/html")
+        return web.Response(body=shared.content, content_type="text/csv")
+
     def _take_failure(self, method: str) -> Failure | None:
         for i, failure in enumerate(self._failures):
             if failure.method in (None, method):
@@ -263,6 +356,11 @@ class FakeSlack:
             "views.update": self._view,
             "oauth.v2.access": self._oauth_access,
             "apps.connections.open": self._connections_open,
+            "users.list": self._users_list,
+            "users.info": self._users_info,
+            "usergroups.users.list": self._usergroup_users,
+            "conversations.members": self._conversation_members,
+            "files.info": self._files_info,
         }
 
     def _auth_test(self, token: str, args: dict[str, Any]) -> dict[str, Any]:
@@ -310,7 +408,61 @@ class FakeSlack:
         return {"ok": True, "view": {"id": f"V{args['user_id']}", **args["view"]}}
 
     def _view(self, token: str, args: dict[str, Any]) -> dict[str, Any]:
+        if "view_id" not in args and "external_id" not in args and not args.get("trigger_id"):
+            return {"ok": False, "error": "invalid_arguments"}
         return {"ok": True, "view": {"id": "V0MODAL", **args["view"]}}
+
+    def _person(self, person: dict[str, Any]) -> dict[str, Any]:
+        if "users:read.email" in self.scopes:
+            return person
+        profile = {k: v for k, v in person["profile"].items() if k != "email"}
+        return {**person, "profile": profile}
+
+    def _users_list(self, token: str, args: dict[str, Any]) -> dict[str, Any]:
+        people, next_cursor = _page(list(self.people.values()), args)
+        return {
+            "ok": True,
+            "members": [self._person(p) for p in people],
+            "response_metadata": {"next_cursor": next_cursor},
+        }
+
+    def _users_info(self, token: str, args: dict[str, Any]) -> dict[str, Any]:
+        person = self.people.get(str(args.get("user", "")))
+        if person is None:
+            return {"ok": False, "error": "user_not_found"}
+        return {"ok": True, "user": self._person(person)}
+
+    def _usergroup_users(self, token: str, args: dict[str, Any]) -> dict[str, Any]:
+        users = self.usergroups.get(str(args.get("usergroup", "")))
+        if users is None:
+            return {"ok": False, "error": "no_such_subteam"}
+        return {"ok": True, "users": users}
+
+    def _conversation_members(self, token: str, args: dict[str, Any]) -> dict[str, Any]:
+        members = self.members.get(str(args.get("channel", "")))
+        if members is None:
+            return {"ok": False, "error": "channel_not_found"}
+        page, next_cursor = _page(members, args)
+        return {"ok": True, "members": page, "response_metadata": {"next_cursor": next_cursor}}
+
+    def _files_info(self, token: str, args: dict[str, Any]) -> dict[str, Any]:
+        shared = self.files.get(str(args.get("file", "")))
+        if shared is None:
+            return {"ok": False, "error": "file_not_found"}
+        team = self.workspaces[token].team_id
+        private = f"{self.base_url}/files-pri/{team}-{shared.id}"
+        file = {
+            "id": shared.id,
+            "name": shared.name,
+            "title": shared.name,
+            "filetype": shared.filetype,
+            "mimetype": "text/csv" if shared.filetype == "csv" else "application/octet-stream",
+            "size": len(shared.content),
+            "user": shared.user,
+            "url_private": f"{private}/{shared.name}",
+            "url_private_download": f"{private}/download/{shared.name}",
+        }
+        return {"ok": True, "file": file}
 
     def _oauth_access(self, token: str, args: dict[str, Any]) -> dict[str, Any]:
         w = self.oauth_codes.pop(str(args.get("code", "")), None)
@@ -321,7 +473,7 @@ class FakeSlack:
             "app_id": "A0VB",
             "authed_user": {"id": "U0INSTALLER"},
             "token_type": "bot",
-            "scope": "commands,chat:write,im:write",
+            "scope": ",".join(BOT_SCOPES),
             "access_token": w.bot_token,
             "bot_user_id": w.bot_user_id,
             "team": {"id": w.team_id, "name": "Installed"},
@@ -466,6 +618,16 @@ async def _arguments(request: web.Request) -> dict[str, Any]:
             except ValueError:
                 pass
     return args
+
+
+def _page(items: list[Any], args: Mapping[str, Any]) -> tuple[list[Any], str]:
+    """One page of a cursor-paged list, and the next cursor ('' on the last page)."""
+    limit = int(args.get("limit") or MAX_PAGE)
+    start = int(args.get("cursor") or 0)
+    if not 0 < limit <= MAX_PAGE:
+        raise web.HTTPBadRequest(text=f"limit {limit} out of range")
+    end = start + limit
+    return items[start:end], str(end) if end < len(items) else ""
 
 
 def _bearer(request: web.Request) -> str:

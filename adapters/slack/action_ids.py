@@ -17,5 +17,17 @@ PAY = "vb_pay"  # url button to the checkout page (Slack still sends an action t
 REDEEM = "vb_redeem"  # url button to the brand's redemption page
 
 AMOUNT_BLOCK = "vb_amount"  # block_id of the amount input, read back from state.values
+PICKER_BLOCK = "vb_picker"  # block_id of the product picker (carries the reward being spent, if any)
+
+# Rewards
+REWARD_SEND = "vb_reward_send"  # confirmation's Send button; value = confirmation id
+REWARD_CANCEL = "vb_reward_cancel"  # confirmation's Cancel button; value = confirmation id
+REWARD_CHOOSE = "vb_reward_choose"  # "Choose your voucher"; value = reward id
+REWARD_MODAL = "vb_reward_modal"  # callback_id of the /reward form
+REWARD_RECIPIENTS = "vb_rw_recipients"  # block and action ids of the form's inputs
+REWARD_AMOUNT = "vb_rw_amount"
+REWARD_CURRENCY = "vb_rw_currency"
+REWARD_REASON = "vb_rw_reason"
+REWARD_PROGRAMME = "vb_rw_programme"
 
 URL_BUTTONS = (PAY, REDEEM)

@@ -10,7 +10,9 @@ works unchanged over Socket Mode.
 from __future__ import annotations
 
 import logging
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
+from urllib.parse import urlparse
 
 from aiohttp import web
 from slack_bolt.adapter.aiohttp import to_aiohttp_response, to_bolt_request
@@ -24,17 +26,26 @@ from slack_sdk.web.async_client import AsyncWebClient
 from sqlalchemy.ext.asyncio import AsyncEngine, create_async_engine
 
 from adapters.slack.background import Background
+from adapters.slack.bulk_listener import register_bulk
+from adapters.slack.confirmations import Confirmations
+from adapters.slack.directory import SlackDirectory, UserDirectory
+from adapters.slack.files import FileFetcher
 from adapters.slack.listeners import register
 from adapters.slack.manifest import BOT_SCOPES, EVENTS_PATH, OAUTH_REDIRECT_PATH
+from adapters.slack.reward_listeners import register_rewards
 from adapters.slack.sender import SlackSender, TokenFor
 from core.checkout import Checkout
 from core.errors import DeliveryError
+from core.recognition import Recognition
 
 log = logging.getLogger(__name__)
 
 INSTALL_PATH = "/slack/install"
 OAUTH_STATE_SECONDS = 600
 DEFAULT_API_URL = "https://slack.com/api/"
+DIRECTORY_TTL_SECONDS = 3600.0
+
+ClientFor = Callable[[str, str | None], Awaitable[AsyncWebClient]]  # (team, enterprise) -> bot client
 
 
 @dataclass
@@ -46,6 +57,8 @@ class SlackChannel:
     background: Background
     app_token: str | None = None
     engine: AsyncEngine | None = None
+    users: UserDirectory = field(default_factory=UserDirectory)
+    client_for: ClientFor | None = None
     _socket: AsyncSocketModeHandler | None = field(default=None, init=False)
     _closed: bool = field(default=False, init=False)
 
@@ -68,6 +81,13 @@ class SlackChannel:
             raise RuntimeError("Socket Mode needs an app-level token (SLACK_APP_TOKEN)")
         self._socket = AsyncSocketModeHandler(self.app, app_token=self.app_token)
         await self._socket.connect_async()
+
+    async def directory_for(self, team_id: str, enterprise_id: str | None = None) -> SlackDirectory:
+        """core.ports.Directory for one workspace (bulk and HR-system rewards find people by email)."""
+        if self.client_for is None:
+            raise RuntimeError("this Slack channel has no way to call the Web API")
+        client = await self.client_for(team_id, enterprise_id)
+        return SlackDirectory(self.users, client, team_id, enterprise_id or "")
 
     async def drain(self) -> None:
         """Wait for work started after acknowledging Slack (orders, wallet, App Home)."""
@@ -124,8 +144,13 @@ def build_slack(
     client_id: str | None = None,
     client_secret: str | None = None,
     oauth_database_url: str | None = None,
+    recognition: Recognition | None = None,
+    directory_ttl_seconds: float = DIRECTORY_TTL_SECONDS,
 ) -> SlackChannel:
-    """Single workspace with `bot_token`, or multi-workspace OAuth with `client_id`/`client_secret`."""
+    """Single workspace with `bot_token`, or multi-workspace OAuth with `client_id`/`client_secret`.
+
+    With `recognition`, rewards are on: `/reward` (and its form), bulk CSV files in the app's DM, and
+    Choose your voucher. People are cached per workspace for `directory_ttl_seconds`."""
     base_url = _api_base(api_url)
     # Always hand Bolt a client: given none, it reads SLACK_BOT_TOKEN from the environment itself.
     client = AsyncWebClient(token=None if client_id else bot_token, base_url=base_url)
@@ -146,9 +171,45 @@ def build_slack(
         process_before_response=True,
         logger=logging.getLogger("adapters.slack.bolt"),
     )
-    background = register(app, checkout)
+    background = register(app, checkout, rewards=recognition.reward if recognition else None)
+    users = UserDirectory(ttl_seconds=directory_ttl_seconds)
+    if recognition is not None:
+        _register_rewards(app, recognition, checkout, background, users, base_url)
     sender = SlackSender(client_factory=lambda token: _web_client(token, base_url), token_for=token_for)
-    return SlackChannel(app=app, sender=sender, background=background, app_token=app_token, engine=engine)
+
+    async def client_for(team_id: str, enterprise_id: str | None = None) -> AsyncWebClient:
+        return _web_client(await token_for(team_id, enterprise_id), base_url)
+
+    return SlackChannel(
+        app=app,
+        sender=sender,
+        background=background,
+        app_token=app_token,
+        engine=engine,
+        users=users,
+        client_for=client_for,
+    )
+
+
+def _register_rewards(
+    app: AsyncApp,
+    recognition: Recognition,
+    checkout: Checkout,
+    background: Background,
+    users: UserDirectory,
+    base_url: str,
+) -> None:
+    register_rewards(
+        app,
+        recognition=recognition,
+        checkout=checkout,
+        work=background,
+        users=users,
+        confirmations=Confirmations(),
+    )
+    # Files come from files.slack.com; a test or proxy API host is trusted with the token too.
+    fetch = FileFetcher(extra_hosts=[urlparse(base_url).hostname or ""])
+    register_bulk(app, recognition=recognition, work=background, users=users, fetch=fetch)
 
 
 def _api_base(api_url: str | None) -> str:

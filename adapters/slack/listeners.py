@@ -3,6 +3,9 @@
 The app runs with `process_before_response=True`, so Slack's HTTP response is written when a listener
 returns. Listeners therefore only do in-memory work before `ack()` (catalog search, amount checks) and
 hand anything that touches the database, the payment provider or the Slack Web API to `Background`.
+
+A catalog opened from a reward's Choose your voucher carries the reward id in its elements
+(`translate.reward_of`): the order placed from it is paid from the reward (PlaceOrder.reward_id).
 """
 
 from __future__ import annotations
@@ -23,6 +26,7 @@ from core.catalog import CatalogQuery
 from core.checkout import Checkout, PlaceOrder
 from core.errors import InvalidAmount, InvalidRequest, NotFound
 from core.money import Money
+from core.views import RewardSummary
 
 log = logging.getLogger(__name__)
 
@@ -32,12 +36,18 @@ OPTIONS_LIMIT = 100
 Respond = Callable[..., Awaitable[Any]]
 Ack = Callable[..., Awaitable[Any]]
 Body = dict[str, Any]
+RewardLookup = Callable[[str], Awaitable[RewardSummary]]  # Recognition.reward
 
 
-def register(app: AsyncApp, checkout: Checkout, background: Background | None = None) -> Background:
+def register(
+    app: AsyncApp,
+    checkout: Checkout,
+    background: Background | None = None,
+    rewards: RewardLookup | None = None,
+) -> Background:
     """Attach every voucherbot listener to `app`; returns the tracker of work done after the ack."""
     work = background or Background()
-    listeners = _Listeners(checkout, work)
+    listeners = _Listeners(checkout, work, rewards)
     app.command("/vouchers")(listeners.command)
     app.action(_ids(ids.CHOOSE))(listeners.choose)
     app.action(ids.PICK_PRODUCT)(listeners.choose)
@@ -62,9 +72,10 @@ def _ids(prefix: str) -> re.Pattern[str]:
 
 
 class _Listeners:
-    def __init__(self, checkout: Checkout, work: Background) -> None:
+    def __init__(self, checkout: Checkout, work: Background, rewards: RewardLookup | None) -> None:
         self._checkout = checkout
         self._work = work
+        self._rewards = rewards
 
     # --- slash command -----------------------------------------------------------------
 
@@ -114,49 +125,57 @@ class _Listeners:
         except NotFound as exc:
             await _respond(respond, blocks.notice_message(str(exc)), replace_original=False)
             return
-        await _respond(respond, blocks.product_message(card, query, error))
+        await _respond(respond, blocks.product_message(card, query, error, translate.reward_of(action)))
 
     async def page(self, ack: Ack, action: Body, respond: Respond) -> None:
         await ack()
         query = translate.decode_query(str(action.get("value", "")))
-        self._spawn(_respond(respond, blocks.catalog_message(self._checkout.browse(query))), respond)
+        self._spawn(self._show_page(query, translate.reward_of(action), respond), respond)
+
+    async def _show_page(self, query: CatalogQuery, reward_id: str, respond: Respond) -> None:
+        reward = await self._rewards(reward_id) if reward_id and self._rewards else None
+        await _respond(respond, blocks.catalog_message(self._checkout.browse(query), reward))
 
     async def denomination(self, ack: Ack, body: Body, action: Body, respond: Respond) -> None:
         await ack()
         product_id, minor = translate.chosen_denomination(action)
         key = translate.action_request_key(body, product_id)
-        self._spawn(self._order_denomination(body, respond, product_id, minor, key), respond)
+        reward_id = translate.reward_of(action)
+        self._spawn(self._order_denomination(body, respond, product_id, minor, key, reward_id), respond)
 
     async def _order_denomination(
-        self, body: Body, respond: Respond, product_id: str, minor: int, key: str
+        self, body: Body, respond: Respond, product_id: str, minor: int, key: str, reward_id: str
     ) -> None:
         try:
             amount = Money(minor, self._checkout.product_card(product_id).currency)
         except NotFound as exc:
             await _respond(respond, blocks.notice_message(str(exc)), replace_original=False)
             return
-        await self._place_order(body, respond, product_id, amount, key)
+        await self._place_order(body, respond, product_id, amount, key, reward_id)
 
     async def amount(self, ack: Ack, body: Body, action: Body, respond: Respond) -> None:
         await ack()
         product_id, text = translate.typed_amount(body, action)
-        self._spawn(self._order_typed_amount(body, respond, product_id, text), respond)
+        reward_id = translate.reward_of(action)
+        self._spawn(self._order_typed_amount(body, respond, product_id, text, reward_id), respond)
 
-    async def _order_typed_amount(self, body: Body, respond: Respond, product_id: str, text: str) -> None:
+    async def _order_typed_amount(
+        self, body: Body, respond: Respond, product_id: str, text: str, reward_id: str
+    ) -> None:
         try:
             amount = self._checkout.amount_for(product_id, text)
         except InvalidAmount as exc:
             card = self._checkout.product_card(product_id)
-            await _respond(respond, blocks.product_message(card, error=exc.reason))
+            await _respond(respond, blocks.product_message(card, error=exc.reason, reward_id=reward_id))
             return
         except NotFound as exc:
             await _respond(respond, blocks.notice_message(str(exc)), replace_original=False)
             return
         key = translate.action_request_key(body, product_id)
-        await self._place_order(body, respond, product_id, amount, key)
+        await self._place_order(body, respond, product_id, amount, key, reward_id)
 
     async def _place_order(
-        self, body: Body, respond: Respond, product_id: str, amount: Money, key: str
+        self, body: Body, respond: Respond, product_id: str, amount: Money, key: str, reward_id: str = ""
     ) -> None:
         command = PlaceOrder(
             buyer=translate.user_of(body),
@@ -164,6 +183,7 @@ class _Listeners:
             amount=amount,
             conversation=translate.conversation_of(body),
             request_key=key,
+            reward_id=reward_id or None,
         )
         try:
             summary = await self._checkout.place_order(command)
@@ -205,7 +225,9 @@ class _Listeners:
 
     async def options(self, ack: Ack, body: Body) -> None:
         query = CatalogQuery(
-            text=str(body.get("value", ""))[: translate.MAX_SEARCH_TEXT], per_page=OPTIONS_LIMIT
+            text=str(body.get("value", ""))[: translate.MAX_SEARCH_TEXT],
+            currency=translate.picker_currency(str(body.get("block_id", ""))),
+            per_page=OPTIONS_LIMIT,
         )
         await ack(options=blocks.product_options(self._checkout.browse(query)))
 

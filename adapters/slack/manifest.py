@@ -8,7 +8,18 @@ from typing import Any
 import yaml
 
 TEMPLATE = Path(__file__).resolve().parents[2] / "manifest" / "slack.yaml"
-BOT_SCOPES = ("commands", "chat:write", "im:write")  # the OAuth install asks for exactly these
+# The OAuth install asks for exactly these; manifest/slack.yaml says what each one is used for.
+BOT_SCOPES = (
+    "commands",
+    "chat:write",
+    "im:write",
+    "users:read",
+    "users:read.email",
+    "usergroups:read",
+    "channels:read",
+    "groups:read",
+    "files:read",
+)
 EVENTS_PATH = "/slack/events"
 OAUTH_REDIRECT_PATH = "/slack/oauth_redirect"
 

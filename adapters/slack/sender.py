@@ -12,6 +12,8 @@ Where things go, and why:
   copy is also shown ephemerally where it came from, through the response_url, so the story ends in the
   same conversation. That copy is best effort: it is sent after the DM succeeded, and a failure is only
   logged, so an outbox retry can never post the voucher twice.
+- A reward notice (or its reminder) goes to the recipient's DM; a reward that could not be delivered is
+  told to its giver in the giver's DM. Both addresses name a person (team + user), not a channel.
 """
 
 from __future__ import annotations
@@ -25,12 +27,12 @@ from slack_sdk.errors import SlackApiError, SlackClientError
 from slack_sdk.web.async_client import AsyncWebClient
 from slack_sdk.webhook.async_client import AsyncWebhookClient
 
-from adapters.slack import blocks
+from adapters.slack import blocks, reward_blocks
 from adapters.slack.errors import WebhookFailed, to_delivery_error
 from adapters.slack.translate import SlackAddress
 from core.errors import DeliveryError, DeliveryRetryLater
 from core.identity import ConversationRef
-from core.views import Notice, OrderSummary, VoucherDelivery
+from core.views import Notice, OrderSummary, RewardNotice, RewardUndeliverable, VoucherDelivery
 
 log = logging.getLogger(__name__)
 
@@ -46,7 +48,7 @@ def webhook_client(url: str) -> AsyncWebhookClient:
 
 
 class SlackSender:
-    """Delivers order updates and vouchers into Slack conversations."""
+    """Delivers order updates, vouchers and reward notices into Slack conversations."""
 
     platform = "slack"
 
@@ -65,6 +67,10 @@ class SlackSender:
         try:
             if isinstance(notice, VoucherDelivery):
                 await self._deliver_voucher(address, notice)
+            elif isinstance(notice, RewardNotice):
+                await self._post_in_dm(address, reward_blocks.reward_notice_message(notice))
+            elif isinstance(notice, RewardUndeliverable):
+                await self._post_in_dm(address, reward_blocks.undeliverable_message(notice))
             else:
                 await self._update_order(address, notice)
         except SLACK_FAILURES as exc:

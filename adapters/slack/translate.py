@@ -149,24 +149,25 @@ def _page(value: str | None) -> int:
 # --- queries and choices carried in element values -----------------------------------------
 
 
-def encode_query(query: CatalogQuery) -> str:
-    """A compact, deterministic text form of a query for a button value."""
-    return json.dumps(_query_fields(query), separators=(",", ":"))
+def encode_query(query: CatalogQuery, reward_id: str = "") -> str:
+    """A compact, deterministic text form of a query for a button value (and the reward being spent)."""
+    return _compact({**_query_fields(query), **_reward_field(reward_id)})
 
 
 def decode_query(value: str, per_page: int = 5) -> CatalogQuery:
     return _query_from(_json_object(value), per_page)
 
 
-def encode_choice(product_id: str, query: CatalogQuery) -> str:
-    """A Choose button's value: the product and the page to come back to."""
-    return json.dumps({"id": product_id, "q": _query_fields(query)}, separators=(",", ":"))
+def encode_choice(product_id: str, query: CatalogQuery, reward_id: str = "") -> str:
+    """A Choose button's value: the product, the page to come back to, and the reward being spent."""
+    return _compact({"id": product_id, "q": _query_fields(query), **_reward_field(reward_id)})
 
 
 def chosen_product(action: Payload) -> tuple[str, CatalogQuery]:
     """The product a Choose button or the product picker selected, and the query to go back to."""
     if action.get("type") == "external_select":
-        return str(action["selected_option"]["value"]), CatalogQuery()
+        currency = picker_currency(str(action.get("block_id", "")))
+        return str(action["selected_option"]["value"]), CatalogQuery(currency=currency)
     data = _json_object(str(action.get("value", "")))
     query = data.get("q")
     return str(data.get("id", "")), _query_from(query if isinstance(query, dict) else {})
@@ -196,30 +197,83 @@ def _query_from(data: Mapping[str, Any], per_page: int = 5) -> CatalogQuery:
     )
 
 
-def encode_denomination(product_id: str, minor: int) -> str:
+def encode_denomination(product_id: str, minor: int, reward_id: str = "") -> str:
+    # The plain form starts with digits; the form with a reward is JSON, so the two never mix up.
+    if reward_id:
+        return _compact({"m": minor, "p": product_id, **_reward_field(reward_id)})
     return f"{minor}|{product_id}"
 
 
 def chosen_denomination(action: Payload) -> tuple[str, int]:
     """(product id, minor units) from a denomination button or select."""
-    value = action["selected_option"]["value"] if "selected_option" in action else action["value"]
-    minor, _, product_id = str(value).partition("|")
+    value = str(action["selected_option"]["value"] if "selected_option" in action else action["value"])
+    if value.startswith("{"):
+        data = _json_object(value)
+        return str(data.get("p", "")), _int_or_none(data.get("m")) or 0
+    minor, _, product_id = value.partition("|")
     return product_id, int(minor)
 
 
-def amount_block_id(product_id: str) -> str:
-    return f"{ids.AMOUNT_BLOCK}:{product_id}"
+def product_ref(product_id: str, reward_id: str = "") -> str:
+    """The product an amount input belongs to: its id, or JSON with the reward being spent."""
+    return _compact({"p": product_id, **_reward_field(reward_id)}) if reward_id else product_id
+
+
+def amount_block_id(product_id: str, reward_id: str = "") -> str:
+    return f"{ids.AMOUNT_BLOCK}:{product_ref(product_id, reward_id)}"
 
 
 def typed_amount(body: Payload, action: Payload) -> tuple[str, str]:
     """(product id, text typed) from the amount input (Enter) or the Buy button next to it."""
     if action.get("type") == "plain_text_input":
         block_id = str(action["block_id"])
-        return block_id.partition(":")[2], str(action.get("value") or "")
-    product_id = str(action.get("value", ""))
+        return _product_of(block_id.partition(":")[2]), str(action.get("value") or "")
+    ref = str(action.get("value", ""))
     values = (body.get("state") or {}).get("values") or {}
-    entered = values.get(amount_block_id(product_id), {}).get(ids.AMOUNT_INPUT, {})
-    return product_id, str(entered.get("value") or "")
+    entered = values.get(f"{ids.AMOUNT_BLOCK}:{ref}", {}).get(ids.AMOUNT_INPUT, {})
+    return _product_of(ref), str(entered.get("value") or "")
+
+
+def _product_of(ref: str) -> str:
+    return str(_json_object(ref).get("p", "")) if ref.startswith("{") else ref
+
+
+def picker_block_id(reward_id: str = "", currency: str = "") -> str:
+    """The product picker's block id; spending a reward, it carries the reward and its currency."""
+    if not reward_id:
+        return ids.PICKER_BLOCK
+    return f"{ids.PICKER_BLOCK}:{_compact({**_reward_field(reward_id), 'u': currency})}"
+
+
+def picker_currency(block_id: str) -> str | None:
+    """The currency a reward's product picker searches in (None for the plain picker)."""
+    return _str_or_none(_context_data(block_id).get("u"))
+
+
+def reward_of(action: Payload) -> str:
+    """The reward an element was rendered for ('' for a plain purchase): in its value or block id."""
+    typed = action.get("type") == "plain_text_input"  # its value is what the person typed, not ours
+    selected = (action.get("selected_option") or {}).get("value")
+    candidates = ([] if typed else [action.get("value"), selected]) + [action.get("block_id")]
+    for text in candidates:
+        reward = _context_data(str(text or "")).get("r")
+        if isinstance(reward, str) and reward:
+            return reward
+    return ""
+
+
+def _context_data(text: str) -> dict[str, Any]:
+    """The JSON our element values and block ids carry, alone or after a `prefix:`."""
+    candidate = text if text.startswith("{") else text.partition(":")[2]
+    return _json_object(candidate) if candidate.startswith("{") else {}
+
+
+def _reward_field(reward_id: str) -> dict[str, str]:
+    return {"r": reward_id} if reward_id else {}
+
+
+def _compact(data: Mapping[str, Any]) -> str:
+    return json.dumps(data, separators=(",", ":"))
 
 
 # --- who, where, and which request -----------------------------------------------------------
@@ -254,7 +308,7 @@ def conversation_of(body: Payload) -> ConversationRef:
         team=user.tenant,
         user=user.user_id,
         channel=str(channel),
-        enterprise=_enterprise(body),
+        enterprise=enterprise_of(body),
         response_url=str(body.get("response_url", "")),
         ts=ts,
         ephemeral=ephemeral,
@@ -276,7 +330,8 @@ def action_request_key(body: Payload, product_id: str) -> str:
     return f"slack:{user.tenant}:{user.user_id}:{where}:{product_id}"
 
 
-def _enterprise(body: Payload) -> str:
+def enterprise_of(body: Payload) -> str:
+    """The Enterprise Grid org a payload comes from ('' for a standalone workspace)."""
     enterprise = body.get("enterprise") or {}
     team = body.get("team") or {}
     return str(enterprise.get("id") or team.get("enterprise_id") or body.get("enterprise_id") or "")

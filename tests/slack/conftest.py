@@ -9,7 +9,6 @@ import time
 from collections.abc import AsyncIterator, Iterable
 from dataclasses import dataclass, field
 from datetime import date
-from pathlib import Path
 from typing import Any
 from urllib.parse import parse_qsl, urlencode
 
@@ -21,9 +20,12 @@ from adapters.slack import SlackChannel, build_slack
 from core.catalog import Catalog, ExpiryPolicy, Product, ValueRange
 from core.checkout import Checkout
 from core.delivery import Relay
-from tests.conftest import SHARED_FIXTURES
+from core.money import Money
 from core.orders import Order
 from core.payments import PaymentEvent, PaymentEventKind
+from core.recognition import Recognition
+from core.rewards import Programme
+from tests.conftest import SHARED_FIXTURES
 from tests.fake_slack import FakeSlack, wait_until
 from tests.fakes import FakeGateway, FakeProvider, FixedClock, MemoryStore, MemoryUnitOfWork, SequentialIds
 
@@ -33,7 +35,12 @@ BOT_TOKEN = "xoxb-voucherbot-test"
 TEAM = "T0VB"
 ADA = "U0ADA"
 GRACE = "U0GRACE"
+LIN = "U0LIN"
+HR = "U0HR"  # a reward admin (REWARD_ADMINS=slack:U0HR)
+ROBOT = "U0ROBOT"  # a bot user: never rewarded
+LIGHTHOUSE = "S0LIGHT"  # the @lighthouse user group: Grace, Lin, Hana from HR and a bot
 GENERAL = "C0GENERAL"
+KUDOS = "kudos"
 PUBLIC_BASE_URL = "https://vouchers.example.com"
 
 BOOKS = Product(
@@ -108,6 +115,7 @@ class SlackWorld:
     clock: FixedClock
     gateway: FakeGateway
     provider: FakeProvider
+    recognition: Recognition | None = None
     triggers: Iterable[int] = field(default_factory=lambda: iter(range(1, 10_000)))
 
     # --- signed requests -------------------------------------------------------------------
@@ -136,6 +144,7 @@ class SlackWorld:
         trigger: str | None = None,
         response_url: str = "cmd",
         headers: dict[str, str] | None = None,
+        command: str = "/vouchers",
     ) -> Any:
         body = slash_command(
             self.fake,
@@ -144,6 +153,7 @@ class SlackWorld:
             channel=channel,
             response_url=response_url,
             trigger=trigger or f"{next(iter(self.triggers))}.1.trigger",
+            command=command,
         )
         return await self.post(body, "application/x-www-form-urlencoded", headers)
 
@@ -194,6 +204,40 @@ class SlackWorld:
             urlencode({"payload": json.dumps(payload)}), "application/x-www-form-urlencoded"
         )
 
+    async def reward(self, text: str, **kwargs: Any) -> Any:
+        """`/reward <text>`, as Slack sends it (mentions escaped)."""
+        return await self.command(text, command="/reward", **kwargs)
+
+    async def submit_view(self, view: dict[str, Any], values: dict[str, Any], *, user: str = HR) -> Any:
+        """The person fills in the modal `view` (as the app opened it) with `values` and submits it."""
+        payload = json.loads((FIXTURES / "payloads" / "view_submission.bolt_python.json").read_text())
+        payload["team"] = {"id": TEAM, "domain": "voucherbot"}
+        payload["user"] = {"id": user, "username": user.lower(), "name": user.lower(), "team_id": TEAM}
+        payload["api_app_id"] = "A0VB"
+        payload["view"].update(
+            id="V0MODAL",
+            team_id=TEAM,
+            blocks=view["blocks"],
+            callback_id=view["callback_id"],
+            private_metadata=view.get("private_metadata", ""),
+            state={"values": values},
+            app_installed_team_id=TEAM,
+        )
+        return await self.post(
+            urlencode({"payload": json.dumps(payload)}), "application/x-www-form-urlencoded"
+        )
+
+    async def event(
+        self, event: dict[str, Any], *, event_id: str = "Ev0001", headers: dict[str, str] | None = None
+    ) -> Any:
+        """An Events API callback carrying `event`, for our team."""
+        envelope = json.loads(
+            (FIXTURES / "payloads" / "app_home_opened.event_callback.slack_docs.json").read_text()
+        )
+        envelope.update(team_id=TEAM, api_app_id="A0VB", event=event, event_id=event_id)
+        envelope["authorizations"][0].update(team_id=TEAM, user_id="U0BOT", is_bot=True)
+        return await self.post(json.dumps(envelope), "application/json", headers)
+
     async def home_opened(self, user: str = ADA, tab: str = "home") -> Any:
         envelope = json.loads(
             (FIXTURES / "payloads" / "app_home_opened.event_callback.slack_docs.json").read_text()
@@ -236,7 +280,14 @@ def sign(body: str, timestamp: int | None = None, secret: str = SIGNING_SECRET) 
 
 
 def slash_command(
-    fake: FakeSlack, text: str, *, user: str, channel: str, response_url: str, trigger: str
+    fake: FakeSlack,
+    text: str,
+    *,
+    user: str,
+    channel: str,
+    response_url: str,
+    trigger: str,
+    command: str = "/vouchers",
 ) -> str:
     """Bolt's captured slash command body, re-addressed to our team, command and fake response_url."""
     fields = dict(
@@ -250,7 +301,7 @@ def slash_command(
         channel_id=channel,
         user_id=user,
         user_name=user.lower(),
-        command="/vouchers",
+        command=command,
         text=text,
         response_url=fake.response_url(response_url),
         trigger_id=trigger,
@@ -318,12 +369,21 @@ def clicked(blocks: list[dict[str, Any]], action_id: str) -> dict[str, Any]:
     }
 
 
-async def make_world(products: Iterable[Product], fake: FakeSlack) -> AsyncIterator[SlackWorld]:
+async def make_world(
+    products: Iterable[Product], fake: FakeSlack, programme: Programme | None = None, budget: int = 0
+) -> AsyncIterator[SlackWorld]:
+    """The Slack channel over in-memory fakes; with `programme`, rewards are on and it holds `budget`."""
     store, clock, ids = MemoryStore(), FixedClock(), SequentialIds()
     gateway, provider = FakeGateway(), FakeProvider()
 
     def uow() -> MemoryUnitOfWork:
         return MemoryUnitOfWork(store, clock)
+
+    recognition = None
+    if programme is not None:
+        recognition = Recognition(uow=uow, clock=clock, ids=ids, configured_admins={f"slack:{HR}"})
+        await recognition.create_programme(programme, "setup")
+        await recognition.credit(programme.id, Money(budget, programme.currency), "setup")
 
     checkout = Checkout(
         uow=uow,
@@ -340,6 +400,7 @@ async def make_world(products: Iterable[Product], fake: FakeSlack) -> AsyncItera
         bot_token=BOT_TOKEN,
         api_url=fake.api_url,
         public_base_url=PUBLIC_BASE_URL,
+        recognition=recognition,
     )
     relay = Relay(
         uow=uow,
@@ -353,7 +414,7 @@ async def make_world(products: Iterable[Product], fake: FakeSlack) -> AsyncItera
     http = TestClient(TestServer(web_app, host="127.0.0.1", port=0))
     await http.start_server()
     try:
-        yield SlackWorld(http, fake, channel, checkout, relay, store, clock, gateway, provider)
+        yield SlackWorld(http, fake, channel, checkout, relay, store, clock, gateway, provider, recognition)
     finally:
         await http.close()
 
@@ -369,6 +430,26 @@ async def fake_slack() -> AsyncIterator[FakeSlack]:
 @pytest.fixture
 async def slack(fake_slack: FakeSlack) -> AsyncIterator[SlackWorld]:
     async for world in make_world(SAMPLE, fake_slack):
+        yield world
+
+
+def add_colleagues(fake: FakeSlack) -> None:
+    """The people of the reward tests, their @lighthouse user group and #general."""
+    fake.add_person(HR, "Hana from HR", email="hana@harbour.example")
+    fake.add_person(ADA, "Ada Lovelace", email="ada@harbour.example")
+    fake.add_person(GRACE, "Grace Hopper", email="grace@harbour.example")
+    fake.add_person(LIN, "Lin Yutang", email="lin@harbour.example")
+    fake.add_person(ROBOT, "Deploy Robot", is_bot=True)
+    fake.add_usergroup(LIGHTHOUSE, [GRACE, LIN, HR, ROBOT])
+    fake.set_members(GENERAL, [HR, ADA, GRACE, LIN, ROBOT])
+
+
+@pytest.fixture
+async def reward_slack(fake_slack: FakeSlack) -> AsyncIterator[SlackWorld]:
+    """Slack with rewards: the Kudos programme (USD, at most $50 a reward) holding $100."""
+    add_colleagues(fake_slack)
+    kudos = Programme(KUDOS, "Kudos", "USD", per_reward_limit=5000)
+    async for world in make_world(SAMPLE, fake_slack, kudos, budget=10000):
         yield world
 
 

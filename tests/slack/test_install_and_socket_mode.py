@@ -13,6 +13,7 @@ from aiohttp import web
 from aiohttp.test_utils import TestClient, TestServer
 
 from adapters.slack import SlackChannel, build_slack
+from adapters.slack.manifest import BOT_SCOPES
 from core.catalog import Catalog
 from core.checkout import Checkout
 from core.identity import ConversationRef
@@ -96,7 +97,7 @@ async def test_the_install_page_asks_slack_for_exactly_the_bot_scopes(
 
     query = authorize_query(await (await http.get("/slack/install")).text())
 
-    assert query["scope"] == ["commands,chat:write,im:write"] and query["client_id"] == ["1111.2222"]
+    assert query["scope"] == [",".join(BOT_SCOPES)] and query["client_id"] == ["1111.2222"]
     assert query["redirect_uri"] == ["https://vouchers.example.com/slack/oauth_redirect"]
     assert query["user_scope"] == [""]
 

@@ -71,10 +71,17 @@ def test_every_request_url_points_at_the_one_events_endpoint() -> None:
 def test_the_manifest_asks_for_exactly_the_scopes_the_code_uses() -> None:
     manifest = yaml.safe_load(render_manifest("https://vouchers.example.com"))
 
-    assert (
-        tuple(manifest["oauth_config"]["scopes"]["bot"])
-        == BOT_SCOPES
-        == ("commands", "chat:write", "im:write")
+    assert tuple(manifest["oauth_config"]["scopes"]["bot"]) == BOT_SCOPES
+    assert BOT_SCOPES == (
+        "commands",
+        "chat:write",
+        "im:write",
+        "users:read",
+        "users:read.email",
+        "usergroups:read",
+        "channels:read",
+        "groups:read",
+        "files:read",
     )
     assert "user" not in manifest["oauth_config"]["scopes"]
 
@@ -83,7 +90,7 @@ def test_the_home_tab_and_its_event_are_enabled() -> None:
     manifest = yaml.safe_load(render_manifest("https://vouchers.example.com"))
 
     assert manifest["features"]["app_home"]["home_tab_enabled"] is True
-    assert manifest["settings"]["event_subscriptions"]["bot_events"] == ["app_home_opened"]
+    assert manifest["settings"]["event_subscriptions"]["bot_events"] == ["app_home_opened", "file_shared"]
 
 
 def test_a_socket_mode_manifest_has_no_request_urls_and_is_valid() -> None:

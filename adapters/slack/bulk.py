@@ -1,0 +1,144 @@
+"""Reading a bulk-reward CSV: one row per reward, checked for shape here, for meaning by the core.
+
+Columns (any order, case-insensitive): `email` or `user_id`, `amount`, `reason`, and optionally
+`currency` and `programme`. Excel's semicolon-separated exports and a UTF-8 byte order mark are fine.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+from dataclasses import dataclass
+
+from core.money import Money
+
+MAX_BYTES = 2 * 1024 * 1024
+MAX_ROWS = 5000
+DELIMITERS = ",;\t"
+HEADER_ALIASES = {"user": "user_id", "userid": "user_id", "slack_id": "user_id", "program": "programme"}
+
+
+class InvalidFile(ValueError):
+    """The file as a whole cannot be read as a reward CSV; the message says what to fix."""
+
+
+@dataclass(frozen=True)
+class BulkRow:
+    """One data row, as typed; `line` is its row number in a spreadsheet (the header is row 1)."""
+
+    line: int
+    email: str = ""
+    user_id: str = ""
+    amount: str = ""
+    reason: str = ""
+    currency: str = ""
+    programme: str = ""
+
+    @property
+    def who(self) -> str:
+        return self.email or self.user_id or "(nobody)"
+
+
+def parse_rows(data: bytes, max_rows: int = MAX_ROWS) -> list[BulkRow]:
+    """The file's rows, blank lines skipped; InvalidFile when the file itself is unusable."""
+    if len(data) > MAX_BYTES:
+        raise InvalidFile(
+            f"The file is larger than {MAX_BYTES // (1024 * 1024)} MB; split it into smaller files."
+        )
+    try:
+        text = data.decode("utf-8-sig")
+    except UnicodeDecodeError:
+        raise InvalidFile("The file is not UTF-8 text. Save it as “CSV UTF-8” and upload it again.") from None
+    reader = csv.reader(io.StringIO(text), dialect=_dialect(text))
+    header = [_column(name) for name in next(reader, [])]
+    _check_header(header)
+    rows = [
+        _row(line, header, values)
+        for line, values in enumerate(reader, start=2)
+        if any(v.strip() for v in values)
+    ]
+    if not rows:
+        raise InvalidFile("The file has a header but no rows.")
+    if len(rows) > max_rows:
+        raise InvalidFile(f"The file has {len(rows):,} rows; send at most {max_rows:,} per file.")
+    return rows
+
+
+def _dialect(text: str) -> type[csv.Dialect] | csv.Dialect:
+    try:
+        return csv.Sniffer().sniff(text.split("\n", 1)[0], delimiters=DELIMITERS)
+    except csv.Error:
+        return csv.excel
+
+
+def _column(name: str) -> str:
+    key = name.strip().lower().replace(" ", "_").replace("-", "_")
+    return HEADER_ALIASES.get(key, key)
+
+
+def _check_header(header: list[str]) -> None:
+    missing = [c for c in ("amount", "reason") if c not in header]
+    if "email" not in header and "user_id" not in header:
+        missing.insert(0, "email (or user_id)")
+    if missing:
+        raise InvalidFile(
+            f"The first row must name the columns; missing: {', '.join(missing)}. "
+            "Example: `email,amount,reason` then one reward per row."
+        )
+
+
+def _row(line: int, header: list[str], values: list[str]) -> BulkRow:
+    cells = {name: value.strip() for name, value in zip(header, values, strict=False)}
+    return BulkRow(
+        line=line,
+        email=cells.get("email", "").lower(),
+        user_id=_user_id(cells.get("user_id", "")),
+        amount=cells.get("amount", ""),
+        reason=cells.get("reason", ""),
+        currency=cells.get("currency", "").upper(),
+        programme=cells.get("programme", ""),
+    )
+
+
+def _user_id(cell: str) -> str:
+    # People paste mentions too: `<@U123|ada>` or `@U123`.
+    return cell.strip("<>@ ").split("|", 1)[0]
+
+
+@dataclass(frozen=True)
+class RowOutcome:
+    """What became of one row: sent to `who` for `amount`, or refused with `reason`."""
+
+    line: int
+    who: str
+    amount: Money | None = None
+    reason: str = ""
+
+    @property
+    def sent(self) -> bool:
+        return not self.reason
+
+
+@dataclass(frozen=True)
+class BulkReport:
+    """Every row of one file, in order; `repeated` rows had been sent before (the file was processed twice)."""
+
+    file_name: str
+    outcomes: tuple[RowOutcome, ...]
+    repeated: int = 0
+
+    @property
+    def sent(self) -> tuple[RowOutcome, ...]:
+        return tuple(o for o in self.outcomes if o.sent)
+
+    @property
+    def refused(self) -> tuple[RowOutcome, ...]:
+        return tuple(o for o in self.outcomes if not o.sent)
+
+    def totals(self) -> list[Money]:
+        """What was sent, per currency."""
+        sums: dict[str, int] = {}
+        for outcome in self.sent:
+            if outcome.amount is not None:
+                sums[outcome.amount.currency] = sums.get(outcome.amount.currency, 0) + outcome.amount.minor
+        return [Money(minor, currency) for currency, minor in sorted(sums.items())]

@@ -1,0 +1,260 @@
+"""Block Kit rendering of rewards: the sender's confirmation and summary, the form, the recipient's
+notice and reminder, the giver's undeliverable notice, and the bulk CSV report."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+from adapters.slack import action_ids as ids
+from adapters.slack.bulk import BulkReport, RowOutcome
+from adapters.slack.kit import (
+    MESSAGE_BLOCKS,
+    SECTION_TEXT,
+    STATIC_OPTIONS,
+    Block,
+    Message,
+    actions,
+    button,
+    clip,
+    context,
+    escape,
+    header,
+    mrkdwn_field,
+    option,
+    plain,
+    section,
+)
+from core.rewards import Programme
+from core.views import RewardNotice, RewardPreview, RewardUndeliverable, SendReport
+
+MODAL_TITLE = 24
+NAMES_SHOWN = 40
+ROWS_SHOWN = 200
+REASON_LIMIT = 500
+
+
+# --- the sender's side ------------------------------------------------------------------------
+
+
+def reward_help() -> Message:
+    lines = [
+        "*Thank colleagues with a reward they spend on a gift voucher*",
+        (
+            "`/reward @ada @team-x 25 Thanks for the launch` people, user groups or `@channel`, the amount"
+            " each, an optional currency (`25 EUR`), and why."
+        ),
+        "`/reward` alone opens a form.",
+        (
+            "Bulk: send me a CSV file here with columns `email` (or `user_id`), `amount`, `reason`"
+            " (optional `currency`, `programme`)."
+        ),
+        "You see who, how much and the budget left before anything is sent.",
+    ]
+    return Message("How to use /reward", [section("\n".join(lines))])
+
+
+def confirmation_message(
+    preview: RewardPreview, reason: str, confirmation_id: str, notes: Sequence[str] = ()
+) -> Message:
+    """What the sender confirms before anything is sent; Send appears only when the core allows it."""
+    count = len(preview.recipients)
+    people = plural(count, "person", "people")
+    fields = [
+        mrkdwn_field("Each", str(preview.amount)),
+        mrkdwn_field("Total", str(preview.total)),
+        mrkdwn_field("Budget left", f"{preview.budget_available} → {preview.budget_after} after"),
+        mrkdwn_field("Programme", escape(preview.programme_name)),
+    ]
+    blocks: list[Block] = [
+        section(f"*Send a reward to {people}?*\n{_names(preview.recipients)}"),
+        {"type": "section", "fields": fields},
+        section(f"*Why*\n{quote(reason) or '(no reason given)'}"),
+    ]
+    blocks += [context(f":warning: {escape(problem)}") for problem in preview.problems[:10]]
+    blocks += [context(escape(note)) for note in notes[:10]]
+    buttons = [button("Cancel", ids.REWARD_CANCEL, value=confirmation_id)]
+    if preview.can_send:
+        buttons.insert(
+            0, button(f"Send {preview.total}", ids.REWARD_SEND, value=confirmation_id, style="primary")
+        )
+    blocks.append(actions("vb_reward_confirm", buttons))
+    return Message(f"Send {preview.total} in rewards to {people}?", blocks)
+
+
+def quote(text: str) -> str:
+    """A block quote in mrkdwn: every line of it starts with `>`."""
+    return "\n".join(f">{escape(line)}" for line in text.strip().splitlines())
+
+
+def plural(count: int, noun: str, nouns: str = "") -> str:
+    return f"{count:,} {noun if count == 1 else nouns or noun + 's'}"
+
+
+def _names(names: Sequence[str]) -> str:
+    shown = ", ".join(escape(n) for n in names[:NAMES_SHOWN])
+    more = f" and {len(names) - NAMES_SHOWN} more" if len(names) > NAMES_SHOWN else ""
+    return clip(shown + more, SECTION_TEXT // 2)
+
+
+def sent_message(report: SendReport) -> Message:
+    if not report.sent:
+        return notice("These rewards were already sent.")
+    first = report.sent[0]
+    rewards = plural(len(report.sent), "reward")
+    names = _names([s.recipient_name or "a colleague" for s in report.sent])
+    lines = [
+        f":white_check_mark: *Sent {rewards} of {first.amount}* to {names}.",
+        f"Each gets a direct message to choose a voucher. Budget left: {report.budget_left}.",
+    ]
+    blocks = [section("\n".join(lines))]
+    blocks += [context(f":warning: {escape(who)}: {escape(why)}") for who, why in report.refused[:20]]
+    return Message(f"Sent {rewards} of {first.amount}", blocks)
+
+
+def cancelled_message() -> Message:
+    return notice("Cancelled. Nothing was sent.")
+
+
+def notice(text: str) -> Message:
+    return Message(text, [section(escape(text))])
+
+
+def reward_modal(programmes: Sequence[Programme], metadata: str) -> Block:
+    """The /reward form: recipients, amount, currency, reason and programme."""
+    currencies = sorted({p.currency for p in programmes})
+    currency_options = [option(c, c) for c in currencies[:STATIC_OPTIONS]]
+    programme_options = [option(f"{p.name} ({p.currency})", p.id) for p in programmes[:STATIC_OPTIONS]]
+    blocks = [
+        _input(
+            ids.REWARD_RECIPIENTS, "Who", {"type": "multi_users_select", "placeholder": plain("Colleagues")}
+        ),
+        _input(ids.REWARD_AMOUNT, "Amount each", {"type": "plain_text_input", "placeholder": plain("25")}),
+        _input(
+            ids.REWARD_CURRENCY,
+            "Currency",
+            {"type": "static_select", "options": currency_options, "initial_option": currency_options[0]},
+        ),
+        _input(
+            ids.REWARD_REASON,
+            "Why",
+            {"type": "plain_text_input", "multiline": True, "max_length": REASON_LIMIT},
+        ),
+        _input(
+            ids.REWARD_PROGRAMME,
+            "Programme",
+            {"type": "static_select", "options": programme_options, "initial_option": programme_options[0]},
+        ),
+    ]
+    return {
+        "type": "modal",
+        "callback_id": ids.REWARD_MODAL,
+        "title": plain("Send a reward", MODAL_TITLE),
+        "submit": plain("Preview", MODAL_TITLE),
+        "close": plain("Cancel", MODAL_TITLE),
+        "private_metadata": metadata,
+        "blocks": blocks,
+    }
+
+
+def _input(block_id: str, label: str, element: Block) -> Block:
+    return {
+        "type": "input",
+        "block_id": block_id,
+        "label": plain(label),
+        "element": {**element, "action_id": block_id},
+    }
+
+
+# --- the recipient's side ---------------------------------------------------------------------
+
+
+def reward_notice_message(notice_: RewardNotice) -> Message:
+    """The recipient's DM: who thanked them and why, the amount, the expiry, Choose your voucher."""
+    reward = notice_.reward
+    giver = escape(reward.giver_name)
+    if notice_.reminder:
+        title = "Your reward expires soon"
+        lead = f"You still have *{reward.available}* to spend from {giver}'s reward, until *{reward.expires_on}*."
+        text = f"Your {reward.available} reward expires on {reward.expires_on}"
+    else:
+        title = "You've been thanked!"
+        lead = f"*{giver}* sent you a reward of *{reward.amount}*."
+        text = f"{reward.giver_name} sent you a {reward.amount} reward"
+    fields = [mrkdwn_field("Amount", str(reward.available)), mrkdwn_field("Expires", reward.expires_on)]
+    if reward.programme_name:
+        fields.append(mrkdwn_field("Programme", escape(reward.programme_name)))
+    choose = button("Choose your voucher", ids.REWARD_CHOOSE, value=reward.reward_id, style="primary")
+    blocks = [
+        header(title),
+        section(f"{lead}\n{quote(reward.reason)}"),
+        {"type": "section", "fields": fields},
+        actions("vb_reward_actions", [choose]),
+        context(f"Any voucher in {reward.amount.currency}; one worth more is topped up by card."),
+    ]
+    return Message(text, blocks)
+
+
+def undeliverable_message(undeliverable: RewardUndeliverable) -> Message:
+    """Told to the giver when a recipient could not be reached."""
+    reward = undeliverable.reward
+    who = escape(reward.recipient_name or "a colleague")
+    lines = [
+        f":warning: I could not tell *{who}* about their {reward.amount} reward ({escape(undeliverable.error)}).",
+        (
+            "The reward is still theirs and they will see it in their wallet; an admin can cancel it from the"
+            " dashboard to return it to the budget."
+        ),
+    ]
+    return Message(f"Could not reach {reward.recipient_name} about their reward", [section("\n".join(lines))])
+
+
+# --- bulk ----------------------------------------------------------------------------------------
+
+
+def bulk_progress(file_name: str, rows: int) -> Message:
+    return notice(f"Reading {file_name}: {rows:,} rows. I will update this message with what was sent.")
+
+
+def bulk_report(report: BulkReport) -> Message:
+    sent, refused = report.sent, report.refused
+    totals = ", ".join(str(t) for t in report.totals()) or "nothing"
+    summary = (
+        f"*Rewards from {escape(report.file_name)}*\n"
+        f"Sent *{len(sent):,}* of {len(report.outcomes):,} rows ({totals}); refused *{len(refused):,}*."
+    )
+    if report.repeated:
+        summary += f"\n{report.repeated:,} rows had been sent before and were not sent again."
+    blocks = [section(summary)]
+    room = MESSAGE_BLOCKS - 3
+    if refused:
+        blocks.append(header("Refused"))
+        blocks += _row_sections([_refused_line(o) for o in refused], room // 2)
+    if sent:
+        blocks.append(header("Sent"))
+        blocks += _row_sections([_sent_line(o) for o in sent], MESSAGE_BLOCKS - len(blocks))
+    return Message(f"Rewards from {report.file_name}: {len(sent)} sent, {len(refused)} refused", blocks)
+
+
+def _refused_line(outcome: RowOutcome) -> str:
+    return f"Row {outcome.line} · {escape(outcome.who)} · {escape(outcome.reason)}"
+
+
+def _sent_line(outcome: RowOutcome) -> str:
+    return f"Row {outcome.line} · {escape(outcome.who)} · {outcome.amount}"
+
+
+def _row_sections(lines: list[str], max_blocks: int) -> list[Block]:
+    """Lines packed into sections of at most 3,000 characters; what does not fit is counted."""
+    shown = lines[:ROWS_SHOWN]
+    chunks: list[list[str]] = [[]]
+    for line in shown:
+        line = clip(line, 300)
+        if sum(len(x) + 1 for x in chunks[-1]) + len(line) > SECTION_TEXT - 100:
+            chunks.append([])
+        chunks[-1].append(line)
+    chunks = chunks[: max(max_blocks - 1, 1)]
+    listed = sum(len(c) for c in chunks)
+    blocks = [section("\n".join(c)) for c in chunks if c]
+    if listed < len(lines):
+        blocks.append(context(f"…and {len(lines) - listed:,} more rows."))
+    return blocks

@@ -1,0 +1,374 @@
+"""Bolt listeners for rewards: `/reward` and its form, the confirmation's buttons, Choose your voucher.
+
+Everything after the ack runs in `Background`: resolving mentions takes Web API calls and the core
+reads its store. The order is always the same: refuse non-admins (the core audits the attempt), read
+the request, resolve people, show the core's preview with Send / Cancel, and send only on Send.
+"""
+
+from __future__ import annotations
+
+import logging
+import re
+from collections.abc import Awaitable, Callable, Coroutine, Sequence
+from typing import Any
+
+from slack_bolt.async_app import AsyncApp
+from slack_bolt.context.respond.async_respond import AsyncRespond
+from slack_sdk.errors import SlackApiError
+from slack_sdk.web.async_client import AsyncWebClient
+
+from adapters.slack import action_ids as ids
+from adapters.slack import blocks, reward_blocks, translate
+from adapters.slack.background import Background
+from adapters.slack.confirmations import Confirmations
+from adapters.slack.directory import Profile, SlackDirectory, UserDirectory
+from adapters.slack.kit import Message
+from adapters.slack.reward_text import (
+    InvalidReward,
+    RewardForm,
+    RewardText,
+    amount_in,
+    dm_address,
+    form_errors,
+    modal_metadata,
+    parse_reward,
+    reward_form,
+    reward_request_key,
+)
+from core.catalog import CatalogQuery
+from core.checkout import Checkout
+from core.errors import InvalidRequest, NotFound
+from core.identity import ChatUser
+from core.money import Money
+from core.recognition import Recognition, SendRewards
+from core.rewards import NotRewardAdmin, Programme, Recipient
+
+log = logging.getLogger(__name__)
+
+APOLOGY = "Sorry, something went wrong on our side. Please try again in a moment."
+EXPIRED = "This confirmation has expired (or I restarted). Run /reward again; nothing was sent."
+NO_CURRENCY = "XXX"  # ISO 4217's "no currency": a refused attempt names no amount
+SLACK_REFUSALS = {
+    "channel_not_found": "I cannot see who is in this conversation. Invite me to it, or name people instead.",
+    "not_in_channel": "I cannot see who is in this conversation. Invite me to it, or name people instead.",
+    "no_such_subteam": "Slack does not know one of those user groups.",
+    "missing_scope": "The app is missing a Slack permission for that. Ask an admin to reinstall it.",
+}
+
+Ack = Callable[..., Awaitable[Any]]
+Respond = Callable[..., Awaitable[Any]]
+Show = Callable[[Message], Awaitable[Any]]
+Body = dict[str, Any]
+
+
+async def admin_refusal(recognition: Recognition, giver: ChatUser) -> str | None:
+    """None for a reward admin; otherwise the refusal, once the core has refused and audited the attempt."""
+    if await recognition.is_admin(giver):
+        return None
+    programmes = await recognition.programmes()
+    first = programmes[0] if programmes else None
+    attempt = SendRewards(
+        giver=giver,
+        recipients=(),
+        amount=Money(0, first.currency if first else NO_CURRENCY),
+        reason="",
+        programme_id=first.id if first else "",
+        request_key=f"refused:{giver.key}",
+    )
+    try:
+        await recognition.send(attempt)
+    except NotRewardAdmin as exc:
+        return str(exc)
+    except (InvalidRequest, NotFound):
+        return None  # made an admin meanwhile: the attempt names nobody, so nothing was sent
+    return None
+
+
+def register_rewards(
+    app: AsyncApp,
+    *,
+    recognition: Recognition,
+    checkout: Checkout,
+    work: Background,
+    users: UserDirectory,
+    confirmations: Confirmations,
+) -> None:
+    """Attach /reward, its form, the confirmation buttons and Choose your voucher to `app`."""
+    listeners = _RewardListeners(recognition, checkout, work, users, confirmations)
+    app.command("/reward")(listeners.command)
+    app.view(ids.REWARD_MODAL)(listeners.submit)
+    app.action(ids.REWARD_SEND)(listeners.send)
+    app.action(ids.REWARD_CANCEL)(listeners.cancel)
+    # The notice's button and its indexed twins in the wallet (`vb_reward_choose:3`).
+    app.action(re.compile(rf"^{re.escape(ids.REWARD_CHOOSE)}(:\w+)?$"))(listeners.choose)
+
+
+class _RewardListeners:
+    def __init__(
+        self,
+        recognition: Recognition,
+        checkout: Checkout,
+        work: Background,
+        users: UserDirectory,
+        confirmations: Confirmations,
+    ) -> None:
+        self._recognition = recognition
+        self._checkout = checkout
+        self._work = work
+        self._users = users
+        self._confirmations = confirmations
+
+    # --- /reward ------------------------------------------------------------------------------
+
+    async def command(self, ack: Ack, body: Body, respond: Respond, client: AsyncWebClient) -> None:
+        await ack()
+        self._spawn(self._command(body, respond, client), respond)
+
+    async def _command(self, body: Body, respond: Respond, client: AsyncWebClient) -> None:
+        text = str(body.get("text", "")).strip()
+        if text.lower() in ("help", "?"):
+            await _show(respond, reward_blocks.reward_help())
+            return
+        giver = translate.user_of(body)
+        refusal = await admin_refusal(self._recognition, giver)
+        if refusal is not None:
+            await _show(respond, reward_blocks.notice(refusal))
+        elif not text:
+            await self._open_form(body, respond, client)
+        else:
+            await self._confirm_text(body, respond, client, giver, text)
+
+    async def _confirm_text(
+        self, body: Body, respond: Respond, client: AsyncWebClient, giver: ChatUser, text: str
+    ) -> None:
+        try:
+            programmes = await self._recognition.programmes()
+            parsed = parse_reward(text, {p.currency for p in programmes})
+            programme = await self._recognition.programme_for(parsed.currency)
+            amount = amount_in(parsed.amount, programme.currency)
+            giver, recipients, notes = await self._people(body, client, giver, parsed)
+        except (InvalidReward, InvalidRequest, ValueError) as exc:
+            await _show(respond, reward_blocks.notice(str(exc)))
+            return
+        except SlackApiError as exc:
+            refusal = SLACK_REFUSALS.get(_error_code(exc))
+            if refusal is None:
+                raise
+            await _show(respond, reward_blocks.notice(refusal))
+            return
+        confirmation_id = f"c{body['trigger_id']}"
+        command = SendRewards(
+            giver=giver,
+            recipients=recipients,
+            amount=amount,
+            reason=parsed.reason,
+            programme_id=programme.id,
+            request_key=reward_request_key(giver.tenant, giver.user_id, confirmation_id),
+            reply_to=dm_address(giver.tenant, giver.user_id, translate.enterprise_of(body)),
+        )
+        await self._confirm(command, confirmation_id, notes, lambda m: _show(respond, m))
+
+    async def _people(
+        self, body: Body, client: AsyncWebClient, giver: ChatUser, parsed: RewardText
+    ) -> tuple[ChatUser, tuple[Recipient, ...], list[str]]:
+        """Mentions, user groups and the channel's members as recipients; bots and the sender left out."""
+        expanded: list[str] = []
+        for group in parsed.groups:
+            expanded += await self._users.group_members(client, group)
+        if parsed.channel_wide:
+            expanded += await self._users.channel_members(client, str(body.get("channel_id", "")))
+        named = list(parsed.users)
+        expanded = [u for u in expanded if u != giver.user_id and u not in named]
+        return await self._recipients(client, giver, named, expanded, translate.enterprise_of(body))
+
+    async def _recipients(
+        self,
+        client: AsyncWebClient,
+        giver: ChatUser,
+        named: Sequence[str],
+        expanded: Sequence[str],
+        enterprise: str,
+    ) -> tuple[ChatUser, tuple[Recipient, ...], list[str]]:
+        team = giver.tenant
+        wanted = list(dict.fromkeys([*named, *expanded]))
+        profiles = await self._users.profiles(client, team, [giver.user_id, *wanted])
+        directory = SlackDirectory(self._users, client, team, enterprise)
+        notes = [_left_out(profiles.get(u), u) for u in named if not _is_person(profiles.get(u))]
+        skipped = sum(not _is_person(profiles.get(u)) for u in dict.fromkeys(expanded))
+        if skipped:
+            left_out = reward_blocks.plural(
+                skipped, "bot or deactivated account", "bots or deactivated accounts"
+            )
+            notes.append(f"Left out {left_out} from the groups and channel named.")
+        recipients = tuple(directory.recipient(profiles[u]) for u in wanted if _is_person(profiles.get(u)))
+        own = profiles.get(giver.user_id)
+        named_giver = ChatUser(giver.platform, team, giver.user_id, own.name if own else giver.name)
+        return named_giver, recipients, notes
+
+    async def _confirm(
+        self, command: SendRewards, confirmation_id: str, notes: list[str], show: Show
+    ) -> None:
+        preview = await self._recognition.preview(command)
+        self._confirmations.add(command.request_key, command)
+        await show(reward_blocks.confirmation_message(preview, command.reason, confirmation_id, notes))
+
+    # --- the form -------------------------------------------------------------------------------
+
+    async def _open_form(self, body: Body, respond: Respond, client: AsyncWebClient) -> None:
+        programmes = await self._recognition.programmes()
+        if not programmes:
+            await _show(
+                respond, reward_blocks.notice("There is no reward programme yet. An admin can create one.")
+            )
+            return
+        metadata = modal_metadata(str(body.get("channel_id", "")), str(body.get("response_url", "")))
+        # trigger_id expires 3 seconds after the command: nothing slow happens before this call.
+        await client.views_open(
+            trigger_id=body["trigger_id"], view=reward_blocks.reward_modal(programmes, metadata)
+        )
+
+    async def submit(self, ack: Ack, body: Body, view: Body, client: AsyncWebClient) -> None:
+        form = reward_form(view)
+        errors = form_errors(form)
+        if errors:
+            await ack(response_action="errors", errors=errors)
+            return
+        await ack()
+        respond = AsyncRespond(response_url=form.response_url) if form.response_url else None
+        self._spawn(self._confirm_form(body, view, form, client, respond), respond)
+
+    async def _confirm_form(
+        self, body: Body, view: Body, form: RewardForm, client: AsyncWebClient, respond: Respond | None
+    ) -> None:
+        giver = translate.user_of(body)
+        show = (lambda m: _show(respond, m)) if respond is not None else self._in_dm(client, giver.user_id)
+        try:
+            programme = await self._programme(form.programme_id, form.currency)
+            amount = amount_in(form.amount, form.currency)
+            giver, recipients, notes = await self._recipients(
+                client, giver, form.users, (), translate.enterprise_of(body)
+            )
+        except (InvalidRequest, ValueError) as exc:
+            await show(reward_blocks.notice(str(exc)))
+            return
+        confirmation_id = f"v{view.get('id', '')}"
+        command = SendRewards(
+            giver=giver,
+            recipients=recipients,
+            amount=amount,
+            reason=form.reason,
+            programme_id=programme.id,
+            request_key=reward_request_key(giver.tenant, giver.user_id, confirmation_id),
+            reply_to=dm_address(giver.tenant, giver.user_id, translate.enterprise_of(body)),
+        )
+        await self._confirm(command, confirmation_id, notes, show)
+
+    async def _programme(self, programme_id: str, currency: str) -> Programme:
+        chosen = [p for p in await self._recognition.programmes() if p.id == programme_id]
+        return chosen[0] if chosen else await self._recognition.programme_for(currency or None)
+
+    # --- Send and Cancel --------------------------------------------------------------------------
+
+    async def send(self, ack: Ack, body: Body, action: Body, respond: Respond) -> None:
+        await ack()
+        self._spawn(self._send(body, str(action.get("value", "")), respond), respond)
+
+    async def _send(self, body: Body, confirmation_id: str, respond: Respond) -> None:
+        user = translate.user_of(body)
+        confirmation = self._confirmations.get(reward_request_key(user.tenant, user.user_id, confirmation_id))
+        if confirmation is None:
+            await _show(respond, reward_blocks.notice(EXPIRED), replace_original=True)
+            return
+        if confirmation.sending:
+            return  # a double click while the first click is being sent: that one answers
+        if confirmation.outcome is None:
+            confirmation.sending = True
+            try:
+                confirmation.outcome = await self._outcome(confirmation.command)
+            finally:
+                confirmation.sending = False
+        await _show(respond, confirmation.outcome, replace_original=True)
+
+    async def _outcome(self, command: SendRewards) -> Message:
+        try:
+            report = await self._recognition.send(command)
+        except (InvalidRequest, NotFound) as exc:  # refused (not an admin, budget spent meanwhile): said why
+            return reward_blocks.notice(str(exc))
+        log.info("slack rewards sent", extra={"sent": len(report.sent), "programme": command.programme_id})
+        return reward_blocks.sent_message(report)
+
+    async def cancel(self, ack: Ack, body: Body, action: Body, respond: Respond) -> None:
+        await ack()
+        user = translate.user_of(body)
+        key = reward_request_key(user.tenant, user.user_id, str(action.get("value", "")))
+        confirmation = self._confirmations.get(key)
+        if confirmation is not None and (confirmation.sending or confirmation.outcome is not None):
+            return  # already sent: the summary stays
+        self._confirmations.drop(key)
+        self._spawn(_show(respond, reward_blocks.cancelled_message(), replace_original=True), respond)
+
+    # --- Choose your voucher -----------------------------------------------------------------------
+
+    async def choose(self, ack: Ack, body: Body, action: Body, client: AsyncWebClient) -> None:
+        await ack()
+        self._spawn(self._reward_catalog(body, str(action.get("value", "")), client), None)
+
+    async def _reward_catalog(self, body: Body, reward_id: str, client: AsyncWebClient) -> None:
+        """The catalog in the reward's currency, posted in the recipient's DM (also from App Home)."""
+        user = translate.user_of(body)
+        try:
+            reward = await self._recognition.reward(reward_id)
+        except NotFound as exc:
+            message = reward_blocks.notice(str(exc))
+        else:
+            if reward.spendable:
+                page = self._checkout.browse(CatalogQuery(currency=reward.amount.currency))
+                message = blocks.catalog_message(page, reward)
+            else:
+                message = reward_blocks.notice(_not_spendable(reward.status))
+        await self._in_dm(client, user.user_id)(message)
+
+    # --- helpers ------------------------------------------------------------------------------------
+
+    def _in_dm(self, client: AsyncWebClient, user_id: str) -> Show:
+        async def show(message: Message) -> None:
+            opened = await client.conversations_open(users=user_id)
+            await client.chat_postMessage(
+                channel=opened["channel"]["id"], text=message.text, blocks=message.blocks
+            )
+
+        return show
+
+    def _spawn(self, work: Coroutine[Any, Any, None], respond: Respond | None) -> None:
+        async def tell_user(_exc: BaseException) -> None:
+            if respond is not None:
+                await respond(text=APOLOGY, response_type="ephemeral", replace_original=False)
+
+        self._work.spawn(work, tell_user)
+
+
+def _is_person(profile: Profile | None) -> bool:
+    return profile is not None and profile.is_person
+
+
+def _left_out(profile: Profile | None, user_id: str) -> str:
+    if profile is None:
+        return f"Left out {user_id}: not a member of this workspace."
+    return f"Left out {profile.name}: bots and deactivated accounts cannot receive rewards."
+
+
+def _not_spendable(status: str) -> str:
+    if status in ("sent", "opened"):
+        return "This reward has nothing left to spend."
+    return f"This reward is {status} and cannot be spent."
+
+
+def _error_code(exc: SlackApiError) -> str:
+    data = getattr(exc.response, "data", None)
+    return str(data.get("error", "")) if isinstance(data, dict) else ""
+
+
+async def _show(respond: Respond, message: Message, *, replace_original: bool = False) -> None:
+    await respond(
+        text=message.text, blocks=message.blocks, response_type="ephemeral", replace_original=replace_original
+    )

@@ -1,0 +1,193 @@
+"""Pure translation of `/reward`, its form and bulk rows into the core's terms: who, how much, where.
+
+Slack sends a command's mentions escaped (the manifest sets `should_escape: true`): people as
+`<@U123|name>`, user groups as `<!subteam^S123|@team>`, and `<!channel>` / `<!here>`. Literal `&`,
+`<` and `>` arrive as `&amp;`, `&lt;` and `&gt;`.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from collections.abc import Collection, Mapping
+from dataclasses import dataclass
+from typing import Any
+
+from adapters.slack import action_ids as ids
+from adapters.slack.translate import PLATFORM, SlackAddress
+from core.identity import ConversationRef
+from core.money import Money
+
+USAGE = "Try `/reward @ada @team-x 25 USD Thanks for the launch`, or `/reward` alone for a form."
+MENTION = re.compile(r"<(?P<kind>@|!subteam\^|!)(?P<id>[^>|\s]+)(?:\|(?P<label>[^>]*))?>")
+AMOUNT = re.compile(r"(?P<symbol>[$€£¥₹]?)(?P<number>\d[\d,]*(?:\.\d+)?)(?=\s|$)")
+ANY_ESCAPE = re.compile(r"<([^<>]+)>")
+ISO_CODE = re.compile(r"^[A-Z]{3}$")
+SYMBOLS = {"$": "USD", "€": "EUR", "£": "GBP", "¥": "JPY", "₹": "INR"}
+CHANNEL_WIDE = frozenset({"channel", "here"})
+
+Payload = Mapping[str, Any]
+
+
+class InvalidReward(ValueError):
+    """The /reward text cannot be read; the message says how to write it."""
+
+
+@dataclass(frozen=True)
+class RewardText:
+    """`/reward <people> <amount> [<currency>] <reason>`, read but not yet resolved."""
+
+    users: tuple[str, ...]
+    groups: tuple[str, ...]
+    channel_wide: bool
+    amount: str
+    currency: str | None
+    reason: str
+
+
+@dataclass(frozen=True)
+class RewardForm:
+    """What the /reward form was submitted with, and where it was opened from."""
+
+    users: tuple[str, ...]
+    amount: str
+    currency: str
+    reason: str
+    programme_id: str
+    channel: str
+    response_url: str
+
+
+# --- the command ----------------------------------------------------------------------------
+
+
+def parse_reward(text: str, currencies: Collection[str] = ()) -> RewardText:
+    """Read mentions, then the amount, then an optional currency, then the reason.
+
+    A word after the amount is the currency when it is written like one (`EUR`) or names a currency
+    a programme pays in (`eur`); otherwise it starts the reason (`25 for the launch`)."""
+    users, groups, wide, rest = _mentions(text.strip())
+    if not (users or groups or wide):
+        raise InvalidReward("Start with the people to thank. " + USAGE)
+    amount = AMOUNT.match(rest)
+    if amount is None:
+        raise InvalidReward("Give the amount after the names. " + USAGE)
+    rest = rest[amount.end() :].lstrip()
+    currency = SYMBOLS.get(amount["symbol"])
+    word, _, after = rest.partition(" ")
+    if ISO_CODE.match(word) or word.upper() in currencies:
+        currency, rest = word.upper(), after.lstrip()
+    return RewardText(users, groups, wide, amount["number"].replace(",", ""), currency, plain_text(rest))
+
+
+def _mentions(text: str) -> tuple[tuple[str, ...], tuple[str, ...], bool, str]:
+    users: list[str] = []
+    groups: list[str] = []
+    wide = False
+    while (found := MENTION.match(text)) is not None:
+        kind, ident = found["kind"], found["id"]
+        if kind == "@":
+            users.append(ident)
+        elif kind == "!subteam^":
+            groups.append(ident)
+        elif ident in CHANNEL_WIDE:
+            wide = True
+        else:
+            raise InvalidReward(f"`@{ident}` is too many people for one reward; use a CSV file instead.")
+        text = text[found.end() :].lstrip()
+    return tuple(dict.fromkeys(users)), tuple(dict.fromkeys(groups)), wide, text
+
+
+def plain_text(text: str) -> str:
+    """Slack's escaped text as people read it: `<@U1|ada>` becomes `@ada`, `&amp;` becomes `&`."""
+    readable = ANY_ESCAPE.sub(lambda m: _readable(m.group(1)), text)
+    return readable.replace("&lt;", "<").replace("&gt;", ">").replace("&amp;", "&").strip()
+
+
+def _readable(escaped: str) -> str:
+    target, _, label = escaped.partition("|")
+    if target.startswith(("@", "#")):
+        return target[0] + (label.lstrip("@#") or target[1:])
+    if target.startswith("!subteam^"):
+        return "@" + (label.lstrip("@") or target.removeprefix("!subteam^"))
+    if target.startswith("!"):
+        return "@" + (label.lstrip("@") or target[1:])
+    return label or target
+
+
+def amount_in(text: str, currency: str) -> Money:
+    """The amount typed, in the programme's currency; ValueError with a sentence people can act on."""
+    try:
+        return Money.parse(text, currency)
+    except ValueError as exc:
+        sentence = str(exc)
+        raise ValueError(f"{sentence[:1].upper()}{sentence[1:]}.") from None
+
+
+# --- the form ---------------------------------------------------------------------------------
+
+
+def modal_metadata(channel: str, response_url: str) -> str:
+    """Kept in the form's private_metadata: where to show the confirmation once it is submitted."""
+    return json.dumps({"c": channel, "u": response_url}, separators=(",", ":"))
+
+
+def reward_form(view: Payload) -> RewardForm:
+    values = (view.get("state") or {}).get("values") or {}
+
+    def entry(block: str) -> Payload:
+        found = (values.get(block) or {}).get(block) or {}
+        return found if isinstance(found, Mapping) else {}
+
+    def selected(block: str) -> str:
+        return str((entry(block).get("selected_option") or {}).get("value") or "")
+
+    metadata = _json_object(str(view.get("private_metadata") or ""))
+    return RewardForm(
+        users=tuple(str(u) for u in entry(ids.REWARD_RECIPIENTS).get("selected_users") or ()),
+        amount=str(entry(ids.REWARD_AMOUNT).get("value") or "").strip(),
+        currency=selected(ids.REWARD_CURRENCY),
+        reason=str(entry(ids.REWARD_REASON).get("value") or ""),
+        programme_id=selected(ids.REWARD_PROGRAMME),
+        channel=str(metadata.get("c") or ""),
+        response_url=str(metadata.get("u") or ""),
+    )
+
+
+def form_errors(form: RewardForm) -> dict[str, str]:
+    """What Slack can show next to the form's fields before it closes (only what needs no lookup)."""
+    errors = {}
+    if not form.users:
+        errors[ids.REWARD_RECIPIENTS] = "Choose at least one colleague."
+    try:
+        amount_in(form.amount, form.currency or "USD")
+    except ValueError as exc:
+        errors[ids.REWARD_AMOUNT] = str(exc)
+    return errors
+
+
+# --- addresses and keys -----------------------------------------------------------------------
+
+
+def dm_address(team: str, user: str, enterprise: str = "") -> ConversationRef:
+    """A person's private conversation with the app; the sender opens it with conversations.open."""
+    address = SlackAddress(team=team, user=user, enterprise=enterprise, ephemeral=False)
+    return ConversationRef(PLATFORM, address.to_json())
+
+
+def reward_request_key(team: str, user: str, confirmation_id: str) -> str:
+    """One send per confirmation: a double click or Slack's retry of the click repeats the key."""
+    return f"slack:{team}:{user}:reward:{confirmation_id}"
+
+
+def row_request_key(team: str, file_id: str, line: int) -> str:
+    """One reward per CSV row: processing the same file again (a retried event) sends nothing twice."""
+    return f"slack:{team}:file:{file_id}:row:{line}"
+
+
+def _json_object(value: str) -> dict[str, Any]:
+    try:
+        data = json.loads(value)
+    except ValueError:
+        return {}
+    return data if isinstance(data, dict) else {}
