@@ -15,6 +15,7 @@ from core.errors import (
     ConcurrentUpdate,
     DuplicateRequest,
     InvalidAmount,
+    InvalidTransition,
     NotOrderOwner,
     OrderNotFound,
     OrderNotPayable,
@@ -30,6 +31,7 @@ from core.payments import PaymentEvent, PaymentEventKind, PaymentGateway, Paymen
 from core.ports import Clock, IdFactory, UnitOfWork, UnitOfWorkFactory
 from core.funding import hold_reward, release_reward, restore_reward, settle_reward
 from core.views import (
+    ISSUANCE_FAILURE,
     CatalogPage,
     CheckoutView,
     OrderSummary,
@@ -37,6 +39,7 @@ from core.views import (
     RewardSummary,
     Wallet,
     WalletEntry,
+    buyer_facing_reason,
     summary_of,
 )
 from core.vouchers import Voucher, VoucherProvider, VoucherStatus
@@ -131,7 +134,8 @@ class Checkout:
             status_label=self._summary(order).status_label,
             client_secret=order.payment_client_secret,
             expires_at=order.checkout_expires_at,
-            failure_reason=order.failure_reason,
+            failure_reason=buyer_facing_reason(order.failure_reason),
+            issuance_failed=order.failure_reason.startswith(ISSUANCE_FAILURE),
         )
 
     async def wallet(self, user: ChatUser) -> Wallet:
@@ -202,6 +206,20 @@ class Checkout:
             await uow.outbox.add(self._message(order, MessageKind.VOUCHER_DELIVERY, f"resend:{self._ids.new_id('rs')}"))
             uow.audit.record(AuditRecord(actor, "voucher.resend", order.id))
             await uow.commit()
+
+    async def retry_issuance(self, order_id: str, actor: str) -> OrderSummary:
+        """Ask the provider again for a paid order whose issuance failed (an admin's act, audited)."""
+        async with self._uow() as uow:
+            order = await uow.orders.get(order_id)
+            if order.status is not OrderStatus.FAILED or not order.failure_reason.startswith("issuance"):
+                # A failed card payment is the buyer's to retry; only money already taken is issued here.
+                raise InvalidTransition(order.id, order.status, OrderStatus.ISSUING)
+            self._move(uow, order, OrderStatus.ISSUING, actor, note="issuance retried")
+            order.failure_reason = ""
+            await uow.orders.save(order)
+            await uow.commit()
+        await self._issue_soon(order_id)
+        return await self.order_summary(order_id)
 
     async def handle_payment_event(self, event: PaymentEvent) -> None:
         """Apply a verified payment notification once, whatever order or number of times it arrives."""

@@ -4,18 +4,22 @@ from __future__ import annotations
 
 import secrets
 from collections.abc import Callable, Sequence
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from types import TracebackType
-from typing import Protocol
+from typing import TYPE_CHECKING, Protocol
 
 from core.audit import AuditEntry, AuditRecord
 from core.catalog import Product
 from core.rewards import Budget, LedgerEntry, Programme, Recipient, Reward
-from core.identity import ConversationRef
+from core.identity import ConversationRef, TenantEndpoint
 from core.orders import Order, OrderStatus
 from core.outbox import OutboxMessage
 from core.views import Notice
 from core.vouchers import Voucher
+
+if TYPE_CHECKING:  # at run time core.milestones imports core.recognition, which imports this module
+    from core.api_keys import ApiKey, IdempotentRequest, StoredResponse
+    from core.milestones import Employee, MilestoneRule
 
 
 class OrderRepository(Protocol):
@@ -188,6 +192,93 @@ class Directory(Protocol):
     """Finds a colleague by work email on a platform the bot serves (for bulk and HR-system rewards)."""
 
     async def find_by_email(self, email: str) -> Recipient | None: ...
+
+
+class EmployeeStore(Protocol):
+    """Employees imported by HR (core.milestones); each call is its own transaction."""
+
+    async def upsert(self, employees: Sequence[Employee], actor: str) -> None:
+        """Add or replace each employee by email, all in one transaction, audited."""
+
+    async def all(self) -> Sequence[Employee]: ...
+
+    async def by_email(self, email: str) -> Employee | None: ...
+
+    async def by_user(self, platform: str, tenant: str, user_id: str) -> Employee | None: ...
+
+
+class MilestoneRuleStore(Protocol):
+    """What HR sends for each kind of milestone."""
+
+    async def all(self) -> Sequence[MilestoneRule]: ...
+
+    async def put(self, rule: MilestoneRule, actor: str) -> None:
+        """Replace the rule for the rule's kind, audited."""
+
+
+class ApiKeyStore(Protocol):
+    """API keys for HR systems, kept as hashes (core.api_keys)."""
+
+    async def add(self, key: ApiKey, actor: str) -> None:
+        """Store a new key, audited; DuplicateRequest if an active key has its name."""
+
+    async def find_active(self, key_hash: str) -> ApiKey | None: ...
+
+    async def revoke(self, name: str, at: datetime, actor: str) -> bool:
+        """Revoke the active key named `name`, audited; False if there is none."""
+
+    async def list(self) -> Sequence[ApiKey]: ...
+
+
+class IdempotencyStore(Protocol):
+    """Answers kept per (scope, Idempotency-Key), so a retried API request is answered, not redone."""
+
+    async def begin(
+        self, scope: str, key: str, fingerprint: str, now: datetime, stale_before: datetime
+    ) -> IdempotentRequest | None:
+        """Claim `key`: None when this caller now holds it (it was new, or an unfinished claim older
+        than `stale_before` was taken over), else what is recorded for it."""
+
+    async def finish(self, scope: str, key: str, response: StoredResponse, at: datetime) -> None: ...
+
+    async def abandon(self, scope: str, key: str) -> None:
+        """Forget an unfinished claim (its request failed), so the same key may be tried again."""
+
+
+class TenantEndpoints(Protocol):
+    """Where the bot reaches each tenant it has had an activity from, shared by replicas and restarts."""
+
+    async def remember(self, endpoint: TenantEndpoint) -> None:
+        """Keep the tenant's endpoint, replacing what was kept for it."""
+
+    async def find(self, tenant_id: str) -> TenantEndpoint | None: ...
+
+
+class PendingConfirmations(Protocol):
+    """Requests shown to their sender and waiting for a click (Send), shared by replicas and restarts.
+
+    A kept key is taken once: the first click does the work and records its outcome; later clicks
+    show that outcome instead of doing the work again. Expired keys are as good as unknown.
+    """
+
+    async def put(self, key: str, payload: str, ttl: timedelta) -> None:
+        """Keep `payload` (JSON) for `ttl` by the store's clock; a key kept already keeps its first payload."""
+
+    async def take(self, key: str) -> str | None:
+        """The payload, for the first taker only; None if the key is unknown, expired or taken."""
+
+    async def taken(self, key: str) -> str | None:
+        """For a taken, unexpired key, the outcome its taker recorded ("" while it is still working);
+        None for any other key."""
+
+    async def finish(self, key: str, outcome: str) -> None:
+        """Record what the taker's work came to (JSON), for later clicks to show."""
+
+    async def release(self, key: str) -> None:
+        """Make a taken key takeable again (its work failed; a new click may try again)."""
+
+    async def discard(self, key: str) -> None:
+        """Forget the key (cancelled): a later click finds nothing."""
 
 
 class Clock(Protocol):

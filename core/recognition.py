@@ -30,6 +30,8 @@ from core.views import RewardPreview, RewardSummary, SendReport
 log = logging.getLogger(__name__)
 MAX_REASON = 500
 CONTENTION_RETRIES = 200
+# Givers with no chat identity, allowed only through Recognition.send_trusted: HR systems and scheduled jobs.
+TRUSTED_PLATFORMS = frozenset({"api", "system"})
 
 
 @dataclass(frozen=True)
@@ -82,6 +84,12 @@ class Recognition:
             await uow.reward_admins.add(identity)
             uow.audit.record(AuditRecord(actor, "reward_admin.granted", identity))
             await uow.commit()
+
+    async def admins(self) -> dict[str, str]:
+        """Every reward admin, and where the permission comes from: `settings` or `granted`."""
+        async with self._uow() as uow:
+            granted = dict.fromkeys(await uow.reward_admins.list(), "granted")
+        return dict(sorted({**granted, **dict.fromkeys(self._configured_admins, "settings")}.items()))
 
     async def revoke_admin(self, identity: str, actor: str) -> None:
         async with self._uow() as uow:
@@ -149,6 +157,17 @@ class Recognition:
         if not await self.is_admin(command.giver):
             await self._audit_refusal(command)
             raise NotRewardAdmin(identity_of(command.giver))
+        return await self._send_retrying(command)
+
+    async def send_trusted(self, command: SendRewards) -> SendReport:
+        """A send no chat user made: an HR system with an operator-created API key (`api:<name>`) or the
+        milestone job (`system:milestones`). The adapter or job vouches for it; the audit names it as giver."""
+        if command.giver.platform not in TRUSTED_PLATFORMS:
+            await self._audit_refusal(command)
+            raise NotRewardAdmin(identity_of(command.giver))
+        return await self._send_retrying(command)
+
+    async def _send_retrying(self, command: SendRewards) -> SendReport:
         for attempt in range(CONTENTION_RETRIES):
             try:
                 return await self._send_once(command)

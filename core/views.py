@@ -94,6 +94,7 @@ class OrderSummary:
     checkout_url: str | None
     failure_reason: str = ""
     paid_by_reward: Money | None = None
+    issuance_failed: bool = False
 
     @property
     def can_pay(self) -> bool:
@@ -101,7 +102,7 @@ class OrderSummary:
 
     @property
     def can_retry(self) -> bool:
-        return self.status is OrderStatus.FAILED and not self.failure_reason.startswith("issuance")
+        return self.status is OrderStatus.FAILED and not self.issuance_failed
 
 
 @dataclass(frozen=True)
@@ -245,13 +246,26 @@ class CheckoutView:
     client_secret: str | None
     expires_at: datetime | None
     failure_reason: str = ""
+    issuance_failed: bool = False
 
     @property
     def payable(self) -> bool:
+        if self.issuance_failed:
+            return False  # the money already moved; paying again is not the way out
         return self.status in (OrderStatus.AWAITING_PAYMENT, OrderStatus.FAILED) and bool(self.client_secret)
 
 
 Notice = OrderSummary | VoucherDelivery | RewardNotice | RewardUndeliverable
+
+
+ISSUANCE_FAILURE = "issuance"
+
+
+def buyer_facing_reason(reason: str) -> str:
+    """A card decline is the buyer's to read; a provider's failure detail is for operators only."""
+    if reason.startswith(ISSUANCE_FAILURE):
+        return "We could not issue this voucher, so your payment is being refunded."
+    return reason
 
 
 def summary_of(order: Order, product: Product, checkout_url: str | None) -> OrderSummary:
@@ -264,6 +278,7 @@ def summary_of(order: Order, product: Product, checkout_url: str | None) -> Orde
         status=order.status,
         status_label=STATUS_LABELS[order.status],
         checkout_url=checkout_url,
-        failure_reason=order.failure_reason,
+        failure_reason=buyer_facing_reason(order.failure_reason),
+        issuance_failed=order.failure_reason.startswith(ISSUANCE_FAILURE),
         paid_by_reward=Money(order.reward_minor, order.amount.currency) if order.reward_minor else None,
     )

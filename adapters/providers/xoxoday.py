@@ -13,14 +13,14 @@ from typing import NoReturn, Protocol
 from adapters.providers.xoxoday_api import PlumApiError, PlumBalance, PlumOrder, PlumVoucher
 from adapters.providers.xoxoday_catalog import SyncReport, XoxodayCatalogSync, plum_id_of, product_id_for
 from adapters.providers.xoxoday_client import RetryPolicy, XoxodayClient
-from adapters.providers.xoxoday_tokens import MemoryTokenStore, PlumTokens, TokenStore
+from adapters.providers.xoxoday_tokens import MemoryTokenStore, PlumTokens, SerializedTokenStore, TokenStore
 from core.catalog import Product
 from core.errors import ProviderError
 from core.money import Money
 from core.vouchers import IssuedVoucher
 
 __all__ = [
-    "MemoryTokenStore", "PlumApiError", "PlumTokens", "RetryPolicy", "SyncReport", "TokenStore",
+    "MemoryTokenStore", "PlumApiError", "PlumTokens", "RetryPolicy", "SerializedTokenStore", "SyncReport", "TokenStore",
     "XoxodayCatalogSync", "XoxodayClient", "XoxodayProvider", "product_id_for",
 ]
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import json
 import logging
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
@@ -47,6 +48,32 @@ class MemoryTokenStore:
 
     async def save(self, tokens: PlumTokens) -> None:
         self.tokens = tokens
+
+
+class SerializedTokenStore:
+    """Keeps tokens as JSON text in any named-value store (the bot's encrypted database table)."""
+
+    def __init__(self, load: Callable[[], Awaitable[str | None]], save: Callable[[str], Awaitable[None]]) -> None:
+        self._load = load
+        self._save = save
+
+    async def load(self) -> PlumTokens | None:
+        text = await self._load()
+        if not text:
+            return None
+        data = json.loads(text)
+        return PlumTokens(data["access_token"], data["refresh_token"], datetime.fromisoformat(data["expires_at"]))
+
+    async def save(self, tokens: PlumTokens) -> None:
+        await self._save(
+            json.dumps(
+                {
+                    "access_token": tokens.access_token,
+                    "refresh_token": tokens.refresh_token,
+                    "expires_at": tokens.expires_at.isoformat(),
+                }
+            )
+        )
 
 
 class TokenKeeper:

@@ -207,7 +207,7 @@ def order_message(summary: OrderSummary) -> Message:
     if summary.paid_by_reward is not None:
         blocks.append(context(_funding(summary.paid_by_reward, card)))
     if summary.failure_reason:
-        blocks.append(context(f":warning: {escape(_reason(summary.failure_reason))}"))
+        blocks.append(context(f":warning: {escape(summary.failure_reason)}"))
     buttons = []
     if summary.can_pay and summary.checkout_url:
         buttons.append(button(f"Pay {card}", ids.PAY, url=summary.checkout_url, style="primary"))
@@ -230,11 +230,6 @@ def _funding(reward: Money, card: Money) -> str:
     if card.minor == 0:
         return f":gift: Paid with your reward ({reward}); no card needed."
     return f":gift: {reward} from your reward, {card} by card."
-
-
-def _reason(failure: str) -> str:
-    # The core marks issuance failures with a prefix for its own rules; people need only the sentence.
-    return failure.removeprefix("issuance: ")
 
 
 def voucher_message(delivery: VoucherDelivery) -> Message:

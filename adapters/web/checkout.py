@@ -94,15 +94,10 @@ def page_state(view: CheckoutView) -> str:
     if view.status in PAID:
         return "paid"
     if view.status is OrderStatus.FAILED:
-        # An issuance failure happened after the money moved: paying again is not the way out.
-        return "failed" if view.payable and not view.failure_reason.startswith("issuance") else "problem"
+        return "failed" if view.payable else "problem"
     if view.status is OrderStatus.AWAITING_PAYMENT:
         return "pay" if view.payable else "problem"
     return CLOSED.get(view.status, "problem")
-
-
-def failure_text(view: CheckoutView) -> str:
-    return view.failure_reason.removeprefix("issuance:").strip()
 
 
 def security_headers(stripe_js_url: str) -> dict[str, str]:
@@ -149,7 +144,7 @@ class CheckoutPage:
         html = self.templates.get_template("checkout/page.html").render(
             view=view,
             state=state,
-            failure=failure_text(view),
+            failure=view.failure_reason,
             test_mode=self.test_mode,
             publishable_key=self.publishable_key,
             stripe_js_url=self.stripe_js_url,
@@ -168,7 +163,7 @@ class CheckoutPage:
             return web.json_response(body, status=code, headers=self.headers)
         body = {"status": str(view.status), "label": view.status_label, "state": page_state(view)}
         if body["state"] in ("failed", "problem"):
-            body["reason"] = failure_text(view)
+            body["reason"] = view.failure_reason
         return web.json_response(body, headers=self.headers)
 
     async def _view(self, request: web.Request) -> CheckoutView:

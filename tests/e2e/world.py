@@ -14,6 +14,7 @@ import time
 import uuid
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from datetime import datetime
 from pathlib import Path
 from typing import Any
 
@@ -106,6 +107,13 @@ class BotDatabase:
     async def audit(self, subject: str | None = None) -> list[Any]:
         async with self._db.unit_of_work() as uow:
             return list(await uow.audit.entries(subject, limit=100_000))
+
+    async def synced_catalog(self, provider: str) -> list[Product]:
+        """A provider's catalog as the server cached it after a sync."""
+        return list(await self._db.catalog_store().load(provider))
+
+    async def last_synced(self, provider: str) -> datetime | None:
+        return await self._db.catalog_store().last_synced(provider)
 
     async def dump(self) -> dict[str, list[tuple[Any, ...]]]:
         """Every row of every table: two equal dumps mean nothing at all changed."""

@@ -1,0 +1,6 @@
+"""The admin dashboard: server-rendered pages, CSV exports and a JSON API over the core's Oversight port."""
+
+from adapters.web.admin.passwords import hash_password, password_problems
+from adapters.web.admin.routes import admin_routes
+
+__all__ = ["admin_routes", "hash_password", "password_problems"]

@@ -1,0 +1,173 @@
+"""Signing in and out of the dashboard, and the checks every request passes: session, role, CSRF."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass, field
+from urllib.parse import quote, urlsplit
+
+from aiohttp import web
+from multidict import MultiDictProxy
+
+from adapters.web.admin import passwords
+from adapters.web.admin.sessions import (
+    CSRF_FIELD,
+    SESSION_KEY,
+    TOKEN_KEY,
+    Cookies,
+    SessionPolicy,
+    csrf_for,
+    digest,
+    new_token,
+    same,
+)
+from core.errors import InvalidRequest
+from core.oversight import AdminAccounts, AdminActs, AdminSession, Lockout, normalise_email
+from core.ports import Clock
+
+log = logging.getLogger(__name__)
+Form = MultiDictProxy[str | bytes | bytearray | web.FileField]
+Page = Callable[[web.Request, AdminSession], Awaitable[web.StreamResponse]]
+Act = Callable[[web.Request, AdminSession, Form], Awaitable[web.StreamResponse]]
+Refusal = Callable[[web.Request, int, str], web.StreamResponse]
+
+
+@dataclass(frozen=True)
+class Authenticator:
+    """Checks passwords with lock-out, opens and closes sessions, and audits each sign-in and lock."""
+
+    accounts: AdminAccounts
+    acts: AdminActs
+    clock: Clock
+    lockout: Lockout = field(default_factory=Lockout)
+    policy: SessionPolicy = field(default_factory=SessionPolicy)
+
+    async def sign_in(self, email: str, password: str) -> str | None:
+        """A new session token, or None. Unknown, wrong and locked look the same from outside."""
+        try:
+            address = normalise_email(email)
+        except InvalidRequest:
+            address = ""
+        user = await self.accounts.get(address) if address else None
+        now = self.clock.now()
+        if user is None:
+            await passwords.verify_password(passwords.decoy_hash(), password)
+            log.warning("dashboard sign-in for an unknown user")
+            return None
+        if user.is_locked(now):
+            log.warning("dashboard sign-in while locked", extra={"user": address})
+            return None
+        if not await passwords.verify_password(user.password_hash, password):
+            await self._failed(address)
+            return None
+        return await self._open(address, password, user.password_hash)
+
+    async def sign_out(self, session: AdminSession) -> None:
+        await self.accounts.close_session(session.id_hash)
+        await self.acts.note(session.actor, "admin.signed_out", session.email)
+
+    async def _failed(self, email: str) -> None:
+        user = await self.accounts.login_failed(email, self.clock.now(), self.lockout)
+        locked = user is not None and user.is_locked(self.clock.now())
+        failures = user.failed_logins if user is not None else 0
+        await self.acts.note(
+            "dashboard", "admin.locked" if locked else "admin.sign_in_failed", email, {"failures": failures}
+        )
+
+    async def _open(self, email: str, password: str, password_hash: str) -> str:
+        now = self.clock.now()
+        if passwords.needs_rehash(password_hash):
+            await self.accounts.set_password(email, passwords.hash_password(password))
+        await self.accounts.login_succeeded(email, now)
+        token = new_token()
+        user = await self.accounts.get(email)
+        assert user is not None
+        session = AdminSession(digest(token), email, user.role, now, self.policy.expiry(now, now), now)
+        await self.accounts.open_session(session)
+        await self.acts.note(session.actor, "admin.signed_in", email, {"role": str(user.role)})
+        return token
+
+
+@dataclass(frozen=True)
+class Guard:
+    """Finds the session of a request and wraps handlers so none runs without the right one."""
+
+    accounts: AdminAccounts
+    cookies: Cookies
+    clock: Clock
+    refuse: Refusal
+    policy: SessionPolicy = field(default_factory=SessionPolicy)
+
+    async def session(self, request: web.Request) -> AdminSession | None:
+        token = self.cookies.read(request, self.cookies.session)
+        if not token:
+            return None
+        now = self.clock.now()
+        session = await self.accounts.find_session(digest(token), now)
+        if session is None:
+            return None
+        if now - session.last_seen_at >= self.policy.touch_every:
+            await self.accounts.touch_session(
+                session.id_hash, now, self.policy.expiry(session.created_at, now)
+            )
+        request[SESSION_KEY] = session
+        request[TOKEN_KEY] = token
+        return session
+
+    def page(self, handler: Page) -> Callable[[web.Request], Awaitable[web.StreamResponse]]:
+        """A GET page for any signed-in user; others are sent to the sign-in page."""
+
+        async def guarded(request: web.Request) -> web.StreamResponse:
+            session = await self.session(request)
+            if session is None:
+                raise web.HTTPSeeOther(f"/admin/login?next={quote(request.path_qs, safe='')}")
+            return await handler(request, session)
+
+        return guarded
+
+    def act(
+        self, handler: Act, *, admin: bool = True
+    ) -> Callable[[web.Request], Awaitable[web.StreamResponse]]:
+        """A POST: signed in, same origin, the session's CSRF token, and (unless `admin=False`) the admin role."""
+
+        async def guarded(request: web.Request) -> web.StreamResponse:
+            session = await self.session(request)
+            if session is None:
+                raise web.HTTPSeeOther("/admin/login")
+            form = await request.post()
+            if not _same_origin(request) or not same(
+                str(form.get(CSRF_FIELD, "")), csrf_for(request[TOKEN_KEY])
+            ):
+                log.warning("dashboard form without a valid CSRF token", extra={"path": request.path})
+                return self.refuse(
+                    request,
+                    403,
+                    "This form has expired or did not come from the dashboard. "
+                    "Reload the page and try again.",
+                )
+            if admin and not session.is_admin:
+                return self.refuse(request, 403, "Your role is viewer: only admins can do this.")
+            return await handler(request, session, form)
+
+        return guarded
+
+
+def csrf_token(request: web.Request) -> str:
+    """The token forms of this request's page carry (empty before sign-in)."""
+    token = request.get(TOKEN_KEY)
+    return csrf_for(token) if token else ""
+
+
+def safe_next(target: str) -> str:
+    """Where to go after signing in: a dashboard path only, never another site."""
+    parts = urlsplit(target)
+    if parts.scheme or parts.netloc or not parts.path.startswith("/admin") or target.startswith("//"):
+        return "/admin"
+    return target
+
+
+def _same_origin(request: web.Request) -> bool:
+    # Browsers send Origin on POST; a missing one (old browsers, curl) is left to the CSRF token.
+    origin = request.headers.get("Origin")
+    return origin is None or urlsplit(origin).netloc == request.host

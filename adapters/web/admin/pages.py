@@ -1,0 +1,245 @@
+"""The dashboard's pages (GET): overview, orders, one order, audit trail, rewards, and CSV exports."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, replace
+from datetime import timedelta
+from typing import TypeVar
+
+from aiohttp import web
+
+from adapters.web.admin.chart import build_chart
+from adapters.web.admin.export import AUDIT_COLUMNS, ORDER_COLUMNS, audit_row, csv_text, order_row
+from adapters.web.admin.forms import (
+    PLATFORMS,
+    REWARD_STATUSES,
+    STATUSES,
+    Reader,
+    audit_query,
+    order_query,
+    reward_query,
+    same_filters,
+    with_page,
+)
+from adapters.web.admin.render import Views
+from core.audit import ChainReport
+from core.errors import OrderNotFound, ProgrammeNotFound
+from core.oversight import AdminActs, AdminSession, AuditQuery, OrderQuery, Oversight, RevealedVoucher
+from core.ports import Clock
+
+Q = TypeVar("Q", OrderQuery, AuditQuery)
+EXPORT_BATCH = 500
+EXPORT_LIMIT = 100_000
+PERIODS = (7, 30, 90)
+DONE = {
+    "resend": "The voucher message is queued to be sent again.",
+    "cancel": "The order is cancelled.",
+    "refund": "The refund went to Stripe and the voucher is void.",
+    "retry": "Issuance was retried.",
+    "credit": "The budget was credited.",
+    "programme": "The programme was created.",
+    "grant": "The reward admin was added.",
+    "revoke": "The reward admin was removed.",
+    "reward-cancel": "The reward was cancelled and its unspent amount released.",
+}
+
+
+@dataclass(frozen=True)
+class Pages:
+    oversight: Oversight
+    views: Views
+    acts: AdminActs
+    clock: Clock
+
+    async def overview(self, request: web.Request, session: AdminSession) -> web.StreamResponse:
+        days = Reader(request.query).number("days", 30, low=1, high=366)
+        today = self.clock.now().date()
+        overview = await self.oversight.overview(today - timedelta(days=days - 1), today)
+        currency = overview.currencies[0] if overview.currencies else "USD"
+        return self.views.page(
+            request,
+            "overview.html",
+            overview=overview,
+            attention=await self.oversight.attention(),
+            chart=build_chart(overview.series(currency), currency),
+            days=days,
+            periods=PERIODS,
+        )
+
+    async def orders(self, request: web.Request, session: AdminSession) -> web.StreamResponse:
+        query, problems = order_query(request.query)
+        page = await self.oversight.orders(query)
+        return self.views.page(
+            request,
+            "orders.html",
+            page=page,
+            query=query,
+            problems=problems,
+            statuses=STATUSES,
+            platforms=PLATFORMS,
+            products=self.views.products(),
+            programmes=await self.oversight.programmes(),
+            previous_link=with_page(request.query, page.page - 1),
+            next_link=with_page(request.query, page.page + 1),
+            export_link="/admin/orders.csv" + same_filters(request.query),
+        )
+
+    async def order(
+        self,
+        request: web.Request,
+        session: AdminSession,
+        *,
+        revealed: RevealedVoucher | None = None,
+        error: str = "",
+        status: int = 200,
+    ) -> web.StreamResponse:
+        order_id = request.match_info["order_id"]
+        try:
+            detail = await self.oversight.order(order_id)
+        except OrderNotFound:
+            return self.views.page(
+                request,
+                "error.html",
+                status=404,
+                title="Order not found",
+                message=f"There is no order '{order_id}'.",
+            )
+        return self.views.page(
+            request,
+            "order.html",
+            status=status,
+            detail=detail,
+            revealed=revealed,
+            error=error,
+            done=DONE.get(request.query.get("done", ""), ""),
+        )
+
+    async def audit(
+        self, request: web.Request, session: AdminSession, *, report: ChainReport | None = None
+    ) -> web.StreamResponse:
+        query, problems = audit_query(request.query)
+        page = await self.oversight.audit(query)
+        return self.views.page(
+            request,
+            "audit.html",
+            page=page,
+            query=query,
+            problems=problems,
+            report=report,
+            previous_link=with_page(request.query, page.page - 1),
+            next_link=with_page(request.query, page.page + 1),
+            export_link="/admin/audit.csv" + same_filters(request.query),
+        )
+
+    async def rewards(
+        self,
+        request: web.Request,
+        session: AdminSession,
+        *,
+        problems: tuple[str, ...] = (),
+        status: int = 200,
+    ) -> web.StreamResponse:
+        return self.views.page(
+            request,
+            "rewards.html",
+            status=status,
+            programmes=await self.oversight.programmes(),
+            admins=await self.oversight.reward_admins(),
+            problems=problems,
+            done=DONE.get(request.query.get("done", ""), ""),
+        )
+
+    async def programme(
+        self,
+        request: web.Request,
+        session: AdminSession,
+        *,
+        problems: tuple[str, ...] = (),
+        status: int = 200,
+    ) -> web.StreamResponse:
+        programme_id = request.match_info["programme_id"]
+        balance = next((p for p in await self.oversight.programmes() if p.programme.id == programme_id), None)
+        if balance is None:
+            error = ProgrammeNotFound(programme_id)
+            return self.views.page(
+                request, "error.html", status=404, title="Programme not found", message=str(error)
+            )
+        query, read_problems = reward_query(request.query, programme_id)
+        page = await self.oversight.rewards(query)
+        return self.views.page(
+            request,
+            "programme.html",
+            status=status,
+            balance=balance,
+            ledger=await self.oversight.ledger(programme_id),
+            page=page,
+            query=query,
+            statuses=REWARD_STATUSES,
+            problems=(*problems, *read_problems),
+            done=DONE.get(request.query.get("done", ""), ""),
+            previous_link=with_page(request.query, page.page - 1),
+            next_link=with_page(request.query, page.page + 1),
+        )
+
+    async def orders_csv(self, request: web.Request, session: AdminSession) -> web.StreamResponse:
+        query, problems = order_query(request.query)
+        if problems:
+            return self.views.page(
+                request, "error.html", status=400, title="Cannot export", message=" ".join(problems)
+            )
+        response = await self._start_csv(request, "orders", ORDER_COLUMNS)
+        rows = 0
+        for number in range(1, EXPORT_LIMIT // EXPORT_BATCH + 1):
+            page = await self.oversight.orders(_batch(query, number))
+            await response.write(
+                csv_text((), (order_row(o, self.views.product_name) for o in page.items)).encode()
+            )
+            rows += len(page.items)
+            if not page.has_next:
+                break
+        await self.acts.note(session.actor, "admin.exported", "orders", {"rows": rows, **_filters(request)})
+        await response.write_eof()
+        return response
+
+    async def audit_csv(self, request: web.Request, session: AdminSession) -> web.StreamResponse:
+        query, problems = audit_query(request.query)
+        if problems:
+            return self.views.page(
+                request, "error.html", status=400, title="Cannot export", message=" ".join(problems)
+            )
+        response = await self._start_csv(request, "audit-trail", AUDIT_COLUMNS)
+        rows = 0
+        for number in range(1, EXPORT_LIMIT // EXPORT_BATCH + 1):
+            page = await self.oversight.audit(_batch(query, number))
+            await response.write(csv_text((), (audit_row(e) for e in page.items)).encode())
+            rows += len(page.items)
+            if not page.has_next:
+                break
+        await self.acts.note(session.actor, "admin.exported", "audit", {"rows": rows, **_filters(request)})
+        await response.write_eof()
+        return response
+
+    async def _start_csv(
+        self, request: web.Request, name: str, header: tuple[str, ...]
+    ) -> web.StreamResponse:
+        stamp = self.clock.now().strftime("%Y%m%d-%H%M")
+        response = web.StreamResponse(
+            headers={
+                "Content-Type": "text/csv; charset=utf-8",
+                "Content-Disposition": f'attachment; filename="voucherbot-{name}-{stamp}.csv"',
+                "Cache-Control": "no-store",
+                "X-Content-Type-Options": "nosniff",
+            }
+        )
+        await response.prepare(request)
+        # A byte-order mark tells spreadsheet programs the file is UTF-8 (names are rarely ASCII-only).
+        await response.write(("\ufeff" + csv_text(header, ())).encode())
+        return response
+
+
+def _batch(query: Q, number: int) -> Q:
+    return replace(query, page=number, per_page=EXPORT_BATCH)
+
+
+def _filters(request: web.Request) -> dict[str, str]:
+    return {k: v for k, v in request.query.items() if v and k not in ("page", "per_page")}

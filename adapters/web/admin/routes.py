@@ -1,0 +1,75 @@
+"""The admin dashboard's routes, built from the core services it oversees and acts through."""
+
+from __future__ import annotations
+
+from aiohttp import web
+
+from adapters.web.admin.actions import Actions
+from adapters.web.admin.api import Api
+from adapters.web.admin.auth import Authenticator, Guard
+from adapters.web.admin.pages import Pages
+from adapters.web.admin.render import STATIC, STATIC_PREFIX, Views
+from adapters.web.admin.sessions import Cookies
+from adapters.web.admin.signin import SignIn
+from core.checkout import Checkout
+from core.oversight import AdminAccounts, AdminActs, Oversight
+from core.ports import Clock, SystemClock
+from core.recognition import Recognition
+
+ORDER = "/admin/orders/{order_id}"
+PROGRAMME = "/admin/rewards/{programme_id}"
+
+
+def admin_routes(
+    *,
+    oversight: Oversight,
+    checkout: Checkout,
+    recognition: Recognition,
+    accounts: AdminAccounts,
+    acts: AdminActs,
+    admin_token: str,
+    secure_cookies: bool,
+    clock: Clock | None = None,
+) -> list[web.AbstractRouteDef]:
+    """Every /admin route. `admin_token` opens the JSON API (empty: API closed); `secure_cookies` for HTTPS."""
+    clock = clock or SystemClock()
+    views = Views(lambda: checkout.catalog)
+    cookies = Cookies(secure=secure_cookies)
+
+    def refuse(request: web.Request, status: int, message: str) -> web.Response:
+        return views.page(request, "error.html", status=status, title="Not allowed", message=message)
+
+    guard = Guard(accounts, cookies, clock, refuse)
+    sign_in = SignIn(Authenticator(accounts, acts, clock), guard, cookies, views)
+    pages = Pages(oversight, views, acts, clock)
+    actions = Actions(pages, oversight, checkout, recognition, acts)
+    api = Api(oversight, admin_token, views.product_name)
+    page, act = guard.page, guard.act
+    return [
+        web.get("/admin/login", sign_in.form),
+        web.post("/admin/login", sign_in.submit),
+        web.post("/admin/logout", act(sign_in.sign_out, admin=False)),
+        web.get("/admin", page(pages.overview)),
+        web.get("/admin/orders", page(pages.orders)),
+        web.get("/admin/orders.csv", page(pages.orders_csv)),
+        web.get(ORDER, page(pages.order)),
+        web.post(ORDER + "/reveal", act(actions.reveal)),
+        web.post(ORDER + "/resend", act(actions.resend)),
+        web.post(ORDER + "/cancel", act(actions.cancel)),
+        web.post(ORDER + "/refund", act(actions.refund)),
+        web.post(ORDER + "/retry-issuance", act(actions.retry_issuance)),
+        web.get("/admin/audit", page(pages.audit)),
+        web.get("/admin/audit.csv", page(pages.audit_csv)),
+        web.post("/admin/audit/verify", act(actions.verify_chain, admin=False)),
+        web.get("/admin/rewards", page(pages.rewards)),
+        web.post("/admin/rewards", act(actions.create_programme)),
+        web.post("/admin/rewards/admins/grant", act(actions.grant_admin)),
+        web.post("/admin/rewards/admins/revoke", act(actions.revoke_admin)),
+        web.get(PROGRAMME, page(pages.programme)),
+        web.post(PROGRAMME + "/credit", act(actions.credit)),
+        web.post(PROGRAMME + "/rewards/{reward_id}/cancel", act(actions.cancel_reward)),
+        web.get("/admin/api/orders", api.guarded(api.orders)),
+        web.get("/admin/api/orders/{order_id}", api.guarded(api.order)),
+        web.get("/admin/api/audit", api.guarded(api.audit)),
+        web.static(STATIC_PREFIX, STATIC),
+    ]

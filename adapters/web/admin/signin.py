@@ -1,0 +1,69 @@
+"""The sign-in page and signing out: a login CSRF cookie (double submit), then a fresh session cookie."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from aiohttp import web
+
+from adapters.web.admin.actions import redirect
+from adapters.web.admin.auth import Authenticator, Form, Guard, safe_next
+from adapters.web.admin.render import Views
+from adapters.web.admin.sessions import CSRF_FIELD, Cookies, new_token, same
+from core.oversight import AdminSession
+
+REFUSED = (
+    "The email or password is not right, or the account is locked. "
+    "After 5 failed attempts an account is locked for 15 minutes."
+)
+EXPIRED = "The sign-in form expired. Please try again."
+
+
+@dataclass(frozen=True)
+class SignIn:
+    authenticator: Authenticator
+    guard: Guard
+    cookies: Cookies
+    views: Views
+
+    async def form(self, request: web.Request) -> web.StreamResponse:
+        target = safe_next(request.query.get("next", "/admin"))
+        if await self.guard.session(request) is not None:
+            return redirect(target)
+        return self._form(request, target)
+
+    async def submit(self, request: web.Request) -> web.StreamResponse:
+        form = await request.post()
+        email, target = str(form.get("email", "")), safe_next(str(form.get("next", "/admin")))
+        expected = self.cookies.read(request, self.cookies.login)
+        if not expected or not same(expected, str(form.get(CSRF_FIELD, ""))):
+            return self._form(request, target, email=email, error=EXPIRED, status=403)
+        token = await self.authenticator.sign_in(email, str(form.get("password", "")))
+        if token is None:
+            return self._form(request, target, email=email, error=REFUSED)
+        response = redirect(target)
+        self.cookies.set(response, self.cookies.session, token)
+        self.cookies.clear(response, self.cookies.login)
+        return response
+
+    async def sign_out(self, request: web.Request, session: AdminSession, form: Form) -> web.StreamResponse:
+        await self.authenticator.sign_out(session)
+        response = redirect("/admin/login")
+        self.cookies.clear(response, self.cookies.session)
+        return response
+
+    def _form(
+        self, request: web.Request, target: str, *, email: str = "", error: str = "", status: int = 200
+    ) -> web.Response:
+        token = new_token()
+        response = self.views.page(
+            request,
+            "login.html",
+            status=status,
+            login_csrf=token,
+            next=target,
+            email=email[:254],
+            error=error,
+        )
+        self.cookies.set(response, self.cookies.login, token, max_age=3600)
+        return response

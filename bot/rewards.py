@@ -1,0 +1,140 @@
+"""The rewards side of the composition root: recognition, milestones, the HR API and their scheduled jobs."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass
+from datetime import timedelta
+from typing import TYPE_CHECKING
+
+from adapters.db.database import Database
+from adapters.web.hr_api import HrApi
+from core.api_keys import ApiKeys
+from core.employees import AddressFor, EmployeeDirectory
+from core.errors import DuplicateRequest
+from core.milestones import Milestones
+from core.money import Money
+from core.ports import (
+    Clock,
+    EmployeeStore,
+    IdFactory,
+    PendingConfirmations,
+    RandomIds,
+    SystemClock,
+    TenantEndpoints,
+)
+from core.recognition import Recognition
+from core.rewards import Programme
+
+from bot.settings import Environment, Settings
+
+if TYPE_CHECKING:
+    from adapters.slack.app import SlackChannel
+
+log = logging.getLogger(__name__)
+Job = Callable[[], Awaitable[object]]
+EXPIRY_SECONDS = 600.0
+MILESTONE_SECONDS = 3600.0
+DEVELOPMENT_PROGRAMME = "recognition"
+DEVELOPMENT_BUDGET = Money(100_000, "USD")
+
+
+@dataclass(frozen=True)
+class Rewards:
+    """Everything rewards need at run time, built once from the settings and the database."""
+
+    recognition: Recognition
+    milestones: Milestones
+    people: EmployeeDirectory
+    employees: EmployeeStore
+    api_keys: ApiKeys
+    hr_api: HrApi
+    reminders: bool = True
+    tenants: TenantEndpoints | None = None  # Teams: each tenant's Connector URL, remembered from activities
+    confirmations: PendingConfirmations | None = None  # Slack: rewards awaiting Send, shared by replicas
+
+    def jobs(self) -> list[tuple[float, Job]]:
+        """Scheduled work for the Workers' periodic list (each job's name is its lease's name)."""
+        jobs: list[tuple[float, Job]] = [(EXPIRY_SECONDS, self.recognition.expire_due)]
+        if self.reminders:
+            jobs.append((EXPIRY_SECONDS, self.recognition.remind_due))
+        jobs.append((MILESTONE_SECONDS, self.milestones.send_due_milestones))
+        return jobs
+
+
+def build_rewards(
+    settings: Settings, database: Database, clock: Clock | None = None, ids: IdFactory | None = None
+) -> Rewards:
+    clock, ids = clock or SystemClock(), ids or RandomIds()
+    stores = database.hr_stores()
+    recognition = Recognition(
+        uow=database.unit_of_work,
+        clock=clock,
+        ids=ids,
+        configured_admins=settings.reward_admins,
+        remind_before=timedelta(days=settings.reward_reminder_days),
+    )
+    tenants = database.teams_tenants()
+    people = EmployeeDirectory(stores.employees, chat_addresses(tenants))
+    milestones = Milestones(
+        recognition=recognition, employees=stores.employees, rules=stores.rules, people=people, clock=clock
+    )
+    api_keys = ApiKeys(stores.api_keys, clock, ids)
+    hr_api = HrApi(
+        recognition=recognition,
+        milestones=milestones,
+        people=people,
+        employees=stores.employees,
+        api_keys=api_keys,
+        idempotency=stores.idempotency,
+        clock=clock,
+        ids=ids,
+    )
+    return Rewards(
+        recognition,
+        milestones,
+        people,
+        stores.employees,
+        api_keys,
+        hr_api,
+        settings.reward_reminder_days > 0,
+        tenants,
+        database.pending_confirmations(),
+    )
+
+
+def chat_addresses(tenants: TenantEndpoints) -> dict[str, AddressFor]:
+    """Private-chat addresses the bot can make from ids. Slack: a DM with the user id. Teams: a 1:1 chat
+    by Entra object id, in a tenant the bot has had an activity from (`tenants` keeps its Connector URL
+    and the bot's account there; the Teams channel fills it)."""
+    from adapters.slack.reward_text import dm_address
+    from adapters.teams.tenants import TenantPeople
+
+    return {"slack": dm_address, "teams": TenantPeople(tenants)}
+
+
+def find_people_in_slack(rewards: Rewards, slack: SlackChannel) -> None:
+    """HR systems and milestones name people by email: a single-workspace Slack install answers for
+    those no employee record names (a multi-workspace install cannot tell which workspace is meant)."""
+    directory = slack.workspace_directory()
+    if directory is not None:
+        rewards.people.add_fallback(directory)
+
+
+async def seed_development_programme(settings: Settings, recognition: Recognition) -> None:
+    """In development only: a programme with a test budget, so the reward flow can be tried at once."""
+    if settings.environment is not Environment.DEVELOPMENT or await recognition.programmes():
+        return
+    try:
+        programme = Programme(DEVELOPMENT_PROGRAMME, "Recognition", "USD")
+        await recognition.create_programme(programme, "system:development")
+    except DuplicateRequest:
+        return  # another process created it first
+    await recognition.credit(
+        DEVELOPMENT_PROGRAMME, DEVELOPMENT_BUDGET, "system:development", note="development test budget"
+    )
+    log.warning(
+        "DEVELOPMENT: created the reward programme 'recognition' with a 1,000 USD test budget",
+        extra={"programme": DEVELOPMENT_PROGRAMME},
+    )

@@ -1,0 +1,261 @@
+"""Milestones: employees' work anniversaries and birthdays, rewarded once on the day from a programme."""
+
+from __future__ import annotations
+
+import calendar
+import logging
+import re
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from datetime import date, timedelta
+from enum import StrEnum
+from typing import TYPE_CHECKING
+
+from core.errors import InvalidRequest, NotFound, ProgrammeNotFound
+from core.identity import ChatUser
+from core.money import Money
+from core.recognition import MAX_REASON, Recognition, SendRewards
+
+if TYPE_CHECKING:
+    from core.employees import EmployeeDirectory
+    from core.ports import Clock, EmployeeStore, MilestoneRuleStore
+
+log = logging.getLogger(__name__)
+# Who milestone rewards come from: a scheduled job, allowed by Recognition.send_trusted and audited as such.
+MILESTONE_GIVER = ChatUser("system", "", "milestones", "HR")
+MAX_TEMPLATE = 400
+_PLACEHOLDER = re.compile(r"\{([^{}]*)\}")
+
+
+class MilestoneKind(StrEnum):
+    ANNIVERSARY = "anniversary"
+    BIRTHDAY = "birthday"
+
+
+PLACEHOLDERS = {
+    MilestoneKind.ANNIVERSARY: frozenset({"name", "years"}),
+    MilestoneKind.BIRTHDAY: frozenset({"name"}),
+}
+
+
+@dataclass(frozen=True, order=True)
+class MonthDay:
+    """A birthday without its year: the year is not needed to celebrate it, so it is not kept."""
+
+    month: int
+    day: int
+
+    def __post_init__(self) -> None:
+        date(2000, self.month, self.day)  # 2000 is a leap year: 02-29 is a valid birthday
+
+    def __str__(self) -> str:
+        return f"{self.month:02d}-{self.day:02d}"
+
+
+@dataclass(frozen=True)
+class Employee:
+    """Someone HR celebrates; `user` is their chat identity when known (else found by email)."""
+
+    email: str
+    name: str
+    start_date: date
+    birthday: MonthDay | None = None
+    user: ChatUser | None = None
+
+
+@dataclass(frozen=True)
+class Milestone:
+    employee: Employee
+    kind: MilestoneKind
+    on: date
+    years: int | None = None  # completed years of service, for anniversaries
+
+    @property
+    def request_key(self) -> str:
+        """One reward per employee, kind and year, however often the job runs."""
+        return f"milestone:{self.employee.email}:{self.kind}:{self.on.year}"
+
+
+def occurrence(month: int, day: int, year: int) -> date:
+    """The day a yearly date falls on in `year`: 29 February is kept on the 28th in common years."""
+    if (month, day) == (2, 29) and not calendar.isleap(year):
+        return date(year, 2, 28)
+    return date(year, month, day)
+
+
+def milestones_between(employees: Iterable[Employee], start: date, end: date) -> list[Milestone]:
+    """Anniversaries (one year or more) and birthdays from `start` to `end`, both included, by date."""
+    found = []
+    for employee in employees:
+        for year in range(start.year, end.year + 1):
+            found += _in_year(employee, year)
+    due = [m for m in found if start <= m.on <= end]
+    return sorted(due, key=lambda m: (m.on, m.kind, m.employee.email))
+
+
+def _in_year(employee: Employee, year: int) -> list[Milestone]:
+    milestones = []
+    years = year - employee.start_date.year
+    if years >= 1:
+        on = occurrence(employee.start_date.month, employee.start_date.day, year)
+        milestones.append(Milestone(employee, MilestoneKind.ANNIVERSARY, on, years))
+    if employee.birthday is not None:
+        on = occurrence(employee.birthday.month, employee.birthday.day, year)
+        milestones.append(Milestone(employee, MilestoneKind.BIRTHDAY, on))
+    return milestones
+
+
+@dataclass(frozen=True)
+class MilestoneRule:
+    """What HR sends for a kind of milestone: an amount from a programme, with a message template."""
+
+    kind: MilestoneKind
+    programme_id: str
+    amount: Money
+    template: str
+    enabled: bool = True
+
+    def __post_init__(self) -> None:
+        check_template(self.kind, self.template)
+
+    def message(self, milestone: Milestone) -> str:
+        values = {"name": milestone.employee.name, "years": str(milestone.years or "")}
+        text = _PLACEHOLDER.sub(lambda m: values.get(m.group(1), m.group(0)), self.template)
+        return text[:MAX_REASON]
+
+
+def check_template(kind: MilestoneKind, template: str) -> None:
+    """Only `{name}` (and `{years}` for anniversaries) may appear: HR's text is data, never code."""
+    if not template.strip() or len(template) > MAX_TEMPLATE:
+        raise InvalidRequest(f"A milestone message has 1 to {MAX_TEMPLATE} characters.")
+    unknown = set(_PLACEHOLDER.findall(template)) - PLACEHOLDERS[kind]
+    if unknown:
+        allowed = ", ".join("{" + p + "}" for p in sorted(PLACEHOLDERS[kind]))
+        raise InvalidRequest(
+            f"Unknown placeholder(s) {sorted(unknown)} in the {kind} message; use {allowed}."
+        )
+
+
+@dataclass(frozen=True)
+class MilestonePreview:
+    """An upcoming milestone as an admin sees it, with the reward and message it will get."""
+
+    on: date
+    kind: MilestoneKind
+    name: str
+    email: str
+    years: int | None
+    amount: Money | None  # None: no rule for this kind, nothing will be sent
+    message: str
+
+
+@dataclass
+class MilestoneReport:
+    """What one run of the milestone job did."""
+
+    sent: list[tuple[str, MilestoneKind, str]] = field(default_factory=list)  # (email, kind, reward id)
+    already_sent: int = 0
+    unreachable: list[str] = field(default_factory=list)
+    refused: list[tuple[str, str]] = field(default_factory=list)  # (email, why)
+
+
+class Milestones:
+    """Sends milestone rewards on the day (catching up `catch_up_days` missed days) and previews them."""
+
+    def __init__(
+        self,
+        *,
+        recognition: Recognition,
+        employees: EmployeeStore,
+        rules: MilestoneRuleStore,
+        people: EmployeeDirectory,
+        clock: Clock,
+        catch_up_days: int = 3,
+    ) -> None:
+        self._recognition = recognition
+        self._employees = employees
+        self._rules = rules
+        self._people = people
+        self._clock = clock
+        self._catch_up = timedelta(days=catch_up_days)
+
+    async def set_rule(self, rule: MilestoneRule, actor: str) -> None:
+        programmes = {p.id: p for p in await self._recognition.programmes()}
+        programme = programmes.get(rule.programme_id)
+        if programme is None:
+            raise ProgrammeNotFound(rule.programme_id)
+        if programme.currency != rule.amount.currency:
+            raise InvalidRequest(f"The {programme.name} programme pays in {programme.currency}.")
+        await self._rules.put(rule, actor)
+
+    async def rules(self) -> list[MilestoneRule]:
+        return sorted(await self._rules.all(), key=lambda r: r.kind)
+
+    async def preview(self, days: int = 30, today: date | None = None) -> list[MilestonePreview]:
+        """Milestones from today to `days` days ahead, with the reward each will get."""
+        start = today or self._today()
+        rules = {r.kind: r for r in await self._rules.all() if r.enabled}
+        upcoming = milestones_between(await self._employees.all(), start, start + timedelta(days=days))
+        return [_preview(m, rules.get(m.kind)) for m in upcoming]
+
+    async def send_due_milestones(self, today: date | None = None) -> MilestoneReport:
+        """Send each due milestone's reward; running again sends nothing twice (the request key is yearly)."""
+        end = today or self._today()
+        rules = {r.kind: r for r in await self._rules.all() if r.enabled}
+        report = MilestoneReport()
+        if not rules:
+            return report
+        due = milestones_between(await self._employees.all(), end - self._catch_up, end)
+        for milestone in due:
+            rule = rules.get(milestone.kind)
+            if rule is not None:
+                await self._send(milestone, rule, report)
+        if report.sent or report.refused or report.unreachable:
+            log.info(
+                "milestones sent",
+                extra={
+                    "sent": len(report.sent),
+                    "refused": len(report.refused),
+                    "unreachable": len(report.unreachable),
+                },
+            )
+        return report
+
+    async def _send(self, milestone: Milestone, rule: MilestoneRule, report: MilestoneReport) -> None:
+        email = milestone.employee.email
+        recipient = await self._people.reach(milestone.employee)
+        if recipient is None:
+            report.unreachable.append(email)
+            return
+        command = SendRewards(
+            giver=MILESTONE_GIVER,
+            recipients=(recipient,),
+            amount=rule.amount,
+            reason=rule.message(milestone),
+            programme_id=rule.programme_id,
+            request_key=milestone.request_key,
+        )
+        try:
+            sent = await self._recognition.send_trusted(command)
+        except (InvalidRequest, NotFound) as exc:  # e.g. the budget ran out: tried again next run
+            report.refused.append((email, str(exc)))
+            return
+        if sent.sent:
+            report.sent.append((email, milestone.kind, sent.sent[0].reward_id))
+        else:
+            report.already_sent += 1
+
+    def _today(self) -> date:
+        return self._clock.now().date()
+
+
+def _preview(milestone: Milestone, rule: MilestoneRule | None) -> MilestonePreview:
+    return MilestonePreview(
+        on=milestone.on,
+        kind=milestone.kind,
+        name=milestone.employee.name,
+        email=milestone.employee.email,
+        years=milestone.years,
+        amount=rule.amount if rule else None,
+        message=rule.message(milestone) if rule else "",
+    )

@@ -1,0 +1,114 @@
+"""The dashboard's pure pieces: reading filters, CSV cells, where to go after sign-in, the chart's axes."""
+
+from __future__ import annotations
+
+from datetime import date, timedelta
+
+import pytest
+
+from adapters.web.admin.auth import safe_next
+from adapters.web.admin.chart import build_chart, nice_ceiling
+from adapters.web.admin.export import csv_text, safe_cell
+from adapters.web.admin.formats import amount, money_text
+from adapters.web.admin.forms import order_query, same_filters, with_page
+from adapters.web.admin.passwords import hash_password, needs_rehash, password_problems, verify_password
+from core.money import Money
+from core.oversight import DayPoint, OrderQuery
+
+
+def test_filters_are_read_from_the_query_string() -> None:
+    query, problems = order_query(
+        {
+            "status": "paid",
+            "channel": "teams",
+            "from": "2026-11-01",
+            "to": "2026-11-30",
+            "q": " QHB ",
+            "page": "3",
+        }
+    )
+
+    assert problems == []
+    assert query == OrderQuery(status="paid", platform="teams", since=date(2026, 11, 1), until=date(2026, 11, 30),
+                               text="QHB", page=3)  # fmt: skip
+
+
+def test_each_bad_filter_is_named_and_ignored() -> None:
+    query, problems = order_query(
+        {"status": "lost", "channel": "irc", "from": "2026-13-01", "per_page": "5000"}
+    )
+
+    assert query == OrderQuery()
+    assert len(problems) == 4
+
+
+def test_paging_links_keep_the_filters() -> None:
+    values = {"status": "paid", "page": "2", "q": ""}
+
+    assert with_page(values, 3) == "?status=paid&page=3"
+    assert same_filters(values) == "?status=paid"
+
+
+@pytest.mark.parametrize(
+    ("cell", "written"),
+    [("=1+1", "'=1+1"), ("+44 20", "'+44 20"), ("-2", "'-2"), ("@cmd", "'@cmd"), ("\tx", "'\tx"), ("Ada", "Ada"),
+     (25, "25"), (None, "")],
+)  # fmt: skip
+def test_a_cell_a_spreadsheet_would_run_is_quoted(cell: object, written: str) -> None:
+    assert safe_cell(cell) == written
+
+
+def test_csv_rows_end_in_crlf_and_quote_what_needs_quoting() -> None:
+    assert csv_text(("a", "b"), [("x, y", '=say "hi"')]) == 'a,b\r\n"x, y","\'=say ""hi"""\r\n'
+
+
+@pytest.mark.parametrize(
+    ("target", "landing"),
+    [("/admin/orders?status=paid", "/admin/orders?status=paid"), ("https://evil.example/admin", "/admin"),
+     ("//evil.example/admin", "/admin"), ("/checkout/x", "/admin"), ("", "/admin")],
+)  # fmt: skip
+def test_after_sign_in_only_dashboard_paths_are_followed(target: str, landing: str) -> None:
+    assert safe_next(target) == landing
+
+
+def test_money_is_grouped_for_reading() -> None:
+    assert amount(Money(123456789, "USD")) == "1,234,567.89 USD"
+    assert money_text(Money(492500, "USD")) == "$4,925"
+    assert money_text(Money(2000, "CHF")) == "20 CHF"
+    assert money_text(Money(1250, "JPY")) == "¥1,250"
+
+
+@pytest.mark.parametrize(
+    ("value", "ceiling"), [(0, 1), (1, 1), (3, 5), (7, 10), (11, 20), (99, 100), (101, 200)]
+)
+def test_axes_end_on_a_round_number(value: float, ceiling: int) -> None:
+    assert nice_ceiling(value) == ceiling
+
+
+def test_the_chart_has_a_bar_per_day_and_dots_only_where_there_were_orders() -> None:
+    days = [date(2026, 11, 1) + timedelta(days=n) for n in range(10)]
+    points = [DayPoint(day, n % 3, Money(n % 3 * 2500, "USD")) for n, day in enumerate(days)]
+
+    chart = build_chart(points, "USD")
+
+    assert len(chart.bars) == 10 and len(chart.dots) == 6
+    assert len(chart.line.split()) == 10
+    assert [tick.text for tick in chart.value_ticks] == ["$0", "$10", "$20", "$30", "$40", "$50"]
+    assert chart.summary == "9 orders over 10 days, $225 paid. Busiest day: 03 November with 2 orders."
+    assert all(chart.plot_top <= bar.y <= chart.plot_bottom for bar in chart.bars)
+
+
+async def test_passwords_are_argon2id_hashes_that_verify_only_the_right_password() -> None:
+    hashed = hash_password("correct horse battery staple")
+
+    assert hashed.startswith("$argon2id$")
+    assert await verify_password(hashed, "correct horse battery staple")
+    assert not await verify_password(hashed, "Correct horse battery staple")
+    assert not await verify_password("not a hash", "anything")
+    assert not needs_rehash(hashed)
+
+
+def test_short_or_padded_passwords_are_refused() -> None:
+    assert password_problems("correct horse battery staple") == []
+    assert password_problems("short") == ["A password needs at least 12 characters."]
+    assert password_problems(" padded password ") == ["A password cannot start or end with a space."]

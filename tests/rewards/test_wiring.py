@@ -1,0 +1,76 @@
+"""Rewards settings and wiring: REWARD_ADMINS, reminders, channel arguments and the development programme."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from adapters.db import Database, VoucherCipher
+from bot.bootstrap import _channel_kwargs
+from bot.rewards import build_rewards, seed_development_programme
+from bot.settings import Environment, Settings, SettingsError, load_settings
+from core.identity import ChatUser
+from core.money import Money
+from core.recognition import Recognition
+
+
+def test_reward_admins_are_read_comma_separated_and_checked(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("REWARD_ADMINS", " slack:U0HR , teams:8F1C0D2E-1111-2222-3333-444455556666,")
+    settings = load_settings(_env_file=None)
+    monkeypatch.setenv("REWARD_ADMINS", "slack:U0HR,hr@example.com,slack:lowercase")
+    with pytest.raises(SettingsError) as refused:
+        load_settings(_env_file=None)
+
+    assert settings.reward_admins == ["slack:U0HR", "teams:8f1c0d2e-1111-2222-3333-444455556666"]
+    assert settings.reward_reminder_days == 7
+    assert str(refused.value) == (
+        "REWARD_ADMINS: not slack:<user id> or teams:<Entra object id>: hr@example.com, slack:lowercase"
+    )
+
+
+def test_a_channel_gets_only_the_reward_arguments_its_builder_takes(tmp_path: Path) -> None:
+    rewards = build_rewards(load_settings(_env_file=None, data_dir=tmp_path), _database(tmp_path))
+
+    def takes_recognition(checkout: object, *, recognition: Recognition | None = None) -> None: ...
+
+    def takes_nothing(checkout: object) -> None: ...
+
+    assert _channel_kwargs(takes_recognition, rewards) == {"recognition": rewards.recognition}
+    assert _channel_kwargs(takes_nothing, rewards) == {}
+    assert [job.__name__ for _, job in rewards.jobs()] == ["expire_due", "remind_due", "send_due_milestones"]
+
+
+async def test_development_gets_a_recognition_programme_with_a_test_budget_once_and_production_none(
+    tmp_path: Path,
+) -> None:
+    development, production = await _opened(tmp_path / "dev"), await _opened(tmp_path / "prod")
+    try:
+        settings = load_settings(_env_file=None, data_dir=tmp_path, reward_admins=["slack:U0HR"])
+        rewards = build_rewards(settings, development)
+        await seed_development_programme(settings, rewards.recognition)
+        await seed_development_programme(settings, rewards.recognition)  # a restart
+        # Production settings need real secrets to validate; only the environment matters here.
+        live = Settings.model_construct(environment=Environment.PRODUCTION)
+        live_rewards = build_rewards(live, production)
+        await seed_development_programme(live, live_rewards.recognition)
+
+        assert [p.id for p in await rewards.recognition.programmes()] == ["recognition"]
+        assert await rewards.recognition.budget("recognition") == Money(100_000, "USD")
+        assert await rewards.recognition.is_admin(ChatUser("slack", "T1", "U0HR"))
+        assert await live_rewards.recognition.programmes() == []
+    finally:
+        await development.dispose()
+        await production.dispose()
+
+
+def _database(folder: Path) -> Database:
+    return Database(
+        f"sqlite+aiosqlite:///{folder / 'voucherbot.db'}", VoucherCipher(VoucherCipher.generate_key())
+    )
+
+
+async def _opened(folder: Path) -> Database:
+    database = _database(folder)
+    await database.upgrade()
+    return database

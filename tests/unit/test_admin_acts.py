@@ -1,0 +1,127 @@
+"""Administrative acts in the core: retrying a failed issuance, revealing a code, locking out a password guesser."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+import pytest
+
+from core.audit import verify
+from core.errors import InvalidRequest, InvalidTransition
+from core.money import Money
+from core.orders import OrderStatus
+from core.oversight import AdminActs, AdminRole, AdminUser, Lockout, OrderDetail, OrderLine, normalise_email
+from core.payments import PaymentEvent, PaymentEventKind
+from tests.fakes import MemoryUnitOfWork
+from tests.unit.conftest import World
+
+OPS = "admin:ops@quiet-harbour.example"
+
+
+async def _order_paid_with_the_wrong_amount(world: World) -> str:
+    summary = await world.checkout.place_order(world.order_for())
+    order = world.store.orders[summary.order_id]
+    wrong = PaymentEvent("evt_short", PaymentEventKind.SUCCEEDED, order.payment_intent_id or "", order.id,
+                         Money(100, "USD"))
+    await world.checkout.handle_payment_event(wrong)
+    return order.id
+
+
+async def test_retrying_a_failed_issuance_issues_the_voucher_and_names_the_admin(world: World) -> None:
+    order_id = await _order_paid_with_the_wrong_amount(world)
+    assert world.store.orders[order_id].failure_reason.startswith("issuance")
+
+    summary = await world.checkout.retry_issuance(order_id, OPS)
+
+    assert summary.status is OrderStatus.ISSUED
+    assert world.store.orders[order_id].failure_reason == ""
+    assert world.provider.issued == [order_id]
+    assert [(e.actor, e.action) for e in world.store.audit if e.actor == OPS] == [(OPS, "order.issuing")]
+    assert verify(world.store.audit).intact
+
+
+async def test_a_failed_card_payment_is_not_an_issuance_to_retry(world: World) -> None:
+    summary = await world.checkout.place_order(world.order_for())
+    order = world.store.orders[summary.order_id]
+    declined = PaymentEvent("evt_declined", PaymentEventKind.FAILED, order.payment_intent_id or "", order.id,
+                            failure_message="Your card was declined.")
+    await world.checkout.handle_payment_event(declined)
+
+    with pytest.raises(InvalidTransition):
+        await world.checkout.retry_issuance(order.id, OPS)
+
+    assert world.store.orders[order.id].status is OrderStatus.FAILED
+    assert world.provider.issued == []
+
+
+async def test_revealing_a_code_is_audited_before_the_code_is_returned(world: World) -> None:
+    summary = await world.checkout.place_order(world.order_for())
+    order = world.store.orders[summary.order_id]
+    await world.checkout.handle_payment_event(
+        PaymentEvent("evt_ok", PaymentEventKind.SUCCEEDED, order.payment_intent_id or "", order.id, order.amount)
+    )
+    acts = AdminActs(uow=lambda: MemoryUnitOfWork(world.store, world.clock))
+
+    revealed = await acts.reveal(order.id, OPS)
+
+    assert revealed.code == world.store.vouchers[order.id].code
+    last = world.store.audit[-1]
+    assert (last.actor, last.action, last.subject) == (OPS, "voucher.revealed", order.id)
+    assert revealed.code not in str(last.after)
+
+
+async def test_an_order_without_a_voucher_has_nothing_to_reveal(world: World) -> None:
+    summary = await world.checkout.place_order(world.order_for())
+    acts = AdminActs(uow=lambda: MemoryUnitOfWork(world.store, world.clock))
+
+    with pytest.raises(InvalidRequest):
+        await acts.reveal(summary.order_id, OPS)
+
+    assert all(e.action != "voucher.revealed" for e in world.store.audit)
+
+
+def test_the_fifth_wrong_password_locks_the_account_for_fifteen_minutes(world: World) -> None:
+    user = AdminUser("ops@quiet-harbour.example", AdminRole.ADMIN, "hash", world.clock.now())
+    for _ in range(4):
+        user.login_failed(world.clock.now(), Lockout())
+    assert not user.is_locked(world.clock.now())
+
+    user.login_failed(world.clock.now(), Lockout())
+
+    assert user.is_locked(world.clock.now() + timedelta(minutes=14, seconds=59))
+    assert not user.is_locked(world.clock.now() + timedelta(minutes=15))
+
+
+def test_after_a_lock_expires_the_count_starts_again(world: World) -> None:
+    user = AdminUser("ops@quiet-harbour.example", AdminRole.ADMIN, "hash", world.clock.now())
+    for _ in range(5):
+        user.login_failed(world.clock.now(), Lockout())
+
+    user.login_failed(world.clock.now() + timedelta(minutes=16), Lockout())
+
+    assert (user.failed_logins, user.locked_until) == (1, None)
+
+
+def test_emails_are_compared_lower_cased_and_nonsense_is_refused() -> None:
+    assert normalise_email("  Ops@Quiet-Harbour.Example ") == "ops@quiet-harbour.example"
+    with pytest.raises(InvalidRequest):
+        normalise_email("not an email")
+
+
+async def test_the_timeline_tells_payment_webhook_issue_and_delivery_with_their_sources(world: World) -> None:
+    summary = await world.checkout.place_order(world.order_for())
+    order = world.store.orders[summary.order_id]
+    await world.checkout.handle_payment_event(
+        PaymentEvent("evt_ok", PaymentEventKind.SUCCEEDED, order.payment_intent_id or "", order.id, order.amount)
+    )
+    await world.relay.run_once()
+    order = world.store.orders[summary.order_id]
+    detail = OrderDetail(OrderLine.of(order), tuple(order.history), order.payment_attempts, None, None, (),
+                         tuple(e for e in world.store.audit if e.subject == order.id))
+
+    steps = [(step.title, step.source) for step in detail.timeline]
+
+    assert ("Order created", "Slack") in steps
+    assert ("Payment confirmed", "Stripe webhook") in steps
+    assert ("Voucher issued", "voucherbot") in steps
+    assert ("Voucher delivered in chat", "delivery worker") in steps
