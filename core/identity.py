@@ -29,3 +29,14 @@ class ConversationRef:
 
     platform: str
     address: str
+
+
+@dataclass(frozen=True)
+class TenantEndpoint:
+    """How the bot reaches the people of a tenant it has heard from (Teams: the Connector's service URL
+    for that tenant and the bot's own account there); a person's 1:1 chat is opened from it."""
+
+    tenant_id: str
+    service_url: str
+    bot_id: str
+    bot_name: str = ""

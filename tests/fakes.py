@@ -21,7 +21,7 @@ from core.errors import (
     ProviderError,
     RewardNotFound,
 )
-from core.identity import ConversationRef
+from core.identity import ConversationRef, TenantEndpoint
 from core.money import Money
 from core.orders import Order, OrderStatus
 from core.outbox import MessageStatus, OutboxMessage
@@ -419,3 +419,64 @@ class MemoryCatalogStore:
     async def last_synced(self, provider: str) -> datetime | None:
         found = self.catalogs.get(provider)
         return found[1] if found else None
+
+
+@dataclass
+class _Kept:
+    payload: str
+    expires_at: datetime
+    taken: bool = False
+    outcome: str = ""
+
+
+class MemoryPendingConfirmations:
+    """PendingConfirmations in memory: one process only (production keeps them in the database)."""
+
+    def __init__(self, clock: FixedClock | None = None) -> None:
+        self._clock = clock or FixedClock()
+        self.kept: dict[str, _Kept] = {}
+
+    async def put(self, key: str, payload: str, ttl: timedelta) -> None:
+        if self._live(key) is None:
+            self.kept[key] = _Kept(payload, self._clock.now() + ttl)
+
+    async def take(self, key: str) -> str | None:
+        kept = self._live(key)
+        if kept is None or kept.taken:
+            return None
+        kept.taken = True
+        return kept.payload
+
+    async def taken(self, key: str) -> str | None:
+        kept = self._live(key)
+        return kept.outcome if kept is not None and kept.taken else None
+
+    async def finish(self, key: str, outcome: str) -> None:
+        if key in self.kept:
+            self.kept[key].outcome = outcome
+
+    async def release(self, key: str) -> None:
+        if key in self.kept:
+            self.kept[key].taken, self.kept[key].outcome = False, ""
+
+    async def discard(self, key: str) -> None:
+        self.kept.pop(key, None)
+
+    def _live(self, key: str) -> _Kept | None:
+        kept = self.kept.get(key)
+        return kept if kept is not None and kept.expires_at > self._clock.now() else None
+
+
+class MemoryTenantEndpoints:
+    """TenantEndpoints in memory, by lower-case tenant id."""
+
+    def __init__(self) -> None:
+        self.endpoints: dict[str, TenantEndpoint] = {}
+        self.writes = 0
+
+    async def remember(self, endpoint: TenantEndpoint) -> None:
+        self.writes += 1
+        self.endpoints[endpoint.tenant_id.lower()] = endpoint
+
+    async def find(self, tenant_id: str) -> TenantEndpoint | None:
+        return self.endpoints.get(tenant_id.strip().lower())

@@ -34,8 +34,10 @@ from adapters.slack.listeners import register
 from adapters.slack.manifest import BOT_SCOPES, EVENTS_PATH, OAUTH_REDIRECT_PATH
 from adapters.slack.reward_listeners import register_rewards
 from adapters.slack.sender import SlackSender, TokenFor
+from adapters.slack.workspace import WorkspaceDirectory
 from core.checkout import Checkout
 from core.errors import DeliveryError
+from core.ports import PendingConfirmations
 from core.recognition import Recognition
 
 log = logging.getLogger(__name__)
@@ -89,6 +91,13 @@ class SlackChannel:
         client = await self.client_for(team_id, enterprise_id)
         return SlackDirectory(self.users, client, team_id, enterprise_id or "")
 
+    def workspace_directory(self) -> WorkspaceDirectory | None:
+        """core.ports.Directory of a single-workspace install (its team learnt with auth.test on first use);
+        None for multi-workspace installs, where an email alone does not say which workspace is meant."""
+        if self.oauth_flow is not None or self.client_for is None:
+            return None
+        return WorkspaceDirectory(self.client_for, self.directory_for)
+
     async def drain(self) -> None:
         """Wait for work started after acknowledging Slack (orders, wallet, App Home)."""
         await self.background.drain()
@@ -118,7 +127,11 @@ class SlackChannel:
         await self.close()
 
     async def _events(self, request: web.Request) -> web.Response:
-        return await to_aiohttp_response(await self.app.async_dispatch(await to_bolt_request(request)))
+        try:
+            bolt_request = await to_bolt_request(request)
+        except ValueError:  # Bolt parses the body before it checks the signature: "JSON" that is not JSON
+            return web.Response(status=400, text="the body is not what its Content-Type says")
+        return await to_aiohttp_response(await self.app.async_dispatch(bolt_request))
 
     async def _install(self, request: web.Request) -> web.Response:
         assert self.oauth_flow is not None
@@ -145,12 +158,16 @@ def build_slack(
     client_secret: str | None = None,
     oauth_database_url: str | None = None,
     recognition: Recognition | None = None,
+    confirmations: PendingConfirmations | None = None,
     directory_ttl_seconds: float = DIRECTORY_TTL_SECONDS,
 ) -> SlackChannel:
     """Single workspace with `bot_token`, or multi-workspace OAuth with `client_id`/`client_secret`.
 
     With `recognition`, rewards are on: `/reward` (and its form), bulk CSV files in the app's DM, and
-    Choose your voucher. People are cached per workspace for `directory_ttl_seconds`."""
+    Choose your voucher; `confirmations` then keeps what awaits Send, shared by replicas (required).
+    People are cached per workspace for `directory_ttl_seconds`."""
+    if recognition is not None and confirmations is None:
+        raise ValueError("Slack rewards need a store for pending confirmations (confirmations=)")
     base_url = _api_base(api_url)
     # Always hand Bolt a client: given none, it reads SLACK_BOT_TOKEN from the environment itself.
     client = AsyncWebClient(token=None if client_id else bot_token, base_url=base_url)
@@ -173,8 +190,8 @@ def build_slack(
     )
     background = register(app, checkout, rewards=recognition.reward if recognition else None)
     users = UserDirectory(ttl_seconds=directory_ttl_seconds)
-    if recognition is not None:
-        _register_rewards(app, recognition, checkout, background, users, base_url)
+    if recognition is not None and confirmations is not None:
+        _register_rewards(app, recognition, checkout, background, users, base_url, confirmations)
     sender = SlackSender(client_factory=lambda token: _web_client(token, base_url), token_for=token_for)
 
     async def client_for(team_id: str, enterprise_id: str | None = None) -> AsyncWebClient:
@@ -198,6 +215,7 @@ def _register_rewards(
     background: Background,
     users: UserDirectory,
     base_url: str,
+    confirmations: PendingConfirmations,
 ) -> None:
     register_rewards(
         app,
@@ -205,7 +223,7 @@ def _register_rewards(
         checkout=checkout,
         work=background,
         users=users,
-        confirmations=Confirmations(),
+        confirmations=Confirmations(confirmations),
     )
     # Files come from files.slack.com; a test or proxy API host is trusted with the token too.
     fetch = FileFetcher(extra_hosts=[urlparse(base_url).hostname or ""])

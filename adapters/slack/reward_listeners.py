@@ -20,7 +20,7 @@ from slack_sdk.web.async_client import AsyncWebClient
 from adapters.slack import action_ids as ids
 from adapters.slack import blocks, reward_blocks, translate
 from adapters.slack.background import Background
-from adapters.slack.confirmations import Confirmations
+from adapters.slack.confirmations import Confirmations, Taken
 from adapters.slack.directory import Profile, SlackDirectory, UserDirectory
 from adapters.slack.kit import Message
 from adapters.slack.reward_text import (
@@ -46,7 +46,7 @@ from core.rewards import NotRewardAdmin, Programme, Recipient
 log = logging.getLogger(__name__)
 
 APOLOGY = "Sorry, something went wrong on our side. Please try again in a moment."
-EXPIRED = "This confirmation has expired (or I restarted). Run /reward again; nothing was sent."
+EXPIRED = "This confirmation has expired. Run /reward again; nothing was sent."
 NO_CURRENCY = "XXX"  # ISO 4217's "no currency": a refused attempt names no amount
 SLACK_REFUSALS = {
     "channel_not_found": "I cannot see who is in this conversation. Invite me to it, or name people instead.",
@@ -209,7 +209,7 @@ class _RewardListeners:
         self, command: SendRewards, confirmation_id: str, notes: list[str], show: Show
     ) -> None:
         preview = await self._recognition.preview(command)
-        self._confirmations.add(command.request_key, command)
+        await self._confirmations.add(command.request_key, command)
         await show(reward_blocks.confirmation_message(preview, command.reason, confirmation_id, notes))
 
     # --- the form -------------------------------------------------------------------------------
@@ -275,19 +275,22 @@ class _RewardListeners:
 
     async def _send(self, body: Body, confirmation_id: str, respond: Respond) -> None:
         user = translate.user_of(body)
-        confirmation = self._confirmations.get(reward_request_key(user.tenant, user.user_id, confirmation_id))
+        key = reward_request_key(user.tenant, user.user_id, confirmation_id)
+        confirmation = await self._confirmations.take(key)
         if confirmation is None:
             await _show(respond, reward_blocks.notice(EXPIRED), replace_original=True)
-            return
-        if confirmation.sending:
-            return  # a double click while the first click is being sent: that one answers
-        if confirmation.outcome is None:
-            confirmation.sending = True
+        elif isinstance(confirmation, Taken):
+            # A double click (on this replica or another): the first click sends, and answers if still busy.
+            if confirmation.outcome is not None:
+                await _show(respond, confirmation.outcome, replace_original=True)
+        else:
             try:
-                confirmation.outcome = await self._outcome(confirmation.command)
-            finally:
-                confirmation.sending = False
-        await _show(respond, confirmation.outcome, replace_original=True)
+                outcome = await self._outcome(confirmation)
+            except BaseException:
+                await self._confirmations.release(key)
+                raise
+            await self._confirmations.finish(key, outcome)
+            await _show(respond, outcome, replace_original=True)
 
     async def _outcome(self, command: SendRewards) -> Message:
         try:
@@ -301,11 +304,13 @@ class _RewardListeners:
         await ack()
         user = translate.user_of(body)
         key = reward_request_key(user.tenant, user.user_id, str(action.get("value", "")))
-        confirmation = self._confirmations.get(key)
-        if confirmation is not None and (confirmation.sending or confirmation.outcome is not None):
-            return  # already sent: the summary stays
-        self._confirmations.drop(key)
-        self._spawn(_show(respond, reward_blocks.cancelled_message(), replace_original=True), respond)
+        self._spawn(self._cancel(key, respond), respond)
+
+    async def _cancel(self, key: str, respond: Respond) -> None:
+        if isinstance(await self._confirmations.take(key), Taken):
+            return  # already sent (or being sent): the summary stays
+        await self._confirmations.discard(key)
+        await _show(respond, reward_blocks.cancelled_message(), replace_original=True)
 
     # --- Choose your voucher -----------------------------------------------------------------------
 

@@ -11,8 +11,9 @@ from botbuilder.integration.aiohttp import CloudAdapter
 from adapters.teams.bot import VoucherBot, on_turn_error
 from adapters.teams.connector import BotCredentials, CachingBotFrameworkAuthentication, speed_up_msrest
 from adapters.teams.sender import TeamsSender
+from adapters.teams.tenants import RememberTenants
 from core.checkout import Checkout
-from core.ports import Directory
+from core.ports import Directory, TenantEndpoints
 from core.recognition import Recognition
 
 __all__ = ["TeamsChannel", "build_teams"]
@@ -62,11 +63,14 @@ def build_teams(
     public_base_url: str,
     recognition: Recognition | None = None,
     directory: Directory | None = None,
+    tenants: TenantEndpoints | None = None,
 ) -> TeamsChannel:
     """An empty app id runs in Bot Framework Emulator mode: no authentication either way.
 
     With `recognition`, reward admins send rewards (typed, the message extension, or a CSV file) and
     recipients spend them; `directory` finds colleagues by email for the dialog and CSV files.
+    With `tenants`, each tenant's Connector URL and bot account are remembered from its activities, so
+    people there can be reached by id (adapters.teams.tenants).
     """
     _check_credentials(app_id, tenant_id, app_type)
     speed_up_msrest()
@@ -75,6 +79,8 @@ def build_teams(
     )
     adapter = CloudAdapter(CachingBotFrameworkAuthentication(credentials))
     adapter.on_turn_error = on_turn_error
+    if tenants is not None:
+        adapter.use(RememberTenants(tenants))
     if not app_id:
         log.warning(
             "MICROSOFT_APP_ID is empty: Teams runs in Emulator mode and accepts unauthenticated requests"

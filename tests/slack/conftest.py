@@ -27,7 +27,15 @@ from core.recognition import Recognition
 from core.rewards import Programme
 from tests.conftest import SHARED_FIXTURES
 from tests.fake_slack import FakeSlack, wait_until
-from tests.fakes import FakeGateway, FakeProvider, FixedClock, MemoryStore, MemoryUnitOfWork, SequentialIds
+from tests.fakes import (
+    FakeGateway,
+    FakeProvider,
+    FixedClock,
+    MemoryPendingConfirmations,
+    MemoryStore,
+    MemoryUnitOfWork,
+    SequentialIds,
+)
 
 FIXTURES = SHARED_FIXTURES / "slack"
 SIGNING_SECRET = "d1f0c3a5e7b9d1f0c3a5e7b9d1f0c3a5"
@@ -401,6 +409,7 @@ async def make_world(
         api_url=fake.api_url,
         public_base_url=PUBLIC_BASE_URL,
         recognition=recognition,
+        confirmations=MemoryPendingConfirmations(clock),
     )
     relay = Relay(
         uow=uow,
