@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import math
+from collections import OrderedDict
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import date, timedelta
@@ -129,7 +130,12 @@ class SearchResult:
 
 
 class Catalog:
-    """An in-memory product index; search is a scan over pre-lowered text, fast for thousands."""
+    """An immutable in-memory product index (a new one replaces it on sync).
+
+    Search narrows the product list word by word over pre-lowered text, then applies the filters, and
+    keeps the last few hundred distinct searches: paging through results, or many people browsing the
+    same catalog, costs a dictionary look-up.
+    """
 
     def __init__(self, products: Iterable[Product]) -> None:
         ordered = sorted(products, key=lambda p: (p.brand.lower(), p.name.lower(), p.id))
@@ -137,6 +143,7 @@ class Catalog:
         if len(self._by_id) != len(ordered):
             raise ValueError("product ids must be unique")
         self._entries = [(p, _haystack(p)) for p in ordered]
+        self._hits: OrderedDict[tuple[object, ...], tuple[Product, ...]] = OrderedDict()
 
     def __len__(self) -> int:
         return len(self._by_id)
@@ -151,24 +158,48 @@ class Catalog:
             raise UnknownProduct(product_id) from None
 
     def search(self, query: CatalogQuery) -> SearchResult:
-        words = query.text.lower().split()
-        hits = [p for p, text in self._entries if _matches(p, text, words, query)]
+        hits = self._matching(query)
         page = max(1, query.page)
         start = (page - 1) * query.per_page
-        return SearchResult(tuple(hits[start : start + query.per_page]), query, len(hits))
+        return SearchResult(hits[start : start + query.per_page], query, len(hits))
+
+    def _matching(self, query: CatalogQuery) -> tuple[Product, ...]:
+        key = (query.text.lower().strip(), query.country, query.currency, query.max_price, query.min_price)
+        found = self._hits.get(key)
+        if found is None:
+            found = self._scan(query)
+            self._hits[key] = found
+            if len(self._hits) > SEARCH_CACHE_SIZE:
+                self._hits.popitem(last=False)
+        else:
+            self._hits.move_to_end(key)
+        return found
+
+    def _scan(self, query: CatalogQuery) -> tuple[Product, ...]:
+        entries = self._entries
+        for word in query.text.lower().split():
+            entries = [(p, text) for p, text in entries if word in text]
+        if _has_filters(query):
+            entries = [(p, text) for p, text in entries if _passes_filters(p, query)]
+        return tuple(p for p, _ in entries)
+
+
+SEARCH_CACHE_SIZE = 512
 
 
 def _haystack(product: Product) -> str:
     return " ".join((product.brand, product.name, product.description, product.id)).lower()
 
 
-def _matches(product: Product, text: str, words: list[str], query: CatalogQuery) -> bool:
+def _has_filters(query: CatalogQuery) -> bool:
+    return bool(query.currency or query.country) or query.max_price is not None or query.min_price is not None
+
+
+def _passes_filters(product: Product, query: CatalogQuery) -> bool:
     if query.currency and product.currency != query.currency.upper():
         return False
     if query.country and product.countries and query.country.upper() not in product.countries:
         return False
     if query.max_price is not None and product.lowest > query.max_price:
         return False
-    if query.min_price is not None and product.highest < query.min_price:
-        return False
-    return all(word in text for word in words)
+    return query.min_price is None or product.highest >= query.min_price

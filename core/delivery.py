@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import logging
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
@@ -39,6 +40,7 @@ class Relay:
         checkout_url: Callable[[Order], str | None],
         backoff: Backoff = Backoff(),
         lease: timedelta = timedelta(seconds=60),
+        parallel: int = 8,
     ) -> None:
         self._uow = uow
         self._catalog = catalog
@@ -47,6 +49,7 @@ class Relay:
         self._checkout_url = checkout_url
         self._backoff = backoff
         self._lease = lease
+        self._parallel = parallel
 
     async def run_once(self, limit: int = 20) -> list[DeliveryResult]:
         """Deliver one batch of due messages; returns what happened to each."""
@@ -54,17 +57,28 @@ class Relay:
         async with self._uow() as uow:
             batch = list(await uow.outbox.claim_due(now, now + self._lease, limit))
             await uow.commit()
-        blocked: dict[str, datetime] = {}
-        results = []
+        conversations: dict[str, list[OutboxMessage]] = {}
         for message in batch:
-            address = message.conversation.address
-            if address in blocked:
-                results.append(await self._defer(message, blocked[address]))
-                continue
-            result = await self._deliver(message)
-            if result.outcome == "retry":
-                blocked[address] = message.next_attempt_at  # later messages here wait behind it
-            results.append(result)
+            conversations.setdefault(message.conversation.address, []).append(message)
+        # Conversations are independent (platform limits are per conversation); within one, order holds.
+        slots = asyncio.Semaphore(self._parallel)
+        delivered = await asyncio.gather(*(self._deliver_in_order(m, slots) for m in conversations.values()))
+        return [result for results in delivered for result in results]
+
+    async def _deliver_in_order(
+        self, messages: list[OutboxMessage], slots: asyncio.Semaphore
+    ) -> list[DeliveryResult]:
+        results: list[DeliveryResult] = []
+        held_until: datetime | None = None
+        async with slots:
+            for message in messages:
+                if held_until is not None:  # an earlier message here waits: later ones wait behind it
+                    results.append(await self._defer(message, held_until))
+                    continue
+                result = await self._deliver(message)
+                if result.outcome == "retry":
+                    held_until = message.next_attempt_at
+                results.append(result)
         return results
 
     async def _deliver(self, message: OutboxMessage) -> DeliveryResult:
@@ -119,9 +133,10 @@ class Relay:
         return self._result(message, "sent")
 
     async def _retry(self, message: OutboxMessage, exc: DeliveryRetryLater) -> DeliveryResult:
-        if self._backoff.exhausted(message.attempts):
-            return await self._give_up(message, exc)
         now = self._clock.now()
+        throttled = exc.retry_after is not None
+        if self._backoff.exhausted(message.attempts, now - message.created_at, throttled=throttled):
+            return await self._give_up(message, exc)
         message.retry_later(str(exc), now, self._backoff.delay(message.attempts, exc.retry_after))
         log.info("delivery deferred", extra={"message_id": message.id, "attempts": message.attempts})
         await self._store(message)

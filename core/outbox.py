@@ -68,13 +68,15 @@ class Backoff:
     base_seconds: float = 1.0
     cap_seconds: float = 300.0
     max_attempts: int = 15
+    max_age: timedelta = timedelta(days=1)
 
     def delay(self, attempts: int, retry_after: float | None = None) -> timedelta:
-        ceiling = min(self.cap_seconds, self.base_seconds * 2 ** min(attempts, 20))
-        seconds = random.uniform(ceiling / 2, ceiling)
         if retry_after is not None:
-            seconds = max(seconds, retry_after)
-        return timedelta(seconds=seconds)
+            # The platform said when: waiting longer only delays the message, sooner is refused again.
+            return timedelta(seconds=min(self.cap_seconds, retry_after))
+        ceiling = min(self.cap_seconds, self.base_seconds * 2 ** min(attempts, 20))
+        return timedelta(seconds=random.uniform(ceiling / 2, ceiling))
 
-    def exhausted(self, attempts: int) -> bool:
-        return attempts + 1 >= self.max_attempts
+    def exhausted(self, attempts: int, age: timedelta, throttled: bool) -> bool:
+        """Give up after `max_attempts` failures; throttling is the platform pacing us, not a failure."""
+        return age >= self.max_age or (not throttled and attempts + 1 >= self.max_attempts)
