@@ -29,6 +29,7 @@ from adapters.providers.catalog_file import SAMPLE_CATALOG, load_catalog
 from core.catalog import Product
 from core.orders import Order, OrderStatus
 from core.outbox import MessageStatus, OutboxMessage
+from core.rewards import Budget, LedgerEntry, Reward
 from core.vouchers import Voucher
 from tests.fake_connector import Call, FakeConnector
 from tests.teams.conftest import card_text, fixture_activity, press
@@ -114,6 +115,19 @@ class BotDatabase:
 
     async def last_synced(self, provider: str) -> datetime | None:
         return await self._db.catalog_store().last_synced(provider)
+
+    async def budget(self, programme_id: str) -> Budget:
+        """The programme's balance as the database sums its ledger."""
+        async with self._db.unit_of_work() as uow:
+            return await uow.ledger.budget(programme_id)
+
+    async def ledger(self, programme_id: str) -> list[LedgerEntry]:
+        async with self._db.unit_of_work() as uow:
+            return list(await uow.ledger.entries(programme_id, limit=100_000))
+
+    async def rewards_of(self, user_key: str) -> list[Reward]:
+        async with self._db.unit_of_work() as uow:
+            return list(await uow.rewards.list_for_recipient(user_key))
 
     async def dump(self) -> dict[str, list[tuple[Any, ...]]]:
         """Every row of every table: two equal dumps mean nothing at all changed."""
