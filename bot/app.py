@@ -9,17 +9,26 @@ from typing import TYPE_CHECKING
 
 from aiohttp import web
 
+from adapters.db.errors import DatabaseUnavailable
+from bot.limits import TokenBuckets, rate_limit
+
 if TYPE_CHECKING:
     from bot.bootstrap import Services
 
 log = logging.getLogger(__name__)
 MAX_BODY = 1024 * 1024
+DATABASE_RETRY_AFTER = "5"  # seconds; Stripe and browsers retry a 503, Slack and Teams show an apology
 SERVICES = web.AppKey("services", object)
 Handler = Callable[[web.Request], Awaitable[web.StreamResponse]]
 
 
 def create_app(services: Services) -> web.Application:
-    app = web.Application(client_max_size=MAX_BODY, middlewares=[_observe(services), _json_errors])
+    middlewares = [_observe(services), _json_errors, _static_file_names]
+    settings = services.settings
+    if settings.rate_limit_per_minute > 0:
+        buckets = TokenBuckets(settings.rate_limit_per_minute / 60, settings.rate_limit_burst)
+        middlewares.append(rate_limit(buckets))
+    app = web.Application(client_max_size=MAX_BODY, middlewares=middlewares)
     app[SERVICES] = services
     app.router.add_get("/healthz", _healthz)
     app.router.add_get("/metrics", _metrics)
@@ -74,12 +83,28 @@ def _observe(services: Services) -> Callable[..., Awaitable[web.StreamResponse]]
 
 
 @web.middleware
+async def _static_file_names(request: web.Request, handler: Handler) -> web.StreamResponse:
+    """aiohttp's static files let the OSError of a name the filesystem refuses (too long) escape: a 404."""
+    try:
+        return await handler(request)
+    except OSError:
+        if isinstance(request.match_info.route.resource, web.StaticResource):
+            raise web.HTTPNotFound() from None
+        raise
+
+
+@web.middleware
 async def _json_errors(request: web.Request, handler: Handler) -> web.StreamResponse:
     """No stack trace or HTML error page leaks out; the log keeps the traceback."""
     try:
         return await handler(request)
     except web.HTTPException:
         raise
+    except DatabaseUnavailable as exc:
+        # An outage, not a bug: no traceback; the caller is told to come back (Stripe retries webhooks).
+        log.warning("database unavailable", extra={"path": request.path, "error": str(exc)})
+        body = {"error": "the database is unavailable; try again shortly"}
+        return web.json_response(body, status=503, headers={"Retry-After": DATABASE_RETRY_AFTER})
     except Exception:
         log.exception("unhandled error", extra={"path": request.path, "method": request.method})
         return web.json_response({"error": "internal error"}, status=500)

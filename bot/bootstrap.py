@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import inspect
 import logging
 import os
 import secrets
@@ -13,20 +14,26 @@ from typing import Any
 
 from aiohttp import web
 
+from adapters.db.admin_users import SqlAdminAccounts
 from adapters.db.crypto import VoucherCipher
 from adapters.db.database import Database
+from adapters.db.oversight import SqlOversight
 from adapters.providers.builtin import BuiltinProvider
 from adapters.providers.catalog_file import BRAND_IMAGES, SAMPLE_CATALOG, load_catalog
 from adapters.stripe_gateway import StripeGateway
 from adapters.teams import build_teams
+from adapters.web.admin import admin_routes
 from adapters.web.checkout import checkout_routes
 from core.catalog import Catalog, Product
 from core.checkout import Checkout
 from core.delivery import Relay
+from core.oversight import AdminActs
 from core.ports import ChatSender, RandomIds, SystemClock
+from core.recognition import Recognition
 from core.vouchers import VoucherProvider
 
 from bot.metrics import Metrics
+from bot.rewards import Rewards, build_rewards, find_people_in_slack, seed_development_programme
 from bot.settings import Settings
 from bot.workers import BackgroundTasks, Workers
 
@@ -51,6 +58,8 @@ class Services:
     on_start: list[Callable[[int], Awaitable[None]]] = field(default_factory=list)
     on_stop: list[Callable[[], Awaitable[None]]] = field(default_factory=list)
     channels: dict[str, Any] = field(default_factory=dict)
+    recognition: Recognition | None = None
+    rewards: Rewards | None = None
 
     async def start(self, port: int) -> None:
         for hook in self.on_start:
@@ -85,7 +94,9 @@ def builtin_products(settings: Settings) -> list[Product]:
 
 
 async def open_database(settings: Settings) -> Database:
-    database = Database(settings.resolved_database_url, VoucherCipher(voucher_key(settings)))
+    previous = [key.get_secret_value().encode() for key in settings.voucher_previous_keys]
+    cipher = VoucherCipher(voucher_key(settings), previous_keys=previous)
+    database = Database(settings.resolved_database_url, cipher)
     await database.upgrade()
     return database
 
@@ -97,7 +108,8 @@ async def build_services(settings: Settings) -> Services:
     gateway, publishable_key, stripe_js_url = await _payments(settings, services_on_start, services_on_stop)
     providers: dict[str, VoucherProvider] = {"builtin": BuiltinProvider()}
     products = builtin_products(settings)
-    periodic: list[tuple[float, Callable[[], Awaitable[object]]]] = []
+    periodic: list[tuple[float, Callable[[], Awaitable[object]]]] = []  # once across replicas (leased)
+    every_replica: list[tuple[float, Callable[[], Awaitable[object]]]] = []
     clock = SystemClock()
     background = BackgroundTasks()
     checkout = Checkout(
@@ -109,10 +121,16 @@ async def build_services(settings: Settings) -> Services:
         ids=RandomIds(),
         public_base_url=settings.public_base_url,
         checkout_ttl=timedelta(minutes=settings.checkout_ttl_minutes),
+        stuck_after=timedelta(seconds=settings.stuck_order_seconds),
         background=background.spawn,
     )
+    rewards = build_rewards(settings, database, clock)
+    await seed_development_programme(settings, rewards.recognition)
+    periodic += rewards.jobs()  # expiry and reminders every 10 minutes, milestones hourly
     if "xoxoday" in settings.voucher_provider:
-        await _xoxoday(settings, database, checkout, providers, products, periodic, services_on_stop)
+        await _xoxoday(
+            settings, database, checkout, providers, products, periodic, services_on_stop, every_replica
+        )
     senders: dict[str, ChatSender] = {}
     mounts: list[Mount] = []
     channels: dict[str, Any] = {}
@@ -123,11 +141,13 @@ async def build_services(settings: Settings) -> Services:
         tenant_id=settings.microsoft_app_tenant_id,
         app_type=settings.microsoft_app_type,
         public_base_url=settings.public_base_url,
+        **_channel_kwargs(build_teams, rewards),
     )
     senders["teams"], channels["teams"] = teams.sender, teams
     mounts.append(teams.mount)
     if settings.slack_enabled:
-        slack = _slack(settings, checkout)
+        slack = _slack(settings, checkout, rewards)
+        find_people_in_slack(rewards, slack)  # HR-system and milestone rewards by email
         senders["slack"], channels["slack"] = slack.sender, slack
         mounts.append(slack.mount)
         if settings.slack_app_token is not None:
@@ -139,9 +159,19 @@ async def build_services(settings: Settings) -> Services:
         senders=senders,
         clock=clock,
         checkout_url=checkout.checkout_url,
+        lease=timedelta(seconds=settings.outbox_lease_seconds),
     )
     metrics = Metrics()
-    workers = Workers(relay=relay, checkout=checkout, metrics=metrics, periodic=periodic, background=background)
+    workers = Workers(
+        relay=relay,
+        checkout=checkout,
+        metrics=metrics,
+        recovery_seconds=settings.recovery_interval_seconds,
+        periodic=periodic,
+        every_replica=every_replica,
+        background=background,
+        leases=database.job_leases(),  # periodic jobs run once across replicas, not once per replica
+    )
     mounts.append(
         lambda app: app.router.add_routes(
             checkout_routes(
@@ -150,6 +180,8 @@ async def build_services(settings: Settings) -> Services:
             )
         )
     )
+    mounts.append(rewards.hr_api.mount)  # /api/v1: rewards, employees and milestones for HR systems
+    mounts.append(_admin_dashboard(settings, database, checkout, rewards.recognition))  # /admin
     return Services(
         settings=settings,
         database=database,
@@ -163,6 +195,8 @@ async def build_services(settings: Settings) -> Services:
         on_start=services_on_start,
         on_stop=services_on_stop,
         channels=channels,
+        recognition=rewards.recognition,
+        rewards=rewards,
     )
 
 
@@ -195,7 +229,7 @@ async def _payments(
     return gateway, "pk_test_embedded", local.js_url
 
 
-def _slack(settings: Settings, checkout: Checkout) -> Any:
+def _slack(settings: Settings, checkout: Checkout, rewards: Rewards | None = None) -> Any:
     from adapters.slack import build_slack
 
     return build_slack(
@@ -208,6 +242,7 @@ def _slack(settings: Settings, checkout: Checkout) -> Any:
         client_secret=_secret(settings.slack_client_secret) or None,
         oauth_database_url=settings.resolved_database_url,
         public_base_url=settings.public_base_url,
+        **(_channel_kwargs(build_slack, rewards) if rewards is not None else {}),
     )
 
 
@@ -219,18 +254,19 @@ async def _xoxoday(
     builtin: list[Product],
     periodic: list[tuple[float, Callable[[], Awaitable[object]]]],
     on_stop: list[Callable[[], Awaitable[None]]],
+    every_replica: list[tuple[float, Callable[[], Awaitable[object]]]],
 ) -> None:
-    from adapters.providers.xoxoday import XoxodayCatalogSync, XoxodayClient, XoxodayProvider
+    from adapters.providers.xoxoday import XoxodayCatalogSync, XoxodayProvider
 
-    client = XoxodayClient(
-        settings.xoxoday_base_url,
-        settings.xoxoday_client_id,
-        _secret(settings.xoxoday_client_secret),
-        _secret(settings.xoxoday_refresh_token),
-    )
+    client = xoxoday_client(settings, database)
     store = database.catalog_store()
     sync = XoxodayCatalogSync(client, store, SystemClock())
-    providers["xoxoday"] = XoxodayProvider(client)
+    providers["xoxoday"] = XoxodayProvider(
+        client,
+        alert=_alert_admins,
+        max_wait=settings.xoxoday_order_wait_seconds,
+        recheck_interval=settings.xoxoday_recheck_seconds,
+    )
 
     async def refresh_catalog() -> None:
         checkout.catalog = Catalog([*builtin, *await store.load("xoxoday")])
@@ -238,16 +274,85 @@ async def _xoxoday(
     interval = timedelta(hours=settings.catalog_sync_hours)
 
     async def sync_when_due() -> None:
-        # Plum allows ~500 catalog calls a day: sync only when the cached copy is older than the interval,
-        # whichever replica or restart gets here first.
+        # Plum allows ~500 catalog calls a day: sync only when the cached copy is older than the interval.
+        # One replica at a time runs this (a job lease); each replica reloads the cache on its own.
         last = await store.last_synced("xoxoday")
         if last is None or SystemClock().now() - last >= interval:
             await sync.sync()
-        await refresh_catalog()
+            await refresh_catalog()
 
+    await refresh_catalog()
     periodic.append((min(600.0, interval.total_seconds()), sync_when_due))
-    if hasattr(client, "close"):
-        on_stop.append(client.close)
+    every_replica.append((min(600.0, interval.total_seconds()), refresh_catalog))
+    on_stop.append(client.close)
+
+
+def xoxoday_client(settings: Settings, database: Database) -> Any:
+    """A Plum client whose rotated tokens live encrypted in the database, shared by replicas and restarts."""
+    from adapters.providers.xoxoday import SerializedTokenStore, XoxodayClient
+
+    secrets_ = database.secret_store()
+    tokens = SerializedTokenStore(
+        lambda: secrets_.load("xoxoday.tokens"), lambda value: secrets_.save("xoxoday.tokens", value)
+    )
+    return XoxodayClient(
+        settings.xoxoday_base_url,
+        settings.xoxoday_client_id,
+        _secret(settings.xoxoday_client_secret),
+        _secret(settings.xoxoday_refresh_token),
+        token_store=tokens,
+    )
+
+
+async def sync_catalog_now(settings: Settings) -> str:
+    """`voucherbot catalog sync`: one Plum catalog sync into the shared cache (counts one API call per page)."""
+    from adapters.providers.xoxoday import XoxodayCatalogSync
+
+    database = await open_database(settings)
+    client = xoxoday_client(settings, database)
+    try:
+        report = await XoxodayCatalogSync(client, database.catalog_store(), SystemClock()).sync()
+    finally:
+        await client.close()
+        await database.dispose()
+    return f"fetched {report.fetched}, mapped {report.mapped}, skipped {report.skipped} in {report.calls} calls"
+
+
+async def _alert_admins(message: str) -> None:
+    # Operators watch error-level logs (and the dashboard's failed orders); the text names no secret.
+    log.error("provider alert: %s", message, extra={"alert": True})
+
+
+def _channel_kwargs(build: Callable[..., Any], rewards: Rewards) -> dict[str, Any]:
+    """Rewards for a channel whose builder takes them: `recognition=` turns rewards on in the channel,
+    `directory=` finds colleagues by email (imported employees). Checked by signature, so a channel that
+    does not take them yet still builds."""
+    offered: dict[str, Any] = {
+        "recognition": rewards.recognition,
+        "directory": rewards.people,
+        "tenants": rewards.tenants,  # Teams remembers each tenant's Connector URL: people reachable by id
+        "confirmations": rewards.confirmations,  # Slack keeps rewards awaiting Send in the database
+    }
+    accepted = inspect.signature(build).parameters
+    return {name: value for name, value in offered.items() if name in accepted}
+
+
+def _admin_dashboard(settings: Settings, database: Database, checkout: Checkout, recognition: Recognition) -> Mount:
+    """/admin: the dashboard over the same database and use cases; users come from `voucherbot users create`."""
+    routes = admin_routes(
+        oversight=SqlOversight.of(database),
+        checkout=checkout,
+        recognition=recognition,
+        accounts=SqlAdminAccounts.of(database),
+        acts=AdminActs(uow=database.unit_of_work),
+        admin_token=_secret(settings.admin_token),
+        secure_cookies=settings.public_base_url.startswith("https://"),
+    )
+
+    def mount(app: web.Application) -> None:
+        app.router.add_routes(routes)
+
+    return mount
 
 
 def _secret(value: Any) -> str:

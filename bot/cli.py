@@ -8,7 +8,9 @@ import sys
 from collections.abc import Sequence
 from pathlib import Path
 
+from bot.rewards_cli import add_commands as add_reward_commands
 from bot.settings import Settings, SettingsError, load_settings
+from bot.users_cli import add_commands as add_user_commands
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -46,6 +48,8 @@ def _parser() -> argparse.ArgumentParser:
     teams.add_argument("--base-url", required=True)
     teams.add_argument("--out", type=Path, default=Path("app.zip"))
     teams.set_defaults(run=_manifest_teams)
+    add_reward_commands(commands, _settings)
+    add_user_commands(commands, _settings)
     return parser
 
 

@@ -7,6 +7,8 @@ import logging
 import sys
 from datetime import UTC, datetime
 
+from aiohttp.http_exceptions import HttpProcessingError
+
 _STANDARD = set(logging.makeLogRecord({}).__dict__) | {"message", "asctime", "taskName"}
 
 
@@ -24,6 +26,19 @@ class JsonFormatter(logging.Formatter):
         return json.dumps(entry, default=str)
 
 
+class ClientMistakes(logging.Filter):
+    """aiohttp logs a malformed request (bad header bytes, broken framing) as an error with a traceback;
+    it has already answered 400, and the mistake is the client's: a warning, without the traceback."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        error = record.exc_info[1] if record.exc_info else None
+        if isinstance(error, HttpProcessingError):
+            record.levelno, record.levelname = logging.WARNING, "WARNING"
+            record.msg, record.args = "malformed HTTP request refused: %s", (error.message,)
+            record.exc_info = None
+        return True
+
+
 def configure_logging(level: str = "INFO") -> None:
     handler = logging.StreamHandler(sys.stderr)
     handler.setFormatter(JsonFormatter())
@@ -33,3 +48,4 @@ def configure_logging(level: str = "INFO") -> None:
     # Third-party info/debug output is noisy and can include request bodies, SQL parameters and tokens.
     for noisy in ("aiohttp.access", "slack_bolt", "slack_sdk", "msrest", "botbuilder", "stripe", "sqlalchemy"):
         logging.getLogger(noisy).setLevel(logging.WARNING)
+    logging.getLogger("aiohttp.server").addFilter(ClientMistakes())

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from enum import StrEnum
 from pathlib import Path
 from typing import Annotated
@@ -35,8 +36,18 @@ class Settings(BaseSettings):
     catalog_file: Path | None = None
     voucher_provider: Annotated[list[str], NoDecode] = ["builtin"]
     voucher_encryption_key: SecretStr | None = None
+    # Key rotation: the keys used before, comma-separated; they still decrypt, new writes use the key above.
+    voucher_previous_keys: Annotated[list[SecretStr], NoDecode] = []
     admin_token: SecretStr | None = None
     log_level: str = "INFO"
+    # Replicas and robustness (docs/operations.md). A claimed outbox message is reserved for one replica
+    # this long: more than twice the slowest send (Slack 10 s, Teams 20 s timeouts).
+    outbox_lease_seconds: float = Field(60, ge=1, le=3600)
+    recovery_interval_seconds: float = Field(10, gt=0, le=3600)
+    stuck_order_seconds: float = Field(30, ge=1, le=24 * 3600)
+    # Per person (Slack/Teams user, checkout link) and per replica; 0 turns the limit off.
+    rate_limit_per_minute: float = Field(60, ge=0)
+    rate_limit_burst: int = Field(20, ge=1)
 
     stripe_secret_key: SecretStr | None = None
     stripe_publishable_key: str = ""
@@ -62,6 +73,15 @@ class Settings(BaseSettings):
     xoxoday_refresh_token: SecretStr | None = None
     xoxoday_base_url: str = "https://stagingaccount.xoxoday.com/chef"
     catalog_sync_hours: float = Field(6, gt=0)
+    # A Plum order still pending ("delayed" products take days) is polled this long in the worker, then
+    # the buyer is told it is on its way and the recovery loop asks Plum again at most this often.
+    xoxoday_order_wait_seconds: float = Field(60, ge=0, le=600)
+    xoxoday_recheck_seconds: float = Field(300, ge=0, le=24 * 3600)
+
+    # Rewards: who may send them besides those granted with `voucherbot reward-admins add`, and how many
+    # days before a reward expires its recipient is reminded (0: no reminders).
+    reward_admins: Annotated[list[str], NoDecode] = []
+    reward_reminder_days: int = Field(7, ge=0, le=365)
 
     @field_validator("public_base_url")
     @classmethod
@@ -70,7 +90,7 @@ class Settings(BaseSettings):
             raise ValueError("must start with http:// or https://")
         return value.rstrip("/")
 
-    @field_validator("voucher_provider", mode="before")
+    @field_validator("voucher_provider", "voucher_previous_keys", mode="before")
     @classmethod
     def _comma_separated(cls, value: object) -> object:
         if isinstance(value, str):
@@ -91,6 +111,26 @@ class Settings(BaseSettings):
         if value not in ("MultiTenant", "SingleTenant", "UserAssignedMSI"):
             raise ValueError("must be MultiTenant, SingleTenant or UserAssignedMSI")
         return value
+
+    @field_validator("reward_admins", mode="before")
+    @classmethod
+    def _admins_comma_separated(cls, value: object) -> object:
+        if isinstance(value, str):
+            return [v.strip() for v in value.split(",") if v.strip()]
+        return value
+
+    @field_validator("reward_admins")
+    @classmethod
+    def _admin_identities(cls, value: list[str]) -> list[str]:
+        identities, wrong = [], []
+        for item in value:
+            try:
+                identities.append(admin_identity(item))
+            except ValueError:
+                wrong.append(item)
+        if wrong:
+            raise ValueError(f"not slack:<user id> or teams:<Entra object id>: {', '.join(wrong)}")
+        return identities
 
     @model_validator(mode="after")
     def _complete_for_what_is_enabled(self) -> Settings:
@@ -136,6 +176,19 @@ class Settings(BaseSettings):
     @property
     def resolved_database_url(self) -> str:
         return self.database_url or f"sqlite+aiosqlite:///{self.data_dir / 'voucherbot.db'}"
+
+
+_SLACK_ADMIN = re.compile(r"^slack:[UW][A-Z0-9]{2,20}$")
+_TEAMS_ADMIN = re.compile(r"^teams:[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$")
+
+
+def admin_identity(value: str) -> str:
+    """A reward admin as `slack:U123ABC` or `teams:<Entra object id>` (lower-cased GUID); else ValueError."""
+    platform, _, user = value.strip().partition(":")
+    identity = f"{platform.lower()}:{user.lower() if platform.lower() == 'teams' else user}"
+    if not (_SLACK_ADMIN.match(identity) or _TEAMS_ADMIN.match(identity)):
+        raise ValueError(f"'{value}' is not slack:<user id> (U… or W…) or teams:<Entra object id>")
+    return identity
 
 
 def _given(secret: SecretStr | None) -> bool:

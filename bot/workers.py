@@ -1,20 +1,63 @@
-"""Background work inside the server: the outbox dispatcher, crash recovery and catalog sync."""
+"""Background work inside the server: the outbox dispatcher, crash recovery and scheduled jobs."""
 
 from __future__ import annotations
 
 import asyncio
 import contextlib
 import logging
+import os
+import secrets
+import socket
 import time
 from collections.abc import Awaitable, Callable, Coroutine
-from typing import Any
+from datetime import timedelta
+from typing import Any, Protocol
 
+from adapters.db.errors import DatabaseUnavailable
 from core.checkout import Checkout
 from core.delivery import Relay
 
 from bot.metrics import Metrics
 
 log = logging.getLogger(__name__)
+Job = Callable[[], Awaitable[object]]
+OUTAGE_PAUSE_MAX = 5.0  # seconds between attempts while the database is down: recovery within this
+
+
+class JobLeases(Protocol):
+    """adapters.db.leases.SqlJobLeases: who runs a scheduled job now (one replica at a time)."""
+
+    async def try_lease(self, name: str, holder: str, ttl: timedelta) -> bool: ...
+
+
+def replica_name() -> str:
+    """This process among the replicas: host, pid and a random suffix (pids repeat across containers)."""
+    return f"{socket.gethostname()}:{os.getpid()}:{secrets.token_hex(3)}"
+
+
+class Leased:
+    """Runs `job` at most once per `interval` across replicas, on whichever replica holds its lease.
+
+    The lease is the schedule: taken for `interval`, never released, renewed by its holder when due.
+    Other replicas look every quarter interval, so when the holder dies one takes over soon after.
+    """
+
+    def __init__(self, name: str, interval: float, job: Job, leases: JobLeases, holder: str) -> None:
+        self.name = name
+        self.poll = interval / 4
+        self._interval = interval
+        self._job = job
+        self._leases = leases
+        self._holder = holder
+        self._next_run = 0.0
+
+    async def __call__(self) -> object:
+        if time.monotonic() < self._next_run:
+            return 0
+        if not await self._leases.try_lease(self.name, self._holder, timedelta(seconds=self._interval)):
+            return 0
+        self._next_run = time.monotonic() + self._interval
+        return await self._job()
 
 
 class BackgroundTasks:
@@ -36,12 +79,19 @@ class BackgroundTasks:
     async def _logged(work: Coroutine[Any, Any, None]) -> None:
         try:
             await work
+        except DatabaseUnavailable as exc:  # the recovery loop finishes it once the database is back
+            log.warning("background task stopped by a database outage", extra={"error": str(exc)})
         except Exception:  # the recovery loop finishes whatever this left undone
             log.exception("background task failed")
 
 
 class Workers:
-    """Loops that run beside the web server; stopped gracefully, draining the outbox first."""
+    """Loops that run beside the web server; stopped gracefully, draining the outbox first.
+
+    `periodic` jobs run once per interval across replicas when `leases` is given (each job's lease is
+    named after its function, so they need distinct names), else in each replica; `every_replica` jobs
+    (refreshing what a replica keeps in memory) always run in each replica.
+    """
 
     def __init__(
         self,
@@ -52,7 +102,10 @@ class Workers:
         idle_seconds: float = 0.2,
         recovery_seconds: float = 10.0,
         periodic: list[tuple[float, Callable[[], Awaitable[object]]]] | None = None,
+        every_replica: list[tuple[float, Callable[[], Awaitable[object]]]] | None = None,
         background: BackgroundTasks | None = None,
+        leases: JobLeases | None = None,
+        holder: str | None = None,
     ) -> None:
         self._relay = relay
         self._checkout = checkout
@@ -60,7 +113,10 @@ class Workers:
         self._idle = idle_seconds
         self._recovery = recovery_seconds
         self._periodic = periodic or []
+        self._every_replica = every_replica or []
         self._background = background or BackgroundTasks()
+        self._leases = leases
+        self.holder = holder or replica_name()
         self._tasks: list[asyncio.Task[None]] = []
         self._wake = asyncio.Event()
 
@@ -69,8 +125,18 @@ class Workers:
             asyncio.create_task(self._forever(self._deliver_due, lambda: self._idle, wake=True), name="outbox"),
             asyncio.create_task(self._forever(self._checkout.recover, lambda: self._recovery), name="recovery"),
         ]
+        names = [_job_name(job) for _, job in self._periodic]
+        if self._leases is not None and len(set(names)) < len(names):
+            raise ValueError(f"periodic jobs share a lease name: {sorted(names)}")
         for interval, job in self._periodic:
-            self._tasks.append(asyncio.create_task(self._forever(job, lambda i=interval: i), name="periodic"))
+            if self._leases is None:
+                task = self._forever(job, _every(interval))
+            else:
+                leased = Leased(_job_name(job), interval, job, self._leases, self.holder)
+                task = self._forever(leased, _every(leased.poll))
+            self._tasks.append(asyncio.create_task(task, name="periodic"))
+        for interval, job in self._every_replica:
+            self._tasks.append(asyncio.create_task(self._forever(job, _every(interval)), name="local"))
 
     def wake(self) -> None:
         """Deliver now rather than at the next poll (called after a webhook queued messages)."""
@@ -103,14 +169,22 @@ class Workers:
     async def _forever(
         self, job: Callable[[], Awaitable[object]], pause: Callable[[], float], wake: bool = False
     ) -> None:
+        outage = 0.0
         while True:
             busy: object = 0
             try:
                 busy = await job()
+                outage = 0.0
             except asyncio.CancelledError:
                 raise
-            except Exception:  # a loop must outlive one failure (database outage, a bug in one message)
-                log.exception("background job failed", extra={"job": getattr(job, "__name__", repr(job))})
+            except DatabaseUnavailable as exc:  # expected during an outage: no traceback, back off a little
+                outage = min(OUTAGE_PAUSE_MAX, outage * 2 or 0.5)
+                extra = {"job": _job_name(job), "error": str(exc)}
+                log.warning("background job waits for the database", extra=extra)
+                await asyncio.sleep(outage)
+                continue
+            except Exception:  # a loop must outlive one failure (a bug in one message, a provider outage)
+                log.exception("background job failed", extra={"job": _job_name(job)})
                 await asyncio.sleep(1)
             if busy and wake:
                 continue
@@ -120,3 +194,11 @@ class Workers:
                 self._wake.clear()
             else:
                 await asyncio.sleep(pause())
+
+
+def _every(seconds: float) -> Callable[[], float]:
+    return lambda: seconds
+
+
+def _job_name(job: Callable[..., object]) -> str:
+    return str(getattr(job, "name", None) or getattr(job, "__name__", None) or repr(job))

@@ -62,16 +62,23 @@ class Relay:
             conversations.setdefault(message.conversation.address, []).append(message)
         # Conversations are independent (platform limits are per conversation); within one, order holds.
         slots = asyncio.Semaphore(self._parallel)
-        delivered = await asyncio.gather(*(self._deliver_in_order(m, slots) for m in conversations.values()))
+        # A claim is a lease, not a lock: no send starts in its second half, so each one ends before another
+        # replica may claim the message again (the lease must exceed twice the slowest send).
+        send_by = now + self._lease / 2
+        delivered = await asyncio.gather(
+            *(self._deliver_in_order(m, slots, send_by) for m in conversations.values())
+        )
         return [result for results in delivered for result in results]
 
     async def _deliver_in_order(
-        self, messages: list[OutboxMessage], slots: asyncio.Semaphore
+        self, messages: list[OutboxMessage], slots: asyncio.Semaphore, send_by: datetime
     ) -> list[DeliveryResult]:
         results: list[DeliveryResult] = []
         held_until: datetime | None = None
         async with slots:
             for message in messages:
+                if self._clock.now() > send_by:
+                    break  # the rest stay leased, and are claimed again (in order) when the lease ends
                 if held_until is not None:  # an earlier message here waits: later ones wait behind it
                     results.append(await self._defer(message, held_until))
                     continue

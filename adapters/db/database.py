@@ -15,12 +15,17 @@ from sqlmodel import col
 
 from adapters.db import mapping
 from adapters.db.catalog_store import SqlCatalogStore
+from adapters.db.confirmations import SqlPendingConfirmations
 from adapters.db.crypto import VoucherCipher
 from adapters.db.engine import is_sqlite, make_engine
 from adapters.db.errors import translated
+from adapters.db.hr_repositories import HrStores
+from adapters.db.leases import SqlJobLeases
 from adapters.db.migrate import upgrade_on
 from adapters.db.repositories import PENDING
+from adapters.db.secret_store import SqlSecretStore
 from adapters.db.tables import OrderRow, OutboxRow, VoucherRow
+from adapters.db.teams_tenants import SqlTeamsTenants
 from adapters.db.transaction import Transaction, WriteGate
 from adapters.db.unit_of_work import SqlUnitOfWork
 from core.orders import Order, OrderStatus
@@ -68,6 +73,26 @@ class Database:
 
     def catalog_store(self) -> SqlCatalogStore:
         return SqlCatalogStore(self._sessions, self._gate)
+
+    def hr_stores(self) -> HrStores:
+        """Employees, milestone rules, API keys and idempotent API answers (core.ports, one transaction a call)."""
+        return HrStores.on(self._sessions, self._gate, self._clock)
+
+    def job_leases(self) -> SqlJobLeases:
+        """Leases that let one replica at a time run a scheduled job (`try_lease(name, holder, ttl)`)."""
+        return SqlJobLeases(self._sessions, self._gate, self._clock)
+
+    def secret_store(self) -> SqlSecretStore:
+        """Encrypted named values that survive restarts (`load(name)`, `save(name, value)`)."""
+        return SqlSecretStore(self._sessions, self._gate, self._cipher, self._clock)
+
+    def teams_tenants(self) -> SqlTeamsTenants:
+        """Where each Teams tenant is reached (core.ports.TenantEndpoints), remembered from its activities."""
+        return SqlTeamsTenants(self._sessions, self._gate, self._clock)
+
+    def pending_confirmations(self) -> SqlPendingConfirmations:
+        """Requests waiting for their sender's Send click (core.ports.PendingConfirmations)."""
+        return SqlPendingConfirmations(self._sessions, self._gate, self._clock)
 
     async def upgrade(self) -> None:
         """Apply pending migrations; safe when several processes start at once."""

@@ -27,6 +27,8 @@ _PG_UNIQUE = "23505"
 _PG_RACE = {"40001", "40P01"}
 # Connection exceptions, insufficient resources, operator intervention (shutdown, starting up).
 _PG_TRANSIENT_PREFIXES = ("08", "53", "57P")
+# "Not accepting connections" (ALLOW_CONNECTIONS false, maintenance), when it happens while connecting.
+_PG_REFUSED_ON_CONNECT = "55000"
 
 
 @contextmanager
@@ -64,6 +66,8 @@ def _is_transient(exc: sa_exc.DBAPIError, sqlstate: str | None, sqlite_code: int
         return True
     if sqlite_code is not None:
         return sqlite_code & 0xFF in _SQLITE_TRANSIENT
+    if sqlstate == _PG_REFUSED_ON_CONNECT and exc.statement is None:
+        return True
     if sqlstate is not None:
         return sqlstate.startswith(_PG_TRANSIENT_PREFIXES)
     return isinstance(exc, sa_exc.OperationalError)

@@ -263,3 +263,23 @@ class RewardAdminRow(Table, table=True):
     __tablename__ = "reward_admins"
 
     identity: str = Field(primary_key=True, sa_type=String())
+
+
+class JobLeaseRow(Table, table=True):
+    """Which replica runs a scheduled job, and until when (adapters/db/leases.py)."""
+
+    __tablename__ = "job_leases"
+
+    name: str = Field(primary_key=True, sa_type=String())
+    holder: str = Field(sa_type=String())
+    expires_at: datetime = Field(sa_type=UTCDateTime())
+
+
+class StoredSecretRow(Table, table=True):
+    """A credential the bot must keep across restarts (a rotated OAuth token), encrypted."""
+
+    __tablename__ = "stored_secrets"
+
+    name: str = Field(primary_key=True, sa_type=String())
+    ciphertext: str = Field(sa_type=String())
+    updated_at: datetime = Field(sa_type=UTCDateTime())

@@ -1,0 +1,1 @@
+"""Fault tests: crashes, retries, outages and bad input against real server processes."""
