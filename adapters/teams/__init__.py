@@ -5,6 +5,9 @@ from __future__ import annotations
 import logging
 from dataclasses import dataclass
 
+import jwt
+import requests
+
 from aiohttp import web
 from botbuilder.integration.aiohttp import CloudAdapter
 
@@ -34,6 +37,7 @@ class TeamsChannel:
     bot: VoucherBot
     adapter: CloudAdapter
     sender: TeamsSender
+    authenticated: bool = False
 
     def mount(self, app: web.Application) -> None:
         app.router.add_post(MESSAGES_PATH, self.messages)
@@ -49,8 +53,25 @@ class TeamsChannel:
             raise web.HTTPBadRequest(text="the body is not JSON") from None
         if not isinstance(body, dict):
             raise web.HTTPBadRequest(text="the body is not an activity")
-        response = await self.adapter.process(request, self.bot)
+        if self.authenticated and not _bot_framework_shaped(request.headers.get("Authorization", "")):
+            # Refused before the SDK fetches signing keys: Bot Framework only signs with RS256.
+            raise web.HTTPUnauthorized(text="a Bot Framework token is required")
+        try:
+            response = await self.adapter.process(request, self.bot)
+        except requests.RequestException:
+            log.warning("could not fetch the Bot Framework signing keys to check a token")
+            raise web.HTTPServiceUnavailable(text="cannot check tokens right now", headers={"Retry-After": "30"})
         return response if response is not None else web.Response(status=201)
+
+
+def _bot_framework_shaped(authorization: str) -> bool:
+    scheme, _, token = authorization.partition(" ")
+    if scheme.lower() != "bearer" or not token:
+        return False
+    try:
+        return jwt.get_unverified_header(token).get("alg") == "RS256"
+    except jwt.PyJWTError:
+        return False
 
 
 def build_teams(
@@ -93,6 +114,7 @@ def build_teams(
         bot=VoucherBot(checkout, app_id, recognition, directory),
         adapter=adapter,
         sender=TeamsSender(adapter, app_id),
+        authenticated=bool(app_id),
     )
 
 

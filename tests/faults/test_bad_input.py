@@ -545,14 +545,7 @@ def forged_jwt() -> str:
         None,
         "Bearer not-a-token",
         "Basic YWRtaW46YWRtaW4=",
-        pytest.param(
-            "forged",
-            marks=pytest.mark.xfail(
-                strict=False,  # with Internet access (CI may have it) the metadata loads and 401 follows
-                reason="offline, botframework fetches Microsoft's OpenID metadata (a blocking requests.get) to "
-                "check a well-formed JWT and its ConnectionError becomes a 500; adapters/teams should map it",
-            ),
-        ),
+        "forged",
     ],
 )
 async def test_teams_refuses_activities_without_a_valid_token(
