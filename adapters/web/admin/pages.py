@@ -4,7 +4,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass, replace
 from datetime import timedelta
-from typing import TypeVar
+from collections.abc import Awaitable, Callable, Sequence
+from typing import Any, TypeVar
 
 from aiohttp import web
 
@@ -183,39 +184,45 @@ class Pages:
 
     async def orders_csv(self, request: web.Request, session: AdminSession) -> web.StreamResponse:
         query, problems = order_query(request.query)
-        if problems:
-            return self.views.page(
-                request, "error.html", status=400, title="Cannot export", message=" ".join(problems)
-            )
-        response = await self._start_csv(request, "orders", ORDER_COLUMNS)
-        rows = 0
-        for number in range(1, EXPORT_LIMIT // EXPORT_BATCH + 1):
-            page = await self.oversight.orders(_batch(query, number))
-            await response.write(
-                csv_text((), (order_row(o, self.views.product_name) for o in page.items)).encode()
-            )
-            rows += len(page.items)
-            if not page.has_next:
-                break
-        await self.acts.note(session.actor, "admin.exported", "orders", {"rows": rows, **_filters(request)})
-        await response.write_eof()
-        return response
+        return await self._export(
+            request, session, problems, ("orders", "orders"), ORDER_COLUMNS,
+            lambda number: self.oversight.orders(_batch(query, number)),
+            lambda order: order_row(order, self.views.product_name),
+        )
 
     async def audit_csv(self, request: web.Request, session: AdminSession) -> web.StreamResponse:
         query, problems = audit_query(request.query)
+        return await self._export(
+            request, session, problems, ("audit-trail", "audit"), AUDIT_COLUMNS,
+            lambda number: self.oversight.audit(_batch(query, number)),
+            audit_row,
+        )
+
+    async def _export(
+        self,
+        request: web.Request,
+        session: AdminSession,
+        problems: Sequence[str],
+        names: tuple[str, str],  # (file name, audit subject)
+        header: tuple[str, ...],
+        fetch: Callable[[int], Awaitable[Any]],
+        to_row: Callable[[Any], Sequence[object]],
+    ) -> web.StreamResponse:
+        """Stream the filtered rows as CSV, page by page, and audit the export."""
         if problems:
             return self.views.page(
                 request, "error.html", status=400, title="Cannot export", message=" ".join(problems)
             )
-        response = await self._start_csv(request, "audit-trail", AUDIT_COLUMNS)
+        file_name, subject = names
+        response = await self._start_csv(request, file_name, header)
         rows = 0
         for number in range(1, EXPORT_LIMIT // EXPORT_BATCH + 1):
-            page = await self.oversight.audit(_batch(query, number))
-            await response.write(csv_text((), (audit_row(e) for e in page.items)).encode())
+            page = await fetch(number)
+            await response.write(csv_text((), (to_row(item) for item in page.items)).encode())
             rows += len(page.items)
             if not page.has_next:
                 break
-        await self.acts.note(session.actor, "admin.exported", "audit", {"rows": rows, **_filters(request)})
+        await self.acts.note(session.actor, "admin.exported", subject, {"rows": rows, **_filters(request)})
         await response.write_eof()
         return response
 
