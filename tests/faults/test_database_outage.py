@@ -12,6 +12,7 @@ from __future__ import annotations
 import asyncio
 import json
 import time
+from typing import Any
 
 import pytest
 
@@ -62,9 +63,8 @@ async def test_requests_fail_clearly_during_a_database_outage_and_the_bot_recove
     reads_work = backend == "sqlite"  # WAL: a writer's lock never blocks readers
     assert health.status == (200 if reads_work else 503) and status.status == (200 if reads_work else 503)
     assert slack_command.status == 200 and teams_message.status in (200, 201)
-    await eventually(
-        lambda: apologised(cluster, late_slack.hook, late_teams.conversation_id), what="apologies"
-    )
+    # A request whose write waited out the outage completes instead; either way it ends cleanly.
+    await eventually(lambda: late_requests_settled(cluster, late_slack, late_teams), timeout=30, what="apologies")
 
     await asyncio.gather(*(deliver(cluster, body) for body in bodies))  # Stripe delivers them again
     await eventually(
@@ -77,8 +77,15 @@ async def test_requests_fail_clearly_during_a_database_outage_and_the_bot_recove
     assert sum(result.duplicates for result in outcomes) == 0
     assert await cluster.reader.vouchers_issued() == len(orders)
     async with cluster.reader.unit_of_work() as uow:
-        for late in (late_slack.key, late_teams.user_key):  # the orders that failed left no trace
-            assert await uow.orders.list_for_buyer(late) == []
+        for late, told_sorry in (
+            (late_slack.key, slack_apologised(cluster, late_slack.hook)),
+            (late_teams.user_key, teams_apologised(cluster, late_teams.conversation_id)),
+        ):
+            placed = await uow.orders.list_for_buyer(late)
+            if told_sorry:  # the order that failed left no trace
+                assert placed == []
+            else:  # or it went through whole, once
+                assert [o.status for o in placed] == [OrderStatus.AWAITING_PAYMENT]
         assert verify(await uow.audit.entries(limit=100_000)).intact
     assert (await cluster.request("GET", "/healthz")).status == 200
     starts = [replica.logs().count("voucherbot listening on") for replica in cluster.replicas]
@@ -87,7 +94,20 @@ async def test_requests_fail_clearly_during_a_database_outage_and_the_bot_recove
     assert unexpected == []
 
 
-def apologised(cluster: Cluster, hook: str, conversation_id: str) -> bool:
-    slack = [c for c in cluster.platforms.slack.responses_to(hook) if APOLOGY in json.dumps(c.args)]
-    teams = [c for c in cluster.platforms.connector.in_conversation(conversation_id) if APOLOGY in c.text]
-    return bool(slack) and bool(teams)
+def slack_apologised(cluster: Cluster, hook: str) -> bool:
+    return any(APOLOGY in json.dumps(c.args) for c in cluster.platforms.slack.responses_to(hook))
+
+
+def teams_apologised(cluster: Cluster, conversation_id: str) -> bool:
+    return any(APOLOGY in c.text for c in cluster.platforms.connector.in_conversation(conversation_id))
+
+
+async def late_requests_settled(cluster: Cluster, late_slack: Any, late_teams: Any) -> bool:
+    async with cluster.reader.unit_of_work() as uow:
+        slack_placed = await uow.orders.list_for_buyer(late_slack.key)
+        teams_placed = await uow.orders.list_for_buyer(late_teams.user_key)
+    slack_done = slack_apologised(cluster, late_slack.hook) or any(o.checkout_token for o in slack_placed)
+    teams_done = teams_apologised(cluster, late_teams.conversation_id) or any(
+        o.checkout_token for o in teams_placed
+    )
+    return slack_done and teams_done
