@@ -118,11 +118,12 @@ class Workers:
         self._leases = leases
         self.holder = holder or replica_name()
         self._tasks: list[asyncio.Task[None]] = []
-        self._wake = asyncio.Event()
 
     def start(self) -> None:
         self._tasks = [
-            asyncio.create_task(self._forever(self._deliver_due, lambda: self._idle, wake=True), name="outbox"),
+            asyncio.create_task(
+                self._forever(self._deliver_due, lambda: self._idle, until_idle=True), name="outbox"
+            ),
             asyncio.create_task(self._forever(self._checkout.recover, lambda: self._recovery), name="recovery"),
         ]
         names = [_job_name(job) for _, job in self._periodic]
@@ -137,10 +138,6 @@ class Workers:
             self._tasks.append(asyncio.create_task(task, name="periodic"))
         for interval, job in self._every_replica:
             self._tasks.append(asyncio.create_task(self._forever(job, _every(interval)), name="local"))
-
-    def wake(self) -> None:
-        """Deliver now rather than at the next poll (called after a webhook queued messages)."""
-        self._wake.set()
 
     async def stop(self, drain_seconds: float = 10.0) -> None:
         for task in self._tasks:
@@ -167,8 +164,9 @@ class Workers:
         return sum(r.outcome == "sent" for r in results)
 
     async def _forever(
-        self, job: Callable[[], Awaitable[object]], pause: Callable[[], float], wake: bool = False
+        self, job: Callable[[], Awaitable[object]], pause: Callable[[], float], until_idle: bool = False
     ) -> None:
+        """Run `job` forever, pausing between runs; with `until_idle`, only once a run found nothing to do."""
         outage = 0.0
         while True:
             busy: object = 0
@@ -186,13 +184,7 @@ class Workers:
             except Exception:  # a loop must outlive one failure (a bug in one message, a provider outage)
                 log.exception("background job failed", extra={"job": _job_name(job)})
                 await asyncio.sleep(1)
-            if busy and wake:
-                continue
-            if wake:
-                with contextlib.suppress(TimeoutError):
-                    await asyncio.wait_for(self._wake.wait(), pause())
-                self._wake.clear()
-            else:
+            if not (busy and until_idle):
                 await asyncio.sleep(pause())
 
 
