@@ -188,7 +188,7 @@ def build_slack(
         process_before_response=True,
         logger=logging.getLogger("adapters.slack.bolt"),
     )
-    background = register(app, checkout, rewards=recognition.reward if recognition else None)
+    background = register(app, checkout, rewards=recognition.recipient_reward if recognition else None)
     users = UserDirectory(ttl_seconds=directory_ttl_seconds)
     if recognition is not None and confirmations is not None:
         _register_rewards(app, recognition, checkout, background, users, base_url, confirmations)

@@ -168,12 +168,13 @@ class RewardDesk:
 
     # --- spending a reward ------------------------------------------------------------------------------
 
-    async def summary(self, reward_id: str) -> RewardSummary:
-        return await self.recognition.reward(reward_id)
+    async def summary(self, reward_id: str, user: ChatUser) -> RewardSummary:
+        """The reward, for its recipient only: ids in card data can be forged by anyone in the tenant."""
+        return await self.recognition.recipient_reward(reward_id, user)
 
-    async def redeem(self, reward_id: str) -> Answer:
+    async def redeem(self, reward_id: str, user: ChatUser) -> Answer:
         """Choose your voucher: the catalog in the reward's currency; the reward follows every step."""
-        reward = await self.summary(reward_id)
+        reward = await self.summary(reward_id, user)
         if not reward.spendable:
             state = "used up" if reward.status in ("sent", "opened", "redeemed") else reward.status
             return Answer(
