@@ -21,7 +21,7 @@ from adapters.db.oversight import SqlOversight
 from adapters.providers.builtin import BuiltinProvider
 from adapters.providers.catalog_file import BRAND_IMAGES, SAMPLE_CATALOG, load_catalog
 from adapters.stripe_gateway import StripeGateway
-from adapters.teams import build_teams
+from adapters.teams import BotFrameworkCloud, build_teams
 from adapters.web.admin import admin_routes
 from adapters.web.checkout import checkout_routes
 from core.catalog import Catalog, Product
@@ -141,6 +141,14 @@ async def build_services(settings: Settings) -> Services:
         tenant_id=settings.microsoft_app_tenant_id,
         app_type=settings.microsoft_app_type,
         public_base_url=settings.public_base_url,
+        cloud=BotFrameworkCloud(
+            channel_service=settings.microsoft_channel_service,
+            openid_metadata_url=settings.microsoft_openid_metadata_url,
+            oauth_url=settings.microsoft_oauth_url,
+            oauth_scope=settings.microsoft_oauth_scope,
+        ),
+        **({"service_url_hosts": settings.teams_service_url_hosts} if settings.teams_service_url_hosts else {}),
+        ca_file=str(settings.ca_file) if settings.ca_file else None,
         **_channel_kwargs(build_teams, rewards),
     )
     senders["teams"], channels["teams"] = teams.sender, teams
