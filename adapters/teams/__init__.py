@@ -5,6 +5,7 @@ from __future__ import annotations
 import logging
 from collections.abc import Sequence
 from dataclasses import dataclass
+from ssl import SSLContext
 
 import jwt
 import requests
@@ -94,11 +95,13 @@ def build_teams(
     cloud: BotFrameworkCloud | None = None,
     service_url_hosts: Sequence[str] = DOCUMENTED_HOSTS,
     ca_file: str | None = None,
+    ssl: SSLContext | None = None,
 ) -> TeamsChannel:
     """An empty app id runs in Bot Framework Emulator mode: no authentication either way, and only
     loopback service URLs (the Emulator's); with one, tokens are checked against `cloud` (the public
     cloud by default) and Connector calls go only to `service_url_hosts`. `ca_file` replaces the
-    built-in CA certificates for Azure AD and the Connector (a TLS-intercepting proxy's).
+    built-in CA certificates for Azure AD and the Connector (a TLS-intercepting proxy's), `ssl` the
+    same for files people send the bot.
 
     With `recognition`, reward admins send rewards (typed, the message extension, or a CSV file) and
     recipients spend them; `directory` finds colleagues by email for the dialog and CSV files.
@@ -124,7 +127,7 @@ def build_teams(
             "Teams opens the checkout dialog only over HTTPS", extra={"public_base_url": public_base_url}
         )
     return TeamsChannel(
-        bot=VoucherBot(checkout, app_id, recognition, directory),
+        bot=VoucherBot(checkout, app_id, recognition, directory, ssl),
         adapter=adapter,
         sender=TeamsSender(adapter, app_id),
         authenticated=bool(app_id),

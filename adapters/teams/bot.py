@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import logging
 from http import HTTPStatus
+from ssl import SSLContext
 
 from botbuilder.core import InvokeResponse, MessageFactory, TurnContext
 from botbuilder.core.teams import TeamsActivityHandler
@@ -76,10 +77,11 @@ class VoucherBot(TeamsActivityHandler):
         app_id: str = "",
         recognition: Recognition | None = None,
         directory: Directory | None = None,
+        ssl: SSLContext | None = None,
     ) -> None:
         self._checkout = checkout
         self._app_id = app_id
-        self._rewards = RewardDesk(checkout, recognition, directory)
+        self._rewards = RewardDesk(checkout, recognition, directory, ssl)
         self._extension = RewardExtension(self._rewards)
 
     # --- activities -------------------------------------------------------------------------------

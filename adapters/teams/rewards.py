@@ -5,6 +5,7 @@ from __future__ import annotations
 import hashlib
 import logging
 from collections.abc import Sequence
+from ssl import SSLContext
 from typing import NoReturn
 
 from botbuilder.core import TurnContext
@@ -52,11 +53,16 @@ class RewardDesk:
     """Translates reward requests into Recognition calls and their results into cards; no rules of its own."""
 
     def __init__(
-        self, checkout: Checkout, recognition: Recognition | None, directory: Directory | None
+        self,
+        checkout: Checkout,
+        recognition: Recognition | None,
+        directory: Directory | None,
+        ssl: SSLContext | None = None,
     ) -> None:
         self._checkout = checkout
         self._recognition = recognition
         self._directory = directory
+        self._ssl = ssl
 
     @property
     def recognition(self) -> Recognition:
@@ -191,7 +197,7 @@ class RewardDesk:
         if not file.is_csv:
             return Answer(bulk_hint_card(f"{file.name} is not a CSV file."), replaces=False)
         try:
-            rows, bad = read_rows(await download(file))
+            rows, bad = read_rows(await download(file, self._ssl))
         except UnreadableCommand as exc:
             return Answer(bulk_hint_card(str(exc)), replaces=False)
         report = BulkReport(file.name, refused=list(bad))
