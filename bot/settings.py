@@ -11,6 +11,7 @@ from typing import Annotated
 from pydantic import Field, SecretStr, ValidationError, field_validator, model_validator
 from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 
+GOVERNMENT_CHANNEL_SERVICE = "https://botframework.azure.us"  # Bot Framework's name for Azure Government
 PLACEHOLDERS = {"", "changeme", "change-me", "secret", "xxx", "placeholder", "test"}
 
 
@@ -134,6 +135,14 @@ class Settings(BaseSettings):
     def _empty_or_url(cls, value: str) -> str:
         if value and not value.startswith(("https://", "http://")):
             raise ValueError("must be empty (the cloud's default) or a URL starting with https://")
+        return value
+
+    @field_validator("microsoft_channel_service")
+    @classmethod
+    def _known_channel_service(cls, value: str) -> str:
+        if value not in ("", GOVERNMENT_CHANNEL_SERVICE):
+            raise ValueError(f"must be empty (public cloud) or {GOVERNMENT_CHANNEL_SERVICE} (Azure Government); "
+                             "for another cloud set MICROSOFT_OPENID_METADATA_URL, _OAUTH_URL and _OAUTH_SCOPE")
         return value
 
     @field_validator("ssl_cert_file", "requests_ca_bundle", mode="before")
