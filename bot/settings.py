@@ -141,8 +141,10 @@ class Settings(BaseSettings):
     @classmethod
     def _known_channel_service(cls, value: str) -> str:
         if value not in ("", GOVERNMENT_CHANNEL_SERVICE):
-            raise ValueError(f"must be empty (public cloud) or {GOVERNMENT_CHANNEL_SERVICE} (Azure Government); "
-                             "for another cloud set MICROSOFT_OPENID_METADATA_URL, _OAUTH_URL and _OAUTH_SCOPE")
+            raise ValueError(
+                f"must be empty (public cloud) or {GOVERNMENT_CHANNEL_SERVICE} (Azure Government); "
+                "for another cloud set MICROSOFT_OPENID_METADATA_URL, _OAUTH_URL and _OAUTH_SCOPE"
+            )
         return value
 
     @field_validator("ssl_cert_file", "requests_ca_bundle", mode="before")
@@ -226,8 +228,11 @@ class Settings(BaseSettings):
         """Why the server must not start: Emulator mode (no authentication) listening beyond loopback."""
         if self.microsoft_app_id or is_loopback(self.host):
             return None
-        return (f"MICROSOFT_APP_ID is empty (Teams Emulator mode, no authentication): HOST must be loopback "
-                f"such as 127.0.0.1, not {self.host!r}; set MICROSOFT_APP_ID and MICROSOFT_APP_PASSWORD to listen there")
+        return (
+            f"MICROSOFT_APP_ID is empty (Teams Emulator mode, no authentication): HOST must be loopback "
+            f"such as 127.0.0.1, not {self.host!r}; set MICROSOFT_APP_ID and MICROSOFT_APP_PASSWORD "
+            "to listen there"
+        )
 
     @property
     def slack_enabled(self) -> bool:

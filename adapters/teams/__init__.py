@@ -110,10 +110,10 @@ def build_teams(
     """
     _check_credentials(app_id, tenant_id, app_type)
     speed_up_msrest()
-    adapter = CloudAdapter(
-        _authentication(app_id, app_password, tenant_id, app_type, cloud or BotFrameworkCloud(),
-                        service_url_hosts, ca_file)
+    authentication = _authentication(
+        app_id, app_password, tenant_id, app_type, cloud or BotFrameworkCloud(), service_url_hosts, ca_file
     )
+    adapter = CloudAdapter(authentication)
     adapter.on_turn_error = on_turn_error
     if tenants is not None:
         adapter.use(RememberTenants(tenants))
@@ -164,7 +164,9 @@ def _authentication(
         else None
     )
     policy = ServiceUrlPolicy(tuple(host.lower() for host in service_url_hosts))
-    return CachingBotFrameworkAuthentication(credentials, policy=policy, credentials_factory=factory, verify=verify)
+    return CachingBotFrameworkAuthentication(
+        credentials, policy=policy, credentials_factory=factory, verify=verify
+    )
 
 
 def _check_credentials(app_id: str, tenant_id: str, app_type: str) -> None:

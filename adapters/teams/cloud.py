@@ -48,7 +48,7 @@ GOVERNMENT = CloudDefaults(
 
 @dataclass(frozen=True)
 class BotFrameworkCloud:
-    """The four settings (MICROSOFT_CHANNEL_SERVICE, _OPENID_METADATA_URL, _OAUTH_URL, _OAUTH_SCOPE); empty: default."""
+    """MICROSOFT_CHANNEL_SERVICE, _OPENID_METADATA_URL, _OAUTH_URL and _OAUTH_SCOPE; empty: the default."""
 
     channel_service: str = ""
     openid_metadata_url: str = ""
@@ -66,17 +66,19 @@ class BotFrameworkCloud:
         object.__setattr__(self, "defaults", cloud)
 
     def authority(self, tenant_id: str = "") -> str:
-        """Where outgoing tokens come from: the configured URL, else the cloud's login for the bot's tenant."""
+        """Where outgoing tokens come from: the configured URL, else the cloud's login for the tenant."""
         return self.oauth_url or self.defaults.login_url_prefix + (tenant_id or self.defaults.default_tenant)
 
     def sdk_configuration(self, tenant_id: str = "") -> dict[str, str]:
-        """The keys ConfigurationBotFrameworkAuthentication reads: every one set, so the SDK uses exactly these."""
+        """The keys ConfigurationBotFrameworkAuthentication reads; all set, so the SDK uses exactly these."""
         return {
             "CHANNEL_SERVICE": self.channel_service,
             "TO_CHANNEL_FROM_BOT_LOGIN_URL": self.authority(tenant_id),
             "TO_CHANNEL_FROM_BOT_OAUTH_SCOPE": self.oauth_scope or self.defaults.oauth_scope,
             "TO_BOT_FROM_CHANNEL_TOKEN_ISSUER": self.defaults.token_issuer,
-            "TO_BOT_FROM_CHANNEL_OPENID_METADATA_URL": self.openid_metadata_url or self.defaults.openid_metadata_url,
+            "TO_BOT_FROM_CHANNEL_OPENID_METADATA_URL": (
+                self.openid_metadata_url or self.defaults.openid_metadata_url
+            ),
             "TO_BOT_FROM_EMULATOR_OPENID_METADATA_URL": self.defaults.emulator_openid_metadata_url,
             "OAUTH_URL": self.defaults.token_service_url,
             "CALLER_ID": self.defaults.caller_id,

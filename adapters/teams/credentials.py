@@ -1,4 +1,4 @@
-"""The bot's app-id-and-password credentials, getting tokens from the configured Azure AD and trusting its CAs.
+"""The bot's app id and password credentials: tokens from the configured Azure AD, over the configured CAs.
 
 The SDK's own MicrosoftAppCredentials builds its MSAL client with neither the CA certificates a
 TLS-intercepting proxy needs nor a way to use an authority MSAL does not know (national and private
@@ -44,7 +44,9 @@ class AzureAdCredentials(MicrosoftAppCredentials):
         self._client: ConfidentialClientApplication | None = None
 
     def get_access_token(self, force_refresh: bool = False) -> str:
-        scope = self.oauth_scope if self.oauth_scope.endswith(DEFAULT_SCOPE_SUFFIX) else self.oauth_scope + DEFAULT_SCOPE_SUFFIX
+        scope = self.oauth_scope
+        if not scope.endswith(DEFAULT_SCOPE_SUFFIX):
+            scope += DEFAULT_SCOPE_SUFFIX
         result: dict[str, Any] = self._msal().acquire_token_for_client(scopes=[scope])
         if "access_token" in result:
             return str(result["access_token"])

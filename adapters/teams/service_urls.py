@@ -1,4 +1,4 @@
-"""Which Bot Connector service URLs the bot may call: loopback only in Emulator mode, Microsoft's hosts otherwise.
+"""Which Bot Connector service URLs the bot may call: loopback in Emulator mode, else Microsoft's hosts.
 
 An activity names the `serviceUrl` its answers go to, and the bot sends its app token there. Without
 credentials anyone can post an activity, so only this machine is trusted; with credentials the token's

@@ -38,7 +38,9 @@ def test_azure_government_is_one_setting_away() -> None:
     assert config["TO_BOT_FROM_CHANNEL_OPENID_METADATA_URL"] == (
         "https://login.botframework.azure.us/v1/.well-known/openidconfiguration"
     )
-    assert config["TO_CHANNEL_FROM_BOT_LOGIN_URL"] == "https://login.microsoftonline.us/MicrosoftServices.onmicrosoft.us"
+    assert config["TO_CHANNEL_FROM_BOT_LOGIN_URL"] == (
+        "https://login.microsoftonline.us/MicrosoftServices.onmicrosoft.us"
+    )
     assert config["TO_CHANNEL_FROM_BOT_OAUTH_SCOPE"] == "https://api.botframework.us"
     assert config["TO_BOT_FROM_CHANNEL_TOKEN_ISSUER"] == "https://api.botframework.us"
 

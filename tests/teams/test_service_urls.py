@@ -1,4 +1,4 @@
-"""The bot calls back only service URLs it trusts: loopback in Emulator mode, Microsoft's hosts with credentials."""
+"""The bot calls back only service URLs it trusts: loopback in Emulator mode, else Microsoft's hosts."""
 
 from __future__ import annotations
 

@@ -117,16 +117,22 @@ async def _slack_client(proxy: str, trust: OutgoingTrust) -> AsyncWebClient:
 
 
 async def _create_intent(proxy: str, trust: OutgoingTrust) -> str:
-    gateway = StripeGateway("sk_test_harbour", "whsec_x", proxy, max_network_retries=0, ssl_context=trust.context)
+    gateway = StripeGateway(
+        "sk_test_harbour", "whsec_x", proxy, max_network_retries=0, ssl_context=trust.context
+    )
     try:
-        intent = await gateway.create_intent(order_id="ord_proxy", amount=Money(500, "USD"), idempotency_key="k1")
+        intent = await gateway.create_intent(
+            order_id="ord_proxy", amount=Money(500, "USD"), idempotency_key="k1"
+        )
     finally:
         await gateway.close()
     return intent.id
 
 
 @pytest.mark.parametrize("setting", ["ssl_cert_file", "requests_ca_bundle"])
-async def test_slacks_web_api_client_trusts_the_configured_ca(proxy: str, ca_file: Path, setting: str) -> None:
+async def test_slacks_web_api_client_trusts_the_configured_ca(
+    proxy: str, ca_file: Path, setting: str
+) -> None:
     client = await _slack_client(proxy, _trust(ca_file, setting))
 
     answer = await client.auth_test()
@@ -150,7 +156,9 @@ async def test_the_stripe_sdk_refuses_the_proxy_when_no_ca_is_configured(proxy: 
         await _create_intent(proxy, _trust(None))
 
 
-async def test_a_file_sent_to_the_teams_bot_is_downloaded_through_the_proxy(proxy: str, ca_file: Path) -> None:
+async def test_a_file_sent_to_the_teams_bot_is_downloaded_through_the_proxy(
+    proxy: str, ca_file: Path
+) -> None:
     shared = SharedFile("rewards.csv", f"{proxy}/files/rewards.csv", "u1", "csv")
 
     assert await download(shared, _trust(ca_file).context) == CSV
