@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 import os
 import subprocess
 import sys
@@ -9,9 +10,12 @@ from pathlib import Path
 
 import pytest
 
+from adapters.teams import build_teams
 from bot.settings import load_settings
+from tests.teams.conftest import TeamsWorld
 
 ROOT = Path(__file__).resolve().parents[2]
+APP_ID = "3f2504e0-4f89-11d3-9a0c-0305e82c3301"
 
 
 def _serve(folder: Path, **env: str) -> subprocess.CompletedProcess[str]:
@@ -41,6 +45,17 @@ def test_loopback_hosts_are_fine_for_emulator_mode(host: str) -> None:
 
 
 def test_with_an_app_id_any_host_is_fine() -> None:
-    settings = load_settings(host="0.0.0.0", microsoft_app_id="3f2504e0-4f89-11d3-9a0c-0305e82c3301")
+    settings = load_settings(host="0.0.0.0", microsoft_app_id=APP_ID)
 
     assert settings.emulator_exposed is None
+
+
+def test_emulator_mode_says_at_start_that_it_is_loopback_only(
+    teams: TeamsWorld, caplog: pytest.LogCaptureFixture
+) -> None:
+    with caplog.at_level(logging.WARNING, logger="adapters.teams"):
+        build_teams(teams.checkout, public_base_url="http://localhost:3978")
+        build_teams(teams.checkout, app_id=APP_ID, app_password="pw", public_base_url="https://bot.example.com")
+
+    (said,) = [r.getMessage() for r in caplog.records if "Emulator mode" in r.getMessage()]
+    assert "listens on loopback only" in said and "only loopback serviceUrls" in said
