@@ -16,6 +16,7 @@ from collections.abc import AsyncIterator
 from pathlib import Path
 
 import aiohttp
+import jwt
 import pytest
 import pytest_asyncio
 import trustme
@@ -129,6 +130,20 @@ async def test_a_token_signed_by_another_key_is_refused(
     forged = channel_tokens.token(activity["serviceUrl"], key=new_key())
 
     status, _ = await chat.post(activity, {"Authorization": f"Bearer {forged}"})
+
+    assert status == 401 and chat.calls() == []
+
+
+async def test_a_token_naming_an_unknown_signing_key_is_refused_not_crashed_on(
+    bot: BotProcess, connector: FakeConnector, channel_tokens: ChannelTokens, http: aiohttp.ClientSession
+) -> None:
+    chat = TeamsChat(bot.url, connector, http, "unknown-kid")
+    activity = chat.message("vouchers")
+    genuine = channel_tokens.token(activity["serviceUrl"])
+    claims = jwt.decode(genuine, options={"verify_signature": False})
+    unknown = jwt.encode(claims, channel_tokens.key, algorithm="RS256", headers={"kid": "rotated-away"})
+
+    status, _ = await chat.post(activity, {"Authorization": f"Bearer {unknown}"})
 
     assert status == 401 and chat.calls() == []
 
