@@ -80,8 +80,8 @@ class Settings(BaseSettings):
     # With credentials, Bot Connector calls go only to serviceUrls on these hosts (".x.com": any x.com
     # subdomain). Empty: the documented Teams and Bot Framework hosts (adapters.teams.service_urls).
     teams_service_url_hosts: Annotated[list[str], NoDecode] = []
-    # PEM files of the certificate authorities every outgoing HTTPS client trusts (instead of the
-    # built-in ones); SSL_CERT_FILE wins when both are set.
+    # A PEM file (or an OpenSSL hashed folder) of the certificate authorities every outgoing HTTPS
+    # client trusts instead of the built-in ones; SSL_CERT_FILE wins when both are set.
     ssl_cert_file: Path | None = None
     requests_ca_bundle: Path | None = None
 
@@ -155,8 +155,8 @@ class Settings(BaseSettings):
     @field_validator("ssl_cert_file", "requests_ca_bundle")
     @classmethod
     def _readable_file(cls, value: Path | None) -> Path | None:
-        if value is not None and not value.is_file():
-            raise ValueError(f"{value} is not a file of PEM certificates")
+        if value is not None and not (value.is_file() or value.is_dir()):
+            raise ValueError(f"{value} is neither a file of PEM certificates nor a folder of them")
         return value
 
     @field_validator("microsoft_app_type")

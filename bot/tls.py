@@ -24,6 +24,8 @@ class OutgoingTrust:
 
     @classmethod
     def of(cls, settings: Settings) -> OutgoingTrust:
-        if settings.ca_file is None:
+        path = settings.ca_file
+        if path is None:
             return cls(None, "")
-        return cls(ssl.create_default_context(cafile=str(settings.ca_file)), str(settings.ca_file))
+        where = {"capath": str(path)} if path.is_dir() else {"cafile": str(path)}
+        return cls(ssl.create_default_context(**where), str(path))

@@ -177,3 +177,19 @@ def test_an_empty_ca_setting_means_none_and_a_missing_file_is_refused(tmp_path: 
     assert OutgoingTrust.of(load_settings(ssl_cert_file="", requests_ca_bundle="")) == OutgoingTrust(None, "")
     with pytest.raises(SettingsError, match="SSL_CERT_FILE"):
         load_settings(ssl_cert_file=str(tmp_path / "missing.pem"))
+
+
+async def test_a_folder_of_hashed_ca_certificates_works_too(proxy: str, ca: trustme.CA, tmp_path: Path) -> None:
+    import shutil
+    import subprocess
+
+    if shutil.which("openssl") is None:
+        pytest.skip("needs the openssl command to hash the folder")
+    folder = tmp_path / "certs"
+    folder.mkdir()
+    ca.cert_pem.write_to_path(str(folder / "proxy-ca.pem"))
+    subprocess.run(["openssl", "rehash", str(folder)], check=True, capture_output=True)
+
+    client = await _slack_client(proxy, _trust(folder))
+
+    assert (await client.auth_test())["team_id"] == "T0HARBOUR"
