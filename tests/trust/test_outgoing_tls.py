@@ -1,7 +1,7 @@
 """Behind a TLS-intercepting proxy, every outgoing HTTPS client trusts the CA file the settings name.
 
 A loopback HTTPS server with a certificate from a CA of the test's own stands in for the proxy
-(answering as Slack's Web API, Stripe's API and a file download would). Each client reaches it when
+(answering as Slack's Web API, Stripe's API, Xoxoday's Plum and a file download would). Each client reaches it when
 SSL_CERT_FILE (or REQUESTS_CA_BUNDLE) names that CA, and refuses it when nothing is configured.
 The requests-based clients (Bot Connector, Azure AD) are proven end to end in
 tests/e2e/test_teams_authenticated_e2e.py.
@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import ssl
 from collections.abc import AsyncIterator
+from decimal import Decimal
 from pathlib import Path
 
 import aiohttp
@@ -20,6 +21,7 @@ from aiohttp import web
 from aiohttp.test_utils import TestServer
 from slack_sdk.web.async_client import AsyncWebClient
 
+from adapters.providers.xoxoday_api import PlumBalance
 from adapters.slack import build_slack
 from adapters.stripe_gateway import StripeGateway
 from adapters.teams.bulk import SharedFile, download
@@ -28,7 +30,7 @@ from bot.settings import load_settings
 from bot.tls import OutgoingTrust
 from core.catalog import Catalog
 from core.checkout import Checkout
-from core.errors import PaymentGatewayError
+from core.errors import PaymentGatewayError, ProviderError
 from core.money import Money
 from tests.fakes import FakeGateway, FakeProvider, FixedClock, MemoryStore, MemoryUnitOfWork, SequentialIds
 
@@ -179,7 +181,9 @@ def test_an_empty_ca_setting_means_none_and_a_missing_file_is_refused(tmp_path: 
         load_settings(ssl_cert_file=str(tmp_path / "missing.pem"))
 
 
-async def test_a_folder_of_hashed_ca_certificates_works_too(proxy: str, ca: trustme.CA, tmp_path: Path) -> None:
+async def test_a_folder_of_hashed_ca_certificates_works_too(
+    proxy: str, ca: trustme.CA, tmp_path: Path
+) -> None:
     import shutil
     import subprocess
 
@@ -193,3 +197,50 @@ async def test_a_folder_of_hashed_ca_certificates_works_too(proxy: str, ca: trus
     client = await _slack_client(proxy, _trust(folder))
 
     assert (await client.auth_test())["team_id"] == "T0HARBOUR"
+
+
+async def _plum_balance(ca: trustme.CA, ca_file: Path | None, data_dir: Path) -> tuple[str, object]:
+    """Xoxoday's client as the bot builds it, against a fake Plum served over HTTPS by the test's CA."""
+    from bot.bootstrap import open_database, xoxoday_client
+    from tests.fake_plum import FakePlum
+
+    plum = FakePlum(balance="250")
+    plum.server_ssl = ssl.create_default_context(ssl.Purpose.CLIENT_AUTH)
+    ca.issue_cert("127.0.0.1").configure_cert(plum.server_ssl)
+    async with plum:
+        settings = load_settings(
+            ssl_cert_file=ca_file,
+            requests_ca_bundle=None,
+            data_dir=data_dir,
+            voucher_encryption_key=None,
+            voucher_provider="builtin,xoxoday",
+            xoxoday_base_url=plum.base_url,
+            xoxoday_client_id=plum.client_id,
+            xoxoday_client_secret=plum.client_secret,
+            xoxoday_refresh_token=plum.refresh_token,
+        )
+        database = await open_database(settings)
+        client = xoxoday_client(settings, database)
+        try:
+            return plum.base_url, await client.get_balance()
+        except ProviderError as exc:
+            return plum.base_url, exc
+        finally:
+            await client.close()
+            await database.dispose()
+
+
+async def test_the_xoxoday_client_trusts_the_configured_ca(
+    ca: trustme.CA, ca_file: Path, tmp_path: Path
+) -> None:
+    url, balance = await _plum_balance(ca, ca_file, tmp_path / "var")
+
+    assert url.startswith("https://") and balance == PlumBalance(Decimal("250"), "USD")
+
+
+async def test_the_xoxoday_client_refuses_the_proxy_when_no_ca_is_configured(
+    ca: trustme.CA, tmp_path: Path
+) -> None:
+    _, answer = await _plum_balance(ca, None, tmp_path / "var")
+
+    assert isinstance(answer, ProviderError)
