@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 import logging
+import ssl
 from collections.abc import Callable, Iterator, Mapping
 from contextlib import contextmanager
 from typing import Any
 
+import aiohttp
 import stripe
 
 from core.errors import PaymentEventRejected, PaymentGatewayError
@@ -30,15 +32,28 @@ class StripeGateway:
         *,
         max_network_retries: int = 2,
         timeout_seconds: float = 30.0,
+        ssl_context: ssl.SSLContext | None = None,
     ) -> None:
+        """`ssl_context` replaces the CA certificates the SDK bundles (a TLS-intercepting proxy's)."""
         self._webhook_secret = webhook_secret
-        self._http = stripe.AIOHTTPClient(timeout=timeout_seconds)
-        self._client = stripe.StripeClient(
-            secret_key,
-            base_addresses={"api": api_base} if api_base else None,
-            http_client=self._http,
-            max_network_retries=max_network_retries,
-        )
+        self._ssl = ssl_context
+        self._timeout = timeout_seconds
+        self._client_settings: dict[str, Any] = {
+            "api_key": secret_key,
+            "base_addresses": {"api": api_base} if api_base else None,
+            "max_network_retries": max_network_retries,
+        }
+        self._http: stripe.AIOHTTPClient | None = None
+        self._stripe: stripe.StripeClient | None = None
+
+    @property
+    def _client(self) -> stripe.StripeClient:
+        # Built on first use, in the event loop: an aiohttp connector (for the SSL context) needs one.
+        if self._stripe is None:
+            connector = aiohttp.TCPConnector(ssl=self._ssl) if self._ssl is not None else None
+            self._http = stripe.AIOHTTPClient(timeout=self._timeout, connector=connector)
+            self._stripe = stripe.StripeClient(http_client=self._http, **self._client_settings)
+        return self._stripe
 
     async def create_intent(self, *, order_id: str, amount: Money, idempotency_key: str) -> PaymentIntent:
         # Only parameters localstripe knows too: it answers 400 to any other (e.g. `description`).
@@ -73,7 +88,8 @@ class StripeGateway:
 
     async def close(self) -> None:
         """Close the HTTP session (call on shutdown, in the loop that used the gateway)."""
-        await self._http.close_async()  # type: ignore[no-untyped-call]
+        if self._http is not None:
+            await self._http.close_async()  # type: ignore[no-untyped-call]
 
 
 @contextmanager

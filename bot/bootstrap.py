@@ -12,6 +12,7 @@ from datetime import timedelta
 from pathlib import Path
 from typing import Any
 
+import aiohttp
 from aiohttp import web
 
 from adapters.db.admin_users import SqlAdminAccounts
@@ -21,7 +22,7 @@ from adapters.db.oversight import SqlOversight
 from adapters.providers.builtin import BuiltinProvider
 from adapters.providers.catalog_file import BRAND_IMAGES, SAMPLE_CATALOG, load_catalog
 from adapters.stripe_gateway import StripeGateway
-from adapters.teams import build_teams
+from adapters.teams import BotFrameworkCloud, build_teams
 from adapters.web.admin import admin_routes
 from adapters.web.checkout import checkout_routes
 from core.catalog import Catalog, Product
@@ -35,6 +36,7 @@ from core.vouchers import VoucherProvider
 from bot.metrics import Metrics
 from bot.rewards import Rewards, build_rewards, find_people_in_slack, seed_development_programme
 from bot.settings import Settings
+from bot.tls import OutgoingTrust
 from bot.workers import BackgroundTasks, Workers
 
 log = logging.getLogger(__name__)
@@ -102,10 +104,11 @@ async def open_database(settings: Settings) -> Database:
 
 
 async def build_services(settings: Settings) -> Services:
+    trust = OutgoingTrust.of(settings)
     database = await open_database(settings)
     services_on_start: list[Callable[[int], Awaitable[None]]] = []
     services_on_stop: list[Callable[[], Awaitable[None]]] = [database.dispose]
-    gateway, publishable_key, stripe_js_url = await _payments(settings, services_on_start, services_on_stop)
+    gateway, publishable_key, stripe_js_url = await _payments(settings, services_on_start, services_on_stop, trust)
     providers: dict[str, VoucherProvider] = {"builtin": BuiltinProvider()}
     products = builtin_products(settings)
     periodic: list[tuple[float, Callable[[], Awaitable[object]]]] = []  # once across replicas (leased)
@@ -141,12 +144,21 @@ async def build_services(settings: Settings) -> Services:
         tenant_id=settings.microsoft_app_tenant_id,
         app_type=settings.microsoft_app_type,
         public_base_url=settings.public_base_url,
+        cloud=BotFrameworkCloud(
+            channel_service=settings.microsoft_channel_service,
+            openid_metadata_url=settings.microsoft_openid_metadata_url,
+            oauth_url=settings.microsoft_oauth_url,
+            oauth_scope=settings.microsoft_oauth_scope,
+        ),
+        **({"service_url_hosts": settings.teams_service_url_hosts} if settings.teams_service_url_hosts else {}),
+        ca_file=trust.ca_file or None,
+        ssl=trust.context,
         **_channel_kwargs(build_teams, rewards),
     )
     senders["teams"], channels["teams"] = teams.sender, teams
     mounts.append(teams.mount)
     if settings.slack_enabled:
-        slack = _slack(settings, checkout, rewards)
+        slack = _slack(settings, checkout, rewards, trust)
         find_people_in_slack(rewards, slack)  # HR-system and milestone rewards by email
         senders["slack"], channels["slack"] = slack.sender, slack
         mounts.append(slack.mount)
@@ -204,10 +216,14 @@ async def _payments(
     settings: Settings,
     on_start: list[Callable[[int], Awaitable[None]]],
     on_stop: list[Callable[[], Awaitable[None]]],
+    trust: OutgoingTrust | None = None,
 ) -> tuple[StripeGateway, str, str]:
     if not settings.embedded_payments:
         gateway = StripeGateway(
-            _secret(settings.stripe_secret_key), _secret(settings.stripe_webhook_secret), settings.stripe_api_base
+            _secret(settings.stripe_secret_key),
+            _secret(settings.stripe_webhook_secret),
+            settings.stripe_api_base,
+            ssl_context=trust.context if trust else None,
         )
         on_stop.append(gateway.close)
         return gateway, settings.stripe_publishable_key, settings.stripe_js_url
@@ -229,7 +245,9 @@ async def _payments(
     return gateway, "pk_test_embedded", local.js_url
 
 
-def _slack(settings: Settings, checkout: Checkout, rewards: Rewards | None = None) -> Any:
+def _slack(
+    settings: Settings, checkout: Checkout, rewards: Rewards | None = None, trust: OutgoingTrust | None = None
+) -> Any:
     from adapters.slack import build_slack
 
     return build_slack(
@@ -242,6 +260,7 @@ def _slack(settings: Settings, checkout: Checkout, rewards: Rewards | None = Non
         client_secret=_secret(settings.slack_client_secret) or None,
         oauth_database_url=settings.resolved_database_url,
         public_base_url=settings.public_base_url,
+        ssl=trust.context if trust else None,
         **(_channel_kwargs(build_slack, rewards) if rewards is not None else {}),
     )
 
@@ -301,7 +320,16 @@ def xoxoday_client(settings: Settings, database: Database) -> Any:
         _secret(settings.xoxoday_client_secret),
         _secret(settings.xoxoday_refresh_token),
         token_store=tokens,
+        session_factory=_session_factory(OutgoingTrust.of(settings)),
     )
+
+
+def _session_factory(trust: OutgoingTrust) -> Callable[[], aiohttp.ClientSession] | None:
+    """aiohttp sessions that trust the configured CA file (None: aiohttp's defaults)."""
+    if trust.context is None:
+        return None
+    context = trust.context
+    return lambda: aiohttp.ClientSession(connector=aiohttp.TCPConnector(ssl=context))
 
 
 async def sync_catalog_now(settings: Settings) -> str:

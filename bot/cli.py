@@ -66,6 +66,9 @@ def _serve(args: argparse.Namespace) -> int:
     from bot.server import serve
 
     settings = _settings()
+    if settings.emulator_exposed:
+        print(f"voucherbot: {settings.emulator_exposed}", file=sys.stderr)
+        return 2
     configure_logging(settings.log_level)
     asyncio.run(serve(settings))
     return 0

@@ -10,12 +10,14 @@ from aiohttp import web
 
 from bot.app import create_app
 from bot.bootstrap import build_services
-from bot.settings import Settings
+from bot.settings import Settings, SettingsError
 
 log = logging.getLogger(__name__)
 
 
 async def serve(settings: Settings, stop: asyncio.Event | None = None) -> None:
+    if settings.emulator_exposed:  # `voucherbot serve` says so before logging starts; this guards the rest
+        raise SettingsError(settings.emulator_exposed)
     services = await build_services(settings)
     runner = web.AppRunner(create_app(services), access_log=None, shutdown_timeout=10)
     await runner.setup()

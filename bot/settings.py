@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import ipaddress
 import re
 from enum import StrEnum
 from pathlib import Path
@@ -10,6 +11,7 @@ from typing import Annotated
 from pydantic import Field, SecretStr, ValidationError, field_validator, model_validator
 from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 
+GOVERNMENT_CHANNEL_SERVICE = "https://botframework.azure.us"  # Bot Framework's name for Azure Government
 PLACEHOLDERS = {"", "changeme", "change-me", "secret", "xxx", "placeholder", "test"}
 
 
@@ -67,6 +69,21 @@ class Settings(BaseSettings):
     microsoft_app_password: SecretStr | None = None
     microsoft_app_tenant_id: str = ""
     microsoft_app_type: str = "MultiTenant"
+    # --- Teams trust (README "Microsoft Teams"): which cloud the bot belongs to, where it may call back,
+    # and the extra CA certificates of a TLS-intercepting proxy. An empty cloud value means the value of
+    # the cloud MICROSOFT_CHANNEL_SERVICE names: the public cloud when that is empty too, Azure Government
+    # for https://botframework.azure.us.
+    microsoft_channel_service: str = ""
+    microsoft_openid_metadata_url: str = ""  # validates incoming tokens (its jwks_uri has the keys)
+    microsoft_oauth_url: str = ""  # the Azure AD authority the bot gets its outgoing tokens from
+    microsoft_oauth_scope: str = ""  # the audience of those tokens
+    # With credentials, Bot Connector calls go only to serviceUrls on these hosts (".x.com": any x.com
+    # subdomain). Empty: the documented Teams and Bot Framework hosts (adapters.teams.service_urls).
+    teams_service_url_hosts: Annotated[list[str], NoDecode] = []
+    # A PEM file (or an OpenSSL hashed folder) of the certificate authorities every outgoing HTTPS
+    # client trusts instead of the built-in ones; SSL_CERT_FILE wins when both are set.
+    ssl_cert_file: Path | None = None
+    requests_ca_bundle: Path | None = None
 
     xoxoday_client_id: str = ""
     xoxoday_client_secret: SecretStr | None = None
@@ -103,6 +120,43 @@ class Settings(BaseSettings):
         unknown = set(value) - {"builtin", "xoxoday"}
         if unknown or not value:
             raise ValueError(f"must be builtin, xoxoday or both (comma-separated), not {sorted(unknown)}")
+        return value
+
+    @field_validator("teams_service_url_hosts", mode="before")
+    @classmethod
+    def _hosts_comma_separated(cls, value: object) -> object:
+        if isinstance(value, str):
+            return [v.strip().lower() for v in value.split(",") if v.strip()]
+        return value
+
+    @field_validator("microsoft_openid_metadata_url", "microsoft_oauth_url", "microsoft_oauth_scope",
+                     "microsoft_channel_service")
+    @classmethod
+    def _empty_or_url(cls, value: str) -> str:
+        if value and not value.startswith(("https://", "http://")):
+            raise ValueError("must be empty (the cloud's default) or a URL starting with https://")
+        return value
+
+    @field_validator("microsoft_channel_service")
+    @classmethod
+    def _known_channel_service(cls, value: str) -> str:
+        if value not in ("", GOVERNMENT_CHANNEL_SERVICE):
+            raise ValueError(
+                f"must be empty (public cloud) or {GOVERNMENT_CHANNEL_SERVICE} (Azure Government); "
+                "for another cloud set MICROSOFT_OPENID_METADATA_URL, _OAUTH_URL and _OAUTH_SCOPE"
+            )
+        return value
+
+    @field_validator("ssl_cert_file", "requests_ca_bundle", mode="before")
+    @classmethod
+    def _empty_is_unset(cls, value: object) -> object:
+        return None if isinstance(value, str) and not value.strip() else value
+
+    @field_validator("ssl_cert_file", "requests_ca_bundle")
+    @classmethod
+    def _readable_file(cls, value: Path | None) -> Path | None:
+        if value is not None and not (value.is_file() or value.is_dir()):
+            raise ValueError(f"{value} is neither a file of PEM certificates nor a folder of them")
         return value
 
     @field_validator("microsoft_app_type")
@@ -165,6 +219,22 @@ class Settings(BaseSettings):
         return problems
 
     @property
+    def ca_file(self) -> Path | None:
+        """The CA certificates outgoing HTTPS trusts instead of the built-in ones (None: the defaults)."""
+        return self.ssl_cert_file or self.requests_ca_bundle
+
+    @property
+    def emulator_exposed(self) -> str | None:
+        """Why the server must not start: Emulator mode (no authentication) listening beyond loopback."""
+        if self.microsoft_app_id or is_loopback(self.host):
+            return None
+        return (
+            f"MICROSOFT_APP_ID is empty (Teams Emulator mode, no authentication): HOST must be loopback "
+            f"such as 127.0.0.1, not {self.host!r}; set MICROSOFT_APP_ID and MICROSOFT_APP_PASSWORD "
+            "to listen there"
+        )
+
+    @property
     def slack_enabled(self) -> bool:
         return _given(self.slack_signing_secret) or _given(self.slack_app_token)
 
@@ -189,6 +259,16 @@ def admin_identity(value: str) -> str:
     if not (_SLACK_ADMIN.match(identity) or _TEAMS_ADMIN.match(identity)):
         raise ValueError(f"'{value}' is not slack:<user id> (U… or W…) or teams:<Entra object id>")
     return identity
+
+
+def is_loopback(host: str) -> bool:
+    """127.0.0.0/8, ::1 or localhost: reachable from this machine only."""
+    if host.strip().lower() == "localhost":
+        return True
+    try:
+        return ipaddress.ip_address(host.strip().strip("[]")).is_loopback
+    except ValueError:
+        return False
 
 
 def _given(secret: SecretStr | None) -> bool:

@@ -115,6 +115,14 @@ class Checkout:
         async with self._uow() as uow:
             return self._summary(await uow.orders.get(order_id))
 
+    async def buyer_order(self, order_id: str, user: ChatUser) -> OrderSummary:
+        """The order as its buyer sees it (checkout link included); NotOrderOwner for anyone else."""
+        async with self._uow() as uow:
+            order = await uow.orders.get(order_id)
+        if not order.buyer.same_person(user):
+            raise NotOrderOwner(order_id)
+        return self._summary(order)
+
     async def checkout_view(self, token: str) -> CheckoutView:
         async with self._uow() as uow:
             order = await uow.orders.find_by_checkout_token(token)

@@ -20,6 +20,7 @@ from core.rewards import (
     LedgerEntry,
     LedgerKind,
     NotRewardAdmin,
+    NotRewardRecipient,
     Programme,
     Recipient,
     Reward,
@@ -270,6 +271,14 @@ class Recognition:
     async def reward(self, reward_id: str) -> RewardSummary:
         async with self._uow() as uow:
             return RewardSummary.of(await uow.rewards.get(reward_id))
+
+    async def recipient_reward(self, reward_id: str, user: ChatUser) -> RewardSummary:
+        """The reward as its recipient sees it; NotRewardRecipient for anyone else (a chat button is forgeable)."""
+        async with self._uow() as uow:
+            reward = await uow.rewards.get(reward_id)
+        if not reward.recipient.same_person(user):
+            raise NotRewardRecipient(reward_id)
+        return RewardSummary.of(reward)
 
     async def cancel(self, reward_id: str, actor: str) -> RewardSummary:
         return await self._close(reward_id, RewardStatus.CANCELLED, actor)

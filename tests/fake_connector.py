@@ -184,9 +184,15 @@ class FakeConnector:
     _people: dict[str, Member] = field(default_factory=dict)
     _without_app: set[str] = field(default_factory=set)
     _files: dict[str, SharedFile] = field(default_factory=dict)
+    _bearer: Callable[[str], bool] | None = None
     _server: TestServer | None = None
 
     # --- control ---------------------------------------------------------------------------------
+
+    def require_bearer(self, accepts: Callable[[str], bool]) -> None:
+        """Like the real Connector with an authenticated bot: every call must carry a token `accepts`
+        (its whole `Authorization` header); others get 401 and are recorded as errors."""
+        self._bearer = accepts
 
     def fail_next(self, status: int, times: int = 1, retry_after: float | None = None) -> None:
         """Answer the next `times` requests with `status` (e.g. 429 with a Retry-After header, or 500)."""
@@ -266,6 +272,11 @@ class FakeConnector:
         if request.match_info.route.resource is None:
             self.errors.append(f"unexpected request {request.method} {request.path}")
             return _error(404, "NotFound", "no such endpoint")
+        if self._bearer is not None and request.path.startswith("/v3/"):
+            authorization = request.headers.get("Authorization", "")
+            if not self._bearer(authorization):
+                self.errors.append(f"{request.method} {request.path} without a valid bearer token")
+                return _error(401, "Unauthorized", "Authorization has been denied for this request.")
         return await handler(request)
 
     async def _create(self, request: web.Request) -> web.Response:

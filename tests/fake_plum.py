@@ -15,6 +15,7 @@ import asyncio
 import itertools
 import json
 import secrets
+import ssl
 from collections import Counter
 from collections.abc import Iterable
 from dataclasses import dataclass, field
@@ -146,6 +147,7 @@ class FakePlum:
         self._ids = itertools.count(6_474_256)
         self._runner: web.AppRunner | None = None
         self.base_url = ""
+        self.server_ssl: ssl.SSLContext | None = None  # set before start() to serve HTTPS
 
     # --- switches ------------------------------------------------------------------------------
 
@@ -176,10 +178,11 @@ class FakePlum:
         app.router.add_post("/chef/v1/oauth/api", self._api)
         self._runner = web.AppRunner(app, shutdown_timeout=2.0)
         await self._runner.setup()
-        site = web.TCPSite(self._runner, "127.0.0.1", 0)
+        site = web.TCPSite(self._runner, "127.0.0.1", 0, ssl_context=self.server_ssl)
         await site.start()
         port = self._runner.addresses[0][1]
-        self.base_url = f"http://127.0.0.1:{port}/chef"
+        scheme = "https" if self.server_ssl is not None else "http"
+        self.base_url = f"{scheme}://127.0.0.1:{port}/chef"
         return self.base_url
 
     async def close(self) -> None:

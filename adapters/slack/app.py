@@ -12,6 +12,7 @@ from __future__ import annotations
 import logging
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
+from ssl import SSLContext
 from urllib.parse import urlparse
 
 from aiohttp import web
@@ -160,17 +161,19 @@ def build_slack(
     recognition: Recognition | None = None,
     confirmations: PendingConfirmations | None = None,
     directory_ttl_seconds: float = DIRECTORY_TTL_SECONDS,
+    ssl: SSLContext | None = None,
 ) -> SlackChannel:
     """Single workspace with `bot_token`, or multi-workspace OAuth with `client_id`/`client_secret`.
 
     With `recognition`, rewards are on: `/reward` (and its form), bulk CSV files in the app's DM, and
     Choose your voucher; `confirmations` then keeps what awaits Send, shared by replicas (required).
-    People are cached per workspace for `directory_ttl_seconds`."""
+    People are cached per workspace for `directory_ttl_seconds`. `ssl` replaces the default CA
+    certificates for every call to Slack (Web API, Socket Mode, file downloads)."""
     if recognition is not None and confirmations is None:
         raise ValueError("Slack rewards need a store for pending confirmations (confirmations=)")
     base_url = _api_base(api_url)
     # Always hand Bolt a client: given none, it reads SLACK_BOT_TOKEN from the environment itself.
-    client = AsyncWebClient(token=None if client_id else bot_token, base_url=base_url)
+    client = AsyncWebClient(token=None if client_id else bot_token, base_url=base_url, ssl=ssl)
     engine, settings, token_for = None, None, None
     if client_id:
         engine = _oauth_engine(oauth_database_url)
@@ -188,14 +191,14 @@ def build_slack(
         process_before_response=True,
         logger=logging.getLogger("adapters.slack.bolt"),
     )
-    background = register(app, checkout, rewards=recognition.reward if recognition else None)
+    background = register(app, checkout, rewards=recognition.recipient_reward if recognition else None)
     users = UserDirectory(ttl_seconds=directory_ttl_seconds)
     if recognition is not None and confirmations is not None:
-        _register_rewards(app, recognition, checkout, background, users, base_url, confirmations)
-    sender = SlackSender(client_factory=lambda token: _web_client(token, base_url), token_for=token_for)
+        _register_rewards(app, recognition, checkout, background, users, base_url, confirmations, ssl)
+    sender = SlackSender(client_factory=lambda token: _web_client(token, base_url, ssl), token_for=token_for)
 
     async def client_for(team_id: str, enterprise_id: str | None = None) -> AsyncWebClient:
-        return _web_client(await token_for(team_id, enterprise_id), base_url)
+        return _web_client(await token_for(team_id, enterprise_id), base_url, ssl)
 
     return SlackChannel(
         app=app,
@@ -216,6 +219,7 @@ def _register_rewards(
     users: UserDirectory,
     base_url: str,
     confirmations: PendingConfirmations,
+    ssl: SSLContext | None = None,
 ) -> None:
     register_rewards(
         app,
@@ -226,7 +230,7 @@ def _register_rewards(
         confirmations=Confirmations(confirmations),
     )
     # Files come from files.slack.com; a test or proxy API host is trusted with the token too.
-    fetch = FileFetcher(extra_hosts=[urlparse(base_url).hostname or ""])
+    fetch = FileFetcher(extra_hosts=[urlparse(base_url).hostname or ""], ssl=ssl)
     register_bulk(app, recognition=recognition, work=background, users=users, fetch=fetch)
 
 
@@ -235,9 +239,9 @@ def _api_base(api_url: str | None) -> str:
     return (api_url or DEFAULT_API_URL).rstrip("/") + "/"
 
 
-def _web_client(token: str, base_url: str) -> AsyncWebClient:
+def _web_client(token: str, base_url: str, ssl: SSLContext | None = None) -> AsyncWebClient:
     # No built-in retries for outbox deliveries: the outbox retries with backoff and Retry-After.
-    return AsyncWebClient(token=token, base_url=base_url, timeout=10, retry_handlers=[])
+    return AsyncWebClient(token=token, base_url=base_url, timeout=10, retry_handlers=[], ssl=ssl)
 
 
 def _oauth_engine(database_url: str | None) -> AsyncEngine:

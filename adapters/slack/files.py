@@ -7,6 +7,7 @@ object's URL comes from Slack, but the token must never follow a URL anywhere el
 from __future__ import annotations
 
 from collections.abc import Collection, Mapping
+from ssl import SSLContext
 from typing import Any
 from urllib.parse import urlparse
 
@@ -30,8 +31,9 @@ def is_csv(file: Mapping[str, Any]) -> bool:
 class FileFetcher:
     """Fetches `url_private_download` with the bot token, refusing other hosts and oversized files."""
 
-    def __init__(self, extra_hosts: Collection[str] = ()) -> None:
+    def __init__(self, extra_hosts: Collection[str] = (), ssl: SSLContext | None = None) -> None:
         self._hosts = SLACK_FILE_HOSTS | frozenset(h for h in extra_hosts if h)
+        self._ssl = ssl
 
     async def __call__(self, file: Mapping[str, Any], token: str) -> bytes:
         url = str(file.get("url_private_download") or file.get("url_private") or "")
@@ -40,19 +42,19 @@ class FileFetcher:
         if int(file.get("size") or 0) > MAX_BYTES:
             raise FileUnavailable(f"The file is larger than {MAX_BYTES // (1024 * 1024)} MB; split it up.")
         try:
-            return await _download(url, token)
+            return await _download(url, token, self._ssl)
         except (aiohttp.ClientError, TimeoutError) as exc:
             raise FileUnavailable(
                 "I could not reach Slack to download the file; please share it again."
             ) from exc
 
 
-async def _download(url: str, token: str) -> bytes:
+async def _download(url: str, token: str, ssl: SSLContext | None) -> bytes:
     timeout = aiohttp.ClientTimeout(total=TIMEOUT_SECONDS)
     headers = {"Authorization": f"Bearer {token}"}
     async with (
         aiohttp.ClientSession(timeout=timeout) as session,
-        session.get(url, headers=headers) as response,
+        session.get(url, headers=headers, ssl=ssl if ssl is not None else True) as response,
     ):
         # Without access Slack answers with its sign-in page (HTML), not an error status.
         if response.status != 200 or response.content_type == "text/html":

@@ -25,6 +25,7 @@ from adapters.slack.background import Background
 from core.catalog import CatalogQuery
 from core.checkout import Checkout, PlaceOrder
 from core.errors import InvalidAmount, InvalidRequest, NotFound
+from core.identity import ChatUser
 from core.money import Money
 from core.views import RewardSummary
 
@@ -36,7 +37,7 @@ OPTIONS_LIMIT = 100
 Respond = Callable[..., Awaitable[Any]]
 Ack = Callable[..., Awaitable[Any]]
 Body = dict[str, Any]
-RewardLookup = Callable[[str], Awaitable[RewardSummary]]  # Recognition.reward
+RewardLookup = Callable[[str, ChatUser], Awaitable[RewardSummary]]  # Recognition.recipient_reward
 
 
 def register(
@@ -127,13 +128,18 @@ class _Listeners:
             return
         await _respond(respond, blocks.product_message(card, query, error, translate.reward_of(action)))
 
-    async def page(self, ack: Ack, action: Body, respond: Respond) -> None:
+    async def page(self, ack: Ack, body: Body, action: Body, respond: Respond) -> None:
         await ack()
         query = translate.decode_query(str(action.get("value", "")))
-        self._spawn(self._show_page(query, translate.reward_of(action), respond), respond)
+        user = translate.user_of(body)
+        self._spawn(self._show_page(query, translate.reward_of(action), user, respond), respond)
 
-    async def _show_page(self, query: CatalogQuery, reward_id: str, respond: Respond) -> None:
-        reward = await self._rewards(reward_id) if reward_id and self._rewards else None
+    async def _show_page(self, query: CatalogQuery, reward_id: str, user: ChatUser, respond: Respond) -> None:
+        try:
+            reward = await self._rewards(reward_id, user) if reward_id and self._rewards else None
+        except (NotFound, InvalidRequest) as exc:
+            await _respond(respond, blocks.notice_message(str(exc)), replace_original=False)
+            return
         await _respond(respond, blocks.catalog_message(self._checkout.browse(query), reward))
 
     async def denomination(self, ack: Ack, body: Body, action: Body, respond: Respond) -> None:

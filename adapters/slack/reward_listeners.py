@@ -322,8 +322,8 @@ class _RewardListeners:
         """The catalog in the reward's currency, posted in the recipient's DM (also from App Home)."""
         user = translate.user_of(body)
         try:
-            reward = await self._recognition.reward(reward_id)
-        except NotFound as exc:
+            reward = await self._recognition.recipient_reward(reward_id, user)
+        except (NotFound, InvalidRequest) as exc:
             message = reward_blocks.notice(str(exc))
         else:
             if reward.spendable:

@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import logging
+from collections.abc import Sequence
 from dataclasses import dataclass
+from ssl import SSLContext
 
 import jwt
 import requests
@@ -12,14 +14,17 @@ from aiohttp import web
 from botbuilder.integration.aiohttp import CloudAdapter
 
 from adapters.teams.bot import VoucherBot, on_turn_error
+from adapters.teams.cloud import BotFrameworkCloud
 from adapters.teams.connector import BotCredentials, CachingBotFrameworkAuthentication, speed_up_msrest
+from adapters.teams.credentials import PasswordCredentialsFactory
 from adapters.teams.sender import TeamsSender
+from adapters.teams.service_urls import DOCUMENTED_HOSTS, ServiceUrlPolicy, ServiceUrlRefused
 from adapters.teams.tenants import RememberTenants
 from core.checkout import Checkout
 from core.ports import Directory, TenantEndpoints
 from core.recognition import Recognition
 
-__all__ = ["TeamsChannel", "build_teams"]
+__all__ = ["BotFrameworkCloud", "TeamsChannel", "build_teams"]
 
 log = logging.getLogger(__name__)
 MESSAGES_PATH = "/api/messages"
@@ -58,6 +63,8 @@ class TeamsChannel:
             raise web.HTTPUnauthorized(text="a Bot Framework token is required")
         try:
             response = await self.adapter.process(request, self.bot)
+        except ServiceUrlRefused:
+            raise web.HTTPForbidden(text="this serviceUrl is not one the bot answers") from None
         except requests.RequestException:
             log.warning("could not fetch the Bot Framework signing keys to check a token")
             raise web.HTTPServiceUnavailable(text="cannot check tokens right now", headers={"Retry-After": "30"})
@@ -85,8 +92,16 @@ def build_teams(
     recognition: Recognition | None = None,
     directory: Directory | None = None,
     tenants: TenantEndpoints | None = None,
+    cloud: BotFrameworkCloud | None = None,
+    service_url_hosts: Sequence[str] = DOCUMENTED_HOSTS,
+    ca_file: str | None = None,
+    ssl: SSLContext | None = None,
 ) -> TeamsChannel:
-    """An empty app id runs in Bot Framework Emulator mode: no authentication either way.
+    """An empty app id runs in Bot Framework Emulator mode: no authentication either way, and only
+    loopback service URLs (the Emulator's); with one, tokens are checked against `cloud` (the public
+    cloud by default) and Connector calls go only to `service_url_hosts`. `ca_file` replaces the
+    built-in CA certificates for Azure AD and the Connector (a TLS-intercepting proxy's), `ssl` the
+    same for files people send the bot.
 
     With `recognition`, reward admins send rewards (typed, the message extension, or a CSV file) and
     recipients spend them; `directory` finds colleagues by email for the dialog and CSV files.
@@ -95,26 +110,62 @@ def build_teams(
     """
     _check_credentials(app_id, tenant_id, app_type)
     speed_up_msrest()
-    credentials = BotCredentials(
-        APP_ID=app_id, APP_PASSWORD=app_password, APP_TENANTID=tenant_id, APP_TYPE=app_type
+    authentication = _authentication(
+        app_id, app_password, tenant_id, app_type, cloud or BotFrameworkCloud(), service_url_hosts, ca_file
     )
-    adapter = CloudAdapter(CachingBotFrameworkAuthentication(credentials))
+    adapter = CloudAdapter(authentication)
     adapter.on_turn_error = on_turn_error
     if tenants is not None:
         adapter.use(RememberTenants(tenants))
     if not app_id:
         log.warning(
-            "MICROSOFT_APP_ID is empty: Teams runs in Emulator mode and accepts unauthenticated requests"
+            "MICROSOFT_APP_ID is empty: Teams runs in Emulator mode and accepts unauthenticated requests, "
+            "so it listens on loopback only and answers only loopback serviceUrls (the Emulator's)"
         )
     elif not public_base_url.startswith("https://"):
         log.warning(
             "Teams opens the checkout dialog only over HTTPS", extra={"public_base_url": public_base_url}
         )
     return TeamsChannel(
-        bot=VoucherBot(checkout, app_id, recognition, directory),
+        bot=VoucherBot(checkout, app_id, recognition, directory, ssl),
         adapter=adapter,
         sender=TeamsSender(adapter, app_id),
         authenticated=bool(app_id),
+    )
+
+
+def _authentication(
+    app_id: str,
+    app_password: str,
+    tenant_id: str,
+    app_type: str,
+    cloud: BotFrameworkCloud,
+    service_url_hosts: Sequence[str],
+    ca_file: str | None,
+) -> CachingBotFrameworkAuthentication:
+    verify: bool | str = ca_file or True
+    if not app_id:
+        return CachingBotFrameworkAuthentication(
+            BotCredentials(), policy=ServiceUrlPolicy.emulator(), verify=verify
+        )
+    if not service_url_hosts:
+        raise ValueError("with a Bot Framework app id, at least one Teams service URL host must be allowed")
+    credentials = BotCredentials(
+        APP_ID=app_id,
+        APP_PASSWORD=app_password,
+        APP_TENANTID=tenant_id,
+        APP_TYPE=app_type,
+        **cloud.sdk_configuration(tenant_id if app_type.lower() == "singletenant" else ""),
+    )
+    # A managed identity gets its tokens from Azure itself: the SDK's own factory does that.
+    factory = (
+        PasswordCredentialsFactory(app_id, app_password, verify=verify)
+        if app_type.lower() != "userassignedmsi"
+        else None
+    )
+    policy = ServiceUrlPolicy(tuple(host.lower() for host in service_url_hosts))
+    return CachingBotFrameworkAuthentication(
+        credentials, policy=policy, credentials_factory=factory, verify=verify
     )
 
 

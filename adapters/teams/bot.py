@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import logging
 from http import HTTPStatus
+from ssl import SSLContext
 
 from botbuilder.core import InvokeResponse, MessageFactory, TurnContext
 from botbuilder.core.teams import TeamsActivityHandler
@@ -55,6 +56,7 @@ from adapters.teams.translate import (
 )
 from core.checkout import Checkout, PlaceOrder
 from core.errors import DeliveryError, InvalidAmount, InvalidRequest, NotFound
+from core.identity import ChatUser
 from core.ports import Directory
 from core.recognition import Recognition
 
@@ -75,10 +77,11 @@ class VoucherBot(TeamsActivityHandler):
         app_id: str = "",
         recognition: Recognition | None = None,
         directory: Directory | None = None,
+        ssl: SSLContext | None = None,
     ) -> None:
         self._checkout = checkout
         self._app_id = app_id
-        self._rewards = RewardDesk(checkout, recognition, directory)
+        self._rewards = RewardDesk(checkout, recognition, directory, ssl)
         self._extension = RewardExtension(self._rewards)
 
     # --- activities -------------------------------------------------------------------------------
@@ -140,8 +143,8 @@ class VoucherBot(TeamsActivityHandler):
             intent = intent_of_data(task_data(turn_context.activity))
             if not isinstance(intent, OpenCheckout):
                 raise UnreadableCommand("That button does not open a dialog.")
-            summary = await self._checkout.order_summary(intent.order_id)
-        except (UnreadableCommand, NotFound) as exc:
+            summary = await self._checkout.buyer_order(intent.order_id, user_of(turn_context.activity))
+        except (UnreadableCommand, NotFound, InvalidRequest) as exc:
             return _invoke(TaskModuleResponse(task=TaskModuleMessageResponse(value=str(exc))))
         if not (summary.can_pay and summary.checkout_url):
             text = f"Order {summary.order_id}: {summary.status_label}."
@@ -178,7 +181,7 @@ class VoucherBot(TeamsActivityHandler):
         activity = turn_context.activity
         match intent:
             case Browse(query, reward_id):
-                reward = await self._rewards.summary(reward_id) if reward_id else None
+                reward = await self._rewards.summary(reward_id, user_of(activity)) if reward_id else None
                 return Answer(catalog_card(self._checkout.browse(query), reward))
             case ChooseProduct(product_id, back, reward_id):
                 return Answer(
@@ -190,7 +193,7 @@ class VoucherBot(TeamsActivityHandler):
                 user = user_of(turn_context.activity)
                 return Answer(order_card(await self._checkout.retry_payment(order_id, user)))
             case OpenCheckout(order_id):
-                return await self._checkout_link(order_id)
+                return await self._checkout_link(order_id, user_of(activity))
             case ShowWallet():
                 return await self._wallet(turn_context)
             case ShowHelp(note):
@@ -202,7 +205,7 @@ class VoucherBot(TeamsActivityHandler):
             case CancelReward(giver):
                 return self._rewards.cancel(activity, giver)
             case RedeemReward(reward_id):
-                return await self._rewards.redeem(reward_id)
+                return await self._rewards.redeem(reward_id, user_of(activity))
             case ReviewReward():
                 return Answer(text="Open Send a reward again from the message box.", replaces=False)
             case SharedFile():
@@ -227,9 +230,9 @@ class VoucherBot(TeamsActivityHandler):
         )
         return Answer(order_card(await self._checkout.place_order(command)))
 
-    async def _checkout_link(self, order_id: str) -> Answer:
+    async def _checkout_link(self, order_id: str, user: ChatUser) -> Answer:
         # Clients without dialogs (the Emulator) send the Pay button as a plain Action.Submit.
-        summary = await self._checkout.order_summary(order_id)
+        summary = await self._checkout.buyer_order(order_id, user)
         if summary.can_pay and summary.checkout_url:
             return Answer(text=f"Pay on the checkout page: {summary.checkout_url}", replaces=False)
         return Answer(text=f"Order {summary.order_id}: {summary.status_label}.", replaces=False)

@@ -6,6 +6,7 @@ import csv
 import io
 import re
 from dataclasses import dataclass, field
+from ssl import SSLContext
 from typing import Any
 
 import aiohttp
@@ -93,7 +94,7 @@ def shared_file(activity: Activity) -> SharedFile | None:
     return None
 
 
-async def download(file: SharedFile) -> bytes:
+async def download(file: SharedFile, ssl: SSLContext | None = None) -> bytes:
     """The file's bytes; the download URL is pre-authorised by Teams and short-lived, so fetch it now."""
     if not file.download_url.startswith(("https://", "http://")):
         raise UnreadableCommand("That file has no download link I can use.")
@@ -101,7 +102,7 @@ async def download(file: SharedFile) -> bytes:
     try:
         async with (
             aiohttp.ClientSession(timeout=timeout) as session,
-            session.get(file.download_url) as response,
+            session.get(file.download_url, ssl=ssl if ssl is not None else True) as response,
         ):
             if response.status != 200:
                 raise UnreadableCommand(

@@ -15,9 +15,12 @@ from botframework.connector.auth import (
     AuthenticationConstants,
     ClaimsIdentity,
     ConnectorFactory,
+    ServiceClientCredentialsFactory,
     UserTokenClient,
 )
 from msrest.universal_http.requests import ClientRetryPolicy
+
+from adapters.teams.service_urls import ServiceUrlPolicy
 
 CACHE_SIZE = 256  # service URLs (one per region, sometimes per tenant) times audiences
 CONNECTOR_TIMEOUT_SECONDS = 20
@@ -34,28 +37,52 @@ def speed_up_msrest() -> None:
 
 @dataclass(frozen=True)
 class BotCredentials:
-    """The configuration object ConfigurationBotFrameworkAuthentication reads (by these attribute names)."""
+    """The configuration object ConfigurationBotFrameworkAuthentication reads (by these attribute names).
+
+    The cloud keys (adapters.teams.cloud) are all set or all None: with any one set the SDK expects all.
+    """
 
     APP_ID: str = ""
     APP_PASSWORD: str = ""
     APP_TENANTID: str = ""
     APP_TYPE: str = "MultiTenant"
+    CHANNEL_SERVICE: str | None = None
+    TO_CHANNEL_FROM_BOT_LOGIN_URL: str | None = None
+    TO_CHANNEL_FROM_BOT_OAUTH_SCOPE: str | None = None
+    TO_BOT_FROM_CHANNEL_TOKEN_ISSUER: str | None = None
+    TO_BOT_FROM_CHANNEL_OPENID_METADATA_URL: str | None = None
+    TO_BOT_FROM_EMULATOR_OPENID_METADATA_URL: str | None = None
+    OAUTH_URL: str | None = None
+    CALLER_ID: str | None = None
 
 
 class CachingBotFrameworkAuthentication(ConfigurationBotFrameworkAuthentication):
-    """The SDK's authentication, but Connector and token clients are built once per bot and service URL."""
+    """The SDK's authentication, but Connector and token clients are built once per bot and service URL,
+    and only for service URLs the policy allows (adapters.teams.service_urls), in and out."""
 
-    def __init__(self, credentials: BotCredentials) -> None:
-        super().__init__(credentials)
+    def __init__(
+        self,
+        credentials: BotCredentials,
+        *,
+        policy: ServiceUrlPolicy | None = None,
+        credentials_factory: ServiceClientCredentialsFactory | None = None,
+        verify: bool | str = True,
+    ) -> None:
+        super().__init__(credentials, credentials_factory=credentials_factory)
+        self._policy = policy or ServiceUrlPolicy.emulator()
+        self._verify = verify
         self._connectors: OrderedDict[tuple[str, str, str], ConnectorClient] = OrderedDict()
         self._token_clients: dict[str, UserTokenClient] = {}
 
     async def authenticate_request(self, activity: Activity, auth_header: str) -> AuthenticateRequestResult:
         try:
             result = await super().authenticate_request(activity, auth_header)
-        except jwt.InvalidTokenError as exc:
-            # The SDK lets a malformed token escape as a decode error (HTTP 500); it is unauthorised.
+        except (jwt.InvalidTokenError, IndexError, KeyError) as exc:
+            # The SDK lets a malformed token or an unknown key id escape as a decode or lookup error
+            # (HTTP 500); either is unauthorised.
             raise PermissionError("malformed bearer token") from exc
+        # Checked after the token: with credentials, only a caller Bot Framework vouches for learns this.
+        self._policy.check(activity.service_url)
         if result.connector_factory is not None:
             result.connector_factory = _CachedConnectorFactory(
                 self, result.connector_factory, result.claims_identity
@@ -76,7 +103,9 @@ class CachingBotFrameworkAuthentication(ConfigurationBotFrameworkAuthentication)
     async def connector(self, key: tuple[str, str, str], inner: ConnectorFactory) -> ConnectorClient:
         client = self._connectors.get(key)
         if client is None:
+            self._policy.check(key[1])  # proactive sends use stored addresses: checked here too
             client = _without_hidden_retries(await inner.create(key[1], key[2] or None))
+            client.config.connection.verify = self._verify
             self._connectors[key] = client
             if len(self._connectors) > CACHE_SIZE:
                 self._connectors.popitem(last=False)

@@ -5,6 +5,7 @@ from __future__ import annotations
 import hashlib
 import logging
 from collections.abc import Sequence
+from ssl import SSLContext
 from typing import NoReturn
 
 from botbuilder.core import TurnContext
@@ -52,11 +53,16 @@ class RewardDesk:
     """Translates reward requests into Recognition calls and their results into cards; no rules of its own."""
 
     def __init__(
-        self, checkout: Checkout, recognition: Recognition | None, directory: Directory | None
+        self,
+        checkout: Checkout,
+        recognition: Recognition | None,
+        directory: Directory | None,
+        ssl: SSLContext | None = None,
     ) -> None:
         self._checkout = checkout
         self._recognition = recognition
         self._directory = directory
+        self._ssl = ssl
 
     @property
     def recognition(self) -> Recognition:
@@ -168,12 +174,13 @@ class RewardDesk:
 
     # --- spending a reward ------------------------------------------------------------------------------
 
-    async def summary(self, reward_id: str) -> RewardSummary:
-        return await self.recognition.reward(reward_id)
+    async def summary(self, reward_id: str, user: ChatUser) -> RewardSummary:
+        """The reward, for its recipient only: ids in card data can be forged by anyone in the tenant."""
+        return await self.recognition.recipient_reward(reward_id, user)
 
-    async def redeem(self, reward_id: str) -> Answer:
+    async def redeem(self, reward_id: str, user: ChatUser) -> Answer:
         """Choose your voucher: the catalog in the reward's currency; the reward follows every step."""
-        reward = await self.summary(reward_id)
+        reward = await self.summary(reward_id, user)
         if not reward.spendable:
             state = "used up" if reward.status in ("sent", "opened", "redeemed") else reward.status
             return Answer(
@@ -190,7 +197,7 @@ class RewardDesk:
         if not file.is_csv:
             return Answer(bulk_hint_card(f"{file.name} is not a CSV file."), replaces=False)
         try:
-            rows, bad = read_rows(await download(file))
+            rows, bad = read_rows(await download(file, self._ssl))
         except UnreadableCommand as exc:
             return Answer(bulk_hint_card(str(exc)), replaces=False)
         report = BulkReport(file.name, refused=list(bad))

@@ -204,6 +204,8 @@ class TeamsChat:
     http: aiohttp.ClientSession
     tag: str
     aad_object_id: str = field(default_factory=lambda: str(uuid.uuid4()))
+    # With Bot Framework credentials: the headers (a signed token) Teams sends with each activity.
+    signed: Callable[[dict[str, Any]], dict[str, str]] | None = None
     _ids: itertools.count[int] = field(default_factory=lambda: itertools.count(1))
 
     @property
@@ -274,6 +276,8 @@ class TeamsChat:
     # --- talking to the server ------------------------------------------------------------------
 
     async def post(self, activity: dict[str, Any], headers: dict[str, str] | None = None) -> tuple[int, Any]:
+        if headers is None and self.signed is not None:
+            headers = self.signed(activity)
         async with self.http.post(f"{self.bot_url}/api/messages", json=activity, headers=headers) as response:
             body = (
                 await response.json()

@@ -436,3 +436,45 @@ async def test_the_slack_directory_finds_colleagues_by_work_email(reward_slack: 
     assert json.loads(found.conversation.address)["user"] == GRACE
     assert robot is None and missing is None
     assert len(reward_slack.fake.calls_to("users.list")) == 1
+
+
+async def test_choose_your_voucher_with_someone_elses_reward_shows_nothing_of_it(
+    reward_slack: SlackWorld,
+) -> None:
+    await send(reward_slack, await confirm(reward_slack, f"<@{ADA}|ada> 25 Thanks"))
+    reward_id = next(iter(reward_slack.store.rewards))
+    choose = {
+        "type": "button",
+        "action_id": "vb_reward_choose",
+        "value": reward_id,  # Ada's reward, pressed (or forged) by Grace
+        "text": {"type": "plain_text", "text": "Choose"},
+    }
+
+    await reward_slack.action(choose, user=GRACE, channel=dm(GRACE), ephemeral=False, response_url="g")
+    await reward_slack.settle()
+
+    [reply] = reward_slack.fake.messages_in(dm(GRACE))
+    assert reply.text == "Only the person who received this reward can spend it."
+    assert "$25" not in json.dumps(reply.blocks)
+
+
+async def test_a_catalog_page_button_with_someone_elses_reward_shows_nothing_of_it(
+    reward_slack: SlackWorld,
+) -> None:
+    from adapters.slack.translate import encode_query
+    from core.catalog import CatalogQuery
+
+    await send(reward_slack, await confirm(reward_slack, f"<@{ADA}|ada> 25 Thanks"))
+    reward_id = next(iter(reward_slack.store.rewards))
+    page = {
+        "type": "button",
+        "action_id": "vb_page:next",
+        "value": encode_query(CatalogQuery(page=2), reward_id),
+        "text": {"type": "plain_text", "text": "Next"},
+    }
+
+    await reward_slack.action(page, user=GRACE, response_url="grace-page")
+    answer = await reward_slack.wait_for_response("grace-page")
+
+    assert answer["text"] == "Only the person who received this reward can spend it."
+    assert "Spending your reward" not in json.dumps(answer)

@@ -6,7 +6,9 @@ from botbuilder.integration.aiohttp import CloudAdapter
 from msrest.universal_http.requests import ClientRetryPolicy
 
 from adapters.teams.connector import BotCredentials, CachingBotFrameworkAuthentication, speed_up_msrest
+from adapters.teams.service_urls import ServiceUrlPolicy
 
+TEAMS = ServiceUrlPolicy(("smba.trafficmanager.net",))
 MSREST_RETRY_CODES = [
     code for code in range(999) if code not in [i for i in range(500) if i != 408] + [501, 505]
 ]
@@ -21,7 +23,7 @@ def test_speeding_up_msrest_keeps_its_retry_codes() -> None:
 
 
 async def test_connector_clients_are_reused_per_service_url() -> None:
-    auth = CachingBotFrameworkAuthentication(BotCredentials())
+    auth = CachingBotFrameworkAuthentication(BotCredentials(), policy=TEAMS)
     identity = CloudAdapter(auth).create_claims_identity("")
 
     first = await auth.create_connector_factory(identity).create("https://smba.trafficmanager.net/amer/")
@@ -33,7 +35,7 @@ async def test_connector_clients_are_reused_per_service_url() -> None:
 
 
 async def test_connector_clients_leave_retries_to_the_outbox() -> None:
-    auth = CachingBotFrameworkAuthentication(BotCredentials())
+    auth = CachingBotFrameworkAuthentication(BotCredentials(), policy=TEAMS)
     identity = CloudAdapter(auth).create_claims_identity("")
 
     client = await auth.create_connector_factory(identity).create("https://smba.trafficmanager.net/amer/")
@@ -45,7 +47,7 @@ async def test_connector_clients_leave_retries_to_the_outbox() -> None:
 
 
 async def test_token_clients_are_reused_per_bot() -> None:
-    auth = CachingBotFrameworkAuthentication(BotCredentials())
+    auth = CachingBotFrameworkAuthentication(BotCredentials(), policy=TEAMS)
     identity = CloudAdapter(auth).create_claims_identity("")
 
     assert await auth.create_user_token_client(identity) is await auth.create_user_token_client(identity)

@@ -133,15 +133,46 @@ async def test_the_rest_of_a_reward_stays_for_a_later_voucher(rewarding: TeamsWo
     assert reward_of(rewarding, ADA).available == 500
 
 
-async def test_a_reward_cannot_be_spent_by_someone_else(rewarding: TeamsWorld) -> None:
+async def test_a_reward_cannot_be_opened_by_someone_else(rewarding: TeamsWorld) -> None:
     await delivered_rewards(rewarding)
     chat = personal_chat(ADA)
     (notice,) = rewarding.connector.in_conversation(chat)
     grace = as_member(rewarding, GRACE, chat)  # Ada's card, pressed by Grace (a forwarded card, say)
+    before = len(rewarding.connector.delivered())
+
     await rewarding.post(rewarding.submit(grace, notice, press(notice.card, "Choose your voucher")))
+
+    (answer,) = rewarding.connector.delivered()[before:]
+    assert answer.text == "Only the person who received this reward can spend it." and not answer.cards
+
+
+async def test_a_reward_cannot_be_browsed_with_by_someone_else(rewarding: TeamsWorld) -> None:
+    await delivered_rewards(rewarding)
+    chat = personal_chat(ADA)
+    (notice,) = rewarding.connector.in_conversation(chat)
+    ada = as_member(rewarding, ADA, chat)
+    await rewarding.post(rewarding.submit(ada, notice, press(notice.card, "Choose your voucher")))
     catalog = rewarding.connector.delivered()[-1]
-    await rewarding.post(rewarding.submit(grace, catalog, press(catalog.card, "Choose", product=BOOKS.id)))
+    reward = reward_of(rewarding, ADA)
+    grace = as_member(rewarding, GRACE, chat)
+
+    # Grace forges a Browse button carrying Ada's reward id: no "Your reward: $25 left" for her.
+    await rewarding.post(rewarding.submit(grace, catalog, {"cmd": "browse", "reward": reward.id}))
+
+    answer = rewarding.connector.delivered()[-1]
+    assert answer.text == "Only the person who received this reward can spend it." and not answer.cards
+
+
+async def test_a_reward_cannot_be_spent_by_someone_else(rewarding: TeamsWorld) -> None:
+    await delivered_rewards(rewarding)
+    chat = personal_chat(ADA)
+    (notice,) = rewarding.connector.in_conversation(chat)
+    ada = as_member(rewarding, ADA, chat)
+    await rewarding.post(rewarding.submit(ada, notice, press(notice.card, "Choose your voucher")))
+    catalog = rewarding.connector.delivered()[-1]
+    await rewarding.post(rewarding.submit(ada, catalog, press(catalog.card, "Choose", product=BOOKS.id)))
     product = rewarding.connector.delivered()[-1]
+    grace = as_member(rewarding, GRACE, chat)  # Ada's product card, pressed by Grace
 
     await rewarding.post(
         rewarding.submit(grace, product, press(product.card, "Continue to payment", {"amount": "10"}))

@@ -222,3 +222,15 @@ async def test_wallet_lists_vouchers_newest_first_and_open_orders(world: World) 
     assert wallet.entries[0].pin == "4321" and wallet.entries[0].expires_on == "2027-12-31"
     assert [p.status for p in wallet.pending] == [OrderStatus.AWAITING_PAYMENT]
     assert (await world.checkout.wallet(GRACE)).entries == ()
+
+
+async def test_an_order_is_shown_with_its_checkout_link_to_its_buyer_only(world: World) -> None:
+    placed = await world.checkout.place_order(world.order_for())
+    buyer = world.store.orders[placed.order_id].buyer
+
+    mine = await world.checkout.buyer_order(placed.order_id, buyer)
+
+    assert mine.checkout_url == placed.checkout_url
+    stranger = GRACE if not GRACE.same_person(buyer) else ADA
+    with pytest.raises(NotOrderOwner):
+        await world.checkout.buyer_order(placed.order_id, stranger)

@@ -156,6 +156,15 @@ async def test_a_reward_can_only_be_spent_by_its_recipient(rewarding: Rewarding)
     assert rewarding.world.store.orders == {}
 
 
+async def test_a_reward_is_shown_to_its_recipient_only(rewarding: Rewarding) -> None:
+    report = await rewarding.recognition.send(rewarding.send(ADA))
+    reward_id = report.sent[0].reward_id
+
+    assert (await rewarding.recognition.recipient_reward(reward_id, ADA)).reward_id == reward_id
+    with pytest.raises(NotRewardRecipient):
+        await rewarding.recognition.recipient_reward(reward_id, GRACE)
+
+
 async def test_a_cancelled_reward_cannot_be_spent_and_releases_its_budget(rewarding: Rewarding) -> None:
     report = await rewarding.recognition.send(rewarding.send(ADA))
     await rewarding.recognition.cancel(report.sent[0].reward_id, "admin:ops")

@@ -1,0 +1,1 @@
+"""Outgoing TLS trust: every HTTPS client of the bot trusts the configured CA file."""
