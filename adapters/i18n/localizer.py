@@ -1,0 +1,76 @@
+"""One object per locale that formats amounts and dates and translates texts for the person reading."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date, datetime
+from functools import lru_cache
+from gettext import NullTranslations
+
+from babel import Locale
+from babel.dates import format_date, format_datetime
+
+from adapters.i18n.catalogs import translations
+from adapters.i18n.money import format_money
+from adapters.i18n.tags import parse, territory
+from core.money import Money
+
+LANGUAGES = ("en", "de", "fr", "es", "hi")
+
+
+@dataclass(frozen=True)
+class Localizer:
+    """Amounts, dates and words for one locale; built by `localizer(tag)`, never by hand."""
+
+    locale: Locale
+    language: str
+    _texts: NullTranslations
+
+    @property
+    def tag(self) -> str:
+        return str(self.locale)
+
+    @property
+    def country(self) -> str:
+        """The person's country as far as the locale tells (ISO 3166 alpha-2), '' when it does not."""
+        return territory(self.locale)
+
+    def money(self, money: Money) -> str:
+        return format_money(money, self.locale)
+
+    def date(self, value: date | datetime | str) -> str:
+        """'Dec 6, 2027', '6 Dec 2027', '06.12.2027': the locale's medium date (ISO text accepted)."""
+        day = date.fromisoformat(value[:10]) if isinstance(value, str) else value
+        if isinstance(day, datetime):
+            day = day.date()
+        return format_date(day, format="medium", locale=self.locale)
+
+    def datetime(self, value: datetime) -> str:
+        return format_datetime(value, format="medium", locale=self.locale)
+
+    def country_name(self, code: str) -> str:
+        """'Germany' / 'Deutschland' for 'DE'; the code itself when CLDR has no name for it."""
+        return str(self.locale.territories.get(code.upper(), code))
+
+    def currency_name(self, code: str) -> str:
+        return str(self.locale.currencies.get(code.upper(), code))
+
+    def _(self, message: str, **values: object) -> str:
+        """The message in the person's language, with `{name}` placeholders filled in."""
+        text = self._texts.gettext(message)
+        return text.format(**values) if values else text
+
+    def n_(self, singular: str, plural: str, count: int, **values: object) -> str:
+        text = self._texts.ngettext(singular, plural, count)
+        return text.format(count=count, **values)
+
+
+@lru_cache(maxsize=256)
+def localizer(tag: str | None) -> Localizer:
+    """The localizer for a platform's locale tag ('en-US', 'de_DE', 'es-LA'); English (US) by default."""
+    locale = parse(tag)
+    language = locale.language if locale.language in LANGUAGES else "en"
+    return Localizer(locale, language, translations(language))
+
+
+ENGLISH = localizer("en_US")
