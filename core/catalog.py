@@ -80,12 +80,20 @@ class Product:
     def check_amount(self, amount: Money) -> None:
         """Raise InvalidAmount unless `amount` is one this product is sold for."""
         if amount.currency != self.currency:
-            raise InvalidAmount(self.id, f"{self.name} is sold in {self.currency}, not {amount.currency}.")
+            reason = f"{self.name} is sold in {self.currency}, not {amount.currency}."
+            raise InvalidAmount(self.id, reason, rule="currency", typed=amount.currency)
         if self.denominations and amount.minor not in self.denominations:
             choices = ", ".join(str(self.price(d)) for d in self.denominations)
-            raise InvalidAmount(self.id, f"{self.name} comes in {choices}.")
+            raise InvalidAmount(self.id, f"{self.name} comes in {choices}.", rule="denomination", typed=amount.major())
         if self.value_range and not self.value_range.admits(amount.minor):
-            raise InvalidAmount(self.id, f"Choose an amount {self.price_label()} for {self.name}.")
+            reason = f"Choose an amount {self.price_label()} for {self.name}."
+            raise InvalidAmount(self.id, reason, rule=self._broken_rule(amount.minor), typed=amount.major())
+
+    def _broken_rule(self, minor: int) -> str:
+        assert self.value_range is not None
+        if minor < self.value_range.minimum:
+            return "minimum"
+        return "maximum" if minor > self.value_range.maximum else "step"
 
     @property
     def lowest(self) -> int:

@@ -24,7 +24,7 @@ from core.errors import (
     UnknownCheckout,
 )
 from core.identity import ChatUser, ConversationRef
-from core.money import Money
+from core.money import Money, TooManyDecimals
 from core.orders import Order, OrderStatus
 from core.outbox import MessageKind, OutboxMessage
 from core.payments import PaymentEvent, PaymentEventKind, PaymentGateway, PaymentIntent
@@ -106,8 +106,10 @@ class Checkout:
         product = self.catalog.get(product_id)
         try:
             amount = Money.parse(text, product.currency)
-        except ValueError:
-            raise InvalidAmount(product_id, f"'{text}' is not an amount. Try {product.price_label()}.") from None
+        except ValueError as exc:
+            reason = f"'{text}' is not an amount. Try {product.price_label()}."
+            rule = "decimals" if isinstance(exc, TooManyDecimals) else "not_an_amount"
+            raise InvalidAmount(product_id, reason, rule=rule, typed=text.strip()) from None
         product.check_amount(amount)
         return amount
 

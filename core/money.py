@@ -18,6 +18,10 @@ _AMOUNT = re.compile(r"^\d{1,12}(\.\d{1,3})?$")
 MAX_MINOR = 10**12
 
 
+class TooManyDecimals(ValueError):
+    """An amount typed with more decimals than its currency has (12.345 USD)."""
+
+
 def exponent(currency: str) -> int:
     """Digits after the decimal point for `currency`."""
     return _EXPONENTS.get(currency, 2)
@@ -57,7 +61,7 @@ class Money:
         except InvalidOperation as exc:
             raise ValueError(f"'{text}' is not an amount") from exc
         if scaled != scaled.to_integral_value():
-            raise ValueError(f"{code} amounts have {exponent(code)} decimals at most")
+            raise TooManyDecimals(f"{code} amounts have {exponent(code)} decimals at most")
         return cls(int(scaled), code)
 
     def major(self) -> str:

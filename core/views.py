@@ -39,6 +39,7 @@ class ProductCard:
     maximum: Money
     open_value: bool
     countries: tuple[str, ...]
+    step: Money | None = None  # open range only: amounts go up in these steps
 
     @classmethod
     def of(cls, product: Product) -> ProductCard:
@@ -55,6 +56,7 @@ class ProductCard:
             maximum=product.price(product.highest),
             open_value=product.value_range is not None,
             countries=product.countries,
+            step=product.price(product.value_range.step) if product.value_range else None,
         )
 
 

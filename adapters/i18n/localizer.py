@@ -9,6 +9,7 @@ from gettext import NullTranslations
 
 from babel import Locale
 from babel.dates import format_date, format_datetime
+from babel.numbers import format_decimal, get_currency_name
 
 from adapters.i18n.catalogs import translations
 from adapters.i18n.money import format_money
@@ -38,6 +39,9 @@ class Localizer:
     def money(self, money: Money) -> str:
         return format_money(money, self.locale)
 
+    def number(self, value: int) -> str:
+        return format_decimal(value, locale=self.locale)
+
     def date(self, value: date | datetime | str) -> str:
         """'Dec 6, 2027', '6 Dec 2027', '06.12.2027': the locale's medium date (ISO text accepted)."""
         day = date.fromisoformat(value[:10]) if isinstance(value, str) else value
@@ -53,7 +57,8 @@ class Localizer:
         return str(self.locale.territories.get(code.upper(), code))
 
     def currency_name(self, code: str) -> str:
-        return str(self.locale.currencies.get(code.upper(), code))
+        """'US dollars', 'Euro', 'indische Rupien': a currency as a sentence names it."""
+        return get_currency_name(code.upper(), count=2, locale=self.locale)
 
     def _(self, message: str, **values: object) -> str:
         """The message in the person's language, with `{name}` placeholders filled in."""

@@ -15,6 +15,7 @@ RETRY_PAYMENT = "vb_retry"  # button; value = order id
 BROWSE = "vb_browse"  # App Home button that posts the catalog into the app's DM
 PAY = "vb_pay"  # url button to the checkout page (Slack still sends an action to ack)
 REDEEM = "vb_redeem"  # url button to the brand's redemption page
+REVEAL = "vb_reveal"  # App Home button that shows one voucher's code in a private modal; value = order id
 
 AMOUNT_BLOCK = "vb_amount"  # block_id of the amount input, read back from state.values
 PICKER_BLOCK = "vb_picker"  # block_id of the product picker (carries the reward being spent, if any)

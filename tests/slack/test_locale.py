@@ -1,0 +1,46 @@
+"""Slack speaks each person's locale: users.info (include_locale) read once, amounts and dates by CLDR."""
+
+from __future__ import annotations
+
+from tests.slack.conftest import ADA, SlackWorld
+from tests.slack.test_delivery import DM, order_from_channel
+from tests.slack.test_requests import section_texts
+
+NBSP = "\xa0"
+
+
+async def test_a_german_speaker_sees_the_catalog_with_german_amounts(slack: SlackWorld) -> None:
+    slack.fake.add_person(ADA, "Ada Lovelace", locale="de-DE")
+
+    catalog = await (await slack.command("books")).json()
+
+    assert f"10{NBSP}US$ · 25{NBSP}US$ · 50{NBSP}US$" in section_texts(catalog["blocks"])
+
+
+async def test_the_voucher_reaches_a_german_speaker_with_a_german_date_and_amount(slack: SlackWorld) -> None:
+    slack.fake.add_person(ADA, "Ada Lovelace", locale="de-DE")
+    order = await order_from_channel(slack)
+
+    await slack.pay(order)
+    await slack.relay.run_once()
+
+    [voucher] = slack.fake.messages_in(DM)
+    assert "26.11.2027" in section_texts(voucher.blocks)
+    assert f"25{NBSP}US$" in section_texts(voucher.blocks)
+
+
+async def test_a_persons_locale_is_asked_for_once_and_then_remembered(slack: SlackWorld) -> None:
+    slack.fake.add_person(ADA, "Ada Lovelace", locale="fr-FR")
+
+    await slack.command("books")
+    await slack.command("tea")
+
+    lookups = slack.fake.calls_to("users.info")
+    assert len(lookups) == 1 and lookups[0].args.get("include_locale") in ("true", "1", True)
+
+
+async def test_someone_slack_will_not_describe_is_spoken_to_in_english(slack: SlackWorld) -> None:
+    catalog = await (await slack.command("books")).json()  # Ada is not in the fake's directory
+
+    assert "$10 · $25 · $50" in section_texts(catalog["blocks"])
+
