@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
-from tests.slack.conftest import ADA, SlackWorld
+import json
+
+from tests.slack.conftest import ADA, SlackWorld, clicked
 from tests.slack.test_delivery import DM, order_from_channel
 from tests.slack.test_requests import section_texts
 
@@ -44,3 +46,32 @@ async def test_someone_slack_will_not_describe_is_spoken_to_in_english(slack: Sl
 
     assert "$10 · $25 · $50" in section_texts(catalog["blocks"])
 
+
+
+async def test_reveal_on_app_home_opens_the_code_in_a_modal_only_its_owner_sees(slack: SlackWorld) -> None:
+    order = await order_from_channel(slack)
+    await slack.pay(order)
+    await slack.relay.run_once()
+    await slack.home_opened()
+    await slack.settle()
+    code = slack.store.vouchers[order.id].code
+    home = slack.fake.views[ADA]
+    assert code not in json.dumps(home)
+
+    await slack.action(clicked(home["blocks"], "vb_reveal:0"), response_url="reveal")
+    await slack.settle()
+
+    [opened] = slack.fake.calls_to("views.open")
+    assert opened.args["view"]["type"] == "modal" and f"```{code}```" in json.dumps(opened.args["view"])
+
+
+async def test_reveal_shows_nothing_for_someone_elses_order(slack: SlackWorld) -> None:
+    order = await order_from_channel(slack)
+    await slack.pay(order)
+    await slack.relay.run_once()
+
+    reveal = {"type": "button", "action_id": "vb_reveal:0", "value": order.id, "text": {"type": "plain_text", "text": "Reveal"}}
+    await slack.action(reveal, user="U0GRACE", response_url="reveal")
+    await slack.settle()
+
+    assert slack.fake.calls_to("views.open") == []
