@@ -73,7 +73,7 @@ async def test_choosing_and_buying_with_action_submit_replaces_the_card_each_ste
 
     assert [c.kind for c in teams.connector.delivered()] == ["reply", "update", "update"]
     assert product.message_id == order_message.message_id == catalog.message_id
-    assert "Amount in EUR, from €5 to €200" in card_text(product.card)
+    assert "Amount in EUR (from €5 to €200)" in card_text(product.card)
     order = teams.order()
     assert (order.product_id, order.amount, order.status) == (
         TEA.id,

@@ -213,4 +213,4 @@ def test_every_catalog_and_product_button_carries_the_reward_being_spent() -> No
 
     for card in (catalog, product):
         assert {a["data"].get("reward") for a in actions(card)} == {"rwd_000042"}
-    assert "Your reward: $25 left, until 2027-02-24" in card_text(catalog)
+    assert "Your reward: $25 left, until Feb 24, 2027" in card_text(catalog)
