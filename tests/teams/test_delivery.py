@@ -179,3 +179,15 @@ async def test_order_updates_follow_the_card_after_a_declined_payment(teams: Tea
     assert teams.order().status is OrderStatus.AWAITING_PAYMENT and teams.order().payment_attempts == 2
     assert "Pay $5" in card_text(teams.connector.delivered()[-1].card)
     assert {m.kind for m in teams.store.outbox.values()} == {MessageKind.ORDER_UPDATE}
+
+
+async def test_the_voucher_card_is_written_in_the_locale_the_order_came_from(teams: TeamsWorld) -> None:
+    message = {**teams.personal("vouchers tea"), "locale": "fr-FR"}
+    await buy(teams, message, TEA.id, "42")
+    await teams.pay(teams.order())
+
+    await teams.relay.run_once()
+
+    (voucher,) = voucher_cards(teams)
+    text = card_text(voucher.card)
+    assert "31 déc. 2027" in text and "42\xa0€" in text

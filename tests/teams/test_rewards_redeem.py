@@ -24,7 +24,7 @@ async def delivered_rewards(teams: TeamsWorld) -> None:
 async def redeem(teams: TeamsWorld, member: Member, product_id: str, amount: str) -> Call:
     """From the reward card in `member`'s personal chat: Choose your voucher → Choose → amount → order card."""
     chat = personal_chat(member)
-    (notice,) = [c for c in teams.connector.in_conversation(chat) if "recognised" in card_text(c.card)]
+    (notice,) = [c for c in teams.connector.in_conversation(chat) if "thanked" in card_text(c.card)]
     me = as_member(teams, member, chat)
     await teams.post(teams.submit(me, notice, press(notice.card, "Choose your voucher")))
     catalog = teams.connector.delivered()[-1]
@@ -228,5 +228,6 @@ async def test_a_reminder_before_expiry_arrives_as_a_reminder_card(rewarding: Te
     await rewarding.relay.run_once()
 
     reminder = rewarding.connector.in_conversation(personal_chat(GRACE))[-1]
-    assert "Reminder: your reward expires on 2027-02-24" in card_text(reminder.card)
+    assert "Your reward expires soon" in card_text(reminder.card)
+    assert "until Feb 24, 2027" in card_text(reminder.card)
     assert button(reminder.card, "Choose your voucher")["data"]["reward"] == reward_of(rewarding, GRACE).id
