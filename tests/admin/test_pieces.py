@@ -6,6 +6,7 @@ from datetime import date, timedelta
 
 import pytest
 
+from adapters.i18n import localizer
 from adapters.web.admin.auth import safe_next
 from adapters.web.admin.chart import build_chart, nice_ceiling
 from adapters.web.admin.export import csv_text, safe_cell
@@ -74,7 +75,13 @@ def test_after_sign_in_only_dashboard_paths_are_followed(target: str, landing: s
 def test_money_is_grouped_for_reading() -> None:
     assert amount(Money(123456789, "USD")) == "1,234,567.89 USD"
     assert money_text(Money(492500, "USD")) == "$4,925"
-    assert money_text(Money(2000, "CHF")) == "20 CHF"
+    assert money_text(Money(2000, "CHF")) == "CHF20"  # CLDR's en-US form
+
+
+def test_the_dashboard_writes_money_in_the_readers_locale() -> None:
+    german = localizer("de-DE")
+    assert amount(Money(123456789, "USD"), german) == "1.234.567,89 USD"
+    assert money_text(Money(492500, "EUR"), german) == "4.925\xa0€"
     assert money_text(Money(1250, "JPY")) == "¥1,250"
 
 

@@ -10,12 +10,15 @@ from typing import Any
 import jinja2
 from aiohttp import web
 
+from adapters.i18n import ENGLISH, Localizer, localizer
+from adapters.i18n.tags import from_accept_language
 from adapters.web.admin.auth import csrf_token
 from adapters.web.admin.formats import amount, money_text
 from adapters.web.admin.sessions import CSRF_FIELD, SESSION_KEY
 from core.audit import AuditEntry
 from core.catalog import Catalog
 from core.errors import UnknownProduct
+from core.money import Money
 from core.oversight import source_label
 
 TEMPLATES = Path(__file__).parents[1] / "templates"
@@ -49,6 +52,7 @@ class Views:
             path=request.path,
             static=STATIC_PREFIX,
             product_name=self.product_name,
+            loc=reader_of(request),
             **context,
         )
         return web.Response(text=html, status=status, content_type="text/html", headers=HEADERS)
@@ -79,14 +83,27 @@ def _environment() -> jinja2.Environment:
         when=when,
         short=short_time,
         day=day_label,
-        amount=amount,
-        money=money_text,
+        amount=_in_locale(amount),
+        money=_in_locale(money_text),
         channel=channel,
         status_label=status_label,
         source=source_label,
         details=audit_details,
     )
     return env
+
+
+def reader_of(request: web.Request) -> Localizer:
+    """The dashboard writes amounts the way the admin's browser asks (Accept-Language)."""
+    return localizer(from_accept_language(request.headers.get("Accept-Language")))
+
+
+def _in_locale(format_money: Callable[[Money, Localizer], str]) -> Callable[..., str]:
+    @jinja2.pass_context
+    def render(context: jinja2.runtime.Context, money: Money) -> str:
+        return format_money(money, context.get("loc", ENGLISH))
+
+    return render
 
 
 def when(moment: datetime | None) -> str:
