@@ -27,7 +27,8 @@ async def test_the_voucher_reaches_a_german_speaker_with_a_german_date_and_amoun
     await slack.relay.run_once()
 
     [voucher] = slack.fake.messages_in(DM)
-    assert "26.11.2027" in section_texts(voucher.blocks)
+    assert "Gültig bis: 26.11.2027" in section_texts(voucher.blocks)
+    assert voucher.text == f"Ihr Quiet Harbour Books-Gutschein (25{NBSP}US$) ist bereit"
     assert f"25{NBSP}US$" in section_texts(voucher.blocks)
 
 
