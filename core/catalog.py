@@ -5,7 +5,7 @@ from __future__ import annotations
 import math
 from collections import OrderedDict
 from collections.abc import Iterable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import date, timedelta
 
 from core.errors import InvalidAmount, UnknownProduct
@@ -124,6 +124,13 @@ class CatalogQuery:
     min_price: int | None = None
     page: int = 1
     per_page: int = 5
+    budget: int | None = None  # a reward's amount left (minor units): what it pays in full comes first
+
+    @property
+    def is_bare(self) -> bool:
+        """Nothing asked for yet: no words and no filters (a plain `/vouchers`)."""
+        filters = (self.country, self.currency, self.max_price, self.min_price)
+        return not self.text.strip() and all(f is None or f == "" for f in filters)
 
 
 @dataclass(frozen=True)
@@ -152,6 +159,8 @@ class Catalog:
             raise ValueError("product ids must be unique")
         self._entries = [(p, _haystack(p)) for p in ordered]
         self._hits: OrderedDict[tuple[object, ...], tuple[Product, ...]] = OrderedDict()
+        self.currencies = tuple(sorted({p.currency for p in ordered}))
+        self.countries = tuple(sorted({c for p in ordered for c in p.countries}))
 
     def __len__(self) -> int:
         return len(self._by_id)
@@ -165,6 +174,12 @@ class Catalog:
         except KeyError:
             raise UnknownProduct(product_id) from None
 
+    def for_person(self, query: CatalogQuery, country: str) -> CatalogQuery:
+        """A plain browse narrowed to the person's own country, when the catalog has vouchers for it."""
+        if query.is_bare and country.upper() in self.countries:
+            return replace(query, country=country.upper())
+        return query
+
     def search(self, query: CatalogQuery) -> SearchResult:
         hits = self._matching(query)
         page = max(1, query.page)
@@ -172,7 +187,9 @@ class Catalog:
         return SearchResult(hits[start : start + query.per_page], query, len(hits))
 
     def _matching(self, query: CatalogQuery) -> tuple[Product, ...]:
-        key = (query.text.lower().strip(), query.country, query.currency, query.max_price, query.min_price)
+        key = (
+            query.text.lower().strip(), query.country, query.currency, query.max_price, query.min_price, query.budget
+        )
         found = self._hits.get(key)
         if found is None:
             found = self._scan(query)
@@ -189,7 +206,12 @@ class Catalog:
             entries = [(p, text) for p, text in entries if word in text]
         if _has_filters(query):
             entries = [(p, text) for p, text in entries if _passes_filters(p, query)]
-        return tuple(p for p, _ in entries)
+        found = tuple(p for p, _ in entries)
+        if query.budget is not None:
+            budget = query.budget
+            # Stable: within each group the A–Z order stays.
+            found = tuple(sorted(found, key=lambda p: p.lowest > budget))
+        return found
 
 
 SEARCH_CACHE_SIZE = 512

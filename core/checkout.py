@@ -95,8 +95,11 @@ class Checkout:
 
     # --- queries -------------------------------------------------------------------------
 
-    def browse(self, query: CatalogQuery) -> CatalogPage:
-        return CatalogPage.of(self.catalog.search(query))
+    def browse(self, query: CatalogQuery, country: str = "") -> CatalogPage:
+        """A catalog page; a plain browse by someone whose country is known shows their country's first."""
+        catalog = self.catalog
+        wanted = catalog.for_person(query, country) if country else query
+        return CatalogPage.of(catalog.search(wanted), catalog.currencies, catalog.countries)
 
     def product_card(self, product_id: str) -> ProductCard:
         return ProductCard.of(self.catalog.get(product_id))

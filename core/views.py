@@ -67,11 +67,16 @@ class CatalogPage:
     page: int
     pages: int
     total: int
+    currencies: tuple[str, ...] = ()  # every currency and country in the catalog: menus, and what is valid
+    countries: tuple[str, ...] = ()
 
     @classmethod
-    def of(cls, result: SearchResult) -> CatalogPage:
+    def of(
+        cls, result: SearchResult, currencies: tuple[str, ...] = (), countries: tuple[str, ...] = ()
+    ) -> CatalogPage:
         cards = tuple(ProductCard.of(p) for p in result.products)
-        return cls(cards, result.query, max(1, result.query.page), result.pages, result.total)
+        page = max(1, result.query.page)
+        return cls(cards, result.query, page, result.pages, result.total, currencies, countries)
 
     @property
     def has_previous(self) -> bool:
