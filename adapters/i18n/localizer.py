@@ -26,6 +26,7 @@ class Localizer:
     locale: Locale
     language: str
     _texts: NullTranslations
+    stated: bool = True  # False for the fallback used when nobody said which locale they read
 
     @property
     def tag(self) -> str:
@@ -34,7 +35,7 @@ class Localizer:
     @property
     def country(self) -> str:
         """The person's country as far as the locale tells (ISO 3166 alpha-2), '' when it does not."""
-        return territory(self.locale)
+        return territory(self.locale) if self.stated else ""
 
     def money(self, money: Money) -> str:
         return format_money(money, self.locale)
@@ -73,9 +74,12 @@ class Localizer:
 @lru_cache(maxsize=256)
 def localizer(tag: str | None) -> Localizer:
     """The localizer for a platform's locale tag ('en-US', 'de_DE', 'es-LA'); English (US) by default."""
+    if not (tag or "").strip():
+        return ENGLISH
     locale = parse(tag)
     language = locale.language if locale.language in LANGUAGES else "en"
     return Localizer(locale, language, translations(language))
 
 
-ENGLISH = localizer("en_US")
+# Whoever has not said which locale they read gets US English, but no assumption about their country.
+ENGLISH = Localizer(parse(None), "en", translations("en"), stated=False)

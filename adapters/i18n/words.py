@@ -9,7 +9,7 @@ from adapters.i18n.localizer import Localizer
 from core.errors import InvalidAmount
 from core.money import Money, exponent
 from core.orders import OrderStatus
-from core.views import OrderSummary, ProductCard
+from core.views import CatalogPage, OrderSummary, ProductCard
 
 
 def status_label(status: OrderStatus, loc: Localizer) -> str:
@@ -98,6 +98,24 @@ def failure(summary: OrderSummary, loc: Localizer) -> str:
     if summary.status is OrderStatus.FAILED:
         return loc._("{reason} No money was taken.", reason=summary.failure_reason.rstrip(". ") + ".")
     return summary.failure_reason
+
+
+def unknown_filter(page: CatalogPage, loc: Localizer) -> str:
+    """A typed filter the catalog has nothing for, and what would work instead ('' when it is fine)."""
+    query = page.query
+    if query.currency and page.currencies and query.currency.upper() not in page.currencies:
+        return loc._(
+            "No vouchers in {currency}. Vouchers come in {valid}.",
+            currency=query.currency.upper(),
+            valid=", ".join(page.currencies),
+        )
+    if query.country and page.countries and query.country.upper() not in page.countries:
+        return loc._(
+            "No vouchers for {country}. Vouchers work in {valid}.",
+            country=loc.country_name(query.country),
+            valid=countries(page.countries, loc),
+        )
+    return ""
 
 
 def countries(codes: tuple[str, ...], loc: Localizer) -> str:

@@ -6,6 +6,7 @@ choice made in it is paid from that reward (see translate.reward_of).
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import replace
 
 from adapters.i18n import ENGLISH, Localizer
@@ -78,7 +79,7 @@ def catalog_message(
 ) -> Message:
     """A catalog page; with `reward`, every choice in it is paid from that reward."""
     reward_id = reward.reward_id if reward else ""
-    head = [section(_catalog_heading(page, loc)), _product_picker(reward, loc), divider()]
+    head = [section(_catalog_heading(page, loc)), *_filters(page, reward_id, loc), _product_picker(reward, loc), divider()]
     if reward is not None:
         head.insert(1, context(reward_hint(reward, loc)))
     tail = _paging(page, reward_id, loc) + ([] if reward else [context(search_hint(loc))])
@@ -101,6 +102,8 @@ def reward_hint(reward: RewardSummary, loc: Localizer = ENGLISH) -> str:
 
 
 def _catalog_heading(page: CatalogPage, loc: Localizer) -> str:
+    if page.total == 0 and (unknown := words.unknown_filter(page, loc)):
+        return f"*{unknown}*"
     if page.total == 0:
         if page.query.text:
             found = loc._("No vouchers found for “{text}”.", text=escape(page.query.text))
@@ -114,6 +117,35 @@ def _catalog_heading(page: CatalogPage, loc: Localizer) -> str:
     )
     found = loc._("{count} found · page {page} of {pages}", count=loc.number(page.total), page=page.page, pages=page.pages)
     return f"*{title}* · {found}"
+
+
+def _filters(page: CatalogPage, reward_id: str, loc: Localizer) -> list[Block]:
+    """Currency and country menus instead of typed filters; with a country chosen, one click shows all."""
+    query = replace(page.query, page=1)
+    menus: list[Block] = []
+    if len(page.currencies) > 1 and not reward_id:  # a reward is spent in its own currency only
+        choices = [(loc._("All currencies"), None)] + [(f"{c} · {loc.currency_name(c)}", c) for c in page.currencies]
+        menus.append(_menu(f"{ids.FILTER}:currency", choices, query.currency, lambda c: replace(query, currency=c), reward_id))
+    if page.countries:
+        named = sorted(page.countries, key=loc.country_name)
+        choices = [(loc._("All countries"), None)] + [(loc.country_name(c), c) for c in named]
+        menus.append(_menu(f"{ids.FILTER}:country", choices, query.country, lambda c: replace(query, country=c), reward_id))
+    if query.country:
+        everywhere = encode_query(replace(query, country=None), reward_id)
+        menus.append(button(loc._("All countries"), f"{ids.FILTER}:all", value=everywhere))
+    return [actions("vb_filters", menus)] if menus else []
+
+
+def _menu(
+    action_id: str,
+    choices: list[tuple[str, str | None]],
+    current: str | None,
+    query_for: Callable[[str | None], CatalogQuery],
+    reward_id: str,
+) -> Block:
+    options = [option(label, encode_query(query_for(value), reward_id)) for label, value in choices[:STATIC_OPTIONS]]
+    chosen = next((o for o, (_, value) in zip(options, choices) if value == current), options[0])
+    return {"type": "static_select", "action_id": action_id, "options": options, "initial_option": chosen}
 
 
 def _product_picker(reward: RewardSummary | None, loc: Localizer) -> Block:

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import logging
 import re
+from dataclasses import replace
 from collections.abc import Awaitable, Callable, Coroutine
 from typing import Any
 
@@ -56,6 +57,7 @@ def register(
     app.action(_ids(ids.CHOOSE))(listeners.choose)
     app.action(ids.PICK_PRODUCT)(listeners.choose)
     app.action(_ids(ids.PAGE))(listeners.page)
+    app.action(_ids(ids.FILTER))(listeners.page)
     app.action(ids.BACK_TO_CATALOG)(listeners.page)
     app.action(_ids(ids.DENOMINATION))(listeners.denomination)
     app.action(ids.DENOMINATION_SELECT)(listeners.denomination)
@@ -101,7 +103,8 @@ class _Listeners:
             case translate.ShowHelp():
                 await _ack_message(ack, blocks.help_message(loc))
             case translate.Browse(query):
-                await _ack_message(ack, blocks.catalog_message(self._checkout.browse(query), loc=loc))
+                page = self._checkout.browse(query, loc.country)
+                await _ack_message(ack, blocks.catalog_message(page, loc=loc))
             case translate.ShowWallet():
                 await ack()
                 self._spawn(self._show_wallet(body, respond, loc), respond)
@@ -147,7 +150,8 @@ class _Listeners:
 
     async def page(self, ack: Ack, body: Body, action: Body, respond: Respond, client: AsyncWebClient) -> None:
         await ack()
-        query = translate.decode_query(str(action.get("value", "")))
+        chosen = (action.get("selected_option") or {}).get("value")  # a filter menu, else a button
+        query = translate.decode_query(str(chosen or action.get("value", "")))
         user = translate.user_of(body)
         self._spawn(self._show_page(query, translate.reward_of(action), user, respond, client), respond)
 
@@ -160,6 +164,8 @@ class _Listeners:
         except (NotFound, InvalidRequest) as exc:
             await _respond(respond, blocks.notice_message(str(exc)), replace_original=False)
             return
+        if reward is not None:
+            query = replace(query, budget=reward.available.minor)
         await _respond(respond, blocks.catalog_message(self._checkout.browse(query), reward, loc))
 
     async def denomination(
@@ -255,7 +261,8 @@ class _Listeners:
         # From App Home there is no message to update: the catalog goes to the app's DM with the user.
         user = translate.user_of(body)
         opened = await client.conversations_open(users=user.user_id)
-        message = blocks.catalog_message(self._checkout.browse(CatalogQuery()), loc=await self._loc(user, client))
+        loc = await self._loc(user, client)
+        message = blocks.catalog_message(self._checkout.browse(CatalogQuery(), loc.country), loc=loc)
         await client.chat_postMessage(
             channel=opened["channel"]["id"], text=message.text, blocks=message.blocks
         )

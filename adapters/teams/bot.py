@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+from dataclasses import replace
 from http import HTTPStatus
 from ssl import SSLContext
 
@@ -187,7 +188,11 @@ class VoucherBot(TeamsActivityHandler):
         match intent:
             case Browse(query, reward_id):
                 reward = await self._rewards.summary(reward_id, user_of(activity)) if reward_id else None
-                return Answer(catalog_card(self._checkout.browse(query), reward, loc))
+                if reward is not None:
+                    query = replace(query, budget=reward.available.minor)
+                # A typed "vouchers" opens on the person's country; a card's buttons say what they want.
+                country = "" if from_card(activity) else loc.country
+                return Answer(catalog_card(self._checkout.browse(query, country), reward, loc))
             case ChooseProduct(product_id, back, reward_id):
                 card = self._checkout.product_card(product_id)
                 return Answer(product_card(card, back, reward_id=reward_id, loc=loc))

@@ -61,10 +61,12 @@ def catalog_card(page: CatalogPage, reward: RewardSummary | None = None, loc: Lo
     body: list[Element] = [_title(loc._("Gift vouchers")), _subtle(_catalog_summary(page, loc))]
     if reward is not None:
         body.append(_reward_banner(reward, loc))
+    body += _filters(page, spend, loc)
     for card in page.cards:
         body.append(_product_row(card, query, spend, loc))
     if not page.cards:
-        body.append(_text(loc._("No vouchers match that. Try fewer words or filters.")))
+        unknown = words.unknown_filter(page, loc)
+        body.append(_text(unknown or loc._("No vouchers match that. Try fewer words or filters.")))
     body.append(_subtle(search_hint(loc)))
     actions = []
     if page.has_previous:
@@ -296,6 +298,38 @@ def _product_row(card: ProductCard, query: CatalogQuery, spend: dict[str, str], 
             _text(details, spacing="Small"),
             {"type": "ActionSet", "actions": [choose]},
         ],
+    }
+
+
+def _filters(page: CatalogPage, spend: dict[str, str], loc: Localizer) -> list[Element]:
+    """Currency and country menus with a Filter button, instead of typed filters; one click for all countries."""
+    query = page.query
+    menus: list[Element] = []
+    if len(page.currencies) > 1 and not spend:  # a reward is spent in its own currency only
+        choices = [(loc._("All currencies"), "")] + [(f"{c} · {loc.currency_name(c)}", c) for c in page.currencies]
+        menus.append(_choice_menu("currency", choices, query.currency or ""))
+    if page.countries:
+        named = sorted(page.countries, key=loc.country_name)
+        choices = [(loc._("All countries"), "")] + [(loc.country_name(c), c) for c in named]
+        menus.append(_choice_menu("country", choices, query.country or ""))
+    if not menus:
+        return []
+    kept = {k: v for k, v in query_data(_at_page(query, 1)).items() if k not in ("currency", "country")}
+    buttons = [_submit(loc._("Filter"), "browse", **kept, **spend)]
+    if query.country:
+        everywhere = {**query_data(_at_page(query, 1)), "country": ""}
+        buttons.append(_submit(loc._("All countries"), "browse", **everywhere, **spend))
+    columns = [{"type": "Column", "width": "stretch", "items": [menu]} for menu in menus]
+    return [{"type": "ColumnSet", "columns": columns}, {"type": "ActionSet", "actions": buttons}]
+
+
+def _choice_menu(input_id: str, choices: list[tuple[str, str]], current: str) -> Element:
+    return {
+        "type": "Input.ChoiceSet",
+        "id": input_id,
+        "style": "compact",
+        "choices": [{"title": title, "value": value} for title, value in choices],
+        "value": current,
     }
 
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import json
 
-from tests.slack.conftest import ADA, SlackWorld, clicked
+from tests.slack.conftest import ADA, SlackWorld, clicked, element
 from tests.slack.test_delivery import DM, order_from_channel
 from tests.slack.test_requests import section_texts
 
@@ -76,3 +76,41 @@ async def test_reveal_shows_nothing_for_someone_elses_order(slack: SlackWorld) -
     await slack.settle()
 
     assert slack.fake.calls_to("views.open") == []
+
+
+async def test_plain_vouchers_shows_a_german_speakers_country_with_one_click_to_all(slack: SlackWorld) -> None:
+    slack.fake.add_person(ADA, "Ada Lovelace", locale="de-DE")
+
+    catalog = await (await slack.command("")).json()
+
+    text = section_texts(catalog["blocks"])
+    assert "Lantern Tea House" in text and "Quiet Harbour Books" not in text
+    assert "Gilt in: Deutschland, Frankreich" in text
+    everywhere = element(catalog["blocks"], "vb_filter:all")
+    assert everywhere["text"]["text"] == "Alle Länder"
+
+    await slack.action(clicked(catalog["blocks"], "vb_filter:all"), response_url="all")
+    every = await slack.wait_for_response("all")
+    assert "Quiet Harbour Books" in section_texts(every["blocks"])
+
+
+async def test_the_currency_menu_filters_without_typing(slack: SlackWorld) -> None:
+    catalog = await (await slack.command("")).json()
+    menu = element(catalog["blocks"], "vb_filter:currency")
+    euros = next(o for o in menu["options"] if o["text"]["text"].startswith("EUR"))
+
+    await slack.action(
+        {"type": "static_select", "action_id": "vb_filter:currency", "selected_option": euros},
+        response_url="euros",
+    )
+    page = await slack.wait_for_response("euros")
+
+    assert "Lantern Tea House" in section_texts(page["blocks"])
+    assert "Quiet Harbour Books" not in section_texts(page["blocks"])
+    assert element(page["blocks"], "vb_filter:currency")["initial_option"]["text"]["text"].startswith("EUR")
+
+
+async def test_a_typed_currency_the_catalog_does_not_have_says_which_it_does(slack: SlackWorld) -> None:
+    catalog = await (await slack.command("currency:XYZ")).json()
+
+    assert "No vouchers in XYZ. Vouchers come in EUR, USD." in section_texts(catalog["blocks"])

@@ -22,7 +22,11 @@ async def test_vouchers_in_a_personal_chat_answers_with_the_catalog_card(teams: 
     (reply,) = teams.connector.delivered()
     assert reply.conversation_id == message["conversation"]["id"]
     text = card_text(reply.card)
-    assert "Quiet Harbour Books" in text and "Lantern Tea House" in text and "$10 · $25 · $50" in text
+    # The recorded activity says en-US: the catalog opens on the United States, one click from all.
+    assert "Quiet Harbour Books" in text and "$10 · $25 · $50" in text and "Lantern Tea House" not in text
+    await teams.post(teams.submit(message, reply, press(reply.card, "All countries")))
+    every = card_text(teams.connector.delivered()[-1].card)
+    assert "Quiet Harbour Books" in every and "Lantern Tea House" in every
 
 
 async def test_vouchers_coffee_searches_the_catalog(teams: TeamsWorld) -> None:

@@ -183,7 +183,12 @@ async def test_order_updates_follow_the_card_after_a_declined_payment(teams: Tea
 
 async def test_the_voucher_card_is_written_in_the_locale_the_order_came_from(teams: TeamsWorld) -> None:
     message = {**teams.personal("vouchers tea"), "locale": "fr-FR"}
-    await buy(teams, message, TEA.id, "42")
+    await teams.post(message)
+    catalog = teams.connector.delivered()[-1]
+    await teams.post(teams.submit(message, catalog, press(catalog.card, "Choisir", product=TEA.id)))
+    product = teams.connector.delivered()[-1]
+    pay = press(product.card, "Continuer vers le paiement", {"amount": "42"})
+    await teams.post(teams.submit(message, product, pay))
     await teams.pay(teams.order())
 
     await teams.relay.run_once()
