@@ -322,7 +322,8 @@ def voucher_message(delivery: VoucherDelivery, loc: Localizer = ENGLISH) -> Mess
         *code_blocks(delivery.code, delivery.pin, loc),
     ]
     if delivery.instructions:
-        blocks.append(section(f"*{loc._('How to use it')}*\n{escape(delivery.instructions)}"))
+        how = loc._("How to use it")
+        blocks.append(section(f"*{how}*\n{escape(delivery.instructions)}"))
     if delivery.redeem_url:
         blocks.append(
             actions("vb_redeem", [button(loc._("Redeem"), ids.REDEEM, url=delivery.redeem_url, style="primary")])
