@@ -16,7 +16,7 @@ from core.money import check_currency
 REWARD_WORD = "reward"
 MAX_PEOPLE = 50  # a confirmation card carries every recipient; more than this belongs in a CSV
 USAGE = (
-    "Type `reward @name [@name …] <amount> [<currency>] <reason>`, "
+    "Type “reward @name [@name …] <amount> [<currency>] <reason>”, "
     "for example: reward @Ada 25 USD Five years of quiet excellence."
 )
 _AMOUNT = re.compile(r"^[$€£¥₹]?\d[\d,]*(\.\d+)?$")
@@ -202,7 +202,7 @@ def pending_of_data(data: Mapping[str, Any]) -> PendingReward:
             people=people,
         )
     except (KeyError, TypeError, ValueError):
-        raise UnreadableCommand("That confirmation is damaged; type `reward` again.") from None
+        raise UnreadableCommand("That confirmation is damaged; type “reward” again.") from None
 
 
 def form_of_data(data: Mapping[str, Any]) -> RewardForm:
@@ -236,7 +236,7 @@ def _text_or_unreadable(data: Mapping[str, Any], key: str) -> str:
     value = data.get(key)
     if not isinstance(value, str) or not value.strip():
         raise UnreadableCommand(
-            "That card is missing something I need; type `vouchers mine` to see your rewards."
+            "That card is missing something I need; type “vouchers mine” to see your rewards."
         )
     return value.strip()
 

@@ -184,7 +184,7 @@ class RewardDesk:
         if not reward.spendable:
             state = "used up" if reward.status in ("sent", "opened", "redeemed") else reward.status
             return Answer(
-                text=f"This reward is {state}; type `vouchers mine` for your others.", replaces=False
+                text=f"This reward is {state}; type “vouchers mine” for your others.", replaces=False
             )
         page = self._checkout.browse(CatalogQuery(currency=reward.amount.currency))
         return Answer(catalog_card(page, reward), replaces=False)

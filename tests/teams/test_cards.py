@@ -257,3 +257,12 @@ def test_the_wallet_lists_codes_and_orders_in_progress() -> None:
     text = card_text(card)
     assert "LTH-9Q4M-77XK-2PLA" in text and "PIN\n4321" in text and "Dec 31, 2027" in text
     assert "Orders in progress" in text and "ord_000007" in text
+
+
+def test_no_teams_card_or_text_carries_markdown_backticks_teams_would_show_literally() -> None:
+    import adapters.teams.bulk as bulk
+    import adapters.teams.reward_translate as reward_translate
+
+    rendered = json.dumps(all_cards(), ensure_ascii=False)
+    assert "`" not in rendered
+    assert "`" not in bulk.COLUMNS_HINT and "`" not in reward_translate.USAGE

@@ -208,7 +208,7 @@ async def test_a_request_without_an_amount_gets_the_usage(rewarding: TeamsWorld)
     await ask(rewarding, "reward {0} 12.345 USD thanks a lot", ADA)
 
     usage, decimals = rewarding.connector.delivered()[-2:]
-    assert "Type `reward @name [@name …] <amount> [<currency>] <reason>`" in usage.text
+    assert "Type “reward @name [@name …] <amount> [<currency>] <reason>”" in usage.text
     assert "USD amounts have 2 decimals at most" in decimals.text
     assert rewarding.store.rewards == {}
 

@@ -102,7 +102,7 @@ async def test_a_file_that_is_not_a_rewards_csv_gets_the_expected_columns(reward
 
     xlsx, csv = (card_text(c.card) for c in rewarding.connector.delivered()[-2:])
     assert "rewards.xlsx is not a CSV file." in xlsx
-    assert "The first line of the CSV must name its columns `email` or `user_id`" in csv
+    assert "The first line of the CSV must name its columns “email” or “user_id”" in csv
     assert rewarding.store.rewards == {}
 
 

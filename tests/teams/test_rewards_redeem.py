@@ -196,7 +196,7 @@ async def test_a_cancelled_reward_says_so_instead_of_opening_the_catalog(rewardi
 
     assert (
         rewarding.connector.delivered()[-1].text
-        == "This reward is cancelled; type `vouchers mine` for your others."
+        == "This reward is cancelled; type “vouchers mine” for your others."
     )
 
 
