@@ -186,6 +186,7 @@ class FakeSlack:
         deleted: bool = False,
         team: str = "T0VB",
         locale: str = "en-US",
+        tz: str | None = None,
     ) -> None:
         """A member of the workspace, as users.list and users.info describe them."""
         self.locales[user_id] = locale
@@ -196,6 +197,7 @@ class FakeSlack:
             "real_name": name,
             "deleted": deleted,
             "is_bot": is_bot,
+            "tz": tz,  # Slack sends null for people whose time zone it does not know
             "profile": {"display_name": name, "real_name": name, "email": email},
         }
 

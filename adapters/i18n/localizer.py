@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import date, datetime
 from functools import lru_cache
 from gettext import NullTranslations
 
 from babel import Locale
+from babel.core import get_global
 from babel.dates import format_date, format_datetime
 from babel.numbers import format_decimal, get_currency_name
 
@@ -27,6 +28,7 @@ class Localizer:
     language: str
     _texts: NullTranslations
     stated: bool = True  # False for the fallback used when nobody said which locale they read
+    home: str = ""  # the person's country when something better than the locale says it (their time zone)
 
     @property
     def tag(self) -> str:
@@ -35,6 +37,8 @@ class Localizer:
     @property
     def country(self) -> str:
         """The person's country as far as the locale tells (ISO 3166 alpha-2), '' when it does not."""
+        if self.home:
+            return self.home
         return territory(self.locale) if self.stated else ""
 
     def money(self, money: Money) -> str:
@@ -72,13 +76,17 @@ class Localizer:
 
 
 @lru_cache(maxsize=256)
-def localizer(tag: str | None) -> Localizer:
-    """The localizer for a platform's locale tag ('en-US', 'de_DE', 'es-LA'); English (US) by default."""
+def localizer(tag: str | None, time_zone: str = "") -> Localizer:
+    """The localizer for a platform's locale tag ('en-US', 'de_DE', 'es-LA'); English (US) by default.
+
+    A time zone ('Europe/Berlin') says the person's country better than a locale does: many people
+    everywhere keep their client in en-US."""
+    home = str(get_global("zone_territories").get(time_zone, "")) if time_zone else ""
     if not (tag or "").strip():
-        return ENGLISH
+        return replace(ENGLISH, home=home) if home else ENGLISH
     locale = parse(tag)
     language = locale.language if locale.language in LANGUAGES else "en"
-    return Localizer(locale, language, translations(language))
+    return Localizer(locale, language, translations(language), home=home)
 
 
 # Whoever has not said which locale they read gets US English, but no assumption about their country.

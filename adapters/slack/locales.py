@@ -57,8 +57,9 @@ class SlackLocales:
                 raise
             log.info("slack locale unknown; speaking English", extra={"error": type(exc).__name__})
             return None
-        tag = (response.get("user") or {}).get("locale")
-        return localizer(str(tag)) if tag else None
+        user = response.get("user") or {}
+        tag, time_zone = str(user.get("locale") or ""), str(user.get("tz") or "")
+        return localizer(tag, time_zone) if tag or time_zone else None
 
 
 def _transient(exc: Exception) -> bool:

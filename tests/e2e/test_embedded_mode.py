@@ -22,6 +22,7 @@ import pytest
 import pytest_asyncio
 import yaml
 
+from adapters.i18n import localizer
 from adapters.providers.catalog_file import SAMPLE_CATALOG
 from tests.e2e.bot_process import ROOT, BotProcess
 from tests.e2e.conftest import stop_bot
@@ -127,7 +128,7 @@ async def test_a_teams_order_is_paid_in_the_browser_with_the_test_card_and_the_v
     finally:
         await db.close()
     assert voucher is not None and voucher.code in card_text(card.card)
-    assert voucher.expires_on.isoformat() in card_text(card.card)
+    assert localizer("en-US").date(voucher.expires_on) in card_text(card.card)
     async with http.get(f"{bot.url}/metrics") as response:
         metrics = await response.text()
     assert (

@@ -63,3 +63,10 @@ def test_country_names_are_in_the_persons_language() -> None:
     assert localizer("de-DE").country_name("DE") == "Deutschland"
     assert localizer("en-US").country_name("IN") == "India"
     assert localizer("de").country == "DE"
+
+
+def test_a_time_zone_says_the_country_better_than_the_locale() -> None:
+    assert localizer("en-US", "Europe/Berlin").country == "DE"
+    assert localizer("en-US", "Europe/Berlin").money(Money(2500, "USD")) == "$25"
+    assert localizer(None, "Asia/Kolkata").country == "IN"
+    assert localizer(None).country == ""

@@ -114,3 +114,13 @@ async def test_a_typed_currency_the_catalog_does_not_have_says_which_it_does(sla
     catalog = await (await slack.command("currency:XYZ")).json()
 
     assert "No vouchers in XYZ. Vouchers come in EUR, USD." in section_texts(catalog["blocks"])
+
+
+async def test_an_english_speaker_in_berlin_sees_the_catalog_for_germany_by_their_time_zone(slack: SlackWorld) -> None:
+    slack.fake.add_person(ADA, "Ada Lovelace", locale="en-US", tz="Europe/Berlin")
+
+    catalog = await (await slack.command("")).json()
+
+    text = section_texts(catalog["blocks"])
+    assert "Lantern Tea House" in text and "Quiet Harbour Books" not in text
+    assert "€5 to €200" in text  # still written the en-US way
