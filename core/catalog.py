@@ -84,7 +84,9 @@ class Product:
             raise InvalidAmount(self.id, reason, rule="currency", typed=amount.currency)
         if self.denominations and amount.minor not in self.denominations:
             choices = ", ".join(str(self.price(d)) for d in self.denominations)
-            raise InvalidAmount(self.id, f"{self.name} comes in {choices}.", rule="denomination", typed=amount.major())
+            raise InvalidAmount(
+                self.id, f"{self.name} comes in {choices}.", rule="denomination", typed=amount.major()
+            )
         if self.value_range and not self.value_range.admits(amount.minor):
             reason = f"Choose an amount {self.price_label()} for {self.name}."
             raise InvalidAmount(self.id, reason, rule=self._broken_rule(amount.minor), typed=amount.major())
@@ -188,7 +190,12 @@ class Catalog:
 
     def _matching(self, query: CatalogQuery) -> tuple[Product, ...]:
         key = (
-            query.text.lower().strip(), query.country, query.currency, query.max_price, query.min_price, query.budget
+            query.text.lower().strip(),
+            query.country,
+            query.currency,
+            query.max_price,
+            query.min_price,
+            query.budget,
         )
         found = self._hits.get(key)
         if found is None:

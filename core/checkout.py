@@ -23,13 +23,13 @@ from core.errors import (
     ProviderError,
     UnknownCheckout,
 )
+from core.funding import hold_reward, release_reward, restore_reward, settle_reward
 from core.identity import ChatUser, ConversationRef
 from core.money import Money, TooManyDecimals
 from core.orders import Order, OrderStatus
 from core.outbox import MessageKind, OutboxMessage
 from core.payments import PaymentEvent, PaymentEventKind, PaymentGateway, PaymentIntent
 from core.ports import Clock, IdFactory, UnitOfWork, UnitOfWorkFactory
-from core.funding import hold_reward, release_reward, restore_reward, settle_reward
 from core.views import (
     ISSUANCE_FAILURE,
     CatalogPage,

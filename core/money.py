@@ -75,8 +75,7 @@ class Money:
     def __str__(self) -> str:
         symbol = _SYMBOLS.get(self.currency)
         major = self.major()
-        if major.endswith(".00"):
-            major = major[:-3]
+        major = major.removesuffix(".00")
         return f"{symbol}{major}" if symbol else f"{major} {self.currency}"
 
     def label(self) -> str:

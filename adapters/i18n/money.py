@@ -13,7 +13,13 @@ from core.money import Money, exponent
 # CLDR gives a bare "$" for several dollars in many locales (de, hi, ja show USD as "$"); a person
 # paying in a currency that is not their country's own must see which dollar it is.
 _DOLLARS = {
-    "USD": "US$", "CAD": "CA$", "AUD": "A$", "NZD": "NZ$", "SGD": "S$", "HKD": "HK$", "MXN": "MX$",
+    "USD": "US$",
+    "CAD": "CA$",
+    "AUD": "A$",
+    "NZD": "NZ$",
+    "SGD": "S$",
+    "HKD": "HK$",
+    "MXN": "MX$",
 }
 
 

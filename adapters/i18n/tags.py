@@ -48,4 +48,4 @@ def from_accept_language(header: str | None) -> str:
                 weight = 0.0
         if tag and tag != "*" and weight > 0:
             ranked.append((-weight, position, tag))
-    return sorted(ranked)[0][2] if ranked else ""
+    return min(ranked)[2] if ranked else ""

@@ -32,7 +32,9 @@ def price_label(card: ProductCard, loc: Localizer) -> str:
     """'$10 · $25 · $50' for fixed values, 'from $5 to $500' (in steps of $5) for an open range."""
     if not card.open_value:
         return " · ".join(loc.money(value) for value in card.denominations)
-    span = loc._("from {minimum} to {maximum}", minimum=loc.money(card.minimum), maximum=loc.money(card.maximum))
+    span = loc._(
+        "from {minimum} to {maximum}", minimum=loc.money(card.minimum), maximum=loc.money(card.maximum)
+    )
     if card.step is not None and card.step.minor not in (1, 10 ** exponent(card.step.currency)):
         return loc._("{span}, in steps of {step}", span=span, step=loc.money(card.step))
     return span
@@ -50,13 +52,17 @@ def amount_error(error: InvalidAmount, card: ProductCard, loc: Localizer) -> str
         "step": loc.money(card.step) if card.step else "",
     }
     sentences = {
-        "not_an_amount": loc._("“{typed}” is not an amount. Type a number from {minimum} to {maximum}.", **values),
+        "not_an_amount": loc._(
+            "“{typed}” is not an amount. Type a number from {minimum} to {maximum}.", **values
+        ),
         "decimals": loc._("“{typed}” has too many decimals for {currency}.", **values),
         "currency": loc._("This voucher is sold in {currency}, not {typed}.", **values),
         "denomination": loc._("{typed} is not one of the values this voucher comes in: {choices}.", **values),
         "minimum": loc._("{typed} is below the minimum of {minimum} (maximum {maximum}).", **values),
         "maximum": loc._("{typed} is above the maximum of {maximum} (minimum {minimum}).", **values),
-        "step": loc._("{typed} is not allowed: amounts go from {minimum} to {maximum} in steps of {step}.", **values),
+        "step": loc._(
+            "{typed} is not allowed: amounts go from {minimum} to {maximum} in steps of {step}.", **values
+        ),
     }
     if not typed.strip():
         return loc._("Type an amount from {minimum} to {maximum}.", **values)

@@ -6,7 +6,9 @@ from __future__ import annotations
 CHOOSE = "vb_choose"  # button on a product card; value = product id
 PICK_PRODUCT = "vb_pick_product"  # external_select fed by the catalog search
 PAGE = "vb_page"  # previous / next; value = encoded CatalogQuery
-FILTER = "vb_filter"  # currency / country menus (static_select) and "All countries"; values = encoded CatalogQuery
+FILTER = (
+    "vb_filter"  # currency / country menus (static_select) and "All countries"; values = encoded CatalogQuery
+)
 DENOMINATION = "vb_denomination"  # button; value = "<product id>|<minor units>"
 DENOMINATION_SELECT = "vb_denomination_select"  # static_select for products with many denominations
 AMOUNT_INPUT = "vb_amount_input"  # plain_text_input for open-value products (Enter dispatches)

@@ -9,8 +9,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import replace
 
-from adapters.i18n import ENGLISH, Localizer
-from adapters.i18n import words
+from adapters.i18n import ENGLISH, Localizer, words
 from adapters.slack import action_ids as ids
 from adapters.slack.kit import (
     BUTTONS_PER_ROW,
@@ -22,17 +21,14 @@ from adapters.slack.kit import (
     Message,
     actions,
     button,
-    code,
     context,
     divider,
     escape,
     header,
     image,
-    mrkdwn_field,
     option,
     plain,
     section,
-    with_accessory,
 )
 from adapters.slack.translate import (
     amount_block_id,
@@ -68,6 +64,8 @@ def search_hint(loc: Localizer) -> str:
         mine="`/vouchers mine`",
         help="`/vouchers help`",
     )
+
+
 READY = (OrderStatus.ISSUED, OrderStatus.DELIVERED)
 
 
@@ -79,7 +77,12 @@ def catalog_message(
 ) -> Message:
     """A catalog page; with `reward`, every choice in it is paid from that reward."""
     reward_id = reward.reward_id if reward else ""
-    head = [section(_catalog_heading(page, loc)), *_filters(page, reward_id, loc), _product_picker(reward, loc), divider()]
+    head = [
+        section(_catalog_heading(page, loc)),
+        *_filters(page, reward_id, loc),
+        _product_picker(reward, loc),
+        divider(),
+    ]
     if reward is not None:
         head.insert(1, context(reward_hint(reward, loc)))
     tail = _paging(page, reward_id, loc) + ([] if reward else [context(search_hint(loc))])
@@ -115,7 +118,12 @@ def _catalog_heading(page: CatalogPage, loc: Localizer) -> str:
         if page.query.text
         else loc._("Gift vouchers")
     )
-    found = loc._("{count} found · page {page} of {pages}", count=loc.number(page.total), page=page.page, pages=page.pages)
+    found = loc._(
+        "{count} found · page {page} of {pages}",
+        count=loc.number(page.total),
+        page=page.page,
+        pages=page.pages,
+    )
     return f"*{title}* · {found}"
 
 
@@ -124,12 +132,30 @@ def _filters(page: CatalogPage, reward_id: str, loc: Localizer) -> list[Block]:
     query = replace(page.query, page=1)
     menus: list[Block] = []
     if len(page.currencies) > 1 and not reward_id:  # a reward is spent in its own currency only
-        choices = [(loc._("All currencies"), None)] + [(f"{c} · {loc.currency_name(c)}", c) for c in page.currencies]
-        menus.append(_menu(f"{ids.FILTER}:currency", choices, query.currency, lambda c: replace(query, currency=c), reward_id))
+        choices = [(loc._("All currencies"), None)] + [
+            (f"{c} · {loc.currency_name(c)}", c) for c in page.currencies
+        ]
+        menus.append(
+            _menu(
+                f"{ids.FILTER}:currency",
+                choices,
+                query.currency,
+                lambda c: replace(query, currency=c),
+                reward_id,
+            )
+        )
     if page.countries:
         named = sorted(page.countries, key=loc.country_name)
         choices = [(loc._("All countries"), None)] + [(loc.country_name(c), c) for c in named]
-        menus.append(_menu(f"{ids.FILTER}:country", choices, query.country, lambda c: replace(query, country=c), reward_id))
+        menus.append(
+            _menu(
+                f"{ids.FILTER}:country",
+                choices,
+                query.country,
+                lambda c: replace(query, country=c),
+                reward_id,
+            )
+        )
     if query.country:
         everywhere = encode_query(replace(query, country=None), reward_id)
         menus.append(button(loc._("All countries"), f"{ids.FILTER}:all", value=everywhere))
@@ -143,7 +169,9 @@ def _menu(
     query_for: Callable[[str | None], CatalogQuery],
     reward_id: str,
 ) -> Block:
-    options = [option(label, encode_query(query_for(value), reward_id)) for label, value in choices[:STATIC_OPTIONS]]
+    options = [
+        option(label, encode_query(query_for(value), reward_id)) for label, value in choices[:STATIC_OPTIONS]
+    ]
     chosen = next((o for o, (_, value) in zip(options, choices) if value == current), options[0])
     return {"type": "static_select", "action_id": action_id, "options": options, "initial_option": chosen}
 
@@ -159,9 +187,7 @@ def _product_picker(reward: RewardSummary | None, loc: Localizer) -> Block:
     return {"type": "actions", "block_id": block_id, "elements": [picker]}
 
 
-def _card(
-    index: int, card: ProductCard, query: CatalogQuery, reward_id: str, loc: Localizer
-) -> list[Block]:
+def _card(index: int, card: ProductCard, query: CatalogQuery, reward_id: str, loc: Localizer) -> list[Block]:
     lines = [f"*{escape(card.brand)}*", escape(card.name), escape(words.price_label(card, loc))]
     if card.countries:
         lines.append(loc._("Works in {countries}", countries=words.countries(card.countries, loc)))
@@ -265,7 +291,9 @@ def _amount_input(card: ProductCard, reward_id: str, loc: Localizer, typed: str)
         "block_id": amount_block_id(card.product_id, reward_id),
         "dispatch_action": True,
         "label": plain(
-            loc._("Amount in {currency} ({price})", currency=card.currency, price=words.price_label(card, loc))
+            loc._(
+                "Amount in {currency} ({price})", currency=card.currency, price=words.price_label(card, loc)
+            )
         ),
         "element": element,
     }
@@ -290,7 +318,9 @@ def order_message(summary: OrderSummary, loc: Localizer = ENGLISH) -> Message:
         blocks.append(context(f":warning: {escape(reason)}"))
     buttons = []
     if summary.can_pay and summary.checkout_url:
-        buttons.append(button(loc._("Pay {amount}", amount=card), ids.PAY, url=summary.checkout_url, style="primary"))
+        buttons.append(
+            button(loc._("Pay {amount}", amount=card), ids.PAY, url=summary.checkout_url, style="primary")
+        )
     if summary.can_retry:
         label = loc._("Try again, pay {amount}", amount=card)
         buttons.append(button(label, ids.RETRY_PAYMENT, value=summary.order_id, style="primary"))
@@ -298,7 +328,12 @@ def order_message(summary: OrderSummary, loc: Localizer = ENGLISH) -> Message:
         blocks.append(actions("vb_order_actions", buttons))
     if summary.status in READY:
         blocks.append(
-            context(loc._("Your voucher was sent to you privately. See all yours with {mine}.", mine="`/vouchers mine`"))
+            context(
+                loc._(
+                    "Your voucher was sent to you privately. See all yours with {mine}.",
+                    mine="`/vouchers mine`",
+                )
+            )
         )
     blocks.append(context(loc._("Order {order}", order=f"`{summary.order_id}`")))
     return Message(f"{summary.brand} {amount}: {status}", blocks)
@@ -326,13 +361,17 @@ def voucher_message(delivery: VoucherDelivery, loc: Localizer = ENGLISH) -> Mess
         blocks.append(section(f"*{how}*\n{escape(delivery.instructions)}"))
     if delivery.redeem_url:
         blocks.append(
-            actions("vb_redeem", [button(loc._("Redeem"), ids.REDEEM, url=delivery.redeem_url, style="primary")])
+            actions(
+                "vb_redeem", [button(loc._("Redeem"), ids.REDEEM, url=delivery.redeem_url, style="primary")]
+            )
         )
     if delivery.terms:
         blocks.append(context(escape(delivery.terms)))
     blocks.append(context(loc._("Only you can see this voucher. Keep the code private.")))
     # The fallback text shows in notifications and lock screens: never the code.
-    return Message(loc._("Your {brand} voucher ({amount}) is ready", brand=delivery.brand, amount=amount), blocks)
+    return Message(
+        loc._("Your {brand} voucher ({amount}) is ready", brand=delivery.brand, amount=amount), blocks
+    )
 
 
 def code_blocks(code_text: str, pin: str | None, loc: Localizer) -> list[Block]:
@@ -404,9 +443,13 @@ def _wallet_blocks(wallet: Wallet, budget: int, loc: Localizer, *, masked: bool)
 
 def _reward_row(index: int, reward: RewardSummary, loc: Localizer) -> Block:
     text = (
-        loc._("{amount} from {giver}", amount=f"*{loc.money(reward.amount)}*", giver=escape(reward.giver_name))
+        loc._(
+            "{amount} from {giver}", amount=f"*{loc.money(reward.amount)}*", giver=escape(reward.giver_name)
+        )
         + f" · “{escape(reward.reason)}”\n"
-        + loc._("{left} left · expires {date}", left=loc.money(reward.available), date=loc.date(reward.expires_on))
+        + loc._(
+            "{left} left · expires {date}", left=loc.money(reward.available), date=loc.date(reward.expires_on)
+        )
     )
     choose = button(
         loc._("Choose your voucher"), f"{ids.REWARD_CHOOSE}:{index}", value=reward.reward_id, style="primary"
@@ -422,7 +465,9 @@ def _entry_rows(index: int, entry: WalletEntry, loc: Localizer, masked: bool) ->
         + loc._("{status} · expires {date}", status=status, date=loc.date(entry.expires_on))
         + f" · `{entry.order_id}`"
     )
-    redeem = button(loc._("Redeem"), f"{ids.REDEEM}:{index}", url=entry.redeem_url) if entry.redeem_url else None
+    redeem = (
+        button(loc._("Redeem"), f"{ids.REDEEM}:{index}", url=entry.redeem_url) if entry.redeem_url else None
+    )
     if not masked:
         return [section(text, accessory=redeem), *code_blocks(entry.code, entry.pin, loc)]
     hidden = loc._("Code {code}", code=f"`{MASK}{escape(entry.code[-4:]) if len(entry.code) > 8 else ''}`")
@@ -432,21 +477,38 @@ def _entry_rows(index: int, entry: WalletEntry, loc: Localizer, masked: bool) ->
 
 def _pending_row(index: int, summary: OrderSummary, loc: Localizer) -> Block:
     status = words.status_label(summary.status, loc)
-    text = f"*{escape(summary.brand)}* · {escape(summary.product_name)} · {loc.money(summary.amount)}\n{status}"
+    text = (
+        f"*{escape(summary.brand)}* · {escape(summary.product_name)} · {loc.money(summary.amount)}\n{status}"
+    )
     pay = None
     if summary.can_pay and summary.checkout_url:
         card = loc.money(words.card_part(summary))
-        pay = button(loc._("Pay {amount}", amount=card), f"{ids.PAY}:{index}", url=summary.checkout_url, style="primary")
+        pay = button(
+            loc._("Pay {amount}", amount=card),
+            f"{ids.PAY}:{index}",
+            url=summary.checkout_url,
+            style="primary",
+        )
     return section(f"{text} · `{summary.order_id}`", accessory=pay)
 
 
 def help_message(loc: Localizer = ENGLISH) -> Message:
     lines = [
         "*" + loc._("Gift vouchers in Slack") + "*",
-        loc._("{command} browse the catalog, then choose a voucher and an amount, and pay by card.", command="`/vouchers`"),
-        loc._("{command} search with filters ({more} too).", command="`/vouchers coffee country:DE currency:EUR max:50`", more="`min:`, `page:`"),
+        loc._(
+            "{command} browse the catalog, then choose a voucher and an amount, and pay by card.",
+            command="`/vouchers`",
+        ),
+        loc._(
+            "{command} search with filters ({more} too).",
+            command="`/vouchers coffee country:DE currency:EUR max:50`",
+            more="`min:`, `page:`",
+        ),
         loc._("{command} order directly.", command="`/vouchers buy <product id> <amount>`"),
-        loc._("{command} your vouchers and open orders (also in the app's Home tab).", command="`/vouchers mine`"),
+        loc._(
+            "{command} your vouchers and open orders (also in the app's Home tab).",
+            command="`/vouchers mine`",
+        ),
         loc._("Vouchers arrive in a direct message from me, visible only to you."),
     ]
     return Message(loc._("How to use /vouchers"), [section("\n".join(lines))])

@@ -12,8 +12,8 @@ from __future__ import annotations
 
 import logging
 import re
-from dataclasses import replace
 from collections.abc import Awaitable, Callable, Coroutine
+from dataclasses import replace
 from typing import Any
 
 from slack_bolt.async_app import AsyncApp
@@ -133,7 +133,9 @@ class _Listeners:
 
     # --- block actions -------------------------------------------------------------------
 
-    async def choose(self, ack: Ack, body: Body, action: Body, respond: Respond, client: AsyncWebClient) -> None:
+    async def choose(
+        self, ack: Ack, body: Body, action: Body, respond: Respond, client: AsyncWebClient
+    ) -> None:
         await ack()
         self._spawn(self._show_product(body, action, respond, client), respond)
 
@@ -148,7 +150,9 @@ class _Listeners:
         message = blocks.product_message(card, query, reward_id=translate.reward_of(action), loc=loc)
         await _respond(respond, message)
 
-    async def page(self, ack: Ack, body: Body, action: Body, respond: Respond, client: AsyncWebClient) -> None:
+    async def page(
+        self, ack: Ack, body: Body, action: Body, respond: Respond, client: AsyncWebClient
+    ) -> None:
         await ack()
         chosen = (action.get("selected_option") or {}).get("value")  # a filter menu, else a button
         query = translate.decode_query(str(chosen or action.get("value", "")))
@@ -175,10 +179,18 @@ class _Listeners:
         product_id, minor = translate.chosen_denomination(action)
         key = translate.action_request_key(body, product_id)
         reward_id = translate.reward_of(action)
-        self._spawn(self._order_denomination(body, respond, product_id, minor, key, reward_id, client), respond)
+        self._spawn(
+            self._order_denomination(body, respond, product_id, minor, key, reward_id, client), respond
+        )
 
     async def _order_denomination(
-        self, body: Body, respond: Respond, product_id: str, minor: int, key: str, reward_id: str,
+        self,
+        body: Body,
+        respond: Respond,
+        product_id: str,
+        minor: int,
+        key: str,
+        reward_id: str,
         client: AsyncWebClient,
     ) -> None:
         loc = await self._loc(translate.user_of(body), client)
@@ -189,7 +201,9 @@ class _Listeners:
             return
         await self._place_order(body, respond, product_id, amount, key, reward_id, loc)
 
-    async def amount(self, ack: Ack, body: Body, action: Body, respond: Respond, client: AsyncWebClient) -> None:
+    async def amount(
+        self, ack: Ack, body: Body, action: Body, respond: Respond, client: AsyncWebClient
+    ) -> None:
         await ack()
         product_id, text = translate.typed_amount(body, action)
         reward_id = translate.reward_of(action)
@@ -240,11 +254,15 @@ class _Listeners:
         message = blocks.order_message(summary, loc) if loc else blocks.order_message(summary)
         await _respond(respond, message, replace_original="command" not in body)
 
-    async def retry(self, ack: Ack, body: Body, action: Body, respond: Respond, client: AsyncWebClient) -> None:
+    async def retry(
+        self, ack: Ack, body: Body, action: Body, respond: Respond, client: AsyncWebClient
+    ) -> None:
         await ack()
         self._spawn(self._retry_payment(body, str(action.get("value", "")), respond, client), respond)
 
-    async def _retry_payment(self, body: Body, order_id: str, respond: Respond, client: AsyncWebClient) -> None:
+    async def _retry_payment(
+        self, body: Body, order_id: str, respond: Respond, client: AsyncWebClient
+    ) -> None:
         user = translate.user_of(body)
         try:
             summary = await self._checkout.retry_payment(order_id, user)

@@ -81,7 +81,10 @@ def confirmation_message(
     buttons = [button("Cancel", ids.REWARD_CANCEL, value=confirmation_id)]
     if preview.can_send:
         buttons.insert(
-            0, button(f"Send {loc.money(preview.total)}", ids.REWARD_SEND, value=confirmation_id, style="primary")
+            0,
+            button(
+                f"Send {loc.money(preview.total)}", ids.REWARD_SEND, value=confirmation_id, style="primary"
+            ),
         )
     blocks.append(actions("vb_reward_confirm", buttons))
     return Message(f"Send {loc.money(preview.total)} in rewards to {people}?", blocks)
@@ -92,7 +95,9 @@ def budget_line(preview: RewardPreview, loc: Localizer = ENGLISH) -> str:
     available, total = preview.budget_available, preview.total
     if available.currency == total.currency and total.minor > available.minor:
         short = Money(total.minor - available.minor, total.currency)
-        return loc._("{available} left, {short} short", available=loc.money(available), short=loc.money(short))
+        return loc._(
+            "{available} left, {short} short", available=loc.money(available), short=loc.money(short)
+        )
     return f"{loc.money(available)} → " + loc._("{after} after", after=loc.money(preview.budget_after))
 
 
@@ -187,12 +192,18 @@ def reward_notice_message(notice_: RewardNotice, loc: Localizer = ENGLISH) -> Me
     """The recipient's DM: who thanked them and why, the amount, the expiry, Choose your voucher."""
     reward = notice_.reward
     giver = escape(reward.giver_name)
-    available, amount, expires = loc.money(reward.available), loc.money(reward.amount), loc.date(reward.expires_on)
+    available, amount, expires = (
+        loc.money(reward.available),
+        loc.money(reward.amount),
+        loc.date(reward.expires_on),
+    )
     if notice_.reminder:
         title = loc._("Your reward expires soon")
         lead = loc._(
             "You still have {available} to spend from {giver}'s reward, until {date}.",
-            available=f"*{available}*", giver=giver, date=f"*{expires}*",
+            available=f"*{available}*",
+            giver=giver,
+            date=f"*{expires}*",
         )
         text = loc._("Your {available} reward expires on {date}", available=available, date=expires)
     else:

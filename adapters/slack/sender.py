@@ -111,7 +111,9 @@ class SlackSender:
             return False
         return True
 
-    async def _deliver_voucher(self, address: SlackAddress, delivery: VoucherDelivery, loc: Localizer) -> None:
+    async def _deliver_voucher(
+        self, address: SlackAddress, delivery: VoucherDelivery, loc: Localizer
+    ) -> None:
         message = blocks.voucher_message(delivery, loc)
         dm = await self._post_in_dm(address, message)
         if address.response_url and address.channel != dm:

@@ -58,10 +58,10 @@ from adapters.teams.translate import (
 )
 from core.checkout import Checkout, PlaceOrder
 from core.errors import DeliveryError, InvalidAmount, InvalidRequest, NotFound
-from core.views import OrderSummary
 from core.identity import ChatUser
 from core.ports import Directory
 from core.recognition import Recognition
+from core.views import OrderSummary
 
 log = logging.getLogger(__name__)
 
@@ -155,7 +155,9 @@ class VoucherBot(TeamsActivityHandler):
             text = _order_status(summary, loc)
             return _invoke(TaskModuleResponse(task=TaskModuleMessageResponse(value=text)))
         dialog = TaskModuleTaskInfo(
-            title=loc._("Pay {amount} for {brand}", amount=loc.money(card_part(summary)), brand=summary.brand),
+            title=loc._(
+                "Pay {amount} for {brand}", amount=loc.money(card_part(summary)), brand=summary.brand
+            ),
             url=summary.checkout_url,
             fallback_url=summary.checkout_url,
             height="large",
@@ -228,7 +230,9 @@ class VoucherBot(TeamsActivityHandler):
         except InvalidAmount as exc:
             product = self._checkout.product_card(intent.product_id)
             error = words.amount_error(exc, product, loc)
-            return Answer(product_card(product, intent.back, error, intent.reward_id, loc, typed=intent.amount))
+            return Answer(
+                product_card(product, intent.back, error, intent.reward_id, loc, typed=intent.amount)
+            )
         # The card being replaced becomes the order card, so the address remembers it for later updates.
         address = TeamsAddress.of(activity, card_id=activity.reply_to_id)
         command = PlaceOrder(
@@ -323,4 +327,6 @@ async def on_turn_error(turn_context: TurnContext, error: Exception) -> None:
 
 
 def _order_status(summary: OrderSummary, loc: Localizer) -> str:
-    return loc._("Order {order}: {status}.", order=summary.order_id, status=words.status_label(summary.status, loc))
+    return loc._(
+        "Order {order}: {status}.", order=summary.order_id, status=words.status_label(summary.status, loc)
+    )

@@ -93,7 +93,9 @@ def product_card(
     if card.countries:
         body.append(_subtle(loc._("Works in {countries}", countries=words.countries(card.countries, loc))))
     if card.open_value:
-        label = loc._("Amount in {currency} ({price})", currency=card.currency, price=words.price_label(card, loc))
+        label = loc._(
+            "Amount in {currency} ({price})", currency=card.currency, price=words.price_label(card, loc)
+        )
         body.append(_text(label, weight="Bolder"))
         body.append(_amount_input(card, loc, typed))
     else:
@@ -128,12 +130,23 @@ def order_card(summary: OrderSummary, loc: Localizer = ENGLISH) -> Card:
     if summary.can_pay and summary.checkout_url:
         # Teams turns an Action.Submit whose data says task/fetch into a dialog request (invoke task/fetch).
         actions.append(
-            _submit(loc._("Pay {amount}", amount=by_card), "pay", order=summary.order_id, msteams={"type": "task/fetch"})
+            _submit(
+                loc._("Pay {amount}", amount=by_card),
+                "pay",
+                order=summary.order_id,
+                msteams={"type": "task/fetch"},
+            )
         )
-        actions.append({"type": "Action.OpenUrl", "title": loc._("Open in browser"), "url": summary.checkout_url})
-        body.append(_subtle(loc._("You pay on a secure checkout page; your voucher arrives here right after.")))
+        actions.append(
+            {"type": "Action.OpenUrl", "title": loc._("Open in browser"), "url": summary.checkout_url}
+        )
+        body.append(
+            _subtle(loc._("You pay on a secure checkout page; your voucher arrives here right after."))
+        )
     if summary.can_retry:
-        actions.append(_submit(loc._("Try again, pay {amount}", amount=by_card), "retry", order=summary.order_id))
+        actions.append(
+            _submit(loc._("Try again, pay {amount}", amount=by_card), "retry", order=summary.order_id)
+        )
     return _card(body, actions)
 
 
@@ -150,7 +163,9 @@ def voucher_card(voucher: VoucherDelivery, loc: Localizer = ENGLISH) -> Card:
     amount = loc.money(voucher.amount)
     body: list[Element] = [
         _header(voucher.image_url, voucher.brand, voucher.product_name, "Small"),
-        _text(loc._("Your {brand} voucher", brand=voucher.brand) + f": {amount}", size="Medium", weight="Bolder"),
+        _text(
+            loc._("Your {brand} voucher", brand=voucher.brand) + f": {amount}", size="Medium", weight="Bolder"
+        ),
         _secret(loc._("Code"), voucher.code),
     ]
     if voucher.pin:
@@ -189,7 +204,11 @@ def wallet_card(wallet: Wallet, loc: Localizer = ENGLISH) -> Card:
     body: list[Element] = [_title(loc._("Your vouchers"))]
     rewards = [r for r in wallet.rewards if r.spendable]
     if not wallet.entries and not wallet.pending and not rewards:
-        body.append(_text(loc._("You have no vouchers yet. Type “{command}” to browse the catalog.", command="vouchers")))
+        body.append(
+            _text(
+                loc._("You have no vouchers yet. Type “{command}” to browse the catalog.", command="vouchers")
+            )
+        )
     for reward in rewards[:WALLET_ENTRIES]:
         body.append(_wallet_reward(reward, loc))
     for entry in wallet.entries[:WALLET_ENTRIES]:
@@ -210,13 +229,20 @@ def help_card(note: str = "", loc: Localizer = ENGLISH) -> Card:
     if note:
         body.append(_text(note, color="Attention"))
     body.append(
-        _text(loc._("Browse the catalog, pick a voucher, pay on a secure page, and the code arrives in this chat."))
+        _text(
+            loc._(
+                "Browse the catalog, pick a voucher, pay on a secure page, and the code arrives in this chat."
+            )
+        )
     )
     body.append(
         _facts(
             ("vouchers", loc._("browse the catalog")),
             ("vouchers coffee", loc._("search")),
-            ("currency:EUR country:DE max:50 page:2", loc._("filters, after “{command}”", command="vouchers")),
+            (
+                "currency:EUR country:DE max:50 page:2",
+                loc._("filters, after “{command}”", command="vouchers"),
+            ),
             ("vouchers mine", loc._("your vouchers and rewards")),
             ("reward @name 25 USD thanks!", loc._("thank colleagues with a reward (reward admins)")),
             ("help", loc._("this message")),
@@ -306,7 +332,9 @@ def _filters(page: CatalogPage, spend: dict[str, str], loc: Localizer) -> list[E
     query = page.query
     menus: list[Element] = []
     if len(page.currencies) > 1 and not spend:  # a reward is spent in its own currency only
-        choices = [(loc._("All currencies"), "")] + [(f"{c} · {loc.currency_name(c)}", c) for c in page.currencies]
+        choices = [(loc._("All currencies"), "")] + [
+            (f"{c} · {loc.currency_name(c)}", c) for c in page.currencies
+        ]
         menus.append(_choice_menu("currency", choices, query.currency or ""))
     if page.countries:
         named = sorted(page.countries, key=loc.country_name)
@@ -350,7 +378,9 @@ def _amount_input(card: ProductCard, loc: Localizer, typed: str = "") -> Element
         "id": "amount",
         "min": _major(card.minimum),
         "max": _major(card.maximum),
-        "placeholder": loc._("{minimum} to {maximum}", minimum=card.minimum.major(), maximum=card.maximum.major()),
+        "placeholder": loc._(
+            "{minimum} to {maximum}", minimum=card.minimum.major(), maximum=card.maximum.major()
+        ),
     }
     if _is_number(typed):
         element["value"] = _number(typed)  # what was typed stays in the box after a refusal
@@ -386,7 +416,12 @@ def _wallet_entry(entry: WalletEntry, loc: Localizer) -> Element:
         items.append(_secret(loc._("PIN"), entry.pin))
     items.append(_facts(*facts))
     if entry.redeem_url:
-        items.append({"type": "ActionSet", "actions": [{"type": "Action.OpenUrl", "title": loc._("Redeem"), "url": entry.redeem_url}]})
+        items.append(
+            {
+                "type": "ActionSet",
+                "actions": [{"type": "Action.OpenUrl", "title": loc._("Redeem"), "url": entry.redeem_url}],
+            }
+        )
     return {"type": "Container", "separator": True, "items": items}
 
 
@@ -401,7 +436,9 @@ def _spending(reward_id: str) -> dict[str, str]:
 
 def _reward_banner(reward: RewardSummary, loc: Localizer) -> Element:
     left = loc._(
-        "Your reward: {left} left, until {date}", left=loc.money(reward.available), date=loc.date(reward.expires_on)
+        "Your reward: {left} left, until {date}",
+        left=loc.money(reward.available),
+        date=loc.date(reward.expires_on),
     )
     return {
         "type": "Container",

@@ -151,12 +151,18 @@ def notice_card(notice: RewardNotice, loc: Localizer = ENGLISH) -> Card:
 
     The same words as Slack's notice (one voice), without Markdown."""
     reward = notice.reward
-    available, amount, expires = loc.money(reward.available), loc.money(reward.amount), loc.date(reward.expires_on)
+    available, amount, expires = (
+        loc.money(reward.available),
+        loc.money(reward.amount),
+        loc.date(reward.expires_on),
+    )
     if notice.reminder:
         title = loc._("Your reward expires soon")
         lead = loc._(
             "You still have {available} to spend from {giver}'s reward, until {date}.",
-            available=available, giver=reward.giver_name, date=expires,
+            available=available,
+            giver=reward.giver_name,
+            date=expires,
         )
     else:
         title = loc._("You've been thanked!")

@@ -167,7 +167,11 @@ class CheckoutPage:
             body = {"status": "expired" if code == 410 else "unknown", "label": str(exc)}
             return web.json_response(body, status=code, headers=self.headers)
         loc = reader_of(request)
-        body = {"status": str(view.status), "label": words.status_label(view.status, loc), "state": page_state(view)}
+        body = {
+            "status": str(view.status),
+            "label": words.status_label(view.status, loc),
+            "state": page_state(view),
+        }
         if body["state"] in ("failed", "problem"):
             body["reason"] = _failure(view, loc)
         return web.json_response(body, headers=self.headers)
@@ -183,7 +187,11 @@ class CheckoutPage:
         if status >= 500:
             log.warning("checkout page unavailable", extra={"error": type(error).__name__})
         html = self.templates.get_template("checkout/notice.html").render(
-            status=status, message=str(error), test_mode=self.test_mode, static=STATIC_PREFIX, **_speaking(loc)
+            status=status,
+            message=str(error),
+            test_mode=self.test_mode,
+            static=STATIC_PREFIX,
+            **_speaking(loc),
         )
         return web.Response(text=html, status=status, content_type="text/html", headers=self.headers)
 

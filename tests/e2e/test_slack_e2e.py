@@ -250,7 +250,10 @@ async def test_vouchers_mine_shows_the_voucher_with_its_code_and_expiry(paid: Pa
 
     assert status == 200
     text = block_text(wallet["blocks"])
-    assert f"`{voucher.code}`" in text and f"Active · expires {localizer('en-US').date(voucher.expires_on)}" in text
+    assert (
+        f"`{voucher.code}`" in text
+        and f"Active · expires {localizer('en-US').date(voucher.expires_on)}" in text
+    )
 
 
 async def test_app_home_shows_the_voucher_in_the_wallet(paid: Paid, db: BotDatabase) -> None:

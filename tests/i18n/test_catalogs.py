@@ -60,7 +60,9 @@ def test_each_catalog_translates_every_text_with_the_same_placeholders(language:
         expected = {name for source in sources for name in PLACEHOLDER.findall(source)}
         for string in strings:
             assert set(PLACEHOLDER.findall(string)) <= expected, f"{language}: unknown placeholder in {key!r}"
-            assert set(PLACEHOLDER.findall(string)) >= expected - {"count"}, f"{language}: lost a value in {key!r}"
+            assert set(PLACEHOLDER.findall(string)) >= expected - {"count"}, (
+                f"{language}: lost a value in {key!r}"
+            )
 
 
 @pytest.mark.parametrize(

@@ -97,7 +97,9 @@ def _element(element: Block) -> str:
         style = " primary" if element.get("style") == "primary" else ""
         return f"<button class='{style.strip()}'>{html.escape(element['text']['text'])}</button>"
     if kind in ("static_select", "external_select"):
-        chosen = (element.get("initial_option") or {}).get("text") or element.get("placeholder") or {"text": ""}
+        chosen = (
+            (element.get("initial_option") or {}).get("text") or element.get("placeholder") or {"text": ""}
+        )
         return f"<span class='select'>{html.escape(chosen['text'])} ▾</span>"
     raise AssertionError(f"the screenshot renderer does not know {kind!r} elements")
 
@@ -125,5 +127,8 @@ def _inline(text: str) -> str:
     text = re.sub(r"`([^`]+)`", r"<code>\1</code>", text)
     text = re.sub(r"(?<![\w*])\*([^*\n]+)\*(?![\w*])", r"<b>\1</b>", text)
     text = re.sub(r":[a-z_]+:", "•", text)
-    lines = [f"<span class='quote'>{line[1:]}</span>" if line.startswith("&gt;") else line for line in text.split("\n")]
+    lines = [
+        f"<span class='quote'>{line[1:]}</span>" if line.startswith("&gt;") else line
+        for line in text.split("\n")
+    ]
     return "<br>".join(lines)

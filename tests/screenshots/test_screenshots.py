@@ -52,28 +52,64 @@ PIN = "482913"
 CATALOG = Catalog([BOOKS, TEA])
 
 REWARD = RewardSummary(
-    "rwd_000042", "Hana from HR", "Ada Lovelace", Money(2_500_00, "INR"), Money(2_000_00, "INR"),
-    "Five years of quiet excellence", "sent", "2027-02-24", "Kudos",
+    "rwd_000042",
+    "Hana from HR",
+    "Ada Lovelace",
+    Money(2_500_00, "INR"),
+    Money(2_000_00, "INR"),
+    "Five years of quiet excellence",
+    "sent",
+    "2027-02-24",
+    "Kudos",
 )
 DELIVERY = VoucherDelivery(
-    "ord_000042", TEA.brand, TEA.name, "", Money(4200, "EUR"), CODE, PIN, "https://lantern.example.com/redeem",
-    "Enter the code at checkout.", "Valid in Germany and France.", "2027-12-31",
+    "ord_000042",
+    TEA.brand,
+    TEA.name,
+    "",
+    Money(4200, "EUR"),
+    CODE,
+    PIN,
+    "https://lantern.example.com/redeem",
+    "Enter the code at checkout.",
+    "Valid in Germany and France.",
+    "2027-12-31",
 )
 ENTRY = WalletEntry(
-    "ord_000042", TEA.brand, TEA.name, Money(4200, "EUR"), "active", datetime(2026, 11, 26, tzinfo=UTC),
-    "2027-12-31", CODE, PIN, "https://lantern.example.com/redeem",
+    "ord_000042",
+    TEA.brand,
+    TEA.name,
+    Money(4200, "EUR"),
+    "active",
+    datetime(2026, 11, 26, tzinfo=UTC),
+    "2027-12-31",
+    CODE,
+    PIN,
+    "https://lantern.example.com/redeem",
 )
 PREVIEW = RewardPreview(
-    ("Ada Lovelace", "Grace Hopper", "Lin Wei"), Money(25_000_00, "INR"), Money(75_000_00, "INR"),
-    Money(1_000_000_00, "INR"), Money(925_000_00, "INR"), "Kudos",
+    ("Ada Lovelace", "Grace Hopper", "Lin Wei"),
+    Money(25_000_00, "INR"),
+    Money(75_000_00, "INR"),
+    Money(1_000_000_00, "INR"),
+    Money(925_000_00, "INR"),
+    "Kudos",
 )
 
 
 def summary(status: OrderStatus, reason: str = "", reward: Money | None = None) -> OrderSummary:
     url = "https://vouchers.example.com/checkout/tok1" if status is OrderStatus.AWAITING_PAYMENT else None
     return OrderSummary(
-        "ord_000007", BOOKS.brand, BOOKS.name, "", Money(2_000_000, "USD"), status, STATUS_LABELS[status], url,
-        reason, reward,
+        "ord_000007",
+        BOOKS.brand,
+        BOOKS.name,
+        "",
+        Money(2_000_000, "USD"),
+        status,
+        STATUS_LABELS[status],
+        url,
+        reason,
+        reward,
     )
 
 
@@ -85,25 +121,43 @@ Render = Callable[[Localizer], Any]
 
 SLACK: dict[str, Render] = {
     "catalog": lambda loc: blocks.catalog_message(page(CatalogQuery(country="DE")), loc=loc).blocks,
-    "catalog_unknown_currency": lambda loc: blocks.catalog_message(page(CatalogQuery(currency="XYZ")), loc=loc).blocks,
+    "catalog_unknown_currency": lambda loc: (
+        blocks.catalog_message(page(CatalogQuery(currency="XYZ")), loc=loc).blocks
+    ),
     "product_open": lambda loc: blocks.product_message(ProductCard.of(TEA), loc=loc).blocks,
-    "product_refused": lambda loc: blocks.product_message(
-        ProductCard.of(TEA), error="€250 is above the maximum of €200 (minimum €5).", loc=loc, typed="250"
-    ).blocks,
+    "product_refused": lambda loc: (
+        blocks.product_message(
+            ProductCard.of(TEA), error="€250 is above the maximum of €200 (minimum €5).", loc=loc, typed="250"
+        ).blocks
+    ),
     "product_denominations": lambda loc: blocks.product_message(ProductCard.of(BOOKS), loc=loc).blocks,
     "order_awaiting": lambda loc: blocks.order_message(summary(OrderStatus.AWAITING_PAYMENT), loc).blocks,
-    "order_declined": lambda loc: blocks.order_message(summary(OrderStatus.FAILED, "Your card was declined."), loc).blocks,
+    "order_declined": lambda loc: (
+        blocks.order_message(summary(OrderStatus.FAILED, "Your card was declined."), loc).blocks
+    ),
     "order_ready": lambda loc: blocks.order_message(summary(OrderStatus.DELIVERED), loc).blocks,
     "voucher": lambda loc: blocks.voucher_message(DELIVERY, loc).blocks,
-    "wallet": lambda loc: blocks.wallet_message(Wallet((ENTRY,), (summary(OrderStatus.AWAITING_PAYMENT),), (REWARD,)), loc).blocks,
+    "wallet": lambda loc: (
+        blocks.wallet_message(
+            Wallet((ENTRY,), (summary(OrderStatus.AWAITING_PAYMENT),), (REWARD,)), loc
+        ).blocks
+    ),
     "home": lambda loc: blocks.home_view(Wallet((ENTRY,), (), (REWARD,)), loc)["blocks"],
     "reveal": lambda loc: blocks.revealed_view(ENTRY, loc)["blocks"],
     "help": lambda loc: blocks.help_message(loc).blocks,
     "reward_notice": lambda loc: reward_blocks.reward_notice_message(RewardNotice(REWARD), loc).blocks,
-    "reward_reminder": lambda loc: reward_blocks.reward_notice_message(RewardNotice(REWARD, reminder=True), loc).blocks,
-    "reward_undeliverable": lambda loc: reward_blocks.undeliverable_message(RewardUndeliverable(REWARD, "user_not_found"), loc).blocks,
-    "reward_confirmation": lambda loc: reward_blocks.confirmation_message(PREVIEW, "Thanks", "c1", loc=loc).blocks,
-    "reward_sent": lambda loc: reward_blocks.sent_message(SendReport((REWARD,), (), Money(925_000_00, "INR")), loc).blocks,
+    "reward_reminder": lambda loc: (
+        reward_blocks.reward_notice_message(RewardNotice(REWARD, reminder=True), loc).blocks
+    ),
+    "reward_undeliverable": lambda loc: (
+        reward_blocks.undeliverable_message(RewardUndeliverable(REWARD, "user_not_found"), loc).blocks
+    ),
+    "reward_confirmation": lambda loc: (
+        reward_blocks.confirmation_message(PREVIEW, "Thanks", "c1", loc=loc).blocks
+    ),
+    "reward_sent": lambda loc: (
+        reward_blocks.sent_message(SendReport((REWARD,), (), Money(925_000_00, "INR")), loc).blocks
+    ),
 }
 TEAMS: dict[str, Render] = {
     "catalog": lambda loc: cards.catalog_card(page(CatalogQuery(country="DE")), loc=loc),
@@ -111,12 +165,18 @@ TEAMS: dict[str, Render] = {
     "product_open": lambda loc: cards.product_card(ProductCard.of(TEA), CatalogQuery(), loc=loc),
     "product_denominations": lambda loc: cards.product_card(ProductCard.of(BOOKS), CatalogQuery(), loc=loc),
     "order_awaiting": lambda loc: cards.order_card(summary(OrderStatus.AWAITING_PAYMENT), loc),
-    "order_declined": lambda loc: cards.order_card(summary(OrderStatus.FAILED, "Your card was declined."), loc),
+    "order_declined": lambda loc: cards.order_card(
+        summary(OrderStatus.FAILED, "Your card was declined."), loc
+    ),
     "voucher": lambda loc: cards.voucher_card(DELIVERY, loc),
-    "wallet": lambda loc: cards.wallet_card(Wallet((ENTRY,), (summary(OrderStatus.AWAITING_PAYMENT),), (REWARD,)), loc),
+    "wallet": lambda loc: cards.wallet_card(
+        Wallet((ENTRY,), (summary(OrderStatus.AWAITING_PAYMENT),), (REWARD,)), loc
+    ),
     "help": lambda loc: cards.help_card(loc=loc),
     "reward_notice": lambda loc: reward_cards.notice_card(RewardNotice(REWARD), loc),
-    "reward_undeliverable": lambda loc: reward_cards.undeliverable_card(RewardUndeliverable(REWARD, "403"), loc),
+    "reward_undeliverable": lambda loc: reward_cards.undeliverable_card(
+        RewardUndeliverable(REWARD, "403"), loc
+    ),
     "reward_confirmation": lambda loc: reward_cards.confirmation_card(PREVIEW, _pending(), loc=loc),
 }
 
@@ -223,7 +283,9 @@ async def test_every_slack_message_fits_a_phone_and_a_desktop_in_two_locales(cam
     for tag in LOCALES:
         for name, render in SLACK.items():
             rendered = render(localizer(tag))
-            problems += await camera.shoot(blockkit.page(rendered, name), f"slack-{name}-{tag}", _codes(rendered))
+            problems += await camera.shoot(
+                blockkit.page(rendered, name), f"slack-{name}-{tag}", _codes(rendered)
+            )
 
     assert problems == []
 
@@ -241,8 +303,13 @@ async def test_every_teams_card_fits_a_phone_and_a_desktop_in_two_locales(camera
 async def test_the_old_layout_beside_a_logo_would_have_been_caught(camera: Camera) -> None:
     """The check itself: a long code in a field beside an image breaks at phone width, and is refused."""
     code = "NORTHWIND-OUTFITTERS-2027-ABCD-EFGH-IJKL"
-    old = [{"type": "section", "fields": [{"type": "mrkdwn", "text": f"*Code*\n`{code}`"}] * 2,
-            "accessory": {"type": "image", "image_url": "x", "alt_text": "logo"}}]
+    old = [
+        {
+            "type": "section",
+            "fields": [{"type": "mrkdwn", "text": f"*Code*\n`{code}`"}] * 2,
+            "accessory": {"type": "image", "image_url": "x", "alt_text": "logo"},
+        }
+    ]
 
     problems = await camera.shoot(blockkit.page(old, "old"), "slack-old-layout", [code])
 

@@ -48,7 +48,6 @@ async def test_someone_slack_will_not_describe_is_spoken_to_in_english(slack: Sl
     assert "$10 · $25 · $50" in section_texts(catalog["blocks"])
 
 
-
 async def test_reveal_on_app_home_opens_the_code_in_a_modal_only_its_owner_sees(slack: SlackWorld) -> None:
     order = await order_from_channel(slack)
     await slack.pay(order)
@@ -71,14 +70,21 @@ async def test_reveal_shows_nothing_for_someone_elses_order(slack: SlackWorld) -
     await slack.pay(order)
     await slack.relay.run_once()
 
-    reveal = {"type": "button", "action_id": "vb_reveal:0", "value": order.id, "text": {"type": "plain_text", "text": "Reveal"}}
+    reveal = {
+        "type": "button",
+        "action_id": "vb_reveal:0",
+        "value": order.id,
+        "text": {"type": "plain_text", "text": "Reveal"},
+    }
     await slack.action(reveal, user="U0GRACE", response_url="reveal")
     await slack.settle()
 
     assert slack.fake.calls_to("views.open") == []
 
 
-async def test_plain_vouchers_shows_a_german_speakers_country_with_one_click_to_all(slack: SlackWorld) -> None:
+async def test_plain_vouchers_shows_a_german_speakers_country_with_one_click_to_all(
+    slack: SlackWorld,
+) -> None:
     slack.fake.add_person(ADA, "Ada Lovelace", locale="de-DE")
 
     catalog = await (await slack.command("")).json()
@@ -116,7 +122,9 @@ async def test_a_typed_currency_the_catalog_does_not_have_says_which_it_does(sla
     assert "No vouchers in XYZ. Vouchers come in EUR, USD." in section_texts(catalog["blocks"])
 
 
-async def test_an_english_speaker_in_berlin_sees_the_catalog_for_germany_by_their_time_zone(slack: SlackWorld) -> None:
+async def test_an_english_speaker_in_berlin_sees_the_catalog_for_germany_by_their_time_zone(
+    slack: SlackWorld,
+) -> None:
     slack.fake.add_person(ADA, "Ada Lovelace", locale="en-US", tz="Europe/Berlin")
 
     catalog = await (await slack.command("")).json()

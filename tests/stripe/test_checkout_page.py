@@ -170,7 +170,9 @@ async def test_a_declined_order_shows_the_reason_and_a_way_to_try_again(
     assert poll["state"] == "failed" and poll["reason"] == "Your card was declined. No money was taken."
 
 
-async def test_the_page_speaks_the_browsers_language_and_writes_its_amounts(shop: Shop, http: ClientSession) -> None:
+async def test_the_page_speaks_the_browsers_language_and_writes_its_amounts(
+    shop: Shop, http: ClientSession
+) -> None:
     summary = await shop.place_order()
 
     headers = {"Accept-Language": "en;q=0.4, de-DE"}

@@ -260,8 +260,7 @@ def test_the_wallet_lists_codes_and_orders_in_progress() -> None:
 
 
 def test_no_teams_card_or_text_carries_markdown_backticks_teams_would_show_literally() -> None:
-    import adapters.teams.bulk as bulk
-    import adapters.teams.reward_translate as reward_translate
+    from adapters.teams import bulk, reward_translate
 
     rendered = json.dumps(all_cards(), ensure_ascii=False)
     assert "`" not in rendered

@@ -334,10 +334,15 @@ async def test_an_empty_amount_says_what_to_type_and_a_german_speaker_reads_it_i
     await teams.post(teams.submit(message, catalog, press(catalog.card, "Choose", product=TEA.id)))
     product = teams.connector.delivered()[-1]
 
-    await teams.post(teams.submit(message, product, press(product.card, "Continue to payment", {"amount": ""})))
+    await teams.post(
+        teams.submit(message, product, press(product.card, "Continue to payment", {"amount": ""}))
+    )
     assert "Type an amount from €5 to €200." in card_text(teams.connector.delivered()[-1].card)
 
-    german = {**teams.submit(message, product, press(product.card, "Continue to payment", {"amount": "250"})), "locale": "de-DE"}
+    german = {
+        **teams.submit(message, product, press(product.card, "Continue to payment", {"amount": "250"})),
+        "locale": "de-DE",
+    }
     await teams.post(german)
     refused = teams.connector.delivered()[-1].card
     assert "250\xa0€" in card_text(refused) and "200\xa0€" in card_text(refused)

@@ -182,7 +182,9 @@ def test_a_reminder_shows_what_is_left_and_the_date() -> None:
     card = notice_card(RewardNotice(partly_spent, reminder=True))
 
     text = card_text(card)
-    assert "Your reward expires soon" in text and "You still have $5 to spend from Hana from HR's reward" in text
+    assert (
+        "Your reward expires soon" in text and "You still have $5 to spend from Hana from HR's reward" in text
+    )
     assert "until Feb 24, 2027" in text and "Amount\n$5" in text
 
 
