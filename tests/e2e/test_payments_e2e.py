@@ -228,7 +228,7 @@ async def test_a_declined_card_fails_the_order_and_the_buyer_is_told(
     failed = await eventually(
         lambda: _failed_card(chat, order_card.message_id), what="the order card to say the payment failed"
     )
-    assert button(failed, "Try again")["data"]["order"] == order.id
+    assert button(failed, f"Try again, pay {localizer('en-US').money(order.amount)}")["data"]["order"] == order.id
     stored = await db.order(order.id)
     assert stored.status is OrderStatus.FAILED and stored.failure_reason
     assert stored.failure_reason in card_text(failed)
