@@ -6,9 +6,18 @@ Texts here are plain (no Markdown): each channel adds its own emphasis around th
 from __future__ import annotations
 
 from adapters.i18n.localizer import Localizer
-from core.errors import InvalidAmount
+from core.errors import (
+    CheckoutExpired,
+    InvalidAmount,
+    NotOrderOwner,
+    OrderNotFound,
+    OrderNotPayable,
+    RewardNotFound,
+    UnknownProduct,
+)
 from core.money import Money, exponent
 from core.orders import OrderStatus
+from core.rewards import NotRewardRecipient, RewardNotSpendable
 from core.views import CatalogPage, OrderSummary, ProductCard
 
 
@@ -127,3 +136,25 @@ def unknown_filter(page: CatalogPage, loc: Localizer) -> str:
 def countries(codes: tuple[str, ...], loc: Localizer) -> str:
     """'Germany, Austria': country names in the person's language, not codes."""
     return ", ".join(loc.country_name(code) for code in codes)
+
+
+def error_text(error: Exception, loc: Localizer) -> str:
+    """A refusal from the core, said in the person's language from the data it carries."""
+    match error:
+        case UnknownProduct():
+            return loc._("There is no voucher “{product}” in the catalog.", product=error.product_id)
+        case OrderNotFound():
+            return loc._("There is no order {order}.", order=error.order_id)
+        case RewardNotFound():
+            return loc._("There is no reward {reward}.", reward=error.reward_id)
+        case NotOrderOwner():
+            return loc._("Only the person who placed this order can do that.")
+        case OrderNotPayable():
+            return loc._("Order {order} cannot be paid any more.", order=error.order_id)
+        case CheckoutExpired():
+            return loc._("This checkout link has expired. Start a new order from the chat.")
+        case NotRewardRecipient():
+            return loc._("Only the person who received this reward can spend it.")
+        case RewardNotSpendable():
+            return loc._("This reward cannot be spent any more: it is used up, expired or cancelled.")
+    return str(error)

@@ -20,7 +20,7 @@ from slack_bolt.async_app import AsyncApp
 from slack_bolt.response import BoltResponse
 from slack_sdk.web.async_client import AsyncWebClient
 
-from adapters.i18n import Localizer, words
+from adapters.i18n import ENGLISH, Localizer, words
 from adapters.slack import action_ids as ids
 from adapters.slack import blocks, translate
 from adapters.slack.background import Background
@@ -97,7 +97,7 @@ class _Listeners:
         try:
             parsed = translate.parse_command(str(body.get("text", "")))
         except translate.InvalidQuery as exc:
-            await _ack_message(ack, blocks.notice_message(str(exc)))
+            await _ack_message(ack, blocks.notice_message(words.error_text(exc, loc)))
             return
         match parsed:
             case translate.ShowHelp():
@@ -121,7 +121,7 @@ class _Listeners:
             await _ack_message(ack, blocks.notice_message(words.amount_error(exc, card, loc)))
             return
         except NotFound as exc:
-            await _ack_message(ack, blocks.notice_message(str(exc)))
+            await _ack_message(ack, blocks.notice_message(words.error_text(exc, loc)))
             return
         await ack()
         key = translate.command_request_key(body)
@@ -145,7 +145,7 @@ class _Listeners:
         try:
             card = self._checkout.product_card(product_id)
         except NotFound as exc:
-            await _respond(respond, blocks.notice_message(str(exc)), replace_original=False)
+            await _respond(respond, blocks.notice_message(words.error_text(exc, loc)), replace_original=False)
             return
         message = blocks.product_message(card, query, reward_id=translate.reward_of(action), loc=loc)
         await _respond(respond, message)
@@ -166,7 +166,7 @@ class _Listeners:
         try:
             reward = await self._rewards(reward_id, user) if reward_id and self._rewards else None
         except (NotFound, InvalidRequest) as exc:
-            await _respond(respond, blocks.notice_message(str(exc)), replace_original=False)
+            await _respond(respond, blocks.notice_message(words.error_text(exc, loc)), replace_original=False)
             return
         if reward is not None:
             query = replace(query, budget=reward.available.minor)
@@ -197,7 +197,7 @@ class _Listeners:
         try:
             amount = Money(minor, self._checkout.product_card(product_id).currency)
         except NotFound as exc:
-            await _respond(respond, blocks.notice_message(str(exc)), replace_original=False)
+            await _respond(respond, blocks.notice_message(words.error_text(exc, loc)), replace_original=False)
             return
         await self._place_order(body, respond, product_id, amount, key, reward_id, loc)
 
@@ -222,7 +222,7 @@ class _Listeners:
             await _respond(respond, message)
             return
         except NotFound as exc:
-            await _respond(respond, blocks.notice_message(str(exc)), replace_original=False)
+            await _respond(respond, blocks.notice_message(words.error_text(exc, loc)), replace_original=False)
             return
         key = translate.action_request_key(body, product_id)
         await self._place_order(body, respond, product_id, amount, key, reward_id, loc)
@@ -235,7 +235,7 @@ class _Listeners:
         amount: Money,
         key: str,
         reward_id: str = "",
-        loc: Localizer | None = None,
+        loc: Localizer = ENGLISH,
     ) -> None:
         command = PlaceOrder(
             buyer=translate.user_of(body),
@@ -248,10 +248,10 @@ class _Listeners:
         try:
             summary = await self._checkout.place_order(command)
         except (NotFound, InvalidRequest) as exc:
-            await _respond(respond, blocks.notice_message(str(exc)), replace_original=False)
+            await _respond(respond, blocks.notice_message(words.error_text(exc, loc)), replace_original=False)
             return
         log.info("slack order placed", extra={"order_id": summary.order_id, "status": str(summary.status)})
-        message = blocks.order_message(summary, loc) if loc else blocks.order_message(summary)
+        message = blocks.order_message(summary, loc)
         await _respond(respond, message, replace_original="command" not in body)
 
     async def retry(
@@ -264,12 +264,13 @@ class _Listeners:
         self, body: Body, order_id: str, respond: Respond, client: AsyncWebClient
     ) -> None:
         user = translate.user_of(body)
+        loc = await self._loc(user, client)
         try:
             summary = await self._checkout.retry_payment(order_id, user)
         except (NotFound, InvalidRequest) as exc:
-            await _respond(respond, blocks.notice_message(str(exc)), replace_original=False)
+            await _respond(respond, blocks.notice_message(words.error_text(exc, loc)), replace_original=False)
             return
-        await _respond(respond, blocks.order_message(summary, await self._loc(user, client)))
+        await _respond(respond, blocks.order_message(summary, loc))
 
     async def browse(self, ack: Ack, body: Body, client: AsyncWebClient) -> None:
         await ack()

@@ -182,7 +182,7 @@ class VoucherBot(TeamsActivityHandler):
         try:
             return await self._answer_or_raise(intent, turn_context)
         except (NotFound, InvalidRequest) as exc:
-            return Answer(text=str(exc), replaces=False)
+            return Answer(text=words.error_text(exc, localizer(turn_context.activity.locale)), replaces=False)
 
     async def _answer_or_raise(self, intent: Intent | SharedFile, turn_context: TurnContext) -> Answer:
         activity = turn_context.activity

@@ -82,3 +82,13 @@ def test_a_person_reads_the_texts_in_their_language(tag: str, sentence: str) -> 
 def test_placeholders_are_filled_in_after_translation() -> None:
     assert localizer("fr-FR")._("Pay {amount}", amount="25 €") == "Payer 25 €"
     assert localizer("de-DE").n_("{count} voucher", "{count} vouchers", 2) == "2 Gutscheine"
+
+
+def test_a_refusal_from_the_core_is_said_in_the_persons_language() -> None:
+    from adapters.i18n import words
+    from core.errors import NotOrderOwner, UnknownProduct
+
+    assert words.error_text(UnknownProduct("gone"), localizer("es-ES")) == "No hay ningún vale «gone» en el catálogo."
+    assert words.error_text(NotOrderOwner("ord_1"), localizer("en-US")) == (
+        "Only the person who placed this order can do that."
+    )

@@ -174,7 +174,7 @@ async def test_an_unknown_product_gets_a_clear_message(slack: SlackWorld) -> Non
     await slack.action(picked, response_url="gone")
     reply = await slack.wait_for_response("gone")
 
-    assert reply["text"] == "There is no product 'retired-brand' in the catalog."
+    assert reply["text"] == "There is no voucher “retired-brand” in the catalog."
     assert reply["replace_original"] is False
 
 
