@@ -119,3 +119,14 @@ def test_short_or_padded_passwords_are_refused() -> None:
     assert password_problems("correct horse battery staple") == []
     assert password_problems("short") == ["A password needs at least 12 characters."]
     assert password_problems(" padded password ") == ["A password cannot start or end with a space."]
+
+
+def test_the_dashboard_writes_times_in_the_readers_locale_and_in_utc() -> None:
+    from datetime import UTC, datetime
+
+    from adapters.web.admin.render import short_time, when
+
+    moment = datetime(2026, 11, 26, 9, 0, 5, tzinfo=UTC)
+    assert when(moment) == "Nov 26, 2026, 9:00:05\u202fAM UTC"
+    assert when(moment, localizer("de-DE")) == "26.11.2026, 09:00:05 UTC"
+    assert short_time(moment, localizer("de-DE")) == "26.11.2026 09:00"
