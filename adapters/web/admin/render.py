@@ -8,8 +8,8 @@ from pathlib import Path
 from typing import Any
 
 import jinja2
-from babel.dates import format_datetime, format_time
 from aiohttp import web
+from babel.dates import format_datetime, format_time
 
 from adapters.i18n import ENGLISH, Localizer, localizer
 from adapters.i18n.tags import from_accept_language
@@ -19,7 +19,6 @@ from adapters.web.admin.sessions import CSRF_FIELD, SESSION_KEY
 from core.audit import AuditEntry
 from core.catalog import Catalog
 from core.errors import UnknownProduct
-from core.money import Money
 from core.oversight import source_label
 
 TEMPLATES = Path(__file__).parents[1] / "templates"
