@@ -32,6 +32,7 @@ from adapters.slack.confirmations import Confirmations
 from adapters.slack.directory import SlackDirectory, UserDirectory
 from adapters.slack.files import FileFetcher
 from adapters.slack.listeners import register
+from adapters.slack.locales import SlackLocales
 from adapters.slack.manifest import BOT_SCOPES, EVENTS_PATH, OAUTH_REDIRECT_PATH
 from adapters.slack.reward_listeners import register_rewards
 from adapters.slack.sender import SlackSender, TokenFor
@@ -191,11 +192,17 @@ def build_slack(
         process_before_response=True,
         logger=logging.getLogger("adapters.slack.bolt"),
     )
-    background = register(app, checkout, rewards=recognition.recipient_reward if recognition else None)
+    locales = SlackLocales()  # one cache of people's locales for listeners and the outbox sender
+    rewards = recognition.recipient_reward if recognition else None
+    background = register(app, checkout, rewards=rewards, locales=locales)
     users = UserDirectory(ttl_seconds=directory_ttl_seconds)
     if recognition is not None and confirmations is not None:
-        _register_rewards(app, recognition, checkout, background, users, base_url, confirmations, ssl)
-    sender = SlackSender(client_factory=lambda token: _web_client(token, base_url, ssl), token_for=token_for)
+        _register_rewards(
+            app, recognition, checkout, background, users, base_url, confirmations, ssl, locales
+        )
+    sender = SlackSender(
+        client_factory=lambda token: _web_client(token, base_url, ssl), token_for=token_for, locales=locales
+    )
 
     async def client_for(team_id: str, enterprise_id: str | None = None) -> AsyncWebClient:
         return _web_client(await token_for(team_id, enterprise_id), base_url, ssl)
@@ -220,6 +227,7 @@ def _register_rewards(
     base_url: str,
     confirmations: PendingConfirmations,
     ssl: SSLContext | None = None,
+    locales: SlackLocales | None = None,
 ) -> None:
     register_rewards(
         app,
@@ -228,6 +236,7 @@ def _register_rewards(
         work=background,
         users=users,
         confirmations=Confirmations(confirmations),
+        locales=locales,
     )
     # Files come from files.slack.com; a test or proxy API host is trusted with the token too.
     fetch = FileFetcher(extra_hosts=[urlparse(base_url).hostname or ""], ssl=ssl)

@@ -23,6 +23,7 @@ from adapters.slack.background import Background
 from adapters.slack.confirmations import Confirmations, Taken
 from adapters.slack.directory import Profile, SlackDirectory, UserDirectory
 from adapters.slack.kit import Message
+from adapters.slack.locales import SlackLocales
 from adapters.slack.reward_text import (
     InvalidReward,
     RewardForm,
@@ -92,9 +93,10 @@ def register_rewards(
     work: Background,
     users: UserDirectory,
     confirmations: Confirmations,
+    locales: SlackLocales | None = None,
 ) -> None:
     """Attach /reward, its form, the confirmation buttons and Choose your voucher to `app`."""
-    listeners = _RewardListeners(recognition, checkout, work, users, confirmations)
+    listeners = _RewardListeners(recognition, checkout, work, users, confirmations, locales or SlackLocales())
     app.command("/reward")(listeners.command)
     app.view(ids.REWARD_MODAL)(listeners.submit)
     app.action(ids.REWARD_SEND)(listeners.send)
@@ -111,12 +113,14 @@ class _RewardListeners:
         work: Background,
         users: UserDirectory,
         confirmations: Confirmations,
+        locales: SlackLocales,
     ) -> None:
         self._recognition = recognition
         self._checkout = checkout
         self._work = work
         self._users = users
         self._confirmations = confirmations
+        self._locales = locales
 
     # --- /reward ------------------------------------------------------------------------------
 
@@ -327,8 +331,10 @@ class _RewardListeners:
             message = reward_blocks.notice(str(exc))
         else:
             if reward.spendable:
-                page = self._checkout.browse(CatalogQuery(currency=reward.amount.currency))
-                message = blocks.catalog_message(page, reward)
+                # What the reward pays in full comes first, in the recipient's locale.
+                query = CatalogQuery(currency=reward.amount.currency, budget=reward.available.minor)
+                loc = await self._locales.of(client, user.tenant, user.user_id)
+                message = blocks.catalog_message(self._checkout.browse(query), reward, loc)
             else:
                 message = reward_blocks.notice(_not_spendable(reward.status))
         await self._in_dm(client, user.user_id)(message)

@@ -216,7 +216,7 @@ class VoucherBot(TeamsActivityHandler):
             case CancelReward(giver):
                 return self._rewards.cancel(activity, giver)
             case RedeemReward(reward_id):
-                return await self._rewards.redeem(reward_id, user_of(activity))
+                return await self._rewards.redeem(reward_id, user_of(activity), loc)
             case ReviewReward():
                 return Answer(text="Open Send a reward again from the message box.", replaces=False)
             case SharedFile():

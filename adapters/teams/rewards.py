@@ -11,6 +11,7 @@ from typing import NoReturn
 from botbuilder.core import TurnContext
 from botbuilder.schema import Activity
 
+from adapters.i18n import ENGLISH, Localizer
 from adapters.teams.address import PLATFORM, TeamsAddress
 from adapters.teams.answer import Answer, Card
 from adapters.teams.bulk import BadRow, BulkReport, Row, SharedFile, download, read_rows
@@ -178,7 +179,7 @@ class RewardDesk:
         """The reward, for its recipient only: ids in card data can be forged by anyone in the tenant."""
         return await self.recognition.recipient_reward(reward_id, user)
 
-    async def redeem(self, reward_id: str, user: ChatUser) -> Answer:
+    async def redeem(self, reward_id: str, user: ChatUser, loc: Localizer = ENGLISH) -> Answer:
         """Choose your voucher: the catalog in the reward's currency; the reward follows every step."""
         reward = await self.summary(reward_id, user)
         if not reward.spendable:
@@ -186,8 +187,9 @@ class RewardDesk:
             return Answer(
                 text=f"This reward is {state}; type “vouchers mine” for your others.", replaces=False
             )
-        page = self._checkout.browse(CatalogQuery(currency=reward.amount.currency))
-        return Answer(catalog_card(page, reward), replaces=False)
+        # What the reward pays in full comes first.
+        query = CatalogQuery(currency=reward.amount.currency, budget=reward.available.minor)
+        return Answer(catalog_card(self._checkout.browse(query), reward, loc), replaces=False)
 
     # --- bulk CSV -----------------------------------------------------------------------------------------
 
