@@ -132,3 +132,22 @@ async def test_an_english_speaker_in_berlin_sees_the_catalog_for_germany_by_thei
     text = section_texts(catalog["blocks"])
     assert "Lantern Tea House" in text and "Quiet Harbour Books" not in text
     assert "€5 to €200" in text  # still written the en-US way
+
+
+async def test_a_german_recipient_opens_their_reward_catalog_in_german(reward_slack: SlackWorld) -> None:
+    from tests.slack.test_rewards import confirm, dm, send
+
+    reward_slack.fake.add_person(ADA, "Ada Lovelace", locale="de-DE")
+    await send(reward_slack, await confirm(reward_slack, f"<@{ADA}|ada> 25 Thanks"))
+    await reward_slack.home_opened(user=ADA)
+    await reward_slack.settle()
+    home = reward_slack.fake.views[ADA]["blocks"]
+
+    await reward_slack.action(
+        clicked(home, "vb_reward_choose:0"), user=ADA, channel=dm(ADA), response_url="h"
+    )
+    await reward_slack.settle()
+
+    [catalog] = reward_slack.fake.messages_in(dm(ADA))
+    text = section_texts(catalog.blocks)
+    assert f"Sie lösen Ihre Prämie von Hana from HR ein: noch *25{NBSP}US$*" in text
