@@ -10,7 +10,16 @@ from core.audit import verify
 from core.errors import InvalidRequest, InvalidTransition
 from core.money import Money
 from core.orders import OrderStatus
-from core.oversight import AdminActs, AdminRole, AdminUser, Lockout, OrderDetail, OrderLine, normalise_email
+from core.oversight import (
+    AdminActs,
+    AdminRole,
+    AdminUser,
+    Lockout,
+    OrderDetail,
+    OrderLine,
+    SignInTally,
+    normalise_email,
+)
 from core.payments import PaymentEvent, PaymentEventKind
 from tests.fakes import MemoryUnitOfWork
 from tests.unit.conftest import World
@@ -80,26 +89,31 @@ async def test_an_order_without_a_voucher_has_nothing_to_reveal(world: World) ->
     assert all(e.action != "voucher.revealed" for e in world.store.audit)
 
 
-def test_the_fifth_wrong_password_locks_the_account_for_fifteen_minutes(world: World) -> None:
-    user = AdminUser("ops@quiet-harbour.example", AdminRole.ADMIN, "hash", world.clock.now())
-    for _ in range(4):
-        user.login_failed(world.clock.now(), Lockout())
-    assert not user.is_locked(world.clock.now())
+def test_the_delay_starts_at_the_fifth_failure_and_doubles_up_to_fifteen_minutes() -> None:
+    delays = [Lockout().delay(failures) for failures in range(1, 11)]
 
-    user.login_failed(world.clock.now(), Lockout())
-
-    assert user.is_locked(world.clock.now() + timedelta(minutes=14, seconds=59))
-    assert not user.is_locked(world.clock.now() + timedelta(minutes=15))
+    assert delays == [timedelta(0)] * 4 + [timedelta(minutes=m) for m in (1, 2, 4, 8, 15, 15)]
+    assert Lockout().delay(10_000) == timedelta(minutes=15)
 
 
-def test_after_a_lock_expires_the_count_starts_again(world: World) -> None:
-    user = AdminUser("ops@quiet-harbour.example", AdminRole.ADMIN, "hash", world.clock.now())
-    for _ in range(5):
-        user.login_failed(world.clock.now(), Lockout())
+def test_a_right_password_is_refused_while_other_attempts_could_lock_the_account(world: World) -> None:
+    now, policy = world.clock.now(), Lockout()
+    calm = SignInTally(failures=0, in_flight=0, locked_until=None)
 
-    user.login_failed(world.clock.now() + timedelta(minutes=16), Lockout())
+    assert policy.admits(calm, SignInTally(failures=4, in_flight=0, locked_until=None), now)
+    assert not policy.admits(calm, SignInTally(failures=0, in_flight=29, locked_until=None), now)
+    assert not policy.admits(calm, SignInTally(failures=2, in_flight=3, locked_until=None), now)
+    assert not policy.admits(calm, SignInTally(0, 0, locked_until=now + timedelta(seconds=1)), now)
 
-    assert (user.failed_logins, user.locked_until) == (1, None)
+
+def test_once_a_delay_has_passed_a_right_password_is_admitted_if_nothing_else_happened(world: World) -> None:
+    now, policy = world.clock.now(), Lockout()
+    after_delay = SignInTally(failures=7, in_flight=0, locked_until=now)
+
+    assert policy.admits(after_delay, after_delay, now)
+    assert not policy.admits(after_delay, SignInTally(8, 0, locked_until=None), now)
+    assert not policy.admits(after_delay, SignInTally(7, 1, locked_until=None), now)
+    assert not policy.admits(SignInTally(7, 0, now + timedelta(seconds=1)), after_delay, now)
 
 
 def test_emails_are_compared_lower_cased_and_nonsense_is_refused() -> None:
