@@ -13,7 +13,7 @@ from core.audit import AuditEntry, AuditRecord
 from core.errors import InvalidRequest
 from core.identity import ChatUser
 from core.money import Money
-from core.orders import Order, OrderStatus, StatusChange
+from core.orders import Order, OrderStatus, StatusChange, issuance_can_be_retried
 from core.outbox import MessageKind, MessageStatus, OutboxMessage
 from core.ports import UnitOfWorkFactory
 from core.rewards import Budget, LedgerEntry, Programme, Reward
@@ -300,7 +300,7 @@ class OrderDetail:
 
     @property
     def can_retry_issuance(self) -> bool:
-        return self.line.status is OrderStatus.FAILED and self.line.failure_reason.startswith("issuance")
+        return issuance_can_be_retried(self.line.status, self.line.failure_reason)
 
     @property
     def can_reveal(self) -> bool:

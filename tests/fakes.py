@@ -352,6 +352,7 @@ class FakeGateway:
         self.intents: dict[str, PaymentIntent] = {}
         self.refunds: list[str] = []
         self.down = False
+        self.refunds_failing = 0  # how many refunds to refuse next, as an outage would
         self.events: dict[str, PaymentEvent] = {}
 
     async def create_intent(self, *, order_id: str, amount: Money, idempotency_key: str) -> PaymentIntent:
@@ -365,6 +366,11 @@ class FakeGateway:
         return self.intents[idempotency_key]
 
     async def refund(self, *, intent_id: str, idempotency_key: str) -> None:
+        from core.errors import PaymentGatewayError
+
+        if self.refunds_failing:
+            self.refunds_failing -= 1
+            raise PaymentGatewayError("provider unavailable")
         if idempotency_key not in self.refunds:
             self.refunds.append(idempotency_key)
 
@@ -380,12 +386,13 @@ class FakeProvider:
     def __init__(self) -> None:
         self.issued: list[str] = []
         self.failures: list[ProviderError] = []
+        self.pin = "4321"  # of products whose voucher format has a PIN
 
     async def issue(self, *, order_id: str, product: Product, amount: Money, today: date) -> IssuedVoucher:
         if self.failures:
             raise self.failures.pop(0)
         self.issued.append(order_id)
-        pin = "4321" if product.voucher_format.endswith("pin") else None
+        pin = self.pin if product.voucher_format.endswith("pin") else None
         return IssuedVoucher(code=f"QHB-{len(self.issued):04d}-7K3M", pin=pin, expires_on=product.expiry.expires_on(today))
 
 

@@ -7,7 +7,7 @@ from datetime import timedelta
 import pytest
 
 from core.audit import verify
-from core.errors import InvalidRequest, InvalidTransition
+from core.errors import InvalidRequest, InvalidTransition, PaymentGatewayError, ProviderError
 from core.money import Money
 from core.orders import OrderStatus
 from core.oversight import (
@@ -36,8 +36,20 @@ async def _order_paid_with_the_wrong_amount(world: World) -> str:
     return order.id
 
 
+async def _order_whose_issuance_and_refund_failed(world: World) -> str:
+    summary = await world.checkout.place_order(world.order_for())
+    world.provider.failures.append(ProviderError("Quiet Harbour Books is out of stock", retryable=False))
+    world.gateway.refunds_failing = 1
+    with pytest.raises(PaymentGatewayError):
+        await world.checkout.handle_payment_event(
+            PaymentEvent("evt_paid", PaymentEventKind.SUCCEEDED, world.store.orders[summary.order_id].payment_intent_id or "",
+                         summary.order_id, Money(2500, "USD"))
+        )
+    return summary.order_id
+
+
 async def test_retrying_a_failed_issuance_issues_the_voucher_and_names_the_admin(world: World) -> None:
-    order_id = await _order_paid_with_the_wrong_amount(world)
+    order_id = await _order_whose_issuance_and_refund_failed(world)
     assert world.store.orders[order_id].failure_reason.startswith("issuance")
 
     summary = await world.checkout.retry_issuance(order_id, OPS)
@@ -47,6 +59,36 @@ async def test_retrying_a_failed_issuance_issues_the_voucher_and_names_the_admin
     assert world.provider.issued == [order_id]
     assert [(e.actor, e.action) for e in world.store.audit if e.actor == OPS] == [(OPS, "order.issuing")]
     assert verify(world.store.audit).intact
+
+
+async def test_an_underpaid_order_is_not_an_issuance_to_retry(world: World) -> None:
+    order_id = await _order_paid_with_the_wrong_amount(world)
+    detail = OrderDetail(OrderLine.of(world.store.orders[order_id]), (), 1, None, None, (), ())
+
+    with pytest.raises(InvalidTransition):
+        await world.checkout.retry_issuance(order_id, OPS)
+
+    assert not detail.can_retry_issuance and detail.can_refund
+    assert world.provider.issued == [] and world.store.orders[order_id].status is OrderStatus.FAILED
+
+
+async def test_a_declined_card_paid_later_leaves_no_failure_text_once_delivered(world: World) -> None:
+    summary = await world.checkout.place_order(world.order_for())
+    intent = world.store.orders[summary.order_id].payment_intent_id or ""
+    await world.checkout.handle_payment_event(
+        PaymentEvent("evt_declined", PaymentEventKind.FAILED, intent, summary.order_id,
+                     failure_message="Your card was declined.")
+    )
+    assert world.store.orders[summary.order_id].failure_reason == "Your card was declined."
+
+    # Stripe lets the buyer try another card on the same PaymentIntent: the success follows the decline.
+    await world.checkout.handle_payment_event(
+        PaymentEvent("evt_paid", PaymentEventKind.SUCCEEDED, intent, summary.order_id, Money(2500, "USD"))
+    )
+    await world.relay.run_once()
+
+    order = world.store.orders[summary.order_id]
+    assert order.status is OrderStatus.DELIVERED and order.failure_reason == ""
 
 
 async def test_a_failed_card_payment_is_not_an_issuance_to_retry(world: World) -> None:
