@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import csv
 import hashlib
 import io
@@ -15,7 +16,7 @@ from yarl import URL
 
 from adapters.db.admin_users import SqlAdminAccounts
 from adapters.db.oversight import SqlOversight
-from adapters.web.admin import admin_routes
+from adapters.web.admin import AddressLimit, admin_routes
 from core.identity import ChatUser
 from core.orders import OrderStatus
 from core.oversight import AdminActs
@@ -28,6 +29,7 @@ from tests.admin.conftest import (
     TEA,
     VIEWER_EMAIL,
     VIEWER_PASSWORD,
+    Browser,
     Console,
 )
 
@@ -142,7 +144,9 @@ async def test_with_no_admin_token_configured_the_api_is_closed(console: Console
 
 
 @asynccontextmanager
-async def _served(console: Console, *, admin_token: str, secure_cookies: bool) -> AsyncIterator[str]:
+async def _served(
+    console: Console, *, admin_token: str, secure_cookies: bool, sign_in_limit: AddressLimit | None = None
+) -> AsyncIterator[str]:
     """The dashboard alone, over the console's database, configured otherwise."""
     app = web.Application()
     app.router.add_routes(
@@ -150,7 +154,7 @@ async def _served(console: Console, *, admin_token: str, secure_cookies: bool) -
             oversight=SqlOversight.of(console.database), checkout=console.checkout,
             recognition=console.recognition, accounts=SqlAdminAccounts.of(console.database),
             acts=AdminActs(uow=console.database.unit_of_work), admin_token=admin_token,
-            secure_cookies=secure_cookies, clock=console.clock,
+            secure_cookies=secure_cookies, clock=console.clock, sign_in_limit=sign_in_limit,
         )
     )  # fmt: skip
     runner = web.AppRunner(app, access_log=None)
@@ -268,6 +272,32 @@ async def test_five_wrong_passwords_lock_the_account_for_a_minute(console: Conso
     assert (locked_status, still_locked, unlocked) == (200, 200, 303)
     actions = [action for _, action, subject in await console.audit_actions() if subject == ADMIN_EMAIL]
     assert actions == ["admin.sign_in_failed"] * 4 + ["admin.locked", "admin.signed_in"]
+
+
+async def test_thirty_sign_ins_posted_at_once_with_one_right_password_open_no_session(
+    console: Console,
+) -> None:
+    async with _served(
+        console, admin_token=ADMIN_TOKEN, secure_cookies=False, sign_in_limit=AddressLimit(burst=100)
+    ) as url:
+        browsers = [await console.client() for _ in range(30)]
+        for browser in browsers:
+            browser.url = url
+        tokens = [await browser.csrf("/admin/login") for browser in browsers]
+        passwords = ["not the password"] * 29 + [ADMIN_PASSWORD]
+
+        async def post(browser: Browser, token: str, password: str) -> int:
+            form = {"csrf_token": token, "email": ADMIN_EMAIL, "password": password}
+            async with browser.session.post(f"{url}/admin/login", data=form, allow_redirects=False) as answer:
+                return answer.status
+
+        statuses = await asyncio.gather(*(post(*sent) for sent in zip(browsers, tokens, passwords, strict=True)))
+
+    assert statuses == [200] * 30  # the sign-in form again, every time: no redirect into the dashboard
+    admin = await SqlAdminAccounts.of(console.database).get(ADMIN_EMAIL)
+    assert admin is not None and admin.failed_logins == 29 and admin.last_login_at is None
+    with sqlite3.connect(console.db_path) as connection:
+        assert connection.execute("SELECT count(*) FROM admin_sessions").fetchone() == (0,)
 
 
 async def test_one_address_gets_ten_sign_in_attempts_then_waits(console: Console) -> None:

@@ -1,8 +1,8 @@
 """A per-client-address limit on sign-in attempts: a token bucket per address, in this process's memory.
 
-The address is the connection's peer (`request.remote`). Behind a reverse proxy every client shares
-the proxy's address, so the proxy must be configured to pass the client's (aiohttp reads it from
-`X-Forwarded-For` only when the app is set up to trust that proxy).
+The address is the connection's peer (`request.remote`), as for the bot's other per-address limits.
+Behind a reverse proxy every client shares the proxy's address (one bucket for all): limit
+`/admin/login` at the proxy too, or set `request.remote` from the trusted proxy's `X-Forwarded-For`.
 """
 
 from __future__ import annotations
