@@ -160,7 +160,8 @@ class Settings(BaseSettings):
         for name, value in required.items():
             if not _given(value):
                 problems.append(f"{name} must be set to a real secret in production (no embedded test mode)")
-        if _given(self.admin_token) and len(self.admin_token.get_secret_value()) < MIN_ADMIN_TOKEN:  # type: ignore[union-attr]
+        token = self.admin_token.get_secret_value() if self.admin_token is not None else ""
+        if _given(self.admin_token) and len(token.strip()) < MIN_ADMIN_TOKEN:
             problems.append(
                 f"ADMIN_TOKEN must be at least {MIN_ADMIN_TOKEN} characters in production "
                 "(python -c 'import secrets; print(secrets.token_urlsafe(32))' makes one)"

@@ -647,7 +647,7 @@ class AdminAccounts(Protocol):
         """End an attempt as a wrong password: failures + 1 in one atomic update, then the delay it earns."""
 
     async def sign_in_right(self, attempt: SignInAttempt, now: datetime, policy: Lockout) -> bool:
-        """End an attempt whose password was right: atomically, `policy.admits` it and the counters reset, or not."""
+        """End an attempt whose password was right; atomically, `policy.admits` it (counters reset) or not."""
 
     async def open_session(self, session: AdminSession) -> None: ...
 

@@ -77,7 +77,8 @@ class _Orders:
         self._uow.staged_orders[order.id] = ("save", copy.deepcopy(order))
 
     async def _find(self, **match: Any) -> Order | None:
-        found = [o for o in self._uow.store.orders.values() if all(getattr(o, k) == v for k, v in match.items())]
+        orders = self._uow.store.orders.values()
+        found = [o for o in orders if all(getattr(o, k) == v for k, v in match.items())]
         return await _after_a_pause(copy.deepcopy(found[0]) if found else None)
 
     async def find_by_request_key(self, request_key: str) -> Order | None:
@@ -97,7 +98,8 @@ class _Orders:
 
     async def list_stuck(self, statuses: Sequence[OrderStatus], before: datetime, limit: int) -> Sequence[Order]:
         stuck = [o for o in self._uow.store.orders.values() if o.status in statuses and o.updated_at < before]
-        return await _after_a_pause([copy.deepcopy(o) for o in sorted(stuck, key=lambda o: o.updated_at)[:limit]])
+        oldest = sorted(stuck, key=lambda o: o.updated_at)[:limit]
+        return await _after_a_pause([copy.deepcopy(o) for o in oldest])
 
 
 class _Vouchers:
@@ -157,7 +159,8 @@ class _Outbox:
         )
 
     async def pending_count(self) -> int:
-        return await _after_a_pause(sum(m.status is MessageStatus.PENDING for m in self._uow.store.outbox.values()))
+        pending = sum(m.status is MessageStatus.PENDING for m in self._uow.store.outbox.values())
+        return await _after_a_pause(pending)
 
 
 class _Audit:
@@ -168,7 +171,8 @@ class _Audit:
         self._uow.staged_audit.append(record)
 
     async def entries(self, subject: str | None = None, limit: int = 1000) -> Sequence[AuditEntry]:
-        return await _after_a_pause([e for e in self._uow.store.audit if subject in (None, e.subject)][:limit])
+        found = [e for e in self._uow.store.audit if subject in (None, e.subject)]
+        return await _after_a_pause(found[:limit])
 
 
 class _Events:
@@ -233,7 +237,8 @@ class _Rewards(_Versioned):
 
     async def list_expiring(self, before: datetime, limit: int = 100) -> Sequence[Reward]:
         due = [r for r in self._stored.values() if r.status in ("sent", "opened") and r.expires_at < before]
-        return await _after_a_pause([copy.deepcopy(r) for r in sorted(due, key=lambda r: r.expires_at)[:limit]])
+        soonest = sorted(due, key=lambda r: r.expires_at)[:limit]
+        return await _after_a_pause([copy.deepcopy(r) for r in soonest])
 
 
 class _Ledger:
@@ -248,7 +253,8 @@ class _Ledger:
         return await _after_a_pause(Budget.of(e for e in entries if e.programme_id == programme_id))
 
     async def entries(self, programme_id: str, limit: int = 1000) -> Sequence[LedgerEntry]:
-        return await _after_a_pause([e for e in self._uow.store.ledger if e.programme_id == programme_id][:limit])
+        found = [e for e in self._uow.store.ledger if e.programme_id == programme_id]
+        return await _after_a_pause(found[:limit])
 
 
 class _Admins:

@@ -76,5 +76,6 @@ def test_an_untouched_chain_and_a_plainly_altered_entry_are_reported_as_before()
     altered = [entries[0], replace(entries[1], actor="mallory"), entries[2]]
 
     assert verify(entries).intact and verify(entries).checked == 3
-    assert (verify(altered).first_broken_seq, verify(altered).reason) == (2, "the entry's content was altered")
+    report = verify(altered)
+    assert (report.first_broken_seq, report.reason) == (2, "the entry's content was altered")
 

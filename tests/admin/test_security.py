@@ -291,7 +291,8 @@ async def test_thirty_sign_ins_posted_at_once_with_one_right_password_open_no_se
             async with browser.session.post(f"{url}/admin/login", data=form, allow_redirects=False) as answer:
                 return answer.status
 
-        statuses = await asyncio.gather(*(post(*sent) for sent in zip(browsers, tokens, passwords, strict=True)))
+        sent = zip(browsers, tokens, passwords, strict=True)
+        statuses = await asyncio.gather(*(post(browser, token, password) for browser, token, password in sent))
 
     assert statuses == [200] * 30  # the sign-in form again, every time: no redirect into the dashboard
     admin = await SqlAdminAccounts.of(console.database).get(ADMIN_EMAIL)
@@ -308,8 +309,10 @@ async def test_one_address_gets_ten_sign_in_attempts_then_waits(console: Console
 
     token = await client.csrf("/admin/login")
     form = {"csrf_token": token, "email": ADMIN_EMAIL, "password": ADMIN_PASSWORD}
-    async with client.session.post(f"{console.url}/admin/login", data=form, allow_redirects=False) as response:
-        status, retry_after, html = response.status, response.headers.get("Retry-After"), await response.text()
+    url = f"{console.url}/admin/login"
+    async with client.session.post(url, data=form, allow_redirects=False) as response:
+        status, retry_after = response.status, response.headers.get("Retry-After")
+        html = await response.text()
 
     assert status == 429 and retry_after is not None and 1 <= int(retry_after) <= 15
     assert "Too many sign-in attempts from your address" in html

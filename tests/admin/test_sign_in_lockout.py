@@ -106,7 +106,8 @@ async def test_the_delay_grows_with_each_failure_and_the_right_password_works_on
 
     assert (refused_at_59_seconds, refused_before_two_minutes) == (None, None)
     assert opened is not None and await _failures(backend) == 0
-    assert await _audited(backend) == ["admin.sign_in_failed"] * 4 + ["admin.locked"] * 2 + ["admin.signed_in"]
+    audited = await _audited(backend)
+    assert audited == ["admin.sign_in_failed"] * 4 + ["admin.locked"] * 2 + ["admin.signed_in"]
 
 
 async def test_four_wrong_passwords_then_the_right_one_opens_a_session(backend: Backend) -> None:

@@ -40,11 +40,10 @@ async def _order_whose_issuance_and_refund_failed(world: World) -> str:
     summary = await world.checkout.place_order(world.order_for())
     world.provider.failures.append(ProviderError("Quiet Harbour Books is out of stock", retryable=False))
     world.gateway.refunds_failing = 1
+    intent = world.store.orders[summary.order_id].payment_intent_id or ""
+    paid = PaymentEvent("evt_paid", PaymentEventKind.SUCCEEDED, intent, summary.order_id, Money(2500, "USD"))
     with pytest.raises(PaymentGatewayError):
-        await world.checkout.handle_payment_event(
-            PaymentEvent("evt_paid", PaymentEventKind.SUCCEEDED, world.store.orders[summary.order_id].payment_intent_id or "",
-                         summary.order_id, Money(2500, "USD"))
-        )
+        await world.checkout.handle_payment_event(paid)
     return summary.order_id
 
 

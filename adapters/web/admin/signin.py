@@ -45,7 +45,8 @@ class SignIn:
         wait = self.limit.take(request.remote or "")
         if wait:
             log.warning("dashboard sign-ins over the per-address limit", extra={"address": request.remote})
-            response = self._form(request, target, email=email, error=TOO_MANY.format(seconds=wait), status=429)
+            error = TOO_MANY.format(seconds=wait)
+            response = self._form(request, target, email=email, error=error, status=429)
             response.headers["Retry-After"] = str(wait)
             return response
         expected = self.cookies.read(request, self.cookies.login)
