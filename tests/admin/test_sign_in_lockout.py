@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import asyncio
+import time
 from collections.abc import Awaitable, Callable
+from dataclasses import replace
 from datetime import timedelta
 
 from adapters.db.admin_users import SqlAdminAccounts
@@ -157,3 +159,36 @@ async def test_an_attempt_cut_short_stops_counting_as_in_flight_after_a_minute(b
     opened = await authenticator.sign_in(EMAIL, PASSWORD)
 
     assert refused is None and opened is not None
+
+
+async def test_unknown_wrong_and_locked_refusals_are_answered_after_the_same_time(backend: Backend) -> None:
+    paused: list[float] = []
+
+    async def pause(seconds: float) -> None:
+        paused.append(seconds)  # the answer would go out after `seconds` more
+
+    authenticator = replace(await _authenticator(backend), refusal_floor=5.0, pause=pause)
+    answered_after = []
+    for email, password in [
+        ("nobody@quiet-harbour.example", WRONG),
+        *[(EMAIL, WRONG)] * 5,
+        (EMAIL, PASSWORD),  # locked
+    ]:
+        began = time.monotonic()
+        assert await authenticator.sign_in(email, password) is None
+        answered_after.append(time.monotonic() - began + paused[-1])
+
+    assert len(paused) == 7 and all(p > 0 for p in paused)
+    assert all(abs(after - 5.0) < 0.05 for after in answered_after), answered_after
+
+
+async def test_a_refusal_really_waits_for_the_floor_and_a_success_does_not(backend: Backend) -> None:
+    authenticator = await _authenticator(backend)
+
+    began = time.monotonic()
+    refused = await authenticator.sign_in("nobody@quiet-harbour.example", WRONG)
+    refused_after = time.monotonic() - began
+    opened = await authenticator.sign_in(EMAIL, PASSWORD)
+
+    assert refused is None and refused_after >= authenticator.refusal_floor
+    assert opened is not None

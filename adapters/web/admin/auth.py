@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import asyncio
 import logging
+import time
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 from urllib.parse import quote, urlsplit
@@ -50,13 +52,25 @@ class Authenticator:
     lockout: Lockout = field(default_factory=Lockout)
     policy: SessionPolicy = field(default_factory=SessionPolicy)
     verify: Callable[[str, str], Awaitable[bool]] = passwords.verify_password
+    # A refusal is answered no sooner than this after the request began: an unknown email writes
+    # nothing and a wrong password writes twice, and that difference must not be measurable.
+    refusal_floor: float = 0.25
+    timer: Callable[[], float] = time.monotonic
+    pause: Callable[[float], Awaitable[None]] = asyncio.sleep
 
     async def sign_in(self, email: str, password: str) -> str | None:
         """A new session token, or None. Unknown, wrong and locked look the same from outside.
 
-        Each takes the same time: one argon2 check, against a decoy hash for an unknown email and
-        against the real one while locked (so a wrong password then still counts).
+        Each runs one argon2 check (against a decoy hash for an unknown email, against the real one
+        while locked, so a wrong password then still counts) and is answered after the same floor.
         """
+        began = self.timer()
+        token = await self._sign_in(email, password)
+        if token is None:
+            await self.pause(max(self.refusal_floor - (self.timer() - began), 0.0))
+        return token
+
+    async def _sign_in(self, email: str, password: str) -> str | None:
         try:
             address = normalise_email(email)
         except InvalidRequest:
