@@ -12,6 +12,8 @@ from pydantic import Field, SecretStr, ValidationError, field_validator, model_v
 from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 
 GOVERNMENT_CHANNEL_SERVICE = "https://botframework.azure.us"  # Bot Framework's name for Azure Government
+# The dashboard API's bearer token: 32 characters of a random token are beyond guessing.
+MIN_ADMIN_TOKEN = 32
 PLACEHOLDERS = {"", "changeme", "change-me", "secret", "xxx", "placeholder", "test"}
 
 
@@ -212,6 +214,12 @@ class Settings(BaseSettings):
         for name, value in required.items():
             if not _given(value):
                 problems.append(f"{name} must be set to a real secret in production (no embedded test mode)")
+        token = self.admin_token.get_secret_value() if self.admin_token is not None else ""
+        if _given(self.admin_token) and len(token.strip()) < MIN_ADMIN_TOKEN:
+            problems.append(
+                f"ADMIN_TOKEN must be at least {MIN_ADMIN_TOKEN} characters in production "
+                "(python -c 'import secrets; print(secrets.token_urlsafe(32))' makes one)"
+            )
         if not self.microsoft_app_id:
             problems.append("MICROSOFT_APP_ID must be set in production (Emulator mode has no authentication)")
         if not self.public_base_url.startswith("https://"):

@@ -25,7 +25,7 @@ from core.errors import (
 )
 from core.identity import ChatUser, ConversationRef
 from core.money import Money
-from core.orders import Order, OrderStatus
+from core.orders import PAID_AMOUNT_DIFFERS, Order, OrderStatus, issuance_can_be_retried
 from core.outbox import MessageKind, OutboxMessage
 from core.payments import PaymentEvent, PaymentEventKind, PaymentGateway, PaymentIntent
 from core.ports import Clock, IdFactory, UnitOfWork, UnitOfWorkFactory
@@ -219,8 +219,9 @@ class Checkout:
         """Ask the provider again for a paid order whose issuance failed (an admin's act, audited)."""
         async with self._uow() as uow:
             order = await uow.orders.get(order_id)
-            if order.status is not OrderStatus.FAILED or not order.failure_reason.startswith("issuance"):
-                # A failed card payment is the buyer's to retry; only money already taken is issued here.
+            if not issuance_can_be_retried(order.status, order.failure_reason):
+                # A failed card payment is the buyer's to retry, and a payment of another amount is
+                # refunded, not issued: only the full price already taken is issued here.
                 raise InvalidTransition(order.id, order.status, OrderStatus.ISSUING)
             self._move(uow, order, OrderStatus.ISSUING, actor, note="issuance retried")
             order.failure_reason = ""
@@ -409,7 +410,7 @@ class Checkout:
             return order.id if order.status in ISSUABLE else None
         if event.amount is not None and event.amount != order.card_amount:
             self._move(uow, order, OrderStatus.FAILED, "stripe", note="issuance: paid amount differs from the order")
-            order.failure_reason = "issuance: the amount paid differs from the order; an admin will refund it"
+            order.failure_reason = PAID_AMOUNT_DIFFERS
             return None
         self._move(uow, order, OrderStatus.PAID, "stripe")
         await settle_reward(uow, order, self._ids, self._clock.now())

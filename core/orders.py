@@ -41,6 +41,19 @@ ALLOWED: dict[OrderStatus, frozenset[OrderStatus]] = {
     S.REFUNDED: frozenset(),
 }
 PAYABLE = frozenset({S.AWAITING_PAYMENT, S.FAILED})
+# Moving on to one of these leaves any earlier failure behind (a declined card later paid, a retry).
+PROGRESS = frozenset({S.AWAITING_PAYMENT, S.PAID, S.ISSUING, S.ISSUED, S.DELIVERED})
+ISSUANCE_FAILED = "issuance"  # how a failure after the money was taken begins
+PAID_AMOUNT_DIFFERS = "issuance: the amount paid differs from the order; an admin will refund it"
+
+
+def issuance_can_be_retried(status: OrderStatus, failure_reason: str) -> bool:
+    """Paid in full, then the provider failed: asking it again is safe. Underpaid or overpaid is not."""
+    return (
+        status is S.FAILED
+        and failure_reason.startswith(ISSUANCE_FAILED)
+        and failure_reason != PAID_AMOUNT_DIFFERS
+    )
 TERMINAL = frozenset({S.DELIVERED, S.REFUNDED, S.CANCELLED, S.EXPIRED})
 
 
@@ -108,6 +121,8 @@ class Order:
             raise InvalidTransition(self.id, self.status, target)
         change = StatusChange(at, source, self.status, target, note)
         self.status = target
+        if target in PROGRESS:
+            self.failure_reason = ""
         self.history.append(change)
         return change
 

@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
+import asyncio
 import copy
 import itertools
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, timedelta
-from typing import Any
+from typing import Any, TypeVar
 
 from core.audit import AuditEntry, AuditRecord, chain
 from core.catalog import Product
@@ -29,6 +30,19 @@ from core.payments import PaymentEvent, PaymentIntent
 from core.rewards import Budget, LedgerEntry, Programme, Reward
 from core.views import Notice
 from core.vouchers import IssuedVoucher, Voucher
+
+T = TypeVar("T")
+
+
+async def _after_a_pause(value: T) -> T:
+    """Hand back what was read after letting other tasks run, as a database round trip would.
+
+    Without it no use case ever yields between its reads and its commit, so concurrent tests would
+    pass with every version check removed. Commit itself checks and writes without yielding: that
+    part is atomic, like a database transaction's commit.
+    """
+    await asyncio.sleep(0)
+    return value
 
 
 @dataclass
@@ -54,19 +68,18 @@ class _Orders:
         self._uow.staged_orders[order.id] = ("add", copy.deepcopy(order))
 
     async def get(self, order_id: str) -> Order:
-        found = self._uow.store.orders.get(order_id)
+        found = copy.deepcopy(self._uow.store.orders.get(order_id))
         if found is None:
             raise OrderNotFound(order_id)
-        return copy.deepcopy(found)
+        return await _after_a_pause(found)
 
     async def save(self, order: Order) -> None:
         self._uow.staged_orders[order.id] = ("save", copy.deepcopy(order))
 
     async def _find(self, **match: Any) -> Order | None:
-        for order in self._uow.store.orders.values():
-            if all(getattr(order, k) == v for k, v in match.items()):
-                return copy.deepcopy(order)
-        return None
+        orders = self._uow.store.orders.values()
+        found = [o for o in orders if all(getattr(o, k) == v for k, v in match.items())]
+        return await _after_a_pause(copy.deepcopy(found[0]) if found else None)
 
     async def find_by_request_key(self, request_key: str) -> Order | None:
         return await self._find(request_key=request_key)
@@ -79,11 +92,14 @@ class _Orders:
 
     async def list_for_buyer(self, user_key: str, limit: int = 50) -> Sequence[Order]:
         mine = [o for o in self._uow.store.orders.values() if o.buyer.key == user_key]
-        return [copy.deepcopy(o) for o in sorted(mine, key=lambda o: o.created_at, reverse=True)[:limit]]
+        return await _after_a_pause(
+            [copy.deepcopy(o) for o in sorted(mine, key=lambda o: o.created_at, reverse=True)[:limit]]
+        )
 
     async def list_stuck(self, statuses: Sequence[OrderStatus], before: datetime, limit: int) -> Sequence[Order]:
         stuck = [o for o in self._uow.store.orders.values() if o.status in statuses and o.updated_at < before]
-        return [copy.deepcopy(o) for o in sorted(stuck, key=lambda o: o.updated_at)[:limit]]
+        oldest = sorted(stuck, key=lambda o: o.updated_at)[:limit]
+        return await _after_a_pause([copy.deepcopy(o) for o in oldest])
 
 
 class _Vouchers:
@@ -97,14 +113,16 @@ class _Vouchers:
         self._uow.added_vouchers.add(voucher.order_id)
 
     async def for_order(self, order_id: str) -> Voucher | None:
-        return copy.deepcopy(self._uow.store.vouchers.get(order_id))
+        return await _after_a_pause(copy.deepcopy(self._uow.store.vouchers.get(order_id)))
 
     async def save(self, voucher: Voucher) -> None:
         self._uow.staged_vouchers[voucher.order_id] = copy.deepcopy(voucher)
 
     async def list_for_owner(self, user_key: str, limit: int = 50) -> Sequence[Voucher]:
         mine = [v for v in self._uow.store.vouchers.values() if v.owner.key == user_key]
-        return [copy.deepcopy(v) for v in sorted(mine, key=lambda v: v.issued_at, reverse=True)[:limit]]
+        return await _after_a_pause(
+            [copy.deepcopy(v) for v in sorted(mine, key=lambda v: v.issued_at, reverse=True)[:limit]]
+        )
 
 
 class _Outbox:
@@ -130,16 +148,19 @@ class _Outbox:
             elif address not in waiting and len(claimed) < limit:
                 message.next_attempt_at = lease_until
                 claimed.append(copy.deepcopy(message))
-        return claimed
+        return await _after_a_pause(claimed)
 
     async def save(self, message: OutboxMessage) -> None:
         self._uow.staged_outbox[message.key] = copy.deepcopy(message)
 
     async def for_order(self, order_id: str) -> Sequence[OutboxMessage]:
-        return [copy.deepcopy(m) for m in self._uow.store.outbox.values() if m.order_id == order_id]
+        return await _after_a_pause(
+            [copy.deepcopy(m) for m in self._uow.store.outbox.values() if m.order_id == order_id]
+        )
 
     async def pending_count(self) -> int:
-        return sum(m.status is MessageStatus.PENDING for m in self._uow.store.outbox.values())
+        pending = sum(m.status is MessageStatus.PENDING for m in self._uow.store.outbox.values())
+        return await _after_a_pause(pending)
 
 
 class _Audit:
@@ -150,7 +171,8 @@ class _Audit:
         self._uow.staged_audit.append(record)
 
     async def entries(self, subject: str | None = None, limit: int = 1000) -> Sequence[AuditEntry]:
-        return [e for e in self._uow.store.audit if subject in (None, e.subject)][:limit]
+        found = [e for e in self._uow.store.audit if subject in (None, e.subject)]
+        return await _after_a_pause(found[:limit])
 
 
 class _Events:
@@ -178,10 +200,10 @@ class _Versioned:
 
     async def get(self, item_id: str) -> Any:
         staged = self._uow.staged.get((self._name, item_id))
-        found = staged[1] if staged else self._stored.get(item_id)
+        found = copy.deepcopy(staged[1] if staged else self._stored.get(item_id))
         if found is None:
             raise self._missing(item_id)
-        return copy.deepcopy(found)
+        return await _after_a_pause(found)
 
     async def save(self, item: Any) -> None:
         previous = self._uow.staged.get((self._name, item.id))
@@ -189,7 +211,7 @@ class _Versioned:
         self._uow.staged[(self._name, item.id)] = (how, copy.deepcopy(item))
 
     async def list(self) -> Sequence[Any]:
-        return [copy.deepcopy(p) for p in self._stored.values()]
+        return await _after_a_pause([copy.deepcopy(p) for p in self._stored.values()])
 
 
 class _Rewards(_Versioned):
@@ -198,22 +220,25 @@ class _Rewards(_Versioned):
 
     async def find_by_request_key(self, request_key: str) -> Reward | None:
         found = [r for r in self._stored.values() if r.request_key == request_key]
-        return copy.deepcopy(found[0]) if found else None
+        return await _after_a_pause(copy.deepcopy(found[0]) if found else None)
 
     async def list_for_recipient(self, user_key: str, limit: int = 50) -> Sequence[Reward]:
         mine = [r for r in self._stored.values() if r.recipient.key == user_key]
-        return [copy.deepcopy(r) for r in sorted(mine, key=lambda r: r.created_at, reverse=True)[:limit]]
+        return await _after_a_pause(
+            [copy.deepcopy(r) for r in sorted(mine, key=lambda r: r.created_at, reverse=True)[:limit]]
+        )
 
     async def given_since(self, programme_id: str, giver_key: str, since: datetime) -> int:
-        return sum(
+        return await _after_a_pause(sum(
             r.amount.minor for r in self._stored.values()
             if r.programme_id == programme_id and r.giver.key == giver_key and r.created_at >= since
             and r.status != "cancelled"
-        )
+        ))
 
     async def list_expiring(self, before: datetime, limit: int = 100) -> Sequence[Reward]:
         due = [r for r in self._stored.values() if r.status in ("sent", "opened") and r.expires_at < before]
-        return [copy.deepcopy(r) for r in sorted(due, key=lambda r: r.expires_at)[:limit]]
+        soonest = sorted(due, key=lambda r: r.expires_at)[:limit]
+        return await _after_a_pause([copy.deepcopy(r) for r in soonest])
 
 
 class _Ledger:
@@ -225,10 +250,11 @@ class _Ledger:
 
     async def budget(self, programme_id: str) -> Budget:
         entries = [*self._uow.store.ledger, *self._uow.staged_ledger]
-        return Budget.of(e for e in entries if e.programme_id == programme_id)
+        return await _after_a_pause(Budget.of(e for e in entries if e.programme_id == programme_id))
 
     async def entries(self, programme_id: str, limit: int = 1000) -> Sequence[LedgerEntry]:
-        return [e for e in self._uow.store.ledger if e.programme_id == programme_id][:limit]
+        found = [e for e in self._uow.store.ledger if e.programme_id == programme_id]
+        return await _after_a_pause(found[:limit])
 
 
 class _Admins:
@@ -236,7 +262,7 @@ class _Admins:
         self._uow = uow
 
     async def contains(self, identity: str) -> bool:
-        return identity in self._uow.store.reward_admins
+        return await _after_a_pause(identity in self._uow.store.reward_admins)
 
     async def add(self, identity: str) -> None:
         self._uow.store.reward_admins.add(identity)
@@ -245,7 +271,7 @@ class _Admins:
         self._uow.store.reward_admins.discard(identity)
 
     async def list(self) -> Sequence[str]:
-        return sorted(self._uow.store.reward_admins)
+        return await _after_a_pause(sorted(self._uow.store.reward_admins))
 
 
 class MemoryUnitOfWork:
@@ -279,6 +305,7 @@ class MemoryUnitOfWork:
         self._clear()
 
     async def commit(self) -> None:
+        await asyncio.sleep(0)  # others may commit first; from here to the last write nothing yields
         self._check_conflicts()
         for how, order in self.staged_orders.values():
             order.version = order.version + 1 if how == "save" else 1
@@ -352,6 +379,7 @@ class FakeGateway:
         self.intents: dict[str, PaymentIntent] = {}
         self.refunds: list[str] = []
         self.down = False
+        self.refunds_failing = 0  # how many refunds to refuse next, as an outage would
         self.events: dict[str, PaymentEvent] = {}
 
     async def create_intent(self, *, order_id: str, amount: Money, idempotency_key: str) -> PaymentIntent:
@@ -365,6 +393,11 @@ class FakeGateway:
         return self.intents[idempotency_key]
 
     async def refund(self, *, intent_id: str, idempotency_key: str) -> None:
+        from core.errors import PaymentGatewayError
+
+        if self.refunds_failing:
+            self.refunds_failing -= 1
+            raise PaymentGatewayError("provider unavailable")
         if idempotency_key not in self.refunds:
             self.refunds.append(idempotency_key)
 
@@ -380,12 +413,13 @@ class FakeProvider:
     def __init__(self) -> None:
         self.issued: list[str] = []
         self.failures: list[ProviderError] = []
+        self.pin = "4321"  # of products whose voucher format has a PIN
 
     async def issue(self, *, order_id: str, product: Product, amount: Money, today: date) -> IssuedVoucher:
         if self.failures:
             raise self.failures.pop(0)
         self.issued.append(order_id)
-        pin = "4321" if product.voucher_format.endswith("pin") else None
+        pin = self.pin if product.voucher_format.endswith("pin") else None
         return IssuedVoucher(code=f"QHB-{len(self.issued):04d}-7K3M", pin=pin, expires_on=product.expiry.expires_on(today))
 
 

@@ -249,7 +249,8 @@ def _oauth_engine(database_url: str | None) -> AsyncEngine:
         raise ValueError("Slack OAuth installs are kept in the bot's database: DATABASE_URL is required")
     if not database_url.startswith(("sqlite+aiosqlite", "postgresql+asyncpg")):
         raise ValueError("DATABASE_URL must be an async URL (sqlite+aiosqlite:// or postgresql+asyncpg://)")
-    return create_async_engine(database_url, pool_pre_ping=True)
+    # hide_parameters: the installation rows hold bot tokens; no SQL log or error text may show them.
+    return create_async_engine(database_url, pool_pre_ping=True, hide_parameters=True)
 
 
 def _oauth_settings(

@@ -11,6 +11,7 @@ from adapters.web.admin.pages import Pages
 from adapters.web.admin.render import STATIC, STATIC_PREFIX, Views
 from adapters.web.admin.sessions import Cookies
 from adapters.web.admin.signin import SignIn
+from adapters.web.admin.throttle import AddressLimit
 from core.checkout import Checkout
 from core.oversight import AdminAccounts, AdminActs, Oversight
 from core.ports import Clock, SystemClock
@@ -30,8 +31,12 @@ def admin_routes(
     admin_token: str,
     secure_cookies: bool,
     clock: Clock | None = None,
+    sign_in_limit: AddressLimit | None = None,
 ) -> list[web.AbstractRouteDef]:
-    """Every /admin route. `admin_token` opens the JSON API (empty: API closed); `secure_cookies` for HTTPS."""
+    """Every /admin route. `admin_token` opens the JSON API (empty: API closed); `secure_cookies` for HTTPS.
+
+    `sign_in_limit` caps sign-in attempts per client address (default: 10 at once, then one per 15 s).
+    """
     clock = clock or SystemClock()
     views = Views(lambda: checkout.catalog)
     cookies = Cookies(secure=secure_cookies)
@@ -40,7 +45,9 @@ def admin_routes(
         return views.page(request, "error.html", status=status, title="Not allowed", message=message)
 
     guard = Guard(accounts, cookies, clock, refuse)
-    sign_in = SignIn(Authenticator(accounts, acts, clock), guard, cookies, views)
+    sign_in = SignIn(
+        Authenticator(accounts, acts, clock), guard, cookies, views, sign_in_limit or AddressLimit()
+    )
     pages = Pages(oversight, views, acts, clock)
     actions = Actions(pages, oversight, checkout, recognition, acts)
     api = Api(oversight, admin_token, views.product_name)
