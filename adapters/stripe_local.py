@@ -9,7 +9,8 @@ checkout needs and localstripe 1.15.10 lacks:
 - a Stripe.js `confirmCardPayment` that pays with the card typed into the Card Element (localstripe's
   own only completes 3-D Secure on an intent that already has a payment method), served by
   `POST /v1/payment_intents/{id}/_confirm_card`, authorised by the client secret;
-- a `charge.refunded` event after a refund.
+- a `charge.refunded` event after a refund, and Stripe's refusal to refund a charge refunded in full;
+- Stripe's 409 for a request whose Idempotency-Key is still in flight.
 
 localstripe keeps its objects and webhooks in module globals, so one process runs one instance at a
 time: a second `start_localstripe` before `stop()` raises RuntimeError; after `stop()` it starts again
@@ -173,6 +174,7 @@ async def _auth(request: web.Request, handler: Handler) -> web.StreamResponse:
 def _idempotency() -> Middleware:
     """Replay the first response to a POST for each Idempotency-Key; a different body under it is a 400."""
     seen: dict[str, tuple[str, int, bytes]] = {}
+    in_flight: set[str] = set()
 
     @web.middleware
     async def idempotency(request: web.Request, handler: Handler) -> web.StreamResponse:
@@ -182,7 +184,15 @@ def _idempotency() -> Middleware:
         fingerprint = hashlib.sha256(request.path.encode() + b"\n" + await request.read()).hexdigest()
         if key in seen:
             return _replay(seen[key], fingerprint)
-        response = await handler(request)
+        if key in in_flight:
+            error = {"type": "idempotency_error", "code": "idempotency_key_in_use",
+                     "message": "There is currently another in-progress request using this Idempotent Key."}
+            return web.json_response({"error": error}, status=409)
+        in_flight.add(key)
+        try:
+            response = await handler(request)
+        finally:
+            in_flight.discard(key)
         if isinstance(response, web.Response) and response.status in _REPLAYABLE:
             seen[key] = (fingerprint, response.status, bytes(response.body or b""))  # type: ignore[arg-type]
         return response
@@ -256,6 +266,7 @@ def _announcing_refunds(create_refund: Handler) -> Handler:
         from localstripe.resources import Charge, Event
         from localstripe.webhooks import schedule_webhook
 
+        await _refuse_refunding_twice(request)
         response = await create_refund(request)
         if isinstance(response, web.Response) and response.status == 200 and response.body:
             refund = json.loads(bytes(response.body))  # type: ignore[arg-type]
@@ -263,6 +274,23 @@ def _announcing_refunds(create_refund: Handler) -> Handler:
         return response
 
     return handler
+
+
+async def _refuse_refunding_twice(request: web.Request) -> None:
+    """Stripe answers 400 `charge_already_refunded`; localstripe would refund the same charge again."""
+    from localstripe.errors import UserError
+    from localstripe.resources import Charge, PaymentIntent
+
+    form = await request.post()
+    intent_id, charge_id = form.get("payment_intent"), form.get("charge")
+    charge = None
+    if isinstance(intent_id, str) and intent_id.startswith("pi_"):
+        charge = PaymentIntent._api_retrieve(intent_id).latest_charge
+    elif isinstance(charge_id, str) and charge_id.startswith("ch_"):
+        charge = Charge._api_retrieve(charge_id)
+    if charge is not None and charge.refunded:
+        message = f"Charge {charge.id} has already been refunded."
+        raise UserError(400, message, {"code": "charge_already_refunded"})
 
 
 async def _cancel_pending_deliveries() -> None:

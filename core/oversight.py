@@ -348,6 +348,8 @@ _AUDIT_TITLES = {
     "voucher.revealed": "Voucher code revealed",
     "voucher.issue_retry": "Provider busy, issuance will be retried",
     "delivery.failed": "Delivery failed for good",
+    "payment.duplicate": "Duplicate payment received, to be refunded",
+    "payment.duplicate_refunded": "Duplicate payment refunded",
 }
 
 

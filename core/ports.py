@@ -44,6 +44,9 @@ class OrderRepository(Protocol):
     async def list_stuck(self, statuses: Sequence[OrderStatus], before: datetime, limit: int) -> Sequence[Order]:
         """Orders in `statuses` not changed since `before`, oldest first (crash recovery)."""
 
+    async def list_refunds_due(self, limit: int) -> Sequence[Order]:
+        """Orders holding a duplicate payment not yet given back, oldest first."""
+
 
 class VoucherRepository(Protocol):
     async def add(self, voucher: Voucher) -> None:

@@ -85,6 +85,10 @@ class _Orders:
         stuck = [o for o in self._uow.store.orders.values() if o.status in statuses and o.updated_at < before]
         return [copy.deepcopy(o) for o in sorted(stuck, key=lambda o: o.updated_at)[:limit]]
 
+    async def list_refunds_due(self, limit: int) -> Sequence[Order]:
+        owing = [o for o in self._uow.store.orders.values() if o.refunds_due]
+        return [copy.deepcopy(o) for o in sorted(owing, key=lambda o: o.created_at)[:limit]]
+
 
 class _Vouchers:
     def __init__(self, uow: MemoryUnitOfWork) -> None:

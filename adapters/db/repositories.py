@@ -52,6 +52,10 @@ class SqlOrders(VersionedRepository[Order, OrderRow]):
     async def find_by_intent(self, intent_id: str) -> Order | None:
         return await self._one(col(OrderRow.payment_intent_id) == intent_id)
 
+    async def list_refunds_due(self, limit: int) -> Sequence[Order]:
+        query = select(OrderRow).where(col(OrderRow.refunds_due) > 0)
+        return await self._many(query.order_by(col(OrderRow.created_at), col(OrderRow.id)).limit(limit))
+
     async def find_by_checkout_token(self, token: str) -> Order | None:
         return await self._one(col(OrderRow.checkout_token_hash) == mapping.digest(token))
 
