@@ -30,6 +30,7 @@ from adapters.slack.bulk_listener import register_bulk
 from adapters.slack.confirmations import Confirmations
 from adapters.slack.directory import SlackDirectory, UserDirectory
 from adapters.slack.files import FileFetcher
+from adapters.slack.front_door import FrontDoor, Refused
 from adapters.slack.listeners import register
 from adapters.slack.manifest import BOT_SCOPES, EVENTS_PATH, OAUTH_REDIRECT_PATH
 from adapters.slack.reward_listeners import register_rewards
@@ -57,6 +58,7 @@ class SlackChannel:
     app: AsyncApp
     sender: SlackSender
     background: Background
+    front_door: FrontDoor
     app_token: str | None = None
     engine: AsyncEngine | None = None
     users: UserDirectory = field(default_factory=UserDirectory)
@@ -128,8 +130,13 @@ class SlackChannel:
 
     async def _events(self, request: web.Request) -> web.Response:
         try:
+            self.front_door.check(await request.read(), request.headers, request.content_type)
+        except Refused as refused:
+            log.warning("slack request refused: %s", refused.reason, extra={"status": refused.status})
+            return web.Response(status=refused.status, text=refused.reason)
+        try:
             bolt_request = await to_bolt_request(request)
-        except ValueError:  # Bolt parses the body before it checks the signature: "JSON" that is not JSON
+        except ValueError:  # a Content-Type Bolt reads differently from the front door (defence in depth)
             return web.Response(status=400, text="the body is not what its Content-Type says")
         return await to_aiohttp_response(await self.app.async_dispatch(bolt_request))
 
@@ -201,6 +208,7 @@ def build_slack(
         app=app,
         sender=sender,
         background=background,
+        front_door=FrontDoor(signing_secret),
         app_token=app_token,
         engine=engine,
         users=users,
