@@ -93,10 +93,14 @@ def builtin_products(settings: Settings) -> list[Product]:
     return load_catalog(settings.catalog_file or SAMPLE_CATALOG, public_base_url=settings.public_base_url)
 
 
-async def open_database(settings: Settings) -> Database:
+def _cipher(settings: Settings) -> VoucherCipher:
+    """What encrypts codes, PINs and Slack tokens at rest, with the previous keys still readable."""
     previous = [key.get_secret_value().encode() for key in settings.voucher_previous_keys]
-    cipher = VoucherCipher(voucher_key(settings), previous_keys=previous)
-    database = Database(settings.resolved_database_url, cipher)
+    return VoucherCipher(voucher_key(settings), previous_keys=previous)
+
+
+async def open_database(settings: Settings) -> Database:
+    database = Database(settings.resolved_database_url, _cipher(settings))
     await database.upgrade()
     return database
 
@@ -241,6 +245,7 @@ def _slack(settings: Settings, checkout: Checkout, rewards: Rewards | None = Non
         client_id=settings.slack_client_id or None,
         client_secret=_secret(settings.slack_client_secret) or None,
         oauth_database_url=settings.resolved_database_url,
+        secret_box=_cipher(settings),
         public_base_url=settings.public_base_url,
         **(_channel_kwargs(build_slack, rewards) if rewards is not None else {}),
     )
