@@ -34,7 +34,8 @@ class OrderRepository(Protocol):
 
     async def find_by_request_key(self, request_key: str) -> Order | None: ...
 
-    async def find_by_intent(self, intent_id: str) -> Order | None: ...
+    async def find_by_intent(self, intent_id: str) -> Order | None:
+        """The order whose current attempt, or one of whose recorded payments, is this intent."""
 
     async def find_by_checkout_token(self, token: str) -> Order | None: ...
 

@@ -72,7 +72,11 @@ class _Orders:
         return await self._find(request_key=request_key)
 
     async def find_by_intent(self, intent_id: str) -> Order | None:
-        return await self._find(payment_intent_id=intent_id)
+        current = await self._find(payment_intent_id=intent_id)
+        if current is not None:
+            return current
+        paid = (o for o in self._uow.store.orders.values() if o.payment(intent_id) is not None)
+        return copy.deepcopy(next(paid, None))
 
     async def find_by_checkout_token(self, token: str) -> Order | None:
         return await self._find(checkout_token=token)

@@ -1,4 +1,4 @@
-"""EncryptedInstallationStore: Bolt's installs sealed with the voucher cipher, readable after a key rotation."""
+"""EncryptedInstallationStore: Bolt's installs sealed with the voucher cipher, readable after rotation."""
 
 from __future__ import annotations
 
@@ -28,7 +28,9 @@ def _installation() -> Installation:
     )
 
 
-async def test_tokens_survive_a_key_rotation_and_never_reach_the_table_in_plaintext(tmp_path: Path) -> None:
+async def test_tokens_survive_a_key_rotation_and_never_reach_the_table_in_plaintext(
+    tmp_path: Path,
+) -> None:
     path = tmp_path / "oauth.db"
     engine = create_async_engine(f"sqlite+aiosqlite:///{path}")
     inner = WideSecretColumns(client_id="1111.2222", engine=engine)

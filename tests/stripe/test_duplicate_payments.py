@@ -11,6 +11,7 @@ from __future__ import annotations
 import asyncio
 import json
 from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
 from dataclasses import dataclass, field
 
 import pytest
@@ -85,12 +86,21 @@ class DbShop:
             return response.status
 
     async def refunds_of(self, intent_id: str) -> int:
-        http = stripe.AIOHTTPClient()
-        api = {"api": self.local.url}
-        client = stripe.StripeClient(TEST_SECRET_KEY, base_addresses=api, http_client=http)
-        try:
+        async with self._stripe() as client:
             refunds = await client.v1.refunds.list_async({"payment_intent": intent_id})
             return len(refunds.data)
+
+    async def refund_in_dashboard(self, intent_id: str) -> None:
+        """An operator refunds from Stripe's dashboard: Stripe sends charge.refunded, nothing else."""
+        async with self._stripe() as client:
+            await client.v1.refunds.create_async({"payment_intent": intent_id})
+
+    @asynccontextmanager
+    async def _stripe(self) -> AsyncIterator[stripe.StripeClient]:
+        http = stripe.AIOHTTPClient()
+        api = {"api": self.local.url}
+        try:
+            yield stripe.StripeClient(TEST_SECRET_KEY, base_addresses=api, http_client=http)
         finally:
             await http.close_async()
 
@@ -286,3 +296,25 @@ async def test_an_admin_refund_gives_back_every_payment_the_order_holds_each_onc
     assert order.status is OrderStatus.REFUNDED and order.refunds_due == ()
     assert {p.state for p in order.payments} == {PaymentState.REFUNDED}
     assert (await db_shop.refunds_of(first), await db_shop.refunds_of(retry)) == (1, 1)
+
+
+async def test_a_stripe_dashboard_refund_of_the_kept_earlier_attempt_refunds_the_order(
+    db_shop: DbShop, held_back: Captured
+) -> None:
+    order_id, first, retry = await _declined_then_retried(db_shop, held_back, "req-dashboard")
+    for delivery in held_back.of_type(SUCCEEDED):
+        assert await db_shop.post(*delivery) == 200
+    await wait_until(lambda: len(held_back.of_type("charge.refunded")) == 1, what="the duplicate's refund")
+    assert (await db_shop.order(order_id)).payment_intent_id == retry  # the kept one is the earlier attempt
+
+    await db_shop.refund_in_dashboard(first)
+    await wait_until(lambda: len(held_back.of_type("charge.refunded")) == 2, what="the dashboard refund")
+    for delivery in held_back.of_type("charge.refunded"):
+        assert await db_shop.post(*delivery) == 200
+
+    order = await db_shop.order(order_id)
+    assert order.status is OrderStatus.REFUNDED
+    assert _payments(order) == {first: (False, PaymentState.REFUNDED), retry: (True, PaymentState.REFUNDED)}
+    async with db_shop.database.unit_of_work() as uow:
+        voucher = await uow.vouchers.for_order(order_id)
+    assert voucher is not None and voucher.status == "void"
