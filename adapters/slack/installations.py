@@ -16,7 +16,8 @@ from slack_sdk.oauth.installation_store.async_installation_store import AsyncIns
 from slack_sdk.oauth.installation_store.models.bot import Bot
 from slack_sdk.oauth.installation_store.models.installation import Installation
 from slack_sdk.oauth.installation_store.sqlalchemy import AsyncSQLAlchemyInstallationStore
-from sqlalchemy import MetaData, Table, Text
+from sqlalchemy import MetaData, Table, Text, select, text, update
+from sqlalchemy.ext.asyncio import AsyncConnection
 
 INSTALLATION_SECRETS = (
     "bot_token",
@@ -52,6 +53,28 @@ class WideSecretColumns(AsyncSQLAlchemyInstallationStore):
     def build_bots_table(cls, metadata: MetaData, table_name: str) -> Table:
         return _widened(super().build_bots_table(metadata, table_name), BOT_SECRETS)
 
+    async def create_tables(self) -> None:
+        """Create the tables if missing; widen the secret columns of tables an earlier version made."""
+        await super().create_tables()  # type: ignore[no-untyped-call]
+        if self.engine.dialect.name != "postgresql":
+            return  # SQLite does not enforce VARCHAR lengths
+        async with self.engine.begin() as connection:
+            for table, columns in ((self.installations, INSTALLATION_SECRETS), (self.bots, BOT_SECRETS)):
+                for column in await _narrow_columns(connection, table.name, columns):
+                    # Names from our own constants, never from input. Only once: an ALTER invalidates
+                    # the statements other replicas have prepared.
+                    alter = f'ALTER TABLE "{table.name}" ALTER COLUMN {column} TYPE TEXT'
+                    await connection.execute(text(alter))
+
+
+async def _narrow_columns(connection: AsyncConnection, table: str, columns: tuple[str, ...]) -> list[str]:
+    query = text(
+        "SELECT column_name FROM information_schema.columns WHERE table_schema = current_schema()"
+        " AND table_name = :table AND data_type <> 'text'"
+    )
+    found = (await connection.execute(query, {"table": table})).scalars().all()
+    return [column for column in columns if column in found]
+
 
 def _widened(table: Table, columns: tuple[str, ...]) -> Table:
     for name in columns:
@@ -71,7 +94,22 @@ class EncryptedInstallationStore(AsyncInstallationStore):
         return self._store.logger
 
     async def create_tables(self) -> None:
+        """Create the tables, then seal any secret an earlier version stored in plaintext."""
         await self._store.create_tables()
+        async with self._store.engine.begin() as connection:
+            await self._seal_plaintext(connection, self._store.installations, INSTALLATION_SECRETS)
+            await self._seal_plaintext(connection, self._store.bots, BOT_SECRETS)
+
+    async def _seal_plaintext(
+        self, connection: AsyncConnection, table: Table, fields: tuple[str, ...]
+    ) -> None:
+        columns = [table.c[name] for name in fields]
+        for row in (await connection.execute(select(table.c.id, *columns))).all():
+            values = dict(zip(fields, row[1:], strict=True))
+            plain = {k: v for k, v in values.items() if isinstance(v, str) and v and not _is_sealed(v)}
+            if plain:
+                sealed = {k: self._box.encrypt(v) for k, v in plain.items()}
+                await connection.execute(update(table).where(table.c.id == row[0]).values(**sealed))
 
     async def async_save(self, installation: Installation) -> None:
         await self._store.async_save(self._sealed(installation, INSTALLATION_SECRETS))
@@ -123,9 +161,13 @@ class EncryptedInstallationStore(AsyncInstallationStore):
         return _with(item, fields, self._open)
 
     def _open(self, value: str) -> str:
-        if not value.startswith(_SEALED_PREFIX):
-            return value  # stored in plaintext before this wrapper; sealed on the next save
+        if not _is_sealed(value):
+            return value  # stored in plaintext by an earlier version, until create_tables seals it
         return self._box.decrypt(value)
+
+
+def _is_sealed(value: str) -> bool:
+    return value.startswith(_SEALED_PREFIX)
 
 
 def _with(item: T, fields: tuple[str, ...], change: Any) -> T:
