@@ -13,7 +13,7 @@ from core.audit import AuditEntry, AuditRecord
 from core.errors import InvalidRequest
 from core.identity import ChatUser
 from core.money import Money
-from core.orders import Order, OrderStatus, StatusChange
+from core.orders import CardPayment, Order, OrderStatus, PaymentState, StatusChange
 from core.outbox import MessageKind, MessageStatus, OutboxMessage
 from core.ports import UnitOfWorkFactory
 from core.rewards import Budget, LedgerEntry, Programme, Reward
@@ -242,6 +242,25 @@ def source_label(source: str) -> str:
 
 
 @dataclass(frozen=True)
+class PaymentLine:
+    """One card payment of an order, as the dashboard lists it."""
+
+    intent_id: str
+    amount: Money
+    at: datetime
+    label: str
+
+    @classmethod
+    def of(cls, payment: CardPayment) -> PaymentLine:
+        refunded = payment.state is PaymentState.REFUNDED
+        if payment.duplicate:
+            label = "duplicate payment refunded" if refunded else "duplicate payment, refund due"
+        else:
+            label = "refunded" if refunded else "pays for the order"
+        return cls(payment.intent_id, payment.amount, payment.at, label)
+
+
+@dataclass(frozen=True)
 class OrderDetail:
     """Everything the dashboard knows about one order."""
 
@@ -252,6 +271,7 @@ class OrderDetail:
     voucher: VoucherView | None
     deliveries: tuple[DeliveryAttempts, ...]
     audit: tuple[AuditEntry, ...]
+    payments: tuple[PaymentLine, ...] = ()
 
     @property
     def timeline(self) -> tuple[TimelineStep, ...]:
