@@ -9,8 +9,7 @@ checkout needs and localstripe 1.15.10 lacks:
 - a Stripe.js `confirmCardPayment` that pays with the card typed into the Card Element (localstripe's
   own only completes 3-D Secure on an intent that already has a payment method), served by
   `POST /v1/payment_intents/{id}/_confirm_card`, authorised by the client secret;
-- a `charge.refunded` event after a refund, and Stripe's refusal to refund a charge refunded in full;
-- Stripe's 409 for a request whose Idempotency-Key is still in flight.
+- a `charge.refunded` event after a refund, and Stripe's refusal to refund a charge refunded in full.
 
 localstripe keeps its objects and webhooks in module globals, so one process runs one instance at a
 time: a second `start_localstripe` before `stop()` raises RuntimeError; after `stop()` it starts again
@@ -174,7 +173,6 @@ async def _auth(request: web.Request, handler: Handler) -> web.StreamResponse:
 def _idempotency() -> Middleware:
     """Replay the first response to a POST for each Idempotency-Key; a different body under it is a 400."""
     seen: dict[str, tuple[str, int, bytes]] = {}
-    in_flight: set[str] = set()
 
     @web.middleware
     async def idempotency(request: web.Request, handler: Handler) -> web.StreamResponse:
@@ -184,15 +182,7 @@ def _idempotency() -> Middleware:
         fingerprint = hashlib.sha256(request.path.encode() + b"\n" + await request.read()).hexdigest()
         if key in seen:
             return _replay(seen[key], fingerprint)
-        if key in in_flight:
-            error = {"type": "idempotency_error", "code": "idempotency_key_in_use",
-                     "message": "There is currently another in-progress request using this Idempotent Key."}
-            return web.json_response({"error": error}, status=409)
-        in_flight.add(key)
-        try:
-            response = await handler(request)
-        finally:
-            in_flight.discard(key)
+        response = await handler(request)
         if isinstance(response, web.Response) and response.status in _REPLAYABLE:
             seen[key] = (fingerprint, response.status, bytes(response.body or b""))  # type: ignore[arg-type]
         return response
