@@ -245,7 +245,7 @@ def _slack(settings: Settings, checkout: Checkout, rewards: Rewards | None = Non
         client_id=settings.slack_client_id or None,
         client_secret=_secret(settings.slack_client_secret) or None,
         oauth_database_url=settings.resolved_database_url,
-        secret_box=_cipher(settings),
+        secret_box=_cipher(settings) if settings.slack_client_id else None,
         public_base_url=settings.public_base_url,
         **(_channel_kwargs(build_slack, rewards) if rewards is not None else {}),
     )
