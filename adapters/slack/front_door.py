@@ -64,7 +64,7 @@ def _check_payload(body: bytes, content_type: str) -> None:
         text = body.decode("utf-8")
     except UnicodeDecodeError:
         raise Refused(400, "the body is not UTF-8") from None
-    if content_type.startswith("application/json"):
+    if content_type.startswith("application/json") or text.startswith("{"):  # as Bolt decides
         _json_object(text, "the JSON body")
         return
     form = parse_qs(text)

@@ -75,8 +75,18 @@ async def test_an_unsigned_malformed_request_is_refused_with_401_before_it_is_pa
         (NESTED, "application/json"),
         ("[1, 2]", "application/json"),
         ('"a string"', "application/json"),
+        ('{"a": ' + NESTED + "}", FORM),
     ],
-    ids=["payload-list", "payload-nested", "payload-deep", "payload-text", "json-nested", "json-list", "json-str"],
+    ids=[
+        "payload-list",
+        "payload-nested",
+        "payload-deep",
+        "payload-text",
+        "json-nested",
+        "json-list",
+        "json-str",
+        "json-as-form",
+    ],
 )
 async def test_a_signed_malformed_request_is_refused_with_400(
     slack: SlackWorld, caplog: pytest.LogCaptureFixture, body: str, content_type: str
