@@ -25,12 +25,13 @@ _TIMESTAMP = re.compile(r"[0-9]{1,12}")
 FRESH_SECONDS = 300  # Slack: refuse requests whose timestamp is more than five minutes away
 
 
-@dataclass(frozen=True)
 class Refused(Exception):
     """A request turned away at the door, with the HTTP status and a reason for the log."""
 
-    status: int
-    reason: str
+    def __init__(self, status: int, reason: str) -> None:
+        super().__init__(reason)
+        self.status = status
+        self.reason = reason
 
 
 @dataclass(frozen=True)
