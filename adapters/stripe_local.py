@@ -9,7 +9,7 @@ checkout needs and localstripe 1.15.10 lacks:
 - a Stripe.js `confirmCardPayment` that pays with the card typed into the Card Element (localstripe's
   own only completes 3-D Secure on an intent that already has a payment method), served by
   `POST /v1/payment_intents/{id}/_confirm_card`, authorised by the client secret;
-- a `charge.refunded` event after a refund.
+- a `charge.refunded` event after a refund, and Stripe's refusal to refund a charge refunded in full.
 
 localstripe keeps its objects and webhooks in module globals, so one process runs one instance at a
 time: a second `start_localstripe` before `stop()` raises RuntimeError; after `stop()` it starts again
@@ -256,6 +256,7 @@ def _announcing_refunds(create_refund: Handler) -> Handler:
         from localstripe.resources import Charge, Event
         from localstripe.webhooks import schedule_webhook
 
+        await _refuse_refunding_twice(request)
         response = await create_refund(request)
         if isinstance(response, web.Response) and response.status == 200 and response.body:
             refund = json.loads(bytes(response.body))  # type: ignore[arg-type]
@@ -263,6 +264,23 @@ def _announcing_refunds(create_refund: Handler) -> Handler:
         return response
 
     return handler
+
+
+async def _refuse_refunding_twice(request: web.Request) -> None:
+    """Stripe answers 400 `charge_already_refunded`; localstripe would refund the same charge again."""
+    from localstripe.errors import UserError
+    from localstripe.resources import Charge, PaymentIntent
+
+    form = await request.post()
+    intent_id, charge_id = form.get("payment_intent"), form.get("charge")
+    charge = None
+    if isinstance(intent_id, str) and intent_id.startswith("pi_"):
+        charge = PaymentIntent._api_retrieve(intent_id).latest_charge
+    elif isinstance(charge_id, str) and charge_id.startswith("ch_"):
+        charge = Charge._api_retrieve(charge_id)
+    if charge is not None and charge.refunded:
+        message = f"Charge {charge.id} has already been refunded."
+        raise UserError(400, message, {"code": "charge_already_refunded"})
 
 
 async def _cancel_pending_deliveries() -> None:

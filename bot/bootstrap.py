@@ -95,10 +95,14 @@ def builtin_products(settings: Settings) -> list[Product]:
     return load_catalog(settings.catalog_file or SAMPLE_CATALOG, public_base_url=settings.public_base_url)
 
 
-async def open_database(settings: Settings) -> Database:
+def _cipher(settings: Settings) -> VoucherCipher:
+    """What encrypts codes, PINs and Slack tokens at rest, with the previous keys still readable."""
     previous = [key.get_secret_value().encode() for key in settings.voucher_previous_keys]
-    cipher = VoucherCipher(voucher_key(settings), previous_keys=previous)
-    database = Database(settings.resolved_database_url, cipher)
+    return VoucherCipher(voucher_key(settings), previous_keys=previous)
+
+
+async def open_database(settings: Settings) -> Database:
+    database = Database(settings.resolved_database_url, _cipher(settings))
     await database.upgrade()
     return database
 
@@ -259,6 +263,7 @@ def _slack(
         client_id=settings.slack_client_id or None,
         client_secret=_secret(settings.slack_client_secret) or None,
         oauth_database_url=settings.resolved_database_url,
+        secret_box=_cipher(settings) if settings.slack_client_id else None,
         public_base_url=settings.public_base_url,
         ssl=trust.context if trust else None,
         **(_channel_kwargs(build_slack, rewards) if rewards is not None else {}),

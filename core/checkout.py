@@ -25,7 +25,7 @@ from core.errors import (
 )
 from core.identity import ChatUser, ConversationRef
 from core.money import Money
-from core.orders import PAID_AMOUNT_DIFFERS, Order, OrderStatus, issuance_can_be_retried
+from core.orders import PAID_AMOUNT_DIFFERS, CardPayment, Order, OrderStatus, issuance_can_be_retried
 from core.outbox import MessageKind, OutboxMessage
 from core.payments import PaymentEvent, PaymentEventKind, PaymentGateway, PaymentIntent
 from core.ports import Clock, IdFactory, UnitOfWork, UnitOfWorkFactory
@@ -194,18 +194,34 @@ class Checkout:
         return self._summary(order)
 
     async def refund(self, order_id: str, actor: str) -> OrderSummary:
-        """Return the buyer's money; the `charge.refunded` notification then voids the voucher."""
+        """Return the buyer's money, every payment the order holds; the voucher is voided."""
         async with self._uow() as uow:
             order = await uow.orders.get(order_id)
         if order.status not in REFUNDABLE:
             raise OrderNotPayable(order_id, order.status)
-        if order.card_amount.minor and order.payment_intent_id is not None:
-            await self._gateway.refund(intent_id=order.payment_intent_id, idempotency_key=f"{order.id}:refund")
+        held = order.payments_held()
+        for payment in held:
+            await self._gateway.refund(
+                intent_id=payment.intent_id, idempotency_key=_refund_key(order.id, payment)
+            )
         async with self._uow() as uow:
             order = await uow.orders.get(order_id)
+            for payment in held:
+                order.payment_refunded(payment.intent_id)
             await self._mark_refunded(uow, order, actor)
             await uow.commit()
         return self._summary(order)
+
+    async def refund_duplicates(self, order_id: str) -> None:
+        """Give back each payment taken for the order after another had paid it; PaymentGatewayError
+        leaves the rest due (the recovery loop tries again, under the same idempotency keys)."""
+        async with self._uow() as uow:
+            order = await uow.orders.get(order_id)
+        for payment in order.refunds_due:
+            await self._gateway.refund(
+                intent_id=payment.intent_id, idempotency_key=_refund_key(order.id, payment)
+            )
+            await self._note_duplicate_refunded(order_id, payment.intent_id, "system")
 
     async def resend(self, order_id: str, actor: str) -> None:
         """Queue the voucher message again (an admin's act; a new outbox key on purpose)."""
@@ -236,7 +252,7 @@ class Checkout:
             return
         for _ in range(5):
             try:
-                order_id = await self._apply_payment_event(event)
+                order_id, owing = await self._apply_payment_event(event)
                 break
             except DuplicateRequest:
                 log.info("payment event already applied", extra={"event_id": event.event_id})
@@ -245,8 +261,17 @@ class Checkout:
                 continue
         else:
             raise ConcurrentUpdate(event.event_id)
+        if owing is not None:
+            await self._refund_duplicates_now(owing)
         if order_id is not None:
             await self._issue_soon(order_id)
+
+    async def _refund_duplicates_now(self, order_id: str) -> None:
+        try:
+            await self.refund_duplicates(order_id)
+        except PaymentGatewayError as exc:
+            # The event is applied and stays so; the refund is still due and recover() asks again.
+            log.warning("duplicate refund failed", extra={"order_id": order_id, "error": str(exc)})
 
     async def _issue_soon(self, order_id: str) -> None:
         if self._background is not None:
@@ -290,12 +315,15 @@ class Checkout:
         async with self._uow() as uow:
             stuck = await uow.orders.list_stuck(ISSUABLE, before, limit=100)
             waiting = await uow.orders.list_stuck((OrderStatus.AWAITING_PAYMENT,), before, limit=100)
+            owing = await uow.orders.list_refunds_due(limit=100)
         for order in stuck:
             await self.issue_voucher(order.id)
         expired = [o for o in waiting if o.checkout_expires_at and o.checkout_expires_at < self._clock.now()]
         for order in expired:
             await self._expire(order.id)
-        return len(stuck) + len(expired)
+        for order in owing:
+            await self._refund_duplicates_now(order.id)
+        return len(stuck) + len(expired) + len(owing)
 
     # --- steps ---------------------------------------------------------------------------
 
@@ -377,8 +405,8 @@ class Checkout:
                 await uow.commit()
         return order
 
-    async def _apply_payment_event(self, event: PaymentEvent) -> str | None:
-        """Returns the id of an order that is now ready for issuing."""
+    async def _apply_payment_event(self, event: PaymentEvent) -> tuple[str | None, str | None]:
+        """Returns the id of an order that is now ready for issuing, and of one that owes a refund."""
         async with self._uow() as uow:
             await uow.events.add(event.event_id, event.provider_type or event.kind)
             order = await self._order_for_event(uow, event)
@@ -389,12 +417,13 @@ class Checkout:
                 ready = await self._mark_paid(uow, order, event)
             elif event.kind is PaymentEventKind.FAILED:
                 await self._mark_payment_failed(uow, order, event)
-            elif event.kind is PaymentEventKind.REFUNDED and order.status is not OrderStatus.REFUNDED:
-                await self._mark_refunded(uow, order, "stripe")
+            elif event.kind is PaymentEventKind.REFUNDED:
+                await self._payment_refunded(uow, order, event)
             if order is not None:
                 await uow.orders.save(order)
             await uow.commit()
-        return ready
+        owing = order.id if order is not None and order.refunds_due else None
+        return ready, owing
 
     async def _order_for_event(self, uow: UnitOfWork, event: PaymentEvent) -> Order | None:
         order = await uow.orders.find_by_intent(event.intent_id) if event.intent_id else None
@@ -406,7 +435,15 @@ class Checkout:
         return order
 
     async def _mark_paid(self, uow: UnitOfWork, order: Order, event: PaymentEvent) -> str | None:
-        if order.status in SETTLED:
+        payment = order.take_payment(event.intent_id, event.amount or order.card_amount, self._clock.now())
+        if payment is not None and payment.duplicate:
+            # The order was paid by another intent (a declined attempt that succeeded late, and its retry):
+            # keep one payment, give this one back (after commit, see handle_payment_event).
+            log.warning("duplicate payment", extra={"order_id": order.id, "intent": payment.intent_id})
+            facts = _payment_facts(payment)
+            uow.audit.record(AuditRecord("stripe", "payment.duplicate", order.id, None, facts))
+            return None
+        if payment is None or order.status in SETTLED:
             return order.id if order.status in ISSUABLE else None
         if event.amount is not None and event.amount != order.card_amount:
             self._move(uow, order, OrderStatus.FAILED, "stripe", note="issuance: paid amount differs from the order")
@@ -436,6 +473,36 @@ class Checkout:
         uow.audit.record(AuditRecord("stripe", "order.failed", order.id, before, _snapshot(order)))
         await self._queue_update(uow, order)
 
+    async def _payment_refunded(self, uow: UnitOfWork, order: Order, event: PaymentEvent) -> None:
+        payment = order.payment(event.intent_id)
+        if payment is not None and payment.duplicate:
+            self._duplicate_refunded(uow, order, payment, "stripe")  # the order itself stays paid
+        elif order.status is not OrderStatus.REFUNDED:
+            order.payment_refunded(event.intent_id)
+            await self._mark_refunded(uow, order, "stripe")
+
+    async def _note_duplicate_refunded(self, order_id: str, intent_id: str, actor: str) -> None:
+        for _ in range(5):
+            try:
+                async with self._uow() as uow:
+                    order = await uow.orders.get(order_id)
+                    payment = order.payment(intent_id)
+                    if payment is None or not self._duplicate_refunded(uow, order, payment, actor):
+                        return
+                    await uow.orders.save(order)
+                    await uow.commit()
+                    return
+            except ConcurrentUpdate:
+                continue
+        raise ConcurrentUpdate(order_id)
+
+    def _duplicate_refunded(self, uow: UnitOfWork, order: Order, payment: CardPayment, actor: str) -> bool:
+        if not order.payment_refunded(payment.intent_id):
+            return False
+        facts = _payment_facts(payment)
+        uow.audit.record(AuditRecord(actor, "payment.duplicate_refunded", order.id, None, facts))
+        return True
+
     async def _mark_refunded(self, uow: UnitOfWork, order: Order, actor: str) -> None:
         self._move(uow, order, OrderStatus.REFUNDED, actor)
         await restore_reward(uow, order, self._ids, self._clock.now())
@@ -448,33 +515,50 @@ class Checkout:
         await self._queue_update(uow, order)
 
     async def _claim_for_issuing(self, order_id: str) -> Order | None:
-        try:
-            async with self._uow() as uow:
-                order = await uow.orders.get(order_id)
-                if order.status not in ISSUABLE:
-                    return None
-                self._move(uow, order, OrderStatus.ISSUING, "system")
-                await uow.orders.save(order)
-                await uow.commit()
-                return order
-        except ConcurrentUpdate:
-            return None  # another worker claimed it
+        claimable = ISSUABLE
+        for _ in range(5):
+            try:
+                async with self._uow() as uow:
+                    order = await uow.orders.get(order_id)
+                    if order.status not in claimable:
+                        return None
+                    self._move(uow, order, OrderStatus.ISSUING, "system")
+                    await uow.orders.save(order)
+                    await uow.commit()
+                    return order
+            except ConcurrentUpdate:
+                # Another worker claimed it (it is ISSUING now), or a payment event touched the order
+                # (a duplicate payment noted): only a still PAID order is claimed on the next try.
+                claimable = (OrderStatus.PAID,)
+        return None
 
     async def _store_voucher(self, voucher: Voucher) -> None:
-        try:
-            async with self._uow() as uow:
-                order = await uow.orders.get(voucher.order_id)
-                await uow.vouchers.add(voucher)
-                self._move(uow, order, OrderStatus.ISSUED, "system")
-                await uow.orders.save(order)
-                uow.audit.record(
-                    AuditRecord("system", "voucher.issued", order.id, None, {"voucher": voucher.masked_code})
-                )
-                await uow.outbox.add(self._message(order, MessageKind.VOUCHER_DELIVERY, "voucher"))
-                await self._queue_update(uow, order)
-                await uow.commit()
-        except (DuplicateRequest, ConcurrentUpdate):
-            log.info("voucher already issued", extra={"order_id": voucher.order_id})
+        for _ in range(5):
+            try:
+                await self._try_store_voucher(voucher)
+                return
+            except DuplicateRequest:
+                log.info("voucher already issued", extra={"order_id": voucher.order_id})
+                return
+            except ConcurrentUpdate:
+                continue  # a payment event touched the order meanwhile (say, a duplicate payment noted)
+        raise ConcurrentUpdate(voucher.order_id)
+
+    async def _try_store_voucher(self, voucher: Voucher) -> None:
+        async with self._uow() as uow:
+            order = await uow.orders.get(voucher.order_id)
+            if order.status is not OrderStatus.ISSUING:
+                log.info("voucher already issued", extra={"order_id": voucher.order_id})
+                return
+            await uow.vouchers.add(voucher)
+            self._move(uow, order, OrderStatus.ISSUED, "system")
+            await uow.orders.save(order)
+            uow.audit.record(
+                AuditRecord("system", "voucher.issued", order.id, None, {"voucher": voucher.masked_code})
+            )
+            await uow.outbox.add(self._message(order, MessageKind.VOUCHER_DELIVERY, "voucher"))
+            await self._queue_update(uow, order)
+            await uow.commit()
 
     async def _issuance_failed(self, order_id: str, exc: ProviderError) -> None:
         log.warning("voucher issuance failed", extra={"order_id": order_id, "retryable": exc.retryable})
@@ -555,6 +639,15 @@ class Checkout:
             pin=voucher.pin,
             redeem_url=voucher.redeem_url,
         )
+
+
+def _refund_key(order_id: str, payment: CardPayment) -> str:
+    # One key per intent, shared by the automatic and the admin refund, so Stripe refunds it once.
+    return f"{order_id}:refund:{payment.intent_id}" if payment.duplicate else f"{order_id}:refund"
+
+
+def _payment_facts(payment: CardPayment) -> dict[str, str]:
+    return {"payment_intent": payment.intent_id, "amount": payment.amount.label()}
 
 
 def _snapshot(order: Order) -> dict[str, str]:

@@ -54,6 +54,8 @@ def issuance_can_be_retried(status: OrderStatus, failure_reason: str) -> bool:
         and failure_reason.startswith(ISSUANCE_FAILED)
         and failure_reason != PAID_AMOUNT_DIFFERS
     )
+# Statuses in which the order's price has been paid (by card or by a reward).
+PAID_FOR = frozenset({S.PAID, S.ISSUING, S.ISSUED, S.DELIVERED, S.REFUNDED})
 TERMINAL = frozenset({S.DELIVERED, S.REFUNDED, S.CANCELLED, S.EXPIRED})
 
 
@@ -66,6 +68,27 @@ class StatusChange:
     before: OrderStatus | None
     after: OrderStatus
     note: str = ""
+
+
+class PaymentState(StrEnum):
+    CAPTURED = "captured"
+    REFUNDED = "refunded"
+
+
+@dataclass
+class CardPayment:
+    """Money one payment intent took for an order. A duplicate is money taken for an order that another
+    intent had already paid (say, a declined attempt that later succeeded as well): it is refunded."""
+
+    intent_id: str
+    amount: Money
+    at: datetime
+    duplicate: bool = False
+    state: PaymentState = PaymentState.CAPTURED
+
+    @property
+    def refund_due(self) -> bool:
+        return self.duplicate and self.state is PaymentState.CAPTURED
 
 
 @dataclass
@@ -90,6 +113,7 @@ class Order:
     reward_id: str | None = None
     reward_minor: int = 0
     history: list[StatusChange] = field(default_factory=list)
+    payments: list[CardPayment] = field(default_factory=list)
 
     @classmethod
     def create(
@@ -151,3 +175,39 @@ class Order:
     @property
     def is_payable(self) -> bool:
         return self.status in PAYABLE
+
+    def take_payment(self, intent_id: str, amount: Money, at: datetime) -> CardPayment | None:
+        """Note the money `intent_id` took; None if it was noted already. It is a duplicate when the
+        order is already paid for by another intent (or a reward), and must then be given back."""
+        if any(payment.intent_id == intent_id for payment in self.payments):
+            return None
+        if not self.payments and self.status in PAID_FOR and intent_id == self.payment_intent_id:
+            return None  # paid before payments were recorded one by one
+        kept = any(not payment.duplicate for payment in self.payments)
+        payment = CardPayment(intent_id, amount, at, duplicate=kept or self.status in PAID_FOR)
+        self.payments.append(payment)
+        return payment
+
+    def payment(self, intent_id: str) -> CardPayment | None:
+        return next((p for p in self.payments if p.intent_id == intent_id), None)
+
+    @property
+    def refunds_due(self) -> tuple[CardPayment, ...]:
+        """Duplicate payments not yet given back."""
+        return tuple(payment for payment in self.payments if payment.refund_due)
+
+    def payments_held(self) -> tuple[CardPayment, ...]:
+        """Every payment whose money the order still holds (an admin refund gives all of it back)."""
+        held = [p for p in self.payments if p.state is PaymentState.CAPTURED]
+        if not self.payments and self.payment_intent_id is not None and self.card_amount.minor:
+            # Paid before payments were recorded one by one: the current intent is the one to refund.
+            held.append(CardPayment(self.payment_intent_id, self.card_amount, self.updated_at))
+        return tuple(held)
+
+    def payment_refunded(self, intent_id: str) -> bool:
+        """Mark the intent's money as given back; False if it was already (or is not this order's)."""
+        payment = self.payment(intent_id)
+        if payment is None or payment.state is PaymentState.REFUNDED:
+            return False
+        payment.state = PaymentState.REFUNDED
+        return True

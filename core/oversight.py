@@ -13,7 +13,14 @@ from core.audit import AuditEntry, AuditRecord
 from core.errors import InvalidRequest
 from core.identity import ChatUser
 from core.money import Money
-from core.orders import Order, OrderStatus, StatusChange, issuance_can_be_retried
+from core.orders import (
+    CardPayment,
+    Order,
+    OrderStatus,
+    PaymentState,
+    StatusChange,
+    issuance_can_be_retried,
+)
 from core.outbox import MessageKind, MessageStatus, OutboxMessage
 from core.ports import UnitOfWorkFactory
 from core.rewards import Budget, LedgerEntry, Programme, Reward
@@ -242,6 +249,25 @@ def source_label(source: str) -> str:
 
 
 @dataclass(frozen=True)
+class PaymentLine:
+    """One card payment of an order, as the dashboard lists it."""
+
+    intent_id: str
+    amount: Money
+    at: datetime
+    label: str
+
+    @classmethod
+    def of(cls, payment: CardPayment) -> PaymentLine:
+        refunded = payment.state is PaymentState.REFUNDED
+        if payment.duplicate:
+            label = "duplicate payment refunded" if refunded else "duplicate payment, refund due"
+        else:
+            label = "refunded" if refunded else "pays for the order"
+        return cls(payment.intent_id, payment.amount, payment.at, label)
+
+
+@dataclass(frozen=True)
 class OrderDetail:
     """Everything the dashboard knows about one order."""
 
@@ -252,6 +278,7 @@ class OrderDetail:
     voucher: VoucherView | None
     deliveries: tuple[DeliveryAttempts, ...]
     audit: tuple[AuditEntry, ...]
+    payments: tuple[PaymentLine, ...] = ()
 
     @property
     def timeline(self) -> tuple[TimelineStep, ...]:
@@ -348,6 +375,8 @@ _AUDIT_TITLES = {
     "voucher.revealed": "Voucher code revealed",
     "voucher.issue_retry": "Provider busy, issuance will be retried",
     "delivery.failed": "Delivery failed for good",
+    "payment.duplicate": "Duplicate payment received, to be refunded",
+    "payment.duplicate_refunded": "Duplicate payment refunded",
 }
 
 

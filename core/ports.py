@@ -34,7 +34,8 @@ class OrderRepository(Protocol):
 
     async def find_by_request_key(self, request_key: str) -> Order | None: ...
 
-    async def find_by_intent(self, intent_id: str) -> Order | None: ...
+    async def find_by_intent(self, intent_id: str) -> Order | None:
+        """The order whose current attempt, or one of whose recorded payments, is this intent."""
 
     async def find_by_checkout_token(self, token: str) -> Order | None: ...
 
@@ -43,6 +44,9 @@ class OrderRepository(Protocol):
 
     async def list_stuck(self, statuses: Sequence[OrderStatus], before: datetime, limit: int) -> Sequence[Order]:
         """Orders in `statuses` not changed since `before`, oldest first (crash recovery)."""
+
+    async def list_refunds_due(self, limit: int) -> Sequence[Order]:
+        """Orders holding a duplicate payment not yet given back, oldest first."""
 
 
 class VoucherRepository(Protocol):

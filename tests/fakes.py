@@ -85,7 +85,11 @@ class _Orders:
         return await self._find(request_key=request_key)
 
     async def find_by_intent(self, intent_id: str) -> Order | None:
-        return await self._find(payment_intent_id=intent_id)
+        current = await self._find(payment_intent_id=intent_id)
+        if current is not None:
+            return current
+        paid = (o for o in self._uow.store.orders.values() if o.payment(intent_id) is not None)
+        return copy.deepcopy(next(paid, None))
 
     async def find_by_checkout_token(self, token: str) -> Order | None:
         return await self._find(checkout_token=token)
@@ -100,6 +104,10 @@ class _Orders:
         stuck = [o for o in self._uow.store.orders.values() if o.status in statuses and o.updated_at < before]
         oldest = sorted(stuck, key=lambda o: o.updated_at)[:limit]
         return await _after_a_pause([copy.deepcopy(o) for o in oldest])
+
+    async def list_refunds_due(self, limit: int) -> Sequence[Order]:
+        owing = [o for o in self._uow.store.orders.values() if o.refunds_due]
+        return [copy.deepcopy(o) for o in sorted(owing, key=lambda o: o.created_at)[:limit]]
 
 
 class _Vouchers:

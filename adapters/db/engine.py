@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import functools
 import json
+import os
 from pathlib import Path
 from typing import Any
 
@@ -35,7 +36,7 @@ def _sqlite_engine(url: URL, *, echo: bool, busy_timeout: float) -> AsyncEngine:
         raise ValueError(
             "SQLite needs a file (sqlite+aiosqlite:///path/to/voucherbot.db); in-memory is not shared"
         )
-    Path(url.database).expanduser().parent.mkdir(parents=True, exist_ok=True)
+    private_file(Path(url.database).expanduser())
     engine = create_async_engine(
         url,
         echo=echo,
@@ -78,3 +79,12 @@ def _postgres_engine(url: URL, *, echo: bool, schema: str | None) -> AsyncEngine
 
 def is_sqlite(engine: AsyncEngine) -> bool:
     return engine.dialect.name == "sqlite"
+
+
+def private_file(path: Path) -> None:
+    """Create the SQLite file, and its folder if missing, for the owner only (0600 / 0700): codes are
+    encrypted, but buyers, orders and the audit trail are nobody else's to read. SQLite gives its
+    -wal and -shm files the database file's permissions."""
+    path.parent.mkdir(mode=0o700, parents=True, exist_ok=True)
+    if not path.exists():
+        os.close(os.open(path, os.O_WRONLY | os.O_CREAT, 0o600))

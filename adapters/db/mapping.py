@@ -22,7 +22,7 @@ from core.audit import AuditEntry
 from core.catalog import ExpiryPolicy, Product, ValueRange
 from core.identity import ChatUser, ConversationRef
 from core.money import Money
-from core.orders import Order, OrderStatus, StatusChange
+from core.orders import CardPayment, Order, OrderStatus, PaymentState, StatusChange
 from core.outbox import MessageKind, MessageStatus, OutboxMessage
 from core.rewards import LedgerEntry, LedgerKind, Programme, Reward, RewardStatus
 from core.vouchers import Voucher, VoucherStatus
@@ -77,6 +77,8 @@ def order_to_row(order: Order, cipher: VoucherCipher) -> OrderRow:
         reward_id=order.reward_id,
         reward_minor=order.reward_minor,
         history=[_change_to_json(change) for change in order.history],
+        payments=[_payment_to_json(payment) for payment in order.payments],
+        refunds_due=len(order.refunds_due),
     )
 
 
@@ -100,6 +102,7 @@ def order_to_domain(row: OrderRow, cipher: VoucherCipher) -> Order:
         reward_id=row.reward_id,
         reward_minor=row.reward_minor,
         history=[_change_from_json(item) for item in row.history],
+        payments=[_payment_from_json(item) for item in row.payments],
     )
 
 
@@ -118,6 +121,27 @@ def _change_from_json(item: dict[str, Any]) -> StatusChange:
     before = None if item["before"] is None else OrderStatus(item["before"])
     at = datetime.fromisoformat(item["at"])
     return StatusChange(at, item["source"], before, OrderStatus(item["after"]), item.get("note", ""))
+
+
+def _payment_to_json(payment: CardPayment) -> dict[str, Any]:
+    return {
+        "intent_id": payment.intent_id,
+        "minor": payment.amount.minor,
+        "currency": payment.amount.currency,
+        "at": payment.at.isoformat(),
+        "duplicate": payment.duplicate,
+        "state": str(payment.state),
+    }
+
+
+def _payment_from_json(item: dict[str, Any]) -> CardPayment:
+    return CardPayment(
+        intent_id=item["intent_id"],
+        amount=Money(item["minor"], item["currency"]),
+        at=datetime.fromisoformat(item["at"]),
+        duplicate=bool(item["duplicate"]),
+        state=PaymentState(item["state"]),
+    )
 
 
 # --- vouchers -------------------------------------------------------------------------------------

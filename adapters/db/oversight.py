@@ -41,6 +41,7 @@ from core.oversight import (
     OrderQuery,
     Overview,
     Page,
+    PaymentLine,
     ProgrammeBalance,
     RewardQuery,
     VoucherView,
@@ -96,14 +97,16 @@ class SqlOversight:
             )
         row = rows[0]
         voucher = VoucherView.of(mapping.voucher_to_domain(vouchers[0], self._cipher)) if vouchers else None
+        order = mapping.order_to_domain(row, self._cipher)
         return OrderDetail(
             line=_line(row),
-            history=tuple(mapping.order_to_domain(row, self._cipher).history),
+            history=tuple(order.history),
             payment_attempts=row.payment_attempts,
             checkout_expires_at=row.checkout_expires_at,
             voucher=voucher,
             deliveries=tuple(DeliveryAttempts.of(mapping.outbox_to_domain(m)) for m in messages),
             audit=tuple(mapping.audit_to_domain(entry) for entry in audit),
+            payments=tuple(PaymentLine.of(payment) for payment in order.payments),
         )
 
     # --- audit ------------------------------------------------------------------------------------

@@ -101,6 +101,10 @@ class OrderRow(Table, table=True):
     reward_id: str | None = Field(default=None, index=True, sa_type=String())
     reward_minor: int = Field(default=0, sa_type=BigInteger())
     history: list[dict[str, Any]] = Field(default_factory=list, sa_type=_json())
+    # Each payment intent's money, and whether it was a duplicate (given back); `refunds_due` counts
+    # the duplicates not yet refunded, so the recovery loop finds them by index.
+    payments: list[dict[str, Any]] = Field(default_factory=list, sa_type=_json())
+    refunds_due: int = Field(default=0, index=True, sa_type=Integer())
 
 
 class VoucherRow(Table, table=True):
