@@ -15,8 +15,10 @@ from core.identity import ChatUser, ConversationRef
 from core.money import Money
 from core.outbox import MessageKind, OutboxMessage
 from core.ports import Clock, IdFactory, UnitOfWork, UnitOfWorkFactory
+from core.programmes import choose_programme
 from core.rewards import (
     BudgetExceeded,
+    CurrencyMismatch,
     LedgerEntry,
     LedgerKind,
     NotRewardAdmin,
@@ -109,13 +111,9 @@ class Recognition:
         async with self._uow() as uow:
             return sorted(await uow.programmes.list(), key=lambda p: p.id)
 
-    async def programme_for(self, currency: str | None = None) -> Programme:
-        """The programme a reward comes from: the first in `currency`, or the first of all."""
-        programmes = [p for p in await self.programmes() if currency in (None, p.currency)]
-        if not programmes:
-            wanted = f"in {currency} " if currency else ""
-            raise InvalidRequest(f"There is no reward programme {wanted}yet. An admin can create one in the dashboard.")
-        return programmes[0]
+    async def programme_for(self, currency: str | None = None, programme_id: str | None = None) -> Programme:
+        """The programme a reward comes from (see core.programmes.choose_programme)."""
+        return choose_programme(await self.programmes(), programme_id=programme_id, currency=currency)
 
     async def budget(self, programme_id: str) -> Money:
         async with self._uow() as uow:
@@ -179,6 +177,8 @@ class Recognition:
     async def _send_once(self, command: SendRewards) -> SendReport:
         async with self._uow() as uow:
             programme = await uow.programmes.get(command.programme_id)
+            if command.amount.currency != programme.currency:
+                raise CurrencyMismatch(programme.id, programme.name, programme.currency, command.amount.currency)
             problems = await self._problems(uow, programme, command)
             if problems:
                 raise BudgetExceeded(programme.id, " ".join(problems))

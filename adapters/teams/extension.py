@@ -31,6 +31,7 @@ from adapters.teams.reward_translate import (
 from adapters.teams.rewards import RewardDesk
 from adapters.teams.translate import intent_of_data, task_data
 from adapters.teams.unreadable import UnreadableCommand
+from core.amounts import AmountRefused, amount_in
 from core.errors import InvalidRequest, NotFound
 from core.money import Money
 from core.rewards import Programme
@@ -80,9 +81,9 @@ class RewardExtension:
         if programme is None:
             return _dialog(reward_form_card(programmes, form, "Choose a programme."))
         try:
-            amount = Money.parse(form.amount, programme.currency)
-        except ValueError as exc:
-            return _dialog(reward_form_card(programmes, form, f"{exc}."))
+            amount = amount_in(form.amount, programme.currency)
+        except AmountRefused as exc:
+            return _dialog(reward_form_card(programmes, form, str(exc)))
         typed = [e for e in form.emails if is_email(e)]
         by_email, left_out = await self._desk.people_by_email(typed)
         left_out += [(e, "not an email address") for e in form.emails if not is_email(e)]

@@ -11,6 +11,7 @@ from typing import Any
 from botbuilder.schema import Activity
 
 from adapters.teams.unreadable import UnreadableCommand
+from core.amounts import AmountRefused, take_amount
 from core.money import check_currency
 
 REWARD_WORD = "reward"
@@ -19,7 +20,6 @@ USAGE = (
     "Type `reward @name [@name …] <amount> [<currency>] <reason>`, "
     "for example: reward @Ada 25 USD Five years of quiet excellence."
 )
-_AMOUNT = re.compile(r"^[$€£¥₹]?\d[\d,]*(\.\d+)?$")
 _EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
 _LIST_SEPARATORS = re.compile(r"[,;\s]+")
 _JOINERS = frozenset({"and", "&", "+", ",", ";"})
@@ -144,21 +144,16 @@ def ask_of_message(activity: Activity, text: str) -> AskReward:
 
 
 def terms_of(words: tuple[str, ...], currencies: Collection[str]) -> RewardTerms:
-    """`25 [USD] reason…`; a currency is a 3-letter code typed in capitals or one a programme pays in."""
+    """`25 [USD] reason…`, `€25 reason…`, `EUR 25 reason…`: the amount and currency as the core reads them."""
     while words and words[0].lower() in _JOINERS:  # "@Ada and @Grace 25", "@Ada, @Grace 25"
         words = words[1:]
-    if not words or not _AMOUNT.match(words[0]):
+    try:
+        amount, reason = take_amount(" ".join(words), currencies)
+    except AmountRefused as exc:
+        raise UnreadableCommand(str(exc)) from None
+    if amount is None:
         raise UnreadableCommand(USAGE)
-    rest = list(words[1:])
-    currency = None
-    if (
-        rest
-        and len(rest[0]) == 3
-        and rest[0].isalpha()
-        and (rest[0].isupper() or rest[0].upper() in currencies)
-    ):
-        currency = check_currency(rest.pop(0))
-    return RewardTerms(words[0], currency, " ".join(rest))
+    return RewardTerms(amount.number, amount.currency, reason)
 
 
 def reward_key(activity: Activity, giver_key: str) -> str:

@@ -71,8 +71,10 @@ def test_mentions_of_tags_are_not_people_and_repeated_mentions_count_once() -> N
         ("25 USD Five years", RewardTerms("25", "USD", "Five years")),
         ("25 usd Five years", RewardTerms("25", "USD", "Five years")),  # a programme pays in USD
         ("25 for the launch", RewardTerms("25", None, "for the launch")),  # "for" is a word, not a currency
-        ("$12.50 Thanks", RewardTerms("$12.50", None, "Thanks")),
-        ("1,000 JPY ありがとう", RewardTerms("1,000", "JPY", "ありがとう")),
+        ("$12.50 Thanks", RewardTerms("12.50", "USD", "Thanks")),  # the symbol picks the currency
+        ("€25 danke", RewardTerms("25", "EUR", "danke")),  # was read as 25 in the first programme's currency
+        ("EUR 25 danke", RewardTerms("25", "EUR", "danke")),
+        ("1,000 JPY ありがとう", RewardTerms("1000", "JPY", "ありがとう")),
         ("25", RewardTerms("25", None, "")),
         ("and 25 USD Five years", RewardTerms("25", "USD", "Five years")),  # @Ada and @Grace 25 USD …
         (", 25 USD Five years", RewardTerms("25", "USD", "Five years")),  # @Ada, @Grace 25 USD …
@@ -80,6 +82,11 @@ def test_mentions_of_tags_are_not_people_and_repeated_mentions_count_once() -> N
 )
 def test_amount_currency_and_reason(words: str, terms: RewardTerms) -> None:
     assert terms_of(tuple(words.split()), {"USD"}) == terms
+
+
+def test_an_ambiguous_comma_is_refused_saying_how_to_write_the_amount() -> None:
+    with pytest.raises(UnreadableCommand, match="write 2.50"):
+        terms_of(("2,50", "EUR", "danke"), {"EUR"})
 
 
 @pytest.mark.parametrize("words", ["", "thanks a lot", "twenty USD thanks"])
