@@ -60,7 +60,8 @@ def take_amount(text: str, currencies: Collection[str] = ()) -> tuple[TypedAmoun
             named.append(code_after.upper())
             rest = after_code
     if len(set(named)) > 1:
-        raise TwoCurrencies(f"'{text.strip()}' names two currencies ({' and '.join(dict.fromkeys(named))}); name one.")
+        typed = text[: len(text) - len(rest)].strip()
+        raise TwoCurrencies(f"'{typed}' names two currencies ({' and '.join(dict.fromkeys(named))}); name one.")
     return TypedAmount(digits, named[0] if named else None), rest.strip()
 
 

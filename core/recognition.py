@@ -9,6 +9,7 @@ from collections.abc import Collection
 from dataclasses import dataclass
 from datetime import timedelta
 
+from core.amounts import TypedAmount
 from core.audit import AuditRecord
 from core.errors import ConcurrentUpdate, DuplicateRequest, InvalidRequest
 from core.identity import ChatUser, ConversationRef
@@ -114,6 +115,11 @@ class Recognition:
     async def programme_for(self, currency: str | None = None, programme_id: str | None = None) -> Programme:
         """The programme a reward comes from (see core.programmes.choose_programme)."""
         return choose_programme(await self.programmes(), programme_id=programme_id, currency=currency)
+
+    async def priced(self, typed: TypedAmount, programme_id: str | None = None) -> tuple[Programme, Money]:
+        """The programme that pays for an amount as typed, and the amount in its currency."""
+        programme = await self.programme_for(typed.currency, programme_id)
+        return programme, typed.money(programme.currency)
 
     async def budget(self, programme_id: str) -> Money:
         async with self._uow() as uow:

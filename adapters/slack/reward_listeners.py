@@ -36,6 +36,7 @@ from adapters.slack.reward_text import (
     reward_request_key,
 )
 from core.catalog import CatalogQuery
+from core.amounts import TypedAmount
 from core.checkout import Checkout
 from core.errors import InvalidRequest, NotFound
 from core.identity import ChatUser
@@ -144,8 +145,7 @@ class _RewardListeners:
         try:
             programmes = await self._recognition.programmes()
             parsed = parse_reward(text, {p.currency for p in programmes})
-            programme = await self._recognition.programme_for(parsed.currency)
-            amount = amount_in(parsed.amount, programme.currency)
+            programme, amount = await self._recognition.priced(TypedAmount(parsed.amount, parsed.currency))
             giver, recipients, notes = await self._people(body, client, giver, parsed)
         except (InvalidReward, InvalidRequest, ValueError) as exc:
             await _show(respond, reward_blocks.notice(str(exc)))

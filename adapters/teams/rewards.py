@@ -33,6 +33,7 @@ from adapters.teams.reward_translate import (
 )
 from adapters.teams.translate import user_of
 from adapters.teams.unreadable import UnreadableCommand
+from core.amounts import TypedAmount
 from core.catalog import CatalogQuery
 from core.checkout import Checkout
 from core.errors import InvalidRequest
@@ -88,12 +89,11 @@ class RewardDesk:
         try:
             programmes = await self.recognition.programmes()
             terms = terms_of(intent.words, {p.currency for p in programmes})
-            programme = await self.recognition.programme_for(terms.currency)
-            amount = Money.parse(terms.amount, programme.currency)
+            programme, amount = await self.recognition.priced(TypedAmount(terms.amount, terms.currency))
         except UnreadableCommand as exc:
             return Answer(text=str(exc), replaces=False)
         except ValueError as exc:
-            return Answer(text=f"{exc}. {USAGE}", replaces=False)
+            return Answer(text=f"{exc} {USAGE}", replaces=False)
         if len(intent.people) > MAX_PEOPLE:
             text = f"Name at most {MAX_PEOPLE} people at once; send me a CSV file for more."
             return Answer(text=text, replaces=False)

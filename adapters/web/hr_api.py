@@ -126,8 +126,7 @@ class HrApi:
         wanted = reward_request(body)
         typed = _typed(wanted)
         recipients = await self._resolve(wanted.recipients)
-        programme = await self.recognition.programme_for(typed.currency, wanted.programme)
-        amount = _money(typed, programme.currency)
+        programme, amount = await _priced(self.recognition, typed, wanted.programme)
         command = SendRewards(
             api_giver(key.name, wanted.giver), recipients, amount, wanted.reason, programme.id, request_key
         )
@@ -285,10 +284,10 @@ def _typed(wanted: RewardRequest) -> TypedAmount:
     return TypedAmount(typed.number, typed.currency or wanted.currency)
 
 
-def _money(typed: TypedAmount, currency: str) -> Money:
+async def _priced(recognition: Recognition, typed: TypedAmount, programme: str | None) -> tuple[Programme, Money]:
     # Well-formed but not payable in this currency (too many decimals for JPY, too large): a refusal.
     try:
-        return typed.money(currency)
+        return await recognition.priced(typed, programme)
     except AmountRefused as exc:
         raise ApiError(422, "invalid_amount", f"amount: {exc}", field="amount") from None
 

@@ -219,6 +219,16 @@ async def test_a_currency_without_a_programme_is_explained(rewarding: TeamsWorld
     assert "There is no reward programme in EUR yet" in rewarding.connector.delivered()[-1].text
 
 
+async def test_a_euro_sign_asks_for_euros_and_an_ambiguous_comma_is_refused(rewarding: TeamsWorld) -> None:
+    await ask(rewarding, "reward {0} €25 thanks a lot", ADA)
+    await ask(rewarding, "reward {0} 2,50 USD thanks a lot", ADA)
+
+    euros, comma = rewarding.connector.delivered()[-2:]
+    assert "There is no reward programme in EUR yet" in euros.text  # was a confirmation of 25 USD
+    assert "'2,50' is ambiguous: write 2.50" in comma.text
+    assert rewarding.store.rewards == {}
+
+
 async def test_a_reward_typed_in_a_personal_chat_with_a_lowercase_currency_is_read(
     rewarding: TeamsWorld,
 ) -> None:
