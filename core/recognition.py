@@ -82,6 +82,12 @@ class Recognition:
         async with self._uow() as uow:
             return await uow.reward_admins.contains(identity)
 
+    async def authorize(self, giver: ChatUser) -> None:
+        """Refuse, and audit the refused attempt, unless `giver` may send rewards (every channel asks here)."""
+        if not await self.is_admin(giver):
+            await self._audit_refusal(giver, "")
+            raise NotRewardAdmin(identity_of(giver))
+
     async def grant_admin(self, identity: str, actor: str) -> None:
         async with self._uow() as uow:
             await uow.reward_admins.add(identity)
@@ -159,7 +165,7 @@ class Recognition:
     async def send(self, command: SendRewards) -> SendReport:
         """Reserve the budget and grant each reward, atomically; a repeated request key sends nothing twice."""
         if not await self.is_admin(command.giver):
-            await self._audit_refusal(command)
+            await self._audit_refusal(command.giver, command.programme_id)
             raise NotRewardAdmin(identity_of(command.giver))
         return await self._send_retrying(command)
 
@@ -167,7 +173,7 @@ class Recognition:
         """A send no chat user made: an HR system with an operator-created API key (`api:<name>`) or the
         milestone job (`system:milestones`). The adapter or job vouches for it; the audit names it as giver."""
         if command.giver.platform not in TRUSTED_PLATFORMS:
-            await self._audit_refusal(command)
+            await self._audit_refusal(command.giver, command.programme_id)
             raise NotRewardAdmin(identity_of(command.giver))
         return await self._send_retrying(command)
 
@@ -261,9 +267,9 @@ class Recognition:
                             f"not enough for {programme.money(total)}.")
         return problems
 
-    async def _audit_refusal(self, command: SendRewards) -> None:
+    async def _audit_refusal(self, giver: ChatUser, programme_id: str) -> None:
         async with self._uow() as uow:
-            uow.audit.record(AuditRecord(identity_of(command.giver), "reward.refused", command.programme_id, None,
+            uow.audit.record(AuditRecord(identity_of(giver), "reward.refused", programme_id, None,
                                          {"reason": "not a reward admin"}))
             await uow.commit()
 

@@ -40,7 +40,6 @@ from core.amounts import TypedAmount
 from core.checkout import Checkout
 from core.errors import InvalidRequest, NotFound
 from core.identity import ChatUser
-from core.money import Money
 from core.recognition import Recognition, SendRewards
 from core.rewards import NotRewardAdmin, Programme, Recipient
 
@@ -48,7 +47,6 @@ log = logging.getLogger(__name__)
 
 APOLOGY = "Sorry, something went wrong on our side. Please try again in a moment."
 EXPIRED = "This confirmation has expired. Run /reward again; nothing was sent."
-NO_CURRENCY = "XXX"  # ISO 4217's "no currency": a refused attempt names no amount
 SLACK_REFUSALS = {
     "channel_not_found": "I cannot see who is in this conversation. Invite me to it, or name people instead.",
     "not_in_channel": "I cannot see who is in this conversation. Invite me to it, or name people instead.",
@@ -64,24 +62,10 @@ Body = dict[str, Any]
 
 async def admin_refusal(recognition: Recognition, giver: ChatUser) -> str | None:
     """None for a reward admin; otherwise the refusal, once the core has refused and audited the attempt."""
-    if await recognition.is_admin(giver):
-        return None
-    programmes = await recognition.programmes()
-    first = programmes[0] if programmes else None
-    attempt = SendRewards(
-        giver=giver,
-        recipients=(),
-        amount=Money(0, first.currency if first else NO_CURRENCY),
-        reason="",
-        programme_id=first.id if first else "",
-        request_key=f"refused:{giver.key}",
-    )
     try:
-        await recognition.send(attempt)
+        await recognition.authorize(giver)
     except NotRewardAdmin as exc:
         return str(exc)
-    except (InvalidRequest, NotFound):
-        return None  # made an admin meanwhile: the attempt names nobody, so nothing was sent
     return None
 
 

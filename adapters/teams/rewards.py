@@ -5,7 +5,6 @@ from __future__ import annotations
 import hashlib
 import logging
 from collections.abc import Sequence
-from typing import NoReturn
 
 from botbuilder.core import TurnContext
 from botbuilder.schema import Activity
@@ -34,14 +33,16 @@ from adapters.teams.reward_translate import (
 from adapters.teams.translate import user_of
 from adapters.teams.unreadable import UnreadableCommand
 from core.amounts import TypedAmount
+from core.bulk import BulkReport as CoreReport
+from core.bulk import RewardRow, send_rows
 from core.catalog import CatalogQuery
 from core.checkout import Checkout
 from core.errors import InvalidRequest
 from core.identity import ChatUser, ConversationRef
 from core.money import Money
 from core.ports import Directory
-from core.recognition import Recognition, SendRewards, identity_of
-from core.rewards import NotRewardAdmin, Programme
+from core.recognition import Recognition, SendRewards
+from core.rewards import Recipient
 from core.views import RewardSummary, SendReport
 
 log = logging.getLogger(__name__)
@@ -70,16 +71,8 @@ class RewardDesk:
     async def giver(self, activity: Activity) -> ChatUser:
         """The person asking, if they may send rewards; otherwise the core audits the attempt and refuses."""
         giver = user_of(activity)
-        if not await self.recognition.is_admin(giver):
-            await self._refuse(giver)
+        await self.recognition.authorize(giver)
         return giver
-
-    async def _refuse(self, giver: ChatUser) -> NoReturn:
-        # Asking the core to send is what records the refused attempt in the audit trail.
-        programmes = await self.recognition.programmes()
-        attempt = SendRewards(giver, (), Money(0, "XXX"), "", programmes[0].id if programmes else "", "")
-        await self.recognition.send(attempt)
-        raise NotRewardAdmin(identity_of(giver))
 
     # --- typed: reward @a @b 25 USD why ---------------------------------------------------------------
 
@@ -193,56 +186,30 @@ class RewardDesk:
             rows, bad = read_rows(await download(file))
         except UnreadableCommand as exc:
             return Answer(bulk_hint_card(str(exc)), replaces=False)
-        report = BulkReport(file.name, refused=list(bad))
-        programmes: set[str] = set()
-        reply_to = TeamsAddress.of(activity).to_ref()
-        for row in rows:
-            await self._send_row(activity, giver, file, row, report, programmes, reply_to)
-        report.refused.sort(key=lambda b: b.number)
-        report.budget_left = [await self.recognition.budget(p) for p in sorted(programmes)]
-        log.info("bulk rewards", extra={"rows": len(rows) + len(bad), "sent": len(report.sent)})
-        return Answer(bulk_report_card(report), replaces=False)
+        by_number = {row.number: row for row in rows}
 
-    async def _send_row(
-        self,
-        activity: Activity,
-        giver: ChatUser,
-        file: SharedFile,
-        row: Row,
-        report: BulkReport,
-        programmes: set[str],
-        reply_to: ConversationRef,
-    ) -> None:
-        """One row, one atomic send: a refused row leaves nothing behind, a sent one is never sent twice."""
-        person = (
-            Person("", row.user_id, row.name)
-            if row.user_id
-            else await self.person_by_email(row.email, row.name)
-        )
-        if isinstance(person, str):
-            report.refused.append(BadRow(row.number, row.who, person))
-            return
-        try:
-            programme: Programme = await self.recognition.programme_for(row.currency)
-            amount = Money.parse(row.amount, programme.currency)
-            command = SendRewards(
-                giver,
-                (recipient_of(activity, person),),
-                amount,
-                row.reason,
-                programme.id,
-                _row_key(file, row),
-                reply_to,
-            )
-            result = await self.recognition.send(command)
-        except (ValueError, InvalidRequest) as exc:
-            report.refused.append(BadRow(row.number, row.who, str(exc).rstrip(".")))
-            return
-        programmes.add(programme.id)
-        if result.sent:
-            report.sent.extend(result.sent)
-        else:
-            report.already_sent += 1
+        async def find(wanted: RewardRow) -> Recipient | str:
+            row = by_number[wanted.line]
+            person = Person("", row.user_id, row.name) if row.user_id else await self.person_by_email(row.email, row.name)
+            return person if isinstance(person, str) else recipient_of(activity, person)
+
+        wanted = [RewardRow(r.number, r.who, r.amount, r.reason, _row_key(file, r), r.currency or "") for r in rows]
+        reply_to = TeamsAddress.of(activity).to_ref()
+        done = await send_rows(self.recognition, giver, file.name, wanted, find, reply_to)
+        log.info("bulk rewards", extra={"rows": len(rows) + len(bad), "sent": len(done.sent)})
+        return Answer(bulk_report_card(_card_report(done, bad)), replaces=False)
+
+
+def _card_report(done: CoreReport, bad: list[BadRow]) -> BulkReport:
+    """The core's row-by-row report, with the rows the file itself got wrong, as the card shows it."""
+    refused = bad + [BadRow(o.line, o.who, o.reason.rstrip(".")) for o in done.refused]
+    return BulkReport(
+        done.file_name,
+        sent=[o.reward for o in done.outcomes if o.reward is not None],
+        already_sent=done.repeated,
+        refused=sorted(refused, key=lambda b: b.number),
+        budget_left=list(done.budget_left),
+    )
 
 
 def _row_key(file: SharedFile, row: Row) -> str:
