@@ -20,7 +20,7 @@ from slack_sdk.web.async_client import AsyncWebClient
 from adapters.slack import action_ids as ids
 from adapters.slack import blocks, reward_blocks, translate
 from adapters.slack.background import Background
-from adapters.slack.confirmations import Confirmations, Taken
+from adapters.slack.confirmations import message_of, outcome_json
 from adapters.slack.directory import Profile, SlackDirectory, UserDirectory
 from adapters.slack.kit import Message
 from adapters.slack.reward_text import (
@@ -38,6 +38,7 @@ from adapters.slack.reward_text import (
 from core.catalog import CatalogQuery
 from core.amounts import TypedAmount
 from core.checkout import Checkout
+from core.confirmations import Confirmations, Sent, Taken
 from core.errors import InvalidRequest, NotFound
 from core.identity import ChatUser
 from core.recognition import Recognition, SendRewards
@@ -192,8 +193,7 @@ class _RewardListeners:
     async def _confirm(
         self, command: SendRewards, confirmation_id: str, notes: list[str], show: Show
     ) -> None:
-        preview = await self._recognition.preview(command)
-        await self._confirmations.add(command.request_key, command)
+        preview = await self._confirmations.propose(command)
         await show(reward_blocks.confirmation_message(preview, command.reason, confirmation_id, notes))
 
     # --- the form -------------------------------------------------------------------------------
@@ -260,40 +260,25 @@ class _RewardListeners:
     async def _send(self, body: Body, confirmation_id: str, respond: Respond) -> None:
         user = translate.user_of(body)
         key = reward_request_key(user.tenant, user.user_id, confirmation_id)
-        confirmation = await self._confirmations.take(key)
-        if confirmation is None:
+        outcome = await self._confirmations.send(key, user, _rendered)
+        if outcome is None:
             await _show(respond, reward_blocks.notice(EXPIRED), replace_original=True)
-        elif isinstance(confirmation, Taken):
+        elif isinstance(outcome, Taken):
             # A double click (on this replica or another): the first click sends, and answers if still busy.
-            if confirmation.outcome is not None:
-                await _show(respond, confirmation.outcome, replace_original=True)
+            if outcome.outcome is not None:
+                await _show(respond, message_of(outcome.outcome), replace_original=True)
         else:
-            try:
-                outcome = await self._outcome(confirmation)
-            except BaseException:
-                await self._confirmations.release(key)
-                raise
-            await self._confirmations.finish(key, outcome)
             await _show(respond, outcome, replace_original=True)
-
-    async def _outcome(self, command: SendRewards) -> Message:
-        try:
-            report = await self._recognition.send(command)
-        except (InvalidRequest, NotFound) as exc:  # refused (not an admin, budget spent meanwhile): said why
-            return reward_blocks.notice(str(exc))
-        log.info("slack rewards sent", extra={"sent": len(report.sent), "programme": command.programme_id})
-        return reward_blocks.sent_message(report)
 
     async def cancel(self, ack: Ack, body: Body, action: Body, respond: Respond) -> None:
         await ack()
         user = translate.user_of(body)
         key = reward_request_key(user.tenant, user.user_id, str(action.get("value", "")))
-        self._spawn(self._cancel(key, respond), respond)
+        self._spawn(self._cancel(key, user, respond), respond)
 
-    async def _cancel(self, key: str, respond: Respond) -> None:
-        if isinstance(await self._confirmations.take(key), Taken):
+    async def _cancel(self, key: str, user: ChatUser, respond: Respond) -> None:
+        if not await self._confirmations.cancel(key, user):
             return  # already sent (or being sent): the summary stays
-        await self._confirmations.discard(key)
         await _show(respond, reward_blocks.cancelled_message(), replace_original=True)
 
     # --- Choose your voucher -----------------------------------------------------------------------
@@ -334,6 +319,16 @@ class _RewardListeners:
                 await respond(text=APOLOGY, response_type="ephemeral", replace_original=False)
 
         self._work.spawn(work, tell_user)
+
+
+async def _rendered(sent: Sent) -> tuple[Message, str]:
+    """What the Send click shows, and the same kept for a later click."""
+    if sent.report is None:
+        message = reward_blocks.notice(sent.refusal)
+    else:
+        log.info("slack rewards sent", extra={"sent": len(sent.report.sent), "programme": sent.command.programme_id})
+        message = reward_blocks.sent_message(sent.report)
+    return message, outcome_json(message)
 
 
 def _is_person(profile: Profile | None) -> bool:
