@@ -16,7 +16,7 @@ from adapters.teams.connector import BotCredentials, CachingBotFrameworkAuthenti
 from adapters.teams.sender import TeamsSender
 from adapters.teams.tenants import RememberTenants
 from core.checkout import Checkout
-from core.ports import Directory, TenantEndpoints
+from core.ports import Directory, PendingConfirmations, TenantEndpoints
 from core.recognition import Recognition
 
 __all__ = ["TeamsChannel", "build_teams"]
@@ -85,15 +85,19 @@ def build_teams(
     recognition: Recognition | None = None,
     directory: Directory | None = None,
     tenants: TenantEndpoints | None = None,
+    confirmations: PendingConfirmations | None = None,
 ) -> TeamsChannel:
     """An empty app id runs in Bot Framework Emulator mode: no authentication either way.
 
     With `recognition`, reward admins send rewards (typed, the message extension, or a CSV file) and
-    recipients spend them; `directory` finds colleagues by email for the dialog and CSV files.
+    recipients spend them; `directory` finds colleagues by email for the dialog and CSV files;
+    `confirmations` keeps what awaits Send, shared by replicas (required with `recognition`).
     With `tenants`, each tenant's Connector URL and bot account are remembered from its activities, so
     people there can be reached by id (adapters.teams.tenants).
     """
     _check_credentials(app_id, tenant_id, app_type)
+    if recognition is not None and confirmations is None:
+        raise ValueError("Teams rewards need a store for pending confirmations (confirmations=)")
     speed_up_msrest()
     credentials = BotCredentials(
         APP_ID=app_id, APP_PASSWORD=app_password, APP_TENANTID=tenant_id, APP_TYPE=app_type
@@ -111,7 +115,7 @@ def build_teams(
             "Teams opens the checkout dialog only over HTTPS", extra={"public_base_url": public_base_url}
         )
     return TeamsChannel(
-        bot=VoucherBot(checkout, app_id, recognition, directory),
+        bot=VoucherBot(checkout, app_id, recognition, directory, confirmations),
         adapter=adapter,
         sender=TeamsSender(adapter, app_id),
         authenticated=bool(app_id),

@@ -55,7 +55,7 @@ from adapters.teams.translate import (
 )
 from core.checkout import Checkout, PlaceOrder
 from core.errors import DeliveryError, InvalidAmount, InvalidRequest, NotFound
-from core.ports import Directory
+from core.ports import Directory, PendingConfirmations
 from core.recognition import Recognition
 
 log = logging.getLogger(__name__)
@@ -75,10 +75,11 @@ class VoucherBot(TeamsActivityHandler):
         app_id: str = "",
         recognition: Recognition | None = None,
         directory: Directory | None = None,
+        confirmations: PendingConfirmations | None = None,
     ) -> None:
         self._checkout = checkout
         self._app_id = app_id
-        self._rewards = RewardDesk(checkout, recognition, directory)
+        self._rewards = RewardDesk(checkout, recognition, directory, confirmations)
         self._extension = RewardExtension(self._rewards)
 
     # --- activities -------------------------------------------------------------------------------
@@ -197,10 +198,10 @@ class VoucherBot(TeamsActivityHandler):
                 return Answer(help_card(note), replaces=False)
             case AskReward():
                 return await self._rewards.ask(turn_context, intent)
-            case SendReward(pending):
-                return await self._rewards.send_from_card(activity, pending)
-            case CancelReward(giver):
-                return self._rewards.cancel(activity, giver)
+            case SendReward(key):
+                return await self._rewards.send_from_card(activity, key)
+            case CancelReward(key):
+                return await self._rewards.cancel(activity, key)
             case RedeemReward(reward_id):
                 return await self._rewards.redeem(reward_id)
             case ReviewReward():

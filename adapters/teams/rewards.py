@@ -25,7 +25,6 @@ from adapters.teams.reward_translate import (
     MAX_PEOPLE,
     USAGE,
     AskReward,
-    PendingReward,
     Person,
     reward_key,
     terms_of,
@@ -36,17 +35,19 @@ from core.amounts import TypedAmount
 from core.bulk import BulkReport as CoreReport
 from core.bulk import RewardRow, send_rows
 from core.catalog import CatalogQuery
+from core.confirmations import Confirmations, NotYourConfirmation, Sent, Taken
 from core.checkout import Checkout
 from core.errors import InvalidRequest
 from core.identity import ChatUser, ConversationRef
 from core.money import Money
-from core.ports import Directory
+from core.ports import Directory, PendingConfirmations
 from core.recognition import Recognition, SendRewards
 from core.rewards import Recipient
 from core.views import RewardSummary, SendReport
 
 log = logging.getLogger(__name__)
 NOT_SET_UP = "Rewards are not switched on for this bot."
+EXPIRED = "This confirmation has expired; type `reward` again. Nothing was sent."
 LeftOut = list[tuple[str, str]]
 
 
@@ -54,17 +55,30 @@ class RewardDesk:
     """Translates reward requests into Recognition calls and their results into cards; no rules of its own."""
 
     def __init__(
-        self, checkout: Checkout, recognition: Recognition | None, directory: Directory | None
+        self,
+        checkout: Checkout,
+        recognition: Recognition | None,
+        directory: Directory | None,
+        confirmations: PendingConfirmations | None = None,
     ) -> None:
         self._checkout = checkout
         self._recognition = recognition
         self._directory = directory
+        self._confirmations = (
+            Confirmations(recognition, confirmations) if recognition and confirmations else None
+        )
 
     @property
     def recognition(self) -> Recognition:
         if self._recognition is None:
             raise InvalidRequest(NOT_SET_UP)
         return self._recognition
+
+    @property
+    def confirmations(self) -> Confirmations:
+        if self._confirmations is None:
+            raise InvalidRequest(NOT_SET_UP)
+        return self._confirmations
 
     # --- who may send -----------------------------------------------------------------------------
 
@@ -92,48 +106,59 @@ class RewardDesk:
             return Answer(text=text, replaces=False)
         found, left_out = await resolve(turn_context, intent.people)
         left_out += [(name, "only people can be rewarded") for name in intent.not_people]
-        key = reward_key(activity, giver.key)
-        pending = PendingReward(
-            key, giver.user_id, programme.id, amount.minor, amount.currency, terms.reason, tuple(found)
+        command = self.command(
+            activity, found, amount, terms.reason, programme.id, reward_key(activity, giver.key),
+            TeamsAddress.of(activity).to_ref(),
         )
-        card = await self.confirmation(activity, pending, left_out, TeamsAddress.of(activity).to_ref())
-        return Answer(card, replaces=False)
+        return Answer(await self.confirmation(command, left_out), replaces=False)
 
-    async def confirmation(
+    async def confirmation(self, command: SendRewards, left_out: Sequence[tuple[str, str]]) -> Card:
+        """The request waits in the core under its key; the card shows its preview."""
+        preview = await self.confirmations.propose(command)
+        return confirmation_card(preview, command.reason, command.request_key, left_out)
+
+    async def send(self, activity: Activity, key: str) -> Sent | Taken | None:
+        """Send exactly what was confirmed, once, by the person who asked (double taps send nothing twice)."""
+
+        async def kept(sent: Sent) -> tuple[Sent, str]:
+            return sent, ""  # a later press shows nothing new: the first one's card already says it
+
+        return await self.confirmations.send(key, user_of(activity), kept)
+
+    async def send_from_card(self, activity: Activity, key: str) -> Answer:
+        sent = await self.send(activity, key)
+        if sent is None:
+            return Answer(text=EXPIRED, replaces=False)
+        if isinstance(sent, Taken):
+            return Answer()  # already sent by an earlier press of this very card: nothing new to show
+        if sent.report is None:
+            return Answer(text=sent.refusal, replaces=False)
+        return Answer(sent_card(sent.report, sent.command.amount, sent.command.reason))
+
+    async def cancel(self, activity: Activity, key: str) -> Answer:
+        try:
+            dropped = await self.confirmations.cancel(key, user_of(activity))
+        except NotYourConfirmation:
+            return Answer(text="Only the person who asked for these rewards can cancel them.", replaces=False)
+        return Answer(cancelled_card()) if dropped else Answer()
+
+    def command(
         self,
         activity: Activity,
-        pending: PendingReward,
-        left_out: Sequence[tuple[str, str]],
+        people: Sequence[Person],
+        amount: Money,
+        reason: str,
+        programme_id: str,
+        key: str,
         reply_to: ConversationRef,
-    ) -> Card:
-        preview = await self.recognition.preview(self.command(activity, pending, reply_to))
-        return confirmation_card(preview, pending, left_out)
-
-    async def send(self, activity: Activity, pending: PendingReward, reply_to: ConversationRef) -> SendReport:
-        """Send exactly what was confirmed; a repeated key (double tap, retried activity) sends nothing twice."""
-        if pending.giver != user_of(activity).user_id:
-            raise InvalidRequest("Only the person who asked for these rewards can send them.")
-        return await self.recognition.send(self.command(activity, pending, reply_to))
-
-    async def send_from_card(self, activity: Activity, pending: PendingReward) -> Answer:
-        report = await self.send(activity, pending, TeamsAddress.of(activity).to_ref())
-        if not report.sent:
-            return Answer()  # already sent by an earlier press of this very card: nothing new to show
-        return Answer(sent_card(report, Money(pending.minor, pending.currency), pending.reason))
-
-    def cancel(self, activity: Activity, giver_id: str) -> Answer:
-        if giver_id != user_of(activity).user_id:
-            return Answer(text="Only the person who asked for these rewards can cancel them.", replaces=False)
-        return Answer(cancelled_card())
-
-    def command(self, activity: Activity, pending: PendingReward, reply_to: ConversationRef) -> SendRewards:
+    ) -> SendRewards:
         return SendRewards(
             giver=user_of(activity),
-            recipients=tuple(recipient_of(activity, person) for person in pending.people),
-            amount=Money(pending.minor, pending.currency),
-            reason=pending.reason,
-            programme_id=pending.programme_id,
-            request_key=pending.key,
+            recipients=tuple(recipient_of(activity, person) for person in people),
+            amount=amount,
+            reason=reason,
+            programme_id=programme_id,
+            request_key=key,
             reply_to=reply_to,
         )
 
