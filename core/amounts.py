@@ -73,6 +73,16 @@ def read_amount(text: str, currencies: Collection[str] = ()) -> TypedAmount:
     return amount
 
 
+def read_amount_with(text: str, currency: str | None) -> TypedAmount:
+    """A field that holds an amount, next to a currency field (a CSV column, a form's picker, the HR API's
+    `currency`): the two must agree when both name one; either may name it."""
+    named = currency.strip().upper() if currency and currency.strip() else None
+    typed = read_amount(text, {named} if named else ())
+    if named and typed.currency not in (None, named):
+        raise TwoCurrencies(f"'{text.strip()}' is in {typed.currency}, but the currency given is {named}.")
+    return TypedAmount(typed.number, typed.currency or named)
+
+
 def amount_in(text: str, currency: str) -> Money:
     """A field that holds an amount in a known currency (a CSV row, a form with a currency picked)."""
     typed = read_amount(text, {currency})

@@ -11,7 +11,7 @@ from __future__ import annotations
 from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass
 
-from core.amounts import AmountRefused, TypedAmount, read_amount
+from core.amounts import AmountRefused, read_amount_with
 from core.errors import InvalidRequest, NotFound
 from core.identity import ChatUser, ConversationRef
 from core.money import Money
@@ -112,7 +112,7 @@ async def _send_row(
     if isinstance(recipient, str):
         return RowOutcome(row.line, row.who, reason=recipient), ""
     try:
-        programme, amount = await recognition.priced(_typed(row), row.programme or None)
+        programme, amount = await recognition.priced(read_amount_with(row.amount, row.currency), row.programme or None)
         command = SendRewards(giver, (recipient,), amount, row.reason, programme.id, row.request_key, reply_to)
         report = await recognition.send(command)
     except (AmountRefused, InvalidRequest, NotFound) as exc:  # the core's reason, said to the person
@@ -120,11 +120,3 @@ async def _send_row(
     sent = report.sent[0] if report.sent else None
     who = recipient.user.name or row.who
     return RowOutcome(row.line, who, amount, repeated=sent is None, reward=sent), programme.id
-
-
-def _typed(row: RewardRow) -> TypedAmount:
-    column = row.currency.strip().upper() or None
-    typed = read_amount(row.amount, {column} if column else ())
-    if column and typed.currency not in (None, column):
-        raise AmountRefused(f"'{row.amount.strip()}' is in {typed.currency}, but the currency column says {column}.")
-    return TypedAmount(typed.number, typed.currency or column)

@@ -27,7 +27,6 @@ from adapters.slack.reward_text import (
     InvalidReward,
     RewardForm,
     RewardText,
-    amount_in,
     dm_address,
     form_errors,
     modal_metadata,
@@ -36,13 +35,13 @@ from adapters.slack.reward_text import (
     reward_request_key,
 )
 from core.catalog import CatalogQuery
-from core.amounts import TypedAmount
+from core.amounts import TypedAmount, read_amount_with
 from core.checkout import Checkout
 from core.confirmations import Confirmations, Sent, Taken
 from core.errors import InvalidRequest, NotFound
 from core.identity import ChatUser
 from core.recognition import Recognition, SendRewards
-from core.rewards import NotRewardAdmin, Programme, Recipient
+from core.rewards import NotRewardAdmin, Recipient
 
 log = logging.getLogger(__name__)
 
@@ -227,12 +226,12 @@ class _RewardListeners:
         giver = translate.user_of(body)
         show = (lambda m: _show(respond, m)) if respond is not None else self._in_dm(client, giver.user_id)
         try:
-            programme = await self._programme(form.programme_id, form.currency)
-            amount = amount_in(form.amount, form.currency)
+            typed = read_amount_with(form.amount, form.currency)
+            programme, amount = await self._recognition.priced(typed, form.programme_id or None)
             giver, recipients, notes = await self._recipients(
                 client, giver, form.users, (), translate.enterprise_of(body)
             )
-        except (InvalidRequest, ValueError) as exc:
+        except (InvalidRequest, NotFound, ValueError) as exc:
             await show(reward_blocks.notice(str(exc)))
             return
         confirmation_id = f"v{view.get('id', '')}"
@@ -246,10 +245,6 @@ class _RewardListeners:
             reply_to=dm_address(giver.tenant, giver.user_id, translate.enterprise_of(body)),
         )
         await self._confirm(command, confirmation_id, notes, show)
-
-    async def _programme(self, programme_id: str, currency: str) -> Programme:
-        chosen = [p for p in await self._recognition.programmes() if p.id == programme_id]
-        return chosen[0] if chosen else await self._recognition.programme_for(currency or None)
 
     # --- Send and Cancel --------------------------------------------------------------------------
 

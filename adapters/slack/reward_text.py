@@ -15,7 +15,7 @@ from typing import Any
 
 from adapters.slack import action_ids as ids
 from adapters.slack.translate import PLATFORM, SlackAddress
-from core.amounts import AmountRefused, amount_in, take_amount
+from core.amounts import AmountRefused, read_amount_with, take_amount
 from core.identity import ConversationRef
 
 USAGE = "Try `/reward @ada @team-x 25 USD Thanks for the launch`, or `/reward` alone for a form."
@@ -143,7 +143,8 @@ def form_errors(form: RewardForm) -> dict[str, str]:
     if not form.users:
         errors[ids.REWARD_RECIPIENTS] = "Choose at least one colleague."
     try:
-        amount_in(form.amount, form.currency or "USD")
+        typed = read_amount_with(form.amount, form.currency)
+        typed.money(typed.currency or "USD")  # decimals: with no currency picked yet, the common two
     except ValueError as exc:
         errors[ids.REWARD_AMOUNT] = str(exc)
     return errors

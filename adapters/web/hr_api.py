@@ -32,7 +32,7 @@ from adapters.web.hr_requests import (
 )
 from core.api_keys import ApiKey, ApiKeys, StoredResponse, api_giver
 from core.employees import EmployeeDirectory, import_employees
-from core.amounts import AmountRefused, TwoCurrencies, TypedAmount, read_amount
+from core.amounts import AmountRefused, TwoCurrencies, TypedAmount, read_amount_with
 from core.errors import ConcurrentUpdate, DirectoryUnavailable, DuplicateRequest, InvalidRequest, NotFound
 from core.milestones import Milestones
 from core.money import Money
@@ -270,18 +270,12 @@ def _replay(same_body: bool, response: StoredResponse | None) -> web.Response:
 def _typed(wanted: RewardRequest) -> TypedAmount:
     """The amount as the chat channels read it; a currency field must agree with a symbol or code in it."""
     try:
-        typed = read_amount(wanted.amount)
+        return read_amount_with(wanted.amount, wanted.currency)
     except TwoCurrencies as exc:
+        # Each field is well-formed; together they disagree, which is a refusal rather than a bad shape.
         raise ApiError(422, "currency_mismatch", f"amount: {exc}", field="amount") from None
     except AmountRefused as exc:
         raise BadRequest(f"amount: {exc}", "amount") from None
-    if wanted.currency and typed.currency not in (None, wanted.currency):
-        # Each field is well-formed; together they disagree, which is a refusal rather than a bad shape.
-        raise ApiError(
-            422, "currency_mismatch", f"amount is in {typed.currency} but currency says {wanted.currency}.",
-            field="currency",
-        )
-    return TypedAmount(typed.number, typed.currency or wanted.currency)
 
 
 async def _priced(recognition: Recognition, typed: TypedAmount, programme: str | None) -> tuple[Programme, Money]:

@@ -58,7 +58,7 @@ async def test_a_currency_the_named_programme_does_not_pay_in_is_reported_as_a_c
     for status, body, _ in (by_symbol, by_field):
         assert (status, body["error"]["code"], body["error"]["programme"]) == (422, "currency_mismatch", "kudos")
         assert body["error"]["message"] == "The Harbour Kudos programme pays in USD, not EUR."
-    assert (both[0], both[1]["error"]["code"], both[1]["error"]["field"]) == (422, "currency_mismatch", "currency")
+    assert (both[0], both[1]["error"]["code"], both[1]["error"]["field"]) == (422, "currency_mismatch", "amount")
     assert await hr.budget() == Money(100_000, "USD")
 
 

@@ -43,7 +43,7 @@ async def test_each_row_is_sent_or_refused_with_its_reason_and_the_budget_left_i
         (4, "grace@harbour.example", None, "'2,50' is ambiguous: write 2.50 (a comma only separates thousands)."),
         (5, "Grace", Money(1000, "EUR"), ""),  # the symbol picks the EUR programme
         (6, "Grace", Money(1000, "EUR"), ""),
-        (7, "grace@harbour.example", None, "'$10' is in USD, but the currency column says EUR."),
+        (7, "grace@harbour.example", None, "'$10' is in USD, but the currency given is EUR."),
     ]
     assert report.totals() == [Money(2000, "EUR"), Money(2500, "USD")]
     assert report.budget_left == (Money(7500, "USD"), Money(3000, "EUR"))  # by programme: kudos, merci
