@@ -17,6 +17,7 @@ from core.money import Money
 from core.outbox import MessageKind, OutboxMessage
 from core.ports import Clock, IdFactory, UnitOfWork, UnitOfWorkFactory
 from core.programmes import choose_programme
+from core.reward_rules import MAX_REASON, problems_of
 from core.rewards import (
     BudgetExceeded,
     CurrencyMismatch,
@@ -31,7 +32,6 @@ from core.rewards import (
 from core.views import RewardPreview, RewardSummary, SendReport
 
 log = logging.getLogger(__name__)
-MAX_REASON = 500
 CONTENTION_RETRIES = 200
 # Givers with no chat identity, allowed only through Recognition.send_trusted: HR systems and scheduled jobs.
 TRUSTED_PLATFORMS = frozenset({"api", "system"})
@@ -150,7 +150,7 @@ class Recognition:
         async with self._uow() as uow:
             programme = await uow.programmes.get(command.programme_id)
             budget = await uow.ledger.budget(programme.id)
-            problems = await self._problems(uow, programme, command)
+            problems = await problems_of(uow, programme, command, self._clock.now())
         total = command.amount.minor * len(command.recipients)
         return RewardPreview(
             recipients=tuple(r.user.name or r.user.user_id for r in command.recipients),
@@ -191,7 +191,7 @@ class Recognition:
             programme = await uow.programmes.get(command.programme_id)
             if command.amount.currency != programme.currency:
                 raise CurrencyMismatch(programme.id, programme.name, programme.currency, command.amount.currency)
-            problems = await self._problems(uow, programme, command)
+            problems = await problems_of(uow, programme, command, self._clock.now())
             if problems:
                 raise BudgetExceeded(programme.id, " ".join(problems))
             sent = []
@@ -238,34 +238,6 @@ class Recognition:
                         {"to": recipient.user.key, "minor": command.amount.minor, "programme": programme.id})
         )
         return reward
-
-    async def _problems(self, uow: UnitOfWork, programme: Programme, command: SendRewards) -> list[str]:
-        problems = []
-        new = [r for r in command.recipients if await uow.rewards.find_by_request_key(f"{command.request_key}:{r.user.key}") is None]
-        total = command.amount.minor * len(new)
-        if not command.recipients:
-            problems.append("Name at least one recipient.")
-        if any(r.user.same_person(command.giver) for r in command.recipients):
-            problems.append("You cannot reward yourself.")
-        if not command.reason.strip() or len(command.reason) > MAX_REASON:
-            problems.append(f"Give a reason of 1 to {MAX_REASON} characters.")
-        if command.amount.currency != programme.currency:
-            problems.append(f"The {programme.name} programme pays in {programme.currency}.")
-        if command.amount.minor <= 0:
-            problems.append("The amount must be more than zero.")
-        if programme.per_reward_limit is not None and command.amount.minor > programme.per_reward_limit:
-            problems.append(f"One reward can be at most {programme.money(programme.per_reward_limit)}.")
-        if programme.per_giver_monthly_limit is not None:
-            month = self._clock.now().replace(day=1, hour=0, minute=0, second=0, microsecond=0)
-            given = await uow.rewards.given_since(programme.id, command.giver.key, month)
-            if given + total > programme.per_giver_monthly_limit:
-                left = programme.money(max(programme.per_giver_monthly_limit - given, 0))
-                problems.append(f"You can give {left} more this month.")
-        budget = await uow.ledger.budget(programme.id)
-        if total > budget.available:
-            problems.append(f"The budget has {programme.money(max(budget.available, 0))} left, "
-                            f"not enough for {programme.money(total)}.")
-        return problems
 
     async def _audit_refusal(self, giver: ChatUser, programme_id: str) -> None:
         async with self._uow() as uow:
