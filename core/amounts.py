@@ -11,7 +11,7 @@ from core.money import Money, plain_number, without_symbol
 _WORD = re.compile(r"\s*(\S+)")
 _CODE = re.compile(r"^[A-Za-z]{3}$")
 # What could only be meant as an amount: digits with separators, a currency symbol at either end.
-_NUMBER_LIKE = re.compile(r"^[$€£¥₹]?\d[\d.,]*[$€£¥₹]?$")
+_NUMBER_LIKE = re.compile(r"^[$€£¥₹]?[0-9][0-9.,]*[$€£¥₹]?$")
 
 
 class AmountRefused(ValueError):

@@ -16,10 +16,10 @@ _SYMBOLS = {"USD": "$", "EUR": "€", "GBP": "£", "JPY": "¥", "INR": "₹"}
 # The symbols people type, and the currency each one means: a symbol is never dropped silently.
 SYMBOL_CURRENCIES = {symbol: code for code, symbol in _SYMBOLS.items()}
 _CURRENCY = re.compile(r"^[A-Z]{3}$")
-_AMOUNT = re.compile(r"^\d{1,12}(\.\d{1,3})?$")
+_AMOUNT = re.compile(r"^[0-9]{1,12}(\.[0-9]{1,3})?$")
 # A comma separates thousands only: groups of exactly three digits after the first (1,000 or 12,345.50).
-_GROUPED = re.compile(r"^\d{1,3}(,\d{3})+(\.\d+)?$")
-_DECIMAL_COMMA = re.compile(r"^\d+,\d{1,2}$")
+_GROUPED = re.compile(r"^[0-9]{1,3}(,[0-9]{3})+(\.[0-9]+)?$")
+_DECIMAL_COMMA = re.compile(r"^[0-9]+,[0-9]{1,2}$")
 MAX_MINOR = 10**12
 
 

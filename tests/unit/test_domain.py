@@ -25,7 +25,9 @@ def test_money_parses_major_units_into_integer_minor_units() -> None:
     assert str(Money(2500, "USD")) == "$25" and Money(2550, "GBP").label() == "25.50 GBP"
 
 
-@pytest.mark.parametrize("text", ["12.345", "-5", "1e3", "", "ten", "99999999999999", "1,00,000", "1.000,50"])
+@pytest.mark.parametrize(
+    "text", ["12.345", "-5", "1e3", "", "ten", "99999999999999", "1,00,000", "1.000,50", "٣", "２５"]
+)
 def test_money_refuses_what_is_not_an_amount(text: str) -> None:
     with pytest.raises(ValueError):
         Money.parse(text, "USD")
