@@ -15,7 +15,8 @@ from core.errors import InvalidRequest, NotFound
 from core.identity import ChatUser
 from core.money import Money
 from core.programmes import choose_programme
-from core.recognition import MAX_REASON, Recognition, SendRewards
+from core.recognition import Recognition, SendRewards
+from core.reward_rules import MAX_REASON
 
 if TYPE_CHECKING:
     from core.employees import EmployeeDirectory

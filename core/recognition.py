@@ -17,7 +17,7 @@ from core.money import Money
 from core.outbox import MessageKind, OutboxMessage
 from core.ports import Clock, IdFactory, UnitOfWork, UnitOfWorkFactory
 from core.programmes import choose_programme
-from core.reward_rules import MAX_REASON, problems_of
+from core.reward_rules import problems_of
 from core.rewards import (
     BudgetExceeded,
     CurrencyMismatch,

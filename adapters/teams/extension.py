@@ -17,7 +17,7 @@ from botbuilder.schema.teams import (
 from adapters.teams.answer import Card
 from adapters.teams.cards import attachment
 from adapters.teams.people import giver_address, resolve
-from adapters.teams.reward_cards import confirmation_card, reward_form_card
+from adapters.teams.reward_cards import reward_form_card
 from adapters.teams.reward_translate import (
     CancelReward,
     Person,
@@ -33,7 +33,6 @@ from adapters.teams.unreadable import UnreadableCommand
 from core.amounts import AmountRefused, amount_in
 from core.confirmations import Taken
 from core.errors import InvalidRequest, NotFound
-from core.money import Money
 from core.rewards import Programme
 
 COMMAND_ID = "sendReward"  # the manifest's composeExtensions command

@@ -43,7 +43,7 @@ from core.money import Money
 from core.ports import Directory, PendingConfirmations
 from core.recognition import Recognition, SendRewards
 from core.rewards import Recipient
-from core.views import RewardSummary, SendReport
+from core.views import RewardSummary
 
 log = logging.getLogger(__name__)
 NOT_SET_UP = "Rewards are not switched on for this bot."
