@@ -364,7 +364,7 @@ def _channel_kwargs(build: Callable[..., Any], rewards: Rewards) -> dict[str, An
         "recognition": rewards.recognition,
         "directory": rewards.people,
         "tenants": rewards.tenants,  # Teams remembers each tenant's Connector URL: people reachable by id
-        "confirmations": rewards.confirmations,  # Slack keeps rewards awaiting Send in the database
+        "confirmations": rewards.confirmations,  # rewards awaiting Send, in the database (core.confirmations)
     }
     accepted = inspect.signature(build).parameters
     return {name: value for name, value in offered.items() if name in accepted}

@@ -11,6 +11,7 @@ from collections.abc import Awaitable, Callable
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from core.amounts import read_amount
 from core.employees import import_employees
 from core.errors import NotFound, VoucherbotError
 from core.milestones import MilestoneKind, MilestoneRule
@@ -252,10 +253,7 @@ async def _preview(rewards: Rewards, args: argparse.Namespace) -> int:
 
 
 async def _set_rule(rewards: Rewards, args: argparse.Namespace) -> int:
-    programme = next((p for p in await rewards.recognition.programmes() if p.id == args.programme), None)
-    if programme is None:
-        raise NotFound(f"There is no reward programme '{args.programme}'.")
-    amount = Money.parse(args.amount, programme.currency)
+    programme, amount = await rewards.recognition.priced(read_amount(args.amount), args.programme)
     rule = MilestoneRule(MilestoneKind(args.kind), programme.id, amount, args.template, enabled=not args.off)
     await rewards.milestones.set_rule(rule, _actor())
     print(f"{rule.kind}: {amount.label()} from {programme.id}{' (off)' if args.off else ''}")

@@ -13,12 +13,14 @@
     │   ├── OrderNotPayable
     │   ├── CheckoutExpired
     │   ├── NotOrderOwner
-    │   └── (core.rewards) RewardNotSpendable, NotRewardRecipient, NotRewardAdmin, BudgetExceeded
+    │   └── (core.rewards) RewardNotSpendable, NotRewardRecipient, NotRewardAdmin, BudgetExceeded,
+    │       CurrencyMismatch
     ├── DuplicateRequest
     ├── ConcurrentUpdate
     ├── PaymentEventRejected
     ├── PaymentGatewayError
     ├── ProviderError
+    ├── DirectoryUnavailable
     └── DeliveryError
         └── DeliveryRetryLater
 
@@ -153,6 +155,15 @@ class ProviderError(VoucherbotError):
     def __init__(self, message: str, *, retryable: bool = True) -> None:
         super().__init__(message)
         self.retryable = retryable
+
+
+class DirectoryUnavailable(VoucherbotError):
+    """A chat platform could not be asked who someone is (down, throttling); try again after `retry_after`."""
+
+    def __init__(self, platform: str, retry_after: float | None = None) -> None:
+        super().__init__(f"{platform.capitalize()} cannot be reached to look people up; try again shortly.")
+        self.platform = platform
+        self.retry_after = retry_after
 
 
 class DeliveryError(VoucherbotError):

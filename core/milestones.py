@@ -11,10 +11,12 @@ from datetime import date, timedelta
 from enum import StrEnum
 from typing import TYPE_CHECKING
 
-from core.errors import InvalidRequest, NotFound, ProgrammeNotFound
+from core.errors import InvalidRequest, NotFound
 from core.identity import ChatUser
 from core.money import Money
-from core.recognition import MAX_REASON, Recognition, SendRewards
+from core.programmes import choose_programme
+from core.recognition import Recognition, SendRewards
+from core.reward_rules import MAX_REASON
 
 if TYPE_CHECKING:
     from core.employees import EmployeeDirectory
@@ -180,12 +182,10 @@ class Milestones:
         self._catch_up = timedelta(days=catch_up_days)
 
     async def set_rule(self, rule: MilestoneRule, actor: str) -> None:
-        programmes = {p.id: p for p in await self._recognition.programmes()}
-        programme = programmes.get(rule.programme_id)
-        if programme is None:
-            raise ProgrammeNotFound(rule.programme_id)
-        if programme.currency != rule.amount.currency:
-            raise InvalidRequest(f"The {programme.name} programme pays in {programme.currency}.")
+        # The one programme chooser: the programme named must exist and pay in the rule's currency.
+        choose_programme(
+            await self._recognition.programmes(), programme_id=rule.programme_id, currency=rule.amount.currency
+        )
         await self._rules.put(rule, actor)
 
     async def rules(self) -> list[MilestoneRule]:

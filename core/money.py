@@ -13,8 +13,13 @@ _EXPONENTS = {
     "BHD": 3, "IQD": 3, "JOD": 3, "KWD": 3, "LYD": 3, "OMR": 3, "TND": 3,
 }
 _SYMBOLS = {"USD": "$", "EUR": "€", "GBP": "£", "JPY": "¥", "INR": "₹"}
+# The symbols people type, and the currency each one means: a symbol is never dropped silently.
+SYMBOL_CURRENCIES = {symbol: code for code, symbol in _SYMBOLS.items()}
 _CURRENCY = re.compile(r"^[A-Z]{3}$")
-_AMOUNT = re.compile(r"^\d{1,12}(\.\d{1,3})?$")
+_AMOUNT = re.compile(r"^[0-9]{1,12}(\.[0-9]{1,3})?$")
+# A comma separates thousands only: groups of exactly three digits after the first (1,000 or 12,345.50).
+_GROUPED = re.compile(r"^[0-9]{1,3}(,[0-9]{3})+(\.[0-9]+)?$")
+_DECIMAL_COMMA = re.compile(r"^[0-9]+,[0-9]{1,2}$")
 MAX_MINOR = 10**12
 
 
@@ -47,11 +52,14 @@ class Money:
 
     @classmethod
     def parse(cls, text: str, currency: str) -> Money:
-        """Read a major-unit amount such as '50' or '12.50' typed by a person."""
-        cleaned = text.strip().replace(",", "").lstrip("$€£¥₹")
-        if not _AMOUNT.match(cleaned):
-            raise ValueError(f"'{text}' is not an amount")
+        """Read a major-unit amount such as '50', '12.50', '1,000' or '$50' typed by a person.
+
+        A symbol must name `currency` ('€5' is not USD); an ambiguous comma ('2,50') is refused."""
         code = check_currency(currency)
+        cleaned, symbol = without_symbol(text.strip())
+        if symbol is not None and symbol != code:
+            raise ValueError(f"'{text.strip()}' is in {symbol}, not {code}")
+        cleaned = plain_number(cleaned)
         try:
             scaled = Decimal(cleaned).scaleb(exponent(code))
         except InvalidOperation as exc:
@@ -78,3 +86,25 @@ class Money:
     def label(self) -> str:
         """Unambiguous display: '50.00 USD'."""
         return f"{self.major()} {self.currency}"
+
+
+def without_symbol(text: str) -> tuple[str, str | None]:
+    """'€25' or '25€' as ('25', 'EUR'); text without a currency symbol at either end as (text, None)."""
+    if text[:1] in SYMBOL_CURRENCIES:
+        return text[1:].lstrip(), SYMBOL_CURRENCIES[text[:1]]
+    if text[-1:] in SYMBOL_CURRENCIES:
+        return text[:-1].rstrip(), SYMBOL_CURRENCIES[text[-1:]]
+    return text, None
+
+
+def plain_number(text: str) -> str:
+    """'1,000.50' as '1000.50'; ValueError for a comma that may be a decimal point ('2,50') or a non-number."""
+    if _DECIMAL_COMMA.match(text):
+        raise ValueError(f"'{text}' is ambiguous: write {text.replace(',', '.')} (a comma only separates thousands)")
+    if "," in text:
+        if not _GROUPED.match(text):
+            raise ValueError(f"'{text}' is not an amount: a comma only separates thousands, as in 1,000.50")
+        text = text.replace(",", "")
+    if not _AMOUNT.match(text):
+        raise ValueError(f"'{text}' is not an amount")
+    return text

@@ -31,7 +31,6 @@ from sqlalchemy.ext.asyncio import AsyncEngine, create_async_engine
 
 from adapters.slack.background import Background
 from adapters.slack.bulk_listener import register_bulk
-from adapters.slack.confirmations import Confirmations
 from adapters.slack.directory import SlackDirectory, UserDirectory
 from adapters.slack.files import FileFetcher
 from adapters.slack.front_door import FrontDoor, Refused
@@ -41,6 +40,7 @@ from adapters.slack.manifest import BOT_SCOPES, EVENTS_PATH, OAUTH_REDIRECT_PATH
 from adapters.slack.reward_listeners import register_rewards
 from adapters.slack.sender import SlackSender, TokenFor
 from adapters.slack.workspace import WorkspaceDirectory
+from core.confirmations import Confirmations
 from core.checkout import Checkout
 from core.errors import DeliveryError
 from core.ports import PendingConfirmations
@@ -243,7 +243,7 @@ def _register_rewards(
         checkout=checkout,
         work=background,
         users=users,
-        confirmations=Confirmations(confirmations),
+        confirmations=Confirmations(recognition, confirmations),
     )
     # Files come from files.slack.com; a test or proxy API host is trusted with the token too.
     fetch = FileFetcher(extra_hosts=[urlparse(base_url).hostname or ""], ssl=ssl)

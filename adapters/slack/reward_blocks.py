@@ -6,7 +6,6 @@ from __future__ import annotations
 from collections.abc import Sequence
 
 from adapters.slack import action_ids as ids
-from adapters.slack.bulk import BulkReport, RowOutcome
 from adapters.slack.kit import (
     MESSAGE_BLOCKS,
     SECTION_TEXT,
@@ -24,6 +23,7 @@ from adapters.slack.kit import (
     plain,
     section,
 )
+from core.bulk import BulkReport, RowOutcome
 from core.rewards import Programme
 from core.views import RewardNotice, RewardPreview, RewardUndeliverable, SendReport
 

@@ -57,7 +57,7 @@ from adapters.teams.translate import (
 from core.checkout import Checkout, PlaceOrder
 from core.errors import DeliveryError, InvalidAmount, InvalidRequest, NotFound
 from core.identity import ChatUser
-from core.ports import Directory
+from core.ports import Directory, PendingConfirmations
 from core.recognition import Recognition
 
 log = logging.getLogger(__name__)
@@ -78,10 +78,11 @@ class VoucherBot(TeamsActivityHandler):
         recognition: Recognition | None = None,
         directory: Directory | None = None,
         ssl: SSLContext | None = None,
+        confirmations: PendingConfirmations | None = None,
     ) -> None:
         self._checkout = checkout
         self._app_id = app_id
-        self._rewards = RewardDesk(checkout, recognition, directory, ssl)
+        self._rewards = RewardDesk(checkout, recognition, directory, ssl, confirmations)
         self._extension = RewardExtension(self._rewards)
 
     # --- activities -------------------------------------------------------------------------------
@@ -200,10 +201,10 @@ class VoucherBot(TeamsActivityHandler):
                 return Answer(help_card(note), replaces=False)
             case AskReward():
                 return await self._rewards.ask(turn_context, intent)
-            case SendReward(pending):
-                return await self._rewards.send_from_card(activity, pending)
-            case CancelReward(giver):
-                return self._rewards.cancel(activity, giver)
+            case SendReward(key):
+                return await self._rewards.send_from_card(activity, key)
+            case CancelReward(key):
+                return await self._rewards.cancel(activity, key)
             case RedeemReward(reward_id):
                 return await self._rewards.redeem(reward_id, user_of(activity))
             case ReviewReward():
