@@ -388,6 +388,9 @@ class FakeProvider:
         pin = "4321" if product.voucher_format.endswith("pin") else None
         return IssuedVoucher(code=f"QHB-{len(self.issued):04d}-7K3M", pin=pin, expires_on=product.expiry.expires_on(today))
 
+    async def find(self, *, order_id: str, product: Product, amount: Money, today: date) -> IssuedVoucher | None:
+        return None  # like the built-in provider: nothing bought outside, nothing to find
+
 
 class FakeSender:
     """Records what it was asked to send; can be told to throttle the next N sends."""
