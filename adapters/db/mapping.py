@@ -77,6 +77,10 @@ def order_to_row(order: Order, cipher: VoucherCipher) -> OrderRow:
         reward_id=order.reward_id,
         reward_minor=order.reward_minor,
         history=[_change_to_json(change) for change in order.history],
+        provider=order.provider,
+        route_reason=order.route_reason,
+        route_tried=",".join(order.route_tried),
+        route_uncertain=order.route_uncertain,
     )
 
 
@@ -100,6 +104,10 @@ def order_to_domain(row: OrderRow, cipher: VoucherCipher) -> Order:
         reward_id=row.reward_id,
         reward_minor=row.reward_minor,
         history=[_change_from_json(item) for item in row.history],
+        provider=row.provider,
+        route_reason=row.route_reason,
+        route_tried=tuple(name for name in row.route_tried.split(",") if name),
+        route_uncertain=row.route_uncertain,
     )
 
 

@@ -8,6 +8,7 @@ from typing import Any
 from sqlalchemy import (
     JSON,
     BigInteger,
+    Boolean,
     Column,
     Date,
     DateTime,
@@ -101,6 +102,10 @@ class OrderRow(Table, table=True):
     reward_id: str | None = Field(default=None, index=True, sa_type=String())
     reward_minor: int = Field(default=0, sa_type=BigInteger())
     history: list[dict[str, Any]] = Field(default_factory=list, sa_type=_json())
+    provider: str = Field(default="", sa_type=String(64))
+    route_reason: str = Field(default="", sa_type=Text())
+    route_tried: str = Field(default="", sa_type=String(255))  # comma-separated provider names
+    route_uncertain: bool = Field(default=False, sa_type=Boolean())
 
 
 class VoucherRow(Table, table=True):
