@@ -374,6 +374,7 @@ def product_to_json(product: Product) -> dict[str, Any]:
     data = asdict(product)
     data["countries"] = list(product.countries)
     data["denominations"] = list(product.denominations)
+    data["skus"] = [list(pair) for pair in product.skus]
     fixed = product.expiry.fixed_date
     data["expiry"] = {
         "days_after_issue": product.expiry.days_after_issue,
@@ -388,6 +389,7 @@ def product_from_json(data: dict[str, Any]) -> Product:
     fixed = expiry["fixed_date"]
     fields["countries"] = tuple(fields["countries"])
     fields["denominations"] = tuple(fields["denominations"])
+    fields["skus"] = tuple((int(minor), str(sku)) for minor, sku in fields.get("skus", ()))
     return Product(
         **fields,
         value_range=None if value_range is None else ValueRange(**value_range),
