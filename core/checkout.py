@@ -330,21 +330,20 @@ class Checkout:
         name = order.provider
         plan = self.router.plan(order.product_id, order.amount, exclude={*order.route_tried, name})
         if plan:
+            # Not a refusal: the provider may serve the order again if the next one says no.
             return await self._save_route(
                 order, plan[0].provider, f"fallback after {name} gave no answer and holds no such order: "
-                f"{plan[0].reason}")
-        return await self._save_route(order, name, order.route_reason, tried=order.route_tried)
+                f"{plan[0].reason}", refused=False)
+        return await self._save_route(order, name, order.route_reason, refused=False)
 
-    async def _save_route(self, order: Order, provider: str, reason: str, tried: tuple[str, ...] | None = None) -> Order | None:
+    async def _save_route(self, order: Order, provider: str, reason: str, *, refused: bool = True) -> Order | None:
         try:
             async with self._uow() as uow:
                 current = await uow.orders.get(order.id)
                 if current.status is not OrderStatus.ISSUING or _route_of(current) != _route_of(order):
                     return None  # another worker rerouted the order since: it decides from here
                 before = {"provider": current.provider}
-                current.route_to(provider, reason)
-                if tried is not None:
-                    current.route_tried = tried
+                current.route_to(provider, reason, refused=refused)
                 await uow.orders.save(current)
                 uow.audit.record(AuditRecord("system", "order.routed", current.id, before,
                                              {"provider": provider, "reason": reason}))

@@ -132,9 +132,9 @@ class Order:
         self.failure_reason = reason
         return change
 
-    def route_to(self, provider: str, reason: str) -> None:
-        """Send issuance to `provider`; the one it leaves (if any) said a definite no."""
-        if self.provider and self.provider != provider and self.provider not in self.route_tried:
+    def route_to(self, provider: str, reason: str, *, refused: bool = True) -> None:
+        """Send issuance to `provider`; `refused`: the one it leaves (if any) said a definite no."""
+        if refused and self.provider and self.provider != provider and self.provider not in self.route_tried:
             self.route_tried = (*self.route_tried, self.provider)
         self.provider = provider
         self.route_reason = reason

@@ -195,7 +195,7 @@ def _admits(product: Product, amount: Money) -> bool:
         product.check_amount(amount)
     except InvalidAmount:
         return False
-    return True
+    return not product.skus or product.sku_for(amount.minor) is not None
 
 
 def single_provider_offers(catalog: Catalog) -> dict[str, tuple[Offer, ...]]:
