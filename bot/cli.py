@@ -1,4 +1,4 @@
-"""The `voucherbot` command line: serve, database, catalog and manifest tools."""
+"""The `voucherbot` command line: serve, database, catalog, provider and manifest tools."""
 
 from __future__ import annotations
 
@@ -8,6 +8,7 @@ import sys
 from collections.abc import Sequence
 from pathlib import Path
 
+from bot.providers_cli import add_commands as add_provider_commands
 from bot.rewards_cli import add_commands as add_reward_commands
 from bot.settings import Settings, SettingsError, load_settings
 from bot.users_cli import add_commands as add_user_commands
@@ -48,6 +49,7 @@ def _parser() -> argparse.ArgumentParser:
     teams.add_argument("--base-url", required=True)
     teams.add_argument("--out", type=Path, default=Path("app.zip"))
     teams.set_defaults(run=_manifest_teams)
+    add_provider_commands(commands, _settings)
     add_reward_commands(commands, _settings)
     add_user_commands(commands, _settings)
     return parser
