@@ -184,7 +184,7 @@ async def build_services(settings: Settings) -> Services:
         )
     )
     mounts.append(rewards.hr_api.mount)  # /api/v1: rewards, employees and milestones for HR systems
-    mounts.append(_admin_dashboard(settings, database, checkout, rewards.recognition))  # /admin
+    mounts.append(_admin_dashboard(settings, database, checkout, rewards.recognition, provider_set))  # /admin
     return Services(
         settings=settings,
         database=database,
@@ -314,7 +314,10 @@ def _channel_kwargs(build: Callable[..., Any], rewards: Rewards) -> dict[str, An
     return {name: value for name, value in offered.items() if name in accepted}
 
 
-def _admin_dashboard(settings: Settings, database: Database, checkout: Checkout, recognition: Recognition) -> Mount:
+def _admin_dashboard(
+    settings: Settings, database: Database, checkout: Checkout, recognition: Recognition,
+    providers: ProviderSet | None = None,
+) -> Mount:
     """/admin: the dashboard over the same database and use cases; users come from `voucherbot users create`."""
     routes = admin_routes(
         oversight=SqlOversight.of(database),
@@ -324,6 +327,7 @@ def _admin_dashboard(settings: Settings, database: Database, checkout: Checkout,
         acts=AdminActs(uow=database.unit_of_work),
         admin_token=_secret(settings.admin_token),
         secure_cookies=settings.public_base_url.startswith("https://"),
+        providers=providers,
     )
 
     def mount(app: web.Application) -> None:
