@@ -550,7 +550,7 @@ class Checkout:
         try:
             async with self._uow() as uow:
                 order = await uow.orders.get(order_id)
-                if order.status not in ISSUABLE:
+                if order.status not in ISSUABLE or self._being_issued(order):
                     return None
                 self._move(uow, order, OrderStatus.ISSUING, "system")
                 if not order.provider:
@@ -564,6 +564,17 @@ class Checkout:
                 return order
         except ConcurrentUpdate:
             return None  # another worker claimed it
+
+    def _being_issued(self, order: Order) -> bool:
+        """Another worker claimed the order moments ago and may be waiting on its provider: leave it.
+
+        Only a claim older than `stuck_after` is taken over (recovery); an admin's retry is not a claim.
+        """
+        last = order.history[-1] if order.history else None
+        return (
+            order.status is OrderStatus.ISSUING and last is not None and last.source == "system"
+            and last.after is OrderStatus.ISSUING and self._clock.now() - last.at < self._stuck_after
+        )
 
     async def _store_voucher(self, voucher: Voucher) -> None:
         try:

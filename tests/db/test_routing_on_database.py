@@ -98,3 +98,22 @@ async def test_a_recovering_replica_does_not_reroute_an_order_whose_first_provid
     stored_order, vouchers = await stored(backend, order.id)
     assert plum.calls == [] and len(tango.orders) == 1 and vouchers == 1
     assert stored_order.provider == "tango" and stored_order.status is OrderStatus.ISSUED
+
+
+async def test_a_replica_arriving_while_another_waits_on_the_provider_leaves_the_order_alone(
+    backend: Backend,
+) -> None:
+    gateway, plum, tango = FakeGateway(), ScriptedProvider("xoxoday"), ScriptedProvider("tango")
+    tango.delay = 0.4
+    first, second = (replica(backend, gateway, plum, tango, n) for n in (1, 2))
+    order = await paid_order(backend, first)
+
+    async def arrive_late() -> None:
+        await asyncio.sleep(0.15)  # the first replica's claim is committed; its provider call is under way
+        await second.issue_voucher(order.id)
+
+    await asyncio.gather(first.issue_voucher(order.id), arrive_late())
+
+    stored_order, vouchers = await stored(backend, order.id)
+    assert tango.issued_for(order.id) == 1 and plum.calls == [] and vouchers == 1
+    assert stored_order.status is OrderStatus.ISSUED
