@@ -187,3 +187,14 @@ async def test_the_cli_explains_a_route_and_reports_balances_with_the_low_one_fl
     assert lines[0].startswith("Quiet Harbour Books") and "25.00 USD in US" in lines[0]
     assert lines[1].startswith("1. xoxoday") and lines[2].startswith("2. tango") and "below the amount" in lines[2]
     assert "tango\t3.00 USD\tLOW" in balances and "xoxoday\t" in balances
+
+
+async def test_the_tango_platform_key_and_reward_codes_are_never_logged_or_stored_in_plaintext(
+    bot: BotProcess, db: BotDatabase, tango: FakeTango
+) -> None:
+    await eventually(lambda: bool(tango.placed), what="at least one Tango order")
+    logs, stored = bot.logs(), db.raw_bytes()
+    assert tango.platform_key not in logs and tango.platform_key.encode() not in stored
+    for order in tango.placed:
+        for secret in filter(None, (order.code, order.pin)):
+            assert secret not in logs and secret.encode() not in stored
