@@ -12,15 +12,15 @@ from typing import Any, Protocol
 from adapters.db.database import Database
 from adapters.providers.builtin import BuiltinProvider
 from adapters.providers.routes_file import load_routes, save_routes
+from bot.settings import Settings
 from core.catalog import Product
 from core.checkout import Checkout
+from core.errors import ProviderError
 from core.money import Money
 from core.ports import SystemClock
 from core.provider_health import ProviderHealth, ProviderStatus
 from core.routing import Candidate, Router, RoutingRules, merge_catalogs
 from core.vouchers import VoucherProvider
-
-from bot.settings import Settings
 
 log = logging.getLogger(__name__)
 
@@ -80,7 +80,7 @@ class ProviderSet:
             if last is None or SystemClock().now() - last >= interval:
                 try:
                     await sync.sync()
-                except Exception:
+                except ProviderError:
                     log.exception("catalog sync failed", extra={"provider": name})  # the others still sync
         await self.refresh_catalog()
 
@@ -96,12 +96,14 @@ class ProviderSet:
                 for money in await reader.balances():
                     reading = self.health.set_balance(name, money, now)
                     lines.append(f"{name}\t{money.label()}" + ("\tLOW" if reading.low else ""))
-            except Exception as exc:
+            except ProviderError as exc:
                 log.warning("provider balance unavailable", extra={"provider": name, "error": str(exc)})
                 lines.append(f"{name}\tunavailable ({exc})")
         return lines  # the router reads balances live from the health record
 
-    def route(self, product_id: str, country: str | None, amount: Money | None = None) -> tuple[Candidate, ...]:
+    def route(
+        self, product_id: str, country: str | None, amount: Money | None = None
+    ) -> tuple[Candidate, ...]:
         """Why an order for this product (in this country) would go where: the candidates in order."""
         product = self.checkout.catalog.get(product_id)
         return self.checkout.router.plan(product_id, amount or product.price(product.lowest), country)
@@ -128,8 +130,12 @@ class ProviderSet:
 
 
 async def build_provider_set(
-    settings: Settings, database: Database, checkout: Checkout, providers: dict[str, VoucherProvider],
-    builtin: list[Product], alert: Callable[[str], Awaitable[None]],
+    settings: Settings,
+    database: Database,
+    checkout: Checkout,
+    providers: dict[str, VoucherProvider],
+    builtin: list[Product],
+    alert: Callable[[str], Awaitable[None]],
 ) -> ProviderSet:
     """Fill `providers` (the checkout's own mapping) from VOUCHER_PROVIDER and merge their catalogs."""
     health = ProviderHealth(settings.provider_low_balance)
@@ -153,7 +159,9 @@ def _add_xoxoday(found: ProviderSet, alert: Callable[[str], Awaitable[None]]) ->
     client = xoxoday_client(settings, found.database)
     found.syncs["xoxoday"] = XoxodayCatalogSync(client, found.database.catalog_store(), SystemClock())
     found.providers["xoxoday"] = XoxodayProvider(
-        client, alert=alert, max_wait=settings.xoxoday_order_wait_seconds,
+        client,
+        alert=alert,
+        max_wait=settings.xoxoday_order_wait_seconds,
         recheck_interval=settings.xoxoday_recheck_seconds,
     )
     found.closers.append(client.close)
@@ -177,8 +185,11 @@ def xoxoday_client(settings: Settings, database: Database) -> Any:
         lambda: secrets_.load("xoxoday.tokens"), lambda value: secrets_.save("xoxoday.tokens", value)
     )
     return XoxodayClient(
-        settings.xoxoday_base_url, settings.xoxoday_client_id, _secret(settings.xoxoday_client_secret),
-        _secret(settings.xoxoday_refresh_token), token_store=tokens,
+        settings.xoxoday_base_url,
+        settings.xoxoday_client_id,
+        _secret(settings.xoxoday_client_secret),
+        _secret(settings.xoxoday_refresh_token),
+        token_store=tokens,
     )
 
 
@@ -187,8 +198,11 @@ def tango_client(settings: Settings) -> Any:
     from adapters.providers.tango import TangoClient
 
     return TangoClient(
-        settings.tango_base_url, settings.tango_platform_name, _secret(settings.tango_platform_key),
-        customer_id=settings.tango_customer_id, account_id=settings.tango_account_id,
+        settings.tango_base_url,
+        settings.tango_platform_name,
+        _secret(settings.tango_platform_key),
+        customer_id=settings.tango_customer_id,
+        account_id=settings.tango_account_id,
     )
 
 

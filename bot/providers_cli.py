@@ -8,18 +8,21 @@ import sys
 from collections.abc import Callable
 from typing import Any
 
+from bot.settings import Settings
 from core.errors import InvalidAmount, UnknownProduct
 from core.money import Money
-
-from bot.settings import Settings
 
 
 def add_commands(commands: Any, settings: Callable[[], Settings]) -> None:
     group = commands.add_parser("providers", help="voucher providers: balances and routing")
     sub = group.add_subparsers(title="providers commands")
-    balances = sub.add_parser("balances", help="each provider's balance per currency (LOW under the threshold)")
+    balances = sub.add_parser(
+        "balances", help="each provider's balance per currency (LOW under the threshold)"
+    )
     balances.set_defaults(run=lambda args: _balances(settings()))
-    route = sub.add_parser("route", help="which provider an order for PRODUCT in COUNTRY would go to, and why")
+    route = sub.add_parser(
+        "route", help="which provider an order for PRODUCT in COUNTRY would go to, and why"
+    )
     route.add_argument("product")
     route.add_argument("country")
     route.add_argument("--amount", help="the voucher value, e.g. 25 (default: the lowest the product takes)")
@@ -49,7 +52,9 @@ def _route(settings: Settings, args: argparse.Namespace) -> int:
         try:
             await found.check_balances()  # a known short balance moves a provider back; show it
             product = found.checkout.catalog.get(args.product)
-            amount = Money.parse(args.amount, product.currency) if args.amount else product.price(product.lowest)
+            amount = (
+                Money.parse(args.amount, product.currency) if args.amount else product.price(product.lowest)
+            )
             plan = found.route(args.product, args.country.upper(), amount)
         finally:
             await close()

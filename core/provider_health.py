@@ -57,9 +57,15 @@ class ProviderHealth:
         threshold = self._low.get(balance.currency)
         reading = BalanceReading(provider, balance, at, threshold is not None and balance.minor < threshold)
         if reading.low:
-            log.error("provider balance below the low-balance threshold", extra={
-                "alert": True, "provider": provider, "balance": balance.label(),
-                "threshold": Money(threshold or 0, balance.currency).label()})
+            log.error(
+                "provider balance below the low-balance threshold",
+                extra={
+                    "alert": True,
+                    "provider": provider,
+                    "balance": balance.label(),
+                    "threshold": Money(threshold or 0, balance.currency).label(),
+                },
+            )
         self._balances[(provider, balance.currency)] = reading
         return reading
 

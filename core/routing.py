@@ -147,7 +147,9 @@ class Router:
     ) -> tuple[Candidate, ...]:
         """The candidates in the order they should be tried; empty when no provider can serve it."""
         skipped = set(exclude)
-        offers = [o for o in self.offers(product_id) if o.provider not in skipped and _admits(o.product, amount)]
+        offers = [
+            o for o in self.offers(product_id) if o.provider not in skipped and _admits(o.product, amount)
+        ]
         if not offers:
             return ()
         shown = self.offers(product_id)[0].product
@@ -162,12 +164,24 @@ class Router:
             number, rule = found
             prefer, strategy, why = rule.prefer or self.rules.default, rule.strategy, rule.describe(number)
         if strategy == CHEAPEST:
-            ordered = sorted(offers, key=lambda o: (-self._discount(o.provider), _position(prefer, o.provider)))
-            return [Candidate(o.provider, o.product, f"cheapest by discount ({self._discount(o.provider):g}%), "
-                              f"{why}") for o in ordered]
+            ordered = sorted(
+                offers, key=lambda o: (-self._discount(o.provider), _position(prefer, o.provider))
+            )
+            return [
+                Candidate(
+                    o.provider, o.product, f"cheapest by discount ({self._discount(o.provider):g}%), {why}"
+                )
+                for o in ordered
+            ]
         ordered = sorted(offers, key=lambda o: _position(prefer, o.provider))
-        return [Candidate(o.provider, o.product, f"preferred by {why}" if o.provider in prefer
-                          else f"not named by {why}") for o in ordered]
+        return [
+            Candidate(
+                o.provider,
+                o.product,
+                f"preferred by {why}" if o.provider in prefer else f"not named by {why}",
+            )
+            for o in ordered
+        ]
 
     def _balance_checked(self, ranked: list[Candidate], amount: Money) -> tuple[Candidate, ...]:
         # A known balance below the amount sends the provider to the back rather than out: the balance
@@ -176,8 +190,13 @@ class Router:
         for candidate in ranked:
             balance = self._balances(candidate.provider, amount.currency)
             if balance is not None and balance < amount.minor:
-                short.append(Candidate(candidate.provider, candidate.product,
-                                       f"balance {Money(balance, amount.currency)} is below the amount"))
+                short.append(
+                    Candidate(
+                        candidate.provider,
+                        candidate.product,
+                        f"balance {Money(balance, amount.currency)} is below the amount",
+                    )
+                )
             else:
                 funded.append(candidate)
         return tuple(funded + short)

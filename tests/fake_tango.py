@@ -30,8 +30,21 @@ from typing import Any, Self
 
 from aiohttp import web
 
-ORDER_FIELDS = {"accountIdentifier", "customerIdentifier", "amount", "utid", "sendEmail", "externalRefID",
-                "campaign", "emailSubject", "message", "notes", "recipient", "sender", "etid"}
+ORDER_FIELDS = {
+    "accountIdentifier",
+    "customerIdentifier",
+    "amount",
+    "utid",
+    "sendEmail",
+    "externalRefID",
+    "campaign",
+    "emailSubject",
+    "message",
+    "notes",
+    "recipient",
+    "sender",
+    "etid",
+}
 REQUIRED = {"accountIdentifier", "customerIdentifier", "amount", "utid", "sendEmail"}
 EXTERNAL_REF = re.compile(r"^[A-Za-z0-9_.:-]{1,100}$")
 
@@ -40,50 +53,97 @@ def tango_brand(
     key: str, name: str, items: list[dict[str, Any]], *, status: str = "active", **extra: Any
 ) -> dict[str, Any]:
     brand: dict[str, Any] = {
-        "brandKey": key, "brandName": name, "disclaimer": "", "description": f"<p>{name} e-gift card.</p>",
-        "shortDescription": f"{name} e-gift card", "terms": "<p>Not redeemable for cash.</p>",
-        "createdDate": "2025-04-01T10:00:00Z", "lastUpdateDate": "2026-10-01T10:00:00Z",
+        "brandKey": key,
+        "brandName": name,
+        "disclaimer": "",
+        "description": f"<p>{name} e-gift card.</p>",
+        "shortDescription": f"{name} e-gift card",
+        "terms": "<p>Not redeemable for cash.</p>",
+        "createdDate": "2025-04-01T10:00:00Z",
+        "lastUpdateDate": "2026-10-01T10:00:00Z",
         "imageUrls": {"300w-326ppi": f"https://dwwvg90koz96l.cloudfront.net/images/brands/{key}-300w.png"},
-        "status": status, "brandRequirements": {}, "items": items,
+        "status": status,
+        "brandRequirements": {},
+        "items": items,
     }
     brand.update(extra)
     return brand
 
 
 def tango_item(
-    utid: str, name: str, currency: str = "USD", *, face_value: float | None = None,
-    min_value: float | None = None, max_value: float | None = None, country: str = "US",
-    credential_types: tuple[str, ...] = ("cardNumber", "pin"), status: str = "active",
+    utid: str,
+    name: str,
+    currency: str = "USD",
+    *,
+    face_value: float | None = None,
+    min_value: float | None = None,
+    max_value: float | None = None,
+    country: str = "US",
+    credential_types: tuple[str, ...] = ("cardNumber", "pin"),
+    status: str = "active",
 ) -> dict[str, Any]:
     fixed = face_value is not None
     return {
-        "utid": utid, "rewardName": name, "currencyCode": currency, "status": status,
-        "valueType": "FIXED_VALUE" if fixed else "VARIABLE_VALUE", "rewardType": "gift card",
-        "isWholeAmountValueRequired": False, "exchangeRateRule": "1", "faceValue": face_value,
-        "minValue": min_value, "maxValue": max_value, "countries": [country],
-        "credentialTypes": list(credential_types), "redemptionInstructions": "<p>Enter the card number online.</p>",
-        "createdDate": "2025-04-01T10:00:00Z", "lastUpdateDate": "2026-10-01T10:00:00Z",
+        "utid": utid,
+        "rewardName": name,
+        "currencyCode": currency,
+        "status": status,
+        "valueType": "FIXED_VALUE" if fixed else "VARIABLE_VALUE",
+        "rewardType": "gift card",
+        "isWholeAmountValueRequired": False,
+        "exchangeRateRule": "1",
+        "faceValue": face_value,
+        "minValue": min_value,
+        "maxValue": max_value,
+        "countries": [country],
+        "credentialTypes": list(credential_types),
+        "redemptionInstructions": "<p>Enter the card number online.</p>",
+        "createdDate": "2025-04-01T10:00:00Z",
+        "lastUpdateDate": "2026-10-01T10:00:00Z",
     }
 
 
 def sample_catalog() -> list[dict[str, Any]]:
     """Brands that overlap the Plum fake's (Quiet Harbour Books in the US) and some only Tango sells."""
     return [
-        tango_brand("B916708", "Quiet Harbour Books", [
-            tango_item("U561593", "Quiet Harbour Books $10", face_value=10),
-            tango_item("U561594", "Quiet Harbour Books $25", face_value=25),
-            tango_item("U561595", "Quiet Harbour Books $50", face_value=50),
-        ]),
-        tango_brand("B402211", "Lantern Tea House", [
-            tango_item("U730001", "Lantern Tea House (variable)", "GBP", min_value=5, max_value=200, country="GB",
-                       credential_types=("redemptionUrl",)),
-        ]),
-        tango_brand("B118822", "Kestrel Rail Journeys", [
-            tango_item("U810010", "Kestrel Rail Journeys 20 EUR", "EUR", face_value=20, country="DE"),
-            tango_item("U810011", "Kestrel Rail Journeys 50 EUR", "EUR", face_value=50, country="DE"),
-        ]),
-        tango_brand("B000404", "Withdrawn Brand", [tango_item("U000404", "Withdrawn", face_value=10)],
-                    status="inactive"),
+        tango_brand(
+            "B916708",
+            "Quiet Harbour Books",
+            [
+                tango_item("U561593", "Quiet Harbour Books $10", face_value=10),
+                tango_item("U561594", "Quiet Harbour Books $25", face_value=25),
+                tango_item("U561595", "Quiet Harbour Books $50", face_value=50),
+            ],
+        ),
+        tango_brand(
+            "B402211",
+            "Lantern Tea House",
+            [
+                tango_item(
+                    "U730001",
+                    "Lantern Tea House (variable)",
+                    "GBP",
+                    min_value=5,
+                    max_value=200,
+                    country="GB",
+                    credential_types=("redemptionUrl",),
+                ),
+            ],
+        ),
+        tango_brand(
+            "B118822",
+            "Kestrel Rail Journeys",
+            [
+                tango_item("U810010", "Kestrel Rail Journeys 20 EUR", "EUR", face_value=20, country="DE"),
+                tango_item("U810011", "Kestrel Rail Journeys 50 EUR", "EUR", face_value=50, country="DE"),
+            ],
+        ),
+        tango_brand(
+            "B000404",
+            "Withdrawn Brand",
+            [tango_item("U000404", "Withdrawn", face_value=10)],
+            status="inactive",
+        ),
     ]
 
 
@@ -100,13 +160,23 @@ class FakeTangoOrder:
 
 
 class TangoError(Exception):
-    def __init__(self, status: int, i18n_key: str, message: str, errors: list[dict[str, Any]] | None = None) -> None:
+    def __init__(
+        self, status: int, i18n_key: str, message: str, errors: list[dict[str, Any]] | None = None
+    ) -> None:
         super().__init__(message)
         self.status, self.i18n_key, self.message, self.errors = status, i18n_key, message, errors or []
 
 
-PHRASES = {400: "Bad Request", 401: "Unauthorized", 403: "Forbidden", 404: "Not Found",
-           429: "Too Many Requests", 500: "Internal Server Error", 502: "Bad Gateway", 503: "Service Unavailable"}
+PHRASES = {
+    400: "Bad Request",
+    401: "Unauthorized",
+    403: "Forbidden",
+    404: "Not Found",
+    429: "Too Many Requests",
+    500: "Internal Server Error",
+    502: "Bad Gateway",
+    503: "Service Unavailable",
+}
 
 
 class FakeTango:
@@ -225,11 +295,18 @@ class FakeTango:
     async def _account(self, request: web.Request) -> web.Response:
         if request.match_info["account"] != self.account_id:
             raise TangoError(404, "RAAS:ACCOUNT:NOT_FOUND", "Account not found")
-        return web.json_response({
-            "accountIdentifier": self.account_id, "accountNumber": "A32-119-408", "displayName": "Quiet Harbour",
-            "currencyCode": self.currency, "currentBalance": float(self.balance),
-            "createdAt": "2025-04-01T10:00:00Z", "status": "ACTIVE", "contactEmail": "rewards@harbour.example",
-        })
+        return web.json_response(
+            {
+                "accountIdentifier": self.account_id,
+                "accountNumber": "A32-119-408",
+                "displayName": "Quiet Harbour",
+                "currencyCode": self.currency,
+                "currentBalance": float(self.balance),
+                "createdAt": "2025-04-01T10:00:00Z",
+                "status": "ACTIVE",
+                "contactEmail": "rewards@harbour.example",
+            }
+        )
 
     async def _place(self, request: web.Request) -> web.Response:
         body = await _json_body(request)
@@ -251,14 +328,24 @@ class FakeTango:
 
     async def _list(self, request: web.Request) -> web.Response:
         query = request.query
-        unknown = set(query) - {"externalRefID", "customerIdentifier", "accountIdentifier", "startDate", "endDate",
-                                "elementsPerBlock", "page"}
+        unknown = set(query) - {
+            "externalRefID",
+            "customerIdentifier",
+            "accountIdentifier",
+            "startDate",
+            "endDate",
+            "elementsPerBlock",
+            "page",
+        }
         if unknown:
             raise TangoError(400, "RAAS:QUERY:UNKNOWN_PARAMETER", f"Unknown parameter {sorted(unknown)}")
         if query.get("accountIdentifier", self.account_id) != self.account_id:
             raise TangoError(404, "RAAS:ACCOUNT:NOT_FOUND", "Account not found")
-        orders = [o for o in self.orders.values()
-                  if "externalRefID" not in query or o.external_ref == query["externalRefID"]]
+        orders = [
+            o
+            for o in self.orders.values()
+            if "externalRefID" not in query or o.external_ref == query["externalRefID"]
+        ]
         page = {"number": 0, "elementsPerBlock": 100, "resultCount": len(orders), "totalCount": len(orders)}
         return web.json_response({"page": page, "orders": [self._summary(o) for o in orders]})
 
@@ -273,9 +360,16 @@ class FakeTango:
     def _check_order(self, body: dict[str, Any]) -> None:
         unknown, missing = set(body) - ORDER_FIELDS, REQUIRED - set(body)
         if unknown or missing:
-            errors = [{"path": name, "message": "unknown field" if name in unknown else "may not be null",
-                       "i18nKey": "RAAS:VALIDATION:FIELD", "invalidValue": None, "constraint": "schema"}
-                      for name in sorted(unknown | missing)]
+            errors = [
+                {
+                    "path": name,
+                    "message": "unknown field" if name in unknown else "may not be null",
+                    "i18nKey": "RAAS:VALIDATION:FIELD",
+                    "invalidValue": None,
+                    "constraint": "schema",
+                }
+                for name in sorted(unknown | missing)
+            ]
             raise TangoError(400, "RAAS:VALIDATION:FAILED", "Validation failed", errors)
         if body["customerIdentifier"] != self.customer_id or body["accountIdentifier"] != self.account_id:
             raise TangoError(400, "RAAS:ACCOUNT:NOT_OWNED", "The account does not belong to this customer")
@@ -287,7 +381,9 @@ class FakeTango:
         item = self._item(str(body["utid"]))
         amount = _amount(body["amount"])
         if not _admits(item, amount):
-            raise TangoError(400, "RAAS:ORDER:INVALID_AMOUNT", f"{amount} is not a valid amount for this item")
+            raise TangoError(
+                400, "RAAS:ORDER:INVALID_AMOUNT", f"{amount} is not a valid amount for this item"
+            )
         if item["utid"] in self.out_of_stock:
             raise TangoError(400, "RAAS:ITEM:OUT_OF_STOCK", "This item is temporarily unavailable")
         if item["currencyCode"] == self.currency and amount > self.balance:
@@ -311,10 +407,18 @@ class FakeTango:
         reference = f"RA{261206:06d}-{number:04d}-{secrets.randbelow(10**4):04d}"
         types = {"".join(c for c in t.lower() if c.isalnum()) for t in item["credentialTypes"]}
         order = FakeTangoOrder(
-            reference, external or reference, item, amount, datetime.now(UTC).isoformat(),
-            code="" if "redemptionurl" in types and "cardnumber" not in types else f"TC{secrets.token_hex(6).upper()}",
+            reference,
+            external or reference,
+            item,
+            amount,
+            datetime.now(UTC).isoformat(),
+            code=""
+            if "redemptionurl" in types and "cardnumber" not in types
+            else f"TC{secrets.token_hex(6).upper()}",
             pin=f"{secrets.randbelow(10**6):06d}" if "pin" in types else "",
-            url=f"https://sandbox.rewardlink.io/r/{secrets.token_urlsafe(12)}" if "redemptionurl" in types else "",
+            url=f"https://sandbox.rewardlink.io/r/{secrets.token_urlsafe(12)}"
+            if "redemptionurl" in types
+            else "",
         )
         self.orders[reference] = order
         return order
@@ -322,36 +426,63 @@ class FakeTango:
     def _summary(self, order: FakeTangoOrder) -> dict[str, Any]:
         money = {"value": float(order.amount), "currencyCode": order.item["currencyCode"]}
         return {
-            "referenceOrderID": order.reference, "customerIdentifier": self.customer_id,
-            "accountIdentifier": self.account_id, "accountNumber": "A32-119-408",
+            "referenceOrderID": order.reference,
+            "customerIdentifier": self.customer_id,
+            "accountIdentifier": self.account_id,
+            "accountNumber": "A32-119-408",
             "amountCharged": {**money, "exchangeRate": 1.0, "fee": 0.0, "total": float(order.amount)},
-            "denomination": money, "utid": order.item["utid"], "rewardName": order.item["rewardName"],
-            "sendEmail": False, "status": "COMPLETE", "createdAt": order.created_at,
+            "denomination": money,
+            "utid": order.item["utid"],
+            "rewardName": order.item["rewardName"],
+            "sendEmail": False,
+            "status": "COMPLETE",
+            "createdAt": order.created_at,
             "externalRefID": order.external_ref,
         }
 
     def _verbose(self, order: FakeTangoOrder) -> dict[str, Any]:
         credentials: list[dict[str, str]] = []
         if order.code:
-            credentials.append({"label": "Card Number", "value": order.code, "type": "text",
-                                "credentialType": "cardNumber"})
+            credentials.append(
+                {"label": "Card Number", "value": order.code, "type": "text", "credentialType": "cardNumber"}
+            )
         if order.pin:
             credentials.append({"label": "PIN", "value": order.pin, "type": "text", "credentialType": "pin"})
         if order.url:
-            credentials.append({"label": "Redemption Link", "value": order.url, "type": "url",
-                                "credentialType": "redemptionUrl"})
-        credentials.append({"label": "Expiration Date", "value": "2027-12-31", "type": "date",
-                            "credentialType": "expirationDate"})
-        reward = {"credentials": {c["label"]: c["value"] for c in credentials}, "credentialList": credentials,
-                  "redemptionInstructions": order.item["redemptionInstructions"]}
+            credentials.append(
+                {
+                    "label": "Redemption Link",
+                    "value": order.url,
+                    "type": "url",
+                    "credentialType": "redemptionUrl",
+                }
+            )
+        credentials.append(
+            {
+                "label": "Expiration Date",
+                "value": "2027-12-31",
+                "type": "date",
+                "credentialType": "expirationDate",
+            }
+        )
+        reward = {
+            "credentials": {c["label"]: c["value"] for c in credentials},
+            "credentialList": credentials,
+            "redemptionInstructions": order.item["redemptionInstructions"],
+        }
         return {**self._summary(order), "reward": reward}
 
 
 def _error(request: web.Request, exc: TangoError) -> web.Response:
     body = {
-        "timestamp": datetime.now(UTC).isoformat(), "requestId": secrets.token_hex(8), "path": request.path,
-        "httpCode": exc.status, "httpPhrase": PHRASES.get(exc.status, "Error"), "i18nKey": exc.i18n_key,
-        "message": exc.message, "errors": exc.errors,
+        "timestamp": datetime.now(UTC).isoformat(),
+        "requestId": secrets.token_hex(8),
+        "path": request.path,
+        "httpCode": exc.status,
+        "httpPhrase": PHRASES.get(exc.status, "Error"),
+        "i18nKey": exc.i18n_key,
+        "message": exc.message,
+        "errors": exc.errors,
     }
     headers = {"Retry-After": "1"} if exc.status == 429 else None
     return web.json_response(body, status=exc.status, headers=headers)

@@ -1,14 +1,14 @@
 """The operator's routing rules file (PROVIDER_ROUTES_FILE, YAML) read into core.routing.RoutingRules.
 
-    default: [xoxoday, tango, builtin]   # preference when no rule matches (else VOUCHER_PROVIDER's order)
-    strategy: preferred                  # or cheapest: the biggest discount first
-    discounts: {xoxoday: 2.5, tango: 3}  # percent off face value that each provider gives us
-    rules:                               # the first matching rule wins
-      - countries: [US]
-        brands: [Quiet Harbour Books]
-        prefer: [tango, xoxoday]
-      - countries: [GB, IE]
-        strategy: cheapest
+default: [xoxoday, tango, builtin]   # preference when no rule matches (else VOUCHER_PROVIDER's order)
+strategy: preferred                  # or cheapest: the biggest discount first
+discounts: {xoxoday: 2.5, tango: 3}  # percent off face value that each provider gives us
+rules:                               # the first matching rule wins
+  - countries: [US]
+    brands: [Quiet Harbour Books]
+    prefer: [tango, xoxoday]
+  - countries: [GB, IE]
+    strategy: cheapest
 """
 
 from __future__ import annotations
@@ -93,7 +93,9 @@ def _providers(value: Any, known: tuple[str, ...], where: str) -> list[str]:
     names = _strings(value, where)
     unknown = [n for n in names if n not in known]
     if unknown:
-        raise RoutesFileError(f"{where}: {', '.join(unknown)} is not a configured provider ({', '.join(known)})")
+        raise RoutesFileError(
+            f"{where}: {', '.join(unknown)} is not a configured provider ({', '.join(known)})"
+        )
     return names
 
 
@@ -125,4 +127,6 @@ def _discounts(value: Any, known: tuple[str, ...]) -> dict[str, float]:
 def _no_unknown(data: dict[str, Any], allowed: set[str], where: str) -> None:
     unknown = set(map(str, data)) - allowed
     if unknown:
-        raise RoutesFileError(f"{where}: unknown keys {', '.join(sorted(unknown))} (allowed: {', '.join(sorted(allowed))})")
+        raise RoutesFileError(
+            f"{where}: unknown keys {', '.join(sorted(unknown))} (allowed: {', '.join(sorted(allowed))})"
+        )

@@ -46,7 +46,9 @@ class TangoProvider:
             order = await self._client.place_order(order_id, utid, Decimal(amount.major()))
         return self._settle(order, order_id, product, today)
 
-    async def find(self, *, order_id: str, product: Product, amount: Money, today: date) -> IssuedVoucher | None:
+    async def find(
+        self, *, order_id: str, product: Product, amount: Money, today: date
+    ) -> IssuedVoucher | None:
         order = await self._client.find_order(order_id)
         return None if order is None else self._settle(order, order_id, product, today)
 
@@ -60,9 +62,13 @@ class TangoProvider:
         reward = order.reward
         if reward is None:
             # Retryable: the core asks again later, first by externalRefID, which is safe.
-            log.info("Tango order pending", extra={"order_id": order_id, "tango_order": order.reference_order_id})
+            log.info(
+                "Tango order pending", extra={"order_id": order_id, "tango_order": order.reference_order_id}
+            )
             raise ProviderError(ON_ITS_WAY, retryable=True)
-        log.info("Tango reward received", extra={"order_id": order_id, "tango_order": order.reference_order_id})
+        log.info(
+            "Tango reward received", extra={"order_id": order_id, "tango_order": order.reference_order_id}
+        )
         return IssuedVoucher(
             code=reward.code,
             expires_on=reward.expires_on or product.expiry.expires_on(today),

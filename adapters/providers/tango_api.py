@@ -33,7 +33,9 @@ REFUSALS = {
 class TangoApiError(ProviderError):
     """Tango refused or did not answer; `status` is the HTTP status (0: no answer), `kind` what it meant."""
 
-    def __init__(self, message: str, *, status: int, kind: str = "", retry_after: float | None = None) -> None:
+    def __init__(
+        self, message: str, *, status: int, kind: str = "", retry_after: float | None = None
+    ) -> None:
         super().__init__(message, retryable=status in (0, 408, 429) or status >= 500)
         self.status = status
         self.kind = kind
@@ -61,13 +63,17 @@ def kind_of(i18n_key: str, status: int) -> str:
 def error_for(status: int, body: Any, operation: str, retry_after: str | None = None) -> TangoApiError:
     info = body if isinstance(body, dict) else {}
     details = info.get("errors") if isinstance(info.get("errors"), list) else []
-    keys = [str(info.get("i18nKey") or "")] + [str(d.get("i18nKey") or "") for d in details if isinstance(d, dict)]
+    keys = [str(info.get("i18nKey") or "")] + [
+        str(d.get("i18nKey") or "") for d in details if isinstance(d, dict)
+    ]
     kinds = [k for k in (kind_of(key, status) for key in keys if key) if k] or [kind_of("", status)]
     kind = kinds[0]
     said = str(info.get("message") or info.get("httpPhrase") or "").strip()
     text = REFUSALS.get(kind) or said or "no reason given"
     wait = _seconds(retry_after)
-    return TangoApiError(f"Tango {operation} failed ({status}): {text}", status=status, kind=kind, retry_after=wait)
+    return TangoApiError(
+        f"Tango {operation} failed ({status}): {text}", status=status, kind=kind, retry_after=wait
+    )
 
 
 def transport_error(operation: str, exc: BaseException) -> TangoApiError:
@@ -144,7 +150,9 @@ def parse_account(data: Any) -> TangoAccount:
         currency = check_currency(str(data.get("currencyCode") or ""))
     except ValueError:
         raise malformed("getAccount", "no currencyCode") from None
-    return TangoAccount(str(data.get("accountIdentifier") or ""), balance, currency, str(data.get("status") or ""))
+    return TangoAccount(
+        str(data.get("accountIdentifier") or ""), balance, currency, str(data.get("status") or "")
+    )
 
 
 def parse_order(data: Any, operation: str) -> TangoOrder:
@@ -174,7 +182,7 @@ def parse_reward(reward: dict[str, Any]) -> TangoReward | None:
             name = str(entry.get("credentialType") or entry.get("label") or "")
             parts.setdefault(_squash(name), entry["value"].strip())
     credentials = reward.get("credentials")
-    for label, value in (credentials.items() if isinstance(credentials, dict) else ()):
+    for label, value in credentials.items() if isinstance(credentials, dict) else ():
         if isinstance(value, str):
             parts.setdefault(_squash(str(label)), value.strip())
     code, pin, url = _first(parts, CODE_TYPES), _first(parts, PIN_TYPES), _first(parts, URL_TYPES)

@@ -41,7 +41,9 @@ class SyncReport:
 class TangoCatalogSync:
     """Replaces the cached Tango catalog; run on a schedule or by hand, never per user request."""
 
-    def __init__(self, client: CatalogSource, store: CatalogStore, clock: Clock, *, provider: str = PROVIDER) -> None:
+    def __init__(
+        self, client: CatalogSource, store: CatalogStore, clock: Clock, *, provider: str = PROVIDER
+    ) -> None:
         self._client = client
         self._store = store
         self._clock = clock
@@ -60,7 +62,9 @@ class TangoCatalogSync:
         return report
 
 
-def map_catalog(brands: Sequence[Mapping[str, Any]], provider: str = PROVIDER) -> tuple[list[Product], int, int]:
+def map_catalog(
+    brands: Sequence[Mapping[str, Any]], provider: str = PROVIDER
+) -> tuple[list[Product], int, int]:
     """(products, items seen, items skipped) for Tango's verbose catalog."""
     products: list[Product] = []
     seen = skipped = 0
@@ -85,7 +89,10 @@ def map_catalog(brands: Sequence[Mapping[str, Any]], provider: str = PROVIDER) -
 def _group_key(brand: Mapping[str, Any], item: Any) -> tuple[str, str] | None:
     if not isinstance(item, dict) or not item.get("utid"):
         return None
-    if str(brand.get("status") or "").lower() != "active" or str(item.get("status") or "").lower() != "active":
+    if (
+        str(brand.get("status") or "").lower() != "active"
+        or str(item.get("status") or "").lower() != "active"
+    ):
         return None
     try:
         currency = check_currency(str(item.get("currencyCode") or ""))
@@ -104,7 +111,10 @@ def _product(
     value_range = None
     if variable:
         item = variable[0]
-        low, high = _minor(item.get("minValue"), currency, ROUND_CEILING), _minor(item.get("maxValue"), currency)
+        low, high = (
+            _minor(item.get("minValue"), currency, ROUND_CEILING),
+            _minor(item.get("maxValue"), currency),
+        )
         if low is None or high is None or low > high:
             return None
         value_range, skus = ValueRange(low, high), [(0, str(item["utid"]))]

@@ -27,6 +27,7 @@ from adapters.providers.tango_api import (
 from adapters.providers.xoxoday_client import RetryPolicy
 
 log = logging.getLogger(__name__)
+DEFAULT_RETRY = RetryPolicy()
 
 
 class TangoClient:
@@ -42,7 +43,7 @@ class TangoClient:
         account_id: str,
         session_factory: Callable[[], aiohttp.ClientSession] | None = None,
         timeout: float = 30.0,
-        retry: RetryPolicy = RetryPolicy(),
+        retry: RetryPolicy = DEFAULT_RETRY,
     ) -> None:
         self._base = base_url.rstrip("/")
         self._authorization = aiohttp.BasicAuth(platform_name, platform_key).encode()  # never logged
@@ -61,12 +62,17 @@ class TangoClient:
         return answer
 
     async def get_account(self) -> TangoAccount:
-        return parse_account(await self._call("getAccount", "GET", f"/accounts/{quote(self.account_id, safe='')}"))
+        return parse_account(
+            await self._call("getAccount", "GET", f"/accounts/{quote(self.account_id, safe='')}")
+        )
 
     async def find_order(self, external_ref_id: str) -> TangoOrder | None:
         """The order placed under this externalRefID, with its reward, or None when Tango holds none."""
-        params = {"externalRefID": external_ref_id, "customerIdentifier": self.customer_id,
-                  "accountIdentifier": self.account_id}
+        params = {
+            "externalRefID": external_ref_id,
+            "customerIdentifier": self.customer_id,
+            "accountIdentifier": self.account_id,
+        }
         listing = await self._call("listOrders", "GET", "/orders", params=params)
         orders = listing.get("orders") if isinstance(listing, dict) else None
         if not isinstance(orders, list):
@@ -77,15 +83,20 @@ class TangoClient:
         reference = str(found[0].get("referenceOrderID") or "")
         if not reference:
             raise malformed("listOrders", "an order without referenceOrderID")
-        return parse_order(await self._call("getOrder", "GET", f"/orders/{quote(reference, safe='')}"), "getOrder")
+        return parse_order(
+            await self._call("getOrder", "GET", f"/orders/{quote(reference, safe='')}"), "getOrder"
+        )
 
     async def place_order(self, external_ref_id: str, utid: str, amount: Decimal) -> TangoOrder:
         """Buy one reward; safe to repeat: Tango keeps one order per externalRefID, and a retry looks first."""
         if not external_ref_id or not utid:
             raise ValueError("every Tango order needs an externalRefID and a utid")
         body = {
-            "accountIdentifier": self.account_id, "customerIdentifier": self.customer_id,
-            "amount": wire_amount(amount), "utid": utid, "externalRefID": external_ref_id,
+            "accountIdentifier": self.account_id,
+            "customerIdentifier": self.customer_id,
+            "amount": wire_amount(amount),
+            "utid": utid,
+            "externalRefID": external_ref_id,
             "sendEmail": False,  # the bot delivers the reward in the chat; Tango must not email it
         }
         for attempt in range(1, self._retry.attempts + 1):
@@ -94,8 +105,10 @@ class TangoClient:
             except TangoApiError as exc:
                 if not exc.transient or attempt == self._retry.attempts:
                     raise
-                log.warning("Tango placeOrder got no clear answer; looking the order up before trying again",
-                            extra={"external_ref_id": external_ref_id, "status": exc.status, "attempt": attempt})
+                log.warning(
+                    "Tango placeOrder got no clear answer; looking the order up before trying again",
+                    extra={"external_ref_id": external_ref_id, "status": exc.status, "attempt": attempt},
+                )
                 await asyncio.sleep(self._delay(exc, attempt))
             existing = await self.find_order(external_ref_id)
             if existing is not None:
@@ -109,7 +122,9 @@ class TangoClient:
 
     # --- transport ---------------------------------------------------------------------------
 
-    async def _call(self, operation: str, method: str, path: str, *, params: Mapping[str, str] | None = None) -> Any:
+    async def _call(
+        self, operation: str, method: str, path: str, *, params: Mapping[str, str] | None = None
+    ) -> Any:
         """A read, retried after no answer, a 5xx or a 429."""
         for attempt in range(1, self._retry.attempts + 1):
             try:
@@ -117,24 +132,38 @@ class TangoClient:
             except TangoApiError as exc:
                 if not exc.transient or attempt == self._retry.attempts:
                     raise
-                log.warning("Tango call failed; retrying", extra={
-                    "operation": operation, "status": exc.status, "attempt": attempt})
+                log.warning(
+                    "Tango call failed; retrying",
+                    extra={"operation": operation, "status": exc.status, "attempt": attempt},
+                )
                 await asyncio.sleep(self._delay(exc, attempt))
         raise AssertionError("unreachable: the last attempt returns or raises")
 
     async def _once(
-        self, operation: str, method: str, path: str, *,
-        params: Mapping[str, str] | None = None, json: dict[str, Any] | None = None,
+        self,
+        operation: str,
+        method: str,
+        path: str,
+        *,
+        params: Mapping[str, str] | None = None,
+        json: dict[str, Any] | None = None,
     ) -> Any:
         self.requests[operation] += 1
         headers = {"Accept": "application/json", "Authorization": self._authorization}
         try:
             async with self._get_session().request(
-                method, self._base + path, params=params, json=json, headers=headers,
+                method,
+                self._base + path,
+                params=params,
+                json=json,
+                headers=headers,
                 timeout=aiohttp.ClientTimeout(total=self._timeout),
             ) as response:
                 answer = parse_json(await response.read())
-                if response.status not in (200, 201):  # 201: a new order; 200: the one under this externalRefID
+                if response.status not in (
+                    200,
+                    201,
+                ):  # 201: a new order; 200: the one under this externalRefID
                     raise error_for(response.status, answer, operation, response.headers.get("Retry-After"))
                 return answer
         except (aiohttp.ClientError, TimeoutError) as exc:

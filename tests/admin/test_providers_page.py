@@ -15,7 +15,6 @@ from adapters.db.admin_users import SqlAdminAccounts
 from adapters.db.oversight import SqlOversight
 from adapters.providers.routes_file import load_routes, save_routes
 from adapters.web.admin import admin_routes
-from core.catalog import Catalog
 from core.checkout import Checkout, PlaceOrder
 from core.identity import ConversationRef
 from core.money import Money
@@ -25,7 +24,14 @@ from core.provider_health import ProviderHealth, ProviderStatus
 from core.recognition import Recognition
 from core.routing import Router, merge_catalogs
 from tests.admin.conftest import (
-    ADMIN_EMAIL, ADMIN_PASSWORD, BOOKS, GRACE, VIEWER_EMAIL, VIEWER_PASSWORD, Browser, add_user,
+    ADMIN_EMAIL,
+    ADMIN_PASSWORD,
+    BOOKS,
+    GRACE,
+    VIEWER_EMAIL,
+    VIEWER_PASSWORD,
+    Browser,
+    add_user,
 )
 from tests.fakes import FakeGateway, FixedClock, ScriptedProvider, SequentialIds
 
@@ -42,7 +48,7 @@ class Panel:
         self.checkout, self.health, self.routes_file = checkout, health, routes_file
 
     def status(self) -> tuple[ProviderStatus, ...]:
-        return self.health.status(NAMES, self.checkout._clock.now())  # noqa: SLF001 - the shop's clock
+        return self.health.status(NAMES, self.checkout._clock.now())
 
     def routes_text(self) -> str:
         return self.routes_file.read_text(encoding="utf-8")
@@ -76,19 +82,29 @@ class Shop:
 
     async def paid_order(self, key: str) -> str:
         conversation = ConversationRef("teams", '{"conversation": "a:1grace"}')
-        placed = await self.checkout.place_order(PlaceOrder(GRACE, "plum-1001", Money(2500, "USD"), conversation, key))
+        placed = await self.checkout.place_order(
+            PlaceOrder(GRACE, "plum-1001", Money(2500, "USD"), conversation, key)
+        )
         async with self.database.unit_of_work() as uow:
             order = await uow.orders.get(placed.order_id)
-        await self.checkout.handle_payment_event(PaymentEvent(
-            f"evt-{key}", PaymentEventKind.SUCCEEDED, order.payment_intent_id or "", order.id, order.amount))
+        await self.checkout.handle_payment_event(
+            PaymentEvent(
+                f"evt-{key}",
+                PaymentEventKind.SUCCEEDED,
+                order.payment_intent_id or "",
+                order.id,
+                order.amount,
+            )
+        )
         return order.id
 
 
 @pytest.fixture
 async def shop(tmp_path: Path) -> AsyncIterator[Shop]:
     clock = FixedClock(datetime.now(UTC).replace(microsecond=0))
-    database = Database(f"sqlite+aiosqlite:///{tmp_path / 'vb.db'}", VoucherCipher(VoucherCipher.generate_key()),
-                        clock=clock)
+    database = Database(
+        f"sqlite+aiosqlite:///{tmp_path / 'vb.db'}", VoucherCipher(VoucherCipher.generate_key()), clock=clock
+    )
     await database.upgrade()
     routes = tmp_path / "routes.yaml"
     routes.write_text(RULES, encoding="utf-8")
@@ -96,25 +112,39 @@ async def shop(tmp_path: Path) -> AsyncIterator[Shop]:
     plum, tango = ScriptedProvider("xoxoday"), ScriptedProvider("tango")
     ids = SequentialIds()
     checkout = Checkout(
-        uow=database.unit_of_work, catalog=merge_catalogs({"xoxoday": [PLUM_BOOKS], "tango": [TANGO_BOOKS]}, NAMES).catalog,
-        gateway=FakeGateway(), providers={"xoxoday": plum, "tango": tango}, clock=clock, ids=ids,
-        public_base_url="http://127.0.0.1", routing=Router(_offers(), load_routes(routes, NAMES), health.balance),
+        uow=database.unit_of_work,
+        catalog=merge_catalogs({"xoxoday": [PLUM_BOOKS], "tango": [TANGO_BOOKS]}, NAMES).catalog,
+        gateway=FakeGateway(),
+        providers={"xoxoday": plum, "tango": tango},
+        clock=clock,
+        ids=ids,
+        public_base_url="http://127.0.0.1",
+        routing=Router(_offers(), load_routes(routes, NAMES), health.balance),
         health=health,
     )
     accounts = SqlAdminAccounts.of(database)
     await add_user(accounts, ADMIN_EMAIL, ADMIN_PASSWORD, AdminRole.ADMIN, clock.now())
     await add_user(accounts, VIEWER_EMAIL, VIEWER_PASSWORD, AdminRole.VIEWER, clock.now())
     app = web.Application()
-    app.router.add_routes(admin_routes(
-        oversight=SqlOversight.of(database), checkout=checkout,
-        recognition=Recognition(uow=database.unit_of_work, clock=clock, ids=ids), accounts=accounts,
-        acts=AdminActs(uow=database.unit_of_work), admin_token="", secure_cookies=False, clock=clock,
-        providers=Panel(checkout, health, routes),
-    ))
+    app.router.add_routes(
+        admin_routes(
+            oversight=SqlOversight.of(database),
+            checkout=checkout,
+            recognition=Recognition(uow=database.unit_of_work, clock=clock, ids=ids),
+            accounts=accounts,
+            acts=AdminActs(uow=database.unit_of_work),
+            admin_token="",
+            secure_cookies=False,
+            clock=clock,
+            providers=Panel(checkout, health, routes),
+        )
+    )
     runner = web.AppRunner(app, access_log=None)
     await runner.setup()
     await web.TCPSite(runner, "127.0.0.1", 0).start()
-    found = Shop(f"http://127.0.0.1:{runner.addresses[0][1]}", checkout, tango, health, routes, clock, database, [])
+    found = Shop(
+        f"http://127.0.0.1:{runner.addresses[0][1]}", checkout, tango, health, routes, clock, database, []
+    )
     try:
         yield found
     finally:
@@ -167,15 +197,20 @@ async def test_an_admin_saves_new_routing_rules_and_the_next_order_follows_them(
     assert [e.action for e in audit] == ["routing.rules_saved"]
 
 
-async def test_rules_naming_an_unknown_provider_are_refused_with_the_reason_and_the_file_is_kept(shop: Shop) -> None:
+async def test_rules_naming_an_unknown_provider_are_refused_with_the_reason_and_the_file_is_kept(
+    shop: Shop,
+) -> None:
     admin = await shop.browser(ADMIN_EMAIL, ADMIN_PASSWORD)
-    status, page = await admin.post("/admin/providers/rules", {"rules": "rules:\n  - prefer: [giftly]\n"},
-                                     from_page="/admin/providers")
+    status, page = await admin.post(
+        "/admin/providers/rules", {"rules": "rules:\n  - prefer: [giftly]\n"}, from_page="/admin/providers"
+    )
     assert status == 400 and "rule 1 prefer: giftly is not a configured provider" in page
     assert shop.routes.read_text(encoding="utf-8") == RULES
 
 
 async def test_a_viewer_cannot_change_the_routing_rules(shop: Shop) -> None:
     viewer = await shop.browser(VIEWER_EMAIL, VIEWER_PASSWORD)
-    status, _ = await viewer.post("/admin/providers/rules", {"rules": "rules: []\n"}, from_page="/admin/providers")
+    status, _ = await viewer.post(
+        "/admin/providers/rules", {"rules": "rules: []\n"}, from_page="/admin/providers"
+    )
     assert status == 403 and shop.routes.read_text(encoding="utf-8") == RULES

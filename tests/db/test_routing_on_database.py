@@ -9,8 +9,7 @@ from core.checkout import Checkout, PlaceOrder
 from core.identity import ConversationRef
 from core.money import Money
 from core.orders import Order, OrderStatus
-from core.payments import PaymentEvent, PaymentEventKind
-from core.routing import RouteRule, Router, RoutingRules, merge_catalogs
+from core.routing import Router, RouteRule, RoutingRules, merge_catalogs
 from tests.db.conftest import Backend
 from tests.fakes import FakeGateway, ScriptedProvider, SequentialIds
 from tests.unit.conftest import ADA, BOOKS
@@ -20,20 +19,29 @@ TANGO_BOOKS = replace(BOOKS, id="tango-b916708-usd-us", provider="tango")
 RULES = RoutingRules(default=("xoxoday", "tango"), rules=(RouteRule(prefer=("tango", "xoxoday")),))
 
 
-def replica(backend: Backend, gateway: FakeGateway, plum: ScriptedProvider, tango: ScriptedProvider, n: int) -> Checkout:
+def replica(
+    backend: Backend, gateway: FakeGateway, plum: ScriptedProvider, tango: ScriptedProvider, n: int
+) -> Checkout:
     merged = merge_catalogs({"xoxoday": [PLUM_BOOKS], "tango": [TANGO_BOOKS]}, ("xoxoday", "tango"))
     ids = SequentialIds()
     ids.new_id = lambda prefix, _next=ids.new_id: f"{_next(prefix)}-r{n}"  # type: ignore[method-assign]
     return Checkout(
-        uow=backend.database.unit_of_work, catalog=merged.catalog, gateway=gateway,
-        providers={"xoxoday": plum, "tango": tango}, clock=backend.clock, ids=ids,
-        public_base_url="https://vouchers.example.com/", routing=Router(merged.offers, RULES),
+        uow=backend.database.unit_of_work,
+        catalog=merged.catalog,
+        gateway=gateway,
+        providers={"xoxoday": plum, "tango": tango},
+        clock=backend.clock,
+        ids=ids,
+        public_base_url="https://vouchers.example.com/",
+        routing=Router(merged.offers, RULES),
     )
 
 
 async def paid_order(backend: Backend, checkout: Checkout) -> Order:
     conversation = ConversationRef("slack", '{"channel": "DU0ADA"}')
-    placed = await checkout.place_order(PlaceOrder(ADA, "plum-1001", Money(2500, "USD"), conversation, "req-race"))
+    placed = await checkout.place_order(
+        PlaceOrder(ADA, "plum-1001", Money(2500, "USD"), conversation, "req-race")
+    )
     async with backend.database.unit_of_work() as uow:
         order = await uow.orders.get(placed.order_id)
         order.move_to(OrderStatus.PAID, at=backend.clock.now(), source="stripe")

@@ -108,22 +108,36 @@ async def db(bot: BotProcess) -> AsyncIterator[BotDatabase]:
 
 
 async def test_a_brand_both_providers_sell_in_one_country_is_shown_once_and_tango_only_brands_are_there(
-    bot: BotProcess, db: BotDatabase, fake_slack: FakeSlack, connector: FakeConnector, http: aiohttp.ClientSession
+    bot: BotProcess,
+    db: BotDatabase,
+    fake_slack: FakeSlack,
+    connector: FakeConnector,
+    http: aiohttp.ClientSession,
 ) -> None:
     linus = SlackUser(bot, fake_slack, http, "U0TANGOLIN")
     _, harbour = await linus.command("quiet harbour", "linus-tango-harbour")
     teams = TeamsChat(bot.url, connector, http, "tango-browse")
     lantern = await teams.answer_to(teams.message("vouchers lantern"))
 
-    ids = {e["value"] for b in harbour["blocks"] for e in b.get("elements") or [] if "vb_choose" in str(e.get("action_id"))}
+    ids = {
+        e["value"]
+        for b in harbour["blocks"]
+        for e in b.get("elements") or []
+        if "vb_choose" in str(e.get("action_id"))
+    }
     assert any("plum-1001" in value for value in ids) and not any("tango-b916708" in value for value in ids)
     assert "tango-b402211-gbp-gb" in {p.id for p in await db.synced_catalog("tango")}
     assert "GBP" in card_text(lantern.card) or "£" in card_text(lantern.card)
 
 
 async def test_a_us_slack_order_goes_to_tango_by_the_rule_and_the_order_says_so(
-    bot: BotProcess, db: BotDatabase, fake_slack: FakeSlack, local: LocalStripe, plum: FakePlum,
-    tango: FakeTango, http: aiohttp.ClientSession,
+    bot: BotProcess,
+    db: BotDatabase,
+    fake_slack: FakeSlack,
+    local: LocalStripe,
+    plum: FakePlum,
+    tango: FakeTango,
+    http: aiohttp.ClientSession,
 ) -> None:
     ada = SlackUser(bot, fake_slack, http, "U0TANGOADA")
     order = await buy_in_slack(ada, db, "quiet harbour", "plum-1001", "$25")
@@ -141,7 +155,11 @@ async def test_a_us_slack_order_goes_to_tango_by_the_rule_and_the_order_says_so(
 
 
 async def test_a_teams_order_for_a_brand_only_tango_sells_here_delivers_its_redemption_link(
-    bot: BotProcess, db: BotDatabase, connector: FakeConnector, local: LocalStripe, tango: FakeTango,
+    bot: BotProcess,
+    db: BotDatabase,
+    connector: FakeConnector,
+    local: LocalStripe,
+    tango: FakeTango,
     http: aiohttp.ClientSession,
 ) -> None:
     chat = TeamsChat(bot.url, connector, http, "tango-grace")
@@ -159,10 +177,15 @@ async def test_a_teams_order_for_a_brand_only_tango_sells_here_delivers_its_rede
 
 
 async def test_an_empty_tango_account_reroutes_to_plum_with_exactly_one_voucher_and_no_refund(
-    bot: BotProcess, db: BotDatabase, fake_slack: FakeSlack, local: LocalStripe, plum: FakePlum,
-    tango: FakeTango, http: aiohttp.ClientSession,
+    bot: BotProcess,
+    db: BotDatabase,
+    fake_slack: FakeSlack,
+    local: LocalStripe,
+    plum: FakePlum,
+    tango: FakeTango,
+    http: aiohttp.ClientSession,
 ) -> None:
-    tango.balance = Decimal("3")
+    tango.balance = Decimal(3)
     bob = SlackUser(bot, fake_slack, http, "U0TANGOBOB")
     order = await buy_in_slack(bob, db, "quiet harbour", "plum-1001", "$10")
     await pay(local, order)
@@ -178,14 +201,18 @@ async def test_an_empty_tango_account_reroutes_to_plum_with_exactly_one_voucher_
 async def test_the_cli_explains_a_route_and_reports_balances_with_the_low_one_flagged(
     bot: BotProcess, db: BotDatabase, tango: FakeTango
 ) -> None:
-    tango.balance = Decimal("3")
+    tango.balance = Decimal(3)
     code, route, _ = await run_voucherbot(bot, "providers", "route", "plum-1001", "US", "--amount", "25")
     _, balances, _ = await run_voucherbot(bot, "providers", "balances")
 
     assert code == 0
     lines = route.splitlines()
     assert lines[0].startswith("Quiet Harbour Books") and "25.00 USD in US" in lines[0]
-    assert lines[1].startswith("1. xoxoday") and lines[2].startswith("2. tango") and "below the amount" in lines[2]
+    assert (
+        lines[1].startswith("1. xoxoday")
+        and lines[2].startswith("2. tango")
+        and "below the amount" in lines[2]
+    )
     assert "tango\t3.00 USD\tLOW" in balances and "xoxoday\t" in balances
 
 

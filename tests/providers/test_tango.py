@@ -39,8 +39,12 @@ async def tango() -> AsyncIterator[FakeTango]:
 
 
 def client_for(tango: FakeTango, **options: object) -> TangoClient:
-    settings: dict[str, object] = {"customer_id": tango.customer_id, "account_id": tango.account_id,
-                                   "retry": FAST, "timeout": 1.0}
+    settings: dict[str, object] = {
+        "customer_id": tango.customer_id,
+        "account_id": tango.account_id,
+        "retry": FAST,
+        "timeout": 1.0,
+    }
     settings.update(options)
     return TangoClient(tango.base_url, tango.platform_name, tango.platform_key, **settings)  # type: ignore[arg-type]
 
@@ -56,21 +60,41 @@ async def client(tango: FakeTango) -> AsyncIterator[TangoClient]:
 
 
 async def test_the_fake_refuses_a_wrong_platform_key_with_tangos_error_shape(tango: FakeTango) -> None:
-    async with aiohttp.ClientSession(headers={"Authorization": aiohttp.BasicAuth("x", "y").encode()}) as session:
-        async with session.get(tango.base_url + "/catalogs") as answer:
-            body = await answer.json()
+    async with aiohttp.ClientSession(
+        headers={"Authorization": aiohttp.BasicAuth("x", "y").encode()}
+    ) as session, session.get(tango.base_url + "/catalogs") as answer:
+        body = await answer.json()
     assert answer.status == 401
-    assert {"timestamp", "requestId", "path", "httpCode", "httpPhrase", "i18nKey", "message", "errors"} <= set(body)
+    assert {
+        "timestamp",
+        "requestId",
+        "path",
+        "httpCode",
+        "httpPhrase",
+        "i18nKey",
+        "message",
+        "errors",
+    } <= set(body)
 
 
-async def test_the_fake_refuses_an_order_with_an_unknown_field_or_someone_elses_account(tango: FakeTango) -> None:
+async def test_the_fake_refuses_an_order_with_an_unknown_field_or_someone_elses_account(
+    tango: FakeTango,
+) -> None:
     auth = {"Authorization": aiohttp.BasicAuth(tango.platform_name, tango.platform_key).encode()}
-    good = {"accountIdentifier": tango.account_id, "customerIdentifier": tango.customer_id, "amount": 25,
-            "utid": "U561594", "sendEmail": False, "externalRefID": "ord_strict_1"}
+    good = {
+        "accountIdentifier": tango.account_id,
+        "customerIdentifier": tango.customer_id,
+        "amount": 25,
+        "utid": "U561594",
+        "sendEmail": False,
+        "externalRefID": "ord_strict_1",
+    }
     async with aiohttp.ClientSession(headers=auth) as session:
         async with session.post(tango.base_url + "/orders", json={**good, "quantity": 1}) as unknown:
             errors = (await unknown.json())["errors"]
-        async with session.post(tango.base_url + "/orders", json={**good, "accountIdentifier": "other"}) as other:
+        async with session.post(
+            tango.base_url + "/orders", json={**good, "accountIdentifier": "other"}
+        ) as other:
             pass
         async with session.post(tango.base_url + "/orders", json={**good, "amount": 30}) as wrong_amount:
             pass
@@ -83,8 +107,14 @@ async def test_the_fake_answers_201_for_a_new_order_and_200_with_the_same_order_
     tango: FakeTango,
 ) -> None:
     auth = {"Authorization": aiohttp.BasicAuth(tango.platform_name, tango.platform_key).encode()}
-    body = {"accountIdentifier": tango.account_id, "customerIdentifier": tango.customer_id, "amount": 25,
-            "utid": "U561594", "sendEmail": False, "externalRefID": "ord_twice"}
+    body = {
+        "accountIdentifier": tango.account_id,
+        "customerIdentifier": tango.customer_id,
+        "amount": 25,
+        "utid": "U561594",
+        "sendEmail": False,
+        "externalRefID": "ord_twice",
+    }
     async with aiohttp.ClientSession(headers=auth) as session:
         async with session.post(tango.base_url + "/orders", json=body) as first:
             one = await first.json()
@@ -120,8 +150,9 @@ async def test_the_catalog_sync_makes_one_product_per_brand_and_country_with_a_u
 async def test_a_voucher_comes_with_code_pin_expiry_and_the_order_id_as_external_ref_id(
     tango: FakeTango, client: TangoClient
 ) -> None:
-    issued = await TangoProvider(client).issue(order_id="ord_tango_1", product=BOOKS, amount=Money(2500, "USD"),
-                                               today=TODAY)
+    issued = await TangoProvider(client).issue(
+        order_id="ord_tango_1", product=BOOKS, amount=Money(2500, "USD"), today=TODAY
+    )
 
     [order] = tango.placed
     assert order.external_ref == "ord_tango_1" and order.item["utid"] == "U561594"
@@ -132,10 +163,13 @@ async def test_a_voucher_comes_with_code_pin_expiry_and_the_order_id_as_external
     assert tango.balance == Decimal("975.00")
 
 
-async def test_a_url_reward_is_delivered_as_its_redemption_link(tango: FakeTango, client: TangoClient) -> None:
+async def test_a_url_reward_is_delivered_as_its_redemption_link(
+    tango: FakeTango, client: TangoClient
+) -> None:
     tango.currency = "GBP"
-    issued = await TangoProvider(client).issue(order_id="ord_tea", product=TEA, amount=Money(1500, "GBP"),
-                                               today=TODAY)
+    issued = await TangoProvider(client).issue(
+        order_id="ord_tea", product=TEA, amount=Money(1500, "GBP"), today=TODAY
+    )
     assert issued.redeem_url is not None and issued.redeem_url.startswith("https://")
     assert issued.code == issued.redeem_url and issued.pin is None
 
@@ -155,31 +189,44 @@ async def test_a_lost_order_answer_is_recovered_by_external_ref_id_without_a_sec
     client = client_for(tango, timeout=0.3)
     tango.stall_next_order(1.0, after_processing=True)
     try:
-        issued = await TangoProvider(client).issue(order_id="ord_lost", product=BOOKS, amount=Money(5000, "USD"),
-                                                   today=TODAY)
+        issued = await TangoProvider(client).issue(
+            order_id="ord_lost", product=BOOKS, amount=Money(5000, "USD"), today=TODAY
+        )
     finally:
         await client.close()
     assert len(tango.orders_for("ord_lost")) == 1 and issued.code == tango.orders_for("ord_lost")[0].code
 
 
-async def test_server_errors_and_429_are_retried_and_still_place_one_order(tango: FakeTango, client: TangoClient) -> None:
+async def test_server_errors_and_429_are_retried_and_still_place_one_order(
+    tango: FakeTango, client: TangoClient
+) -> None:
     tango.fail_next(1, 503, path="/orders")
     tango.fail_next(1, 429, path="/orders")
-    await TangoProvider(client).issue(order_id="ord_busy", product=BOOKS, amount=Money(1000, "USD"), today=TODAY)
+    await TangoProvider(client).issue(
+        order_id="ord_busy", product=BOOKS, amount=Money(1000, "USD"), today=TODAY
+    )
     assert len(tango.orders_for("ord_busy")) == 1
 
 
-async def test_a_steady_429_is_an_uncertain_answer_not_a_refusal(tango: FakeTango, client: TangoClient) -> None:
+async def test_a_steady_429_is_an_uncertain_answer_not_a_refusal(
+    tango: FakeTango, client: TangoClient
+) -> None:
     tango.fail_next(10, 429)
     with pytest.raises(ProviderError) as caught:
-        await TangoProvider(client).issue(order_id="ord_429", product=BOOKS, amount=Money(1000, "USD"), today=TODAY)
+        await TangoProvider(client).issue(
+            order_id="ord_429", product=BOOKS, amount=Money(1000, "USD"), today=TODAY
+        )
     assert caught.value.retryable is True
 
 
-async def test_insufficient_funds_is_a_definite_no_that_says_so(tango: FakeTango, client: TangoClient) -> None:
-    tango.balance = Decimal("5")
+async def test_insufficient_funds_is_a_definite_no_that_says_so(
+    tango: FakeTango, client: TangoClient
+) -> None:
+    tango.balance = Decimal(5)
     with pytest.raises(TangoApiError) as caught:
-        await TangoProvider(client).issue(order_id="ord_poor", product=BOOKS, amount=Money(1000, "USD"), today=TODAY)
+        await TangoProvider(client).issue(
+            order_id="ord_poor", product=BOOKS, amount=Money(1000, "USD"), today=TODAY
+        )
     assert caught.value.retryable is False and caught.value.kind == "insufficient_funds"
     assert "balance is too low" in str(caught.value) and tango.placed == []
 
@@ -187,13 +234,21 @@ async def test_insufficient_funds_is_a_definite_no_that_says_so(tango: FakeTango
 async def test_an_item_out_of_stock_is_a_definite_no(tango: FakeTango, client: TangoClient) -> None:
     tango.out_of_stock.add("U561593")
     with pytest.raises(TangoApiError) as caught:
-        await TangoProvider(client).issue(order_id="ord_oos", product=BOOKS, amount=Money(1000, "USD"), today=TODAY)
+        await TangoProvider(client).issue(
+            order_id="ord_oos", product=BOOKS, amount=Money(1000, "USD"), today=TODAY
+        )
     assert caught.value.retryable is False and caught.value.kind == "item_unavailable"
 
 
 async def test_wrong_credentials_are_a_definite_no_naming_the_settings(tango: FakeTango) -> None:
-    client = TangoClient(tango.base_url, tango.platform_name, "wrong-key", customer_id=tango.customer_id,
-                         account_id=tango.account_id, retry=FAST)
+    client = TangoClient(
+        tango.base_url,
+        tango.platform_name,
+        "wrong-key",
+        customer_id=tango.customer_id,
+        account_id=tango.account_id,
+        retry=FAST,
+    )
     try:
         with pytest.raises(TangoApiError) as caught:
             await client.get_account()
@@ -207,9 +262,15 @@ async def test_find_says_none_for_an_order_tango_never_placed_and_the_reward_for
     tango: FakeTango, client: TangoClient
 ) -> None:
     provider = TangoProvider(client)
-    assert await provider.find(order_id="ord_never", product=BOOKS, amount=Money(1000, "USD"), today=TODAY) is None
+    assert (
+        await provider.find(order_id="ord_never", product=BOOKS, amount=Money(1000, "USD"), today=TODAY)
+        is None
+    )
     placed = await provider.issue(order_id="ord_found", product=BOOKS, amount=Money(1000, "USD"), today=TODAY)
-    assert await provider.find(order_id="ord_found", product=BOOKS, amount=Money(1000, "USD"), today=TODAY) == placed
+    assert (
+        await provider.find(order_id="ord_found", product=BOOKS, amount=Money(1000, "USD"), today=TODAY)
+        == placed
+    )
 
 
 async def test_the_balance_is_read_from_the_account(tango: FakeTango, client: TangoClient) -> None:

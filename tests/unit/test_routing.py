@@ -13,8 +13,15 @@ from core.money import Money
 from core.orders import Order, OrderStatus
 from core.payments import PaymentEvent, PaymentEventKind
 from core.provider_health import ProviderHealth
-from core.routing import CHEAPEST, RouteRule, Router, RoutingRules, merge_catalogs
-from tests.fakes import FakeGateway, FixedClock, MemoryStore, MemoryUnitOfWork, ScriptedProvider, SequentialIds
+from core.routing import CHEAPEST, Router, RouteRule, RoutingRules, merge_catalogs
+from tests.fakes import (
+    FakeGateway,
+    FixedClock,
+    MemoryStore,
+    MemoryUnitOfWork,
+    ScriptedProvider,
+    SequentialIds,
+)
 from tests.unit.conftest import ADA, BOOKS, TEA
 
 PLUM_BOOKS = replace(BOOKS, id="plum-1001", provider="xoxoday")
@@ -40,10 +47,19 @@ class Shop:
 
     async def paid(self, key: str = "req-1", minor: int = 2500) -> str:
         conversation = ConversationRef("slack", '{"channel": "DU0ADA"}')
-        placed = await self.checkout.place_order(PlaceOrder(ADA, "plum-1001", Money(minor, "USD"), conversation, key))
+        placed = await self.checkout.place_order(
+            PlaceOrder(ADA, "plum-1001", Money(minor, "USD"), conversation, key)
+        )
         order = self.store.orders[placed.order_id]
-        await self.checkout.handle_payment_event(PaymentEvent(
-            f"evt-{key}", PaymentEventKind.SUCCEEDED, order.payment_intent_id or "", order.id, order.amount))
+        await self.checkout.handle_payment_event(
+            PaymentEvent(
+                f"evt-{key}",
+                PaymentEventKind.SUCCEEDED,
+                order.payment_intent_id or "",
+                order.id,
+                order.amount,
+            )
+        )
         return order.id
 
     def order(self, order_id: str) -> Order:
@@ -62,15 +78,22 @@ def shop_with(rules: RoutingRules) -> Shop:
     plum, tango, health = ScriptedProvider("xoxoday"), ScriptedProvider("tango"), ProviderHealth()
     catalog, offers = merged()
     checkout = Checkout(
-        uow=lambda: MemoryUnitOfWork(store, clock), catalog=catalog, gateway=gateway,
-        providers={"xoxoday": plum, "tango": tango}, clock=clock, ids=SequentialIds(),
+        uow=lambda: MemoryUnitOfWork(store, clock),
+        catalog=catalog,
+        gateway=gateway,
+        providers={"xoxoday": plum, "tango": tango},
+        clock=clock,
+        ids=SequentialIds(),
         public_base_url="https://vouchers.example.com/",
-        routing=Router(offers, rules, health.balance), health=health,
+        routing=Router(offers, rules, health.balance),
+        health=health,
     )
     return Shop(checkout, store, clock, gateway, plum, tango, health)
 
 
-PREFER_TANGO_IN_US = RoutingRules(default=ORDER, rules=(RouteRule(prefer=("tango", "xoxoday"), countries=frozenset({"US"})),))
+PREFER_TANGO_IN_US = RoutingRules(
+    default=ORDER, rules=(RouteRule(prefer=("tango", "xoxoday"), countries=frozenset({"US"})),)
+)
 
 
 # --- the merged catalog ---------------------------------------------------------------------------
@@ -88,7 +111,10 @@ def test_the_catalog_people_see_does_not_change_when_the_route_does() -> None:
     before = Router(offers, RoutingRules(default=ORDER)).plan("plum-1001", Money(2500, "USD"))
     after = Router(offers, PREFER_TANGO_IN_US).plan("plum-1001", Money(2500, "USD"))
     again, _ = merged()
-    assert [c.provider for c in before] == ["xoxoday", "tango"] and [c.provider for c in after] == ["tango", "xoxoday"]
+    assert [c.provider for c in before] == ["xoxoday", "tango"] and [c.provider for c in after] == [
+        "tango",
+        "xoxoday",
+    ]
     assert list(catalog) == list(again)
 
 
@@ -108,7 +134,9 @@ def test_cheapest_by_discount_ranks_the_bigger_discount_first_and_says_so() -> N
 def test_a_known_balance_below_the_amount_sends_the_provider_to_the_back() -> None:
     _, offers = merged()
     balances = {("tango", "USD"): 1000}
-    plan = Router(offers, PREFER_TANGO_IN_US, lambda p, c: balances.get((p, c))).plan("plum-1001", Money(2500, "USD"))
+    plan = Router(offers, PREFER_TANGO_IN_US, lambda p, c: balances.get((p, c))).plan(
+        "plum-1001", Money(2500, "USD")
+    )
     assert [c.provider for c in plan] == ["xoxoday", "tango"] and "below the amount" in plan[1].reason
 
 
@@ -134,7 +162,9 @@ async def test_the_preferred_provider_issues_and_the_order_records_where_and_why
     assert shop.plum.calls == []
 
 
-async def test_fallback_after_insufficient_funds_delivers_exactly_one_voucher_from_the_next_provider() -> None:
+async def test_fallback_after_insufficient_funds_delivers_exactly_one_voucher_from_the_next_provider() -> (
+    None
+):
     shop = shop_with(PREFER_TANGO_IN_US)
     shop.tango.refuse = "insufficient funds"
     order_id = await shop.paid()
@@ -149,7 +179,9 @@ async def test_fallback_after_insufficient_funds_delivers_exactly_one_voucher_fr
     assert shop.gateway.refunds == []
 
 
-async def test_no_fallback_after_a_timeout_while_the_first_provider_cannot_say_whether_it_holds_the_order() -> None:
+async def test_no_fallback_after_a_timeout_while_the_first_provider_cannot_say_whether_it_holds_the_order() -> (
+    None
+):
     shop = shop_with(PREFER_TANGO_IN_US)
     shop.tango.lose_answers = 1
     order_id = await shop.paid()
@@ -176,7 +208,9 @@ async def test_after_a_timeout_the_order_moves_on_once_the_first_provider_holds_
     assert shop.tango.calls == [("issue", order_id), ("find", order_id)]
 
 
-async def test_after_a_timeout_an_order_the_first_provider_did_place_is_delivered_from_it_and_not_bought_twice() -> None:
+async def test_after_a_timeout_an_order_the_first_provider_did_place_is_delivered_from_it_and_not_bought_twice() -> (
+    None
+):
     shop = shop_with(PREFER_TANGO_IN_US)
     shop.tango.lose_answers, shop.tango.placed_before_timeout = 1, True
     order_id = await shop.paid()
@@ -218,7 +252,14 @@ async def test_outcomes_feed_the_failure_rate_per_provider() -> None:
 
 @pytest.mark.parametrize("product", [BOOKS, TEA])
 def test_a_single_provider_catalog_routes_each_product_to_the_provider_named_on_it(product: Product) -> None:
-    checkout = Checkout(uow=lambda: None, catalog=Catalog([BOOKS, TEA]), gateway=FakeGateway(),  # type: ignore[arg-type,return-value]
-                        providers={}, clock=FixedClock(), ids=SequentialIds(), public_base_url="https://x.example")
+    checkout = Checkout(
+        uow=lambda: None,
+        catalog=Catalog([BOOKS, TEA]),
+        gateway=FakeGateway(),  # type: ignore[arg-type,return-value]
+        providers={},
+        clock=FixedClock(),
+        ids=SequentialIds(),
+        public_base_url="https://x.example",
+    )
     plan = checkout.router.plan(product.id, Money(product.lowest, product.currency))
     assert [c.provider for c in plan] == ["builtin"]

@@ -24,7 +24,9 @@ def upgrade() -> None:
         batch.add_column(sa.Column("provider", sa.String(64), nullable=False, server_default=""))
         batch.add_column(sa.Column("route_reason", sa.Text(), nullable=False, server_default=""))
         batch.add_column(sa.Column("route_tried", sa.String(255), nullable=False, server_default=""))
-        batch.add_column(sa.Column("route_uncertain", sa.Boolean(), nullable=False, server_default=sa.false()))
+        batch.add_column(
+            sa.Column("route_uncertain", sa.Boolean(), nullable=False, server_default=sa.false())
+        )
 
 
 def downgrade() -> None:
