@@ -33,7 +33,7 @@ from core.recognition import Recognition
 from core.vouchers import VoucherProvider
 
 from bot.metrics import Metrics
-from bot.providers import ProviderSet, build_provider_set, xoxoday_client
+from bot.providers import ProviderSet, build_provider_set, tango_client, xoxoday_client
 from bot.rewards import Rewards, build_rewards, find_people_in_slack, seed_development_programme
 from bot.settings import Settings
 from bot.workers import BackgroundTasks, Workers
@@ -251,17 +251,35 @@ def _slack(settings: Settings, checkout: Checkout, rewards: Rewards | None = Non
 
 
 async def sync_catalog_now(settings: Settings) -> str:
-    """`voucherbot catalog sync`: one Plum catalog sync into the shared cache (counts one API call per page)."""
+    """`voucherbot catalog sync`: sync Plum's and Tango's catalogs now into the shared cache.
+
+    Plum's line counts its calls: getVouchers allows about 500 a day.
+    """
+    from adapters.providers.tango import TangoCatalogSync
     from adapters.providers.xoxoday import XoxodayCatalogSync
 
     database = await open_database(settings)
-    client = xoxoday_client(settings, database)
+    lines = []
     try:
-        report = await XoxodayCatalogSync(client, database.catalog_store(), SystemClock()).sync()
+        if "xoxoday" in settings.voucher_provider:
+            client = xoxoday_client(settings, database)
+            try:
+                report = await XoxodayCatalogSync(client, database.catalog_store(), SystemClock()).sync()
+            finally:
+                await client.close()
+            lines.append(f"fetched {report.fetched}, mapped {report.mapped}, skipped {report.skipped} "
+                         f"in {report.calls} calls")
+        if "tango" in settings.voucher_provider:
+            tango = tango_client(settings)
+            try:
+                found = await TangoCatalogSync(tango, database.catalog_store(), SystemClock()).sync()
+            finally:
+                await tango.close()
+            lines.append(f"tango: {found.brands} brands, {found.items} items, mapped {found.mapped} products, "
+                         f"skipped {found.skipped} items")
     finally:
-        await client.close()
         await database.dispose()
-    return f"fetched {report.fetched}, mapped {report.mapped}, skipped {report.skipped} in {report.calls} calls"
+    return "\n".join(lines)
 
 
 async def open_provider_set(settings: Settings) -> tuple[ProviderSet, Callable[[], Awaitable[None]]]:

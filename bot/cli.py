@@ -37,7 +37,7 @@ def _parser() -> argparse.ArgumentParser:
     check = catalog.add_parser("check", help="report every problem in a catalog file")
     check.add_argument("file", type=Path)
     check.set_defaults(run=_catalog_check)
-    catalog.add_parser("sync", help="sync the Xoxoday Plum catalog now").set_defaults(run=_catalog_sync)
+    catalog.add_parser("sync", help="sync the Plum and Tango catalogs now").set_defaults(run=_catalog_sync)
 
     manifest = commands.add_parser("manifest", help="app manifests").add_subparsers(title="manifest commands")
     slack = manifest.add_parser("slack", help="print the Slack app manifest filled in")
@@ -102,8 +102,8 @@ def _catalog_sync(args: argparse.Namespace) -> int:
     from bot.bootstrap import sync_catalog_now
 
     settings = _settings()
-    if "xoxoday" not in settings.voucher_provider:
-        print("VOUCHER_PROVIDER does not include xoxoday: nothing to sync", file=sys.stderr)
+    if not {"xoxoday", "tango"} & set(settings.voucher_provider):
+        print("VOUCHER_PROVIDER includes neither xoxoday nor tango: nothing to sync", file=sys.stderr)
         return 2
     print(asyncio.run(sync_catalog_now(settings)))
     return 0

@@ -225,3 +225,16 @@ async def test_the_tango_platform_key_and_reward_codes_are_never_logged_or_store
     for order in tango.placed:
         for secret in filter(None, (order.code, order.pin)):
             assert secret not in logs and secret.encode() not in stored
+
+
+async def test_catalog_sync_on_the_command_line_syncs_plum_and_tango(bot: BotProcess, db: BotDatabase) -> None:
+    before = await db.last_synced("tango")
+
+    code, out, err = await run_voucherbot(bot, "catalog", "sync")
+
+    assert code == 0, err
+    plum_line, tango_line = out.strip().splitlines()
+    assert plum_line.startswith("fetched 7, mapped 5")
+    assert tango_line == "tango: 4 brands, 7 items, mapped 3 products, skipped 1 items"
+    after = await db.last_synced("tango")
+    assert before is not None and after is not None and after > before
