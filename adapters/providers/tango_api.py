@@ -62,7 +62,8 @@ def kind_of(i18n_key: str, status: int) -> str:
 
 def error_for(status: int, body: Any, operation: str, retry_after: str | None = None) -> TangoApiError:
     info = body if isinstance(body, dict) else {}
-    details = info.get("errors") if isinstance(info.get("errors"), list) else []
+    listed = info.get("errors")
+    details: list[Any] = listed if isinstance(listed, list) else []
     keys = [str(info.get("i18nKey") or "")] + [
         str(d.get("i18nKey") or "") for d in details if isinstance(d, dict)
     ]
