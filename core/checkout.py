@@ -602,7 +602,8 @@ class Checkout:
                 await uow.commit()
                 return
             before = _snapshot(order)
-            order.fail(f"issuance: {exc}", at=self._clock.now(), source="system")
+            kind = f" ({exc.buyer_reason})" if exc.buyer_reason else ""
+            order.fail(f"issuance{kind}: {exc}", at=self._clock.now(), source="system")
             await uow.orders.save(order)
             uow.audit.record(AuditRecord("system", "order.failed", order.id, before, _snapshot(order)))
             await self._queue_update(uow, order)

@@ -148,11 +148,15 @@ class PaymentGatewayError(VoucherbotError):
 
 
 class ProviderError(VoucherbotError):
-    """The voucher provider could not issue a voucher."""
+    """The voucher provider could not issue a voucher; `buyer_reason` is a kind a buyer may be told."""
 
-    def __init__(self, message: str, *, retryable: bool = True) -> None:
+    OUT_OF_STOCK = "out_of_stock"
+    UNAVAILABLE = "unavailable"
+
+    def __init__(self, message: str, *, retryable: bool = True, buyer_reason: str = "") -> None:
         super().__init__(message)
         self.retryable = retryable
+        self.buyer_reason = buyer_reason
 
 
 class DeliveryError(VoucherbotError):

@@ -495,6 +495,7 @@ class ScriptedProvider:
         self.orders: dict[str, IssuedVoucher] = {}  # what it holds, by our order id
         self.calls: list[tuple[str, str]] = []  # (issue | find, order id)
         self.refuse: str | None = None  # a definite no, e.g. "insufficient funds"
+        self.refuse_reason = ""  # what a buyer may be told of it (ProviderError.buyer_reason)
         self.lose_answers = 0  # the next N issues time out; `placed_before_timeout` says whether they bought
         self.placed_before_timeout = False
         self.unreachable = False  # every call (find included) times out
@@ -510,7 +511,7 @@ class ScriptedProvider:
         if order_id in self.orders:
             return self.orders[order_id]
         if self.refuse:
-            raise ProviderError(f"{self.name}: {self.refuse}", retryable=False)
+            raise ProviderError(f"{self.name}: {self.refuse}", retryable=False, buyer_reason=self.refuse_reason)
         if self.lose_answers:
             self.lose_answers -= 1
             if self.placed_before_timeout:

@@ -30,13 +30,24 @@ REFUSALS = {
 }
 
 
+# Refusals a buyer may be told about; a short balance or bad credentials are ours to fix, not theirs.
+BUYER_REASONS = {
+    "item_unavailable": ProviderError.OUT_OF_STOCK,
+    "brand_unavailable": ProviderError.UNAVAILABLE,
+}
+
+
 class TangoApiError(ProviderError):
     """Tango refused or did not answer; `status` is the HTTP status (0: no answer), `kind` what it meant."""
 
     def __init__(
         self, message: str, *, status: int, kind: str = "", retry_after: float | None = None
     ) -> None:
-        super().__init__(message, retryable=status in (0, 408, 429) or status >= 500)
+        super().__init__(
+            message,
+            retryable=status in (0, 408, 429) or status >= 500,
+            buyer_reason=BUYER_REASONS.get(kind, ""),
+        )
         self.status = status
         self.kind = kind
         self.retry_after = retry_after

@@ -60,9 +60,10 @@ async def client(tango: FakeTango) -> AsyncIterator[TangoClient]:
 
 
 async def test_the_fake_refuses_a_wrong_platform_key_with_tangos_error_shape(tango: FakeTango) -> None:
-    async with aiohttp.ClientSession(
-        headers={"Authorization": aiohttp.BasicAuth("x", "y").encode()}
-    ) as session, session.get(tango.base_url + "/catalogs") as answer:
+    async with (
+        aiohttp.ClientSession(headers={"Authorization": aiohttp.BasicAuth("x", "y").encode()}) as session,
+        session.get(tango.base_url + "/catalogs") as answer,
+    ):
         body = await answer.json()
     assert answer.status == 401
     assert {
@@ -285,3 +286,19 @@ async def test_a_one_call_per_second_limit_is_honoured_by_waiting_not_by_failing
     finally:
         await client.close()
     assert [r.balance for r in results] == [Decimal("1000.0")] * 2
+
+
+async def test_out_of_stock_may_be_told_to_the_buyer_but_a_short_balance_may_not(
+    tango: FakeTango, client: TangoClient
+) -> None:
+    tango.out_of_stock.add("U561593")
+    with pytest.raises(TangoApiError) as out_of_stock:
+        await TangoProvider(client).issue(
+            order_id="ord_b1", product=BOOKS, amount=Money(1000, "USD"), today=TODAY
+        )
+    tango.balance = Decimal("1")
+    with pytest.raises(TangoApiError) as short:
+        await TangoProvider(client).issue(
+            order_id="ord_b2", product=BOOKS, amount=Money(2500, "USD"), today=TODAY
+        )
+    assert out_of_stock.value.buyer_reason == ProviderError.OUT_OF_STOCK and short.value.buyer_reason == ""

@@ -263,3 +263,25 @@ def test_a_single_provider_catalog_routes_each_product_to_the_provider_named_on_
     )
     plan = checkout.router.plan(product.id, Money(product.lowest, product.currency))
     assert [c.provider for c in plan] == ["builtin"]
+
+
+async def test_when_the_last_provider_is_out_of_stock_the_buyer_is_told_so_and_refunded() -> None:
+    shop = shop_with(PREFER_TANGO_IN_US)
+    shop.tango.refuse = "insufficient funds"
+    shop.plum.refuse, shop.plum.refuse_reason = "out of stock", "out_of_stock"
+    order_id = await shop.paid()
+
+    summary = await shop.checkout.order_summary(order_id)
+    assert (
+        summary.failure_reason == "This voucher is out of stock right now, so your payment is being refunded."
+    )
+    assert shop.order(order_id).failure_reason.startswith("issuance (out_of_stock): xoxoday: out of stock")
+
+
+async def test_a_short_balance_is_never_the_buyers_to_read() -> None:
+    shop = shop_with(RoutingRules(default=("tango",), rules=(RouteRule(prefer=("tango",)),)))
+    shop.tango.refuse = shop.plum.refuse = "insufficient funds"
+    order_id = await shop.paid()
+
+    summary = await shop.checkout.order_summary(order_id)
+    assert summary.failure_reason == "We could not issue this voucher, so your payment is being refunded."
