@@ -276,7 +276,7 @@ class Checkout:
             product = self.router.offer(order.product_id, name)
             provider = self._providers[name]
         except (UnknownProduct, KeyError):
-            return await self._reroute(order, f"{name} no longer offers this product")
+            return await self._offer_gone(order)
         today = self._clock.now().date()
         try:
             if order.route_uncertain:
@@ -299,6 +299,20 @@ class Checkout:
         self._record_outcome(name, ok=True)
         await self._store_voucher(self._voucher_of(order, product, issued))
         return None
+
+    async def _offer_gone(self, order: Order) -> Order | None:
+        """The routed provider's offer left its catalog (a sync) or the provider was unconfigured."""
+        name = order.provider
+        if order.route_uncertain:
+            # The provider may hold the order; without its offer we cannot ask it, nor buy elsewhere safely.
+            log.error("a provider offer is gone while its order's fate is unknown; an operator must look",
+                      extra={"order_id": order.id, "provider": name})
+            return None
+        rerouted = await self._reroute(order, f"{name} no longer offers this product")
+        if rerouted is None and await self._still_routed_to(order.id, name):
+            gone = ProviderError(f"{name} no longer offers this product", retryable=False)
+            await self._issuance_failed(order.id, gone)
+        return rerouted
 
     def _voucher_of(self, order: Order, product: Product, issued: IssuedVoucher) -> Voucher:
         return Voucher(

@@ -147,12 +147,11 @@ class Router:
     ) -> tuple[Candidate, ...]:
         """The candidates in the order they should be tried; empty when no provider can serve it."""
         skipped = set(exclude)
-        offers = [
-            o for o in self.offers(product_id) if o.provider not in skipped and _admits(o.product, amount)
-        ]
+        every = tuple(self._offers.get(product_id, ()))  # a product gone from every catalog: no candidate
+        offers = [o for o in every if o.provider not in skipped and _admits(o.product, amount)]
         if not offers:
             return ()
-        shown = self.offers(product_id)[0].product
+        shown = every[0].product
         country = country or (shown.countries[0] if shown.countries else None)
         ranked = self._ranked(offers, shown.brand, country)
         return self._balance_checked(ranked, amount)

@@ -285,3 +285,25 @@ async def test_a_short_balance_is_never_the_buyers_to_read() -> None:
 
     summary = await shop.checkout.order_summary(order_id)
     assert summary.failure_reason == "We could not issue this voucher, so your payment is being refunded."
+
+
+async def test_a_paid_order_whose_product_left_every_catalog_is_refunded() -> None:
+    shop = shop_with(PREFER_TANGO_IN_US)
+    shop.checkout.routing = Router({}, PREFER_TANGO_IN_US)  # a catalog sync dropped the brand everywhere
+    order_id = await shop.paid()
+
+    order = shop.order(order_id)
+    assert order.status is OrderStatus.REFUNDED and len(shop.gateway.refunds) == 1
+    assert shop.tango.calls == [] and shop.plum.calls == []
+
+
+async def test_an_order_lost_in_a_timeout_is_not_rerouted_when_its_offer_vanishes_meanwhile() -> None:
+    shop = shop_with(PREFER_TANGO_IN_US)
+    shop.tango.lose_answers, shop.tango.placed_before_timeout = 1, True
+    order_id = await shop.paid()
+    shop.checkout.routing = Router({}, PREFER_TANGO_IN_US)  # Tango may hold the order: nobody else buys
+    await shop.recover_later()
+
+    order = shop.order(order_id)
+    assert order.status is OrderStatus.ISSUING and order.route_uncertain and shop.gateway.refunds == []
+    assert shop.plum.calls == [] and len(shop.tango.orders) == 1
