@@ -104,10 +104,13 @@ def merge_catalogs(by_provider: Mapping[str, Sequence[Product]], order: Sequence
     """
     rank = {name: i for i, name in enumerate(order)}
     providers = sorted(by_provider, key=lambda name: (rank.get(name, len(rank)), name))
-    groups: dict[tuple[str, str, str], list[Offer]] = {}
+    groups: dict[tuple[str, ...], list[Offer]] = {}
     for provider in providers:
         for product in sorted(by_provider[provider], key=lambda p: p.id):
-            groups.setdefault(_merge_key(product), []).append(Offer(provider, product))
+            key: tuple[str, ...] = _merge_key(product)
+            if any(offer.provider == provider for offer in groups.get(key, ())):
+                key = (*key, product.id)  # two products of one provider are two products, never merged
+            groups.setdefault(key, []).append(Offer(provider, product))
     shown = [offers[0].product for offers in groups.values()]
     return MergedCatalog(Catalog(shown), {offers[0].product.id: tuple(offers) for offers in groups.values()})
 

@@ -307,3 +307,11 @@ async def test_an_order_lost_in_a_timeout_is_not_rerouted_when_its_offer_vanishe
     order = shop.order(order_id)
     assert order.status is OrderStatus.ISSUING and order.route_uncertain and shop.gateway.refunds == []
     assert shop.plum.calls == [] and len(shop.tango.orders) == 1
+
+
+def test_two_products_of_one_provider_for_the_same_brand_and_country_both_stay() -> None:
+    gift_box = replace(PLUM_BOOKS, id="plum-1009", name="Quiet Harbour Books gift box")
+    found = merge_catalogs({"xoxoday": [PLUM_BOOKS, gift_box], "tango": [TANGO_BOOKS]}, ORDER)
+    assert {p.id for p in found.catalog} == {"plum-1001", "plum-1009"}
+    assert [o.provider for o in found.offers["plum-1001"]] == ["xoxoday", "tango"]
+    assert [o.provider for o in found.offers["plum-1009"]] == ["xoxoday"]
