@@ -78,6 +78,8 @@ class XoxodayProvider:
 
     async def find(self, *, order_id: str, product: Product, amount: Money, today: date) -> IssuedVoucher | None:
         """The voucher of the Plum order placed with this poNumber; None when Plum holds no such order."""
+        if time.monotonic() < self._recheck_at.get(order_id, 0.0):
+            raise ProviderError(ON_ITS_WAY, retryable=True)  # a pending order: ask Plum again only later
         existing = await self._client.get_order_details(po_number=order_id)
         if existing is None:
             return None
