@@ -296,7 +296,7 @@ async def test_out_of_stock_may_be_told_to_the_buyer_but_a_short_balance_may_not
         await TangoProvider(client).issue(
             order_id="ord_b1", product=BOOKS, amount=Money(1000, "USD"), today=TODAY
         )
-    tango.balance = Decimal("1")
+    tango.balance = Decimal(1)
     with pytest.raises(TangoApiError) as short:
         await TangoProvider(client).issue(
             order_id="ord_b2", product=BOOKS, amount=Money(2500, "USD"), today=TODAY
