@@ -288,6 +288,11 @@ class Checkout:
                 issued = await provider.issue(order_id=order.id, product=product, amount=order.amount, today=today)
         except ProviderError as exc:
             self._record_outcome(name, ok=False)
+            if exc.retryable and exc.nothing_placed:
+                rerouted = await self._around_unreachable(order, exc)
+                if rerouted is None:
+                    await self._issuance_failed(order.id, exc)  # no one else: recovery asks it again
+                return rerouted
             if exc.retryable:
                 await self._mark_uncertain(order)
                 await self._issuance_failed(order.id, exc)
@@ -338,6 +343,15 @@ class Checkout:
             log.warning("no provider left for the order", extra={"order_id": order.id, "tried": sorted(tried)})
             return None
         return await self._save_route(order, plan[0].provider, f"fallback after {why}: {plan[0].reason}")
+
+    async def _around_unreachable(self, order: Order, exc: ProviderError) -> Order | None:
+        """The provider was not reached, so it holds nothing: the next provider may serve the order now."""
+        name = order.provider
+        plan = self.router.plan(order.product_id, order.amount, exclude={*order.route_tried, name})
+        if not plan:
+            return None
+        reason = f"fallback after {name} could not be reached ({exc}): {plan[0].reason}"
+        return await self._save_route(order, plan[0].provider, reason, refused=False)
 
     async def _after_lost_answer(self, order: Order) -> Order | None:
         """The provider holds no order under our reference: another provider may try, else the same again."""

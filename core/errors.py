@@ -153,10 +153,15 @@ class ProviderError(VoucherbotError):
     OUT_OF_STOCK = "out_of_stock"
     UNAVAILABLE = "unavailable"
 
-    def __init__(self, message: str, *, retryable: bool = True, buyer_reason: str = "") -> None:
+    def __init__(
+        self, message: str, *, retryable: bool = True, buyer_reason: str = "", nothing_placed: bool = False
+    ) -> None:
         super().__init__(message)
         self.retryable = retryable
         self.buyer_reason = buyer_reason
+        # Retryable, yet certain that no order was placed (the provider was never reached, or refused the
+        # call unprocessed): another provider may serve the order at once.
+        self.nothing_placed = nothing_placed
 
 
 class DeliveryError(VoucherbotError):

@@ -203,7 +203,7 @@ class FakeTango:
         self.order_requests: list[dict[str, Any]] = []  # bodies of POST /orders, answered or not
         self.unauthorized = 0
         self.out_of_stock: set[str] = set()
-        self._failures: list[tuple[int, str | None]] = []
+        self._failures: list[tuple[int, str | None, str | None]] = []
         self._stall: tuple[float, bool] | None = None
         self._per_second = calls_per_second
         self._recent: list[float] = []
@@ -213,9 +213,11 @@ class FakeTango:
 
     # --- switches ------------------------------------------------------------------------------
 
-    def fail_next(self, count: int, status: int = 503, path: str | None = None) -> None:
-        """The next `count` calls (to `path` only, if given, e.g. "/orders") answer `status`."""
-        self._failures += [(status, path)] * count
+    def fail_next(
+        self, count: int, status: int = 503, path: str | None = None, method: str | None = None
+    ) -> None:
+        """The next `count` calls (to `path` and by `method` only, if given) answer `status`."""
+        self._failures += [(status, path, method)] * count
 
     def stall_next_order(self, seconds: float, *, after_processing: bool = True) -> None:
         """The next POST /orders answers only after `seconds`; placed first (answer lost) or not at all."""
@@ -275,8 +277,8 @@ class FakeTango:
             raise TangoError(406, "RAAS:ACCEPT:NOT_ACCEPTABLE", "Only application/json is served")
 
     def _throttle(self, request: web.Request) -> None:
-        for index, (status, path) in enumerate(self._failures):
-            if path is None or request.path.endswith(path):
+        for index, (status, path, method) in enumerate(self._failures):
+            if (path is None or request.path.endswith(path)) and method in (None, request.method):
                 del self._failures[index]
                 raise TangoError(status, f"RAAS:SYSTEM:{status}", PHRASES.get(status, "Error"))
         if self._per_second is None:

@@ -499,11 +499,14 @@ class ScriptedProvider:
         self.lose_answers = 0  # the next N issues time out; `placed_before_timeout` says whether they bought
         self.placed_before_timeout = False
         self.unreachable = False  # every call (find included) times out
+        self.down = False  # every call is refused before it reaches the provider (connection refused)
         self.delay = 0.0
         self.balance = balance
 
     async def issue(self, *, order_id: str, product: Product, amount: Money, today: date) -> IssuedVoucher:
         self.calls.append(("issue", order_id))
+        if self.down:
+            raise ProviderError(f"{self.name}: connection refused", retryable=True, nothing_placed=True)
         if self.delay:
             await asyncio.sleep(self.delay)
         if self.unreachable:

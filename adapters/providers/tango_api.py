@@ -41,12 +41,20 @@ class TangoApiError(ProviderError):
     """Tango refused or did not answer; `status` is the HTTP status (0: no answer), `kind` what it meant."""
 
     def __init__(
-        self, message: str, *, status: int, kind: str = "", retry_after: float | None = None
+        self,
+        message: str,
+        *,
+        status: int,
+        kind: str = "",
+        retry_after: float | None = None,
+        nothing_sent: bool = False,
     ) -> None:
         super().__init__(
             message,
             retryable=status in (0, 408, 429) or status >= 500,
             buyer_reason=BUYER_REASONS.get(kind, ""),
+            # Never reached, or turned away by the rate limit before processing: certainly no order.
+            nothing_placed=nothing_sent or status == 429,
         )
         self.status = status
         self.kind = kind
@@ -88,8 +96,11 @@ def error_for(status: int, body: Any, operation: str, retry_after: str | None = 
     )
 
 
-def transport_error(operation: str, exc: BaseException) -> TangoApiError:
-    return TangoApiError(f"Tango {operation}: no answer ({type(exc).__name__})", status=0)
+def transport_error(operation: str, exc: BaseException, *, nothing_sent: bool = False) -> TangoApiError:
+    what = "could not connect" if nothing_sent else "no answer"
+    return TangoApiError(
+        f"Tango {operation}: {what} ({type(exc).__name__})", status=0, nothing_sent=nothing_sent
+    )
 
 
 def malformed(operation: str, what: str) -> TangoApiError:

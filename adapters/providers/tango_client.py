@@ -110,7 +110,13 @@ class TangoClient:
                     extra={"external_ref_id": external_ref_id, "status": exc.status, "attempt": attempt},
                 )
                 await asyncio.sleep(self._delay(exc, attempt))
-            existing = await self.find_order(external_ref_id)
+                lost = not exc.nothing_placed
+            try:
+                existing = await self.find_order(external_ref_id)
+            except TangoApiError as lookup:
+                # After an attempt whose answer was lost, a failed look-up leaves the order's fate unknown.
+                lookup.nothing_placed = lookup.nothing_placed and not lost
+                raise
             if existing is not None:
                 return existing
         raise AssertionError("unreachable: the last attempt returns or raises")
@@ -166,6 +172,8 @@ class TangoClient:
                 ):  # 201: a new order; 200: the one under this externalRefID
                     raise error_for(response.status, answer, operation, response.headers.get("Retry-After"))
                 return answer
+        except aiohttp.ClientConnectorError as exc:  # refused or unresolvable: the request never left
+            raise transport_error(operation, exc, nothing_sent=True) from exc
         except (aiohttp.ClientError, TimeoutError) as exc:
             raise transport_error(operation, exc) from exc
 

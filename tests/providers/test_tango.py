@@ -302,3 +302,37 @@ async def test_out_of_stock_may_be_told_to_the_buyer_but_a_short_balance_may_not
             order_id="ord_b2", product=BOOKS, amount=Money(2500, "USD"), today=TODAY
         )
     assert out_of_stock.value.buyer_reason == ProviderError.OUT_OF_STOCK and short.value.buyer_reason == ""
+
+
+async def test_an_unreachable_tango_is_known_to_hold_no_order_but_a_lost_answer_is_not(
+    tango: FakeTango,
+) -> None:
+    closed = TangoClient("http://127.0.0.1:9/raas/v2", "n", "k", customer_id="c", account_id="a", retry=FAST)
+    slow = client_for(tango, timeout=0.2, retry=RetryPolicy(attempts=1, base_delay=0.0))
+    tango.stall_next_order(0.5, after_processing=True)
+    try:
+        with pytest.raises(TangoApiError) as refused:
+            await TangoProvider(closed).issue(
+                order_id="ord_down", product=BOOKS, amount=Money(1000, "USD"), today=TODAY
+            )
+        with pytest.raises(TangoApiError) as lost:
+            await TangoProvider(slow).issue(
+                order_id="ord_slow", product=BOOKS, amount=Money(1000, "USD"), today=TODAY
+            )
+    finally:
+        await closed.close()
+        await slow.close()
+    assert refused.value.retryable and refused.value.nothing_placed
+    assert lost.value.retryable and not lost.value.nothing_placed
+
+
+async def test_a_lost_answer_then_a_failed_look_up_is_still_uncertain(tango: FakeTango) -> None:
+    client = client_for(tango, timeout=0.2, retry=RetryPolicy(attempts=2, base_delay=0.0))
+    tango.stall_next_order(0.5, after_processing=True)
+    tango.fail_next(3, 429, path="/orders", method="GET")  # the look-up after the lost answer: turned away
+    try:
+        with pytest.raises(TangoApiError) as caught:
+            await client.place_order("ord_unsure", "U561593", Decimal(10))
+    finally:
+        await client.close()
+    assert caught.value.status == 429 and not caught.value.nothing_placed

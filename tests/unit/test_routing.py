@@ -315,3 +315,27 @@ def test_two_products_of_one_provider_for_the_same_brand_and_country_both_stay()
     assert {p.id for p in found.catalog} == {"plum-1001", "plum-1009"}
     assert [o.provider for o in found.offers["plum-1001"]] == ["xoxoday", "tango"]
     assert [o.provider for o in found.offers["plum-1009"]] == ["xoxoday"]
+
+
+async def test_a_provider_that_cannot_be_reached_at_all_is_routed_around_at_once() -> None:
+    shop = shop_with(PREFER_TANGO_IN_US)
+    shop.tango.down = True
+    order_id = await shop.paid()
+
+    order = shop.order(order_id)
+    [voucher] = shop.vouchers(order_id)
+    assert voucher.provider == "xoxoday" and order.route_tried == () and not order.route_uncertain
+    assert "fallback after tango could not be reached" in order.route_reason
+
+
+async def test_an_unreachable_only_provider_is_asked_again_by_recovery_and_nothing_is_refunded() -> None:
+    shop = shop_with(RoutingRules(default=("tango",), rules=(RouteRule(prefer=("tango",)),)))
+    shop.plum.refuse = "brand unavailable"
+    shop.tango.down = True
+    order_id = await shop.paid()
+    assert shop.order(order_id).status is OrderStatus.ISSUING and shop.gateway.refunds == []
+
+    shop.tango.down = False
+    await shop.recover_later()
+    [voucher] = shop.vouchers(order_id)
+    assert voucher.provider == "tango"
