@@ -262,16 +262,18 @@ class Checkout:
         asked by the order's reference, says it holds no such order.
         """
         order = await self._claim_for_issuing(order_id)
+        seen: set[str] = set()  # providers asked in this pass: an outage of all of them ends the pass
         while order is not None:
             if not order.provider:
                 await self._issuance_failed(order.id, ProviderError("no provider offers this product at this amount",
                                                                     retryable=False))
                 return
-            order = await self._attempt(order)
+            order = await self._attempt(order, seen)
 
-    async def _attempt(self, order: Order) -> Order | None:
+    async def _attempt(self, order: Order, seen: set[str]) -> Order | None:
         """One provider call; returns the order when it was rerouted and should be tried again."""
         name = order.provider
+        seen.add(name)
         try:
             product = self.router.offer(order.product_id, name)
             provider = self._providers[name]
@@ -282,14 +284,14 @@ class Checkout:
             if order.route_uncertain:
                 found = await provider.find(order_id=order.id, product=product, amount=order.amount, today=today)
                 if found is None:
-                    return await self._after_lost_answer(order)
+                    return await self._after_lost_answer(order, seen)
                 issued = found
             else:
                 issued = await provider.issue(order_id=order.id, product=product, amount=order.amount, today=today)
         except ProviderError as exc:
             self._record_outcome(name, ok=False)
             if exc.retryable and exc.nothing_placed:
-                rerouted = await self._around_unreachable(order, exc)
+                rerouted = await self._around_unreachable(order, exc, seen)
                 if rerouted is None:
                     await self._issuance_failed(order.id, exc)  # no one else: recovery asks it again
                 return rerouted
@@ -344,19 +346,19 @@ class Checkout:
             return None
         return await self._save_route(order, plan[0].provider, f"fallback after {why}: {plan[0].reason}")
 
-    async def _around_unreachable(self, order: Order, exc: ProviderError) -> Order | None:
+    async def _around_unreachable(self, order: Order, exc: ProviderError, seen: set[str]) -> Order | None:
         """The provider was not reached, so it holds nothing: the next provider may serve the order now."""
         name = order.provider
-        plan = self.router.plan(order.product_id, order.amount, exclude={*order.route_tried, name})
+        plan = self.router.plan(order.product_id, order.amount, exclude={*order.route_tried, *seen})
         if not plan:
             return None
         reason = f"fallback after {name} could not be reached ({exc}): {plan[0].reason}"
         return await self._save_route(order, plan[0].provider, reason, refused=False)
 
-    async def _after_lost_answer(self, order: Order) -> Order | None:
+    async def _after_lost_answer(self, order: Order, seen: set[str]) -> Order | None:
         """The provider holds no order under our reference: another provider may try, else the same again."""
         name = order.provider
-        plan = self.router.plan(order.product_id, order.amount, exclude={*order.route_tried, name})
+        plan = self.router.plan(order.product_id, order.amount, exclude={*order.route_tried, *seen})
         if plan:
             # Not a refusal: the provider may serve the order again if the next one says no.
             return await self._save_route(

@@ -339,3 +339,16 @@ async def test_an_unreachable_only_provider_is_asked_again_by_recovery_and_nothi
     await shop.recover_later()
     [voucher] = shop.vouchers(order_id)
     assert voucher.provider == "tango"
+
+
+async def test_when_every_provider_is_unreachable_the_order_waits_for_recovery_and_nothing_loops() -> None:
+    shop = shop_with(PREFER_TANGO_IN_US)
+    shop.tango.down = shop.plum.down = True
+    order_id = await shop.paid()
+
+    assert shop.tango.calls == [("issue", order_id)] and shop.plum.calls == [("issue", order_id)]
+    assert shop.order(order_id).status is OrderStatus.ISSUING and shop.gateway.refunds == []
+    shop.plum.down = False
+    await shop.recover_later()
+    [voucher] = shop.vouchers(order_id)
+    assert voucher.provider == "xoxoday"
