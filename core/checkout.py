@@ -224,6 +224,7 @@ class Checkout:
                 raise InvalidTransition(order.id, order.status, OrderStatus.ISSUING)
             self._move(uow, order, OrderStatus.ISSUING, actor, note="issuance retried")
             order.failure_reason = ""
+            order.reset_route()  # a failed order holds nothing anywhere: route it afresh
             await uow.orders.save(order)
             await uow.commit()
         await self._issue_soon(order_id)

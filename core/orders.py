@@ -140,6 +140,10 @@ class Order:
         self.route_reason = reason
         self.route_uncertain = False
 
+    def reset_route(self) -> None:
+        """Forget the route: an admin retries issuing after every provider said no (a top-up since?)."""
+        self.provider, self.route_reason, self.route_tried, self.route_uncertain = "", "", (), False
+
     @property
     def card_amount(self) -> Money:
         """What the card pays: the price less what a reward covers."""

@@ -352,3 +352,22 @@ async def test_when_every_provider_is_unreachable_the_order_waits_for_recovery_a
     await shop.recover_later()
     [voucher] = shop.vouchers(order_id)
     assert voucher.provider == "xoxoday"
+
+
+async def test_an_admin_retry_after_every_provider_said_no_routes_afresh() -> None:
+    shop = shop_with(PREFER_TANGO_IN_US)
+    shop.tango.refuse, shop.plum.refuse = "insufficient funds", "out of stock"
+    order_id = await shop.paid()
+    stuck = shop.order(order_id)  # as if the refund had not gone through: failed, money still taken
+    stuck.status, stuck.failure_reason = OrderStatus.FAILED, "issuance: xoxoday: out of stock"
+
+    shop.tango.refuse = None  # the Tango account was topped up
+    await shop.checkout.retry_issuance(order_id, "admin:ops@harbour.example")
+
+    order = shop.order(order_id)
+    [voucher] = shop.vouchers(order_id)
+    assert (
+        voucher.provider == "tango"
+        and order.route_tried == ()
+        and order.route_reason == "preferred by rule 1 (US)"
+    )
