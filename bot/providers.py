@@ -11,7 +11,7 @@ from typing import Any, Protocol
 
 from adapters.db.database import Database
 from adapters.providers.builtin import BuiltinProvider
-from adapters.providers.routes_file import load_routes, save_routes
+from adapters.providers.routes_file import RoutesFileError, load_routes, save_routes
 from bot.settings import Settings
 from core.catalog import Product
 from core.checkout import Checkout
@@ -66,9 +66,20 @@ class ProviderSet:
         for name in self.syncs:
             by_provider[name] = await store.load(name)
             self.health.set_synced(name, await store.last_synced(name))
+        self._reload_rules()
         merged = merge_catalogs(by_provider, self.names)
         self.checkout.catalog = merged.catalog
         self.checkout.routing = Router(merged.offers, self.rules, self.health.balance)
+
+    def _reload_rules(self) -> None:
+        """Pick up rules another replica saved (the file is shared); a broken file keeps the rules in use."""
+        try:
+            self.rules = load_routes(self.routes_file, self.names)
+        except RoutesFileError as exc:
+            log.error(
+                "routing rules file unusable; the previous rules stay",
+                extra={"alert": True, "error": str(exc)},
+            )
 
     async def sync_when_due(self) -> None:
         # Plum allows ~500 catalog calls a day: sync only when the cached copy is older than the interval.
