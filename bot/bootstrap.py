@@ -12,7 +12,6 @@ from datetime import timedelta
 from pathlib import Path
 from typing import Any
 
-import aiohttp
 from aiohttp import web
 
 from adapters.db.admin_users import SqlAdminAccounts
@@ -34,6 +33,7 @@ from core.recognition import Recognition
 from core.vouchers import VoucherProvider
 
 from bot.metrics import Metrics
+from bot.providers import ProviderSet, build_provider_set, tango_client, xoxoday_client
 from bot.rewards import Rewards, build_rewards, find_people_in_slack, seed_development_programme
 from bot.settings import Settings
 from bot.tls import OutgoingTrust
@@ -62,6 +62,7 @@ class Services:
     channels: dict[str, Any] = field(default_factory=dict)
     recognition: Recognition | None = None
     rewards: Rewards | None = None
+    providers: ProviderSet | None = None
 
     async def start(self, port: int) -> None:
         for hook in self.on_start:
@@ -134,10 +135,11 @@ async def build_services(settings: Settings) -> Services:
     rewards = build_rewards(settings, database, clock)
     await seed_development_programme(settings, rewards.recognition)
     periodic += rewards.jobs()  # expiry and reminders every 10 minutes, milestones hourly
-    if "xoxoday" in settings.voucher_provider:
-        await _xoxoday(
-            settings, database, checkout, providers, products, periodic, services_on_stop, every_replica
-        )
+    provider_set = await build_provider_set(settings, database, checkout, providers, products, _alert_admins)
+    once, each = provider_set.jobs()  # catalog syncs (leased), catalog reloads and balance checks
+    periodic += once
+    every_replica += each
+    services_on_stop += provider_set.closers
     senders: dict[str, ChatSender] = {}
     mounts: list[Mount] = []
     channels: dict[str, Any] = {}
@@ -197,7 +199,7 @@ async def build_services(settings: Settings) -> Services:
         )
     )
     mounts.append(rewards.hr_api.mount)  # /api/v1: rewards, employees and milestones for HR systems
-    mounts.append(_admin_dashboard(settings, database, checkout, rewards.recognition))  # /admin
+    mounts.append(_admin_dashboard(settings, database, checkout, rewards.recognition, provider_set))  # /admin
     return Services(
         settings=settings,
         database=database,
@@ -213,6 +215,7 @@ async def build_services(settings: Settings) -> Services:
         channels=channels,
         recognition=rewards.recognition,
         rewards=rewards,
+        providers=provider_set,
     )
 
 
@@ -270,85 +273,67 @@ def _slack(
     )
 
 
-async def _xoxoday(
-    settings: Settings,
-    database: Database,
-    checkout: Checkout,
-    providers: dict[str, VoucherProvider],
-    builtin: list[Product],
-    periodic: list[tuple[float, Callable[[], Awaitable[object]]]],
-    on_stop: list[Callable[[], Awaitable[None]]],
-    every_replica: list[tuple[float, Callable[[], Awaitable[object]]]],
-) -> None:
-    from adapters.providers.xoxoday import XoxodayCatalogSync, XoxodayProvider
-
-    client = xoxoday_client(settings, database)
-    store = database.catalog_store()
-    sync = XoxodayCatalogSync(client, store, SystemClock())
-    providers["xoxoday"] = XoxodayProvider(
-        client,
-        alert=_alert_admins,
-        max_wait=settings.xoxoday_order_wait_seconds,
-        recheck_interval=settings.xoxoday_recheck_seconds,
-    )
-
-    async def refresh_catalog() -> None:
-        checkout.catalog = Catalog([*builtin, *await store.load("xoxoday")])
-
-    interval = timedelta(hours=settings.catalog_sync_hours)
-
-    async def sync_when_due() -> None:
-        # Plum allows ~500 catalog calls a day: sync only when the cached copy is older than the interval.
-        # One replica at a time runs this (a job lease); each replica reloads the cache on its own.
-        last = await store.last_synced("xoxoday")
-        if last is None or SystemClock().now() - last >= interval:
-            await sync.sync()
-            await refresh_catalog()
-
-    await refresh_catalog()
-    periodic.append((min(600.0, interval.total_seconds()), sync_when_due))
-    every_replica.append((min(600.0, interval.total_seconds()), refresh_catalog))
-    on_stop.append(client.close)
-
-
-def xoxoday_client(settings: Settings, database: Database) -> Any:
-    """A Plum client whose rotated tokens live encrypted in the database, shared by replicas and restarts."""
-    from adapters.providers.xoxoday import SerializedTokenStore, XoxodayClient
-
-    secrets_ = database.secret_store()
-    tokens = SerializedTokenStore(
-        lambda: secrets_.load("xoxoday.tokens"), lambda value: secrets_.save("xoxoday.tokens", value)
-    )
-    return XoxodayClient(
-        settings.xoxoday_base_url,
-        settings.xoxoday_client_id,
-        _secret(settings.xoxoday_client_secret),
-        _secret(settings.xoxoday_refresh_token),
-        token_store=tokens,
-        session_factory=_session_factory(OutgoingTrust.of(settings)),
-    )
-
-
-def _session_factory(trust: OutgoingTrust) -> Callable[[], aiohttp.ClientSession] | None:
-    """aiohttp sessions that trust the configured CA file (None: aiohttp's defaults)."""
-    if trust.context is None:
-        return None
-    context = trust.context
-    return lambda: aiohttp.ClientSession(connector=aiohttp.TCPConnector(ssl=context))
-
-
 async def sync_catalog_now(settings: Settings) -> str:
-    """`voucherbot catalog sync`: one Plum catalog sync into the shared cache (counts one API call per page)."""
+    """`voucherbot catalog sync`: sync Plum's and Tango's catalogs now into the shared cache.
+
+    Plum's line counts its calls: getVouchers allows about 500 a day.
+    """
+    from adapters.providers.tango import TangoCatalogSync
     from adapters.providers.xoxoday import XoxodayCatalogSync
 
     database = await open_database(settings)
-    client = xoxoday_client(settings, database)
+    lines = []
     try:
-        report = await XoxodayCatalogSync(client, database.catalog_store(), SystemClock()).sync()
+        if "xoxoday" in settings.voucher_provider:
+            client = xoxoday_client(settings, database)
+            try:
+                report = await XoxodayCatalogSync(client, database.catalog_store(), SystemClock()).sync()
+            finally:
+                await client.close()
+            lines.append(f"fetched {report.fetched}, mapped {report.mapped}, skipped {report.skipped} "
+                         f"in {report.calls} calls")
+        if "tango" in settings.voucher_provider:
+            tango = tango_client(settings)
+            try:
+                found = await TangoCatalogSync(tango, database.catalog_store(), SystemClock()).sync()
+            finally:
+                await tango.close()
+            lines.append(f"tango: {found.brands} brands, {found.items} items, mapped {found.mapped} products, "
+                         f"skipped {found.skipped} items")
     finally:
-        await client.close()
         await database.dispose()
-    return f"fetched {report.fetched}, mapped {report.mapped}, skipped {report.skipped} in {report.calls} calls"
+    return "\n".join(lines)
+
+
+async def open_provider_set(settings: Settings) -> tuple[ProviderSet, Callable[[], Awaitable[None]]]:
+    """The providers as the server builds them, for `voucherbot providers ...`; call the second to close."""
+    database = await open_database(settings)
+    providers: dict[str, VoucherProvider] = {}
+    checkout = Checkout(
+        uow=database.unit_of_work, catalog=Catalog(builtin_products(settings)), gateway=_NoPayments(),
+        providers=providers, clock=SystemClock(), ids=RandomIds(), public_base_url=settings.public_base_url,
+    )
+    found = await build_provider_set(settings, database, checkout, providers, builtin_products(settings), _alert_admins)
+
+    async def close() -> None:
+        for closer in found.closers:
+            await closer()
+        await database.dispose()
+
+    return found, close
+
+
+class _NoPayments:
+    """The CLI reads providers only; it never takes a payment."""
+
+    async def create_intent(self, **_: Any) -> Any:
+        raise RuntimeError("the providers CLI takes no payments")
+
+    async def refund(self, **_: Any) -> None:
+        raise RuntimeError("the providers CLI takes no payments")
+
+    def parse_event(self, payload: bytes, signature: str) -> Any:
+        raise RuntimeError("the providers CLI takes no payments")
 
 
 async def _alert_admins(message: str) -> None:
@@ -370,7 +355,10 @@ def _channel_kwargs(build: Callable[..., Any], rewards: Rewards) -> dict[str, An
     return {name: value for name, value in offered.items() if name in accepted}
 
 
-def _admin_dashboard(settings: Settings, database: Database, checkout: Checkout, recognition: Recognition) -> Mount:
+def _admin_dashboard(
+    settings: Settings, database: Database, checkout: Checkout, recognition: Recognition,
+    providers: ProviderSet | None = None,
+) -> Mount:
     """/admin: the dashboard over the same database and use cases; users come from `voucherbot users create`."""
     routes = admin_routes(
         oversight=SqlOversight.of(database),
@@ -380,6 +368,7 @@ def _admin_dashboard(settings: Settings, database: Database, checkout: Checkout,
         acts=AdminActs(uow=database.unit_of_work),
         admin_token=_secret(settings.admin_token),
         secure_cookies=settings.public_base_url.startswith("https://"),
+        providers=providers,
     )
 
     def mount(app: web.Application) -> None:

@@ -1,4 +1,4 @@
-"""The `voucherbot` command line: serve, database, catalog and manifest tools."""
+"""The `voucherbot` command line: serve, database, catalog, provider and manifest tools."""
 
 from __future__ import annotations
 
@@ -8,6 +8,7 @@ import sys
 from collections.abc import Sequence
 from pathlib import Path
 
+from bot.providers_cli import add_commands as add_provider_commands
 from bot.rewards_cli import add_commands as add_reward_commands
 from bot.settings import Settings, SettingsError, load_settings
 from bot.users_cli import add_commands as add_user_commands
@@ -36,7 +37,7 @@ def _parser() -> argparse.ArgumentParser:
     check = catalog.add_parser("check", help="report every problem in a catalog file")
     check.add_argument("file", type=Path)
     check.set_defaults(run=_catalog_check)
-    catalog.add_parser("sync", help="sync the Xoxoday Plum catalog now").set_defaults(run=_catalog_sync)
+    catalog.add_parser("sync", help="sync the Plum and Tango catalogs now").set_defaults(run=_catalog_sync)
 
     manifest = commands.add_parser("manifest", help="app manifests").add_subparsers(title="manifest commands")
     slack = manifest.add_parser("slack", help="print the Slack app manifest filled in")
@@ -48,6 +49,7 @@ def _parser() -> argparse.ArgumentParser:
     teams.add_argument("--base-url", required=True)
     teams.add_argument("--out", type=Path, default=Path("app.zip"))
     teams.set_defaults(run=_manifest_teams)
+    add_provider_commands(commands, _settings)
     add_reward_commands(commands, _settings)
     add_user_commands(commands, _settings)
     return parser
@@ -103,8 +105,8 @@ def _catalog_sync(args: argparse.Namespace) -> int:
     from bot.bootstrap import sync_catalog_now
 
     settings = _settings()
-    if "xoxoday" not in settings.voucher_provider:
-        print("VOUCHER_PROVIDER does not include xoxoday: nothing to sync", file=sys.stderr)
+    if not {"xoxoday", "tango"} & set(settings.voucher_provider):
+        print("VOUCHER_PROVIDER includes neither xoxoday nor tango: nothing to sync", file=sys.stderr)
         return 2
     print(asyncio.run(sync_catalog_now(settings)))
     return 0

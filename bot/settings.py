@@ -14,6 +14,8 @@ from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 GOVERNMENT_CHANNEL_SERVICE = "https://botframework.azure.us"  # Bot Framework's name for Azure Government
 # The dashboard API's bearer token: 32 characters of a random token are beyond guessing.
 MIN_ADMIN_TOKEN = 32
+from core.money import Money, check_currency
+
 PLACEHOLDERS = {"", "changeme", "change-me", "secret", "xxx", "placeholder", "test"}
 
 
@@ -97,6 +99,19 @@ class Settings(BaseSettings):
     xoxoday_order_wait_seconds: float = Field(60, ge=0, le=600)
     xoxoday_recheck_seconds: float = Field(300, ge=0, le=24 * 3600)
 
+    # Tango Card RaaS v2 (VOUCHER_PROVIDER includes tango): platform credentials (HTTP Basic auth) and the
+    # customer and account orders are charged to; the sandbox is https://integration-api.tangocard.com/raas/v2.
+    tango_base_url: str = "https://integration-api.tangocard.com/raas/v2"
+    tango_platform_name: str = ""
+    tango_platform_key: SecretStr | None = None
+    tango_customer_id: str = ""
+    tango_account_id: str = ""
+    # Routing between providers (docs/providers.md): a YAML file of rules, editable in the dashboard, and
+    # the balance under which a provider is reported low, per currency ("USD:500,EUR:300", major units).
+    provider_routes_file: Path | None = None
+    provider_low_balance: Annotated[dict[str, int], NoDecode] = {}
+    provider_balance_check_minutes: float = Field(15, gt=0)
+
     # Rewards: who may send them besides those granted with `voucherbot reward-admins add`, and how many
     # days before a reward expires its recipient is reminded (0: no reminders).
     reward_admins: Annotated[list[str], NoDecode] = []
@@ -119,9 +134,9 @@ class Settings(BaseSettings):
     @field_validator("voucher_provider")
     @classmethod
     def _known_providers(cls, value: list[str]) -> list[str]:
-        unknown = set(value) - {"builtin", "xoxoday"}
+        unknown = set(value) - {"builtin", "xoxoday", "tango"}
         if unknown or not value:
-            raise ValueError(f"must be builtin, xoxoday or both (comma-separated), not {sorted(unknown)}")
+            raise ValueError(f"must be one or more of builtin, xoxoday, tango (comma-separated), not {sorted(unknown)}")
         return value
 
     @field_validator("teams_service_url_hosts", mode="before")
@@ -160,6 +175,19 @@ class Settings(BaseSettings):
         if value is not None and not (value.is_file() or value.is_dir()):
             raise ValueError(f"{value} is neither a file of PEM certificates nor a folder of them")
         return value
+    @field_validator("provider_low_balance", mode="before")
+    @classmethod
+    def _thresholds(cls, value: object) -> object:
+        if not isinstance(value, str):
+            return value
+        thresholds: dict[str, int] = {}
+        for part in filter(None, (p.strip() for p in value.split(","))):
+            currency, _, amount = part.partition(":")
+            try:
+                thresholds[check_currency(currency.strip())] = Money.parse(amount, currency.strip()).minor
+            except ValueError:
+                raise ValueError(f"'{part}' is not CURRENCY:AMOUNT (for example USD:500)") from None
+        return thresholds
 
     @field_validator("microsoft_app_type")
     @classmethod
@@ -193,6 +221,10 @@ class Settings(BaseSettings):
         problems = []
         if "xoxoday" in self.voucher_provider and not (self.xoxoday_client_id and _given(self.xoxoday_refresh_token)):
             problems.append("VOUCHER_PROVIDER includes xoxoday: set XOXODAY_CLIENT_ID, XOXODAY_CLIENT_SECRET, XOXODAY_REFRESH_TOKEN")
+        tango = (self.tango_platform_name, self.tango_customer_id, self.tango_account_id)
+        if "tango" in self.voucher_provider and not (all(tango) and _given(self.tango_platform_key)):
+            problems.append("VOUCHER_PROVIDER includes tango: set TANGO_PLATFORM_NAME, TANGO_PLATFORM_KEY, "
+                            "TANGO_CUSTOMER_ID, TANGO_ACCOUNT_ID")
         if self.slack_client_id and not _given(self.slack_client_secret):
             problems.append("SLACK_CLIENT_ID is set: SLACK_CLIENT_SECRET is needed for OAuth installs")
         if self.stripe_secret_key and not (_given(self.stripe_webhook_secret) and self.stripe_publishable_key):

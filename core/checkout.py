@@ -22,6 +22,7 @@ from core.errors import (
     PaymentGatewayError,
     ProviderError,
     UnknownCheckout,
+    UnknownProduct,
 )
 from core.identity import ChatUser, ConversationRef
 from core.money import Money
@@ -42,7 +43,9 @@ from core.views import (
     buyer_facing_reason,
     summary_of,
 )
-from core.vouchers import Voucher, VoucherProvider, VoucherStatus
+from core.provider_health import ProviderHealth
+from core.routing import Router, RoutingRules, single_provider_offers
+from core.vouchers import IssuedVoucher, Voucher, VoucherProvider, VoucherStatus
 
 log = logging.getLogger(__name__)
 Background = Callable[[Coroutine[Any, Any, None]], None]
@@ -81,8 +84,13 @@ class Checkout:
         checkout_ttl: timedelta = timedelta(minutes=30),
         stuck_after: timedelta = timedelta(seconds=30),
         background: Background | None = None,
+        routing: Router | None = None,
+        health: ProviderHealth | None = None,
     ) -> None:
         self._uow = uow
+        self.routing = routing  # replaced with the catalog when providers sync (bot/bootstrap.py)
+        self.health = health
+        self._default_router: tuple[Catalog, Router] | None = None
         self.catalog = catalog
         self._gateway = gateway
         self._providers = providers
@@ -241,6 +249,7 @@ class Checkout:
                 raise InvalidTransition(order.id, order.status, OrderStatus.ISSUING)
             self._move(uow, order, OrderStatus.ISSUING, actor, note="issuance retried")
             order.failure_reason = ""
+            order.reset_route()  # a failed order holds nothing anywhere: route it afresh
             await uow.orders.save(order)
             await uow.commit()
         await self._issue_soon(order_id)
@@ -281,22 +290,77 @@ class Checkout:
             await self.issue_voucher(order_id)
 
     async def issue_voucher(self, order_id: str) -> None:
-        """Claim the paid order, ask its provider for a voucher and store it with its message."""
+        """Claim the paid order, route it, ask its provider for a voucher and store it with its message.
+
+        A definite no from a provider (out of stock, no funds, brand unavailable) moves the order on to
+        the next provider of its route; an uncertain answer (a timeout) never does until that provider,
+        asked by the order's reference, says it holds no such order.
+        """
         order = await self._claim_for_issuing(order_id)
-        if order is None:
-            return
-        product = self.catalog.get(order.product_id)
+        seen: set[str] = set()  # providers asked in this pass: an outage of all of them ends the pass
+        while order is not None:
+            if not order.provider:
+                await self._issuance_failed(order.id, ProviderError("no provider offers this product at this amount",
+                                                                    retryable=False))
+                return
+            order = await self._attempt(order, seen)
+
+    async def _attempt(self, order: Order, seen: set[str]) -> Order | None:
+        """One provider call; returns the order when it was rerouted and should be tried again."""
+        name = order.provider
+        seen.add(name)
         try:
-            issued = await self._providers[product.provider].issue(
-                order_id=order.id, product=product, amount=order.amount, today=self._clock.now().date()
-            )
+            product = self.router.offer(order.product_id, name)
+            provider = self._providers[name]
+        except (UnknownProduct, KeyError):
+            return await self._offer_gone(order)
+        today = self._clock.now().date()
+        try:
+            if order.route_uncertain:
+                found = await provider.find(order_id=order.id, product=product, amount=order.amount, today=today)
+                if found is None:
+                    return await self._after_lost_answer(order, seen)
+                issued = found
+            else:
+                issued = await provider.issue(order_id=order.id, product=product, amount=order.amount, today=today)
         except ProviderError as exc:
-            await self._issuance_failed(order.id, exc)
-            return
-        voucher = Voucher(
+            self._record_outcome(name, ok=False)
+            if exc.retryable and exc.nothing_placed:
+                rerouted = await self._around_unreachable(order, exc, seen)
+                if rerouted is None:
+                    await self._issuance_failed(order.id, exc)  # no one else: recovery asks it again
+                return rerouted
+            if exc.retryable:
+                await self._mark_uncertain(order)
+                await self._issuance_failed(order.id, exc)
+                return None
+            rerouted = await self._reroute(order, f"{name} said no ({exc})")
+            if rerouted is None and await self._still_routed_to(order.id, name):
+                await self._issuance_failed(order.id, exc)
+            return rerouted
+        self._record_outcome(name, ok=True)
+        await self._store_voucher(self._voucher_of(order, product, issued))
+        return None
+
+    async def _offer_gone(self, order: Order) -> Order | None:
+        """The routed provider's offer left its catalog (a sync) or the provider was unconfigured."""
+        name = order.provider
+        if order.route_uncertain:
+            # The provider may hold the order; without its offer we cannot ask it, nor buy elsewhere safely.
+            log.error("a provider offer is gone while its order's fate is unknown; an operator must look",
+                      extra={"order_id": order.id, "provider": name})
+            return None
+        rerouted = await self._reroute(order, f"{name} no longer offers this product")
+        if rerouted is None and await self._still_routed_to(order.id, name):
+            gone = ProviderError(f"{name} no longer offers this product", retryable=False)
+            await self._issuance_failed(order.id, gone)
+        return rerouted
+
+    def _voucher_of(self, order: Order, product: Product, issued: IssuedVoucher) -> Voucher:
+        return Voucher(
             id=self._ids.new_id("vch"),
             order_id=order.id,
-            product_id=product.id,
+            product_id=order.product_id,
             amount=order.amount,
             owner=order.buyer,
             code=issued.code,
@@ -304,10 +368,84 @@ class Checkout:
             redeem_url=issued.redeem_url or product.redeem_url or None,
             expires_on=issued.expires_on,
             issued_at=self._clock.now(),
-            provider=product.provider,
+            provider=order.provider,
             provider_reference=issued.provider_reference,
         )
-        await self._store_voucher(voucher)
+
+    async def _reroute(self, order: Order, why: str) -> Order | None:
+        """Move the order to its next untried provider; None when none is left or another worker owns it."""
+        tried = {*order.route_tried, order.provider}
+        plan = self.router.plan(order.product_id, order.amount, exclude=tried)
+        if not plan:
+            log.warning("no provider left for the order", extra={"order_id": order.id, "tried": sorted(tried)})
+            return None
+        return await self._save_route(order, plan[0].provider, f"fallback after {why}: {plan[0].reason}")
+
+    async def _around_unreachable(self, order: Order, exc: ProviderError, seen: set[str]) -> Order | None:
+        """The provider was not reached, so it holds nothing: the next provider may serve the order now."""
+        name = order.provider
+        plan = self.router.plan(order.product_id, order.amount, exclude={*order.route_tried, *seen})
+        if not plan:
+            return None
+        reason = f"fallback after {name} could not be reached ({exc}): {plan[0].reason}"
+        return await self._save_route(order, plan[0].provider, reason, refused=False)
+
+    async def _after_lost_answer(self, order: Order, seen: set[str]) -> Order | None:
+        """The provider holds no order under our reference: another provider may try, else the same again."""
+        name = order.provider
+        plan = self.router.plan(order.product_id, order.amount, exclude={*order.route_tried, *seen})
+        if plan:
+            # Not a refusal: the provider may serve the order again if the next one says no.
+            return await self._save_route(
+                order, plan[0].provider, f"fallback after {name} gave no answer and holds no such order: "
+                f"{plan[0].reason}", refused=False)
+        return await self._save_route(order, name, order.route_reason, refused=False)
+
+    async def _save_route(self, order: Order, provider: str, reason: str, *, refused: bool = True) -> Order | None:
+        try:
+            async with self._uow() as uow:
+                current = await uow.orders.get(order.id)
+                if current.status is not OrderStatus.ISSUING or _route_of(current) != _route_of(order):
+                    return None  # another worker rerouted the order since: it decides from here
+                before = {"provider": current.provider}
+                current.route_to(provider, reason, refused=refused)
+                await uow.orders.save(current)
+                uow.audit.record(AuditRecord("system", "order.routed", current.id, before,
+                                             {"provider": provider, "reason": reason}))
+                await uow.commit()
+                return current
+        except ConcurrentUpdate:
+            return None
+
+    async def _mark_uncertain(self, order: Order) -> None:
+        try:
+            async with self._uow() as uow:
+                current = await uow.orders.get(order.id)
+                if _route_of(current) != _route_of(order):
+                    return
+                current.route_uncertain = True
+                await uow.orders.save(current)
+                await uow.commit()
+        except ConcurrentUpdate:
+            pass  # another worker claimed it and will look the order up itself
+
+    async def _still_routed_to(self, order_id: str, provider: str) -> bool:
+        async with self._uow() as uow:
+            current = await uow.orders.get(order_id)
+        return current.status is OrderStatus.ISSUING and current.provider == provider
+
+    def _record_outcome(self, provider: str, *, ok: bool) -> None:
+        if self.health is not None:
+            self.health.record(provider, ok=ok, at=self._clock.now())
+
+    @property
+    def router(self) -> Router:
+        """The configured router, or one that sends each product to the provider named on it."""
+        if self.routing is not None:
+            return self.routing
+        if self._default_router is None or self._default_router[0] is not self.catalog:
+            self._default_router = (self.catalog, Router(single_provider_offers(self.catalog), RoutingRules()))
+        return self._default_router[1]
 
     async def recover(self) -> int:
         """Finish what a crash interrupted and expire abandoned checkouts; returns orders touched."""
@@ -515,14 +653,21 @@ class Checkout:
         await self._queue_update(uow, order)
 
     async def _claim_for_issuing(self, order_id: str) -> Order | None:
+        """Take the order for issuing; the first claim also records its route, so replicas share one."""
         claimable = ISSUABLE
         for _ in range(5):
             try:
                 async with self._uow() as uow:
                     order = await uow.orders.get(order_id)
-                    if order.status not in claimable:
+                    if order.status not in claimable or self._being_issued(order):
                         return None
                     self._move(uow, order, OrderStatus.ISSUING, "system")
+                    if not order.provider:
+                        plan = self.router.plan(order.product_id, order.amount)
+                        if plan:
+                            order.route_to(plan[0].provider, plan[0].reason)
+                            uow.audit.record(AuditRecord("system", "order.routed", order.id, None,
+                                                         {"provider": order.provider, "reason": order.route_reason}))
                     await uow.orders.save(order)
                     await uow.commit()
                     return order
@@ -531,6 +676,17 @@ class Checkout:
                 # (a duplicate payment noted): only a still PAID order is claimed on the next try.
                 claimable = (OrderStatus.PAID,)
         return None
+
+    def _being_issued(self, order: Order) -> bool:
+        """Another worker claimed the order moments ago and may be waiting on its provider: leave it.
+
+        Only a claim older than `stuck_after` is taken over (recovery); an admin's retry is not a claim.
+        """
+        last = order.history[-1] if order.history else None
+        return (
+            order.status is OrderStatus.ISSUING and last is not None and last.source == "system"
+            and last.after is OrderStatus.ISSUING and self._clock.now() - last.at < self._stuck_after
+        )
 
     async def _store_voucher(self, voucher: Voucher) -> None:
         for _ in range(5):
@@ -570,7 +726,8 @@ class Checkout:
                 await uow.commit()
                 return
             before = _snapshot(order)
-            order.fail(f"issuance: {exc}", at=self._clock.now(), source="system")
+            kind = f" ({exc.buyer_reason})" if exc.buyer_reason else ""
+            order.fail(f"issuance{kind}: {exc}", at=self._clock.now(), source="system")
             await uow.orders.save(order)
             uow.audit.record(AuditRecord("system", "order.failed", order.id, before, _snapshot(order)))
             await self._queue_update(uow, order)
@@ -648,6 +805,10 @@ def _refund_key(order_id: str, payment: CardPayment) -> str:
 
 def _payment_facts(payment: CardPayment) -> dict[str, str]:
     return {"payment_intent": payment.intent_id, "amount": payment.amount.label()}
+
+
+def _route_of(order: Order) -> tuple[str, tuple[str, ...], bool]:
+    return order.provider, order.route_tried, order.route_uncertain
 
 
 def _snapshot(order: Order) -> dict[str, str]:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
-from decimal import Decimal, InvalidOperation
+from decimal import ROUND_FLOOR, Decimal, InvalidOperation
 
 # ISO 4217 exponents that differ from the usual two decimals.
 _EXPONENTS = {
@@ -67,6 +67,13 @@ class Money:
         if scaled != scaled.to_integral_value():
             raise ValueError(f"{code} amounts have {exponent(code)} decimals at most")
         return cls(int(scaled), code)
+
+    @classmethod
+    def of_major(cls, value: Decimal, currency: str) -> Money:
+        """A provider's balance or price in major units, rounded down to the minor unit (never below 0)."""
+        code = check_currency(currency)
+        minor = int(value.scaleb(exponent(code)).to_integral_value(ROUND_FLOOR))
+        return cls(max(0, minor), code)
 
     def major(self) -> str:
         """The amount in major units as text, e.g. '12.50'."""

@@ -114,6 +114,10 @@ class Order:
     reward_minor: int = 0
     history: list[StatusChange] = field(default_factory=list)
     payments: list[CardPayment] = field(default_factory=list)
+    provider: str = ""  # the provider this order is routed to (core.routing), once issuing starts
+    route_reason: str = ""
+    route_tried: tuple[str, ...] = ()  # providers that said a definite no, in order
+    route_uncertain: bool = False  # the provider's last answer was lost: look the order up before rerouting
 
     @classmethod
     def create(
@@ -166,6 +170,18 @@ class Order:
         change = self.move_to(OrderStatus.FAILED, at=at, source=source, note=reason)
         self.failure_reason = reason
         return change
+
+    def route_to(self, provider: str, reason: str, *, refused: bool = True) -> None:
+        """Send issuance to `provider`; `refused`: the one it leaves (if any) said a definite no."""
+        if refused and self.provider and self.provider != provider and self.provider not in self.route_tried:
+            self.route_tried = (*self.route_tried, self.provider)
+        self.provider = provider
+        self.route_reason = reason
+        self.route_uncertain = False
+
+    def reset_route(self) -> None:
+        """Forget the route: an admin retries issuing after every provider said no (a top-up since?)."""
+        self.provider, self.route_reason, self.route_tried, self.route_uncertain = "", "", (), False
 
     @property
     def card_amount(self) -> Money:

@@ -121,6 +121,9 @@ class OrderLine:
     failure_reason: str = ""
     reward_id: str | None = None
     reward_minor: int = 0
+    provider: str = ""  # where issuance was routed (core.routing) and why
+    route_reason: str = ""
+    route_tried: tuple[str, ...] = ()
 
     @classmethod
     def of(cls, order: Order) -> OrderLine:
@@ -136,6 +139,9 @@ class OrderLine:
             failure_reason=order.failure_reason,
             reward_id=order.reward_id,
             reward_minor=order.reward_minor,
+            provider=order.provider,
+            route_reason=order.route_reason,
+            route_tried=order.route_tried,
         )
 
     @property

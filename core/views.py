@@ -261,10 +261,17 @@ Notice = OrderSummary | VoucherDelivery | RewardNotice | RewardUndeliverable
 ISSUANCE_FAILURE = "issuance"
 
 
+BUYER_REASONS = {  # what a buyer may learn of a provider's refusal (never a balance or a credential)
+    "issuance (out_of_stock)": "This voucher is out of stock right now, so your payment is being refunded.",
+    "issuance (unavailable)": "This brand cannot be bought right now, so your payment is being refunded.",
+}
+
+
 def buyer_facing_reason(reason: str) -> str:
     """A card decline is the buyer's to read; a provider's failure detail is for operators only."""
     if reason.startswith(ISSUANCE_FAILURE):
-        return "We could not issue this voucher, so your payment is being refunded."
+        known = next((text for prefix, text in BUYER_REASONS.items() if reason.startswith(prefix + ":")), None)
+        return known or "We could not issue this voucher, so your payment is being refunded."
     return reason
 
 

@@ -430,6 +430,9 @@ class FakeProvider:
         pin = self.pin if product.voucher_format.endswith("pin") else None
         return IssuedVoucher(code=f"QHB-{len(self.issued):04d}-7K3M", pin=pin, expires_on=product.expiry.expires_on(today))
 
+    async def find(self, *, order_id: str, product: Product, amount: Money, today: date) -> IssuedVoucher | None:
+        return None  # like the built-in provider: nothing bought outside, nothing to find
+
 
 class FakeSender:
     """Records what it was asked to send; can be told to throttle the next N sends."""
@@ -522,3 +525,59 @@ class MemoryTenantEndpoints:
 
     async def find(self, tenant_id: str) -> TenantEndpoint | None:
         return self.endpoints.get(tenant_id.strip().lower())
+
+
+class ScriptedProvider:
+    """A remote provider with an order book keyed by our order id (like Plum's poNumber or Tango's
+    externalRefID): it can refuse for good, lose its answer after placing or before, or be slow."""
+
+    def __init__(self, name: str, *, balance: int | None = None) -> None:
+        self.name = name
+        self.orders: dict[str, IssuedVoucher] = {}  # what it holds, by our order id
+        self.calls: list[tuple[str, str]] = []  # (issue | find, order id)
+        self.refuse: str | None = None  # a definite no, e.g. "insufficient funds"
+        self.refuse_reason = ""  # what a buyer may be told of it (ProviderError.buyer_reason)
+        self.lose_answers = 0  # the next N issues time out; `placed_before_timeout` says whether they bought
+        self.placed_before_timeout = False
+        self.unreachable = False  # every call (find included) times out
+        self.down = False  # every call is refused before it reaches the provider (connection refused)
+        self.delay = 0.0
+        self.balance = balance
+
+    async def issue(self, *, order_id: str, product: Product, amount: Money, today: date) -> IssuedVoucher:
+        self.calls.append(("issue", order_id))
+        if self.down:
+            raise ProviderError(f"{self.name}: connection refused", retryable=True, nothing_placed=True)
+        if self.delay:
+            await asyncio.sleep(self.delay)
+        if self.unreachable:
+            raise ProviderError(f"{self.name}: no answer (timeout)", retryable=True)
+        if order_id in self.orders:
+            return self.orders[order_id]
+        if self.refuse:
+            raise ProviderError(f"{self.name}: {self.refuse}", retryable=False, buyer_reason=self.refuse_reason)
+        if self.lose_answers:
+            self.lose_answers -= 1
+            if self.placed_before_timeout:
+                self._place(order_id, product, today)
+            raise ProviderError(f"{self.name}: no answer (timeout)", retryable=True)
+        return self._place(order_id, product, today)
+
+    async def find(self, *, order_id: str, product: Product, amount: Money, today: date) -> IssuedVoucher | None:
+        self.calls.append(("find", order_id))
+        if self.unreachable:
+            raise ProviderError(f"{self.name}: no answer (timeout)", retryable=True)
+        return self.orders.get(order_id)
+
+    async def balances(self) -> list[Money]:
+        return [] if self.balance is None else [Money(self.balance, "USD")]
+
+    def issued_for(self, order_id: str) -> int:
+        return sum(1 for kind, oid in self.calls if kind == "issue" and oid == order_id)
+
+    def _place(self, order_id: str, product: Product, today: date) -> IssuedVoucher:
+        voucher = IssuedVoucher(code=f"{self.name.upper()}-{len(self.orders) + 1:04d}-QH7K",
+                                expires_on=product.expiry.expires_on(today),
+                                provider_reference=f"{self.name}-{order_id}")
+        self.orders[order_id] = voucher
+        return voucher

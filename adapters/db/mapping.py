@@ -79,6 +79,10 @@ def order_to_row(order: Order, cipher: VoucherCipher) -> OrderRow:
         history=[_change_to_json(change) for change in order.history],
         payments=[_payment_to_json(payment) for payment in order.payments],
         refunds_due=len(order.refunds_due),
+        provider=order.provider,
+        route_reason=order.route_reason,
+        route_tried=",".join(order.route_tried),
+        route_uncertain=order.route_uncertain,
     )
 
 
@@ -103,6 +107,10 @@ def order_to_domain(row: OrderRow, cipher: VoucherCipher) -> Order:
         reward_minor=row.reward_minor,
         history=[_change_from_json(item) for item in row.history],
         payments=[_payment_from_json(item) for item in row.payments],
+        provider=row.provider,
+        route_reason=row.route_reason,
+        route_tried=tuple(name for name in row.route_tried.split(",") if name),
+        route_uncertain=row.route_uncertain,
     )
 
 
@@ -390,6 +398,7 @@ def product_to_json(product: Product) -> dict[str, Any]:
     data = asdict(product)
     data["countries"] = list(product.countries)
     data["denominations"] = list(product.denominations)
+    data["skus"] = [list(pair) for pair in product.skus]
     fixed = product.expiry.fixed_date
     data["expiry"] = {
         "days_after_issue": product.expiry.days_after_issue,
@@ -404,6 +413,7 @@ def product_from_json(data: dict[str, Any]) -> Product:
     fixed = expiry["fixed_date"]
     fields["countries"] = tuple(fields["countries"])
     fields["denominations"] = tuple(fields["denominations"])
+    fields["skus"] = tuple((int(minor), str(sku)) for minor, sku in fields.get("skus", ()))
     return Product(
         **fields,
         value_range=None if value_range is None else ValueRange(**value_range),

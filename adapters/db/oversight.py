@@ -345,4 +345,7 @@ def _line(row: OrderRow) -> OrderLine:
         failure_reason=row.failure_reason,
         reward_id=row.reward_id,
         reward_minor=row.reward_minor,
+        provider=row.provider,
+        route_reason=row.route_reason,
+        route_tried=tuple(name for name in row.route_tried.split(",") if name),
     )

@@ -8,6 +8,7 @@ from typing import Any
 from sqlalchemy import (
     JSON,
     BigInteger,
+    Boolean,
     Column,
     Date,
     DateTime,
@@ -105,6 +106,10 @@ class OrderRow(Table, table=True):
     # the duplicates not yet refunded, so the recovery loop finds them by index.
     payments: list[dict[str, Any]] = Field(default_factory=list, sa_type=_json())
     refunds_due: int = Field(default=0, index=True, sa_type=Integer())
+    provider: str = Field(default="", sa_type=String(64))
+    route_reason: str = Field(default="", sa_type=Text())
+    route_tried: str = Field(default="", sa_type=String(255))  # comma-separated provider names
+    route_uncertain: bool = Field(default=False, sa_type=Boolean())
 
 
 class VoucherRow(Table, table=True):

@@ -27,6 +27,7 @@ from core.audit import ChainReport
 from core.errors import OrderNotFound, ProgrammeNotFound
 from core.oversight import AdminActs, AdminSession, AuditQuery, OrderQuery, Oversight, RevealedVoucher
 from core.ports import Clock
+from core.provider_health import ProviderStatus
 
 Q = TypeVar("Q", OrderQuery, AuditQuery)
 EXPORT_BATCH = 500
@@ -51,6 +52,7 @@ class Pages:
     views: Views
     acts: AdminActs
     clock: Clock
+    providers: Callable[[], tuple[ProviderStatus, ...]] = tuple  # health rows (bot/providers.py), if any
 
     async def overview(self, request: web.Request, session: AdminSession) -> web.StreamResponse:
         days = Reader(request.query).number("days", 30, low=1, high=366)
@@ -65,6 +67,7 @@ class Pages:
             chart=build_chart(overview.series(currency), currency),
             days=days,
             periods=PERIODS,
+            providers=self.providers(),
         )
 
     async def orders(self, request: web.Request, session: AdminSession) -> web.StreamResponse:

@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from aiohttp import web
 
 from adapters.web.admin.actions import Actions
 from adapters.web.admin.api import Api
 from adapters.web.admin.auth import Authenticator, Guard
 from adapters.web.admin.pages import Pages
+from adapters.web.admin.providers import ProviderPages, ProviderPanel
 from adapters.web.admin.render import STATIC, STATIC_PREFIX, Views
 from adapters.web.admin.sessions import Cookies
 from adapters.web.admin.signin import SignIn
@@ -32,6 +35,7 @@ def admin_routes(
     secure_cookies: bool,
     clock: Clock | None = None,
     sign_in_limit: AddressLimit | None = None,
+    providers: ProviderPanel | None = None,
 ) -> list[web.AbstractRouteDef]:
     """Every /admin route. `admin_token` opens the JSON API (empty: API closed); `secure_cookies` for HTTPS.
 
@@ -48,7 +52,7 @@ def admin_routes(
     sign_in = SignIn(
         Authenticator(accounts, acts, clock), guard, cookies, views, sign_in_limit or AddressLimit()
     )
-    pages = Pages(oversight, views, acts, clock)
+    pages = Pages(oversight, views, acts, clock, providers.status if providers is not None else tuple)
     actions = Actions(pages, oversight, checkout, recognition, acts)
     api = Api(oversight, admin_token, views.product_name)
     page, act = guard.page, guard.act
@@ -78,5 +82,18 @@ def admin_routes(
         web.get("/admin/api/orders", api.guarded(api.orders)),
         web.get("/admin/api/orders/{order_id}", api.guarded(api.order)),
         web.get("/admin/api/audit", api.guarded(api.audit)),
+        *_provider_routes(providers, views, acts, page, act),
         web.static(STATIC_PREFIX, STATIC),
+    ]
+
+
+def _provider_routes(
+    panel: ProviderPanel | None, views: Views, acts: AdminActs, page: Any, act: Any
+) -> list[web.AbstractRouteDef]:
+    if panel is None:
+        return []
+    provider_pages = ProviderPages(panel, views, acts)
+    return [
+        web.get("/admin/providers", page(provider_pages.page)),
+        web.post("/admin/providers/rules", act(provider_pages.save_rules)),
     ]
