@@ -32,6 +32,7 @@ from core.ports import ChatSender, RandomIds, SystemClock
 from core.recognition import Recognition
 from core.vouchers import VoucherProvider
 
+from bot.hris import build_hr_systems, scim_mount
 from bot.metrics import Metrics
 from bot.rewards import Rewards, build_rewards, find_people_in_slack, seed_development_programme
 from bot.settings import Settings
@@ -127,6 +128,9 @@ async def build_services(settings: Settings) -> Services:
     rewards = build_rewards(settings, database, clock)
     await seed_development_programme(settings, rewards.recognition)
     periodic += rewards.jobs()  # expiry and reminders every 10 minutes, milestones hourly
+    hr_systems = build_hr_systems(settings, database, rewards)
+    periodic += hr_systems.jobs(settings)  # SuccessFactors, Darwinbox: every HRIS_SYNC_MINUTES, leased
+    services_on_stop.append(hr_systems.close)
     if "xoxoday" in settings.voucher_provider:
         await _xoxoday(
             settings, database, checkout, providers, products, periodic, services_on_stop, every_replica
@@ -181,6 +185,8 @@ async def build_services(settings: Settings) -> Services:
         )
     )
     mounts.append(rewards.hr_api.mount)  # /api/v1: rewards, employees and milestones for HR systems
+    if settings.scim_token is not None:
+        mounts.append(scim_mount(settings, database, hr_systems.people))  # /scim/v2: Entra ID, Okta
     mounts.append(_admin_dashboard(settings, database, checkout, rewards.recognition))  # /admin
     return Services(
         settings=settings,

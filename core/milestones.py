@@ -7,9 +7,10 @@ import logging
 import re
 from collections.abc import Iterable
 from dataclasses import dataclass, field
-from datetime import date, timedelta
+from datetime import date, timedelta, timezone, tzinfo
 from enum import StrEnum
 from typing import TYPE_CHECKING
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from core.errors import InvalidRequest, NotFound, ProgrammeNotFound
 from core.identity import ChatUser
@@ -61,6 +62,13 @@ class Employee:
     start_date: date
     birthday: MonthDay | None = None
     user: ChatUser | None = None
+    # From an HR system (core.hris): which one and its id for the person; leavers stay, inactive.
+    source: str = ""
+    person_id: str = ""
+    active: bool = True
+    country: str = ""  # ISO 3166-1 alpha-2
+    manager_id: str = ""  # the manager's person_id in the same source
+    time_zone: str = ""  # IANA name; milestones fall on the employee's own day (UTC when unknown)
 
 
 @dataclass(frozen=True)
@@ -195,17 +203,20 @@ class Milestones:
         """Milestones from today to `days` days ahead, with the reward each will get."""
         start = today or self._today()
         rules = {r.kind: r for r in await self._rules.all() if r.enabled}
-        upcoming = milestones_between(await self._employees.all(), start, start + timedelta(days=days))
+        employees = [e for e in await self._employees.all() if e.active]
+        upcoming = milestones_between(employees, start, start + timedelta(days=days))
         return [_preview(m, rules.get(m.kind)) for m in upcoming]
 
     async def send_due_milestones(self, today: date | None = None) -> MilestoneReport:
         """Send each due milestone's reward; running again sends nothing twice (the request key is yearly)."""
-        end = today or self._today()
         rules = {r.kind: r for r in await self._rules.all() if r.enabled}
         report = MilestoneReport()
         if not rules:
             return report
-        due = milestones_between(await self._employees.all(), end - self._catch_up, end)
+        due = []
+        for zone, employees in _by_time_zone(await self._employees.all()).items():
+            local_end = today or self._today(zone)
+            due += milestones_between(employees, local_end - self._catch_up, local_end)
         for milestone in due:
             rule = rules.get(milestone.kind)
             if rule is not None:
@@ -245,8 +256,25 @@ class Milestones:
         else:
             report.already_sent += 1
 
-    def _today(self) -> date:
-        return self._clock.now().date()
+    def _today(self, zone: str = "") -> date:
+        now = self._clock.now()
+        return now.astimezone(_zone(zone)).date() if zone and now.tzinfo else now.date()
+
+
+def _by_time_zone(employees: Iterable[Employee]) -> dict[str, list[Employee]]:
+    """Active employees by time zone: a birthday starts at midnight where the person is."""
+    groups: dict[str, list[Employee]] = {}
+    for employee in employees:
+        if employee.active:
+            groups.setdefault(employee.time_zone, []).append(employee)
+    return groups
+
+
+def _zone(name: str) -> tzinfo:
+    try:
+        return ZoneInfo(name)
+    except (ZoneInfoNotFoundError, ValueError):
+        return timezone.utc  # an unknown zone name from an HR system must not stop everyone's milestones
 
 
 def _preview(milestone: Milestone, rule: MilestoneRule | None) -> MilestonePreview:

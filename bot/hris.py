@@ -1,0 +1,103 @@
+"""The HR-systems side of the composition root: connectors, their scheduled syncs, SCIM and Graph reach."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass, field
+from typing import Any
+
+from adapters.db.database import Database
+from core.hris import HrDirectory, HrPeople, HrSync, RecognitionRewards, SyncReport
+from core.ports import Clock, SystemClock
+
+from bot.rewards import Rewards
+from bot.settings import Settings
+
+log = logging.getLogger(__name__)
+Job = Callable[[], Awaitable[object]]
+
+
+@dataclass
+class HrSystems:
+    """The configured HR connectors and what they add to the server."""
+
+    people: HrPeople
+    syncs: list[HrSync] = field(default_factory=list)
+    closers: list[Callable[[], Awaitable[None]]] = field(default_factory=list)
+
+    def jobs(self, settings: Settings) -> list[tuple[float, Job]]:
+        """One leased job per connector: each source syncs on one replica at a time."""
+        return [(settings.hris_sync_minutes * 60, sync) for sync in self.syncs]
+
+    async def close(self) -> None:
+        for close in self.closers:
+            await close()
+
+
+def build_hr_systems(settings: Settings, database: Database, rewards: Rewards) -> HrSystems:
+    store = database.hr_people()
+    people = HrPeople(store, RecognitionRewards(rewards.recognition, rewards.people))
+    systems = HrSystems(people)
+    for directory, close in _directories(settings):
+        systems.syncs.append(HrSync(directory, store, people))
+        systems.closers.append(close)
+    return systems
+
+
+def scim_mount(settings: Settings, database: Database, people: HrPeople, clock: Clock | None = None) -> Any:
+    """/scim/v2, when SCIM_TOKEN is set."""
+    from adapters.scim import ScimApi
+
+    assert settings.scim_token is not None
+    api = ScimApi(database.pushed_users(), people, settings.scim_token.get_secret_value(),
+                  clock or SystemClock(), settings.public_base_url)
+    return api.mount
+
+
+def _directories(settings: Settings) -> list[tuple[HrDirectory, Callable[[], Awaitable[None]]]]:
+    found: list[tuple[HrDirectory, Callable[[], Awaitable[None]]]] = []
+    if settings.successfactors_enabled:
+        from adapters.hris.successfactors import SuccessFactors, SuccessFactorsAuth
+
+        auth = SuccessFactorsAuth(
+            api_url=settings.successfactors_api_url,
+            company_id=settings.successfactors_company_id,
+            client_id=settings.successfactors_client_id,
+            user_id=settings.successfactors_user_id,
+            private_key=_secret(settings.successfactors_private_key),
+            username=settings.successfactors_username,
+            password=_secret(settings.successfactors_password),
+        )
+        directory = SuccessFactors(auth)
+        found.append((directory, directory.close))
+    if settings.darwinbox_enabled:
+        from adapters.hris.darwinbox import Darwinbox
+
+        darwinbox = Darwinbox(
+            base_url=settings.darwinbox_base_url,
+            username=settings.darwinbox_username,
+            password=_secret(settings.darwinbox_password),
+            api_key=_secret(settings.darwinbox_api_key),
+            dataset_key=_secret(settings.darwinbox_dataset_key),
+        )
+        found.append((darwinbox, darwinbox.close))
+    return found
+
+
+async def sync_now(settings: Settings, dry_run: bool) -> list[SyncReport]:
+    """`voucherbot hris sync [--dry-run]`: every configured connector once, from its stored cursor."""
+    from bot.bootstrap import open_database
+    from bot.rewards import build_rewards
+
+    database = await open_database(settings)
+    systems = build_hr_systems(settings, database, build_rewards(settings, database))
+    try:
+        return [await sync.run(dry_run=dry_run) for sync in systems.syncs]
+    finally:
+        await systems.close()
+        await database.dispose()
+
+
+def _secret(value: Any) -> str:
+    return value.get_secret_value() if value is not None else ""
