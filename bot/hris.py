@@ -58,7 +58,8 @@ def scim_mount(settings: Settings, database: Database, people: HrPeople, clock: 
 def _directories(settings: Settings) -> list[tuple[HrDirectory, Callable[[], Awaitable[None]]]]:
     found: list[tuple[HrDirectory, Callable[[], Awaitable[None]]]] = []
     if settings.successfactors_enabled:
-        from adapters.hris.successfactors import SuccessFactors, SuccessFactorsAuth
+        from adapters.hris.successfactors import SuccessFactors
+        from adapters.hris.successfactors_auth import SuccessFactorsAuth
 
         auth = SuccessFactorsAuth(
             api_url=settings.successfactors_api_url,
