@@ -32,7 +32,7 @@ from core.ports import ChatSender, RandomIds, SystemClock
 from core.recognition import Recognition
 from core.vouchers import VoucherProvider
 
-from bot.hris import build_hr_systems, scim_mount
+from bot.hris import build_hr_systems, graph_reach, scim_mount
 from bot.metrics import Metrics
 from bot.rewards import Rewards, build_rewards, find_people_in_slack, seed_development_programme
 from bot.settings import Settings
@@ -135,6 +135,9 @@ async def build_services(settings: Settings) -> Services:
         await _xoxoday(
             settings, database, checkout, providers, products, periodic, services_on_stop, every_replica
         )
+    reach = graph_reach(settings, rewards)  # Microsoft Graph: find Teams users by email, install the app
+    if reach is not None:
+        services_on_stop.append(reach.close)
     senders: dict[str, ChatSender] = {}
     mounts: list[Mount] = []
     channels: dict[str, Any] = {}
@@ -145,6 +148,7 @@ async def build_services(settings: Settings) -> Services:
         tenant_id=settings.microsoft_app_tenant_id,
         app_type=settings.microsoft_app_type,
         public_base_url=settings.public_base_url,
+        installer=reach.installer if reach is not None else None,
         **_channel_kwargs(build_teams, rewards),
     )
     senders["teams"], channels["teams"] = teams.sender, teams

@@ -55,6 +55,35 @@ def scim_mount(settings: Settings, database: Database, people: HrPeople, clock: 
     return api.mount
 
 
+@dataclass(frozen=True)
+class GraphReach:
+    """Teams reach through Microsoft Graph: the installer for the Teams sender, and its HTTP client to close."""
+
+    installer: Any
+    close: Callable[[], Awaitable[None]]
+
+
+def graph_reach(settings: Settings, rewards: Rewards) -> GraphReach | None:
+    """With GRAPH_* set: colleagues found by email in the tenant, and the app installed for those who lack it."""
+    if not settings.graph_enabled:
+        return None
+    from adapters.graph.client import GraphClient
+    from adapters.graph.teams_reach import GraphInstaller, GraphPeople
+    from adapters.teams.tenants import TenantPeople
+    from core.reach import LookupDirectory
+
+    graph = GraphClient(
+        base_url=settings.graph_base_url,
+        token_url=settings.resolved_graph_token_url,
+        client_id=settings.graph_client_id,
+        client_secret=_secret(settings.graph_client_secret),
+    )
+    if rewards.tenants is not None:
+        people = GraphPeople(graph, settings.graph_tenant_id)
+        rewards.people.add_fallback(LookupDirectory(people, TenantPeople(rewards.tenants)))
+    return GraphReach(GraphInstaller(graph, settings.teams_app_catalog_id), graph.close)
+
+
 def _directories(settings: Settings) -> list[tuple[HrDirectory, Callable[[], Awaitable[None]]]]:
     found: list[tuple[HrDirectory, Callable[[], Awaitable[None]]]] = []
     if settings.successfactors_enabled:

@@ -216,6 +216,15 @@ class FakeConnector:
         self._people.update({member.aad: member, member.id: member})
         self._without_app |= {member.id, member.aad}
 
+    def install_app(self, aad: str) -> str:
+        """The app was installed for this person (Graph): the 1:1 chat now exists; returns its chat id."""
+        member = self._people.get(aad)
+        self._without_app -= {aad, member.id if member else aad}
+        return f"a:personal-{member.id if member else aad}"
+
+    def has_app(self, aad: str) -> bool:
+        return aad not in self._without_app
+
     def share_file(self, name: str, content: bytes, unique_id: str | None = None) -> dict[str, Any]:
         """The attachment Teams puts on a message when a file is sent to the bot; the fake serves the file."""
         file_id = unique_id or str(uuid.uuid4()).upper()

@@ -17,6 +17,7 @@ from adapters.teams.sender import TeamsSender
 from adapters.teams.tenants import RememberTenants
 from core.checkout import Checkout
 from core.ports import Directory, TenantEndpoints
+from core.reach import AppInstaller
 from core.recognition import Recognition
 
 __all__ = ["TeamsChannel", "build_teams"]
@@ -85,13 +86,15 @@ def build_teams(
     recognition: Recognition | None = None,
     directory: Directory | None = None,
     tenants: TenantEndpoints | None = None,
+    installer: AppInstaller | None = None,
 ) -> TeamsChannel:
     """An empty app id runs in Bot Framework Emulator mode: no authentication either way.
 
     With `recognition`, reward admins send rewards (typed, the message extension, or a CSV file) and
     recipients spend them; `directory` finds colleagues by email for the dialog and CSV files.
     With `tenants`, each tenant's Connector URL and bot account are remembered from its activities, so
-    people there can be reached by id (adapters.teams.tenants).
+    people there can be reached by id (adapters.teams.tenants). With `installer` (Microsoft Graph), a
+    recipient who lacks the app gets it installed, then the message (adapters.teams.install).
     """
     _check_credentials(app_id, tenant_id, app_type)
     speed_up_msrest()
@@ -113,7 +116,7 @@ def build_teams(
     return TeamsChannel(
         bot=VoucherBot(checkout, app_id, recognition, directory),
         adapter=adapter,
-        sender=TeamsSender(adapter, app_id),
+        sender=TeamsSender(adapter, app_id, installer),
         authenticated=bool(app_id),
     )
 
