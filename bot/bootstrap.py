@@ -191,7 +191,7 @@ async def build_services(settings: Settings) -> Services:
     mounts.append(rewards.hr_api.mount)  # /api/v1: rewards, employees and milestones for HR systems
     if settings.scim_token is not None:
         mounts.append(scim_mount(settings, database, hr_systems.people))  # /scim/v2: Entra ID, Okta
-    mounts.append(_admin_dashboard(settings, database, checkout, rewards.recognition))  # /admin
+    mounts.append(_admin_dashboard(settings, database, checkout, rewards))  # /admin
     return Services(
         settings=settings,
         database=database,
@@ -347,12 +347,13 @@ def _channel_kwargs(build: Callable[..., Any], rewards: Rewards) -> dict[str, An
     return {name: value for name, value in offered.items() if name in accepted}
 
 
-def _admin_dashboard(settings: Settings, database: Database, checkout: Checkout, recognition: Recognition) -> Mount:
+def _admin_dashboard(settings: Settings, database: Database, checkout: Checkout, rewards: Rewards) -> Mount:
     """/admin: the dashboard over the same database and use cases; users come from `voucherbot users create`."""
     routes = admin_routes(
         oversight=SqlOversight.of(database),
         checkout=checkout,
-        recognition=recognition,
+        recognition=rewards.recognition,
+        milestones=rewards.milestones,  # the next 30 days' milestones on the rewards page
         accounts=SqlAdminAccounts.of(database),
         acts=AdminActs(uow=database.unit_of_work),
         admin_token=_secret(settings.admin_token),

@@ -25,6 +25,7 @@ from adapters.web.admin.forms import (
 from adapters.web.admin.render import Views
 from core.audit import ChainReport
 from core.errors import OrderNotFound, ProgrammeNotFound
+from core.milestones import Milestones
 from core.oversight import AdminActs, AdminSession, AuditQuery, OrderQuery, Oversight, RevealedVoucher
 from core.ports import Clock
 
@@ -51,6 +52,7 @@ class Pages:
     views: Views
     acts: AdminActs
     clock: Clock
+    milestones: Milestones | None = None  # the next 30 days' anniversaries and birthdays, on the rewards page
 
     async def overview(self, request: web.Request, session: AdminSession) -> web.StreamResponse:
         days = Reader(request.query).number("days", 30, low=1, high=366)
@@ -146,6 +148,7 @@ class Pages:
             status=status,
             programmes=await self.oversight.programmes(),
             admins=await self.oversight.reward_admins(),
+            milestones=await self.milestones.preview(30) if self.milestones is not None else None,
             problems=problems,
             done=DONE.get(request.query.get("done", ""), ""),
         )

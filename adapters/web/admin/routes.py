@@ -12,6 +12,7 @@ from adapters.web.admin.render import STATIC, STATIC_PREFIX, Views
 from adapters.web.admin.sessions import Cookies
 from adapters.web.admin.signin import SignIn
 from core.checkout import Checkout
+from core.milestones import Milestones
 from core.oversight import AdminAccounts, AdminActs, Oversight
 from core.ports import Clock, SystemClock
 from core.recognition import Recognition
@@ -30,6 +31,7 @@ def admin_routes(
     admin_token: str,
     secure_cookies: bool,
     clock: Clock | None = None,
+    milestones: Milestones | None = None,
 ) -> list[web.AbstractRouteDef]:
     """Every /admin route. `admin_token` opens the JSON API (empty: API closed); `secure_cookies` for HTTPS."""
     clock = clock or SystemClock()
@@ -41,7 +43,7 @@ def admin_routes(
 
     guard = Guard(accounts, cookies, clock, refuse)
     sign_in = SignIn(Authenticator(accounts, acts, clock), guard, cookies, views)
-    pages = Pages(oversight, views, acts, clock)
+    pages = Pages(oversight, views, acts, clock, milestones)
     actions = Actions(pages, oversight, checkout, recognition, acts)
     api = Api(oversight, admin_token, views.product_name)
     page, act = guard.page, guard.act
