@@ -102,6 +102,8 @@ def _milestones(milestones: Any, settings: Callable[[], Settings]) -> None:
     rule.add_argument("--amount", required=True)
     rule.add_argument("--template", required=True, help="the message; {name} and, for anniversaries, {years}")
     rule.add_argument("--off", action="store_true", help="keep the rule but send nothing")
+    rule.add_argument("--from-manager", action="store_true",
+                      help="name the employee's manager (from the HR system) as the giver")
     _runs(rule, settings, _set_rule)
     _runs(milestones.add_parser("rules", help="what is sent for each kind"), settings, _rules)
     _runs(milestones.add_parser("send", help="send today's milestone rewards now"), settings, _send_now)
@@ -256,7 +258,8 @@ async def _set_rule(rewards: Rewards, args: argparse.Namespace) -> int:
     if programme is None:
         raise NotFound(f"There is no reward programme '{args.programme}'.")
     amount = Money.parse(args.amount, programme.currency)
-    rule = MilestoneRule(MilestoneKind(args.kind), programme.id, amount, args.template, enabled=not args.off)
+    rule = MilestoneRule(MilestoneKind(args.kind), programme.id, amount, args.template, enabled=not args.off,
+                         from_manager=args.from_manager)
     await rewards.milestones.set_rule(rule, _actor())
     print(f"{rule.kind}: {amount.label()} from {programme.id}{' (off)' if args.off else ''}")
     return 0

@@ -6,7 +6,7 @@ import calendar
 import logging
 import re
 from collections.abc import Iterable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import date, timedelta, timezone, tzinfo
 from enum import StrEnum
 from typing import TYPE_CHECKING
@@ -122,6 +122,7 @@ class MilestoneRule:
     amount: Money
     template: str
     enabled: bool = True
+    from_manager: bool = False  # name the employee's manager (from the HR system) as the giver
 
     def __post_init__(self) -> None:
         check_template(self.kind, self.template)
@@ -186,6 +187,7 @@ class Milestones:
         self._people = people
         self._clock = clock
         self._catch_up = timedelta(days=catch_up_days)
+        self._managers: dict[tuple[str, str], str] = {}
 
     async def set_rule(self, rule: MilestoneRule, actor: str) -> None:
         programmes = {p.id: p for p in await self._recognition.programmes()}
@@ -214,7 +216,9 @@ class Milestones:
         if not rules:
             return report
         due = []
-        for zone, employees in _by_time_zone(await self._employees.all()).items():
+        everyone = await self._employees.all()
+        self._managers = {(e.source, e.person_id): e.name for e in everyone if e.person_id}
+        for zone, employees in _by_time_zone(everyone).items():
             local_end = today or self._today(zone)
             due += milestones_between(employees, local_end - self._catch_up, local_end)
         for milestone in due:
@@ -239,7 +243,7 @@ class Milestones:
             report.unreachable.append(email)
             return
         command = SendRewards(
-            giver=MILESTONE_GIVER,
+            giver=self._giver(milestone.employee, rule),
             recipients=(recipient,),
             amount=rule.amount,
             reason=rule.message(milestone),
@@ -255,6 +259,13 @@ class Milestones:
             report.sent.append((email, milestone.kind, sent.sent[0].reward_id))
         else:
             report.already_sent += 1
+
+    def _giver(self, employee: Employee, rule: MilestoneRule) -> ChatUser:
+        """HR, or with `from_manager` the employee's manager by name (the audit still names the job)."""
+        manager = self._managers.get((employee.source, employee.manager_id)) if employee.manager_id else None
+        if rule.from_manager and manager:
+            return replace(MILESTONE_GIVER, name=manager)
+        return MILESTONE_GIVER
 
     def _today(self, zone: str = "") -> date:
         now = self._clock.now()

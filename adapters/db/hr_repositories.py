@@ -113,6 +113,7 @@ class SqlMilestoneRules(_Store):
             "currency": rule.amount.currency,
             "template": rule.template,
             "enabled": rule.enabled,
+            "from_manager": rule.from_manager,
             "updated_at": self._clock.now(),
         }
 
@@ -282,6 +283,7 @@ def _rule(row: MilestoneRuleRow) -> MilestoneRule:
         Money(row.amount_minor, row.currency),
         row.template,
         row.enabled,
+        row.from_manager,
     )
 
 

@@ -72,6 +72,7 @@ class MilestoneRuleRow(Table, table=True):
     template: str = Field(sa_type=Text())
     enabled: bool = Field(default=True, sa_type=Boolean())
     updated_at: datetime = Field(sa_type=UTCDateTime())
+    from_manager: bool = Field(default=False, sa_type=Boolean(), sa_column_kwargs={"server_default": "0"})
 
 
 class ApiKeyRow(Table, table=True):

@@ -50,3 +50,28 @@ async def test_a_leaver_gets_no_milestone_and_is_left_out_of_the_preview(backend
 
     assert [email for email, _, _ in report.sent] == ["stay@harbour.example"]
     assert {p.email for p in preview} == {"stay@harbour.example"}
+
+
+async def test_a_rule_from_the_manager_names_the_manager_as_the_giver_and_falls_back_to_hr(
+    backend: Backend,
+) -> None:
+    recognition, milestones, _, _, _ = build_hr(backend)
+    await recognition.create_programme(replace(KUDOS), "setup")
+    await recognition.credit(KUDOS.id, Money(100_000, "USD"), "setup")
+    await milestones.set_rule(replace(ANNIVERSARY, from_manager=True), "setup")
+    today = backend.clock.now().date()
+    manager = replace(synced("mere@harbour.example", "U0MERE", date(2010, 1, 4)), name="Mere Tāwhai")
+    report_to = synced("tama@harbour.example", "U0TAMA", today.replace(year=2020), manager_id="U0MERE")
+    no_manager = synced("hine@harbour.example", "U0HINE", today.replace(year=2021))
+    await backend.database.hr_people().apply([manager, report_to, no_manager], "test")
+
+    await milestones.send_due_milestones()
+
+    givers = {}
+    for user_id in ("U0TAMA", "U0HINE"):
+        async with backend.database.unit_of_work() as uow:
+            [reward] = await uow.rewards.list_for_recipient(f"slack:{report_to.user.tenant}:{user_id}")
+        givers[user_id] = reward.giver.name
+    assert givers == {"U0TAMA": "Mere Tāwhai", "U0HINE": "HR"}
+    assert [r.kind for r in await milestones.rules()] == ["anniversary"]
+    assert (await milestones.rules())[0].from_manager is True

@@ -29,6 +29,8 @@ def upgrade() -> None:
         table.add_column(sa.Column("manager_id", sa.String(255), nullable=True))
         table.add_column(sa.Column("time_zone", sa.String(64), nullable=True))
         table.create_index("ix_employees_source_person_id", ["source", "person_id"], unique=True)
+    with op.batch_alter_table("milestone_rules") as table:
+        table.add_column(sa.Column("from_manager", sa.Boolean(), server_default="0", nullable=False))
     op.create_table(
         "hr_cursors",
         sa.Column("source", sa.String(32), nullable=False),
@@ -55,6 +57,8 @@ def downgrade() -> None:
     op.drop_index(op.f("ix_scim_users_external_id"), table_name="scim_users")
     op.drop_table("scim_users")
     op.drop_table("hr_cursors")
+    with op.batch_alter_table("milestone_rules") as table:
+        table.drop_column("from_manager")
     with op.batch_alter_table("employees") as table:
         table.drop_index("ix_employees_source_person_id")
         for column in ("time_zone", "manager_id", "country", "active", "person_id", "source"):
