@@ -118,8 +118,10 @@ def _hris_sync(args: argparse.Namespace) -> int:
     if not (settings.successfactors_enabled or settings.darwinbox_enabled):
         print("no HR system is configured (SUCCESSFACTORS_API_URL or DARWINBOX_BASE_URL)", file=sys.stderr)
         return 2
+    from bot.logs import configure_logging
     from core.hris import HrUnavailable
 
+    configure_logging(settings.log_level)
     try:
         reports = asyncio.run(sync_now(settings, args.dry_run))
     except HrUnavailable as exc:
