@@ -129,7 +129,7 @@ async def build_services(settings: Settings) -> Services:
     await seed_development_programme(settings, rewards.recognition)
     periodic += rewards.jobs()  # expiry and reminders every 10 minutes, milestones hourly
     hr_systems = build_hr_systems(settings, database, rewards)
-    periodic += hr_systems.jobs(settings)  # SuccessFactors, Darwinbox: every HRIS_SYNC_MINUTES, leased
+    periodic += hr_systems.jobs(settings, rewards.milestones)  # SuccessFactors, Darwinbox: every HRIS_SYNC_MINUTES, leased
     services_on_stop.append(hr_systems.close)
     if "xoxoday" in settings.voucher_provider:
         await _xoxoday(

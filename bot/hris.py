@@ -9,6 +9,7 @@ from typing import Any
 
 from adapters.db.database import Database
 from core.hris import HrDirectory, HrPeople, HrSync, RecognitionRewards, SyncReport
+from core.milestones import Milestones
 from core.ports import Clock, SystemClock
 
 from bot.rewards import Rewards
@@ -26,13 +27,33 @@ class HrSystems:
     syncs: list[HrSync] = field(default_factory=list)
     closers: list[Callable[[], Awaitable[None]]] = field(default_factory=list)
 
-    def jobs(self, settings: Settings) -> list[tuple[float, Job]]:
+    def jobs(self, settings: Settings, milestones: Milestones) -> list[tuple[float, Job]]:
         """One leased job per connector: each source syncs on one replica at a time."""
-        return [(settings.hris_sync_minutes * 60, sync) for sync in self.syncs]
+        return [(settings.hris_sync_minutes * 60, SyncThenMilestones(s, milestones)) for s in self.syncs]
 
     async def close(self) -> None:
         for close in self.closers:
             await close()
+
+
+@dataclass(frozen=True)
+class SyncThenMilestones:
+    """A connector's sync, then today's milestones when it brought new or changed people: someone
+    synced with an anniversary today is celebrated now, not at the milestone job's next hourly run.
+    Sending twice is impossible either way (each milestone's request key is unique)."""
+
+    sync: HrSync
+    milestones: Milestones
+
+    @property
+    def name(self) -> str:
+        return self.sync.name
+
+    async def __call__(self) -> SyncReport:
+        report = await self.sync.run()
+        if report.added or report.updated:
+            await self.milestones.send_due_milestones()
+        return report
 
 
 def build_hr_systems(settings: Settings, database: Database, rewards: Rewards) -> HrSystems:
