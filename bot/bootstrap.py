@@ -24,6 +24,11 @@ from adapters.stripe_gateway import StripeGateway
 from adapters.teams import build_teams
 from adapters.web.admin import admin_routes
 from adapters.web.checkout import checkout_routes
+from bot.hris import build_hr_systems, graph_reach, scim_mount
+from bot.metrics import Metrics
+from bot.rewards import Rewards, build_rewards, find_people_in_slack, seed_development_programme
+from bot.settings import Settings
+from bot.workers import BackgroundTasks, Workers
 from core.catalog import Catalog, Product
 from core.checkout import Checkout
 from core.delivery import Relay
@@ -31,12 +36,6 @@ from core.oversight import AdminActs
 from core.ports import ChatSender, RandomIds, SystemClock
 from core.recognition import Recognition
 from core.vouchers import VoucherProvider
-
-from bot.hris import build_hr_systems, graph_reach, scim_mount
-from bot.metrics import Metrics
-from bot.rewards import Rewards, build_rewards, find_people_in_slack, seed_development_programme
-from bot.settings import Settings
-from bot.workers import BackgroundTasks, Workers
 
 log = logging.getLogger(__name__)
 

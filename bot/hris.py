@@ -8,12 +8,11 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from adapters.db.database import Database
+from bot.rewards import Rewards
+from bot.settings import Settings
 from core.hris import HrDirectory, HrPeople, HrSync, RecognitionRewards, SyncReport
 from core.milestones import Milestones
 from core.ports import Clock, SystemClock
-
-from bot.rewards import Rewards
-from bot.settings import Settings
 
 log = logging.getLogger(__name__)
 Job = Callable[[], Awaitable[object]]

@@ -11,13 +11,12 @@ from collections.abc import Awaitable, Callable
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from bot.settings import Settings, admin_identity
 from core.employees import import_employees
 from core.errors import NotFound, VoucherbotError
 from core.milestones import MilestoneKind, MilestoneRule
 from core.money import Money, check_currency
 from core.rewards import Programme
-
-from bot.settings import Settings, admin_identity
 
 if TYPE_CHECKING:
     from bot.rewards import Rewards  # the wiring (database, adapters) is imported only when a command runs

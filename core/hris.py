@@ -117,8 +117,9 @@ class SyncReport:
 
     def lines(self) -> list[str]:
         """What an operator reads after `voucherbot hris sync` (emails only, nothing else of a person)."""
-        lines = [f"{self.source}: {len(self.added)} new, {len(self.updated)} changed, "
-                 f"{len(self.deactivated)} leaving, {self.unchanged} unchanged, {len(self.refused)} refused"]
+        counts = (f"{self.source}: {len(self.added)} new, {len(self.updated)} changed, "
+                  f"{len(self.deactivated)} leaving, {self.unchanged} unchanged, {len(self.refused)} refused")
+        lines = [counts]
         lines += [f"  add {email}" for email in self.added]
         lines += [f"  update {email}" for email in self.updated]
         lines += [f"  deactivate {email}" for email in self.deactivated]

@@ -7,7 +7,7 @@ import logging
 import re
 from collections.abc import Iterable
 from dataclasses import dataclass, field, replace
-from datetime import date, timedelta, timezone, tzinfo
+from datetime import UTC, date, timedelta, tzinfo
 from enum import StrEnum
 from typing import TYPE_CHECKING
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
@@ -285,7 +285,7 @@ def _zone(name: str) -> tzinfo:
     try:
         return ZoneInfo(name)
     except (ZoneInfoNotFoundError, ValueError):
-        return timezone.utc  # an unknown zone name from an HR system must not stop everyone's milestones
+        return UTC  # an unknown zone name from an HR system must not stop everyone's milestones
 
 
 def _preview(milestone: Milestone, rule: MilestoneRule | None) -> MilestonePreview:

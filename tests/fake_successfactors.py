@@ -232,7 +232,7 @@ class FakeSuccessFactors:
         statuses = {"t", "T"}
         since: datetime | None = None
         rest = condition.strip()
-        if rest.startswith(f"({EVERY_STATUS})") or rest.startswith(EVERY_STATUS):
+        if rest.startswith((f"({EVERY_STATUS})", EVERY_STATUS)):
             statuses = {"t", "f", "T", "F", "e", "d"}
             rest = rest.removeprefix(f"({EVERY_STATUS})").removeprefix(EVERY_STATUS).strip()
             rest = rest.removeprefix("and").strip()
@@ -241,7 +241,7 @@ class FakeSuccessFactors:
             if not (rest.startswith(prefix) and rest.endswith("'")):
                 return [], f"cannot evaluate $filter {condition!r}"
             try:
-                since = datetime.fromisoformat(rest[len(prefix):-1].replace("Z", "+00:00"))
+                since = datetime.fromisoformat(rest[len(prefix):-1])
             except ValueError:
                 return [], f"bad datetimeoffset in $filter {condition!r}"
         people = sorted(self.people.values(), key=lambda p: p.modified)

@@ -23,11 +23,11 @@ from core.milestones import MonthDay
 
 log = logging.getLogger(__name__)
 SOURCE = "successfactors"
-SELECT = ",".join([
-    "userId", "email", "firstName", "lastName", "displayName", "status", "country", "timeZone", "hireDate",
-    "lastModifiedDateTime", "manager/userId", "empInfo/startDate", "empInfo/originalStartDate",
-    "empInfo/personNav/dateOfBirth", "empInfo/personNav/personalInfoNav/preferredName",
-])
+SELECT = (
+    "userId,email,firstName,lastName,displayName,status,country,timeZone,hireDate,lastModifiedDateTime,"
+    "manager/userId,empInfo/startDate,empInfo/originalStartDate,empInfo/personNav/dateOfBirth,"
+    "empInfo/personNav/personalInfoNav/preferredName"
+)
 EXPAND = "manager,empInfo,empInfo/personNav,empInfo/personNav/personalInfoNav"
 # t/f: active/inactive; T/F: external active/inactive; e/d: onboardees and deleted (SAP's User API notes).
 EVERY_STATUS = "status in 't','f','T','F','e','d'"

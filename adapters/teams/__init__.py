@@ -7,7 +7,6 @@ from dataclasses import dataclass
 
 import jwt
 import requests
-
 from aiohttp import web
 from botbuilder.integration.aiohttp import CloudAdapter
 

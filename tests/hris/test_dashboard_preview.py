@@ -5,17 +5,16 @@ from __future__ import annotations
 from dataclasses import replace
 from datetime import timedelta
 
-from aiohttp import CookieJar, web
-from aiohttp import ClientSession
+from aiohttp import ClientSession, CookieJar, web
 
 from adapters.db.admin_users import SqlAdminAccounts
+from adapters.db.oversight import SqlOversight
 from adapters.web.admin import admin_routes
 from core.catalog import Catalog
 from core.checkout import Checkout
 from core.milestones import MilestoneKind, MilestoneRule
 from core.money import Money
 from core.oversight import AdminActs, AdminRole
-from adapters.db.oversight import SqlOversight
 from tests.admin.conftest import Browser, add_user
 from tests.db.conftest import Backend
 from tests.fakes import FakeGateway, FakeProvider, SequentialIds

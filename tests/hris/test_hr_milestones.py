@@ -20,7 +20,7 @@ def synced(email: str, user_id: str, start: date, **hr: object) -> Employee:
 
 
 async def test_an_anniversary_is_sent_when_the_day_has_begun_where_the_employee_is(backend: Backend) -> None:
-    recognition, milestones, stores, _, _ = build_hr(backend)
+    recognition, milestones, _, _, _ = build_hr(backend)
     await recognition.create_programme(replace(KUDOS), "setup")
     await recognition.credit(KUDOS.id, Money(100_000, "USD"), "setup")
     await milestones.set_rule(ANNIVERSARY, "setup")

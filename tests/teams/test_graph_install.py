@@ -11,8 +11,8 @@ from adapters.graph.teams_reach import GraphInstaller
 from adapters.teams.sender import TeamsSender
 from core.delivery import Relay
 from core.outbox import MessageKind
-from tests.fakes import MemoryUnitOfWork
 from tests.fake_graph import INSTALL, FakeGraph, GraphUser
+from tests.fakes import MemoryUnitOfWork
 from tests.teams.conftest import LIN, TENANT, TeamsWorld, card_text
 from tests.teams.test_rewards import personal_chat, send_three
 
