@@ -105,6 +105,12 @@ class Settings(BaseSettings):
     graph_token_url: str = ""  # default: https://login.microsoftonline.com/{GRAPH_TENANT_ID}/oauth2/v2.0/token
     teams_app_catalog_id: str = ""
 
+    @field_validator("scim_token", "successfactors_private_key", "successfactors_password", "darwinbox_password",
+                     "darwinbox_api_key", "darwinbox_dataset_key", "graph_client_secret", mode="before")
+    @classmethod
+    def _empty_is_unset(cls, value: object) -> object:
+        return None if isinstance(value, str) and not value.strip() else value
+
     @model_validator(mode="after")
     def _hr_groups_complete(self) -> Settings:
         problems = [p for p in (_half_set(name, group) for name, group in self._hr_groups().items()) if p]

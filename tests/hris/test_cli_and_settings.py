@@ -107,3 +107,15 @@ def test_complete_groups_turn_their_connectors_on_and_unset_ones_leave_them_off(
     assert on.resolved_graph_token_url == "https://login.microsoftonline.com/t/oauth2/v2.0/token"
     assert not (off.successfactors_enabled or off.darwinbox_enabled or off.graph_enabled)
     assert off.scim_token is None and off.hris_sync_minutes == 60
+
+
+def test_the_example_env_file_with_its_empty_values_leaves_every_hr_connector_off(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    (tmp_path / ".env").write_text((ROOT / ".env.example").read_text())
+    monkeypatch.chdir(tmp_path)
+
+    settings = load_settings()
+
+    assert settings.scim_token is None and settings.successfactors_private_key is None
+    assert not (settings.successfactors_enabled or settings.darwinbox_enabled or settings.graph_enabled)
