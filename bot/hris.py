@@ -10,7 +10,7 @@ from typing import Any
 from adapters.db.database import Database
 from bot.rewards import Rewards
 from bot.settings import Settings
-from core.hris import HrDirectory, HrPeople, HrSync, RecognitionRewards, SyncReport
+from core.hris import HrDirectory, HrPeople, HrSync, HrUnavailable, RecognitionRewards, SyncReport
 from core.milestones import Milestones
 from core.ports import Clock, SystemClock
 
@@ -48,8 +48,12 @@ class SyncThenMilestones:
     def name(self) -> str:
         return self.sync.name
 
-    async def __call__(self) -> SyncReport:
-        report = await self.sync.run()
+    async def __call__(self) -> SyncReport | None:
+        try:
+            report = await self.sync.run()
+        except HrUnavailable as exc:  # an outage or refused credentials: said plainly, tried next interval
+            log.warning("hr directory unavailable", extra={"source": self.sync.source, "error": str(exc)})
+            return None
         if report.added or report.updated:
             await self.milestones.send_due_milestones()
         return report
