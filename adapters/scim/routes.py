@@ -16,6 +16,7 @@ from typing import Any
 
 from aiohttp import web
 
+from adapters.scim.discovery import resource_types, schemas
 from adapters.scim.filters import BadFilter, parse_filter
 from adapters.scim.patch import apply_patch
 from adapters.scim.resource import SOURCE, BadResource, normalize, person_of, schemas_of
@@ -66,6 +67,10 @@ class ScimApi:
             web.patch(f"{PREFIX}/Users/{{id}}", self._guarded(self.patch)),
             web.delete(f"{PREFIX}/Users/{{id}}", self._guarded(self.delete)),
             web.get(f"{PREFIX}/ServiceProviderConfig", self._guarded(self.configuration)),
+            web.get(f"{PREFIX}/ResourceTypes", self._guarded(self.resource_types)),
+            web.get(f"{PREFIX}/ResourceTypes/{{id}}", self._guarded(self.resource_types)),
+            web.get(f"{PREFIX}/Schemas", self._guarded(self.schemas)),
+            web.get(f"{PREFIX}/Schemas/{{id}}", self._guarded(self.schemas)),
         ])
 
     def _guarded(self, handler: Handler) -> Handler:
@@ -163,6 +168,12 @@ class ScimApi:
                                        "description": "The SCIM_TOKEN set on the server"}],
         })
 
+    async def resource_types(self, request: web.Request) -> web.Response:
+        return _listed(request, resource_types(self.public_base_url + PREFIX))
+
+    async def schemas(self, request: web.Request) -> web.Response:
+        return _listed(request, schemas(self.public_base_url + PREFIX))
+
     # --- helpers -----------------------------------------------------------------------------------
 
     async def _store(self, current: PushedUser, resource: dict[str, Any], expected: int | None) -> web.Response:
@@ -209,6 +220,18 @@ class ScimApi:
 
     def _location(self, user: PushedUser) -> str:
         return f"{self.public_base_url}{PREFIX}/Users/{user.id}"
+
+
+def _listed(request: web.Request, resources: list[dict[str, Any]]) -> web.Response:
+    """A discovery list, or the one resource its id names (404 when none does)."""
+    wanted = request.match_info.get("id")
+    if wanted is None:
+        return _json({"schemas": [LIST], "totalResults": len(resources), "startIndex": 1,
+                      "itemsPerPage": len(resources), "Resources": resources})
+    found = next((r for r in resources if r["id"] == wanted), None)
+    if found is None:
+        raise ScimError(404, f"no {wanted}")
+    return _json(found)
 
 
 def _etag(user: PushedUser) -> str:

@@ -245,3 +245,17 @@ async def _reached(hr: HrSide) -> Recipient:
     found = await hr.slack.find_by_email("marin.okafor@harbour.example")
     assert found is not None
     return found
+
+
+async def test_discovery_describes_the_user_resource_type_and_the_schemas_of_what_is_kept(hr: HrSide) -> None:
+    types = await hr.scim("GET", "/ResourceTypes")
+    user_type = await hr.scim("GET", "/ResourceTypes/User")
+    all_schemas = await hr.scim("GET", "/Schemas")
+    milestones = await hr.scim("GET", f"/Schemas/{MILESTONES}")
+    unknown = await hr.scim("GET", "/Schemas/urn:nothing")
+
+    assert types[1]["totalResults"] == 1 and user_type[1]["endpoint"] == "/Users"
+    assert [e["schema"] for e in user_type[1]["schemaExtensions"]] == [ENTERPRISE, MILESTONES]
+    assert [s["id"] for s in all_schemas[1]["Resources"]] == [USER, ENTERPRISE, MILESTONES]
+    assert [a["name"] for a in milestones[1]["attributes"]] == ["startDate", "birthday"]
+    assert unknown[0] == 404
