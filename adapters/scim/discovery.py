@@ -44,7 +44,7 @@ ENTERPRISE_ATTRIBUTES = [
     attribute("manager", "complex", sub=[attribute("value", description="The manager's SCIM id.")]),
 ]
 MILESTONE_ATTRIBUTES = [
-    attribute("startDate", description="YYYY-MM-DD: the work anniversary."),
+    attribute("startDate", "dateTime", description="The work anniversary: only the date part is kept."),
     attribute("birthday", description="--MM-DD (a full date is accepted; its year is not kept)."),
 ]
 

@@ -63,6 +63,15 @@ def _apply(resource: dict[str, Any], op: str, path: object, value: Any) -> None:
         return
     if not isinstance(path, str):
         raise BadResource("path must be a string", "invalidPath")
+    extension = next((urn for urn in (ENTERPRISE, MILESTONES) if urn.lower() == path.lower()), None)
+    if extension is not None:  # a whole extension as the path: its attributes one by one
+        if op == "remove":
+            resource.pop(extension, None)
+        elif isinstance(value, dict):
+            _apply(resource, op, None, {extension: value})
+        else:
+            raise BadResource(f"{extension} needs an object value", "invalidValue")
+        return
     urn, attr, value_filter, sub = _parse(path)
     if attr not in _SUPPORTED[urn]:
         return

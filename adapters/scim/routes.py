@@ -30,6 +30,7 @@ ERROR = "urn:ietf:params:scim:api:messages:2.0:Error"
 LIST = "urn:ietf:params:scim:api:messages:2.0:ListResponse"
 MAX_COUNT = 200
 PATCH_RETRIES = 3
+ENDPOINTS = frozenset({"Users", "ServiceProviderConfig", "ResourceTypes", "Schemas"})
 Handler = Callable[[web.Request], Awaitable[web.Response]]
 
 
@@ -71,6 +72,7 @@ class ScimApi:
             web.get(f"{PREFIX}/ResourceTypes/{{id}}", self._guarded(self.resource_types)),
             web.get(f"{PREFIX}/Schemas", self._guarded(self.schemas)),
             web.get(f"{PREFIX}/Schemas/{{id}}", self._guarded(self.schemas)),
+            web.route("*", f"{PREFIX}/{{unknown:.*}}", self._guarded(self.unknown)),
         ])
 
     def _guarded(self, handler: Handler) -> Handler:
@@ -167,6 +169,13 @@ class ScimApi:
             "authenticationSchemes": [{"type": "oauthbearertoken", "name": "Bearer token",
                                        "description": "The SCIM_TOKEN set on the server"}],
         })
+
+    async def unknown(self, request: web.Request) -> web.Response:
+        """Answers in SCIM's error format, also for a method a known endpoint does not take (405)."""
+        endpoint = request.match_info["unknown"].split("/", 1)[0]
+        if endpoint in ENDPOINTS:
+            raise ScimError(405, f"{request.method} is not allowed on /{endpoint}")
+        raise ScimError(404, f"no SCIM endpoint {request.path}")
 
     async def resource_types(self, request: web.Request) -> web.Response:
         return _listed(request, resource_types(self.public_base_url + PREFIX))

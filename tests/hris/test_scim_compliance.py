@@ -259,3 +259,24 @@ async def test_discovery_describes_the_user_resource_type_and_the_schemas_of_wha
     assert [s["id"] for s in all_schemas[1]["Resources"]] == [USER, ENTERPRISE, MILESTONES]
     assert [a["name"] for a in milestones[1]["attributes"]] == ["startDate", "birthday"]
     assert unknown[0] == 404
+
+
+async def test_a_patch_may_name_a_whole_extension_as_its_path(hr: HrSide) -> None:
+    user = await created(hr)
+
+    replaced = await hr.scim("PATCH", f"/Users/{user['id']}", patch(
+        {"op": "replace", "path": ENTERPRISE, "value": {"employeeNumber": "7002"}},
+        {"op": "remove", "path": MILESTONES},
+    ))
+
+    assert replaced[0] == 200
+    assert replaced[1][ENTERPRISE] == {"employeeNumber": "7002", "manager": {"value": "mgr-42"}}
+    assert MILESTONES not in replaced[1] and replaced[1]["schemas"] == [USER, ENTERPRISE]
+
+
+async def test_unknown_endpoints_and_methods_get_scim_errors(hr: HrSide) -> None:
+    unknown = await hr.scim("GET", "/Groups")
+    wrong_method = await hr.scim("POST", "/Schemas", {"schemas": [USER]})
+
+    assert unknown[0] == 404 and unknown[1]["schemas"] == ["urn:ietf:params:scim:api:messages:2.0:Error"]
+    assert wrong_method[0] == 405 and wrong_method[1]["status"] == "405"
