@@ -85,7 +85,7 @@ def _apply(resource: dict[str, Any], op: str, path: object, value: Any) -> None:
         if not isinstance(target, dict):
             raise BadResource(f"{attr} has no sub-attribute {sub}", "invalidPath")
         target[sub] = value
-    elif op == "add" and attr in MULTI_VALUED:
+    elif op == "add" and attr in MULTI_VALUED and isinstance(container.get(attr, []), list):
         container[attr] = [*container.get(attr, []), *(value if isinstance(value, list) else [value])]
     elif op == "add" and isinstance(value, dict) and isinstance(container.get(attr), dict):
         container[attr].update(value)
@@ -125,6 +125,8 @@ def _canonical(urn: str, attr: str) -> str:
 def _on_matching(container: dict[str, Any], op: str, attr: str, value_filter: tuple[str, object],
                  sub: str | None, value: Any) -> None:
     items = container.get(attr, [])
+    if not isinstance(items, list):
+        raise BadResource(f"{attr} must be a list of objects", "invalidValue")
     name, wanted = value_filter
     matching = [i for i in items if isinstance(i, dict) and _equal(i.get(name), wanted)]
     if not matching and op == "remove":

@@ -280,3 +280,18 @@ async def test_unknown_endpoints_and_methods_get_scim_errors(hr: HrSide) -> None
 
     assert unknown[0] == 404 and unknown[1]["schemas"] == ["urn:ietf:params:scim:api:messages:2.0:Error"]
     assert wrong_method[0] == 405 and wrong_method[1]["status"] == "405"
+
+
+async def test_patches_that_make_nonsense_of_a_list_are_refused_not_crashed(hr: HrSide) -> None:
+    user = await created(hr)
+
+    spoiled = await hr.scim("PATCH", f"/Users/{user['id']}", patch(
+        {"op": "replace", "path": "emails", "value": "not-a-list"},
+        {"op": "add", "path": 'emails[type eq "work"].value', "value": "x@harbour.example"},
+    ))
+    appended = await hr.scim("PATCH", f"/Users/{user['id']}", patch(
+        {"op": "replace", "path": "addresses", "value": 7},
+        {"op": "add", "path": "addresses", "value": {"country": "NZ"}},
+    ))
+
+    assert spoiled[0] == appended[0] == 400
