@@ -67,7 +67,9 @@ def checked(resource: dict[str, Any]) -> dict[str, Any]:
     if "name" in resource and not isinstance(resource["name"], dict):
         raise BadResource("name must be an object")
     manager = resource.get(ENTERPRISE, {}).get("manager")
-    if manager is not None and not isinstance(manager, dict):
+    if isinstance(manager, str):  # Entra ID's PATCH gives the manager's id as a bare string
+        resource[ENTERPRISE]["manager"] = {"value": manager}
+    elif manager is not None and not isinstance(manager, dict):
         raise BadResource("manager must be an object with a value")
     milestones = resource.get(MILESTONES, {})
     if "startDate" in milestones:

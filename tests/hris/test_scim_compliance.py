@@ -125,7 +125,7 @@ async def test_patch_adds_replaces_and_removes_attributes(hr: HrSide) -> None:
     status, body, headers = await hr.scim("PATCH", f"/Users/{user['id']}", patch(
         {"op": "Add", "path": "emails[type eq \"home\"].value", "value": "marin@home.example"},
         {"op": "Replace", "path": "displayName", "value": "Marin O."},
-        {"op": "replace", "path": f"{ENTERPRISE}:manager", "value": {"value": "mgr-77"}},
+        {"op": "Add", "path": f"{ENTERPRISE}:manager", "value": "mgr-77"},  # Entra ID: a bare id
         {"op": "remove", "path": f"{MILESTONES}:birthday"},
         {"op": "add", "value": {"timezone": "Europe/Lisbon", "name.givenName": "Marina"}},
     ))
