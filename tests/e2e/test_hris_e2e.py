@@ -15,6 +15,7 @@ from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 
+import aiohttp
 import pytest
 
 from adapters.db.crypto import VoucherCipher
@@ -32,8 +33,6 @@ from tests.fake_graph import FakeGraph, GraphUser
 from tests.fake_successfactors import FakeSuccessFactors, SfPerson
 from tests.faults.databases import PostgresUnderTest
 from tests.hris.keys import key_pair
-
-pytestmark = pytest.mark.postgres
 
 KEY = VoucherCipher.generate_key()
 TENANT = "5b0c6a1e-7d3f-4a8e-9c2b-1f4e6d8a0b3c"
@@ -116,6 +115,7 @@ def _not_today(today: date) -> date:
     return (today + timedelta(days=100)).replace(year=today.year - 3)
 
 
+@pytest.mark.postgres
 async def test_an_anniversary_in_successfactors_reaches_teams_once_through_graph_across_replicas_and_a_restart(
     world: World,
 ) -> None:
@@ -158,3 +158,29 @@ async def test_an_anniversary_in_successfactors_reaches_teams_once_through_graph
 async def _country_is(employees: object, country: str) -> bool:
     tama = await employees.by_email(TAMA.email)  # type: ignore[attr-defined]
     return tama is not None and tama.country == country
+
+
+async def test_scim_is_served_by_the_real_server_only_when_its_token_is_set(tmp_path: Path) -> None:
+    token = "s" * 40
+    with_scim = BotProcess(tmp_path / "with", {"SCIM_TOKEN": token})
+    without = BotProcess(tmp_path / "without")
+    for folder in (tmp_path / "with", tmp_path / "without"):
+        folder.mkdir()
+    await asyncio.gather(with_scim.start(timeout=60), without.start(timeout=60))
+    body = {"schemas": ["urn:ietf:params:scim:schemas:core:2.0:User"], "userName": "wiremu@harbour.example",
+            "emails": [{"primary": True, "value": "wiremu@harbour.example"}], "displayName": "Wiremu Tane",
+            "urn:voucherbot:params:scim:schemas:extension:milestones:2.0:User": {"startDate": "2015-06-01"}}
+    try:
+        async with aiohttp.ClientSession() as http:
+            headers = {"Authorization": f"Bearer {token}", "Content-Type": "application/scim+json"}
+            async with http.post(f"{with_scim.url}/scim/v2/Users", json=body, headers=headers) as created:
+                assert created.status == 201
+                assert created.headers["ETag"] == 'W/"1"'
+            async with http.get(f"{with_scim.url}/scim/v2/Users", headers={"Authorization": "Bearer no"}) as refused:
+                assert refused.status == 401
+            async with http.get(f"{without.url}/scim/v2/Users", headers=headers) as absent:
+                assert absent.status == 404
+    finally:
+        await with_scim.stop()
+        await without.stop()
+    assert "wiremu" not in with_scim.logs().lower()
