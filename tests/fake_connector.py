@@ -184,6 +184,7 @@ class FakeConnector:
     _people: dict[str, Member] = field(default_factory=dict)
     _without_app: set[str] = field(default_factory=set)
     _files: dict[str, SharedFile] = field(default_factory=dict)
+    _settling: set[str] = field(default_factory=set)
     _server: TestServer | None = None
 
     # --- control ---------------------------------------------------------------------------------
@@ -221,6 +222,10 @@ class FakeConnector:
         member = self._people.get(aad)
         self._without_app -= {aad, member.id if member else aad}
         return f"a:personal-{member.id if member else aad}"
+
+    def settling(self, conversation_id: str) -> None:
+        """The next message to this conversation is refused (403), as a chat made a moment ago may be."""
+        self._settling.add(conversation_id)
 
     def has_app(self, aad: str) -> bool:
         return aad not in self._without_app
@@ -324,6 +329,10 @@ class FakeConnector:
     async def _post(self, request: web.Request, kind: str, activity_id: str | None) -> web.Response:
         conversation_id = request.match_info["conversation"]
         body = await request.json()
+        if conversation_id in self._settling:
+            self._settling.discard(conversation_id)
+            self.calls.append(Call(kind, conversation_id, activity_id, body, 403))
+            return _error(403, "BotNotInConversationRoster", "The bot is not part of the conversation roster.")
         problem = self._activity_problem(body, conversation_id)
         new_id = self.issue_id(conversation_id) if problem is None else ""
         return self._answer(kind, conversation_id, activity_id, body, problem, {"id": new_id})

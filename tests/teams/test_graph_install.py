@@ -110,3 +110,23 @@ async def test_without_the_installation_permission_the_giver_is_told_as_before(
     assert [(r.kind, r.outcome) for r in second] == [(MessageKind.REWARD_UNDELIVERABLE, "sent")]
     assert "I couldn't reach Lin Wei" in card_text(
         rewarding.connector.in_conversation(post["conversation"]["id"])[-1].card)
+
+
+async def test_a_new_chat_that_refuses_the_first_message_is_retried_and_then_reached(
+    rewarding: TeamsWorld, graph: FakeGraph
+) -> None:
+    rewarding.connector.without_app(LIN)
+    rewarding.connector.settling(personal_chat(LIN))
+    await send_three(rewarding)
+    relay, client = installing_relay(rewarding, graph)
+    try:
+        first = await relay.run_once()
+        rewarding.clock.advance(seconds=120)
+        later = await relay.run_once()
+    finally:
+        await client.close()
+
+    assert sorted(r.outcome for r in first) == ["retry", "sent", "sent"]
+    assert [r.outcome for r in later] == ["sent"]
+    assert len(rewarding.connector.in_conversation(personal_chat(LIN))) == 1
+    assert [c[2] for c in graph.made("POST", "/installedApps")] == [201]  # installed once, not twice
