@@ -145,11 +145,15 @@ async def sync_now(settings: Settings, dry_run: bool) -> list[SyncReport]:
     from bot.rewards import build_rewards
 
     database = await open_database(settings)
-    systems = build_hr_systems(settings, database, build_rewards(settings, database))
+    rewards = build_rewards(settings, database)
+    reach = graph_reach(settings, rewards)  # leavers' rewards are found where they are reached
+    systems = build_hr_systems(settings, database, rewards)
     try:
         return [await sync.run(dry_run=dry_run) for sync in systems.syncs]
     finally:
         await systems.close()
+        if reach is not None:
+            await reach.close()
         await database.dispose()
 
 
