@@ -66,6 +66,10 @@ class HrPeopleStore(Protocol):
 
     async def by_person(self, source: str, person_id: str) -> Employee | None: ...
 
+    async def by_people(self, source: str, person_ids: Sequence[str]) -> dict[str, Employee]:
+        """Those of `person_ids` already known, by person id (one query per few hundred people)."""
+        ...
+
     async def apply(self, employees: Sequence[Employee], actor: str) -> None:
         """Add or update by (source, person id), taking over a row with the same email from a file import."""
         ...
@@ -164,13 +168,17 @@ class HrPeople:
         report = SyncReport(source)
         changed: list[Employee] = []
         leavers: list[Employee] = []
+        known: dict[tuple[str, str], Employee] = {}
+        for source_of in {p.source for p in people}:
+            ids = [p.person_id for p in people if p.source == source_of]
+            known |= {(source_of, k): e for k, e in (await self._store.by_people(source_of, ids)).items()}
         for person in people:
             try:
                 employee = employee_of(person)
             except InvalidRequest as exc:
                 report.refused.append((person.person_id, str(exc)))
                 continue
-            before = await self._store.by_person(person.source, person.person_id)
+            before = known.get((person.source, person.person_id))
             if before is not None and before.user is not None:
                 employee = replace(employee, user=before.user)  # the chat identity is ours, not HR's
             if before == employee:

@@ -16,12 +16,24 @@ from core.audit import AuditRecord
 from core.milestones import Employee
 
 
+CHUNK = 500  # ids per IN list: well under SQLite's and asyncpg's parameter limits
+
+
 class SqlHrPeople(_Store):
     """One transaction per call; an email change in HR moves the row, it does not make a second employee."""
 
     async def by_person(self, source: str, person_id: str) -> Employee | None:
         rows = await self._read(_person(source, person_id))
         return employee_of_row(rows[0]) if rows else None
+
+    async def by_people(self, source: str, person_ids: Sequence[str]) -> dict[str, Employee]:
+        found: dict[str, Employee] = {}
+        unique = sorted(set(person_ids))
+        for start in range(0, len(unique), CHUNK):
+            query = select(EmployeeRow).where(col(EmployeeRow.source) == source,
+                                              col(EmployeeRow.person_id).in_(unique[start:start + CHUNK]))
+            found |= {row.person_id or "": employee_of_row(row) for row in await self._read(query)}
+        return found
 
     async def apply(self, employees: Sequence[Employee], actor: str) -> None:
         now = self._clock.now()
