@@ -64,8 +64,6 @@ class HrDirectory(Protocol):
 class HrPeopleStore(Protocol):
     """Employees as HR systems know them, with each source's sync cursor."""
 
-    async def by_person(self, source: str, person_id: str) -> Employee | None: ...
-
     async def by_people(self, source: str, person_ids: Sequence[str]) -> dict[str, Employee]:
         """Those of `person_ids` already known, by person id (one query per few hundred people)."""
         ...

@@ -15,16 +15,11 @@ from adapters.db.transaction import Transaction
 from core.audit import AuditRecord
 from core.milestones import Employee
 
-
 CHUNK = 500  # ids per IN list: well under SQLite's and asyncpg's parameter limits
 
 
 class SqlHrPeople(_Store):
     """One transaction per call; an email change in HR moves the row, it does not make a second employee."""
-
-    async def by_person(self, source: str, person_id: str) -> Employee | None:
-        rows = await self._read(_person(source, person_id))
-        return employee_of_row(rows[0]) if rows else None
 
     async def by_people(self, source: str, person_ids: Sequence[str]) -> dict[str, Employee]:
         found: dict[str, Employee] = {}
