@@ -25,6 +25,7 @@ log = logging.getLogger(__name__)
 # Who milestone rewards come from: a scheduled job, allowed by Recognition.send_trusted and audited as such.
 MILESTONE_GIVER = ChatUser("system", "", "milestones", "HR")
 MAX_TEMPLATE = 400
+Managers = dict[tuple[str, str], str]  # (source, person id) -> name, for rules that name the manager as giver
 _PLACEHOLDER = re.compile(r"\{([^{}]*)\}")
 
 
@@ -187,7 +188,6 @@ class Milestones:
         self._people = people
         self._clock = clock
         self._catch_up = timedelta(days=catch_up_days)
-        self._managers: dict[tuple[str, str], str] = {}
 
     async def set_rule(self, rule: MilestoneRule, actor: str) -> None:
         programmes = {p.id: p for p in await self._recognition.programmes()}
@@ -217,14 +217,14 @@ class Milestones:
             return report
         due = []
         everyone = await self._employees.all()
-        self._managers = {(e.source, e.person_id): e.name for e in everyone if e.person_id}
+        managers = {(e.source, e.person_id): e.name for e in everyone if e.person_id}
         for zone, employees in _by_time_zone(everyone).items():
             local_end = today or self._today(zone)
             due += milestones_between(employees, local_end - self._catch_up, local_end)
         for milestone in due:
             rule = rules.get(milestone.kind)
             if rule is not None:
-                await self._send(milestone, rule, report)
+                await self._send(milestone, rule, report, managers)
         if report.sent or report.refused or report.unreachable:
             log.info(
                 "milestones sent",
@@ -236,14 +236,16 @@ class Milestones:
             )
         return report
 
-    async def _send(self, milestone: Milestone, rule: MilestoneRule, report: MilestoneReport) -> None:
+    async def _send(
+        self, milestone: Milestone, rule: MilestoneRule, report: MilestoneReport, managers: Managers
+    ) -> None:
         email = milestone.employee.email
         recipient = await self._people.reach(milestone.employee)
         if recipient is None:
             report.unreachable.append(email)
             return
         command = SendRewards(
-            giver=self._giver(milestone.employee, rule),
+            giver=_giver(milestone.employee, rule, managers),
             recipients=(recipient,),
             amount=rule.amount,
             reason=rule.message(milestone),
@@ -260,16 +262,17 @@ class Milestones:
         else:
             report.already_sent += 1
 
-    def _giver(self, employee: Employee, rule: MilestoneRule) -> ChatUser:
-        """HR, or with `from_manager` the employee's manager by name (the audit still names the job)."""
-        manager = self._managers.get((employee.source, employee.manager_id)) if employee.manager_id else None
-        if rule.from_manager and manager:
-            return replace(MILESTONE_GIVER, name=manager)
-        return MILESTONE_GIVER
-
     def _today(self, zone: str = "") -> date:
         now = self._clock.now()
         return now.astimezone(_zone(zone)).date() if zone and now.tzinfo else now.date()
+
+
+def _giver(employee: Employee, rule: MilestoneRule, managers: Managers) -> ChatUser:
+    """HR, or with `from_manager` the employee's manager by name (the audit still names the job)."""
+    manager = managers.get((employee.source, employee.manager_id)) if employee.manager_id else None
+    if rule.from_manager and manager:
+        return replace(MILESTONE_GIVER, name=manager)
+    return MILESTONE_GIVER
 
 
 def _by_time_zone(employees: Iterable[Employee]) -> dict[str, list[Employee]]:
