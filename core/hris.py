@@ -170,9 +170,12 @@ class HrPeople:
         for source_of in {p.source for p in people}:
             ids = [p.person_id for p in people if p.source == source_of]
             known |= {(source_of, k): e for k, e in (await self._store.by_people(source_of, ids)).items()}
+        emails: dict[str, str] = {}
         for person in people:
             try:
                 employee = employee_of(person)
+                if emails.setdefault(employee.email, person.person_id) != person.person_id:
+                    raise InvalidRequest(f"the same email as {emails[employee.email]}")
             except InvalidRequest as exc:
                 report.refused.append((person.person_id, str(exc)))
                 continue
@@ -205,7 +208,7 @@ class HrPeople:
             try:
                 await self._rewards.cancel(reward.reward_id, SYNC_ACTOR)
                 cancelled += 1
-            except InvalidRequest:  # an order is paying with it right now; the next sync tries again
+            except InvalidRequest:  # an order is paying with it right now: it is left to expire
                 log.info("leaver's reward is held by an order", extra={"reward_id": reward.reward_id})
         return cancelled
 

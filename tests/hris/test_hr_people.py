@@ -39,3 +39,11 @@ async def test_an_email_change_in_hr_moves_the_employee_and_keeps_their_chat_ide
     assert await store.by_email("p7@harbour.example") is None
     moved = await store.by_email("seven@harbour.example")
     assert moved is not None and moved.user is not None and moved.user.user_id == "U0P7"
+
+
+async def test_two_people_with_one_email_in_a_sync_keep_the_first_and_refuse_the_second(hr: HrSide) -> None:
+    report = await hr.people.apply([person(1), person(2, email="p1@harbour.example")], "darwinbox")
+
+    assert report.added == ["p1@harbour.example"]
+    assert report.refused == [("EMP00002", "the same email as EMP00001")]
+    assert (await hr.employee("p1@harbour.example")).person_id == "EMP00001"
