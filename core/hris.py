@@ -131,6 +131,8 @@ class SyncReport:
 
 def employee_of(person: HrPerson) -> Employee:
     """The employee an HR record makes; InvalidRequest says what is missing."""
+    if not person.person_id.strip():
+        raise InvalidRequest("no id in the HR system")
     email = person.email.strip().lower()
     if "@" not in email or len(email) > 254:
         raise InvalidRequest("no work email")

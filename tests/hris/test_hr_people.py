@@ -47,3 +47,14 @@ async def test_two_people_with_one_email_in_a_sync_keep_the_first_and_refuse_the
     assert report.added == ["p1@harbour.example"]
     assert report.refused == [("EMP00002", "the same email as EMP00001")]
     assert (await hr.employee("p1@harbour.example")).person_id == "EMP00001"
+
+
+async def test_records_without_an_id_email_name_or_start_date_are_refused_with_why(hr: HrSide) -> None:
+    report = await hr.people.apply([
+        person(1, person_id=" "), person(2, email="not-an-email"), person(3, name="  "),
+        person(4, start_date=None), person(5),
+    ], "darwinbox")
+
+    assert report.added == ["p5@harbour.example"]
+    assert report.refused == [(" ", "no id in the HR system"), ("EMP00002", "no work email"),
+                              ("EMP00003", "no name"), ("EMP00004", "no start date")]
