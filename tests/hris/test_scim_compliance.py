@@ -6,6 +6,7 @@ capitalised PATCH ops and string booleans.
 
 from __future__ import annotations
 
+import asyncio
 from datetime import date
 from typing import Any
 
@@ -295,3 +296,17 @@ async def test_patches_that_make_nonsense_of_a_list_are_refused_not_crashed(hr: 
     ))
 
     assert spoiled[0] == appended[0] == 400
+
+
+async def test_two_racing_patches_with_the_same_etag_one_wins_and_the_other_gets_412(hr: HrSide) -> None:
+    user = await created(hr)
+
+    answers = await asyncio.gather(*(
+        hr.scim("PATCH", f"/Users/{user['id']}", patch({"op": "replace", "path": "displayName", "value": name}),
+                headers={"If-Match": 'W/"1"'})
+        for name in ("Marin A", "Marin B", "Marin C")))
+
+    assert sorted(a[0] for a in answers) == [200, 412, 412]
+    winner = next(a[1]["displayName"] for a in answers if a[0] == 200)
+    after = await hr.scim("GET", f"/Users/{user['id']}")
+    assert after[1]["displayName"] == winner and after[2]["ETag"] == 'W/"2"'
