@@ -12,6 +12,7 @@ import json
 import uuid
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, replace
+from pathlib import Path
 from typing import Any
 
 from aiohttp import web
@@ -30,6 +31,7 @@ ERROR = "urn:ietf:params:scim:api:messages:2.0:Error"
 LIST = "urn:ietf:params:scim:api:messages:2.0:ListResponse"
 MAX_COUNT = 200
 PATCH_RETRIES = 3
+OPENAPI = Path(__file__).with_name("openapi.json")
 ENDPOINTS = frozenset({"Users", "ServiceProviderConfig", "ResourceTypes", "Schemas"})
 Handler = Callable[[web.Request], Awaitable[web.Response]]
 
@@ -72,6 +74,7 @@ class ScimApi:
             web.get(f"{PREFIX}/ResourceTypes/{{id}}", self._guarded(self.resource_types)),
             web.get(f"{PREFIX}/Schemas", self._guarded(self.schemas)),
             web.get(f"{PREFIX}/Schemas/{{id}}", self._guarded(self.schemas)),
+            web.get(f"{PREFIX}/openapi.json", self.openapi),  # public, as API descriptions are
             web.route("*", f"{PREFIX}/{{unknown:.*}}", self._guarded(self.unknown)),
         ])
 
@@ -169,6 +172,9 @@ class ScimApi:
             "authenticationSchemes": [{"type": "oauthbearertoken", "name": "Bearer token",
                                        "description": "The SCIM_TOKEN set on the server"}],
         })
+
+    async def openapi(self, request: web.Request) -> web.Response:
+        return web.Response(body=OPENAPI.read_bytes(), content_type="application/json")
 
     async def unknown(self, request: web.Request) -> web.Response:
         """Answers in SCIM's error format, also for a method a known endpoint does not take (405)."""

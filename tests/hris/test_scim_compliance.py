@@ -10,6 +10,8 @@ import asyncio
 from datetime import date
 from typing import Any
 
+import jsonschema
+
 from core.identity import ChatUser
 from core.milestones import MonthDay
 from core.money import Money
@@ -310,3 +312,21 @@ async def test_two_racing_patches_with_the_same_etag_one_wins_and_the_other_gets
     winner = next(a[1]["displayName"] for a in answers if a[0] == 200)
     after = await hr.scim("GET", f"/Users/{user['id']}")
     assert after[1]["displayName"] == winner and after[2]["ETag"] == 'W/"2"'
+
+
+async def test_the_openapi_document_is_valid_and_describes_every_scim_route(hr: HrSide) -> None:
+    from openapi_spec_validator import validate
+
+    status, document, _ = await hr.scim("GET", "/openapi.json", token=None)
+    routes = {
+        r.resource.canonical for r in hr.client.app.router.routes()
+        if r.resource is not None and "{unknown" not in r.resource.canonical
+    }
+
+    assert status == 200
+    validate(document)
+    assert set(document["paths"]) == routes - {"/scim/v2/openapi.json"}
+    user = await created(hr)
+    listed = await hr.scim("GET", "/Users")
+    jsonschema.validate(user, document["components"]["schemas"]["User"])
+    jsonschema.validate(listed[1], document["components"]["schemas"]["ListResponse"])
