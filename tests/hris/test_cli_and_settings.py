@@ -119,3 +119,17 @@ def test_the_example_env_file_with_its_empty_values_leaves_every_hr_connector_of
 
     assert settings.scim_token is None and settings.successfactors_private_key is None
     assert not (settings.successfactors_enabled or settings.darwinbox_enabled or settings.graph_enabled)
+
+
+async def test_an_unreachable_hr_system_fails_the_sync_with_one_plain_line(tmp_path: Path) -> None:
+    from tests.e2e.bot_process import free_port
+
+    env = environment(tmp_path, SUCCESSFACTORS_API_URL=f"http://127.0.0.1:{free_port()}",
+                      SUCCESSFACTORS_COMPANY_ID=COMPANY, SUCCESSFACTORS_USERNAME="apiadmin",
+                      SUCCESSFACTORS_PASSWORD="a-password")
+
+    code, out, err = await voucherbot(tmp_path, env, "hris", "sync", "--dry-run")
+
+    assert code == 1 and out == ""
+    assert err.strip().splitlines()[-1] == "voucherbot: SuccessFactors could not be read: ClientConnectorError"
+    assert "Traceback" not in err
