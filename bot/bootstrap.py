@@ -24,7 +24,7 @@ from adapters.stripe_gateway import StripeGateway
 from adapters.teams import build_teams
 from adapters.web.admin import admin_routes
 from adapters.web.checkout import checkout_routes
-from bot.hris import build_hr_systems, graph_reach, scim_mount
+from bot.hris import build_hr_systems, graph_reach, scim_mount, scim_reconcile
 from bot.metrics import Metrics
 from bot.rewards import Rewards, build_rewards, find_people_in_slack, seed_development_programme
 from bot.settings import Settings
@@ -130,6 +130,8 @@ async def build_services(settings: Settings) -> Services:
     hr_systems = build_hr_systems(settings, database, rewards)
     periodic += hr_systems.jobs(settings, rewards.milestones)  # SuccessFactors, Darwinbox: every HRIS_SYNC_MINUTES, leased
     services_on_stop.append(hr_systems.close)
+    if settings.scim_token is not None:
+        periodic.append(scim_reconcile(settings, database, hr_systems.people))  # heals a half-done push
     if "xoxoday" in settings.voucher_provider:
         await _xoxoday(
             settings, database, checkout, providers, products, periodic, services_on_stop, every_replica

@@ -79,6 +79,13 @@ def scim_mount(settings: Settings, database: Database, people: HrPeople, clock: 
     return api.mount
 
 
+def scim_reconcile(settings: Settings, database: Database, people: HrPeople) -> tuple[float, Job]:
+    """Every HRIS_SYNC_MINUTES, on one replica: stored SCIM users applied again (a no-op when in step)."""
+    from adapters.scim.reconcile import ScimReconcile
+
+    return settings.hris_sync_minutes * 60, ScimReconcile(database.pushed_users(), people)
+
+
 @dataclass(frozen=True)
 class GraphReach:
     """Teams reach through Microsoft Graph: the installer for the Teams sender, and its HTTP client to close."""

@@ -330,3 +330,19 @@ async def test_the_openapi_document_is_valid_and_describes_every_scim_route(hr: 
     listed = await hr.scim("GET", "/Users")
     jsonschema.validate(user, document["components"]["schemas"]["User"])
     jsonschema.validate(listed[1], document["components"]["schemas"]["ListResponse"])
+
+
+async def test_a_push_whose_employee_update_was_lost_is_healed_by_the_reconcile_pass(hr: HrSide) -> None:
+    from adapters.scim.reconcile import ScimReconcile
+
+    user = await created(hr)
+    await created(hr, userName="tui@harbour.example", externalId="00u2tui",
+                  emails=[{"primary": True, "value": "tui@harbour.example"}])
+    await hr.backend.execute_raw("DELETE FROM employees WHERE email = 'marin.okafor@harbour.example'")
+
+    healed = await ScimReconcile(hr.backend.database.pushed_users(), hr.people)()
+    again = await ScimReconcile(hr.backend.database.pushed_users(), hr.people)()
+
+    assert healed.added == ["marin.okafor@harbour.example"] and healed.unchanged == 1
+    assert (again.added, again.updated, again.unchanged) == ([], [], 2)
+    assert (await hr.employee("marin.okafor@harbour.example")).person_id == user["id"]
