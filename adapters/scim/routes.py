@@ -272,7 +272,7 @@ async def _body(request: web.Request) -> object:
         raise ScimError(415, f"send {SCIM_JSON}")
     try:
         return json.loads(await request.text())
-    except (ValueError, UnicodeDecodeError):
+    except (ValueError, UnicodeDecodeError, RecursionError):  # RecursionError: absurdly deep nesting
         raise ScimError(400, "the body is not JSON", "invalidSyntax") from None
 
 

@@ -201,8 +201,11 @@ async def test_bad_bodies_get_400_never_500(hr: HrSide) -> None:
     not_json = await hr.client.post("/scim/v2/Users", data=b"{", headers={
         "Authorization": "Bearer scim-token-for-tests-0123456789abcdef", "Content-Type": "application/scim+json"})
 
+    deep = await hr.client.post("/scim/v2/Users", data=b"[" * 200_000, headers={
+        "Authorization": "Bearer scim-token-for-tests-0123456789abcdef", "Content-Type": "application/scim+json"})
+
     assert [r[0] for r in (not_user, no_name, bad_date, bad_active)] == [400, 400, 400, 400]
-    assert not_json.status == 400
+    assert not_json.status == 400 and deep.status == 400
 
 
 async def test_deactivating_a_user_makes_a_leaver_whose_unspent_reward_is_cancelled_and_released(
