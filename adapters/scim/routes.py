@@ -64,7 +64,7 @@ class ScimApi:
     def mount(self, app: web.Application) -> None:
         app.router.add_routes([
             web.post(f"{PREFIX}/Users", self._guarded(self.create)),
-            web.get(f"{PREFIX}/Users", self._guarded(self.list)),
+            web.get(f"{PREFIX}/Users", self._guarded(self.search)),
             web.get(f"{PREFIX}/Users/{{id}}", self._guarded(self.get)),
             web.put(f"{PREFIX}/Users/{{id}}", self._guarded(self.replace)),
             web.patch(f"{PREFIX}/Users/{{id}}", self._guarded(self.patch)),
@@ -115,7 +115,7 @@ class ScimApi:
             return web.Response(status=304, headers={"ETag": _etag(user)})
         return self._answer(user)
 
-    async def list(self, request: web.Request) -> web.Response:
+    async def search(self, request: web.Request) -> web.Response:
         try:
             attribute, value = parse_filter(request.query.get("filter"))
         except BadFilter as exc:
