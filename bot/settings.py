@@ -127,10 +127,10 @@ class Settings(BaseSettings):
         return self
 
     def _hr_groups(self) -> dict[str, dict[str, object]]:
-        saml = {"SUCCESSFACTORS_CLIENT_ID": self.successfactors_client_id,
+        saml: dict[str, object] = {"SUCCESSFACTORS_CLIENT_ID": self.successfactors_client_id,
                 "SUCCESSFACTORS_USER_ID": self.successfactors_user_id,
                 "SUCCESSFACTORS_PRIVATE_KEY": self.successfactors_private_key}
-        sf = {"SUCCESSFACTORS_API_URL": self.successfactors_api_url,
+        sf: dict[str, object] = {"SUCCESSFACTORS_API_URL": self.successfactors_api_url,
               "SUCCESSFACTORS_COMPANY_ID": self.successfactors_company_id}
         return {
             "SuccessFactors": sf if any(sf.values()) or self._successfactors_saml or

@@ -27,7 +27,7 @@ def lacks_app(exc: HttpOperationError) -> bool:
 async def installed_chat(installer: AppInstaller, address: TeamsAddress) -> TeamsAddress:
     """The person's 1:1 chat with the bot, after installing the app for them; DeliveryError if it cannot."""
     user = address.reference.user
-    user_id = getattr(user, "aad_object_id", None) or getattr(user, "id", "")
+    user_id = str(getattr(user, "aad_object_id", None) or getattr(user, "id", None) or "")
     try:
         chat_id = await installer.install_for(user_id)
     except ReachError as exc:
