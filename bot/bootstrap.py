@@ -24,6 +24,13 @@ from adapters.stripe_gateway import StripeGateway
 from adapters.teams import BotFrameworkCloud, build_teams
 from adapters.web.admin import admin_routes
 from adapters.web.checkout import checkout_routes
+from bot.hris import build_hr_systems, graph_reach, scim_mount, scim_reconcile
+from bot.metrics import Metrics
+from bot.providers import ProviderSet, build_provider_set, tango_client, xoxoday_client
+from bot.rewards import Rewards, build_rewards, find_people_in_slack, seed_development_programme
+from bot.settings import Settings
+from bot.tls import OutgoingTrust
+from bot.workers import BackgroundTasks, Workers
 from core.catalog import Catalog, Product
 from core.checkout import Checkout
 from core.delivery import Relay
@@ -31,13 +38,6 @@ from core.oversight import AdminActs
 from core.ports import ChatSender, RandomIds, SystemClock
 from core.recognition import Recognition
 from core.vouchers import VoucherProvider
-
-from bot.metrics import Metrics
-from bot.providers import ProviderSet, build_provider_set, tango_client, xoxoday_client
-from bot.rewards import Rewards, build_rewards, find_people_in_slack, seed_development_programme
-from bot.settings import Settings
-from bot.tls import OutgoingTrust
-from bot.workers import BackgroundTasks, Workers
 
 log = logging.getLogger(__name__)
 
@@ -140,6 +140,14 @@ async def build_services(settings: Settings) -> Services:
     periodic += once
     every_replica += each
     services_on_stop += provider_set.closers
+    hr_systems = build_hr_systems(settings, database, rewards)
+    periodic += hr_systems.jobs(settings, rewards.milestones)  # SuccessFactors, Darwinbox: every HRIS_SYNC_MINUTES, leased
+    services_on_stop.append(hr_systems.close)
+    if settings.scim_token is not None:
+        periodic.append(scim_reconcile(settings, database, hr_systems.people))  # heals a half-done push
+    reach = graph_reach(settings, rewards)  # Microsoft Graph: find Teams users by email, install the app
+    if reach is not None:
+        services_on_stop.append(reach.close)
     senders: dict[str, ChatSender] = {}
     mounts: list[Mount] = []
     channels: dict[str, Any] = {}
@@ -159,6 +167,7 @@ async def build_services(settings: Settings) -> Services:
         **({"service_url_hosts": settings.teams_service_url_hosts} if settings.teams_service_url_hosts else {}),
         ca_file=trust.ca_file or None,
         ssl=trust.context,
+        installer=reach.installer if reach is not None else None,
         **_channel_kwargs(build_teams, rewards),
     )
     senders["teams"], channels["teams"] = teams.sender, teams
@@ -199,7 +208,9 @@ async def build_services(settings: Settings) -> Services:
         )
     )
     mounts.append(rewards.hr_api.mount)  # /api/v1: rewards, employees and milestones for HR systems
-    mounts.append(_admin_dashboard(settings, database, checkout, rewards.recognition, provider_set))  # /admin
+    if settings.scim_token is not None:
+        mounts.append(scim_mount(settings, database, hr_systems.people))  # /scim/v2: Entra ID, Okta
+    mounts.append(_admin_dashboard(settings, database, checkout, rewards, provider_set))  # /admin
     return Services(
         settings=settings,
         database=database,
@@ -356,14 +367,15 @@ def _channel_kwargs(build: Callable[..., Any], rewards: Rewards) -> dict[str, An
 
 
 def _admin_dashboard(
-    settings: Settings, database: Database, checkout: Checkout, recognition: Recognition,
+    settings: Settings, database: Database, checkout: Checkout, rewards: Rewards,
     providers: ProviderSet | None = None,
 ) -> Mount:
     """/admin: the dashboard over the same database and use cases; users come from `voucherbot users create`."""
     routes = admin_routes(
         oversight=SqlOversight.of(database),
         checkout=checkout,
-        recognition=recognition,
+        recognition=rewards.recognition,
+        milestones=rewards.milestones,  # the next 30 days' milestones on the rewards page
         accounts=SqlAdminAccounts.of(database),
         acts=AdminActs(uow=database.unit_of_work),
         admin_token=_secret(settings.admin_token),

@@ -50,6 +50,10 @@ def _parser() -> argparse.ArgumentParser:
     teams.add_argument("--out", type=Path, default=Path("app.zip"))
     teams.set_defaults(run=_manifest_teams)
     add_provider_commands(commands, _settings)
+    hris = commands.add_parser("hris", help="HR systems").add_subparsers(title="hris commands")
+    sync = hris.add_parser("sync", help="sync SuccessFactors / Darwinbox now (from the last cursor)")
+    sync.add_argument("--dry-run", action="store_true", help="print what would change; change nothing")
+    sync.set_defaults(run=_hris_sync)
     add_reward_commands(commands, _settings)
     add_user_commands(commands, _settings)
     return parser
@@ -109,6 +113,29 @@ def _catalog_sync(args: argparse.Namespace) -> int:
         print("VOUCHER_PROVIDER includes neither xoxoday nor tango: nothing to sync", file=sys.stderr)
         return 2
     print(asyncio.run(sync_catalog_now(settings)))
+    return 0
+
+
+def _hris_sync(args: argparse.Namespace) -> int:
+    from bot.hris import sync_now
+
+    settings = _settings()
+    if not (settings.successfactors_enabled or settings.darwinbox_enabled):
+        print("no HR system is configured (SUCCESSFACTORS_API_URL or DARWINBOX_BASE_URL)", file=sys.stderr)
+        return 2
+    from bot.logs import configure_logging
+    from core.hris import HrUnavailable
+
+    configure_logging(settings.log_level)
+    try:
+        reports = asyncio.run(sync_now(settings, args.dry_run))
+    except HrUnavailable as exc:
+        print(f"voucherbot: {exc}", file=sys.stderr)
+        return 1
+    for report in reports:
+        print("\n".join(report.lines()))
+    if args.dry_run:
+        print("dry run: nothing was changed")
     return 0
 
 

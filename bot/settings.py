@@ -117,6 +117,99 @@ class Settings(BaseSettings):
     reward_admins: Annotated[list[str], NoDecode] = []
     reward_reminder_days: int = Field(7, ge=0, le=365)
 
+    # --- HR systems and Microsoft Graph (README "HR systems"); each group is all set or all unset -----
+    hris_sync_minutes: float = Field(60, gt=0, le=7 * 24 * 60)
+    successfactors_api_url: str = ""
+    successfactors_company_id: str = ""
+    successfactors_client_id: str = ""
+    successfactors_user_id: str = ""
+    successfactors_private_key: SecretStr | None = None  # PEM: signs the SAML bearer assertion
+    successfactors_username: str = ""  # Basic authentication, for test tenants only
+    successfactors_password: SecretStr | None = None
+    darwinbox_base_url: str = ""
+    darwinbox_username: str = ""
+    darwinbox_password: SecretStr | None = None
+    darwinbox_api_key: SecretStr | None = None
+    darwinbox_dataset_key: SecretStr | None = None
+    scim_token: SecretStr | None = None
+    graph_tenant_id: str = ""
+    graph_client_id: str = ""
+    graph_client_secret: SecretStr | None = None
+    graph_base_url: str = "https://graph.microsoft.com/v1.0"
+    graph_token_url: str = ""  # default: https://login.microsoftonline.com/{GRAPH_TENANT_ID}/oauth2/v2.0/token
+    teams_app_catalog_id: str = ""
+
+    @field_validator("scim_token", "successfactors_private_key", "successfactors_password", "darwinbox_password",
+                     "darwinbox_api_key", "darwinbox_dataset_key", "graph_client_secret", mode="before")
+    @classmethod
+    def _empty_is_unset(cls, value: object) -> object:
+        return None if isinstance(value, str) and not value.strip() else value
+
+    @model_validator(mode="after")
+    def _hr_groups_complete(self) -> Settings:
+        problems = [p for p in (_half_set(name, group) for name, group in self._hr_groups().items()) if p]
+        if self.successfactors_api_url and not (self._successfactors_saml or self._successfactors_basic):
+            problems.append(
+                "SUCCESSFACTORS_API_URL is set: set SUCCESSFACTORS_CLIENT_ID, SUCCESSFACTORS_USER_ID and "
+                "SUCCESSFACTORS_PRIVATE_KEY (SAML bearer) or SUCCESSFACTORS_USERNAME and "
+                "SUCCESSFACTORS_PASSWORD (Basic)"
+            )
+        if self.scim_token is not None and len(self.scim_token.get_secret_value()) < 32:
+            problems.append("SCIM_TOKEN must be at least 32 characters (e.g. `openssl rand -hex 32`)")
+        if problems:
+            raise ValueError("\n".join(problems))
+        return self
+
+    def _hr_groups(self) -> dict[str, dict[str, object]]:
+        saml: dict[str, object] = {"SUCCESSFACTORS_CLIENT_ID": self.successfactors_client_id,
+                "SUCCESSFACTORS_USER_ID": self.successfactors_user_id,
+                "SUCCESSFACTORS_PRIVATE_KEY": self.successfactors_private_key}
+        sf: dict[str, object] = {"SUCCESSFACTORS_API_URL": self.successfactors_api_url,
+              "SUCCESSFACTORS_COMPANY_ID": self.successfactors_company_id}
+        return {
+            "SuccessFactors": sf if any(sf.values()) or self._successfactors_saml or
+            self._successfactors_basic else {},
+            "SuccessFactors SAML bearer": saml,
+            "SuccessFactors Basic": {"SUCCESSFACTORS_USERNAME": self.successfactors_username,
+                                     "SUCCESSFACTORS_PASSWORD": self.successfactors_password},
+            "Darwinbox": {"DARWINBOX_BASE_URL": self.darwinbox_base_url,
+                          "DARWINBOX_USERNAME": self.darwinbox_username,
+                          "DARWINBOX_PASSWORD": self.darwinbox_password,
+                          "DARWINBOX_API_KEY": self.darwinbox_api_key,
+                          "DARWINBOX_DATASET_KEY": self.darwinbox_dataset_key},
+            "Microsoft Graph": {"GRAPH_TENANT_ID": self.graph_tenant_id,
+                                "GRAPH_CLIENT_ID": self.graph_client_id,
+                                "GRAPH_CLIENT_SECRET": self.graph_client_secret,
+                                "TEAMS_APP_CATALOG_ID": self.teams_app_catalog_id},
+        }
+
+    @property
+    def _successfactors_saml(self) -> bool:
+        return bool(self.successfactors_client_id or self.successfactors_user_id or
+                    self.successfactors_private_key)
+
+    @property
+    def _successfactors_basic(self) -> bool:
+        return bool(self.successfactors_username or self.successfactors_password)
+
+    @property
+    def successfactors_enabled(self) -> bool:
+        return bool(self.successfactors_api_url)
+
+    @property
+    def darwinbox_enabled(self) -> bool:
+        return bool(self.darwinbox_base_url)
+
+    @property
+    def graph_enabled(self) -> bool:
+        return bool(self.graph_tenant_id)
+
+    @property
+    def resolved_graph_token_url(self) -> str:
+        return self.graph_token_url or (
+            f"https://login.microsoftonline.com/{self.graph_tenant_id}/oauth2/v2.0/token"
+        )
+
     @field_validator("public_base_url")
     @classmethod
     def _url_without_trailing_slash(cls, value: str) -> str:
@@ -309,6 +402,18 @@ def is_loopback(host: str) -> bool:
         return ipaddress.ip_address(host.strip().strip("[]")).is_loopback
     except ValueError:
         return False
+
+
+def _half_set(group: str, values: dict[str, object]) -> str | None:
+    """One line naming what a partly configured group lacks; None when it is all set or all unset."""
+    missing = [name for name, value in values.items() if not _filled(value)]
+    if not missing or len(missing) == len(values):
+        return None
+    return f"{group} is partly configured: set {', '.join(missing)}"
+
+
+def _filled(value: object) -> bool:
+    return _given(value) if isinstance(value, SecretStr) else bool(value)
 
 
 def _given(secret: SecretStr | None) -> bool:

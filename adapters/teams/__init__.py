@@ -9,7 +9,6 @@ from ssl import SSLContext
 
 import jwt
 import requests
-
 from aiohttp import web
 from botbuilder.integration.aiohttp import CloudAdapter
 
@@ -22,6 +21,7 @@ from adapters.teams.service_urls import DOCUMENTED_HOSTS, ServiceUrlPolicy, Serv
 from adapters.teams.tenants import RememberTenants
 from core.checkout import Checkout
 from core.ports import Directory, PendingConfirmations, TenantEndpoints
+from core.reach import AppInstaller
 from core.recognition import Recognition
 
 __all__ = ["BotFrameworkCloud", "TeamsChannel", "build_teams"]
@@ -97,6 +97,7 @@ def build_teams(
     ca_file: str | None = None,
     ssl: SSLContext | None = None,
     confirmations: PendingConfirmations | None = None,
+    installer: AppInstaller | None = None,
 ) -> TeamsChannel:
     """An empty app id runs in Bot Framework Emulator mode: no authentication either way, and only
     loopback service URLs (the Emulator's); with one, tokens are checked against `cloud` (the public
@@ -108,7 +109,8 @@ def build_teams(
     recipients spend them; `directory` finds colleagues by email for the dialog and CSV files;
     `confirmations` keeps what awaits Send, shared by replicas (required with `recognition`).
     With `tenants`, each tenant's Connector URL and bot account are remembered from its activities, so
-    people there can be reached by id (adapters.teams.tenants).
+    people there can be reached by id (adapters.teams.tenants). With `installer` (Microsoft Graph), a
+    recipient who lacks the app gets it installed, then the message (adapters.teams.install).
     """
     _check_credentials(app_id, tenant_id, app_type)
     if recognition is not None and confirmations is None:
@@ -133,7 +135,7 @@ def build_teams(
     return TeamsChannel(
         bot=VoucherBot(checkout, app_id, recognition, directory, ssl, confirmations),
         adapter=adapter,
-        sender=TeamsSender(adapter, app_id),
+        sender=TeamsSender(adapter, app_id, installer),
         authenticated=bool(app_id),
     )
 

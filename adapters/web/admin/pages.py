@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
+from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass, replace
 from datetime import timedelta
-from collections.abc import Awaitable, Callable, Sequence
 from typing import Any, TypeVar
 
 from aiohttp import web
@@ -25,6 +25,7 @@ from adapters.web.admin.forms import (
 from adapters.web.admin.render import Views
 from core.audit import ChainReport
 from core.errors import OrderNotFound, ProgrammeNotFound
+from core.milestones import Milestones
 from core.oversight import AdminActs, AdminSession, AuditQuery, OrderQuery, Oversight, RevealedVoucher
 from core.ports import Clock
 from core.provider_health import ProviderStatus
@@ -53,6 +54,7 @@ class Pages:
     acts: AdminActs
     clock: Clock
     providers: Callable[[], tuple[ProviderStatus, ...]] = tuple  # health rows (bot/providers.py), if any
+    milestones: Milestones | None = None  # the next 30 days' anniversaries and birthdays, on the rewards page
 
     async def overview(self, request: web.Request, session: AdminSession) -> web.StreamResponse:
         days = Reader(request.query).number("days", 30, low=1, high=366)
@@ -149,6 +151,7 @@ class Pages:
             status=status,
             programmes=await self.oversight.programmes(),
             admins=await self.oversight.reward_admins(),
+            milestones=await self.milestones.preview(30) if self.milestones is not None else None,
             problems=problems,
             done=DONE.get(request.query.get("done", ""), ""),
         )

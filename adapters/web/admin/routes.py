@@ -16,6 +16,7 @@ from adapters.web.admin.sessions import Cookies
 from adapters.web.admin.signin import SignIn
 from adapters.web.admin.throttle import AddressLimit
 from core.checkout import Checkout
+from core.milestones import Milestones
 from core.oversight import AdminAccounts, AdminActs, Oversight
 from core.ports import Clock, SystemClock
 from core.recognition import Recognition
@@ -36,6 +37,7 @@ def admin_routes(
     clock: Clock | None = None,
     sign_in_limit: AddressLimit | None = None,
     providers: ProviderPanel | None = None,
+    milestones: Milestones | None = None,
 ) -> list[web.AbstractRouteDef]:
     """Every /admin route. `admin_token` opens the JSON API (empty: API closed); `secure_cookies` for HTTPS.
 
@@ -52,7 +54,9 @@ def admin_routes(
     sign_in = SignIn(
         Authenticator(accounts, acts, clock), guard, cookies, views, sign_in_limit or AddressLimit()
     )
-    pages = Pages(oversight, views, acts, clock, providers.status if providers is not None else tuple)
+    pages = Pages(
+        oversight, views, acts, clock, providers.status if providers is not None else tuple, milestones
+    )
     actions = Actions(pages, oversight, checkout, recognition, acts)
     api = Api(oversight, admin_token, views.product_name)
     page, act = guard.page, guard.act
