@@ -140,7 +140,8 @@ class Settings(BaseSettings):
     teams_app_catalog_id: str = ""
 
     @field_validator("scim_token", "successfactors_private_key", "successfactors_password", "darwinbox_password",
-                     "darwinbox_api_key", "darwinbox_dataset_key", "graph_client_secret", mode="before")
+                     "darwinbox_api_key", "darwinbox_dataset_key", "graph_client_secret",
+                     "ssl_cert_file", "requests_ca_bundle", mode="before")
     @classmethod
     def _empty_is_unset(cls, value: object) -> object:
         return None if isinstance(value, str) and not value.strip() else value
@@ -256,11 +257,6 @@ class Settings(BaseSettings):
                 "for another cloud set MICROSOFT_OPENID_METADATA_URL, _OAUTH_URL and _OAUTH_SCOPE"
             )
         return value
-
-    @field_validator("ssl_cert_file", "requests_ca_bundle", mode="before")
-    @classmethod
-    def _empty_is_unset(cls, value: object) -> object:
-        return None if isinstance(value, str) and not value.strip() else value
 
     @field_validator("ssl_cert_file", "requests_ca_bundle")
     @classmethod
