@@ -9,8 +9,8 @@ import pytest
 
 POSTGRES_URL = os.environ.get("TEST_POSTGRES_URL", "postgresql+asyncpg://postgres@127.0.0.1:5432/test")
 IN_CI = os.environ.get("CI", "").lower() == "true"
-# Real platform payloads, kept beside the repository (CI lays shared/ next to the clone).
-SHARED_FIXTURES = Path(__file__).resolve().parents[2] / "shared" / "fixtures"
+# Recorded Slack, Teams and Stripe payloads and schemas, inside the repository (provenance: SOURCES.md).
+FIXTURES = Path(__file__).resolve().parent / "fixtures"
 
 
 def postgres_available() -> bool:
