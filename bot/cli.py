@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import importlib.util
 import sys
 from collections.abc import Sequence
 from pathlib import Path
@@ -66,6 +67,14 @@ def _serve(args: argparse.Namespace) -> int:
     from bot.server import serve
 
     settings = _settings()
+    if settings.embedded_payments and importlib.util.find_spec("localstripe") is None:
+        # Checked before anything is created: no data folder, database or key file for a run that cannot start.
+        print(
+            "voucherbot: no payments configured: set STRIPE_SECRET_KEY, STRIPE_PUBLISHABLE_KEY and "
+            "STRIPE_WEBHOOK_SECRET, or install embedded test payments with: pip install 'voucherbot[testpay]'",
+            file=sys.stderr,
+        )
+        return 2
     configure_logging(settings.log_level)
     asyncio.run(serve(settings))
     return 0
