@@ -9,7 +9,9 @@ checkout needs and localstripe 1.15.10 lacks:
 - a Stripe.js `confirmCardPayment` that pays with the card typed into the Card Element (localstripe's
   own only completes 3-D Secure on an intent that already has a payment method), served by
   `POST /v1/payment_intents/{id}/_confirm_card`, authorised by the client secret;
-- a `charge.refunded` event after a refund.
+- a `charge.refunded` event after a refund;
+- `browser_app()`: the fake Stripe.js and the two calls it makes, to mount under the bot's own port,
+  so a checkout page works through one forwarded port.
 
 localstripe keeps its objects and webhooks in module globals, so one process runs one instance at a
 time: a second `start_localstripe` before `stop()` raises RuntimeError; after `stop()` it starts again
@@ -35,6 +37,7 @@ log = logging.getLogger(__name__)
 
 Handler = Callable[[web.Request], Awaitable[web.StreamResponse]]
 _CONFIRM_CARD = re.compile(r"^/v1/payment_intents/\w+/_confirm_card$")
+_AUTHENTICATE = "/v1/payment_intents/{id}/_authenticate"  # Stripe.js's 3-D Secure step
 _RUNNING: set[str] = set()  # urls of live instances; localstripe's store is process-wide
 _REPLAYABLE = frozenset({200, 402})  # Stripe replays results, not rejected requests
 
@@ -100,6 +103,24 @@ class LocalStripe:
         url_of_config = f"{self.url}/_config/webhooks/{webhook_id}"
         async with aiohttp.ClientSession() as session, session.post(url_of_config, json=body) as response:
             response.raise_for_status()
+
+    def browser_app(self) -> web.Application:
+        """What a checkout page's Stripe.js needs, served from this process's store under another app.
+
+        Only the script and the calls its client secret or publishable key authorise (card confirmation and
+        3-D Secure): the API the secret key opens and the webhook configuration stay on the loopback port.
+        The script finds its API beside itself (`<prefix>/js.stripe.com/v3/` calls `<prefix>/v1/...`).
+        """
+        from localstripe import server
+
+        # No key check: both calls compare the intent's client secret, as Stripe does for Stripe.js.
+        app = web.Application(middlewares=[server.error_middleware])
+        app.router.add_get("/js.stripe.com/v3/", _stripe_js)
+        app.router.add_post("/v1/payment_intents/{id}/_confirm_card", _confirm_card)
+        for route in server.app.router.routes():
+            if route.method == "POST" and route.resource is not None and route.resource.canonical == _AUTHENTICATE:
+                app.router.add_post(_AUTHENTICATE, route.handler)
+        return app
 
     async def stop(self) -> None:
         """Stop serving, drop pending webhook deliveries, and forget every object and webhook (idempotent)."""

@@ -40,6 +40,7 @@ from bot.workers import BackgroundTasks, Workers
 log = logging.getLogger(__name__)
 
 Mount = Callable[[web.Application], None]
+TEST_STRIPE_PREFIX = "/_teststripe"  # embedded test mode: localstripe's browser part, on the bot's port
 
 
 @dataclass
@@ -105,7 +106,8 @@ async def build_services(settings: Settings) -> Services:
     database = await open_database(settings)
     services_on_start: list[Callable[[int], Awaitable[None]]] = []
     services_on_stop: list[Callable[[], Awaitable[None]]] = [database.dispose]
-    gateway, publishable_key, stripe_js_url = await _payments(settings, services_on_start, services_on_stop)
+    mounts: list[Mount] = []
+    gateway, publishable_key, stripe_js_url = await _payments(settings, services_on_start, services_on_stop, mounts)
     providers: dict[str, VoucherProvider] = {"builtin": BuiltinProvider()}
     products = builtin_products(settings)
     periodic: list[tuple[float, Callable[[], Awaitable[object]]]] = []  # once across replicas (leased)
@@ -132,7 +134,6 @@ async def build_services(settings: Settings) -> Services:
             settings, database, checkout, providers, products, periodic, services_on_stop, every_replica
         )
     senders: dict[str, ChatSender] = {}
-    mounts: list[Mount] = []
     channels: dict[str, Any] = {}
     teams = build_teams(
         checkout,
@@ -204,6 +205,7 @@ async def _payments(
     settings: Settings,
     on_start: list[Callable[[int], Awaitable[None]]],
     on_stop: list[Callable[[], Awaitable[None]]],
+    mounts: list[Mount],
 ) -> tuple[StripeGateway, str, str]:
     if not settings.embedded_payments:
         gateway = StripeGateway(
@@ -226,7 +228,9 @@ async def _payments(
     gateway = StripeGateway("sk_test_embedded", webhook_secret, local.url)
     on_start.append(register_webhook)
     on_stop += [local.stop, gateway.close]
-    return gateway, "pk_test_embedded", local.js_url
+    # The page loads the fake Stripe.js from the bot's own port, so one forwarded port is enough.
+    mounts.append(lambda app: app.add_subapp(TEST_STRIPE_PREFIX, local.browser_app()))
+    return gateway, "pk_test_embedded", f"{TEST_STRIPE_PREFIX}/js.stripe.com/v3/"
 
 
 def _slack(settings: Settings, checkout: Checkout, rewards: Rewards | None = None) -> Any:

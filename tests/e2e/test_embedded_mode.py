@@ -78,6 +78,22 @@ async def test_metrics_expose_the_voucherbot_gauges(bot: BotProcess, http: aioht
     assert "voucherbot_outbox_depth 0.0" in text
 
 
+async def test_stripe_js_is_served_on_the_bots_port_but_not_the_api_its_secret_key_opens(
+    bot: BotProcess, http: aiohttp.ClientSession
+) -> None:
+    async with http.get(f"{bot.url}/_teststripe/js.stripe.com/v3/") as response:
+        script = await response.text()
+    secret = {"Authorization": "Bearer sk_test_embedded"}
+    async with http.get(f"{bot.url}/_teststripe/v1/payment_intents", headers=secret) as listing:
+        pass
+    async with http.post(f"{bot.url}/_teststripe/_config/webhooks/mine", json={"url": "http://x"}) as config:
+        pass
+
+    assert response.status == 200 and response.content_type == "application/javascript"
+    assert "LOCALSTRIPE_BASE_API" in script and "_confirm_card" in script
+    assert (listing.status, config.status) == (404, 404)
+
+
 @pytest.fixture(scope="module")
 def chromium() -> Path:
     if not CHROMIUM.exists():
@@ -88,7 +104,7 @@ def chromium() -> Path:
 
 
 @pytest.mark.browser
-async def test_a_teams_order_is_paid_in_the_browser_with_the_test_card_and_the_voucher_card_arrives(
+async def test_a_teams_order_is_paid_in_the_browser_through_the_bots_port_alone_and_the_voucher_arrives(
     bot: BotProcess, connector: FakeConnector, http: aiohttp.ClientSession, chromium: Path
 ) -> None:
     from playwright.async_api import async_playwright
@@ -97,6 +113,7 @@ async def test_a_teams_order_is_paid_in_the_browser_with_the_test_card_and_the_v
     order_card = await order_in_teams(chat, "books", BOOKS.id, "20")
     url = button(order_card.card, "Open in browser")["url"]
     problems: list[str] = []
+    elsewhere: list[str] = []  # what the page asked of any other port: refused, as behind one forwarded port
     SCREENSHOTS.mkdir(parents=True, exist_ok=True)
 
     async with async_playwright() as playwright:
@@ -105,6 +122,7 @@ async def test_a_teams_order_is_paid_in_the_browser_with_the_test_card_and_the_v
             page = await browser.new_page(viewport={"width": 480, "height": 820})
             page.on("console", lambda message: _note_error(problems, message.type, message.text))
             page.on("pageerror", lambda error: _note_error(problems, "error", str(error)))
+            await page.route("**/*", lambda route: _only_through(bot.url, route, elsewhere))
             await page.goto(url)
             banner = await page.locator(".test-banner").inner_text()
             await _pay_with(page, "4242 4242 4242 4242")
@@ -117,7 +135,7 @@ async def test_a_teams_order_is_paid_in_the_browser_with_the_test_card_and_the_v
 
     assert "Test mode" in banner and "no real money" in banner
     assert "Payment received" in paid_text
-    assert problems == []
+    assert problems == [] and elsewhere == []
     (card,) = await eventually(chat.voucher_cards, what="the voucher card at the fake Bot Connector")
     db = BotDatabase(bot.data_dir)
     try:
@@ -133,6 +151,14 @@ async def test_a_teams_order_is_paid_in_the_browser_with_the_test_card_and_the_v
     assert (
         'voucherbot_orders{status="delivered"} 1.0' in metrics and "voucherbot_vouchers_issued 1.0" in metrics
     )
+
+
+async def _only_through(origin: str, route: Any, elsewhere: list[str]) -> None:
+    if route.request.url.startswith(f"{origin}/"):
+        await route.continue_()
+    else:
+        elsewhere.append(route.request.url)
+        await route.abort()
 
 
 def _note_error(problems: list[str], kind: str, text: str) -> None:
