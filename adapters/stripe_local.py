@@ -136,6 +136,34 @@ class LocalStripe:
         _RUNNING.discard(self.url)
 
 
+class DevPaymentError(Exception):
+    """A test payment without a browser could not be made; the message says why, for a person."""
+
+
+async def pay_with_test_card(
+    browser_base: str, intent_id: str, client_secret: str, card_number: str = "4242424242424242"
+) -> str:
+    """Confirm an intent as the checkout page's Stripe.js does, at `browser_app()` served from `browser_base`.
+
+    Returns the intent's new status; its webhook follows as after a payment in the browser.
+    """
+    card = {"number": card_number, "exp_month": 12, "exp_year": 2099, "cvc": "123"}
+    body = {"client_secret": client_secret, "payment_method_data": {"type": "card", "card": card}}
+    url = f"{browser_base}/v1/payment_intents/{intent_id}/_confirm_card"
+    try:
+        async with aiohttp.ClientSession() as session, session.post(url, json=body) as response:
+            answer = await response.json(content_type=None)
+    except (aiohttp.ClientError, ValueError) as exc:
+        raise DevPaymentError(f"could not reach the running bot at {browser_base} ({exc})") from exc
+    if not isinstance(answer, dict):
+        raise DevPaymentError(f"unexpected answer from {url}")
+    error = answer.get("error")
+    if response.status != 200 or error:
+        message = error.get("message") if isinstance(error, dict) else None
+        raise DevPaymentError(str(message or f"the payment was refused ({response.status})"))
+    return str(answer.get("status", ""))
+
+
 async def start_localstripe(host: str = "127.0.0.1", port: int = 0) -> LocalStripe:
     """Serve an empty localstripe on host:port (0 picks a free port) in the running event loop."""
     if _RUNNING:

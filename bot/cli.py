@@ -9,6 +9,7 @@ import sys
 from collections.abc import Sequence
 from pathlib import Path
 
+from bot.dev_cli import add_commands as add_dev_commands
 from bot.rewards_cli import add_commands as add_reward_commands
 from bot.settings import Settings, SettingsError, load_settings
 from bot.users_cli import add_commands as add_user_commands
@@ -51,6 +52,7 @@ def _parser() -> argparse.ArgumentParser:
     teams.set_defaults(run=_manifest_teams)
     add_reward_commands(commands, _settings)
     add_user_commands(commands, _settings)
+    add_dev_commands(commands, _settings)
     return parser
 
 

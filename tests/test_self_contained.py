@@ -9,7 +9,7 @@ import subprocess
 import sys
 from pathlib import Path
 
-from tests.conftest import FIXTURES
+from tests.conftest import FIXTURES, postgres_address
 
 ROOT = Path(__file__).resolve().parents[1]
 # Tests that read recorded payloads, cards and schemas from every folder of tests/fixtures; quick ones.
@@ -61,3 +61,8 @@ def test_the_fixture_tests_pass_in_a_copy_of_the_repository_with_nothing_beside_
     summary = result.stdout.strip().splitlines()[-1] if result.stdout.strip() else result.stderr
     assert result.returncode == 0, result.stdout[-3000:] + result.stderr[-2000:]
     assert "passed" in summary and "skipped" not in summary and "error" not in summary, summary
+
+
+def test_the_postgresql_tests_look_for_the_server_test_postgres_url_names() -> None:
+    assert postgres_address("postgresql+asyncpg://vb:secret@db.internal:6543/vbtest") == ("db.internal", 6543)
+    assert postgres_address("postgresql+asyncpg://postgres@127.0.0.1/test") == ("127.0.0.1", 5432)

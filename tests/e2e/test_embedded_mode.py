@@ -153,6 +153,37 @@ async def test_a_teams_order_is_paid_in_the_browser_through_the_bots_port_alone_
     )
 
 
+async def test_dev_pay_pays_an_order_without_a_browser_and_the_voucher_card_arrives(
+    bot: BotProcess, connector: FakeConnector, http: aiohttp.ClientSession
+) -> None:
+    chat = TeamsChat(bot.url, connector, http, "devpay")
+    await order_in_teams(chat, "books", BOOKS.id, "50")
+    db = BotDatabase(bot.data_dir)
+    try:
+        order = await db.only_order_of(chat.user_key)
+
+        code, out, err = await run("dev", "pay", order.id, env=bot.env, cwd=bot.data_dir)
+        (card,) = await eventually(chat.voucher_cards, what="the voucher card at the fake Bot Connector")
+        await eventually(lambda: db.delivered(order.id), what="the order to be delivered")
+        voucher = await db.voucher(order.id)
+        again = await run("dev", "pay", order.id, env=bot.env, cwd=bot.data_dir)
+    finally:
+        await db.close()
+
+    assert (code, err) == (0, "") and order.id in out and "4242" in out
+    assert voucher is not None and voucher.code in card_text(card.card)
+    assert again[0] == 1 and "not awaiting payment" in again[2] and "Traceback" not in again[2]
+
+
+async def test_dev_pay_outside_embedded_test_mode_says_so(tmp_path: Path) -> None:
+    stripe = {"STRIPE_SECRET_KEY": "sk_test_real", "STRIPE_PUBLISHABLE_KEY": "pk_test_real",
+              "STRIPE_WEBHOOK_SECRET": "whsec_real"}
+
+    code, _, err = await run("dev", "pay", "ord_any", env={**stripe, "DATA_DIR": str(tmp_path)}, cwd=tmp_path)
+
+    assert code == 2 and "embedded test mode only" in err and list(tmp_path.iterdir()) == []
+
+
 async def _only_through(origin: str, route: Any, elsewhere: list[str]) -> None:
     if route.request.url.startswith(f"{origin}/"):
         await route.continue_()
