@@ -52,6 +52,9 @@ async def _payable_order(settings: Settings, order_id: str) -> tuple[str, str] |
     from bot.bootstrap import open_database
     from core.errors import OrderNotFound
 
+    local_file = settings.data_dir / "voucherbot.db"
+    if not settings.database_url and not local_file.exists():
+        return f"no database at {local_file}: start the bot (./dev run) and order something first"
     database = await open_database(settings)
     try:
         async with database.unit_of_work() as uow:

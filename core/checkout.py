@@ -512,7 +512,6 @@ class Checkout:
     def _message(self, order: Order, kind: MessageKind, suffix: str, announces: str = "") -> OutboxMessage:
         now = self._clock.now()
         return OutboxMessage(
-            announces=announces,
             id=self._ids.new_id("msg"),
             key=f"{order.id}:{kind}:{suffix}",
             kind=kind,
@@ -520,6 +519,7 @@ class Checkout:
             conversation=order.conversation,
             created_at=now,
             next_attempt_at=now,
+            announces=announces,
         )
 
     def checkout_url(self, order: Order) -> str | None:

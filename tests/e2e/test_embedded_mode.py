@@ -184,6 +184,13 @@ async def test_dev_pay_outside_embedded_test_mode_says_so(tmp_path: Path) -> Non
     assert code == 2 and "embedded test mode only" in err and list(tmp_path.iterdir()) == []
 
 
+async def test_dev_pay_before_the_bot_has_run_says_so_and_creates_nothing(tmp_path: Path) -> None:
+    code, _, err = await run("dev", "pay", "ord_any", env={"DATA_DIR": str(tmp_path / "var")}, cwd=tmp_path)
+
+    assert code == 1 and "no database" in err and "Traceback" not in err
+    assert list(tmp_path.iterdir()) == []
+
+
 async def _only_through(origin: str, route: Any, elsewhere: list[str]) -> None:
     if route.request.url.startswith(f"{origin}/"):
         await route.continue_()
