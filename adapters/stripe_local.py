@@ -118,7 +118,8 @@ class LocalStripe:
         app.router.add_get("/js.stripe.com/v3/", _stripe_js)
         app.router.add_post("/v1/payment_intents/{id}/_confirm_card", _confirm_card)
         for route in server.app.router.routes():
-            if route.method == "POST" and route.resource is not None and route.resource.canonical == _AUTHENTICATE:
+            path = route.resource.canonical if route.resource is not None else ""
+            if (route.method, path) == ("POST", _AUTHENTICATE):
                 app.router.add_post(_AUTHENTICATE, route.handler)
         return app
 

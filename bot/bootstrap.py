@@ -107,7 +107,9 @@ async def build_services(settings: Settings) -> Services:
     services_on_start: list[Callable[[int], Awaitable[None]]] = []
     services_on_stop: list[Callable[[], Awaitable[None]]] = [database.dispose]
     mounts: list[Mount] = []
-    gateway, publishable_key, stripe_js_url = await _payments(settings, services_on_start, services_on_stop, mounts)
+    gateway, publishable_key, stripe_js_url = await _payments(
+        settings, services_on_start, services_on_stop, mounts
+    )
     providers: dict[str, VoucherProvider] = {"builtin": BuiltinProvider()}
     products = builtin_products(settings)
     periodic: list[tuple[float, Callable[[], Awaitable[object]]]] = []  # once across replicas (leased)

@@ -70,10 +70,11 @@ def _serve(args: argparse.Namespace) -> int:
 
     settings = _settings()
     if settings.embedded_payments and importlib.util.find_spec("localstripe") is None:
-        # Checked before anything is created: no data folder, database or key file for a run that cannot start.
+        # Checked before anything is created: no data folder, database or key file for a run that fails.
         print(
             "voucherbot: no payments configured: set STRIPE_SECRET_KEY, STRIPE_PUBLISHABLE_KEY and "
-            "STRIPE_WEBHOOK_SECRET, or install embedded test payments with: pip install 'voucherbot[testpay]'",
+            "STRIPE_WEBHOOK_SECRET, or install embedded test payments with: "
+            "pip install 'voucherbot[testpay]'",
             file=sys.stderr,
         )
         return 2

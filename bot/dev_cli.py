@@ -15,20 +15,24 @@ TEST_CARD = "4242424242424242"
 
 def add_commands(commands: Any, settings: Callable[[], Settings]) -> None:
     """Register `dev pay` on the `voucherbot` parser."""
-    dev = commands.add_parser("dev", help="tools for trying the bot locally").add_subparsers(title="dev commands")
+    dev = commands.add_parser("dev", help="tools for trying the bot locally")
+    dev = dev.add_subparsers(title="dev commands")
     pay = dev.add_parser(
         "pay",
-        help="pay an order with a test card in embedded test mode, as the checkout page would (the bot must run)",
+        help="pay an order with a test card in embedded test mode, as the checkout page would "
+        "(the bot must be running)",
     )
     pay.add_argument("order_id")
     pay.add_argument("--card", default=TEST_CARD, help=f"test card number (default {TEST_CARD}; "
-                     "4000000000000002 is declined)")
+                     "4000000000000341 is declined)")
     pay.set_defaults(run=lambda args: _pay(args, settings()))
 
 
 def _pay(args: argparse.Namespace, settings: Settings) -> int:
     if not settings.embedded_payments:
-        return _fail("dev pay works in embedded test mode only (no STRIPE_SECRET_KEY); pay on the checkout page", 2)
+        return _fail(
+            "dev pay works in embedded test mode only (no STRIPE_SECRET_KEY); pay on the checkout page", 2
+        )
     from adapters.stripe_local import DevPaymentError, pay_with_test_card
     from bot.bootstrap import TEST_STRIPE_PREFIX
 
@@ -70,7 +74,7 @@ async def _payable_order(settings: Settings, order_id: str) -> tuple[str, str] |
 
 def _local_url(settings: Settings) -> str:
     """The running server as seen from this machine."""
-    host = "127.0.0.1" if settings.host in ("", "0.0.0.0") else "::1" if settings.host == "::" else settings.host
+    host = {"": "127.0.0.1", "0.0.0.0": "127.0.0.1", "::": "::1"}.get(settings.host, settings.host)
     return f"http://[{host}]:{settings.port}" if ":" in host else f"http://{host}:{settings.port}"
 
 

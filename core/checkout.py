@@ -507,7 +507,8 @@ class Checkout:
     async def _queue_update(self, uow: UnitOfWork, order: Order) -> None:
         # The key makes a repeated status a no-op; a retried payment is a new attempt.
         suffix = f"{order.status}:{order.payment_attempts}"
-        await uow.outbox.add(self._message(order, MessageKind.ORDER_UPDATE, suffix, announces=str(order.status)))
+        update = self._message(order, MessageKind.ORDER_UPDATE, suffix, announces=str(order.status))
+        await uow.outbox.add(update)
 
     def _message(self, order: Order, kind: MessageKind, suffix: str, announces: str = "") -> OutboxMessage:
         now = self._clock.now()

@@ -1,4 +1,4 @@
-"""A clone tests on its own: recorded payloads live in tests/fixtures with their provenance, nothing outside."""
+"""A clone tests on its own: recorded payloads live in tests/fixtures with their provenance."""
 
 from __future__ import annotations
 

@@ -23,6 +23,7 @@ import pytest_asyncio
 import yaml
 
 from adapters.providers.catalog_file import SAMPLE_CATALOG
+from core.orders import OrderStatus
 from tests.e2e.bot_process import ROOT, BotProcess
 from tests.e2e.conftest import stop_bot
 from tests.e2e.world import BotDatabase, TeamsChat, eventually, order_in_teams, sample_product
@@ -42,6 +43,7 @@ CHROMIUM_ARGS = [
 ]
 SCREENSHOTS = ROOT / "test-output" / "screenshots"
 BOOKS = sample_product("quiet-harbour-books")
+DECLINED_CARD = "4000000000000341"  # attaches, then its charge is declined (Stripe and localstripe)
 APP_ID = "3f2504e0-4f89-11d3-9a0c-0305e82c3301"
 
 
@@ -173,6 +175,32 @@ async def test_dev_pay_pays_an_order_without_a_browser_and_the_voucher_card_arri
     assert (code, err) == (0, "") and order.id in out and "4242" in out
     assert voucher is not None and voucher.code in card_text(card.card)
     assert again[0] == 1 and "not awaiting payment" in again[2] and "Traceback" not in again[2]
+
+
+async def test_dev_pay_with_a_declined_test_card_says_so_and_the_order_shows_the_failure(
+    bot: BotProcess, connector: FakeConnector, http: aiohttp.ClientSession
+) -> None:
+    chat = TeamsChat(bot.url, connector, http, "devdecline")
+    await order_in_teams(chat, "books", BOOKS.id, "10")
+    db = BotDatabase(bot.data_dir)
+    try:
+        order = await db.only_order_of(chat.user_key)
+
+        code, _, err = await run(
+            "dev", "pay", order.id, "--card", DECLINED_CARD, env=bot.env, cwd=bot.data_dir
+        )
+        failed = await eventually(
+            lambda: _status_is(db, order.id, OrderStatus.FAILED), what="the order to record the decline"
+        )
+    finally:
+        await db.close()
+
+    assert code == 1 and "declined" in err and "Traceback" not in err
+    assert failed
+
+
+async def _status_is(db: BotDatabase, order_id: str, status: OrderStatus) -> bool:
+    return (await db.order(order_id)).status is status
 
 
 async def test_dev_pay_outside_embedded_test_mode_says_so(tmp_path: Path) -> None:
