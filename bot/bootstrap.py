@@ -42,6 +42,7 @@ from core.vouchers import VoucherProvider
 log = logging.getLogger(__name__)
 
 Mount = Callable[[web.Application], None]
+TEST_STRIPE_PREFIX = "/_teststripe"  # embedded test mode: localstripe's browser part, on the bot's port
 
 
 @dataclass
@@ -113,7 +114,10 @@ async def build_services(settings: Settings) -> Services:
     database = await open_database(settings)
     services_on_start: list[Callable[[int], Awaitable[None]]] = []
     services_on_stop: list[Callable[[], Awaitable[None]]] = [database.dispose]
-    gateway, publishable_key, stripe_js_url = await _payments(settings, services_on_start, services_on_stop, trust)
+    mounts: list[Mount] = []
+    gateway, publishable_key, stripe_js_url = await _payments(
+        settings, services_on_start, services_on_stop, mounts, trust
+    )
     providers: dict[str, VoucherProvider] = {"builtin": BuiltinProvider()}
     products = builtin_products(settings)
     periodic: list[tuple[float, Callable[[], Awaitable[object]]]] = []  # once across replicas (leased)
@@ -149,7 +153,6 @@ async def build_services(settings: Settings) -> Services:
     if reach is not None:
         services_on_stop.append(reach.close)
     senders: dict[str, ChatSender] = {}
-    mounts: list[Mount] = []
     channels: dict[str, Any] = {}
     teams = build_teams(
         checkout,
@@ -234,6 +237,7 @@ async def _payments(
     settings: Settings,
     on_start: list[Callable[[int], Awaitable[None]]],
     on_stop: list[Callable[[], Awaitable[None]]],
+    mounts: list[Mount],
     trust: OutgoingTrust | None = None,
 ) -> tuple[StripeGateway, str, str]:
     if not settings.embedded_payments:
@@ -260,7 +264,9 @@ async def _payments(
     gateway = StripeGateway("sk_test_embedded", webhook_secret, local.url)
     on_start.append(register_webhook)
     on_stop += [local.stop, gateway.close]
-    return gateway, "pk_test_embedded", local.js_url
+    # The page loads the fake Stripe.js from the bot's own port, so one forwarded port is enough.
+    mounts.append(lambda app: app.add_subapp(TEST_STRIPE_PREFIX, local.browser_app()))
+    return gateway, "pk_test_embedded", f"{TEST_STRIPE_PREFIX}/js.stripe.com/v3/"
 
 
 def _slack(

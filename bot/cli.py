@@ -4,11 +4,13 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import importlib.util
 import sys
 from collections.abc import Sequence
 from pathlib import Path
 
 from bot.providers_cli import add_commands as add_provider_commands
+from bot.dev_cli import add_commands as add_dev_commands
 from bot.rewards_cli import add_commands as add_reward_commands
 from bot.settings import Settings, SettingsError, load_settings
 from bot.users_cli import add_commands as add_user_commands
@@ -56,6 +58,7 @@ def _parser() -> argparse.ArgumentParser:
     sync.set_defaults(run=_hris_sync)
     add_reward_commands(commands, _settings)
     add_user_commands(commands, _settings)
+    add_dev_commands(commands, _settings)
     return parser
 
 
@@ -74,6 +77,15 @@ def _serve(args: argparse.Namespace) -> int:
     settings = _settings()
     if settings.emulator_exposed:
         print(f"voucherbot: {settings.emulator_exposed}", file=sys.stderr)
+        return 2
+    if settings.embedded_payments and importlib.util.find_spec("localstripe") is None:
+        # Checked before anything is created: no data folder, database or key file for a run that fails.
+        print(
+            "voucherbot: no payments configured: set STRIPE_SECRET_KEY, STRIPE_PUBLISHABLE_KEY and "
+            "STRIPE_WEBHOOK_SECRET, or install embedded test payments with: "
+            "pip install 'voucherbot[testpay]'",
+            file=sys.stderr,
+        )
         return 2
     configure_logging(settings.log_level)
     asyncio.run(serve(settings))

@@ -31,12 +31,15 @@ class SettingsError(Exception):
 class Settings(BaseSettings):
     """Every setting voucherbot reads; `.env.example` explains each one."""
 
-    model_config = SettingsConfigDict(env_file=".env", env_file_encoding="utf-8", extra="ignore")
+    # An empty value (`VOUCHER_ENCRYPTION_KEY=` in a copied .env.example) means unset, not "".
+    model_config = SettingsConfigDict(
+        env_file=".env", env_file_encoding="utf-8", extra="ignore", env_ignore_empty=True
+    )
 
     environment: Environment = Environment.DEVELOPMENT
     host: str = "127.0.0.1"
     port: int = Field(3978, ge=0, le=65535)
-    public_base_url: str = "http://localhost:3978"
+    public_base_url: str = ""  # unset: derived from HOST and PORT
     data_dir: Path = Path("var")
     database_url: str = ""
     catalog_file: Path | None = None
@@ -214,7 +217,7 @@ class Settings(BaseSettings):
     @field_validator("public_base_url")
     @classmethod
     def _url_without_trailing_slash(cls, value: str) -> str:
-        if not value.startswith(("http://", "https://")):
+        if value and not value.startswith(("http://", "https://")):
             raise ValueError("must start with http:// or https://")
         return value.rstrip("/")
 
@@ -307,6 +310,7 @@ class Settings(BaseSettings):
 
     @model_validator(mode="after")
     def _complete_for_what_is_enabled(self) -> Settings:
+        self.public_base_url = self.public_base_url or _local_url(self.host, self.port)
         problems = []
         if "xoxoday" in self.voucher_provider and not (self.xoxoday_client_id and _given(self.xoxoday_refresh_token)):
             problems.append("VOUCHER_PROVIDER includes xoxoday: set XOXODAY_CLIENT_ID, XOXODAY_CLIENT_SECRET, XOXODAY_REFRESH_TOKEN")
@@ -410,6 +414,13 @@ def _half_set(group: str, values: dict[str, object]) -> str | None:
 
 def _filled(value: object) -> bool:
     return _given(value) if isinstance(value, SecretStr) else bool(value)
+
+
+def _local_url(host: str, port: int) -> str:
+    """Where a browser on this machine reaches a server bound to host:port."""
+    if host in ("", "0.0.0.0", "::", "127.0.0.1", "::1"):
+        host = "localhost"
+    return f"http://[{host}]:{port}" if ":" in host else f"http://{host}:{port}"
 
 
 def _given(secret: SecretStr | None) -> bool:

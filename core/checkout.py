@@ -757,9 +757,10 @@ class Checkout:
     async def _queue_update(self, uow: UnitOfWork, order: Order) -> None:
         # The key makes a repeated status a no-op; a retried payment is a new attempt.
         suffix = f"{order.status}:{order.payment_attempts}"
-        await uow.outbox.add(self._message(order, MessageKind.ORDER_UPDATE, suffix))
+        update = self._message(order, MessageKind.ORDER_UPDATE, suffix, announces=str(order.status))
+        await uow.outbox.add(update)
 
-    def _message(self, order: Order, kind: MessageKind, suffix: str) -> OutboxMessage:
+    def _message(self, order: Order, kind: MessageKind, suffix: str, announces: str = "") -> OutboxMessage:
         now = self._clock.now()
         return OutboxMessage(
             id=self._ids.new_id("msg"),
@@ -769,6 +770,7 @@ class Checkout:
             conversation=order.conversation,
             created_at=now,
             next_attempt_at=now,
+            announces=announces,
         )
 
     def checkout_url(self, order: Order) -> str | None:

@@ -119,8 +119,9 @@ class Relay:
                 if voucher is None:
                     raise DeliveryError(f"order {order.id} has no voucher to deliver")
                 return VoucherDelivery.of(voucher, product)
-        url = self._checkout_url(order) if order.status is OrderStatus.AWAITING_PAYMENT else None
-        return summary_of(order, product, url)
+        status = OrderStatus(message.announces) if message.announces else order.status
+        url = self._checkout_url(order) if status is OrderStatus.AWAITING_PAYMENT else None
+        return summary_of(order, product, url, status=status)
 
     async def _sent(self, message: OutboxMessage) -> DeliveryResult:
         now = self._clock.now()

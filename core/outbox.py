@@ -41,6 +41,9 @@ class OutboxMessage:
     sent_at: datetime | None = None
     history: list[str] = field(default_factory=list)
     reward_id: str = ""  # set (and order_id empty) for reward messages
+    # An order update shows the status it was written for (paid, then voucher ready), even when the order
+    # has moved on by the time it is sent; "" (rows from before this field) shows the current status.
+    announces: str = ""
 
     def sent(self, at: datetime) -> None:
         self.status = MessageStatus.SENT

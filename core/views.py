@@ -275,15 +275,19 @@ def buyer_facing_reason(reason: str) -> str:
     return reason
 
 
-def summary_of(order: Order, product: Product, checkout_url: str | None) -> OrderSummary:
+def summary_of(
+    order: Order, product: Product, checkout_url: str | None, *, status: OrderStatus | None = None
+) -> OrderSummary:
+    """The order as its buyer sees it; `status` shows an earlier step of it (an update sent late)."""
+    status = status or order.status
     return OrderSummary(
         order_id=order.id,
         brand=product.brand,
         product_name=product.name,
         image_url=product.image_url,
         amount=order.amount,
-        status=order.status,
-        status_label=STATUS_LABELS[order.status],
+        status=status,
+        status_label=STATUS_LABELS[status],
         checkout_url=checkout_url,
         failure_reason=buyer_facing_reason(order.failure_reason),
         issuance_failed=order.failure_reason.startswith(ISSUANCE_FAILURE),

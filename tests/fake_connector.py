@@ -19,9 +19,7 @@ import jsonschema
 from aiohttp import web
 from aiohttp.test_utils import TestServer
 
-from tests.conftest import SHARED_FIXTURES
-
-FIXTURES = SHARED_FIXTURES
+from tests.conftest import FIXTURES
 CARD_SCHEMA = FIXTURES / "schemas" / "adaptive-card.1.5.0.schema.json"
 CARD_SCHEMA_1_6 = FIXTURES / "schemas" / "adaptive-card.1.6.0.schema.json"
 PEOPLE_PICKER = "choices.data"  # Teams' people picker on Input.ChoiceSet: in the 1.6 schema, not in 1.5

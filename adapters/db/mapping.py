@@ -217,6 +217,7 @@ def outbox_to_row(message: OutboxMessage) -> OutboxRow:
         last_error=message.last_error,
         sent_at=message.sent_at,
         history=list(message.history),
+        announces=message.announces,
     )
 
 
@@ -235,6 +236,7 @@ def outbox_to_domain(row: OutboxRow) -> OutboxMessage:
         sent_at=row.sent_at,
         history=list(row.history),
         reward_id=row.reward_id,
+        announces=row.announces,
     )
 
 

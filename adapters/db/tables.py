@@ -159,6 +159,7 @@ class OutboxRow(Table, table=True):
     last_error: str = Field(default="", sa_type=Text())
     sent_at: datetime | None = Field(default=None, sa_type=UTCDateTime())
     history: list[str] = Field(default_factory=list, sa_type=_json())
+    announces: str = Field(default="", sa_type=String(32))  # the order status an update shows
 
 
 class ProcessedEventRow(Table, table=True):
