@@ -29,15 +29,18 @@ from core.orders import PAID_AMOUNT_DIFFERS, Order, OrderStatus, issuance_can_be
 from core.outbox import MessageKind, OutboxMessage
 from core.payments import PaymentEvent, PaymentEventKind, PaymentGateway, PaymentIntent
 from core.ports import Clock, IdFactory, UnitOfWork, UnitOfWorkFactory
+from core.gifts import Gift, GiftRequest, GiftStatus, gift_messages
 from core.funding import hold_reward, release_reward, restore_reward, settle_reward
 from core.views import (
     ISSUANCE_FAILURE,
     CatalogPage,
     CheckoutView,
+    GiftReceipt,
     OrderSummary,
     ProductCard,
     RewardSummary,
     Wallet,
+    receipt_of,
     WalletEntry,
     buyer_facing_reason,
     summary_of,
@@ -63,6 +66,7 @@ class PlaceOrder:
     conversation: ConversationRef
     request_key: str
     reward_id: str | None = None
+    gift: GiftRequest | None = None  # the voucher is for this colleague, not the buyer
 
 
 class Checkout:
@@ -151,9 +155,14 @@ class Checkout:
             vouchers = await uow.vouchers.list_for_owner(user.key)
             orders = await uow.orders.list_for_buyer(user.key)
             rewards = await uow.rewards.list_for_recipient(user.key)
-        entries = tuple(self._wallet_entry(v) for v in vouchers)
+            sent = [(g, await uow.orders.get(g.order_id)) for g in await uow.gifts.list_for_buyer(user.key)]
+            received = await uow.gifts.list_for_recipient(user.key)
+        # A gift stays a surprise until it is delivered; a gift's buyer never sees its code.
+        hidden = {g.order_id for g in received if g.status is not GiftStatus.DELIVERED}
+        entries = tuple(self._wallet_entry(v) for v in vouchers if v.order_id not in hidden)
         pending = tuple(self._summary(o) for o in orders if o.status in OPEN)
-        return Wallet(entries, pending, tuple(RewardSummary.of(r) for r in rewards))
+        gifts = tuple(receipt_of(g, o, self.catalog.get(o.product_id)) for g, o in sent)
+        return Wallet(entries, pending, tuple(RewardSummary.of(r) for r in rewards), gifts)
 
     # --- commands ------------------------------------------------------------------------
 
@@ -257,9 +266,10 @@ class Checkout:
 
     async def issue_voucher(self, order_id: str) -> None:
         """Claim the paid order, ask its provider for a voucher and store it with its message."""
-        order = await self._claim_for_issuing(order_id)
-        if order is None:
+        claimed = await self._claim_for_issuing(order_id)
+        if claimed is None:
             return
+        order, owner = claimed
         product = self.catalog.get(order.product_id)
         try:
             issued = await self._providers[product.provider].issue(
@@ -273,7 +283,7 @@ class Checkout:
             order_id=order.id,
             product_id=product.id,
             amount=order.amount,
-            owner=order.buyer,
+            owner=owner,
             code=issued.code,
             pin=issued.pin,
             redeem_url=issued.redeem_url or product.redeem_url or None,
@@ -319,6 +329,9 @@ class Checkout:
                 if command.reward_id:
                     await hold_reward(uow, order, command.reward_id, self._clock.now())
                 await uow.orders.add(order)
+                if command.gift is not None:
+                    gift = Gift.for_order(self._ids.new_id("gft"), order, command.gift, self._clock.now())
+                    await uow.gifts.add(gift)
                 uow.audit.record(AuditRecord(command.buyer.key, "order.created", order.id, None, _snapshot(order)))
                 try:
                     await uow.commit()
@@ -447,16 +460,18 @@ class Checkout:
         await uow.orders.save(order)
         await self._queue_update(uow, order)
 
-    async def _claim_for_issuing(self, order_id: str) -> Order | None:
+    async def _claim_for_issuing(self, order_id: str) -> tuple[Order, ChatUser] | None:
+        """The claimed order and who will own its voucher (a gift's recipient, else the buyer)."""
         try:
             async with self._uow() as uow:
                 order = await uow.orders.get(order_id)
                 if order.status not in ISSUABLE:
                     return None
+                gift = await uow.gifts.for_order(order.id)
                 self._move(uow, order, OrderStatus.ISSUING, "system")
                 await uow.orders.save(order)
                 await uow.commit()
-                return order
+                return order, order.buyer if gift is None else gift.recipient
         except ConcurrentUpdate:
             return None  # another worker claimed it
 
@@ -470,7 +485,7 @@ class Checkout:
                 uow.audit.record(
                     AuditRecord("system", "voucher.issued", order.id, None, {"voucher": voucher.masked_code})
                 )
-                await uow.outbox.add(self._message(order, MessageKind.VOUCHER_DELIVERY, "voucher"))
+                await self._queue_voucher(uow, order)
                 await self._queue_update(uow, order)
                 await uow.commit()
         except (DuplicateRequest, ConcurrentUpdate):
@@ -508,6 +523,15 @@ class Checkout:
 
     # --- helpers -------------------------------------------------------------------------
 
+    async def _queue_voucher(self, uow: UnitOfWork, order: Order) -> None:
+        gift = await uow.gifts.for_order(order.id)
+        if gift is None:
+            await uow.outbox.add(self._message(order, MessageKind.VOUCHER_DELIVERY, "voucher"))
+            return
+        now = self._clock.now()
+        for message in gift_messages(gift, order, self._ids.new_id("msg"), self._ids.new_id("msg"), now):
+            await uow.outbox.add(message)
+
     def _move(self, uow: UnitOfWork, order: Order, target: OrderStatus, actor: str, note: str = "") -> None:
         before = _snapshot(order)
         order.move_to(target, at=self._clock.now(), source=actor, note=note)
@@ -529,6 +553,9 @@ class Checkout:
             created_at=now,
             next_attempt_at=now,
         )
+
+    def receipt(self, gift: Gift, order: Order) -> GiftReceipt:
+        return receipt_of(gift, order, self.catalog.get(order.product_id))
 
     def checkout_url(self, order: Order) -> str | None:
         if order.checkout_token is None:

@@ -14,7 +14,18 @@ from core.errors import DeliveryError, DeliveryRetryLater, VoucherbotError
 from core.orders import Order, OrderStatus
 from core.outbox import Backoff, MessageKind, OutboxMessage
 from core.ports import ChatSender, Clock, UnitOfWork, UnitOfWorkFactory
-from core.views import Notice, RewardNotice, RewardSummary, RewardUndeliverable, VoucherDelivery, summary_of
+from core.gifts import GiftStatus
+from core.views import (
+    GiftDelivery,
+    Notice,
+    RewardNotice,
+    RewardSummary,
+    RewardUndeliverable,
+    VoucherDelivery,
+    receipt_of,
+    summary_of,
+)
+from core.vouchers import VoucherStatus
 
 log = logging.getLogger(__name__)
 
@@ -110,6 +121,8 @@ class Relay:
             if message.kind is MessageKind.REWARD_UNDELIVERABLE:
                 return RewardUndeliverable(summary, message.last_error or "unreachable")
             return RewardNotice(summary, reminder=message.kind is MessageKind.REWARD_REMINDER)
+        if message.kind in (MessageKind.GIFT_DELIVERY, MessageKind.GIFT_RECEIPT):
+            return await self._gift_notice(message)
         catalog = self._catalog()
         async with self._uow() as uow:
             order = await uow.orders.get(message.order_id)
@@ -122,12 +135,33 @@ class Relay:
         url = self._checkout_url(order) if order.status is OrderStatus.AWAITING_PAYMENT else None
         return summary_of(order, product, url)
 
+    async def _gift_notice(self, message: OutboxMessage) -> Notice:
+        """Rendered at send time, so a gift cancelled (refunded) since it was queued is never shown."""
+        async with self._uow() as uow:
+            order = await uow.orders.get(message.order_id)
+            gift = await uow.gifts.for_order(order.id)
+            voucher = await uow.vouchers.for_order(order.id)
+        if gift is None:
+            raise DeliveryError(f"order {order.id} is not a gift")
+        product = self._catalog().get(order.product_id)
+        if message.kind is MessageKind.GIFT_RECEIPT:
+            return receipt_of(gift, order, product)
+        if gift.status is GiftStatus.CANCELLED or voucher is None or voucher.status is VoucherStatus.VOID:
+            raise DeliveryError(f"gift {gift.id} was cancelled or has no voucher to deliver")
+        from_name = gift.buyer.name or "A colleague"
+        return GiftDelivery(gift.id, from_name, gift.message, VoucherDelivery.of(voucher, product))
+
     async def _sent(self, message: OutboxMessage) -> DeliveryResult:
         now = self._clock.now()
         async with self._uow() as uow:
             message.sent(now)
             await uow.outbox.save(message)
-            if message.kind is MessageKind.VOUCHER_DELIVERY:
+            if message.kind is MessageKind.GIFT_DELIVERY:
+                gift = await uow.gifts.for_order(message.order_id)
+                if gift is not None:
+                    gift.delivered(now)
+                    await uow.gifts.save(gift)
+            if message.kind in (MessageKind.VOUCHER_DELIVERY, MessageKind.GIFT_DELIVERY):
                 order = await uow.orders.get(message.order_id)
                 if order.can_move_to(OrderStatus.DELIVERED) and order.status is OrderStatus.ISSUED:
                     before = {"status": str(order.status)}

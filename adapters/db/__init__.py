@@ -2,6 +2,7 @@
 
 # Registers the dashboard's tables in the shared metadata (migrations and the schema check read it).
 from adapters.db import admin_tables  # noqa: F401
+from adapters.db import gift_tables  # noqa: F401
 from adapters.db.crypto import CipherError, VoucherCipher
 from adapters.db.database import Database
 from adapters.db.errors import DatabaseError, DatabaseUnavailable

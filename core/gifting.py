@@ -1,0 +1,53 @@
+"""Gift use cases beyond the checkout: calling back a scheduled gift (refunded) before it is delivered."""
+
+from __future__ import annotations
+
+from core.audit import AuditRecord
+from core.checkout import Checkout
+from core.gifts import Gift, NotGiftBuyer
+from core.identity import ChatUser
+from core.orders import OrderStatus
+from core.outbox import MessageKind, MessageStatus
+from core.ports import Clock, UnitOfWork, UnitOfWorkFactory
+from core.views import GiftReceipt
+
+UNPAID = (OrderStatus.CREATED, OrderStatus.AWAITING_PAYMENT, OrderStatus.FAILED)
+
+
+class Gifts:
+    """What a gift's buyer may do after paying: see their gifts (in the wallet) and cancel a scheduled one."""
+
+    def __init__(self, *, uow: UnitOfWorkFactory, checkout: Checkout, clock: Clock) -> None:
+        self._uow = uow
+        self._checkout = checkout
+        self._clock = clock
+
+    async def cancel(self, gift_id: str, user: ChatUser) -> GiftReceipt:
+        """Stop the delivery first (so the voucher can no longer reach the recipient), then give the money back."""
+        async with self._uow() as uow:
+            gift = await uow.gifts.get(gift_id)
+            if not gift.buyer.same_person(user):
+                raise NotGiftBuyer(gift_id)
+            gift.cancel(self._clock.now())
+            await uow.gifts.save(gift)
+            await self._hold_delivery(uow, gift)
+            uow.audit.record(AuditRecord(user.key, "gift.cancelled", gift.order_id, None, {"gift": gift.id}))
+            order = await uow.orders.get(gift.order_id)
+            await uow.commit()
+        if order.status in UNPAID:
+            await self._checkout.cancel(order.id, user.key)
+        else:
+            await self._checkout.refund(order.id, user.key)
+        return await self.receipt(gift_id)
+
+    async def receipt(self, gift_id: str) -> GiftReceipt:
+        async with self._uow() as uow:
+            gift = await uow.gifts.get(gift_id)
+            order = await uow.orders.get(gift.order_id)
+        return self._checkout.receipt(gift, order)
+
+    async def _hold_delivery(self, uow: UnitOfWork, gift: Gift) -> None:
+        for message in await uow.outbox.for_order(gift.order_id):
+            if message.kind is MessageKind.GIFT_DELIVERY and message.status is MessageStatus.PENDING:
+                message.give_up("the gift was cancelled by its buyer", self._clock.now())
+                await uow.outbox.save(message)
