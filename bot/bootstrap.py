@@ -29,6 +29,7 @@ from core.catalog import Catalog, Product
 from core.checkout import Checkout
 from core.delivery import Relay
 from core.oversight import AdminActs
+from core.gifting import Gifts
 from core.ports import ChatSender, RandomIds, SystemClock
 from core.recognition import Recognition
 from core.vouchers import VoucherProvider
@@ -127,6 +128,7 @@ async def build_services(settings: Settings) -> Services:
         stuck_after=timedelta(seconds=settings.stuck_order_seconds),
         background=background.spawn,
     )
+    gifts = Gifts(uow=database.unit_of_work, checkout=checkout, clock=clock)
     rewards = build_rewards(settings, database, clock)
     await seed_development_programme(settings, rewards.recognition)
     periodic += rewards.jobs()  # expiry and reminders every 10 minutes, milestones hourly
@@ -158,7 +160,7 @@ async def build_services(settings: Settings) -> Services:
     senders["teams"], channels["teams"] = teams.sender, teams
     mounts.append(teams.mount)
     if settings.slack_enabled:
-        slack = _slack(settings, checkout, rewards, trust)
+        slack = _slack(settings, checkout, rewards, trust, gifts)
         find_people_in_slack(rewards, slack)  # HR-system and milestone rewards by email
         senders["slack"], channels["slack"] = slack.sender, slack
         mounts.append(slack.mount)
@@ -246,7 +248,11 @@ async def _payments(
 
 
 def _slack(
-    settings: Settings, checkout: Checkout, rewards: Rewards | None = None, trust: OutgoingTrust | None = None
+    settings: Settings,
+    checkout: Checkout,
+    rewards: Rewards | None = None,
+    trust: OutgoingTrust | None = None,
+    gifts: Gifts | None = None,
 ) -> Any:
     from adapters.slack import build_slack
 
@@ -261,6 +267,7 @@ def _slack(
         oauth_database_url=settings.resolved_database_url,
         public_base_url=settings.public_base_url,
         ssl=trust.context if trust else None,
+        gifts=gifts,
         **(_channel_kwargs(build_slack, rewards) if rewards is not None else {}),
     )
 

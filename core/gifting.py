@@ -4,7 +4,9 @@ from __future__ import annotations
 
 from core.audit import AuditRecord
 from core.checkout import Checkout
-from core.gifts import Gift, NotGiftBuyer
+from datetime import datetime
+
+from core.gifts import Gift, NotGiftBuyer, delivery_time
 from core.identity import ChatUser
 from core.orders import OrderStatus
 from core.outbox import MessageKind, MessageStatus
@@ -21,6 +23,10 @@ class Gifts:
         self._uow = uow
         self._checkout = checkout
         self._clock = clock
+
+    def delivery_time(self, text: str, zone: str) -> datetime | None:
+        """When a gift written for `text` (in the recipient's zone) is due; None to deliver once paid."""
+        return delivery_time(text, zone, self._clock.now()) if text else None
 
     async def cancel(self, gift_id: str, user: ChatUser) -> GiftReceipt:
         """Stop the delivery first (so the voucher can no longer reach the recipient), then give the money back."""

@@ -31,3 +31,6 @@ REWARD_REASON = "vb_rw_reason"
 REWARD_PROGRAMME = "vb_rw_programme"
 
 URL_BUTTONS = (PAY, REDEEM)
+
+# Gifts
+GIFT_CANCEL = "vb_gift_cancel"  # on a scheduled gift in `/vouchers mine`; value = gift id
