@@ -155,6 +155,7 @@ async def build_services(settings: Settings) -> Services:
         **({"service_url_hosts": settings.teams_service_url_hosts} if settings.teams_service_url_hosts else {}),
         ca_file=trust.ca_file or None,
         ssl=trust.context,
+        gifts=gifts,
         **_channel_kwargs(build_teams, rewards),
     )
     senders["teams"], channels["teams"] = teams.sender, teams

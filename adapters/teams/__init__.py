@@ -21,6 +21,7 @@ from adapters.teams.sender import TeamsSender
 from adapters.teams.service_urls import DOCUMENTED_HOSTS, ServiceUrlPolicy, ServiceUrlRefused
 from adapters.teams.tenants import RememberTenants
 from core.checkout import Checkout
+from core.gifting import Gifts
 from core.ports import Directory, TenantEndpoints
 from core.recognition import Recognition
 
@@ -96,6 +97,7 @@ def build_teams(
     service_url_hosts: Sequence[str] = DOCUMENTED_HOSTS,
     ca_file: str | None = None,
     ssl: SSLContext | None = None,
+    gifts: Gifts | None = None,
 ) -> TeamsChannel:
     """An empty app id runs in Bot Framework Emulator mode: no authentication either way, and only
     loopback service URLs (the Emulator's); with one, tokens are checked against `cloud` (the public
@@ -127,7 +129,7 @@ def build_teams(
             "Teams opens the checkout dialog only over HTTPS", extra={"public_base_url": public_base_url}
         )
     return TeamsChannel(
-        bot=VoucherBot(checkout, app_id, recognition, directory, ssl),
+        bot=VoucherBot(checkout, app_id, recognition, directory, ssl, gifts),
         adapter=adapter,
         sender=TeamsSender(adapter, app_id),
         authenticated=bool(app_id),
