@@ -34,6 +34,7 @@ from core.ports import ChatSender, RandomIds, SystemClock
 from core.recognition import Recognition
 from core.vouchers import VoucherProvider
 
+from bot.clock import process_clock
 from bot.metrics import Metrics
 from bot.rewards import Rewards, build_rewards, find_people_in_slack, seed_development_programme
 from bot.settings import Settings
@@ -114,7 +115,7 @@ async def build_services(settings: Settings) -> Services:
     products = builtin_products(settings)
     periodic: list[tuple[float, Callable[[], Awaitable[object]]]] = []  # once across replicas (leased)
     every_replica: list[tuple[float, Callable[[], Awaitable[object]]]] = []
-    clock = SystemClock()
+    clock = process_clock(settings.test_clock_file)
     background = BackgroundTasks()
     checkout = Checkout(
         uow=database.unit_of_work,

@@ -6,10 +6,12 @@ in no message, response, wallet or page.
 
 from __future__ import annotations
 
+import asyncio
 import json
 from collections.abc import AsyncIterator
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
+from zoneinfo import ZoneInfo
 
 import aiohttp
 import pytest
@@ -46,6 +48,7 @@ async def bot(data_dir: Path, local: LocalStripe, fake_slack: FakeSlack) -> Asyn
         "SLACK_SIGNING_SECRET": SIGNING_SECRET,
         "SLACK_BOT_TOKEN": BOT_TOKEN,
         "SLACK_API_URL": fake_slack.api_url,
+        "TEST_CLOCK_FILE": str(data_dir / "clock"),  # moved forward by the scheduled-delivery test
     }
     process = await start_bot(data_dir, env, local)
     yield process
@@ -150,3 +153,37 @@ async def test_a_scheduled_gift_waits_and_its_cancel_refunds_it_without_reaching
 
 def _next_month() -> str:
     return (datetime.now(UTC) + timedelta(days=30)).date().isoformat()
+
+
+async def test_a_scheduled_gift_arrives_at_its_time_in_the_colleagues_zone_and_not_before(
+    bot: BotProcess, db: BotDatabase, fake_slack: FakeSlack, local: LocalStripe, http: aiohttp.ClientSession
+) -> None:
+    cy = SlackUser(bot, fake_slack, http, "U0E2ECY")
+    grace = SlackUser(bot, fake_slack, http, GRACE)
+    day = _next_month()
+    due = datetime.fromisoformat(f"{day}T08:00").replace(tzinfo=ZoneInfo("Asia/Tokyo"))  # Grace's zone
+    before = len(fake_slack.messages_in(grace.dm))
+
+    await cy.command(f"gift <@{GRACE}> quiet-harbour-books 50 on {day} 08:00 Happy anniversary", "cy-gift")
+    await cy.response("cy-gift")
+    order = await db.only_order_of(cy.key)
+    assert await confirm_server_side(local, order.payment_intent_id or "") == "succeeded"
+    await eventually(lambda: _receipt_in(fake_slack, cy), what="the receipt")
+    clock = bot.data_dir / "clock"
+    try:
+        clock.write_text(str((due - datetime.now(UTC)).total_seconds() - 60))  # a minute early
+        await asyncio.sleep(2)  # several passes of the outbox relay
+        assert len(fake_slack.messages_in(grace.dm)) == before
+
+        clock.write_text(str((due - datetime.now(UTC)).total_seconds() + 1))
+        await eventually(lambda: db.delivered(order.id), what="the scheduled gift to be delivered")
+    finally:
+        clock.write_text("0")
+    voucher = await db.voucher(order.id)
+    assert voucher is not None
+    (gift,) = fake_slack.messages_in(grace.dm)[before:]
+    assert f"`{voucher.code}`" in block_text(gift.blocks) and "Happy anniversary" in block_text(gift.blocks)
+
+
+def _receipt_in(fake: FakeSlack, user: SlackUser) -> bool:
+    return any(m.text.startswith("Receipt") for m in fake.messages_in(user.dm))

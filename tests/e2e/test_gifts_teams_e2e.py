@@ -6,6 +6,7 @@ chat gets the order card and a receipt, and never the code.
 
 from __future__ import annotations
 
+import asyncio
 import json
 from collections.abc import AsyncIterator
 from datetime import UTC, datetime, timedelta
@@ -32,7 +33,8 @@ GRACE_CHAT = f"a:personal-{GRACE.id}"  # the 1:1 chat the fake Connector opens f
 
 @pytest_asyncio.fixture(scope="module", loop_scope="module")
 async def bot(data_dir: Path, local: LocalStripe, connector: FakeConnector) -> AsyncIterator[BotProcess]:
-    process = await start_bot(data_dir, stripe_env(local), local)
+    env = {**stripe_env(local), "TEST_CLOCK_FILE": str(data_dir / "clock")}  # moved by the scheduled test
+    process = await start_bot(data_dir, env, local)
     yield process
     await stop_bot(process)
 
@@ -112,3 +114,33 @@ async def test_a_scheduled_gift_is_held_and_cancelling_it_refunds_the_buyer(
     await eventually(lambda: stripe_events.of("charge.refunded", intent), what="Stripe's charge.refunded")
     assert (await db.order(order.id)).status is OrderStatus.REFUNDED
     assert len(connector.in_conversation(GRACE_CHAT)) == before
+
+
+async def test_a_scheduled_gift_arrives_at_its_time_and_not_before(
+    bot: BotProcess, db: BotDatabase, local: LocalStripe, connector: FakeConnector, http: aiohttp.ClientSession
+) -> None:
+    chat = TeamsChat(bot.url, connector, http, "gift-on-time")
+    day = (datetime.now(UTC) + timedelta(days=40)).date().isoformat()
+    due = datetime.fromisoformat(f"{day}T07:30").replace(tzinfo=UTC)  # the chat's activities carry no zone
+    before = len(connector.in_conversation(GRACE_CHAT))
+
+    await chat.answer_to(gift_message(chat, connector, f"gift {{0}} {TEA.id} 50 on {day} 07:30 Well done"))
+    order = await db.only_order_of(chat.user_key)
+    assert await confirm_server_side(local, order.payment_intent_id or "") == "succeeded"
+    await eventually(
+        lambda: [c for c in chat.calls() if c.cards and "Receipt" in card_text(c.card)], what="the receipt"
+    )
+    clock = bot.data_dir / "clock"
+    try:
+        clock.write_text(str((due - datetime.now(UTC)).total_seconds() - 60))
+        await asyncio.sleep(2)
+        assert len(connector.in_conversation(GRACE_CHAT)) == before
+
+        clock.write_text(str((due - datetime.now(UTC)).total_seconds() + 1))
+        await eventually(lambda: db.delivered(order.id), what="the scheduled gift to be delivered")
+    finally:
+        clock.write_text("0")
+    voucher = await db.voucher(order.id)
+    assert voucher is not None
+    (gift,) = connector.in_conversation(GRACE_CHAT)[before:]
+    assert voucher.code in card_text(gift.card) and "Well done" in card_text(gift.card)
