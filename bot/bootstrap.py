@@ -129,8 +129,9 @@ async def build_services(settings: Settings) -> Services:
         stuck_after=timedelta(seconds=settings.stuck_order_seconds),
         background=background.spawn,
     )
-    gifts = Gifts(uow=database.unit_of_work, checkout=checkout, clock=clock)
     rewards = build_rewards(settings, database, clock)
+    # Gifts by email reach whoever the directory finds, in Slack or Teams (imported employees first).
+    gifts = Gifts(uow=database.unit_of_work, checkout=checkout, clock=clock, people=rewards.people)
     await seed_development_programme(settings, rewards.recognition)
     periodic += rewards.jobs()  # expiry and reminders every 10 minutes, milestones hourly
     if "xoxoday" in settings.voucher_provider:

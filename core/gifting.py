@@ -6,11 +6,12 @@ from core.audit import AuditRecord
 from core.checkout import Checkout
 from datetime import datetime
 
-from core.gifts import Gift, NotGiftBuyer, delivery_time
+from core.gifts import Gift, InvalidGift, NotGiftBuyer, delivery_time
 from core.identity import ChatUser
 from core.orders import OrderStatus
 from core.outbox import MessageKind, MessageStatus
-from core.ports import Clock, UnitOfWork, UnitOfWorkFactory
+from core.ports import Clock, Directory, UnitOfWork, UnitOfWorkFactory
+from core.rewards import Recipient
 from core.views import GiftReceipt
 
 UNPAID = (OrderStatus.CREATED, OrderStatus.AWAITING_PAYMENT, OrderStatus.FAILED)
@@ -19,10 +20,21 @@ UNPAID = (OrderStatus.CREATED, OrderStatus.AWAITING_PAYMENT, OrderStatus.FAILED)
 class Gifts:
     """What a gift's buyer may do after paying: see their gifts (in the wallet) and cancel a scheduled one."""
 
-    def __init__(self, *, uow: UnitOfWorkFactory, checkout: Checkout, clock: Clock) -> None:
+    def __init__(
+        self, *, uow: UnitOfWorkFactory, checkout: Checkout, clock: Clock, people: Directory | None = None
+    ) -> None:
         self._uow = uow
         self._checkout = checkout
         self._clock = clock
+        self._people = people
+
+    async def recipient_by_email(self, email: str) -> Recipient:
+        """A colleague named by work email, on whichever chat platform the organisation reaches them:
+        a Slack buyer can gift a Teams user, and the other way round (the outbox routes by platform)."""
+        found = await self._people.find_by_email(email) if self._people is not None else None
+        if found is None:
+            raise InvalidGift(f"I couldn't find a colleague with the email {email} in Slack or Teams.")
+        return found
 
     def delivery_time(self, text: str, zone: str) -> datetime | None:
         """When a gift written for `text` (in the recipient's zone) is due; None to deliver once paid."""

@@ -13,7 +13,7 @@ from core.checkout import Checkout, PlaceOrder
 from core.errors import InvalidAmount, InvalidRequest, NotFound
 from core.gifting import Gifts
 from core.gifts import GiftRequest
-from core.identity import ChatUser
+from core.identity import ChatUser, ConversationRef
 
 log = logging.getLogger(__name__)
 
@@ -37,11 +37,11 @@ class GiftListeners:
 
     async def send(self, body: Body, respond: Any, client: AsyncWebClient, command: translate.SendGift) -> None:
         buyer = translate.user_of(body)
-        recipient, zone = await _person(client, buyer.tenant, command.recipient_id)
         try:
+            recipient, where, zone = await self._recipient(body, client, command)
             gift = GiftRequest(
                 recipient=recipient,
-                recipient_conversation=translate.dm_of(buyer.tenant, recipient.user_id, translate.enterprise_of(body)),
+                recipient_conversation=where,
                 message=command.message,
                 deliver_at=self._gifts.delivery_time(command.when, zone),
             )
@@ -59,6 +59,22 @@ class GiftListeners:
             return
         log.info("slack gift placed", extra={"order_id": summary.order_id, "scheduled": gift.deliver_at is not None})
         await _respond(respond, blocks.order_message(summary))
+
+    async def _recipient(
+        self, body: Body, client: AsyncWebClient, command: translate.SendGift
+    ) -> tuple[ChatUser, ConversationRef, str]:
+        """Who receives it, where, and in which time zone: a mention is someone in this workspace; an
+        email may name someone in Teams (the organisation's directory), reached there."""
+        if command.recipient_email:
+            found = await self._gifts.recipient_by_email(command.recipient_email)
+            if found.user.platform == translate.PLATFORM:
+                _, zone = await _person(client, found.user.tenant, found.user.user_id)
+                return found.user, found.conversation, zone
+            return found.user, found.conversation, "UTC"
+        buyer = translate.user_of(body)
+        recipient, zone = await _person(client, buyer.tenant, command.recipient_id)
+        where = translate.dm_of(buyer.tenant, recipient.user_id, translate.enterprise_of(body))
+        return recipient, where, zone
 
     async def cancel(self, body: Body, action: Body, respond: Any) -> None:
         try:

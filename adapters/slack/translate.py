@@ -53,20 +53,24 @@ class Buy:
 class SendGift:
     """`/vouchers gift @person <product id> <amount> [on <date> [<time>]] [message]`."""
 
-    recipient_id: str
+    recipient_id: str  # "" when the recipient is named by email (possibly someone in Teams)
     product_id: str
     amount_text: str
     when: str  # "" to deliver as soon as it is paid
     message: str
+    recipient_email: str = ""
 
 
 SlashCommand = ShowHelp | ShowWallet | Browse | Buy | SendGift
 GIFT_USAGE = (
-    "To send a gift: `/vouchers gift @person <product id> <amount> [on 2026-12-24 09:00] [a message]`"
+    "To send a gift: `/vouchers gift @person <product id> <amount> [on 2026-12-24 09:00] [a message]` "
+    "(or a work email instead of @person, for a colleague in Teams)"
 )
 # With should_escape, Slack writes a mention as <@U123|name> (or <@U123> for newer apps).
 _GIFT = re.compile(
-    r"^gift\s+<@([UW][A-Z0-9]+)(?:\|[^>]*)?>\s+(\S+)\s+(\S+)"
+    # An email arrives as <mailto:ada@example.com|ada@example.com>, or as typed.
+    r"^gift\s+(?:<@([UW][A-Z0-9]+)(?:\|[^>]*)?>|<mailto:([^|>\s]+@[^|>\s]+)(?:\|[^>]*)?>|([^<>\s]+@[^<>\s]+))"
+    r"\s+(\S+)\s+(\S+)"
     r"(?:\s+on\s+(\d{4}-\d{2}-\d{2}(?:\s+\d{1,2}:\d{2})?))?\s*(.*)$",
     re.DOTALL | re.IGNORECASE,
 )
@@ -116,8 +120,8 @@ def parse_gift(text: str) -> SendGift:
     match = _GIFT.match(text)
     if match is None:
         raise InvalidQuery(GIFT_USAGE)
-    recipient, product_id, amount, when, message = match.groups()
-    return SendGift(recipient, product_id, amount, when or "", message.strip())
+    recipient, mailto, email, product_id, amount, when, message = match.groups()
+    return SendGift(recipient or "", product_id, amount, when or "", message.strip(), mailto or email or "")
 
 
 def query_from_text(text: str, per_page: int = 5) -> CatalogQuery:

@@ -13,18 +13,23 @@ from adapters.teams.reward_translate import Person, ask_of_message
 from adapters.teams.unreadable import UnreadableCommand
 
 GIFT_WORD = "gift"
-USAGE = "To send a gift: `gift @person <product id> <amount> [on 2026-12-24 09:00] [a message]`"
+USAGE = (
+    "To send a gift: `gift @person <product id> <amount> [on 2026-12-24 09:00] [a message]` "
+    "(or a work email instead of @person, for a colleague in Slack)"
+)
+_EMAIL = re.compile(r"^[^@\s<>]+@[^@\s<>]+\.[^@\s<>]+$")
 _DATE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
 _TIME = re.compile(r"^\d{1,2}:\d{2}$")
 
 
 @dataclass(frozen=True)
 class SendGift:
-    person: Person
+    person: Person | None  # None when named by `email` (someone this roster may not know)
     product_id: str
     amount: str
     when: str  # "" to deliver as soon as it is paid
     message: str
+    email: str = ""
 
 
 @dataclass(frozen=True)
@@ -40,15 +45,19 @@ def is_gift_text(text: str) -> bool:
 def gift_of_message(activity: Activity, text: str) -> SendGift:
     """The one person mentioned (not the bot) receives it; the words after the mention say what and when."""
     ask = ask_of_message(activity, text)  # the same mention reading as `reward @Ada …`
-    if len(ask.people) != 1 or len(ask.words) < 2:
+    words, email = list(ask.words), ""
+    if not ask.people and words and _EMAIL.match(words[0]):
+        email, words = words[0].lower(), words[1:]
+    if len(ask.people) + bool(email) != 1 or len(words) < 2:
         raise UnreadableCommand(USAGE)
-    product_id, amount, *rest = ask.words
+    product_id, amount, *rest = words
     when: list[str] = []
     if len(rest) >= 2 and rest[0].lower() == "on" and _DATE.match(rest[1]):
         when, rest = [rest[1]], rest[2:]
         if rest and _TIME.match(rest[0]):
             when, rest = [*when, rest[0]], rest[1:]
-    return SendGift(ask.people[0], product_id, amount, " ".join(when), " ".join(rest))
+    person = ask.people[0] if ask.people else None
+    return SendGift(person, product_id, amount, " ".join(when), " ".join(rest), email)
 
 
 def _gift_id(data: Mapping[str, Any]) -> str:

@@ -31,10 +31,13 @@ class GiftDesk:
             return Answer(text=NOT_ENABLED, replaces=False)
         activity = turn_context.activity
         amount = self._checkout.amount_for(intent.product_id, intent.amount)
-        found, left_out = await resolve(turn_context, [intent.person])
-        if not found:
-            return Answer(text=f"{left_out[0][0]}: {left_out[0][1]}", replaces=False)
-        recipient = recipient_of(activity, found[0])
+        if intent.person is None:  # by email: perhaps someone in Slack, through the directory
+            recipient = await self._gifts.recipient_by_email(intent.email)
+        else:
+            found, left_out = await resolve(turn_context, [intent.person])
+            if not found:
+                return Answer(text=f"{left_out[0][0]}: {left_out[0][1]}", replaces=False)
+            recipient = recipient_of(activity, found[0])
         # Teams tells the bot the sender's time zone only; colleagues mostly share it, UTC otherwise.
         zone = getattr(activity, "local_timezone", None) or "UTC"
         gift = GiftRequest(

@@ -9,11 +9,14 @@ import pytest
 
 from core.gifting import Gifts
 from core.gifts import GiftNotCancellable, GiftRequest, GiftStatus, InvalidGift, NotGiftBuyer, delivery_time
-from core.identity import ConversationRef
+from core.delivery import Relay
+from core.identity import ChatUser, ConversationRef
 from core.orders import OrderStatus
 from core.outbox import MessageKind, MessageStatus
 from core.payments import PaymentEvent, PaymentEventKind
+from core.rewards import Recipient
 from core.views import GiftDelivery, GiftReceipt, OrderSummary, VoucherDelivery
+from tests.fakes import FakeSender
 from tests.unit.conftest import ADA, GRACE, World
 
 GRACE_DM = ConversationRef("slack", '{"team": "T0001", "user": "U0GRACE"}')
@@ -149,3 +152,43 @@ def test_a_delivery_time_that_is_not_a_future_date_within_a_year_is_refused(text
 def test_an_unknown_time_zone_is_refused() -> None:
     with pytest.raises(InvalidGift, match="time zone"):
         delivery_time("2026-12-24", "Mars/Olympus", datetime(2026, 12, 1, tzinfo=UTC))
+
+
+class OneColleague:
+    """A Directory that knows one person by email (as imported employees or a workspace would)."""
+
+    def __init__(self, email: str, recipient: Recipient) -> None:
+        self._email, self._recipient = email, recipient
+
+    async def find_by_email(self, email: str) -> Recipient | None:
+        return self._recipient if email.strip().lower() == self._email else None
+
+
+async def test_a_slack_buyer_gifts_a_teams_colleague_found_by_email_and_teams_delivers_it(world: World) -> None:
+    lin = ChatUser("teams", "tenant-1", "aad-lin", "Lin Wei")
+    lin_chat = ConversationRef("teams", '{"reference": {}, "tenant": "tenant-1"}')
+    people = OneColleague("lin@harbour.example", Recipient(lin, lin_chat))
+    gifts = Gifts(uow=world.checkout._uow, checkout=world.checkout, clock=world.clock, people=people)  # noqa: SLF001
+    teams = FakeSender("teams")
+    relay = Relay(uow=world.checkout._uow, catalog=lambda: world.checkout.catalog,  # noqa: SLF001
+                  senders={"slack": world.sender, "teams": teams}, clock=world.clock,
+                  checkout_url=world.checkout.checkout_url)
+
+    found = await gifts.recipient_by_email("Lin@Harbour.example")
+    command = replace(world.order_for(key="x-1"), gift=GiftRequest(found.user, found.conversation, "Welcome!"))
+    summary = await world.checkout.place_order(command)
+    order = world.store.orders[summary.order_id]
+    event = PaymentEvent("evt-x", PaymentEventKind.SUCCEEDED, order.payment_intent_id or "", order.id, order.amount)
+    await world.checkout.handle_payment_event(event)
+    await relay.run_once()
+
+    (delivered,) = teams.sent
+    assert delivered[0] == lin_chat and isinstance(delivered[1], GiftDelivery)
+    assert world.store.vouchers[order.id].owner == lin
+    assert [type(n) for _, n in world.sender.sent if not isinstance(n, OrderSummary)] == [GiftReceipt]
+
+
+async def test_an_email_nobody_answers_to_is_refused_with_a_clear_reason(world: World) -> None:
+    gifts = Gifts(uow=world.checkout._uow, checkout=world.checkout, clock=world.clock, people=None)  # noqa: SLF001
+    with pytest.raises(InvalidGift, match="nobody@harbour.example"):
+        await gifts.recipient_by_email("nobody@harbour.example")
