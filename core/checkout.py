@@ -23,13 +23,13 @@ from core.errors import (
     ProviderError,
     UnknownCheckout,
 )
+from core.gifts import Gift, GiftRequest, GiftStatus, gift_messages
 from core.identity import ChatUser, ConversationRef
 from core.money import Money
 from core.orders import PAID_AMOUNT_DIFFERS, Order, OrderStatus, issuance_can_be_retried
 from core.outbox import MessageKind, OutboxMessage
 from core.payments import PaymentEvent, PaymentEventKind, PaymentGateway, PaymentIntent
 from core.ports import Clock, IdFactory, UnitOfWork, UnitOfWorkFactory
-from core.gifts import Gift, GiftRequest, GiftStatus, gift_messages
 from core.funding import hold_reward, release_reward, restore_reward, settle_reward
 from core.views import (
     ISSUANCE_FAILURE,
@@ -40,9 +40,9 @@ from core.views import (
     ProductCard,
     RewardSummary,
     Wallet,
-    receipt_of,
     WalletEntry,
     buyer_facing_reason,
+    receipt_of,
     summary_of,
 )
 from core.vouchers import Voucher, VoucherProvider, VoucherStatus

@@ -11,10 +11,10 @@ from datetime import datetime, timedelta
 from core.audit import AuditRecord
 from core.catalog import Catalog
 from core.errors import DeliveryError, DeliveryRetryLater, VoucherbotError
+from core.gifts import GiftStatus
 from core.orders import Order, OrderStatus
 from core.outbox import Backoff, MessageKind, OutboxMessage
 from core.ports import ChatSender, Clock, UnitOfWork, UnitOfWorkFactory
-from core.gifts import GiftStatus
 from core.views import (
     GiftDelivery,
     Notice,

@@ -2,10 +2,10 @@
 
 from __future__ import annotations
 
-from core.audit import AuditRecord
-from core.checkout import Checkout
 from datetime import datetime
 
+from core.audit import AuditRecord
+from core.checkout import Checkout
 from core.gifts import Gift, InvalidGift, NotGiftBuyer, delivery_time
 from core.identity import ChatUser
 from core.orders import OrderStatus

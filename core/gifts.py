@@ -111,12 +111,16 @@ class Gift:
     def cancel(self, at: datetime) -> None:
         """Only a scheduled gift not yet delivered can be called back."""
         if self.status is not GiftStatus.PENDING or not self.scheduled:
-            raise GiftNotCancellable(self.id, "delivered" if self.status is GiftStatus.PENDING else self.status)
+            raise GiftNotCancellable(
+                self.id, "delivered" if self.status is GiftStatus.PENDING else self.status
+            )
         self.status = GiftStatus.CANCELLED
         self.cancelled_at = at
 
 
-def gift_messages(gift: Gift, order: Order, message_id: str, receipt_id: str, now: datetime) -> list[OutboxMessage]:
+def gift_messages(
+    gift: Gift, order: Order, message_id: str, receipt_id: str, now: datetime
+) -> list[OutboxMessage]:
     """The voucher goes to the recipient (held until `deliver_at`); the buyer gets a receipt without it.
 
     A scheduled delivery is just an outbox message not due before its time: the outbox already

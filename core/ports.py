@@ -11,10 +11,10 @@ from typing import TYPE_CHECKING, Protocol
 from core.audit import AuditEntry, AuditRecord
 from core.catalog import Product
 from core.gifts import Gift
-from core.rewards import Budget, LedgerEntry, Programme, Recipient, Reward
 from core.identity import ConversationRef, TenantEndpoint
 from core.orders import Order, OrderStatus
 from core.outbox import OutboxMessage
+from core.rewards import Budget, LedgerEntry, Programme, Recipient, Reward
 from core.views import Notice
 from core.vouchers import Voucher
 

@@ -43,7 +43,9 @@ class SqlGifts(VersionedRepository[Gift, GiftRow]):
 
     async def _newest(self, where: object, limit: int) -> Sequence[Gift]:
         query = select(GiftRow).where(where)  # type: ignore[arg-type]
-        return await self._many(query.order_by(col(GiftRow.created_at).desc(), col(GiftRow.id).desc()).limit(limit))
+        return await self._many(
+            query.order_by(col(GiftRow.created_at).desc(), col(GiftRow.id).desc()).limit(limit)
+        )
 
 
 def gift_to_row(gift: Gift) -> GiftRow:

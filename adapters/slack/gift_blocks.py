@@ -6,7 +6,17 @@ from datetime import UTC, datetime
 
 from adapters.slack import action_ids as ids
 from adapters.slack.blocks import voucher_message, wallet_message
-from adapters.slack.kit import MESSAGE_BLOCKS, Block, Message, button, context, escape, header, mrkdwn_field, section
+from adapters.slack.kit import (
+    MESSAGE_BLOCKS,
+    Block,
+    Message,
+    button,
+    context,
+    escape,
+    header,
+    mrkdwn_field,
+    section,
+)
 from core.views import GiftDelivery, GiftReceipt, Wallet
 
 MAX_GIFT_ROWS = 10
@@ -55,7 +65,9 @@ def sent_gift_row(index: int, receipt: GiftReceipt) -> Block:
     )
     cancel = None
     if receipt.can_cancel:
-        cancel = button("Cancel and refund", f"{ids.GIFT_CANCEL}:{index}", value=receipt.gift_id, style="danger")
+        cancel = button(
+            "Cancel and refund", f"{ids.GIFT_CANCEL}:{index}", value=receipt.gift_id, style="danger"
+        )
     return section(text, accessory=cancel)
 
 

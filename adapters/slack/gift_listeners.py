@@ -35,7 +35,9 @@ class GiftListeners:
             return str(exc)
         return ""
 
-    async def send(self, body: Body, respond: Any, client: AsyncWebClient, command: translate.SendGift) -> None:
+    async def send(
+        self, body: Body, respond: Any, client: AsyncWebClient, command: translate.SendGift
+    ) -> None:
         buyer = translate.user_of(body)
         try:
             recipient, where, zone = await self._recipient(body, client, command)
@@ -57,7 +59,10 @@ class GiftListeners:
         except (NotFound, InvalidRequest) as exc:
             await _respond(respond, blocks.notice_message(str(exc)))
             return
-        log.info("slack gift placed", extra={"order_id": summary.order_id, "scheduled": gift.deliver_at is not None})
+        log.info(
+            "slack gift placed",
+            extra={"order_id": summary.order_id, "scheduled": gift.deliver_at is not None},
+        )
         await _respond(respond, blocks.order_message(summary))
 
     async def _recipient(
@@ -94,7 +99,13 @@ async def _person(client: AsyncWebClient, team: str, user_id: str) -> tuple[Chat
         return ChatUser(translate.PLATFORM, team, user_id), "UTC"
     user = answer.get("user") or {}
     profile = user.get("profile") or {}
-    name = profile.get("display_name") or profile.get("real_name") or user.get("real_name") or user.get("name") or ""
+    name = (
+        profile.get("display_name")
+        or profile.get("real_name")
+        or user.get("real_name")
+        or user.get("name")
+        or ""
+    )
     return ChatUser(translate.PLATFORM, team, user_id, str(name)), str(user.get("tz") or "UTC")
 
 

@@ -65,7 +65,9 @@ async def db(bot: BotProcess) -> AsyncIterator[BotDatabase]:
 def everything_ada_was_shown(fake: FakeSlack, ada: SlackUser, http_answers: list[object]) -> str:
     """Every message, update and response that reached Ada anywhere, as one text."""
     seen = [json.dumps(a) for a in http_answers]
-    seen += [json.dumps(c.args) for c in fake.calls if c.method == "response_url" and c.target.startswith("ada")]
+    seen += [
+        json.dumps(c.args) for c in fake.calls if c.method == "response_url" and c.target.startswith("ada")
+    ]
     seen += [m.text + json.dumps(m.blocks) for m in fake.messages_in(ada.dm)]
     return "\n".join(seen)
 
@@ -77,7 +79,9 @@ async def test_a_gift_reaches_the_colleagues_dm_with_code_and_note_and_the_buyer
     grace = SlackUser(bot, fake_slack, http, GRACE)
     answers: list[object] = []
 
-    status, ack = await ada.command(f"gift <@{GRACE}|grace> quiet-harbour-books 20 Happy birthday, Grace!", "ada-gift")
+    status, ack = await ada.command(
+        f"gift <@{GRACE}|grace> quiet-harbour-books 20 Happy birthday, Grace!", "ada-gift"
+    )
     assert status == 200
     answers.append(ack)
     summary = await ada.response("ada-gift")
@@ -96,7 +100,8 @@ async def test_a_gift_reaches_the_colleagues_dm_with_code_and_note_and_the_buyer
     assert voucher.code not in gift.text  # nor in the notification preview
 
     receipt = await eventually(
-        lambda: [m for m in fake_slack.messages_in(ada.dm) if m.text.startswith("Receipt")], what="the receipt"
+        lambda: [m for m in fake_slack.messages_in(ada.dm) if m.text.startswith("Receipt")],
+        what="the receipt",
     )
     assert "Grace Hopper" in block_text(receipt[0].blocks) and "£20" in block_text(receipt[0].blocks)
 
@@ -128,12 +133,15 @@ async def test_a_scheduled_gift_waits_and_its_cancel_refunds_it_without_reaching
     assert "up to a year ahead" in block_text(notice["blocks"])  # 2030 is too far ahead
     assert await db.orders_of(bob.key) == []
 
-    await bob.command(f"gift <@{GRACE}> quiet-harbour-books 10 on {_next_month()} 08:00 See you soon", "bob-gift2")
+    await bob.command(
+        f"gift <@{GRACE}> quiet-harbour-books 10 on {_next_month()} 08:00 See you soon", "bob-gift2"
+    )
     await bob.response("bob-gift2")
     order = await db.only_order_of(bob.key)
     assert await confirm_server_side(local, order.payment_intent_id or "") == "succeeded"
     await eventually(
-        lambda: [m for m in fake_slack.messages_in(bob.dm) if m.text.startswith("Receipt")], what="the receipt"
+        lambda: [m for m in fake_slack.messages_in(bob.dm) if m.text.startswith("Receipt")],
+        what="the receipt",
     )
     assert (await db.order(order.id)).status is OrderStatus.ISSUED  # paid and issued, not delivered
     assert len(fake_slack.messages_in(grace.dm)) == before

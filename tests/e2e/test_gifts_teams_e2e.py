@@ -52,7 +52,11 @@ def gift_message(chat: TeamsChat, connector: FakeConnector, text: str) -> dict[s
 
 
 async def test_a_gift_reaches_the_colleagues_personal_chat_and_the_buyer_gets_a_receipt_without_the_code(
-    bot: BotProcess, db: BotDatabase, local: LocalStripe, connector: FakeConnector, http: aiohttp.ClientSession
+    bot: BotProcess,
+    db: BotDatabase,
+    local: LocalStripe,
+    connector: FakeConnector,
+    http: aiohttp.ClientSession,
 ) -> None:
     chat = TeamsChat(bot.url, connector, http, "gift-now")
 
@@ -117,7 +121,11 @@ async def test_a_scheduled_gift_is_held_and_cancelling_it_refunds_the_buyer(
 
 
 async def test_a_scheduled_gift_arrives_at_its_time_and_not_before(
-    bot: BotProcess, db: BotDatabase, local: LocalStripe, connector: FakeConnector, http: aiohttp.ClientSession
+    bot: BotProcess,
+    db: BotDatabase,
+    local: LocalStripe,
+    connector: FakeConnector,
+    http: aiohttp.ClientSession,
 ) -> None:
     chat = TeamsChat(bot.url, connector, http, "gift-on-time")
     day = (datetime.now(UTC) + timedelta(days=40)).date().isoformat()

@@ -12,9 +12,13 @@ from tests.teams.conftest import GRACE, LIN, mention
 
 
 def test_a_slack_gift_names_its_recipient_by_mention_and_keeps_the_note_as_written() -> None:
-    gift = slack.parse_command("gift <@U0GRACE|grace> quiet-harbour-books 20 on 2026-12-24 09:00 Merry Christmas,\nGrace")
+    gift = slack.parse_command(
+        "gift <@U0GRACE|grace> quiet-harbour-books 20 on 2026-12-24 09:00 Merry Christmas,\nGrace"
+    )
 
-    assert gift == slack.SendGift("U0GRACE", "quiet-harbour-books", "20", "2026-12-24 09:00", "Merry Christmas,\nGrace")
+    assert gift == slack.SendGift(
+        "U0GRACE", "quiet-harbour-books", "20", "2026-12-24 09:00", "Merry Christmas,\nGrace"
+    )
 
 
 def test_a_slack_gift_to_an_email_is_read_from_slacks_mailto_escape_or_as_typed() -> None:
@@ -33,7 +37,9 @@ def test_a_slack_gift_without_a_recipient_product_and_amount_is_answered_with_th
 
 def _teams(text: str, *people: object) -> Activity:
     entities = [mention(p) for p in people]  # type: ignore[arg-type]
-    return Activity.deserialize({"type": "message", "text": text, "entities": entities, "recipient": {"id": "28:bot"}})
+    return Activity.deserialize(
+        {"type": "message", "text": text, "entities": entities, "recipient": {"id": "28:bot"}}
+    )
 
 
 def test_a_teams_gift_names_the_one_person_mentioned() -> None:
@@ -42,11 +48,18 @@ def test_a_teams_gift_names_the_one_person_mentioned() -> None:
     gift = gift_of_message(_teams(text, GRACE), text)
 
     assert isinstance(gift, SendGift) and gift.person is not None and gift.person.id == GRACE.id
-    assert (gift.product_id, gift.amount, gift.when, gift.message) == ("lantern-tea", "25", "2026-12-24 08:30", "Thank you")
+    assert (gift.product_id, gift.amount, gift.when, gift.message) == (
+        "lantern-tea",
+        "25",
+        "2026-12-24 08:30",
+        "Thank you",
+    )
 
 
 def test_a_teams_gift_may_name_a_colleague_by_email_instead() -> None:
-    gift = gift_of_message(_teams("gift Lin@Harbour.example lantern-tea 25"), "gift Lin@Harbour.example lantern-tea 25")
+    gift = gift_of_message(
+        _teams("gift Lin@Harbour.example lantern-tea 25"), "gift Lin@Harbour.example lantern-tea 25"
+    )
 
     assert gift.person is None and gift.email == "lin@harbour.example"
 

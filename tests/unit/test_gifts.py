@@ -7,9 +7,9 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 
+from core.delivery import Relay
 from core.gifting import Gifts
 from core.gifts import GiftNotCancellable, GiftRequest, GiftStatus, InvalidGift, NotGiftBuyer, delivery_time
-from core.delivery import Relay
 from core.identity import ChatUser, ConversationRef
 from core.orders import OrderStatus
 from core.outbox import MessageKind, MessageStatus
@@ -22,14 +22,18 @@ from tests.unit.conftest import ADA, GRACE, World
 GRACE_DM = ConversationRef("slack", '{"team": "T0001", "user": "U0GRACE"}')
 
 
-def gift_order(world: World, message: str = "Happy birthday!", deliver_at: datetime | None = None, key: str = "g-1"):  # noqa: ANN201
+def gift_order(
+    world: World, message: str = "Happy birthday!", deliver_at: datetime | None = None, key: str = "g-1"
+):
     return replace(world.order_for(key=key), gift=GiftRequest(GRACE, GRACE_DM, message, deliver_at))
 
 
 async def paid_gift(world: World, **kwargs: object) -> str:
     summary = await world.checkout.place_order(gift_order(world, **kwargs))  # type: ignore[arg-type]
     order = world.store.orders[summary.order_id]
-    event = PaymentEvent(f"evt-{order.id}", PaymentEventKind.SUCCEEDED, order.payment_intent_id or "", order.id, order.amount)
+    event = PaymentEvent(
+        f"evt-{order.id}", PaymentEventKind.SUCCEEDED, order.payment_intent_id or "", order.id, order.amount
+    )
     await world.checkout.handle_payment_event(event)
     return order.id
 
@@ -46,7 +50,9 @@ def codes_seen_by(world: World, conversation: ConversationRef) -> list[str]:
     return shown
 
 
-async def test_a_paid_gift_sends_the_voucher_and_note_to_the_recipient_and_a_receipt_to_the_buyer(world: World) -> None:
+async def test_a_paid_gift_sends_the_voucher_and_note_to_the_recipient_and_a_receipt_to_the_buyer(
+    world: World,
+) -> None:
     order_id = await paid_gift(world)
     await world.relay.run_once()
 
@@ -64,7 +70,9 @@ async def test_a_paid_gift_sends_the_voucher_and_note_to_the_recipient_and_a_rec
     assert world.store.gifts[next(iter(world.store.gifts))].status is GiftStatus.DELIVERED
 
 
-async def test_the_buyers_wallet_lists_the_gift_without_its_code_and_the_recipients_wallet_has_it(world: World) -> None:
+async def test_the_buyers_wallet_lists_the_gift_without_its_code_and_the_recipients_wallet_has_it(
+    world: World,
+) -> None:
     order_id = await paid_gift(world)
     await world.relay.run_once()
 
@@ -99,7 +107,7 @@ async def test_a_scheduled_gift_is_not_delivered_before_its_time_and_is_delivere
 
 async def test_cancelling_a_scheduled_gift_refunds_it_and_nothing_reaches_the_recipient(world: World) -> None:
     order_id = await paid_gift(world, deliver_at=world.clock.now() + timedelta(days=3))
-    gifts = Gifts(uow=world.checkout._uow, checkout=world.checkout, clock=world.clock)  # noqa: SLF001
+    gifts = Gifts(uow=world.checkout._uow, checkout=world.checkout, clock=world.clock)
     (gift_id,) = world.store.gifts
 
     receipt = await gifts.cancel(gift_id, ADA)
@@ -116,7 +124,7 @@ async def test_cancelling_a_scheduled_gift_refunds_it_and_nothing_reaches_the_re
 
 async def test_only_the_buyer_may_cancel_and_only_before_delivery(world: World) -> None:
     await paid_gift(world, deliver_at=world.clock.now() + timedelta(hours=1))
-    gifts = Gifts(uow=world.checkout._uow, checkout=world.checkout, clock=world.clock)  # noqa: SLF001
+    gifts = Gifts(uow=world.checkout._uow, checkout=world.checkout, clock=world.clock)
     (gift_id,) = world.store.gifts
 
     with pytest.raises(NotGiftBuyer):
@@ -164,21 +172,31 @@ class OneColleague:
         return self._recipient if email.strip().lower() == self._email else None
 
 
-async def test_a_slack_buyer_gifts_a_teams_colleague_found_by_email_and_teams_delivers_it(world: World) -> None:
+async def test_a_slack_buyer_gifts_a_teams_colleague_found_by_email_and_teams_delivers_it(
+    world: World,
+) -> None:
     lin = ChatUser("teams", "tenant-1", "aad-lin", "Lin Wei")
     lin_chat = ConversationRef("teams", '{"reference": {}, "tenant": "tenant-1"}')
     people = OneColleague("lin@harbour.example", Recipient(lin, lin_chat))
-    gifts = Gifts(uow=world.checkout._uow, checkout=world.checkout, clock=world.clock, people=people)  # noqa: SLF001
+    gifts = Gifts(uow=world.checkout._uow, checkout=world.checkout, clock=world.clock, people=people)
     teams = FakeSender("teams")
-    relay = Relay(uow=world.checkout._uow, catalog=lambda: world.checkout.catalog,  # noqa: SLF001
-                  senders={"slack": world.sender, "teams": teams}, clock=world.clock,
-                  checkout_url=world.checkout.checkout_url)
+    relay = Relay(
+        uow=world.checkout._uow,
+        catalog=lambda: world.checkout.catalog,
+        senders={"slack": world.sender, "teams": teams},
+        clock=world.clock,
+        checkout_url=world.checkout.checkout_url,
+    )
 
     found = await gifts.recipient_by_email("Lin@Harbour.example")
-    command = replace(world.order_for(key="x-1"), gift=GiftRequest(found.user, found.conversation, "Welcome!"))
+    command = replace(
+        world.order_for(key="x-1"), gift=GiftRequest(found.user, found.conversation, "Welcome!")
+    )
     summary = await world.checkout.place_order(command)
     order = world.store.orders[summary.order_id]
-    event = PaymentEvent("evt-x", PaymentEventKind.SUCCEEDED, order.payment_intent_id or "", order.id, order.amount)
+    event = PaymentEvent(
+        "evt-x", PaymentEventKind.SUCCEEDED, order.payment_intent_id or "", order.id, order.amount
+    )
     await world.checkout.handle_payment_event(event)
     await relay.run_once()
 
@@ -189,6 +207,6 @@ async def test_a_slack_buyer_gifts_a_teams_colleague_found_by_email_and_teams_de
 
 
 async def test_an_email_nobody_answers_to_is_refused_with_a_clear_reason(world: World) -> None:
-    gifts = Gifts(uow=world.checkout._uow, checkout=world.checkout, clock=world.clock, people=None)  # noqa: SLF001
+    gifts = Gifts(uow=world.checkout._uow, checkout=world.checkout, clock=world.clock, people=None)
     with pytest.raises(InvalidGift, match="nobody@harbour.example"):
         await gifts.recipient_by_email("nobody@harbour.example")
