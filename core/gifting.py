@@ -6,7 +6,7 @@ from datetime import datetime
 
 from core.audit import AuditRecord
 from core.checkout import Checkout
-from core.gifts import Gift, InvalidGift, NotGiftBuyer, delivery_time
+from core.gifts import Gift, GiftStatus, InvalidGift, NotGiftBuyer, delivery_time
 from core.identity import ChatUser
 from core.orders import OrderStatus
 from core.outbox import MessageKind, MessageStatus
@@ -15,6 +15,7 @@ from core.rewards import Recipient
 from core.views import GiftReceipt
 
 UNPAID = (OrderStatus.CREATED, OrderStatus.AWAITING_PAYMENT, OrderStatus.FAILED)
+SETTLED_BACK = (OrderStatus.REFUNDED, OrderStatus.CANCELLED, OrderStatus.EXPIRED)
 
 
 class Gifts:
@@ -41,17 +42,21 @@ class Gifts:
         return delivery_time(text, zone, self._clock.now()) if text else None
 
     async def cancel(self, gift_id: str, user: ChatUser) -> GiftReceipt:
-        """Stop the delivery first (so the voucher can no longer reach the recipient), then give the money back."""
+        """Stop the delivery first (so the voucher can no longer reach the recipient), then give the money back.
+
+        If the refund fails (the payment service is down), the gift stays stopped and cancelling it again
+        retries the refund."""
         async with self._uow() as uow:
             gift = await uow.gifts.get(gift_id)
             if not gift.buyer.same_person(user):
                 raise NotGiftBuyer(gift_id)
-            gift.cancel(self._clock.now())
-            await uow.gifts.save(gift)
-            await self._hold_delivery(uow, gift)
-            uow.audit.record(AuditRecord(user.key, "gift.cancelled", gift.order_id, None, {"gift": gift.id}))
             order = await uow.orders.get(gift.order_id)
-            await uow.commit()
+            if not (gift.status is GiftStatus.CANCELLED and order.status not in SETTLED_BACK):
+                gift.cancel(self._clock.now())
+                await uow.gifts.save(gift)
+                await self._hold_delivery(uow, gift)
+                uow.audit.record(AuditRecord(user.key, "gift.cancelled", gift.order_id, None, {"gift": gift.id}))
+                await uow.commit()
         if order.status in UNPAID:
             await self._checkout.cancel(order.id, user.key)
         else:

@@ -8,6 +8,7 @@ from datetime import UTC, datetime, timedelta
 import pytest
 
 from core.delivery import Relay
+from core.errors import PaymentGatewayError
 from core.gifting import Gifts
 from core.gifts import GiftNotCancellable, GiftRequest, GiftStatus, InvalidGift, NotGiftBuyer, delivery_time
 from core.identity import ChatUser, ConversationRef
@@ -210,3 +211,24 @@ async def test_an_email_nobody_answers_to_is_refused_with_a_clear_reason(world: 
     gifts = Gifts(uow=world.checkout._uow, checkout=world.checkout, clock=world.clock, people=None)
     with pytest.raises(InvalidGift, match="nobody@harbour.example"):
         await gifts.recipient_by_email("nobody@harbour.example")
+
+
+async def test_a_cancel_whose_refund_fails_keeps_the_gift_held_and_cancelling_again_refunds_it(
+    world: World,
+) -> None:
+    order_id = await paid_gift(world, deliver_at=world.clock.now() + timedelta(days=1))
+    gifts = Gifts(uow=world.checkout._uow, checkout=world.checkout, clock=world.clock)
+    (gift_id,) = world.store.gifts
+    world.gateway.refunds_failing = 1
+
+    with pytest.raises(PaymentGatewayError):
+        await gifts.cancel(gift_id, ADA)
+    world.clock.advance(days=2)
+    await world.relay.run_once()
+    assert not any(isinstance(n, GiftDelivery) for _, n in world.sender.sent)
+
+    receipt = await gifts.cancel(gift_id, ADA)
+
+    assert receipt.refunded and world.gateway.refunds == [f"{order_id}:refund"]
+    with pytest.raises(GiftNotCancellable):
+        await gifts.cancel(gift_id, ADA)
