@@ -59,7 +59,7 @@ class Gifts:
                 await uow.commit()
         if order.status in UNPAID:
             await self._checkout.cancel(order.id, user.key)
-        else:
+        elif order.status not in SETTLED_BACK:  # an expired checkout took no money: nothing to return
             await self._checkout.refund(order.id, user.key)
         return await self.receipt(gift_id)
 

@@ -232,3 +232,27 @@ async def test_a_cancel_whose_refund_fails_keeps_the_gift_held_and_cancelling_ag
     assert receipt.refunded and world.gateway.refunds == [f"{order_id}:refund"]
     with pytest.raises(GiftNotCancellable):
         await gifts.cancel(gift_id, ADA)
+
+
+async def test_cancelling_a_scheduled_gift_never_paid_cancels_its_order_and_refunds_nothing(world: World) -> None:
+    summary = await world.checkout.place_order(gift_order(world, deliver_at=world.clock.now() + timedelta(days=2)))
+    gifts = Gifts(uow=world.checkout._uow, checkout=world.checkout, clock=world.clock)
+    (gift_id,) = world.store.gifts
+
+    receipt = await gifts.cancel(gift_id, ADA)
+
+    assert receipt.status == "cancelled" and world.gateway.refunds == []
+    assert world.store.orders[summary.order_id].status is OrderStatus.CANCELLED
+
+
+async def test_cancelling_a_scheduled_gift_whose_checkout_expired_refunds_nothing(world: World) -> None:
+    summary = await world.checkout.place_order(gift_order(world, deliver_at=world.clock.now() + timedelta(days=2)))
+    world.clock.advance(hours=1)
+    await world.checkout.recover()
+    assert world.store.orders[summary.order_id].status is OrderStatus.EXPIRED
+    gifts = Gifts(uow=world.checkout._uow, checkout=world.checkout, clock=world.clock)
+    (gift_id,) = world.store.gifts
+
+    receipt = await gifts.cancel(gift_id, ADA)
+
+    assert receipt.status == "cancelled" and world.gateway.refunds == []
