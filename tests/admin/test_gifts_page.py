@@ -10,7 +10,7 @@ from core.gifting import Gifts
 from core.gifts import GiftRequest
 from core.identity import ConversationRef
 from core.money import Money
-from tests.admin.conftest import ADMIN_EMAIL, ADMIN_PASSWORD, ADA, BOOKS, GRACE, KATHERINE, Console
+from tests.admin.conftest import ADA, ADMIN_EMAIL, ADMIN_PASSWORD, BOOKS, GRACE, KATHERINE, Console
 
 
 async def gift(console: Console, key: str, deliver_in: timedelta | None = None) -> str:

@@ -136,6 +136,6 @@ async def _intent(shop: Shop, intent_id: str) -> dict[str, object]:
     from tests.localstripe_server import TEST_SECRET_KEY
 
     headers = {"Authorization": f"Bearer {TEST_SECRET_KEY}"}
-    async with aiohttp.ClientSession() as http:
-        async with http.get(f"{shop.local.url}/v1/payment_intents/{intent_id}", headers=headers) as response:
-            return await response.json()  # type: ignore[no-any-return]
+    url = f"{shop.local.url}/v1/payment_intents/{intent_id}"
+    async with aiohttp.ClientSession() as http, http.get(url, headers=headers) as response:
+        return await response.json()  # type: ignore[no-any-return]
