@@ -20,7 +20,7 @@ from slack_bolt.response import BoltResponse
 from slack_sdk.web.async_client import AsyncWebClient
 
 from adapters.slack import action_ids as ids
-from adapters.slack import blocks, gift_blocks, translate
+from adapters.slack import blocks, gift_blocks, gift_form, translate
 from adapters.slack.background import Background
 from adapters.slack.gift_listeners import GiftListeners
 from core.catalog import CatalogQuery
@@ -64,6 +64,8 @@ def register(
     app.action(ids.RETRY_PAYMENT)(listeners.retry)
     app.action(ids.BROWSE)(listeners.browse)
     app.action(_ids(ids.GIFT_CANCEL))(listeners.cancel_gift)
+    app.action(ids.GIFT_OPEN)(listeners.open_gift_form)
+    app.view(ids.GIFT_MODAL)(listeners.submit_gift_form)
     app.action(re.compile(rf"^({'|'.join(ids.URL_BUTTONS)})(:\w+)?$"))(listeners.link)
     app.options(ids.PICK_PRODUCT)(listeners.options)
     app.event("app_home_opened")(listeners.home)
@@ -118,6 +120,23 @@ class _Listeners:
             return
         await ack()
         self._spawn(self._gifts.send(body, respond, client, command), respond)
+
+    async def open_gift_form(self, ack: Ack, body: Body, action: Body, client: AsyncWebClient) -> None:
+        await ack()
+        if self._gifts is not None:
+            await self._gifts.open_form(body, action, client)
+
+    async def submit_gift_form(self, ack: Ack, body: Body, view: Body, client: AsyncWebClient) -> None:
+        if self._gifts is None:
+            await ack()
+            return
+        form = gift_form.gift_form(view)
+        errors = self._gifts.form_errors(body, form)
+        if errors:
+            await ack(response_action="errors", errors=errors)
+            return
+        await ack()
+        self._spawn(self._gifts.send_form(body, view, form, client), None)
 
     async def cancel_gift(self, ack: Ack, body: Body, action: Body, respond: Respond) -> None:
         await ack()

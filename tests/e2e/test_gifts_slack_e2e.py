@@ -11,6 +11,8 @@ import json
 from collections.abc import AsyncIterator
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
+from typing import Any
+from urllib.parse import urlencode
 from zoneinfo import ZoneInfo
 
 import aiohttp
@@ -21,11 +23,11 @@ from adapters.stripe_local import LocalStripe
 from core.orders import OrderStatus
 from tests.e2e.bot_process import BotProcess
 from tests.e2e.conftest import start_bot, stop_bot, stripe_env
-from tests.e2e.test_slack_e2e import SlackUser, block_text
+from tests.e2e.test_slack_e2e import FORM, SlackUser, block_text
 from tests.e2e.world import BotDatabase, StripeEvents, eventually
 from tests.fake_slack import FakeSlack
 from tests.localstripe_server import confirm_server_side
-from tests.slack.conftest import BOT_TOKEN, SIGNING_SECRET, clicked
+from tests.slack.conftest import BOT_TOKEN, FIXTURES, SIGNING_SECRET, TEAM, clicked
 
 pytestmark = pytest.mark.asyncio(loop_scope="module")
 
@@ -195,3 +197,52 @@ async def test_a_scheduled_gift_arrives_at_its_time_in_the_colleagues_zone_and_n
 
 def _receipt_in(fake: FakeSlack, user: SlackUser) -> bool:
     return any(m.text.startswith("Receipt") for m in fake.messages_in(user.dm))
+
+
+async def test_send_as_a_gift_on_a_catalog_card_opens_a_form_whose_gift_reaches_the_colleague(
+    bot: BotProcess, db: BotDatabase, fake_slack: FakeSlack, local: LocalStripe, http: aiohttp.ClientSession
+) -> None:
+    dee = SlackUser(bot, fake_slack, http, "U0E2EDEE")
+    grace = SlackUser(bot, fake_slack, http, GRACE)
+    before = len(fake_slack.messages_in(grace.dm))
+    _, catalog = await dee.command("quiet harbour", "dee-command")
+    product = await dee.click(clicked(catalog["blocks"], "vb_choose:0"), "dee-choose")
+
+    await dee.click(clicked(product["blocks"], "vb_gift_open"), "dee-choose")
+    opened = await eventually(
+        lambda: [c for c in fake_slack.calls if c.method == "views.open" and c.ok], what="the gift form"
+    )
+    view = opened[-1].args["view"]
+    view = json.loads(view) if isinstance(view, str) else view
+    values = {
+        "vb_gf_to": {"vb_gf_to": {"type": "users_select", "selected_user": GRACE}},
+        "vb_gf_amount": {"vb_gf_amount": {"type": "static_select", "selected_option": {"value": "20.00"}}},
+        "vb_gf_note": {"vb_gf_note": {"type": "plain_text_input", "value": "From all of us"}},
+    }
+    status, answer = await dee.post(_view_submission(view, values, dee.user_id), FORM)
+    assert status == 200 and not answer  # an empty 200: the form closes
+
+    summary = await dee.response("dee-choose", count=2)  # after the product card, the order
+    assert "Pay £20" in block_text(summary["blocks"])
+    order = await db.only_order_of(dee.key)
+    assert await confirm_server_side(local, order.payment_intent_id or "") == "succeeded"
+    await eventually(lambda: db.delivered(order.id), what="the gift to be delivered")
+    (gift,) = fake_slack.messages_in(grace.dm)[before:]
+    assert "From all of us" in block_text(gift.blocks)
+
+
+def _view_submission(view: dict[str, Any], values: dict[str, Any], user: str) -> str:
+    payload = json.loads((FIXTURES / "payloads" / "view_submission.bolt_python.json").read_text())
+    payload["team"] = {"id": TEAM, "domain": "voucherbot"}
+    payload["user"] = {"id": user, "username": user.lower(), "name": user.lower(), "team_id": TEAM}
+    payload["api_app_id"] = "A0VB"
+    payload["view"].update(
+        id="V0GIFTFORM",
+        team_id=TEAM,
+        blocks=view["blocks"],
+        callback_id=view["callback_id"],
+        private_metadata=view.get("private_metadata", ""),
+        state={"values": values},
+        app_installed_team_id=TEAM,
+    )
+    return urlencode({"payload": json.dumps(payload)})
