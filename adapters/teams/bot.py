@@ -34,7 +34,7 @@ from adapters.teams.conversations import open_personal
 from adapters.teams.errors import connector_errors
 from adapters.teams.extension import RewardExtension
 from adapters.teams.gift_cards import wallet_with_gifts
-from adapters.teams.gift_translate import CancelGift, SendGift
+from adapters.teams.gift_translate import CancelGift, OpenGiftForm, SendGift
 from adapters.teams.gifts import GiftDesk
 from adapters.teams.reward_translate import AskReward, CancelReward, RedeemReward, ReviewReward, SendReward
 from adapters.teams.rewards import RewardDesk
@@ -219,6 +219,8 @@ class VoucherBot(TeamsActivityHandler):
                 return await self._gifts.send(turn_context, intent)
             case CancelGift(gift_id):
                 return await self._gifts.cancel(user_of(activity), gift_id)
+            case OpenGiftForm(product_id, amount):
+                return self._gifts.form(product_id, amount)
 
     async def _buy(self, intent: Buy, turn_context: TurnContext) -> Answer:
         activity = turn_context.activity

@@ -6,8 +6,9 @@ from datetime import UTC
 
 from adapters.teams.answer import Card
 from adapters.teams.cards import VERSION, voucher_card, wallet_card
+from adapters.teams.reward_cards import PEOPLE_DATASET
 from adapters.teams.translate import COMMAND
-from core.views import GiftDelivery, GiftReceipt, Wallet
+from core.views import GiftDelivery, GiftReceipt, ProductCard, Wallet
 
 MAX_GIFT_ROWS = 10
 
@@ -18,6 +19,29 @@ def gift_card(gift: GiftDelivery) -> Card:
     if gift.message:
         intro.append(_text(f"“{gift.message}”", isSubtle=False))
     return {**card, "body": [*intro, *card["body"]]}
+
+
+def gift_form_card(card: ProductCard, amount: str) -> Card:
+    """Who (people picker), optionally when, and a message; the product and amount come from the card."""
+    body = [
+        _text(f"Send {card.brand} as a gift", size="Medium", weight="Bolder"),
+        _text(f"Amount: {amount} {card.currency}" if amount else card.price_label),
+        _text("To", weight="Bolder"),
+        {
+            "type": "Input.ChoiceSet",
+            "id": "to",
+            "choices": [],
+            "choices.data": {"type": "Data.Query", "dataset": PEOPLE_DATASET},
+            "placeholder": "Search for a colleague",
+        },
+        _text("Deliver on (optional; 09:00 if no time)", weight="Bolder"),
+        {"type": "Input.Date", "id": "date"},
+        {"type": "Input.Time", "id": "time"},
+        _text("Message", weight="Bolder"),
+        {"type": "Input.Text", "id": "note", "isMultiline": True, "maxLength": 500},
+    ]
+    data = {COMMAND: "gift_send", "product": card.product_id, "amount": amount}
+    return _card(body, [{"type": "Action.Submit", "title": "Continue to payment", "data": data}])
 
 
 def receipt_card(receipt: GiftReceipt) -> Card:

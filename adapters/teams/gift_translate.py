@@ -37,6 +37,14 @@ class CancelGift:
     gift_id: str
 
 
+@dataclass(frozen=True)
+class OpenGiftForm:
+    """ "Send as a gift" on a product card, with the amount chosen there."""
+
+    product_id: str
+    amount: str
+
+
 def is_gift_text(text: str) -> bool:
     words = text.split()
     return bool(words) and words[0].lower() == GIFT_WORD
@@ -67,6 +75,22 @@ def _gift_id(data: Mapping[str, Any]) -> str:
     return value
 
 
+def _text(data: Mapping[str, Any], key: str) -> str:
+    value = data.get(key)
+    return str(value).strip() if isinstance(value, str | int | float) else ""
+
+
+def _from_form(data: Mapping[str, Any]) -> SendGift:
+    """The gift form submitted: the people picker gives the colleague's Entra object id."""
+    to, product, amount = _text(data, "to"), _text(data, "product"), _text(data, "amount")
+    if not (to and product and amount):
+        raise UnreadableCommand("Choose a colleague and an amount, then press Continue to payment.")
+    when = f"{_text(data, 'date')} {_text(data, 'time')}".strip() if _text(data, "date") else ""
+    return SendGift(Person(aad=to), product, amount, when, _text(data, "note"))
+
+
 GIFT_ACTIONS: dict[str, Callable[[Mapping[str, Any]], Any]] = {
     "gift_cancel": lambda d: CancelGift(_gift_id(d)),
+    "gift_form": lambda d: OpenGiftForm(_text(d, "product"), _text(d, "amount")),
+    "gift_send": _from_form,
 }

@@ -7,7 +7,7 @@ from botbuilder.core import TurnContext
 from adapters.teams.address import TeamsAddress
 from adapters.teams.answer import Answer
 from adapters.teams.cards import order_card
-from adapters.teams.gift_cards import receipt_card
+from adapters.teams.gift_cards import gift_form_card, receipt_card
 from adapters.teams.gift_translate import SendGift
 from adapters.teams.people import recipient_of, resolve
 from adapters.teams.translate import request_key, user_of
@@ -55,6 +55,14 @@ class GiftDesk:
             gift=gift,
         )
         return Answer(order_card(await self._checkout.place_order(command)), replaces=False)
+
+    def form(self, product_id: str, amount: str) -> Answer:
+        """The gift form, for the product (and the amount chosen) on the card that was pressed."""
+        if self._gifts is None:
+            return Answer(text=NOT_ENABLED, replaces=False)
+        card = self._checkout.product_card(product_id)
+        self._checkout.amount_for(product_id, amount)  # refused now, not after the form is filled in
+        return Answer(gift_form_card(card, amount), replaces=False)
 
     async def cancel(self, user: ChatUser, gift_id: str) -> Answer:
         if self._gifts is None:

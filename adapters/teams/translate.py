@@ -12,7 +12,14 @@ from botbuilder.core import TurnContext
 from botbuilder.schema import Activity
 
 from adapters.teams.address import PLATFORM, tenant_of
-from adapters.teams.gift_translate import GIFT_ACTIONS, CancelGift, SendGift, gift_of_message, is_gift_text
+from adapters.teams.gift_translate import (
+    GIFT_ACTIONS,
+    CancelGift,
+    OpenGiftForm,
+    SendGift,
+    gift_of_message,
+    is_gift_text,
+)
 from adapters.teams.reward_translate import (
     REWARD_ACTIONS,
     AskReward,
@@ -89,6 +96,7 @@ Intent = (
     | RedeemReward
     | SendGift
     | CancelGift
+    | OpenGiftForm
 )
 
 

@@ -152,3 +152,36 @@ async def test_a_scheduled_gift_arrives_at_its_time_and_not_before(
     assert voucher is not None
     (gift,) = connector.in_conversation(GRACE_CHAT)[before:]
     assert voucher.code in card_text(gift.card) and "Well done" in card_text(gift.card)
+
+
+async def test_send_as_a_gift_on_a_product_card_asks_who_and_the_gift_reaches_them(
+    bot: BotProcess,
+    db: BotDatabase,
+    local: LocalStripe,
+    connector: FakeConnector,
+    http: aiohttp.ClientSession,
+) -> None:
+    chat = TeamsChat(bot.url, connector, http, "gift-form")
+    connector.add_members(chat.conversation_id, GRACE)
+    before = len(connector.in_conversation(GRACE_CHAT))
+    catalog = await chat.answer_to(chat.message("vouchers tea"))
+    product = await chat.answer_to(chat.submit(catalog, press(catalog.card, "Choose", product=TEA.id)))
+
+    form = await chat.answer_to(chat.submit(product, press(product.card, "Send as a gift", {"amount": "25"})))
+    assert "Send Lantern Tea House as a gift" in card_text(form.card)
+    picked = {"to": GRACE.aad, "date": "", "time": "", "note": "From the whole team"}
+    order_card = await chat.answer_to(chat.submit(form, press(form.card, "Continue to payment", picked)))
+
+    order = await db.only_order_of(chat.user_key)
+    assert "Lantern Tea House" in card_text(order_card.card)
+    assert await confirm_server_side(local, order.payment_intent_id or "") == "succeeded"
+    await eventually(lambda: db.delivered(order.id), what="the gift to be delivered")
+    (gift,) = connector.in_conversation(GRACE_CHAT)[before:]
+    voucher = await db.voucher(order.id)
+    assert voucher is not None and voucher.code in card_text(gift.card)
+    assert "From the whole team" in card_text(gift.card) and voucher.code not in shown(chat)
+
+
+def shown(chat: TeamsChat) -> str:
+    """Everything the buyer's chat received, as text: a voucher code must never be in it."""
+    return json.dumps([c.body for c in chat.calls()])
