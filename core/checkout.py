@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Callable, Coroutine, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import timedelta
 from typing import Any
 
@@ -220,7 +220,13 @@ class Checkout:
         """Queue the voucher message again (an admin's act; a new outbox key on purpose)."""
         async with self._uow() as uow:
             order = await uow.orders.get(order_id)
-            await uow.outbox.add(self._message(order, MessageKind.VOUCHER_DELIVERY, f"resend:{self._ids.new_id('rs')}"))
+            gift = await uow.gifts.for_order(order.id)
+            suffix = f"resend:{self._ids.new_id('rs')}"
+            if gift is None:
+                await uow.outbox.add(self._message(order, MessageKind.VOUCHER_DELIVERY, suffix))
+            else:  # a gift's voucher goes to its recipient again, never to the buyer
+                message = self._message(order, MessageKind.GIFT_DELIVERY, suffix)
+                await uow.outbox.add(replace(message, conversation=gift.recipient_conversation))
             uow.audit.record(AuditRecord(actor, "voucher.resend", order.id))
             await uow.commit()
 

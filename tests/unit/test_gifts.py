@@ -256,3 +256,15 @@ async def test_cancelling_a_scheduled_gift_whose_checkout_expired_refunds_nothin
     receipt = await gifts.cancel(gift_id, ADA)
 
     assert receipt.status == "cancelled" and world.gateway.refunds == []
+
+
+async def test_an_admin_resend_of_a_gift_goes_to_the_recipient_again_never_to_the_buyer(world: World) -> None:
+    order_id = await paid_gift(world)
+    await world.relay.run_once()
+
+    await world.checkout.resend(order_id, "admin:ops@example.com")
+    await world.relay.run_once()
+
+    deliveries = [(c, n) for c, n in world.sender.sent if isinstance(n, GiftDelivery | VoucherDelivery)]
+    assert [c for c, _ in deliveries] == [GRACE_DM, GRACE_DM]
+    assert codes_seen_by(world, world.store.orders[order_id].conversation) == []
