@@ -5,7 +5,7 @@ from __future__ import annotations
 import asyncio
 import logging
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
 
 from core.audit import AuditRecord
@@ -28,6 +28,7 @@ from core.views import (
 from core.vouchers import VoucherStatus
 
 log = logging.getLogger(__name__)
+GIFT_KINDS = (MessageKind.GIFT_DELIVERY, MessageKind.GIFT_RECEIPT, MessageKind.GIFT_UNDELIVERABLE)
 
 
 @dataclass(frozen=True)
@@ -121,7 +122,7 @@ class Relay:
             if message.kind is MessageKind.REWARD_UNDELIVERABLE:
                 return RewardUndeliverable(summary, message.last_error or "unreachable")
             return RewardNotice(summary, reminder=message.kind is MessageKind.REWARD_REMINDER)
-        if message.kind in (MessageKind.GIFT_DELIVERY, MessageKind.GIFT_RECEIPT):
+        if message.kind in GIFT_KINDS:
             return await self._gift_notice(message)
         catalog = self._catalog()
         async with self._uow() as uow:
@@ -146,6 +147,8 @@ class Relay:
         product = self._catalog().get(order.product_id)
         if message.kind is MessageKind.GIFT_RECEIPT:
             return receipt_of(gift, order, product)
+        if message.kind is MessageKind.GIFT_UNDELIVERABLE:
+            return replace(receipt_of(gift, order, product), problem=message.last_error or "unreachable")
         if gift.status is GiftStatus.CANCELLED or voucher is None or voucher.status is VoucherStatus.VOID:
             raise DeliveryError(f"gift {gift.id} was cancelled or has no voucher to deliver")
         from_name = gift.buyer.name or "A colleague"
@@ -192,6 +195,8 @@ class Relay:
             uow.audit.record(AuditRecord("outbox", "delivery.failed", subject, None, {"error": str(exc)}))
             if message.kind is MessageKind.REWARD_NOTICE:
                 await self._tell_giver(uow, message, str(exc))
+            if message.kind is MessageKind.GIFT_DELIVERY:
+                await self._tell_buyer(uow, message, str(exc))
             await uow.commit()
         return self._result(message, "dead")
 
@@ -208,6 +213,27 @@ class Relay:
                 order_id="",
                 reward_id=reward.id,
                 conversation=reward.giver_conversation,
+                created_at=now,
+                next_attempt_at=now,
+                last_error=error[:200],
+            )
+        )
+
+    async def _tell_buyer(self, uow: UnitOfWork, message: OutboxMessage, error: str) -> None:
+        """A gift that cannot reach its recipient (Teams: the app is not installed for them) is the
+        buyer's to know about; a cancelled one is not news."""
+        gift = await uow.gifts.for_order(message.order_id)
+        if gift is None or gift.status is GiftStatus.CANCELLED:
+            return
+        order = await uow.orders.get(message.order_id)
+        now = self._clock.now()
+        await uow.outbox.add(
+            OutboxMessage(
+                id=f"{message.id}-undeliverable",
+                key=f"{order.id}:{MessageKind.GIFT_UNDELIVERABLE}",
+                kind=MessageKind.GIFT_UNDELIVERABLE,
+                order_id=order.id,
+                conversation=order.conversation,
                 created_at=now,
                 next_attempt_at=now,
                 last_error=error[:200],

@@ -250,6 +250,7 @@ class GiftReceipt:
     deliver_at: datetime | None
     status: str  # pending, delivered, cancelled
     refunded: bool = False
+    problem: str = ""  # why the recipient could not be reached, when the bot gave up
 
     @property
     def can_cancel(self) -> bool:

@@ -42,7 +42,12 @@ def receipt_message(receipt: GiftReceipt) -> Message:
         mrkdwn_field("Order", f"`{receipt.order_id}`"),
     ]
     blocks: list[Block] = [{"type": "section", "fields": fields}]
-    if receipt.can_cancel:
+    if receipt.problem:
+        blocks.insert(
+            0, section(f":warning: I couldn't deliver your gift to {escape(receipt.recipient_name)}.")
+        )
+        blocks.append(context(f"Why: {escape(receipt.problem)}. An admin can resend it or refund it."))
+    elif receipt.can_cancel:
         blocks.append(context("Changed your mind? Cancel it from `/vouchers mine` until it is sent."))
     return Message(f"Receipt: your gift to {receipt.recipient_name} ({receipt.amount})", blocks)
 

@@ -45,7 +45,20 @@ def gift_form_card(card: ProductCard, amount: str) -> Card:
 
 
 def receipt_card(receipt: GiftReceipt) -> Card:
+    problem = (
+        [
+            _text(
+                f"I couldn't deliver your gift to {receipt.recipient_name}: {receipt.problem}. "
+                "An admin can resend it or refund it.",
+                color="Attention",
+                weight="Bolder",
+            )
+        ]
+        if receipt.problem
+        else []
+    )
     body = [
+        *problem,
         _text(f"Receipt: your gift to {receipt.recipient_name}", size="Medium", weight="Bolder"),
         {
             "type": "FactSet",

@@ -8,7 +8,7 @@ from datetime import UTC, datetime, timedelta
 import pytest
 
 from core.delivery import Relay
-from core.errors import PaymentGatewayError
+from core.errors import DeliveryError, PaymentGatewayError
 from core.gifting import Gifts
 from core.gifts import GiftNotCancellable, GiftRequest, GiftStatus, InvalidGift, NotGiftBuyer, delivery_time
 from core.identity import ChatUser, ConversationRef
@@ -268,3 +268,30 @@ async def test_an_admin_resend_of_a_gift_goes_to_the_recipient_again_never_to_th
     deliveries = [(c, n) for c, n in world.sender.sent if isinstance(n, GiftDelivery | VoucherDelivery)]
     assert [c for c, _ in deliveries] == [GRACE_DM, GRACE_DM]
     assert codes_seen_by(world, world.store.orders[order_id].conversation) == []
+
+
+class Unreachable(FakeSender):
+    """Refuses one conversation for good, as Teams does for someone without the app."""
+
+    def __init__(self, refused: ConversationRef) -> None:
+        super().__init__("slack")
+        self.refused = refused
+
+    async def send(self, conversation: ConversationRef, notice: object) -> None:
+        if conversation == self.refused:
+            raise DeliveryError("403 BotNotInConversationRoster")
+        await super().send(conversation, notice)  # type: ignore[arg-type]
+
+
+async def test_a_gift_that_cannot_reach_its_recipient_is_told_to_the_buyer_without_the_code(world: World) -> None:
+    sender = Unreachable(GRACE_DM)
+    relay = Relay(uow=world.checkout._uow, catalog=lambda: world.checkout.catalog, senders={"slack": sender},
+                  clock=world.clock, checkout_url=world.checkout.checkout_url)  # fmt: skip
+    order_id = await paid_gift(world)
+
+    await relay.run_once()
+    await relay.run_once()
+
+    problems = [n for _, n in sender.sent if isinstance(n, GiftReceipt) and n.problem]
+    assert len(problems) == 1 and "BotNotInConversationRoster" in problems[0].problem
+    assert world.store.vouchers[order_id].code not in repr(sender.sent)
