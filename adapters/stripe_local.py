@@ -61,7 +61,8 @@ _CONFIRM_CARD_JS = """
         const response = await fetch(`${LOCALSTRIPE_BASE_API}/v1/payment_intents/${pi}/_confirm_card`, {
           method: 'POST',
           body: JSON.stringify({key: apiKey, client_secret: clientSecret,
-                                payment_method_data: {type: 'card', card: card}}),
+                                payment_method_data: {type: 'card', card: card},
+                                receipt_email: (data && data.receipt_email) || null}),
         });
         const body = await response.json().catch(() => ({}));
         if (response.status !== 200 || body.error) {
@@ -282,6 +283,8 @@ async def _confirm_card(request: web.Request) -> web.Response:
     if intent.latest_charge is not None and intent.latest_charge.status == "failed":
         intent.latest_charge = None  # localstripe refuses to charge again after a decline otherwise
     intent.payment_method = method.id
+    if isinstance(data.get("receipt_email"), str):
+        intent.receipt_email = data["receipt_email"]  # Stripe sends its receipt there once paid
     intent._confirm(on_failure_now=intent._report_failure)
     response: web.Response = json_response(intent._export())
     return response

@@ -25,6 +25,7 @@ from adapters.teams import BotFrameworkCloud, build_teams
 from adapters.web.admin import admin_routes
 from adapters.web.checkout import checkout_routes
 from bot.hris import build_hr_systems, graph_reach, scim_mount, scim_reconcile
+from bot.clock import process_clock
 from bot.metrics import Metrics
 from bot.providers import ProviderSet, build_provider_set, tango_client, xoxoday_client
 from bot.rewards import Rewards, build_rewards, find_people_in_slack, seed_development_programme
@@ -35,6 +36,7 @@ from core.catalog import Catalog, Product
 from core.checkout import Checkout
 from core.delivery import Relay
 from core.oversight import AdminActs
+from core.gifting import Gifts
 from core.ports import ChatSender, RandomIds, SystemClock
 from core.recognition import Recognition
 from core.vouchers import VoucherProvider
@@ -122,7 +124,7 @@ async def build_services(settings: Settings) -> Services:
     products = builtin_products(settings)
     periodic: list[tuple[float, Callable[[], Awaitable[object]]]] = []  # once across replicas (leased)
     every_replica: list[tuple[float, Callable[[], Awaitable[object]]]] = []
-    clock = SystemClock()
+    clock = process_clock(settings.test_clock_file)
     background = BackgroundTasks()
     checkout = Checkout(
         uow=database.unit_of_work,
@@ -137,6 +139,8 @@ async def build_services(settings: Settings) -> Services:
         background=background.spawn,
     )
     rewards = build_rewards(settings, database, clock)
+    # Gifts by email reach whoever the directory finds, in Slack or Teams (imported employees first).
+    gifts = Gifts(uow=database.unit_of_work, checkout=checkout, clock=clock, people=rewards.people)
     await seed_development_programme(settings, rewards.recognition)
     periodic += rewards.jobs()  # expiry and reminders every 10 minutes, milestones hourly
     provider_set = await build_provider_set(settings, database, checkout, providers, products, _alert_admins)
@@ -171,12 +175,13 @@ async def build_services(settings: Settings) -> Services:
         ca_file=trust.ca_file or None,
         ssl=trust.context,
         installer=reach.installer if reach is not None else None,
+        gifts=gifts,
         **_channel_kwargs(build_teams, rewards),
     )
     senders["teams"], channels["teams"] = teams.sender, teams
     mounts.append(teams.mount)
     if settings.slack_enabled:
-        slack = _slack(settings, checkout, rewards, trust)
+        slack = _slack(settings, checkout, rewards, trust, gifts)
         find_people_in_slack(rewards, slack)  # HR-system and milestone rewards by email
         senders["slack"], channels["slack"] = slack.sender, slack
         mounts.append(slack.mount)
@@ -270,7 +275,11 @@ async def _payments(
 
 
 def _slack(
-    settings: Settings, checkout: Checkout, rewards: Rewards | None = None, trust: OutgoingTrust | None = None
+    settings: Settings,
+    checkout: Checkout,
+    rewards: Rewards | None = None,
+    trust: OutgoingTrust | None = None,
+    gifts: Gifts | None = None,
 ) -> Any:
     from adapters.slack import build_slack
 
@@ -286,6 +295,7 @@ def _slack(
         secret_box=_cipher(settings) if settings.slack_client_id else None,
         public_base_url=settings.public_base_url,
         ssl=trust.context if trust else None,
+        gifts=gifts,
         **(_channel_kwargs(build_slack, rewards) if rewards is not None else {}),
     )
 

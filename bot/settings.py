@@ -57,6 +57,9 @@ class Settings(BaseSettings):
     # Per person (Slack/Teams user, checkout link) and per replica; 0 turns the limit off.
     rate_limit_per_minute: float = Field(60, ge=0)
     rate_limit_burst: int = Field(20, ge=1)
+    # End-to-end tests only (refused in production): a file holding seconds to add to the clock, so
+    # a scheduled gift can be made due without waiting (bot/clock.py).
+    test_clock_file: Path | None = None
 
     stripe_secret_key: SecretStr | None = None
     stripe_publishable_key: str = ""
@@ -349,6 +352,8 @@ class Settings(BaseSettings):
             problems.append("MICROSOFT_APP_ID must be set in production (Emulator mode has no authentication)")
         if not self.public_base_url.startswith("https://"):
             problems.append("PUBLIC_BASE_URL must be https:// in production")
+        if self.test_clock_file is not None:
+            problems.append("TEST_CLOCK_FILE moves the clock for tests: it must not be set in production")
         return problems
 
     @property

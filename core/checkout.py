@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Callable, Coroutine, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import timedelta
 from typing import Any
 
@@ -24,6 +24,7 @@ from core.errors import (
     UnknownCheckout,
     UnknownProduct,
 )
+from core.gifts import Gift, GiftRequest, GiftStatus, gift_messages
 from core.identity import ChatUser, ConversationRef
 from core.money import Money
 from core.orders import PAID_AMOUNT_DIFFERS, CardPayment, Order, OrderStatus, issuance_can_be_retried
@@ -35,12 +36,14 @@ from core.views import (
     ISSUANCE_FAILURE,
     CatalogPage,
     CheckoutView,
+    GiftReceipt,
     OrderSummary,
     ProductCard,
     RewardSummary,
     Wallet,
     WalletEntry,
     buyer_facing_reason,
+    receipt_of,
     summary_of,
 )
 from core.provider_health import ProviderHealth
@@ -66,6 +69,7 @@ class PlaceOrder:
     conversation: ConversationRef
     request_key: str
     reward_id: str | None = None
+    gift: GiftRequest | None = None  # the voucher is for this colleague, not the buyer
 
 
 class Checkout:
@@ -159,9 +163,14 @@ class Checkout:
             vouchers = await uow.vouchers.list_for_owner(user.key)
             orders = await uow.orders.list_for_buyer(user.key)
             rewards = await uow.rewards.list_for_recipient(user.key)
-        entries = tuple(self._wallet_entry(v) for v in vouchers)
+            sent = [(g, await uow.orders.get(g.order_id)) for g in await uow.gifts.list_for_buyer(user.key)]
+            received = await uow.gifts.list_for_recipient(user.key)
+        # A gift stays a surprise until it is delivered; a gift's buyer never sees its code.
+        hidden = {g.order_id for g in received if g.status is not GiftStatus.DELIVERED}
+        entries = tuple(self._wallet_entry(v) for v in vouchers if v.order_id not in hidden)
         pending = tuple(self._summary(o) for o in orders if o.status in OPEN)
-        return Wallet(entries, pending, tuple(RewardSummary.of(r) for r in rewards))
+        gifts = tuple(receipt_of(g, o, self.catalog.get(o.product_id)) for g, o in sent)
+        return Wallet(entries, pending, tuple(RewardSummary.of(r) for r in rewards), gifts)
 
     # --- commands ------------------------------------------------------------------------
 
@@ -235,7 +244,13 @@ class Checkout:
         """Queue the voucher message again (an admin's act; a new outbox key on purpose)."""
         async with self._uow() as uow:
             order = await uow.orders.get(order_id)
-            await uow.outbox.add(self._message(order, MessageKind.VOUCHER_DELIVERY, f"resend:{self._ids.new_id('rs')}"))
+            gift = await uow.gifts.for_order(order.id)
+            suffix = f"resend:{self._ids.new_id('rs')}"
+            if gift is None:
+                await uow.outbox.add(self._message(order, MessageKind.VOUCHER_DELIVERY, suffix))
+            else:  # a gift's voucher goes to its recipient again, never to the buyer
+                message = self._message(order, MessageKind.GIFT_DELIVERY, suffix)
+                await uow.outbox.add(replace(message, conversation=gift.recipient_conversation))
             uow.audit.record(AuditRecord(actor, "voucher.resend", order.id))
             await uow.commit()
 
@@ -339,7 +354,7 @@ class Checkout:
                 await self._issuance_failed(order.id, exc)
             return rerouted
         self._record_outcome(name, ok=True)
-        await self._store_voucher(self._voucher_of(order, product, issued))
+        await self._store_voucher(self._voucher_of(order, product, issued, await self._voucher_owner(order)))
         return None
 
     async def _offer_gone(self, order: Order) -> Order | None:
@@ -356,13 +371,13 @@ class Checkout:
             await self._issuance_failed(order.id, gone)
         return rerouted
 
-    def _voucher_of(self, order: Order, product: Product, issued: IssuedVoucher) -> Voucher:
+    def _voucher_of(self, order: Order, product: Product, issued: IssuedVoucher, owner: ChatUser) -> Voucher:
         return Voucher(
             id=self._ids.new_id("vch"),
             order_id=order.id,
             product_id=order.product_id,
             amount=order.amount,
-            owner=order.buyer,
+            owner=owner,
             code=issued.code,
             pin=issued.pin,
             redeem_url=issued.redeem_url or product.redeem_url or None,
@@ -485,6 +500,9 @@ class Checkout:
                 if command.reward_id:
                     await hold_reward(uow, order, command.reward_id, self._clock.now())
                 await uow.orders.add(order)
+                if command.gift is not None:
+                    gift = Gift.for_order(self._ids.new_id("gft"), order, command.gift, self._clock.now())
+                    await uow.gifts.add(gift)
                 uow.audit.record(AuditRecord(command.buyer.key, "order.created", order.id, None, _snapshot(order)))
                 try:
                     await uow.commit()
@@ -712,7 +730,7 @@ class Checkout:
             uow.audit.record(
                 AuditRecord("system", "voucher.issued", order.id, None, {"voucher": voucher.masked_code})
             )
-            await uow.outbox.add(self._message(order, MessageKind.VOUCHER_DELIVERY, "voucher"))
+            await self._queue_voucher(uow, order)
             await self._queue_update(uow, order)
             await uow.commit()
 
@@ -749,6 +767,21 @@ class Checkout:
 
     # --- helpers -------------------------------------------------------------------------
 
+    async def _voucher_owner(self, order: Order) -> ChatUser:
+        """A gift's recipient owns its voucher; anyone else's order, its buyer."""
+        async with self._uow() as uow:
+            gift = await uow.gifts.for_order(order.id)
+        return order.buyer if gift is None else gift.recipient
+
+    async def _queue_voucher(self, uow: UnitOfWork, order: Order) -> None:
+        gift = await uow.gifts.for_order(order.id)
+        if gift is None:
+            await uow.outbox.add(self._message(order, MessageKind.VOUCHER_DELIVERY, "voucher"))
+            return
+        now = self._clock.now()
+        for message in gift_messages(gift, order, self._ids.new_id("msg"), self._ids.new_id("msg"), now):
+            await uow.outbox.add(message)
+
     def _move(self, uow: UnitOfWork, order: Order, target: OrderStatus, actor: str, note: str = "") -> None:
         before = _snapshot(order)
         order.move_to(target, at=self._clock.now(), source=actor, note=note)
@@ -772,6 +805,9 @@ class Checkout:
             next_attempt_at=now,
             announces=announces,
         )
+
+    def receipt(self, gift: Gift, order: Order) -> GiftReceipt:
+        return receipt_of(gift, order, self.catalog.get(order.product_id))
 
     def checkout_url(self, order: Order) -> str | None:
         if order.checkout_token is None:

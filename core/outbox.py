@@ -16,6 +16,9 @@ class MessageKind(StrEnum):
     REWARD_NOTICE = "reward_notice"
     REWARD_REMINDER = "reward_reminder"
     REWARD_UNDELIVERABLE = "reward_undeliverable"  # to the giver: a recipient could not be reached
+    GIFT_DELIVERY = "gift_delivery"  # to a gift's recipient: who sent it, their note, the voucher
+    GIFT_RECEIPT = "gift_receipt"  # to a gift's buyer: what, to whom, when; never the code
+    GIFT_UNDELIVERABLE = "gift_undeliverable"  # to a gift's buyer: the recipient could not be reached
 
 
 class MessageStatus(StrEnum):

@@ -522,6 +522,27 @@ class ProgrammeBalance:
         return self.programme.money(max(minor, 0))
 
 
+@dataclass(frozen=True)
+class GiftLine:
+    """A gift as a row of the dashboard: who to whom, when, its payment and its delivery (never the code)."""
+
+    gift_id: str
+    order_id: str
+    created_at: datetime
+    buyer: ChatUser
+    recipient: ChatUser
+    amount: Money
+    order_status: OrderStatus
+    gift_status: str  # pending, delivered, cancelled
+    deliver_at: datetime | None
+    delivery: str  # the recipient's message: "not queued", "pending", "sent", "dead"
+    delivered_at: datetime | None = None
+
+    @property
+    def refunded(self) -> bool:
+        return self.order_status is OrderStatus.REFUNDED
+
+
 # --- the read port ---------------------------------------------------------------------------------
 
 
@@ -553,6 +574,9 @@ class Oversight(Protocol):
         """Newest first."""
 
     async def reward_admins(self) -> Sequence[str]: ...
+
+    async def gifts(self, limit: int = 100) -> Sequence[GiftLine]:
+        """Newest first."""
 
 
 # --- dashboard users ---------------------------------------------------------------------------------

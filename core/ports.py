@@ -10,10 +10,11 @@ from typing import TYPE_CHECKING, Protocol
 
 from core.audit import AuditEntry, AuditRecord
 from core.catalog import Product
-from core.rewards import Budget, LedgerEntry, Programme, Recipient, Reward
+from core.gifts import Gift
 from core.identity import ConversationRef, TenantEndpoint
 from core.orders import Order, OrderStatus
 from core.outbox import OutboxMessage
+from core.rewards import Budget, LedgerEntry, Programme, Recipient, Reward
 from core.views import Notice
 from core.vouchers import Voucher
 
@@ -58,6 +59,24 @@ class VoucherRepository(Protocol):
     async def save(self, voucher: Voucher) -> None: ...
 
     async def list_for_owner(self, user_key: str, limit: int = 50) -> Sequence[Voucher]:
+        """Newest first."""
+
+
+class GiftRepository(Protocol):
+    async def add(self, gift: Gift) -> None:
+        """Store a new gift; DuplicateRequest (at the latest on commit) if its order has one."""
+
+    async def get(self, gift_id: str) -> Gift:
+        """The gift, or GiftNotFound."""
+
+    async def for_order(self, order_id: str) -> Gift | None: ...
+
+    async def save(self, gift: Gift) -> None: ...
+
+    async def list_for_buyer(self, user_key: str, limit: int = 50) -> Sequence[Gift]:
+        """Newest first."""
+
+    async def list_for_recipient(self, user_key: str, limit: int = 50) -> Sequence[Gift]:
         """Newest first."""
 
 
@@ -162,6 +181,7 @@ class UnitOfWork(Protocol):
 
     orders: OrderRepository
     vouchers: VoucherRepository
+    gifts: GiftRepository
     outbox: OutboxRepository
     audit: AuditLog
     events: ProcessedEvents

@@ -184,9 +184,12 @@ class FakeSlack:
         is_bot: bool = False,
         deleted: bool = False,
         team: str = "T0VB",
+        tz: str = "",
     ) -> None:
-        """A member of the workspace, as users.list and users.info describe them."""
+        """A member of the workspace, as users.list and users.info describe them (with `tz`, their
+        time zone, which Slack gives for every person who set one)."""
         self.people[user_id] = {
+            **({"tz": tz} if tz else {}),
             "id": user_id,
             "team_id": team,
             "name": name.lower().replace(" ", "."),

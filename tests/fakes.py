@@ -22,6 +22,7 @@ from core.errors import (
     ProviderError,
     RewardNotFound,
 )
+from core.gifts import Gift, GiftNotFound
 from core.identity import ConversationRef, TenantEndpoint
 from core.money import Money
 from core.orders import Order, OrderStatus
@@ -58,6 +59,7 @@ class MemoryStore:
     ledger: list[LedgerEntry] = field(default_factory=list)
     rewards: dict[str, Reward] = field(default_factory=dict)
     reward_admins: set[str] = field(default_factory=set)
+    gifts: dict[str, Gift] = field(default_factory=dict)
 
 
 class _Orders:
@@ -249,6 +251,29 @@ class _Rewards(_Versioned):
         return await _after_a_pause([copy.deepcopy(r) for r in soonest])
 
 
+class _Gifts(_Versioned):
+    def __init__(self, uow: MemoryUnitOfWork) -> None:
+        super().__init__(uow, "gifts", GiftNotFound)
+
+    def _all(self) -> list[Gift]:
+        staged = {i: g for (name, i), (_, g) in self._uow.staged.items() if name == "gifts"}
+        return list({**self._stored, **staged}.values())
+
+    async def for_order(self, order_id: str) -> Gift | None:
+        found = [g for g in self._all() if g.order_id == order_id]
+        return await _after_a_pause(copy.deepcopy(found[0]) if found else None)
+
+    async def list_for_buyer(self, user_key: str, limit: int = 50) -> Sequence[Gift]:
+        return await self._newest([g for g in self._stored.values() if g.buyer.key == user_key], limit)
+
+    async def list_for_recipient(self, user_key: str, limit: int = 50) -> Sequence[Gift]:
+        return await self._newest([g for g in self._stored.values() if g.recipient.key == user_key], limit)
+
+    async def _newest(self, gifts: list[Gift], limit: int) -> Sequence[Gift]:
+        newest = sorted(gifts, key=lambda g: g.created_at, reverse=True)[:limit]
+        return await _after_a_pause([copy.deepcopy(g) for g in newest])
+
+
 class _Ledger:
     def __init__(self, uow: MemoryUnitOfWork) -> None:
         self._uow = uow
@@ -297,6 +322,7 @@ class MemoryUnitOfWork:
         self.rewards = _Rewards(self)
         self.ledger = _Ledger(self)
         self.reward_admins = _Admins(self)
+        self.gifts = _Gifts(self)
         self.staged: dict[tuple[str, str], tuple[str, Any]] = {}
         self.staged_ledger: list[LedgerEntry] = []
         self.staged_orders: dict[str, tuple[str, Order]] = {}
@@ -345,6 +371,10 @@ class MemoryUnitOfWork:
             stored = getattr(self.store, name).get(item_id)
             if how == "add" and stored is not None:
                 raise DuplicateRequest(item_id)
+            if how == "add" and name == "gifts" and any(
+                g.order_id == item.order_id for g in self.store.gifts.values()
+            ):
+                raise DuplicateRequest(f"gift for {item.order_id}")
             if how == "add" and name == "rewards" and any(
                 r.request_key == item.request_key for r in self.store.rewards.values()
             ):

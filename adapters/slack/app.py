@@ -43,6 +43,7 @@ from adapters.slack.workspace import WorkspaceDirectory
 from core.confirmations import Confirmations
 from core.checkout import Checkout
 from core.errors import DeliveryError
+from core.gifting import Gifts
 from core.ports import PendingConfirmations
 from core.recognition import Recognition
 
@@ -174,6 +175,7 @@ def build_slack(
     confirmations: PendingConfirmations | None = None,
     directory_ttl_seconds: float = DIRECTORY_TTL_SECONDS,
     ssl: SSLContext | None = None,
+    gifts: Gifts | None = None,
 ) -> SlackChannel:
     """Single workspace with `bot_token`, or multi-workspace OAuth with `client_id`/`client_secret`.
 
@@ -206,7 +208,9 @@ def build_slack(
         process_before_response=True,
         logger=logging.getLogger("adapters.slack.bolt"),
     )
-    background = register(app, checkout, rewards=recognition.recipient_reward if recognition else None)
+    background = register(
+        app, checkout, rewards=recognition.recipient_reward if recognition else None, gifts=gifts
+    )
     users = UserDirectory(ttl_seconds=directory_ttl_seconds)
     if recognition is not None and confirmations is not None:
         _register_rewards(app, recognition, checkout, background, users, base_url, confirmations, ssl)

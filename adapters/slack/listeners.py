@@ -20,11 +20,13 @@ from slack_bolt.response import BoltResponse
 from slack_sdk.web.async_client import AsyncWebClient
 
 from adapters.slack import action_ids as ids
-from adapters.slack import blocks, translate
+from adapters.slack import blocks, gift_blocks, gift_form, translate
 from adapters.slack.background import Background
+from adapters.slack.gift_listeners import GiftListeners
 from core.catalog import CatalogQuery
 from core.checkout import Checkout, PlaceOrder
 from core.errors import InvalidAmount, InvalidRequest, NotFound
+from core.gifting import Gifts
 from core.identity import ChatUser
 from core.money import Money
 from core.views import RewardSummary
@@ -45,10 +47,11 @@ def register(
     checkout: Checkout,
     background: Background | None = None,
     rewards: RewardLookup | None = None,
+    gifts: Gifts | None = None,
 ) -> Background:
     """Attach every voucherbot listener to `app`; returns the tracker of work done after the ack."""
     work = background or Background()
-    listeners = _Listeners(checkout, work, rewards)
+    listeners = _Listeners(checkout, work, rewards, GiftListeners(checkout, gifts) if gifts else None)
     app.command("/vouchers")(listeners.command)
     app.action(_ids(ids.CHOOSE))(listeners.choose)
     app.action(ids.PICK_PRODUCT)(listeners.choose)
@@ -60,6 +63,9 @@ def register(
     app.action(ids.AMOUNT_SUBMIT)(listeners.amount)
     app.action(ids.RETRY_PAYMENT)(listeners.retry)
     app.action(ids.BROWSE)(listeners.browse)
+    app.action(_ids(ids.GIFT_CANCEL))(listeners.cancel_gift)
+    app.action(ids.GIFT_OPEN)(listeners.open_gift_form)
+    app.view(ids.GIFT_MODAL)(listeners.submit_gift_form)
     app.action(re.compile(rf"^({'|'.join(ids.URL_BUTTONS)})(:\w+)?$"))(listeners.link)
     app.options(ids.PICK_PRODUCT)(listeners.options)
     app.event("app_home_opened")(listeners.home)
@@ -73,14 +79,17 @@ def _ids(prefix: str) -> re.Pattern[str]:
 
 
 class _Listeners:
-    def __init__(self, checkout: Checkout, work: Background, rewards: RewardLookup | None) -> None:
+    def __init__(
+        self, checkout: Checkout, work: Background, rewards: RewardLookup | None, gifts: GiftListeners | None
+    ) -> None:
         self._checkout = checkout
         self._work = work
         self._rewards = rewards
+        self._gifts = gifts
 
     # --- slash command -----------------------------------------------------------------
 
-    async def command(self, ack: Ack, body: Body, respond: Respond) -> None:
+    async def command(self, ack: Ack, body: Body, respond: Respond, client: AsyncWebClient) -> None:
         try:
             parsed = translate.parse_command(str(body.get("text", "")))
         except translate.InvalidQuery as exc:
@@ -96,6 +105,43 @@ class _Listeners:
                 self._spawn(self._show_wallet(body, respond), respond)
             case translate.Buy(product_id, amount_text):
                 await self._buy_from_command(ack, body, respond, product_id, amount_text)
+            case translate.SendGift() if self._gifts is not None:
+                await self._gift_from_command(ack, body, respond, client, parsed)
+            case translate.SendGift():
+                await _ack_message(ack, blocks.notice_message("Gifts are not enabled here."))
+
+    async def _gift_from_command(
+        self, ack: Ack, body: Body, respond: Respond, client: AsyncWebClient, command: translate.SendGift
+    ) -> None:
+        assert self._gifts is not None
+        problem = self._gifts.check_amount(command)
+        if problem:
+            await _ack_message(ack, blocks.notice_message(problem))
+            return
+        await ack()
+        self._spawn(self._gifts.send(body, respond, client, command), respond)
+
+    async def open_gift_form(self, ack: Ack, body: Body, action: Body, client: AsyncWebClient) -> None:
+        await ack()
+        if self._gifts is not None:
+            await self._gifts.open_form(body, action, client)
+
+    async def submit_gift_form(self, ack: Ack, body: Body, view: Body, client: AsyncWebClient) -> None:
+        if self._gifts is None:
+            await ack()
+            return
+        form = gift_form.gift_form(view)
+        errors = self._gifts.form_errors(body, form)
+        if errors:
+            await ack(response_action="errors", errors=errors)
+            return
+        await ack()
+        self._spawn(self._gifts.send_form(body, view, form, client), None)
+
+    async def cancel_gift(self, ack: Ack, body: Body, action: Body, respond: Respond) -> None:
+        await ack()
+        if self._gifts is not None:
+            self._spawn(self._gifts.cancel(body, action, respond), respond)
 
     async def _buy_from_command(
         self, ack: Ack, body: Body, respond: Respond, product_id: str, text: str
@@ -111,7 +157,7 @@ class _Listeners:
 
     async def _show_wallet(self, body: Body, respond: Respond) -> None:
         wallet = await self._checkout.wallet(translate.user_of(body))
-        await _respond(respond, blocks.wallet_message(wallet), replace_original=False)
+        await _respond(respond, gift_blocks.wallet_with_gifts(wallet), replace_original=False)
 
     # --- block actions -------------------------------------------------------------------
 

@@ -29,11 +29,13 @@ from adapters.teams.cards import (
     help_card,
     order_card,
     product_card,
-    wallet_card,
 )
 from adapters.teams.conversations import open_personal
 from adapters.teams.errors import connector_errors
 from adapters.teams.extension import RewardExtension
+from adapters.teams.gift_cards import wallet_with_gifts
+from adapters.teams.gift_translate import CancelGift, OpenGiftForm, SendGift
+from adapters.teams.gifts import GiftDesk
 from adapters.teams.reward_translate import AskReward, CancelReward, RedeemReward, ReviewReward, SendReward
 from adapters.teams.rewards import RewardDesk
 from adapters.teams.translate import (
@@ -56,6 +58,7 @@ from adapters.teams.translate import (
 )
 from core.checkout import Checkout, PlaceOrder
 from core.errors import DeliveryError, InvalidAmount, InvalidRequest, NotFound
+from core.gifting import Gifts
 from core.identity import ChatUser
 from core.ports import Directory, PendingConfirmations
 from core.recognition import Recognition
@@ -79,8 +82,10 @@ class VoucherBot(TeamsActivityHandler):
         directory: Directory | None = None,
         ssl: SSLContext | None = None,
         confirmations: PendingConfirmations | None = None,
+        gifts: Gifts | None = None,
     ) -> None:
         self._checkout = checkout
+        self._gifts = GiftDesk(checkout, gifts)
         self._app_id = app_id
         self._rewards = RewardDesk(checkout, recognition, directory, ssl, confirmations)
         self._extension = RewardExtension(self._rewards)
@@ -211,6 +216,12 @@ class VoucherBot(TeamsActivityHandler):
                 return Answer(text="Open Send a reward again from the message box.", replaces=False)
             case SharedFile():
                 return await self._rewards.bulk(turn_context, intent)
+            case SendGift():
+                return await self._gifts.send(turn_context, intent)
+            case CancelGift(gift_id):
+                return await self._gifts.cancel(user_of(activity), gift_id)
+            case OpenGiftForm(product_id, amount):
+                return self._gifts.form(product_id, amount)
 
     async def _buy(self, intent: Buy, turn_context: TurnContext) -> Answer:
         activity = turn_context.activity
@@ -240,7 +251,7 @@ class VoucherBot(TeamsActivityHandler):
 
     async def _wallet(self, turn_context: TurnContext) -> Answer:
         """Codes are shown only in a personal chat; asked for in a channel, they go there privately."""
-        card = wallet_card(await self._checkout.wallet(user_of(turn_context.activity)))
+        card = wallet_with_gifts(await self._checkout.wallet(user_of(turn_context.activity)))
         address = TeamsAddress.of(turn_context.activity)
         if address.is_personal:
             return Answer(card, replaces=False)

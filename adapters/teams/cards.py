@@ -83,6 +83,8 @@ def product_card(card: ProductCard, back: CatalogQuery, error: str = "", reward_
         _submit("Continue to payment", "buy", product=card.product_id, **query_data(back), **spend),
         _submit("Back to vouchers", "browse", **query_data(back), **spend),
     ]
+    if not reward_id:  # spending a reward is for oneself; otherwise the product can go to a colleague
+        actions.append(_submit("Send as a gift", "gift_form", product=card.product_id))
     return _card(body, actions)
 
 

@@ -13,12 +13,21 @@ from adapters.teams.address import PLATFORM, TeamsAddress
 from adapters.teams.cards import Card, attachment, order_card, voucher_card, voucher_notice
 from adapters.teams.conversations import Work, continue_in, open_personal
 from adapters.teams.errors import connector_errors, status_of
+from adapters.teams.gift_cards import gift_card, receipt_card
 from adapters.teams.install import installed_chat, lacks_app, settling
 from adapters.teams.reward_cards import notice_card, undeliverable_card
 from core.errors import DeliveryError
 from core.identity import ConversationRef
 from core.reach import AppInstaller
-from core.views import Notice, OrderSummary, RewardNotice, RewardUndeliverable, VoucherDelivery
+from core.views import (
+    GiftDelivery,
+    GiftReceipt,
+    Notice,
+    OrderSummary,
+    RewardNotice,
+    RewardUndeliverable,
+    VoucherDelivery,
+)
 
 log = logging.getLogger(__name__)
 
@@ -42,6 +51,10 @@ class TeamsSender:
                 await self._to_person(address, notice_card(notice))
             elif isinstance(notice, RewardUndeliverable):
                 await self._to_person(address, undeliverable_card(notice))
+            elif isinstance(notice, GiftDelivery):
+                await self._to_person(address, gift_card(notice))
+            elif isinstance(notice, GiftReceipt):  # where the buyer asked, if private; else their 1:1 chat
+                await self._privately(address, receipt_card(notice))
             else:
                 await self._update_order(address, notice)
 
@@ -66,6 +79,12 @@ class TeamsSender:
                 await continue_in(self._adapter, self._app_id, chat, _sending(card))
             except HttpOperationError as refused:
                 raise (settling(refused) or refused) from refused
+
+    async def _privately(self, address: TeamsAddress, card: Card) -> None:
+        if address.is_personal:
+            await continue_in(self._adapter, self._app_id, address, _sending(card))
+        else:
+            await open_personal(self._adapter, self._app_id, address, _sending(card))
 
     async def _update_order(self, address: TeamsAddress, summary: OrderSummary) -> None:
         card = order_card(summary)

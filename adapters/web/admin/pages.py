@@ -188,6 +188,9 @@ class Pages:
             next_link=with_page(request.query, page.page + 1),
         )
 
+    async def gifts(self, request: web.Request, session: AdminSession) -> web.StreamResponse:
+        return self.views.page(request, "gifts.html", gifts=await self.oversight.gifts())
+
     async def orders_csv(self, request: web.Request, session: AdminSession) -> web.StreamResponse:
         query, problems = order_query(request.query)
         return await self._export(

@@ -77,6 +77,7 @@ def admin_routes(
         web.get("/admin/audit.csv", page(pages.audit_csv)),
         web.post("/admin/audit/verify", act(actions.verify_chain, admin=False)),
         web.get("/admin/rewards", page(pages.rewards)),
+        web.get("/admin/gifts", page(pages.gifts)),
         web.post("/admin/rewards", act(actions.create_programme)),
         web.post("/admin/rewards/admins/grant", act(actions.grant_admin)),
         web.post("/admin/rewards/admins/revoke", act(actions.revoke_admin)),
