@@ -71,9 +71,16 @@ class StripeGateway:
 
     async def refund(self, *, intent_id: str, idempotency_key: str) -> None:
         with _stripe_errors("refund a payment", intent_id):
-            await self._client.v1.refunds.create_async(
-                {"payment_intent": intent_id}, {"idempotency_key": idempotency_key}
-            )
+            try:
+                await self._client.v1.refunds.create_async(
+                    {"payment_intent": intent_id}, {"idempotency_key": idempotency_key}
+                )
+            except stripe.InvalidRequestError as exc:
+                # Refunded already (an idempotency key older than Stripe's 24 hours, or a refund made in
+                # Stripe's dashboard): the money is back, which is what was asked.
+                if exc.code != "charge_already_refunded":
+                    raise
+                log.info("payment already refunded", extra={"subject": intent_id})
 
     def parse_event(self, payload: bytes, signature: str) -> PaymentEvent:
         try:

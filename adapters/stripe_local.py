@@ -9,7 +9,9 @@ checkout needs and localstripe 1.15.10 lacks:
 - a Stripe.js `confirmCardPayment` that pays with the card typed into the Card Element (localstripe's
   own only completes 3-D Secure on an intent that already has a payment method), served by
   `POST /v1/payment_intents/{id}/_confirm_card`, authorised by the client secret;
-- a `charge.refunded` event after a refund.
+- a `charge.refunded` event after a refund, and Stripe's refusal to refund a charge refunded in full;
+- `browser_app()`: the fake Stripe.js and the two calls it makes, to mount under the bot's own port,
+  so a checkout page works through one forwarded port.
 
 localstripe keeps its objects and webhooks in module globals, so one process runs one instance at a
 time: a second `start_localstripe` before `stop()` raises RuntimeError; after `stop()` it starts again
@@ -35,6 +37,7 @@ log = logging.getLogger(__name__)
 
 Handler = Callable[[web.Request], Awaitable[web.StreamResponse]]
 _CONFIRM_CARD = re.compile(r"^/v1/payment_intents/\w+/_confirm_card$")
+_AUTHENTICATE = "/v1/payment_intents/{id}/_authenticate"  # Stripe.js's 3-D Secure step
 _RUNNING: set[str] = set()  # urls of live instances; localstripe's store is process-wide
 _REPLAYABLE = frozenset({200, 402})  # Stripe replays results, not rejected requests
 
@@ -58,7 +61,8 @@ _CONFIRM_CARD_JS = """
         const response = await fetch(`${LOCALSTRIPE_BASE_API}/v1/payment_intents/${pi}/_confirm_card`, {
           method: 'POST',
           body: JSON.stringify({key: apiKey, client_secret: clientSecret,
-                                payment_method_data: {type: 'card', card: card}}),
+                                payment_method_data: {type: 'card', card: card},
+                                receipt_email: (data && data.receipt_email) || null}),
         });
         const body = await response.json().catch(() => ({}));
         if (response.status !== 200 || body.error) {
@@ -101,6 +105,25 @@ class LocalStripe:
         async with aiohttp.ClientSession() as session, session.post(url_of_config, json=body) as response:
             response.raise_for_status()
 
+    def browser_app(self) -> web.Application:
+        """What a checkout page's Stripe.js needs, served from this process's store under another app.
+
+        Only the script and the calls its client secret or publishable key authorise (card confirmation and
+        3-D Secure): the API the secret key opens and the webhook configuration stay on the loopback port.
+        The script finds its API beside itself (`<prefix>/js.stripe.com/v3/` calls `<prefix>/v1/...`).
+        """
+        from localstripe import server
+
+        # No key check: both calls compare the intent's client secret, as Stripe does for Stripe.js.
+        app = web.Application(middlewares=[server.error_middleware])
+        app.router.add_get("/js.stripe.com/v3/", _stripe_js)
+        app.router.add_post("/v1/payment_intents/{id}/_confirm_card", _confirm_card)
+        for route in server.app.router.routes():
+            path = route.resource.canonical if route.resource is not None else ""
+            if (route.method, path) == ("POST", _AUTHENTICATE):
+                app.router.add_post(_AUTHENTICATE, route.handler)
+        return app
+
     async def stop(self) -> None:
         """Stop serving, drop pending webhook deliveries, and forget every object and webhook (idempotent)."""
         from localstripe import resources, webhooks
@@ -113,6 +136,34 @@ class LocalStripe:
         webhooks._webhooks.clear()
         resources.store.clear()
         _RUNNING.discard(self.url)
+
+
+class DevPaymentError(Exception):
+    """A test payment without a browser could not be made; the message says why, for a person."""
+
+
+async def pay_with_test_card(
+    browser_base: str, intent_id: str, client_secret: str, card_number: str = "4242424242424242"
+) -> str:
+    """Confirm an intent as the checkout page's Stripe.js does, at `browser_app()` served from `browser_base`.
+
+    Returns the intent's new status; its webhook follows as after a payment in the browser.
+    """
+    card = {"number": card_number, "exp_month": 12, "exp_year": 2099, "cvc": "123"}
+    body = {"client_secret": client_secret, "payment_method_data": {"type": "card", "card": card}}
+    url = f"{browser_base}/v1/payment_intents/{intent_id}/_confirm_card"
+    try:
+        async with aiohttp.ClientSession() as session, session.post(url, json=body) as response:
+            answer = await response.json(content_type=None)
+    except (aiohttp.ClientError, ValueError) as exc:
+        raise DevPaymentError(f"could not reach the running bot at {browser_base} ({exc})") from exc
+    if not isinstance(answer, dict):
+        raise DevPaymentError(f"unexpected answer from {url}")
+    error = answer.get("error")
+    if response.status != 200 or error:
+        message = error.get("message") if isinstance(error, dict) else None
+        raise DevPaymentError(str(message or f"the payment was refused ({response.status})"))
+    return str(answer.get("status", ""))
 
 
 async def start_localstripe(host: str = "127.0.0.1", port: int = 0) -> LocalStripe:
@@ -232,6 +283,8 @@ async def _confirm_card(request: web.Request) -> web.Response:
     if intent.latest_charge is not None and intent.latest_charge.status == "failed":
         intent.latest_charge = None  # localstripe refuses to charge again after a decline otherwise
     intent.payment_method = method.id
+    if isinstance(data.get("receipt_email"), str):
+        intent.receipt_email = data["receipt_email"]  # Stripe sends its receipt there once paid
     intent._confirm(on_failure_now=intent._report_failure)
     response: web.Response = json_response(intent._export())
     return response
@@ -256,6 +309,7 @@ def _announcing_refunds(create_refund: Handler) -> Handler:
         from localstripe.resources import Charge, Event
         from localstripe.webhooks import schedule_webhook
 
+        await _refuse_refunding_twice(request)
         response = await create_refund(request)
         if isinstance(response, web.Response) and response.status == 200 and response.body:
             refund = json.loads(bytes(response.body))  # type: ignore[arg-type]
@@ -263,6 +317,23 @@ def _announcing_refunds(create_refund: Handler) -> Handler:
         return response
 
     return handler
+
+
+async def _refuse_refunding_twice(request: web.Request) -> None:
+    """Stripe answers 400 `charge_already_refunded`; localstripe would refund the same charge again."""
+    from localstripe.errors import UserError
+    from localstripe.resources import Charge, PaymentIntent
+
+    form = await request.post()
+    intent_id, charge_id = form.get("payment_intent"), form.get("charge")
+    charge = None
+    if isinstance(intent_id, str) and intent_id.startswith("pi_"):
+        charge = PaymentIntent._api_retrieve(intent_id).latest_charge
+    elif isinstance(charge_id, str) and charge_id.startswith("ch_"):
+        charge = Charge._api_retrieve(charge_id)
+    if charge is not None and charge.refunded:
+        message = f"Charge {charge.id} has already been refunded."
+        raise UserError(400, message, {"code": "charge_already_refunded"})
 
 
 async def _cancel_pending_deliveries() -> None:

@@ -12,7 +12,6 @@ from datetime import timedelta
 from pathlib import Path
 from typing import Any
 
-import aiohttp
 from aiohttp import web
 
 from adapters.db.admin_users import SqlAdminAccounts
@@ -25,23 +24,27 @@ from adapters.stripe_gateway import StripeGateway
 from adapters.teams import BotFrameworkCloud, build_teams
 from adapters.web.admin import admin_routes
 from adapters.web.checkout import checkout_routes
-from core.catalog import Catalog, Product
-from core.checkout import Checkout
-from core.delivery import Relay
-from core.oversight import AdminActs
-from core.ports import ChatSender, RandomIds, SystemClock
-from core.recognition import Recognition
-from core.vouchers import VoucherProvider
-
+from bot.hris import build_hr_systems, graph_reach, scim_mount, scim_reconcile
+from bot.clock import process_clock
 from bot.metrics import Metrics
+from bot.providers import ProviderSet, build_provider_set, tango_client, xoxoday_client
 from bot.rewards import Rewards, build_rewards, find_people_in_slack, seed_development_programme
 from bot.settings import Settings
 from bot.tls import OutgoingTrust
 from bot.workers import BackgroundTasks, Workers
+from core.catalog import Catalog, Product
+from core.checkout import Checkout
+from core.delivery import Relay
+from core.oversight import AdminActs
+from core.gifting import Gifts
+from core.ports import ChatSender, RandomIds, SystemClock
+from core.recognition import Recognition
+from core.vouchers import VoucherProvider
 
 log = logging.getLogger(__name__)
 
 Mount = Callable[[web.Application], None]
+TEST_STRIPE_PREFIX = "/_teststripe"  # embedded test mode: localstripe's browser part, on the bot's port
 
 
 @dataclass
@@ -62,6 +65,7 @@ class Services:
     channels: dict[str, Any] = field(default_factory=dict)
     recognition: Recognition | None = None
     rewards: Rewards | None = None
+    providers: ProviderSet | None = None
 
     async def start(self, port: int) -> None:
         for hook in self.on_start:
@@ -95,10 +99,14 @@ def builtin_products(settings: Settings) -> list[Product]:
     return load_catalog(settings.catalog_file or SAMPLE_CATALOG, public_base_url=settings.public_base_url)
 
 
-async def open_database(settings: Settings) -> Database:
+def _cipher(settings: Settings) -> VoucherCipher:
+    """What encrypts codes, PINs and Slack tokens at rest, with the previous keys still readable."""
     previous = [key.get_secret_value().encode() for key in settings.voucher_previous_keys]
-    cipher = VoucherCipher(voucher_key(settings), previous_keys=previous)
-    database = Database(settings.resolved_database_url, cipher)
+    return VoucherCipher(voucher_key(settings), previous_keys=previous)
+
+
+async def open_database(settings: Settings) -> Database:
+    database = Database(settings.resolved_database_url, _cipher(settings))
     await database.upgrade()
     return database
 
@@ -108,12 +116,15 @@ async def build_services(settings: Settings) -> Services:
     database = await open_database(settings)
     services_on_start: list[Callable[[int], Awaitable[None]]] = []
     services_on_stop: list[Callable[[], Awaitable[None]]] = [database.dispose]
-    gateway, publishable_key, stripe_js_url = await _payments(settings, services_on_start, services_on_stop, trust)
+    mounts: list[Mount] = []
+    gateway, publishable_key, stripe_js_url = await _payments(
+        settings, services_on_start, services_on_stop, mounts, trust
+    )
     providers: dict[str, VoucherProvider] = {"builtin": BuiltinProvider()}
     products = builtin_products(settings)
     periodic: list[tuple[float, Callable[[], Awaitable[object]]]] = []  # once across replicas (leased)
     every_replica: list[tuple[float, Callable[[], Awaitable[object]]]] = []
-    clock = SystemClock()
+    clock = process_clock(settings.test_clock_file)
     background = BackgroundTasks()
     checkout = Checkout(
         uow=database.unit_of_work,
@@ -128,14 +139,24 @@ async def build_services(settings: Settings) -> Services:
         background=background.spawn,
     )
     rewards = build_rewards(settings, database, clock)
+    # Gifts by email reach whoever the directory finds, in Slack or Teams (imported employees first).
+    gifts = Gifts(uow=database.unit_of_work, checkout=checkout, clock=clock, people=rewards.people)
     await seed_development_programme(settings, rewards.recognition)
     periodic += rewards.jobs()  # expiry and reminders every 10 minutes, milestones hourly
-    if "xoxoday" in settings.voucher_provider:
-        await _xoxoday(
-            settings, database, checkout, providers, products, periodic, services_on_stop, every_replica
-        )
+    provider_set = await build_provider_set(settings, database, checkout, providers, products, _alert_admins)
+    once, each = provider_set.jobs()  # catalog syncs (leased), catalog reloads and balance checks
+    periodic += once
+    every_replica += each
+    services_on_stop += provider_set.closers
+    hr_systems = build_hr_systems(settings, database, rewards)
+    periodic += hr_systems.jobs(settings, rewards.milestones)  # SuccessFactors, Darwinbox: every HRIS_SYNC_MINUTES, leased
+    services_on_stop.append(hr_systems.close)
+    if settings.scim_token is not None:
+        periodic.append(scim_reconcile(settings, database, hr_systems.people))  # heals a half-done push
+    reach = graph_reach(settings, rewards)  # Microsoft Graph: find Teams users by email, install the app
+    if reach is not None:
+        services_on_stop.append(reach.close)
     senders: dict[str, ChatSender] = {}
-    mounts: list[Mount] = []
     channels: dict[str, Any] = {}
     teams = build_teams(
         checkout,
@@ -153,12 +174,14 @@ async def build_services(settings: Settings) -> Services:
         **({"service_url_hosts": settings.teams_service_url_hosts} if settings.teams_service_url_hosts else {}),
         ca_file=trust.ca_file or None,
         ssl=trust.context,
+        installer=reach.installer if reach is not None else None,
+        gifts=gifts,
         **_channel_kwargs(build_teams, rewards),
     )
     senders["teams"], channels["teams"] = teams.sender, teams
     mounts.append(teams.mount)
     if settings.slack_enabled:
-        slack = _slack(settings, checkout, rewards, trust)
+        slack = _slack(settings, checkout, rewards, trust, gifts)
         find_people_in_slack(rewards, slack)  # HR-system and milestone rewards by email
         senders["slack"], channels["slack"] = slack.sender, slack
         mounts.append(slack.mount)
@@ -193,7 +216,9 @@ async def build_services(settings: Settings) -> Services:
         )
     )
     mounts.append(rewards.hr_api.mount)  # /api/v1: rewards, employees and milestones for HR systems
-    mounts.append(_admin_dashboard(settings, database, checkout, rewards.recognition))  # /admin
+    if settings.scim_token is not None:
+        mounts.append(scim_mount(settings, database, hr_systems.people))  # /scim/v2: Entra ID, Okta
+    mounts.append(_admin_dashboard(settings, database, checkout, rewards, provider_set))  # /admin
     return Services(
         settings=settings,
         database=database,
@@ -209,6 +234,7 @@ async def build_services(settings: Settings) -> Services:
         channels=channels,
         recognition=rewards.recognition,
         rewards=rewards,
+        providers=provider_set,
     )
 
 
@@ -216,6 +242,7 @@ async def _payments(
     settings: Settings,
     on_start: list[Callable[[int], Awaitable[None]]],
     on_stop: list[Callable[[], Awaitable[None]]],
+    mounts: list[Mount],
     trust: OutgoingTrust | None = None,
 ) -> tuple[StripeGateway, str, str]:
     if not settings.embedded_payments:
@@ -242,11 +269,17 @@ async def _payments(
     gateway = StripeGateway("sk_test_embedded", webhook_secret, local.url)
     on_start.append(register_webhook)
     on_stop += [local.stop, gateway.close]
-    return gateway, "pk_test_embedded", local.js_url
+    # The page loads the fake Stripe.js from the bot's own port, so one forwarded port is enough.
+    mounts.append(lambda app: app.add_subapp(TEST_STRIPE_PREFIX, local.browser_app()))
+    return gateway, "pk_test_embedded", f"{TEST_STRIPE_PREFIX}/js.stripe.com/v3/"
 
 
 def _slack(
-    settings: Settings, checkout: Checkout, rewards: Rewards | None = None, trust: OutgoingTrust | None = None
+    settings: Settings,
+    checkout: Checkout,
+    rewards: Rewards | None = None,
+    trust: OutgoingTrust | None = None,
+    gifts: Gifts | None = None,
 ) -> Any:
     from adapters.slack import build_slack
 
@@ -259,91 +292,75 @@ def _slack(
         client_id=settings.slack_client_id or None,
         client_secret=_secret(settings.slack_client_secret) or None,
         oauth_database_url=settings.resolved_database_url,
+        secret_box=_cipher(settings) if settings.slack_client_id else None,
         public_base_url=settings.public_base_url,
         ssl=trust.context if trust else None,
+        gifts=gifts,
         **(_channel_kwargs(build_slack, rewards) if rewards is not None else {}),
     )
 
 
-async def _xoxoday(
-    settings: Settings,
-    database: Database,
-    checkout: Checkout,
-    providers: dict[str, VoucherProvider],
-    builtin: list[Product],
-    periodic: list[tuple[float, Callable[[], Awaitable[object]]]],
-    on_stop: list[Callable[[], Awaitable[None]]],
-    every_replica: list[tuple[float, Callable[[], Awaitable[object]]]],
-) -> None:
-    from adapters.providers.xoxoday import XoxodayCatalogSync, XoxodayProvider
-
-    client = xoxoday_client(settings, database)
-    store = database.catalog_store()
-    sync = XoxodayCatalogSync(client, store, SystemClock())
-    providers["xoxoday"] = XoxodayProvider(
-        client,
-        alert=_alert_admins,
-        max_wait=settings.xoxoday_order_wait_seconds,
-        recheck_interval=settings.xoxoday_recheck_seconds,
-    )
-
-    async def refresh_catalog() -> None:
-        checkout.catalog = Catalog([*builtin, *await store.load("xoxoday")])
-
-    interval = timedelta(hours=settings.catalog_sync_hours)
-
-    async def sync_when_due() -> None:
-        # Plum allows ~500 catalog calls a day: sync only when the cached copy is older than the interval.
-        # One replica at a time runs this (a job lease); each replica reloads the cache on its own.
-        last = await store.last_synced("xoxoday")
-        if last is None or SystemClock().now() - last >= interval:
-            await sync.sync()
-            await refresh_catalog()
-
-    await refresh_catalog()
-    periodic.append((min(600.0, interval.total_seconds()), sync_when_due))
-    every_replica.append((min(600.0, interval.total_seconds()), refresh_catalog))
-    on_stop.append(client.close)
-
-
-def xoxoday_client(settings: Settings, database: Database) -> Any:
-    """A Plum client whose rotated tokens live encrypted in the database, shared by replicas and restarts."""
-    from adapters.providers.xoxoday import SerializedTokenStore, XoxodayClient
-
-    secrets_ = database.secret_store()
-    tokens = SerializedTokenStore(
-        lambda: secrets_.load("xoxoday.tokens"), lambda value: secrets_.save("xoxoday.tokens", value)
-    )
-    return XoxodayClient(
-        settings.xoxoday_base_url,
-        settings.xoxoday_client_id,
-        _secret(settings.xoxoday_client_secret),
-        _secret(settings.xoxoday_refresh_token),
-        token_store=tokens,
-        session_factory=_session_factory(OutgoingTrust.of(settings)),
-    )
-
-
-def _session_factory(trust: OutgoingTrust) -> Callable[[], aiohttp.ClientSession] | None:
-    """aiohttp sessions that trust the configured CA file (None: aiohttp's defaults)."""
-    if trust.context is None:
-        return None
-    context = trust.context
-    return lambda: aiohttp.ClientSession(connector=aiohttp.TCPConnector(ssl=context))
-
-
 async def sync_catalog_now(settings: Settings) -> str:
-    """`voucherbot catalog sync`: one Plum catalog sync into the shared cache (counts one API call per page)."""
+    """`voucherbot catalog sync`: sync Plum's and Tango's catalogs now into the shared cache.
+
+    Plum's line counts its calls: getVouchers allows about 500 a day.
+    """
+    from adapters.providers.tango import TangoCatalogSync
     from adapters.providers.xoxoday import XoxodayCatalogSync
 
     database = await open_database(settings)
-    client = xoxoday_client(settings, database)
+    lines = []
     try:
-        report = await XoxodayCatalogSync(client, database.catalog_store(), SystemClock()).sync()
+        if "xoxoday" in settings.voucher_provider:
+            client = xoxoday_client(settings, database)
+            try:
+                report = await XoxodayCatalogSync(client, database.catalog_store(), SystemClock()).sync()
+            finally:
+                await client.close()
+            lines.append(f"fetched {report.fetched}, mapped {report.mapped}, skipped {report.skipped} "
+                         f"in {report.calls} calls")
+        if "tango" in settings.voucher_provider:
+            tango = tango_client(settings)
+            try:
+                found = await TangoCatalogSync(tango, database.catalog_store(), SystemClock()).sync()
+            finally:
+                await tango.close()
+            lines.append(f"tango: {found.brands} brands, {found.items} items, mapped {found.mapped} products, "
+                         f"skipped {found.skipped} items")
     finally:
-        await client.close()
         await database.dispose()
-    return f"fetched {report.fetched}, mapped {report.mapped}, skipped {report.skipped} in {report.calls} calls"
+    return "\n".join(lines)
+
+
+async def open_provider_set(settings: Settings) -> tuple[ProviderSet, Callable[[], Awaitable[None]]]:
+    """The providers as the server builds them, for `voucherbot providers ...`; call the second to close."""
+    database = await open_database(settings)
+    providers: dict[str, VoucherProvider] = {}
+    checkout = Checkout(
+        uow=database.unit_of_work, catalog=Catalog(builtin_products(settings)), gateway=_NoPayments(),
+        providers=providers, clock=SystemClock(), ids=RandomIds(), public_base_url=settings.public_base_url,
+    )
+    found = await build_provider_set(settings, database, checkout, providers, builtin_products(settings), _alert_admins)
+
+    async def close() -> None:
+        for closer in found.closers:
+            await closer()
+        await database.dispose()
+
+    return found, close
+
+
+class _NoPayments:
+    """The CLI reads providers only; it never takes a payment."""
+
+    async def create_intent(self, **_: Any) -> Any:
+        raise RuntimeError("the providers CLI takes no payments")
+
+    async def refund(self, **_: Any) -> None:
+        raise RuntimeError("the providers CLI takes no payments")
+
+    def parse_event(self, payload: bytes, signature: str) -> Any:
+        raise RuntimeError("the providers CLI takes no payments")
 
 
 async def _alert_admins(message: str) -> None:
@@ -359,22 +376,27 @@ def _channel_kwargs(build: Callable[..., Any], rewards: Rewards) -> dict[str, An
         "recognition": rewards.recognition,
         "directory": rewards.people,
         "tenants": rewards.tenants,  # Teams remembers each tenant's Connector URL: people reachable by id
-        "confirmations": rewards.confirmations,  # Slack keeps rewards awaiting Send in the database
+        "confirmations": rewards.confirmations,  # rewards awaiting Send, in the database (core.confirmations)
     }
     accepted = inspect.signature(build).parameters
     return {name: value for name, value in offered.items() if name in accepted}
 
 
-def _admin_dashboard(settings: Settings, database: Database, checkout: Checkout, recognition: Recognition) -> Mount:
+def _admin_dashboard(
+    settings: Settings, database: Database, checkout: Checkout, rewards: Rewards,
+    providers: ProviderSet | None = None,
+) -> Mount:
     """/admin: the dashboard over the same database and use cases; users come from `voucherbot users create`."""
     routes = admin_routes(
         oversight=SqlOversight.of(database),
         checkout=checkout,
-        recognition=recognition,
+        recognition=rewards.recognition,
+        milestones=rewards.milestones,  # the next 30 days' milestones on the rewards page
         accounts=SqlAdminAccounts.of(database),
         acts=AdminActs(uow=database.unit_of_work),
         admin_token=_secret(settings.admin_token),
         secure_cookies=settings.public_base_url.startswith("https://"),
+        providers=providers,
     )
 
     def mount(app: web.Application) -> None:

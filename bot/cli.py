@@ -1,13 +1,16 @@
-"""The `voucherbot` command line: serve, database, catalog and manifest tools."""
+"""The `voucherbot` command line: serve, database, catalog, provider and manifest tools."""
 
 from __future__ import annotations
 
 import argparse
 import asyncio
+import importlib.util
 import sys
 from collections.abc import Sequence
 from pathlib import Path
 
+from bot.providers_cli import add_commands as add_provider_commands
+from bot.dev_cli import add_commands as add_dev_commands
 from bot.rewards_cli import add_commands as add_reward_commands
 from bot.settings import Settings, SettingsError, load_settings
 from bot.users_cli import add_commands as add_user_commands
@@ -36,7 +39,7 @@ def _parser() -> argparse.ArgumentParser:
     check = catalog.add_parser("check", help="report every problem in a catalog file")
     check.add_argument("file", type=Path)
     check.set_defaults(run=_catalog_check)
-    catalog.add_parser("sync", help="sync the Xoxoday Plum catalog now").set_defaults(run=_catalog_sync)
+    catalog.add_parser("sync", help="sync the Plum and Tango catalogs now").set_defaults(run=_catalog_sync)
 
     manifest = commands.add_parser("manifest", help="app manifests").add_subparsers(title="manifest commands")
     slack = manifest.add_parser("slack", help="print the Slack app manifest filled in")
@@ -48,8 +51,14 @@ def _parser() -> argparse.ArgumentParser:
     teams.add_argument("--base-url", required=True)
     teams.add_argument("--out", type=Path, default=Path("app.zip"))
     teams.set_defaults(run=_manifest_teams)
+    add_provider_commands(commands, _settings)
+    hris = commands.add_parser("hris", help="HR systems").add_subparsers(title="hris commands")
+    sync = hris.add_parser("sync", help="sync SuccessFactors / Darwinbox now (from the last cursor)")
+    sync.add_argument("--dry-run", action="store_true", help="print what would change; change nothing")
+    sync.set_defaults(run=_hris_sync)
     add_reward_commands(commands, _settings)
     add_user_commands(commands, _settings)
+    add_dev_commands(commands, _settings)
     return parser
 
 
@@ -68,6 +77,15 @@ def _serve(args: argparse.Namespace) -> int:
     settings = _settings()
     if settings.emulator_exposed:
         print(f"voucherbot: {settings.emulator_exposed}", file=sys.stderr)
+        return 2
+    if settings.embedded_payments and importlib.util.find_spec("localstripe") is None:
+        # Checked before anything is created: no data folder, database or key file for a run that fails.
+        print(
+            "voucherbot: no payments configured: set STRIPE_SECRET_KEY, STRIPE_PUBLISHABLE_KEY and "
+            "STRIPE_WEBHOOK_SECRET, or install embedded test payments with: "
+            "pip install 'voucherbot[testpay]'",
+            file=sys.stderr,
+        )
         return 2
     configure_logging(settings.log_level)
     asyncio.run(serve(settings))
@@ -103,10 +121,33 @@ def _catalog_sync(args: argparse.Namespace) -> int:
     from bot.bootstrap import sync_catalog_now
 
     settings = _settings()
-    if "xoxoday" not in settings.voucher_provider:
-        print("VOUCHER_PROVIDER does not include xoxoday: nothing to sync", file=sys.stderr)
+    if not {"xoxoday", "tango"} & set(settings.voucher_provider):
+        print("VOUCHER_PROVIDER includes neither xoxoday nor tango: nothing to sync", file=sys.stderr)
         return 2
     print(asyncio.run(sync_catalog_now(settings)))
+    return 0
+
+
+def _hris_sync(args: argparse.Namespace) -> int:
+    from bot.hris import sync_now
+
+    settings = _settings()
+    if not (settings.successfactors_enabled or settings.darwinbox_enabled):
+        print("no HR system is configured (SUCCESSFACTORS_API_URL or DARWINBOX_BASE_URL)", file=sys.stderr)
+        return 2
+    from bot.logs import configure_logging
+    from core.hris import HrUnavailable
+
+    configure_logging(settings.log_level)
+    try:
+        reports = asyncio.run(sync_now(settings, args.dry_run))
+    except HrUnavailable as exc:
+        print(f"voucherbot: {exc}", file=sys.stderr)
+        return 1
+    for report in reports:
+        print("\n".join(report.lines()))
+    if args.dry_run:
+        print("dry run: nothing was changed")
     return 0
 
 

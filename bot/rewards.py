@@ -52,7 +52,7 @@ class Rewards:
     hr_api: HrApi
     reminders: bool = True
     tenants: TenantEndpoints | None = None  # Teams: each tenant's Connector URL, remembered from activities
-    confirmations: PendingConfirmations | None = None  # Slack: rewards awaiting Send, shared by replicas
+    confirmations: PendingConfirmations | None = None  # rewards awaiting Send (Slack, Teams), shared by replicas
 
     def jobs(self) -> list[tuple[float, Job]]:
         """Scheduled work for the Workers' periodic list (each job's name is its lease's name)."""

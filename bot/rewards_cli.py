@@ -11,13 +11,13 @@ from collections.abc import Awaitable, Callable
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from bot.settings import Settings, admin_identity
+from core.amounts import read_amount
 from core.employees import import_employees
 from core.errors import NotFound, VoucherbotError
 from core.milestones import MilestoneKind, MilestoneRule
 from core.money import Money, check_currency
 from core.rewards import Programme
-
-from bot.settings import Settings, admin_identity
 
 if TYPE_CHECKING:
     from bot.rewards import Rewards  # the wiring (database, adapters) is imported only when a command runs
@@ -102,6 +102,8 @@ def _milestones(milestones: Any, settings: Callable[[], Settings]) -> None:
     rule.add_argument("--amount", required=True)
     rule.add_argument("--template", required=True, help="the message; {name} and, for anniversaries, {years}")
     rule.add_argument("--off", action="store_true", help="keep the rule but send nothing")
+    rule.add_argument("--from-manager", action="store_true",
+                      help="name the employee's manager (from the HR system) as the giver")
     _runs(rule, settings, _set_rule)
     _runs(milestones.add_parser("rules", help="what is sent for each kind"), settings, _rules)
     _runs(milestones.add_parser("send", help="send today's milestone rewards now"), settings, _send_now)
@@ -252,11 +254,9 @@ async def _preview(rewards: Rewards, args: argparse.Namespace) -> int:
 
 
 async def _set_rule(rewards: Rewards, args: argparse.Namespace) -> int:
-    programme = next((p for p in await rewards.recognition.programmes() if p.id == args.programme), None)
-    if programme is None:
-        raise NotFound(f"There is no reward programme '{args.programme}'.")
-    amount = Money.parse(args.amount, programme.currency)
-    rule = MilestoneRule(MilestoneKind(args.kind), programme.id, amount, args.template, enabled=not args.off)
+    programme, amount = await rewards.recognition.priced(read_amount(args.amount), args.programme)
+    rule = MilestoneRule(MilestoneKind(args.kind), programme.id, amount, args.template, enabled=not args.off,
+                         from_manager=args.from_manager)
     await rewards.milestones.set_rule(rule, _actor())
     print(f"{rule.kind}: {amount.label()} from {programme.id}{' (off)' if args.off else ''}")
     return 0

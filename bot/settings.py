@@ -12,6 +12,10 @@ from pydantic import Field, SecretStr, ValidationError, field_validator, model_v
 from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 
 GOVERNMENT_CHANNEL_SERVICE = "https://botframework.azure.us"  # Bot Framework's name for Azure Government
+# The dashboard API's bearer token: 32 characters of a random token are beyond guessing.
+MIN_ADMIN_TOKEN = 32
+from core.money import Money, check_currency
+
 PLACEHOLDERS = {"", "changeme", "change-me", "secret", "xxx", "placeholder", "test"}
 
 
@@ -27,12 +31,15 @@ class SettingsError(Exception):
 class Settings(BaseSettings):
     """Every setting voucherbot reads; `.env.example` explains each one."""
 
-    model_config = SettingsConfigDict(env_file=".env", env_file_encoding="utf-8", extra="ignore")
+    # An empty value (`VOUCHER_ENCRYPTION_KEY=` in a copied .env.example) means unset, not "".
+    model_config = SettingsConfigDict(
+        env_file=".env", env_file_encoding="utf-8", extra="ignore", env_ignore_empty=True
+    )
 
     environment: Environment = Environment.DEVELOPMENT
     host: str = "127.0.0.1"
     port: int = Field(3978, ge=0, le=65535)
-    public_base_url: str = "http://localhost:3978"
+    public_base_url: str = ""  # unset: derived from HOST and PORT
     data_dir: Path = Path("var")
     database_url: str = ""
     catalog_file: Path | None = None
@@ -50,6 +57,9 @@ class Settings(BaseSettings):
     # Per person (Slack/Teams user, checkout link) and per replica; 0 turns the limit off.
     rate_limit_per_minute: float = Field(60, ge=0)
     rate_limit_burst: int = Field(20, ge=1)
+    # End-to-end tests only (refused in production): a file holding seconds to add to the clock, so
+    # a scheduled gift can be made due without waiting (bot/clock.py).
+    test_clock_file: Path | None = None
 
     stripe_secret_key: SecretStr | None = None
     stripe_publishable_key: str = ""
@@ -95,15 +105,122 @@ class Settings(BaseSettings):
     xoxoday_order_wait_seconds: float = Field(60, ge=0, le=600)
     xoxoday_recheck_seconds: float = Field(300, ge=0, le=24 * 3600)
 
+    # Tango Card RaaS v2 (VOUCHER_PROVIDER includes tango): platform credentials (HTTP Basic auth) and the
+    # customer and account orders are charged to; the sandbox is https://integration-api.tangocard.com/raas/v2.
+    tango_base_url: str = "https://integration-api.tangocard.com/raas/v2"
+    tango_platform_name: str = ""
+    tango_platform_key: SecretStr | None = None
+    tango_customer_id: str = ""
+    tango_account_id: str = ""
+    # Routing between providers (docs/providers.md): a YAML file of rules, editable in the dashboard, and
+    # the balance under which a provider is reported low, per currency ("USD:500,EUR:300", major units).
+    provider_routes_file: Path | None = None
+    provider_low_balance: Annotated[dict[str, int], NoDecode] = {}
+    provider_balance_check_minutes: float = Field(15, gt=0)
+
     # Rewards: who may send them besides those granted with `voucherbot reward-admins add`, and how many
     # days before a reward expires its recipient is reminded (0: no reminders).
     reward_admins: Annotated[list[str], NoDecode] = []
     reward_reminder_days: int = Field(7, ge=0, le=365)
 
+    # --- HR systems and Microsoft Graph (README "HR systems"); each group is all set or all unset -----
+    hris_sync_minutes: float = Field(60, gt=0, le=7 * 24 * 60)
+    successfactors_api_url: str = ""
+    successfactors_company_id: str = ""
+    successfactors_client_id: str = ""
+    successfactors_user_id: str = ""
+    successfactors_private_key: SecretStr | None = None  # PEM: signs the SAML bearer assertion
+    successfactors_username: str = ""  # Basic authentication, for test tenants only
+    successfactors_password: SecretStr | None = None
+    darwinbox_base_url: str = ""
+    darwinbox_username: str = ""
+    darwinbox_password: SecretStr | None = None
+    darwinbox_api_key: SecretStr | None = None
+    darwinbox_dataset_key: SecretStr | None = None
+    scim_token: SecretStr | None = None
+    graph_tenant_id: str = ""
+    graph_client_id: str = ""
+    graph_client_secret: SecretStr | None = None
+    graph_base_url: str = "https://graph.microsoft.com/v1.0"
+    graph_token_url: str = ""  # default: https://login.microsoftonline.com/{GRAPH_TENANT_ID}/oauth2/v2.0/token
+    teams_app_catalog_id: str = ""
+
+    @field_validator("scim_token", "successfactors_private_key", "successfactors_password", "darwinbox_password",
+                     "darwinbox_api_key", "darwinbox_dataset_key", "graph_client_secret",
+                     "ssl_cert_file", "requests_ca_bundle", mode="before")
+    @classmethod
+    def _empty_is_unset(cls, value: object) -> object:
+        return None if isinstance(value, str) and not value.strip() else value
+
+    @model_validator(mode="after")
+    def _hr_groups_complete(self) -> Settings:
+        problems = [p for p in (_half_set(name, group) for name, group in self._hr_groups().items()) if p]
+        if self.successfactors_api_url and not (self._successfactors_saml or self._successfactors_basic):
+            problems.append(
+                "SUCCESSFACTORS_API_URL is set: set SUCCESSFACTORS_CLIENT_ID, SUCCESSFACTORS_USER_ID and "
+                "SUCCESSFACTORS_PRIVATE_KEY (SAML bearer) or SUCCESSFACTORS_USERNAME and "
+                "SUCCESSFACTORS_PASSWORD (Basic)"
+            )
+        if self.scim_token is not None and len(self.scim_token.get_secret_value()) < 32:
+            problems.append("SCIM_TOKEN must be at least 32 characters (e.g. `openssl rand -hex 32`)")
+        if problems:
+            raise ValueError("\n".join(problems))
+        return self
+
+    def _hr_groups(self) -> dict[str, dict[str, object]]:
+        saml: dict[str, object] = {"SUCCESSFACTORS_CLIENT_ID": self.successfactors_client_id,
+                "SUCCESSFACTORS_USER_ID": self.successfactors_user_id,
+                "SUCCESSFACTORS_PRIVATE_KEY": self.successfactors_private_key}
+        sf: dict[str, object] = {"SUCCESSFACTORS_API_URL": self.successfactors_api_url,
+              "SUCCESSFACTORS_COMPANY_ID": self.successfactors_company_id}
+        return {
+            "SuccessFactors": sf if any(sf.values()) or self._successfactors_saml or
+            self._successfactors_basic else {},
+            "SuccessFactors SAML bearer": saml,
+            "SuccessFactors Basic": {"SUCCESSFACTORS_USERNAME": self.successfactors_username,
+                                     "SUCCESSFACTORS_PASSWORD": self.successfactors_password},
+            "Darwinbox": {"DARWINBOX_BASE_URL": self.darwinbox_base_url,
+                          "DARWINBOX_USERNAME": self.darwinbox_username,
+                          "DARWINBOX_PASSWORD": self.darwinbox_password,
+                          "DARWINBOX_API_KEY": self.darwinbox_api_key,
+                          "DARWINBOX_DATASET_KEY": self.darwinbox_dataset_key},
+            "Microsoft Graph": {"GRAPH_TENANT_ID": self.graph_tenant_id,
+                                "GRAPH_CLIENT_ID": self.graph_client_id,
+                                "GRAPH_CLIENT_SECRET": self.graph_client_secret,
+                                "TEAMS_APP_CATALOG_ID": self.teams_app_catalog_id},
+        }
+
+    @property
+    def _successfactors_saml(self) -> bool:
+        return bool(self.successfactors_client_id or self.successfactors_user_id or
+                    self.successfactors_private_key)
+
+    @property
+    def _successfactors_basic(self) -> bool:
+        return bool(self.successfactors_username or self.successfactors_password)
+
+    @property
+    def successfactors_enabled(self) -> bool:
+        return bool(self.successfactors_api_url)
+
+    @property
+    def darwinbox_enabled(self) -> bool:
+        return bool(self.darwinbox_base_url)
+
+    @property
+    def graph_enabled(self) -> bool:
+        return bool(self.graph_tenant_id)
+
+    @property
+    def resolved_graph_token_url(self) -> str:
+        return self.graph_token_url or (
+            f"https://login.microsoftonline.com/{self.graph_tenant_id}/oauth2/v2.0/token"
+        )
+
     @field_validator("public_base_url")
     @classmethod
     def _url_without_trailing_slash(cls, value: str) -> str:
-        if not value.startswith(("http://", "https://")):
+        if value and not value.startswith(("http://", "https://")):
             raise ValueError("must start with http:// or https://")
         return value.rstrip("/")
 
@@ -117,9 +234,9 @@ class Settings(BaseSettings):
     @field_validator("voucher_provider")
     @classmethod
     def _known_providers(cls, value: list[str]) -> list[str]:
-        unknown = set(value) - {"builtin", "xoxoday"}
+        unknown = set(value) - {"builtin", "xoxoday", "tango"}
         if unknown or not value:
-            raise ValueError(f"must be builtin, xoxoday or both (comma-separated), not {sorted(unknown)}")
+            raise ValueError(f"must be one or more of builtin, xoxoday, tango (comma-separated), not {sorted(unknown)}")
         return value
 
     @field_validator("teams_service_url_hosts", mode="before")
@@ -147,17 +264,25 @@ class Settings(BaseSettings):
             )
         return value
 
-    @field_validator("ssl_cert_file", "requests_ca_bundle", mode="before")
-    @classmethod
-    def _empty_is_unset(cls, value: object) -> object:
-        return None if isinstance(value, str) and not value.strip() else value
-
     @field_validator("ssl_cert_file", "requests_ca_bundle")
     @classmethod
     def _readable_file(cls, value: Path | None) -> Path | None:
         if value is not None and not (value.is_file() or value.is_dir()):
             raise ValueError(f"{value} is neither a file of PEM certificates nor a folder of them")
         return value
+    @field_validator("provider_low_balance", mode="before")
+    @classmethod
+    def _thresholds(cls, value: object) -> object:
+        if not isinstance(value, str):
+            return value
+        thresholds: dict[str, int] = {}
+        for part in filter(None, (p.strip() for p in value.split(","))):
+            currency, _, amount = part.partition(":")
+            try:
+                thresholds[check_currency(currency.strip())] = Money.parse(amount, currency.strip()).minor
+            except ValueError:
+                raise ValueError(f"'{part}' is not CURRENCY:AMOUNT (for example USD:500)") from None
+        return thresholds
 
     @field_validator("microsoft_app_type")
     @classmethod
@@ -188,9 +313,14 @@ class Settings(BaseSettings):
 
     @model_validator(mode="after")
     def _complete_for_what_is_enabled(self) -> Settings:
+        self.public_base_url = self.public_base_url or _local_url(self.host, self.port)
         problems = []
         if "xoxoday" in self.voucher_provider and not (self.xoxoday_client_id and _given(self.xoxoday_refresh_token)):
             problems.append("VOUCHER_PROVIDER includes xoxoday: set XOXODAY_CLIENT_ID, XOXODAY_CLIENT_SECRET, XOXODAY_REFRESH_TOKEN")
+        tango = (self.tango_platform_name, self.tango_customer_id, self.tango_account_id)
+        if "tango" in self.voucher_provider and not (all(tango) and _given(self.tango_platform_key)):
+            problems.append("VOUCHER_PROVIDER includes tango: set TANGO_PLATFORM_NAME, TANGO_PLATFORM_KEY, "
+                            "TANGO_CUSTOMER_ID, TANGO_ACCOUNT_ID")
         if self.slack_client_id and not _given(self.slack_client_secret):
             problems.append("SLACK_CLIENT_ID is set: SLACK_CLIENT_SECRET is needed for OAuth installs")
         if self.stripe_secret_key and not (_given(self.stripe_webhook_secret) and self.stripe_publishable_key):
@@ -212,10 +342,18 @@ class Settings(BaseSettings):
         for name, value in required.items():
             if not _given(value):
                 problems.append(f"{name} must be set to a real secret in production (no embedded test mode)")
+        token = self.admin_token.get_secret_value() if self.admin_token is not None else ""
+        if _given(self.admin_token) and len(token.strip()) < MIN_ADMIN_TOKEN:
+            problems.append(
+                f"ADMIN_TOKEN must be at least {MIN_ADMIN_TOKEN} characters in production "
+                "(python -c 'import secrets; print(secrets.token_urlsafe(32))' makes one)"
+            )
         if not self.microsoft_app_id:
             problems.append("MICROSOFT_APP_ID must be set in production (Emulator mode has no authentication)")
         if not self.public_base_url.startswith("https://"):
             problems.append("PUBLIC_BASE_URL must be https:// in production")
+        if self.test_clock_file is not None:
+            problems.append("TEST_CLOCK_FILE moves the clock for tests: it must not be set in production")
         return problems
 
     @property
@@ -269,6 +407,25 @@ def is_loopback(host: str) -> bool:
         return ipaddress.ip_address(host.strip().strip("[]")).is_loopback
     except ValueError:
         return False
+
+
+def _half_set(group: str, values: dict[str, object]) -> str | None:
+    """One line naming what a partly configured group lacks; None when it is all set or all unset."""
+    missing = [name for name, value in values.items() if not _filled(value)]
+    if not missing or len(missing) == len(values):
+        return None
+    return f"{group} is partly configured: set {', '.join(missing)}"
+
+
+def _filled(value: object) -> bool:
+    return _given(value) if isinstance(value, SecretStr) else bool(value)
+
+
+def _local_url(host: str, port: int) -> str:
+    """Where a browser on this machine reaches a server bound to host:port."""
+    if host in ("", "0.0.0.0", "::", "127.0.0.1", "::1"):
+        host = "localhost"
+    return f"http://[{host}]:{port}" if ":" in host else f"http://{host}:{port}"
 
 
 def _given(secret: SecretStr | None) -> bool:

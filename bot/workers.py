@@ -118,8 +118,10 @@ class Workers:
         self._leases = leases
         self.holder = holder or replica_name()
         self._tasks: list[asyncio.Task[None]] = []
+        self._stopping = asyncio.Event()
 
     def start(self) -> None:
+        self._stopping.clear()
         self._tasks = [
             asyncio.create_task(
                 self._forever(self._deliver_due, lambda: self._idle, until_idle=True), name="outbox"
@@ -140,8 +142,13 @@ class Workers:
             self._tasks.append(asyncio.create_task(self._forever(job, _every(interval)), name="local"))
 
     async def stop(self, drain_seconds: float = 10.0) -> None:
-        for task in self._tasks:
-            task.cancel()
+        # Each loop finishes the run it is in: cancelled halfway, a query leaves its pooled connection to be
+        # rolled back while the engine is disposed (an error and a traceback on every such shutdown).
+        self._stopping.set()
+        if self._tasks:
+            _, stuck = await asyncio.wait(self._tasks, timeout=drain_seconds)
+            for task in stuck:
+                task.cancel()
         for task in self._tasks:
             with contextlib.suppress(asyncio.CancelledError):
                 await task
@@ -168,7 +175,7 @@ class Workers:
     ) -> None:
         """Run `job` forever, pausing between runs; with `until_idle`, only once a run found nothing to do."""
         outage = 0.0
-        while True:
+        while not self._stopping.is_set():
             busy: object = 0
             try:
                 busy = await job()
@@ -179,13 +186,18 @@ class Workers:
                 outage = min(OUTAGE_PAUSE_MAX, outage * 2 or 0.5)
                 extra = {"job": _job_name(job), "error": str(exc)}
                 log.warning("background job waits for the database", extra=extra)
-                await asyncio.sleep(outage)
+                await self._pause(outage)
                 continue
             except Exception:  # a loop must outlive one failure (a bug in one message, a provider outage)
                 log.exception("background job failed", extra={"job": _job_name(job)})
-                await asyncio.sleep(1)
+                await self._pause(1)
             if not (busy and until_idle):
-                await asyncio.sleep(pause())
+                await self._pause(pause())
+
+    async def _pause(self, seconds: float) -> None:
+        """Sleep, but wake at once when the workers are stopping."""
+        with contextlib.suppress(TimeoutError):
+            await asyncio.wait_for(self._stopping.wait(), seconds)
 
 
 def _every(seconds: float) -> Callable[[], float]:

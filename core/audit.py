@@ -80,14 +80,27 @@ class ChainReport:
 
 
 def verify(entries: Iterable[AuditEntry]) -> ChainReport:
-    """Walk the chain in order; report the first entry whose link or content was altered."""
+    """Walk the chain in order; report the first entry whose link or content was altered.
+
+    Each hash covers the previous entry's hash, so an entry rewritten with its own hash recomputed
+    still breaks the next link. When that next entry is itself intact, it sealed the original
+    content of the one before it: the rewritten entry is the one reported.
+    """
+    previous: AuditEntry | None = None
     previous_hash, expected_seq, checked = GENESIS, 1, 0
     for entry in entries:
         if entry.seq != expected_seq:
             return ChainReport(checked, expected_seq, "an entry is missing")
         if entry.prev_hash != previous_hash:
+            if previous is not None and entry.hash == entry.expected_hash():
+                return ChainReport(
+                    checked - 1,
+                    previous.seq,
+                    f"the entry was rewritten and its hash recomputed: entry #{entry.seq} "
+                    "sealed different content",
+                )
             return ChainReport(checked, entry.seq, "the link to the previous entry is broken")
         if entry.hash != entry.expected_hash():
             return ChainReport(checked, entry.seq, "the entry's content was altered")
-        previous_hash, expected_seq, checked = entry.hash, expected_seq + 1, checked + 1
+        previous, previous_hash, expected_seq, checked = entry, entry.hash, expected_seq + 1, checked + 1
     return ChainReport(checked)

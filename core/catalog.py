@@ -67,12 +67,19 @@ class Product:
     provider: str = "builtin"
     voucher_format: str = "code"
     redeem_url: str = ""
+    # The provider's own item id per denomination (minor units); 0 stands for any amount of an open range.
+    skus: tuple[tuple[int, str], ...] = ()
 
     def __post_init__(self) -> None:
         if bool(self.denominations) == (self.value_range is not None):
             raise ValueError(f"{self.id}: give either denominations or a value range")
         if self.voucher_format not in VOUCHER_FORMATS:
             raise ValueError(f"{self.id}: voucher_format must be one of {VOUCHER_FORMATS}")
+
+    def sku_for(self, minor: int) -> str | None:
+        """The provider's item id for this amount, if the provider needs one (Tango's utid)."""
+        found = dict(self.skus)
+        return found.get(minor) or found.get(0)
 
     def price(self, minor: int) -> Money:
         return Money(minor, self.currency)

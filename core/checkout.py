@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Callable, Coroutine, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import timedelta
 from typing import Any
 
@@ -22,11 +22,13 @@ from core.errors import (
     PaymentGatewayError,
     ProviderError,
     UnknownCheckout,
+    UnknownProduct,
 )
 from core.funding import hold_reward, release_reward, restore_reward, settle_reward
+from core.gifts import Gift, GiftRequest, GiftStatus, gift_messages
 from core.identity import ChatUser, ConversationRef
 from core.money import Money, TooManyDecimals
-from core.orders import Order, OrderStatus
+from core.orders import PAID_AMOUNT_DIFFERS, CardPayment, Order, OrderStatus, issuance_can_be_retried
 from core.outbox import MessageKind, OutboxMessage
 from core.payments import PaymentEvent, PaymentEventKind, PaymentGateway, PaymentIntent
 from core.ports import Clock, IdFactory, UnitOfWork, UnitOfWorkFactory
@@ -34,15 +36,19 @@ from core.views import (
     ISSUANCE_FAILURE,
     CatalogPage,
     CheckoutView,
+    GiftReceipt,
     OrderSummary,
     ProductCard,
     RewardSummary,
     Wallet,
     WalletEntry,
     buyer_facing_reason,
+    receipt_of,
     summary_of,
 )
-from core.vouchers import Voucher, VoucherProvider, VoucherStatus
+from core.provider_health import ProviderHealth
+from core.routing import Router, RoutingRules, single_provider_offers
+from core.vouchers import IssuedVoucher, Voucher, VoucherProvider, VoucherStatus
 
 log = logging.getLogger(__name__)
 Background = Callable[[Coroutine[Any, Any, None]], None]
@@ -63,6 +69,7 @@ class PlaceOrder:
     conversation: ConversationRef
     request_key: str
     reward_id: str | None = None
+    gift: GiftRequest | None = None  # the voucher is for this colleague, not the buyer
 
 
 class Checkout:
@@ -81,8 +88,13 @@ class Checkout:
         checkout_ttl: timedelta = timedelta(minutes=30),
         stuck_after: timedelta = timedelta(seconds=30),
         background: Background | None = None,
+        routing: Router | None = None,
+        health: ProviderHealth | None = None,
     ) -> None:
         self._uow = uow
+        self.routing = routing  # replaced with the catalog when providers sync (bot/bootstrap.py)
+        self.health = health
+        self._default_router: tuple[Catalog, Router] | None = None
         self.catalog = catalog
         self._gateway = gateway
         self._providers = providers
@@ -156,9 +168,14 @@ class Checkout:
             vouchers = await uow.vouchers.list_for_owner(user.key)
             orders = await uow.orders.list_for_buyer(user.key)
             rewards = await uow.rewards.list_for_recipient(user.key)
-        entries = tuple(self._wallet_entry(v) for v in vouchers)
+            sent = [(g, await uow.orders.get(g.order_id)) for g in await uow.gifts.list_for_buyer(user.key)]
+            received = await uow.gifts.list_for_recipient(user.key)
+        # A gift stays a surprise until it is delivered; a gift's buyer never sees its code.
+        hidden = {g.order_id for g in received if g.status is not GiftStatus.DELIVERED}
+        entries = tuple(self._wallet_entry(v) for v in vouchers if v.order_id not in hidden)
         pending = tuple(self._summary(o) for o in orders if o.status in OPEN)
-        return Wallet(entries, pending, tuple(RewardSummary.of(r) for r in rewards))
+        gifts = tuple(receipt_of(g, o, self.catalog.get(o.product_id)) for g, o in sent)
+        return Wallet(entries, pending, tuple(RewardSummary.of(r) for r in rewards), gifts)
 
     # --- commands ------------------------------------------------------------------------
 
@@ -199,24 +216,46 @@ class Checkout:
         return self._summary(order)
 
     async def refund(self, order_id: str, actor: str) -> OrderSummary:
-        """Return the buyer's money; the `charge.refunded` notification then voids the voucher."""
+        """Return the buyer's money, every payment the order holds; the voucher is voided."""
         async with self._uow() as uow:
             order = await uow.orders.get(order_id)
         if order.status not in REFUNDABLE:
             raise OrderNotPayable(order_id, order.status)
-        if order.card_amount.minor and order.payment_intent_id is not None:
-            await self._gateway.refund(intent_id=order.payment_intent_id, idempotency_key=f"{order.id}:refund")
+        held = order.payments_held()
+        for payment in held:
+            await self._gateway.refund(
+                intent_id=payment.intent_id, idempotency_key=_refund_key(order.id, payment)
+            )
         async with self._uow() as uow:
             order = await uow.orders.get(order_id)
+            for payment in held:
+                order.payment_refunded(payment.intent_id)
             await self._mark_refunded(uow, order, actor)
             await uow.commit()
         return self._summary(order)
+
+    async def refund_duplicates(self, order_id: str) -> None:
+        """Give back each payment taken for the order after another had paid it; PaymentGatewayError
+        leaves the rest due (the recovery loop tries again, under the same idempotency keys)."""
+        async with self._uow() as uow:
+            order = await uow.orders.get(order_id)
+        for payment in order.refunds_due:
+            await self._gateway.refund(
+                intent_id=payment.intent_id, idempotency_key=_refund_key(order.id, payment)
+            )
+            await self._note_duplicate_refunded(order_id, payment.intent_id, "system")
 
     async def resend(self, order_id: str, actor: str) -> None:
         """Queue the voucher message again (an admin's act; a new outbox key on purpose)."""
         async with self._uow() as uow:
             order = await uow.orders.get(order_id)
-            await uow.outbox.add(self._message(order, MessageKind.VOUCHER_DELIVERY, f"resend:{self._ids.new_id('rs')}"))
+            gift = await uow.gifts.for_order(order.id)
+            suffix = f"resend:{self._ids.new_id('rs')}"
+            if gift is None:
+                await uow.outbox.add(self._message(order, MessageKind.VOUCHER_DELIVERY, suffix))
+            else:  # a gift's voucher goes to its recipient again, never to the buyer
+                message = self._message(order, MessageKind.GIFT_DELIVERY, suffix)
+                await uow.outbox.add(replace(message, conversation=gift.recipient_conversation))
             uow.audit.record(AuditRecord(actor, "voucher.resend", order.id))
             await uow.commit()
 
@@ -224,11 +263,13 @@ class Checkout:
         """Ask the provider again for a paid order whose issuance failed (an admin's act, audited)."""
         async with self._uow() as uow:
             order = await uow.orders.get(order_id)
-            if order.status is not OrderStatus.FAILED or not order.failure_reason.startswith("issuance"):
-                # A failed card payment is the buyer's to retry; only money already taken is issued here.
+            if not issuance_can_be_retried(order.status, order.failure_reason):
+                # A failed card payment is the buyer's to retry, and a payment of another amount is
+                # refunded, not issued: only the full price already taken is issued here.
                 raise InvalidTransition(order.id, order.status, OrderStatus.ISSUING)
             self._move(uow, order, OrderStatus.ISSUING, actor, note="issuance retried")
             order.failure_reason = ""
+            order.reset_route()  # a failed order holds nothing anywhere: route it afresh
             await uow.orders.save(order)
             await uow.commit()
         await self._issue_soon(order_id)
@@ -240,7 +281,7 @@ class Checkout:
             return
         for _ in range(5):
             try:
-                order_id = await self._apply_payment_event(event)
+                order_id, owing = await self._apply_payment_event(event)
                 break
             except DuplicateRequest:
                 log.info("payment event already applied", extra={"event_id": event.event_id})
@@ -249,8 +290,17 @@ class Checkout:
                 continue
         else:
             raise ConcurrentUpdate(event.event_id)
+        if owing is not None:
+            await self._refund_duplicates_now(owing)
         if order_id is not None:
             await self._issue_soon(order_id)
+
+    async def _refund_duplicates_now(self, order_id: str) -> None:
+        try:
+            await self.refund_duplicates(order_id)
+        except PaymentGatewayError as exc:
+            # The event is applied and stays so; the refund is still due and recover() asks again.
+            log.warning("duplicate refund failed", extra={"order_id": order_id, "error": str(exc)})
 
     async def _issue_soon(self, order_id: str) -> None:
         if self._background is not None:
@@ -260,33 +310,162 @@ class Checkout:
             await self.issue_voucher(order_id)
 
     async def issue_voucher(self, order_id: str) -> None:
-        """Claim the paid order, ask its provider for a voucher and store it with its message."""
+        """Claim the paid order, route it, ask its provider for a voucher and store it with its message.
+
+        A definite no from a provider (out of stock, no funds, brand unavailable) moves the order on to
+        the next provider of its route; an uncertain answer (a timeout) never does until that provider,
+        asked by the order's reference, says it holds no such order.
+        """
         order = await self._claim_for_issuing(order_id)
-        if order is None:
-            return
-        product = self.catalog.get(order.product_id)
+        seen: set[str] = set()  # providers asked in this pass: an outage of all of them ends the pass
+        while order is not None:
+            if not order.provider:
+                await self._issuance_failed(order.id, ProviderError("no provider offers this product at this amount",
+                                                                    retryable=False))
+                return
+            order = await self._attempt(order, seen)
+
+    async def _attempt(self, order: Order, seen: set[str]) -> Order | None:
+        """One provider call; returns the order when it was rerouted and should be tried again."""
+        name = order.provider
+        seen.add(name)
         try:
-            issued = await self._providers[product.provider].issue(
-                order_id=order.id, product=product, amount=order.amount, today=self._clock.now().date()
-            )
+            product = self.router.offer(order.product_id, name)
+            provider = self._providers[name]
+        except (UnknownProduct, KeyError):
+            return await self._offer_gone(order)
+        today = self._clock.now().date()
+        try:
+            if order.route_uncertain:
+                found = await provider.find(order_id=order.id, product=product, amount=order.amount, today=today)
+                if found is None:
+                    return await self._after_lost_answer(order, seen)
+                issued = found
+            else:
+                issued = await provider.issue(order_id=order.id, product=product, amount=order.amount, today=today)
         except ProviderError as exc:
-            await self._issuance_failed(order.id, exc)
-            return
-        voucher = Voucher(
+            self._record_outcome(name, ok=False)
+            if exc.retryable and exc.nothing_placed:
+                rerouted = await self._around_unreachable(order, exc, seen)
+                if rerouted is None:
+                    await self._issuance_failed(order.id, exc)  # no one else: recovery asks it again
+                return rerouted
+            if exc.retryable:
+                await self._mark_uncertain(order)
+                await self._issuance_failed(order.id, exc)
+                return None
+            rerouted = await self._reroute(order, f"{name} said no ({exc})")
+            if rerouted is None and await self._still_routed_to(order.id, name):
+                await self._issuance_failed(order.id, exc)
+            return rerouted
+        self._record_outcome(name, ok=True)
+        await self._store_voucher(self._voucher_of(order, product, issued, await self._voucher_owner(order)))
+        return None
+
+    async def _offer_gone(self, order: Order) -> Order | None:
+        """The routed provider's offer left its catalog (a sync) or the provider was unconfigured."""
+        name = order.provider
+        if order.route_uncertain:
+            # The provider may hold the order; without its offer we cannot ask it, nor buy elsewhere safely.
+            log.error("a provider offer is gone while its order's fate is unknown; an operator must look",
+                      extra={"order_id": order.id, "provider": name})
+            return None
+        rerouted = await self._reroute(order, f"{name} no longer offers this product")
+        if rerouted is None and await self._still_routed_to(order.id, name):
+            gone = ProviderError(f"{name} no longer offers this product", retryable=False)
+            await self._issuance_failed(order.id, gone)
+        return rerouted
+
+    def _voucher_of(self, order: Order, product: Product, issued: IssuedVoucher, owner: ChatUser) -> Voucher:
+        return Voucher(
             id=self._ids.new_id("vch"),
             order_id=order.id,
-            product_id=product.id,
+            product_id=order.product_id,
             amount=order.amount,
-            owner=order.buyer,
+            owner=owner,
             code=issued.code,
             pin=issued.pin,
             redeem_url=issued.redeem_url or product.redeem_url or None,
             expires_on=issued.expires_on,
             issued_at=self._clock.now(),
-            provider=product.provider,
+            provider=order.provider,
             provider_reference=issued.provider_reference,
         )
-        await self._store_voucher(voucher)
+
+    async def _reroute(self, order: Order, why: str) -> Order | None:
+        """Move the order to its next untried provider; None when none is left or another worker owns it."""
+        tried = {*order.route_tried, order.provider}
+        plan = self.router.plan(order.product_id, order.amount, exclude=tried)
+        if not plan:
+            log.warning("no provider left for the order", extra={"order_id": order.id, "tried": sorted(tried)})
+            return None
+        return await self._save_route(order, plan[0].provider, f"fallback after {why}: {plan[0].reason}")
+
+    async def _around_unreachable(self, order: Order, exc: ProviderError, seen: set[str]) -> Order | None:
+        """The provider was not reached, so it holds nothing: the next provider may serve the order now."""
+        name = order.provider
+        plan = self.router.plan(order.product_id, order.amount, exclude={*order.route_tried, *seen})
+        if not plan:
+            return None
+        reason = f"fallback after {name} could not be reached ({exc}): {plan[0].reason}"
+        return await self._save_route(order, plan[0].provider, reason, refused=False)
+
+    async def _after_lost_answer(self, order: Order, seen: set[str]) -> Order | None:
+        """The provider holds no order under our reference: another provider may try, else the same again."""
+        name = order.provider
+        plan = self.router.plan(order.product_id, order.amount, exclude={*order.route_tried, *seen})
+        if plan:
+            # Not a refusal: the provider may serve the order again if the next one says no.
+            return await self._save_route(
+                order, plan[0].provider, f"fallback after {name} gave no answer and holds no such order: "
+                f"{plan[0].reason}", refused=False)
+        return await self._save_route(order, name, order.route_reason, refused=False)
+
+    async def _save_route(self, order: Order, provider: str, reason: str, *, refused: bool = True) -> Order | None:
+        try:
+            async with self._uow() as uow:
+                current = await uow.orders.get(order.id)
+                if current.status is not OrderStatus.ISSUING or _route_of(current) != _route_of(order):
+                    return None  # another worker rerouted the order since: it decides from here
+                before = {"provider": current.provider}
+                current.route_to(provider, reason, refused=refused)
+                await uow.orders.save(current)
+                uow.audit.record(AuditRecord("system", "order.routed", current.id, before,
+                                             {"provider": provider, "reason": reason}))
+                await uow.commit()
+                return current
+        except ConcurrentUpdate:
+            return None
+
+    async def _mark_uncertain(self, order: Order) -> None:
+        try:
+            async with self._uow() as uow:
+                current = await uow.orders.get(order.id)
+                if _route_of(current) != _route_of(order):
+                    return
+                current.route_uncertain = True
+                await uow.orders.save(current)
+                await uow.commit()
+        except ConcurrentUpdate:
+            pass  # another worker claimed it and will look the order up itself
+
+    async def _still_routed_to(self, order_id: str, provider: str) -> bool:
+        async with self._uow() as uow:
+            current = await uow.orders.get(order_id)
+        return current.status is OrderStatus.ISSUING and current.provider == provider
+
+    def _record_outcome(self, provider: str, *, ok: bool) -> None:
+        if self.health is not None:
+            self.health.record(provider, ok=ok, at=self._clock.now())
+
+    @property
+    def router(self) -> Router:
+        """The configured router, or one that sends each product to the provider named on it."""
+        if self.routing is not None:
+            return self.routing
+        if self._default_router is None or self._default_router[0] is not self.catalog:
+            self._default_router = (self.catalog, Router(single_provider_offers(self.catalog), RoutingRules()))
+        return self._default_router[1]
 
     async def recover(self) -> int:
         """Finish what a crash interrupted and expire abandoned checkouts; returns orders touched."""
@@ -294,12 +473,15 @@ class Checkout:
         async with self._uow() as uow:
             stuck = await uow.orders.list_stuck(ISSUABLE, before, limit=100)
             waiting = await uow.orders.list_stuck((OrderStatus.AWAITING_PAYMENT,), before, limit=100)
+            owing = await uow.orders.list_refunds_due(limit=100)
         for order in stuck:
             await self.issue_voucher(order.id)
         expired = [o for o in waiting if o.checkout_expires_at and o.checkout_expires_at < self._clock.now()]
         for order in expired:
             await self._expire(order.id)
-        return len(stuck) + len(expired)
+        for order in owing:
+            await self._refund_duplicates_now(order.id)
+        return len(stuck) + len(expired) + len(owing)
 
     # --- steps ---------------------------------------------------------------------------
 
@@ -323,6 +505,9 @@ class Checkout:
                 if command.reward_id:
                     await hold_reward(uow, order, command.reward_id, self._clock.now())
                 await uow.orders.add(order)
+                if command.gift is not None:
+                    gift = Gift.for_order(self._ids.new_id("gft"), order, command.gift, self._clock.now())
+                    await uow.gifts.add(gift)
                 uow.audit.record(AuditRecord(command.buyer.key, "order.created", order.id, None, _snapshot(order)))
                 try:
                     await uow.commit()
@@ -381,8 +566,8 @@ class Checkout:
                 await uow.commit()
         return order
 
-    async def _apply_payment_event(self, event: PaymentEvent) -> str | None:
-        """Returns the id of an order that is now ready for issuing."""
+    async def _apply_payment_event(self, event: PaymentEvent) -> tuple[str | None, str | None]:
+        """Returns the id of an order that is now ready for issuing, and of one that owes a refund."""
         async with self._uow() as uow:
             await uow.events.add(event.event_id, event.provider_type or event.kind)
             order = await self._order_for_event(uow, event)
@@ -393,12 +578,13 @@ class Checkout:
                 ready = await self._mark_paid(uow, order, event)
             elif event.kind is PaymentEventKind.FAILED:
                 await self._mark_payment_failed(uow, order, event)
-            elif event.kind is PaymentEventKind.REFUNDED and order.status is not OrderStatus.REFUNDED:
-                await self._mark_refunded(uow, order, "stripe")
+            elif event.kind is PaymentEventKind.REFUNDED:
+                await self._payment_refunded(uow, order, event)
             if order is not None:
                 await uow.orders.save(order)
             await uow.commit()
-        return ready
+        owing = order.id if order is not None and order.refunds_due else None
+        return ready, owing
 
     async def _order_for_event(self, uow: UnitOfWork, event: PaymentEvent) -> Order | None:
         order = await uow.orders.find_by_intent(event.intent_id) if event.intent_id else None
@@ -410,11 +596,19 @@ class Checkout:
         return order
 
     async def _mark_paid(self, uow: UnitOfWork, order: Order, event: PaymentEvent) -> str | None:
-        if order.status in SETTLED:
+        payment = order.take_payment(event.intent_id, event.amount or order.card_amount, self._clock.now())
+        if payment is not None and payment.duplicate:
+            # The order was paid by another intent (a declined attempt that succeeded late, and its retry):
+            # keep one payment, give this one back (after commit, see handle_payment_event).
+            log.warning("duplicate payment", extra={"order_id": order.id, "intent": payment.intent_id})
+            facts = _payment_facts(payment)
+            uow.audit.record(AuditRecord("stripe", "payment.duplicate", order.id, None, facts))
+            return None
+        if payment is None or order.status in SETTLED:
             return order.id if order.status in ISSUABLE else None
         if event.amount is not None and event.amount != order.card_amount:
             self._move(uow, order, OrderStatus.FAILED, "stripe", note="issuance: paid amount differs from the order")
-            order.failure_reason = "issuance: the amount paid differs from the order; an admin will refund it"
+            order.failure_reason = PAID_AMOUNT_DIFFERS
             return None
         self._move(uow, order, OrderStatus.PAID, "stripe")
         await settle_reward(uow, order, self._ids, self._clock.now())
@@ -440,6 +634,36 @@ class Checkout:
         uow.audit.record(AuditRecord("stripe", "order.failed", order.id, before, _snapshot(order)))
         await self._queue_update(uow, order)
 
+    async def _payment_refunded(self, uow: UnitOfWork, order: Order, event: PaymentEvent) -> None:
+        payment = order.payment(event.intent_id)
+        if payment is not None and payment.duplicate:
+            self._duplicate_refunded(uow, order, payment, "stripe")  # the order itself stays paid
+        elif order.status is not OrderStatus.REFUNDED:
+            order.payment_refunded(event.intent_id)
+            await self._mark_refunded(uow, order, "stripe")
+
+    async def _note_duplicate_refunded(self, order_id: str, intent_id: str, actor: str) -> None:
+        for _ in range(5):
+            try:
+                async with self._uow() as uow:
+                    order = await uow.orders.get(order_id)
+                    payment = order.payment(intent_id)
+                    if payment is None or not self._duplicate_refunded(uow, order, payment, actor):
+                        return
+                    await uow.orders.save(order)
+                    await uow.commit()
+                    return
+            except ConcurrentUpdate:
+                continue
+        raise ConcurrentUpdate(order_id)
+
+    def _duplicate_refunded(self, uow: UnitOfWork, order: Order, payment: CardPayment, actor: str) -> bool:
+        if not order.payment_refunded(payment.intent_id):
+            return False
+        facts = _payment_facts(payment)
+        uow.audit.record(AuditRecord(actor, "payment.duplicate_refunded", order.id, None, facts))
+        return True
+
     async def _mark_refunded(self, uow: UnitOfWork, order: Order, actor: str) -> None:
         self._move(uow, order, OrderStatus.REFUNDED, actor)
         await restore_reward(uow, order, self._ids, self._clock.now())
@@ -452,33 +676,68 @@ class Checkout:
         await self._queue_update(uow, order)
 
     async def _claim_for_issuing(self, order_id: str) -> Order | None:
-        try:
-            async with self._uow() as uow:
-                order = await uow.orders.get(order_id)
-                if order.status not in ISSUABLE:
-                    return None
-                self._move(uow, order, OrderStatus.ISSUING, "system")
-                await uow.orders.save(order)
-                await uow.commit()
-                return order
-        except ConcurrentUpdate:
-            return None  # another worker claimed it
+        """Take the order for issuing; the first claim also records its route, so replicas share one."""
+        claimable = ISSUABLE
+        for _ in range(5):
+            try:
+                async with self._uow() as uow:
+                    order = await uow.orders.get(order_id)
+                    if order.status not in claimable or self._being_issued(order):
+                        return None
+                    self._move(uow, order, OrderStatus.ISSUING, "system")
+                    if not order.provider:
+                        plan = self.router.plan(order.product_id, order.amount)
+                        if plan:
+                            order.route_to(plan[0].provider, plan[0].reason)
+                            uow.audit.record(AuditRecord("system", "order.routed", order.id, None,
+                                                         {"provider": order.provider, "reason": order.route_reason}))
+                    await uow.orders.save(order)
+                    await uow.commit()
+                    return order
+            except ConcurrentUpdate:
+                # Another worker claimed it (it is ISSUING now), or a payment event touched the order
+                # (a duplicate payment noted): only a still PAID order is claimed on the next try.
+                claimable = (OrderStatus.PAID,)
+        return None
+
+    def _being_issued(self, order: Order) -> bool:
+        """Another worker claimed the order moments ago and may be waiting on its provider: leave it.
+
+        Only a claim older than `stuck_after` is taken over (recovery); an admin's retry is not a claim.
+        """
+        last = order.history[-1] if order.history else None
+        return (
+            order.status is OrderStatus.ISSUING and last is not None and last.source == "system"
+            and last.after is OrderStatus.ISSUING and self._clock.now() - last.at < self._stuck_after
+        )
 
     async def _store_voucher(self, voucher: Voucher) -> None:
-        try:
-            async with self._uow() as uow:
-                order = await uow.orders.get(voucher.order_id)
-                await uow.vouchers.add(voucher)
-                self._move(uow, order, OrderStatus.ISSUED, "system")
-                await uow.orders.save(order)
-                uow.audit.record(
-                    AuditRecord("system", "voucher.issued", order.id, None, {"voucher": voucher.masked_code})
-                )
-                await uow.outbox.add(self._message(order, MessageKind.VOUCHER_DELIVERY, "voucher"))
-                await self._queue_update(uow, order)
-                await uow.commit()
-        except (DuplicateRequest, ConcurrentUpdate):
-            log.info("voucher already issued", extra={"order_id": voucher.order_id})
+        for _ in range(5):
+            try:
+                await self._try_store_voucher(voucher)
+                return
+            except DuplicateRequest:
+                log.info("voucher already issued", extra={"order_id": voucher.order_id})
+                return
+            except ConcurrentUpdate:
+                continue  # a payment event touched the order meanwhile (say, a duplicate payment noted)
+        raise ConcurrentUpdate(voucher.order_id)
+
+    async def _try_store_voucher(self, voucher: Voucher) -> None:
+        async with self._uow() as uow:
+            order = await uow.orders.get(voucher.order_id)
+            if order.status is not OrderStatus.ISSUING:
+                log.info("voucher already issued", extra={"order_id": voucher.order_id})
+                return
+            await uow.vouchers.add(voucher)
+            self._move(uow, order, OrderStatus.ISSUED, "system")
+            await uow.orders.save(order)
+            uow.audit.record(
+                AuditRecord("system", "voucher.issued", order.id, None, {"voucher": voucher.masked_code})
+            )
+            await self._queue_voucher(uow, order)
+            await self._queue_update(uow, order)
+            await uow.commit()
 
     async def _issuance_failed(self, order_id: str, exc: ProviderError) -> None:
         log.warning("voucher issuance failed", extra={"order_id": order_id, "retryable": exc.retryable})
@@ -490,7 +749,8 @@ class Checkout:
                 await uow.commit()
                 return
             before = _snapshot(order)
-            order.fail(f"issuance: {exc}", at=self._clock.now(), source="system")
+            kind = f" ({exc.buyer_reason})" if exc.buyer_reason else ""
+            order.fail(f"issuance{kind}: {exc}", at=self._clock.now(), source="system")
             await uow.orders.save(order)
             uow.audit.record(AuditRecord("system", "order.failed", order.id, before, _snapshot(order)))
             await self._queue_update(uow, order)
@@ -512,6 +772,21 @@ class Checkout:
 
     # --- helpers -------------------------------------------------------------------------
 
+    async def _voucher_owner(self, order: Order) -> ChatUser:
+        """A gift's recipient owns its voucher; anyone else's order, its buyer."""
+        async with self._uow() as uow:
+            gift = await uow.gifts.for_order(order.id)
+        return order.buyer if gift is None else gift.recipient
+
+    async def _queue_voucher(self, uow: UnitOfWork, order: Order) -> None:
+        gift = await uow.gifts.for_order(order.id)
+        if gift is None:
+            await uow.outbox.add(self._message(order, MessageKind.VOUCHER_DELIVERY, "voucher"))
+            return
+        now = self._clock.now()
+        for message in gift_messages(gift, order, self._ids.new_id("msg"), self._ids.new_id("msg"), now):
+            await uow.outbox.add(message)
+
     def _move(self, uow: UnitOfWork, order: Order, target: OrderStatus, actor: str, note: str = "") -> None:
         before = _snapshot(order)
         order.move_to(target, at=self._clock.now(), source=actor, note=note)
@@ -520,9 +795,10 @@ class Checkout:
     async def _queue_update(self, uow: UnitOfWork, order: Order) -> None:
         # The key makes a repeated status a no-op; a retried payment is a new attempt.
         suffix = f"{order.status}:{order.payment_attempts}"
-        await uow.outbox.add(self._message(order, MessageKind.ORDER_UPDATE, suffix))
+        update = self._message(order, MessageKind.ORDER_UPDATE, suffix, announces=str(order.status))
+        await uow.outbox.add(update)
 
-    def _message(self, order: Order, kind: MessageKind, suffix: str) -> OutboxMessage:
+    def _message(self, order: Order, kind: MessageKind, suffix: str, announces: str = "") -> OutboxMessage:
         now = self._clock.now()
         return OutboxMessage(
             id=self._ids.new_id("msg"),
@@ -532,7 +808,11 @@ class Checkout:
             conversation=order.conversation,
             created_at=now,
             next_attempt_at=now,
+            announces=announces,
         )
+
+    def receipt(self, gift: Gift, order: Order) -> GiftReceipt:
+        return receipt_of(gift, order, self.catalog.get(order.product_id))
 
     def checkout_url(self, order: Order) -> str | None:
         if order.checkout_token is None:
@@ -559,6 +839,19 @@ class Checkout:
             pin=voucher.pin,
             redeem_url=voucher.redeem_url,
         )
+
+
+def _refund_key(order_id: str, payment: CardPayment) -> str:
+    # One key per intent, shared by the automatic and the admin refund, so Stripe refunds it once.
+    return f"{order_id}:refund:{payment.intent_id}" if payment.duplicate else f"{order_id}:refund"
+
+
+def _payment_facts(payment: CardPayment) -> dict[str, str]:
+    return {"payment_intent": payment.intent_id, "amount": payment.amount.label()}
+
+
+def _route_of(order: Order) -> tuple[str, tuple[str, ...], bool]:
+    return order.provider, order.route_tried, order.route_uncertain
 
 
 def _snapshot(order: Order) -> dict[str, str]:

@@ -5,18 +5,30 @@ from __future__ import annotations
 import asyncio
 import logging
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
 
 from core.audit import AuditRecord
 from core.catalog import Catalog
 from core.errors import DeliveryError, DeliveryRetryLater, VoucherbotError
+from core.gifts import GiftStatus
 from core.orders import Order, OrderStatus
 from core.outbox import Backoff, MessageKind, OutboxMessage
 from core.ports import ChatSender, Clock, UnitOfWork, UnitOfWorkFactory
-from core.views import Notice, RewardNotice, RewardSummary, RewardUndeliverable, VoucherDelivery, summary_of
+from core.views import (
+    GiftDelivery,
+    Notice,
+    RewardNotice,
+    RewardSummary,
+    RewardUndeliverable,
+    VoucherDelivery,
+    receipt_of,
+    summary_of,
+)
+from core.vouchers import VoucherStatus
 
 log = logging.getLogger(__name__)
+GIFT_KINDS = (MessageKind.GIFT_DELIVERY, MessageKind.GIFT_RECEIPT, MessageKind.GIFT_UNDELIVERABLE)
 
 
 @dataclass(frozen=True)
@@ -110,6 +122,8 @@ class Relay:
             if message.kind is MessageKind.REWARD_UNDELIVERABLE:
                 return RewardUndeliverable(summary, message.last_error or "unreachable")
             return RewardNotice(summary, reminder=message.kind is MessageKind.REWARD_REMINDER)
+        if message.kind in GIFT_KINDS:
+            return await self._gift_notice(message)
         catalog = self._catalog()
         async with self._uow() as uow:
             order = await uow.orders.get(message.order_id)
@@ -119,15 +133,39 @@ class Relay:
                 if voucher is None:
                     raise DeliveryError(f"order {order.id} has no voucher to deliver")
                 return VoucherDelivery.of(voucher, product)
-        url = self._checkout_url(order) if order.status is OrderStatus.AWAITING_PAYMENT else None
-        return summary_of(order, product, url)
+        status = OrderStatus(message.announces) if message.announces else order.status
+        url = self._checkout_url(order) if status is OrderStatus.AWAITING_PAYMENT else None
+        return summary_of(order, product, url, status=status)
+
+    async def _gift_notice(self, message: OutboxMessage) -> Notice:
+        """Rendered at send time, so a gift cancelled (refunded) since it was queued is never shown."""
+        async with self._uow() as uow:
+            order = await uow.orders.get(message.order_id)
+            gift = await uow.gifts.for_order(order.id)
+            voucher = await uow.vouchers.for_order(order.id)
+        if gift is None:
+            raise DeliveryError(f"order {order.id} is not a gift")
+        product = self._catalog().get(order.product_id)
+        if message.kind is MessageKind.GIFT_RECEIPT:
+            return receipt_of(gift, order, product)
+        if message.kind is MessageKind.GIFT_UNDELIVERABLE:
+            return replace(receipt_of(gift, order, product), problem=message.last_error or "unreachable")
+        if gift.status is GiftStatus.CANCELLED or voucher is None or voucher.status is VoucherStatus.VOID:
+            raise DeliveryError(f"gift {gift.id} was cancelled or has no voucher to deliver")
+        from_name = gift.buyer.name or "A colleague"
+        return GiftDelivery(gift.id, from_name, gift.message, VoucherDelivery.of(voucher, product))
 
     async def _sent(self, message: OutboxMessage) -> DeliveryResult:
         now = self._clock.now()
         async with self._uow() as uow:
             message.sent(now)
             await uow.outbox.save(message)
-            if message.kind is MessageKind.VOUCHER_DELIVERY:
+            if message.kind is MessageKind.GIFT_DELIVERY:
+                gift = await uow.gifts.for_order(message.order_id)
+                if gift is not None:
+                    gift.delivered(now)
+                    await uow.gifts.save(gift)
+            if message.kind in (MessageKind.VOUCHER_DELIVERY, MessageKind.GIFT_DELIVERY):
                 order = await uow.orders.get(message.order_id)
                 if order.can_move_to(OrderStatus.DELIVERED) and order.status is OrderStatus.ISSUED:
                     before = {"status": str(order.status)}
@@ -158,6 +196,8 @@ class Relay:
             uow.audit.record(AuditRecord("outbox", "delivery.failed", subject, None, {"error": str(exc)}))
             if message.kind is MessageKind.REWARD_NOTICE:
                 await self._tell_giver(uow, message, str(exc))
+            if message.kind is MessageKind.GIFT_DELIVERY:
+                await self._tell_buyer(uow, message, str(exc))
             await uow.commit()
         return self._result(message, "dead")
 
@@ -174,6 +214,27 @@ class Relay:
                 order_id="",
                 reward_id=reward.id,
                 conversation=reward.giver_conversation,
+                created_at=now,
+                next_attempt_at=now,
+                last_error=error[:200],
+            )
+        )
+
+    async def _tell_buyer(self, uow: UnitOfWork, message: OutboxMessage, error: str) -> None:
+        """A gift that cannot reach its recipient (Teams: the app is not installed for them) is the
+        buyer's to know about; a cancelled one is not news."""
+        gift = await uow.gifts.for_order(message.order_id)
+        if gift is None or gift.status is GiftStatus.CANCELLED:
+            return
+        order = await uow.orders.get(message.order_id)
+        now = self._clock.now()
+        await uow.outbox.add(
+            OutboxMessage(
+                id=f"{message.id}-undeliverable",
+                key=f"{order.id}:{MessageKind.GIFT_UNDELIVERABLE}",
+                kind=MessageKind.GIFT_UNDELIVERABLE,
+                order_id=order.id,
+                conversation=order.conversation,
                 created_at=now,
                 next_attempt_at=now,
                 last_error=error[:200],

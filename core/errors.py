@@ -13,12 +13,14 @@
     │   ├── OrderNotPayable
     │   ├── CheckoutExpired
     │   ├── NotOrderOwner
-    │   └── (core.rewards) RewardNotSpendable, NotRewardRecipient, NotRewardAdmin, BudgetExceeded
+    │   └── (core.rewards) RewardNotSpendable, NotRewardRecipient, NotRewardAdmin, BudgetExceeded,
+    │       CurrencyMismatch
     ├── DuplicateRequest
     ├── ConcurrentUpdate
     ├── PaymentEventRejected
     ├── PaymentGatewayError
     ├── ProviderError
+    ├── DirectoryUnavailable
     └── DeliveryError
         └── DeliveryRetryLater
 
@@ -155,11 +157,29 @@ class PaymentGatewayError(VoucherbotError):
 
 
 class ProviderError(VoucherbotError):
-    """The voucher provider could not issue a voucher."""
+    """The voucher provider could not issue a voucher; `buyer_reason` is a kind a buyer may be told."""
 
-    def __init__(self, message: str, *, retryable: bool = True) -> None:
+    OUT_OF_STOCK = "out_of_stock"
+    UNAVAILABLE = "unavailable"
+
+    def __init__(
+        self, message: str, *, retryable: bool = True, buyer_reason: str = "", nothing_placed: bool = False
+    ) -> None:
         super().__init__(message)
         self.retryable = retryable
+        self.buyer_reason = buyer_reason
+        # Retryable, yet certain that no order was placed (the provider was never reached, or refused the
+        # call unprocessed): another provider may serve the order at once.
+        self.nothing_placed = nothing_placed
+
+
+class DirectoryUnavailable(VoucherbotError):
+    """A chat platform could not be asked who someone is (down, throttling); try again after `retry_after`."""
+
+    def __init__(self, platform: str, retry_after: float | None = None) -> None:
+        super().__init__(f"{platform.capitalize()} cannot be reached to look people up; try again shortly.")
+        self.platform = platform
+        self.retry_after = retry_after
 
 
 class DeliveryError(VoucherbotError):

@@ -6,15 +6,18 @@ import calendar
 import logging
 import re
 from collections.abc import Iterable
-from dataclasses import dataclass, field
-from datetime import date, timedelta
+from dataclasses import dataclass, field, replace
+from datetime import UTC, date, timedelta, tzinfo
 from enum import StrEnum
 from typing import TYPE_CHECKING
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-from core.errors import InvalidRequest, NotFound, ProgrammeNotFound
+from core.errors import InvalidRequest, NotFound
 from core.identity import ChatUser
 from core.money import Money
-from core.recognition import MAX_REASON, Recognition, SendRewards
+from core.programmes import choose_programme
+from core.recognition import Recognition, SendRewards
+from core.reward_rules import MAX_REASON
 
 if TYPE_CHECKING:
     from core.employees import EmployeeDirectory
@@ -24,6 +27,7 @@ log = logging.getLogger(__name__)
 # Who milestone rewards come from: a scheduled job, allowed by Recognition.send_trusted and audited as such.
 MILESTONE_GIVER = ChatUser("system", "", "milestones", "HR")
 MAX_TEMPLATE = 400
+Managers = dict[tuple[str, str], str]  # (source, person id) -> name, for rules that name the manager as giver
 _PLACEHOLDER = re.compile(r"\{([^{}]*)\}")
 
 
@@ -61,6 +65,13 @@ class Employee:
     start_date: date
     birthday: MonthDay | None = None
     user: ChatUser | None = None
+    # From an HR system (core.hris): which one and its id for the person; leavers stay, inactive.
+    source: str = ""
+    person_id: str = ""
+    active: bool = True
+    country: str = ""  # ISO 3166-1 alpha-2
+    manager_id: str = ""  # the manager's person_id in the same source
+    time_zone: str = ""  # IANA name; milestones fall on the employee's own day (UTC when unknown)
 
 
 @dataclass(frozen=True)
@@ -114,6 +125,7 @@ class MilestoneRule:
     amount: Money
     template: str
     enabled: bool = True
+    from_manager: bool = False  # name the employee's manager (from the HR system) as the giver
 
     def __post_init__(self) -> None:
         check_template(self.kind, self.template)
@@ -180,12 +192,10 @@ class Milestones:
         self._catch_up = timedelta(days=catch_up_days)
 
     async def set_rule(self, rule: MilestoneRule, actor: str) -> None:
-        programmes = {p.id: p for p in await self._recognition.programmes()}
-        programme = programmes.get(rule.programme_id)
-        if programme is None:
-            raise ProgrammeNotFound(rule.programme_id)
-        if programme.currency != rule.amount.currency:
-            raise InvalidRequest(f"The {programme.name} programme pays in {programme.currency}.")
+        # The one programme chooser: the programme named must exist and pay in the rule's currency.
+        choose_programme(
+            await self._recognition.programmes(), programme_id=rule.programme_id, currency=rule.amount.currency
+        )
         await self._rules.put(rule, actor)
 
     async def rules(self) -> list[MilestoneRule]:
@@ -195,21 +205,26 @@ class Milestones:
         """Milestones from today to `days` days ahead, with the reward each will get."""
         start = today or self._today()
         rules = {r.kind: r for r in await self._rules.all() if r.enabled}
-        upcoming = milestones_between(await self._employees.all(), start, start + timedelta(days=days))
+        employees = [e for e in await self._employees.all() if e.active]
+        upcoming = milestones_between(employees, start, start + timedelta(days=days))
         return [_preview(m, rules.get(m.kind)) for m in upcoming]
 
     async def send_due_milestones(self, today: date | None = None) -> MilestoneReport:
         """Send each due milestone's reward; running again sends nothing twice (the request key is yearly)."""
-        end = today or self._today()
         rules = {r.kind: r for r in await self._rules.all() if r.enabled}
         report = MilestoneReport()
         if not rules:
             return report
-        due = milestones_between(await self._employees.all(), end - self._catch_up, end)
+        due = []
+        everyone = await self._employees.all()
+        managers = {(e.source, e.person_id): e.name for e in everyone if e.person_id}
+        for zone, employees in _by_time_zone(everyone).items():
+            local_end = today or self._today(zone)
+            due += milestones_between(employees, local_end - self._catch_up, local_end)
         for milestone in due:
             rule = rules.get(milestone.kind)
             if rule is not None:
-                await self._send(milestone, rule, report)
+                await self._send(milestone, rule, report, managers)
         if report.sent or report.refused or report.unreachable:
             log.info(
                 "milestones sent",
@@ -221,14 +236,16 @@ class Milestones:
             )
         return report
 
-    async def _send(self, milestone: Milestone, rule: MilestoneRule, report: MilestoneReport) -> None:
+    async def _send(
+        self, milestone: Milestone, rule: MilestoneRule, report: MilestoneReport, managers: Managers
+    ) -> None:
         email = milestone.employee.email
         recipient = await self._people.reach(milestone.employee)
         if recipient is None:
             report.unreachable.append(email)
             return
         command = SendRewards(
-            giver=MILESTONE_GIVER,
+            giver=_giver(milestone.employee, rule, managers),
             recipients=(recipient,),
             amount=rule.amount,
             reason=rule.message(milestone),
@@ -245,8 +262,33 @@ class Milestones:
         else:
             report.already_sent += 1
 
-    def _today(self) -> date:
-        return self._clock.now().date()
+    def _today(self, zone: str = "") -> date:
+        now = self._clock.now()
+        return now.astimezone(_zone(zone)).date() if zone and now.tzinfo else now.date()
+
+
+def _giver(employee: Employee, rule: MilestoneRule, managers: Managers) -> ChatUser:
+    """HR, or with `from_manager` the employee's manager by name (the audit still names the job)."""
+    manager = managers.get((employee.source, employee.manager_id)) if employee.manager_id else None
+    if rule.from_manager and manager:
+        return replace(MILESTONE_GIVER, name=manager)
+    return MILESTONE_GIVER
+
+
+def _by_time_zone(employees: Iterable[Employee]) -> dict[str, list[Employee]]:
+    """Active employees by time zone: a birthday starts at midnight where the person is."""
+    groups: dict[str, list[Employee]] = {}
+    for employee in employees:
+        if employee.active:
+            groups.setdefault(employee.time_zone, []).append(employee)
+    return groups
+
+
+def _zone(name: str) -> tzinfo:
+    try:
+        return ZoneInfo(name)
+    except (ZoneInfoNotFoundError, ValueError):
+        return UTC  # an unknown zone name from an HR system must not stop everyone's milestones
 
 
 def _preview(milestone: Milestone, rule: MilestoneRule | None) -> MilestonePreview:

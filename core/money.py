@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
-from decimal import Decimal, InvalidOperation
+from decimal import ROUND_FLOOR, Decimal, InvalidOperation
 
 # ISO 4217 exponents that differ from the usual two decimals.
 _EXPONENTS = {
@@ -13,8 +13,13 @@ _EXPONENTS = {
     "BHD": 3, "IQD": 3, "JOD": 3, "KWD": 3, "LYD": 3, "OMR": 3, "TND": 3,
 }
 _SYMBOLS = {"USD": "$", "EUR": "€", "GBP": "£", "JPY": "¥", "INR": "₹"}
+# The symbols people type, and the currency each one means: a symbol is never dropped silently.
+SYMBOL_CURRENCIES = {symbol: code for code, symbol in _SYMBOLS.items()}
 _CURRENCY = re.compile(r"^[A-Z]{3}$")
-_AMOUNT = re.compile(r"^\d{1,12}(\.\d{1,3})?$")
+_AMOUNT = re.compile(r"^[0-9]{1,12}(\.[0-9]{1,3})?$")
+# A comma separates thousands only: groups of exactly three digits after the first (1,000 or 12,345.50).
+_GROUPED = re.compile(r"^[0-9]{1,3}(,[0-9]{3})+(\.[0-9]+)?$")
+_DECIMAL_COMMA = re.compile(r"^[0-9]+,[0-9]{1,2}$")
 MAX_MINOR = 10**12
 
 
@@ -51,11 +56,14 @@ class Money:
 
     @classmethod
     def parse(cls, text: str, currency: str) -> Money:
-        """Read a major-unit amount such as '50' or '12.50' typed by a person."""
-        cleaned = text.strip().replace(",", "").lstrip("$€£¥₹")
-        if not _AMOUNT.match(cleaned):
-            raise ValueError(f"'{text}' is not an amount")
+        """Read a major-unit amount such as '50', '12.50', '1,000' or '$50' typed by a person.
+
+        A symbol must name `currency` ('€5' is not USD); an ambiguous comma ('2,50') is refused."""
         code = check_currency(currency)
+        cleaned, symbol = without_symbol(text.strip())
+        if symbol is not None and symbol != code:
+            raise ValueError(f"'{text.strip()}' is in {symbol}, not {code}")
+        cleaned = plain_number(cleaned)
         try:
             scaled = Decimal(cleaned).scaleb(exponent(code))
         except InvalidOperation as exc:
@@ -63,6 +71,13 @@ class Money:
         if scaled != scaled.to_integral_value():
             raise TooManyDecimals(f"{code} amounts have {exponent(code)} decimals at most")
         return cls(int(scaled), code)
+
+    @classmethod
+    def of_major(cls, value: Decimal, currency: str) -> Money:
+        """A provider's balance or price in major units, rounded down to the minor unit (never below 0)."""
+        code = check_currency(currency)
+        minor = int(value.scaleb(exponent(code)).to_integral_value(ROUND_FLOOR))
+        return cls(max(0, minor), code)
 
     def major(self) -> str:
         """The amount in major units as text, e.g. '12.50'."""
@@ -81,3 +96,25 @@ class Money:
     def label(self) -> str:
         """Unambiguous display: '50.00 USD'."""
         return f"{self.major()} {self.currency}"
+
+
+def without_symbol(text: str) -> tuple[str, str | None]:
+    """'€25' or '25€' as ('25', 'EUR'); text without a currency symbol at either end as (text, None)."""
+    if text[:1] in SYMBOL_CURRENCIES:
+        return text[1:].lstrip(), SYMBOL_CURRENCIES[text[:1]]
+    if text[-1:] in SYMBOL_CURRENCIES:
+        return text[:-1].rstrip(), SYMBOL_CURRENCIES[text[-1:]]
+    return text, None
+
+
+def plain_number(text: str) -> str:
+    """'1,000.50' as '1000.50'; ValueError for a comma that may be a decimal point ('2,50') or a non-number."""
+    if _DECIMAL_COMMA.match(text):
+        raise ValueError(f"'{text}' is ambiguous: write {text.replace(',', '.')} (a comma only separates thousands)")
+    if "," in text:
+        if not _GROUPED.match(text):
+            raise ValueError(f"'{text}' is not an amount: a comma only separates thousands, as in 1,000.50")
+        text = text.replace(",", "")
+    if not _AMOUNT.match(text):
+        raise ValueError(f"'{text}' is not an amount")
+    return text

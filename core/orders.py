@@ -41,6 +41,21 @@ ALLOWED: dict[OrderStatus, frozenset[OrderStatus]] = {
     S.REFUNDED: frozenset(),
 }
 PAYABLE = frozenset({S.AWAITING_PAYMENT, S.FAILED})
+# Moving on to one of these leaves any earlier failure behind (a declined card later paid, a retry).
+PROGRESS = frozenset({S.AWAITING_PAYMENT, S.PAID, S.ISSUING, S.ISSUED, S.DELIVERED})
+ISSUANCE_FAILED = "issuance"  # how a failure after the money was taken begins
+PAID_AMOUNT_DIFFERS = "issuance: the amount paid differs from the order; an admin will refund it"
+
+
+def issuance_can_be_retried(status: OrderStatus, failure_reason: str) -> bool:
+    """Paid in full, then the provider failed: asking it again is safe. Underpaid or overpaid is not."""
+    return (
+        status is S.FAILED
+        and failure_reason.startswith(ISSUANCE_FAILED)
+        and failure_reason != PAID_AMOUNT_DIFFERS
+    )
+# Statuses in which the order's price has been paid (by card or by a reward).
+PAID_FOR = frozenset({S.PAID, S.ISSUING, S.ISSUED, S.DELIVERED, S.REFUNDED})
 TERMINAL = frozenset({S.DELIVERED, S.REFUNDED, S.CANCELLED, S.EXPIRED})
 
 
@@ -53,6 +68,27 @@ class StatusChange:
     before: OrderStatus | None
     after: OrderStatus
     note: str = ""
+
+
+class PaymentState(StrEnum):
+    CAPTURED = "captured"
+    REFUNDED = "refunded"
+
+
+@dataclass
+class CardPayment:
+    """Money one payment intent took for an order. A duplicate is money taken for an order that another
+    intent had already paid (say, a declined attempt that later succeeded as well): it is refunded."""
+
+    intent_id: str
+    amount: Money
+    at: datetime
+    duplicate: bool = False
+    state: PaymentState = PaymentState.CAPTURED
+
+    @property
+    def refund_due(self) -> bool:
+        return self.duplicate and self.state is PaymentState.CAPTURED
 
 
 @dataclass
@@ -77,6 +113,11 @@ class Order:
     reward_id: str | None = None
     reward_minor: int = 0
     history: list[StatusChange] = field(default_factory=list)
+    payments: list[CardPayment] = field(default_factory=list)
+    provider: str = ""  # the provider this order is routed to (core.routing), once issuing starts
+    route_reason: str = ""
+    route_tried: tuple[str, ...] = ()  # providers that said a definite no, in order
+    route_uncertain: bool = False  # the provider's last answer was lost: look the order up before rerouting
 
     @classmethod
     def create(
@@ -108,6 +149,8 @@ class Order:
             raise InvalidTransition(self.id, self.status, target)
         change = StatusChange(at, source, self.status, target, note)
         self.status = target
+        if target in PROGRESS:
+            self.failure_reason = ""
         self.history.append(change)
         return change
 
@@ -128,6 +171,18 @@ class Order:
         self.failure_reason = reason
         return change
 
+    def route_to(self, provider: str, reason: str, *, refused: bool = True) -> None:
+        """Send issuance to `provider`; `refused`: the one it leaves (if any) said a definite no."""
+        if refused and self.provider and self.provider != provider and self.provider not in self.route_tried:
+            self.route_tried = (*self.route_tried, self.provider)
+        self.provider = provider
+        self.route_reason = reason
+        self.route_uncertain = False
+
+    def reset_route(self) -> None:
+        """Forget the route: an admin retries issuing after every provider said no (a top-up since?)."""
+        self.provider, self.route_reason, self.route_tried, self.route_uncertain = "", "", (), False
+
     @property
     def card_amount(self) -> Money:
         """What the card pays: the price less what a reward covers."""
@@ -136,3 +191,39 @@ class Order:
     @property
     def is_payable(self) -> bool:
         return self.status in PAYABLE
+
+    def take_payment(self, intent_id: str, amount: Money, at: datetime) -> CardPayment | None:
+        """Note the money `intent_id` took; None if it was noted already. It is a duplicate when the
+        order is already paid for by another intent (or a reward), and must then be given back."""
+        if any(payment.intent_id == intent_id for payment in self.payments):
+            return None
+        if not self.payments and self.status in PAID_FOR and intent_id == self.payment_intent_id:
+            return None  # paid before payments were recorded one by one
+        kept = any(not payment.duplicate for payment in self.payments)
+        payment = CardPayment(intent_id, amount, at, duplicate=kept or self.status in PAID_FOR)
+        self.payments.append(payment)
+        return payment
+
+    def payment(self, intent_id: str) -> CardPayment | None:
+        return next((p for p in self.payments if p.intent_id == intent_id), None)
+
+    @property
+    def refunds_due(self) -> tuple[CardPayment, ...]:
+        """Duplicate payments not yet given back."""
+        return tuple(payment for payment in self.payments if payment.refund_due)
+
+    def payments_held(self) -> tuple[CardPayment, ...]:
+        """Every payment whose money the order still holds (an admin refund gives all of it back)."""
+        held = [p for p in self.payments if p.state is PaymentState.CAPTURED]
+        if not self.payments and self.payment_intent_id is not None and self.card_amount.minor:
+            # Paid before payments were recorded one by one: the current intent is the one to refund.
+            held.append(CardPayment(self.payment_intent_id, self.card_amount, self.updated_at))
+        return tuple(held)
+
+    def payment_refunded(self, intent_id: str) -> bool:
+        """Mark the intent's money as given back; False if it was already (or is not this order's)."""
+        payment = self.payment(intent_id)
+        if payment is None or payment.state is PaymentState.REFUNDED:
+            return False
+        payment.state = PaymentState.REFUNDED
+        return True

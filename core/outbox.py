@@ -16,6 +16,9 @@ class MessageKind(StrEnum):
     REWARD_NOTICE = "reward_notice"
     REWARD_REMINDER = "reward_reminder"
     REWARD_UNDELIVERABLE = "reward_undeliverable"  # to the giver: a recipient could not be reached
+    GIFT_DELIVERY = "gift_delivery"  # to a gift's recipient: who sent it, their note, the voucher
+    GIFT_RECEIPT = "gift_receipt"  # to a gift's buyer: what, to whom, when; never the code
+    GIFT_UNDELIVERABLE = "gift_undeliverable"  # to a gift's buyer: the recipient could not be reached
 
 
 class MessageStatus(StrEnum):
@@ -41,6 +44,9 @@ class OutboxMessage:
     sent_at: datetime | None = None
     history: list[str] = field(default_factory=list)
     reward_id: str = ""  # set (and order_id empty) for reward messages
+    # An order update shows the status it was written for (paid, then voucher ready), even when the order
+    # has moved on by the time it is sent; "" (rows from before this field) shows the current status.
+    announces: str = ""
 
     def sent(self, at: datetime) -> None:
         self.status = MessageStatus.SENT

@@ -13,7 +13,14 @@ from core.audit import AuditEntry, AuditRecord
 from core.errors import InvalidRequest
 from core.identity import ChatUser
 from core.money import Money
-from core.orders import Order, OrderStatus, StatusChange
+from core.orders import (
+    CardPayment,
+    Order,
+    OrderStatus,
+    PaymentState,
+    StatusChange,
+    issuance_can_be_retried,
+)
 from core.outbox import MessageKind, MessageStatus, OutboxMessage
 from core.ports import UnitOfWorkFactory
 from core.rewards import Budget, LedgerEntry, Programme, Reward
@@ -114,6 +121,9 @@ class OrderLine:
     failure_reason: str = ""
     reward_id: str | None = None
     reward_minor: int = 0
+    provider: str = ""  # where issuance was routed (core.routing) and why
+    route_reason: str = ""
+    route_tried: tuple[str, ...] = ()
 
     @classmethod
     def of(cls, order: Order) -> OrderLine:
@@ -129,6 +139,9 @@ class OrderLine:
             failure_reason=order.failure_reason,
             reward_id=order.reward_id,
             reward_minor=order.reward_minor,
+            provider=order.provider,
+            route_reason=order.route_reason,
+            route_tried=order.route_tried,
         )
 
     @property
@@ -242,6 +255,25 @@ def source_label(source: str) -> str:
 
 
 @dataclass(frozen=True)
+class PaymentLine:
+    """One card payment of an order, as the dashboard lists it."""
+
+    intent_id: str
+    amount: Money
+    at: datetime
+    label: str
+
+    @classmethod
+    def of(cls, payment: CardPayment) -> PaymentLine:
+        refunded = payment.state is PaymentState.REFUNDED
+        if payment.duplicate:
+            label = "duplicate payment refunded" if refunded else "duplicate payment, refund due"
+        else:
+            label = "refunded" if refunded else "pays for the order"
+        return cls(payment.intent_id, payment.amount, payment.at, label)
+
+
+@dataclass(frozen=True)
 class OrderDetail:
     """Everything the dashboard knows about one order."""
 
@@ -252,6 +284,7 @@ class OrderDetail:
     voucher: VoucherView | None
     deliveries: tuple[DeliveryAttempts, ...]
     audit: tuple[AuditEntry, ...]
+    payments: tuple[PaymentLine, ...] = ()
 
     @property
     def timeline(self) -> tuple[TimelineStep, ...]:
@@ -300,7 +333,7 @@ class OrderDetail:
 
     @property
     def can_retry_issuance(self) -> bool:
-        return self.line.status is OrderStatus.FAILED and self.line.failure_reason.startswith("issuance")
+        return issuance_can_be_retried(self.line.status, self.line.failure_reason)
 
     @property
     def can_reveal(self) -> bool:
@@ -348,6 +381,8 @@ _AUDIT_TITLES = {
     "voucher.revealed": "Voucher code revealed",
     "voucher.issue_retry": "Provider busy, issuance will be retried",
     "delivery.failed": "Delivery failed for good",
+    "payment.duplicate": "Duplicate payment received, to be refunded",
+    "payment.duplicate_refunded": "Duplicate payment refunded",
 }
 
 
@@ -487,6 +522,27 @@ class ProgrammeBalance:
         return self.programme.money(max(minor, 0))
 
 
+@dataclass(frozen=True)
+class GiftLine:
+    """A gift as a row of the dashboard: who to whom, when, its payment and its delivery (never the code)."""
+
+    gift_id: str
+    order_id: str
+    created_at: datetime
+    buyer: ChatUser
+    recipient: ChatUser
+    amount: Money
+    order_status: OrderStatus
+    gift_status: str  # pending, delivered, cancelled
+    deliver_at: datetime | None
+    delivery: str  # the recipient's message: "not queued", "pending", "sent", "dead"
+    delivered_at: datetime | None = None
+
+    @property
+    def refunded(self) -> bool:
+        return self.order_status is OrderStatus.REFUNDED
+
+
 # --- the read port ---------------------------------------------------------------------------------
 
 
@@ -519,6 +575,9 @@ class Oversight(Protocol):
 
     async def reward_admins(self) -> Sequence[str]: ...
 
+    async def gifts(self, limit: int = 100) -> Sequence[GiftLine]:
+        """Newest first."""
+
 
 # --- dashboard users ---------------------------------------------------------------------------------
 
@@ -530,10 +589,57 @@ class AdminRole(StrEnum):
 
 @dataclass(frozen=True)
 class Lockout:
-    """After `attempts` wrong passwords in a row, sign-in is refused for `duration`."""
+    """Sign-in waits after `attempts` wrong passwords in a row: `first_delay`, doubled per further failure.
+
+    A growing delay rather than a long fixed lock: a few mistyped passwords cost a minute, an attack
+    keeps the account waiting at most `longest` after its latest failure, and the per-address limit
+    on the sign-in form stops one client from keeping every account waiting.
+    """
 
     attempts: int = 5
-    duration: timedelta = timedelta(minutes=15)
+    first_delay: timedelta = timedelta(minutes=1)
+    longest: timedelta = timedelta(minutes=15)
+
+    def delay(self, failures: int) -> timedelta:
+        """How long sign-in waits after the `failures`-th wrong password in a row."""
+        if failures < self.attempts:
+            return timedelta(0)
+        doublings = min(failures - self.attempts, 32)  # 2**32 minutes is past any cap
+        return min(self.first_delay * 2**doublings, self.longest)
+
+    def admits(self, started: SignInTally, now_tally: SignInTally, now: datetime) -> bool:
+        """Whether a right password opens a session, judged after the check (the attempt itself not counted).
+
+        Attempts still being checked count as failures: 29 wrong passwords sent together with the
+        right one lock the account whatever order they are checked in. After a delay has passed, a
+        right password is admitted if no failure came and no other attempt ran while it was checked.
+        """
+        if started.is_locked(now) or now_tally.is_locked(now):
+            return False
+        pressure = now_tally.failures + now_tally.in_flight
+        return pressure < self.attempts or pressure <= started.failures
+
+
+@dataclass(frozen=True)
+class SignInTally:
+    """An account's lock-out counters as read atomically with a change to them."""
+
+    failures: int  # wrong passwords in a row, each counted by one atomic increment
+    in_flight: int  # sign-ins of this account whose password is being checked right now (others')
+    locked_until: datetime | None
+
+    def is_locked(self, now: datetime) -> bool:
+        return self.locked_until is not None and now < self.locked_until
+
+
+@dataclass(frozen=True)
+class SignInAttempt:
+    """A sign-in under way: the account's hash and role, and its counters when the attempt began."""
+
+    email: str
+    role: AdminRole
+    password_hash: str
+    started: SignInTally
 
 
 @dataclass
@@ -550,17 +656,6 @@ class AdminUser:
 
     def is_locked(self, now: datetime) -> bool:
         return self.locked_until is not None and now < self.locked_until
-
-    def login_failed(self, now: datetime, policy: Lockout) -> None:
-        """Count a wrong password; the one that reaches the limit locks the account."""
-        if self.locked_until is not None and now >= self.locked_until:
-            self.failed_logins, self.locked_until = 0, None
-        self.failed_logins += 1
-        if self.failed_logins >= policy.attempts:
-            self.locked_until = now + policy.duration
-
-    def login_succeeded(self, now: datetime) -> None:
-        self.failed_logins, self.locked_until, self.last_login_at = 0, None, now
 
 
 def normalise_email(email: str) -> str:
@@ -604,10 +699,14 @@ class AdminAccounts(Protocol):
 
     async def set_password(self, email: str, password_hash: str) -> None: ...
 
-    async def login_failed(self, email: str, now: datetime, policy: Lockout) -> AdminUser | None:
-        """Count a failure atomically (AdminUser.login_failed under a lock); None for an unknown email."""
+    async def begin_sign_in(self, email: str, now: datetime) -> SignInAttempt | None:
+        """Note an attempt under way (one atomic update) and read the counters; None for an unknown email."""
 
-    async def login_succeeded(self, email: str, now: datetime) -> None: ...
+    async def sign_in_failed(self, email: str, now: datetime, policy: Lockout) -> SignInTally:
+        """End an attempt as a wrong password: failures + 1 in one atomic update, then the delay it earns."""
+
+    async def sign_in_right(self, attempt: SignInAttempt, now: datetime, policy: Lockout) -> bool:
+        """End an attempt whose password was right; atomically, `policy.admits` it (counters reset) or not."""
 
     async def open_session(self, session: AdminSession) -> None: ...
 

@@ -10,10 +10,11 @@ from typing import TYPE_CHECKING, Protocol
 
 from core.audit import AuditEntry, AuditRecord
 from core.catalog import Product
-from core.rewards import Budget, LedgerEntry, Programme, Recipient, Reward
+from core.gifts import Gift
 from core.identity import ConversationRef, TenantEndpoint
 from core.orders import Order, OrderStatus
 from core.outbox import OutboxMessage
+from core.rewards import Budget, LedgerEntry, Programme, Recipient, Reward
 from core.views import Notice
 from core.vouchers import Voucher
 
@@ -34,7 +35,8 @@ class OrderRepository(Protocol):
 
     async def find_by_request_key(self, request_key: str) -> Order | None: ...
 
-    async def find_by_intent(self, intent_id: str) -> Order | None: ...
+    async def find_by_intent(self, intent_id: str) -> Order | None:
+        """The order whose current attempt, or one of whose recorded payments, is this intent."""
 
     async def find_by_checkout_token(self, token: str) -> Order | None: ...
 
@@ -43,6 +45,9 @@ class OrderRepository(Protocol):
 
     async def list_stuck(self, statuses: Sequence[OrderStatus], before: datetime, limit: int) -> Sequence[Order]:
         """Orders in `statuses` not changed since `before`, oldest first (crash recovery)."""
+
+    async def list_refunds_due(self, limit: int) -> Sequence[Order]:
+        """Orders holding a duplicate payment not yet given back, oldest first."""
 
 
 class VoucherRepository(Protocol):
@@ -54,6 +59,24 @@ class VoucherRepository(Protocol):
     async def save(self, voucher: Voucher) -> None: ...
 
     async def list_for_owner(self, user_key: str, limit: int = 50) -> Sequence[Voucher]:
+        """Newest first."""
+
+
+class GiftRepository(Protocol):
+    async def add(self, gift: Gift) -> None:
+        """Store a new gift; DuplicateRequest (at the latest on commit) if its order has one."""
+
+    async def get(self, gift_id: str) -> Gift:
+        """The gift, or GiftNotFound."""
+
+    async def for_order(self, order_id: str) -> Gift | None: ...
+
+    async def save(self, gift: Gift) -> None: ...
+
+    async def list_for_buyer(self, user_key: str, limit: int = 50) -> Sequence[Gift]:
+        """Newest first."""
+
+    async def list_for_recipient(self, user_key: str, limit: int = 50) -> Sequence[Gift]:
         """Newest first."""
 
 
@@ -158,6 +181,7 @@ class UnitOfWork(Protocol):
 
     orders: OrderRepository
     vouchers: VoucherRepository
+    gifts: GiftRepository
     outbox: OutboxRepository
     audit: AuditLog
     events: ProcessedEvents

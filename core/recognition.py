@@ -9,14 +9,18 @@ from collections.abc import Collection
 from dataclasses import dataclass
 from datetime import timedelta
 
+from core.amounts import TypedAmount
 from core.audit import AuditRecord
 from core.errors import ConcurrentUpdate, DuplicateRequest, InvalidRequest
 from core.identity import ChatUser, ConversationRef
 from core.money import Money
 from core.outbox import MessageKind, OutboxMessage
 from core.ports import Clock, IdFactory, UnitOfWork, UnitOfWorkFactory
+from core.programmes import choose_programme
+from core.reward_rules import problems_of
 from core.rewards import (
     BudgetExceeded,
+    CurrencyMismatch,
     LedgerEntry,
     LedgerKind,
     NotRewardAdmin,
@@ -29,7 +33,6 @@ from core.rewards import (
 from core.views import RewardPreview, RewardSummary, SendReport
 
 log = logging.getLogger(__name__)
-MAX_REASON = 500
 CONTENTION_RETRIES = 200
 # Givers with no chat identity, allowed only through Recognition.send_trusted: HR systems and scheduled jobs.
 TRUSTED_PLATFORMS = frozenset({"api", "system"})
@@ -80,6 +83,12 @@ class Recognition:
         async with self._uow() as uow:
             return await uow.reward_admins.contains(identity)
 
+    async def authorize(self, giver: ChatUser) -> None:
+        """Refuse, and audit the refused attempt, unless `giver` may send rewards (every channel asks here)."""
+        if not await self.is_admin(giver):
+            await self._audit_refusal(giver, "")
+            raise NotRewardAdmin(identity_of(giver))
+
     async def grant_admin(self, identity: str, actor: str) -> None:
         async with self._uow() as uow:
             await uow.reward_admins.add(identity)
@@ -110,13 +119,14 @@ class Recognition:
         async with self._uow() as uow:
             return sorted(await uow.programmes.list(), key=lambda p: p.id)
 
-    async def programme_for(self, currency: str | None = None) -> Programme:
-        """The programme a reward comes from: the first in `currency`, or the first of all."""
-        programmes = [p for p in await self.programmes() if currency in (None, p.currency)]
-        if not programmes:
-            wanted = f"in {currency} " if currency else ""
-            raise InvalidRequest(f"There is no reward programme {wanted}yet. An admin can create one in the dashboard.")
-        return programmes[0]
+    async def programme_for(self, currency: str | None = None, programme_id: str | None = None) -> Programme:
+        """The programme a reward comes from (see core.programmes.choose_programme)."""
+        return choose_programme(await self.programmes(), programme_id=programme_id, currency=currency)
+
+    async def priced(self, typed: TypedAmount, programme_id: str | None = None) -> tuple[Programme, Money]:
+        """The programme that pays for an amount as typed, and the amount in its currency."""
+        programme = await self.programme_for(typed.currency, programme_id)
+        return programme, typed.money(programme.currency)
 
     async def budget(self, programme_id: str) -> Money:
         async with self._uow() as uow:
@@ -141,7 +151,7 @@ class Recognition:
         async with self._uow() as uow:
             programme = await uow.programmes.get(command.programme_id)
             budget = await uow.ledger.budget(programme.id)
-            problems = await self._problems(uow, programme, command)
+            problems = await problems_of(uow, programme, command, self._clock.now())
         total = command.amount.minor * len(command.recipients)
         return RewardPreview(
             recipients=tuple(r.user.name or r.user.user_id for r in command.recipients),
@@ -156,7 +166,7 @@ class Recognition:
     async def send(self, command: SendRewards) -> SendReport:
         """Reserve the budget and grant each reward, atomically; a repeated request key sends nothing twice."""
         if not await self.is_admin(command.giver):
-            await self._audit_refusal(command)
+            await self._audit_refusal(command.giver, command.programme_id)
             raise NotRewardAdmin(identity_of(command.giver))
         return await self._send_retrying(command)
 
@@ -164,7 +174,7 @@ class Recognition:
         """A send no chat user made: an HR system with an operator-created API key (`api:<name>`) or the
         milestone job (`system:milestones`). The adapter or job vouches for it; the audit names it as giver."""
         if command.giver.platform not in TRUSTED_PLATFORMS:
-            await self._audit_refusal(command)
+            await self._audit_refusal(command.giver, command.programme_id)
             raise NotRewardAdmin(identity_of(command.giver))
         return await self._send_retrying(command)
 
@@ -180,7 +190,9 @@ class Recognition:
     async def _send_once(self, command: SendRewards) -> SendReport:
         async with self._uow() as uow:
             programme = await uow.programmes.get(command.programme_id)
-            problems = await self._problems(uow, programme, command)
+            if command.amount.currency != programme.currency:
+                raise CurrencyMismatch(programme.id, programme.name, programme.currency, command.amount.currency)
+            problems = await problems_of(uow, programme, command, self._clock.now())
             if problems:
                 raise BudgetExceeded(programme.id, " ".join(problems))
             sent = []
@@ -228,37 +240,9 @@ class Recognition:
         )
         return reward
 
-    async def _problems(self, uow: UnitOfWork, programme: Programme, command: SendRewards) -> list[str]:
-        problems = []
-        new = [r for r in command.recipients if await uow.rewards.find_by_request_key(f"{command.request_key}:{r.user.key}") is None]
-        total = command.amount.minor * len(new)
-        if not command.recipients:
-            problems.append("Name at least one recipient.")
-        if any(r.user.same_person(command.giver) for r in command.recipients):
-            problems.append("You cannot reward yourself.")
-        if not command.reason.strip() or len(command.reason) > MAX_REASON:
-            problems.append(f"Give a reason of 1 to {MAX_REASON} characters.")
-        if command.amount.currency != programme.currency:
-            problems.append(f"The {programme.name} programme pays in {programme.currency}.")
-        if command.amount.minor <= 0:
-            problems.append("The amount must be more than zero.")
-        if programme.per_reward_limit is not None and command.amount.minor > programme.per_reward_limit:
-            problems.append(f"One reward can be at most {programme.money(programme.per_reward_limit)}.")
-        if programme.per_giver_monthly_limit is not None:
-            month = self._clock.now().replace(day=1, hour=0, minute=0, second=0, microsecond=0)
-            given = await uow.rewards.given_since(programme.id, command.giver.key, month)
-            if given + total > programme.per_giver_monthly_limit:
-                left = programme.money(max(programme.per_giver_monthly_limit - given, 0))
-                problems.append(f"You can give {left} more this month.")
-        budget = await uow.ledger.budget(programme.id)
-        if total > budget.available:
-            problems.append(f"The budget has {programme.money(max(budget.available, 0))} left, "
-                            f"not enough for {programme.money(total)}.")
-        return problems
-
-    async def _audit_refusal(self, command: SendRewards) -> None:
+    async def _audit_refusal(self, giver: ChatUser, programme_id: str) -> None:
         async with self._uow() as uow:
-            uow.audit.record(AuditRecord(identity_of(command.giver), "reward.refused", command.programme_id, None,
+            uow.audit.record(AuditRecord(identity_of(giver), "reward.refused", programme_id, None,
                                          {"reason": "not a reward admin"}))
             await uow.commit()
 

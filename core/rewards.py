@@ -56,6 +56,16 @@ class BudgetExceeded(InvalidRequest):
         self.programme_id = programme_id
 
 
+class CurrencyMismatch(InvalidRequest):
+    """The amount is in a currency other than the one its programme pays in."""
+
+    def __init__(self, programme_id: str, name: str, programme_currency: str, currency: str) -> None:
+        super().__init__(f"The {name} programme pays in {programme_currency}, not {currency}.")
+        self.programme_id = programme_id
+        self.programme_currency = programme_currency
+        self.currency = currency
+
+
 @dataclass
 class Programme:
     """A budget with a currency and rules: default expiry, per-reward and per-giver monthly limits."""

@@ -6,6 +6,7 @@ from dataclasses import dataclass
 from datetime import datetime
 
 from core.catalog import CatalogQuery, Product, SearchResult
+from core.gifts import Gift
 from core.money import Money
 from core.orders import Order, OrderStatus
 from core.rewards import Reward
@@ -233,10 +234,42 @@ class SendReport:
 
 
 @dataclass(frozen=True)
+class GiftDelivery:
+    """What a gift's recipient sees: who sent it, their note, and the voucher itself."""
+
+    gift_id: str
+    from_name: str
+    message: str
+    voucher: VoucherDelivery
+
+
+@dataclass(frozen=True)
+class GiftReceipt:
+    """What a gift's buyer sees: what, to whom, when, what was paid. Never the code."""
+
+    gift_id: str
+    order_id: str
+    recipient_name: str
+    brand: str
+    product_name: str
+    amount: Money
+    paid: Money
+    deliver_at: datetime | None
+    status: str  # pending, delivered, cancelled
+    refunded: bool = False
+    problem: str = ""  # why the recipient could not be reached, when the bot gave up
+
+    @property
+    def can_cancel(self) -> bool:
+        return self.status == "pending" and self.deliver_at is not None
+
+
+@dataclass(frozen=True)
 class Wallet:
     entries: tuple[WalletEntry, ...]
     pending: tuple[OrderSummary, ...]
     rewards: tuple[RewardSummary, ...] = ()
+    gifts_sent: tuple[GiftReceipt, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -262,30 +295,56 @@ class CheckoutView:
         return self.status in (OrderStatus.AWAITING_PAYMENT, OrderStatus.FAILED) and bool(self.client_secret)
 
 
-Notice = OrderSummary | VoucherDelivery | RewardNotice | RewardUndeliverable
+Notice = OrderSummary | VoucherDelivery | RewardNotice | RewardUndeliverable | GiftDelivery | GiftReceipt
 
 
 ISSUANCE_FAILURE = "issuance"
 
 
+BUYER_REASONS = {  # what a buyer may learn of a provider's refusal (never a balance or a credential)
+    "issuance (out_of_stock)": "This voucher is out of stock right now, so your payment is being refunded.",
+    "issuance (unavailable)": "This brand cannot be bought right now, so your payment is being refunded.",
+}
+
+
 def buyer_facing_reason(reason: str) -> str:
     """A card decline is the buyer's to read; a provider's failure detail is for operators only."""
     if reason.startswith(ISSUANCE_FAILURE):
-        return "We could not issue this voucher, so your payment is being refunded."
+        known = next((text for prefix, text in BUYER_REASONS.items() if reason.startswith(prefix + ":")), None)
+        return known or "We could not issue this voucher, so your payment is being refunded."
     return reason
 
 
-def summary_of(order: Order, product: Product, checkout_url: str | None) -> OrderSummary:
+def summary_of(
+    order: Order, product: Product, checkout_url: str | None, *, status: OrderStatus | None = None
+) -> OrderSummary:
+    """The order as its buyer sees it; `status` shows an earlier step of it (an update sent late)."""
+    status = status or order.status
     return OrderSummary(
         order_id=order.id,
         brand=product.brand,
         product_name=product.name,
         image_url=product.image_url,
         amount=order.amount,
-        status=order.status,
-        status_label=STATUS_LABELS[order.status],
+        status=status,
+        status_label=STATUS_LABELS[status],
         checkout_url=checkout_url,
         failure_reason=buyer_facing_reason(order.failure_reason),
         issuance_failed=order.failure_reason.startswith(ISSUANCE_FAILURE),
         paid_by_reward=Money(order.reward_minor, order.amount.currency) if order.reward_minor else None,
+    )
+
+
+def receipt_of(gift: Gift, order: Order, product: Product) -> GiftReceipt:
+    return GiftReceipt(
+        gift_id=gift.id,
+        order_id=order.id,
+        recipient_name=gift.recipient.name or "your colleague",
+        brand=product.brand,
+        product_name=product.name,
+        amount=order.amount,
+        paid=order.card_amount,
+        deliver_at=gift.deliver_at,
+        status=str(gift.status),
+        refunded=order.status is OrderStatus.REFUNDED,
     )

@@ -68,3 +68,11 @@ class VoucherProvider(Protocol):
     async def issue(self, *, order_id: str, product: Product, amount: Money, today: date) -> IssuedVoucher:
         """Issue one voucher; raise ProviderError when it cannot."""
         ...
+
+    async def find(self, *, order_id: str, product: Product, amount: Money, today: date) -> IssuedVoucher | None:
+        """The voucher of an order placed earlier under this order id, or None if the provider holds none.
+
+        Asked after an uncertain answer (a timeout) before the order may go to another provider; raise
+        a retryable ProviderError while the provider cannot tell.
+        """
+        ...

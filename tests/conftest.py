@@ -4,20 +4,28 @@ from __future__ import annotations
 
 import os
 from pathlib import Path
+from urllib.parse import urlsplit
 
 import pytest
 
-POSTGRES_URL = os.environ.get("TEST_POSTGRES_URL", "postgresql+asyncpg://postgres@127.0.0.1:5432/test")
+# Another server or user: TEST_POSTGRES_URL=postgresql+asyncpg://user:password@host:port/database (README).
+POSTGRES_URL = os.environ.get("TEST_POSTGRES_URL") or "postgresql+asyncpg://postgres@127.0.0.1:5432/test"
 IN_CI = os.environ.get("CI", "").lower() == "true"
-# Real platform payloads, kept beside the repository (CI lays shared/ next to the clone).
-SHARED_FIXTURES = Path(__file__).resolve().parents[2] / "shared" / "fixtures"
+# Recorded Slack, Teams and Stripe payloads and schemas, inside the repository (provenance: SOURCES.md).
+FIXTURES = Path(__file__).resolve().parent / "fixtures"
+
+
+def postgres_address(url: str) -> tuple[str, int]:
+    """The host and port a PostgreSQL URL names (5432 when it names none)."""
+    parts = urlsplit(url)
+    return parts.hostname or "127.0.0.1", parts.port or 5432
 
 
 def postgres_available() -> bool:
     import socket
 
     try:
-        with socket.create_connection(("127.0.0.1", 5432), timeout=1):
+        with socket.create_connection(postgres_address(POSTGRES_URL), timeout=1):
             return True
     except OSError:
         return False
@@ -28,6 +36,11 @@ def postgres_url() -> str:
     """The PostgreSQL test database: required in CI, skipped with a reason elsewhere when absent."""
     if not postgres_available():
         if IN_CI:
-            pytest.fail("PostgreSQL is required in CI (127.0.0.1:5432, database test) but is not reachable")
-        pytest.skip("PostgreSQL is not running on 127.0.0.1:5432 (set up in CI; optional on a laptop)")
+            pytest.fail(f"PostgreSQL is required in CI but {_where()} is not reachable (TEST_POSTGRES_URL)")
+        pytest.skip(f"PostgreSQL is not running at {_where()} (set TEST_POSTGRES_URL; optional on a laptop)")
     return POSTGRES_URL
+
+
+def _where() -> str:
+    host, port = postgres_address(POSTGRES_URL)
+    return f"{host}:{port}"

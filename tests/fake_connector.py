@@ -19,9 +19,7 @@ import jsonschema
 from aiohttp import web
 from aiohttp.test_utils import TestServer
 
-from tests.conftest import SHARED_FIXTURES
-
-FIXTURES = SHARED_FIXTURES
+from tests.conftest import FIXTURES
 CARD_SCHEMA = FIXTURES / "schemas" / "adaptive-card.1.5.0.schema.json"
 CARD_SCHEMA_1_6 = FIXTURES / "schemas" / "adaptive-card.1.6.0.schema.json"
 PEOPLE_PICKER = "choices.data"  # Teams' people picker on Input.ChoiceSet: in the 1.6 schema, not in 1.5
@@ -185,6 +183,7 @@ class FakeConnector:
     _without_app: set[str] = field(default_factory=set)
     _files: dict[str, SharedFile] = field(default_factory=dict)
     _bearer: Callable[[str], bool] | None = None
+    _settling: set[str] = field(default_factory=set)
     _server: TestServer | None = None
 
     # --- control ---------------------------------------------------------------------------------
@@ -221,6 +220,19 @@ class FakeConnector:
         """This person never installed the bot: a 1:1 chat with them is refused (403 BotNotInConversationRoster)."""
         self._people.update({member.aad: member, member.id: member})
         self._without_app |= {member.id, member.aad}
+
+    def install_app(self, aad: str) -> str:
+        """The app was installed for this person (Graph): the 1:1 chat now exists; returns its chat id."""
+        member = self._people.get(aad)
+        self._without_app -= {aad, member.id if member else aad}
+        return f"a:personal-{member.id if member else aad}"
+
+    def settling(self, conversation_id: str) -> None:
+        """The next message to this conversation is refused (403), as a chat made a moment ago may be."""
+        self._settling.add(conversation_id)
+
+    def has_app(self, aad: str) -> bool:
+        return aad not in self._without_app
 
     def share_file(self, name: str, content: bytes, unique_id: str | None = None) -> dict[str, Any]:
         """The attachment Teams puts on a message when a file is sent to the bot; the fake serves the file."""
@@ -326,6 +338,10 @@ class FakeConnector:
     async def _post(self, request: web.Request, kind: str, activity_id: str | None) -> web.Response:
         conversation_id = request.match_info["conversation"]
         body = await request.json()
+        if conversation_id in self._settling:
+            self._settling.discard(conversation_id)
+            self.calls.append(Call(kind, conversation_id, activity_id, body, 403))
+            return _error(403, "BotNotInConversationRoster", "The bot is not part of the conversation roster.")
         problem = self._activity_problem(body, conversation_id)
         new_id = self.issue_id(conversation_id) if problem is None else ""
         return self._answer(kind, conversation_id, activity_id, body, problem, {"id": new_id})

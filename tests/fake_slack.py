@@ -188,7 +188,8 @@ class FakeSlack:
         locale: str = "en-US",
         tz: str | None = None,
     ) -> None:
-        """A member of the workspace, as users.list and users.info describe them."""
+        """A member of the workspace, as users.list and users.info describe them (with `tz`, their
+        time zone, which Slack gives for every person who set one)."""
         self.locales[user_id] = locale
         self.people[user_id] = {
             "id": user_id,

@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
+import asyncio
 import copy
 import itertools
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, timedelta
-from typing import Any
+from typing import Any, TypeVar
 
 from core.audit import AuditEntry, AuditRecord, chain
 from core.catalog import Product
@@ -21,6 +22,7 @@ from core.errors import (
     ProviderError,
     RewardNotFound,
 )
+from core.gifts import Gift, GiftNotFound
 from core.identity import ConversationRef, TenantEndpoint
 from core.money import Money
 from core.orders import Order, OrderStatus
@@ -29,6 +31,19 @@ from core.payments import PaymentEvent, PaymentIntent
 from core.rewards import Budget, LedgerEntry, Programme, Reward
 from core.views import Notice
 from core.vouchers import IssuedVoucher, Voucher
+
+T = TypeVar("T")
+
+
+async def _after_a_pause(value: T) -> T:
+    """Hand back what was read after letting other tasks run, as a database round trip would.
+
+    Without it no use case ever yields between its reads and its commit, so concurrent tests would
+    pass with every version check removed. Commit itself checks and writes without yielding: that
+    part is atomic, like a database transaction's commit.
+    """
+    await asyncio.sleep(0)
+    return value
 
 
 @dataclass
@@ -44,6 +59,7 @@ class MemoryStore:
     ledger: list[LedgerEntry] = field(default_factory=list)
     rewards: dict[str, Reward] = field(default_factory=dict)
     reward_admins: set[str] = field(default_factory=set)
+    gifts: dict[str, Gift] = field(default_factory=dict)
 
 
 class _Orders:
@@ -54,36 +70,46 @@ class _Orders:
         self._uow.staged_orders[order.id] = ("add", copy.deepcopy(order))
 
     async def get(self, order_id: str) -> Order:
-        found = self._uow.store.orders.get(order_id)
+        found = copy.deepcopy(self._uow.store.orders.get(order_id))
         if found is None:
             raise OrderNotFound(order_id)
-        return copy.deepcopy(found)
+        return await _after_a_pause(found)
 
     async def save(self, order: Order) -> None:
         self._uow.staged_orders[order.id] = ("save", copy.deepcopy(order))
 
     async def _find(self, **match: Any) -> Order | None:
-        for order in self._uow.store.orders.values():
-            if all(getattr(order, k) == v for k, v in match.items()):
-                return copy.deepcopy(order)
-        return None
+        orders = self._uow.store.orders.values()
+        found = [o for o in orders if all(getattr(o, k) == v for k, v in match.items())]
+        return await _after_a_pause(copy.deepcopy(found[0]) if found else None)
 
     async def find_by_request_key(self, request_key: str) -> Order | None:
         return await self._find(request_key=request_key)
 
     async def find_by_intent(self, intent_id: str) -> Order | None:
-        return await self._find(payment_intent_id=intent_id)
+        current = await self._find(payment_intent_id=intent_id)
+        if current is not None:
+            return current
+        paid = (o for o in self._uow.store.orders.values() if o.payment(intent_id) is not None)
+        return copy.deepcopy(next(paid, None))
 
     async def find_by_checkout_token(self, token: str) -> Order | None:
         return await self._find(checkout_token=token)
 
     async def list_for_buyer(self, user_key: str, limit: int = 50) -> Sequence[Order]:
         mine = [o for o in self._uow.store.orders.values() if o.buyer.key == user_key]
-        return [copy.deepcopy(o) for o in sorted(mine, key=lambda o: o.created_at, reverse=True)[:limit]]
+        return await _after_a_pause(
+            [copy.deepcopy(o) for o in sorted(mine, key=lambda o: o.created_at, reverse=True)[:limit]]
+        )
 
     async def list_stuck(self, statuses: Sequence[OrderStatus], before: datetime, limit: int) -> Sequence[Order]:
         stuck = [o for o in self._uow.store.orders.values() if o.status in statuses and o.updated_at < before]
-        return [copy.deepcopy(o) for o in sorted(stuck, key=lambda o: o.updated_at)[:limit]]
+        oldest = sorted(stuck, key=lambda o: o.updated_at)[:limit]
+        return await _after_a_pause([copy.deepcopy(o) for o in oldest])
+
+    async def list_refunds_due(self, limit: int) -> Sequence[Order]:
+        owing = [o for o in self._uow.store.orders.values() if o.refunds_due]
+        return [copy.deepcopy(o) for o in sorted(owing, key=lambda o: o.created_at)[:limit]]
 
 
 class _Vouchers:
@@ -97,14 +123,16 @@ class _Vouchers:
         self._uow.added_vouchers.add(voucher.order_id)
 
     async def for_order(self, order_id: str) -> Voucher | None:
-        return copy.deepcopy(self._uow.store.vouchers.get(order_id))
+        return await _after_a_pause(copy.deepcopy(self._uow.store.vouchers.get(order_id)))
 
     async def save(self, voucher: Voucher) -> None:
         self._uow.staged_vouchers[voucher.order_id] = copy.deepcopy(voucher)
 
     async def list_for_owner(self, user_key: str, limit: int = 50) -> Sequence[Voucher]:
         mine = [v for v in self._uow.store.vouchers.values() if v.owner.key == user_key]
-        return [copy.deepcopy(v) for v in sorted(mine, key=lambda v: v.issued_at, reverse=True)[:limit]]
+        return await _after_a_pause(
+            [copy.deepcopy(v) for v in sorted(mine, key=lambda v: v.issued_at, reverse=True)[:limit]]
+        )
 
 
 class _Outbox:
@@ -130,16 +158,19 @@ class _Outbox:
             elif address not in waiting and len(claimed) < limit:
                 message.next_attempt_at = lease_until
                 claimed.append(copy.deepcopy(message))
-        return claimed
+        return await _after_a_pause(claimed)
 
     async def save(self, message: OutboxMessage) -> None:
         self._uow.staged_outbox[message.key] = copy.deepcopy(message)
 
     async def for_order(self, order_id: str) -> Sequence[OutboxMessage]:
-        return [copy.deepcopy(m) for m in self._uow.store.outbox.values() if m.order_id == order_id]
+        return await _after_a_pause(
+            [copy.deepcopy(m) for m in self._uow.store.outbox.values() if m.order_id == order_id]
+        )
 
     async def pending_count(self) -> int:
-        return sum(m.status is MessageStatus.PENDING for m in self._uow.store.outbox.values())
+        pending = sum(m.status is MessageStatus.PENDING for m in self._uow.store.outbox.values())
+        return await _after_a_pause(pending)
 
 
 class _Audit:
@@ -150,7 +181,8 @@ class _Audit:
         self._uow.staged_audit.append(record)
 
     async def entries(self, subject: str | None = None, limit: int = 1000) -> Sequence[AuditEntry]:
-        return [e for e in self._uow.store.audit if subject in (None, e.subject)][:limit]
+        found = [e for e in self._uow.store.audit if subject in (None, e.subject)]
+        return await _after_a_pause(found[:limit])
 
 
 class _Events:
@@ -178,10 +210,10 @@ class _Versioned:
 
     async def get(self, item_id: str) -> Any:
         staged = self._uow.staged.get((self._name, item_id))
-        found = staged[1] if staged else self._stored.get(item_id)
+        found = copy.deepcopy(staged[1] if staged else self._stored.get(item_id))
         if found is None:
             raise self._missing(item_id)
-        return copy.deepcopy(found)
+        return await _after_a_pause(found)
 
     async def save(self, item: Any) -> None:
         previous = self._uow.staged.get((self._name, item.id))
@@ -189,7 +221,7 @@ class _Versioned:
         self._uow.staged[(self._name, item.id)] = (how, copy.deepcopy(item))
 
     async def list(self) -> Sequence[Any]:
-        return [copy.deepcopy(p) for p in self._stored.values()]
+        return await _after_a_pause([copy.deepcopy(p) for p in self._stored.values()])
 
 
 class _Rewards(_Versioned):
@@ -198,22 +230,48 @@ class _Rewards(_Versioned):
 
     async def find_by_request_key(self, request_key: str) -> Reward | None:
         found = [r for r in self._stored.values() if r.request_key == request_key]
-        return copy.deepcopy(found[0]) if found else None
+        return await _after_a_pause(copy.deepcopy(found[0]) if found else None)
 
     async def list_for_recipient(self, user_key: str, limit: int = 50) -> Sequence[Reward]:
         mine = [r for r in self._stored.values() if r.recipient.key == user_key]
-        return [copy.deepcopy(r) for r in sorted(mine, key=lambda r: r.created_at, reverse=True)[:limit]]
+        return await _after_a_pause(
+            [copy.deepcopy(r) for r in sorted(mine, key=lambda r: r.created_at, reverse=True)[:limit]]
+        )
 
     async def given_since(self, programme_id: str, giver_key: str, since: datetime) -> int:
-        return sum(
+        return await _after_a_pause(sum(
             r.amount.minor for r in self._stored.values()
             if r.programme_id == programme_id and r.giver.key == giver_key and r.created_at >= since
             and r.status != "cancelled"
-        )
+        ))
 
     async def list_expiring(self, before: datetime, limit: int = 100) -> Sequence[Reward]:
         due = [r for r in self._stored.values() if r.status in ("sent", "opened") and r.expires_at < before]
-        return [copy.deepcopy(r) for r in sorted(due, key=lambda r: r.expires_at)[:limit]]
+        soonest = sorted(due, key=lambda r: r.expires_at)[:limit]
+        return await _after_a_pause([copy.deepcopy(r) for r in soonest])
+
+
+class _Gifts(_Versioned):
+    def __init__(self, uow: MemoryUnitOfWork) -> None:
+        super().__init__(uow, "gifts", GiftNotFound)
+
+    def _all(self) -> list[Gift]:
+        staged = {i: g for (name, i), (_, g) in self._uow.staged.items() if name == "gifts"}
+        return list({**self._stored, **staged}.values())
+
+    async def for_order(self, order_id: str) -> Gift | None:
+        found = [g for g in self._all() if g.order_id == order_id]
+        return await _after_a_pause(copy.deepcopy(found[0]) if found else None)
+
+    async def list_for_buyer(self, user_key: str, limit: int = 50) -> Sequence[Gift]:
+        return await self._newest([g for g in self._stored.values() if g.buyer.key == user_key], limit)
+
+    async def list_for_recipient(self, user_key: str, limit: int = 50) -> Sequence[Gift]:
+        return await self._newest([g for g in self._stored.values() if g.recipient.key == user_key], limit)
+
+    async def _newest(self, gifts: list[Gift], limit: int) -> Sequence[Gift]:
+        newest = sorted(gifts, key=lambda g: g.created_at, reverse=True)[:limit]
+        return await _after_a_pause([copy.deepcopy(g) for g in newest])
 
 
 class _Ledger:
@@ -225,10 +283,11 @@ class _Ledger:
 
     async def budget(self, programme_id: str) -> Budget:
         entries = [*self._uow.store.ledger, *self._uow.staged_ledger]
-        return Budget.of(e for e in entries if e.programme_id == programme_id)
+        return await _after_a_pause(Budget.of(e for e in entries if e.programme_id == programme_id))
 
     async def entries(self, programme_id: str, limit: int = 1000) -> Sequence[LedgerEntry]:
-        return [e for e in self._uow.store.ledger if e.programme_id == programme_id][:limit]
+        found = [e for e in self._uow.store.ledger if e.programme_id == programme_id]
+        return await _after_a_pause(found[:limit])
 
 
 class _Admins:
@@ -236,7 +295,7 @@ class _Admins:
         self._uow = uow
 
     async def contains(self, identity: str) -> bool:
-        return identity in self._uow.store.reward_admins
+        return await _after_a_pause(identity in self._uow.store.reward_admins)
 
     async def add(self, identity: str) -> None:
         self._uow.store.reward_admins.add(identity)
@@ -245,7 +304,7 @@ class _Admins:
         self._uow.store.reward_admins.discard(identity)
 
     async def list(self) -> Sequence[str]:
-        return sorted(self._uow.store.reward_admins)
+        return await _after_a_pause(sorted(self._uow.store.reward_admins))
 
 
 class MemoryUnitOfWork:
@@ -263,6 +322,7 @@ class MemoryUnitOfWork:
         self.rewards = _Rewards(self)
         self.ledger = _Ledger(self)
         self.reward_admins = _Admins(self)
+        self.gifts = _Gifts(self)
         self.staged: dict[tuple[str, str], tuple[str, Any]] = {}
         self.staged_ledger: list[LedgerEntry] = []
         self.staged_orders: dict[str, tuple[str, Order]] = {}
@@ -279,6 +339,7 @@ class MemoryUnitOfWork:
         self._clear()
 
     async def commit(self) -> None:
+        await asyncio.sleep(0)  # others may commit first; from here to the last write nothing yields
         self._check_conflicts()
         for how, order in self.staged_orders.values():
             order.version = order.version + 1 if how == "save" else 1
@@ -310,6 +371,10 @@ class MemoryUnitOfWork:
             stored = getattr(self.store, name).get(item_id)
             if how == "add" and stored is not None:
                 raise DuplicateRequest(item_id)
+            if how == "add" and name == "gifts" and any(
+                g.order_id == item.order_id for g in self.store.gifts.values()
+            ):
+                raise DuplicateRequest(f"gift for {item.order_id}")
             if how == "add" and name == "rewards" and any(
                 r.request_key == item.request_key for r in self.store.rewards.values()
             ):
@@ -352,6 +417,7 @@ class FakeGateway:
         self.intents: dict[str, PaymentIntent] = {}
         self.refunds: list[str] = []
         self.down = False
+        self.refunds_failing = 0  # how many refunds to refuse next, as an outage would
         self.events: dict[str, PaymentEvent] = {}
 
     async def create_intent(self, *, order_id: str, amount: Money, idempotency_key: str) -> PaymentIntent:
@@ -365,6 +431,11 @@ class FakeGateway:
         return self.intents[idempotency_key]
 
     async def refund(self, *, intent_id: str, idempotency_key: str) -> None:
+        from core.errors import PaymentGatewayError
+
+        if self.refunds_failing:
+            self.refunds_failing -= 1
+            raise PaymentGatewayError("provider unavailable")
         if idempotency_key not in self.refunds:
             self.refunds.append(idempotency_key)
 
@@ -380,13 +451,17 @@ class FakeProvider:
     def __init__(self) -> None:
         self.issued: list[str] = []
         self.failures: list[ProviderError] = []
+        self.pin = "4321"  # of products whose voucher format has a PIN
 
     async def issue(self, *, order_id: str, product: Product, amount: Money, today: date) -> IssuedVoucher:
         if self.failures:
             raise self.failures.pop(0)
         self.issued.append(order_id)
-        pin = "4321" if product.voucher_format.endswith("pin") else None
+        pin = self.pin if product.voucher_format.endswith("pin") else None
         return IssuedVoucher(code=f"QHB-{len(self.issued):04d}-7K3M", pin=pin, expires_on=product.expiry.expires_on(today))
+
+    async def find(self, *, order_id: str, product: Product, amount: Money, today: date) -> IssuedVoucher | None:
+        return None  # like the built-in provider: nothing bought outside, nothing to find
 
 
 class FakeSender:
@@ -480,3 +555,59 @@ class MemoryTenantEndpoints:
 
     async def find(self, tenant_id: str) -> TenantEndpoint | None:
         return self.endpoints.get(tenant_id.strip().lower())
+
+
+class ScriptedProvider:
+    """A remote provider with an order book keyed by our order id (like Plum's poNumber or Tango's
+    externalRefID): it can refuse for good, lose its answer after placing or before, or be slow."""
+
+    def __init__(self, name: str, *, balance: int | None = None) -> None:
+        self.name = name
+        self.orders: dict[str, IssuedVoucher] = {}  # what it holds, by our order id
+        self.calls: list[tuple[str, str]] = []  # (issue | find, order id)
+        self.refuse: str | None = None  # a definite no, e.g. "insufficient funds"
+        self.refuse_reason = ""  # what a buyer may be told of it (ProviderError.buyer_reason)
+        self.lose_answers = 0  # the next N issues time out; `placed_before_timeout` says whether they bought
+        self.placed_before_timeout = False
+        self.unreachable = False  # every call (find included) times out
+        self.down = False  # every call is refused before it reaches the provider (connection refused)
+        self.delay = 0.0
+        self.balance = balance
+
+    async def issue(self, *, order_id: str, product: Product, amount: Money, today: date) -> IssuedVoucher:
+        self.calls.append(("issue", order_id))
+        if self.down:
+            raise ProviderError(f"{self.name}: connection refused", retryable=True, nothing_placed=True)
+        if self.delay:
+            await asyncio.sleep(self.delay)
+        if self.unreachable:
+            raise ProviderError(f"{self.name}: no answer (timeout)", retryable=True)
+        if order_id in self.orders:
+            return self.orders[order_id]
+        if self.refuse:
+            raise ProviderError(f"{self.name}: {self.refuse}", retryable=False, buyer_reason=self.refuse_reason)
+        if self.lose_answers:
+            self.lose_answers -= 1
+            if self.placed_before_timeout:
+                self._place(order_id, product, today)
+            raise ProviderError(f"{self.name}: no answer (timeout)", retryable=True)
+        return self._place(order_id, product, today)
+
+    async def find(self, *, order_id: str, product: Product, amount: Money, today: date) -> IssuedVoucher | None:
+        self.calls.append(("find", order_id))
+        if self.unreachable:
+            raise ProviderError(f"{self.name}: no answer (timeout)", retryable=True)
+        return self.orders.get(order_id)
+
+    async def balances(self) -> list[Money]:
+        return [] if self.balance is None else [Money(self.balance, "USD")]
+
+    def issued_for(self, order_id: str) -> int:
+        return sum(1 for kind, oid in self.calls if kind == "issue" and oid == order_id)
+
+    def _place(self, order_id: str, product: Product, today: date) -> IssuedVoucher:
+        voucher = IssuedVoucher(code=f"{self.name.upper()}-{len(self.orders) + 1:04d}-QH7K",
+                                expires_on=product.expiry.expires_on(today),
+                                provider_reference=f"{self.name}-{order_id}")
+        self.orders[order_id] = voucher
+        return voucher

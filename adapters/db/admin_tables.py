@@ -22,6 +22,9 @@ class AdminUserRow(Table, table=True):
     failed_logins: int = Field(default=0, sa_type=Integer())
     locked_until: datetime | None = Field(default=None, sa_type=UTCDateTime())
     last_login_at: datetime | None = Field(default=None, sa_type=UTCDateTime())
+    # Sign-ins whose password is being checked, and when the latest began (older counts are stale).
+    signing_in: int = Field(default=0, sa_type=Integer())
+    signing_in_since: datetime | None = Field(default=None, sa_type=UTCDateTime())
 
 
 class AdminSessionRow(Table, table=True):

@@ -4,20 +4,30 @@ from __future__ import annotations
 
 from collections.abc import AsyncIterator, Sequence
 from contextlib import asynccontextmanager
-from datetime import datetime
+from datetime import datetime, timedelta
 
-from sqlalchemy import Executable, delete, select, update
+from sqlalchemy import Executable, case, delete, or_, select, update
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from sqlmodel import col
 
 from adapters.db.admin_tables import AdminSessionRow, AdminUserRow
 from adapters.db.database import Database
 from adapters.db.transaction import Transaction, WriteGate
-from core.oversight import AdminRole, AdminSession, AdminUser, Lockout
+from core.oversight import AdminRole, AdminSession, AdminUser, Lockout, SignInAttempt, SignInTally
+
+# A sign-in checks one argon2 hash (tens of milliseconds); one counted for longer than this was cut
+# short (a crash, a lost connection) and no longer counts as in flight.
+IN_FLIGHT_FOR = timedelta(minutes=1)
+_TALLY = (
+    col(AdminUserRow.failed_logins),
+    col(AdminUserRow.signing_in),
+    col(AdminUserRow.locked_until),
+)
+_ONE_LESS = case((col(AdminUserRow.signing_in) > 0, col(AdminUserRow.signing_in) - 1), else_=0)
 
 
 class SqlAdminAccounts:
-    """Implements core.oversight.AdminAccounts. Lock-out counting happens under a row lock (SQLite: the writer)."""
+    """Implements core.oversight.AdminAccounts. Lock-out counters change only by atomic UPDATEs."""
 
     def __init__(self, sessions: async_sessionmaker[AsyncSession], gate: WriteGate) -> None:
         self._sessions = sessions
@@ -47,22 +57,71 @@ class SqlAdminAccounts:
     async def set_password(self, email: str, password_hash: str) -> None:
         await self._update_user(email, password_hash=password_hash)
 
-    async def login_failed(self, email: str, now: datetime, policy: Lockout) -> AdminUser | None:
+    async def begin_sign_in(self, email: str, now: datetime) -> SignInAttempt | None:
+        # One UPDATE counts the attempt in flight: parallel attempts each see the others.
+        stale = now - IN_FLIGHT_FOR
+        since = col(AdminUserRow.signing_in_since)
+        counted = case((or_(since.is_(None), since < stale), 1), else_=col(AdminUserRow.signing_in) + 1)
+        statement = (
+            update(AdminUserRow)
+            .where(col(AdminUserRow.email) == email)
+            .values(signing_in=counted, signing_in_since=now)
+            .returning(*_TALLY, col(AdminUserRow.role), col(AdminUserRow.password_hash))
+        )
         async with self._transaction() as tx:
             await tx.begin_write()
-            query = select(AdminUserRow).where(col(AdminUserRow.email) == email).with_for_update()
-            rows = await tx.rows(query)
-            if not rows:
-                return None
-            user = _user(rows[0])
-            user.login_failed(now, policy)
-            values = {"failed_logins": user.failed_logins, "locked_until": user.locked_until}
-            await tx.execute(update(AdminUserRow).where(col(AdminUserRow.email) == email).values(**values))
+            found = (await tx.execute(statement)).first()
             await tx.commit()
-        return user
+        if found is None:
+            return None
+        failures, in_flight, locked_until, role, password_hash = found
+        started = SignInTally(failures, max(in_flight - 1, 0), locked_until)
+        return SignInAttempt(email, AdminRole(role), password_hash, started)
 
-    async def login_succeeded(self, email: str, now: datetime) -> None:
-        await self._update_user(email, failed_logins=0, locked_until=None, last_login_at=now)
+    async def sign_in_failed(self, email: str, now: datetime, policy: Lockout) -> SignInTally:
+        failed = (
+            update(AdminUserRow)
+            .where(col(AdminUserRow.email) == email)
+            .values(failed_logins=col(AdminUserRow.failed_logins) + 1, signing_in=_ONE_LESS)
+            .returning(*_TALLY)
+        )
+        async with self._transaction() as tx:
+            await tx.begin_write()
+            failures, in_flight, locked_until = (await tx.execute(failed)).one()
+            delay = policy.delay(failures)
+            if delay:
+                until = now + delay
+                locked = col(AdminUserRow.locked_until)
+                await tx.execute(
+                    update(AdminUserRow)
+                    .where(col(AdminUserRow.email) == email, or_(locked.is_(None), locked < until))
+                    .values(locked_until=until)
+                )
+                locked_until = until if locked_until is None or locked_until < until else locked_until
+            await tx.commit()
+        return SignInTally(failures, in_flight, locked_until)
+
+    async def sign_in_right(self, attempt: SignInAttempt, now: datetime, policy: Lockout) -> bool:
+        released = (
+            update(AdminUserRow)
+            .where(col(AdminUserRow.email) == attempt.email)
+            .values(signing_in=_ONE_LESS)
+            .returning(*_TALLY)
+        )
+        async with self._transaction() as tx:
+            # The UPDATE holds the row (PostgreSQL) or the writer's turn (SQLite) until commit, so the
+            # counters judged are the counters reset: no failure can slip in between.
+            await tx.begin_write()
+            failures, in_flight, locked_until = (await tx.execute(released)).one()
+            admitted = policy.admits(attempt.started, SignInTally(failures, in_flight, locked_until), now)
+            if admitted:
+                await tx.execute(
+                    update(AdminUserRow)
+                    .where(col(AdminUserRow.email) == attempt.email)
+                    .values(failed_logins=0, locked_until=None, last_login_at=now)
+                )
+            await tx.commit()
+        return admitted
 
     async def open_session(self, session: AdminSession) -> None:
         async with self._transaction() as tx:

@@ -19,10 +19,12 @@ from adapters.db.confirmations import SqlPendingConfirmations
 from adapters.db.crypto import VoucherCipher
 from adapters.db.engine import is_sqlite, make_engine
 from adapters.db.errors import translated
+from adapters.db.hr_people import SqlHrPeople
 from adapters.db.hr_repositories import HrStores
 from adapters.db.leases import SqlJobLeases
 from adapters.db.migrate import upgrade_on
 from adapters.db.repositories import PENDING
+from adapters.db.scim_users import SqlPushedUsers
 from adapters.db.secret_store import SqlSecretStore
 from adapters.db.tables import OrderRow, OutboxRow, VoucherRow
 from adapters.db.teams_tenants import SqlTeamsTenants
@@ -77,6 +79,14 @@ class Database:
     def hr_stores(self) -> HrStores:
         """Employees, milestone rules, API keys and idempotent API answers (core.ports, one transaction a call)."""
         return HrStores.on(self._sessions, self._gate, self._clock)
+
+    def hr_people(self) -> SqlHrPeople:
+        """Employees owned by HR systems, and each system's sync cursor (core.hris.HrPeopleStore)."""
+        return SqlHrPeople(self._sessions, self._gate, self._clock)
+
+    def pushed_users(self) -> SqlPushedUsers:
+        """Users pushed over SCIM, with the versions behind their ETags (core.hris.PushedUserStore)."""
+        return SqlPushedUsers(self._sessions, self._gate, self._clock)
 
     def job_leases(self) -> SqlJobLeases:
         """Leases that let one replica at a time run a scheduled job (`try_lease(name, holder, ttl)`)."""

@@ -4,12 +4,17 @@ from __future__ import annotations
 
 import functools
 import json
+import os
 from pathlib import Path
 from typing import Any
 
 from sqlalchemy import event
 from sqlalchemy.engine import URL, make_url
 from sqlalchemy.ext.asyncio import AsyncEngine, create_async_engine
+
+# Every engine is made with `hide_parameters=True`: SQL logs (echo, a DEBUG logger) and the text of
+# database errors, which reach logs with their traceback, then never carry a value: no password hash,
+# session digest, encrypted code or token.
 
 # JSON columns: compact, and values JSON cannot hold are stored as their text, as the audit hash reads them.
 _json_dumps = functools.partial(json.dumps, default=str, separators=(",", ":"))
@@ -31,9 +36,13 @@ def _sqlite_engine(url: URL, *, echo: bool, busy_timeout: float) -> AsyncEngine:
         raise ValueError(
             "SQLite needs a file (sqlite+aiosqlite:///path/to/voucherbot.db); in-memory is not shared"
         )
-    Path(url.database).expanduser().parent.mkdir(parents=True, exist_ok=True)
+    private_file(Path(url.database).expanduser())
     engine = create_async_engine(
-        url, echo=echo, json_serializer=_json_dumps, connect_args={"timeout": busy_timeout}
+        url,
+        echo=echo,
+        hide_parameters=True,
+        json_serializer=_json_dumps,
+        connect_args={"timeout": busy_timeout},
     )
     event.listen(
         engine.sync_engine, "connect", functools.partial(_configure_sqlite, busy_timeout=busy_timeout)
@@ -63,8 +72,19 @@ def _postgres_engine(url: URL, *, echo: bool, schema: str | None) -> AsyncEngine
     connect_args: dict[str, Any] = {"server_settings": settings, "timeout": 10}
     # No pre-ping (a round trip per checkout): after a server restart the first statement on a dead
     # connection fails as DatabaseUnavailable and SQLAlchemy then recycles the whole pool.
-    return create_async_engine(url, echo=echo, json_serializer=_json_dumps, connect_args=connect_args)
+    return create_async_engine(
+        url, echo=echo, hide_parameters=True, json_serializer=_json_dumps, connect_args=connect_args
+    )
 
 
 def is_sqlite(engine: AsyncEngine) -> bool:
     return engine.dialect.name == "sqlite"
+
+
+def private_file(path: Path) -> None:
+    """Create the SQLite file, and its folder if missing, for the owner only (0600 / 0700): codes are
+    encrypted, but buyers, orders and the audit trail are nobody else's to read. SQLite gives its
+    -wal and -shm files the database file's permissions."""
+    path.parent.mkdir(mode=0o700, parents=True, exist_ok=True)
+    if not path.exists():
+        os.close(os.open(path, os.O_WRONLY | os.O_CREAT, 0o600))

@@ -68,7 +68,7 @@ class SqlEmployees(_Store):
 
     async def upsert(self, employees: Sequence[Employee], actor: str) -> None:
         now = self._clock.now()
-        rows = [_employee_row(e, now) for e in employees]
+        rows = [employee_row(e, now) for e in employees]
 
         async def work(tx: Transaction) -> None:
             statement = self._insert(tx)(EmployeeRow)
@@ -81,11 +81,11 @@ class SqlEmployees(_Store):
             )
 
     async def all(self) -> Sequence[Employee]:
-        return [_employee(r) for r in await self._read(select(EmployeeRow).order_by(col(EmployeeRow.email)))]
+        return [employee_of_row(r) for r in await self._read(select(EmployeeRow).order_by(col(EmployeeRow.email)))]
 
     async def by_email(self, email: str) -> Employee | None:
         rows = await self._read(select(EmployeeRow).where(col(EmployeeRow.email) == email))
-        return _employee(rows[0]) if rows else None
+        return employee_of_row(rows[0]) if rows else None
 
     async def by_user(self, platform: str, tenant: str, user_id: str) -> Employee | None:
         query = select(EmployeeRow).where(
@@ -94,7 +94,7 @@ class SqlEmployees(_Store):
             col(EmployeeRow.user_id) == user_id,
         )
         rows = await self._read(query.order_by(col(EmployeeRow.email)).limit(1))
-        return _employee(rows[0]) if rows else None
+        return employee_of_row(rows[0]) if rows else None
 
 
 class SqlMilestoneRules(_Store):
@@ -113,6 +113,7 @@ class SqlMilestoneRules(_Store):
             "currency": rule.amount.currency,
             "template": rule.template,
             "enabled": rule.enabled,
+            "from_manager": rule.from_manager,
             "updated_at": self._clock.now(),
         }
 
@@ -245,7 +246,7 @@ class HrStores:
 # --- rows <-> domain -------------------------------------------------------------------------------
 
 
-def _employee_row(employee: Employee, now: datetime) -> dict[str, Any]:
+def employee_row(employee: Employee, now: datetime) -> dict[str, Any]:
     user = employee.user
     return {
         "email": employee.email,
@@ -259,12 +260,20 @@ def _employee_row(employee: Employee, now: datetime) -> dict[str, Any]:
     }
 
 
-def _employee(row: EmployeeRow) -> Employee:
+def employee_of_row(row: EmployeeRow) -> Employee:
     birthday = MonthDay(*map(int, row.birthday.split("-"))) if row.birthday else None
     user = None
     if row.platform and row.user_id:
         user = ChatUser(row.platform, row.tenant or "", row.user_id, row.name)
-    return Employee(row.email, row.name, row.start_date, birthday, user)
+    return Employee(
+        row.email, row.name, row.start_date, birthday, user,
+        source=row.source or "",
+        person_id=row.person_id or "",
+        active=row.active,
+        country=row.country or "",
+        manager_id=row.manager_id or "",
+        time_zone=row.time_zone or "",
+    )
 
 
 def _rule(row: MilestoneRuleRow) -> MilestoneRule:
@@ -274,6 +283,7 @@ def _rule(row: MilestoneRuleRow) -> MilestoneRule:
         Money(row.amount_minor, row.currency),
         row.template,
         row.enabled,
+        row.from_manager,
     )
 
 

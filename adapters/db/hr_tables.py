@@ -14,7 +14,10 @@ class EmployeeRow(Table, table=True):
     """An employee by work email; the chat identity is optional (else found by email at send time)."""
 
     __tablename__ = "employees"
-    __table_args__ = (Index("ix_employees_platform_tenant_user_id", "platform", "tenant", "user_id"),)
+    __table_args__ = (
+        Index("ix_employees_platform_tenant_user_id", "platform", "tenant", "user_id"),
+        Index("ix_employees_source_person_id", "source", "person_id", unique=True),
+    )
 
     email: str = Field(primary_key=True, sa_type=String())
     name: str = Field(sa_type=String())
@@ -23,6 +26,37 @@ class EmployeeRow(Table, table=True):
     platform: str | None = Field(default=None, sa_type=String(16))
     tenant: str | None = Field(default=None, sa_type=String())
     user_id: str | None = Field(default=None, sa_type=String())
+    updated_at: datetime = Field(sa_type=UTCDateTime())
+    # Set when an HR system (core.hris) owns the record; a file import leaves them empty.
+    source: str | None = Field(default=None, sa_type=String(32))
+    person_id: str | None = Field(default=None, sa_type=String(255))
+    active: bool = Field(default=True, sa_type=Boolean(), sa_column_kwargs={"server_default": "1"})
+    country: str | None = Field(default=None, sa_type=String(2))
+    manager_id: str | None = Field(default=None, sa_type=String(255))
+    time_zone: str | None = Field(default=None, sa_type=String(64))
+
+
+class HrCursorRow(Table, table=True):
+    """Where each HR system's next incremental sync starts (its own cursor, e.g. a modification time)."""
+
+    __tablename__ = "hr_cursors"
+
+    source: str = Field(primary_key=True, sa_type=String(32))
+    cursor: str = Field(sa_type=String(255))
+    synced_at: datetime = Field(sa_type=UTCDateTime())
+
+
+class ScimUserRow(Table, table=True):
+    """A SCIM User as pushed by Entra ID or Okta: the resource (supported attributes only) and its version."""
+
+    __tablename__ = "scim_users"
+
+    id: str = Field(primary_key=True, sa_type=String(64))
+    user_name: str = Field(unique=True, sa_type=String(255))  # lower-cased: userName is case-insensitive
+    external_id: str | None = Field(default=None, index=True, sa_type=String(255))
+    resource: str = Field(sa_type=Text())  # JSON; the birthday in it is --MM-DD, never a year
+    version: int = Field(sa_type=Integer())
+    created_at: datetime = Field(sa_type=UTCDateTime())
     updated_at: datetime = Field(sa_type=UTCDateTime())
 
 
@@ -38,6 +72,7 @@ class MilestoneRuleRow(Table, table=True):
     template: str = Field(sa_type=Text())
     enabled: bool = Field(default=True, sa_type=Boolean())
     updated_at: datetime = Field(sa_type=UTCDateTime())
+    from_manager: bool = Field(default=False, sa_type=Boolean(), sa_column_kwargs={"server_default": "0"})
 
 
 class ApiKeyRow(Table, table=True):

@@ -22,7 +22,7 @@ from core.audit import AuditEntry
 from core.catalog import ExpiryPolicy, Product, ValueRange
 from core.identity import ChatUser, ConversationRef
 from core.money import Money
-from core.orders import Order, OrderStatus, StatusChange
+from core.orders import CardPayment, Order, OrderStatus, PaymentState, StatusChange
 from core.outbox import MessageKind, MessageStatus, OutboxMessage
 from core.rewards import LedgerEntry, LedgerKind, Programme, Reward, RewardStatus
 from core.vouchers import Voucher, VoucherStatus
@@ -77,6 +77,12 @@ def order_to_row(order: Order, cipher: VoucherCipher) -> OrderRow:
         reward_id=order.reward_id,
         reward_minor=order.reward_minor,
         history=[_change_to_json(change) for change in order.history],
+        payments=[_payment_to_json(payment) for payment in order.payments],
+        refunds_due=len(order.refunds_due),
+        provider=order.provider,
+        route_reason=order.route_reason,
+        route_tried=",".join(order.route_tried),
+        route_uncertain=order.route_uncertain,
     )
 
 
@@ -100,6 +106,11 @@ def order_to_domain(row: OrderRow, cipher: VoucherCipher) -> Order:
         reward_id=row.reward_id,
         reward_minor=row.reward_minor,
         history=[_change_from_json(item) for item in row.history],
+        payments=[_payment_from_json(item) for item in row.payments],
+        provider=row.provider,
+        route_reason=row.route_reason,
+        route_tried=tuple(name for name in row.route_tried.split(",") if name),
+        route_uncertain=row.route_uncertain,
     )
 
 
@@ -118,6 +129,27 @@ def _change_from_json(item: dict[str, Any]) -> StatusChange:
     before = None if item["before"] is None else OrderStatus(item["before"])
     at = datetime.fromisoformat(item["at"])
     return StatusChange(at, item["source"], before, OrderStatus(item["after"]), item.get("note", ""))
+
+
+def _payment_to_json(payment: CardPayment) -> dict[str, Any]:
+    return {
+        "intent_id": payment.intent_id,
+        "minor": payment.amount.minor,
+        "currency": payment.amount.currency,
+        "at": payment.at.isoformat(),
+        "duplicate": payment.duplicate,
+        "state": str(payment.state),
+    }
+
+
+def _payment_from_json(item: dict[str, Any]) -> CardPayment:
+    return CardPayment(
+        intent_id=item["intent_id"],
+        amount=Money(item["minor"], item["currency"]),
+        at=datetime.fromisoformat(item["at"]),
+        duplicate=bool(item["duplicate"]),
+        state=PaymentState(item["state"]),
+    )
 
 
 # --- vouchers -------------------------------------------------------------------------------------
@@ -185,6 +217,7 @@ def outbox_to_row(message: OutboxMessage) -> OutboxRow:
         last_error=message.last_error,
         sent_at=message.sent_at,
         history=list(message.history),
+        announces=message.announces,
     )
 
 
@@ -203,6 +236,7 @@ def outbox_to_domain(row: OutboxRow) -> OutboxMessage:
         sent_at=row.sent_at,
         history=list(row.history),
         reward_id=row.reward_id,
+        announces=row.announces,
     )
 
 
@@ -366,6 +400,7 @@ def product_to_json(product: Product) -> dict[str, Any]:
     data = asdict(product)
     data["countries"] = list(product.countries)
     data["denominations"] = list(product.denominations)
+    data["skus"] = [list(pair) for pair in product.skus]
     fixed = product.expiry.fixed_date
     data["expiry"] = {
         "days_after_issue": product.expiry.days_after_issue,
@@ -380,6 +415,7 @@ def product_from_json(data: dict[str, Any]) -> Product:
     fixed = expiry["fixed_date"]
     fields["countries"] = tuple(fields["countries"])
     fields["denominations"] = tuple(fields["denominations"])
+    fields["skus"] = tuple((int(minor), str(sku)) for minor, sku in fields.get("skus", ()))
     return Product(
         **fields,
         value_range=None if value_range is None else ValueRange(**value_range),

@@ -14,6 +14,8 @@ from sqlmodel import col
 from adapters.db import mapping
 from adapters.db.crypto import VoucherCipher
 from adapters.db.database import Database
+from adapters.db.gift_repository import gift_to_domain
+from adapters.db.gift_tables import GiftRow
 from adapters.db.tables import (
     AuditRow,
     LedgerRow,
@@ -30,17 +32,19 @@ from core.errors import OrderNotFound
 from core.identity import ChatUser
 from core.money import Money
 from core.orders import OrderStatus
-from core.outbox import MessageStatus
+from core.outbox import MessageKind, MessageStatus
 from core.oversight import (
     Attention,
     AuditQuery,
     DayTotal,
     DeliveryAttempts,
+    GiftLine,
     OrderDetail,
     OrderLine,
     OrderQuery,
     Overview,
     Page,
+    PaymentLine,
     ProgrammeBalance,
     RewardQuery,
     VoucherView,
@@ -96,14 +100,16 @@ class SqlOversight:
             )
         row = rows[0]
         voucher = VoucherView.of(mapping.voucher_to_domain(vouchers[0], self._cipher)) if vouchers else None
+        order = mapping.order_to_domain(row, self._cipher)
         return OrderDetail(
             line=_line(row),
-            history=tuple(mapping.order_to_domain(row, self._cipher).history),
+            history=tuple(order.history),
             payment_attempts=row.payment_attempts,
             checkout_expires_at=row.checkout_expires_at,
             voucher=voucher,
             deliveries=tuple(DeliveryAttempts.of(mapping.outbox_to_domain(m)) for m in messages),
             audit=tuple(mapping.audit_to_domain(entry) for entry in audit),
+            payments=tuple(PaymentLine.of(payment) for payment in order.payments),
         )
 
     # --- audit ------------------------------------------------------------------------------------
@@ -246,6 +252,22 @@ class SqlOversight:
         async with self._reading() as tx:
             return [identity for (identity,) in (await tx.execute(query)).all()]
 
+    async def gifts(self, limit: int = 100) -> Sequence[GiftLine]:
+        listing = (
+            select(GiftRow, OrderRow)
+            .join(OrderRow, col(OrderRow.id) == col(GiftRow.order_id))
+            .order_by(col(GiftRow.created_at).desc(), col(GiftRow.id).desc())
+            .limit(limit)
+        )
+        async with self._reading() as tx:
+            pairs = (await tx.execute(listing)).all()
+            orders = [order.id for _, order in pairs]
+            messages = select(col(OutboxRow.order_id), col(OutboxRow.status)).where(
+                col(OutboxRow.order_id).in_(orders), col(OutboxRow.kind) == str(MessageKind.GIFT_DELIVERY)
+            )
+            delivery = {order_id: status for order_id, status in (await tx.execute(messages)).all()}
+        return [_gift_line(gift, order, delivery.get(order.id, "not queued")) for gift, order in pairs]
+
     # --- helpers ----------------------------------------------------------------------------------
 
     def _day(self, column: Any) -> Any:
@@ -342,4 +364,24 @@ def _line(row: OrderRow) -> OrderLine:
         failure_reason=row.failure_reason,
         reward_id=row.reward_id,
         reward_minor=row.reward_minor,
+        provider=row.provider,
+        route_reason=row.route_reason,
+        route_tried=tuple(name for name in row.route_tried.split(",") if name),
+    )
+
+
+def _gift_line(row: GiftRow, order: OrderRow, delivery: str) -> GiftLine:
+    gift = gift_to_domain(row)
+    return GiftLine(
+        gift_id=gift.id,
+        order_id=gift.order_id,
+        created_at=gift.created_at,
+        buyer=ChatUser(order.buyer_platform, order.buyer_tenant, order.buyer_user_id, order.buyer_name),
+        recipient=gift.recipient,
+        amount=Money(order.amount_minor, order.currency),
+        order_status=OrderStatus(order.status),
+        gift_status=str(gift.status),
+        deliver_at=gift.deliver_at,
+        delivery=delivery,
+        delivered_at=gift.delivered_at,
     )

@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from datetime import datetime
 
-from sqlalchemy import Select, and_, exists, func, or_, select, update
+from sqlalchemy import Select, Text, and_, cast, exists, func, or_, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import aliased
 from sqlmodel import col
@@ -50,7 +50,17 @@ class SqlOrders(VersionedRepository[Order, OrderRow]):
         return await self._one(col(OrderRow.request_key) == request_key)
 
     async def find_by_intent(self, intent_id: str) -> Order | None:
-        return await self._one(col(OrderRow.payment_intent_id) == intent_id)
+        found = await self._one(col(OrderRow.payment_intent_id) == intent_id)
+        if found is None and intent_id:
+            # An earlier attempt's intent is only in the order's payments (say, a refund of a payment
+            # that was not the latest attempt): rare enough for a scan of the JSON text.
+            payments = cast(col(OrderRow.payments), Text)
+            found = await self._one(payments.contains(f'"{intent_id}"', autoescape=True))
+        return found
+
+    async def list_refunds_due(self, limit: int) -> Sequence[Order]:
+        query = select(OrderRow).where(col(OrderRow.refunds_due) > 0)
+        return await self._many(query.order_by(col(OrderRow.created_at), col(OrderRow.id)).limit(limit))
 
     async def find_by_checkout_token(self, token: str) -> Order | None:
         return await self._one(col(OrderRow.checkout_token_hash) == mapping.digest(token))

@@ -8,6 +8,7 @@ from typing import Any
 from sqlalchemy import (
     JSON,
     BigInteger,
+    Boolean,
     Column,
     Date,
     DateTime,
@@ -101,6 +102,14 @@ class OrderRow(Table, table=True):
     reward_id: str | None = Field(default=None, index=True, sa_type=String())
     reward_minor: int = Field(default=0, sa_type=BigInteger())
     history: list[dict[str, Any]] = Field(default_factory=list, sa_type=_json())
+    # Each payment intent's money, and whether it was a duplicate (given back); `refunds_due` counts
+    # the duplicates not yet refunded, so the recovery loop finds them by index.
+    payments: list[dict[str, Any]] = Field(default_factory=list, sa_type=_json())
+    refunds_due: int = Field(default=0, index=True, sa_type=Integer())
+    provider: str = Field(default="", sa_type=String(64))
+    route_reason: str = Field(default="", sa_type=Text())
+    route_tried: str = Field(default="", sa_type=String(255))  # comma-separated provider names
+    route_uncertain: bool = Field(default=False, sa_type=Boolean())
 
 
 class VoucherRow(Table, table=True):
@@ -150,6 +159,7 @@ class OutboxRow(Table, table=True):
     last_error: str = Field(default="", sa_type=Text())
     sent_at: datetime | None = Field(default=None, sa_type=UTCDateTime())
     history: list[str] = Field(default_factory=list, sa_type=_json())
+    announces: str = Field(default="", sa_type=String(32))  # the order status an update shows
 
 
 class ProcessedEventRow(Table, table=True):

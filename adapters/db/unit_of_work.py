@@ -8,6 +8,7 @@ from typing import Self
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from adapters.db.crypto import VoucherCipher
+from adapters.db.gift_repository import SqlGifts
 from adapters.db.mapping import utc
 from adapters.db.repositories import SqlAudit, SqlEvents, SqlOrders, SqlOutbox, SqlVouchers
 from adapters.db.reward_repositories import SqlLedger, SqlProgrammes, SqlRewardAdmins, SqlRewards
@@ -15,6 +16,7 @@ from adapters.db.transaction import Transaction, WriteGate
 from core.ports import (
     AuditLog,
     Clock,
+    GiftRepository,
     LedgerRepository,
     OrderRepository,
     OutboxRepository,
@@ -46,6 +48,7 @@ class SqlUnitOfWork:
         self._rewards = SqlRewards(self._tx)
         self._vouchers = SqlVouchers(self._tx, cipher)
         self._outbox = SqlOutbox(self._tx)
+        self._gifts = SqlGifts(self._tx)
         self._audit = SqlAudit(self._tx)
         # Typed as the ports: core.ports.UnitOfWork declares them as (invariant) attributes.
         self.orders: OrderRepository = self._orders
@@ -53,6 +56,7 @@ class SqlUnitOfWork:
         self.rewards: RewardRepository = self._rewards
         self.vouchers: VoucherRepository = self._vouchers
         self.outbox: OutboxRepository = self._outbox
+        self.gifts: GiftRepository = self._gifts
         self.audit: AuditLog = self._audit
         self.events: ProcessedEvents = SqlEvents(self._tx, clock)
         self.ledger: LedgerRepository = SqlLedger(self._tx)
@@ -68,15 +72,18 @@ class SqlUnitOfWork:
 
     async def commit(self) -> None:
         """Write everything staged in one transaction; DuplicateRequest or ConcurrentUpdate on a lost race."""
-        staged = (self._orders, self._programmes, self._rewards, self._vouchers, self._outbox, self._audit)
+        staged = (
+            self._orders, self._programmes, self._rewards, self._gifts, self._vouchers, self._outbox, self._audit
+        )
         if any(repository.pending for repository in staged):
             await self._tx.begin_write()
         await self._orders.write()
         await self._programmes.write()
         await self._rewards.write()
+        await self._gifts.write()  # after orders: its order must exist (deferred key aside, on SQLite too)
         await self._vouchers.write()
         await self._outbox.write()
         await self._audit.write(utc(self._clock.now()))
         await self._tx.commit()
-        for versioned in (self._orders, self._programmes, self._rewards):
+        for versioned in (self._orders, self._programmes, self._rewards, self._gifts):
             versioned.written()

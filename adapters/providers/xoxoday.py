@@ -76,6 +76,20 @@ class XoxodayProvider:
         placed = await self._place(order_id, plum_id, amount)
         return await self._settle(placed, order_id, product, today, wait=self._max_wait)
 
+    async def find(self, *, order_id: str, product: Product, amount: Money, today: date) -> IssuedVoucher | None:
+        """The voucher of the Plum order placed with this poNumber; None when Plum holds no such order."""
+        if time.monotonic() < self._recheck_at.get(order_id, 0.0):
+            raise ProviderError(ON_ITS_WAY, retryable=True)  # a pending order: ask Plum again only later
+        existing = await self._client.get_order_details(po_number=order_id)
+        if existing is None:
+            return None
+        return await self._settle(existing, order_id, product, today, wait=0.0)
+
+    async def balances(self) -> list[Money]:
+        """The Plum wallet, for the dashboard and the router (Plum holds one wallet currency)."""
+        balance = await self._client.get_balance()
+        return [Money.of_major(balance.value, balance.currency)]
+
     async def _place(self, order_id: str, plum_id: int, amount: Money) -> PlumOrder:
         try:
             return await self._client.place_order(order_id, plum_id, Decimal(amount.major()))

@@ -35,3 +35,13 @@ REWARD_REASON = "vb_rw_reason"
 REWARD_PROGRAMME = "vb_rw_programme"
 
 URL_BUTTONS = (PAY, REDEEM)
+
+# Gifts
+GIFT_CANCEL = "vb_gift_cancel"  # on a scheduled gift in `/vouchers mine`; value = gift id
+GIFT_OPEN = "vb_gift_open"  # "Send as a gift" on a product card; value = product id
+GIFT_MODAL = "vb_gift_modal"  # callback_id of the gift form
+GIFT_TO = "vb_gf_to"  # block and action ids of the form's inputs
+GIFT_AMOUNT = "vb_gf_amount"
+GIFT_DATE = "vb_gf_date"
+GIFT_TIME = "vb_gf_time"
+GIFT_NOTE = "vb_gf_note"

@@ -10,8 +10,10 @@ works unchanged over Socket Mode.
 from __future__ import annotations
 
 import logging
+import os
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
+from pathlib import Path
 from ssl import SSLContext
 from urllib.parse import urlparse
 
@@ -21,24 +23,28 @@ from slack_bolt.adapter.socket_mode.async_handler import AsyncSocketModeHandler
 from slack_bolt.async_app import AsyncApp
 from slack_bolt.oauth.async_oauth_flow import AsyncOAuthFlow
 from slack_bolt.oauth.async_oauth_settings import AsyncOAuthSettings
-from slack_sdk.oauth.installation_store.sqlalchemy import AsyncSQLAlchemyInstallationStore
+from slack_sdk.oauth.installation_store.async_installation_store import AsyncInstallationStore
 from slack_sdk.oauth.state_store.sqlalchemy import AsyncSQLAlchemyOAuthStateStore
 from slack_sdk.web.async_client import AsyncWebClient
+from sqlalchemy import make_url
 from sqlalchemy.ext.asyncio import AsyncEngine, create_async_engine
 
 from adapters.slack.background import Background
 from adapters.slack.bulk_listener import register_bulk
-from adapters.slack.confirmations import Confirmations
 from adapters.slack.directory import SlackDirectory, UserDirectory
 from adapters.slack.files import FileFetcher
+from adapters.slack.front_door import FrontDoor, Refused
+from adapters.slack.installations import EncryptedInstallationStore, SecretBox, WideSecretColumns
 from adapters.slack.listeners import register
 from adapters.slack.locales import SlackLocales
 from adapters.slack.manifest import BOT_SCOPES, EVENTS_PATH, OAUTH_REDIRECT_PATH
 from adapters.slack.reward_listeners import register_rewards
 from adapters.slack.sender import SlackSender, TokenFor
 from adapters.slack.workspace import WorkspaceDirectory
+from core.confirmations import Confirmations
 from core.checkout import Checkout
 from core.errors import DeliveryError
+from core.gifting import Gifts
 from core.ports import PendingConfirmations
 from core.recognition import Recognition
 
@@ -59,6 +65,7 @@ class SlackChannel:
     app: AsyncApp
     sender: SlackSender
     background: Background
+    front_door: FrontDoor
     app_token: str | None = None
     engine: AsyncEngine | None = None
     users: UserDirectory = field(default_factory=UserDirectory)
@@ -130,8 +137,13 @@ class SlackChannel:
 
     async def _events(self, request: web.Request) -> web.Response:
         try:
+            self.front_door.check(await request.read(), request.headers, request.content_type)
+        except Refused as refused:
+            log.warning("slack request refused: %s", refused.reason, extra={"status": refused.status})
+            return web.Response(status=refused.status, text=refused.reason)
+        try:
             bolt_request = await to_bolt_request(request)
-        except ValueError:  # Bolt parses the body before it checks the signature: "JSON" that is not JSON
+        except ValueError:  # a Content-Type Bolt reads differently from the front door (defence in depth)
             return web.Response(status=400, text="the body is not what its Content-Type says")
         return await to_aiohttp_response(await self.app.async_dispatch(bolt_request))
 
@@ -159,17 +171,20 @@ def build_slack(
     client_id: str | None = None,
     client_secret: str | None = None,
     oauth_database_url: str | None = None,
+    secret_box: SecretBox | None = None,
     recognition: Recognition | None = None,
     confirmations: PendingConfirmations | None = None,
     directory_ttl_seconds: float = DIRECTORY_TTL_SECONDS,
     ssl: SSLContext | None = None,
+    gifts: Gifts | None = None,
 ) -> SlackChannel:
     """Single workspace with `bot_token`, or multi-workspace OAuth with `client_id`/`client_secret`.
 
     With `recognition`, rewards are on: `/reward` (and its form), bulk CSV files in the app's DM, and
     Choose your voucher; `confirmations` then keeps what awaits Send, shared by replicas (required).
     People are cached per workspace for `directory_ttl_seconds`. `ssl` replaces the default CA
-    certificates for every call to Slack (Web API, Socket Mode, file downloads)."""
+    certificates for every call to Slack (Web API, Socket Mode, file downloads). OAuth installs keep
+    their tokens encrypted with `secret_box` (required with `client_id`)."""
     if recognition is not None and confirmations is None:
         raise ValueError("Slack rewards need a store for pending confirmations (confirmations=)")
     base_url = _api_base(api_url)
@@ -177,8 +192,10 @@ def build_slack(
     client = AsyncWebClient(token=None if client_id else bot_token, base_url=base_url, ssl=ssl)
     engine, settings, token_for = None, None, None
     if client_id:
+        if secret_box is None:
+            raise ValueError("Slack OAuth installs need a secret_box to encrypt their tokens")
         engine = _oauth_engine(oauth_database_url)
-        settings = _oauth_settings(engine, client_id, client_secret, public_base_url)
+        settings = _oauth_settings(engine, client_id, client_secret, public_base_url, secret_box)
         token_for = _installed_token(settings.installation_store)  # type: ignore[arg-type]
     elif bot_token:
         token_for = _fixed_token(bot_token)
@@ -194,7 +211,7 @@ def build_slack(
     )
     locales = SlackLocales()  # one cache of people's locales for listeners and the outbox sender
     rewards = recognition.recipient_reward if recognition else None
-    background = register(app, checkout, rewards=rewards, locales=locales)
+    background = register(app, checkout, rewards=rewards, locales=locales, gifts=gifts)
     users = UserDirectory(ttl_seconds=directory_ttl_seconds)
     if recognition is not None and confirmations is not None:
         _register_rewards(
@@ -211,6 +228,7 @@ def build_slack(
         app=app,
         sender=sender,
         background=background,
+        front_door=FrontDoor(signing_secret),
         app_token=app_token,
         engine=engine,
         users=users,
@@ -235,7 +253,7 @@ def _register_rewards(
         checkout=checkout,
         work=background,
         users=users,
-        confirmations=Confirmations(confirmations),
+        confirmations=Confirmations(recognition, confirmations),
         locales=locales,
     )
     # Files come from files.slack.com; a test or proxy API host is trusted with the token too.
@@ -258,11 +276,23 @@ def _oauth_engine(database_url: str | None) -> AsyncEngine:
         raise ValueError("Slack OAuth installs are kept in the bot's database: DATABASE_URL is required")
     if not database_url.startswith(("sqlite+aiosqlite", "postgresql+asyncpg")):
         raise ValueError("DATABASE_URL must be an async URL (sqlite+aiosqlite:// or postgresql+asyncpg://)")
-    return create_async_engine(database_url, pool_pre_ping=True)
+    sqlite_path = make_url(database_url).database if database_url.startswith("sqlite") else None
+    if sqlite_path:
+        _private_file(Path(sqlite_path).expanduser())
+    # hide_parameters: the installation rows hold bot tokens; no SQL log or error text may show them.
+    return create_async_engine(database_url, pool_pre_ping=True, hide_parameters=True)
+
+
+def _private_file(path: Path) -> None:
+    # The same rule as the bot's own database (adapters/db/engine.py), which may not have opened it yet:
+    # owner-only folder (when created here) and file.
+    path.parent.mkdir(mode=0o700, parents=True, exist_ok=True)
+    if not path.exists():
+        os.close(os.open(path, os.O_WRONLY | os.O_CREAT, 0o600))
 
 
 def _oauth_settings(
-    engine: AsyncEngine, client_id: str, client_secret: str | None, public_base_url: str
+    engine: AsyncEngine, client_id: str, client_secret: str | None, public_base_url: str, box: SecretBox
 ) -> AsyncOAuthSettings:
     if not client_secret:
         raise ValueError("SLACK_CLIENT_ID is set but SLACK_CLIENT_SECRET is not")
@@ -275,7 +305,9 @@ def _oauth_settings(
         redirect_uri=public_base_url.rstrip("/") + OAUTH_REDIRECT_PATH,
         install_path=INSTALL_PATH,
         redirect_uri_path=OAUTH_REDIRECT_PATH,
-        installation_store=AsyncSQLAlchemyInstallationStore(client_id=client_id, engine=engine),
+        installation_store=EncryptedInstallationStore(
+            WideSecretColumns(client_id=client_id, engine=engine), box
+        ),
         installation_store_bot_only=True,
         state_store=AsyncSQLAlchemyOAuthStateStore(expiration_seconds=OAUTH_STATE_SECONDS, engine=engine),
         state_expiration_seconds=OAUTH_STATE_SECONDS,
@@ -289,7 +321,7 @@ def _fixed_token(bot_token: str) -> TokenFor:
     return token_for
 
 
-def _installed_token(store: AsyncSQLAlchemyInstallationStore) -> TokenFor:
+def _installed_token(store: AsyncInstallationStore) -> TokenFor:
     async def token_for(team_id: str, enterprise_id: str | None = None) -> str:
         bot = await store.async_find_bot(enterprise_id=enterprise_id, team_id=team_id)
         if bot is None or not bot.bot_token:

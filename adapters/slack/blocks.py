@@ -250,7 +250,9 @@ def product_message(
     back = button(
         loc._("Back to catalog"), ids.BACK_TO_CATALOG, value=encode_query(query or CatalogQuery(), reward_id)
     )
-    blocks.append(actions("vb_back", [back]))
+    # Spending a reward is for oneself; otherwise the same product can go to a colleague.
+    gift = [] if reward_id else [button(loc._("Send as a gift"), ids.GIFT_OPEN, value=card.product_id)]
+    blocks.append(actions("vb_back", [back, *gift]))
     return Message(f"{card.brand}: {card.name}", blocks)
 
 

@@ -10,7 +10,8 @@ import csv
 import io
 from dataclasses import dataclass
 
-from core.money import Money
+from core.bulk import RewardRow
+
 
 MAX_BYTES = 2 * 1024 * 1024
 MAX_ROWS = 5000
@@ -37,6 +38,10 @@ class BulkRow:
     @property
     def who(self) -> str:
         return self.email or self.user_id or "(nobody)"
+
+    def reward_row(self, request_key: str) -> RewardRow:
+        """The row in the core's terms, for core.bulk.send_rows."""
+        return RewardRow(self.line, self.who, self.amount, self.reason, request_key, self.currency, self.programme)
 
 
 def parse_rows(data: bytes, max_rows: int = MAX_ROWS) -> list[BulkRow]:
@@ -103,42 +108,3 @@ def _row(line: int, header: list[str], values: list[str]) -> BulkRow:
 def _user_id(cell: str) -> str:
     # People paste mentions too: `<@U123|ada>` or `@U123`.
     return cell.strip("<>@ ").split("|", 1)[0]
-
-
-@dataclass(frozen=True)
-class RowOutcome:
-    """What became of one row: sent to `who` for `amount`, or refused with `reason`."""
-
-    line: int
-    who: str
-    amount: Money | None = None
-    reason: str = ""
-
-    @property
-    def sent(self) -> bool:
-        return not self.reason
-
-
-@dataclass(frozen=True)
-class BulkReport:
-    """Every row of one file, in order; `repeated` rows had been sent before (the file was processed twice)."""
-
-    file_name: str
-    outcomes: tuple[RowOutcome, ...]
-    repeated: int = 0
-
-    @property
-    def sent(self) -> tuple[RowOutcome, ...]:
-        return tuple(o for o in self.outcomes if o.sent)
-
-    @property
-    def refused(self) -> tuple[RowOutcome, ...]:
-        return tuple(o for o in self.outcomes if not o.sent)
-
-    def totals(self) -> list[Money]:
-        """What was sent, per currency."""
-        sums: dict[str, int] = {}
-        for outcome in self.sent:
-            if outcome.amount is not None:
-                sums[outcome.amount.currency] = sums.get(outcome.amount.currency, 0) + outcome.amount.minor
-        return [Money(minor, currency) for currency, minor in sorted(sums.items())]

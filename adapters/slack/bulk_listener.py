@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import logging
 from collections import OrderedDict
-from dataclasses import dataclass, field
 from typing import Any
 
 from slack_bolt.async_app import AsyncApp
@@ -20,18 +19,17 @@ from slack_sdk.web.async_client import AsyncWebClient
 
 from adapters.slack import reward_blocks
 from adapters.slack.background import Background
-from adapters.slack.bulk import BulkReport, BulkRow, InvalidFile, RowOutcome, parse_rows
+from adapters.slack.bulk import BulkRow, InvalidFile, parse_rows
 from adapters.slack.directory import SlackDirectory, UserDirectory
 from adapters.slack.files import FileFetcher, FileUnavailable, is_csv
 from adapters.slack.kit import Message
 from adapters.slack.reward_listeners import APOLOGY, admin_refusal
-from adapters.slack.reward_text import amount_in, dm_address, row_request_key
+from adapters.slack.reward_text import dm_address, row_request_key
 from adapters.slack.translate import PLATFORM
-from core.errors import InvalidRequest, NotFound
+from core.bulk import BulkReport, RewardRow, send_rows
 from core.identity import ChatUser
-from core.money import Money
-from core.recognition import Recognition, SendRewards
-from core.rewards import Programme, Recipient
+from core.recognition import Recognition
+from core.rewards import Recipient
 
 log = logging.getLogger(__name__)
 
@@ -50,18 +48,6 @@ def register_bulk(
     listener = _BulkListener(recognition, work, users, fetch)
     app.event("file_shared")(listener.file_shared)
     app.event({"type": "message", "subtype": "file_share"})(listener.file_message)
-
-
-@dataclass
-class _Run:
-    """One file being processed: who sent it, where, and the lookups shared by its rows."""
-
-    team: str
-    file_id: str
-    giver: ChatUser
-    directory: SlackDirectory
-    programmes: dict[str, Programme]
-    by_currency: dict[str | None, Programme | str] = field(default_factory=dict)
 
 
 class _BulkListener:
@@ -144,15 +130,15 @@ class _BulkListener:
     async def _send_rows(
         self, team: str, file_id: str, giver: ChatUser, rows: list[BulkRow], client: AsyncWebClient, name: str
     ) -> BulkReport:
-        programmes = {p.id: p for p in await self._recognition.programmes()}
-        run = _Run(team, file_id, giver, SlackDirectory(self._users, client, team), programmes)
         await self._warm(client, team, rows)
-        outcomes, repeated = [], 0
-        for row in rows:
-            outcome, again = await self._send_row(run, row)
-            outcomes.append(outcome)
-            repeated += again
-        return BulkReport(name, tuple(outcomes), repeated)
+        directory = SlackDirectory(self._users, client, team)
+        by_line = {row.line: row for row in rows}
+
+        async def find(row: RewardRow) -> Recipient | str:
+            return await _recipient(directory, by_line[row.line])
+
+        wanted = [row.reward_row(row_request_key(team, file_id, row.line)) for row in rows]
+        return await send_rows(self._recognition, giver, name, wanted, find, dm_address(team, giver.user_id))
 
     async def _warm(self, client: AsyncWebClient, team: str, rows: list[BulkRow]) -> None:
         """Fill the profile cache once for the whole file (one users.list walk, not a call per row)."""
@@ -160,52 +146,15 @@ class _BulkListener:
             await self._users.refresh(client, team)
         await self._users.profiles(client, team, [r.user_id for r in rows if r.user_id])
 
-    async def _send_row(self, run: _Run, row: BulkRow) -> tuple[RowOutcome, bool]:
-        recipient = await self._recipient(run, row)
-        if isinstance(recipient, str):
-            return RowOutcome(row.line, row.who, reason=recipient), False
-        programme = await self._programme(run, row)
-        if isinstance(programme, str):
-            return RowOutcome(row.line, row.who, reason=programme), False
-        try:
-            amount = amount_in(row.amount, programme.currency)
-            report = await self._recognition.send(self._command(run, row, recipient, programme, amount))
-        except (InvalidRequest, NotFound, ValueError) as exc:  # the core's reason, or an unreadable amount
-            return RowOutcome(row.line, row.who, reason=str(exc)), False
-        return RowOutcome(row.line, recipient.user.name or row.who, amount), not report.sent
 
-    def _command(
-        self, run: _Run, row: BulkRow, recipient: Recipient, programme: Programme, amount: Money
-    ) -> SendRewards:
-        return SendRewards(
-            giver=run.giver,
-            recipients=(recipient,),
-            amount=amount,
-            reason=row.reason,
-            programme_id=programme.id,
-            request_key=row_request_key(run.team, run.file_id, row.line),
-            reply_to=dm_address(run.team, run.giver.user_id),
-        )
-
-    async def _recipient(self, run: _Run, row: BulkRow) -> Recipient | str:
-        if row.user_id:
-            found = await run.directory.find_by_id(row.user_id)
-            return found or f"{row.user_id} is not an active member of this workspace."
-        if row.email:
-            found = await run.directory.find_by_email(row.email)
-            return found or f"No active member of this workspace has the email {row.email}."
-        return "The row has neither an email nor a user_id."
-
-    async def _programme(self, run: _Run, row: BulkRow) -> Programme | str:
-        if row.programme:
-            return run.programmes.get(row.programme) or f"There is no reward programme '{row.programme}'."
-        currency = row.currency or None
-        if currency not in run.by_currency:
-            try:
-                run.by_currency[currency] = await self._recognition.programme_for(currency)
-            except InvalidRequest as exc:
-                run.by_currency[currency] = str(exc)
-        return run.by_currency[currency]
+async def _recipient(directory: SlackDirectory, row: BulkRow) -> Recipient | str:
+    if row.user_id:
+        found = await directory.find_by_id(row.user_id)
+        return found or f"{row.user_id} is not an active member of this workspace."
+    if row.email:
+        found = await directory.find_by_email(row.email)
+        return found or f"No active member of this workspace has the email {row.email}."
+    return "The row has neither an email nor a user_id."
 
 
 async def _finish(client: AsyncWebClient, channel: str, progress: str, report: Message) -> None:

@@ -14,12 +14,15 @@ from collections.abc import AsyncIterator, Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
+import aiohttp
 from slack_sdk.errors import SlackApiError
 from slack_sdk.http_retry.builtin_async_handlers import AsyncRateLimitErrorRetryHandler
 from slack_sdk.web.async_client import AsyncWebClient
 
+from adapters.slack.errors import to_delivery_error
 from adapters.slack.reward_text import dm_address
 from adapters.slack.translate import PLATFORM
+from core.errors import DeliveryRetryLater, DirectoryUnavailable
 from core.identity import ChatUser
 from core.rewards import Recipient
 
@@ -160,7 +163,14 @@ class SlackDirectory:
         self._enterprise = enterprise
 
     async def find_by_email(self, email: str) -> Recipient | None:
-        profile = await self._users.by_email(self._client, self._team, email)
+        """The colleague with this email; DirectoryUnavailable when Slack cannot be asked (never a guess)."""
+        try:
+            profile = await self._users.by_email(self._client, self._team, email)
+        except (SlackApiError, aiohttp.ClientError, TimeoutError) as exc:
+            failure = to_delivery_error(exc)
+            if not isinstance(failure, DeliveryRetryLater):
+                raise
+            raise DirectoryUnavailable(PLATFORM, failure.retry_after) from exc
         return self.recipient(profile) if profile is not None and profile.is_person else None
 
     async def find_by_id(self, user_id: str) -> Recipient | None:

@@ -22,12 +22,14 @@ from slack_sdk.web.async_client import AsyncWebClient
 
 from adapters.i18n import ENGLISH, Localizer, words
 from adapters.slack import action_ids as ids
-from adapters.slack import blocks, translate
+from adapters.slack import blocks, gift_blocks, gift_form, translate
 from adapters.slack.background import Background
+from adapters.slack.gift_listeners import GiftListeners
 from adapters.slack.locales import SlackLocales
 from core.catalog import CatalogQuery
 from core.checkout import Checkout, PlaceOrder
 from core.errors import InvalidAmount, InvalidRequest, NotFound
+from core.gifting import Gifts
 from core.identity import ChatUser
 from core.money import Money
 from core.views import RewardSummary
@@ -49,10 +51,13 @@ def register(
     background: Background | None = None,
     rewards: RewardLookup | None = None,
     locales: SlackLocales | None = None,
+    gifts: Gifts | None = None,
 ) -> Background:
     """Attach every voucherbot listener to `app`; returns the tracker of work done after the ack."""
     work = background or Background()
-    listeners = _Listeners(checkout, work, rewards, locales or SlackLocales())
+    locales = locales or SlackLocales()
+    gift_listeners = GiftListeners(checkout, gifts, locales) if gifts else None
+    listeners = _Listeners(checkout, work, rewards, locales, gift_listeners)
     app.command("/vouchers")(listeners.command)
     app.action(_ids(ids.CHOOSE))(listeners.choose)
     app.action(ids.PICK_PRODUCT)(listeners.choose)
@@ -66,6 +71,9 @@ def register(
     app.action(ids.RETRY_PAYMENT)(listeners.retry)
     app.action(ids.BROWSE)(listeners.browse)
     app.action(_ids(ids.REVEAL))(listeners.reveal)
+    app.action(_ids(ids.GIFT_CANCEL))(listeners.cancel_gift)
+    app.action(ids.GIFT_OPEN)(listeners.open_gift_form)
+    app.view(ids.GIFT_MODAL)(listeners.submit_gift_form)
     app.action(re.compile(rf"^({'|'.join(ids.URL_BUTTONS)})(:\w+)?$"))(listeners.link)
     app.options(ids.PICK_PRODUCT)(listeners.options)
     app.event("app_home_opened")(listeners.home)
@@ -80,12 +88,18 @@ def _ids(prefix: str) -> re.Pattern[str]:
 
 class _Listeners:
     def __init__(
-        self, checkout: Checkout, work: Background, rewards: RewardLookup | None, locales: SlackLocales
+        self,
+        checkout: Checkout,
+        work: Background,
+        rewards: RewardLookup | None,
+        locales: SlackLocales,
+        gifts: GiftListeners | None,
     ) -> None:
         self._checkout = checkout
         self._work = work
         self._rewards = rewards
         self._locales = locales
+        self._gifts = gifts
 
     async def _loc(self, user: ChatUser, client: AsyncWebClient) -> Localizer:
         return await self._locales.of(client, user.tenant, user.user_id)
@@ -110,6 +124,51 @@ class _Listeners:
                 self._spawn(self._show_wallet(body, respond, loc), respond)
             case translate.Buy(product_id, amount_text):
                 await self._buy_from_command(ack, body, respond, product_id, amount_text, loc)
+            case translate.SendGift() if self._gifts is not None:
+                await self._gift_from_command(ack, body, respond, client, parsed, loc)
+            case translate.SendGift():
+                await _ack_message(ack, blocks.notice_message(loc._("Gifts are not enabled here.")))
+
+    async def _gift_from_command(
+        self,
+        ack: Ack,
+        body: Body,
+        respond: Respond,
+        client: AsyncWebClient,
+        command: translate.SendGift,
+        loc: Localizer,
+    ) -> None:
+        assert self._gifts is not None
+        problem = self._gifts.check_amount(command, loc)
+        if problem:
+            await _ack_message(ack, blocks.notice_message(problem))
+            return
+        await ack()
+        self._spawn(self._gifts.send(body, respond, client, command, loc), respond)
+
+    async def open_gift_form(self, ack: Ack, body: Body, action: Body, client: AsyncWebClient) -> None:
+        await ack()
+        if self._gifts is not None:
+            await self._gifts.open_form(body, action, client)
+
+    async def submit_gift_form(self, ack: Ack, body: Body, view: Body, client: AsyncWebClient) -> None:
+        if self._gifts is None:
+            await ack()
+            return
+        form = gift_form.gift_form(view)
+        errors = self._gifts.form_errors(body, form, await self._loc(translate.user_of(body), client))
+        if errors:
+            await ack(response_action="errors", errors=errors)
+            return
+        await ack()
+        self._spawn(self._gifts.send_form(body, view, form, client), None)
+
+    async def cancel_gift(
+        self, ack: Ack, body: Body, action: Body, respond: Respond, client: AsyncWebClient
+    ) -> None:
+        await ack()
+        if self._gifts is not None:
+            self._spawn(self._gifts.cancel(body, action, respond, client), respond)
 
     async def _buy_from_command(
         self, ack: Ack, body: Body, respond: Respond, product_id: str, text: str, loc: Localizer
@@ -129,7 +188,7 @@ class _Listeners:
 
     async def _show_wallet(self, body: Body, respond: Respond, loc: Localizer) -> None:
         wallet = await self._checkout.wallet(translate.user_of(body))
-        await _respond(respond, blocks.wallet_message(wallet, loc), replace_original=False)
+        await _respond(respond, gift_blocks.wallet_with_gifts(wallet, loc), replace_original=False)
 
     # --- block actions -------------------------------------------------------------------
 

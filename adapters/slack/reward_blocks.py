@@ -7,7 +7,6 @@ from collections.abc import Sequence
 
 from adapters.i18n import ENGLISH, Localizer
 from adapters.slack import action_ids as ids
-from adapters.slack.bulk import BulkReport, RowOutcome
 from adapters.slack.kit import (
     MESSAGE_BLOCKS,
     SECTION_TEXT,
@@ -25,6 +24,7 @@ from adapters.slack.kit import (
     plain,
     section,
 )
+from core.bulk import BulkReport, RowOutcome
 from core.money import Money
 from core.rewards import Programme
 from core.views import RewardNotice, RewardPreview, RewardUndeliverable, SendReport

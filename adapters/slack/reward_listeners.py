@@ -20,7 +20,7 @@ from slack_sdk.web.async_client import AsyncWebClient
 from adapters.slack import action_ids as ids
 from adapters.slack import blocks, reward_blocks, translate
 from adapters.slack.background import Background
-from adapters.slack.confirmations import Confirmations, Taken
+from adapters.slack.confirmations import message_of, outcome_json
 from adapters.slack.directory import Profile, SlackDirectory, UserDirectory
 from adapters.slack.kit import Message
 from adapters.slack.locales import SlackLocales
@@ -28,7 +28,6 @@ from adapters.slack.reward_text import (
     InvalidReward,
     RewardForm,
     RewardText,
-    amount_in,
     dm_address,
     form_errors,
     modal_metadata,
@@ -37,18 +36,18 @@ from adapters.slack.reward_text import (
     reward_request_key,
 )
 from core.catalog import CatalogQuery
+from core.amounts import TypedAmount, read_amount_with
 from core.checkout import Checkout
+from core.confirmations import Confirmations, Sent, Taken
 from core.errors import InvalidRequest, NotFound
 from core.identity import ChatUser
-from core.money import Money
 from core.recognition import Recognition, SendRewards
-from core.rewards import NotRewardAdmin, Programme, Recipient
+from core.rewards import NotRewardAdmin, Recipient
 
 log = logging.getLogger(__name__)
 
 APOLOGY = "Sorry, something went wrong on our side. Please try again in a moment."
 EXPIRED = "This confirmation has expired. Run /reward again; nothing was sent."
-NO_CURRENCY = "XXX"  # ISO 4217's "no currency": a refused attempt names no amount
 SLACK_REFUSALS = {
     "channel_not_found": "I cannot see who is in this conversation. Invite me to it, or name people instead.",
     "not_in_channel": "I cannot see who is in this conversation. Invite me to it, or name people instead.",
@@ -64,24 +63,10 @@ Body = dict[str, Any]
 
 async def admin_refusal(recognition: Recognition, giver: ChatUser) -> str | None:
     """None for a reward admin; otherwise the refusal, once the core has refused and audited the attempt."""
-    if await recognition.is_admin(giver):
-        return None
-    programmes = await recognition.programmes()
-    first = programmes[0] if programmes else None
-    attempt = SendRewards(
-        giver=giver,
-        recipients=(),
-        amount=Money(0, first.currency if first else NO_CURRENCY),
-        reason="",
-        programme_id=first.id if first else "",
-        request_key=f"refused:{giver.key}",
-    )
     try:
-        await recognition.send(attempt)
+        await recognition.authorize(giver)
     except NotRewardAdmin as exc:
         return str(exc)
-    except (InvalidRequest, NotFound):
-        return None  # made an admin meanwhile: the attempt names nobody, so nothing was sent
     return None
 
 
@@ -148,8 +133,7 @@ class _RewardListeners:
         try:
             programmes = await self._recognition.programmes()
             parsed = parse_reward(text, {p.currency for p in programmes})
-            programme = await self._recognition.programme_for(parsed.currency)
-            amount = amount_in(parsed.amount, programme.currency)
+            programme, amount = await self._recognition.priced(TypedAmount(parsed.amount, parsed.currency))
             giver, recipients, notes = await self._people(body, client, giver, parsed)
         except (InvalidReward, InvalidRequest, ValueError) as exc:
             await _show(respond, reward_blocks.notice(str(exc)))
@@ -212,8 +196,7 @@ class _RewardListeners:
     async def _confirm(
         self, command: SendRewards, confirmation_id: str, notes: list[str], show: Show
     ) -> None:
-        preview = await self._recognition.preview(command)
-        await self._confirmations.add(command.request_key, command)
+        preview = await self._confirmations.propose(command)
         await show(reward_blocks.confirmation_message(preview, command.reason, confirmation_id, notes))
 
     # --- the form -------------------------------------------------------------------------------
@@ -247,12 +230,12 @@ class _RewardListeners:
         giver = translate.user_of(body)
         show = (lambda m: _show(respond, m)) if respond is not None else self._in_dm(client, giver.user_id)
         try:
-            programme = await self._programme(form.programme_id, form.currency)
-            amount = amount_in(form.amount, form.currency)
+            typed = read_amount_with(form.amount, form.currency)
+            programme, amount = await self._recognition.priced(typed, form.programme_id or None)
             giver, recipients, notes = await self._recipients(
                 client, giver, form.users, (), translate.enterprise_of(body)
             )
-        except (InvalidRequest, ValueError) as exc:
+        except (InvalidRequest, NotFound, ValueError) as exc:
             await show(reward_blocks.notice(str(exc)))
             return
         confirmation_id = f"v{view.get('id', '')}"
@@ -267,10 +250,6 @@ class _RewardListeners:
         )
         await self._confirm(command, confirmation_id, notes, show)
 
-    async def _programme(self, programme_id: str, currency: str) -> Programme:
-        chosen = [p for p in await self._recognition.programmes() if p.id == programme_id]
-        return chosen[0] if chosen else await self._recognition.programme_for(currency or None)
-
     # --- Send and Cancel --------------------------------------------------------------------------
 
     async def send(self, ack: Ack, body: Body, action: Body, respond: Respond) -> None:
@@ -280,40 +259,25 @@ class _RewardListeners:
     async def _send(self, body: Body, confirmation_id: str, respond: Respond) -> None:
         user = translate.user_of(body)
         key = reward_request_key(user.tenant, user.user_id, confirmation_id)
-        confirmation = await self._confirmations.take(key)
-        if confirmation is None:
+        outcome = await self._confirmations.send(key, user, _rendered)
+        if outcome is None:
             await _show(respond, reward_blocks.notice(EXPIRED), replace_original=True)
-        elif isinstance(confirmation, Taken):
+        elif isinstance(outcome, Taken):
             # A double click (on this replica or another): the first click sends, and answers if still busy.
-            if confirmation.outcome is not None:
-                await _show(respond, confirmation.outcome, replace_original=True)
+            if outcome.outcome is not None:
+                await _show(respond, message_of(outcome.outcome), replace_original=True)
         else:
-            try:
-                outcome = await self._outcome(confirmation)
-            except BaseException:
-                await self._confirmations.release(key)
-                raise
-            await self._confirmations.finish(key, outcome)
             await _show(respond, outcome, replace_original=True)
-
-    async def _outcome(self, command: SendRewards) -> Message:
-        try:
-            report = await self._recognition.send(command)
-        except (InvalidRequest, NotFound) as exc:  # refused (not an admin, budget spent meanwhile): said why
-            return reward_blocks.notice(str(exc))
-        log.info("slack rewards sent", extra={"sent": len(report.sent), "programme": command.programme_id})
-        return reward_blocks.sent_message(report)
 
     async def cancel(self, ack: Ack, body: Body, action: Body, respond: Respond) -> None:
         await ack()
         user = translate.user_of(body)
         key = reward_request_key(user.tenant, user.user_id, str(action.get("value", "")))
-        self._spawn(self._cancel(key, respond), respond)
+        self._spawn(self._cancel(key, user, respond), respond)
 
-    async def _cancel(self, key: str, respond: Respond) -> None:
-        if isinstance(await self._confirmations.take(key), Taken):
+    async def _cancel(self, key: str, user: ChatUser, respond: Respond) -> None:
+        if not await self._confirmations.cancel(key, user):
             return  # already sent (or being sent): the summary stays
-        await self._confirmations.discard(key)
         await _show(respond, reward_blocks.cancelled_message(), replace_original=True)
 
     # --- Choose your voucher -----------------------------------------------------------------------
@@ -356,6 +320,16 @@ class _RewardListeners:
                 await respond(text=APOLOGY, response_type="ephemeral", replace_original=False)
 
         self._work.spawn(work, tell_user)
+
+
+async def _rendered(sent: Sent) -> tuple[Message, str]:
+    """What the Send click shows, and the same kept for a later click."""
+    if sent.report is None:
+        message = reward_blocks.notice(sent.refusal)
+    else:
+        log.info("slack rewards sent", extra={"sent": len(sent.report.sent), "programme": sent.command.programme_id})
+        message = reward_blocks.sent_message(sent.report)
+    return message, outcome_json(message)
 
 
 def _is_person(profile: Profile | None) -> bool:

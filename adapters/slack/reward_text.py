@@ -15,15 +15,12 @@ from typing import Any
 
 from adapters.slack import action_ids as ids
 from adapters.slack.translate import PLATFORM, SlackAddress
+from core.amounts import AmountRefused, read_amount_with, take_amount
 from core.identity import ConversationRef
-from core.money import Money
 
 USAGE = "Try `/reward @ada @team-x 25 USD Thanks for the launch`, or `/reward` alone for a form."
 MENTION = re.compile(r"<(?P<kind>@|!subteam\^|!)(?P<id>[^>|\s]+)(?:\|(?P<label>[^>]*))?>")
-AMOUNT = re.compile(r"(?P<symbol>[$€£¥₹]?)(?P<number>\d[\d,]*(?:\.\d+)?)(?=\s|$)")
 ANY_ESCAPE = re.compile(r"<([^<>]+)>")
-ISO_CODE = re.compile(r"^[A-Z]{3}$")
-SYMBOLS = {"$": "USD", "€": "EUR", "£": "GBP", "¥": "JPY", "₹": "INR"}
 CHANNEL_WIDE = frozenset({"channel", "here"})
 
 Payload = Mapping[str, Any]
@@ -62,22 +59,17 @@ class RewardForm:
 
 
 def parse_reward(text: str, currencies: Collection[str] = ()) -> RewardText:
-    """Read mentions, then the amount, then an optional currency, then the reason.
-
-    A word after the amount is the currency when it is written like one (`EUR`) or names a currency
-    a programme pays in (`eur`); otherwise it starts the reason (`25 for the launch`)."""
+    """Read mentions, then the amount and its currency as the core reads them, then the reason."""
     users, groups, wide, rest = _mentions(text.strip())
     if not (users or groups or wide):
         raise InvalidReward("Start with the people to thank. " + USAGE)
-    amount = AMOUNT.match(rest)
+    try:
+        amount, rest = take_amount(rest, currencies)
+    except AmountRefused as exc:
+        raise InvalidReward(str(exc)) from None
     if amount is None:
         raise InvalidReward("Give the amount after the names. " + USAGE)
-    rest = rest[amount.end() :].lstrip()
-    currency = SYMBOLS.get(amount["symbol"])
-    word, _, after = rest.partition(" ")
-    if ISO_CODE.match(word) or word.upper() in currencies:
-        currency, rest = word.upper(), after.lstrip()
-    return RewardText(users, groups, wide, amount["number"].replace(",", ""), currency, plain_text(rest))
+    return RewardText(users, groups, wide, amount.number, amount.currency, plain_text(rest))
 
 
 def _mentions(text: str) -> tuple[tuple[str, ...], tuple[str, ...], bool, str]:
@@ -113,15 +105,6 @@ def _readable(escaped: str) -> str:
     if target.startswith("!"):
         return "@" + (label.lstrip("@") or target[1:])
     return label or target
-
-
-def amount_in(text: str, currency: str) -> Money:
-    """The amount typed, in the programme's currency; ValueError with a sentence people can act on."""
-    try:
-        return Money.parse(text, currency)
-    except ValueError as exc:
-        sentence = str(exc)
-        raise ValueError(f"{sentence[:1].upper()}{sentence[1:]}.") from None
 
 
 # --- the form ---------------------------------------------------------------------------------
@@ -160,7 +143,8 @@ def form_errors(form: RewardForm) -> dict[str, str]:
     if not form.users:
         errors[ids.REWARD_RECIPIENTS] = "Choose at least one colleague."
     try:
-        amount_in(form.amount, form.currency or "USD")
+        typed = read_amount_with(form.amount, form.currency)
+        typed.money(typed.currency or "USD")  # decimals: with no currency picked yet, the common two
     except ValueError as exc:
         errors[ids.REWARD_AMOUNT] = str(exc)
     return errors

@@ -28,13 +28,21 @@ from slack_sdk.web.async_client import AsyncWebClient
 from slack_sdk.webhook.async_client import AsyncWebhookClient
 
 from adapters.i18n import Localizer
-from adapters.slack import blocks, reward_blocks
+from adapters.slack import blocks, gift_blocks, reward_blocks
 from adapters.slack.errors import WebhookFailed, to_delivery_error
 from adapters.slack.locales import SlackLocales
 from adapters.slack.translate import SlackAddress
 from core.errors import DeliveryError, DeliveryRetryLater
 from core.identity import ConversationRef
-from core.views import Notice, OrderSummary, RewardNotice, RewardUndeliverable, VoucherDelivery
+from core.views import (
+    GiftDelivery,
+    GiftReceipt,
+    Notice,
+    OrderSummary,
+    RewardNotice,
+    RewardUndeliverable,
+    VoucherDelivery,
+)
 
 log = logging.getLogger(__name__)
 
@@ -78,6 +86,10 @@ class SlackSender:
                 await self._post_in_dm(address, reward_blocks.reward_notice_message(notice, loc))
             elif isinstance(notice, RewardUndeliverable):
                 await self._post_in_dm(address, reward_blocks.undeliverable_message(notice, loc))
+            elif isinstance(notice, GiftDelivery):  # the recipient's DM: a person, not a channel
+                await self._post_in_dm(address, gift_blocks.gift_message(notice, loc))
+            elif isinstance(notice, GiftReceipt):  # the buyer's DM, where receipts last
+                await self._post_in_dm(address, gift_blocks.receipt_message(notice, loc))
             else:
                 await self._update_order(address, notice, loc)
         except SLACK_FAILURES as exc:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 from collections.abc import Mapping
 from dataclasses import asdict, dataclass, fields
 from typing import Any
@@ -48,7 +49,31 @@ class Buy:
     amount_text: str
 
 
-SlashCommand = ShowHelp | ShowWallet | Browse | Buy
+@dataclass(frozen=True)
+class SendGift:
+    """`/vouchers gift @person <product id> <amount> [on <date> [<time>]] [message]`."""
+
+    recipient_id: str  # "" when the recipient is named by email (possibly someone in Teams)
+    product_id: str
+    amount_text: str
+    when: str  # "" to deliver as soon as it is paid
+    message: str
+    recipient_email: str = ""
+
+
+SlashCommand = ShowHelp | ShowWallet | Browse | Buy | SendGift
+GIFT_USAGE = (
+    "To send a gift: `/vouchers gift @person <product id> <amount> [on 2026-12-24 09:00] [a message]` "
+    "(or a work email instead of @person, for a colleague in Teams)"
+)
+# With should_escape, Slack writes a mention as <@U123|name> (or <@U123> for newer apps).
+_GIFT = re.compile(
+    # An email arrives as <mailto:ada@example.com|ada@example.com>, or as typed.
+    r"^gift\s+(?:<@([UW][A-Z0-9]+)(?:\|[^>]*)?>|<mailto:([^|>\s]+@[^|>\s]+)(?:\|[^>]*)?>|([^<>\s]+@[^<>\s]+))"
+    r"\s+(\S+)\s+(\S+)"
+    r"(?:\s+on\s+(\d{4}-\d{2}-\d{2}(?:\s+\d{1,2}:\d{2})?))?\s*(.*)$",
+    re.DOTALL | re.IGNORECASE,
+)
 
 
 @dataclass(frozen=True)
@@ -86,7 +111,17 @@ def parse_command(text: str) -> SlashCommand:
         return ShowWallet()
     if head == "buy":
         return Buy(words[1], words[2]) if len(words) == 3 else ShowHelp()
+    if head == "gift":
+        return parse_gift(text.strip())
     return Browse(query_from_text(text))
+
+
+def parse_gift(text: str) -> SendGift:
+    match = _GIFT.match(text)
+    if match is None:
+        raise InvalidQuery(GIFT_USAGE)
+    recipient, mailto, email, product_id, amount, when, message = match.groups()
+    return SendGift(recipient or "", product_id, amount, when or "", message.strip(), mailto or email or "")
 
 
 def query_from_text(text: str, per_page: int = 5) -> CatalogQuery:
@@ -313,6 +348,12 @@ def conversation_of(body: Payload) -> ConversationRef:
         ts=ts,
         ephemeral=ephemeral,
     )
+    return ConversationRef(PLATFORM, address.to_json())
+
+
+def dm_of(team: str, user_id: str, enterprise: str = "") -> ConversationRef:
+    """A person's DM with the app (where a gift is delivered), named by team and user."""
+    address = SlackAddress(team=team, user=user_id, enterprise=enterprise, ephemeral=False)
     return ConversationRef(PLATFORM, address.to_json())
 
 

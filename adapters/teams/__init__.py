@@ -9,7 +9,6 @@ from ssl import SSLContext
 
 import jwt
 import requests
-
 from aiohttp import web
 from botbuilder.integration.aiohttp import CloudAdapter
 
@@ -21,7 +20,9 @@ from adapters.teams.sender import TeamsSender
 from adapters.teams.service_urls import DOCUMENTED_HOSTS, ServiceUrlPolicy, ServiceUrlRefused
 from adapters.teams.tenants import RememberTenants
 from core.checkout import Checkout
-from core.ports import Directory, TenantEndpoints
+from core.gifting import Gifts
+from core.ports import Directory, PendingConfirmations, TenantEndpoints
+from core.reach import AppInstaller
 from core.recognition import Recognition
 
 __all__ = ["BotFrameworkCloud", "TeamsChannel", "build_teams"]
@@ -96,6 +97,9 @@ def build_teams(
     service_url_hosts: Sequence[str] = DOCUMENTED_HOSTS,
     ca_file: str | None = None,
     ssl: SSLContext | None = None,
+    confirmations: PendingConfirmations | None = None,
+    installer: AppInstaller | None = None,
+    gifts: Gifts | None = None,
 ) -> TeamsChannel:
     """An empty app id runs in Bot Framework Emulator mode: no authentication either way, and only
     loopback service URLs (the Emulator's); with one, tokens are checked against `cloud` (the public
@@ -104,11 +108,15 @@ def build_teams(
     same for files people send the bot.
 
     With `recognition`, reward admins send rewards (typed, the message extension, or a CSV file) and
-    recipients spend them; `directory` finds colleagues by email for the dialog and CSV files.
+    recipients spend them; `directory` finds colleagues by email for the dialog and CSV files;
+    `confirmations` keeps what awaits Send, shared by replicas (required with `recognition`).
     With `tenants`, each tenant's Connector URL and bot account are remembered from its activities, so
-    people there can be reached by id (adapters.teams.tenants).
+    people there can be reached by id (adapters.teams.tenants). With `installer` (Microsoft Graph), a
+    recipient who lacks the app gets it installed, then the message (adapters.teams.install).
     """
     _check_credentials(app_id, tenant_id, app_type)
+    if recognition is not None and confirmations is None:
+        raise ValueError("Teams rewards need a store for pending confirmations (confirmations=)")
     speed_up_msrest()
     authentication = _authentication(
         app_id, app_password, tenant_id, app_type, cloud or BotFrameworkCloud(), service_url_hosts, ca_file
@@ -127,9 +135,9 @@ def build_teams(
             "Teams opens the checkout dialog only over HTTPS", extra={"public_base_url": public_base_url}
         )
     return TeamsChannel(
-        bot=VoucherBot(checkout, app_id, recognition, directory, ssl),
+        bot=VoucherBot(checkout, app_id, recognition, directory, ssl, confirmations, gifts),
         adapter=adapter,
-        sender=TeamsSender(adapter, app_id),
+        sender=TeamsSender(adapter, app_id, installer),
         authenticated=bool(app_id),
     )
 

@@ -31,11 +31,13 @@ from adapters.teams.cards import (
     help_card,
     order_card,
     product_card,
-    wallet_card,
 )
 from adapters.teams.conversations import open_personal
 from adapters.teams.errors import connector_errors
 from adapters.teams.extension import RewardExtension
+from adapters.teams.gift_cards import wallet_with_gifts
+from adapters.teams.gift_translate import CancelGift, OpenGiftForm, SendGift
+from adapters.teams.gifts import GiftDesk
 from adapters.teams.reward_translate import AskReward, CancelReward, RedeemReward, ReviewReward, SendReward
 from adapters.teams.rewards import RewardDesk
 from adapters.teams.translate import (
@@ -58,8 +60,9 @@ from adapters.teams.translate import (
 )
 from core.checkout import Checkout, PlaceOrder
 from core.errors import DeliveryError, InvalidAmount, InvalidRequest, NotFound
+from core.gifting import Gifts
 from core.identity import ChatUser
-from core.ports import Directory
+from core.ports import Directory, PendingConfirmations
 from core.recognition import Recognition
 from core.views import OrderSummary
 
@@ -81,10 +84,13 @@ class VoucherBot(TeamsActivityHandler):
         recognition: Recognition | None = None,
         directory: Directory | None = None,
         ssl: SSLContext | None = None,
+        confirmations: PendingConfirmations | None = None,
+        gifts: Gifts | None = None,
     ) -> None:
         self._checkout = checkout
+        self._gifts = GiftDesk(checkout, gifts)
         self._app_id = app_id
-        self._rewards = RewardDesk(checkout, recognition, directory, ssl)
+        self._rewards = RewardDesk(checkout, recognition, directory, ssl, confirmations)
         self._extension = RewardExtension(self._rewards)
 
     # --- activities -------------------------------------------------------------------------------
@@ -211,16 +217,22 @@ class VoucherBot(TeamsActivityHandler):
                 return Answer(help_card(note, loc), replaces=False)
             case AskReward():
                 return await self._rewards.ask(turn_context, intent)
-            case SendReward(pending):
-                return await self._rewards.send_from_card(activity, pending)
-            case CancelReward(giver):
-                return self._rewards.cancel(activity, giver)
+            case SendReward(key):
+                return await self._rewards.send_from_card(activity, key)
+            case CancelReward(key):
+                return await self._rewards.cancel(activity, key)
             case RedeemReward(reward_id):
                 return await self._rewards.redeem(reward_id, user_of(activity), loc)
             case ReviewReward():
                 return Answer(text="Open Send a reward again from the message box.", replaces=False)
             case SharedFile():
                 return await self._rewards.bulk(turn_context, intent)
+            case SendGift():
+                return await self._gifts.send(turn_context, intent)
+            case CancelGift(gift_id):
+                return await self._gifts.cancel(user_of(activity), gift_id, loc)
+            case OpenGiftForm(product_id, amount):
+                return self._gifts.form(product_id, amount, loc)
 
     async def _buy(self, intent: Buy, turn_context: TurnContext) -> Answer:
         activity = turn_context.activity
@@ -256,7 +268,7 @@ class VoucherBot(TeamsActivityHandler):
     async def _wallet(self, turn_context: TurnContext) -> Answer:
         """Codes are shown only in a personal chat; asked for in a channel, they go there privately."""
         loc = localizer(turn_context.activity.locale)
-        card = wallet_card(await self._checkout.wallet(user_of(turn_context.activity)), loc)
+        card = wallet_with_gifts(await self._checkout.wallet(user_of(turn_context.activity)), loc)
         address = TeamsAddress.of(turn_context.activity)
         if address.is_personal:
             return Answer(card, replaces=False)

@@ -108,6 +108,8 @@ def product_card(
         _submit(loc._("Continue to payment"), "buy", product=card.product_id, **query_data(back), **spend),
         _submit(loc._("Back to catalog"), "browse", **query_data(back), **spend),
     ]
+    if not reward_id:  # spending a reward is for oneself; otherwise the product can go to a colleague
+        actions.append(_submit(loc._("Send as a gift"), "gift_form", product=card.product_id))
     return _card(body, actions)
 
 

@@ -17,10 +17,9 @@ from botbuilder.schema.teams import (
 from adapters.teams.answer import Card
 from adapters.teams.cards import attachment
 from adapters.teams.people import giver_address, resolve
-from adapters.teams.reward_cards import confirmation_card, reward_form_card
+from adapters.teams.reward_cards import reward_form_card
 from adapters.teams.reward_translate import (
     CancelReward,
-    PendingReward,
     Person,
     ReviewReward,
     RewardForm,
@@ -28,11 +27,12 @@ from adapters.teams.reward_translate import (
     is_email,
     reward_key,
 )
-from adapters.teams.rewards import RewardDesk
+from adapters.teams.rewards import EXPIRED, RewardDesk
 from adapters.teams.translate import intent_of_data, task_data
 from adapters.teams.unreadable import UnreadableCommand
+from core.amounts import AmountRefused, amount_in
+from core.confirmations import Taken
 from core.errors import InvalidRequest, NotFound
-from core.money import Money
 from core.rewards import Programme
 
 COMMAND_ID = "sendReward"  # the manifest's composeExtensions command
@@ -64,7 +64,7 @@ class RewardExtension:
             if isinstance(intent, ReviewReward):
                 return await self._review(turn_context, intent.form)
             if isinstance(intent, SendReward):
-                return await self._send(activity, intent.pending)
+                return await self._send(activity, intent.key)
             if isinstance(intent, CancelReward):
                 return _message("Cancelled: no reward was sent.")
             raise UnreadableCommand("That dialog is out of date; open Send a reward again.")
@@ -80,39 +80,35 @@ class RewardExtension:
         if programme is None:
             return _dialog(reward_form_card(programmes, form, "Choose a programme."))
         try:
-            amount = Money.parse(form.amount, programme.currency)
-        except ValueError as exc:
-            return _dialog(reward_form_card(programmes, form, f"{exc}."))
+            amount = amount_in(form.amount, programme.currency)
+        except AmountRefused as exc:
+            return _dialog(reward_form_card(programmes, form, str(exc)))
         typed = [e for e in form.emails if is_email(e)]
         by_email, left_out = await self._desk.people_by_email(typed)
         left_out += [(e, "not an email address") for e in form.emails if not is_email(e)]
         found, missing = await resolve(turn_context, [Person("", aad, "") for aad in form.people] + by_email)
         left_out += missing
-        pending = PendingReward(
-            reward_key(activity, giver.key),
-            giver.user_id,
-            programme.id,
-            amount.minor,
-            amount.currency,
-            form.reason,
-            tuple(found),
+        command = self._desk.command(
+            activity, found, amount, form.reason, programme.id, reward_key(activity, giver.key),
+            giver_address(activity),
         )
-        preview = await self._desk.recognition.preview(
-            self._desk.command(activity, pending, giver_address(activity))
-        )
+        preview = await self._desk.recognition.preview(command)
         if not preview.can_send:
             problems = [*preview.problems, *(f"{who}: {why}." for who, why in left_out)]
             return _dialog(reward_form_card(programmes, form, " ".join(problems)))
-        return _dialog(confirmation_card(preview, pending, left_out))
+        return _dialog(await self._desk.confirmation(command, left_out))
 
-    async def _send(self, activity: Activity, pending: PendingReward) -> MessagingExtensionActionResponse:
-        report = await self._desk.send(activity, pending, giver_address(activity))
-        if not report.sent:
+    async def _send(self, activity: Activity, key: str) -> MessagingExtensionActionResponse:
+        sent = await self._desk.send(activity, key)
+        if sent is None:
+            return _message(EXPIRED)
+        if isinstance(sent, Taken) or (sent.report is not None and not sent.report.sent):
             return _message("These rewards were already sent.")
-        names = ", ".join(r.recipient_name or "a colleague" for r in report.sent)
-        amount = Money(pending.minor, pending.currency)
+        if sent.report is None:
+            return _message(sent.refusal)
+        names = ", ".join(r.recipient_name or "a colleague" for r in sent.report.sent)
         return _message(
-            f"Sent {amount} each to {names}. Budget left: {report.budget_left}. "
+            f"Sent {sent.command.amount} each to {names}. Budget left: {sent.report.budget_left}. "
             "Each of them gets a card from me in a personal chat; I'll tell you if I can't reach someone."
         )
 

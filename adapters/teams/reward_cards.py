@@ -22,7 +22,7 @@ from adapters.teams.cards import (
     _title,
     choose_voucher,
 )
-from adapters.teams.reward_translate import PendingReward, RewardForm
+from adapters.teams.reward_translate import RewardForm
 from core.money import Money
 from core.rewards import Programme
 from core.views import RewardNotice, RewardPreview, RewardUndeliverable, SendReport
@@ -42,11 +42,14 @@ INSTALL_HINT = (
 
 def confirmation_card(
     preview: RewardPreview,
-    pending: PendingReward,
+    reason: str,
+    key: str,
     left_out: Sequence[tuple[str, str]] = (),
     loc: Localizer = ENGLISH,
 ) -> Card:
-    """Who, how much, the total and the budget before and after; nothing is sent until Send."""
+    """Who, how much, the total and the budget before and after; nothing is sent until Send.
+
+    The buttons carry only `key`: the request itself waits in the core (core.confirmations)."""
     body: list[Element] = [
         _title("Send these rewards?"),
         _subtle(f"From the {preview.programme_name} programme"),
@@ -58,15 +61,15 @@ def confirmation_card(
             _budget_after(preview, loc),
         ),
     ]
-    if pending.reason:
-        body.append(_text(f"“{pending.reason}”", isSubtle=True))
+    if reason:
+        body.append(_text(f"“{reason}”", isSubtle=True))
     for problem in preview.problems:
         body.append(_text(problem, color="Attention", weight="Bolder"))
     for who, why in left_out:
         body.append(_text(f"Left out: {who} ({why}).", color="Warning"))
-    actions = [_submit("Cancel", "reward-cancel", giver=pending.giver)]
+    actions = [_submit("Cancel", "reward-cancel", key=key)]
     if preview.can_send:
-        actions.insert(0, _submit(f"Send {loc.money(preview.total)}", "reward-send", **pending.to_data()))
+        actions.insert(0, _submit(f"Send {loc.money(preview.total)}", "reward-send", key=key))
     return _card(body, actions)
 
 

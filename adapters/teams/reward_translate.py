@@ -11,15 +11,15 @@ from typing import Any
 from botbuilder.schema import Activity
 
 from adapters.teams.unreadable import UnreadableCommand
-from core.money import check_currency
+from core.amounts import AmountRefused, take_amount
 
 REWARD_WORD = "reward"
-MAX_PEOPLE = 50  # a confirmation card carries every recipient; more than this belongs in a CSV
+MAX_PEOPLE = 50  # a confirmation card names every recipient; more than this belongs in a CSV
+MAX_KEY = 200
 USAGE = (
     "Type “reward @name [@name …] <amount> [<currency>] <reason>”, "
     "for example: reward @Ada 25 USD Five years of quiet excellence."
 )
-_AMOUNT = re.compile(r"^[$€£¥₹]?\d[\d,]*(\.\d+)?$")
 _EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
 _LIST_SEPARATORS = re.compile(r"[,;\s]+")
 _JOINERS = frozenset({"and", "&", "+", ",", ";"})
@@ -58,30 +58,6 @@ class RewardTerms:
 
 
 @dataclass(frozen=True)
-class PendingReward:
-    """What a confirmation card carries to its Send button: the whole request, resolved, with its key."""
-
-    key: str
-    giver: str
-    programme_id: str
-    minor: int
-    currency: str
-    reason: str
-    people: tuple[Person, ...]
-
-    def to_data(self) -> dict[str, Any]:
-        return {
-            "key": self.key,
-            "giver": self.giver,
-            "programme": self.programme_id,
-            "minor": self.minor,
-            "currency": self.currency,
-            "reason": self.reason,
-            "to": [person.to_data() for person in self.people],
-        }
-
-
-@dataclass(frozen=True)
 class RewardForm:
     """The "Send a reward" dialog as submitted: people picked, emails typed, programme, amount, reason."""
 
@@ -99,12 +75,14 @@ class ReviewReward:
 
 @dataclass(frozen=True)
 class SendReward:
-    pending: PendingReward
+    """Send on a confirmation card: the key of the request waiting in core.confirmations."""
+
+    key: str
 
 
 @dataclass(frozen=True)
 class CancelReward:
-    giver: str
+    key: str
 
 
 @dataclass(frozen=True)
@@ -144,21 +122,16 @@ def ask_of_message(activity: Activity, text: str) -> AskReward:
 
 
 def terms_of(words: tuple[str, ...], currencies: Collection[str]) -> RewardTerms:
-    """`25 [USD] reason…`; a currency is a 3-letter code typed in capitals or one a programme pays in."""
+    """`25 [USD] reason…`, `€25 reason…`, `EUR 25 reason…`: the amount and currency as the core reads them."""
     while words and words[0].lower() in _JOINERS:  # "@Ada and @Grace 25", "@Ada, @Grace 25"
         words = words[1:]
-    if not words or not _AMOUNT.match(words[0]):
+    try:
+        amount, reason = take_amount(" ".join(words), currencies)
+    except AmountRefused as exc:
+        raise UnreadableCommand(str(exc)) from None
+    if amount is None:
         raise UnreadableCommand(USAGE)
-    rest = list(words[1:])
-    currency = None
-    if (
-        rest
-        and len(rest[0]) == 3
-        and rest[0].isalpha()
-        and (rest[0].isupper() or rest[0].upper() in currencies)
-    ):
-        currency = check_currency(rest.pop(0))
-    return RewardTerms(words[0], currency, " ".join(rest))
+    return RewardTerms(amount.number, amount.currency, reason)
 
 
 def reward_key(activity: Activity, giver_key: str) -> str:
@@ -186,25 +159,6 @@ def _is_person(member_id: str, mentioned: Mapping[str, Any]) -> bool:
 # --- card and dialog data ---------------------------------------------------------------------------
 
 
-def pending_of_data(data: Mapping[str, Any]) -> PendingReward:
-    try:
-        people = tuple(_person_of(item) for item in data["to"])
-        minor = data["minor"]
-        if isinstance(minor, bool) or not isinstance(minor, int) or minor < 0 or len(people) > MAX_PEOPLE:
-            raise ValueError("amount or people out of range")
-        return PendingReward(
-            key=_text(data, "key"),
-            giver=_text(data, "giver"),
-            programme_id=_text(data, "programme"),
-            minor=minor,
-            currency=check_currency(_text(data, "currency")),
-            reason=str(data.get("reason") or ""),
-            people=people,
-        )
-    except (KeyError, TypeError, ValueError):
-        raise UnreadableCommand("That confirmation is damaged; type “reward” again.") from None
-
-
 def form_of_data(data: Mapping[str, Any]) -> RewardForm:
     return RewardForm(
         people=tuple(p for p in _LIST_SEPARATORS.split(str(data.get("people") or "")) if p),
@@ -219,19 +173,6 @@ def is_email(text: str) -> bool:
     return bool(_EMAIL.match(text))
 
 
-def _person_of(item: Any) -> Person:
-    if not isinstance(item, Mapping) or not item.get("aad"):
-        raise ValueError("a recipient needs an Entra object id")
-    return Person(str(item.get("id") or ""), str(item["aad"]), str(item.get("name") or ""))
-
-
-def _text(data: Mapping[str, Any], key: str) -> str:
-    value = data[key]
-    if not isinstance(value, str) or not value:
-        raise ValueError(f"{key} missing")
-    return value
-
-
 def _text_or_unreadable(data: Mapping[str, Any], key: str) -> str:
     value = data.get(key)
     if not isinstance(value, str) or not value.strip():
@@ -241,9 +182,16 @@ def _text_or_unreadable(data: Mapping[str, Any], key: str) -> str:
     return value.strip()
 
 
+def _key(data: Mapping[str, Any]) -> str:
+    value = data.get("key")
+    if not isinstance(value, str) or not 0 < len(value) <= MAX_KEY:
+        raise UnreadableCommand("That confirmation is damaged; type `reward` again.")
+    return value
+
+
 REWARD_ACTIONS: dict[str, Callable[[Mapping[str, Any]], RewardIntent]] = {
     "reward-review": lambda d: ReviewReward(form_of_data(d)),
-    "reward-send": lambda d: SendReward(pending_of_data(d)),
-    "reward-cancel": lambda d: CancelReward(str(d.get("giver") or "")),
+    "reward-send": lambda d: SendReward(_key(d)),
+    "reward-cancel": lambda d: CancelReward(_key(d)),
     "redeem": lambda d: RedeemReward(_text_or_unreadable(d, "reward")),
 }

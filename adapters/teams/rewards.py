@@ -6,12 +6,11 @@ import hashlib
 import logging
 from collections.abc import Sequence
 from ssl import SSLContext
-from typing import NoReturn
 
 from botbuilder.core import TurnContext
 from botbuilder.schema import Activity
 
-from adapters.i18n import ENGLISH, Localizer
+from adapters.i18n import ENGLISH, Localizer, localizer
 from adapters.teams.address import PLATFORM, TeamsAddress
 from adapters.teams.answer import Answer, Card
 from adapters.teams.bulk import BadRow, BulkReport, Row, SharedFile, download, read_rows
@@ -28,25 +27,29 @@ from adapters.teams.reward_translate import (
     MAX_PEOPLE,
     USAGE,
     AskReward,
-    PendingReward,
     Person,
     reward_key,
     terms_of,
 )
 from adapters.teams.translate import user_of
 from adapters.teams.unreadable import UnreadableCommand
+from core.amounts import TypedAmount
+from core.bulk import BulkReport as CoreReport
+from core.bulk import RewardRow, send_rows
 from core.catalog import CatalogQuery
+from core.confirmations import Confirmations, NotYourConfirmation, Sent, Taken
 from core.checkout import Checkout
 from core.errors import InvalidRequest
 from core.identity import ChatUser, ConversationRef
 from core.money import Money
-from core.ports import Directory
-from core.recognition import Recognition, SendRewards, identity_of
-from core.rewards import NotRewardAdmin, Programme
-from core.views import RewardSummary, SendReport
+from core.ports import Directory, PendingConfirmations
+from core.recognition import Recognition, SendRewards
+from core.rewards import Recipient
+from core.views import RewardSummary
 
 log = logging.getLogger(__name__)
 NOT_SET_UP = "Rewards are not switched on for this bot."
+EXPIRED = "This confirmation has expired; type `reward` again. Nothing was sent."
 LeftOut = list[tuple[str, str]]
 
 
@@ -59,11 +62,15 @@ class RewardDesk:
         recognition: Recognition | None,
         directory: Directory | None,
         ssl: SSLContext | None = None,
+        confirmations: PendingConfirmations | None = None,
     ) -> None:
         self._checkout = checkout
         self._recognition = recognition
         self._directory = directory
         self._ssl = ssl
+        self._confirmations = (
+            Confirmations(recognition, confirmations) if recognition and confirmations else None
+        )
 
     @property
     def recognition(self) -> Recognition:
@@ -71,21 +78,19 @@ class RewardDesk:
             raise InvalidRequest(NOT_SET_UP)
         return self._recognition
 
+    @property
+    def confirmations(self) -> Confirmations:
+        if self._confirmations is None:
+            raise InvalidRequest(NOT_SET_UP)
+        return self._confirmations
+
     # --- who may send -----------------------------------------------------------------------------
 
     async def giver(self, activity: Activity) -> ChatUser:
         """The person asking, if they may send rewards; otherwise the core audits the attempt and refuses."""
         giver = user_of(activity)
-        if not await self.recognition.is_admin(giver):
-            await self._refuse(giver)
+        await self.recognition.authorize(giver)
         return giver
-
-    async def _refuse(self, giver: ChatUser) -> NoReturn:
-        # Asking the core to send is what records the refused attempt in the audit trail.
-        programmes = await self.recognition.programmes()
-        attempt = SendRewards(giver, (), Money(0, "XXX"), "", programmes[0].id if programmes else "", "")
-        await self.recognition.send(attempt)
-        raise NotRewardAdmin(identity_of(giver))
 
     # --- typed: reward @a @b 25 USD why ---------------------------------------------------------------
 
@@ -95,59 +100,72 @@ class RewardDesk:
         try:
             programmes = await self.recognition.programmes()
             terms = terms_of(intent.words, {p.currency for p in programmes})
-            programme = await self.recognition.programme_for(terms.currency)
-            amount = Money.parse(terms.amount, programme.currency)
+            programme, amount = await self.recognition.priced(TypedAmount(terms.amount, terms.currency))
         except UnreadableCommand as exc:
             return Answer(text=str(exc), replaces=False)
         except ValueError as exc:
-            return Answer(text=f"{exc}. {USAGE}", replaces=False)
+            return Answer(text=f"{exc} {USAGE}", replaces=False)
         if len(intent.people) > MAX_PEOPLE:
             text = f"Name at most {MAX_PEOPLE} people at once; send me a CSV file for more."
             return Answer(text=text, replaces=False)
         found, left_out = await resolve(turn_context, intent.people)
         left_out += [(name, "only people can be rewarded") for name in intent.not_people]
-        key = reward_key(activity, giver.key)
-        pending = PendingReward(
-            key, giver.user_id, programme.id, amount.minor, amount.currency, terms.reason, tuple(found)
+        command = self.command(
+            activity, found, amount, terms.reason, programme.id, reward_key(activity, giver.key),
+            TeamsAddress.of(activity).to_ref(),
         )
-        card = await self.confirmation(activity, pending, left_out, TeamsAddress.of(activity).to_ref())
-        return Answer(card, replaces=False)
+        loc = localizer(activity.locale)
+        return Answer(await self.confirmation(command, left_out, loc), replaces=False)
 
     async def confirmation(
+        self, command: SendRewards, left_out: Sequence[tuple[str, str]], loc: Localizer = ENGLISH
+    ) -> Card:
+        """The request waits in the core under its key; the card shows its preview."""
+        preview = await self.confirmations.propose(command)
+        return confirmation_card(preview, command.reason, command.request_key, left_out, loc)
+
+    async def send(self, activity: Activity, key: str) -> Sent | Taken | None:
+        """Send exactly what was confirmed, once, by the person who asked (double taps send nothing twice)."""
+
+        async def kept(sent: Sent) -> tuple[Sent, str]:
+            return sent, ""  # a later press shows nothing new: the first one's card already says it
+
+        return await self.confirmations.send(key, user_of(activity), kept)
+
+    async def send_from_card(self, activity: Activity, key: str) -> Answer:
+        sent = await self.send(activity, key)
+        if sent is None:
+            return Answer(text=EXPIRED, replaces=False)
+        if isinstance(sent, Taken):
+            return Answer()  # already sent by an earlier press of this very card: nothing new to show
+        if sent.report is None:
+            return Answer(text=sent.refusal, replaces=False)
+        return Answer(sent_card(sent.report, sent.command.amount, sent.command.reason))
+
+    async def cancel(self, activity: Activity, key: str) -> Answer:
+        try:
+            dropped = await self.confirmations.cancel(key, user_of(activity))
+        except NotYourConfirmation:
+            return Answer(text="Only the person who asked for these rewards can cancel them.", replaces=False)
+        return Answer(cancelled_card()) if dropped else Answer()
+
+    def command(
         self,
         activity: Activity,
-        pending: PendingReward,
-        left_out: Sequence[tuple[str, str]],
+        people: Sequence[Person],
+        amount: Money,
+        reason: str,
+        programme_id: str,
+        key: str,
         reply_to: ConversationRef,
-    ) -> Card:
-        preview = await self.recognition.preview(self.command(activity, pending, reply_to))
-        return confirmation_card(preview, pending, left_out)
-
-    async def send(self, activity: Activity, pending: PendingReward, reply_to: ConversationRef) -> SendReport:
-        """Send exactly what was confirmed; a repeated key (double tap, retried activity) sends nothing twice."""
-        if pending.giver != user_of(activity).user_id:
-            raise InvalidRequest("Only the person who asked for these rewards can send them.")
-        return await self.recognition.send(self.command(activity, pending, reply_to))
-
-    async def send_from_card(self, activity: Activity, pending: PendingReward) -> Answer:
-        report = await self.send(activity, pending, TeamsAddress.of(activity).to_ref())
-        if not report.sent:
-            return Answer()  # already sent by an earlier press of this very card: nothing new to show
-        return Answer(sent_card(report, Money(pending.minor, pending.currency), pending.reason))
-
-    def cancel(self, activity: Activity, giver_id: str) -> Answer:
-        if giver_id != user_of(activity).user_id:
-            return Answer(text="Only the person who asked for these rewards can cancel them.", replaces=False)
-        return Answer(cancelled_card())
-
-    def command(self, activity: Activity, pending: PendingReward, reply_to: ConversationRef) -> SendRewards:
+    ) -> SendRewards:
         return SendRewards(
             giver=user_of(activity),
-            recipients=tuple(recipient_of(activity, person) for person in pending.people),
-            amount=Money(pending.minor, pending.currency),
-            reason=pending.reason,
-            programme_id=pending.programme_id,
-            request_key=pending.key,
+            recipients=tuple(recipient_of(activity, person) for person in people),
+            amount=amount,
+            reason=reason,
+            programme_id=programme_id,
+            request_key=key,
             reply_to=reply_to,
         )
 
@@ -202,56 +220,30 @@ class RewardDesk:
             rows, bad = read_rows(await download(file, self._ssl))
         except UnreadableCommand as exc:
             return Answer(bulk_hint_card(str(exc)), replaces=False)
-        report = BulkReport(file.name, refused=list(bad))
-        programmes: set[str] = set()
-        reply_to = TeamsAddress.of(activity).to_ref()
-        for row in rows:
-            await self._send_row(activity, giver, file, row, report, programmes, reply_to)
-        report.refused.sort(key=lambda b: b.number)
-        report.budget_left = [await self.recognition.budget(p) for p in sorted(programmes)]
-        log.info("bulk rewards", extra={"rows": len(rows) + len(bad), "sent": len(report.sent)})
-        return Answer(bulk_report_card(report), replaces=False)
+        by_number = {row.number: row for row in rows}
 
-    async def _send_row(
-        self,
-        activity: Activity,
-        giver: ChatUser,
-        file: SharedFile,
-        row: Row,
-        report: BulkReport,
-        programmes: set[str],
-        reply_to: ConversationRef,
-    ) -> None:
-        """One row, one atomic send: a refused row leaves nothing behind, a sent one is never sent twice."""
-        person = (
-            Person("", row.user_id, row.name)
-            if row.user_id
-            else await self.person_by_email(row.email, row.name)
-        )
-        if isinstance(person, str):
-            report.refused.append(BadRow(row.number, row.who, person))
-            return
-        try:
-            programme: Programme = await self.recognition.programme_for(row.currency)
-            amount = Money.parse(row.amount, programme.currency)
-            command = SendRewards(
-                giver,
-                (recipient_of(activity, person),),
-                amount,
-                row.reason,
-                programme.id,
-                _row_key(file, row),
-                reply_to,
-            )
-            result = await self.recognition.send(command)
-        except (ValueError, InvalidRequest) as exc:
-            report.refused.append(BadRow(row.number, row.who, str(exc).rstrip(".")))
-            return
-        programmes.add(programme.id)
-        if result.sent:
-            report.sent.extend(result.sent)
-        else:
-            report.already_sent += 1
+        async def find(wanted: RewardRow) -> Recipient | str:
+            row = by_number[wanted.line]
+            person = Person("", row.user_id, row.name) if row.user_id else await self.person_by_email(row.email, row.name)
+            return person if isinstance(person, str) else recipient_of(activity, person)
+
+        wanted = [RewardRow(r.number, r.who, r.amount, r.reason, _row_key(file, r), r.currency or "") for r in rows]
+        reply_to = TeamsAddress.of(activity).to_ref()
+        done = await send_rows(self.recognition, giver, file.name, wanted, find, reply_to)
+        log.info("bulk rewards", extra={"rows": len(rows) + len(bad), "sent": len(done.sent)})
+        return Answer(bulk_report_card(_card_report(done, bad)), replaces=False)
+
+
+def _card_report(done: CoreReport, bad: list[BadRow]) -> BulkReport:
+    """The core's row-by-row report, with the rows the file itself got wrong, as the card shows it."""
+    refused = bad + [BadRow(o.line, o.who, o.reason.rstrip(".")) for o in done.refused]
+    return BulkReport(
+        done.file_name,
+        sent=[o.reward for o in done.outcomes if o.reward is not None],
+        already_sent=done.repeated,
+        refused=sorted(refused, key=lambda b: b.number),
+        budget_left=list(done.budget_left),
+    )
 
 
 def _row_key(file: SharedFile, row: Row) -> str:

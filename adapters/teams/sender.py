@@ -7,16 +7,28 @@ import logging
 from botbuilder.core import MessageFactory, TurnContext
 from botbuilder.integration.aiohttp import CloudAdapter
 from botbuilder.schema import ErrorResponseException
+from msrest.exceptions import HttpOperationError
 
 from adapters.i18n import Localizer, localizer
 from adapters.teams.address import PLATFORM, TeamsAddress
 from adapters.teams.cards import Card, attachment, order_card, voucher_card, voucher_notice
 from adapters.teams.conversations import Work, continue_in, open_personal
 from adapters.teams.errors import connector_errors, status_of
+from adapters.teams.gift_cards import gift_card, receipt_card
+from adapters.teams.install import installed_chat, lacks_app, settling
 from adapters.teams.reward_cards import notice_card, undeliverable_card
 from core.errors import DeliveryError
 from core.identity import ConversationRef
-from core.views import Notice, OrderSummary, RewardNotice, RewardUndeliverable, VoucherDelivery
+from core.reach import AppInstaller
+from core.views import (
+    GiftDelivery,
+    GiftReceipt,
+    Notice,
+    OrderSummary,
+    RewardNotice,
+    RewardUndeliverable,
+    VoucherDelivery,
+)
 
 log = logging.getLogger(__name__)
 
@@ -26,9 +38,10 @@ class TeamsSender:
 
     platform = PLATFORM
 
-    def __init__(self, adapter: CloudAdapter, app_id: str) -> None:
+    def __init__(self, adapter: CloudAdapter, app_id: str, installer: AppInstaller | None = None) -> None:
         self._adapter = adapter
         self._app_id = app_id
+        self._installer = installer  # Graph: installs the app for a recipient who lacks it
 
     async def send(self, conversation: ConversationRef, notice: Notice) -> None:
         address = TeamsAddress.parse(conversation)
@@ -41,16 +54,37 @@ class TeamsSender:
                 await self._to_person(address, notice_card(notice, loc))
             elif isinstance(notice, RewardUndeliverable):
                 await self._to_person(address, undeliverable_card(notice, loc))
+            elif isinstance(notice, GiftDelivery):
+                await self._to_person(address, gift_card(notice, loc))
+            elif isinstance(notice, GiftReceipt):  # where the buyer asked, if private; else their 1:1 chat
+                await self._privately(address, receipt_card(notice, loc))
             else:
                 await self._update_order(address, notice, loc)
 
     async def _to_person(self, address: TeamsAddress, card: Card) -> None:
         """A person's address has no conversation yet: creating the 1:1 chat is what reaches them.
 
-        Teams refuses that (403 BotNotInConversationRoster) for someone who does not have the app; the
-        outbox gives up on such a message and the core tells the giver who could not be reached.
+        Teams refuses that (403 BotNotInConversationRoster) for someone who does not have the app: with
+        an installer (Graph) the app is installed for them first; without one, the outbox gives up on
+        such a message and the core tells the giver who could not be reached.
         """
         if address.has_conversation:
+            await continue_in(self._adapter, self._app_id, address, _sending(card))
+            return
+        try:
+            await open_personal(self._adapter, self._app_id, address, _sending(card))
+        except HttpOperationError as exc:
+            if self._installer is None or not lacks_app(exc):
+                raise
+            chat = await installed_chat(self._installer, address)
+            log.info("teams app installed for a recipient", extra={"tenant": address.tenant_id})
+            try:
+                await continue_in(self._adapter, self._app_id, chat, _sending(card))
+            except HttpOperationError as refused:
+                raise (settling(refused) or refused) from refused
+
+    async def _privately(self, address: TeamsAddress, card: Card) -> None:
+        if address.is_personal:
             await continue_in(self._adapter, self._app_id, address, _sending(card))
         else:
             await open_personal(self._adapter, self._app_id, address, _sending(card))

@@ -12,6 +12,14 @@ from botbuilder.core import TurnContext
 from botbuilder.schema import Activity
 
 from adapters.teams.address import PLATFORM, tenant_of
+from adapters.teams.gift_translate import (
+    GIFT_ACTIONS,
+    CancelGift,
+    OpenGiftForm,
+    SendGift,
+    gift_of_message,
+    is_gift_text,
+)
 from adapters.teams.reward_translate import (
     REWARD_ACTIONS,
     AskReward,
@@ -86,6 +94,9 @@ Intent = (
     | SendReward
     | CancelReward
     | RedeemReward
+    | SendGift
+    | CancelGift
+    | OpenGiftForm
 )
 
 
@@ -231,6 +242,7 @@ _ACTIONS: dict[str, Callable[[Mapping[str, Any]], Intent]] = {
     "mine": lambda d: ShowWallet(),
     "help": lambda d: ShowHelp(),
     **REWARD_ACTIONS,
+    **GIFT_ACTIONS,
 }
 
 
@@ -251,6 +263,8 @@ def intent_of_message(activity: Activity) -> Intent:
     text = command_text(activity)
     if is_reward_text(text):
         return ask_of_message(activity, text)
+    if is_gift_text(text):
+        return gift_of_message(activity, text)
     return intent_of_text(text)
 
 

@@ -263,4 +263,4 @@ def _templates() -> jinja2.Environment:
 
 def _origin(url: str) -> str:
     parts = urlsplit(url)
-    return f"{parts.scheme}://{parts.netloc}"
+    return f"{parts.scheme}://{parts.netloc}" if parts.netloc else "'self'"  # a path: served by us

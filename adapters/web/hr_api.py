@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import json
 import logging
+import math
 from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass
 from datetime import timedelta
@@ -31,12 +32,13 @@ from adapters.web.hr_requests import (
 )
 from core.api_keys import ApiKey, ApiKeys, StoredResponse, api_giver
 from core.employees import EmployeeDirectory, import_employees
-from core.errors import ConcurrentUpdate, DuplicateRequest, InvalidRequest, NotFound, ProgrammeNotFound
+from core.amounts import AmountRefused, TwoCurrencies, TypedAmount, read_amount_with
+from core.errors import ConcurrentUpdate, DirectoryUnavailable, DuplicateRequest, InvalidRequest, NotFound
 from core.milestones import Milestones
 from core.money import Money
 from core.ports import Clock, EmployeeStore, IdempotencyStore, IdFactory
 from core.recognition import Recognition, SendRewards
-from core.rewards import BudgetExceeded, Programme, Recipient
+from core.rewards import BudgetExceeded, CurrencyMismatch, Programme, Recipient
 from core.views import RewardSummary, SendReport
 
 log = logging.getLogger(__name__)
@@ -45,6 +47,7 @@ PREFIX = "/api/v1"
 MAX_REWARD_BODY = 256 * 1024  # 1,000 recipients by email fit in about 60 KB
 MAX_EMPLOYEE_BODY = 1024 * 1024
 MAX_PREVIEW_DAYS = 366
+DEFAULT_RETRY_AFTER = 30  # seconds, when a directory that is down did not say how long to wait
 UNREACHABLE = (
     "Name an imported employee's or a Slack member's email, a Slack user id, or a Teams user's Entra "
     "object id in a tenant where someone has already used the bot."
@@ -59,10 +62,12 @@ class ApiError(Exception):
         super().__init__(message)
         self.status, self.code, self.details = status, code, details
 
-    def response(self) -> web.Response:
+    def response(self, retry_after: float | None = None) -> web.Response:
         body = {"error": {"code": self.code, "message": str(self), **self.details}}
-        headers = {"WWW-Authenticate": 'Bearer realm="voucherbot"'} if self.status == 401 else None
-        return _json(body, self.status, headers)
+        headers = {"WWW-Authenticate": 'Bearer realm="voucherbot"'} if self.status == 401 else {}
+        if self.status == 503:
+            headers["Retry-After"] = str(max(1, math.ceil(retry_after or DEFAULT_RETRY_AFTER)))
+        return _json(body, self.status, headers or None)
 
 
 @dataclass(frozen=True)
@@ -119,9 +124,9 @@ class HrApi:
 
     async def _send(self, key: ApiKey, body: Any, request_key: str) -> web.Response:
         wanted = reward_request(body)
+        typed = _typed(wanted)
         recipients = await self._resolve(wanted.recipients)
-        programme = await self._programme(wanted)
-        amount = _money(wanted.amount, wanted.currency or programme.currency)
+        programme, amount = await _priced(self.recognition, typed, wanted.programme)
         command = SendRewards(
             api_giver(key.name, wanted.giver), recipients, amount, wanted.reason, programme.id, request_key
         )
@@ -163,14 +168,6 @@ class HrApi:
             )
         return tuple(found)
 
-    async def _programme(self, wanted: RewardRequest) -> Programme:
-        if wanted.programme is None:
-            return await self.recognition.programme_for(wanted.currency)
-        for programme in await self.recognition.programmes():
-            if programme.id == wanted.programme:
-                return programme
-        raise ProgrammeNotFound(wanted.programme)
-
     # --- POST /employees, GET /milestones ------------------------------------------------------------
 
     async def import_employees(self, request: web.Request) -> web.Response:
@@ -183,7 +180,7 @@ class HrApi:
     async def preview_milestones(self, request: web.Request) -> web.Response:
         await self._authenticate(request)
         text = request.query.get("days", "30")
-        if not text.isdigit() or not 1 <= int(text) <= MAX_PREVIEW_DAYS:
+        if not (text.isascii() and text.isdigit()) or not 1 <= int(text) <= MAX_PREVIEW_DAYS:
             raise BadRequest(f"days must be a whole number from 1 to {MAX_PREVIEW_DAYS}.", "days")
         today = self.clock.now().date()
         upcoming = await self.milestones.preview(int(text), today)
@@ -229,6 +226,11 @@ def _answering(handler: Handler) -> Handler:
             return ApiError(404, "not_found", str(exc)).response()
         except (ConcurrentUpdate, DuplicateRequest):
             return ApiError(409, "conflict", "Another request changed the same data; try again.").response()
+        except DirectoryUnavailable as exc:
+            log.warning("directory unavailable", extra={"platform": exc.platform})
+            return ApiError(503, "unavailable", str(exc)).response(retry_after=exc.retry_after)
+        except CurrencyMismatch as exc:
+            return ApiError(422, "currency_mismatch", str(exc), programme=exc.programme_id).response()
         except InvalidRequest as exc:
             return ApiError(422, "refused", str(exc)).response()
 
@@ -265,11 +267,23 @@ def _replay(same_body: bool, response: StoredResponse | None) -> web.Response:
     )
 
 
-def _money(text: str, currency: str) -> Money:
+def _typed(wanted: RewardRequest) -> TypedAmount:
+    """The amount as the chat channels read it; a currency field must agree with a symbol or code in it."""
     try:
-        return Money.parse(text, currency)
-    except ValueError as exc:
-        raise BadRequest(f"amount: {exc}.", "amount") from None
+        return read_amount_with(wanted.amount, wanted.currency)
+    except TwoCurrencies as exc:
+        # Each field is well-formed; together they disagree, which is a refusal rather than a bad shape.
+        raise ApiError(422, "currency_mismatch", f"amount: {exc}", field="amount") from None
+    except AmountRefused as exc:
+        raise BadRequest(f"amount: {exc}", "amount") from None
+
+
+async def _priced(recognition: Recognition, typed: TypedAmount, programme: str | None) -> tuple[Programme, Money]:
+    # Well-formed but not payable in this currency (too many decimals for JPY, too large): a refusal.
+    try:
+        return await recognition.priced(typed, programme)
+    except AmountRefused as exc:
+        raise ApiError(422, "invalid_amount", f"amount: {exc}", field="amount") from None
 
 
 def _sent_body(report: SendReport, recipients: Sequence[Recipient], programme: Programme) -> dict[str, Any]:

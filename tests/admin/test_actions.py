@@ -4,8 +4,11 @@ from __future__ import annotations
 
 import sqlite3
 
+import pytest
+
 from adapters.db.oversight import SqlOversight
 from core.audit import verify
+from core.errors import ProviderError, VoucherbotError
 from core.orders import OrderStatus
 from core.outbox import MessageKind
 from core.oversight import RewardQuery
@@ -78,17 +81,38 @@ async def test_resending_queues_the_voucher_message_again(console: Console) -> N
     assert (OPS, "voucher.resend", order_id) in await console.audit_actions()
 
 
-async def test_retrying_a_failed_issuance_issues_the_voucher(console: Console, history: History) -> None:
+async def test_retrying_a_failed_issuance_issues_the_voucher(console: Console) -> None:
+    order_id = await console.place()
+    console.provider.failures.append(ProviderError("Quiet Harbour Books is out of stock", retryable=False))
+    # The automatic refund fails too (the payment exists only in this test's webhook, not at
+    # localstripe), so the order waits for an admin as a paid order whose issuance failed.
+    with pytest.raises(VoucherbotError):
+        await console.pay(order_id)
     admin = await console.client(ADMIN_EMAIL, ADMIN_PASSWORD)
-    page = f"/admin/orders/{history.failed_issuance}"
+    page = f"/admin/orders/{order_id}"
     _, before = await admin.get(page)
 
     status, _ = await admin.post(f"{page}/retry-issuance", from_page=page)
 
     assert "Retry issuance" in before
     assert status == 303
-    assert (await console.order(history.failed_issuance)).status is OrderStatus.ISSUED
-    assert (OPS, "order.issuing", history.failed_issuance) in await console.audit_actions()
+    assert (await console.order(order_id)).status is OrderStatus.ISSUED
+    assert (OPS, "order.issuing", order_id) in await console.audit_actions()
+
+
+async def test_an_underpaid_order_offers_no_retry_and_the_form_is_refused(
+    console: Console, history: History
+) -> None:
+    admin = await console.client(ADMIN_EMAIL, ADMIN_PASSWORD)
+    page = f"/admin/orders/{history.failed_issuance}"  # paid 1.00 of its price
+    _, before = await admin.get(page)
+
+    status, html = await admin.post(f"{page}/retry-issuance", from_page=page)
+
+    assert "Retry issuance" not in before and "Refund" in before
+    assert status == 409 and "issuing" in html
+    order = await console.order(history.failed_issuance)
+    assert order.status is OrderStatus.FAILED and history.failed_issuance not in console.provider.issued
 
 
 async def test_an_act_that_does_not_apply_is_explained_and_changes_nothing(console: Console) -> None:

@@ -250,15 +250,15 @@ async def test_concurrent_wrong_passwords_are_each_counted_and_the_fifth_locks(b
     accounts = SqlAdminAccounts.of(backend.database)
     await accounts.add(_user())
 
-    await asyncio.gather(*(accounts.login_failed("ops@example.com", _at(1), Lockout()) for _ in range(5)))
+    await asyncio.gather(*(accounts.begin_sign_in("ops@example.com", _at(1)) for _ in range(5)))
+    await asyncio.gather(*(accounts.sign_in_failed("ops@example.com", _at(1), Lockout()) for _ in range(5)))
 
     user = await accounts.get("ops@example.com")
-    assert (
-        user is not None and user.failed_logins == 5 and user.locked_until == _at(1) + timedelta(minutes=15)
-    )
-    await accounts.login_succeeded("ops@example.com", _at(2))
+    assert user is not None and user.failed_logins == 5 and user.locked_until == _at(1) + timedelta(minutes=1)
+    attempt = await accounts.begin_sign_in("ops@example.com", _at(2))
+    assert attempt is not None and await accounts.sign_in_right(attempt, _at(2), Lockout())
     assert (await accounts.get("ops@example.com")) == replace(_user(), last_login_at=_at(2))
-    assert await accounts.login_failed("nobody@example.com", _at(1), Lockout()) is None
+    assert await accounts.begin_sign_in("nobody@example.com", _at(1)) is None
 
 
 async def test_a_session_is_found_until_it_expires_or_is_closed(backend: Backend) -> None:

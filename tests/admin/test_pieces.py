@@ -53,6 +53,7 @@ def test_paging_links_keep_the_filters() -> None:
 @pytest.mark.parametrize(
     ("cell", "written"),
     [("=1+1", "'=1+1"), ("+44 20", "'+44 20"), ("-2", "'-2"), ("@cmd", "'@cmd"), ("\tx", "'\tx"), ("Ada", "Ada"),
+     (";=1+1", "';=1+1"), ("|cmd", "'|cmd"), ("\r=1", "'\r=1"),
      (25, "25"), (None, "")],
 )  # fmt: skip
 def test_a_cell_a_spreadsheet_would_run_is_quoted(cell: object, written: str) -> None:

@@ -244,6 +244,7 @@ async def test_a_repeated_payment_event_is_a_duplicate_request(database: Databas
 async def test_an_outbox_message_is_queued_once_per_key_and_round_trips(backend: Backend) -> None:
     await store_orders(backend.database, new_order("ord_M", at=backend.clock.now()))
     queued = message("ord_M", "ord_M:order_update:awaiting_payment:1", backend)
+    queued = replace(queued, announces="awaiting_payment")
     async with backend.database.unit_of_work() as uow:
         assert await uow.outbox.add(queued) is True
         assert await uow.outbox.add(replace(queued, id="msg_other")) is False
@@ -254,6 +255,7 @@ async def test_an_outbox_message_is_queued_once_per_key_and_round_trips(backend:
 
     async with backend.database.unit_of_work() as uow:
         stored = await uow.outbox.for_order("ord_M")
+        assert stored[0].announces == "awaiting_payment"
         stored[0].retry_later("429 too many requests", backend.clock.now(), timedelta(seconds=2))
         await uow.outbox.save(stored[0])
         await uow.commit()

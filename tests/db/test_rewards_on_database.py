@@ -11,6 +11,7 @@ import pytest
 from adapters.db import Database
 from core.catalog import Catalog
 from core.checkout import Checkout, PlaceOrder
+from core.confirmations import Confirmations, Sent, Taken
 from core.delivery import Relay
 from core.errors import ConcurrentUpdate, DuplicateRequest, ProgrammeNotFound, RewardNotFound
 from core.identity import ChatUser, ConversationRef
@@ -235,6 +236,20 @@ async def test_concurrent_sends_never_take_the_budget_below_zero(office: Office)
     assert await office.recognition.budget("kudos") == Money(0, "USD")
     async with office.backend.database.unit_of_work() as uow:
         assert len(await uow.rewards.list_for_recipient(ADA.key, limit=100)) == 20
+
+
+async def test_twenty_concurrent_presses_of_send_on_one_stored_confirmation_send_once(office: Office) -> None:
+    confirmations = Confirmations(office.recognition, office.backend.database.pending_confirmations())
+    await confirmations.propose(office.send(ADA, GRACE, key="confirm-race"))
+
+    async def shown(sent: Sent) -> tuple[str, str]:
+        return "sent", "sent"
+
+    results = await asyncio.gather(*(confirmations.send("confirm-race", HR, shown) for _ in range(20)))
+
+    assert results.count("sent") == 1
+    assert all(isinstance(r, Taken) for r in results if r != "sent")
+    assert await office.recognition.budget("kudos") == Money(5000, "USD")
 
 
 async def test_a_reward_pays_for_a_voucher_and_both_messages_reach_the_recipient(office: Office) -> None:

@@ -41,17 +41,17 @@ class BotProcess:
         self._process: asyncio.subprocess.Process | None = None
 
     async def start(self, timeout: float = 30) -> BotProcess:
-        log = self.log_path.open("ab")
-        self._process = await asyncio.create_subprocess_exec(
-            sys.executable,
-            "-m",
-            "bot.cli",
-            "serve",
-            cwd=str(self.data_dir),
-            env={**self.env, "PYTHONPATH": str(ROOT)},
-            stdout=log,
-            stderr=log,
-        )
+        with self.log_path.open("ab") as log:  # the child writes to its own copy of the descriptor
+            self._process = await asyncio.create_subprocess_exec(
+                sys.executable,
+                "-m",
+                "bot.cli",
+                "serve",
+                cwd=str(self.data_dir),
+                env={**self.env, "PYTHONPATH": str(ROOT)},
+                stdout=log,
+                stderr=log,
+            )
         await self._wait_healthy(timeout)
         return self
 

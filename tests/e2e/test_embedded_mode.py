@@ -24,6 +24,7 @@ import yaml
 
 from adapters.i18n import localizer
 from adapters.providers.catalog_file import SAMPLE_CATALOG
+from core.orders import OrderStatus
 from tests.e2e.bot_process import ROOT, BotProcess
 from tests.e2e.conftest import stop_bot
 from tests.e2e.world import BotDatabase, TeamsChat, eventually, order_in_teams, sample_product
@@ -43,6 +44,7 @@ CHROMIUM_ARGS = [
 ]
 SCREENSHOTS = ROOT / "test-output" / "screenshots"
 BOOKS = sample_product("quiet-harbour-books")
+DECLINED_CARD = "4000000000000341"  # attaches, then its charge is declined (Stripe and localstripe)
 APP_ID = "3f2504e0-4f89-11d3-9a0c-0305e82c3301"
 
 
@@ -79,6 +81,22 @@ async def test_metrics_expose_the_voucherbot_gauges(bot: BotProcess, http: aioht
     assert "voucherbot_outbox_depth 0.0" in text
 
 
+async def test_stripe_js_is_served_on_the_bots_port_but_not_the_api_its_secret_key_opens(
+    bot: BotProcess, http: aiohttp.ClientSession
+) -> None:
+    async with http.get(f"{bot.url}/_teststripe/js.stripe.com/v3/") as response:
+        script = await response.text()
+    secret = {"Authorization": "Bearer sk_test_embedded"}
+    async with http.get(f"{bot.url}/_teststripe/v1/payment_intents", headers=secret) as listing:
+        pass
+    async with http.post(f"{bot.url}/_teststripe/_config/webhooks/mine", json={"url": "http://x"}) as config:
+        pass
+
+    assert response.status == 200 and response.content_type == "application/javascript"
+    assert "LOCALSTRIPE_BASE_API" in script and "_confirm_card" in script
+    assert (listing.status, config.status) == (404, 404)
+
+
 @pytest.fixture(scope="module")
 def chromium() -> Path:
     if not CHROMIUM.exists():
@@ -89,7 +107,7 @@ def chromium() -> Path:
 
 
 @pytest.mark.browser
-async def test_a_teams_order_is_paid_in_the_browser_with_the_test_card_and_the_voucher_card_arrives(
+async def test_a_teams_order_is_paid_in_the_browser_through_the_bots_port_alone_and_the_voucher_arrives(
     bot: BotProcess, connector: FakeConnector, http: aiohttp.ClientSession, chromium: Path
 ) -> None:
     from playwright.async_api import async_playwright
@@ -98,6 +116,7 @@ async def test_a_teams_order_is_paid_in_the_browser_with_the_test_card_and_the_v
     order_card = await order_in_teams(chat, "books", BOOKS.id, "20")
     url = button(order_card.card, "Open in browser")["url"]
     problems: list[str] = []
+    elsewhere: list[str] = []  # what the page asked of any other port: refused, as behind one forwarded port
     SCREENSHOTS.mkdir(parents=True, exist_ok=True)
 
     async with async_playwright() as playwright:
@@ -106,6 +125,7 @@ async def test_a_teams_order_is_paid_in_the_browser_with_the_test_card_and_the_v
             page = await browser.new_page(viewport={"width": 480, "height": 820})
             page.on("console", lambda message: _note_error(problems, message.type, message.text))
             page.on("pageerror", lambda error: _note_error(problems, "error", str(error)))
+            await page.route("**/*", lambda route: _only_through(bot.url, route, elsewhere))
             await page.goto(url)
             banner = await page.locator(".test-banner").inner_text()
             await _pay_with(page, "4242 4242 4242 4242")
@@ -118,7 +138,7 @@ async def test_a_teams_order_is_paid_in_the_browser_with_the_test_card_and_the_v
 
     assert "Test mode" in banner and "no real money" in banner
     assert "Payment received" in paid_text
-    assert problems == []
+    assert problems == [] and elsewhere == []
     (card,) = await eventually(chat.voucher_cards, what="the voucher card at the fake Bot Connector")
     db = BotDatabase(bot.data_dir)
     try:
@@ -134,6 +154,78 @@ async def test_a_teams_order_is_paid_in_the_browser_with_the_test_card_and_the_v
     assert (
         'voucherbot_orders{status="delivered"} 1.0' in metrics and "voucherbot_vouchers_issued 1.0" in metrics
     )
+
+
+async def test_dev_pay_pays_an_order_without_a_browser_and_the_voucher_card_arrives(
+    bot: BotProcess, connector: FakeConnector, http: aiohttp.ClientSession
+) -> None:
+    chat = TeamsChat(bot.url, connector, http, "devpay")
+    await order_in_teams(chat, "books", BOOKS.id, "50")
+    db = BotDatabase(bot.data_dir)
+    try:
+        order = await db.only_order_of(chat.user_key)
+
+        code, out, err = await run("dev", "pay", order.id, env=bot.env, cwd=bot.data_dir)
+        (card,) = await eventually(chat.voucher_cards, what="the voucher card at the fake Bot Connector")
+        await eventually(lambda: db.delivered(order.id), what="the order to be delivered")
+        voucher = await db.voucher(order.id)
+        again = await run("dev", "pay", order.id, env=bot.env, cwd=bot.data_dir)
+    finally:
+        await db.close()
+
+    assert (code, err) == (0, "") and order.id in out and "4242" in out
+    assert voucher is not None and voucher.code in card_text(card.card)
+    assert again[0] == 1 and "not awaiting payment" in again[2] and "Traceback" not in again[2]
+
+
+async def test_dev_pay_with_a_declined_test_card_says_so_and_the_order_shows_the_failure(
+    bot: BotProcess, connector: FakeConnector, http: aiohttp.ClientSession
+) -> None:
+    chat = TeamsChat(bot.url, connector, http, "devdecline")
+    await order_in_teams(chat, "books", BOOKS.id, "10")
+    db = BotDatabase(bot.data_dir)
+    try:
+        order = await db.only_order_of(chat.user_key)
+
+        code, _, err = await run(
+            "dev", "pay", order.id, "--card", DECLINED_CARD, env=bot.env, cwd=bot.data_dir
+        )
+        failed = await eventually(
+            lambda: _status_is(db, order.id, OrderStatus.FAILED), what="the order to record the decline"
+        )
+    finally:
+        await db.close()
+
+    assert code == 1 and "declined" in err and "Traceback" not in err
+    assert failed
+
+
+async def _status_is(db: BotDatabase, order_id: str, status: OrderStatus) -> bool:
+    return (await db.order(order_id)).status is status
+
+
+async def test_dev_pay_outside_embedded_test_mode_says_so(tmp_path: Path) -> None:
+    stripe = {"STRIPE_SECRET_KEY": "sk_test_real", "STRIPE_PUBLISHABLE_KEY": "pk_test_real",
+              "STRIPE_WEBHOOK_SECRET": "whsec_real"}
+
+    code, _, err = await run("dev", "pay", "ord_any", env={**stripe, "DATA_DIR": str(tmp_path)}, cwd=tmp_path)
+
+    assert code == 2 and "embedded test mode only" in err and list(tmp_path.iterdir()) == []
+
+
+async def test_dev_pay_before_the_bot_has_run_says_so_and_creates_nothing(tmp_path: Path) -> None:
+    code, _, err = await run("dev", "pay", "ord_any", env={"DATA_DIR": str(tmp_path / "var")}, cwd=tmp_path)
+
+    assert code == 1 and "no database" in err and "Traceback" not in err
+    assert list(tmp_path.iterdir()) == []
+
+
+async def _only_through(origin: str, route: Any, elsewhere: list[str]) -> None:
+    if route.request.url.startswith(f"{origin}/"):
+        await route.continue_()
+    else:
+        elsewhere.append(route.request.url)
+        await route.abort()
 
 
 def _note_error(problems: list[str], kind: str, text: str) -> None:

@@ -10,6 +10,7 @@ one does not answer and says 502 when none does.
 from __future__ import annotations
 
 import asyncio
+import io
 import itertools
 import json
 from collections.abc import Mapping
@@ -131,9 +132,11 @@ class Cluster:
         """Through the load balancer: the next replica, or the one after if it does not answer."""
         for _ in self.replicas:
             replica = self.replicas[next(self._turn) % len(self.replicas)]
+            # A stream per attempt: aiohttp warns that large raw bytes block the event loop while sent.
+            body = io.BytesIO(data) if data is not None else None
             try:
                 async with self.http.request(
-                    method, replica.url + path, data=data, headers=dict(headers or {})
+                    method, replica.url + path, data=body, headers=dict(headers or {})
                 ) as response:
                     return Answer(response.status, await response.read(), dict(response.headers))
             except (aiohttp.ClientConnectionError, TimeoutError):

@@ -375,3 +375,33 @@ async def test_logs_never_carry_tokens_codes_or_pins(
     secrets = [issued.code, issued.pin or "", plum.refresh_token, "plum-refresh-1", *plum.access_tokens]
     assert "ord_QUIET01" in logged
     assert not [s for s in secrets if s and s in logged]
+
+
+# --- routing support: find and balances ---------------------------------------------------------
+
+
+async def test_find_says_none_for_a_po_plum_never_saw_and_the_voucher_for_one_it_did(client: XoxodayClient) -> None:
+    provider = provider_for(client)
+    amount = Money.parse("25", BOOKS.currency)
+    assert await provider.find(order_id="ord_never_placed", product=BOOKS, amount=amount, today=TODAY) is None
+    placed = await issue(provider, "ord_found_later")
+    found = await provider.find(order_id="ord_found_later", product=BOOKS, amount=amount, today=TODAY)
+    assert found == placed
+
+
+async def test_the_wallet_balance_is_offered_for_routing_and_health(plum: FakePlum, client: XoxodayClient) -> None:
+    plum.balance = Decimal("1234.5")
+    assert await provider_for(client).balances() == [Money(123450, "USD")]
+
+
+async def test_a_pending_order_is_looked_up_again_only_after_the_recheck_interval(
+    plum: FakePlum, client: XoxodayClient
+) -> None:
+    plum.delayed_polls = 1000  # delayed products take days
+    provider = provider_for(client, max_wait=0.0, recheck_interval=300.0)
+    with pytest.raises(ProviderError):
+        await issue(provider, "ord_pending", PARCEL, "20")
+    calls = plum.calls["getOrderDetails"]
+    with pytest.raises(ProviderError) as caught:
+        await provider.find(order_id="ord_pending", product=PARCEL, amount=Money(2000, "USD"), today=TODAY)
+    assert caught.value.retryable and plum.calls["getOrderDetails"] == calls

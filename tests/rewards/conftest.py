@@ -60,6 +60,7 @@ class Hr:
     api_keys: ApiKeys
     client: TestClient[Any, Any]
     key: str
+    people: EmployeeDirectory
 
     async def call(
         self,
@@ -125,6 +126,6 @@ async def hr(backend: Backend) -> AsyncIterator[Hr]:  # noqa: F811 - `backend` i
     client: TestClient[Any, Any] = TestClient(TestServer(app, host="127.0.0.1", port=0))
     await client.start_server()
     try:
-        yield Hr(backend, recognition, milestones, stores, api_keys, client, key)
+        yield Hr(backend, recognition, milestones, stores, api_keys, client, key, api.people)
     finally:
         await client.close()

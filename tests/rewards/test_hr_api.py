@@ -135,14 +135,12 @@ async def test_a_teams_user_id_the_bot_cannot_address_is_refused_and_a_person_na
         ([1, 2], "body"),
         ({"recipients": [], "amount": "5", "reason": "x"}, "recipients"),
         ({"recipients": [{"email": "ada@example.com"}], "amount": 50, "reason": "Thanks"}, "amount"),
+        ({"recipients": [{"email": "ada@example.com"}], "amount": "2,50", "reason": "Thanks"}, "amount"),
+        ({"recipients": [{"email": "ada@example.com"}], "amount": "5", "currency": "", "reason": "x"}, "currency"),
+        ({"recipients": [{"email": "ada@example.com"}], "amount": "5", "giver": None, "reason": "x"}, "giver"),
         (
-            {
-                "recipients": [{"email": "ada@example.com"}],
-                "amount": "5.001",
-                "currency": "USD",
-                "reason": "Thanks",
-            },
-            "amount",
+            {"recipients": [{"email": "ada@example.com", "platform": "slack"}], "amount": "5", "reason": "x"},
+            "recipients[0]",
         ),
         (
             {"recipients": [{"platform": "irc", "user_id": "ada"}], "amount": "5", "reason": "Thanks"},

@@ -25,7 +25,7 @@ from core.orders import Order
 from core.payments import PaymentEvent, PaymentEventKind
 from core.recognition import Recognition
 from core.rewards import Programme
-from tests.conftest import SHARED_FIXTURES
+from tests.conftest import FIXTURES as RECORDED
 from tests.fake_slack import FakeSlack, wait_until
 from tests.fakes import (
     FakeGateway,
@@ -37,7 +37,7 @@ from tests.fakes import (
     SequentialIds,
 )
 
-FIXTURES = SHARED_FIXTURES / "slack"
+FIXTURES = RECORDED / "slack"
 SIGNING_SECRET = "d1f0c3a5e7b9d1f0c3a5e7b9d1f0c3a5"
 BOT_TOKEN = "xoxb-voucherbot-test"
 TEAM = "T0VB"

@@ -95,7 +95,9 @@ async def test_a_voucher_ordered_in_a_channel_is_also_shown_there_only_to_its_ow
     assert slack.fake.calls_to("chat.postMessage")[0].args["channel"] == DM  # never the channel itself
 
 
-async def test_the_order_message_in_a_channel_is_updated_in_place(slack: SlackWorld) -> None:
+async def test_the_order_message_in_a_channel_goes_awaiting_payment_then_paid_then_voucher_ready(
+    slack: SlackWorld,
+) -> None:
     order = await order_from_channel(slack)
 
     await slack.pay(order)
@@ -103,10 +105,10 @@ async def test_the_order_message_in_a_channel_is_updated_in_place(slack: SlackWo
 
     replaced = [r for r in slack.responses("buy") if r.get("replace_original") is True]
     labels = [r["text"] for r in replaced]
-    # Updates render the order as it is when they are sent: by then the voucher is ready.
+    # Each update shows the step it was written for, though the voucher is ready by the time both are sent.
     assert labels == [
         "Quiet Harbour Books $25: Awaiting payment",
-        "Quiet Harbour Books $25: Voucher ready",
+        "Quiet Harbour Books $25: Paid, preparing your voucher",
         "Quiet Harbour Books $25: Voucher ready",
     ]
     assert "sent to you privately" in section_texts(replaced[-1]["blocks"])
@@ -225,7 +227,7 @@ async def test_an_expired_response_url_moves_the_order_update_to_the_dm(slack: S
 
     dm_texts = [m.text for m in slack.fake.messages_in(DM)]
     assert dm_texts == [
-        "Quiet Harbour Books $25: Voucher ready",
+        "Quiet Harbour Books $25: Paid, preparing your voucher",
         "Your Quiet Harbour Books voucher ($25) is ready",
         "Quiet Harbour Books $25: Voucher ready",
     ]

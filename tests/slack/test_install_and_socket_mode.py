@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import json
 import re
+import sqlite3
+import stat
 from collections.abc import AsyncIterator
 from pathlib import Path
 from urllib.parse import parse_qs, urlparse
@@ -12,6 +14,7 @@ import pytest
 from aiohttp import web
 from aiohttp.test_utils import TestClient, TestServer
 
+from adapters.db.crypto import VoucherCipher
 from adapters.slack import SlackChannel, build_slack
 from adapters.slack.manifest import BOT_SCOPES
 from core.catalog import Catalog
@@ -59,7 +62,8 @@ async def installable(
         signing_secret=SIGNING_SECRET,
         client_id="1111.2222",
         client_secret="oauth-secret",
-        oauth_database_url=f"sqlite+aiosqlite:///{tmp_path / 'voucherbot.db'}",
+        oauth_database_url=f"sqlite+aiosqlite:///{tmp_path / 'private' / 'voucherbot.db'}",
+        secret_box=VoucherCipher(VoucherCipher.generate_key()),
         api_url=fake_slack.api_url,
         public_base_url=PUBLIC_BASE_URL,
     )
@@ -138,6 +142,43 @@ async def test_an_installed_workspace_is_served_with_its_own_bot_token(
 
     [posted] = fake_slack.calls_to("chat.postMessage")
     assert posted.token == "xoxb-second-workspace" and posted.args["channel"] == "DU0SECOND"
+
+
+@BASIC_AUTH_DEPRECATED
+async def test_an_installs_bot_token_is_stored_encrypted_and_still_authorizes_its_workspace(
+    installable: tuple[TestClient, SlackChannel], fake_slack: FakeSlack, tmp_path: Path
+) -> None:
+    http, channel = installable
+    rotating = Workspace("T0ROTATE", "xoxb-rotating-workspace", bot_user_id="U0BOT3", bot_id="B0BOT3")
+    await install(http, fake_slack, rotating)
+
+    database = tmp_path / "private" / "voucherbot.db"
+    stored = b"".join(p.read_bytes() for p in database.parent.iterdir() if p.name.startswith(database.name))
+    with sqlite3.connect(database) as raw:
+        bots = raw.execute("SELECT bot_token FROM slack_bots").fetchall()
+        installs = raw.execute("SELECT bot_token FROM slack_installations").fetchall()
+    assert b"xoxb-rotating-workspace" not in stored
+    assert [len(t) > 100 and t.startswith("gAAAAA") for (t,) in bots + installs] == [True, True]
+
+    body = slash_command(
+        fake_slack, "books", user="U0ROT", channel="C0ROT", response_url="rot", trigger="7.7.trigger"
+    ).replace("team_id=T0VB", "team_id=T0ROTATE")
+    headers = {"Content-Type": "application/x-www-form-urlencoded", **sign(body)}
+    response = await http.post("/slack/events", data=body.encode(), headers=headers)
+    assert response.status == 200 and "Quiet Harbour Books" in json.dumps(await response.json())
+    assert channel.client_for is not None
+    assert (await channel.client_for("T0ROTATE", None)).token == "xoxb-rotating-workspace"
+
+
+async def test_the_oauth_database_file_and_its_folder_are_created_owner_only(
+    installable: tuple[TestClient, SlackChannel], tmp_path: Path
+) -> None:
+    _, channel = installable
+    await channel.create_oauth_tables()
+
+    database = tmp_path / "private" / "voucherbot.db"
+    assert stat.S_IMODE(database.parent.stat().st_mode) == 0o700
+    assert stat.S_IMODE(database.stat().st_mode) == 0o600
 
 
 async def test_a_workspace_that_never_installed_gets_no_service(

@@ -275,6 +275,13 @@ async def test_an_unreadable_reward_command_says_how_to_write_it(reward_slack: S
     assert reward_slack.store.rewards == {}
 
 
+async def test_an_ambiguous_comma_is_refused_saying_how_to_write_the_amount(reward_slack: SlackWorld) -> None:
+    reply = await confirm(reward_slack, f"<@{ADA}|ada> 2,50 Thanks", response_url="comma")
+
+    assert reply["text"] == "'2,50' is ambiguous: write 2.50 (a comma only separates thousands)."  # was $250
+    assert reward_slack.store.rewards == {}
+
+
 async def test_a_user_group_slack_does_not_know_gets_a_clear_message(reward_slack: SlackWorld) -> None:
     reply = await confirm(reward_slack, "<!subteam^S0GONE|@gone> 5 Thanks")
 

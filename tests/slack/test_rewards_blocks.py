@@ -7,8 +7,8 @@ import json
 import pytest
 
 from adapters.slack import blocks, reward_blocks
-from adapters.slack.bulk import BulkReport, RowOutcome
 from adapters.slack.kit import Message
+from core.bulk import BulkReport, RowOutcome
 from core.catalog import Catalog, CatalogQuery
 from core.money import Money
 from core.orders import OrderStatus

@@ -112,3 +112,30 @@ async def test_the_page_fits_a_narrow_phone_without_sideways_scrolling(shop: Sho
 
     assert overflow <= 0
     assert await page.get_by_role("button", name="pay").is_visible()
+
+
+async def test_an_email_typed_on_the_page_becomes_the_payment_intents_receipt_email(
+    shop: Shop, browser: object
+) -> None:
+    summary = await shop.place_order()
+    problems: list[str] = []
+    page = await _open(browser, shop.page_url(summary.order_id), problems)
+
+    await page.locator("#receipt-email").fill("ada@quiet-harbour.example")  # type: ignore[attr-defined]
+    await _pay_with(page, "4242 4242 4242 4242")
+    await page.locator("#state-paid").wait_for(state="visible", timeout=15000)  # type: ignore[attr-defined]
+
+    intent = await _intent(shop, shop.order(summary.order_id).payment_intent_id or "")
+    assert intent["receipt_email"] == "ada@quiet-harbour.example"
+    assert problems == []
+
+
+async def _intent(shop: Shop, intent_id: str) -> dict[str, object]:
+    import aiohttp
+
+    from tests.localstripe_server import TEST_SECRET_KEY
+
+    headers = {"Authorization": f"Bearer {TEST_SECRET_KEY}"}
+    url = f"{shop.local.url}/v1/payment_intents/{intent_id}"
+    async with aiohttp.ClientSession() as http, http.get(url, headers=headers) as response:
+        return await response.json()  # type: ignore[no-any-return]

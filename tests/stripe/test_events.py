@@ -15,9 +15,9 @@ from adapters.stripe_gateway import StripeGateway
 from core.errors import PaymentEventRejected
 from core.money import Money
 from core.payments import PaymentEvent, PaymentEventKind
-from tests.conftest import SHARED_FIXTURES
+from tests.conftest import FIXTURES as RECORDED
 
-FIXTURES = SHARED_FIXTURES / "stripe"
+FIXTURES = RECORDED / "stripe"
 SECRET = "whsec_events_test"
 
 
@@ -28,10 +28,7 @@ def gateway() -> StripeGateway:
 
 
 def _fixture(name: str) -> dict[str, Any]:
-    path = FIXTURES / name
-    if not path.exists():
-        pytest.skip(f"shared Stripe fixture {path} is not available")
-    loaded: dict[str, Any] = json.loads(path.read_text())
+    loaded: dict[str, Any] = json.loads((FIXTURES / name).read_text())
     return loaded
 
 

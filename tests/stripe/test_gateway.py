@@ -109,6 +109,21 @@ async def test_a_paid_intent_is_refunded_once_per_key(
     assert [(r.amount, r.status) for r in refunds.data] == [(2500, "succeeded")]
 
 
+async def test_refunding_an_intent_refunded_under_another_key_succeeds_without_a_second_refund(
+    gateway: StripeGateway, stripe_api: stripe.StripeClient, localstripe: LocalStripe
+) -> None:
+    intent = await gateway.create_intent(
+        order_id="ord_6", amount=Money(2500, "USD"), idempotency_key="ord_6:pay:1"
+    )
+    assert await confirm_server_side(localstripe, intent.id) == "succeeded"
+    await stripe_api.v1.refunds.create_async({"payment_intent": intent.id})  # from Stripe's dashboard
+
+    await gateway.refund(intent_id=intent.id, idempotency_key="ord_6:refund")
+
+    refunds = await stripe_api.v1.refunds.list_async({"payment_intent": intent.id})
+    assert [(r.amount, r.status) for r in refunds.data] == [(2500, "succeeded")]
+
+
 async def test_a_declined_card_leaves_the_intent_waiting_for_another_card(
     gateway: StripeGateway, localstripe: LocalStripe
 ) -> None:

@@ -23,7 +23,15 @@ from core.payments import PaymentEvent, PaymentEventKind
 from core.recognition import Recognition
 from core.rewards import Recipient
 from tests.fake_connector import FIXTURES, Call, FakeConnector, Member
-from tests.fakes import FakeGateway, FakeProvider, FixedClock, MemoryStore, MemoryUnitOfWork, SequentialIds
+from tests.fakes import (
+    FakeGateway,
+    FakeProvider,
+    FixedClock,
+    MemoryPendingConfirmations,
+    MemoryStore,
+    MemoryUnitOfWork,
+    SequentialIds,
+)
 from tests.unit.conftest import BOOKS, TEA
 
 ACTIVITIES = FIXTURES / "teams" / "activities"
@@ -181,6 +189,7 @@ async def teams(connector: FakeConnector) -> AsyncIterator[TeamsWorld]:
         public_base_url="https://vouchers.example.com",
         recognition=recognition,
         directory=directory,
+        confirmations=MemoryPendingConfirmations(clock),
     )
     relay = Relay(
         uow=uow,

@@ -121,7 +121,26 @@ async def test_an_order_card_that_was_deleted_is_sent_again(teams: TeamsWorld) -
     assert [r.outcome for r in results] == ["sent", "sent", "sent"]
     gone, resent = teams.connector.calls[-4:-2]
     assert (gone.kind, gone.status, resent.kind, resent.status) == ("update", 404, "reply", 200)
-    assert "Voucher ready" in card_text(resent.card)  # rendered at send time from the current order
+    assert "Paid, preparing your voucher" in card_text(resent.card)  # the step it was written for
+    assert "Voucher ready" in card_text(teams.connector.calls[-1].card)
+
+
+async def test_the_order_card_goes_awaiting_payment_then_paid_then_voucher_ready(teams: TeamsWorld) -> None:
+    message = teams.personal("vouchers tea")
+    order_card = await buy(teams, message, TEA.id, "42")
+    await teams.pay(teams.order())
+
+    await teams.relay.run_once()
+
+    updates = [c for c in teams.connector.made("update") if c.message_id == order_card.message_id]
+    statuses = [_status(u.card) for u in updates if "Status" in card_text(u.card).splitlines()]
+    assert statuses == ["Awaiting payment", "Paid, preparing your voucher", "Voucher ready"]
+    assert len(voucher_cards(teams)) == 1
+
+
+def _status(card: dict[str, Any]) -> str:
+    lines = card_text(card).splitlines()
+    return lines[lines.index("Status") + 1]
 
 
 async def test_the_wallet_shows_the_delivered_voucher(teams: TeamsWorld) -> None:

@@ -185,6 +185,20 @@ async def test_only_the_admin_who_asked_can_press_send_on_the_confirmation(rewar
     assert rewarding.store.rewards == {}
 
 
+async def test_a_press_by_someone_else_leaves_the_confirmation_to_the_admin_who_asked(
+    rewarding: TeamsWorld,
+) -> None:
+    post, confirmation = await ask(rewarding)
+    press_by_ada = rewarding.submit(post, confirmation, press(confirmation.card, "Send $75"))
+    press_by_ada["from"] = {"id": ADA.id, "name": ADA.name, "aadObjectId": ADA.aad}
+    await rewarding.post(press_by_ada)
+
+    await rewarding.post(rewarding.submit(post, confirmation, press(confirmation.card, "Send $75")))
+
+    assert len(rewarding.store.rewards) == 3  # the request waited in the core, untouched by Ada's press
+    assert "Rewards sent" in card_text(rewarding.connector.delivered()[-1].card)
+
+
 async def test_a_reward_beyond_the_budget_shows_why_and_offers_no_send(rewarding: TeamsWorld) -> None:
     _, confirmation = await ask(rewarding, "reward {0} {1} {2} 40 USD Launch week heroics")
 
@@ -217,6 +231,16 @@ async def test_a_currency_without_a_programme_is_explained(rewarding: TeamsWorld
     await ask(rewarding, "reward {0} 25 EUR thanks a lot", ADA)
 
     assert "There is no reward programme in EUR yet" in rewarding.connector.delivered()[-1].text
+
+
+async def test_a_euro_sign_asks_for_euros_and_an_ambiguous_comma_is_refused(rewarding: TeamsWorld) -> None:
+    await ask(rewarding, "reward {0} €25 thanks a lot", ADA)
+    await ask(rewarding, "reward {0} 2,50 USD thanks a lot", ADA)
+
+    euros, comma = rewarding.connector.delivered()[-2:]
+    assert "There is no reward programme in EUR yet" in euros.text  # was a confirmation of 25 USD
+    assert "'2,50' is ambiguous: write 2.50" in comma.text
+    assert rewarding.store.rewards == {}
 
 
 async def test_a_reward_typed_in_a_personal_chat_with_a_lowercase_currency_is_read(

@@ -16,7 +16,7 @@ from core.identity import TenantEndpoint
 from core.money import Money
 from core.views import RewardNotice, RewardSummary
 from tests.fake_connector import FakeConnector
-from tests.fakes import MemoryTenantEndpoints
+from tests.fakes import MemoryPendingConfirmations, MemoryTenantEndpoints
 from tests.teams.conftest import TENANT, TIEN_AAD, TeamsWorld
 
 BOT_ID = "28:cd59cf47-aca1-41e0-8441-387faee8331e"  # the bot of the captured personal chat
@@ -56,6 +56,7 @@ async def remembering(teams: TeamsWorld) -> AsyncIterator[Remembering]:
         public_base_url="https://vouchers.example.com",
         recognition=teams.recognition,
         tenants=tenants,
+        confirmations=MemoryPendingConfirmations(),
     )
     app = web.Application()
     channel.mount(app)

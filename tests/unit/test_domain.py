@@ -25,10 +25,24 @@ def test_money_parses_major_units_into_integer_minor_units() -> None:
     assert str(Money(2500, "USD")) == "$25" and Money(2550, "GBP").label() == "25.50 GBP"
 
 
-@pytest.mark.parametrize("text", ["12.345", "-5", "1e3", "", "ten", "99999999999999"])
+@pytest.mark.parametrize(
+    "text", ["12.345", "-5", "1e3", "", "ten", "99999999999999", "1,00,000", "1.000,50", "٣", "２５"]
+)
 def test_money_refuses_what_is_not_an_amount(text: str) -> None:
     with pytest.raises(ValueError):
         Money.parse(text, "USD")
+
+
+def test_money_refuses_a_comma_that_may_be_a_decimal_point_saying_how_to_write_it() -> None:
+    with pytest.raises(ValueError, match="write 2.50"):
+        Money.parse("2,50", "EUR")  # was 250.00
+    assert Money.parse("2,500", "EUR") == Money(250_000, "EUR")  # groups of three are thousands
+
+
+def test_money_reads_a_symbol_only_when_it_names_the_currency() -> None:
+    assert Money.parse("€25", "EUR") == Money.parse("25€", "EUR") == Money(2500, "EUR")
+    with pytest.raises(ValueError, match="in EUR, not USD"):
+        Money.parse("€25", "USD")
 
 
 def test_money_never_takes_a_float() -> None:

@@ -59,6 +59,21 @@ async def rewarding(world: World) -> Rewarding:
     return Rewarding(world, recognition)
 
 
+async def test_authorize_refuses_and_audits_a_giver_who_is_not_an_admin_without_any_send(
+    rewarding: Rewarding,
+) -> None:
+    await rewarding.recognition.authorize(HR)  # an admin passes, and nothing is recorded
+    audited = len(rewarding.world.store.audit)
+
+    with pytest.raises(NotRewardAdmin):
+        await rewarding.recognition.authorize(ADA)
+
+    refusal = rewarding.world.store.audit[-1]
+    assert len(rewarding.world.store.audit) == audited + 1
+    assert (refusal.actor, refusal.action) == ("slack:U0ADA", "reward.refused")
+    assert rewarding.world.store.rewards == {} and (await rewarding.budget()).reserved == 0
+
+
 async def test_only_reward_admins_may_send_and_refusals_are_audited(rewarding: Rewarding) -> None:
     with pytest.raises(NotRewardAdmin):
         await rewarding.recognition.send(rewarding.send(GRACE, giver=ADA))

@@ -2,5 +2,6 @@
 
 from adapters.web.admin.passwords import hash_password, password_problems
 from adapters.web.admin.routes import admin_routes
+from adapters.web.admin.throttle import AddressLimit
 
-__all__ = ["admin_routes", "hash_password", "password_problems"]
+__all__ = ["AddressLimit", "admin_routes", "hash_password", "password_problems"]

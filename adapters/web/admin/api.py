@@ -105,6 +105,15 @@ def detail_json(detail: OrderDetail, product_name: Callable[[str], str]) -> dict
         ],
         "deliveries": [delivery_json(message) for message in detail.deliveries],
         "audit": [audit_json(entry) for entry in detail.audit],
+        "payments": [
+            {
+                "payment_intent": p.intent_id,
+                "amount": _money(p.amount),
+                "at": _time(p.at),
+                "status": p.label,
+            }
+            for p in detail.payments
+        ],
     }
 
 

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import asyncio
 import logging
+import time
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 from urllib.parse import quote, urlsplit
@@ -23,7 +25,14 @@ from adapters.web.admin.sessions import (
     same,
 )
 from core.errors import InvalidRequest
-from core.oversight import AdminAccounts, AdminActs, AdminSession, Lockout, normalise_email
+from core.oversight import (
+    AdminAccounts,
+    AdminActs,
+    AdminSession,
+    Lockout,
+    SignInAttempt,
+    normalise_email,
+)
 from core.ports import Clock
 
 log = logging.getLogger(__name__)
@@ -42,50 +51,61 @@ class Authenticator:
     clock: Clock
     lockout: Lockout = field(default_factory=Lockout)
     policy: SessionPolicy = field(default_factory=SessionPolicy)
+    verify: Callable[[str, str], Awaitable[bool]] = passwords.verify_password
+    # A refusal is answered no sooner than this after the request began: an unknown email writes
+    # nothing and a wrong password writes twice, and that difference must not be measurable.
+    refusal_floor: float = 0.25
+    timer: Callable[[], float] = time.monotonic
+    pause: Callable[[float], Awaitable[None]] = asyncio.sleep
 
     async def sign_in(self, email: str, password: str) -> str | None:
-        """A new session token, or None. Unknown, wrong and locked look the same from outside."""
+        """A new session token, or None. Unknown, wrong and locked look the same from outside.
+
+        Each runs one argon2 check (against a decoy hash for an unknown email, against the real one
+        while locked, so a wrong password then still counts) and is answered after the same floor.
+        """
+        began = self.timer()
+        token = await self._sign_in(email, password)
+        if token is None:
+            await self.pause(max(self.refusal_floor - (self.timer() - began), 0.0))
+        return token
+
+    async def _sign_in(self, email: str, password: str) -> str | None:
         try:
             address = normalise_email(email)
         except InvalidRequest:
             address = ""
-        user = await self.accounts.get(address) if address else None
-        now = self.clock.now()
-        if user is None:
-            await passwords.verify_password(passwords.decoy_hash(), password)
+        attempt = await self.accounts.begin_sign_in(address, self.clock.now()) if address else None
+        if attempt is None:
+            await self.verify(passwords.decoy_hash(), password)
             log.warning("dashboard sign-in for an unknown user")
             return None
-        if user.is_locked(now):
-            log.warning("dashboard sign-in while locked", extra={"user": address})
-            return None
-        if not await passwords.verify_password(user.password_hash, password):
+        if not await self.verify(attempt.password_hash, password):
             await self._failed(address)
             return None
-        return await self._open(address, password, user.password_hash)
+        if not await self.accounts.sign_in_right(attempt, self.clock.now(), self.lockout):
+            log.warning("dashboard sign-in refused: the account is locked", extra={"user": address})
+            return None
+        return await self._open(attempt, password)
 
     async def sign_out(self, session: AdminSession) -> None:
         await self.accounts.close_session(session.id_hash)
         await self.acts.note(session.actor, "admin.signed_out", session.email)
 
     async def _failed(self, email: str) -> None:
-        user = await self.accounts.login_failed(email, self.clock.now(), self.lockout)
-        locked = user is not None and user.is_locked(self.clock.now())
-        failures = user.failed_logins if user is not None else 0
-        await self.acts.note(
-            "dashboard", "admin.locked" if locked else "admin.sign_in_failed", email, {"failures": failures}
-        )
-
-    async def _open(self, email: str, password: str, password_hash: str) -> str:
         now = self.clock.now()
-        if passwords.needs_rehash(password_hash):
+        tally = await self.accounts.sign_in_failed(email, now, self.lockout)
+        action = "admin.locked" if tally.is_locked(now) else "admin.sign_in_failed"
+        await self.acts.note("dashboard", action, email, {"failures": tally.failures})
+
+    async def _open(self, attempt: SignInAttempt, password: str) -> str:
+        now, email = self.clock.now(), attempt.email
+        if passwords.needs_rehash(attempt.password_hash):
             await self.accounts.set_password(email, passwords.hash_password(password))
-        await self.accounts.login_succeeded(email, now)
         token = new_token()
-        user = await self.accounts.get(email)
-        assert user is not None
-        session = AdminSession(digest(token), email, user.role, now, self.policy.expiry(now, now), now)
+        session = AdminSession(digest(token), email, attempt.role, now, self.policy.expiry(now, now), now)
         await self.accounts.open_session(session)
-        await self.acts.note(session.actor, "admin.signed_in", email, {"role": str(user.role)})
+        await self.acts.note(session.actor, "admin.signed_in", email, {"role": str(attempt.role)})
         return token
 
 

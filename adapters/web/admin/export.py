@@ -12,8 +12,9 @@ from core.audit import AuditEntry
 from core.money import Money
 from core.oversight import OrderLine
 
-# A spreadsheet runs a cell that starts with one of these as a formula (OWASP "CSV injection").
-FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
+# A spreadsheet runs a cell that starts with one of these as a formula (OWASP "CSV injection");
+# `;` and `|` too, where a locale's list separator or a DDE pipe (`cmd|' /C calc'!A0`) turns them so.
+FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r", ";", "|")
 
 ORDER_COLUMNS = (
     "order_id", "created_at", "updated_at", "status", "amount", "currency", "product_id", "product",

@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
+from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass, replace
 from datetime import timedelta
-from collections.abc import Awaitable, Callable, Sequence
 from typing import Any, TypeVar
 
 from aiohttp import web
@@ -25,8 +25,10 @@ from adapters.web.admin.forms import (
 from adapters.web.admin.render import Views
 from core.audit import ChainReport
 from core.errors import OrderNotFound, ProgrammeNotFound
+from core.milestones import Milestones
 from core.oversight import AdminActs, AdminSession, AuditQuery, OrderQuery, Oversight, RevealedVoucher
 from core.ports import Clock
+from core.provider_health import ProviderStatus
 
 Q = TypeVar("Q", OrderQuery, AuditQuery)
 EXPORT_BATCH = 500
@@ -51,6 +53,8 @@ class Pages:
     views: Views
     acts: AdminActs
     clock: Clock
+    providers: Callable[[], tuple[ProviderStatus, ...]] = tuple  # health rows (bot/providers.py), if any
+    milestones: Milestones | None = None  # the next 30 days' anniversaries and birthdays, on the rewards page
 
     async def overview(self, request: web.Request, session: AdminSession) -> web.StreamResponse:
         days = Reader(request.query).number("days", 30, low=1, high=366)
@@ -65,6 +69,7 @@ class Pages:
             chart=build_chart(overview.series(currency), currency),
             days=days,
             periods=PERIODS,
+            providers=self.providers(),
         )
 
     async def orders(self, request: web.Request, session: AdminSession) -> web.StreamResponse:
@@ -146,6 +151,7 @@ class Pages:
             status=status,
             programmes=await self.oversight.programmes(),
             admins=await self.oversight.reward_admins(),
+            milestones=await self.milestones.preview(30) if self.milestones is not None else None,
             problems=problems,
             done=DONE.get(request.query.get("done", ""), ""),
         )
@@ -181,6 +187,9 @@ class Pages:
             previous_link=with_page(request.query, page.page - 1),
             next_link=with_page(request.query, page.page + 1),
         )
+
+    async def gifts(self, request: web.Request, session: AdminSession) -> web.StreamResponse:
+        return self.views.page(request, "gifts.html", gifts=await self.oversight.gifts())
 
     async def orders_csv(self, request: web.Request, session: AdminSession) -> web.StreamResponse:
         query, problems = order_query(request.query)

@@ -2,16 +2,21 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from aiohttp import web
 
 from adapters.web.admin.actions import Actions
 from adapters.web.admin.api import Api
 from adapters.web.admin.auth import Authenticator, Guard
 from adapters.web.admin.pages import Pages
+from adapters.web.admin.providers import ProviderPages, ProviderPanel
 from adapters.web.admin.render import STATIC, STATIC_PREFIX, Views
 from adapters.web.admin.sessions import Cookies
 from adapters.web.admin.signin import SignIn
+from adapters.web.admin.throttle import AddressLimit
 from core.checkout import Checkout
+from core.milestones import Milestones
 from core.oversight import AdminAccounts, AdminActs, Oversight
 from core.ports import Clock, SystemClock
 from core.recognition import Recognition
@@ -30,8 +35,14 @@ def admin_routes(
     admin_token: str,
     secure_cookies: bool,
     clock: Clock | None = None,
+    sign_in_limit: AddressLimit | None = None,
+    providers: ProviderPanel | None = None,
+    milestones: Milestones | None = None,
 ) -> list[web.AbstractRouteDef]:
-    """Every /admin route. `admin_token` opens the JSON API (empty: API closed); `secure_cookies` for HTTPS."""
+    """Every /admin route. `admin_token` opens the JSON API (empty: API closed); `secure_cookies` for HTTPS.
+
+    `sign_in_limit` caps sign-in attempts per client address (default: 10 at once, then one per 15 s).
+    """
     clock = clock or SystemClock()
     views = Views(lambda: checkout.catalog)
     cookies = Cookies(secure=secure_cookies)
@@ -40,8 +51,12 @@ def admin_routes(
         return views.page(request, "error.html", status=status, title="Not allowed", message=message)
 
     guard = Guard(accounts, cookies, clock, refuse)
-    sign_in = SignIn(Authenticator(accounts, acts, clock), guard, cookies, views)
-    pages = Pages(oversight, views, acts, clock)
+    sign_in = SignIn(
+        Authenticator(accounts, acts, clock), guard, cookies, views, sign_in_limit or AddressLimit()
+    )
+    pages = Pages(
+        oversight, views, acts, clock, providers.status if providers is not None else tuple, milestones
+    )
     actions = Actions(pages, oversight, checkout, recognition, acts)
     api = Api(oversight, admin_token, views.product_name)
     page, act = guard.page, guard.act
@@ -62,6 +77,7 @@ def admin_routes(
         web.get("/admin/audit.csv", page(pages.audit_csv)),
         web.post("/admin/audit/verify", act(actions.verify_chain, admin=False)),
         web.get("/admin/rewards", page(pages.rewards)),
+        web.get("/admin/gifts", page(pages.gifts)),
         web.post("/admin/rewards", act(actions.create_programme)),
         web.post("/admin/rewards/admins/grant", act(actions.grant_admin)),
         web.post("/admin/rewards/admins/revoke", act(actions.revoke_admin)),
@@ -71,5 +87,18 @@ def admin_routes(
         web.get("/admin/api/orders", api.guarded(api.orders)),
         web.get("/admin/api/orders/{order_id}", api.guarded(api.order)),
         web.get("/admin/api/audit", api.guarded(api.audit)),
+        *_provider_routes(providers, views, acts, page, act),
         web.static(STATIC_PREFIX, STATIC),
+    ]
+
+
+def _provider_routes(
+    panel: ProviderPanel | None, views: Views, acts: AdminActs, page: Any, act: Any
+) -> list[web.AbstractRouteDef]:
+    if panel is None:
+        return []
+    provider_pages = ProviderPages(panel, views, acts)
+    return [
+        web.get("/admin/providers", page(provider_pages.page)),
+        web.post("/admin/providers/rules", act(provider_pages.save_rules)),
     ]

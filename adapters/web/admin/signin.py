@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+import logging
+from dataclasses import dataclass, field
 
 from aiohttp import web
 
@@ -10,12 +11,17 @@ from adapters.web.admin.actions import redirect
 from adapters.web.admin.auth import Authenticator, Form, Guard, safe_next
 from adapters.web.admin.render import Views
 from adapters.web.admin.sessions import CSRF_FIELD, Cookies, new_token, same
+from adapters.web.admin.throttle import AddressLimit
 from core.oversight import AdminSession
+
+log = logging.getLogger(__name__)
 
 REFUSED = (
     "The email or password is not right, or the account is locked. "
-    "After 5 failed attempts an account is locked for 15 minutes."
+    "After 5 failed attempts an account is locked for a minute, and longer after each further one "
+    "(up to 15 minutes)."
 )
+TOO_MANY = "Too many sign-in attempts from your address. Please wait {seconds} seconds and try again."
 EXPIRED = "The sign-in form expired. Please try again."
 
 
@@ -25,6 +31,7 @@ class SignIn:
     guard: Guard
     cookies: Cookies
     views: Views
+    limit: AddressLimit = field(default_factory=AddressLimit)
 
     async def form(self, request: web.Request) -> web.StreamResponse:
         target = safe_next(request.query.get("next", "/admin"))
@@ -35,6 +42,13 @@ class SignIn:
     async def submit(self, request: web.Request) -> web.StreamResponse:
         form = await request.post()
         email, target = str(form.get("email", "")), safe_next(str(form.get("next", "/admin")))
+        wait = self.limit.take(request.remote or "")
+        if wait:
+            log.warning("dashboard sign-ins over the per-address limit", extra={"address": request.remote})
+            error = TOO_MANY.format(seconds=wait)
+            response = self._form(request, target, email=email, error=error, status=429)
+            response.headers["Retry-After"] = str(wait)
+            return response
         expected = self.cookies.read(request, self.cookies.login)
         if not expected or not same(expected, str(form.get(CSRF_FIELD, ""))):
             return self._form(request, target, email=email, error=EXPIRED, status=403)

@@ -119,7 +119,12 @@
     fieldError.textContent = '';
     var result;
     try {
-      result = await stripe.confirmCardPayment(config.clientSecret, {payment_method: {card: card}});
+      var payment = {payment_method: {card: card}};
+      var email = document.getElementById('receipt-email').value.trim();
+      if (email) {
+        payment.receipt_email = email;  // Stripe then emails its own receipt (a gift's buyer asked for one)
+      }
+      result = await stripe.confirmCardPayment(config.clientSecret, payment);
     } catch (err) {
       result = {error: {message: 'Could not reach the payment service. Please try again.'}};
     }

@@ -1,0 +1,96 @@
+"""Gift requests in Teams terms: `gift @Ada <product id> <amount> [on <date> [<time>]] [message]`."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
+from typing import Any
+
+from botbuilder.schema import Activity
+
+from adapters.teams.reward_translate import Person, ask_of_message
+from adapters.teams.unreadable import UnreadableCommand
+
+GIFT_WORD = "gift"
+USAGE = (
+    "To send a gift: `gift @person <product id> <amount> [on 2026-12-24 09:00] [a message]` "
+    "(or a work email instead of @person, for a colleague in Slack)"
+)
+_EMAIL = re.compile(r"^[^@\s<>]+@[^@\s<>]+\.[^@\s<>]+$")
+_DATE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
+_TIME = re.compile(r"^\d{1,2}:\d{2}$")
+
+
+@dataclass(frozen=True)
+class SendGift:
+    person: Person | None  # None when named by `email` (someone this roster may not know)
+    product_id: str
+    amount: str
+    when: str  # "" to deliver as soon as it is paid
+    message: str
+    email: str = ""
+
+
+@dataclass(frozen=True)
+class CancelGift:
+    gift_id: str
+
+
+@dataclass(frozen=True)
+class OpenGiftForm:
+    """ "Send as a gift" on a product card, with the amount chosen there."""
+
+    product_id: str
+    amount: str
+
+
+def is_gift_text(text: str) -> bool:
+    words = text.split()
+    return bool(words) and words[0].lower() == GIFT_WORD
+
+
+def gift_of_message(activity: Activity, text: str) -> SendGift:
+    """The one person mentioned (not the bot) receives it; the words after the mention say what and when."""
+    ask = ask_of_message(activity, text)  # the same mention reading as `reward @Ada …`
+    words, email = list(ask.words), ""
+    if not ask.people and words and _EMAIL.match(words[0]):
+        email, words = words[0].lower(), words[1:]
+    if len(ask.people) + bool(email) != 1 or len(words) < 2:
+        raise UnreadableCommand(USAGE)
+    product_id, amount, *rest = words
+    when: list[str] = []
+    if len(rest) >= 2 and rest[0].lower() == "on" and _DATE.match(rest[1]):
+        when, rest = [rest[1]], rest[2:]
+        if rest and _TIME.match(rest[0]):
+            when, rest = [*when, rest[0]], rest[1:]
+    person = ask.people[0] if ask.people else None
+    return SendGift(person, product_id, amount, " ".join(when), " ".join(rest), email)
+
+
+def _gift_id(data: Mapping[str, Any]) -> str:
+    value = data.get("gift")
+    if not isinstance(value, str) or not value:
+        raise UnreadableCommand("That card is missing the gift; type `vouchers mine` to see your gifts.")
+    return value
+
+
+def _text(data: Mapping[str, Any], key: str) -> str:
+    value = data.get(key)
+    return str(value).strip() if isinstance(value, str | int | float) else ""
+
+
+def _from_form(data: Mapping[str, Any]) -> SendGift:
+    """The gift form submitted: the people picker gives the colleague's Entra object id."""
+    to, product, amount = _text(data, "to"), _text(data, "product"), _text(data, "amount")
+    if not (to and product and amount):
+        raise UnreadableCommand("Choose a colleague and an amount, then press Continue to payment.")
+    when = f"{_text(data, 'date')} {_text(data, 'time')}".strip() if _text(data, "date") else ""
+    return SendGift(Person(aad=to), product, amount, when, _text(data, "note"))
+
+
+GIFT_ACTIONS: dict[str, Callable[[Mapping[str, Any]], Any]] = {
+    "gift_cancel": lambda d: CancelGift(_gift_id(d)),
+    "gift_form": lambda d: OpenGiftForm(_text(d, "product"), _text(d, "amount")),
+    "gift_send": _from_form,
+}

@@ -1,0 +1,31 @@
+"""Which programme pays for a reward: the one named, else the first in the currency typed, else the default."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+from core.errors import InvalidRequest, ProgrammeNotFound
+from core.rewards import CurrencyMismatch, Programme
+
+NO_PROGRAMME = "There is no reward programme {wanted}yet. An admin can create one in the dashboard."
+
+
+def choose_programme(
+    programmes: Sequence[Programme], *, programme_id: str | None = None, currency: str | None = None
+) -> Programme:
+    """The programme a reward comes from; every channel and the HR API choose with this one rule.
+
+    Named by id, it must pay in the currency typed (if one was typed). Otherwise the first programme
+    (by id) in the currency typed, or, with no currency typed, the first of all: the default."""
+    ordered = sorted(programmes, key=lambda p: p.id)
+    if programme_id:
+        named = next((p for p in ordered if p.id == programme_id), None)
+        if named is None:
+            raise ProgrammeNotFound(programme_id)
+        if currency is not None and currency != named.currency:
+            raise CurrencyMismatch(named.id, named.name, named.currency, currency)
+        return named
+    fitting = [p for p in ordered if currency in (None, p.currency)]
+    if not fitting:
+        raise InvalidRequest(NO_PROGRAMME.format(wanted=f"in {currency} " if currency else ""))
+    return fitting[0]

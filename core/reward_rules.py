@@ -1,0 +1,44 @@
+"""The rules every reward send meets, from any channel: who, why, how much, and what the programme allows."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import TYPE_CHECKING
+
+from core.ports import UnitOfWork
+from core.rewards import Programme
+
+if TYPE_CHECKING:
+    from core.recognition import SendRewards
+
+MAX_REASON = 500
+
+
+async def problems_of(uow: UnitOfWork, programme: Programme, command: SendRewards, now: datetime) -> list[str]:
+    """Why `command` cannot be sent from `programme` as it stands; empty when it can."""
+    problems = []
+    new = [r for r in command.recipients if await uow.rewards.find_by_request_key(f"{command.request_key}:{r.user.key}") is None]
+    total = command.amount.minor * len(new)
+    if not command.recipients:
+        problems.append("Name at least one recipient.")
+    if any(r.user.same_person(command.giver) for r in command.recipients):
+        problems.append("You cannot reward yourself.")
+    if not command.reason.strip() or len(command.reason) > MAX_REASON:
+        problems.append(f"Give a reason of 1 to {MAX_REASON} characters.")
+    if command.amount.currency != programme.currency:
+        problems.append(f"The {programme.name} programme pays in {programme.currency}.")
+    if command.amount.minor <= 0:
+        problems.append("The amount must be more than zero.")
+    if programme.per_reward_limit is not None and command.amount.minor > programme.per_reward_limit:
+        problems.append(f"One reward can be at most {programme.money(programme.per_reward_limit)}.")
+    if programme.per_giver_monthly_limit is not None:
+        month = now.replace(day=1, hour=0, minute=0, second=0, microsecond=0)
+        given = await uow.rewards.given_since(programme.id, command.giver.key, month)
+        if given + total > programme.per_giver_monthly_limit:
+            left = programme.money(max(programme.per_giver_monthly_limit - given, 0))
+            problems.append(f"You can give {left} more this month.")
+    budget = await uow.ledger.budget(programme.id)
+    if total > budget.available:
+        problems.append(f"The budget has {programme.money(max(budget.available, 0))} left, "
+                        f"not enough for {programme.money(total)}.")
+    return problems

@@ -1,0 +1,187 @@
+"""Teams gifts end to end: `gift @Grace …` in a chat with the real server, paid in localstripe.
+
+Grace's 1:1 chat with the bot is created for the gift and receives the voucher and the note; the buyer's
+chat gets the order card and a receipt, and never the code.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+from collections.abc import AsyncIterator
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+
+import aiohttp
+import pytest
+import pytest_asyncio
+
+from adapters.stripe_local import LocalStripe
+from core.orders import OrderStatus
+from tests.e2e.bot_process import BotProcess
+from tests.e2e.conftest import start_bot, stop_bot, stripe_env
+from tests.e2e.world import BotDatabase, StripeEvents, TeamsChat, eventually, sample_product
+from tests.fake_connector import FakeConnector
+from tests.localstripe_server import confirm_server_side
+from tests.teams.conftest import GRACE, card_text, press, with_mentions
+
+pytestmark = pytest.mark.asyncio(loop_scope="module")
+
+TEA = sample_product("lantern-tea-house")  # USD 12.50/25/50, code + PIN
+GRACE_CHAT = f"a:personal-{GRACE.id}"  # the 1:1 chat the fake Connector opens for Grace
+
+
+@pytest_asyncio.fixture(scope="module", loop_scope="module")
+async def bot(data_dir: Path, local: LocalStripe, connector: FakeConnector) -> AsyncIterator[BotProcess]:
+    env = {**stripe_env(local), "TEST_CLOCK_FILE": str(data_dir / "clock")}  # moved by the scheduled test
+    process = await start_bot(data_dir, env, local)
+    yield process
+    await stop_bot(process)
+
+
+@pytest_asyncio.fixture(scope="module", loop_scope="module")
+async def db(bot: BotProcess) -> AsyncIterator[BotDatabase]:
+    database = BotDatabase(bot.data_dir)
+    yield database
+    await database.close()
+
+
+def gift_message(chat: TeamsChat, connector: FakeConnector, text: str) -> dict[str, object]:
+    connector.add_members(chat.conversation_id, GRACE)  # Grace is someone the buyer can mention
+    return with_mentions(chat.message(""), text, GRACE)
+
+
+async def test_a_gift_reaches_the_colleagues_personal_chat_and_the_buyer_gets_a_receipt_without_the_code(
+    bot: BotProcess,
+    db: BotDatabase,
+    local: LocalStripe,
+    connector: FakeConnector,
+    http: aiohttp.ClientSession,
+) -> None:
+    chat = TeamsChat(bot.url, connector, http, "gift-now")
+
+    order_card = await chat.answer_to(
+        gift_message(chat, connector, f"gift {{0}} {TEA.id} 25 Thank you for everything")
+    )
+    order = await db.only_order_of(chat.user_key)
+    assert order.status is OrderStatus.AWAITING_PAYMENT and "Lantern Tea House" in card_text(order_card.card)
+    assert await confirm_server_side(local, order.payment_intent_id or "") == "succeeded"
+    await eventually(lambda: db.delivered(order.id), what="the gift to be delivered")
+
+    voucher = await db.voucher(order.id)
+    assert voucher is not None and voucher.owner.user_id == GRACE.aad and voucher.pin
+    (gift,) = [c for c in connector.in_conversation(GRACE_CHAT) if c.cards]
+    text = card_text(gift.card)
+    assert voucher.code in text and voucher.pin in text
+    assert "Ada Lovelace sent you a gift" in text and "Thank you for everything" in text
+
+    receipt = await eventually(
+        lambda: [c for c in chat.calls() if c.cards and "Receipt" in card_text(c.card)], what="the receipt"
+    )
+    assert "Grace Hopper" in card_text(receipt[0].card)
+    wallet = await chat.answer_to(chat.message("vouchers mine"))
+    assert "Gifts you sent" in card_text(wallet.card)
+
+    shown_to_buyer = json.dumps([c.body for c in chat.calls()])
+    async with http.get(f"{bot.url}/checkout/{order.checkout_token}") as page:
+        shown_to_buyer += await page.text()
+    assert voucher.code not in shown_to_buyer and voucher.pin not in shown_to_buyer
+    assert voucher.code not in bot.logs()
+
+
+async def test_a_scheduled_gift_is_held_and_cancelling_it_refunds_the_buyer(
+    bot: BotProcess,
+    db: BotDatabase,
+    local: LocalStripe,
+    connector: FakeConnector,
+    http: aiohttp.ClientSession,
+    stripe_events: StripeEvents,
+) -> None:
+    chat = TeamsChat(bot.url, connector, http, "gift-later")
+    before = len(connector.in_conversation(GRACE_CHAT))
+    day = (datetime.now(UTC) + timedelta(days=20)).date().isoformat()
+
+    await chat.answer_to(gift_message(chat, connector, f"gift {{0}} {TEA.id} 12.50 on {day} 10:00 Cheers"))
+    order = await db.only_order_of(chat.user_key)
+    assert await confirm_server_side(local, order.payment_intent_id or "") == "succeeded"
+    receipt = await eventually(
+        lambda: [c for c in chat.calls() if c.cards and "Receipt" in card_text(c.card)], what="the receipt"
+    )
+    assert f"Scheduled for {day} 10:00" in card_text(receipt[0].card)
+    assert (await db.order(order.id)).status is OrderStatus.ISSUED
+    assert len(connector.in_conversation(GRACE_CHAT)) == before
+
+    cancelled = await chat.answer_to(chat.submit(receipt[0], press(receipt[0].card, "Cancel and refund")))
+
+    assert "Cancelled" in card_text(cancelled.card) and "(refunded)" in card_text(cancelled.card)
+    intent = order.payment_intent_id or ""
+    await eventually(lambda: stripe_events.of("charge.refunded", intent), what="Stripe's charge.refunded")
+    assert (await db.order(order.id)).status is OrderStatus.REFUNDED
+    assert len(connector.in_conversation(GRACE_CHAT)) == before
+
+
+async def test_a_scheduled_gift_arrives_at_its_time_and_not_before(
+    bot: BotProcess,
+    db: BotDatabase,
+    local: LocalStripe,
+    connector: FakeConnector,
+    http: aiohttp.ClientSession,
+) -> None:
+    chat = TeamsChat(bot.url, connector, http, "gift-on-time")
+    day = (datetime.now(UTC) + timedelta(days=40)).date().isoformat()
+    due = datetime.fromisoformat(f"{day}T07:30").replace(tzinfo=UTC)  # the chat's activities carry no zone
+    before = len(connector.in_conversation(GRACE_CHAT))
+
+    await chat.answer_to(gift_message(chat, connector, f"gift {{0}} {TEA.id} 50 on {day} 07:30 Well done"))
+    order = await db.only_order_of(chat.user_key)
+    assert await confirm_server_side(local, order.payment_intent_id or "") == "succeeded"
+    await eventually(
+        lambda: [c for c in chat.calls() if c.cards and "Receipt" in card_text(c.card)], what="the receipt"
+    )
+    clock = bot.data_dir / "clock"
+    try:
+        clock.write_text(str((due - datetime.now(UTC)).total_seconds() - 60))
+        await asyncio.sleep(2)
+        assert len(connector.in_conversation(GRACE_CHAT)) == before
+
+        clock.write_text(str((due - datetime.now(UTC)).total_seconds() + 1))
+        await eventually(lambda: db.delivered(order.id), what="the scheduled gift to be delivered")
+    finally:
+        clock.write_text("0")
+    voucher = await db.voucher(order.id)
+    assert voucher is not None
+    (gift,) = connector.in_conversation(GRACE_CHAT)[before:]
+    assert voucher.code in card_text(gift.card) and "Well done" in card_text(gift.card)
+
+
+async def test_send_as_a_gift_on_a_product_card_asks_who_and_the_gift_reaches_them(
+    bot: BotProcess,
+    db: BotDatabase,
+    local: LocalStripe,
+    connector: FakeConnector,
+    http: aiohttp.ClientSession,
+) -> None:
+    chat = TeamsChat(bot.url, connector, http, "gift-form")
+    connector.add_members(chat.conversation_id, GRACE)
+    before = len(connector.in_conversation(GRACE_CHAT))
+    catalog = await chat.answer_to(chat.message("vouchers tea"))
+    product = await chat.answer_to(chat.submit(catalog, press(catalog.card, "Choose", product=TEA.id)))
+
+    form = await chat.answer_to(chat.submit(product, press(product.card, "Send as a gift", {"amount": "25"})))
+    assert "Send Lantern Tea House as a gift" in card_text(form.card)
+    picked = {"to": GRACE.aad, "date": "", "time": "", "note": "From the whole team"}
+    order_card = await chat.answer_to(chat.submit(form, press(form.card, "Continue to payment", picked)))
+
+    order = await db.only_order_of(chat.user_key)
+    assert "Lantern Tea House" in card_text(order_card.card)
+    assert await confirm_server_side(local, order.payment_intent_id or "") == "succeeded"
+    await eventually(lambda: db.delivered(order.id), what="the gift to be delivered")
+    (gift,) = connector.in_conversation(GRACE_CHAT)[before:]
+    voucher = await db.voucher(order.id)
+    assert voucher is not None and voucher.code in card_text(gift.card)
+    assert "From the whole team" in card_text(gift.card) and voucher.code not in shown(chat)
+
+
+def shown(chat: TeamsChat) -> str:
+    """Everything the buyer's chat received, as text: a voucher code must never be in it."""
+    return json.dumps([c.body for c in chat.calls()])
