@@ -41,8 +41,8 @@ from adapters.slack.manifest import BOT_SCOPES, EVENTS_PATH, OAUTH_REDIRECT_PATH
 from adapters.slack.reward_listeners import register_rewards
 from adapters.slack.sender import SlackSender, TokenFor
 from adapters.slack.workspace import WorkspaceDirectory
-from core.confirmations import Confirmations
 from core.checkout import Checkout
+from core.confirmations import Confirmations
 from core.errors import DeliveryError
 from core.gifting import Gifts
 from core.ports import PendingConfirmations

@@ -57,7 +57,14 @@ def receipt_message(receipt: GiftReceipt, loc: Localizer = ENGLISH) -> Message:
         why = loc._("Why: {problem}. An admin can resend it or refund it.", problem=escape(receipt.problem))
         blocks.append(context(why))
     elif receipt.can_cancel:
-        blocks.append(context(loc._("Changed your mind? Cancel it from {command} until it is sent.", command="`/vouchers mine`")))
+        blocks.append(
+            context(
+                loc._(
+                    "Changed your mind? Cancel it from {command} until it is sent.",
+                    command="`/vouchers mine`",
+                )
+            )
+        )
     text = loc._(
         "Receipt: your gift to {name} ({amount})",
         name=receipt.recipient_name,
@@ -73,8 +80,9 @@ def wallet_with_gifts(wallet: Wallet, loc: Localizer = ENGLISH) -> Message:
         return base
     rows = [sent_gift_row(i, g, loc) for i, g in enumerate(wallet.gifts_sent[:MAX_GIFT_ROWS])]
     room = MESSAGE_BLOCKS - len(rows) - 1
-    gifts = header(loc._("Gifts you sent"))
-    return Message(base.text, [*base.blocks[: room - 1], base.blocks[-1], gifts, *rows])
+    # A long wallet gives up its last entries, never its closing line (which must not appear twice).
+    own = base.blocks if len(base.blocks) <= room else [*base.blocks[: room - 1], base.blocks[-1]]
+    return Message(base.text, [*own, header(loc._("Gifts you sent")), *rows])
 
 
 def sent_gift_row(index: int, receipt: GiftReceipt, loc: Localizer = ENGLISH) -> Block:

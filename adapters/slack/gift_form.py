@@ -36,7 +36,9 @@ def gift_modal(card: ProductCard, response_url: str, loc: Localizer = ENGLISH) -
     metadata = json.dumps({"p": card.product_id, "u": response_url}, separators=(",", ":"))
     amount_label = loc._("Amount ({price})", price=words.price_label(card, loc))
     blocks = [
-        _input(ids.GIFT_TO, loc._("To"), {"type": "users_select", "placeholder": plain(loc._("A colleague"))}),
+        _input(
+            ids.GIFT_TO, loc._("To"), {"type": "users_select", "placeholder": plain(loc._("A colleague"))}
+        ),
         _input(ids.GIFT_AMOUNT, amount_label, _amount_element(card, loc)),
         _input(ids.GIFT_DATE, loc._("Deliver on (optional)"), {"type": "datepicker"}, optional=True),
         _input(ids.GIFT_TIME, loc._("At, in their time zone"), {"type": "timepicker"}, optional=True),

@@ -86,7 +86,10 @@ def receipt_card(receipt: GiftReceipt, loc: Localizer = ENGLISH) -> Card:
                 {"title": loc._("Gift"), "value": f"{receipt.brand}, {loc.money(receipt.amount)}"},
                 {"title": loc._("To"), "value": name},
                 {"title": loc._("Delivery"), "value": when(receipt, loc)},
-                {"title": loc._("Paid"), "value": loc._("{paid} (refunded)", paid=paid) if receipt.refunded else paid},
+                {
+                    "title": loc._("Paid"),
+                    "value": loc._("{paid} (refunded)", paid=paid) if receipt.refunded else paid,
+                },
                 {"title": loc._("Order"), "value": receipt.order_id},
             ],
         },

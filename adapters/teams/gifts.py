@@ -18,7 +18,6 @@ from core.gifts import GiftRequest
 from core.identity import ChatUser
 
 
-
 class GiftDesk:
     """One use case per request; InvalidRequest and NotFound are shown by the bot as a line of text."""
 

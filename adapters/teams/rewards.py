@@ -37,8 +37,8 @@ from core.amounts import TypedAmount
 from core.bulk import BulkReport as CoreReport
 from core.bulk import RewardRow, send_rows
 from core.catalog import CatalogQuery
-from core.confirmations import Confirmations, NotYourConfirmation, Sent, Taken
 from core.checkout import Checkout
+from core.confirmations import Confirmations, NotYourConfirmation, Sent, Taken
 from core.errors import InvalidRequest
 from core.identity import ChatUser, ConversationRef
 from core.money import Money
@@ -111,7 +111,12 @@ class RewardDesk:
         found, left_out = await resolve(turn_context, intent.people)
         left_out += [(name, "only people can be rewarded") for name in intent.not_people]
         command = self.command(
-            activity, found, amount, terms.reason, programme.id, reward_key(activity, giver.key),
+            activity,
+            found,
+            amount,
+            terms.reason,
+            programme.id,
+            reward_key(activity, giver.key),
             TeamsAddress.of(activity).to_ref(),
         )
         loc = localizer(activity.locale)
@@ -224,10 +229,16 @@ class RewardDesk:
 
         async def find(wanted: RewardRow) -> Recipient | str:
             row = by_number[wanted.line]
-            person = Person("", row.user_id, row.name) if row.user_id else await self.person_by_email(row.email, row.name)
+            person = (
+                Person("", row.user_id, row.name)
+                if row.user_id
+                else await self.person_by_email(row.email, row.name)
+            )
             return person if isinstance(person, str) else recipient_of(activity, person)
 
-        wanted = [RewardRow(r.number, r.who, r.amount, r.reason, _row_key(file, r), r.currency or "") for r in rows]
+        wanted = [
+            RewardRow(r.number, r.who, r.amount, r.reason, _row_key(file, r), r.currency or "") for r in rows
+        ]
         reply_to = TeamsAddress.of(activity).to_ref()
         done = await send_rows(self.recognition, giver, file.name, wanted, find, reply_to)
         log.info("bulk rewards", extra={"rows": len(rows) + len(bad), "sent": len(done.sent)})

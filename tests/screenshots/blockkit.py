@@ -112,6 +112,8 @@ def _text(text: Block) -> str:
 
 def mrkdwn(source: str) -> str:
     """Slack's mrkdwn, the parts we use: ``` blocks, `code`, *bold*, > quotes, line breaks, :emoji:."""
+    # Slack writes a <!date^…|fallback> token as a date in the reader's time zone: the fallback stands in.
+    source = re.sub(r"<!date\^\d+\^[^|>]*\|([^>]*)>", r"\1", source)
     # Our texts escape a person's &, < and >; what is left unescaped is ours (a quote's >, a <placeholder>).
     source = re.sub(r"&(?!(amp|lt|gt);)", "&amp;", source).replace("<", "&lt;").replace(">", "&gt;")
     out = []

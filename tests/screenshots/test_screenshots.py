@@ -17,14 +17,16 @@ from typing import Any
 import pytest
 
 from adapters.i18n import Localizer, localizer
-from adapters.slack import blocks, reward_blocks
-from adapters.teams import cards, reward_cards
+from adapters.slack import blocks, gift_blocks, gift_form, reward_blocks
+from adapters.teams import cards, gift_cards, reward_cards
 from core.catalog import Catalog, CatalogQuery
 from core.money import Money
 from core.orders import OrderStatus
 from core.views import (
     STATUS_LABELS,
     CatalogPage,
+    GiftDelivery,
+    GiftReceipt,
     OrderSummary,
     ProductCard,
     RewardNotice,
@@ -95,6 +97,18 @@ PREVIEW = RewardPreview(
     Money(925_000_00, "INR"),
     "Kudos",
 )
+GIFT = GiftDelivery("gft_000042", "Hana from HR", "Happy fifth anniversary!", DELIVERY)
+RECEIPT = GiftReceipt(
+    "gft_000042",
+    "ord_000042",
+    "Ada Lovelace",
+    TEA.brand,
+    TEA.name,
+    Money(4200, "EUR"),
+    Money(4200, "EUR"),
+    datetime(2026, 12, 24, 9, tzinfo=UTC),
+    "pending",
+)
 
 
 def summary(status: OrderStatus, reason: str = "", reward: Money | None = None) -> OrderSummary:
@@ -155,6 +169,12 @@ SLACK: dict[str, Render] = {
     "reward_confirmation": lambda loc: (
         reward_blocks.confirmation_message(PREVIEW, "Thanks", "c1", loc=loc).blocks
     ),
+    "gift": lambda loc: gift_blocks.gift_message(GIFT, loc).blocks,
+    "gift_receipt": lambda loc: gift_blocks.receipt_message(RECEIPT, loc).blocks,
+    "wallet_with_gifts": lambda loc: (
+        gift_blocks.wallet_with_gifts(Wallet((ENTRY,), (), (), (RECEIPT,)), loc).blocks
+    ),
+    "gift_form": lambda loc: gift_form.gift_modal(ProductCard.of(TEA), "", loc)["blocks"],
     "reward_sent": lambda loc: (
         reward_blocks.sent_message(SendReport((REWARD,), (), Money(925_000_00, "INR")), loc).blocks
     ),
@@ -177,14 +197,12 @@ TEAMS: dict[str, Render] = {
     "reward_undeliverable": lambda loc: reward_cards.undeliverable_card(
         RewardUndeliverable(REWARD, "403"), loc
     ),
-    "reward_confirmation": lambda loc: reward_cards.confirmation_card(PREVIEW, _pending(), loc=loc),
+    "reward_confirmation": lambda loc: reward_cards.confirmation_card(PREVIEW, "Thanks", "req-1", loc=loc),
+    "gift": lambda loc: gift_cards.gift_card(GIFT, loc),
+    "gift_receipt": lambda loc: gift_cards.receipt_card(RECEIPT, loc),
+    "gift_form": lambda loc: gift_cards.gift_form_card(ProductCard.of(TEA), "42", loc),
+    "wallet_with_gifts": lambda loc: gift_cards.wallet_with_gifts(Wallet((ENTRY,), (), (), (RECEIPT,)), loc),
 }
-
-
-def _pending() -> Any:
-    from adapters.teams.reward_translate import PendingReward
-
-    return PendingReward("req-1", "29:hana", "kudos", 25_000_00, "INR", "Thanks", ())
 
 
 # Counts the line boxes each code occupies; -1 when the code is not on the page.
