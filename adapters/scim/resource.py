@@ -7,7 +7,7 @@ it supports, RFC 7643 §2), so a resource read back shows exactly what voucherbo
 from __future__ import annotations
 
 import re
-from datetime import date
+from datetime import date, datetime
 from typing import Any
 
 from core.hris import HrPerson
@@ -42,6 +42,8 @@ def normalize(body: object) -> dict[str, Any]:
     resource = {k: body[k] for k in CORE_ATTRIBUTES if body.get(k) is not None}
     for urn, names in ((ENTERPRISE, ENTERPRISE_ATTRIBUTES), (MILESTONES, MILESTONE_ATTRIBUTES)):
         extension = body.get(urn)
+        if extension is not None and not isinstance(extension, dict):
+            raise BadResource(f"{urn} must be an object")
         if isinstance(extension, dict):
             kept = {k: extension[k] for k in names if extension.get(k) is not None}
             if kept:
@@ -69,8 +71,8 @@ def checked(resource: dict[str, Any]) -> dict[str, Any]:
     manager = resource.get(ENTERPRISE, {}).get("manager")
     if isinstance(manager, str):  # Entra ID's PATCH gives the manager's id as a bare string
         resource[ENTERPRISE]["manager"] = {"value": manager}
-    elif manager is not None and not isinstance(manager, dict):
-        raise BadResource("manager must be an object with a value")
+    elif manager is not None and not (isinstance(manager, dict) and isinstance(manager.get("value", ""), str | None)):
+        raise BadResource("manager must be an object whose value is the manager's id")
     milestones = resource.get(MILESTONES, {})
     if "startDate" in milestones:
         milestones["startDate"] = _date(milestones["startDate"]).isoformat()
@@ -136,8 +138,10 @@ def _boolean(value: object) -> bool:
 
 def _date(value: object) -> date:
     try:
-        if isinstance(value, str) and len(value) >= 10:
-            return date.fromisoformat(value[:10])  # a dateTime's date part is the day HR means
+        if isinstance(value, str) and len(value) == 10:
+            return date.fromisoformat(value)
+        if isinstance(value, str) and len(value) > 10 and value[10] in "Tt":
+            return datetime.fromisoformat(value).date()  # a dateTime's date part is the day HR means
     except ValueError:
         pass
     raise BadResource(f"{MILESTONES}:startDate must be a date (YYYY-MM-DD)")

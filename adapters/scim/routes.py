@@ -32,23 +32,26 @@ LIST = "urn:ietf:params:scim:api:messages:2.0:ListResponse"
 MAX_COUNT = 200
 PATCH_RETRIES = 3
 OPENAPI = Path(__file__).with_name("openapi.json")
-ENDPOINTS = frozenset({"Users", "ServiceProviderConfig", "ResourceTypes", "Schemas"})
+# The methods each endpoint takes, for a 405's Allow header (RFC 9110 §15.5.6); ".../{id}" is one resource.
+ALLOWED = {"Users": "GET, POST", "Users/{id}": "GET, PUT, PATCH, DELETE", "ServiceProviderConfig": "GET",
+           "ResourceTypes": "GET", "ResourceTypes/{id}": "GET", "Schemas": "GET", "Schemas/{id}": "GET"}
 Handler = Callable[[web.Request], Awaitable[web.Response]]
 
 
 class ScimError(Exception):
     """An answer in RFC 7644 §3.12's error format."""
 
-    def __init__(self, status: int, detail: str, scim_type: str | None = None) -> None:
+    def __init__(self, status: int, detail: str, scim_type: str | None = None,
+                 headers: dict[str, str] | None = None) -> None:
         super().__init__(detail)
-        self.status, self.scim_type = status, scim_type
+        self.status, self.scim_type, self.headers = status, scim_type, headers or {}
 
     def response(self) -> web.Response:
         body: dict[str, Any] = {"schemas": [ERROR], "status": str(self.status), "detail": str(self)}
         if self.scim_type:
             body["scimType"] = self.scim_type
-        headers = {"WWW-Authenticate": 'Bearer realm="scim"'} if self.status == 401 else None
-        return _json(body, self.status, headers)
+        headers = {"WWW-Authenticate": 'Bearer realm="scim"'} if self.status == 401 else {}
+        return _json(body, self.status, {**headers, **self.headers})
 
 
 @dataclass(frozen=True)
@@ -178,9 +181,10 @@ class ScimApi:
 
     async def unknown(self, request: web.Request) -> web.Response:
         """Answers in SCIM's error format, also for a method a known endpoint does not take (405)."""
-        endpoint = request.match_info["unknown"].split("/", 1)[0]
-        if endpoint in ENDPOINTS:
-            raise ScimError(405, f"{request.method} is not allowed on /{endpoint}")
+        endpoint, _, rest = request.match_info["unknown"].partition("/")
+        allowed = None if "/" in rest else ALLOWED.get(f"{endpoint}/{{id}}" if rest else endpoint)
+        if allowed is not None:
+            raise ScimError(405, f"{request.method} is not allowed on /{endpoint}", headers={"Allow": allowed})
         raise ScimError(404, f"no SCIM endpoint {request.path}")
 
     async def resource_types(self, request: web.Request) -> web.Response:
