@@ -30,6 +30,8 @@ SCIM_JSON = "application/scim+json"
 ERROR = "urn:ietf:params:scim:api:messages:2.0:Error"
 LIST = "urn:ietf:params:scim:api:messages:2.0:ListResponse"
 MAX_COUNT = 200
+# Past any real directory, and within the databases' OFFSET (a larger one was a 500 on SQLite): an empty page.
+MAX_START = 2**31
 PATCH_RETRIES = 3
 OPENAPI = Path(__file__).with_name("openapi.json")
 # The methods each endpoint takes, for a 405's Allow header (RFC 9110 §15.5.6); ".../{id}" is one resource.
@@ -123,7 +125,7 @@ class ScimApi:
             attribute, value = parse_filter(request.query.get("filter"))
         except BadFilter as exc:
             raise ScimError(400, str(exc), "invalidFilter") from None
-        start = max(1, _integer(request.query.get("startIndex"), 1))
+        start = min(MAX_START, max(1, _integer(request.query.get("startIndex"), 1)))
         count = min(MAX_COUNT, max(0, _integer(request.query.get("count"), 100)))
         total, users = await self.users.find(attribute, value, start, count)
         body = {"schemas": [LIST], "totalResults": total, "startIndex": start, "itemsPerPage": len(users),
@@ -275,9 +277,12 @@ async def _body(request: web.Request) -> object:
     if request.content_type not in (SCIM_JSON, "application/json"):
         raise ScimError(415, f"send {SCIM_JSON}")
     try:
-        return json.loads(await request.text())
+        body = json.loads(await request.text())
+        # A lone surrogate ("\ud800") parses, but is no text a database can store: refused here.
+        json.dumps(body, ensure_ascii=False).encode()
     except (ValueError, UnicodeDecodeError, RecursionError):  # RecursionError: absurdly deep nesting
         raise ScimError(400, "the body is not JSON", "invalidSyntax") from None
+    return body
 
 
 def _integer(text: str | None, default: int) -> int:
