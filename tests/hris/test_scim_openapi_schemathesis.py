@@ -12,6 +12,7 @@ import threading
 from collections.abc import Iterator
 from dataclasses import replace
 from pathlib import Path
+from typing import Self
 
 import pytest
 import schemathesis
@@ -52,7 +53,7 @@ class LiveScim:
         self.url = ""
         self.failure: BaseException | None = None
 
-    def __enter__(self) -> LiveScim:
+    def __enter__(self) -> Self:
         self._thread.start()
         assert self._ready.wait(30), "the SCIM server did not start"
         if self.failure is not None:
