@@ -1,8 +1,8 @@
 """schemathesis drives every operation of the SCIM server's OpenAPI document against the real aiohttp app.
 
 As `schemathesis run http://…/scim/v2/openapi.json --checks all` would, with a bounded number of examples
-so it stays under a minute: the app runs on loopback in a thread of its own, over SQLite, with one user
-already pushed so the {id} operations also meet a user that exists, and the SCIM bearer token.
+so it stays under a minute: the app runs on loopback in a thread of its own, over SQLite, with the SCIM
+bearer token. The {id} operations meet real users too: schemathesis reuses the ids its POSTs were given.
 """
 
 from __future__ import annotations
