@@ -8,6 +8,7 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
+from core.approvals import approval_notice
 from core.audit import AuditRecord
 from core.catalog import Catalog
 from core.errors import DeliveryError, DeliveryRetryLater, VoucherbotError
@@ -102,6 +103,9 @@ class Relay:
         return await self._sent(message)
 
     async def _notice(self, message: OutboxMessage) -> Notice:
+        if message.kind in (MessageKind.APPROVAL_REQUEST, MessageKind.APPROVAL_DECIDED):
+            async with self._uow() as uow:
+                return await approval_notice(uow, message.kind, message.reward_id)
         if message.reward_id:
             async with self._uow() as uow:
                 reward = await uow.rewards.get(message.reward_id)

@@ -16,6 +16,8 @@ class MessageKind(StrEnum):
     REWARD_NOTICE = "reward_notice"
     REWARD_REMINDER = "reward_reminder"
     REWARD_UNDELIVERABLE = "reward_undeliverable"  # to the giver: a recipient could not be reached
+    APPROVAL_REQUEST = "approval_request"  # to an approver; reward_id holds the approval's id
+    APPROVAL_DECIDED = "approval_decided"  # to the giver; reward_id holds the approval's id
 
 
 class MessageStatus(StrEnum):
@@ -40,7 +42,7 @@ class OutboxMessage:
     last_error: str = ""
     sent_at: datetime | None = None
     history: list[str] = field(default_factory=list)
-    reward_id: str = ""  # set (and order_id empty) for reward messages
+    reward_id: str = ""  # set (and order_id empty) for reward messages, or the approval id for approval ones
 
     def sent(self, at: datetime) -> None:
         self.status = MessageStatus.SENT

@@ -19,6 +19,7 @@ from core.vouchers import Voucher
 
 if TYPE_CHECKING:  # at run time core.milestones imports core.recognition, which imports this module
     from core.api_keys import ApiKey, IdempotentRequest, StoredResponse
+    from core.approvals import Approval, ApprovalPolicy
     from core.milestones import Employee, MilestoneRule
 
 
@@ -157,6 +158,40 @@ class RewardAdmins(Protocol):
     async def list(self) -> Sequence[str]: ...
 
 
+class ApprovalRepository(Protocol):
+    """Held sends (core.approvals), versioned: of two decisions saved at once, one wins."""
+
+    async def add(self, approval: Approval) -> None: ...
+
+    async def get(self, approval_id: str) -> Approval: ...
+
+    async def save(self, approval: Approval) -> None: ...
+
+    async def find_by_request_key(self, request_key: str) -> Approval | None: ...
+
+    async def list_pending(self, before: datetime, limit: int = 100) -> Sequence[Approval]:
+        """Pending approvals that expire before `before`."""
+
+    async def list(self, status: str | None = None, limit: int = 200) -> Sequence[Approval]:
+        """Newest first."""
+
+
+class ApprovalPolicies(Protocol):
+    """Each programme's approval policy, if it has one; written at once."""
+
+    async def get(self, programme_id: str) -> ApprovalPolicy | None: ...
+
+    async def put(self, policy: ApprovalPolicy) -> None: ...
+
+
+class GiverDefaults(Protocol):
+    """The programme each giver chose as their default (`slack:U…` → programme id); written at once."""
+
+    async def get(self, giver: str) -> str | None: ...
+
+    async def put(self, giver: str, programme_id: str) -> None: ...
+
+
 class UnitOfWork(Protocol):
     """One transaction over every repository; rolled back unless committed."""
 
@@ -169,6 +204,9 @@ class UnitOfWork(Protocol):
     ledger: LedgerRepository
     rewards: RewardRepository
     reward_admins: RewardAdmins
+    approvals: ApprovalRepository
+    approval_policies: ApprovalPolicies
+    giver_defaults: GiverDefaults
 
     async def __aenter__(self) -> UnitOfWork: ...
 

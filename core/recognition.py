@@ -5,8 +5,9 @@ from __future__ import annotations
 import asyncio
 import logging
 import random
-from collections.abc import Collection
+from collections.abc import Awaitable, Callable, Collection
 from dataclasses import dataclass
+from typing import Protocol
 from datetime import timedelta
 
 from core.amounts import TypedAmount
@@ -30,7 +31,7 @@ from core.rewards import (
     Reward,
     RewardStatus,
 )
-from core.views import RewardPreview, RewardSummary, SendReport
+from core.views import ApprovalView, RewardPreview, RewardSummary, SendReport
 
 log = logging.getLogger(__name__)
 CONTENTION_RETRIES = 200
@@ -51,6 +52,16 @@ class SendRewards:
     reply_to: ConversationRef | None = None
 
 
+class HoldGate(Protocol):
+    """Holds a send for approval inside its unit of work (core.approvals.ApprovalGate); None lets it go."""
+
+    async def hold(self, uow: UnitOfWork, programme: Programme, command: SendRewards) -> ApprovalView | None: ...
+
+
+# Runs first inside an approved send's unit of work: marks the approval decided and releases its hold.
+Approving = Callable[[UnitOfWork], Awaitable[None]]
+
+
 def identity_of(user: ChatUser) -> str:
     """How admins are named in REWARD_ADMINS: `slack:U123`, `teams:<aad object id>`."""
     return f"{user.platform}:{user.user_id}"
@@ -67,7 +78,9 @@ class Recognition:
         ids: IdFactory,
         configured_admins: Collection[str] = (),
         remind_before: timedelta = timedelta(days=7),
+        gate: HoldGate | None = None,
     ) -> None:
+        self.gate = gate
         self._uow = uow
         self._clock = clock
         self._ids = ids
@@ -178,23 +191,33 @@ class Recognition:
             raise NotRewardAdmin(identity_of(command.giver))
         return await self._send_retrying(command)
 
-    async def _send_retrying(self, command: SendRewards) -> SendReport:
+    async def send_approved(self, command: SendRewards, approving: Approving) -> SendReport:
+        """Send what an approver approved: `approving` decides the approval in the same transaction."""
+        return await self._send_retrying(command, approving)
+
+    async def _send_retrying(self, command: SendRewards, approving: Approving | None = None) -> SendReport:
         for attempt in range(CONTENTION_RETRIES):
             try:
-                return await self._send_once(command)
+                return await self._send_once(command, approving)
             except ConcurrentUpdate:
                 # Another sender spent from this budget meanwhile: read it again.
                 await asyncio.sleep(random.uniform(0, 0.002 * min(attempt + 1, 10)))
         raise ConcurrentUpdate(command.programme_id)
 
-    async def _send_once(self, command: SendRewards) -> SendReport:
+    async def _send_once(self, command: SendRewards, approving: Approving | None = None) -> SendReport:
         async with self._uow() as uow:
             programme = await uow.programmes.get(command.programme_id)
             if command.amount.currency != programme.currency:
                 raise CurrencyMismatch(programme.id, programme.name, programme.currency, command.amount.currency)
+            if approving is not None:
+                await approving(uow)
             problems = await problems_of(uow, programme, command, self._clock.now())
             if problems:
                 raise BudgetExceeded(programme.id, " ".join(problems))
+            if approving is None and self.gate is not None:
+                held = await self.gate.hold(uow, programme, command)
+                if held is not None:
+                    return await self._held(uow, programme, held)
             sent = []
             for recipient in command.recipients:
                 reward = await self._grant(uow, programme, command, recipient)
@@ -207,6 +230,14 @@ class Recognition:
             except DuplicateRequest:
                 raise ConcurrentUpdate(command.request_key) from None
         return SendReport(tuple(sent), (), programme.money(max(budget.available, 0)))
+
+    async def _held(self, uow: UnitOfWork, programme: Programme, held: ApprovalView) -> SendReport:
+        await uow.programmes.save(programme)
+        try:
+            await uow.commit()
+        except DuplicateRequest:
+            raise ConcurrentUpdate(held.approval_id) from None
+        return SendReport((), (), held.budget_after, held)
 
     async def _grant(
         self, uow: UnitOfWork, programme: Programme, command: SendRewards, recipient: Recipient

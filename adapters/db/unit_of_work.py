@@ -7,13 +7,17 @@ from typing import Self
 
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
+from adapters.db.approval_repositories import SqlApprovalPolicies, SqlApprovals, SqlGiverDefaults
 from adapters.db.crypto import VoucherCipher
 from adapters.db.mapping import utc
 from adapters.db.repositories import SqlAudit, SqlEvents, SqlOrders, SqlOutbox, SqlVouchers
 from adapters.db.reward_repositories import SqlLedger, SqlProgrammes, SqlRewardAdmins, SqlRewards
 from adapters.db.transaction import Transaction, WriteGate
 from core.ports import (
+    ApprovalPolicies,
+    ApprovalRepository,
     AuditLog,
+    GiverDefaults,
     Clock,
     LedgerRepository,
     OrderRepository,
@@ -47,6 +51,7 @@ class SqlUnitOfWork:
         self._vouchers = SqlVouchers(self._tx, cipher)
         self._outbox = SqlOutbox(self._tx)
         self._audit = SqlAudit(self._tx)
+        self._approvals = SqlApprovals(self._tx)
         # Typed as the ports: core.ports.UnitOfWork declares them as (invariant) attributes.
         self.orders: OrderRepository = self._orders
         self.programmes: ProgrammeRepository = self._programmes
@@ -57,6 +62,9 @@ class SqlUnitOfWork:
         self.events: ProcessedEvents = SqlEvents(self._tx, clock)
         self.ledger: LedgerRepository = SqlLedger(self._tx)
         self.reward_admins: RewardAdmins = SqlRewardAdmins(self._tx)
+        self.approvals: ApprovalRepository = self._approvals
+        self.approval_policies: ApprovalPolicies = SqlApprovalPolicies(self._tx)
+        self.giver_defaults: GiverDefaults = SqlGiverDefaults(self._tx)
 
     async def __aenter__(self) -> Self:
         return self
@@ -68,15 +76,17 @@ class SqlUnitOfWork:
 
     async def commit(self) -> None:
         """Write everything staged in one transaction; DuplicateRequest or ConcurrentUpdate on a lost race."""
-        staged = (self._orders, self._programmes, self._rewards, self._vouchers, self._outbox, self._audit)
+        staged = (self._orders, self._programmes, self._rewards, self._approvals, self._vouchers, self._outbox,
+                  self._audit)
         if any(repository.pending for repository in staged):
             await self._tx.begin_write()
         await self._orders.write()
         await self._programmes.write()
         await self._rewards.write()
+        await self._approvals.write()
         await self._vouchers.write()
         await self._outbox.write()
         await self._audit.write(utc(self._clock.now()))
         await self._tx.commit()
-        for versioned in (self._orders, self._programmes, self._rewards):
+        for versioned in (self._orders, self._programmes, self._rewards, self._approvals):
             versioned.written()
