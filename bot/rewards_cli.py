@@ -18,6 +18,7 @@ from core.milestones import MilestoneKind, MilestoneRule
 from core.money import Money, check_currency
 from core.rewards import Programme
 
+from bot.approvals_cli import add_approval_commands, add_programme_commands
 from bot.settings import Settings, admin_identity
 
 if TYPE_CHECKING:
@@ -45,6 +46,8 @@ def add_commands(commands: Any, settings: Callable[[], Settings]) -> None:
         settings,
         _programmes,
     )
+    add_programme_commands(programmes, settings, _runs)
+    add_approval_commands(commands, settings, _runs)
     credit = commands.add_parser("budget", help="programme budgets").add_subparsers()
     add = credit.add_parser("credit", help="add money to a programme's budget")
     add.add_argument("programme")

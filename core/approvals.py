@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import asyncio
 import random
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from enum import StrEnum
@@ -32,7 +32,7 @@ RETRIES = 200
 
 # Where the bot reaches an approver (`slack:U…`, `teams:<aad id>`), near the giver's own conversation
 # (same workspace or tenant); None when that platform cannot address them from there.
-ApproverAddress = Callable[[str, ConversationRef | None], ConversationRef | None]
+ApproverAddress = Callable[[str, ConversationRef | None], Awaitable[ConversationRef | None]]
 
 
 class ApprovalStatus(StrEnum):
@@ -160,11 +160,12 @@ class ApprovalGate:
             return view_of(existing, programme, (await uow.ledger.budget(programme.id)).available)
         now = self._clock.now()
         approval = Approval(self._ids.new_id("apr"), programme.id, command, now, now + policy.ttl, policy.approvers)
+        # Addresses first: finding one may read other stores, before this transaction starts writing.
+        addresses = {a: await self._address(a, command.reply_to) for a in policy.approvers if a != approval.giver}
         await uow.approvals.add(approval)
         await uow.ledger.add(self._movement(LedgerKind.RESERVE, approval, approval.giver))
-        for approver in policy.approvers:
-            address = self._address(approver, command.reply_to)
-            if address is not None and approver != approval.giver:
+        for approver, address in addresses.items():
+            if address is not None:
                 await uow.outbox.add(message(self._ids, approval, MessageKind.APPROVAL_REQUEST, address, now, approver))
         uow.audit.record(AuditRecord(approval.giver, "approval.requested", approval.id, None,
                                      {"programme": programme.id, "minor": approval.total,

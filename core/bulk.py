@@ -112,7 +112,9 @@ async def _send_row(
     if isinstance(recipient, str):
         return RowOutcome(row.line, row.who, reason=recipient), ""
     try:
-        programme, amount = await recognition.priced(read_amount_with(row.amount, row.currency), row.programme or None)
+        programme, amount = await recognition.priced(
+            read_amount_with(row.amount, row.currency), row.programme or None, giver
+        )
         command = SendRewards(giver, (recipient,), amount, row.reason, programme.id, row.request_key, reply_to)
         report = await recognition.send(command)
     except (AmountRefused, InvalidRequest, NotFound) as exc:  # the core's reason, said to the person

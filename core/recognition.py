@@ -132,13 +132,30 @@ class Recognition:
         async with self._uow() as uow:
             return sorted(await uow.programmes.list(), key=lambda p: p.id)
 
-    async def programme_for(self, currency: str | None = None, programme_id: str | None = None) -> Programme:
+    async def programme_for(
+        self, currency: str | None = None, programme_id: str | None = None, giver: ChatUser | None = None
+    ) -> Programme:
         """The programme a reward comes from (see core.programmes.choose_programme)."""
-        return choose_programme(await self.programmes(), programme_id=programme_id, currency=currency)
+        default = await self.default_programme(identity_of(giver)) if giver is not None else None
+        return choose_programme(await self.programmes(), programme_id=programme_id, currency=currency, default=default)
 
-    async def priced(self, typed: TypedAmount, programme_id: str | None = None) -> tuple[Programme, Money]:
-        """The programme that pays for an amount as typed, and the amount in its currency."""
-        programme = await self.programme_for(typed.currency, programme_id)
+    async def default_programme(self, identity: str) -> str | None:
+        async with self._uow() as uow:
+            return await uow.giver_defaults.get(identity)
+
+    async def set_default_programme(self, identity: str, programme_id: str, actor: str) -> None:
+        """`identity`'s rewards come from `programme_id` when they name neither programme nor currency."""
+        async with self._uow() as uow:
+            await uow.programmes.get(programme_id)  # ProgrammeNotFound for a typo
+            await uow.giver_defaults.put(identity, programme_id)
+            uow.audit.record(AuditRecord(actor, "programme.default_set", identity, None, {"programme": programme_id}))
+            await uow.commit()
+
+    async def priced(
+        self, typed: TypedAmount, programme_id: str | None = None, giver: ChatUser | None = None
+    ) -> tuple[Programme, Money]:
+        """The programme that pays for an amount as typed (by `giver`: their default counts), and the amount."""
+        programme = await self.programme_for(typed.currency, programme_id, giver)
         return programme, typed.money(programme.currency)
 
     async def budget(self, programme_id: str) -> Money:

@@ -129,7 +129,7 @@ class _RewardListeners:
         try:
             programmes = await self._recognition.programmes()
             parsed = parse_reward(text, {p.currency for p in programmes})
-            programme, amount = await self._recognition.priced(TypedAmount(parsed.amount, parsed.currency))
+            programme, amount = await self._recognition.priced(TypedAmount(parsed.amount, parsed.currency), giver=giver)
             giver, recipients, notes = await self._people(body, client, giver, parsed)
         except (InvalidReward, InvalidRequest, ValueError) as exc:
             await _show(respond, reward_blocks.notice(str(exc)))
@@ -227,7 +227,7 @@ class _RewardListeners:
         show = (lambda m: _show(respond, m)) if respond is not None else self._in_dm(client, giver.user_id)
         try:
             typed = read_amount_with(form.amount, form.currency)
-            programme, amount = await self._recognition.priced(typed, form.programme_id or None)
+            programme, amount = await self._recognition.priced(typed, form.programme_id or None, giver)
             giver, recipients, notes = await self._recipients(
                 client, giver, form.users, (), translate.enterprise_of(body)
             )

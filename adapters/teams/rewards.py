@@ -99,7 +99,7 @@ class RewardDesk:
         try:
             programmes = await self.recognition.programmes()
             terms = terms_of(intent.words, {p.currency for p in programmes})
-            programme, amount = await self.recognition.priced(TypedAmount(terms.amount, terms.currency))
+            programme, amount = await self.recognition.priced(TypedAmount(terms.amount, terms.currency), giver=giver)
         except UnreadableCommand as exc:
             return Answer(text=str(exc), replaces=False)
         except ValueError as exc:

@@ -27,7 +27,7 @@ def dm(user_id: str) -> ConversationRef:
     return ConversationRef("slack", f'{{"user": "{user_id}"}}')
 
 
-def near(identity: str, _giver: ConversationRef | None) -> ConversationRef:
+async def near(identity: str, _giver: ConversationRef | None) -> ConversationRef:
     return dm(identity.partition(":")[2])
 
 
