@@ -350,6 +350,7 @@ def _channel_kwargs(build: Callable[..., Any], rewards: Rewards) -> dict[str, An
         "directory": rewards.people,
         "tenants": rewards.tenants,  # Teams remembers each tenant's Connector URL: people reachable by id
         "confirmations": rewards.confirmations,  # rewards awaiting Send, in the database (core.confirmations)
+        "approvals": rewards.approvals,  # sends held for an approver (core.approvals)
     }
     accepted = inspect.signature(build).parameters
     return {name: value for name, value in offered.items() if name in accepted}

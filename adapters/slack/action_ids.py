@@ -31,3 +31,8 @@ REWARD_REASON = "vb_rw_reason"
 REWARD_PROGRAMME = "vb_rw_programme"
 
 URL_BUTTONS = (PAY, REDEEM)
+
+# Approvals
+APPROVAL_APPROVE = "vb_approval_approve"  # approver's Approve; value = approval id
+APPROVAL_REJECT = "vb_approval_reject"  # approver's Reject; value = approval id
+APPROVAL_NOTE = "vb_approval_note"  # block and action id of the reason input on the approval card

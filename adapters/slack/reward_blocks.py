@@ -23,6 +23,7 @@ from adapters.slack.kit import (
     plain,
     section,
 )
+from adapters.slack.approval_blocks import pending_message
 from core.bulk import BulkReport, RowOutcome
 from core.rewards import Programme
 from core.views import RewardNotice, RewardPreview, RewardUndeliverable, SendReport
@@ -97,6 +98,8 @@ def _names(names: Sequence[str]) -> str:
 
 
 def sent_message(report: SendReport) -> Message:
+    if report.pending is not None:
+        return pending_message(report.pending)
     if not report.sent:
         return notice("These rewards were already sent.")
     first = report.sent[0]

@@ -27,12 +27,20 @@ from slack_sdk.errors import SlackApiError, SlackClientError
 from slack_sdk.web.async_client import AsyncWebClient
 from slack_sdk.webhook.async_client import AsyncWebhookClient
 
-from adapters.slack import blocks, reward_blocks
+from adapters.slack import approval_blocks, blocks, reward_blocks
 from adapters.slack.errors import WebhookFailed, to_delivery_error
 from adapters.slack.translate import SlackAddress
 from core.errors import DeliveryError, DeliveryRetryLater
 from core.identity import ConversationRef
-from core.views import Notice, OrderSummary, RewardNotice, RewardUndeliverable, VoucherDelivery
+from core.views import (
+    ApprovalDecided,
+    ApprovalRequest,
+    Notice,
+    OrderSummary,
+    RewardNotice,
+    RewardUndeliverable,
+    VoucherDelivery,
+)
 
 log = logging.getLogger(__name__)
 
@@ -71,6 +79,10 @@ class SlackSender:
                 await self._post_in_dm(address, reward_blocks.reward_notice_message(notice))
             elif isinstance(notice, RewardUndeliverable):
                 await self._post_in_dm(address, reward_blocks.undeliverable_message(notice))
+            elif isinstance(notice, ApprovalRequest):
+                await self._post_in_dm(address, approval_blocks.approval_request_message(notice.approval))
+            elif isinstance(notice, ApprovalDecided):
+                await self._post_in_dm(address, approval_blocks.approval_decided_message(notice.approval))
             else:
                 await self._update_order(address, notice)
         except SLACK_FAILURES as exc:
