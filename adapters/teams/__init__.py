@@ -22,6 +22,7 @@ from adapters.teams.service_urls import DOCUMENTED_HOSTS, ServiceUrlPolicy, Serv
 from adapters.teams.tenants import RememberTenants
 from core.checkout import Checkout
 from core.ports import Directory, PendingConfirmations, TenantEndpoints
+from core.approvals import Approvals
 from core.recognition import Recognition
 
 __all__ = ["BotFrameworkCloud", "TeamsChannel", "build_teams"]
@@ -97,6 +98,7 @@ def build_teams(
     ca_file: str | None = None,
     ssl: SSLContext | None = None,
     confirmations: PendingConfirmations | None = None,
+    approvals: Approvals | None = None,
 ) -> TeamsChannel:
     """An empty app id runs in Bot Framework Emulator mode: no authentication either way, and only
     loopback service URLs (the Emulator's); with one, tokens are checked against `cloud` (the public
@@ -131,7 +133,7 @@ def build_teams(
             "Teams opens the checkout dialog only over HTTPS", extra={"public_base_url": public_base_url}
         )
     return TeamsChannel(
-        bot=VoucherBot(checkout, app_id, recognition, directory, ssl, confirmations),
+        bot=VoucherBot(checkout, app_id, recognition, directory, ssl, confirmations, approvals),
         adapter=adapter,
         sender=TeamsSender(adapter, app_id),
         authenticated=bool(app_id),

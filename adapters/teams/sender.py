@@ -9,13 +9,22 @@ from botbuilder.integration.aiohttp import CloudAdapter
 from botbuilder.schema import ErrorResponseException
 
 from adapters.teams.address import PLATFORM, TeamsAddress
+from adapters.teams.approval_cards import approval_decided_card, approval_request_card
 from adapters.teams.cards import Card, attachment, order_card, voucher_card, voucher_notice
 from adapters.teams.conversations import Work, continue_in, open_personal
 from adapters.teams.errors import connector_errors, status_of
 from adapters.teams.reward_cards import notice_card, undeliverable_card
 from core.errors import DeliveryError
 from core.identity import ConversationRef
-from core.views import Notice, OrderSummary, RewardNotice, RewardUndeliverable, VoucherDelivery
+from core.views import (
+    ApprovalDecided,
+    ApprovalRequest,
+    Notice,
+    OrderSummary,
+    RewardNotice,
+    RewardUndeliverable,
+    VoucherDelivery,
+)
 
 log = logging.getLogger(__name__)
 
@@ -38,6 +47,10 @@ class TeamsSender:
                 await self._to_person(address, notice_card(notice))
             elif isinstance(notice, RewardUndeliverable):
                 await self._to_person(address, undeliverable_card(notice))
+            elif isinstance(notice, ApprovalRequest):
+                await self._to_person(address, approval_request_card(notice.approval))
+            elif isinstance(notice, ApprovalDecided):
+                await self._to_person(address, approval_decided_card(notice.approval))
             else:
                 await self._update_order(address, notice)
 

@@ -12,6 +12,7 @@ from botbuilder.core import TurnContext
 from botbuilder.schema import Activity
 
 from adapters.teams.address import PLATFORM, tenant_of
+from adapters.teams.approval_translate import APPROVAL_ACTIONS, ApproveRequest, RejectRequest
 from adapters.teams.reward_translate import (
     REWARD_ACTIONS,
     AskReward,
@@ -86,6 +87,8 @@ Intent = (
     | SendReward
     | CancelReward
     | RedeemReward
+    | ApproveRequest
+    | RejectRequest
 )
 
 
@@ -225,6 +228,7 @@ _ACTIONS: dict[str, Callable[[Mapping[str, Any]], Intent]] = {
     "mine": lambda d: ShowWallet(),
     "help": lambda d: ShowHelp(),
     **REWARD_ACTIONS,
+    **APPROVAL_ACTIONS,
 }
 
 
