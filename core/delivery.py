@@ -14,6 +14,7 @@ from core.catalog import Catalog
 from core.errors import DeliveryError, DeliveryRetryLater, VoucherbotError
 from core.orders import Order, OrderStatus
 from core.outbox import Backoff, MessageKind, OutboxMessage
+from core.peer import shout_out_of
 from core.ports import ChatSender, Clock, UnitOfWork, UnitOfWorkFactory
 from core.views import Notice, RewardNotice, RewardSummary, RewardUndeliverable, VoucherDelivery, summary_of
 
@@ -106,6 +107,9 @@ class Relay:
         if message.kind in (MessageKind.APPROVAL_REQUEST, MessageKind.APPROVAL_DECIDED):
             async with self._uow() as uow:
                 return await approval_notice(uow, message.kind, message.reward_id)
+        if message.kind is MessageKind.PEER_SHOUT_OUT:
+            async with self._uow() as uow:
+                return shout_out_of(await uow.rewards.get(message.reward_id))
         if message.reward_id:
             async with self._uow() as uow:
                 reward = await uow.rewards.get(message.reward_id)

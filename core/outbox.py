@@ -18,6 +18,7 @@ class MessageKind(StrEnum):
     REWARD_UNDELIVERABLE = "reward_undeliverable"  # to the giver: a recipient could not be reached
     APPROVAL_REQUEST = "approval_request"  # to an approver; reward_id holds the approval's id
     APPROVAL_DECIDED = "approval_decided"  # to the giver; reward_id holds the approval's id
+    PEER_SHOUT_OUT = "peer_shout_out"  # to the channel a peer reward was given in: who, whom, why
 
 
 class MessageStatus(StrEnum):

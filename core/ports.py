@@ -20,6 +20,7 @@ from core.vouchers import Voucher
 if TYPE_CHECKING:  # at run time core.milestones imports core.recognition, which imports this module
     from core.api_keys import ApiKey, IdempotentRequest, StoredResponse
     from core.approvals import Approval, ApprovalPolicy
+    from core.peer import PeerPolicy
     from core.milestones import Employee, MilestoneRule
 
 
@@ -140,6 +141,9 @@ class RewardRepository(Protocol):
     async def list_for_recipient(self, user_key: str, limit: int = 50) -> Sequence[Reward]:
         """Newest first."""
 
+    async def given_to_since(self, programme_id: str, giver_key: str, recipient_key: str, since: datetime) -> int:
+        """What `giver_key` gave `recipient_key` from the programme since `since`, cancelled rewards left out."""
+
     async def given_since(self, programme_id: str, giver_key: str, since: datetime) -> int:
         """Minor units given by one giver in a programme since `since` (cancelled rewards excluded)."""
 
@@ -184,6 +188,16 @@ class ApprovalPolicies(Protocol):
     async def put(self, policy: ApprovalPolicy) -> None: ...
 
 
+class PeerPolicies(Protocol):
+    """Peer programmes' allowances (core.peer); written at once."""
+
+    async def get(self, programme_id: str) -> PeerPolicy | None: ...
+
+    async def put(self, policy: PeerPolicy) -> None: ...
+
+    async def list(self) -> Sequence[PeerPolicy]: ...
+
+
 class GiverDefaults(Protocol):
     """The programme each giver chose as their default (`slack:U…` → programme id); written at once."""
 
@@ -207,6 +221,7 @@ class UnitOfWork(Protocol):
     approvals: ApprovalRepository
     approval_policies: ApprovalPolicies
     giver_defaults: GiverDefaults
+    peer_policies: PeerPolicies
 
     async def __aenter__(self) -> UnitOfWork: ...
 

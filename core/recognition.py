@@ -17,6 +17,7 @@ from core.identity import ChatUser, ConversationRef
 from core.money import Money
 from core.outbox import MessageKind, OutboxMessage
 from core.ports import Clock, IdFactory, UnitOfWork, UnitOfWorkFactory
+from core.peer import PeerPolicy, shout_outs
 from core.programmes import choose_programme
 from core.reward_rules import problems_of
 from core.rewards import (
@@ -50,6 +51,7 @@ class SendRewards:
     programme_id: str
     request_key: str
     reply_to: ConversationRef | None = None
+    shout_to: ConversationRef | None = None  # where it was given: a peer programme may thank them there
 
 
 class HoldGate(Protocol):
@@ -97,8 +99,9 @@ class Recognition:
             return await uow.reward_admins.contains(identity)
 
     async def authorize(self, giver: ChatUser) -> None:
-        """Refuse, and audit the refused attempt, unless `giver` may send rewards (every channel asks here)."""
-        if not await self.is_admin(giver):
+        """Refuse, and audit the refused attempt, unless `giver` may send rewards (every channel asks here):
+        reward admins may, and, while a peer programme exists (core.peer), everyone may give from it."""
+        if not await self.is_admin(giver) and not await self._peer_programme_ids():
             await self._audit_refusal(giver, "")
             raise NotRewardAdmin(identity_of(giver))
 
@@ -137,7 +140,26 @@ class Recognition:
     ) -> Programme:
         """The programme a reward comes from (see core.programmes.choose_programme)."""
         default = await self.default_programme(identity_of(giver)) if giver is not None else None
-        return choose_programme(await self.programmes(), programme_id=programme_id, currency=currency, default=default)
+        programmes = await self.programmes()
+        if giver is not None and not await self.is_admin(giver):  # everyone else gives from peer programmes only
+            peer = await self._peer_programme_ids()
+            programmes = [p for p in programmes if p.id in peer]
+        return choose_programme(programmes, programme_id=programme_id, currency=currency, default=default)
+
+    async def _peer_programme_ids(self) -> set[str]:
+        async with self._uow() as uow:
+            return {p.programme_id for p in await uow.peer_policies.list()}
+
+    async def set_peer_policy(self, policy: PeerPolicy, actor: str) -> None:
+        """Make a programme a peer programme (or change its allowance)."""
+        async with self._uow() as uow:
+            await uow.programmes.get(policy.programme_id)  # ProgrammeNotFound for a typo
+            await uow.peer_policies.put(policy)
+            uow.audit.record(AuditRecord(actor, "peer_policy.set", policy.programme_id, None,
+                                         {"monthly_allowance": policy.monthly_allowance,
+                                          "per_recipient_monthly": policy.per_recipient_monthly,
+                                          "shout_out": policy.shout_out}))
+            await uow.commit()
 
     async def default_programme(self, identity: str) -> str | None:
         async with self._uow() as uow:
@@ -195,7 +217,8 @@ class Recognition:
 
     async def send(self, command: SendRewards) -> SendReport:
         """Reserve the budget and grant each reward, atomically; a repeated request key sends nothing twice."""
-        if not await self.is_admin(command.giver):
+        peer = command.programme_id in await self._peer_programme_ids()
+        if not peer and not await self.is_admin(command.giver):
             await self._audit_refusal(command.giver, command.programme_id)
             raise NotRewardAdmin(identity_of(command.giver))
         return await self._send_retrying(command)
@@ -235,11 +258,13 @@ class Recognition:
                 held = await self.gate.hold(uow, programme, command)
                 if held is not None:
                     return await self._held(uow, programme, held)
-            sent = []
+            sent, granted = [], []
             for recipient in command.recipients:
                 reward = await self._grant(uow, programme, command, recipient)
                 if reward is not None:
                     sent.append(RewardSummary.of(reward, programme.name))
+                    granted.append(reward)
+            await shout_outs(uow, self._ids, programme, granted, command.shout_to)
             await uow.programmes.save(programme)
             budget = await uow.ledger.budget(programme.id)
             try:

@@ -255,6 +255,15 @@ class ApprovalDecided:
 
 
 @dataclass(frozen=True)
+class ShoutOut:
+    """A public thank-you in the channel a peer reward was given in: who thanked whom and why, no amount."""
+
+    giver_name: str
+    recipient_name: str
+    reason: str
+
+
+@dataclass(frozen=True)
 class SendReport:
     sent: tuple[RewardSummary, ...]
     refused: tuple[tuple[str, str], ...]  # (recipient, reason)
@@ -292,7 +301,7 @@ class CheckoutView:
         return self.status in (OrderStatus.AWAITING_PAYMENT, OrderStatus.FAILED) and bool(self.client_secret)
 
 
-Notice = OrderSummary | VoucherDelivery | RewardNotice | RewardUndeliverable | ApprovalRequest | ApprovalDecided
+Notice = OrderSummary | VoucherDelivery | RewardNotice | RewardUndeliverable | ApprovalRequest | ApprovalDecided | ShoutOut
 
 
 ISSUANCE_FAILURE = "issuance"

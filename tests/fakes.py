@@ -62,6 +62,7 @@ class MemoryStore:
     approvals: dict[str, Any] = field(default_factory=dict)
     approval_policies: dict[str, Any] = field(default_factory=dict)
     giver_defaults: dict[str, str] = field(default_factory=dict)
+    peer_policies: dict[str, Any] = field(default_factory=dict)
 
 
 class _Orders:
@@ -240,6 +241,13 @@ class _Rewards(_Versioned):
             [copy.deepcopy(r) for r in sorted(mine, key=lambda r: r.created_at, reverse=True)[:limit]]
         )
 
+    async def given_to_since(self, programme_id: str, giver_key: str, recipient_key: str, since: datetime) -> int:
+        return await _after_a_pause(sum(
+            r.amount.minor for r in self._stored.values()
+            if r.programme_id == programme_id and r.giver.key == giver_key and r.recipient.key == recipient_key
+            and r.created_at >= since and r.status != "cancelled"
+        ))
+
     async def given_since(self, programme_id: str, giver_key: str, since: datetime) -> int:
         return await _after_a_pause(sum(
             r.amount.minor for r in self._stored.values()
@@ -318,6 +326,9 @@ class _WrittenAtOnce:
         key, value = (args[0].programme_id, args[0]) if len(args) == 1 else args
         self._table[key] = value
 
+    async def list(self) -> Sequence[Any]:
+        return await _after_a_pause(list(self._table.values()))
+
 
 class MemoryUnitOfWork:
     """Commits atomically: unique keys and optimistic versions are checked before anything is written."""
@@ -337,6 +348,7 @@ class MemoryUnitOfWork:
         self.approvals = _Approvals(self)
         self.approval_policies = _WrittenAtOnce(store.approval_policies)
         self.giver_defaults = _WrittenAtOnce(store.giver_defaults)
+        self.peer_policies = _WrittenAtOnce(store.peer_policies)
         self.staged: dict[tuple[str, str], tuple[str, Any]] = {}
         self.staged_ledger: list[LedgerEntry] = []
         self.staged_orders: dict[str, tuple[str, Order]] = {}

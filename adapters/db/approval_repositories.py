@@ -1,4 +1,4 @@
-"""The approvals ports over SQL: held sends (versioned), approval policies and givers' default programmes."""
+"""The approvals ports over SQL: held sends (versioned), approval and peer policies, givers' default programmes."""
 
 from __future__ import annotations
 
@@ -9,12 +9,13 @@ from sqlalchemy import select
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlmodel import col
 
-from adapters.db.approval_tables import ApprovalPolicyRow, ApprovalRow, GiverDefaultRow
+from adapters.db.approval_tables import ApprovalPolicyRow, ApprovalRow, GiverDefaultRow, PeerPolicyRow
 from adapters.db.transaction import Transaction
 from adapters.db.versioned import VersionedRepository
 from core.approvals import Approval, ApprovalPolicy, ApprovalStatus
 from core.confirmations import command_json, command_of
 from core.errors import NotFound
+from core.peer import PeerPolicy
 from core.recognition import identity_of
 
 
@@ -112,3 +113,22 @@ class SqlGiverDefaults(SqlApprovalPolicies):
 
     async def put(self, giver: str, programme_id: str) -> None:  # type: ignore[override]
         await self._upsert(GiverDefaultRow, {"giver": giver, "programme_id": programme_id}, "giver")
+
+
+class SqlPeerPolicies(SqlApprovalPolicies):
+    async def get(self, programme_id: str) -> PeerPolicy | None:  # type: ignore[override]
+        found = [p for p in await self.list() if p.programme_id == programme_id]
+        return found[0] if found else None
+
+    async def put(self, policy: PeerPolicy) -> None:  # type: ignore[override]
+        values = {
+            "programme_id": policy.programme_id, "monthly_allowance_minor": policy.monthly_allowance,
+            "per_recipient_minor": policy.per_recipient_monthly, "shout_out": policy.shout_out,
+        }
+        await self._upsert(PeerPolicyRow, values, "programme_id")
+
+    async def list(self) -> Sequence[PeerPolicy]:
+        rows = await self._tx.rows(select(PeerPolicyRow).order_by(col(PeerPolicyRow.programme_id)))
+        return [
+            PeerPolicy(r.programme_id, r.monthly_allowance_minor, r.per_recipient_minor, r.shout_out) for r in rows
+        ]

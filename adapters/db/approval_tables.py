@@ -1,10 +1,10 @@
-"""Tables of approvals (sends held for an approver), programmes' approval policies and givers' default programmes."""
+"""Tables of approvals (sends held for an approver), approval and peer policies, and givers' default programmes."""
 
 from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import BigInteger, Index, Integer, String, Text
+from sqlalchemy import BigInteger, Boolean, Index, Integer, String, Text
 from sqlmodel import Field
 
 from adapters.db.tables import Table, UTCDateTime
@@ -52,3 +52,14 @@ class GiverDefaultRow(Table, table=True):
 
     giver: str = Field(primary_key=True, sa_type=String())
     programme_id: str = Field(sa_type=String())
+
+
+class PeerPolicyRow(Table, table=True):
+    """A peer programme (core.peer): each person's monthly allowance, the most to one colleague, shout-outs."""
+
+    __tablename__ = "peer_policies"
+
+    programme_id: str = Field(primary_key=True, sa_type=String())
+    monthly_allowance_minor: int = Field(sa_type=BigInteger())
+    per_recipient_minor: int | None = Field(default=None, sa_type=BigInteger())
+    shout_out: bool = Field(default=False, sa_type=Boolean())

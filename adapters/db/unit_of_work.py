@@ -7,7 +7,7 @@ from typing import Self
 
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
-from adapters.db.approval_repositories import SqlApprovalPolicies, SqlApprovals, SqlGiverDefaults
+from adapters.db.approval_repositories import SqlApprovalPolicies, SqlApprovals, SqlGiverDefaults, SqlPeerPolicies
 from adapters.db.crypto import VoucherCipher
 from adapters.db.mapping import utc
 from adapters.db.repositories import SqlAudit, SqlEvents, SqlOrders, SqlOutbox, SqlVouchers
@@ -22,6 +22,7 @@ from core.ports import (
     LedgerRepository,
     OrderRepository,
     OutboxRepository,
+    PeerPolicies,
     ProcessedEvents,
     ProgrammeRepository,
     RewardAdmins,
@@ -65,6 +66,7 @@ class SqlUnitOfWork:
         self.approvals: ApprovalRepository = self._approvals
         self.approval_policies: ApprovalPolicies = SqlApprovalPolicies(self._tx)
         self.giver_defaults: GiverDefaults = SqlGiverDefaults(self._tx)
+        self.peer_policies: PeerPolicies = SqlPeerPolicies(self._tx)
 
     async def __aenter__(self) -> Self:
         return self

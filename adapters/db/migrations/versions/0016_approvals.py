@@ -1,4 +1,4 @@
-"""Approvals of held reward sends, programmes' approval policies, and each giver's default programme.
+"""Approvals of held reward sends, programmes' approval and peer policies, and each giver's default programme.
 
 Revision ID: 0016
 Revises: 0010
@@ -53,6 +53,14 @@ def upgrade() -> None:
         sa.PrimaryKeyConstraint("programme_id", name=op.f("pk_approval_policies")),
     )
     op.create_table(
+        "peer_policies",
+        sa.Column("programme_id", sa.String(), nullable=False),
+        sa.Column("monthly_allowance_minor", sa.BigInteger(), nullable=False),
+        sa.Column("per_recipient_minor", sa.BigInteger(), nullable=True),
+        sa.Column("shout_out", sa.Boolean(), nullable=False),
+        sa.PrimaryKeyConstraint("programme_id", name=op.f("pk_peer_policies")),
+    )
+    op.create_table(
         "giver_defaults",
         sa.Column("giver", sa.String(), nullable=False),
         sa.Column("programme_id", sa.String(), nullable=False),
@@ -62,6 +70,7 @@ def upgrade() -> None:
 
 def downgrade() -> None:
     op.drop_table("giver_defaults")
+    op.drop_table("peer_policies")
     op.drop_table("approval_policies")
     op.drop_index("ix_approvals_status_expires_at", table_name="approvals")
     op.drop_table("approvals")
