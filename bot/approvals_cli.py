@@ -1,4 +1,4 @@
-"""`voucherbot` commands for approvals and givers' default programmes."""
+"""`voucherbot` commands for approvals, peer programmes and givers' default programmes."""
 
 from __future__ import annotations
 
@@ -10,6 +10,7 @@ from typing import TYPE_CHECKING, Any
 
 from core.approvals import ApprovalPolicy, ApprovalStatus, parse_approvers
 from core.money import Money
+from core.peer import PeerPolicy
 
 from bot.settings import Settings, admin_identity
 
@@ -34,6 +35,12 @@ def add_programme_commands(programmes: Any, settings: Callable[[], Settings], ru
     default.add_argument("giver", help="slack:<user id> or teams:<Entra object id>")
     default.add_argument("programme")
     runs(default, settings, _set_default)
+    peer = programmes.add_parser("peer", help="make a programme one everyone may give from, within an allowance")
+    peer.add_argument("programme")
+    peer.add_argument("--allowance", required=True, help="what each person may give a month, e.g. 50.00")
+    peer.add_argument("--per-recipient", help="the most one person may give one colleague a month, e.g. 20.00")
+    peer.add_argument("--shout-out", action="store_true", help="thank them publicly where it was given (no amounts)")
+    runs(peer, settings, _set_peer)
 
 
 def add_approval_commands(commands: Any, settings: Callable[[], Settings], runs: Runs) -> None:
@@ -82,6 +89,22 @@ async def _set_default(rewards: Rewards, args: argparse.Namespace) -> int:
     giver = admin_identity(args.giver)
     await rewards.recognition.set_default_programme(giver, args.programme, _actor())
     print(f"{giver}: rewards come from {args.programme} unless another programme or currency is named")
+    return 0
+
+
+async def _set_peer(rewards: Rewards, args: argparse.Namespace) -> int:
+    programme = next((p for p in await rewards.recognition.programmes() if p.id == args.programme), None)
+    if programme is None:
+        raise ValueError(f"There is no reward programme '{args.programme}'.")
+    allowance = Money.parse(args.allowance, programme.currency)
+    per_recipient = Money.parse(args.per_recipient, programme.currency) if args.per_recipient else None
+    if allowance.minor <= 0 or (per_recipient is not None and per_recipient.minor <= 0):
+        raise ValueError("Allowances must be more than zero.")
+    policy = PeerPolicy(programme.id, allowance.minor, per_recipient.minor if per_recipient else None, args.shout_out)
+    await rewards.recognition.set_peer_policy(policy, _actor())
+    limit = f", at most {per_recipient.label()} to one colleague" if per_recipient else ""
+    print(f"{programme.id}: everyone may give {allowance.label()} a month{limit}"
+          f"{'; shout-outs on' if args.shout_out else ''}")
     return 0
 
 

@@ -1,10 +1,10 @@
-"""Block Kit for approvals: the approver's card (Approve / Reject with a reason) and what the giver is told."""
+"""Block Kit for approvals (the approver's card, what the giver is told) and peer shout-outs."""
 
 from __future__ import annotations
 
 from adapters.slack import action_ids as ids
 from adapters.slack.kit import Block, Message, actions, button, context, escape, header, mrkdwn_field, plain, section
-from core.views import ApprovalView
+from core.views import ApprovalView, ShoutOut
 
 OUTCOMES = {
     "approved": ":white_check_mark: Approved by {by}; the rewards are sent.",
@@ -77,3 +77,10 @@ def pending_message(view: ApprovalView) -> Message:
     lead = (f":hourglass_flowing_sand: *Waiting for approval.* {_names(view.recipients)} get {view.amount} each "
             "once an approver says yes; you will be told.")
     return Message(text, [section(lead), context(f"{view.total} is reserved from {escape(view.programme_name)} meanwhile.")])
+
+
+def shout_out_message(shout: ShoutOut) -> Message:
+    """A peer thank-you in the channel it was given in: who, whom and why; never an amount or a code."""
+    text = f"{shout.giver_name} thanked {shout.recipient_name}"
+    return Message(text, [section(f":tada: *{escape(shout.giver_name)}* thanked *{escape(shout.recipient_name)}*\n"
+                                  f">{escape(shout.reason)}")])

@@ -27,6 +27,7 @@ from adapters.slack.reward_text import (
     InvalidReward,
     RewardForm,
     RewardText,
+    channel_address,
     dm_address,
     form_errors,
     modal_metadata,
@@ -149,6 +150,9 @@ class _RewardListeners:
             programme_id=programme.id,
             request_key=reward_request_key(giver.tenant, giver.user_id, confirmation_id),
             reply_to=dm_address(giver.tenant, giver.user_id, translate.enterprise_of(body)),
+            shout_to=channel_address(
+                giver.tenant, giver.user_id, str(body.get("channel_id", "")), translate.enterprise_of(body)
+            ),
         )
         await self._confirm(command, confirmation_id, notes, lambda m: _show(respond, m))
 
@@ -243,6 +247,7 @@ class _RewardListeners:
             programme_id=programme.id,
             request_key=reward_request_key(giver.tenant, giver.user_id, confirmation_id),
             reply_to=dm_address(giver.tenant, giver.user_id, translate.enterprise_of(body)),
+            shout_to=channel_address(giver.tenant, giver.user_id, form.channel, translate.enterprise_of(body)),
         )
         await self._confirm(command, confirmation_id, notes, show)
 

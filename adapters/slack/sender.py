@@ -39,6 +39,7 @@ from core.views import (
     OrderSummary,
     RewardNotice,
     RewardUndeliverable,
+    ShoutOut,
     VoucherDelivery,
 )
 
@@ -83,6 +84,8 @@ class SlackSender:
                 await self._post_in_dm(address, approval_blocks.approval_request_message(notice.approval))
             elif isinstance(notice, ApprovalDecided):
                 await self._post_in_dm(address, approval_blocks.approval_decided_message(notice.approval))
+            elif isinstance(notice, ShoutOut):
+                await self._post_in_channel(address, approval_blocks.shout_out_message(notice))
             else:
                 await self._update_order(address, notice)
         except SLACK_FAILURES as exc:
@@ -137,6 +140,10 @@ class SlackSender:
         channel = str(opened["channel"]["id"])
         await client.chat_postMessage(channel=channel, text=message.text, blocks=message.blocks)
         return channel
+
+    async def _post_in_channel(self, address: SlackAddress, message: blocks.Message) -> None:
+        client = await self._client(address)
+        await client.chat_postMessage(channel=address.channel, text=message.text, blocks=message.blocks)
 
     async def _client(self, address: SlackAddress) -> AsyncWebClient:
         token = await self._token_for(address.team, address.enterprise or None)

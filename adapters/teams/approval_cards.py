@@ -12,7 +12,7 @@ from core.approvals import Approvals
 from core.errors import InvalidRequest, NotFound
 from core.identity import ChatUser
 from core.recognition import identity_of
-from core.views import ApprovalView
+from core.views import ApprovalView, ShoutOut
 
 OUTCOMES = {
     "approved": "Approved by {by}; the rewards are sent.",
@@ -86,3 +86,8 @@ async def decide(approvals: Approvals | None, intent: ApprovalIntent, approver: 
     except (InvalidRequest, NotFound) as exc:
         return Answer(text=str(exc), replaces=False)
     return Answer(approval_outcome_card(await approvals.view(intent.approval_id)))
+
+
+def shout_out_card(shout: ShoutOut) -> Card:
+    """A peer thank-you in the conversation it was given in: who, whom and why; never an amount or a code."""
+    return _card([_title(f"{shout.giver_name} thanked {shout.recipient_name}"), _text(f"“{shout.reason}”")], [])

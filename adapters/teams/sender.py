@@ -9,7 +9,7 @@ from botbuilder.integration.aiohttp import CloudAdapter
 from botbuilder.schema import ErrorResponseException
 
 from adapters.teams.address import PLATFORM, TeamsAddress
-from adapters.teams.approval_cards import approval_decided_card, approval_request_card
+from adapters.teams.approval_cards import approval_decided_card, approval_request_card, shout_out_card
 from adapters.teams.cards import Card, attachment, order_card, voucher_card, voucher_notice
 from adapters.teams.conversations import Work, continue_in, open_personal
 from adapters.teams.errors import connector_errors, status_of
@@ -23,6 +23,7 @@ from core.views import (
     OrderSummary,
     RewardNotice,
     RewardUndeliverable,
+    ShoutOut,
     VoucherDelivery,
 )
 
@@ -51,6 +52,8 @@ class TeamsSender:
                 await self._to_person(address, approval_request_card(notice.approval))
             elif isinstance(notice, ApprovalDecided):
                 await self._to_person(address, approval_decided_card(notice.approval))
+            elif isinstance(notice, ShoutOut):
+                await continue_in(self._adapter, self._app_id, address, _sending(shout_out_card(notice)))
             else:
                 await self._update_order(address, notice)
 
