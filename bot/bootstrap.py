@@ -29,6 +29,7 @@ from core.checkout import Checkout
 from core.delivery import Relay
 from core.oversight import AdminActs
 from core.ports import ChatSender, RandomIds, SystemClock
+from core.approvals import Approvals
 from core.recognition import Recognition
 from core.vouchers import VoucherProvider
 
@@ -199,7 +200,9 @@ async def build_services(settings: Settings) -> Services:
         )
     )
     mounts.append(rewards.hr_api.mount)  # /api/v1: rewards, employees and milestones for HR systems
-    mounts.append(_admin_dashboard(settings, database, checkout, rewards.recognition, provider_set))  # /admin
+    mounts.append(  # /admin
+        _admin_dashboard(settings, database, checkout, rewards.recognition, provider_set, rewards.approvals)
+    )
     return Services(
         settings=settings,
         database=database,
@@ -359,6 +362,7 @@ def _channel_kwargs(build: Callable[..., Any], rewards: Rewards) -> dict[str, An
 def _admin_dashboard(
     settings: Settings, database: Database, checkout: Checkout, recognition: Recognition,
     providers: ProviderSet | None = None,
+    approvals: Approvals | None = None,
 ) -> Mount:
     """/admin: the dashboard over the same database and use cases; users come from `voucherbot users create`."""
     routes = admin_routes(
@@ -370,6 +374,7 @@ def _admin_dashboard(
         admin_token=_secret(settings.admin_token),
         secure_cookies=settings.public_base_url.startswith("https://"),
         providers=providers,
+        approvals=approvals,
     )
 
     def mount(app: web.Application) -> None:
