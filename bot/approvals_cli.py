@@ -8,11 +8,10 @@ from collections.abc import Callable
 from datetime import timedelta
 from typing import TYPE_CHECKING, Any
 
+from bot.settings import Settings, admin_identity
 from core.approvals import ApprovalPolicy, ApprovalStatus, parse_approvers
 from core.money import Money
 from core.peer import PeerPolicy
-
-from bot.settings import Settings, admin_identity
 
 if TYPE_CHECKING:
     from bot.rewards import Rewards
@@ -23,7 +22,9 @@ UNITS = {"s": "seconds", "m": "minutes", "h": "hours", "d": "days"}
 
 def add_programme_commands(programmes: Any, settings: Callable[[], Settings], runs: Runs) -> None:
     """`programmes approvals …` and `programmes default …` (on the `programmes` sub-parsers)."""
-    policy = programmes.add_parser("approvals", help="require approval of large sends, and name the approvers")
+    policy = programmes.add_parser(
+        "approvals", help="require approval of large sends, and name the approvers"
+    )
     policy.add_argument("programme")
     policy.add_argument("--above", help="approve any reward above this amount per recipient, e.g. 100.00")
     policy.add_argument("--above-total", help="approve any send above this total, e.g. 1000.00")
@@ -35,11 +36,17 @@ def add_programme_commands(programmes: Any, settings: Callable[[], Settings], ru
     default.add_argument("giver", help="slack:<user id> or teams:<Entra object id>")
     default.add_argument("programme")
     runs(default, settings, _set_default)
-    peer = programmes.add_parser("peer", help="make a programme one everyone may give from, within an allowance")
+    peer = programmes.add_parser(
+        "peer", help="make a programme one everyone may give from, within an allowance"
+    )
     peer.add_argument("programme")
     peer.add_argument("--allowance", required=True, help="what each person may give a month, e.g. 50.00")
-    peer.add_argument("--per-recipient", help="the most one person may give one colleague a month, e.g. 20.00")
-    peer.add_argument("--shout-out", action="store_true", help="thank them publicly where it was given (no amounts)")
+    peer.add_argument(
+        "--per-recipient", help="the most one person may give one colleague a month, e.g. 20.00"
+    )
+    peer.add_argument(
+        "--shout-out", action="store_true", help="thank them publicly where it was given (no amounts)"
+    )
     runs(peer, settings, _set_peer)
 
 
@@ -77,11 +84,19 @@ async def _set_policy(rewards: Rewards, args: argparse.Namespace) -> int:
     if args.people_above is not None and args.people_above < 1:
         raise ValueError("--people-above must be 1 or more.")
     approvers = tuple(admin_identity(a) for a in parse_approvers(args.approvers))
-    policy = ApprovalPolicy(programme.id, approvers, minor(args.above), minor(args.above_total), args.people_above,
-                            duration(args.expires_after))
+    policy = ApprovalPolicy(
+        programme.id,
+        approvers,
+        minor(args.above),
+        minor(args.above_total),
+        args.people_above,
+        duration(args.expires_after),
+    )
     await rewards.approvals.set_policy(policy, _actor())
-    print(f"{programme.id}: sends above the limits wait for {', '.join(approvers)} "
-          f"(expire after {args.expires_after.strip()})")
+    print(
+        f"{programme.id}: sends above the limits wait for {', '.join(approvers)} "
+        f"(expire after {args.expires_after.strip()})"
+    )
     return 0
 
 
@@ -100,11 +115,15 @@ async def _set_peer(rewards: Rewards, args: argparse.Namespace) -> int:
     per_recipient = Money.parse(args.per_recipient, programme.currency) if args.per_recipient else None
     if allowance.minor <= 0 or (per_recipient is not None and per_recipient.minor <= 0):
         raise ValueError("Allowances must be more than zero.")
-    policy = PeerPolicy(programme.id, allowance.minor, per_recipient.minor if per_recipient else None, args.shout_out)
+    policy = PeerPolicy(
+        programme.id, allowance.minor, per_recipient.minor if per_recipient else None, args.shout_out
+    )
     await rewards.recognition.set_peer_policy(policy, _actor())
     limit = f", at most {per_recipient.label()} to one colleague" if per_recipient else ""
-    print(f"{programme.id}: everyone may give {allowance.label()} a month{limit}"
-          f"{'; shout-outs on' if args.shout_out else ''}")
+    print(
+        f"{programme.id}: everyone may give {allowance.label()} a month{limit}"
+        f"{'; shout-outs on' if args.shout_out else ''}"
+    )
     return 0
 
 
@@ -113,7 +132,9 @@ async def _list(rewards: Rewards, args: argparse.Namespace) -> int:
     found = await rewards.approvals.list(args.status)
     for a in found:
         decided = f"\t{a.decided_by}" + (f": {a.note}" if a.note else "") if a.decided_by else ""
-        print(f"{a.approval_id}\t{a.status}\t{a.programme_name}\t{a.giver_name} → {', '.join(a.recipients)}"
-              f"\t{a.amount.label()} each, {a.total.label()}\t{a.reason}\texpires {a.expires_at}{decided}")
+        print(
+            f"{a.approval_id}\t{a.status}\t{a.programme_name}\t{a.giver_name} → {', '.join(a.recipients)}"
+            f"\t{a.amount.label()} each, {a.total.label()}\t{a.reason}\texpires {a.expires_at}{decided}"
+        )
     print(f"{len(found)} approval request(s)")
     return 0

@@ -159,35 +159,73 @@ class ApprovalGate:
         if existing is not None:  # the same request again (a retried click): one approval, reserved once
             return view_of(existing, programme, (await uow.ledger.budget(programme.id)).available)
         now = self._clock.now()
-        approval = Approval(self._ids.new_id("apr"), programme.id, command, now, now + policy.ttl, policy.approvers)
+        approval = Approval(
+            self._ids.new_id("apr"), programme.id, command, now, now + policy.ttl, policy.approvers
+        )
         # Addresses first: finding one may read other stores, before this transaction starts writing.
-        addresses = {a: await self._address(a, command.reply_to) for a in policy.approvers if a != approval.giver}
+        addresses = {
+            a: await self._address(a, command.reply_to) for a in policy.approvers if a != approval.giver
+        }
         await uow.approvals.add(approval)
         await uow.ledger.add(self._movement(LedgerKind.RESERVE, approval, approval.giver))
         for approver, address in addresses.items():
             if address is not None:
-                await uow.outbox.add(message(self._ids, approval, MessageKind.APPROVAL_REQUEST, address, now, approver))
-        uow.audit.record(AuditRecord(approval.giver, "approval.requested", approval.id, None,
-                                     {"programme": programme.id, "minor": approval.total,
-                                      "to": [r.user.key for r in command.recipients]}))
+                await uow.outbox.add(
+                    message(self._ids, approval, MessageKind.APPROVAL_REQUEST, address, now, approver)
+                )
+        uow.audit.record(
+            AuditRecord(
+                approval.giver,
+                "approval.requested",
+                approval.id,
+                None,
+                {
+                    "programme": programme.id,
+                    "minor": approval.total,
+                    "to": [r.user.key for r in command.recipients],
+                },
+            )
+        )
         return view_of(approval, programme, (await uow.ledger.budget(programme.id)).available)
 
     def _movement(self, kind: LedgerKind, approval: Approval, actor: str) -> LedgerEntry:
-        return LedgerEntry(self._ids.new_id("led"), approval.programme_id, kind, approval.total,
-                           self._clock.now(), actor, note=f"approval:{approval.id}")
+        return LedgerEntry(
+            self._ids.new_id("led"),
+            approval.programme_id,
+            kind,
+            approval.total,
+            self._clock.now(),
+            actor,
+            note=f"approval:{approval.id}",
+        )
 
 
 def message(
-    ids: IdFactory, approval: Approval, kind: MessageKind, to: ConversationRef, now: datetime, whom: str = "giver"
+    ids: IdFactory,
+    approval: Approval,
+    kind: MessageKind,
+    to: ConversationRef,
+    now: datetime,
+    whom: str = "giver",
 ) -> OutboxMessage:
-    return OutboxMessage(id=ids.new_id("msg"), key=f"{approval.id}:{kind}:{whom}", kind=kind, order_id="",
-                         reward_id=approval.id, conversation=to, created_at=now, next_attempt_at=now)
+    return OutboxMessage(
+        id=ids.new_id("msg"),
+        key=f"{approval.id}:{kind}:{whom}",
+        kind=kind,
+        order_id="",
+        reward_id=approval.id,
+        conversation=to,
+        created_at=now,
+        next_attempt_at=now,
+    )
 
 
 class Approvals:
     """Approve, reject, expire and list held sends; every decision is audited and told to the giver."""
 
-    def __init__(self, *, uow: UnitOfWorkFactory, clock: Clock, ids: IdFactory, recognition: Recognition) -> None:
+    def __init__(
+        self, *, uow: UnitOfWorkFactory, clock: Clock, ids: IdFactory, recognition: Recognition
+    ) -> None:
         self._uow = uow
         self._clock = clock
         self._ids = ids
@@ -197,9 +235,20 @@ class Approvals:
         async with self._uow() as uow:
             await uow.programmes.get(policy.programme_id)  # ProgrammeNotFound for a typo
             await uow.approval_policies.put(policy)
-            uow.audit.record(AuditRecord(actor, "approval_policy.set", policy.programme_id, None,
-                                         {"above": policy.above, "above_total": policy.above_total,
-                                          "people_above": policy.people_above, "approvers": list(policy.approvers)}))
+            uow.audit.record(
+                AuditRecord(
+                    actor,
+                    "approval_policy.set",
+                    policy.programme_id,
+                    None,
+                    {
+                        "above": policy.above,
+                        "above_total": policy.above_total,
+                        "people_above": policy.people_above,
+                        "approvers": list(policy.approvers),
+                    },
+                )
+            )
             await uow.commit()
 
     async def policy(self, programme_id: str) -> ApprovalPolicy | None:
@@ -272,13 +321,30 @@ class Approvals:
         """A decision: release the reservation, save, audit, and tell the giver."""
         now = self._clock.now()
         await uow.approvals.save(approval)
-        await uow.ledger.add(LedgerEntry(self._ids.new_id("led"), approval.programme_id, LedgerKind.RELEASE,
-                                         approval.total, now, approval.decided_by, note=f"approval:{approval.id}"))
-        uow.audit.record(AuditRecord(approval.decided_by, f"approval.{approval.status}", approval.id,
-                                     {"status": "pending"}, {"status": str(approval.status), "note": approval.note}))
+        await uow.ledger.add(
+            LedgerEntry(
+                self._ids.new_id("led"),
+                approval.programme_id,
+                LedgerKind.RELEASE,
+                approval.total,
+                now,
+                approval.decided_by,
+                note=f"approval:{approval.id}",
+            )
+        )
+        uow.audit.record(
+            AuditRecord(
+                approval.decided_by,
+                f"approval.{approval.status}",
+                approval.id,
+                {"status": "pending"},
+                {"status": str(approval.status), "note": approval.note},
+            )
+        )
         if approval.command.reply_to is not None:
-            await uow.outbox.add(message(self._ids, approval, MessageKind.APPROVAL_DECIDED,
-                                         approval.command.reply_to, now))
+            await uow.outbox.add(
+                message(self._ids, approval, MessageKind.APPROVAL_DECIDED, approval.command.reply_to, now)
+            )
 
 
 async def notice_view(uow: UnitOfWork, approval_id: str, approval: Approval | None = None) -> ApprovalView:
@@ -287,7 +353,9 @@ async def notice_view(uow: UnitOfWork, approval_id: str, approval: Approval | No
     return view_of(approval, programme, (await uow.ledger.budget(programme.id)).available)
 
 
-async def approval_notice(uow: UnitOfWork, kind: MessageKind, approval_id: str) -> ApprovalRequest | ApprovalDecided:
+async def approval_notice(
+    uow: UnitOfWork, kind: MessageKind, approval_id: str
+) -> ApprovalRequest | ApprovalDecided:
     """What the outbox relay hands a chat sender for an approval message."""
     view = await notice_view(uow, approval_id)
     return ApprovalRequest(view) if kind is MessageKind.APPROVAL_REQUEST else ApprovalDecided(view)

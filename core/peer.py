@@ -36,7 +36,12 @@ def month_start(now: datetime) -> datetime:
 
 
 async def peer_problems(
-    uow: UnitOfWork, programme: Programme, giver_key: str, recipient_keys: Sequence[str], minor: int, now: datetime
+    uow: UnitOfWork,
+    programme: Programme,
+    giver_key: str,
+    recipient_keys: Sequence[str],
+    minor: int,
+    now: datetime,
 ) -> list[str]:
     """Why a peer send goes beyond the giver's allowance this month; empty when it does not (or no policy)."""
     policy = await uow.peer_policies.get(programme.id)
@@ -59,7 +64,11 @@ async def peer_problems(
 
 
 async def shout_outs(
-    uow: UnitOfWork, ids: IdFactory, programme: Programme, rewards: Sequence[Reward], where: ConversationRef | None
+    uow: UnitOfWork,
+    ids: IdFactory,
+    programme: Programme,
+    rewards: Sequence[Reward],
+    where: ConversationRef | None,
 ) -> None:
     """Announce each reward where it was given, if the programme says so."""
     if not rewards or where is None:
@@ -68,11 +77,18 @@ async def shout_outs(
     if policy is None or not policy.shout_out:
         return
     for reward in rewards:
-        await uow.outbox.add(OutboxMessage(
-            id=ids.new_id("msg"), key=f"{reward.id}:{MessageKind.PEER_SHOUT_OUT}", kind=MessageKind.PEER_SHOUT_OUT,
-            order_id="", reward_id=reward.id, conversation=where, created_at=reward.created_at,
-            next_attempt_at=reward.created_at,
-        ))
+        await uow.outbox.add(
+            OutboxMessage(
+                id=ids.new_id("msg"),
+                key=f"{reward.id}:{MessageKind.PEER_SHOUT_OUT}",
+                kind=MessageKind.PEER_SHOUT_OUT,
+                order_id="",
+                reward_id=reward.id,
+                conversation=where,
+                created_at=reward.created_at,
+                next_attempt_at=reward.created_at,
+            )
+        )
 
 
 def shout_out_of(reward: Reward) -> ShoutOut:

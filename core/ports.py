@@ -10,18 +10,18 @@ from typing import TYPE_CHECKING, Protocol
 
 from core.audit import AuditEntry, AuditRecord
 from core.catalog import Product
-from core.rewards import Budget, LedgerEntry, Programme, Recipient, Reward
 from core.identity import ConversationRef, TenantEndpoint
 from core.orders import Order, OrderStatus
 from core.outbox import OutboxMessage
+from core.rewards import Budget, LedgerEntry, Programme, Recipient, Reward
 from core.views import Notice
 from core.vouchers import Voucher
 
 if TYPE_CHECKING:  # at run time core.milestones imports core.recognition, which imports this module
     from core.api_keys import ApiKey, IdempotentRequest, StoredResponse
     from core.approvals import Approval, ApprovalPolicy
-    from core.peer import PeerPolicy
     from core.milestones import Employee, MilestoneRule
+    from core.peer import PeerPolicy
 
 
 class OrderRepository(Protocol):

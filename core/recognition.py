@@ -7,8 +7,8 @@ import logging
 import random
 from collections.abc import Awaitable, Callable, Collection
 from dataclasses import dataclass
-from typing import Protocol
 from datetime import timedelta
+from typing import Protocol
 
 from core.amounts import TypedAmount
 from core.audit import AuditRecord
@@ -16,8 +16,8 @@ from core.errors import ConcurrentUpdate, DuplicateRequest, InvalidRequest
 from core.identity import ChatUser, ConversationRef
 from core.money import Money
 from core.outbox import MessageKind, OutboxMessage
-from core.ports import Clock, IdFactory, UnitOfWork, UnitOfWorkFactory
 from core.peer import PeerPolicy, shout_outs
+from core.ports import Clock, IdFactory, UnitOfWork, UnitOfWorkFactory
 from core.programmes import choose_programme
 from core.reward_rules import problems_of
 from core.rewards import (

@@ -35,19 +35,35 @@ class SqlApprovals(VersionedRepository[Approval, ApprovalRow]):
 
     def to_row(self, item: Approval) -> ApprovalRow:
         return ApprovalRow(
-            id=item.id, request_key=item.command.request_key, programme_id=item.programme_id,
-            giver_key=identity_of(item.command.giver), command=command_json(item.command),
-            approvers=",".join(item.approvers), total_minor=item.total, requested_at=item.requested_at,
-            expires_at=item.expires_at, status=str(item.status), decided_by=item.decided_by,
-            decided_at=item.decided_at, note=item.note, version=item.version,
+            id=item.id,
+            request_key=item.command.request_key,
+            programme_id=item.programme_id,
+            giver_key=identity_of(item.command.giver),
+            command=command_json(item.command),
+            approvers=",".join(item.approvers),
+            total_minor=item.total,
+            requested_at=item.requested_at,
+            expires_at=item.expires_at,
+            status=str(item.status),
+            decided_by=item.decided_by,
+            decided_at=item.decided_at,
+            note=item.note,
+            version=item.version,
         )
 
     def to_domain(self, row: ApprovalRow) -> Approval:
         return Approval(
-            id=row.id, programme_id=row.programme_id, command=command_of(row.command),
-            requested_at=row.requested_at, expires_at=row.expires_at,
-            approvers=tuple(a for a in row.approvers.split(",") if a), status=ApprovalStatus(row.status),
-            decided_by=row.decided_by, decided_at=row.decided_at, note=row.note, version=row.version,
+            id=row.id,
+            programme_id=row.programme_id,
+            command=command_of(row.command),
+            requested_at=row.requested_at,
+            expires_at=row.expires_at,
+            approvers=tuple(a for a in row.approvers.split(",") if a),
+            status=ApprovalStatus(row.status),
+            decided_by=row.decided_by,
+            decided_at=row.decided_at,
+            note=row.note,
+            version=row.version,
         )
 
     def not_found(self, item_id: str) -> Exception:
@@ -80,20 +96,29 @@ class SqlApprovalPolicies:
         self._tx = tx
 
     async def get(self, programme_id: str) -> ApprovalPolicy | None:
-        rows = await self._tx.rows(select(ApprovalPolicyRow).where(col(ApprovalPolicyRow.programme_id) == programme_id))
+        rows = await self._tx.rows(
+            select(ApprovalPolicyRow).where(col(ApprovalPolicyRow.programme_id) == programme_id)
+        )
         if not rows:
             return None
         row = rows[0]
         return ApprovalPolicy(
-            row.programme_id, tuple(a for a in row.approvers.split(",") if a), row.above_minor,
-            row.above_total_minor, row.people_above, timedelta(seconds=row.ttl_seconds),
+            row.programme_id,
+            tuple(a for a in row.approvers.split(",") if a),
+            row.above_minor,
+            row.above_total_minor,
+            row.people_above,
+            timedelta(seconds=row.ttl_seconds),
         )
 
     async def put(self, policy: ApprovalPolicy) -> None:
         values = {
-            "programme_id": policy.programme_id, "approvers": ",".join(policy.approvers),
-            "above_minor": policy.above, "above_total_minor": policy.above_total,
-            "people_above": policy.people_above, "ttl_seconds": int(policy.ttl.total_seconds()),
+            "programme_id": policy.programme_id,
+            "approvers": ",".join(policy.approvers),
+            "above_minor": policy.above,
+            "above_total_minor": policy.above_total,
+            "people_above": policy.people_above,
+            "ttl_seconds": int(policy.ttl.total_seconds()),
         }
         await self._upsert(ApprovalPolicyRow, values, "programme_id")
 
@@ -102,7 +127,9 @@ class SqlApprovalPolicies:
         insert = sqlite.insert if self._tx.gate.sqlite else postgresql.insert
         statement = insert(table).values(**values)
         await self._tx.execute(
-            statement.on_conflict_do_update(index_elements=[key], set_={k: v for k, v in values.items() if k != key})
+            statement.on_conflict_do_update(
+                index_elements=[key], set_={k: v for k, v in values.items() if k != key}
+            )
         )
 
 
@@ -122,13 +149,16 @@ class SqlPeerPolicies(SqlApprovalPolicies):
 
     async def put(self, policy: PeerPolicy) -> None:  # type: ignore[override]
         values = {
-            "programme_id": policy.programme_id, "monthly_allowance_minor": policy.monthly_allowance,
-            "per_recipient_minor": policy.per_recipient_monthly, "shout_out": policy.shout_out,
+            "programme_id": policy.programme_id,
+            "monthly_allowance_minor": policy.monthly_allowance,
+            "per_recipient_minor": policy.per_recipient_monthly,
+            "shout_out": policy.shout_out,
         }
         await self._upsert(PeerPolicyRow, values, "programme_id")
 
     async def list(self) -> Sequence[PeerPolicy]:
         rows = await self._tx.rows(select(PeerPolicyRow).order_by(col(PeerPolicyRow.programme_id)))
         return [
-            PeerPolicy(r.programme_id, r.monthly_allowance_minor, r.per_recipient_minor, r.shout_out) for r in rows
+            PeerPolicy(r.programme_id, r.monthly_allowance_minor, r.per_recipient_minor, r.shout_out)
+            for r in rows
         ]

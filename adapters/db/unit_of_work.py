@@ -7,7 +7,12 @@ from typing import Self
 
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
-from adapters.db.approval_repositories import SqlApprovalPolicies, SqlApprovals, SqlGiverDefaults, SqlPeerPolicies
+from adapters.db.approval_repositories import (
+    SqlApprovalPolicies,
+    SqlApprovals,
+    SqlGiverDefaults,
+    SqlPeerPolicies,
+)
 from adapters.db.crypto import VoucherCipher
 from adapters.db.mapping import utc
 from adapters.db.repositories import SqlAudit, SqlEvents, SqlOrders, SqlOutbox, SqlVouchers
@@ -17,8 +22,8 @@ from core.ports import (
     ApprovalPolicies,
     ApprovalRepository,
     AuditLog,
-    GiverDefaults,
     Clock,
+    GiverDefaults,
     LedgerRepository,
     OrderRepository,
     OutboxRepository,

@@ -3,7 +3,18 @@
 from __future__ import annotations
 
 from adapters.slack import action_ids as ids
-from adapters.slack.kit import Block, Message, actions, button, context, escape, header, mrkdwn_field, plain, section
+from adapters.slack.kit import (
+    Block,
+    Message,
+    actions,
+    button,
+    context,
+    escape,
+    header,
+    mrkdwn_field,
+    plain,
+    section,
+)
 from core.views import ApprovalView, ShoutOut
 
 OUTCOMES = {
@@ -45,7 +56,9 @@ def approval_request_message(view: ApprovalView) -> Message:
     ]
     blocks = [
         header("A reward needs your approval"),
-        section(f"*{escape(view.giver_name)}* wants to thank {_names(view.recipients)}:\n>{escape(view.reason)}"),
+        section(
+            f"*{escape(view.giver_name)}* wants to thank {_names(view.recipients)}:\n>{escape(view.reason)}"
+        ),
         _facts(view),
         note,
         actions("vb_approval_actions", buttons),
@@ -68,19 +81,33 @@ def approval_decided_message(view: ApprovalView) -> Message:
         "expired": f":hourglass: Your rewards to {_names(view.recipients)} expired unapproved; nothing was sent.",
     }.get(view.status, view.status)
     text = lead.replace(":white_check_mark: ", "").replace(":no_entry: ", "").replace(":hourglass: ", "")
-    return Message(text, [section(lead), context(f"{view.amount} each, {view.total} in all, for: {escape(view.reason)}")])
+    return Message(
+        text, [section(lead), context(f"{view.amount} each, {view.total} in all, for: {escape(view.reason)}")]
+    )
 
 
 def pending_message(view: ApprovalView) -> Message:
     """The giver's Send, held: who must approve, and that the budget is reserved meanwhile."""
     text = f"Waiting for approval: {view.total} of rewards to {len(view.recipients)} people"
-    lead = (f":hourglass_flowing_sand: *Waiting for approval.* {_names(view.recipients)} get {view.amount} each "
-            "once an approver says yes; you will be told.")
-    return Message(text, [section(lead), context(f"{view.total} is reserved from {escape(view.programme_name)} meanwhile.")])
+    lead = (
+        f":hourglass_flowing_sand: *Waiting for approval.* {_names(view.recipients)} get {view.amount} each "
+        "once an approver says yes; you will be told."
+    )
+    return Message(
+        text,
+        [section(lead), context(f"{view.total} is reserved from {escape(view.programme_name)} meanwhile.")],
+    )
 
 
 def shout_out_message(shout: ShoutOut) -> Message:
     """A peer thank-you in the channel it was given in: who, whom and why; never an amount or a code."""
     text = f"{shout.giver_name} thanked {shout.recipient_name}"
-    return Message(text, [section(f":tada: *{escape(shout.giver_name)}* thanked *{escape(shout.recipient_name)}*\n"
-                                  f">{escape(shout.reason)}")])
+    return Message(
+        text,
+        [
+            section(
+                f":tada: *{escape(shout.giver_name)}* thanked *{escape(shout.recipient_name)}*\n"
+                f">{escape(shout.reason)}"
+            )
+        ],
+    )

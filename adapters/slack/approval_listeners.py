@@ -44,7 +44,9 @@ class _ApprovalListeners:
     async def approve(self, ack: Ack, body: Body, action: Body, respond: Respond) -> None:
         await ack()
         approval_id, approver = str(action.get("value", "")), identity_of(translate.user_of(body))
-        self._spawn(self._decide(approval_id, respond, self._approvals.approve(approval_id, approver)), respond)
+        self._spawn(
+            self._decide(approval_id, respond, self._approvals.approve(approval_id, approver)), respond
+        )
 
     async def reject(self, ack: Ack, body: Body, action: Body, respond: Respond) -> None:
         await ack()
@@ -58,7 +60,10 @@ class _ApprovalListeners:
     async def _decide(self, approval_id: str, respond: Respond, decision: Awaitable[object]) -> None:
         try:
             await decision
-        except (InvalidRequest, NotFound) as exc:  # decided already, own request, expired: said as the core says
+        except (
+            InvalidRequest,
+            NotFound,
+        ) as exc:  # decided already, own request, expired: said as the core says
             await _show(respond, notice(str(exc)), replace=False)
             return
         await _show(respond, approval_outcome_message(await self._approvals.view(approval_id)), replace=True)
@@ -71,4 +76,6 @@ class _ApprovalListeners:
 
 
 async def _show(respond: Respond, message: Message, *, replace: bool) -> None:
-    await respond(text=message.text, blocks=message.blocks, response_type="ephemeral", replace_original=replace)
+    await respond(
+        text=message.text, blocks=message.blocks, response_type="ephemeral", replace_original=replace
+    )

@@ -6,6 +6,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 
 from adapters.slack import action_ids as ids
+from adapters.slack.approval_blocks import pending_message
 from adapters.slack.kit import (
     MESSAGE_BLOCKS,
     SECTION_TEXT,
@@ -23,7 +24,6 @@ from adapters.slack.kit import (
     plain,
     section,
 )
-from adapters.slack.approval_blocks import pending_message
 from core.bulk import BulkReport, RowOutcome
 from core.rewards import Programme
 from core.views import RewardNotice, RewardPreview, RewardUndeliverable, SendReport

@@ -43,7 +43,13 @@ def approval_request_card(view: ApprovalView) -> Card:
         _title("A reward needs your approval"),
         _about(view),
         _text(f"“{view.reason}”", isSubtle=True),
-        {"type": "Input.Text", "id": NOTE, "placeholder": "Reason (to reject)", "maxLength": 500, "isMultiline": True},
+        {
+            "type": "Input.Text",
+            "id": NOTE,
+            "placeholder": "Reason (to reject)",
+            "maxLength": 500,
+            "isMultiline": True,
+        },
         _subtle(f"Expires {view.expires_at[:16].replace('T', ' ')} UTC; until then the budget is reserved."),
     ]
     actions = [
@@ -60,14 +66,21 @@ def approval_outcome_card(view: ApprovalView) -> Card:
 
 def approval_decided_card(view: ApprovalView) -> Card:
     told = TOLD.get(view.status, view.status).format(to=", ".join(view.recipients), note=view.note)
-    return _card([_title(told), _subtle(f"{view.amount.label()} each, {view.total.label()} in all: “{view.reason}”")], [])
+    return _card(
+        [_title(told), _subtle(f"{view.amount.label()} each, {view.total.label()} in all: “{view.reason}”")],
+        [],
+    )
 
 
 def pending_card(view: ApprovalView) -> Card:
     """The giver's Send, held for an approver."""
     body: list[Element] = [
         _title("Waiting for approval"),
-        _facts(("To", ", ".join(view.recipients)), ("Each", view.amount.label()), ("Reserved", view.total.label())),
+        _facts(
+            ("To", ", ".join(view.recipients)),
+            ("Each", view.amount.label()),
+            ("Reserved", view.total.label()),
+        ),
         _text("An approver decides; I'll tell you what they say. The budget is reserved meanwhile."),
     ]
     return _card(body, [])
@@ -90,4 +103,6 @@ async def decide(approvals: Approvals | None, intent: ApprovalIntent, approver: 
 
 def shout_out_card(shout: ShoutOut) -> Card:
     """A peer thank-you in the conversation it was given in: who, whom and why; never an amount or a code."""
-    return _card([_title(f"{shout.giver_name} thanked {shout.recipient_name}"), _text(f"“{shout.reason}”")], [])
+    return _card(
+        [_title(f"{shout.giver_name} thanked {shout.recipient_name}"), _text(f"“{shout.reason}”")], []
+    )

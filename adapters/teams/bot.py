@@ -20,9 +20,9 @@ from msrest.exceptions import ClientRequestError, HttpOperationError
 from msrest.serialization import Model
 
 from adapters.teams.address import TeamsAddress
+from adapters.teams.answer import Answer
 from adapters.teams.approval_cards import decide
 from adapters.teams.approval_translate import ApproveRequest, RejectRequest
-from adapters.teams.answer import Answer
 from adapters.teams.bulk import SharedFile, shared_file
 from adapters.teams.cards import (
     attachment,

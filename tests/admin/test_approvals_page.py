@@ -51,7 +51,9 @@ class Desk:
         return browser
 
     async def held(self, to: ChatUser, minor: int, why: str) -> str:
-        command = SendRewards(HANA, (Recipient(to, dm(to)),), Money(minor, "USD"), why, "kudos", f"req-{why}", dm(HANA))
+        command = SendRewards(
+            HANA, (Recipient(to, dm(to)),), Money(minor, "USD"), why, "kudos", f"req-{why}", dm(HANA)
+        )
         pending = (await self.recognition.send(command)).pending
         assert pending is not None
         return pending.approval_id
@@ -60,26 +62,47 @@ class Desk:
 @pytest.fixture
 async def desk(tmp_path: Path) -> AsyncIterator[Desk]:
     clock = FixedClock(datetime.now(UTC).replace(microsecond=0))
-    database = Database(f"sqlite+aiosqlite:///{tmp_path / 'vb.db'}", VoucherCipher(VoucherCipher.generate_key()),
-                        clock=clock)
+    database = Database(
+        f"sqlite+aiosqlite:///{tmp_path / 'vb.db'}", VoucherCipher(VoucherCipher.generate_key()), clock=clock
+    )
     await database.upgrade()
     ids = SequentialIds()
-    recognition = Recognition(uow=database.unit_of_work, clock=clock, ids=ids, configured_admins={"slack:U0HR"},
-                              gate=ApprovalGate(clock, ids, near))
+    recognition = Recognition(
+        uow=database.unit_of_work,
+        clock=clock,
+        ids=ids,
+        configured_admins={"slack:U0HR"},
+        gate=ApprovalGate(clock, ids, near),
+    )
     approvals = Approvals(uow=database.unit_of_work, clock=clock, ids=ids, recognition=recognition)
     await recognition.create_programme(Programme("kudos", "Harbour Kudos", "USD"), "setup")
     await recognition.credit("kudos", Money(100_000, "USD"), "setup")
     await approvals.set_policy(ApprovalPolicy("kudos", ("slack:U0BOSS",), above=5000), "setup")
     accounts = SqlAdminAccounts.of(database)
     await add_user(accounts, VIEWER_EMAIL, VIEWER_PASSWORD, AdminRole.VIEWER, clock.now())
-    checkout = Checkout(uow=database.unit_of_work, catalog=Catalog([BOOKS]), gateway=FakeGateway(),
-                        providers={"builtin": FakeProvider()}, clock=clock, ids=ids, public_base_url="http://127.0.0.1")
+    checkout = Checkout(
+        uow=database.unit_of_work,
+        catalog=Catalog([BOOKS]),
+        gateway=FakeGateway(),
+        providers={"builtin": FakeProvider()},
+        clock=clock,
+        ids=ids,
+        public_base_url="http://127.0.0.1",
+    )
     app = web.Application()
-    app.router.add_routes(admin_routes(
-        oversight=SqlOversight.of(database), checkout=checkout, recognition=recognition, accounts=accounts,
-        acts=AdminActs(uow=database.unit_of_work), admin_token="", secure_cookies=False, clock=clock,
-        approvals=approvals,
-    ))
+    app.router.add_routes(
+        admin_routes(
+            oversight=SqlOversight.of(database),
+            checkout=checkout,
+            recognition=recognition,
+            accounts=accounts,
+            acts=AdminActs(uow=database.unit_of_work),
+            admin_token="",
+            secure_cookies=False,
+            clock=clock,
+            approvals=approvals,
+        )
+    )
     runner = web.AppRunner(app, access_log=None)
     await runner.setup()
     await web.TCPSite(runner, "127.0.0.1", 0).start()

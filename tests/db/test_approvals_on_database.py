@@ -34,8 +34,9 @@ async def near(identity: str, _giver: ConversationRef | None) -> ConversationRef
 async def desk(backend: Backend) -> tuple[Recognition, Approvals]:
     ids = SequentialIds()
     uow, clock = backend.database.unit_of_work, backend.clock
-    recognition = Recognition(uow=uow, clock=clock, ids=ids, configured_admins={"slack:U0HR"},
-                              gate=ApprovalGate(clock, ids, near))
+    recognition = Recognition(
+        uow=uow, clock=clock, ids=ids, configured_admins={"slack:U0HR"}, gate=ApprovalGate(clock, ids, near)
+    )
     approvals = Approvals(uow=uow, clock=clock, ids=ids, recognition=recognition)
     await recognition.create_programme(replace(KUDOS), "test")
     await recognition.credit("kudos", Money(100_000, "USD"), "test")
@@ -44,8 +45,15 @@ async def desk(backend: Backend) -> tuple[Recognition, Approvals]:
 
 
 def send(minor: int, key: str = "req-1") -> SendRewards:
-    return SendRewards(HR, (Recipient(ADA, dm("U0ADA")),), Money(minor, "USD"), "Shipped the harbour map",
-                       "kudos", key, dm("U0HR"))
+    return SendRewards(
+        HR,
+        (Recipient(ADA, dm("U0ADA")),),
+        Money(minor, "USD"),
+        "Shipped the harbour map",
+        "kudos",
+        key,
+        dm("U0HR"),
+    )
 
 
 async def budget(backend: Backend) -> tuple[int, int]:
@@ -63,7 +71,7 @@ async def outbox_kinds(backend: Backend) -> list[str]:
 async def test_a_send_above_the_threshold_waits_with_its_budget_reserved_and_approvers_get_a_card(
     backend: Backend,
 ) -> None:
-    recognition, approvals = await desk(backend)
+    recognition, _approvals = await desk(backend)
 
     report = await recognition.send(send(7500))
 

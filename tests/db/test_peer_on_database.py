@@ -27,10 +27,16 @@ def dm(user: ChatUser) -> ConversationRef:
     return ConversationRef("slack", f'{{"user": "{user.user_id}"}}')
 
 
-async def peer_desk(backend: Backend, *, per_recipient: int | None = None, shout_out: bool = True) -> Recognition:
+async def peer_desk(
+    backend: Backend, *, per_recipient: int | None = None, shout_out: bool = True
+) -> Recognition:
     backend.clock.current = datetime(2026, 11, 26, 9, 0, tzinfo=UTC)
-    recognition = Recognition(uow=backend.database.unit_of_work, clock=backend.clock, ids=SequentialIds(),
-                              configured_admins={"slack:U0HR"})
+    recognition = Recognition(
+        uow=backend.database.unit_of_work,
+        clock=backend.clock,
+        ids=SequentialIds(),
+        configured_admins={"slack:U0HR"},
+    )
     for programme in (THANKS, BOARD):
         await recognition.create_programme(replace(programme), "test")
         await recognition.credit(programme.id, Money(100_000, "USD"), "test")
@@ -39,8 +45,16 @@ async def peer_desk(backend: Backend, *, per_recipient: int | None = None, shout
 
 
 def thank(giver: ChatUser, to: ChatUser, minor: int, key: str, programme: str = "thanks") -> SendRewards:
-    return SendRewards(giver, (Recipient(to, dm(to)),), Money(minor, "USD"), "Covered my on-call shift",
-                       programme, key, dm(giver), shout_to=CHANNEL)
+    return SendRewards(
+        giver,
+        (Recipient(to, dm(to)),),
+        Money(minor, "USD"),
+        "Covered my on-call shift",
+        programme,
+        key,
+        dm(giver),
+        shout_to=CHANNEL,
+    )
 
 
 async def test_anyone_may_give_from_a_peer_programme_but_not_from_others(backend: Backend) -> None:

@@ -14,8 +14,14 @@ from tests.e2e.bot_process import ROOT, BotProcess
 async def cli(bot: BotProcess, *args: str) -> str:
     """`voucherbot ARGS` with the server's settings (its data directory); the output, or AssertionError."""
     process = await asyncio.create_subprocess_exec(
-        sys.executable, "-m", "bot.cli", *args, cwd=str(bot.data_dir), env={**bot.env, "PYTHONPATH": str(ROOT)},
-        stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.PIPE,
+        sys.executable,
+        "-m",
+        "bot.cli",
+        *args,
+        cwd=str(bot.data_dir),
+        env={**bot.env, "PYTHONPATH": str(ROOT)},
+        stdout=asyncio.subprocess.PIPE,
+        stderr=asyncio.subprocess.PIPE,
     )
     out, err = await process.communicate()
     assert process.returncode == 0, f"voucherbot {' '.join(args)} failed: {err.decode()}"

@@ -27,7 +27,17 @@ from tests.e2e.test_rewards_e2e import reward_command, reward_notice
 from tests.e2e.test_slack_e2e import FORM, SlackUser, block_text
 from tests.e2e.world import BotDatabase, eventually
 from tests.fake_slack import FakeSlack, PostedMessage
-from tests.slack.conftest import ADA, BOT_TOKEN, GRACE, HR, LIN, SIGNING_SECRET, add_colleagues, block_actions, clicked
+from tests.slack.conftest import (
+    ADA,
+    BOT_TOKEN,
+    GRACE,
+    HR,
+    LIN,
+    SIGNING_SECRET,
+    add_colleagues,
+    block_actions,
+    clicked,
+)
 
 pytestmark = pytest.mark.asyncio(loop_scope="module")
 
@@ -90,12 +100,20 @@ def cards_in(user: SlackUser) -> list[PostedMessage]:
     return [m for m in user.fake.messages_in(user.dm) if "asks you to approve" in m.text]
 
 
-async def press(user: SlackUser, message: PostedMessage, action_id: str, name: str, note: str = "") -> dict[str, Any]:
+async def press(
+    user: SlackUser, message: PostedMessage, action_id: str, name: str, note: str = ""
+) -> dict[str, Any]:
     """Press Approve or Reject on the approval card in `user`'s DM (the reason typed, if any)."""
     state = {"vb_approval_note": {"vb_approval_note": {"type": "plain_text_input", "value": note or None}}}
     payload = block_actions(
-        user.fake, clicked(message.blocks, action_id), user=user.user_id, channel=user.dm,
-        message_ts=message.ts, ephemeral=False, response_url=name, state=state,
+        user.fake,
+        clicked(message.blocks, action_id),
+        user=user.user_id,
+        channel=user.dm,
+        message_ts=message.ts,
+        ephemeral=False,
+        response_url=name,
+        state=state,
     )
     status, _ = await user.post(urlencode({"payload": json.dumps(payload)}), FORM)
     assert status == 200
@@ -179,10 +197,14 @@ async def test_twenty_simultaneous_approvals_send_one_reward(
 ) -> None:
     hana, ada, lin = people[HR], people[ADA], people[LIN]
     await request(hana, f"<@{ADA}|ada> 80 USD Twenty clicks", "twenty")
-    card = await eventually(lambda: next((c for c in cards_in(lin) if "Twenty clicks" in block_text(c.blocks)), None),
-                            what="Lin's card for Ada's reward")
+    card = await eventually(
+        lambda: next((c for c in cards_in(lin) if "Twenty clicks" in block_text(c.blocks)), None),
+        what="Lin's card for Ada's reward",
+    )
 
-    outcomes = await asyncio.gather(*(press(lin, card, "vb_approval_approve", f"twenty-{n}") for n in range(20)))
+    outcomes = await asyncio.gather(
+        *(press(lin, card, "vb_approval_approve", f"twenty-{n}") for n in range(20))
+    )
 
     assert sum("Approved by" in o["text"] for o in outcomes) == 1
     assert sum(o["text"] == f"This request was already approved by slack:{LIN}." for o in outcomes) == 19
@@ -194,8 +216,18 @@ async def test_a_request_nobody_decides_expires_and_releases_its_budget(
     bot: BotProcess, people: dict[str, SlackUser], db: BotDatabase, approvals: Approvals
 ) -> None:
     hana, ada, grace = people[HR], people[ADA], people[GRACE]
-    await cli(bot, "programmes", "approvals", PROGRAMME, "--above", "50", "--approvers", APPROVERS,
-              "--expires-after", "2s")
+    await cli(
+        bot,
+        "programmes",
+        "approvals",
+        PROGRAMME,
+        "--above",
+        "50",
+        "--approvers",
+        APPROVERS,
+        "--expires-after",
+        "2s",
+    )
     before = await db.budget(PROGRAMME)
     await request(hana, f"<@{GRACE}|grace> 90 USD Waited too long", "slow")
     assert (await db.budget(PROGRAMME)).reserved == before.reserved + 9000

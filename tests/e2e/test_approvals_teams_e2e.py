@@ -42,7 +42,11 @@ class PersonalChat(TeamsChat):
 
 @pytest_asyncio.fixture(scope="module", loop_scope="module")
 async def bot(data_dir: Path, connector: FakeConnector) -> AsyncIterator[BotProcess]:
-    env = {"REWARD_ADMINS": f"teams:{HANA_AAD}", "APPROVAL_EXPIRY_CHECK_SECONDS": "1", "RATE_LIMIT_PER_MINUTE": "0"}
+    env = {
+        "REWARD_ADMINS": f"teams:{HANA_AAD}",
+        "APPROVAL_EXPIRY_CHECK_SECONDS": "1",
+        "RATE_LIMIT_PER_MINUTE": "0",
+    }
     process = await start_bot(data_dir, env)
     approvers = f"teams:{ADA_AAD},teams:{MIRA_AAD},teams:{HANA_AAD}"
     await cli(process, "programmes", "approvals", PROGRAMME, "--above", "50", "--approvers", approvers)
@@ -85,7 +89,11 @@ async def request(hana: TeamsChat, text: str) -> Call:
 
 
 def approval_cards(chat: TeamsChat, why: str) -> list[Call]:
-    return [c for c in chat.calls() if c.cards and "needs your approval" in card_text(c.card) and why in card_text(c.card)]
+    return [
+        c
+        for c in chat.calls()
+        if c.cards and "needs your approval" in card_text(c.card) and why in card_text(c.card)
+    ]
 
 
 def told(chat: TeamsChat, words: str) -> Call | None:
@@ -93,8 +101,11 @@ def told(chat: TeamsChat, words: str) -> Call | None:
 
 
 def grace_notices(connector: FakeConnector) -> list[Call]:
-    return [c for c in connector.delivered() if c.cards and "Grace" not in card_text(c.card)
-            and c.conversation_id == f"a:personal-{GRACE.id}"]
+    return [
+        c
+        for c in connector.delivered()
+        if c.cards and "Grace" not in card_text(c.card) and c.conversation_id == f"a:personal-{GRACE.id}"
+    ]
 
 
 async def test_a_large_reward_waits_then_an_approval_sends_it_and_tells_the_giver(
@@ -106,7 +117,9 @@ async def test_a_large_reward_waits_then_an_approval_sends_it_and_tells_the_give
     assert "Waiting for approval" in card_text(held.card)
     assert (await db.budget(PROGRAMME)).reserved == 6000
 
-    card = await eventually(lambda: (approval_cards(ada, "harbour map") or [None])[0], what="Ada's approval card")
+    card = await eventually(
+        lambda: (approval_cards(ada, "harbour map") or [None])[0], what="Ada's approval card"
+    )
     text = card_text(card.card)
     assert "Grace Hopper" in text and "60.00 USD" in text and "940.00 USD" in text
     assert approval_cards(hana, "harbour map") == []
@@ -135,7 +148,9 @@ async def test_a_rejection_with_a_reason_releases_the_budget_and_the_giver_canno
 
     own = await hana.answer_to(hana.submit(card, press(card.card, "Approve")))  # a forged press
     assert own.text == "You cannot approve or reject your own request."
-    rejected = await ada.answer_to(ada.submit(card, press(card.card, "Reject", {"note": "Over this quarter's plan"})))
+    rejected = await ada.answer_to(
+        ada.submit(card, press(card.card, "Reject", {"note": "Over this quarter's plan"}))
+    )
 
     assert "Rejected by teams:" + ADA_AAD + ": Over this quarter's plan" in card_text(rejected.card)
     assert (await db.budget(PROGRAMME)).reserved == before.reserved
@@ -149,7 +164,9 @@ async def test_twenty_simultaneous_approvals_send_one_reward(
     await request(hana, "reward {0} 80 USD Twenty presses")
     card = await eventually(lambda: (approval_cards(mira, "Twenty presses") or [None])[0], what="Mira's card")
 
-    statuses = await asyncio.gather(*(mira.post(mira.submit(card, press(card.card, "Approve"))) for _ in range(20)))
+    statuses = await asyncio.gather(
+        *(mira.post(mira.submit(card, press(card.card, "Approve"))) for _ in range(20))
+    )
 
     assert all(status in (200, 201) for status, _ in statuses)
     decided = [a for a in await approvals.all() if a.command.reason == "Twenty presses"]
@@ -163,8 +180,18 @@ async def test_a_request_nobody_decides_expires_and_releases_its_budget(
     bot: BotProcess, chats: dict[str, TeamsChat], db: BotDatabase
 ) -> None:
     hana, ada = chats["hana"], chats["ada"]
-    await cli(bot, "programmes", "approvals", PROGRAMME, "--above", "50", "--expires-after", "2s",
-              "--approvers", f"teams:{ADA_AAD}")
+    await cli(
+        bot,
+        "programmes",
+        "approvals",
+        PROGRAMME,
+        "--above",
+        "50",
+        "--expires-after",
+        "2s",
+        "--approvers",
+        f"teams:{ADA_AAD}",
+    )
     before = await db.budget(PROGRAMME)
     await request(hana, "reward {0} 90 USD Waited too long")
 

@@ -2,13 +2,24 @@
 
 from __future__ import annotations
 
-from tests.rewards.test_cli import Cli, cli  # noqa: F401 - the fixture
+from pathlib import Path
+
+import pytest
+
+from tests.rewards.test_cli import Cli
 
 BOSS = "slack:U0BOSS"
 AAD = "0A1D2A3E-0000-4000-8000-0000000000AD"
 
 
-def test_an_operator_sets_an_approval_policy_a_peer_programme_and_a_default_and_lists_approvals(cli: Cli) -> None:
+@pytest.fixture
+def cli(tmp_path: Path) -> Cli:
+    return Cli(tmp_path)
+
+
+def test_an_operator_sets_an_approval_policy_a_peer_programme_and_a_default_and_lists_approvals(
+    cli: Cli,
+) -> None:
     cli("programmes", "create", "kudos", "--name", "Harbour Kudos", "--currency", "USD")
     cli("programmes", "create", "thanks", "--name", "Harbour Thanks", "--currency", "USD")
 
@@ -32,8 +43,18 @@ def test_bad_approval_settings_are_refused_with_a_clear_message(cli: Cli) -> Non
 
     no_limit = cli("programmes", "approvals", "kudos", "--approvers", BOSS, ok=False)
     bad_who = cli("programmes", "approvals", "kudos", "--above", "100", "--approvers", "bob", ok=False)
-    bad_time = cli("programmes", "approvals", "kudos", "--above", "100", "--approvers", BOSS,
-                   "--expires-after", "soon", ok=False)
+    bad_time = cli(
+        "programmes",
+        "approvals",
+        "kudos",
+        "--above",
+        "100",
+        "--approvers",
+        BOSS,
+        "--expires-after",
+        "soon",
+        ok=False,
+    )
     unknown = cli("programmes", "default", "slack:U0HR", "nope", ok=False)
 
     assert no_limit.returncode == 1 and "--above" in no_limit.stderr

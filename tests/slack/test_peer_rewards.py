@@ -15,7 +15,9 @@ async def thank(slack: SlackWorld, text: str, name: str) -> dict[str, object]:
     confirmation = await slack.wait_for_response(name)
     if "blocks" not in confirmation or "vb_reward_send" not in str(confirmation["blocks"]):
         return confirmation
-    await slack.action(clicked(confirmation["blocks"], "vb_reward_send"), user=LIN, response_url=f"{name}-send")
+    await slack.action(
+        clicked(confirmation["blocks"], "vb_reward_send"), user=LIN, response_url=f"{name}-send"
+    )
     return await slack.wait_for_response(f"{name}-send")
 
 
@@ -32,7 +34,9 @@ async def test_a_colleague_thanks_another_and_the_channel_sees_who_and_why_but_n
     assert "Sent 1 reward of $30" in section_texts(shown["blocks"])  # type: ignore[arg-type]
     [shout] = [m for m in slack.fake.messages_in(GENERAL) if "thanked" in m.text]
     assert shout.text == "Lin Yutang thanked Ada Lovelace"
-    assert "Covered my on-call shift" in section_texts(shout.blocks) and "$" not in section_texts(shout.blocks)
+    assert "Covered my on-call shift" in section_texts(shout.blocks) and "$" not in section_texts(
+        shout.blocks
+    )
 
 
 async def test_the_fifty_first_dollar_is_refused_and_the_allowance_resets_next_month(

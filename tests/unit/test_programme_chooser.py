@@ -36,8 +36,12 @@ def test_a_default_that_no_longer_exists_falls_back_to_the_first_programme() -> 
 
 async def test_a_default_set_for_a_giver_is_used_for_their_rewards_only() -> None:
     store, clock = MemoryStore(), FixedClock()
-    recognition = Recognition(uow=lambda: MemoryUnitOfWork(store, clock), clock=clock, ids=SequentialIds(),
-                              configured_admins={"slack:U0HR", "slack:U0LIN"})
+    recognition = Recognition(
+        uow=lambda: MemoryUnitOfWork(store, clock),
+        clock=clock,
+        ids=SequentialIds(),
+        configured_admins={"slack:U0HR", "slack:U0LIN"},
+    )
     for programme in ALL:
         await recognition.create_programme(programme, "test")
 
@@ -46,5 +50,7 @@ async def test_a_default_set_for_a_giver_is_used_for_their_rewards_only() -> Non
         await recognition.set_default_programme("slack:U0HR", "gone", "cli:operator")
 
     assert (await recognition.programme_for(giver=HANA)).id == "thanks"
-    assert (await recognition.programme_for(giver=ChatUser("slack", "T0HARBOUR", "U0LIN", "Lin"))).id == "danke"
+    assert (
+        await recognition.programme_for(giver=ChatUser("slack", "T0HARBOUR", "U0LIN", "Lin"))
+    ).id == "danke"
     assert (await recognition.programme_for(currency="USD", giver=HANA)).id == "kudos"
