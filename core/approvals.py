@@ -11,6 +11,7 @@ Chat channels only render `ApprovalRequest` / `ApprovalDecided` and pass clicks 
 from __future__ import annotations
 
 import asyncio
+import logging
 import random
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
@@ -26,6 +27,7 @@ from core.recognition import Recognition, SendRewards, identity_of
 from core.rewards import LedgerEntry, LedgerKind, Programme
 from core.views import ApprovalDecided, ApprovalRequest, ApprovalView, SendReport
 
+log = logging.getLogger(__name__)
 DEFAULT_TTL = timedelta(hours=48)
 MAX_NOTE = 500
 RETRIES = 200
@@ -113,7 +115,7 @@ class Approval:
             by = f" by {self.decided_by}" if self.decided_by not in ("", "system") else ""
             raise ApprovalRefused(self.id, f"This request was already {self.status}{by}.")
         if now >= self.expires_at:
-            raise ApprovalRefused(self.id, "This request has expired; its budget was released.")
+            raise ApprovalRefused(self.id, "This request has expired; nothing was sent.")
         if approver == self.giver:
             raise ApprovalRefused(self.id, "You cannot approve or reject your own request.")
         if approver not in self.approvers:
@@ -173,6 +175,10 @@ class ApprovalGate:
                 await uow.outbox.add(
                     message(self._ids, approval, MessageKind.APPROVAL_REQUEST, address, now, approver)
                 )
+        if not any(addresses.values()):  # e.g. an HR-system send, or approvers only on another platform
+            log.warning(
+                "no approver can be sent a card", extra={"approval": approval.id, "programme": programme.id}
+            )
         uow.audit.record(
             AuditRecord(
                 approval.giver,
@@ -183,6 +189,7 @@ class ApprovalGate:
                     "programme": programme.id,
                     "minor": approval.total,
                     "to": [r.user.key for r in command.recipients],
+                    "notified": sorted(a for a, address in addresses.items() if address is not None),
                 },
             )
         )

@@ -80,6 +80,8 @@ class BulkReport:
         return [Money(minor, currency) for currency, minor in sorted(sums.items())]
 
 
+HELD = "Held for approval: an approver decides, and you will be told."
+
 # How a channel finds the person a row names: the recipient, or why they cannot be found.
 FindRecipient = Callable[[RewardRow], Awaitable[Recipient | str]]
 
@@ -119,6 +121,8 @@ async def _send_row(
         report = await recognition.send(command)
     except (AmountRefused, InvalidRequest, NotFound) as exc:  # the core's reason, said to the person
         return RowOutcome(row.line, row.who, reason=str(exc)), ""
+    if report.pending is not None:  # listed with the rows not sent, saying why: an approver decides
+        return RowOutcome(row.line, row.who, amount, reason=HELD), programme.id
     sent = report.sent[0] if report.sent else None
     who = recipient.user.name or row.who
     return RowOutcome(row.line, who, amount, repeated=sent is None, reward=sent), programme.id

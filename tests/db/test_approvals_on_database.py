@@ -9,6 +9,7 @@ from datetime import timedelta
 import pytest
 
 from core.approvals import ApprovalGate, ApprovalPolicy, ApprovalRefused, Approvals
+from core.bulk import HELD, RewardRow, send_rows
 from core.identity import ChatUser, ConversationRef
 from core.money import Money
 from core.outbox import MessageKind
@@ -178,3 +179,21 @@ async def test_a_retried_request_is_held_once(backend: Backend) -> None:
     assert first is not None and again is not None and first.approval_id == again.approval_id
     assert await budget(backend) == (92_500, 7500)
     assert len(await approvals.list()) == 1
+
+
+async def test_a_bulk_row_the_programme_holds_is_reported_as_held_not_as_sent_before(backend: Backend) -> None:
+    recognition, approvals = await desk(backend)
+    rows = [
+        RewardRow(2, "ada@example.com", "75", "Shipped the harbour map", "csv:f1:2"),
+        RewardRow(3, "ada@example.com", "25", "Fixed the lighthouse", "csv:f1:3"),
+    ]
+
+    async def find(_row: RewardRow) -> Recipient:
+        return Recipient(ADA, dm("U0ADA"))
+
+    report = await send_rows(recognition, HR, "thanks.csv", rows, find)
+
+    held, sent = report.outcomes
+    assert (held.sent, held.repeated, held.reason) == (False, False, HELD)
+    assert sent.sent and sent.amount == Money(2500, "USD")
+    assert [a.status for a in await approvals.list()] == ["pending"]
