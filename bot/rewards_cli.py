@@ -11,6 +11,7 @@ from collections.abc import Awaitable, Callable
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from bot.approvals_cli import add_approval_commands, add_programme_commands
 from bot.settings import Settings, admin_identity
 from core.amounts import read_amount
 from core.employees import import_employees
@@ -44,6 +45,8 @@ def add_commands(commands: Any, settings: Callable[[], Settings]) -> None:
         settings,
         _programmes,
     )
+    add_programme_commands(programmes, settings, _runs)
+    add_approval_commands(commands, settings, _runs)
     credit = commands.add_parser("budget", help="programme budgets").add_subparsers()
     add = credit.add_parser("credit", help="add money to a programme's budget")
     add.add_argument("programme")

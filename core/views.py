@@ -220,10 +220,56 @@ class RewardPreview:
 
 
 @dataclass(frozen=True)
+class ApprovalView:
+    """A send held for an approver: who asked, for whom, how much, why, and the budget once it is sent."""
+
+    approval_id: str
+    giver_name: str
+    recipients: tuple[str, ...]
+    amount: Money
+    total: Money
+    reason: str
+    programme_name: str
+    budget_after: Money
+    status: str
+    expires_at: str  # ISO 8601, UTC
+    decided_by: str = ""
+    note: str = ""  # the approver's reason for a rejection
+
+    @property
+    def pending(self) -> bool:
+        return self.status == "pending"
+
+
+@dataclass(frozen=True)
+class ApprovalRequest:
+    """The card an approver gets, with Approve and Reject."""
+
+    approval: ApprovalView
+
+
+@dataclass(frozen=True)
+class ApprovalDecided:
+    """Told to the giver: their request was approved (and sent), rejected with a reason, or expired."""
+
+    approval: ApprovalView
+
+
+@dataclass(frozen=True)
+class ShoutOut:
+    """A public thank-you in the channel a peer reward was given in: who thanked whom and why, no amount."""
+
+    giver_name: str
+    recipient_name: str
+    reason: str
+
+
+@dataclass(frozen=True)
 class SendReport:
     sent: tuple[RewardSummary, ...]
     refused: tuple[tuple[str, str], ...]  # (recipient, reason)
     budget_left: Money
+    pending: ApprovalView | None = None  # the programme holds this send for an approver
 
 
 @dataclass(frozen=True)
@@ -288,7 +334,10 @@ class CheckoutView:
         return self.status in (OrderStatus.AWAITING_PAYMENT, OrderStatus.FAILED) and bool(self.client_secret)
 
 
-Notice = OrderSummary | VoucherDelivery | RewardNotice | RewardUndeliverable | GiftDelivery | GiftReceipt
+Notice = (
+    OrderSummary | VoucherDelivery | RewardNotice | RewardUndeliverable | GiftDelivery | GiftReceipt
+    | ApprovalRequest | ApprovalDecided | ShoutOut
+)
 
 
 ISSUANCE_FAILURE = "issuance"

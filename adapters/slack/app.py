@@ -37,9 +37,11 @@ from adapters.slack.front_door import FrontDoor, Refused
 from adapters.slack.installations import EncryptedInstallationStore, SecretBox, WideSecretColumns
 from adapters.slack.listeners import register
 from adapters.slack.manifest import BOT_SCOPES, EVENTS_PATH, OAUTH_REDIRECT_PATH
+from adapters.slack.approval_listeners import register_approvals
 from adapters.slack.reward_listeners import register_rewards
 from adapters.slack.sender import SlackSender, TokenFor
 from adapters.slack.workspace import WorkspaceDirectory
+from core.approvals import Approvals
 from core.confirmations import Confirmations
 from core.checkout import Checkout
 from core.errors import DeliveryError
@@ -173,6 +175,7 @@ def build_slack(
     secret_box: SecretBox | None = None,
     recognition: Recognition | None = None,
     confirmations: PendingConfirmations | None = None,
+    approvals: Approvals | None = None,
     directory_ttl_seconds: float = DIRECTORY_TTL_SECONDS,
     ssl: SSLContext | None = None,
     gifts: Gifts | None = None,
@@ -214,6 +217,8 @@ def build_slack(
     users = UserDirectory(ttl_seconds=directory_ttl_seconds)
     if recognition is not None and confirmations is not None:
         _register_rewards(app, recognition, checkout, background, users, base_url, confirmations, ssl)
+    if approvals is not None:
+        register_approvals(app, approvals=approvals, work=background)
     sender = SlackSender(client_factory=lambda token: _web_client(token, base_url, ssl), token_for=token_for)
 
     async def client_for(team_id: str, enterprise_id: str | None = None) -> AsyncWebClient:

@@ -6,6 +6,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 
 from adapters.slack import action_ids as ids
+from adapters.slack.approval_blocks import pending_message
 from adapters.slack.kit import (
     MESSAGE_BLOCKS,
     SECTION_TEXT,
@@ -97,6 +98,8 @@ def _names(names: Sequence[str]) -> str:
 
 
 def sent_message(report: SendReport) -> Message:
+    if report.pending is not None:
+        return pending_message(report.pending)
     if not report.sent:
         return notice("These rewards were already sent.")
     first = report.sent[0]

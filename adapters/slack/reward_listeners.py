@@ -27,6 +27,7 @@ from adapters.slack.reward_text import (
     InvalidReward,
     RewardForm,
     RewardText,
+    channel_address,
     dm_address,
     form_errors,
     modal_metadata,
@@ -129,7 +130,7 @@ class _RewardListeners:
         try:
             programmes = await self._recognition.programmes()
             parsed = parse_reward(text, {p.currency for p in programmes})
-            programme, amount = await self._recognition.priced(TypedAmount(parsed.amount, parsed.currency))
+            programme, amount = await self._recognition.priced(TypedAmount(parsed.amount, parsed.currency), giver=giver)
             giver, recipients, notes = await self._people(body, client, giver, parsed)
         except (InvalidReward, InvalidRequest, ValueError) as exc:
             await _show(respond, reward_blocks.notice(str(exc)))
@@ -149,6 +150,9 @@ class _RewardListeners:
             programme_id=programme.id,
             request_key=reward_request_key(giver.tenant, giver.user_id, confirmation_id),
             reply_to=dm_address(giver.tenant, giver.user_id, translate.enterprise_of(body)),
+            shout_to=channel_address(
+                giver.tenant, giver.user_id, str(body.get("channel_id", "")), translate.enterprise_of(body)
+            ),
         )
         await self._confirm(command, confirmation_id, notes, lambda m: _show(respond, m))
 
@@ -227,7 +231,7 @@ class _RewardListeners:
         show = (lambda m: _show(respond, m)) if respond is not None else self._in_dm(client, giver.user_id)
         try:
             typed = read_amount_with(form.amount, form.currency)
-            programme, amount = await self._recognition.priced(typed, form.programme_id or None)
+            programme, amount = await self._recognition.priced(typed, form.programme_id or None, giver)
             giver, recipients, notes = await self._recipients(
                 client, giver, form.users, (), translate.enterprise_of(body)
             )
@@ -243,6 +247,7 @@ class _RewardListeners:
             programme_id=programme.id,
             request_key=reward_request_key(giver.tenant, giver.user_id, confirmation_id),
             reply_to=dm_address(giver.tenant, giver.user_id, translate.enterprise_of(body)),
+            shout_to=channel_address(giver.tenant, giver.user_id, form.channel, translate.enterprise_of(body)),
         )
         await self._confirm(command, confirmation_id, notes, show)
 

@@ -21,6 +21,8 @@ from msrest.serialization import Model
 
 from adapters.teams.address import TeamsAddress
 from adapters.teams.answer import Answer
+from adapters.teams.approval_cards import decide
+from adapters.teams.approval_translate import ApproveRequest, RejectRequest
 from adapters.teams.bulk import SharedFile, shared_file
 from adapters.teams.cards import (
     attachment,
@@ -56,6 +58,7 @@ from adapters.teams.translate import (
     task_data,
     user_of,
 )
+from core.approvals import Approvals
 from core.checkout import Checkout, PlaceOrder
 from core.errors import DeliveryError, InvalidAmount, InvalidRequest, NotFound
 from core.gifting import Gifts
@@ -83,9 +86,11 @@ class VoucherBot(TeamsActivityHandler):
         ssl: SSLContext | None = None,
         confirmations: PendingConfirmations | None = None,
         gifts: Gifts | None = None,
+        approvals: Approvals | None = None,
     ) -> None:
         self._checkout = checkout
         self._gifts = GiftDesk(checkout, gifts)
+        self._approvals = approvals
         self._app_id = app_id
         self._rewards = RewardDesk(checkout, recognition, directory, ssl, confirmations)
         self._extension = RewardExtension(self._rewards)
@@ -210,6 +215,8 @@ class VoucherBot(TeamsActivityHandler):
                 return await self._rewards.send_from_card(activity, key)
             case CancelReward(key):
                 return await self._rewards.cancel(activity, key)
+            case ApproveRequest() | RejectRequest():
+                return await decide(self._approvals, intent, user_of(activity))
             case RedeemReward(reward_id):
                 return await self._rewards.redeem(reward_id, user_of(activity))
             case ReviewReward():

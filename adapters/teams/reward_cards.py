@@ -10,6 +10,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 
 from adapters.teams.answer import Card
+from adapters.teams.approval_cards import pending_card
 from adapters.teams.bulk import COLUMNS_HINT, BulkReport
 from adapters.teams.cards import (
     Element,
@@ -69,6 +70,8 @@ def confirmation_card(
 
 
 def sent_card(report: SendReport, amount: Money, reason: str) -> Card:
+    if report.pending is not None:
+        return pending_card(report.pending)
     names = ", ".join(r.recipient_name or "a colleague" for r in report.sent)
     body: list[Element] = [
         _title("Rewards sent"),

@@ -99,7 +99,7 @@ class RewardDesk:
         try:
             programmes = await self.recognition.programmes()
             terms = terms_of(intent.words, {p.currency for p in programmes})
-            programme, amount = await self.recognition.priced(TypedAmount(terms.amount, terms.currency))
+            programme, amount = await self.recognition.priced(TypedAmount(terms.amount, terms.currency), giver=giver)
         except UnreadableCommand as exc:
             return Answer(text=str(exc), replaces=False)
         except ValueError as exc:
@@ -155,6 +155,7 @@ class RewardDesk:
         key: str,
         reply_to: ConversationRef,
     ) -> SendRewards:
+        here = TeamsAddress.of(activity)
         return SendRewards(
             giver=user_of(activity),
             recipients=tuple(recipient_of(activity, person) for person in people),
@@ -163,6 +164,8 @@ class RewardDesk:
             programme_id=programme_id,
             request_key=key,
             reply_to=reply_to,
+            # A channel or group chat it was given in: a peer programme may thank them there.
+            shout_to=None if here.is_personal else here.to_ref(),
         )
 
     # --- people by email (dialog and CSV) -------------------------------------------------------------

@@ -12,6 +12,7 @@ from botbuilder.core import TurnContext
 from botbuilder.schema import Activity
 
 from adapters.teams.address import PLATFORM, tenant_of
+from adapters.teams.approval_translate import APPROVAL_ACTIONS, ApproveRequest, RejectRequest
 from adapters.teams.gift_translate import (
     GIFT_ACTIONS,
     CancelGift,
@@ -97,6 +98,8 @@ Intent = (
     | SendGift
     | CancelGift
     | OpenGiftForm
+    | ApproveRequest
+    | RejectRequest
 )
 
 
@@ -237,6 +240,7 @@ _ACTIONS: dict[str, Callable[[Mapping[str, Any]], Intent]] = {
     "help": lambda d: ShowHelp(),
     **REWARD_ACTIONS,
     **GIFT_ACTIONS,
+    **APPROVAL_ACTIONS,
 }
 
 

@@ -8,6 +8,7 @@ from aiohttp import web
 
 from adapters.web.admin.actions import Actions
 from adapters.web.admin.api import Api
+from adapters.web.admin.approvals import ApprovalPages
 from adapters.web.admin.auth import Authenticator, Guard
 from adapters.web.admin.pages import Pages
 from adapters.web.admin.providers import ProviderPages, ProviderPanel
@@ -15,6 +16,7 @@ from adapters.web.admin.render import STATIC, STATIC_PREFIX, Views
 from adapters.web.admin.sessions import Cookies
 from adapters.web.admin.signin import SignIn
 from adapters.web.admin.throttle import AddressLimit
+from core.approvals import Approvals
 from core.checkout import Checkout
 from core.milestones import Milestones
 from core.oversight import AdminAccounts, AdminActs, Oversight
@@ -38,6 +40,7 @@ def admin_routes(
     sign_in_limit: AddressLimit | None = None,
     providers: ProviderPanel | None = None,
     milestones: Milestones | None = None,
+    approvals: Approvals | None = None,
 ) -> list[web.AbstractRouteDef]:
     """Every /admin route. `admin_token` opens the JSON API (empty: API closed); `secure_cookies` for HTTPS.
 
@@ -88,6 +91,7 @@ def admin_routes(
         web.get("/admin/api/orders/{order_id}", api.guarded(api.order)),
         web.get("/admin/api/audit", api.guarded(api.audit)),
         *_provider_routes(providers, views, acts, page, act),
+        *([web.get("/admin/approvals", page(ApprovalPages(approvals, views).page))] if approvals else []),
         web.static(STATIC_PREFIX, STATIC),
     ]
 
