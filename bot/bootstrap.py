@@ -32,6 +32,7 @@ from core.ports import ChatSender, RandomIds, SystemClock
 from core.recognition import Recognition
 from core.vouchers import VoucherProvider
 
+from bot.fx import build_rates, refresh_job
 from bot.metrics import Metrics
 from bot.providers import ProviderSet, build_provider_set, tango_client, xoxoday_client
 from bot.rewards import Rewards, build_rewards, find_people_in_slack, seed_development_programme
@@ -120,6 +121,7 @@ async def build_services(settings: Settings) -> Services:
     every_replica: list[tuple[float, Callable[[], Awaitable[object]]]] = []
     clock = SystemClock()
     background = BackgroundTasks()
+    rates = build_rates(settings, database, clock)
     checkout = Checkout(
         uow=database.unit_of_work,
         catalog=Catalog(products),
@@ -131,7 +133,9 @@ async def build_services(settings: Settings) -> Services:
         checkout_ttl=timedelta(minutes=settings.checkout_ttl_minutes),
         stuck_after=timedelta(seconds=settings.stuck_order_seconds),
         background=background.spawn,
+        rates=rates,
     )
+    periodic += refresh_job(settings, rates, trust)  # ECB rates hourly when FX_RATES_URL is set
     rewards = build_rewards(settings, database, clock)
     await seed_development_programme(settings, rewards.recognition)
     periodic += rewards.jobs()  # expiry and reminders every 10 minutes, milestones hourly

@@ -8,6 +8,7 @@ import sys
 from collections.abc import Sequence
 from pathlib import Path
 
+from bot.fx_cli import add_commands as add_rate_commands
 from bot.providers_cli import add_commands as add_provider_commands
 from bot.rewards_cli import add_commands as add_reward_commands
 from bot.settings import Settings, SettingsError, load_settings
@@ -52,6 +53,7 @@ def _parser() -> argparse.ArgumentParser:
     add_provider_commands(commands, _settings)
     add_reward_commands(commands, _settings)
     add_user_commands(commands, _settings)
+    add_rate_commands(commands, _settings)
     return parser
 
 

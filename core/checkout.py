@@ -30,6 +30,7 @@ from core.orders import PAID_AMOUNT_DIFFERS, CardPayment, Order, OrderStatus, is
 from core.outbox import MessageKind, OutboxMessage
 from core.payments import PaymentEvent, PaymentEventKind, PaymentGateway, PaymentIntent
 from core.ports import Clock, IdFactory, UnitOfWork, UnitOfWorkFactory
+from core.fx import Quote, RateUnavailable, Rates
 from core.funding import hold_reward, release_reward, restore_reward, settle_reward
 from core.views import (
     ISSUANCE_FAILURE,
@@ -86,7 +87,9 @@ class Checkout:
         background: Background | None = None,
         routing: Router | None = None,
         health: ProviderHealth | None = None,
+        rates: Rates | None = None,
     ) -> None:
+        self.rates = rates  # None: a reward buys vouchers in its own currency only
         self._uow = uow
         self.routing = routing  # replaced with the catalog when providers sync (bot/bootstrap.py)
         self.health = health
@@ -168,7 +171,8 @@ class Checkout:
     async def place_order(self, command: PlaceOrder) -> OrderSummary:
         """Create the order and its payment intent. A repeated request key returns the first order."""
         self.catalog.get(command.product_id).check_amount(command.amount)
-        order = await self._create_order(command)
+        fx = await self._reward_quote(command)
+        order = await self._create_order(command, fx)
         if order.status is OrderStatus.CREATED and order.card_amount.minor == 0:
             order = await self._pay_with_reward(order.id)
         elif order.status is OrderStatus.CREATED:
@@ -465,7 +469,24 @@ class Checkout:
 
     # --- steps ---------------------------------------------------------------------------
 
-    async def _create_order(self, command: PlaceOrder) -> Order:
+    async def _reward_quote(self, command: PlaceOrder) -> Quote | None:
+        """The conversion to lock when a reward in another currency pays (None in the same currency)."""
+        if not command.reward_id:
+            return None
+        async with self._uow() as uow:
+            existing = await uow.orders.find_by_request_key(command.request_key)
+            if existing is not None:
+                return existing.fx  # a retried request: the order and its rate were locked already
+            reward = await uow.rewards.get(command.reward_id)
+            reward.check_spendable(command.buyer, self._clock.now())
+            programme = await uow.programmes.get(reward.programme_id)
+        if reward.amount.currency == command.amount.currency:
+            return None
+        if self.rates is None:
+            raise RateUnavailable(command.amount.currency, reward.amount.currency)
+        return await self.rates.quote(command.amount, reward.amount.currency, programme.fx_margin_bps)
+
+    async def _create_order(self, command: PlaceOrder, fx: Quote | None = None) -> Order:
         """The order for this request key: the stored one, or a new one (racing requests share one)."""
         for _ in range(20):
             async with self._uow() as uow:
@@ -483,7 +504,7 @@ class Checkout:
                     source=command.buyer.platform,
                 )
                 if command.reward_id:
-                    await hold_reward(uow, order, command.reward_id, self._clock.now())
+                    await hold_reward(uow, order, command.reward_id, self._clock.now(), fx)
                 await uow.orders.add(order)
                 uow.audit.record(AuditRecord(command.buyer.key, "order.created", order.id, None, _snapshot(order)))
                 try:

@@ -1,7 +1,7 @@
 """The database adapter: SQLModel tables on SQLAlchemy async, SQLite or PostgreSQL, with Alembic migrations."""
 
 # Registers the dashboard's tables in the shared metadata (migrations and the schema check read it).
-from adapters.db import admin_tables  # noqa: F401
+from adapters.db import admin_tables, curation_tables  # noqa: F401
 from adapters.db.crypto import CipherError, VoucherCipher
 from adapters.db.database import Database
 from adapters.db.errors import DatabaseError, DatabaseUnavailable

@@ -15,6 +15,7 @@ from sqlmodel import col
 
 from adapters.db import mapping
 from adapters.db.catalog_store import SqlCatalogStore
+from adapters.db.rate_store import SqlRateStore
 from adapters.db.confirmations import SqlPendingConfirmations
 from adapters.db.crypto import VoucherCipher
 from adapters.db.engine import is_sqlite, make_engine
@@ -73,6 +74,9 @@ class Database:
 
     def catalog_store(self) -> SqlCatalogStore:
         return SqlCatalogStore(self._sessions, self._gate)
+
+    def rate_store(self) -> SqlRateStore:
+        return SqlRateStore(self._sessions, self._gate)
 
     def hr_stores(self) -> HrStores:
         """Employees, milestone rules, API keys and idempotent API answers (core.ports, one transaction a call)."""

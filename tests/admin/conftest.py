@@ -333,7 +333,7 @@ async def _rewards(console: Console) -> None:
     from core.rewards import Programme, Recipient
 
     recognition = console.recognition
-    await recognition.create_programme(Programme("kudos", "Kudos 2026", "USD", per_reward_limit=10000), OPS)
+    await recognition.create_programme(Programme("kudos", "Kudos 2026", "USD", per_reward_limit=10000, card_topup=True), OPS)
     await recognition.credit("kudos", Money(500_000, "USD"), OPS, note="Annual budget")
     await recognition.grant_admin("slack:U0KJ", OPS)
     recipients = tuple(
