@@ -31,6 +31,7 @@ from core.outbox import MessageKind, OutboxMessage
 from core.payments import PaymentEvent, PaymentEventKind, PaymentGateway, PaymentIntent
 from core.ports import Clock, IdFactory, UnitOfWork, UnitOfWorkFactory
 from core.fx import Quote, RateUnavailable, Rates
+from core.redeem import RewardCatalog, reward_catalog
 from core.funding import hold_reward, release_reward, restore_reward, settle_reward
 from core.views import (
     ISSUANCE_FAILURE,
@@ -108,6 +109,13 @@ class Checkout:
 
     def browse(self, query: CatalogQuery) -> CatalogPage:
         return CatalogPage.of(self.catalog.search(query))
+
+    async def reward_catalog(self, reward: RewardSummary, country: str | None = None) -> RewardCatalog:
+        """The search a reward opens for its recipient in `country` (core.redeem), and the rate shown."""
+        async with self._uow() as uow:
+            programme = await uow.programmes.get((await uow.rewards.get(reward.reward_id)).programme_id)
+        book = await self.rates.book() if self.rates is not None else None
+        return reward_catalog(reward, programme, country, book, self._clock.now())
 
     def product_card(self, product_id: str) -> ProductCard:
         return ProductCard.of(self.catalog.get(product_id))

@@ -144,8 +144,13 @@ def quote_with(rate: Rate, target: Money, margin_bps: int = 0) -> Quote:
         raise ValueError(f"an FX margin is 0 to {MAX_MARGIN_BPS} basis points, not {margin_bps}")
     if rate.base != target.currency:
         raise ValueError(f"the rate is for {rate.base}, not {target.currency}")
-    effective = (rate.value * (Decimal(10_000 + margin_bps) / Decimal(10_000))).quantize(Decimal("0.00000001"))
+    effective = with_margin(rate.value, margin_bps)
     return Quote(convert(target, effective, rate.quote), target, effective, rate.source, rate.as_of, margin_bps)
+
+
+def with_margin(value: Decimal, margin_bps: int) -> Decimal:
+    """The rate charged: `value` plus `margin_bps` hundredths of a percent, to eight decimals."""
+    return (value * (Decimal(10_000 + margin_bps) / Decimal(10_000))).quantize(Decimal("0.00000001"))
 
 
 def convert(amount: Money, rate: Decimal, currency: str) -> Money:

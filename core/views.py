@@ -95,6 +95,7 @@ class OrderSummary:
     failure_reason: str = ""
     paid_by_reward: Money | None = None
     issuance_failed: bool = False
+    rate_note: str = ""  # a reward in another currency paid: what it was charged and at which rate
 
     @property
     def can_pay(self) -> bool:
@@ -288,4 +289,5 @@ def summary_of(order: Order, product: Product, checkout_url: str | None) -> Orde
         failure_reason=buyer_facing_reason(order.failure_reason),
         issuance_failed=order.failure_reason.startswith(ISSUANCE_FAILURE),
         paid_by_reward=Money(order.reward_minor, order.amount.currency) if order.reward_minor else None,
+        rate_note=f"{order.fx.charged} from your reward at {order.fx.label()}" if order.fx else "",
     )

@@ -65,12 +65,14 @@ READY = (OrderStatus.ISSUED, OrderStatus.DELIVERED)
 # --- catalog -----------------------------------------------------------------------------
 
 
-def catalog_message(page: CatalogPage, reward: RewardSummary | None = None) -> Message:
-    """A catalog page; with `reward`, every choice in it is paid from that reward."""
+def catalog_message(page: CatalogPage, reward: RewardSummary | None = None, rate_note: str = "") -> Message:
+    """A catalog page; with `reward`, every choice in it is paid from that reward (at the rate noted)."""
     reward_id = reward.reward_id if reward else ""
     head = [section(_catalog_heading(page)), _product_picker(reward), divider()]
     if reward is not None:
         head.insert(1, context(reward_hint(reward)))
+        if rate_note:
+            head.insert(2, context(f":currency_exchange: {escape(rate_note)}"))
     tail = _paging(page, reward_id) + ([] if reward else [context(SEARCH_HINT)])
     room = (MESSAGE_BLOCKS - len(head) - len(tail)) // 2
     cards = [
@@ -206,6 +208,8 @@ def order_message(summary: OrderSummary) -> Message:
     card = _card_amount(summary)
     if summary.paid_by_reward is not None:
         blocks.append(context(_funding(summary.paid_by_reward, card)))
+    if summary.rate_note:
+        blocks.append(context(f":currency_exchange: {escape(summary.rate_note)}"))
     if summary.failure_reason:
         blocks.append(context(f":warning: {escape(summary.failure_reason)}"))
     buttons = []

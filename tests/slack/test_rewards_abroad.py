@@ -1,0 +1,81 @@
+"""A USD reward redeemed in Slack by a recipient in Germany: EUR vouchers, the rate shown, no card."""
+
+from __future__ import annotations
+
+import json
+from datetime import UTC, datetime, timedelta
+from decimal import Decimal
+
+from core.fx import Rate, Rates, convert
+from core.money import Money
+from core.orders import OrderStatus
+from core.rewards import LedgerKind
+from tests.fake_rates import FakeRateSource
+from tests.slack.conftest import ADA, SlackWorld
+from tests.slack.test_rewards import budget, confirm, dm, in_dm, send
+from tests.slack.test_requests import section_texts
+
+EUR_USD = Rate("EUR", "USD", Decimal("1.0850"), "ecb", datetime(2026, 11, 25, 14, 0, tzinfo=UTC))
+
+
+def with_rates(slack: SlackWorld) -> None:
+    slack.checkout.rates = Rates(FakeRateSource([EUR_USD]), slack.clock, timedelta(hours=96))
+
+
+async def open_catalog(slack: SlackWorld) -> str:
+    await send(slack, await confirm(slack, f"<@{ADA}|ada> 25 Thanks"))
+    await slack.relay.run_once()
+    notice = next(m for m in slack.fake.messages_in(dm(ADA)) if "sent you a" in m.text)
+    await in_dm(slack, ADA, notice, "vb_reward_choose", "ada-open")
+    await slack.settle()
+    return section_texts(slack.fake.messages_in(dm(ADA))[-1].blocks)
+
+
+async def test_a_recipient_in_germany_redeems_a_usd_reward_for_a_eur_voucher_without_a_card(
+    reward_slack: SlackWorld,
+) -> None:
+    slack = reward_slack
+    with_rates(slack)
+    slack.fake.locales[ADA] = "de-DE"
+
+    text = await open_catalog(slack)
+
+    assert "Copper Kettle Coffee" in text and "Lantern Tea House" in text and "Quiet Harbour Books" not in text
+    assert "Your $25 buys up to €23.04 at 1 EUR = 1.085 USD (ecb, 2026-11-25)" in text
+    catalog = slack.fake.messages_in(dm(ADA))[-1]
+    await in_dm(slack, ADA, catalog, "vb_choose:0", "ada-choose")  # Copper Kettle: €10 or €20
+    card = await slack.wait_for_response("ada-choose")
+    await in_dm(slack, ADA, catalog, "vb_denomination:1", "ada-buy", card["blocks"])
+    summary = await slack.wait_for_response("ada-buy")
+
+    assert "$21.70 from your reward at 1 EUR = 1.085 USD (ecb, 2026-11-25)" in section_texts(summary["blocks"])
+    assert "vb_pay" not in json.dumps(summary["blocks"]) and slack.gateway.intents == {}  # no PaymentIntent
+    (order,) = slack.store.orders.values()
+    assert order.status is OrderStatus.ISSUED and order.amount == Money(2000, "EUR")
+    (debit,) = [e for e in slack.store.ledger if e.kind is LedgerKind.DEBIT]
+    assert debit.minor == 2170 and debit.fx is not None and debit.fx.target == Money(2000, "EUR")
+    assert convert(debit.fx.target, debit.fx.rate, "USD").minor == debit.minor
+    ledger = budget(slack)
+    assert (ledger.credited, ledger.spent, ledger.reserved) == (10000, 2170, 330)
+    (reward,) = slack.store.rewards.values()
+    assert reward.spent == 2170 and reward.amount.minor - reward.spent == ledger.reserved
+
+
+async def test_stale_rates_keep_the_catalog_in_the_rewards_currency_and_say_why(reward_slack: SlackWorld) -> None:
+    slack = reward_slack
+    with_rates(slack)
+    slack.fake.locales[ADA] = "de-DE"
+    slack.clock.advance(hours=200)
+
+    text = await open_catalog(slack)
+
+    assert "Quiet Harbour Books" in text and "Copper Kettle Coffee" not in text
+    assert "conversion is paused" in text
+
+
+async def test_a_recipient_in_the_programmes_country_sees_its_currency_as_before(reward_slack: SlackWorld) -> None:
+    with_rates(reward_slack)
+
+    text = await open_catalog(reward_slack)  # en-US
+
+    assert "Quiet Harbour Books" in text and "Copper Kettle Coffee" not in text and "buys up to" not in text
