@@ -70,7 +70,7 @@ def catalog_message(page: CatalogPage, reward: RewardSummary | None = None, rate
     reward_id = reward.reward_id if reward else ""
     head = [section(_catalog_heading(page)), _product_picker(reward), divider()]
     if reward is not None:
-        head.insert(1, context(reward_hint(reward)))
+        head.insert(1, context(reward_hint(reward, covered_only=page.query.max_price is not None)))
         if rate_note:
             head.insert(2, context(f":currency_exchange: {escape(rate_note)}"))
     tail = _paging(page, reward_id) + ([] if reward else [context(SEARCH_HINT)])
@@ -81,10 +81,13 @@ def catalog_message(page: CatalogPage, reward: RewardSummary | None = None, rate
     return Message(f"Gift vouchers: {page.total} found", head + cards + tail)
 
 
-def reward_hint(reward: RewardSummary) -> str:
+def reward_hint(reward: RewardSummary, *, covered_only: bool = False) -> str:
+    topping = "Shown: vouchers your reward covers, no card needed." if covered_only else (
+        "A voucher worth more is topped up by card."
+    )
     return (
         f":gift: Spending your reward from {escape(reward.giver_name)}: *{reward.available}* left, "
-        f"until {reward.expires_on}. A voucher worth more is topped up by card."
+        f"until {reward.expires_on}. {topping}"
     )
 
 

@@ -21,6 +21,7 @@ from msrest.serialization import Model
 
 from adapters.teams.address import TeamsAddress
 from adapters.teams.answer import Answer
+from adapters.teams.country import client_country
 from adapters.teams.bulk import SharedFile, shared_file
 from adapters.teams.cards import (
     attachment,
@@ -206,7 +207,7 @@ class VoucherBot(TeamsActivityHandler):
             case CancelReward(key):
                 return await self._rewards.cancel(activity, key)
             case RedeemReward(reward_id):
-                return await self._rewards.redeem(reward_id, user_of(activity))
+                return await self._rewards.redeem(reward_id, user_of(activity), client_country(activity))
             case ReviewReward():
                 return Answer(text="Open Send a reward again from the message box.", replaces=False)
             case SharedFile():

@@ -42,7 +42,7 @@ def attachment(card: Card) -> Attachment:
 # --- the cards --------------------------------------------------------------------------------------
 
 
-def catalog_card(page: CatalogPage, reward: RewardSummary | None = None) -> Card:
+def catalog_card(page: CatalogPage, reward: RewardSummary | None = None, rate_note: str = "") -> Card:
     """One page of the catalog: each product with image, brand, name, prices and a Choose button.
 
     Browsing to spend a reward, every button carries the reward's id so the order is paid from it.
@@ -51,7 +51,9 @@ def catalog_card(page: CatalogPage, reward: RewardSummary | None = None) -> Card
     spend = _spending(reward.reward_id if reward else "")
     body: list[Element] = [_title("Gift vouchers"), _subtle(_catalog_summary(page))]
     if reward is not None:
-        body.append(_reward_banner(reward))
+        body.append(_reward_banner(reward, covered_only=query.max_price is not None))
+    if rate_note:
+        body.append(_subtle(rate_note))
     for card in page.cards:
         body.append(_product_row(card, query, spend))
     if not page.cards:
@@ -100,6 +102,8 @@ def order_card(summary: OrderSummary) -> Card:
             f", {by_card} by card" if by_card.minor else ""
         )
         body.append(_text(split, weight="Bolder"))
+    if summary.rate_note:
+        body.append(_subtle(summary.rate_note))
     if summary.failure_reason:
         body.append(_text(summary.failure_reason, color="Attention"))
     actions: list[Element] = []
@@ -318,13 +322,16 @@ def _spending(reward_id: str) -> dict[str, str]:
     return {"reward": reward_id} if reward_id else {}
 
 
-def _reward_banner(reward: RewardSummary) -> Element:
+def _reward_banner(reward: RewardSummary, *, covered_only: bool = False) -> Element:
+    topping = "Shown: vouchers your reward covers, no card needed." if covered_only else (
+        "Vouchers up to that cost you nothing; above it, you pay the rest by card."
+    )
     return {
         "type": "Container",
         "style": "emphasis",
         "items": [
             _text(f"Your reward: {reward.available} left, until {reward.expires_on}", weight="Bolder"),
-            _subtle("Vouchers up to that cost you nothing; above it, you pay the rest by card."),
+            _subtle(topping),
         ],
     }
 
