@@ -123,6 +123,7 @@ class CatalogQuery:
     min_price: int | None = None
     page: int = 1
     per_page: int = 5
+    covers: int | None = None  # spending a reward worth this much: what it covers is listed first
 
 
 @dataclass(frozen=True)
@@ -171,7 +172,8 @@ class Catalog:
         return SearchResult(hits[start : start + query.per_page], query, len(hits))
 
     def _matching(self, query: CatalogQuery) -> tuple[Product, ...]:
-        key = (query.text.lower().strip(), query.country, query.currency, query.max_price, query.min_price)
+        key = (query.text.lower().strip(), query.country, query.currency, query.max_price, query.min_price,
+               query.covers)
         found = self._hits.get(key)
         if found is None:
             found = self._scan(query)
@@ -188,7 +190,11 @@ class Catalog:
             entries = [(p, text) for p, text in entries if word in text]
         if _has_filters(query):
             entries = [(p, text) for p, text in entries if _passes_filters(p, query)]
-        return tuple(p for p, _ in entries)
+        found = tuple(p for p, _ in entries)
+        if query.covers is not None:
+            covers = query.covers
+            found = tuple(sorted(found, key=lambda p: p.lowest > covers))  # stable: brand order within
+        return found
 
 
 SEARCH_CACHE_SIZE = 512

@@ -58,6 +58,19 @@ class ProductCard:
         )
 
 
+def by_card(price: Money, covers: int | None) -> Money | None:
+    """What a card pays for `price` when a reward covers `covers` of it (None: no card, or no reward)."""
+    if covers is None or price.minor <= covers:
+        return None
+    return Money(price.minor - covers, price.currency)
+
+
+def within(card: ProductCard, query: CatalogQuery) -> tuple[Money, ...]:
+    """The denominations a reward catalog offers: those up to `max_price` when no card may top up."""
+    limit = query.max_price
+    return tuple(d for d in card.denominations if limit is None or d.minor <= limit)
+
+
 @dataclass(frozen=True)
 class CatalogPage:
     cards: tuple[ProductCard, ...]

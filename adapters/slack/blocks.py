@@ -50,6 +50,8 @@ from core.views import (
     VoucherDelivery,
     Wallet,
     WalletEntry,
+    by_card,
+    within,
 )
 
 __all__ = ["Message", "escape"]  # re-exported: listeners and tests use them from here
@@ -111,6 +113,9 @@ def _product_picker(reward: RewardSummary | None) -> Block:
 
 def _card(index: int, card: ProductCard, query: CatalogQuery, reward_id: str) -> list[Block]:
     text = f"*{escape(card.brand)}*\n{escape(card.name)}\n{escape(card.price_label)}"
+    topped = by_card(card.minimum, query.covers)
+    if topped is not None:
+        text += f"\n:credit_card: Above your reward: you pay {topped} by card for {card.minimum}."
     value = encode_choice(card.product_id, query, reward_id)
     return [
         section(text, accessory=image(card.image_url, card.brand)),
@@ -151,11 +156,13 @@ def product_message(
         f"Price: {card.price_label}",
     ]
     blocks = [section("\n".join(line for line in lines if line), accessory=image(card.image_url, card.brand))]
+    query = query or CatalogQuery()
     if reward_id:
-        blocks.append(context(":gift: Paid from your reward; anything above it is paid by card."))
+        topping = "no card needed" if query.max_price is not None else "anything above it is paid by card"
+        blocks.append(context(f":gift: Paid from your reward; {topping}."))
     if error:
         blocks.append(context(f":warning: {escape(error)}"))
-    blocks += _amount_input(card, reward_id) if card.open_value else _denominations(card, reward_id)
+    blocks += _amount_input(card, reward_id) if card.open_value else _denominations(card, reward_id, query)
     back = button(
         "Back to catalog", ids.BACK_TO_CATALOG, value=encode_query(query or CatalogQuery(), reward_id)
     )
@@ -163,10 +170,10 @@ def product_message(
     return Message(f"{card.brand}: {card.name}", blocks)
 
 
-def _denominations(card: ProductCard, reward_id: str) -> list[Block]:
+def _denominations(card: ProductCard, reward_id: str, query: CatalogQuery) -> list[Block]:
     values = [
-        (str(amount), encode_denomination(card.product_id, amount.minor, reward_id))
-        for amount in card.denominations
+        (_with_card_part(amount, query.covers), encode_denomination(card.product_id, amount.minor, reward_id))
+        for amount in within(card, query)
     ]
     if len(values) > MAX_DENOMINATION_BUTTONS:
         select = {
@@ -182,6 +189,11 @@ def _denominations(card: ProductCard, reward_id: str) -> list[Block]:
     ]
     rows = [buttons[i : i + BUTTONS_PER_ROW] for i in range(0, len(buttons), BUTTONS_PER_ROW)]
     return [actions(f"vb_amounts_{n}", row) for n, row in enumerate(rows)]
+
+
+def _with_card_part(amount: Money, covers: int | None) -> str:
+    topped = by_card(amount, covers)
+    return str(amount) if topped is None else f"{amount} (you pay {topped} by card)"
 
 
 def _amount_input(card: ProductCard, reward_id: str) -> list[Block]:

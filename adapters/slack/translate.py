@@ -181,6 +181,7 @@ def _query_fields(query: CatalogQuery) -> dict[str, Any]:
         "x": query.max_price,
         "n": query.min_price,
         "p": query.page,
+        "v": query.covers,
     }
     return {k: v for k, v in data.items() if v not in (None, "")}
 
@@ -194,6 +195,7 @@ def _query_from(data: Mapping[str, Any], per_page: int = 5) -> CatalogQuery:
         min_price=_int_or_none(data.get("n")),
         page=max(1, _int_or_none(data.get("p")) or 1),
         per_page=per_page,
+        covers=_int_or_none(data.get("v")),
     )
 
 

@@ -25,6 +25,8 @@ from core.views import (
     VoucherDelivery,
     Wallet,
     WalletEntry,
+    by_card,
+    within,
 )
 
 Element = dict[str, Any]
@@ -77,7 +79,7 @@ def product_card(card: ProductCard, back: CatalogQuery, error: str = "", reward_
         body.append(_amount_input(card))
     else:
         body.append(_text("Choose an amount", weight="Bolder"))
-        body.append(_denomination_choice(card))
+        body.append(_denomination_choice(card, back))
     if error:
         body.append(_text(error, color="Attention", weight="Bolder"))
     spend = _spending(reward_id)
@@ -264,19 +266,20 @@ def _product_header(card: ProductCard, image_size: str) -> Element:
 def _product_row(card: ProductCard, query: CatalogQuery, spend: dict[str, str]) -> Element:
     details = card.price_label + (f"  ·  {', '.join(card.countries)}" if card.countries else "")
     choose = _submit("Choose", "choose", product=card.product_id, **query_data(query), **spend)
-    return {
-        "type": "Container",
-        "separator": True,
-        "items": [
-            _product_header(card, "Small"),
-            _text(details, spacing="Small"),
-            {"type": "ActionSet", "actions": [choose]},
-        ],
-    }
+    items = [_product_header(card, "Small"), _text(details, spacing="Small")]
+    topped = by_card(card.minimum, query.covers)
+    if topped is not None:
+        items.append(_subtle(f"Above your reward: you pay {topped} by card for {card.minimum}."))
+    return {"type": "Container", "separator": True, "items": [*items, {"type": "ActionSet", "actions": [choose]}]}
 
 
-def _denomination_choice(card: ProductCard) -> Element:
-    choices = [{"title": str(money), "value": money.major()} for money in card.denominations]
+def _with_card_part(amount: Money, covers: int | None) -> str:
+    topped = by_card(amount, covers)
+    return str(amount) if topped is None else f"{amount} (you pay {topped} by card)"
+
+
+def _denomination_choice(card: ProductCard, query: CatalogQuery) -> Element:
+    choices = [{"title": _with_card_part(money, query.covers), "value": money.major()} for money in within(card, query)]
     return {
         "type": "Input.ChoiceSet",
         "id": "amount",

@@ -185,6 +185,7 @@ def query_data(query: CatalogQuery) -> dict[str, Any]:
         "max": query.max_price,
         "min": query.min_price,
         "page": query.page,
+        "covers": query.covers,
     }
     return {k: v for k, v in data.items() if v not in (None, "")}
 
@@ -201,6 +202,7 @@ def query_of_data(data: Mapping[str, Any]) -> CatalogQuery:
         max_price=number("max"),
         min_price=number("min"),
         page=max(1, number("page") or 1),
+        covers=number("covers"),
     )
 
 

@@ -12,8 +12,8 @@ from core.orders import OrderStatus
 from core.rewards import LedgerKind
 from tests.fake_rates import FakeRateSource
 from tests.slack.conftest import ADA, SlackWorld
-from tests.slack.test_rewards import budget, confirm, dm, in_dm, send
 from tests.slack.test_requests import section_texts
+from tests.slack.test_rewards import budget, confirm, dm, in_dm, send
 
 EUR_USD = Rate("EUR", "USD", Decimal("1.0850"), "ecb", datetime(2026, 11, 25, 14, 0, tzinfo=UTC))
 
