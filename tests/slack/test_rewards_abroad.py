@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 from decimal import Decimal
 
@@ -11,7 +12,7 @@ from core.money import Money
 from core.orders import OrderStatus
 from core.rewards import LedgerKind
 from tests.fake_rates import FakeRateSource
-from tests.slack.conftest import ADA, SlackWorld
+from tests.slack.conftest import ADA, KUDOS, SlackWorld
 from tests.slack.test_requests import section_texts
 from tests.slack.test_rewards import budget, confirm, dm, in_dm, send
 
@@ -79,3 +80,39 @@ async def test_a_recipient_in_the_programmes_country_sees_its_currency_as_before
     text = await open_catalog(reward_slack)  # en-US
 
     assert "Quiet Harbour Books" in text and "Copper Kettle Coffee" not in text and "buys up to" not in text
+
+
+# --- no card by default ---------------------------------------------------------------------------
+
+
+async def test_without_card_top_up_a_voucher_above_the_reward_is_neither_offered_nor_sold(
+    reward_slack: SlackWorld,
+) -> None:
+    slack = reward_slack
+    slack.store.programmes[KUDOS] = replace(slack.store.programmes[KUDOS], card_topup=False)
+    await open_catalog(slack)
+    catalog = slack.fake.messages_in(dm(ADA))[-1]
+    await in_dm(slack, ADA, catalog, "vb_choose:0", "ada-choose")  # Quiet Harbour Books: $10, $25, $50
+    card = await slack.wait_for_response("ada-choose")
+
+    labels = [e["text"]["text"] for b in card["blocks"] if b["type"] == "actions" for e in b["elements"]]
+    assert "Buy $10" in labels and "Buy $25" in labels and not [label for label in labels if "$50" in label]
+    assert "Paid from your reward; no card needed." in json.dumps(card["blocks"])
+    forged = json.loads(json.dumps(card["blocks"]).replace('\\"m\\":2500', '\\"m\\":5000'))
+    await in_dm(slack, ADA, catalog, "vb_denomination:1", "ada-forged", forged)
+    refusal = await slack.wait_for_response("ada-forged")
+
+    assert "Your reward covers up to $25" in json.dumps(refusal) and slack.store.orders == {}
+    assert slack.gateway.intents == {}
+
+
+async def test_with_card_top_up_each_amount_above_the_reward_says_what_the_card_pays(
+    reward_slack: SlackWorld,
+) -> None:
+    await open_catalog(reward_slack)
+    catalog = reward_slack.fake.messages_in(dm(ADA))[-1]
+    await in_dm(reward_slack, ADA, catalog, "vb_choose:0", "ada-choose")
+    card = await reward_slack.wait_for_response("ada-choose")
+
+    labels = [e["text"]["text"] for b in card["blocks"] if b["type"] == "actions" for e in b["elements"]]
+    assert labels[:3] == ["Buy $10", "Buy $25", "Buy $50 (you pay $25 by card)"]
