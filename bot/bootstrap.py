@@ -134,8 +134,10 @@ async def build_services(settings: Settings) -> Services:
         stuck_after=timedelta(seconds=settings.stuck_order_seconds),
         background=background.spawn,
         rates=rates,
+        curations=database.curations(),
     )
-    periodic += refresh_job(settings, rates, trust)  # ECB rates hourly when FX_RATES_URL is set
+    periodic += refresh_job(settings, rates, trust)
+    every_replica.append((60.0, checkout.refresh_curations))  # curated catalogs edited elsewhere  # ECB rates hourly when FX_RATES_URL is set
     rewards = build_rewards(settings, database, clock)
     await seed_development_programme(settings, rewards.recognition)
     periodic += rewards.jobs()  # expiry and reminders every 10 minutes, milestones hourly

@@ -18,6 +18,7 @@ from core.milestones import MilestoneKind, MilestoneRule
 from core.money import Money, check_currency
 from core.rewards import Programme
 
+from bot.curation_cli import add_catalog_command
 from bot.settings import Settings, admin_identity
 
 if TYPE_CHECKING:
@@ -45,6 +46,7 @@ def add_commands(commands: Any, settings: Callable[[], Settings]) -> None:
         settings,
         _programmes,
     )
+    add_catalog_command(programmes, settings)  # curated catalogs (bot/curation_cli.py)
     credit = commands.add_parser("budget", help="programme budgets").add_subparsers()
     add = credit.add_parser("credit", help="add money to a programme's budget")
     add.add_argument("programme")

@@ -10,6 +10,7 @@ from typing import Any
 
 from core.audit import AuditRecord
 from core.catalog import Catalog, CatalogQuery, Product
+from core.curation import CatalogRule, Curation, CurationStore, NotInProgrammeCatalog
 from core.errors import (
     CheckoutExpired,
     ConcurrentUpdate,
@@ -24,15 +25,17 @@ from core.errors import (
     UnknownCheckout,
     UnknownProduct,
 )
+from core.funding import hold_reward, release_reward, restore_reward, settle_reward
+from core.fx import Quote, Rates, RateUnavailable
 from core.identity import ChatUser, ConversationRef
 from core.money import Money
 from core.orders import PAID_AMOUNT_DIFFERS, CardPayment, Order, OrderStatus, issuance_can_be_retried
 from core.outbox import MessageKind, OutboxMessage
 from core.payments import PaymentEvent, PaymentEventKind, PaymentGateway, PaymentIntent
 from core.ports import Clock, IdFactory, UnitOfWork, UnitOfWorkFactory
-from core.fx import Quote, RateUnavailable, Rates
+from core.provider_health import ProviderHealth
 from core.redeem import RewardCatalog, reward_catalog
-from core.funding import hold_reward, release_reward, restore_reward, settle_reward
+from core.routing import Router, RoutingRules, single_provider_offers
 from core.views import (
     ISSUANCE_FAILURE,
     CatalogPage,
@@ -45,8 +48,6 @@ from core.views import (
     buyer_facing_reason,
     summary_of,
 )
-from core.provider_health import ProviderHealth
-from core.routing import Router, RoutingRules, single_provider_offers
 from core.vouchers import IssuedVoucher, Voucher, VoucherProvider, VoucherStatus
 
 log = logging.getLogger(__name__)
@@ -89,7 +90,12 @@ class Checkout:
         routing: Router | None = None,
         health: ProviderHealth | None = None,
         rates: Rates | None = None,
+        curations: CurationStore | None = None,
     ) -> None:
+        self._curations = curations
+        # Each programme's curated catalog, read again when a reward opens it and every minute (the
+        # browse of a page is synchronous; a page turn on another replica sees a catalog at most that old).
+        self._curated: dict[str, Curation] = {}
         self.rates = rates  # None: a reward buys vouchers in its own currency only
         self._uow = uow
         self.routing = routing  # replaced with the catalog when providers sync (bot/bootstrap.py)
@@ -108,13 +114,33 @@ class Checkout:
     # --- queries -------------------------------------------------------------------------
 
     def browse(self, query: CatalogQuery) -> CatalogPage:
-        return CatalogPage.of(self.catalog.search(query))
+        curation = self._curated.get(query.programme) if query.programme else None
+        return CatalogPage.of(self.catalog.search(query, curation.admits if curation else None))
+
+    async def curation(self, programme_id: str) -> Curation:
+        """The programme's curated catalog, read now (and kept for browsing its pages)."""
+        if self._curations is None:
+            return Curation(())
+        curation = Curation(await self._curations.rules(programme_id))
+        self._curated[programme_id] = curation
+        return curation
+
+    async def refresh_curations(self) -> int:
+        """Read every programme's curated catalog again (a minutely job on each replica)."""
+        if self._curations is None:
+            return 0
+        grouped: dict[str, list[CatalogRule]] = {}
+        for rule in await self._curations.all():
+            grouped.setdefault(rule.programme_id, []).append(rule)
+        self._curated = {pid: Curation(rules) for pid, rules in grouped.items()}
+        return len(grouped)
 
     async def reward_catalog(self, reward: RewardSummary, country: str | None = None) -> RewardCatalog:
         """The search a reward opens for its recipient in `country` (core.redeem), and the rate shown."""
         async with self._uow() as uow:
             programme = await uow.programmes.get((await uow.rewards.get(reward.reward_id)).programme_id)
         book = await self.rates.book() if self.rates is not None else None
+        await self.curation(programme.id)
         return reward_catalog(reward, programme, country, book, self._clock.now())
 
     def product_card(self, product_id: str) -> ProductCard:
@@ -488,6 +514,8 @@ class Checkout:
             reward = await uow.rewards.get(command.reward_id)
             reward.check_spendable(command.buyer, self._clock.now())
             programme = await uow.programmes.get(reward.programme_id)
+        if not (await self.curation(programme.id)).admits(self.catalog.get(command.product_id)):
+            raise NotInProgrammeCatalog(command.product_id, programme.name)
         if reward.amount.currency == command.amount.currency:
             return None
         if self.rates is None:

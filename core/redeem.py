@@ -65,4 +65,6 @@ def _query(
 ) -> CatalogQuery:
     # Across currencies the reward pays in full or not at all (core.funding): no card top-up there.
     limit = None if programme.card_topup and not converted else covered.minor
-    return CatalogQuery(country=country, currency=currency, max_price=limit, covers=covered.minor)
+    return CatalogQuery(
+        country=country, currency=currency, max_price=limit, covers=covered.minor, programme=programme.id
+    )

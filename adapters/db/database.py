@@ -15,6 +15,7 @@ from sqlmodel import col
 
 from adapters.db import mapping
 from adapters.db.catalog_store import SqlCatalogStore
+from adapters.db.curation_store import SqlCurations
 from adapters.db.rate_store import SqlRateStore
 from adapters.db.confirmations import SqlPendingConfirmations
 from adapters.db.crypto import VoucherCipher
@@ -74,6 +75,9 @@ class Database:
 
     def catalog_store(self) -> SqlCatalogStore:
         return SqlCatalogStore(self._sessions, self._gate)
+
+    def curations(self) -> SqlCurations:
+        return SqlCurations(self._sessions, self._gate)
 
     def rate_store(self) -> SqlRateStore:
         return SqlRateStore(self._sessions, self._gate)

@@ -447,6 +447,7 @@ def product_to_json(product: Product) -> dict[str, Any]:
     data["countries"] = list(product.countries)
     data["denominations"] = list(product.denominations)
     data["skus"] = [list(pair) for pair in product.skus]
+    data["categories"] = list(product.categories)
     fixed = product.expiry.fixed_date
     data["expiry"] = {
         "days_after_issue": product.expiry.days_after_issue,
@@ -462,6 +463,7 @@ def product_from_json(data: dict[str, Any]) -> Product:
     fields["countries"] = tuple(fields["countries"])
     fields["denominations"] = tuple(fields["denominations"])
     fields["skus"] = tuple((int(minor), str(sku)) for minor, sku in fields.get("skus", ()))
+    fields["categories"] = tuple(fields.get("categories", ()))
     return Product(
         **fields,
         value_range=None if value_range is None else ValueRange(**value_range),

@@ -182,6 +182,7 @@ def _query_fields(query: CatalogQuery) -> dict[str, Any]:
         "n": query.min_price,
         "p": query.page,
         "v": query.covers,
+        "g": query.programme,
     }
     return {k: v for k, v in data.items() if v not in (None, "")}
 
@@ -196,6 +197,7 @@ def _query_from(data: Mapping[str, Any], per_page: int = 5) -> CatalogQuery:
         page=max(1, _int_or_none(data.get("p")) or 1),
         per_page=per_page,
         covers=_int_or_none(data.get("v")),
+        programme=_str_or_none(data.get("g")),
     )
 
 

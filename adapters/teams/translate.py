@@ -186,6 +186,7 @@ def query_data(query: CatalogQuery) -> dict[str, Any]:
         "min": query.min_price,
         "page": query.page,
         "covers": query.covers,
+        "programme": query.programme,
     }
     return {k: v for k, v in data.items() if v not in (None, "")}
 
@@ -203,6 +204,7 @@ def query_of_data(data: Mapping[str, Any]) -> CatalogQuery:
         min_price=number("min"),
         page=max(1, number("page") or 1),
         covers=number("covers"),
+        programme=str(data["programme"])[:100] if data.get("programme") else None,
     )
 
 

@@ -48,7 +48,7 @@ def test_with_card_top_up_covered_items_come_first_and_the_rest_say_what_the_car
 def test_a_recipient_in_germany_sees_euro_products_up_to_what_the_reward_buys() -> None:
     shop = reward_catalog(reward(), TOPPED, "de", BOOK, NOW)
 
-    assert shop.query == CatalogQuery(country="DE", currency="EUR", max_price=2304, covers=2304)
+    assert shop.query == CatalogQuery(country="DE", currency="EUR", max_price=2304, covers=2304, programme="kudos")
     assert "Your $25 buys up to €23.04 at 1 EUR = 1.085 USD (ecb, 2026-11-25)" in shop.rate_note
 
 
