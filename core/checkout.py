@@ -92,7 +92,7 @@ class Checkout:
         rates: Rates | None = None,
         curations: CurationStore | None = None,
     ) -> None:
-        self._curations = curations
+        self.curations = curations
         # Each programme's curated catalog, read again when a reward opens it and every minute (the
         # browse of a page is synchronous; a page turn on another replica sees a catalog at most that old).
         self._curated: dict[str, Curation] = {}
@@ -119,18 +119,18 @@ class Checkout:
 
     async def curation(self, programme_id: str) -> Curation:
         """The programme's curated catalog, read now (and kept for browsing its pages)."""
-        if self._curations is None:
+        if self.curations is None:
             return Curation(())
-        curation = Curation(await self._curations.rules(programme_id))
+        curation = Curation(await self.curations.rules(programme_id))
         self._curated[programme_id] = curation
         return curation
 
     async def refresh_curations(self) -> int:
         """Read every programme's curated catalog again (a minutely job on each replica)."""
-        if self._curations is None:
+        if self.curations is None:
             return 0
         grouped: dict[str, list[CatalogRule]] = {}
-        for rule in await self._curations.all():
+        for rule in await self.curations.all():
             grouped.setdefault(rule.programme_id, []).append(rule)
         self._curated = {pid: Curation(rules) for pid, rules in grouped.items()}
         return len(grouped)

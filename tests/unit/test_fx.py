@@ -10,12 +10,15 @@ from pathlib import Path
 import pytest
 
 from adapters.fx.ecb import RatesFileError, parse_ecb
+from core.catalog import CatalogQuery
+from core.curation import CatalogRule, NotInProgrammeCatalog
 from core.funding import ConvertedAboveReward
 from core.fx import Rate, RateBook, Rates, RateUnavailable, StaleRate, affordable, convert, quote_with
 from core.money import Money
 from core.orders import OrderStatus
 from core.recognition import Recognition
 from core.rewards import Budget, LedgerKind, Programme
+from tests.fake_curations import FakeCurations
 from tests.fake_rates import FakeRateSource
 from tests.fakes import MemoryUnitOfWork, SequentialIds
 from tests.unit.conftest import ADA, TEA, World
@@ -172,3 +175,15 @@ async def test_a_programme_margin_is_charged_to_the_reward_and_recorded(abroad: 
 
     fx = world.store.orders[order_id].fx
     assert fx is not None and fx.margin_bps == 100 and fx.charged == Money(1096, "USD")  # 10.9585
+
+
+async def test_the_checkout_refuses_a_product_outside_the_programmes_curated_catalog(abroad: Rewarding) -> None:
+    world = abroad.world
+    world.checkout.curations = FakeCurations(CatalogRule.of("kudos", "brand", "Quiet Harbour Books"))
+
+    with pytest.raises(NotInProgrammeCatalog, match="not in the Kudos catalog"):
+        await spend_in_euros(abroad, 1000)  # Lantern Tea is not picked
+
+    assert world.store.orders == {} and world.gateway.intents == {}
+    page = world.checkout.browse(CatalogQuery(programme="kudos"))
+    assert [card.brand for card in page.cards] == ["Quiet Harbour Books"]

@@ -2,10 +2,15 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 from decimal import Decimal
 
+import pytest
+
 from core.catalog import Catalog, CatalogQuery, Product
+from core.curation import CatalogRule, Curation
+from core.errors import InvalidRequest
 from core.fx import Rate, RateBook
 from core.money import Money
 from core.redeem import reward_catalog
@@ -57,3 +62,28 @@ def test_a_country_with_no_rate_shops_in_the_rewards_currency_and_says_why() -> 
 
     assert shop.query.currency == "USD" and shop.query.country is None
     assert "no exchange rate from JPY to USD" in shop.rate_note
+
+
+# --- curated catalogs ----------------------------------------------------------------------------
+
+
+def test_no_picks_offer_the_whole_shop_and_picks_of_one_kind_offer_any_of_them() -> None:
+    assert Curation(()).admits(STAGE)
+    brands = Curation([CatalogRule.of("kudos", "brand", "Quiet Harbour Books"),
+                       CatalogRule.of("kudos", "brand", "Lantern Tea House")])
+    assert brands.admits(BOOKS) and brands.admits(TEA) and not brands.admits(STAGE)
+
+
+def test_picks_of_several_kinds_must_all_match_and_a_product_picked_by_id_always_does() -> None:
+    curation = Curation([CatalogRule.of("kudos", "country", "de"), CatalogRule.of("kudos", "category", "Tea"),
+                         CatalogRule.of("kudos", "product", BOOKS.id)])
+    tea = replace(TEA, categories=("tea",))
+
+    assert curation.admits(tea) and curation.admits(BOOKS)
+    assert not curation.admits(TEA)  # in Germany, but not in the tea category
+    assert not curation.admits(replace(tea, countries=("FR",)))
+
+
+def test_an_unknown_kind_of_pick_is_refused_clearly() -> None:
+    with pytest.raises(InvalidRequest, match="use one of product, brand, country, category"):
+        CatalogRule.of("kudos", "colour", "blue")
