@@ -1,19 +1,47 @@
-"""`voucherbot programmes catalog PROGRAMME add|remove KIND VALUE | show`: a programme's curated catalog."""
+"""`voucherbot programmes catalog PROGRAMME add|remove KIND VALUE | show` and `programmes options PROGRAMME`."""
 
 from __future__ import annotations
 
 import argparse
 import asyncio
+import getpass
 import sys
 from collections.abc import Callable
+from decimal import Decimal, InvalidOperation
 from typing import Any
 
+from bot.settings import Settings
 from core.curation import CatalogRule, RuleKind
 from core.errors import VoucherbotError
-
-from bot.settings import Settings
+from core.fx import MAX_MARGIN_BPS
+from core.programme_options import set_options
 
 KINDS = [kind.value for kind in RuleKind]
+
+
+def add_options_command(programmes: Any, settings: Callable[[], Settings]) -> None:
+    options = programmes.add_parser(
+        "options", help="a programme's FX margin and card top-up (a new programme has neither)"
+    )
+    options.add_argument("programme")
+    options.add_argument("--fx-margin", type=_percent, help="percent added to exchange rates, e.g. 1.5")
+    topup = options.add_mutually_exclusive_group()
+    topup.add_argument("--card-topup", dest="card_topup", action="store_const", const=True,
+                       help="recipients may pay by card for a voucher worth more than the reward")
+    topup.add_argument("--no-card-topup", dest="card_topup", action="store_const", const=False)
+    options.set_defaults(run=lambda args: _run(settings(), args, "options"))
+
+
+def _percent(text: str) -> int:
+    """'1.5' (percent) as 150 basis points."""
+    try:
+        value = Decimal(text.strip().rstrip("%"))
+    except InvalidOperation:
+        raise argparse.ArgumentTypeError(f"'{text}' is not a percentage; write it like 1.5") from None
+    bps = value * 100
+    if not value.is_finite() or bps != bps.to_integral_value() or not 0 <= bps <= MAX_MARGIN_BPS:
+        raise argparse.ArgumentTypeError(f"an FX margin is 0 to {MAX_MARGIN_BPS / 100:g} percent, in 0.01 steps")
+    return int(bps)
 
 
 def add_catalog_command(programmes: Any, settings: Callable[[], Settings]) -> None:
@@ -42,6 +70,8 @@ def _run(settings: Settings, args: argparse.Namespace, verb: str) -> int:
             programmes = {p.id for p in await build_rewards(settings, database).recognition.programmes()}
             if args.programme not in programmes:
                 raise ValueError(f"There is no reward programme '{args.programme}'.")
+            if verb == "options":
+                return await _options(database, args)
             store = database.curations()
             if verb == "show":
                 return _show(args.programme, await store.rules(args.programme))
@@ -58,6 +88,16 @@ def _run(settings: Settings, args: argparse.Namespace, verb: str) -> int:
     except (VoucherbotError, ValueError) as exc:
         print(f"voucherbot: {exc}", file=sys.stderr)
         return 1
+
+
+async def _options(database: Any, args: argparse.Namespace) -> int:
+    changed = await set_options(
+        database.unit_of_work, args.programme, f"cli:{getpass.getuser()}",
+        fx_margin_bps=args.fx_margin, card_topup=args.card_topup,
+    )
+    topup = "may top up by card" if changed.card_topup else "no card top-up"
+    print(f"{changed.id}: FX margin {changed.fx_margin_bps / 100:g}%, {topup}")
+    return 0
 
 
 def _show(programme: str, rules: Any) -> int:

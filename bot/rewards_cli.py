@@ -18,7 +18,7 @@ from core.milestones import MilestoneKind, MilestoneRule
 from core.money import Money, check_currency
 from core.rewards import Programme
 
-from bot.curation_cli import add_catalog_command
+from bot.curation_cli import add_catalog_command, add_options_command
 from bot.settings import Settings, admin_identity
 
 if TYPE_CHECKING:
@@ -47,6 +47,7 @@ def add_commands(commands: Any, settings: Callable[[], Settings]) -> None:
         _programmes,
     )
     add_catalog_command(programmes, settings)  # curated catalogs (bot/curation_cli.py)
+    add_options_command(programmes, settings)  # FX margin, card top-up
     credit = commands.add_parser("budget", help="programme budgets").add_subparsers()
     add = credit.add_parser("credit", help="add money to a programme's budget")
     add.add_argument("programme")

@@ -49,3 +49,14 @@ def test_an_operator_curates_a_programmes_catalog(cli: Cli) -> None:  # noqa: F8
     assert shown.splitlines() == ["brand\tcopper kettle coffee", "country\tDE"]
     missing = cli("programmes", "catalog", "nope", "show", ok=False)
     assert "no reward programme 'nope'" in missing.stderr
+
+
+def test_an_operator_sets_a_programmes_fx_margin_and_card_top_up(cli: Cli) -> None:  # noqa: F811
+    cli("programmes", "create", "kudos", "--name", "Harbour Kudos", "--currency", "USD")
+
+    done = cli("programmes", "options", "kudos", "--fx-margin", "1.5", "--card-topup")
+    again = cli("programmes", "options", "kudos", "--no-card-topup")
+
+    assert "kudos: FX margin 1.5%, may top up by card" in done.stdout
+    assert "kudos: FX margin 1.5%, no card top-up" in again.stdout
+    assert "0 to 20 percent" in cli("programmes", "options", "kudos", "--fx-margin", "35", ok=False).stderr
