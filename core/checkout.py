@@ -16,6 +16,7 @@ from core.errors import (
     ConcurrentUpdate,
     DuplicateRequest,
     InvalidAmount,
+    InvalidRequest,
     InvalidTransition,
     NotOrderOwner,
     OrderNotFound,
@@ -34,7 +35,7 @@ from core.outbox import MessageKind, OutboxMessage
 from core.payments import PaymentEvent, PaymentEventKind, PaymentGateway, PaymentIntent
 from core.ports import Clock, IdFactory, UnitOfWork, UnitOfWorkFactory
 from core.provider_health import ProviderHealth
-from core.redeem import RewardCatalog, reward_catalog
+from core.redeem import RecipientCountries, RewardCatalog, country_code, reward_catalog
 from core.routing import Router, RoutingRules, single_provider_offers
 from core.views import (
     ISSUANCE_FAILURE,
@@ -91,7 +92,9 @@ class Checkout:
         health: ProviderHealth | None = None,
         rates: Rates | None = None,
         curations: CurationStore | None = None,
+        countries: RecipientCountries | None = None,
     ) -> None:
+        self.countries = countries
         self.curations = curations
         # Each programme's curated catalog, read again when a reward opens it and every minute (the
         # browse of a page is synchronous; a page turn on another replica sees a catalog at most that old).
@@ -135,8 +138,21 @@ class Checkout:
         self._curated = {pid: Curation(rules) for pid, rules in grouped.items()}
         return len(grouped)
 
-    async def reward_catalog(self, reward: RewardSummary, country: str | None = None) -> RewardCatalog:
-        """The search a reward opens for its recipient in `country` (core.redeem), and the rate shown."""
+    async def set_country(self, user: ChatUser, text: str) -> str:
+        """The recipient says where they redeem (over what their chat platform says); the code kept."""
+        code = country_code(text)
+        if self.countries is None:
+            raise InvalidRequest("Choosing a country is not available here.")
+        await self.countries.set(user.key, code, "recipient", self._clock.now())
+        return code
+
+    async def reward_catalog(
+        self, reward: RewardSummary, country: str | None = None, user: ChatUser | None = None
+    ) -> RewardCatalog:
+        """The search a reward opens for its recipient (core.redeem), and the rate shown. The country is
+        the one the recipient chose, else `country` (from their chat platform)."""
+        chosen = await self.countries.get(user.key) if self.countries is not None and user is not None else None
+        country = chosen or country
         async with self._uow() as uow:
             programme = await uow.programmes.get((await uow.rewards.get(reward.reward_id)).programme_id)
         book = await self.rates.book() if self.rates is not None else None

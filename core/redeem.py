@@ -4,8 +4,10 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime
+from typing import Protocol
 
 from core.catalog import CatalogQuery
+from core.errors import InvalidRequest
 from core.fx import RateBook, RateUnavailable, StaleRate, affordable, with_margin
 from core.money import Money
 from core.rewards import Programme
@@ -68,3 +70,26 @@ def _query(
     return CatalogQuery(
         country=country, currency=currency, max_price=limit, covers=covered.minor, programme=programme.id
     )
+
+
+class RecipientCountries(Protocol):
+    """Where a recipient said they redeem (their own choice, kept until they change it)."""
+
+    async def get(self, user_key: str) -> str | None: ...
+
+    async def set(self, user_key: str, country: str, source: str, at: datetime) -> None: ...
+
+
+class UnknownCountry(InvalidRequest):
+    """The text is not a two-letter country code."""
+
+    def __init__(self, text: str) -> None:
+        super().__init__(f"'{text[:20]}' is not a country code. Write two letters, such as DE, FR or US.")
+
+
+def country_code(text: str) -> str:
+    """'de' → 'DE'; UnknownCountry for anything that is not two letters."""
+    code = text.strip().upper()
+    if len(code) != 2 or not code.isascii() or not code.isalpha():
+        raise UnknownCountry(text)
+    return code

@@ -15,6 +15,7 @@ from sqlmodel import col
 
 from adapters.db import mapping
 from adapters.db.catalog_store import SqlCatalogStore
+from adapters.db.country_store import SqlRecipientCountries
 from adapters.db.curation_store import SqlCurations
 from adapters.db.rate_store import SqlRateStore
 from adapters.db.confirmations import SqlPendingConfirmations
@@ -75,6 +76,9 @@ class Database:
 
     def catalog_store(self) -> SqlCatalogStore:
         return SqlCatalogStore(self._sessions, self._gate)
+
+    def recipient_countries(self) -> SqlRecipientCountries:
+        return SqlRecipientCountries(self._sessions, self._gate)
 
     def curations(self) -> SqlCurations:
         return SqlCurations(self._sessions, self._gate)

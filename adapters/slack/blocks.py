@@ -349,6 +349,7 @@ def help_message() -> Message:
         "`/vouchers coffee country:DE currency:EUR max:50` search with filters (`min:`, `page:` too).",
         "`/vouchers buy <product id> <amount>` order directly.",
         "`/vouchers mine` your vouchers and open orders (also in the app's Home tab).",
+        "`/vouchers country DE` where you redeem rewards: their catalog's country and currency.",
         "Vouchers arrive in a direct message from me, visible only to you.",
     ]
     return Message("How to use /vouchers", [section("\n".join(lines))])

@@ -96,6 +96,17 @@ class _Listeners:
                 self._spawn(self._show_wallet(body, respond), respond)
             case translate.Buy(product_id, amount_text):
                 await self._buy_from_command(ack, body, respond, product_id, amount_text)
+            case translate.SetCountry(text):
+                await self._set_country(ack, body, text)
+
+    async def _set_country(self, ack: Ack, body: Body, text: str) -> None:
+        try:
+            code = await self._checkout.set_country(translate.user_of(body), text)
+        except InvalidRequest as exc:
+            await _ack_message(ack, blocks.notice_message(str(exc)))
+            return
+        note = f"Your rewards now open the catalog for {code}, in its currency where a rate allows."
+        await _ack_message(ack, blocks.notice_message(note))
 
     async def _buy_from_command(
         self, ack: Ack, body: Body, respond: Respond, product_id: str, text: str

@@ -292,7 +292,7 @@ class _RewardListeners:
             message = reward_blocks.notice(str(exc))
         else:
             if reward.spendable:
-                shop = await self._checkout.reward_catalog(reward, await slack_country(client, user.user_id))
+                shop = await self._checkout.reward_catalog(reward, await slack_country(client, user.user_id), user)
                 message = blocks.catalog_message(self._checkout.browse(shop.query), reward, shop.rate_note)
             else:
                 message = reward_blocks.notice(_not_spendable(reward.status))

@@ -48,7 +48,14 @@ class Buy:
     amount_text: str
 
 
-SlashCommand = ShowHelp | ShowWallet | Browse | Buy
+@dataclass(frozen=True)
+class SetCountry:
+    """`/vouchers country DE`: where the user redeems rewards (their catalog's country and currency)."""
+
+    text: str
+
+
+SlashCommand = ShowHelp | ShowWallet | Browse | Buy | SetCountry
 
 
 @dataclass(frozen=True)
@@ -86,6 +93,8 @@ def parse_command(text: str) -> SlashCommand:
         return ShowWallet()
     if head == "buy":
         return Buy(words[1], words[2]) if len(words) == 3 else ShowHelp()
+    if head == "country":
+        return SetCountry(words[1]) if len(words) == 2 else ShowHelp()
     return Browse(query_from_text(text))
 
 

@@ -45,6 +45,7 @@ from adapters.teams.translate import (
     OpenCheckout,
     RetryPayment,
     ShowHelp,
+    SetCountry,
     ShowWallet,
     UnreadableCommand,
     execute_data,
@@ -200,6 +201,10 @@ class VoucherBot(TeamsActivityHandler):
                 return await self._wallet(turn_context)
             case ShowHelp(note):
                 return Answer(help_card(note), replaces=False)
+            case SetCountry(text):
+                code = await self._checkout.set_country(user_of(activity), text)
+                note = f"Your rewards now open the catalog for {code}, in its currency where a rate allows."
+                return Answer(text=note, replaces=False)
             case AskReward():
                 return await self._rewards.ask(turn_context, intent)
             case SendReward(key):

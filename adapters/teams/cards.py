@@ -196,6 +196,7 @@ def help_card(note: str = "") -> Card:
             ("vouchers coffee", "search"),
             ("currency:EUR country:DE max:50 page:2", "filters, after `vouchers`"),
             ("vouchers mine", "your vouchers and rewards"),
+            ("vouchers country DE", "where you redeem rewards: their catalog's country and currency"),
             ("reward @name 25 USD thanks!", "thank colleagues with a reward (reward admins)"),
             ("help", "this message"),
         )

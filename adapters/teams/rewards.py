@@ -201,7 +201,7 @@ class RewardDesk:
             return Answer(
                 text=f"This reward is {state}; type `vouchers mine` for your others.", replaces=False
             )
-        shop = await self._checkout.reward_catalog(reward, country)
+        shop = await self._checkout.reward_catalog(reward, country, user)
         return Answer(catalog_card(self._checkout.browse(shop.query), reward, shop.rate_note), replaces=False)
 
     # --- bulk CSV -----------------------------------------------------------------------------------------

@@ -73,6 +73,13 @@ class ShowHelp:
     note: str = ""
 
 
+@dataclass(frozen=True)
+class SetCountry:
+    """`vouchers country DE`: where the user redeems rewards."""
+
+    text: str
+
+
 Intent = (
     Browse
     | ChooseProduct
@@ -81,6 +88,7 @@ Intent = (
     | OpenCheckout
     | ShowWallet
     | ShowHelp
+    | SetCountry
     | AskReward
     | ReviewReward
     | SendReward
@@ -124,6 +132,8 @@ def intent_of_text(text: str) -> Intent:
     rest = words[1:]
     if [w.lower() for w in rest] == ["mine"]:
         return ShowWallet()
+    if len(rest) == 2 and rest[0].lower() == "country":
+        return SetCountry(rest[1])
     return Browse(query_of_words(rest))
 
 

@@ -11,6 +11,7 @@ from core.fx import Rate, Rates, convert
 from core.money import Money
 from core.orders import OrderStatus
 from core.rewards import LedgerKind
+from tests.fake_countries import FakeCountries
 from tests.fake_rates import FakeRateSource
 from tests.slack.conftest import ADA, KUDOS, SlackWorld
 from tests.slack.test_requests import section_texts
@@ -116,3 +117,21 @@ async def test_with_card_top_up_each_amount_above_the_reward_says_what_the_card_
 
     labels = [e["text"]["text"] for b in card["blocks"] if b["type"] == "actions" for e in b["elements"]]
     assert labels[:3] == ["Buy $10", "Buy $25", "Buy $50 (you pay $25 by card)"]
+
+
+# --- the recipient chooses their country ----------------------------------------------------------
+
+
+async def test_a_recipient_who_says_they_are_in_germany_gets_the_german_catalog(reward_slack: SlackWorld) -> None:
+    slack = reward_slack
+    with_rates(slack)
+    slack.checkout.countries = FakeCountries()  # Ada's Slack locale says en-US
+
+    said = await slack.command("country de", user=ADA)
+    refused = await slack.command("country Germany", user=ADA)
+    text = await open_catalog(slack)
+
+    assert "now open the catalog for DE" in json.dumps(await said.json())
+    assert "not a country code" in json.dumps(await refused.json())
+    assert "Copper Kettle Coffee" in text and "Quiet Harbour Books" not in text and "buys up to €23.04" in text
+    assert slack.checkout.countries.chosen[f"slack:T0VB:{ADA}"][:2] == ("DE", "recipient")

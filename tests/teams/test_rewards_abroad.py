@@ -10,6 +10,7 @@ from core.money import Money
 from core.orders import OrderStatus
 from core.rewards import Budget, LedgerKind
 from tests.fake_connector import Call, Member
+from tests.fake_countries import FakeCountries
 from tests.fake_rates import FakeRateSource
 from tests.teams.conftest import ADA, TEA, TeamsWorld, as_member, card_text, press
 from tests.teams.test_rewards import personal_chat
@@ -22,7 +23,7 @@ IN_GERMANY = {"type": "clientInfo", "locale": "de-DE", "country": "DE", "platfor
 
 async def open_catalog(teams: TeamsWorld, member: Member, client: dict[str, str]) -> Call:
     chat = personal_chat(member)
-    (notice,) = [c for c in teams.connector.in_conversation(chat) if "recognised" in card_text(c.card)]
+    (notice,) = [c for c in teams.connector.in_conversation(chat) if c.cards and "recognised" in card_text(c.card)]
     press_choose = teams.submit(as_member(teams, member, chat), notice, press(notice.card, "Choose your voucher"))
     others = [e for e in press_choose.get("entities", []) if e["type"] != "clientInfo"]
     press_choose["entities"] = [*others, client]  # Teams sends one clientInfo per activity
@@ -71,3 +72,20 @@ async def test_without_client_info_the_catalog_stays_in_the_rewards_currency(rew
 
     text = card_text(catalog.card)
     assert BOOKS.brand in text and "Lantern Tea" not in text and "buys up to" not in text
+
+
+async def test_a_recipient_who_says_they_are_in_germany_gets_the_german_catalog(rewarding: TeamsWorld) -> None:
+    rewarding.checkout.rates = Rates(FakeRateSource([EUR_USD]), rewarding.clock, timedelta(hours=96))
+    rewarding.checkout.countries = FakeCountries()
+    await delivered_rewards(rewarding)
+    says = as_member(rewarding, ADA, personal_chat(ADA))
+    says.update(text="vouchers country de", id="ada-says-de")
+    says.pop("value", None)
+
+    await rewarding.post(says)
+    answer = rewarding.connector.delivered()[-1]
+    catalog = await open_catalog(rewarding, ADA, {"type": "clientInfo", "locale": "en-US", "country": "US"})
+
+    assert "now open the catalog for DE" in answer.text
+    text = card_text(catalog.card)
+    assert "Lantern Tea" in text and BOOKS.brand not in text and "buys up to €23.04" in text
