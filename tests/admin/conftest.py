@@ -217,6 +217,7 @@ async def console(tmp_path: Path, localstripe: LocalStripe) -> AsyncIterator[Con
     checkout = Checkout(
         uow=database.unit_of_work, catalog=Catalog([BOOKS, COFFEE, OUTDOORS, TEA]), gateway=gateway,
         providers={"builtin": provider}, clock=clock, ids=ids, public_base_url="http://127.0.0.1",
+        curations=database.curations(),
     )  # fmt: skip
     recognition = Recognition(
         uow=database.unit_of_work, clock=clock, ids=ids, configured_admins={"slack:U0HR"}
