@@ -15,16 +15,16 @@ from sqlmodel import col
 
 from adapters.db import mapping
 from adapters.db.catalog_store import SqlCatalogStore
-from adapters.db.country_store import SqlRecipientCountries
-from adapters.db.curation_store import SqlCurations
-from adapters.db.rate_store import SqlRateStore
 from adapters.db.confirmations import SqlPendingConfirmations
+from adapters.db.country_store import SqlRecipientCountries
 from adapters.db.crypto import VoucherCipher
+from adapters.db.curation_store import SqlCurations
 from adapters.db.engine import is_sqlite, make_engine
 from adapters.db.errors import translated
 from adapters.db.hr_repositories import HrStores
 from adapters.db.leases import SqlJobLeases
 from adapters.db.migrate import upgrade_on
+from adapters.db.rate_store import SqlRateStore
 from adapters.db.repositories import PENDING
 from adapters.db.secret_store import SqlSecretStore
 from adapters.db.tables import OrderRow, OutboxRow, VoucherRow

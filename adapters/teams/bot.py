@@ -21,7 +21,6 @@ from msrest.serialization import Model
 
 from adapters.teams.address import TeamsAddress
 from adapters.teams.answer import Answer
-from adapters.teams.country import client_country
 from adapters.teams.bulk import SharedFile, shared_file
 from adapters.teams.cards import (
     attachment,
@@ -33,6 +32,7 @@ from adapters.teams.cards import (
     wallet_card,
 )
 from adapters.teams.conversations import open_personal
+from adapters.teams.country import client_country
 from adapters.teams.errors import connector_errors
 from adapters.teams.extension import RewardExtension
 from adapters.teams.reward_translate import AskReward, CancelReward, RedeemReward, ReviewReward, SendReward
@@ -44,8 +44,8 @@ from adapters.teams.translate import (
     Intent,
     OpenCheckout,
     RetryPayment,
-    ShowHelp,
     SetCountry,
+    ShowHelp,
     ShowWallet,
     UnreadableCommand,
     execute_data,
