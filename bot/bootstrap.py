@@ -136,6 +136,7 @@ async def build_services(settings: Settings) -> Services:
         rates=rates,
         curations=database.curations(),
         countries=database.recipient_countries(),
+        employees=database.hr_stores().employees,  # an employee record's country
     )
     periodic += refresh_job(settings, rates, trust)
     every_replica.append((60.0, checkout.refresh_curations))  # curated catalogs edited elsewhere  # ECB rates hourly when FX_RATES_URL is set

@@ -33,7 +33,7 @@ from core.money import Money
 from core.orders import PAID_AMOUNT_DIFFERS, CardPayment, Order, OrderStatus, issuance_can_be_retried
 from core.outbox import MessageKind, OutboxMessage
 from core.payments import PaymentEvent, PaymentEventKind, PaymentGateway, PaymentIntent
-from core.ports import Clock, IdFactory, UnitOfWork, UnitOfWorkFactory
+from core.ports import Clock, EmployeeStore, IdFactory, UnitOfWork, UnitOfWorkFactory
 from core.provider_health import ProviderHealth
 from core.redeem import RecipientCountries, RewardCatalog, country_code, reward_catalog
 from core.routing import Router, RoutingRules, single_provider_offers
@@ -93,8 +93,10 @@ class Checkout:
         rates: Rates | None = None,
         curations: CurationStore | None = None,
         countries: RecipientCountries | None = None,
+        employees: EmployeeStore | None = None,
     ) -> None:
         self.countries = countries
+        self.employees = employees  # the HR record's country, when the recipient chose none
         self.curations = curations
         # Each programme's curated catalog, read again when a reward opens it and every minute (the
         # browse of a page is synchronous; a page turn on another replica sees a catalog at most that old).
@@ -151,13 +153,22 @@ class Checkout:
     ) -> RewardCatalog:
         """The search a reward opens for its recipient (core.redeem), and the rate shown. The country is
         the one the recipient chose, else `country` (from their chat platform)."""
-        chosen = await self.countries.get(user.key) if self.countries is not None and user is not None else None
-        country = chosen or country
+        country = await self._recorded_country(user) or country
         async with self._uow() as uow:
             programme = await uow.programmes.get((await uow.rewards.get(reward.reward_id)).programme_id)
         book = await self.rates.book() if self.rates is not None else None
         await self.curation(programme.id)
         return reward_catalog(reward, programme, country, book, self._clock.now())
+
+    async def _recorded_country(self, user: ChatUser | None) -> str | None:
+        """The recipient's own choice, else the country on their employee record."""
+        if user is None:
+            return None
+        chosen = await self.countries.get(user.key) if self.countries is not None else None
+        if chosen or self.employees is None:
+            return chosen
+        employee = await self.employees.by_user(user.platform, user.tenant, user.user_id)
+        return employee.country if employee is not None else None
 
     def product_card(self, product_id: str) -> ProductCard:
         return ProductCard.of(self.catalog.get(product_id))

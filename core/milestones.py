@@ -63,6 +63,7 @@ class Employee:
     start_date: date
     birthday: MonthDay | None = None
     user: ChatUser | None = None
+    country: str | None = None  # where they redeem rewards (ISO 3166 alpha-2), from the HR record
 
 
 @dataclass(frozen=True)

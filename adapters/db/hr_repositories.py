@@ -255,6 +255,7 @@ def _employee_row(employee: Employee, now: datetime) -> dict[str, Any]:
         "platform": user.platform if user else None,
         "tenant": user.tenant if user else None,
         "user_id": user.user_id if user else None,
+        "country": employee.country,
         "updated_at": utc(now),
     }
 
@@ -264,7 +265,7 @@ def _employee(row: EmployeeRow) -> Employee:
     user = None
     if row.platform and row.user_id:
         user = ChatUser(row.platform, row.tenant or "", row.user_id, row.name)
-    return Employee(row.email, row.name, row.start_date, birthday, user)
+    return Employee(row.email, row.name, row.start_date, birthday, user, row.country)
 
 
 def _rule(row: MilestoneRuleRow) -> MilestoneRule:

@@ -23,6 +23,7 @@ class EmployeeRow(Table, table=True):
     platform: str | None = Field(default=None, sa_type=String(16))
     tenant: str | None = Field(default=None, sa_type=String())
     user_id: str | None = Field(default=None, sa_type=String())
+    country: str | None = Field(default=None, sa_type=String(2))  # where they redeem rewards
     updated_at: datetime = Field(sa_type=UTCDateTime())
 
 

@@ -11,6 +11,7 @@ from adapters.fx.ecb import parse_ecb
 from core.catalog import Catalog
 from core.checkout import Checkout, PlaceOrder
 from core.curation import CatalogRule
+from core.employees import employee_from_row
 from core.fx import Rate, Rates
 from core.money import Money
 from core.orders import OrderStatus
@@ -83,3 +84,14 @@ async def test_a_usd_reward_buys_a_eur_voucher_and_the_locked_rate_is_stored_wit
     (debit,) = [e for e in entries if e.kind is LedgerKind.DEBIT]
     assert debit.minor == 2203 and debit.fx == order.fx and debit.fx.rate == Decimal("1.10127500")
     assert debit.fx.source == "admin:cli:ops" and debit.fx.as_of == backend.clock.now()
+
+
+async def test_an_employee_records_country_is_kept(backend: Backend) -> None:
+    employees = backend.database.hr_stores().employees
+    row = {"email": "ada@harbour.example", "name": "Ada Lovelace", "start_date": "2020-01-06",
+           "platform": "slack", "user_id": ADA.user_id, "tenant": ADA.tenant, "country": "DE"}
+
+    await employees.upsert([employee_from_row(row)], "cli:ops")
+
+    found = await employees.by_user("slack", ADA.tenant, ADA.user_id)
+    assert found is not None and found.country == "DE"

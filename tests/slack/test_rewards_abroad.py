@@ -4,10 +4,12 @@ from __future__ import annotations
 
 import json
 from dataclasses import replace
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, date, datetime, timedelta
 from decimal import Decimal
 
 from core.fx import Rate, Rates, convert
+from core.identity import ChatUser
+from core.milestones import Employee
 from core.money import Money
 from core.orders import OrderStatus
 from core.rewards import LedgerKind
@@ -135,3 +137,32 @@ async def test_a_recipient_who_says_they_are_in_germany_gets_the_german_catalog(
     assert "not a country code" in json.dumps(await refused.json())
     assert "Copper Kettle Coffee" in text and "Quiet Harbour Books" not in text and "buys up to €23.04" in text
     assert slack.checkout.countries.chosen[f"slack:T0VB:{ADA}"][:2] == ("DE", "recipient")
+
+
+async def test_the_country_on_the_employee_record_wins_over_the_platform_but_not_over_the_recipient(
+    reward_slack: SlackWorld,
+) -> None:
+    slack = reward_slack
+    with_rates(slack)
+    slack.checkout.countries = FakeCountries()
+    slack.checkout.employees = OneEmployee(Employee("ada@harbour.example", "Ada Lovelace", date(2020, 1, 6),
+                                                    user=ChatUser("slack", "T0VB", ADA, "Ada"), country="DE"))
+
+    in_germany = await open_catalog(slack)  # Slack says en-US; HR says DE
+    await slack.command("country us", user=ADA)
+    await in_dm(slack, ADA, slack.fake.messages_in(dm(ADA))[0], "vb_reward_choose", "ada-again")
+    await slack.settle()
+    at_home = section_texts(slack.fake.messages_in(dm(ADA))[-1].blocks)
+
+    assert "Copper Kettle Coffee" in in_germany and "Quiet Harbour Books" not in in_germany
+    assert "Quiet Harbour Books" in at_home and "Copper Kettle Coffee" not in at_home
+
+
+class OneEmployee:
+    def __init__(self, employee: Employee) -> None:
+        self.employee = employee
+
+    async def by_user(self, platform: str, tenant: str, user_id: str) -> Employee | None:
+        user = self.employee.user
+        known = user is not None and (platform, tenant, user_id) == (user.platform, user.tenant, user.user_id)
+        return self.employee if known else None

@@ -10,6 +10,7 @@ import pytest
 
 from core.catalog import Catalog, CatalogQuery, Product
 from core.curation import CatalogRule, Curation
+from core.employees import employee_from_row
 from core.errors import InvalidRequest
 from core.fx import Rate, RateBook
 from core.money import Money
@@ -87,3 +88,12 @@ def test_picks_of_several_kinds_must_all_match_and_a_product_picked_by_id_always
 def test_an_unknown_kind_of_pick_is_refused_clearly() -> None:
     with pytest.raises(InvalidRequest, match="use one of product, brand, country, category"):
         CatalogRule.of("kudos", "colour", "blue")
+
+
+def test_an_employee_file_may_say_where_each_person_redeems() -> None:
+    row = {"email": "ada@harbour.example", "name": "Ada Lovelace", "start_date": "2020-01-06", "country": "de"}
+
+    assert employee_from_row(row).country == "DE"
+    assert employee_from_row({**row, "country": ""}).country is None
+    with pytest.raises(ValueError, match="'GERMANY' is not a country code"):
+        employee_from_row({**row, "country": "Germany"})

@@ -1,5 +1,5 @@
 """Exchange rates, conversions locked on orders and the ledger, programme FX margin and card top-up,
-curated programme catalogs, and recipients' countries.
+curated programme catalogs, and recipients' countries (chosen, or on the employee record).
 
 Revision ID: 0017
 Revises: 0010
@@ -43,6 +43,8 @@ def upgrade() -> None:
         sa.Column("source", sa.String(16), nullable=False),
         sa.Column("updated_at", sa.DateTime(timezone=True), nullable=False),
     )
+    with op.batch_alter_table("employees") as batch:
+        batch.add_column(sa.Column("country", sa.String(2), nullable=True))
     with op.batch_alter_table("orders") as batch:
         batch.add_column(sa.Column("fx", _JSON, nullable=True))
     with op.batch_alter_table("ledger_entries") as batch:
@@ -61,6 +63,8 @@ def downgrade() -> None:
         batch.drop_column("fx")
     with op.batch_alter_table("orders") as batch:
         batch.drop_column("fx")
+    with op.batch_alter_table("employees") as batch:
+        batch.drop_column("country")
     op.drop_table("recipient_countries")
     op.drop_table("programme_catalog")
     op.drop_table("fx_rates")
