@@ -58,7 +58,7 @@ def add_commands(commands: Any, settings: Callable[[], Settings]) -> None:
     employees = commands.add_parser("employees", help="employees, for milestones").add_subparsers()
     load = employees.add_parser("import", help="add or update employees from a CSV file")
     load.add_argument(
-        "file", type=Path, help="columns: email, name, start_date, birthday, platform, user_id, tenant"
+        "file", type=Path, help="columns: email, name, start_date, birthday, platform, user_id, tenant, country"
     )
     load.add_argument("--tenant", default="", help="Slack team id / Teams tenant id for rows without one")
     _runs(load, settings, _import_employees)
