@@ -70,7 +70,7 @@ READY = (OrderStatus.ISSUED, OrderStatus.DELIVERED)
 def catalog_message(page: CatalogPage, reward: RewardSummary | None = None, rate_note: str = "") -> Message:
     """A catalog page; with `reward`, every choice in it is paid from that reward (at the rate noted)."""
     reward_id = reward.reward_id if reward else ""
-    head = [section(_catalog_heading(page)), _product_picker(reward), divider()]
+    head = [section(_catalog_heading(page)), _product_picker(reward, page.query.currency), divider()]
     if reward is not None:
         head.insert(1, context(reward_hint(reward, covered_only=page.query.max_price is not None)))
         if rate_note:
@@ -100,14 +100,15 @@ def _catalog_heading(page: CatalogPage) -> str:
     return f"*Gift vouchers{about}* · {page.total:,} found · page {page.page} of {page.pages}"
 
 
-def _product_picker(reward: RewardSummary | None) -> Block:
+def _product_picker(reward: RewardSummary | None, currency: str | None = None) -> Block:
     picker = {
         "type": "external_select",
         "action_id": ids.PICK_PRODUCT,
         "placeholder": plain("Type to search every voucher"),
         "min_query_length": 2,
     }
-    block_id = picker_block_id(reward.reward_id, reward.amount.currency) if reward else picker_block_id()
+    # The catalog's currency: a reward spent abroad searches the recipient's currency, not the reward's.
+    block_id = picker_block_id(reward.reward_id, currency or reward.amount.currency) if reward else picker_block_id()
     return {"type": "actions", "block_id": block_id, "elements": [picker]}
 
 

@@ -7,6 +7,7 @@ from dataclasses import replace
 from datetime import UTC, date, datetime, timedelta
 from decimal import Decimal
 
+from adapters.slack.translate import picker_currency
 from core.fx import Rate, Rates, convert
 from core.identity import ChatUser
 from core.milestones import Employee
@@ -166,3 +167,14 @@ class OneEmployee:
         user = self.employee.user
         known = user is not None and (platform, tenant, user_id) == (user.platform, user.tenant, user.user_id)
         return self.employee if known else None
+
+
+async def test_the_search_box_of_a_catalog_abroad_searches_the_recipients_currency(reward_slack: SlackWorld) -> None:
+    with_rates(reward_slack)
+    reward_slack.fake.locales[ADA] = "de-DE"
+
+    await open_catalog(reward_slack)
+
+    blocks = reward_slack.fake.messages_in(dm(ADA))[-1].blocks
+    picker = next(b for b in blocks if b["type"] == "actions" and b["elements"][0]["type"] == "external_select")
+    assert picker_currency(picker["block_id"]) == "EUR"
