@@ -25,6 +25,7 @@ from adapters.teams import BotFrameworkCloud, build_teams
 from adapters.web.admin import admin_routes
 from adapters.web.checkout import checkout_routes
 from bot.clock import process_clock
+from bot.fx import build_rates, refresh_job
 from bot.hris import build_hr_systems, graph_reach, scim_mount, scim_reconcile
 from bot.metrics import Metrics
 from bot.providers import ProviderSet, build_provider_set, tango_client, xoxoday_client
@@ -127,6 +128,7 @@ async def build_services(settings: Settings) -> Services:
     every_replica: list[tuple[float, Callable[[], Awaitable[object]]]] = []
     clock = process_clock(settings.test_clock_file)
     background = BackgroundTasks()
+    rates = build_rates(settings, database, clock)
     checkout = Checkout(
         uow=database.unit_of_work,
         catalog=Catalog(products),
@@ -138,7 +140,13 @@ async def build_services(settings: Settings) -> Services:
         checkout_ttl=timedelta(minutes=settings.checkout_ttl_minutes),
         stuck_after=timedelta(seconds=settings.stuck_order_seconds),
         background=background.spawn,
+        rates=rates,
+        curations=database.curations(),
+        countries=database.recipient_countries(),
+        employees=database.hr_stores().employees,  # an employee record's country
     )
+    periodic += refresh_job(settings, rates, trust)
+    every_replica.append((60.0, checkout.refresh_curations))  # curated catalogs edited elsewhere  # ECB rates hourly when FX_RATES_URL is set
     rewards = build_rewards(settings, database, clock)
     # Gifts by email reach whoever the directory finds, in Slack or Teams (imported employees first).
     gifts = Gifts(uow=database.unit_of_work, checkout=checkout, clock=clock, people=rewards.people)

@@ -166,7 +166,8 @@ async def seed_development_programme(settings: Settings, recognition: Recognitio
     if settings.environment is not Environment.DEVELOPMENT or await recognition.programmes():
         return
     try:
-        programme = Programme(DEVELOPMENT_PROGRAMME, "Recognition", "USD")
+        # Card top-up allowed here (programmes start without it) so the whole flow, card included, can be tried.
+        programme = Programme(DEVELOPMENT_PROGRAMME, "Recognition", "USD", card_topup=True)
         await recognition.create_programme(programme, "system:development")
     except DuplicateRequest:
         return  # another process created it first

@@ -125,6 +125,12 @@ class Settings(BaseSettings):
     reward_admins: Annotated[list[str], NoDecode] = []
     reward_reminder_days: int = Field(7, ge=0, le=365)
 
+    # Exchange rates for rewards spent in another currency: an ECB daily reference-rate XML URL fetched
+    # hourly (once across replicas; empty: rates come from `voucherbot rates load|set` only), and how old
+    # a rate may be before conversion stops (the ECB publishes on working days only: 96 h spans a weekend).
+    fx_rates_url: str = ""
+    fx_max_age_hours: float = Field(96, gt=0, le=24 * 31)
+
     # --- HR systems and Microsoft Graph (README "HR systems"); each group is all set or all unset -----
     hris_sync_minutes: float = Field(60, gt=0, le=7 * 24 * 60)
     successfactors_api_url: str = ""
@@ -249,7 +255,7 @@ class Settings(BaseSettings):
         return value
 
     @field_validator("microsoft_openid_metadata_url", "microsoft_oauth_url", "microsoft_oauth_scope",
-                     "microsoft_channel_service")
+                     "microsoft_channel_service", "fx_rates_url")
     @classmethod
     def _empty_or_url(cls, value: str) -> str:
         if value and not value.startswith(("https://", "http://")):

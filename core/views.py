@@ -59,6 +59,19 @@ class ProductCard:
         )
 
 
+def by_card(price: Money, covers: int | None) -> Money | None:
+    """What a card pays for `price` when a reward covers `covers` of it (None: no card, or no reward)."""
+    if covers is None or price.minor <= covers:
+        return None
+    return Money(price.minor - covers, price.currency)
+
+
+def within(card: ProductCard, query: CatalogQuery) -> tuple[Money, ...]:
+    """The denominations a reward catalog offers: those up to `max_price` when no card may top up."""
+    limit = query.max_price
+    return tuple(d for d in card.denominations if limit is None or d.minor <= limit)
+
+
 @dataclass(frozen=True)
 class CatalogPage:
     cards: tuple[ProductCard, ...]
@@ -96,6 +109,7 @@ class OrderSummary:
     failure_reason: str = ""
     paid_by_reward: Money | None = None
     issuance_failed: bool = False
+    rate_note: str = ""  # a reward in another currency paid: what it was charged and at which rate
 
     @property
     def can_pay(self) -> bool:
@@ -374,6 +388,7 @@ def summary_of(
         failure_reason=buyer_facing_reason(order.failure_reason),
         issuance_failed=order.failure_reason.startswith(ISSUANCE_FAILURE),
         paid_by_reward=Money(order.reward_minor, order.amount.currency) if order.reward_minor else None,
+        rate_note=f"{order.fx.charged} from your reward at {order.fx.label()}" if order.fx else "",
     )
 
 

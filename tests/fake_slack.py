@@ -118,6 +118,7 @@ class FakeSlack:
         self.gone_users: set[str] = set()
         self.scopes: set[str] = set(BOT_SCOPES)
         self.people: dict[str, dict[str, Any]] = {}
+        self.locales: dict[str, str] = {}
         self.usergroups: dict[str, list[str]] = {}
         self.members: dict[str, list[str]] = {}
         self.files: dict[str, SharedFile] = {}
@@ -184,10 +185,12 @@ class FakeSlack:
         is_bot: bool = False,
         deleted: bool = False,
         team: str = "T0VB",
+        locale: str = "en-US",
         tz: str = "",
     ) -> None:
         """A member of the workspace, as users.list and users.info describe them (with `tz`, their
         time zone, which Slack gives for every person who set one)."""
+        self.locales[user_id] = locale  # users.info returns it only with include_locale=true
         self.people[user_id] = {
             **({"tz": tz} if tz else {}),
             "id": user_id,
@@ -433,7 +436,10 @@ class FakeSlack:
         person = self.people.get(str(args.get("user", "")))
         if person is None:
             return {"ok": False, "error": "user_not_found"}
-        return {"ok": True, "user": self._person(person)}
+        user = self._person(person)
+        if str(args.get("include_locale", "")).lower() in ("true", "1"):
+            user = {**user, "locale": self.locales.get(person["id"], "en-US")}
+        return {"ok": True, "user": user}
 
     def _usergroup_users(self, token: str, args: dict[str, Any]) -> dict[str, Any]:
         users = self.usergroups.get(str(args.get("usergroup", "")))

@@ -50,6 +50,8 @@ from core.views import (
     VoucherDelivery,
     Wallet,
     WalletEntry,
+    by_card,
+    within,
 )
 
 __all__ = ["Message", "escape"]  # re-exported: listeners and tests use them from here
@@ -65,12 +67,14 @@ READY = (OrderStatus.ISSUED, OrderStatus.DELIVERED)
 # --- catalog -----------------------------------------------------------------------------
 
 
-def catalog_message(page: CatalogPage, reward: RewardSummary | None = None) -> Message:
-    """A catalog page; with `reward`, every choice in it is paid from that reward."""
+def catalog_message(page: CatalogPage, reward: RewardSummary | None = None, rate_note: str = "") -> Message:
+    """A catalog page; with `reward`, every choice in it is paid from that reward (at the rate noted)."""
     reward_id = reward.reward_id if reward else ""
-    head = [section(_catalog_heading(page)), _product_picker(reward), divider()]
+    head = [section(_catalog_heading(page)), _product_picker(reward, page.query.currency), divider()]
     if reward is not None:
-        head.insert(1, context(reward_hint(reward)))
+        head.insert(1, context(reward_hint(reward, covered_only=page.query.max_price is not None)))
+        if rate_note:
+            head.insert(2, context(f":currency_exchange: {escape(rate_note)}"))
     tail = _paging(page, reward_id) + ([] if reward else [context(SEARCH_HINT)])
     room = (MESSAGE_BLOCKS - len(head) - len(tail)) // 2
     cards = [
@@ -79,10 +83,13 @@ def catalog_message(page: CatalogPage, reward: RewardSummary | None = None) -> M
     return Message(f"Gift vouchers: {page.total} found", head + cards + tail)
 
 
-def reward_hint(reward: RewardSummary) -> str:
+def reward_hint(reward: RewardSummary, *, covered_only: bool = False) -> str:
+    topping = "Shown: vouchers your reward covers, no card needed." if covered_only else (
+        "A voucher worth more is topped up by card."
+    )
     return (
         f":gift: Spending your reward from {escape(reward.giver_name)}: *{reward.available}* left, "
-        f"until {reward.expires_on}. A voucher worth more is topped up by card."
+        f"until {reward.expires_on}. {topping}"
     )
 
 
@@ -93,19 +100,23 @@ def _catalog_heading(page: CatalogPage) -> str:
     return f"*Gift vouchers{about}* · {page.total:,} found · page {page.page} of {page.pages}"
 
 
-def _product_picker(reward: RewardSummary | None) -> Block:
+def _product_picker(reward: RewardSummary | None, currency: str | None = None) -> Block:
     picker = {
         "type": "external_select",
         "action_id": ids.PICK_PRODUCT,
         "placeholder": plain("Type to search every voucher"),
         "min_query_length": 2,
     }
-    block_id = picker_block_id(reward.reward_id, reward.amount.currency) if reward else picker_block_id()
+    # The catalog's currency: a reward spent abroad searches the recipient's currency, not the reward's.
+    block_id = picker_block_id(reward.reward_id, currency or reward.amount.currency) if reward else picker_block_id()
     return {"type": "actions", "block_id": block_id, "elements": [picker]}
 
 
 def _card(index: int, card: ProductCard, query: CatalogQuery, reward_id: str) -> list[Block]:
     text = f"*{escape(card.brand)}*\n{escape(card.name)}\n{escape(card.price_label)}"
+    topped = by_card(card.minimum, query.covers)
+    if topped is not None:
+        text += f"\n:credit_card: Above your reward: you pay {topped} by card for {card.minimum}."
     value = encode_choice(card.product_id, query, reward_id)
     return [
         section(text, accessory=image(card.image_url, card.brand)),
@@ -146,11 +157,13 @@ def product_message(
         f"Price: {card.price_label}",
     ]
     blocks = [section("\n".join(line for line in lines if line), accessory=image(card.image_url, card.brand))]
+    query = query or CatalogQuery()
     if reward_id:
-        blocks.append(context(":gift: Paid from your reward; anything above it is paid by card."))
+        topping = "no card needed" if query.max_price is not None else "anything above it is paid by card"
+        blocks.append(context(f":gift: Paid from your reward; {topping}."))
     if error:
         blocks.append(context(f":warning: {escape(error)}"))
-    blocks += _amount_input(card, reward_id) if card.open_value else _denominations(card, reward_id)
+    blocks += _amount_input(card, reward_id) if card.open_value else _denominations(card, reward_id, query)
     back = button(
         "Back to catalog", ids.BACK_TO_CATALOG, value=encode_query(query or CatalogQuery(), reward_id)
     )
@@ -160,10 +173,10 @@ def product_message(
     return Message(f"{card.brand}: {card.name}", blocks)
 
 
-def _denominations(card: ProductCard, reward_id: str) -> list[Block]:
+def _denominations(card: ProductCard, reward_id: str, query: CatalogQuery) -> list[Block]:
     values = [
-        (str(amount), encode_denomination(card.product_id, amount.minor, reward_id))
-        for amount in card.denominations
+        (_with_card_part(amount, query.covers), encode_denomination(card.product_id, amount.minor, reward_id))
+        for amount in within(card, query)
     ]
     if len(values) > MAX_DENOMINATION_BUTTONS:
         select = {
@@ -179,6 +192,11 @@ def _denominations(card: ProductCard, reward_id: str) -> list[Block]:
     ]
     rows = [buttons[i : i + BUTTONS_PER_ROW] for i in range(0, len(buttons), BUTTONS_PER_ROW)]
     return [actions(f"vb_amounts_{n}", row) for n, row in enumerate(rows)]
+
+
+def _with_card_part(amount: Money, covers: int | None) -> str:
+    topped = by_card(amount, covers)
+    return str(amount) if topped is None else f"{amount} (you pay {topped} by card)"
 
 
 def _amount_input(card: ProductCard, reward_id: str) -> list[Block]:
@@ -208,6 +226,8 @@ def order_message(summary: OrderSummary) -> Message:
     card = _card_amount(summary)
     if summary.paid_by_reward is not None:
         blocks.append(context(_funding(summary.paid_by_reward, card)))
+    if summary.rate_note:
+        blocks.append(context(f":currency_exchange: {escape(summary.rate_note)}"))
     if summary.failure_reason:
         blocks.append(context(f":warning: {escape(summary.failure_reason)}"))
     buttons = []
@@ -332,6 +352,7 @@ def help_message() -> Message:
         "`/vouchers coffee country:DE currency:EUR max:50` search with filters (`min:`, `page:` too).",
         "`/vouchers buy <product id> <amount>` order directly.",
         "`/vouchers mine` your vouchers and open orders (also in the app's Home tab).",
+        "`/vouchers country DE` where you redeem rewards: their catalog's country and currency.",
         "Vouchers arrive in a direct message from me, visible only to you.",
     ]
     return Message("How to use /vouchers", [section("\n".join(lines))])

@@ -105,10 +105,21 @@ class _Listeners:
                 self._spawn(self._show_wallet(body, respond), respond)
             case translate.Buy(product_id, amount_text):
                 await self._buy_from_command(ack, body, respond, product_id, amount_text)
+            case translate.SetCountry(text):
+                await self._set_country(ack, body, text)
             case translate.SendGift() if self._gifts is not None:
                 await self._gift_from_command(ack, body, respond, client, parsed)
             case translate.SendGift():
                 await _ack_message(ack, blocks.notice_message("Gifts are not enabled here."))
+
+    async def _set_country(self, ack: Ack, body: Body, text: str) -> None:
+        try:
+            code = await self._checkout.set_country(translate.user_of(body), text)
+        except InvalidRequest as exc:
+            await _ack_message(ack, blocks.notice_message(str(exc)))
+            return
+        note = f"Your rewards now open the catalog for {code}, in its currency where a rate allows."
+        await _ack_message(ack, blocks.notice_message(note))
 
     async def _gift_from_command(
         self, ack: Ack, body: Body, respond: Respond, client: AsyncWebClient, command: translate.SendGift

@@ -19,6 +19,7 @@ from slack_sdk.web.async_client import AsyncWebClient
 
 from adapters.slack import action_ids as ids
 from adapters.slack import blocks, reward_blocks, translate
+from adapters.slack.country import slack_country
 from adapters.slack.background import Background
 from adapters.slack.confirmations import message_of, outcome_json
 from adapters.slack.directory import Profile, SlackDirectory, UserDirectory
@@ -35,7 +36,6 @@ from adapters.slack.reward_text import (
     reward_form,
     reward_request_key,
 )
-from core.catalog import CatalogQuery
 from core.amounts import TypedAmount, read_amount_with
 from core.checkout import Checkout
 from core.confirmations import Confirmations, Sent, Taken
@@ -288,7 +288,8 @@ class _RewardListeners:
         self._spawn(self._reward_catalog(body, str(action.get("value", "")), client), None)
 
     async def _reward_catalog(self, body: Body, reward_id: str, client: AsyncWebClient) -> None:
-        """The catalog in the reward's currency, posted in the recipient's DM (also from App Home)."""
+        """The catalog for the recipient's country (its currency, at a shown rate; else the reward's own),
+        posted in the recipient's DM (also from App Home)."""
         user = translate.user_of(body)
         try:
             reward = await self._recognition.recipient_reward(reward_id, user)
@@ -296,8 +297,8 @@ class _RewardListeners:
             message = reward_blocks.notice(str(exc))
         else:
             if reward.spendable:
-                page = self._checkout.browse(CatalogQuery(currency=reward.amount.currency))
-                message = blocks.catalog_message(page, reward)
+                shop = await self._checkout.reward_catalog(reward, await slack_country(client, user.user_id), user)
+                message = blocks.catalog_message(self._checkout.browse(shop.query), reward, shop.rate_note)
             else:
                 message = reward_blocks.notice(_not_spendable(reward.status))
         await self._in_dm(client, user.user_id)(message)

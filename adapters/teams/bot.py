@@ -33,6 +33,7 @@ from adapters.teams.cards import (
     product_card,
 )
 from adapters.teams.conversations import open_personal
+from adapters.teams.country import client_country
 from adapters.teams.errors import connector_errors
 from adapters.teams.extension import RewardExtension
 from adapters.teams.gift_cards import wallet_with_gifts
@@ -47,6 +48,7 @@ from adapters.teams.translate import (
     Intent,
     OpenCheckout,
     RetryPayment,
+    SetCountry,
     ShowHelp,
     ShowWallet,
     UnreadableCommand,
@@ -209,6 +211,10 @@ class VoucherBot(TeamsActivityHandler):
                 return await self._wallet(turn_context)
             case ShowHelp(note):
                 return Answer(help_card(note), replaces=False)
+            case SetCountry(text):
+                code = await self._checkout.set_country(user_of(activity), text)
+                note = f"Your rewards now open the catalog for {code}, in its currency where a rate allows."
+                return Answer(text=note, replaces=False)
             case AskReward():
                 return await self._rewards.ask(turn_context, intent)
             case SendReward(key):
@@ -218,7 +224,7 @@ class VoucherBot(TeamsActivityHandler):
             case ApproveRequest() | RejectRequest():
                 return await decide(self._approvals, intent, user_of(activity))
             case RedeemReward(reward_id):
-                return await self._rewards.redeem(reward_id, user_of(activity))
+                return await self._rewards.redeem(reward_id, user_of(activity), client_country(activity))
             case ReviewReward():
                 return Answer(text="Open Send a reward again from the message box.", replaces=False)
             case SharedFile():

@@ -25,6 +25,8 @@ from core.views import (
     VoucherDelivery,
     Wallet,
     WalletEntry,
+    by_card,
+    within,
 )
 
 Element = dict[str, Any]
@@ -42,7 +44,7 @@ def attachment(card: Card) -> Attachment:
 # --- the cards --------------------------------------------------------------------------------------
 
 
-def catalog_card(page: CatalogPage, reward: RewardSummary | None = None) -> Card:
+def catalog_card(page: CatalogPage, reward: RewardSummary | None = None, rate_note: str = "") -> Card:
     """One page of the catalog: each product with image, brand, name, prices and a Choose button.
 
     Browsing to spend a reward, every button carries the reward's id so the order is paid from it.
@@ -51,7 +53,9 @@ def catalog_card(page: CatalogPage, reward: RewardSummary | None = None) -> Card
     spend = _spending(reward.reward_id if reward else "")
     body: list[Element] = [_title("Gift vouchers"), _subtle(_catalog_summary(page))]
     if reward is not None:
-        body.append(_reward_banner(reward))
+        body.append(_reward_banner(reward, covered_only=query.max_price is not None))
+    if rate_note:
+        body.append(_subtle(rate_note))
     for card in page.cards:
         body.append(_product_row(card, query, spend))
     if not page.cards:
@@ -75,7 +79,7 @@ def product_card(card: ProductCard, back: CatalogQuery, error: str = "", reward_
         body.append(_amount_input(card))
     else:
         body.append(_text("Choose an amount", weight="Bolder"))
-        body.append(_denomination_choice(card))
+        body.append(_denomination_choice(card, back))
     if error:
         body.append(_text(error, color="Attention", weight="Bolder"))
     spend = _spending(reward_id)
@@ -102,6 +106,8 @@ def order_card(summary: OrderSummary) -> Card:
             f", {by_card} by card" if by_card.minor else ""
         )
         body.append(_text(split, weight="Bolder"))
+    if summary.rate_note:
+        body.append(_subtle(summary.rate_note))
     if summary.failure_reason:
         body.append(_text(summary.failure_reason, color="Attention"))
     actions: list[Element] = []
@@ -192,6 +198,7 @@ def help_card(note: str = "") -> Card:
             ("vouchers coffee", "search"),
             ("currency:EUR country:DE max:50 page:2", "filters, after `vouchers`"),
             ("vouchers mine", "your vouchers and rewards"),
+            ("vouchers country DE", "where you redeem rewards: their catalog's country and currency"),
             ("reward @name 25 USD thanks!", "thank colleagues with a reward (reward admins)"),
             ("help", "this message"),
         )
@@ -262,19 +269,20 @@ def _product_header(card: ProductCard, image_size: str) -> Element:
 def _product_row(card: ProductCard, query: CatalogQuery, spend: dict[str, str]) -> Element:
     details = card.price_label + (f"  ·  {', '.join(card.countries)}" if card.countries else "")
     choose = _submit("Choose", "choose", product=card.product_id, **query_data(query), **spend)
-    return {
-        "type": "Container",
-        "separator": True,
-        "items": [
-            _product_header(card, "Small"),
-            _text(details, spacing="Small"),
-            {"type": "ActionSet", "actions": [choose]},
-        ],
-    }
+    items = [_product_header(card, "Small"), _text(details, spacing="Small")]
+    topped = by_card(card.minimum, query.covers)
+    if topped is not None:
+        items.append(_subtle(f"Above your reward: you pay {topped} by card for {card.minimum}."))
+    return {"type": "Container", "separator": True, "items": [*items, {"type": "ActionSet", "actions": [choose]}]}
 
 
-def _denomination_choice(card: ProductCard) -> Element:
-    choices = [{"title": str(money), "value": money.major()} for money in card.denominations]
+def _with_card_part(amount: Money, covers: int | None) -> str:
+    topped = by_card(amount, covers)
+    return str(amount) if topped is None else f"{amount} (you pay {topped} by card)"
+
+
+def _denomination_choice(card: ProductCard, query: CatalogQuery) -> Element:
+    choices = [{"title": _with_card_part(money, query.covers), "value": money.major()} for money in within(card, query)]
     return {
         "type": "Input.ChoiceSet",
         "id": "amount",
@@ -320,13 +328,16 @@ def _spending(reward_id: str) -> dict[str, str]:
     return {"reward": reward_id} if reward_id else {}
 
 
-def _reward_banner(reward: RewardSummary) -> Element:
+def _reward_banner(reward: RewardSummary, *, covered_only: bool = False) -> Element:
+    topping = "Shown: vouchers your reward covers, no card needed." if covered_only else (
+        "Vouchers up to that cost you nothing; above it, you pay the rest by card."
+    )
     return {
         "type": "Container",
         "style": "emphasis",
         "items": [
             _text(f"Your reward: {reward.available} left, until {reward.expires_on}", weight="Bolder"),
-            _subtle("Vouchers up to that cost you nothing; above it, you pay the rest by card."),
+            _subtle(topping),
         ],
     }
 

@@ -35,7 +35,6 @@ from adapters.teams.unreadable import UnreadableCommand
 from core.amounts import TypedAmount
 from core.bulk import BulkReport as CoreReport
 from core.bulk import RewardRow, send_rows
-from core.catalog import CatalogQuery
 from core.confirmations import Confirmations, NotYourConfirmation, Sent, Taken
 from core.checkout import Checkout
 from core.errors import InvalidRequest
@@ -196,16 +195,17 @@ class RewardDesk:
         """The reward, for its recipient only: ids in card data can be forged by anyone in the tenant."""
         return await self.recognition.recipient_reward(reward_id, user)
 
-    async def redeem(self, reward_id: str, user: ChatUser) -> Answer:
-        """Choose your voucher: the catalog in the reward's currency; the reward follows every step."""
+    async def redeem(self, reward_id: str, user: ChatUser, country: str | None = None) -> Answer:
+        """Choose your voucher: the catalog for the recipient's country (its currency at a shown rate, else
+        the reward's own); the reward follows every step."""
         reward = await self.summary(reward_id, user)
         if not reward.spendable:
             state = "used up" if reward.status in ("sent", "opened", "redeemed") else reward.status
             return Answer(
                 text=f"This reward is {state}; type `vouchers mine` for your others.", replaces=False
             )
-        page = self._checkout.browse(CatalogQuery(currency=reward.amount.currency))
-        return Answer(catalog_card(page, reward), replaces=False)
+        shop = await self._checkout.reward_catalog(reward, country, user)
+        return Answer(catalog_card(self._checkout.browse(shop.query), reward, shop.rate_note), replaces=False)
 
     # --- bulk CSV -----------------------------------------------------------------------------------------
 

@@ -82,6 +82,13 @@ class ShowHelp:
     note: str = ""
 
 
+@dataclass(frozen=True)
+class SetCountry:
+    """`vouchers country DE`: where the user redeems rewards."""
+
+    text: str
+
+
 Intent = (
     Browse
     | ChooseProduct
@@ -90,6 +97,7 @@ Intent = (
     | OpenCheckout
     | ShowWallet
     | ShowHelp
+    | SetCountry
     | AskReward
     | ReviewReward
     | SendReward
@@ -138,6 +146,8 @@ def intent_of_text(text: str) -> Intent:
     rest = words[1:]
     if [w.lower() for w in rest] == ["mine"]:
         return ShowWallet()
+    if len(rest) == 2 and rest[0].lower() == "country":
+        return SetCountry(rest[1])
     return Browse(query_of_words(rest))
 
 
@@ -199,6 +209,8 @@ def query_data(query: CatalogQuery) -> dict[str, Any]:
         "max": query.max_price,
         "min": query.min_price,
         "page": query.page,
+        "covers": query.covers,
+        "programme": query.programme,
     }
     return {k: v for k, v in data.items() if v not in (None, "")}
 
@@ -215,6 +227,8 @@ def query_of_data(data: Mapping[str, Any]) -> CatalogQuery:
         max_price=number("max"),
         min_price=number("min"),
         page=max(1, number("page") or 1),
+        covers=number("covers"),
+        programme=str(data["programme"])[:100] if data.get("programme") else None,
     )
 
 

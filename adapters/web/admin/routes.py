@@ -10,6 +10,7 @@ from adapters.web.admin.actions import Actions
 from adapters.web.admin.api import Api
 from adapters.web.admin.approvals import ApprovalPages
 from adapters.web.admin.auth import Authenticator, Guard
+from adapters.web.admin.curation import CurationPages
 from adapters.web.admin.pages import Pages
 from adapters.web.admin.providers import ProviderPages, ProviderPanel
 from adapters.web.admin.render import STATIC, STATIC_PREFIX, Views
@@ -61,6 +62,7 @@ def admin_routes(
         oversight, views, acts, clock, providers.status if providers is not None else tuple, milestones
     )
     actions = Actions(pages, oversight, checkout, recognition, acts)
+    curation = CurationPages(oversight, checkout, views, acts)
     api = Api(oversight, admin_token, views.product_name)
     page, act = guard.page, guard.act
     return [
@@ -86,6 +88,9 @@ def admin_routes(
         web.post("/admin/rewards/admins/revoke", act(actions.revoke_admin)),
         web.get(PROGRAMME, page(pages.programme)),
         web.post(PROGRAMME + "/credit", act(actions.credit)),
+        web.get(PROGRAMME + "/catalog", page(curation.show)),
+        web.post(PROGRAMME + "/catalog/add", act(curation.add)),
+        web.post(PROGRAMME + "/catalog/remove", act(curation.remove)),
         web.post(PROGRAMME + "/rewards/{reward_id}/cancel", act(actions.cancel_reward)),
         web.get("/admin/api/orders", api.guarded(api.orders)),
         web.get("/admin/api/orders/{order_id}", api.guarded(api.order)),
