@@ -172,7 +172,7 @@ class Checkout:
         if chosen or self.employees is None:
             return chosen
         employee = await self.employees.by_user(user.platform, user.tenant, user.user_id)
-        return employee.country if employee is not None else None
+        return (employee.country or None) if employee is not None else None
 
     def product_card(self, product_id: str) -> ProductCard:
         return ProductCard.of(self.catalog.get(product_id))

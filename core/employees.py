@@ -44,10 +44,10 @@ def employee_from_row(row: Mapping[str, object], default_tenant: str = "") -> Em
         raise ValueError(f"the name must have 1 to {MAX_NAME} characters")
     start = _date(_text(row, "start_date"), "start_date")
     birthday = _birthday(_text(row, "birthday"))
-    country = _text(row, "country").upper() or None
-    if country is not None and not (len(country) == 2 and country.isascii() and country.isalpha()):
+    country = _text(row, "country").upper()
+    if country and not (len(country) == 2 and country.isascii() and country.isalpha()):
         raise ValueError(f"'{country}' is not a country code: write two letters, such as DE")
-    return Employee(email, name, start, birthday, _user(row, name, default_tenant), country)
+    return Employee(email, name, start, birthday, _user(row, name, default_tenant), country=country)
 
 
 def _user(row: Mapping[str, object], name: str, default_tenant: str) -> ChatUser | None:

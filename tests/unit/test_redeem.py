@@ -94,6 +94,6 @@ def test_an_employee_file_may_say_where_each_person_redeems() -> None:
     row = {"email": "ada@harbour.example", "name": "Ada Lovelace", "start_date": "2020-01-06", "country": "de"}
 
     assert employee_from_row(row).country == "DE"
-    assert employee_from_row({**row, "country": ""}).country is None
+    assert employee_from_row({**row, "country": ""}).country == ""  # unknown
     with pytest.raises(ValueError, match="'GERMANY' is not a country code"):
         employee_from_row({**row, "country": "Germany"})
