@@ -24,19 +24,21 @@ from adapters.stripe_gateway import StripeGateway
 from adapters.teams import BotFrameworkCloud, build_teams
 from adapters.web.admin import admin_routes
 from adapters.web.checkout import checkout_routes
-from bot.hris import build_hr_systems, graph_reach, scim_mount, scim_reconcile
 from bot.clock import process_clock
+from bot.fx import build_rates, refresh_job
+from bot.hris import build_hr_systems, graph_reach, scim_mount, scim_reconcile
 from bot.metrics import Metrics
 from bot.providers import ProviderSet, build_provider_set, tango_client, xoxoday_client
 from bot.rewards import Rewards, build_rewards, find_people_in_slack, seed_development_programme
 from bot.settings import Settings
 from bot.tls import OutgoingTrust
 from bot.workers import BackgroundTasks, Workers
+from core.approvals import Approvals
 from core.catalog import Catalog, Product
 from core.checkout import Checkout
 from core.delivery import Relay
-from core.oversight import AdminActs
 from core.gifting import Gifts
+from core.oversight import AdminActs
 from core.ports import ChatSender, RandomIds, SystemClock
 from core.recognition import Recognition
 from core.vouchers import VoucherProvider
@@ -126,6 +128,7 @@ async def build_services(settings: Settings) -> Services:
     every_replica: list[tuple[float, Callable[[], Awaitable[object]]]] = []
     clock = process_clock(settings.test_clock_file)
     background = BackgroundTasks()
+    rates = build_rates(settings, database, clock)
     checkout = Checkout(
         uow=database.unit_of_work,
         catalog=Catalog(products),
@@ -137,7 +140,13 @@ async def build_services(settings: Settings) -> Services:
         checkout_ttl=timedelta(minutes=settings.checkout_ttl_minutes),
         stuck_after=timedelta(seconds=settings.stuck_order_seconds),
         background=background.spawn,
+        rates=rates,
+        curations=database.curations(),
+        countries=database.recipient_countries(),
+        employees=database.hr_stores().employees,  # an employee record's country
     )
+    periodic += refresh_job(settings, rates, trust)
+    every_replica.append((60.0, checkout.refresh_curations))  # curated catalogs edited elsewhere  # ECB rates hourly when FX_RATES_URL is set
     rewards = build_rewards(settings, database, clock)
     # Gifts by email reach whoever the directory finds, in Slack or Teams (imported employees first).
     gifts = Gifts(uow=database.unit_of_work, checkout=checkout, clock=clock, people=rewards.people)
@@ -218,7 +227,9 @@ async def build_services(settings: Settings) -> Services:
     mounts.append(rewards.hr_api.mount)  # /api/v1: rewards, employees and milestones for HR systems
     if settings.scim_token is not None:
         mounts.append(scim_mount(settings, database, hr_systems.people))  # /scim/v2: Entra ID, Okta
-    mounts.append(_admin_dashboard(settings, database, checkout, rewards, provider_set))  # /admin
+    mounts.append(  # /admin
+        _admin_dashboard(settings, database, checkout, rewards, provider_set, rewards.approvals)
+    )
     return Services(
         settings=settings,
         database=database,
@@ -377,6 +388,7 @@ def _channel_kwargs(build: Callable[..., Any], rewards: Rewards) -> dict[str, An
         "directory": rewards.people,
         "tenants": rewards.tenants,  # Teams remembers each tenant's Connector URL: people reachable by id
         "confirmations": rewards.confirmations,  # rewards awaiting Send, in the database (core.confirmations)
+        "approvals": rewards.approvals,  # sends held for an approver (core.approvals)
     }
     accepted = inspect.signature(build).parameters
     return {name: value for name, value in offered.items() if name in accepted}
@@ -385,6 +397,7 @@ def _channel_kwargs(build: Callable[..., Any], rewards: Rewards) -> dict[str, An
 def _admin_dashboard(
     settings: Settings, database: Database, checkout: Checkout, rewards: Rewards,
     providers: ProviderSet | None = None,
+    approvals: Approvals | None = None,
 ) -> Mount:
     """/admin: the dashboard over the same database and use cases; users come from `voucherbot users create`."""
     routes = admin_routes(
@@ -397,6 +410,7 @@ def _admin_dashboard(
         admin_token=_secret(settings.admin_token),
         secure_cookies=settings.public_base_url.startswith("https://"),
         providers=providers,
+        approvals=approvals,
     )
 
     def mount(app: web.Application) -> None:

@@ -9,8 +9,9 @@ import sys
 from collections.abc import Sequence
 from pathlib import Path
 
-from bot.providers_cli import add_commands as add_provider_commands
 from bot.dev_cli import add_commands as add_dev_commands
+from bot.fx_cli import add_commands as add_rate_commands
+from bot.providers_cli import add_commands as add_provider_commands
 from bot.rewards_cli import add_commands as add_reward_commands
 from bot.settings import Settings, SettingsError, load_settings
 from bot.users_cli import add_commands as add_user_commands
@@ -59,6 +60,7 @@ def _parser() -> argparse.ArgumentParser:
     add_reward_commands(commands, _settings)
     add_user_commands(commands, _settings)
     add_dev_commands(commands, _settings)
+    add_rate_commands(commands, _settings)
     return parser
 
 

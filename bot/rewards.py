@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
+import inspect
 import logging
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Mapping
 from dataclasses import dataclass
 from datetime import timedelta
 from typing import TYPE_CHECKING
@@ -11,10 +12,12 @@ from typing import TYPE_CHECKING
 from adapters.db.database import Database
 from adapters.web.hr_api import HrApi
 from core.api_keys import ApiKeys
+from core.approvals import ApprovalGate, Approvals, ApproverAddress
 from core.employees import AddressFor, EmployeeDirectory
 from core.errors import DuplicateRequest
 from core.milestones import Milestones
 from core.money import Money
+from core.identity import ConversationRef
 from core.ports import (
     Clock,
     EmployeeStore,
@@ -53,6 +56,8 @@ class Rewards:
     reminders: bool = True
     tenants: TenantEndpoints | None = None  # Teams: each tenant's Connector URL, remembered from activities
     confirmations: PendingConfirmations | None = None  # rewards awaiting Send (Slack, Teams), shared by replicas
+    approvals: Approvals | None = None  # sends held for an approver (core.approvals)
+    approval_check_seconds: float = 60.0
 
     def jobs(self) -> list[tuple[float, Job]]:
         """Scheduled work for the Workers' periodic list (each job's name is its lease's name)."""
@@ -60,6 +65,13 @@ class Rewards:
         if self.reminders:
             jobs.append((EXPIRY_SECONDS, self.recognition.remind_due))
         jobs.append((MILESTONE_SECONDS, self.milestones.send_due_milestones))
+        if self.approvals is not None:
+            approvals = self.approvals
+
+            async def expire_approvals() -> int:  # its own name: the job's lease is named after it
+                return await approvals.expire_due()
+
+            jobs.append((self.approval_check_seconds, expire_approvals))
         return jobs
 
 
@@ -68,14 +80,16 @@ def build_rewards(
 ) -> Rewards:
     clock, ids = clock or SystemClock(), ids or RandomIds()
     stores = database.hr_stores()
+    tenants = database.teams_tenants()
     recognition = Recognition(
         uow=database.unit_of_work,
         clock=clock,
         ids=ids,
         configured_admins=settings.reward_admins,
         remind_before=timedelta(days=settings.reward_reminder_days),
+        gate=ApprovalGate(clock, ids, approver_address(chat_addresses(tenants))),
     )
-    tenants = database.teams_tenants()
+    approvals = Approvals(uow=database.unit_of_work, clock=clock, ids=ids, recognition=recognition)
     people = EmployeeDirectory(stores.employees, chat_addresses(tenants))
     milestones = Milestones(
         recognition=recognition, employees=stores.employees, rules=stores.rules, people=people, clock=clock
@@ -101,6 +115,8 @@ def build_rewards(
         settings.reward_reminder_days > 0,
         tenants,
         database.pending_confirmations(),
+        approvals,
+        settings.approval_expiry_check_seconds,
     )
 
 
@@ -112,6 +128,29 @@ def chat_addresses(tenants: TenantEndpoints) -> dict[str, AddressFor]:
     from adapters.teams.tenants import TenantPeople
 
     return {"slack": dm_address, "teams": TenantPeople(tenants)}
+
+
+def approver_address(addresses: Mapping[str, AddressFor]) -> ApproverAddress:
+    """Where an approver (`slack:U…`, `teams:<Entra id>`) gets their card: a private chat in the giver's own
+    workspace or tenant. An approver on another platform than the giver cannot be addressed from it."""
+
+    async def address(identity: str, near: ConversationRef | None) -> ConversationRef | None:
+        platform, _, user_id = identity.partition(":")
+        if near is None or near.platform != platform or platform not in addresses:
+            return None
+        found = addresses[platform](_workspace_of(near), user_id)
+        return await found if inspect.isawaitable(found) else found
+
+    return address
+
+
+def _workspace_of(conversation: ConversationRef) -> str:
+    from adapters.slack.translate import SlackAddress
+    from adapters.teams.address import TeamsAddress
+
+    if conversation.platform == "slack":
+        return SlackAddress.from_json(conversation.address).team
+    return TeamsAddress.parse(conversation).tenant_id
 
 
 def find_people_in_slack(rewards: Rewards, slack: SlackChannel) -> None:
@@ -127,7 +166,8 @@ async def seed_development_programme(settings: Settings, recognition: Recognitio
     if settings.environment is not Environment.DEVELOPMENT or await recognition.programmes():
         return
     try:
-        programme = Programme(DEVELOPMENT_PROGRAMME, "Recognition", "USD")
+        # Card top-up allowed here (programmes start without it) so the whole flow, card included, can be tried.
+        programme = Programme(DEVELOPMENT_PROGRAMME, "Recognition", "USD", card_topup=True)
         await recognition.create_programme(programme, "system:development")
     except DuplicateRequest:
         return  # another process created it first

@@ -11,6 +11,8 @@ from collections.abc import Awaitable, Callable
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from bot.approvals_cli import add_approval_commands, add_programme_commands
+from bot.curation_cli import add_catalog_command, add_options_command
 from bot.settings import Settings, admin_identity
 from core.amounts import read_amount
 from core.employees import import_employees
@@ -44,6 +46,10 @@ def add_commands(commands: Any, settings: Callable[[], Settings]) -> None:
         settings,
         _programmes,
     )
+    add_programme_commands(programmes, settings, _runs)
+    add_approval_commands(commands, settings, _runs)
+    add_catalog_command(programmes, settings)  # curated catalogs (bot/curation_cli.py)
+    add_options_command(programmes, settings)  # FX margin, card top-up
     credit = commands.add_parser("budget", help="programme budgets").add_subparsers()
     add = credit.add_parser("credit", help="add money to a programme's budget")
     add.add_argument("programme")
@@ -54,7 +60,7 @@ def add_commands(commands: Any, settings: Callable[[], Settings]) -> None:
     employees = commands.add_parser("employees", help="employees, for milestones").add_subparsers()
     load = employees.add_parser("import", help="add or update employees from a CSV file")
     load.add_argument(
-        "file", type=Path, help="columns: email, name, start_date, birthday, platform, user_id, tenant"
+        "file", type=Path, help="columns: email, name, start_date, birthday, platform, user_id, tenant, country"
     )
     load.add_argument("--tenant", default="", help="Slack team id / Teams tenant id for rows without one")
     _runs(load, settings, _import_employees)

@@ -53,6 +53,8 @@ class Settings(BaseSettings):
     # this long: more than twice the slowest send (Slack 10 s, Teams 20 s timeouts).
     outbox_lease_seconds: float = Field(60, ge=1, le=3600)
     recovery_interval_seconds: float = Field(10, gt=0, le=3600)
+    # How often pending reward approvals past their time are expired (releasing their budget).
+    approval_expiry_check_seconds: float = Field(60, gt=0, le=3600)
     stuck_order_seconds: float = Field(30, ge=1, le=24 * 3600)
     # Per person (Slack/Teams user, checkout link) and per replica; 0 turns the limit off.
     rate_limit_per_minute: float = Field(60, ge=0)
@@ -122,6 +124,12 @@ class Settings(BaseSettings):
     # days before a reward expires its recipient is reminded (0: no reminders).
     reward_admins: Annotated[list[str], NoDecode] = []
     reward_reminder_days: int = Field(7, ge=0, le=365)
+
+    # Exchange rates for rewards spent in another currency: an ECB daily reference-rate XML URL fetched
+    # hourly (once across replicas; empty: rates come from `voucherbot rates load|set` only), and how old
+    # a rate may be before conversion stops (the ECB publishes on working days only: 96 h spans a weekend).
+    fx_rates_url: str = ""
+    fx_max_age_hours: float = Field(96, gt=0, le=24 * 31)
 
     # --- HR systems and Microsoft Graph (README "HR systems"); each group is all set or all unset -----
     hris_sync_minutes: float = Field(60, gt=0, le=7 * 24 * 60)
@@ -247,7 +255,7 @@ class Settings(BaseSettings):
         return value
 
     @field_validator("microsoft_openid_metadata_url", "microsoft_oauth_url", "microsoft_oauth_scope",
-                     "microsoft_channel_service")
+                     "microsoft_channel_service", "fx_rates_url")
     @classmethod
     def _empty_or_url(cls, value: str) -> str:
         if value and not value.startswith(("https://", "http://")):

@@ -80,6 +80,8 @@ class BulkReport:
         return [Money(minor, currency) for currency, minor in sorted(sums.items())]
 
 
+HELD = "Held for approval: an approver decides, and you will be told."
+
 # How a channel finds the person a row names: the recipient, or why they cannot be found.
 FindRecipient = Callable[[RewardRow], Awaitable[Recipient | str]]
 
@@ -112,11 +114,15 @@ async def _send_row(
     if isinstance(recipient, str):
         return RowOutcome(row.line, row.who, reason=recipient), ""
     try:
-        programme, amount = await recognition.priced(read_amount_with(row.amount, row.currency), row.programme or None)
+        programme, amount = await recognition.priced(
+            read_amount_with(row.amount, row.currency), row.programme or None, giver
+        )
         command = SendRewards(giver, (recipient,), amount, row.reason, programme.id, row.request_key, reply_to)
         report = await recognition.send(command)
     except (AmountRefused, InvalidRequest, NotFound) as exc:  # the core's reason, said to the person
         return RowOutcome(row.line, row.who, reason=str(exc)), ""
+    if report.pending is not None:  # listed with the rows not sent, saying why: an approver decides
+        return RowOutcome(row.line, row.who, amount, reason=HELD), programme.id
     sent = report.sent[0] if report.sent else None
     who = recipient.user.name or row.who
     return RowOutcome(row.line, who, amount, repeated=sent is None, reward=sent), programme.id

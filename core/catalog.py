@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import math
 from collections import OrderedDict
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field, replace
 from datetime import date, timedelta
 
@@ -69,6 +69,7 @@ class Product:
     redeem_url: str = ""
     # The provider's own item id per denomination (minor units); 0 stands for any amount of an open range.
     skus: tuple[tuple[int, str], ...] = ()
+    categories: tuple[str, ...] = ()  # lower-case words a curated programme catalog can pick by ("coffee")
 
     def __post_init__(self) -> None:
         if bool(self.denominations) == (self.value_range is not None):
@@ -133,7 +134,8 @@ class CatalogQuery:
     min_price: int | None = None
     page: int = 1
     per_page: int = 5
-    budget: int | None = None  # a reward's amount left (minor units): what it pays in full comes first
+    covers: int | None = None  # spending a reward worth this much: what it covers is listed first
+    programme: str | None = None  # spending a reward of this programme: its curated catalog only
 
     @property
     def is_bare(self) -> bool:
@@ -189,8 +191,11 @@ class Catalog:
             return replace(query, country=country.upper())
         return query
 
-    def search(self, query: CatalogQuery) -> SearchResult:
+    def search(self, query: CatalogQuery, admits: Callable[[Product], bool] | None = None) -> SearchResult:
+        """One page of the matches; `admits` narrows them further (a programme's curated catalog)."""
         hits = self._matching(query)
+        if admits is not None:
+            hits = tuple(p for p in hits if admits(p))
         page = max(1, query.page)
         start = (page - 1) * query.per_page
         return SearchResult(hits[start : start + query.per_page], query, len(hits))
@@ -202,7 +207,7 @@ class Catalog:
             query.currency,
             query.max_price,
             query.min_price,
-            query.budget,
+            query.covers,
         )
         found = self._hits.get(key)
         if found is None:
@@ -221,10 +226,9 @@ class Catalog:
         if _has_filters(query):
             entries = [(p, text) for p, text in entries if _passes_filters(p, query)]
         found = tuple(p for p, _ in entries)
-        if query.budget is not None:
-            budget = query.budget
-            # Stable: within each group the A–Z order stays.
-            found = tuple(sorted(found, key=lambda p: p.lowest > budget))
+        if query.covers is not None:
+            covers = query.covers
+            found = tuple(sorted(found, key=lambda p: p.lowest > covers))  # stable: brand order within
         return found
 
 

@@ -10,11 +10,13 @@ from typing import Any
 
 from core.audit import AuditRecord
 from core.catalog import Catalog, CatalogQuery, Product
+from core.curation import CatalogRule, Curation, CurationStore, NotInProgrammeCatalog
 from core.errors import (
     CheckoutExpired,
     ConcurrentUpdate,
     DuplicateRequest,
     InvalidAmount,
+    InvalidRequest,
     InvalidTransition,
     NotOrderOwner,
     OrderNotFound,
@@ -25,13 +27,17 @@ from core.errors import (
     UnknownProduct,
 )
 from core.funding import hold_reward, release_reward, restore_reward, settle_reward
+from core.fx import Quote, Rates, RateUnavailable
 from core.gifts import Gift, GiftRequest, GiftStatus, gift_messages
 from core.identity import ChatUser, ConversationRef
 from core.money import Money, TooManyDecimals
 from core.orders import PAID_AMOUNT_DIFFERS, CardPayment, Order, OrderStatus, issuance_can_be_retried
 from core.outbox import MessageKind, OutboxMessage
 from core.payments import PaymentEvent, PaymentEventKind, PaymentGateway, PaymentIntent
-from core.ports import Clock, IdFactory, UnitOfWork, UnitOfWorkFactory
+from core.ports import Clock, EmployeeStore, IdFactory, UnitOfWork, UnitOfWorkFactory
+from core.provider_health import ProviderHealth
+from core.redeem import RecipientCountries, RewardCatalog, country_code, reward_catalog
+from core.routing import Router, RoutingRules, single_provider_offers
 from core.views import (
     ISSUANCE_FAILURE,
     CatalogPage,
@@ -46,8 +52,6 @@ from core.views import (
     receipt_of,
     summary_of,
 )
-from core.provider_health import ProviderHealth
-from core.routing import Router, RoutingRules, single_provider_offers
 from core.vouchers import IssuedVoucher, Voucher, VoucherProvider, VoucherStatus
 
 log = logging.getLogger(__name__)
@@ -90,7 +94,18 @@ class Checkout:
         background: Background | None = None,
         routing: Router | None = None,
         health: ProviderHealth | None = None,
+        rates: Rates | None = None,
+        curations: CurationStore | None = None,
+        countries: RecipientCountries | None = None,
+        employees: EmployeeStore | None = None,
     ) -> None:
+        self.countries = countries
+        self.employees = employees  # the HR record's country, when the recipient chose none
+        self.curations = curations
+        # Each programme's curated catalog, read again when a reward opens it and every minute (the
+        # browse of a page is synchronous; a page turn on another replica sees a catalog at most that old).
+        self._curated: dict[str, Curation] = {}
+        self.rates = rates  # None: a reward buys vouchers in its own currency only
         self._uow = uow
         self.routing = routing  # replaced with the catalog when providers sync (bot/bootstrap.py)
         self.health = health
@@ -108,10 +123,61 @@ class Checkout:
     # --- queries -------------------------------------------------------------------------
 
     def browse(self, query: CatalogQuery, country: str = "") -> CatalogPage:
-        """A catalog page; a plain browse by someone whose country is known shows their country's first."""
+        """A catalog page; a plain browse by someone whose country is known shows their country's first.
+        A reward's programme narrows it to its curated catalog."""
         catalog = self.catalog
         wanted = catalog.for_person(query, country) if country else query
-        return CatalogPage.of(catalog.search(wanted), catalog.currencies, catalog.countries)
+        curation = self._curated.get(query.programme) if query.programme else None
+        found = catalog.search(wanted, curation.admits if curation else None)
+        return CatalogPage.of(found, catalog.currencies, catalog.countries)
+
+    async def curation(self, programme_id: str) -> Curation:
+        """The programme's curated catalog, read now (and kept for browsing its pages)."""
+        if self.curations is None:
+            return Curation(())
+        curation = Curation(await self.curations.rules(programme_id))
+        self._curated[programme_id] = curation
+        return curation
+
+    async def refresh_curations(self) -> int:
+        """Read every programme's curated catalog again (a minutely job on each replica)."""
+        if self.curations is None:
+            return 0
+        grouped: dict[str, list[CatalogRule]] = {}
+        for rule in await self.curations.all():
+            grouped.setdefault(rule.programme_id, []).append(rule)
+        self._curated = {pid: Curation(rules) for pid, rules in grouped.items()}
+        return len(grouped)
+
+    async def set_country(self, user: ChatUser, text: str) -> str:
+        """The recipient says where they redeem (over what their chat platform says); the code kept."""
+        code = country_code(text)
+        if self.countries is None:
+            raise InvalidRequest("Choosing a country is not available here.")
+        await self.countries.set(user.key, code, "recipient", self._clock.now())
+        return code
+
+    async def reward_catalog(
+        self, reward: RewardSummary, country: str | None = None, user: ChatUser | None = None
+    ) -> RewardCatalog:
+        """The search a reward opens for its recipient (core.redeem), and the rate shown. The country is
+        the one the recipient chose, else `country` (from their chat platform)."""
+        country = await self._recorded_country(user) or country
+        async with self._uow() as uow:
+            programme = await uow.programmes.get((await uow.rewards.get(reward.reward_id)).programme_id)
+        book = await self.rates.book() if self.rates is not None else None
+        await self.curation(programme.id)
+        return reward_catalog(reward, programme, country, book, self._clock.now())
+
+    async def _recorded_country(self, user: ChatUser | None) -> str | None:
+        """The recipient's own choice, else the country on their employee record."""
+        if user is None:
+            return None
+        chosen = await self.countries.get(user.key) if self.countries is not None else None
+        if chosen or self.employees is None:
+            return chosen
+        employee = await self.employees.by_user(user.platform, user.tenant, user.user_id)
+        return (employee.country or None) if employee is not None else None
 
     def product_card(self, product_id: str) -> ProductCard:
         return ProductCard.of(self.catalog.get(product_id))
@@ -182,7 +248,8 @@ class Checkout:
     async def place_order(self, command: PlaceOrder) -> OrderSummary:
         """Create the order and its payment intent. A repeated request key returns the first order."""
         self.catalog.get(command.product_id).check_amount(command.amount)
-        order = await self._create_order(command)
+        fx = await self._reward_quote(command)
+        order = await self._create_order(command, fx)
         if order.status is OrderStatus.CREATED and order.card_amount.minor == 0:
             order = await self._pay_with_reward(order.id)
         elif order.status is OrderStatus.CREATED:
@@ -485,7 +552,26 @@ class Checkout:
 
     # --- steps ---------------------------------------------------------------------------
 
-    async def _create_order(self, command: PlaceOrder) -> Order:
+    async def _reward_quote(self, command: PlaceOrder) -> Quote | None:
+        """The conversion to lock when a reward in another currency pays (None in the same currency)."""
+        if not command.reward_id:
+            return None
+        async with self._uow() as uow:
+            existing = await uow.orders.find_by_request_key(command.request_key)
+            if existing is not None:
+                return existing.fx  # a retried request: the order and its rate were locked already
+            reward = await uow.rewards.get(command.reward_id)
+            reward.check_spendable(command.buyer, self._clock.now())
+            programme = await uow.programmes.get(reward.programme_id)
+        if not (await self.curation(programme.id)).admits(self.catalog.get(command.product_id)):
+            raise NotInProgrammeCatalog(command.product_id, programme.name)
+        if reward.amount.currency == command.amount.currency:
+            return None
+        if self.rates is None:
+            raise RateUnavailable(command.amount.currency, reward.amount.currency)
+        return await self.rates.quote(command.amount, reward.amount.currency, programme.fx_margin_bps)
+
+    async def _create_order(self, command: PlaceOrder, fx: Quote | None = None) -> Order:
         """The order for this request key: the stored one, or a new one (racing requests share one)."""
         for _ in range(20):
             async with self._uow() as uow:
@@ -503,7 +589,7 @@ class Checkout:
                     source=command.buyer.platform,
                 )
                 if command.reward_id:
-                    await hold_reward(uow, order, command.reward_id, self._clock.now())
+                    await hold_reward(uow, order, command.reward_id, self._clock.now(), fx)
                 await uow.orders.add(order)
                 if command.gift is not None:
                     gift = Gift.for_order(self._ids.new_id("gft"), order, command.gift, self._clock.now())

@@ -118,6 +118,7 @@ def command_json(command: SendRewards) -> str:
             "programme_id": command.programme_id,
             "request_key": command.request_key,
             "reply_to": _ref_json(command.reply_to) if command.reply_to else None,
+            "shout_to": _ref_json(command.shout_to) if command.shout_to else None,
         },
         separators=(",", ":"),
     )
@@ -135,6 +136,7 @@ def command_of(payload: str) -> SendRewards:
         programme_id=str(data["programme_id"]),
         request_key=str(data["request_key"]),
         reply_to=_ref_of(data["reply_to"]) if data.get("reply_to") else None,
+        shout_to=_ref_of(data["shout_to"]) if data.get("shout_to") else None,
     )
 
 

@@ -8,12 +8,14 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
 
+from core.approvals import approval_notice
 from core.audit import AuditRecord
 from core.catalog import Catalog
 from core.errors import DeliveryError, DeliveryRetryLater, VoucherbotError
 from core.gifts import GiftStatus
 from core.orders import Order, OrderStatus
 from core.outbox import Backoff, MessageKind, OutboxMessage
+from core.peer import shout_out_of
 from core.ports import ChatSender, Clock, UnitOfWork, UnitOfWorkFactory
 from core.views import (
     GiftDelivery,
@@ -114,6 +116,12 @@ class Relay:
         return await self._sent(message)
 
     async def _notice(self, message: OutboxMessage) -> Notice:
+        if message.kind in (MessageKind.APPROVAL_REQUEST, MessageKind.APPROVAL_DECIDED):
+            async with self._uow() as uow:
+                return await approval_notice(uow, message.kind, message.reward_id)
+        if message.kind is MessageKind.PEER_SHOUT_OUT:
+            async with self._uow() as uow:
+                return shout_out_of(await uow.rewards.get(message.reward_id))
         if message.reward_id:
             async with self._uow() as uow:
                 reward = await uow.rewards.get(message.reward_id)

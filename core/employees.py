@@ -34,7 +34,8 @@ class ImportReport:
 
 
 def employee_from_row(row: Mapping[str, object], default_tenant: str = "") -> Employee:
-    """Read one row (email, name, start_date, birthday, platform, user_id, tenant); the error says what is wrong."""
+    """Read one row (email, name, start_date, birthday, platform, user_id, tenant, country); the error says
+    what is wrong."""
     email = _text(row, "email").lower()
     if not _EMAIL.match(email) or len(email) > 254:
         raise ValueError(f"'{email}' is not an email address" if email else "the email is missing")
@@ -43,7 +44,10 @@ def employee_from_row(row: Mapping[str, object], default_tenant: str = "") -> Em
         raise ValueError(f"the name must have 1 to {MAX_NAME} characters")
     start = _date(_text(row, "start_date"), "start_date")
     birthday = _birthday(_text(row, "birthday"))
-    return Employee(email, name, start, birthday, _user(row, name, default_tenant))
+    country = _text(row, "country").upper()
+    if country and not (len(country) == 2 and country.isascii() and country.isalpha()):
+        raise ValueError(f"'{country}' is not a country code: write two letters, such as DE")
+    return Employee(email, name, start, birthday, _user(row, name, default_tenant), country=country)
 
 
 def _user(row: Mapping[str, object], name: str, default_tenant: str) -> ChatUser | None:

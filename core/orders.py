@@ -7,6 +7,7 @@ from datetime import datetime
 from enum import StrEnum
 
 from core.errors import InvalidTransition
+from core.fx import Quote
 from core.identity import ChatUser, ConversationRef
 from core.money import Money
 
@@ -118,6 +119,7 @@ class Order:
     route_reason: str = ""
     route_tried: tuple[str, ...] = ()  # providers that said a definite no, in order
     route_uncertain: bool = False  # the provider's last answer was lost: look the order up before rerouting
+    fx: Quote | None = None  # a reward in another currency pays: the conversion locked when the order was made
 
     @classmethod
     def create(
@@ -187,6 +189,11 @@ class Order:
     def card_amount(self) -> Money:
         """What the card pays: the price less what a reward covers."""
         return Money(self.amount.minor - self.reward_minor, self.amount.currency)
+
+    @property
+    def reward_charge(self) -> int:
+        """What the reward pays, in the reward's currency (converted at the locked rate, if any)."""
+        return self.fx.charged.minor if self.fx is not None else self.reward_minor
 
     @property
     def is_payable(self) -> bool:

@@ -20,7 +20,9 @@ from core.vouchers import Voucher
 
 if TYPE_CHECKING:  # at run time core.milestones imports core.recognition, which imports this module
     from core.api_keys import ApiKey, IdempotentRequest, StoredResponse
+    from core.approvals import Approval, ApprovalPolicy
     from core.milestones import Employee, MilestoneRule
+    from core.peer import PeerPolicy
 
 
 class OrderRepository(Protocol):
@@ -158,6 +160,9 @@ class RewardRepository(Protocol):
     async def list_for_recipient(self, user_key: str, limit: int = 50) -> Sequence[Reward]:
         """Newest first."""
 
+    async def given_to_since(self, programme_id: str, giver_key: str, recipient_key: str, since: datetime) -> int:
+        """What `giver_key` gave `recipient_key` from the programme since `since`, cancelled rewards left out."""
+
     async def given_since(self, programme_id: str, giver_key: str, since: datetime) -> int:
         """Minor units given by one giver in a programme since `since` (cancelled rewards excluded)."""
 
@@ -176,6 +181,50 @@ class RewardAdmins(Protocol):
     async def list(self) -> Sequence[str]: ...
 
 
+class ApprovalRepository(Protocol):
+    """Held sends (core.approvals), versioned: of two decisions saved at once, one wins."""
+
+    async def add(self, approval: Approval) -> None: ...
+
+    async def get(self, approval_id: str) -> Approval: ...
+
+    async def save(self, approval: Approval) -> None: ...
+
+    async def find_by_request_key(self, request_key: str) -> Approval | None: ...
+
+    async def list_pending(self, before: datetime, limit: int = 100) -> Sequence[Approval]:
+        """Pending approvals that expire before `before`."""
+
+    async def list(self, status: str | None = None, limit: int = 200) -> Sequence[Approval]:
+        """Newest first."""
+
+
+class ApprovalPolicies(Protocol):
+    """Each programme's approval policy, if it has one; written at once."""
+
+    async def get(self, programme_id: str) -> ApprovalPolicy | None: ...
+
+    async def put(self, policy: ApprovalPolicy) -> None: ...
+
+
+class PeerPolicies(Protocol):
+    """Peer programmes' allowances (core.peer); written at once."""
+
+    async def get(self, programme_id: str) -> PeerPolicy | None: ...
+
+    async def put(self, policy: PeerPolicy) -> None: ...
+
+    async def list(self) -> Sequence[PeerPolicy]: ...
+
+
+class GiverDefaults(Protocol):
+    """The programme each giver chose as their default (`slack:U…` → programme id); written at once."""
+
+    async def get(self, giver: str) -> str | None: ...
+
+    async def put(self, giver: str, programme_id: str) -> None: ...
+
+
 class UnitOfWork(Protocol):
     """One transaction over every repository; rolled back unless committed."""
 
@@ -189,6 +238,10 @@ class UnitOfWork(Protocol):
     ledger: LedgerRepository
     rewards: RewardRepository
     reward_admins: RewardAdmins
+    approvals: ApprovalRepository
+    approval_policies: ApprovalPolicies
+    giver_defaults: GiverDefaults
+    peer_policies: PeerPolicies
 
     async def __aenter__(self) -> UnitOfWork: ...
 

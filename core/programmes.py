@@ -1,4 +1,5 @@
-"""Which programme pays for a reward: the one named, else the first in the currency typed, else the default."""
+"""Which programme pays for a reward: the one named, else the first in the currency typed, else the giver's
+default, else the first of all."""
 
 from __future__ import annotations
 
@@ -11,12 +12,17 @@ NO_PROGRAMME = "There is no reward programme {wanted}yet. An admin can create on
 
 
 def choose_programme(
-    programmes: Sequence[Programme], *, programme_id: str | None = None, currency: str | None = None
+    programmes: Sequence[Programme],
+    *,
+    programme_id: str | None = None,
+    currency: str | None = None,
+    default: str | None = None,
 ) -> Programme:
     """The programme a reward comes from; every channel and the HR API choose with this one rule.
 
     Named by id, it must pay in the currency typed (if one was typed). Otherwise the first programme
-    (by id) in the currency typed, or, with no currency typed, the first of all: the default."""
+    (by id) in the currency typed, or, with no currency typed, the giver's `default` programme if it
+    still exists, else the first of all."""
     ordered = sorted(programmes, key=lambda p: p.id)
     if programme_id:
         named = next((p for p in ordered if p.id == programme_id), None)
@@ -25,6 +31,9 @@ def choose_programme(
         if currency is not None and currency != named.currency:
             raise CurrencyMismatch(named.id, named.name, named.currency, currency)
         return named
+    chosen = next((p for p in ordered if p.id == default), None) if currency is None else None
+    if chosen is not None:
+        return chosen
     fitting = [p for p in ordered if currency in (None, p.currency)]
     if not fitting:
         raise InvalidRequest(NO_PROGRAMME.format(wanted=f"in {currency} " if currency else ""))

@@ -5,9 +5,10 @@ from __future__ import annotations
 import asyncio
 import logging
 import random
-from collections.abc import Collection
+from collections.abc import Awaitable, Callable, Collection
 from dataclasses import dataclass
 from datetime import timedelta
+from typing import Protocol
 
 from core.amounts import TypedAmount
 from core.audit import AuditRecord
@@ -15,6 +16,7 @@ from core.errors import ConcurrentUpdate, DuplicateRequest, InvalidRequest
 from core.identity import ChatUser, ConversationRef
 from core.money import Money
 from core.outbox import MessageKind, OutboxMessage
+from core.peer import PeerPolicy, shout_outs
 from core.ports import Clock, IdFactory, UnitOfWork, UnitOfWorkFactory
 from core.programmes import choose_programme
 from core.reward_rules import problems_of
@@ -30,7 +32,7 @@ from core.rewards import (
     Reward,
     RewardStatus,
 )
-from core.views import RewardPreview, RewardSummary, SendReport
+from core.views import ApprovalView, RewardPreview, RewardSummary, SendReport
 
 log = logging.getLogger(__name__)
 CONTENTION_RETRIES = 200
@@ -49,6 +51,17 @@ class SendRewards:
     programme_id: str
     request_key: str
     reply_to: ConversationRef | None = None
+    shout_to: ConversationRef | None = None  # where it was given: a peer programme may thank them there
+
+
+class HoldGate(Protocol):
+    """Holds a send for approval inside its unit of work (core.approvals.ApprovalGate); None lets it go."""
+
+    async def hold(self, uow: UnitOfWork, programme: Programme, command: SendRewards) -> ApprovalView | None: ...
+
+
+# Runs first inside an approved send's unit of work: marks the approval decided and releases its hold.
+Approving = Callable[[UnitOfWork], Awaitable[None]]
 
 
 def identity_of(user: ChatUser) -> str:
@@ -67,7 +80,9 @@ class Recognition:
         ids: IdFactory,
         configured_admins: Collection[str] = (),
         remind_before: timedelta = timedelta(days=7),
+        gate: HoldGate | None = None,
     ) -> None:
+        self.gate = gate
         self._uow = uow
         self._clock = clock
         self._ids = ids
@@ -84,8 +99,9 @@ class Recognition:
             return await uow.reward_admins.contains(identity)
 
     async def authorize(self, giver: ChatUser) -> None:
-        """Refuse, and audit the refused attempt, unless `giver` may send rewards (every channel asks here)."""
-        if not await self.is_admin(giver):
+        """Refuse, and audit the refused attempt, unless `giver` may send rewards (every channel asks here):
+        reward admins may, and, while a peer programme exists (core.peer), everyone may give from it."""
+        if not await self.is_admin(giver) and not await self._peer_programme_ids():
             await self._audit_refusal(giver, "")
             raise NotRewardAdmin(identity_of(giver))
 
@@ -119,13 +135,49 @@ class Recognition:
         async with self._uow() as uow:
             return sorted(await uow.programmes.list(), key=lambda p: p.id)
 
-    async def programme_for(self, currency: str | None = None, programme_id: str | None = None) -> Programme:
+    async def programme_for(
+        self, currency: str | None = None, programme_id: str | None = None, giver: ChatUser | None = None
+    ) -> Programme:
         """The programme a reward comes from (see core.programmes.choose_programme)."""
-        return choose_programme(await self.programmes(), programme_id=programme_id, currency=currency)
+        default = await self.default_programme(identity_of(giver)) if giver is not None else None
+        programmes = await self.programmes()
+        if giver is not None and not await self.is_admin(giver):  # everyone else gives from peer programmes only
+            peer = await self._peer_programme_ids()
+            programmes = [p for p in programmes if p.id in peer]
+        return choose_programme(programmes, programme_id=programme_id, currency=currency, default=default)
 
-    async def priced(self, typed: TypedAmount, programme_id: str | None = None) -> tuple[Programme, Money]:
-        """The programme that pays for an amount as typed, and the amount in its currency."""
-        programme = await self.programme_for(typed.currency, programme_id)
+    async def _peer_programme_ids(self) -> set[str]:
+        async with self._uow() as uow:
+            return {p.programme_id for p in await uow.peer_policies.list()}
+
+    async def set_peer_policy(self, policy: PeerPolicy, actor: str) -> None:
+        """Make a programme a peer programme (or change its allowance)."""
+        async with self._uow() as uow:
+            await uow.programmes.get(policy.programme_id)  # ProgrammeNotFound for a typo
+            await uow.peer_policies.put(policy)
+            uow.audit.record(AuditRecord(actor, "peer_policy.set", policy.programme_id, None,
+                                         {"monthly_allowance": policy.monthly_allowance,
+                                          "per_recipient_monthly": policy.per_recipient_monthly,
+                                          "shout_out": policy.shout_out}))
+            await uow.commit()
+
+    async def default_programme(self, identity: str) -> str | None:
+        async with self._uow() as uow:
+            return await uow.giver_defaults.get(identity)
+
+    async def set_default_programme(self, identity: str, programme_id: str, actor: str) -> None:
+        """`identity`'s rewards come from `programme_id` when they name neither programme nor currency."""
+        async with self._uow() as uow:
+            await uow.programmes.get(programme_id)  # ProgrammeNotFound for a typo
+            await uow.giver_defaults.put(identity, programme_id)
+            uow.audit.record(AuditRecord(actor, "programme.default_set", identity, None, {"programme": programme_id}))
+            await uow.commit()
+
+    async def priced(
+        self, typed: TypedAmount, programme_id: str | None = None, giver: ChatUser | None = None
+    ) -> tuple[Programme, Money]:
+        """The programme that pays for an amount as typed (by `giver`: their default counts), and the amount."""
+        programme = await self.programme_for(typed.currency, programme_id, giver)
         return programme, typed.money(programme.currency)
 
     async def budget(self, programme_id: str) -> Money:
@@ -165,7 +217,8 @@ class Recognition:
 
     async def send(self, command: SendRewards) -> SendReport:
         """Reserve the budget and grant each reward, atomically; a repeated request key sends nothing twice."""
-        if not await self.is_admin(command.giver):
+        peer = command.programme_id in await self._peer_programme_ids()
+        if not peer and not await self.is_admin(command.giver):
             await self._audit_refusal(command.giver, command.programme_id)
             raise NotRewardAdmin(identity_of(command.giver))
         return await self._send_retrying(command)
@@ -178,28 +231,40 @@ class Recognition:
             raise NotRewardAdmin(identity_of(command.giver))
         return await self._send_retrying(command)
 
-    async def _send_retrying(self, command: SendRewards) -> SendReport:
+    async def send_approved(self, command: SendRewards, approving: Approving) -> SendReport:
+        """Send what an approver approved: `approving` decides the approval in the same transaction."""
+        return await self._send_retrying(command, approving)
+
+    async def _send_retrying(self, command: SendRewards, approving: Approving | None = None) -> SendReport:
         for attempt in range(CONTENTION_RETRIES):
             try:
-                return await self._send_once(command)
+                return await self._send_once(command, approving)
             except ConcurrentUpdate:
                 # Another sender spent from this budget meanwhile: read it again.
                 await asyncio.sleep(random.uniform(0, 0.002 * min(attempt + 1, 10)))
         raise ConcurrentUpdate(command.programme_id)
 
-    async def _send_once(self, command: SendRewards) -> SendReport:
+    async def _send_once(self, command: SendRewards, approving: Approving | None = None) -> SendReport:
         async with self._uow() as uow:
             programme = await uow.programmes.get(command.programme_id)
             if command.amount.currency != programme.currency:
                 raise CurrencyMismatch(programme.id, programme.name, programme.currency, command.amount.currency)
+            if approving is not None:
+                await approving(uow)
             problems = await problems_of(uow, programme, command, self._clock.now())
             if problems:
                 raise BudgetExceeded(programme.id, " ".join(problems))
-            sent = []
+            if approving is None and self.gate is not None:
+                held = await self.gate.hold(uow, programme, command)
+                if held is not None:
+                    return await self._held(uow, programme, held)
+            sent, granted = [], []
             for recipient in command.recipients:
                 reward = await self._grant(uow, programme, command, recipient)
                 if reward is not None:
                     sent.append(RewardSummary.of(reward, programme.name))
+                    granted.append(reward)
+            await shout_outs(uow, self._ids, programme, granted, command.shout_to)
             await uow.programmes.save(programme)
             budget = await uow.ledger.budget(programme.id)
             try:
@@ -207,6 +272,14 @@ class Recognition:
             except DuplicateRequest:
                 raise ConcurrentUpdate(command.request_key) from None
         return SendReport(tuple(sent), (), programme.money(max(budget.available, 0)))
+
+    async def _held(self, uow: UnitOfWork, programme: Programme, held: ApprovalView) -> SendReport:
+        await uow.programmes.save(programme)
+        try:
+            await uow.commit()
+        except DuplicateRequest:
+            raise ConcurrentUpdate(held.approval_id) from None
+        return SendReport((), (), held.budget_after, held)
 
     async def _grant(
         self, uow: UnitOfWork, programme: Programme, command: SendRewards, recipient: Recipient

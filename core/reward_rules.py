@@ -5,6 +5,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import TYPE_CHECKING
 
+from core.peer import peer_problems
 from core.ports import UnitOfWork
 from core.rewards import Programme
 
@@ -18,6 +19,7 @@ async def problems_of(uow: UnitOfWork, programme: Programme, command: SendReward
     """Why `command` cannot be sent from `programme` as it stands; empty when it can."""
     problems = []
     new = [r for r in command.recipients if await uow.rewards.find_by_request_key(f"{command.request_key}:{r.user.key}") is None]
+    new_keys = {f"{command.request_key}:{r.user.key}" for r in new}
     total = command.amount.minor * len(new)
     if not command.recipients:
         problems.append("Name at least one recipient.")
@@ -37,6 +39,8 @@ async def problems_of(uow: UnitOfWork, programme: Programme, command: SendReward
         if given + total > programme.per_giver_monthly_limit:
             left = programme.money(max(programme.per_giver_monthly_limit - given, 0))
             problems.append(f"You can give {left} more this month.")
+    recipients = [r.user.key for r in command.recipients if f"{command.request_key}:{r.user.key}" in new_keys]
+    problems += await peer_problems(uow, programme, command.giver.key, recipients, command.amount.minor, now)
     budget = await uow.ledger.budget(programme.id)
     if total > budget.available:
         problems.append(f"The budget has {programme.money(max(budget.available, 0))} left, "

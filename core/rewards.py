@@ -8,6 +8,7 @@ from datetime import datetime
 from enum import StrEnum
 
 from core.errors import InvalidRequest
+from core.fx import Quote
 from core.identity import ChatUser, ConversationRef
 from core.money import Money
 
@@ -77,6 +78,8 @@ class Programme:
     per_reward_limit: int | None = None
     per_giver_monthly_limit: int | None = None
     version: int = 0
+    fx_margin_bps: int = 0  # added to the exchange rate when a reward buys a voucher in another currency
+    card_topup: bool = False  # may a recipient pay by card for a voucher worth more than the reward?
 
     def money(self, minor: int) -> Money:
         return Money(minor, self.currency)
@@ -103,6 +106,7 @@ class LedgerEntry:
     reward_id: str = ""
     order_id: str = ""
     note: str = ""
+    fx: Quote | None = None  # a debit or restore in another currency: both amounts, the rate, its source and time
 
 
 @dataclass(frozen=True)

@@ -61,6 +61,19 @@ class ProductCard:
         )
 
 
+def by_card(price: Money, covers: int | None) -> Money | None:
+    """What a card pays for `price` when a reward covers `covers` of it (None: no card, or no reward)."""
+    if covers is None or price.minor <= covers:
+        return None
+    return Money(price.minor - covers, price.currency)
+
+
+def within(card: ProductCard, query: CatalogQuery) -> tuple[Money, ...]:
+    """The denominations a reward catalog offers: those up to `max_price` when no card may top up."""
+    limit = query.max_price
+    return tuple(d for d in card.denominations if limit is None or d.minor <= limit)
+
+
 @dataclass(frozen=True)
 class CatalogPage:
     cards: tuple[ProductCard, ...]
@@ -103,6 +116,7 @@ class OrderSummary:
     failure_reason: str = ""
     paid_by_reward: Money | None = None
     issuance_failed: bool = False
+    rate_note: str = ""  # a reward in another currency paid: what it was charged and at which rate
 
     @property
     def can_pay(self) -> bool:
@@ -227,10 +241,56 @@ class RewardPreview:
 
 
 @dataclass(frozen=True)
+class ApprovalView:
+    """A send held for an approver: who asked, for whom, how much, why, and the budget once it is sent."""
+
+    approval_id: str
+    giver_name: str
+    recipients: tuple[str, ...]
+    amount: Money
+    total: Money
+    reason: str
+    programme_name: str
+    budget_after: Money
+    status: str
+    expires_at: str  # ISO 8601, UTC
+    decided_by: str = ""
+    note: str = ""  # the approver's reason for a rejection
+
+    @property
+    def pending(self) -> bool:
+        return self.status == "pending"
+
+
+@dataclass(frozen=True)
+class ApprovalRequest:
+    """The card an approver gets, with Approve and Reject."""
+
+    approval: ApprovalView
+
+
+@dataclass(frozen=True)
+class ApprovalDecided:
+    """Told to the giver: their request was approved (and sent), rejected with a reason, or expired."""
+
+    approval: ApprovalView
+
+
+@dataclass(frozen=True)
+class ShoutOut:
+    """A public thank-you in the channel a peer reward was given in: who thanked whom and why, no amount."""
+
+    giver_name: str
+    recipient_name: str
+    reason: str
+
+
+@dataclass(frozen=True)
 class SendReport:
     sent: tuple[RewardSummary, ...]
     refused: tuple[tuple[str, str], ...]  # (recipient, reason)
     budget_left: Money
+    pending: ApprovalView | None = None  # the programme holds this send for an approver
 
 
 @dataclass(frozen=True)
@@ -295,7 +355,10 @@ class CheckoutView:
         return self.status in (OrderStatus.AWAITING_PAYMENT, OrderStatus.FAILED) and bool(self.client_secret)
 
 
-Notice = OrderSummary | VoucherDelivery | RewardNotice | RewardUndeliverable | GiftDelivery | GiftReceipt
+Notice = (
+    OrderSummary | VoucherDelivery | RewardNotice | RewardUndeliverable | GiftDelivery | GiftReceipt
+    | ApprovalRequest | ApprovalDecided | ShoutOut
+)
 
 
 ISSUANCE_FAILURE = "issuance"
@@ -332,6 +395,7 @@ def summary_of(
         failure_reason=buyer_facing_reason(order.failure_reason),
         issuance_failed=order.failure_reason.startswith(ISSUANCE_FAILURE),
         paid_by_reward=Money(order.reward_minor, order.amount.currency) if order.reward_minor else None,
+        rate_note=f"{order.fx.charged} from your reward at {order.fx.label()}" if order.fx else "",
     )
 
 

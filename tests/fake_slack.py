@@ -190,7 +190,7 @@ class FakeSlack:
     ) -> None:
         """A member of the workspace, as users.list and users.info describe them (with `tz`, their
         time zone, which Slack gives for every person who set one)."""
-        self.locales[user_id] = locale
+        self.locales[user_id] = locale  # users.info returns it only with include_locale=true
         self.people[user_id] = {
             "id": user_id,
             "team_id": team,
@@ -438,8 +438,7 @@ class FakeSlack:
             return {"ok": False, "error": "user_not_found"}
         user = self._person(person)
         if str(args.get("include_locale", "")).lower() in ("true", "1"):
-            # Slack returns the locale only when asked for it with include_locale.
-            user["locale"] = self.locales.get(person["id"], "en-US")
+            user = {**user, "locale": self.locales.get(person["id"], "en-US")}
         return {"ok": True, "user": user}
 
     def _usergroup_users(self, token: str, args: dict[str, Any]) -> dict[str, Any]:

@@ -16,6 +16,7 @@ from core.errors import (
     ConcurrentUpdate,
     DeliveryRetryLater,
     DuplicateRequest,
+    NotFound,
     OrderNotFound,
     PaymentEventRejected,
     ProgrammeNotFound,
@@ -60,6 +61,10 @@ class MemoryStore:
     rewards: dict[str, Reward] = field(default_factory=dict)
     reward_admins: set[str] = field(default_factory=set)
     gifts: dict[str, Gift] = field(default_factory=dict)
+    approvals: dict[str, Any] = field(default_factory=dict)
+    approval_policies: dict[str, Any] = field(default_factory=dict)
+    giver_defaults: dict[str, str] = field(default_factory=dict)
+    peer_policies: dict[str, Any] = field(default_factory=dict)
 
 
 class _Orders:
@@ -238,6 +243,13 @@ class _Rewards(_Versioned):
             [copy.deepcopy(r) for r in sorted(mine, key=lambda r: r.created_at, reverse=True)[:limit]]
         )
 
+    async def given_to_since(self, programme_id: str, giver_key: str, recipient_key: str, since: datetime) -> int:
+        return await _after_a_pause(sum(
+            r.amount.minor for r in self._stored.values()
+            if r.programme_id == programme_id and r.giver.key == giver_key and r.recipient.key == recipient_key
+            and r.created_at >= since and r.status != "cancelled"
+        ))
+
     async def given_since(self, programme_id: str, giver_key: str, since: datetime) -> int:
         return await _after_a_pause(sum(
             r.amount.minor for r in self._stored.values()
@@ -307,6 +319,42 @@ class _Admins:
         return await _after_a_pause(sorted(self._uow.store.reward_admins))
 
 
+class _Approvals(_Versioned):
+    def __init__(self, uow: MemoryUnitOfWork) -> None:
+        super().__init__(uow, "approvals", NotFound)
+
+    async def find_by_request_key(self, request_key: str) -> Any:
+        staged = [item for (name, _), (_, item) in self._uow.staged.items() if name == "approvals"]
+        found = [a for a in [*staged, *self._stored.values()] if a.command.request_key == request_key]
+        return await _after_a_pause(copy.deepcopy(found[0]) if found else None)
+
+    async def list_pending(self, before: datetime, limit: int = 100) -> Sequence[Any]:
+        due = [a for a in self._stored.values() if a.status == "pending" and a.expires_at <= before]
+        return await _after_a_pause([copy.deepcopy(a) for a in sorted(due, key=lambda a: a.expires_at)[:limit]])
+
+    async def list(self, status: str | None = None, limit: int = 200) -> Sequence[Any]:  # type: ignore[override]
+        found = [a for a in self._stored.values() if status in (None, a.status)]
+        newest = sorted(found, key=lambda a: a.requested_at, reverse=True)[:limit]
+        return await _after_a_pause([copy.deepcopy(a) for a in newest])
+
+
+class _WrittenAtOnce:
+    """A keyed store written at once, like the SQL policies and giver defaults."""
+
+    def __init__(self, table: dict[str, Any]) -> None:
+        self._table = table
+
+    async def get(self, key: str) -> Any:
+        return await _after_a_pause(self._table.get(key))
+
+    async def put(self, *args: Any) -> None:
+        key, value = (args[0].programme_id, args[0]) if len(args) == 1 else args
+        self._table[key] = value
+
+    async def list(self) -> Sequence[Any]:
+        return await _after_a_pause(list(self._table.values()))
+
+
 class MemoryUnitOfWork:
     """Commits atomically: unique keys and optimistic versions are checked before anything is written."""
 
@@ -323,6 +371,10 @@ class MemoryUnitOfWork:
         self.ledger = _Ledger(self)
         self.reward_admins = _Admins(self)
         self.gifts = _Gifts(self)
+        self.approvals = _Approvals(self)
+        self.approval_policies = _WrittenAtOnce(store.approval_policies)
+        self.giver_defaults = _WrittenAtOnce(store.giver_defaults)
+        self.peer_policies = _WrittenAtOnce(store.peer_policies)
         self.staged: dict[tuple[str, str], tuple[str, Any]] = {}
         self.staged_ledger: list[LedgerEntry] = []
         self.staged_orders: dict[str, tuple[str, Order]] = {}

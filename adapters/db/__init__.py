@@ -1,8 +1,8 @@
 """The database adapter: SQLModel tables on SQLAlchemy async, SQLite or PostgreSQL, with Alembic migrations."""
 
-# Registers the dashboard's and the gifts' tables in the shared metadata (migrations and the schema
-# check read it).
-from adapters.db import admin_tables, gift_tables  # noqa: F401
+# Registers the dashboard's, the gifts' and the curated catalogs' tables in the shared metadata
+# (migrations and the schema check read them).
+from adapters.db import admin_tables, curation_tables, gift_tables  # noqa: F401
 from adapters.db.crypto import CipherError, VoucherCipher
 from adapters.db.database import Database
 from adapters.db.errors import DatabaseError, DatabaseUnavailable

@@ -16,13 +16,16 @@ from sqlmodel import col
 from adapters.db import mapping
 from adapters.db.catalog_store import SqlCatalogStore
 from adapters.db.confirmations import SqlPendingConfirmations
+from adapters.db.country_store import SqlRecipientCountries
 from adapters.db.crypto import VoucherCipher
+from adapters.db.curation_store import SqlCurations
 from adapters.db.engine import is_sqlite, make_engine
 from adapters.db.errors import translated
 from adapters.db.hr_people import SqlHrPeople
 from adapters.db.hr_repositories import HrStores
 from adapters.db.leases import SqlJobLeases
 from adapters.db.migrate import upgrade_on
+from adapters.db.rate_store import SqlRateStore
 from adapters.db.repositories import PENDING
 from adapters.db.scim_users import SqlPushedUsers
 from adapters.db.secret_store import SqlSecretStore
@@ -75,6 +78,15 @@ class Database:
 
     def catalog_store(self) -> SqlCatalogStore:
         return SqlCatalogStore(self._sessions, self._gate)
+
+    def recipient_countries(self) -> SqlRecipientCountries:
+        return SqlRecipientCountries(self._sessions, self._gate)
+
+    def curations(self) -> SqlCurations:
+        return SqlCurations(self._sessions, self._gate)
+
+    def rate_store(self) -> SqlRateStore:
+        return SqlRateStore(self._sessions, self._gate)
 
     def hr_stores(self) -> HrStores:
         """Employees, milestone rules, API keys and idempotent API answers (core.ports, one transaction a call)."""

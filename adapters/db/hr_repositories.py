@@ -256,6 +256,7 @@ def employee_row(employee: Employee, now: datetime) -> dict[str, Any]:
         "platform": user.platform if user else None,
         "tenant": user.tenant if user else None,
         "user_id": user.user_id if user else None,
+        "country": employee.country or None,
         "updated_at": utc(now),
     }
 

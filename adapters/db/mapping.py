@@ -5,6 +5,7 @@ from __future__ import annotations
 import hashlib
 from dataclasses import asdict
 from datetime import UTC, date, datetime
+from decimal import Decimal
 from typing import Any
 
 from adapters.db.crypto import VoucherCipher
@@ -15,11 +16,13 @@ from adapters.db.tables import (
     OrderRow,
     OutboxRow,
     ProgrammeRow,
+    RateRow,
     RewardRow,
     VoucherRow,
 )
 from core.audit import AuditEntry
 from core.catalog import ExpiryPolicy, Product, ValueRange
+from core.fx import Quote, Rate
 from core.identity import ChatUser, ConversationRef
 from core.money import Money
 from core.orders import CardPayment, Order, OrderStatus, PaymentState, StatusChange
@@ -83,6 +86,7 @@ def order_to_row(order: Order, cipher: VoucherCipher) -> OrderRow:
         route_reason=order.route_reason,
         route_tried=",".join(order.route_tried),
         route_uncertain=order.route_uncertain,
+        fx=quote_to_json(order.fx),
     )
 
 
@@ -111,6 +115,7 @@ def order_to_domain(row: OrderRow, cipher: VoucherCipher) -> Order:
         route_reason=row.route_reason,
         route_tried=tuple(name for name in row.route_tried.split(",") if name),
         route_uncertain=row.route_uncertain,
+        fx=quote_from_json(row.fx),
     )
 
 
@@ -283,6 +288,8 @@ def programme_to_row(programme: Programme) -> ProgrammeRow:
         per_reward_limit=programme.per_reward_limit,
         per_giver_monthly_limit=programme.per_giver_monthly_limit,
         version=programme.version,
+        fx_margin_bps=programme.fx_margin_bps,
+        card_topup=programme.card_topup,
     )
 
 
@@ -295,6 +302,8 @@ def programme_to_domain(row: ProgrammeRow) -> Programme:
         per_reward_limit=row.per_reward_limit,
         per_giver_monthly_limit=row.per_giver_monthly_limit,
         version=row.version,
+        fx_margin_bps=row.fx_margin_bps,
+        card_topup=row.card_topup,
     )
 
 
@@ -309,6 +318,7 @@ def ledger_to_row(entry: LedgerEntry) -> LedgerRow:
         reward_id=entry.reward_id,
         order_id=entry.order_id,
         note=entry.note,
+        fx=quote_to_json(entry.fx),
     )
 
 
@@ -323,7 +333,45 @@ def ledger_to_domain(row: LedgerRow) -> LedgerEntry:
         reward_id=row.reward_id,
         order_id=row.order_id,
         note=row.note,
+        fx=quote_from_json(row.fx),
     )
+
+
+def quote_to_json(quote: Quote | None) -> dict[str, Any] | None:
+    """A locked conversion as JSON: the rate as a decimal string, never a float."""
+    if quote is None:
+        return None
+    return {
+        "charged_minor": quote.charged.minor,
+        "charged_currency": quote.charged.currency,
+        "target_minor": quote.target.minor,
+        "target_currency": quote.target.currency,
+        "rate": str(quote.rate),
+        "source": quote.source,
+        "as_of": quote.as_of.isoformat(),
+        "margin_bps": quote.margin_bps,
+    }
+
+
+def quote_from_json(data: dict[str, Any] | None) -> Quote | None:
+    if not data:
+        return None
+    return Quote(
+        charged=Money(data["charged_minor"], data["charged_currency"]),
+        target=Money(data["target_minor"], data["target_currency"]),
+        rate=Decimal(data["rate"]),
+        source=data["source"],
+        as_of=datetime.fromisoformat(data["as_of"]),
+        margin_bps=data["margin_bps"],
+    )
+
+
+def rate_to_row(rate: Rate) -> RateRow:
+    return RateRow(base=rate.base, quote=rate.quote, value=str(rate.value), source=rate.source, as_of=rate.as_of)
+
+
+def rate_to_domain(row: RateRow) -> Rate:
+    return Rate(row.base, row.quote, Decimal(row.value), row.source, row.as_of)
 
 
 def reward_to_row(reward: Reward) -> RewardRow:
@@ -401,6 +449,7 @@ def product_to_json(product: Product) -> dict[str, Any]:
     data["countries"] = list(product.countries)
     data["denominations"] = list(product.denominations)
     data["skus"] = [list(pair) for pair in product.skus]
+    data["categories"] = list(product.categories)
     fixed = product.expiry.fixed_date
     data["expiry"] = {
         "days_after_issue": product.expiry.days_after_issue,
@@ -416,6 +465,7 @@ def product_from_json(data: dict[str, Any]) -> Product:
     fields["countries"] = tuple(fields["countries"])
     fields["denominations"] = tuple(fields["denominations"])
     fields["skus"] = tuple((int(minor), str(sku)) for minor, sku in fields.get("skus", ()))
+    fields["categories"] = tuple(fields.get("categories", ()))
     return Product(
         **fields,
         value_range=None if value_range is None else ValueRange(**value_range),

@@ -61,6 +61,16 @@ class SqlRewards(VersionedRepository[Reward, RewardRow]):
             query.order_by(col(RewardRow.created_at).desc(), col(RewardRow.id).desc()).limit(limit)
         )
 
+    async def given_to_since(self, programme_id: str, giver_key: str, recipient_key: str, since: datetime) -> int:
+        query = select(func.coalesce(func.sum(col(RewardRow.amount_minor)), 0)).where(
+            col(RewardRow.programme_id) == programme_id,
+            col(RewardRow.giver_key) == giver_key,
+            col(RewardRow.recipient_key) == recipient_key,
+            col(RewardRow.created_at) >= since,
+            col(RewardRow.status) != str(RewardStatus.CANCELLED),
+        )
+        return int((await self._tx.execute(query)).scalar_one())
+
     async def given_since(self, programme_id: str, giver_key: str, since: datetime) -> int:
         query = select(func.coalesce(func.sum(col(RewardRow.amount_minor)), 0)).where(
             col(RewardRow.programme_id) == programme_id,

@@ -110,6 +110,7 @@ class OrderRow(Table, table=True):
     route_reason: str = Field(default="", sa_type=Text())
     route_tried: str = Field(default="", sa_type=String(255))  # comma-separated provider names
     route_uncertain: bool = Field(default=False, sa_type=Boolean())
+    fx: dict[str, Any] | None = Field(default=None, sa_type=_json())  # core.fx.Quote locked for a reward
 
 
 class VoucherRow(Table, table=True):
@@ -213,6 +214,8 @@ class ProgrammeRow(Table, table=True):
     per_reward_limit: int | None = Field(default=None, sa_type=BigInteger())
     per_giver_monthly_limit: int | None = Field(default=None, sa_type=BigInteger())
     version: int = Field(default=1, sa_type=Integer())
+    fx_margin_bps: int = Field(default=0, sa_type=Integer())
+    card_topup: bool = Field(default=False, sa_type=Boolean())
 
 
 class LedgerRow(Table, table=True):
@@ -230,6 +233,19 @@ class LedgerRow(Table, table=True):
     reward_id: str = Field(default="", sa_type=String())
     order_id: str = Field(default="", sa_type=String())
     note: str = Field(default="", sa_type=Text())
+    fx: dict[str, Any] | None = Field(default=None, sa_type=_json())  # both amounts, rate, source, time
+
+
+class RateRow(Table, table=True):
+    """The newest exchange rate per pair (`1 base = value quote`), from the ECB or an admin."""
+
+    __tablename__ = "fx_rates"
+
+    base: str = Field(primary_key=True, sa_type=String(3))
+    quote: str = Field(primary_key=True, sa_type=String(3))
+    value: str = Field(sa_type=String(40))  # a decimal as text: never a float
+    source: str = Field(sa_type=String(120))
+    as_of: datetime = Field(sa_type=UTCDateTime())
 
 
 class RewardRow(Table, table=True):

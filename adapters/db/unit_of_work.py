@@ -7,6 +7,12 @@ from typing import Self
 
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
+from adapters.db.approval_repositories import (
+    SqlApprovalPolicies,
+    SqlApprovals,
+    SqlGiverDefaults,
+    SqlPeerPolicies,
+)
 from adapters.db.crypto import VoucherCipher
 from adapters.db.gift_repository import SqlGifts
 from adapters.db.mapping import utc
@@ -14,12 +20,16 @@ from adapters.db.repositories import SqlAudit, SqlEvents, SqlOrders, SqlOutbox, 
 from adapters.db.reward_repositories import SqlLedger, SqlProgrammes, SqlRewardAdmins, SqlRewards
 from adapters.db.transaction import Transaction, WriteGate
 from core.ports import (
+    ApprovalPolicies,
+    ApprovalRepository,
     AuditLog,
     Clock,
     GiftRepository,
+    GiverDefaults,
     LedgerRepository,
     OrderRepository,
     OutboxRepository,
+    PeerPolicies,
     ProcessedEvents,
     ProgrammeRepository,
     RewardAdmins,
@@ -50,6 +60,7 @@ class SqlUnitOfWork:
         self._outbox = SqlOutbox(self._tx)
         self._gifts = SqlGifts(self._tx)
         self._audit = SqlAudit(self._tx)
+        self._approvals = SqlApprovals(self._tx)
         # Typed as the ports: core.ports.UnitOfWork declares them as (invariant) attributes.
         self.orders: OrderRepository = self._orders
         self.programmes: ProgrammeRepository = self._programmes
@@ -61,6 +72,10 @@ class SqlUnitOfWork:
         self.events: ProcessedEvents = SqlEvents(self._tx, clock)
         self.ledger: LedgerRepository = SqlLedger(self._tx)
         self.reward_admins: RewardAdmins = SqlRewardAdmins(self._tx)
+        self.approvals: ApprovalRepository = self._approvals
+        self.approval_policies: ApprovalPolicies = SqlApprovalPolicies(self._tx)
+        self.giver_defaults: GiverDefaults = SqlGiverDefaults(self._tx)
+        self.peer_policies: PeerPolicies = SqlPeerPolicies(self._tx)
 
     async def __aenter__(self) -> Self:
         return self
@@ -73,7 +88,8 @@ class SqlUnitOfWork:
     async def commit(self) -> None:
         """Write everything staged in one transaction; DuplicateRequest or ConcurrentUpdate on a lost race."""
         staged = (
-            self._orders, self._programmes, self._rewards, self._gifts, self._vouchers, self._outbox, self._audit
+            self._orders, self._programmes, self._rewards, self._gifts, self._approvals, self._vouchers,
+            self._outbox, self._audit,
         )
         if any(repository.pending for repository in staged):
             await self._tx.begin_write()
@@ -81,9 +97,10 @@ class SqlUnitOfWork:
         await self._programmes.write()
         await self._rewards.write()
         await self._gifts.write()  # after orders: its order must exist (deferred key aside, on SQLite too)
+        await self._approvals.write()
         await self._vouchers.write()
         await self._outbox.write()
         await self._audit.write(utc(self._clock.now()))
         await self._tx.commit()
-        for versioned in (self._orders, self._programmes, self._rewards, self._gifts):
+        for versioned in (self._orders, self._programmes, self._rewards, self._gifts, self._approvals):
             versioned.written()

@@ -39,7 +39,7 @@ REQUIRED = (
     "expiry",
     "voucher_format",
 )
-OPTIONAL = ("image_url", "redeem_url", "provider", "denominations", "value_range")
+OPTIONAL = ("image_url", "redeem_url", "provider", "denominations", "value_range", "categories")
 # Slack cuts option text at 75 characters; longer texts would not fit a section next to the price.
 TEXT_LIMITS = {"brand": 75, "name": 75, "description": 300, "instructions": 1500, "terms": 1500}
 MAX_EXPIRY_DAYS = 36500
@@ -240,6 +240,7 @@ class _ItemReader:
             "image_url": self._resolve(self._url("image_url")),
             "redeem_url": self._resolve(redeem_url),
             "provider": self._provider(),
+            "categories": self._categories(),
         }
 
     def _unknown_keys(self) -> None:
@@ -277,6 +278,13 @@ class _ItemReader:
             self._note("currency", f"'{value}' is not an ISO 4217 currency code")
             return None
         return check_currency(code)
+
+    def _categories(self) -> tuple[str, ...]:
+        value = self._raw.get("categories", [])
+        if not isinstance(value, list) or not all(isinstance(v, str) and v.strip() for v in value):
+            self._note("categories", "must be a list of words, such as [\"coffee\", \"books\"]")
+            return ()
+        return tuple(dict.fromkeys(v.strip().lower() for v in value))
 
     def _countries(self) -> tuple[str, ...]:
         value = self._raw.get("countries", [])

@@ -28,6 +28,7 @@ def parse_filter(text: str | None) -> tuple[str | None, str]:
         raise BadFilter('only userName eq "…" and externalId eq "…" filters are supported')
     try:
         value = json.loads(match.group("value"))
+        value.encode()  # a lone surrogate (\ud800) is no text a database can hold
     except ValueError:
         raise BadFilter("the filter's value is not a valid string") from None
     return attribute, value

@@ -33,7 +33,8 @@ _VALUE_FILTER = re.compile(r'^\s*(?P<attr>[A-Za-z][\w$-]*)\s+eq\s+(?P<value>"(?:
 
 def apply_patch(resource: dict[str, Any], body: object) -> dict[str, Any]:
     """The resource after the request's operations, all of them or none (raises BadResource)."""
-    if not isinstance(body, dict) or PATCH_OP not in (body.get("schemas") or []):
+    schemas = body.get("schemas") if isinstance(body, dict) else None
+    if not isinstance(schemas, list) or PATCH_OP not in schemas:
         raise BadResource(f"schemas must be [{PATCH_OP}]", "invalidSyntax")
     operations = body.get("Operations")
     if not isinstance(operations, list) or not operations:
@@ -57,9 +58,11 @@ def _apply(resource: dict[str, Any], op: str, path: object, value: Any) -> None:
         for key, item in value.items():
             if key in _SUPPORTED and isinstance(item, dict):  # a whole extension: its attributes one by one
                 for name, sub in item.items():
-                    _apply(resource, op, f"{key}:{name}", sub)
-            else:
+                    if _readable(f"{key}:{name}"):
+                        _apply(resource, op, f"{key}:{name}", sub)
+            elif _readable(key):
                 _apply(resource, op, key, item)
+            # Any other key cannot name an attribute this server keeps: ignored, as unknown attributes are.
         return
     if not isinstance(path, str):
         raise BadResource("path must be a string", "invalidPath")
@@ -115,6 +118,14 @@ def _parse(path: str) -> tuple[str, str, tuple[str, object] | None, str | None]:
         value: object = raw[1:-1].replace('\\"', '"') if raw.startswith('"') else raw.lower() == "true"
         value_filter = (found.group("attr"), value)
     return urn, attr, value_filter, match.group("sub")
+
+
+def _readable(path: str) -> bool:
+    try:
+        _parse(path)
+    except BadResource:
+        return False
+    return True
 
 
 def _canonical(urn: str, attr: str) -> str:

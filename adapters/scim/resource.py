@@ -7,7 +7,7 @@ it supports, RFC 7643 §2), so a resource read back shows exactly what voucherbo
 from __future__ import annotations
 
 import re
-from datetime import date
+from datetime import date, datetime
 from typing import Any
 
 from core.hris import HrPerson
@@ -21,6 +21,12 @@ CORE_ATTRIBUTES = ("userName", "externalId", "displayName", "active", "timezone"
                    "addresses")
 ENTERPRISE_ATTRIBUTES = ("employeeNumber", "department", "manager")
 MILESTONE_ATTRIBUTES = ("startDate", "birthday")
+# The sub-attributes kept of each complex attribute, and their types (RFC 7643 §4.1).
+SUB_ATTRIBUTES: dict[str, dict[str, type]] = {
+    "name": {"formatted": str, "givenName": str, "familyName": str},
+    "emails[]": {"value": str, "type": str, "primary": bool},
+    "addresses[]": {"type": str, "country": str, "primary": bool},
+}
 _BIRTHDAY = re.compile(r"^(?:\d{4}-|--)?(\d{2})-(\d{2})$")
 
 
@@ -42,6 +48,8 @@ def normalize(body: object) -> dict[str, Any]:
     resource = {k: body[k] for k in CORE_ATTRIBUTES if body.get(k) is not None}
     for urn, names in ((ENTERPRISE, ENTERPRISE_ATTRIBUTES), (MILESTONES, MILESTONE_ATTRIBUTES)):
         extension = body.get(urn)
+        if extension is not None and not isinstance(extension, dict):
+            raise BadResource(f"{urn} must be an object")
         if isinstance(extension, dict):
             kept = {k: extension[k] for k in names if extension.get(k) is not None}
             if kept:
@@ -64,19 +72,44 @@ def checked(resource: dict[str, Any]) -> dict[str, Any]:
             isinstance(resource[name], list) and all(isinstance(i, dict) for i in resource[name])
         ):
             raise BadResource(f"{name} must be a list of objects")
+        if name in resource:
+            resource[name] = [_complex(f"{name}[]", item) for item in resource[name]]
     if "name" in resource and not isinstance(resource["name"], dict):
         raise BadResource("name must be an object")
+    if "name" in resource:
+        resource["name"] = _complex("name", resource["name"])
+    for name in ("employeeNumber", "department"):
+        if not isinstance(resource.get(ENTERPRISE, {}).get(name, ""), str):
+            raise BadResource(f"{ENTERPRISE}:{name} must be a string")
     manager = resource.get(ENTERPRISE, {}).get("manager")
     if isinstance(manager, str):  # Entra ID's PATCH gives the manager's id as a bare string
         resource[ENTERPRISE]["manager"] = {"value": manager}
-    elif manager is not None and not isinstance(manager, dict):
-        raise BadResource("manager must be an object with a value")
+    elif isinstance(manager, dict) and isinstance(manager.get("value", ""), str | None):
+        resource[ENTERPRISE]["manager"] = {k: v for k, v in manager.items() if k == "value" and v is not None}
+    elif manager is not None:
+        raise BadResource("manager must be an object whose value is the manager's id")
     milestones = resource.get(MILESTONES, {})
     if "startDate" in milestones:
         milestones["startDate"] = _date(milestones["startDate"]).isoformat()
     if "birthday" in milestones:
         milestones["birthday"] = f"--{_birthday(milestones['birthday'])}"
     return resource
+
+
+def _complex(name: str, value: dict[str, Any]) -> dict[str, Any]:
+    """A complex attribute's supported sub-attributes, typed; the others are dropped like unknown attributes."""
+    kept: dict[str, Any] = {}
+    for sub, kind in SUB_ATTRIBUTES[name].items():
+        item = value.get(sub)
+        if item is None:
+            continue
+        if kind is bool:
+            kept[sub] = _boolean(item, f"{name.rstrip('[]')}.{sub}")
+        elif isinstance(item, str):
+            kept[sub] = item
+        else:
+            raise BadResource(f"{name.rstrip('[]')}.{sub} must be a string")
+    return kept
 
 
 def person_of(user_id: str, resource: dict[str, Any], active: bool = True) -> HrPerson:
@@ -125,19 +158,21 @@ def _country(resource: dict[str, Any]) -> str:
     return country if len(country) == 2 else ""
 
 
-def _boolean(value: object) -> bool:
+def _boolean(value: object, name: str = "active") -> bool:
     # Entra ID sends "True"/"False" as strings in PATCH operations.
     if isinstance(value, bool):
         return value
     if isinstance(value, str) and value.lower() in ("true", "false"):
         return value.lower() == "true"
-    raise BadResource("active must be true or false")
+    raise BadResource(f"{name} must be true or false")
 
 
 def _date(value: object) -> date:
     try:
-        if isinstance(value, str) and len(value) >= 10:
-            return date.fromisoformat(value[:10])  # a dateTime's date part is the day HR means
+        if isinstance(value, str) and len(value) == 10:
+            return date.fromisoformat(value)
+        if isinstance(value, str) and len(value) > 10 and value[10] in "Tt":
+            return datetime.fromisoformat(value).date()  # a dateTime's date part is the day HR means
     except ValueError:
         pass
     raise BadResource(f"{MILESTONES}:startDate must be a date (YYYY-MM-DD)")

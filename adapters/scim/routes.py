@@ -30,25 +30,30 @@ SCIM_JSON = "application/scim+json"
 ERROR = "urn:ietf:params:scim:api:messages:2.0:Error"
 LIST = "urn:ietf:params:scim:api:messages:2.0:ListResponse"
 MAX_COUNT = 200
+# Past any real directory, and within the databases' OFFSET (a larger one was a 500 on SQLite): an empty page.
+MAX_START = 2**31
 PATCH_RETRIES = 3
 OPENAPI = Path(__file__).with_name("openapi.json")
-ENDPOINTS = frozenset({"Users", "ServiceProviderConfig", "ResourceTypes", "Schemas"})
+# The methods each endpoint takes, for a 405's Allow header (RFC 9110 §15.5.6); ".../{id}" is one resource.
+ALLOWED = {"Users": "GET, POST", "Users/{id}": "GET, PUT, PATCH, DELETE", "ServiceProviderConfig": "GET",
+           "ResourceTypes": "GET", "ResourceTypes/{id}": "GET", "Schemas": "GET", "Schemas/{id}": "GET"}
 Handler = Callable[[web.Request], Awaitable[web.Response]]
 
 
 class ScimError(Exception):
     """An answer in RFC 7644 §3.12's error format."""
 
-    def __init__(self, status: int, detail: str, scim_type: str | None = None) -> None:
+    def __init__(self, status: int, detail: str, scim_type: str | None = None,
+                 headers: dict[str, str] | None = None) -> None:
         super().__init__(detail)
-        self.status, self.scim_type = status, scim_type
+        self.status, self.scim_type, self.headers = status, scim_type, headers or {}
 
     def response(self) -> web.Response:
         body: dict[str, Any] = {"schemas": [ERROR], "status": str(self.status), "detail": str(self)}
         if self.scim_type:
             body["scimType"] = self.scim_type
-        headers = {"WWW-Authenticate": 'Bearer realm="scim"'} if self.status == 401 else None
-        return _json(body, self.status, headers)
+        headers = {"WWW-Authenticate": 'Bearer realm="scim"'} if self.status == 401 else {}
+        return _json(body, self.status, {**headers, **self.headers})
 
 
 @dataclass(frozen=True)
@@ -120,7 +125,7 @@ class ScimApi:
             attribute, value = parse_filter(request.query.get("filter"))
         except BadFilter as exc:
             raise ScimError(400, str(exc), "invalidFilter") from None
-        start = max(1, _integer(request.query.get("startIndex"), 1))
+        start = min(MAX_START, max(1, _integer(request.query.get("startIndex"), 1)))
         count = min(MAX_COUNT, max(0, _integer(request.query.get("count"), 100)))
         total, users = await self.users.find(attribute, value, start, count)
         body = {"schemas": [LIST], "totalResults": total, "startIndex": start, "itemsPerPage": len(users),
@@ -178,9 +183,10 @@ class ScimApi:
 
     async def unknown(self, request: web.Request) -> web.Response:
         """Answers in SCIM's error format, also for a method a known endpoint does not take (405)."""
-        endpoint = request.match_info["unknown"].split("/", 1)[0]
-        if endpoint in ENDPOINTS:
-            raise ScimError(405, f"{request.method} is not allowed on /{endpoint}")
+        endpoint, _, rest = request.match_info["unknown"].partition("/")
+        allowed = None if "/" in rest else ALLOWED.get(f"{endpoint}/{{id}}" if rest else endpoint)
+        if allowed is not None:
+            raise ScimError(405, f"{request.method} is not allowed on /{endpoint}", headers={"Allow": allowed})
         raise ScimError(404, f"no SCIM endpoint {request.path}")
 
     async def resource_types(self, request: web.Request) -> web.Response:
@@ -271,9 +277,12 @@ async def _body(request: web.Request) -> object:
     if request.content_type not in (SCIM_JSON, "application/json"):
         raise ScimError(415, f"send {SCIM_JSON}")
     try:
-        return json.loads(await request.text())
+        body = json.loads(await request.text())
+        # A lone surrogate ("\ud800") parses, but is no text a database can store: refused here.
+        json.dumps(body, ensure_ascii=False).encode()
     except (ValueError, UnicodeDecodeError, RecursionError):  # RecursionError: absurdly deep nesting
         raise ScimError(400, "the body is not JSON", "invalidSyntax") from None
+    return body
 
 
 def _integer(text: str | None, default: int) -> int:

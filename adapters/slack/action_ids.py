@@ -45,3 +45,8 @@ GIFT_AMOUNT = "vb_gf_amount"
 GIFT_DATE = "vb_gf_date"
 GIFT_TIME = "vb_gf_time"
 GIFT_NOTE = "vb_gf_note"
+
+# Approvals
+APPROVAL_APPROVE = "vb_approval_approve"  # approver's Approve; value = approval id
+APPROVAL_REJECT = "vb_approval_reject"  # approver's Reject; value = approval id
+APPROVAL_NOTE = "vb_approval_note"  # block and action id of the reason input on the approval card

@@ -29,6 +29,7 @@ from slack_sdk.web.async_client import AsyncWebClient
 from sqlalchemy import make_url
 from sqlalchemy.ext.asyncio import AsyncEngine, create_async_engine
 
+from adapters.slack.approval_listeners import register_approvals
 from adapters.slack.background import Background
 from adapters.slack.bulk_listener import register_bulk
 from adapters.slack.directory import SlackDirectory, UserDirectory
@@ -41,6 +42,7 @@ from adapters.slack.manifest import BOT_SCOPES, EVENTS_PATH, OAUTH_REDIRECT_PATH
 from adapters.slack.reward_listeners import register_rewards
 from adapters.slack.sender import SlackSender, TokenFor
 from adapters.slack.workspace import WorkspaceDirectory
+from core.approvals import Approvals
 from core.checkout import Checkout
 from core.confirmations import Confirmations
 from core.errors import DeliveryError
@@ -174,6 +176,7 @@ def build_slack(
     secret_box: SecretBox | None = None,
     recognition: Recognition | None = None,
     confirmations: PendingConfirmations | None = None,
+    approvals: Approvals | None = None,
     directory_ttl_seconds: float = DIRECTORY_TTL_SECONDS,
     ssl: SSLContext | None = None,
     gifts: Gifts | None = None,
@@ -217,6 +220,8 @@ def build_slack(
         _register_rewards(
             app, recognition, checkout, background, users, base_url, confirmations, ssl, locales
         )
+    if approvals is not None:
+        register_approvals(app, approvals=approvals, work=background)
     sender = SlackSender(
         client_factory=lambda token: _web_client(token, base_url, ssl), token_for=token_for, locales=locales
     )

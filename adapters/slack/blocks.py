@@ -39,6 +39,7 @@ from adapters.slack.translate import (
     product_ref,
 )
 from core.catalog import CatalogQuery
+from core.money import Money
 from core.orders import OrderStatus
 from core.views import (
     CatalogPage,
@@ -48,6 +49,8 @@ from core.views import (
     VoucherDelivery,
     Wallet,
     WalletEntry,
+    by_card,
+    within,
 )
 
 __all__ = ["Message", "escape"]  # re-exported: listeners and tests use them from here
@@ -73,18 +76,20 @@ READY = (OrderStatus.ISSUED, OrderStatus.DELIVERED)
 
 
 def catalog_message(
-    page: CatalogPage, reward: RewardSummary | None = None, loc: Localizer = ENGLISH
+    page: CatalogPage, reward: RewardSummary | None = None, loc: Localizer = ENGLISH, rate_note: str = ""
 ) -> Message:
-    """A catalog page; with `reward`, every choice in it is paid from that reward."""
+    """A catalog page; with `reward`, every choice in it is paid from that reward (at the rate noted)."""
     reward_id = reward.reward_id if reward else ""
     head = [
         section(_catalog_heading(page, loc)),
         *_filters(page, reward_id, loc),
-        _product_picker(reward, loc),
+        _product_picker(reward, loc, page.query.currency),
         divider(),
     ]
     if reward is not None:
-        head.insert(1, context(reward_hint(reward, loc)))
+        head.insert(1, context(reward_hint(reward, loc, covered_only=page.query.max_price is not None)))
+        if rate_note:
+            head.insert(2, context(f":currency_exchange: {escape(rate_note)}"))
     tail = _paging(page, reward_id, loc) + ([] if reward else [context(search_hint(loc))])
     room = (MESSAGE_BLOCKS - len(head) - len(tail)) // 2
     cards = [
@@ -95,12 +100,20 @@ def catalog_message(
     return Message(loc._("Gift vouchers: {count} found", count=loc.number(page.total)), head + cards + tail)
 
 
-def reward_hint(reward: RewardSummary, loc: Localizer = ENGLISH) -> str:
+def reward_hint(reward: RewardSummary, loc: Localizer = ENGLISH, *, covered_only: bool = False) -> str:
+    values = {
+        "giver": escape(reward.giver_name),
+        "left": f"*{loc.money(reward.available)}*",
+        "date": loc.date(reward.expires_on),
+    }
+    if covered_only:
+        return ":gift: " + loc._(
+            "Spending your reward from {giver}: {left} left, until {date}. Shown: vouchers your reward covers, no card needed.",
+            **values,
+        )
     return ":gift: " + loc._(
         "Spending your reward from {giver}: {left} left, until {date}. A voucher worth more is topped up by card.",
-        giver=escape(reward.giver_name),
-        left=f"*{loc.money(reward.available)}*",
-        date=loc.date(reward.expires_on),
+        **values,
     )
 
 
@@ -176,14 +189,17 @@ def _menu(
     return {"type": "static_select", "action_id": action_id, "options": options, "initial_option": chosen}
 
 
-def _product_picker(reward: RewardSummary | None, loc: Localizer) -> Block:
+def _product_picker(reward: RewardSummary | None, loc: Localizer, currency: str | None = None) -> Block:
     picker = {
         "type": "external_select",
         "action_id": ids.PICK_PRODUCT,
         "placeholder": plain(loc._("Type to search every voucher")),
         "min_query_length": 2,
     }
-    block_id = picker_block_id(reward.reward_id, reward.amount.currency) if reward else picker_block_id()
+    # The catalog's currency: a reward spent abroad searches the recipient's currency, not the reward's.
+    block_id = (
+        picker_block_id(reward.reward_id, currency or reward.amount.currency) if reward else picker_block_id()
+    )
     return {"type": "actions", "block_id": block_id, "elements": [picker]}
 
 
@@ -191,6 +207,14 @@ def _card(index: int, card: ProductCard, query: CatalogQuery, reward_id: str, lo
     lines = [f"*{escape(card.brand)}*", escape(card.name), escape(words.price_label(card, loc))]
     if card.countries:
         lines.append(loc._("Works in {countries}", countries=words.countries(card.countries, loc)))
+    topped = by_card(card.minimum, query.covers)
+    if topped is not None:
+        above = loc._(
+            "Above your reward: you pay {card} by card for {price}.",
+            card=loc.money(topped),
+            price=loc.money(card.minimum),
+        )
+        lines.append(f":credit_card: {above}")
     value = encode_choice(card.product_id, query, reward_id)
     return [
         section("\n".join(lines), accessory=image(card.image_url, card.brand)),
@@ -239,14 +263,19 @@ def product_message(
     if card.countries:
         lines.append(loc._("Works in {countries}", countries=words.countries(card.countries, loc)))
     blocks = [section("\n".join(line for line in lines if line), accessory=image(card.image_url, card.brand))]
+    query = query or CatalogQuery()
     if reward_id:
-        blocks.append(context(":gift: " + loc._("Paid from your reward; anything above it is paid by card.")))
+        if query.max_price is not None:
+            paid = loc._("Paid from your reward; no card needed.")
+        else:
+            paid = loc._("Paid from your reward; anything above it is paid by card.")
+        blocks.append(context(f":gift: {paid}"))
     if error:
         blocks.append(context(f":warning: {escape(error)}"))
     if card.open_value:
         blocks += _amount_input(card, reward_id, loc, typed)
     else:
-        blocks += _denominations(card, reward_id, loc)
+        blocks += _denominations(card, reward_id, loc, query)
     back = button(
         loc._("Back to catalog"), ids.BACK_TO_CATALOG, value=encode_query(query or CatalogQuery(), reward_id)
     )
@@ -256,10 +285,13 @@ def product_message(
     return Message(f"{card.brand}: {card.name}", blocks)
 
 
-def _denominations(card: ProductCard, reward_id: str, loc: Localizer) -> list[Block]:
+def _denominations(card: ProductCard, reward_id: str, loc: Localizer, query: CatalogQuery) -> list[Block]:
     values = [
-        (loc.money(amount), encode_denomination(card.product_id, amount.minor, reward_id))
-        for amount in card.denominations
+        (
+            _with_card_part(amount, query.covers, loc),
+            encode_denomination(card.product_id, amount.minor, reward_id),
+        )
+        for amount in within(card, query)
     ]
     if len(values) > MAX_DENOMINATION_BUTTONS:
         select = {
@@ -275,6 +307,13 @@ def _denominations(card: ProductCard, reward_id: str, loc: Localizer) -> list[Bl
     ]
     rows = [buttons[i : i + BUTTONS_PER_ROW] for i in range(0, len(buttons), BUTTONS_PER_ROW)]
     return [actions(f"vb_amounts_{n}", row) for n, row in enumerate(rows)]
+
+
+def _with_card_part(amount: Money, covers: int | None, loc: Localizer) -> str:
+    topped = by_card(amount, covers)
+    if topped is None:
+        return loc.money(amount)
+    return loc._("{amount} (you pay {card} by card)", amount=loc.money(amount), card=loc.money(topped))
 
 
 def _amount_input(card: ProductCard, reward_id: str, loc: Localizer, typed: str) -> list[Block]:
@@ -316,6 +355,8 @@ def order_message(summary: OrderSummary, loc: Localizer = ENGLISH) -> Message:
     card = loc.money(words.card_part(summary))
     if summary.paid_by_reward is not None:
         blocks.append(context(":gift: " + words.funding(summary, loc)))
+    if summary.rate_note:
+        blocks.append(context(f":currency_exchange: {escape(summary.rate_note)}"))
     if reason := words.failure(summary, loc):
         blocks.append(context(f":warning: {escape(reason)}"))
     buttons = []
@@ -510,6 +551,10 @@ def help_message(loc: Localizer = ENGLISH) -> Message:
         loc._(
             "{command} your vouchers and open orders (also in the app's Home tab).",
             command="`/vouchers mine`",
+        ),
+        loc._(
+            "{command} where you redeem rewards: their catalog's country and currency.",
+            command="`/vouchers country DE`",
         ),
         loc._("Vouchers arrive in a direct message from me, visible only to you."),
     ]

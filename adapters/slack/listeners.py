@@ -13,7 +13,6 @@ from __future__ import annotations
 import logging
 import re
 from collections.abc import Awaitable, Callable, Coroutine
-from dataclasses import replace
 from typing import Any
 
 from slack_bolt.async_app import AsyncApp
@@ -124,10 +123,24 @@ class _Listeners:
                 self._spawn(self._show_wallet(body, respond, loc), respond)
             case translate.Buy(product_id, amount_text):
                 await self._buy_from_command(ack, body, respond, product_id, amount_text, loc)
+            case translate.SetCountry(text):
+                await self._set_country(ack, body, text, loc)
             case translate.SendGift() if self._gifts is not None:
                 await self._gift_from_command(ack, body, respond, client, parsed, loc)
             case translate.SendGift():
                 await _ack_message(ack, blocks.notice_message(loc._("Gifts are not enabled here.")))
+
+    async def _set_country(self, ack: Ack, body: Body, text: str, loc: Localizer) -> None:
+        try:
+            code = await self._checkout.set_country(translate.user_of(body), text)
+        except InvalidRequest as exc:
+            await _ack_message(ack, blocks.notice_message(words.error_text(exc, loc)))
+            return
+        note = loc._(
+            "Your rewards now open the catalog for {country}, in its currency where a rate allows.",
+            country=loc.country_name(code),
+        )
+        await _ack_message(ack, blocks.notice_message(note))
 
     async def _gift_from_command(
         self,
@@ -227,8 +240,6 @@ class _Listeners:
         except (NotFound, InvalidRequest) as exc:
             await _respond(respond, blocks.notice_message(words.error_text(exc, loc)), replace_original=False)
             return
-        if reward is not None:
-            query = replace(query, budget=reward.available.minor)
         await _respond(respond, blocks.catalog_message(self._checkout.browse(query), reward, loc))
 
     async def denomination(

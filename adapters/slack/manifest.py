@@ -1,4 +1,4 @@
-"""The Slack app manifest: `manifest/slack.yaml` filled in for one server, HTTP or Socket Mode."""
+"""The Slack app manifest (`manifest.yaml`, package data) filled in for one server, HTTP or Socket Mode."""
 
 from __future__ import annotations
 
@@ -7,8 +7,9 @@ from typing import Any
 
 import yaml
 
-TEMPLATE = Path(__file__).resolve().parents[2] / "manifest" / "slack.yaml"
-# The OAuth install asks for exactly these; manifest/slack.yaml says what each one is used for.
+# Package data, next to this module, so an installed voucherbot (a wheel, the image) has it too.
+TEMPLATE = Path(__file__).with_name("manifest.yaml")
+# The OAuth install asks for exactly these; manifest.yaml says what each one is used for.
 BOT_SCOPES = (
     "commands",
     "chat:write",

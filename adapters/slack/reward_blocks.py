@@ -7,6 +7,7 @@ from collections.abc import Sequence
 
 from adapters.i18n import ENGLISH, Localizer
 from adapters.slack import action_ids as ids
+from adapters.slack.approval_blocks import pending_message
 from adapters.slack.kit import (
     MESSAGE_BLOCKS,
     SECTION_TEXT,
@@ -117,6 +118,8 @@ def _names(names: Sequence[str]) -> str:
 
 
 def sent_message(report: SendReport, loc: Localizer = ENGLISH) -> Message:
+    if report.pending is not None:
+        return pending_message(report.pending)
     if not report.sent:
         return notice("These rewards were already sent.")
     first = report.sent[0]

@@ -19,6 +19,7 @@ from slack_sdk.web.async_client import AsyncWebClient
 
 from adapters.slack import action_ids as ids
 from adapters.slack import blocks, reward_blocks, translate
+from adapters.slack.country import slack_country
 from adapters.slack.background import Background
 from adapters.slack.confirmations import message_of, outcome_json
 from adapters.slack.directory import Profile, SlackDirectory, UserDirectory
@@ -28,6 +29,7 @@ from adapters.slack.reward_text import (
     InvalidReward,
     RewardForm,
     RewardText,
+    channel_address,
     dm_address,
     form_errors,
     modal_metadata,
@@ -35,7 +37,6 @@ from adapters.slack.reward_text import (
     reward_form,
     reward_request_key,
 )
-from core.catalog import CatalogQuery
 from core.amounts import TypedAmount, read_amount_with
 from core.checkout import Checkout
 from core.confirmations import Confirmations, Sent, Taken
@@ -133,7 +134,9 @@ class _RewardListeners:
         try:
             programmes = await self._recognition.programmes()
             parsed = parse_reward(text, {p.currency for p in programmes})
-            programme, amount = await self._recognition.priced(TypedAmount(parsed.amount, parsed.currency))
+            programme, amount = await self._recognition.priced(
+                TypedAmount(parsed.amount, parsed.currency), giver=giver
+            )
             giver, recipients, notes = await self._people(body, client, giver, parsed)
         except (InvalidReward, InvalidRequest, ValueError) as exc:
             await _show(respond, reward_blocks.notice(str(exc)))
@@ -153,6 +156,9 @@ class _RewardListeners:
             programme_id=programme.id,
             request_key=reward_request_key(giver.tenant, giver.user_id, confirmation_id),
             reply_to=dm_address(giver.tenant, giver.user_id, translate.enterprise_of(body)),
+            shout_to=channel_address(
+                giver.tenant, giver.user_id, str(body.get("channel_id", "")), translate.enterprise_of(body)
+            ),
         )
         await self._confirm(command, confirmation_id, notes, lambda m: _show(respond, m))
 
@@ -231,7 +237,7 @@ class _RewardListeners:
         show = (lambda m: _show(respond, m)) if respond is not None else self._in_dm(client, giver.user_id)
         try:
             typed = read_amount_with(form.amount, form.currency)
-            programme, amount = await self._recognition.priced(typed, form.programme_id or None)
+            programme, amount = await self._recognition.priced(typed, form.programme_id or None, giver)
             giver, recipients, notes = await self._recipients(
                 client, giver, form.users, (), translate.enterprise_of(body)
             )
@@ -247,6 +253,9 @@ class _RewardListeners:
             programme_id=programme.id,
             request_key=reward_request_key(giver.tenant, giver.user_id, confirmation_id),
             reply_to=dm_address(giver.tenant, giver.user_id, translate.enterprise_of(body)),
+            shout_to=channel_address(
+                giver.tenant, giver.user_id, form.channel, translate.enterprise_of(body)
+            ),
         )
         await self._confirm(command, confirmation_id, notes, show)
 
@@ -287,7 +296,8 @@ class _RewardListeners:
         self._spawn(self._reward_catalog(body, str(action.get("value", "")), client), None)
 
     async def _reward_catalog(self, body: Body, reward_id: str, client: AsyncWebClient) -> None:
-        """The catalog in the reward's currency, posted in the recipient's DM (also from App Home)."""
+        """The catalog for the recipient's country (its currency, at a shown rate; else the reward's own),
+        posted in the recipient's DM (also from App Home)."""
         user = translate.user_of(body)
         try:
             reward = await self._recognition.recipient_reward(reward_id, user)
@@ -295,10 +305,13 @@ class _RewardListeners:
             message = reward_blocks.notice(str(exc))
         else:
             if reward.spendable:
-                # What the reward pays in full comes first, in the recipient's locale.
-                query = CatalogQuery(currency=reward.amount.currency, budget=reward.available.minor)
+                # What the reward covers comes first, in the recipient's country and locale.
+                shop = await self._checkout.reward_catalog(
+                    reward, await slack_country(client, user.user_id), user
+                )
                 loc = await self._locales.of(client, user.tenant, user.user_id)
-                message = blocks.catalog_message(self._checkout.browse(query), reward, loc)
+                page = self._checkout.browse(shop.query)
+                message = blocks.catalog_message(page, reward, loc, rate_note=shop.rate_note)
             else:
                 message = reward_blocks.notice(_not_spendable(reward.status))
         await self._in_dm(client, user.user_id)(message)
@@ -327,7 +340,10 @@ async def _rendered(sent: Sent) -> tuple[Message, str]:
     if sent.report is None:
         message = reward_blocks.notice(sent.refusal)
     else:
-        log.info("slack rewards sent", extra={"sent": len(sent.report.sent), "programme": sent.command.programme_id})
+        log.info(
+            "slack rewards sent",
+            extra={"sent": len(sent.report.sent), "programme": sent.command.programme_id},
+        )
         message = reward_blocks.sent_message(sent.report)
     return message, outcome_json(message)
 

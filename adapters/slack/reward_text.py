@@ -159,6 +159,14 @@ def dm_address(team: str, user: str, enterprise: str = "") -> ConversationRef:
     return ConversationRef(PLATFORM, address.to_json())
 
 
+def channel_address(team: str, user: str, channel: str, enterprise: str = "") -> ConversationRef | None:
+    """Where a reward was given (a channel, or the DM it was typed in): a peer programme may thank them there."""
+    if not channel:
+        return None
+    address = SlackAddress(team=team, user=user, channel=channel, enterprise=enterprise, ephemeral=False)
+    return ConversationRef(PLATFORM, address.to_json())
+
+
 def reward_request_key(team: str, user: str, confirmation_id: str) -> str:
     """One send per confirmation: a double click or Slack's retry of the click repeats the key."""
     return f"slack:{team}:{user}:reward:{confirmation_id}"

@@ -28,19 +28,22 @@ from slack_sdk.web.async_client import AsyncWebClient
 from slack_sdk.webhook.async_client import AsyncWebhookClient
 
 from adapters.i18n import Localizer
-from adapters.slack import blocks, gift_blocks, reward_blocks
+from adapters.slack import approval_blocks, blocks, gift_blocks, reward_blocks
 from adapters.slack.errors import WebhookFailed, to_delivery_error
 from adapters.slack.locales import SlackLocales
 from adapters.slack.translate import SlackAddress
 from core.errors import DeliveryError, DeliveryRetryLater
 from core.identity import ConversationRef
 from core.views import (
+    ApprovalDecided,
+    ApprovalRequest,
     GiftDelivery,
     GiftReceipt,
     Notice,
     OrderSummary,
     RewardNotice,
     RewardUndeliverable,
+    ShoutOut,
     VoucherDelivery,
 )
 
@@ -90,6 +93,12 @@ class SlackSender:
                 await self._post_in_dm(address, gift_blocks.gift_message(notice, loc))
             elif isinstance(notice, GiftReceipt):  # the buyer's DM, where receipts last
                 await self._post_in_dm(address, gift_blocks.receipt_message(notice, loc))
+            elif isinstance(notice, ApprovalRequest):
+                await self._post_in_dm(address, approval_blocks.approval_request_message(notice.approval))
+            elif isinstance(notice, ApprovalDecided):
+                await self._post_in_dm(address, approval_blocks.approval_decided_message(notice.approval))
+            elif isinstance(notice, ShoutOut):
+                await self._post_in_channel(address, approval_blocks.shout_out_message(notice))
             else:
                 await self._update_order(address, notice, loc)
         except SLACK_FAILURES as exc:
@@ -146,6 +155,10 @@ class SlackSender:
         channel = str(opened["channel"]["id"])
         await client.chat_postMessage(channel=channel, text=message.text, blocks=message.blocks)
         return channel
+
+    async def _post_in_channel(self, address: SlackAddress, message: blocks.Message) -> None:
+        client = await self._client(address)
+        await client.chat_postMessage(channel=address.channel, text=message.text, blocks=message.blocks)
 
     async def _client(self, address: SlackAddress) -> AsyncWebClient:
         token = await self._token_for(address.team, address.enterprise or None)

@@ -50,6 +50,13 @@ class Buy:
 
 
 @dataclass(frozen=True)
+class SetCountry:
+    """`/vouchers country DE`: where the user redeems rewards (their catalog's country and currency)."""
+
+    text: str
+
+
+@dataclass(frozen=True)
 class SendGift:
     """`/vouchers gift @person <product id> <amount> [on <date> [<time>]] [message]`."""
 
@@ -61,7 +68,7 @@ class SendGift:
     recipient_email: str = ""
 
 
-SlashCommand = ShowHelp | ShowWallet | Browse | Buy | SendGift
+SlashCommand = ShowHelp | ShowWallet | Browse | Buy | SendGift | SetCountry
 GIFT_USAGE = (
     "To send a gift: `/vouchers gift @person <product id> <amount> [on 2026-12-24 09:00] [a message]` "
     "(or a work email instead of @person, for a colleague in Teams)"
@@ -113,6 +120,8 @@ def parse_command(text: str) -> SlashCommand:
         return Buy(words[1], words[2]) if len(words) == 3 else ShowHelp()
     if head == "gift":
         return parse_gift(text.strip())
+    if head == "country":
+        return SetCountry(words[1]) if len(words) == 2 else ShowHelp()
     return Browse(query_from_text(text))
 
 
@@ -216,6 +225,8 @@ def _query_fields(query: CatalogQuery) -> dict[str, Any]:
         "x": query.max_price,
         "n": query.min_price,
         "p": query.page,
+        "v": query.covers,
+        "g": query.programme,
     }
     return {k: v for k, v in data.items() if v not in (None, "")}
 
@@ -229,6 +240,8 @@ def _query_from(data: Mapping[str, Any], per_page: int = 5) -> CatalogQuery:
         min_price=_int_or_none(data.get("n")),
         page=max(1, _int_or_none(data.get("p")) or 1),
         per_page=per_page,
+        covers=_int_or_none(data.get("v")),
+        programme=_str_or_none(data.get("g")),
     )
 
 

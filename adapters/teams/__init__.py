@@ -19,6 +19,7 @@ from adapters.teams.credentials import PasswordCredentialsFactory
 from adapters.teams.sender import TeamsSender
 from adapters.teams.service_urls import DOCUMENTED_HOSTS, ServiceUrlPolicy, ServiceUrlRefused
 from adapters.teams.tenants import RememberTenants
+from core.approvals import Approvals
 from core.checkout import Checkout
 from core.gifting import Gifts
 from core.ports import Directory, PendingConfirmations, TenantEndpoints
@@ -100,6 +101,7 @@ def build_teams(
     confirmations: PendingConfirmations | None = None,
     installer: AppInstaller | None = None,
     gifts: Gifts | None = None,
+    approvals: Approvals | None = None,
 ) -> TeamsChannel:
     """An empty app id runs in Bot Framework Emulator mode: no authentication either way, and only
     loopback service URLs (the Emulator's); with one, tokens are checked against `cloud` (the public
@@ -135,7 +137,7 @@ def build_teams(
             "Teams opens the checkout dialog only over HTTPS", extra={"public_base_url": public_base_url}
         )
     return TeamsChannel(
-        bot=VoucherBot(checkout, app_id, recognition, directory, ssl, confirmations, gifts),
+        bot=VoucherBot(checkout, app_id, recognition, directory, ssl, confirmations, gifts, approvals),
         adapter=adapter,
         sender=TeamsSender(adapter, app_id, installer),
         authenticated=bool(app_id),

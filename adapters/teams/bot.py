@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import logging
-from dataclasses import replace
 from http import HTTPStatus
 from ssl import SSLContext
 
@@ -23,6 +22,8 @@ from msrest.serialization import Model
 from adapters.i18n import Localizer, localizer, words
 from adapters.teams.address import TeamsAddress
 from adapters.teams.answer import Answer
+from adapters.teams.approval_cards import decide
+from adapters.teams.approval_translate import ApproveRequest, RejectRequest
 from adapters.teams.bulk import SharedFile, shared_file
 from adapters.teams.cards import (
     attachment,
@@ -33,6 +34,7 @@ from adapters.teams.cards import (
     product_card,
 )
 from adapters.teams.conversations import open_personal
+from adapters.teams.country import client_country
 from adapters.teams.errors import connector_errors
 from adapters.teams.extension import RewardExtension
 from adapters.teams.gift_cards import wallet_with_gifts
@@ -47,6 +49,7 @@ from adapters.teams.translate import (
     Intent,
     OpenCheckout,
     RetryPayment,
+    SetCountry,
     ShowHelp,
     ShowWallet,
     UnreadableCommand,
@@ -58,6 +61,7 @@ from adapters.teams.translate import (
     task_data,
     user_of,
 )
+from core.approvals import Approvals
 from core.checkout import Checkout, PlaceOrder
 from core.errors import DeliveryError, InvalidAmount, InvalidRequest, NotFound
 from core.gifting import Gifts
@@ -86,9 +90,11 @@ class VoucherBot(TeamsActivityHandler):
         ssl: SSLContext | None = None,
         confirmations: PendingConfirmations | None = None,
         gifts: Gifts | None = None,
+        approvals: Approvals | None = None,
     ) -> None:
         self._checkout = checkout
         self._gifts = GiftDesk(checkout, gifts)
+        self._approvals = approvals
         self._app_id = app_id
         self._rewards = RewardDesk(checkout, recognition, directory, ssl, confirmations)
         self._extension = RewardExtension(self._rewards)
@@ -196,8 +202,6 @@ class VoucherBot(TeamsActivityHandler):
         match intent:
             case Browse(query, reward_id):
                 reward = await self._rewards.summary(reward_id, user_of(activity)) if reward_id else None
-                if reward is not None:
-                    query = replace(query, budget=reward.available.minor)
                 # A typed "vouchers" opens on the person's country; a card's buttons say what they want.
                 country = "" if from_card(activity) else loc.country
                 return Answer(catalog_card(self._checkout.browse(query, country), reward, loc))
@@ -215,14 +219,23 @@ class VoucherBot(TeamsActivityHandler):
                 return await self._wallet(turn_context)
             case ShowHelp(note):
                 return Answer(help_card(note, loc), replaces=False)
+            case SetCountry(text):
+                code = await self._checkout.set_country(user_of(activity), text)
+                note = loc._(
+                    "Your rewards now open the catalog for {country}, in its currency where a rate allows.",
+                    country=loc.country_name(code),
+                )
+                return Answer(text=note, replaces=False)
             case AskReward():
                 return await self._rewards.ask(turn_context, intent)
             case SendReward(key):
                 return await self._rewards.send_from_card(activity, key)
             case CancelReward(key):
                 return await self._rewards.cancel(activity, key)
+            case ApproveRequest() | RejectRequest():
+                return await decide(self._approvals, intent, user_of(activity))
             case RedeemReward(reward_id):
-                return await self._rewards.redeem(reward_id, user_of(activity), loc)
+                return await self._rewards.redeem(reward_id, user_of(activity), client_country(activity), loc)
             case ReviewReward():
                 return Answer(text="Open Send a reward again from the message box.", replaces=False)
             case SharedFile():

@@ -26,6 +26,8 @@ from core.views import (
     VoucherDelivery,
     Wallet,
     WalletEntry,
+    by_card,
+    within,
 )
 
 Element = dict[str, Any]
@@ -51,7 +53,9 @@ def attachment(card: Card) -> Attachment:
 # --- the cards --------------------------------------------------------------------------------------
 
 
-def catalog_card(page: CatalogPage, reward: RewardSummary | None = None, loc: Localizer = ENGLISH) -> Card:
+def catalog_card(
+    page: CatalogPage, reward: RewardSummary | None = None, loc: Localizer = ENGLISH, rate_note: str = ""
+) -> Card:
     """One page of the catalog: each product with image, brand, name, prices and a Choose button.
 
     Browsing to spend a reward, every button carries the reward's id so the order is paid from it.
@@ -60,7 +64,9 @@ def catalog_card(page: CatalogPage, reward: RewardSummary | None = None, loc: Lo
     spend = _spending(reward.reward_id if reward else "")
     body: list[Element] = [_title(loc._("Gift vouchers")), _subtle(_catalog_summary(page, loc))]
     if reward is not None:
-        body.append(_reward_banner(reward, loc))
+        body.append(_reward_banner(reward, loc, covered_only=query.max_price is not None))
+    if rate_note:
+        body.append(_subtle(rate_note))
     body += _filters(page, spend, loc)
     for card in page.cards:
         body.append(_product_row(card, query, spend, loc))
@@ -100,7 +106,7 @@ def product_card(
         body.append(_amount_input(card, loc, typed))
     else:
         body.append(_text(loc._("Choose an amount"), weight="Bolder"))
-        body.append(_denomination_choice(card, loc))
+        body.append(_denomination_choice(card, loc, back))
     if error:
         body.append(_text(error, color="Attention", weight="Bolder"))
     spend = _spending(reward_id)
@@ -126,6 +132,8 @@ def order_card(summary: OrderSummary, loc: Localizer = ENGLISH) -> Card:
     by_card = loc.money(words.card_part(summary))
     if summary.paid_by_reward is not None:
         body.append(_text(words.funding(summary, loc), weight="Bolder"))
+    if summary.rate_note:
+        body.append(_subtle(summary.rate_note))
     if reason := words.failure(summary, loc):
         body.append(_text(reason, color="Attention"))
     actions: list[Element] = []
@@ -246,6 +254,7 @@ def help_card(note: str = "", loc: Localizer = ENGLISH) -> Card:
                 loc._("filters, after “{command}”", command="vouchers"),
             ),
             ("vouchers mine", loc._("your vouchers and rewards")),
+            ("vouchers country DE", loc._("where you redeem rewards: their catalog's country and currency")),
             ("reward @name 25 USD thanks!", loc._("thank colleagues with a reward (reward admins)")),
             ("help", loc._("this message")),
         )
@@ -324,9 +333,29 @@ def _product_row(card: ProductCard, query: CatalogQuery, spend: dict[str, str], 
         "items": [
             _product_header(card, "Small"),
             _text(details, spacing="Small"),
+            *_above_reward(card, query, loc),
             {"type": "ActionSet", "actions": [choose]},
         ],
     }
+
+
+def _above_reward(card: ProductCard, query: CatalogQuery, loc: Localizer) -> list[Element]:
+    topped = by_card(card.minimum, query.covers)
+    if topped is None:
+        return []
+    above = loc._(
+        "Above your reward: you pay {card} by card for {price}.",
+        card=loc.money(topped),
+        price=loc.money(card.minimum),
+    )
+    return [_subtle(above)]
+
+
+def _with_card_part(amount: Money, covers: int | None, loc: Localizer) -> str:
+    topped = by_card(amount, covers)
+    if topped is None:
+        return loc.money(amount)
+    return loc._("{amount} (you pay {card} by card)", amount=loc.money(amount), card=loc.money(topped))
 
 
 def _filters(page: CatalogPage, spend: dict[str, str], loc: Localizer) -> list[Element]:
@@ -363,8 +392,11 @@ def _choice_menu(input_id: str, choices: list[tuple[str, str]], current: str) ->
     }
 
 
-def _denomination_choice(card: ProductCard, loc: Localizer) -> Element:
-    choices = [{"title": loc.money(money), "value": money.major()} for money in card.denominations]
+def _denomination_choice(card: ProductCard, loc: Localizer, query: CatalogQuery) -> Element:
+    choices = [
+        {"title": _with_card_part(money, query.covers, loc), "value": money.major()}
+        for money in within(card, query)
+    ]
     return {
         "type": "Input.ChoiceSet",
         "id": "amount",
@@ -436,7 +468,7 @@ def _spending(reward_id: str) -> dict[str, str]:
     return {"reward": reward_id} if reward_id else {}
 
 
-def _reward_banner(reward: RewardSummary, loc: Localizer) -> Element:
+def _reward_banner(reward: RewardSummary, loc: Localizer, *, covered_only: bool = False) -> Element:
     left = loc._(
         "Your reward: {left} left, until {date}",
         left=loc.money(reward.available),
@@ -447,7 +479,11 @@ def _reward_banner(reward: RewardSummary, loc: Localizer) -> Element:
         "style": "emphasis",
         "items": [
             _text(left, weight="Bolder"),
-            _subtle(loc._("Paid from your reward; anything above it is paid by card.")),
+            _subtle(
+                loc._("Shown: vouchers your reward covers, no card needed.")
+                if covered_only
+                else loc._("Paid from your reward; anything above it is paid by card.")
+            ),
         ],
     }
 

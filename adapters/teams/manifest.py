@@ -11,7 +11,8 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
 
-TEMPLATE_DIR = Path(__file__).resolve().parents[2] / "manifest" / "teams"
+# Package data, next to this module, so an installed voucherbot (a wheel, the image) has it too.
+TEMPLATE_DIR = Path(__file__).with_name("app_package")
 ICONS = ("color.png", "outline.png")
 GUID = re.compile(r"^[0-9a-fA-F]{8}-([0-9a-fA-F]{4}-){3}[0-9a-fA-F]{12}$")
 

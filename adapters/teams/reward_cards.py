@@ -11,6 +11,7 @@ from collections.abc import Sequence
 
 from adapters.i18n import ENGLISH, Localizer
 from adapters.teams.answer import Card
+from adapters.teams.approval_cards import pending_card
 from adapters.teams.bulk import COLUMNS_HINT, BulkReport
 from adapters.teams.cards import (
     Element,
@@ -82,6 +83,8 @@ def _budget_after(preview: RewardPreview, loc: Localizer) -> tuple[str, str]:
 
 
 def sent_card(report: SendReport, amount: Money, reason: str, loc: Localizer = ENGLISH) -> Card:
+    if report.pending is not None:
+        return pending_card(report.pending)
     names = ", ".join(r.recipient_name or "a colleague" for r in report.sent)
     body: list[Element] = [
         _title("Rewards sent"),

@@ -36,7 +36,6 @@ from adapters.teams.unreadable import UnreadableCommand
 from core.amounts import TypedAmount
 from core.bulk import BulkReport as CoreReport
 from core.bulk import RewardRow, send_rows
-from core.catalog import CatalogQuery
 from core.checkout import Checkout
 from core.confirmations import Confirmations, NotYourConfirmation, Sent, Taken
 from core.errors import InvalidRequest
@@ -100,7 +99,9 @@ class RewardDesk:
         try:
             programmes = await self.recognition.programmes()
             terms = terms_of(intent.words, {p.currency for p in programmes})
-            programme, amount = await self.recognition.priced(TypedAmount(terms.amount, terms.currency))
+            programme, amount = await self.recognition.priced(
+                TypedAmount(terms.amount, terms.currency), giver=giver
+            )
         except UnreadableCommand as exc:
             return Answer(text=str(exc), replaces=False)
         except ValueError as exc:
@@ -164,6 +165,7 @@ class RewardDesk:
         key: str,
         reply_to: ConversationRef,
     ) -> SendRewards:
+        here = TeamsAddress.of(activity)
         return SendRewards(
             giver=user_of(activity),
             recipients=tuple(recipient_of(activity, person) for person in people),
@@ -172,6 +174,8 @@ class RewardDesk:
             programme_id=programme_id,
             request_key=key,
             reply_to=reply_to,
+            # A channel or group chat it was given in: a peer programme may thank them there.
+            shout_to=None if here.is_personal else here.to_ref(),
         )
 
     # --- people by email (dialog and CSV) -------------------------------------------------------------
@@ -202,17 +206,20 @@ class RewardDesk:
         """The reward, for its recipient only: ids in card data can be forged by anyone in the tenant."""
         return await self.recognition.recipient_reward(reward_id, user)
 
-    async def redeem(self, reward_id: str, user: ChatUser, loc: Localizer = ENGLISH) -> Answer:
-        """Choose your voucher: the catalog in the reward's currency; the reward follows every step."""
+    async def redeem(
+        self, reward_id: str, user: ChatUser, country: str | None = None, loc: Localizer = ENGLISH
+    ) -> Answer:
+        """Choose your voucher: the catalog for the recipient's country (its currency at a shown rate, else
+        the reward's own); the reward follows every step."""
         reward = await self.summary(reward_id, user)
         if not reward.spendable:
             state = "used up" if reward.status in ("sent", "opened", "redeemed") else reward.status
             return Answer(
                 text=f"This reward is {state}; type “vouchers mine” for your others.", replaces=False
             )
-        # What the reward pays in full comes first.
-        query = CatalogQuery(currency=reward.amount.currency, budget=reward.available.minor)
-        return Answer(catalog_card(self._checkout.browse(query), reward, loc), replaces=False)
+        shop = await self._checkout.reward_catalog(reward, country, user)
+        page = self._checkout.browse(shop.query)
+        return Answer(catalog_card(page, reward, loc, rate_note=shop.rate_note), replaces=False)
 
     # --- bulk CSV -----------------------------------------------------------------------------------------
 

@@ -11,6 +11,7 @@ from msrest.exceptions import HttpOperationError
 
 from adapters.i18n import Localizer, localizer
 from adapters.teams.address import PLATFORM, TeamsAddress
+from adapters.teams.approval_cards import approval_decided_card, approval_request_card, shout_out_card
 from adapters.teams.cards import Card, attachment, order_card, voucher_card, voucher_notice
 from adapters.teams.conversations import Work, continue_in, open_personal
 from adapters.teams.errors import connector_errors, status_of
@@ -21,12 +22,15 @@ from core.errors import DeliveryError
 from core.identity import ConversationRef
 from core.reach import AppInstaller
 from core.views import (
+    ApprovalDecided,
+    ApprovalRequest,
     GiftDelivery,
     GiftReceipt,
     Notice,
     OrderSummary,
     RewardNotice,
     RewardUndeliverable,
+    ShoutOut,
     VoucherDelivery,
 )
 
@@ -58,6 +62,12 @@ class TeamsSender:
                 await self._to_person(address, gift_card(notice, loc))
             elif isinstance(notice, GiftReceipt):  # where the buyer asked, if private; else their 1:1 chat
                 await self._privately(address, receipt_card(notice, loc))
+            elif isinstance(notice, ApprovalRequest):
+                await self._to_person(address, approval_request_card(notice.approval))
+            elif isinstance(notice, ApprovalDecided):
+                await self._to_person(address, approval_decided_card(notice.approval))
+            elif isinstance(notice, ShoutOut):
+                await continue_in(self._adapter, self._app_id, address, _sending(shout_out_card(notice)))
             else:
                 await self._update_order(address, notice, loc)
 

@@ -12,6 +12,7 @@ from botbuilder.core import TurnContext
 from botbuilder.schema import Activity
 
 from adapters.teams.address import PLATFORM, tenant_of
+from adapters.teams.approval_translate import APPROVAL_ACTIONS, ApproveRequest, RejectRequest
 from adapters.teams.gift_translate import (
     GIFT_ACTIONS,
     CancelGift,
@@ -81,6 +82,13 @@ class ShowHelp:
     note: str = ""
 
 
+@dataclass(frozen=True)
+class SetCountry:
+    """`vouchers country DE`: where the user redeems rewards."""
+
+    text: str
+
+
 Intent = (
     Browse
     | ChooseProduct
@@ -89,6 +97,7 @@ Intent = (
     | OpenCheckout
     | ShowWallet
     | ShowHelp
+    | SetCountry
     | AskReward
     | ReviewReward
     | SendReward
@@ -97,6 +106,8 @@ Intent = (
     | SendGift
     | CancelGift
     | OpenGiftForm
+    | ApproveRequest
+    | RejectRequest
 )
 
 
@@ -135,6 +146,8 @@ def intent_of_text(text: str) -> Intent:
     rest = words[1:]
     if [w.lower() for w in rest] == ["mine"]:
         return ShowWallet()
+    if len(rest) == 2 and rest[0].lower() == "country":
+        return SetCountry(rest[1])
     return Browse(query_of_words(rest))
 
 
@@ -196,6 +209,8 @@ def query_data(query: CatalogQuery) -> dict[str, Any]:
         "max": query.max_price,
         "min": query.min_price,
         "page": query.page,
+        "covers": query.covers,
+        "programme": query.programme,
     }
     return {k: v for k, v in data.items() if v not in (None, "")}
 
@@ -212,6 +227,8 @@ def query_of_data(data: Mapping[str, Any]) -> CatalogQuery:
         max_price=number("max"),
         min_price=number("min"),
         page=max(1, number("page") or 1),
+        covers=number("covers"),
+        programme=str(data["programme"])[:100] if data.get("programme") else None,
     )
 
 
@@ -243,6 +260,7 @@ _ACTIONS: dict[str, Callable[[Mapping[str, Any]], Intent]] = {
     "help": lambda d: ShowHelp(),
     **REWARD_ACTIONS,
     **GIFT_ACTIONS,
+    **APPROVAL_ACTIONS,
 }
 
 

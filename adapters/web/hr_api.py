@@ -134,6 +134,9 @@ class HrApi:
             report = await self.recognition.send_trusted(command)
         except BudgetExceeded as exc:
             raise ApiError(422, "budget_exceeded", str(exc), programme=programme.id) from None
+        if report.pending is not None:
+            log.info("rewards held for approval", extra={"key": key.name, "approval": report.pending.approval_id})
+            return _json(_pending_body(report, programme), 202)
         log.info(
             "rewards sent by api",
             extra={"key": key.name, "sent": len(report.sent), "programme": programme.id},
@@ -291,10 +294,25 @@ def _sent_body(report: SendReport, recipients: Sequence[Recipient], programme: P
     # earlier (a crash mid-way) lists only the new ones, without pairing them.
     paired = len(report.sent) == len(recipients)
     return {
+        "state": "sent",
         "programme": programme.id,
         "rewards": [
             _reward_json(summary, recipients[n] if paired else None) for n, summary in enumerate(report.sent)
         ],
+        "budget_left": _money_json(report.budget_left),
+    }
+
+
+def _pending_body(report: SendReport, programme: Programme) -> dict[str, Any]:
+    """202: the programme holds the send for an approver (core.approvals); the budget stays reserved."""
+    pending = report.pending
+    assert pending is not None
+    return {
+        "state": "pending_approval",
+        "code": "approval_required",
+        "programme": programme.id,
+        "approval": {"id": pending.approval_id, "status": pending.status, "expires_at": pending.expires_at},
+        "total": _money_json(pending.total),
         "budget_left": _money_json(report.budget_left),
     }
 

@@ -217,6 +217,7 @@ async def console(tmp_path: Path, localstripe: LocalStripe) -> AsyncIterator[Con
     checkout = Checkout(
         uow=database.unit_of_work, catalog=Catalog([BOOKS, COFFEE, OUTDOORS, TEA]), gateway=gateway,
         providers={"builtin": provider}, clock=clock, ids=ids, public_base_url="http://127.0.0.1",
+        curations=database.curations(),
     )  # fmt: skip
     recognition = Recognition(
         uow=database.unit_of_work, clock=clock, ids=ids, configured_admins={"slack:U0HR"}
@@ -333,7 +334,7 @@ async def _rewards(console: Console) -> None:
     from core.rewards import Programme, Recipient
 
     recognition = console.recognition
-    await recognition.create_programme(Programme("kudos", "Kudos 2026", "USD", per_reward_limit=10000), OPS)
+    await recognition.create_programme(Programme("kudos", "Kudos 2026", "USD", per_reward_limit=10000, card_topup=True), OPS)
     await recognition.credit("kudos", Money(500_000, "USD"), OPS, note="Annual budget")
     await recognition.grant_admin("slack:U0KJ", OPS)
     recipients = tuple(

@@ -213,3 +213,21 @@ async def test_every_act_leaves_the_chain_intact_and_verifying_it_is_recorded(
         "intact": True,
         "first_broken": None,
     }
+
+
+async def test_an_admin_curates_a_programmes_catalog_from_the_dashboard(console: Console, history: History) -> None:
+    admin = await console.client(ADMIN_EMAIL, ADMIN_PASSWORD)
+    page = "/admin/rewards/kudos/catalog"
+    _, before = await admin.get(page)
+
+    added, _ = await admin.post(f"{page}/add", {"kind": "brand", "value": "Lantern Tea House"}, from_page=page)
+    refused, problem = await admin.post(f"{page}/add", {"kind": "colour", "value": "blue"}, from_page=page)
+    _, after = await admin.get(page)
+
+    assert "recipients see the whole shop" in before
+    assert (added, refused) == (303, 400) and "is not a kind of catalog pick" in problem
+    assert "1 of 4 vouchers" in after and "lantern tea house" in after
+    assert (OPS, "programme.catalog_add", "kudos") in await console.audit_actions()
+    removed, _ = await admin.post(f"{page}/remove", {"kind": "brand", "value": "lantern tea house"}, from_page=page)
+    _, emptied = await admin.get(page)
+    assert removed == 303 and "recipients see the whole shop" in emptied

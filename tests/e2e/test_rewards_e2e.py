@@ -216,7 +216,7 @@ async def redeemed(
 ) -> Redeemed:
     below, below_summary = await redeem(people[ADA], db, "$12.50")
     equal, equal_summary = await redeem(people[GRACE], db, "$25")
-    above, above_summary = await redeem(people[LIN], db, "$50")
+    above, above_summary = await redeem(people[LIN], db, "$50 (you pay $25 by card)")  # said before Pay
     assert above.payment_intent_id, "the order above the reward has no PaymentIntent"
     intent = await intent_amount(local, above.payment_intent_id)
     assert await confirm_server_side(local, above.payment_intent_id) == "succeeded"

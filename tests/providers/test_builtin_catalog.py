@@ -351,3 +351,14 @@ def test_a_file_with_another_extension_is_refused(tmp_path: Path) -> None:
     [problem] = check_catalog(write(tmp_path, "products: []", name="catalog.toml"))
 
     assert ".yaml, .yml or .json" in problem.message
+
+
+def test_categories_are_optional_words_kept_in_lower_case_for_curated_catalogs(tmp_path: Path) -> None:
+    good = one_product(tmp_path, "denominations: [10]\n    categories: [Books, books, Maps]")
+    amounts = "denominations: [10]\n    categories: books"
+    bad = write(tmp_path, "products:" + GOOD_ITEM.format(id="qhb", currency="GBP", amounts=amounts), "bad.yaml")
+
+    (product,) = load_catalog(good)
+
+    assert product.categories == ("books", "maps")
+    assert any("categories" in str(problem) for problem in check_catalog(bad))

@@ -14,6 +14,7 @@ from aiohttp.test_utils import TestClient, TestServer
 from adapters.db.hr_repositories import HrStores
 from adapters.web.hr_api import HrApi
 from core.api_keys import ApiKeys
+from core.approvals import ApprovalGate
 from core.employees import EmployeeDirectory, employee_from_row
 from core.identity import ConversationRef
 from core.milestones import Milestones
@@ -42,6 +43,11 @@ GRACE_ROW = {
     "user_id": "U0GRACE",
     "tenant": TEAM,
 }
+
+
+async def approver_dm(identity: str, _near: ConversationRef | None) -> ConversationRef:
+    """Approvers in the test's one Slack workspace (the address is what slack_dm makes)."""
+    return slack_dm(TEAM, identity.partition(":")[2])
 
 
 def slack_dm(tenant: str, user_id: str) -> ConversationRef:
@@ -94,7 +100,8 @@ def build_hr(on: Backend) -> tuple[Recognition, Milestones, HrStores, ApiKeys, H
     ids, clock, database = SequentialIds(), on.clock, on.database
     stores = database.hr_stores()
     recognition = Recognition(
-        uow=database.unit_of_work, clock=clock, ids=ids, configured_admins={"slack:U0HR"}
+        uow=database.unit_of_work, clock=clock, ids=ids, configured_admins={"slack:U0HR"},
+        gate=ApprovalGate(clock, ids, approver_dm),
     )
     people = EmployeeDirectory(stores.employees, {"slack": slack_dm})
     milestones = Milestones(

@@ -10,8 +10,9 @@ from typing import Any
 import jsonschema
 import pytest
 
+from core.approvals import ApprovalPolicy
 from core.money import Money
-from tests.rewards.conftest import TEAM, Hr
+from tests.rewards.conftest import KUDOS, TEAM, Hr
 
 REWARDS = "/api/v1/rewards"
 
@@ -69,6 +70,22 @@ async def test_people_named_by_email_and_by_slack_user_id_each_get_the_reward_fr
     sent = [e for e in audit if e.action == "reward.sent"]
     assert {e.actor for e in sent} == {"api:workday"} and len(sent) == 2
     assert any(e.action == "api_key.created" and e.actor == "cli:operator" for e in audit)
+
+
+async def test_a_send_the_programme_holds_for_approval_is_answered_202_pending_approval(hr: Hr) -> None:
+    async with hr.backend.database.unit_of_work() as uow:
+        await uow.approval_policies.put(ApprovalPolicy(KUDOS.id, ("slack:U0BOSS",), above=4000))
+        await uow.commit()
+
+    status, body, _ = await hr.call("POST", REWARDS, reward(ADA, GRACE_BY_ID))
+
+    assert status == 202
+    assert (body["state"], body["code"], body["approval"]["status"]) == (
+        "pending_approval", "approval_required", "pending"
+    )
+    assert body["total"] == {"amount": "100.00", "currency": "USD"}
+    assert body["budget_left"] == {"amount": "900.00", "currency": "USD"}  # reserved while pending
+    assert await hr.rewards_of("slack:T0HARBOUR:U0ADA") == []
 
 
 async def test_replaying_an_idempotency_key_returns_the_first_answer_and_sends_once(hr: Hr) -> None:

@@ -94,11 +94,15 @@ async def test_an_employee_field_that_is_not_text_is_refused_with_400(hr: Hr) ->
 
 
 async def test_deeply_nested_json_is_a_400_not_a_500(hr: Hr) -> None:
-    for depth in (40, 100_000):
+    for depth in (40, 900, 100_000):
         status, body, _ = await hr.call("POST", REWARDS, b"[" * depth + b"]" * depth)
         assert (status, body["error"]["code"]) == (400, "invalid_request")
         employees = await hr.call("POST", "/api/v1/employees", b'{"employees":' + b"[" * depth + b"]" * depth + b"}")
         assert employees[0] == 400
+        in_a_field = await hr.call("POST", REWARDS, b'{"programme": ' + b"[" * depth + b"]" * depth + b"}")
+        in_a_row = await hr.call("POST", "/api/v1/employees",
+                                 b'{"employees": [{"email": ' + b"[" * depth + b"]" * depth + b"}]}")
+        assert (in_a_field[0], in_a_row[0]) == (400, 400)
 
 
 async def test_slack_down_while_looking_up_an_email_answers_503_with_retry_after(hr: Hr) -> None:

@@ -21,6 +21,7 @@ from schemathesis.engine import Status, from_schema
 from schemathesis.engine import events as engine_events
 
 from adapters.db import Database, VoucherCipher
+from core.approvals import ApprovalPolicy
 from core.employees import employee_from_row
 from core.errors import DirectoryUnavailable
 from core.money import Money
@@ -96,6 +97,9 @@ class LiveHrApi:
         api.people.add_fallback(SlackDown())
         await recognition.create_programme(replace(KUDOS), "setup")
         await recognition.credit(KUDOS.id, Money(100_000, "USD"), "setup")
+        async with backend.database.unit_of_work() as uow:  # large sends wait for approval: the 202 answer too
+            await uow.approval_policies.put(ApprovalPolicy(KUDOS.id, ("slack:U0BOSS",), above=20_000))
+            await uow.commit()
         await stores.employees.upsert([employee_from_row(ADA_ROW), employee_from_row(GRACE_ROW)], "setup")
         self.key = await api_keys.create("workday", "cli:operator")
         app = web.Application()

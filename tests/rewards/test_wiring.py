@@ -38,7 +38,9 @@ def test_a_channel_gets_only_the_reward_arguments_its_builder_takes(tmp_path: Pa
 
     assert _channel_kwargs(takes_recognition, rewards) == {"recognition": rewards.recognition}
     assert _channel_kwargs(takes_nothing, rewards) == {}
-    assert [job.__name__ for _, job in rewards.jobs()] == ["expire_due", "remind_due", "send_due_milestones"]
+    assert [job.__name__ for _, job in rewards.jobs()] == [
+        "expire_due", "remind_due", "send_due_milestones", "expire_approvals"
+    ]
 
 
 async def test_development_gets_a_recognition_programme_with_a_test_budget_once_and_production_none(

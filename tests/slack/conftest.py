@@ -457,7 +457,7 @@ def add_colleagues(fake: FakeSlack) -> None:
 async def reward_slack(fake_slack: FakeSlack) -> AsyncIterator[SlackWorld]:
     """Slack with rewards: the Kudos programme (USD, at most $50 a reward) holding $100."""
     add_colleagues(fake_slack)
-    kudos = Programme(KUDOS, "Kudos", "USD", per_reward_limit=5000)
+    kudos = Programme(KUDOS, "Kudos", "USD", per_reward_limit=5000, card_topup=True)
     async for world in make_world(SAMPLE, fake_slack, kudos, budget=10000):
         yield world
 

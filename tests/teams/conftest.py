@@ -315,7 +315,7 @@ async def rewarding(teams: TeamsWorld) -> TeamsWorld:
     from core.rewards import Programme
 
     await teams.recognition.create_programme(
-        Programme("kudos", "Kudos", "USD", per_reward_limit=5000), "setup"
+        Programme("kudos", "Kudos", "USD", per_reward_limit=5000, card_topup=True), "setup"
     )
     await teams.recognition.credit("kudos", Money(10000, "USD"), "setup")
     teams.connector.add_members(CHANNEL, ADA, GRACE, LIN)

@@ -32,7 +32,7 @@ def test_a_country_without_vouchers_or_a_search_of_ones_own_is_left_alone() -> N
 
 def test_what_a_reward_pays_for_in_full_comes_first_then_the_rest_in_order() -> None:
     a_to_z = CATALOG.search(CatalogQuery(currency="USD")).products
-    with_reward = CATALOG.search(CatalogQuery(currency="USD", budget=5000)).products
+    with_reward = CATALOG.search(CatalogQuery(currency="USD", covers=5000)).products
 
     assert ids(a_to_z) == ["alpenglow-lodges", "quiet-harbour-books"]
     assert ids(with_reward) == ["quiet-harbour-books", "alpenglow-lodges"]

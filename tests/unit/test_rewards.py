@@ -54,7 +54,7 @@ async def rewarding(world: World) -> Rewarding:
         uow=lambda: MemoryUnitOfWork(world.store, world.clock), clock=world.clock, ids=SequentialIds(),
         configured_admins={"slack:U0HR"},
     )
-    await recognition.create_programme(Programme("kudos", "Kudos", "USD", per_reward_limit=10000), "setup")
+    await recognition.create_programme(Programme("kudos", "Kudos", "USD", per_reward_limit=10000, card_topup=True), "setup")
     await recognition.credit("kudos", Money(10000, "USD"), "setup")
     return Rewarding(world, recognition)
 

@@ -8,13 +8,16 @@ from aiohttp import web
 
 from adapters.web.admin.actions import Actions
 from adapters.web.admin.api import Api
+from adapters.web.admin.approvals import ApprovalPages
 from adapters.web.admin.auth import Authenticator, Guard
+from adapters.web.admin.curation import CurationPages
 from adapters.web.admin.pages import Pages
 from adapters.web.admin.providers import ProviderPages, ProviderPanel
 from adapters.web.admin.render import STATIC, STATIC_PREFIX, Views
 from adapters.web.admin.sessions import Cookies
 from adapters.web.admin.signin import SignIn
 from adapters.web.admin.throttle import AddressLimit
+from core.approvals import Approvals
 from core.checkout import Checkout
 from core.milestones import Milestones
 from core.oversight import AdminAccounts, AdminActs, Oversight
@@ -38,6 +41,7 @@ def admin_routes(
     sign_in_limit: AddressLimit | None = None,
     providers: ProviderPanel | None = None,
     milestones: Milestones | None = None,
+    approvals: Approvals | None = None,
 ) -> list[web.AbstractRouteDef]:
     """Every /admin route. `admin_token` opens the JSON API (empty: API closed); `secure_cookies` for HTTPS.
 
@@ -58,6 +62,7 @@ def admin_routes(
         oversight, views, acts, clock, providers.status if providers is not None else tuple, milestones
     )
     actions = Actions(pages, oversight, checkout, recognition, acts)
+    curation = CurationPages(oversight, checkout, views, acts)
     api = Api(oversight, admin_token, views.product_name)
     page, act = guard.page, guard.act
     return [
@@ -83,11 +88,15 @@ def admin_routes(
         web.post("/admin/rewards/admins/revoke", act(actions.revoke_admin)),
         web.get(PROGRAMME, page(pages.programme)),
         web.post(PROGRAMME + "/credit", act(actions.credit)),
+        web.get(PROGRAMME + "/catalog", page(curation.show)),
+        web.post(PROGRAMME + "/catalog/add", act(curation.add)),
+        web.post(PROGRAMME + "/catalog/remove", act(curation.remove)),
         web.post(PROGRAMME + "/rewards/{reward_id}/cancel", act(actions.cancel_reward)),
         web.get("/admin/api/orders", api.guarded(api.orders)),
         web.get("/admin/api/orders/{order_id}", api.guarded(api.order)),
         web.get("/admin/api/audit", api.guarded(api.audit)),
         *_provider_routes(providers, views, acts, page, act),
+        *([web.get("/admin/approvals", page(ApprovalPages(approvals, views).page))] if approvals else []),
         web.static(STATIC_PREFIX, STATIC),
     ]
 
