@@ -19,9 +19,9 @@ from slack_sdk.web.async_client import AsyncWebClient
 
 from adapters.slack import action_ids as ids
 from adapters.slack import blocks, reward_blocks, translate
-from adapters.slack.country import slack_country
 from adapters.slack.background import Background
 from adapters.slack.confirmations import message_of, outcome_json
+from adapters.slack.country import slack_country
 from adapters.slack.directory import Profile, SlackDirectory, UserDirectory
 from adapters.slack.kit import Message
 from adapters.slack.locales import SlackLocales
