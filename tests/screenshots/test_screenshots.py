@@ -97,6 +97,7 @@ PREVIEW = RewardPreview(
     Money(925_000_00, "INR"),
     "Kudos",
 )
+RATE_NOTE = "Your ₹2,000 buys up to €21.64 at 1 EUR = 92.40 INR (ecb, 2026-11-25)"
 GIFT = GiftDelivery("gft_000042", "Hana from HR", "Happy fifth anniversary!", DELIVERY)
 RECEIPT = GiftReceipt(
     "gft_000042",
@@ -169,6 +170,14 @@ SLACK: dict[str, Render] = {
     "reward_confirmation": lambda loc: (
         reward_blocks.confirmation_message(PREVIEW, "Thanks", "c1", loc=loc).blocks
     ),
+    "catalog_reward_abroad": lambda loc: (
+        blocks.catalog_message(page(CatalogQuery(currency="EUR", covers=2000)), REWARD, loc, RATE_NOTE).blocks
+    ),
+    "product_card_top_up": lambda loc: (
+        blocks.product_message(
+            ProductCard.of(BOOKS), CatalogQuery(covers=2500), reward_id="rwd_000042", loc=loc
+        ).blocks
+    ),
     "gift": lambda loc: gift_blocks.gift_message(GIFT, loc).blocks,
     "gift_receipt": lambda loc: gift_blocks.receipt_message(RECEIPT, loc).blocks,
     "wallet_with_gifts": lambda loc: (
@@ -198,6 +207,9 @@ TEAMS: dict[str, Render] = {
         RewardUndeliverable(REWARD, "403"), loc
     ),
     "reward_confirmation": lambda loc: reward_cards.confirmation_card(PREVIEW, "Thanks", "req-1", loc=loc),
+    "catalog_reward_abroad": lambda loc: cards.catalog_card(
+        page(CatalogQuery(currency="EUR", covers=2000)), REWARD, loc, RATE_NOTE
+    ),
     "gift": lambda loc: gift_cards.gift_card(GIFT, loc),
     "gift_receipt": lambda loc: gift_cards.receipt_card(RECEIPT, loc),
     "gift_form": lambda loc: gift_cards.gift_form_card(ProductCard.of(TEA), "42", loc),
