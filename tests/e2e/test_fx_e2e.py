@@ -21,6 +21,7 @@ from adapters.stripe_local import LocalStripe
 from core.money import Money
 from core.orders import OrderStatus
 from core.rewards import LedgerKind
+from tests.conftest import FIXTURES
 from tests.e2e.bot_process import BotProcess
 from tests.e2e.conftest import start_bot, stop_bot, stripe_env
 from tests.e2e.test_rewards_e2e import choose_button, click_in_dm, labelled, reward_command
@@ -31,7 +32,7 @@ from tests.slack.conftest import ADA, BOT_TOKEN, HR, SIGNING_SECRET, add_colleag
 
 pytestmark = pytest.mark.asyncio(loop_scope="module")
 
-RATES = (Path(__file__).parent.parent / "fixtures" / "ecb-eurofxref-daily.xml").read_bytes()
+RATES = (FIXTURES / "fx" / "ecb-eurofxref-daily.xml").read_bytes()
 COFFEE = "copper-kettle-roasters"  # the sample catalog's EUR 5 / 10 / 25 / 50 card for DE, AT, NL, FR
 
 

@@ -5,7 +5,6 @@ from __future__ import annotations
 from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 from decimal import Decimal
-from pathlib import Path
 
 import pytest
 
@@ -18,19 +17,19 @@ from core.money import Money
 from core.orders import OrderStatus
 from core.recognition import Recognition
 from core.rewards import Budget, LedgerKind, Programme
+from tests.conftest import FIXTURES
 from tests.fake_curations import FakeCurations
 from tests.fake_rates import FakeRateSource
 from tests.fakes import MemoryUnitOfWork, SequentialIds
 from tests.unit.conftest import ADA, TEA, World
 from tests.unit.test_rewards import Rewarding
 
-FIXTURES = Path(__file__).parent.parent / "fixtures"
 PUBLISHED = datetime(2026, 11, 25, 14, 0, tzinfo=UTC)
 EUR_USD = Rate("EUR", "USD", Decimal("1.0850"), "ecb", PUBLISHED)
 
 
 def test_the_ecb_file_gives_one_euro_rate_per_currency_with_its_day() -> None:
-    rates = parse_ecb((FIXTURES / "ecb-eurofxref-daily.xml").read_bytes())
+    rates = parse_ecb((FIXTURES / "fx" / "ecb-eurofxref-daily.xml").read_bytes())
 
     assert [(r.base, r.quote, r.value) for r in rates][:2] == [
         ("EUR", "USD", Decimal("1.0850")), ("EUR", "JPY", Decimal("162.47"))
