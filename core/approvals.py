@@ -165,9 +165,7 @@ class ApprovalGate:
             self._ids.new_id("apr"), programme.id, command, now, now + policy.ttl, policy.approvers
         )
         # Addresses first: finding one may read other stores, before this transaction starts writing.
-        addresses = {
-            a: await self._address(a, command.reply_to) for a in policy.approvers if a != approval.giver
-        }
+        addresses = {a: await self._reach(a, command) for a in policy.approvers if a != approval.giver}
         await uow.approvals.add(approval)
         await uow.ledger.add(self._movement(LedgerKind.RESERVE, approval, approval.giver))
         for approver, address in addresses.items():
@@ -175,7 +173,8 @@ class ApprovalGate:
                 await uow.outbox.add(
                     message(self._ids, approval, MessageKind.APPROVAL_REQUEST, address, now, approver)
                 )
-        if not any(addresses.values()):  # e.g. an HR-system send, or approvers only on another platform
+        # None when neither a conversation of the send nor an employee record places any approver.
+        if not any(addresses.values()):
             log.warning(
                 "no approver can be sent a card", extra={"approval": approval.id, "programme": programme.id}
             )
@@ -194,6 +193,17 @@ class ApprovalGate:
             )
         )
         return view_of(approval, programme, (await uow.ledger.budget(programme.id)).available)
+
+    async def _reach(self, approver: str, command: SendRewards) -> ConversationRef | None:
+        """An approver's private chat: near the giver's conversation, else near a recipient's (an HR-system
+        send has no giver conversation; a giver may be on another platform than the approver), else
+        wherever the address port alone can find them (`near` None: e.g. their employee record)."""
+        nears = [command.reply_to, *(r.conversation for r in command.recipients)]
+        for near in dict.fromkeys(n for n in nears if n is not None):
+            found = await self._address(approver, near)
+            if found is not None:
+                return found
+        return await self._address(approver, None)
 
     def _movement(self, kind: LedgerKind, approval: Approval, actor: str) -> LedgerEntry:
         return LedgerEntry(
