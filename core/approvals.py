@@ -16,7 +16,7 @@ import asyncio
 import logging
 import random
 from collections.abc import Awaitable, Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import datetime, timedelta
 from enum import StrEnum
 
@@ -400,7 +400,18 @@ class Approvals:
 async def notice_view(uow: UnitOfWork, approval_id: str, approval: Approval | None = None) -> ApprovalView:
     approval = approval or await uow.approvals.get(approval_id)
     programme = await uow.programmes.get(approval.programme_id)
-    return view_of(approval, programme, (await uow.ledger.budget(programme.id)).available)
+    view = view_of(approval, programme, (await uow.ledger.budget(programme.id)).available)
+    if approval.rows and approval.status is ApprovalStatus.APPROVED:
+        view = replace(view, row_outcomes=tuple([await _row_outcome(uow, row) for row in approval.rows]))
+    return view
+
+
+async def _row_outcome(uow: UnitOfWork, row: SendRewards) -> str:
+    """One approved file row as its giver reads it: whom, how much, and whether it went."""
+    recipient = row.recipients[0]
+    sent = await uow.rewards.find_by_request_key(f"{row.request_key}:{recipient.user.key}") is not None
+    name = recipient.user.name or recipient.user.user_id
+    return f"{name}: {row.amount} " + ("sent" if sent else "not sent (a limit was reached before approval)")
 
 
 async def approval_notice(

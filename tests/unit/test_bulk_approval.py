@@ -116,6 +116,8 @@ async def test_approving_the_file_sends_every_row_once_and_tells_the_giver(desk:
     assert [(o.line, o.repeated) for o in again.sent] == [(2, True), (3, True), (5, True)]
     assert len(await desk.approvals.list()) == 1
     assert desk.outbox(MessageKind.APPROVAL_DECIDED) == [GIVER_DM]
+    told = await desk.approvals.view(view.approval_id)  # what the giver's notice says, row by row
+    assert told.row_outcomes == ("Ada: $25 sent", "Grace: $30 sent", "Max: $10 sent")
     with pytest.raises(ApprovalRefused):
         await desk.approvals.approve(view.approval_id, BOSS)
 
