@@ -175,7 +175,8 @@ class ApprovalGate:
     ) -> ApprovalView | None:
         """A bulk file's rows held as one approval when its people outnumber the policy's `people_above`."""
         policy = await uow.approval_policies.get(programme.id)
-        if policy is None or not policy.requires_for_file(len(summary.recipients)):
+        people = len({r.user.key for r in summary.recipients})  # two rows to one person are one person
+        if policy is None or not policy.requires_for_file(people):
             return None
         return await self._open(uow, programme, policy, summary, rows)
 

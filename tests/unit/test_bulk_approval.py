@@ -151,3 +151,11 @@ async def test_a_file_whose_total_is_more_than_the_budget_is_refused_whole_and_r
 
     assert {o.reason for o in report.outcomes} == {"This file needs $1200; $1000 is left."}
     assert await desk.budget() == (100_000, 0) and await desk.approvals.list() == []
+
+
+async def test_two_rows_to_one_person_count_as_one_person_against_the_threshold(desk: Desk) -> None:
+    rows = [*q4()[:2], RewardRow(6, "ada@harbour.example", "5", "Coffee run", "file-1:6")]
+
+    report = await desk.send(rows)
+
+    assert all(o.sent for o in report.outcomes) and await desk.approvals.list() == []
