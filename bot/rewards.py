@@ -11,13 +11,14 @@ from typing import TYPE_CHECKING
 
 from adapters.db.database import Database
 from adapters.web.hr_api import HrApi
+from bot.settings import Environment, Settings
 from core.api_keys import ApiKeys
 from core.approvals import ApprovalGate, Approvals, ApproverAddress
 from core.employees import AddressFor, EmployeeDirectory
 from core.errors import DuplicateRequest
+from core.identity import ConversationRef
 from core.milestones import Milestones
 from core.money import Money
-from core.identity import ConversationRef
 from core.ports import (
     Clock,
     EmployeeStore,
@@ -29,8 +30,6 @@ from core.ports import (
 )
 from core.recognition import Recognition
 from core.rewards import Programme
-
-from bot.settings import Environment, Settings
 
 if TYPE_CHECKING:
     from adapters.slack.app import SlackChannel
@@ -87,7 +86,7 @@ def build_rewards(
         ids=ids,
         configured_admins=settings.reward_admins,
         remind_before=timedelta(days=settings.reward_reminder_days),
-        gate=ApprovalGate(clock, ids, approver_address(chat_addresses(tenants))),
+        gate=ApprovalGate(clock, ids, approver_address(chat_addresses(tenants), stores.employees)),
     )
     approvals = Approvals(uow=database.unit_of_work, clock=clock, ids=ids, recognition=recognition)
     people = EmployeeDirectory(stores.employees, chat_addresses(tenants))
@@ -130,18 +129,38 @@ def chat_addresses(tenants: TenantEndpoints) -> dict[str, AddressFor]:
     return {"slack": dm_address, "teams": TenantPeople(tenants)}
 
 
-def approver_address(addresses: Mapping[str, AddressFor]) -> ApproverAddress:
-    """Where an approver (`slack:U…`, `teams:<Entra id>`) gets their card: a private chat in the giver's own
-    workspace or tenant. An approver on another platform than the giver cannot be addressed from it."""
+def approver_address(
+    addresses: Mapping[str, AddressFor], employees: EmployeeStore | None = None
+) -> ApproverAddress:
+    """Where an approver (`slack:U…`, `teams:<Entra id>`) gets their card: a private chat in the workspace or
+    tenant of a conversation `near` the send (the giver's, a recipient's) on the approver's platform; with
+    nothing near (`near` None), in the workspace or tenant their employee record names."""
 
     async def address(identity: str, near: ConversationRef | None) -> ConversationRef | None:
         platform, _, user_id = identity.partition(":")
-        if near is None or near.platform != platform or platform not in addresses:
+        if platform not in addresses:
             return None
-        found = addresses[platform](_workspace_of(near), user_id)
+        if near is None:
+            workspace = await _recorded_workspace(employees, platform, user_id)
+        else:
+            workspace = _workspace_of(near) if near.platform == platform else None
+        if workspace is None:
+            return None
+        found = addresses[platform](workspace, user_id)
         return await found if inspect.isawaitable(found) else found
 
     return address
+
+
+async def _recorded_workspace(employees: EmployeeStore | None, platform: str, user_id: str) -> str | None:
+    """The workspace or tenant an employee record gives this chat id (HR imports name people's chat ids)."""
+    if employees is None:
+        return None
+    for employee in await employees.all():  # approvals are rare, and the store has no index by bare id
+        user = employee.user
+        if user is not None and (user.platform, user.user_id) == (platform, user_id) and user.tenant:
+            return user.tenant
+    return None
 
 
 def _workspace_of(conversation: ConversationRef) -> str:

@@ -5,6 +5,8 @@ a total per send, above a number of people) and who approves. Such a send become
 budget is reserved at once (a RESERVE ledger entry noted `approval:<id>`), each approver is sent a
 card, and the first decision wins. Approving releases that reservation and grants the rewards in the
 same transaction (core.recognition.Recognition.send_approved); rejecting or expiring releases it.
+A bulk file whose programme holds sends to more than `people_above` people is ONE approval: `rows`
+keeps each row's own send, the reservation is the file's total, and approving sends every row.
 Chat channels only render `ApprovalRequest` / `ApprovalDecided` and pass clicks to `Approvals`.
 """
 
@@ -14,7 +16,7 @@ import asyncio
 import logging
 import random
 from collections.abc import Awaitable, Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import datetime, timedelta
 from enum import StrEnum
 
@@ -63,6 +65,10 @@ class ApprovalPolicy:
     people_above: int | None = None  # recipients in one send (a channel, a group)
     ttl: timedelta = DEFAULT_TTL
 
+    def requires_for_file(self, people: int) -> bool:
+        """A file of rewards is held whole when it reaches more people than one send may alone."""
+        return self.people_above is not None and people > self.people_above
+
     def requires(self, amount_minor: int, people: int) -> bool:
         return (
             (self.above is not None and amount_minor > self.above)
@@ -87,9 +93,13 @@ class Approval:
     note: str = ""
     version: int = 0
     events: list[str] = field(default_factory=list, compare=False)
+    # A bulk file's rows, each its own send; `command` then summarises them (every recipient, the giver).
+    rows: tuple[SendRewards, ...] = ()
 
     @property
     def total(self) -> int:
+        if self.rows:
+            return sum(row.amount.minor * len(row.recipients) for row in self.rows)
         return self.command.amount.minor * len(self.command.recipients)
 
     @property
@@ -141,6 +151,7 @@ def view_of(approval: Approval, programme: Programme, budget_available: int) -> 
         expires_at=approval.expires_at.isoformat(),
         decided_by=approval.decided_by,
         note=approval.note,
+        rows=len(approval.rows),
     )
 
 
@@ -157,17 +168,35 @@ class ApprovalGate:
         policy = await uow.approval_policies.get(programme.id)
         if policy is None or not policy.requires(command.amount.minor, len(command.recipients)):
             return None
+        return await self._open(uow, programme, policy, command, ())
+
+    async def hold_file(
+        self, uow: UnitOfWork, programme: Programme, summary: SendRewards, rows: tuple[SendRewards, ...]
+    ) -> ApprovalView | None:
+        """A bulk file's rows held as one approval when its people outnumber the policy's `people_above`."""
+        policy = await uow.approval_policies.get(programme.id)
+        people = len({r.user.key for r in summary.recipients})  # two rows to one person are one person
+        if policy is None or not policy.requires_for_file(people):
+            return None
+        return await self._open(uow, programme, policy, summary, rows)
+
+    async def _open(
+        self,
+        uow: UnitOfWork,
+        programme: Programme,
+        policy: ApprovalPolicy,
+        command: SendRewards,
+        rows: tuple[SendRewards, ...],
+    ) -> ApprovalView:
         existing = await uow.approvals.find_by_request_key(command.request_key)
         if existing is not None:  # the same request again (a retried click): one approval, reserved once
             return view_of(existing, programme, (await uow.ledger.budget(programme.id)).available)
         now = self._clock.now()
         approval = Approval(
-            self._ids.new_id("apr"), programme.id, command, now, now + policy.ttl, policy.approvers
+            self._ids.new_id("apr"), programme.id, command, now, now + policy.ttl, policy.approvers, rows=rows
         )
         # Addresses first: finding one may read other stores, before this transaction starts writing.
-        addresses = {
-            a: await self._address(a, command.reply_to) for a in policy.approvers if a != approval.giver
-        }
+        addresses = {a: await self._reach(a, command) for a in policy.approvers if a != approval.giver}
         await uow.approvals.add(approval)
         await uow.ledger.add(self._movement(LedgerKind.RESERVE, approval, approval.giver))
         for approver, address in addresses.items():
@@ -175,7 +204,8 @@ class ApprovalGate:
                 await uow.outbox.add(
                     message(self._ids, approval, MessageKind.APPROVAL_REQUEST, address, now, approver)
                 )
-        if not any(addresses.values()):  # e.g. an HR-system send, or approvers only on another platform
+        # None when neither a conversation of the send nor an employee record places any approver.
+        if not any(addresses.values()):
             log.warning(
                 "no approver can be sent a card", extra={"approval": approval.id, "programme": programme.id}
             )
@@ -188,12 +218,24 @@ class ApprovalGate:
                 {
                     "programme": programme.id,
                     "minor": approval.total,
+                    "rows": len(rows),
                     "to": [r.user.key for r in command.recipients],
                     "notified": sorted(a for a, address in addresses.items() if address is not None),
                 },
             )
         )
         return view_of(approval, programme, (await uow.ledger.budget(programme.id)).available)
+
+    async def _reach(self, approver: str, command: SendRewards) -> ConversationRef | None:
+        """An approver's private chat: near the giver's conversation, else near a recipient's (an HR-system
+        send has no giver conversation; a giver may be on another platform than the approver), else
+        wherever the address port alone can find them (`near` None: e.g. their employee record)."""
+        nears = [command.reply_to, *(r.conversation for r in command.recipients)]
+        for near in dict.fromkeys(n for n in nears if n is not None):
+            found = await self._address(approver, near)
+            if found is not None:
+                return found
+        return await self._address(approver, None)
 
     def _movement(self, kind: LedgerKind, approval: Approval, actor: str) -> LedgerEntry:
         return LedgerEntry(
@@ -281,6 +323,8 @@ class Approvals:
             current.approve(approver, self._clock.now())
             await self._close(uow, current)
 
+        if approval.rows:
+            return await self._recognition.send_approved_rows(approval.rows, decide)
         return await self._recognition.send_approved(approval.command, decide)
 
     async def reject(self, approval_id: str, approver: str, note: str) -> ApprovalView:
@@ -357,7 +401,18 @@ class Approvals:
 async def notice_view(uow: UnitOfWork, approval_id: str, approval: Approval | None = None) -> ApprovalView:
     approval = approval or await uow.approvals.get(approval_id)
     programme = await uow.programmes.get(approval.programme_id)
-    return view_of(approval, programme, (await uow.ledger.budget(programme.id)).available)
+    view = view_of(approval, programme, (await uow.ledger.budget(programme.id)).available)
+    if approval.rows and approval.status is ApprovalStatus.APPROVED:
+        view = replace(view, row_outcomes=tuple([await _row_outcome(uow, row) for row in approval.rows]))
+    return view
+
+
+async def _row_outcome(uow: UnitOfWork, row: SendRewards) -> str:
+    """One approved file row as its giver reads it: whom, how much, and whether it went."""
+    recipient = row.recipients[0]
+    sent = await uow.rewards.find_by_request_key(f"{row.request_key}:{recipient.user.key}") is not None
+    name = recipient.user.name or recipient.user.user_id
+    return f"{name}: {row.amount} " + ("sent" if sent else "not sent (a limit was reached before approval)")
 
 
 async def approval_notice(

@@ -5,8 +5,8 @@ from __future__ import annotations
 import asyncio
 import logging
 import random
-from collections.abc import Awaitable, Callable, Collection
-from dataclasses import dataclass
+from collections.abc import Awaitable, Callable, Collection, Mapping
+from dataclasses import dataclass, field, replace
 from datetime import timedelta
 from typing import Protocol
 
@@ -58,6 +58,20 @@ class HoldGate(Protocol):
     """Holds a send for approval inside its unit of work (core.approvals.ApprovalGate); None lets it go."""
 
     async def hold(self, uow: UnitOfWork, programme: Programme, command: SendRewards) -> ApprovalView | None: ...
+
+    async def hold_file(
+        self, uow: UnitOfWork, programme: Programme, summary: SendRewards, rows: tuple[SendRewards, ...]
+    ) -> ApprovalView | None: ...
+
+
+@dataclass(frozen=True)
+class FileHold:
+    """What became of a bulk file's rows in one programme: no `approval_id` lets them go one by one; else
+    they wait for that approval, but for `refused` rows (request key -> why), or all when `closed` says why."""
+
+    approval_id: str = ""
+    refused: Mapping[str, str] = field(default_factory=dict)
+    closed: str = ""
 
 
 # Runs first inside an approved send's unit of work: marks the approval decided and releases its hold.
@@ -234,6 +248,85 @@ class Recognition:
     async def send_approved(self, command: SendRewards, approving: Approving) -> SendReport:
         """Send what an approver approved: `approving` decides the approval in the same transaction."""
         return await self._send_retrying(command, approving)
+
+    async def hold_file(self, summary: SendRewards, rows: tuple[SendRewards, ...]) -> FileHold:
+        """A bulk file's rows in one programme, held as ONE approval when its policy holds that many people.
+
+        `summary` names the giver, every row's recipient, and the file's own request key. Rows that could
+        never be sent are refused at once; the rest are reserved together (core.approvals)."""
+        if self.gate is None or not rows:
+            return FileHold()
+        for attempt in range(CONTENTION_RETRIES):
+            try:
+                return await self._hold_file_once(summary, rows)
+            except ConcurrentUpdate:
+                await asyncio.sleep(random.uniform(0, 0.002 * min(attempt + 1, 10)))
+        raise ConcurrentUpdate(summary.request_key)
+
+    async def _hold_file_once(self, summary: SendRewards, rows: tuple[SendRewards, ...]) -> FileHold:
+        assert self.gate is not None
+        async with self._uow() as uow:
+            existing = await uow.approvals.find_by_request_key(summary.request_key)
+            if existing is not None:  # the same file again: its approval decides, nothing is held twice
+                return self._file_seen(existing.id, str(existing.status))
+            programme = await uow.programmes.get(summary.programme_id)
+            refused = {}
+            for row in rows:
+                problems = await problems_of(uow, programme, row, self._clock.now())
+                if problems:
+                    refused[row.request_key] = " ".join(problems)
+            kept = tuple(row for row in rows if row.request_key not in refused)
+            people = tuple(r for row in kept for r in row.recipients)
+            total = sum(row.amount.minor * len(row.recipients) for row in kept)
+            available = (await uow.ledger.budget(programme.id)).available
+            if kept and total > available:
+                left = programme.money(max(available, 0))
+                raise BudgetExceeded(programme.id, f"This file needs {programme.money(total)}; {left} is left.")
+            held = await self.gate.hold_file(uow, programme, replace(summary, recipients=people), kept)
+            if held is None:
+                return FileHold()
+            await self._held(uow, programme, held)
+        return FileHold(held.approval_id, refused)
+
+    @staticmethod
+    def _file_seen(approval_id: str, status: str) -> FileHold:
+        """A file whose approval exists: pending, it waits still; approved, its rows are sent already
+        (one by one they repeat nothing); rejected or expired, its rows are refused, never sent around it."""
+        if status == "approved":
+            return FileHold()
+        return FileHold(approval_id, {}, "" if status == "pending" else f"Its approval request was {status}.")
+
+    async def send_approved_rows(self, rows: tuple[SendRewards, ...], approving: Approving) -> SendReport:
+        """Send every row of an approved file in the transaction that decides it; a row that can no longer
+        be sent (a limit reached meanwhile) is refused alone, and the rest go."""
+        for attempt in range(CONTENTION_RETRIES):
+            try:
+                return await self._send_rows_once(rows, approving)
+            except ConcurrentUpdate:
+                await asyncio.sleep(random.uniform(0, 0.002 * min(attempt + 1, 10)))
+        raise ConcurrentUpdate(rows[0].request_key)
+
+    async def _send_rows_once(self, rows: tuple[SendRewards, ...], approving: Approving) -> SendReport:
+        async with self._uow() as uow:
+            programme = await uow.programmes.get(rows[0].programme_id)
+            await approving(uow)
+            sent, refused = [], []
+            for row in rows:
+                problems = await problems_of(uow, programme, row, self._clock.now())
+                if problems:
+                    refused += [(r.user.name or r.user.user_id, " ".join(problems)) for r in row.recipients]
+                    continue
+                for recipient in row.recipients:
+                    reward = await self._grant(uow, programme, row, recipient)
+                    if reward is not None:
+                        sent.append(RewardSummary.of(reward, programme.name))
+            await uow.programmes.save(programme)
+            budget = await uow.ledger.budget(programme.id)
+            try:
+                await uow.commit()
+            except DuplicateRequest:
+                raise ConcurrentUpdate(rows[0].request_key) from None
+        return SendReport(tuple(sent), tuple(refused), programme.money(max(budget.available, 0)))
 
     async def _send_retrying(self, command: SendRewards, approving: Approving | None = None) -> SendReport:
         for attempt in range(CONTENTION_RETRIES):

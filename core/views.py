@@ -256,6 +256,8 @@ class ApprovalView:
     expires_at: str  # ISO 8601, UTC
     decided_by: str = ""
     note: str = ""  # the approver's reason for a rejection
+    rows: int = 0  # a bulk file's rows held as one request (amounts may differ by row); 0 for one send
+    row_outcomes: tuple[str, ...] = ()  # an approved file, row by row: "Ada: $25.00 sent"
 
     @property
     def pending(self) -> bool:

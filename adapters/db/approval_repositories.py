@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from collections.abc import Sequence
 from datetime import datetime, timedelta
 
@@ -16,7 +17,7 @@ from core.approvals import Approval, ApprovalPolicy, ApprovalStatus
 from core.confirmations import command_json, command_of
 from core.errors import NotFound
 from core.peer import PeerPolicy
-from core.recognition import identity_of
+from core.recognition import SendRewards, identity_of
 
 
 class ApprovalNotFound(NotFound):
@@ -25,6 +26,24 @@ class ApprovalNotFound(NotFound):
     def __init__(self, approval_id: str) -> None:
         super().__init__("There is no such approval request.")
         self.approval_id = approval_id
+
+
+def _held_json(approval: Approval) -> str:
+    """One send as core.confirmations writes it; a bulk file as {"summary": that, "rows": [each row's]}."""
+    if not approval.rows:
+        return command_json(approval.command)
+    rows = [json.loads(command_json(row)) for row in approval.rows]
+    return json.dumps({"summary": json.loads(command_json(approval.command)), "rows": rows})
+
+
+def _summary_json(payload: str) -> str:
+    data = json.loads(payload)
+    return json.dumps(data["summary"]) if "rows" in data else payload
+
+
+def _rows_of(payload: str) -> tuple[SendRewards, ...]:
+    data = json.loads(payload)
+    return tuple(command_of(json.dumps(row)) for row in data.get("rows", ()))
 
 
 class SqlApprovals(VersionedRepository[Approval, ApprovalRow]):
@@ -39,7 +58,7 @@ class SqlApprovals(VersionedRepository[Approval, ApprovalRow]):
             request_key=item.command.request_key,
             programme_id=item.programme_id,
             giver_key=identity_of(item.command.giver),
-            command=command_json(item.command),
+            command=_held_json(item),
             approvers=",".join(item.approvers),
             total_minor=item.total,
             requested_at=item.requested_at,
@@ -55,7 +74,7 @@ class SqlApprovals(VersionedRepository[Approval, ApprovalRow]):
         return Approval(
             id=row.id,
             programme_id=row.programme_id,
-            command=command_of(row.command),
+            command=command_of(_summary_json(row.command)),
             requested_at=row.requested_at,
             expires_at=row.expires_at,
             approvers=tuple(a for a in row.approvers.split(",") if a),
@@ -64,6 +83,7 @@ class SqlApprovals(VersionedRepository[Approval, ApprovalRow]):
             decided_at=row.decided_at,
             note=row.note,
             version=row.version,
+            rows=_rows_of(row.command),
         )
 
     def not_found(self, item_id: str) -> Exception:

@@ -24,6 +24,9 @@ OUTCOMES = {
 }
 
 
+MAX_ROWS_SHOWN = 40  # a section's text stays under Block Kit's 3,000 characters
+
+
 def _names(names: tuple[str, ...]) -> str:
     shown = ", ".join(escape(n) for n in names[:10])
     return shown + (f" and {len(names) - 10} more" if len(names) > 10 else "")
@@ -33,7 +36,7 @@ def _facts(view: ApprovalView) -> Block:
     fields = [
         mrkdwn_field("From", escape(view.giver_name)),
         mrkdwn_field("To", _names(view.recipients)),
-        mrkdwn_field("Each", str(view.amount)),
+        mrkdwn_field("Rows", str(view.rows)) if view.rows else mrkdwn_field("Each", str(view.amount)),
         mrkdwn_field("Total", str(view.total)),
         mrkdwn_field("Programme", escape(view.programme_name)),
         mrkdwn_field("Budget after", str(view.budget_after)),
@@ -70,7 +73,7 @@ def approval_request_message(view: ApprovalView) -> Message:
 def approval_outcome_message(view: ApprovalView) -> Message:
     """What the approval card becomes once decided (the approver's own click, or a later one)."""
     text = OUTCOMES.get(view.status, view.status).format(by=escape(view.decided_by), note=escape(view.note))
-    return Message(text, [section(f"{text}\n{_names(view.recipients)}, {view.amount} each"), _facts(view)])
+    return Message(text, [section(f"{text}\n{_names(view.recipients)}, {_each(view)}"), _facts(view)])
 
 
 def approval_decided_message(view: ApprovalView) -> Message:
@@ -81,9 +84,16 @@ def approval_decided_message(view: ApprovalView) -> Message:
         "expired": f":hourglass: Your rewards to {_names(view.recipients)} expired unapproved; nothing was sent.",
     }.get(view.status, view.status)
     text = lead.replace(":white_check_mark: ", "").replace(":no_entry: ", "").replace(":hourglass: ", "")
-    return Message(
-        text, [section(lead), context(f"{view.amount} each, {view.total} in all, for: {escape(view.reason)}")]
-    )
+    blocks = [section(lead), context(f"{_each(view)}, {view.total} in all, for: {escape(view.reason)}")]
+    if view.row_outcomes:  # an approved file: what became of each row
+        shown = "\n".join(escape(line) for line in view.row_outcomes[:MAX_ROWS_SHOWN])
+        more = len(view.row_outcomes) - MAX_ROWS_SHOWN
+        blocks.append(section(shown + (f"\n…and {more} more" if more > 0 else "")))
+    return Message(text, blocks)
+
+
+def _each(view: ApprovalView) -> str:
+    return f"{view.rows} rows of a file" if view.rows else f"{view.amount} each"
 
 
 def pending_message(view: ApprovalView) -> Message:

@@ -30,7 +30,7 @@ def _about(view: ApprovalView) -> Element:
     return _facts(
         ("From", view.giver_name),
         ("To", ", ".join(view.recipients)),
-        ("Each", view.amount.label()),
+        ("Rows", str(view.rows)) if view.rows else ("Each", view.amount.label()),
         ("Total", view.total.label()),
         ("Programme", view.programme_name),
         ("Budget after", view.budget_after.label()),
@@ -66,10 +66,13 @@ def approval_outcome_card(view: ApprovalView) -> Card:
 
 def approval_decided_card(view: ApprovalView) -> Card:
     told = TOLD.get(view.status, view.status).format(to=", ".join(view.recipients), note=view.note)
-    return _card(
-        [_title(told), _subtle(f"{view.amount.label()} each, {view.total.label()} in all: “{view.reason}”")],
-        [],
-    )
+    each = f"{view.rows} rows of a file" if view.rows else f"{view.amount.label()} each"
+    body = [_title(told), _subtle(f"{each}, {view.total.label()} in all: “{view.reason}”")]
+    body += [_text(line) for line in view.row_outcomes[:MAX_ROWS_SHOWN]]  # an approved file, row by row
+    return _card(body, [])
+
+
+MAX_ROWS_SHOWN = 40  # a card stays well under Teams' 28 KB
 
 
 def pending_card(view: ApprovalView) -> Card:
@@ -78,7 +81,7 @@ def pending_card(view: ApprovalView) -> Card:
         _title("Waiting for approval"),
         _facts(
             ("To", ", ".join(view.recipients)),
-            ("Each", view.amount.label()),
+            ("Rows", str(view.rows)) if view.rows else ("Each", view.amount.label()),
             ("Reserved", view.total.label()),
         ),
         _text("An approver decides; I'll tell you what they say. The budget is reserved meanwhile."),

@@ -19,6 +19,7 @@ from tests.db.conftest import ADA, Backend
 from tests.fakes import SequentialIds
 
 HR = ChatUser("slack", "T0HARBOUR", "U0HR", "Hana from HR")
+LIN = ChatUser("slack", "T0HARBOUR", "U0LIN", "Lin")
 BOSS = "slack:U0BOSS"
 OTHER_BOSS = "slack:U0MIRA"
 KUDOS = Programme("kudos", "Harbour Kudos", "USD")
@@ -197,3 +198,31 @@ async def test_a_bulk_row_the_programme_holds_is_reported_as_held_not_as_sent_be
     assert (held.sent, held.repeated, held.reason) == (False, False, HELD)
     assert sent.sent and sent.amount == Money(2500, "USD")
     assert [a.status for a in await approvals.list()] == ["pending"]
+
+
+async def test_a_bulk_file_held_whole_is_stored_row_by_row_and_approving_it_sends_every_row(
+    backend: Backend,
+) -> None:
+    recognition, approvals = await desk(backend)
+    await approvals.set_policy(ApprovalPolicy("kudos", (BOSS,), people_above=1), "test")
+    people = {"ada@example.com": Recipient(ADA, dm("U0ADA")), "lin@example.com": Recipient(LIN, dm("U0LIN"))}
+    rows = [
+        RewardRow(2, "ada@example.com", "20", "Shipped the harbour map", "csv:f2:2"),
+        RewardRow(3, "lin@example.com", "35", "Fixed the lighthouse", "csv:f2:3"),
+    ]
+
+    async def find(row: RewardRow) -> Recipient:
+        return people[row.who]
+
+    held = await send_rows(recognition, HR, "q4.csv", rows, find, dm("U0HR"))
+    [pending] = await approvals.list()
+    report = await approvals.approve(pending.approval_id, BOSS)
+
+    assert {o.reason for o in held.outcomes} == {HELD}
+    assert (pending.rows, pending.total) == (2, Money(5500, "USD"))
+    assert sorted(r.amount.minor for r in report.sent) == [2000, 3500]
+    assert await budget(backend) == (94_500, 5500)
+    assert (await approvals.view(pending.approval_id)).row_outcomes == (
+        "Ada Lovelace: $20 sent",
+        "Lin: $35 sent",
+    )

@@ -34,6 +34,7 @@ from tests.slack.conftest import (
     HR,
     LIN,
     SIGNING_SECRET,
+    TEAM,
     add_colleagues,
     block_actions,
     clicked,
@@ -244,3 +245,38 @@ async def test_a_request_nobody_decides_expires_and_releases_its_budget(
     assert len(await db.rewards_of(grace.key)) == 1  # only the approved one from the first test
     listing = await cli(bot, "approvals", "list")
     assert "expired" in listing and "approved" in listing and "rejected" in listing
+
+
+async def test_an_hr_system_send_above_the_threshold_reaches_the_slack_approver_who_approves_it(
+    bot: BotProcess, people: dict[str, SlackUser], db: BotDatabase, http: aiohttp.ClientSession
+) -> None:
+    ada, lin = people[ADA], people[LIN]
+    await cli(bot, "programmes", "approvals", PROGRAMME, "--above", "50", "--approvers", APPROVERS)
+    key = (await cli(bot, "apikeys", "create", "workday")).split()[0]
+    body = {
+        "recipients": [{"platform": "slack", "user_id": LIN, "team_id": TEAM}],
+        "amount": "60.00",
+        "currency": "USD",
+        "reason": "Charted the harbour pilots",
+        "programme": PROGRAMME,
+        "giver": "Workday",
+    }
+
+    async with http.post(
+        f"{bot.url}/api/v1/rewards", json=body, headers={"Authorization": f"Bearer {key}"}
+    ) as response:
+        assert response.status == 202, await response.text()
+        assert (await response.json())["state"] == "pending_approval"
+
+    # No chat started this send: Ada's card reaches her DM in the recipient's workspace all the same.
+    card = await eventually(
+        lambda: next((c for c in cards_in(ada) if "Charted the harbour pilots" in block_text(c.blocks)), None),
+        what="Ada's card for the HR system's send",
+    )
+    assert "Workday" in block_text(card.blocks) and "$60" in block_text(card.blocks)
+    outcome = await press(ada, card, "vb_approval_approve", "ada-approve-hr")
+
+    assert "Approved by slack:U0ADA" in outcome["text"]
+    notice = await eventually(partial(reward_notice, lin), what="Lin's reward DM")
+    assert notice.text == "Workday sent you a $60 reward"
+    assert len(await db.rewards_of(lin.key)) == 1

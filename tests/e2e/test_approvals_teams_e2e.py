@@ -11,6 +11,7 @@ import asyncio
 from collections.abc import AsyncIterator
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 import aiohttp
 import pytest
@@ -201,3 +202,43 @@ async def test_a_request_nobody_decides_expires_and_releases_its_budget(
     card = approval_cards(ada, "Waited too long")[0]
     late = await ada.answer_to(ada.submit(card, press(card.card, "Approve")))
     assert late.text == "This request was already expired."
+
+
+async def test_an_hr_system_send_above_the_threshold_reaches_the_teams_approver_who_approves_it(
+    bot: BotProcess, chats: dict[str, TeamsChat], db: BotDatabase, http: aiohttp.ClientSession
+) -> None:
+    hana, ada = chats["hana"], chats["ada"]
+    await cli(bot, "programmes", "approvals", PROGRAMME, "--above", "50", "--approvers", f"teams:{ADA_AAD}")
+    key = (await cli(bot, "apikeys", "create", "workday")).split()[0]
+    tenant = hana.message("")["conversation"]["tenantId"]
+    body = {
+        "recipients": [{"platform": "teams", "user_id": GRACE.aad, "tenant_id": tenant}],
+        "amount": "60.00",
+        "currency": "USD",
+        "reason": "Charted the harbour pilots",
+        "programme": PROGRAMME,
+        "giver": "Workday",
+    }
+
+    async with http.post(
+        f"{bot.url}/api/v1/rewards", json=body, headers={"Authorization": f"Bearer {key}"}
+    ) as response:
+        assert response.status == 202, await response.text()
+
+    # No chat started this send: Ada's card reaches her 1:1 chat in the recipient's tenant all the same.
+    card = await eventually(
+        lambda: (approval_cards(ada, "harbour pilots") or [None])[0], what="Ada's card for the HR send"
+    )
+    assert "Workday" in card_text(card.card)
+    outcome = await ada.answer_to(ada.submit(card, press(card.card, "Approve")))
+
+    assert "Approved by teams:" + ADA_AAD in card_text(outcome.card)
+    grace_key = f"teams:{tenant}:{GRACE.aad}"
+    sent = await eventually(
+        lambda: _with_reason(db, grace_key, "Charted the harbour pilots"), what="Grace's reward from Workday"
+    )
+    assert sent.amount.minor == 6000 and sent.giver.name == "Workday"
+
+
+async def _with_reason(db: BotDatabase, user_key: str, reason: str) -> Any:
+    return next((r for r in await db.rewards_of(user_key) if r.reason == reason), None)

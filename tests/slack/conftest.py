@@ -17,6 +17,9 @@ from aiohttp import web
 from aiohttp.test_utils import TestClient, TestServer
 
 from adapters.slack import SlackChannel, build_slack
+from adapters.slack.reward_text import dm_address
+from bot.rewards import approver_address
+from core.approvals import ApprovalGate, ApprovalPolicy, Approvals
 from core.catalog import Catalog, ExpiryPolicy, Product, ValueRange
 from core.checkout import Checkout
 from core.delivery import Relay
@@ -378,20 +381,29 @@ def clicked(blocks: list[dict[str, Any]], action_id: str) -> dict[str, Any]:
 
 
 async def make_world(
-    products: Iterable[Product], fake: FakeSlack, programme: Programme | None = None, budget: int = 0
+    products: Iterable[Product],
+    fake: FakeSlack,
+    programme: Programme | None = None,
+    budget: int = 0,
+    approval: ApprovalPolicy | None = None,
 ) -> AsyncIterator[SlackWorld]:
-    """The Slack channel over in-memory fakes; with `programme`, rewards are on and it holds `budget`."""
+    """The Slack channel over in-memory fakes; with `programme`, rewards are on and it holds `budget`;
+    with `approval`, that policy holds its sends for approvers reached by DM (as the server wires it)."""
     store, clock, ids = MemoryStore(), FixedClock(), SequentialIds()
     gateway, provider = FakeGateway(), FakeProvider()
 
     def uow() -> MemoryUnitOfWork:
         return MemoryUnitOfWork(store, clock)
 
-    recognition = None
+    recognition, approvals = None, None
     if programme is not None:
-        recognition = Recognition(uow=uow, clock=clock, ids=ids, configured_admins={f"slack:{HR}"})
+        gate = ApprovalGate(clock, ids, approver_address({"slack": dm_address})) if approval else None
+        recognition = Recognition(uow=uow, clock=clock, ids=ids, configured_admins={f"slack:{HR}"}, gate=gate)
         await recognition.create_programme(programme, "setup")
         await recognition.credit(programme.id, Money(budget, programme.currency), "setup")
+        if approval is not None:
+            approvals = Approvals(uow=uow, clock=clock, ids=ids, recognition=recognition)
+            await approvals.set_policy(approval, "setup")
 
     checkout = Checkout(
         uow=uow,
@@ -409,6 +421,7 @@ async def make_world(
         api_url=fake.api_url,
         public_base_url=PUBLIC_BASE_URL,
         recognition=recognition,
+        approvals=approvals,
         confirmations=MemoryPendingConfirmations(clock),
     )
     relay = Relay(

@@ -2,16 +2,30 @@
 
 from __future__ import annotations
 
+import json
 import time
 from collections.abc import AsyncIterator
 from typing import Any
 
 import pytest
 
+from core.approvals import ApprovalPolicy
 from core.outbox import MessageKind, MessageStatus
 from core.rewards import Budget, LedgerKind, Programme
 from tests.fake_slack import FakeSlack
-from tests.slack.conftest import ADA, GRACE, HR, LIN, ROBOT, SAMPLE, SlackWorld, add_colleagues, make_world
+from tests.slack.conftest import (
+    ADA,
+    GRACE,
+    HR,
+    KUDOS,
+    LIN,
+    ROBOT,
+    SAMPLE,
+    SlackWorld,
+    add_colleagues,
+    clicked,
+    make_world,
+)
 from tests.slack.test_requests import section_texts
 
 HR_DM = f"D{HR}"
@@ -232,3 +246,61 @@ async def test_a_thousand_row_csv_goes_through_paced_by_the_outbox(company_slack
     assert time.monotonic() - started < 60
     assert Budget.of(company_slack.store.ledger).reserved == STAFF * 2500
     assert {GRACE, LIN, ROBOT}.isdisjoint(r.recipient.user_id for r in company_slack.store.rewards.values())
+
+
+BOSS = "U0BOSS"
+TEAM_FILE = b"""email,amount,reason
+ada@harbour.example,25,Launch hero
+grace@harbour.example,15,Kind words in review
+lin@harbour.example,10,Docs sprint
+"""
+
+
+@pytest.fixture
+async def approving_slack(fake_slack: FakeSlack) -> AsyncIterator[SlackWorld]:
+    """Kudos holds $100 and holds any send to more than two people for Bo's approval."""
+    add_colleagues(fake_slack)
+    fake_slack.add_person(BOSS, "Bo the Boss", email="bo@harbour.example")
+    kudos = Programme(KUDOS, "Kudos", "USD", per_reward_limit=5000)
+    policy = ApprovalPolicy(KUDOS, (f"slack:{BOSS}",), people_above=2)
+    async for world in make_world(SAMPLE, fake_slack, kudos, budget=10000, approval=policy):
+        yield world
+
+
+async def test_a_file_to_more_people_than_the_programme_allows_waits_for_one_approval_then_every_row_goes(
+    approving_slack: SlackWorld,
+) -> None:
+    slack = approving_slack
+    await share(slack, "F0TEAM", TEAM_FILE)
+
+    text = report_of(slack)
+    assert "Held for approval" in text and slack.store.rewards == {}
+    assert Budget.of(slack.store.ledger).available == 10000 - 5000  # the file's total, reserved
+    await slack.relay.run_once()
+    [card] = [m for m in slack.fake.messages_in(f"D{BOSS}") if "asks you to approve" in m.text]
+    shown = section_texts(card.blocks) + json.dumps(card.blocks)
+    assert "Ada Lovelace" in shown and "Grace Hopper" in shown and "Lin Yutang" in shown and "$50" in shown
+
+    response = await slack.action(
+        clicked(card.blocks, "vb_approval_approve"),
+        user=BOSS,
+        channel=f"D{BOSS}",
+        message_ts=card.ts,
+        ephemeral=False,
+        response_url="bo-approves",
+        state={"vb_approval_note": {"vb_approval_note": {"type": "plain_text_input", "value": None}}},
+    )
+    assert response.status == 200
+    await slack.settle()
+    await slack.relay.run_once()
+
+    assert sorted((r.recipient.user_id, r.amount.minor) for r in slack.store.rewards.values()) == [
+        (ADA, 2500),
+        (GRACE, 1500),
+        (LIN, 1000),
+    ]
+    assert Budget.of(slack.store.ledger).available == 10000 - 5000
+    [told] = [m for m in slack.fake.messages_in(HR_DM) if "approved and sent" in m.text]
+    rows = section_texts(told.blocks)
+    for line in ("Ada Lovelace: $25 sent", "Grace Hopper: $15 sent", "Lin Yutang: $10 sent"):
+        assert line in rows
