@@ -27,7 +27,7 @@ FIXTURES = Path(__file__).parent.parent / "fixtures"
 
 async def test_rates_keep_the_newest_per_pair_exactly_as_decimals(backend: Backend) -> None:
     store = backend.database.rate_store()
-    ecb = parse_ecb((FIXTURES / "ecb-eurofxref-daily.xml").read_bytes())
+    ecb = parse_ecb((FIXTURES / "fx" / "ecb-eurofxref-daily.xml").read_bytes())
 
     await store.put(ecb)
     admin = Rate("EUR", "GBP", Decimal("0.84000001"), "admin:cli:ops", backend.clock.now())

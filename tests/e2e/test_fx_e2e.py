@@ -29,7 +29,7 @@ from tests.slack.conftest import ADA, BOT_TOKEN, HR, SIGNING_SECRET, add_colleag
 
 pytestmark = pytest.mark.asyncio(loop_scope="module")
 
-RATES = (Path(__file__).parent.parent / "fixtures" / "ecb-eurofxref-daily.xml").read_bytes()
+RATES = (Path(__file__).parent.parent / "fixtures" / "fx" / "ecb-eurofxref-daily.xml").read_bytes()
 COFFEE = "copper-kettle-roasters"  # the sample catalog's EUR 5 / 10 / 25 / 50 card for DE, AT, NL, FR
 
 

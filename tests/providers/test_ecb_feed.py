@@ -18,7 +18,7 @@ from core.fx import Rates
 from tests.fake_rates import FakeRateSource
 from tests.fakes import FixedClock
 
-RATES = (Path(__file__).parent.parent / "fixtures" / "ecb-eurofxref-daily.xml").read_bytes()
+RATES = (Path(__file__).parent.parent / "fixtures" / "fx" / "ecb-eurofxref-daily.xml").read_bytes()
 
 
 @pytest.fixture

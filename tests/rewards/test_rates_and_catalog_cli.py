@@ -11,7 +11,7 @@ FIXTURES = Path(__file__).parent.parent / "fixtures"
 
 
 def test_an_operator_loads_ecb_rates_sets_one_by_hand_and_sees_both(cli: Cli) -> None:  # noqa: F811
-    shutil.copy(FIXTURES / "ecb-eurofxref-daily.xml", cli.folder / "rates.xml")
+    shutil.copy(FIXTURES / "fx" / "ecb-eurofxref-daily.xml", cli.folder / "rates.xml")
 
     loaded = cli("rates", "load", "rates.xml")
     put = cli("rates", "set", "eur", "gbp", "0.8400")

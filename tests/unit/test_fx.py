@@ -30,7 +30,7 @@ EUR_USD = Rate("EUR", "USD", Decimal("1.0850"), "ecb", PUBLISHED)
 
 
 def test_the_ecb_file_gives_one_euro_rate_per_currency_with_its_day() -> None:
-    rates = parse_ecb((FIXTURES / "ecb-eurofxref-daily.xml").read_bytes())
+    rates = parse_ecb((FIXTURES / "fx" / "ecb-eurofxref-daily.xml").read_bytes())
 
     assert [(r.base, r.quote, r.value) for r in rates][:2] == [
         ("EUR", "USD", Decimal("1.0850")), ("EUR", "JPY", Decimal("162.47"))
