@@ -5,7 +5,7 @@ from __future__ import annotations
 import math
 from collections import OrderedDict
 from collections.abc import Callable, Iterable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import date, timedelta
 
 from core.errors import InvalidAmount, UnknownProduct
@@ -88,12 +88,22 @@ class Product:
     def check_amount(self, amount: Money) -> None:
         """Raise InvalidAmount unless `amount` is one this product is sold for."""
         if amount.currency != self.currency:
-            raise InvalidAmount(self.id, f"{self.name} is sold in {self.currency}, not {amount.currency}.")
+            reason = f"{self.name} is sold in {self.currency}, not {amount.currency}."
+            raise InvalidAmount(self.id, reason, rule="currency", typed=amount.currency)
         if self.denominations and amount.minor not in self.denominations:
             choices = ", ".join(str(self.price(d)) for d in self.denominations)
-            raise InvalidAmount(self.id, f"{self.name} comes in {choices}.")
+            raise InvalidAmount(
+                self.id, f"{self.name} comes in {choices}.", rule="denomination", typed=amount.major()
+            )
         if self.value_range and not self.value_range.admits(amount.minor):
-            raise InvalidAmount(self.id, f"Choose an amount {self.price_label()} for {self.name}.")
+            reason = f"Choose an amount {self.price_label()} for {self.name}."
+            raise InvalidAmount(self.id, reason, rule=self._broken_rule(amount.minor), typed=amount.major())
+
+    def _broken_rule(self, minor: int) -> str:
+        assert self.value_range is not None
+        if minor < self.value_range.minimum:
+            return "minimum"
+        return "maximum" if minor > self.value_range.maximum else "step"
 
     @property
     def lowest(self) -> int:
@@ -127,6 +137,12 @@ class CatalogQuery:
     covers: int | None = None  # spending a reward worth this much: what it covers is listed first
     programme: str | None = None  # spending a reward of this programme: its curated catalog only
 
+    @property
+    def is_bare(self) -> bool:
+        """Nothing asked for yet: no words and no filters (a plain `/vouchers`)."""
+        filters = (self.country, self.currency, self.max_price, self.min_price)
+        return not self.text.strip() and all(f is None or f == "" for f in filters)
+
 
 @dataclass(frozen=True)
 class SearchResult:
@@ -154,6 +170,8 @@ class Catalog:
             raise ValueError("product ids must be unique")
         self._entries = [(p, _haystack(p)) for p in ordered]
         self._hits: OrderedDict[tuple[object, ...], tuple[Product, ...]] = OrderedDict()
+        self.currencies = tuple(sorted({p.currency for p in ordered}))
+        self.countries = tuple(sorted({c for p in ordered for c in p.countries}))
 
     def __len__(self) -> int:
         return len(self._by_id)
@@ -167,6 +185,12 @@ class Catalog:
         except KeyError:
             raise UnknownProduct(product_id) from None
 
+    def for_person(self, query: CatalogQuery, country: str) -> CatalogQuery:
+        """A plain browse narrowed to the person's own country, when the catalog has vouchers for it."""
+        if query.is_bare and country.upper() in self.countries:
+            return replace(query, country=country.upper())
+        return query
+
     def search(self, query: CatalogQuery, admits: Callable[[Product], bool] | None = None) -> SearchResult:
         """One page of the matches; `admits` narrows them further (a programme's curated catalog)."""
         hits = self._matching(query)
@@ -177,8 +201,14 @@ class Catalog:
         return SearchResult(hits[start : start + query.per_page], query, len(hits))
 
     def _matching(self, query: CatalogQuery) -> tuple[Product, ...]:
-        key = (query.text.lower().strip(), query.country, query.currency, query.max_price, query.min_price,
-               query.covers)
+        key = (
+            query.text.lower().strip(),
+            query.country,
+            query.currency,
+            query.max_price,
+            query.min_price,
+            query.covers,
+        )
         found = self._hits.get(key)
         if found is None:
             found = self._scan(query)

@@ -30,7 +30,7 @@ from core.funding import hold_reward, release_reward, restore_reward, settle_rew
 from core.fx import Quote, Rates, RateUnavailable
 from core.gifts import Gift, GiftRequest, GiftStatus, gift_messages
 from core.identity import ChatUser, ConversationRef
-from core.money import Money
+from core.money import Money, TooManyDecimals
 from core.orders import PAID_AMOUNT_DIFFERS, CardPayment, Order, OrderStatus, issuance_can_be_retried
 from core.outbox import MessageKind, OutboxMessage
 from core.payments import PaymentEvent, PaymentEventKind, PaymentGateway, PaymentIntent
@@ -122,9 +122,14 @@ class Checkout:
 
     # --- queries -------------------------------------------------------------------------
 
-    def browse(self, query: CatalogQuery) -> CatalogPage:
+    def browse(self, query: CatalogQuery, country: str = "") -> CatalogPage:
+        """A catalog page; a plain browse by someone whose country is known shows their country's first.
+        A reward's programme narrows it to its curated catalog."""
+        catalog = self.catalog
+        wanted = catalog.for_person(query, country) if country else query
         curation = self._curated.get(query.programme) if query.programme else None
-        return CatalogPage.of(self.catalog.search(query, curation.admits if curation else None))
+        found = catalog.search(wanted, curation.admits if curation else None)
+        return CatalogPage.of(found, catalog.currencies, catalog.countries)
 
     async def curation(self, programme_id: str) -> Curation:
         """The programme's curated catalog, read now (and kept for browsing its pages)."""
@@ -182,8 +187,10 @@ class Checkout:
         product = self.catalog.get(product_id)
         try:
             amount = Money.parse(text, product.currency)
-        except ValueError:
-            raise InvalidAmount(product_id, f"'{text}' is not an amount. Try {product.price_label()}.") from None
+        except ValueError as exc:
+            reason = f"'{text}' is not an amount. Try {product.price_label()}."
+            rule = "decimals" if isinstance(exc, TooManyDecimals) else "not_an_amount"
+            raise InvalidAmount(product_id, reason, rule=rule, typed=text.strip()) from None
         product.check_amount(amount)
         return amount
 

@@ -84,10 +84,17 @@ class InvalidRequest(VoucherbotError):
 class InvalidAmount(InvalidRequest):
     """The amount is not one the product can be bought for."""
 
-    def __init__(self, product_id: str, reason: str) -> None:
+    def __init__(self, product_id: str, reason: str, *, rule: str = "", typed: str = "") -> None:
         super().__init__(reason)
         self.product_id = product_id
         self.reason = reason
+        # Which rule was broken (AMOUNT_RULES) and what the person typed, so each channel can say it
+        # in the person's language and keep their input.
+        self.rule = rule
+        self.typed = typed
+
+
+AMOUNT_RULES = ("not_an_amount", "currency", "denomination", "minimum", "maximum", "step", "decimals")
 
 
 class InvalidTransition(InvalidRequest):

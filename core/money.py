@@ -23,6 +23,10 @@ _DECIMAL_COMMA = re.compile(r"^[0-9]+,[0-9]{1,2}$")
 MAX_MINOR = 10**12
 
 
+class TooManyDecimals(ValueError):
+    """An amount typed with more decimals than its currency has (12.345 USD)."""
+
+
 def exponent(currency: str) -> int:
     """Digits after the decimal point for `currency`."""
     return _EXPONENTS.get(currency, 2)
@@ -65,7 +69,7 @@ class Money:
         except InvalidOperation as exc:
             raise ValueError(f"'{text}' is not an amount") from exc
         if scaled != scaled.to_integral_value():
-            raise ValueError(f"{code} amounts have {exponent(code)} decimals at most")
+            raise TooManyDecimals(f"{code} amounts have {exponent(code)} decimals at most")
         return cls(int(scaled), code)
 
     @classmethod
@@ -86,8 +90,7 @@ class Money:
     def __str__(self) -> str:
         symbol = _SYMBOLS.get(self.currency)
         major = self.major()
-        if major.endswith(".00"):
-            major = major[:-3]
+        major = major.removesuffix(".00")
         return f"{symbol}{major}" if symbol else f"{major} {self.currency}"
 
     def label(self) -> str:

@@ -40,6 +40,7 @@ class ProductCard:
     maximum: Money
     open_value: bool
     countries: tuple[str, ...]
+    step: Money | None = None  # open range only: amounts go up in these steps
 
     @classmethod
     def of(cls, product: Product) -> ProductCard:
@@ -56,6 +57,7 @@ class ProductCard:
             maximum=product.price(product.highest),
             open_value=product.value_range is not None,
             countries=product.countries,
+            step=product.price(product.value_range.step) if product.value_range else None,
         )
 
 
@@ -79,11 +81,16 @@ class CatalogPage:
     page: int
     pages: int
     total: int
+    currencies: tuple[str, ...] = ()  # every currency and country in the catalog: menus, and what is valid
+    countries: tuple[str, ...] = ()
 
     @classmethod
-    def of(cls, result: SearchResult) -> CatalogPage:
+    def of(
+        cls, result: SearchResult, currencies: tuple[str, ...] = (), countries: tuple[str, ...] = ()
+    ) -> CatalogPage:
         cards = tuple(ProductCard.of(p) for p in result.products)
-        return cls(cards, result.query, max(1, result.query.page), result.pages, result.total)
+        page = max(1, result.query.page)
+        return cls(cards, result.query, page, result.pages, result.total, currencies, countries)
 
     @property
     def has_previous(self) -> bool:

@@ -118,7 +118,7 @@ class FakeSlack:
         self.gone_users: set[str] = set()
         self.scopes: set[str] = set(BOT_SCOPES)
         self.people: dict[str, dict[str, Any]] = {}
-        self.locales: dict[str, str] = {}
+        self.locales: dict[str, str] = {}  # user id -> the locale users.info gives with include_locale
         self.usergroups: dict[str, list[str]] = {}
         self.members: dict[str, list[str]] = {}
         self.files: dict[str, SharedFile] = {}
@@ -186,19 +186,19 @@ class FakeSlack:
         deleted: bool = False,
         team: str = "T0VB",
         locale: str = "en-US",
-        tz: str = "",
+        tz: str | None = None,
     ) -> None:
         """A member of the workspace, as users.list and users.info describe them (with `tz`, their
         time zone, which Slack gives for every person who set one)."""
         self.locales[user_id] = locale  # users.info returns it only with include_locale=true
         self.people[user_id] = {
-            **({"tz": tz} if tz else {}),
             "id": user_id,
             "team_id": team,
             "name": name.lower().replace(" ", "."),
             "real_name": name,
             "deleted": deleted,
             "is_bot": is_bot,
+            "tz": tz,  # Slack sends null for people whose time zone it does not know
             "profile": {"display_name": name, "real_name": name, "email": email},
         }
 

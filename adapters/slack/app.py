@@ -29,6 +29,7 @@ from slack_sdk.web.async_client import AsyncWebClient
 from sqlalchemy import make_url
 from sqlalchemy.ext.asyncio import AsyncEngine, create_async_engine
 
+from adapters.slack.approval_listeners import register_approvals
 from adapters.slack.background import Background
 from adapters.slack.bulk_listener import register_bulk
 from adapters.slack.directory import SlackDirectory, UserDirectory
@@ -36,14 +37,14 @@ from adapters.slack.files import FileFetcher
 from adapters.slack.front_door import FrontDoor, Refused
 from adapters.slack.installations import EncryptedInstallationStore, SecretBox, WideSecretColumns
 from adapters.slack.listeners import register
+from adapters.slack.locales import SlackLocales
 from adapters.slack.manifest import BOT_SCOPES, EVENTS_PATH, OAUTH_REDIRECT_PATH
-from adapters.slack.approval_listeners import register_approvals
 from adapters.slack.reward_listeners import register_rewards
 from adapters.slack.sender import SlackSender, TokenFor
 from adapters.slack.workspace import WorkspaceDirectory
 from core.approvals import Approvals
-from core.confirmations import Confirmations
 from core.checkout import Checkout
+from core.confirmations import Confirmations
 from core.errors import DeliveryError
 from core.gifting import Gifts
 from core.ports import PendingConfirmations
@@ -211,15 +212,19 @@ def build_slack(
         process_before_response=True,
         logger=logging.getLogger("adapters.slack.bolt"),
     )
-    background = register(
-        app, checkout, rewards=recognition.recipient_reward if recognition else None, gifts=gifts
-    )
+    locales = SlackLocales()  # one cache of people's locales for listeners and the outbox sender
+    rewards = recognition.recipient_reward if recognition else None
+    background = register(app, checkout, rewards=rewards, locales=locales, gifts=gifts)
     users = UserDirectory(ttl_seconds=directory_ttl_seconds)
     if recognition is not None and confirmations is not None:
-        _register_rewards(app, recognition, checkout, background, users, base_url, confirmations, ssl)
+        _register_rewards(
+            app, recognition, checkout, background, users, base_url, confirmations, ssl, locales
+        )
     if approvals is not None:
         register_approvals(app, approvals=approvals, work=background)
-    sender = SlackSender(client_factory=lambda token: _web_client(token, base_url, ssl), token_for=token_for)
+    sender = SlackSender(
+        client_factory=lambda token: _web_client(token, base_url, ssl), token_for=token_for, locales=locales
+    )
 
     async def client_for(team_id: str, enterprise_id: str | None = None) -> AsyncWebClient:
         return _web_client(await token_for(team_id, enterprise_id), base_url, ssl)
@@ -245,6 +250,7 @@ def _register_rewards(
     base_url: str,
     confirmations: PendingConfirmations,
     ssl: SSLContext | None = None,
+    locales: SlackLocales | None = None,
 ) -> None:
     register_rewards(
         app,
@@ -253,6 +259,7 @@ def _register_rewards(
         work=background,
         users=users,
         confirmations=Confirmations(recognition, confirmations),
+        locales=locales,
     )
     # Files come from files.slack.com; a test or proxy API host is trusted with the token too.
     fetch = FileFetcher(extra_hosts=[urlparse(base_url).hostname or ""], ssl=ssl)

@@ -7,6 +7,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
+from adapters.i18n import ENGLISH, Localizer, words
 from adapters.slack import action_ids as ids
 from adapters.slack.kit import STATIC_OPTIONS, Block, option, plain
 from core.views import ProductCard
@@ -30,17 +31,20 @@ class GiftForm:
         return f"{self.date} {self.time}".strip() if self.date else ""
 
 
-def gift_modal(card: ProductCard, response_url: str) -> Block:
+def gift_modal(card: ProductCard, response_url: str, loc: Localizer = ENGLISH) -> Block:
     """Who, how much, optionally when, and a message; the product is the one the button was on."""
     metadata = json.dumps({"p": card.product_id, "u": response_url}, separators=(",", ":"))
+    amount_label = loc._("Amount ({price})", price=words.price_label(card, loc))
     blocks = [
-        _input(ids.GIFT_TO, "To", {"type": "users_select", "placeholder": plain("A colleague")}),
-        _input(ids.GIFT_AMOUNT, f"Amount ({card.price_label})", _amount_element(card)),
-        _input(ids.GIFT_DATE, "Deliver on (optional)", {"type": "datepicker"}, optional=True),
-        _input(ids.GIFT_TIME, "At, in their time zone", {"type": "timepicker"}, optional=True),
+        _input(
+            ids.GIFT_TO, loc._("To"), {"type": "users_select", "placeholder": plain(loc._("A colleague"))}
+        ),
+        _input(ids.GIFT_AMOUNT, amount_label, _amount_element(card, loc)),
+        _input(ids.GIFT_DATE, loc._("Deliver on (optional)"), {"type": "datepicker"}, optional=True),
+        _input(ids.GIFT_TIME, loc._("At, in their time zone"), {"type": "timepicker"}, optional=True),
         _input(
             ids.GIFT_NOTE,
-            "Message",
+            loc._("Message"),
             {"type": "plain_text_input", "multiline": True, "max_length": NOTE_LIMIT},
             optional=True,
         ),
@@ -48,9 +52,9 @@ def gift_modal(card: ProductCard, response_url: str) -> Block:
     return {
         "type": "modal",
         "callback_id": ids.GIFT_MODAL,
-        "title": plain(f"Gift: {card.brand}"[:MODAL_TITLE]),
-        "submit": plain("Continue to payment"[:MODAL_TITLE]),
-        "close": plain("Cancel"),
+        "title": plain(loc._("Gift: {brand}", brand=card.brand)[:MODAL_TITLE]),
+        "submit": plain(loc._("Continue to payment")[:MODAL_TITLE]),
+        "close": plain(loc._("Cancel")),
         "private_metadata": metadata,
         "blocks": blocks,
     }
@@ -80,13 +84,15 @@ def gift_form(view: Mapping[str, Any]) -> GiftForm:
     )
 
 
-def _amount_element(card: ProductCard) -> Block:
+def _amount_element(card: ProductCard, loc: Localizer) -> Block:
     if card.open_value:
-        return {
-            "type": "plain_text_input",
-            "placeholder": plain(f"{card.minimum.major()} to {card.maximum.major()}"),
-        }
-    choices = [option(str(amount), f"{amount.major()}") for amount in card.denominations[:STATIC_OPTIONS]]
+        # The placeholder shows what to type: bare numbers, as the amount box reads them.
+        span = loc._("{minimum} to {maximum}", minimum=card.minimum.major(), maximum=card.maximum.major())
+        return {"type": "plain_text_input", "placeholder": plain(span)}
+    # The label is the amount as the person reads it; the value stays what the checkout parses.
+    choices = [
+        option(loc.money(amount), f"{amount.major()}") for amount in card.denominations[:STATIC_OPTIONS]
+    ]
     return {"type": "static_select", "options": choices, "initial_option": choices[0]}
 
 

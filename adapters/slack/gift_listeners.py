@@ -9,8 +9,10 @@ from slack_sdk.errors import SlackApiError
 from slack_sdk.web.async_client import AsyncWebClient
 from slack_sdk.webhook.async_client import AsyncWebhookClient
 
+from adapters.i18n import ENGLISH, Localizer, words
 from adapters.slack import action_ids as ids
 from adapters.slack import blocks, gift_blocks, gift_form, translate
+from adapters.slack.locales import SlackLocales
 from core.checkout import Checkout, PlaceOrder
 from core.errors import InvalidAmount, InvalidRequest, NotFound
 from core.gifting import Gifts
@@ -25,16 +27,22 @@ Body = dict[str, Any]
 class GiftListeners:
     """Called by the /vouchers command listener and the Cancel button; one use case per call."""
 
-    def __init__(self, checkout: Checkout, gifts: Gifts) -> None:
+    def __init__(self, checkout: Checkout, gifts: Gifts, locales: SlackLocales | None = None) -> None:
         self._checkout = checkout
         self._gifts = gifts
+        self._locales = locales or SlackLocales()
 
-    def check_amount(self, command: translate.SendGift) -> str:
+    def check_amount(self, command: translate.SendGift, loc: Localizer = ENGLISH) -> str:
         """'' when the product and amount are fine, else what to tell the buyer (before the ack)."""
+        return self._amount_problem(command.product_id, command.amount_text, loc)
+
+    def _amount_problem(self, product_id: str, text: str, loc: Localizer) -> str:
         try:
-            self._checkout.amount_for(command.product_id, command.amount_text)
-        except (NotFound, InvalidAmount) as exc:
-            return str(exc)
+            self._checkout.amount_for(product_id, text)
+        except InvalidAmount as exc:
+            return words.amount_error(exc, self._checkout.product_card(product_id), loc)
+        except NotFound as exc:
+            return words.error_text(exc, loc)
         return ""
 
     async def send(
@@ -43,6 +51,7 @@ class GiftListeners:
         respond: Any,
         client: AsyncWebClient,
         command: translate.SendGift,
+        loc: Localizer = ENGLISH,
         *,
         conversation: ConversationRef | None = None,
         request_key: str = "",
@@ -67,13 +76,13 @@ class GiftListeners:
             )
             summary = await self._checkout.place_order(order)
         except (NotFound, InvalidRequest) as exc:
-            await _respond(respond, blocks.notice_message(str(exc)))
+            await _respond(respond, blocks.notice_message(words.error_text(exc, loc)))
             return
         log.info(
             "slack gift placed",
             extra={"order_id": summary.order_id, "scheduled": gift.deliver_at is not None},
         )
-        await _respond(respond, blocks.order_message(summary))
+        await _respond(respond, blocks.order_message(summary, loc))
 
     async def _recipient(
         self, body: Body, client: AsyncWebClient, command: translate.SendGift
@@ -101,22 +110,22 @@ class GiftListeners:
         except NotFound as exc:
             log.info("gift form for an unknown product", extra={"error": str(exc)})
             return
-        view = gift_form.gift_modal(card, str(body.get("response_url", "")))
+        loc = await self._loc(body, client)
+        view = gift_form.gift_modal(card, str(body.get("response_url", "")), loc)
         await client.views_open(trigger_id=body["trigger_id"], view=view)
 
-    def form_errors(self, body: Body, form: gift_form.GiftForm) -> dict[str, str]:
+    def form_errors(self, body: Body, form: gift_form.GiftForm, loc: Localizer = ENGLISH) -> dict[str, str]:
         """What Slack shows under each field, before the form closes (in-memory checks only)."""
         errors: dict[str, str] = {}
         if not form.recipient_id:
-            errors[ids.GIFT_TO] = "Choose a colleague."
+            errors[ids.GIFT_TO] = loc._("Choose a colleague.")
         elif form.recipient_id == translate.user_of(body).user_id:
-            errors[ids.GIFT_TO] = "A gift is for someone else."
-        try:
-            self._checkout.amount_for(form.product_id, form.amount)
-        except (NotFound, InvalidAmount) as exc:
-            errors[ids.GIFT_AMOUNT] = str(exc)
+            errors[ids.GIFT_TO] = loc._("A gift is for someone else.")
+        problem = self._amount_problem(form.product_id, form.amount, loc)
+        if problem:
+            errors[ids.GIFT_AMOUNT] = problem
         if form.time and not form.date:
-            errors[ids.GIFT_DATE] = "Choose the date for that time."
+            errors[ids.GIFT_DATE] = loc._("Choose the date for that time.")
         return errors
 
     async def send_form(
@@ -136,17 +145,23 @@ class GiftListeners:
             respond,
             client,
             command,
+            await self._loc(body, client),
             conversation=ConversationRef(translate.PLATFORM, address.to_json()),
             request_key=key,
         )
 
-    async def cancel(self, body: Body, action: Body, respond: Any) -> None:
+    async def cancel(self, body: Body, action: Body, respond: Any, client: AsyncWebClient) -> None:
+        loc = await self._loc(body, client)
         try:
             receipt = await self._gifts.cancel(str(action.get("value", "")), translate.user_of(body))
         except (NotFound, InvalidRequest) as exc:
-            await _respond(respond, blocks.notice_message(str(exc)))
+            await _respond(respond, blocks.notice_message(words.error_text(exc, loc)))
             return
-        await _respond(respond, gift_blocks.receipt_message(receipt))
+        await _respond(respond, gift_blocks.receipt_message(receipt, loc))
+
+    async def _loc(self, body: Body, client: AsyncWebClient) -> Localizer:
+        user = translate.user_of(body)
+        return await self._locales.of(client, user.tenant, user.user_id)
 
 
 async def _person(client: AsyncWebClient, team: str, user_id: str) -> tuple[ChatUser, str]:

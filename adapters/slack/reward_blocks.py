@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
+from adapters.i18n import ENGLISH, Localizer
 from adapters.slack import action_ids as ids
 from adapters.slack.approval_blocks import pending_message
 from adapters.slack.kit import (
@@ -25,6 +26,7 @@ from adapters.slack.kit import (
     section,
 )
 from core.bulk import BulkReport, RowOutcome
+from core.money import Money
 from core.rewards import Programme
 from core.views import RewardNotice, RewardPreview, RewardUndeliverable, SendReport
 
@@ -55,15 +57,19 @@ def reward_help() -> Message:
 
 
 def confirmation_message(
-    preview: RewardPreview, reason: str, confirmation_id: str, notes: Sequence[str] = ()
+    preview: RewardPreview,
+    reason: str,
+    confirmation_id: str,
+    notes: Sequence[str] = (),
+    loc: Localizer = ENGLISH,
 ) -> Message:
     """What the sender confirms before anything is sent; Send appears only when the core allows it."""
     count = len(preview.recipients)
     people = plural(count, "person", "people")
     fields = [
-        mrkdwn_field("Each", str(preview.amount)),
-        mrkdwn_field("Total", str(preview.total)),
-        mrkdwn_field("Budget left", f"{preview.budget_available} → {preview.budget_after} after"),
+        mrkdwn_field("Each", loc.money(preview.amount)),
+        mrkdwn_field("Total", loc.money(preview.total)),
+        mrkdwn_field("Budget left", budget_line(preview, loc)),
         mrkdwn_field("Programme", escape(preview.programme_name)),
     ]
     blocks: list[Block] = [
@@ -76,10 +82,24 @@ def confirmation_message(
     buttons = [button("Cancel", ids.REWARD_CANCEL, value=confirmation_id)]
     if preview.can_send:
         buttons.insert(
-            0, button(f"Send {preview.total}", ids.REWARD_SEND, value=confirmation_id, style="primary")
+            0,
+            button(
+                f"Send {loc.money(preview.total)}", ids.REWARD_SEND, value=confirmation_id, style="primary"
+            ),
         )
     blocks.append(actions("vb_reward_confirm", buttons))
-    return Message(f"Send {preview.total} in rewards to {people}?", blocks)
+    return Message(f"Send {loc.money(preview.total)} in rewards to {people}?", blocks)
+
+
+def budget_line(preview: RewardPreview, loc: Localizer = ENGLISH) -> str:
+    """'$1,000 → $925 after', or how much is missing when the total is more than is left."""
+    available, total = preview.budget_available, preview.total
+    if available.currency == total.currency and total.minor > available.minor:
+        short = Money(total.minor - available.minor, total.currency)
+        return loc._(
+            "{available} left, {short} short", available=loc.money(available), short=loc.money(short)
+        )
+    return f"{loc.money(available)} → " + loc._("{after} after", after=loc.money(preview.budget_after))
 
 
 def quote(text: str) -> str:
@@ -97,7 +117,7 @@ def _names(names: Sequence[str]) -> str:
     return clip(shown + more, SECTION_TEXT // 2)
 
 
-def sent_message(report: SendReport) -> Message:
+def sent_message(report: SendReport, loc: Localizer = ENGLISH) -> Message:
     if report.pending is not None:
         return pending_message(report.pending)
     if not report.sent:
@@ -106,12 +126,12 @@ def sent_message(report: SendReport) -> Message:
     rewards = plural(len(report.sent), "reward")
     names = _names([s.recipient_name or "a colleague" for s in report.sent])
     lines = [
-        f":white_check_mark: *Sent {rewards} of {first.amount}* to {names}.",
-        f"Each gets a direct message to choose a voucher. Budget left: {report.budget_left}.",
+        f":white_check_mark: *Sent {rewards} of {loc.money(first.amount)}* to {names}.",
+        f"Each gets a direct message to choose a voucher. Budget left: {loc.money(report.budget_left)}.",
     ]
     blocks = [section("\n".join(lines))]
     blocks += [context(f":warning: {escape(who)}: {escape(why)}") for who, why in report.refused[:20]]
-    return Message(f"Sent {rewards} of {first.amount}", blocks)
+    return Message(f"Sent {rewards} of {loc.money(first.amount)}", blocks)
 
 
 def cancelled_message() -> Message:
@@ -171,38 +191,54 @@ def _input(block_id: str, label: str, element: Block) -> Block:
 # --- the recipient's side ---------------------------------------------------------------------
 
 
-def reward_notice_message(notice_: RewardNotice) -> Message:
+def reward_notice_message(notice_: RewardNotice, loc: Localizer = ENGLISH) -> Message:
     """The recipient's DM: who thanked them and why, the amount, the expiry, Choose your voucher."""
     reward = notice_.reward
     giver = escape(reward.giver_name)
+    available, amount, expires = (
+        loc.money(reward.available),
+        loc.money(reward.amount),
+        loc.date(reward.expires_on),
+    )
     if notice_.reminder:
-        title = "Your reward expires soon"
-        lead = f"You still have *{reward.available}* to spend from {giver}'s reward, until *{reward.expires_on}*."
-        text = f"Your {reward.available} reward expires on {reward.expires_on}"
+        title = loc._("Your reward expires soon")
+        lead = loc._(
+            "You still have {available} to spend from {giver}'s reward, until {date}.",
+            available=f"*{available}*",
+            giver=giver,
+            date=f"*{expires}*",
+        )
+        text = loc._("Your {available} reward expires on {date}", available=available, date=expires)
     else:
-        title = "You've been thanked!"
-        lead = f"*{giver}* sent you a reward of *{reward.amount}*."
-        text = f"{reward.giver_name} sent you a {reward.amount} reward"
-    fields = [mrkdwn_field("Amount", str(reward.available)), mrkdwn_field("Expires", reward.expires_on)]
+        title = loc._("You've been thanked!")
+        lead = loc._("{giver} sent you a reward of {amount}.", giver=f"*{giver}*", amount=f"*{amount}*")
+        text = loc._("{giver} sent you a {amount} reward", giver=reward.giver_name, amount=amount)
+    fields = [mrkdwn_field(loc._("Amount"), available), mrkdwn_field(loc._("Expires"), expires)]
     if reward.programme_name:
-        fields.append(mrkdwn_field("Programme", escape(reward.programme_name)))
-    choose = button("Choose your voucher", ids.REWARD_CHOOSE, value=reward.reward_id, style="primary")
+        fields.append(mrkdwn_field(loc._("Programme"), escape(reward.programme_name)))
+    choose = button(loc._("Choose your voucher"), ids.REWARD_CHOOSE, value=reward.reward_id, style="primary")
     blocks = [
         header(title),
         section(f"{lead}\n{quote(reward.reason)}"),
         {"type": "section", "fields": fields},
         actions("vb_reward_actions", [choose]),
-        context(f"Any voucher in {reward.amount.currency}; one worth more is topped up by card."),
+        context(
+            loc._(
+                "Any voucher in {currency}; one worth more is topped up by card.",
+                currency=loc.currency_name(reward.amount.currency),
+            )
+        ),
     ]
     return Message(text, blocks)
 
 
-def undeliverable_message(undeliverable: RewardUndeliverable) -> Message:
+def undeliverable_message(undeliverable: RewardUndeliverable, loc: Localizer = ENGLISH) -> Message:
     """Told to the giver when a recipient could not be reached."""
     reward = undeliverable.reward
     who = escape(reward.recipient_name or "a colleague")
+    amount = loc.money(reward.amount)
     lines = [
-        f":warning: I could not tell *{who}* about their {reward.amount} reward ({escape(undeliverable.error)}).",
+        f":warning: I could not tell *{who}* about their {amount} reward ({escape(undeliverable.error)}).",
         (
             "The reward is still theirs and they will see it in their wallet; an admin can cancel it from the"
             " dashboard to return it to the budget."
@@ -220,7 +256,7 @@ def bulk_progress(file_name: str, rows: int) -> Message:
 
 def bulk_report(report: BulkReport) -> Message:
     sent, refused = report.sent, report.refused
-    totals = ", ".join(str(t) for t in report.totals()) or "nothing"
+    totals = ", ".join(ENGLISH.money(t) for t in report.totals()) or "nothing"
     summary = (
         f"*Rewards from {escape(report.file_name)}*\n"
         f"Sent *{len(sent):,}* of {len(report.outcomes):,} rows ({totals}); refused *{len(refused):,}*."
@@ -243,7 +279,8 @@ def _refused_line(outcome: RowOutcome) -> str:
 
 
 def _sent_line(outcome: RowOutcome) -> str:
-    return f"Row {outcome.line} · {escape(outcome.who)} · {outcome.amount}"
+    amount = ENGLISH.money(outcome.amount) if isinstance(outcome.amount, Money) else outcome.amount
+    return f"Row {outcome.line} · {escape(outcome.who)} · {amount}"
 
 
 def _row_sections(lines: list[str], max_blocks: int) -> list[Block]:

@@ -19,11 +19,12 @@ from slack_sdk.web.async_client import AsyncWebClient
 
 from adapters.slack import action_ids as ids
 from adapters.slack import blocks, reward_blocks, translate
-from adapters.slack.country import slack_country
 from adapters.slack.background import Background
 from adapters.slack.confirmations import message_of, outcome_json
+from adapters.slack.country import slack_country
 from adapters.slack.directory import Profile, SlackDirectory, UserDirectory
 from adapters.slack.kit import Message
+from adapters.slack.locales import SlackLocales
 from adapters.slack.reward_text import (
     InvalidReward,
     RewardForm,
@@ -78,9 +79,10 @@ def register_rewards(
     work: Background,
     users: UserDirectory,
     confirmations: Confirmations,
+    locales: SlackLocales | None = None,
 ) -> None:
     """Attach /reward, its form, the confirmation buttons and Choose your voucher to `app`."""
-    listeners = _RewardListeners(recognition, checkout, work, users, confirmations)
+    listeners = _RewardListeners(recognition, checkout, work, users, confirmations, locales or SlackLocales())
     app.command("/reward")(listeners.command)
     app.view(ids.REWARD_MODAL)(listeners.submit)
     app.action(ids.REWARD_SEND)(listeners.send)
@@ -97,12 +99,14 @@ class _RewardListeners:
         work: Background,
         users: UserDirectory,
         confirmations: Confirmations,
+        locales: SlackLocales,
     ) -> None:
         self._recognition = recognition
         self._checkout = checkout
         self._work = work
         self._users = users
         self._confirmations = confirmations
+        self._locales = locales
 
     # --- /reward ------------------------------------------------------------------------------
 
@@ -130,7 +134,9 @@ class _RewardListeners:
         try:
             programmes = await self._recognition.programmes()
             parsed = parse_reward(text, {p.currency for p in programmes})
-            programme, amount = await self._recognition.priced(TypedAmount(parsed.amount, parsed.currency), giver=giver)
+            programme, amount = await self._recognition.priced(
+                TypedAmount(parsed.amount, parsed.currency), giver=giver
+            )
             giver, recipients, notes = await self._people(body, client, giver, parsed)
         except (InvalidReward, InvalidRequest, ValueError) as exc:
             await _show(respond, reward_blocks.notice(str(exc)))
@@ -247,7 +253,9 @@ class _RewardListeners:
             programme_id=programme.id,
             request_key=reward_request_key(giver.tenant, giver.user_id, confirmation_id),
             reply_to=dm_address(giver.tenant, giver.user_id, translate.enterprise_of(body)),
-            shout_to=channel_address(giver.tenant, giver.user_id, form.channel, translate.enterprise_of(body)),
+            shout_to=channel_address(
+                giver.tenant, giver.user_id, form.channel, translate.enterprise_of(body)
+            ),
         )
         await self._confirm(command, confirmation_id, notes, show)
 
@@ -297,8 +305,13 @@ class _RewardListeners:
             message = reward_blocks.notice(str(exc))
         else:
             if reward.spendable:
-                shop = await self._checkout.reward_catalog(reward, await slack_country(client, user.user_id), user)
-                message = blocks.catalog_message(self._checkout.browse(shop.query), reward, shop.rate_note)
+                # What the reward covers comes first, in the recipient's country and locale.
+                shop = await self._checkout.reward_catalog(
+                    reward, await slack_country(client, user.user_id), user
+                )
+                loc = await self._locales.of(client, user.tenant, user.user_id)
+                page = self._checkout.browse(shop.query)
+                message = blocks.catalog_message(page, reward, loc, rate_note=shop.rate_note)
             else:
                 message = reward_blocks.notice(_not_spendable(reward.status))
         await self._in_dm(client, user.user_id)(message)
@@ -327,7 +340,10 @@ async def _rendered(sent: Sent) -> tuple[Message, str]:
     if sent.report is None:
         message = reward_blocks.notice(sent.refusal)
     else:
-        log.info("slack rewards sent", extra={"sent": len(sent.report.sent), "programme": sent.command.programme_id})
+        log.info(
+            "slack rewards sent",
+            extra={"sent": len(sent.report.sent), "programme": sent.command.programme_id},
+        )
         message = reward_blocks.sent_message(sent.report)
     return message, outcome_json(message)
 

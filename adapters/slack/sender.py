@@ -27,8 +27,10 @@ from slack_sdk.errors import SlackApiError, SlackClientError
 from slack_sdk.web.async_client import AsyncWebClient
 from slack_sdk.webhook.async_client import AsyncWebhookClient
 
+from adapters.i18n import Localizer
 from adapters.slack import approval_blocks, blocks, gift_blocks, reward_blocks
 from adapters.slack.errors import WebhookFailed, to_delivery_error
+from adapters.slack.locales import SlackLocales
 from adapters.slack.translate import SlackAddress
 from core.errors import DeliveryError, DeliveryRetryLater
 from core.identity import ConversationRef
@@ -68,24 +70,29 @@ class SlackSender:
         client_factory: ClientFactory,
         token_for: TokenFor,
         webhook_factory: WebhookFactory = webhook_client,
+        locales: SlackLocales | None = None,
     ) -> None:
         self._client_factory = client_factory
         self._token_for = token_for
         self._webhook_factory = webhook_factory
+        self._locales = locales or SlackLocales()
 
     async def send(self, conversation: ConversationRef, notice: Notice) -> None:
+        """Render `notice` now, in the locale its reader has now (a queued message follows a change)."""
         address = SlackAddress.from_json(conversation.address)
         try:
+            client = await self._client(address)
+            loc = await self._locales.of(client, address.team, address.user, raise_transient=True)
             if isinstance(notice, VoucherDelivery):
-                await self._deliver_voucher(address, notice)
+                await self._deliver_voucher(address, notice, loc)
             elif isinstance(notice, RewardNotice):
-                await self._post_in_dm(address, reward_blocks.reward_notice_message(notice))
+                await self._post_in_dm(address, reward_blocks.reward_notice_message(notice, loc))
             elif isinstance(notice, RewardUndeliverable):
-                await self._post_in_dm(address, reward_blocks.undeliverable_message(notice))
+                await self._post_in_dm(address, reward_blocks.undeliverable_message(notice, loc))
             elif isinstance(notice, GiftDelivery):  # the recipient's DM: a person, not a channel
-                await self._post_in_dm(address, gift_blocks.gift_message(notice))
+                await self._post_in_dm(address, gift_blocks.gift_message(notice, loc))
             elif isinstance(notice, GiftReceipt):  # the buyer's DM, where receipts last
-                await self._post_in_dm(address, gift_blocks.receipt_message(notice))
+                await self._post_in_dm(address, gift_blocks.receipt_message(notice, loc))
             elif isinstance(notice, ApprovalRequest):
                 await self._post_in_dm(address, approval_blocks.approval_request_message(notice.approval))
             elif isinstance(notice, ApprovalDecided):
@@ -93,12 +100,12 @@ class SlackSender:
             elif isinstance(notice, ShoutOut):
                 await self._post_in_channel(address, approval_blocks.shout_out_message(notice))
             else:
-                await self._update_order(address, notice)
+                await self._update_order(address, notice, loc)
         except SLACK_FAILURES as exc:
             raise to_delivery_error(exc) from exc
 
-    async def _update_order(self, address: SlackAddress, summary: OrderSummary) -> None:
-        message = blocks.order_message(summary)
+    async def _update_order(self, address: SlackAddress, summary: OrderSummary, loc: Localizer) -> None:
+        message = blocks.order_message(summary, loc)
         if address.ts and address.channel and not address.ephemeral:
             client = await self._client(address)
             update = client.chat_update(
@@ -125,8 +132,10 @@ class SlackSender:
             return False
         return True
 
-    async def _deliver_voucher(self, address: SlackAddress, delivery: VoucherDelivery) -> None:
-        message = blocks.voucher_message(delivery)
+    async def _deliver_voucher(
+        self, address: SlackAddress, delivery: VoucherDelivery, loc: Localizer
+    ) -> None:
+        message = blocks.voucher_message(delivery, loc)
         dm = await self._post_in_dm(address, message)
         if address.response_url and address.channel != dm:
             await self._courtesy_copy(address.response_url, message, delivery.order_id)

@@ -19,6 +19,7 @@ from botbuilder.schema.teams import (
 from msrest.exceptions import ClientRequestError, HttpOperationError
 from msrest.serialization import Model
 
+from adapters.i18n import Localizer, localizer, words
 from adapters.teams.address import TeamsAddress
 from adapters.teams.answer import Answer
 from adapters.teams.approval_cards import decide
@@ -67,6 +68,7 @@ from core.gifting import Gifts
 from core.identity import ChatUser
 from core.ports import Directory, PendingConfirmations
 from core.recognition import Recognition
+from core.views import OrderSummary
 
 log = logging.getLogger(__name__)
 
@@ -131,7 +133,8 @@ class VoucherBot(TeamsActivityHandler):
         # roster (one Connector call each) only for us to ignore everyone but the bot itself.
         bot_id = turn_context.activity.recipient.id
         if any(member.id == bot_id for member in members_added):
-            await turn_context.send_activity(MessageFactory.attachment(attachment(help_card())))
+            card = help_card(loc=localizer(turn_context.activity.locale))
+            await turn_context.send_activity(MessageFactory.attachment(attachment(card)))
 
     # --- invokes ----------------------------------------------------------------------------------
 
@@ -159,11 +162,14 @@ class VoucherBot(TeamsActivityHandler):
             summary = await self._checkout.buyer_order(intent.order_id, user_of(turn_context.activity))
         except (UnreadableCommand, NotFound, InvalidRequest) as exc:
             return _invoke(TaskModuleResponse(task=TaskModuleMessageResponse(value=str(exc))))
+        loc = localizer(turn_context.activity.locale)
         if not (summary.can_pay and summary.checkout_url):
-            text = f"Order {summary.order_id}: {summary.status_label}."
+            text = _order_status(summary, loc)
             return _invoke(TaskModuleResponse(task=TaskModuleMessageResponse(value=text)))
         dialog = TaskModuleTaskInfo(
-            title=f"Pay {card_part(summary)} for {summary.brand}",
+            title=loc._(
+                "Pay {amount} for {brand}", amount=loc.money(card_part(summary)), brand=summary.brand
+            ),
             url=summary.checkout_url,
             fallback_url=summary.checkout_url,
             height="large",
@@ -188,32 +194,37 @@ class VoucherBot(TeamsActivityHandler):
         try:
             return await self._answer_or_raise(intent, turn_context)
         except (NotFound, InvalidRequest) as exc:
-            return Answer(text=str(exc), replaces=False)
+            return Answer(text=words.error_text(exc, localizer(turn_context.activity.locale)), replaces=False)
 
     async def _answer_or_raise(self, intent: Intent | SharedFile, turn_context: TurnContext) -> Answer:
         activity = turn_context.activity
+        loc = localizer(activity.locale)
         match intent:
             case Browse(query, reward_id):
                 reward = await self._rewards.summary(reward_id, user_of(activity)) if reward_id else None
-                return Answer(catalog_card(self._checkout.browse(query), reward))
+                # A typed "vouchers" opens on the person's country; a card's buttons say what they want.
+                country = "" if from_card(activity) else loc.country
+                return Answer(catalog_card(self._checkout.browse(query, country), reward, loc))
             case ChooseProduct(product_id, back, reward_id):
-                return Answer(
-                    product_card(self._checkout.product_card(product_id), back, reward_id=reward_id)
-                )
+                card = self._checkout.product_card(product_id)
+                return Answer(product_card(card, back, reward_id=reward_id, loc=loc))
             case Buy():
                 return await self._buy(intent, turn_context)
             case RetryPayment(order_id):
                 user = user_of(turn_context.activity)
-                return Answer(order_card(await self._checkout.retry_payment(order_id, user)))
+                return Answer(order_card(await self._checkout.retry_payment(order_id, user), loc))
             case OpenCheckout(order_id):
-                return await self._checkout_link(order_id, user_of(activity))
+                return await self._checkout_link(order_id, user_of(activity), loc)
             case ShowWallet():
                 return await self._wallet(turn_context)
             case ShowHelp(note):
-                return Answer(help_card(note), replaces=False)
+                return Answer(help_card(note, loc), replaces=False)
             case SetCountry(text):
                 code = await self._checkout.set_country(user_of(activity), text)
-                note = f"Your rewards now open the catalog for {code}, in its currency where a rate allows."
+                note = loc._(
+                    "Your rewards now open the catalog for {country}, in its currency where a rate allows.",
+                    country=loc.country_name(code),
+                )
                 return Answer(text=note, replaces=False)
             case AskReward():
                 return await self._rewards.ask(turn_context, intent)
@@ -224,7 +235,7 @@ class VoucherBot(TeamsActivityHandler):
             case ApproveRequest() | RejectRequest():
                 return await decide(self._approvals, intent, user_of(activity))
             case RedeemReward(reward_id):
-                return await self._rewards.redeem(reward_id, user_of(activity), client_country(activity))
+                return await self._rewards.redeem(reward_id, user_of(activity), client_country(activity), loc)
             case ReviewReward():
                 return Answer(text="Open Send a reward again from the message box.", replaces=False)
             case SharedFile():
@@ -232,17 +243,21 @@ class VoucherBot(TeamsActivityHandler):
             case SendGift():
                 return await self._gifts.send(turn_context, intent)
             case CancelGift(gift_id):
-                return await self._gifts.cancel(user_of(activity), gift_id)
+                return await self._gifts.cancel(user_of(activity), gift_id, loc)
             case OpenGiftForm(product_id, amount):
-                return self._gifts.form(product_id, amount)
+                return self._gifts.form(product_id, amount, loc)
 
     async def _buy(self, intent: Buy, turn_context: TurnContext) -> Answer:
         activity = turn_context.activity
+        loc = localizer(activity.locale)
         try:
             amount = self._checkout.amount_for(intent.product_id, intent.amount)
         except InvalidAmount as exc:
             product = self._checkout.product_card(intent.product_id)
-            return Answer(product_card(product, intent.back, exc.reason, intent.reward_id))
+            error = words.amount_error(exc, product, loc)
+            return Answer(
+                product_card(product, intent.back, error, intent.reward_id, loc, typed=intent.amount)
+            )
         # The card being replaced becomes the order card, so the address remembers it for later updates.
         address = TeamsAddress.of(activity, card_id=activity.reply_to_id)
         command = PlaceOrder(
@@ -253,18 +268,20 @@ class VoucherBot(TeamsActivityHandler):
             request_key(activity),
             reward_id=intent.reward_id or None,
         )
-        return Answer(order_card(await self._checkout.place_order(command)))
+        return Answer(order_card(await self._checkout.place_order(command), loc))
 
-    async def _checkout_link(self, order_id: str, user: ChatUser) -> Answer:
+    async def _checkout_link(self, order_id: str, user: ChatUser, loc: Localizer) -> Answer:
         # Clients without dialogs (the Emulator) send the Pay button as a plain Action.Submit.
         summary = await self._checkout.buyer_order(order_id, user)
         if summary.can_pay and summary.checkout_url:
-            return Answer(text=f"Pay on the checkout page: {summary.checkout_url}", replaces=False)
-        return Answer(text=f"Order {summary.order_id}: {summary.status_label}.", replaces=False)
+            text = loc._("Pay on the checkout page: {url}", url=summary.checkout_url)
+            return Answer(text=text, replaces=False)
+        return Answer(text=_order_status(summary, loc), replaces=False)
 
     async def _wallet(self, turn_context: TurnContext) -> Answer:
         """Codes are shown only in a personal chat; asked for in a channel, they go there privately."""
-        card = wallet_with_gifts(await self._checkout.wallet(user_of(turn_context.activity)))
+        loc = localizer(turn_context.activity.locale)
+        card = wallet_with_gifts(await self._checkout.wallet(user_of(turn_context.activity)), loc)
         address = TeamsAddress.of(turn_context.activity)
         if address.is_personal:
             return Answer(card, replaces=False)
@@ -276,11 +293,12 @@ class VoucherBot(TeamsActivityHandler):
             with connector_errors():
                 await open_personal(turn_context.adapter, self._app_id, address, send_card)
         except DeliveryError:
-            return Answer(
-                text="I can't message you privately yet: open a chat with me and type `vouchers mine`.",
-                replaces=False,
+            text = loc._(
+                "I can't message you privately yet: open a chat with me and type “{command}”.",
+                command="vouchers mine",
             )
-        return Answer(text="I sent your vouchers to you in a personal chat with me.", replaces=False)
+            return Answer(text=text, replaces=False)
+        return Answer(text=loc._("I sent your vouchers to you in a personal chat with me."), replaces=False)
 
     async def _show(self, turn_context: TurnContext, answer: Answer) -> None:
         activity = turn_context.activity
@@ -331,3 +349,9 @@ async def on_turn_error(turn_context: TurnContext, error: Exception) -> None:
         await turn_context.send_activity(APOLOGY)
     except (HttpOperationError, ClientRequestError, OSError) as exc:
         log.warning("could not send the apology", extra={"error": type(exc).__name__})
+
+
+def _order_status(summary: OrderSummary, loc: Localizer) -> str:
+    return loc._(
+        "Order {order}: {status}.", order=summary.order_id, status=words.status_label(summary.status, loc)
+    )

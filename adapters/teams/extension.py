@@ -14,6 +14,7 @@ from botbuilder.schema.teams import (
     TaskModuleTaskInfo,
 )
 
+from adapters.i18n import localizer
 from adapters.teams.answer import Card
 from adapters.teams.cards import attachment
 from adapters.teams.people import giver_address, resolve
@@ -89,14 +90,19 @@ class RewardExtension:
         found, missing = await resolve(turn_context, [Person("", aad, "") for aad in form.people] + by_email)
         left_out += missing
         command = self._desk.command(
-            activity, found, amount, form.reason, programme.id, reward_key(activity, giver.key),
+            activity,
+            found,
+            amount,
+            form.reason,
+            programme.id,
+            reward_key(activity, giver.key),
             giver_address(activity),
         )
         preview = await self._desk.recognition.preview(command)
         if not preview.can_send:
             problems = [*preview.problems, *(f"{who}: {why}." for who, why in left_out)]
             return _dialog(reward_form_card(programmes, form, " ".join(problems)))
-        return _dialog(await self._desk.confirmation(command, left_out))
+        return _dialog(await self._desk.confirmation(command, left_out, localizer(activity.locale)))
 
     async def _send(self, activity: Activity, key: str) -> MessagingExtensionActionResponse:
         sent = await self._desk.send(activity, key)
@@ -107,8 +113,10 @@ class RewardExtension:
         if sent.report is None:
             return _message(sent.refusal)
         names = ", ".join(r.recipient_name or "a colleague" for r in sent.report.sent)
+        loc = localizer(activity.locale)
+        each, left = loc.money(sent.command.amount), loc.money(sent.report.budget_left)
         return _message(
-            f"Sent {sent.command.amount} each to {names}. Budget left: {sent.report.budget_left}. "
+            f"Sent {each} each to {names}. Budget left: {left}. "
             "Each of them gets a card from me in a personal chat; I'll tell you if I can't reach someone."
         )
 

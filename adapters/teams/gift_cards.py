@@ -4,52 +4,71 @@ from __future__ import annotations
 
 from datetime import UTC
 
+from adapters.i18n import ENGLISH, Localizer, words
 from adapters.teams.answer import Card
 from adapters.teams.cards import VERSION, voucher_card, wallet_card
 from adapters.teams.reward_cards import PEOPLE_DATASET
 from adapters.teams.translate import COMMAND
+from core.money import Money
 from core.views import GiftDelivery, GiftReceipt, ProductCard, Wallet
 
 MAX_GIFT_ROWS = 10
 
 
-def gift_card(gift: GiftDelivery) -> Card:
-    card = voucher_card(gift.voucher)
-    intro = [_text(f"🎁 {gift.from_name} sent you a gift", size="Medium", weight="Bolder")]
+def gift_card(gift: GiftDelivery, loc: Localizer = ENGLISH) -> Card:
+    card = voucher_card(gift.voucher, loc)
+    sent = loc._("{name} sent you a gift", name=gift.from_name)
+    intro = [_text(f"🎁 {sent}", size="Medium", weight="Bolder")]
     if gift.message:
         intro.append(_text(f"“{gift.message}”", isSubtle=False))
     return {**card, "body": [*intro, *card["body"]]}
 
 
-def gift_form_card(card: ProductCard, amount: str) -> Card:
+def gift_form_card(card: ProductCard, amount: str, loc: Localizer = ENGLISH) -> Card:
     """Who (people picker), optionally when, and a message; the product and amount come from the card."""
     body = [
-        _text(f"Send {card.brand} as a gift", size="Medium", weight="Bolder"),
-        _text(f"Amount: {amount} {card.currency}" if amount else card.price_label),
-        _text("To", weight="Bolder"),
+        _text(loc._("Send {brand} as a gift", brand=card.brand), size="Medium", weight="Bolder"),
+        _text(_amount_line(card, amount, loc)),
+        _text(loc._("To"), weight="Bolder"),
         {
             "type": "Input.ChoiceSet",
             "id": "to",
             "choices": [],
             "choices.data": {"type": "Data.Query", "dataset": PEOPLE_DATASET},
-            "placeholder": "Search for a colleague",
+            "placeholder": loc._("Search for a colleague"),
         },
-        _text("Deliver on (optional; 09:00 if no time)", weight="Bolder"),
+        _text(loc._("Deliver on (optional; 09:00 if no time)"), weight="Bolder"),
         {"type": "Input.Date", "id": "date"},
         {"type": "Input.Time", "id": "time"},
-        _text("Message", weight="Bolder"),
+        _text(loc._("Message"), weight="Bolder"),
         {"type": "Input.Text", "id": "note", "isMultiline": True, "maxLength": 500},
     ]
     data = {COMMAND: "gift_send", "product": card.product_id, "amount": amount}
-    return _card(body, [{"type": "Action.Submit", "title": "Continue to payment", "data": data}])
+    submit = {"type": "Action.Submit", "title": loc._("Continue to payment"), "data": data}
+    return _card(body, [submit])
 
 
-def receipt_card(receipt: GiftReceipt) -> Card:
+def _amount_line(card: ProductCard, amount: str, loc: Localizer) -> str:
+    """'Amount: $25.00', as the person reads it; what was typed when it is not an amount."""
+    if not amount:
+        return words.price_label(card, loc)
+    try:
+        shown = loc.money(Money.parse(amount, card.currency))
+    except ValueError:
+        shown = f"{amount} {card.currency}"
+    return loc._("Amount: {amount}", amount=shown)
+
+
+def receipt_card(receipt: GiftReceipt, loc: Localizer = ENGLISH) -> Card:
+    name = receipt.recipient_name
     problem = (
         [
             _text(
-                f"I couldn't deliver your gift to {receipt.recipient_name}: {receipt.problem}. "
-                "An admin can resend it or refund it.",
+                loc._(
+                    "I couldn't deliver your gift to {name}: {problem}. An admin can resend it or refund it.",
+                    name=name,
+                    problem=receipt.problem,
+                ),
                 color="Attention",
                 weight="Bolder",
             )
@@ -57,50 +76,62 @@ def receipt_card(receipt: GiftReceipt) -> Card:
         if receipt.problem
         else []
     )
+    paid = loc.money(receipt.paid)
     body = [
         *problem,
-        _text(f"Receipt: your gift to {receipt.recipient_name}", size="Medium", weight="Bolder"),
+        _text(loc._("Receipt: your gift to {name}", name=name), size="Medium", weight="Bolder"),
         {
             "type": "FactSet",
             "facts": [
-                {"title": "Gift", "value": f"{receipt.brand}, {receipt.amount}"},
-                {"title": "To", "value": receipt.recipient_name},
-                {"title": "Delivery", "value": when(receipt)},
-                {"title": "Paid", "value": f"{receipt.paid}{' (refunded)' if receipt.refunded else ''}"},
-                {"title": "Order", "value": receipt.order_id},
+                {"title": loc._("Gift"), "value": f"{receipt.brand}, {loc.money(receipt.amount)}"},
+                {"title": loc._("To"), "value": name},
+                {"title": loc._("Delivery"), "value": when(receipt, loc)},
+                {
+                    "title": loc._("Paid"),
+                    "value": loc._("{paid} (refunded)", paid=paid) if receipt.refunded else paid,
+                },
+                {"title": loc._("Order"), "value": receipt.order_id},
             ],
         },
     ]
-    return _card(body, _cancel(receipt))
+    return _card(body, _cancel(receipt, loc))
 
 
-def wallet_with_gifts(wallet: Wallet) -> Card:
+def wallet_with_gifts(wallet: Wallet, loc: Localizer = ENGLISH) -> Card:
     """`vouchers mine`, with the gifts the person sent (and Cancel on those still waiting) at the end."""
-    card = wallet_card(wallet)
+    card = wallet_card(wallet, loc)
     if not wallet.gifts_sent:
         return card
-    rows = [_text("Gifts you sent", weight="Bolder", separator=True)]
+    rows = [_text(loc._("Gifts you sent"), weight="Bolder", separator=True)]
     for receipt in wallet.gifts_sent[:MAX_GIFT_ROWS]:
-        line = f"{receipt.brand}, {receipt.amount} to {receipt.recipient_name}: {when(receipt)} ({receipt.order_id})"
-        rows.append(_text(line))
+        what = loc._(
+            "{brand} · {amount} to {name}",
+            brand=receipt.brand,
+            amount=loc.money(receipt.amount),
+            name=receipt.recipient_name,
+        )
+        rows.append(_text(f"{what}: {when(receipt, loc)} ({receipt.order_id})"))
         if receipt.can_cancel:
-            rows.append({"type": "ActionSet", "actions": _cancel(receipt)})
+            rows.append({"type": "ActionSet", "actions": _cancel(receipt, loc)})
     return {**card, "body": [*card["body"], *rows]}
 
 
-def when(receipt: GiftReceipt) -> str:
-    if receipt.status in ("cancelled", "delivered"):
-        return receipt.status.capitalize()
+def when(receipt: GiftReceipt, loc: Localizer = ENGLISH) -> str:
+    if receipt.status == "cancelled":
+        return loc._("Cancelled")
+    if receipt.status == "delivered":
+        return loc._("Delivered")
     if receipt.deliver_at is None:
-        return "Now, once paid"
-    return f"Scheduled for {receipt.deliver_at.astimezone(UTC):%Y-%m-%d %H:%M} UTC"
+        return loc._("Now, once paid")
+    at = f"{loc.datetime(receipt.deliver_at.astimezone(UTC))} UTC"
+    return loc._("Scheduled for {time}", time=at)
 
 
-def _cancel(receipt: GiftReceipt) -> list[Card]:
+def _cancel(receipt: GiftReceipt, loc: Localizer) -> list[Card]:
     if not receipt.can_cancel:
         return []
     data = {COMMAND: "gift_cancel", "gift": receipt.gift_id}
-    return [{"type": "Action.Submit", "title": "Cancel and refund", "data": data}]
+    return [{"type": "Action.Submit", "title": loc._("Cancel and refund"), "data": data}]
 
 
 def _card(body: list[Card], actions: list[Card]) -> Card:

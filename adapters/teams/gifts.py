@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from botbuilder.core import TurnContext
 
+from adapters.i18n import ENGLISH, Localizer, localizer
 from adapters.teams.address import TeamsAddress
 from adapters.teams.answer import Answer
 from adapters.teams.cards import order_card
@@ -16,8 +17,6 @@ from core.gifting import Gifts
 from core.gifts import GiftRequest
 from core.identity import ChatUser
 
-NOT_ENABLED = "Gifts are not enabled here."
-
 
 class GiftDesk:
     """One use case per request; InvalidRequest and NotFound are shown by the bot as a line of text."""
@@ -27,9 +26,10 @@ class GiftDesk:
         self._gifts = gifts
 
     async def send(self, turn_context: TurnContext, intent: SendGift) -> Answer:
-        if self._gifts is None:
-            return Answer(text=NOT_ENABLED, replaces=False)
         activity = turn_context.activity
+        loc = localizer(activity.locale)
+        if self._gifts is None:
+            return Answer(text=_not_enabled(loc), replaces=False)
         amount = self._checkout.amount_for(intent.product_id, intent.amount)
         if intent.person is None:  # by email: perhaps someone in Slack, through the directory
             recipient = await self._gifts.recipient_by_email(intent.email)
@@ -54,17 +54,21 @@ class GiftDesk:
             request_key(activity),
             gift=gift,
         )
-        return Answer(order_card(await self._checkout.place_order(command)), replaces=False)
+        return Answer(order_card(await self._checkout.place_order(command), loc), replaces=False)
 
-    def form(self, product_id: str, amount: str) -> Answer:
+    def form(self, product_id: str, amount: str, loc: Localizer = ENGLISH) -> Answer:
         """The gift form, for the product (and the amount chosen) on the card that was pressed."""
         if self._gifts is None:
-            return Answer(text=NOT_ENABLED, replaces=False)
+            return Answer(text=_not_enabled(loc), replaces=False)
         card = self._checkout.product_card(product_id)
         self._checkout.amount_for(product_id, amount)  # refused now, not after the form is filled in
-        return Answer(gift_form_card(card, amount), replaces=False)
+        return Answer(gift_form_card(card, amount, loc), replaces=False)
 
-    async def cancel(self, user: ChatUser, gift_id: str) -> Answer:
+    async def cancel(self, user: ChatUser, gift_id: str, loc: Localizer = ENGLISH) -> Answer:
         if self._gifts is None:
-            return Answer(text=NOT_ENABLED, replaces=False)
-        return Answer(receipt_card(await self._gifts.cancel(gift_id, user)))
+            return Answer(text=_not_enabled(loc), replaces=False)
+        return Answer(receipt_card(await self._gifts.cancel(gift_id, user), loc))
+
+
+def _not_enabled(loc: Localizer) -> str:
+    return loc._("Gifts are not enabled here.")

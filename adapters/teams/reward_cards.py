@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
+from adapters.i18n import ENGLISH, Localizer
 from adapters.teams.answer import Card
 from adapters.teams.approval_cards import pending_card
 from adapters.teams.bulk import COLUMNS_HINT, BulkReport
@@ -41,7 +42,11 @@ INSTALL_HINT = (
 
 
 def confirmation_card(
-    preview: RewardPreview, reason: str, key: str, left_out: Sequence[tuple[str, str]] = ()
+    preview: RewardPreview,
+    reason: str,
+    key: str,
+    left_out: Sequence[tuple[str, str]] = (),
+    loc: Localizer = ENGLISH,
 ) -> Card:
     """Who, how much, the total and the budget before and after; nothing is sent until Send.
 
@@ -51,10 +56,10 @@ def confirmation_card(
         _subtle(f"From the {preview.programme_name} programme"),
         _facts(
             ("To", ", ".join(preview.recipients) or "nobody yet"),
-            ("Each", preview.amount.label()),
-            ("Total", preview.total.label()),
-            ("Budget now", preview.budget_available.label()),
-            ("Budget after", preview.budget_after.label()),
+            ("Each", loc.money(preview.amount)),
+            ("Total", loc.money(preview.total)),
+            ("Budget now", loc.money(preview.budget_available)),
+            _budget_after(preview, loc),
         ),
     ]
     if reason:
@@ -65,17 +70,25 @@ def confirmation_card(
         body.append(_text(f"Left out: {who} ({why}).", color="Warning"))
     actions = [_submit("Cancel", "reward-cancel", key=key)]
     if preview.can_send:
-        actions.insert(0, _submit(f"Send {preview.total}", "reward-send", key=key))
+        actions.insert(0, _submit(f"Send {loc.money(preview.total)}", "reward-send", key=key))
     return _card(body, actions)
 
 
-def sent_card(report: SendReport, amount: Money, reason: str) -> Card:
+def _budget_after(preview: RewardPreview, loc: Localizer) -> tuple[str, str]:
+    """What is left after sending, or how much is missing when the total is more than is left."""
+    available, total = preview.budget_available, preview.total
+    if available.currency == total.currency and total.minor > available.minor:
+        return ("Budget short by", loc.money(Money(total.minor - available.minor, total.currency)))
+    return ("Budget after", loc.money(preview.budget_after))
+
+
+def sent_card(report: SendReport, amount: Money, reason: str, loc: Localizer = ENGLISH) -> Card:
     if report.pending is not None:
         return pending_card(report.pending)
     names = ", ".join(r.recipient_name or "a colleague" for r in report.sent)
     body: list[Element] = [
         _title("Rewards sent"),
-        _facts(("To", names), ("Each", amount.label()), ("Budget left", report.budget_left.label())),
+        _facts(("To", names), ("Each", loc.money(amount)), ("Budget left", loc.money(report.budget_left))),
         _subtle(f"“{reason}”"),
         _text(
             "Each of them gets a card from me in a personal chat. If I can't reach someone, I'll tell you."
@@ -88,15 +101,16 @@ def cancelled_card() -> Card:
     return _card([_text("Cancelled: no reward was sent.", isSubtle=True)], [])
 
 
-def undeliverable_card(notice: RewardUndeliverable) -> Card:
+def undeliverable_card(notice: RewardUndeliverable, loc: Localizer = ENGLISH) -> Card:
     """Told to the giver when a recipient's 1:1 chat cannot be opened (app not installed for them)."""
     reward = notice.reward
     who = reward.recipient_name or "one of the people you rewarded"
+    amount, until = loc.money(reward.amount), loc.date(reward.expires_on)
     body: list[Element] = [
         _title(f"I couldn't reach {who}"),
         _text(
-            f"They need the app installed before I can send them your {reward.amount} reward. {INSTALL_HINT} "
-            f"The reward waits for them: `vouchers mine` shows it until {reward.expires_on}."
+            f"They need the app installed before I can send them your {amount} reward. {INSTALL_HINT} "
+            f"The reward waits for them: “vouchers mine” shows it until {until}."
         ),
         _subtle(f"“{reward.reason}” · Teams said: {notice.error}"),
     ]
@@ -108,12 +122,12 @@ def bulk_report_card(report: BulkReport) -> Card:
     totals: dict[str, int] = {}
     for reward in report.sent:
         totals[reward.amount.currency] = totals.get(reward.amount.currency, 0) + reward.amount.minor
-    total = ", ".join(Money(minor, currency).label() for currency, minor in sorted(totals.items()))
+    total = ", ".join(ENGLISH.money(Money(minor, currency)) for currency, minor in sorted(totals.items()))
     facts = [("Sent", f"{len(report.sent)}" + (f" ({total})" if total else ""))]
     if report.already_sent:
         facts.append(("Sent before", str(report.already_sent)))
     facts.append(("Refused", str(len(report.refused))))
-    facts.extend(("Budget left", money.label()) for money in report.budget_left)
+    facts.extend(("Budget left", ENGLISH.money(money)) for money in report.budget_left)
     body: list[Element] = [_title(f"Rewards from {report.file_name}"), _facts(*facts)]
     for bad in report.refused[:REFUSED_ROWS_SHOWN]:
         who = f" ({bad.who})" if bad.who else ""
@@ -138,27 +152,43 @@ def bulk_hint_card(note: str = "") -> Card:
 # --- the recipient ----------------------------------------------------------------------------------
 
 
-def notice_card(notice: RewardNotice) -> Card:
-    """Who thanked them and why, the amount, the expiry, and Choose your voucher (also as a reminder)."""
+def notice_card(notice: RewardNotice, loc: Localizer = ENGLISH) -> Card:
+    """Who thanked them and why, the amount, the expiry, and Choose your voucher (also as a reminder).
+
+    The same words as Slack's notice (one voice), without Markdown."""
     reward = notice.reward
-    title = (
-        f"Reminder: your reward expires on {reward.expires_on}"
-        if notice.reminder
-        else "You've been recognised!"
+    available, amount, expires = (
+        loc.money(reward.available),
+        loc.money(reward.amount),
+        loc.date(reward.expires_on),
     )
-    facts = [("Reward", reward.amount.label())]
-    if reward.available != reward.amount:
-        facts.append(("Left to spend", reward.available.label()))
-    facts.append(("Expires", reward.expires_on))
+    if notice.reminder:
+        title = loc._("Your reward expires soon")
+        lead = loc._(
+            "You still have {available} to spend from {giver}'s reward, until {date}.",
+            available=available,
+            giver=reward.giver_name,
+            date=expires,
+        )
+    else:
+        title = loc._("You've been thanked!")
+        lead = loc._("{giver} sent you a reward of {amount}.", giver=reward.giver_name, amount=amount)
+    facts = [(loc._("Amount"), available), (loc._("Expires"), expires)]
     if reward.programme_name:
-        facts.append(("Programme", reward.programme_name))
+        facts.append((loc._("Programme"), reward.programme_name))
     body: list[Element] = [
         _title(title),
-        _text(f"{reward.giver_name} thanked you: “{reward.reason}”"),
+        _text(lead),
+        _text(f"“{reward.reason}”", isSubtle=True),
         _facts(*facts),
-        _subtle("Pick any gift voucher. If it costs more than your reward, you pay the rest by card."),
+        _subtle(
+            loc._(
+                "Any voucher in {currency}; one worth more is topped up by card.",
+                currency=loc.currency_name(reward.amount.currency),
+            )
+        ),
     ]
-    return _card(body, [choose_voucher(reward.reward_id)])
+    return _card(body, [choose_voucher(reward.reward_id, loc)])
 
 
 # --- the "Send a reward" dialog ---------------------------------------------------------------------

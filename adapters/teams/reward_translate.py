@@ -17,7 +17,7 @@ REWARD_WORD = "reward"
 MAX_PEOPLE = 50  # a confirmation card names every recipient; more than this belongs in a CSV
 MAX_KEY = 200
 USAGE = (
-    "Type `reward @name [@name …] <amount> [<currency>] <reason>`, "
+    "Type “reward @name [@name …] <amount> [<currency>] <reason>”, "
     "for example: reward @Ada 25 USD Five years of quiet excellence."
 )
 _EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
@@ -177,7 +177,7 @@ def _text_or_unreadable(data: Mapping[str, Any], key: str) -> str:
     value = data.get(key)
     if not isinstance(value, str) or not value.strip():
         raise UnreadableCommand(
-            "That card is missing something I need; type `vouchers mine` to see your rewards."
+            "That card is missing something I need; type “vouchers mine” to see your rewards."
         )
     return value.strip()
 

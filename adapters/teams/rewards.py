@@ -10,6 +10,7 @@ from ssl import SSLContext
 from botbuilder.core import TurnContext
 from botbuilder.schema import Activity
 
+from adapters.i18n import ENGLISH, Localizer, localizer
 from adapters.teams.address import PLATFORM, TeamsAddress
 from adapters.teams.answer import Answer, Card
 from adapters.teams.bulk import BadRow, BulkReport, Row, SharedFile, download, read_rows
@@ -35,8 +36,8 @@ from adapters.teams.unreadable import UnreadableCommand
 from core.amounts import TypedAmount
 from core.bulk import BulkReport as CoreReport
 from core.bulk import RewardRow, send_rows
-from core.confirmations import Confirmations, NotYourConfirmation, Sent, Taken
 from core.checkout import Checkout
+from core.confirmations import Confirmations, NotYourConfirmation, Sent, Taken
 from core.errors import InvalidRequest
 from core.identity import ChatUser, ConversationRef
 from core.money import Money
@@ -98,7 +99,9 @@ class RewardDesk:
         try:
             programmes = await self.recognition.programmes()
             terms = terms_of(intent.words, {p.currency for p in programmes})
-            programme, amount = await self.recognition.priced(TypedAmount(terms.amount, terms.currency), giver=giver)
+            programme, amount = await self.recognition.priced(
+                TypedAmount(terms.amount, terms.currency), giver=giver
+            )
         except UnreadableCommand as exc:
             return Answer(text=str(exc), replaces=False)
         except ValueError as exc:
@@ -109,15 +112,23 @@ class RewardDesk:
         found, left_out = await resolve(turn_context, intent.people)
         left_out += [(name, "only people can be rewarded") for name in intent.not_people]
         command = self.command(
-            activity, found, amount, terms.reason, programme.id, reward_key(activity, giver.key),
+            activity,
+            found,
+            amount,
+            terms.reason,
+            programme.id,
+            reward_key(activity, giver.key),
             TeamsAddress.of(activity).to_ref(),
         )
-        return Answer(await self.confirmation(command, left_out), replaces=False)
+        loc = localizer(activity.locale)
+        return Answer(await self.confirmation(command, left_out, loc), replaces=False)
 
-    async def confirmation(self, command: SendRewards, left_out: Sequence[tuple[str, str]]) -> Card:
+    async def confirmation(
+        self, command: SendRewards, left_out: Sequence[tuple[str, str]], loc: Localizer = ENGLISH
+    ) -> Card:
         """The request waits in the core under its key; the card shows its preview."""
         preview = await self.confirmations.propose(command)
-        return confirmation_card(preview, command.reason, command.request_key, left_out)
+        return confirmation_card(preview, command.reason, command.request_key, left_out, loc)
 
     async def send(self, activity: Activity, key: str) -> Sent | Taken | None:
         """Send exactly what was confirmed, once, by the person who asked (double taps send nothing twice)."""
@@ -195,17 +206,20 @@ class RewardDesk:
         """The reward, for its recipient only: ids in card data can be forged by anyone in the tenant."""
         return await self.recognition.recipient_reward(reward_id, user)
 
-    async def redeem(self, reward_id: str, user: ChatUser, country: str | None = None) -> Answer:
+    async def redeem(
+        self, reward_id: str, user: ChatUser, country: str | None = None, loc: Localizer = ENGLISH
+    ) -> Answer:
         """Choose your voucher: the catalog for the recipient's country (its currency at a shown rate, else
         the reward's own); the reward follows every step."""
         reward = await self.summary(reward_id, user)
         if not reward.spendable:
             state = "used up" if reward.status in ("sent", "opened", "redeemed") else reward.status
             return Answer(
-                text=f"This reward is {state}; type `vouchers mine` for your others.", replaces=False
+                text=f"This reward is {state}; type “vouchers mine” for your others.", replaces=False
             )
         shop = await self._checkout.reward_catalog(reward, country, user)
-        return Answer(catalog_card(self._checkout.browse(shop.query), reward, shop.rate_note), replaces=False)
+        page = self._checkout.browse(shop.query)
+        return Answer(catalog_card(page, reward, loc, rate_note=shop.rate_note), replaces=False)
 
     # --- bulk CSV -----------------------------------------------------------------------------------------
 
@@ -222,10 +236,16 @@ class RewardDesk:
 
         async def find(wanted: RewardRow) -> Recipient | str:
             row = by_number[wanted.line]
-            person = Person("", row.user_id, row.name) if row.user_id else await self.person_by_email(row.email, row.name)
+            person = (
+                Person("", row.user_id, row.name)
+                if row.user_id
+                else await self.person_by_email(row.email, row.name)
+            )
             return person if isinstance(person, str) else recipient_of(activity, person)
 
-        wanted = [RewardRow(r.number, r.who, r.amount, r.reason, _row_key(file, r), r.currency or "") for r in rows]
+        wanted = [
+            RewardRow(r.number, r.who, r.amount, r.reason, _row_key(file, r), r.currency or "") for r in rows
+        ]
         reply_to = TeamsAddress.of(activity).to_ref()
         done = await send_rows(self.recognition, giver, file.name, wanted, find, reply_to)
         log.info("bulk rewards", extra={"rows": len(rows) + len(bad), "sent": len(done.sent)})

@@ -9,6 +9,7 @@ from botbuilder.integration.aiohttp import CloudAdapter
 from botbuilder.schema import ErrorResponseException
 from msrest.exceptions import HttpOperationError
 
+from adapters.i18n import Localizer, localizer
 from adapters.teams.address import PLATFORM, TeamsAddress
 from adapters.teams.approval_cards import approval_decided_card, approval_request_card, shout_out_card
 from adapters.teams.cards import Card, attachment, order_card, voucher_card, voucher_notice
@@ -48,17 +49,19 @@ class TeamsSender:
 
     async def send(self, conversation: ConversationRef, notice: Notice) -> None:
         address = TeamsAddress.parse(conversation)
+        # The conversation reference keeps the locale of the activity it was taken from: the person's.
+        loc = localizer(getattr(address.reference, "locale", None))
         with connector_errors():
             if isinstance(notice, VoucherDelivery):
-                await self._deliver_voucher(address, notice)
+                await self._deliver_voucher(address, notice, loc)
             elif isinstance(notice, RewardNotice):
-                await self._to_person(address, notice_card(notice))
+                await self._to_person(address, notice_card(notice, loc))
             elif isinstance(notice, RewardUndeliverable):
-                await self._to_person(address, undeliverable_card(notice))
+                await self._to_person(address, undeliverable_card(notice, loc))
             elif isinstance(notice, GiftDelivery):
-                await self._to_person(address, gift_card(notice))
+                await self._to_person(address, gift_card(notice, loc))
             elif isinstance(notice, GiftReceipt):  # where the buyer asked, if private; else their 1:1 chat
-                await self._privately(address, receipt_card(notice))
+                await self._privately(address, receipt_card(notice, loc))
             elif isinstance(notice, ApprovalRequest):
                 await self._to_person(address, approval_request_card(notice.approval))
             elif isinstance(notice, ApprovalDecided):
@@ -66,7 +69,7 @@ class TeamsSender:
             elif isinstance(notice, ShoutOut):
                 await continue_in(self._adapter, self._app_id, address, _sending(shout_out_card(notice)))
             else:
-                await self._update_order(address, notice)
+                await self._update_order(address, notice, loc)
 
     async def _to_person(self, address: TeamsAddress, card: Card) -> None:
         """A person's address has no conversation yet: creating the 1:1 chat is what reaches them.
@@ -96,8 +99,8 @@ class TeamsSender:
         else:
             await open_personal(self._adapter, self._app_id, address, _sending(card))
 
-    async def _update_order(self, address: TeamsAddress, summary: OrderSummary) -> None:
-        card = order_card(summary)
+    async def _update_order(self, address: TeamsAddress, summary: OrderSummary, loc: Localizer) -> None:
+        card = order_card(summary, loc)
         if address.card_id is None:
             await continue_in(self._adapter, self._app_id, address, _sending(card))
             return
@@ -109,8 +112,8 @@ class TeamsSender:
             log.info("order card is gone; sending a new one", extra={"order_id": summary.order_id})
             await continue_in(self._adapter, self._app_id, address, _sending(card))
 
-    async def _deliver_voucher(self, address: TeamsAddress, voucher: VoucherDelivery) -> None:
-        card = voucher_card(voucher)
+    async def _deliver_voucher(self, address: TeamsAddress, voucher: VoucherDelivery, loc: Localizer) -> None:
+        card = voucher_card(voucher, loc)
         if address.is_personal:
             await continue_in(self._adapter, self._app_id, address, _sending(card))
             return
@@ -119,7 +122,7 @@ class TeamsSender:
         try:
             with connector_errors():
                 await continue_in(
-                    self._adapter, self._app_id, address, _sending_text(voucher_notice(voucher))
+                    self._adapter, self._app_id, address, _sending_text(voucher_notice(voucher, loc))
                 )
         except DeliveryError as exc:
             # The voucher itself arrived; repeating the whole delivery for a courtesy line would duplicate it.

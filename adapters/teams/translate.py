@@ -235,8 +235,13 @@ def query_of_data(data: Mapping[str, Any]) -> CatalogQuery:
 def _required(data: Mapping[str, Any], key: str) -> str:
     value = data.get(key)
     if not isinstance(value, str | int | float) or str(value).strip() == "":
-        raise UnreadableCommand("That card is missing something I need; type `vouchers` to start again.")
+        raise UnreadableCommand("That card is missing something I need; type “vouchers” to start again.")
     return str(value).strip()
+
+
+def _typed(data: Mapping[str, Any], key: str) -> str:
+    value = data.get(key)
+    return str(value).strip() if isinstance(value, str | int | float) else ""
 
 
 def _reward_of(data: Mapping[str, Any]) -> str:
@@ -247,7 +252,8 @@ def _reward_of(data: Mapping[str, Any]) -> str:
 _ACTIONS: dict[str, Callable[[Mapping[str, Any]], Intent]] = {
     "browse": lambda d: Browse(query_of_data(d), _reward_of(d)),
     "choose": lambda d: ChooseProduct(_required(d, "product"), query_of_data(d), _reward_of(d)),
-    "buy": lambda d: Buy(_required(d, "product"), _required(d, "amount"), query_of_data(d), _reward_of(d)),
+    # An empty amount is the person's to fix, not a broken card: the product card says what is allowed.
+    "buy": lambda d: Buy(_required(d, "product"), _typed(d, "amount"), query_of_data(d), _reward_of(d)),
     "retry": lambda d: RetryPayment(_required(d, "order")),
     "pay": lambda d: OpenCheckout(_required(d, "order")),
     "mine": lambda d: ShowWallet(),
@@ -261,7 +267,7 @@ _ACTIONS: dict[str, Callable[[Mapping[str, Any]], Intent]] = {
 def intent_of_data(data: Any) -> Intent:
     """What a card button asked for (Action.Submit value, Action.Execute data or task/fetch data)."""
     if not isinstance(data, Mapping) or data.get(COMMAND) not in _ACTIONS:
-        raise UnreadableCommand("I don't recognise that card any more; type `vouchers` to start again.")
+        raise UnreadableCommand("I don't recognise that card any more; type “vouchers” to start again.")
     return _ACTIONS[data[COMMAND]](data)
 
 

@@ -11,6 +11,8 @@ from urllib.parse import urlsplit
 import jinja2
 from aiohttp import web
 
+from adapters.i18n import Localizer, localizer, words
+from adapters.i18n.tags import from_accept_language
 from core.checkout import Checkout
 from core.errors import (
     CheckoutExpired,
@@ -136,15 +138,18 @@ class CheckoutPage:
     headers: dict[str, str]
 
     async def show(self, request: web.Request) -> web.Response:
+        loc = reader_of(request)
         try:
             view = await self._view(request)
         except VoucherbotError as exc:
-            return self._notice(exc)
+            return self._notice(exc, loc)
         state = page_state(view)
         html = self.templates.get_template("checkout/page.html").render(
             view=view,
             state=state,
-            failure=view.failure_reason,
+            failure=_failure(view, loc),
+            status_label=words.status_label(view.status, loc),
+            **_speaking(loc),
             test_mode=self.test_mode,
             publishable_key=self.publishable_key,
             stripe_js_url=self.stripe_js_url,
@@ -161,9 +166,14 @@ class CheckoutPage:
             code = http_status(exc)
             body = {"status": "expired" if code == 410 else "unknown", "label": str(exc)}
             return web.json_response(body, status=code, headers=self.headers)
-        body = {"status": str(view.status), "label": view.status_label, "state": page_state(view)}
+        loc = reader_of(request)
+        body = {
+            "status": str(view.status),
+            "label": words.status_label(view.status, loc),
+            "state": page_state(view),
+        }
         if body["state"] in ("failed", "problem"):
-            body["reason"] = view.failure_reason
+            body["reason"] = _failure(view, loc)
         return web.json_response(body, headers=self.headers)
 
     async def _view(self, request: web.Request) -> CheckoutView:
@@ -172,12 +182,16 @@ class CheckoutPage:
             raise UnknownCheckout()
         return await self.checkout.checkout_view(token)
 
-    def _notice(self, error: VoucherbotError) -> web.Response:
+    def _notice(self, error: VoucherbotError, loc: Localizer) -> web.Response:
         status = http_status(error)
         if status >= 500:
             log.warning("checkout page unavailable", extra={"error": type(error).__name__})
         html = self.templates.get_template("checkout/notice.html").render(
-            status=status, message=str(error), test_mode=self.test_mode, static=STATIC_PREFIX
+            status=status,
+            message=str(error),
+            test_mode=self.test_mode,
+            static=STATIC_PREFIX,
+            **_speaking(loc),
         )
         return web.Response(text=html, status=status, content_type="text/html", headers=self.headers)
 
@@ -217,6 +231,24 @@ async def _read_at_most(request: web.Request, limit: int) -> bytes | None:
         return None
     body = await request.read()
     return body if len(body) <= limit else None
+
+
+def reader_of(request: web.Request) -> Localizer:
+    """The page speaks the browser's first language (Accept-Language), English when it names none."""
+    return localizer(from_accept_language(request.headers.get("Accept-Language")))
+
+
+def _speaking(loc: Localizer) -> dict[str, object]:
+    return {"_": loc._, "money": loc.money, "lang": loc.locale.language}
+
+
+def _failure(view: CheckoutView, loc: Localizer) -> str:
+    """A declined card's reason, and that no money was taken; an issuance failure's refund."""
+    if view.issuance_failed:
+        return loc._("We could not issue this voucher, so your payment is being refunded.")
+    if view.status is OrderStatus.FAILED and view.failure_reason:
+        return loc._("{reason} No money was taken.", reason=view.failure_reason.rstrip(". ") + ".")
+    return view.failure_reason
 
 
 def _templates() -> jinja2.Environment:

@@ -6,6 +6,7 @@ from datetime import date, timedelta
 
 import pytest
 
+from adapters.i18n import localizer
 from adapters.web.admin.auth import safe_next
 from adapters.web.admin.chart import build_chart, nice_ceiling
 from adapters.web.admin.export import csv_text, safe_cell
@@ -75,7 +76,13 @@ def test_after_sign_in_only_dashboard_paths_are_followed(target: str, landing: s
 def test_money_is_grouped_for_reading() -> None:
     assert amount(Money(123456789, "USD")) == "1,234,567.89 USD"
     assert money_text(Money(492500, "USD")) == "$4,925"
-    assert money_text(Money(2000, "CHF")) == "20 CHF"
+    assert money_text(Money(2000, "CHF")) == "CHF20"  # CLDR's en-US form
+
+
+def test_the_dashboard_writes_money_in_the_readers_locale() -> None:
+    german = localizer("de-DE")
+    assert amount(Money(123456789, "USD"), german) == "1.234.567,89 USD"
+    assert money_text(Money(492500, "EUR"), german) == "4.925\xa0€"
     assert money_text(Money(1250, "JPY")) == "¥1,250"
 
 
@@ -113,3 +120,14 @@ def test_short_or_padded_passwords_are_refused() -> None:
     assert password_problems("correct horse battery staple") == []
     assert password_problems("short") == ["A password needs at least 12 characters."]
     assert password_problems(" padded password ") == ["A password cannot start or end with a space."]
+
+
+def test_the_dashboard_writes_times_in_the_readers_locale_and_in_utc() -> None:
+    from datetime import UTC, datetime
+
+    from adapters.web.admin.render import short_time, when
+
+    moment = datetime(2026, 11, 26, 9, 0, 5, tzinfo=UTC)
+    assert when(moment) == "Nov 26, 2026, 9:00:05\u202fAM UTC"
+    assert when(moment, localizer("de-DE")) == "26.11.2026, 09:00:05 UTC"
+    assert short_time(moment, localizer("de-DE")) == "26.11.2026 09:00"

@@ -5,7 +5,6 @@ from __future__ import annotations
 from dataclasses import replace
 from datetime import timedelta
 from decimal import Decimal
-from pathlib import Path
 
 from adapters.fx.ecb import parse_ecb
 from core.catalog import Catalog
@@ -17,12 +16,11 @@ from core.money import Money
 from core.orders import OrderStatus
 from core.recognition import Recognition, SendRewards
 from core.rewards import LedgerKind, Recipient
+from tests.conftest import FIXTURES
 from tests.db.conftest import ADA, Backend
 from tests.db.test_rewards_on_database import HR, KUDOS, dm
 from tests.fakes import FakeGateway, FakeProvider, SequentialIds
 from tests.unit.conftest import BOOKS, TEA
-
-FIXTURES = Path(__file__).parent.parent / "fixtures"
 
 
 async def test_rates_keep_the_newest_per_pair_exactly_as_decimals(backend: Backend) -> None:

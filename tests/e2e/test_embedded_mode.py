@@ -22,6 +22,7 @@ import pytest
 import pytest_asyncio
 import yaml
 
+from adapters.i18n import localizer
 from adapters.providers.catalog_file import SAMPLE_CATALOG
 from core.orders import OrderStatus
 from tests.e2e.bot_process import ROOT, BotProcess
@@ -147,7 +148,7 @@ async def test_a_teams_order_is_paid_in_the_browser_through_the_bots_port_alone_
     finally:
         await db.close()
     assert voucher is not None and voucher.code in card_text(card.card)
-    assert voucher.expires_on.isoformat() in card_text(card.card)
+    assert localizer("en-US").date(voucher.expires_on) in card_text(card.card)
     async with http.get(f"{bot.url}/metrics") as response:
         metrics = await response.text()
     assert (

@@ -6,6 +6,7 @@ FX_RATES_URL at a loopback server serving the ECB file in tests/fixtures. Ada's 
 
 from __future__ import annotations
 
+import json
 from collections.abc import AsyncIterator
 from pathlib import Path
 
@@ -15,21 +16,23 @@ import pytest_asyncio
 from aiohttp import web
 from aiohttp.test_utils import TestServer
 
+from adapters.i18n import localizer
 from adapters.stripe_local import LocalStripe
 from core.money import Money
 from core.orders import OrderStatus
 from core.rewards import LedgerKind
+from tests.conftest import FIXTURES
 from tests.e2e.bot_process import BotProcess
 from tests.e2e.conftest import start_bot, stop_bot, stripe_env
-from tests.e2e.test_rewards_e2e import choose_button, click_in_dm, labelled, reward_command, reward_notice
+from tests.e2e.test_rewards_e2e import choose_button, click_in_dm, labelled, reward_command
 from tests.e2e.test_slack_e2e import SlackUser, block_text
 from tests.e2e.world import BotDatabase, eventually
-from tests.fake_slack import FakeSlack
+from tests.fake_slack import FakeSlack, PostedMessage
 from tests.slack.conftest import ADA, BOT_TOKEN, HR, SIGNING_SECRET, add_colleagues, clicked
 
 pytestmark = pytest.mark.asyncio(loop_scope="module")
 
-RATES = (Path(__file__).parent.parent / "fixtures" / "fx" / "ecb-eurofxref-daily.xml").read_bytes()
+RATES = (FIXTURES / "fx" / "ecb-eurofxref-daily.xml").read_bytes()
 COFFEE = "copper-kettle-roasters"  # the sample catalog's EUR 5 / 10 / 25 / 50 card for DE, AT, NL, FR
 
 
@@ -78,12 +81,13 @@ async def test_a_recipient_in_germany_buys_a_eur_voucher_with_a_usd_reward_and_n
     bot: BotProcess, fake_slack: FakeSlack, http: aiohttp.ClientSession, local: LocalStripe
 ) -> None:
     db = BotDatabase(bot.data_dir)
+    german = localizer("de-DE")  # Ada's Slack speaks German: the bot answers her in German
     try:
         hana, ada = SlackUser(bot, fake_slack, http, HR), SlackUser(bot, fake_slack, http, ADA)
         assert await reward_command(hana, f"<@{ADA}|ada> 25 USD Thank you", "hr-reward") == 200
         confirmation = await hana.response("hr-reward")
         await hana.click(clicked(confirmation["blocks"], "vb_reward_send"), "hr-send")
-        notice = await eventually(lambda: reward_notice(ada), what="Ada's reward DM")
+        notice = await eventually(lambda: choose_your_voucher(ada), what="Ada's reward DM")
         before = len(fake_slack.messages_in(ada.dm))
         await click_in_dm(ada, notice, clicked(notice.blocks, "vb_reward_choose"), "ada-open")
         await eventually(lambda: len(fake_slack.messages_in(ada.dm)) > before, what="the reward catalog")
@@ -93,10 +97,17 @@ async def test_a_recipient_in_germany_buys_a_eur_voucher_with_a_usd_reward_and_n
         assert "Your $25 buys up to €23.04 at 1 EUR = 1.085 USD (ecb, 2026-11-25)" in text
         await click_in_dm(ada, catalog, choose_button(catalog.blocks, COFFEE), "ada-choose")
         product = await ada.response("ada-choose")
-        await click_in_dm(ada, catalog, labelled(product["blocks"], "Buy €10"), "ada-buy")
+        await click_in_dm(
+            ada,
+            catalog,
+            labelled(product["blocks"], german._("Buy {amount}", amount=german.money(Money(1000, "EUR")))),
+            "ada-buy",
+        )
         summary = await ada.response("ada-buy")
 
-        assert "$10.85 from your reward at 1 EUR = 1.085 USD (ecb, 2026-11-25)" in block_text(summary["blocks"])
+        assert "$10.85 from your reward at 1 EUR = 1.085 USD (ecb, 2026-11-25)" in block_text(
+            summary["blocks"]
+        )
         order = await db.only_order_of(ada.key)
         assert order.amount == Money(1000, "EUR") and order.payment_intent_id is None  # no PaymentIntent
         await eventually(lambda: db.delivered(order.id), what="the EUR voucher delivered")
@@ -107,3 +118,10 @@ async def test_a_recipient_in_germany_buys_a_eur_voucher_with_a_usd_reward_and_n
         assert budget.credited == budget.available + budget.reserved + budget.spent and budget.spent == 1085
     finally:
         await db.close()
+
+
+def choose_your_voucher(user: SlackUser) -> PostedMessage | None:
+    """The reward notice, by its button (its words are in the recipient's language)."""
+    return next(
+        (m for m in user.fake.messages_in(user.dm) if "vb_reward_choose" in json.dumps(m.blocks)), None
+    )

@@ -16,6 +16,7 @@ import aiohttp
 import pytest
 import pytest_asyncio
 
+from adapters.i18n import localizer
 from adapters.stripe_local import LocalStripe
 from core.orders import OrderStatus
 from tests.e2e.bot_process import BotProcess
@@ -107,7 +108,8 @@ async def test_a_scheduled_gift_is_held_and_cancelling_it_refunds_the_buyer(
     receipt = await eventually(
         lambda: [c for c in chat.calls() if c.cards and "Receipt" in card_text(c.card)], what="the receipt"
     )
-    assert f"Scheduled for {day} 10:00" in card_text(receipt[0].card)
+    at = datetime.fromisoformat(f"{day}T10:00+00:00")  # the sender's time zone; Teams sent none: UTC
+    assert f"Scheduled for {localizer('en-US').datetime(at)} UTC" in card_text(receipt[0].card)
     assert (await db.order(order.id)).status is OrderStatus.ISSUED
     assert len(connector.in_conversation(GRACE_CHAT)) == before
 

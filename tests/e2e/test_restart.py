@@ -15,6 +15,7 @@ import aiohttp
 import pytest
 import pytest_asyncio
 
+from adapters.i18n import localizer
 from adapters.stripe_local import LocalStripe
 from core.orders import OrderStatus
 from core.outbox import MessageKind, MessageStatus
@@ -86,7 +87,9 @@ async def test_a_server_killed_between_payment_and_delivery_delivers_the_voucher
 
     assert voucher is not None and issued == 1
     (card,) = chat.voucher_cards()
-    assert voucher.code in card_text(card.card) and voucher.expires_on.isoformat() in card_text(card.card)
+    assert voucher.code in card_text(card.card) and localizer("en-US").date(voucher.expires_on) in card_text(
+        card.card
+    )
     assert card.conversation_id == chat.conversation_id
     assert [m.status for m in messages] == [MessageStatus.SENT] * len(messages)
     assert sum(m.kind is MessageKind.VOUCHER_DELIVERY for m in messages) == 1

@@ -263,7 +263,7 @@ async def test_the_admin_sees_a_confirmation_then_each_recipient_gets_a_dm_with_
 ) -> None:
     text = block_text(sent["confirmation"]["blocks"])
     assert "Ada Lovelace, Grace Hopper, Lin Yutang" in text
-    assert "*Each*\n$25" in text and "*Total*\n$75" in text and "*Budget left*\n$1000 → $925 after" in text
+    assert "*Each*\n$25" in text and "*Total*\n$75" in text and "*Budget left*\n$1,000 → $925 after" in text
     assert sent["budget_before"] == Budget(credited=100_000)  # nothing reserved before Send
     assert "Sent 3 rewards of $25" in block_text(sent["summary"]["blocks"])
 

@@ -24,6 +24,7 @@ import pytest
 import pytest_asyncio
 import stripe
 
+from adapters.i18n import localizer
 from adapters.stripe_local import LocalStripe
 from core.orders import Order, OrderStatus
 from tests.e2e.bot_process import ROOT, BotProcess
@@ -299,7 +300,7 @@ async def test_a_slack_purchase_delivers_the_plum_voucher_with_its_expiry_in_a_d
     assert voucher.expires_on == date.fromisoformat(issued["validity"])
     assert voucher.provider == "xoxoday" and voucher.provider_reference == f"plum-order-{issued['orderId']}"
     text = block_text(message.blocks)
-    assert f"`{voucher.code}`" in text and voucher.expires_on.isoformat() in text
+    assert f"`{voucher.code}`" in text and localizer("en-US").date(voucher.expires_on) in text
     assert "Quiet Harbour Books" in text and slack_purchase.order_id in text
     assert voucher.code not in message.text
     assert order_texts(slack_purchase.user)[-1].endswith("Voucher ready")
@@ -317,8 +318,10 @@ async def test_a_teams_purchase_delivers_the_plum_voucher_with_pin_and_expiry_in
     assert voucher.expires_on == date.fromisoformat(issued["validity"])
     text = card_text(card.card)
     assert card.conversation_id == teams_purchase.chat.conversation_id
-    assert voucher.code in text and issued["pin"] in text and voucher.expires_on.isoformat() in text
-    assert "30.00 EUR" in text and teams_purchase.order_id in text
+    assert (
+        voucher.code in text and issued["pin"] in text and localizer("en-US").date(voucher.expires_on) in text
+    )
+    assert "€30" in text and teams_purchase.order_id in text
 
 
 async def test_plum_got_exactly_one_place_order_per_order_with_the_order_id_as_po_number(
@@ -439,7 +442,7 @@ async def test_a_delayed_plum_voucher_is_issued_after_polling_and_the_buyer_hear
     assert voucher is not None and voucher.code == plum_voucher(plum, order.id)["voucherCode"]
     (message,) = slack_vouchers(mary)
     text = block_text(message.blocks)
-    assert f"`{voucher.code}`" in text and voucher.expires_on.isoformat() in text
+    assert f"`{voucher.code}`" in text and localizer("en-US").date(voucher.expires_on) in text
     assert "delivered within 5 business days" in text
 
 

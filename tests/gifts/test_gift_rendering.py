@@ -7,12 +7,13 @@ from datetime import UTC, date, datetime
 
 import pytest
 
+from adapters.i18n import localizer
 from adapters.slack import gift_blocks
 from adapters.slack.gift_form import gift_modal
 from adapters.teams.gift_cards import gift_card, gift_form_card, receipt_card
 from core.catalog import ExpiryPolicy, Product
 from core.money import Money
-from core.views import GiftDelivery, GiftReceipt, ProductCard, VoucherDelivery
+from core.views import GiftDelivery, GiftReceipt, ProductCard, VoucherDelivery, Wallet, WalletEntry
 from tests.fake_connector import card_problems
 from tests.fake_slack import message_problems, view_problems
 
@@ -66,3 +67,27 @@ def test_the_gift_card_and_the_forms_are_valid() -> None:
     assert card_problems(gift_form_card(product, "20")) == []
     modal = gift_modal(product, "https://hooks.slack.com/actions/T/1/x")
     assert view_problems(modal) == []
+
+
+def test_a_wallet_with_gifts_in_slack_shows_its_footer_once_and_the_gifts_after_it() -> None:
+    entry = WalletEntry("ord_9", "Quiet Harbour Books", "Gift card", Money(2000, "GBP"), "active",
+                        datetime(2026, 11, 26, tzinfo=UTC), "2028-11-26", CODE, None, None)  # fmt: skip
+    plain = gift_blocks.wallet_message(Wallet((entry,), ()))
+    message = gift_blocks.wallet_with_gifts(Wallet((entry,), (), (), (RECEIPTS["scheduled"],)))
+
+    assert message.blocks[: len(plain.blocks)] == plain.blocks
+    assert message.blocks[len(plain.blocks)]["type"] == "header"
+    assert message_problems({"text": message.text, "blocks": message.blocks}) == []
+
+
+def test_gift_texts_are_in_the_readers_language_with_their_amounts_and_dates() -> None:
+    german = localizer("de-DE")
+    receipt = gift_blocks.receipt_message(RECEIPTS["scheduled"], german)
+    card = json.dumps(receipt_card(RECEIPTS["scheduled"], german), ensure_ascii=False)
+
+    assert receipt.text == "Beleg: Ihr Geschenk an Grace Hopper (20\u00a0£)"  # CLDR de: no cents when none
+    assert "24.12.2026, 09:00:00 UTC" in json.dumps(receipt.blocks, ensure_ascii=False)
+    assert "Geplant für 24.12.2026, 09:00:00 UTC" in card and "Stornieren und erstatten" in card
+    assert gift_blocks.gift_message(DELIVERY, german).text.startswith(
+        "Ada Lovelace hat Ihnen einen Gutschein"
+    )

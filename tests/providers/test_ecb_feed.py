@@ -5,7 +5,6 @@ from __future__ import annotations
 from collections.abc import AsyncIterator
 from datetime import timedelta
 from decimal import Decimal
-from pathlib import Path
 
 import pytest
 from aiohttp import web
@@ -15,10 +14,11 @@ from bot.fx import refresh_job
 from bot.settings import load_settings
 from bot.tls import OutgoingTrust
 from core.fx import Rates
+from tests.conftest import FIXTURES
 from tests.fake_rates import FakeRateSource
 from tests.fakes import FixedClock
 
-RATES = (Path(__file__).parent.parent / "fixtures" / "fx" / "ecb-eurofxref-daily.xml").read_bytes()
+RATES = (FIXTURES / "fx" / "ecb-eurofxref-daily.xml").read_bytes()
 
 
 @pytest.fixture

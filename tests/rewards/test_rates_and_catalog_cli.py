@@ -3,11 +3,9 @@
 from __future__ import annotations
 
 import shutil
-from pathlib import Path
 
+from tests.conftest import FIXTURES
 from tests.rewards.test_cli import Cli, cli  # noqa: F401  (the fixture)
-
-FIXTURES = Path(__file__).parent.parent / "fixtures"
 
 
 def test_an_operator_loads_ecb_rates_sets_one_by_hand_and_sees_both(cli: Cli) -> None:  # noqa: F811

@@ -219,16 +219,36 @@ def test_a_voucher_code_never_appears_in_the_notification_text() -> None:
     assert "`SECRET-CODE-1234`" in json.dumps(message.blocks)
 
 
-def test_a_voucher_without_pin_shows_no_pin_field() -> None:
-    fields = blocks.voucher_message(delivery(pin=None)).blocks[1]["fields"]
+def test_a_voucher_without_pin_shows_no_pin_block() -> None:
+    texts = [b.get("text", {}).get("text", "") for b in blocks.voucher_message(delivery(pin=None)).blocks]
 
-    assert [f["text"].split("\n")[0] for f in fields] == [
-        "*Product*",
-        "*Amount*",
-        "*Code*",
-        "*Expires*",
-        "*Order*",
-    ]
+    assert any(t.startswith("*Code*\n```") for t in texts)
+    assert not any(t.startswith("*PIN*") for t in texts)
+
+
+def test_the_code_and_pin_each_have_a_full_width_block_with_nothing_beside_them() -> None:
+    message = blocks.voucher_message(delivery(code="QHB-0001-7K3M", pin="4321"))
+    code_blocks = [b for b in message.blocks if "```" in b.get("text", {}).get("text", "")]
+
+    assert [b["text"]["text"] for b in code_blocks] == ["*Code*\n```QHB-0001-7K3M```", "*PIN*\n```4321```"]
+    assert all("accessory" not in b and "fields" not in b for b in code_blocks)
+
+
+def test_the_home_tab_masks_codes_behind_reveal_while_the_private_wallet_shows_them() -> None:
+    wallet = Wallet((entry(1),), ())
+    home = json.dumps(blocks.home_view(wallet), ensure_ascii=False)
+    mine = json.dumps(blocks.wallet_message(wallet).blocks)
+
+    assert entry(1).code not in home and (entry(1).pin or "????") not in home
+    assert '"vb_reveal:0"' in home and "••••" in home
+    assert entry(1).code in mine
+
+
+def test_reveal_opens_a_modal_with_the_code_slack_accepts() -> None:
+    modal = blocks.revealed_view(entry(1))
+
+    assert entry(1).code in json.dumps(modal)
+    assert view_problems(modal) == []
 
 
 def test_a_long_wallet_is_cut_to_fit_a_message_and_the_home_tab() -> None:

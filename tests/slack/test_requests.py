@@ -174,7 +174,7 @@ async def test_an_unknown_product_gets_a_clear_message(slack: SlackWorld) -> Non
     await slack.action(picked, response_url="gone")
     reply = await slack.wait_for_response("gone")
 
-    assert reply["text"] == "There is no product 'retired-brand' in the catalog."
+    assert reply["text"] == "There is no voucher “retired-brand” in the catalog."
     assert reply["replace_original"] is False
 
 
@@ -209,10 +209,8 @@ async def test_an_open_value_amount_out_of_range_gets_a_clear_message(slack: Sla
     await slack.action(submit, state=state, response_url="amount")
     reply = await slack.wait_for_response("amount")
 
-    assert ":warning: Choose an amount from €5 to €200 for Lantern Tea e-voucher." in section_texts(
-        reply["blocks"]
-    )
-    assert element(reply["blocks"], "vb_amount_input")
+    assert ":warning: €500 is above the maximum of €200 (minimum €5)." in section_texts(reply["blocks"])
+    assert element(reply["blocks"], "vb_amount_input")["initial_value"] == "500"
     assert slack.store.orders == {}
 
 
@@ -227,7 +225,7 @@ async def test_an_open_value_amount_that_is_not_a_number_gets_a_clear_message(sl
     await slack.action(typed, response_url="amount")
     reply = await slack.wait_for_response("amount")
 
-    assert "'lots' is not an amount. Try from €5 to €200." in section_texts(reply["blocks"])
+    assert "“lots” is not an amount. Type a number from €5 to €200." in section_texts(reply["blocks"])
     assert slack.store.orders == {}
 
 
@@ -286,7 +284,7 @@ async def test_a_command_order_for_an_amount_not_sold_is_refused_at_once(slack: 
     response = await slack.command("buy quiet-harbour-books 30")
 
     message = await response.json()
-    assert message["text"] == "Quiet Harbour Books gift card comes in $10, $25, $50."
+    assert message["text"] == "$30 is not one of the values this voucher comes in: $10 · $25 · $50."
     assert slack.store.orders == {}
 
 

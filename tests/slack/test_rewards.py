@@ -145,7 +145,7 @@ async def test_an_admin_rewards_three_colleagues_who_each_redeem_a_voucher_and_t
     for user in (ADA, GRACE, LIN):
         [notice] = slack.fake.messages_in(dm(user))
         assert notice.text == "Hana from HR sent you a $25 reward"
-        assert "Five years of quiet excellence" in section_texts(notice.blocks) and "2027-02-24" in str(
+        assert "Five years of quiet excellence" in section_texts(notice.blocks) and "Feb 24, 2027" in str(
             notice.blocks
         )
         assert element(notice.blocks, "vb_reward_choose")["text"]["text"] == "Choose your voucher"
@@ -373,7 +373,7 @@ async def test_a_reminder_says_the_reward_expires_soon_with_the_button(reward_sl
     await reward_slack.relay.run_once()
 
     reminder = reward_slack.fake.messages_in(dm(ADA))[-1]
-    assert reminder.text == "Your $25 reward expires on 2027-02-24"
+    assert reminder.text == "Your $25 reward expires on Feb 24, 2027"
     assert "Your reward expires soon" in json.dumps(reminder.blocks)
     assert element(reminder.blocks, "vb_reward_choose")
 
@@ -391,7 +391,7 @@ async def test_the_wallet_and_app_home_show_open_rewards_with_choose_your_vouche
     reward_id = next(iter(reward_slack.store.rewards))
     for rendered in (wallet["blocks"], reward_slack.fake.views[ADA]["blocks"]):
         text = section_texts(rendered)
-        assert "*$25* from Hana from HR · “Thanks for the launch”\n$25 left · expires 2027-02-24" in text
+        assert "*$25* from Hana from HR · “Thanks for the launch”\n$25 left · expires Feb 24, 2027" in text
         assert element(rendered, "vb_reward_choose:0")["value"] == reward_id
 
 

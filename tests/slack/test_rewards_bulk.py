@@ -223,7 +223,7 @@ async def test_a_thousand_row_csv_goes_through_paced_by_the_outbox(company_slack
     )
 
     assert len(company_slack.store.rewards) == STAFF
-    assert "Sent *1,000* of 1,000 rows ($25000); refused *0*." in report_of(company_slack)
+    assert "Sent *1,000* of 1,000 rows ($25,000); refused *0*." in report_of(company_slack)
     assert company_slack.fake.calls_to("users.lookupByEmail", ok_only=False) == []
     assert len(company_slack.fake.calls_to("users.list")) == 6  # 1,005 people, 200 a page
 

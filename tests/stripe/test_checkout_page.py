@@ -165,8 +165,25 @@ async def test_a_declined_order_shows_the_reason_and_a_way_to_try_again(
         poll = await response.json()
 
     assert "Your card was declined." in html
-    assert "Try again — pay $25" in html
-    assert poll["state"] == "failed" and poll["reason"] == "Your card was declined."
+    assert "Try again, pay $25" in html
+    assert "Your card was declined. No money was taken." in html
+    assert poll["state"] == "failed" and poll["reason"] == "Your card was declined. No money was taken."
+
+
+async def test_the_page_speaks_the_browsers_language_and_writes_its_amounts(
+    shop: Shop, http: ClientSession
+) -> None:
+    summary = await shop.place_order()
+
+    headers = {"Accept-Language": "en;q=0.4, de-DE"}
+    async with http.get(shop.page_url(summary.order_id), headers=headers) as response:
+        html = await response.text()
+    async with http.get(f"{shop.page_url(summary.order_id)}/status", headers=headers) as response:
+        poll = await response.json()
+
+    assert '<html lang="de">' in html
+    assert "25\xa0US$" in html or "25&nbsp;US$" in html
+    assert poll["state"] == "pay"
 
 
 async def test_the_status_poll_of_an_unknown_link_is_a_json_404(shop: Shop, http: ClientSession) -> None:

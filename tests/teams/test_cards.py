@@ -176,7 +176,7 @@ def test_an_open_range_product_asks_for_an_amount_within_its_limits() -> None:
         "placeholder": "5.00 to 200.00",
     }
     assert "Choose an amount from €5 to €200" in card_text(card)
-    assert button(card, "Back to vouchers")["data"] == {"cmd": "browse", "q": "tea", "page": 1}
+    assert button(card, "Back to catalog")["data"] == {"cmd": "browse", "q": "tea", "page": 1}
 
 
 def test_a_denominated_product_offers_its_denominations() -> None:
@@ -201,7 +201,7 @@ def test_an_unpaid_order_opens_the_checkout_as_a_dialog_and_in_the_browser() -> 
         "title": "Open in browser",
         "url": "https://vouchers.example.com/checkout/tok1",
     }
-    assert "25.00 USD" in card_text(card) and "Awaiting payment" in card_text(card)
+    assert "$25" in card_text(card) and "Awaiting payment" in card_text(card)
 
 
 def test_a_failed_payment_says_why_and_offers_a_retry_but_no_payment() -> None:
@@ -209,8 +209,8 @@ def test_a_failed_payment_says_why_and_offers_a_retry_but_no_payment() -> None:
         summary(OrderStatus.FAILED, failure_reason="Your card was declined.", checkout_url=None)
     )
 
-    assert "Your card was declined." in card_text(card)
-    assert [a["title"] for a in actions(card)] == ["Try again"]
+    assert "Your card was declined. No money was taken." in card_text(card)
+    assert [a["title"] for a in actions(card)] == ["Try again, pay $25"]
 
 
 def test_the_voucher_card_shows_everything_needed_to_redeem_it() -> None:
@@ -220,11 +220,11 @@ def test_the_voucher_card_shows_everything_needed_to_redeem_it() -> None:
     for expected in (
         "Lantern Tea House",
         "Lantern Tea e-voucher",
-        "42.00 EUR",
+        "€42",
         "LTH-9Q4M-77XK-2PLA",
         "4321",
         "Enter the code at checkout.",
-        "2027-12-31",
+        "Dec 31, 2027",
         "ord_000042",
         "Valid in Germany and France.",
     ):
@@ -255,5 +255,13 @@ def test_the_wallet_lists_codes_and_orders_in_progress() -> None:
     card = wallet_card(Wallet((entry,), (summary(OrderStatus.AWAITING_PAYMENT),)))
 
     text = card_text(card)
-    assert "LTH-9Q4M-77XK-2PLA" in text and "PIN: 4321" in text and "2027-12-31" in text
+    assert "LTH-9Q4M-77XK-2PLA" in text and "PIN\n4321" in text and "Dec 31, 2027" in text
     assert "Orders in progress" in text and "ord_000007" in text
+
+
+def test_no_teams_card_or_text_carries_markdown_backticks_teams_would_show_literally() -> None:
+    from adapters.teams import bulk, reward_translate
+
+    rendered = json.dumps(all_cards(), ensure_ascii=False)
+    assert "`" not in rendered
+    assert "`" not in bulk.COLUMNS_HINT and "`" not in reward_translate.USAGE

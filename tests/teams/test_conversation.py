@@ -22,7 +22,11 @@ async def test_vouchers_in_a_personal_chat_answers_with_the_catalog_card(teams: 
     (reply,) = teams.connector.delivered()
     assert reply.conversation_id == message["conversation"]["id"]
     text = card_text(reply.card)
-    assert "Quiet Harbour Books" in text and "Lantern Tea House" in text and "$10 · $25 · $50" in text
+    # The recorded activity says en-US: the catalog opens on the United States, one click from all.
+    assert "Quiet Harbour Books" in text and "$10 · $25 · $50" in text and "Lantern Tea House" not in text
+    await teams.post(teams.submit(message, reply, press(reply.card, "All countries")))
+    every = card_text(teams.connector.delivered()[-1].card)
+    assert "Quiet Harbour Books" in every and "Lantern Tea House" in every
 
 
 async def test_vouchers_coffee_searches_the_catalog(teams: TeamsWorld) -> None:
@@ -73,7 +77,7 @@ async def test_choosing_and_buying_with_action_submit_replaces_the_card_each_ste
 
     assert [c.kind for c in teams.connector.delivered()] == ["reply", "update", "update"]
     assert product.message_id == order_message.message_id == catalog.message_id
-    assert "Amount in EUR, from €5 to €200" in card_text(product.card)
+    assert "Amount in EUR (from €5 to €200)" in card_text(product.card)
     order = teams.order()
     assert (order.product_id, order.amount, order.status) == (
         TEA.id,
@@ -119,9 +123,9 @@ async def test_an_amount_outside_the_open_range_is_refused_with_a_clear_message(
         assert "Continue to payment" in card_text(again.card)
 
     texts = [card_text(c.card) for c in teams.connector.delivered()[-3:]]
-    assert "Choose an amount from €5 to €200 for Lantern Tea e-voucher." in texts[0]
+    assert "€250 is above the maximum of €200 (minimum €5)." in texts[0]
     assert "from €5 to €200" in texts[1]
-    assert "'lots' is not an amount" in texts[2]
+    assert "“lots” is not an amount" in texts[2]
     assert teams.store.orders == {}
 
 
@@ -170,7 +174,7 @@ async def test_an_action_execute_from_a_foreign_card_gets_a_message_not_an_error
 
     body = await response.json()
     assert response.status == 200
-    assert body["type"] == "application/vnd.microsoft.activity.message" and "type `vouchers`" in body["value"]
+    assert body["type"] == "application/vnd.microsoft.activity.message" and "type “vouchers”" in body["value"]
 
 
 async def test_pay_opens_the_checkout_page_in_a_teams_dialog(teams: TeamsWorld) -> None:
@@ -319,3 +323,28 @@ async def test_the_installation_update_that_follows_the_bot_added_event_adds_no_
     await teams.post(teams.activity("installationUpdate.add.msteams_docs"))
 
     assert len(teams.connector.delivered()) == 1
+
+
+async def test_an_empty_amount_says_what_to_type_and_a_german_speaker_reads_it_in_german_numbers(
+    teams: TeamsWorld,
+) -> None:
+    message = teams.personal("vouchers tea")
+    await teams.post(message)
+    (catalog,) = teams.connector.delivered()
+    await teams.post(teams.submit(message, catalog, press(catalog.card, "Choose", product=TEA.id)))
+    product = teams.connector.delivered()[-1]
+
+    await teams.post(
+        teams.submit(message, product, press(product.card, "Continue to payment", {"amount": ""}))
+    )
+    assert "Type an amount from €5 to €200." in card_text(teams.connector.delivered()[-1].card)
+
+    german = {
+        **teams.submit(message, product, press(product.card, "Continue to payment", {"amount": "250"})),
+        "locale": "de-DE",
+    }
+    await teams.post(german)
+    refused = teams.connector.delivered()[-1].card
+    assert "250\xa0€" in card_text(refused) and "200\xa0€" in card_text(refused)
+    assert next(e for e in refused["body"] if e.get("id") == "amount")["value"] == 250
+    assert teams.store.orders == {}

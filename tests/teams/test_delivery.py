@@ -38,7 +38,7 @@ async def test_a_paid_order_delivers_the_voucher_card_into_the_personal_chat(tea
     (voucher,) = voucher_cards(teams)
     assert voucher.conversation_id == message["conversation"]["id"]
     text = card_text(voucher.card)
-    assert "QHB-0001-7K3M" in text and "4321" in text and "2027-12-31" in text and "42.00 EUR" in text
+    assert "QHB-0001-7K3M" in text and "4321" in text and "Dec 31, 2027" in text and "€42" in text
     assert teams.order().id in text
     updates = [c for c in teams.connector.made("update") if c.message_id == order_card.message_id]
     assert "Voucher ready" in card_text(updates[-1].card)
@@ -154,7 +154,7 @@ async def test_the_wallet_shows_the_delivered_voucher(teams: TeamsWorld) -> None
     wallet = teams.connector.delivered()[-1]
     assert wallet.conversation_id == message["conversation"]["id"]
     text = card_text(wallet.card)
-    assert "Your vouchers" in text and "QHB-0001-7K3M" in text and "2027-12-31" in text
+    assert "Your vouchers" in text and "QHB-0001-7K3M" in text and "Dec 31, 2027" in text
 
 
 async def test_asking_for_the_wallet_in_a_channel_answers_privately(teams: TeamsWorld) -> None:
@@ -194,7 +194,24 @@ async def test_order_updates_follow_the_card_after_a_declined_payment(teams: Tea
     update = teams.connector.delivered()[-1]
     assert update.kind == "update" and update.message_id == order_card.message_id
     assert "Your card was declined." in card_text(update.card)
-    await teams.post(teams.submit(message, update, press(update.card, "Try again")))
+    await teams.post(teams.submit(message, update, press(update.card, "Try again, pay $5")))
     assert teams.order().status is OrderStatus.AWAITING_PAYMENT and teams.order().payment_attempts == 2
     assert "Pay $5" in card_text(teams.connector.delivered()[-1].card)
     assert {m.kind for m in teams.store.outbox.values()} == {MessageKind.ORDER_UPDATE}
+
+
+async def test_the_voucher_card_is_written_in_the_locale_the_order_came_from(teams: TeamsWorld) -> None:
+    message = {**teams.personal("vouchers tea"), "locale": "fr-FR"}
+    await teams.post(message)
+    catalog = teams.connector.delivered()[-1]
+    await teams.post(teams.submit(message, catalog, press(catalog.card, "Choisir", product=TEA.id)))
+    product = teams.connector.delivered()[-1]
+    pay = press(product.card, "Continuer vers le paiement", {"amount": "42"})
+    await teams.post(teams.submit(message, product, pay))
+    await teams.pay(teams.order())
+
+    await teams.relay.run_once()
+
+    (voucher,) = voucher_cards(teams)
+    text = card_text(voucher.card)
+    assert "31 déc. 2027" in text and "42\xa0€" in text

@@ -23,7 +23,7 @@ IN_GERMANY = {"type": "clientInfo", "locale": "de-DE", "country": "DE", "platfor
 
 async def open_catalog(teams: TeamsWorld, member: Member, client: dict[str, str]) -> Call:
     chat = personal_chat(member)
-    (notice,) = [c for c in teams.connector.in_conversation(chat) if c.cards and "recognised" in card_text(c.card)]
+    (notice,) = [c for c in teams.connector.in_conversation(chat) if c.cards and "thanked" in card_text(c.card)]
     press_choose = teams.submit(as_member(teams, member, chat), notice, press(notice.card, "Choose your voucher"))
     others = [e for e in press_choose.get("entities", []) if e["type"] != "clientInfo"]
     press_choose["entities"] = [*others, client]  # Teams sends one clientInfo per activity
@@ -86,6 +86,6 @@ async def test_a_recipient_who_says_they_are_in_germany_gets_the_german_catalog(
     answer = rewarding.connector.delivered()[-1]
     catalog = await open_catalog(rewarding, ADA, {"type": "clientInfo", "locale": "en-US", "country": "US"})
 
-    assert "now open the catalog for DE" in answer.text
+    assert "now open the catalog for Germany" in answer.text
     text = card_text(catalog.card)
     assert "Lantern Tea" in text and BOOKS.brand not in text and "buys up to €23.04" in text

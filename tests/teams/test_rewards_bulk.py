@@ -41,7 +41,7 @@ async def test_good_rows_are_sent_and_each_bad_row_is_reported_with_its_reason(r
     report = rewarding.connector.delivered()[-1]
     text = card_text(report.card)
     assert "Rewards from rewards.csv" in text
-    assert "Sent\n3 (40.00 USD)" in text and "Refused\n7" in text and "Budget left\n60.00 USD" in text
+    assert "Sent\n3 ($40)" in text and "Refused\n7" in text and "Budget left\n$60" in text
     for line in (
         "Row 4 (lin@harbour.example): 'ten' is not an amount",
         "Row 5 (nobody@harbour.example): no Teams user has the email nobody@harbour.example",
@@ -79,9 +79,9 @@ async def test_the_recipients_of_a_file_get_their_cards_in_personal_chats(reward
     results = await rewarding.relay.run_once()
 
     assert [r.outcome for r in results] == ["sent", "sent", "sent"]
-    for member, amount in ((ADA, "25.00 USD"), (GRACE, "10.00 USD"), (LIN, "5.00 USD")):
+    for member, amount in ((ADA, "$25"), (GRACE, "$10"), (LIN, "$5")):
         (card,) = rewarding.connector.in_conversation(f"a:personal-{member.id}")
-        assert "Tien Suwandy thanked you" in card_text(card.card) and amount in card_text(card.card)
+        assert "Tien Suwandy sent you a reward" in card_text(card.card) and amount in card_text(card.card)
 
 
 async def test_a_file_from_someone_who_is_not_a_reward_admin_is_refused_and_audited(
@@ -102,7 +102,7 @@ async def test_a_file_that_is_not_a_rewards_csv_gets_the_expected_columns(reward
 
     xlsx, csv = (card_text(c.card) for c in rewarding.connector.delivered()[-2:])
     assert "rewards.xlsx is not a CSV file." in xlsx
-    assert "The first line of the CSV must name its columns `email` or `user_id`" in csv
+    assert "The first line of the CSV must name its columns “email” or “user_id”" in csv
     assert rewarding.store.rewards == {}
 
 
@@ -117,5 +117,5 @@ async def test_a_thousand_rows_go_through_in_one_report(rewarding: TeamsWorld) -
 
     assert time.monotonic() - started < 30
     text = card_text(rewarding.connector.delivered()[-1].card)
-    assert "Sent\n1000 (1000.00 USD)" in text and "Refused\n0" in text
+    assert "Sent\n1000 ($1,000)" in text and "Refused\n0" in text
     assert len(rewarding.store.rewards) == 1000 and budget(rewarding).reserved == 100000

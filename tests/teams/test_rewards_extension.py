@@ -94,7 +94,7 @@ async def test_review_confirms_the_people_picked_and_typed_with_their_names_and_
     card = await review(rewarding)
 
     text = card_text(card)
-    assert "Ada Lovelace, Grace Hopper, Lin Wei" in text and "60.00 USD" in text and "40.00 USD" in text
+    assert "Ada Lovelace, Grace Hopper, Lin Wei" in text and "$60" in text and "$40" in text
     assert "Left out: lin.at.home (not an email address)." in text
     assert [a["title"] for a in actions(card)] == ["Send $60", "Cancel"]
     assert rewarding.store.rewards == {}
@@ -174,3 +174,17 @@ async def test_without_a_programme_the_extension_says_how_to_get_one(teams: Team
         "type": "message",
         "value": "There is no reward programme yet. An admin can create one in the dashboard.",
     }
+
+
+async def test_a_german_giver_reads_the_dialogs_amounts_as_german_writes_them(rewarding: TeamsWorld) -> None:
+    rewarding.connector.add_members(EXTENSION_CHANNEL, ADA, GRACE, LIN)
+    asked = extension(rewarding, "composeExtension/submitAction", FORM)
+    card = dialog_card(await invoke(rewarding, {**asked, "locale": "de-DE"}))
+    send = extension(rewarding, "composeExtension/submitAction", press(card, "Send 60\u00a0US$"))
+
+    sent = await invoke(rewarding, {**send, "locale": "de-DE"})
+
+    # CLDR de: the amount before its symbol, and US$ for dollars outside the US
+    assert (
+        sent["value"].startswith("Sent 20\u00a0US$ each to ") and "Budget left: 40\u00a0US$" in sent["value"]
+    )

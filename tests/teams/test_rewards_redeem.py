@@ -24,7 +24,7 @@ async def delivered_rewards(teams: TeamsWorld) -> None:
 async def redeem(teams: TeamsWorld, member: Member, product_id: str, amount: str) -> Call:
     """From the reward card in `member`'s personal chat: Choose your voucher → Choose → amount → order card."""
     chat = personal_chat(member)
-    (notice,) = [c for c in teams.connector.in_conversation(chat) if "recognised" in card_text(c.card)]
+    (notice,) = [c for c in teams.connector.in_conversation(chat) if "thanked" in card_text(c.card)]
     me = as_member(teams, member, chat)
     await teams.post(teams.submit(me, notice, press(notice.card, "Choose your voucher")))
     catalog = teams.connector.delivered()[-1]
@@ -56,7 +56,7 @@ async def test_choose_your_voucher_opens_the_catalog_in_the_rewards_currency(rew
     catalog = rewarding.connector.delivered()[-1]
     assert catalog.kind == "reply" and catalog.conversation_id == chat  # the thank-you card stays
     text = card_text(catalog.card)
-    assert "Your reward: $25 left, until 2027-02-24" in text
+    assert "Your reward: $25 left, until Feb 24, 2027" in text
     assert "Quiet Harbour Books" in text and "Copper Kettle Coffee" in text and "Lantern Tea" not in text
     reward = reward_of(rewarding, ADA)
     assert button(catalog.card, "Choose", product=BOOKS.id)["data"]["reward"] == reward.id
@@ -72,8 +72,8 @@ async def test_each_recipient_redeems_below_equal_to_and_above_the_reward_and_th
     above = await redeem(rewarding, LIN, BOOKS.id, "50.00")
 
     # Covered by the reward: no card payment at all, and the voucher arrives.
-    assert "$10 from your reward" in card_text(below.card) and "by card" not in card_text(below.card)
-    assert "$25 from your reward" in card_text(equal.card)
+    assert "Paid with your reward ($10)" in card_text(below.card) and "by card" not in card_text(below.card)
+    assert "Paid with your reward ($25)" in card_text(equal.card)
     assert not [a for a in (below.card, equal.card) if "Pay" in card_text(a)]
     # Above: the reward pays its part, the card the rest.
     assert "$25 from your reward, $25 by card" in card_text(above.card)
@@ -129,7 +129,7 @@ async def test_the_rest_of_a_reward_stays_for_a_later_voucher(rewarding: TeamsWo
 
     again = await redeem(rewarding, ADA, COFFEE.id, "15.00")
 
-    assert "$15 from your reward" in card_text(again.card)
+    assert "Paid with your reward ($15)" in card_text(again.card)
     assert reward_of(rewarding, ADA).available == 500
 
 
@@ -196,7 +196,7 @@ async def test_a_cancelled_reward_says_so_instead_of_opening_the_catalog(rewardi
 
     assert (
         rewarding.connector.delivered()[-1].text
-        == "This reward is cancelled; type `vouchers mine` for your others."
+        == "This reward is cancelled; type “vouchers mine” for your others."
     )
 
 
@@ -213,7 +213,7 @@ async def test_the_wallet_shows_open_rewards_with_what_is_left_and_choose_your_v
 
     wallet = rewarding.connector.delivered()[-1]
     text = card_text(wallet.card)
-    assert "Reward from Dave Taniguchi: $20 left" in text and "2027-02-24" in text
+    assert "$25 from Dave Taniguchi" in text and "Left\n$20" in text and "Feb 24, 2027" in text
     assert button(wallet.card, "Choose your voucher")["data"] == {
         "cmd": "redeem",
         "reward": reward_of(rewarding, ADA).id,
@@ -228,5 +228,6 @@ async def test_a_reminder_before_expiry_arrives_as_a_reminder_card(rewarding: Te
     await rewarding.relay.run_once()
 
     reminder = rewarding.connector.in_conversation(personal_chat(GRACE))[-1]
-    assert "Reminder: your reward expires on 2027-02-24" in card_text(reminder.card)
+    assert "Your reward expires soon" in card_text(reminder.card)
+    assert "until Feb 24, 2027" in card_text(reminder.card)
     assert button(reminder.card, "Choose your voucher")["data"]["reward"] == reward_of(rewarding, GRACE).id

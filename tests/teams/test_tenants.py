@@ -105,7 +105,7 @@ async def test_a_colleague_named_by_entra_id_gets_a_reward_card_in_a_new_1_1_cha
     assert created.body["members"] == [{"id": GRACE_AAD}]
     assert created.body["bot"]["id"] == BOT_ID and created.body["channelData"]["tenant"]["id"] == TENANT
     (card,) = connector.in_conversation(f"a:personal-{GRACE_AAD}")
-    assert "Workday thanked you" in str(card.card) and "Choose your voucher" in str(card.card)
+    assert "Workday sent you a reward" in str(card.card) and "Choose your voucher" in str(card.card)
 
 
 async def test_a_teams_id_makes_an_address_but_not_a_reward_recipient(

@@ -106,10 +106,14 @@ def test_an_action_submit_value_is_read_from_the_message() -> None:
 def test_a_card_we_did_not_make_is_refused_politely() -> None:
     foreign = activity("message.card_submit_value.botbuilder_js_recording")
 
-    with pytest.raises(UnreadableCommand, match="type `vouchers`"):
+    with pytest.raises(UnreadableCommand, match="type “vouchers”"):
         intent_of_message(foreign)
     with pytest.raises(UnreadableCommand):
-        intent_of_data({"cmd": "buy", "product": "lantern-tea"})
+        intent_of_data({"cmd": "buy", "amount": "42"})
+
+
+def test_an_empty_amount_is_the_persons_to_fix_not_a_broken_card() -> None:
+    assert intent_of_data({"cmd": "buy", "product": "lantern-tea"}) == Buy("lantern-tea", "", CatalogQuery())
 
 
 def test_action_execute_and_task_fetch_data_are_found_where_teams_puts_them() -> None:

@@ -5,7 +5,6 @@ from __future__ import annotations
 from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 from decimal import Decimal
-from pathlib import Path
 
 import pytest
 
@@ -18,13 +17,13 @@ from core.money import Money
 from core.orders import OrderStatus
 from core.recognition import Recognition
 from core.rewards import Budget, LedgerKind, Programme
+from tests.conftest import FIXTURES
 from tests.fake_curations import FakeCurations
 from tests.fake_rates import FakeRateSource
 from tests.fakes import MemoryUnitOfWork, SequentialIds
 from tests.unit.conftest import ADA, TEA, World
 from tests.unit.test_rewards import Rewarding
 
-FIXTURES = Path(__file__).parent.parent / "fixtures"
 PUBLISHED = datetime(2026, 11, 25, 14, 0, tzinfo=UTC)
 EUR_USD = Rate("EUR", "USD", Decimal("1.0850"), "ecb", PUBLISHED)
 

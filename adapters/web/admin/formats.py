@@ -1,24 +1,21 @@
-"""Money as the dashboard writes it: grouped thousands, a symbol in headlines, the code in tables."""
+"""Money as the dashboard writes it, in the reader's locale: a symbol in headlines, the code in tables."""
 
 from __future__ import annotations
 
-from core.money import Money
+from decimal import Decimal
 
-SYMBOLS = {"USD": "$", "EUR": "€", "GBP": "£", "JPY": "¥", "INR": "₹"}
+from babel.numbers import format_currency
 
-
-def amount(money: Money) -> str:
-    """`1,025.00 USD`: unambiguous and aligned in a column of mixed currencies."""
-    return f"{_grouped(money)} {money.currency}"
+from adapters.i18n import ENGLISH, Localizer
+from core.money import Money, exponent
 
 
-def money_text(money: Money) -> str:
-    """`$4,925` or `$12.50`, `20 EUR` where no symbol is common: for headline figures."""
-    digits = _grouped(money).removesuffix(".00")
-    symbol = SYMBOLS.get(money.currency)
-    return f"{symbol}{digits}" if symbol else f"{digits} {money.currency}"
+def amount(money: Money, loc: Localizer = ENGLISH) -> str:
+    """`1,025.00 USD` (`1.025,00 USD` in German): unambiguous in a column of mixed currencies."""
+    value = Decimal(money.minor).scaleb(-exponent(money.currency))
+    return format_currency(value, money.currency, format="#,##0.00 ¤¤", locale=loc.locale)
 
 
-def _grouped(money: Money) -> str:
-    whole, _, fraction = money.major().partition(".")
-    return f"{int(whole):,}" + (f".{fraction}" if fraction else "")
+def money_text(money: Money, loc: Localizer = ENGLISH) -> str:
+    """`$4,925` or `$12.50`, `€20`: for headline figures."""
+    return loc.money(money)

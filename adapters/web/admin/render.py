@@ -3,13 +3,16 @@
 from __future__ import annotations
 
 from collections.abc import Callable
-from datetime import date, datetime
+from datetime import UTC, date, datetime
 from pathlib import Path
 from typing import Any
 
 import jinja2
 from aiohttp import web
+from babel.dates import format_datetime, format_time
 
+from adapters.i18n import ENGLISH, Localizer, localizer
+from adapters.i18n.tags import from_accept_language
 from adapters.web.admin.auth import csrf_token
 from adapters.web.admin.formats import amount, money_text
 from adapters.web.admin.sessions import CSRF_FIELD, SESSION_KEY
@@ -49,6 +52,7 @@ class Views:
             path=request.path,
             static=STATIC_PREFIX,
             product_name=self.product_name,
+            loc=reader_of(request),
             **context,
         )
         return web.Response(text=html, status=status, content_type="text/html", headers=HEADERS)
@@ -76,11 +80,11 @@ def _environment() -> jinja2.Environment:
         lstrip_blocks=True,
     )
     env.filters.update(
-        when=when,
-        short=short_time,
-        day=day_label,
-        amount=amount,
-        money=money_text,
+        when=_in_locale(when),
+        short=_in_locale(short_time),
+        day=_in_locale(day_label),
+        amount=_in_locale(amount),
+        money=_in_locale(money_text),
         channel=channel,
         status_label=status_label,
         source=source_label,
@@ -89,18 +93,36 @@ def _environment() -> jinja2.Environment:
     return env
 
 
-def when(moment: datetime | None) -> str:
-    """`26 Nov 2026, 09:00:05 UTC`; the dashboard speaks UTC, as the audit trail does."""
-    return "—" if moment is None else f"{moment:%d %b %Y, %H:%M:%S} UTC"
+def reader_of(request: web.Request) -> Localizer:
+    """The dashboard writes amounts the way the admin's browser asks (Accept-Language)."""
+    return localizer(from_accept_language(request.headers.get("Accept-Language")))
 
 
-def day_label(value: date | None) -> str:
-    return "—" if value is None else f"{value:%d %b %Y}"
+def _in_locale(format_value: Callable[[Any, Localizer], str]) -> Callable[..., str]:
+    @jinja2.pass_context
+    def render(context: jinja2.runtime.Context, value: Any) -> str:
+        return format_value(value, context.get("loc", ENGLISH))
+
+    return render
 
 
-def short_time(moment: datetime | None) -> str:
-    """`26 Nov 2026 09:00` for tables (the full time is in the cell's title)."""
-    return "—" if moment is None else f"{moment:%d %b %Y %H:%M}"
+def when(moment: datetime | None, loc: Localizer = ENGLISH) -> str:
+    """`Nov 26, 2026, 9:00:05 AM UTC` (`26.11.2026, 09:00:05 UTC`): the dashboard speaks UTC, as the
+    audit trail does, in the reader's locale."""
+    if moment is None:
+        return "—"
+    return format_datetime(moment, format="medium", tzinfo=UTC, locale=loc.locale) + " UTC"
+
+
+def day_label(value: date | None, loc: Localizer = ENGLISH) -> str:
+    return "—" if value is None else loc.date(value)
+
+
+def short_time(moment: datetime | None, loc: Localizer = ENGLISH) -> str:
+    """`Nov 26, 2026 9:00 AM` for tables (the full time is in the cell's title)."""
+    if moment is None:
+        return "—"
+    return f"{loc.date(moment)} {format_time(moment, format='short', tzinfo=UTC, locale=loc.locale)}"
 
 
 def channel(platform: str) -> str:

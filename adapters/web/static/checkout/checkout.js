@@ -28,9 +28,9 @@
   }
 
   function showFailure(message) {
-    failureReason.textContent = message || 'Your card was not charged.';
+    failureReason.textContent = message || config.notCharged;
     failedBox.hidden = false;
-    buttonLabel.textContent = 'Try again — pay ' + config.amount;
+    buttonLabel.textContent = config.retryLabel;
     form.hidden = false;
     show('state-waiting', false);
     setBusy(false);
