@@ -33,7 +33,8 @@ def test_any_patch_gives_a_checked_resource_or_a_bad_resource_error(ops: list[di
         patched = apply_patch(BASE, {"schemas": [PATCH_OP], "Operations": ops})
     except BadResource:
         return
-    person_of("u1", patched)  # what a patched resource becomes must be readable too
+    person = person_of("u1", patched)  # what a patched resource becomes must be readable too
+    assert person.person_id == "u1" and person.source == "scim"
 
 
 extensions = st.dictionaries(st.sampled_from(["manager", "employeeNumber", "startDate", "birthday"]), json_values)
@@ -48,4 +49,5 @@ def test_any_create_body_gives_a_checked_resource_or_a_bad_resource_error(body: 
         resource = normalize({"schemas": [USER], **body})
     except BadResource:
         return
-    person_of("u1", resource)
+    person = person_of("u1", resource)
+    assert person.person_id == "u1" and person.source == "scim"
