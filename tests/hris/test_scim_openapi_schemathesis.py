@@ -7,24 +7,18 @@ bearer token. The {id} operations meet real users too: schemathesis reuses the i
 
 from __future__ import annotations
 
-import asyncio
-import threading
 from collections.abc import Iterator
 from dataclasses import replace
 from pathlib import Path
-from typing import Self
 
 import pytest
-import schemathesis
 from aiohttp import web
 
-from adapters.db import Database, VoucherCipher
 from adapters.scim import ScimApi
 from core.money import Money
-from tests.db.conftest import KEY, Backend
-from tests.fakes import FixedClock
+from tests.db.conftest import Backend
 from tests.hris.conftest import KUDOS, SCIM_TOKEN, SlackByEmail, hr_people
-from tests.rewards.test_hr_openapi_schemathesis import _run
+from tests.live_contract import LiveApp, contract_schema, run_contract
 
 MAX_EXAMPLES = 20
 # RFC 7644's words: a resource the schema allows may still be refused by a rule JSON Schema cannot state
@@ -41,64 +35,17 @@ OPERATIONS = {
 }
 
 
-class LiveScim:
-    """The SCIM server on 127.0.0.1 in a thread with its own event loop, as the server runs it."""
+class LiveScim(LiveApp):
+    """The SCIM server, with the bearer token SCIM_TOKEN."""
 
-    def __init__(self, folder: Path) -> None:
-        self._folder = folder
-        self._ready = threading.Event()
-        self._thread = threading.Thread(target=asyncio.run, args=(self._serve(),), daemon=True)
-        self._loop: asyncio.AbstractEventLoop | None = None
-        self._stop: asyncio.Event | None = None
-        self.url = ""
-        self.failure: BaseException | None = None
-
-    def __enter__(self) -> Self:
-        self._thread.start()
-        assert self._ready.wait(30), "the SCIM server did not start"
-        if self.failure is not None:
-            raise self.failure
-        return self
-
-    def __exit__(self, *_exc: object) -> None:
-        assert self._loop is not None and self._stop is not None
-        self._loop.call_soon_threadsafe(self._stop.set)
-        self._thread.join(30)
-
-    async def _serve(self) -> None:
-        self._loop, self._stop = asyncio.get_running_loop(), asyncio.Event()
-        clock = FixedClock()
-        url = f"sqlite+aiosqlite:///{self._folder / 'voucherbot.db'}"
-        database = Database(url, VoucherCipher(KEY), clock=clock)
-        try:
-            await database.upgrade()
-            runner = await self._start(Backend(database, clock, url, None, self._folder / "voucherbot.db"))
-        except BaseException as exc:
-            self.failure = exc
-            self._ready.set()
-            await database.dispose()
-            raise
-        self._ready.set()
-        try:
-            await self._stop.wait()
-        finally:
-            await runner.cleanup()
-            await database.dispose()
-
-    async def _start(self, backend: Backend) -> web.AppRunner:
+    async def build(self, backend: Backend) -> web.Application:
         recognition, people, _ = hr_people(backend, SlackByEmail())
         await recognition.create_programme(replace(KUDOS), "setup")
         await recognition.credit(KUDOS.id, Money(100_000, "USD"), "setup")
         api = ScimApi(backend.database.pushed_users(), people, SCIM_TOKEN, backend.clock, "https://vb.example")
         app = web.Application()
         api.mount(app)
-        runner = web.AppRunner(app)
-        await runner.setup()
-        site = web.TCPSite(runner, "127.0.0.1", 0)
-        await site.start()
-        host, port = runner.addresses[0][:2]
-        self.url = f"http://{host}:{port}"
-        return runner
+        return app
 
 
 @pytest.fixture
@@ -108,24 +55,12 @@ def live_scim(tmp_path: Path) -> Iterator[LiveScim]:
 
 
 def test_every_operation_of_the_scim_openapi_keeps_its_contract_under_schemathesis(live_scim: LiveScim) -> None:
-    config = schemathesis.Config.from_dict(
-        {
-            "seed": 20261206,
-            "headers": {"Authorization": f"Bearer {SCIM_TOKEN}"},
-            "generation": {"max-examples": MAX_EXAMPLES, "mode": "all"},
-            "phases": {"stateful": {"enabled": False}},
-            "checks": {
-                "positive_data_acceptance": {"expected-statuses": ACCEPTED_POSITIVE},
-                "negative_data_rejection": {"expected-statuses": REJECTED_NEGATIVE},
-                "not_a_server_error": {"expected-statuses": NOT_A_SERVER_ERROR},
-            },
-            "request-timeout": 10,
-        }
+    schema = contract_schema(
+        f"{live_scim.url}/scim/v2/openapi.json", live_scim.url, SCIM_TOKEN, MAX_EXAMPLES,
+        ACCEPTED_POSITIVE, REJECTED_NEGATIVE, NOT_A_SERVER_ERROR,
     )
-    schema = schemathesis.openapi.from_url(f"{live_scim.url}/scim/v2/openapi.json", config=config)
-    schema.config.update(base_url=live_scim.url)
 
-    failures, errors, tested = _run(schema)
+    failures, errors, tested = run_contract(schema)
 
     assert tested == OPERATIONS
     assert not errors, "\n".join(errors)
