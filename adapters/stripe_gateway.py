@@ -55,7 +55,9 @@ class StripeGateway:
             self._stripe = stripe.StripeClient(http_client=self._http, **self._client_settings)
         return self._stripe
 
-    async def create_intent(self, *, order_id: str, amount: Money, idempotency_key: str) -> PaymentIntent:
+    async def create_intent(
+        self, *, order_id: str, amount: Money, idempotency_key: str
+    ) -> PaymentIntent:
         # Only parameters localstripe knows too: it answers 400 to any other (e.g. `description`).
         params: Any = {
             "amount": amount.minor,
@@ -88,8 +90,14 @@ class StripeGateway:
                 payload, signature, self._webhook_secret, tolerance=SIGNATURE_TOLERANCE_SECONDS
             )
         except stripe.SignatureVerificationError as exc:
-            raise PaymentEventRejected("The Stripe-Signature header does not match the body.") from exc
-        except (ValueError, AttributeError, TypeError) as exc:  # JSON, UTF-8, or not an event object
+            raise PaymentEventRejected(
+                "The Stripe-Signature header does not match the body."
+            ) from exc
+        except (
+            ValueError,
+            AttributeError,
+            TypeError,
+        ) as exc:  # JSON, UTF-8, or not an event object
             raise PaymentEventRejected("The notification body is not a Stripe event.") from exc
         return translate_event(event.to_dict())
 
@@ -162,7 +170,9 @@ def _refunded(event_id: str, event_type: str, charge: StripeObject) -> PaymentEv
     if charge.get("refunded") is False:
         # Stripe sends charge.refunded for partial refunds too; voucherbot only refunds in full, so a
         # partial one (made in the Stripe dashboard) leaves the voucher alone for an admin to decide.
-        log.warning("partial refund ignored", extra={"event_id": event_id, "charge": charge.get("id")})
+        log.warning(
+            "partial refund ignored", extra={"event_id": event_id, "charge": charge.get("id")}
+        )
         return _ignored(event_id, event_type, charge)
     intent = charge["payment_intent"]
     intent_id = intent["id"] if isinstance(intent, Mapping) else intent

@@ -95,14 +95,22 @@ class LocalStripe:
         return f"{self.url}/js.stripe.com/v3/"
 
     async def register_webhook(
-        self, url: str, secret: str, *, webhook_id: str = "voucherbot", events: list[str] | None = None
+        self,
+        url: str,
+        secret: str,
+        *,
+        webhook_id: str = "voucherbot",
+        events: list[str] | None = None,
     ) -> None:
         """Have localstripe sign its events with `secret` and POST them to `url`, about 1 s after each."""
         body: dict[str, object] = {"url": url, "secret": secret}
         if events is not None:
             body["events"] = events
         url_of_config = f"{self.url}/_config/webhooks/{webhook_id}"
-        async with aiohttp.ClientSession() as session, session.post(url_of_config, json=body) as response:
+        async with (
+            aiohttp.ClientSession() as session,
+            session.post(url_of_config, json=body) as response,
+        ):
             response.raise_for_status()
 
     def browser_app(self) -> web.Application:
@@ -169,7 +177,9 @@ async def pay_with_test_card(
 async def start_localstripe(host: str = "127.0.0.1", port: int = 0) -> LocalStripe:
     """Serve an empty localstripe on host:port (0 picks a free port) in the running event loop."""
     if _RUNNING:
-        raise RuntimeError(f"localstripe is already running in this process at {next(iter(_RUNNING))}")
+        raise RuntimeError(
+            f"localstripe is already running in this process at {next(iter(_RUNNING))}"
+        )
     from localstripe import resources, webhooks
 
     # The store pickles itself on every write; an instance attribute turns that off for this process.
@@ -180,7 +190,11 @@ async def start_localstripe(host: str = "127.0.0.1", port: int = 0) -> LocalStri
     await runner.setup()
     await web.TCPSite(runner, host, port).start()
     bound_host, bound_port = runner.addresses[0][:2]
-    url = f"http://[{bound_host}]:{bound_port}" if ":" in bound_host else f"http://{bound_host}:{bound_port}"
+    url = (
+        f"http://[{bound_host}]:{bound_port}"
+        if ":" in bound_host
+        else f"http://{bound_host}:{bound_port}"
+    )
     _RUNNING.add(url)
     log.info("localstripe started", extra={"url": url})
     return LocalStripe(url, runner)
@@ -230,7 +244,9 @@ def _idempotency() -> Middleware:
         key = request.headers.get("Idempotency-Key")
         if request.method != "POST" or not key:
             return await handler(request)
-        fingerprint = hashlib.sha256(request.path.encode() + b"\n" + await request.read()).hexdigest()
+        fingerprint = hashlib.sha256(
+            request.path.encode() + b"\n" + await request.read()
+        ).hexdigest()
         if key in seen:
             return _replay(seen[key], fingerprint)
         response = await handler(request)
@@ -250,7 +266,10 @@ def _replay(first: tuple[str, int, bytes], fingerprint: str) -> web.Response:
         }
         return web.json_response({"error": error}, status=400)
     return web.Response(
-        body=body, status=status, content_type="application/json", headers={"Idempotent-Replayed": "true"}
+        body=body,
+        status=status,
+        content_type="application/json",
+        headers={"Idempotent-Replayed": "true"},
     )
 
 

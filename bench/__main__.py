@@ -25,11 +25,16 @@ def main() -> None:
     pin(CLIENT_CORE)  # the fakes and the load generator stay off the servers' core
     started, load_before = time.monotonic(), load_average()
     if load_before > 0.5:
-        print(f"[bench] the machine is busy (load average {load_before:.2f}): figures will move", flush=True)
+        print(
+            f"[bench] the machine is busy (load average {load_before:.2f}): figures will move",
+            flush=True,
+        )
     with tempfile.TemporaryDirectory(prefix="voucherbot-bench-") as scratch:
         bench = Bench(Path(scratch), Pace.of(args.quick), args.postgres_url)
         try:
-            sections = asyncio.run(_run_all(bench, args.only or list(NAMES), args.fanout_recipients))
+            sections = asyncio.run(
+                _run_all(bench, args.only or list(NAMES), args.fanout_recipients)
+            )
         finally:
             bench.close()
     results = page(sections, command_line(), time.monotonic() - started, args.quick, load_before)
@@ -51,9 +56,13 @@ def _parser() -> argparse.ArgumentParser:
         help="a PostgreSQL server for the end-to-end run (a scratch database is created and dropped)",
     )
     parser.add_argument(
-        "--fanout-recipients", type=int, help="fan-out over this many recipients (default: one each)"
+        "--fanout-recipients",
+        type=int,
+        help="fan-out over this many recipients (default: one each)",
     )
-    parser.add_argument("--output", type=Path, default=ROOT / "BENCHMARKS.md", help="the page to update")
+    parser.add_argument(
+        "--output", type=Path, default=ROOT / "BENCHMARKS.md", help="the page to update"
+    )
     parser.add_argument("--no-write", action="store_true", help="only print the results")
     return parser
 
@@ -64,7 +73,9 @@ async def _run_all(bench: Bench, names: list[str], fanout_recipients: int | None
     sections: list[Section] = []
     ack_cpu = 0.0
     if {"slack", "e2e", "catalog"} & set(names):
-        say("slack: bot vs bare Bolt (also measures the bare-Bolt ack, the unit of the CPU figures)")
+        say(
+            "slack: bot vs bare Bolt (also measures the bare-Bolt ack, the unit of the CPU figures)"
+        )
         slack = await slack_bench.run(bench)
         ack_cpu = slack.ack_cpu
         if "slack" in names:

@@ -90,7 +90,9 @@ def core_search(checkout: Checkout) -> Callable[[str], object]:
 
 def picker_options(checkout: Checkout) -> Callable[[str], object]:
     def options(text: str) -> object:
-        return blocks.product_options(checkout.browse(CatalogQuery(text=text, per_page=OPTIONS_LIMIT)))
+        return blocks.product_options(
+            checkout.browse(CatalogQuery(text=text, per_page=OPTIONS_LIMIT))
+        )
 
     return options
 
@@ -121,7 +123,9 @@ def repeated(texts: tuple[str, ...], count: int) -> list[str]:
     return list(itertools.islice(itertools.cycle(texts), count))
 
 
-def cpu_per_call(work: Callable[[str], object], texts: list[str], warm_up: tuple[str, ...]) -> float:
+def cpu_per_call(
+    work: Callable[[str], object], texts: list[str], warm_up: tuple[str, ...]
+) -> float:
     """Seconds of CPU per call of `work` over `texts`, after one pass over `warm_up`."""
     for text in warm_up:
         work(text)

@@ -55,7 +55,9 @@ class Bench:
 
     def __post_init__(self) -> None:
         # spawn: the load generator starts clean (no copy of the orchestrator's event loop or sockets).
-        self.pool = ProcessPoolExecutor(max_workers=1, mp_context=multiprocessing.get_context("spawn"))
+        self.pool = ProcessPoolExecutor(
+            max_workers=1, mp_context=multiprocessing.get_context("spawn")
+        )
 
     async def warm_up_pool(self) -> None:
         """Start the load generator's process now, so its start-up is in no measurement."""

@@ -112,7 +112,9 @@ def buyers(hooks: str, count: int, who: str) -> list[Buyer]:
 async def run(bench: Bench, ack_cpu: float) -> Section:
     results = [await _checkouts(bench, "SQLite", databases.sqlite(bench.workdir, "bot-e2e"))]
     if await databases.postgres_reachable(bench.postgres_url):
-        results.append(await _checkouts(bench, "PostgreSQL", databases.postgres(bench.postgres_url)))
+        results.append(
+            await _checkouts(bench, "PostgreSQL", databases.postgres(bench.postgres_url))
+        )
     return _section(results, ack_cpu, postgres_missing=len(results) == 1)
 
 
@@ -127,10 +129,14 @@ class Shop:
     hooks: str
 
 
-Step = tuple[str, Callable[[], Awaitable[None]], Callable[[], bool]]  # name, what to do, when it is done
+Step = tuple[
+    str, Callable[[], Awaitable[None]], Callable[[], bool]
+]  # name, what to do, when it is done
 
 
-async def _checkouts(bench: Bench, label: str, database: AbstractAsyncContextManager[str]) -> Result:
+async def _checkouts(
+    bench: Bench, label: str, database: AbstractAsyncContextManager[str]
+) -> Result:
     async with AsyncExitStack() as stack:
         url = await stack.enter_async_context(database)
         fake = FastFakeSlack()
@@ -182,7 +188,11 @@ def _steps(shop: Shop, watch: Watch, people: list[Buyer]) -> list[Step]:
             lambda: _requests(shop, [b.choose for b in people]),
             lambda: counts.calls["response_url"] >= count,
         ),
-        ("buy", lambda: _requests(shop, [b.buy for b in people]), lambda: len(watch.shown) >= count),
+        (
+            "buy",
+            lambda: _requests(shop, [b.buy for b in people]),
+            lambda: len(watch.shown) >= count,
+        ),
         ("pay", lambda: _pay(shop.stripe, watch), lambda: len(counts.posted_orders) >= count),
     ]
 
@@ -260,4 +270,6 @@ def _section(results: list[Result], ack_cpu: float, postgres_missing: bool) -> S
     notes = ["Bot CPU per checkout, by step (ms); each step ran for every buyer, 16 at a time."]
     if postgres_missing:
         notes.append("PostgreSQL was not reachable: only SQLite was measured.")
-    return Section("3. End to end: bot CPU per complete checkout", [Table(headers, rows)], verdicts, notes)
+    return Section(
+        "3. End to end: bot CPU per complete checkout", [Table(headers, rows)], verdicts, notes
+    )

@@ -61,7 +61,9 @@ class Counts:
 
     calls: Counter[str] = field(default_factory=Counter)
     throttled: Counter[str] = field(default_factory=Counter)
-    posted_orders: Counter[str] = field(default_factory=Counter)  # order id in each accepted chat.postMessage
+    posted_orders: Counter[str] = field(
+        default_factory=Counter
+    )  # order id in each accepted chat.postMessage
     post_times: list[float] = field(default_factory=list)
     last_request: float = 0.0
 
@@ -94,7 +96,9 @@ class FastFakeSlack:
             if wait:
                 self.counts.throttled[method] += 1
                 headers = {"Retry-After": str(max(1, math.ceil(wait)))}
-                return web.json_response({"ok": False, "error": "ratelimited"}, status=429, headers=headers)
+                return web.json_response(
+                    {"ok": False, "error": "ratelimited"}, status=429, headers=headers
+                )
             self._posted(args)
         self.counts.calls[method] += 1
         for listener in self.listeners:

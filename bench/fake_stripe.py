@@ -96,7 +96,9 @@ class FastFakeStripe:
                 "Content-Type": "application/json",
                 "Stripe-Signature": stripe_signature(payload, self.webhook_secret),
             }
-            async with self._session.post(self.webhook_url, data=payload, headers=headers) as response:
+            async with self._session.post(
+                self.webhook_url, data=payload, headers=headers
+            ) as response:
                 await response.read()
                 if response.status < 300:
                     return

@@ -119,7 +119,10 @@ def _section(ceiling: Result, r: Result) -> Section:
         "relay CPU ms/msg",
         "RSS growth MB",
     )
-    rows = [_row("no limits: the relay's own ceiling", ceiling), (_row(f"Slack's limits: {_limits(r)}", r))]
+    rows = [
+        _row("no limits: the relay's own ceiling", ceiling),
+        (_row(f"Slack's limits: {_limits(r)}", r)),
+    ]
     verdicts = [
         Verdict(
             f"delivery rate ≥ {RATE_TARGET * 100:g}% of the enforced limit",
@@ -138,9 +141,14 @@ def _section(ceiling: Result, r: Result) -> Section:
             unit=" MB",
         ),
     ]
-    notes = [f"Outbox afterwards: {r.relay['pending']} pending; orders by status {r.relay['orders']}."]
+    notes = [
+        f"Outbox afterwards: {r.relay['pending']} pending; orders by status {r.relay['orders']}."
+    ]
     return Section(
-        "4. Bulk fan-out through the outbox Relay and SlackSender", [Table(headers, rows)], verdicts, notes
+        "4. Bulk fan-out through the outbox Relay and SlackSender",
+        [Table(headers, rows)],
+        verdicts,
+        notes,
     )
 
 

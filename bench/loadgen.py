@@ -21,7 +21,9 @@ import aiohttp
 from bench.measure import cpu_seconds
 
 CLIENT_TIMEOUT = aiohttp.ClientTimeout(total=30)
-UNEXPECTED = 1  # recorded instead of the HTTP status when a 2xx body lacks the plan's `expect` bytes
+UNEXPECTED = (
+    1  # recorded instead of the HTTP status when a 2xx body lacks the plan's `expect` bytes
+)
 
 
 @dataclass(frozen=True)
@@ -88,11 +90,17 @@ class _Window:
 def failures_note(outcomes: list[tuple[str, Outcome]]) -> str:
     """One line naming every outcome that had failures (failed requests are not in the rates)."""
     failed = [
-        f"{name}: {dict(o.statuses - Counter({200: o.statuses[200]}))}" for name, o in outcomes if o.failures
+        f"{name}: {dict(o.statuses - Counter({200: o.statuses[200]}))}"
+        for name, o in outcomes
+        if o.failures
     ]
     if not failed:
         return "Every request in every window was answered 2xx (with the expected body)."
-    return "Failed requests (status: count; 0 = no answer, 1 = unexpected body): " + "; ".join(failed) + "."
+    return (
+        "Failed requests (status: count; 0 = no answer, 1 = unexpected body): "
+        + "; ".join(failed)
+        + "."
+    )
 
 
 def ready() -> bool:
@@ -107,7 +115,9 @@ def run(plan: Plan) -> Outcome:
 
 async def _run(plan: Plan) -> Outcome:
     window = _Window(plan)
-    jobs: Iterator[Job] = itertools.cycle(plan.jobs) if plan.duration is not None else iter(plan.jobs)
+    jobs: Iterator[Job] = (
+        itertools.cycle(plan.jobs) if plan.duration is not None else iter(plan.jobs)
+    )
     connector = aiohttp.TCPConnector(limit=plan.concurrency)
     async with aiohttp.ClientSession(connector=connector, timeout=CLIENT_TIMEOUT) as session:
         cpu = asyncio.create_task(_edges(plan, window))
@@ -134,7 +144,9 @@ async def _edges(plan: Plan, window: _Window) -> None:
         window.outcome.server_cpu = cpu_seconds(plan.cpu_pid) - server
 
 
-async def _user(session: aiohttp.ClientSession, plan: Plan, jobs: Iterator[Job], window: _Window) -> None:
+async def _user(
+    session: aiohttp.ClientSession, plan: Plan, jobs: Iterator[Job], window: _Window
+) -> None:
     while not window.over():
         job = next(jobs, None)
         if job is None:

@@ -14,7 +14,9 @@ PUBLIC_BASE_URL = "https://vouchers.bench.example"
 class NoPayments:
     """A PaymentGateway that must never be called (the benchmark takes no payments)."""
 
-    async def create_intent(self, *, order_id: str, amount: Money, idempotency_key: str) -> PaymentIntent:
+    async def create_intent(
+        self, *, order_id: str, amount: Money, idempotency_key: str
+    ) -> PaymentIntent:
         raise NotImplementedError
 
     async def refund(self, *, intent_id: str, idempotency_key: str) -> None:

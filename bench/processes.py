@@ -46,7 +46,9 @@ class Server:
                 await self.process.wait()
 
 
-async def start(name: str, args: list[str], workdir: Path, env: dict[str, str] | None = None) -> Server:
+async def start(
+    name: str, args: list[str], workdir: Path, env: dict[str, str] | None = None
+) -> Server:
     """Run `python <args>` in `workdir` with a clean environment plus `env`; wait for its port line."""
     log_path = workdir / f"{name}.log"
     environment = {

@@ -53,7 +53,11 @@ class Verdict:
                 if self.met
                 else f"NOT met, short by {(1 - share) * 100:.0f}%"
             )
-        return f"met, {(1 - share) * 100:.0f}% below" if self.met else f"NOT met, {share:.1f}× the limit"
+        return (
+            f"met, {(1 - share) * 100:.0f}% below"
+            if self.met
+            else f"NOT met, {share:.1f}× the limit"
+        )
 
 
 @dataclass
@@ -94,7 +98,9 @@ def load_average() -> float:
     return os.getloadavg()[0] if hasattr(os, "getloadavg") else 0.0
 
 
-def page(sections: list[Section], command: str, seconds: float, quick: bool, load_before: float) -> str:
+def page(
+    sections: list[Section], command: str, seconds: float, quick: bool, load_before: float
+) -> str:
     stamp = datetime.now(UTC).strftime("%Y-%m-%d %H:%M UTC")
     head = [
         f"Run {stamp}{' (quick)' if quick else ''}: `{command}`, {seconds:.0f} s in all.",

@@ -34,7 +34,9 @@ P99_TARGET = 2.0
 class Kind:
     name: str
     calls: tuple[Call, ...]  # the same request from each of USERS people
-    answer: bytes = b""  # what the bot's answer must contain (a throttled slash command is a 200 too)
+    answer: bytes = (
+        b""  # what the bot's answer must contain (a throttled slash command is a 200 too)
+    )
 
 
 @dataclass(frozen=True)
@@ -57,7 +59,9 @@ class Cell:
 @dataclass(frozen=True)
 class SlackResult:
     section: Section
-    ack_cpu: float  # seconds of CPU per request of the bare Bolt app (block_actions, concurrency 16)
+    ack_cpu: (
+        float  # seconds of CPU per request of the bare Bolt app (block_actions, concurrency 16)
+    )
 
 
 def kinds(hooks: str) -> list[Kind]:
@@ -90,7 +94,9 @@ async def run(bench: Bench) -> SlackResult:
         stripe = FastFakeStripe(webhook_secret())
         stripe_url = await serve(stripe.app(), stack)
         bare = await start(
-            "bare-bolt", ["-m", "bench.servers.bare_bolt", "--api-url", f"{slack_url}/api/"], bench.workdir
+            "bare-bolt",
+            ["-m", "bench.servers.bare_bolt", "--api-url", f"{slack_url}/api/"],
+            bench.workdir,
         )
         stack.push_async_callback(bare.stop)
         bot = await start_bot(
@@ -115,7 +121,11 @@ def _sqlite(bench: Bench) -> str:
 async def _measure(bench: Bench, bare: Server, bot: Server, requests: list[Kind]) -> list[Cell]:
     for server in (bare, bot):  # first requests pay for imports, auth.test and caches
         await bench.load(
-            Plan(server.url, tuple((k.calls[n],) for k in requests for n in range(100)), concurrency=8)
+            Plan(
+                server.url,
+                tuple((k.calls[n],) for k in requests for n in range(100)),
+                concurrency=8,
+            )
         )
     cells = []
     for kind in requests:
@@ -130,11 +140,15 @@ async def _measure(bench: Bench, bare: Server, bot: Server, requests: list[Kind]
 
 def _plan(bench: Bench, server: Server, kind: Kind, concurrency: int, expect: bytes = b"") -> Plan:
     jobs = tuple((call,) for call in kind.calls)
-    return Plan(server.url, jobs, concurrency, bench.pace.warmup, bench.pace.window, server.pid, expect)
+    return Plan(
+        server.url, jobs, concurrency, bench.pace.warmup, bench.pace.window, server.pid, expect
+    )
 
 
 def _ack_cpu(cells: list[Cell]) -> float:
-    unit = next(c for c in cells if c.kind.startswith("block_actions") and c.concurrency == UNIT_CONCURRENCY)
+    unit = next(
+        c for c in cells if c.kind.startswith("block_actions") and c.concurrency == UNIT_CONCURRENCY
+    )
     return (unit.bare.server_cpu or 0.0) / unit.bare.requests
 
 
@@ -166,7 +180,10 @@ def _section(cells: list[Cell]) -> Section:
         )
         verdicts.append(
             Verdict(
-                f"{label}: p99 ≤ {P99_TARGET}× bare Bolt", cell.p99_ratio, P99_TARGET, higher_is_better=False
+                f"{label}: p99 ≤ {P99_TARGET}× bare Bolt",
+                cell.p99_ratio,
+                P99_TARGET,
+                higher_is_better=False,
             )
         )
     notes = [

@@ -129,14 +129,18 @@ async def _measure(
 ) -> list[Cell]:
     for server in (bare, bot):
         await bench.load(
-            Plan(server.url, tuple((variants[n],) for _, variants in requests for n in range(20)), 4)
+            Plan(
+                server.url, tuple((variants[n],) for _, variants in requests for n in range(20)), 4
+            )
         )
     cells = []
     for kind, variants in requests:
         jobs = tuple((call,) for call in variants)
         for concurrency in CONCURRENCY:
             outcomes = [
-                await bench.load(Plan(s.url, jobs, concurrency, bench.pace.warmup, bench.pace.window, s.pid))
+                await bench.load(
+                    Plan(s.url, jobs, concurrency, bench.pace.warmup, bench.pace.window, s.pid)
+                )
                 for s in (bare, bot)
             ]
             cells.append(Cell(kind, concurrency, *outcomes))

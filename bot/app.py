@@ -17,7 +17,9 @@ if TYPE_CHECKING:
 
 log = logging.getLogger(__name__)
 MAX_BODY = 1024 * 1024
-DATABASE_RETRY_AFTER = "5"  # seconds; Stripe and browsers retry a 503, Slack and Teams show an apology
+DATABASE_RETRY_AFTER = (
+    "5"  # seconds; Stripe and browsers retry a 503, Slack and Teams show an apology
+)
 SERVICES = web.AppKey("services", object)
 Handler = Callable[[web.Request], Awaitable[web.StreamResponse]]
 
@@ -42,14 +44,19 @@ def create_app(services: Services) -> web.Application:
 
 async def _index(request: web.Request) -> web.Response:
     services: Services = request.app[SERVICES]  # type: ignore[assignment]
-    return web.json_response({"name": "voucherbot", "test_mode": services.test_mode, "health": "/healthz"})
+    return web.json_response(
+        {"name": "voucherbot", "test_mode": services.test_mode, "health": "/healthz"}
+    )
 
 
 async def _healthz(request: web.Request) -> web.Response:
     services: Services = request.app[SERVICES]  # type: ignore[assignment]
     database = await services.database.ping()
-    body = {"status": "ok" if database else "degraded", "database": "ok" if database else "unreachable",
-            "test_mode": services.test_mode}
+    body = {
+        "status": "ok" if database else "degraded",
+        "database": "ok" if database else "unreachable",
+        "test_mode": services.test_mode,
+    }
     return web.json_response(body, status=200 if database else 503)
 
 
@@ -75,9 +82,9 @@ def _observe(services: Services) -> Callable[..., Awaitable[web.StreamResponse]]
         finally:
             route = request.match_info.route.resource
             name = route.canonical if route is not None else "unmatched"
-            services.metrics.requests.labels(route=name, method=request.method, status=str(status)).observe(
-                time.perf_counter() - started
-            )
+            services.metrics.requests.labels(
+                route=name, method=request.method, status=str(status)
+            ).observe(time.perf_counter() - started)
 
     return observe
 
@@ -108,4 +115,3 @@ async def _json_errors(request: web.Request, handler: Handler) -> web.StreamResp
     except Exception:
         log.exception("unhandled error", extra={"path": request.path, "method": request.method})
         return web.json_response({"error": "internal error"}, status=500)
-

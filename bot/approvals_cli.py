@@ -26,13 +26,21 @@ def add_programme_commands(programmes: Any, settings: Callable[[], Settings], ru
         "approvals", help="require approval of large sends, and name the approvers"
     )
     policy.add_argument("programme")
-    policy.add_argument("--above", help="approve any reward above this amount per recipient, e.g. 100.00")
+    policy.add_argument(
+        "--above", help="approve any reward above this amount per recipient, e.g. 100.00"
+    )
     policy.add_argument("--above-total", help="approve any send above this total, e.g. 1000.00")
-    policy.add_argument("--people-above", type=int, help="approve any send to more than this many people")
+    policy.add_argument(
+        "--people-above", type=int, help="approve any send to more than this many people"
+    )
     policy.add_argument("--approvers", required=True, help="slack:U…,teams:<Entra object id>")
-    policy.add_argument("--expires-after", default="48h", help="pending requests expire: 30m, 48h, 7d")
+    policy.add_argument(
+        "--expires-after", default="48h", help="pending requests expire: 30m, 48h, 7d"
+    )
     runs(policy, settings, _set_policy)
-    default = programmes.add_parser("default", help="the programme a giver's rewards come from by default")
+    default = programmes.add_parser(
+        "default", help="the programme a giver's rewards come from by default"
+    )
     default.add_argument("giver", help="slack:<user id> or teams:<Entra object id>")
     default.add_argument("programme")
     runs(default, settings, _set_default)
@@ -40,18 +48,24 @@ def add_programme_commands(programmes: Any, settings: Callable[[], Settings], ru
         "peer", help="make a programme one everyone may give from, within an allowance"
     )
     peer.add_argument("programme")
-    peer.add_argument("--allowance", required=True, help="what each person may give a month, e.g. 50.00")
+    peer.add_argument(
+        "--allowance", required=True, help="what each person may give a month, e.g. 50.00"
+    )
     peer.add_argument(
         "--per-recipient", help="the most one person may give one colleague a month, e.g. 20.00"
     )
     peer.add_argument(
-        "--shout-out", action="store_true", help="thank them publicly where it was given (no amounts)"
+        "--shout-out",
+        action="store_true",
+        help="thank them publicly where it was given (no amounts)",
     )
     runs(peer, settings, _set_peer)
 
 
 def add_approval_commands(commands: Any, settings: Callable[[], Settings], runs: Runs) -> None:
-    approvals = commands.add_parser("approvals", help="reward sends waiting for an approver").add_subparsers()
+    approvals = commands.add_parser(
+        "approvals", help="reward sends waiting for an approver"
+    ).add_subparsers()
     listing = approvals.add_parser("list", help="approval requests, newest first")
     listing.add_argument("--status", choices=[str(s) for s in ApprovalStatus])
     runs(listing, settings, _list)
@@ -72,7 +86,9 @@ def _actor() -> str:
 
 async def _set_policy(rewards: Rewards, args: argparse.Namespace) -> int:
     assert rewards.approvals is not None
-    programme = next((p for p in await rewards.recognition.programmes() if p.id == args.programme), None)
+    programme = next(
+        (p for p in await rewards.recognition.programmes() if p.id == args.programme), None
+    )
     if programme is None:
         raise ValueError(f"There is no reward programme '{args.programme}'.")
 
@@ -80,7 +96,9 @@ async def _set_policy(rewards: Rewards, args: argparse.Namespace) -> int:
         return Money.parse(text, programme.currency).minor if text else None
 
     if args.above is None and args.above_total is None and args.people_above is None:
-        raise ValueError("Say when approval is needed: --above, --above-total and/or --people-above.")
+        raise ValueError(
+            "Say when approval is needed: --above, --above-total and/or --people-above."
+        )
     if args.people_above is not None and args.people_above < 1:
         raise ValueError("--people-above must be 1 or more.")
     approvers = tuple(admin_identity(a) for a in parse_approvers(args.approvers))
@@ -103,20 +121,29 @@ async def _set_policy(rewards: Rewards, args: argparse.Namespace) -> int:
 async def _set_default(rewards: Rewards, args: argparse.Namespace) -> int:
     giver = admin_identity(args.giver)
     await rewards.recognition.set_default_programme(giver, args.programme, _actor())
-    print(f"{giver}: rewards come from {args.programme} unless another programme or currency is named")
+    print(
+        f"{giver}: rewards come from {args.programme} unless another programme or currency is named"
+    )
     return 0
 
 
 async def _set_peer(rewards: Rewards, args: argparse.Namespace) -> int:
-    programme = next((p for p in await rewards.recognition.programmes() if p.id == args.programme), None)
+    programme = next(
+        (p for p in await rewards.recognition.programmes() if p.id == args.programme), None
+    )
     if programme is None:
         raise ValueError(f"There is no reward programme '{args.programme}'.")
     allowance = Money.parse(args.allowance, programme.currency)
-    per_recipient = Money.parse(args.per_recipient, programme.currency) if args.per_recipient else None
+    per_recipient = (
+        Money.parse(args.per_recipient, programme.currency) if args.per_recipient else None
+    )
     if allowance.minor <= 0 or (per_recipient is not None and per_recipient.minor <= 0):
         raise ValueError("Allowances must be more than zero.")
     policy = PeerPolicy(
-        programme.id, allowance.minor, per_recipient.minor if per_recipient else None, args.shout_out
+        programme.id,
+        allowance.minor,
+        per_recipient.minor if per_recipient else None,
+        args.shout_out,
     )
     await rewards.recognition.set_peer_policy(policy, _actor())
     limit = f", at most {per_recipient.label()} to one colleague" if per_recipient else ""

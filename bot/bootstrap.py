@@ -46,7 +46,9 @@ from core.vouchers import VoucherProvider
 log = logging.getLogger(__name__)
 
 Mount = Callable[[web.Application], None]
-TEST_STRIPE_PREFIX = "/_teststripe"  # embedded test mode: localstripe's browser part, on the bot's port
+TEST_STRIPE_PREFIX = (
+    "/_teststripe"  # embedded test mode: localstripe's browser part, on the bot's port
+)
 
 
 @dataclass
@@ -93,12 +95,16 @@ def voucher_key(settings: Settings) -> bytes:
         fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
         with os.fdopen(fd, "wb") as handle:
             handle.write(VoucherCipher.generate_key())
-        log.warning("VOUCHER_ENCRYPTION_KEY is not set: created a local key file", extra={"path": str(path)})
+        log.warning(
+            "VOUCHER_ENCRYPTION_KEY is not set: created a local key file", extra={"path": str(path)}
+        )
     return path.read_bytes().strip()
 
 
 def builtin_products(settings: Settings) -> list[Product]:
-    return load_catalog(settings.catalog_file or SAMPLE_CATALOG, public_base_url=settings.public_base_url)
+    return load_catalog(
+        settings.catalog_file or SAMPLE_CATALOG, public_base_url=settings.public_base_url
+    )
 
 
 def _cipher(settings: Settings) -> VoucherCipher:
@@ -124,7 +130,9 @@ async def build_services(settings: Settings) -> Services:
     )
     providers: dict[str, VoucherProvider] = {"builtin": BuiltinProvider()}
     products = builtin_products(settings)
-    periodic: list[tuple[float, Callable[[], Awaitable[object]]]] = []  # once across replicas (leased)
+    periodic: list[
+        tuple[float, Callable[[], Awaitable[object]]]
+    ] = []  # once across replicas (leased)
     every_replica: list[tuple[float, Callable[[], Awaitable[object]]]] = []
     clock = process_clock(settings.test_clock_file)
     background = BackgroundTasks()
@@ -146,23 +154,33 @@ async def build_services(settings: Settings) -> Services:
         employees=database.hr_stores().employees,  # an employee record's country
     )
     periodic += refresh_job(settings, rates, trust)
-    every_replica.append((60.0, checkout.refresh_curations))  # curated catalogs edited elsewhere  # ECB rates hourly when FX_RATES_URL is set
+    every_replica.append(
+        (60.0, checkout.refresh_curations)
+    )  # curated catalogs edited elsewhere  # ECB rates hourly when FX_RATES_URL is set
     rewards = build_rewards(settings, database, clock)
     # Gifts by email reach whoever the directory finds, in Slack or Teams (imported employees first).
     gifts = Gifts(uow=database.unit_of_work, checkout=checkout, clock=clock, people=rewards.people)
     await seed_development_programme(settings, rewards.recognition)
     periodic += rewards.jobs()  # expiry and reminders every 10 minutes, milestones hourly
-    provider_set = await build_provider_set(settings, database, checkout, providers, products, _alert_admins)
+    provider_set = await build_provider_set(
+        settings, database, checkout, providers, products, _alert_admins
+    )
     once, each = provider_set.jobs()  # catalog syncs (leased), catalog reloads and balance checks
     periodic += once
     every_replica += each
     services_on_stop += provider_set.closers
     hr_systems = build_hr_systems(settings, database, rewards)
-    periodic += hr_systems.jobs(settings, rewards.milestones)  # SuccessFactors, Darwinbox: every HRIS_SYNC_MINUTES, leased
+    periodic += hr_systems.jobs(
+        settings, rewards.milestones
+    )  # SuccessFactors, Darwinbox: every HRIS_SYNC_MINUTES, leased
     services_on_stop.append(hr_systems.close)
     if settings.scim_token is not None:
-        periodic.append(scim_reconcile(settings, database, hr_systems.people))  # heals a half-done push
-    reach = graph_reach(settings, rewards)  # Microsoft Graph: find Teams users by email, install the app
+        periodic.append(
+            scim_reconcile(settings, database, hr_systems.people)
+        )  # heals a half-done push
+    reach = graph_reach(
+        settings, rewards
+    )  # Microsoft Graph: find Teams users by email, install the app
     if reach is not None:
         services_on_stop.append(reach.close)
     senders: dict[str, ChatSender] = {}
@@ -180,7 +198,11 @@ async def build_services(settings: Settings) -> Services:
             oauth_url=settings.microsoft_oauth_url,
             oauth_scope=settings.microsoft_oauth_scope,
         ),
-        **({"service_url_hosts": settings.teams_service_url_hosts} if settings.teams_service_url_hosts else {}),
+        **(
+            {"service_url_hosts": settings.teams_service_url_hosts}
+            if settings.teams_service_url_hosts
+            else {}
+        ),
         ca_file=trust.ca_file or None,
         ssl=trust.context,
         installer=reach.installer if reach is not None else None,
@@ -219,7 +241,10 @@ async def build_services(settings: Settings) -> Services:
     mounts.append(
         lambda app: app.router.add_routes(
             checkout_routes(
-                checkout, gateway, publishable_key=publishable_key, stripe_js_url=stripe_js_url,
+                checkout,
+                gateway,
+                publishable_key=publishable_key,
+                stripe_js_url=stripe_js_url,
                 test_mode=settings.embedded_payments,
             )
         )
@@ -325,33 +350,50 @@ async def sync_catalog_now(settings: Settings) -> str:
         if "xoxoday" in settings.voucher_provider:
             client = xoxoday_client(settings, database)
             try:
-                report = await XoxodayCatalogSync(client, database.catalog_store(), SystemClock()).sync()
+                report = await XoxodayCatalogSync(
+                    client, database.catalog_store(), SystemClock()
+                ).sync()
             finally:
                 await client.close()
-            lines.append(f"fetched {report.fetched}, mapped {report.mapped}, skipped {report.skipped} "
-                         f"in {report.calls} calls")
+            lines.append(
+                f"fetched {report.fetched}, mapped {report.mapped}, skipped {report.skipped} "
+                f"in {report.calls} calls"
+            )
         if "tango" in settings.voucher_provider:
             tango = tango_client(settings)
             try:
-                found = await TangoCatalogSync(tango, database.catalog_store(), SystemClock()).sync()
+                found = await TangoCatalogSync(
+                    tango, database.catalog_store(), SystemClock()
+                ).sync()
             finally:
                 await tango.close()
-            lines.append(f"tango: {found.brands} brands, {found.items} items, mapped {found.mapped} products, "
-                         f"skipped {found.skipped} items")
+            lines.append(
+                f"tango: {found.brands} brands, {found.items} items, mapped {found.mapped} products, "
+                f"skipped {found.skipped} items"
+            )
     finally:
         await database.dispose()
     return "\n".join(lines)
 
 
-async def open_provider_set(settings: Settings) -> tuple[ProviderSet, Callable[[], Awaitable[None]]]:
+async def open_provider_set(
+    settings: Settings,
+) -> tuple[ProviderSet, Callable[[], Awaitable[None]]]:
     """The providers as the server builds them, for `voucherbot providers ...`; call the second to close."""
     database = await open_database(settings)
     providers: dict[str, VoucherProvider] = {}
     checkout = Checkout(
-        uow=database.unit_of_work, catalog=Catalog(builtin_products(settings)), gateway=_NoPayments(),
-        providers=providers, clock=SystemClock(), ids=RandomIds(), public_base_url=settings.public_base_url,
+        uow=database.unit_of_work,
+        catalog=Catalog(builtin_products(settings)),
+        gateway=_NoPayments(),
+        providers=providers,
+        clock=SystemClock(),
+        ids=RandomIds(),
+        public_base_url=settings.public_base_url,
     )
-    found = await build_provider_set(settings, database, checkout, providers, builtin_products(settings), _alert_admins)
+    found = await build_provider_set(
+        settings, database, checkout, providers, builtin_products(settings), _alert_admins
+    )
 
     async def close() -> None:
         for closer in found.closers:
@@ -395,7 +437,10 @@ def _channel_kwargs(build: Callable[..., Any], rewards: Rewards) -> dict[str, An
 
 
 def _admin_dashboard(
-    settings: Settings, database: Database, checkout: Checkout, rewards: Rewards,
+    settings: Settings,
+    database: Database,
+    checkout: Checkout,
+    rewards: Rewards,
     providers: ProviderSet | None = None,
     approvals: Approvals | None = None,
 ) -> Mount:

@@ -27,22 +27,32 @@ def main(argv: Sequence[str] | None = None) -> int:
 
 
 def _parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(prog="voucherbot", description="Gift-voucher checkout for Slack and Teams.")
+    parser = argparse.ArgumentParser(
+        prog="voucherbot", description="Gift-voucher checkout for Slack and Teams."
+    )
     commands = parser.add_subparsers(title="commands")
 
-    serve = commands.add_parser("serve", help="run the bot server (settings from the environment / .env)")
+    serve = commands.add_parser(
+        "serve", help="run the bot server (settings from the environment / .env)"
+    )
     serve.set_defaults(run=_serve)
 
     db = commands.add_parser("db", help="database tools").add_subparsers(title="db commands")
     db.add_parser("upgrade", help="apply database migrations").set_defaults(run=_db_upgrade)
 
-    catalog = commands.add_parser("catalog", help="catalog tools").add_subparsers(title="catalog commands")
+    catalog = commands.add_parser("catalog", help="catalog tools").add_subparsers(
+        title="catalog commands"
+    )
     check = catalog.add_parser("check", help="report every problem in a catalog file")
     check.add_argument("file", type=Path)
     check.set_defaults(run=_catalog_check)
-    catalog.add_parser("sync", help="sync the Plum and Tango catalogs now").set_defaults(run=_catalog_sync)
+    catalog.add_parser("sync", help="sync the Plum and Tango catalogs now").set_defaults(
+        run=_catalog_sync
+    )
 
-    manifest = commands.add_parser("manifest", help="app manifests").add_subparsers(title="manifest commands")
+    manifest = commands.add_parser("manifest", help="app manifests").add_subparsers(
+        title="manifest commands"
+    )
     slack = manifest.add_parser("slack", help="print the Slack app manifest filled in")
     slack.add_argument("--base-url", required=True)
     slack.add_argument("--socket-mode", action="store_true")
@@ -54,8 +64,12 @@ def _parser() -> argparse.ArgumentParser:
     teams.set_defaults(run=_manifest_teams)
     add_provider_commands(commands, _settings)
     hris = commands.add_parser("hris", help="HR systems").add_subparsers(title="hris commands")
-    sync = hris.add_parser("sync", help="sync SuccessFactors / Darwinbox now (from the last cursor)")
-    sync.add_argument("--dry-run", action="store_true", help="print what would change; change nothing")
+    sync = hris.add_parser(
+        "sync", help="sync SuccessFactors / Darwinbox now (from the last cursor)"
+    )
+    sync.add_argument(
+        "--dry-run", action="store_true", help="print what would change; change nothing"
+    )
     sync.set_defaults(run=_hris_sync)
     add_reward_commands(commands, _settings)
     add_user_commands(commands, _settings)
@@ -124,7 +138,9 @@ def _catalog_sync(args: argparse.Namespace) -> int:
 
     settings = _settings()
     if not {"xoxoday", "tango"} & set(settings.voucher_provider):
-        print("VOUCHER_PROVIDER includes neither xoxoday nor tango: nothing to sync", file=sys.stderr)
+        print(
+            "VOUCHER_PROVIDER includes neither xoxoday nor tango: nothing to sync", file=sys.stderr
+        )
         return 2
     print(asyncio.run(sync_catalog_now(settings)))
     return 0
@@ -135,7 +151,10 @@ def _hris_sync(args: argparse.Namespace) -> int:
 
     settings = _settings()
     if not (settings.successfactors_enabled or settings.darwinbox_enabled):
-        print("no HR system is configured (SUCCESSFACTORS_API_URL or DARWINBOX_BASE_URL)", file=sys.stderr)
+        print(
+            "no HR system is configured (SUCCESSFACTORS_API_URL or DARWINBOX_BASE_URL)",
+            file=sys.stderr,
+        )
         return 2
     from bot.logs import configure_logging
     from core.hris import HrUnavailable

@@ -23,15 +23,19 @@ def add_commands(commands: Any, settings: Callable[[], Settings]) -> None:
         "(the bot must be running)",
     )
     pay.add_argument("order_id")
-    pay.add_argument("--card", default=TEST_CARD, help=f"test card number (default {TEST_CARD}; "
-                     "4000000000000341 is declined)")
+    pay.add_argument(
+        "--card",
+        default=TEST_CARD,
+        help=f"test card number (default {TEST_CARD}; 4000000000000341 is declined)",
+    )
     pay.set_defaults(run=lambda args: _pay(args, settings()))
 
 
 def _pay(args: argparse.Namespace, settings: Settings) -> int:
     if not settings.embedded_payments:
         return _fail(
-            "dev pay works in embedded test mode only (no STRIPE_SECRET_KEY); pay on the checkout page", 2
+            "dev pay works in embedded test mode only (no STRIPE_SECRET_KEY); pay on the checkout page",
+            2,
         )
     from adapters.stripe_local import DevPaymentError, pay_with_test_card
     from bot.bootstrap import TEST_STRIPE_PREFIX
@@ -42,12 +46,18 @@ def _pay(args: argparse.Namespace, settings: Settings) -> int:
     intent_id, client_secret = order
     base = f"{_local_url(settings)}{TEST_STRIPE_PREFIX}"
     try:
-        status = asyncio.run(pay_with_test_card(base, intent_id, client_secret, args.card.replace(" ", "")))
+        status = asyncio.run(
+            pay_with_test_card(base, intent_id, client_secret, args.card.replace(" ", ""))
+        )
     except DevPaymentError as exc:
         return _fail(f"order {args.order_id} was not paid: {exc}", 1)
     if status != "succeeded":
-        return _fail(f"order {args.order_id}: the payment is {status}; finish it on the checkout page", 1)
-    print(f"order {args.order_id} paid with test card …{args.card[-4:]}; the voucher follows in the chat")
+        return _fail(
+            f"order {args.order_id}: the payment is {status}; finish it on the checkout page", 1
+        )
+    print(
+        f"order {args.order_id} paid with test card …{args.card[-4:]}; the voucher follows in the chat"
+    )
     return 0
 
 

@@ -20,12 +20,18 @@ Work = Callable[[Rates, argparse.Namespace], Awaitable[int]]
 
 
 def add_commands(commands: Any, settings: Callable[[], Settings]) -> None:
-    rates = commands.add_parser("rates", help="exchange rates for rewards spent in another currency")
+    rates = commands.add_parser(
+        "rates", help="exchange rates for rewards spent in another currency"
+    )
     verbs = rates.add_subparsers()
-    load = verbs.add_parser("load", help="load an ECB daily reference-rate XML file (eurofxref-daily.xml)")
+    load = verbs.add_parser(
+        "load", help="load an ECB daily reference-rate XML file (eurofxref-daily.xml)"
+    )
     load.add_argument("file", type=Path)
     _runs(load, settings, _load)
-    put = verbs.add_parser("set", help="set a rate by hand: `rates set EUR USD 1.0850` (1 EUR = 1.0850 USD)")
+    put = verbs.add_parser(
+        "set", help="set a rate by hand: `rates set EUR USD 1.0850` (1 EUR = 1.0850 USD)"
+    )
     put.add_argument("base", type=check_currency)
     put.add_argument("quote", type=check_currency)
     put.add_argument("rate", type=_decimal)
@@ -37,7 +43,9 @@ def _decimal(text: str) -> Decimal:
     try:
         value = Decimal(text)
     except InvalidOperation:
-        raise argparse.ArgumentTypeError(f"'{text}' is not a number; write it like 1.0850") from None
+        raise argparse.ArgumentTypeError(
+            f"'{text}' is not a number; write it like 1.0850"
+        ) from None
     if not value.is_finite() or value <= 0:
         raise argparse.ArgumentTypeError("a rate is a positive number, like 1.0850")
     return value

@@ -28,7 +28,9 @@ class HrSystems:
 
     def jobs(self, settings: Settings, milestones: Milestones) -> list[tuple[float, Job]]:
         """One leased job per connector: each source syncs on one replica at a time."""
-        return [(settings.hris_sync_minutes * 60, SyncThenMilestones(s, milestones)) for s in self.syncs]
+        return [
+            (settings.hris_sync_minutes * 60, SyncThenMilestones(s, milestones)) for s in self.syncs
+        ]
 
     async def close(self) -> None:
         for close in self.closers:
@@ -51,8 +53,12 @@ class SyncThenMilestones:
     async def __call__(self) -> SyncReport | None:
         try:
             report = await self.sync.run()
-        except HrUnavailable as exc:  # an outage or refused credentials: said plainly, tried next interval
-            log.warning("hr directory unavailable", extra={"source": self.sync.source, "error": str(exc)})
+        except (
+            HrUnavailable
+        ) as exc:  # an outage or refused credentials: said plainly, tried next interval
+            log.warning(
+                "hr directory unavailable", extra={"source": self.sync.source, "error": str(exc)}
+            )
             return None
         if report.added or report.updated:
             await self.milestones.send_due_milestones()
@@ -69,13 +75,20 @@ def build_hr_systems(settings: Settings, database: Database, rewards: Rewards) -
     return systems
 
 
-def scim_mount(settings: Settings, database: Database, people: HrPeople, clock: Clock | None = None) -> Any:
+def scim_mount(
+    settings: Settings, database: Database, people: HrPeople, clock: Clock | None = None
+) -> Any:
     """/scim/v2, when SCIM_TOKEN is set."""
     from adapters.scim import ScimApi
 
     assert settings.scim_token is not None
-    api = ScimApi(database.pushed_users(), people, settings.scim_token.get_secret_value(),
-                  clock or SystemClock(), settings.public_base_url)
+    api = ScimApi(
+        database.pushed_users(),
+        people,
+        settings.scim_token.get_secret_value(),
+        clock or SystemClock(),
+        settings.public_base_url,
+    )
     return api.mount
 
 

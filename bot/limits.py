@@ -72,7 +72,9 @@ class TokenBuckets:
             return
         full_after = self._burst / self._rate
         self._buckets = {k: v for k, v in self._buckets.items() if now - v[1] < full_after}
-        if len(self._buckets) > self._max_keys:  # a flood of distinct keys: start afresh rather than grow
+        if (
+            len(self._buckets) > self._max_keys
+        ):  # a flood of distinct keys: start afresh rather than grow
             self._buckets.clear()
 
 
@@ -92,8 +94,15 @@ async def limited(request: web.Request) -> Limited | None:
         user = teams_user(await request.read())
         return Limited(f"teams:{user}" if user else f"ip:{request.remote}")
     parts = request.path.split("/")
-    if request.method == "GET" and len(parts) == 4 and parts[1] == "checkout" and parts[3] == "status":
-        return Limited(f"checkout:{parts[2][:200]}")  # the buyer's own link: one bucket per checkout
+    if (
+        request.method == "GET"
+        and len(parts) == 4
+        and parts[1] == "checkout"
+        and parts[3] == "status"
+    ):
+        return Limited(
+            f"checkout:{parts[2][:200]}"
+        )  # the buyer's own link: one bucket per checkout
     return None
 
 
@@ -109,7 +118,9 @@ def slack_limited(body: bytes) -> Limited | None:
         user_id, team_id = user.get("id"), team.get("id") or user.get("team_id")
         return Limited(f"slack:{team_id}:{user_id}") if user_id else None
     if "user_id" in form and "command" in form:
-        return Limited(f"slack:{form.get('team_id', [''])[0]}:{form['user_id'][0]}", slack_command=True)
+        return Limited(
+            f"slack:{form.get('team_id', [''])[0]}:{form['user_id'][0]}", slack_command=True
+        )
     return None
 
 

@@ -46,6 +46,14 @@ def configure_logging(level: str = "INFO") -> None:
     root.handlers[:] = [handler]
     root.setLevel(level.upper())
     # Third-party info/debug output is noisy and can include request bodies, SQL parameters and tokens.
-    for noisy in ("aiohttp.access", "slack_bolt", "slack_sdk", "msrest", "botbuilder", "stripe", "sqlalchemy"):
+    for noisy in (
+        "aiohttp.access",
+        "slack_bolt",
+        "slack_sdk",
+        "msrest",
+        "botbuilder",
+        "stripe",
+        "sqlalchemy",
+    ):
         logging.getLogger(noisy).setLevel(logging.WARNING)
     logging.getLogger("aiohttp.server").addFilter(ClientMistakes())

@@ -4,7 +4,14 @@ from __future__ import annotations
 
 from collections.abc import Awaitable, Callable
 
-from prometheus_client import CONTENT_TYPE_LATEST, CollectorRegistry, Counter, Gauge, Histogram, generate_latest
+from prometheus_client import (
+    CONTENT_TYPE_LATEST,
+    CollectorRegistry,
+    Counter,
+    Gauge,
+    Histogram,
+    generate_latest,
+)
 
 LATENCY_BUCKETS = (0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60, 300)
 
@@ -16,19 +23,34 @@ class Metrics:
 
     def __init__(self) -> None:
         self.registry = CollectorRegistry()
-        self.orders = Gauge("voucherbot_orders", "Orders by status", ["status"], registry=self.registry)
-        self.vouchers = Gauge("voucherbot_vouchers_issued", "Vouchers issued", registry=self.registry)
-        self.outbox_depth = Gauge("voucherbot_outbox_depth", "Messages waiting to be delivered", registry=self.registry)
+        self.orders = Gauge(
+            "voucherbot_orders", "Orders by status", ["status"], registry=self.registry
+        )
+        self.vouchers = Gauge(
+            "voucherbot_vouchers_issued", "Vouchers issued", registry=self.registry
+        )
+        self.outbox_depth = Gauge(
+            "voucherbot_outbox_depth", "Messages waiting to be delivered", registry=self.registry
+        )
         self.requests = Histogram(
-            "voucherbot_http_request_seconds", "HTTP request latency by route (webhooks included)",
-            ["route", "method", "status"], buckets=LATENCY_BUCKETS, registry=self.registry,
+            "voucherbot_http_request_seconds",
+            "HTTP request latency by route (webhooks included)",
+            ["route", "method", "status"],
+            buckets=LATENCY_BUCKETS,
+            registry=self.registry,
         )
         self.delivery = Histogram(
-            "voucherbot_delivery_seconds", "Time from queueing a message to its delivery",
-            ["kind"], buckets=LATENCY_BUCKETS, registry=self.registry,
+            "voucherbot_delivery_seconds",
+            "Time from queueing a message to its delivery",
+            ["kind"],
+            buckets=LATENCY_BUCKETS,
+            registry=self.registry,
         )
         self.delivery_outcomes = Counter(
-            "voucherbot_delivery_attempts", "Delivery attempts by outcome", ["kind", "outcome"], registry=self.registry
+            "voucherbot_delivery_attempts",
+            "Delivery attempts by outcome",
+            ["kind", "outcome"],
+            registry=self.registry,
         )
 
     async def render(

@@ -95,7 +95,9 @@ class ProviderSet:
                 try:
                     await sync.sync()
                 except ProviderError:
-                    log.exception("catalog sync failed", extra={"provider": name})  # the others still sync
+                    log.exception(
+                        "catalog sync failed", extra={"provider": name}
+                    )  # the others still sync
         await self.refresh_catalog()
 
     async def check_balances(self) -> list[str]:
@@ -111,7 +113,9 @@ class ProviderSet:
                     reading = self.health.set_balance(name, money, now)
                     lines.append(f"{name}\t{money.label()}" + ("\tLOW" if reading.low else ""))
             except ProviderError as exc:
-                log.warning("provider balance unavailable", extra={"provider": name, "error": str(exc)})
+                log.warning(
+                    "provider balance unavailable", extra={"provider": name, "error": str(exc)}
+                )
                 lines.append(f"{name}\tunavailable ({exc})")
         return lines  # the router reads balances live from the health record
 
@@ -120,10 +124,14 @@ class ProviderSet:
     ) -> tuple[Candidate, ...]:
         """Why an order for this product (in this country) would go where: the candidates in order."""
         product = self.checkout.catalog.get(product_id)
-        return self.checkout.router.plan(product_id, amount or product.price(product.lowest), country)
+        return self.checkout.router.plan(
+            product_id, amount or product.price(product.lowest), country
+        )
 
     def status(self) -> tuple[ProviderStatus, ...]:
-        return self.health.status(tuple(n for n in self.names if n in self.providers), SystemClock().now())
+        return self.health.status(
+            tuple(n for n in self.names if n in self.providers), SystemClock().now()
+        )
 
     def routes_text(self) -> str:
         path = self.routes_file
@@ -140,7 +148,10 @@ class ProviderSet:
         """(once across replicas, on every replica)."""
         every = min(600.0, self.settings.catalog_sync_hours * 3600)
         balances = self.settings.provider_balance_check_minutes * 60
-        return [(every, self.sync_when_due)], [(every, self.refresh_catalog), (balances, self.check_balances)]
+        return [(every, self.sync_when_due)], [
+            (every, self.refresh_catalog),
+            (balances, self.check_balances),
+        ]
 
 
 async def build_provider_set(
@@ -154,7 +165,9 @@ async def build_provider_set(
     """Fill `providers` (the checkout's own mapping) from VOUCHER_PROVIDER and merge their catalogs."""
     health = ProviderHealth(settings.provider_low_balance)
     names = tuple(settings.voucher_provider)
-    rules = load_routes(settings.provider_routes_file, names if "builtin" in names else (*names, "builtin"))
+    rules = load_routes(
+        settings.provider_routes_file, names if "builtin" in names else (*names, "builtin")
+    )
     found = ProviderSet(settings, database, checkout, builtin, health, rules, providers)
     providers.setdefault("builtin", BuiltinProvider())
     if "xoxoday" in settings.voucher_provider:
@@ -171,7 +184,9 @@ def _add_xoxoday(found: ProviderSet, alert: Callable[[str], Awaitable[None]]) ->
 
     settings = found.settings
     client = xoxoday_client(settings, found.database)
-    found.syncs["xoxoday"] = XoxodayCatalogSync(client, found.database.catalog_store(), SystemClock())
+    found.syncs["xoxoday"] = XoxodayCatalogSync(
+        client, found.database.catalog_store(), SystemClock()
+    )
     found.providers["xoxoday"] = XoxodayProvider(
         client,
         alert=alert,
@@ -196,7 +211,8 @@ def xoxoday_client(settings: Settings, database: Database) -> Any:
 
     secrets_ = database.secret_store()
     tokens = SerializedTokenStore(
-        lambda: secrets_.load("xoxoday.tokens"), lambda value: secrets_.save("xoxoday.tokens", value)
+        lambda: secrets_.load("xoxoday.tokens"),
+        lambda value: secrets_.save("xoxoday.tokens", value),
     )
     return XoxodayClient(
         settings.xoxoday_base_url,

@@ -25,7 +25,9 @@ def add_commands(commands: Any, settings: Callable[[], Settings]) -> None:
     )
     route.add_argument("product")
     route.add_argument("country")
-    route.add_argument("--amount", help="the voucher value, e.g. 25 (default: the lowest the product takes)")
+    route.add_argument(
+        "--amount", help="the voucher value, e.g. 25 (default: the lowest the product takes)"
+    )
     route.set_defaults(run=lambda args: _route(settings(), args))
 
 
@@ -40,7 +42,11 @@ def _balances(settings: Settings) -> int:
             await close()
 
     lines = asyncio.run(run())
-    print("\n".join(lines) if lines else "no provider reports a balance (the built-in provider has none)")
+    print(
+        "\n".join(lines)
+        if lines
+        else "no provider reports a balance (the built-in provider has none)"
+    )
     return 1 if any(line.endswith("LOW") or "unavailable" in line for line in lines) else 0
 
 
@@ -53,7 +59,9 @@ def _route(settings: Settings, args: argparse.Namespace) -> int:
             await found.check_balances()  # a known short balance moves a provider back; show it
             product = found.checkout.catalog.get(args.product)
             amount = (
-                Money.parse(args.amount, product.currency) if args.amount else product.price(product.lowest)
+                Money.parse(args.amount, product.currency)
+                if args.amount
+                else product.price(product.lowest)
             )
             plan = found.route(args.product, args.country.upper(), amount)
         finally:

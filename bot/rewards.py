@@ -53,8 +53,12 @@ class Rewards:
     api_keys: ApiKeys
     hr_api: HrApi
     reminders: bool = True
-    tenants: TenantEndpoints | None = None  # Teams: each tenant's Connector URL, remembered from activities
-    confirmations: PendingConfirmations | None = None  # rewards awaiting Send (Slack, Teams), shared by replicas
+    tenants: TenantEndpoints | None = (
+        None  # Teams: each tenant's Connector URL, remembered from activities
+    )
+    confirmations: PendingConfirmations | None = (
+        None  # rewards awaiting Send (Slack, Teams), shared by replicas
+    )
     approvals: Approvals | None = None  # sends held for an approver (core.approvals)
     approval_check_seconds: float = 60.0
 
@@ -91,7 +95,11 @@ def build_rewards(
     approvals = Approvals(uow=database.unit_of_work, clock=clock, ids=ids, recognition=recognition)
     people = EmployeeDirectory(stores.employees, chat_addresses(tenants))
     milestones = Milestones(
-        recognition=recognition, employees=stores.employees, rules=stores.rules, people=people, clock=clock
+        recognition=recognition,
+        employees=stores.employees,
+        rules=stores.rules,
+        people=people,
+        clock=clock,
     )
     api_keys = ApiKeys(stores.api_keys, clock, ids)
     hr_api = HrApi(
@@ -152,13 +160,21 @@ def approver_address(
     return address
 
 
-async def _recorded_workspace(employees: EmployeeStore | None, platform: str, user_id: str) -> str | None:
+async def _recorded_workspace(
+    employees: EmployeeStore | None, platform: str, user_id: str
+) -> str | None:
     """The workspace or tenant an employee record gives this chat id (HR imports name people's chat ids)."""
     if employees is None:
         return None
-    for employee in await employees.all():  # approvals are rare, and the store has no index by bare id
+    for (
+        employee
+    ) in await employees.all():  # approvals are rare, and the store has no index by bare id
         user = employee.user
-        if user is not None and (user.platform, user.user_id) == (platform, user_id) and user.tenant:
+        if (
+            user is not None
+            and (user.platform, user.user_id) == (platform, user_id)
+            and user.tenant
+        ):
             return user.tenant
     return None
 
@@ -191,7 +207,10 @@ async def seed_development_programme(settings: Settings, recognition: Recognitio
     except DuplicateRequest:
         return  # another process created it first
     await recognition.credit(
-        DEVELOPMENT_PROGRAMME, DEVELOPMENT_BUDGET, "system:development", note="development test budget"
+        DEVELOPMENT_PROGRAMME,
+        DEVELOPMENT_BUDGET,
+        "system:development",
+        note="development test budget",
     )
     log.warning(
         "DEVELOPMENT: created the reward programme 'recognition' with a 1,000 USD test budget",

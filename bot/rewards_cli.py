@@ -22,7 +22,9 @@ from core.money import Money, check_currency
 from core.rewards import Programme
 
 if TYPE_CHECKING:
-    from bot.rewards import Rewards  # the wiring (database, adapters) is imported only when a command runs
+    from bot.rewards import (
+        Rewards,
+    )  # the wiring (database, adapters) is imported only when a command runs
 
 Work = Callable[["Rewards", argparse.Namespace], Awaitable[int]]
 
@@ -39,7 +41,9 @@ def add_commands(commands: Any, settings: Callable[[], Settings]) -> None:
     create.add_argument("--currency", required=True, type=check_currency)
     create.add_argument("--expiry-days", type=int, default=90)
     create.add_argument("--per-reward-limit", help="largest single reward, e.g. 100.00")
-    create.add_argument("--monthly-limit", help="most one giver may send in a calendar month, e.g. 500.00")
+    create.add_argument(
+        "--monthly-limit", help="most one giver may send in a calendar month, e.g. 500.00"
+    )
     _runs(create, settings, _create_programme)
     _runs(
         programmes.add_parser("list", help="programmes and what their budgets have left"),
@@ -56,16 +60,23 @@ def add_commands(commands: Any, settings: Callable[[], Settings]) -> None:
     add.add_argument("amount", help="in the programme's currency, e.g. 1000.00")
     add.add_argument("--note", default="")
     _runs(add, settings, _credit)
-    _api_keys(commands.add_parser("apikeys", help="API keys for HR systems").add_subparsers(), settings)
+    _api_keys(
+        commands.add_parser("apikeys", help="API keys for HR systems").add_subparsers(), settings
+    )
     employees = commands.add_parser("employees", help="employees, for milestones").add_subparsers()
     load = employees.add_parser("import", help="add or update employees from a CSV file")
     load.add_argument(
-        "file", type=Path, help="columns: email, name, start_date, birthday, platform, user_id, tenant, country"
+        "file",
+        type=Path,
+        help="columns: email, name, start_date, birthday, platform, user_id, tenant, country",
     )
-    load.add_argument("--tenant", default="", help="Slack team id / Teams tenant id for rows without one")
+    load.add_argument(
+        "--tenant", default="", help="Slack team id / Teams tenant id for rows without one"
+    )
     _runs(load, settings, _import_employees)
     _milestones(
-        commands.add_parser("milestones", help="anniversary and birthday rewards").add_subparsers(), settings
+        commands.add_parser("milestones", help="anniversary and birthday rewards").add_subparsers(),
+        settings,
     )
 
 
@@ -75,7 +86,9 @@ def _reward_admins(admins: Any, settings: Callable[[], Settings]) -> None:
         ("remove", "withdraw that permission"),
     ):
         command = admins.add_parser(verb, help=help_text)
-        command.add_argument("identity", type=_identity, help="slack:<user id> or teams:<Entra object id>")
+        command.add_argument(
+            "identity", type=_identity, help="slack:<user id> or teams:<Entra object id>"
+        )
         _runs(command, settings, _grant if verb == "add" else _revoke)
     _runs(
         admins.add_parser("list", help="admins granted at run time and in REWARD_ADMINS"),
@@ -99,20 +112,31 @@ def _api_keys(keys: Any, settings: Callable[[], Settings]) -> None:
 
 
 def _milestones(milestones: Any, settings: Callable[[], Settings]) -> None:
-    preview = milestones.add_parser("preview", help="milestones of the coming days and their rewards")
+    preview = milestones.add_parser(
+        "preview", help="milestones of the coming days and their rewards"
+    )
     preview.add_argument("--days", type=int, default=30)
     _runs(preview, settings, _preview)
     rule = milestones.add_parser("rule", help="set what is sent for a kind of milestone")
     rule.add_argument("kind", choices=[str(k) for k in MilestoneKind])
     rule.add_argument("--programme", required=True)
     rule.add_argument("--amount", required=True)
-    rule.add_argument("--template", required=True, help="the message; {name} and, for anniversaries, {years}")
+    rule.add_argument(
+        "--template", required=True, help="the message; {name} and, for anniversaries, {years}"
+    )
     rule.add_argument("--off", action="store_true", help="keep the rule but send nothing")
-    rule.add_argument("--from-manager", action="store_true",
-                      help="name the employee's manager (from the HR system) as the giver")
+    rule.add_argument(
+        "--from-manager",
+        action="store_true",
+        help="name the employee's manager (from the HR system) as the giver",
+    )
     _runs(rule, settings, _set_rule)
     _runs(milestones.add_parser("rules", help="what is sent for each kind"), settings, _rules)
-    _runs(milestones.add_parser("send", help="send today's milestone rewards now"), settings, _send_now)
+    _runs(
+        milestones.add_parser("send", help="send today's milestone rewards now"),
+        settings,
+        _send_now,
+    )
 
 
 def _runs(parser: argparse.ArgumentParser, settings: Callable[[], Settings], work: Work) -> None:
@@ -201,7 +225,9 @@ async def _programmes(rewards: Rewards, args: argparse.Namespace) -> int:
 
 
 async def _credit(rewards: Rewards, args: argparse.Namespace) -> int:
-    programme = next((p for p in await rewards.recognition.programmes() if p.id == args.programme), None)
+    programme = next(
+        (p for p in await rewards.recognition.programmes() if p.id == args.programme), None
+    )
     if programme is None:
         raise NotFound(f"There is no reward programme '{args.programme}'.")
     await rewards.recognition.credit(
@@ -239,7 +265,9 @@ async def _list_keys(rewards: Rewards, args: argparse.Namespace) -> int:
 
 async def _import_employees(rewards: Rewards, args: argparse.Namespace) -> int:
     with args.file.open(newline="", encoding="utf-8-sig") as handle:  # -sig: Excel writes a BOM
-        rows = [{(k or "").strip().lower(): v for k, v in row.items()} for row in csv.DictReader(handle)]
+        rows = [
+            {(k or "").strip().lower(): v for k, v in row.items()} for row in csv.DictReader(handle)
+        ]
     report = await import_employees(rewards.employees, rows, _actor(), args.tenant)
     for row, reason in report.refused:
         print(f"line {row + 1}: {reason}", file=sys.stderr)  # line 1 is the header
@@ -261,8 +289,14 @@ async def _preview(rewards: Rewards, args: argparse.Namespace) -> int:
 
 async def _set_rule(rewards: Rewards, args: argparse.Namespace) -> int:
     programme, amount = await rewards.recognition.priced(read_amount(args.amount), args.programme)
-    rule = MilestoneRule(MilestoneKind(args.kind), programme.id, amount, args.template, enabled=not args.off,
-                         from_manager=args.from_manager)
+    rule = MilestoneRule(
+        MilestoneKind(args.kind),
+        programme.id,
+        amount,
+        args.template,
+        enabled=not args.off,
+        from_manager=args.from_manager,
+    )
     await rewards.milestones.set_rule(rule, _actor())
     print(f"{rule.kind}: {amount.label()} from {programme.id}{' (off)' if args.off else ''}")
     return 0

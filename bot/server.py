@@ -16,7 +16,9 @@ log = logging.getLogger(__name__)
 
 
 async def serve(settings: Settings, stop: asyncio.Event | None = None) -> None:
-    if settings.emulator_exposed:  # `voucherbot serve` says so before logging starts; this guards the rest
+    if (
+        settings.emulator_exposed
+    ):  # `voucherbot serve` says so before logging starts; this guards the rest
         raise SettingsError(settings.emulator_exposed)
     services = await build_services(settings)
     runner = web.AppRunner(create_app(services), access_log=None, shutdown_timeout=10)
@@ -27,9 +29,14 @@ async def serve(settings: Settings, stop: asyncio.Event | None = None) -> None:
     stop = stop or _stop_on_signals()
     try:
         await services.start(port)
-        log.info("voucherbot is listening", extra={"url": f"http://{settings.host}:{port}",
-                                                    "public_base_url": settings.public_base_url,
-                                                    "test_mode": services.test_mode})
+        log.info(
+            "voucherbot is listening",
+            extra={
+                "url": f"http://{settings.host}:{port}",
+                "public_base_url": settings.public_base_url,
+                "test_mode": services.test_mode,
+            },
+        )
         print(f"voucherbot listening on http://{settings.host}:{port} (PORT={port})", flush=True)
         await stop.wait()
         log.info("shutting down: draining the outbox")

@@ -11,7 +11,9 @@ from typing import Annotated
 from pydantic import Field, SecretStr, ValidationError, field_validator, model_validator
 from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 
-GOVERNMENT_CHANNEL_SERVICE = "https://botframework.azure.us"  # Bot Framework's name for Azure Government
+GOVERNMENT_CHANNEL_SERVICE = (
+    "https://botframework.azure.us"  # Bot Framework's name for Azure Government
+)
 # The dashboard API's bearer token: 32 characters of a random token are beyond guessing.
 MIN_ADMIN_TOKEN = 32
 from core.money import Money, check_currency
@@ -150,58 +152,89 @@ class Settings(BaseSettings):
     graph_client_id: str = ""
     graph_client_secret: SecretStr | None = None
     graph_base_url: str = "https://graph.microsoft.com/v1.0"
-    graph_token_url: str = ""  # default: https://login.microsoftonline.com/{GRAPH_TENANT_ID}/oauth2/v2.0/token
+    graph_token_url: str = (
+        ""  # default: https://login.microsoftonline.com/{GRAPH_TENANT_ID}/oauth2/v2.0/token
+    )
     teams_app_catalog_id: str = ""
 
-    @field_validator("scim_token", "successfactors_private_key", "successfactors_password", "darwinbox_password",
-                     "darwinbox_api_key", "darwinbox_dataset_key", "graph_client_secret",
-                     "ssl_cert_file", "requests_ca_bundle", mode="before")
+    @field_validator(
+        "scim_token",
+        "successfactors_private_key",
+        "successfactors_password",
+        "darwinbox_password",
+        "darwinbox_api_key",
+        "darwinbox_dataset_key",
+        "graph_client_secret",
+        "ssl_cert_file",
+        "requests_ca_bundle",
+        mode="before",
+    )
     @classmethod
     def _empty_is_unset(cls, value: object) -> object:
         return None if isinstance(value, str) and not value.strip() else value
 
     @model_validator(mode="after")
     def _hr_groups_complete(self) -> Settings:
-        problems = [p for p in (_half_set(name, group) for name, group in self._hr_groups().items()) if p]
-        if self.successfactors_api_url and not (self._successfactors_saml or self._successfactors_basic):
+        problems = [
+            p for p in (_half_set(name, group) for name, group in self._hr_groups().items()) if p
+        ]
+        if self.successfactors_api_url and not (
+            self._successfactors_saml or self._successfactors_basic
+        ):
             problems.append(
                 "SUCCESSFACTORS_API_URL is set: set SUCCESSFACTORS_CLIENT_ID, SUCCESSFACTORS_USER_ID and "
                 "SUCCESSFACTORS_PRIVATE_KEY (SAML bearer) or SUCCESSFACTORS_USERNAME and "
                 "SUCCESSFACTORS_PASSWORD (Basic)"
             )
         if self.scim_token is not None and len(self.scim_token.get_secret_value()) < 32:
-            problems.append("SCIM_TOKEN must be at least 32 characters (e.g. `openssl rand -hex 32`)")
+            problems.append(
+                "SCIM_TOKEN must be at least 32 characters (e.g. `openssl rand -hex 32`)"
+            )
         if problems:
             raise ValueError("\n".join(problems))
         return self
 
     def _hr_groups(self) -> dict[str, dict[str, object]]:
-        saml: dict[str, object] = {"SUCCESSFACTORS_CLIENT_ID": self.successfactors_client_id,
-                "SUCCESSFACTORS_USER_ID": self.successfactors_user_id,
-                "SUCCESSFACTORS_PRIVATE_KEY": self.successfactors_private_key}
-        sf: dict[str, object] = {"SUCCESSFACTORS_API_URL": self.successfactors_api_url,
-              "SUCCESSFACTORS_COMPANY_ID": self.successfactors_company_id}
+        saml: dict[str, object] = {
+            "SUCCESSFACTORS_CLIENT_ID": self.successfactors_client_id,
+            "SUCCESSFACTORS_USER_ID": self.successfactors_user_id,
+            "SUCCESSFACTORS_PRIVATE_KEY": self.successfactors_private_key,
+        }
+        sf: dict[str, object] = {
+            "SUCCESSFACTORS_API_URL": self.successfactors_api_url,
+            "SUCCESSFACTORS_COMPANY_ID": self.successfactors_company_id,
+        }
         return {
-            "SuccessFactors": sf if any(sf.values()) or self._successfactors_saml or
-            self._successfactors_basic else {},
+            "SuccessFactors": sf
+            if any(sf.values()) or self._successfactors_saml or self._successfactors_basic
+            else {},
             "SuccessFactors SAML bearer": saml,
-            "SuccessFactors Basic": {"SUCCESSFACTORS_USERNAME": self.successfactors_username,
-                                     "SUCCESSFACTORS_PASSWORD": self.successfactors_password},
-            "Darwinbox": {"DARWINBOX_BASE_URL": self.darwinbox_base_url,
-                          "DARWINBOX_USERNAME": self.darwinbox_username,
-                          "DARWINBOX_PASSWORD": self.darwinbox_password,
-                          "DARWINBOX_API_KEY": self.darwinbox_api_key,
-                          "DARWINBOX_DATASET_KEY": self.darwinbox_dataset_key},
-            "Microsoft Graph": {"GRAPH_TENANT_ID": self.graph_tenant_id,
-                                "GRAPH_CLIENT_ID": self.graph_client_id,
-                                "GRAPH_CLIENT_SECRET": self.graph_client_secret,
-                                "TEAMS_APP_CATALOG_ID": self.teams_app_catalog_id},
+            "SuccessFactors Basic": {
+                "SUCCESSFACTORS_USERNAME": self.successfactors_username,
+                "SUCCESSFACTORS_PASSWORD": self.successfactors_password,
+            },
+            "Darwinbox": {
+                "DARWINBOX_BASE_URL": self.darwinbox_base_url,
+                "DARWINBOX_USERNAME": self.darwinbox_username,
+                "DARWINBOX_PASSWORD": self.darwinbox_password,
+                "DARWINBOX_API_KEY": self.darwinbox_api_key,
+                "DARWINBOX_DATASET_KEY": self.darwinbox_dataset_key,
+            },
+            "Microsoft Graph": {
+                "GRAPH_TENANT_ID": self.graph_tenant_id,
+                "GRAPH_CLIENT_ID": self.graph_client_id,
+                "GRAPH_CLIENT_SECRET": self.graph_client_secret,
+                "TEAMS_APP_CATALOG_ID": self.teams_app_catalog_id,
+            },
         }
 
     @property
     def _successfactors_saml(self) -> bool:
-        return bool(self.successfactors_client_id or self.successfactors_user_id or
-                    self.successfactors_private_key)
+        return bool(
+            self.successfactors_client_id
+            or self.successfactors_user_id
+            or self.successfactors_private_key
+        )
 
     @property
     def _successfactors_basic(self) -> bool:
@@ -244,7 +277,9 @@ class Settings(BaseSettings):
     def _known_providers(cls, value: list[str]) -> list[str]:
         unknown = set(value) - {"builtin", "xoxoday", "tango"}
         if unknown or not value:
-            raise ValueError(f"must be one or more of builtin, xoxoday, tango (comma-separated), not {sorted(unknown)}")
+            raise ValueError(
+                f"must be one or more of builtin, xoxoday, tango (comma-separated), not {sorted(unknown)}"
+            )
         return value
 
     @field_validator("teams_service_url_hosts", mode="before")
@@ -254,8 +289,13 @@ class Settings(BaseSettings):
             return [v.strip().lower() for v in value.split(",") if v.strip()]
         return value
 
-    @field_validator("microsoft_openid_metadata_url", "microsoft_oauth_url", "microsoft_oauth_scope",
-                     "microsoft_channel_service", "fx_rates_url")
+    @field_validator(
+        "microsoft_openid_metadata_url",
+        "microsoft_oauth_url",
+        "microsoft_oauth_scope",
+        "microsoft_channel_service",
+        "fx_rates_url",
+    )
     @classmethod
     def _empty_or_url(cls, value: str) -> str:
         if value and not value.startswith(("https://", "http://")):
@@ -278,6 +318,7 @@ class Settings(BaseSettings):
         if value is not None and not (value.is_file() or value.is_dir()):
             raise ValueError(f"{value} is neither a file of PEM certificates nor a folder of them")
         return value
+
     @field_validator("provider_low_balance", mode="before")
     @classmethod
     def _thresholds(cls, value: object) -> object:
@@ -287,7 +328,9 @@ class Settings(BaseSettings):
         for part in filter(None, (p.strip() for p in value.split(","))):
             currency, _, amount = part.partition(":")
             try:
-                thresholds[check_currency(currency.strip())] = Money.parse(amount, currency.strip()).minor
+                thresholds[check_currency(currency.strip())] = Money.parse(
+                    amount, currency.strip()
+                ).minor
             except ValueError:
                 raise ValueError(f"'{part}' is not CURRENCY:AMOUNT (for example USD:500)") from None
         return thresholds
@@ -323,16 +366,30 @@ class Settings(BaseSettings):
     def _complete_for_what_is_enabled(self) -> Settings:
         self.public_base_url = self.public_base_url or _local_url(self.host, self.port)
         problems = []
-        if "xoxoday" in self.voucher_provider and not (self.xoxoday_client_id and _given(self.xoxoday_refresh_token)):
-            problems.append("VOUCHER_PROVIDER includes xoxoday: set XOXODAY_CLIENT_ID, XOXODAY_CLIENT_SECRET, XOXODAY_REFRESH_TOKEN")
+        if "xoxoday" in self.voucher_provider and not (
+            self.xoxoday_client_id and _given(self.xoxoday_refresh_token)
+        ):
+            problems.append(
+                "VOUCHER_PROVIDER includes xoxoday: set XOXODAY_CLIENT_ID, XOXODAY_CLIENT_SECRET, XOXODAY_REFRESH_TOKEN"
+            )
         tango = (self.tango_platform_name, self.tango_customer_id, self.tango_account_id)
-        if "tango" in self.voucher_provider and not (all(tango) and _given(self.tango_platform_key)):
-            problems.append("VOUCHER_PROVIDER includes tango: set TANGO_PLATFORM_NAME, TANGO_PLATFORM_KEY, "
-                            "TANGO_CUSTOMER_ID, TANGO_ACCOUNT_ID")
+        if "tango" in self.voucher_provider and not (
+            all(tango) and _given(self.tango_platform_key)
+        ):
+            problems.append(
+                "VOUCHER_PROVIDER includes tango: set TANGO_PLATFORM_NAME, TANGO_PLATFORM_KEY, "
+                "TANGO_CUSTOMER_ID, TANGO_ACCOUNT_ID"
+            )
         if self.slack_client_id and not _given(self.slack_client_secret):
-            problems.append("SLACK_CLIENT_ID is set: SLACK_CLIENT_SECRET is needed for OAuth installs")
-        if self.stripe_secret_key and not (_given(self.stripe_webhook_secret) and self.stripe_publishable_key):
-            problems.append("STRIPE_SECRET_KEY is set: STRIPE_PUBLISHABLE_KEY and STRIPE_WEBHOOK_SECRET are needed too")
+            problems.append(
+                "SLACK_CLIENT_ID is set: SLACK_CLIENT_SECRET is needed for OAuth installs"
+            )
+        if self.stripe_secret_key and not (
+            _given(self.stripe_webhook_secret) and self.stripe_publishable_key
+        ):
+            problems.append(
+                "STRIPE_SECRET_KEY is set: STRIPE_PUBLISHABLE_KEY and STRIPE_WEBHOOK_SECRET are needed too"
+            )
         if self.environment is Environment.PRODUCTION:
             problems += self._production_problems()
         if problems:
@@ -349,7 +406,9 @@ class Settings(BaseSettings):
         }
         for name, value in required.items():
             if not _given(value):
-                problems.append(f"{name} must be set to a real secret in production (no embedded test mode)")
+                problems.append(
+                    f"{name} must be set to a real secret in production (no embedded test mode)"
+                )
         token = self.admin_token.get_secret_value() if self.admin_token is not None else ""
         if _given(self.admin_token) and len(token.strip()) < MIN_ADMIN_TOKEN:
             problems.append(
@@ -357,11 +416,15 @@ class Settings(BaseSettings):
                 "(python -c 'import secrets; print(secrets.token_urlsafe(32))' makes one)"
             )
         if not self.microsoft_app_id:
-            problems.append("MICROSOFT_APP_ID must be set in production (Emulator mode has no authentication)")
+            problems.append(
+                "MICROSOFT_APP_ID must be set in production (Emulator mode has no authentication)"
+            )
         if not self.public_base_url.startswith("https://"):
             problems.append("PUBLIC_BASE_URL must be https:// in production")
         if self.test_clock_file is not None:
-            problems.append("TEST_CLOCK_FILE moves the clock for tests: it must not be set in production")
+            problems.append(
+                "TEST_CLOCK_FILE moves the clock for tests: it must not be set in production"
+            )
         return problems
 
     @property

@@ -16,11 +16,15 @@ from core.oversight import AdminRole, normalise_email
 
 def add_commands(commands: Any, settings: Callable[[], Settings]) -> None:
     """Register `users create` and `users list` on the `voucherbot` parser."""
-    users = commands.add_parser("users", help="admin dashboard users").add_subparsers(title="users commands")
+    users = commands.add_parser("users", help="admin dashboard users").add_subparsers(
+        title="users commands"
+    )
     create = users.add_parser("create", help="add a dashboard user (the password is asked for)")
     create.add_argument("email")
     create.add_argument("--role", required=True, choices=[str(role) for role in AdminRole])
-    create.add_argument("--password-stdin", action="store_true", help="read the password from standard input")
+    create.add_argument(
+        "--password-stdin", action="store_true", help="read the password from standard input"
+    )
     create.set_defaults(run=lambda args: _create(args, settings))
     listing = users.add_parser("list", help="dashboard users, their roles and last sign-in")
     listing.set_defaults(run=lambda args: asyncio.run(_list(settings())))
@@ -86,6 +90,10 @@ async def _list(settings: Settings) -> int:
     finally:
         await database.dispose()
     for user in users:
-        seen = user.last_login_at.isoformat(timespec="minutes") if user.last_login_at else "never signed in"
+        seen = (
+            user.last_login_at.isoformat(timespec="minutes")
+            if user.last_login_at
+            else "never signed in"
+        )
         print(f"{user.email}\t{user.role}\t{seen}")
     return 0

@@ -14,10 +14,9 @@ from datetime import timedelta
 from typing import Any, Protocol
 
 from adapters.db.errors import DatabaseUnavailable
+from bot.metrics import Metrics
 from core.checkout import Checkout
 from core.delivery import Relay
-
-from bot.metrics import Metrics
 
 log = logging.getLogger(__name__)
 Job = Callable[[], Awaitable[object]]
@@ -42,7 +41,9 @@ class Leased:
     Other replicas look every quarter interval, so when the holder dies one takes over soon after.
     """
 
-    def __init__(self, name: str, interval: float, job: Job, leases: JobLeases, holder: str) -> None:
+    def __init__(
+        self, name: str, interval: float, job: Job, leases: JobLeases, holder: str
+    ) -> None:
         self.name = name
         self.poll = interval / 4
         self._interval = interval
@@ -54,7 +55,9 @@ class Leased:
     async def __call__(self) -> object:
         if time.monotonic() < self._next_run:
             return 0
-        if not await self._leases.try_lease(self.name, self._holder, timedelta(seconds=self._interval)):
+        if not await self._leases.try_lease(
+            self.name, self._holder, timedelta(seconds=self._interval)
+        ):
             return 0
         self._next_run = time.monotonic() + self._interval
         return await self._job()
@@ -79,7 +82,9 @@ class BackgroundTasks:
     async def _logged(work: Coroutine[Any, Any, None]) -> None:
         try:
             await work
-        except DatabaseUnavailable as exc:  # the recovery loop finishes it once the database is back
+        except (
+            DatabaseUnavailable
+        ) as exc:  # the recovery loop finishes it once the database is back
             log.warning("background task stopped by a database outage", extra={"error": str(exc)})
         except Exception:  # the recovery loop finishes whatever this left undone
             log.exception("background task failed")
@@ -126,7 +131,9 @@ class Workers:
             asyncio.create_task(
                 self._forever(self._deliver_due, lambda: self._idle, until_idle=True), name="outbox"
             ),
-            asyncio.create_task(self._forever(self._checkout.recover, lambda: self._recovery), name="recovery"),
+            asyncio.create_task(
+                self._forever(self._checkout.recover, lambda: self._recovery), name="recovery"
+            ),
         ]
         names = [_job_name(job) for _, job in self._periodic]
         if self._leases is not None and len(set(names)) < len(names):
@@ -139,7 +146,9 @@ class Workers:
                 task = self._forever(leased, _every(leased.poll))
             self._tasks.append(asyncio.create_task(task, name="periodic"))
         for interval, job in self._every_replica:
-            self._tasks.append(asyncio.create_task(self._forever(job, _every(interval)), name="local"))
+            self._tasks.append(
+                asyncio.create_task(self._forever(job, _every(interval)), name="local")
+            )
 
     async def stop(self, drain_seconds: float = 10.0) -> None:
         # Each loop finishes the run it is in: cancelled halfway, a query leaves its pooled connection to be
@@ -171,7 +180,10 @@ class Workers:
         return sum(r.outcome == "sent" for r in results)
 
     async def _forever(
-        self, job: Callable[[], Awaitable[object]], pause: Callable[[], float], until_idle: bool = False
+        self,
+        job: Callable[[], Awaitable[object]],
+        pause: Callable[[], float],
+        until_idle: bool = False,
     ) -> None:
         """Run `job` forever, pausing between runs; with `until_idle`, only once a run found nothing to do."""
         outage = 0.0
@@ -182,13 +194,17 @@ class Workers:
                 outage = 0.0
             except asyncio.CancelledError:
                 raise
-            except DatabaseUnavailable as exc:  # expected during an outage: no traceback, back off a little
+            except (
+                DatabaseUnavailable
+            ) as exc:  # expected during an outage: no traceback, back off a little
                 outage = min(OUTAGE_PAUSE_MAX, outage * 2 or 0.5)
                 extra = {"job": _job_name(job), "error": str(exc)}
                 log.warning("background job waits for the database", extra=extra)
                 await self._pause(outage)
                 continue
-            except Exception:  # a loop must outlive one failure (a bug in one message, a provider outage)
+            except (
+                Exception
+            ):  # a loop must outlive one failure (a bug in one message, a provider outage)
                 log.exception("background job failed", extra={"job": _job_name(job)})
                 await self._pause(1)
             if not (busy and until_idle):

@@ -45,7 +45,7 @@ def take_amount(text: str, currencies: Collection[str] = ()) -> tuple[TypedAmoun
     known = {c.upper() for c in currencies}
     first, after_first = _next_word(text)
     code_first = _code(first, known)
-    number, rest = (_next_word(after_first) if code_first else (first, after_first))
+    number, rest = _next_word(after_first) if code_first else (first, after_first)
     if not _NUMBER_LIKE.match(number):
         return None, text
     digits, symbol = without_symbol(number)
@@ -61,7 +61,9 @@ def take_amount(text: str, currencies: Collection[str] = ()) -> tuple[TypedAmoun
             rest = after_code
     if len(set(named)) > 1:
         typed = text[: len(text) - len(rest)].strip()
-        raise TwoCurrencies(f"'{typed}' names two currencies ({' and '.join(dict.fromkeys(named))}); name one.")
+        raise TwoCurrencies(
+            f"'{typed}' names two currencies ({' and '.join(dict.fromkeys(named))}); name one."
+        )
     return TypedAmount(digits, named[0] if named else None), rest.strip()
 
 
@@ -79,7 +81,9 @@ def read_amount_with(text: str, currency: str | None) -> TypedAmount:
     named = currency.strip().upper() if currency and currency.strip() else None
     typed = read_amount(text, {named} if named else ())
     if named and typed.currency not in (None, named):
-        raise TwoCurrencies(f"'{text.strip()}' is in {typed.currency}, but the currency given is {named}.")
+        raise TwoCurrencies(
+            f"'{text.strip()}' is in {typed.currency}, but the currency given is {named}."
+        )
     return TypedAmount(typed.number, typed.currency or named)
 
 
@@ -87,7 +91,9 @@ def amount_in(text: str, currency: str) -> Money:
     """A field that holds an amount in a known currency (a CSV row, a form with a currency picked)."""
     typed = read_amount(text, {currency})
     if typed.currency not in (None, currency):
-        raise AmountRefused(f"'{text.strip()}' is in {typed.currency}, but this is paid in {currency}.")
+        raise AmountRefused(
+            f"'{text.strip()}' is in {typed.currency}, but this is paid in {currency}."
+        )
     return typed.money(currency)
 
 

@@ -89,11 +89,15 @@ class ApiKeys:
         """A new key for `name`, returned once in plain text; refused while an active key has that name."""
         check_key_name(name)
         key = KEY_PREFIX + secrets.token_urlsafe(32)
-        record = ApiKey(self._ids.new_id("key"), name, hash_api_key(key), key[-4:], self._clock.now())
+        record = ApiKey(
+            self._ids.new_id("key"), name, hash_api_key(key), key[-4:], self._clock.now()
+        )
         try:
             await self._store.add(record, actor)
         except DuplicateRequest:
-            raise InvalidRequest(f"An active API key is already named '{name}': revoke it first.") from None
+            raise InvalidRequest(
+                f"An active API key is already named '{name}': revoke it first."
+            ) from None
         return key
 
     async def revoke(self, name: str, actor: str) -> bool:

@@ -163,7 +163,9 @@ class ApprovalGate:
         self._ids = ids
         self._address = address
 
-    async def hold(self, uow: UnitOfWork, programme: Programme, command: SendRewards) -> ApprovalView | None:
+    async def hold(
+        self, uow: UnitOfWork, programme: Programme, command: SendRewards
+    ) -> ApprovalView | None:
         """Within the send's unit of work: the pending approval, or None when the send may go ahead."""
         policy = await uow.approval_policies.get(programme.id)
         if policy is None or not policy.requires(command.amount.minor, len(command.recipients)):
@@ -171,11 +173,17 @@ class ApprovalGate:
         return await self._open(uow, programme, policy, command, ())
 
     async def hold_file(
-        self, uow: UnitOfWork, programme: Programme, summary: SendRewards, rows: tuple[SendRewards, ...]
+        self,
+        uow: UnitOfWork,
+        programme: Programme,
+        summary: SendRewards,
+        rows: tuple[SendRewards, ...],
     ) -> ApprovalView | None:
         """A bulk file's rows held as one approval when its people outnumber the policy's `people_above`."""
         policy = await uow.approval_policies.get(programme.id)
-        people = len({r.user.key for r in summary.recipients})  # two rows to one person are one person
+        people = len(
+            {r.user.key for r in summary.recipients}
+        )  # two rows to one person are one person
         if policy is None or not policy.requires_for_file(people):
             return None
         return await self._open(uow, programme, policy, summary, rows)
@@ -189,25 +197,38 @@ class ApprovalGate:
         rows: tuple[SendRewards, ...],
     ) -> ApprovalView:
         existing = await uow.approvals.find_by_request_key(command.request_key)
-        if existing is not None:  # the same request again (a retried click): one approval, reserved once
+        if (
+            existing is not None
+        ):  # the same request again (a retried click): one approval, reserved once
             return view_of(existing, programme, (await uow.ledger.budget(programme.id)).available)
         now = self._clock.now()
         approval = Approval(
-            self._ids.new_id("apr"), programme.id, command, now, now + policy.ttl, policy.approvers, rows=rows
+            self._ids.new_id("apr"),
+            programme.id,
+            command,
+            now,
+            now + policy.ttl,
+            policy.approvers,
+            rows=rows,
         )
         # Addresses first: finding one may read other stores, before this transaction starts writing.
-        addresses = {a: await self._reach(a, command) for a in policy.approvers if a != approval.giver}
+        addresses = {
+            a: await self._reach(a, command) for a in policy.approvers if a != approval.giver
+        }
         await uow.approvals.add(approval)
         await uow.ledger.add(self._movement(LedgerKind.RESERVE, approval, approval.giver))
         for approver, address in addresses.items():
             if address is not None:
                 await uow.outbox.add(
-                    message(self._ids, approval, MessageKind.APPROVAL_REQUEST, address, now, approver)
+                    message(
+                        self._ids, approval, MessageKind.APPROVAL_REQUEST, address, now, approver
+                    )
                 )
         # None when neither a conversation of the send nor an employee record places any approver.
         if not any(addresses.values()):
             log.warning(
-                "no approver can be sent a card", extra={"approval": approval.id, "programme": programme.id}
+                "no approver can be sent a card",
+                extra={"approval": approval.id, "programme": programme.id},
             )
         uow.audit.record(
             AuditRecord(
@@ -220,7 +241,9 @@ class ApprovalGate:
                     "minor": approval.total,
                     "rows": len(rows),
                     "to": [r.user.key for r in command.recipients],
-                    "notified": sorted(a for a, address in addresses.items() if address is not None),
+                    "notified": sorted(
+                        a for a, address in addresses.items() if address is not None
+                    ),
                 },
             )
         )
@@ -328,7 +351,9 @@ class Approvals:
         return await self._recognition.send_approved(approval.command, decide)
 
     async def reject(self, approval_id: str, approver: str, note: str) -> ApprovalView:
-        return await self._retrying(approval_id, lambda a: a.reject(approver, note, self._clock.now()))
+        return await self._retrying(
+            approval_id, lambda a: a.reject(approver, note, self._clock.now())
+        )
 
     async def expire_due(self) -> int:
         """Expire pending approvals past their time; each releases its reservation and tells its giver."""
@@ -344,7 +369,9 @@ class Approvals:
             views = []
             for approval in found:
                 programme = await uow.programmes.get(approval.programme_id)
-                views.append(view_of(approval, programme, (await uow.ledger.budget(programme.id)).available))
+                views.append(
+                    view_of(approval, programme, (await uow.ledger.budget(programme.id)).available)
+                )
         return views
 
     async def view(self, approval_id: str) -> ApprovalView:
@@ -394,25 +421,39 @@ class Approvals:
         )
         if approval.command.reply_to is not None:
             await uow.outbox.add(
-                message(self._ids, approval, MessageKind.APPROVAL_DECIDED, approval.command.reply_to, now)
+                message(
+                    self._ids,
+                    approval,
+                    MessageKind.APPROVAL_DECIDED,
+                    approval.command.reply_to,
+                    now,
+                )
             )
 
 
-async def notice_view(uow: UnitOfWork, approval_id: str, approval: Approval | None = None) -> ApprovalView:
+async def notice_view(
+    uow: UnitOfWork, approval_id: str, approval: Approval | None = None
+) -> ApprovalView:
     approval = approval or await uow.approvals.get(approval_id)
     programme = await uow.programmes.get(approval.programme_id)
     view = view_of(approval, programme, (await uow.ledger.budget(programme.id)).available)
     if approval.rows and approval.status is ApprovalStatus.APPROVED:
-        view = replace(view, row_outcomes=tuple([await _row_outcome(uow, row) for row in approval.rows]))
+        view = replace(
+            view, row_outcomes=tuple([await _row_outcome(uow, row) for row in approval.rows])
+        )
     return view
 
 
 async def _row_outcome(uow: UnitOfWork, row: SendRewards) -> str:
     """One approved file row as its giver reads it: whom, how much, and whether it went."""
     recipient = row.recipients[0]
-    sent = await uow.rewards.find_by_request_key(f"{row.request_key}:{recipient.user.key}") is not None
+    sent = (
+        await uow.rewards.find_by_request_key(f"{row.request_key}:{recipient.user.key}") is not None
+    )
     name = recipient.user.name or recipient.user.user_id
-    return f"{name}: {row.amount} " + ("sent" if sent else "not sent (a limit was reached before approval)")
+    return f"{name}: {row.amount} " + (
+        "sent" if sent else "not sent (a limit was reached before approval)"
+    )
 
 
 async def approval_notice(
@@ -426,7 +467,11 @@ async def approval_notice(
 def parse_approvers(text: str) -> tuple[str, ...]:
     """`slack:U…,teams:<aad id>` as typed in the CLI or dashboard; refused unless each names a platform."""
     approvers = tuple(dict.fromkeys(a.strip() for a in text.split(",") if a.strip()))
-    bad = [a for a in approvers if a.partition(":")[0] not in ("slack", "teams") or not a.partition(":")[2]]
+    bad = [
+        a
+        for a in approvers
+        if a.partition(":")[0] not in ("slack", "teams") or not a.partition(":")[2]
+    ]
     if not approvers or bad:
         raise InvalidRequest("Name approvers as slack:U…,teams:<Entra object id>.")
     return approvers

@@ -27,7 +27,16 @@ class AuditEntry:
     hash: str
 
     def expected_hash(self) -> str:
-        return entry_hash(self.seq, self.at, self.actor, self.action, self.subject, self.before, self.after, self.prev_hash)
+        return entry_hash(
+            self.seq,
+            self.at,
+            self.actor,
+            self.action,
+            self.subject,
+            self.before,
+            self.after,
+            self.prev_hash,
+        )
 
 
 @dataclass(frozen=True)
@@ -64,8 +73,20 @@ def chain(previous: AuditEntry | None, record: AuditRecord, at: datetime) -> Aud
     """The entry that follows `previous` for `record`."""
     seq = previous.seq + 1 if previous else 1
     prev_hash = previous.hash if previous else GENESIS
-    digest = entry_hash(seq, at, record.actor, record.action, record.subject, record.before, record.after, prev_hash)
-    return AuditEntry(seq, at, record.actor, record.action, record.subject, record.before, record.after, prev_hash, digest)
+    digest = entry_hash(
+        seq, at, record.actor, record.action, record.subject, record.before, record.after, prev_hash
+    )
+    return AuditEntry(
+        seq,
+        at,
+        record.actor,
+        record.action,
+        record.subject,
+        record.before,
+        record.after,
+        prev_hash,
+        digest,
+    )
 
 
 @dataclass(frozen=True)
@@ -102,5 +123,10 @@ def verify(entries: Iterable[AuditEntry]) -> ChainReport:
             return ChainReport(checked, entry.seq, "the link to the previous entry is broken")
         if entry.hash != entry.expected_hash():
             return ChainReport(checked, entry.seq, "the entry's content was altered")
-        previous, previous_hash, expected_seq, checked = entry, entry.hash, expected_seq + 1, checked + 1
+        previous, previous_hash, expected_seq, checked = (
+            entry,
+            entry.hash,
+            expected_seq + 1,
+            checked + 1,
+        )
     return ChainReport(checked)

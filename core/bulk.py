@@ -78,7 +78,9 @@ class BulkReport:
         sums: dict[str, int] = {}
         for outcome in self.sent:
             if outcome.amount is not None:
-                sums[outcome.amount.currency] = sums.get(outcome.amount.currency, 0) + outcome.amount.minor
+                sums[outcome.amount.currency] = (
+                    sums.get(outcome.amount.currency, 0) + outcome.amount.minor
+                )
         return [Money(minor, currency) for currency, minor in sorted(sums.items())]
 
 
@@ -102,7 +104,9 @@ async def send_rows(
     Rows of a programme that holds sends to more people than the file names wait as ONE approval."""
     await recognition.authorize(giver)
     prepared = [await _prepare(recognition, giver, row, find, reply_to) for row in rows]
-    held = await _hold_files(recognition, giver, file_name, list(zip(rows, prepared, strict=True)), reply_to)
+    held = await _hold_files(
+        recognition, giver, file_name, list(zip(rows, prepared, strict=True)), reply_to
+    )
     outcomes: list[RowOutcome] = []
     used: set[str] = set()
     for row, command in zip(rows, prepared, strict=True):
@@ -117,7 +121,11 @@ async def send_rows(
 
 
 async def _prepare(
-    recognition: Recognition, giver: ChatUser, row: RewardRow, find: FindRecipient, reply_to: ConversationRef | None
+    recognition: Recognition,
+    giver: ChatUser,
+    row: RewardRow,
+    find: FindRecipient,
+    reply_to: ConversationRef | None,
 ) -> SendRewards | RowOutcome:
     """The row's own send, or its refusal: nobody found, or an amount or programme the core refuses."""
     recipient = await find(row)
@@ -127,9 +135,15 @@ async def _prepare(
         programme, amount = await recognition.priced(
             read_amount_with(row.amount, row.currency), row.programme or None, giver
         )
-    except (AmountRefused, InvalidRequest, NotFound) as exc:  # the core's reason, said to the person
+    except (
+        AmountRefused,
+        InvalidRequest,
+        NotFound,
+    ) as exc:  # the core's reason, said to the person
         return RowOutcome(row.line, row.who, reason=str(exc))
-    return SendRewards(giver, (recipient,), amount, row.reason, programme.id, row.request_key, reply_to)
+    return SendRewards(
+        giver, (recipient,), amount, row.reason, programme.id, row.request_key, reply_to
+    )
 
 
 async def _hold_files(
@@ -155,7 +169,9 @@ async def _hold_files(
         if hold.approval_id:
             for row, command in group:
                 why = hold.closed or hold.refused.get(command.request_key) or HELD
-                outcomes[command.request_key] = RowOutcome(row.line, row.who, command.amount, reason=why)
+                outcomes[command.request_key] = RowOutcome(
+                    row.line, row.who, command.amount, reason=why
+                )
     return outcomes
 
 
@@ -173,13 +189,19 @@ def _summary(
     if len(reason) > MAX_SUMMARY:
         reason = reason[: MAX_SUMMARY - 1] + "…"
     digest = hashlib.sha256("\n".join(c.request_key for c in commands).encode()).hexdigest()[:32]
-    return SendRewards(giver, people, commands[0].amount, reason, programme_id, f"file:{digest}", reply_to)
+    return SendRewards(
+        giver, people, commands[0].amount, reason, programme_id, f"file:{digest}", reply_to
+    )
 
 
 async def _send(recognition: Recognition, row: RewardRow, command: SendRewards) -> RowOutcome:
     try:
         report = await recognition.send(command)
-    except (AmountRefused, InvalidRequest, NotFound) as exc:  # the core's reason, said to the person
+    except (
+        AmountRefused,
+        InvalidRequest,
+        NotFound,
+    ) as exc:  # the core's reason, said to the person
         return RowOutcome(row.line, row.who, reason=str(exc))
     if report.pending is not None:  # listed with the rows not sent, saying why: an approver decides
         return RowOutcome(row.line, row.who, command.amount, reason=HELD)

@@ -69,7 +69,9 @@ class Product:
     redeem_url: str = ""
     # The provider's own item id per denomination (minor units); 0 stands for any amount of an open range.
     skus: tuple[tuple[int, str], ...] = ()
-    categories: tuple[str, ...] = ()  # lower-case words a curated programme catalog can pick by ("coffee")
+    categories: tuple[
+        str, ...
+    ] = ()  # lower-case words a curated programme catalog can pick by ("coffee")
 
     def __post_init__(self) -> None:
         if bool(self.denominations) == (self.value_range is not None):
@@ -93,11 +95,16 @@ class Product:
         if self.denominations and amount.minor not in self.denominations:
             choices = ", ".join(str(self.price(d)) for d in self.denominations)
             raise InvalidAmount(
-                self.id, f"{self.name} comes in {choices}.", rule="denomination", typed=amount.major()
+                self.id,
+                f"{self.name} comes in {choices}.",
+                rule="denomination",
+                typed=amount.major(),
             )
         if self.value_range and not self.value_range.admits(amount.minor):
             reason = f"Choose an amount {self.price_label()} for {self.name}."
-            raise InvalidAmount(self.id, reason, rule=self._broken_rule(amount.minor), typed=amount.major())
+            raise InvalidAmount(
+                self.id, reason, rule=self._broken_rule(amount.minor), typed=amount.major()
+            )
 
     def _broken_rule(self, minor: int) -> str:
         assert self.value_range is not None
@@ -191,7 +198,9 @@ class Catalog:
             return replace(query, country=country.upper())
         return query
 
-    def search(self, query: CatalogQuery, admits: Callable[[Product], bool] | None = None) -> SearchResult:
+    def search(
+        self, query: CatalogQuery, admits: Callable[[Product], bool] | None = None
+    ) -> SearchResult:
         """One page of the matches; `admits` narrows them further (a programme's curated catalog)."""
         hits = self._matching(query)
         if admits is not None:
@@ -228,7 +237,9 @@ class Catalog:
         found = tuple(p for p, _ in entries)
         if query.covers is not None:
             covers = query.covers
-            found = tuple(sorted(found, key=lambda p: p.lowest > covers))  # stable: brand order within
+            found = tuple(
+                sorted(found, key=lambda p: p.lowest > covers)
+            )  # stable: brand order within
         return found
 
 
@@ -240,7 +251,11 @@ def _haystack(product: Product) -> str:
 
 
 def _has_filters(query: CatalogQuery) -> bool:
-    return bool(query.currency or query.country) or query.max_price is not None or query.min_price is not None
+    return (
+        bool(query.currency or query.country)
+        or query.max_price is not None
+        or query.min_price is not None
+    )
 
 
 def _passes_filters(product: Product, query: CatalogQuery) -> bool:

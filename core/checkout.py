@@ -31,7 +31,13 @@ from core.fx import Quote, Rates, RateUnavailable
 from core.gifts import Gift, GiftRequest, GiftStatus, gift_messages
 from core.identity import ChatUser, ConversationRef
 from core.money import Money, TooManyDecimals
-from core.orders import PAID_AMOUNT_DIFFERS, CardPayment, Order, OrderStatus, issuance_can_be_retried
+from core.orders import (
+    PAID_AMOUNT_DIFFERS,
+    CardPayment,
+    Order,
+    OrderStatus,
+    issuance_can_be_retried,
+)
 from core.outbox import MessageKind, OutboxMessage
 from core.payments import PaymentEvent, PaymentEventKind, PaymentGateway, PaymentIntent
 from core.ports import Clock, EmployeeStore, IdFactory, UnitOfWork, UnitOfWorkFactory
@@ -58,9 +64,21 @@ log = logging.getLogger(__name__)
 Background = Callable[[Coroutine[Any, Any, None]], None]
 
 ISSUABLE = (OrderStatus.PAID, OrderStatus.ISSUING)
-SETTLED = (OrderStatus.PAID, OrderStatus.ISSUING, OrderStatus.ISSUED, OrderStatus.DELIVERED, OrderStatus.REFUNDED)
+SETTLED = (
+    OrderStatus.PAID,
+    OrderStatus.ISSUING,
+    OrderStatus.ISSUED,
+    OrderStatus.DELIVERED,
+    OrderStatus.REFUNDED,
+)
 REFUNDABLE = (OrderStatus.PAID, OrderStatus.ISSUED, OrderStatus.DELIVERED, OrderStatus.FAILED)
-OPEN = (OrderStatus.CREATED, OrderStatus.AWAITING_PAYMENT, OrderStatus.PAID, OrderStatus.ISSUING, OrderStatus.FAILED)
+OPEN = (
+    OrderStatus.CREATED,
+    OrderStatus.AWAITING_PAYMENT,
+    OrderStatus.PAID,
+    OrderStatus.ISSUING,
+    OrderStatus.FAILED,
+)
 
 
 @dataclass(frozen=True)
@@ -164,7 +182,9 @@ class Checkout:
         the one the recipient chose, else `country` (from their chat platform)."""
         country = await self._recorded_country(user) or country
         async with self._uow() as uow:
-            programme = await uow.programmes.get((await uow.rewards.get(reward.reward_id)).programme_id)
+            programme = await uow.programmes.get(
+                (await uow.rewards.get(reward.reward_id)).programme_id
+            )
         book = await self.rates.book() if self.rates is not None else None
         await self.curation(programme.id)
         return reward_catalog(reward, programme, country, book, self._clock.now())
@@ -212,7 +232,9 @@ class Checkout:
         if order is None:
             raise UnknownCheckout()
         product = self.catalog.get(order.product_id)
-        expired = order.checkout_expires_at is not None and self._clock.now() > order.checkout_expires_at
+        expired = (
+            order.checkout_expires_at is not None and self._clock.now() > order.checkout_expires_at
+        )
         if expired and order.is_payable:
             raise CheckoutExpired(order.id)
         return CheckoutView(
@@ -234,7 +256,10 @@ class Checkout:
             vouchers = await uow.vouchers.list_for_owner(user.key)
             orders = await uow.orders.list_for_buyer(user.key)
             rewards = await uow.rewards.list_for_recipient(user.key)
-            sent = [(g, await uow.orders.get(g.order_id)) for g in await uow.gifts.list_for_buyer(user.key)]
+            sent = [
+                (g, await uow.orders.get(g.order_id))
+                for g in await uow.gifts.list_for_buyer(user.key)
+            ]
             received = await uow.gifts.list_for_recipient(user.key)
         # A gift stays a surprise until it is delivered; a gift's buyer never sees its code.
         hidden = {g.order_id for g in received if g.status is not GiftStatus.DELIVERED}
@@ -384,11 +409,17 @@ class Checkout:
         asked by the order's reference, says it holds no such order.
         """
         order = await self._claim_for_issuing(order_id)
-        seen: set[str] = set()  # providers asked in this pass: an outage of all of them ends the pass
+        seen: set[str] = (
+            set()
+        )  # providers asked in this pass: an outage of all of them ends the pass
         while order is not None:
             if not order.provider:
-                await self._issuance_failed(order.id, ProviderError("no provider offers this product at this amount",
-                                                                    retryable=False))
+                await self._issuance_failed(
+                    order.id,
+                    ProviderError(
+                        "no provider offers this product at this amount", retryable=False
+                    ),
+                )
                 return
             order = await self._attempt(order, seen)
 
@@ -404,18 +435,24 @@ class Checkout:
         today = self._clock.now().date()
         try:
             if order.route_uncertain:
-                found = await provider.find(order_id=order.id, product=product, amount=order.amount, today=today)
+                found = await provider.find(
+                    order_id=order.id, product=product, amount=order.amount, today=today
+                )
                 if found is None:
                     return await self._after_lost_answer(order, seen)
                 issued = found
             else:
-                issued = await provider.issue(order_id=order.id, product=product, amount=order.amount, today=today)
+                issued = await provider.issue(
+                    order_id=order.id, product=product, amount=order.amount, today=today
+                )
         except ProviderError as exc:
             self._record_outcome(name, ok=False)
             if exc.retryable and exc.nothing_placed:
                 rerouted = await self._around_unreachable(order, exc, seen)
                 if rerouted is None:
-                    await self._issuance_failed(order.id, exc)  # no one else: recovery asks it again
+                    await self._issuance_failed(
+                        order.id, exc
+                    )  # no one else: recovery asks it again
                 return rerouted
             if exc.retryable:
                 await self._mark_uncertain(order)
@@ -426,7 +463,9 @@ class Checkout:
                 await self._issuance_failed(order.id, exc)
             return rerouted
         self._record_outcome(name, ok=True)
-        await self._store_voucher(self._voucher_of(order, product, issued, await self._voucher_owner(order)))
+        await self._store_voucher(
+            self._voucher_of(order, product, issued, await self._voucher_owner(order))
+        )
         return None
 
     async def _offer_gone(self, order: Order) -> Order | None:
@@ -434,8 +473,10 @@ class Checkout:
         name = order.provider
         if order.route_uncertain:
             # The provider may hold the order; without its offer we cannot ask it, nor buy elsewhere safely.
-            log.error("a provider offer is gone while its order's fate is unknown; an operator must look",
-                      extra={"order_id": order.id, "provider": name})
+            log.error(
+                "a provider offer is gone while its order's fate is unknown; an operator must look",
+                extra={"order_id": order.id, "provider": name},
+            )
             return None
         rerouted = await self._reroute(order, f"{name} no longer offers this product")
         if rerouted is None and await self._still_routed_to(order.id, name):
@@ -443,7 +484,9 @@ class Checkout:
             await self._issuance_failed(order.id, gone)
         return rerouted
 
-    def _voucher_of(self, order: Order, product: Product, issued: IssuedVoucher, owner: ChatUser) -> Voucher:
+    def _voucher_of(
+        self, order: Order, product: Product, issued: IssuedVoucher, owner: ChatUser
+    ) -> Voucher:
         return Voucher(
             id=self._ids.new_id("vch"),
             order_id=order.id,
@@ -464,11 +507,18 @@ class Checkout:
         tried = {*order.route_tried, order.provider}
         plan = self.router.plan(order.product_id, order.amount, exclude=tried)
         if not plan:
-            log.warning("no provider left for the order", extra={"order_id": order.id, "tried": sorted(tried)})
+            log.warning(
+                "no provider left for the order",
+                extra={"order_id": order.id, "tried": sorted(tried)},
+            )
             return None
-        return await self._save_route(order, plan[0].provider, f"fallback after {why}: {plan[0].reason}")
+        return await self._save_route(
+            order, plan[0].provider, f"fallback after {why}: {plan[0].reason}"
+        )
 
-    async def _around_unreachable(self, order: Order, exc: ProviderError, seen: set[str]) -> Order | None:
+    async def _around_unreachable(
+        self, order: Order, exc: ProviderError, seen: set[str]
+    ) -> Order | None:
         """The provider was not reached, so it holds nothing: the next provider may serve the order now."""
         name = order.provider
         plan = self.router.plan(order.product_id, order.amount, exclude={*order.route_tried, *seen})
@@ -484,21 +534,35 @@ class Checkout:
         if plan:
             # Not a refusal: the provider may serve the order again if the next one says no.
             return await self._save_route(
-                order, plan[0].provider, f"fallback after {name} gave no answer and holds no such order: "
-                f"{plan[0].reason}", refused=False)
+                order,
+                plan[0].provider,
+                f"fallback after {name} gave no answer and holds no such order: {plan[0].reason}",
+                refused=False,
+            )
         return await self._save_route(order, name, order.route_reason, refused=False)
 
-    async def _save_route(self, order: Order, provider: str, reason: str, *, refused: bool = True) -> Order | None:
+    async def _save_route(
+        self, order: Order, provider: str, reason: str, *, refused: bool = True
+    ) -> Order | None:
         try:
             async with self._uow() as uow:
                 current = await uow.orders.get(order.id)
-                if current.status is not OrderStatus.ISSUING or _route_of(current) != _route_of(order):
+                if current.status is not OrderStatus.ISSUING or _route_of(current) != _route_of(
+                    order
+                ):
                     return None  # another worker rerouted the order since: it decides from here
                 before = {"provider": current.provider}
                 current.route_to(provider, reason, refused=refused)
                 await uow.orders.save(current)
-                uow.audit.record(AuditRecord("system", "order.routed", current.id, before,
-                                             {"provider": provider, "reason": reason}))
+                uow.audit.record(
+                    AuditRecord(
+                        "system",
+                        "order.routed",
+                        current.id,
+                        before,
+                        {"provider": provider, "reason": reason},
+                    )
+                )
                 await uow.commit()
                 return current
         except ConcurrentUpdate:
@@ -531,7 +595,10 @@ class Checkout:
         if self.routing is not None:
             return self.routing
         if self._default_router is None or self._default_router[0] is not self.catalog:
-            self._default_router = (self.catalog, Router(single_provider_offers(self.catalog), RoutingRules()))
+            self._default_router = (
+                self.catalog,
+                Router(single_provider_offers(self.catalog), RoutingRules()),
+            )
         return self._default_router[1]
 
     async def recover(self) -> int:
@@ -539,11 +606,17 @@ class Checkout:
         before = self._clock.now() - self._stuck_after
         async with self._uow() as uow:
             stuck = await uow.orders.list_stuck(ISSUABLE, before, limit=100)
-            waiting = await uow.orders.list_stuck((OrderStatus.AWAITING_PAYMENT,), before, limit=100)
+            waiting = await uow.orders.list_stuck(
+                (OrderStatus.AWAITING_PAYMENT,), before, limit=100
+            )
             owing = await uow.orders.list_refunds_due(limit=100)
         for order in stuck:
             await self.issue_voucher(order.id)
-        expired = [o for o in waiting if o.checkout_expires_at and o.checkout_expires_at < self._clock.now()]
+        expired = [
+            o
+            for o in waiting
+            if o.checkout_expires_at and o.checkout_expires_at < self._clock.now()
+        ]
         for order in expired:
             await self._expire(order.id)
         for order in owing:
@@ -569,7 +642,9 @@ class Checkout:
             return None
         if self.rates is None:
             raise RateUnavailable(command.amount.currency, reward.amount.currency)
-        return await self.rates.quote(command.amount, reward.amount.currency, programme.fx_margin_bps)
+        return await self.rates.quote(
+            command.amount, reward.amount.currency, programme.fx_margin_bps
+        )
 
     async def _create_order(self, command: PlaceOrder, fx: Quote | None = None) -> Order:
         """The order for this request key: the stored one, or a new one (racing requests share one)."""
@@ -592,9 +667,15 @@ class Checkout:
                     await hold_reward(uow, order, command.reward_id, self._clock.now(), fx)
                 await uow.orders.add(order)
                 if command.gift is not None:
-                    gift = Gift.for_order(self._ids.new_id("gft"), order, command.gift, self._clock.now())
+                    gift = Gift.for_order(
+                        self._ids.new_id("gft"), order, command.gift, self._clock.now()
+                    )
                     await uow.gifts.add(gift)
-                uow.audit.record(AuditRecord(command.buyer.key, "order.created", order.id, None, _snapshot(order)))
+                uow.audit.record(
+                    AuditRecord(
+                        command.buyer.key, "order.created", order.id, None, _snapshot(order)
+                    )
+                )
                 try:
                     await uow.commit()
                     return order
@@ -610,7 +691,9 @@ class Checkout:
         attempt = order.payment_attempts + 1
         try:
             intent = await self._gateway.create_intent(
-                order_id=order.id, amount=order.card_amount, idempotency_key=f"{order.id}:pay:{attempt}"
+                order_id=order.id,
+                amount=order.card_amount,
+                idempotency_key=f"{order.id}:pay:{attempt}",
             )
         except PaymentGatewayError as exc:
             return await self._payment_unavailable(order.id, source, exc)
@@ -624,7 +707,10 @@ class Checkout:
     async def _record_intent(self, order_id: str, intent: PaymentIntent, source: str) -> Order:
         async with self._uow() as uow:
             order = await uow.orders.get(order_id)
-            if order.status is OrderStatus.AWAITING_PAYMENT and order.payment_intent_id == intent.id:
+            if (
+                order.status is OrderStatus.AWAITING_PAYMENT
+                and order.payment_intent_id == intent.id
+            ):
                 return order
             before = _snapshot(order)
             order.await_payment(
@@ -636,19 +722,30 @@ class Checkout:
                 source=source,
             )
             await uow.orders.save(order)
-            uow.audit.record(AuditRecord(source, "order.awaiting_payment", order.id, before, _snapshot(order)))
+            uow.audit.record(
+                AuditRecord(source, "order.awaiting_payment", order.id, before, _snapshot(order))
+            )
             await uow.commit()
         return order
 
     async def _payment_unavailable(self, order_id: str, source: str, exc: Exception) -> Order:
-        log.warning("payment provider unavailable", extra={"order_id": order_id, "error": type(exc).__name__})
+        log.warning(
+            "payment provider unavailable",
+            extra={"order_id": order_id, "error": type(exc).__name__},
+        )
         async with self._uow() as uow:
             order = await uow.orders.get(order_id)
             if order.can_move_to(OrderStatus.FAILED):
                 before = _snapshot(order)
-                order.fail("The payment service is unavailable. Please try again.", at=self._clock.now(), source=source)
+                order.fail(
+                    "The payment service is unavailable. Please try again.",
+                    at=self._clock.now(),
+                    source=source,
+                )
                 await uow.orders.save(order)
-                uow.audit.record(AuditRecord(source, "order.failed", order.id, before, _snapshot(order)))
+                uow.audit.record(
+                    AuditRecord(source, "order.failed", order.id, before, _snapshot(order))
+                )
                 await uow.commit()
         return order
 
@@ -659,7 +756,9 @@ class Checkout:
             order = await self._order_for_event(uow, event)
             ready = None
             if order is None:
-                log.warning("payment event for an unknown order", extra={"event_id": event.event_id})
+                log.warning(
+                    "payment event for an unknown order", extra={"event_id": event.event_id}
+                )
             elif event.kind is PaymentEventKind.SUCCEEDED:
                 ready = await self._mark_paid(uow, order, event)
             elif event.kind is PaymentEventKind.FAILED:
@@ -682,18 +781,28 @@ class Checkout:
         return order
 
     async def _mark_paid(self, uow: UnitOfWork, order: Order, event: PaymentEvent) -> str | None:
-        payment = order.take_payment(event.intent_id, event.amount or order.card_amount, self._clock.now())
+        payment = order.take_payment(
+            event.intent_id, event.amount or order.card_amount, self._clock.now()
+        )
         if payment is not None and payment.duplicate:
             # The order was paid by another intent (a declined attempt that succeeded late, and its retry):
             # keep one payment, give this one back (after commit, see handle_payment_event).
-            log.warning("duplicate payment", extra={"order_id": order.id, "intent": payment.intent_id})
+            log.warning(
+                "duplicate payment", extra={"order_id": order.id, "intent": payment.intent_id}
+            )
             facts = _payment_facts(payment)
             uow.audit.record(AuditRecord("stripe", "payment.duplicate", order.id, None, facts))
             return None
         if payment is None or order.status in SETTLED:
             return order.id if order.status in ISSUABLE else None
         if event.amount is not None and event.amount != order.card_amount:
-            self._move(uow, order, OrderStatus.FAILED, "stripe", note="issuance: paid amount differs from the order")
+            self._move(
+                uow,
+                order,
+                OrderStatus.FAILED,
+                "stripe",
+                note="issuance: paid amount differs from the order",
+            )
             order.failure_reason = PAID_AMOUNT_DIFFERS
             return None
         self._move(uow, order, OrderStatus.PAID, "stripe")
@@ -712,11 +821,18 @@ class Checkout:
         await self._issue_soon(order.id)
         return order
 
-    async def _mark_payment_failed(self, uow: UnitOfWork, order: Order, event: PaymentEvent) -> None:
-        if order.status is not OrderStatus.AWAITING_PAYMENT or event.intent_id != order.payment_intent_id:
+    async def _mark_payment_failed(
+        self, uow: UnitOfWork, order: Order, event: PaymentEvent
+    ) -> None:
+        if (
+            order.status is not OrderStatus.AWAITING_PAYMENT
+            or event.intent_id != order.payment_intent_id
+        ):
             return  # a late failure after success, or for an intent this order replaced
         before = _snapshot(order)
-        order.fail(event.failure_message or "The card was declined.", at=self._clock.now(), source="stripe")
+        order.fail(
+            event.failure_message or "The card was declined.", at=self._clock.now(), source="stripe"
+        )
         uow.audit.record(AuditRecord("stripe", "order.failed", order.id, before, _snapshot(order)))
         await self._queue_update(uow, order)
 
@@ -743,7 +859,9 @@ class Checkout:
                 continue
         raise ConcurrentUpdate(order_id)
 
-    def _duplicate_refunded(self, uow: UnitOfWork, order: Order, payment: CardPayment, actor: str) -> bool:
+    def _duplicate_refunded(
+        self, uow: UnitOfWork, order: Order, payment: CardPayment, actor: str
+    ) -> bool:
         if not order.payment_refunded(payment.intent_id):
             return False
         facts = _payment_facts(payment)
@@ -757,7 +875,9 @@ class Checkout:
         if voucher is not None and voucher.status is VoucherStatus.ACTIVE:
             voucher.void()
             await uow.vouchers.save(voucher)
-            uow.audit.record(AuditRecord(actor, "voucher.voided", order.id, {"voucher": voucher.masked_code}))
+            uow.audit.record(
+                AuditRecord(actor, "voucher.voided", order.id, {"voucher": voucher.masked_code})
+            )
         await uow.orders.save(order)
         await self._queue_update(uow, order)
 
@@ -775,8 +895,15 @@ class Checkout:
                         plan = self.router.plan(order.product_id, order.amount)
                         if plan:
                             order.route_to(plan[0].provider, plan[0].reason)
-                            uow.audit.record(AuditRecord("system", "order.routed", order.id, None,
-                                                         {"provider": order.provider, "reason": order.route_reason}))
+                            uow.audit.record(
+                                AuditRecord(
+                                    "system",
+                                    "order.routed",
+                                    order.id,
+                                    None,
+                                    {"provider": order.provider, "reason": order.route_reason},
+                                )
+                            )
                     await uow.orders.save(order)
                     await uow.commit()
                     return order
@@ -793,8 +920,11 @@ class Checkout:
         """
         last = order.history[-1] if order.history else None
         return (
-            order.status is OrderStatus.ISSUING and last is not None and last.source == "system"
-            and last.after is OrderStatus.ISSUING and self._clock.now() - last.at < self._stuck_after
+            order.status is OrderStatus.ISSUING
+            and last is not None
+            and last.source == "system"
+            and last.after is OrderStatus.ISSUING
+            and self._clock.now() - last.at < self._stuck_after
         )
 
     async def _store_voucher(self, voucher: Voucher) -> None:
@@ -819,18 +949,26 @@ class Checkout:
             self._move(uow, order, OrderStatus.ISSUED, "system")
             await uow.orders.save(order)
             uow.audit.record(
-                AuditRecord("system", "voucher.issued", order.id, None, {"voucher": voucher.masked_code})
+                AuditRecord(
+                    "system", "voucher.issued", order.id, None, {"voucher": voucher.masked_code}
+                )
             )
             await self._queue_voucher(uow, order)
             await self._queue_update(uow, order)
             await uow.commit()
 
     async def _issuance_failed(self, order_id: str, exc: ProviderError) -> None:
-        log.warning("voucher issuance failed", extra={"order_id": order_id, "retryable": exc.retryable})
+        log.warning(
+            "voucher issuance failed", extra={"order_id": order_id, "retryable": exc.retryable}
+        )
         async with self._uow() as uow:
             order = await uow.orders.get(order_id)
             if exc.retryable:
-                uow.audit.record(AuditRecord("system", "voucher.issue_retry", order.id, None, {"error": str(exc)}))
+                uow.audit.record(
+                    AuditRecord(
+                        "system", "voucher.issue_retry", order.id, None, {"error": str(exc)}
+                    )
+                )
                 await self._queue_update(uow, order)  # "on its way", once: the key repeats
                 await uow.commit()
                 return
@@ -838,7 +976,9 @@ class Checkout:
             kind = f" ({exc.buyer_reason})" if exc.buyer_reason else ""
             order.fail(f"issuance{kind}: {exc}", at=self._clock.now(), source="system")
             await uow.orders.save(order)
-            uow.audit.record(AuditRecord("system", "order.failed", order.id, before, _snapshot(order)))
+            uow.audit.record(
+                AuditRecord("system", "order.failed", order.id, before, _snapshot(order))
+            )
             await self._queue_update(uow, order)
             await uow.commit()
         await self.refund(order_id, "system")
@@ -870,10 +1010,14 @@ class Checkout:
             await uow.outbox.add(self._message(order, MessageKind.VOUCHER_DELIVERY, "voucher"))
             return
         now = self._clock.now()
-        for message in gift_messages(gift, order, self._ids.new_id("msg"), self._ids.new_id("msg"), now):
+        for message in gift_messages(
+            gift, order, self._ids.new_id("msg"), self._ids.new_id("msg"), now
+        ):
             await uow.outbox.add(message)
 
-    def _move(self, uow: UnitOfWork, order: Order, target: OrderStatus, actor: str, note: str = "") -> None:
+    def _move(
+        self, uow: UnitOfWork, order: Order, target: OrderStatus, actor: str, note: str = ""
+    ) -> None:
         before = _snapshot(order)
         order.move_to(target, at=self._clock.now(), source=actor, note=note)
         uow.audit.record(AuditRecord(actor, f"order.{target}", order.id, before, _snapshot(order)))
@@ -884,7 +1028,9 @@ class Checkout:
         update = self._message(order, MessageKind.ORDER_UPDATE, suffix, announces=str(order.status))
         await uow.outbox.add(update)
 
-    def _message(self, order: Order, kind: MessageKind, suffix: str, announces: str = "") -> OutboxMessage:
+    def _message(
+        self, order: Order, kind: MessageKind, suffix: str, announces: str = ""
+    ) -> OutboxMessage:
         now = self._clock.now()
         return OutboxMessage(
             id=self._ids.new_id("msg"),
@@ -912,7 +1058,9 @@ class Checkout:
     def _wallet_entry(self, voucher: Voucher) -> WalletEntry:
         product: Product = self.catalog.get(voucher.product_id)
         expired = voucher.expires_on < self._clock.now().date()
-        status = "void" if voucher.status is VoucherStatus.VOID else "expired" if expired else "active"
+        status = (
+            "void" if voucher.status is VoucherStatus.VOID else "expired" if expired else "active"
+        )
         return WalletEntry(
             order_id=voucher.order_id,
             brand=product.brand,

@@ -23,7 +23,9 @@ from core.recognition import Recognition, SendRewards
 from core.rewards import Recipient
 from core.views import RewardPreview, SendReport
 
-TTL = timedelta(minutes=30)  # Slack's response_url replaces a message for 30 minutes; Teams' cards likewise
+TTL = timedelta(
+    minutes=30
+)  # Slack's response_url replaces a message for 30 minutes; Teams' cards likewise
 Outcome = TypeVar("Outcome")
 
 
@@ -54,7 +56,9 @@ class Sent:
 class Confirmations:
     """Propose a send (preview, kept by request key); take, send and record it on the giver's Send."""
 
-    def __init__(self, recognition: Recognition, store: PendingConfirmations, ttl: timedelta = TTL) -> None:
+    def __init__(
+        self, recognition: Recognition, store: PendingConfirmations, ttl: timedelta = TTL
+    ) -> None:
         self._recognition = recognition
         self._store = store
         self._ttl = ttl
@@ -82,7 +86,9 @@ class Confirmations:
         try:
             shown, kept = await render(await self._sent(command))
         except BaseException:
-            await self._store.release(key)  # nothing was shown: a new press may try again, sent once by key
+            await self._store.release(
+                key
+            )  # nothing was shown: a new press may try again, sent once by key
             raise
         await self._store.finish(key, kept)
         return shown
@@ -101,7 +107,10 @@ class Confirmations:
     async def _sent(self, command: SendRewards) -> Sent:
         try:
             return Sent(command, await self._recognition.send(command))
-        except (InvalidRequest, NotFound) as exc:  # not an admin any more, budget spent, programme gone: said why
+        except (
+            InvalidRequest,
+            NotFound,
+        ) as exc:  # not an admin any more, budget spent, programme gone: said why
             return Sent(command, None, str(exc))
 
 
@@ -141,11 +150,18 @@ def command_of(payload: str) -> SendRewards:
 
 
 def _user_json(user: ChatUser) -> dict[str, str]:
-    return {"platform": user.platform, "tenant": user.tenant, "user_id": user.user_id, "name": user.name}
+    return {
+        "platform": user.platform,
+        "tenant": user.tenant,
+        "user_id": user.user_id,
+        "name": user.name,
+    }
 
 
 def _user_of(data: dict[str, Any]) -> ChatUser:
-    return ChatUser(str(data["platform"]), str(data["tenant"]), str(data["user_id"]), str(data["name"]))
+    return ChatUser(
+        str(data["platform"]), str(data["tenant"]), str(data["user_id"]), str(data["name"])
+    )
 
 
 def _ref_json(ref: ConversationRef) -> dict[str, str]:

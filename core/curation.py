@@ -33,11 +33,19 @@ class CatalogRule:
             rule_kind = RuleKind(kind.strip().lower())
         except ValueError:
             kinds = ", ".join(k.value for k in RuleKind)
-            raise InvalidRequest(f"'{kind}' is not a kind of catalog pick: use one of {kinds}.") from None
+            raise InvalidRequest(
+                f"'{kind}' is not a kind of catalog pick: use one of {kinds}."
+            ) from None
         text = value.strip()
         if not text or len(text) > 200:
             raise InvalidRequest("A catalog pick needs a value of 1 to 200 characters.")
-        normal = text.upper() if rule_kind is RuleKind.COUNTRY else text if rule_kind is RuleKind.PRODUCT else text.lower()
+        normal = (
+            text.upper()
+            if rule_kind is RuleKind.COUNTRY
+            else text
+            if rule_kind is RuleKind.PRODUCT
+            else text.lower()
+        )
         return cls(programme_id, rule_kind, normal)
 
 
@@ -58,7 +66,9 @@ class Curation:
     def admits(self, product: Product) -> bool:
         if not self.rules or product.id in self._by_kind.get(RuleKind.PRODUCT, set()):
             return True
-        picks = {kind: values for kind, values in self._by_kind.items() if kind is not RuleKind.PRODUCT}
+        picks = {
+            kind: values for kind, values in self._by_kind.items() if kind is not RuleKind.PRODUCT
+        }
         if not picks:
             return False  # only products were picked, and this is not one of them
         return all(_matches(product, kind, values) for kind, values in picks.items())
@@ -76,7 +86,9 @@ class NotInProgrammeCatalog(InvalidRequest):
     """The product is outside the curated catalog of the reward's programme."""
 
     def __init__(self, product_id: str, programme_name: str) -> None:
-        super().__init__(f"This voucher is not in the {programme_name} catalog. Choose one from the reward's catalog.")
+        super().__init__(
+            f"This voucher is not in the {programme_name} catalog. Choose one from the reward's catalog."
+        )
         self.product_id = product_id
 
 

@@ -93,7 +93,9 @@ class Relay:
             for message in messages:
                 if self._clock.now() > send_by:
                     break  # the rest stay leased, and are claimed again (in order) when the lease ends
-                if held_until is not None:  # an earlier message here waits: later ones wait behind it
+                if (
+                    held_until is not None
+                ):  # an earlier message here waits: later ones wait behind it
                     results.append(await self._defer(message, held_until))
                     continue
                 result = await self._deliver(message)
@@ -157,8 +159,14 @@ class Relay:
         if message.kind is MessageKind.GIFT_RECEIPT:
             return receipt_of(gift, order, product)
         if message.kind is MessageKind.GIFT_UNDELIVERABLE:
-            return replace(receipt_of(gift, order, product), problem=message.last_error or "unreachable")
-        if gift.status is GiftStatus.CANCELLED or voucher is None or voucher.status is VoucherStatus.VOID:
+            return replace(
+                receipt_of(gift, order, product), problem=message.last_error or "unreachable"
+            )
+        if (
+            gift.status is GiftStatus.CANCELLED
+            or voucher is None
+            or voucher.status is VoucherStatus.VOID
+        ):
             raise DeliveryError(f"gift {gift.id} was cancelled or has no voucher to deliver")
         from_name = gift.buyer.name or "A colleague"
         return GiftDelivery(gift.id, from_name, gift.message, VoucherDelivery.of(voucher, product))
@@ -180,7 +188,13 @@ class Relay:
                     order.move_to(OrderStatus.DELIVERED, at=now, source="outbox")
                     await uow.orders.save(order)
                     uow.audit.record(
-                        AuditRecord("outbox", "order.delivered", order.id, before, {"status": str(order.status)})
+                        AuditRecord(
+                            "outbox",
+                            "order.delivered",
+                            order.id,
+                            before,
+                            {"status": str(order.status)},
+                        )
                     )
             await uow.commit()
         return self._result(message, "sent")
@@ -191,7 +205,9 @@ class Relay:
         if self._backoff.exhausted(message.attempts, now - message.created_at, throttled=throttled):
             return await self._give_up(message, exc)
         message.retry_later(str(exc), now, self._backoff.delay(message.attempts, exc.retry_after))
-        log.info("delivery deferred", extra={"message_id": message.id, "attempts": message.attempts})
+        log.info(
+            "delivery deferred", extra={"message_id": message.id, "attempts": message.attempts}
+        )
         await self._store(message)
         return self._result(message, "retry")
 
@@ -201,7 +217,9 @@ class Relay:
         async with self._uow() as uow:
             await uow.outbox.save(message)
             subject = message.order_id or message.reward_id
-            uow.audit.record(AuditRecord("outbox", "delivery.failed", subject, None, {"error": str(exc)}))
+            uow.audit.record(
+                AuditRecord("outbox", "delivery.failed", subject, None, {"error": str(exc)})
+            )
             if message.kind is MessageKind.REWARD_NOTICE:
                 await self._tell_giver(uow, message, str(exc))
             if message.kind is MessageKind.GIFT_DELIVERY:

@@ -61,7 +61,9 @@ def _user(row: Mapping[str, object], name: str, default_tenant: str) -> ChatUser
         raise ValueError(f"'{user_id}' is not a {platform} user id")
     tenant = next((t for t in (_text(row, c) for c in _TENANT_COLUMNS) if t), default_tenant)
     if not _USER_ID.match(tenant):
-        raise ValueError(f"give the {platform} team or tenant id (column tenant) for user {user_id}")
+        raise ValueError(
+            f"give the {platform} team or tenant id (column tenant) for user {user_id}"
+        )
     return ChatUser(platform, tenant, user_id, name)
 
 

@@ -94,7 +94,15 @@ class InvalidAmount(InvalidRequest):
         self.typed = typed
 
 
-AMOUNT_RULES = ("not_an_amount", "currency", "denomination", "minimum", "maximum", "step", "decimals")
+AMOUNT_RULES = (
+    "not_an_amount",
+    "currency",
+    "denomination",
+    "minimum",
+    "maximum",
+    "step",
+    "decimals",
+)
 
 
 class InvalidTransition(InvalidRequest):
@@ -163,7 +171,12 @@ class ProviderError(VoucherbotError):
     UNAVAILABLE = "unavailable"
 
     def __init__(
-        self, message: str, *, retryable: bool = True, buyer_reason: str = "", nothing_placed: bool = False
+        self,
+        message: str,
+        *,
+        retryable: bool = True,
+        buyer_reason: str = "",
+        nothing_placed: bool = False,
     ) -> None:
         super().__init__(message)
         self.retryable = retryable
@@ -177,7 +190,9 @@ class DirectoryUnavailable(VoucherbotError):
     """A chat platform could not be asked who someone is (down, throttling); try again after `retry_after`."""
 
     def __init__(self, platform: str, retry_after: float | None = None) -> None:
-        super().__init__(f"{platform.capitalize()} cannot be reached to look people up; try again shortly.")
+        super().__init__(
+            f"{platform.capitalize()} cannot be reached to look people up; try again shortly."
+        )
         self.platform = platform
         self.retry_after = retry_after
 

@@ -35,7 +35,9 @@ async def hold_reward(
 
 def _hold_converted(reward: Reward, order: Order, fx: Quote | None) -> None:
     if fx is None or fx.target != order.amount or fx.charged.currency != reward.amount.currency:
-        raise RewardNotSpendable(reward.id, f"in {reward.amount.currency}, not {order.amount.currency},")
+        raise RewardNotSpendable(
+            reward.id, f"in {reward.amount.currency}, not {order.amount.currency},"
+        )
     if fx.charged.minor > reward.available:
         raise ConvertedAboveReward(reward.id, fx, Money(reward.available, reward.amount.currency))
     reward.hold(fx.charged.minor)
@@ -71,10 +73,20 @@ async def restore_reward(uow: UnitOfWork, order: Order, ids: IdFactory, now: dat
     await _entry(uow, ids, reward, LedgerKind.RESTORE, order, now)
 
 
-async def _entry(uow: UnitOfWork, ids: IdFactory, reward: Reward, kind: LedgerKind, order: Order, now: datetime) -> None:
+async def _entry(
+    uow: UnitOfWork, ids: IdFactory, reward: Reward, kind: LedgerKind, order: Order, now: datetime
+) -> None:
     minor = order.reward_charge
     entry = LedgerEntry(
-        ids.new_id("led"), reward.programme_id, kind, minor, now, "system", reward.id, order.id, fx=order.fx
+        ids.new_id("led"),
+        reward.programme_id,
+        kind,
+        minor,
+        now,
+        "system",
+        reward.id,
+        order.id,
+        fx=order.fx,
     )
     await uow.ledger.add(entry)
     facts: dict[str, object] = {"order": order.id, "minor": minor}

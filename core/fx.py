@@ -145,12 +145,21 @@ def quote_with(rate: Rate, target: Money, margin_bps: int = 0) -> Quote:
     if rate.base != target.currency:
         raise ValueError(f"the rate is for {rate.base}, not {target.currency}")
     effective = with_margin(rate.value, margin_bps)
-    return Quote(convert(target, effective, rate.quote), target, effective, rate.source, rate.as_of, margin_bps)
+    return Quote(
+        convert(target, effective, rate.quote),
+        target,
+        effective,
+        rate.source,
+        rate.as_of,
+        margin_bps,
+    )
 
 
 def with_margin(value: Decimal, margin_bps: int) -> Decimal:
     """The rate charged: `value` plus `margin_bps` hundredths of a percent, to eight decimals."""
-    return (value * (Decimal(10_000 + margin_bps) / Decimal(10_000))).quantize(Decimal("0.00000001"))
+    return (value * (Decimal(10_000 + margin_bps) / Decimal(10_000))).quantize(
+        Decimal("0.00000001")
+    )
 
 
 def convert(amount: Money, rate: Decimal, currency: str) -> Money:
@@ -166,7 +175,10 @@ def affordable(available: Money, rate: Decimal, currency: str) -> Money:
         raise ValueError("a rate is positive")
     major = Decimal(available.minor).scaleb(-exponent(available.currency)) / rate
     guess = int(major.scaleb(exponent(currency)).to_integral_value(rounding="ROUND_FLOOR"))
-    while guess > 0 and convert(Money(guess, currency), rate, available.currency).minor > available.minor:
+    while (
+        guess > 0
+        and convert(Money(guess, currency), rate, available.currency).minor > available.minor
+    ):
         guess -= 1
     return Money(max(0, guess), currency)
 

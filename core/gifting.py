@@ -22,7 +22,12 @@ class Gifts:
     """What a gift's buyer may do after paying: see their gifts (in the wallet) and cancel a scheduled one."""
 
     def __init__(
-        self, *, uow: UnitOfWorkFactory, checkout: Checkout, clock: Clock, people: Directory | None = None
+        self,
+        *,
+        uow: UnitOfWorkFactory,
+        checkout: Checkout,
+        clock: Clock,
+        people: Directory | None = None,
     ) -> None:
         self._uow = uow
         self._checkout = checkout
@@ -34,7 +39,9 @@ class Gifts:
         a Slack buyer can gift a Teams user, and the other way round (the outbox routes by platform)."""
         found = await self._people.find_by_email(email) if self._people is not None else None
         if found is None:
-            raise InvalidGift(f"I couldn't find a colleague with the email {email} in Slack or Teams.")
+            raise InvalidGift(
+                f"I couldn't find a colleague with the email {email} in Slack or Teams."
+            )
         return found
 
     def delivery_time(self, text: str, zone: str) -> datetime | None:
@@ -55,11 +62,15 @@ class Gifts:
                 gift.cancel(self._clock.now())
                 await uow.gifts.save(gift)
                 await self._hold_delivery(uow, gift)
-                uow.audit.record(AuditRecord(user.key, "gift.cancelled", gift.order_id, None, {"gift": gift.id}))
+                uow.audit.record(
+                    AuditRecord(user.key, "gift.cancelled", gift.order_id, None, {"gift": gift.id})
+                )
                 await uow.commit()
         if order.status in UNPAID:
             await self._checkout.cancel(order.id, user.key)
-        elif order.status not in SETTLED_BACK:  # an expired checkout took no money: nothing to return
+        elif (
+            order.status not in SETTLED_BACK
+        ):  # an expired checkout took no money: nothing to return
             await self._checkout.refund(order.id, user.key)
         return await self.receipt(gift_id)
 
@@ -71,6 +82,9 @@ class Gifts:
 
     async def _hold_delivery(self, uow: UnitOfWork, gift: Gift) -> None:
         for message in await uow.outbox.for_order(gift.order_id):
-            if message.kind is MessageKind.GIFT_DELIVERY and message.status is MessageStatus.PENDING:
+            if (
+                message.kind is MessageKind.GIFT_DELIVERY
+                and message.status is MessageStatus.PENDING
+            ):
                 message.give_up("the gift was cancelled by its buyer", self._clock.now())
                 await uow.outbox.save(message)

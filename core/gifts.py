@@ -87,7 +87,9 @@ class Gift:
     @classmethod
     def for_order(cls, gift_id: str, order: Order, request: GiftRequest, at: datetime) -> Gift:
         if request.recipient.same_person(order.buyer):
-            raise InvalidGift("A gift is for someone else: use /vouchers to buy a voucher for yourself.")
+            raise InvalidGift(
+                "A gift is for someone else: use /vouchers to buy a voucher for yourself."
+            )
         return cls(
             id=gift_id,
             order_id=order.id,
@@ -163,7 +165,9 @@ def delivery_time(text: str, zone: str, now: datetime) -> datetime:
         raise InvalidGift(f"'{text}' is not a real date and time.") from None
     at = local.replace(tzinfo=tz)
     if at <= now:
-        raise InvalidGift("That time has passed: choose a time in the future, or send the gift now.")
+        raise InvalidGift(
+            "That time has passed: choose a time in the future, or send the gift now."
+        )
     if at - now > MAX_AHEAD:
         raise InvalidGift("A gift can be scheduled up to a year ahead.")
     return at

@@ -119,8 +119,10 @@ class SyncReport:
 
     def lines(self) -> list[str]:
         """What an operator reads after `voucherbot hris sync` (emails only, nothing else of a person)."""
-        counts = (f"{self.source}: {len(self.added)} new, {len(self.updated)} changed, "
-                  f"{len(self.deactivated)} leaving, {self.unchanged} unchanged, {len(self.refused)} refused")
+        counts = (
+            f"{self.source}: {len(self.added)} new, {len(self.updated)} changed, "
+            f"{len(self.deactivated)} leaving, {self.unchanged} unchanged, {len(self.refused)} refused"
+        )
         lines = [counts]
         lines += [f"  add {email}" for email in self.added]
         lines += [f"  update {email}" for email in self.updated]
@@ -163,7 +165,12 @@ class HrPeople:
         self._rewards = rewards
 
     async def apply(
-        self, people: Sequence[HrPerson], source: str, *, dry_run: bool = False, actor: str = SYNC_ACTOR
+        self,
+        people: Sequence[HrPerson],
+        source: str,
+        *,
+        dry_run: bool = False,
+        actor: str = SYNC_ACTOR,
     ) -> SyncReport:
         report = SyncReport(source)
         changed: list[Employee] = []
@@ -171,7 +178,9 @@ class HrPeople:
         known: dict[tuple[str, str], Employee] = {}
         for source_of in {p.source for p in people}:
             ids = [p.person_id for p in people if p.source == source_of]
-            known |= {(source_of, k): e for k, e in (await self._store.by_people(source_of, ids)).items()}
+            known |= {
+                (source_of, k): e for k, e in (await self._store.by_people(source_of, ids)).items()
+            }
         emails: dict[str, str] = {}
         for person in people:
             try:
@@ -183,7 +192,9 @@ class HrPeople:
                 continue
             before = known.get((person.source, person.person_id))
             if before is not None and before.user is not None:
-                employee = replace(employee, user=before.user)  # the chat identity is ours, not HR's
+                employee = replace(
+                    employee, user=before.user
+                )  # the chat identity is ours, not HR's
             if before == employee:
                 report.unchanged += 1
                 continue
@@ -211,7 +222,9 @@ class HrPeople:
                 await self._rewards.cancel(reward.reward_id, SYNC_ACTOR)
                 cancelled += 1
             except InvalidRequest:  # an order is paying with it right now: it is left to expire
-                log.info("leaver's reward is held by an order", extra={"reward_id": reward.reward_id})
+                log.info(
+                    "leaver's reward is held by an order", extra={"reward_id": reward.reward_id}
+                )
         return cancelled
 
 
@@ -233,9 +246,14 @@ class HrSync:
             await self._store.set_cursor(self.source, changes.cursor)
             log.info(
                 "hr directory synced",
-                extra={"source": self.source, "added": len(report.added), "updated": len(report.updated),
-                       "deactivated": len(report.deactivated), "refused": len(report.refused),
-                       "rewards_cancelled": report.rewards_cancelled},
+                extra={
+                    "source": self.source,
+                    "added": len(report.added),
+                    "updated": len(report.updated),
+                    "deactivated": len(report.deactivated),
+                    "refused": len(report.refused),
+                    "rewards_cancelled": report.rewards_cancelled,
+                },
             )
         return report
 

@@ -27,7 +27,9 @@ log = logging.getLogger(__name__)
 # Who milestone rewards come from: a scheduled job, allowed by Recognition.send_trusted and audited as such.
 MILESTONE_GIVER = ChatUser("system", "", "milestones", "HR")
 MAX_TEMPLATE = 400
-Managers = dict[tuple[str, str], str]  # (source, person id) -> name, for rules that name the manager as giver
+Managers = dict[
+    tuple[str, str], str
+]  # (source, person id) -> name, for rules that name the manager as giver
 _PLACEHOLDER = re.compile(r"\{([^{}]*)\}")
 
 
@@ -165,7 +167,9 @@ class MilestonePreview:
 class MilestoneReport:
     """What one run of the milestone job did."""
 
-    sent: list[tuple[str, MilestoneKind, str]] = field(default_factory=list)  # (email, kind, reward id)
+    sent: list[tuple[str, MilestoneKind, str]] = field(
+        default_factory=list
+    )  # (email, kind, reward id)
     already_sent: int = 0
     unreachable: list[str] = field(default_factory=list)
     refused: list[tuple[str, str]] = field(default_factory=list)  # (email, why)
@@ -194,7 +198,9 @@ class Milestones:
     async def set_rule(self, rule: MilestoneRule, actor: str) -> None:
         # The one programme chooser: the programme named must exist and pay in the rule's currency.
         choose_programme(
-            await self._recognition.programmes(), programme_id=rule.programme_id, currency=rule.amount.currency
+            await self._recognition.programmes(),
+            programme_id=rule.programme_id,
+            currency=rule.amount.currency,
         )
         await self._rules.put(rule, actor)
 

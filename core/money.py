@@ -8,9 +8,29 @@ from decimal import ROUND_FLOOR, Decimal, InvalidOperation
 
 # ISO 4217 exponents that differ from the usual two decimals.
 _EXPONENTS = {
-    "BIF": 0, "CLP": 0, "DJF": 0, "GNF": 0, "ISK": 0, "JPY": 0, "KMF": 0, "KRW": 0,
-    "PYG": 0, "RWF": 0, "UGX": 0, "VND": 0, "VUV": 0, "XAF": 0, "XOF": 0, "XPF": 0,
-    "BHD": 3, "IQD": 3, "JOD": 3, "KWD": 3, "LYD": 3, "OMR": 3, "TND": 3,
+    "BIF": 0,
+    "CLP": 0,
+    "DJF": 0,
+    "GNF": 0,
+    "ISK": 0,
+    "JPY": 0,
+    "KMF": 0,
+    "KRW": 0,
+    "PYG": 0,
+    "RWF": 0,
+    "UGX": 0,
+    "VND": 0,
+    "VUV": 0,
+    "XAF": 0,
+    "XOF": 0,
+    "XPF": 0,
+    "BHD": 3,
+    "IQD": 3,
+    "JOD": 3,
+    "KWD": 3,
+    "LYD": 3,
+    "OMR": 3,
+    "TND": 3,
 }
 _SYMBOLS = {"USD": "$", "EUR": "€", "GBP": "£", "JPY": "¥", "INR": "₹"}
 # The symbols people type, and the currency each one means: a symbol is never dropped silently.
@@ -110,10 +130,14 @@ def without_symbol(text: str) -> tuple[str, str | None]:
 def plain_number(text: str) -> str:
     """'1,000.50' as '1000.50'; ValueError for a comma that may be a decimal point ('2,50') or a non-number."""
     if _DECIMAL_COMMA.match(text):
-        raise ValueError(f"'{text}' is ambiguous: write {text.replace(',', '.')} (a comma only separates thousands)")
+        raise ValueError(
+            f"'{text}' is ambiguous: write {text.replace(',', '.')} (a comma only separates thousands)"
+        )
     if "," in text:
         if not _GROUPED.match(text):
-            raise ValueError(f"'{text}' is not an amount: a comma only separates thousands, as in 1,000.50")
+            raise ValueError(
+                f"'{text}' is not an amount: a comma only separates thousands, as in 1,000.50"
+            )
         text = text.replace(",", "")
     if not _AMOUNT.match(text):
         raise ValueError(f"'{text}' is not an amount")

@@ -31,7 +31,9 @@ ALLOWED: dict[OrderStatus, frozenset[OrderStatus]] = {
     S.CREATED: frozenset({S.AWAITING_PAYMENT, S.PAID, S.CANCELLED, S.FAILED}),
     S.AWAITING_PAYMENT: frozenset({S.PAID, S.FAILED, S.CANCELLED, S.EXPIRED}),
     # A card payment that failed may be retried on the same order.
-    S.FAILED: frozenset({S.AWAITING_PAYMENT, S.PAID, S.ISSUING, S.REFUNDED, S.EXPIRED, S.CANCELLED}),
+    S.FAILED: frozenset(
+        {S.AWAITING_PAYMENT, S.PAID, S.ISSUING, S.REFUNDED, S.EXPIRED, S.CANCELLED}
+    ),
     # A late `succeeded` webhook wins over an expiry or cancellation: the money has moved.
     S.EXPIRED: frozenset({S.PAID}),
     S.CANCELLED: frozenset({S.PAID}),
@@ -55,6 +57,8 @@ def issuance_can_be_retried(status: OrderStatus, failure_reason: str) -> bool:
         and failure_reason.startswith(ISSUANCE_FAILED)
         and failure_reason != PAID_AMOUNT_DIFFERS
     )
+
+
 # Statuses in which the order's price has been paid (by card or by a reward).
 PAID_FOR = frozenset({S.PAID, S.ISSUING, S.ISSUED, S.DELIVERED, S.REFUNDED})
 TERMINAL = frozenset({S.DELIVERED, S.REFUNDED, S.CANCELLED, S.EXPIRED})
@@ -118,8 +122,12 @@ class Order:
     provider: str = ""  # the provider this order is routed to (core.routing), once issuing starts
     route_reason: str = ""
     route_tried: tuple[str, ...] = ()  # providers that said a definite no, in order
-    route_uncertain: bool = False  # the provider's last answer was lost: look the order up before rerouting
-    fx: Quote | None = None  # a reward in another currency pays: the conversion locked when the order was made
+    route_uncertain: bool = (
+        False  # the provider's last answer was lost: look the order up before rerouting
+    )
+    fx: Quote | None = (
+        None  # a reward in another currency pays: the conversion locked when the order was made
+    )
 
     @classmethod
     def create(
@@ -145,7 +153,9 @@ class Order:
     def can_move_to(self, target: OrderStatus) -> bool:
         return target in ALLOWED[self.status]
 
-    def move_to(self, target: OrderStatus, *, at: datetime, source: str, note: str = "") -> StatusChange:
+    def move_to(
+        self, target: OrderStatus, *, at: datetime, source: str, note: str = ""
+    ) -> StatusChange:
         """Change status if the state machine allows it, and record the change."""
         if not self.can_move_to(target):
             raise InvalidTransition(self.id, self.status, target)
@@ -157,7 +167,14 @@ class Order:
         return change
 
     def await_payment(
-        self, *, intent_id: str, client_secret: str, token: str, expires_at: datetime, at: datetime, source: str
+        self,
+        *,
+        intent_id: str,
+        client_secret: str,
+        token: str,
+        expires_at: datetime,
+        at: datetime,
+        source: str,
     ) -> StatusChange:
         change = self.move_to(OrderStatus.AWAITING_PAYMENT, at=at, source=source)
         self.payment_intent_id = intent_id
@@ -175,7 +192,12 @@ class Order:
 
     def route_to(self, provider: str, reason: str, *, refused: bool = True) -> None:
         """Send issuance to `provider`; `refused`: the one it leaves (if any) said a definite no."""
-        if refused and self.provider and self.provider != provider and self.provider not in self.route_tried:
+        if (
+            refused
+            and self.provider
+            and self.provider != provider
+            and self.provider not in self.route_tried
+        ):
             self.route_tried = (*self.route_tried, self.provider)
         self.provider = provider
         self.route_reason = reason

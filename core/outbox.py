@@ -18,7 +18,9 @@ class MessageKind(StrEnum):
     REWARD_UNDELIVERABLE = "reward_undeliverable"  # to the giver: a recipient could not be reached
     GIFT_DELIVERY = "gift_delivery"  # to a gift's recipient: who sent it, their note, the voucher
     GIFT_RECEIPT = "gift_receipt"  # to a gift's buyer: what, to whom, when; never the code
-    GIFT_UNDELIVERABLE = "gift_undeliverable"  # to a gift's buyer: the recipient could not be reached
+    GIFT_UNDELIVERABLE = (
+        "gift_undeliverable"  # to a gift's buyer: the recipient could not be reached
+    )
     APPROVAL_REQUEST = "approval_request"  # to an approver; reward_id holds the approval's id
     APPROVAL_DECIDED = "approval_decided"  # to the giver; reward_id holds the approval's id
     PEER_SHOUT_OUT = "peer_shout_out"  # to the channel a peer reward was given in: who, whom, why
@@ -46,7 +48,9 @@ class OutboxMessage:
     last_error: str = ""
     sent_at: datetime | None = None
     history: list[str] = field(default_factory=list)
-    reward_id: str = ""  # set (and order_id empty) for reward messages, or the approval id for approval ones
+    reward_id: str = (
+        ""  # set (and order_id empty) for reward messages, or the approval id for approval ones
+    )
     # An order update shows the status it was written for (paid, then voucher ready), even when the order
     # has moved on by the time it is sent; "" (rows from before this field) shows the current status.
     announces: str = ""
@@ -61,7 +65,9 @@ class OutboxMessage:
         self.attempts += 1
         self.last_error = error[:500]
         self.next_attempt_at = at + delay
-        self.history.append(f"{at.isoformat()} retry in {delay.total_seconds():.1f}s: {self.last_error}")
+        self.history.append(
+            f"{at.isoformat()} retry in {delay.total_seconds():.1f}s: {self.last_error}"
+        )
 
     def give_up(self, error: str, at: datetime) -> None:
         self.attempts += 1

@@ -28,7 +28,9 @@ from core.vouchers import Voucher, VoucherStatus, mask
 
 T = TypeVar("T")
 # What counts as money taken, for the value of orders over time.
-SETTLED = frozenset({OrderStatus.PAID, OrderStatus.ISSUING, OrderStatus.ISSUED, OrderStatus.DELIVERED})
+SETTLED = frozenset(
+    {OrderStatus.PAID, OrderStatus.ISSUING, OrderStatus.ISSUED, OrderStatus.DELIVERED}
+)
 
 
 # --- queries --------------------------------------------------------------------------------------
@@ -45,7 +47,9 @@ class OrderQuery:
     product_id: str = ""
     buyer: str = ""  # part of the buyer's name, user id or key
     programme_id: str = ""  # orders paid (in part) from a reward of this programme
-    text: str = ""  # part of the order id, payment intent id, buyer name, product id or failure reason
+    text: str = (
+        ""  # part of the order id, payment intent id, buyer name, product id or failure reason
+    )
     page: int = 1
     per_page: int = 25
 
@@ -291,12 +295,16 @@ class OrderDetail:
         """Status changes, messages sent or given up on, and administrative acts, oldest first."""
         # At one instant, a message sent comes before the status it caused, and acts come last.
         ranked = [(change.at, 1, self._status_step(change)) for change in self.history]
-        ranked += [(step.at, 0, step) for message in self.deliveries for step in _message_steps(message)]
+        ranked += [
+            (step.at, 0, step) for message in self.deliveries for step in _message_steps(message)
+        ]
         ranked += [
             (
                 entry.at,
                 2,
-                TimelineStep(entry.at, _audit_title(entry), source_label(entry.actor), _audit_detail(entry)),
+                TimelineStep(
+                    entry.at, _audit_title(entry), source_label(entry.actor), _audit_detail(entry)
+                ),
             )
             for entry in self.audit
             if not entry.action.startswith(_TOLD_ELSEWHERE)
@@ -307,22 +315,31 @@ class OrderDetail:
         detail = change.note
         if change.after is OrderStatus.AWAITING_PAYMENT and self.line.payment_intent_id:
             detail = detail or f"PaymentIntent {self.line.payment_intent_id}"
-        return TimelineStep(change.at, _STEP_TITLES[change.after], source_label(change.source), detail)
+        return TimelineStep(
+            change.at, _STEP_TITLES[change.after], source_label(change.source), detail
+        )
 
     @property
     def can_cancel(self) -> bool:
         """Unpaid: never paid, or its card was declined (an issuance failure means money was taken)."""
         unpaid = (OrderStatus.CREATED, OrderStatus.AWAITING_PAYMENT)
-        declined = self.line.status is OrderStatus.FAILED and not self.line.failure_reason.startswith(
-            "issuance"
+        declined = (
+            self.line.status is OrderStatus.FAILED
+            and not self.line.failure_reason.startswith("issuance")
         )
         return self.line.status in unpaid or declined
 
     @property
     def can_refund(self) -> bool:
-        refundable = (OrderStatus.PAID, OrderStatus.ISSUED, OrderStatus.DELIVERED, OrderStatus.FAILED)
-        paid_failure = self.line.status is not OrderStatus.FAILED or self.line.failure_reason.startswith(
-            "issuance"
+        refundable = (
+            OrderStatus.PAID,
+            OrderStatus.ISSUED,
+            OrderStatus.DELIVERED,
+            OrderStatus.FAILED,
+        )
+        paid_failure = (
+            self.line.status is not OrderStatus.FAILED
+            or self.line.failure_reason.startswith("issuance")
         )
         return self.line.status in refundable and paid_failure
 
@@ -351,7 +368,10 @@ def _message_steps(message: DeliveryAttempts) -> list[TimelineStep]:
         at = given_up or message.next_attempt_at
         return [
             TimelineStep(
-                at, f"{what} could not be delivered", "delivery worker", f"{to}: {message.last_error}"
+                at,
+                f"{what} could not be delivered",
+                "delivery worker",
+                f"{to}: {message.last_error}",
             )
         ]
     if message.attempts:
@@ -584,7 +604,9 @@ class Oversight(Protocol):
 
 class AdminRole(StrEnum):
     VIEWER = "viewer"  # reads everything, exports, verifies the audit chain
-    ADMIN = "admin"  # also cancels, refunds, resends, retries issuance, reveals codes, manages budgets
+    ADMIN = (
+        "admin"  # also cancels, refunds, resends, retries issuance, reveals codes, manages budgets
+    )
 
 
 @dataclass(frozen=True)
@@ -662,7 +684,11 @@ def normalise_email(email: str) -> str:
     """Emails are compared lower-cased and trimmed; InvalidRequest if it cannot be one."""
     cleaned = email.strip().lower()
     local, at, domain = cleaned.partition("@")
-    if not (local and at and "." in domain) or len(cleaned) > 254 or any(c.isspace() for c in cleaned):
+    if (
+        not (local and at and "." in domain)
+        or len(cleaned) > 254
+        or any(c.isspace() for c in cleaned)
+    ):
         raise InvalidRequest(f"'{email.strip()[:80]}' is not an email address.")
     return cleaned
 
@@ -748,12 +774,16 @@ class AdminActs:
             if voucher is None:
                 raise InvalidRequest(f"Order {order_id} has no voucher to reveal.")
             uow.audit.record(
-                AuditRecord(actor, "voucher.revealed", order_id, None, {"voucher": voucher.masked_code})
+                AuditRecord(
+                    actor, "voucher.revealed", order_id, None, {"voucher": voucher.masked_code}
+                )
             )
             await uow.commit()
         return RevealedVoucher(order_id, voucher.code, voucher.pin, voucher.redeem_url)
 
-    async def note(self, actor: str, action: str, subject: str, after: dict[str, Any] | None = None) -> None:
+    async def note(
+        self, actor: str, action: str, subject: str, after: dict[str, Any] | None = None
+    ) -> None:
         """Audit a dashboard event that changes no order: a sign-in, a lock-out, an export, a verification."""
         async with self._uow() as uow:
             uow.audit.record(AuditRecord(actor, action, subject, None, after))

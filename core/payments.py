@@ -41,7 +41,9 @@ class PaymentEvent:
 class PaymentGateway(Protocol):
     """Card payments: create an intent per order, refund, and read signed notifications."""
 
-    async def create_intent(self, *, order_id: str, amount: Money, idempotency_key: str) -> PaymentIntent:
+    async def create_intent(
+        self, *, order_id: str, amount: Money, idempotency_key: str
+    ) -> PaymentIntent:
         """Create (or, for a repeated key, return) the payment intent for an order."""
         ...
 

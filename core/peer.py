@@ -58,7 +58,9 @@ async def peer_problems(
             to_them = await uow.rewards.given_to_since(programme.id, giver_key, key, since)
             if to_them + minor > policy.per_recipient_monthly:
                 most = programme.money(policy.per_recipient_monthly)
-                problems.append(f"You can give one colleague at most {most} a month from {programme.name}.")
+                problems.append(
+                    f"You can give one colleague at most {most} a month from {programme.name}."
+                )
                 break
     return problems
 
@@ -93,4 +95,6 @@ async def shout_outs(
 
 def shout_out_of(reward: Reward) -> ShoutOut:
     """Who thanked whom and why: no amount, no code."""
-    return ShoutOut(reward.giver.name or "A colleague", reward.recipient.name or "a colleague", reward.reason)
+    return ShoutOut(
+        reward.giver.name or "A colleague", reward.recipient.name or "a colleague", reward.reason
+    )

@@ -45,7 +45,9 @@ class OrderRepository(Protocol):
     async def list_for_buyer(self, user_key: str, limit: int = 50) -> Sequence[Order]:
         """Newest first."""
 
-    async def list_stuck(self, statuses: Sequence[OrderStatus], before: datetime, limit: int) -> Sequence[Order]:
+    async def list_stuck(
+        self, statuses: Sequence[OrderStatus], before: datetime, limit: int
+    ) -> Sequence[Order]:
         """Orders in `statuses` not changed since `before`, oldest first (crash recovery)."""
 
     async def list_refunds_due(self, limit: int) -> Sequence[Order]:
@@ -86,7 +88,9 @@ class OutboxRepository(Protocol):
     async def add(self, message: OutboxMessage) -> bool:
         """Queue a message; False (and nothing stored) if its key is already queued."""
 
-    async def claim_due(self, now: datetime, lease_until: datetime, limit: int) -> Sequence[OutboxMessage]:
+    async def claim_due(
+        self, now: datetime, lease_until: datetime, limit: int
+    ) -> Sequence[OutboxMessage]:
         """Pending messages due by `now`, oldest first, hidden from other claimers until `lease_until`."""
 
     async def save(self, message: OutboxMessage) -> None: ...
@@ -112,7 +116,9 @@ class ProcessedEvents(Protocol):
 class CatalogStore(Protocol):
     """Where a provider's synced catalog is cached between syncs (never fetched per user request)."""
 
-    async def replace(self, provider: str, products: Sequence[Product], synced_at: datetime) -> None:
+    async def replace(
+        self, provider: str, products: Sequence[Product], synced_at: datetime
+    ) -> None:
         """Make `products` the provider's whole cached catalog, atomically."""
 
     async def load(self, provider: str) -> Sequence[Product]: ...
@@ -160,7 +166,9 @@ class RewardRepository(Protocol):
     async def list_for_recipient(self, user_key: str, limit: int = 50) -> Sequence[Reward]:
         """Newest first."""
 
-    async def given_to_since(self, programme_id: str, giver_key: str, recipient_key: str, since: datetime) -> int:
+    async def given_to_since(
+        self, programme_id: str, giver_key: str, recipient_key: str, since: datetime
+    ) -> int:
         """What `giver_key` gave `recipient_key` from the programme since `since`, cancelled rewards left out."""
 
     async def given_since(self, programme_id: str, giver_key: str, since: datetime) -> int:
@@ -246,7 +254,10 @@ class UnitOfWork(Protocol):
     async def __aenter__(self) -> UnitOfWork: ...
 
     async def __aexit__(
-        self, exc_type: type[BaseException] | None, exc: BaseException | None, tb: TracebackType | None
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
     ) -> None: ...
 
     async def commit(self) -> None:
@@ -316,7 +327,9 @@ class IdempotencyStore(Protocol):
         """Claim `key`: None when this caller now holds it (it was new, or an unfinished claim older
         than `stale_before` was taken over), else what is recorded for it."""
 
-    async def finish(self, scope: str, key: str, response: StoredResponse, at: datetime) -> None: ...
+    async def finish(
+        self, scope: str, key: str, response: StoredResponse, at: datetime
+    ) -> None: ...
 
     async def abandon(self, scope: str, key: str) -> None:
         """Forget an unfinished claim (its request failed), so the same key may be tried again."""

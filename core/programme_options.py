@@ -30,7 +30,11 @@ async def set_options(
             card_topup=programme.card_topup if card_topup is None else card_topup,
         )
         await uow.programmes.save(changed)
-        uow.audit.record(AuditRecord(actor, "programme.options", programme.id, _facts(programme), _facts(changed)))
+        uow.audit.record(
+            AuditRecord(
+                actor, "programme.options", programme.id, _facts(programme), _facts(changed)
+            )
+        )
         await uow.commit()
     return changed
 

@@ -55,7 +55,9 @@ class ProviderHealth:
 
     def set_balance(self, provider: str, balance: Money, at: datetime) -> BalanceReading:
         threshold = self._low.get(balance.currency)
-        reading = BalanceReading(provider, balance, at, threshold is not None and balance.minor < threshold)
+        reading = BalanceReading(
+            provider, balance, at, threshold is not None and balance.minor < threshold
+        )
         if reading.low:
             log.error(
                 "provider balance below the low-balance threshold",
@@ -87,4 +89,6 @@ class ProviderHealth:
     def _status_of(self, provider: str, now: datetime) -> ProviderStatus:
         recent = [ok for at, ok in self._outcomes.get(provider, ()) if now - at <= WINDOW]
         balances = tuple(r for (name, _), r in sorted(self._balances.items()) if name == provider)
-        return ProviderStatus(provider, len(recent), recent.count(False), balances, self._syncs.get(provider))
+        return ProviderStatus(
+            provider, len(recent), recent.count(False), balances, self._syncs.get(provider)
+        )

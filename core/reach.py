@@ -53,4 +53,6 @@ class LookupDirectory:
             address = await address
         if address is None:
             return None
-        return Recipient(ChatUser(self._lookup.platform, self._lookup.tenant, user_id, name), address)
+        return Recipient(
+            ChatUser(self._lookup.platform, self._lookup.tenant, user_id, name), address
+        )

@@ -51,16 +51,24 @@ class SendRewards:
     programme_id: str
     request_key: str
     reply_to: ConversationRef | None = None
-    shout_to: ConversationRef | None = None  # where it was given: a peer programme may thank them there
+    shout_to: ConversationRef | None = (
+        None  # where it was given: a peer programme may thank them there
+    )
 
 
 class HoldGate(Protocol):
     """Holds a send for approval inside its unit of work (core.approvals.ApprovalGate); None lets it go."""
 
-    async def hold(self, uow: UnitOfWork, programme: Programme, command: SendRewards) -> ApprovalView | None: ...
+    async def hold(
+        self, uow: UnitOfWork, programme: Programme, command: SendRewards
+    ) -> ApprovalView | None: ...
 
     async def hold_file(
-        self, uow: UnitOfWork, programme: Programme, summary: SendRewards, rows: tuple[SendRewards, ...]
+        self,
+        uow: UnitOfWork,
+        programme: Programme,
+        summary: SendRewards,
+        rows: tuple[SendRewards, ...],
     ) -> ApprovalView | None: ...
 
 
@@ -129,7 +137,9 @@ class Recognition:
         """Every reward admin, and where the permission comes from: `settings` or `granted`."""
         async with self._uow() as uow:
             granted = dict.fromkeys(await uow.reward_admins.list(), "granted")
-        return dict(sorted({**granted, **dict.fromkeys(self._configured_admins, "settings")}.items()))
+        return dict(
+            sorted({**granted, **dict.fromkeys(self._configured_admins, "settings")}.items())
+        )
 
     async def revoke_admin(self, identity: str, actor: str) -> None:
         async with self._uow() as uow:
@@ -142,7 +152,11 @@ class Recognition:
     async def create_programme(self, programme: Programme, actor: str) -> None:
         async with self._uow() as uow:
             await uow.programmes.add(programme)
-            uow.audit.record(AuditRecord(actor, "programme.created", programme.id, None, {"currency": programme.currency}))
+            uow.audit.record(
+                AuditRecord(
+                    actor, "programme.created", programme.id, None, {"currency": programme.currency}
+                )
+            )
             await uow.commit()
 
     async def programmes(self) -> list[Programme]:
@@ -150,15 +164,22 @@ class Recognition:
             return sorted(await uow.programmes.list(), key=lambda p: p.id)
 
     async def programme_for(
-        self, currency: str | None = None, programme_id: str | None = None, giver: ChatUser | None = None
+        self,
+        currency: str | None = None,
+        programme_id: str | None = None,
+        giver: ChatUser | None = None,
     ) -> Programme:
         """The programme a reward comes from (see core.programmes.choose_programme)."""
         default = await self.default_programme(identity_of(giver)) if giver is not None else None
         programmes = await self.programmes()
-        if giver is not None and not await self.is_admin(giver):  # everyone else gives from peer programmes only
+        if giver is not None and not await self.is_admin(
+            giver
+        ):  # everyone else gives from peer programmes only
             peer = await self._peer_programme_ids()
             programmes = [p for p in programmes if p.id in peer]
-        return choose_programme(programmes, programme_id=programme_id, currency=currency, default=default)
+        return choose_programme(
+            programmes, programme_id=programme_id, currency=currency, default=default
+        )
 
     async def _peer_programme_ids(self) -> set[str]:
         async with self._uow() as uow:
@@ -169,10 +190,19 @@ class Recognition:
         async with self._uow() as uow:
             await uow.programmes.get(policy.programme_id)  # ProgrammeNotFound for a typo
             await uow.peer_policies.put(policy)
-            uow.audit.record(AuditRecord(actor, "peer_policy.set", policy.programme_id, None,
-                                         {"monthly_allowance": policy.monthly_allowance,
-                                          "per_recipient_monthly": policy.per_recipient_monthly,
-                                          "shout_out": policy.shout_out}))
+            uow.audit.record(
+                AuditRecord(
+                    actor,
+                    "peer_policy.set",
+                    policy.programme_id,
+                    None,
+                    {
+                        "monthly_allowance": policy.monthly_allowance,
+                        "per_recipient_monthly": policy.per_recipient_monthly,
+                        "shout_out": policy.shout_out,
+                    },
+                )
+            )
             await uow.commit()
 
     async def default_programme(self, identity: str) -> str | None:
@@ -184,7 +214,11 @@ class Recognition:
         async with self._uow() as uow:
             await uow.programmes.get(programme_id)  # ProgrammeNotFound for a typo
             await uow.giver_defaults.put(identity, programme_id)
-            uow.audit.record(AuditRecord(actor, "programme.default_set", identity, None, {"programme": programme_id}))
+            uow.audit.record(
+                AuditRecord(
+                    actor, "programme.default_set", identity, None, {"programme": programme_id}
+                )
+            )
             await uow.commit()
 
     async def priced(
@@ -203,11 +237,20 @@ class Recognition:
         async with self._uow() as uow:
             programme = await uow.programmes.get(programme_id)
             _check_currency(programme, amount)
-            entry = LedgerEntry(self._ids.new_id("led"), programme.id, LedgerKind.CREDIT, amount.minor,
-                                self._clock.now(), actor, note=note)
+            entry = LedgerEntry(
+                self._ids.new_id("led"),
+                programme.id,
+                LedgerKind.CREDIT,
+                amount.minor,
+                self._clock.now(),
+                actor,
+                note=note,
+            )
             await uow.ledger.add(entry)
             await uow.programmes.save(programme)
-            uow.audit.record(AuditRecord(actor, "budget.credit", programme.id, None, {"minor": amount.minor}))
+            uow.audit.record(
+                AuditRecord(actor, "budget.credit", programme.id, None, {"minor": amount.minor})
+            )
             await uow.commit()
 
     # --- sending ---------------------------------------------------------------------------
@@ -263,11 +306,15 @@ class Recognition:
                 await asyncio.sleep(random.uniform(0, 0.002 * min(attempt + 1, 10)))
         raise ConcurrentUpdate(summary.request_key)
 
-    async def _hold_file_once(self, summary: SendRewards, rows: tuple[SendRewards, ...]) -> FileHold:
+    async def _hold_file_once(
+        self, summary: SendRewards, rows: tuple[SendRewards, ...]
+    ) -> FileHold:
         assert self.gate is not None
         async with self._uow() as uow:
             existing = await uow.approvals.find_by_request_key(summary.request_key)
-            if existing is not None:  # the same file again: its approval decides, nothing is held twice
+            if (
+                existing is not None
+            ):  # the same file again: its approval decides, nothing is held twice
                 return self._file_seen(existing.id, str(existing.status))
             programme = await uow.programmes.get(summary.programme_id)
             refused = {}
@@ -281,8 +328,12 @@ class Recognition:
             available = (await uow.ledger.budget(programme.id)).available
             if kept and total > available:
                 left = programme.money(max(available, 0))
-                raise BudgetExceeded(programme.id, f"This file needs {programme.money(total)}; {left} is left.")
-            held = await self.gate.hold_file(uow, programme, replace(summary, recipients=people), kept)
+                raise BudgetExceeded(
+                    programme.id, f"This file needs {programme.money(total)}; {left} is left."
+                )
+            held = await self.gate.hold_file(
+                uow, programme, replace(summary, recipients=people), kept
+            )
             if held is None:
                 return FileHold()
             await self._held(uow, programme, held)
@@ -294,9 +345,13 @@ class Recognition:
         (one by one they repeat nothing); rejected or expired, its rows are refused, never sent around it."""
         if status == "approved":
             return FileHold()
-        return FileHold(approval_id, {}, "" if status == "pending" else f"Its approval request was {status}.")
+        return FileHold(
+            approval_id, {}, "" if status == "pending" else f"Its approval request was {status}."
+        )
 
-    async def send_approved_rows(self, rows: tuple[SendRewards, ...], approving: Approving) -> SendReport:
+    async def send_approved_rows(
+        self, rows: tuple[SendRewards, ...], approving: Approving
+    ) -> SendReport:
         """Send every row of an approved file in the transaction that decides it; a row that can no longer
         be sent (a limit reached meanwhile) is refused alone, and the rest go."""
         for attempt in range(CONTENTION_RETRIES):
@@ -306,7 +361,9 @@ class Recognition:
                 await asyncio.sleep(random.uniform(0, 0.002 * min(attempt + 1, 10)))
         raise ConcurrentUpdate(rows[0].request_key)
 
-    async def _send_rows_once(self, rows: tuple[SendRewards, ...], approving: Approving) -> SendReport:
+    async def _send_rows_once(
+        self, rows: tuple[SendRewards, ...], approving: Approving
+    ) -> SendReport:
         async with self._uow() as uow:
             programme = await uow.programmes.get(rows[0].programme_id)
             await approving(uow)
@@ -314,7 +371,9 @@ class Recognition:
             for row in rows:
                 problems = await problems_of(uow, programme, row, self._clock.now())
                 if problems:
-                    refused += [(r.user.name or r.user.user_id, " ".join(problems)) for r in row.recipients]
+                    refused += [
+                        (r.user.name or r.user.user_id, " ".join(problems)) for r in row.recipients
+                    ]
                     continue
                 for recipient in row.recipients:
                     reward = await self._grant(uow, programme, row, recipient)
@@ -328,7 +387,9 @@ class Recognition:
                 raise ConcurrentUpdate(rows[0].request_key) from None
         return SendReport(tuple(sent), tuple(refused), programme.money(max(budget.available, 0)))
 
-    async def _send_retrying(self, command: SendRewards, approving: Approving | None = None) -> SendReport:
+    async def _send_retrying(
+        self, command: SendRewards, approving: Approving | None = None
+    ) -> SendReport:
         for attempt in range(CONTENTION_RETRIES):
             try:
                 return await self._send_once(command, approving)
@@ -337,11 +398,15 @@ class Recognition:
                 await asyncio.sleep(random.uniform(0, 0.002 * min(attempt + 1, 10)))
         raise ConcurrentUpdate(command.programme_id)
 
-    async def _send_once(self, command: SendRewards, approving: Approving | None = None) -> SendReport:
+    async def _send_once(
+        self, command: SendRewards, approving: Approving | None = None
+    ) -> SendReport:
         async with self._uow() as uow:
             programme = await uow.programmes.get(command.programme_id)
             if command.amount.currency != programme.currency:
-                raise CurrencyMismatch(programme.id, programme.name, programme.currency, command.amount.currency)
+                raise CurrencyMismatch(
+                    programme.id, programme.name, programme.currency, command.amount.currency
+                )
             if approving is not None:
                 await approving(uow)
             problems = await problems_of(uow, programme, command, self._clock.now())
@@ -396,27 +461,52 @@ class Recognition:
         )
         await uow.rewards.add(reward)
         await uow.ledger.add(
-            LedgerEntry(self._ids.new_id("led"), programme.id, LedgerKind.RESERVE, command.amount.minor, now,
-                        identity_of(command.giver), reward.id)
+            LedgerEntry(
+                self._ids.new_id("led"),
+                programme.id,
+                LedgerKind.RESERVE,
+                command.amount.minor,
+                now,
+                identity_of(command.giver),
+                reward.id,
+            )
         )
         await uow.outbox.add(self._message(reward, MessageKind.REWARD_NOTICE))
         uow.audit.record(
-            AuditRecord(identity_of(command.giver), "reward.sent", reward.id, None,
-                        {"to": recipient.user.key, "minor": command.amount.minor, "programme": programme.id})
+            AuditRecord(
+                identity_of(command.giver),
+                "reward.sent",
+                reward.id,
+                None,
+                {
+                    "to": recipient.user.key,
+                    "minor": command.amount.minor,
+                    "programme": programme.id,
+                },
+            )
         )
         return reward
 
     async def _audit_refusal(self, giver: ChatUser, programme_id: str) -> None:
         async with self._uow() as uow:
-            uow.audit.record(AuditRecord(identity_of(giver), "reward.refused", programme_id, None,
-                                         {"reason": "not a reward admin"}))
+            uow.audit.record(
+                AuditRecord(
+                    identity_of(giver),
+                    "reward.refused",
+                    programme_id,
+                    None,
+                    {"reason": "not a reward admin"},
+                )
+            )
             await uow.commit()
 
     # --- life of a reward --------------------------------------------------------------------
 
     async def rewards_for(self, user: ChatUser) -> tuple[RewardSummary, ...]:
         async with self._uow() as uow:
-            return tuple(RewardSummary.of(r) for r in await uow.rewards.list_for_recipient(user.key))
+            return tuple(
+                RewardSummary.of(r) for r in await uow.rewards.list_for_recipient(user.key)
+            )
 
     async def reward(self, reward_id: str) -> RewardSummary:
         async with self._uow() as uow:
@@ -449,7 +539,9 @@ class Recognition:
             queued = 0
             for reward in soon:
                 if reward.available > 0:
-                    queued += await uow.outbox.add(self._message(reward, MessageKind.REWARD_REMINDER))
+                    queued += await uow.outbox.add(
+                        self._message(reward, MessageKind.REWARD_REMINDER)
+                    )
             await uow.commit()
         return queued
 
@@ -457,15 +549,28 @@ class Recognition:
         async with self._uow() as uow:
             reward = await uow.rewards.get(reward_id)
             if reward.held:
-                raise InvalidRequest("An order is being paid with this reward; try again in a few minutes.")
+                raise InvalidRequest(
+                    "An order is being paid with this reward; try again in a few minutes."
+                )
             unspent = reward.close(status)
             await uow.rewards.save(reward)
             programme = await uow.programmes.get(reward.programme_id)
             if unspent:
-                await uow.ledger.add(LedgerEntry(self._ids.new_id("led"), programme.id, LedgerKind.RELEASE, unspent,
-                                                 self._clock.now(), actor, reward.id))
+                await uow.ledger.add(
+                    LedgerEntry(
+                        self._ids.new_id("led"),
+                        programme.id,
+                        LedgerKind.RELEASE,
+                        unspent,
+                        self._clock.now(),
+                        actor,
+                        reward.id,
+                    )
+                )
             await uow.programmes.save(programme)
-            uow.audit.record(AuditRecord(actor, f"reward.{status}", reward.id, None, {"released": unspent}))
+            uow.audit.record(
+                AuditRecord(actor, f"reward.{status}", reward.id, None, {"released": unspent})
+            )
             await uow.commit()
         return RewardSummary.of(reward)
 

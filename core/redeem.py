@@ -16,11 +16,46 @@ from core.views import RewardSummary
 # The currency a country's vouchers are sold in (ISO 3166-1 alpha-2 → ISO 4217), for the countries a
 # voucher catalog usually covers; a country not listed shops in the reward's own currency.
 COUNTRY_CURRENCIES = {
-    "AT": "EUR", "BE": "EUR", "CY": "EUR", "DE": "EUR", "EE": "EUR", "ES": "EUR", "FI": "EUR", "FR": "EUR",
-    "GR": "EUR", "HR": "EUR", "IE": "EUR", "IT": "EUR", "LT": "EUR", "LU": "EUR", "LV": "EUR", "MT": "EUR",
-    "NL": "EUR", "PT": "EUR", "SI": "EUR", "SK": "EUR", "US": "USD", "GB": "GBP", "IN": "INR", "JP": "JPY",
-    "CH": "CHF", "CA": "CAD", "AU": "AUD", "SG": "SGD", "SE": "SEK", "NO": "NOK", "DK": "DKK", "PL": "PLN",
-    "BR": "BRL", "MX": "MXN", "AE": "AED", "ZA": "ZAR", "NZ": "NZD", "CZ": "CZK", "HU": "HUF", "RO": "RON",
+    "AT": "EUR",
+    "BE": "EUR",
+    "CY": "EUR",
+    "DE": "EUR",
+    "EE": "EUR",
+    "ES": "EUR",
+    "FI": "EUR",
+    "FR": "EUR",
+    "GR": "EUR",
+    "HR": "EUR",
+    "IE": "EUR",
+    "IT": "EUR",
+    "LT": "EUR",
+    "LU": "EUR",
+    "LV": "EUR",
+    "MT": "EUR",
+    "NL": "EUR",
+    "PT": "EUR",
+    "SI": "EUR",
+    "SK": "EUR",
+    "US": "USD",
+    "GB": "GBP",
+    "IN": "INR",
+    "JP": "JPY",
+    "CH": "CHF",
+    "CA": "CAD",
+    "AU": "AUD",
+    "SG": "SGD",
+    "SE": "SEK",
+    "NO": "NOK",
+    "DK": "DKK",
+    "PL": "PLN",
+    "BR": "BRL",
+    "MX": "MXN",
+    "AE": "AED",
+    "ZA": "ZAR",
+    "NZ": "NZD",
+    "CZ": "CZK",
+    "HU": "HUF",
+    "RO": "RON",
 }
 
 
@@ -37,7 +72,11 @@ def currency_of(country: str | None) -> str | None:
 
 
 def reward_catalog(
-    reward: RewardSummary, programme: Programme, country: str | None, book: RateBook | None, now: datetime
+    reward: RewardSummary,
+    programme: Programme,
+    country: str | None,
+    book: RateBook | None,
+    now: datetime,
 ) -> RewardCatalog:
     """Products for the recipient's country, in its currency when a fresh rate converts the reward.
 
@@ -52,7 +91,9 @@ def reward_catalog(
     try:
         rate = book.rate(local, reward.amount.currency, now)
     except (RateUnavailable, StaleRate) as exc:
-        return RewardCatalog(_query(None, reward.amount.currency, reward.available, programme), str(exc))
+        return RewardCatalog(
+            _query(None, reward.amount.currency, reward.available, programme), str(exc)
+        )
     effective = with_margin(rate.value, programme.fx_margin_bps)
     covered = affordable(reward.available, effective, local)
     note = (
@@ -63,12 +104,21 @@ def reward_catalog(
 
 
 def _query(
-    country: str | None, currency: str, covered: Money, programme: Programme, *, converted: bool = False
+    country: str | None,
+    currency: str,
+    covered: Money,
+    programme: Programme,
+    *,
+    converted: bool = False,
 ) -> CatalogQuery:
     # Across currencies the reward pays in full or not at all (core.funding): no card top-up there.
     limit = None if programme.card_topup and not converted else covered.minor
     return CatalogQuery(
-        country=country, currency=currency, max_price=limit, covers=covered.minor, programme=programme.id
+        country=country,
+        currency=currency,
+        max_price=limit,
+        covers=covered.minor,
+        programme=programme.id,
     )
 
 
@@ -84,7 +134,9 @@ class UnknownCountry(InvalidRequest):
     """The text is not a two-letter country code."""
 
     def __init__(self, text: str) -> None:
-        super().__init__(f"'{text[:20]}' is not a country code. Write two letters, such as DE, FR or US.")
+        super().__init__(
+            f"'{text[:20]}' is not a country code. Write two letters, such as DE, FR or US."
+        )
 
 
 def country_code(text: str) -> str:

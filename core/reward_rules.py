@@ -15,10 +15,16 @@ if TYPE_CHECKING:
 MAX_REASON = 500
 
 
-async def problems_of(uow: UnitOfWork, programme: Programme, command: SendRewards, now: datetime) -> list[str]:
+async def problems_of(
+    uow: UnitOfWork, programme: Programme, command: SendRewards, now: datetime
+) -> list[str]:
     """Why `command` cannot be sent from `programme` as it stands; empty when it can."""
     problems = []
-    new = [r for r in command.recipients if await uow.rewards.find_by_request_key(f"{command.request_key}:{r.user.key}") is None]
+    new = [
+        r
+        for r in command.recipients
+        if await uow.rewards.find_by_request_key(f"{command.request_key}:{r.user.key}") is None
+    ]
     new_keys = {f"{command.request_key}:{r.user.key}" for r in new}
     total = command.amount.minor * len(new)
     if not command.recipients:
@@ -39,10 +45,16 @@ async def problems_of(uow: UnitOfWork, programme: Programme, command: SendReward
         if given + total > programme.per_giver_monthly_limit:
             left = programme.money(max(programme.per_giver_monthly_limit - given, 0))
             problems.append(f"You can give {left} more this month.")
-    recipients = [r.user.key for r in command.recipients if f"{command.request_key}:{r.user.key}" in new_keys]
-    problems += await peer_problems(uow, programme, command.giver.key, recipients, command.amount.minor, now)
+    recipients = [
+        r.user.key for r in command.recipients if f"{command.request_key}:{r.user.key}" in new_keys
+    ]
+    problems += await peer_problems(
+        uow, programme, command.giver.key, recipients, command.amount.minor, now
+    )
     budget = await uow.ledger.budget(programme.id)
     if total > budget.available:
-        problems.append(f"The budget has {programme.money(max(budget.available, 0))} left, "
-                        f"not enough for {programme.money(total)}.")
+        problems.append(
+            f"The budget has {programme.money(max(budget.available, 0))} left, "
+            f"not enough for {programme.money(total)}."
+        )
     return problems

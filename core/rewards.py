@@ -60,7 +60,9 @@ class BudgetExceeded(InvalidRequest):
 class CurrencyMismatch(InvalidRequest):
     """The amount is in a currency other than the one its programme pays in."""
 
-    def __init__(self, programme_id: str, name: str, programme_currency: str, currency: str) -> None:
+    def __init__(
+        self, programme_id: str, name: str, programme_currency: str, currency: str
+    ) -> None:
         super().__init__(f"The {name} programme pays in {programme_currency}, not {currency}.")
         self.programme_id = programme_id
         self.programme_currency = programme_currency
@@ -78,8 +80,12 @@ class Programme:
     per_reward_limit: int | None = None
     per_giver_monthly_limit: int | None = None
     version: int = 0
-    fx_margin_bps: int = 0  # added to the exchange rate when a reward buys a voucher in another currency
-    card_topup: bool = False  # may a recipient pay by card for a voucher worth more than the reward?
+    fx_margin_bps: int = (
+        0  # added to the exchange rate when a reward buys a voucher in another currency
+    )
+    card_topup: bool = (
+        False  # may a recipient pay by card for a voucher worth more than the reward?
+    )
 
     def money(self, minor: int) -> Money:
         return Money(minor, self.currency)
@@ -106,7 +112,9 @@ class LedgerEntry:
     reward_id: str = ""
     order_id: str = ""
     note: str = ""
-    fx: Quote | None = None  # a debit or restore in another currency: both amounts, the rate, its source and time
+    fx: Quote | None = (
+        None  # a debit or restore in another currency: both amounts, the rate, its source and time
+    )
 
 
 @dataclass(frozen=True)
@@ -125,7 +133,10 @@ class Budget:
         for entry in entries:
             totals[entry.kind] += entry.minor
         reserved = (
-            totals[LedgerKind.RESERVE] - totals[LedgerKind.RELEASE] - totals[LedgerKind.DEBIT] + totals[LedgerKind.RESTORE]
+            totals[LedgerKind.RESERVE]
+            - totals[LedgerKind.RELEASE]
+            - totals[LedgerKind.DEBIT]
+            + totals[LedgerKind.RESTORE]
         )
         spent = totals[LedgerKind.DEBIT] - totals[LedgerKind.RESTORE]
         return cls(totals[LedgerKind.CREDIT], reserved, spent)
@@ -157,7 +168,9 @@ class Reward:
     spent: int = 0
     held: int = 0
     version: int = 0
-    giver_conversation: ConversationRef | None = None  # where to tell the giver if the recipient is unreachable
+    giver_conversation: ConversationRef | None = (
+        None  # where to tell the giver if the recipient is unreachable
+    )
 
     @property
     def available(self) -> int:
@@ -172,8 +185,14 @@ class Reward:
         if not self.recipient.same_person(user):
             raise NotRewardRecipient(self.id)
         if self.status not in SPENDABLE or now >= self.expires_at or self.available <= 0:
-            status = "expired" if now >= self.expires_at and self.status in SPENDABLE else str(self.status)
-            raise RewardNotSpendable(self.id, "used up" if self.available <= 0 and status in SPENDABLE else status)
+            status = (
+                "expired"
+                if now >= self.expires_at and self.status in SPENDABLE
+                else str(self.status)
+            )
+            raise RewardNotSpendable(
+                self.id, "used up" if self.available <= 0 and status in SPENDABLE else status
+            )
 
     def hold(self, minor: int) -> None:
         """Set aside part of the reward for an order until its card payment settles."""

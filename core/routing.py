@@ -50,7 +50,10 @@ class RouteRule:
         return not self.brands or brand_key(brand) in self.brands
 
     def describe(self, number: int) -> str:
-        scope = [", ".join(sorted(self.countries)) if self.countries else "", ", ".join(sorted(self.brands))]
+        scope = [
+            ", ".join(sorted(self.countries)) if self.countries else "",
+            ", ".join(sorted(self.brands)),
+        ]
         where = " / ".join(s for s in scope if s) or "every order"
         return f"rule {number} ({where})"
 
@@ -61,7 +64,9 @@ class RoutingRules:
 
     default: tuple[str, ...] = ()
     strategy: str = PREFERRED
-    discounts: Mapping[str, float] = field(default_factory=dict)  # percent off face value, per provider
+    discounts: Mapping[str, float] = field(
+        default_factory=dict
+    )  # percent off face value, per provider
     rules: tuple[RouteRule, ...] = ()
 
     def __post_init__(self) -> None:
@@ -96,7 +101,9 @@ def brand_key(brand: str) -> str:
     return " ".join(brand.casefold().split())
 
 
-def merge_catalogs(by_provider: Mapping[str, Sequence[Product]], order: Sequence[str]) -> MergedCatalog:
+def merge_catalogs(
+    by_provider: Mapping[str, Sequence[Product]], order: Sequence[str]
+) -> MergedCatalog:
     """One entry per brand, country and currency; the entry shown is the first provider's in `order`.
 
     `order` is the configured provider order (VOUCHER_PROVIDER), not the routing rules, so editing the
@@ -109,10 +116,15 @@ def merge_catalogs(by_provider: Mapping[str, Sequence[Product]], order: Sequence
         for product in sorted(by_provider[provider], key=lambda p: p.id):
             key: tuple[str, ...] = _merge_key(product)
             if any(offer.provider == provider for offer in groups.get(key, ())):
-                key = (*key, product.id)  # two products of one provider are two products, never merged
+                key = (
+                    *key,
+                    product.id,
+                )  # two products of one provider are two products, never merged
             groups.setdefault(key, []).append(Offer(provider, product))
     shown = [offers[0].product for offers in groups.values()]
-    return MergedCatalog(Catalog(shown), {offers[0].product.id: tuple(offers) for offers in groups.values()})
+    return MergedCatalog(
+        Catalog(shown), {offers[0].product.id: tuple(offers) for offers in groups.values()}
+    )
 
 
 def _merge_key(product: Product) -> tuple[str, str, str]:
@@ -146,11 +158,18 @@ class Router:
         raise UnknownProduct(f"{product_id} at {provider}")
 
     def plan(
-        self, product_id: str, amount: Money, country: str | None = None, *, exclude: Iterable[str] = ()
+        self,
+        product_id: str,
+        amount: Money,
+        country: str | None = None,
+        *,
+        exclude: Iterable[str] = (),
     ) -> tuple[Candidate, ...]:
         """The candidates in the order they should be tried; empty when no provider can serve it."""
         skipped = set(exclude)
-        every = tuple(self._offers.get(product_id, ()))  # a product gone from every catalog: no candidate
+        every = tuple(
+            self._offers.get(product_id, ())
+        )  # a product gone from every catalog: no candidate
         offers = [o for o in every if o.provider not in skipped and _admits(o.product, amount)]
         if not offers:
             return ()
@@ -164,14 +183,20 @@ class Router:
         prefer, strategy, why = self.rules.default, self.rules.strategy, "default order"
         if found is not None:
             number, rule = found
-            prefer, strategy, why = rule.prefer or self.rules.default, rule.strategy, rule.describe(number)
+            prefer, strategy, why = (
+                rule.prefer or self.rules.default,
+                rule.strategy,
+                rule.describe(number),
+            )
         if strategy == CHEAPEST:
             ordered = sorted(
                 offers, key=lambda o: (-self._discount(o.provider), _position(prefer, o.provider))
             )
             return [
                 Candidate(
-                    o.provider, o.product, f"cheapest by discount ({self._discount(o.provider):g}%), {why}"
+                    o.provider,
+                    o.product,
+                    f"cheapest by discount ({self._discount(o.provider):g}%), {why}",
                 )
                 for o in ordered
             ]

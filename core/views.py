@@ -81,7 +81,9 @@ class CatalogPage:
     page: int
     pages: int
     total: int
-    currencies: tuple[str, ...] = ()  # every currency and country in the catalog: menus, and what is valid
+    currencies: tuple[
+        str, ...
+    ] = ()  # every currency and country in the catalog: menus, and what is valid
     countries: tuple[str, ...] = ()
 
     @classmethod
@@ -256,7 +258,9 @@ class ApprovalView:
     expires_at: str  # ISO 8601, UTC
     decided_by: str = ""
     note: str = ""  # the approver's reason for a rejection
-    rows: int = 0  # a bulk file's rows held as one request (amounts may differ by row); 0 for one send
+    rows: int = (
+        0  # a bulk file's rows held as one request (amounts may differ by row); 0 for one send
+    )
     row_outcomes: tuple[str, ...] = ()  # an approved file, row by row: "Ada: $25.00 sent"
 
     @property
@@ -354,12 +358,21 @@ class CheckoutView:
     def payable(self) -> bool:
         if self.issuance_failed:
             return False  # the money already moved; paying again is not the way out
-        return self.status in (OrderStatus.AWAITING_PAYMENT, OrderStatus.FAILED) and bool(self.client_secret)
+        return self.status in (OrderStatus.AWAITING_PAYMENT, OrderStatus.FAILED) and bool(
+            self.client_secret
+        )
 
 
 Notice = (
-    OrderSummary | VoucherDelivery | RewardNotice | RewardUndeliverable | GiftDelivery | GiftReceipt
-    | ApprovalRequest | ApprovalDecided | ShoutOut
+    OrderSummary
+    | VoucherDelivery
+    | RewardNotice
+    | RewardUndeliverable
+    | GiftDelivery
+    | GiftReceipt
+    | ApprovalRequest
+    | ApprovalDecided
+    | ShoutOut
 )
 
 
@@ -375,7 +388,10 @@ BUYER_REASONS = {  # what a buyer may learn of a provider's refusal (never a bal
 def buyer_facing_reason(reason: str) -> str:
     """A card decline is the buyer's to read; a provider's failure detail is for operators only."""
     if reason.startswith(ISSUANCE_FAILURE):
-        known = next((text for prefix, text in BUYER_REASONS.items() if reason.startswith(prefix + ":")), None)
+        known = next(
+            (text for prefix, text in BUYER_REASONS.items() if reason.startswith(prefix + ":")),
+            None,
+        )
         return known or "We could not issue this voucher, so your payment is being refunded."
     return reason
 
@@ -396,7 +412,9 @@ def summary_of(
         checkout_url=checkout_url,
         failure_reason=buyer_facing_reason(order.failure_reason),
         issuance_failed=order.failure_reason.startswith(ISSUANCE_FAILURE),
-        paid_by_reward=Money(order.reward_minor, order.amount.currency) if order.reward_minor else None,
+        paid_by_reward=Money(order.reward_minor, order.amount.currency)
+        if order.reward_minor
+        else None,
         rate_note=f"{order.fx.charged} from your reward at {order.fx.label()}" if order.fx else "",
     )
 

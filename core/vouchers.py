@@ -65,11 +65,15 @@ class VoucherProvider(Protocol):
 
     name: str
 
-    async def issue(self, *, order_id: str, product: Product, amount: Money, today: date) -> IssuedVoucher:
+    async def issue(
+        self, *, order_id: str, product: Product, amount: Money, today: date
+    ) -> IssuedVoucher:
         """Issue one voucher; raise ProviderError when it cannot."""
         ...
 
-    async def find(self, *, order_id: str, product: Product, amount: Money, today: date) -> IssuedVoucher | None:
+    async def find(
+        self, *, order_id: str, product: Product, amount: Money, today: date
+    ) -> IssuedVoucher | None:
         """The voucher of an order placed earlier under this order id, or None if the provider holds none.
 
         Asked after an uncertain answer (a timeout) before the order may go to another provider; raise

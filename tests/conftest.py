@@ -9,7 +9,9 @@ from urllib.parse import urlsplit
 import pytest
 
 # Another server or user: TEST_POSTGRES_URL=postgresql+asyncpg://user:password@host:port/database (README).
-POSTGRES_URL = os.environ.get("TEST_POSTGRES_URL") or "postgresql+asyncpg://postgres@127.0.0.1:5432/test"
+POSTGRES_URL = (
+    os.environ.get("TEST_POSTGRES_URL") or "postgresql+asyncpg://postgres@127.0.0.1:5432/test"
+)
 IN_CI = os.environ.get("CI", "").lower() == "true"
 # Recorded Slack, Teams and Stripe payloads and schemas, inside the repository (provenance: SOURCES.md).
 FIXTURES = Path(__file__).resolve().parent / "fixtures"
@@ -36,8 +38,12 @@ def postgres_url() -> str:
     """The PostgreSQL test database: required in CI, skipped with a reason elsewhere when absent."""
     if not postgres_available():
         if IN_CI:
-            pytest.fail(f"PostgreSQL is required in CI but {_where()} is not reachable (TEST_POSTGRES_URL)")
-        pytest.skip(f"PostgreSQL is not running at {_where()} (set TEST_POSTGRES_URL; optional on a laptop)")
+            pytest.fail(
+                f"PostgreSQL is required in CI but {_where()} is not reachable (TEST_POSTGRES_URL)"
+            )
+        pytest.skip(
+            f"PostgreSQL is not running at {_where()} (set TEST_POSTGRES_URL; optional on a laptop)"
+        )
     return POSTGRES_URL
 
 

@@ -20,9 +20,12 @@ from aiohttp import web
 from aiohttp.test_utils import TestServer
 
 from tests.conftest import FIXTURES
+
 CARD_SCHEMA = FIXTURES / "schemas" / "adaptive-card.1.5.0.schema.json"
 CARD_SCHEMA_1_6 = FIXTURES / "schemas" / "adaptive-card.1.6.0.schema.json"
-PEOPLE_PICKER = "choices.data"  # Teams' people picker on Input.ChoiceSet: in the 1.6 schema, not in 1.5
+PEOPLE_PICKER = (
+    "choices.data"  # Teams' people picker on Input.ChoiceSet: in the 1.6 schema, not in 1.5
+)
 ADAPTIVE_CARD = "application/vnd.microsoft.card.adaptive"
 MAX_CARD_VERSION = (1, 5)
 MAX_MESSAGE_BYTES = 28 * 1024  # Teams refuses larger messages (cards included)
@@ -72,7 +75,8 @@ def _without_people_pickers(card: dict[str, Any]) -> tuple[dict[str, Any], list[
             if node.get("type") == "Input.ChoiceSet" and PEOPLE_PICKER in node:
                 query = node.pop(PEOPLE_PICKER)
                 problems.extend(
-                    f"{PEOPLE_PICKER}: {e.message}" for e in _data_query_validator().iter_errors(query)
+                    f"{PEOPLE_PICKER}: {e.message}"
+                    for e in _data_query_validator().iter_errors(query)
                 )
             for child in node.values():
                 walk(child)
@@ -120,7 +124,9 @@ class Call:
     @property
     def cards(self) -> list[dict[str, Any]]:
         return [
-            a["content"] for a in self.body.get("attachments") or [] if a.get("contentType") == ADAPTIVE_CARD
+            a["content"]
+            for a in self.body.get("attachments") or []
+            if a.get("contentType") == ADAPTIVE_CARD
         ]
 
     @property
@@ -288,7 +294,9 @@ class FakeConnector:
             authorization = request.headers.get("Authorization", "")
             if not self._bearer(authorization):
                 self.errors.append(f"{request.method} {request.path} without a valid bearer token")
-                return _error(401, "Unauthorized", "Authorization has been denied for this request.")
+                return _error(
+                    401, "Unauthorized", "Authorization has been denied for this request."
+                )
         return await handler(request)
 
     async def _create(self, request: web.Request) -> web.Response:
@@ -341,7 +349,9 @@ class FakeConnector:
         if conversation_id in self._settling:
             self._settling.discard(conversation_id)
             self.calls.append(Call(kind, conversation_id, activity_id, body, 403))
-            return _error(403, "BotNotInConversationRoster", "The bot is not part of the conversation roster.")
+            return _error(
+                403, "BotNotInConversationRoster", "The bot is not part of the conversation roster."
+            )
         problem = self._activity_problem(body, conversation_id)
         new_id = self.issue_id(conversation_id) if problem is None else ""
         return self._answer(kind, conversation_id, activity_id, body, problem, {"id": new_id})
@@ -351,9 +361,15 @@ class FakeConnector:
         activity_id = request.match_info["activity"]
         body = await request.json()
         problem = self._activity_problem(body, conversation_id)
-        if problem is None and activity_id not in self._issued.get(_thread_root(conversation_id), set()):
-            return self._answer("update", conversation_id, activity_id, body, None, None, missing=True)
-        return self._answer("update", conversation_id, activity_id, body, problem, {"id": activity_id})
+        if problem is None and activity_id not in self._issued.get(
+            _thread_root(conversation_id), set()
+        ):
+            return self._answer(
+                "update", conversation_id, activity_id, body, None, None, missing=True
+            )
+        return self._answer(
+            "update", conversation_id, activity_id, body, problem, {"id": activity_id}
+        )
 
     def _answer(
         self,
@@ -368,9 +384,16 @@ class FakeConnector:
         if self._failures:
             failure = self._failures.pop(0)
             self.calls.append(Call(kind, conversation_id, activity_id, body, failure.status))
-            headers = {"Retry-After": f"{failure.retry_after:g}"} if failure.retry_after is not None else {}
+            headers = (
+                {"Retry-After": f"{failure.retry_after:g}"}
+                if failure.retry_after is not None
+                else {}
+            )
             return _error(
-                failure.status, "Throttled" if failure.status == 429 else "ServiceError", "try later", headers
+                failure.status,
+                "Throttled" if failure.status == 429 else "ServiceError",
+                "try later",
+                headers,
             )
         if missing:
             self.calls.append(Call(kind, conversation_id, activity_id, body, 404))
@@ -407,5 +430,9 @@ def _thread_root(conversation_id: str) -> str:
     return conversation_id.split(";", 1)[0]
 
 
-def _error(status: int, code: str, message: str, headers: dict[str, str] | None = None) -> web.Response:
-    return web.json_response({"error": {"code": code, "message": message}}, status=status, headers=headers)
+def _error(
+    status: int, code: str, message: str, headers: dict[str, str] | None = None
+) -> web.Response:
+    return web.json_response(
+        {"error": {"code": code, "message": message}}, status=status, headers=headers
+    )

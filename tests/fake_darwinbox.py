@@ -47,13 +47,29 @@ class FakeDarwinbox:
         assert self._server is not None, "start() the fake first"
         return str(self._server.make_url("")).rstrip("/")
 
-    def add(self, employee_id: str, email: str, first: str, last: str, joined: str, modified: datetime,
-            **more: str) -> None:
-        self.employees.append({
-            "employee_id": employee_id, "company_email_id": email, "first_name": first, "last_name": last,
-            "full_name": f"{first} {last}", "date_of_joining": joined, "employee_status": "Active",
-            "latest_modified_timestamp": modified.strftime(STAMP), **more,
-        })
+    def add(
+        self,
+        employee_id: str,
+        email: str,
+        first: str,
+        last: str,
+        joined: str,
+        modified: datetime,
+        **more: str,
+    ) -> None:
+        self.employees.append(
+            {
+                "employee_id": employee_id,
+                "company_email_id": email,
+                "first_name": first,
+                "last_name": last,
+                "full_name": f"{first} {last}",
+                "date_of_joining": joined,
+                "employee_status": "Active",
+                "latest_modified_timestamp": modified.strftime(STAMP),
+                **more,
+            }
+        )
 
     async def _employees(self, request: web.Request) -> web.Response:
         expected = "Basic " + base64.b64encode(f"{self.username}:{self.password}".encode()).decode()
@@ -74,10 +90,15 @@ class FakeDarwinbox:
             try:
                 since = datetime.strptime(str(body["last_modified"]), STAMP)
             except ValueError:
-                self.errors.append(f"last_modified {body['last_modified']!r} is not DD-MM-YYYY HH:MM:SS")
+                self.errors.append(
+                    f"last_modified {body['last_modified']!r} is not DD-MM-YYYY HH:MM:SS"
+                )
                 return _refuse("Invalid last_modified")
-        rows = [e for e in self.employees
-                if since is None or datetime.strptime(e["latest_modified_timestamp"], STAMP) >= since]
+        rows = [
+            e
+            for e in self.employees
+            if since is None or datetime.strptime(e["latest_modified_timestamp"], STAMP) >= since
+        ]
         return web.json_response({"status": 1, "message": "Success", "employee_data": rows})
 
 

@@ -24,7 +24,9 @@ from aiohttp.test_utils import TestServer
 INSTALL = "TeamsAppInstallation.ReadWriteSelfForUser.All"
 READ_USERS = "User.Read.All"
 Handler = Callable[[web.Request], Awaitable[web.StreamResponse]]
-_USER_FILTER = re.compile(r"^mail eq '(?P<a>(?:[^']|'')*)'(?: or userPrincipalName eq '(?P<b>(?:[^']|'')*)')?$")
+_USER_FILTER = re.compile(
+    r"^mail eq '(?P<a>(?:[^']|'')*)'(?: or userPrincipalName eq '(?P<b>(?:[^']|'')*)')?$"
+)
 _APP_FILTER = re.compile(r"^teamsApp/id eq '(?P<id>[^']+)'$")
 
 
@@ -47,7 +49,9 @@ class FakeGraph:
     on_install: Callable[[str], str]  # (user id) -> the 1:1 chat id Teams made for the bot
     granted: set[str] = field(default_factory=lambda: {INSTALL, READ_USERS})
     users: dict[str, GraphUser] = field(default_factory=dict)
-    installed: dict[str, tuple[str, str]] = field(default_factory=dict)  # user id -> (installation id, chat id)
+    installed: dict[str, tuple[str, str]] = field(
+        default_factory=dict
+    )  # user id -> (installation id, chat id)
     calls: list[tuple[str, str, int]] = field(default_factory=list)
     errors: list[str] = field(default_factory=list)
     _tokens: set[str] = field(default_factory=set)
@@ -92,7 +96,9 @@ class FakeGraph:
         app.router.add_get("/v1.0/users/{user}", self._get_user)
         app.router.add_post("/v1.0/users/{user}/teamwork/installedApps", self._install)
         app.router.add_get("/v1.0/users/{user}/teamwork/installedApps", self._installations)
-        app.router.add_get("/v1.0/users/{user}/teamwork/installedApps/{installation}/chat", self._chat)
+        app.router.add_get(
+            "/v1.0/users/{user}/teamwork/installedApps/{installation}/chat", self._chat
+        )
         return app
 
     @web.middleware
@@ -102,10 +108,16 @@ class FakeGraph:
             self.errors.append(f"unexpected request {request.method} {request.path}")
             response = _error(400, "BadRequest", "Resource not found for the segment")
         elif request.path.startswith("/v1.0/") and self._throttle:
-            response = _error(429, "TooManyRequests", "Too many requests",
-                              {"Retry-After": f"{self._throttle.pop(0):g}"})
+            response = _error(
+                429,
+                "TooManyRequests",
+                "Too many requests",
+                {"Retry-After": f"{self._throttle.pop(0):g}"},
+            )
         elif request.path.startswith("/v1.0/") and not self._authorized(request):
-            response = _error(401, "InvalidAuthenticationToken", "Access token is empty or invalid.")
+            response = _error(
+                401, "InvalidAuthenticationToken", "Access token is empty or invalid."
+            )
         else:
             response = await handler(request)
         self.calls.append((request.method, request.path_qs, response.status))
@@ -119,13 +131,21 @@ class FakeGraph:
         form = await request.post()
         if request.match_info["tenant"] != self.tenant:
             return web.json_response({"error": "invalid_tenant"}, status=400)
-        if form.get("grant_type") != "client_credentials" or form.get("scope") != "https://graph.microsoft.com/.default":
+        if (
+            form.get("grant_type") != "client_credentials"
+            or form.get("scope") != "https://graph.microsoft.com/.default"
+        ):
             return web.json_response({"error": "invalid_request"}, status=400)
-        if form.get("client_id") != self.client_id or form.get("client_secret") != self.client_secret:
+        if (
+            form.get("client_id") != self.client_id
+            or form.get("client_secret") != self.client_secret
+        ):
             return web.json_response({"error": "invalid_client"}, status=401)
         token = secrets.token_urlsafe(24)
         self._tokens.add(token)
-        return web.json_response({"token_type": "Bearer", "expires_in": 3599, "access_token": token})
+        return web.json_response(
+            {"token_type": "Bearer", "expires_in": 3599, "access_token": token}
+        )
 
     async def _list_users(self, request: web.Request) -> web.Response:
         if READ_USERS not in self.granted:
@@ -135,7 +155,9 @@ class FakeGraph:
             self.errors.append(f"unsupported users filter {request.query.get('$filter')!r}")
             return _error(400, "Request_UnsupportedQuery", "Unsupported query.")
         wanted = {(match.group(g) or "").replace("''", "'").lower() for g in ("a", "b")} - {""}
-        found = [u for u in self.users.values() if u.mail.lower() in wanted or u.upn.lower() in wanted]
+        found = [
+            u for u in self.users.values() if u.mail.lower() in wanted or u.upn.lower() in wanted
+        ]
         return web.json_response({"value": [_user(u) for u in found]})
 
     async def _get_user(self, request: web.Request) -> web.Response:
@@ -152,7 +174,9 @@ class FakeGraph:
         binding = str(body.get("teamsApp@odata.bind", "")) if isinstance(body, dict) else ""
         if binding != f"{self.base_url}/appCatalogs/teamsApps/{self.catalog_id}":
             self.errors.append(f"install with a wrong teamsApp binding {binding!r}")
-            return _error(404 if binding.startswith(self.base_url) else 400, "NotFound", "App not found")
+            return _error(
+                404 if binding.startswith(self.base_url) else 400, "NotFound", "App not found"
+            )
         if user.id in self.installed:
             return _error(409, "Conflict", "App is already installed.")
         self.installed[user.id] = (f"{uuid.uuid4()}", self.on_install(user.id))
@@ -164,13 +188,23 @@ class FakeGraph:
             return _not_found()
         match = _APP_FILTER.match(request.query.get("$filter", ""))
         if match is None or request.query.get("$expand") != "teamsApp":
-            self.errors.append("installedApps listed without $expand=teamsApp and a teamsApp/id filter")
+            self.errors.append(
+                "installedApps listed without $expand=teamsApp and a teamsApp/id filter"
+            )
             return _error(400, "BadRequest", "Unsupported query.")
         installation = self.installed.get(user.id)
         value = []
         if installation is not None and match.group("id") == self.catalog_id:
-            value.append({"id": installation[0], "teamsApp": {"id": self.catalog_id, "displayName": "voucherbot",
-                                                              "distributionMethod": "organization"}})
+            value.append(
+                {
+                    "id": installation[0],
+                    "teamsApp": {
+                        "id": self.catalog_id,
+                        "displayName": "voucherbot",
+                        "distributionMethod": "organization",
+                    },
+                }
+            )
         return web.json_response({"value": value})
 
     async def _chat(self, request: web.Request) -> web.Response:
@@ -182,18 +216,28 @@ class FakeGraph:
 
     def _user(self, request: web.Request) -> GraphUser | None:
         key = request.match_info["user"].lower()
-        return self.users.get(key) or next((u for u in self.users.values() if u.upn.lower() == key), None)
+        return self.users.get(key) or next(
+            (u for u in self.users.values() if u.upn.lower() == key), None
+        )
 
 
 def _user(user: GraphUser) -> dict[str, Any]:
-    return {"id": user.id, "displayName": user.display_name, "mail": user.mail,
-            "userPrincipalName": user.upn or user.mail}
+    return {
+        "id": user.id,
+        "displayName": user.display_name,
+        "mail": user.mail,
+        "userPrincipalName": user.upn or user.mail,
+    }
 
 
 def _not_found() -> web.Response:
     return _error(404, "Request_ResourceNotFound", "Resource does not exist.")
 
 
-def _error(status: int, code: str, message: str, headers: dict[str, str] | None = None) -> web.Response:
-    body = {"error": {"code": code, "message": message, "innerError": {"request-id": str(uuid.uuid4())}}}
+def _error(
+    status: int, code: str, message: str, headers: dict[str, str] | None = None
+) -> web.Response:
+    body = {
+        "error": {"code": code, "message": message, "innerError": {"request-id": str(uuid.uuid4())}}
+    }
     return web.json_response(body, status=status, headers=headers)

@@ -24,7 +24,9 @@ from aiohttp.test_utils import TestServer
 from cryptography.hazmat.primitives.asymmetric import rsa
 from jwt.algorithms import RSAAlgorithm
 
-BOT_FRAMEWORK_ISSUER = "https://api.botframework.com"  # what Bot Framework puts in `iss` (public cloud)
+BOT_FRAMEWORK_ISSUER = (
+    "https://api.botframework.com"  # what Bot Framework puts in `iss` (public cloud)
+)
 BOT_FRAMEWORK_SCOPE = "https://api.botframework.com/.default"
 TENANT_PATH = "botframework.com"  # the authority's tenant segment for a multi-tenant bot
 
@@ -143,7 +145,10 @@ class FakeAzureAd:
                 "issuer": f"{base}/v2.0",
                 "authorization_endpoint": f"{base}/oauth2/v2.0/authorize",
                 "token_endpoint": f"{base}/oauth2/v2.0/token",
-                "token_endpoint_auth_methods_supported": ["client_secret_post", "client_secret_basic"],
+                "token_endpoint_auth_methods_supported": [
+                    "client_secret_post",
+                    "client_secret_basic",
+                ],
             }
         )
 
@@ -158,9 +163,16 @@ class FakeAzureAd:
             problem = ("invalid_scope", f"scope {form.get('scope')!r}")
         if problem is not None:
             self.errors.append(f"token refused: {problem[1]}")
-            return web.json_response({"error": problem[0], "error_description": problem[1]}, status=400)
+            return web.json_response(
+                {"error": problem[0], "error_description": problem[1]}, status=400
+            )
         token = secrets.token_urlsafe(32)
         self.issued.add(token)
         return web.json_response(
-            {"token_type": "Bearer", "expires_in": 3599, "ext_expires_in": 3599, "access_token": token}
+            {
+                "token_type": "Bearer",
+                "expires_in": 3599,
+                "ext_expires_in": 3599,
+                "access_token": token,
+            }
         )

@@ -59,18 +59,36 @@ def plum_product(
 ) -> dict[str, Any]:
     """A getVouchers entry as Plum documents it; fixed when `denominations` is given, else open value."""
     item: dict[str, Any] = {
-        "productId": product_id, "name": name, "description": f"<p>{name} e-gift card.</p>",
-        "orderQuantityLimit": 10, "termsAndConditionsInstructions": "<ul><li>Not exchangeable for cash.</li></ul>",
+        "productId": product_id,
+        "name": name,
+        "description": f"<p>{name} e-gift card.</p>",
+        "orderQuantityLimit": 10,
+        "termsAndConditionsInstructions": "<ul><li>Not exchangeable for cash.</li></ul>",
         "expiryAndValidity": "Valid for 12 months from the date of issue",
-        "redemptionInstructions": "Enter the code at checkout.", "categories": "eCommerce",
-        "lastUpdateDate": "2026-01-06 10:23:24", "imageUrl": f"https://img.plum.example/{product_id}.png",
-        "currencyCode": currency, "currencyName": currency, "countryName": country, "countryCode": country,
+        "redemptionInstructions": "Enter the code at checkout.",
+        "categories": "eCommerce",
+        "lastUpdateDate": "2026-01-06 10:23:24",
+        "imageUrl": f"https://img.plum.example/{product_id}.png",
+        "currencyCode": currency,
+        "currencyName": currency,
+        "countryName": country,
+        "countryCode": country,
         "countries": [{"code": country, "name": country}],
         "valueType": "fixed_denomination" if denominations else "open_value",
-        "maxValue": max_value, "minValue": min_value, "valueDenominations": denominations,
-        "tatInDays": 5 if delivery == "delayed" else 0, "usageType": "", "deliveryType": delivery,
-        "isCommon": "", "fee": 0, "discount": 2.5, "exchangeRate": "1", "isPhoneNumberMandatory": False,
-        "isRecommended": 1, "filterGroupCode": "voucher_category", "type": voucher_type,
+        "maxValue": max_value,
+        "minValue": min_value,
+        "valueDenominations": denominations,
+        "tatInDays": 5 if delivery == "delayed" else 0,
+        "usageType": "",
+        "deliveryType": delivery,
+        "isCommon": "",
+        "fee": 0,
+        "discount": 2.5,
+        "exchangeRate": "1",
+        "isPhoneNumberMandatory": False,
+        "isRecommended": 1,
+        "filterGroupCode": "voucher_category",
+        "type": voucher_type,
     }
     item.update(extra)
     return item
@@ -104,7 +122,9 @@ class PlumError(Exception):
 
 
 def _app_error(status: int, error_id: str, info: str, detail: str) -> PlumError:
-    return PlumError(status, {"code": status, "errorId": error_id, "errorInfo": info, "error": detail})
+    return PlumError(
+        status, {"code": status, "errorId": error_id, "errorInfo": info, "error": detail}
+    )
 
 
 def _oauth_error(status: int, error: str, description: str) -> PlumError:
@@ -206,8 +226,11 @@ class FakePlum:
             return web.json_response(exc.body, status=exc.status)
 
     def _refresh(self, body: dict[str, Any]) -> dict[str, Any]:
-        missing = [k for k in ("grant_type", "refresh_token", "client_id", "client_secret")
-                   if not isinstance(body.get(k), str) or not body[k]]
+        missing = [
+            k
+            for k in ("grant_type", "refresh_token", "client_id", "client_secret")
+            if not isinstance(body.get(k), str) or not body[k]
+        ]
         if missing:
             raise _oauth_error(400, "invalid_request", f"missing parameters: {', '.join(missing)}")
         if body["grant_type"] != "refresh_token":
@@ -222,7 +245,9 @@ class FakePlum:
         now = self.clock.now()
         self._access[access] = now + timedelta(seconds=self.token_lifetime)
         return {
-            "access_token": access, "token_type": "bearer", "expires_in": self.token_lifetime,
+            "access_token": access,
+            "token_type": "bearer",
+            "expires_in": self.token_lifetime,
             "refresh_token": self.refresh_token,
             "access_token_expiry": str(int((now.timestamp() + self.token_lifetime) * 1000)),
             "refresh_token_expiry": str(int((now.timestamp() + 30 * 86400) * 1000)),
@@ -231,7 +256,9 @@ class FakePlum:
     def _authorize(self, request: web.Request) -> None:
         scheme, _, token = request.headers.get("Authorization", "").partition(" ")
         if scheme.lower() != "bearer" or not token:
-            raise _oauth_error(401, "invalid_request", "missing/invalid parameters authorization header")
+            raise _oauth_error(
+                401, "invalid_request", "missing/invalid parameters authorization header"
+            )
         expires = self._access.get(token)
         if expires is None or self.clock.now() >= expires:
             raise _oauth_error(401, "invalid_token", "invalid/expired token")
@@ -253,17 +280,25 @@ class FakePlum:
         for i, failure in enumerate(self._failures):
             if failure.operation in (None, operation):
                 del self._failures[i]
-                raise PlumError(failure.status, {"code": failure.status, "error": "Internal server error"})
+                raise PlumError(
+                    failure.status, {"code": failure.status, "error": "Internal server error"}
+                )
 
     async def _getVouchers(self, data: dict[str, Any]) -> list[dict[str, Any]]:
         limit, page = _positive_int(data, "limit"), _positive_int(data, "page")
         filters = data.get("filters") or []
         if not isinstance(filters, list) or len(filters) > 1:
-            raise _app_error(400, "PLE10001", "Validation error", "only one filter is supported per call")
+            raise _app_error(
+                400, "PLE10001", "Validation error", "only one filter is supported per call"
+            )
         if self.calls["getVouchers"] > self.voucher_call_quota:
-            raise _app_error(429, "PLE10029", "Too many requests", "getVouchers allows 500 calls a day")
-        matching = sorted((p for p in self.products if _matches(p, filters)), key=lambda p: p["name"].lower())
-        chunk = matching[(page - 1) * limit: page * limit]
+            raise _app_error(
+                429, "PLE10029", "Too many requests", "getVouchers allows 500 calls a day"
+            )
+        matching = sorted(
+            (p for p in self.products if _matches(p, filters)), key=lambda p: p["name"].lower()
+        )
+        chunk = matching[(page - 1) * limit : page * limit]
         if not chunk:
             raise _app_error(404, "PLE10030", "Failed to find vouchers.", "No Vouchers Found")
         return chunk
@@ -279,17 +314,26 @@ class FakePlum:
             await asyncio.sleep(stall[0])  # processed, but the answer comes too late
         return self._order_view(order)
 
-    def _place(self, po_number: str, product_id: int, denomination: Decimal, quantity: int) -> FakeOrder:
+    def _place(
+        self, po_number: str, product_id: int, denomination: Decimal, quantity: int
+    ) -> FakeOrder:
         existing = self.orders.get(po_number)
         if existing is not None:
             if (existing.product["productId"], existing.denomination, existing.quantity) != (
-                    product_id, denomination, quantity):
-                raise _app_error(409, "PLE10043", "Duplicate poNumber", "poNumber already used for another order")
+                product_id,
+                denomination,
+                quantity,
+            ):
+                raise _app_error(
+                    409, "PLE10043", "Duplicate poNumber", "poNumber already used for another order"
+                )
             return existing
         product = self._product_for(product_id, denomination)
         cost = denomination * quantity
         if self.balance < cost:
-            raise _app_error(422, "PLE10012", "Failed to process order", "Insufficient balance in the wallet")
+            raise _app_error(
+                422, "PLE10012", "Failed to process order", "Insufficient balance in the wallet"
+            )
         self.balance -= cost
         order = FakeOrder(next(self._ids), po_number, product, denomination, quantity)
         if product.get("deliveryType") == "delayed":
@@ -302,8 +346,12 @@ class FakePlum:
     def _product_for(self, product_id: int, denomination: Decimal) -> dict[str, Any]:
         product = next((p for p in self.products if p["productId"] == product_id), None)
         if product is None or not _admits(product, denomination):
-            raise _app_error(404, "PLE10018", "Invalid denomination for the product",
-                             "ProductId and Denomination Combination Not Found")
+            raise _app_error(
+                404,
+                "PLE10018",
+                "Invalid denomination for the product",
+                "ProductId and Denomination Combination Not Found",
+            )
         return product
 
     def _fulfil(self, order: FakeOrder) -> None:
@@ -311,23 +359,37 @@ class FakePlum:
         validity = (self.clock.now().date() + timedelta(days=365)).isoformat()
         for _ in range(order.quantity):
             code = f"PLUM-{order.order_id}-{secrets.token_hex(4).upper()}"
-            order.vouchers.append({
-                "productId": order.product["productId"], "orderId": order.order_id,
-                "voucherCode": f"https://redeem.plum.example/v/{code}" if kind.startswith("url") else code,
-                "pin": f"{secrets.randbelow(10**6):06d}" if kind.endswith("Pin") else "",
-                "validity": validity, "amount": str(order.denomination), "currency": order.product["currencyCode"],
-                "country": order.product["countryCode"], "type": kind, "currencyValue": 1,
-            })
+            order.vouchers.append(
+                {
+                    "productId": order.product["productId"],
+                    "orderId": order.order_id,
+                    "voucherCode": f"https://redeem.plum.example/v/{code}"
+                    if kind.startswith("url")
+                    else code,
+                    "pin": f"{secrets.randbelow(10**6):06d}" if kind.endswith("Pin") else "",
+                    "validity": validity,
+                    "amount": str(order.denomination),
+                    "currency": order.product["currencyCode"],
+                    "country": order.product["countryCode"],
+                    "type": kind,
+                    "currencyValue": 1,
+                }
+            )
         order.status = "complete"
 
     async def _getOrderDetails(self, data: dict[str, Any]) -> dict[str, Any]:
         po_number, order_id = data.get("poNumber"), data.get("orderId")
         if not po_number and not order_id:
             raise _app_error(400, "PLE10001", "Validation error", "poNumber or orderId is required")
-        order = self.orders.get(po_number) if po_number else next(
-            (o for o in self.orders.values() if str(o.order_id) == str(order_id)), None)
+        order = (
+            self.orders.get(po_number)
+            if po_number
+            else next((o for o in self.orders.values() if str(o.order_id) == str(order_id)), None)
+        )
         if order is None:
-            raise _app_error(404, "PLE10018", "Order details not found", "Not found, Order Details Not Found")
+            raise _app_error(
+                404, "PLE10018", "Order details not found", "Not found, Order Details Not Found"
+            )
         if order.status == "pending":
             order.polls_left -= 1
             if order.polls_left <= 0:
@@ -340,15 +402,28 @@ class FakePlum:
     def _order_view(self, order: FakeOrder) -> dict[str, Any]:
         total = order.denomination * order.quantity
         return {
-            "orderId": order.order_id, "orderTotal": float(total), "orderDiscount": "", "discountPercent": "",
-            "currencyCode": order.product["currencyCode"], "currencyValue": 1, "amountCharged": float(total),
-            "orderStatus": order.status, "deliveryStatus": "delivered" if order.vouchers else "pending",
-            "tag": "", "quantity": order.quantity, "vouchers": list(order.vouchers),
-            "voucherDetails": [{
-                "orderId": order.order_id, "productId": order.product["productId"],
-                "productName": order.product["name"], "currencyCode": order.product["currencyCode"],
-                "productStatus": "delivered" if order.vouchers else "pending", "denomination": float(order.denomination),
-            }],
+            "orderId": order.order_id,
+            "orderTotal": float(total),
+            "orderDiscount": "",
+            "discountPercent": "",
+            "currencyCode": order.product["currencyCode"],
+            "currencyValue": 1,
+            "amountCharged": float(total),
+            "orderStatus": order.status,
+            "deliveryStatus": "delivered" if order.vouchers else "pending",
+            "tag": "",
+            "quantity": order.quantity,
+            "vouchers": list(order.vouchers),
+            "voucherDetails": [
+                {
+                    "orderId": order.order_id,
+                    "productId": order.product["productId"],
+                    "productName": order.product["name"],
+                    "currencyCode": order.product["currencyCode"],
+                    "productStatus": "delivered" if order.vouchers else "pending",
+                    "denomination": float(order.denomination),
+                }
+            ],
         }
 
 
@@ -365,7 +440,9 @@ async def _json_body(request: web.Request) -> dict[str, Any]:
 def _envelope(body: dict[str, Any]) -> tuple[str, dict[str, Any]]:
     operation = QUERIES.get(body.get("query"))  # type: ignore[arg-type]
     if operation is None:
-        raise _app_error(400, "PLE10001", "Validation error", f"unknown query {body.get('query')!r}")
+        raise _app_error(
+            400, "PLE10001", "Validation error", f"unknown query {body.get('query')!r}"
+        )
     if body.get("tag") != TAG:
         raise _app_error(400, "PLE10001", "Validation error", "tag must be plumProAPI")
     variables = body.get("variables")
@@ -385,20 +462,36 @@ def _order_request(data: dict[str, Any]) -> tuple[str, int, Decimal, int]:
     po_number, product_id = data.get("poNumber"), data.get("productId")
     quantity, denomination = data.get("quantity"), data.get("denomination")
     if not isinstance(po_number, str) or not po_number or not str(product_id or "").isdigit():
-        raise _app_error(400, "PLE10001", "Validation error in place order", "poNumber and productId are required")
+        raise _app_error(
+            400,
+            "PLE10001",
+            "Validation error in place order",
+            "poNumber and productId are required",
+        )
     if isinstance(quantity, bool) or not isinstance(quantity, int) or quantity < 1:
-        raise _app_error(400, "PLE10001", "Validation error in place order", "quantity must be a positive integer")
+        raise _app_error(
+            400,
+            "PLE10001",
+            "Validation error in place order",
+            "quantity must be a positive integer",
+        )
     if quantity > MAX_QUANTITY:
-        raise _app_error(409, "PLE10041", "Clients are not allowed to place more than 10 Qty", "Order Failed")
+        raise _app_error(
+            409, "PLE10041", "Clients are not allowed to place more than 10 Qty", "Order Failed"
+        )
     if isinstance(denomination, bool) or not isinstance(denomination, (int, float)):
-        raise _app_error(400, "PLE10001", "Validation error in place order", "denomination must be a number")
+        raise _app_error(
+            400, "PLE10001", "Validation error in place order", "denomination must be a number"
+        )
     return po_number, int(str(product_id)), Decimal(str(denomination)), quantity
 
 
 def _admits(product: dict[str, Any], denomination: Decimal) -> bool:
     if product["valueType"] == "fixed_denomination":
         try:
-            return denomination in {Decimal(d.strip()) for d in product["valueDenominations"].split(",")}
+            return denomination in {
+                Decimal(d.strip()) for d in product["valueDenominations"].split(",")
+            }
         except InvalidOperation:
             return False
     return Decimal(str(product["minValue"])) <= denomination <= Decimal(str(product["maxValue"]))
@@ -406,9 +499,15 @@ def _admits(product: dict[str, Any], denomination: Decimal) -> bool:
 
 def _matches(product: dict[str, Any], filters: list[Any]) -> bool:
     for f in filters:
-        key, value = (f.get("key"), str(f.get("value", "")).lower()) if isinstance(f, dict) else (None, "")
-        fields = {"country": (product["countryCode"], product["countryName"]), "currencyCode": (product["currencyCode"],),
-                  "deliveryType": (product["deliveryType"],), "productName": (product["name"],)}
+        key, value = (
+            (f.get("key"), str(f.get("value", "")).lower()) if isinstance(f, dict) else (None, "")
+        )
+        fields = {
+            "country": (product["countryCode"], product["countryName"]),
+            "currencyCode": (product["currencyCode"],),
+            "deliveryType": (product["deliveryType"],),
+            "productName": (product["name"],),
+        }
         if key in fields and not any(value in str(v).lower() for v in fields[key]):
             return False
     return True
@@ -418,11 +517,20 @@ def sample_products() -> list[dict[str, Any]]:
     """A small catalog covering each shape: fixed, open value, PIN, link, delayed, and two we cannot sell."""
     return [
         plum_product(1001, "Quiet Harbour Books", denominations="10,25,50"),
-        plum_product(1002, "Lantern Tea House", "EUR", min_value=5, max_value=200, country="DE",
-                     voucher_type="codePin"),
+        plum_product(
+            1002,
+            "Lantern Tea House",
+            "EUR",
+            min_value=5,
+            max_value=200,
+            country="DE",
+            voucher_type="codePin",
+        ),
         plum_product(1003, "Northwind Cinema", denominations="15,30", voucher_type="url"),
         plum_product(1004, "Slow Parcel Atelier", denominations="20,40", delivery="delayed"),
-        plum_product(1005, "Mariner Mobile Top-up", denominations="10", isPhoneNumberMandatory=True),
+        plum_product(
+            1005, "Mariner Mobile Top-up", denominations="10", isPhoneNumberMandatory=True
+        ),
         plum_product(1006, "Gilded Abacus", "DOLLARS", denominations="10"),
         plum_product(1007, "Orchard Market", "GBP", denominations="5,10", country="GB"),
     ]

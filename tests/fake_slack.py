@@ -36,7 +36,14 @@ RESPONSE_URL_USES = 5
 MESSAGE_METHODS = ("chat.postMessage", "chat.update", "chat.postEphemeral")
 VIEW_METHODS = ("views.publish", "views.open", "views.update")
 # What slack_sdk's models raise on a payload they cannot build; each one is a finding, not a crash.
-MALFORMED = (SlackObjectFormationError, TypeError, KeyError, ValueError, AttributeError, AssertionError)
+MALFORMED = (
+    SlackObjectFormationError,
+    TypeError,
+    KeyError,
+    ValueError,
+    AttributeError,
+    AssertionError,
+)
 # The bot scope each method needs (docs.slack.dev/reference/methods); conversations.* depend on the kind.
 METHOD_SCOPES = {
     "chat.postMessage": "chat:write",
@@ -118,7 +125,9 @@ class FakeSlack:
         self.gone_users: set[str] = set()
         self.scopes: set[str] = set(BOT_SCOPES)
         self.people: dict[str, dict[str, Any]] = {}
-        self.locales: dict[str, str] = {}  # user id -> the locale users.info gives with include_locale
+        self.locales: dict[
+            str, str
+        ] = {}  # user id -> the locale users.info gives with include_locale
         self.usergroups: dict[str, list[str]] = {}
         self.members: dict[str, list[str]] = {}
         self.files: dict[str, SharedFile] = {}
@@ -163,7 +172,12 @@ class FakeSlack:
     # --- control -----------------------------------------------------------------------------
 
     def fail_next(
-        self, count: int, *, status: int = 429, retry_after: int | None = None, method: str | None = None
+        self,
+        count: int,
+        *,
+        status: int = 429,
+        retry_after: int | None = None,
+        method: str | None = None,
     ) -> None:
         """Answer the next `count` calls (of `method`, or any) with `status` (and Retry-After)."""
         self._failures += [Failure(status, retry_after, method) for _ in range(count)]
@@ -316,7 +330,9 @@ class FakeSlack:
         self.calls.append(Call("response_url", "", body, 200, name))
         return web.Response(text="ok")
 
-    def _answer(self, method: str, token: str, args: dict[str, Any], data: dict[str, Any]) -> web.Response:
+    def _answer(
+        self, method: str, token: str, args: dict[str, Any], data: dict[str, Any]
+    ) -> web.Response:
         self.calls.append(Call(method, token, args, 200 if data.get("ok") else 400))
         return web.json_response(data)
 
@@ -388,7 +404,12 @@ class FakeSlack:
         self.messages[ts] = PostedMessage(
             channel, ts, str(args.get("text", "")), list(args.get("blocks") or [])
         )
-        return {"ok": True, "channel": channel, "ts": ts, "message": {"ts": ts, "text": args.get("text", "")}}
+        return {
+            "ok": True,
+            "channel": channel,
+            "ts": ts,
+            "message": {"ts": ts, "text": args.get("text", "")},
+        }
 
     def _update(self, token: str, args: dict[str, Any]) -> dict[str, Any]:
         message = self.messages.get(str(args.get("ts")))
@@ -583,13 +604,18 @@ def _differences(given: Any, rendered: Any, path: str = "") -> list[str]:
     if isinstance(given, dict) and isinstance(rendered, dict):
         out = [f"{path}.{k}: unknown field" for k in given if k not in rendered]
         return out + [
-            d for k in given if k in rendered for d in _differences(given[k], rendered[k], f"{path}.{k}")
+            d
+            for k in given
+            if k in rendered
+            for d in _differences(given[k], rendered[k], f"{path}.{k}")
         ]
     if isinstance(given, list) and isinstance(rendered, list):
         if len(given) != len(rendered):
             return [f"{path}: {len(given)} items became {len(rendered)}"]
         return [
-            d for i, (g, r) in enumerate(zip(given, rendered)) for d in _differences(g, r, f"{path}[{i}]")
+            d
+            for i, (g, r) in enumerate(zip(given, rendered))
+            for d in _differences(g, r, f"{path}[{i}]")
         ]
     if rendered is None and given is not None:
         return [f"{path}: not a known element ({given!r:.60})"]

@@ -26,8 +26,22 @@ from signxml.exceptions import InvalidInput, InvalidSignature
 
 SAML = "{urn:oasis:names:tc:SAML:2.0:assertion}"
 GRANT = "urn:ietf:params:oauth:grant-type:saml2-bearer"
-USER_FIELDS = {"userId", "username", "email", "firstName", "lastName", "displayName", "status", "country",
-               "timeZone", "hireDate", "dateOfBirth", "lastModifiedDateTime", "manager", "empInfo"}
+USER_FIELDS = {
+    "userId",
+    "username",
+    "email",
+    "firstName",
+    "lastName",
+    "displayName",
+    "status",
+    "country",
+    "timeZone",
+    "hireDate",
+    "dateOfBirth",
+    "lastModifiedDateTime",
+    "manager",
+    "empInfo",
+}
 NAVIGATIONS = {"manager", "empInfo", "empInfo/personNav", "empInfo/personNav/personalInfoNav"}
 NAV_FIELDS = {
     "manager": {"userId", "email", "displayName"},
@@ -68,23 +82,42 @@ class SfPerson:
         manager = people.get(self.manager)
         return {
             "__metadata": {"uri": f"User('{self.user_id}')", "type": "SFOData.User"},
-            "userId": self.user_id, "username": self.user_id, "email": self.email,
-            "firstName": self.first_name, "lastName": self.last_name,
-            "displayName": f"{self.first_name} {self.last_name}", "status": self.status,
-            "country": self.country, "timeZone": self.time_zone, "hireDate": odata_date(self.start_date),
+            "userId": self.user_id,
+            "username": self.user_id,
+            "email": self.email,
+            "firstName": self.first_name,
+            "lastName": self.last_name,
+            "displayName": f"{self.first_name} {self.last_name}",
+            "status": self.status,
+            "country": self.country,
+            "timeZone": self.time_zone,
+            "hireDate": odata_date(self.start_date),
             "dateOfBirth": odata_date(self.date_of_birth) if self.date_of_birth else None,
             "lastModifiedDateTime": odata_moment(self.modified),
-            "manager": {"userId": manager.user_id, "email": manager.email,
-                        "displayName": f"{manager.first_name} {manager.last_name}"} if manager else None,
+            "manager": {
+                "userId": manager.user_id,
+                "email": manager.email,
+                "displayName": f"{manager.first_name} {manager.last_name}",
+            }
+            if manager
+            else None,
             "empInfo": {
-                "userId": self.user_id, "personIdExternal": self.user_id,
-                "startDate": odata_date(self.start_date), "originalStartDate": odata_date(self.start_date),
+                "userId": self.user_id,
+                "personIdExternal": self.user_id,
+                "startDate": odata_date(self.start_date),
+                "originalStartDate": odata_date(self.start_date),
                 "personNav": {
                     "personIdExternal": self.user_id,
                     "dateOfBirth": odata_date(self.date_of_birth) if self.date_of_birth else None,
-                    "personalInfoNav": {"results": [{"preferredName": self.preferred_name or None,
-                                                     "firstName": self.first_name,
-                                                     "lastName": self.last_name}]},
+                    "personalInfoNav": {
+                        "results": [
+                            {
+                                "preferredName": self.preferred_name or None,
+                                "firstName": self.first_name,
+                                "lastName": self.last_name,
+                            }
+                        ]
+                    },
                 },
             },
         }
@@ -98,7 +131,9 @@ class FakeSuccessFactors:
     client_id: str
     api_user: str
     certificate: str
-    basic: tuple[str, str] | None = None  # (username, password) accepted as Basic on this "test tenant"
+    basic: tuple[str, str] | None = (
+        None  # (username, password) accepted as Basic on this "test tenant"
+    )
     page_size: int = 2
     token_seconds: int = 3600
     people: dict[str, SfPerson] = field(default_factory=dict)
@@ -150,12 +185,15 @@ class FakeSuccessFactors:
         problem = self._assertion_problem(form, f"{self.url}/oauth/token")
         if problem is not None:
             self.errors.append(f"token refused: {problem}")
-            return web.json_response({"httpStatus": "UNAUTHORIZED", "errorMessage": problem}, status=401)
+            return web.json_response(
+                {"httpStatus": "UNAUTHORIZED", "errorMessage": problem}, status=401
+            )
         token = secrets.token_urlsafe(24)
         self._tokens[token] = time.monotonic() + self.token_seconds
         self.tokens_issued += 1
-        return web.json_response({"access_token": token, "token_type": "Bearer",
-                                  "expires_in": self.token_seconds})
+        return web.json_response(
+            {"access_token": token, "token_type": "Bearer", "expires_in": self.token_seconds}
+        )
 
     def _assertion_problem(self, form: Any, token_url: str) -> str | None:
         if form.get("grant_type") != GRANT:
@@ -164,8 +202,11 @@ class FakeSuccessFactors:
             return "unknown company_id or client_id"
         try:
             xml = base64.b64decode(str(form.get("assertion", "")), validate=True)
-            verified = XMLVerifier().verify(xml, x509_cert=self.certificate,
-                                            expect_config=SignatureConfiguration(require_x509=False))
+            verified = XMLVerifier().verify(
+                xml,
+                x509_cert=self.certificate,
+                expect_config=SignatureConfiguration(require_x509=False),
+            )
         except (ValueError, InvalidSignature, InvalidInput, etree.XMLSyntaxError) as exc:
             return f"the assertion's signature does not verify ({type(exc).__name__})"
         assertion = verified.signed_xml
@@ -175,11 +216,16 @@ class FakeSuccessFactors:
             "issuer": assertion.findtext(f"{SAML}Issuer") == self.client_id,
             "subject": assertion.findtext(f"{SAML}Subject/{SAML}NameID") == self.api_user,
             "audience": assertion.findtext(f".//{SAML}Audience") == "www.successfactors.com",
-            "recipient": (assertion.find(f".//{SAML}SubjectConfirmationData") is not None and
-                          assertion.find(f".//{SAML}SubjectConfirmationData").get("Recipient") == token_url),
-            "lifetime": conditions is not None and conditions.get("NotBefore", "~") <= now
-            < conditions.get("NotOnOrAfter", ""),
-            "api_key": assertion.findtext(f".//{SAML}Attribute[@Name='api_key']/{SAML}AttributeValue")
+            "recipient": (
+                assertion.find(f".//{SAML}SubjectConfirmationData") is not None
+                and assertion.find(f".//{SAML}SubjectConfirmationData").get("Recipient")
+                == token_url
+            ),
+            "lifetime": conditions is not None
+            and conditions.get("NotBefore", "~") <= now < conditions.get("NotOnOrAfter", ""),
+            "api_key": assertion.findtext(
+                f".//{SAML}Attribute[@Name='api_key']/{SAML}AttributeValue"
+            )
             == self.client_id,
         }
         failed = [name for name, ok in checks.items() if not ok]
@@ -193,7 +239,9 @@ class FakeSuccessFactors:
         query = request.query
         token = query.get("$skiptoken")
         if token is not None:
-            return self._page(request, self._snapshots.get(token), int(query.get("$skip", "0")), token)
+            return self._page(
+                request, self._snapshots.get(token), int(query.get("$skip", "0")), token
+            )
         if query.get("$format") != "json" and "json" not in request.headers.get("Accept", ""):
             self.errors.append("asked for Atom XML; this fake (and voucherbot) speak JSON")
             return _odata_error(400, "COE_FORMAT", "use $format=json")
@@ -206,14 +254,17 @@ class FakeSuccessFactors:
         if "$top" in query:
             matched = matched[: int(query["$top"])]  # OData v2: $top caps the whole result
         token = secrets.token_hex(8)
-        self._snapshots[token] = [_project(e, query.get("$select", ""), query.get("$expand", ""))
-                                  for e in matched]
+        self._snapshots[token] = [
+            _project(e, query.get("$select", ""), query.get("$expand", "")) for e in matched
+        ]
         return self._page(request, self._snapshots[token], 0, token)
 
-    def _page(self, request: web.Request, rows: list[dict[str, Any]] | None, skip: int, token: str) -> web.Response:
+    def _page(
+        self, request: web.Request, rows: list[dict[str, Any]] | None, skip: int, token: str
+    ) -> web.Response:
         if rows is None:
             return _odata_error(400, "COE_INVALID_SKIPTOKEN", "The skip token is not valid")
-        body: dict[str, Any] = {"results": rows[skip: skip + self.page_size]}
+        body: dict[str, Any] = {"results": rows[skip : skip + self.page_size]}
         if skip + self.page_size < len(rows):
             next_query = urlencode({"$skiptoken": token, "$skip": skip + self.page_size})
             body["__next"] = f"{self.url}/odata/v2/User?{next_query}"
@@ -241,12 +292,15 @@ class FakeSuccessFactors:
             if not (rest.startswith(prefix) and rest.endswith("'")):
                 return [], f"cannot evaluate $filter {condition!r}"
             try:
-                since = datetime.fromisoformat(rest[len(prefix):-1])
+                since = datetime.fromisoformat(rest[len(prefix) : -1])
             except ValueError:
                 return [], f"bad datetimeoffset in $filter {condition!r}"
         people = sorted(self.people.values(), key=lambda p: p.modified)
-        return [p.entity(self.people) for p in people
-                if p.status in statuses and (since is None or p.modified >= since)], None
+        return [
+            p.entity(self.people)
+            for p in people
+            if p.status in statuses and (since is None or p.modified >= since)
+        ], None
 
 
 def _select_problem(select: str, expand: str) -> str | None:

@@ -61,7 +61,9 @@ def tango_brand(
         "terms": "<p>Not redeemable for cash.</p>",
         "createdDate": "2025-04-01T10:00:00Z",
         "lastUpdateDate": "2026-10-01T10:00:00Z",
-        "imageUrls": {"300w-326ppi": f"https://dwwvg90koz96l.cloudfront.net/images/brands/{key}-300w.png"},
+        "imageUrls": {
+            "300w-326ppi": f"https://dwwvg90koz96l.cloudfront.net/images/brands/{key}-300w.png"
+        },
         "status": status,
         "brandRequirements": {},
         "items": items,
@@ -134,8 +136,12 @@ def sample_catalog() -> list[dict[str, Any]]:
             "B118822",
             "Kestrel Rail Journeys",
             [
-                tango_item("U810010", "Kestrel Rail Journeys 20 EUR", "EUR", face_value=20, country="DE"),
-                tango_item("U810011", "Kestrel Rail Journeys 50 EUR", "EUR", face_value=50, country="DE"),
+                tango_item(
+                    "U810010", "Kestrel Rail Journeys 20 EUR", "EUR", face_value=20, country="DE"
+                ),
+                tango_item(
+                    "U810011", "Kestrel Rail Journeys 50 EUR", "EUR", face_value=50, country="DE"
+                ),
             ],
         ),
         tango_brand(
@@ -164,7 +170,12 @@ class TangoError(Exception):
         self, status: int, i18n_key: str, message: str, errors: list[dict[str, Any]] | None = None
     ) -> None:
         super().__init__(message)
-        self.status, self.i18n_key, self.message, self.errors = status, i18n_key, message, errors or []
+        self.status, self.i18n_key, self.message, self.errors = (
+            status,
+            i18n_key,
+            message,
+            errors or [],
+        )
 
 
 PHRASES = {
@@ -340,7 +351,9 @@ class FakeTango:
             "page",
         }
         if unknown:
-            raise TangoError(400, "RAAS:QUERY:UNKNOWN_PARAMETER", f"Unknown parameter {sorted(unknown)}")
+            raise TangoError(
+                400, "RAAS:QUERY:UNKNOWN_PARAMETER", f"Unknown parameter {sorted(unknown)}"
+            )
         if query.get("accountIdentifier", self.account_id) != self.account_id:
             raise TangoError(404, "RAAS:ACCOUNT:NOT_FOUND", "Account not found")
         orders = [
@@ -348,7 +361,12 @@ class FakeTango:
             for o in self.orders.values()
             if "externalRefID" not in query or o.external_ref == query["externalRefID"]
         ]
-        page = {"number": 0, "elementsPerBlock": 100, "resultCount": len(orders), "totalCount": len(orders)}
+        page = {
+            "number": 0,
+            "elementsPerBlock": 100,
+            "resultCount": len(orders),
+            "totalCount": len(orders),
+        }
         return web.json_response({"page": page, "orders": [self._summary(o) for o in orders]})
 
     async def _order(self, request: web.Request) -> web.Response:
@@ -373,12 +391,23 @@ class FakeTango:
                 for name in sorted(unknown | missing)
             ]
             raise TangoError(400, "RAAS:VALIDATION:FAILED", "Validation failed", errors)
-        if body["customerIdentifier"] != self.customer_id or body["accountIdentifier"] != self.account_id:
-            raise TangoError(400, "RAAS:ACCOUNT:NOT_OWNED", "The account does not belong to this customer")
-        if not isinstance(body["sendEmail"], bool) or (body["sendEmail"] and not body.get("recipient")):
-            raise TangoError(400, "RAAS:VALIDATION:RECIPIENT", "recipient is required when sendEmail is true")
+        if (
+            body["customerIdentifier"] != self.customer_id
+            or body["accountIdentifier"] != self.account_id
+        ):
+            raise TangoError(
+                400, "RAAS:ACCOUNT:NOT_OWNED", "The account does not belong to this customer"
+            )
+        if not isinstance(body["sendEmail"], bool) or (
+            body["sendEmail"] and not body.get("recipient")
+        ):
+            raise TangoError(
+                400, "RAAS:VALIDATION:RECIPIENT", "recipient is required when sendEmail is true"
+            )
         external = body.get("externalRefID")
-        if external is not None and not (isinstance(external, str) and EXTERNAL_REF.match(external)):
+        if external is not None and not (
+            isinstance(external, str) and EXTERNAL_REF.match(external)
+        ):
             raise TangoError(400, "RAAS:VALIDATION:EXTERNAL_REF_ID", "externalRefID is invalid")
         item = self._item(str(body["utid"]))
         amount = _amount(body["amount"])
@@ -389,14 +418,18 @@ class FakeTango:
         if item["utid"] in self.out_of_stock:
             raise TangoError(400, "RAAS:ITEM:OUT_OF_STOCK", "This item is temporarily unavailable")
         if item["currencyCode"] == self.currency and amount > self.balance:
-            raise TangoError(400, "RAAS:ORDER:INSUFFICIENT_BALANCE", "Insufficient funds in the account")
+            raise TangoError(
+                400, "RAAS:ORDER:INSUFFICIENT_BALANCE", "Insufficient funds in the account"
+            )
 
     def _item(self, utid: str) -> dict[str, Any]:
         for brand in self.brands:
             for item in brand.get("items", []):
                 if item["utid"] == utid:
                     if brand["status"] != "active" or item["status"] != "active":
-                        raise TangoError(400, "RAAS:BRAND:UNAVAILABLE", "This brand is not available")
+                        raise TangoError(
+                            400, "RAAS:BRAND:UNAVAILABLE", "This brand is not available"
+                        )
                     return dict(item, brandName=brand["brandName"])
         raise TangoError(400, "RAAS:ITEM:NOT_FOUND", f"No item with utid {utid}")
 
@@ -432,7 +465,12 @@ class FakeTango:
             "customerIdentifier": self.customer_id,
             "accountIdentifier": self.account_id,
             "accountNumber": "A32-119-408",
-            "amountCharged": {**money, "exchangeRate": 1.0, "fee": 0.0, "total": float(order.amount)},
+            "amountCharged": {
+                **money,
+                "exchangeRate": 1.0,
+                "fee": 0.0,
+                "total": float(order.amount),
+            },
             "denomination": money,
             "utid": order.item["utid"],
             "rewardName": order.item["rewardName"],
@@ -446,10 +484,17 @@ class FakeTango:
         credentials: list[dict[str, str]] = []
         if order.code:
             credentials.append(
-                {"label": "Card Number", "value": order.code, "type": "text", "credentialType": "cardNumber"}
+                {
+                    "label": "Card Number",
+                    "value": order.code,
+                    "type": "text",
+                    "credentialType": "cardNumber",
+                }
             )
         if order.pin:
-            credentials.append({"label": "PIN", "value": order.pin, "type": "text", "credentialType": "pin"})
+            credentials.append(
+                {"label": "PIN", "value": order.pin, "type": "text", "credentialType": "pin"}
+            )
         if order.url:
             credentials.append(
                 {
@@ -492,7 +537,9 @@ def _error(request: web.Request, exc: TangoError) -> web.Response:
 
 async def _json_body(request: web.Request) -> dict[str, Any]:
     if request.content_type != "application/json":
-        raise TangoError(415, "RAAS:CONTENT_TYPE:UNSUPPORTED", "Content-Type must be application/json")
+        raise TangoError(
+            415, "RAAS:CONTENT_TYPE:UNSUPPORTED", "Content-Type must be application/json"
+        )
     try:
         body = json.loads(await request.read())
     except ValueError:

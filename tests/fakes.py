@@ -104,11 +104,20 @@ class _Orders:
     async def list_for_buyer(self, user_key: str, limit: int = 50) -> Sequence[Order]:
         mine = [o for o in self._uow.store.orders.values() if o.buyer.key == user_key]
         return await _after_a_pause(
-            [copy.deepcopy(o) for o in sorted(mine, key=lambda o: o.created_at, reverse=True)[:limit]]
+            [
+                copy.deepcopy(o)
+                for o in sorted(mine, key=lambda o: o.created_at, reverse=True)[:limit]
+            ]
         )
 
-    async def list_stuck(self, statuses: Sequence[OrderStatus], before: datetime, limit: int) -> Sequence[Order]:
-        stuck = [o for o in self._uow.store.orders.values() if o.status in statuses and o.updated_at < before]
+    async def list_stuck(
+        self, statuses: Sequence[OrderStatus], before: datetime, limit: int
+    ) -> Sequence[Order]:
+        stuck = [
+            o
+            for o in self._uow.store.orders.values()
+            if o.status in statuses and o.updated_at < before
+        ]
         oldest = sorted(stuck, key=lambda o: o.updated_at)[:limit]
         return await _after_a_pause([copy.deepcopy(o) for o in oldest])
 
@@ -136,7 +145,10 @@ class _Vouchers:
     async def list_for_owner(self, user_key: str, limit: int = 50) -> Sequence[Voucher]:
         mine = [v for v in self._uow.store.vouchers.values() if v.owner.key == user_key]
         return await _after_a_pause(
-            [copy.deepcopy(v) for v in sorted(mine, key=lambda v: v.issued_at, reverse=True)[:limit]]
+            [
+                copy.deepcopy(v)
+                for v in sorted(mine, key=lambda v: v.issued_at, reverse=True)[:limit]
+            ]
         )
 
 
@@ -150,7 +162,9 @@ class _Outbox:
         self._uow.staged_outbox[message.key] = copy.deepcopy(message)
         return True
 
-    async def claim_due(self, now: datetime, lease_until: datetime, limit: int) -> Sequence[OutboxMessage]:
+    async def claim_due(
+        self, now: datetime, lease_until: datetime, limit: int
+    ) -> Sequence[OutboxMessage]:
         pending = sorted(
             (m for m in self._uow.store.outbox.values() if m.status is MessageStatus.PENDING),
             key=lambda m: (m.created_at, m.id),
@@ -240,25 +254,45 @@ class _Rewards(_Versioned):
     async def list_for_recipient(self, user_key: str, limit: int = 50) -> Sequence[Reward]:
         mine = [r for r in self._stored.values() if r.recipient.key == user_key]
         return await _after_a_pause(
-            [copy.deepcopy(r) for r in sorted(mine, key=lambda r: r.created_at, reverse=True)[:limit]]
+            [
+                copy.deepcopy(r)
+                for r in sorted(mine, key=lambda r: r.created_at, reverse=True)[:limit]
+            ]
         )
 
-    async def given_to_since(self, programme_id: str, giver_key: str, recipient_key: str, since: datetime) -> int:
-        return await _after_a_pause(sum(
-            r.amount.minor for r in self._stored.values()
-            if r.programme_id == programme_id and r.giver.key == giver_key and r.recipient.key == recipient_key
-            and r.created_at >= since and r.status != "cancelled"
-        ))
+    async def given_to_since(
+        self, programme_id: str, giver_key: str, recipient_key: str, since: datetime
+    ) -> int:
+        return await _after_a_pause(
+            sum(
+                r.amount.minor
+                for r in self._stored.values()
+                if r.programme_id == programme_id
+                and r.giver.key == giver_key
+                and r.recipient.key == recipient_key
+                and r.created_at >= since
+                and r.status != "cancelled"
+            )
+        )
 
     async def given_since(self, programme_id: str, giver_key: str, since: datetime) -> int:
-        return await _after_a_pause(sum(
-            r.amount.minor for r in self._stored.values()
-            if r.programme_id == programme_id and r.giver.key == giver_key and r.created_at >= since
-            and r.status != "cancelled"
-        ))
+        return await _after_a_pause(
+            sum(
+                r.amount.minor
+                for r in self._stored.values()
+                if r.programme_id == programme_id
+                and r.giver.key == giver_key
+                and r.created_at >= since
+                and r.status != "cancelled"
+            )
+        )
 
     async def list_expiring(self, before: datetime, limit: int = 100) -> Sequence[Reward]:
-        due = [r for r in self._stored.values() if r.status in ("sent", "opened") and r.expires_at < before]
+        due = [
+            r
+            for r in self._stored.values()
+            if r.status in ("sent", "opened") and r.expires_at < before
+        ]
         soonest = sorted(due, key=lambda r: r.expires_at)[:limit]
         return await _after_a_pause([copy.deepcopy(r) for r in soonest])
 
@@ -276,10 +310,14 @@ class _Gifts(_Versioned):
         return await _after_a_pause(copy.deepcopy(found[0]) if found else None)
 
     async def list_for_buyer(self, user_key: str, limit: int = 50) -> Sequence[Gift]:
-        return await self._newest([g for g in self._stored.values() if g.buyer.key == user_key], limit)
+        return await self._newest(
+            [g for g in self._stored.values() if g.buyer.key == user_key], limit
+        )
 
     async def list_for_recipient(self, user_key: str, limit: int = 50) -> Sequence[Gift]:
-        return await self._newest([g for g in self._stored.values() if g.recipient.key == user_key], limit)
+        return await self._newest(
+            [g for g in self._stored.values() if g.recipient.key == user_key], limit
+        )
 
     async def _newest(self, gifts: list[Gift], limit: int) -> Sequence[Gift]:
         newest = sorted(gifts, key=lambda g: g.created_at, reverse=True)[:limit]
@@ -325,12 +363,16 @@ class _Approvals(_Versioned):
 
     async def find_by_request_key(self, request_key: str) -> Any:
         staged = [item for (name, _), (_, item) in self._uow.staged.items() if name == "approvals"]
-        found = [a for a in [*staged, *self._stored.values()] if a.command.request_key == request_key]
+        found = [
+            a for a in [*staged, *self._stored.values()] if a.command.request_key == request_key
+        ]
         return await _after_a_pause(copy.deepcopy(found[0]) if found else None)
 
     async def list_pending(self, before: datetime, limit: int = 100) -> Sequence[Any]:
         due = [a for a in self._stored.values() if a.status == "pending" and a.expires_at <= before]
-        return await _after_a_pause([copy.deepcopy(a) for a in sorted(due, key=lambda a: a.expires_at)[:limit]])
+        return await _after_a_pause(
+            [copy.deepcopy(a) for a in sorted(due, key=lambda a: a.expires_at)[:limit]]
+        )
 
     async def list(self, status: str | None = None, limit: int = 200) -> Sequence[Any]:  # type: ignore[override]
         found = [a for a in self._stored.values() if status in (None, a.status)]
@@ -391,7 +433,9 @@ class MemoryUnitOfWork:
         self._clear()
 
     async def commit(self) -> None:
-        await asyncio.sleep(0)  # others may commit first; from here to the last write nothing yields
+        await asyncio.sleep(
+            0
+        )  # others may commit first; from here to the last write nothing yields
         self._check_conflicts()
         for how, order in self.staged_orders.values():
             order.version = order.version + 1 if how == "save" else 1
@@ -413,7 +457,10 @@ class MemoryUnitOfWork:
             raise DuplicateRequest(",".join(self.staged_events & self.store.events))
         for how, order in self.staged_orders.values():
             stored = self.store.orders.get(order.id)
-            if how == "add" and (stored or any(o.request_key == order.request_key for o in self.store.orders.values())):
+            if how == "add" and (
+                stored
+                or any(o.request_key == order.request_key for o in self.store.orders.values())
+            ):
                 raise DuplicateRequest(order.request_key)
             if how == "save" and stored is not None and stored.version != order.version:
                 raise ConcurrentUpdate(order.id)
@@ -423,12 +470,16 @@ class MemoryUnitOfWork:
             stored = getattr(self.store, name).get(item_id)
             if how == "add" and stored is not None:
                 raise DuplicateRequest(item_id)
-            if how == "add" and name == "gifts" and any(
-                g.order_id == item.order_id for g in self.store.gifts.values()
+            if (
+                how == "add"
+                and name == "gifts"
+                and any(g.order_id == item.order_id for g in self.store.gifts.values())
             ):
                 raise DuplicateRequest(f"gift for {item.order_id}")
-            if how == "add" and name == "rewards" and any(
-                r.request_key == item.request_key for r in self.store.rewards.values()
+            if (
+                how == "add"
+                and name == "rewards"
+                and any(r.request_key == item.request_key for r in self.store.rewards.values())
             ):
                 raise DuplicateRequest(item.request_key)
             if how == "save" and stored is not None and stored.version != item.version:
@@ -472,7 +523,9 @@ class FakeGateway:
         self.refunds_failing = 0  # how many refunds to refuse next, as an outage would
         self.events: dict[str, PaymentEvent] = {}
 
-    async def create_intent(self, *, order_id: str, amount: Money, idempotency_key: str) -> PaymentIntent:
+    async def create_intent(
+        self, *, order_id: str, amount: Money, idempotency_key: str
+    ) -> PaymentIntent:
         from core.errors import PaymentGatewayError
 
         if self.down:
@@ -505,14 +558,22 @@ class FakeProvider:
         self.failures: list[ProviderError] = []
         self.pin = "4321"  # of products whose voucher format has a PIN
 
-    async def issue(self, *, order_id: str, product: Product, amount: Money, today: date) -> IssuedVoucher:
+    async def issue(
+        self, *, order_id: str, product: Product, amount: Money, today: date
+    ) -> IssuedVoucher:
         if self.failures:
             raise self.failures.pop(0)
         self.issued.append(order_id)
         pin = self.pin if product.voucher_format.endswith("pin") else None
-        return IssuedVoucher(code=f"QHB-{len(self.issued):04d}-7K3M", pin=pin, expires_on=product.expiry.expires_on(today))
+        return IssuedVoucher(
+            code=f"QHB-{len(self.issued):04d}-7K3M",
+            pin=pin,
+            expires_on=product.expiry.expires_on(today),
+        )
 
-    async def find(self, *, order_id: str, product: Product, amount: Money, today: date) -> IssuedVoucher | None:
+    async def find(
+        self, *, order_id: str, product: Product, amount: Money, today: date
+    ) -> IssuedVoucher | None:
         return None  # like the built-in provider: nothing bought outside, nothing to find
 
 
@@ -537,7 +598,9 @@ class MemoryCatalogStore:
     def __init__(self) -> None:
         self.catalogs: dict[str, tuple[tuple[Product, ...], datetime]] = {}
 
-    async def replace(self, provider: str, products: Sequence[Product], synced_at: datetime) -> None:
+    async def replace(
+        self, provider: str, products: Sequence[Product], synced_at: datetime
+    ) -> None:
         self.catalogs[provider] = (tuple(products), synced_at)
 
     async def load(self, provider: str) -> Sequence[Product]:
@@ -619,17 +682,25 @@ class ScriptedProvider:
         self.calls: list[tuple[str, str]] = []  # (issue | find, order id)
         self.refuse: str | None = None  # a definite no, e.g. "insufficient funds"
         self.refuse_reason = ""  # what a buyer may be told of it (ProviderError.buyer_reason)
-        self.lose_answers = 0  # the next N issues time out; `placed_before_timeout` says whether they bought
+        self.lose_answers = (
+            0  # the next N issues time out; `placed_before_timeout` says whether they bought
+        )
         self.placed_before_timeout = False
         self.unreachable = False  # every call (find included) times out
-        self.down = False  # every call is refused before it reaches the provider (connection refused)
+        self.down = (
+            False  # every call is refused before it reaches the provider (connection refused)
+        )
         self.delay = 0.0
         self.balance = balance
 
-    async def issue(self, *, order_id: str, product: Product, amount: Money, today: date) -> IssuedVoucher:
+    async def issue(
+        self, *, order_id: str, product: Product, amount: Money, today: date
+    ) -> IssuedVoucher:
         self.calls.append(("issue", order_id))
         if self.down:
-            raise ProviderError(f"{self.name}: connection refused", retryable=True, nothing_placed=True)
+            raise ProviderError(
+                f"{self.name}: connection refused", retryable=True, nothing_placed=True
+            )
         if self.delay:
             await asyncio.sleep(self.delay)
         if self.unreachable:
@@ -637,7 +708,9 @@ class ScriptedProvider:
         if order_id in self.orders:
             return self.orders[order_id]
         if self.refuse:
-            raise ProviderError(f"{self.name}: {self.refuse}", retryable=False, buyer_reason=self.refuse_reason)
+            raise ProviderError(
+                f"{self.name}: {self.refuse}", retryable=False, buyer_reason=self.refuse_reason
+            )
         if self.lose_answers:
             self.lose_answers -= 1
             if self.placed_before_timeout:
@@ -645,7 +718,9 @@ class ScriptedProvider:
             raise ProviderError(f"{self.name}: no answer (timeout)", retryable=True)
         return self._place(order_id, product, today)
 
-    async def find(self, *, order_id: str, product: Product, amount: Money, today: date) -> IssuedVoucher | None:
+    async def find(
+        self, *, order_id: str, product: Product, amount: Money, today: date
+    ) -> IssuedVoucher | None:
         self.calls.append(("find", order_id))
         if self.unreachable:
             raise ProviderError(f"{self.name}: no answer (timeout)", retryable=True)
@@ -658,8 +733,10 @@ class ScriptedProvider:
         return sum(1 for kind, oid in self.calls if kind == "issue" and oid == order_id)
 
     def _place(self, order_id: str, product: Product, today: date) -> IssuedVoucher:
-        voucher = IssuedVoucher(code=f"{self.name.upper()}-{len(self.orders) + 1:04d}-QH7K",
-                                expires_on=product.expiry.expires_on(today),
-                                provider_reference=f"{self.name}-{order_id}")
+        voucher = IssuedVoucher(
+            code=f"{self.name.upper()}-{len(self.orders) + 1:04d}-QH7K",
+            expires_on=product.expiry.expires_on(today),
+            provider_reference=f"{self.name}-{order_id}",
+        )
         self.orders[order_id] = voucher
         return voucher

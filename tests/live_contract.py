@@ -52,7 +52,9 @@ class LiveApp:
         database = Database(url, VoucherCipher(KEY), clock=clock)
         try:
             await database.upgrade()
-            runner = await self._start(Backend(database, clock, url, None, self._folder / "voucherbot.db"))
+            runner = await self._start(
+                Backend(database, clock, url, None, self._folder / "voucherbot.db")
+            )
         except BaseException as exc:
             self.failure = exc
             self._ready.set()
@@ -76,8 +78,13 @@ class LiveApp:
 
 
 def contract_schema(
-    document_url: str, base_url: str, token: str, max_examples: int,
-    accepted: list[str], rejected: list[str], not_a_server_error: list[str],
+    document_url: str,
+    base_url: str,
+    token: str,
+    max_examples: int,
+    accepted: list[str],
+    rejected: list[str],
+    not_a_server_error: list[str],
 ) -> object:
     """The document as `schemathesis run … --checks all` would load it, seeded, without the stateful phase."""
     config = schemathesis.Config.from_dict(
@@ -106,7 +113,9 @@ def run_contract(schema: object) -> tuple[list[str], list[str], set[str]]:
     tested: set[str] = set()
     for event in from_schema(schema).execute():  # type: ignore[arg-type]
         if isinstance(event, engine_events.NonFatalError | engine_events.FatalError):
-            errors.append(f"{getattr(event, 'label', '')}: {event.info.format() if hasattr(event, 'info') else event}")
+            errors.append(
+                f"{getattr(event, 'label', '')}: {event.info.format() if hasattr(event, 'info') else event}"
+            )
         if not isinstance(event, engine_events.ScenarioFinished):
             continue
         if event.recorder.label:
@@ -115,6 +124,8 @@ def run_contract(schema: object) -> tuple[list[str], list[str], set[str]]:
             for check in checks:
                 if check.status is Status.FAILURE and check.failure_info is not None:
                     info = check.failure_info
-                    failures.append(f"{check.name} on {event.recorder.label}: {info.failure.title}\n"
-                                    f"{info.failure.message}\n{info.code_sample[:800]}")
+                    failures.append(
+                        f"{check.name} on {event.recorder.label}: {info.failure.title}\n"
+                        f"{info.failure.message}\n{info.code_sample[:800]}"
+                    )
     return failures, errors, tested

@@ -67,7 +67,9 @@ async def localstripe() -> AsyncIterator[LocalStripe]:
         yield local
 
 
-async def confirm_server_side(local: LocalStripe, intent_id: str, payment_method: str = PAYS) -> str:
+async def confirm_server_side(
+    local: LocalStripe, intent_id: str, payment_method: str = PAYS
+) -> str:
     """Pay an intent as the browser would, but from the server; returns the intent's status after.
 
     localstripe answers 500 to `confirm` with a payment_method, so the method is attached first.
@@ -87,7 +89,9 @@ async def confirm_server_side(local: LocalStripe, intent_id: str, payment_method
         await http.close_async()
 
 
-async def wait_until(condition: Callable[[], bool], timeout: float = 8.0, what: str = "condition") -> None:
+async def wait_until(
+    condition: Callable[[], bool], timeout: float = 8.0, what: str = "condition"
+) -> None:
     """Poll `condition` until it holds; fail the test with `what` after `timeout` seconds."""
     deadline = time.monotonic() + timeout
     while not condition():

@@ -22,7 +22,15 @@ READERS_OF_FIXTURES = [
     "tests/teams/test_translate.py",
 ]
 NOT_COPIED = shutil.ignore_patterns(
-    ".git", ".venv", "var", "test-output", "__pycache__", ".pytest_cache", ".hypothesis", "*.db*", ".env"
+    ".git",
+    ".venv",
+    "var",
+    "test-output",
+    "__pycache__",
+    ".pytest_cache",
+    ".hypothesis",
+    "*.db*",
+    ".env",
 )
 
 
@@ -43,7 +51,9 @@ def test_every_recorded_fixture_has_a_provenance_row_and_every_row_a_file() -> N
     assert files and rows == files
 
 
-def test_the_fixture_tests_pass_in_a_copy_of_the_repository_with_nothing_beside_it(tmp_path: Path) -> None:
+def test_the_fixture_tests_pass_in_a_copy_of_the_repository_with_nothing_beside_it(
+    tmp_path: Path,
+) -> None:
     clone = tmp_path / "lonely" / "voucherbot"
     shutil.copytree(ROOT, clone, ignore=NOT_COPIED)
     env = {**os.environ, "PYTHONPATH": str(clone), "PYTHONDONTWRITEBYTECODE": "1"}
@@ -64,5 +74,8 @@ def test_the_fixture_tests_pass_in_a_copy_of_the_repository_with_nothing_beside_
 
 
 def test_the_postgresql_tests_look_for_the_server_test_postgres_url_names() -> None:
-    assert postgres_address("postgresql+asyncpg://vb:secret@db.internal:6543/vbtest") == ("db.internal", 6543)
+    assert postgres_address("postgresql+asyncpg://vb:secret@db.internal:6543/vbtest") == (
+        "db.internal",
+        6543,
+    )
     assert postgres_address("postgresql+asyncpg://postgres@127.0.0.1/test") == ("127.0.0.1", 5432)

@@ -35,7 +35,10 @@ class AdminSessionRow(Table, table=True):
     id_hash: str = Field(primary_key=True, sa_type=String(64))
     email: str = Field(
         sa_column=Column(
-            String(254), ForeignKey("admin_users.email", ondelete="CASCADE"), index=True, nullable=False
+            String(254),
+            ForeignKey("admin_users.email", ondelete="CASCADE"),
+            index=True,
+            nullable=False,
         )
     )
     created_at: datetime = Field(sa_type=UTCDateTime())

@@ -61,7 +61,9 @@ class SqlAdminAccounts:
         # One UPDATE counts the attempt in flight: parallel attempts each see the others.
         stale = now - IN_FLIGHT_FOR
         since = col(AdminUserRow.signing_in_since)
-        counted = case((or_(since.is_(None), since < stale), 1), else_=col(AdminUserRow.signing_in) + 1)
+        counted = case(
+            (or_(since.is_(None), since < stale), 1), else_=col(AdminUserRow.signing_in) + 1
+        )
         statement = (
             update(AdminUserRow)
             .where(col(AdminUserRow.email) == email)
@@ -97,7 +99,9 @@ class SqlAdminAccounts:
                     .where(col(AdminUserRow.email) == email, or_(locked.is_(None), locked < until))
                     .values(locked_until=until)
                 )
-                locked_until = until if locked_until is None or locked_until < until else locked_until
+                locked_until = (
+                    until if locked_until is None or locked_until < until else locked_until
+                )
             await tx.commit()
         return SignInTally(failures, in_flight, locked_until)
 
@@ -113,7 +117,9 @@ class SqlAdminAccounts:
             # counters judged are the counters reset: no failure can slip in between.
             await tx.begin_write()
             failures, in_flight, locked_until = (await tx.execute(released)).one()
-            admitted = policy.admits(attempt.started, SignInTally(failures, in_flight, locked_until), now)
+            admitted = policy.admits(
+                attempt.started, SignInTally(failures, in_flight, locked_until), now
+            )
             if admitted:
                 await tx.execute(
                     update(AdminUserRow)
@@ -127,7 +133,9 @@ class SqlAdminAccounts:
         async with self._transaction() as tx:
             # Housekeeping on sign-in: expired sessions are dead weight.
             await tx.begin_write()
-            expired = delete(AdminSessionRow).where(col(AdminSessionRow.expires_at) <= session.created_at)
+            expired = delete(AdminSessionRow).where(
+                col(AdminSessionRow.expires_at) <= session.created_at
+            )
             await tx.execute(expired)
             row = AdminSessionRow(
                 id_hash=session.id_hash,
@@ -171,7 +179,9 @@ class SqlAdminAccounts:
         await self._write(delete(AdminSessionRow).where(col(AdminSessionRow.id_hash) == id_hash))
 
     async def _update_user(self, email: str, **values: object) -> None:
-        await self._write(update(AdminUserRow).where(col(AdminUserRow.email) == email).values(**values))
+        await self._write(
+            update(AdminUserRow).where(col(AdminUserRow.email) == email).values(**values)
+        )
 
     async def _write(self, statement: Executable) -> None:
         async with self._transaction() as tx:

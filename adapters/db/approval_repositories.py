@@ -10,7 +10,12 @@ from sqlalchemy import select
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlmodel import col
 
-from adapters.db.approval_tables import ApprovalPolicyRow, ApprovalRow, GiverDefaultRow, PeerPolicyRow
+from adapters.db.approval_tables import (
+    ApprovalPolicyRow,
+    ApprovalRow,
+    GiverDefaultRow,
+    PeerPolicyRow,
+)
 from adapters.db.transaction import Transaction
 from adapters.db.versioned import VersionedRepository
 from core.approvals import Approval, ApprovalPolicy, ApprovalStatus
@@ -93,21 +98,28 @@ class SqlApprovals(VersionedRepository[Approval, ApprovalRow]):
         return item.command.request_key
 
     async def find_by_request_key(self, request_key: str) -> Approval | None:
-        staged = next((a for a in self._added.values() if a.command.request_key == request_key), None)
+        staged = next(
+            (a for a in self._added.values() if a.command.request_key == request_key), None
+        )
         return staged or await self._one(col(ApprovalRow.request_key) == request_key)
 
     async def list_pending(self, before: datetime, limit: int = 100) -> Sequence[Approval]:
         query = select(ApprovalRow).where(
-            col(ApprovalRow.status) == str(ApprovalStatus.PENDING), col(ApprovalRow.expires_at) <= before
+            col(ApprovalRow.status) == str(ApprovalStatus.PENDING),
+            col(ApprovalRow.expires_at) <= before,
         )
-        return await self._many(query.order_by(col(ApprovalRow.expires_at), col(ApprovalRow.id)).limit(limit))
+        return await self._many(
+            query.order_by(col(ApprovalRow.expires_at), col(ApprovalRow.id)).limit(limit)
+        )
 
     async def list(self, status: str | None = None, limit: int = 200) -> Sequence[Approval]:
         query = select(ApprovalRow)
         if status:
             query = query.where(col(ApprovalRow.status) == status)
         return await self._many(
-            query.order_by(col(ApprovalRow.requested_at).desc(), col(ApprovalRow.id).desc()).limit(limit)
+            query.order_by(col(ApprovalRow.requested_at).desc(), col(ApprovalRow.id).desc()).limit(
+                limit
+            )
         )
 
 
@@ -155,7 +167,9 @@ class SqlApprovalPolicies:
 
 class SqlGiverDefaults(SqlApprovalPolicies):
     async def get(self, giver: str) -> str | None:  # type: ignore[override]
-        rows = await self._tx.rows(select(GiverDefaultRow).where(col(GiverDefaultRow.giver) == giver))
+        rows = await self._tx.rows(
+            select(GiverDefaultRow).where(col(GiverDefaultRow.giver) == giver)
+        )
         return rows[0].programme_id if rows else None
 
     async def put(self, giver: str, programme_id: str) -> None:  # type: ignore[override]
@@ -179,6 +193,8 @@ class SqlPeerPolicies(SqlApprovalPolicies):
     async def list(self) -> Sequence[PeerPolicy]:
         rows = await self._tx.rows(select(PeerPolicyRow).order_by(col(PeerPolicyRow.programme_id)))
         return [
-            PeerPolicy(r.programme_id, r.monthly_allowance_minor, r.per_recipient_minor, r.shout_out)
+            PeerPolicy(
+                r.programme_id, r.monthly_allowance_minor, r.per_recipient_minor, r.shout_out
+            )
             for r in rows
         ]

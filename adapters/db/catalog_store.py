@@ -22,11 +22,15 @@ class SqlCatalogStore:
         self._sessions = sessions
         self._gate = gate
 
-    async def replace(self, provider: str, products: Sequence[Product], synced_at: datetime) -> None:
+    async def replace(
+        self, provider: str, products: Sequence[Product], synced_at: datetime
+    ) -> None:
         tx = Transaction(self._sessions(), self._gate)
         try:
             await tx.begin_write()
-            await tx.execute(delete(CatalogProductRow).where(col(CatalogProductRow.provider) == provider))
+            await tx.execute(
+                delete(CatalogProductRow).where(col(CatalogProductRow.provider) == provider)
+            )
             await tx.execute(delete(CatalogSyncRow).where(col(CatalogSyncRow.provider) == provider))
             rows = [mapping.product_to_row(provider, p, synced_at).model_dump() for p in products]
             if rows:
@@ -43,7 +47,9 @@ class SqlCatalogStore:
         return [mapping.product_to_domain(row) for row in rows]
 
     async def last_synced(self, provider: str) -> datetime | None:
-        rows = await self._read(select(CatalogSyncRow).where(col(CatalogSyncRow.provider) == provider))
+        rows = await self._read(
+            select(CatalogSyncRow).where(col(CatalogSyncRow.provider) == provider)
+        )
         return rows[0].synced_at if rows else None
 
     async def _read(self, query: Select[T]) -> Sequence[T]:

@@ -22,7 +22,9 @@ class SqlPendingConfirmations:
     replicas, exactly one gets the payload. Expired rows are deleted as new ones are put.
     """
 
-    def __init__(self, sessions: async_sessionmaker[AsyncSession], gate: WriteGate, clock: Clock) -> None:
+    def __init__(
+        self, sessions: async_sessionmaker[AsyncSession], gate: WriteGate, clock: Clock
+    ) -> None:
         self._sessions = sessions
         self._gate = gate
         self._clock = clock
@@ -53,7 +55,9 @@ class SqlPendingConfirmations:
 
     async def taken(self, key: str) -> str | None:
         query = select(Row).where(
-            col(Row.key) == key, col(Row.taken_at).is_not(None), col(Row.expires_at) > self._clock.now()
+            col(Row.key) == key,
+            col(Row.taken_at).is_not(None),
+            col(Row.expires_at) > self._clock.now(),
         )
         tx = Transaction(self._sessions(), self._gate)
         try:
@@ -66,14 +70,18 @@ class SqlPendingConfirmations:
         await self._write(update(Row).where(col(Row.key) == key).values(outcome=outcome))
 
     async def release(self, key: str) -> None:
-        await self._write(update(Row).where(col(Row.key) == key).values(taken_at=None, outcome=None))
+        await self._write(
+            update(Row).where(col(Row.key) == key).values(taken_at=None, outcome=None)
+        )
 
     async def discard(self, key: str) -> None:
         await self._write(delete(Row).where(col(Row.key) == key))
 
     def _insert_new(self, key: str, payload: str, expires_at: datetime) -> Insert:
         insert = sqlite_insert if self._gate.sqlite else postgres_insert
-        statement = insert(Row).values(key=key, payload=payload, expires_at=expires_at, taken_at=None)
+        statement = insert(Row).values(
+            key=key, payload=payload, expires_at=expires_at, taken_at=None
+        )
         return statement.on_conflict_do_nothing(index_elements=[col(Row.key)])
 
     async def _write(self, *statements: Executable) -> None:

@@ -22,7 +22,9 @@ class SqlRecipientCountries:
     async def get(self, user_key: str) -> str | None:
         tx = Transaction(self._sessions(), self._gate)
         try:
-            rows = await tx.rows(select(RecipientCountryRow).where(col(RecipientCountryRow.user_key) == user_key))
+            rows = await tx.rows(
+                select(RecipientCountryRow).where(col(RecipientCountryRow.user_key) == user_key)
+            )
         finally:
             await tx.close()
         return rows[0].country if rows else None
@@ -31,8 +33,12 @@ class SqlRecipientCountries:
         tx = Transaction(self._sessions(), self._gate)
         try:
             await tx.begin_write()
-            await tx.execute(delete(RecipientCountryRow).where(col(RecipientCountryRow.user_key) == user_key))
-            row = RecipientCountryRow(user_key=user_key, country=country, source=source, updated_at=at)
+            await tx.execute(
+                delete(RecipientCountryRow).where(col(RecipientCountryRow.user_key) == user_key)
+            )
+            row = RecipientCountryRow(
+                user_key=user_key, country=country, source=source, updated_at=at
+            )
             await tx.insert([row], duplicate_key="recipient country")
             await tx.commit()
         finally:

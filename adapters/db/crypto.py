@@ -30,7 +30,9 @@ class VoucherCipher:
         try:
             return self._fernet.decrypt(token.encode("ascii")).decode()
         except (InvalidToken, UnicodeEncodeError) as exc:
-            raise CipherError("a stored secret cannot be decrypted with the configured key") from exc
+            raise CipherError(
+                "a stored secret cannot be decrypted with the configured key"
+            ) from exc
 
 
 def _fernet(key: bytes) -> Fernet:

@@ -24,7 +24,9 @@ class SqlCurations:
     async def add(self, rule: CatalogRule) -> bool:
         tx = Transaction(self._sessions(), self._gate)
         try:
-            row = ProgrammeCatalogRow(programme_id=rule.programme_id, kind=str(rule.kind), value=rule.value)
+            row = ProgrammeCatalogRow(
+                programme_id=rule.programme_id, kind=str(rule.kind), value=rule.value
+            )
             await tx.insert([row], duplicate_key="catalog pick")
             await tx.commit()
             return True
@@ -50,7 +52,9 @@ class SqlCurations:
             await tx.close()
 
     async def rules(self, programme_id: str) -> Sequence[CatalogRule]:
-        return await self._read(select(ProgrammeCatalogRow).where(col(ProgrammeCatalogRow.programme_id) == programme_id))
+        return await self._read(
+            select(ProgrammeCatalogRow).where(col(ProgrammeCatalogRow.programme_id) == programme_id)
+        )
 
     async def all(self) -> Sequence[CatalogRule]:
         return await self._read(select(ProgrammeCatalogRow))
@@ -58,7 +62,9 @@ class SqlCurations:
     async def _read(self, query: Select[T]) -> list[CatalogRule]:
         tx = Transaction(self._sessions(), self._gate)
         try:
-            rows = await tx.rows(query.order_by(col(ProgrammeCatalogRow.kind), col(ProgrammeCatalogRow.value)))
+            rows = await tx.rows(
+                query.order_by(col(ProgrammeCatalogRow.kind), col(ProgrammeCatalogRow.value))
+            )
         finally:
             await tx.close()
         return [CatalogRule(row.programme_id, RuleKind(row.kind), row.value) for row in rows]  # type: ignore[attr-defined]

@@ -65,7 +65,9 @@ class Database:
         self._clock = clock or SystemClock()
         self._sessions = async_sessionmaker(self._engine, autoflush=False, expire_on_commit=False)
         self._gate = WriteGate(
-            sqlite=is_sqlite(self._engine), lock_timeout=busy_timeout, audit_lock_key=self._lock_key("audit")
+            sqlite=is_sqlite(self._engine),
+            lock_timeout=busy_timeout,
+            audit_lock_key=self._lock_key("audit"),
         )
 
     @property
@@ -169,12 +171,16 @@ class Database:
     async def vouchers_issued(self) -> int:
         """Every voucher ever stored, void ones included."""
         async with self._reading() as tx:
-            return int((await tx.execute(select(func.count()).select_from(VoucherRow))).scalar_one())
+            return int(
+                (await tx.execute(select(func.count()).select_from(VoucherRow))).scalar_one()
+            )
 
     async def outbox_depth(self) -> int:
         """Messages still owed (pending, whether due now or later)."""
         async with self._reading() as tx:
-            query = select(func.count()).select_from(OutboxRow).where(col(OutboxRow.status) == PENDING)
+            query = (
+                select(func.count()).select_from(OutboxRow).where(col(OutboxRow.status) == PENDING)
+            )
             return int((await tx.execute(query)).scalar_one())
 
     @asynccontextmanager

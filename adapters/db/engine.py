@@ -45,7 +45,9 @@ def _sqlite_engine(url: URL, *, echo: bool, busy_timeout: float) -> AsyncEngine:
         connect_args={"timeout": busy_timeout},
     )
     event.listen(
-        engine.sync_engine, "connect", functools.partial(_configure_sqlite, busy_timeout=busy_timeout)
+        engine.sync_engine,
+        "connect",
+        functools.partial(_configure_sqlite, busy_timeout=busy_timeout),
     )
     return engine
 

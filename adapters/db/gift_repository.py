@@ -30,7 +30,9 @@ class SqlGifts(VersionedRepository[Gift, GiftRow]):
         return f"gift for {item.order_id}"
 
     async def for_order(self, order_id: str) -> Gift | None:
-        staged = [g for g in (*self._added.values(), *self._saved.values()) if g.order_id == order_id]
+        staged = [
+            g for g in (*self._added.values(), *self._saved.values()) if g.order_id == order_id
+        ]
         if staged:
             return staged[0]
         return await self._one(col(GiftRow.order_id) == order_id)

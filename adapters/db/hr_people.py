@@ -25,8 +25,10 @@ class SqlHrPeople(_Store):
         found: dict[str, Employee] = {}
         unique = sorted(set(person_ids))
         for start in range(0, len(unique), CHUNK):
-            query = select(EmployeeRow).where(col(EmployeeRow.source) == source,
-                                              col(EmployeeRow.person_id).in_(unique[start:start + CHUNK]))
+            query = select(EmployeeRow).where(
+                col(EmployeeRow.source) == source,
+                col(EmployeeRow.person_id).in_(unique[start : start + CHUNK]),
+            )
             found |= {row.person_id or "": employee_of_row(row) for row in await self._read(query)}
         return found
 
@@ -40,8 +42,13 @@ class SqlHrPeople(_Store):
         if employees:
             # Counts only: an HR record's contents are personal data and stay out of the audit trail.
             left = sum(not e.active for e in employees)
-            audit = AuditRecord(actor, "employees.synced", employees[0].source, None,
-                                {"rows": len(employees), "inactive": left})
+            audit = AuditRecord(
+                actor,
+                "employees.synced",
+                employees[0].source,
+                None,
+                {"rows": len(employees), "inactive": left},
+            )
             await self._write(work, audit)
 
     async def _apply_one(self, tx: Transaction, row: dict[str, Any]) -> None:
@@ -66,14 +73,21 @@ class SqlHrPeople(_Store):
 
         async def work(tx: Transaction) -> None:
             statement = self._insert(tx)(HrCursorRow).values(**row)
-            changes = {"cursor": statement.excluded.cursor, "synced_at": statement.excluded.synced_at}
-            await tx.execute(statement.on_conflict_do_update(index_elements=["source"], set_=changes))
+            changes = {
+                "cursor": statement.excluded.cursor,
+                "synced_at": statement.excluded.synced_at,
+            }
+            await tx.execute(
+                statement.on_conflict_do_update(index_elements=["source"], set_=changes)
+            )
 
         await self._write(work)
 
 
 def _person(source: str, person_id: str) -> Any:
-    return select(EmployeeRow).where(col(EmployeeRow.source) == source, col(EmployeeRow.person_id) == person_id)
+    return select(EmployeeRow).where(
+        col(EmployeeRow.source) == source, col(EmployeeRow.person_id) == person_id
+    )
 
 
 def _row(employee: Employee, now: Any) -> dict[str, Any]:

@@ -33,7 +33,9 @@ R = TypeVar("R")
 
 
 class _Store:
-    def __init__(self, sessions: async_sessionmaker[AsyncSession], gate: WriteGate, clock: Clock) -> None:
+    def __init__(
+        self, sessions: async_sessionmaker[AsyncSession], gate: WriteGate, clock: Clock
+    ) -> None:
         self._sessions = sessions
         self._gate = gate
         self._clock = clock
@@ -73,15 +75,21 @@ class SqlEmployees(_Store):
         async def work(tx: Transaction) -> None:
             statement = self._insert(tx)(EmployeeRow)
             columns = {c: statement.excluded[c] for c in rows[0] if c != "email"}
-            await tx.execute(statement.on_conflict_do_update(index_elements=["email"], set_=columns), rows)
+            await tx.execute(
+                statement.on_conflict_do_update(index_elements=["email"], set_=columns), rows
+            )
 
         if rows:
             await self._write(
-                work, AuditRecord(actor, "employees.imported", "employees", None, {"rows": len(rows)})
+                work,
+                AuditRecord(actor, "employees.imported", "employees", None, {"rows": len(rows)}),
             )
 
     async def all(self) -> Sequence[Employee]:
-        return [employee_of_row(r) for r in await self._read(select(EmployeeRow).order_by(col(EmployeeRow.email)))]
+        return [
+            employee_of_row(r)
+            for r in await self._read(select(EmployeeRow).order_by(col(EmployeeRow.email)))
+        ]
 
     async def by_email(self, email: str) -> Employee | None:
         rows = await self._read(select(EmployeeRow).where(col(EmployeeRow.email) == email))
@@ -102,7 +110,8 @@ class SqlMilestoneRules(_Store):
 
     async def all(self) -> Sequence[MilestoneRule]:
         return [
-            _rule(r) for r in await self._read(select(MilestoneRuleRow).order_by(col(MilestoneRuleRow.kind)))
+            _rule(r)
+            for r in await self._read(select(MilestoneRuleRow).order_by(col(MilestoneRuleRow.kind)))
         ]
 
     async def put(self, rule: MilestoneRule, actor: str) -> None:
@@ -122,8 +131,14 @@ class SqlMilestoneRules(_Store):
             changes = {c: statement.excluded[c] for c in row if c != "kind"}
             await tx.execute(statement.on_conflict_do_update(index_elements=["kind"], set_=changes))
 
-        after = {"programme": rule.programme_id, "minor": rule.amount.minor, "enabled": rule.enabled}
-        await self._write(work, AuditRecord(actor, "milestone_rule.set", str(rule.kind), None, after))
+        after = {
+            "programme": rule.programme_id,
+            "minor": rule.amount.minor,
+            "enabled": rule.enabled,
+        }
+        await self._write(
+            work, AuditRecord(actor, "milestone_rule.set", str(rule.kind), None, after)
+        )
 
 
 class SqlApiKeys(_Store):
@@ -137,7 +152,9 @@ class SqlApiKeys(_Store):
                 raise DuplicateRequest(f"api key {key.name}")
             await tx.insert([_key_row(key)], duplicate_key=f"api key {key.name}")
 
-        await self._write(work, AuditRecord(actor, "api_key.created", key.identity, None, {"hint": key.hint}))
+        await self._write(
+            work, AuditRecord(actor, "api_key.created", key.identity, None, {"hint": key.hint})
+        )
 
     async def find_active(self, key_hash: str) -> ApiKey | None:
         query = select(ApiKeyRow).where(
@@ -158,7 +175,9 @@ class SqlApiKeys(_Store):
         return await self._write(work, AuditRecord(actor, "api_key.revoked", f"api:{name}"))
 
     async def list(self) -> Sequence[ApiKey]:
-        return [_key(r) for r in await self._read(select(ApiKeyRow).order_by(col(ApiKeyRow.created_at)))]
+        return [
+            _key(r) for r in await self._read(select(ApiKeyRow).order_by(col(ApiKeyRow.created_at)))
+        ]
 
 
 class SqlIdempotency(_Store):
@@ -234,7 +253,9 @@ class HrStores:
     idempotency: SqlIdempotency
 
     @classmethod
-    def on(cls, sessions: async_sessionmaker[AsyncSession], gate: WriteGate, clock: Clock) -> HrStores:
+    def on(
+        cls, sessions: async_sessionmaker[AsyncSession], gate: WriteGate, clock: Clock
+    ) -> HrStores:
         return cls(
             SqlEmployees(sessions, gate, clock),
             SqlMilestoneRules(sessions, gate, clock),
@@ -267,7 +288,11 @@ def employee_of_row(row: EmployeeRow) -> Employee:
     if row.platform and row.user_id:
         user = ChatUser(row.platform, row.tenant or "", row.user_id, row.name)
     return Employee(
-        row.email, row.name, row.start_date, birthday, user,
+        row.email,
+        row.name,
+        row.start_date,
+        birthday,
+        user,
         source=row.source or "",
         person_id=row.person_id or "",
         active=row.active,

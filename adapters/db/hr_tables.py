@@ -52,7 +52,9 @@ class ScimUserRow(Table, table=True):
     __tablename__ = "scim_users"
 
     id: str = Field(primary_key=True, sa_type=String(64))
-    user_name: str = Field(unique=True, sa_type=String(255))  # lower-cased: userName is case-insensitive
+    user_name: str = Field(
+        unique=True, sa_type=String(255)
+    )  # lower-cased: userName is case-insensitive
     external_id: str | None = Field(default=None, index=True, sa_type=String(255))
     resource: str = Field(sa_type=Text())  # JSON; the birthday in it is --MM-DD, never a year
     version: int = Field(sa_type=Integer())
@@ -72,7 +74,9 @@ class MilestoneRuleRow(Table, table=True):
     template: str = Field(sa_type=Text())
     enabled: bool = Field(default=True, sa_type=Boolean())
     updated_at: datetime = Field(sa_type=UTCDateTime())
-    from_manager: bool = Field(default=False, sa_type=Boolean(), sa_column_kwargs={"server_default": "0"})
+    from_manager: bool = Field(
+        default=False, sa_type=Boolean(), sa_column_kwargs={"server_default": "0"}
+    )
 
 
 class ApiKeyRow(Table, table=True):

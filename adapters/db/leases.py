@@ -24,7 +24,9 @@ class SqlJobLeases:
     Times come from this process's clock, so replicas' clocks should agree to well within a lease.
     """
 
-    def __init__(self, sessions: async_sessionmaker[AsyncSession], gate: WriteGate, clock: Clock) -> None:
+    def __init__(
+        self, sessions: async_sessionmaker[AsyncSession], gate: WriteGate, clock: Clock
+    ) -> None:
         self._sessions = sessions
         self._gate = gate
         self._clock = clock

@@ -133,7 +133,9 @@ def _change_to_json(change: StatusChange) -> dict[str, Any]:
 def _change_from_json(item: dict[str, Any]) -> StatusChange:
     before = None if item["before"] is None else OrderStatus(item["before"])
     at = datetime.fromisoformat(item["at"])
-    return StatusChange(at, item["source"], before, OrderStatus(item["after"]), item.get("note", ""))
+    return StatusChange(
+        at, item["source"], before, OrderStatus(item["after"]), item.get("note", "")
+    )
 
 
 def _payment_to_json(payment: CardPayment) -> dict[str, Any]:
@@ -367,7 +369,13 @@ def quote_from_json(data: dict[str, Any] | None) -> Quote | None:
 
 
 def rate_to_row(rate: Rate) -> RateRow:
-    return RateRow(base=rate.base, quote=rate.quote, value=str(rate.value), source=rate.source, as_of=rate.as_of)
+    return RateRow(
+        base=rate.base,
+        quote=rate.quote,
+        value=str(rate.value),
+        source=rate.source,
+        as_of=rate.as_of,
+    )
 
 
 def rate_to_domain(row: RateRow) -> Rate:
@@ -469,7 +477,9 @@ def product_from_json(data: dict[str, Any]) -> Product:
     return Product(
         **fields,
         value_range=None if value_range is None else ValueRange(**value_range),
-        expiry=ExpiryPolicy(expiry["days_after_issue"], None if fixed is None else date.fromisoformat(fixed)),
+        expiry=ExpiryPolicy(
+            expiry["days_after_issue"], None if fixed is None else date.fromisoformat(fixed)
+        ),
     )
 
 

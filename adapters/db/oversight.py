@@ -96,10 +96,16 @@ class SqlOversight:
                 .order_by(col(OutboxRow.created_at), col(OutboxRow.id))
             )
             audit = await tx.rows(
-                select(AuditRow).where(col(AuditRow.subject) == order_id).order_by(col(AuditRow.seq))
+                select(AuditRow)
+                .where(col(AuditRow.subject) == order_id)
+                .order_by(col(AuditRow.seq))
             )
         row = rows[0]
-        voucher = VoucherView.of(mapping.voucher_to_domain(vouchers[0], self._cipher)) if vouchers else None
+        voucher = (
+            VoucherView.of(mapping.voucher_to_domain(vouchers[0], self._cipher))
+            if vouchers
+            else None
+        )
         order = mapping.order_to_domain(row, self._cipher)
         return OrderDetail(
             line=_line(row),
@@ -127,7 +133,10 @@ class SqlOversight:
             total = await _count(tx, select(func.count()).select_from(AuditRow).where(*where))
             rows = await tx.rows(listing)
         return Page(
-            tuple(mapping.audit_to_domain(r) for r in rows), total, max(query.page, 1), query.per_page
+            tuple(mapping.audit_to_domain(r) for r in rows),
+            total,
+            max(query.page, 1),
+            query.per_page,
         )
 
     async def audit_chain(self) -> Sequence[AuditEntry]:
@@ -156,7 +165,9 @@ class SqlOversight:
             DayTotal(_as_date(d), OrderStatus(status), currency, int(count), int(minor or 0))
             for d, status, currency, count, minor in found
         )
-        return Overview(since, until, tuple(sorted(totals, key=lambda t: (t.day, t.status, t.currency))))
+        return Overview(
+            since, until, tuple(sorted(totals, key=lambda t: (t.day, t.status, t.currency)))
+        )
 
     async def attention(self, limit: int = 20) -> Attention:
         dead = (
@@ -187,7 +198,9 @@ class SqlOversight:
                 await tx.rows(failed),
             )
         return Attention(
-            undeliverable=tuple(DeliveryAttempts.of(mapping.outbox_to_domain(r)) for r in dead_rows),
+            undeliverable=tuple(
+                DeliveryAttempts.of(mapping.outbox_to_domain(r)) for r in dead_rows
+            ),
             retrying=tuple(DeliveryAttempts.of(mapping.outbox_to_domain(r)) for r in retry_rows),
             failed_issuance=tuple(_line(r) for r in failed_rows),
         )
@@ -244,7 +257,10 @@ class SqlOversight:
             total = await _count(tx, select(func.count()).select_from(RewardRow).where(*where))
             rows = await tx.rows(listing)
         return Page(
-            tuple(mapping.reward_to_domain(r) for r in rows), total, max(query.page, 1), query.per_page
+            tuple(mapping.reward_to_domain(r) for r in rows),
+            total,
+            max(query.page, 1),
+            query.per_page,
         )
 
     async def reward_admins(self) -> Sequence[str]:
@@ -263,10 +279,13 @@ class SqlOversight:
             pairs = (await tx.execute(listing)).all()
             orders = [order.id for _, order in pairs]
             messages = select(col(OutboxRow.order_id), col(OutboxRow.status)).where(
-                col(OutboxRow.order_id).in_(orders), col(OutboxRow.kind) == str(MessageKind.GIFT_DELIVERY)
+                col(OutboxRow.order_id).in_(orders),
+                col(OutboxRow.kind) == str(MessageKind.GIFT_DELIVERY),
             )
             delivery = {order_id: status for order_id, status in (await tx.execute(messages)).all()}
-        return [_gift_line(gift, order, delivery.get(order.id, "not queued")) for gift, order in pairs]
+        return [
+            _gift_line(gift, order, delivery.get(order.id, "not queued")) for gift, order in pairs
+        ]
 
     # --- helpers ----------------------------------------------------------------------------------
 
@@ -286,7 +305,9 @@ class SqlOversight:
 
 
 def _order_conditions(query: OrderQuery) -> list[ColumnElement[bool]]:
-    where: list[ColumnElement[bool]] = list(_period(col(OrderRow.created_at), query.since, query.until))
+    where: list[ColumnElement[bool]] = list(
+        _period(col(OrderRow.created_at), query.since, query.until)
+    )
     exact = {
         OrderRow.status: query.status,
         OrderRow.buyer_platform: query.platform,
@@ -294,7 +315,9 @@ def _order_conditions(query: OrderQuery) -> list[ColumnElement[bool]]:
     }
     where += [col(column) == value for column, value in exact.items() if value]
     if query.buyer:
-        where.append(_contains(query.buyer, OrderRow.buyer_name, OrderRow.buyer_user_id, OrderRow.buyer_key))
+        where.append(
+            _contains(query.buyer, OrderRow.buyer_name, OrderRow.buyer_user_id, OrderRow.buyer_key)
+        )
     if query.programme_id:
         funded = select(col(RewardRow.id)).where(col(RewardRow.programme_id) == query.programme_id)
         where.append(col(OrderRow.reward_id).in_(funded))
@@ -376,7 +399,9 @@ def _gift_line(row: GiftRow, order: OrderRow, delivery: str) -> GiftLine:
         gift_id=gift.id,
         order_id=gift.order_id,
         created_at=gift.created_at,
-        buyer=ChatUser(order.buyer_platform, order.buyer_tenant, order.buyer_user_id, order.buyer_name),
+        buyer=ChatUser(
+            order.buyer_platform, order.buyer_tenant, order.buyer_user_id, order.buyer_name
+        ),
         recipient=gift.recipient,
         amount=Money(order.amount_minor, order.currency),
         order_status=OrderStatus(order.status),

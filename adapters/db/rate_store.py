@@ -22,15 +22,21 @@ class SqlRateStore:
         self._gate = gate
 
     async def put(self, rates: Sequence[Rate]) -> None:
-        rates = list({(rate.base, rate.quote): rate for rate in rates}.values())  # the last of a pair wins
+        rates = list(
+            {(rate.base, rate.quote): rate for rate in rates}.values()
+        )  # the last of a pair wins
         if not rates:
             return
         tx = Transaction(self._sessions(), self._gate)
         try:
             await tx.begin_write()
             pairs = [(rate.base, rate.quote) for rate in rates]
-            await tx.execute(delete(RateRow).where(tuple_(col(RateRow.base), col(RateRow.quote)).in_(pairs)))
-            await tx.insert([mapping.rate_to_row(rate) for rate in rates], duplicate_key="exchange rate")
+            await tx.execute(
+                delete(RateRow).where(tuple_(col(RateRow.base), col(RateRow.quote)).in_(pairs))
+            )
+            await tx.insert(
+                [mapping.rate_to_row(rate) for rate in rates], duplicate_key="exchange rate"
+            )
             await tx.commit()
         finally:
             await tx.close()

@@ -60,7 +60,9 @@ class SqlOrders(VersionedRepository[Order, OrderRow]):
 
     async def list_refunds_due(self, limit: int) -> Sequence[Order]:
         query = select(OrderRow).where(col(OrderRow.refunds_due) > 0)
-        return await self._many(query.order_by(col(OrderRow.created_at), col(OrderRow.id)).limit(limit))
+        return await self._many(
+            query.order_by(col(OrderRow.created_at), col(OrderRow.id)).limit(limit)
+        )
 
     async def find_by_checkout_token(self, token: str) -> Order | None:
         return await self._one(col(OrderRow.checkout_token_hash) == mapping.digest(token))
@@ -77,7 +79,9 @@ class SqlOrders(VersionedRepository[Order, OrderRow]):
         query = select(OrderRow).where(
             col(OrderRow.status).in_([str(s) for s in statuses]), col(OrderRow.updated_at) < before
         )
-        return await self._many(query.order_by(col(OrderRow.updated_at), col(OrderRow.id)).limit(limit))
+        return await self._many(
+            query.order_by(col(OrderRow.updated_at), col(OrderRow.id)).limit(limit)
+        )
 
 
 class SqlVouchers:
@@ -129,18 +133,24 @@ class SqlOutbox:
         await self._tx.begin_write()
         insert = sqlite.insert if self._tx.gate.sqlite else postgresql.insert
         values = mapping.outbox_to_row(message).model_dump()
-        statement = insert(OutboxRow).values(**values).on_conflict_do_nothing(index_elements=["key"])
+        statement = (
+            insert(OutboxRow).values(**values).on_conflict_do_nothing(index_elements=["key"])
+        )
         result = await self._tx.execute(statement.returning(col(OutboxRow.id)))
         return result.first() is not None
 
-    async def claim_due(self, now: datetime, lease_until: datetime, limit: int) -> Sequence[OutboxMessage]:
+    async def claim_due(
+        self, now: datetime, lease_until: datetime, limit: int
+    ) -> Sequence[OutboxMessage]:
         await self._tx.begin_write()
         candidates = await self._tx.rows(self._due(now, limit))
         claimed = await self._first_in_line(candidates)
         if claimed:
             ids = [row.id for row in claimed]
             statement = (
-                update(OutboxRow).where(col(OutboxRow.id).in_(ids)).values(next_attempt_at=lease_until)
+                update(OutboxRow)
+                .where(col(OutboxRow.id).in_(ids))
+                .values(next_attempt_at=lease_until)
             )
             await self._tx.execute(statement.execution_options(synchronize_session=False))
         messages = [mapping.outbox_to_domain(row) for row in claimed]
@@ -157,13 +167,18 @@ class SqlOutbox:
             or_(
                 col(earlier.created_at) < col(OutboxRow.created_at),
                 and_(
-                    col(earlier.created_at) == col(OutboxRow.created_at), col(earlier.id) < col(OutboxRow.id)
+                    col(earlier.created_at) == col(OutboxRow.created_at),
+                    col(earlier.id) < col(OutboxRow.id),
                 ),
             ),
         )
         return (
             select(OutboxRow)
-            .where(col(OutboxRow.status) == PENDING, col(OutboxRow.next_attempt_at) <= now, ~waiting_before)
+            .where(
+                col(OutboxRow.status) == PENDING,
+                col(OutboxRow.next_attempt_at) <= now,
+                ~waiting_before,
+            )
             .order_by(col(OutboxRow.created_at), col(OutboxRow.id))
             .limit(limit)
             # PostgreSQL: rows another replica is claiming are skipped, never claimed twice. SQLite ignores it.
@@ -208,7 +223,9 @@ class SqlOutbox:
         return [mapping.outbox_to_domain(row) for row in await self._tx.rows(query)]
 
     async def pending_count(self) -> int:
-        result = await self._tx.execute(select(func.count()).where(col(OutboxRow.status) == PENDING))
+        result = await self._tx.execute(
+            select(func.count()).where(col(OutboxRow.status) == PENDING)
+        )
         return int(result.scalar_one())
 
     @property

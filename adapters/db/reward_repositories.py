@@ -61,7 +61,9 @@ class SqlRewards(VersionedRepository[Reward, RewardRow]):
             query.order_by(col(RewardRow.created_at).desc(), col(RewardRow.id).desc()).limit(limit)
         )
 
-    async def given_to_since(self, programme_id: str, giver_key: str, recipient_key: str, since: datetime) -> int:
+    async def given_to_since(
+        self, programme_id: str, giver_key: str, recipient_key: str, since: datetime
+    ) -> int:
         query = select(func.coalesce(func.sum(col(RewardRow.amount_minor)), 0)).where(
             col(RewardRow.programme_id) == programme_id,
             col(RewardRow.giver_key) == giver_key,
@@ -82,9 +84,12 @@ class SqlRewards(VersionedRepository[Reward, RewardRow]):
 
     async def list_expiring(self, before: datetime, limit: int = 100) -> Sequence[Reward]:
         query = select(RewardRow).where(
-            col(RewardRow.status).in_([str(s) for s in SPENDABLE]), col(RewardRow.expires_at) < before
+            col(RewardRow.status).in_([str(s) for s in SPENDABLE]),
+            col(RewardRow.expires_at) < before,
         )
-        return await self._many(query.order_by(col(RewardRow.expires_at), col(RewardRow.id)).limit(limit))
+        return await self._many(
+            query.order_by(col(RewardRow.expires_at), col(RewardRow.id)).limit(limit)
+        )
 
 
 class SqlLedger:
@@ -123,18 +128,24 @@ class SqlRewardAdmins:
 
     async def contains(self, identity: str) -> bool:
         query = (
-            select(func.count()).select_from(RewardAdminRow).where(col(RewardAdminRow.identity) == identity)
+            select(func.count())
+            .select_from(RewardAdminRow)
+            .where(col(RewardAdminRow.identity) == identity)
         )
         return bool((await self._tx.execute(query)).scalar_one())
 
     async def add(self, identity: str) -> None:
         await self._tx.begin_write()
         insert = sqlite.insert if self._tx.gate.sqlite else postgresql.insert
-        await self._tx.execute(insert(RewardAdminRow).values(identity=identity).on_conflict_do_nothing())
+        await self._tx.execute(
+            insert(RewardAdminRow).values(identity=identity).on_conflict_do_nothing()
+        )
 
     async def remove(self, identity: str) -> None:
         await self._tx.begin_write()
-        await self._tx.execute(delete(RewardAdminRow).where(col(RewardAdminRow.identity) == identity))
+        await self._tx.execute(
+            delete(RewardAdminRow).where(col(RewardAdminRow.identity) == identity)
+        )
 
     async def list(self) -> Sequence[str]:
         query = select(col(RewardAdminRow.identity)).order_by(col(RewardAdminRow.identity))

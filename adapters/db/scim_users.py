@@ -21,7 +21,9 @@ class SqlPushedUsers(_Store):
     """userName is unique case-insensitively (RFC 7643 §4.1.1): the column holds it lower-cased."""
 
     async def add(self, user: PushedUser) -> None:
-        await self._write(lambda tx: tx.insert([_row(user)], duplicate_key=f"userName {user.user_name}"))
+        await self._write(
+            lambda tx: tx.insert([_row(user)], duplicate_key=f"userName {user.user_name}")
+        )
 
     async def get(self, user_id: str) -> PushedUser | None:
         rows = await self._read(select(ScimUserRow).where(col(ScimUserRow.id) == user_id))
@@ -39,8 +41,11 @@ class SqlPushedUsers(_Store):
         tx = Transaction(self._sessions(), self._gate)
         try:
             total = int((await tx.execute(total_query)).scalar_one())
-            page = await tx.rows(query.order_by(col(ScimUserRow.created_at), col(ScimUserRow.id))
-                                 .offset(start - 1).limit(count))
+            page = await tx.rows(
+                query.order_by(col(ScimUserRow.created_at), col(ScimUserRow.id))
+                .offset(start - 1)
+                .limit(count)
+            )
         finally:
             await tx.close()
         return total, [_user(r) for r in page]
@@ -52,7 +57,9 @@ class SqlPushedUsers(_Store):
             statement = update(ScimUserRow).where(col(ScimUserRow.id) == user.id)
             if expected is not None:
                 statement = statement.where(col(ScimUserRow.version) == expected)
-            changed = await tx.execute(statement.values(**values), duplicate_key=f"userName {user.user_name}")
+            changed = await tx.execute(
+                statement.values(**values), duplicate_key=f"userName {user.user_name}"
+            )
             if not getattr(changed, "rowcount", 0):
                 await _explain(tx, user.id)
 
@@ -89,5 +96,12 @@ def _row(user: PushedUser) -> ScimUserRow:
 
 def _user(row: ScimUserRow) -> PushedUser:
     resource: dict[str, Any] = json.loads(row.resource)
-    return PushedUser(row.id, row.user_name, row.external_id, resource, row.version,
-                      row.created_at, row.updated_at)
+    return PushedUser(
+        row.id,
+        row.user_name,
+        row.external_id,
+        resource,
+        row.version,
+        row.created_at,
+        row.updated_at,
+    )

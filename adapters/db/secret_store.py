@@ -18,7 +18,11 @@ class SqlSecretStore:
     """One named value; each call is its own transaction, the value is never written in plaintext."""
 
     def __init__(
-        self, sessions: async_sessionmaker[AsyncSession], gate: WriteGate, cipher: VoucherCipher, clock: Clock
+        self,
+        sessions: async_sessionmaker[AsyncSession],
+        gate: WriteGate,
+        cipher: VoucherCipher,
+        clock: Clock,
     ) -> None:
         self._sessions = sessions
         self._gate = gate
@@ -34,7 +38,9 @@ class SqlSecretStore:
         return self._cipher.decrypt(rows[0].ciphertext) if rows else None
 
     async def save(self, name: str, value: str) -> None:
-        row = StoredSecretRow(name=name, ciphertext=self._cipher.encrypt(value), updated_at=self._now())
+        row = StoredSecretRow(
+            name=name, ciphertext=self._cipher.encrypt(value), updated_at=self._now()
+        )
         tx = Transaction(self._sessions(), self._gate)
         try:
             await tx.begin_write()

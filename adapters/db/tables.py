@@ -110,7 +110,9 @@ class OrderRow(Table, table=True):
     route_reason: str = Field(default="", sa_type=Text())
     route_tried: str = Field(default="", sa_type=String(255))  # comma-separated provider names
     route_uncertain: bool = Field(default=False, sa_type=Boolean())
-    fx: dict[str, Any] | None = Field(default=None, sa_type=_json())  # core.fx.Quote locked for a reward
+    fx: dict[str, Any] | None = Field(
+        default=None, sa_type=_json()
+    )  # core.fx.Quote locked for a reward
 
 
 class VoucherRow(Table, table=True):
@@ -174,7 +176,9 @@ class ProcessedEventRow(Table, table=True):
 class AuditRow(Table, table=True):
     __tablename__ = "audit_entries"
 
-    seq: int = Field(primary_key=True, sa_column_kwargs={"autoincrement": False}, sa_type=BigInteger())
+    seq: int = Field(
+        primary_key=True, sa_column_kwargs={"autoincrement": False}, sa_type=BigInteger()
+    )
     at: datetime = Field(sa_type=UTCDateTime())
     actor: str = Field(sa_type=String())
     action: str = Field(sa_type=String())
@@ -233,7 +237,9 @@ class LedgerRow(Table, table=True):
     reward_id: str = Field(default="", sa_type=String())
     order_id: str = Field(default="", sa_type=String())
     note: str = Field(default="", sa_type=Text())
-    fx: dict[str, Any] | None = Field(default=None, sa_type=_json())  # both amounts, rate, source, time
+    fx: dict[str, Any] | None = Field(
+        default=None, sa_type=_json()
+    )  # both amounts, rate, source, time
 
 
 class RateRow(Table, table=True):

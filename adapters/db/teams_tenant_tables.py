@@ -15,7 +15,9 @@ class TeamsTenantRow(Table, table=True):
 
     __tablename__ = "teams_tenants"
 
-    tenant_id: str = Field(primary_key=True, sa_type=String(100))  # lower case: Entra ids ignore case
+    tenant_id: str = Field(
+        primary_key=True, sa_type=String(100)
+    )  # lower case: Entra ids ignore case
     service_url: str = Field(sa_type=String(2048))
     bot_id: str = Field(sa_type=String(255))
     bot_name: str = Field(sa_type=String(255))
@@ -31,4 +33,6 @@ class PendingConfirmationRow(Table, table=True):
     payload: str = Field(sa_type=Text())  # a whole channel's recipients: tens of kilobytes
     expires_at: datetime = Field(index=True, sa_type=UTCDateTime())
     taken_at: datetime | None = Field(default=None, sa_type=UTCDateTime())
-    outcome: str | None = Field(default=None, sa_type=Text())  # what the taker showed, for later clicks
+    outcome: str | None = Field(
+        default=None, sa_type=Text()
+    )  # what the taker showed, for later clicks

@@ -20,7 +20,9 @@ class SqlTeamsTenants:
     Tenant ids are Entra GUIDs, kept in lower case: Teams sends them so, an HR system may not.
     """
 
-    def __init__(self, sessions: async_sessionmaker[AsyncSession], gate: WriteGate, clock: Clock) -> None:
+    def __init__(
+        self, sessions: async_sessionmaker[AsyncSession], gate: WriteGate, clock: Clock
+    ) -> None:
         self._sessions = sessions
         self._gate = gate
         self._clock = clock
@@ -35,7 +37,9 @@ class SqlTeamsTenants:
             await tx.close()
 
     async def find(self, tenant_id: str) -> TenantEndpoint | None:
-        query = select(TeamsTenantRow).where(col(TeamsTenantRow.tenant_id) == tenant_id.strip().lower())
+        query = select(TeamsTenantRow).where(
+            col(TeamsTenantRow.tenant_id) == tenant_id.strip().lower()
+        )
         tx = Transaction(self._sessions(), self._gate)
         try:
             rows = await tx.rows(query)

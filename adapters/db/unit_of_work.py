@@ -48,7 +48,11 @@ class SqlUnitOfWork:
     """
 
     def __init__(
-        self, sessions: async_sessionmaker[AsyncSession], gate: WriteGate, cipher: VoucherCipher, clock: Clock
+        self,
+        sessions: async_sessionmaker[AsyncSession],
+        gate: WriteGate,
+        cipher: VoucherCipher,
+        clock: Clock,
     ) -> None:
         # Creating a session connects to nothing: the connection is taken at the first statement.
         self._tx = Transaction(sessions(), gate)
@@ -81,26 +85,43 @@ class SqlUnitOfWork:
         return self
 
     async def __aexit__(
-        self, exc_type: type[BaseException] | None, exc: BaseException | None, tb: TracebackType | None
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
     ) -> None:
         await self._tx.close()
 
     async def commit(self) -> None:
         """Write everything staged in one transaction; DuplicateRequest or ConcurrentUpdate on a lost race."""
         staged = (
-            self._orders, self._programmes, self._rewards, self._gifts, self._approvals, self._vouchers,
-            self._outbox, self._audit,
+            self._orders,
+            self._programmes,
+            self._rewards,
+            self._gifts,
+            self._approvals,
+            self._vouchers,
+            self._outbox,
+            self._audit,
         )
         if any(repository.pending for repository in staged):
             await self._tx.begin_write()
         await self._orders.write()
         await self._programmes.write()
         await self._rewards.write()
-        await self._gifts.write()  # after orders: its order must exist (deferred key aside, on SQLite too)
+        await (
+            self._gifts.write()
+        )  # after orders: its order must exist (deferred key aside, on SQLite too)
         await self._approvals.write()
         await self._vouchers.write()
         await self._outbox.write()
         await self._audit.write(utc(self._clock.now()))
         await self._tx.commit()
-        for versioned in (self._orders, self._programmes, self._rewards, self._gifts, self._approvals):
+        for versioned in (
+            self._orders,
+            self._programmes,
+            self._rewards,
+            self._gifts,
+            self._approvals,
+        ):
             versioned.written()

@@ -17,7 +17,9 @@ class RatesFeedError(Exception):
 class EcbFeed:
     """`fetch()` returns the newest day's rates, or raises RatesFeedError (the job logs, tries later)."""
 
-    def __init__(self, url: str, *, ssl_context: ssl.SSLContext | None = None, timeout: float = 20.0) -> None:
+    def __init__(
+        self, url: str, *, ssl_context: ssl.SSLContext | None = None, timeout: float = 20.0
+    ) -> None:
         self.url = url
         self._ssl = ssl_context
         self._timeout = aiohttp.ClientTimeout(total=timeout)
@@ -32,7 +34,9 @@ class EcbFeed:
                     raise RatesFeedError(f"the rates URL answered HTTP {response.status}")
                 data = await response.content.read(MAX_BYTES + 1)
         except (aiohttp.ClientError, TimeoutError) as exc:
-            raise RatesFeedError(f"the rates URL could not be reached: {type(exc).__name__}") from exc
+            raise RatesFeedError(
+                f"the rates URL could not be reached: {type(exc).__name__}"
+            ) from exc
         try:
             return parse_ecb(data)
         except RatesFileError as exc:

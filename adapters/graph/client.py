@@ -18,7 +18,9 @@ log = logging.getLogger(__name__)
 SCOPE = "https://graph.microsoft.com/.default"
 TIMEOUT = aiohttp.ClientTimeout(total=30)
 MAX_ATTEMPTS = 4
-MAX_WAIT = 60.0  # seconds a single Retry-After may ask for before the caller is told to come back later
+MAX_WAIT = (
+    60.0  # seconds a single Retry-After may ask for before the caller is told to come back later
+)
 EARLY = 120.0
 
 
@@ -33,8 +35,15 @@ class GraphError(Exception):
 class GraphClient:
     """Calls `base_url` with a token from `token_url` for the app (`client_id`, `client_secret`)."""
 
-    def __init__(self, *, base_url: str, token_url: str, client_id: str, client_secret: str,
-                 sleep: Any = asyncio.sleep) -> None:
+    def __init__(
+        self,
+        *,
+        base_url: str,
+        token_url: str,
+        client_id: str,
+        client_secret: str,
+        sleep: Any = asyncio.sleep,
+    ) -> None:
         self.base_url = base_url.rstrip("/")
         self._token_url = token_url
         self._client_id = client_id
@@ -44,25 +53,38 @@ class GraphClient:
         self._expires = 0.0
         self._session: aiohttp.ClientSession | None = None
 
-    async def request(self, method: str, path: str, *, params: dict[str, str] | None = None,
-                      body: dict[str, Any] | None = None) -> tuple[int, Any]:
+    async def request(
+        self,
+        method: str,
+        path: str,
+        *,
+        params: dict[str, str] | None = None,
+        body: dict[str, Any] | None = None,
+    ) -> tuple[int, Any]:
         """(status, JSON body or None) of a 2xx or 409 answer; GraphError for anything else."""
         for attempt in range(MAX_ATTEMPTS):
             headers = {"Authorization": f"Bearer {await self._access_token()}"}
-            status, payload, retry_after = await self._send(method, f"{self.base_url}{path}", params, body, headers)
+            status, payload, retry_after = await self._send(
+                method, f"{self.base_url}{path}", params, body, headers
+            )
             if status == 401 and attempt == 0:
                 self._token = ""  # expired early or revoked: one fresh token
                 continue
             if status == 429 or status == 503:
-                wait = retry_after if retry_after is not None else 2.0 ** attempt
+                wait = retry_after if retry_after is not None else 2.0**attempt
                 if wait > MAX_WAIT or attempt == MAX_ATTEMPTS - 1:
                     break
-                log.info("graph throttled; waiting", extra={"seconds": wait, "path_kind": path.split("/")[1]})
+                log.info(
+                    "graph throttled; waiting",
+                    extra={"seconds": wait, "path_kind": path.split("/")[1]},
+                )
                 await self._sleep(wait)
                 continue
             if 200 <= status < 300 or status == 409:
                 return status, payload
-            raise GraphError(f"Graph answered {status} {_code(payload)}".strip(), status, _code(payload))
+            raise GraphError(
+                f"Graph answered {status} {_code(payload)}".strip(), status, _code(payload)
+            )
         raise GraphError("Graph kept throttling; try again later", 429, "TooManyRequests")
 
     async def close(self) -> None:
@@ -74,10 +96,18 @@ class GraphClient:
             self._session = aiohttp.ClientSession(timeout=TIMEOUT)
         return self._session
 
-    async def _send(self, method: str, url: str, params: dict[str, str] | None, body: dict[str, Any] | None,
-                    headers: dict[str, str]) -> tuple[int, Any, float | None]:
+    async def _send(
+        self,
+        method: str,
+        url: str,
+        params: dict[str, str] | None,
+        body: dict[str, Any] | None,
+        headers: dict[str, str],
+    ) -> tuple[int, Any, float | None]:
         try:
-            async with self._http().request(method, url, params=params, json=body, headers=headers) as response:
+            async with self._http().request(
+                method, url, params=params, json=body, headers=headers
+            ) as response:
                 text = await response.text()
                 payload = await response.json(content_type=None) if text.strip() else None
                 return response.status, payload, _seconds(response.headers.get("Retry-After"))
@@ -87,17 +117,25 @@ class GraphClient:
     async def _access_token(self) -> str:
         if self._token and time.monotonic() < self._expires:
             return self._token
-        form = {"client_id": self._client_id, "client_secret": self._client_secret, "scope": SCOPE,
-                "grant_type": "client_credentials"}
+        form = {
+            "client_id": self._client_id,
+            "client_secret": self._client_secret,
+            "scope": SCOPE,
+            "grant_type": "client_credentials",
+        }
         try:
             async with self._http().post(self._token_url, data=form) as response:
                 payload = await response.json(content_type=None)
                 status = response.status
         except (aiohttp.ClientError, TimeoutError, ValueError) as exc:
-            raise GraphError(f"the Graph token endpoint could not be reached: {type(exc).__name__}") from exc
+            raise GraphError(
+                f"the Graph token endpoint could not be reached: {type(exc).__name__}"
+            ) from exc
         if status != 200 or not isinstance(payload, dict) or not payload.get("access_token"):
             code = payload.get("error", "") if isinstance(payload, dict) else ""
-            raise GraphError(f"no Graph token ({status} {code}); check GRAPH_CLIENT_ID/SECRET", status, str(code))
+            raise GraphError(
+                f"no Graph token ({status} {code}); check GRAPH_CLIENT_ID/SECRET", status, str(code)
+            )
         self._token = str(payload["access_token"])
         self._expires = time.monotonic() + max(0.0, float(payload.get("expires_in", 3599)) - EARLY)
         return self._token

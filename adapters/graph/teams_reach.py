@@ -16,7 +16,9 @@ from adapters.graph.client import GraphClient, GraphError
 from core.reach import ReachError
 
 log = logging.getLogger(__name__)
-OBJECT_ID = re.compile(r"^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$", re.IGNORECASE)
+OBJECT_ID = re.compile(
+    r"^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$", re.IGNORECASE
+)
 
 
 class GraphPeople:
@@ -31,13 +33,23 @@ class GraphPeople:
     async def user_id_for(self, email: str) -> tuple[str, str] | None:
         try:
             if OBJECT_ID.match(email):
-                status, user = await self._graph.request("GET", f"/users/{email}",
-                                                         params={"$select": "id,displayName"})
-                return (str(user["id"]).lower(), str(user.get("displayName") or "")) if status == 200 else None
+                status, user = await self._graph.request(
+                    "GET", f"/users/{email}", params={"$select": "id,displayName"}
+                )
+                return (
+                    (str(user["id"]).lower(), str(user.get("displayName") or ""))
+                    if status == 200
+                    else None
+                )
             quoted = email.replace("'", "''")  # OData string literal
-            status, page = await self._graph.request("GET", "/users", params={
-                "$filter": f"mail eq '{quoted}' or userPrincipalName eq '{quoted}'",
-                "$select": "id,displayName"})
+            status, page = await self._graph.request(
+                "GET",
+                "/users",
+                params={
+                    "$filter": f"mail eq '{quoted}' or userPrincipalName eq '{quoted}'",
+                    "$select": "id,displayName",
+                },
+            )
         except GraphError as exc:
             if exc.status == 404:
                 return None
@@ -58,19 +70,27 @@ class GraphInstaller:
 
     async def install_for(self, user_id: str) -> str:
         user = quote(user_id, safe="")
-        binding = {"teamsApp@odata.bind": f"{self._graph.base_url}/appCatalogs/teamsApps/{self._catalog_id}"}
+        binding = {
+            "teamsApp@odata.bind": f"{self._graph.base_url}/appCatalogs/teamsApps/{self._catalog_id}"
+        }
         try:
-            status, _ = await self._graph.request("POST", f"/users/{user}/teamwork/installedApps", body=binding)
+            status, _ = await self._graph.request(
+                "POST", f"/users/{user}/teamwork/installedApps", body=binding
+            )
             if status == 409:
                 log.info("teams app already installed for the user")
-            _, found = await self._graph.request("GET", f"/users/{user}/teamwork/installedApps", params={
-                "$expand": "teamsApp", "$filter": f"teamsApp/id eq '{self._catalog_id}'"})
+            _, found = await self._graph.request(
+                "GET",
+                f"/users/{user}/teamwork/installedApps",
+                params={"$expand": "teamsApp", "$filter": f"teamsApp/id eq '{self._catalog_id}'"},
+            )
             installations = (found or {}).get("value") or []
             if not installations:
                 raise ReachError("the app is not installed for the user after installing it")
             installation = quote(str(installations[0]["id"]), safe="")
             _, chat = await self._graph.request(
-                "GET", f"/users/{user}/teamwork/installedApps/{installation}/chat")
+                "GET", f"/users/{user}/teamwork/installedApps/{installation}/chat"
+            )
         except GraphError as exc:
             raise ReachError(str(exc)) from exc
         chat_id = (chat or {}).get("id")

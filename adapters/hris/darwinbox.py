@@ -29,9 +29,13 @@ class Darwinbox:
 
     source = SOURCE
 
-    def __init__(self, *, base_url: str, username: str, password: str, api_key: str, dataset_key: str) -> None:
+    def __init__(
+        self, *, base_url: str, username: str, password: str, api_key: str, dataset_key: str
+    ) -> None:
         self._url = f"{base_url.rstrip('/')}/masterapi/employee"
-        self._authorization = "Basic " + base64.b64encode(f"{username}:{password}".encode()).decode()
+        self._authorization = (
+            "Basic " + base64.b64encode(f"{username}:{password}".encode()).decode()
+        )
         self._api_key = api_key
         self._dataset_key = dataset_key
         self._session: aiohttp.ClientSession | None = None
@@ -43,7 +47,9 @@ class Darwinbox:
             body["last_modified"] = datetime.fromisoformat(since).astimezone(UTC).strftime(STAMP)
         rows = await self._post(body)
         people = tuple(person_of(row, started.date()) for row in rows)
-        stamps = [s for s in (_moment(r.get("latest_modified_timestamp")) for r in rows) if s is not None]
+        stamps = [
+            s for s in (_moment(r.get("latest_modified_timestamp")) for r in rows) if s is not None
+        ]
         latest = max(stamps).isoformat() if stamps else (since or started.isoformat())
         return HrChanges(people, latest)
 
@@ -64,7 +70,9 @@ class Darwinbox:
         # Darwinbox reports refusals in the body ("status": 0 and a message), sometimes with HTTP 200.
         if status != 200 or not isinstance(payload, dict) or str(payload.get("status")) != "1":
             message = payload.get("message") if isinstance(payload, dict) else None
-            raise HrUnavailable(f"Darwinbox refused the request ({status}): {str(message or '')[:200]}")
+            raise HrUnavailable(
+                f"Darwinbox refused the request ({status}): {str(message or '')[:200]}"
+            )
         rows = payload.get("employee_data")
         if not isinstance(rows, list):
             raise HrUnavailable("Darwinbox answered without employee_data")
@@ -76,8 +84,10 @@ def person_of(row: dict[str, Any], today: date) -> HrPerson:
     exit_date = _date(row.get("date_of_exit"))
     status = str(row.get("employee_status") or "active").strip().lower()
     born = _date(row.get("date_of_birth"))
-    name = str(row.get("full_name") or "").strip() or " ".join(
-        str(row.get(k) or "").strip() for k in ("first_name", "last_name")).strip()
+    name = (
+        str(row.get("full_name") or "").strip()
+        or " ".join(str(row.get(k) or "").strip() for k in ("first_name", "last_name")).strip()
+    )
     country = str(row.get("office_country_code") or "")
     return HrPerson(
         source=SOURCE,

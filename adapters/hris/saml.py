@@ -21,7 +21,9 @@ AUDIENCE = "www.successfactors.com"
 LIFETIME = timedelta(minutes=10)
 
 
-def signed_assertion(client_id: str, user_id: str, token_url: str, private_key_pem: str, now: datetime) -> str:
+def signed_assertion(
+    client_id: str, user_id: str, token_url: str, private_key_pem: str, now: datetime
+) -> str:
     """The base64 assertion to post as `assertion` to /oauth/token."""
     assertion = _assertion(client_id, user_id, token_url, now)
     signed = XMLSigner(c14n_algorithm="http://www.w3.org/2001/10/xml-exc-c14n#").sign(
@@ -36,24 +38,40 @@ def signed_assertion(client_id: str, user_id: str, token_url: str, private_key_p
 
 def _assertion(client_id: str, user_id: str, token_url: str, now: datetime) -> etree._Element:
     start, end = _instant(now - timedelta(minutes=1)), _instant(now + LIFETIME)
-    root = etree.Element(f"{{{SAML}}}Assertion", nsmap={"saml2": SAML},
-                         ID=f"_{uuid.uuid4().hex}", IssueInstant=_instant(now), Version="2.0")
+    root = etree.Element(
+        f"{{{SAML}}}Assertion",
+        nsmap={"saml2": SAML},
+        ID=f"_{uuid.uuid4().hex}",
+        IssueInstant=_instant(now),
+        Version="2.0",
+    )
     _child(root, "Issuer", client_id)
     subject = _child(root, "Subject")
-    _child(subject, "NameID", user_id, Format="urn:oasis:names:tc:SAML:1.1:nameid-format:unspecified")
-    confirmation = _child(subject, "SubjectConfirmation", Method="urn:oasis:names:tc:SAML:2.0:cm:bearer")
+    _child(
+        subject, "NameID", user_id, Format="urn:oasis:names:tc:SAML:1.1:nameid-format:unspecified"
+    )
+    confirmation = _child(
+        subject, "SubjectConfirmation", Method="urn:oasis:names:tc:SAML:2.0:cm:bearer"
+    )
     _child(confirmation, "SubjectConfirmationData", NotOnOrAfter=end, Recipient=token_url)
     conditions = _child(root, "Conditions", NotBefore=start, NotOnOrAfter=end)
     _child(_child(conditions, "AudienceRestriction"), "Audience", AUDIENCE)
-    authn = _child(root, "AuthnStatement", AuthnInstant=_instant(now), SessionIndex=f"_{uuid.uuid4().hex}")
-    _child(_child(authn, "AuthnContext"), "AuthnContextClassRef",
-           "urn:oasis:names:tc:SAML:2.0:ac:classes:PasswordProtectedTransport")
+    authn = _child(
+        root, "AuthnStatement", AuthnInstant=_instant(now), SessionIndex=f"_{uuid.uuid4().hex}"
+    )
+    _child(
+        _child(authn, "AuthnContext"),
+        "AuthnContextClassRef",
+        "urn:oasis:names:tc:SAML:2.0:ac:classes:PasswordProtectedTransport",
+    )
     attribute = _child(_child(root, "AttributeStatement"), "Attribute", Name="api_key")
     _child(attribute, "AttributeValue", client_id)
     return root
 
 
-def _child(parent: etree._Element, name: str, text: str | None = None, **attributes: str) -> etree._Element:
+def _child(
+    parent: etree._Element, name: str, text: str | None = None, **attributes: str
+) -> etree._Element:
     element = etree.SubElement(parent, f"{{{SAML}}}{name}", **attributes)
     element.text = text
     return element

@@ -74,7 +74,10 @@ class SuccessFactors:
 
     async def _get(self, url: str) -> dict[str, Any]:
         for attempt in range(2):
-            headers = {"Authorization": await self._auth.authorization(), "Accept": "application/json"}
+            headers = {
+                "Authorization": await self._auth.authorization(),
+                "Accept": "application/json",
+            }
             try:
                 async with self._auth.session.get(url, headers=headers) as response:
                     if response.status == 401 and attempt == 0:
@@ -82,11 +85,17 @@ class SuccessFactors:
                         continue
                     payload = await response.json(content_type=None)
                     if response.status != 200:
-                        raise HrUnavailable(f"SuccessFactors answered {response.status}: {odata_error(payload)}")
+                        raise HrUnavailable(
+                            f"SuccessFactors answered {response.status}: {odata_error(payload)}"
+                        )
             except (aiohttp.ClientError, TimeoutError, ValueError) as exc:
-                raise HrUnavailable(f"SuccessFactors could not be read: {type(exc).__name__}") from exc
+                raise HrUnavailable(
+                    f"SuccessFactors could not be read: {type(exc).__name__}"
+                ) from exc
             if not isinstance(payload, dict) or not isinstance(payload.get("d"), dict):
-                raise HrUnavailable("SuccessFactors answered something that is not an OData v2 page")
+                raise HrUnavailable(
+                    "SuccessFactors answered something that is not an OData v2 page"
+                )
             return payload["d"]
         raise HrUnavailable("SuccessFactors refused a fresh token")
 
@@ -99,8 +108,11 @@ def person_of(user: dict[str, Any]) -> HrPerson:
     preferred = str(personal.get("preferredName") or "").strip()
     given = preferred or str(user.get("firstName") or "").strip()
     name = " ".join(p for p in (given, str(user.get("lastName") or "").strip()) if p)
-    start = (odata_date(employment.get("originalStartDate")) or odata_date(employment.get("startDate"))
-             or odata_date(user.get("hireDate")))
+    start = (
+        odata_date(employment.get("originalStartDate"))
+        or odata_date(employment.get("startDate"))
+        or odata_date(user.get("hireDate"))
+    )
     born = odata_date(person.get("dateOfBirth"))
     return HrPerson(
         source=SOURCE,
@@ -110,7 +122,9 @@ def person_of(user: dict[str, Any]) -> HrPerson:
         start_date=start,
         birthday=_month_day(born),
         active=str(user.get("status") or "t") not in INACTIVE,
-        country=str(user.get("country") or "")[:2] if len(str(user.get("country") or "")) == 2 else "",
+        country=str(user.get("country") or "")[:2]
+        if len(str(user.get("country") or "")) == 2
+        else "",
         manager_id=str(_first(user.get("manager")).get("userId") or ""),
         time_zone=str(user.get("timeZone") or ""),
     )

@@ -66,18 +66,27 @@ class SuccessFactorsAuth:
 
     async def _fetch_token(self) -> None:
         token_url = f"{self.api_url}/oauth/token"
-        assertion = signed_assertion(self._client_id, self._user_id, token_url, self._private_key,
-                                     datetime.now(UTC))
-        form = {"company_id": self._company_id, "client_id": self._client_id, "grant_type": GRANT,
-                "assertion": assertion}
+        assertion = signed_assertion(
+            self._client_id, self._user_id, token_url, self._private_key, datetime.now(UTC)
+        )
+        form = {
+            "company_id": self._company_id,
+            "client_id": self._client_id,
+            "grant_type": GRANT,
+            "assertion": assertion,
+        }
         try:
             async with self.session.post(token_url, data=form) as response:
                 payload = await response.json(content_type=None)
                 status = response.status
         except (aiohttp.ClientError, TimeoutError, ValueError) as exc:
-            raise HrUnavailable(f"SuccessFactors' token endpoint failed: {type(exc).__name__}") from exc
+            raise HrUnavailable(
+                f"SuccessFactors' token endpoint failed: {type(exc).__name__}"
+            ) from exc
         if status != 200 or not isinstance(payload, dict) or not payload.get("access_token"):
             detail = payload.get("errorMessage") if isinstance(payload, dict) else None
-            raise HrUnavailable(f"SuccessFactors refused the SAML bearer assertion ({status}): {detail or ''}")
+            raise HrUnavailable(
+                f"SuccessFactors refused the SAML bearer assertion ({status}): {detail or ''}"
+            )
         self._token = str(payload["access_token"])
         self._expires = time.monotonic() + max(0.0, float(payload.get("expires_in", 3600)) - EARLY)

@@ -28,7 +28,9 @@ class Localizer:
     language: str
     _texts: NullTranslations
     stated: bool = True  # False for the fallback used when nobody said which locale they read
-    home: str = ""  # the person's country when something better than the locale says it (their time zone)
+    home: str = (
+        ""  # the person's country when something better than the locale says it (their time zone)
+    )
 
     @property
     def tag(self) -> str:

@@ -29,7 +29,9 @@ def format_money(money: Money, locale: Locale) -> str:
     pattern = locale.currency_formats["standard"].pattern.split(";")[0]
     if money.minor % 10 ** exponent(money.currency) == 0:
         pattern = pattern.replace(".00", "")
-    text = format_currency(amount, money.currency, format=pattern, locale=locale, currency_digits=False)
+    text = format_currency(
+        amount, money.currency, format=pattern, locale=locale, currency_digits=False
+    )
     symbol = get_currency_symbol(money.currency, locale)
     if symbol == "$" and not _at_home(money.currency, locale) and money.currency in _DOLLARS:
         text = text.replace(symbol, _DOLLARS[money.currency], 1)

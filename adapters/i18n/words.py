@@ -42,7 +42,9 @@ def price_label(card: ProductCard, loc: Localizer) -> str:
     if not card.open_value:
         return " · ".join(loc.money(value) for value in card.denominations)
     span = loc._(
-        "from {minimum} to {maximum}", minimum=loc.money(card.minimum), maximum=loc.money(card.maximum)
+        "from {minimum} to {maximum}",
+        minimum=loc.money(card.minimum),
+        maximum=loc.money(card.maximum),
     )
     if card.step is not None and card.step.minor not in (1, 10 ** exponent(card.step.currency)):
         return loc._("{span}, in steps of {step}", span=span, step=loc.money(card.step))
@@ -66,11 +68,18 @@ def amount_error(error: InvalidAmount, card: ProductCard, loc: Localizer) -> str
         ),
         "decimals": loc._("“{typed}” has too many decimals for {currency}.", **values),
         "currency": loc._("This voucher is sold in {currency}, not {typed}.", **values),
-        "denomination": loc._("{typed} is not one of the values this voucher comes in: {choices}.", **values),
-        "minimum": loc._("{typed} is below the minimum of {minimum} (maximum {maximum}).", **values),
-        "maximum": loc._("{typed} is above the maximum of {maximum} (minimum {minimum}).", **values),
+        "denomination": loc._(
+            "{typed} is not one of the values this voucher comes in: {choices}.", **values
+        ),
+        "minimum": loc._(
+            "{typed} is below the minimum of {minimum} (maximum {maximum}).", **values
+        ),
+        "maximum": loc._(
+            "{typed} is above the maximum of {maximum} (minimum {minimum}).", **values
+        ),
         "step": loc._(
-            "{typed} is not allowed: amounts go from {minimum} to {maximum} in steps of {step}.", **values
+            "{typed} is not allowed: amounts go from {minimum} to {maximum} in steps of {step}.",
+            **values,
         ),
     }
     if not typed.strip():
@@ -101,7 +110,9 @@ def funding(summary: OrderSummary, loc: Localizer) -> str:
     card = card_part(summary)
     if card.minor == 0:
         return loc._("Paid with your reward ({reward}); no card needed.", reward=loc.money(reward))
-    return loc._("{reward} from your reward, {card} by card.", reward=loc.money(reward), card=loc.money(card))
+    return loc._(
+        "{reward} from your reward, {card} by card.", reward=loc.money(reward), card=loc.money(card)
+    )
 
 
 def failure(summary: OrderSummary, loc: Localizer) -> str:
@@ -111,7 +122,9 @@ def failure(summary: OrderSummary, loc: Localizer) -> str:
     if not summary.failure_reason:
         return ""
     if summary.status is OrderStatus.FAILED:
-        return loc._("{reason} No money was taken.", reason=summary.failure_reason.rstrip(". ") + ".")
+        return loc._(
+            "{reason} No money was taken.", reason=summary.failure_reason.rstrip(". ") + "."
+        )
     return summary.failure_reason
 
 
@@ -142,7 +155,9 @@ def error_text(error: Exception, loc: Localizer) -> str:
     """A refusal from the core, said in the person's language from the data it carries."""
     match error:
         case UnknownProduct():
-            return loc._("There is no voucher “{product}” in the catalog.", product=error.product_id)
+            return loc._(
+                "There is no voucher “{product}” in the catalog.", product=error.product_id
+            )
         case OrderNotFound():
             return loc._("There is no order {order}.", order=error.order_id)
         case RewardNotFound():
@@ -156,5 +171,7 @@ def error_text(error: Exception, loc: Localizer) -> str:
         case NotRewardRecipient():
             return loc._("Only the person who received this reward can spend it.")
         case RewardNotSpendable():
-            return loc._("This reward cannot be spent any more: it is used up, expired or cancelled.")
+            return loc._(
+                "This reward cannot be spent any more: it is used up, expired or cancelled."
+            )
     return str(error)

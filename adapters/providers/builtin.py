@@ -46,11 +46,15 @@ class BuiltinProvider:
         self.name = name
         self._pin_digits = pin_digits
 
-    async def issue(self, *, order_id: str, product: Product, amount: Money, today: date) -> IssuedVoucher:
+    async def issue(
+        self, *, order_id: str, product: Product, amount: Money, today: date
+    ) -> IssuedVoucher:
         """A new voucher each call; the core keeps one per order, so calling again is harmless."""
         expires_on = product.expiry.expires_on(today)
         if expires_on < today:
-            raise ProviderError(f"{product.id} vouchers expired on {expires_on.isoformat()}", retryable=False)
+            raise ProviderError(
+                f"{product.id} vouchers expired on {expires_on.isoformat()}", retryable=False
+            )
         code = new_code(product.brand)
         voucher = IssuedVoucher(
             code=code,
@@ -70,7 +74,9 @@ class BuiltinProvider:
         )
         return voucher
 
-    async def find(self, *, order_id: str, product: Product, amount: Money, today: date) -> IssuedVoucher | None:
+    async def find(
+        self, *, order_id: str, product: Product, amount: Money, today: date
+    ) -> IssuedVoucher | None:
         """Nothing is bought outside, so a lost answer left nothing behind: issuing again is safe."""
         return None
 
@@ -78,7 +84,9 @@ class BuiltinProvider:
         if not product.voucher_format.startswith("url"):
             return None
         if not product.redeem_url:
-            raise ProviderError(f"{product.id} has no redeem_url for its url vouchers", retryable=False)
+            raise ProviderError(
+                f"{product.id} has no redeem_url for its url vouchers", retryable=False
+            )
         return redemption_link(product.redeem_url, code)
 
 
@@ -132,7 +140,9 @@ def redemption_link(redeem_url: str, code: str) -> str:
 
 
 def _weighted_sum(symbols: str) -> int:
-    return sum(position * ALPHABET.index(symbol) for position, symbol in enumerate(symbols, start=1))
+    return sum(
+        position * ALPHABET.index(symbol) for position, symbol in enumerate(symbols, start=1)
+    )
 
 
 def _grouped(symbols: str) -> str:

@@ -119,7 +119,9 @@ def check_catalog(path: Path) -> list[CatalogProblem]:
     return _read_catalog(Path(path), None)[1]
 
 
-def _read_catalog(path: Path, public_base_url: str | None) -> tuple[list[Product], list[CatalogProblem]]:
+def _read_catalog(
+    path: Path, public_base_url: str | None
+) -> tuple[list[Product], list[CatalogProblem]]:
     problems: list[CatalogProblem] = []
 
     def note(index: int | None, item_id: str, field: str, message: str) -> None:
@@ -153,7 +155,9 @@ def _parse(path: Path) -> Any:
 def _describe_parse_error(exc: Exception) -> str:
     if isinstance(exc, yaml.MarkedYAMLError) and exc.problem_mark is not None:
         mark = exc.problem_mark
-        return f"cannot parse the file: {exc.problem} (line {mark.line + 1}, column {mark.column + 1})"
+        return (
+            f"cannot parse the file: {exc.problem} (line {mark.line + 1}, column {mark.column + 1})"
+        )
     if isinstance(exc, OSError):
         return f"cannot read the file: {exc.strerror or exc}"
     return f"cannot parse the file: {exc}"
@@ -176,7 +180,12 @@ def _read_products(document: Any, note: Note, base_url: str | None) -> list[Prod
     for index, raw in enumerate(document["products"]):
         item_id = _item_id(raw)
         if item_id and item_id in first_index:
-            note(index, item_id, "id", f"duplicate id, already used by products[{first_index[item_id]}]")
+            note(
+                index,
+                item_id,
+                "id",
+                f"duplicate id, already used by products[{first_index[item_id]}]",
+            )
         first_index.setdefault(item_id, index)
         products.append(_ItemReader(raw, _noting(note, index, item_id), base_url).product())
     return products
@@ -230,7 +239,10 @@ class _ItemReader:
             self._note("redeem_url", f"'{voucher_format}' vouchers need a redeem_url")
         return {
             "id": self._id(),
-            **{name: self._text(name) for name in ("brand", "name", "description", "instructions", "terms")},
+            **{
+                name: self._text(name)
+                for name in ("brand", "name", "description", "instructions", "terms")
+            },
             "currency": currency or "",
             "countries": self._countries(),
             "denominations": denominations,
@@ -254,7 +266,8 @@ class _ItemReader:
         value = self._raw.get("id")
         if "id" in self._raw and not (isinstance(value, str) and _ID.match(value)):
             self._note(
-                "id", "an id is 1-64 letters, digits, '.', '_' or '-', starting with a letter or digit"
+                "id",
+                "an id is 1-64 letters, digits, '.', '_' or '-', starting with a letter or digit",
             )
         return value if isinstance(value, str) else ""
 
@@ -282,20 +295,24 @@ class _ItemReader:
     def _categories(self) -> tuple[str, ...]:
         value = self._raw.get("categories", [])
         if not isinstance(value, list) or not all(isinstance(v, str) and v.strip() for v in value):
-            self._note("categories", "must be a list of words, such as [\"coffee\", \"books\"]")
+            self._note("categories", 'must be a list of words, such as ["coffee", "books"]')
             return ()
         return tuple(dict.fromkeys(v.strip().lower() for v in value))
 
     def _countries(self) -> tuple[str, ...]:
         value = self._raw.get("countries", [])
         if not isinstance(value, list):
-            self._note("countries", "must be a list of ISO 3166 alpha-2 codes (empty for everywhere)")
+            self._note(
+                "countries", "must be a list of ISO 3166 alpha-2 codes (empty for everywhere)"
+            )
             return ()
         codes = []
         for position, country in enumerate(value):
             code = country.strip().upper() if isinstance(country, str) else ""
             if code not in COUNTRIES:
-                self._note(f"countries[{position}]", f"'{country}' is not an ISO 3166 alpha-2 country code")
+                self._note(
+                    f"countries[{position}]", f"'{country}' is not an ISO 3166 alpha-2 country code"
+                )
             elif code not in codes:
                 codes.append(code)
         return tuple(codes)
@@ -305,7 +322,9 @@ class _ItemReader:
         if has_list and has_range:
             self._note("denominations", "give either denominations or a value_range, not both")
         elif not has_list and not has_range:
-            self._note("denominations", "give denominations (fixed amounts) or a value_range (open amount)")
+            self._note(
+                "denominations", "give denominations (fixed amounts) or a value_range (open amount)"
+            )
         denominations = self._denominations(currency) if has_list else ()
         value_range = self._value_range(currency) if has_range else None
         return denominations, value_range
@@ -335,12 +354,18 @@ class _ItemReader:
         for key in ("min", "max"):
             if key not in value:
                 self._note(f"value_range.{key}", "missing required field")
-        low = self._amount("value_range.min", value.get("min"), currency) if "min" in value else None
-        high = self._amount("value_range.max", value.get("max"), currency) if "max" in value else None
+        low = (
+            self._amount("value_range.min", value.get("min"), currency) if "min" in value else None
+        )
+        high = (
+            self._amount("value_range.max", value.get("max"), currency) if "max" in value else None
+        )
         step = self._amount("value_range.step", value.get("step", 1), currency)
         return self._checked_range(low, high, step)
 
-    def _checked_range(self, low: int | None, high: int | None, step: int | None) -> ValueRange | None:
+    def _checked_range(
+        self, low: int | None, high: int | None, step: int | None
+    ) -> ValueRange | None:
         if low is None or high is None or step is None:
             return None
         if low > high:
@@ -398,7 +423,9 @@ class _ItemReader:
         days = _whole_number(value)
         if days is not None and 1 <= days <= MAX_EXPIRY_DAYS:
             return days
-        self._note("expiry.days_after_issue", f"must be a whole number of days from 1 to {MAX_EXPIRY_DAYS}")
+        self._note(
+            "expiry.days_after_issue", f"must be a whole number of days from 1 to {MAX_EXPIRY_DAYS}"
+        )
         return 365
 
     def _voucher_format(self) -> str:
@@ -434,12 +461,18 @@ class _ItemReader:
 
 def _is_https(url: str) -> bool:
     # The public base URL is checked by the settings; here it only has to lead the URL.
-    probe = "https://public.invalid" + url[len(BASE_URL_TOKEN) :] if url.startswith(BASE_URL_TOKEN) else url
+    probe = (
+        "https://public.invalid" + url[len(BASE_URL_TOKEN) :]
+        if url.startswith(BASE_URL_TOKEN)
+        else url
+    )
     try:
         parts = urlsplit(probe)
     except ValueError:
         return False
-    return parts.scheme == "https" and bool(parts.hostname) and not any(c in probe for c in ' {}<>"')
+    return (
+        parts.scheme == "https" and bool(parts.hostname) and not any(c in probe for c in ' {}<>"')
+    )
 
 
 def _whole_number(value: object) -> int | None:

@@ -38,7 +38,9 @@ def parse_routes(text: str, providers: Sequence[str]) -> RoutingRules:
     except yaml.YAMLError as exc:
         raise RoutesFileError(f"not valid YAML: {exc}") from None
     if not isinstance(data, dict):
-        raise RoutesFileError("the routes file must be a mapping (default, strategy, discounts, rules)")
+        raise RoutesFileError(
+            "the routes file must be a mapping (default, strategy, discounts, rules)"
+        )
     _no_unknown(data, TOP_KEYS, "the routes file")
     known = tuple(providers)
     default = _providers(data.get("default", list(known)), known, "default")
@@ -84,7 +86,9 @@ def _rule(item: Any, known: tuple[str, ...], number: int) -> RouteRule:
     return RouteRule(
         prefer=tuple(_providers(item.get("prefer") or [], known, f"{where} prefer")),
         countries=frozenset(c.upper() for c in countries),
-        brands=frozenset(brand_key(b) for b in _strings(item.get("brands") or [], f"{where} brands")),
+        brands=frozenset(
+            brand_key(b) for b in _strings(item.get("brands") or [], f"{where} brands")
+        ),
         strategy=_strategy(item.get("strategy", "preferred"), f"{where} strategy"),
     )
 
@@ -118,7 +122,11 @@ def _discounts(value: Any, known: tuple[str, ...]) -> dict[str, float]:
     for name, percent in value.items():
         if name not in known:
             raise RoutesFileError(f"discounts: {name} is not a configured provider")
-        if isinstance(percent, bool) or not isinstance(percent, (int, float)) or not 0 <= percent < 100:
+        if (
+            isinstance(percent, bool)
+            or not isinstance(percent, (int, float))
+            or not 0 <= percent < 100
+        ):
             raise RoutesFileError(f"discounts: {name} must be a percentage from 0 to 100")
         found[str(name)] = float(percent)
     return found

@@ -36,10 +36,14 @@ class TangoProvider:
         self.name = name
         self._client = client
 
-    async def issue(self, *, order_id: str, product: Product, amount: Money, today: date) -> IssuedVoucher:
+    async def issue(
+        self, *, order_id: str, product: Product, amount: Money, today: date
+    ) -> IssuedVoucher:
         utid = product.sku_for(amount.minor)
         if not utid:
-            raise ProviderError(f"{product.id} has no Tango item for {amount.label()}", retryable=False)
+            raise ProviderError(
+                f"{product.id} has no Tango item for {amount.label()}", retryable=False
+            )
         # Look before buying: an earlier attempt may have placed the order and lost the answer.
         order = await self._client.find_order(order_id)
         if order is None:
@@ -56,18 +60,24 @@ class TangoProvider:
         account = await self._client.get_account()
         return [Money.of_major(account.balance, account.currency)]
 
-    def _settle(self, order: TangoOrder, order_id: str, product: Product, today: date) -> IssuedVoucher:
+    def _settle(
+        self, order: TangoOrder, order_id: str, product: Product, today: date
+    ) -> IssuedVoucher:
         if order.failed:
-            raise ProviderError(f"Tango could not fulfil the order ({order.status})", retryable=False)
+            raise ProviderError(
+                f"Tango could not fulfil the order ({order.status})", retryable=False
+            )
         reward = order.reward
         if reward is None:
             # Retryable: the core asks again later, first by externalRefID, which is safe.
             log.info(
-                "Tango order pending", extra={"order_id": order_id, "tango_order": order.reference_order_id}
+                "Tango order pending",
+                extra={"order_id": order_id, "tango_order": order.reference_order_id},
             )
             raise ProviderError(ON_ITS_WAY, retryable=True)
         log.info(
-            "Tango reward received", extra={"order_id": order_id, "tango_order": order.reference_order_id}
+            "Tango reward received",
+            extra={"order_id": order_id, "tango_order": order.reference_order_id},
         )
         return IssuedVoucher(
             code=reward.code,

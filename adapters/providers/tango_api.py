@@ -79,7 +79,9 @@ def kind_of(i18n_key: str, status: int) -> str:
     return "unauthorized" if status in (401, 403) else ""
 
 
-def error_for(status: int, body: Any, operation: str, retry_after: str | None = None) -> TangoApiError:
+def error_for(
+    status: int, body: Any, operation: str, retry_after: str | None = None
+) -> TangoApiError:
     info = body if isinstance(body, dict) else {}
     listed = info.get("errors")
     details: list[Any] = listed if isinstance(listed, list) else []
@@ -96,7 +98,9 @@ def error_for(status: int, body: Any, operation: str, retry_after: str | None = 
     )
 
 
-def transport_error(operation: str, exc: BaseException, *, nothing_sent: bool = False) -> TangoApiError:
+def transport_error(
+    operation: str, exc: BaseException, *, nothing_sent: bool = False
+) -> TangoApiError:
     what = "could not connect" if nothing_sent else "no answer"
     return TangoApiError(
         f"Tango {operation}: {what} ({type(exc).__name__})", status=0, nothing_sent=nothing_sent
@@ -211,7 +215,9 @@ def parse_reward(reward: dict[str, Any]) -> TangoReward | None:
     code, pin, url = _first(parts, CODE_TYPES), _first(parts, PIN_TYPES), _first(parts, URL_TYPES)
     if not (code or url):
         return None
-    return TangoReward(code=code or url, pin=pin, url=url, expires_on=_date(_first(parts, EXPIRY_TYPES)))
+    return TangoReward(
+        code=code or url, pin=pin, url=url, expires_on=_date(_first(parts, EXPIRY_TYPES))
+    )
 
 
 def _squash(label: str) -> str:
@@ -225,7 +231,9 @@ def _first(parts: dict[str, str], names: tuple[str, ...]) -> str:
 def _date(text: str) -> date | None:
     for fmt in ("%Y-%m-%d", "%m/%d/%Y", "%Y-%m-%dT%H:%M:%S"):
         try:
-            return datetime.strptime(text.strip()[:19] if "T" in text else text.strip()[:10], fmt).date()
+            return datetime.strptime(
+                text.strip()[:19] if "T" in text else text.strip()[:10], fmt
+            ).date()
         except ValueError:
             continue
     return None

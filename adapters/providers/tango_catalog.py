@@ -98,12 +98,18 @@ def _group_key(brand: Mapping[str, Any], item: Any) -> tuple[str, str] | None:
         currency = check_currency(str(item.get("currencyCode") or ""))
     except ValueError:
         return None
-    countries = [str(c).upper() for c in item.get("countries") or [] if isinstance(c, str) and len(c) == 2]
+    countries = [
+        str(c).upper() for c in item.get("countries") or [] if isinstance(c, str) and len(c) == 2
+    ]
     return currency, countries[0] if countries else ""
 
 
 def _product(
-    brand: Mapping[str, Any], currency: str, country: str, items: list[Mapping[str, Any]], provider: str
+    brand: Mapping[str, Any],
+    currency: str,
+    country: str,
+    items: list[Mapping[str, Any]],
+    provider: str,
 ) -> Product | None:
     variable = [i for i in items if str(i.get("valueType")).upper() == "VARIABLE_VALUE"]
     fixed = [i for i in items if str(i.get("valueType")).upper() == "FIXED_VALUE"]
@@ -133,7 +139,9 @@ def _product(
     return Product(
         id=f"tango-{key}-{currency}-{country or 'any'}".lower(),
         brand=name,
-        name=name if any(w in name.lower() for w in ("card", "voucher", "gift")) else f"{name} gift card",
+        name=name
+        if any(w in name.lower() for w in ("card", "voucher", "gift"))
+        else f"{name} gift card",
         currency=currency,
         description=_text(brand.get("shortDescription") or brand.get("description")),
         image_url=_image(brand.get("imageUrls")),

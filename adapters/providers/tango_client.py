@@ -46,7 +46,9 @@ class TangoClient:
         retry: RetryPolicy = DEFAULT_RETRY,
     ) -> None:
         self._base = base_url.rstrip("/")
-        self._authorization = aiohttp.BasicAuth(platform_name, platform_key).encode()  # never logged
+        self._authorization = aiohttp.BasicAuth(
+            platform_name, platform_key
+        ).encode()  # never logged
         self.customer_id = customer_id
         self.account_id = account_id
         self._session_factory = session_factory
@@ -77,7 +79,9 @@ class TangoClient:
         orders = listing.get("orders") if isinstance(listing, dict) else None
         if not isinstance(orders, list):
             raise malformed("listOrders", "no orders list")
-        found = [o for o in orders if isinstance(o, dict) and o.get("externalRefID") == external_ref_id]
+        found = [
+            o for o in orders if isinstance(o, dict) and o.get("externalRefID") == external_ref_id
+        ]
         if not found:
             return None
         reference = str(found[0].get("referenceOrderID") or "")
@@ -101,13 +105,19 @@ class TangoClient:
         }
         for attempt in range(1, self._retry.attempts + 1):
             try:
-                return parse_order(await self._once("placeOrder", "POST", "/orders", json=body), "placeOrder")
+                return parse_order(
+                    await self._once("placeOrder", "POST", "/orders", json=body), "placeOrder"
+                )
             except TangoApiError as exc:
                 if not exc.transient or attempt == self._retry.attempts:
                     raise
                 log.warning(
                     "Tango placeOrder got no clear answer; looking the order up before trying again",
-                    extra={"external_ref_id": external_ref_id, "status": exc.status, "attempt": attempt},
+                    extra={
+                        "external_ref_id": external_ref_id,
+                        "status": exc.status,
+                        "attempt": attempt,
+                    },
                 )
                 await asyncio.sleep(self._delay(exc, attempt))
                 lost = not exc.nothing_placed
@@ -170,9 +180,13 @@ class TangoClient:
                     200,
                     201,
                 ):  # 201: a new order; 200: the one under this externalRefID
-                    raise error_for(response.status, answer, operation, response.headers.get("Retry-After"))
+                    raise error_for(
+                        response.status, answer, operation, response.headers.get("Retry-After")
+                    )
                 return answer
-        except aiohttp.ClientConnectorError as exc:  # refused or unresolvable: the request never left
+        except (
+            aiohttp.ClientConnectorError
+        ) as exc:  # refused or unresolvable: the request never left
             raise transport_error(operation, exc, nothing_sent=True) from exc
         except (aiohttp.ClientError, TimeoutError) as exc:
             raise transport_error(operation, exc) from exc
@@ -183,5 +197,7 @@ class TangoClient:
 
     def _get_session(self) -> aiohttp.ClientSession:
         if self._session is None or self._session.closed:
-            self._session = self._session_factory() if self._session_factory else aiohttp.ClientSession()
+            self._session = (
+                self._session_factory() if self._session_factory else aiohttp.ClientSession()
+            )
         return self._session

@@ -56,12 +56,18 @@ def error_for(status: int, body: Any, operation: str) -> PlumApiError:
     # 4xx are business or request refusals that the same request would meet again; 429 is a quota.
     retryable = status in (408, 429) or status >= 500
     message = f"Plum {operation} failed ({status}{' ' + error_id if error_id else ''})"
-    return PlumApiError(f"{message}: {detail}" if detail else message, status=status, error_id=error_id,
-                        retryable=retryable)
+    return PlumApiError(
+        f"{message}: {detail}" if detail else message,
+        status=status,
+        error_id=error_id,
+        retryable=retryable,
+    )
 
 
 def transport_error(operation: str, exc: BaseException) -> PlumApiError:
-    return PlumApiError(f"Plum {operation}: no answer ({type(exc).__name__})", status=0, retryable=True)
+    return PlumApiError(
+        f"Plum {operation}: no answer ({type(exc).__name__})", status=0, retryable=True
+    )
 
 
 def malformed(operation: str, what: str) -> PlumApiError:
@@ -151,9 +157,15 @@ def parse_order(data: Any, operation: str) -> PlumOrder:
     entries = data.get("vouchers") or []
     if not isinstance(entries, list) or not all(isinstance(e, dict) for e in entries):
         raise malformed(operation, "vouchers is not a list of objects")
-    vouchers = tuple(_voucher(e) for e in entries if isinstance(e.get("voucherCode"), str) and e["voucherCode"])
-    return PlumOrder(str(data["orderId"]), str(data.get("orderStatus") or ""),
-                     str(data.get("deliveryStatus") or ""), vouchers)
+    vouchers = tuple(
+        _voucher(e) for e in entries if isinstance(e.get("voucherCode"), str) and e["voucherCode"]
+    )
+    return PlumOrder(
+        str(data["orderId"]),
+        str(data.get("orderStatus") or ""),
+        str(data.get("deliveryStatus") or ""),
+        vouchers,
+    )
 
 
 def _voucher(entry: dict[str, Any]) -> PlumVoucher:

@@ -36,8 +36,9 @@ class VoucherSource(Protocol):
     def requests(self) -> Mapping[str, int]:
         """Calls made per operation, retries included (getVouchers has a daily quota)."""
 
-    async def get_vouchers(self, page: int, limit: int, filters: Mapping[str, str] | None = None) -> list[dict[str, Any]]:
-        ...
+    async def get_vouchers(
+        self, page: int, limit: int, filters: Mapping[str, str] | None = None
+    ) -> list[dict[str, Any]]: ...
 
 
 @dataclass(frozen=True)
@@ -64,8 +65,14 @@ class XoxodayCatalogSync:
     """Replaces the cached Plum catalog; run on a schedule or by hand, never per user request."""
 
     def __init__(
-        self, client: VoucherSource, store: CatalogStore, clock: Clock, *,
-        provider: str = PROVIDER, page_size: int = 500, max_pages: int = 40,
+        self,
+        client: VoucherSource,
+        store: CatalogStore,
+        clock: Clock,
+        *,
+        provider: str = PROVIDER,
+        page_size: int = 500,
+        max_pages: int = 40,
     ) -> None:
         self._client = client
         self._store = store
@@ -82,8 +89,12 @@ class XoxodayCatalogSync:
             await self._store.replace(self._provider, products, self._clock.now())
         else:
             log.warning("Plum returned no products; the cached catalog is kept")
-        report = SyncReport(len(items), len(products), skipped,
-                            self._client.requests[operation_of(GET_VOUCHERS)] - before)
+        report = SyncReport(
+            len(items),
+            len(products),
+            skipped,
+            self._client.requests[operation_of(GET_VOUCHERS)] - before,
+        )
         log.info("Plum catalog synced", extra=asdict(report))
         return report
 
@@ -100,7 +111,9 @@ class XoxodayCatalogSync:
             if len(batch) < self._page_size:
                 break
         else:
-            log.warning("Plum catalog sync stopped at the page limit", extra={"max_pages": self._max_pages})
+            log.warning(
+                "Plum catalog sync stopped at the page limit", extra={"max_pages": self._max_pages}
+            )
         return items
 
 
@@ -112,7 +125,10 @@ def _map_all(items: Sequence[Mapping[str, Any]], provider: str) -> tuple[list[Pr
             product = to_product(item, provider)
         except Unmappable as exc:
             skipped += 1
-            log.info("Plum product skipped", extra={"plum_product_id": item.get("productId"), "reason": str(exc)})
+            log.info(
+                "Plum product skipped",
+                extra={"plum_product_id": item.get("productId"), "reason": str(exc)},
+            )
             continue
         products.setdefault(product.id, product)  # a product can move between pages during a sync
     if skipped:
@@ -134,12 +150,21 @@ def to_product(item: Mapping[str, Any], provider: str = PROVIDER) -> Product:
     denominations, value_range = _values(item, currency)
     try:
         return Product(
-            id=product_id_for(int(str(plum_id))), brand=title, name=_display_name(title), currency=currency,
-            description=_text(item.get("description")), image_url=_image(item.get("imageUrl")),
-            countries=_countries(item), denominations=denominations, value_range=value_range,
-            instructions=_instructions(item), terms=_text(item.get("termsAndConditionsInstructions")
-                                                            or item.get("termsAndConditions")),
-            expiry=_expiry(item.get("expiryAndValidity")), provider=provider,
+            id=product_id_for(int(str(plum_id))),
+            brand=title,
+            name=_display_name(title),
+            currency=currency,
+            description=_text(item.get("description")),
+            image_url=_image(item.get("imageUrl")),
+            countries=_countries(item),
+            denominations=denominations,
+            value_range=value_range,
+            instructions=_instructions(item),
+            terms=_text(
+                item.get("termsAndConditionsInstructions") or item.get("termsAndConditions")
+            ),
+            expiry=_expiry(item.get("expiryAndValidity")),
+            provider=provider,
             voucher_format=FORMATS.get(str(item.get("type") or "code").lower(), "code"),
         )
     except ValueError as exc:
@@ -179,7 +204,9 @@ def _range(item: Mapping[str, Any], currency: str) -> ValueRange:
     low = _minor(decimal_of(item.get("minValue")), currency, ROUND_CEILING)
     high = _minor(decimal_of(item.get("maxValue")), currency, ROUND_FLOOR)
     if low is None or high is None or not 0 < low <= high:
-        raise Unmappable(f"open value range {item.get('minValue')!r}..{item.get('maxValue')!r} is empty")
+        raise Unmappable(
+            f"open value range {item.get('minValue')!r}..{item.get('maxValue')!r} is empty"
+        )
     return ValueRange(low, high)
 
 
@@ -192,7 +219,9 @@ def _minor(major: Decimal | None, currency: str, rounding: str = ROUND_FLOOR) ->
 
 def _countries(item: Mapping[str, Any]) -> tuple[str, ...]:
     listed = item.get("countries")
-    codes = [c.get("code") for c in listed if isinstance(c, dict)] if isinstance(listed, list) else []
+    codes = (
+        [c.get("code") for c in listed if isinstance(c, dict)] if isinstance(listed, list) else []
+    )
     codes.append(item.get("countryCode"))
     clean = (str(c).strip().upper() for c in codes if c)
     return tuple(dict.fromkeys(c for c in clean if len(c) == 2 and c.isalpha()))
@@ -211,7 +240,9 @@ def _instructions(item: Mapping[str, Any]) -> str:
     if str(item.get("deliveryType") or "").lower() != "delayed":
         return text
     days = decimal_of(item.get("tatInDays"))
-    when = f"within {int(days)} business days" if days and days > 0 else "within a few business days"
+    when = (
+        f"within {int(days)} business days" if days and days > 0 else "within a few business days"
+    )
     return "\n".join(filter(None, [f"This voucher is delivered {when} of purchase.", text]))
 
 

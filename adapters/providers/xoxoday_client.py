@@ -52,7 +52,9 @@ class RetryPolicy:
 
     def delay(self, attempt: int) -> float:
         # Full jitter halves the herd when many orders hit the same outage.
-        return random.uniform(0.5, 1.0) * min(self.max_delay, self.base_delay * float(2 ** (attempt - 1)))
+        return random.uniform(0.5, 1.0) * min(
+            self.max_delay, self.base_delay * float(2 ** (attempt - 1))
+        )
 
 
 class XoxodayClient:
@@ -80,21 +82,35 @@ class XoxodayClient:
         self._timeout = timeout
         self._order_timeout = order_timeout  # Plum: real-time orders may take up to 120 s
         self._retry = retry
-        self.requests: Counter[str] = Counter()  # per operation, retries included (quota accounting)
+        self.requests: Counter[str] = (
+            Counter()
+        )  # per operation, retries included (quota accounting)
         self.tokens = TokenKeeper(
-            url=base + TOKEN_PATH, client_id=client_id, client_secret=client_secret,
-            seed_refresh_token=refresh_token, store=token_store or MemoryTokenStore(),
-            clock=clock or SystemClock(), margin=refresh_margin, timeout=timeout, post=self._post_json,
+            url=base + TOKEN_PATH,
+            client_id=client_id,
+            client_secret=client_secret,
+            seed_refresh_token=refresh_token,
+            store=token_store or MemoryTokenStore(),
+            clock=clock or SystemClock(),
+            margin=refresh_margin,
+            timeout=timeout,
+            post=self._post_json,
         )
 
-    async def get_vouchers(self, page: int, limit: int, filters: Mapping[str, str] | None = None) -> list[dict[str, Any]]:
+    async def get_vouchers(
+        self, page: int, limit: int, filters: Mapping[str, str] | None = None
+    ) -> list[dict[str, Any]]:
         """One catalog page (1-based). Plum allows about 500 of these calls a day and one filter per call."""
         if page < 1 or limit < 1:
             raise ValueError("page and limit start at 1")
         if filters and len(filters) > 1:
             raise ValueError("Plum takes at most one filter per getVouchers call")
         data = {
-            "limit": limit, "page": page, "includeProducts": "", "excludeProducts": "", "exchangeRate": 1,
+            "limit": limit,
+            "page": page,
+            "includeProducts": "",
+            "excludeProducts": "",
+            "exchangeRate": 1,
             "sort": {"field": "name", "order": "ASC"},
             "filters": [{"key": k, "value": v} for k, v in (filters or {}).items()],
         }
@@ -106,7 +122,9 @@ class XoxodayClient:
     async def get_balance(self) -> PlumBalance:
         return parse_balance(await self._call(GET_BALANCE, {}))
 
-    async def get_order_details(self, *, po_number: str = "", order_id: str = "") -> PlumOrder | None:
+    async def get_order_details(
+        self, *, po_number: str = "", order_id: str = ""
+    ) -> PlumOrder | None:
         """The order placed with this poNumber (or Plum order id), or None if Plum has none."""
         if not (po_number or order_id):
             raise ValueError("give a poNumber or an order id")
@@ -124,7 +142,12 @@ class XoxodayClient:
         return parse_order(answer, "getOrderDetails") if answer else None
 
     async def place_order(
-        self, po_number: str, product_id: int, denomination: Decimal, quantity: int = 1, email: str | None = None
+        self,
+        po_number: str,
+        product_id: int,
+        denomination: Decimal,
+        quantity: int = 1,
+        email: str | None = None,
     ) -> PlumOrder:
         """Buy; safe to repeat because the poNumber is the same, and each retry first looks the PO up."""
         if not 1 <= quantity <= MAX_QUANTITY:
@@ -132,18 +155,28 @@ class XoxodayClient:
         if not po_number:
             raise ValueError("every Plum order needs a poNumber")
         data = {
-            "productId": product_id, "quantity": quantity, "denomination": wire_number(denomination),
-            "poNumber": po_number, "email": email or "", "contact": "", "tag": "voucherbot",
-            "notifyReceiverEmail": 0, "notifyAdminEmail": 0,
+            "productId": product_id,
+            "quantity": quantity,
+            "denomination": wire_number(denomination),
+            "poNumber": po_number,
+            "email": email or "",
+            "contact": "",
+            "tag": "voucherbot",
+            "notifyReceiverEmail": 0,
+            "notifyAdminEmail": 0,
         }
         for attempt in range(1, self._retry.attempts + 1):
             try:
-                return parse_order(await self._call_once(PLACE_ORDER, data, self._order_timeout), "placeOrder")
+                return parse_order(
+                    await self._call_once(PLACE_ORDER, data, self._order_timeout), "placeOrder"
+                )
             except PlumApiError as exc:
                 if not exc.transient or attempt == self._retry.attempts:
                     raise
-                log.warning("Plum placeOrder got no clear answer; checking the PO before trying again",
-                            extra={"po_number": po_number, "status": exc.status, "attempt": attempt})
+                log.warning(
+                    "Plum placeOrder got no clear answer; checking the PO before trying again",
+                    extra={"po_number": po_number, "status": exc.status, "attempt": attempt},
+                )
             await asyncio.sleep(self._retry.delay(attempt))
             # Plum's advice after a 5xx: an order may exist already; place again only if it does not.
             existing = await self.get_order_details(po_number=po_number)
@@ -166,8 +199,14 @@ class XoxodayClient:
             except PlumApiError as exc:
                 if not exc.transient or attempt == self._retry.attempts:
                     raise
-                log.warning("Plum call failed; retrying", extra={
-                    "operation": operation_of(query), "status": exc.status, "attempt": attempt})
+                log.warning(
+                    "Plum call failed; retrying",
+                    extra={
+                        "operation": operation_of(query),
+                        "status": exc.status,
+                        "attempt": attempt,
+                    },
+                )
             await asyncio.sleep(self._retry.delay(attempt))
         raise AssertionError("unreachable: the last attempt returns or raises")
 
@@ -184,7 +223,9 @@ class XoxodayClient:
             raise error_for(status, answer, operation)
         return unwrap(answer, operation)
 
-    async def _post_api(self, body: dict[str, Any], token: str, timeout: float, operation: str) -> tuple[int, Any]:
+    async def _post_api(
+        self, body: dict[str, Any], token: str, timeout: float, operation: str
+    ) -> tuple[int, Any]:
         self.requests[operation] += 1
         return await self._post_json(self._api_url, body, timeout, operation, token)
 
@@ -204,5 +245,7 @@ class XoxodayClient:
 
     def _get_session(self) -> aiohttp.ClientSession:
         if self._session is None or self._session.closed:
-            self._session = self._session_factory() if self._session_factory else aiohttp.ClientSession()
+            self._session = (
+                self._session_factory() if self._session_factory else aiohttp.ClientSession()
+            )
         return self._session

@@ -53,7 +53,9 @@ class MemoryTokenStore:
 class SerializedTokenStore:
     """Keeps tokens as JSON text in any named-value store (the bot's encrypted database table)."""
 
-    def __init__(self, load: Callable[[], Awaitable[str | None]], save: Callable[[str], Awaitable[None]]) -> None:
+    def __init__(
+        self, load: Callable[[], Awaitable[str | None]], save: Callable[[str], Awaitable[None]]
+    ) -> None:
         self._load = load
         self._save = save
 
@@ -62,7 +64,9 @@ class SerializedTokenStore:
         if not text:
             return None
         data = json.loads(text)
-        return PlumTokens(data["access_token"], data["refresh_token"], datetime.fromisoformat(data["expires_at"]))
+        return PlumTokens(
+            data["access_token"], data["refresh_token"], datetime.fromisoformat(data["expires_at"])
+        )
 
     async def save(self, tokens: PlumTokens) -> None:
         await self._save(
@@ -125,7 +129,11 @@ class TokenKeeper:
     async def _fresh(self, rejected: str = "") -> PlumTokens:
         stored = await self._store.load()
         # Another replica (or a previous run) may hold newer tokens: adopt them instead of rotating again.
-        if stored and stored.access_token not in (rejected, self._current_access()) and not self._expiring(stored):
+        if (
+            stored
+            and stored.access_token not in (rejected, self._current_access())
+            and not self._expiring(stored)
+        ):
             return stored
         return await self._refresh(stored)
 
@@ -135,16 +143,23 @@ class TokenKeeper:
     async def _refresh(self, stored: PlumTokens | None) -> PlumTokens:
         refused: PlumApiError | None = None
         for refresh_token in self._candidates(stored):
-            status, answer = await self._post(self._url, self._grant(refresh_token), self._timeout, "token refresh")
+            status, answer = await self._post(
+                self._url, self._grant(refresh_token), self._timeout, "token refresh"
+            )
             if status == 200:
                 return await self._keep(self._parse(answer, refresh_token))
             refused = error_for(status, answer, "token refresh")
             if refused.retryable:
                 raise refused
-        log.error("Plum refused the refresh token: generate a new one in the Plum dashboard",
-                  extra={"status": refused.status if refused else None})
-        raise PlumApiError("Plum refused the refresh token (credentials need attention)",
-                           status=refused.status if refused else 0, retryable=True)
+        log.error(
+            "Plum refused the refresh token: generate a new one in the Plum dashboard",
+            extra={"status": refused.status if refused else None},
+        )
+        raise PlumApiError(
+            "Plum refused the refresh token (credentials need attention)",
+            status=refused.status if refused else 0,
+            retryable=True,
+        )
 
     def _candidates(self, stored: PlumTokens | None) -> list[str]:
         # Newest first; the configured token last, so a token regenerated in the dashboard is picked up.
@@ -152,15 +167,21 @@ class TokenKeeper:
         return list(dict.fromkeys(t for t in tokens if t))
 
     def _grant(self, refresh_token: str) -> dict[str, Any]:
-        return {"grant_type": "refresh_token", "refresh_token": refresh_token,
-                "client_id": self._client_id, "client_secret": self._client_secret}
+        return {
+            "grant_type": "refresh_token",
+            "refresh_token": refresh_token,
+            "client_id": self._client_id,
+            "client_secret": self._client_secret,
+        }
 
     def _parse(self, answer: Any, used: str) -> PlumTokens:
         access = answer.get("access_token") if isinstance(answer, dict) else None
         if not isinstance(access, str) or not access:
             raise malformed("token refresh", "no access_token")
         rotated = answer.get("refresh_token")
-        return PlumTokens(access, rotated if isinstance(rotated, str) and rotated else used, self._expiry(answer))
+        return PlumTokens(
+            access, rotated if isinstance(rotated, str) and rotated else used, self._expiry(answer)
+        )
 
     def _expiry(self, answer: dict[str, Any]) -> datetime:
         seconds = decimal_of(answer.get("expires_in"))
@@ -178,6 +199,8 @@ class TokenKeeper:
         try:
             await self._store.save(tokens)
         except Exception:
-            log.exception("could not store the rotated Plum tokens; a restart will need a new refresh token")
+            log.exception(
+                "could not store the rotated Plum tokens; a restart will need a new refresh token"
+            )
         log.info("Plum access token refreshed", extra={"expires_at": tokens.expires_at.isoformat()})
         return tokens

@@ -10,8 +10,11 @@ import json
 import re
 
 FILTERABLE = {"username": "userName", "externalid": "externalId"}
-_EQ = re.compile(r'^\s*(?:urn:ietf:params:scim:schemas:core:2\.0:User:)?(?P<attr>\w+)\s+eq\s+'
-                 r'(?P<value>"(?:[^"\\]|\\.)*")\s*$', re.IGNORECASE)
+_EQ = re.compile(
+    r"^\s*(?:urn:ietf:params:scim:schemas:core:2\.0:User:)?(?P<attr>\w+)\s+eq\s+"
+    r'(?P<value>"(?:[^"\\]|\\.)*")\s*$',
+    re.IGNORECASE,
+)
 
 
 class BadFilter(ValueError):

@@ -25,10 +25,18 @@ from adapters.scim.resource import (
 
 PATCH_OP = "urn:ietf:params:scim:api:messages:2.0:PatchOp"
 MULTI_VALUED = frozenset({"emails", "addresses"})
-_SUPPORTED = {USER: CORE_ATTRIBUTES, ENTERPRISE: ENTERPRISE_ATTRIBUTES, MILESTONES: MILESTONE_ATTRIBUTES}
-_PATH = re.compile(r'^(?P<attr>[A-Za-z][\w$-]*)(?:\[(?P<filter>[^\]]+)\])?(?:\.(?P<sub>[A-Za-z][\w$-]*))?$')
-_VALUE_FILTER = re.compile(r'^\s*(?P<attr>[A-Za-z][\w$-]*)\s+eq\s+(?P<value>"(?:[^"\\]|\\.)*"|true|false)\s*$',
-                           re.IGNORECASE)
+_SUPPORTED = {
+    USER: CORE_ATTRIBUTES,
+    ENTERPRISE: ENTERPRISE_ATTRIBUTES,
+    MILESTONES: MILESTONE_ATTRIBUTES,
+}
+_PATH = re.compile(
+    r"^(?P<attr>[A-Za-z][\w$-]*)(?:\[(?P<filter>[^\]]+)\])?(?:\.(?P<sub>[A-Za-z][\w$-]*))?$"
+)
+_VALUE_FILTER = re.compile(
+    r'^\s*(?P<attr>[A-Za-z][\w$-]*)\s+eq\s+(?P<value>"(?:[^"\\]|\\.)*"|true|false)\s*$',
+    re.IGNORECASE,
+)
 
 
 def apply_patch(resource: dict[str, Any], body: object) -> dict[str, Any]:
@@ -43,7 +51,12 @@ def apply_patch(resource: dict[str, Any], body: object) -> dict[str, Any]:
     for operation in operations:
         if not isinstance(operation, dict):
             raise BadResource("each operation must be an object", "invalidSyntax")
-        _apply(patched, str(operation.get("op", "")).lower(), operation.get("path"), operation.get("value"))
+        _apply(
+            patched,
+            str(operation.get("op", "")).lower(),
+            operation.get("path"),
+            operation.get("value"),
+        )
     return checked(patched)
 
 
@@ -56,7 +69,9 @@ def _apply(resource: dict[str, Any], op: str, path: object, value: Any) -> None:
         if not isinstance(value, dict):
             raise BadResource("an operation without a path needs an object value", "invalidValue")
         for key, item in value.items():
-            if key in _SUPPORTED and isinstance(item, dict):  # a whole extension: its attributes one by one
+            if key in _SUPPORTED and isinstance(
+                item, dict
+            ):  # a whole extension: its attributes one by one
                 for name, sub in item.items():
                     if _readable(f"{key}:{name}"):
                         _apply(resource, op, f"{key}:{name}", sub)
@@ -89,7 +104,10 @@ def _apply(resource: dict[str, Any], op: str, path: object, value: Any) -> None:
             raise BadResource(f"{attr} has no sub-attribute {sub}", "invalidPath")
         target[sub] = value
     elif op == "add" and attr in MULTI_VALUED and isinstance(container.get(attr, []), list):
-        container[attr] = [*container.get(attr, []), *(value if isinstance(value, list) else [value])]
+        container[attr] = [
+            *container.get(attr, []),
+            *(value if isinstance(value, list) else [value]),
+        ]
     elif op == "add" and isinstance(value, dict) and isinstance(container.get(attr), dict):
         container[attr].update(value)
     else:
@@ -102,7 +120,7 @@ def _parse(path: str) -> tuple[str, str, tuple[str, object] | None, str | None]:
     urn, rest = USER, path
     for known in _SUPPORTED:
         if path.lower().startswith(known.lower() + ":"):
-            urn, rest = known, path[len(known) + 1:]
+            urn, rest = known, path[len(known) + 1 :]
             break
     match = _PATH.match(rest)
     if match is None:
@@ -112,10 +130,14 @@ def _parse(path: str) -> tuple[str, str, tuple[str, object] | None, str | None]:
     if match.group("filter") is not None:
         found = _VALUE_FILTER.match(match.group("filter"))
         if found is None:
-            raise BadResource(f"only `attribute eq value` filters are supported in paths: {path!r}",
-                              "invalidFilter")
+            raise BadResource(
+                f"only `attribute eq value` filters are supported in paths: {path!r}",
+                "invalidFilter",
+            )
         raw = found.group("value")
-        value: object = raw[1:-1].replace('\\"', '"') if raw.startswith('"') else raw.lower() == "true"
+        value: object = (
+            raw[1:-1].replace('\\"', '"') if raw.startswith('"') else raw.lower() == "true"
+        )
         value_filter = (found.group("attr"), value)
     return urn, attr, value_filter, match.group("sub")
 
@@ -133,8 +155,14 @@ def _canonical(urn: str, attr: str) -> str:
     return next((name for name in _SUPPORTED[urn] if name.lower() == attr.lower()), attr)
 
 
-def _on_matching(container: dict[str, Any], op: str, attr: str, value_filter: tuple[str, object],
-                 sub: str | None, value: Any) -> None:
+def _on_matching(
+    container: dict[str, Any],
+    op: str,
+    attr: str,
+    value_filter: tuple[str, object],
+    sub: str | None,
+    value: Any,
+) -> None:
     items = container.get(attr, [])
     if not isinstance(items, list):
         raise BadResource(f"{attr} must be a list of objects", "invalidValue")
@@ -145,7 +173,9 @@ def _on_matching(container: dict[str, Any], op: str, attr: str, value_filter: tu
     if not matching and op in ("add", "replace"):
         if sub is None:
             raise BadResource(f"no {attr} value matches the filter", "noTarget")
-        items.append({name: wanted, sub: value})  # Entra ID adds emails[type eq "work"].value this way
+        items.append(
+            {name: wanted, sub: value}
+        )  # Entra ID adds emails[type eq "work"].value this way
         container[attr] = items
         return
     for item in matching:

@@ -26,7 +26,9 @@ class ScimReconcile:
         start, everyone = 1, SyncReport(SOURCE)
         while start <= total:
             total, page = await self.users.find(None, "", start, PAGE)
-            report = await self.people.apply([person_of(u.id, u.resource) for u in page], SOURCE, actor="scim")
+            report = await self.people.apply(
+                [person_of(u.id, u.resource) for u in page], SOURCE, actor="scim"
+            )
             everyone.added += report.added
             everyone.updated += report.updated
             everyone.deactivated += report.deactivated

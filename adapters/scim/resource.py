@@ -17,8 +17,16 @@ USER = "urn:ietf:params:scim:schemas:core:2.0:User"
 ENTERPRISE = "urn:ietf:params:scim:schemas:extension:enterprise:2.0:User"
 MILESTONES = "urn:voucherbot:params:scim:schemas:extension:milestones:2.0:User"
 SOURCE = "scim"
-CORE_ATTRIBUTES = ("userName", "externalId", "displayName", "active", "timezone", "name", "emails",
-                   "addresses")
+CORE_ATTRIBUTES = (
+    "userName",
+    "externalId",
+    "displayName",
+    "active",
+    "timezone",
+    "name",
+    "emails",
+    "addresses",
+)
 ENTERPRISE_ATTRIBUTES = ("employeeNumber", "department", "manager")
 MILESTONE_ATTRIBUTES = ("startDate", "birthday")
 # The sub-attributes kept of each complex attribute, and their types (RFC 7643 §4.1).
@@ -85,7 +93,9 @@ def checked(resource: dict[str, Any]) -> dict[str, Any]:
     if isinstance(manager, str):  # Entra ID's PATCH gives the manager's id as a bare string
         resource[ENTERPRISE]["manager"] = {"value": manager}
     elif isinstance(manager, dict) and isinstance(manager.get("value", ""), str | None):
-        resource[ENTERPRISE]["manager"] = {k: v for k, v in manager.items() if k == "value" and v is not None}
+        resource[ENTERPRISE]["manager"] = {
+            k: v for k, v in manager.items() if k == "value" and v is not None
+        }
     elif manager is not None:
         raise BadResource("manager must be an object whose value is the manager's id")
     milestones = resource.get(MILESTONES, {})
@@ -137,8 +147,11 @@ def schemas_of(resource: dict[str, Any]) -> list[str]:
 
 def _email(resource: dict[str, Any]) -> str:
     emails = [e for e in resource.get("emails", []) if isinstance(e.get("value"), str)]
-    chosen = next((e for e in emails if e.get("primary") is True), None) or next(
-        (e for e in emails if e.get("type") == "work"), None) or (emails[0] if emails else None)
+    chosen = (
+        next((e for e in emails if e.get("primary") is True), None)
+        or next((e for e in emails if e.get("type") == "work"), None)
+        or (emails[0] if emails else None)
+    )
     if chosen is not None:
         return str(chosen["value"])
     user_name = str(resource["userName"])
@@ -153,7 +166,9 @@ def _name(resource: dict[str, Any]) -> str:
 
 def _country(resource: dict[str, Any]) -> str:
     addresses = resource.get("addresses", [])
-    chosen = next((a for a in addresses if a.get("primary") is True), addresses[0] if addresses else {})
+    chosen = next(
+        (a for a in addresses if a.get("primary") is True), addresses[0] if addresses else {}
+    )
     country = str(chosen.get("country") or "")
     return country if len(country) == 2 else ""
 
@@ -172,7 +187,9 @@ def _date(value: object) -> date:
         if isinstance(value, str) and len(value) == 10:
             return date.fromisoformat(value)
         if isinstance(value, str) and len(value) > 10 and value[10] in "Tt":
-            return datetime.fromisoformat(value).date()  # a dateTime's date part is the day HR means
+            return datetime.fromisoformat(
+                value
+            ).date()  # a dateTime's date part is the day HR means
     except ValueError:
         pass
     raise BadResource(f"{MILESTONES}:startDate must be a date (YYYY-MM-DD)")
@@ -185,4 +202,6 @@ def _birthday(value: object) -> MonthDay:
             return MonthDay(int(match.group(1)), int(match.group(2)))
     except ValueError:
         pass
-    raise BadResource(f"{MILESTONES}:birthday must be --MM-DD (or a date, of which only the day is kept)")
+    raise BadResource(
+        f"{MILESTONES}:birthday must be --MM-DD (or a date, of which only the day is kept)"
+    )

@@ -35,16 +35,28 @@ MAX_START = 2**31
 PATCH_RETRIES = 3
 OPENAPI = Path(__file__).with_name("openapi.json")
 # The methods each endpoint takes, for a 405's Allow header (RFC 9110 §15.5.6); ".../{id}" is one resource.
-ALLOWED = {"Users": "GET, POST", "Users/{id}": "GET, PUT, PATCH, DELETE", "ServiceProviderConfig": "GET",
-           "ResourceTypes": "GET", "ResourceTypes/{id}": "GET", "Schemas": "GET", "Schemas/{id}": "GET"}
+ALLOWED = {
+    "Users": "GET, POST",
+    "Users/{id}": "GET, PUT, PATCH, DELETE",
+    "ServiceProviderConfig": "GET",
+    "ResourceTypes": "GET",
+    "ResourceTypes/{id}": "GET",
+    "Schemas": "GET",
+    "Schemas/{id}": "GET",
+}
 Handler = Callable[[web.Request], Awaitable[web.Response]]
 
 
 class ScimError(Exception):
     """An answer in RFC 7644 §3.12's error format."""
 
-    def __init__(self, status: int, detail: str, scim_type: str | None = None,
-                 headers: dict[str, str] | None = None) -> None:
+    def __init__(
+        self,
+        status: int,
+        detail: str,
+        scim_type: str | None = None,
+        headers: dict[str, str] | None = None,
+    ) -> None:
         super().__init__(detail)
         self.status, self.scim_type, self.headers = status, scim_type, headers or {}
 
@@ -67,21 +79,23 @@ class ScimApi:
     public_base_url: str
 
     def mount(self, app: web.Application) -> None:
-        app.router.add_routes([
-            web.post(f"{PREFIX}/Users", self._guarded(self.create)),
-            web.get(f"{PREFIX}/Users", self._guarded(self.search)),
-            web.get(f"{PREFIX}/Users/{{id}}", self._guarded(self.get)),
-            web.put(f"{PREFIX}/Users/{{id}}", self._guarded(self.replace)),
-            web.patch(f"{PREFIX}/Users/{{id}}", self._guarded(self.patch)),
-            web.delete(f"{PREFIX}/Users/{{id}}", self._guarded(self.delete)),
-            web.get(f"{PREFIX}/ServiceProviderConfig", self._guarded(self.configuration)),
-            web.get(f"{PREFIX}/ResourceTypes", self._guarded(self.resource_types)),
-            web.get(f"{PREFIX}/ResourceTypes/{{id}}", self._guarded(self.resource_types)),
-            web.get(f"{PREFIX}/Schemas", self._guarded(self.schemas)),
-            web.get(f"{PREFIX}/Schemas/{{id}}", self._guarded(self.schemas)),
-            web.get(f"{PREFIX}/openapi.json", self.openapi),  # public, as API descriptions are
-            web.route("*", f"{PREFIX}/{{unknown:.*}}", self._guarded(self.unknown)),
-        ])
+        app.router.add_routes(
+            [
+                web.post(f"{PREFIX}/Users", self._guarded(self.create)),
+                web.get(f"{PREFIX}/Users", self._guarded(self.search)),
+                web.get(f"{PREFIX}/Users/{{id}}", self._guarded(self.get)),
+                web.put(f"{PREFIX}/Users/{{id}}", self._guarded(self.replace)),
+                web.patch(f"{PREFIX}/Users/{{id}}", self._guarded(self.patch)),
+                web.delete(f"{PREFIX}/Users/{{id}}", self._guarded(self.delete)),
+                web.get(f"{PREFIX}/ServiceProviderConfig", self._guarded(self.configuration)),
+                web.get(f"{PREFIX}/ResourceTypes", self._guarded(self.resource_types)),
+                web.get(f"{PREFIX}/ResourceTypes/{{id}}", self._guarded(self.resource_types)),
+                web.get(f"{PREFIX}/Schemas", self._guarded(self.schemas)),
+                web.get(f"{PREFIX}/Schemas/{{id}}", self._guarded(self.schemas)),
+                web.get(f"{PREFIX}/openapi.json", self.openapi),  # public, as API descriptions are
+                web.route("*", f"{PREFIX}/{{unknown:.*}}", self._guarded(self.unknown)),
+            ]
+        )
 
     def _guarded(self, handler: Handler) -> Handler:
         async def guarded(request: web.Request) -> web.Response:
@@ -97,7 +111,9 @@ class ScimApi:
 
     def _authenticate(self, request: web.Request) -> None:
         scheme, _, token = request.headers.get("Authorization", "").partition(" ")
-        if scheme.lower() != "bearer" or not hmac.compare_digest(token.encode(), self.token.encode()):
+        if scheme.lower() != "bearer" or not hmac.compare_digest(
+            token.encode(), self.token.encode()
+        ):
             raise ScimError(401, "a valid bearer token is required")
 
     # --- handlers ----------------------------------------------------------------------------------
@@ -105,8 +121,15 @@ class ScimApi:
     async def create(self, request: web.Request) -> web.Response:
         resource = normalize(await _body(request))
         now = self.clock.now()
-        user = PushedUser(uuid.uuid4().hex, resource["userName"], resource.get("externalId"), resource, 1,
-                          now, now)
+        user = PushedUser(
+            uuid.uuid4().hex,
+            resource["userName"],
+            resource.get("externalId"),
+            resource,
+            1,
+            now,
+            now,
+        )
         try:
             await self.users.add(user)
         except DuplicateRequest:
@@ -128,8 +151,13 @@ class ScimApi:
         start = min(MAX_START, max(1, _integer(request.query.get("startIndex"), 1)))
         count = min(MAX_COUNT, max(0, _integer(request.query.get("count"), 100)))
         total, users = await self.users.find(attribute, value, start, count)
-        body = {"schemas": [LIST], "totalResults": total, "startIndex": start, "itemsPerPage": len(users),
-                "Resources": [self._render(u) for u in users]}
+        body = {
+            "schemas": [LIST],
+            "totalResults": total,
+            "startIndex": start,
+            "itemsPerPage": len(users),
+            "Resources": [self._render(u) for u in users],
+        }
         return _json(body)
 
     async def replace(self, request: web.Request) -> web.Response:
@@ -146,7 +174,9 @@ class ScimApi:
             current = await self._find(request)
             expected = _expected(request, current)
             try:
-                return await self._store(current, apply_patch(current.resource, body), current.version)
+                return await self._store(
+                    current, apply_patch(current.resource, body), current.version
+                )
             except ScimError as exc:
                 if exc.status != 412 or expected is not None:
                     raise
@@ -166,17 +196,24 @@ class ScimApi:
 
     async def configuration(self, request: web.Request) -> web.Response:
         unsupported = {"supported": False}
-        return _json({
-            "schemas": ["urn:ietf:params:scim:schemas:core:2.0:ServiceProviderConfig"],
-            "patch": {"supported": True},
-            "bulk": {"supported": False, "maxOperations": 0, "maxPayloadSize": 0},
-            "filter": {"supported": True, "maxResults": MAX_COUNT},
-            "changePassword": unsupported,
-            "sort": unsupported,
-            "etag": {"supported": True},
-            "authenticationSchemes": [{"type": "oauthbearertoken", "name": "Bearer token",
-                                       "description": "The SCIM_TOKEN set on the server"}],
-        })
+        return _json(
+            {
+                "schemas": ["urn:ietf:params:scim:schemas:core:2.0:ServiceProviderConfig"],
+                "patch": {"supported": True},
+                "bulk": {"supported": False, "maxOperations": 0, "maxPayloadSize": 0},
+                "filter": {"supported": True, "maxResults": MAX_COUNT},
+                "changePassword": unsupported,
+                "sort": unsupported,
+                "etag": {"supported": True},
+                "authenticationSchemes": [
+                    {
+                        "type": "oauthbearertoken",
+                        "name": "Bearer token",
+                        "description": "The SCIM_TOKEN set on the server",
+                    }
+                ],
+            }
+        )
 
     async def openapi(self, request: web.Request) -> web.Response:
         return web.Response(body=OPENAPI.read_bytes(), content_type="application/json")
@@ -186,7 +223,9 @@ class ScimApi:
         endpoint, _, rest = request.match_info["unknown"].partition("/")
         allowed = None if "/" in rest else ALLOWED.get(f"{endpoint}/{{id}}" if rest else endpoint)
         if allowed is not None:
-            raise ScimError(405, f"{request.method} is not allowed on /{endpoint}", headers={"Allow": allowed})
+            raise ScimError(
+                405, f"{request.method} is not allowed on /{endpoint}", headers={"Allow": allowed}
+            )
         raise ScimError(404, f"no SCIM endpoint {request.path}")
 
     async def resource_types(self, request: web.Request) -> web.Response:
@@ -197,9 +236,17 @@ class ScimApi:
 
     # --- helpers -----------------------------------------------------------------------------------
 
-    async def _store(self, current: PushedUser, resource: dict[str, Any], expected: int | None) -> web.Response:
-        user = replace(current, user_name=resource["userName"], external_id=resource.get("externalId"),
-                       resource=resource, version=current.version + 1, updated_at=self.clock.now())
+    async def _store(
+        self, current: PushedUser, resource: dict[str, Any], expected: int | None
+    ) -> web.Response:
+        user = replace(
+            current,
+            user_name=resource["userName"],
+            external_id=resource.get("externalId"),
+            resource=resource,
+            version=current.version + 1,
+            updated_at=self.clock.now(),
+        )
         try:
             await self.users.replace(user, expected)
         except ConcurrentUpdate:
@@ -247,8 +294,15 @@ def _listed(request: web.Request, resources: list[dict[str, Any]]) -> web.Respon
     """A discovery list, or the one resource its id names (404 when none does)."""
     wanted = request.match_info.get("id")
     if wanted is None:
-        return _json({"schemas": [LIST], "totalResults": len(resources), "startIndex": 1,
-                      "itemsPerPage": len(resources), "Resources": resources})
+        return _json(
+            {
+                "schemas": [LIST],
+                "totalResults": len(resources),
+                "startIndex": 1,
+                "itemsPerPage": len(resources),
+                "Resources": resources,
+            }
+        )
     found = next((r for r in resources if r["id"] == wanted), None)
     if found is None:
         raise ScimError(404, f"no {wanted}")
@@ -280,7 +334,11 @@ async def _body(request: web.Request) -> object:
         body = json.loads(await request.text())
         # A lone surrogate ("\ud800") parses, but is no text a database can store: refused here.
         json.dumps(body, ensure_ascii=False).encode()
-    except (ValueError, UnicodeDecodeError, RecursionError):  # RecursionError: absurdly deep nesting
+    except (
+        ValueError,
+        UnicodeDecodeError,
+        RecursionError,
+    ):  # RecursionError: absurdly deep nesting
         raise ScimError(400, "the body is not JSON", "invalidSyntax") from None
     return body
 
@@ -293,4 +351,6 @@ def _integer(text: str | None, default: int) -> int:
 
 
 def _json(body: object, status: int = 200, headers: dict[str, str] | None = None) -> web.Response:
-    return web.Response(text=json.dumps(body), status=status, content_type=SCIM_JSON, headers=headers)
+    return web.Response(
+        text=json.dumps(body), status=status, content_type=SCIM_JSON, headers=headers
+    )

@@ -6,9 +6,7 @@ from __future__ import annotations
 CHOOSE = "vb_choose"  # button on a product card; value = product id
 PICK_PRODUCT = "vb_pick_product"  # external_select fed by the catalog search
 PAGE = "vb_page"  # previous / next; value = encoded CatalogQuery
-FILTER = (
-    "vb_filter"  # currency / country menus (static_select) and "All countries"; values = encoded CatalogQuery
-)
+FILTER = "vb_filter"  # currency / country menus (static_select) and "All countries"; values = encoded CatalogQuery
 DENOMINATION = "vb_denomination"  # button; value = "<product id>|<minor units>"
 DENOMINATION_SELECT = "vb_denomination_select"  # static_select for products with many denominations
 AMOUNT_INPUT = "vb_amount_input"  # plain_text_input for open-value products (Enter dispatches)
@@ -21,7 +19,9 @@ REDEEM = "vb_redeem"  # url button to the brand's redemption page
 REVEAL = "vb_reveal"  # App Home button that shows one voucher's code in a private modal; value = order id
 
 AMOUNT_BLOCK = "vb_amount"  # block_id of the amount input, read back from state.values
-PICKER_BLOCK = "vb_picker"  # block_id of the product picker (carries the reward being spent, if any)
+PICKER_BLOCK = (
+    "vb_picker"  # block_id of the product picker (carries the reward being spent, if any)
+)
 
 # Rewards
 REWARD_SEND = "vb_reward_send"  # confirmation's Send button; value = confirmation id

@@ -57,7 +57,9 @@ OAUTH_STATE_SECONDS = 600
 DEFAULT_API_URL = "https://slack.com/api/"
 DIRECTORY_TTL_SECONDS = 3600.0
 
-ClientFor = Callable[[str, str | None], Awaitable[AsyncWebClient]]  # (team, enterprise) -> bot client
+ClientFor = Callable[
+    [str, str | None], Awaitable[AsyncWebClient]
+]  # (team, enterprise) -> bot client
 
 
 @dataclass
@@ -141,11 +143,15 @@ class SlackChannel:
         try:
             self.front_door.check(await request.read(), request.headers, request.content_type)
         except Refused as refused:
-            log.warning("slack request refused: %s", refused.reason, extra={"status": refused.status})
+            log.warning(
+                "slack request refused: %s", refused.reason, extra={"status": refused.status}
+            )
             return web.Response(status=refused.status, text=refused.reason)
         try:
             bolt_request = await to_bolt_request(request)
-        except ValueError:  # a Content-Type Bolt reads differently from the front door (defence in depth)
+        except (
+            ValueError
+        ):  # a Content-Type Bolt reads differently from the front door (defence in depth)
             return web.Response(status=400, text="the body is not what its Content-Type says")
         return await to_aiohttp_response(await self.app.async_dispatch(bolt_request))
 
@@ -223,7 +229,9 @@ def build_slack(
     if approvals is not None:
         register_approvals(app, approvals=approvals, work=background)
     sender = SlackSender(
-        client_factory=lambda token: _web_client(token, base_url, ssl), token_for=token_for, locales=locales
+        client_factory=lambda token: _web_client(token, base_url, ssl),
+        token_for=token_for,
+        locales=locales,
     )
 
     async def client_for(team_id: str, enterprise_id: str | None = None) -> AsyncWebClient:
@@ -278,9 +286,13 @@ def _web_client(token: str, base_url: str, ssl: SSLContext | None = None) -> Asy
 
 def _oauth_engine(database_url: str | None) -> AsyncEngine:
     if not database_url:
-        raise ValueError("Slack OAuth installs are kept in the bot's database: DATABASE_URL is required")
+        raise ValueError(
+            "Slack OAuth installs are kept in the bot's database: DATABASE_URL is required"
+        )
     if not database_url.startswith(("sqlite+aiosqlite", "postgresql+asyncpg")):
-        raise ValueError("DATABASE_URL must be an async URL (sqlite+aiosqlite:// or postgresql+asyncpg://)")
+        raise ValueError(
+            "DATABASE_URL must be an async URL (sqlite+aiosqlite:// or postgresql+asyncpg://)"
+        )
     sqlite_path = make_url(database_url).database if database_url.startswith("sqlite") else None
     if sqlite_path:
         _private_file(Path(sqlite_path).expanduser())
@@ -297,7 +309,11 @@ def _private_file(path: Path) -> None:
 
 
 def _oauth_settings(
-    engine: AsyncEngine, client_id: str, client_secret: str | None, public_base_url: str, box: SecretBox
+    engine: AsyncEngine,
+    client_id: str,
+    client_secret: str | None,
+    public_base_url: str,
+    box: SecretBox,
 ) -> AsyncOAuthSettings:
     if not client_secret:
         raise ValueError("SLACK_CLIENT_ID is set but SLACK_CLIENT_SECRET is not")
@@ -314,7 +330,9 @@ def _oauth_settings(
             WideSecretColumns(client_id=client_id, engine=engine), box
         ),
         installation_store_bot_only=True,
-        state_store=AsyncSQLAlchemyOAuthStateStore(expiration_seconds=OAUTH_STATE_SECONDS, engine=engine),
+        state_store=AsyncSQLAlchemyOAuthStateStore(
+            expiration_seconds=OAUTH_STATE_SECONDS, engine=engine
+        ),
         state_expiration_seconds=OAUTH_STATE_SECONDS,
     )
 

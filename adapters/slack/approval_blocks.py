@@ -36,7 +36,9 @@ def _facts(view: ApprovalView) -> Block:
     fields = [
         mrkdwn_field("From", escape(view.giver_name)),
         mrkdwn_field("To", _names(view.recipients)),
-        mrkdwn_field("Rows", str(view.rows)) if view.rows else mrkdwn_field("Each", str(view.amount)),
+        mrkdwn_field("Rows", str(view.rows))
+        if view.rows
+        else mrkdwn_field("Each", str(view.amount)),
         mrkdwn_field("Total", str(view.total)),
         mrkdwn_field("Programme", escape(view.programme_name)),
         mrkdwn_field("Budget after", str(view.budget_after)),
@@ -65,15 +67,21 @@ def approval_request_message(view: ApprovalView) -> Message:
         _facts(view),
         note,
         actions("vb_approval_actions", buttons),
-        context(f"Expires {view.expires_at[:16].replace('T', ' ')} UTC; until then the budget is reserved."),
+        context(
+            f"Expires {view.expires_at[:16].replace('T', ' ')} UTC; until then the budget is reserved."
+        ),
     ]
     return Message(f"{view.giver_name} asks you to approve {view.total} of rewards", blocks)
 
 
 def approval_outcome_message(view: ApprovalView) -> Message:
     """What the approval card becomes once decided (the approver's own click, or a later one)."""
-    text = OUTCOMES.get(view.status, view.status).format(by=escape(view.decided_by), note=escape(view.note))
-    return Message(text, [section(f"{text}\n{_names(view.recipients)}, {_each(view)}"), _facts(view)])
+    text = OUTCOMES.get(view.status, view.status).format(
+        by=escape(view.decided_by), note=escape(view.note)
+    )
+    return Message(
+        text, [section(f"{text}\n{_names(view.recipients)}, {_each(view)}"), _facts(view)]
+    )
 
 
 def approval_decided_message(view: ApprovalView) -> Message:
@@ -83,8 +91,15 @@ def approval_decided_message(view: ApprovalView) -> Message:
         "rejected": f":no_entry: Your rewards to {_names(view.recipients)} were rejected: {escape(view.note)}",
         "expired": f":hourglass: Your rewards to {_names(view.recipients)} expired unapproved; nothing was sent.",
     }.get(view.status, view.status)
-    text = lead.replace(":white_check_mark: ", "").replace(":no_entry: ", "").replace(":hourglass: ", "")
-    blocks = [section(lead), context(f"{_each(view)}, {view.total} in all, for: {escape(view.reason)}")]
+    text = (
+        lead.replace(":white_check_mark: ", "")
+        .replace(":no_entry: ", "")
+        .replace(":hourglass: ", "")
+    )
+    blocks = [
+        section(lead),
+        context(f"{_each(view)}, {view.total} in all, for: {escape(view.reason)}"),
+    ]
     if view.row_outcomes:  # an approved file: what became of each row
         shown = "\n".join(escape(line) for line in view.row_outcomes[:MAX_ROWS_SHOWN])
         more = len(view.row_outcomes) - MAX_ROWS_SHOWN
@@ -105,7 +120,10 @@ def pending_message(view: ApprovalView) -> Message:
     )
     return Message(
         text,
-        [section(lead), context(f"{view.total} is reserved from {escape(view.programme_name)} meanwhile.")],
+        [
+            section(lead),
+            context(f"{view.total} is reserved from {escape(view.programme_name)} meanwhile."),
+        ],
     )
 
 

@@ -45,7 +45,8 @@ class _ApprovalListeners:
         await ack()
         approval_id, approver = str(action.get("value", "")), identity_of(translate.user_of(body))
         self._spawn(
-            self._decide(approval_id, respond, self._approvals.approve(approval_id, approver)), respond
+            self._decide(approval_id, respond, self._approvals.approve(approval_id, approver)),
+            respond,
         )
 
     async def reject(self, ack: Ack, body: Body, action: Body, respond: Respond) -> None:
@@ -57,7 +58,9 @@ class _ApprovalListeners:
     async def typed(self, ack: Ack) -> None:
         await ack()  # typing the reason is not a decision; Reject reads it
 
-    async def _decide(self, approval_id: str, respond: Respond, decision: Awaitable[object]) -> None:
+    async def _decide(
+        self, approval_id: str, respond: Respond, decision: Awaitable[object]
+    ) -> None:
         try:
             await decision
         except (
@@ -66,7 +69,9 @@ class _ApprovalListeners:
         ) as exc:  # decided already, own request, expired: said as the core says
             await _show(respond, notice(str(exc)), replace=False)
             return
-        await _show(respond, approval_outcome_message(await self._approvals.view(approval_id)), replace=True)
+        await _show(
+            respond, approval_outcome_message(await self._approvals.view(approval_id)), replace=True
+        )
 
     def _spawn(self, work: Any, respond: Respond) -> None:
         async def tell_user(_exc: BaseException) -> None:
@@ -77,5 +82,8 @@ class _ApprovalListeners:
 
 async def _show(respond: Respond, message: Message, *, replace: bool) -> None:
     await respond(
-        text=message.text, blocks=message.blocks, response_type="ephemeral", replace_original=replace
+        text=message.text,
+        blocks=message.blocks,
+        response_type="ephemeral",
+        replace_original=replace,
     )

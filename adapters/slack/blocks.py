@@ -76,7 +76,10 @@ READY = (OrderStatus.ISSUED, OrderStatus.DELIVERED)
 
 
 def catalog_message(
-    page: CatalogPage, reward: RewardSummary | None = None, loc: Localizer = ENGLISH, rate_note: str = ""
+    page: CatalogPage,
+    reward: RewardSummary | None = None,
+    loc: Localizer = ENGLISH,
+    rate_note: str = "",
 ) -> Message:
     """A catalog page; with `reward`, every choice in it is paid from that reward (at the rate noted)."""
     reward_id = reward.reward_id if reward else ""
@@ -87,7 +90,9 @@ def catalog_message(
         divider(),
     ]
     if reward is not None:
-        head.insert(1, context(reward_hint(reward, loc, covered_only=page.query.max_price is not None)))
+        head.insert(
+            1, context(reward_hint(reward, loc, covered_only=page.query.max_price is not None))
+        )
         if rate_note:
             head.insert(2, context(f":currency_exchange: {escape(rate_note)}"))
     tail = _paging(page, reward_id, loc) + ([] if reward else [context(search_hint(loc))])
@@ -97,10 +102,14 @@ def catalog_message(
         for i, card in enumerate(page.cards[:room])
         for block in _card(i, card, page.query, reward_id, loc)
     ]
-    return Message(loc._("Gift vouchers: {count} found", count=loc.number(page.total)), head + cards + tail)
+    return Message(
+        loc._("Gift vouchers: {count} found", count=loc.number(page.total)), head + cards + tail
+    )
 
 
-def reward_hint(reward: RewardSummary, loc: Localizer = ENGLISH, *, covered_only: bool = False) -> str:
+def reward_hint(
+    reward: RewardSummary, loc: Localizer = ENGLISH, *, covered_only: bool = False
+) -> str:
     values = {
         "giver": escape(reward.giver_name),
         "left": f"*{loc.money(reward.available)}*",
@@ -183,13 +192,21 @@ def _menu(
     reward_id: str,
 ) -> Block:
     options = [
-        option(label, encode_query(query_for(value), reward_id)) for label, value in choices[:STATIC_OPTIONS]
+        option(label, encode_query(query_for(value), reward_id))
+        for label, value in choices[:STATIC_OPTIONS]
     ]
     chosen = next((o for o, (_, value) in zip(options, choices) if value == current), options[0])
-    return {"type": "static_select", "action_id": action_id, "options": options, "initial_option": chosen}
+    return {
+        "type": "static_select",
+        "action_id": action_id,
+        "options": options,
+        "initial_option": chosen,
+    }
 
 
-def _product_picker(reward: RewardSummary | None, loc: Localizer, currency: str | None = None) -> Block:
+def _product_picker(
+    reward: RewardSummary | None, loc: Localizer, currency: str | None = None
+) -> Block:
     picker = {
         "type": "external_select",
         "action_id": ids.PICK_PRODUCT,
@@ -198,12 +215,16 @@ def _product_picker(reward: RewardSummary | None, loc: Localizer, currency: str 
     }
     # The catalog's currency: a reward spent abroad searches the recipient's currency, not the reward's.
     block_id = (
-        picker_block_id(reward.reward_id, currency or reward.amount.currency) if reward else picker_block_id()
+        picker_block_id(reward.reward_id, currency or reward.amount.currency)
+        if reward
+        else picker_block_id()
     )
     return {"type": "actions", "block_id": block_id, "elements": [picker]}
 
 
-def _card(index: int, card: ProductCard, query: CatalogQuery, reward_id: str, loc: Localizer) -> list[Block]:
+def _card(
+    index: int, card: ProductCard, query: CatalogQuery, reward_id: str, loc: Localizer
+) -> list[Block]:
     lines = [f"*{escape(card.brand)}*", escape(card.name), escape(words.price_label(card, loc))]
     if card.countries:
         lines.append(loc._("Works in {countries}", countries=words.countries(card.countries, loc)))
@@ -218,7 +239,9 @@ def _card(index: int, card: ProductCard, query: CatalogQuery, reward_id: str, lo
     value = encode_choice(card.product_id, query, reward_id)
     return [
         section("\n".join(lines), accessory=image(card.image_url, card.brand)),
-        actions(f"vb_card_{index}", [button(loc._("Choose"), f"{ids.CHOOSE}:{index}", value=value)]),
+        actions(
+            f"vb_card_{index}", [button(loc._("Choose"), f"{ids.CHOOSE}:{index}", value=value)]
+        ),
     ]
 
 
@@ -262,7 +285,11 @@ def product_message(
     ]
     if card.countries:
         lines.append(loc._("Works in {countries}", countries=words.countries(card.countries, loc)))
-    blocks = [section("\n".join(line for line in lines if line), accessory=image(card.image_url, card.brand))]
+    blocks = [
+        section(
+            "\n".join(line for line in lines if line), accessory=image(card.image_url, card.brand)
+        )
+    ]
     query = query or CatalogQuery()
     if reward_id:
         if query.max_price is not None:
@@ -277,15 +304,21 @@ def product_message(
     else:
         blocks += _denominations(card, reward_id, loc, query)
     back = button(
-        loc._("Back to catalog"), ids.BACK_TO_CATALOG, value=encode_query(query or CatalogQuery(), reward_id)
+        loc._("Back to catalog"),
+        ids.BACK_TO_CATALOG,
+        value=encode_query(query or CatalogQuery(), reward_id),
     )
     # Spending a reward is for oneself; otherwise the same product can go to a colleague.
-    gift = [] if reward_id else [button(loc._("Send as a gift"), ids.GIFT_OPEN, value=card.product_id)]
+    gift = (
+        [] if reward_id else [button(loc._("Send as a gift"), ids.GIFT_OPEN, value=card.product_id)]
+    )
     blocks.append(actions("vb_back", [back, *gift]))
     return Message(f"{card.brand}: {card.name}", blocks)
 
 
-def _denominations(card: ProductCard, reward_id: str, loc: Localizer, query: CatalogQuery) -> list[Block]:
+def _denominations(
+    card: ProductCard, reward_id: str, loc: Localizer, query: CatalogQuery
+) -> list[Block]:
     values = [
         (
             _with_card_part(amount, query.covers, loc),
@@ -313,7 +346,9 @@ def _with_card_part(amount: Money, covers: int | None, loc: Localizer) -> str:
     topped = by_card(amount, covers)
     if topped is None:
         return loc.money(amount)
-    return loc._("{amount} (you pay {card} by card)", amount=loc.money(amount), card=loc.money(topped))
+    return loc._(
+        "{amount} (you pay {card} by card)", amount=loc.money(amount), card=loc.money(topped)
+    )
 
 
 def _amount_input(card: ProductCard, reward_id: str, loc: Localizer, typed: str) -> list[Block]:
@@ -321,7 +356,9 @@ def _amount_input(card: ProductCard, reward_id: str, loc: Localizer, typed: str)
         "type": "plain_text_input",
         "action_id": ids.AMOUNT_INPUT,
         "placeholder": plain(
-            loc._("{minimum} to {maximum}", minimum=card.minimum.major(), maximum=card.maximum.major())
+            loc._(
+                "{minimum} to {maximum}", minimum=card.minimum.major(), maximum=card.maximum.major()
+            )
         ),
         "dispatch_action_config": {"trigger_actions_on": ["on_enter_pressed"]},
     }
@@ -333,13 +370,18 @@ def _amount_input(card: ProductCard, reward_id: str, loc: Localizer, typed: str)
         "dispatch_action": True,
         "label": plain(
             loc._(
-                "Amount in {currency} ({price})", currency=card.currency, price=words.price_label(card, loc)
+                "Amount in {currency} ({price})",
+                currency=card.currency,
+                price=words.price_label(card, loc),
             )
         ),
         "element": element,
     }
     buy = button(
-        loc._("Buy"), ids.AMOUNT_SUBMIT, value=product_ref(card.product_id, reward_id), style="primary"
+        loc._("Buy"),
+        ids.AMOUNT_SUBMIT,
+        value=product_ref(card.product_id, reward_id),
+        style="primary",
     )
     return [amount, actions("vb_amount_submit", [buy])]
 
@@ -362,7 +404,12 @@ def order_message(summary: OrderSummary, loc: Localizer = ENGLISH) -> Message:
     buttons = []
     if summary.can_pay and summary.checkout_url:
         buttons.append(
-            button(loc._("Pay {amount}", amount=card), ids.PAY, url=summary.checkout_url, style="primary")
+            button(
+                loc._("Pay {amount}", amount=card),
+                ids.PAY,
+                url=summary.checkout_url,
+                style="primary",
+            )
         )
     if summary.can_retry:
         label = loc._("Try again, pay {amount}", amount=card)
@@ -405,7 +452,8 @@ def voucher_message(delivery: VoucherDelivery, loc: Localizer = ENGLISH) -> Mess
     if delivery.redeem_url:
         blocks.append(
             actions(
-                "vb_redeem", [button(loc._("Redeem"), ids.REDEEM, url=delivery.redeem_url, style="primary")]
+                "vb_redeem",
+                [button(loc._("Redeem"), ids.REDEEM, url=delivery.redeem_url, style="primary")],
             )
         )
     if delivery.terms:
@@ -413,7 +461,8 @@ def voucher_message(delivery: VoucherDelivery, loc: Localizer = ENGLISH) -> Mess
     blocks.append(context(loc._("Only you can see this voucher. Keep the code private.")))
     # The fallback text shows in notifications and lock screens: never the code.
     return Message(
-        loc._("Your {brand} voucher ({amount}) is ready", brand=delivery.brand, amount=amount), blocks
+        loc._("Your {brand} voucher ({amount}) is ready", brand=delivery.brand, amount=amount),
+        blocks,
     )
 
 
@@ -443,7 +492,8 @@ def wallet_message(wallet: Wallet, loc: Localizer = ENGLISH) -> Message:
 def home_view(wallet: Wallet, loc: Localizer = ENGLISH) -> Block:
     """The App Home tab; it may be on a shared screen, so codes hide behind Reveal."""
     browse = actions(
-        "vb_home_actions", [button(loc._("Browse vouchers"), ids.BROWSE, value="browse", style="primary")]
+        "vb_home_actions",
+        [button(loc._("Browse vouchers"), ids.BROWSE, value="browse", style="primary")],
     )
     blocks = [browse, *_wallet_blocks(wallet, HOME_BLOCKS - 1, loc, masked=True)]
     return {"type": "home", "blocks": blocks}
@@ -487,42 +537,53 @@ def _wallet_blocks(wallet: Wallet, budget: int, loc: Localizer, *, masked: bool)
 def _reward_row(index: int, reward: RewardSummary, loc: Localizer) -> Block:
     text = (
         loc._(
-            "{amount} from {giver}", amount=f"*{loc.money(reward.amount)}*", giver=escape(reward.giver_name)
+            "{amount} from {giver}",
+            amount=f"*{loc.money(reward.amount)}*",
+            giver=escape(reward.giver_name),
         )
         + f" · “{escape(reward.reason)}”\n"
         + loc._(
-            "{left} left · expires {date}", left=loc.money(reward.available), date=loc.date(reward.expires_on)
+            "{left} left · expires {date}",
+            left=loc.money(reward.available),
+            date=loc.date(reward.expires_on),
         )
     )
     choose = button(
-        loc._("Choose your voucher"), f"{ids.REWARD_CHOOSE}:{index}", value=reward.reward_id, style="primary"
+        loc._("Choose your voucher"),
+        f"{ids.REWARD_CHOOSE}:{index}",
+        value=reward.reward_id,
+        style="primary",
     )
     return section(text, accessory=choose)
 
 
 def _entry_rows(index: int, entry: WalletEntry, loc: Localizer, masked: bool) -> list[Block]:
     """A voucher: what it is beside its Redeem button, then its code on a full-width line below."""
-    status = loc._("Active") if entry.status.lower() == "active" else loc._(entry.status.capitalize())
+    status = (
+        loc._("Active") if entry.status.lower() == "active" else loc._(entry.status.capitalize())
+    )
     text = (
         f"*{escape(entry.brand)}* · {escape(entry.product_name)} · {loc.money(entry.amount)}\n"
         + loc._("{status} · expires {date}", status=status, date=loc.date(entry.expires_on))
         + f" · `{entry.order_id}`"
     )
     redeem = (
-        button(loc._("Redeem"), f"{ids.REDEEM}:{index}", url=entry.redeem_url) if entry.redeem_url else None
+        button(loc._("Redeem"), f"{ids.REDEEM}:{index}", url=entry.redeem_url)
+        if entry.redeem_url
+        else None
     )
     if not masked:
         return [section(text, accessory=redeem), *code_blocks(entry.code, entry.pin, loc)]
-    hidden = loc._("Code {code}", code=f"`{MASK}{escape(entry.code[-4:]) if len(entry.code) > 8 else ''}`")
+    hidden = loc._(
+        "Code {code}", code=f"`{MASK}{escape(entry.code[-4:]) if len(entry.code) > 8 else ''}`"
+    )
     reveal = button(loc._("Reveal"), f"{ids.REVEAL}:{index}", value=entry.order_id)
     return [section(text, accessory=redeem), section(hidden, accessory=reveal)]
 
 
 def _pending_row(index: int, summary: OrderSummary, loc: Localizer) -> Block:
     status = words.status_label(summary.status, loc)
-    text = (
-        f"*{escape(summary.brand)}* · {escape(summary.product_name)} · {loc.money(summary.amount)}\n{status}"
-    )
+    text = f"*{escape(summary.brand)}* · {escape(summary.product_name)} · {loc.money(summary.amount)}\n{status}"
     pay = None
     if summary.can_pay and summary.checkout_url:
         card = loc.money(words.card_part(summary))

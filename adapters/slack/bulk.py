@@ -12,11 +12,15 @@ from dataclasses import dataclass
 
 from core.bulk import RewardRow
 
-
 MAX_BYTES = 2 * 1024 * 1024
 MAX_ROWS = 5000
 DELIMITERS = ",;\t"
-HEADER_ALIASES = {"user": "user_id", "userid": "user_id", "slack_id": "user_id", "program": "programme"}
+HEADER_ALIASES = {
+    "user": "user_id",
+    "userid": "user_id",
+    "slack_id": "user_id",
+    "program": "programme",
+}
 
 
 class InvalidFile(ValueError):
@@ -41,7 +45,15 @@ class BulkRow:
 
     def reward_row(self, request_key: str) -> RewardRow:
         """The row in the core's terms, for core.bulk.send_rows."""
-        return RewardRow(self.line, self.who, self.amount, self.reason, request_key, self.currency, self.programme)
+        return RewardRow(
+            self.line,
+            self.who,
+            self.amount,
+            self.reason,
+            request_key,
+            self.currency,
+            self.programme,
+        )
 
 
 def parse_rows(data: bytes, max_rows: int = MAX_ROWS) -> list[BulkRow]:
@@ -53,7 +65,9 @@ def parse_rows(data: bytes, max_rows: int = MAX_ROWS) -> list[BulkRow]:
     try:
         text = data.decode("utf-8-sig")
     except UnicodeDecodeError:
-        raise InvalidFile("The file is not UTF-8 text. Save it as “CSV UTF-8” and upload it again.") from None
+        raise InvalidFile(
+            "The file is not UTF-8 text. Save it as “CSV UTF-8” and upload it again."
+        ) from None
     reader = csv.reader(io.StringIO(text), dialect=_dialect(text))
     header = [_column(name) for name in next(reader, [])]
     _check_header(header)

@@ -34,15 +34,18 @@ from core.rewards import Recipient
 log = logging.getLogger(__name__)
 
 SEEN_FILES = 1000
-NOT_CSV = (
-    "I read reward lists as CSV files with columns email (or user_id), amount, reason. Try `/reward help`."
-)
+NOT_CSV = "I read reward lists as CSV files with columns email (or user_id), amount, reason. Try `/reward help`."
 
 Body = dict[str, Any]
 
 
 def register_bulk(
-    app: AsyncApp, *, recognition: Recognition, work: Background, users: UserDirectory, fetch: FileFetcher
+    app: AsyncApp,
+    *,
+    recognition: Recognition,
+    work: Background,
+    users: UserDirectory,
+    fetch: FileFetcher,
 ) -> None:
     """Listen for CSV files shared in the app's DM (`file_shared`, or a `message` carrying files)."""
     listener = _BulkListener(recognition, work, users, fetch)
@@ -72,10 +75,16 @@ class _BulkListener:
     async def file_message(self, body: Body, event: Body, client: AsyncWebClient) -> None:
         for file in event.get("files") or ():
             self._start(
-                body, str(file.get("id", "")), str(event.get("user", "")), event.get("channel"), client
+                body,
+                str(file.get("id", "")),
+                str(event.get("user", "")),
+                event.get("channel"),
+                client,
             )
 
-    def _start(self, body: Body, file_id: str, user_id: str, channel: Any, client: AsyncWebClient) -> None:
+    def _start(
+        self, body: Body, file_id: str, user_id: str, channel: Any, client: AsyncWebClient
+    ) -> None:
         team = str(body.get("team_id", ""))
         # Only files shared with the app in its own DM are reward lists; a channel's files are not ours.
         if (
@@ -128,7 +137,13 @@ class _BulkListener:
         await _finish(client, channel, progress, reward_blocks.bulk_report(report))
 
     async def _send_rows(
-        self, team: str, file_id: str, giver: ChatUser, rows: list[BulkRow], client: AsyncWebClient, name: str
+        self,
+        team: str,
+        file_id: str,
+        giver: ChatUser,
+        rows: list[BulkRow],
+        client: AsyncWebClient,
+        name: str,
     ) -> BulkReport:
         await self._warm(client, team, rows)
         directory = SlackDirectory(self._users, client, team)
@@ -138,7 +153,9 @@ class _BulkListener:
             return await _recipient(directory, by_line[row.line])
 
         wanted = [row.reward_row(row_request_key(team, file_id, row.line)) for row in rows]
-        return await send_rows(self._recognition, giver, name, wanted, find, dm_address(team, giver.user_id))
+        return await send_rows(
+            self._recognition, giver, name, wanted, find, dm_address(team, giver.user_id)
+        )
 
     async def _warm(self, client: AsyncWebClient, team: str, rows: list[BulkRow]) -> None:
         """Fill the profile cache once for the whole file (one users.list walk, not a call per row)."""
@@ -160,12 +177,18 @@ async def _recipient(directory: SlackDirectory, row: BulkRow) -> Recipient | str
 async def _finish(client: AsyncWebClient, channel: str, progress: str, report: Message) -> None:
     """Replace the progress message with the report; if Slack refuses the update, post the report anew."""
     try:
-        await client.chat_update(channel=channel, ts=progress, text=report.text, blocks=report.blocks)
+        await client.chat_update(
+            channel=channel, ts=progress, text=report.text, blocks=report.blocks
+        )
     except SlackApiError:
-        log.warning("bulk report could not replace its progress message", extra={"channel": channel})
+        log.warning(
+            "bulk report could not replace its progress message", extra={"channel": channel}
+        )
         await _post(client, channel, report)
 
 
 async def _post(client: AsyncWebClient, channel: str, message: Message) -> str:
-    response = await client.chat_postMessage(channel=channel, text=message.text, blocks=message.blocks)
+    response = await client.chat_postMessage(
+        channel=channel, text=message.text, blocks=message.blocks
+    )
     return str(response.get("ts", ""))

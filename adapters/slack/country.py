@@ -10,10 +10,22 @@ from slack_sdk.web.async_client import AsyncWebClient
 log = logging.getLogger(__name__)
 # Time zones that name one country, for people whose locale carries no region ("en").
 _ZONES = {
-    "Europe/Berlin": "DE", "Europe/Paris": "FR", "Europe/Madrid": "ES", "Europe/Rome": "IT",
-    "Europe/Amsterdam": "NL", "Europe/Brussels": "BE", "Europe/Vienna": "AT", "Europe/Dublin": "IE",
-    "Europe/Lisbon": "PT", "Europe/Helsinki": "FI", "Europe/London": "GB", "Europe/Zurich": "CH",
-    "Asia/Kolkata": "IN", "Asia/Tokyo": "JP", "Asia/Singapore": "SG", "Australia/Sydney": "AU",
+    "Europe/Berlin": "DE",
+    "Europe/Paris": "FR",
+    "Europe/Madrid": "ES",
+    "Europe/Rome": "IT",
+    "Europe/Amsterdam": "NL",
+    "Europe/Brussels": "BE",
+    "Europe/Vienna": "AT",
+    "Europe/Dublin": "IE",
+    "Europe/Lisbon": "PT",
+    "Europe/Helsinki": "FI",
+    "Europe/London": "GB",
+    "Europe/Zurich": "CH",
+    "Asia/Kolkata": "IN",
+    "Asia/Tokyo": "JP",
+    "Asia/Singapore": "SG",
+    "Australia/Sydney": "AU",
 }
 
 

@@ -82,7 +82,9 @@ class _Workspace:
 class UserDirectory:
     """Profiles per workspace, walked in bulk with users.list and kept for `ttl_seconds`."""
 
-    def __init__(self, ttl_seconds: float = 3600, clock: Callable[[], float] = time.monotonic) -> None:
+    def __init__(
+        self, ttl_seconds: float = 3600, clock: Callable[[], float] = time.monotonic
+    ) -> None:
         self._ttl = ttl_seconds
         self._clock = clock
         self._workspaces: dict[str, _Workspace] = {}
@@ -134,7 +136,9 @@ class UserDirectory:
     async def _ensure_listed(self, client: AsyncWebClient, team: str) -> _Workspace:
         workspace = self._workspace(team)
         async with workspace.lock:  # one walk per workspace, however many rows are waiting for it
-            fresh = workspace.listed_at is not None and self._clock() - workspace.listed_at < self._ttl
+            fresh = (
+                workspace.listed_at is not None and self._clock() - workspace.listed_at < self._ttl
+            )
             if not fresh:
                 listed = _Workspace()
                 async for member in _all_members(client):
@@ -156,7 +160,9 @@ class UserDirectory:
 class SlackDirectory:
     """core.ports.Directory for one workspace: colleagues by work email, from the shared profile cache."""
 
-    def __init__(self, users: UserDirectory, client: AsyncWebClient, team: str, enterprise: str = "") -> None:
+    def __init__(
+        self, users: UserDirectory, client: AsyncWebClient, team: str, enterprise: str = ""
+    ) -> None:
         self._users = users
         self._client = client
         self._team = team

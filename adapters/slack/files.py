@@ -25,7 +25,9 @@ class FileUnavailable(Exception):
 
 def is_csv(file: Mapping[str, Any]) -> bool:
     name = str(file.get("name") or "").lower()
-    return file.get("filetype") == "csv" or name.endswith(".csv") or file.get("mimetype") == "text/csv"
+    return (
+        file.get("filetype") == "csv" or name.endswith(".csv") or file.get("mimetype") == "text/csv"
+    )
 
 
 class FileFetcher:
@@ -40,7 +42,9 @@ class FileFetcher:
         if urlparse(url).hostname not in self._hosts:
             raise FileUnavailable("Slack did not give me a download link for that file.")
         if int(file.get("size") or 0) > MAX_BYTES:
-            raise FileUnavailable(f"The file is larger than {MAX_BYTES // (1024 * 1024)} MB; split it up.")
+            raise FileUnavailable(
+                f"The file is larger than {MAX_BYTES // (1024 * 1024)} MB; split it up."
+            )
         try:
             return await _download(url, token, self._ssl)
         except (aiohttp.ClientError, TimeoutError) as exc:
@@ -58,5 +62,7 @@ async def _download(url: str, token: str, ssl: SSLContext | None) -> bytes:
     ):
         # Without access Slack answers with its sign-in page (HTML), not an error status.
         if response.status != 200 or response.content_type == "text/html":
-            raise FileUnavailable("I could not download the file from Slack; please share it again.")
+            raise FileUnavailable(
+                "I could not download the file from Slack; please share it again."
+            )
         return await response.content.read(MAX_BYTES + 1)

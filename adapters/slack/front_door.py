@@ -54,8 +54,12 @@ class FrontDoor:
             raise Refused(401, "stale X-Slack-Request-Timestamp")
         # Over the raw bytes: slack_sdk's SignatureVerifier decodes the body first and raises on non-UTF-8.
         signed = b"v0:" + timestamp.encode() + b":" + body
-        expected = "v0=" + hmac.new(self.signing_secret.encode(), signed, hashlib.sha256).hexdigest()
-        given = headers.get("X-Slack-Signature", "").encode("utf-8", "replace")  # any text, not only ASCII
+        expected = (
+            "v0=" + hmac.new(self.signing_secret.encode(), signed, hashlib.sha256).hexdigest()
+        )
+        given = headers.get("X-Slack-Signature", "").encode(
+            "utf-8", "replace"
+        )  # any text, not only ASCII
         if not hmac.compare_digest(expected.encode(), given):
             raise Refused(401, "bad X-Slack-Signature")
 

@@ -46,7 +46,9 @@ def receipt_message(receipt: GiftReceipt, loc: Localizer = ENGLISH) -> Message:
         mrkdwn_field(loc._("Gift"), f"{escape(receipt.brand)} · {loc.money(receipt.amount)}"),
         mrkdwn_field(loc._("To"), escape(receipt.recipient_name)),
         mrkdwn_field(loc._("Delivery"), _when(receipt, loc)),
-        mrkdwn_field(loc._("Paid"), loc._("{paid} (refunded)", paid=paid) if receipt.refunded else paid),
+        mrkdwn_field(
+            loc._("Paid"), loc._("{paid} (refunded)", paid=paid) if receipt.refunded else paid
+        ),
         mrkdwn_field(loc._("Order"), f"`{receipt.order_id}`"),
     ]
     blocks: list[Block] = [{"type": "section", "fields": fields}]
@@ -54,7 +56,9 @@ def receipt_message(receipt: GiftReceipt, loc: Localizer = ENGLISH) -> Message:
     if receipt.problem:
         warning = loc._("I couldn't deliver your gift to {name}.", name=name)
         blocks.insert(0, section(f":warning: {warning}"))
-        why = loc._("Why: {problem}. An admin can resend it or refund it.", problem=escape(receipt.problem))
+        why = loc._(
+            "Why: {problem}. An admin can resend it or refund it.", problem=escape(receipt.problem)
+        )
         blocks.append(context(why))
     elif receipt.can_cancel:
         blocks.append(
@@ -97,7 +101,10 @@ def sent_gift_row(index: int, receipt: GiftReceipt, loc: Localizer = ENGLISH) ->
     cancel = None
     if receipt.can_cancel:
         cancel = button(
-            loc._("Cancel and refund"), f"{ids.GIFT_CANCEL}:{index}", value=receipt.gift_id, style="danger"
+            loc._("Cancel and refund"),
+            f"{ids.GIFT_CANCEL}:{index}",
+            value=receipt.gift_id,
+            style="danger",
         )
     return section(text, accessory=cancel)
 

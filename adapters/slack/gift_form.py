@@ -37,11 +37,17 @@ def gift_modal(card: ProductCard, response_url: str, loc: Localizer = ENGLISH) -
     amount_label = loc._("Amount ({price})", price=words.price_label(card, loc))
     blocks = [
         _input(
-            ids.GIFT_TO, loc._("To"), {"type": "users_select", "placeholder": plain(loc._("A colleague"))}
+            ids.GIFT_TO,
+            loc._("To"),
+            {"type": "users_select", "placeholder": plain(loc._("A colleague"))},
         ),
         _input(ids.GIFT_AMOUNT, amount_label, _amount_element(card, loc)),
-        _input(ids.GIFT_DATE, loc._("Deliver on (optional)"), {"type": "datepicker"}, optional=True),
-        _input(ids.GIFT_TIME, loc._("At, in their time zone"), {"type": "timepicker"}, optional=True),
+        _input(
+            ids.GIFT_DATE, loc._("Deliver on (optional)"), {"type": "datepicker"}, optional=True
+        ),
+        _input(
+            ids.GIFT_TIME, loc._("At, in their time zone"), {"type": "timepicker"}, optional=True
+        ),
         _input(
             ids.GIFT_NOTE,
             loc._("Message"),
@@ -77,7 +83,9 @@ def gift_form(view: Mapping[str, Any]) -> GiftForm:
         product_id=str(metadata.get("p") or ""),
         response_url=str(metadata.get("u") or ""),
         recipient_id=str(entry(ids.GIFT_TO).get("selected_user") or ""),
-        amount=str((amount.get("selected_option") or {}).get("value") or amount.get("value") or "").strip(),
+        amount=str(
+            (amount.get("selected_option") or {}).get("value") or amount.get("value") or ""
+        ).strip(),
         date=str(entry(ids.GIFT_DATE).get("selected_date") or ""),
         time=str(entry(ids.GIFT_TIME).get("selected_time") or ""),
         note=str(entry(ids.GIFT_NOTE).get("value") or "").strip(),
@@ -87,11 +95,14 @@ def gift_form(view: Mapping[str, Any]) -> GiftForm:
 def _amount_element(card: ProductCard, loc: Localizer) -> Block:
     if card.open_value:
         # The placeholder shows what to type: bare numbers, as the amount box reads them.
-        span = loc._("{minimum} to {maximum}", minimum=card.minimum.major(), maximum=card.maximum.major())
+        span = loc._(
+            "{minimum} to {maximum}", minimum=card.minimum.major(), maximum=card.maximum.major()
+        )
         return {"type": "plain_text_input", "placeholder": plain(span)}
     # The label is the amount as the person reads it; the value stays what the checkout parses.
     choices = [
-        option(loc.money(amount), f"{amount.major()}") for amount in card.denominations[:STATIC_OPTIONS]
+        option(loc.money(amount), f"{amount.major()}")
+        for amount in card.denominations[:STATIC_OPTIONS]
     ]
     return {"type": "static_select", "options": choices, "initial_option": choices[0]}
 

@@ -27,7 +27,9 @@ Body = dict[str, Any]
 class GiftListeners:
     """Called by the /vouchers command listener and the Cancel button; one use case per call."""
 
-    def __init__(self, checkout: Checkout, gifts: Gifts, locales: SlackLocales | None = None) -> None:
+    def __init__(
+        self, checkout: Checkout, gifts: Gifts, locales: SlackLocales | None = None
+    ) -> None:
         self._checkout = checkout
         self._gifts = gifts
         self._locales = locales or SlackLocales()
@@ -114,7 +116,9 @@ class GiftListeners:
         view = gift_form.gift_modal(card, str(body.get("response_url", "")), loc)
         await client.views_open(trigger_id=body["trigger_id"], view=view)
 
-    def form_errors(self, body: Body, form: gift_form.GiftForm, loc: Localizer = ENGLISH) -> dict[str, str]:
+    def form_errors(
+        self, body: Body, form: gift_form.GiftForm, loc: Localizer = ENGLISH
+    ) -> dict[str, str]:
         """What Slack shows under each field, before the form closes (in-memory checks only)."""
         errors: dict[str, str] = {}
         if not form.recipient_id:
@@ -135,10 +139,17 @@ class GiftListeners:
         enterprise = translate.enterprise_of(body)
         # The order follows the product message (through its response_url) or, without one, the DM.
         address = translate.SlackAddress(
-            team=buyer.tenant, user=buyer.user_id, enterprise=enterprise, response_url=form.response_url
+            team=buyer.tenant,
+            user=buyer.user_id,
+            enterprise=enterprise,
+            response_url=form.response_url,
         )
-        respond = _responder(form.response_url) if form.response_url else _in_dm(client, buyer.user_id)
-        command = translate.SendGift(form.recipient_id, form.product_id, form.amount, form.when, form.note)
+        respond = (
+            _responder(form.response_url) if form.response_url else _in_dm(client, buyer.user_id)
+        )
+        command = translate.SendGift(
+            form.recipient_id, form.product_id, form.amount, form.when, form.note
+        )
         key = f"slack:{buyer.tenant}:{buyer.user_id}:gift-form:{view.get('id', '')}"
         await self.send(
             body,
@@ -153,7 +164,9 @@ class GiftListeners:
     async def cancel(self, body: Body, action: Body, respond: Any, client: AsyncWebClient) -> None:
         loc = await self._loc(body, client)
         try:
-            receipt = await self._gifts.cancel(str(action.get("value", "")), translate.user_of(body))
+            receipt = await self._gifts.cancel(
+                str(action.get("value", "")), translate.user_of(body)
+            )
         except (NotFound, InvalidRequest) as exc:
             await _respond(respond, blocks.notice_message(words.error_text(exc, loc)))
             return
@@ -199,4 +212,6 @@ def _in_dm(client: AsyncWebClient, user_id: str) -> Any:
 
 
 async def _respond(respond: Any, message: blocks.Message) -> None:
-    await respond(text=message.text, blocks=message.blocks, response_type="ephemeral", replace_original=False)
+    await respond(
+        text=message.text, blocks=message.blocks, response_type="ephemeral", replace_original=False
+    )

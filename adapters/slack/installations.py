@@ -47,7 +47,9 @@ class WideSecretColumns(AsyncSQLAlchemyInstallationStore):
 
     @classmethod
     def build_installations_table(cls, metadata: MetaData, table_name: str) -> Table:
-        return _widened(super().build_installations_table(metadata, table_name), INSTALLATION_SECRETS)
+        return _widened(
+            super().build_installations_table(metadata, table_name), INSTALLATION_SECRETS
+        )
 
     @classmethod
     def build_bots_table(cls, metadata: MetaData, table_name: str) -> Table:
@@ -59,7 +61,10 @@ class WideSecretColumns(AsyncSQLAlchemyInstallationStore):
         if self.engine.dialect.name != "postgresql":
             return  # SQLite does not enforce VARCHAR lengths
         async with self.engine.begin() as connection:
-            for table, columns in ((self.installations, INSTALLATION_SECRETS), (self.bots, BOT_SECRETS)):
+            for table, columns in (
+                (self.installations, INSTALLATION_SECRETS),
+                (self.bots, BOT_SECRETS),
+            ):
                 for column in await _narrow_columns(connection, table.name, columns):
                     # Names from our own constants, never from input. Only once: an ALTER invalidates
                     # the statements other replicas have prepared.
@@ -67,7 +72,9 @@ class WideSecretColumns(AsyncSQLAlchemyInstallationStore):
                     await connection.execute(text(alter))
 
 
-async def _narrow_columns(connection: AsyncConnection, table: str, columns: tuple[str, ...]) -> list[str]:
+async def _narrow_columns(
+    connection: AsyncConnection, table: str, columns: tuple[str, ...]
+) -> list[str]:
     query = text(
         "SELECT column_name FROM information_schema.columns WHERE table_schema = current_schema()"
         " AND table_name = :table AND data_type <> 'text'"
@@ -106,7 +113,9 @@ class EncryptedInstallationStore(AsyncInstallationStore):
         columns = [table.c[name] for name in fields]
         for row in (await connection.execute(select(table.c.id, *columns))).all():
             values = dict(zip(fields, row[1:], strict=True))
-            plain = {k: v for k, v in values.items() if isinstance(v, str) and v and not _is_sealed(v)}
+            plain = {
+                k: v for k, v in values.items() if isinstance(v, str) and v and not _is_sealed(v)
+            }
             if plain:
                 sealed = {k: self._box.encrypt(v) for k, v in plain.items()}
                 await connection.execute(update(table).where(table.c.id == row[0]).values(**sealed))
@@ -118,10 +127,16 @@ class EncryptedInstallationStore(AsyncInstallationStore):
         await self._store.async_save_bot(self._sealed(bot, BOT_SECRETS))
 
     async def async_find_bot(
-        self, *, enterprise_id: str | None, team_id: str | None, is_enterprise_install: bool | None = False
+        self,
+        *,
+        enterprise_id: str | None,
+        team_id: str | None,
+        is_enterprise_install: bool | None = False,
     ) -> Bot | None:
         bot = await self._store.async_find_bot(
-            enterprise_id=enterprise_id, team_id=team_id, is_enterprise_install=is_enterprise_install
+            enterprise_id=enterprise_id,
+            team_id=team_id,
+            is_enterprise_install=is_enterprise_install,
         )
         return None if bot is None else self._opened(bot, BOT_SECRETS)
 

@@ -159,17 +159,23 @@ class _Listeners:
         await ack()
         self._spawn(self._gifts.send(body, respond, client, command, loc), respond)
 
-    async def open_gift_form(self, ack: Ack, body: Body, action: Body, client: AsyncWebClient) -> None:
+    async def open_gift_form(
+        self, ack: Ack, body: Body, action: Body, client: AsyncWebClient
+    ) -> None:
         await ack()
         if self._gifts is not None:
             await self._gifts.open_form(body, action, client)
 
-    async def submit_gift_form(self, ack: Ack, body: Body, view: Body, client: AsyncWebClient) -> None:
+    async def submit_gift_form(
+        self, ack: Ack, body: Body, view: Body, client: AsyncWebClient
+    ) -> None:
         if self._gifts is None:
             await ack()
             return
         form = gift_form.gift_form(view)
-        errors = self._gifts.form_errors(body, form, await self._loc(translate.user_of(body), client))
+        errors = self._gifts.form_errors(
+            body, form, await self._loc(translate.user_of(body), client)
+        )
         if errors:
             await ack(response_action="errors", errors=errors)
             return
@@ -211,15 +217,21 @@ class _Listeners:
         await ack()
         self._spawn(self._show_product(body, action, respond, client), respond)
 
-    async def _show_product(self, body: Body, action: Body, respond: Respond, client: AsyncWebClient) -> None:
+    async def _show_product(
+        self, body: Body, action: Body, respond: Respond, client: AsyncWebClient
+    ) -> None:
         loc = await self._loc(translate.user_of(body), client)
         product_id, query = translate.chosen_product(action)
         try:
             card = self._checkout.product_card(product_id)
         except NotFound as exc:
-            await _respond(respond, blocks.notice_message(words.error_text(exc, loc)), replace_original=False)
+            await _respond(
+                respond, blocks.notice_message(words.error_text(exc, loc)), replace_original=False
+            )
             return
-        message = blocks.product_message(card, query, reward_id=translate.reward_of(action), loc=loc)
+        message = blocks.product_message(
+            card, query, reward_id=translate.reward_of(action), loc=loc
+        )
         await _respond(respond, message)
 
     async def page(
@@ -229,16 +241,25 @@ class _Listeners:
         chosen = (action.get("selected_option") or {}).get("value")  # a filter menu, else a button
         query = translate.decode_query(str(chosen or action.get("value", "")))
         user = translate.user_of(body)
-        self._spawn(self._show_page(query, translate.reward_of(action), user, respond, client), respond)
+        self._spawn(
+            self._show_page(query, translate.reward_of(action), user, respond, client), respond
+        )
 
     async def _show_page(
-        self, query: CatalogQuery, reward_id: str, user: ChatUser, respond: Respond, client: AsyncWebClient
+        self,
+        query: CatalogQuery,
+        reward_id: str,
+        user: ChatUser,
+        respond: Respond,
+        client: AsyncWebClient,
     ) -> None:
         loc = await self._loc(user, client)
         try:
             reward = await self._rewards(reward_id, user) if reward_id and self._rewards else None
         except (NotFound, InvalidRequest) as exc:
-            await _respond(respond, blocks.notice_message(words.error_text(exc, loc)), replace_original=False)
+            await _respond(
+                respond, blocks.notice_message(words.error_text(exc, loc)), replace_original=False
+            )
             return
         await _respond(respond, blocks.catalog_message(self._checkout.browse(query), reward, loc))
 
@@ -250,7 +271,8 @@ class _Listeners:
         key = translate.action_request_key(body, product_id)
         reward_id = translate.reward_of(action)
         self._spawn(
-            self._order_denomination(body, respond, product_id, minor, key, reward_id, client), respond
+            self._order_denomination(body, respond, product_id, minor, key, reward_id, client),
+            respond,
         )
 
     async def _order_denomination(
@@ -267,7 +289,9 @@ class _Listeners:
         try:
             amount = Money(minor, self._checkout.product_card(product_id).currency)
         except NotFound as exc:
-            await _respond(respond, blocks.notice_message(words.error_text(exc, loc)), replace_original=False)
+            await _respond(
+                respond, blocks.notice_message(words.error_text(exc, loc)), replace_original=False
+            )
             return
         await self._place_order(body, respond, product_id, amount, key, reward_id, loc)
 
@@ -277,10 +301,18 @@ class _Listeners:
         await ack()
         product_id, text = translate.typed_amount(body, action)
         reward_id = translate.reward_of(action)
-        self._spawn(self._order_typed_amount(body, respond, product_id, text, reward_id, client), respond)
+        self._spawn(
+            self._order_typed_amount(body, respond, product_id, text, reward_id, client), respond
+        )
 
     async def _order_typed_amount(
-        self, body: Body, respond: Respond, product_id: str, text: str, reward_id: str, client: AsyncWebClient
+        self,
+        body: Body,
+        respond: Respond,
+        product_id: str,
+        text: str,
+        reward_id: str,
+        client: AsyncWebClient,
     ) -> None:
         loc = await self._loc(translate.user_of(body), client)
         try:
@@ -288,11 +320,15 @@ class _Listeners:
         except InvalidAmount as exc:
             card = self._checkout.product_card(product_id)
             error = words.amount_error(exc, card, loc)
-            message = blocks.product_message(card, error=error, reward_id=reward_id, loc=loc, typed=text)
+            message = blocks.product_message(
+                card, error=error, reward_id=reward_id, loc=loc, typed=text
+            )
             await _respond(respond, message)
             return
         except NotFound as exc:
-            await _respond(respond, blocks.notice_message(words.error_text(exc, loc)), replace_original=False)
+            await _respond(
+                respond, blocks.notice_message(words.error_text(exc, loc)), replace_original=False
+            )
             return
         key = translate.action_request_key(body, product_id)
         await self._place_order(body, respond, product_id, amount, key, reward_id, loc)
@@ -318,9 +354,14 @@ class _Listeners:
         try:
             summary = await self._checkout.place_order(command)
         except (NotFound, InvalidRequest) as exc:
-            await _respond(respond, blocks.notice_message(words.error_text(exc, loc)), replace_original=False)
+            await _respond(
+                respond, blocks.notice_message(words.error_text(exc, loc)), replace_original=False
+            )
             return
-        log.info("slack order placed", extra={"order_id": summary.order_id, "status": str(summary.status)})
+        log.info(
+            "slack order placed",
+            extra={"order_id": summary.order_id, "status": str(summary.status)},
+        )
         message = blocks.order_message(summary, loc)
         await _respond(respond, message, replace_original="command" not in body)
 
@@ -328,7 +369,9 @@ class _Listeners:
         self, ack: Ack, body: Body, action: Body, respond: Respond, client: AsyncWebClient
     ) -> None:
         await ack()
-        self._spawn(self._retry_payment(body, str(action.get("value", "")), respond, client), respond)
+        self._spawn(
+            self._retry_payment(body, str(action.get("value", "")), respond, client), respond
+        )
 
     async def _retry_payment(
         self, body: Body, order_id: str, respond: Respond, client: AsyncWebClient
@@ -338,7 +381,9 @@ class _Listeners:
         try:
             summary = await self._checkout.retry_payment(order_id, user)
         except (NotFound, InvalidRequest) as exc:
-            await _respond(respond, blocks.notice_message(words.error_text(exc, loc)), replace_original=False)
+            await _respond(
+                respond, blocks.notice_message(words.error_text(exc, loc)), replace_original=False
+            )
             return
         await _respond(respond, blocks.order_message(summary, loc))
 
@@ -351,7 +396,9 @@ class _Listeners:
         user = translate.user_of(body)
         opened = await client.conversations_open(users=user.user_id)
         loc = await self._loc(user, client)
-        message = blocks.catalog_message(self._checkout.browse(CatalogQuery(), loc.country), loc=loc)
+        message = blocks.catalog_message(
+            self._checkout.browse(CatalogQuery(), loc.country), loc=loc
+        )
         await client.chat_postMessage(
             channel=opened["channel"]["id"], text=message.text, blocks=message.blocks
         )
@@ -363,7 +410,9 @@ class _Listeners:
 
     async def _reveal(self, body: Body, order_id: str, client: AsyncWebClient) -> None:
         user = translate.user_of(body)
-        wallet = await self._checkout.wallet(user)  # only the person's own vouchers can be found here
+        wallet = await self._checkout.wallet(
+            user
+        )  # only the person's own vouchers can be found here
         entry = next((e for e in wallet.entries if e.order_id == order_id), None)
         if entry is None:
             log.info("reveal asked for a voucher not in the wallet", extra={"order_id": order_id})
@@ -397,10 +446,14 @@ class _Listeners:
         view = blocks.home_view(wallet, await self._loc(user, client))
         await client.views_publish(user_id=user.user_id, view=view)
 
-    async def on_error(self, error: Exception, body: Body, respond: Respond | None) -> BoltResponse | None:
+    async def on_error(
+        self, error: Exception, body: Body, respond: Respond | None
+    ) -> BoltResponse | None:
         """Bolt's global handler for failures before the ack: log with the traceback, apologise."""
         log.error(
-            "slack listener failed", exc_info=error, extra={"payload_type": body.get("type", "command")}
+            "slack listener failed",
+            exc_info=error,
+            extra={"payload_type": body.get("type", "command")},
         )
         if "command" in body:
             return BoltResponse(status=200, body={"response_type": "ephemeral", "text": APOLOGY})
@@ -423,9 +476,14 @@ async def _ack_message(ack: Ack, message: blocks.Message) -> None:
     await ack(response_type="ephemeral", text=message.text, blocks=message.blocks)
 
 
-async def _respond(respond: Respond, message: blocks.Message, *, replace_original: bool = True) -> None:
+async def _respond(
+    respond: Respond, message: blocks.Message, *, replace_original: bool = True
+) -> None:
     await respond(
-        text=message.text, blocks=message.blocks, response_type="ephemeral", replace_original=replace_original
+        text=message.text,
+        blocks=message.blocks,
+        response_type="ephemeral",
+        replace_original=replace_original,
     )
 
 

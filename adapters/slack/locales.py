@@ -24,7 +24,9 @@ LOOKUP_SECONDS = 1.0
 class SlackLocales:
     """users.info locales by (team, user); one lookup a day per person, English when Slack says nothing."""
 
-    def __init__(self, clock: Callable[[], float] = time.monotonic, timeout: float = LOOKUP_SECONDS) -> None:
+    def __init__(
+        self, clock: Callable[[], float] = time.monotonic, timeout: float = LOOKUP_SECONDS
+    ) -> None:
         self._clock = clock
         self._timeout = timeout
         self._known: dict[tuple[str, str], tuple[float, Localizer]] = {}
@@ -47,7 +49,9 @@ class SlackLocales:
         """A locale learnt elsewhere (an event that carries it) saves a lookup."""
         self._known[(team, user_id)] = (self._clock() + TTL_SECONDS, localizer(tag))
 
-    async def _look_up(self, client: AsyncWebClient, user_id: str, raise_transient: bool) -> Localizer | None:
+    async def _look_up(
+        self, client: AsyncWebClient, user_id: str, raise_transient: bool
+    ) -> Localizer | None:
         try:
             response = await asyncio.wait_for(
                 client.users_info(user=user_id, include_locale=True), self._timeout

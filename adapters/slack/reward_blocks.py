@@ -84,7 +84,10 @@ def confirmation_message(
         buttons.insert(
             0,
             button(
-                f"Send {loc.money(preview.total)}", ids.REWARD_SEND, value=confirmation_id, style="primary"
+                f"Send {loc.money(preview.total)}",
+                ids.REWARD_SEND,
+                value=confirmation_id,
+                style="primary",
             ),
         )
     blocks.append(actions("vb_reward_confirm", buttons))
@@ -97,9 +100,13 @@ def budget_line(preview: RewardPreview, loc: Localizer = ENGLISH) -> str:
     if available.currency == total.currency and total.minor > available.minor:
         short = Money(total.minor - available.minor, total.currency)
         return loc._(
-            "{available} left, {short} short", available=loc.money(available), short=loc.money(short)
+            "{available} left, {short} short",
+            available=loc.money(available),
+            short=loc.money(short),
         )
-    return f"{loc.money(available)} → " + loc._("{after} after", after=loc.money(preview.budget_after))
+    return f"{loc.money(available)} → " + loc._(
+        "{after} after", after=loc.money(preview.budget_after)
+    )
 
 
 def quote(text: str) -> str:
@@ -130,7 +137,9 @@ def sent_message(report: SendReport, loc: Localizer = ENGLISH) -> Message:
         f"Each gets a direct message to choose a voucher. Budget left: {loc.money(report.budget_left)}.",
     ]
     blocks = [section("\n".join(lines))]
-    blocks += [context(f":warning: {escape(who)}: {escape(why)}") for who, why in report.refused[:20]]
+    blocks += [
+        context(f":warning: {escape(who)}: {escape(why)}") for who, why in report.refused[:20]
+    ]
     return Message(f"Sent {rewards} of {loc.money(first.amount)}", blocks)
 
 
@@ -146,16 +155,28 @@ def reward_modal(programmes: Sequence[Programme], metadata: str) -> Block:
     """The /reward form: recipients, amount, currency, reason and programme."""
     currencies = sorted({p.currency for p in programmes})
     currency_options = [option(c, c) for c in currencies[:STATIC_OPTIONS]]
-    programme_options = [option(f"{p.name} ({p.currency})", p.id) for p in programmes[:STATIC_OPTIONS]]
+    programme_options = [
+        option(f"{p.name} ({p.currency})", p.id) for p in programmes[:STATIC_OPTIONS]
+    ]
     blocks = [
         _input(
-            ids.REWARD_RECIPIENTS, "Who", {"type": "multi_users_select", "placeholder": plain("Colleagues")}
+            ids.REWARD_RECIPIENTS,
+            "Who",
+            {"type": "multi_users_select", "placeholder": plain("Colleagues")},
         ),
-        _input(ids.REWARD_AMOUNT, "Amount each", {"type": "plain_text_input", "placeholder": plain("25")}),
+        _input(
+            ids.REWARD_AMOUNT,
+            "Amount each",
+            {"type": "plain_text_input", "placeholder": plain("25")},
+        ),
         _input(
             ids.REWARD_CURRENCY,
             "Currency",
-            {"type": "static_select", "options": currency_options, "initial_option": currency_options[0]},
+            {
+                "type": "static_select",
+                "options": currency_options,
+                "initial_option": currency_options[0],
+            },
         ),
         _input(
             ids.REWARD_REASON,
@@ -165,7 +186,11 @@ def reward_modal(programmes: Sequence[Programme], metadata: str) -> Block:
         _input(
             ids.REWARD_PROGRAMME,
             "Programme",
-            {"type": "static_select", "options": programme_options, "initial_option": programme_options[0]},
+            {
+                "type": "static_select",
+                "options": programme_options,
+                "initial_option": programme_options[0],
+            },
         ),
     ]
     return {
@@ -211,12 +236,16 @@ def reward_notice_message(notice_: RewardNotice, loc: Localizer = ENGLISH) -> Me
         text = loc._("Your {available} reward expires on {date}", available=available, date=expires)
     else:
         title = loc._("You've been thanked!")
-        lead = loc._("{giver} sent you a reward of {amount}.", giver=f"*{giver}*", amount=f"*{amount}*")
+        lead = loc._(
+            "{giver} sent you a reward of {amount}.", giver=f"*{giver}*", amount=f"*{amount}*"
+        )
         text = loc._("{giver} sent you a {amount} reward", giver=reward.giver_name, amount=amount)
     fields = [mrkdwn_field(loc._("Amount"), available), mrkdwn_field(loc._("Expires"), expires)]
     if reward.programme_name:
         fields.append(mrkdwn_field(loc._("Programme"), escape(reward.programme_name)))
-    choose = button(loc._("Choose your voucher"), ids.REWARD_CHOOSE, value=reward.reward_id, style="primary")
+    choose = button(
+        loc._("Choose your voucher"), ids.REWARD_CHOOSE, value=reward.reward_id, style="primary"
+    )
     blocks = [
         header(title),
         section(f"{lead}\n{quote(reward.reason)}"),
@@ -244,14 +273,18 @@ def undeliverable_message(undeliverable: RewardUndeliverable, loc: Localizer = E
             " dashboard to return it to the budget."
         ),
     ]
-    return Message(f"Could not reach {reward.recipient_name} about their reward", [section("\n".join(lines))])
+    return Message(
+        f"Could not reach {reward.recipient_name} about their reward", [section("\n".join(lines))]
+    )
 
 
 # --- bulk ----------------------------------------------------------------------------------------
 
 
 def bulk_progress(file_name: str, rows: int) -> Message:
-    return notice(f"Reading {file_name}: {rows:,} rows. I will update this message with what was sent.")
+    return notice(
+        f"Reading {file_name}: {rows:,} rows. I will update this message with what was sent."
+    )
 
 
 def bulk_report(report: BulkReport) -> Message:
@@ -271,7 +304,9 @@ def bulk_report(report: BulkReport) -> Message:
     if sent:
         blocks.append(header("Sent"))
         blocks += _row_sections([_sent_line(o) for o in sent], MESSAGE_BLOCKS - len(blocks))
-    return Message(f"Rewards from {report.file_name}: {len(sent)} sent, {len(refused)} refused", blocks)
+    return Message(
+        f"Rewards from {report.file_name}: {len(sent)} sent, {len(refused)} refused", blocks
+    )
 
 
 def _refused_line(outcome: RowOutcome) -> str:

@@ -82,7 +82,9 @@ def register_rewards(
     locales: SlackLocales | None = None,
 ) -> None:
     """Attach /reward, its form, the confirmation buttons and Choose your voucher to `app`."""
-    listeners = _RewardListeners(recognition, checkout, work, users, confirmations, locales or SlackLocales())
+    listeners = _RewardListeners(
+        recognition, checkout, work, users, confirmations, locales or SlackLocales()
+    )
     app.command("/reward")(listeners.command)
     app.view(ids.REWARD_MODAL)(listeners.submit)
     app.action(ids.REWARD_SEND)(listeners.send)
@@ -157,7 +159,10 @@ class _RewardListeners:
             request_key=reward_request_key(giver.tenant, giver.user_id, confirmation_id),
             reply_to=dm_address(giver.tenant, giver.user_id, translate.enterprise_of(body)),
             shout_to=channel_address(
-                giver.tenant, giver.user_id, str(body.get("channel_id", "")), translate.enterprise_of(body)
+                giver.tenant,
+                giver.user_id,
+                str(body.get("channel_id", "")),
+                translate.enterprise_of(body),
             ),
         )
         await self._confirm(command, confirmation_id, notes, lambda m: _show(respond, m))
@@ -194,7 +199,9 @@ class _RewardListeners:
                 skipped, "bot or deactivated account", "bots or deactivated accounts"
             )
             notes.append(f"Left out {left_out} from the groups and channel named.")
-        recipients = tuple(directory.recipient(profiles[u]) for u in wanted if _is_person(profiles.get(u)))
+        recipients = tuple(
+            directory.recipient(profiles[u]) for u in wanted if _is_person(profiles.get(u))
+        )
         own = profiles.get(giver.user_id)
         named_giver = ChatUser(giver.platform, team, giver.user_id, own.name if own else giver.name)
         return named_giver, recipients, notes
@@ -203,7 +210,9 @@ class _RewardListeners:
         self, command: SendRewards, confirmation_id: str, notes: list[str], show: Show
     ) -> None:
         preview = await self._confirmations.propose(command)
-        await show(reward_blocks.confirmation_message(preview, command.reason, confirmation_id, notes))
+        await show(
+            reward_blocks.confirmation_message(preview, command.reason, confirmation_id, notes)
+        )
 
     # --- the form -------------------------------------------------------------------------------
 
@@ -211,10 +220,13 @@ class _RewardListeners:
         programmes = await self._recognition.programmes()
         if not programmes:
             await _show(
-                respond, reward_blocks.notice("There is no reward programme yet. An admin can create one.")
+                respond,
+                reward_blocks.notice("There is no reward programme yet. An admin can create one."),
             )
             return
-        metadata = modal_metadata(str(body.get("channel_id", "")), str(body.get("response_url", "")))
+        metadata = modal_metadata(
+            str(body.get("channel_id", "")), str(body.get("response_url", ""))
+        )
         # trigger_id expires 3 seconds after the command: nothing slow happens before this call.
         await client.views_open(
             trigger_id=body["trigger_id"], view=reward_blocks.reward_modal(programmes, metadata)
@@ -231,13 +243,24 @@ class _RewardListeners:
         self._spawn(self._confirm_form(body, view, form, client, respond), respond)
 
     async def _confirm_form(
-        self, body: Body, view: Body, form: RewardForm, client: AsyncWebClient, respond: Respond | None
+        self,
+        body: Body,
+        view: Body,
+        form: RewardForm,
+        client: AsyncWebClient,
+        respond: Respond | None,
     ) -> None:
         giver = translate.user_of(body)
-        show = (lambda m: _show(respond, m)) if respond is not None else self._in_dm(client, giver.user_id)
+        show = (
+            (lambda m: _show(respond, m))
+            if respond is not None
+            else self._in_dm(client, giver.user_id)
+        )
         try:
             typed = read_amount_with(form.amount, form.currency)
-            programme, amount = await self._recognition.priced(typed, form.programme_id or None, giver)
+            programme, amount = await self._recognition.priced(
+                typed, form.programme_id or None, giver
+            )
             giver, recipients, notes = await self._recipients(
                 client, giver, form.users, (), translate.enterprise_of(body)
             )
@@ -371,5 +394,8 @@ def _error_code(exc: SlackApiError) -> str:
 
 async def _show(respond: Respond, message: Message, *, replace_original: bool = False) -> None:
     await respond(
-        text=message.text, blocks=message.blocks, response_type="ephemeral", replace_original=replace_original
+        text=message.text,
+        blocks=message.blocks,
+        response_type="ephemeral",
+        replace_original=replace_original,
     )

@@ -85,7 +85,9 @@ def _mentions(text: str) -> tuple[tuple[str, ...], tuple[str, ...], bool, str]:
         elif ident in CHANNEL_WIDE:
             wide = True
         else:
-            raise InvalidReward(f"`@{ident}` is too many people for one reward; use a CSV file instead.")
+            raise InvalidReward(
+                f"`@{ident}` is too many people for one reward; use a CSV file instead."
+            )
         text = text[found.end() :].lstrip()
     return tuple(dict.fromkeys(users)), tuple(dict.fromkeys(groups)), wide, text
 
@@ -144,7 +146,9 @@ def form_errors(form: RewardForm) -> dict[str, str]:
         errors[ids.REWARD_RECIPIENTS] = "Choose at least one colleague."
     try:
         typed = read_amount_with(form.amount, form.currency)
-        typed.money(typed.currency or "USD")  # decimals: with no currency picked yet, the common two
+        typed.money(
+            typed.currency or "USD"
+        )  # decimals: with no currency picked yet, the common two
     except ValueError as exc:
         errors[ids.REWARD_AMOUNT] = str(exc)
     return errors
@@ -159,11 +163,15 @@ def dm_address(team: str, user: str, enterprise: str = "") -> ConversationRef:
     return ConversationRef(PLATFORM, address.to_json())
 
 
-def channel_address(team: str, user: str, channel: str, enterprise: str = "") -> ConversationRef | None:
+def channel_address(
+    team: str, user: str, channel: str, enterprise: str = ""
+) -> ConversationRef | None:
     """Where a reward was given (a channel, or the DM it was typed in): a peer programme may thank them there."""
     if not channel:
         return None
-    address = SlackAddress(team=team, user=user, channel=channel, enterprise=enterprise, ephemeral=False)
+    address = SlackAddress(
+        team=team, user=user, channel=channel, enterprise=enterprise, ephemeral=False
+    )
     return ConversationRef(PLATFORM, address.to_json())
 
 

@@ -94,9 +94,13 @@ class SlackSender:
             elif isinstance(notice, GiftReceipt):  # the buyer's DM, where receipts last
                 await self._post_in_dm(address, gift_blocks.receipt_message(notice, loc))
             elif isinstance(notice, ApprovalRequest):
-                await self._post_in_dm(address, approval_blocks.approval_request_message(notice.approval))
+                await self._post_in_dm(
+                    address, approval_blocks.approval_request_message(notice.approval)
+                )
             elif isinstance(notice, ApprovalDecided):
-                await self._post_in_dm(address, approval_blocks.approval_decided_message(notice.approval))
+                await self._post_in_dm(
+                    address, approval_blocks.approval_decided_message(notice.approval)
+                )
             elif isinstance(notice, ShoutOut):
                 await self._post_in_channel(address, approval_blocks.shout_out_message(notice))
             else:
@@ -104,7 +108,9 @@ class SlackSender:
         except SLACK_FAILURES as exc:
             raise to_delivery_error(exc) from exc
 
-    async def _update_order(self, address: SlackAddress, summary: OrderSummary, loc: Localizer) -> None:
+    async def _update_order(
+        self, address: SlackAddress, summary: OrderSummary, loc: Localizer
+    ) -> None:
         message = blocks.order_message(summary, loc)
         if address.ts and address.channel and not address.ephemeral:
             client = await self._client(address)
@@ -114,7 +120,9 @@ class SlackSender:
             if await self._in_place(update, summary.order_id):
                 return
         elif address.response_url:
-            replace = self._post_webhook(address.response_url, _webhook_body(message, replace_original=True))
+            replace = self._post_webhook(
+                address.response_url, _webhook_body(message, replace_original=True)
+            )
             if await self._in_place(replace, summary.order_id):
                 return
         await self._post_in_dm(address, message)
@@ -127,7 +135,8 @@ class SlackSender:
             if isinstance(to_delivery_error(exc), DeliveryRetryLater):
                 raise
             log.info(
-                "order message cannot be updated in place; updating in the DM", extra={"order_id": order_id}
+                "order message cannot be updated in place; updating in the DM",
+                extra={"order_id": order_id},
             )
             return False
         return True
@@ -140,13 +149,16 @@ class SlackSender:
         if address.response_url and address.channel != dm:
             await self._courtesy_copy(address.response_url, message, delivery.order_id)
 
-    async def _courtesy_copy(self, response_url: str, message: blocks.Message, order_id: str) -> None:
+    async def _courtesy_copy(
+        self, response_url: str, message: blocks.Message, order_id: str
+    ) -> None:
         try:
             await self._post_webhook(response_url, _webhook_body(message, replace_original=False))
         except SLACK_FAILURES as exc:
             # The DM already holds the voucher; retrying here would post it there a second time.
             log.warning(
-                "ephemeral voucher copy not shown", extra={"order_id": order_id, "error": type(exc).__name__}
+                "ephemeral voucher copy not shown",
+                extra={"order_id": order_id, "error": type(exc).__name__},
             )
 
     async def _post_in_dm(self, address: SlackAddress, message: blocks.Message) -> str:
@@ -158,7 +170,9 @@ class SlackSender:
 
     async def _post_in_channel(self, address: SlackAddress, message: blocks.Message) -> None:
         client = await self._client(address)
-        await client.chat_postMessage(channel=address.channel, text=message.text, blocks=message.blocks)
+        await client.chat_postMessage(
+            channel=address.channel, text=message.text, blocks=message.blocks
+        )
 
     async def _client(self, address: SlackAddress) -> AsyncWebClient:
         token = await self._token_for(address.team, address.enterprise or None)

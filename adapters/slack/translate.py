@@ -92,7 +92,9 @@ class SlackAddress:
     channel: str = ""
     enterprise: str = ""
     response_url: str = ""  # lets us replace the (often ephemeral) order message for 30 minutes
-    ts: str = ""  # the order message's ts when the app posted it itself, so chat.update works for good
+    ts: str = (
+        ""  # the order message's ts when the app posted it itself, so chat.update works for good
+    )
     ephemeral: bool = True
 
     def to_json(self) -> str:
@@ -130,7 +132,9 @@ def parse_gift(text: str) -> SendGift:
     if match is None:
         raise InvalidQuery(GIFT_USAGE)
     recipient, mailto, email, product_id, amount, when, message = match.groups()
-    return SendGift(recipient or "", product_id, amount, when or "", message.strip(), mailto or email or "")
+    return SendGift(
+        recipient or "", product_id, amount, when or "", message.strip(), mailto or email or ""
+    )
 
 
 def query_from_text(text: str, per_page: int = 5) -> CatalogQuery:
@@ -161,7 +165,9 @@ def _currency(value: str | None) -> str | None:
     try:
         return check_currency(value)
     except ValueError:
-        raise InvalidQuery(f"`currency:{value}` is not a currency code; try `currency:EUR`.") from None
+        raise InvalidQuery(
+            f"`currency:{value}` is not a currency code; try `currency:EUR`."
+        ) from None
 
 
 def _country(value: str | None) -> str | None:
@@ -254,7 +260,9 @@ def encode_denomination(product_id: str, minor: int, reward_id: str = "") -> str
 
 def chosen_denomination(action: Payload) -> tuple[str, int]:
     """(product id, minor units) from a denomination button or select."""
-    value = str(action["selected_option"]["value"] if "selected_option" in action else action["value"])
+    value = str(
+        action["selected_option"]["value"] if "selected_option" in action else action["value"]
+    )
     if value.startswith("{"):
         data = _json_object(value)
         return str(data.get("p", "")), _int_or_none(data.get("m")) or 0
@@ -330,10 +338,14 @@ def _compact(data: Mapping[str, Any]) -> str:
 def user_of(body: Payload) -> ChatUser:
     """The person behind a slash command or an interaction."""
     if "user_id" in body:  # slash commands arrive as flat form fields
-        return ChatUser(PLATFORM, str(body["team_id"]), str(body["user_id"]), str(body.get("user_name", "")))
+        return ChatUser(
+            PLATFORM, str(body["team_id"]), str(body["user_id"]), str(body.get("user_name", ""))
+        )
     user = body["user"]
     team = (body.get("team") or {}).get("id") or user.get("team_id") or body.get("team_id")
-    return ChatUser(PLATFORM, str(team), str(user["id"]), str(user.get("name") or user.get("username") or ""))
+    return ChatUser(
+        PLATFORM, str(team), str(user["id"]), str(user.get("name") or user.get("username") or "")
+    )
 
 
 def user_of_event(body: Payload) -> ChatUser:
@@ -348,7 +360,9 @@ def conversation_of(body: Payload) -> ConversationRef:
     user = user_of(body)
     container = body.get("container") or {}
     channel = (
-        (body.get("channel") or {}).get("id") or container.get("channel_id") or body.get("channel_id", "")
+        (body.get("channel") or {}).get("id")
+        or container.get("channel_id")
+        or body.get("channel_id", "")
     )
     ephemeral = bool(container.get("is_ephemeral", "command" in body))
     ts = "" if ephemeral else str(container.get("message_ts", ""))

@@ -13,7 +13,9 @@ from core.rewards import Recipient
 
 log = logging.getLogger(__name__)
 
-ClientFor = Callable[[str, str | None], Awaitable[AsyncWebClient]]  # (team, enterprise) -> bot client
+ClientFor = Callable[
+    [str, str | None], Awaitable[AsyncWebClient]
+]  # (team, enterprise) -> bot client
 DirectoryFor = Callable[[str, str | None], Awaitable[SlackDirectory]]
 
 
@@ -37,7 +39,9 @@ class WorkspaceDirectory:
     async def _workspace(self) -> SlackDirectory:
         async with self._lock:
             if self._directory is None:
-                client = await self._client_for("", None)  # a single-workspace token ignores the team
+                client = await self._client_for(
+                    "", None
+                )  # a single-workspace token ignores the team
                 identity = await client.auth_test()
                 team, enterprise = str(identity["team_id"]), identity.get("enterprise_id") or None
                 self._directory = await self._directory_for(team, enterprise)

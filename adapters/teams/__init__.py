@@ -14,7 +14,11 @@ from botbuilder.integration.aiohttp import CloudAdapter
 
 from adapters.teams.bot import VoucherBot, on_turn_error
 from adapters.teams.cloud import BotFrameworkCloud
-from adapters.teams.connector import BotCredentials, CachingBotFrameworkAuthentication, speed_up_msrest
+from adapters.teams.connector import (
+    BotCredentials,
+    CachingBotFrameworkAuthentication,
+    speed_up_msrest,
+)
 from adapters.teams.credentials import PasswordCredentialsFactory
 from adapters.teams.sender import TeamsSender
 from adapters.teams.service_urls import DOCUMENTED_HOSTS, ServiceUrlPolicy, ServiceUrlRefused
@@ -55,12 +59,16 @@ class TeamsChannel:
         if request.content_type != "application/json":
             raise web.HTTPUnsupportedMediaType(text="send application/json")
         try:
-            body = await request.json()  # aiohttp keeps the body, so the adapter reads it again for free
+            body = (
+                await request.json()
+            )  # aiohttp keeps the body, so the adapter reads it again for free
         except ValueError:
             raise web.HTTPBadRequest(text="the body is not JSON") from None
         if not isinstance(body, dict):
             raise web.HTTPBadRequest(text="the body is not an activity")
-        if self.authenticated and not _bot_framework_shaped(request.headers.get("Authorization", "")):
+        if self.authenticated and not _bot_framework_shaped(
+            request.headers.get("Authorization", "")
+        ):
             # Refused before the SDK fetches signing keys: Bot Framework only signs with RS256.
             raise web.HTTPUnauthorized(text="a Bot Framework token is required")
         try:
@@ -69,7 +77,9 @@ class TeamsChannel:
             raise web.HTTPForbidden(text="this serviceUrl is not one the bot answers") from None
         except requests.RequestException:
             log.warning("could not fetch the Bot Framework signing keys to check a token")
-            raise web.HTTPServiceUnavailable(text="cannot check tokens right now", headers={"Retry-After": "30"})
+            raise web.HTTPServiceUnavailable(
+                text="cannot check tokens right now", headers={"Retry-After": "30"}
+            )
         return response if response is not None else web.Response(status=201)
 
 
@@ -121,7 +131,13 @@ def build_teams(
         raise ValueError("Teams rewards need a store for pending confirmations (confirmations=)")
     speed_up_msrest()
     authentication = _authentication(
-        app_id, app_password, tenant_id, app_type, cloud or BotFrameworkCloud(), service_url_hosts, ca_file
+        app_id,
+        app_password,
+        tenant_id,
+        app_type,
+        cloud or BotFrameworkCloud(),
+        service_url_hosts,
+        ca_file,
     )
     adapter = CloudAdapter(authentication)
     adapter.on_turn_error = on_turn_error
@@ -134,10 +150,13 @@ def build_teams(
         )
     elif not public_base_url.startswith("https://"):
         log.warning(
-            "Teams opens the checkout dialog only over HTTPS", extra={"public_base_url": public_base_url}
+            "Teams opens the checkout dialog only over HTTPS",
+            extra={"public_base_url": public_base_url},
         )
     return TeamsChannel(
-        bot=VoucherBot(checkout, app_id, recognition, directory, ssl, confirmations, gifts, approvals),
+        bot=VoucherBot(
+            checkout, app_id, recognition, directory, ssl, confirmations, gifts, approvals
+        ),
         adapter=adapter,
         sender=TeamsSender(adapter, app_id, installer),
         authenticated=bool(app_id),
@@ -159,7 +178,9 @@ def _authentication(
             BotCredentials(), policy=ServiceUrlPolicy.emulator(), verify=verify
         )
     if not service_url_hosts:
-        raise ValueError("with a Bot Framework app id, at least one Teams service URL host must be allowed")
+        raise ValueError(
+            "with a Bot Framework app id, at least one Teams service URL host must be allowed"
+        )
     credentials = BotCredentials(
         APP_ID=app_id,
         APP_PASSWORD=app_password,
@@ -186,4 +207,6 @@ def _check_credentials(app_id: str, tenant_id: str, app_type: str) -> None:
             f"Bot Framework app type must be one of {', '.join(APP_TYPES.values())}, not {app_type!r}"
         )
     if app_type.lower() != "multitenant" and not (app_id and tenant_id):
-        raise ValueError(f"a {APP_TYPES[app_type.lower()]} bot needs both its app id and its tenant id")
+        raise ValueError(
+            f"a {APP_TYPES[app_type.lower()]} bot needs both its app id and its tenant id"
+        )

@@ -30,11 +30,17 @@ class TeamsAddress:
     def parse(cls, conversation: ConversationRef) -> TeamsAddress:
         data = json.loads(conversation.address)
         return cls(
-            ConversationReference.deserialize(data["reference"]), data.get("tenant", ""), data.get("card")
+            ConversationReference.deserialize(data["reference"]),
+            data.get("tenant", ""),
+            data.get("card"),
         )
 
     def to_ref(self) -> ConversationRef:
-        data = {"reference": self.reference.serialize(), "tenant": self.tenant_id, "card": self.card_id}
+        data = {
+            "reference": self.reference.serialize(),
+            "tenant": self.tenant_id,
+            "card": self.card_id,
+        }
         return ConversationRef(PLATFORM, json.dumps(data, sort_keys=True, separators=(",", ":")))
 
     def with_card(self, card_id: str | None) -> TeamsAddress:

@@ -50,7 +50,9 @@ def approval_request_card(view: ApprovalView) -> Card:
             "maxLength": 500,
             "isMultiline": True,
         },
-        _subtle(f"Expires {view.expires_at[:16].replace('T', ' ')} UTC; until then the budget is reserved."),
+        _subtle(
+            f"Expires {view.expires_at[:16].replace('T', ' ')} UTC; until then the budget is reserved."
+        ),
     ]
     actions = [
         _submit("Approve", "approval-approve", approval=view.approval_id),
@@ -68,7 +70,9 @@ def approval_decided_card(view: ApprovalView) -> Card:
     told = TOLD.get(view.status, view.status).format(to=", ".join(view.recipients), note=view.note)
     each = f"{view.rows} rows of a file" if view.rows else f"{view.amount.label()} each"
     body = [_title(told), _subtle(f"{each}, {view.total.label()} in all: “{view.reason}”")]
-    body += [_text(line) for line in view.row_outcomes[:MAX_ROWS_SHOWN]]  # an approved file, row by row
+    body += [
+        _text(line) for line in view.row_outcomes[:MAX_ROWS_SHOWN]
+    ]  # an approved file, row by row
     return _card(body, [])
 
 
@@ -84,7 +88,9 @@ def pending_card(view: ApprovalView) -> Card:
             ("Rows", str(view.rows)) if view.rows else ("Each", view.amount.label()),
             ("Reserved", view.total.label()),
         ),
-        _text("An approver decides; I'll tell you what they say. The budget is reserved meanwhile."),
+        _text(
+            "An approver decides; I'll tell you what they say. The budget is reserved meanwhile."
+        ),
     ]
     return _card(body, [])
 
@@ -107,5 +113,6 @@ async def decide(approvals: Approvals | None, intent: ApprovalIntent, approver: 
 def shout_out_card(shout: ShoutOut) -> Card:
     """A peer thank-you in the conversation it was given in: who, whom and why; never an amount or a code."""
     return _card(
-        [_title(f"{shout.giver_name} thanked {shout.recipient_name}"), _text(f"“{shout.reason}”")], []
+        [_title(f"{shout.giver_name} thanked {shout.recipient_name}"), _text(f"“{shout.reason}”")],
+        [],
     )

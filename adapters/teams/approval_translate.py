@@ -29,7 +29,9 @@ ApprovalIntent = ApproveRequest | RejectRequest
 def _approval_id(data: Mapping[str, Any]) -> str:
     value = data.get("approval")
     if not isinstance(value, str) or not 0 < len(value) <= MAX_ID:
-        raise UnreadableCommand("That approval card is damaged; ask the giver to send the rewards again.")
+        raise UnreadableCommand(
+            "That approval card is damaged; ask the giver to send the rewards again."
+        )
     return value
 
 

@@ -40,7 +40,13 @@ from adapters.teams.extension import RewardExtension
 from adapters.teams.gift_cards import wallet_with_gifts
 from adapters.teams.gift_translate import CancelGift, OpenGiftForm, SendGift
 from adapters.teams.gifts import GiftDesk
-from adapters.teams.reward_translate import AskReward, CancelReward, RedeemReward, ReviewReward, SendReward
+from adapters.teams.reward_translate import (
+    AskReward,
+    CancelReward,
+    RedeemReward,
+    ReviewReward,
+    SendReward,
+)
 from adapters.teams.rewards import RewardDesk
 from adapters.teams.translate import (
     Browse,
@@ -143,14 +149,20 @@ class VoucherBot(TeamsActivityHandler):
         try:
             intent = intent_of_data(execute_data(turn_context.activity))
         except UnreadableCommand as exc:
-            return _invoke(AdaptiveCardMessage(status_code=200, type=MESSAGE_RESPONSE, value=str(exc)))
+            return _invoke(
+                AdaptiveCardMessage(status_code=200, type=MESSAGE_RESPONSE, value=str(exc))
+            )
         answer = await self._answer(intent, turn_context)
         if answer.card is not None and answer.replaces:
-            return _invoke(AdaptiveCardInvokeResponse(status_code=200, type=CARD_RESPONSE, value=answer.card))
+            return _invoke(
+                AdaptiveCardInvokeResponse(status_code=200, type=CARD_RESPONSE, value=answer.card)
+            )
         if answer.card is not None:
             await turn_context.send_activity(MessageFactory.attachment(attachment(answer.card)))
         return _invoke(
-            AdaptiveCardMessage(status_code=200, type=MESSAGE_RESPONSE, value=answer.text or "Done.")
+            AdaptiveCardMessage(
+                status_code=200, type=MESSAGE_RESPONSE, value=answer.text or "Done."
+            )
         )
 
     async def _on_task_fetch(self, turn_context: TurnContext) -> InvokeResponse:
@@ -159,7 +171,9 @@ class VoucherBot(TeamsActivityHandler):
             intent = intent_of_data(task_data(turn_context.activity))
             if not isinstance(intent, OpenCheckout):
                 raise UnreadableCommand("That button does not open a dialog.")
-            summary = await self._checkout.buyer_order(intent.order_id, user_of(turn_context.activity))
+            summary = await self._checkout.buyer_order(
+                intent.order_id, user_of(turn_context.activity)
+            )
         except (UnreadableCommand, NotFound, InvalidRequest) as exc:
             return _invoke(TaskModuleResponse(task=TaskModuleMessageResponse(value=str(exc))))
         loc = localizer(turn_context.activity.locale)
@@ -168,7 +182,9 @@ class VoucherBot(TeamsActivityHandler):
             return _invoke(TaskModuleResponse(task=TaskModuleMessageResponse(value=text)))
         dialog = TaskModuleTaskInfo(
             title=loc._(
-                "Pay {amount} for {brand}", amount=loc.money(card_part(summary)), brand=summary.brand
+                "Pay {amount} for {brand}",
+                amount=loc.money(card_part(summary)),
+                brand=summary.brand,
             ),
             url=summary.checkout_url,
             fallback_url=summary.checkout_url,
@@ -194,14 +210,20 @@ class VoucherBot(TeamsActivityHandler):
         try:
             return await self._answer_or_raise(intent, turn_context)
         except (NotFound, InvalidRequest) as exc:
-            return Answer(text=words.error_text(exc, localizer(turn_context.activity.locale)), replaces=False)
+            return Answer(
+                text=words.error_text(exc, localizer(turn_context.activity.locale)), replaces=False
+            )
 
-    async def _answer_or_raise(self, intent: Intent | SharedFile, turn_context: TurnContext) -> Answer:
+    async def _answer_or_raise(
+        self, intent: Intent | SharedFile, turn_context: TurnContext
+    ) -> Answer:
         activity = turn_context.activity
         loc = localizer(activity.locale)
         match intent:
             case Browse(query, reward_id):
-                reward = await self._rewards.summary(reward_id, user_of(activity)) if reward_id else None
+                reward = (
+                    await self._rewards.summary(reward_id, user_of(activity)) if reward_id else None
+                )
                 # A typed "vouchers" opens on the person's country; a card's buttons say what they want.
                 country = "" if from_card(activity) else loc.country
                 return Answer(catalog_card(self._checkout.browse(query, country), reward, loc))
@@ -235,7 +257,9 @@ class VoucherBot(TeamsActivityHandler):
             case ApproveRequest() | RejectRequest():
                 return await decide(self._approvals, intent, user_of(activity))
             case RedeemReward(reward_id):
-                return await self._rewards.redeem(reward_id, user_of(activity), client_country(activity), loc)
+                return await self._rewards.redeem(
+                    reward_id, user_of(activity), client_country(activity), loc
+                )
             case ReviewReward():
                 return Answer(text="Open Send a reward again from the message box.", replaces=False)
             case SharedFile():
@@ -256,7 +280,9 @@ class VoucherBot(TeamsActivityHandler):
             product = self._checkout.product_card(intent.product_id)
             error = words.amount_error(exc, product, loc)
             return Answer(
-                product_card(product, intent.back, error, intent.reward_id, loc, typed=intent.amount)
+                product_card(
+                    product, intent.back, error, intent.reward_id, loc, typed=intent.amount
+                )
             )
         # The card being replaced becomes the order card, so the address remembers it for later updates.
         address = TeamsAddress.of(activity, card_id=activity.reply_to_id)
@@ -298,7 +324,9 @@ class VoucherBot(TeamsActivityHandler):
                 command="vouchers mine",
             )
             return Answer(text=text, replaces=False)
-        return Answer(text=loc._("I sent your vouchers to you in a personal chat with me."), replaces=False)
+        return Answer(
+            text=loc._("I sent your vouchers to you in a personal chat with me."), replaces=False
+        )
 
     async def _show(self, turn_context: TurnContext, answer: Answer) -> None:
         activity = turn_context.activity
@@ -343,7 +371,11 @@ async def on_turn_error(turn_context: TurnContext, error: Exception) -> None:
     log.error(
         "Teams turn failed",
         exc_info=error,
-        extra={"activity_type": activity.type, "activity_name": activity.name, "activity_id": activity.id},
+        extra={
+            "activity_type": activity.type,
+            "activity_name": activity.name,
+            "activity_id": activity.id,
+        },
     )
     try:
         await turn_context.send_activity(APOLOGY)
@@ -353,5 +385,7 @@ async def on_turn_error(turn_context: TurnContext, error: Exception) -> None:
 
 def _order_status(summary: OrderSummary, loc: Localizer) -> str:
     return loc._(
-        "Order {order}: {status}.", order=summary.order_id, status=words.status_label(summary.status, loc)
+        "Order {order}: {status}.",
+        order=summary.order_id,
+        status=words.status_label(summary.status, loc),
     )

@@ -20,12 +20,15 @@ FILE_DOWNLOAD = "application/vnd.microsoft.teams.file.download.info"
 MAX_BYTES = 2 * 1024 * 1024
 MAX_ROWS = 5000
 DOWNLOAD_TIMEOUT_SECONDS = 30
-COLUMNS_HINT = (
-    "columns “email” or “user_id” (Entra object id), “amount”, “reason”, and optionally “currency”, “name”"
-)
+COLUMNS_HINT = "columns “email” or “user_id” (Entra object id), “amount”, “reason”, and optionally “currency”, “name”"
 _GUID = re.compile(r"^[0-9a-fA-F]{8}-([0-9a-fA-F]{4}-){3}[0-9a-fA-F]{12}$")
 _EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
-_ALIASES = {"userid": "user_id", "aad_object_id": "user_id", "aadobjectid": "user_id", "e-mail": "email"}
+_ALIASES = {
+    "userid": "user_id",
+    "aad_object_id": "user_id",
+    "aadobjectid": "user_id",
+    "e-mail": "email",
+}
 
 
 @dataclass(frozen=True)
@@ -110,9 +113,13 @@ async def download(file: SharedFile, ssl: SSLContext | None = None) -> bytes:
                 )
             data = await response.content.read(MAX_BYTES + 1)
     except (aiohttp.ClientError, TimeoutError):
-        raise UnreadableCommand(f"I couldn't download {file.name}; send it again in a moment.") from None
+        raise UnreadableCommand(
+            f"I couldn't download {file.name}; send it again in a moment."
+        ) from None
     if len(data) > MAX_BYTES:
-        raise UnreadableCommand(f"{file.name} is larger than {MAX_BYTES // (1024 * 1024)} MB; split it up.")
+        raise UnreadableCommand(
+            f"{file.name} is larger than {MAX_BYTES // (1024 * 1024)} MB; split it up."
+        )
     return data
 
 
@@ -133,7 +140,11 @@ def read_rows(data: bytes) -> tuple[list[Row], list[BadRow]]:
             continue
         number = reader.line_num
         if len(rows) + len(bad) >= MAX_ROWS:
-            bad.append(BadRow(number, "", f"more than {MAX_ROWS} rows in one file; send the rest separately"))
+            bad.append(
+                BadRow(
+                    number, "", f"more than {MAX_ROWS} rows in one file; send the rest separately"
+                )
+            )
             break
         checked = _row(number, header, values)
         (rows if isinstance(checked, Row) else bad).append(checked)  # type: ignore[arg-type]
@@ -161,5 +172,11 @@ def _row(number: int, header: list[str], values: list[str]) -> Row | BadRow:
         return BadRow(number, who, "no amount")
     currency = cells.get("currency") or None
     return Row(
-        number, email, user_id, cells["amount"], cells.get("reason", ""), currency, cells.get("name", "")
+        number,
+        email,
+        user_id,
+        cells["amount"],
+        cells.get("reason", ""),
+        currency,
+        cells.get("name", ""),
     )

@@ -54,7 +54,10 @@ def attachment(card: Card) -> Attachment:
 
 
 def catalog_card(
-    page: CatalogPage, reward: RewardSummary | None = None, loc: Localizer = ENGLISH, rate_note: str = ""
+    page: CatalogPage,
+    reward: RewardSummary | None = None,
+    loc: Localizer = ENGLISH,
+    rate_note: str = "",
 ) -> Card:
     """One page of the catalog: each product with image, brand, name, prices and a Choose button.
 
@@ -97,10 +100,14 @@ def product_card(
     if card.description:
         body.append(_text(_shorten(card.description), spacing="Small"))
     if card.countries:
-        body.append(_subtle(loc._("Works in {countries}", countries=words.countries(card.countries, loc))))
+        body.append(
+            _subtle(loc._("Works in {countries}", countries=words.countries(card.countries, loc)))
+        )
     if card.open_value:
         label = loc._(
-            "Amount in {currency} ({price})", currency=card.currency, price=words.price_label(card, loc)
+            "Amount in {currency} ({price})",
+            currency=card.currency,
+            price=words.price_label(card, loc),
         )
         body.append(_text(label, weight="Bolder"))
         body.append(_amount_input(card, loc, typed))
@@ -111,10 +118,18 @@ def product_card(
         body.append(_text(error, color="Attention", weight="Bolder"))
     spend = _spending(reward_id)
     actions = [
-        _submit(loc._("Continue to payment"), "buy", product=card.product_id, **query_data(back), **spend),
+        _submit(
+            loc._("Continue to payment"),
+            "buy",
+            product=card.product_id,
+            **query_data(back),
+            **spend,
+        ),
         _submit(loc._("Back to catalog"), "browse", **query_data(back), **spend),
     ]
-    if not reward_id:  # spending a reward is for oneself; otherwise the product can go to a colleague
+    if (
+        not reward_id
+    ):  # spending a reward is for oneself; otherwise the product can go to a colleague
         actions.append(_submit(loc._("Send as a gift"), "gift_form", product=card.product_id))
     return _card(body, actions)
 
@@ -148,14 +163,22 @@ def order_card(summary: OrderSummary, loc: Localizer = ENGLISH) -> Card:
             )
         )
         actions.append(
-            {"type": "Action.OpenUrl", "title": loc._("Open in browser"), "url": summary.checkout_url}
+            {
+                "type": "Action.OpenUrl",
+                "title": loc._("Open in browser"),
+                "url": summary.checkout_url,
+            }
         )
         body.append(
-            _subtle(loc._("You pay on a secure checkout page; your voucher arrives here right after."))
+            _subtle(
+                loc._("You pay on a secure checkout page; your voucher arrives here right after.")
+            )
         )
     if summary.can_retry:
         actions.append(
-            _submit(loc._("Try again, pay {amount}", amount=by_card), "retry", order=summary.order_id)
+            _submit(
+                loc._("Try again, pay {amount}", amount=by_card), "retry", order=summary.order_id
+            )
         )
     return _card(body, actions)
 
@@ -174,7 +197,9 @@ def voucher_card(voucher: VoucherDelivery, loc: Localizer = ENGLISH) -> Card:
     body: list[Element] = [
         _header(voucher.image_url, voucher.brand, voucher.product_name, "Small"),
         _text(
-            loc._("Your {brand} voucher", brand=voucher.brand) + f": {amount}", size="Medium", weight="Bolder"
+            loc._("Your {brand} voucher", brand=voucher.brand) + f": {amount}",
+            size="Medium",
+            weight="Bolder",
         ),
         _secret(loc._("Code"), voucher.code),
     ]
@@ -216,7 +241,10 @@ def wallet_card(wallet: Wallet, loc: Localizer = ENGLISH) -> Card:
     if not wallet.entries and not wallet.pending and not rewards:
         body.append(
             _text(
-                loc._("You have no vouchers yet. Type “{command}” to browse the catalog.", command="vouchers")
+                loc._(
+                    "You have no vouchers yet. Type “{command}” to browse the catalog.",
+                    command="vouchers",
+                )
             )
         )
     for reward in rewards[:WALLET_ENTRIES]:
@@ -224,12 +252,18 @@ def wallet_card(wallet: Wallet, loc: Localizer = ENGLISH) -> Card:
     for entry in wallet.entries[:WALLET_ENTRIES]:
         body.append(_wallet_entry(entry, loc))
     if len(wallet.entries) > WALLET_ENTRIES:
-        body.append(_subtle(loc._("…and {count} more.", count=len(wallet.entries) - WALLET_ENTRIES)))
+        body.append(
+            _subtle(loc._("…and {count} more.", count=len(wallet.entries) - WALLET_ENTRIES))
+        )
     if wallet.pending:
         body.append(_text(loc._("Orders in progress"), weight="Bolder", separator=True))
         for summary in wallet.pending[:WALLET_ENTRIES]:
             status = words.status_label(summary.status, loc)
-            body.append(_text(f"{summary.brand}, {loc.money(summary.amount)}: {status} ({summary.order_id})"))
+            body.append(
+                _text(
+                    f"{summary.brand}, {loc.money(summary.amount)}: {status} ({summary.order_id})"
+                )
+            )
     return _card(body, [_submit(loc._("Browse vouchers"), "browse")])
 
 
@@ -254,13 +288,21 @@ def help_card(note: str = "", loc: Localizer = ENGLISH) -> Card:
                 loc._("filters, after “{command}”", command="vouchers"),
             ),
             ("vouchers mine", loc._("your vouchers and rewards")),
-            ("vouchers country DE", loc._("where you redeem rewards: their catalog's country and currency")),
-            ("reward @name 25 USD thanks!", loc._("thank colleagues with a reward (reward admins)")),
+            (
+                "vouchers country DE",
+                loc._("where you redeem rewards: their catalog's country and currency"),
+            ),
+            (
+                "reward @name 25 USD thanks!",
+                loc._("thank colleagues with a reward (reward admins)"),
+            ),
             ("help", loc._("this message")),
         )
     )
     body.append(_subtle(loc._("In a channel or group chat, @mention me first.")))
-    return _card(body, [_submit(loc._("Browse vouchers"), "browse"), _submit(loc._("My vouchers"), "mine")])
+    return _card(
+        body, [_submit(loc._("Browse vouchers"), "browse"), _submit(loc._("My vouchers"), "mine")]
+    )
 
 
 # --- building blocks --------------------------------------------------------------------------------
@@ -291,7 +333,10 @@ def _subtle(text: str) -> Element:
 
 
 def _facts(*pairs: tuple[str, str]) -> Element:
-    return {"type": "FactSet", "facts": [{"title": title, "value": value} for title, value in pairs]}
+    return {
+        "type": "FactSet",
+        "facts": [{"title": title, "value": value} for title, value in pairs],
+    }
 
 
 def _submit(title: str, command: str, **data: Any) -> Element:
@@ -310,8 +355,13 @@ def _secret(label: str, value: str) -> Element:
 
 
 def _header(image_url: str, brand: str, name: str, image_size: str) -> Element:
-    texts = [_text(brand, weight="Bolder", size="Medium"), _text(name, spacing="None", isSubtle=True)]
-    columns = [{"type": "Column", "width": "stretch", "items": texts, "verticalContentAlignment": "Center"}]
+    texts = [
+        _text(brand, weight="Bolder", size="Medium"),
+        _text(name, spacing="None", isSubtle=True),
+    ]
+    columns = [
+        {"type": "Column", "width": "stretch", "items": texts, "verticalContentAlignment": "Center"}
+    ]
     if image_url:
         image = {"type": "Image", "url": image_url, "size": image_size, "altText": brand}
         columns.insert(0, {"type": "Column", "width": "auto", "items": [image]})
@@ -322,11 +372,17 @@ def _product_header(card: ProductCard, image_size: str) -> Element:
     return _header(card.image_url, card.brand, card.name, image_size)
 
 
-def _product_row(card: ProductCard, query: CatalogQuery, spend: dict[str, str], loc: Localizer) -> Element:
+def _product_row(
+    card: ProductCard, query: CatalogQuery, spend: dict[str, str], loc: Localizer
+) -> Element:
     details = words.price_label(card, loc)
     if card.countries:
-        details += "  ·  " + loc._("Works in {countries}", countries=words.countries(card.countries, loc))
-    choose = _submit(loc._("Choose"), "choose", product=card.product_id, **query_data(query), **spend)
+        details += "  ·  " + loc._(
+            "Works in {countries}", countries=words.countries(card.countries, loc)
+        )
+    choose = _submit(
+        loc._("Choose"), "choose", product=card.product_id, **query_data(query), **spend
+    )
     return {
         "type": "Container",
         "separator": True,
@@ -355,7 +411,9 @@ def _with_card_part(amount: Money, covers: int | None, loc: Localizer) -> str:
     topped = by_card(amount, covers)
     if topped is None:
         return loc.money(amount)
-    return loc._("{amount} (you pay {card} by card)", amount=loc.money(amount), card=loc.money(topped))
+    return loc._(
+        "{amount} (you pay {card} by card)", amount=loc.money(amount), card=loc.money(topped)
+    )
 
 
 def _filters(page: CatalogPage, spend: dict[str, str], loc: Localizer) -> list[Element]:
@@ -373,7 +431,9 @@ def _filters(page: CatalogPage, spend: dict[str, str], loc: Localizer) -> list[E
         menus.append(_choice_menu("country", choices, query.country or ""))
     if not menus:
         return []
-    kept = {k: v for k, v in query_data(_at_page(query, 1)).items() if k not in ("currency", "country")}
+    kept = {
+        k: v for k, v in query_data(_at_page(query, 1)).items() if k not in ("currency", "country")
+    }
     buttons = [_submit(loc._("Filter"), "browse", **kept, **spend)]
     if query.country:
         everywhere = {**query_data(_at_page(query, 1)), "country": ""}
@@ -435,7 +495,9 @@ def _number(text: str) -> int | float:
 
 
 def _wallet_entry(entry: WalletEntry, loc: Localizer) -> Element:
-    status = loc._("Active") if entry.status.lower() == "active" else loc._(entry.status.capitalize())
+    status = (
+        loc._("Active") if entry.status.lower() == "active" else loc._(entry.status.capitalize())
+    )
     facts = [
         (loc._("Amount"), loc.money(entry.amount)),
         (loc._("Status"), status),
@@ -453,7 +515,9 @@ def _wallet_entry(entry: WalletEntry, loc: Localizer) -> Element:
         items.append(
             {
                 "type": "ActionSet",
-                "actions": [{"type": "Action.OpenUrl", "title": loc._("Redeem"), "url": entry.redeem_url}],
+                "actions": [
+                    {"type": "Action.OpenUrl", "title": loc._("Redeem"), "url": entry.redeem_url}
+                ],
             }
         )
     return {"type": "Container", "separator": True, "items": items}
@@ -492,7 +556,10 @@ def _wallet_reward(reward: RewardSummary, loc: Localizer) -> Element:
     title = loc._("{amount} from {giver}", amount=loc.money(reward.amount), giver=reward.giver_name)
     items: list[Element] = [
         _text(title, weight="Bolder"),
-        _facts((loc._("Left"), loc.money(reward.available)), (loc._("Expires"), loc.date(reward.expires_on))),
+        _facts(
+            (loc._("Left"), loc.money(reward.available)),
+            (loc._("Expires"), loc.date(reward.expires_on)),
+        ),
     ]
     if reward.reason:
         items.append(_subtle(_shorten(f"“{reward.reason}”")))
@@ -509,7 +576,13 @@ def _catalog_summary(page: CatalogPage, loc: Localizer) -> str:
 
 def _at_page(query: CatalogQuery, page: int) -> CatalogQuery:
     return CatalogQuery(
-        query.text, query.country, query.currency, query.max_price, query.min_price, page, query.per_page
+        query.text,
+        query.country,
+        query.currency,
+        query.max_price,
+        query.min_price,
+        page,
+        query.per_page,
     )
 
 

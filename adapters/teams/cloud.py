@@ -52,7 +52,9 @@ class BotFrameworkCloud:
 
     channel_service: str = ""
     openid_metadata_url: str = ""
-    oauth_url: str = ""  # the Azure AD authority, e.g. https://login.microsoftonline.com/botframework.com
+    oauth_url: str = (
+        ""  # the Azure AD authority, e.g. https://login.microsoftonline.com/botframework.com
+    )
     oauth_scope: str = ""
     defaults: CloudDefaults = field(init=False)
 
@@ -67,7 +69,9 @@ class BotFrameworkCloud:
 
     def authority(self, tenant_id: str = "") -> str:
         """Where outgoing tokens come from: the configured URL, else the cloud's login for the tenant."""
-        return self.oauth_url or self.defaults.login_url_prefix + (tenant_id or self.defaults.default_tenant)
+        return self.oauth_url or self.defaults.login_url_prefix + (
+            tenant_id or self.defaults.default_tenant
+        )
 
     def sdk_configuration(self, tenant_id: str = "") -> dict[str, str]:
         """The keys ConfigurationBotFrameworkAuthentication reads; all set, so the SDK uses exactly these."""

@@ -74,7 +74,9 @@ class CachingBotFrameworkAuthentication(ConfigurationBotFrameworkAuthentication)
         self._connectors: OrderedDict[tuple[str, str, str], ConnectorClient] = OrderedDict()
         self._token_clients: dict[str, UserTokenClient] = {}
 
-    async def authenticate_request(self, activity: Activity, auth_header: str) -> AuthenticateRequestResult:
+    async def authenticate_request(
+        self, activity: Activity, auth_header: str
+    ) -> AuthenticateRequestResult:
         try:
             result = await super().authenticate_request(activity, auth_header)
         except (jwt.InvalidTokenError, IndexError, KeyError) as exc:
@@ -100,7 +102,9 @@ class CachingBotFrameworkAuthentication(ConfigurationBotFrameworkAuthentication)
             self._token_clients[app_id] = await super().create_user_token_client(claims_identity)
         return self._token_clients[app_id]
 
-    async def connector(self, key: tuple[str, str, str], inner: ConnectorFactory) -> ConnectorClient:
+    async def connector(
+        self, key: tuple[str, str, str], inner: ConnectorFactory
+    ) -> ConnectorClient:
         client = self._connectors.get(key)
         if client is None:
             self._policy.check(key[1])  # proactive sends use stored addresses: checked here too

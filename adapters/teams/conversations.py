@@ -13,14 +13,18 @@ from adapters.teams.address import TeamsAddress
 Work = Callable[[TurnContext], Awaitable[None]]
 
 
-async def continue_in(adapter: CloudAdapter, app_id: str, address: TeamsAddress, work: Work) -> None:
+async def continue_in(
+    adapter: CloudAdapter, app_id: str, address: TeamsAddress, work: Work
+) -> None:
     """Run `work` in a turn of the stored conversation; its errors reach the caller."""
     failures: list[BaseException] = []
     await adapter.continue_conversation(address.reference, _carrying(work, failures), app_id)
     _raise_first(failures)
 
 
-async def open_personal(adapter: CloudAdapter, app_id: str, address: TeamsAddress, work: Work) -> None:
+async def open_personal(
+    adapter: CloudAdapter, app_id: str, address: TeamsAddress, work: Work
+) -> None:
     """Run `work` in the 1:1 chat between the bot and the address's user (Teams returns the existing one)."""
     reference = address.reference
     parameters = ConversationParameters(
@@ -47,7 +51,7 @@ def _carrying(work: Work, failures: list[BaseException]) -> Work:
     async def callback(turn_context: TurnContext) -> None:
         try:
             await work(turn_context)
-        except Exception as exc:  # noqa: BLE001 (re-raised by _raise_first once the pipeline returns)
+        except Exception as exc:
             failures.append(exc)
 
     return callback

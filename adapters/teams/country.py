@@ -11,7 +11,10 @@ def client_country(activity: Activity) -> str | None:
         if str(getattr(entity, "type", "")).lower() != "clientinfo":
             continue
         info = dict(getattr(entity, "additional_properties", None) or {})
-        for candidate in (str(info.get("country", "")), str(info.get("locale", "")).replace("_", "-")[3:5]):
+        for candidate in (
+            str(info.get("country", "")),
+            str(info.get("locale", "")).replace("_", "-")[3:5],
+        ):
             if len(candidate) == 2 and candidate.isalpha():
                 return candidate.upper()
     return None

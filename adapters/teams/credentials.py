@@ -9,7 +9,10 @@ from __future__ import annotations
 
 from typing import Any
 
-from botframework.connector.auth import MicrosoftAppCredentials, PasswordServiceClientCredentialFactory
+from botframework.connector.auth import (
+    MicrosoftAppCredentials,
+    PasswordServiceClientCredentialFactory,
+)
 from msal import ConfidentialClientApplication
 from msrest.authentication import Authentication
 
@@ -37,7 +40,9 @@ class PasswordCredentialsFactory(PasswordServiceClientCredentialFactory):
 class AzureAdCredentials(MicrosoftAppCredentials):
     """A client-credentials token from `authority` for `scope`; MSAL caches it until shortly before expiry."""
 
-    def __init__(self, app_id: str, password: str, authority: str, scope: str, verify: bool | str) -> None:
+    def __init__(
+        self, app_id: str, password: str, authority: str, scope: str, verify: bool | str
+    ) -> None:
         super().__init__(app_id, password, oauth_scope=scope)
         self.oauth_endpoint = authority
         self._verify = verify
@@ -51,7 +56,9 @@ class AzureAdCredentials(MicrosoftAppCredentials):
         if "access_token" in result:
             return str(result["access_token"])
         # MSAL's error codes (invalid_client, unauthorized_client...) name the problem without any secret.
-        raise PermissionError(f"Azure AD gave no token for the bot: {result.get('error', 'unknown error')}")
+        raise PermissionError(
+            f"Azure AD gave no token for the bot: {result.get('error', 'unknown error')}"
+        )
 
     def _msal(self) -> ConfidentialClientApplication:
         if self._client is None:

@@ -72,7 +72,9 @@ class RewardExtension:
         except (InvalidRequest, NotFound, UnreadableCommand) as exc:
             return _message(str(exc))
 
-    async def _review(self, turn_context: TurnContext, form: RewardForm) -> MessagingExtensionActionResponse:
+    async def _review(
+        self, turn_context: TurnContext, form: RewardForm
+    ) -> MessagingExtensionActionResponse:
         """The form again with what is wrong, or the confirmation of exactly what Send will do."""
         activity = turn_context.activity
         giver = await self._desk.giver(activity)
@@ -87,7 +89,9 @@ class RewardExtension:
         typed = [e for e in form.emails if is_email(e)]
         by_email, left_out = await self._desk.people_by_email(typed)
         left_out += [(e, "not an email address") for e in form.emails if not is_email(e)]
-        found, missing = await resolve(turn_context, [Person("", aad, "") for aad in form.people] + by_email)
+        found, missing = await resolve(
+            turn_context, [Person("", aad, "") for aad in form.people] + by_email
+        )
         left_out += missing
         command = self._desk.command(
             activity,
@@ -134,7 +138,9 @@ def _check_command(activity: Activity) -> None:
 
 
 def _dialog(card: Card) -> MessagingExtensionActionResponse:
-    info = TaskModuleTaskInfo(title=DIALOG_TITLE, card=attachment(card), height="large", width="medium")
+    info = TaskModuleTaskInfo(
+        title=DIALOG_TITLE, card=attachment(card), height="large", width="medium"
+    )
     return MessagingExtensionActionResponse(task=TaskModuleContinueResponse(value=info))
 
 

@@ -71,7 +71,9 @@ def gift_of_message(activity: Activity, text: str) -> SendGift:
 def _gift_id(data: Mapping[str, Any]) -> str:
     value = data.get("gift")
     if not isinstance(value, str) or not value:
-        raise UnreadableCommand("That card is missing the gift; type `vouchers mine` to see your gifts.")
+        raise UnreadableCommand(
+            "That card is missing the gift; type `vouchers mine` to see your gifts."
+        )
     return value
 
 

@@ -61,7 +61,9 @@ class GiftDesk:
         if self._gifts is None:
             return Answer(text=_not_enabled(loc), replaces=False)
         card = self._checkout.product_card(product_id)
-        self._checkout.amount_for(product_id, amount)  # refused now, not after the form is filled in
+        self._checkout.amount_for(
+            product_id, amount
+        )  # refused now, not after the form is filled in
         return Answer(gift_form_card(card, amount, loc), replaces=False)
 
     async def cancel(self, user: ChatUser, gift_id: str, loc: Localizer = ENGLISH) -> Answer:

@@ -33,8 +33,9 @@ async def installed_chat(installer: AppInstaller, address: TeamsAddress) -> Team
     except ReachError as exc:
         raise DeliveryError(f"the app could not be installed for the recipient: {exc}") from exc
     reference = ConversationReference.deserialize(address.reference.serialize())
-    reference.conversation = ConversationAccount(id=chat_id, conversation_type="personal",
-                                                 tenant_id=address.tenant_id)
+    reference.conversation = ConversationAccount(
+        id=chat_id, conversation_type="personal", tenant_id=address.tenant_id
+    )
     return TeamsAddress(reference, address.tenant_id)
 
 

@@ -17,7 +17,9 @@ ICONS = ("color.png", "outline.png")
 GUID = re.compile(r"^[0-9a-fA-F]{8}-([0-9a-fA-F]{4}-){3}[0-9a-fA-F]{12}$")
 
 
-def build_package(app_id: str, base_url: str, out: Path, *, template_dir: Path = TEMPLATE_DIR) -> Path:
+def build_package(
+    app_id: str, base_url: str, out: Path, *, template_dir: Path = TEMPLATE_DIR
+) -> Path:
     """Write the zip Teams uploads: `manifest.json`, `color.png`, `outline.png` at its root."""
     template = json.loads((template_dir / "manifest.json").read_text(encoding="utf-8"))
     manifest = fill_manifest(template, app_id, base_url)

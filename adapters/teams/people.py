@@ -49,7 +49,9 @@ async def resolve(
     for person in people:
         known = await look_up(turn_context, person)
         if known is None and person.aad:
-            known = person  # not in this conversation, but a 1:1 chat can still be opened by Entra id
+            known = (
+                person  # not in this conversation, but a 1:1 chat can still be opened by Entra id
+            )
         if known is None:
             left_out.append((person.label, NOT_FOUND))
             continue
@@ -67,7 +69,9 @@ def personal_address(activity: Activity, person: Person) -> TeamsAddress:
     """Where to reach someone privately: no conversation yet; the sender creates (or reopens) the 1:1 chat."""
     reference = ConversationReference(
         bot=activity.recipient,
-        user=ChannelAccount(id=person.id or person.aad, name=person.name, aad_object_id=person.aad or None),
+        user=ChannelAccount(
+            id=person.id or person.aad, name=person.name, aad_object_id=person.aad or None
+        ),
         channel_id=activity.channel_id,
         service_url=activity.service_url,
     )

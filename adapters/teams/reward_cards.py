@@ -88,7 +88,11 @@ def sent_card(report: SendReport, amount: Money, reason: str, loc: Localizer = E
     names = ", ".join(r.recipient_name or "a colleague" for r in report.sent)
     body: list[Element] = [
         _title("Rewards sent"),
-        _facts(("To", names), ("Each", loc.money(amount)), ("Budget left", loc.money(report.budget_left))),
+        _facts(
+            ("To", names),
+            ("Each", loc.money(amount)),
+            ("Budget left", loc.money(report.budget_left)),
+        ),
         _subtle(f"“{reason}”"),
         _text(
             "Each of them gets a card from me in a personal chat. If I can't reach someone, I'll tell you."
@@ -122,7 +126,9 @@ def bulk_report_card(report: BulkReport) -> Card:
     totals: dict[str, int] = {}
     for reward in report.sent:
         totals[reward.amount.currency] = totals.get(reward.amount.currency, 0) + reward.amount.minor
-    total = ", ".join(ENGLISH.money(Money(minor, currency)) for currency, minor in sorted(totals.items()))
+    total = ", ".join(
+        ENGLISH.money(Money(minor, currency)) for currency, minor in sorted(totals.items())
+    )
     facts = [("Sent", f"{len(report.sent)}" + (f" ({total})" if total else ""))]
     if report.already_sent:
         facts.append(("Sent before", str(report.already_sent)))
@@ -131,12 +137,16 @@ def bulk_report_card(report: BulkReport) -> Card:
     body: list[Element] = [_title(f"Rewards from {report.file_name}"), _facts(*facts)]
     for bad in report.refused[:REFUSED_ROWS_SHOWN]:
         who = f" ({bad.who})" if bad.who else ""
-        body.append(_text(f"Row {bad.number}{who}: {bad.problem}", color="Attention", spacing="Small"))
+        body.append(
+            _text(f"Row {bad.number}{who}: {bad.problem}", color="Attention", spacing="Small")
+        )
     if len(report.refused) > REFUSED_ROWS_SHOWN:
         body.append(_subtle(f"and {len(report.refused) - REFUSED_ROWS_SHOWN} more refused rows"))
     if report.refused:
         body.append(
-            _subtle("Fix the refused rows and send just those again; sent rows are never sent twice.")
+            _subtle(
+                "Fix the refused rows and send just those again; sent rows are never sent twice."
+            )
         )
     return _card(body, [])
 
@@ -172,7 +182,9 @@ def notice_card(notice: RewardNotice, loc: Localizer = ENGLISH) -> Card:
         )
     else:
         title = loc._("You've been thanked!")
-        lead = loc._("{giver} sent you a reward of {amount}.", giver=reward.giver_name, amount=amount)
+        lead = loc._(
+            "{giver} sent you a reward of {amount}.", giver=reward.giver_name, amount=amount
+        )
     facts = [(loc._("Amount"), available), (loc._("Expires"), expires)]
     if reward.programme_name:
         facts.append((loc._("Programme"), reward.programme_name))
@@ -225,7 +237,9 @@ def reward_form_card(
         _text("Why", weight="Bolder"),
         {
             **_input(
-                "reason", "Five years of quiet excellence", (form.reason,) if form and form.reason else ()
+                "reason",
+                "Five years of quiet excellence",
+                (form.reason,) if form and form.reason else (),
             ),
             "isMultiline": True,
             "maxLength": 500,

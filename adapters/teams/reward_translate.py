@@ -47,7 +47,9 @@ class AskReward:
 
     people: tuple[Person, ...]
     words: tuple[str, ...]
-    not_people: tuple[str, ...] = ()  # mentions of tags, channels or teams, which cannot be rewarded
+    not_people: tuple[
+        str, ...
+    ] = ()  # mentions of tags, channels or teams, which cannot be rewarded
 
 
 @dataclass(frozen=True)
@@ -114,7 +116,9 @@ def ask_of_message(activity: Activity, text: str) -> AskReward:
             continue
         text = text.replace(str(mention.get("text") or f"<at>{name}</at>"), " ")
         if _is_person(member_id, mentioned):
-            people.setdefault(member_id, Person(member_id, str(mentioned.get("aadObjectId") or ""), name))
+            people.setdefault(
+                member_id, Person(member_id, str(mentioned.get("aadObjectId") or ""), name)
+            )
         else:
             not_people.append(name or member_id)
     words = text.replace("&nbsp;", " ").split()

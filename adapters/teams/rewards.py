@@ -143,7 +143,9 @@ class RewardDesk:
         if sent is None:
             return Answer(text=EXPIRED, replaces=False)
         if isinstance(sent, Taken):
-            return Answer()  # already sent by an earlier press of this very card: nothing new to show
+            return (
+                Answer()
+            )  # already sent by an earlier press of this very card: nothing new to show
         if sent.report is None:
             return Answer(text=sent.refusal, replaces=False)
         return Answer(sent_card(sent.report, sent.command.amount, sent.command.reason))
@@ -152,7 +154,9 @@ class RewardDesk:
         try:
             dropped = await self.confirmations.cancel(key, user_of(activity))
         except NotYourConfirmation:
-            return Answer(text="Only the person who asked for these rewards can cancel them.", replaces=False)
+            return Answer(
+                text="Only the person who asked for these rewards can cancel them.", replaces=False
+            )
         return Answer(cancelled_card()) if dropped else Answer()
 
     def command(
@@ -215,7 +219,8 @@ class RewardDesk:
         if not reward.spendable:
             state = "used up" if reward.status in ("sent", "opened", "redeemed") else reward.status
             return Answer(
-                text=f"This reward is {state}; type “vouchers mine” for your others.", replaces=False
+                text=f"This reward is {state}; type “vouchers mine” for your others.",
+                replaces=False,
             )
         shop = await self._checkout.reward_catalog(reward, country, user)
         page = self._checkout.browse(shop.query)
@@ -244,7 +249,8 @@ class RewardDesk:
             return person if isinstance(person, str) else recipient_of(activity, person)
 
         wanted = [
-            RewardRow(r.number, r.who, r.amount, r.reason, _row_key(file, r), r.currency or "") for r in rows
+            RewardRow(r.number, r.who, r.amount, r.reason, _row_key(file, r), r.currency or "")
+            for r in rows
         ]
         reply_to = TeamsAddress.of(activity).to_ref()
         done = await send_rows(self.recognition, giver, file.name, wanted, find, reply_to)

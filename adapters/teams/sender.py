@@ -11,7 +11,11 @@ from msrest.exceptions import HttpOperationError
 
 from adapters.i18n import Localizer, localizer
 from adapters.teams.address import PLATFORM, TeamsAddress
-from adapters.teams.approval_cards import approval_decided_card, approval_request_card, shout_out_card
+from adapters.teams.approval_cards import (
+    approval_decided_card,
+    approval_request_card,
+    shout_out_card,
+)
 from adapters.teams.cards import Card, attachment, order_card, voucher_card, voucher_notice
 from adapters.teams.conversations import Work, continue_in, open_personal
 from adapters.teams.errors import connector_errors, status_of
@@ -42,7 +46,9 @@ class TeamsSender:
 
     platform = PLATFORM
 
-    def __init__(self, adapter: CloudAdapter, app_id: str, installer: AppInstaller | None = None) -> None:
+    def __init__(
+        self, adapter: CloudAdapter, app_id: str, installer: AppInstaller | None = None
+    ) -> None:
         self._adapter = adapter
         self._app_id = app_id
         self._installer = installer  # Graph: installs the app for a recipient who lacks it
@@ -60,14 +66,18 @@ class TeamsSender:
                 await self._to_person(address, undeliverable_card(notice, loc))
             elif isinstance(notice, GiftDelivery):
                 await self._to_person(address, gift_card(notice, loc))
-            elif isinstance(notice, GiftReceipt):  # where the buyer asked, if private; else their 1:1 chat
+            elif isinstance(
+                notice, GiftReceipt
+            ):  # where the buyer asked, if private; else their 1:1 chat
                 await self._privately(address, receipt_card(notice, loc))
             elif isinstance(notice, ApprovalRequest):
                 await self._to_person(address, approval_request_card(notice.approval))
             elif isinstance(notice, ApprovalDecided):
                 await self._to_person(address, approval_decided_card(notice.approval))
             elif isinstance(notice, ShoutOut):
-                await continue_in(self._adapter, self._app_id, address, _sending(shout_out_card(notice)))
+                await continue_in(
+                    self._adapter, self._app_id, address, _sending(shout_out_card(notice))
+                )
             else:
                 await self._update_order(address, notice, loc)
 
@@ -99,20 +109,26 @@ class TeamsSender:
         else:
             await open_personal(self._adapter, self._app_id, address, _sending(card))
 
-    async def _update_order(self, address: TeamsAddress, summary: OrderSummary, loc: Localizer) -> None:
+    async def _update_order(
+        self, address: TeamsAddress, summary: OrderSummary, loc: Localizer
+    ) -> None:
         card = order_card(summary, loc)
         if address.card_id is None:
             await continue_in(self._adapter, self._app_id, address, _sending(card))
             return
         try:
-            await continue_in(self._adapter, self._app_id, address, _replacing(address.card_id, card))
+            await continue_in(
+                self._adapter, self._app_id, address, _replacing(address.card_id, card)
+            )
         except ErrorResponseException as exc:
             if status_of(exc) != 404:
                 raise
             log.info("order card is gone; sending a new one", extra={"order_id": summary.order_id})
             await continue_in(self._adapter, self._app_id, address, _sending(card))
 
-    async def _deliver_voucher(self, address: TeamsAddress, voucher: VoucherDelivery, loc: Localizer) -> None:
+    async def _deliver_voucher(
+        self, address: TeamsAddress, voucher: VoucherDelivery, loc: Localizer
+    ) -> None:
         card = voucher_card(voucher, loc)
         if address.is_personal:
             await continue_in(self._adapter, self._app_id, address, _sending(card))
@@ -122,11 +138,16 @@ class TeamsSender:
         try:
             with connector_errors():
                 await continue_in(
-                    self._adapter, self._app_id, address, _sending_text(voucher_notice(voucher, loc))
+                    self._adapter,
+                    self._app_id,
+                    address,
+                    _sending_text(voucher_notice(voucher, loc)),
                 )
         except DeliveryError as exc:
             # The voucher itself arrived; repeating the whole delivery for a courtesy line would duplicate it.
-            log.warning("voucher notice not posted", extra={"order_id": voucher.order_id, "error": str(exc)})
+            log.warning(
+                "voucher notice not posted", extra={"order_id": voucher.order_id, "error": str(exc)}
+            )
 
 
 def _sending(card: Card) -> Work:

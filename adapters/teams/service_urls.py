@@ -62,11 +62,16 @@ class ServiceUrlPolicy:
             return is_loopback(host)
         if parts.scheme != "https" and not is_loopback(host):
             return False  # the bot's bearer token never travels in the clear
-        return any(host == entry or (entry.startswith(".") and host.endswith(entry)) for entry in self.hosts)
+        return any(
+            host == entry or (entry.startswith(".") and host.endswith(entry))
+            for entry in self.hosts
+        )
 
     def check(self, service_url: str) -> None:
         if not self.allows(service_url):
-            log.warning("refused a Bot Connector service URL", extra={"service_url": service_url[:200]})
+            log.warning(
+                "refused a Bot Connector service URL", extra={"service_url": service_url[:200]}
+            )
             raise ServiceUrlRefused(service_url)
 
 

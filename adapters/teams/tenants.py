@@ -22,7 +22,9 @@ from core.ports import TenantEndpoints
 log = logging.getLogger(__name__)
 TEAMS_CHANNEL = "msteams"
 # Entra object ids are GUIDs; Teams ids of people start with 29: (8:orgid: in older payloads).
-ENTRA_ID = re.compile(r"^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$", re.IGNORECASE)
+ENTRA_ID = re.compile(
+    r"^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$", re.IGNORECASE
+)
 TEAMS_ID = re.compile(r"^(29|8:orgid):\S+$")
 
 
@@ -52,9 +54,13 @@ def endpoint_of(activity: Activity) -> TenantEndpoint | None:
     tenant = channel_data.get("tenant") if isinstance(channel_data, dict) else None
     tenant_id = str(tenant.get("id") or "") if isinstance(tenant, dict) else ""
     bot = activity.recipient
-    if activity.channel_id != TEAMS_CHANNEL or not (tenant_id and activity.service_url and bot and bot.id):
+    if activity.channel_id != TEAMS_CHANNEL or not (
+        tenant_id and activity.service_url and bot and bot.id
+    ):
         return None
-    return TenantEndpoint(tenant_id.lower(), activity.service_url, bot.id, getattr(bot, "name", None) or "")
+    return TenantEndpoint(
+        tenant_id.lower(), activity.service_url, bot.id, getattr(bot, "name", None) or ""
+    )
 
 
 def personal_ref(endpoint: TenantEndpoint, user_id: str) -> ConversationRef:

@@ -37,7 +37,9 @@ from core.identity import ChatUser
 from core.money import Money, check_currency
 
 COMMAND = "cmd"  # the key our cards put in every Action.Submit / Action.Execute data object
-NO_CURRENCY = "XXX"  # ISO 4217 "no currency": two decimals, for a price filter given without a currency
+NO_CURRENCY = (
+    "XXX"  # ISO 4217 "no currency": two decimals, for a price filter given without a currency
+)
 VOUCHER_WORDS = ("vouchers", "voucher")
 
 
@@ -135,14 +137,20 @@ def command_text(activity: Activity) -> str:
     """The message text with the bot's @mention removed (in channels Teams only delivers mentions)."""
     if not activity.text:
         return ""
-    return (TurnContext.remove_recipient_mention(copy.copy(activity)) or "").replace("&nbsp;", " ").strip()
+    return (
+        (TurnContext.remove_recipient_mention(copy.copy(activity)) or "")
+        .replace("&nbsp;", " ")
+        .strip()
+    )
 
 
 def intent_of_text(text: str) -> Intent:
     words = text.split()
     if not words or words[0].lower() not in VOUCHER_WORDS:
         first = words[0].lower() if words else ""
-        return ShowHelp("" if first in ("", "help", "hi", "hello") else f"I don't know “{text[:60]}”.")
+        return ShowHelp(
+            "" if first in ("", "help", "hi", "hello") else f"I don't know “{text[:60]}”."
+        )
     rest = words[1:]
     if [w.lower() for w in rest] == ["mine"]:
         return ShowWallet()
@@ -156,7 +164,9 @@ def query_of_words(words: list[str]) -> CatalogQuery:
     filters = dict(w.split(":", 1) for w in words if ":" in w)
     unknown = set(filters) - set(_FILTERS)
     if unknown:
-        raise UnreadableCommand(f"Unknown filter {min(unknown)}:. Try currency:EUR country:DE max:50 page:2.")
+        raise UnreadableCommand(
+            f"Unknown filter {min(unknown)}:. Try currency:EUR country:DE max:50 page:2."
+        )
     currency = _currency(filters["currency"]) if "currency" in filters else None
     return CatalogQuery(
         text=" ".join(w for w in words if ":" not in w),
@@ -235,7 +245,9 @@ def query_of_data(data: Mapping[str, Any]) -> CatalogQuery:
 def _required(data: Mapping[str, Any], key: str) -> str:
     value = data.get(key)
     if not isinstance(value, str | int | float) or str(value).strip() == "":
-        raise UnreadableCommand("That card is missing something I need; type “vouchers” to start again.")
+        raise UnreadableCommand(
+            "That card is missing something I need; type “vouchers” to start again."
+        )
     return str(value).strip()
 
 
@@ -253,7 +265,9 @@ _ACTIONS: dict[str, Callable[[Mapping[str, Any]], Intent]] = {
     "browse": lambda d: Browse(query_of_data(d), _reward_of(d)),
     "choose": lambda d: ChooseProduct(_required(d, "product"), query_of_data(d), _reward_of(d)),
     # An empty amount is the person's to fix, not a broken card: the product card says what is allowed.
-    "buy": lambda d: Buy(_required(d, "product"), _typed(d, "amount"), query_of_data(d), _reward_of(d)),
+    "buy": lambda d: Buy(
+        _required(d, "product"), _typed(d, "amount"), query_of_data(d), _reward_of(d)
+    ),
     "retry": lambda d: RetryPayment(_required(d, "order")),
     "pay": lambda d: OpenCheckout(_required(d, "order")),
     "mine": lambda d: ShowWallet(),
@@ -267,7 +281,9 @@ _ACTIONS: dict[str, Callable[[Mapping[str, Any]], Intent]] = {
 def intent_of_data(data: Any) -> Intent:
     """What a card button asked for (Action.Submit value, Action.Execute data or task/fetch data)."""
     if not isinstance(data, Mapping) or data.get(COMMAND) not in _ACTIONS:
-        raise UnreadableCommand("I don't recognise that card any more; type “vouchers” to start again.")
+        raise UnreadableCommand(
+            "I don't recognise that card any more; type “vouchers” to start again."
+        )
     return _ACTIONS[data[COMMAND]](data)
 
 

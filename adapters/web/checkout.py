@@ -36,7 +36,9 @@ STATIC = Path(__file__).parent / "static" / "checkout"
 STATIC_PREFIX = "/static/checkout"
 MAX_WEBHOOK_BYTES = 256 * 1024
 MAX_TOKEN_LENGTH = 200
-TEAMS_ANCESTORS = "https://teams.microsoft.com https://*.teams.microsoft.com https://*.cloud.microsoft"
+TEAMS_ANCESTORS = (
+    "https://teams.microsoft.com https://*.teams.microsoft.com https://*.cloud.microsoft"
+)
 # Real Stripe.js talks to more origins than the one it is served from; localstripe's fake does not.
 STRIPE_EXTRA_SOURCES = {
     "script": "https://*.js.stripe.com",
@@ -157,7 +159,9 @@ class CheckoutPage:
             static=STATIC_PREFIX,
         )
         status = 410 if state == "expired" else 200
-        return web.Response(text=html, status=status, content_type="text/html", headers=self.headers)
+        return web.Response(
+            text=html, status=status, content_type="text/html", headers=self.headers
+        )
 
     async def status(self, request: web.Request) -> web.Response:
         try:
@@ -193,7 +197,9 @@ class CheckoutPage:
             static=STATIC_PREFIX,
             **_speaking(loc),
         )
-        return web.Response(text=html, status=status, content_type="text/html", headers=self.headers)
+        return web.Response(
+            text=html, status=status, content_type="text/html", headers=self.headers
+        )
 
 
 def webhook_handler(checkout: Checkout, gateway: PaymentGateway) -> Handler:

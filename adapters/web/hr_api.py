@@ -30,10 +30,16 @@ from adapters.web.hr_requests import (
     parse_json,
     reward_request,
 )
+from core.amounts import AmountRefused, TwoCurrencies, TypedAmount, read_amount_with
 from core.api_keys import ApiKey, ApiKeys, StoredResponse, api_giver
 from core.employees import EmployeeDirectory, import_employees
-from core.amounts import AmountRefused, TwoCurrencies, TypedAmount, read_amount_with
-from core.errors import ConcurrentUpdate, DirectoryUnavailable, DuplicateRequest, InvalidRequest, NotFound
+from core.errors import (
+    ConcurrentUpdate,
+    DirectoryUnavailable,
+    DuplicateRequest,
+    InvalidRequest,
+    NotFound,
+)
 from core.milestones import Milestones
 from core.money import Money
 from core.ports import Clock, EmployeeStore, IdempotencyStore, IdFactory
@@ -128,14 +134,22 @@ class HrApi:
         recipients = await self._resolve(wanted.recipients)
         programme, amount = await _priced(self.recognition, typed, wanted.programme)
         command = SendRewards(
-            api_giver(key.name, wanted.giver), recipients, amount, wanted.reason, programme.id, request_key
+            api_giver(key.name, wanted.giver),
+            recipients,
+            amount,
+            wanted.reason,
+            programme.id,
+            request_key,
         )
         try:
             report = await self.recognition.send_trusted(command)
         except BudgetExceeded as exc:
             raise ApiError(422, "budget_exceeded", str(exc), programme=programme.id) from None
         if report.pending is not None:
-            log.info("rewards held for approval", extra={"key": key.name, "approval": report.pending.approval_id})
+            log.info(
+                "rewards held for approval",
+                extra={"key": key.name, "approval": report.pending.approval_id},
+            )
             return _json(_pending_body(report, programme), 202)
         log.info(
             "rewards sent by api",
@@ -167,7 +181,10 @@ class HrApi:
         twice = sorted({str(w) for w, k in zip(wanted, keys, strict=True) if keys.count(k) > 1})
         if twice:
             raise ApiError(
-                422, "duplicate_recipients", f"Name each person once: {', '.join(twice)}.", recipients=twice
+                422,
+                "duplicate_recipients",
+                f"Name each person once: {', '.join(twice)}.",
+                recipients=twice,
             )
         return tuple(found)
 
@@ -228,12 +245,16 @@ def _answering(handler: Handler) -> Handler:
         except NotFound as exc:
             return ApiError(404, "not_found", str(exc)).response()
         except (ConcurrentUpdate, DuplicateRequest):
-            return ApiError(409, "conflict", "Another request changed the same data; try again.").response()
+            return ApiError(
+                409, "conflict", "Another request changed the same data; try again."
+            ).response()
         except DirectoryUnavailable as exc:
             log.warning("directory unavailable", extra={"platform": exc.platform})
             return ApiError(503, "unavailable", str(exc)).response(retry_after=exc.retry_after)
         except CurrencyMismatch as exc:
-            return ApiError(422, "currency_mismatch", str(exc), programme=exc.programme_id).response()
+            return ApiError(
+                422, "currency_mismatch", str(exc), programme=exc.programme_id
+            ).response()
         except InvalidRequest as exc:
             return ApiError(422, "refused", str(exc)).response()
 
@@ -246,7 +267,9 @@ async def _read_body(request: web.Request, limit: int) -> bytes:
     if request.content_length is not None and request.content_length > limit:
         raise ApiError(413, "body_too_large", f"The body may have at most {limit} bytes.")
     body = bytearray()
-    async for chunk in request.content.iter_chunked(64 * 1024):  # a chunked body has no length up front
+    async for chunk in request.content.iter_chunked(
+        64 * 1024
+    ):  # a chunked body has no length up front
         body += chunk
         if len(body) > limit:
             raise ApiError(413, "body_too_large", f"The body may have at most {limit} bytes.")
@@ -261,7 +284,9 @@ def _replay(same_body: bool, response: StoredResponse | None) -> web.Response:
             "This Idempotency-Key was used with a different body; use a new key for a new request.",
         )
     if response is None:
-        raise ApiError(409, "request_in_progress", "A request with this Idempotency-Key is still running.")
+        raise ApiError(
+            409, "request_in_progress", "A request with this Idempotency-Key is still running."
+        )
     return web.Response(
         status=response.status,
         text=response.body,
@@ -281,7 +306,9 @@ def _typed(wanted: RewardRequest) -> TypedAmount:
         raise BadRequest(f"amount: {exc}", "amount") from None
 
 
-async def _priced(recognition: Recognition, typed: TypedAmount, programme: str | None) -> tuple[Programme, Money]:
+async def _priced(
+    recognition: Recognition, typed: TypedAmount, programme: str | None
+) -> tuple[Programme, Money]:
     # Well-formed but not payable in this currency (too many decimals for JPY, too large): a refusal.
     try:
         return await recognition.priced(typed, programme)
@@ -289,7 +316,9 @@ async def _priced(recognition: Recognition, typed: TypedAmount, programme: str |
         raise ApiError(422, "invalid_amount", f"amount: {exc}", field="amount") from None
 
 
-def _sent_body(report: SendReport, recipients: Sequence[Recipient], programme: Programme) -> dict[str, Any]:
+def _sent_body(
+    report: SendReport, recipients: Sequence[Recipient], programme: Programme
+) -> dict[str, Any]:
     # Rewards come back in the order of the recipients; a retried request that finished some of them
     # earlier (a crash mid-way) lists only the new ones, without pairing them.
     paired = len(report.sent) == len(recipients)
@@ -297,7 +326,8 @@ def _sent_body(report: SendReport, recipients: Sequence[Recipient], programme: P
         "state": "sent",
         "programme": programme.id,
         "rewards": [
-            _reward_json(summary, recipients[n] if paired else None) for n, summary in enumerate(report.sent)
+            _reward_json(summary, recipients[n] if paired else None)
+            for n, summary in enumerate(report.sent)
         ],
         "budget_left": _money_json(report.budget_left),
     }
@@ -311,7 +341,11 @@ def _pending_body(report: SendReport, programme: Programme) -> dict[str, Any]:
         "state": "pending_approval",
         "code": "approval_required",
         "programme": programme.id,
-        "approval": {"id": pending.approval_id, "status": pending.status, "expires_at": pending.expires_at},
+        "approval": {
+            "id": pending.approval_id,
+            "status": pending.status,
+            "expires_at": pending.expires_at,
+        },
         "total": _money_json(pending.total),
         "budget_left": _money_json(report.budget_left),
     }

@@ -16,13 +16,25 @@ _IDEMPOTENCY_KEY = re.compile(r"^[\x21-\x7e]{1,255}$")  # visible ASCII, as Stri
 _ID = re.compile(r"^[A-Za-z0-9:_.@-]{1,100}$")
 _CURRENCY = re.compile(r"^[A-Za-z]{3}$")
 PLATFORMS = ("slack", "teams")
-MAX_DEPTH = 16  # the deepest documented body is 4 levels; deeper JSON is refused before anything walks it
+MAX_DEPTH = (
+    16  # the deepest documented body is 4 levels; deeper JSON is refused before anything walks it
+)
 RECIPIENT_FIELDS = {
     "email": frozenset({"email"}),
     "slack": frozenset({"platform", "user_id", "team_id"}),
     "teams": frozenset({"platform", "user_id", "tenant_id"}),
 }
-EMPLOYEE_TEXT = ("email", "name", "start_date", "birthday", "platform", "user_id", "tenant", "tenant_id", "team_id")
+EMPLOYEE_TEXT = (
+    "email",
+    "name",
+    "start_date",
+    "birthday",
+    "platform",
+    "user_id",
+    "tenant",
+    "tenant_id",
+    "team_id",
+)
 
 
 class BadRequest(Exception):
@@ -81,7 +93,9 @@ def _depth(value: Any) -> int:
         deepest = max(deepest, level)
         if level > MAX_DEPTH:
             break
-        children = item.values() if isinstance(item, dict) else item if isinstance(item, list) else ()
+        children = (
+            item.values() if isinstance(item, dict) else item if isinstance(item, list) else ()
+        )
         stack.extend((child, level + 1) for child in children if isinstance(child, (dict, list)))
     return deepest
 
@@ -96,7 +110,9 @@ def idempotency_key(header: str | None) -> str | None:
     if header is None:
         return None
     if not _IDEMPOTENCY_KEY.match(header):
-        raise BadRequest("Idempotency-Key must be 1 to 255 visible ASCII characters.", "Idempotency-Key")
+        raise BadRequest(
+            "Idempotency-Key must be 1 to 255 visible ASCII characters.", "Idempotency-Key"
+        )
     return header
 
 
@@ -104,7 +120,9 @@ def reward_request(body: Any) -> RewardRequest:
     fields = _object(body, "body")
     recipients = fields.get("recipients")
     if not isinstance(recipients, list) or not 0 < len(recipients) <= MAX_RECIPIENTS:
-        raise BadRequest(f"recipients must be a list of 1 to {MAX_RECIPIENTS} people.", "recipients")
+        raise BadRequest(
+            f"recipients must be a list of 1 to {MAX_RECIPIENTS} people.", "recipients"
+        )
     return RewardRequest(
         recipients=tuple(_recipient(r, n) for n, r in enumerate(recipients)),
         amount=_amount(fields.get("amount")),
@@ -135,20 +153,32 @@ def _recipient(value: Any, index: int) -> ByEmail | ByUser:
     kind = "email" if "email" in fields else str(fields.get("platform"))
     allowed = RECIPIENT_FIELDS.get(kind)
     if allowed is None:
-        raise BadRequest(f"{where}: give an email, or a platform (slack or teams) and a user_id.", where)
+        raise BadRequest(
+            f"{where}: give an email, or a platform (slack or teams) and a user_id.", where
+        )
     if set(fields) - allowed:
         extra = ", ".join(sorted(set(fields) - allowed))
-        raise BadRequest(f"{where}: name a person by {' and '.join(sorted(allowed))} only, not also {extra}.", where)
+        raise BadRequest(
+            f"{where}: name a person by {' and '.join(sorted(allowed))} only, not also {extra}.",
+            where,
+        )
     if kind == "email":
         return ByEmail(_text(fields, "email", 254, where).lower())
     platform = kind
     tenant_field = "team_id" if platform == "slack" else "tenant_id"
     user_id, tenant = fields.get("user_id"), fields.get(tenant_field)
-    if not (isinstance(user_id, str) and isinstance(tenant, str) and _ID.match(user_id) and _ID.match(tenant)):
+    if not (
+        isinstance(user_id, str)
+        and isinstance(tenant, str)
+        and _ID.match(user_id)
+        and _ID.match(tenant)
+    ):
         raise BadRequest(
             f"{where}: user_id and {tenant_field} hold letters, digits and : _ . @ - only.", where
         )
-    if platform == "teams":  # Entra ids ignore case; Teams sends them in lower case, and so are they kept
+    if (
+        platform == "teams"
+    ):  # Entra ids ignore case; Teams sends them in lower case, and so are they kept
         user_id, tenant = user_id.lower(), tenant.lower()
     return ByUser(platform, tenant, user_id)
 
@@ -180,7 +210,10 @@ def _optional_text(fields: Mapping[str, Any], name: str, limit: int) -> str | No
         return None
     value = fields[name]
     if not isinstance(value, str) or len(value) > limit:
-        raise BadRequest(f"{name} must be text of at most {limit} characters (leave it out for the default).", name)
+        raise BadRequest(
+            f"{name} must be text of at most {limit} characters (leave it out for the default).",
+            name,
+        )
     return value.strip()
 
 

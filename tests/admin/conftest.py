@@ -81,7 +81,9 @@ class PickySender(FakeSender):
 
     async def send(self, conversation: ConversationRef, notice: Notice) -> None:
         if any(user in conversation.address for user in self.unreachable):
-            raise DeliveryError("403 BotNotInConversationRoster: the app is not installed for this user")
+            raise DeliveryError(
+                "403 BotNotInConversationRoster: the app is not installed for this user"
+            )
         await super().send(conversation, notice)
 
 
@@ -103,12 +105,21 @@ class Console:
     clients: list[ClientSession] = field(default_factory=list)
 
     async def place(
-        self, buyer: ChatUser = ADA, product: Product = BOOKS, minor: int = 2500, reward_id: str | None = None
+        self,
+        buyer: ChatUser = ADA,
+        product: Product = BOOKS,
+        minor: int = 2500,
+        reward_id: str | None = None,
     ) -> str:
         self._keys += 1
         conversation = ConversationRef(buyer.platform, f'{{"user": "{buyer.user_id}"}}')
         command = PlaceOrder(
-            buyer, product.id, Money(minor, product.currency), conversation, f"req-{self._keys}", reward_id
+            buyer,
+            product.id,
+            Money(minor, product.currency),
+            conversation,
+            f"req-{self._keys}",
+            reward_id,
         )
         return (await self.checkout.place_order(command)).order_id
 
@@ -117,7 +128,11 @@ class Console:
         order = await self.order(order_id)
         amount = order.card_amount if minor is None else Money(minor, order.amount.currency)
         event = PaymentEvent(
-            f"evt_{order_id}", PaymentEventKind.SUCCEEDED, order.payment_intent_id or "", order_id, amount
+            f"evt_{order_id}",
+            PaymentEventKind.SUCCEEDED,
+            order.payment_intent_id or "",
+            order_id,
+            amount,
         )
         await self.checkout.handle_payment_event(event)
 
@@ -131,7 +146,9 @@ class Console:
         deadline = time.monotonic() + timeout
         while (current := str((await self.order(order_id)).status)) != status:
             if time.monotonic() > deadline:
-                pytest.fail(f"order {order_id} stayed {current} for {timeout}s, never became {status}")
+                pytest.fail(
+                    f"order {order_id} stayed {current} for {timeout}s, never became {status}"
+                )
             await asyncio.sleep(0.05)
 
     async def order(self, order_id: str) -> Order:
@@ -150,7 +167,9 @@ class Console:
 
     async def client(self, email: str | None = None, password: str | None = None) -> Browser:
         """An HTTP client with its own cookie jar, signed in when given a user."""
-        session = ClientSession(cookie_jar=CookieJar(unsafe=True))  # unsafe: accept cookies from 127.0.0.1
+        session = ClientSession(
+            cookie_jar=CookieJar(unsafe=True)
+        )  # unsafe: accept cookies from 127.0.0.1
         self.clients.append(session)
         browser = Browser(session, self.url)
         if email is not None and password is not None:
@@ -192,7 +211,9 @@ class Browser:
     async def sign_in(self, email: str, password: str) -> tuple[int, str]:
         token = await self.csrf("/admin/login")
         form = {"csrf_token": token, "email": email, "password": password, "next": "/admin"}
-        async with self.session.post(self.url + "/admin/login", data=form, allow_redirects=False) as response:
+        async with self.session.post(
+            self.url + "/admin/login", data=form, allow_redirects=False
+        ) as response:
             return response.status, await response.text()
 
 
@@ -251,7 +272,9 @@ async def console(tmp_path: Path, localstripe: LocalStripe) -> AsyncIterator[Con
     await web.TCPSite(runner, "127.0.0.1", 0).start()
     url = f"http://127.0.0.1:{runner.addresses[0][1]}"
     await localstripe.register_webhook(f"{url}/stripe/webhook", WEBHOOK_SECRET)
-    world = Console(url, database, checkout, recognition, relay, clock, provider, localstripe, db_path, teams)
+    world = Console(
+        url, database, checkout, recognition, relay, clock, provider, localstripe, db_path, teams
+    )
     try:
         yield world
     finally:
@@ -284,7 +307,9 @@ async def seed_history(console: Console) -> History:
     index = 0
     for day, count in enumerate(ORDERS_PER_DAY):
         if day == 9:
-            console.teams.unreachable.add("29:1alan")  # Alan removed the Teams app: his messages bounce
+            console.teams.unreachable.add(
+                "29:1alan"
+            )  # Alan removed the Teams app: his messages bounce
         for _ in range(count):
             buyer, product = PEOPLE[index % len(PEOPLE)], PRODUCTS[index % len(PRODUCTS)]
             order_id = await console.place(buyer, product, product.denominations[index % 2])
@@ -319,7 +344,9 @@ async def _settle(
         await console.checkout.handle_payment_event(declined)
         return
     if index == 17:
-        await console.pay(order_id, minor=100)  # paid less than the price: issuance stops for an admin
+        await console.pay(
+            order_id, minor=100
+        )  # paid less than the price: issuance stops for an admin
         marks["failed_issuance"] = order_id
         return
     await console.pay(order_id)
@@ -334,7 +361,9 @@ async def _rewards(console: Console) -> None:
     from core.rewards import Programme, Recipient
 
     recognition = console.recognition
-    await recognition.create_programme(Programme("kudos", "Kudos 2026", "USD", per_reward_limit=10000, card_topup=True), OPS)
+    await recognition.create_programme(
+        Programme("kudos", "Kudos 2026", "USD", per_reward_limit=10000, card_topup=True), OPS
+    )
     await recognition.credit("kudos", Money(500_000, "USD"), OPS, note="Annual budget")
     await recognition.grant_admin("slack:U0KJ", OPS)
     recipients = tuple(
@@ -342,7 +371,14 @@ async def _rewards(console: Console) -> None:
         for person in (ADA, KATHERINE, MARGARET)
     )
     await recognition.send(
-        SendRewards(HR, recipients, Money(2500, "USD"), "Shipped the launch on time", "kudos", "kudos-launch")
+        SendRewards(
+            HR,
+            recipients,
+            Money(2500, "USD"),
+            "Shipped the launch on time",
+            "kudos",
+            "kudos-launch",
+        )
     )
     rewards = await recognition.rewards_for(ADA)
     await console.place(ADA, BOOKS, 2500, reward_id=rewards[0].reward_id)

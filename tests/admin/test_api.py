@@ -27,14 +27,18 @@ async def test_orders_are_listed_newest_first_with_filters_and_pages(
     created = [order["created_at"] for order in everything["orders"]]
     assert status == 200 and created == sorted(created, reverse=True)
     assert everything["total"] == len(everything["orders"]) == 35
-    assert {(o["buyer"]["platform"], o["status"]) for o in teams["orders"]} == {("teams", "delivered")}
+    assert {(o["buyer"]["platform"], o["status"]) for o in teams["orders"]} == {
+        ("teams", "delivered")
+    }
     assert [o["id"] for o in first["orders"] + second["orders"]] == [
         o["id"] for o in everything["orders"][:10]
     ]
     assert (first["pages"], second["page"]) == (7, 2)
 
 
-async def test_search_finds_an_order_by_its_payment_intent(console: Console, history: History) -> None:
+async def test_search_finds_an_order_by_its_payment_intent(
+    console: Console, history: History
+) -> None:
     intent = (await console.order(history.delivered)).payment_intent_id
 
     _, found = await _get(console, f"/admin/api/orders?q={intent}")
@@ -53,9 +57,9 @@ async def test_one_order_has_its_timeline_deliveries_audit_and_a_masked_voucher(
     assert detail["order"]["buyer"]["name"] == GRACE.name
     assert detail["voucher"]["code"] == "••••" + code[-4:]
     assert code not in json.dumps(detail)
-    assert [step["source"] for step in detail["timeline"] if step["title"] == "Payment confirmed"] == [
-        "Stripe webhook"
-    ]
+    assert [
+        step["source"] for step in detail["timeline"] if step["title"] == "Payment confirmed"
+    ] == ["Stripe webhook"]
     assert {d["status"] for d in detail["deliveries"]} == {"sent"}
     assert detail["audit"][0]["action"] == "order.created"
 
@@ -65,7 +69,10 @@ async def test_the_audit_trail_is_filtered_by_action(console: Console, history: 
     _, budget = await _get(console, "/admin/api/audit?action=budget.&subject=kudos")
 
     assert paid["entries"] and {e["action"] for e in paid["entries"]} == {"order.paid"}
-    assert {e["actor"] for e in paid["entries"]} == {"stripe", "reward"}  # by card, and one by a reward
+    assert {e["actor"] for e in paid["entries"]} == {
+        "stripe",
+        "reward",
+    }  # by card, and one by a reward
     assert [e["action"] for e in budget["entries"]] == ["budget.credit"]
 
 

@@ -52,7 +52,13 @@ class Desk:
 
     async def held(self, to: ChatUser, minor: int, why: str) -> str:
         command = SendRewards(
-            HANA, (Recipient(to, dm(to)),), Money(minor, "USD"), why, "kudos", f"req-{why}", dm(HANA)
+            HANA,
+            (Recipient(to, dm(to)),),
+            Money(minor, "USD"),
+            why,
+            "kudos",
+            f"req-{why}",
+            dm(HANA),
         )
         pending = (await self.recognition.send(command)).pending
         assert pending is not None
@@ -63,7 +69,9 @@ class Desk:
 async def desk(tmp_path: Path) -> AsyncIterator[Desk]:
     clock = FixedClock(datetime.now(UTC).replace(microsecond=0))
     database = Database(
-        f"sqlite+aiosqlite:///{tmp_path / 'vb.db'}", VoucherCipher(VoucherCipher.generate_key()), clock=clock
+        f"sqlite+aiosqlite:///{tmp_path / 'vb.db'}",
+        VoucherCipher(VoucherCipher.generate_key()),
+        clock=clock,
     )
     await database.upgrade()
     ids = SequentialIds()
@@ -115,7 +123,9 @@ async def desk(tmp_path: Path) -> AsyncIterator[Desk]:
         await database.dispose()
 
 
-async def test_the_page_lists_pending_and_decided_requests_with_who_decided_and_why(desk: Desk) -> None:
+async def test_the_page_lists_pending_and_decided_requests_with_who_decided_and_why(
+    desk: Desk,
+) -> None:
     await desk.held(ADA, 7500, "Shipped the harbour map")
     rejected = await desk.held(LIN, 9000, "Fixed the lighthouse")
     await desk.approvals.reject(rejected, "slack:U0BOSS", "Over this quarter's plan")

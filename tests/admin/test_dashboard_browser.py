@@ -35,11 +35,15 @@ async def chromium() -> AsyncIterator[Any]:
     if not CHROMIUM.exists():
         if os.environ.get("CI", "").lower() == "true":
             pytest.fail(f"browser tests need Chromium at {CHROMIUM} in CI")
-        pytest.skip(f"no Chromium at {CHROMIUM} (install the chromium package to run browser tests)")
+        pytest.skip(
+            f"no Chromium at {CHROMIUM} (install the chromium package to run browser tests)"
+        )
     from playwright.async_api import async_playwright
 
     async with async_playwright() as playwright:
-        browser = await playwright.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS)
+        browser = await playwright.chromium.launch(
+            executable_path=str(CHROMIUM), args=CHROMIUM_ARGS
+        )
         try:
             yield browser
         finally:
@@ -134,7 +138,11 @@ async def test_an_admin_reveals_a_code_once_and_the_reveal_is_in_the_audit_trail
     await _shot(page, "order-revealed")
 
     assert await page.locator("#voucher-code").inner_text() == code
-    assert (f"admin:{ADMIN_EMAIL}", "voucher.revealed", history.delivered) in await console.audit_actions()
+    assert (
+        f"admin:{ADMIN_EMAIL}",
+        "voucher.revealed",
+        history.delivered,
+    ) in await console.audit_actions()
     await page.goto(f"{console.url}/admin/orders/{history.delivered}")
     assert code not in await page.content()
     assert problems == []
@@ -185,7 +193,9 @@ async def test_an_export_downloads_the_filtered_orders_as_csv(
     async with page.expect_download() as event:
         await page.get_by_role("link", name="Export CSV").click()
     download = await event.value
-    rows = list(csv.DictReader(io.StringIO((await download.path()).read_text(encoding="utf-8-sig"))))
+    rows = list(
+        csv.DictReader(io.StringIO((await download.path()).read_text(encoding="utf-8-sig")))
+    )
 
     assert download.suggested_filename.startswith("voucherbot-orders-")
     assert shown.startswith(f"{len(rows)} orders")
@@ -238,7 +248,9 @@ async def test_rewards_and_the_phone_layout_are_usable(
     assert problems == [] and phone_problems == []
 
 
-async def test_the_skip_link_is_the_first_stop_for_keyboard_users(console: Console, chromium: Any) -> None:
+async def test_the_skip_link_is_the_first_stop_for_keyboard_users(
+    console: Console, chromium: Any
+) -> None:
     page, _ = await _page(chromium)
     await _sign_in(page, console)
 

@@ -15,7 +15,9 @@ from tests.localstripe_server import TEST_SECRET_KEY, WEBHOOK_SECRET, confirm_se
 
 async def _second_payment(console: Console, order_id: str) -> str:
     """Another intent for the same order (say, a second checkout tab), paid at localstripe."""
-    gateway = StripeGateway(TEST_SECRET_KEY, WEBHOOK_SECRET, console.local.url, max_network_retries=0)
+    gateway = StripeGateway(
+        TEST_SECRET_KEY, WEBHOOK_SECRET, console.local.url, max_network_retries=0
+    )
     try:
         intent = await gateway.create_intent(
             order_id=order_id, amount=Money(5000, "USD"), idempotency_key=f"{order_id}:second-tab"
@@ -54,6 +56,9 @@ async def test_a_duplicate_payment_and_its_refund_are_shown_on_the_order_page_an
     assert "Duplicate payment refunded" in html
     assert f"{second}</span> · 50.00 USD · duplicate payment refunded" in html
     detail = json.loads(body)
-    assert [p["status"] for p in detail["payments"]] == ["pays for the order", "duplicate payment refunded"]
+    assert [p["status"] for p in detail["payments"]] == [
+        "pays for the order",
+        "duplicate payment refunded",
+    ]
     assert detail["payments"][1]["payment_intent"] == second
     assert "Duplicate payment refunded" in [step["title"] for step in detail["timeline"]]

@@ -16,7 +16,15 @@ from core.identity import ConversationRef
 from core.money import Money
 from core.orders import Order, OrderStatus
 from core.outbox import MessageKind, OutboxMessage
-from core.oversight import AdminRole, AdminSession, AdminUser, AuditQuery, Lockout, OrderQuery, RewardQuery
+from core.oversight import (
+    AdminRole,
+    AdminSession,
+    AdminUser,
+    AuditQuery,
+    Lockout,
+    OrderQuery,
+    RewardQuery,
+)
 from core.rewards import LedgerEntry, LedgerKind, Programme, Reward
 from core.vouchers import Voucher
 from tests.db.conftest import ADA, GRACE, Backend, new_order
@@ -42,7 +50,9 @@ def _ids(page: object) -> list[str]:
 async def test_orders_are_filtered_by_each_field_newest_first(backend: Backend) -> None:
     late = new_order("ord_late", at=_at(-0.5), buyer=ADA)  # 19 Nov, 23:30 UTC
     tea = replace(new_order("ord_tea", at=_at(0.5), buyer=GRACE), product_id="lantern-tea")
-    funded = replace(new_order("ord_funded", at=_at(30), buyer=ADA), reward_id="rwd_1", reward_minor=500)
+    funded = replace(
+        new_order("ord_funded", at=_at(30), buyer=ADA), reward_id="rwd_1", reward_minor=500
+    )
     funded.move_to(OrderStatus.CANCELLED, at=_at(31), source="slack")
     await _store(backend, late, tea, funded)
     await _reward(backend, "rwd_1", "kudos")
@@ -61,7 +71,11 @@ async def test_orders_are_filtered_by_each_field_newest_first(backend: Backend) 
     assert await ids(buyer="U0ADA") == ["ord_funded", "ord_late"]
     assert await ids(programme_id="kudos") == ["ord_funded"]
     assert await ids(text="TEA") == ["ord_tea"]
-    assert await ids(text="%") == [] and await ids(text="_") == ["ord_funded", "ord_tea", "ord_late"]
+    assert await ids(text="%") == [] and await ids(text="_") == [
+        "ord_funded",
+        "ord_tea",
+        "ord_late",
+    ]
 
 
 async def test_pages_split_the_list_and_count_all_matches(backend: Backend) -> None:
@@ -86,7 +100,9 @@ async def test_overview_counts_orders_by_utc_day_status_and_currency(backend: Ba
     paid.move_to(OrderStatus.PAID, at=_at(1.2), source="stripe")
     await _store(backend, late, early, paid)
 
-    overview = await SqlOversight.of(backend.database).overview(date(2026, 11, 18), date(2026, 11, 20))
+    overview = await SqlOversight.of(backend.database).overview(
+        date(2026, 11, 18), date(2026, 11, 20)
+    )
     series = overview.series("USD")
 
     assert [(t.day, t.status, t.count, t.minor) for t in overview.totals] == [
@@ -94,11 +110,17 @@ async def test_overview_counts_orders_by_utc_day_status_and_currency(backend: Ba
         (date(2026, 11, 20), OrderStatus.CREATED, 1, 2500),
         (date(2026, 11, 20), OrderStatus.PAID, 1, 2500),
     ]
-    assert [(p.day.day, p.orders, p.value.minor) for p in series] == [(18, 0, 0), (19, 1, 0), (20, 2, 2500)]
+    assert [(p.day.day, p.orders, p.value.minor) for p in series] == [
+        (18, 0, 0),
+        (19, 1, 0),
+        (20, 2, 2500),
+    ]
     assert overview.settled() == (Money(2500, "USD"),)
 
 
-async def test_an_orders_detail_masks_its_code_and_gathers_messages_and_audit(backend: Backend) -> None:
+async def test_an_orders_detail_masks_its_code_and_gathers_messages_and_audit(
+    backend: Backend,
+) -> None:
     order = new_order("ord_detail", at=_at(0))
     other = new_order("ord_other", at=_at(0))
     await _store(backend, order, other)
@@ -108,14 +130,20 @@ async def test_an_orders_detail_masks_its_code_and_gathers_messages_and_audit(ba
         await uow.vouchers.add(voucher)
         await uow.outbox.add(_message("msg_1", order.id, MessageKind.VOUCHER_DELIVERY))
         uow.audit.record(
-            AuditRecord("system", "voucher.issued", order.id, None, {"voucher": voucher.masked_code})
+            AuditRecord(
+                "system", "voucher.issued", order.id, None, {"voucher": voucher.masked_code}
+            )
         )
         uow.audit.record(AuditRecord("system", "order.created", other.id))
         await uow.commit()
 
     detail = await SqlOversight.of(backend.database).order(order.id)
 
-    assert detail.voucher is not None and detail.voucher.masked_code == "••••7K3M" and detail.voucher.has_pin
+    assert (
+        detail.voucher is not None
+        and detail.voucher.masked_code == "••••7K3M"
+        and detail.voucher.has_pin
+    )
     assert "QHB-2222-7K3M" not in repr(detail)
     assert [m.message_id for m in detail.deliveries] == ["msg_1"]
     assert [e.subject for e in detail.audit] == [order.id]
@@ -130,7 +158,9 @@ def _message(message_id: str, order_id: str, kind: MessageKind) -> OutboxMessage
     )
 
 
-async def test_the_audit_list_is_filtered_by_actor_action_prefix_subject_and_day(backend: Backend) -> None:
+async def test_the_audit_list_is_filtered_by_actor_action_prefix_subject_and_day(
+    backend: Backend,
+) -> None:
     records = [
         AuditRecord("stripe", "order.paid", "ord_1"),
         AuditRecord("admin:ops@example.com", "order.refunded", "ord_1"),
@@ -170,7 +200,11 @@ async def test_programme_balances_are_the_sums_of_their_ledgers(backend: Backend
     ledger = await oversight.ledger("kudos")
     rewards = await oversight.rewards(RewardQuery(programme_id="kudos", status="sent"))
 
-    assert (balance.budget.credited, balance.budget.reserved, balance.budget.spent) == (10000, 1500, 1000)
+    assert (balance.budget.credited, balance.budget.reserved, balance.budget.spent) == (
+        10000,
+        1500,
+        1000,
+    )
     assert balance.budget.available == 7500
     assert balance.rewards_by_status == (("sent", 1),)
     assert [entry.id for entry in ledger] == ["led_2", "led_1", "led_0"]
@@ -211,7 +245,9 @@ async def test_attention_lists_undeliverable_and_retrying_messages_and_failed_is
     declined = new_order("ord_declined", at=_at(0))
     declined.fail("Your card was declined.", at=_at(1), source="stripe")
     await _store(backend, stuck, declined)
-    dead, retrying, fine = (_message(f"msg_{n}", "ord_stuck", MessageKind.ORDER_UPDATE) for n in range(3))
+    dead, retrying, fine = (
+        _message(f"msg_{n}", "ord_stuck", MessageKind.ORDER_UPDATE) for n in range(3)
+    )
     dead.give_up("403 not installed", _at(3))
     retrying.retry_later("429", _at(3), timedelta(seconds=30))
     async with backend.database.unit_of_work() as uow:
@@ -246,15 +282,23 @@ async def test_a_user_is_stored_once_and_found_by_email(backend: Backend) -> Non
     assert [u.email for u in await accounts.list()] == ["ops@example.com"]
 
 
-async def test_concurrent_wrong_passwords_are_each_counted_and_the_fifth_locks(backend: Backend) -> None:
+async def test_concurrent_wrong_passwords_are_each_counted_and_the_fifth_locks(
+    backend: Backend,
+) -> None:
     accounts = SqlAdminAccounts.of(backend.database)
     await accounts.add(_user())
 
     await asyncio.gather(*(accounts.begin_sign_in("ops@example.com", _at(1)) for _ in range(5)))
-    await asyncio.gather(*(accounts.sign_in_failed("ops@example.com", _at(1), Lockout()) for _ in range(5)))
+    await asyncio.gather(
+        *(accounts.sign_in_failed("ops@example.com", _at(1), Lockout()) for _ in range(5))
+    )
 
     user = await accounts.get("ops@example.com")
-    assert user is not None and user.failed_logins == 5 and user.locked_until == _at(1) + timedelta(minutes=1)
+    assert (
+        user is not None
+        and user.failed_logins == 5
+        and user.locked_until == _at(1) + timedelta(minutes=1)
+    )
     attempt = await accounts.begin_sign_in("ops@example.com", _at(2))
     assert attempt is not None and await accounts.sign_in_right(attempt, _at(2), Lockout())
     assert (await accounts.get("ops@example.com")) == replace(_user(), last_login_at=_at(2))

@@ -12,7 +12,12 @@ from adapters.web.admin.chart import build_chart, nice_ceiling
 from adapters.web.admin.export import csv_text, safe_cell
 from adapters.web.admin.formats import amount, money_text
 from adapters.web.admin.forms import order_query, same_filters, with_page
-from adapters.web.admin.passwords import hash_password, needs_rehash, password_problems, verify_password
+from adapters.web.admin.passwords import (
+    hash_password,
+    needs_rehash,
+    password_problems,
+    verify_password,
+)
 from core.money import Money
 from core.oversight import DayPoint, OrderQuery
 
@@ -102,7 +107,9 @@ def test_the_chart_has_a_bar_per_day_and_dots_only_where_there_were_orders() -> 
     assert len(chart.bars) == 10 and len(chart.dots) == 6
     assert len(chart.line.split()) == 10
     assert [tick.text for tick in chart.value_ticks] == ["$0", "$10", "$20", "$30", "$40", "$50"]
-    assert chart.summary == "9 orders over 10 days, $225 paid. Busiest day: 03 November with 2 orders."
+    assert (
+        chart.summary == "9 orders over 10 days, $225 paid. Busiest day: 03 November with 2 orders."
+    )
     assert all(chart.plot_top <= bar.y <= chart.plot_bottom for bar in chart.bars)
 
 
@@ -119,7 +126,9 @@ async def test_passwords_are_argon2id_hashes_that_verify_only_the_right_password
 def test_short_or_padded_passwords_are_refused() -> None:
     assert password_problems("correct horse battery staple") == []
     assert password_problems("short") == ["A password needs at least 12 characters."]
-    assert password_problems(" padded password ") == ["A password cannot start or end with a space."]
+    assert password_problems(" padded password ") == [
+        "A password cannot start or end with a space."
+    ]
 
 
 def test_the_dashboard_writes_times_in_the_readers_locale_and_in_utc() -> None:

@@ -25,7 +25,11 @@ def test_production_refuses_an_admin_token_of_31_characters_with_one_line() -> N
         load_settings(**PRODUCTION, admin_token="q" * 31)  # type: ignore[arg-type]
 
     lines = str(refused.value).splitlines()
-    assert len(lines) == 1 and lines[0].startswith("ADMIN_TOKEN") and "at least 32 characters" in lines[0]
+    assert (
+        len(lines) == 1
+        and lines[0].startswith("ADMIN_TOKEN")
+        and "at least 32 characters" in lines[0]
+    )
     assert "q" * 31 not in str(refused.value)
 
 

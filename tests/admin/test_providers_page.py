@@ -103,7 +103,9 @@ class Shop:
 async def shop(tmp_path: Path) -> AsyncIterator[Shop]:
     clock = FixedClock(datetime.now(UTC).replace(microsecond=0))
     database = Database(
-        f"sqlite+aiosqlite:///{tmp_path / 'vb.db'}", VoucherCipher(VoucherCipher.generate_key()), clock=clock
+        f"sqlite+aiosqlite:///{tmp_path / 'vb.db'}",
+        VoucherCipher(VoucherCipher.generate_key()),
+        clock=clock,
     )
     await database.upgrade()
     routes = tmp_path / "routes.yaml"
@@ -143,7 +145,14 @@ async def shop(tmp_path: Path) -> AsyncIterator[Shop]:
     await runner.setup()
     await web.TCPSite(runner, "127.0.0.1", 0).start()
     found = Shop(
-        f"http://127.0.0.1:{runner.addresses[0][1]}", checkout, tango, health, routes, clock, database, []
+        f"http://127.0.0.1:{runner.addresses[0][1]}",
+        checkout,
+        tango,
+        health,
+        routes,
+        clock,
+        database,
+        [],
     )
     try:
         yield found
@@ -163,11 +172,16 @@ async def test_a_rerouted_order_shows_its_provider_the_reason_and_who_said_no(sh
     _, listing = await admin.get("/admin/orders")
 
     assert "<dt>Provider</dt><dd>xoxoday" in page
-    assert "fallback after tango said no (tango: insufficient funds)" in page and "said no: tango" in page
+    assert (
+        "fallback after tango said no (tango: insufficient funds)" in page
+        and "said no: tango" in page
+    )
     assert "rerouted" in listing and ">xoxoday" in listing
 
 
-async def test_the_overview_shows_balances_failure_rates_and_alerts_on_a_low_balance(shop: Shop) -> None:
+async def test_the_overview_shows_balances_failure_rates_and_alerts_on_a_low_balance(
+    shop: Shop,
+) -> None:
     shop.health.set_balance("tango", Money(4200, "USD"), shop.clock.now())
     shop.health.set_balance("xoxoday", Money(250000, "USD"), shop.clock.now())
     shop.tango.refuse = "insufficient funds"
@@ -186,7 +200,9 @@ async def test_an_admin_saves_new_routing_rules_and_the_next_order_follows_them(
     admin = await shop.browser(ADMIN_EMAIL, ADMIN_PASSWORD)
     new_rules = "rules:\n  - countries: [US]\n    prefer: [xoxoday, tango]\n"
 
-    status, _ = await admin.post("/admin/providers/rules", {"rules": new_rules}, from_page="/admin/providers")
+    status, _ = await admin.post(
+        "/admin/providers/rules", {"rules": new_rules}, from_page="/admin/providers"
+    )
     order_id = await shop.paid_order("req-after-edit")
 
     assert status == 303 and shop.routes.read_text(encoding="utf-8") == new_rules
@@ -202,7 +218,9 @@ async def test_rules_naming_an_unknown_provider_are_refused_with_the_reason_and_
 ) -> None:
     admin = await shop.browser(ADMIN_EMAIL, ADMIN_PASSWORD)
     status, page = await admin.post(
-        "/admin/providers/rules", {"rules": "rules:\n  - prefer: [giftly]\n"}, from_page="/admin/providers"
+        "/admin/providers/rules",
+        {"rules": "rules:\n  - prefer: [giftly]\n"},
+        from_page="/admin/providers",
     )
     assert status == 400 and "rule 1 prefer: giftly is not a configured provider" in page
     assert shop.routes.read_text(encoding="utf-8") == RULES

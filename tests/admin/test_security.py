@@ -87,7 +87,9 @@ async def test_no_page_or_form_answers_without_signing_in(console: Console) -> N
     assert await console.audit_actions() == before
 
 
-async def test_signing_in_is_asked_for_and_leads_back_to_the_page_asked_for(console: Console) -> None:
+async def test_signing_in_is_asked_for_and_leads_back_to_the_page_asked_for(
+    console: Console,
+) -> None:
     stranger = await console.client()
     async with stranger.session.get(f"{console.url}/admin/orders?status=paid") as response:
         assert str(response.url).startswith(f"{console.url}/admin/login?next=")
@@ -125,7 +127,8 @@ async def test_the_api_answers_401_without_the_bearer_token(console: Console) ->
 
     answers = [await signed_in.get(path, headers=headers) for path in paths for headers in refused]
     allowed = [
-        await signed_in.get(path, headers={"Authorization": f"Bearer {ADMIN_TOKEN}"}) for path in paths
+        await signed_in.get(path, headers={"Authorization": f"Bearer {ADMIN_TOKEN}"})
+        for path in paths
     ]
 
     assert {status for status, _ in answers} == {401}
@@ -145,7 +148,11 @@ async def test_with_no_admin_token_configured_the_api_is_closed(console: Console
 
 @asynccontextmanager
 async def _served(
-    console: Console, *, admin_token: str, secure_cookies: bool, sign_in_limit: AddressLimit | None = None
+    console: Console,
+    *,
+    admin_token: str,
+    secure_cookies: bool,
+    sign_in_limit: AddressLimit | None = None,
 ) -> AsyncIterator[str]:
     """The dashboard alone, over the console's database, configured otherwise."""
     app = web.Application()
@@ -172,7 +179,9 @@ async def test_a_viewer_reads_everything_but_every_act_is_refused(console: Conso
     page = f"/admin/orders/{order_id}"
 
     pages = [await viewer.get(path) for path in _pages(order_id)]
-    before = await console.audit_actions()  # reading is not audited; exporting is, so count from here
+    before = (
+        await console.audit_actions()
+    )  # reading is not audited; exporting is, so count from here
     acts = [
         await viewer.post(path, from_page=page)
         for path in _acts(order_id)
@@ -195,7 +204,9 @@ async def test_posts_without_the_session_csrf_token_are_refused(console: Console
     someone_elses = await other.csrf()
     refund = f"/admin/orders/{order_id}/refund"
 
-    async with admin.session.post(f"{console.url}{refund}", data={}, allow_redirects=False) as missing:
+    async with admin.session.post(
+        f"{console.url}{refund}", data={}, allow_redirects=False
+    ) as missing:
         missing_status = missing.status
     wrong_status, _ = await admin.post(refund, token="not-the-token")
     stolen_status, _ = await admin.post(refund, token=someone_elses)
@@ -235,10 +246,14 @@ async def test_codes_appear_only_in_the_response_to_an_audited_reveal(console: C
     admin = await console.client(ADMIN_EMAIL, ADMIN_PASSWORD)
     api = {"Authorization": f"Bearer {ADMIN_TOKEN}"}
 
-    seen = [html for _, html in [await admin.get(path) for path in _pages(order_id) + _pages(tea_order)]]
+    seen = [
+        html for _, html in [await admin.get(path) for path in _pages(order_id) + _pages(tea_order)]
+    ]
     seen += [
         html
-        for _, html in [await admin.get(f"/admin/api/orders/{o}", headers=api) for o in (order_id, tea_order)]
+        for _, html in [
+            await admin.get(f"/admin/api/orders/{o}", headers=api) for o in (order_id, tea_order)
+        ]
     ]
     seen += [
         (await admin.get("/admin/api/orders", headers=api))[1],
@@ -270,7 +285,9 @@ async def test_five_wrong_passwords_lock_the_account_for_a_minute(console: Conso
     unlocked, _ = await client.sign_in(ADMIN_EMAIL, ADMIN_PASSWORD)
 
     assert (locked_status, still_locked, unlocked) == (200, 200, 303)
-    actions = [action for _, action, subject in await console.audit_actions() if subject == ADMIN_EMAIL]
+    actions = [
+        action for _, action, subject in await console.audit_actions() if subject == ADMIN_EMAIL
+    ]
     assert actions == ["admin.sign_in_failed"] * 4 + ["admin.locked", "admin.signed_in"]
 
 
@@ -278,7 +295,10 @@ async def test_thirty_sign_ins_posted_at_once_with_one_right_password_open_no_se
     console: Console,
 ) -> None:
     async with _served(
-        console, admin_token=ADMIN_TOKEN, secure_cookies=False, sign_in_limit=AddressLimit(burst=100)
+        console,
+        admin_token=ADMIN_TOKEN,
+        secure_cookies=False,
+        sign_in_limit=AddressLimit(burst=100),
     ) as url:
         browsers = [await console.client() for _ in range(30)]
         for browser in browsers:
@@ -288,13 +308,19 @@ async def test_thirty_sign_ins_posted_at_once_with_one_right_password_open_no_se
 
         async def post(browser: Browser, token: str, password: str) -> int:
             form = {"csrf_token": token, "email": ADMIN_EMAIL, "password": password}
-            async with browser.session.post(f"{url}/admin/login", data=form, allow_redirects=False) as answer:
+            async with browser.session.post(
+                f"{url}/admin/login", data=form, allow_redirects=False
+            ) as answer:
                 return answer.status
 
         sent = zip(browsers, tokens, passwords, strict=True)
-        statuses = await asyncio.gather(*(post(browser, token, password) for browser, token, password in sent))
+        statuses = await asyncio.gather(
+            *(post(browser, token, password) for browser, token, password in sent)
+        )
 
-    assert statuses == [200] * 30  # the sign-in form again, every time: no redirect into the dashboard
+    assert (
+        statuses == [200] * 30
+    )  # the sign-in form again, every time: no redirect into the dashboard
     admin = await SqlAdminAccounts.of(console.database).get(ADMIN_EMAIL)
     assert admin is not None and admin.failed_logins == 29 and admin.last_login_at is None
     with sqlite3.connect(console.db_path) as connection:
@@ -317,7 +343,9 @@ async def test_one_address_gets_ten_sign_in_attempts_then_waits(console: Console
     assert status == 429 and retry_after is not None and 1 <= int(retry_after) <= 15
     assert "Too many sign-in attempts from your address" in html
     admin = await SqlAdminAccounts.of(console.database).get(ADMIN_EMAIL)
-    assert admin is not None and admin.failed_logins == 0 and admin.last_login_at is None  # never checked
+    assert (
+        admin is not None and admin.failed_logins == 0 and admin.last_login_at is None
+    )  # never checked
 
 
 async def test_an_unknown_email_gets_the_same_answer_as_a_wrong_password(console: Console) -> None:
@@ -332,7 +360,9 @@ async def test_an_unknown_email_gets_the_same_answer_as_a_wrong_password(console
     assert message(unknown) == message(wrong)
 
 
-async def test_the_session_cookie_is_httponly_and_strict_and_holds_only_a_random_id(console: Console) -> None:
+async def test_the_session_cookie_is_httponly_and_strict_and_holds_only_a_random_id(
+    console: Console,
+) -> None:
     client = await console.client()
     token = await client.csrf("/admin/login")
     form = {"csrf_token": token, "email": ADMIN_EMAIL, "password": ADMIN_PASSWORD}
@@ -358,7 +388,9 @@ async def test_on_https_the_cookies_are_secure_and_host_only(console: Console) -
         header = response.headers["Set-Cookie"]
 
     assert header.startswith("__Host-vb_admin_login=")
-    assert {"HttpOnly", "Secure", "Path=/", "SameSite=Strict"} <= {part.strip() for part in header.split(";")}
+    assert {"HttpOnly", "Secure", "Path=/", "SameSite=Strict"} <= {
+        part.strip() for part in header.split(";")
+    }
 
 
 async def test_signing_out_ends_the_session_on_the_server(console: Console) -> None:
@@ -367,7 +399,9 @@ async def test_signing_out_ends_the_session_on_the_server(console: Console) -> N
 
     status, _ = await admin.post("/admin/logout")
     replay = await console.client()
-    replay.session.cookie_jar.update_cookies({"vb_admin": stolen}, response_url=URL(console.url + "/admin"))
+    replay.session.cookie_jar.update_cookies(
+        {"vb_admin": stolen}, response_url=URL(console.url + "/admin")
+    )
     replayed, _ = await replay.get("/admin")
 
     assert (status, replayed) == (303, 303)
@@ -393,13 +427,19 @@ async def test_pages_forbid_framing_caching_and_scripts(console: Console) -> Non
         headers = response.headers
 
     assert "frame-ancestors 'none'" in headers["Content-Security-Policy"]
-    assert "script-src" not in headers["Content-Security-Policy"]  # default-src 'none' covers scripts
+    assert (
+        "script-src" not in headers["Content-Security-Policy"]
+    )  # default-src 'none' covers scripts
     assert headers["Cache-Control"] == "no-store"
     assert headers["X-Frame-Options"] == "DENY"
 
 
-@pytest.mark.parametrize("name", ['=HYPERLINK("https://evil.example","Invoice")', "+1+2", "-3", "@SUM(A1)"])
-async def test_exported_cells_never_start_a_spreadsheet_formula(console: Console, name: str) -> None:
+@pytest.mark.parametrize(
+    "name", ['=HYPERLINK("https://evil.example","Invoice")', "+1+2", "-3", "@SUM(A1)"]
+)
+async def test_exported_cells_never_start_a_spreadsheet_formula(
+    console: Console, name: str
+) -> None:
     buyer = ChatUser("slack", "T0HARBOUR", "U0EVE", name)
     await console.place(buyer, BOOKS, 2500)
     admin = await console.client(ADMIN_EMAIL, ADMIN_PASSWORD)

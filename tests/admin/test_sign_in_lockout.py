@@ -23,7 +23,9 @@ Verify = Callable[[str, str], Awaitable[bool]]
 
 async def _authenticator(backend: Backend, verify: Verify = verify_password) -> Authenticator:
     accounts = SqlAdminAccounts.of(backend.database)
-    await accounts.add(AdminUser(EMAIL, AdminRole.ADMIN, hash_password(PASSWORD), backend.clock.now()))
+    await accounts.add(
+        AdminUser(EMAIL, AdminRole.ADMIN, hash_password(PASSWORD), backend.clock.now())
+    )
     return Authenticator(
         accounts, AdminActs(uow=backend.database.unit_of_work), backend.clock, verify=verify
     )
@@ -61,7 +63,9 @@ async def test_thirty_parallel_sign_ins_with_one_right_password_open_no_session_
     audited = await _audited(backend)
     assert len(audited) == 29 and "admin.signed_in" not in audited
     user = await SqlAdminAccounts.of(backend.database).get(EMAIL)
-    assert user is not None and user.is_locked(backend.clock.now() + timedelta(minutes=14, seconds=59))
+    assert user is not None and user.is_locked(
+        backend.clock.now() + timedelta(minutes=14, seconds=59)
+    )
 
 
 async def test_the_right_password_is_checked_first_and_still_refused_while_wrong_ones_are_under_way(
@@ -145,10 +149,14 @@ async def test_unknown_locked_and_wrong_sign_ins_each_run_exactly_one_password_c
     assert checked == [
         "unknown one", "garbage one", *[f"wrong {n}" for n in range(5)], PASSWORD, "wrong while locked",
     ]  # fmt: skip
-    assert await _failures(backend) == 6  # a wrong password while locked counts; the right one does not
+    assert (
+        await _failures(backend) == 6
+    )  # a wrong password while locked counts; the right one does not
 
 
-async def test_an_attempt_cut_short_stops_counting_as_in_flight_after_a_minute(backend: Backend) -> None:
+async def test_an_attempt_cut_short_stops_counting_as_in_flight_after_a_minute(
+    backend: Backend,
+) -> None:
     accounts = SqlAdminAccounts.of(backend.database)
     authenticator = await _authenticator(backend)
     for _ in range(5):
@@ -161,7 +169,9 @@ async def test_an_attempt_cut_short_stops_counting_as_in_flight_after_a_minute(b
     assert refused is None and opened is not None
 
 
-async def test_unknown_wrong_and_locked_refusals_are_answered_after_the_same_time(backend: Backend) -> None:
+async def test_unknown_wrong_and_locked_refusals_are_answered_after_the_same_time(
+    backend: Backend,
+) -> None:
     paused: list[float] = []
 
     async def pause(seconds: float) -> None:
@@ -182,7 +192,9 @@ async def test_unknown_wrong_and_locked_refusals_are_answered_after_the_same_tim
     assert all(abs(after - 5.0) < 0.05 for after in answered_after), answered_after
 
 
-async def test_a_refusal_really_waits_for_the_floor_and_a_success_does_not(backend: Backend) -> None:
+async def test_a_refusal_really_waits_for_the_floor_and_a_success_does_not(
+    backend: Backend,
+) -> None:
     authenticator = await _authenticator(backend)
 
     began = time.monotonic()

@@ -43,7 +43,9 @@ async def test_a_debug_log_of_every_query_and_a_database_error_show_no_secret_va
     caplog.set_level(logging.DEBUG, logger="sqlalchemy.engine")
     accounts = SqlAdminAccounts.of(backend.database)
     password_hash = hash_password("correct horse battery staple")
-    user = AdminUser("ops@quiet-harbour.example", AdminRole.ADMIN, password_hash, backend.clock.now())
+    user = AdminUser(
+        "ops@quiet-harbour.example", AdminRole.ADMIN, password_hash, backend.clock.now()
+    )
     now = backend.clock.now()
     async with backend.database.unit_of_work() as uow:
         await uow.orders.add(new_order("ord_logged", at=now))

@@ -28,7 +28,9 @@ def workdir(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
 
 def _stored(path: Path, email: str) -> AdminUser | None:
     async def read() -> AdminUser | None:
-        database = Database(f"sqlite+aiosqlite:///{path / 'voucherbot.db'}", VoucherCipher(KEY.encode()))
+        database = Database(
+            f"sqlite+aiosqlite:///{path / 'voucherbot.db'}", VoucherCipher(KEY.encode())
+        )
         try:
             return await SqlAdminAccounts.of(database).get(email)
         finally:
@@ -42,19 +44,24 @@ def test_a_user_is_created_with_a_hashed_password_read_from_stdin(
 ) -> None:
     monkeypatch.setattr("sys.stdin", io.StringIO("a long enough passphrase\n"))
 
-    code = main(["users", "create", "Ops@Quiet-Harbour.Example", "--role", "admin", "--password-stdin"])
+    code = main(
+        ["users", "create", "Ops@Quiet-Harbour.Example", "--role", "admin", "--password-stdin"]
+    )
 
     user = _stored(workdir, "ops@quiet-harbour.example")
     assert (
         code == 0
-        and "ops@quiet-harbour.example can now sign in to /admin as admin" in capsys.readouterr().out
+        and "ops@quiet-harbour.example can now sign in to /admin as admin"
+        in capsys.readouterr().out
     )
     assert user is not None and user.role is AdminRole.ADMIN
     assert "a long enough passphrase" not in user.password_hash
     assert asyncio.run(verify_password(user.password_hash, "a long enough passphrase"))
 
 
-def test_the_password_is_asked_for_twice_without_echo(workdir: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+def test_the_password_is_asked_for_twice_without_echo(
+    workdir: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
     answers = iter(["viewer passphrase 1", "viewer passphrase 1"])
     monkeypatch.setattr("getpass.getpass", lambda prompt="": next(answers))
 
@@ -68,11 +75,17 @@ def test_a_short_password_or_an_existing_user_is_refused(
     workdir: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
 ) -> None:
     monkeypatch.setattr("sys.stdin", io.StringIO("short\n"))
-    short = main(["users", "create", "ops@quiet-harbour.example", "--role", "admin", "--password-stdin"])
+    short = main(
+        ["users", "create", "ops@quiet-harbour.example", "--role", "admin", "--password-stdin"]
+    )
     monkeypatch.setattr("sys.stdin", io.StringIO("a long enough passphrase\n"))
-    first = main(["users", "create", "ops@quiet-harbour.example", "--role", "admin", "--password-stdin"])
+    first = main(
+        ["users", "create", "ops@quiet-harbour.example", "--role", "admin", "--password-stdin"]
+    )
     monkeypatch.setattr("sys.stdin", io.StringIO("another long passphrase\n"))
-    again = main(["users", "create", "ops@quiet-harbour.example", "--role", "viewer", "--password-stdin"])
+    again = main(
+        ["users", "create", "ops@quiet-harbour.example", "--role", "viewer", "--password-stdin"]
+    )
 
     assert (short, first, again) == (2, 0, 1)
     errors = capsys.readouterr().err

@@ -50,7 +50,11 @@ def test_an_install_prints_progress_as_it_goes_and_a_failure_shows_pips_last_lin
 ) -> None:
     dev = dev_script()
     fake_pip = [sys.executable, "-c", f"import sys; sys.stdout.writelines({PIP_OUTPUT!r})"]
-    failing_pip = [sys.executable, "-c", "print('ERROR: No matching distribution found for stripe'); exit(1)"]
+    failing_pip = [
+        sys.executable,
+        "-c",
+        "print('ERROR: No matching distribution found for stripe'); exit(1)",
+    ]
 
     dev.pip_with_progress(fake_pip)
     shown = capsys.readouterr().out

@@ -32,15 +32,22 @@ def shipped(file: Path) -> bool:
             return False
         inside = "/".join(relative.parts[depth:])
         patterns = config["package-data"].get("*", []) + config["package-data"].get(package, [])
-        return any(fnmatch.fnmatch(inside, p) and inside.count("/") == p.count("/") for p in patterns)
+        return any(
+            fnmatch.fnmatch(inside, p) and inside.count("/") == p.count("/") for p in patterns
+        )
     return False
 
 
-@pytest.mark.parametrize("file", [TEMPLATE, *(TEMPLATE_DIR / n for n in ("manifest.json", "color.png", "outline.png"))],
-                         ids=lambda f: f.name)
+@pytest.mark.parametrize(
+    "file",
+    [TEMPLATE, *(TEMPLATE_DIR / n for n in ("manifest.json", "color.png", "outline.png"))],
+    ids=lambda f: f.name,
+)
 def test_every_manifest_template_is_package_data_that_the_wheel_carries(file: Path) -> None:
     assert file.is_file()
-    assert shipped(file), f"{file} is not in the wheel: move it into a package or list it in package-data"
+    assert shipped(file), (
+        f"{file} is not in the wheel: move it into a package or list it in package-data"
+    )
 
 
 def test_a_file_outside_the_packages_is_not_counted_as_shipped() -> None:

@@ -22,7 +22,9 @@ def no_settings_from_outside(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) ->
     return tmp_path
 
 
-def test_a_copied_env_example_reads_as_the_defaults_with_its_empty_values_unset(tmp_path: Path) -> None:
+def test_a_copied_env_example_reads_as_the_defaults_with_its_empty_values_unset(
+    tmp_path: Path,
+) -> None:
     shutil.copy(ROOT / ".env.example", tmp_path / ".env")
 
     settings = load_settings()
@@ -35,7 +37,13 @@ def test_a_copied_env_example_reads_as_the_defaults_with_its_empty_values_unset(
 
 
 def test_an_empty_environment_variable_means_unset(monkeypatch: pytest.MonkeyPatch) -> None:
-    for name in ("VOUCHER_ENCRYPTION_KEY", "PORT", "PUBLIC_BASE_URL", "STRIPE_SECRET_KEY", "DATA_DIR"):
+    for name in (
+        "VOUCHER_ENCRYPTION_KEY",
+        "PORT",
+        "PUBLIC_BASE_URL",
+        "STRIPE_SECRET_KEY",
+        "DATA_DIR",
+    ):
         monkeypatch.setenv(name, "")
 
     settings = load_settings()
@@ -44,7 +52,9 @@ def test_an_empty_environment_variable_means_unset(monkeypatch: pytest.MonkeyPat
     assert settings.data_dir == Path("var") and settings.embedded_payments
 
 
-def test_setting_only_the_port_moves_every_link_to_that_port(monkeypatch: pytest.MonkeyPatch) -> None:
+def test_setting_only_the_port_moves_every_link_to_that_port(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
     monkeypatch.setenv("PORT", "8080")
 
     assert load_settings().public_base_url == "http://localhost:8080"

@@ -58,7 +58,8 @@ class Backend:
         connection = await _pg_connect(self.url, self.schema)
         try:
             tables = await connection.fetch(
-                "SELECT table_name FROM information_schema.tables WHERE table_schema = $1", self.schema
+                "SELECT table_name FROM information_schema.tables WHERE table_schema = $1",
+                self.schema,
             )
             rows = []
             for table in tables:

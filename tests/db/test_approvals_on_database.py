@@ -37,12 +37,18 @@ async def desk(backend: Backend) -> tuple[Recognition, Approvals]:
     ids = SequentialIds()
     uow, clock = backend.database.unit_of_work, backend.clock
     recognition = Recognition(
-        uow=uow, clock=clock, ids=ids, configured_admins={"slack:U0HR"}, gate=ApprovalGate(clock, ids, near)
+        uow=uow,
+        clock=clock,
+        ids=ids,
+        configured_admins={"slack:U0HR"},
+        gate=ApprovalGate(clock, ids, near),
     )
     approvals = Approvals(uow=uow, clock=clock, ids=ids, recognition=recognition)
     await recognition.create_programme(replace(KUDOS), "test")
     await recognition.credit("kudos", Money(100_000, "USD"), "test")
-    await approvals.set_policy(ApprovalPolicy("kudos", (BOSS, OTHER_BOSS, "slack:U0HR"), above=5000), "test")
+    await approvals.set_policy(
+        ApprovalPolicy("kudos", (BOSS, OTHER_BOSS, "slack:U0HR"), above=5000), "test"
+    )
     return recognition, approvals
 
 
@@ -66,7 +72,9 @@ async def budget(backend: Backend) -> tuple[int, int]:
 
 async def outbox_kinds(backend: Backend) -> list[str]:
     async with backend.database.unit_of_work() as uow:
-        due = await uow.outbox.claim_due(backend.clock.now() + timedelta(days=30), backend.clock.now(), 100)
+        due = await uow.outbox.claim_due(
+            backend.clock.now() + timedelta(days=30), backend.clock.now(), 100
+        )
     return sorted(str(m.kind) for m in due)
 
 
@@ -93,7 +101,9 @@ async def test_a_send_at_or_below_the_threshold_goes_at_once(backend: Backend) -
     assert report.pending is None and len(report.sent) == 1
 
 
-async def test_approving_sends_the_reward_once_and_a_second_approval_is_refused(backend: Backend) -> None:
+async def test_approving_sends_the_reward_once_and_a_second_approval_is_refused(
+    backend: Backend,
+) -> None:
     recognition, approvals = await desk(backend)
     pending = (await recognition.send(send(7500))).pending
     assert pending is not None
@@ -110,7 +120,9 @@ async def test_approving_sends_the_reward_once_and_a_second_approval_is_refused(
     assert MessageKind.REWARD_NOTICE in await outbox_kinds(backend)
 
 
-async def test_the_giver_cannot_approve_their_own_request_nor_can_a_stranger(backend: Backend) -> None:
+async def test_the_giver_cannot_approve_their_own_request_nor_can_a_stranger(
+    backend: Backend,
+) -> None:
     recognition, approvals = await desk(backend)
     pending = (await recognition.send(send(7500))).pending
     assert pending is not None
@@ -123,7 +135,9 @@ async def test_the_giver_cannot_approve_their_own_request_nor_can_a_stranger(bac
     assert (await approvals.view(pending.approval_id)).status == "pending"
 
 
-async def test_rejecting_needs_a_reason_releases_the_budget_and_tells_the_giver(backend: Backend) -> None:
+async def test_rejecting_needs_a_reason_releases_the_budget_and_tells_the_giver(
+    backend: Backend,
+) -> None:
     recognition, approvals = await desk(backend)
     pending = (await recognition.send(send(7500))).pending
     assert pending is not None
@@ -137,7 +151,9 @@ async def test_rejecting_needs_a_reason_releases_the_budget_and_tells_the_giver(
     assert await recognition.rewards_for(ADA) == ()
 
 
-async def test_an_expired_request_releases_its_budget_and_cannot_be_approved(backend: Backend) -> None:
+async def test_an_expired_request_releases_its_budget_and_cannot_be_approved(
+    backend: Backend,
+) -> None:
     recognition, approvals = await desk(backend)
     pending = (await recognition.send(send(7500))).pending
     assert pending is not None
@@ -182,7 +198,9 @@ async def test_a_retried_request_is_held_once(backend: Backend) -> None:
     assert len(await approvals.list()) == 1
 
 
-async def test_a_bulk_row_the_programme_holds_is_reported_as_held_not_as_sent_before(backend: Backend) -> None:
+async def test_a_bulk_row_the_programme_holds_is_reported_as_held_not_as_sent_before(
+    backend: Backend,
+) -> None:
     recognition, approvals = await desk(backend)
     rows = [
         RewardRow(2, "ada@example.com", "75", "Shipped the harbour map", "csv:f1:2"),
@@ -205,7 +223,10 @@ async def test_a_bulk_file_held_whole_is_stored_row_by_row_and_approving_it_send
 ) -> None:
     recognition, approvals = await desk(backend)
     await approvals.set_policy(ApprovalPolicy("kudos", (BOSS,), people_above=1), "test")
-    people = {"ada@example.com": Recipient(ADA, dm("U0ADA")), "lin@example.com": Recipient(LIN, dm("U0LIN"))}
+    people = {
+        "ada@example.com": Recipient(ADA, dm("U0ADA")),
+        "lin@example.com": Recipient(LIN, dm("U0LIN")),
+    }
     rows = [
         RewardRow(2, "ada@example.com", "20", "Shipped the harbour map", "csv:f2:2"),
         RewardRow(3, "lin@example.com", "35", "Fixed the lighthouse", "csv:f2:3"),

@@ -32,14 +32,20 @@ class Shop:
     provider: FakeProvider
     sender: FakeSender
 
-    async def paid_order(self, key: str = "req-1", event_id: str = "evt_1") -> tuple[str, PaymentEvent]:
+    async def paid_order(
+        self, key: str = "req-1", event_id: str = "evt_1"
+    ) -> tuple[str, PaymentEvent]:
         conversation = ConversationRef("slack", '{"channel": "DU0ADA"}')
         placed = await self.checkout.place_order(
             PlaceOrder(ADA, BOOKS.id, Money(2500, "USD"), conversation, key)
         )
         order = await self.order(placed.order_id)
         event = PaymentEvent(
-            event_id, PaymentEventKind.SUCCEEDED, order.payment_intent_id or "", order.id, order.amount
+            event_id,
+            PaymentEventKind.SUCCEEDED,
+            order.payment_intent_id or "",
+            order.id,
+            order.amount,
         )
         return order.id, event
 
@@ -115,7 +121,9 @@ async def test_a_refund_notification_voids_the_delivered_voucher(shop: Shop) -> 
     assert order.status is OrderStatus.REFUNDED and voucher is not None and voucher.status == "void"
 
 
-async def test_a_throttled_delivery_is_retried_later_and_keeps_the_conversations_order(shop: Shop) -> None:
+async def test_a_throttled_delivery_is_retried_later_and_keeps_the_conversations_order(
+    shop: Shop,
+) -> None:
     order_id, event = await shop.paid_order()
     await shop.checkout.handle_payment_event(event)
     shop.sender.throttle_next = 1

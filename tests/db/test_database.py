@@ -27,7 +27,9 @@ def _drift(connection: Connection) -> list[object]:
     return list(compare_metadata(MigrationContext.configure(connection), metadata))
 
 
-async def test_the_migrations_create_exactly_the_schema_the_tables_describe(backend: Backend) -> None:
+async def test_the_migrations_create_exactly_the_schema_the_tables_describe(
+    backend: Backend,
+) -> None:
     args = {} if backend.is_sqlite else {"server_settings": {"search_path": backend.schema}}
     engine = create_async_engine(backend.url, connect_args=args)
     try:
@@ -65,7 +67,9 @@ async def test_the_admin_read_api_lists_orders_newest_first_and_counts_what_is_s
     assert (await database.vouchers_issued(), await database.outbox_depth()) == (0, 0)
 
 
-async def test_a_providers_catalog_is_replaced_whole_and_read_back_unchanged(backend: Backend) -> None:
+async def test_a_providers_catalog_is_replaced_whole_and_read_back_unchanged(
+    backend: Backend,
+) -> None:
     store = backend.database.catalog_store()
     fixed = Product(
         id="plum-harbour-42",
@@ -150,7 +154,9 @@ async def test_an_unreachable_postgresql_raises_database_unavailable() -> None:
         await database.dispose()
 
 
-async def test_a_sqlite_file_locked_by_another_process_raises_database_unavailable(tmp_path: Path) -> None:
+async def test_a_sqlite_file_locked_by_another_process_raises_database_unavailable(
+    tmp_path: Path,
+) -> None:
     path = tmp_path / "locked.db"
     database = Database(f"sqlite+aiosqlite:///{path}", VoucherCipher(KEY), busy_timeout=0.2)
     await database.upgrade()

@@ -33,7 +33,10 @@ async def test_rates_keep_the_newest_per_pair_exactly_as_decimals(backend: Backe
 
     kept = {(r.base, r.quote): r for r in await store.all()}
     assert len(kept) == 5 and kept[("EUR", "GBP")] == admin
-    assert kept[("EUR", "USD")].value == Decimal("1.0850") and kept[("EUR", "USD")].as_of == ecb[0].as_of
+    assert (
+        kept[("EUR", "USD")].value == Decimal("1.0850")
+        and kept[("EUR", "USD")].as_of == ecb[0].as_of
+    )
 
 
 async def test_curated_picks_and_chosen_countries_are_kept(backend: Backend) -> None:
@@ -55,11 +58,19 @@ async def test_a_usd_reward_buys_a_eur_voucher_and_the_locked_rate_is_stored_wit
     backend: Backend,
 ) -> None:
     ids, uow = SequentialIds(), backend.database.unit_of_work
-    recognition = Recognition(uow=uow, clock=backend.clock, ids=ids, configured_admins={"slack:U0HR"})
+    recognition = Recognition(
+        uow=uow, clock=backend.clock, ids=ids, configured_admins={"slack:U0HR"}
+    )
     rates = Rates(backend.database.rate_store(), backend.clock, timedelta(hours=96))
     checkout = Checkout(
-        uow=uow, catalog=Catalog([BOOKS, TEA]), gateway=FakeGateway(), providers={"builtin": FakeProvider()},
-        clock=backend.clock, ids=ids, public_base_url="https://vouchers.example.com", rates=rates,
+        uow=uow,
+        catalog=Catalog([BOOKS, TEA]),
+        gateway=FakeGateway(),
+        providers={"builtin": FakeProvider()},
+        clock=backend.clock,
+        ids=ids,
+        public_base_url="https://vouchers.example.com",
+        rates=rates,
         curations=backend.database.curations(),
     )
     await recognition.create_programme(replace(KUDOS, fx_margin_bps=150), "setup")
@@ -70,15 +81,23 @@ async def test_a_usd_reward_buys_a_eur_voucher_and_the_locked_rate_is_stored_wit
     )
 
     placed = await checkout.place_order(
-        PlaceOrder(ADA, TEA.id, Money(2000, "EUR"), dm(ADA), "eur-1", reward_id=report.sent[0].reward_id)
+        PlaceOrder(
+            ADA, TEA.id, Money(2000, "EUR"), dm(ADA), "eur-1", reward_id=report.sent[0].reward_id
+        )
     )
 
     async with uow() as unit:
         order = await unit.orders.get(placed.order_id)
         entries = await unit.ledger.entries("kudos")
         programme = await unit.programmes.get("kudos")
-    assert order.status is OrderStatus.ISSUED and programme.fx_margin_bps == 150 and not programme.card_topup
-    assert order.fx is not None and order.fx.charged == Money(2203, "USD")  # 20 × 1.0850 × 1.015 = 22.02550
+    assert (
+        order.status is OrderStatus.ISSUED
+        and programme.fx_margin_bps == 150
+        and not programme.card_topup
+    )
+    assert order.fx is not None and order.fx.charged == Money(
+        2203, "USD"
+    )  # 20 × 1.0850 × 1.015 = 22.02550
     (debit,) = [e for e in entries if e.kind is LedgerKind.DEBIT]
     assert debit.minor == 2203 and debit.fx == order.fx and debit.fx.rate == Decimal("1.10127500")
     assert debit.fx.source == "admin:cli:ops" and debit.fx.as_of == backend.clock.now()
@@ -86,8 +105,15 @@ async def test_a_usd_reward_buys_a_eur_voucher_and_the_locked_rate_is_stored_wit
 
 async def test_an_employee_records_country_is_kept(backend: Backend) -> None:
     employees = backend.database.hr_stores().employees
-    row = {"email": "ada@harbour.example", "name": "Ada Lovelace", "start_date": "2020-01-06",
-           "platform": "slack", "user_id": ADA.user_id, "tenant": ADA.tenant, "country": "DE"}
+    row = {
+        "email": "ada@harbour.example",
+        "name": "Ada Lovelace",
+        "start_date": "2020-01-06",
+        "platform": "slack",
+        "user_id": ADA.user_id,
+        "tenant": ADA.tenant,
+        "country": "DE",
+    }
 
     await employees.upsert([employee_from_row(row)], "cli:ops")
 

@@ -17,7 +17,9 @@ GRACE_CHAT = ConversationRef("teams", '{"user": "29:1grace"}')
 async def stored_gift(backend: Backend, order_id: str, gift_id: str) -> Gift:
     order = new_order(order_id, at=backend.clock.now())
     due = backend.clock.now() + timedelta(days=2)
-    gift = Gift.for_order(gift_id, order, GiftRequest(GRACE, GRACE_CHAT, "Bon voyage", due), backend.clock.now())
+    gift = Gift.for_order(
+        gift_id, order, GiftRequest(GRACE, GRACE_CHAT, "Bon voyage", due), backend.clock.now()
+    )
     async with backend.database.unit_of_work() as uow:
         await uow.orders.add(order)
         await uow.gifts.add(gift)
@@ -25,7 +27,9 @@ async def stored_gift(backend: Backend, order_id: str, gift_id: str) -> Gift:
     return gift
 
 
-async def test_a_gift_round_trips_and_is_found_by_order_buyer_and_recipient(backend: Backend) -> None:
+async def test_a_gift_round_trips_and_is_found_by_order_buyer_and_recipient(
+    backend: Backend,
+) -> None:
     gift = await stored_gift(backend, "ord_gift_1", "gft_1")
 
     async with backend.database.unit_of_work() as uow:
@@ -43,7 +47,9 @@ async def test_a_second_gift_for_the_same_order_is_refused(backend: Backend) -> 
     gift = await stored_gift(backend, "ord_gift_2", "gft_2")
     async with backend.database.unit_of_work() as uow:
         order = await uow.orders.get("ord_gift_2")
-        await uow.gifts.add(Gift.for_order("gft_other", order, GiftRequest(GRACE, GRACE_CHAT), gift.created_at))
+        await uow.gifts.add(
+            Gift.for_order("gft_other", order, GiftRequest(GRACE, GRACE_CHAT), gift.created_at)
+        )
         with pytest.raises(DuplicateRequest):
             await uow.commit()
 

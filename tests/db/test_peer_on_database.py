@@ -44,7 +44,9 @@ async def peer_desk(
     return recognition
 
 
-def thank(giver: ChatUser, to: ChatUser, minor: int, key: str, programme: str = "thanks") -> SendRewards:
+def thank(
+    giver: ChatUser, to: ChatUser, minor: int, key: str, programme: str = "thanks"
+) -> SendRewards:
     return SendRewards(
         giver,
         (Recipient(to, dm(to)),),
@@ -78,7 +80,9 @@ async def test_the_fifty_first_dollar_in_a_month_is_refused_and_the_allowance_re
 
     with pytest.raises(BudgetExceeded, match=r"allowance has \$0 left this month"):
         await recognition.send(thank(LIN, ADA, 100, "k3"))
-    backend.clock.current = datetime(2026, 12, 1, 0, 0, tzinfo=UTC)  # the next month, at midnight UTC
+    backend.clock.current = datetime(
+        2026, 12, 1, 0, 0, tzinfo=UTC
+    )  # the next month, at midnight UTC
     again = await recognition.send(thank(LIN, ADA, 5000, "k4"))
     with pytest.raises(BudgetExceeded, match="allowance"):
         await recognition.send(thank(LIN, MIRA, 1, "k5"))
@@ -96,7 +100,9 @@ async def test_the_allowance_is_per_person(backend: Backend) -> None:
     assert len(sent.sent) == 1
 
 
-async def test_one_colleague_can_be_given_at_most_the_per_recipient_limit_a_month(backend: Backend) -> None:
+async def test_one_colleague_can_be_given_at_most_the_per_recipient_limit_a_month(
+    backend: Backend,
+) -> None:
     recognition = await peer_desk(backend, per_recipient=2000)
     await recognition.send(thank(LIN, ADA, 2000, "k1"))
 
@@ -123,6 +129,8 @@ async def test_a_shout_out_is_queued_in_the_channel_only_when_the_programme_says
     await recognition.send(thank(LIN, ADA, 1000, "k1"))
 
     async with backend.database.unit_of_work() as uow:
-        due = await uow.outbox.claim_due(backend.clock.now() + timedelta(days=1), backend.clock.now(), 100)
+        due = await uow.outbox.claim_due(
+            backend.clock.now() + timedelta(days=1), backend.clock.now(), 100
+        )
     shouts = [m for m in due if m.kind is MessageKind.PEER_SHOUT_OUT]
     assert [m.conversation for m in shouts] == ([CHANNEL] if shout_out else [])

@@ -98,13 +98,17 @@ async def test_an_unknown_order_is_not_found(database: Database) -> None:
             await uow.orders.get("ord_NOWHERE")
 
 
-async def test_a_second_order_with_the_same_request_key_is_refused_at_commit(backend: Backend) -> None:
+async def test_a_second_order_with_the_same_request_key_is_refused_at_commit(
+    backend: Backend,
+) -> None:
     await store_orders(
         backend.database, new_order("ord_FIRST", at=backend.clock.now(), key="slack-trigger-42")
     )
 
     async with backend.database.unit_of_work() as uow:
-        await uow.orders.add(new_order("ord_SECOND", at=backend.clock.now(), key="slack-trigger-42"))
+        await uow.orders.add(
+            new_order("ord_SECOND", at=backend.clock.now(), key="slack-trigger-42")
+        )
         with pytest.raises(DuplicateRequest):
             await uow.commit()
 
@@ -129,7 +133,9 @@ async def test_a_save_based_on_a_stale_read_raises_concurrent_update(backend: Ba
     assert stored.status is OrderStatus.CANCELLED and stored.version == 2
 
 
-async def test_saving_an_order_twice_in_one_unit_of_work_writes_its_last_state(backend: Backend) -> None:
+async def test_saving_an_order_twice_in_one_unit_of_work_writes_its_last_state(
+    backend: Backend,
+) -> None:
     await store_orders(backend.database, new_order("ord_TWICE", at=backend.clock.now()))
 
     async with backend.database.unit_of_work() as uow:
@@ -164,14 +170,20 @@ async def test_nothing_is_written_unless_committed(backend: Backend) -> None:
         assert await uow.vouchers.for_order("ord_KEPT") is None
         assert await uow.outbox.for_order("ord_KEPT") == []
         assert await uow.audit.entries() == []
-        await uow.events.add("evt_draft", "payment_intent.succeeded")  # not a duplicate: never stored
+        await uow.events.add(
+            "evt_draft", "payment_intent.succeeded"
+        )  # not a duplicate: never stored
         await uow.commit()
 
 
-async def test_buyer_orders_come_newest_first_and_stuck_orders_oldest_first(backend: Backend) -> None:
+async def test_buyer_orders_come_newest_first_and_stuck_orders_oldest_first(
+    backend: Backend,
+) -> None:
     clock = backend.clock
     orders = [new_order(f"ord_{n}", at=later(clock, n)) for n in range(3)]
-    await store_orders(backend.database, *orders, new_order("ord_GRACE", at=clock.now(), buyer=GRACE))
+    await store_orders(
+        backend.database, *orders, new_order("ord_GRACE", at=clock.now(), buyer=GRACE)
+    )
 
     async with backend.database.unit_of_work() as uow:
         mine = await uow.orders.list_for_buyer(ADA.key, limit=2)
@@ -186,7 +198,9 @@ async def test_buyer_orders_come_newest_first_and_stuck_orders_oldest_first(back
 # --- vouchers and events --------------------------------------------------------------------------
 
 
-async def test_a_voucher_round_trips_and_a_second_one_for_the_order_is_refused(backend: Backend) -> None:
+async def test_a_voucher_round_trips_and_a_second_one_for_the_order_is_refused(
+    backend: Backend,
+) -> None:
     await store_orders(backend.database, new_order("ord_V", at=backend.clock.now()))
     voucher = voucher_for("ord_V", backend, pin="8264")
     async with backend.database.unit_of_work() as uow:
@@ -195,7 +209,9 @@ async def test_a_voucher_round_trips_and_a_second_one_for_the_order_is_refused(b
 
     with pytest.raises(DuplicateRequest):
         async with backend.database.unit_of_work() as uow:
-            await uow.vouchers.add(replace(voucher_for("ord_V", backend, code="QHB-OTHER-CODE"), id="vch_2"))
+            await uow.vouchers.add(
+                replace(voucher_for("ord_V", backend, code="QHB-OTHER-CODE"), id="vch_2")
+            )
             await uow.commit()
 
     async with backend.database.unit_of_work() as uow:
@@ -204,7 +220,9 @@ async def test_a_voucher_round_trips_and_a_second_one_for_the_order_is_refused(b
 
 
 async def test_a_voided_voucher_stays_void_and_owners_see_newest_first(backend: Backend) -> None:
-    await store_orders(backend.database, *(new_order(f"ord_{n}", at=backend.clock.now()) for n in range(2)))
+    await store_orders(
+        backend.database, *(new_order(f"ord_{n}", at=backend.clock.now()) for n in range(2))
+    )
     async with backend.database.unit_of_work() as uow:
         for n in range(2):
             backend.clock.advance(minutes=1)
@@ -273,9 +291,15 @@ async def test_claims_are_oldest_first_leased_and_wait_behind_a_conversations_ea
     waiting.next_attempt_at = later(clock, 30)  # throttled: retried in 30 s
     async with backend.database.unit_of_work() as uow:
         await uow.outbox.add(waiting)
-        await uow.outbox.add(message("ord_C", "harbour-2", backend, address="C0HARBOUR", seconds=-2))
-        await uow.outbox.add(message("ord_C", "lantern-2", backend, address="C0LANTERN", seconds=-1))
-        await uow.outbox.add(message("ord_C", "lantern-1", backend, address="C0LANTERN", seconds=-4))
+        await uow.outbox.add(
+            message("ord_C", "harbour-2", backend, address="C0HARBOUR", seconds=-2)
+        )
+        await uow.outbox.add(
+            message("ord_C", "lantern-2", backend, address="C0LANTERN", seconds=-1)
+        )
+        await uow.outbox.add(
+            message("ord_C", "lantern-1", backend, address="C0LANTERN", seconds=-4)
+        )
         await uow.outbox.add(message("ord_C", "tea-later", backend, address="C0TEA", seconds=+5))
         await uow.commit()
 
@@ -299,7 +323,9 @@ async def test_a_claim_limit_takes_the_oldest_messages(backend: Backend) -> None
     await store_orders(backend.database, new_order("ord_L", at=backend.clock.now()))
     async with backend.database.unit_of_work() as uow:
         for n in range(5):
-            await uow.outbox.add(message("ord_L", f"m{n}", backend, address=f"C{n}", seconds=-10 + n))
+            await uow.outbox.add(
+                message("ord_L", f"m{n}", backend, address=f"C{n}", seconds=-10 + n)
+            )
         await uow.commit()
     async with backend.database.unit_of_work() as uow:
         claimed = await uow.outbox.claim_due(backend.clock.now(), later(backend.clock, 60), limit=3)
@@ -315,12 +341,16 @@ async def test_concurrent_claimers_take_every_message_once_and_in_order_per_conv
     async with database.unit_of_work() as uow:
         for n in range(120):
             await uow.outbox.add(
-                message("ord_BULK", f"bulk-{n:03d}", backend, address=f"D{n % 15}", seconds=-200 + n)
+                message(
+                    "ord_BULK", f"bulk-{n:03d}", backend, address=f"D{n % 15}", seconds=-200 + n
+                )
             )
         await uow.commit()
     claimed: list[str] = []
     delivered: set[str] = set()
-    overtaken: list[str] = []  # messages claimed while an older one of their conversation was still in flight
+    overtaken: list[
+        str
+    ] = []  # messages claimed while an older one of their conversation was still in flight
 
     def check_in_order(batch: list[OutboxMessage]) -> None:
         in_batch = {m.key for m in batch}
@@ -374,11 +404,15 @@ async def test_more_concurrent_writers_than_pooled_connections_all_commit(backen
 # --- audit ----------------------------------------------------------------------------------------
 
 
-async def test_the_audit_chain_stays_intact_when_20_transactions_commit_at_once(database: Database) -> None:
+async def test_the_audit_chain_stays_intact_when_20_transactions_commit_at_once(
+    database: Database,
+) -> None:
     async def act(n: int) -> None:
         async with database.unit_of_work() as uow:
             uow.audit.record(
-                AuditRecord("admin:ops@harbour.example", "voucher.resend", f"ord_{n}", None, {"n": n})
+                AuditRecord(
+                    "admin:ops@harbour.example", "voucher.resend", f"ord_{n}", None, {"n": n}
+                )
             )
             uow.audit.record(AuditRecord("system", "order.checked", f"ord_{n}"))
             await uow.commit()
@@ -390,14 +424,18 @@ async def test_the_audit_chain_stays_intact_when_20_transactions_commit_at_once(
         one = await uow.audit.entries(subject="ord_7")
     assert [e.seq for e in entries] == list(range(1, 41))
     assert verify(entries).intact
-    assert [e.action for e in one] == ["voucher.resend", "order.checked"] and one[0].after == {"n": 7}
+    assert [e.action for e in one] == ["voucher.resend", "order.checked"] and one[0].after == {
+        "n": 7
+    }
 
 
 async def test_an_audit_row_altered_in_sql_is_detected(backend: Backend) -> None:
     async with backend.database.unit_of_work() as uow:
         for n in range(4):
             uow.audit.record(
-                AuditRecord("admin:ops@harbour.example", "order.refunded", f"ord_{n}", {"s": "paid"})
+                AuditRecord(
+                    "admin:ops@harbour.example", "order.refunded", f"ord_{n}", {"s": "paid"}
+                )
             )
         await uow.commit()
 

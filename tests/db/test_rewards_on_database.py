@@ -60,7 +60,9 @@ def reward(
 
 
 def entry(backend: Backend, entry_id: str, kind: LedgerKind, minor: int) -> LedgerEntry:
-    return LedgerEntry(entry_id, "kudos", kind, minor, backend.clock.now(), "slack:U0HR", reward_id="rwd_1")
+    return LedgerEntry(
+        entry_id, "kudos", kind, minor, backend.clock.now(), "slack:U0HR", reward_id="rwd_1"
+    )
 
 
 # --- repositories ---------------------------------------------------------------------------------
@@ -87,7 +89,9 @@ async def test_a_programme_round_trips_is_visible_in_its_own_unit_of_work_and_sa
             await second.commit()
 
     async with backend.database.unit_of_work() as uow:
-        assert await uow.programmes.list() == [replace(KUDOS, per_giver_monthly_limit=50000, version=2)]
+        assert await uow.programmes.list() == [
+            replace(KUDOS, per_giver_monthly_limit=50000, version=2)
+        ]
         with pytest.raises(ProgrammeNotFound):
             await uow.programmes.get("nowhere")
 
@@ -112,7 +116,12 @@ async def test_the_budget_sums_the_ledger_including_this_units_entries_which_com
         budget = await uow.ledger.budget("kudos")
         entries = await uow.ledger.entries("kudos")
         empty = await uow.ledger.budget("other")
-    assert (budget.credited, budget.reserved, budget.spent, budget.available) == (10000, 2500, 0, 7500)
+    assert (budget.credited, budget.reserved, budget.spent, budget.available) == (
+        10000,
+        2500,
+        0,
+        7500,
+    )
     assert [e.id for e in entries] == [f"led_{n}" for n in range(1, 7)]
     assert entries[0] == entry(backend, "led_1", LedgerKind.CREDIT, 10000)
     assert empty.available == 0
@@ -202,7 +211,9 @@ class Office:
 @pytest.fixture
 async def office(backend: Backend) -> Office:
     ids, uow = SequentialIds(), backend.database.unit_of_work
-    recognition = Recognition(uow=uow, clock=backend.clock, ids=ids, configured_admins={"slack:U0HR"})
+    recognition = Recognition(
+        uow=uow, clock=backend.clock, ids=ids, configured_admins={"slack:U0HR"}
+    )
     checkout = Checkout(
         uow=uow,
         catalog=Catalog([BOOKS]),
@@ -238,21 +249,29 @@ async def test_concurrent_sends_never_take_the_budget_below_zero(office: Office)
         assert len(await uow.rewards.list_for_recipient(ADA.key, limit=100)) == 20
 
 
-async def test_twenty_concurrent_presses_of_send_on_one_stored_confirmation_send_once(office: Office) -> None:
-    confirmations = Confirmations(office.recognition, office.backend.database.pending_confirmations())
+async def test_twenty_concurrent_presses_of_send_on_one_stored_confirmation_send_once(
+    office: Office,
+) -> None:
+    confirmations = Confirmations(
+        office.recognition, office.backend.database.pending_confirmations()
+    )
     await confirmations.propose(office.send(ADA, GRACE, key="confirm-race"))
 
     async def shown(sent: Sent) -> tuple[str, str]:
         return "sent", "sent"
 
-    results = await asyncio.gather(*(confirmations.send("confirm-race", HR, shown) for _ in range(20)))
+    results = await asyncio.gather(
+        *(confirmations.send("confirm-race", HR, shown) for _ in range(20))
+    )
 
     assert results.count("sent") == 1
     assert all(isinstance(r, Taken) for r in results if r != "sent")
     assert await office.recognition.budget("kudos") == Money(5000, "USD")
 
 
-async def test_a_reward_pays_for_a_voucher_and_both_messages_reach_the_recipient(office: Office) -> None:
+async def test_a_reward_pays_for_a_voucher_and_both_messages_reach_the_recipient(
+    office: Office,
+) -> None:
     report = await office.recognition.send(office.send(ADA, minor=5000))
     reward_id = report.sent[0].reward_id
 

@@ -57,7 +57,9 @@ async def stored(backend: Backend, order_id: str) -> tuple[Order, int]:
     return order, 0 if voucher is None else 1
 
 
-async def test_two_replicas_racing_on_one_paid_order_place_one_provider_order(backend: Backend) -> None:
+async def test_two_replicas_racing_on_one_paid_order_place_one_provider_order(
+    backend: Backend,
+) -> None:
     gateway, plum, tango = FakeGateway(), ScriptedProvider("xoxoday"), ScriptedProvider("tango")
     tango.delay = 0.2  # both replicas are inside issuance at once
     first, second = (replica(backend, gateway, plum, tango, n) for n in (1, 2))
@@ -67,7 +69,11 @@ async def test_two_replicas_racing_on_one_paid_order_place_one_provider_order(ba
 
     stored_order, vouchers = await stored(backend, order.id)
     assert tango.issued_for(order.id) == 1 and plum.calls == []
-    assert vouchers == 1 and stored_order.status is OrderStatus.ISSUED and stored_order.provider == "tango"
+    assert (
+        vouchers == 1
+        and stored_order.status is OrderStatus.ISSUED
+        and stored_order.provider == "tango"
+    )
 
 
 async def test_replicas_racing_after_a_refusal_reroute_once_and_place_one_order_at_the_next_provider(
@@ -117,7 +123,9 @@ async def test_a_replica_arriving_while_another_waits_on_the_provider_leaves_the
     order = await paid_order(backend, first)
 
     async def arrive_late() -> None:
-        await asyncio.sleep(0.15)  # the first replica's claim is committed; its provider call is under way
+        await asyncio.sleep(
+            0.15
+        )  # the first replica's claim is committed; its provider call is under way
         await second.issue_voucher(order.id)
 
     await asyncio.gather(first.issue_voucher(order.id), arrive_late())

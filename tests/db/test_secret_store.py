@@ -16,7 +16,9 @@ TOKENS = "xoxoday.tokens"
 def token_store(database: Database) -> SerializedTokenStore:
     """The Plum token store exactly as the bot builds it on its database."""
     secrets = database.secret_store()
-    return SerializedTokenStore(lambda: secrets.load(TOKENS), lambda value: secrets.save(TOKENS, value))
+    return SerializedTokenStore(
+        lambda: secrets.load(TOKENS), lambda value: secrets.save(TOKENS, value)
+    )
 
 
 def restarted(backend: Backend) -> Database:
@@ -45,7 +47,9 @@ async def test_saving_again_replaces_the_value_and_keeps_one_row(backend: Backen
     assert await store.load("lantern.api") == "lantern-token-cccc"
     assert [name for name, _ in await _stored_rows(backend)] == ["harbour.api", "lantern.api"]
     raw = await backend.raw_contents()
-    assert not any(t in raw for t in (b"first-token-aaaa", b"second-token-bbbb", b"lantern-token-cccc"))
+    assert not any(
+        t in raw for t in (b"first-token-aaaa", b"second-token-bbbb", b"lantern-token-cccc")
+    )
 
 
 async def test_only_ciphertext_reaches_the_database(backend: Backend) -> None:
@@ -61,7 +65,9 @@ async def test_only_ciphertext_reaches_the_database(backend: Backend) -> None:
     assert secret.encode() not in raw and b"quiet-harbour" not in raw
 
 
-async def test_the_secret_survives_a_new_database_instance_and_needs_the_same_key(backend: Backend) -> None:
+async def test_the_secret_survives_a_new_database_instance_and_needs_the_same_key(
+    backend: Backend,
+) -> None:
     await backend.database.secret_store().save("harbour.api", "sk-quiet-harbour-0042")
 
     twin = restarted(backend)
@@ -71,7 +77,9 @@ async def test_the_secret_survives_a_new_database_instance_and_needs_the_same_ke
         await twin.dispose()
 
 
-async def test_plum_tokens_stored_through_the_serialized_store_survive_a_restart(backend: Backend) -> None:
+async def test_plum_tokens_stored_through_the_serialized_store_survive_a_restart(
+    backend: Backend,
+) -> None:
     expires = datetime(2026, 12, 11, 9, 0, tzinfo=UTC)
     tokens = PlumTokens("access-harbour-1", "refresh-harbour-2", expires)
 
@@ -87,13 +95,21 @@ async def test_plum_tokens_stored_through_the_serialized_store_survive_a_restart
     assert b"access-harbour-1" not in raw and b"refresh-harbour-2" not in raw
 
 
-async def test_a_restarted_client_uses_the_rotated_refresh_token_from_the_database(backend: Backend) -> None:
+async def test_a_restarted_client_uses_the_rotated_refresh_token_from_the_database(
+    backend: Backend,
+) -> None:
     # Plum rotates the refresh token on every refresh and refuses the old one: after a restart, the
     # configured (seed) token is dead, and only the one kept in the database still works.
-    async with FakePlum([plum_product(1001, "Quiet Harbour Books", denominations="10,25,50")]) as plum:
+    async with FakePlum(
+        [plum_product(1001, "Quiet Harbour Books", denominations="10,25,50")]
+    ) as plum:
         seed = plum.refresh_token
         first = XoxodayClient(
-            plum.base_url, plum.client_id, plum.client_secret, seed, token_store=token_store(backend.database)
+            plum.base_url,
+            plum.client_id,
+            plum.client_secret,
+            seed,
+            token_store=token_store(backend.database),
         )
         try:
             assert (await first.get_balance()).value > 0

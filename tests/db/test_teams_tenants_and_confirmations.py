@@ -8,15 +8,21 @@ from datetime import timedelta
 from core.identity import TenantEndpoint
 from tests.db.conftest import Backend
 
-CONTOSO = "72F988BF-86F1-41AF-91AB-2D7CD011DB47"  # an HR system may send upper case; Teams sends lower
+CONTOSO = (
+    "72F988BF-86F1-41AF-91AB-2D7CD011DB47"  # an HR system may send upper case; Teams sends lower
+)
 
 
 async def test_a_tenant_is_remembered_by_id_whatever_its_case_and_replaced_by_its_latest_activity(
     backend: Backend,
 ) -> None:
     tenants = backend.database.teams_tenants()
-    first = TenantEndpoint(CONTOSO.lower(), "https://smba.trafficmanager.net/amer/", "28:app", "Voucherbot")
-    moved = TenantEndpoint(CONTOSO.lower(), "https://smba.trafficmanager.net/emea/", "28:app", "Voucherbot")
+    first = TenantEndpoint(
+        CONTOSO.lower(), "https://smba.trafficmanager.net/amer/", "28:app", "Voucherbot"
+    )
+    moved = TenantEndpoint(
+        CONTOSO.lower(), "https://smba.trafficmanager.net/emea/", "28:app", "Voucherbot"
+    )
 
     unseen = await tenants.find(CONTOSO)
     await tenants.remember(first)

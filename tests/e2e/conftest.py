@@ -36,7 +36,9 @@ def stripe_env(local: LocalStripe) -> dict[str, str]:
     }
 
 
-async def start_bot(data_dir: Path, env: dict[str, str], local: LocalStripe | None = None) -> BotProcess:
+async def start_bot(
+    data_dir: Path, env: dict[str, str], local: LocalStripe | None = None
+) -> BotProcess:
     """Start `voucherbot serve`; with a localstripe, register the server's webhook with it."""
     bot = await BotProcess(data_dir, env).start()
     if local is not None:

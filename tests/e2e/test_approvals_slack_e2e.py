@@ -66,7 +66,9 @@ async def bot(data_dir: Path, fake_slack: FakeSlack) -> AsyncIterator[BotProcess
         "RATE_LIMIT_PER_MINUTE": "0",  # twenty clicks of one approver at once
     }
     process = await start_bot(data_dir, env)
-    await cli(process, "programmes", "approvals", PROGRAMME, "--above", "50", "--approvers", APPROVERS)
+    await cli(
+        process, "programmes", "approvals", PROGRAMME, "--above", "50", "--approvers", APPROVERS
+    )
     yield process
     await stop_bot(process)
 
@@ -86,7 +88,9 @@ async def approvals(bot: BotProcess) -> AsyncIterator[Approvals]:
 
 
 @pytest_asyncio.fixture(scope="module", loop_scope="module")
-async def people(bot: BotProcess, fake_slack: FakeSlack, http: aiohttp.ClientSession) -> dict[str, SlackUser]:
+async def people(
+    bot: BotProcess, fake_slack: FakeSlack, http: aiohttp.ClientSession
+) -> dict[str, SlackUser]:
     return {u: SlackUser(bot, fake_slack, http, u) for u in (HR, ADA, GRACE, LIN)}
 
 
@@ -105,7 +109,11 @@ async def press(
     user: SlackUser, message: PostedMessage, action_id: str, name: str, note: str = ""
 ) -> dict[str, Any]:
     """Press Approve or Reject on the approval card in `user`'s DM (the reason typed, if any)."""
-    state = {"vb_approval_note": {"vb_approval_note": {"type": "plain_text_input", "value": note or None}}}
+    state = {
+        "vb_approval_note": {
+            "vb_approval_note": {"type": "plain_text_input", "value": note or None}
+        }
+    }
     payload = block_actions(
         user.fake,
         clicked(message.blocks, action_id),
@@ -130,7 +138,9 @@ async def test_a_large_reward_waits_for_approval_then_the_approver_approves_and_
     assert "Waiting for approval" in block_text(shown["blocks"])
     assert (await db.budget(PROGRAMME)).reserved == 6000 and reward_notice(grace) is None
 
-    card = await eventually(lambda: (cards_in(ada) or [None])[0], what="the approval card in Ada's DM")
+    card = await eventually(
+        lambda: (cards_in(ada) or [None])[0], what="the approval card in Ada's DM"
+    )
     text = block_text(card.blocks)
     assert "Hana from HR" in text and "Grace Hopper" in text and "Shipped the harbour map" in text
     assert "$60" in text and "$940" in text  # each, and the budget after
@@ -143,7 +153,9 @@ async def test_a_large_reward_waits_for_approval_then_the_approver_approves_and_
     notice = await eventually(partial(reward_notice, grace), what="Grace's reward DM")
     assert notice.text == "Hana from HR sent you a $60 reward"
     told = await eventually(
-        lambda: next((m for m in hana.fake.messages_in(hana.dm) if "approved and sent" in m.text), None),
+        lambda: next(
+            (m for m in hana.fake.messages_in(hana.dm) if "approved and sent" in m.text), None
+        ),
         what="Hana told of the approval",
     )
     assert "Grace Hopper" in told.text
@@ -166,7 +178,9 @@ async def test_the_giver_cannot_approve_their_own_request(
     await request(hana, f"<@{LIN}|lin> 70 USD Fixed the lighthouse", "own")
     await eventually(lambda: len(cards_in(ada)) == 2, what="a second approval card for Ada")
 
-    refused = await press(hana, cards_in(ada)[-1], "vb_approval_approve", "hana-own")  # a forged click
+    refused = await press(
+        hana, cards_in(ada)[-1], "vb_approval_approve", "hana-own"
+    )  # a forged click
 
     assert refused["text"] == "You cannot approve or reject your own request."
     assert (await approvals.all())[0].status == "pending"
@@ -180,14 +194,18 @@ async def test_a_rejection_with_a_reason_releases_the_budget_and_tells_the_giver
     before = await db.budget(PROGRAMME)
 
     without = await press(ada, card, "vb_approval_reject", "ada-reject-bare")
-    outcome = await press(ada, card, "vb_approval_reject", "ada-reject", note="Over this quarter's plan")
+    outcome = await press(
+        ada, card, "vb_approval_reject", "ada-reject", note="Over this quarter's plan"
+    )
 
     assert without["text"].startswith("Say why you reject it")
     assert "Rejected by slack:U0ADA: Over this quarter's plan" in outcome["text"]
     assert (await db.budget(PROGRAMME)).reserved == before.reserved - 7000
     assert await db.rewards_of(lin.key) == []
     told = await eventually(
-        lambda: next((m for m in hana.fake.messages_in(hana.dm) if "were rejected" in m.text), None),
+        lambda: next(
+            (m for m in hana.fake.messages_in(hana.dm) if "were rejected" in m.text), None
+        ),
         what="Hana told of the rejection",
     )
     assert "Over this quarter's plan" in told.text
@@ -208,7 +226,10 @@ async def test_twenty_simultaneous_approvals_send_one_reward(
     )
 
     assert sum("Approved by" in o["text"] for o in outcomes) == 1
-    assert sum(o["text"] == f"This request was already approved by slack:{LIN}." for o in outcomes) == 19
+    assert (
+        sum(o["text"] == f"This request was already approved by slack:{LIN}." for o in outcomes)
+        == 19
+    )
     await eventually(partial(reward_notice, ada), what="Ada's reward DM")
     assert len(await db.rewards_of(ada.key)) == 1
 
@@ -234,7 +255,9 @@ async def test_a_request_nobody_decides_expires_and_releases_its_budget(
     assert (await db.budget(PROGRAMME)).reserved == before.reserved + 9000
 
     expired = await eventually(
-        lambda: next((m for m in hana.fake.messages_in(hana.dm) if "expired unapproved" in m.text), None),
+        lambda: next(
+            (m for m in hana.fake.messages_in(hana.dm) if "expired unapproved" in m.text), None
+        ),
         what="Hana told of the expiry",
     )
     assert "Grace Hopper" in expired.text
@@ -270,7 +293,9 @@ async def test_an_hr_system_send_above_the_threshold_reaches_the_slack_approver_
 
     # No chat started this send: Ada's card reaches her DM in the recipient's workspace all the same.
     card = await eventually(
-        lambda: next((c for c in cards_in(ada) if "Charted the harbour pilots" in block_text(c.blocks)), None),
+        lambda: next(
+            (c for c in cards_in(ada) if "Charted the harbour pilots" in block_text(c.blocks)), None
+        ),
         what="Ada's card for the HR system's send",
     )
     assert "Workday" in block_text(card.blocks) and "$60" in block_text(card.blocks)

@@ -50,7 +50,9 @@ async def bot(data_dir: Path, connector: FakeConnector) -> AsyncIterator[BotProc
     }
     process = await start_bot(data_dir, env)
     approvers = f"teams:{ADA_AAD},teams:{MIRA_AAD},teams:{HANA_AAD}"
-    await cli(process, "programmes", "approvals", PROGRAMME, "--above", "50", "--approvers", approvers)
+    await cli(
+        process, "programmes", "approvals", PROGRAMME, "--above", "50", "--approvers", approvers
+    )
     yield process
     await stop_bot(process)
 
@@ -105,7 +107,9 @@ def grace_notices(connector: FakeConnector) -> list[Call]:
     return [
         c
         for c in connector.delivered()
-        if c.cards and "Grace" not in card_text(c.card) and c.conversation_id == f"a:personal-{GRACE.id}"
+        if c.cards
+        and "Grace" not in card_text(c.card)
+        and c.conversation_id == f"a:personal-{GRACE.id}"
     ]
 
 
@@ -145,7 +149,9 @@ async def test_a_rejection_with_a_reason_releases_the_budget_and_the_giver_canno
     hana, ada = chats["hana"], chats["ada"]
     before = await db.budget(PROGRAMME)
     await request(hana, "reward {0} 70 USD Fixed the lighthouse")
-    card = await eventually(lambda: (approval_cards(ada, "lighthouse") or [None])[0], what="the second card")
+    card = await eventually(
+        lambda: (approval_cards(ada, "lighthouse") or [None])[0], what="the second card"
+    )
 
     own = await hana.answer_to(hana.submit(card, press(card.card, "Approve")))  # a forged press
     assert own.text == "You cannot approve or reject your own request."
@@ -155,7 +161,9 @@ async def test_a_rejection_with_a_reason_releases_the_budget_and_the_giver_canno
 
     assert "Rejected by teams:" + ADA_AAD + ": Over this quarter's plan" in card_text(rejected.card)
     assert (await db.budget(PROGRAMME)).reserved == before.reserved
-    await eventually(lambda: told(hana, "were rejected: Over this quarter's plan"), what="Hana told")
+    await eventually(
+        lambda: told(hana, "were rejected: Over this quarter's plan"), what="Hana told"
+    )
 
 
 async def test_twenty_simultaneous_approvals_send_one_reward(
@@ -163,7 +171,9 @@ async def test_twenty_simultaneous_approvals_send_one_reward(
 ) -> None:
     hana, mira = chats["hana"], chats["mira"]
     await request(hana, "reward {0} 80 USD Twenty presses")
-    card = await eventually(lambda: (approval_cards(mira, "Twenty presses") or [None])[0], what="Mira's card")
+    card = await eventually(
+        lambda: (approval_cards(mira, "Twenty presses") or [None])[0], what="Mira's card"
+    )
 
     statuses = await asyncio.gather(
         *(mira.post(mira.submit(card, press(card.card, "Approve"))) for _ in range(20))
@@ -208,7 +218,16 @@ async def test_an_hr_system_send_above_the_threshold_reaches_the_teams_approver_
     bot: BotProcess, chats: dict[str, TeamsChat], db: BotDatabase, http: aiohttp.ClientSession
 ) -> None:
     hana, ada = chats["hana"], chats["ada"]
-    await cli(bot, "programmes", "approvals", PROGRAMME, "--above", "50", "--approvers", f"teams:{ADA_AAD}")
+    await cli(
+        bot,
+        "programmes",
+        "approvals",
+        PROGRAMME,
+        "--above",
+        "50",
+        "--approvers",
+        f"teams:{ADA_AAD}",
+    )
     key = (await cli(bot, "apikeys", "create", "workday")).split()[0]
     tenant = hana.message("")["conversation"]["tenantId"]
     body = {
@@ -227,7 +246,8 @@ async def test_an_hr_system_send_above_the_threshold_reaches_the_teams_approver_
 
     # No chat started this send: Ada's card reaches her 1:1 chat in the recipient's tenant all the same.
     card = await eventually(
-        lambda: (approval_cards(ada, "harbour pilots") or [None])[0], what="Ada's card for the HR send"
+        lambda: (approval_cards(ada, "harbour pilots") or [None])[0],
+        what="Ada's card for the HR send",
     )
     assert "Workday" in card_text(card.card)
     outcome = await ada.answer_to(ada.submit(card, press(card.card, "Approve")))
@@ -235,7 +255,8 @@ async def test_an_hr_system_send_above_the_threshold_reaches_the_teams_approver_
     assert "Approved by teams:" + ADA_AAD in card_text(outcome.card)
     grace_key = f"teams:{tenant}:{GRACE.aad}"
     sent = await eventually(
-        lambda: _with_reason(db, grace_key, "Charted the harbour pilots"), what="Grace's reward from Workday"
+        lambda: _with_reason(db, grace_key, "Charted the harbour pilots"),
+        what="Grace's reward from Workday",
     )
     assert sent.amount.minor == 6000 and sent.giver.name == "Workday"
 

@@ -71,7 +71,9 @@ async def test_the_server_starts_with_no_credentials_and_reports_healthy_in_test
     ).stat().st_mode & 0o077 == 0
 
 
-async def test_metrics_expose_the_voucherbot_gauges(bot: BotProcess, http: aiohttp.ClientSession) -> None:
+async def test_metrics_expose_the_voucherbot_gauges(
+    bot: BotProcess, http: aiohttp.ClientSession
+) -> None:
     async with http.get(f"{bot.url}/metrics") as response:
         text = await response.text()
 
@@ -89,7 +91,9 @@ async def test_stripe_js_is_served_on_the_bots_port_but_not_the_api_its_secret_k
     secret = {"Authorization": "Bearer sk_test_embedded"}
     async with http.get(f"{bot.url}/_teststripe/v1/payment_intents", headers=secret) as listing:
         pass
-    async with http.post(f"{bot.url}/_teststripe/_config/webhooks/mine", json={"url": "http://x"}) as config:
+    async with http.post(
+        f"{bot.url}/_teststripe/_config/webhooks/mine", json={"url": "http://x"}
+    ) as config:
         pass
 
     assert response.status == 200 and response.content_type == "application/javascript"
@@ -102,7 +106,9 @@ def chromium() -> Path:
     if not CHROMIUM.exists():
         if os.environ.get("CI", "").lower() == "true":
             pytest.fail(f"browser tests need Chromium at {CHROMIUM} in CI")
-        pytest.skip(f"no Chromium at {CHROMIUM} (install the chromium package to run browser tests)")
+        pytest.skip(
+            f"no Chromium at {CHROMIUM} (install the chromium package to run browser tests)"
+        )
     return CHROMIUM
 
 
@@ -116,11 +122,15 @@ async def test_a_teams_order_is_paid_in_the_browser_through_the_bots_port_alone_
     order_card = await order_in_teams(chat, "books", BOOKS.id, "20")
     url = button(order_card.card, "Open in browser")["url"]
     problems: list[str] = []
-    elsewhere: list[str] = []  # what the page asked of any other port: refused, as behind one forwarded port
+    elsewhere: list[
+        str
+    ] = []  # what the page asked of any other port: refused, as behind one forwarded port
     SCREENSHOTS.mkdir(parents=True, exist_ok=True)
 
     async with async_playwright() as playwright:
-        browser = await playwright.chromium.launch(executable_path=str(chromium), args=CHROMIUM_ARGS)
+        browser = await playwright.chromium.launch(
+            executable_path=str(chromium), args=CHROMIUM_ARGS
+        )
         try:
             page = await browser.new_page(viewport={"width": 480, "height": 820})
             page.on("console", lambda message: _note_error(problems, message.type, message.text))
@@ -139,7 +149,9 @@ async def test_a_teams_order_is_paid_in_the_browser_through_the_bots_port_alone_
     assert "Test mode" in banner and "no real money" in banner
     assert "Payment received" in paid_text
     assert problems == [] and elsewhere == []
-    (card,) = await eventually(chat.voucher_cards, what="the voucher card at the fake Bot Connector")
+    (card,) = await eventually(
+        chat.voucher_cards, what="the voucher card at the fake Bot Connector"
+    )
     db = BotDatabase(bot.data_dir)
     try:
         order = await db.only_order_of(chat.user_key)
@@ -152,7 +164,8 @@ async def test_a_teams_order_is_paid_in_the_browser_through_the_bots_port_alone_
     async with http.get(f"{bot.url}/metrics") as response:
         metrics = await response.text()
     assert (
-        'voucherbot_orders{status="delivered"} 1.0' in metrics and "voucherbot_vouchers_issued 1.0" in metrics
+        'voucherbot_orders{status="delivered"} 1.0' in metrics
+        and "voucherbot_vouchers_issued 1.0" in metrics
     )
 
 
@@ -166,7 +179,9 @@ async def test_dev_pay_pays_an_order_without_a_browser_and_the_voucher_card_arri
         order = await db.only_order_of(chat.user_key)
 
         code, out, err = await run("dev", "pay", order.id, env=bot.env, cwd=bot.data_dir)
-        (card,) = await eventually(chat.voucher_cards, what="the voucher card at the fake Bot Connector")
+        (card,) = await eventually(
+            chat.voucher_cards, what="the voucher card at the fake Bot Connector"
+        )
         await eventually(lambda: db.delivered(order.id), what="the order to be delivered")
         voucher = await db.voucher(order.id)
         again = await run("dev", "pay", order.id, env=bot.env, cwd=bot.data_dir)
@@ -191,7 +206,8 @@ async def test_dev_pay_with_a_declined_test_card_says_so_and_the_order_shows_the
             "dev", "pay", order.id, "--card", DECLINED_CARD, env=bot.env, cwd=bot.data_dir
         )
         failed = await eventually(
-            lambda: _status_is(db, order.id, OrderStatus.FAILED), what="the order to record the decline"
+            lambda: _status_is(db, order.id, OrderStatus.FAILED),
+            what="the order to record the decline",
         )
     finally:
         await db.close()
@@ -205,16 +221,23 @@ async def _status_is(db: BotDatabase, order_id: str, status: OrderStatus) -> boo
 
 
 async def test_dev_pay_outside_embedded_test_mode_says_so(tmp_path: Path) -> None:
-    stripe = {"STRIPE_SECRET_KEY": "sk_test_real", "STRIPE_PUBLISHABLE_KEY": "pk_test_real",
-              "STRIPE_WEBHOOK_SECRET": "whsec_real"}
+    stripe = {
+        "STRIPE_SECRET_KEY": "sk_test_real",
+        "STRIPE_PUBLISHABLE_KEY": "pk_test_real",
+        "STRIPE_WEBHOOK_SECRET": "whsec_real",
+    }
 
-    code, _, err = await run("dev", "pay", "ord_any", env={**stripe, "DATA_DIR": str(tmp_path)}, cwd=tmp_path)
+    code, _, err = await run(
+        "dev", "pay", "ord_any", env={**stripe, "DATA_DIR": str(tmp_path)}, cwd=tmp_path
+    )
 
     assert code == 2 and "embedded test mode only" in err and list(tmp_path.iterdir()) == []
 
 
 async def test_dev_pay_before_the_bot_has_run_says_so_and_creates_nothing(tmp_path: Path) -> None:
-    code, _, err = await run("dev", "pay", "ord_any", env={"DATA_DIR": str(tmp_path / "var")}, cwd=tmp_path)
+    code, _, err = await run(
+        "dev", "pay", "ord_any", env={"DATA_DIR": str(tmp_path / "var")}, cwd=tmp_path
+    )
 
     assert code == 1 and "no database" in err and "Traceback" not in err
     assert list(tmp_path.iterdir()) == []
@@ -255,14 +278,21 @@ def voucherbot() -> list[str]:
     return [script] if script else [sys.executable, "-m", "bot.cli"]
 
 
-async def run(*args: str, env: dict[str, str] | None = None, cwd: Path = ROOT) -> tuple[int, str, str]:
+async def run(
+    *args: str, env: dict[str, str] | None = None, cwd: Path = ROOT
+) -> tuple[int, str, str]:
     process = await asyncio.create_subprocess_exec(
         *voucherbot(),
         *args,
         cwd=str(cwd),
         stdout=asyncio.subprocess.PIPE,
         stderr=asyncio.subprocess.PIPE,
-        env={"PATH": os.environ.get("PATH", ""), "HOME": str(cwd), "PYTHONPATH": str(ROOT), **(env or {})},
+        env={
+            "PATH": os.environ.get("PATH", ""),
+            "HOME": str(cwd),
+            "PYTHONPATH": str(ROOT),
+            **(env or {}),
+        },
     )
     out, err = await asyncio.wait_for(process.communicate(), 60)
     assert process.returncode is not None
@@ -325,7 +355,10 @@ async def test_manifest_slack_prints_the_manifest_for_the_base_url() -> None:
     manifest = yaml.safe_load(out)
     commands = {c["command"]: c["url"] for c in manifest["features"]["slash_commands"]}
     assert commands["/vouchers"] == "https://vouchers.example.com/slack/events"
-    assert manifest["settings"]["interactivity"]["request_url"] == "https://vouchers.example.com/slack/events"
+    assert (
+        manifest["settings"]["interactivity"]["request_url"]
+        == "https://vouchers.example.com/slack/events"
+    )
     assert (
         manifest["settings"]["event_subscriptions"]["request_url"]
         == "https://vouchers.example.com/slack/events"

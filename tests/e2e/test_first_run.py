@@ -17,12 +17,12 @@ from tests.e2e.conftest import stop_bot
 pytestmark = pytest.mark.asyncio(loop_scope="module")
 
 # `voucherbot serve` as installed without the testpay extra: localstripe cannot be imported.
-WITHOUT_LOCALSTRIPE = (
-    "import sys; sys.modules['localstripe'] = None; from bot.cli import main; sys.exit(main(['serve']))"
-)
+WITHOUT_LOCALSTRIPE = "import sys; sys.modules['localstripe'] = None; from bot.cli import main; sys.exit(main(['serve']))"
 
 
-async def test_a_copied_env_example_starts_the_bot_and_links_follow_the_port(tmp_path: Path) -> None:
+async def test_a_copied_env_example_starts_the_bot_and_links_follow_the_port(
+    tmp_path: Path,
+) -> None:
     shutil.copy(ROOT / ".env.example", tmp_path / ".env")
     bot = BotProcess(tmp_path)
     for name in ("PUBLIC_BASE_URL", "DATA_DIR", "LOG_LEVEL", "HOST"):
@@ -44,7 +44,9 @@ async def test_serve_without_stripe_keys_or_test_payments_says_what_to_do_and_cr
     tmp_path: Path,
 ) -> None:
     process = await asyncio.create_subprocess_exec(
-        sys.executable, "-c", WITHOUT_LOCALSTRIPE,
+        sys.executable,
+        "-c",
+        WITHOUT_LOCALSTRIPE,
         cwd=str(tmp_path),
         env={"PATH": os.environ.get("PATH", ""), "HOME": str(tmp_path), "PYTHONPATH": str(ROOT)},
         stdout=asyncio.subprocess.PIPE,

@@ -33,7 +33,9 @@ from tests.slack.conftest import ADA, BOT_TOKEN, HR, SIGNING_SECRET, add_colleag
 pytestmark = pytest.mark.asyncio(loop_scope="module")
 
 RATES = (FIXTURES / "fx" / "ecb-eurofxref-daily.xml").read_bytes()
-COFFEE = "copper-kettle-roasters"  # the sample catalog's EUR 5 / 10 / 25 / 50 card for DE, AT, NL, FR
+COFFEE = (
+    "copper-kettle-roasters"  # the sample catalog's EUR 5 / 10 / 25 / 50 card for DE, AT, NL, FR
+)
 
 
 @pytest_asyncio.fixture(scope="module", loop_scope="module")
@@ -90,7 +92,9 @@ async def test_a_recipient_in_germany_buys_a_eur_voucher_with_a_usd_reward_and_n
         notice = await eventually(lambda: choose_your_voucher(ada), what="Ada's reward DM")
         before = len(fake_slack.messages_in(ada.dm))
         await click_in_dm(ada, notice, clicked(notice.blocks, "vb_reward_choose"), "ada-open")
-        await eventually(lambda: len(fake_slack.messages_in(ada.dm)) > before, what="the reward catalog")
+        await eventually(
+            lambda: len(fake_slack.messages_in(ada.dm)) > before, what="the reward catalog"
+        )
         catalog = fake_slack.messages_in(ada.dm)[-1]
 
         text = block_text(catalog.blocks)
@@ -100,7 +104,9 @@ async def test_a_recipient_in_germany_buys_a_eur_voucher_with_a_usd_reward_and_n
         await click_in_dm(
             ada,
             catalog,
-            labelled(product["blocks"], german._("Buy {amount}", amount=german.money(Money(1000, "EUR")))),
+            labelled(
+                product["blocks"], german._("Buy {amount}", amount=german.money(Money(1000, "EUR")))
+            ),
             "ada-buy",
         )
         summary = await ada.response("ada-buy")
@@ -109,13 +115,20 @@ async def test_a_recipient_in_germany_buys_a_eur_voucher_with_a_usd_reward_and_n
             summary["blocks"]
         )
         order = await db.only_order_of(ada.key)
-        assert order.amount == Money(1000, "EUR") and order.payment_intent_id is None  # no PaymentIntent
+        assert (
+            order.amount == Money(1000, "EUR") and order.payment_intent_id is None
+        )  # no PaymentIntent
         await eventually(lambda: db.delivered(order.id), what="the EUR voucher delivered")
         assert (await db.order(order.id)).status is OrderStatus.DELIVERED
         (debit,) = [e for e in await db.ledger("recognition") if e.kind is LedgerKind.DEBIT]
-        assert debit.minor == 1085 and debit.fx is not None and debit.fx.target == Money(1000, "EUR")
+        assert (
+            debit.minor == 1085 and debit.fx is not None and debit.fx.target == Money(1000, "EUR")
+        )
         budget = await db.budget("recognition")
-        assert budget.credited == budget.available + budget.reserved + budget.spent and budget.spent == 1085
+        assert (
+            budget.credited == budget.available + budget.reserved + budget.spent
+            and budget.spent == 1085
+        )
     finally:
         await db.close()
 
@@ -123,5 +136,6 @@ async def test_a_recipient_in_germany_buys_a_eur_voucher_with_a_usd_reward_and_n
 def choose_your_voucher(user: SlackUser) -> PostedMessage | None:
     """The reward notice, by its button (its words are in the recipient's language)."""
     return next(
-        (m for m in user.fake.messages_in(user.dm) if "vb_reward_choose" in json.dumps(m.blocks)), None
+        (m for m in user.fake.messages_in(user.dm) if "vb_reward_choose" in json.dumps(m.blocks)),
+        None,
     )

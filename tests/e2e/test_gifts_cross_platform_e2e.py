@@ -99,8 +99,16 @@ async def test_a_slack_buyer_gifts_a_teams_colleague_by_email_and_the_gift_arriv
     await eventually(lambda: db.delivered(order.id), what="the gift to reach Teams")
 
     voucher = await db.voucher(order.id)
-    assert voucher is not None and voucher.owner.platform == "teams" and voucher.owner.user_id == LIN.aad
-    (gift,) = [c for c in connector.delivered() if c.cards and "Welcome aboard!" in card_text(c.card)]
+    assert (
+        voucher is not None
+        and voucher.owner.platform == "teams"
+        and voucher.owner.user_id == LIN.aad
+    )
+    (gift,) = [
+        c for c in connector.delivered() if c.cards and "Welcome aboard!" in card_text(c.card)
+    ]
     assert voucher.code in card_text(gift.card) and gift.conversation_id.startswith("a:personal-")
     receipt = [m for m in fake_slack.messages_in(ada.dm) if m.text.startswith("Receipt")]
-    assert receipt and "Lin Wei" in block_text(receipt[0].blocks) and voucher.code not in str(receipt)
+    assert (
+        receipt and "Lin Wei" in block_text(receipt[0].blocks) and voucher.code not in str(receipt)
+    )

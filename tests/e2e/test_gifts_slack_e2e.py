@@ -44,7 +44,9 @@ async def fake_slack() -> AsyncIterator[FakeSlack]:
 
 
 @pytest_asyncio.fixture(scope="module", loop_scope="module")
-async def bot(data_dir: Path, local: LocalStripe, fake_slack: FakeSlack) -> AsyncIterator[BotProcess]:
+async def bot(
+    data_dir: Path, local: LocalStripe, fake_slack: FakeSlack
+) -> AsyncIterator[BotProcess]:
     env = {
         **stripe_env(local),
         "SLACK_SIGNING_SECRET": SIGNING_SECRET,
@@ -68,14 +70,20 @@ def everything_ada_was_shown(fake: FakeSlack, ada: SlackUser, http_answers: list
     """Every message, update and response that reached Ada anywhere, as one text."""
     seen = [json.dumps(a) for a in http_answers]
     seen += [
-        json.dumps(c.args) for c in fake.calls if c.method == "response_url" and c.target.startswith("ada")
+        json.dumps(c.args)
+        for c in fake.calls
+        if c.method == "response_url" and c.target.startswith("ada")
     ]
     seen += [m.text + json.dumps(m.blocks) for m in fake.messages_in(ada.dm)]
     return "\n".join(seen)
 
 
 async def test_a_gift_reaches_the_colleagues_dm_with_code_and_note_and_the_buyer_gets_a_receipt_only(
-    bot: BotProcess, db: BotDatabase, fake_slack: FakeSlack, local: LocalStripe, http: aiohttp.ClientSession
+    bot: BotProcess,
+    db: BotDatabase,
+    fake_slack: FakeSlack,
+    local: LocalStripe,
+    http: aiohttp.ClientSession,
 ) -> None:
     ada = SlackUser(bot, fake_slack, http, "U0E2EADA")
     grace = SlackUser(bot, fake_slack, http, GRACE)
@@ -98,18 +106,26 @@ async def test_a_gift_reaches_the_colleagues_dm_with_code_and_note_and_the_buyer
     assert voucher is not None and voucher.owner.key == grace.key
     (gift,) = fake_slack.messages_in(grace.dm)
     text = block_text(gift.blocks)
-    assert f"`{voucher.code}`" in text and "Happy birthday, Grace!" in text and "sent you a gift" in text
+    assert (
+        f"`{voucher.code}`" in text
+        and "Happy birthday, Grace!" in text
+        and "sent you a gift" in text
+    )
     assert voucher.code not in gift.text  # nor in the notification preview
 
     receipt = await eventually(
         lambda: [m for m in fake_slack.messages_in(ada.dm) if m.text.startswith("Receipt")],
         what="the receipt",
     )
-    assert "Grace Hopper" in block_text(receipt[0].blocks) and "£20" in block_text(receipt[0].blocks)
+    assert "Grace Hopper" in block_text(receipt[0].blocks) and "£20" in block_text(
+        receipt[0].blocks
+    )
 
     status, _ = await ada.command("mine", "ada-mine")
     wallet = await ada.response("ada-mine")
-    assert "Gifts you sent" in block_text(wallet["blocks"]) and "Grace Hopper" in block_text(wallet["blocks"])
+    assert "Gifts you sent" in block_text(wallet["blocks"]) and "Grace Hopper" in block_text(
+        wallet["blocks"]
+    )
     answers.append(wallet)
     async with http.get(f"{bot.url}/checkout/{order.checkout_token}") as page:
         answers.append(await page.text())
@@ -130,7 +146,9 @@ async def test_a_scheduled_gift_waits_and_its_cancel_refunds_it_without_reaching
     grace = SlackUser(bot, fake_slack, http, GRACE)
     before = len(fake_slack.messages_in(grace.dm))
 
-    await bob.command(f"gift <@{GRACE}> quiet-harbour-books 10 on 2030-01-15 08:00 See you soon", "bob-gift")
+    await bob.command(
+        f"gift <@{GRACE}> quiet-harbour-books 10 on 2030-01-15 08:00 See you soon", "bob-gift"
+    )
     notice = await bob.response("bob-gift")
     assert "up to a year ahead" in block_text(notice["blocks"])  # 2030 is too far ahead
     assert await db.orders_of(bob.key) == []
@@ -154,7 +172,9 @@ async def test_a_scheduled_gift_waits_and_its_cancel_refunds_it_without_reaching
     assert "refunded" in block_text(summary["blocks"])
 
     intent = order.payment_intent_id or ""
-    await eventually(lambda: stripe_events.of("charge.refunded", intent), what="Stripe's charge.refunded")
+    await eventually(
+        lambda: stripe_events.of("charge.refunded", intent), what="Stripe's charge.refunded"
+    )
     assert (await db.order(order.id)).status is OrderStatus.REFUNDED
     voucher = await db.voucher(order.id)
     assert voucher is not None and voucher.status == "void"
@@ -166,15 +186,23 @@ def _next_month() -> str:
 
 
 async def test_a_scheduled_gift_arrives_at_its_time_in_the_colleagues_zone_and_not_before(
-    bot: BotProcess, db: BotDatabase, fake_slack: FakeSlack, local: LocalStripe, http: aiohttp.ClientSession
+    bot: BotProcess,
+    db: BotDatabase,
+    fake_slack: FakeSlack,
+    local: LocalStripe,
+    http: aiohttp.ClientSession,
 ) -> None:
     cy = SlackUser(bot, fake_slack, http, "U0E2ECY")
     grace = SlackUser(bot, fake_slack, http, GRACE)
     day = _next_month()
-    due = datetime.fromisoformat(f"{day}T08:00").replace(tzinfo=ZoneInfo("Asia/Tokyo"))  # Grace's zone
+    due = datetime.fromisoformat(f"{day}T08:00").replace(
+        tzinfo=ZoneInfo("Asia/Tokyo")
+    )  # Grace's zone
     before = len(fake_slack.messages_in(grace.dm))
 
-    await cy.command(f"gift <@{GRACE}> quiet-harbour-books 50 on {day} 08:00 Happy anniversary", "cy-gift")
+    await cy.command(
+        f"gift <@{GRACE}> quiet-harbour-books 50 on {day} 08:00 Happy anniversary", "cy-gift"
+    )
     await cy.response("cy-gift")
     order = await db.only_order_of(cy.key)
     assert await confirm_server_side(local, order.payment_intent_id or "") == "succeeded"
@@ -192,7 +220,9 @@ async def test_a_scheduled_gift_arrives_at_its_time_in_the_colleagues_zone_and_n
     voucher = await db.voucher(order.id)
     assert voucher is not None
     (gift,) = fake_slack.messages_in(grace.dm)[before:]
-    assert f"`{voucher.code}`" in block_text(gift.blocks) and "Happy anniversary" in block_text(gift.blocks)
+    assert f"`{voucher.code}`" in block_text(gift.blocks) and "Happy anniversary" in block_text(
+        gift.blocks
+    )
 
 
 def _receipt_in(fake: FakeSlack, user: SlackUser) -> bool:
@@ -200,7 +230,11 @@ def _receipt_in(fake: FakeSlack, user: SlackUser) -> bool:
 
 
 async def test_send_as_a_gift_on_a_catalog_card_opens_a_form_whose_gift_reaches_the_colleague(
-    bot: BotProcess, db: BotDatabase, fake_slack: FakeSlack, local: LocalStripe, http: aiohttp.ClientSession
+    bot: BotProcess,
+    db: BotDatabase,
+    fake_slack: FakeSlack,
+    local: LocalStripe,
+    http: aiohttp.ClientSession,
 ) -> None:
     dee = SlackUser(bot, fake_slack, http, "U0E2EDEE")
     grace = SlackUser(bot, fake_slack, http, GRACE)
@@ -210,13 +244,16 @@ async def test_send_as_a_gift_on_a_catalog_card_opens_a_form_whose_gift_reaches_
 
     await dee.click(clicked(product["blocks"], "vb_gift_open"), "dee-choose")
     opened = await eventually(
-        lambda: [c for c in fake_slack.calls if c.method == "views.open" and c.ok], what="the gift form"
+        lambda: [c for c in fake_slack.calls if c.method == "views.open" and c.ok],
+        what="the gift form",
     )
     view = opened[-1].args["view"]
     view = json.loads(view) if isinstance(view, str) else view
     values = {
         "vb_gf_to": {"vb_gf_to": {"type": "users_select", "selected_user": GRACE}},
-        "vb_gf_amount": {"vb_gf_amount": {"type": "static_select", "selected_option": {"value": "20.00"}}},
+        "vb_gf_amount": {
+            "vb_gf_amount": {"type": "static_select", "selected_option": {"value": "20.00"}}
+        },
         "vb_gf_note": {"vb_gf_note": {"type": "plain_text_input", "value": "From all of us"}},
     }
     status, answer = await dee.post(_view_submission(view, values, dee.user_id), FORM)

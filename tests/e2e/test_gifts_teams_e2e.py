@@ -33,8 +33,13 @@ GRACE_CHAT = f"a:personal-{GRACE.id}"  # the 1:1 chat the fake Connector opens f
 
 
 @pytest_asyncio.fixture(scope="module", loop_scope="module")
-async def bot(data_dir: Path, local: LocalStripe, connector: FakeConnector) -> AsyncIterator[BotProcess]:
-    env = {**stripe_env(local), "TEST_CLOCK_FILE": str(data_dir / "clock")}  # moved by the scheduled test
+async def bot(
+    data_dir: Path, local: LocalStripe, connector: FakeConnector
+) -> AsyncIterator[BotProcess]:
+    env = {
+        **stripe_env(local),
+        "TEST_CLOCK_FILE": str(data_dir / "clock"),
+    }  # moved by the scheduled test
     process = await start_bot(data_dir, env, local)
     yield process
     await stop_bot(process)
@@ -65,7 +70,9 @@ async def test_a_gift_reaches_the_colleagues_personal_chat_and_the_buyer_gets_a_
         gift_message(chat, connector, f"gift {{0}} {TEA.id} 25 Thank you for everything")
     )
     order = await db.only_order_of(chat.user_key)
-    assert order.status is OrderStatus.AWAITING_PAYMENT and "Lantern Tea House" in card_text(order_card.card)
+    assert order.status is OrderStatus.AWAITING_PAYMENT and "Lantern Tea House" in card_text(
+        order_card.card
+    )
     assert await confirm_server_side(local, order.payment_intent_id or "") == "succeeded"
     await eventually(lambda: db.delivered(order.id), what="the gift to be delivered")
 
@@ -77,7 +84,8 @@ async def test_a_gift_reaches_the_colleagues_personal_chat_and_the_buyer_gets_a_
     assert "Ada Lovelace sent you a gift" in text and "Thank you for everything" in text
 
     receipt = await eventually(
-        lambda: [c for c in chat.calls() if c.cards and "Receipt" in card_text(c.card)], what="the receipt"
+        lambda: [c for c in chat.calls() if c.cards and "Receipt" in card_text(c.card)],
+        what="the receipt",
     )
     assert "Grace Hopper" in card_text(receipt[0].card)
     wallet = await chat.answer_to(chat.message("vouchers mine"))
@@ -102,22 +110,31 @@ async def test_a_scheduled_gift_is_held_and_cancelling_it_refunds_the_buyer(
     before = len(connector.in_conversation(GRACE_CHAT))
     day = (datetime.now(UTC) + timedelta(days=20)).date().isoformat()
 
-    await chat.answer_to(gift_message(chat, connector, f"gift {{0}} {TEA.id} 12.50 on {day} 10:00 Cheers"))
+    await chat.answer_to(
+        gift_message(chat, connector, f"gift {{0}} {TEA.id} 12.50 on {day} 10:00 Cheers")
+    )
     order = await db.only_order_of(chat.user_key)
     assert await confirm_server_side(local, order.payment_intent_id or "") == "succeeded"
     receipt = await eventually(
-        lambda: [c for c in chat.calls() if c.cards and "Receipt" in card_text(c.card)], what="the receipt"
+        lambda: [c for c in chat.calls() if c.cards and "Receipt" in card_text(c.card)],
+        what="the receipt",
     )
-    at = datetime.fromisoformat(f"{day}T10:00+00:00")  # the sender's time zone; Teams sent none: UTC
+    at = datetime.fromisoformat(
+        f"{day}T10:00+00:00"
+    )  # the sender's time zone; Teams sent none: UTC
     assert f"Scheduled for {localizer('en-US').datetime(at)} UTC" in card_text(receipt[0].card)
     assert (await db.order(order.id)).status is OrderStatus.ISSUED
     assert len(connector.in_conversation(GRACE_CHAT)) == before
 
-    cancelled = await chat.answer_to(chat.submit(receipt[0], press(receipt[0].card, "Cancel and refund")))
+    cancelled = await chat.answer_to(
+        chat.submit(receipt[0], press(receipt[0].card, "Cancel and refund"))
+    )
 
     assert "Cancelled" in card_text(cancelled.card) and "(refunded)" in card_text(cancelled.card)
     intent = order.payment_intent_id or ""
-    await eventually(lambda: stripe_events.of("charge.refunded", intent), what="Stripe's charge.refunded")
+    await eventually(
+        lambda: stripe_events.of("charge.refunded", intent), what="Stripe's charge.refunded"
+    )
     assert (await db.order(order.id)).status is OrderStatus.REFUNDED
     assert len(connector.in_conversation(GRACE_CHAT)) == before
 
@@ -131,14 +148,19 @@ async def test_a_scheduled_gift_arrives_at_its_time_and_not_before(
 ) -> None:
     chat = TeamsChat(bot.url, connector, http, "gift-on-time")
     day = (datetime.now(UTC) + timedelta(days=40)).date().isoformat()
-    due = datetime.fromisoformat(f"{day}T07:30").replace(tzinfo=UTC)  # the chat's activities carry no zone
+    due = datetime.fromisoformat(f"{day}T07:30").replace(
+        tzinfo=UTC
+    )  # the chat's activities carry no zone
     before = len(connector.in_conversation(GRACE_CHAT))
 
-    await chat.answer_to(gift_message(chat, connector, f"gift {{0}} {TEA.id} 50 on {day} 07:30 Well done"))
+    await chat.answer_to(
+        gift_message(chat, connector, f"gift {{0}} {TEA.id} 50 on {day} 07:30 Well done")
+    )
     order = await db.only_order_of(chat.user_key)
     assert await confirm_server_side(local, order.payment_intent_id or "") == "succeeded"
     await eventually(
-        lambda: [c for c in chat.calls() if c.cards and "Receipt" in card_text(c.card)], what="the receipt"
+        lambda: [c for c in chat.calls() if c.cards and "Receipt" in card_text(c.card)],
+        what="the receipt",
     )
     clock = bot.data_dir / "clock"
     try:
@@ -167,12 +189,18 @@ async def test_send_as_a_gift_on_a_product_card_asks_who_and_the_gift_reaches_th
     connector.add_members(chat.conversation_id, GRACE)
     before = len(connector.in_conversation(GRACE_CHAT))
     catalog = await chat.answer_to(chat.message("vouchers tea"))
-    product = await chat.answer_to(chat.submit(catalog, press(catalog.card, "Choose", product=TEA.id)))
+    product = await chat.answer_to(
+        chat.submit(catalog, press(catalog.card, "Choose", product=TEA.id))
+    )
 
-    form = await chat.answer_to(chat.submit(product, press(product.card, "Send as a gift", {"amount": "25"})))
+    form = await chat.answer_to(
+        chat.submit(product, press(product.card, "Send as a gift", {"amount": "25"}))
+    )
     assert "Send Lantern Tea House as a gift" in card_text(form.card)
     picked = {"to": GRACE.aad, "date": "", "time": "", "note": "From the whole team"}
-    order_card = await chat.answer_to(chat.submit(form, press(form.card, "Continue to payment", picked)))
+    order_card = await chat.answer_to(
+        chat.submit(form, press(form.card, "Continue to payment", picked))
+    )
 
     order = await db.only_order_of(chat.user_key)
     assert "Lantern Tea House" in card_text(order_card.card)

@@ -38,7 +38,12 @@ KEY = VoucherCipher.generate_key()
 TENANT = "5b0c6a1e-7d3f-4a8e-9c2b-1f4e6d8a0b3c"
 CATALOG_ID = "b1c5353a-7aca-41b3-830f-27d5218fe0e5"
 COMPANY, CLIENT, API_USER = "HarbourCo", "N2FiZTk5YjQ", "sfapi"
-TAMA = Member("29:1tama-rangi", "6f1d2c3b-4a5e-4f60-8a7b-9c0d1e2f3a4b", "Tama Rangi", "tama.rangi@harbour.example")
+TAMA = Member(
+    "29:1tama-rangi",
+    "6f1d2c3b-4a5e-4f60-8a7b-9c0d1e2f3a4b",
+    "Tama Rangi",
+    "tama.rangi@harbour.example",
+)
 
 
 @dataclass
@@ -67,7 +72,9 @@ async def world(postgres_url: str, tmp_path: Path) -> AsyncIterator[World]:
     await postgres.create()
     database = Database(postgres.url, VoucherCipher(KEY))
     connector, sf = FakeConnector(), FakeSuccessFactors(COMPANY, CLIENT, API_USER, key_pair()[1])
-    graph = FakeGraph(TENANT, "vb-graph-app", "graph-secret-value", CATALOG_ID, connector.install_app)
+    graph = FakeGraph(
+        TENANT, "vb-graph-app", "graph-secret-value", CATALOG_ID, connector.install_app
+    )
     try:
         await database.upgrade()
         await connector.start()
@@ -78,12 +85,17 @@ async def world(postgres_url: str, tmp_path: Path) -> AsyncIterator[World]:
             "DATABASE_URL": postgres.url,
             "VOUCHER_ENCRYPTION_KEY": KEY.decode(),
             "HRIS_SYNC_MINUTES": "0.05",  # every 3 seconds, so the restarted replicas sync again soon
-            "SUCCESSFACTORS_API_URL": sf.url, "SUCCESSFACTORS_COMPANY_ID": COMPANY,
-            "SUCCESSFACTORS_CLIENT_ID": CLIENT, "SUCCESSFACTORS_USER_ID": API_USER,
+            "SUCCESSFACTORS_API_URL": sf.url,
+            "SUCCESSFACTORS_COMPANY_ID": COMPANY,
+            "SUCCESSFACTORS_CLIENT_ID": CLIENT,
+            "SUCCESSFACTORS_USER_ID": API_USER,
             "SUCCESSFACTORS_PRIVATE_KEY": key_pair()[0],
-            "GRAPH_TENANT_ID": TENANT, "GRAPH_CLIENT_ID": "vb-graph-app",
-            "GRAPH_CLIENT_SECRET": "graph-secret-value", "GRAPH_BASE_URL": graph.base_url,
-            "GRAPH_TOKEN_URL": graph.token_url, "TEAMS_APP_CATALOG_ID": CATALOG_ID,
+            "GRAPH_TENANT_ID": TENANT,
+            "GRAPH_CLIENT_ID": "vb-graph-app",
+            "GRAPH_CLIENT_SECRET": "graph-secret-value",
+            "GRAPH_BASE_URL": graph.base_url,
+            "GRAPH_TOKEN_URL": graph.token_url,
+            "TEAMS_APP_CATALOG_ID": CATALOG_ID,
         }
         yield World(database, connector, graph, sf, env, tmp_path)
         assert connector.errors == [] and graph.errors == [] and sf.errors == []
@@ -95,20 +107,32 @@ async def world(postgres_url: str, tmp_path: Path) -> AsyncIterator[World]:
         await postgres.drop()
 
 
-async def _set_up(database: Database, connector: FakeConnector, graph: FakeGraph, sf: FakeSuccessFactors) -> None:
+async def _set_up(
+    database: Database, connector: FakeConnector, graph: FakeGraph, sf: FakeSuccessFactors
+) -> None:
     """A budget and an anniversary rule; the bot has heard from the tenant; Tama lacks the app."""
     recognition = Recognition(uow=database.unit_of_work, clock=SystemClock(), ids=RandomIds())
     await recognition.create_programme(Programme("kudos", "Harbour Kudos", "USD"), "setup")
     await recognition.credit("kudos", Money(100_000, "USD"), "setup")
-    rule = MilestoneRule(MilestoneKind.ANNIVERSARY, "kudos", Money(5000, "USD"), "Happy {years} years, {name}!")
+    rule = MilestoneRule(
+        MilestoneKind.ANNIVERSARY, "kudos", Money(5000, "USD"), "Happy {years} years, {name}!"
+    )
     await database.hr_stores().rules.put(rule, "setup")
-    await database.teams_tenants().remember(TenantEndpoint(TENANT, connector.url, "28:voucherbot", "voucherbot"))
+    await database.teams_tenants().remember(
+        TenantEndpoint(TENANT, connector.url, "28:voucherbot", "voucherbot")
+    )
     connector.without_app(TAMA)
     graph.add_user(GraphUser(TAMA.aad, TAMA.name, TAMA.email))
     today = datetime.now(UTC).date()
     modified = datetime.now(UTC) - timedelta(days=2)
-    sf.add(SfPerson("tama", TAMA.email, "Tama", "Rangi", today.replace(year=today.year - 7), modified))
-    sf.add(SfPerson("hemi", "hemi.walker@harbour.example", "Hemi", "Walker", _not_today(today), modified))
+    sf.add(
+        SfPerson("tama", TAMA.email, "Tama", "Rangi", today.replace(year=today.year - 7), modified)
+    )
+    sf.add(
+        SfPerson(
+            "hemi", "hemi.walker@harbour.example", "Hemi", "Walker", _not_today(today), modified
+        )
+    )
 
 
 def _not_today(today: date) -> date:
@@ -123,7 +147,9 @@ async def test_an_anniversary_in_successfactors_reaches_teams_once_through_graph
     await asyncio.gather(*(r.start(timeout=90) for r in replicas))
     try:
         await eventually(world.tama_chat, timeout=60, what="Tama's anniversary reward in Teams")
-        await asyncio.sleep(4)  # more sync and milestone passes on both replicas: nothing more may happen
+        await asyncio.sleep(
+            4
+        )  # more sync and milestone passes on both replicas: nothing more may happen
     finally:
         for replica in replicas:
             await replica.stop()
@@ -140,7 +166,9 @@ async def test_an_anniversary_in_successfactors_reaches_teams_once_through_graph
     await asyncio.gather(*(r.start(timeout=90) for r in restarted))
     try:
         employees = world.database.hr_stores().employees
-        await eventually(lambda: _country_is(employees, "NZ"), timeout=60, what="the change synced after restart")
+        await eventually(
+            lambda: _country_is(employees, "NZ"), timeout=60, what="the change synced after restart"
+        )
         await asyncio.sleep(4)
     finally:
         for replica in restarted:
@@ -167,16 +195,26 @@ async def test_scim_is_served_by_the_real_server_only_when_its_token_is_set(tmp_
     for folder in (tmp_path / "with", tmp_path / "without"):
         folder.mkdir()
     await asyncio.gather(with_scim.start(timeout=60), without.start(timeout=60))
-    body = {"schemas": ["urn:ietf:params:scim:schemas:core:2.0:User"], "userName": "wiremu@harbour.example",
-            "emails": [{"primary": True, "value": "wiremu@harbour.example"}], "displayName": "Wiremu Tane",
-            "urn:voucherbot:params:scim:schemas:extension:milestones:2.0:User": {"startDate": "2015-06-01"}}
+    body = {
+        "schemas": ["urn:ietf:params:scim:schemas:core:2.0:User"],
+        "userName": "wiremu@harbour.example",
+        "emails": [{"primary": True, "value": "wiremu@harbour.example"}],
+        "displayName": "Wiremu Tane",
+        "urn:voucherbot:params:scim:schemas:extension:milestones:2.0:User": {
+            "startDate": "2015-06-01"
+        },
+    }
     try:
         async with aiohttp.ClientSession() as http:
             headers = {"Authorization": f"Bearer {token}", "Content-Type": "application/scim+json"}
-            async with http.post(f"{with_scim.url}/scim/v2/Users", json=body, headers=headers) as created:
+            async with http.post(
+                f"{with_scim.url}/scim/v2/Users", json=body, headers=headers
+            ) as created:
                 assert created.status == 201
                 assert created.headers["ETag"] == 'W/"1"'
-            async with http.get(f"{with_scim.url}/scim/v2/Users", headers={"Authorization": "Bearer no"}) as refused:
+            async with http.get(
+                f"{with_scim.url}/scim/v2/Users", headers={"Authorization": "Bearer no"}
+            ) as refused:
                 assert refused.status == 401
             async with http.get(f"{without.url}/scim/v2/Users", headers=headers) as absent:
                 assert absent.status == 404

@@ -38,7 +38,9 @@ from tests.teams.conftest import button, card_text
 
 pytestmark = pytest.mark.asyncio(loop_scope="module")
 
-BOOKS = sample_product("quiet-harbour-books")  # GBP 10/20/50, code only, expires 730 days after issue
+BOOKS = sample_product(
+    "quiet-harbour-books"
+)  # GBP 10/20/50, code only, expires 730 days after issue
 SUCCEEDED = "payment_intent.succeeded"
 
 
@@ -82,7 +84,9 @@ async def paid(
     order = await db.only_order_of(chat.user_key)
     assert order.payment_intent_id is not None
     assert await confirm_server_side(local, order.payment_intent_id) == "succeeded"
-    await eventually(lambda: db.delivered(order.id), what="the voucher of the paid order to be delivered")
+    await eventually(
+        lambda: db.delivered(order.id), what="the voucher of the paid order to be delivered"
+    )
     return Paid(chat, order.id, order.payment_intent_id, vouchers_before)
 
 
@@ -160,14 +164,19 @@ async def test_the_voucher_code_is_stored_encrypted_and_never_logged(
 
 
 async def test_replaying_the_signed_event_five_times_and_from_ten_tasks_changes_nothing(
-    paid: Paid, db: BotDatabase, bot: BotProcess, stripe_events: StripeEvents, http: aiohttp.ClientSession
+    paid: Paid,
+    db: BotDatabase,
+    bot: BotProcess,
+    stripe_events: StripeEvents,
+    http: aiohttp.ClientSession,
 ) -> None:
     (body,) = stripe_events.of(SUCCEEDED, paid.intent_id)
     before = await db.dump()
     delivered = len(paid.chat.calls())
 
     one_by_one = [
-        await post_webhook(http, bot, body, stripe_signature(body, WEBHOOK_SECRET)) for _ in range(5)
+        await post_webhook(http, bot, body, stripe_signature(body, WEBHOOK_SECRET))
+        for _ in range(5)
     ]
     at_once = await asyncio.gather(
         *(post_webhook(http, bot, body, stripe_signature(body, WEBHOOK_SECRET)) for _ in range(10))
@@ -193,13 +202,19 @@ async def test_a_forged_signature_gets_400_and_changes_nothing(
     unpaid = await db.only_order_of(chat.user_key)
     event = json.loads(stripe_events.of(SUCCEEDED, paid.intent_id)[0])
     event["id"] = "evt_forged_0001"
-    event["data"]["object"].update(id=unpaid.payment_intent_id, amount=1000, metadata={"order_id": unpaid.id})
+    event["data"]["object"].update(
+        id=unpaid.payment_intent_id, amount=1000, metadata={"order_id": unpaid.id}
+    )
     forged = json.dumps(event).encode()
     before = await db.dump()
 
     statuses = [
-        await post_webhook(http, bot, forged, stripe_signature(forged, "whsec_guessed_by_an_attacker")),
-        await post_webhook(http, bot, forged, stripe_signature(forged, WEBHOOK_SECRET, timestamp=1_000_000)),
+        await post_webhook(
+            http, bot, forged, stripe_signature(forged, "whsec_guessed_by_an_attacker")
+        ),
+        await post_webhook(
+            http, bot, forged, stripe_signature(forged, WEBHOOK_SECRET, timestamp=1_000_000)
+        ),
         await post_webhook(http, bot, forged, "t=1,v1=" + "0" * 64),
         await post_webhook(http, bot, forged, None),
     ]
@@ -226,9 +241,13 @@ async def test_a_declined_card_fails_the_order_and_the_buyer_is_told(
 
     assert status == "requires_payment_method"
     failed = await eventually(
-        lambda: _failed_card(chat, order_card.message_id), what="the order card to say the payment failed"
+        lambda: _failed_card(chat, order_card.message_id),
+        what="the order card to say the payment failed",
     )
-    assert button(failed, f"Try again, pay {localizer('en-US').money(order.amount)}")["data"]["order"] == order.id
+    assert (
+        button(failed, f"Try again, pay {localizer('en-US').money(order.amount)}")["data"]["order"]
+        == order.id
+    )
     stored = await db.order(order.id)
     assert stored.status is OrderStatus.FAILED and stored.failure_reason
     assert stored.failure_reason in card_text(failed)

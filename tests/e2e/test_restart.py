@@ -33,7 +33,9 @@ OUTAGE = 3  # failed deliveries before the crash; the third retry waits 2-4 s (c
 
 
 @pytest_asyncio.fixture(scope="module", loop_scope="module")
-async def bot(data_dir: Path, local: LocalStripe, connector: FakeConnector) -> AsyncIterator[BotProcess]:
+async def bot(
+    data_dir: Path, local: LocalStripe, connector: FakeConnector
+) -> AsyncIterator[BotProcess]:
     process = await start_bot(data_dir, stripe_env(local), local)
     yield process
     await stop_bot(process)
@@ -78,7 +80,9 @@ async def test_a_server_killed_between_payment_and_delivery_delivers_the_voucher
         assert crashed_with.status is OrderStatus.ISSUED and chat.voucher_cards() == []
 
         await bot.start()
-        await eventually(lambda: db.delivered(order.id), timeout=30, what="the voucher after the restart")
+        await eventually(
+            lambda: db.delivered(order.id), timeout=30, what="the voucher after the restart"
+        )
         voucher = await db.voucher(order.id)
         messages = await db.outbox(order.id)
         issued = await db.vouchers_issued()
@@ -87,9 +91,9 @@ async def test_a_server_killed_between_payment_and_delivery_delivers_the_voucher
 
     assert voucher is not None and issued == 1
     (card,) = chat.voucher_cards()
-    assert voucher.code in card_text(card.card) and localizer("en-US").date(voucher.expires_on) in card_text(
-        card.card
-    )
+    assert voucher.code in card_text(card.card) and localizer("en-US").date(
+        voucher.expires_on
+    ) in card_text(card.card)
     assert card.conversation_id == chat.conversation_id
     assert [m.status for m in messages] == [MessageStatus.SENT] * len(messages)
     assert sum(m.kind is MessageKind.VOUCHER_DELIVERY for m in messages) == 1

@@ -66,7 +66,9 @@ async def fake_slack() -> AsyncIterator[FakeSlack]:
 
 
 @pytest_asyncio.fixture(scope="module", loop_scope="module")
-async def bot(data_dir: Path, local: LocalStripe, fake_slack: FakeSlack) -> AsyncIterator[BotProcess]:
+async def bot(
+    data_dir: Path, local: LocalStripe, fake_slack: FakeSlack
+) -> AsyncIterator[BotProcess]:
     env = {
         **stripe_env(local),
         "SLACK_SIGNING_SECRET": SIGNING_SECRET,
@@ -87,7 +89,9 @@ async def db(bot: BotProcess) -> AsyncIterator[BotDatabase]:
 
 
 @pytest_asyncio.fixture(scope="module", loop_scope="module")
-async def people(bot: BotProcess, fake_slack: FakeSlack, http: aiohttp.ClientSession) -> dict[str, SlackUser]:
+async def people(
+    bot: BotProcess, fake_slack: FakeSlack, http: aiohttp.ClientSession
+) -> dict[str, SlackUser]:
     return {u: SlackUser(bot, fake_slack, http, u) for u in (HR, ADA, GRACE, LIN)}
 
 
@@ -152,22 +156,30 @@ def reward_notice(user: SlackUser) -> PostedMessage | None:
 
 
 def vouchers_in_dm(user: SlackUser) -> list[PostedMessage]:
-    return [m for m in user.fake.messages_in(user.dm) if m.text.startswith(f"Your {TEA.brand} voucher")]
+    return [
+        m for m in user.fake.messages_in(user.dm) if m.text.startswith(f"Your {TEA.brand} voucher")
+    ]
 
 
 async def redeem(user: SlackUser, db: BotDatabase, label: str) -> tuple[Order, dict[str, Any]]:
     """Choose your voucher → Lantern Tea House → Buy `label`; returns the order and its summary."""
     notice = await eventually(lambda: reward_notice(user), what=f"the reward DM of {user.user_id}")
     before = len(user.fake.messages_in(user.dm))
-    await click_in_dm(user, notice, clicked(notice.blocks, "vb_reward_choose"), f"{user.user_id}-open")
+    await click_in_dm(
+        user, notice, clicked(notice.blocks, "vb_reward_choose"), f"{user.user_id}-open"
+    )
     await eventually(
         lambda: len(user.fake.messages_in(user.dm)) > before, what="the reward catalog in the DM"
     )
     catalog = user.fake.messages_in(user.dm)[-1]
     assert "Spending your reward from Hana from HR: *$25* left" in block_text(catalog.blocks)
-    await click_in_dm(user, catalog, choose_button(catalog.blocks, TEA.id), f"{user.user_id}-choose")
+    await click_in_dm(
+        user, catalog, choose_button(catalog.blocks, TEA.id), f"{user.user_id}-choose"
+    )
     product = await user.response(f"{user.user_id}-choose")
-    await click_in_dm(user, catalog, labelled(product["blocks"], f"Buy {label}"), f"{user.user_id}-buy")
+    await click_in_dm(
+        user, catalog, labelled(product["blocks"], f"Buy {label}"), f"{user.user_id}-buy"
+    )
     summary = await user.response(f"{user.user_id}-buy")
     return await db.only_order_of(user.key), summary
 
@@ -216,12 +228,16 @@ async def redeemed(
 ) -> Redeemed:
     below, below_summary = await redeem(people[ADA], db, "$12.50")
     equal, equal_summary = await redeem(people[GRACE], db, "$25")
-    above, above_summary = await redeem(people[LIN], db, "$50 (you pay $25 by card)")  # said before Pay
+    above, above_summary = await redeem(
+        people[LIN], db, "$50 (you pay $25 by card)"
+    )  # said before Pay
     assert above.payment_intent_id, "the order above the reward has no PaymentIntent"
     intent = await intent_amount(local, above.payment_intent_id)
     assert await confirm_server_side(local, above.payment_intent_id) == "succeeded"
     for order in (below, equal, above):
-        await eventually(partial(db.delivered, order.id), what=f"the voucher of {order.id} delivered")
+        await eventually(
+            partial(db.delivered, order.id), what=f"the voucher of {order.id} delivered"
+        )
     summaries = {ADA: below_summary, GRACE: equal_summary, LIN: above_summary}
     return Redeemed(below, equal, above, summaries, intent)
 
@@ -263,17 +279,27 @@ async def test_the_admin_sees_a_confirmation_then_each_recipient_gets_a_dm_with_
 ) -> None:
     text = block_text(sent["confirmation"]["blocks"])
     assert "Ada Lovelace, Grace Hopper, Lin Yutang" in text
-    assert "*Each*\n$25" in text and "*Total*\n$75" in text and "*Budget left*\n$1,000 → $925 after" in text
+    assert (
+        "*Each*\n$25" in text
+        and "*Total*\n$75" in text
+        and "*Budget left*\n$1,000 → $925 after" in text
+    )
     assert sent["budget_before"] == Budget(credited=100_000)  # nothing reserved before Send
     assert "Sent 3 rewards of $25" in block_text(sent["summary"]["blocks"])
 
     for user in (ADA, GRACE, LIN):
-        notice = await eventually(partial(reward_notice, people[user]), what=f"the reward DM of {user}")
+        notice = await eventually(
+            partial(reward_notice, people[user]), what=f"the reward DM of {user}"
+        )
         assert notice.text == "Hana from HR sent you a $25 reward"
         assert REASON in block_text(notice.blocks)
         assert element(notice.blocks, "vb_reward_choose")["text"]["text"] == "Choose your voucher"
         [reward] = await db.rewards_of(people[user].key)
-        assert (reward.amount.minor, reward.amount.currency, reward.programme_id) == (2500, "USD", PROGRAMME)
+        assert (reward.amount.minor, reward.amount.currency, reward.programme_id) == (
+            2500,
+            "USD",
+            PROGRAMME,
+        )
 
 
 async def test_vouchers_below_and_equal_to_the_reward_need_no_card(redeemed: Redeemed) -> None:
@@ -329,5 +355,9 @@ async def test_the_budget_ledger_balances_to_the_cent(
     assert budget.available == 100_000 - 7500
     assert budget.credited == 100_000
     statuses = {u: r.status for u, r in rewards.items()}
-    assert statuses == {ADA: RewardStatus.OPENED, GRACE: RewardStatus.REDEEMED, LIN: RewardStatus.REDEEMED}
+    assert statuses == {
+        ADA: RewardStatus.OPENED,
+        GRACE: RewardStatus.REDEEMED,
+        LIN: RewardStatus.REDEEMED,
+    }
     assert [r.unspent for r in rewards.values()] == [1250, 0, 0]

@@ -53,7 +53,9 @@ async def fake_slack() -> AsyncIterator[FakeSlack]:
 
 
 @pytest_asyncio.fixture(scope="module", loop_scope="module")
-async def bot(data_dir: Path, local: LocalStripe, fake_slack: FakeSlack) -> AsyncIterator[BotProcess]:
+async def bot(
+    data_dir: Path, local: LocalStripe, fake_slack: FakeSlack
+) -> AsyncIterator[BotProcess]:
     env = {
         **stripe_env(local),
         "SLACK_SIGNING_SECRET": SIGNING_SECRET,
@@ -144,7 +146,8 @@ class SlackUser:
 
     async def response(self, name: str, count: int = 1) -> dict[str, Any]:
         await eventually(
-            lambda: len(self.fake.responses_to(name)) >= count, what=f"a reply at response_url {name}"
+            lambda: len(self.fake.responses_to(name)) >= count,
+            what=f"a reply at response_url {name}",
         )
         return self.fake.responses_to(name)[count - 1].args
 
@@ -160,7 +163,9 @@ class SlackUser:
         return status
 
     def vouchers_in_dm(self) -> list[PostedMessage]:
-        return [m for m in self.fake.messages_in(self.dm) if m.text.endswith("voucher (£20) is ready")]
+        return [
+            m for m in self.fake.messages_in(self.dm) if m.text.endswith("voucher (£20) is ready")
+        ]
 
 
 def block_text(blocks: list[dict[str, Any]]) -> str:
@@ -198,7 +203,11 @@ class Paid:
 
 @pytest_asyncio.fixture(scope="module", loop_scope="module")
 async def paid(
-    bot: BotProcess, db: BotDatabase, fake_slack: FakeSlack, local: LocalStripe, http: aiohttp.ClientSession
+    bot: BotProcess,
+    db: BotDatabase,
+    fake_slack: FakeSlack,
+    local: LocalStripe,
+    http: aiohttp.ClientSession,
 ) -> Paid:
     """Ada: `/vouchers quiet harbour` → Choose → Buy £20 → Pay → card payment → voucher delivered."""
     ada = SlackUser(bot, fake_slack, http, "U0E2EADA")
@@ -209,7 +218,9 @@ async def paid(
     summary = await ada.click(titled(product["blocks"], "Buy £20"), "ada-buy")
     order = await db.only_order_of(ada.key)
     assert order.status is OrderStatus.AWAITING_PAYMENT and order.payment_intent_id
-    assert element(summary["blocks"], "vb_pay")["url"] == f"{bot.url}/checkout/{order.checkout_token}"
+    assert (
+        element(summary["blocks"], "vb_pay")["url"] == f"{bot.url}/checkout/{order.checkout_token}"
+    )
 
     assert await confirm_server_side(local, order.payment_intent_id) == "succeeded"
     await eventually(lambda: db.delivered(order.id), what="the Slack voucher to be delivered")
@@ -229,19 +240,27 @@ async def test_a_paid_slack_order_sends_the_voucher_to_its_owners_dm_with_code_a
     assert localizer("en-US").date(voucher.expires_on) in text
     assert voucher.expires_on == BOOKS.expiry.expires_on(voucher.issued_at.date())
     assert voucher.code not in message.text  # the notification preview never shows the code
-    assert [c.args["users"] for c in paid.user.fake.calls_to("conversations.open")] == [paid.user.user_id]
+    assert [c.args["users"] for c in paid.user.fake.calls_to("conversations.open")] == [
+        paid.user.user_id
+    ]
 
 
-async def test_the_order_message_in_the_channel_is_updated_in_place_to_voucher_ready(paid: Paid) -> None:
+async def test_the_order_message_in_the_channel_is_updated_in_place_to_voucher_ready(
+    paid: Paid,
+) -> None:
     replaced = [
-        r.args for r in paid.user.fake.responses_to("ada-buy") if r.args.get("replace_original") is True
+        r.args
+        for r in paid.user.fake.responses_to("ada-buy")
+        if r.args.get("replace_original") is True
     ]
 
     assert replaced[0]["text"] == "Quiet Harbour Books £20: Awaiting payment"
     assert replaced[-1]["text"] == "Quiet Harbour Books £20: Voucher ready"
 
 
-async def test_vouchers_mine_shows_the_voucher_with_its_code_and_expiry(paid: Paid, db: BotDatabase) -> None:
+async def test_vouchers_mine_shows_the_voucher_with_its_code_and_expiry(
+    paid: Paid, db: BotDatabase
+) -> None:
     voucher = await db.voucher(paid.order_id)
     assert voucher is not None
 
@@ -261,7 +280,9 @@ async def test_app_home_shows_the_voucher_in_the_wallet(paid: Paid, db: BotDatab
     assert voucher is not None
 
     status = await paid.user.open_home()
-    view = await eventually(lambda: paid.user.fake.views.get(paid.user.user_id), what="the App Home view")
+    view = await eventually(
+        lambda: paid.user.fake.views.get(paid.user.user_id), what="the App Home view"
+    )
 
     assert status == 200 and view["type"] == "home"
     text = block_text(view["blocks"])
@@ -285,7 +306,11 @@ async def test_unsigned_badly_signed_and_stale_requests_get_401_and_nothing_happ
 
     statuses = [
         (await mallory.post(body, FORM, signing={}))[0],
-        (await mallory.post(body, FORM, signing={**sign(body), "X-Slack-Signature": "v0=" + "0" * 64}))[0],
+        (
+            await mallory.post(
+                body, FORM, signing={**sign(body), "X-Slack-Signature": "v0=" + "0" * 64}
+            )
+        )[0],
         (await mallory.post(body, FORM, signing=sign(body, int(time.time()) - 600)))[0],
         (await mallory.post(body, FORM, signing=sign(body, secret="not-the-signing-secret")))[0],
         (await mallory.post(body + "&text=buy+more", FORM, signing=sign(body)))[0],

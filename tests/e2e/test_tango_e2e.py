@@ -101,8 +101,12 @@ async def bot(
 async def db(bot: BotProcess) -> AsyncIterator[BotDatabase]:
     database = BotDatabase(bot.data_dir)
     # The server syncs both catalogs on its own when it starts: wait for that, never trigger it.
-    await eventually(lambda: database.last_synced("xoxoday"), what="the server's first Plum catalog sync")
-    await eventually(lambda: database.last_synced("tango"), what="the server's first Tango catalog sync")
+    await eventually(
+        lambda: database.last_synced("xoxoday"), what="the server's first Plum catalog sync"
+    )
+    await eventually(
+        lambda: database.last_synced("tango"), what="the server's first Tango catalog sync"
+    )
     yield database
     await database.close()
 
@@ -125,7 +129,9 @@ async def test_a_brand_both_providers_sell_in_one_country_is_shown_once_and_tang
         for e in b.get("elements") or []
         if "vb_choose" in str(e.get("action_id"))
     }
-    assert any("plum-1001" in value for value in ids) and not any("tango-b916708" in value for value in ids)
+    assert any("plum-1001" in value for value in ids) and not any(
+        "tango-b916708" in value for value in ids
+    )
     assert "tango-b402211-gbp-gb" in {p.id for p in await db.synced_catalog("tango")}
     assert "GBP" in card_text(lantern.card) or "£" in card_text(lantern.card)
 
@@ -147,7 +153,10 @@ async def test_a_us_slack_order_goes_to_tango_by_the_rule_and_the_order_says_so(
     stored, voucher = await db.order(order.id), await db.voucher(order.id)
     [placed] = tango.orders_for(order.id)
     assert voucher is not None and voucher.provider == "tango" and voucher.code == placed.code
-    assert voucher.provider_reference == f"tango-{placed.reference}" and placed.item["utid"] == "U561594"
+    assert (
+        voucher.provider_reference == f"tango-{placed.reference}"
+        and placed.item["utid"] == "U561594"
+    )
     assert stored.provider == "tango" and stored.route_reason == "preferred by rule 1 (US)"
     assert order.id not in plum.orders
     (message,) = slack_vouchers(ada)
@@ -166,7 +175,9 @@ async def test_a_teams_order_for_a_brand_only_tango_sells_here_delivers_its_rede
     await order_in_teams(chat, "lantern", "tango-b402211-gbp-gb", "30")
     order = await db.only_order_of(chat.user_key)
     await pay(local, order)
-    await eventually(lambda: db.delivered(order.id), what="the Tango voucher to reach Grace in Teams")
+    await eventually(
+        lambda: db.delivered(order.id), what="the Tango voucher to reach Grace in Teams"
+    )
 
     voucher = await db.voucher(order.id)
     [placed] = tango.orders_for(order.id)
@@ -202,7 +213,9 @@ async def test_the_cli_explains_a_route_and_reports_balances_with_the_low_one_fl
     bot: BotProcess, db: BotDatabase, tango: FakeTango
 ) -> None:
     tango.balance = Decimal(3)
-    code, route, _ = await run_voucherbot(bot, "providers", "route", "plum-1001", "US", "--amount", "25")
+    code, route, _ = await run_voucherbot(
+        bot, "providers", "route", "plum-1001", "US", "--amount", "25"
+    )
     _, balances, _ = await run_voucherbot(bot, "providers", "balances")
 
     assert code == 0
@@ -227,7 +240,9 @@ async def test_the_tango_platform_key_and_reward_codes_are_never_logged_or_store
             assert secret not in logs and secret.encode() not in stored
 
 
-async def test_catalog_sync_on_the_command_line_syncs_plum_and_tango(bot: BotProcess, db: BotDatabase) -> None:
+async def test_catalog_sync_on_the_command_line_syncs_plum_and_tango(
+    bot: BotProcess, db: BotDatabase
+) -> None:
     before = await db.last_synced("tango")
 
     code, out, err = await run_voucherbot(bot, "catalog", "sync")

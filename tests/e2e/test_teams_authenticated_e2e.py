@@ -111,19 +111,29 @@ async def test_a_signed_purchase_goes_through_and_every_connector_call_carries_t
     order = await db.only_order_of(chat.user_key)
     assert order.status is OrderStatus.AWAITING_PAYMENT and order.payment_intent_id
     status, body = await chat.post(chat.task_fetch(pay_button(order_card.card)["data"]))
-    assert status == 200 and body["task"]["value"]["url"] == f"{bot.url}/checkout/{order.checkout_token}"
+    assert (
+        status == 200
+        and body["task"]["value"]["url"] == f"{bot.url}/checkout/{order.checkout_token}"
+    )
     assert await confirm_server_side(local, order.payment_intent_id) == "succeeded"
 
     (card,) = await eventually(chat.voucher_cards, what="the voucher card in the chat")
     await eventually(lambda: db.delivered(order.id), what="the order to be delivered")
     voucher = await db.voucher(order.id)
     assert voucher is not None and voucher.code in card_text(card.card)
-    assert channel_tokens.fetched >= 1 and azure_ad.issued  # both identity services were really used
-    assert len(chat.calls()) >= 4 and connector.errors == []  # catalog, product, order, voucher: all signed
+    assert (
+        channel_tokens.fetched >= 1 and azure_ad.issued
+    )  # both identity services were really used
+    assert (
+        len(chat.calls()) >= 4 and connector.errors == []
+    )  # catalog, product, order, voucher: all signed
 
 
 async def test_a_token_signed_by_another_key_is_refused(
-    bot: BotProcess, connector: FakeConnector, channel_tokens: ChannelTokens, http: aiohttp.ClientSession
+    bot: BotProcess,
+    connector: FakeConnector,
+    channel_tokens: ChannelTokens,
+    http: aiohttp.ClientSession,
 ) -> None:
     chat = TeamsChat(bot.url, connector, http, "other-key")
     activity = chat.message("vouchers")
@@ -135,13 +145,18 @@ async def test_a_token_signed_by_another_key_is_refused(
 
 
 async def test_a_token_naming_an_unknown_signing_key_is_refused_not_crashed_on(
-    bot: BotProcess, connector: FakeConnector, channel_tokens: ChannelTokens, http: aiohttp.ClientSession
+    bot: BotProcess,
+    connector: FakeConnector,
+    channel_tokens: ChannelTokens,
+    http: aiohttp.ClientSession,
 ) -> None:
     chat = TeamsChat(bot.url, connector, http, "unknown-kid")
     activity = chat.message("vouchers")
     genuine = channel_tokens.token(activity["serviceUrl"])
     claims = jwt.decode(genuine, options={"verify_signature": False})
-    unknown = jwt.encode(claims, channel_tokens.key, algorithm="RS256", headers={"kid": "rotated-away"})
+    unknown = jwt.encode(
+        claims, channel_tokens.key, algorithm="RS256", headers={"kid": "rotated-away"}
+    )
 
     status, _ = await chat.post(activity, {"Authorization": f"Bearer {unknown}"})
 
@@ -164,14 +179,18 @@ async def test_a_token_for_another_bot_or_from_another_issuer_is_refused(
     activity = chat.message("vouchers")
 
     status, _ = await chat.post(
-        activity, {"Authorization": f"Bearer {channel_tokens.token(activity['serviceUrl'], **claims)}"}
+        activity,
+        {"Authorization": f"Bearer {channel_tokens.token(activity['serviceUrl'], **claims)}"},
     )
 
     assert status == 401 and chat.calls() == []
 
 
 async def test_a_token_for_another_service_url_is_refused(
-    bot: BotProcess, connector: FakeConnector, channel_tokens: ChannelTokens, http: aiohttp.ClientSession
+    bot: BotProcess,
+    connector: FakeConnector,
+    channel_tokens: ChannelTokens,
+    http: aiohttp.ClientSession,
 ) -> None:
     chat = TeamsChat(bot.url, connector, http, "moved")
     activity = chat.message("vouchers")
@@ -183,7 +202,10 @@ async def test_a_token_for_another_service_url_is_refused(
 
 
 async def test_a_signed_activity_naming_a_host_outside_the_allow_list_is_refused_with_403(
-    bot: BotProcess, connector: FakeConnector, channel_tokens: ChannelTokens, http: aiohttp.ClientSession
+    bot: BotProcess,
+    connector: FakeConnector,
+    channel_tokens: ChannelTokens,
+    http: aiohttp.ClientSession,
 ) -> None:
     chat = TeamsChat(bot.url, connector, http, "elsewhere", signed=channel_tokens.headers)
     activity = {**chat.message("vouchers"), "serviceUrl": "https://connector.attacker.example/"}

@@ -31,12 +31,16 @@ from tests.teams.conftest import actions, card_text, press
 pytestmark = pytest.mark.asyncio(loop_scope="module")
 
 TEA = sample_product("lantern-tea-house")  # USD 12.50/25/50, code + PIN, 365 days
-OUTFITTERS = sample_product("northwind-outfitters-us")  # USD 20 to 500 in steps of 5, a redemption URL
+OUTFITTERS = sample_product(
+    "northwind-outfitters-us"
+)  # USD 20 to 500 in steps of 5, a redemption URL
 APP_ID = "3f2504e0-4f89-11d3-9a0c-0305e82c3301"
 
 
 @pytest_asyncio.fixture(scope="module", loop_scope="module")
-async def bot(data_dir: Path, local: LocalStripe, connector: FakeConnector) -> AsyncIterator[BotProcess]:
+async def bot(
+    data_dir: Path, local: LocalStripe, connector: FakeConnector
+) -> AsyncIterator[BotProcess]:
     process = await start_bot(data_dir, stripe_env(local), local)
     yield process
     await stop_bot(process)
@@ -51,7 +55,9 @@ async def db(bot: BotProcess) -> AsyncIterator[BotDatabase]:
 
 def pay_button(card: dict[str, Any]) -> dict[str, Any]:
     """The Pay button: an Action.Submit that Teams turns into a task/fetch invoke."""
-    (pay,) = [a for a in actions(card) if (a.get("data") or {}).get("msteams") == {"type": "task/fetch"}]
+    (pay,) = [
+        a for a in actions(card) if (a.get("data") or {}).get("msteams") == {"type": "task/fetch"}
+    ]
     return pay
 
 
@@ -84,12 +90,16 @@ async def test_a_buyer_chooses_with_action_submit_pays_in_the_dialog_and_gets_th
     text = card_text(card.card)
     assert card.conversation_id == chat.conversation_id
     assert (
-        voucher.code in text and voucher.pin in text and localizer("en-US").date(voucher.expires_on) in text
+        voucher.code in text
+        and voucher.pin in text
+        and localizer("en-US").date(voucher.expires_on) in text
     )
     assert voucher.expires_on == TEA.expiry.expires_on(voucher.issued_at.date())
     assert "$25" in text and order.id in text
     await eventually(lambda: db.delivered(order.id), what="the order to be delivered")
-    updates = [c for c in chat.calls() if c.kind == "update" and c.message_id == order_card.message_id]
+    updates = [
+        c for c in chat.calls() if c.kind == "update" and c.message_id == order_card.message_id
+    ]
     assert "Voucher ready" in card_text(updates[-1].card)
 
 
@@ -130,11 +140,15 @@ async def test_a_buyer_chooses_with_action_execute_and_the_voucher_arrives_proac
     status, chosen = await chat.post(
         chat.execute(catalog, press(catalog.card, "Choose", product=OUTFITTERS.id))
     )
-    assert status == 200 and chosen["type"] == ADAPTIVE_CARD and card_problems(chosen["value"]) == []
+    assert (
+        status == 200 and chosen["type"] == ADAPTIVE_CARD and card_problems(chosen["value"]) == []
+    )
     status, bought = await chat.post(
         chat.execute(catalog, press(chosen["value"], "Continue to payment", {"amount": "35"}))
     )
-    assert status == 200 and bought["type"] == ADAPTIVE_CARD and card_problems(bought["value"]) == []
+    assert (
+        status == 200 and bought["type"] == ADAPTIVE_CARD and card_problems(bought["value"]) == []
+    )
     order = await db.only_order_of(chat.user_key)
     assert (order.amount.minor, order.amount.currency, order.status) == (
         3500,
@@ -144,7 +158,10 @@ async def test_a_buyer_chooses_with_action_execute_and_the_voucher_arrives_proac
     assert json.loads(order.conversation.address)["card"] == catalog.message_id
 
     status, body = await chat.post(chat.task_fetch(pay_button(bought["value"])["data"]))
-    assert status == 200 and body["task"]["value"]["url"] == f"{bot.url}/checkout/{order.checkout_token}"
+    assert (
+        status == 200
+        and body["task"]["value"]["url"] == f"{bot.url}/checkout/{order.checkout_token}"
+    )
     assert order.payment_intent_id is not None
     assert await confirm_server_side(local, order.payment_intent_id) == "succeeded"
 
@@ -152,13 +169,15 @@ async def test_a_buyer_chooses_with_action_execute_and_the_voucher_arrives_proac
     await eventually(lambda: db.delivered(order.id), what="the order to be delivered")
     voucher = await db.voucher(order.id)
     assert voucher is not None and voucher.redeem_url
-    assert voucher.code in card_text(card.card) and localizer("en-US").date(voucher.expires_on) in card_text(
-        card.card
-    )
+    assert voucher.code in card_text(card.card) and localizer("en-US").date(
+        voucher.expires_on
+    ) in card_text(card.card)
     # The card the person tapped, replaced by the invoke answers, is updated in place as the order moves on.
     updates = [c for c in chat.calls() if c.kind == "update" and c.message_id == catalog.message_id]
     assert updates and "Voucher ready" in card_text(updates[-1].card)
-    assert len(chat.calls()) == 1 + len(updates) + 1  # the catalog, its updates, the voucher: nothing else
+    assert (
+        len(chat.calls()) == 1 + len(updates) + 1
+    )  # the catalog, its updates, the voucher: nothing else
 
 
 def _segment(data: dict[str, object]) -> str:

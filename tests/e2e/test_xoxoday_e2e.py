@@ -99,7 +99,9 @@ async def bot(
 async def db(bot: BotProcess, plum: FakePlum) -> AsyncIterator[BotDatabase]:
     database = BotDatabase(bot.data_dir)
     # The server syncs the catalog on its own when it starts: wait for that, never trigger it.
-    await eventually(lambda: database.last_synced("xoxoday"), what="the server's first Plum catalog sync")
+    await eventually(
+        lambda: database.last_synced("xoxoday"), what="the server's first Plum catalog sync"
+    )
     yield database
     await database.close()
 
@@ -112,12 +114,17 @@ def choose(blocks: list[dict[str, Any]], product_id: str) -> dict[str, Any]:
     for block in blocks:
         for candidate in block.get("elements") or []:
             action_id = str(candidate.get("action_id", ""))
-            if action_id.startswith("vb_choose") and json.loads(candidate["value"])["id"] == product_id:
+            if (
+                action_id.startswith("vb_choose")
+                and json.loads(candidate["value"])["id"] == product_id
+            ):
                 return clicked(blocks, action_id)
     raise AssertionError(f"no Choose button for {product_id} in the catalog")
 
 
-async def buy_in_slack(user: SlackUser, db: BotDatabase, search: str, product_id: str, price: str) -> Order:
+async def buy_in_slack(
+    user: SlackUser, db: BotDatabase, search: str, product_id: str, price: str
+) -> Order:
     """`/vouchers <search>` → Choose `product_id` → Buy `price`: the order now awaiting payment."""
     status, catalog = await user.command(search, f"{user.user_id}-command")
     assert status == 200 and user.fake.check_message(catalog, "/vouchers") == []
@@ -210,7 +217,11 @@ class TeamsPurchase:
 
 @pytest_asyncio.fixture(scope="module", loop_scope="module")
 async def slack_purchase(
-    bot: BotProcess, db: BotDatabase, fake_slack: FakeSlack, local: LocalStripe, http: aiohttp.ClientSession
+    bot: BotProcess,
+    db: BotDatabase,
+    fake_slack: FakeSlack,
+    local: LocalStripe,
+    http: aiohttp.ClientSession,
 ) -> SlackPurchase:
     """Ada buys Quiet Harbour Books from Plum for $25 in Slack and pays by card."""
     ada = SlackUser(bot, fake_slack, http, "U0PLUMADA")
@@ -232,9 +243,14 @@ async def teams_purchase(
     chat = TeamsChat(bot.url, connector, http, "plum-grace")
     await order_in_teams(chat, "lantern", "plum-1002", "30")
     order = await db.only_order_of(chat.user_key)
-    assert order.product_id == "plum-1002" and (order.amount.minor, order.amount.currency) == (3000, "EUR")
+    assert order.product_id == "plum-1002" and (order.amount.minor, order.amount.currency) == (
+        3000,
+        "EUR",
+    )
     await pay(local, order)
-    await eventually(lambda: db.delivered(order.id), what="the Plum voucher to reach Grace in Teams")
+    await eventually(
+        lambda: db.delivered(order.id), what="the Plum voucher to reach Grace in Teams"
+    )
     return TeamsPurchase(chat, order.id)
 
 
@@ -253,7 +269,10 @@ async def test_the_catalog_is_the_synced_plum_catalog_without_the_products_that_
         "USD",
         (1000, 2500, 5000),
     )
-    assert synced["plum-1002"].value_range is not None and synced["plum-1002"].voucher_format == "code_pin"
+    assert (
+        synced["plum-1002"].value_range is not None
+        and synced["plum-1002"].voucher_format == "code_pin"
+    )
     assert "delivered within 5 business days" in synced["plum-1004"].instructions
     assert plum.calls["getVouchers"] == 1
 
@@ -282,7 +301,9 @@ async def test_plum_products_are_found_in_slack_and_teams_and_searching_calls_pl
         assert not any(name in text for name in UNSELLABLE)
     assert choose(harbour["blocks"], "plum-1001")["value"]
     assert "No vouchers found" in block_text(mariner["blocks"])
-    assert plum.calls["getVouchers"] == 1  # the cached copy answers searches: Plum's quota is untouched
+    assert (
+        plum.calls["getVouchers"] == 1
+    )  # the cached copy answers searches: Plum's quota is untouched
 
 
 # --- purchases ----------------------------------------------------------------------------------
@@ -298,7 +319,10 @@ async def test_a_slack_purchase_delivers_the_plum_voucher_with_its_expiry_in_a_d
 
     assert voucher is not None and voucher.code == issued["voucherCode"]
     assert voucher.expires_on == date.fromisoformat(issued["validity"])
-    assert voucher.provider == "xoxoday" and voucher.provider_reference == f"plum-order-{issued['orderId']}"
+    assert (
+        voucher.provider == "xoxoday"
+        and voucher.provider_reference == f"plum-order-{issued['orderId']}"
+    )
     text = block_text(message.blocks)
     assert f"`{voucher.code}`" in text and localizer("en-US").date(voucher.expires_on) in text
     assert "Quiet Harbour Books" in text and slack_purchase.order_id in text
@@ -314,12 +338,17 @@ async def test_a_teams_purchase_delivers_the_plum_voucher_with_pin_and_expiry_in
 
     (card,) = teams_purchase.chat.voucher_cards()
 
-    assert voucher is not None and (voucher.code, voucher.pin) == (issued["voucherCode"], issued["pin"])
+    assert voucher is not None and (voucher.code, voucher.pin) == (
+        issued["voucherCode"],
+        issued["pin"],
+    )
     assert voucher.expires_on == date.fromisoformat(issued["validity"])
     text = card_text(card.card)
     assert card.conversation_id == teams_purchase.chat.conversation_id
     assert (
-        voucher.code in text and issued["pin"] in text and localizer("en-US").date(voucher.expires_on) in text
+        voucher.code in text
+        and issued["pin"] in text
+        and localizer("en-US").date(voucher.expires_on) in text
     )
     assert "€30" in text and teams_purchase.order_id in text
 
@@ -390,7 +419,8 @@ async def test_a_short_plum_wallet_fails_the_order_refunds_the_card_and_tells_th
     try:
         await pay(local, order)
         await eventually(
-            lambda: _order_status(db, order.id, OrderStatus.REFUNDED), what="the order to be refunded"
+            lambda: _order_status(db, order.id, OrderStatus.REFUNDED),
+            what="the order to be refunded",
         )
     finally:
         plum.balance = Decimal(1000)
@@ -407,7 +437,9 @@ async def test_a_short_plum_wallet_fails_the_order_refunds_the_card_and_tells_th
     assert "Plum" not in updates[-1]  # the provider's detail is for operators, not the buyer
     assert chat.voucher_cards() == []
     intent = order.payment_intent_id
-    await eventually(lambda: stripe_events.of("charge.refunded", intent), what="Stripe's refund notification")
+    await eventually(
+        lambda: stripe_events.of("charge.refunded", intent), what="Stripe's refund notification"
+    )
     (alert,) = [a for a in alerts(bot) if order.id in a["message"]]
     assert "Top up the wallet" in alert["message"] and alert["level"] == "error"
 
@@ -430,7 +462,9 @@ async def test_a_delayed_plum_voucher_is_issued_after_polling_and_the_buyer_hear
         what="the buyer to hear the voucher is on its way",
     )
     assert plum.orders[order.id].status == "pending" and slack_vouchers(mary) == []
-    await eventually(lambda: db.delivered(order.id), timeout=30, what="the delayed voucher to be delivered")
+    await eventually(
+        lambda: db.delivered(order.id), timeout=30, what="the delayed voucher to be delivered"
+    )
 
     # Updated in place: the order message itself says so (perhaps rendered twice, never a second message).
     assert set(told) == {"Slow Parcel Atelier $20: Paid, your voucher is on its way"}
@@ -474,7 +508,9 @@ async def test_an_order_whose_plum_answer_comes_late_is_recovered_with_the_same_
 
 def _late_answer_ignored(bot: BotProcess, order_id: str) -> bool:
     lines = (json.loads(line) for line in bot.logs().splitlines() if line.startswith("{"))
-    return any(e["message"] == "voucher already issued" and e.get("order_id") == order_id for e in lines)
+    return any(
+        e["message"] == "voucher already issued" and e.get("order_id") == order_id for e in lines
+    )
 
 
 async def _order_status(db: BotDatabase, order_id: str, status: OrderStatus) -> bool:

@@ -35,7 +35,9 @@ from tests.fake_connector import Call, FakeConnector
 from tests.teams.conftest import card_text, fixture_activity, press
 
 
-async def eventually(probe: Callable[[], Any], *, timeout: float = 15.0, what: str = "the condition") -> Any:
+async def eventually(
+    probe: Callable[[], Any], *, timeout: float = 15.0, what: str = "the condition"
+) -> Any:
     """Poll `probe` (sync or async) until it returns something truthy, and return that; fail after `timeout`."""
     deadline = time.monotonic() + timeout
     while True:
@@ -51,7 +53,9 @@ async def eventually(probe: Callable[[], Any], *, timeout: float = 15.0, what: s
 
 def sample_product(product_id: str) -> Product:
     """A product of the sample catalog the server runs with (image URLs aside)."""
-    (product,) = [p for p in load_catalog(SAMPLE_CATALOG, public_base_url="http://x") if p.id == product_id]
+    (product,) = [
+        p for p in load_catalog(SAMPLE_CATALOG, public_base_url="http://x") if p.id == product_id
+    ]
     return product
 
 
@@ -142,8 +146,13 @@ class BotDatabase:
 def _dump(path: Path) -> dict[str, list[tuple[Any, ...]]]:
     connection = sqlite3.connect(path, timeout=10)
     try:
-        tables = [r[0] for r in connection.execute("SELECT name FROM sqlite_master WHERE type = 'table'")]
-        return {t: sorted(map(tuple, connection.execute(f'SELECT * FROM "{t}"')), key=repr) for t in tables}
+        tables = [
+            r[0] for r in connection.execute("SELECT name FROM sqlite_master WHERE type = 'table'")
+        ]
+        return {
+            t: sorted(map(tuple, connection.execute(f'SELECT * FROM "{t}"')), key=repr)
+            for t in tables
+        }
     finally:
         connection.close()
 
@@ -187,7 +196,10 @@ class StripeEvents:
 
 def _is_about(event: dict[str, Any], event_type: str, intent_id: str) -> bool:
     thing = event.get("data", {}).get("object", {})
-    return event.get("type") == event_type and intent_id in (thing.get("id"), thing.get("payment_intent"))
+    return event.get("type") == event_type and intent_id in (
+        thing.get("id"),
+        thing.get("payment_intent"),
+    )
 
 
 # --- Teams: one person's personal chat with the bot --------------------------------------------------------
@@ -231,7 +243,11 @@ class TeamsChat:
             id=f"{self.tag}-{next(self._ids)}",
             text=text,
             serviceUrl=self.connector.url,
-            conversation={**activity["conversation"], "id": self.conversation_id, "tenantId": TENANT},
+            conversation={
+                **activity["conversation"],
+                "id": self.conversation_id,
+                "tenantId": TENANT,
+            },
             channelData={"tenant": {"id": TENANT}},
         )
         activity["from"] = {
@@ -246,7 +262,9 @@ class TeamsChat:
         activity = self.message("")
         for key in ("text", "textFormat"):
             activity.pop(key, None)
-        activity.update(id=f"f:{self.tag}-{next(self._ids)}", value=value, replyToId=card.message_id)
+        activity.update(
+            id=f"f:{self.tag}-{next(self._ids)}", value=value, replyToId=card.message_id
+        )
         return activity
 
     def execute(self, card: Call, data: dict[str, Any]) -> dict[str, Any]:
@@ -254,7 +272,10 @@ class TeamsChat:
         return self._invoke(
             "invoke.adaptiveCard_action.execute.teams_net",
             replyToId=card.message_id,
-            value={"action": {"type": "Action.Execute", "title": "", "data": data}, "trigger": "manual"},
+            value={
+                "action": {"type": "Action.Execute", "title": "", "data": data},
+                "trigger": "manual",
+            },
         )
 
     def task_fetch(self, data: dict[str, Any]) -> dict[str, Any]:
@@ -275,10 +296,14 @@ class TeamsChat:
 
     # --- talking to the server ------------------------------------------------------------------
 
-    async def post(self, activity: dict[str, Any], headers: dict[str, str] | None = None) -> tuple[int, Any]:
+    async def post(
+        self, activity: dict[str, Any], headers: dict[str, str] | None = None
+    ) -> tuple[int, Any]:
         if headers is None and self.signed is not None:
             headers = self.signed(activity)
-        async with self.http.post(f"{self.bot_url}/api/messages", json=activity, headers=headers) as response:
+        async with self.http.post(
+            f"{self.bot_url}/api/messages", json=activity, headers=headers
+        ) as response:
             body = (
                 await response.json()
                 if response.content_type == "application/json"
@@ -313,10 +338,14 @@ def choices(card: dict[str, Any], input_id: str = "amount") -> list[str]:
     return found
 
 
-async def order_in_teams(chat: TeamsChat, search: str, product_id: str, amount: str | None = None) -> Call:
+async def order_in_teams(
+    chat: TeamsChat, search: str, product_id: str, amount: str | None = None
+) -> Call:
     """`vouchers <search>` → Choose → amount → Continue to payment, with Action.Submit; the order card."""
     catalog = await chat.answer_to(chat.message(f"vouchers {search}"))
-    product = await chat.answer_to(chat.submit(catalog, press(catalog.card, "Choose", product=product_id)))
+    product = await chat.answer_to(
+        chat.submit(catalog, press(catalog.card, "Choose", product=product_id))
+    )
     chosen = amount or choices(product.card)[0]
     return await chat.answer_to(
         chat.submit(product, press(product.card, "Continue to payment", {"amount": chosen}))

@@ -19,7 +19,14 @@ import aiohttp
 from aiohttp import web
 from aiohttp.test_utils import TestServer
 
-HOP_BY_HOP = {"host", "content-length", "transfer-encoding", "connection", "content-encoding", "keep-alive"}
+HOP_BY_HOP = {
+    "host",
+    "content-length",
+    "transfer-encoding",
+    "connection",
+    "content-encoding",
+    "keep-alive",
+}
 
 
 @dataclass(frozen=True)
@@ -101,14 +108,20 @@ class ChaosProxy:
             request.transport.close()  # the client sees the connection drop without an answer
             return web.Response(status=504)
         headers = {"Retry-After": f"{fault.retry_after:g}"} if fault.retry_after is not None else {}
-        body = {"ok": False, "error": "ratelimited" if fault.kind == "429" else "service_unavailable"}
+        body = {
+            "ok": False,
+            "error": "ratelimited" if fault.kind == "429" else "service_unavailable",
+        }
         return web.json_response(body, status=int(fault.kind), headers=headers)
 
     async def _forward(self, request: web.Request) -> web.Response:
         assert self._session is not None
         headers = {k: v for k, v in request.headers.items() if k.lower() not in HOP_BY_HOP}
         async with self._session.request(
-            request.method, self._upstream + request.path_qs, data=await request.read(), headers=headers
+            request.method,
+            self._upstream + request.path_qs,
+            data=await request.read(),
+            headers=headers,
         ) as upstream:
             body = await upstream.read()
             answer = {k: v for k, v in upstream.headers.items() if k.lower() not in HOP_BY_HOP}

@@ -127,7 +127,12 @@ class Cluster:
         return codes
 
     async def request(
-        self, method: str, path: str, *, data: bytes | None = None, headers: Mapping[str, str] | None = None
+        self,
+        method: str,
+        path: str,
+        *,
+        data: bytes | None = None,
+        headers: Mapping[str, str] | None = None,
     ) -> Answer:
         """Through the load balancer: the next replica, or the one after if it does not answer."""
         for _ in self.replicas:
@@ -160,5 +165,7 @@ class Cluster:
     def unhandled_errors(self) -> list[dict[str, Any]]:
         """Error-level log entries that carry a traceback: exceptions nobody expected."""
         return [
-            e for e in self.log_entries() if e.get("level") in ("error", "critical") and e.get("traceback")
+            e
+            for e in self.log_entries()
+            if e.get("level") in ("error", "critical") and e.get("traceback")
         ]

@@ -21,7 +21,9 @@ from tests.localstripe_server import running_localstripe
 REPLICAS = {"sqlite": 1, "postgres": 2}
 
 
-@pytest.fixture(scope="module", params=["sqlite", pytest.param("postgres", marks=pytest.mark.postgres)])
+@pytest.fixture(
+    scope="module", params=["sqlite", pytest.param("postgres", marks=pytest.mark.postgres)]
+)
 def backend(request: pytest.FixtureRequest) -> str:
     return str(request.param)
 

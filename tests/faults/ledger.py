@@ -25,7 +25,11 @@ KIND = {MessageKind.ORDER_UPDATE: "update", MessageKind.VOUCHER_DELIVERY: "vouch
 def teams_deliveries(connector: FakeConnector, chat: ProxiedChat, since: int = 0) -> list[str]:
     kinds = []
     for call in connector.calls[since:]:
-        if call.conversation_id != chat.conversation_id or call.status >= 300 or call.kind == "create":
+        if (
+            call.conversation_id != chat.conversation_id
+            or call.status >= 300
+            or call.kind == "create"
+        ):
             continue
         if call.kind == "update":
             kinds.append("update")
@@ -104,7 +108,9 @@ class OrderOutcome:
         if self.delivered.count("voucher") < 1:
             found.append("voucher message never arrived")
         if collapse(self.delivered) != collapse(self.expected) or self.duplicates < 0:
-            found.append(f"arrived {list(self.delivered)}, owed {self.expected}; outbox: {self.timeline()}")
+            found.append(
+                f"arrived {list(self.delivered)}, owed {self.expected}; outbox: {self.timeline()}"
+            )
         return [f"{self.order.id}: {p}" for p in found]
 
 
@@ -127,7 +133,9 @@ async def settled(cluster: Cluster, order_id: str) -> bool:
     async with cluster.reader.unit_of_work() as uow:
         order = await uow.orders.get(order_id)
         messages = await uow.outbox.for_order(order_id)
-    return order.status is OrderStatus.DELIVERED and all(m.status is MessageStatus.SENT for m in messages)
+    return order.status is OrderStatus.DELIVERED and all(
+        m.status is MessageStatus.SENT for m in messages
+    )
 
 
 def marks(cluster: Cluster) -> tuple[int, int]:

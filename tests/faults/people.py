@@ -91,7 +91,9 @@ class ProxiedChat(TeamsChat):
         activity.update(
             id=f"f:{self.tag}-buy",
             value={"cmd": "buy", "product": PRODUCT, "amount": AMOUNT},
-            replyToId=self.connector.issue_id(self.conversation_id),  # the product card being replaced
+            replyToId=self.connector.issue_id(
+                self.conversation_id
+            ),  # the product card being replaced
         )
         return activity
 
@@ -115,7 +117,10 @@ def payment_event(event_type: str, order: Order, event_id: str | None = None) ->
         "status": "requires_payment_method" if failed else "succeeded",
     }
     if failed:
-        intent["last_payment_error"] = {"message": "Your card was declined.", "code": "card_declined"}
+        intent["last_payment_error"] = {
+            "message": "Your card was declined.",
+            "code": "card_declined",
+        }
     event = {
         "id": event_id or f"evt_{uuid.uuid4().hex[:24]}",
         "object": "event",
@@ -137,7 +142,9 @@ async def post_event(cluster: Cluster, body: bytes) -> Answer:
     return await cluster.post("/stripe/webhook", body, signed(body))
 
 
-async def deliver(cluster: Cluster, body: bytes, *, timeout: float = 90.0, pause: float = 0.3) -> list[int]:
+async def deliver(
+    cluster: Cluster, body: bytes, *, timeout: float = 90.0, pause: float = 0.3
+) -> list[int]:
     """Deliver like Stripe: again and again until a replica answers 2xx; the statuses seen on the way."""
     statuses: list[int] = []
     deadline = time.monotonic() + timeout
@@ -182,7 +189,9 @@ async def place_orders(
         waiting = await cluster.reader.list_orders("awaiting_payment", limit=100_000)
         orders = {o.buyer.key: o for o in waiting if o.payment_intent_id}
         slack_shown = all(
-            cluster.platforms.slack.responses_to(b.hook) for b in buyers if isinstance(b, SlackBuyer)
+            cluster.platforms.slack.responses_to(b.hook)
+            for b in buyers
+            if isinstance(b, SlackBuyer)
         )
         if all(buyer_key(b) in orders for b in buyers) and slack_shown:
             return {buyer_key(b): orders[buyer_key(b)] for b in buyers}

@@ -37,7 +37,11 @@ pytestmark = pytest.mark.asyncio(loop_scope="module")
 
 SETTINGS = {"RATE_LIMIT_PER_MINUTE": "600", "RATE_LIMIT_BURST": "50"}
 EXAMPLES = settings(
-    max_examples=100, deadline=None, database=None, suppress_health_check=list(HealthCheck), derandomize=True
+    max_examples=100,
+    deadline=None,
+    database=None,
+    suppress_health_check=list(HealthCheck),
+    derandomize=True,
 )
 TOO_BIG = 1024 * 1024 + 1
 NASTY = [
@@ -64,11 +68,15 @@ AMOUNTS = st.one_of(
     st.floats(allow_nan=True, allow_infinity=True).map(repr),
 )
 TEXT = st.one_of(st.sampled_from(NASTY), st.text(max_size=200))
-PRODUCTS = st.one_of(st.sampled_from(["quiet-harbour-books", "lantern-tea", "no-such-product", ""]), TEXT)
+PRODUCTS = st.one_of(
+    st.sampled_from(["quiet-harbour-books", "lantern-tea", "no-such-product", ""]), TEXT
+)
 IDS = st.one_of(st.sampled_from(["ord_UNKNOWN0001", "", "rw_UNKNOWN"]), TEXT)
 JSON_VALUES = st.recursive(
     st.none() | st.booleans() | st.integers(-(2**70), 2**70) | st.floats(allow_nan=False) | TEXT,
-    lambda inner: st.lists(inner, max_size=4) | st.dictionaries(st.text(max_size=12), inner, max_size=4),
+    lambda inner: (
+        st.lists(inner, max_size=4) | st.dictionaries(st.text(max_size=12), inner, max_size=4)
+    ),
     max_leaves=12,
 )
 CONTENT_TYPES = st.sampled_from(
@@ -111,10 +119,14 @@ class Server:
         allow: int = 0,
     ) -> int:
         """The status of one request; any 5xx (but `allow`) fails the test."""
-        response = self.session.request(method, self.base_url + path, data=body, headers=headers, timeout=30)
+        response = self.session.request(
+            method, self.base_url + path, data=body, headers=headers, timeout=30
+        )
         status = response.status_code
         self.seen.append((path, status))
-        assert status < 500 or status == allow, f"{method} {path} answered {status}: {response.text[:300]}"
+        assert status < 500 or status == allow, (
+            f"{method} {path} answered {status}: {response.text[:300]}"
+        )
         return status
 
 
@@ -139,7 +151,11 @@ def stripe_events() -> st.SearchStrategy[dict[str, Any]]:
             "currency": st.one_of(*[st.sampled_from(["gbp", "usd", "jpy", "xxx", ""])] * 3, TEXT),
             "metadata": st.one_of(st.fixed_dictionaries({"order_id": IDS}), JSON_VALUES),
         },
-        optional={"last_payment_error": JSON_VALUES, "payment_intent": TEXT, "refunded": st.booleans()},
+        optional={
+            "last_payment_error": JSON_VALUES,
+            "payment_intent": TEXT,
+            "refunded": st.booleans(),
+        },
     )
     return st.fixed_dictionaries(
         {
@@ -161,7 +177,9 @@ def stripe_events() -> st.SearchStrategy[dict[str, Any]]:
 def fuzz_stripe(server: Server) -> None:
     @EXAMPLES
     @given(
-        event=st.one_of(stripe_events(), stripe_events(), stripe_events(), JSON_VALUES),  # mostly events
+        event=st.one_of(
+            stripe_events(), stripe_events(), stripe_events(), JSON_VALUES
+        ),  # mostly events
         forged=st.booleans(),
         raw=st.one_of(st.none(), st.none(), st.none(), RAW_BODIES),
     )
@@ -177,7 +195,9 @@ def fuzz_stripe(server: Server) -> None:
     run()
 
 
-async def test_stripe_webhook_survives_any_body_and_refuses_every_forged_signature(cluster: Cluster) -> None:
+async def test_stripe_webhook_survives_any_body_and_refuses_every_forged_signature(
+    cluster: Cluster,
+) -> None:
     server = await in_thread(cluster, fuzz_stripe)
     assert len(server.seen) >= 60
 
@@ -210,12 +230,20 @@ def slack_interaction(
     kind: str, action_id: str, value: str, user: str, state: dict[str, Any], hooks: str
 ) -> str:
     """An interaction payload shaped as Slack sends it (a signed request is from Slack), values fuzzed."""
-    payload = json.loads((FIXTURES / "payloads" / "block_actions.button.bolt_python.json").read_text())
+    payload = json.loads(
+        (FIXTURES / "payloads" / "block_actions.button.bolt_python.json").read_text()
+    )
     payload.update(type=kind, team={"id": TEAM, "domain": "voucherbot"}, api_app_id="A0VB")
     payload["user"] = {"id": user, "username": "fuzzy", "name": "fuzzy", "team_id": TEAM}
     payload["response_url"] = hooks
     payload["actions"] = [
-        {"type": "button", "action_id": action_id, "block_id": "b", "value": value, "action_ts": "1.2"}
+        {
+            "type": "button",
+            "action_id": action_id,
+            "block_id": "b",
+            "value": value,
+            "action_ts": "1.2",
+        }
     ]
     payload["state"] = {"values": state}
     if kind == "view_submission":
@@ -235,11 +263,17 @@ def slack_interaction(
 def slack_state() -> st.SearchStrategy[dict[str, Any]]:
     """state.values as Slack shapes it: block id -> action id -> a typed input value."""
     element = st.one_of(
-        st.builds(lambda v: {"type": "plain_text_input", "value": v}, st.one_of(TEXT, AMOUNTS, st.none())),
         st.builds(
-            lambda v: {"type": "static_select", "selected_option": {"value": v}}, st.one_of(TEXT, AMOUNTS)
+            lambda v: {"type": "plain_text_input", "value": v}, st.one_of(TEXT, AMOUNTS, st.none())
         ),
-        st.builds(lambda v: {"type": "multi_users_select", "selected_users": v}, st.lists(TEXT, max_size=3)),
+        st.builds(
+            lambda v: {"type": "static_select", "selected_option": {"value": v}},
+            st.one_of(TEXT, AMOUNTS),
+        ),
+        st.builds(
+            lambda v: {"type": "multi_users_select", "selected_users": v},
+            st.lists(TEXT, max_size=3),
+        ),
     )
     ids = st.one_of(st.sampled_from(ACTION_IDS), TEXT)
     return st.dictionaries(ids, st.dictionaries(ids, element, max_size=2), max_size=3)
@@ -335,7 +369,8 @@ def teams_bodies(service_url: str) -> st.SearchStrategy[bytes]:
         st.fixed_dictionaries(
             {
                 "cmd": st.one_of(
-                    st.sampled_from(["buy", "choose", "browse", "retry", "pay", "mine", "help"]), TEXT
+                    st.sampled_from(["buy", "choose", "browse", "retry", "pay", "mine", "help"]),
+                    TEXT,
                 )
             },
             optional={
@@ -358,7 +393,13 @@ def teams_bodies(service_url: str) -> st.SearchStrategy[bytes]:
         ),
         values,
         st.sampled_from(
-            ["adaptiveCard/action", "task/fetch", "task/submit", "composeExtension/submitAction", "x"]
+            [
+                "adaptiveCard/action",
+                "task/fetch",
+                "task/submit",
+                "composeExtension/submitAction",
+                "x",
+            ]
         ),
         st.uuids().map(str),
         st.just(service_url),
@@ -370,7 +411,8 @@ def fuzz_teams(service_url: str) -> Callable[[Server], None]:
     def fuzz(server: Server) -> None:
         @EXAMPLES
         @given(
-            body=teams_bodies(service_url), content_type=st.one_of(st.just("application/json"), CONTENT_TYPES)
+            body=teams_bodies(service_url),
+            content_type=st.one_of(st.just("application/json"), CONTENT_TYPES),
         )
         def run(body: bytes, content_type: str) -> None:
             # Bot Framework's answer to an invoke a bot does not handle is 501, by protocol (not a failure).
@@ -395,18 +437,25 @@ def fuzz_pages(server: Server) -> None:
         st.builds(lambda t: f"/checkout/{quote(t, safe='')}/status", TEXT.filter(bool)),
         st.builds(lambda t: f"/static/brands/{quote(t, safe='')}", TEXT.filter(bool)),
         st.builds(lambda t: f"/static/checkout/{quote(t)}", TEXT.filter(bool)),
-        st.sampled_from(["/", "/healthz", "/metrics", "/checkout/", "/static/brands/../../bot/settings.py"]),
+        st.sampled_from(
+            ["/", "/healthz", "/metrics", "/checkout/", "/static/brands/../../bot/settings.py"]
+        ),
     )
 
     @EXAMPLES
-    @given(path=paths, method=st.sampled_from(["GET", "GET", "GET", "HEAD", "POST", "DELETE", "OPTIONS"]))
+    @given(
+        path=paths,
+        method=st.sampled_from(["GET", "GET", "GET", "HEAD", "POST", "DELETE", "OPTIONS"]),
+    )
     def run(path: str, method: str) -> None:
         server.send(method, path)
 
     run()
 
 
-async def test_pages_health_metrics_and_static_files_survive_any_path_and_method(cluster: Cluster) -> None:
+async def test_pages_health_metrics_and_static_files_survive_any_path_and_method(
+    cluster: Cluster,
+) -> None:
     server = await in_thread(cluster, fuzz_pages)
     assert len(server.seen) >= 60
 
@@ -426,7 +475,13 @@ def operations(document: dict[str, Any]) -> Iterator[tuple[str, str]]:
 
 def header_value(text: str) -> str:
     """What an HTTP client can put in a header at all: latin-1, no line breaks, no leading space."""
-    return text.encode("latin-1", "replace").decode("latin-1").replace("\r", " ").replace("\n", " ").strip()
+    return (
+        text.encode("latin-1", "replace")
+        .decode("latin-1")
+        .replace("\r", " ")
+        .replace("\n", " ")
+        .strip()
+    )
 
 
 def hr_bodies() -> st.SearchStrategy[bytes]:
@@ -439,7 +494,10 @@ def hr_bodies() -> st.SearchStrategy[bytes]:
     )
     reward = st.fixed_dictionaries(
         {"recipients": st.lists(recipient, max_size=4), "amount": AMOUNTS, "reason": TEXT},
-        optional={"currency": st.sampled_from(["USD", "GBP", "XXX", "usd", "€"]), "programme": TEXT},
+        optional={
+            "currency": st.sampled_from(["USD", "GBP", "XXX", "usd", "€"]),
+            "programme": TEXT,
+        },
     )
     employee = st.fixed_dictionaries(
         {
@@ -449,9 +507,12 @@ def hr_bodies() -> st.SearchStrategy[bytes]:
         },
         optional={"birthday": TEXT, "platform": TEXT, "user_id": TEXT, "tenant": TEXT},
     )
-    employees = st.fixed_dictionaries({"employees": st.lists(st.one_of(employee, JSON_VALUES), max_size=4)})
+    employees = st.fixed_dictionaries(
+        {"employees": st.lists(st.one_of(employee, JSON_VALUES), max_size=4)}
+    )
     return (
-        st.one_of(reward, reward, employees, JSON_VALUES).map(lambda v: json.dumps(v).encode()) | RAW_BODIES
+        st.one_of(reward, reward, employees, JSON_VALUES).map(lambda v: json.dumps(v).encode())
+        | RAW_BODIES
     )
 
 
@@ -470,7 +531,11 @@ def fuzz_hr_api(document: dict[str, Any], api_key: str) -> Callable[[Server], No
             key=st.one_of(st.none(), TEXT),
         )
         def run(
-            operation: tuple[str, str], body: bytes, query: dict[str, str], token: str | None, key: str | None
+            operation: tuple[str, str],
+            body: bytes,
+            query: dict[str, str],
+            token: str | None,
+            key: str | None,
         ) -> None:
             method, path = operation
             headers = {"Content-Type": "application/json"}
@@ -480,8 +545,12 @@ def fuzz_hr_api(document: dict[str, Any], api_key: str) -> Callable[[Server], No
                 headers["Idempotency-Key"] = header_value(key)
             target = path + ("?" + urlencode(query) if query else "")
             status = server.send(method, target, body if method != "GET" else b"", headers)
-            if token != api_key:  # refused by the API (401), or by the HTTP parser for header bytes (400)
-                assert status in (400, 401), f"an unauthenticated {method} {path} was answered {status}"
+            if (
+                token != api_key
+            ):  # refused by the API (401), or by the HTTP parser for header bytes (400)
+                assert status in (400, 401), (
+                    f"an unauthenticated {method} {path} was answered {status}"
+                )
 
         run()
 
@@ -535,7 +604,10 @@ async def authenticated_bot(tmp_path_factory: pytest.TempPathFactory) -> AsyncIt
 def forged_jwt() -> str:
     claims = {"iss": "https://api.botframework.com", "aud": APP_ID, "exp": int(time.time()) + 600}
     return jwt.encode(
-        claims, "an attacker's own key, long enough for HS256", algorithm="HS256", headers={"kid": "x"}
+        claims,
+        "an attacker's own key, long enough for HS256",
+        algorithm="HS256",
+        headers={"kid": "x"},
     )
 
 
@@ -554,7 +626,9 @@ async def test_teams_refuses_activities_without_a_valid_token(
     activity = fixture_activity("message.personal.botbuilder_js_recording")
     headers = {"Content-Type": "application/json"}
     if authorization is not None:
-        headers["Authorization"] = f"Bearer {forged_jwt()}" if authorization == "forged" else authorization
+        headers["Authorization"] = (
+            f"Bearer {forged_jwt()}" if authorization == "forged" else authorization
+        )
     async with cluster.http.post(
         f"{authenticated_bot.url}/api/messages", data=json.dumps(activity), headers=headers
     ) as response:
@@ -567,11 +641,15 @@ async def test_teams_refuses_activities_without_a_valid_token(
 @pytest.mark.parametrize("path", ["/stripe/webhook", "/slack/events", "/api/messages"])
 async def test_a_body_over_one_megabyte_is_refused_with_413(cluster: Cluster, path: str) -> None:
     huge = b'{"a": "' + b"x" * TOO_BIG + b'"}'
-    answer = await cluster.post(path, huge, {"Content-Type": "application/json", **sign(huge.decode())})
+    answer = await cluster.post(
+        path, huge, {"Content-Type": "application/json", **sign(huge.decode())}
+    )
     assert answer.status == 413
 
 
-async def test_a_huge_body_without_credentials_is_refused_before_it_is_read(cluster: Cluster) -> None:
+async def test_a_huge_body_without_credentials_is_refused_before_it_is_read(
+    cluster: Cluster,
+) -> None:
     huge = b'{"a": "' + b"x" * TOO_BIG + b'"}'
     answer = await cluster.post("/api/v1/rewards", huge, {"Content-Type": "application/json"})
     assert answer.status in (401, 404, 413)  # the HR API checks its key first (404: no HR API here)

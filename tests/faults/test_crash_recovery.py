@@ -24,7 +24,14 @@ from core.orders import OrderStatus
 from tests.e2e.world import eventually
 from tests.faults.cluster import Cluster
 from tests.faults.ledger import OrderOutcome, marks, outcome
-from tests.faults.people import deliver, payment_event, place_orders, post_event, slack_buyers, teams_buyers
+from tests.faults.people import (
+    deliver,
+    payment_event,
+    place_orders,
+    post_event,
+    slack_buyers,
+    teams_buyers,
+)
 
 pytestmark = pytest.mark.asyncio(loop_scope="module")
 
@@ -36,7 +43,9 @@ SETTINGS = {
 ORDERS = 200
 PAYMENTS_PER_SECOND = 40
 KILLS = {"sqlite": 2, "postgres": 3}
-IN_FLIGHT = inspect.signature(Relay).parameters["parallel"].default  # conversations a relay sends to at once
+IN_FLIGHT = (
+    inspect.signature(Relay).parameters["parallel"].default
+)  # conversations a relay sends to at once
 
 
 async def confirm_payments(cluster: Cluster, bodies: list[bytes], replayed: set[int]) -> None:
@@ -51,7 +60,9 @@ async def confirm_payments(cluster: Cluster, bodies: list[bytes], replayed: set[
     await asyncio.gather(*(confirm(n, body) for n, body in enumerate(bodies)))
 
 
-async def kill_replicas(cluster: Cluster, kills: int, window: float, seed: random.Random) -> list[float]:
+async def kill_replicas(
+    cluster: Cluster, kills: int, window: float, seed: random.Random
+) -> list[float]:
     """SIGKILL a random replica at random moments in the first `window` seconds, restarting each; when."""
     started = time.monotonic()
     moments = sorted(seed.uniform(0.3, window) for _ in range(kills))
@@ -68,14 +79,20 @@ async def kill_replicas(cluster: Cluster, kills: int, window: float, seed: rando
 
 async def all_delivered(cluster: Cluster) -> bool:
     counts = await cluster.reader.counts_by_status()
-    return counts.get(str(OrderStatus.DELIVERED), 0) == ORDERS and await cluster.reader.outbox_depth() == 0
+    return (
+        counts.get(str(OrderStatus.DELIVERED), 0) == ORDERS
+        and await cluster.reader.outbox_depth() == 0
+    )
 
 
 async def test_replicas_killed_mid_flow_lose_no_voucher_and_repeat_at_most_one_message_per_crash(
     cluster: Cluster, backend: str
 ) -> None:
     seed = random.Random(20261126)  # the same kill moments and victims on every run
-    buyers = [*slack_buyers(cluster, "kill", ORDERS // 2), *teams_buyers(cluster, "kill", ORDERS // 2)]
+    buyers = [
+        *slack_buyers(cluster, "kill", ORDERS // 2),
+        *teams_buyers(cluster, "kill", ORDERS // 2),
+    ]
     orders = await place_orders(cluster, buyers, timeout=90)
     mark = marks(cluster)
     bodies = [payment_event("payment_intent.succeeded", order) for order in orders.values()]

@@ -21,7 +21,14 @@ from core.orders import OrderStatus
 from tests.e2e.world import eventually
 from tests.faults.cluster import Cluster
 from tests.faults.ledger import marks, outcome
-from tests.faults.people import deliver, payment_event, place_orders, post_event, slack_buyers, teams_buyers
+from tests.faults.people import (
+    deliver,
+    payment_event,
+    place_orders,
+    post_event,
+    slack_buyers,
+    teams_buyers,
+)
 
 pytestmark = pytest.mark.asyncio(loop_scope="module")
 
@@ -33,7 +40,10 @@ APOLOGY = "Sorry, something went wrong"
 async def all_delivered(cluster: Cluster, order_ids: list[str]) -> bool:
     async with cluster.reader.unit_of_work() as uow:
         statuses = [(await uow.orders.get(order_id)).status for order_id in order_ids]
-    return statuses == [OrderStatus.DELIVERED] * len(order_ids) and await cluster.reader.outbox_depth() == 0
+    return (
+        statuses == [OrderStatus.DELIVERED] * len(order_ids)
+        and await cluster.reader.outbox_depth() == 0
+    )
 
 
 async def test_requests_fail_clearly_during_a_database_outage_and_the_bot_recovers_without_restart(
@@ -61,10 +71,14 @@ async def test_requests_fail_clearly_during_a_database_outage_and_the_bot_recove
     assert [a.status for a in webhooks] == [503] * len(bodies)
     assert all(a.headers.get("Retry-After") and "database" in a.json()["error"] for a in webhooks)
     reads_work = backend == "sqlite"  # WAL: a writer's lock never blocks readers
-    assert health.status == (200 if reads_work else 503) and status.status == (200 if reads_work else 503)
+    assert health.status == (200 if reads_work else 503) and status.status == (
+        200 if reads_work else 503
+    )
     assert slack_command.status == 200 and teams_message.status in (200, 201)
     # A request whose write waited out the outage completes instead; either way it ends cleanly.
-    await eventually(lambda: late_requests_settled(cluster, late_slack, late_teams), timeout=30, what="apologies")
+    await eventually(
+        lambda: late_requests_settled(cluster, late_slack, late_teams), timeout=30, what="apologies"
+    )
 
     await asyncio.gather(*(deliver(cluster, body) for body in bodies))  # Stripe delivers them again
     await eventually(
@@ -90,7 +104,9 @@ async def test_requests_fail_clearly_during_a_database_outage_and_the_bot_recove
     assert (await cluster.request("GET", "/healthz")).status == 200
     starts = [replica.logs().count("voucherbot listening on") for replica in cluster.replicas]
     assert starts == [1] * len(cluster.replicas), "a replica was restarted"
-    unexpected = [e for e in cluster.unhandled_errors() if "DatabaseUnavailable" not in e["traceback"]]
+    unexpected = [
+        e for e in cluster.unhandled_errors() if "DatabaseUnavailable" not in e["traceback"]
+    ]
     assert unexpected == []
 
 
@@ -99,14 +115,18 @@ def slack_apologised(cluster: Cluster, hook: str) -> bool:
 
 
 def teams_apologised(cluster: Cluster, conversation_id: str) -> bool:
-    return any(APOLOGY in c.text for c in cluster.platforms.connector.in_conversation(conversation_id))
+    return any(
+        APOLOGY in c.text for c in cluster.platforms.connector.in_conversation(conversation_id)
+    )
 
 
 async def late_requests_settled(cluster: Cluster, late_slack: Any, late_teams: Any) -> bool:
     async with cluster.reader.unit_of_work() as uow:
         slack_placed = await uow.orders.list_for_buyer(late_slack.key)
         teams_placed = await uow.orders.list_for_buyer(late_teams.user_key)
-    slack_done = slack_apologised(cluster, late_slack.hook) or any(o.checkout_token for o in slack_placed)
+    slack_done = slack_apologised(cluster, late_slack.hook) or any(
+        o.checkout_token for o in slack_placed
+    )
     teams_done = teams_apologised(cluster, late_teams.conversation_id) or any(
         o.checkout_token for o in teams_placed
     )

@@ -61,7 +61,9 @@ async def _drop_schema(url: str, schema: str) -> None:
         await connection.close()
 
 
-async def test_of_many_replicas_racing_for_a_free_lease_exactly_one_gets_it(replicas: Replicas) -> None:
+async def test_of_many_replicas_racing_for_a_free_lease_exactly_one_gets_it(
+    replicas: Replicas,
+) -> None:
     leases = [replicas.first.job_leases(), replicas.second.job_leases()]
 
     won = await asyncio.gather(

@@ -11,7 +11,14 @@ from adapters.db import CipherError, Database, VoucherCipher
 from tests.e2e.world import eventually
 from tests.faults.cluster import Cluster
 from tests.faults.ledger import settled
-from tests.faults.people import JSON, ProxiedChat, deliver, payment_event, place_orders, teams_buyers
+from tests.faults.people import (
+    JSON,
+    ProxiedChat,
+    deliver,
+    payment_event,
+    place_orders,
+    teams_buyers,
+)
 from tests.teams.conftest import card_text
 
 pytestmark = pytest.mark.asyncio(loop_scope="module")
@@ -55,7 +62,9 @@ async def test_after_a_key_rotation_old_vouchers_still_show_and_new_ones_use_the
     cluster.reader = Database(
         cluster.database.url, VoucherCipher(new_key.encode(), previous_keys=[old_key.encode()])
     )
-    wallet = await cluster.post("/api/messages", json.dumps(buyer.message("vouchers mine")).encode(), JSON)
+    wallet = await cluster.post(
+        "/api/messages", json.dumps(buyer.message("vouchers mine")).encode(), JSON
+    )
     after = await buy_and_pay(cluster, teams_buyers(cluster, "rotation-after", 1)[0])
 
     assert wallet.status in (200, 201)

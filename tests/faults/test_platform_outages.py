@@ -63,7 +63,9 @@ async def test_every_message_arrives_once_and_in_order_after_slack_and_teams_mis
     assert not problems, "\n".join(problems)
     assert [result.duplicates for result in outcomes] == [0] * len(buyers)
     for proxy in (platforms.slack_proxy, platforms.teams_proxy):
-        assert {"429", "stall"} <= set(proxy.injected) and {"500", "502", "503"} & set(proxy.injected)
+        assert {"429", "stall"} <= set(proxy.injected) and {"500", "502", "503"} & set(
+            proxy.injected
+        )
     assert cluster.unhandled_errors() == []
 
 
@@ -71,7 +73,10 @@ async def test_the_bot_waited_at_least_as_long_as_retry_after_said(cluster: Clus
     async with cluster.reader.unit_of_work() as uow:
         orders = await cluster.reader.list_orders(limit=1000)
         history = [
-            entry for order in orders for m in await uow.outbox.for_order(order.id) for entry in m.history
+            entry
+            for order in orders
+            for m in await uow.outbox.for_order(order.id)
+            for entry in m.history
         ]
     waits: dict[str, list[float]] = {}
     for match in filter(None, map(RETRY.search, history)):
@@ -79,5 +84,7 @@ async def test_the_bot_waited_at_least_as_long_as_retry_after_said(cluster: Clus
             platform = "teams" if match["error"].startswith("Bot Connector") else "slack"
             waits.setdefault(platform, []).append(float(match["seconds"]))
 
-    assert set(waits) == {"slack", "teams"}, f"throttling did not reach both platforms' senders: {waits}"
+    assert set(waits) == {"slack", "teams"}, (
+        f"throttling did not reach both platforms' senders: {waits}"
+    )
     assert min(min(seconds) for seconds in waits.values()) >= RETRY_AFTER

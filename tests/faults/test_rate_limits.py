@@ -49,7 +49,9 @@ async def test_a_teams_user_past_the_burst_gets_429_with_retry_after_and_others_
     hasty, calm = teams_buyers(cluster, "hasty", 2)
     body = json.dumps(hasty.message("help")).encode()
 
-    answers = await asyncio.gather(*(cluster.post("/api/messages", body, JSON) for _ in range(AT_ONCE)))
+    answers = await asyncio.gather(
+        *(cluster.post("/api/messages", body, JSON) for _ in range(AT_ONCE))
+    )
     other = await cluster.post("/api/messages", json.dumps(calm.message("help")).encode(), JSON)
 
     served = [a for a in answers if a.status in (200, 201)]

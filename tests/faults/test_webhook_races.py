@@ -11,7 +11,14 @@ from core.orders import OrderStatus
 from tests.e2e.world import eventually
 from tests.faults.cluster import Cluster
 from tests.faults.ledger import marks, outcome, settled
-from tests.faults.people import deliver, payment_event, place_orders, post_event, slack_buyers, teams_buyers
+from tests.faults.people import (
+    deliver,
+    payment_event,
+    place_orders,
+    post_event,
+    slack_buyers,
+    teams_buyers,
+)
 
 pytestmark = pytest.mark.asyncio(loop_scope="module")
 
@@ -36,7 +43,9 @@ async def test_one_event_replayed_and_sent_to_every_replica_at_once_issues_one_v
     assert [a.status for a in at_once] == [200] * len(at_once)
     assert [a.status for a in replayed] == [200] * len(replayed)
     for order in orders.values():
-        await eventually(lambda o=order: settled(cluster, o.id), timeout=30, what=f"{order.id} delivered")
+        await eventually(
+            lambda o=order: settled(cluster, o.id), timeout=30, what=f"{order.id} delivered"
+        )
     for buyer in buyers:
         result = await outcome(cluster, buyer, mark)
         assert result.problems() == []
@@ -44,14 +53,18 @@ async def test_one_event_replayed_and_sent_to_every_replica_at_once_issues_one_v
     assert await cluster.reader.vouchers_issued() == len(orders)
 
 
-async def test_a_failure_arriving_after_success_leaves_the_order_paid_and_delivered(cluster: Cluster) -> None:
+async def test_a_failure_arriving_after_success_leaves_the_order_paid_and_delivered(
+    cluster: Cluster,
+) -> None:
     buyers = [*slack_buyers(cluster, "late", 1), *teams_buyers(cluster, "late", 1)]
     orders = await place_orders(cluster, buyers)
     mark = marks(cluster)
 
     for order in orders.values():
         await deliver(cluster, payment_event(SUCCEEDED, order))
-        await eventually(lambda o=order: settled(cluster, o.id), timeout=30, what=f"{order.id} delivered")
+        await eventually(
+            lambda o=order: settled(cluster, o.id), timeout=30, what=f"{order.id} delivered"
+        )
         failed = [await post_event(cluster, payment_event(FAILED, order)) for _ in range(2)]
         assert [a.status for a in failed] == [200, 200]
 
@@ -84,7 +97,9 @@ async def test_success_and_failure_racing_for_one_payment_end_in_one_consistent_
 
     assert [a.status for a in answers] == [200] * len(events)
     for order in orders.values():
-        await eventually(lambda o=order: settled(cluster, o.id), timeout=30, what=f"{order.id} delivered")
+        await eventually(
+            lambda o=order: settled(cluster, o.id), timeout=30, what=f"{order.id} delivered"
+        )
     for buyer in buyers:
         result = await outcome(cluster, buyer, mark)
         assert result.problems() == []

@@ -22,7 +22,9 @@ def test_a_slack_gift_names_its_recipient_by_mention_and_keeps_the_note_as_writt
 
 
 def test_a_slack_gift_to_an_email_is_read_from_slacks_mailto_escape_or_as_typed() -> None:
-    escaped = slack.parse_command("gift <mailto:lin@harbour.example|lin@harbour.example> lantern-tea 25")
+    escaped = slack.parse_command(
+        "gift <mailto:lin@harbour.example|lin@harbour.example> lantern-tea 25"
+    )
     typed = slack.parse_command("gift lin@harbour.example lantern-tea 25 on 2026-12-24")
 
     assert escaped == slack.SendGift("", "lantern-tea", "25", "", "", "lin@harbour.example")
@@ -30,7 +32,9 @@ def test_a_slack_gift_to_an_email_is_read_from_slacks_mailto_escape_or_as_typed(
 
 
 @pytest.mark.parametrize("text", ["gift", "gift @grace books 20", "gift <@U0GRACE> books"])
-def test_a_slack_gift_without_a_recipient_product_and_amount_is_answered_with_the_usage(text: str) -> None:
+def test_a_slack_gift_without_a_recipient_product_and_amount_is_answered_with_the_usage(
+    text: str,
+) -> None:
     with pytest.raises(slack.InvalidQuery, match="To send a gift"):
         slack.parse_command(text)
 

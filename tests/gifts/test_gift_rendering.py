@@ -44,7 +44,9 @@ def test_the_recipients_slack_message_shows_the_code_and_note_but_its_preview_do
     message = gift_blocks.gift_message(DELIVERY)
 
     assert message_problems({"text": message.text, "blocks": message.blocks}) == []
-    assert CODE in json.dumps(message.blocks) and "Happy birthday, Grace!" in json.dumps(message.blocks)
+    assert CODE in json.dumps(message.blocks) and "Happy birthday, Grace!" in json.dumps(
+        message.blocks
+    )
     assert CODE not in message.text
 
 
@@ -85,7 +87,9 @@ def test_gift_texts_are_in_the_readers_language_with_their_amounts_and_dates() -
     receipt = gift_blocks.receipt_message(RECEIPTS["scheduled"], german)
     card = json.dumps(receipt_card(RECEIPTS["scheduled"], german), ensure_ascii=False)
 
-    assert receipt.text == "Beleg: Ihr Geschenk an Grace Hopper (20\u00a0£)"  # CLDR de: no cents when none
+    assert (
+        receipt.text == "Beleg: Ihr Geschenk an Grace Hopper (20\u00a0£)"
+    )  # CLDR de: no cents when none
     assert "24.12.2026, 09:00:00 UTC" in json.dumps(receipt.blocks, ensure_ascii=False)
     assert "Geplant für 24.12.2026, 09:00:00 UTC" in card and "Stornieren und erstatten" in card
     assert gift_blocks.gift_message(DELIVERY, german).text.startswith(

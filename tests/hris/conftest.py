@@ -49,14 +49,21 @@ class HrSide:
     client: TestClient[Any, Any]
 
     async def scim(
-        self, method: str, path: str, body: Any = None, *, token: str | None = SCIM_TOKEN,
+        self,
+        method: str,
+        path: str,
+        body: Any = None,
+        *,
+        token: str | None = SCIM_TOKEN,
         headers: dict[str, str] | None = None,
     ) -> tuple[int, Any, Any]:
         sent = {"Content-Type": "application/scim+json", **(headers or {})}
         if token is not None:
             sent["Authorization"] = f"Bearer {token}"
         data = None if body is None else json.dumps(body).encode()
-        async with self.client.request(method, f"/scim/v2{path}", data=data, headers=sent) as response:
+        async with self.client.request(
+            method, f"/scim/v2{path}", data=data, headers=sent
+        ) as response:
             text = await response.text()
             return response.status, (json.loads(text) if text else None), response.headers.copy()
 
@@ -70,8 +77,12 @@ class HrSide:
 
 def hr_people(on: Backend, slack: SlackByEmail) -> tuple[Recognition, HrPeople, EmployeeDirectory]:
     database = on.database
-    recognition = Recognition(uow=database.unit_of_work, clock=on.clock, ids=SequentialIds(),
-                              configured_admins={"slack:U0HR"})
+    recognition = Recognition(
+        uow=database.unit_of_work,
+        clock=on.clock,
+        ids=SequentialIds(),
+        configured_admins={"slack:U0HR"},
+    )
     directory = EmployeeDirectory(database.hr_stores().employees, {}, [slack])
     people = HrPeople(database.hr_people(), RecognitionRewards(recognition, directory))
     return recognition, people, directory
@@ -83,7 +94,9 @@ async def hr(backend: Backend) -> AsyncIterator[HrSide]:  # noqa: F811 - `backen
     recognition, people, _ = hr_people(backend, slack)
     await recognition.create_programme(replace(KUDOS), "setup")
     await recognition.credit(KUDOS.id, Money(100_000, "USD"), "setup")
-    api = ScimApi(backend.database.pushed_users(), people, SCIM_TOKEN, backend.clock, "https://vb.example")
+    api = ScimApi(
+        backend.database.pushed_users(), people, SCIM_TOKEN, backend.clock, "https://vb.example"
+    )
     app = web.Application()
     api.mount(app)
     client: TestClient[Any, Any] = TestClient(TestServer(app, host="127.0.0.1", port=0))

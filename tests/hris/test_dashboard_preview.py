@@ -22,7 +22,9 @@ from tests.hris.test_hr_milestones import synced
 from tests.rewards.conftest import KUDOS, build_hr
 from tests.unit.conftest import BOOKS
 
-RULE = MilestoneRule(MilestoneKind.ANNIVERSARY, KUDOS.id, Money(5000, "USD"), "Happy {years} years, {name}!")
+RULE = MilestoneRule(
+    MilestoneKind.ANNIVERSARY, KUDOS.id, Money(5000, "USD"), "Happy {years} years, {name}!"
+)
 
 
 async def test_the_rewards_page_lists_upcoming_anniversaries_with_their_reward_but_not_leavers(
@@ -33,20 +35,40 @@ async def test_the_rewards_page_lists_upcoming_anniversaries_with_their_reward_b
     await recognition.create_programme(replace(KUDOS), "setup")
     await milestones.set_rule(RULE, "setup")
     soon = clock.now().date() + timedelta(days=5)
-    await database.hr_people().apply([
-        synced("rosa@harbour.example", "U0ROSA", soon.replace(year=2020)),
-        synced("gone@harbour.example", "U0GONE", soon.replace(year=2019), active=False),
-    ], "test")
-    checkout = Checkout(uow=database.unit_of_work, catalog=Catalog([BOOKS]), gateway=FakeGateway(),
-                        providers={"builtin": FakeProvider()}, clock=clock, ids=SequentialIds(),
-                        public_base_url="http://127.0.0.1")
+    await database.hr_people().apply(
+        [
+            synced("rosa@harbour.example", "U0ROSA", soon.replace(year=2020)),
+            synced("gone@harbour.example", "U0GONE", soon.replace(year=2019), active=False),
+        ],
+        "test",
+    )
+    checkout = Checkout(
+        uow=database.unit_of_work,
+        catalog=Catalog([BOOKS]),
+        gateway=FakeGateway(),
+        providers={"builtin": FakeProvider()},
+        clock=clock,
+        ids=SequentialIds(),
+        public_base_url="http://127.0.0.1",
+    )
     accounts = SqlAdminAccounts.of(database)
-    await add_user(accounts, "hr@harbour.example", "a long harbour passphrase", AdminRole.VIEWER, clock.now())
+    await add_user(
+        accounts, "hr@harbour.example", "a long harbour passphrase", AdminRole.VIEWER, clock.now()
+    )
     app = web.Application()
-    app.router.add_routes(admin_routes(
-        oversight=SqlOversight.of(database), checkout=checkout, recognition=recognition, accounts=accounts,
-        acts=AdminActs(uow=database.unit_of_work), admin_token="", secure_cookies=False, clock=clock,
-        milestones=milestones))
+    app.router.add_routes(
+        admin_routes(
+            oversight=SqlOversight.of(database),
+            checkout=checkout,
+            recognition=recognition,
+            accounts=accounts,
+            acts=AdminActs(uow=database.unit_of_work),
+            admin_token="",
+            secure_cookies=False,
+            clock=clock,
+            milestones=milestones,
+        )
+    )
     runner = web.AppRunner(app, access_log=None)
     await runner.setup()
     await web.TCPSite(runner, "127.0.0.1", 0).start()

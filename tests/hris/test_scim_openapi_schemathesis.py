@@ -28,9 +28,16 @@ ACCEPTED_POSITIVE = ["2xx", "304", "401", "404", "409", "412"]
 REJECTED_NEGATIVE = ["400", "401", "404", "405", "409", "412", "415"]
 NOT_A_SERVER_ERROR = ["2xx", "3xx", "4xx"]
 OPERATIONS = {
-    "GET /scim/v2/Users", "POST /scim/v2/Users", "GET /scim/v2/Users/{id}", "PUT /scim/v2/Users/{id}",
-    "PATCH /scim/v2/Users/{id}", "DELETE /scim/v2/Users/{id}", "GET /scim/v2/ServiceProviderConfig",
-    "GET /scim/v2/ResourceTypes", "GET /scim/v2/ResourceTypes/{id}", "GET /scim/v2/Schemas",
+    "GET /scim/v2/Users",
+    "POST /scim/v2/Users",
+    "GET /scim/v2/Users/{id}",
+    "PUT /scim/v2/Users/{id}",
+    "PATCH /scim/v2/Users/{id}",
+    "DELETE /scim/v2/Users/{id}",
+    "GET /scim/v2/ServiceProviderConfig",
+    "GET /scim/v2/ResourceTypes",
+    "GET /scim/v2/ResourceTypes/{id}",
+    "GET /scim/v2/Schemas",
     "GET /scim/v2/Schemas/{id}",
 }
 
@@ -42,7 +49,9 @@ class LiveScim(LiveApp):
         recognition, people, _ = hr_people(backend, SlackByEmail())
         await recognition.create_programme(replace(KUDOS), "setup")
         await recognition.credit(KUDOS.id, Money(100_000, "USD"), "setup")
-        api = ScimApi(backend.database.pushed_users(), people, SCIM_TOKEN, backend.clock, "https://vb.example")
+        api = ScimApi(
+            backend.database.pushed_users(), people, SCIM_TOKEN, backend.clock, "https://vb.example"
+        )
         app = web.Application()
         api.mount(app)
         return app
@@ -54,10 +63,17 @@ def live_scim(tmp_path: Path) -> Iterator[LiveScim]:
         yield live
 
 
-def test_every_operation_of_the_scim_openapi_keeps_its_contract_under_schemathesis(live_scim: LiveScim) -> None:
+def test_every_operation_of_the_scim_openapi_keeps_its_contract_under_schemathesis(
+    live_scim: LiveScim,
+) -> None:
     schema = contract_schema(
-        f"{live_scim.url}/scim/v2/openapi.json", live_scim.url, SCIM_TOKEN, MAX_EXAMPLES,
-        ACCEPTED_POSITIVE, REJECTED_NEGATIVE, NOT_A_SERVER_ERROR,
+        f"{live_scim.url}/scim/v2/openapi.json",
+        live_scim.url,
+        SCIM_TOKEN,
+        MAX_EXAMPLES,
+        ACCEPTED_POSITIVE,
+        REJECTED_NEGATIVE,
+        NOT_A_SERVER_ERROR,
     )
 
     failures, errors, tested = run_contract(schema)

@@ -22,13 +22,41 @@ MONDAY = datetime(2026, 11, 30, 8, 0, tzinfo=UTC)
 def people() -> list[SfPerson]:
     """Five people, last changed an hour apart on Monday morning (kai last)."""
     listed = [
-        SfPerson("aroha", "aroha.ngata@harbour.example", "Aroha", "Ngata", date(2016, 12, 6), MONDAY,
-                 date(1985, 4, 2), country="NZ", time_zone="Pacific/Auckland", manager="wiremu",
-                 preferred_name="Ro"),
-        SfPerson("wiremu", "wiremu.tane@harbour.example", "Wiremu", "Tane", date(2012, 1, 9), MONDAY),
-        SfPerson("ines", "ines.duarte@harbour.example", "Inês", "Duarte", date(2020, 6, 1), MONDAY,
-                 country="PT", time_zone="Europe/Lisbon"),
-        SfPerson("left", "left.early@harbour.example", "Lee", "Early", date(2018, 2, 1), MONDAY, status="f"),
+        SfPerson(
+            "aroha",
+            "aroha.ngata@harbour.example",
+            "Aroha",
+            "Ngata",
+            date(2016, 12, 6),
+            MONDAY,
+            date(1985, 4, 2),
+            country="NZ",
+            time_zone="Pacific/Auckland",
+            manager="wiremu",
+            preferred_name="Ro",
+        ),
+        SfPerson(
+            "wiremu", "wiremu.tane@harbour.example", "Wiremu", "Tane", date(2012, 1, 9), MONDAY
+        ),
+        SfPerson(
+            "ines",
+            "ines.duarte@harbour.example",
+            "Inês",
+            "Duarte",
+            date(2020, 6, 1),
+            MONDAY,
+            country="PT",
+            time_zone="Europe/Lisbon",
+        ),
+        SfPerson(
+            "left",
+            "left.early@harbour.example",
+            "Lee",
+            "Early",
+            date(2018, 2, 1),
+            MONDAY,
+            status="f",
+        ),
         SfPerson("kai", "kai.moana@harbour.example", "Kai", "Moana", date(2021, 3, 15), MONDAY),
     ]
     for hours, person in enumerate(listed):
@@ -39,7 +67,9 @@ def people() -> list[SfPerson]:
 @pytest.fixture
 async def sf() -> AsyncIterator[FakeSuccessFactors]:
     _, certificate = key_pair()
-    fake = FakeSuccessFactors(COMPANY, CLIENT, API_USER, certificate, basic=("apiadmin", "s3cret-pass"))
+    fake = FakeSuccessFactors(
+        COMPANY, CLIENT, API_USER, certificate, basic=("apiadmin", "s3cret-pass")
+    )
     for person in people():
         fake.add(person)
     await fake.start()
@@ -47,13 +77,21 @@ async def sf() -> AsyncIterator[FakeSuccessFactors]:
     await fake.close()
 
 
-def connector(fake: FakeSuccessFactors, private_key: str | None = None, **auth: str) -> SuccessFactors:
+def connector(
+    fake: FakeSuccessFactors, private_key: str | None = None, **auth: str
+) -> SuccessFactors:
     if not auth:
-        auth = {"client_id": CLIENT, "user_id": API_USER, "private_key": private_key or key_pair()[0]}
+        auth = {
+            "client_id": CLIENT,
+            "user_id": API_USER,
+            "private_key": private_key or key_pair()[0],
+        }
     return SuccessFactors(SuccessFactorsAuth(api_url=fake.url, company_id=COMPANY, **auth))
 
 
-async def test_a_full_read_follows_every_next_link_and_includes_inactive_users(sf: FakeSuccessFactors) -> None:
+async def test_a_full_read_follows_every_next_link_and_includes_inactive_users(
+    sf: FakeSuccessFactors,
+) -> None:
     directory = connector(sf)
     try:
         changes = await directory.changes(None)
@@ -65,18 +103,31 @@ async def test_a_full_read_follows_every_next_link_and_includes_inactive_users(s
     assert sf.tokens_issued == 1 and sf.errors == []
     aroha = next(p for p in changes.people if p.person_id == "aroha")
     assert (aroha.email, aroha.name, aroha.start_date, aroha.birthday) == (
-        "aroha.ngata@harbour.example", "Ro Ngata", date(2016, 12, 6), MonthDay(4, 2))
+        "aroha.ngata@harbour.example",
+        "Ro Ngata",
+        date(2016, 12, 6),
+        MonthDay(4, 2),
+    )
     assert (aroha.country, aroha.time_zone, aroha.manager_id, aroha.active) == (
-        "NZ", "Pacific/Auckland", "wiremu", True)
+        "NZ",
+        "Pacific/Auckland",
+        "wiremu",
+        True,
+    )
     assert not next(p for p in changes.people if p.person_id == "left").active
     assert changes.cursor == (MONDAY + timedelta(hours=4)).isoformat()
 
 
-async def test_the_next_sync_asks_only_for_what_changed_since_the_cursor(sf: FakeSuccessFactors) -> None:
+async def test_the_next_sync_asks_only_for_what_changed_since_the_cursor(
+    sf: FakeSuccessFactors,
+) -> None:
     directory = connector(sf)
     try:
         first = await directory.changes(None)
-        sf.people["kai"].last_name, sf.people["kai"].modified = "Moana-Reid", datetime(2026, 12, 2, tzinfo=UTC)
+        sf.people["kai"].last_name, sf.people["kai"].modified = (
+            "Moana-Reid",
+            datetime(2026, 12, 2, tzinfo=UTC),
+        )
         second = await directory.changes(first.cursor)
     finally:
         await directory.close()
@@ -86,7 +137,9 @@ async def test_the_next_sync_asks_only_for_what_changed_since_the_cursor(sf: Fak
     assert second.cursor == "2026-12-02T00:00:00+00:00"
 
 
-async def test_an_expired_token_is_replaced_with_a_new_assertion_once(sf: FakeSuccessFactors) -> None:
+async def test_an_expired_token_is_replaced_with_a_new_assertion_once(
+    sf: FakeSuccessFactors,
+) -> None:
     directory = connector(sf)
     try:
         await directory.changes(None)
@@ -99,7 +152,9 @@ async def test_an_expired_token_is_replaced_with_a_new_assertion_once(sf: FakeSu
     assert sf.tokens_issued == 2
 
 
-async def test_an_assertion_signed_with_another_key_is_refused_and_reported(sf: FakeSuccessFactors) -> None:
+async def test_an_assertion_signed_with_another_key_is_refused_and_reported(
+    sf: FakeSuccessFactors,
+) -> None:
     stranger, _ = key_pair("someone-else")
     directory = connector(sf, stranger)
     try:
@@ -135,12 +190,17 @@ async def test_a_sync_dry_run_changes_nothing_then_the_sync_adds_people_and_keep
         dry = await sync.run(dry_run=True)
         before = await hr.employee("aroha.ngata@harbour.example")
         real = await sync.run()
-        sf.people["ines"].status, sf.people["ines"].modified = "f", datetime(2026, 12, 3, tzinfo=UTC)
+        sf.people["ines"].status, sf.people["ines"].modified = (
+            "f",
+            datetime(2026, 12, 3, tzinfo=UTC),
+        )
         later = await sync.run()
     finally:
         await directory.close()
 
-    assert len(dry.added) == 4 and dry.deactivated == ["left.early@harbour.example"] and before is None
+    assert (
+        len(dry.added) == 4 and dry.deactivated == ["left.early@harbour.example"] and before is None
+    )
     assert dry.lines()[0] == "successfactors: 4 new, 0 changed, 1 leaving, 0 unchanged, 0 refused"
     assert sorted(real.added) == sorted(dry.added)
     assert (await hr.employee("aroha.ngata@harbour.example")).birthday == MonthDay(4, 2)

@@ -44,7 +44,9 @@ def template_ids() -> set[str | tuple[str, ...]]:
 
 
 def test_every_text_in_the_code_is_in_the_template_and_nothing_stale_is_left() -> None:
-    assert in_the_code() == template_ids(), "run pybabel extract (see babel.cfg) and translate what is new"
+    assert in_the_code() == template_ids(), (
+        "run pybabel extract (see babel.cfg) and translate what is new"
+    )
 
 
 @pytest.mark.parametrize("language", TRANSLATED)
@@ -59,7 +61,9 @@ def test_each_catalog_translates_every_text_with_the_same_placeholders(language:
         assert all(s.strip() for s in strings), f"{language}: untranslated {key!r}"
         expected = {name for source in sources for name in PLACEHOLDER.findall(source)}
         for string in strings:
-            assert set(PLACEHOLDER.findall(string)) <= expected, f"{language}: unknown placeholder in {key!r}"
+            assert set(PLACEHOLDER.findall(string)) <= expected, (
+                f"{language}: unknown placeholder in {key!r}"
+            )
             assert set(PLACEHOLDER.findall(string)) >= expected - {"count"}, (
                 f"{language}: lost a value in {key!r}"
             )
@@ -88,7 +92,10 @@ def test_a_refusal_from_the_core_is_said_in_the_persons_language() -> None:
     from adapters.i18n import words
     from core.errors import NotOrderOwner, UnknownProduct
 
-    assert words.error_text(UnknownProduct("gone"), localizer("es-ES")) == "No hay ningún vale «gone» en el catálogo."
+    assert (
+        words.error_text(UnknownProduct("gone"), localizer("es-ES"))
+        == "No hay ningún vale «gone» en el catálogo."
+    )
     assert words.error_text(NotOrderOwner("ord_1"), localizer("en-US")) == (
         "Only the person who placed this order can do that."
     )

@@ -23,7 +23,9 @@ NBSP = "\xa0"
         ("en-US", Money(6_000, "AUD"), "A$60"),
     ],
 )
-def test_amounts_have_the_locales_separators_and_symbols(tag: str, money: Money, shown: str) -> None:
+def test_amounts_have_the_locales_separators_and_symbols(
+    tag: str, money: Money, shown: str
+) -> None:
     assert localizer(tag).money(money) == shown
 
 

@@ -41,7 +41,9 @@ def write(tmp_path: Path, text: str, name: str = "catalog.yaml") -> Path:
 
 
 def one_product(tmp_path: Path, amounts: str, currency: str = "GBP", id: str = "qhb") -> Path:
-    return write(tmp_path, "products:" + GOOD_ITEM.format(id=id, currency=currency, amounts=amounts))
+    return write(
+        tmp_path, "products:" + GOOD_ITEM.format(id=id, currency=currency, amounts=amounts)
+    )
 
 
 def test_the_sample_catalog_has_no_problems() -> None:
@@ -245,7 +247,9 @@ def test_a_json_catalog_loads_like_a_yaml_one(tmp_path: Path) -> None:
 
 def test_a_json_catalog_reports_problems_too(tmp_path: Path) -> None:
     path = write(
-        tmp_path, json.dumps({"products": [{"id": "x", "denominations": [10]}]}), name="catalog.json"
+        tmp_path,
+        json.dumps({"products": [{"id": "x", "denominations": [10]}]}),
+        name="catalog.json",
     )
 
     fields = {p.field for p in check_catalog(path)}
@@ -263,7 +267,8 @@ def test_yaml_decimals_are_read_exactly_not_as_floats(tmp_path: Path) -> None:
 
 def test_the_country_code_no_stays_norway_in_yaml(tmp_path: Path) -> None:
     path = write(
-        tmp_path, one_product(tmp_path, "denominations: [10]").read_text().replace("[GB]", "[NO, SE]")
+        tmp_path,
+        one_product(tmp_path, "denominations: [10]").read_text().replace("[GB]", "[NO, SE]"),
     )
 
     [product] = load_catalog(path)
@@ -295,7 +300,9 @@ def test_an_open_range_without_a_step_moves_in_whole_units(tmp_path: Path) -> No
         ("value_range: [5, 50]", "value_range", "mapping"),
     ],
 )
-def test_bad_amounts_are_named_by_field(tmp_path: Path, amounts: str, field: str, words: str) -> None:
+def test_bad_amounts_are_named_by_field(
+    tmp_path: Path, amounts: str, field: str, words: str
+) -> None:
     problems = check_catalog(one_product(tmp_path, amounts))
 
     assert [(p.field, words in p.message) for p in problems] == [(field, True)]
@@ -316,7 +323,8 @@ def test_a_url_voucher_without_a_redeem_url_is_a_problem(tmp_path: Path) -> None
 
 def test_a_misspelt_field_gets_a_suggestion(tmp_path: Path) -> None:
     path = write(
-        tmp_path, one_product(tmp_path, "denominations: [10]").read_text().replace("terms:", "term:")
+        tmp_path,
+        one_product(tmp_path, "denominations: [10]").read_text().replace("terms:", "term:"),
     )
 
     messages = {p.field: p.message for p in check_catalog(path)}
@@ -334,7 +342,9 @@ def test_a_misspelt_field_gets_a_suggestion(tmp_path: Path) -> None:
         ("products: []\n", "empty"),
     ],
 )
-def test_a_file_that_is_not_a_catalog_is_one_clear_problem(tmp_path: Path, text: str, words: str) -> None:
+def test_a_file_that_is_not_a_catalog_is_one_clear_problem(
+    tmp_path: Path, text: str, words: str
+) -> None:
     [problem] = check_catalog(write(tmp_path, text))
 
     assert problem.index is None
@@ -353,10 +363,16 @@ def test_a_file_with_another_extension_is_refused(tmp_path: Path) -> None:
     assert ".yaml, .yml or .json" in problem.message
 
 
-def test_categories_are_optional_words_kept_in_lower_case_for_curated_catalogs(tmp_path: Path) -> None:
+def test_categories_are_optional_words_kept_in_lower_case_for_curated_catalogs(
+    tmp_path: Path,
+) -> None:
     good = one_product(tmp_path, "denominations: [10]\n    categories: [Books, books, Maps]")
     amounts = "denominations: [10]\n    categories: books"
-    bad = write(tmp_path, "products:" + GOOD_ITEM.format(id="qhb", currency="GBP", amounts=amounts), "bad.yaml")
+    bad = write(
+        tmp_path,
+        "products:" + GOOD_ITEM.format(id="qhb", currency="GBP", amounts=amounts),
+        "bad.yaml",
+    )
 
     (product,) = load_catalog(good)
 

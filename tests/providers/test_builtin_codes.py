@@ -43,7 +43,9 @@ def product(voucher_format: str = "code", redeem_url: str = "", **changes: objec
 
 async def issue(item: Product, provider: BuiltinProvider | None = None, order_id: str = "ord-1"):  # type: ignore[no-untyped-def]
     provider = provider or BuiltinProvider()
-    return await provider.issue(order_id=order_id, product=item, amount=Money(2500, "GBP"), today=TODAY)
+    return await provider.issue(
+        order_id=order_id, product=item, amount=Money(2500, "GBP"), today=TODAY
+    )
 
 
 def compact(code: str) -> str:
@@ -194,14 +196,18 @@ async def test_a_voucher_expires_a_number_of_days_after_issue() -> None:
 
 
 async def test_a_voucher_expires_on_the_products_fixed_date() -> None:
-    voucher = await issue(product(expiry=ExpiryPolicy(days_after_issue=None, fixed_date=date(2030, 12, 31))))
+    voucher = await issue(
+        product(expiry=ExpiryPolicy(days_after_issue=None, fixed_date=date(2030, 12, 31)))
+    )
 
     assert voucher.expires_on == date(2030, 12, 31)
 
 
 async def test_a_product_whose_fixed_date_has_passed_is_not_issued() -> None:
     with pytest.raises(ProviderError) as raised:
-        await issue(product(expiry=ExpiryPolicy(days_after_issue=None, fixed_date=date(2026, 2, 28))))
+        await issue(
+            product(expiry=ExpiryPolicy(days_after_issue=None, fixed_date=date(2026, 2, 28)))
+        )
 
     assert raised.value.retryable is False
 

@@ -23,11 +23,16 @@ RATES = (FIXTURES / "fx" / "ecb-eurofxref-daily.xml").read_bytes()
 
 @pytest.fixture
 async def ecb() -> AsyncIterator[TestServer]:
-    answers = {"/stats/eurofxref/eurofxref-daily.xml": RATES, "/broken.xml": b"<html>maintenance</html>"}
+    answers = {
+        "/stats/eurofxref/eurofxref-daily.xml": RATES,
+        "/broken.xml": b"<html>maintenance</html>",
+    }
 
     async def serve(request: web.Request) -> web.Response:
         body = answers.get(request.path)
-        return web.Response(body=body, content_type="text/xml") if body else web.Response(status=503)
+        return (
+            web.Response(body=body, content_type="text/xml") if body else web.Response(status=503)
+        )
 
     app = web.Application()
     app.router.add_get("/{tail:.*}", serve)
@@ -41,7 +46,9 @@ async def refresh(server: TestServer, path: str, source: FakeRateSource) -> int:
     settings = load_settings(_env_file=None, fx_rates_url=str(server.make_url(path)))
     rates = Rates(source, FixedClock(), timedelta(hours=96))
     ((interval, job),) = refresh_job(settings, rates, OutgoingTrust.of(settings))
-    assert interval == 3600 and job.__name__ == "refresh_fx_rates"  # its lease: once across replicas
+    assert (
+        interval == 3600 and job.__name__ == "refresh_fx_rates"
+    )  # its lease: once across replicas
     return int(await job())
 
 
@@ -54,7 +61,9 @@ async def test_the_refresh_loads_the_ecb_file_from_the_configured_url(ecb: TestS
 
 
 @pytest.mark.parametrize("path", ["/broken.xml", "/down"])
-async def test_a_bad_or_missing_answer_keeps_the_rates_already_held(ecb: TestServer, path: str) -> None:
+async def test_a_bad_or_missing_answer_keeps_the_rates_already_held(
+    ecb: TestServer, path: str
+) -> None:
     source = FakeRateSource()
 
     assert await refresh(ecb, path, source) == 0

@@ -26,7 +26,9 @@ async def _no_alert(message: str) -> None:
 async def providers(tmp_path: Path) -> AsyncIterator[ProviderSet]:
     routes = tmp_path / "routes.yaml"
     routes.write_text("default: [builtin]\n", encoding="utf-8")
-    settings = load_settings(_env_file=None, data_dir=str(tmp_path), provider_routes_file=str(routes))
+    settings = load_settings(
+        _env_file=None, data_dir=str(tmp_path), provider_routes_file=str(routes)
+    )
     database = Database(
         f"sqlite+aiosqlite:///{tmp_path / 'vb.db'}", VoucherCipher(VoucherCipher.generate_key())
     )
@@ -53,7 +55,9 @@ async def test_a_reload_picks_up_rules_another_replica_saved_and_a_broken_file_k
     providers: ProviderSet,
 ) -> None:
     assert providers.routes_file is not None
-    providers.routes_file.write_text("rules:\n  - countries: [US]\n    prefer: [builtin]\n", encoding="utf-8")
+    providers.routes_file.write_text(
+        "rules:\n  - countries: [US]\n    prefer: [builtin]\n", encoding="utf-8"
+    )
     await providers.refresh_catalog()
     assert providers.route(BOOKS.id, "US")[0].reason == "preferred by rule 1 (US)"
 

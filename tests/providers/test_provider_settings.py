@@ -23,7 +23,9 @@ def test_tango_is_a_provider_beside_builtin_and_xoxoday_with_its_credentials() -
 
 def test_tango_without_its_credentials_is_refused_naming_the_settings() -> None:
     with pytest.raises(SettingsError) as caught:
-        load_settings(_env_file=None, voucher_provider="tango", tango_platform_name="QuietHarbourPlatform")
+        load_settings(
+            _env_file=None, voucher_provider="tango", tango_platform_name="QuietHarbourPlatform"
+        )
     assert "TANGO_PLATFORM_KEY" in str(caught.value) and "TANGO_ACCOUNT_ID" in str(caught.value)
 
 

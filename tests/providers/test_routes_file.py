@@ -49,7 +49,9 @@ def test_a_mistake_is_refused_with_where_and_why(text: str, says: str) -> None:
     assert says in str(caught.value)
 
 
-def test_saving_checks_first_and_keeps_the_old_file_when_the_new_text_is_wrong(tmp_path: Path) -> None:
+def test_saving_checks_first_and_keeps_the_old_file_when_the_new_text_is_wrong(
+    tmp_path: Path,
+) -> None:
     path = tmp_path / "routes.yaml"
     save_routes(path, "default: [tango]\n", NAMES)
     with pytest.raises(RoutesFileError):

@@ -59,9 +59,13 @@ async def client(tango: FakeTango) -> AsyncIterator[TangoClient]:
 # --- the fake is strict ---------------------------------------------------------------------------
 
 
-async def test_the_fake_refuses_a_wrong_platform_key_with_tangos_error_shape(tango: FakeTango) -> None:
+async def test_the_fake_refuses_a_wrong_platform_key_with_tangos_error_shape(
+    tango: FakeTango,
+) -> None:
     async with (
-        aiohttp.ClientSession(headers={"Authorization": aiohttp.BasicAuth("x", "y").encode()}) as session,
+        aiohttp.ClientSession(
+            headers={"Authorization": aiohttp.BasicAuth("x", "y").encode()}
+        ) as session,
         session.get(tango.base_url + "/catalogs") as answer,
     ):
         body = await answer.json()
@@ -91,13 +95,17 @@ async def test_the_fake_refuses_an_order_with_an_unknown_field_or_someone_elses_
         "externalRefID": "ord_strict_1",
     }
     async with aiohttp.ClientSession(headers=auth) as session:
-        async with session.post(tango.base_url + "/orders", json={**good, "quantity": 1}) as unknown:
+        async with session.post(
+            tango.base_url + "/orders", json={**good, "quantity": 1}
+        ) as unknown:
             errors = (await unknown.json())["errors"]
         async with session.post(
             tango.base_url + "/orders", json={**good, "accountIdentifier": "other"}
         ) as other:
             pass
-        async with session.post(tango.base_url + "/orders", json={**good, "amount": 30}) as wrong_amount:
+        async with session.post(
+            tango.base_url + "/orders", json={**good, "amount": 30}
+        ) as wrong_amount:
             pass
     assert unknown.status == 400 and errors[0]["path"] == "quantity"
     assert other.status == 400 and wrong_amount.status == 400
@@ -140,7 +148,10 @@ async def test_the_catalog_sync_makes_one_product_per_brand_and_country_with_a_u
     assert books.denominations == (1000, 2500, 5000) and books.sku_for(2500) == "U561594"
     assert books.voucher_format == "code_pin" and books.countries == ("US",)
     tea = cached["tango-b402211-gbp-gb"]
-    assert tea.value_range is not None and (tea.value_range.minimum, tea.value_range.maximum) == (500, 20000)
+    assert tea.value_range is not None and (tea.value_range.minimum, tea.value_range.maximum) == (
+        500,
+        20000,
+    )
     assert tea.sku_for(1234) == "U730001" and tea.voucher_format == "url"
     assert report.skipped == 1  # the inactive brand
 
@@ -179,8 +190,12 @@ async def test_issuing_again_for_the_same_order_returns_the_same_reward_and_buys
     tango: FakeTango, client: TangoClient
 ) -> None:
     provider = TangoProvider(client)
-    first = await provider.issue(order_id="ord_again", product=BOOKS, amount=Money(1000, "USD"), today=TODAY)
-    second = await provider.issue(order_id="ord_again", product=BOOKS, amount=Money(1000, "USD"), today=TODAY)
+    first = await provider.issue(
+        order_id="ord_again", product=BOOKS, amount=Money(1000, "USD"), today=TODAY
+    )
+    second = await provider.issue(
+        order_id="ord_again", product=BOOKS, amount=Money(1000, "USD"), today=TODAY
+    )
     assert first == second and len(tango.placed) == 1
 
 
@@ -195,7 +210,10 @@ async def test_a_lost_order_answer_is_recovered_by_external_ref_id_without_a_sec
         )
     finally:
         await client.close()
-    assert len(tango.orders_for("ord_lost")) == 1 and issued.code == tango.orders_for("ord_lost")[0].code
+    assert (
+        len(tango.orders_for("ord_lost")) == 1
+        and issued.code == tango.orders_for("ord_lost")[0].code
+    )
 
 
 async def test_server_errors_and_429_are_retried_and_still_place_one_order(
@@ -264,12 +282,18 @@ async def test_find_says_none_for_an_order_tango_never_placed_and_the_reward_for
 ) -> None:
     provider = TangoProvider(client)
     assert (
-        await provider.find(order_id="ord_never", product=BOOKS, amount=Money(1000, "USD"), today=TODAY)
+        await provider.find(
+            order_id="ord_never", product=BOOKS, amount=Money(1000, "USD"), today=TODAY
+        )
         is None
     )
-    placed = await provider.issue(order_id="ord_found", product=BOOKS, amount=Money(1000, "USD"), today=TODAY)
+    placed = await provider.issue(
+        order_id="ord_found", product=BOOKS, amount=Money(1000, "USD"), today=TODAY
+    )
     assert (
-        await provider.find(order_id="ord_found", product=BOOKS, amount=Money(1000, "USD"), today=TODAY)
+        await provider.find(
+            order_id="ord_found", product=BOOKS, amount=Money(1000, "USD"), today=TODAY
+        )
         == placed
     )
 
@@ -278,7 +302,9 @@ async def test_the_balance_is_read_from_the_account(tango: FakeTango, client: Ta
     assert await TangoProvider(client).balances() == [Money(100000, "USD")]
 
 
-async def test_a_one_call_per_second_limit_is_honoured_by_waiting_not_by_failing(tango: FakeTango) -> None:
+async def test_a_one_call_per_second_limit_is_honoured_by_waiting_not_by_failing(
+    tango: FakeTango,
+) -> None:
     tango._per_second = 1  # Tango's documented rate: about one call a second
     client = client_for(tango, retry=RetryPolicy(attempts=4, base_delay=0.5, max_delay=1.0))
     try:
@@ -301,13 +327,18 @@ async def test_out_of_stock_may_be_told_to_the_buyer_but_a_short_balance_may_not
         await TangoProvider(client).issue(
             order_id="ord_b2", product=BOOKS, amount=Money(2500, "USD"), today=TODAY
         )
-    assert out_of_stock.value.buyer_reason == ProviderError.OUT_OF_STOCK and short.value.buyer_reason == ""
+    assert (
+        out_of_stock.value.buyer_reason == ProviderError.OUT_OF_STOCK
+        and short.value.buyer_reason == ""
+    )
 
 
 async def test_an_unreachable_tango_is_known_to_hold_no_order_but_a_lost_answer_is_not(
     tango: FakeTango,
 ) -> None:
-    closed = TangoClient("http://127.0.0.1:9/raas/v2", "n", "k", customer_id="c", account_id="a", retry=FAST)
+    closed = TangoClient(
+        "http://127.0.0.1:9/raas/v2", "n", "k", customer_id="c", account_id="a", retry=FAST
+    )
     slow = client_for(tango, timeout=0.2, retry=RetryPolicy(attempts=1, base_delay=0.0))
     tango.stall_next_order(0.5, after_processing=True)
     try:
@@ -329,7 +360,9 @@ async def test_an_unreachable_tango_is_known_to_hold_no_order_but_a_lost_answer_
 async def test_a_lost_answer_then_a_failed_look_up_is_still_uncertain(tango: FakeTango) -> None:
     client = client_for(tango, timeout=0.2, retry=RetryPolicy(attempts=2, base_delay=0.0))
     tango.stall_next_order(0.5, after_processing=True)
-    tango.fail_next(3, 429, path="/orders", method="GET")  # the look-up after the lost answer: turned away
+    tango.fail_next(
+        3, 429, path="/orders", method="GET"
+    )  # the look-up after the lost answer: turned away
     try:
         with pytest.raises(TangoApiError) as caught:
             await client.place_order("ord_unsure", "U561593", Decimal(10))

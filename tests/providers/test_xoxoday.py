@@ -40,9 +40,16 @@ async def plum(clock: FixedClock) -> AsyncIterator[FakePlum]:
 
 
 def client_for(plum: FakePlum, clock: FixedClock, **options: object) -> XoxodayClient:
-    settings: dict[str, object] = {"clock": clock, "retry": FAST, "order_timeout": 2.0, "timeout": 2.0}
+    settings: dict[str, object] = {
+        "clock": clock,
+        "retry": FAST,
+        "order_timeout": 2.0,
+        "timeout": 2.0,
+    }
     settings.update(options)
-    return XoxodayClient(plum.base_url, plum.client_id, plum.client_secret, "plum-refresh-1", **settings)  # type: ignore[arg-type]
+    return XoxodayClient(
+        plum.base_url, plum.client_id, plum.client_secret, "plum-refresh-1", **settings
+    )  # type: ignore[arg-type]
 
 
 @pytest.fixture
@@ -61,13 +68,24 @@ class Alerts:
 
 
 def provider_for(
-    client: XoxodayClient, alerts: Alerts | None = None, *, max_wait: float = 1.0, recheck_interval: float = 0.0
+    client: XoxodayClient,
+    alerts: Alerts | None = None,
+    *,
+    max_wait: float = 1.0,
+    recheck_interval: float = 0.0,
 ) -> XoxodayProvider:
-    return XoxodayProvider(client, poll_interval=0.01, max_wait=max_wait, recheck_interval=recheck_interval,
-                           alert=alerts)
+    return XoxodayProvider(
+        client,
+        poll_interval=0.01,
+        max_wait=max_wait,
+        recheck_interval=recheck_interval,
+        alert=alerts,
+    )
 
 
-async def issue(provider: XoxodayProvider, order_id: str, product: Product = BOOKS, major: str = "25"):  # type: ignore[no-untyped-def]
+async def issue(
+    provider: XoxodayProvider, order_id: str, product: Product = BOOKS, major: str = "25"
+):  # type: ignore[no-untyped-def]
     amount = Money.parse(major, product.currency)
     return await provider.issue(order_id=order_id, product=product, amount=amount, today=TODAY)
 
@@ -75,8 +93,9 @@ async def issue(provider: XoxodayProvider, order_id: str, product: Product = BOO
 # --- tokens ------------------------------------------------------------------------------------
 
 
-async def test_calls_share_one_access_token_until_it_nears_expiry(plum: FakePlum, client: XoxodayClient,
-                                                                  clock: FixedClock) -> None:
+async def test_calls_share_one_access_token_until_it_nears_expiry(
+    plum: FakePlum, client: XoxodayClient, clock: FixedClock
+) -> None:
     await asyncio.gather(*(client.get_balance() for _ in range(5)))
     assert plum.refreshes == 1
 
@@ -87,7 +106,9 @@ async def test_calls_share_one_access_token_until_it_nears_expiry(plum: FakePlum
     assert client.requests["getBalance"] == 6  # no call was refused on the way
 
 
-async def test_a_revoked_token_is_refreshed_once_and_the_call_retried(plum: FakePlum, client: XoxodayClient) -> None:
+async def test_a_revoked_token_is_refreshed_once_and_the_call_retried(
+    plum: FakePlum, client: XoxodayClient
+) -> None:
     await client.get_balance()
     plum.expire_access_tokens()
 
@@ -116,8 +137,12 @@ async def test_the_rotated_refresh_token_survives_a_restart_through_the_token_st
     assert plum.refresh_token not in repr(store.tokens)
 
 
-async def test_a_refused_refresh_token_is_a_retryable_provider_error(plum: FakePlum, clock: FixedClock) -> None:
-    stranger = XoxodayClient(plum.base_url, plum.client_id, plum.client_secret, "revoked", clock=clock, retry=FAST)
+async def test_a_refused_refresh_token_is_a_retryable_provider_error(
+    plum: FakePlum, clock: FixedClock
+) -> None:
+    stranger = XoxodayClient(
+        plum.base_url, plum.client_id, plum.client_secret, "revoked", clock=clock, retry=FAST
+    )
 
     with pytest.raises(ProviderError) as caught:
         await stranger.get_balance()
@@ -139,7 +164,9 @@ async def test_a_burst_of_server_errors_is_retried(plum: FakePlum, client: Xoxod
     assert plum.calls["getBalance"] == 3
 
 
-async def test_a_burst_longer_than_the_retries_is_a_retryable_error(plum: FakePlum, client: XoxodayClient) -> None:
+async def test_a_burst_longer_than_the_retries_is_a_retryable_error(
+    plum: FakePlum, client: XoxodayClient
+) -> None:
     plum.fail_next(5, status=500)
 
     with pytest.raises(ProviderError) as caught:
@@ -149,7 +176,9 @@ async def test_a_burst_longer_than_the_retries_is_a_retryable_error(plum: FakePl
     assert plum.calls["getBalance"] == FAST.attempts
 
 
-async def test_a_refused_order_is_not_retried_and_fails_for_good(plum: FakePlum, client: XoxodayClient) -> None:
+async def test_a_refused_order_is_not_retried_and_fails_for_good(
+    plum: FakePlum, client: XoxodayClient
+) -> None:
     with pytest.raises(ProviderError) as caught:
         await issue(provider_for(client), "ord_BADAMOUNT", BOOKS, "30")  # Plum sells 10, 25 or 50
 
@@ -159,7 +188,9 @@ async def test_a_refused_order_is_not_retried_and_fails_for_good(plum: FakePlum,
 
 async def test_malformed_answers_are_provider_errors(clock: FixedClock) -> None:
     async def token(request: web.Request) -> web.Response:
-        return web.json_response({"access_token": "tok", "expires_in": 3600, "refresh_token": "next"})
+        return web.json_response(
+            {"access_token": "tok", "expires_in": 3600, "refresh_token": "next"}
+        )
 
     async def api(request: web.Request) -> web.Response:
         return web.json_response({"data": {"getBalance": {"status": 1, "data": {"value": "lots"}}}})
@@ -171,8 +202,14 @@ async def test_malformed_answers_are_provider_errors(clock: FixedClock) -> None:
     await runner.setup()
     site = web.TCPSite(runner, "127.0.0.1", 0)
     await site.start()
-    odd = XoxodayClient(f"http://127.0.0.1:{runner.addresses[0][1]}/chef", "id", "secret", "seed", clock=clock,
-                        retry=FAST)
+    odd = XoxodayClient(
+        f"http://127.0.0.1:{runner.addresses[0][1]}/chef",
+        "id",
+        "secret",
+        "seed",
+        clock=clock,
+        retry=FAST,
+    )
     try:
         with pytest.raises(ProviderError, match="unexpected answer"):
             await odd.get_balance()
@@ -184,7 +221,9 @@ async def test_malformed_answers_are_provider_errors(clock: FixedClock) -> None:
 # --- issuing -----------------------------------------------------------------------------------
 
 
-async def test_an_order_becomes_the_plum_voucher_with_its_expiry(plum: FakePlum, client: XoxodayClient) -> None:
+async def test_an_order_becomes_the_plum_voucher_with_its_expiry(
+    plum: FakePlum, client: XoxodayClient
+) -> None:
     issued = await issue(provider_for(client), "ord_QHB0001")
 
     order = plum.orders["ord_QHB0001"]
@@ -192,14 +231,25 @@ async def test_an_order_becomes_the_plum_voucher_with_its_expiry(plum: FakePlum,
     assert issued.pin is None and issued.redeem_url is None
     assert issued.expires_on == TODAY + timedelta(days=365)
     assert issued.provider_reference == f"plum-order-{order.order_id}"
-    assert plum.place_order_requests == [{
-        "productId": 1001, "quantity": 1, "denomination": 25, "poNumber": "ord_QHB0001", "email": "",
-        "contact": "", "tag": "voucherbot", "notifyReceiverEmail": 0, "notifyAdminEmail": 0,
-    }]
+    assert plum.place_order_requests == [
+        {
+            "productId": 1001,
+            "quantity": 1,
+            "denomination": 25,
+            "poNumber": "ord_QHB0001",
+            "email": "",
+            "contact": "",
+            "tag": "voucherbot",
+            "notifyReceiverEmail": 0,
+            "notifyAdminEmail": 0,
+        }
+    ]
     assert plum.balance == Decimal(975)
 
 
-async def test_pin_and_link_vouchers_keep_their_pin_and_link(plum: FakePlum, client: XoxodayClient) -> None:
+async def test_pin_and_link_vouchers_keep_their_pin_and_link(
+    plum: FakePlum, client: XoxodayClient
+) -> None:
     provider = provider_for(client)
 
     tea = await issue(provider, "ord_TEA0001", TEA, "42.50")
@@ -210,7 +260,9 @@ async def test_pin_and_link_vouchers_keep_their_pin_and_link(plum: FakePlum, cli
     assert film.redeem_url == film.code and film.code.startswith("https://redeem.plum.example/")
 
 
-async def test_asking_again_for_the_same_order_buys_nothing_more(plum: FakePlum, client: XoxodayClient) -> None:
+async def test_asking_again_for_the_same_order_buys_nothing_more(
+    plum: FakePlum, client: XoxodayClient
+) -> None:
     provider = provider_for(client)
 
     first = await issue(provider, "ord_TWICE01")
@@ -220,7 +272,9 @@ async def test_asking_again_for_the_same_order_buys_nothing_more(plum: FakePlum,
     assert plum.vouchers_issued == 1 and plum.calls["placeOrder"] == 1
 
 
-async def test_a_pending_order_is_polled_until_plum_completes_it(plum: FakePlum, client: XoxodayClient) -> None:
+async def test_a_pending_order_is_polled_until_plum_completes_it(
+    plum: FakePlum, client: XoxodayClient
+) -> None:
     plum.delayed_polls = 3
 
     issued = await issue(provider_for(client), "ord_SLOW001", PARCEL, "20")
@@ -245,7 +299,9 @@ async def test_an_order_still_pending_after_max_wait_completes_on_a_later_attemp
     assert [r["poNumber"] for r in plum.place_order_requests] == ["ord_SLOW002"]
 
 
-async def test_a_pending_order_is_not_rechecked_before_its_time(plum: FakePlum, client: XoxodayClient) -> None:
+async def test_a_pending_order_is_not_rechecked_before_its_time(
+    plum: FakePlum, client: XoxodayClient
+) -> None:
     provider = provider_for(client, max_wait=0.0, recheck_interval=300.0)
     with pytest.raises(ProviderError):
         await issue(provider, "ord_SLOW003", PARCEL, "20")
@@ -257,7 +313,9 @@ async def test_a_pending_order_is_not_rechecked_before_its_time(plum: FakePlum, 
     assert sum(plum.calls.values()) == calls_before
 
 
-async def test_a_short_wallet_fails_the_order_for_good_and_alerts_admins(plum: FakePlum, client: XoxodayClient) -> None:
+async def test_a_short_wallet_fails_the_order_for_good_and_alerts_admins(
+    plum: FakePlum, client: XoxodayClient
+) -> None:
     plum.balance = Decimal(10)
     alerts = Alerts()
 
@@ -324,8 +382,13 @@ async def test_a_timeout_before_plum_processed_the_order_retries_with_the_same_p
 
 
 async def test_a_product_from_another_provider_is_refused(client: XoxodayClient) -> None:
-    local = Product(id="quiet-harbour-books", brand="Quiet Harbour Books", name="Gift card", currency="USD",
-                    denominations=(2500,))
+    local = Product(
+        id="quiet-harbour-books",
+        brand="Quiet Harbour Books",
+        name="Gift card",
+        currency="USD",
+        denominations=(2500,),
+    )
 
     with pytest.raises(ProviderError) as caught:
         await issue(provider_for(client), "ord_LOCAL01", local)
@@ -343,17 +406,37 @@ async def test_the_fake_refuses_requests_that_break_the_documented_shape(plum: F
 
     plum.products.append(plum_product(2001, "Extra", denominations="10"))
     async with aiohttp.ClientSession() as session:
-        token = (await (await session.post(f"{plum.base_url}/v1/oauth/token/user", json={
-            "grant_type": "refresh_token", "refresh_token": plum.refresh_token,
-            "client_id": plum.client_id, "client_secret": plum.client_secret})).json())["access_token"]
+        token = (
+            await (
+                await session.post(
+                    f"{plum.base_url}/v1/oauth/token/user",
+                    json={
+                        "grant_type": "refresh_token",
+                        "refresh_token": plum.refresh_token,
+                        "client_id": plum.client_id,
+                        "client_secret": plum.client_secret,
+                    },
+                )
+            ).json()
+        )["access_token"]
         headers = {"Authorization": f"Bearer {token}"}
         answers = [
             await session.post(f"{plum.base_url}/v1/oauth/api", json=body, headers=headers)
             for body in (
-                {"query": "plumProAPI.mutation.getVouchers", "variables": {"data": {"limit": 1, "page": 1}}},
-                {"query": "plumProAPI.mutation.getVouchers", "tag": "plumProAPI", "variables": {"data": {"page": 1}}},
-                {"query": "plumProAPI.mutation.placeOrder", "tag": "plumProAPI",
-                 "variables": {"data": {"productId": 2001, "quantity": 1, "denomination": 10}}},
+                {
+                    "query": "plumProAPI.mutation.getVouchers",
+                    "variables": {"data": {"limit": 1, "page": 1}},
+                },
+                {
+                    "query": "plumProAPI.mutation.getVouchers",
+                    "tag": "plumProAPI",
+                    "variables": {"data": {"page": 1}},
+                },
+                {
+                    "query": "plumProAPI.mutation.placeOrder",
+                    "tag": "plumProAPI",
+                    "variables": {"data": {"productId": 2001, "quantity": 1, "denomination": 10}},
+                },
             )
         ]
         unauthorised = await session.post(f"{plum.base_url}/v1/oauth/api", json={})
@@ -372,7 +455,13 @@ async def test_logs_never_carry_tokens_codes_or_pins(
     issued = await issue(provider_for(client), "ord_QUIET01", TEA, "30")
 
     logged = " ".join(f"{r.getMessage()} {r.__dict__}" for r in caplog.records)
-    secrets = [issued.code, issued.pin or "", plum.refresh_token, "plum-refresh-1", *plum.access_tokens]
+    secrets = [
+        issued.code,
+        issued.pin or "",
+        plum.refresh_token,
+        "plum-refresh-1",
+        *plum.access_tokens,
+    ]
     assert "ord_QUIET01" in logged
     assert not [s for s in secrets if s and s in logged]
 
@@ -380,16 +469,25 @@ async def test_logs_never_carry_tokens_codes_or_pins(
 # --- routing support: find and balances ---------------------------------------------------------
 
 
-async def test_find_says_none_for_a_po_plum_never_saw_and_the_voucher_for_one_it_did(client: XoxodayClient) -> None:
+async def test_find_says_none_for_a_po_plum_never_saw_and_the_voucher_for_one_it_did(
+    client: XoxodayClient,
+) -> None:
     provider = provider_for(client)
     amount = Money.parse("25", BOOKS.currency)
-    assert await provider.find(order_id="ord_never_placed", product=BOOKS, amount=amount, today=TODAY) is None
+    assert (
+        await provider.find(order_id="ord_never_placed", product=BOOKS, amount=amount, today=TODAY)
+        is None
+    )
     placed = await issue(provider, "ord_found_later")
-    found = await provider.find(order_id="ord_found_later", product=BOOKS, amount=amount, today=TODAY)
+    found = await provider.find(
+        order_id="ord_found_later", product=BOOKS, amount=amount, today=TODAY
+    )
     assert found == placed
 
 
-async def test_the_wallet_balance_is_offered_for_routing_and_health(plum: FakePlum, client: XoxodayClient) -> None:
+async def test_the_wallet_balance_is_offered_for_routing_and_health(
+    plum: FakePlum, client: XoxodayClient
+) -> None:
     plum.balance = Decimal("1234.5")
     assert await provider_for(client).balances() == [Money(123450, "USD")]
 
@@ -403,5 +501,7 @@ async def test_a_pending_order_is_looked_up_again_only_after_the_recheck_interva
         await issue(provider, "ord_pending", PARCEL, "20")
     calls = plum.calls["getOrderDetails"]
     with pytest.raises(ProviderError) as caught:
-        await provider.find(order_id="ord_pending", product=PARCEL, amount=Money(2000, "USD"), today=TODAY)
+        await provider.find(
+            order_id="ord_pending", product=PARCEL, amount=Money(2000, "USD"), today=TODAY
+        )
     assert caught.value.retryable and plum.calls["getOrderDetails"] == calls

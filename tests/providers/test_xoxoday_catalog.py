@@ -27,8 +27,14 @@ async def plum(clock: FixedClock) -> AsyncIterator[FakePlum]:
 
 @pytest.fixture
 async def client(plum: FakePlum, clock: FixedClock) -> AsyncIterator[XoxodayClient]:
-    made = XoxodayClient(plum.base_url, plum.client_id, plum.client_secret, "plum-refresh-1", clock=clock,
-                         retry=RetryPolicy(attempts=2, base_delay=0.0))
+    made = XoxodayClient(
+        plum.base_url,
+        plum.client_id,
+        plum.client_secret,
+        "plum-refresh-1",
+        clock=clock,
+        retry=RetryPolicy(attempts=2, base_delay=0.0),
+    )
     yield made
     await made.close()
 
@@ -82,7 +88,10 @@ async def test_open_value_pin_link_and_delayed_products_map_to_their_shapes(plum
 @pytest.mark.parametrize(
     ("item", "reason"),
     [
-        (plum_product(3001, "Mariner Mobile", denominations="10", isPhoneNumberMandatory=True), "phone"),
+        (
+            plum_product(3001, "Mariner Mobile", denominations="10", isPhoneNumberMandatory=True),
+            "phone",
+        ),
         (plum_product(3002, "Gilded Abacus", "DOLLARS", denominations="10"), "ISO 4217"),
         (plum_product(3003, "Half Cent Bakery", denominations="10.005"), "not an amount"),
         (plum_product(3004, "Empty Range Cafe", min_value=50, max_value=10), "empty"),
@@ -91,14 +100,21 @@ async def test_open_value_pin_link_and_delayed_products_map_to_their_shapes(plum
         ({"name": "No Id"}, "productId"),
     ],
 )
-def test_products_that_cannot_be_sold_here_are_skipped_with_a_reason(item: dict[str, object], reason: str) -> None:
+def test_products_that_cannot_be_sold_here_are_skipped_with_a_reason(
+    item: dict[str, object], reason: str
+) -> None:
     with pytest.raises(Unmappable, match=reason):
         to_product(item)
 
 
 def test_unknown_expiry_texts_and_insecure_images_fall_back_to_safe_defaults() -> None:
-    item = plum_product(3010, "Harbour Lights", denominations="10", expiryAndValidity="See brand website",
-                        imageUrl="http://img.plum.example/3010.png")
+    item = plum_product(
+        3010,
+        "Harbour Lights",
+        denominations="10",
+        expiryAndValidity="See brand website",
+        imageUrl="http://img.plum.example/3010.png",
+    )
 
     product = to_product(item)
 

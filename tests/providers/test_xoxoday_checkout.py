@@ -8,7 +8,12 @@ from decimal import Decimal
 
 import pytest
 
-from adapters.providers.xoxoday import RetryPolicy, XoxodayCatalogSync, XoxodayClient, XoxodayProvider
+from adapters.providers.xoxoday import (
+    RetryPolicy,
+    XoxodayCatalogSync,
+    XoxodayClient,
+    XoxodayProvider,
+)
 from core.catalog import Catalog
 from core.checkout import Checkout, PlaceOrder
 from core.identity import ChatUser, ConversationRef
@@ -37,21 +42,35 @@ class PlumWorld:
     clock: FixedClock
     alerts: list[str]
 
-    async def buy_and_pay(self, product_id: str = "plum-1001", major: str = "25", key: str = "req-1") -> str:
+    async def buy_and_pay(
+        self, product_id: str = "plum-1001", major: str = "25", key: str = "req-1"
+    ) -> str:
         product = self.checkout.catalog.get(product_id)
         conversation = ConversationRef("slack", '{"channel": "DU0ADA"}')
         amount = Money.parse(major, product.currency)
-        summary = await self.checkout.place_order(PlaceOrder(ADA, product_id, amount, conversation, key))
+        summary = await self.checkout.place_order(
+            PlaceOrder(ADA, product_id, amount, conversation, key)
+        )
         order = self.store.orders[summary.order_id]
-        event = PaymentEvent(f"evt_{key}", PaymentEventKind.SUCCEEDED, order.payment_intent_id or "", order.id, amount)
+        event = PaymentEvent(
+            f"evt_{key}",
+            PaymentEventKind.SUCCEEDED,
+            order.payment_intent_id or "",
+            order.id,
+            amount,
+        )
         await self.checkout.handle_payment_event(event)
         return order.id
 
 
-async def make_world(plum: FakePlum, clock: FixedClock, **client_options: object) -> tuple[PlumWorld, XoxodayClient]:
+async def make_world(
+    plum: FakePlum, clock: FixedClock, **client_options: object
+) -> tuple[PlumWorld, XoxodayClient]:
     settings: dict[str, object] = {"clock": clock, "retry": RetryPolicy(attempts=2, base_delay=0.0)}
     settings.update(client_options)
-    client = XoxodayClient(plum.base_url, plum.client_id, plum.client_secret, "plum-refresh-1", **settings)  # type: ignore[arg-type]
+    client = XoxodayClient(
+        plum.base_url, plum.client_id, plum.client_secret, "plum-refresh-1", **settings
+    )  # type: ignore[arg-type]
     catalogs = MemoryCatalogStore()
     await XoxodayCatalogSync(client, catalogs, clock).sync()
     alerts: list[str] = []
@@ -59,11 +78,17 @@ async def make_world(plum: FakePlum, clock: FixedClock, **client_options: object
     async def alert(message: str) -> None:
         alerts.append(message)
 
-    provider = XoxodayProvider(client, poll_interval=0.01, max_wait=0.0, recheck_interval=0.0, alert=alert)
+    provider = XoxodayProvider(
+        client, poll_interval=0.01, max_wait=0.0, recheck_interval=0.0, alert=alert
+    )
     store, gateway = MemoryStore(), FakeGateway()
     checkout = Checkout(
-        uow=lambda: MemoryUnitOfWork(store, clock), catalog=Catalog(await catalogs.load("xoxoday")),
-        gateway=gateway, providers={"xoxoday": provider}, clock=clock, ids=SequentialIds(),
+        uow=lambda: MemoryUnitOfWork(store, clock),
+        catalog=Catalog(await catalogs.load("xoxoday")),
+        gateway=gateway,
+        providers={"xoxoday": provider},
+        clock=clock,
+        ids=SequentialIds(),
         public_base_url="https://vouchers.example.com",
     )
     return PlumWorld(checkout, store, gateway, plum, clock, alerts), client
@@ -97,7 +122,9 @@ async def test_a_paid_order_ends_issued_with_the_plum_voucher(world: PlumWorld) 
     assert world.gateway.refunds == []
 
 
-async def test_a_short_wallet_ends_the_order_failed_and_refunded_and_alerts_admins(world: PlumWorld) -> None:
+async def test_a_short_wallet_ends_the_order_failed_and_refunded_and_alerts_admins(
+    world: PlumWorld,
+) -> None:
     world.plum.balance = Decimal(5)
 
     order_id = await world.buy_and_pay()
@@ -111,7 +138,9 @@ async def test_a_short_wallet_ends_the_order_failed_and_refunded_and_alerts_admi
     assert len(world.alerts) == 1
 
 
-async def test_a_delayed_voucher_is_issued_by_recovery_once_plum_delivers_it(world: PlumWorld) -> None:
+async def test_a_delayed_voucher_is_issued_by_recovery_once_plum_delivers_it(
+    world: PlumWorld,
+) -> None:
     world.plum.delayed_polls = 1
 
     order_id = await world.buy_and_pay("plum-1004", "20")
@@ -121,7 +150,10 @@ async def test_a_delayed_voucher_is_issued_by_recovery_once_plum_delivers_it(wor
     await world.checkout.recover()
 
     assert world.store.orders[order_id].status is OrderStatus.ISSUED
-    assert world.store.vouchers[order_id].code == world.plum.orders[order_id].vouchers[0]["voucherCode"]
+    assert (
+        world.store.vouchers[order_id].code
+        == world.plum.orders[order_id].vouchers[0]["voucherCode"]
+    )
     assert world.plum.calls["placeOrder"] == 1
 
 

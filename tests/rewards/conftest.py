@@ -81,7 +81,11 @@ class Hr:
         bearer = self.key if key == "default" else key
         if bearer is not None:
             sent["Authorization"] = f"Bearer {bearer}"
-        data = None if body is None else (body if isinstance(body, bytes) else json.dumps(body).encode())
+        data = (
+            None
+            if body is None
+            else (body if isinstance(body, bytes) else json.dumps(body).encode())
+        )
         if data is not None:
             sent.setdefault("Content-Type", "application/json")
         async with self.client.request(method, path, data=data, headers=sent) as response:
@@ -100,12 +104,19 @@ def build_hr(on: Backend) -> tuple[Recognition, Milestones, HrStores, ApiKeys, H
     ids, clock, database = SequentialIds(), on.clock, on.database
     stores = database.hr_stores()
     recognition = Recognition(
-        uow=database.unit_of_work, clock=clock, ids=ids, configured_admins={"slack:U0HR"},
+        uow=database.unit_of_work,
+        clock=clock,
+        ids=ids,
+        configured_admins={"slack:U0HR"},
         gate=ApprovalGate(clock, ids, approver_dm),
     )
     people = EmployeeDirectory(stores.employees, {"slack": slack_dm})
     milestones = Milestones(
-        recognition=recognition, employees=stores.employees, rules=stores.rules, people=people, clock=clock
+        recognition=recognition,
+        employees=stores.employees,
+        rules=stores.rules,
+        people=people,
+        clock=clock,
     )
     api_keys = ApiKeys(stores.api_keys, clock, ids)
     api = HrApi(
@@ -126,7 +137,9 @@ async def hr(backend: Backend) -> AsyncIterator[Hr]:  # noqa: F811 - `backend` i
     recognition, milestones, stores, api_keys, api = build_hr(backend)
     await recognition.create_programme(replace(KUDOS), "setup")
     await recognition.credit(KUDOS.id, Money(100_000, "USD"), "setup")
-    await stores.employees.upsert([employee_from_row(ADA_ROW), employee_from_row(GRACE_ROW)], "setup")
+    await stores.employees.upsert(
+        [employee_from_row(ADA_ROW), employee_from_row(GRACE_ROW)], "setup"
+    )
     key = await api_keys.create("workday", "cli:operator")
     app = web.Application()
     api.mount(app)

@@ -23,8 +23,12 @@ def test_an_operator_sets_an_approval_policy_a_peer_programme_and_a_default_and_
     cli("programmes", "create", "kudos", "--name", "Harbour Kudos", "--currency", "USD")
     cli("programmes", "create", "thanks", "--name", "Harbour Thanks", "--currency", "USD")
 
-    policy = cli("programmes", "approvals", "kudos", "--above", "100", "--approvers", f"{BOSS},teams:{AAD}")
-    peer = cli("programmes", "peer", "thanks", "--allowance", "50", "--per-recipient", "20", "--shout-out")
+    policy = cli(
+        "programmes", "approvals", "kudos", "--above", "100", "--approvers", f"{BOSS},teams:{AAD}"
+    )
+    peer = cli(
+        "programmes", "peer", "thanks", "--allowance", "50", "--per-recipient", "20", "--shout-out"
+    )
     default = cli("programmes", "default", "slack:U0HR", "thanks")
     listing = cli("approvals", "list")
 
@@ -42,7 +46,9 @@ def test_bad_approval_settings_are_refused_with_a_clear_message(cli: Cli) -> Non
     cli("programmes", "create", "kudos", "--name", "Harbour Kudos", "--currency", "USD")
 
     no_limit = cli("programmes", "approvals", "kudos", "--approvers", BOSS, ok=False)
-    bad_who = cli("programmes", "approvals", "kudos", "--above", "100", "--approvers", "bob", ok=False)
+    bad_who = cli(
+        "programmes", "approvals", "kudos", "--above", "100", "--approvers", "bob", ok=False
+    )
     bad_time = cli(
         "programmes",
         "approvals",

@@ -64,7 +64,9 @@ def hr_send(giver: ChatUser = API, reply_to: ConversationRef | None = None) -> S
 
 async def approval_cards(backend: Backend) -> list[OutboxMessage]:  # noqa: F811
     async with backend.database.unit_of_work() as uow:
-        due = await uow.outbox.claim_due(backend.clock.now() + timedelta(days=1), backend.clock.now(), 100)
+        due = await uow.outbox.claim_due(
+            backend.clock.now() + timedelta(days=1), backend.clock.now(), 100
+        )
     return [m for m in due if m.kind is MessageKind.APPROVAL_REQUEST]
 
 

@@ -9,7 +9,9 @@ from core.rewards import RewardStatus
 from tests.rewards.conftest import KUDOS, TEAM, Hr
 
 
-async def test_fifty_concurrent_sends_against_a_budget_for_twenty_send_exactly_twenty(hr: Hr) -> None:
+async def test_fifty_concurrent_sends_against_a_budget_for_twenty_send_exactly_twenty(
+    hr: Hr,
+) -> None:
     # The fixture credited 1,000 USD: at 50 USD a reward, twenty fit.
     bodies = [
         {
@@ -26,12 +28,18 @@ async def test_fifty_concurrent_sends_against_a_budget_for_twenty_send_exactly_t
     statuses = [status for status, _, _ in answers]
     assert statuses.count(201) == 20
     assert statuses.count(422) == 30
-    assert all(body["error"]["code"] == "budget_exceeded" for status, body, _ in answers if status == 422)
+    assert all(
+        body["error"]["code"] == "budget_exceeded" for status, body, _ in answers if status == 422
+    )
     async with hr.backend.database.unit_of_work() as uow:
         budget = await uow.ledger.budget(KUDOS.id)
         entries = await uow.ledger.entries(KUDOS.id)
     assert (budget.credited, budget.reserved, budget.available) == (100_000, 100_000, 0)
-    effect = {"credit": 1, "reserve": -1, "release": 1}  # on what is available (debits spend the reserve)
+    effect = {
+        "credit": 1,
+        "reserve": -1,
+        "release": 1,
+    }  # on what is available (debits spend the reserve)
     available = 0
     for entry in entries:  # never below zero at any point of the ledger, not only at the end
         available += effect.get(entry.kind, 0) * entry.minor

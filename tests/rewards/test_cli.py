@@ -105,7 +105,9 @@ def test_an_api_key_is_printed_once_listed_by_hint_and_revoked(cli: Cli) -> None
     assert "not shown again" in created.stderr
     assert twice.returncode == 1 and "already named 'workday'" in twice.stderr
     assert revoked.stdout.strip() == "revoked the API key 'workday'"
-    assert key not in listed.stdout and f"…{key[-4:]}" in listed.stdout and "revoked" in listed.stdout
+    assert (
+        key not in listed.stdout and f"…{key[-4:]}" in listed.stdout and "revoked" in listed.stdout
+    )
     stored = b"".join(p.read_bytes() for p in (cli.folder / "var").glob("voucherbot.db*"))
     assert key.encode() not in stored  # only its SHA-256 is kept
 

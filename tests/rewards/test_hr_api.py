@@ -18,7 +18,9 @@ REWARDS = "/api/v1/rewards"
 
 
 def reward(
-    *recipients: dict[str, str], amount: str = "50.00", reason: str = "Five years of quiet excellence"
+    *recipients: dict[str, str],
+    amount: str = "50.00",
+    reason: str = "Five years of quiet excellence",
 ) -> dict[str, Any]:
     return {
         "recipients": list(recipients),
@@ -34,7 +36,9 @@ ADA = {"email": "ada@example.com"}
 GRACE_BY_ID = {"platform": "slack", "user_id": "U0GRACE", "team_id": TEAM}
 
 
-async def test_a_request_without_a_key_with_an_unknown_one_or_a_revoked_one_is_refused(hr: Hr) -> None:
+async def test_a_request_without_a_key_with_an_unknown_one_or_a_revoked_one_is_refused(
+    hr: Hr,
+) -> None:
     missing = await hr.call("POST", REWARDS, reward(ADA), key=None)
     unknown = await hr.call("POST", REWARDS, reward(ADA), key="vbk_not-a-key-anyone-was-given")
     await hr.api_keys.revoke("workday", "cli:operator")
@@ -72,7 +76,9 @@ async def test_people_named_by_email_and_by_slack_user_id_each_get_the_reward_fr
     assert any(e.action == "api_key.created" and e.actor == "cli:operator" for e in audit)
 
 
-async def test_a_send_the_programme_holds_for_approval_is_answered_202_pending_approval(hr: Hr) -> None:
+async def test_a_send_the_programme_holds_for_approval_is_answered_202_pending_approval(
+    hr: Hr,
+) -> None:
     async with hr.backend.database.unit_of_work() as uow:
         await uow.approval_policies.put(ApprovalPolicy(KUDOS.id, ("slack:U0BOSS",), above=4000))
         await uow.commit()
@@ -81,7 +87,9 @@ async def test_a_send_the_programme_holds_for_approval_is_answered_202_pending_a
 
     assert status == 202
     assert (body["state"], body["code"], body["approval"]["status"]) == (
-        "pending_approval", "approval_required", "pending"
+        "pending_approval",
+        "approval_required",
+        "pending",
     )
     assert body["total"] == {"amount": "100.00", "currency": "USD"}
     assert body["budget_left"] == {"amount": "900.00", "currency": "USD"}  # reserved while pending
@@ -123,7 +131,9 @@ async def test_racing_requests_with_one_idempotency_key_send_once(hr: Hr) -> Non
     assert len(await hr.rewards_of("slack:T0HARBOUR:U0ADA")) == 1
 
 
-async def test_an_unknown_email_is_refused_with_422_naming_it_and_nobody_is_sent_anything(hr: Hr) -> None:
+async def test_an_unknown_email_is_refused_with_422_naming_it_and_nobody_is_sent_anything(
+    hr: Hr,
+) -> None:
     status, body, _ = await hr.call("POST", REWARDS, reward(ADA, {"email": "nobody@example.com"}))
 
     assert status == 422
@@ -133,8 +143,14 @@ async def test_an_unknown_email_is_refused_with_422_naming_it_and_nobody_is_sent
     assert await hr.rewards_of("slack:T0HARBOUR:U0ADA") == []
 
 
-async def test_a_teams_user_id_the_bot_cannot_address_is_refused_and_a_person_named_twice_too(hr: Hr) -> None:
-    teams = {"platform": "teams", "user_id": "8f1c0d2e-aaaa-bbbb-cccc-1234567890ab", "tenant_id": "contoso"}
+async def test_a_teams_user_id_the_bot_cannot_address_is_refused_and_a_person_named_twice_too(
+    hr: Hr,
+) -> None:
+    teams = {
+        "platform": "teams",
+        "user_id": "8f1c0d2e-aaaa-bbbb-cccc-1234567890ab",
+        "tenant_id": "contoso",
+    }
     unreachable = await hr.call("POST", REWARDS, reward(teams))
     twice = await hr.call(
         "POST", REWARDS, reward(ADA, {"platform": "slack", "user_id": "U0ADA", "team_id": TEAM})
@@ -151,16 +167,46 @@ async def test_a_teams_user_id_the_bot_cannot_address_is_refused_and_a_person_na
         (b"{not json", ""),
         ([1, 2], "body"),
         ({"recipients": [], "amount": "5", "reason": "x"}, "recipients"),
-        ({"recipients": [{"email": "ada@example.com"}], "amount": 50, "reason": "Thanks"}, "amount"),
-        ({"recipients": [{"email": "ada@example.com"}], "amount": "2,50", "reason": "Thanks"}, "amount"),
-        ({"recipients": [{"email": "ada@example.com"}], "amount": "5", "currency": "", "reason": "x"}, "currency"),
-        ({"recipients": [{"email": "ada@example.com"}], "amount": "5", "giver": None, "reason": "x"}, "giver"),
         (
-            {"recipients": [{"email": "ada@example.com", "platform": "slack"}], "amount": "5", "reason": "x"},
+            {"recipients": [{"email": "ada@example.com"}], "amount": 50, "reason": "Thanks"},
+            "amount",
+        ),
+        (
+            {"recipients": [{"email": "ada@example.com"}], "amount": "2,50", "reason": "Thanks"},
+            "amount",
+        ),
+        (
+            {
+                "recipients": [{"email": "ada@example.com"}],
+                "amount": "5",
+                "currency": "",
+                "reason": "x",
+            },
+            "currency",
+        ),
+        (
+            {
+                "recipients": [{"email": "ada@example.com"}],
+                "amount": "5",
+                "giver": None,
+                "reason": "x",
+            },
+            "giver",
+        ),
+        (
+            {
+                "recipients": [{"email": "ada@example.com", "platform": "slack"}],
+                "amount": "5",
+                "reason": "x",
+            },
             "recipients[0]",
         ),
         (
-            {"recipients": [{"platform": "irc", "user_id": "ada"}], "amount": "5", "reason": "Thanks"},
+            {
+                "recipients": [{"platform": "irc", "user_id": "ada"}],
+                "amount": "5",
+                "reason": "Thanks",
+            },
             "recipients[0]",
         ),
         ({"recipients": [{"email": "ada@example.com"}], "amount": "5", "reason": "  "}, "reason"),
@@ -171,7 +217,11 @@ async def test_a_body_without_the_documented_shape_is_refused_with_400_naming_th
 ) -> None:
     status, answer, _ = await hr.call("POST", REWARDS, body)
 
-    assert (status, answer["error"]["code"], answer["error"]["field"]) == (400, "invalid_request", field)
+    assert (status, answer["error"]["code"], answer["error"]["field"]) == (
+        400,
+        "invalid_request",
+        field,
+    )
     assert await hr.budget() == Money(100_000, "USD")
 
 
@@ -219,7 +269,9 @@ async def test_employees_posted_to_the_api_are_imported_with_bad_rows_reported(h
         ]
     }
     status, body, _ = await hr.call("POST", "/api/v1/employees", employees)
-    preview = await hr.call("GET", "/api/v1/milestones?days=6")  # from 2026-11-26, the fixture clock
+    preview = await hr.call(
+        "GET", "/api/v1/milestones?days=6"
+    )  # from 2026-11-26, the fixture clock
     refused_days = await hr.call("GET", "/api/v1/milestones?days=400")
 
     assert status == 200
@@ -281,7 +333,9 @@ async def test_the_openapi_document_is_valid_openapi_3_1_and_describes_every_rou
 
 
 async def test_a_real_answer_matches_the_schema_the_openapi_document_gives_for_it(hr: Hr) -> None:
-    document = json.loads((Path(__file__).parents[2] / "adapters" / "web" / "hr_openapi.json").read_text())
+    document = json.loads(
+        (Path(__file__).parents[2] / "adapters" / "web" / "hr_openapi.json").read_text()
+    )
     sent = await hr.call("POST", REWARDS, reward(ADA, GRACE_BY_ID))
     refused = await hr.call("POST", REWARDS, reward({"email": "nobody@example.com"}))
     preview = await hr.call("GET", "/api/v1/milestones?days=30")

@@ -18,13 +18,24 @@ GRACE_BY_ID = {"platform": "slack", "user_id": "U0GRACE", "team_id": TEAM}
 
 
 def reward(amount: str, **fields: Any) -> dict[str, Any]:
-    return {"recipients": [ADA], "amount": amount, "reason": "Five years of quiet excellence", **fields}
+    return {
+        "recipients": [ADA],
+        "amount": amount,
+        "reason": "Five years of quiet excellence",
+        **fields,
+    }
 
 
-async def test_2_comma_50_is_refused_with_400_saying_to_write_2_point_50_and_nothing_is_spent(hr: Hr) -> None:
+async def test_2_comma_50_is_refused_with_400_saying_to_write_2_point_50_and_nothing_is_spent(
+    hr: Hr,
+) -> None:
     status, body, _ = await hr.call("POST", REWARDS, reward("2,50", currency="USD"))
 
-    assert (status, body["error"]["code"], body["error"]["field"]) == (400, "invalid_request", "amount")
+    assert (status, body["error"]["code"], body["error"]["field"]) == (
+        400,
+        "invalid_request",
+        "amount",
+    )
     assert "write 2.50" in body["error"]["message"]
     assert await hr.budget() == Money(100_000, "USD")
     assert await hr.rewards_of("slack:T0HARBOUR:U0ADA") == []
@@ -43,7 +54,11 @@ async def test_amounts_are_read_as_people_type_them_in_chat(hr: Hr) -> None:
 async def test_a_well_formed_amount_the_currency_cannot_hold_is_a_422_not_a_400(hr: Hr) -> None:
     status, body, _ = await hr.call("POST", REWARDS, reward("5.001", currency="USD"))
 
-    assert (status, body["error"]["code"], body["error"]["field"]) == (422, "invalid_amount", "amount")
+    assert (status, body["error"]["code"], body["error"]["field"]) == (
+        422,
+        "invalid_amount",
+        "amount",
+    )
     assert "2 decimals" in body["error"]["message"]
 
 
@@ -56,9 +71,17 @@ async def test_a_currency_the_named_programme_does_not_pay_in_is_reported_as_a_c
     both = await hr.call("POST", REWARDS, reward("€25", currency="USD"))
 
     for status, body, _ in (by_symbol, by_field):
-        assert (status, body["error"]["code"], body["error"]["programme"]) == (422, "currency_mismatch", "kudos")
+        assert (status, body["error"]["code"], body["error"]["programme"]) == (
+            422,
+            "currency_mismatch",
+            "kudos",
+        )
         assert body["error"]["message"] == "The Harbour Kudos programme pays in USD, not EUR."
-    assert (both[0], both[1]["error"]["code"], both[1]["error"]["field"]) == (422, "currency_mismatch", "amount")
+    assert (both[0], both[1]["error"]["code"], both[1]["error"]["field"]) == (
+        422,
+        "currency_mismatch",
+        "amount",
+    )
     assert await hr.budget() == Money(100_000, "USD")
 
 
@@ -97,11 +120,18 @@ async def test_deeply_nested_json_is_a_400_not_a_500(hr: Hr) -> None:
     for depth in (40, 900, 100_000):
         status, body, _ = await hr.call("POST", REWARDS, b"[" * depth + b"]" * depth)
         assert (status, body["error"]["code"]) == (400, "invalid_request")
-        employees = await hr.call("POST", "/api/v1/employees", b'{"employees":' + b"[" * depth + b"]" * depth + b"}")
+        employees = await hr.call(
+            "POST", "/api/v1/employees", b'{"employees":' + b"[" * depth + b"]" * depth + b"}"
+        )
         assert employees[0] == 400
-        in_a_field = await hr.call("POST", REWARDS, b'{"programme": ' + b"[" * depth + b"]" * depth + b"}")
-        in_a_row = await hr.call("POST", "/api/v1/employees",
-                                 b'{"employees": [{"email": ' + b"[" * depth + b"]" * depth + b"}]}")
+        in_a_field = await hr.call(
+            "POST", REWARDS, b'{"programme": ' + b"[" * depth + b"]" * depth + b"}"
+        )
+        in_a_row = await hr.call(
+            "POST",
+            "/api/v1/employees",
+            b'{"employees": [{"email": ' + b"[" * depth + b"]" * depth + b"}]}",
+        )
         assert (in_a_field[0], in_a_row[0]) == (400, 400)
 
 
@@ -111,10 +141,14 @@ async def test_slack_down_while_looking_up_an_email_answers_503_with_retry_after
         client = AsyncWebClient(token="xoxb-harbour", base_url=slack.api_url)
         hr.people.add_fallback(SlackDirectory(UserDirectory(), client, TEAM))
         slack.fail_next(10, status=503, retry_after=7, method="users.list")
-        status, body, headers = await hr.call("POST", REWARDS, reward("5", recipients=[{"email": "new@example.com"}]))
+        status, body, headers = await hr.call(
+            "POST", REWARDS, reward("5", recipients=[{"email": "new@example.com"}])
+        )
     finally:
         await slack.close()
-    unreachable = await hr.call("POST", REWARDS, reward("5", recipients=[{"email": "new@example.com"}]))
+    unreachable = await hr.call(
+        "POST", REWARDS, reward("5", recipients=[{"email": "new@example.com"}])
+    )
 
     assert (status, body["error"]["code"], headers["Retry-After"]) == (503, "unavailable", "7")
     assert (unreachable[0], unreachable[1]["error"]["code"]) == (503, "unavailable")

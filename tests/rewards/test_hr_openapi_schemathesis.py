@@ -51,10 +51,16 @@ class LiveHrApi(LiveApp):
         api.people.add_fallback(SlackDown())
         await recognition.create_programme(replace(KUDOS), "setup")
         await recognition.credit(KUDOS.id, Money(100_000, "USD"), "setup")
-        async with backend.database.unit_of_work() as uow:  # large sends wait for approval: the 202 answer too
-            await uow.approval_policies.put(ApprovalPolicy(KUDOS.id, ("slack:U0BOSS",), above=20_000))
+        async with (
+            backend.database.unit_of_work() as uow
+        ):  # large sends wait for approval: the 202 answer too
+            await uow.approval_policies.put(
+                ApprovalPolicy(KUDOS.id, ("slack:U0BOSS",), above=20_000)
+            )
             await uow.commit()
-        await stores.employees.upsert([employee_from_row(ADA_ROW), employee_from_row(GRACE_ROW)], "setup")
+        await stores.employees.upsert(
+            [employee_from_row(ADA_ROW), employee_from_row(GRACE_ROW)], "setup"
+        )
         self.key = await api_keys.create("workday", "cli:operator")
         app = web.Application()
         api.mount(app)
@@ -67,10 +73,17 @@ def live_hr(tmp_path: Path) -> Iterator[LiveHrApi]:
         yield live
 
 
-def test_every_operation_of_the_hr_openapi_keeps_its_contract_under_schemathesis(live_hr: LiveHrApi) -> None:
+def test_every_operation_of_the_hr_openapi_keeps_its_contract_under_schemathesis(
+    live_hr: LiveHrApi,
+) -> None:
     schema = contract_schema(
-        f"{live_hr.url}/api/v1/openapi.json", live_hr.url, live_hr.key, MAX_EXAMPLES,
-        ACCEPTED_POSITIVE, REJECTED_NEGATIVE, NOT_A_SERVER_ERROR,
+        f"{live_hr.url}/api/v1/openapi.json",
+        live_hr.url,
+        live_hr.key,
+        MAX_EXAMPLES,
+        ACCEPTED_POSITIVE,
+        REJECTED_NEGATIVE,
+        NOT_A_SERVER_ERROR,
     )
 
     failures, errors, tested = run_contract(schema)
@@ -80,4 +93,3 @@ def test_every_operation_of_the_hr_openapi_keeps_its_contract_under_schemathesis
     assert tested == {"POST /api/v1/rewards", "POST /api/v1/employees", "GET /api/v1/milestones"}
     assert not errors, "\n".join(errors)
     assert not failures, "\n\n".join(failures)
-

@@ -19,7 +19,9 @@ ANNIVERSARY = MilestoneRule(
     Money(5000, "USD"),
     "Happy {years}-year anniversary, {name}! Thank you.",
 )
-BIRTHDAY = MilestoneRule(MilestoneKind.BIRTHDAY, KUDOS.id, Money(2000, "USD"), "Happy birthday, {name}!")
+BIRTHDAY = MilestoneRule(
+    MilestoneKind.BIRTHDAY, KUDOS.id, Money(2000, "USD"), "Happy birthday, {name}!"
+)
 
 
 def person(email: str, start: date, birthday: MonthDay | None = None) -> Employee:
@@ -56,7 +58,10 @@ def test_a_leap_day_falls_on_the_28th_in_common_years_and_on_the_29th_in_leap_ye
         (MilestoneKind.ANNIVERSARY, date(2027, 2, 28)),
         (MilestoneKind.BIRTHDAY, date(2027, 2, 28)),
     ]
-    assert [(m.on, m.years) for m in leap_year] == [(date(2028, 2, 29), 8), (date(2028, 2, 29), None)]
+    assert [(m.on, m.years) for m in leap_year] == [
+        (date(2028, 2, 29), 8),
+        (date(2028, 2, 29), None),
+    ]
 
 
 def test_a_window_across_new_year_finds_both_years_in_date_order() -> None:
@@ -81,11 +86,15 @@ def test_a_template_may_use_only_its_placeholders_and_hr_text_is_never_formatted
         MilestoneRule(MilestoneKind.ANNIVERSARY, KUDOS.id, Money(100, "USD"), "{name.__class__}")
     with pytest.raises(InvalidRequest, match="placeholder"):
         MilestoneRule(MilestoneKind.ANNIVERSARY, KUDOS.id, Money(100, "USD"), "{0} {}")
-    rule = MilestoneRule(MilestoneKind.ANNIVERSARY, KUDOS.id, Money(100, "USD"), "{name}: {years} years")
+    rule = MilestoneRule(
+        MilestoneKind.ANNIVERSARY, KUDOS.id, Money(100, "USD"), "{name}: {years} years"
+    )
     tricky = Employee("tricky@example.com", "{years} {name.__class__}", date(2021, 5, 1))
 
     (found,) = milestones_between([tricky], date(2026, 5, 1), date(2026, 5, 1))
-    assert rule.message(found) == "{years} {name.__class__}: 5 years"  # a name is inserted once, as text
+    assert (
+        rule.message(found) == "{years} {name.__class__}: 5 years"
+    )  # a name is inserted once, as text
 
 
 def test_employee_rows_are_checked_one_by_one_and_a_repeated_email_keeps_the_first() -> None:
@@ -100,7 +109,12 @@ def test_employee_rows_are_checked_one_by_one_and_a_repeated_email_keeps_the_fir
             "team_id": TEAM,
         },
         {"email": "ada@example.com", "name": "Ada again", "start_date": "2021-11-26"},
-        {"email": "grace@example.com", "name": "Grace", "start_date": "2019-12-03", "birthday": "02-30"},
+        {
+            "email": "grace@example.com",
+            "name": "Grace",
+            "start_date": "2019-12-03",
+            "birthday": "02-30",
+        },
         {
             "email": "linus@example.com",
             "name": "Linus",
@@ -108,7 +122,12 @@ def test_employee_rows_are_checked_one_by_one_and_a_repeated_email_keeps_the_fir
             "platform": "slack",
             "user_id": "U0LINUS",
         },
-        {"email": "edsger@example.com", "name": "Edsger", "start_date": "2020-01-01", "birthday": "--05-11"},
+        {
+            "email": "edsger@example.com",
+            "name": "Edsger",
+            "start_date": "2020-01-01",
+            "birthday": "--05-11",
+        },
     ]
 
     employees, report = parse_rows(rows)
@@ -121,7 +140,9 @@ def test_employee_rows_are_checked_one_by_one_and_a_repeated_email_keeps_the_fir
     assert [row for row, _ in report.refused] == [2, 3, 4]
     assert "appears twice" in report.refused[0][1] and "birthday" in report.refused[1][1]
     assert "tenant" in report.refused[2][1]
-    assert employee_from_row(rows[3], default_tenant=TEAM).user == ChatUser("slack", TEAM, "U0LINUS", "Linus")
+    assert employee_from_row(rows[3], default_tenant=TEAM).user == ChatUser(
+        "slack", TEAM, "U0LINUS", "Linus"
+    )
 
 
 # --- sending on the real database -------------------------------------------------------------------
@@ -157,7 +178,9 @@ async def test_an_anniversary_is_sent_once_on_the_day_with_hrs_message_however_o
 async def test_a_day_the_job_missed_is_caught_up_and_next_year_sends_again(hr: Hr) -> None:
     await hr.milestones.set_rule(ANNIVERSARY, "cli:operator")
 
-    late = await hr.milestones.send_due_milestones(date(2026, 11, 28))  # the server was down on the 26th
+    late = await hr.milestones.send_due_milestones(
+        date(2026, 11, 28)
+    )  # the server was down on the 26th
     next_year = await hr.milestones.send_due_milestones(date(2027, 11, 26))
 
     assert len(late.sent) == len(next_year.sent) == 1
@@ -168,7 +191,9 @@ async def test_a_day_the_job_missed_is_caught_up_and_next_year_sends_again(hr: H
     ]
 
 
-async def test_a_leap_day_birthday_is_celebrated_on_the_28th_of_february_in_a_common_year(hr: Hr) -> None:
+async def test_a_leap_day_birthday_is_celebrated_on_the_28th_of_february_in_a_common_year(
+    hr: Hr,
+) -> None:
     leap = {
         "email": "leap@example.com",
         "name": "Leap Baby",
@@ -205,11 +230,15 @@ async def test_the_preview_lists_the_next_thirty_days_with_each_reward_and_messa
     assert await hr.rewards_of("slack:T0HARBOUR:U0ADA") == []  # a preview sends nothing
 
 
-async def test_people_the_bot_cannot_reach_and_an_empty_budget_are_reported_and_retried_later(hr: Hr) -> None:
+async def test_people_the_bot_cannot_reach_and_an_empty_budget_are_reported_and_retried_later(
+    hr: Hr,
+) -> None:
     unreachable = {"email": "offline@example.com", "name": "Off Line", "start_date": "2020-11-26"}
     await hr.stores.employees.upsert([employee_from_row(unreachable)], "cli:operator")
     await hr.milestones.set_rule(
-        MilestoneRule(MilestoneKind.ANNIVERSARY, KUDOS.id, Money(150_000, "USD"), "Thank you, {name}"),
+        MilestoneRule(
+            MilestoneKind.ANNIVERSARY, KUDOS.id, Money(150_000, "USD"), "Thank you, {name}"
+        ),
         "cli:operator",
     )
 
@@ -225,10 +254,12 @@ async def test_people_the_bot_cannot_reach_and_an_empty_budget_are_reported_and_
 async def test_a_rule_must_name_an_existing_programme_in_its_currency(hr: Hr) -> None:
     with pytest.raises(ProgrammeNotFound):
         await hr.milestones.set_rule(
-            MilestoneRule(MilestoneKind.BIRTHDAY, "moonshot", Money(100, "USD"), "Hi {name}"), "cli:operator"
+            MilestoneRule(MilestoneKind.BIRTHDAY, "moonshot", Money(100, "USD"), "Hi {name}"),
+            "cli:operator",
         )
     with pytest.raises(InvalidRequest, match="USD"):
         await hr.milestones.set_rule(
-            MilestoneRule(MilestoneKind.BIRTHDAY, KUDOS.id, Money(100, "EUR"), "Hi {name}"), "cli:operator"
+            MilestoneRule(MilestoneKind.BIRTHDAY, KUDOS.id, Money(100, "EUR"), "Hi {name}"),
+            "cli:operator",
         )
     assert await hr.milestones.rules() == []

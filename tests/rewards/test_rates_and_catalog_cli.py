@@ -28,17 +28,25 @@ def test_bad_rates_input_is_refused_with_a_clear_message(cli: Cli) -> None:  # n
     assert "not a number" in cli("rates", "set", "EUR", "USD", "1,0850", ok=False).stderr
     assert "a rate is a positive number" in cli("rates", "set", "EUR", "USD", "-1", ok=False).stderr
     refused = cli("rates", "load", "bad.xml", ok=False)
-    assert refused.returncode == 1 and "Cube time" in refused.stderr and "Traceback" not in refused.stderr
+    assert (
+        refused.returncode == 1
+        and "Cube time" in refused.stderr
+        and "Traceback" not in refused.stderr
+    )
 
 
 def test_an_operator_curates_a_programmes_catalog(cli: Cli) -> None:  # noqa: F811
     cli("programmes", "create", "kudos", "--name", "Harbour Kudos", "--currency", "USD")
 
     assert "whole shop" in cli("programmes", "catalog", "kudos", "show").stdout
-    assert "kudos now offers brand copper kettle coffee" in cli(
-        "programmes", "catalog", "kudos", "add", "brand", "Copper Kettle Coffee"
-    ).stdout
-    assert "already offers" in cli("programmes", "catalog", "kudos", "add", "brand", "copper kettle coffee").stdout
+    assert (
+        "kudos now offers brand copper kettle coffee"
+        in cli("programmes", "catalog", "kudos", "add", "brand", "Copper Kettle Coffee").stdout
+    )
+    assert (
+        "already offers"
+        in cli("programmes", "catalog", "kudos", "add", "brand", "copper kettle coffee").stdout
+    )
     cli("programmes", "catalog", "kudos", "add", "country", "de")
     cli("programmes", "catalog", "kudos", "add", "product", "quiet-harbour-books")
     cli("programmes", "catalog", "kudos", "remove", "product", "quiet-harbour-books")
@@ -57,4 +65,7 @@ def test_an_operator_sets_a_programmes_fx_margin_and_card_top_up(cli: Cli) -> No
 
     assert "kudos: FX margin 1.5%, may top up by card" in done.stdout
     assert "kudos: FX margin 1.5%, no card top-up" in again.stdout
-    assert "0 to 20 percent" in cli("programmes", "options", "kudos", "--fx-margin", "35", ok=False).stderr
+    assert (
+        "0 to 20 percent"
+        in cli("programmes", "options", "kudos", "--fx-margin", "35", ok=False).stderr
+    )

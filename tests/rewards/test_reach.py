@@ -50,7 +50,11 @@ class Bot:
     key: str
 
     async def send_reward(self, *recipients: dict[str, str]) -> tuple[int, Any]:
-        body = {"recipients": list(recipients), "amount": "25.00", "reason": "Shipped the harbour release"}
+        body = {
+            "recipients": list(recipients),
+            "amount": "25.00",
+            "reason": "Shipped the harbour release",
+        }
         headers = {"Authorization": f"Bearer {self.key}"}
         async with self.client.post(REWARDS, json=body, headers=headers) as response:
             return response.status, await response.json()
@@ -85,7 +89,9 @@ async def bot(backend: Backend, tmp_path: Path) -> AsyncIterator[Bot]:  # noqa: 
         public_base_url="https://vouchers.example.com",
     )
     teams = build_teams(
-        checkout, public_base_url="https://vouchers.example.com", **_channel_kwargs(build_teams, rewards)
+        checkout,
+        public_base_url="https://vouchers.example.com",
+        **_channel_kwargs(build_teams, rewards),
     )
     slack_channel = build_slack(
         checkout,
@@ -143,10 +149,14 @@ async def test_a_teams_user_named_by_id_gets_the_reward_card_once_the_bot_has_se
     assert reward.amount == Money(2500, "USD")
 
 
-async def test_a_teams_user_named_by_their_teams_id_is_refused_with_a_422_that_names_them(bot: Bot) -> None:
+async def test_a_teams_user_named_by_their_teams_id_is_refused_with_a_422_that_names_them(
+    bot: Bot,
+) -> None:
     await bot.teams_activity("help")
 
-    status, body = await bot.send_reward({"platform": "teams", "user_id": "29:1grace", "tenant_id": TENANT})
+    status, body = await bot.send_reward(
+        {"platform": "teams", "user_id": "29:1grace", "tenant_id": TENANT}
+    )
 
     assert status == 422 and body["error"]["recipients"] == [f"teams:{TENANT}:29:1grace"]
     assert bot.connector.made("create") == []
@@ -156,7 +166,9 @@ async def test_an_email_only_slack_knows_reaches_that_slack_member_by_dm(bot: Bo
     bot.slack.add_person(LIN, "Lin Yutang", email="lin@harbour.example")
     bot.slack.add_person("U0ADA", "Ada Lovelace", email="ada@harbour.example")
 
-    status, body = await bot.send_reward({"email": "LIN@harbour.example"}, {"email": "ada@harbour.example"})
+    status, body = await bot.send_reward(
+        {"email": "LIN@harbour.example"}, {"email": "ada@harbour.example"}
+    )
     await bot.deliver()
 
     assert status == 201

@@ -15,7 +15,9 @@ from core.money import Money
 from core.recognition import Recognition
 
 
-def test_reward_admins_are_read_comma_separated_and_checked(monkeypatch: pytest.MonkeyPatch) -> None:
+def test_reward_admins_are_read_comma_separated_and_checked(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
     monkeypatch.setenv("REWARD_ADMINS", " slack:U0HR , teams:8F1C0D2E-1111-2222-3333-444455556666,")
     settings = load_settings(_env_file=None)
     monkeypatch.setenv("REWARD_ADMINS", "slack:U0HR,hr@example.com,slack:lowercase")
@@ -39,7 +41,10 @@ def test_a_channel_gets_only_the_reward_arguments_its_builder_takes(tmp_path: Pa
     assert _channel_kwargs(takes_recognition, rewards) == {"recognition": rewards.recognition}
     assert _channel_kwargs(takes_nothing, rewards) == {}
     assert [job.__name__ for _, job in rewards.jobs()] == [
-        "expire_due", "remind_due", "send_due_milestones", "expire_approvals"
+        "expire_due",
+        "remind_due",
+        "send_due_milestones",
+        "expire_approvals",
     ]
 
 
@@ -68,7 +73,8 @@ async def test_development_gets_a_recognition_programme_with_a_test_budget_once_
 
 def _database(folder: Path) -> Database:
     return Database(
-        f"sqlite+aiosqlite:///{folder / 'voucherbot.db'}", VoucherCipher(VoucherCipher.generate_key())
+        f"sqlite+aiosqlite:///{folder / 'voucherbot.db'}",
+        VoucherCipher(VoucherCipher.generate_key()),
     )
 
 

@@ -73,7 +73,9 @@ def _block(block: Block) -> str:
         shown = element.get("initial_value") or element.get("placeholder", {}).get("text", "")
         return f"<div class='block input'><label>{label}</label><div class='field'>{html.escape(shown)}</div></div>"
     if kind == "image":
-        return f"<div class='block'><img src='' alt='{html.escape(block.get('alt_text', ''))}'></div>"
+        return (
+            f"<div class='block'><img src='' alt='{html.escape(block.get('alt_text', ''))}'></div>"
+        )
     raise AssertionError(f"the screenshot renderer does not know {kind!r} blocks")
 
 
@@ -98,7 +100,9 @@ def _element(element: Block) -> str:
         return f"<button class='{style.strip()}'>{html.escape(element['text']['text'])}</button>"
     if kind in ("static_select", "external_select"):
         chosen = (
-            (element.get("initial_option") or {}).get("text") or element.get("placeholder") or {"text": ""}
+            (element.get("initial_option") or {}).get("text")
+            or element.get("placeholder")
+            or {"text": ""}
         )
         return f"<span class='select'>{html.escape(chosen['text'])} ▾</span>"
     raise AssertionError(f"the screenshot renderer does not know {kind!r} elements")

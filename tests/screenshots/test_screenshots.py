@@ -113,7 +113,11 @@ RECEIPT = GiftReceipt(
 
 
 def summary(status: OrderStatus, reason: str = "", reward: Money | None = None) -> OrderSummary:
-    url = "https://vouchers.example.com/checkout/tok1" if status is OrderStatus.AWAITING_PAYMENT else None
+    url = (
+        "https://vouchers.example.com/checkout/tok1"
+        if status is OrderStatus.AWAITING_PAYMENT
+        else None
+    )
     return OrderSummary(
         "ord_000007",
         BOOKS.brand,
@@ -142,11 +146,18 @@ SLACK: dict[str, Render] = {
     "product_open": lambda loc: blocks.product_message(ProductCard.of(TEA), loc=loc).blocks,
     "product_refused": lambda loc: (
         blocks.product_message(
-            ProductCard.of(TEA), error="€250 is above the maximum of €200 (minimum €5).", loc=loc, typed="250"
+            ProductCard.of(TEA),
+            error="€250 is above the maximum of €200 (minimum €5).",
+            loc=loc,
+            typed="250",
         ).blocks
     ),
-    "product_denominations": lambda loc: blocks.product_message(ProductCard.of(BOOKS), loc=loc).blocks,
-    "order_awaiting": lambda loc: blocks.order_message(summary(OrderStatus.AWAITING_PAYMENT), loc).blocks,
+    "product_denominations": lambda loc: (
+        blocks.product_message(ProductCard.of(BOOKS), loc=loc).blocks
+    ),
+    "order_awaiting": lambda loc: (
+        blocks.order_message(summary(OrderStatus.AWAITING_PAYMENT), loc).blocks
+    ),
     "order_declined": lambda loc: (
         blocks.order_message(summary(OrderStatus.FAILED, "Your card was declined."), loc).blocks
     ),
@@ -160,18 +171,24 @@ SLACK: dict[str, Render] = {
     "home": lambda loc: blocks.home_view(Wallet((ENTRY,), (), (REWARD,)), loc)["blocks"],
     "reveal": lambda loc: blocks.revealed_view(ENTRY, loc)["blocks"],
     "help": lambda loc: blocks.help_message(loc).blocks,
-    "reward_notice": lambda loc: reward_blocks.reward_notice_message(RewardNotice(REWARD), loc).blocks,
+    "reward_notice": lambda loc: (
+        reward_blocks.reward_notice_message(RewardNotice(REWARD), loc).blocks
+    ),
     "reward_reminder": lambda loc: (
         reward_blocks.reward_notice_message(RewardNotice(REWARD, reminder=True), loc).blocks
     ),
     "reward_undeliverable": lambda loc: (
-        reward_blocks.undeliverable_message(RewardUndeliverable(REWARD, "user_not_found"), loc).blocks
+        reward_blocks.undeliverable_message(
+            RewardUndeliverable(REWARD, "user_not_found"), loc
+        ).blocks
     ),
     "reward_confirmation": lambda loc: (
         reward_blocks.confirmation_message(PREVIEW, "Thanks", "c1", loc=loc).blocks
     ),
     "catalog_reward_abroad": lambda loc: (
-        blocks.catalog_message(page(CatalogQuery(currency="EUR", covers=2000)), REWARD, loc, RATE_NOTE).blocks
+        blocks.catalog_message(
+            page(CatalogQuery(currency="EUR", covers=2000)), REWARD, loc, RATE_NOTE
+        ).blocks
     ),
     "product_card_top_up": lambda loc: (
         blocks.product_message(
@@ -190,9 +207,13 @@ SLACK: dict[str, Render] = {
 }
 TEAMS: dict[str, Render] = {
     "catalog": lambda loc: cards.catalog_card(page(CatalogQuery(country="DE")), loc=loc),
-    "catalog_reward": lambda loc: cards.catalog_card(page(CatalogQuery(currency="EUR")), REWARD, loc),
+    "catalog_reward": lambda loc: cards.catalog_card(
+        page(CatalogQuery(currency="EUR")), REWARD, loc
+    ),
     "product_open": lambda loc: cards.product_card(ProductCard.of(TEA), CatalogQuery(), loc=loc),
-    "product_denominations": lambda loc: cards.product_card(ProductCard.of(BOOKS), CatalogQuery(), loc=loc),
+    "product_denominations": lambda loc: cards.product_card(
+        ProductCard.of(BOOKS), CatalogQuery(), loc=loc
+    ),
     "order_awaiting": lambda loc: cards.order_card(summary(OrderStatus.AWAITING_PAYMENT), loc),
     "order_declined": lambda loc: cards.order_card(
         summary(OrderStatus.FAILED, "Your card was declined."), loc
@@ -206,14 +227,18 @@ TEAMS: dict[str, Render] = {
     "reward_undeliverable": lambda loc: reward_cards.undeliverable_card(
         RewardUndeliverable(REWARD, "403"), loc
     ),
-    "reward_confirmation": lambda loc: reward_cards.confirmation_card(PREVIEW, "Thanks", "req-1", loc=loc),
+    "reward_confirmation": lambda loc: reward_cards.confirmation_card(
+        PREVIEW, "Thanks", "req-1", loc=loc
+    ),
     "catalog_reward_abroad": lambda loc: cards.catalog_card(
         page(CatalogQuery(currency="EUR", covers=2000)), REWARD, loc, RATE_NOTE
     ),
     "gift": lambda loc: gift_cards.gift_card(GIFT, loc),
     "gift_receipt": lambda loc: gift_cards.receipt_card(RECEIPT, loc),
     "gift_form": lambda loc: gift_cards.gift_form_card(ProductCard.of(TEA), "42", loc),
-    "wallet_with_gifts": lambda loc: gift_cards.wallet_with_gifts(Wallet((ENTRY,), (), (), (RECEIPT,)), loc),
+    "wallet_with_gifts": lambda loc: gift_cards.wallet_with_gifts(
+        Wallet((ENTRY,), (), (), (RECEIPT,)), loc
+    ),
 }
 
 
@@ -240,7 +265,9 @@ async def chromium() -> AsyncIterator[Any]:
     from playwright.async_api import async_playwright
 
     async with async_playwright() as playwright:
-        browser = await playwright.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS)
+        browser = await playwright.chromium.launch(
+            executable_path=str(CHROMIUM), args=CHROMIUM_ARGS
+        )
         yield browser
         await browser.close()
 
@@ -285,7 +312,8 @@ class Camera:
             if overflow > 0:
                 problems.append(f"{name} @{width}px: {overflow}px wider than the screen")
             problems += [
-                f"{name} @{width}px: code {code!r} " + ("missing" if n < 0 else f"broken over {n} lines")
+                f"{name} @{width}px: code {code!r} "
+                + ("missing" if n < 0 else f"broken over {n} lines")
                 for code, n in zip(codes, lines)
                 if n != 1
             ]
@@ -308,7 +336,9 @@ def _codes(rendered: Any) -> list[str]:
     return [code for code in (CODE, PIN) if code in text]
 
 
-async def test_every_slack_message_fits_a_phone_and_a_desktop_in_two_locales(camera: Camera) -> None:
+async def test_every_slack_message_fits_a_phone_and_a_desktop_in_two_locales(
+    camera: Camera,
+) -> None:
     problems = []
     for tag in LOCALES:
         for name, render in SLACK.items():
@@ -325,7 +355,9 @@ async def test_every_teams_card_fits_a_phone_and_a_desktop_in_two_locales(camera
     for tag in LOCALES:
         for name, render in TEAMS.items():
             rendered = render(localizer(tag))
-            problems += await camera.shoot(teams_page(rendered), f"teams-{name}-{tag}", _codes(rendered))
+            problems += await camera.shoot(
+                teams_page(rendered), f"teams-{name}-{tag}", _codes(rendered)
+            )
 
     assert problems == []
 

@@ -191,7 +191,9 @@ class SlackWorld:
             state=state,
         )
         return await self.post(
-            urlencode({"payload": json.dumps(payload)}), "application/x-www-form-urlencoded", headers
+            urlencode({"payload": json.dumps(payload)}),
+            "application/x-www-form-urlencoded",
+            headers,
         )
 
     async def options(self, value: str, *, user: str = ADA) -> Any:
@@ -219,11 +221,20 @@ class SlackWorld:
         """`/reward <text>`, as Slack sends it (mentions escaped)."""
         return await self.command(text, command="/reward", **kwargs)
 
-    async def submit_view(self, view: dict[str, Any], values: dict[str, Any], *, user: str = HR) -> Any:
+    async def submit_view(
+        self, view: dict[str, Any], values: dict[str, Any], *, user: str = HR
+    ) -> Any:
         """The person fills in the modal `view` (as the app opened it) with `values` and submits it."""
-        payload = json.loads((FIXTURES / "payloads" / "view_submission.bolt_python.json").read_text())
+        payload = json.loads(
+            (FIXTURES / "payloads" / "view_submission.bolt_python.json").read_text()
+        )
         payload["team"] = {"id": TEAM, "domain": "voucherbot"}
-        payload["user"] = {"id": user, "username": user.lower(), "name": user.lower(), "team_id": TEAM}
+        payload["user"] = {
+            "id": user,
+            "username": user.lower(),
+            "name": user.lower(),
+            "team_id": TEAM,
+        }
         payload["api_app_id"] = "A0VB"
         payload["view"].update(
             id="V0MODAL",
@@ -239,7 +250,11 @@ class SlackWorld:
         )
 
     async def event(
-        self, event: dict[str, Any], *, event_id: str = "Ev0001", headers: dict[str, str] | None = None
+        self,
+        event: dict[str, Any],
+        *,
+        event_id: str = "Ev0001",
+        headers: dict[str, str] | None = None,
     ) -> Any:
         """An Events API callback carrying `event`, for our team."""
         envelope = json.loads(
@@ -267,7 +282,11 @@ class SlackWorld:
 
     async def pay(self, order: Order, event_id: str = "evt_paid") -> None:
         event = PaymentEvent(
-            event_id, PaymentEventKind.SUCCEEDED, order.payment_intent_id or "", order.id, order.amount
+            event_id,
+            PaymentEventKind.SUCCEEDED,
+            order.payment_intent_id or "",
+            order.id,
+            order.amount,
         )
         await self.checkout.handle_payment_event(event)
 
@@ -302,7 +321,9 @@ def slash_command(
 ) -> str:
     """Bolt's captured slash command body, re-addressed to our team, command and fake response_url."""
     fields = dict(
-        parse_qsl((FIXTURES / "payloads" / "slash_command.bolt_python.form.txt").read_text().strip())
+        parse_qsl(
+            (FIXTURES / "payloads" / "slash_command.bolt_python.form.txt").read_text().strip()
+        )
     )
     for key in ("enterprise_id", "enterprise_name"):
         fields.pop(key)
@@ -333,7 +354,9 @@ def block_actions(
     state: dict[str, Any] | None,
 ) -> dict[str, Any]:
     """Bolt's captured block_actions payload, carrying `action` on our team's message."""
-    payload = json.loads((FIXTURES / "payloads" / "block_actions.button.bolt_python.json").read_text())
+    payload = json.loads(
+        (FIXTURES / "payloads" / "block_actions.button.bolt_python.json").read_text()
+    )
     payload["user"] = {"id": user, "username": user.lower(), "name": user.lower(), "team_id": TEAM}
     payload["team"] = {"id": TEAM, "domain": "voucherbot"}
     payload["api_app_id"] = "A0VB"
@@ -363,7 +386,11 @@ def button(action_id: str, value: str, text: str = "Button") -> dict[str, Any]:
 def element(blocks: list[dict[str, Any]], action_id: str) -> dict[str, Any]:
     """The first element with `action_id` in rendered blocks: what the user would click."""
     for block in blocks:
-        for candidate in [*(block.get("elements") or []), block.get("accessory"), block.get("element")]:
+        for candidate in [
+            *(block.get("elements") or []),
+            block.get("accessory"),
+            block.get("element"),
+        ]:
             if isinstance(candidate, dict) and candidate.get("action_id") == action_id:
                 return candidate
     raise AssertionError(f"no element {action_id!r} in the blocks")
@@ -397,8 +424,12 @@ async def make_world(
 
     recognition, approvals = None, None
     if programme is not None:
-        gate = ApprovalGate(clock, ids, approver_address({"slack": dm_address})) if approval else None
-        recognition = Recognition(uow=uow, clock=clock, ids=ids, configured_admins={f"slack:{HR}"}, gate=gate)
+        gate = (
+            ApprovalGate(clock, ids, approver_address({"slack": dm_address})) if approval else None
+        )
+        recognition = Recognition(
+            uow=uow, clock=clock, ids=ids, configured_admins={f"slack:{HR}"}, gate=gate
+        )
         await recognition.create_programme(programme, "setup")
         await recognition.credit(programme.id, Money(budget, programme.currency), "setup")
         if approval is not None:
@@ -436,7 +467,9 @@ async def make_world(
     http = TestClient(TestServer(web_app, host="127.0.0.1", port=0))
     await http.start_server()
     try:
-        yield SlackWorld(http, fake, channel, checkout, relay, store, clock, gateway, provider, recognition)
+        yield SlackWorld(
+            http, fake, channel, checkout, relay, store, clock, gateway, provider, recognition
+        )
     finally:
         await http.close()
 

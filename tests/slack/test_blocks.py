@@ -36,7 +36,9 @@ def assert_matches_snapshot(name: str, data: Any) -> None:
     if os.environ.get("UPDATE_SNAPSHOTS") == "1":
         path.parent.mkdir(exist_ok=True)
         path.write_text(rendered, encoding="utf-8")
-    assert path.exists(), f"no snapshot {path.name}: run with UPDATE_SNAPSHOTS=1 and review the file"
+    assert path.exists(), (
+        f"no snapshot {path.name}: run with UPDATE_SNAPSHOTS=1 and review the file"
+    )
     assert rendered == path.read_text(encoding="utf-8")
 
 
@@ -101,7 +103,10 @@ FIRST_PAGE = CatalogPage.of(CATALOG.search(CatalogQuery()))
             "catalog_empty",
             blocks.catalog_message(CatalogPage.of(CATALOG.search(CatalogQuery(text="zeppelin")))),
         ),
-        ("product_denominations", blocks.product_message(ProductCard.of(BOOKS), CatalogQuery(text="books"))),
+        (
+            "product_denominations",
+            blocks.product_message(ProductCard.of(BOOKS), CatalogQuery(text="books")),
+        ),
         (
             "product_open_value_error",
             blocks.product_message(ProductCard.of(TEA), error="Choose an amount from €5."),
@@ -109,22 +114,32 @@ FIRST_PAGE = CatalogPage.of(CATALOG.search(CatalogQuery()))
         (
             "order_awaiting_payment",
             blocks.order_message(
-                summary(OrderStatus.AWAITING_PAYMENT, url="https://vouchers.example.com/checkout/tok42")
+                summary(
+                    OrderStatus.AWAITING_PAYMENT, url="https://vouchers.example.com/checkout/tok42"
+                )
             ),
         ),
-        ("order_failed", blocks.order_message(summary(OrderStatus.FAILED, "Your card was declined."))),
+        (
+            "order_failed",
+            blocks.order_message(summary(OrderStatus.FAILED, "Your card was declined.")),
+        ),
         ("order_ready", blocks.order_message(summary(OrderStatus.ISSUED))),
         ("voucher", blocks.voucher_message(delivery())),
         (
             "wallet",
             blocks.wallet_message(
-                Wallet((entry(1),), (summary(OrderStatus.AWAITING_PAYMENT, url="https://v.example/c/t"),))
+                Wallet(
+                    (entry(1),),
+                    (summary(OrderStatus.AWAITING_PAYMENT, url="https://v.example/c/t"),),
+                )
             ),
         ),
         ("help", blocks.help_message()),
     ],
 )
-def test_each_message_matches_its_snapshot_and_slack_accepts_it(name: str, message: blocks.Message) -> None:
+def test_each_message_matches_its_snapshot_and_slack_accepts_it(
+    name: str, message: blocks.Message
+) -> None:
     assert message_problems(as_message(message)) == []
     assert_matches_snapshot(name, as_message(message))
 
@@ -220,7 +235,9 @@ def test_a_voucher_code_never_appears_in_the_notification_text() -> None:
 
 
 def test_a_voucher_without_pin_shows_no_pin_block() -> None:
-    texts = [b.get("text", {}).get("text", "") for b in blocks.voucher_message(delivery(pin=None)).blocks]
+    texts = [
+        b.get("text", {}).get("text", "") for b in blocks.voucher_message(delivery(pin=None)).blocks
+    ]
 
     assert any(t.startswith("*Code*\n```") for t in texts)
     assert not any(t.startswith("*PIN*") for t in texts)
@@ -230,7 +247,10 @@ def test_the_code_and_pin_each_have_a_full_width_block_with_nothing_beside_them(
     message = blocks.voucher_message(delivery(code="QHB-0001-7K3M", pin="4321"))
     code_blocks = [b for b in message.blocks if "```" in b.get("text", {}).get("text", "")]
 
-    assert [b["text"]["text"] for b in code_blocks] == ["*Code*\n```QHB-0001-7K3M```", "*PIN*\n```4321```"]
+    assert [b["text"]["text"] for b in code_blocks] == [
+        "*Code*\n```QHB-0001-7K3M```",
+        "*PIN*\n```4321```",
+    ]
     assert all("accessory" not in b and "fields" not in b for b in code_blocks)
 
 

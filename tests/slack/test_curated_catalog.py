@@ -21,12 +21,18 @@ async def test_a_curated_catalog_hides_everything_else_and_refuses_a_forged_choi
 
     text = await open_catalog(slack)
 
-    assert "Lantern Tea House" in text and "Copper Kettle Coffee" not in text and "Quiet Harbour" not in text
+    assert (
+        "Lantern Tea House" in text
+        and "Copper Kettle Coffee" not in text
+        and "Quiet Harbour" not in text
+    )
     catalog = slack.fake.messages_in(dm(ADA))[-1]
     forged = json.loads(json.dumps(catalog.blocks).replace("lantern-tea", "copper-kettle-coffee"))
     await in_dm(slack, ADA, catalog, "vb_choose:0", "ada-choose", forged)
     card = await slack.wait_for_response("ada-choose")
-    await in_dm(slack, ADA, catalog, "vb_denomination:0", "ada-buy", card["blocks"])  # Copper Kettle €10
+    await in_dm(
+        slack, ADA, catalog, "vb_denomination:0", "ada-buy", card["blocks"]
+    )  # Copper Kettle €10
     refusal = await slack.wait_for_response("ada-buy")
 
     assert "not in the Kudos catalog" in json.dumps(refusal)

@@ -62,7 +62,9 @@ async def order_from_dm_message(slack: SlackWorld) -> Order:
     return slack.only_order()
 
 
-async def test_a_paid_order_delivers_the_voucher_to_its_owner_with_code_and_expiry(slack: SlackWorld) -> None:
+async def test_a_paid_order_delivers_the_voucher_to_its_owner_with_code_and_expiry(
+    slack: SlackWorld,
+) -> None:
     order = await order_from_channel(slack)
 
     await slack.pay(order)
@@ -92,7 +94,9 @@ async def test_a_voucher_ordered_in_a_channel_is_also_shown_there_only_to_its_ow
     assert len(copies) == 1
     assert copies[0]["response_type"] == "ephemeral"
     assert f"`{slack.store.vouchers[order.id].code}`" in section_texts(copies[0]["blocks"])
-    assert slack.fake.calls_to("chat.postMessage")[0].args["channel"] == DM  # never the channel itself
+    assert (
+        slack.fake.calls_to("chat.postMessage")[0].args["channel"] == DM
+    )  # never the channel itself
 
 
 async def test_the_order_message_in_a_channel_goes_awaiting_payment_then_paid_then_voucher_ready(
@@ -128,7 +132,10 @@ async def test_an_order_placed_in_the_dm_is_updated_with_chat_update_and_gets_on
     assert [u.args["ts"] for u in updates] == [catalog_ts, catalog_ts]
     assert slack.fake.messages[catalog_ts].text == "Copper Kettle Coffee €10: Voucher ready"
     vouchers = [m for m in slack.fake.messages_in(DM) if m.ts != catalog_ts]
-    assert len(vouchers) == 1 and vouchers[0].text == "Your Copper Kettle Coffee voucher (€10) is ready"
+    assert (
+        len(vouchers) == 1
+        and vouchers[0].text == "Your Copper Kettle Coffee voucher (€10) is ready"
+    )
     assert not [r for r in slack.responses("dm-buy") if r.get("replace_original") is False]
 
 
@@ -142,7 +149,9 @@ async def test_a_rate_limited_voucher_is_retried_after_retry_after_and_delivered
     first = await slack.relay.run_once()
 
     assert [r.outcome for r in first] == ["sent", "retry", "deferred"]
-    voucher_row = next(m for m in slack.store.outbox.values() if m.kind is MessageKind.VOUCHER_DELIVERY)
+    voucher_row = next(
+        m for m in slack.store.outbox.values() if m.kind is MessageKind.VOUCHER_DELIVERY
+    )
     assert (voucher_row.next_attempt_at - slack.clock.now()).total_seconds() >= 30
     assert slack.fake.messages_in(DM) == []
 
@@ -170,7 +179,9 @@ async def test_a_slack_outage_is_retried_and_loses_nothing(slack: SlackWorld) ->
     assert all(m.status is MessageStatus.SENT for m in slack.store.outbox.values())
 
 
-async def test_the_sender_maps_429_to_retry_later_with_the_retry_after_seconds(slack: SlackWorld) -> None:
+async def test_the_sender_maps_429_to_retry_later_with_the_retry_after_seconds(
+    slack: SlackWorld,
+) -> None:
     delivery = await voucher_delivery(slack)
     slack.fake.fail_next(1, status=429, retry_after=12)
 
@@ -180,7 +191,9 @@ async def test_the_sender_maps_429_to_retry_later_with_the_retry_after_seconds(s
     assert raised.value.retry_after == 12
 
 
-async def test_the_sender_maps_server_errors_and_unreachable_slack_to_retry_later(slack: SlackWorld) -> None:
+async def test_the_sender_maps_server_errors_and_unreachable_slack_to_retry_later(
+    slack: SlackWorld,
+) -> None:
     delivery = await voucher_delivery(slack)
     slack.fake.fail_next(1, status=503)
     with pytest.raises(DeliveryRetryLater):
@@ -208,14 +221,24 @@ async def test_an_order_message_that_was_deleted_is_updated_in_the_dm(slack: Sla
     deleted = ConversationRef(
         "slack",
         json.dumps(
-            {"team": "T0VB", "user": ADA, "channel": DM, "ts": "1700000000.000999", "ephemeral": False}
+            {
+                "team": "T0VB",
+                "user": ADA,
+                "channel": DM,
+                "ts": "1700000000.000999",
+                "ephemeral": False,
+            }
         ),
     )
 
     await slack.channel.sender.send(deleted, summary)
 
-    assert [c.args["ts"] for c in slack.fake.calls_to("chat.update", ok_only=False)] == ["1700000000.000999"]
-    assert [m.text for m in slack.fake.messages_in(DM)] == ["Quiet Harbour Books $25: Voucher ready"]
+    assert [c.args["ts"] for c in slack.fake.calls_to("chat.update", ok_only=False)] == [
+        "1700000000.000999"
+    ]
+    assert [m.text for m in slack.fake.messages_in(DM)] == [
+        "Quiet Harbour Books $25: Voucher ready"
+    ]
 
 
 async def test_an_expired_response_url_moves_the_order_update_to_the_dm(slack: SlackWorld) -> None:
@@ -266,7 +289,10 @@ async def test_vouchers_mine_shows_the_voucher_with_its_code(slack: SlackWorld) 
     wallet = await slack.wait_for_response("wallet")
 
     text = section_texts(wallet["blocks"])
-    assert f"`{slack.store.vouchers[order.id].code}`" in text and "Active · expires Nov 26, 2027" in text
+    assert (
+        f"`{slack.store.vouchers[order.id].code}`" in text
+        and "Active · expires Nov 26, 2027" in text
+    )
 
 
 async def test_app_home_shows_the_wallet_newest_first(slack: SlackWorld) -> None:
@@ -286,7 +312,9 @@ async def test_app_home_shows_the_wallet_newest_first(slack: SlackWorld) -> None
     assert view["type"] == "home"
     rows = [b["text"]["text"] for b in view["blocks"] if b["type"] == "section"]
     assert rows[0].startswith("*Lantern Tea House*") and "••••" in rows[1]
-    assert "4321" not in json.dumps(view) and slack.store.vouchers[tea.id].code not in json.dumps(view)
+    assert "4321" not in json.dumps(view) and slack.store.vouchers[tea.id].code not in json.dumps(
+        view
+    )
     assert element(view["blocks"], "vb_reveal:0")["value"] == tea.id
     assert rows[2].startswith("*Quiet Harbour Books*")
     assert element(view["blocks"], "vb_browse")["text"]["text"] == "Browse vouchers"

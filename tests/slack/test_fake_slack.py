@@ -32,9 +32,15 @@ def test_the_fixture_set_is_not_empty() -> None:
     ("blocks", "problem"),
     [
         ([{"type": "hologram"}], "unknown block type 'hologram'"),
-        ([{"type": "actions", "elements": [{"type": "slider", "action_id": "a"}]}], "not a known element"),
+        (
+            [{"type": "actions", "elements": [{"type": "slider", "action_id": "a"}]}],
+            "not a known element",
+        ),
         ([{**SECTION, "acessory": {"type": "image"}}], "acessory: unknown field"),
-        ([{"type": "section", "text": {"type": "mrkdwn", "text": "x" * 3001}}], "cannot exceed 3000"),
+        (
+            [{"type": "section", "text": {"type": "mrkdwn", "text": "x" * 3001}}],
+            "cannot exceed 3000",
+        ),
         ([SECTION] * 51, "51 blocks in a message"),
         ([{**SECTION, "block_id": "same"}, {**SECTION, "block_id": "same"}], "duplicate block_id"),
         (
@@ -42,20 +48,35 @@ def test_the_fixture_set_is_not_empty() -> None:
                 {
                     "type": "actions",
                     "elements": [
-                        {"type": "button", "action_id": "go", "text": {"type": "plain_text", "text": "A"}},
-                        {"type": "button", "action_id": "go", "text": {"type": "plain_text", "text": "B"}},
+                        {
+                            "type": "button",
+                            "action_id": "go",
+                            "text": {"type": "plain_text", "text": "A"},
+                        },
+                        {
+                            "type": "button",
+                            "action_id": "go",
+                            "text": {"type": "plain_text", "text": "B"},
+                        },
                     ],
                 }
             ],
             "duplicate action_id",
         ),
         (
-            [{**SECTION, "accessory": {"type": "image", "image_url": "/relative.png", "alt_text": "x"}}],
+            [
+                {
+                    **SECTION,
+                    "accessory": {"type": "image", "image_url": "/relative.png", "alt_text": "x"},
+                }
+            ],
             "not a public web URL",
         ),
     ],
 )
-def test_a_message_slack_would_reject_is_reported(blocks: list[dict[str, Any]], problem: str) -> None:
+def test_a_message_slack_would_reject_is_reported(
+    blocks: list[dict[str, Any]], problem: str
+) -> None:
     problems = message_problems({"text": "fallback", "blocks": blocks})
 
     assert any(problem in p for p in problems), problems
@@ -94,7 +115,10 @@ async def test_a_429_carries_retry_after_and_then_the_call_succeeds(fake_slack: 
         await client.chat_postMessage(channel="C0GENERAL", text="hello")
     await client.chat_postMessage(channel="C0GENERAL", text="hello")
 
-    assert raised.value.response.status_code == 429 and raised.value.response.headers["Retry-After"] == "7"
+    assert (
+        raised.value.response.status_code == 429
+        and raised.value.response.headers["Retry-After"] == "7"
+    )
     assert len(fake_slack.messages_in("C0GENERAL")) == 1
 
 

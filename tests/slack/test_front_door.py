@@ -42,7 +42,11 @@ async def _refused_quietly(
         response = await slack.post(body, content_type, **kwargs)  # type: ignore[arg-type]
     assert response.status == status
     refusals = [r for r in caplog.records if _is_refusal(r)]
-    assert len(refusals) == 1 and refusals[0].levelno == logging.WARNING and refusals[0].exc_info is None
+    assert (
+        len(refusals) == 1
+        and refusals[0].levelno == logging.WARNING
+        and refusals[0].exc_info is None
+    )
     assert [r for r in caplog.records if r.levelno >= logging.ERROR] == []
     await slack.settle()
     assert slack.fake.calls == [] and slack.store.orders == {}
@@ -94,12 +98,16 @@ async def test_a_signed_malformed_request_is_refused_with_400(
     await _refused_quietly(slack, caplog, 400, body, content_type)
 
 
-@pytest.mark.parametrize("timestamp", ["not-a-time", "1e9", "", " 1764147600", "１７６４１４７６００"])
+@pytest.mark.parametrize(
+    "timestamp", ["not-a-time", "1e9", "", " 1764147600", "１７６４１４７６００"]
+)
 async def test_a_timestamp_that_is_not_a_number_is_refused_with_401_even_when_signed_with_it(
     slack: SlackWorld, caplog: pytest.LogCaptureFixture, timestamp: str
 ) -> None:
     body = _form("[1,2]")
-    digest = hmac.new(SIGNING_SECRET.encode(), f"v0:{timestamp}:{body}".encode(), hashlib.sha256).hexdigest()
+    digest = hmac.new(
+        SIGNING_SECRET.encode(), f"v0:{timestamp}:{body}".encode(), hashlib.sha256
+    ).hexdigest()
     headers = {"X-Slack-Request-Timestamp": timestamp, "X-Slack-Signature": f"v0={digest}"}
 
     await _refused_quietly(slack, caplog, 401, body, FORM, signed=False, headers=headers)
@@ -108,7 +116,9 @@ async def test_a_timestamp_that_is_not_a_number_is_refused_with_401_even_when_si
 async def test_a_stale_signed_malformed_request_is_refused_as_unsigned(
     slack: SlackWorld, caplog: pytest.LogCaptureFixture
 ) -> None:
-    await _refused_quietly(slack, caplog, 401, _form("[1,2]"), FORM, timestamp=int(time.time()) - 600)
+    await _refused_quietly(
+        slack, caplog, 401, _form("[1,2]"), FORM, timestamp=int(time.time()) - 600
+    )
 
 
 async def test_a_signed_body_that_is_not_utf8_is_refused_with_400(
@@ -116,8 +126,14 @@ async def test_a_signed_body_that_is_not_utf8_is_refused_with_400(
 ) -> None:
     body = b"payload=\xff\xfe"
     now = str(int(time.time()))
-    digest = hmac.new(SIGNING_SECRET.encode(), f"v0:{now}:".encode() + body, hashlib.sha256).hexdigest()
-    headers = {"X-Slack-Request-Timestamp": now, "X-Slack-Signature": f"v0={digest}", "Content-Type": FORM}
+    digest = hmac.new(
+        SIGNING_SECRET.encode(), f"v0:{now}:".encode() + body, hashlib.sha256
+    ).hexdigest()
+    headers = {
+        "X-Slack-Request-Timestamp": now,
+        "X-Slack-Signature": f"v0={digest}",
+        "Content-Type": FORM,
+    }
     caplog.clear()
     with caplog.at_level(logging.WARNING):
         response = await slack.http.post("/slack/events", data=body, headers=headers)

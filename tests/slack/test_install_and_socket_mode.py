@@ -23,7 +23,14 @@ from core.identity import ConversationRef
 from core.money import Money
 from core.views import VoucherDelivery
 from tests.fake_slack import FakeSlack, Workspace, wait_until
-from tests.fakes import FakeGateway, FakeProvider, FixedClock, MemoryStore, MemoryUnitOfWork, SequentialIds
+from tests.fakes import (
+    FakeGateway,
+    FakeProvider,
+    FixedClock,
+    MemoryStore,
+    MemoryUnitOfWork,
+    SequentialIds,
+)
 from tests.slack.conftest import (
     BOOKS,
     BOT_TOKEN,
@@ -36,7 +43,9 @@ from tests.slack.conftest import (
 )
 
 # slack_sdk 3.48 sends oauth.v2.access credentials with aiohttp.BasicAuth, deprecated in aiohttp 3.14.
-BASIC_AUTH_DEPRECATED = pytest.mark.filterwarnings("ignore:BasicAuth is deprecated:DeprecationWarning")
+BASIC_AUTH_DEPRECATED = pytest.mark.filterwarnings(
+    "ignore:BasicAuth is deprecated:DeprecationWarning"
+)
 SECOND = Workspace("T0SECOND", "xoxb-second-workspace", bot_user_id="U0BOT2", bot_id="B0BOT2")
 
 
@@ -114,7 +123,12 @@ async def test_an_installed_workspace_is_served_with_its_own_bot_token(
     await install(http, fake_slack, SECOND)
 
     body = slash_command(
-        fake_slack, "books", user="U0SECOND", channel="C0SECOND", response_url="second", trigger="9.9.trigger"
+        fake_slack,
+        "books",
+        user="U0SECOND",
+        channel="C0SECOND",
+        response_url="second",
+        trigger="9.9.trigger",
     ).replace("team_id=T0VB", "team_id=T0SECOND")
     response = await http.post(
         "/slack/events",
@@ -149,11 +163,15 @@ async def test_an_installs_bot_token_is_stored_encrypted_and_still_authorizes_it
     installable: tuple[TestClient, SlackChannel], fake_slack: FakeSlack, tmp_path: Path
 ) -> None:
     http, channel = installable
-    rotating = Workspace("T0ROTATE", "xoxb-rotating-workspace", bot_user_id="U0BOT3", bot_id="B0BOT3")
+    rotating = Workspace(
+        "T0ROTATE", "xoxb-rotating-workspace", bot_user_id="U0BOT3", bot_id="B0BOT3"
+    )
     await install(http, fake_slack, rotating)
 
     database = tmp_path / "private" / "voucherbot.db"
-    stored = b"".join(p.read_bytes() for p in database.parent.iterdir() if p.name.startswith(database.name))
+    stored = b"".join(
+        p.read_bytes() for p in database.parent.iterdir() if p.name.startswith(database.name)
+    )
     with sqlite3.connect(database) as raw:
         bots = raw.execute("SELECT bot_token FROM slack_bots").fetchall()
         installs = raw.execute("SELECT bot_token FROM slack_installations").fetchall()
@@ -161,7 +179,12 @@ async def test_an_installs_bot_token_is_stored_encrypted_and_still_authorizes_it
     assert [len(t) > 100 and t.startswith("gAAAAA") for (t,) in bots + installs] == [True, True]
 
     body = slash_command(
-        fake_slack, "books", user="U0ROT", channel="C0ROT", response_url="rot", trigger="7.7.trigger"
+        fake_slack,
+        "books",
+        user="U0ROT",
+        channel="C0ROT",
+        response_url="rot",
+        trigger="7.7.trigger",
     ).replace("team_id=T0VB", "team_id=T0ROTATE")
     headers = {"Content-Type": "application/x-www-form-urlencoded", **sign(body)}
     response = await http.post("/slack/events", data=body.encode(), headers=headers)
@@ -187,7 +210,12 @@ async def test_a_workspace_that_never_installed_gets_no_service(
     http, _ = installable
 
     body = slash_command(
-        fake_slack, "buy quiet-harbour-books 25", user="U0X", channel="C0X", response_url="x", trigger="1.1.t"
+        fake_slack,
+        "buy quiet-harbour-books 25",
+        user="U0X",
+        channel="C0X",
+        response_url="x",
+        trigger="1.1.t",
     ).replace("team_id=T0VB", "team_id=T0NEVER")
     response = await http.post(
         "/slack/events",
@@ -201,7 +229,9 @@ async def test_a_workspace_that_never_installed_gets_no_service(
     assert "reinstall this app" in reply.args["text"]
 
 
-async def test_socket_mode_receives_a_slash_command_and_acknowledges_it(fake_slack: FakeSlack) -> None:
+async def test_socket_mode_receives_a_slash_command_and_acknowledges_it(
+    fake_slack: FakeSlack,
+) -> None:
     channel = build_slack(
         checkout(),
         signing_secret=SIGNING_SECRET,
@@ -210,7 +240,9 @@ async def test_socket_mode_receives_a_slash_command_and_acknowledges_it(fake_sla
         api_url=fake_slack.api_url,
         public_base_url=PUBLIC_BASE_URL,
     )
-    envelope = json.loads((FIXTURES / "payloads" / "socket_mode.slash_commands.envelope.json").read_text())
+    envelope = json.loads(
+        (FIXTURES / "payloads" / "socket_mode.slash_commands.envelope.json").read_text()
+    )
     envelope["payload"].update(
         team_id="T0VB",
         user_id="U0ADA",

@@ -103,9 +103,14 @@ async def test_tokens_survive_a_key_rotation_and_never_reach_the_tables_in_plain
 
     after = _store(oauth_db, NEW, OLD)
     bot = await after.async_find_bot(enterprise_id=None, team_id="T0HARBOUR")
-    found = await after.async_find_installation(enterprise_id=None, team_id="T0HARBOUR", user_id="U0ADA")
+    found = await after.async_find_installation(
+        enterprise_id=None, team_id="T0HARBOUR", user_id="U0ADA"
+    )
 
-    assert bot is not None and (bot.bot_token, bot.bot_refresh_token) == ("xoxb-harbour-bot", REFRESH)
+    assert bot is not None and (bot.bot_token, bot.bot_refresh_token) == (
+        "xoxb-harbour-bot",
+        REFRESH,
+    )
     assert found is not None and found.user_token == "xoxp-harbour-user"
     assert found.incoming_webhook_url == "https://hooks.slack.com/services/T0/B0/harbour"
     raw = await oauth_db.raw_rows()
@@ -129,4 +134,7 @@ async def test_plaintext_tokens_an_earlier_version_stored_are_sealed_when_the_ta
     raw = await oauth_db.raw_rows()
     assert [s for s in SECRETS if s in raw] == []
     bot = await store.async_find_bot(enterprise_id=None, team_id="T0HARBOUR")
-    assert bot is not None and (bot.bot_token, bot.bot_refresh_token) == ("xoxb-harbour-bot", REFRESH)
+    assert bot is not None and (bot.bot_token, bot.bot_refresh_token) == (
+        "xoxb-harbour-bot",
+        REFRESH,
+    )

@@ -19,7 +19,9 @@ async def test_a_german_speaker_sees_the_catalog_with_german_amounts(slack: Slac
     assert f"10{NBSP}US$ · 25{NBSP}US$ · 50{NBSP}US$" in section_texts(catalog["blocks"])
 
 
-async def test_the_voucher_reaches_a_german_speaker_with_a_german_date_and_amount(slack: SlackWorld) -> None:
+async def test_the_voucher_reaches_a_german_speaker_with_a_german_date_and_amount(
+    slack: SlackWorld,
+) -> None:
     slack.fake.add_person(ADA, "Ada Lovelace", locale="de-DE")
     order = await order_from_channel(slack)
 
@@ -48,7 +50,9 @@ async def test_someone_slack_will_not_describe_is_spoken_to_in_english(slack: Sl
     assert "$10 · $25 · $50" in section_texts(catalog["blocks"])
 
 
-async def test_reveal_on_app_home_opens_the_code_in_a_modal_only_its_owner_sees(slack: SlackWorld) -> None:
+async def test_reveal_on_app_home_opens_the_code_in_a_modal_only_its_owner_sees(
+    slack: SlackWorld,
+) -> None:
     order = await order_from_channel(slack)
     await slack.pay(order)
     await slack.relay.run_once()
@@ -62,7 +66,9 @@ async def test_reveal_on_app_home_opens_the_code_in_a_modal_only_its_owner_sees(
     await slack.settle()
 
     [opened] = slack.fake.calls_to("views.open")
-    assert opened.args["view"]["type"] == "modal" and f"```{code}```" in json.dumps(opened.args["view"])
+    assert opened.args["view"]["type"] == "modal" and f"```{code}```" in json.dumps(
+        opened.args["view"]
+    )
 
 
 async def test_reveal_shows_nothing_for_someone_elses_order(slack: SlackWorld) -> None:
@@ -113,10 +119,14 @@ async def test_the_currency_menu_filters_without_typing(slack: SlackWorld) -> No
 
     assert "Lantern Tea House" in section_texts(page["blocks"])
     assert "Quiet Harbour Books" not in section_texts(page["blocks"])
-    assert element(page["blocks"], "vb_filter:currency")["initial_option"]["text"]["text"].startswith("EUR")
+    assert element(page["blocks"], "vb_filter:currency")["initial_option"]["text"][
+        "text"
+    ].startswith("EUR")
 
 
-async def test_a_typed_currency_the_catalog_does_not_have_says_which_it_does(slack: SlackWorld) -> None:
+async def test_a_typed_currency_the_catalog_does_not_have_says_which_it_does(
+    slack: SlackWorld,
+) -> None:
     catalog = await (await slack.command("currency:XYZ")).json()
 
     assert "No vouchers in XYZ. Vouchers come in EUR, USD." in section_texts(catalog["blocks"])
@@ -134,7 +144,9 @@ async def test_an_english_speaker_in_berlin_sees_the_catalog_for_germany_by_thei
     assert "€5 to €200" in text  # still written the en-US way
 
 
-async def test_a_german_recipient_opens_their_reward_catalog_in_german(reward_slack: SlackWorld) -> None:
+async def test_a_german_recipient_opens_their_reward_catalog_in_german(
+    reward_slack: SlackWorld,
+) -> None:
     from tests.slack.test_rewards import confirm, dm, send
 
     reward_slack.fake.add_person(ADA, "Ada Lovelace", locale="de-DE")

@@ -39,7 +39,9 @@ def errors_of(manifest: Any) -> list[str]:
 
 
 def test_the_validator_refuses_slacks_own_invalid_example() -> None:
-    invalid = json.loads((FIXTURES / "manifests" / "manifest-schema-test.v1.invalid.json").read_text())
+    invalid = json.loads(
+        (FIXTURES / "manifests" / "manifest-schema-test.v1.invalid.json").read_text()
+    )
 
     assert errors_of(invalid)
 
@@ -64,7 +66,9 @@ def test_every_request_url_points_at_the_one_events_endpoint() -> None:
         "request_url": events,
         "message_menu_options_url": events,
     }
-    assert manifest["oauth_config"]["redirect_urls"] == ["https://vouchers.example.com/slack/oauth_redirect"]
+    assert manifest["oauth_config"]["redirect_urls"] == [
+        "https://vouchers.example.com/slack/oauth_redirect"
+    ]
     assert manifest["settings"]["socket_mode_enabled"] is False
 
 
@@ -90,7 +94,10 @@ def test_the_home_tab_and_its_event_are_enabled() -> None:
     manifest = yaml.safe_load(render_manifest("https://vouchers.example.com"))
 
     assert manifest["features"]["app_home"]["home_tab_enabled"] is True
-    assert manifest["settings"]["event_subscriptions"]["bot_events"] == ["app_home_opened", "file_shared"]
+    assert manifest["settings"]["event_subscriptions"]["bot_events"] == [
+        "app_home_opened",
+        "file_shared",
+    ]
 
 
 def test_a_socket_mode_manifest_has_no_request_urls_and_is_valid() -> None:

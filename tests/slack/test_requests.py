@@ -17,7 +17,9 @@ def section_texts(blocks: list[dict]) -> str:
         b.get("text", {}).get("text", "") + "".join(f.get("text", "") for f in b.get("fields", []))
         for b in blocks
         if b["type"] in ("section", "context", "header")
-    ) + "\n".join(e.get("text", "") for b in blocks if b["type"] == "context" for e in b["elements"])
+    ) + "\n".join(
+        e.get("text", "") for b in blocks if b["type"] == "context" for e in b["elements"]
+    )
 
 
 async def test_an_unsigned_request_is_refused_and_nothing_happens(slack: SlackWorld) -> None:
@@ -44,14 +46,18 @@ async def test_a_badly_signed_request_is_refused(slack: SlackWorld) -> None:
 async def test_a_request_with_a_stale_timestamp_is_refused(slack: SlackWorld) -> None:
     body = "command=%2Fvouchers&text=&team_id=T0VB&user_id=U0ADA"
 
-    response = await slack.post(body, "application/x-www-form-urlencoded", timestamp=int(time.time()) - 600)
+    response = await slack.post(
+        body, "application/x-www-form-urlencoded", timestamp=int(time.time()) - 600
+    )
 
     assert response.status == 401
     assert slack.fake.calls == []
 
 
 async def test_the_url_verification_challenge_is_answered(slack: SlackWorld) -> None:
-    body = json.dumps({"token": "legacy", "challenge": "harbour-lights-42", "type": "url_verification"})
+    body = json.dumps(
+        {"token": "legacy", "challenge": "harbour-lights-42", "type": "url_verification"}
+    )
 
     response = await slack.post(body, "application/json")
 
@@ -109,13 +115,17 @@ async def test_paging_walks_through_five_thousand_products(big_slack: SlackWorld
     assert second["replace_original"] is True
     assert "page 2 of 1001" in section_texts(second["blocks"])
     first_names = {
-        b["text"]["text"] for b in first["blocks"] if b.get("accessory") is None and "card no." in str(b)
+        b["text"]["text"]
+        for b in first["blocks"]
+        if b.get("accessory") is None and "card no." in str(b)
     }
     second_names = {b["text"]["text"] for b in second["blocks"] if "card no." in str(b)}
     assert second_names and not first_names & second_names
 
 
-async def test_searching_five_thousand_products_keeps_the_filters_while_paging(big_slack: SlackWorld) -> None:
+async def test_searching_five_thousand_products_keeps_the_filters_while_paging(
+    big_slack: SlackWorld,
+) -> None:
     first = await (await big_slack.command("cobalt currency:GBP")).json()
     assert "334 found · page 1 of 67" in section_texts(first["blocks"])
 
@@ -124,7 +134,9 @@ async def test_searching_five_thousand_products_keeps_the_filters_while_paging(b
 
     assert "for “cobalt”* · 334 found · page 2 of 67" in section_texts(second["blocks"])
     assert all(
-        "Cobalt Coffee Roasters" in b["text"]["text"] for b in second["blocks"] if "card no." in str(b)
+        "Cobalt Coffee Roasters" in b["text"]["text"]
+        for b in second["blocks"]
+        if "card no." in str(b)
     )
 
 
@@ -145,7 +157,9 @@ async def test_choosing_a_product_shows_its_denominations(slack: SlackWorld) -> 
     card = await slack.wait_for_response("choose")
 
     assert card["replace_original"] is True
-    buttons = [e["text"]["text"] for b in card["blocks"] if b["type"] == "actions" for e in b["elements"]]
+    buttons = [
+        e["text"]["text"] for b in card["blocks"] if b["type"] == "actions" for e in b["elements"]
+    ]
     assert buttons[:3] == ["Buy $10", "Buy $25", "Buy $50"]
 
 
@@ -168,7 +182,10 @@ async def test_an_unknown_product_gets_a_clear_message(slack: SlackWorld) -> Non
         "type": "external_select",
         "action_id": "vb_pick_product",
         "block_id": "vb_picker",
-        "selected_option": {"text": {"type": "plain_text", "text": "Gone"}, "value": "retired-brand"},
+        "selected_option": {
+            "text": {"type": "plain_text", "text": "Gone"},
+            "value": "retired-brand",
+        },
     }
 
     await slack.action(picked, response_url="gone")
@@ -178,7 +195,9 @@ async def test_an_unknown_product_gets_a_clear_message(slack: SlackWorld) -> Non
     assert reply["replace_original"] is False
 
 
-async def test_choosing_a_denomination_places_the_order_and_offers_the_pay_link(slack: SlackWorld) -> None:
+async def test_choosing_a_denomination_places_the_order_and_offers_the_pay_link(
+    slack: SlackWorld,
+) -> None:
     catalog = await (await slack.command("books")).json()
     await slack.action(clicked(catalog["blocks"], "vb_choose:0"), response_url="choose")
     card = await slack.wait_for_response("choose")
@@ -193,12 +212,16 @@ async def test_choosing_a_denomination_places_the_order_and_offers_the_pay_link(
     assert pay["url"] == f"https://vouchers.example.com/checkout/{order.checkout_token}"
     assert "Awaiting payment" in section_texts(summary["blocks"])
     address = json.loads(order.conversation.address)
-    assert address["channel"] == "C0GENERAL" and address["user"] == ADA and address["team"] == "T0VB"
+    assert (
+        address["channel"] == "C0GENERAL" and address["user"] == ADA and address["team"] == "T0VB"
+    )
     assert address["response_url"] == slack.fake.response_url("buy")
 
 
 async def test_an_open_value_amount_out_of_range_gets_a_clear_message(slack: SlackWorld) -> None:
-    state = {f"vb_amount:{TEA.id}": {"vb_amount_input": {"type": "plain_text_input", "value": "500"}}}
+    state = {
+        f"vb_amount:{TEA.id}": {"vb_amount_input": {"type": "plain_text_input", "value": "500"}}
+    }
     submit = {
         "type": "button",
         "action_id": "vb_amount_submit",
@@ -209,12 +232,16 @@ async def test_an_open_value_amount_out_of_range_gets_a_clear_message(slack: Sla
     await slack.action(submit, state=state, response_url="amount")
     reply = await slack.wait_for_response("amount")
 
-    assert ":warning: €500 is above the maximum of €200 (minimum €5)." in section_texts(reply["blocks"])
+    assert ":warning: €500 is above the maximum of €200 (minimum €5)." in section_texts(
+        reply["blocks"]
+    )
     assert element(reply["blocks"], "vb_amount_input")["initial_value"] == "500"
     assert slack.store.orders == {}
 
 
-async def test_an_open_value_amount_that_is_not_a_number_gets_a_clear_message(slack: SlackWorld) -> None:
+async def test_an_open_value_amount_that_is_not_a_number_gets_a_clear_message(
+    slack: SlackWorld,
+) -> None:
     typed = {
         "type": "plain_text_input",
         "action_id": "vb_amount_input",
@@ -225,7 +252,9 @@ async def test_an_open_value_amount_that_is_not_a_number_gets_a_clear_message(sl
     await slack.action(typed, response_url="amount")
     reply = await slack.wait_for_response("amount")
 
-    assert "“lots” is not an amount. Type a number from €5 to €200." in section_texts(reply["blocks"])
+    assert "“lots” is not an amount. Type a number from €5 to €200." in section_texts(
+        reply["blocks"]
+    )
     assert slack.store.orders == {}
 
 
@@ -253,7 +282,9 @@ async def test_a_retried_action_creates_one_order(slack: SlackWorld) -> None:
 
     first = await slack.action(buy, response_url="first")
     retry = await slack.action(
-        buy, response_url="first", headers={"X-Slack-Retry-Num": "1", "X-Slack-Retry-Reason": "http_timeout"}
+        buy,
+        response_url="first",
+        headers={"X-Slack-Retry-Num": "1", "X-Slack-Retry-Reason": "http_timeout"},
     )
     await slack.settle()
 
@@ -264,7 +295,9 @@ async def test_a_retried_action_creates_one_order(slack: SlackWorld) -> None:
 
 
 async def test_a_retried_slash_command_order_creates_one_order(slack: SlackWorld) -> None:
-    first = await slack.command("buy quiet-harbour-books 25", trigger="777.1.trigger", response_url="cmd-buy")
+    first = await slack.command(
+        "buy quiet-harbour-books 25", trigger="777.1.trigger", response_url="cmd-buy"
+    )
     retry = await slack.command(
         "buy quiet-harbour-books 25",
         trigger="777.1.trigger",
@@ -288,7 +321,9 @@ async def test_a_command_order_for_an_amount_not_sold_is_refused_at_once(slack: 
     assert slack.store.orders == {}
 
 
-async def test_an_order_is_acknowledged_before_the_payment_provider_answers(slack: SlackWorld) -> None:
+async def test_an_order_is_acknowledged_before_the_payment_provider_answers(
+    slack: SlackWorld,
+) -> None:
     release = asyncio.Event()
     create_intent = slack.gateway.create_intent
 
@@ -334,7 +369,9 @@ async def test_only_the_buyer_can_retry_a_payment(slack: SlackWorld) -> None:
 
 
 async def test_a_failure_after_the_ack_is_logged_and_apologised_for(slack: SlackWorld) -> None:
-    async def exploding_create_intent(**kwargs: Any) -> Any:  # a bug below the core, not a payment refusal
+    async def exploding_create_intent(
+        **kwargs: Any,
+    ) -> Any:  # a bug below the core, not a payment refusal
         raise RuntimeError("gateway adapter bug")
 
     slack.gateway.create_intent = exploding_create_intent  # type: ignore[method-assign]

@@ -53,7 +53,9 @@ async def confirm(
 async def send(
     slack: SlackWorld, confirmation: dict[str, Any], response_url: str = "confirm"
 ) -> dict[str, Any]:
-    await slack.action(clicked(confirmation["blocks"], "vb_reward_send"), user=HR, response_url=response_url)
+    await slack.action(
+        clicked(confirmation["blocks"], "vb_reward_send"), user=HR, response_url=response_url
+    )
     return await slack.wait_for_response(response_url)
 
 
@@ -67,7 +69,9 @@ async def redeem(slack: SlackWorld, user: str, denomination: int) -> tuple[Order
     assert "Quiet Harbour Books" in text and "Lantern Tea" not in text  # the reward's currency only
     await in_dm(slack, user, catalog, "vb_choose:0", f"{user}-choose")
     card = await slack.wait_for_response(f"{user}-choose")
-    await in_dm(slack, user, catalog, f"vb_denomination:{denomination}", f"{user}-buy", card["blocks"])
+    await in_dm(
+        slack, user, catalog, f"vb_denomination:{denomination}", f"{user}-buy", card["blocks"]
+    )
     summary = await slack.wait_for_response(f"{user}-buy")
     order = next(o for o in slack.store.orders.values() if o.buyer.user_id == user)
     return order, summary
@@ -97,7 +101,9 @@ async def in_dm(
 async def test_a_colleague_who_is_not_a_reward_admin_is_refused_and_the_attempt_is_audited(
     reward_slack: SlackWorld,
 ) -> None:
-    response = await reward_slack.reward(f"<@{ADA}|ada> 25 Great work", user=GRACE, response_url="refused")
+    response = await reward_slack.reward(
+        f"<@{ADA}|ada> 25 Great work", user=GRACE, response_url="refused"
+    )
     reply = await reward_slack.wait_for_response("refused")
 
     assert response.status == 200
@@ -108,7 +114,9 @@ async def test_a_colleague_who_is_not_a_reward_admin_is_refused_and_the_attempt_
     assert reward_slack.fake.calls_to("users.info") == []  # refused before looking anyone up
 
 
-async def test_a_non_admin_asking_for_the_form_is_refused_without_a_form(reward_slack: SlackWorld) -> None:
+async def test_a_non_admin_asking_for_the_form_is_refused_without_a_form(
+    reward_slack: SlackWorld,
+) -> None:
     await reward_slack.reward("", user=ADA, response_url="refused")
     reply = await reward_slack.wait_for_response("refused")
 
@@ -145,9 +153,9 @@ async def test_an_admin_rewards_three_colleagues_who_each_redeem_a_voucher_and_t
     for user in (ADA, GRACE, LIN):
         [notice] = slack.fake.messages_in(dm(user))
         assert notice.text == "Hana from HR sent you a $25 reward"
-        assert "Five years of quiet excellence" in section_texts(notice.blocks) and "Feb 24, 2027" in str(
+        assert "Five years of quiet excellence" in section_texts(
             notice.blocks
-        )
+        ) and "Feb 24, 2027" in str(notice.blocks)
         assert element(notice.blocks, "vb_reward_choose")["text"]["text"] == "Choose your voucher"
 
     below, below_summary = await redeem(slack, ADA, 0)  # $10 of $25
@@ -177,7 +185,12 @@ async def test_an_admin_rewards_three_colleagues_who_each_redeem_a_voucher_and_t
     ledger = budget(slack)
     spent_by_orders = sum(o.reward_minor for o in slack.store.orders.values())
     left_on_rewards = sum(r.amount.minor - r.spent for r in slack.store.rewards.values())
-    assert (ledger.credited, ledger.spent, ledger.reserved, ledger.available) == (10000, 6000, 1500, 2500)
+    assert (ledger.credited, ledger.spent, ledger.reserved, ledger.available) == (
+        10000,
+        6000,
+        1500,
+        2500,
+    )
     assert ledger.credited == ledger.available + ledger.reserved + ledger.spent
     assert ledger.spent == spent_by_orders and ledger.reserved == left_on_rewards == 1500
     statuses = {r.recipient.user_id: str(r.status) for r in slack.store.rewards.values()}
@@ -210,7 +223,9 @@ async def test_a_retried_reward_command_shows_one_confirmation_that_sends_once(
 ) -> None:
     retry = {"X-Slack-Retry-Num": "1", "X-Slack-Retry-Reason": "http_timeout"}
     await reward_slack.reward(THREE, user=HR, trigger="900.1.trigger", response_url="first")
-    await reward_slack.reward(THREE, user=HR, trigger="900.1.trigger", response_url="again", headers=retry)
+    await reward_slack.reward(
+        THREE, user=HR, trigger="900.1.trigger", response_url="again", headers=retry
+    )
     first = await reward_slack.wait_for_response("first")
     again = await reward_slack.wait_for_response("again")
 
@@ -227,7 +242,9 @@ async def test_cancel_sends_nothing(reward_slack: SlackWorld) -> None:
         clicked(confirmation["blocks"], "vb_reward_cancel"), user=HR, response_url="cancel"
     )
     reply = await reward_slack.wait_for_response("cancel")
-    await reward_slack.action(clicked(confirmation["blocks"], "vb_reward_send"), user=HR, response_url="late")
+    await reward_slack.action(
+        clicked(confirmation["blocks"], "vb_reward_send"), user=HR, response_url="late"
+    )
     late = await reward_slack.wait_for_response("late")
 
     assert reply["text"] == "Cancelled. Nothing was sent." and reply["replace_original"] is True
@@ -238,13 +255,19 @@ async def test_cancel_sends_nothing(reward_slack: SlackWorld) -> None:
 async def test_a_channel_wide_mention_rewards_its_members_but_not_bots_or_the_sender(
     reward_slack: SlackWorld,
 ) -> None:
-    confirmation = await confirm(reward_slack, "<!here> 5 Thanks for the release, everyone", channel=GENERAL)
+    confirmation = await confirm(
+        reward_slack, "<!here> 5 Thanks for the release, everyone", channel=GENERAL
+    )
 
     assert "*Send a reward to 3 people?*\nAda Lovelace, Grace Hopper, Lin Yutang" in section_texts(
         confirmation["blocks"]
     )
     await send(reward_slack, confirmation)
-    assert sorted(r.recipient.user_id for r in reward_slack.store.rewards.values()) == [ADA, GRACE, LIN]
+    assert sorted(r.recipient.user_id for r in reward_slack.store.rewards.values()) == [
+        ADA,
+        GRACE,
+        LIN,
+    ]
     assert all(r.amount.minor == 500 for r in reward_slack.store.rewards.values())
 
 
@@ -275,20 +298,28 @@ async def test_an_unreadable_reward_command_says_how_to_write_it(reward_slack: S
     assert reward_slack.store.rewards == {}
 
 
-async def test_an_ambiguous_comma_is_refused_saying_how_to_write_the_amount(reward_slack: SlackWorld) -> None:
+async def test_an_ambiguous_comma_is_refused_saying_how_to_write_the_amount(
+    reward_slack: SlackWorld,
+) -> None:
     reply = await confirm(reward_slack, f"<@{ADA}|ada> 2,50 Thanks", response_url="comma")
 
-    assert reply["text"] == "'2,50' is ambiguous: write 2.50 (a comma only separates thousands)."  # was $250
+    assert (
+        reply["text"] == "'2,50' is ambiguous: write 2.50 (a comma only separates thousands)."
+    )  # was $250
     assert reward_slack.store.rewards == {}
 
 
-async def test_a_user_group_slack_does_not_know_gets_a_clear_message(reward_slack: SlackWorld) -> None:
+async def test_a_user_group_slack_does_not_know_gets_a_clear_message(
+    reward_slack: SlackWorld,
+) -> None:
     reply = await confirm(reward_slack, "<!subteam^S0GONE|@gone> 5 Thanks")
 
     assert reply["text"] == "Slack does not know one of those user groups."
 
 
-async def test_reward_help_explains_the_command_the_form_and_bulk_files(reward_slack: SlackWorld) -> None:
+async def test_reward_help_explains_the_command_the_form_and_bulk_files(
+    reward_slack: SlackWorld,
+) -> None:
     reply = await confirm(reward_slack, "help")
 
     text = section_texts(reply["blocks"])
@@ -298,7 +329,9 @@ async def test_reward_help_explains_the_command_the_form_and_bulk_files(reward_s
 # --- the form -----------------------------------------------------------------------------------
 
 
-def form_values(users: list[str], amount: str, reason: str, currency: str = "USD") -> dict[str, Any]:
+def form_values(
+    users: list[str], amount: str, reason: str, currency: str = "USD"
+) -> dict[str, Any]:
     def select(value: str) -> dict[str, Any]:
         return {
             "type": "static_select",
@@ -306,7 +339,9 @@ def form_values(users: list[str], amount: str, reason: str, currency: str = "USD
         }
 
     return {
-        "vb_rw_recipients": {"vb_rw_recipients": {"type": "multi_users_select", "selected_users": users}},
+        "vb_rw_recipients": {
+            "vb_rw_recipients": {"type": "multi_users_select", "selected_users": users}
+        },
         "vb_rw_amount": {"vb_rw_amount": {"type": "plain_text_input", "value": amount}},
         "vb_rw_currency": {"vb_rw_currency": select(currency)},
         "vb_rw_reason": {"vb_rw_reason": {"type": "plain_text_input", "value": reason}},
@@ -325,7 +360,9 @@ async def test_reward_alone_opens_a_form_that_checks_the_amount_then_shows_the_c
     currency = next(b for b in view["blocks"] if b["block_id"] == "vb_rw_currency")["element"]
     assert [o["value"] for o in currency["options"]] == ["USD"]
 
-    refused = await reward_slack.submit_view(view, form_values([ADA, GRACE], "lots", "For the migration"))
+    refused = await reward_slack.submit_view(
+        view, form_values([ADA, GRACE], "lots", "For the migration")
+    )
     assert await refused.json() == {
         "response_action": "errors",
         "errors": {"vb_rw_amount": "'lots' is not an amount."},
@@ -337,7 +374,10 @@ async def test_reward_alone_opens_a_form_that_checks_the_amount_then_shows_the_c
     confirmation = await reward_slack.wait_for_response("form")
 
     text = section_texts(confirmation["blocks"])
-    assert "*Send a reward to 2 people?*\nAda Lovelace, Grace Hopper" in text and "*Total*\n$40" in text
+    assert (
+        "*Send a reward to 2 people?*\nAda Lovelace, Grace Hopper" in text
+        and "*Total*\n$40" in text
+    )
     assert "Left out Deploy Robot" in text
     assert reward_slack.store.rewards == {}
     await send(reward_slack, confirmation)
@@ -360,11 +400,15 @@ async def test_the_giver_is_told_in_their_dm_when_a_recipient_cannot_be_reached(
     [told] = reward_slack.fake.messages_in(dm(HR))
     assert told.text == "Could not reach Ada Lovelace about their reward"
     assert "user_not_found" in section_texts(told.blocks)
-    notice = next(m for m in reward_slack.store.outbox.values() if m.kind is MessageKind.REWARD_NOTICE)
+    notice = next(
+        m for m in reward_slack.store.outbox.values() if m.kind is MessageKind.REWARD_NOTICE
+    )
     assert notice.status is MessageStatus.DEAD
 
 
-async def test_a_reminder_says_the_reward_expires_soon_with_the_button(reward_slack: SlackWorld) -> None:
+async def test_a_reminder_says_the_reward_expires_soon_with_the_button(
+    reward_slack: SlackWorld,
+) -> None:
     await send(reward_slack, await confirm(reward_slack, f"<@{ADA}|ada> 25 Thanks"))
     await reward_slack.relay.run_once()
     reward_slack.clock.advance(days=85)
@@ -391,7 +435,10 @@ async def test_the_wallet_and_app_home_show_open_rewards_with_choose_your_vouche
     reward_id = next(iter(reward_slack.store.rewards))
     for rendered in (wallet["blocks"], reward_slack.fake.views[ADA]["blocks"]):
         text = section_texts(rendered)
-        assert "*$25* from Hana from HR · “Thanks for the launch”\n$25 left · expires Feb 24, 2027" in text
+        assert (
+            "*$25* from Hana from HR · “Thanks for the launch”\n$25 left · expires Feb 24, 2027"
+            in text
+        )
         assert element(rendered, "vb_reward_choose:0")["value"] == reward_id
 
 
@@ -412,7 +459,9 @@ async def test_choose_your_voucher_from_app_home_posts_the_reward_catalog_in_the
     assert "Spending your reward from Hana from HR: *$25* left" in section_texts(catalog.blocks)
 
 
-async def test_a_spent_reward_says_so_instead_of_opening_the_catalog(reward_slack: SlackWorld) -> None:
+async def test_a_spent_reward_says_so_instead_of_opening_the_catalog(
+    reward_slack: SlackWorld,
+) -> None:
     await send(reward_slack, await confirm(reward_slack, f"<@{ADA}|ada> 25 Thanks"))
     reward_id = next(iter(reward_slack.store.rewards))
     assert reward_slack.recognition is not None
@@ -424,7 +473,9 @@ async def test_a_spent_reward_says_so_instead_of_opening_the_catalog(reward_slac
         "value": reward_id,
         "text": {"type": "plain_text", "text": "Choose"},
     }
-    await reward_slack.action(choose, user=ADA, channel=dm(ADA), ephemeral=False, response_url="late")
+    await reward_slack.action(
+        choose, user=ADA, channel=dm(ADA), ephemeral=False, response_url="late"
+    )
     await reward_slack.settle()
 
     [reply] = reward_slack.fake.messages_in(dm(ADA))
@@ -439,7 +490,11 @@ async def test_the_slack_directory_finds_colleagues_by_work_email(reward_slack: 
     robot = await directory.find_by_id(ROBOT)
     missing = await directory.find_by_email("nobody@harbour.example")
 
-    assert found is not None and found.user.key == "slack:T0VB:U0GRACE" and found.user.name == "Grace Hopper"
+    assert (
+        found is not None
+        and found.user.key == "slack:T0VB:U0GRACE"
+        and found.user.name == "Grace Hopper"
+    )
     assert json.loads(found.conversation.address)["user"] == GRACE
     assert robot is None and missing is None
     assert len(reward_slack.fake.calls_to("users.list")) == 1
@@ -457,7 +512,9 @@ async def test_choose_your_voucher_with_someone_elses_reward_shows_nothing_of_it
         "text": {"type": "plain_text", "text": "Choose"},
     }
 
-    await reward_slack.action(choose, user=GRACE, channel=dm(GRACE), ephemeral=False, response_url="g")
+    await reward_slack.action(
+        choose, user=GRACE, channel=dm(GRACE), ephemeral=False, response_url="g"
+    )
     await reward_slack.settle()
 
     [reply] = reward_slack.fake.messages_in(dm(GRACE))

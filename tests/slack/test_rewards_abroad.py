@@ -31,7 +31,9 @@ async def open_catalog(slack: SlackWorld) -> str:
     await send(slack, await confirm(slack, f"<@{ADA}|ada> 25 Thanks"))
     await slack.relay.run_once()
     # The notice by its button: a recipient whose Slack speaks German reads it in German.
-    notice = next(m for m in slack.fake.messages_in(dm(ADA)) if "vb_reward_choose" in json.dumps(m.blocks))
+    notice = next(
+        m for m in slack.fake.messages_in(dm(ADA)) if "vb_reward_choose" in json.dumps(m.blocks)
+    )
     await in_dm(slack, ADA, notice, "vb_reward_choose", "ada-open")
     await slack.settle()
     return section_texts(slack.fake.messages_in(dm(ADA))[-1].blocks)
@@ -46,7 +48,11 @@ async def test_a_recipient_in_germany_redeems_a_usd_reward_for_a_eur_voucher_wit
 
     text = await open_catalog(slack)
 
-    assert "Copper Kettle Coffee" in text and "Lantern Tea House" in text and "Quiet Harbour Books" not in text
+    assert (
+        "Copper Kettle Coffee" in text
+        and "Lantern Tea House" in text
+        and "Quiet Harbour Books" not in text
+    )
     assert "Your $25 buys up to €23.04 at 1 EUR = 1.085 USD (ecb, 2026-11-25)" in text
     catalog = slack.fake.messages_in(dm(ADA))[-1]
     await in_dm(slack, ADA, catalog, "vb_choose:0", "ada-choose")  # Copper Kettle: €10 or €20
@@ -54,8 +60,12 @@ async def test_a_recipient_in_germany_redeems_a_usd_reward_for_a_eur_voucher_wit
     await in_dm(slack, ADA, catalog, "vb_denomination:1", "ada-buy", card["blocks"])
     summary = await slack.wait_for_response("ada-buy")
 
-    assert "$21.70 from your reward at 1 EUR = 1.085 USD (ecb, 2026-11-25)" in section_texts(summary["blocks"])
-    assert "vb_pay" not in json.dumps(summary["blocks"]) and slack.gateway.intents == {}  # no PaymentIntent
+    assert "$21.70 from your reward at 1 EUR = 1.085 USD (ecb, 2026-11-25)" in section_texts(
+        summary["blocks"]
+    )
+    assert (
+        "vb_pay" not in json.dumps(summary["blocks"]) and slack.gateway.intents == {}
+    )  # no PaymentIntent
     (order,) = slack.store.orders.values()
     assert order.status is OrderStatus.ISSUED and order.amount == Money(2000, "EUR")
     (debit,) = [e for e in slack.store.ledger if e.kind is LedgerKind.DEBIT]
@@ -67,7 +77,9 @@ async def test_a_recipient_in_germany_redeems_a_usd_reward_for_a_eur_voucher_wit
     assert reward.spent == 2170 and reward.amount.minor - reward.spent == ledger.reserved
 
 
-async def test_stale_rates_keep_the_catalog_in_the_rewards_currency_and_say_why(reward_slack: SlackWorld) -> None:
+async def test_stale_rates_keep_the_catalog_in_the_rewards_currency_and_say_why(
+    reward_slack: SlackWorld,
+) -> None:
     slack = reward_slack
     with_rates(slack)
     slack.fake.locales[ADA] = "de-DE"
@@ -79,12 +91,18 @@ async def test_stale_rates_keep_the_catalog_in_the_rewards_currency_and_say_why(
     assert "conversion is paused" in text
 
 
-async def test_a_recipient_in_the_programmes_country_sees_its_currency_as_before(reward_slack: SlackWorld) -> None:
+async def test_a_recipient_in_the_programmes_country_sees_its_currency_as_before(
+    reward_slack: SlackWorld,
+) -> None:
     with_rates(reward_slack)
 
     text = await open_catalog(reward_slack)  # en-US
 
-    assert "Quiet Harbour Books" in text and "Copper Kettle Coffee" not in text and "buys up to" not in text
+    assert (
+        "Quiet Harbour Books" in text
+        and "Copper Kettle Coffee" not in text
+        and "buys up to" not in text
+    )
 
 
 # --- no card by default ---------------------------------------------------------------------------
@@ -97,11 +115,19 @@ async def test_without_card_top_up_a_voucher_above_the_reward_is_neither_offered
     slack.store.programmes[KUDOS] = replace(slack.store.programmes[KUDOS], card_topup=False)
     await open_catalog(slack)
     catalog = slack.fake.messages_in(dm(ADA))[-1]
-    await in_dm(slack, ADA, catalog, "vb_choose:0", "ada-choose")  # Quiet Harbour Books: $10, $25, $50
+    await in_dm(
+        slack, ADA, catalog, "vb_choose:0", "ada-choose"
+    )  # Quiet Harbour Books: $10, $25, $50
     card = await slack.wait_for_response("ada-choose")
 
-    labels = [e["text"]["text"] for b in card["blocks"] if b["type"] == "actions" for e in b["elements"]]
-    assert "Buy $10" in labels and "Buy $25" in labels and not [label for label in labels if "$50" in label]
+    labels = [
+        e["text"]["text"] for b in card["blocks"] if b["type"] == "actions" for e in b["elements"]
+    ]
+    assert (
+        "Buy $10" in labels
+        and "Buy $25" in labels
+        and not [label for label in labels if "$50" in label]
+    )
     assert "Paid from your reward; no card needed." in json.dumps(card["blocks"])
     forged = json.loads(json.dumps(card["blocks"]).replace('\\"m\\":2500', '\\"m\\":5000'))
     await in_dm(slack, ADA, catalog, "vb_denomination:1", "ada-forged", forged)
@@ -119,14 +145,18 @@ async def test_with_card_top_up_each_amount_above_the_reward_says_what_the_card_
     await in_dm(reward_slack, ADA, catalog, "vb_choose:0", "ada-choose")
     card = await reward_slack.wait_for_response("ada-choose")
 
-    labels = [e["text"]["text"] for b in card["blocks"] if b["type"] == "actions" for e in b["elements"]]
+    labels = [
+        e["text"]["text"] for b in card["blocks"] if b["type"] == "actions" for e in b["elements"]
+    ]
     assert labels[:3] == ["Buy $10", "Buy $25", "Buy $50 (you pay $25 by card)"]
 
 
 # --- the recipient chooses their country ----------------------------------------------------------
 
 
-async def test_a_recipient_who_says_they_are_in_germany_gets_the_german_catalog(reward_slack: SlackWorld) -> None:
+async def test_a_recipient_who_says_they_are_in_germany_gets_the_german_catalog(
+    reward_slack: SlackWorld,
+) -> None:
     slack = reward_slack
     with_rates(slack)
     slack.checkout.countries = FakeCountries()  # Ada's Slack locale says en-US
@@ -135,9 +165,15 @@ async def test_a_recipient_who_says_they_are_in_germany_gets_the_german_catalog(
     refused = await slack.command("country Germany", user=ADA)
     text = await open_catalog(slack)
 
-    assert "now open the catalog for Germany" in json.dumps(await said.json())  # the country by its name
+    assert "now open the catalog for Germany" in json.dumps(
+        await said.json()
+    )  # the country by its name
     assert "not a country code" in json.dumps(await refused.json())
-    assert "Copper Kettle Coffee" in text and "Quiet Harbour Books" not in text and "buys up to €23.04" in text
+    assert (
+        "Copper Kettle Coffee" in text
+        and "Quiet Harbour Books" not in text
+        and "buys up to €23.04" in text
+    )
     assert slack.checkout.countries.chosen[f"slack:T0VB:{ADA}"][:2] == ("DE", "recipient")
 
 
@@ -147,8 +183,15 @@ async def test_the_country_on_the_employee_record_wins_over_the_platform_but_not
     slack = reward_slack
     with_rates(slack)
     slack.checkout.countries = FakeCountries()
-    slack.checkout.employees = OneEmployee(Employee("ada@harbour.example", "Ada Lovelace", date(2020, 1, 6),
-                                                    user=ChatUser("slack", "T0VB", ADA, "Ada"), country="DE"))
+    slack.checkout.employees = OneEmployee(
+        Employee(
+            "ada@harbour.example",
+            "Ada Lovelace",
+            date(2020, 1, 6),
+            user=ChatUser("slack", "T0VB", ADA, "Ada"),
+            country="DE",
+        )
+    )
 
     in_germany = await open_catalog(slack)  # Slack says en-US; HR says DE
     await slack.command("country us", user=ADA)
@@ -166,16 +209,26 @@ class OneEmployee:
 
     async def by_user(self, platform: str, tenant: str, user_id: str) -> Employee | None:
         user = self.employee.user
-        known = user is not None and (platform, tenant, user_id) == (user.platform, user.tenant, user.user_id)
+        known = user is not None and (platform, tenant, user_id) == (
+            user.platform,
+            user.tenant,
+            user.user_id,
+        )
         return self.employee if known else None
 
 
-async def test_the_search_box_of_a_catalog_abroad_searches_the_recipients_currency(reward_slack: SlackWorld) -> None:
+async def test_the_search_box_of_a_catalog_abroad_searches_the_recipients_currency(
+    reward_slack: SlackWorld,
+) -> None:
     with_rates(reward_slack)
     reward_slack.fake.locales[ADA] = "de-DE"
 
     await open_catalog(reward_slack)
 
     blocks = reward_slack.fake.messages_in(dm(ADA))[-1].blocks
-    picker = next(b for b in blocks if b["type"] == "actions" and b["elements"][0]["type"] == "external_select")
+    picker = next(
+        b
+        for b in blocks
+        if b["type"] == "actions" and b["elements"][0]["type"] == "external_select"
+    )
     assert picker_currency(picker["block_id"]) == "EUR"

@@ -49,17 +49,30 @@ def reward(
 
 
 def preview(
-    names: tuple[str, ...] = ("Ada Lovelace", "Grace Hopper", "Lin Yutang"), problems: tuple[str, ...] = ()
+    names: tuple[str, ...] = ("Ada Lovelace", "Grace Hopper", "Lin Yutang"),
+    problems: tuple[str, ...] = (),
 ) -> RewardPreview:
     each = Money(2500, USD)
     total = Money(each.minor * len(names), USD)
     return RewardPreview(
-        names, each, total, Money(10000, USD), Money(max(10000 - total.minor, 0), USD), "Kudos", problems
+        names,
+        each,
+        total,
+        Money(10000, USD),
+        Money(max(10000 - total.minor, 0), USD),
+        "Kudos",
+        problems,
     )
 
 
-def order(paid_by_reward: int | None, status: OrderStatus = OrderStatus.AWAITING_PAYMENT) -> OrderSummary:
-    url = "https://vouchers.example.com/checkout/tok42" if status is OrderStatus.AWAITING_PAYMENT else None
+def order(
+    paid_by_reward: int | None, status: OrderStatus = OrderStatus.AWAITING_PAYMENT
+) -> OrderSummary:
+    url = (
+        "https://vouchers.example.com/checkout/tok42"
+        if status is OrderStatus.AWAITING_PAYMENT
+        else None
+    )
     covered = Money(paid_by_reward, USD) if paid_by_reward is not None else None
     return OrderSummary(
         "ord_QH7K3M9Q2XH4",
@@ -90,7 +103,9 @@ REWARD_PAGE = CatalogPage.of(Catalog(SAMPLE).search(CatalogQuery(currency=USD)))
     [
         (
             "reward_confirmation",
-            reward_blocks.confirmation_message(preview(), "Five years of quiet excellence", "c42.1.t"),
+            reward_blocks.confirmation_message(
+                preview(), "Five years of quiet excellence", "c42.1.t"
+            ),
         ),
         (
             "reward_confirmation_refused",
@@ -105,7 +120,9 @@ REWARD_PAGE = CatalogPage.of(Catalog(SAMPLE).search(CatalogQuery(currency=USD)))
         ("reward_notice", reward_blocks.reward_notice_message(RewardNotice(reward()))),
         (
             "reward_reminder",
-            reward_blocks.reward_notice_message(RewardNotice(reward(available=1500), reminder=True)),
+            reward_blocks.reward_notice_message(
+                RewardNotice(reward(available=1500), reminder=True)
+            ),
         ),
         (
             "reward_undeliverable",
@@ -115,17 +132,23 @@ REWARD_PAGE = CatalogPage.of(Catalog(SAMPLE).search(CatalogQuery(currency=USD)))
         ("reward_catalog", blocks.catalog_message(REWARD_PAGE, reward())),
         (
             "reward_product",
-            blocks.product_message(ProductCard.of(BOOKS), CatalogQuery(currency=USD), reward_id="rwd_7"),
+            blocks.product_message(
+                ProductCard.of(BOOKS), CatalogQuery(currency=USD), reward_id="rwd_7"
+            ),
         ),
         ("reward_order_top_up", blocks.order_message(order(2500))),
         ("reward_order_covered", blocks.order_message(order(5000, OrderStatus.PAID))),
         (
             "reward_wallet",
-            blocks.wallet_message(Wallet((), (), (reward(), reward(status="redeemed", available=0)))),
+            blocks.wallet_message(
+                Wallet((), (), (reward(), reward(status="redeemed", available=0)))
+            ),
         ),
     ],
 )
-def test_each_reward_message_matches_its_snapshot_and_slack_accepts_it(name: str, message: Message) -> None:
+def test_each_reward_message_matches_its_snapshot_and_slack_accepts_it(
+    name: str, message: Message
+) -> None:
     assert message_problems(as_message(message)) == []
     assert_matches_snapshot(name, as_message(message))
 
@@ -163,7 +186,9 @@ def test_a_confirmation_for_a_whole_channel_stays_within_slack_limits() -> None:
 def test_a_report_of_thousands_of_rows_stays_within_slack_limits() -> None:
     outcomes = tuple(
         RowOutcome(
-            n, f"colleague{n:04d}@harbour.example" + "x" * 80, reason="No active member has that email."
+            n,
+            f"colleague{n:04d}@harbour.example" + "x" * 80,
+            reason="No active member has that email.",
         )
         if n % 3 == 0
         else RowOutcome(n, f"Colleague {n:04d}", Money(2500, USD))

@@ -156,10 +156,15 @@ async def test_a_csv_shared_in_a_message_event_is_read_too_and_the_report_surviv
     await reward_slack.settle()
 
     [reward] = reward_slack.store.rewards.values()
-    assert (reward.recipient.user_id, reward.amount.minor, reward.reason) == (LIN, 1000, "Calm in the storm")
+    assert (reward.recipient.user_id, reward.amount.minor, reward.reason) == (
+        LIN,
+        1000,
+        "Calm in the storm",
+    )
     report = reward_slack.fake.calls_to("chat.postMessage")[-1]
     assert (
-        report.args["channel"] == HR_DM and report.args["text"] == "Rewards from team.csv: 1 sent, 0 refused"
+        report.args["channel"] == HR_DM
+        and report.args["text"] == "Rewards from team.csv: 1 sent, 0 refused"
     )
 
 
@@ -208,18 +213,27 @@ async def company_slack(fake_slack: FakeSlack) -> AsyncIterator[SlackWorld]:
     """A workspace of a thousand people and a programme that can reward each of them."""
     add_colleagues(fake_slack)
     for n in range(STAFF):
-        fake_slack.add_person(f"U{n:05d}", f"Colleague {n:04d}", email=f"colleague{n:04d}@harbour.example")
+        fake_slack.add_person(
+            f"U{n:05d}", f"Colleague {n:04d}", email=f"colleague{n:04d}@harbour.example"
+        )
     programme = Programme("anniversaries", "Anniversaries", "USD")
     async for world in make_world(SAMPLE, fake_slack, programme, budget=STAFF * 2500):
         yield world
 
 
-async def test_a_thousand_row_csv_goes_through_paced_by_the_outbox(company_slack: SlackWorld) -> None:
-    rows = "".join(f"colleague{n:04d}@harbour.example,25,Happy work anniversary\n" for n in range(STAFF))
+async def test_a_thousand_row_csv_goes_through_paced_by_the_outbox(
+    company_slack: SlackWorld,
+) -> None:
+    rows = "".join(
+        f"colleague{n:04d}@harbour.example,25,Happy work anniversary\n" for n in range(STAFF)
+    )
     started = time.monotonic()
 
     await share(
-        company_slack, "F0THOUSAND", ("email,amount,reason\n" + rows).encode(), name="anniversaries.csv"
+        company_slack,
+        "F0THOUSAND",
+        ("email,amount,reason\n" + rows).encode(),
+        name="anniversaries.csv",
     )
 
     assert len(company_slack.store.rewards) == STAFF
@@ -245,7 +259,9 @@ async def test_a_thousand_row_csv_goes_through_paced_by_the_outbox(company_slack
     assert len(company_slack.fake.calls_to("chat.postMessage", ok_only=False)) == STAFF + 1 + 3
     assert time.monotonic() - started < 60
     assert Budget.of(company_slack.store.ledger).reserved == STAFF * 2500
-    assert {GRACE, LIN, ROBOT}.isdisjoint(r.recipient.user_id for r in company_slack.store.rewards.values())
+    assert {GRACE, LIN, ROBOT}.isdisjoint(
+        r.recipient.user_id for r in company_slack.store.rewards.values()
+    )
 
 
 BOSS = "U0BOSS"
@@ -279,7 +295,12 @@ async def test_a_file_to_more_people_than_the_programme_allows_waits_for_one_app
     await slack.relay.run_once()
     [card] = [m for m in slack.fake.messages_in(f"D{BOSS}") if "asks you to approve" in m.text]
     shown = section_texts(card.blocks) + json.dumps(card.blocks)
-    assert "Ada Lovelace" in shown and "Grace Hopper" in shown and "Lin Yutang" in shown and "$50" in shown
+    assert (
+        "Ada Lovelace" in shown
+        and "Grace Hopper" in shown
+        and "Lin Yutang" in shown
+        and "$50" in shown
+    )
 
     response = await slack.action(
         clicked(card.blocks, "vb_approval_approve"),
@@ -288,7 +309,9 @@ async def test_a_file_to_more_people_than_the_programme_allows_waits_for_one_app
         message_ts=card.ts,
         ephemeral=False,
         response_url="bo-approves",
-        state={"vb_approval_note": {"vb_approval_note": {"type": "plain_text_input", "value": None}}},
+        state={
+            "vb_approval_note": {"vb_approval_note": {"type": "plain_text_input", "value": None}}
+        },
     )
     assert response.status == 200
     await slack.settle()

@@ -38,7 +38,9 @@ TWO = f"<@{ADA}|ada> <@{GRACE}|grace> 25 Kept the harbour lights on"
 
 
 @asynccontextmanager
-async def replica(database: Database, clock: FixedClock, fake: FakeSlack) -> AsyncIterator[SlackWorld]:
+async def replica(
+    database: Database, clock: FixedClock, fake: FakeSlack
+) -> AsyncIterator[SlackWorld]:
     """One bot process: its own core objects and Bolt app, sharing only the database and Slack."""
     ids = SequentialIds()
     recognition = Recognition(
@@ -102,7 +104,10 @@ async def _rewarded(on: Backend) -> list[str]:
     found = []
     for user in (ADA, GRACE):
         async with on.database.unit_of_work() as uow:
-            found += [r.recipient.user_id for r in await uow.rewards.list_for_recipient(f"slack:T0VB:{user}")]
+            found += [
+                r.recipient.user_id
+                for r in await uow.rewards.list_for_recipient(f"slack:T0VB:{user}")
+            ]
     return found
 
 
@@ -126,7 +131,9 @@ async def test_a_confirmation_shown_by_one_replica_is_sent_by_another_and_a_late
         await first.settle()
         await second.settle()
 
-    assert "Sent 2 rewards of $25" in section_texts(summary["blocks"]) and summary["replace_original"]
+    assert (
+        "Sent 2 rewards of $25" in section_texts(summary["blocks"]) and summary["replace_original"]
+    )
     assert again["blocks"] == summary["blocks"]
     assert sorted(await _rewarded(backend)) == [ADA, GRACE]  # sent once, though clicked on both
 
@@ -148,9 +155,13 @@ async def test_a_confirmation_survives_a_restart_and_a_cancelled_one_stays_cance
         await before_restart.settle()
 
     async with replica(backend.database, backend.clock, fake_slack) as after_restart:
-        await after_restart.action(clicked(dropped["blocks"], "vb_reward_send"), user=HR, response_url="late")
+        await after_restart.action(
+            clicked(dropped["blocks"], "vb_reward_send"), user=HR, response_url="late"
+        )
         late = await after_restart.wait_for_response("late")
-        await after_restart.action(clicked(kept["blocks"], "vb_reward_send"), user=HR, response_url="sent")
+        await after_restart.action(
+            clicked(kept["blocks"], "vb_reward_send"), user=HR, response_url="sent"
+        )
         sent = await after_restart.wait_for_response("sent")
         await after_restart.settle()
 

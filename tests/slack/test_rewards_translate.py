@@ -33,18 +33,28 @@ from core.catalog import CatalogQuery
             "<!here> £1,000 for the record quarter",
             RewardText((), (), True, "1000", "GBP", "for the record quarter"),
         ),
-        ("<!channel|channel> 5 usd for everyone", RewardText((), (), True, "5", "USD", "for everyone")),
-        ("<@U0ADA|ada> <@U0ADA|ada> 5 for help", RewardText(("U0ADA",), (), False, "5", None, "for help")),
+        (
+            "<!channel|channel> 5 usd for everyone",
+            RewardText((), (), True, "5", "USD", "for everyone"),
+        ),
+        (
+            "<@U0ADA|ada> <@U0ADA|ada> 5 for help",
+            RewardText(("U0ADA",), (), False, "5", None, "for help"),
+        ),
     ],
 )
-def test_mentions_amount_currency_and_reason_are_read_in_order(text: str, expected: RewardText) -> None:
+def test_mentions_amount_currency_and_reason_are_read_in_order(
+    text: str, expected: RewardText
+) -> None:
     assert parse_reward(text, currencies={"USD", "EUR"}) == expected
 
 
 def test_a_word_after_the_amount_is_the_reason_unless_it_looks_like_a_currency() -> None:
     assert parse_reward("<@U1|a> 25 for the launch", {"USD"}).currency is None
     assert parse_reward("<@U1|a> 25 eur danke", {"EUR"}).currency == "EUR"
-    assert parse_reward("<@U1|a> 25 CHF merci", {"EUR"}).currency == "CHF"  # refused later: no CHF programme
+    assert (
+        parse_reward("<@U1|a> 25 CHF merci", {"EUR"}).currency == "CHF"
+    )  # refused later: no CHF programme
 
 
 @pytest.mark.parametrize(
@@ -152,7 +162,9 @@ def test_a_reward_travels_through_choice_page_denomination_and_amount_values() -
     state = {
         "state": {
             "values": {
-                translate.amount_block_id("lantern-tea", "rwd_7"): {"vb_amount_input": {"value": "17"}}
+                translate.amount_block_id("lantern-tea", "rwd_7"): {
+                    "vb_amount_input": {"value": "17"}
+                }
             }
         }
     }
@@ -164,7 +176,11 @@ def test_a_reward_travels_through_choice_page_denomination_and_amount_values() -
 
 def test_a_plain_purchase_carries_no_reward_and_typed_text_cannot_claim_one() -> None:
     plain_choice = translate.encode_choice("quiet-harbour-books", CatalogQuery())
-    typed = {"type": "plain_text_input", "block_id": "vb_amount:lantern-tea", "value": '{"r":"rwd_stolen"}'}
+    typed = {
+        "type": "plain_text_input",
+        "block_id": "vb_amount:lantern-tea",
+        "value": '{"r":"rwd_stolen"}',
+    }
 
     assert translate.reward_of({"value": plain_choice}) == ""
     assert translate.reward_of({"value": translate.encode_denomination("books", 1000)}) == ""

@@ -74,7 +74,9 @@ queries = st.builds(
 
 
 @given(queries)
-def test_a_query_survives_a_round_trip_through_a_button_value_within_its_limit(query: CatalogQuery) -> None:
+def test_a_query_survives_a_round_trip_through_a_button_value_within_its_limit(
+    query: CatalogQuery,
+) -> None:
     value = translate.encode_query(query)
 
     assert len(value) <= 2000
@@ -115,7 +117,9 @@ def test_a_slash_command_is_addressed_by_its_channel_and_response_url() -> None:
 
 
 def test_an_action_on_a_message_the_app_posted_keeps_its_ts_for_chat_update() -> None:
-    body = json.loads((FIXTURES / "payloads" / "block_actions.button_in_message.slack_docs.json").read_text())
+    body = json.loads(
+        (FIXTURES / "payloads" / "block_actions.button_in_message.slack_docs.json").read_text()
+    )
 
     address = SlackAddress.from_json(translate.conversation_of(body).address)
 
@@ -135,7 +139,9 @@ def test_clicks_on_one_message_for_one_product_share_a_request_key() -> None:
     body = json.loads((FIXTURES / "payloads" / "block_actions.button.bolt_python.json").read_text())
     twice = {**body, "actions": [{**body["actions"][0], "action_ts": "1596530399.000001"}]}
 
-    assert translate.action_request_key(body, "books") == translate.action_request_key(twice, "books")
+    assert translate.action_request_key(body, "books") == translate.action_request_key(
+        twice, "books"
+    )
     assert translate.action_request_key(body, "books") == "slack:T111:W111:111.222:books"
     assert translate.action_request_key(body, "tea") != translate.action_request_key(body, "books")
 
@@ -167,6 +173,10 @@ def test_the_user_of_each_payload_kind_has_the_same_identity_key() -> None:
     action = {"user": {"id": "U0ADA", "username": "ada", "team_id": "T0VB"}, "team": {"id": "T0VB"}}
     event = {"team_id": "T0VB", "event": {"type": "app_home_opened", "user": "U0ADA"}}
 
-    keys = {translate.user_of(command).key, translate.user_of(action).key, translate.user_of_event(event).key}
+    keys = {
+        translate.user_of(command).key,
+        translate.user_of(action).key,
+        translate.user_of_event(event).key,
+    }
 
     assert keys == {"slack:T0VB:U0ADA"}

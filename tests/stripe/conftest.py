@@ -19,7 +19,12 @@ from core.money import Money
 from core.orders import Order
 from core.views import OrderSummary
 from tests.fakes import FakeProvider, FixedClock, MemoryStore, MemoryUnitOfWork, SequentialIds
-from tests.localstripe_server import TEST_PUBLISHABLE_KEY, TEST_SECRET_KEY, WEBHOOK_SECRET, localstripe
+from tests.localstripe_server import (
+    TEST_PUBLISHABLE_KEY,
+    TEST_SECRET_KEY,
+    WEBHOOK_SECRET,
+    localstripe,
+)
 
 __all__ = ["localstripe"]
 
@@ -89,16 +94,22 @@ class Shop:
     def deliveries_of(self, event_type: str) -> list[Delivery]:
         return [d for d in self.deliveries if d.event.get("type") == event_type]
 
-    async def post_webhook(self, session: ClientSession, body: bytes, signature: str) -> tuple[int, object]:
+    async def post_webhook(
+        self, session: ClientSession, body: bytes, signature: str
+    ) -> tuple[int, object]:
         headers = {"Stripe-Signature": signature, "Content-Type": "application/json"}
-        async with session.post(f"{self.url}/stripe/webhook", data=body, headers=headers) as response:
+        async with session.post(
+            f"{self.url}/stripe/webhook", data=body, headers=headers
+        ) as response:
             return response.status, await response.json()
 
 
 Handler = Callable[[web.Request], Awaitable[web.StreamResponse]]
 
 
-def _recorder(deliveries: list[Delivery]) -> Callable[[web.Request, Handler], Awaitable[web.StreamResponse]]:
+def _recorder(
+    deliveries: list[Delivery],
+) -> Callable[[web.Request, Handler], Awaitable[web.StreamResponse]]:
     @web.middleware
     async def record(request: web.Request, handler: Handler) -> web.StreamResponse:
         if request.path == "/stripe/webhook" and request.method == "POST":

@@ -31,11 +31,15 @@ async def browser() -> AsyncIterator[object]:
     if not CHROMIUM.exists():
         if os.environ.get("CI", "").lower() == "true":
             pytest.fail(f"browser tests need Chromium at {CHROMIUM} in CI")
-        pytest.skip(f"no Chromium at {CHROMIUM} (install the chromium package to run browser tests)")
+        pytest.skip(
+            f"no Chromium at {CHROMIUM} (install the chromium package to run browser tests)"
+        )
     from playwright.async_api import async_playwright
 
     async with async_playwright() as playwright:
-        browser = await playwright.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS)
+        browser = await playwright.chromium.launch(
+            executable_path=str(CHROMIUM), args=CHROMIUM_ARGS
+        )
         try:
             yield browser
         finally:
@@ -83,7 +87,9 @@ async def test_a_buyer_pays_with_the_test_card_and_sees_the_payment_received(
     assert problems == []
 
 
-async def test_a_declined_card_shows_why_and_the_next_card_pays(shop: Shop, browser: object) -> None:
+async def test_a_declined_card_shows_why_and_the_next_card_pays(
+    shop: Shop, browser: object
+) -> None:
     summary = await shop.place_order()
     problems: list[str] = []
     page = await _open(browser, shop.page_url(summary.order_id), problems)
@@ -103,7 +109,9 @@ async def test_a_declined_card_shows_why_and_the_next_card_pays(shop: Shop, brow
     assert [p for p in problems if "402" not in p] == []  # the decline itself is a logged 402
 
 
-async def test_the_page_fits_a_narrow_phone_without_sideways_scrolling(shop: Shop, browser: object) -> None:
+async def test_the_page_fits_a_narrow_phone_without_sideways_scrolling(
+    shop: Shop, browser: object
+) -> None:
     summary = await shop.place_order()
     page = await browser.new_page(viewport={"width": 320, "height": 640})  # type: ignore[attr-defined]
     await page.goto(shop.page_url(summary.order_id))

@@ -76,7 +76,9 @@ async def test_without_test_mode_there_is_no_banner(shop: Shop, http: ClientSess
     assert 'src="https://js.stripe.com/v3/"' in html
 
 
-async def test_the_page_sets_headers_for_stripe_teams_and_no_caching(shop: Shop, http: ClientSession) -> None:
+async def test_the_page_sets_headers_for_stripe_teams_and_no_caching(
+    shop: Shop, http: ClientSession
+) -> None:
     summary = await shop.place_order()
 
     _, _, headers = await _get(http, shop.page_url(summary.order_id))
@@ -99,7 +101,10 @@ def test_real_stripe_js_also_gets_its_api_and_3ds_frames() -> None:
 
     assert "script-src 'self' https://js.stripe.com https://*.js.stripe.com;" in policy
     assert "connect-src 'self' https://js.stripe.com https://api.stripe.com;" in policy
-    assert "frame-src https://js.stripe.com https://*.js.stripe.com https://hooks.stripe.com;" in policy
+    assert (
+        "frame-src https://js.stripe.com https://*.js.stripe.com https://hooks.stripe.com;"
+        in policy
+    )
 
 
 async def test_everything_from_the_catalog_is_escaped(shop: Shop, http: ClientSession) -> None:
@@ -120,7 +125,9 @@ async def test_an_unknown_link_is_a_404_page(shop: Shop, http: ClientSession) ->
     assert headers["Cache-Control"] == "no-store"
 
 
-async def test_an_absurdly_long_token_is_a_404_without_a_lookup(shop: Shop, http: ClientSession) -> None:
+async def test_an_absurdly_long_token_is_a_404_without_a_lookup(
+    shop: Shop, http: ClientSession
+) -> None:
     status, _, _ = await _get(http, f"{shop.url}/checkout/{'x' * 500}")
 
     assert status == 404
@@ -138,10 +145,14 @@ async def test_an_expired_link_says_so(shop: Shop, http: ClientSession) -> None:
     assert poll_status == 410 and '"status": "expired"' in poll
 
 
-async def test_a_paid_order_shows_the_paid_state_and_no_card_form(shop: Shop, http: ClientSession) -> None:
+async def test_a_paid_order_shows_the_paid_state_and_no_card_form(
+    shop: Shop, http: ClientSession
+) -> None:
     summary = await shop.place_order()
     await confirm_server_side(shop.local, shop.order(summary.order_id).payment_intent_id or "")
-    await wait_until(lambda: shop.order(summary.order_id).status is OrderStatus.ISSUED, what="the voucher")
+    await wait_until(
+        lambda: shop.order(summary.order_id).status is OrderStatus.ISSUED, what="the voucher"
+    )
 
     status, html, _ = await _get(http, shop.page_url(summary.order_id))
     async with http.get(f"{shop.page_url(summary.order_id)}/status") as response:
@@ -157,8 +168,12 @@ async def test_a_declined_order_shows_the_reason_and_a_way_to_try_again(
     shop: Shop, http: ClientSession
 ) -> None:
     summary = await shop.place_order()
-    await confirm_server_side(shop.local, shop.order(summary.order_id).payment_intent_id or "", DECLINED)
-    await wait_until(lambda: shop.order(summary.order_id).status is OrderStatus.FAILED, what="the failure")
+    await confirm_server_side(
+        shop.local, shop.order(summary.order_id).payment_intent_id or "", DECLINED
+    )
+    await wait_until(
+        lambda: shop.order(summary.order_id).status is OrderStatus.FAILED, what="the failure"
+    )
 
     _, html, _ = await _get(http, shop.page_url(summary.order_id))
     async with http.get(f"{shop.page_url(summary.order_id)}/status") as response:
@@ -167,7 +182,10 @@ async def test_a_declined_order_shows_the_reason_and_a_way_to_try_again(
     assert "Your card was declined." in html
     assert "Try again, pay $25" in html
     assert "Your card was declined. No money was taken." in html
-    assert poll["state"] == "failed" and poll["reason"] == "Your card was declined. No money was taken."
+    assert (
+        poll["state"] == "failed"
+        and poll["reason"] == "Your card was declined. No money was taken."
+    )
 
 
 async def test_the_page_speaks_the_browsers_language_and_writes_its_amounts(
@@ -186,7 +204,9 @@ async def test_the_page_speaks_the_browsers_language_and_writes_its_amounts(
     assert poll["state"] == "pay"
 
 
-async def test_the_status_poll_of_an_unknown_link_is_a_json_404(shop: Shop, http: ClientSession) -> None:
+async def test_the_status_poll_of_an_unknown_link_is_a_json_404(
+    shop: Shop, http: ClientSession
+) -> None:
     async with http.get(f"{shop.url}/checkout/tok-nobody-issued/status") as response:
         assert response.status == 404
         assert (await response.json())["status"] == "unknown"

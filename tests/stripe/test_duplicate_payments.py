@@ -24,8 +24,8 @@ from adapters.stripe_gateway import StripeGateway
 from adapters.stripe_local import LocalStripe
 from adapters.web.checkout import checkout_routes
 from core.catalog import Catalog
-from core.errors import PaymentGatewayError
 from core.checkout import Checkout, PlaceOrder
+from core.errors import PaymentGatewayError
 from core.identity import ConversationRef
 from core.money import Money
 from core.orders import Order, OrderStatus, PaymentState
@@ -62,7 +62,9 @@ class RefundsDown(StripeGateway):
     async def refund(self, *, intent_id: str, idempotency_key: str) -> None:
         if self.down:
             self.down -= 1
-            raise PaymentGatewayError("Could not refund a payment: the service could not be reached")
+            raise PaymentGatewayError(
+                "Could not refund a payment: the service could not be reached"
+            )
         await super().refund(intent_id=intent_id, idempotency_key=idempotency_key)
 
 
@@ -82,7 +84,9 @@ class DbShop:
 
     async def post(self, body: bytes, signature: str) -> int:
         headers = {"Stripe-Signature": signature, "Content-Type": "application/json"}
-        async with self.http.post(f"{self.url}/stripe/webhook", data=body, headers=headers) as response:
+        async with self.http.post(
+            f"{self.url}/stripe/webhook", data=body, headers=headers
+        ) as response:
             return response.status
 
     async def refunds_of(self, intent_id: str) -> int:
@@ -153,7 +157,9 @@ async def held_back(localstripe: LocalStripe) -> AsyncIterator[Captured]:
     runner = web.AppRunner(app, access_log=None)
     await runner.setup()
     await web.TCPSite(runner, "127.0.0.1", 0).start()
-    await localstripe.register_webhook(f"http://127.0.0.1:{runner.addresses[0][1]}/hold", WEBHOOK_SECRET)
+    await localstripe.register_webhook(
+        f"http://127.0.0.1:{runner.addresses[0][1]}/hold", WEBHOOK_SECRET
+    )
     try:
         yield captured
     finally:
@@ -164,7 +170,11 @@ async def _pay_in_browser(shop: DbShop, intent_id: str, client_secret: str) -> s
     """What the checkout page's Stripe.js does with a card that pays; returns the intent's status."""
     card = {"number": "4242424242424242", "exp_month": 12, "exp_year": 2030, "cvc": "123"}
     method = {"type": "card", "card": card}
-    body = {"key": TEST_PUBLISHABLE_KEY, "client_secret": client_secret, "payment_method_data": method}
+    body = {
+        "key": TEST_PUBLISHABLE_KEY,
+        "client_secret": client_secret,
+        "payment_method_data": method,
+    }
     url = f"{shop.local.url}/v1/payment_intents/{intent_id}/_confirm_card"
     async with shop.http.post(url, json=body) as response:
         assert response.status == 200, await response.text()
@@ -178,7 +188,9 @@ async def _place_order(shop: DbShop, key: str) -> str:
     return (await shop.checkout.place_order(command)).order_id
 
 
-async def _declined_then_retried(shop: DbShop, captured: Captured, key: str) -> tuple[str, str, str]:
+async def _declined_then_retried(
+    shop: DbShop, captured: Captured, key: str
+) -> tuple[str, str, str]:
     """An order whose first intent was declined, then paid late in the browser, and whose retry has its
     own intent; both payments' webhooks are held back. Returns (order, first, retry)."""
     order_id = await _place_order(shop, key)
@@ -186,7 +198,9 @@ async def _declined_then_retried(shop: DbShop, captured: Captured, key: str) -> 
     first, secret = order.payment_intent_id, order.payment_client_secret
     assert first is not None and secret is not None
     assert await confirm_server_side(shop.local, first, DECLINED) == "requires_payment_method"
-    await wait_until(lambda: bool(captured.of_type("payment_intent.payment_failed")), what="the decline")
+    await wait_until(
+        lambda: bool(captured.of_type("payment_intent.payment_failed")), what="the decline"
+    )
     for body, signature in captured.of_type("payment_intent.payment_failed"):
         assert await shop.post(body, signature) == 200
     await shop.checkout.retry_payment(order_id, ADA)
@@ -218,10 +232,15 @@ async def test_a_late_success_of_a_declined_attempt_and_its_retry_keep_one_payme
 
     order = await db_shop.order(order_id)
     assert order.status is OrderStatus.ISSUED and db_shop.provider.issued == [order_id]
-    assert _payments(order) == {first: (False, PaymentState.CAPTURED), retry: (True, PaymentState.REFUNDED)}
+    assert _payments(order) == {
+        first: (False, PaymentState.CAPTURED),
+        retry: (True, PaymentState.REFUNDED),
+    }
     assert (await db_shop.refunds_of(first), await db_shop.refunds_of(retry)) == (0, 1)
     actions = await _audit_actions(db_shop, order_id)
-    assert actions.count("payment.duplicate") == 1 and actions.count("payment.duplicate_refunded") == 1
+    assert (
+        actions.count("payment.duplicate") == 1 and actions.count("payment.duplicate_refunded") == 1
+    )
     detail = await SqlOversight.of(db_shop.database).order(order_id)
     [shown] = [step for step in detail.timeline if step.title == "Duplicate payment refunded"]
     assert retry in shown.detail and "25.00" in shown.detail
@@ -236,7 +255,9 @@ async def test_replays_of_both_successes_and_the_refund_notification_refund_noth
         assert await db_shop.post(*delivery) == 200
     await wait_until(lambda: bool(held_back.of_type("charge.refunded")), what="charge.refunded")
 
-    answers = [await db_shop.post(*d) for d in [*successes, *held_back.of_type("charge.refunded")] * 3]
+    answers = [
+        await db_shop.post(*d) for d in [*successes, *held_back.of_type("charge.refunded")] * 3
+    ]
 
     assert set(answers) == {200}
     order = await db_shop.order(order_id)
@@ -304,17 +325,26 @@ async def test_a_stripe_dashboard_refund_of_the_kept_earlier_attempt_refunds_the
     order_id, first, retry = await _declined_then_retried(db_shop, held_back, "req-dashboard")
     for delivery in held_back.of_type(SUCCEEDED):
         assert await db_shop.post(*delivery) == 200
-    await wait_until(lambda: len(held_back.of_type("charge.refunded")) == 1, what="the duplicate's refund")
-    assert (await db_shop.order(order_id)).payment_intent_id == retry  # the kept one is the earlier attempt
+    await wait_until(
+        lambda: len(held_back.of_type("charge.refunded")) == 1, what="the duplicate's refund"
+    )
+    assert (
+        await db_shop.order(order_id)
+    ).payment_intent_id == retry  # the kept one is the earlier attempt
 
     await db_shop.refund_in_dashboard(first)
-    await wait_until(lambda: len(held_back.of_type("charge.refunded")) == 2, what="the dashboard refund")
+    await wait_until(
+        lambda: len(held_back.of_type("charge.refunded")) == 2, what="the dashboard refund"
+    )
     for delivery in held_back.of_type("charge.refunded"):
         assert await db_shop.post(*delivery) == 200
 
     order = await db_shop.order(order_id)
     assert order.status is OrderStatus.REFUNDED
-    assert _payments(order) == {first: (False, PaymentState.REFUNDED), retry: (True, PaymentState.REFUNDED)}
+    assert _payments(order) == {
+        first: (False, PaymentState.REFUNDED),
+        retry: (True, PaymentState.REFUNDED),
+    }
     async with db_shop.database.unit_of_work() as uow:
         voucher = await uow.vouchers.for_order(order_id)
     assert voucher is not None and voucher.status == "void"

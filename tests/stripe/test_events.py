@@ -4,11 +4,9 @@ from __future__ import annotations
 
 import copy
 import json
-from pathlib import Path
 from typing import Any
 
 import pytest
-
 import stripe
 
 from adapters.stripe_gateway import StripeGateway
@@ -37,7 +35,9 @@ def _signed(event: dict[str, Any], secret: str = SECRET) -> tuple[bytes, str]:
     return body.encode(), stripe.WebhookSignature.generate_signature_header(body, secret)
 
 
-def _event(event_type: str, data_object: dict[str, Any], event_id: str = "evt_1QHarbour") -> dict[str, Any]:
+def _event(
+    event_type: str, data_object: dict[str, Any], event_id: str = "evt_1QHarbour"
+) -> dict[str, Any]:
     return {
         "id": event_id,
         "object": "event",
@@ -52,7 +52,12 @@ def _event(event_type: str, data_object: dict[str, Any], event_id: str = "evt_1Q
 def _intent(**changes: Any) -> dict[str, Any]:
     intent = _fixture("mock_fixtures/payment_intent.stripe_mock_fixture.json")
     intent.update(
-        {"id": "pi_3Harbour", "amount": 2500, "currency": "usd", "metadata": {"order_id": "ord_000001"}}
+        {
+            "id": "pi_3Harbour",
+            "amount": 2500,
+            "currency": "usd",
+            "metadata": {"order_id": "ord_000001"},
+        }
     )
     intent.update(changes)
     return intent
@@ -76,7 +81,9 @@ def test_a_succeeded_intent_reports_its_amount_intent_and_order(gateway: StripeG
 
 
 def test_a_failed_intent_reports_the_reason_stripe_gave(gateway: StripeGateway) -> None:
-    declined = _intent(last_payment_error={"code": "card_declined", "message": "Your card was declined."})
+    declined = _intent(
+        last_payment_error={"code": "card_declined", "message": "Your card was declined."}
+    )
 
     event = _parse(gateway, _event("payment_intent.payment_failed", declined))
 
@@ -89,13 +96,17 @@ def test_a_failed_intent_reports_the_reason_stripe_gave(gateway: StripeGateway) 
 
 
 def test_a_failed_intent_without_an_error_reports_no_reason(gateway: StripeGateway) -> None:
-    event = _parse(gateway, _event("payment_intent.payment_failed", _intent(last_payment_error=None)))
+    event = _parse(
+        gateway, _event("payment_intent.payment_failed", _intent(last_payment_error=None))
+    )
 
     assert (event.kind, event.failure_message) == (PaymentEventKind.FAILED, "")
 
 
 def test_a_fully_refunded_charge_names_its_payment_intent(gateway: StripeGateway) -> None:
-    charge = copy.deepcopy(_fixture("captured_data_objects/charge.refunded.data.pay_rails.json")["object"])
+    charge = copy.deepcopy(
+        _fixture("captured_data_objects/charge.refunded.data.pay_rails.json")["object"]
+    )
     charge.update(payment_intent="pi_3Harbour", refunded=True, amount_refunded=charge["amount"])
 
     event = _parse(gateway, _event("charge.refunded", charge))
@@ -154,10 +165,14 @@ def test_the_vectors_negative_cases_are_rejected(case: str) -> None:
         if case == "tampered_payload"
         else vector["payload"]
     )
-    fresh_header = stripe.WebhookSignature.generate_signature_header(vector["payload"], vector["secret"])
+    fresh_header = stripe.WebhookSignature.generate_signature_header(
+        vector["payload"], vector["secret"]
+    )
     header = {
         "tampered_payload": fresh_header,
-        "wrong_secret": stripe.WebhookSignature.generate_signature_header(body, negative["wrong_secret"]),
+        "wrong_secret": stripe.WebhookSignature.generate_signature_header(
+            body, negative["wrong_secret"]
+        ),
         "header_without_v1": fresh_header.replace("v1=", "v0="),
     }[case]
     gateway = StripeGateway("sk_test_events", vector["secret"], "http://127.0.0.1:9")
@@ -167,7 +182,9 @@ def test_the_vectors_negative_cases_are_rejected(case: str) -> None:
 
 
 @pytest.mark.parametrize("signature", ["", "garbage", "t=notanumber,v1=abc"])
-def test_a_missing_or_unreadable_signature_is_rejected(gateway: StripeGateway, signature: str) -> None:
+def test_a_missing_or_unreadable_signature_is_rejected(
+    gateway: StripeGateway, signature: str
+) -> None:
     body, _ = _signed(_event("payment_intent.succeeded", _intent()))
 
     with pytest.raises(PaymentEventRejected):

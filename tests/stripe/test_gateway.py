@@ -32,7 +32,9 @@ async def gateway(localstripe: LocalStripe) -> AsyncIterator[StripeGateway]:
 async def stripe_api(localstripe: LocalStripe) -> AsyncIterator[stripe.StripeClient]:
     """A plain SDK client to look at what the gateway left in localstripe."""
     http = stripe.AIOHTTPClient()
-    yield stripe.StripeClient(TEST_SECRET_KEY, base_addresses={"api": localstripe.url}, http_client=http)
+    yield stripe.StripeClient(
+        TEST_SECRET_KEY, base_addresses={"api": localstripe.url}, http_client=http
+    )
     await http.close_async()
 
 
@@ -85,8 +87,12 @@ async def test_the_same_idempotency_key_returns_the_same_intent(gateway: StripeG
     assert retry.id != first.id
 
 
-async def test_a_key_reused_with_other_parameters_is_a_gateway_error(gateway: StripeGateway) -> None:
-    await gateway.create_intent(order_id="ord_2", amount=Money(1000, "USD"), idempotency_key="ord_2:pay:1")
+async def test_a_key_reused_with_other_parameters_is_a_gateway_error(
+    gateway: StripeGateway,
+) -> None:
+    await gateway.create_intent(
+        order_id="ord_2", amount=Money(1000, "USD"), idempotency_key="ord_2:pay:1"
+    )
 
     with pytest.raises(PaymentGatewayError):
         await gateway.create_intent(
@@ -116,7 +122,9 @@ async def test_refunding_an_intent_refunded_under_another_key_succeeds_without_a
         order_id="ord_6", amount=Money(2500, "USD"), idempotency_key="ord_6:pay:1"
     )
     assert await confirm_server_side(localstripe, intent.id) == "succeeded"
-    await stripe_api.v1.refunds.create_async({"payment_intent": intent.id})  # from Stripe's dashboard
+    await stripe_api.v1.refunds.create_async(
+        {"payment_intent": intent.id}
+    )  # from Stripe's dashboard
 
     await gateway.refund(intent_id=intent.id, idempotency_key="ord_6:refund")
 
@@ -172,7 +180,9 @@ async def test_a_stopped_localstripe_is_a_gateway_error(
 async def test_a_rejected_api_key_is_a_gateway_error_that_does_not_echo_the_key(
     localstripe: LocalStripe,
 ) -> None:
-    gateway = StripeGateway("not-a-secret-key-9876", WEBHOOK_SECRET, localstripe.url, max_network_retries=0)
+    gateway = StripeGateway(
+        "not-a-secret-key-9876", WEBHOOK_SECRET, localstripe.url, max_network_retries=0
+    )
     try:
         with pytest.raises(PaymentGatewayError) as raised:
             await gateway.create_intent(
@@ -200,7 +210,9 @@ async def test_localstripe_signs_a_payment_event_the_gateway_accepts(
     await runner.setup()
     await web.TCPSite(runner, "127.0.0.1", 0).start()
     try:
-        await localstripe.register_webhook(f"http://127.0.0.1:{runner.addresses[0][1]}/hook", WEBHOOK_SECRET)
+        await localstripe.register_webhook(
+            f"http://127.0.0.1:{runner.addresses[0][1]}/hook", WEBHOOK_SECRET
+        )
         intent = await gateway.create_intent(
             order_id="ord_9", amount=Money(1000, "USD"), idempotency_key="k-9"
         )

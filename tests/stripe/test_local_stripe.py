@@ -33,7 +33,11 @@ async def http() -> AsyncIterator[ClientSession]:
 
 
 async def _confirm_card(
-    http: ClientSession, local: LocalStripe, intent: PaymentIntent, number: str, secret: str | None = None
+    http: ClientSession,
+    local: LocalStripe,
+    intent: PaymentIntent,
+    number: str,
+    secret: str | None = None,
 ) -> tuple[int, dict[str, object]]:
     """What the served Stripe.js posts when the buyer presses Pay."""
     card = {"number": number, "exp_month": "12", "exp_year": "2031", "cvc": "123"}
@@ -57,7 +61,9 @@ async def test_it_listens_on_loopback_and_writes_nothing_to_disk(
 ) -> None:
     before = _pickle_state()
 
-    await gateway.create_intent(order_id="ord_disk", amount=Money(1000, "USD"), idempotency_key="disk-1")
+    await gateway.create_intent(
+        order_id="ord_disk", amount=Money(1000, "USD"), idempotency_key="disk-1"
+    )
 
     assert localstripe.url.startswith("http://127.0.0.1:")
     assert _pickle_state() == before
@@ -68,7 +74,9 @@ async def test_a_second_instance_in_the_same_process_is_refused(localstripe: Loc
         await start_localstripe()
 
 
-async def test_a_restarted_instance_starts_empty(localstripe: LocalStripe, gateway: StripeGateway) -> None:
+async def test_a_restarted_instance_starts_empty(
+    localstripe: LocalStripe, gateway: StripeGateway
+) -> None:
     intent = await gateway.create_intent(
         order_id="ord_old", amount=Money(1000, "USD"), idempotency_key="old-1"
     )

@@ -52,7 +52,9 @@ async def _paid_order(shop: Shop) -> str:
     intent_id = shop.order(summary.order_id).payment_intent_id
     assert intent_id is not None
     assert await confirm_server_side(shop.local, intent_id) == "succeeded"
-    await wait_until(lambda: shop.order(summary.order_id).status is OrderStatus.ISSUED, what="the voucher")
+    await wait_until(
+        lambda: shop.order(summary.order_id).status is OrderStatus.ISSUED, what="the voucher"
+    )
     return summary.order_id
 
 
@@ -62,13 +64,16 @@ async def test_a_paid_order_gets_exactly_one_voucher_from_the_signed_webhook(sho
     assert shop.provider.issued == [order_id]
     assert list(shop.store.vouchers) == [order_id]
     assert [
-        d.event["data"]["object"]["metadata"] for d in shop.deliveries_of("payment_intent.succeeded")
+        d.event["data"]["object"]["metadata"]
+        for d in shop.deliveries_of("payment_intent.succeeded")
     ] == [  # type: ignore[index]
         {"order_id": order_id}
     ]
 
 
-async def test_replaying_the_signed_event_five_times_changes_nothing(shop: Shop, http: ClientSession) -> None:
+async def test_replaying_the_signed_event_five_times_changes_nothing(
+    shop: Shop, http: ClientSession
+) -> None:
     await _paid_order(shop)
     [delivery] = shop.deliveries_of("payment_intent.succeeded")
     before = _snapshot(shop)
@@ -94,7 +99,9 @@ async def test_the_same_event_from_ten_concurrent_deliveries_changes_nothing(
     assert _snapshot(shop) == before
 
 
-async def test_concurrent_first_deliveries_issue_one_voucher(shop: Shop, http: ClientSession) -> None:
+async def test_concurrent_first_deliveries_issue_one_voucher(
+    shop: Shop, http: ClientSession
+) -> None:
     summary = await shop.place_order()
     intent_id = shop.order(summary.order_id).payment_intent_id
     event = {
@@ -115,14 +122,18 @@ async def test_concurrent_first_deliveries_issue_one_voucher(shop: Shop, http: C
     body = json.dumps(event)
     signature = stripe.WebhookSignature.generate_signature_header(body, WEBHOOK_SECRET)
 
-    answers = await asyncio.gather(*(shop.post_webhook(http, body.encode(), signature) for _ in range(10)))
+    answers = await asyncio.gather(
+        *(shop.post_webhook(http, body.encode(), signature) for _ in range(10))
+    )
 
     assert {status for status, _ in answers} == {200}
     assert shop.provider.issued == [summary.order_id]
     assert shop.order(summary.order_id).status is OrderStatus.ISSUED
 
 
-async def test_a_forged_signature_is_refused_and_changes_nothing(shop: Shop, http: ClientSession) -> None:
+async def test_a_forged_signature_is_refused_and_changes_nothing(
+    shop: Shop, http: ClientSession
+) -> None:
     order_id = await _paid_order(shop)
     [delivery] = shop.deliveries_of("payment_intent.succeeded")
     forged_event = copy.deepcopy(delivery.event)
@@ -130,7 +141,9 @@ async def test_a_forged_signature_is_refused_and_changes_nothing(shop: Shop, htt
     forged = json.dumps(forged_event).encode()
     before = _snapshot(shop)
 
-    wrong_secret = stripe.WebhookSignature.generate_signature_header(forged.decode(), "whsec_attacker")
+    wrong_secret = stripe.WebhookSignature.generate_signature_header(
+        forged.decode(), "whsec_attacker"
+    )
     answers = [
         await shop.post_webhook(http, forged, wrong_secret),
         await shop.post_webhook(http, forged, delivery.signature),
@@ -149,13 +162,17 @@ async def test_a_declined_card_fails_the_order_with_stripes_reason(shop: Shop) -
     assert intent_id is not None
 
     assert await confirm_server_side(shop.local, intent_id, DECLINED) == "requires_payment_method"
-    await wait_until(lambda: shop.order(summary.order_id).status is OrderStatus.FAILED, what="the failure")
+    await wait_until(
+        lambda: shop.order(summary.order_id).status is OrderStatus.FAILED, what="the failure"
+    )
 
     assert shop.order(summary.order_id).failure_reason == "Your card was declined."
     assert shop.provider.issued == []
 
 
-async def test_a_refund_voids_the_voucher_and_its_charge_refunded_event_is_a_no_op(shop: Shop) -> None:
+async def test_a_refund_voids_the_voucher_and_its_charge_refunded_event_is_a_no_op(
+    shop: Shop,
+) -> None:
     order_id = await _paid_order(shop)
 
     await shop.checkout.refund(order_id, "admin:grace")
@@ -205,7 +222,9 @@ class _LockedStore(MemoryUnitOfWork):
         raise ConcurrentUpdate("orders")
 
 
-async def test_a_core_that_cannot_apply_the_event_answers_500_so_stripe_retries(http: ClientSession) -> None:
+async def test_a_core_that_cannot_apply_the_event_answers_500_so_stripe_retries(
+    http: ClientSession,
+) -> None:
     store, clock = MemoryStore(), FixedClock()
     gateway = StripeGateway("sk_test_locked", WEBHOOK_SECRET, "http://127.0.0.1:9")
     checkout = Checkout(
@@ -238,7 +257,9 @@ async def test_a_core_that_cannot_apply_the_event_answers_500_so_stripe_retries(
         "data": {"object": {"id": "pi_busy", "amount": 2500, "currency": "usd", "metadata": {}}},
     }
     body = json.dumps(event)
-    headers = {"Stripe-Signature": stripe.WebhookSignature.generate_signature_header(body, WEBHOOK_SECRET)}
+    headers = {
+        "Stripe-Signature": stripe.WebhookSignature.generate_signature_header(body, WEBHOOK_SECRET)
+    }
     try:
         url = f"http://127.0.0.1:{runner.addresses[0][1]}/stripe/webhook"
         async with http.post(url, data=body, headers=headers) as response:

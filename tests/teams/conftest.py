@@ -139,7 +139,9 @@ class TeamsWorld:
         }
         return activity
 
-    async def post(self, activity: dict[str, Any], headers: dict[str, str] | None = None) -> ClientResponse:
+    async def post(
+        self, activity: dict[str, Any], headers: dict[str, str] | None = None
+    ) -> ClientResponse:
         return await self.client.post("/api/messages", json=activity, headers=headers)
 
     # --- the rest of the world -------------------------------------------------------------------
@@ -150,7 +152,11 @@ class TeamsWorld:
 
     async def pay(self, order: Order, event_id: str = "evt_teams_1") -> None:
         event = PaymentEvent(
-            event_id, PaymentEventKind.SUCCEEDED, order.payment_intent_id or "", order.id, order.amount
+            event_id,
+            PaymentEventKind.SUCCEEDED,
+            order.payment_intent_id or "",
+            order.id,
+            order.amount,
         )
         await self.checkout.handle_payment_event(event)
 
@@ -203,7 +209,17 @@ async def teams(connector: FakeConnector) -> AsyncIterator[TeamsWorld]:
     client = TestClient(TestServer(app, host="127.0.0.1"))
     await client.start_server()
     yield TeamsWorld(
-        checkout, relay, store, clock, gateway, provider, connector, channel, client, recognition, directory
+        checkout,
+        relay,
+        store,
+        clock,
+        gateway,
+        provider,
+        connector,
+        channel,
+        client,
+        recognition,
+        directory,
     )
     await client.close()
     assert connector.errors == [], connector.errors
@@ -271,14 +287,24 @@ def press(
 
 # --- rewards ----------------------------------------------------------------------------------------
 
-CHANNEL = "19:097e6717fd7245bdbeba6baa13840db8@thread.skype"  # the channel of the captured channel posts
+CHANNEL = (
+    "19:097e6717fd7245bdbeba6baa13840db8@thread.skype"  # the channel of the captured channel posts
+)
 ADA = Member(
-    "29:1ada-Lov3lace", "0a1d2a3e-0000-4000-8000-00000000ada0", "Ada Lovelace", "ada@harbour.example"
+    "29:1ada-Lov3lace",
+    "0a1d2a3e-0000-4000-8000-00000000ada0",
+    "Ada Lovelace",
+    "ada@harbour.example",
 )
 GRACE = Member(
-    "29:1grace-H0pper", "0a1d2a3e-0000-4000-8000-0000000096ac", "Grace Hopper", "grace@harbour.example"
+    "29:1grace-H0pper",
+    "0a1d2a3e-0000-4000-8000-0000000096ac",
+    "Grace Hopper",
+    "grace@harbour.example",
 )
-LIN = Member("29:1lin-W3i", "0a1d2a3e-0000-4000-8000-00000000011e", "Lin Wei", "lin@harbour.example")
+LIN = Member(
+    "29:1lin-W3i", "0a1d2a3e-0000-4000-8000-00000000011e", "Lin Wei", "lin@harbour.example"
+)
 
 
 def mention(member: Member) -> dict[str, Any]:
@@ -304,7 +330,11 @@ def as_member(teams: TeamsWorld, member: Member, conversation_id: str) -> dict[s
     """A message from `member` in their personal chat with the bot (`conversation_id`, as the bot created it)."""
     activity = teams.personal("hello")
     activity["from"] = {"id": member.id, "name": member.name, "aadObjectId": member.aad}
-    activity["conversation"] = {"conversationType": "personal", "tenantId": TENANT, "id": conversation_id}
+    activity["conversation"] = {
+        "conversationType": "personal",
+        "tenantId": TENANT,
+        "id": conversation_id,
+    }
     return activity
 
 

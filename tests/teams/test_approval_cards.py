@@ -83,5 +83,7 @@ def test_the_approver_sees_who_whom_how_much_why_and_the_budget_after() -> None:
 
 def test_a_shout_out_names_who_thanked_whom_and_why_but_no_amount() -> None:
     for shown in (card_text(shout_out_card(SHOUT)), str(shout_out_message(SHOUT).blocks)):
-        assert "Lin Wei" in shown and "Ada Lovelace" in shown and "Covered my on-call shift" in shown
+        assert (
+            "Lin Wei" in shown and "Ada Lovelace" in shown and "Covered my on-call shift" in shown
+        )
         assert "$" not in shown and "USD" not in shown

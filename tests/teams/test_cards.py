@@ -115,7 +115,9 @@ def all_cards() -> dict[str, dict[str, Any]]:
     )
     return {
         "catalog": catalog_card(crowded_catalog()),
-        "empty catalog": catalog_card(CatalogPage.of(Catalog([BOOKS]).search(CatalogQuery(text="nothing")))),
+        "empty catalog": catalog_card(
+            CatalogPage.of(Catalog([BOOKS]).search(CatalogQuery(text="nothing")))
+        ),
         "product with denominations": product_card(ProductCard.of(BOOKS), CatalogQuery()),
         "product with open range": product_card(
             ProductCard.of(TEA), CatalogQuery(), "Choose an amount from €5"
@@ -137,7 +139,9 @@ def all_cards() -> dict[str, dict[str, Any]]:
 
 
 @pytest.mark.parametrize(("name", "card"), all_cards().items())
-def test_every_card_is_valid_small_and_uses_only_what_mobile_renders(name: str, card: dict[str, Any]) -> None:
+def test_every_card_is_valid_small_and_uses_only_what_mobile_renders(
+    name: str, card: dict[str, Any]
+) -> None:
     assert card_problems(card) == []
     assert card["version"] == "1.2"
     assert types_in(card) <= MOBILE_SAFE, types_in(card) - MOBILE_SAFE
@@ -150,7 +154,11 @@ def test_the_catalog_shows_image_brand_name_denominations_and_a_choose_button_pe
     card = catalog_card(page)
 
     text = card_text(card)
-    assert "Copper Kettle Coffee" in text and "Copper Kettle coffee card" in text and "$5 · $15" in text
+    assert (
+        "Copper Kettle Coffee" in text
+        and "Copper Kettle coffee card" in text
+        and "$5 · $15" in text
+    )
     assert "page 1 of 2" in text and "vouchers coffee" in text
     image = card["body"][2]["items"][0]["columns"][0]["items"][0]
     assert image == {
@@ -165,7 +173,9 @@ def test_the_catalog_shows_image_brand_name_denominations_and_a_choose_button_pe
 
 
 def test_an_open_range_product_asks_for_an_amount_within_its_limits() -> None:
-    card = product_card(ProductCard.of(TEA), CatalogQuery(text="tea"), "Choose an amount from €5 to €200")
+    card = product_card(
+        ProductCard.of(TEA), CatalogQuery(text="tea"), "Choose an amount from €5 to €200"
+    )
 
     (amount,) = [e for e in card["body"] if e.get("id") == "amount"]
     assert amount == {

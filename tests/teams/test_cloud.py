@@ -18,7 +18,10 @@ def test_the_public_cloud_is_the_default() -> None:
     assert config["TO_BOT_FROM_CHANNEL_OPENID_METADATA_URL"] == (
         "https://login.botframework.com/v1/.well-known/openidconfiguration"
     )
-    assert config["TO_CHANNEL_FROM_BOT_LOGIN_URL"] == "https://login.microsoftonline.com/botframework.com"
+    assert (
+        config["TO_CHANNEL_FROM_BOT_LOGIN_URL"]
+        == "https://login.microsoftonline.com/botframework.com"
+    )
     assert config["TO_CHANNEL_FROM_BOT_OAUTH_SCOPE"] == "https://api.botframework.com"
     assert config["TO_BOT_FROM_CHANNEL_TOKEN_ISSUER"] == "https://api.botframework.com"
 
@@ -77,4 +80,6 @@ async def test_credentials_use_the_configured_authority_and_scope_and_only_for_t
         "https://api.sovereign.example",
     )
     with pytest.raises(PermissionError):
-        await factory.create_credentials("someone-else", "https://api.botframework.com", "https://x/y", True)
+        await factory.create_credentials(
+            "someone-else", "https://api.botframework.com", "https://x/y", True
+        )

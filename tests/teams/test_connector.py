@@ -5,7 +5,11 @@ from __future__ import annotations
 from botbuilder.integration.aiohttp import CloudAdapter
 from msrest.universal_http.requests import ClientRetryPolicy
 
-from adapters.teams.connector import BotCredentials, CachingBotFrameworkAuthentication, speed_up_msrest
+from adapters.teams.connector import (
+    BotCredentials,
+    CachingBotFrameworkAuthentication,
+    speed_up_msrest,
+)
 from adapters.teams.service_urls import ServiceUrlPolicy
 
 TEAMS = ServiceUrlPolicy(("smba.trafficmanager.net",))
@@ -26,9 +30,15 @@ async def test_connector_clients_are_reused_per_service_url() -> None:
     auth = CachingBotFrameworkAuthentication(BotCredentials(), policy=TEAMS)
     identity = CloudAdapter(auth).create_claims_identity("")
 
-    first = await auth.create_connector_factory(identity).create("https://smba.trafficmanager.net/amer/")
-    again = await auth.create_connector_factory(identity).create("https://smba.trafficmanager.net/amer/")
-    elsewhere = await auth.create_connector_factory(identity).create("https://smba.trafficmanager.net/emea/")
+    first = await auth.create_connector_factory(identity).create(
+        "https://smba.trafficmanager.net/amer/"
+    )
+    again = await auth.create_connector_factory(identity).create(
+        "https://smba.trafficmanager.net/amer/"
+    )
+    elsewhere = await auth.create_connector_factory(identity).create(
+        "https://smba.trafficmanager.net/emea/"
+    )
 
     assert first is again
     assert elsewhere is not first
@@ -38,7 +48,9 @@ async def test_connector_clients_leave_retries_to_the_outbox() -> None:
     auth = CachingBotFrameworkAuthentication(BotCredentials(), policy=TEAMS)
     identity = CloudAdapter(auth).create_claims_identity("")
 
-    client = await auth.create_connector_factory(identity).create("https://smba.trafficmanager.net/amer/")
+    client = await auth.create_connector_factory(identity).create(
+        "https://smba.trafficmanager.net/amer/"
+    )
 
     policy = client.config.retry_policy.policy
     assert (policy.total, policy.connect, policy.read) == (0, 0, 0)
@@ -50,4 +62,6 @@ async def test_token_clients_are_reused_per_bot() -> None:
     auth = CachingBotFrameworkAuthentication(BotCredentials(), policy=TEAMS)
     identity = CloudAdapter(auth).create_claims_identity("")
 
-    assert await auth.create_user_token_client(identity) is await auth.create_user_token_client(identity)
+    assert await auth.create_user_token_client(identity) is await auth.create_user_token_client(
+        identity
+    )

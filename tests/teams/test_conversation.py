@@ -23,7 +23,11 @@ async def test_vouchers_in_a_personal_chat_answers_with_the_catalog_card(teams: 
     assert reply.conversation_id == message["conversation"]["id"]
     text = card_text(reply.card)
     # The recorded activity says en-US: the catalog opens on the United States, one click from all.
-    assert "Quiet Harbour Books" in text and "$10 · $25 · $50" in text and "Lantern Tea House" not in text
+    assert (
+        "Quiet Harbour Books" in text
+        and "$10 · $25 · $50" in text
+        and "Lantern Tea House" not in text
+    )
     await teams.post(teams.submit(message, reply, press(reply.card, "All countries")))
     every = card_text(teams.connector.delivered()[-1].card)
     assert "Quiet Harbour Books" in every and "Lantern Tea House" in every
@@ -53,7 +57,9 @@ async def test_a_wrong_filter_gets_a_hint_not_an_error(teams: TeamsWorld) -> Non
     assert "not a price; try max:50" in reply.text
 
 
-async def test_a_channel_post_mentioning_the_bot_is_answered_in_its_thread(teams: TeamsWorld) -> None:
+async def test_a_channel_post_mentioning_the_bot_is_answered_in_its_thread(
+    teams: TeamsWorld,
+) -> None:
     post = teams.in_channel("vouchers coffee")
 
     await teams.post(post)
@@ -63,7 +69,9 @@ async def test_a_channel_post_mentioning_the_bot_is_answered_in_its_thread(teams
     assert "Copper Kettle Coffee" in card_text(reply.card)
 
 
-async def test_choosing_and_buying_with_action_submit_replaces_the_card_each_step(teams: TeamsWorld) -> None:
+async def test_choosing_and_buying_with_action_submit_replaces_the_card_each_step(
+    teams: TeamsWorld,
+) -> None:
     message = teams.personal("vouchers tea")
     await teams.post(message)
     (catalog,) = teams.connector.delivered()
@@ -96,18 +104,24 @@ async def test_a_denomination_is_bought_from_the_choice_set(teams: TeamsWorld) -
     message = teams.personal("vouchers books")
     await teams.post(message)
     (catalog,) = teams.connector.delivered()
-    await teams.post(teams.submit(message, catalog, press(catalog.card, "Choose", product=BOOKS.id)))
+    await teams.post(
+        teams.submit(message, catalog, press(catalog.card, "Choose", product=BOOKS.id))
+    )
     product = teams.connector.delivered()[-1]
 
     await teams.post(
-        teams.submit(message, product, press(product.card, "Continue to payment", {"amount": "50.00"}))
+        teams.submit(
+            message, product, press(product.card, "Continue to payment", {"amount": "50.00"})
+        )
     )
 
     assert teams.order().amount == Money(5000, "USD")
     assert teams.order().buyer.user_id == "6d415fdd-f97e-4f70-ac45-e69601e4ecb2"
 
 
-async def test_an_amount_outside_the_open_range_is_refused_with_a_clear_message(teams: TeamsWorld) -> None:
+async def test_an_amount_outside_the_open_range_is_refused_with_a_clear_message(
+    teams: TeamsWorld,
+) -> None:
     message = teams.personal("vouchers tea")
     await teams.post(message)
     (catalog,) = teams.connector.delivered()
@@ -116,7 +130,9 @@ async def test_an_amount_outside_the_open_range_is_refused_with_a_clear_message(
 
     for typed in ("250", "4.5", "lots"):
         await teams.post(
-            teams.submit(message, product, press(product.card, "Continue to payment", {"amount": typed}))
+            teams.submit(
+                message, product, press(product.card, "Continue to payment", {"amount": typed})
+            )
         )
         again = teams.connector.delivered()[-1]
         assert again.kind == "update" and again.message_id == product.message_id
@@ -133,9 +149,13 @@ async def test_a_retried_activity_and_a_double_tap_create_one_order(teams: Teams
     message = teams.personal("vouchers coffee")
     await teams.post(message)
     (catalog,) = teams.connector.delivered()
-    await teams.post(teams.submit(message, catalog, press(catalog.card, "Choose", product=COFFEE.id)))
+    await teams.post(
+        teams.submit(message, catalog, press(catalog.card, "Choose", product=COFFEE.id))
+    )
     product = teams.connector.delivered()[-1]
-    buy = teams.submit(message, product, press(product.card, "Continue to payment", {"amount": "15.00"}))
+    buy = teams.submit(
+        message, product, press(product.card, "Continue to payment", {"amount": "15.00"})
+    )
 
     await teams.post(buy)
     await teams.post(buy)  # the channel retried the same activity
@@ -145,12 +165,16 @@ async def test_a_retried_activity_and_a_double_tap_create_one_order(teams: Teams
     assert len(teams.gateway.intents) == 1
 
 
-async def test_choosing_and_buying_with_action_execute_answers_with_the_next_card(teams: TeamsWorld) -> None:
+async def test_choosing_and_buying_with_action_execute_answers_with_the_next_card(
+    teams: TeamsWorld,
+) -> None:
     message = teams.personal("vouchers tea")
     await teams.post(message)
     (catalog,) = teams.connector.delivered()
 
-    chosen = await teams.post(teams.execute(message, catalog, press(catalog.card, "Choose", product=TEA.id)))
+    chosen = await teams.post(
+        teams.execute(message, catalog, press(catalog.card, "Choose", product=TEA.id))
+    )
     product = (await chosen.json())["value"]
     bought = await teams.post(
         teams.execute(message, catalog, press(product, "Continue to payment", {"amount": "42"}))
@@ -162,10 +186,14 @@ async def test_choosing_and_buying_with_action_execute_answers_with_the_next_car
     assert card_problems(product) == [] and card_problems(body["value"]) == []
     assert "Pay €42" in card_text(body["value"])
     assert teams.order().amount == Money(4200, "EUR")
-    assert len(teams.connector.delivered()) == 1  # the invoke responses replaced the card, nothing was posted
+    assert (
+        len(teams.connector.delivered()) == 1
+    )  # the invoke responses replaced the card, nothing was posted
 
 
-async def test_an_action_execute_from_a_foreign_card_gets_a_message_not_an_error(teams: TeamsWorld) -> None:
+async def test_an_action_execute_from_a_foreign_card_gets_a_message_not_an_error(
+    teams: TeamsWorld,
+) -> None:
     message = teams.personal("vouchers")
     await teams.post(message)
     (catalog,) = teams.connector.delivered()
@@ -174,17 +202,24 @@ async def test_an_action_execute_from_a_foreign_card_gets_a_message_not_an_error
 
     body = await response.json()
     assert response.status == 200
-    assert body["type"] == "application/vnd.microsoft.activity.message" and "type “vouchers”" in body["value"]
+    assert (
+        body["type"] == "application/vnd.microsoft.activity.message"
+        and "type “vouchers”" in body["value"]
+    )
 
 
 async def test_pay_opens_the_checkout_page_in_a_teams_dialog(teams: TeamsWorld) -> None:
     message = teams.personal("vouchers coffee")
     await teams.post(message)
     (catalog,) = teams.connector.delivered()
-    await teams.post(teams.submit(message, catalog, press(catalog.card, "Choose", product=COFFEE.id)))
+    await teams.post(
+        teams.submit(message, catalog, press(catalog.card, "Choose", product=COFFEE.id))
+    )
     product = teams.connector.delivered()[-1]
     await teams.post(
-        teams.submit(message, product, press(product.card, "Continue to payment", {"amount": "5.00"}))
+        teams.submit(
+            message, product, press(product.card, "Continue to payment", {"amount": "5.00"})
+        )
     )
     order_card = teams.connector.delivered()[-1].card
 
@@ -205,14 +240,20 @@ async def test_pay_opens_the_checkout_page_in_a_teams_dialog(teams: TeamsWorld) 
     }
 
 
-async def test_pay_on_a_paid_order_says_so_instead_of_opening_the_checkout(teams: TeamsWorld) -> None:
+async def test_pay_on_a_paid_order_says_so_instead_of_opening_the_checkout(
+    teams: TeamsWorld,
+) -> None:
     message = teams.personal("vouchers coffee")
     await teams.post(message)
     (catalog,) = teams.connector.delivered()
-    await teams.post(teams.submit(message, catalog, press(catalog.card, "Choose", product=COFFEE.id)))
+    await teams.post(
+        teams.submit(message, catalog, press(catalog.card, "Choose", product=COFFEE.id))
+    )
     product = teams.connector.delivered()[-1]
     await teams.post(
-        teams.submit(message, product, press(product.card, "Continue to payment", {"amount": "5.00"}))
+        teams.submit(
+            message, product, press(product.card, "Continue to payment", {"amount": "5.00"})
+        )
     )
     pay = press(teams.connector.delivered()[-1].card, "Pay $5")
     await teams.pay(teams.order())
@@ -244,7 +285,9 @@ async def test_the_bot_added_to_a_team_posts_a_welcome_card(teams: TeamsWorld) -
 
 async def test_the_bot_installed_in_a_personal_chat_says_hello(teams: TeamsWorld) -> None:
     added = teams.activity("conversationUpdate.bot_added_personal.msteams_docs")
-    added["recipient"]["id"] = added["membersAdded"][0]["id"]  # the docs example leaves a placeholder here
+    added["recipient"]["id"] = added["membersAdded"][0][
+        "id"
+    ]  # the docs example leaves a placeholder here
 
     await teams.post(added)
 
@@ -253,7 +296,9 @@ async def test_the_bot_installed_in_a_personal_chat_says_hello(teams: TeamsWorld
 
 
 async def test_someone_else_joining_a_group_chat_gets_no_welcome(teams: TeamsWorld) -> None:
-    await teams.post(teams.activity("conversationUpdate.groupchat_member_added.botbuilder_js_recording"))
+    await teams.post(
+        teams.activity("conversationUpdate.groupchat_member_added.botbuilder_js_recording")
+    )
     await teams.post(teams.activity("conversationUpdate.teamMemberRemoved.botbuilder_js_recording"))
 
     assert teams.connector.calls == []
@@ -278,11 +323,15 @@ async def test_an_unexpected_failure_is_logged_and_answered_with_a_short_apology
     message = teams.personal("vouchers coffee")
     await teams.post(message)
     (catalog,) = teams.connector.delivered()
-    await teams.post(teams.submit(message, catalog, press(catalog.card, "Choose", product=COFFEE.id)))
+    await teams.post(
+        teams.submit(message, catalog, press(catalog.card, "Choose", product=COFFEE.id))
+    )
     product = teams.connector.delivered()[-1]
 
     response = await teams.post(
-        teams.submit(message, product, press(product.card, "Continue to payment", {"amount": "5.00"}))
+        teams.submit(
+            message, product, press(product.card, "Continue to payment", {"amount": "5.00"})
+        )
     )
 
     assert response.status == 201
@@ -292,10 +341,15 @@ async def test_an_unexpected_failure_is_logged_and_answered_with_a_short_apology
 
 
 async def test_pay_for_an_unknown_order_says_so(teams: TeamsWorld) -> None:
-    response = await teams.post(teams.task_fetch(teams.personal("x"), {"cmd": "pay", "order": "ord_nope"}))
+    response = await teams.post(
+        teams.task_fetch(teams.personal("x"), {"cmd": "pay", "order": "ord_nope"})
+    )
 
     task = (await response.json())["task"]
-    assert response.status == 200 and task == {"type": "message", "value": "There is no order 'ord_nope'."}
+    assert response.status == 200 and task == {
+        "type": "message",
+        "value": "There is no order 'ord_nope'.",
+    }
 
 
 @pytest.mark.parametrize(
@@ -309,7 +363,9 @@ async def test_pay_for_an_unknown_order_says_so(teams: TeamsWorld) -> None:
 async def test_a_request_that_is_not_an_activity_is_refused_not_crashed_on(
     teams: TeamsWorld, body: bytes, content_type: str, status: int
 ) -> None:
-    response = await teams.client.post("/api/messages", data=body, headers={"Content-Type": content_type})
+    response = await teams.client.post(
+        "/api/messages", data=body, headers={"Content-Type": content_type}
+    )
 
     assert response.status == status
     assert teams.connector.calls == []
@@ -340,7 +396,9 @@ async def test_an_empty_amount_says_what_to_type_and_a_german_speaker_reads_it_i
     assert "Type an amount from €5 to €200." in card_text(teams.connector.delivered()[-1].card)
 
     german = {
-        **teams.submit(message, product, press(product.card, "Continue to payment", {"amount": "250"})),
+        **teams.submit(
+            message, product, press(product.card, "Continue to payment", {"amount": "250"})
+        ),
         "locale": "de-DE",
     }
     await teams.post(german)

@@ -13,7 +13,9 @@ from tests.unit.conftest import BOOKS
 IN_THE_US = {"type": "clientInfo", "locale": "en-US", "country": "US"}
 
 
-async def test_a_curated_catalog_hides_everything_else_and_refuses_a_forged_choice(rewarding: TeamsWorld) -> None:
+async def test_a_curated_catalog_hides_everything_else_and_refuses_a_forged_choice(
+    rewarding: TeamsWorld,
+) -> None:
     rewarding.checkout.curations = FakeCurations(CatalogRule.of("kudos", "brand", COFFEE.brand))
     await delivered_rewards(rewarding)
 
@@ -26,7 +28,9 @@ async def test_a_curated_catalog_hides_everything_else_and_refuses_a_forged_choi
     await rewarding.post(rewarding.submit(me, catalog, forged))
     product = rewarding.connector.delivered()[-1]
     await rewarding.post(
-        rewarding.submit(me, product, press(product.card, "Continue to payment", {"amount": "10.00"}))
+        rewarding.submit(
+            me, product, press(product.card, "Continue to payment", {"amount": "10.00"})
+        )
     )
 
     answer = rewarding.connector.delivered()[-1]

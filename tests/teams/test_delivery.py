@@ -15,10 +15,14 @@ async def buy(teams: TeamsWorld, message: dict[str, Any], product_id: str, amoun
     """Browse, choose and order from `message`'s conversation; returns the order card as last sent."""
     await teams.post(message)
     catalog = teams.connector.delivered()[-1]
-    await teams.post(teams.submit(message, catalog, press(catalog.card, "Choose", product=product_id)))
+    await teams.post(
+        teams.submit(message, catalog, press(catalog.card, "Choose", product=product_id))
+    )
     product = teams.connector.delivered()[-1]
     await teams.post(
-        teams.submit(message, product, press(product.card, "Continue to payment", {"amount": amount}))
+        teams.submit(
+            message, product, press(product.card, "Continue to payment", {"amount": amount})
+        )
     )
     return teams.connector.delivered()[-1]
 
@@ -27,7 +31,9 @@ def voucher_cards(teams: TeamsWorld) -> list[Call]:
     return [c for c in teams.connector.delivered() if c.cards and "Code" in card_text(c.card)]
 
 
-async def test_a_paid_order_delivers_the_voucher_card_into_the_personal_chat(teams: TeamsWorld) -> None:
+async def test_a_paid_order_delivers_the_voucher_card_into_the_personal_chat(
+    teams: TeamsWorld,
+) -> None:
     message = teams.personal("vouchers tea")
     order_card = await buy(teams, message, TEA.id, "42")
     await teams.pay(teams.order())
@@ -63,7 +69,10 @@ async def test_in_a_channel_the_code_goes_to_a_personal_chat_and_the_thread_gets
     (notice,) = [c for c in teams.connector.in_conversation(post["conversation"]["id"]) if c.text]
     assert "sent it to you in a personal chat" in notice.text
     thread = teams.connector.in_conversation(post["conversation"]["id"])
-    assert all("QHB-0001-7K3M" not in (c.text + "".join(card_text(card) for card in c.cards)) for c in thread)
+    assert all(
+        "QHB-0001-7K3M" not in (c.text + "".join(card_text(card) for card in c.cards))
+        for c in thread
+    )
 
 
 async def test_throttling_by_teams_is_retried_later_exactly_once(teams: TeamsWorld) -> None:
@@ -85,7 +94,9 @@ async def test_throttling_by_teams_is_retried_later_exactly_once(teams: TeamsWor
     assert all(m.status is MessageStatus.SENT for m in messages)
 
 
-async def test_a_server_error_is_retried_by_the_outbox_not_silently_inside_the_sdk(teams: TeamsWorld) -> None:
+async def test_a_server_error_is_retried_by_the_outbox_not_silently_inside_the_sdk(
+    teams: TeamsWorld,
+) -> None:
     message = teams.personal("vouchers coffee")
     await buy(teams, message, COFFEE.id, "5.00")
     await teams.pay(teams.order())
@@ -94,7 +105,9 @@ async def test_a_server_error_is_retried_by_the_outbox_not_silently_inside_the_s
     results = await teams.relay.run_once()
 
     assert results[0].outcome == "retry"
-    assert [c.status for c in teams.connector.calls[-1:]] == [503]  # one attempt, no hidden SDK retries
+    assert [c.status for c in teams.connector.calls[-1:]] == [
+        503
+    ]  # one attempt, no hidden SDK retries
 
 
 async def test_a_refusal_is_not_retried(teams: TeamsWorld) -> None:
@@ -125,7 +138,9 @@ async def test_an_order_card_that_was_deleted_is_sent_again(teams: TeamsWorld) -
     assert "Voucher ready" in card_text(teams.connector.calls[-1].card)
 
 
-async def test_the_order_card_goes_awaiting_payment_then_paid_then_voucher_ready(teams: TeamsWorld) -> None:
+async def test_the_order_card_goes_awaiting_payment_then_paid_then_voucher_ready(
+    teams: TeamsWorld,
+) -> None:
     message = teams.personal("vouchers tea")
     order_card = await buy(teams, message, TEA.id, "42")
     await teams.pay(teams.order())
@@ -195,12 +210,16 @@ async def test_order_updates_follow_the_card_after_a_declined_payment(teams: Tea
     assert update.kind == "update" and update.message_id == order_card.message_id
     assert "Your card was declined." in card_text(update.card)
     await teams.post(teams.submit(message, update, press(update.card, "Try again, pay $5")))
-    assert teams.order().status is OrderStatus.AWAITING_PAYMENT and teams.order().payment_attempts == 2
+    assert (
+        teams.order().status is OrderStatus.AWAITING_PAYMENT and teams.order().payment_attempts == 2
+    )
     assert "Pay $5" in card_text(teams.connector.delivered()[-1].card)
     assert {m.kind for m in teams.store.outbox.values()} == {MessageKind.ORDER_UPDATE}
 
 
-async def test_the_voucher_card_is_written_in_the_locale_the_order_came_from(teams: TeamsWorld) -> None:
+async def test_the_voucher_card_is_written_in_the_locale_the_order_came_from(
+    teams: TeamsWorld,
+) -> None:
     message = {**teams.personal("vouchers tea"), "locale": "fr-FR"}
     await teams.post(message)
     catalog = teams.connector.delivered()[-1]

@@ -19,11 +19,21 @@ APP_ID = "3f2504e0-4f89-11d3-9a0c-0305e82c3301"
 
 
 def _serve(folder: Path, **env: str) -> subprocess.CompletedProcess[str]:
-    clean = {"PATH": os.environ.get("PATH", ""), "HOME": str(folder), "DATA_DIR": str(folder / "var"),
-             "PYTHONPATH": str(ROOT), **env}
+    clean = {
+        "PATH": os.environ.get("PATH", ""),
+        "HOME": str(folder),
+        "DATA_DIR": str(folder / "var"),
+        "PYTHONPATH": str(ROOT),
+        **env,
+    }
     return subprocess.run(
         [sys.executable, "-m", "bot.cli", "serve"],
-        cwd=folder, env=clean, capture_output=True, text=True, timeout=60, check=False,
+        cwd=folder,
+        env=clean,
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=False,
     )
 
 
@@ -55,7 +65,12 @@ def test_emulator_mode_says_at_start_that_it_is_loopback_only(
 ) -> None:
     with caplog.at_level(logging.WARNING, logger="adapters.teams"):
         build_teams(teams.checkout, public_base_url="http://localhost:3978")
-        build_teams(teams.checkout, app_id=APP_ID, app_password="pw", public_base_url="https://bot.example.com")
+        build_teams(
+            teams.checkout,
+            app_id=APP_ID,
+            app_password="pw",
+            public_base_url="https://bot.example.com",
+        )
 
     (said,) = [r.getMessage() for r in caplog.records if "Emulator mode" in r.getMessage()]
     assert "listens on loopback only" in said and "only loopback serviceUrls" in said

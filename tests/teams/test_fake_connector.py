@@ -42,7 +42,9 @@ async def test_an_invalid_card_gets_400_and_is_recorded(connector: FakeConnector
     activity = {"type": "message", "attachments": [{"contentType": ADAPTIVE_CARD, "content": bad}]}
 
     async with ClientSession() as http:
-        response = await http.post(f"{connector.url}v3/conversations/a%3Achat/activities", json=activity)
+        response = await http.post(
+            f"{connector.url}v3/conversations/a%3Achat/activities", json=activity
+        )
 
     assert response.status == 400
     assert connector.made("send") == []
@@ -67,16 +69,24 @@ async def test_throttling_is_answered_with_retry_after_for_the_next_calls_only(
     assert connector.made("send")[0].conversation_id == "a:chat"
 
 
-async def test_a_call_teams_does_not_expect_is_recorded_as_an_error(connector: FakeConnector) -> None:
+async def test_a_call_teams_does_not_expect_is_recorded_as_an_error(
+    connector: FakeConnector,
+) -> None:
     async with ClientSession() as http:
-        response = await http.delete(f"{connector.url}v3/conversations/a%3Achat/members/29%3Asomeone")
+        response = await http.delete(
+            f"{connector.url}v3/conversations/a%3Achat/members/29%3Asomeone"
+        )
 
     assert response.status == 404
-    assert connector.errors == ["unexpected request DELETE /v3/conversations/a:chat/members/29:someone"]
+    assert connector.errors == [
+        "unexpected request DELETE /v3/conversations/a:chat/members/29:someone"
+    ]
     connector.errors.clear()
 
 
-async def test_updating_a_message_teams_never_delivered_is_refused(connector: FakeConnector) -> None:
+async def test_updating_a_message_teams_never_delivered_is_refused(
+    connector: FakeConnector,
+) -> None:
     known = connector.issue_id("19:general@thread.tacv2")
     update = {"type": "message", "text": "edited"}
 

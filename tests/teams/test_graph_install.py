@@ -21,7 +21,9 @@ CATALOG_ID = "b1c5353a-7aca-41b3-830f-27d5218fe0e5"
 
 @pytest.fixture
 async def graph(rewarding: TeamsWorld) -> AsyncIterator[FakeGraph]:
-    fake = FakeGraph(TENANT, "vb-graph-app", "graph-secret", CATALOG_ID, rewarding.connector.install_app)
+    fake = FakeGraph(
+        TENANT, "vb-graph-app", "graph-secret", CATALOG_ID, rewarding.connector.install_app
+    )
     fake.add_user(GraphUser(LIN.aad, LIN.name, LIN.email or "lin@contoso.example"))
     await fake.start()
     yield fake
@@ -30,11 +32,20 @@ async def graph(rewarding: TeamsWorld) -> AsyncIterator[FakeGraph]:
 
 
 def installing_relay(teams: TeamsWorld, graph: FakeGraph) -> tuple[Relay, GraphClient]:
-    client = GraphClient(base_url=graph.base_url, token_url=graph.token_url, client_id="vb-graph-app",
-                         client_secret="graph-secret")
+    client = GraphClient(
+        base_url=graph.base_url,
+        token_url=graph.token_url,
+        client_id="vb-graph-app",
+        client_secret="graph-secret",
+    )
     sender = TeamsSender(teams.channel.adapter, "", GraphInstaller(client, CATALOG_ID))
-    relay = Relay(uow=lambda: MemoryUnitOfWork(teams.store, teams.clock), catalog=lambda: teams.checkout.catalog,
-                  senders={"teams": sender}, clock=teams.clock, checkout_url=teams.checkout.checkout_url)
+    relay = Relay(
+        uow=lambda: MemoryUnitOfWork(teams.store, teams.clock),
+        catalog=lambda: teams.checkout.catalog,
+        senders={"teams": sender},
+        clock=teams.clock,
+        checkout_url=teams.checkout.checkout_url,
+    )
     return relay, client
 
 
@@ -55,17 +66,26 @@ async def test_a_recipient_without_the_app_gets_it_installed_and_then_the_reward
     assert rewarding.connector.has_app(LIN.aad)
     assert [c[2] for c in graph.made("POST", "/installedApps")] == [201]
     [reward_card] = rewarding.connector.in_conversation(personal_chat(LIN))
-    assert "a reward of $25." in card_text(reward_card.card)  # CLDR en-US: no cents when there are none
+    assert "a reward of $25." in card_text(
+        reward_card.card
+    )  # CLDR en-US: no cents when there are none
 
 
-async def test_graph_throttling_is_waited_out_as_retry_after_says(rewarding: TeamsWorld, graph: FakeGraph) -> None:
+async def test_graph_throttling_is_waited_out_as_retry_after_says(
+    rewarding: TeamsWorld, graph: FakeGraph
+) -> None:
     waits: list[float] = []
 
     async def sleep(seconds: float) -> None:
         waits.append(seconds)
 
-    client = GraphClient(base_url=graph.base_url, token_url=graph.token_url, client_id="vb-graph-app",
-                         client_secret="graph-secret", sleep=sleep)
+    client = GraphClient(
+        base_url=graph.base_url,
+        token_url=graph.token_url,
+        client_id="vb-graph-app",
+        client_secret="graph-secret",
+        sleep=sleep,
+    )
     graph.throttle(2, retry_after=1.5)
     try:
         chat = await GraphInstaller(client, CATALOG_ID).install_for(LIN.aad)
@@ -80,8 +100,12 @@ async def test_graph_throttling_is_waited_out_as_retry_after_says(rewarding: Tea
 async def test_an_app_already_installed_is_not_an_error_and_its_chat_is_used(
     rewarding: TeamsWorld, graph: FakeGraph
 ) -> None:
-    client = GraphClient(base_url=graph.base_url, token_url=graph.token_url, client_id="vb-graph-app",
-                         client_secret="graph-secret")
+    client = GraphClient(
+        base_url=graph.base_url,
+        token_url=graph.token_url,
+        client_id="vb-graph-app",
+        client_secret="graph-secret",
+    )
     installer = GraphInstaller(client, CATALOG_ID)
     try:
         first = await installer.install_for(LIN.aad)
@@ -109,7 +133,8 @@ async def test_without_the_installation_permission_the_giver_is_told_as_before(
     assert sorted(r.outcome for r in first) == ["dead", "sent", "sent"]
     assert [(r.kind, r.outcome) for r in second] == [(MessageKind.REWARD_UNDELIVERABLE, "sent")]
     assert "I couldn't reach Lin Wei" in card_text(
-        rewarding.connector.in_conversation(post["conversation"]["id"])[-1].card)
+        rewarding.connector.in_conversation(post["conversation"]["id"])[-1].card
+    )
 
 
 async def test_a_new_chat_that_refuses_the_first_message_is_retried_and_then_reached(
@@ -129,4 +154,6 @@ async def test_a_new_chat_that_refuses_the_first_message_is_retried_and_then_rea
     assert sorted(r.outcome for r in first) == ["retry", "sent", "sent"]
     assert [r.outcome for r in later] == ["sent"]
     assert len(rewarding.connector.in_conversation(personal_chat(LIN))) == 1
-    assert [c[2] for c in graph.made("POST", "/installedApps")] == [201]  # installed once, not twice
+    assert [c[2] for c in graph.made("POST", "/installedApps")] == [
+        201
+    ]  # installed once, not twice

@@ -20,10 +20,15 @@ APP_ID = "3f2504e0-4f89-11d3-9a0c-0305e82c3301"
 
 def manifest_errors(manifest: dict[str, Any]) -> list[str]:
     version = manifest["manifestVersion"]
-    schema = json.loads((FIXTURES / "schemas" / f"MicrosoftTeams.v{version}.schema.json").read_text())
+    schema = json.loads(
+        (FIXTURES / "schemas" / f"MicrosoftTeams.v{version}.schema.json").read_text()
+    )
     # The schemas say draft-04, but use `const` (draft-06+) for manifestVersion: Draft 7 checks it.
     validator = jsonschema.Draft7Validator(schema)
-    return [f"{'/'.join(map(str, e.absolute_path))}: {e.message}" for e in validator.iter_errors(manifest)]
+    return [
+        f"{'/'.join(map(str, e.absolute_path))}: {e.message}"
+        for e in validator.iter_errors(manifest)
+    ]
 
 
 def png_size(data: bytes) -> tuple[int, int]:
@@ -58,7 +63,9 @@ def test_the_package_holds_a_valid_manifest_for_this_bot_and_both_icons(tmp_path
     assert sorted(bot["scopes"]) == ["groupChat", "personal", "team"]
     titles = [c["title"] for c in bot["commandLists"][0]["commands"]]
     assert titles == ["vouchers", "vouchers mine", "reward", "help"]
-    assert bot["supportsFiles"] is True  # bulk rewards: a CSV file sent to the bot in a personal chat
+    assert (
+        bot["supportsFiles"] is True
+    )  # bulk rewards: a CSV file sent to the bot in a personal chat
     (extension,) = manifest["composeExtensions"]
     assert extension["botId"] == APP_ID
     (command,) = extension["commands"]
@@ -86,7 +93,10 @@ def test_the_outline_icon_is_white_on_transparent() -> None:
 
 @pytest.mark.parametrize(
     ("app_id", "base_url", "problem"),
-    [("my-bot", "https://vouchers.example.com", "GUID"), (APP_ID, "http://localhost:3978", "HTTPS")],
+    [
+        ("my-bot", "https://vouchers.example.com", "GUID"),
+        (APP_ID, "http://localhost:3978", "HTTPS"),
+    ],
 )
 def test_a_package_for_a_wrong_app_id_or_an_insecure_url_is_refused(
     tmp_path: Path, app_id: str, base_url: str, problem: str

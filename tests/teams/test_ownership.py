@@ -14,10 +14,14 @@ async def _order_card(teams: TeamsWorld) -> tuple[dict[str, Any], dict[str, Any]
     message = teams.personal("vouchers coffee")
     await teams.post(message)
     (catalog,) = teams.connector.delivered()
-    await teams.post(teams.submit(message, catalog, press(catalog.card, "Choose", product=COFFEE.id)))
+    await teams.post(
+        teams.submit(message, catalog, press(catalog.card, "Choose", product=COFFEE.id))
+    )
     product = teams.connector.delivered()[-1]
     await teams.post(
-        teams.submit(message, product, press(product.card, "Continue to payment", {"amount": "5.00"}))
+        teams.submit(
+            message, product, press(product.card, "Continue to payment", {"amount": "5.00"})
+        )
     )
     return message, teams.connector.delivered()[-1].card
 
@@ -37,7 +41,9 @@ async def test_pay_with_someone_elses_order_id_opens_no_checkout(teams: TeamsWor
     assert teams.order().checkout_token not in str(body)
 
 
-async def test_the_pay_button_sent_as_a_plain_submit_by_someone_else_gets_no_link(teams: TeamsWorld) -> None:
+async def test_the_pay_button_sent_as_a_plain_submit_by_someone_else_gets_no_link(
+    teams: TeamsWorld,
+) -> None:
     message, order_card = await _order_card(teams)
     card = teams.connector.delivered()[-1]
     before = len(teams.connector.delivered())
@@ -54,4 +60,6 @@ async def test_the_buyer_still_gets_the_link_from_a_plain_submit(teams: TeamsWor
 
     await teams.post(teams.submit(message, card, press(order_card, "Pay $5")))
 
-    assert teams.connector.delivered()[-1].text.endswith(f"/checkout/{teams.order().checkout_token}")
+    assert teams.connector.delivered()[-1].text.endswith(
+        f"/checkout/{teams.order().checkout_token}"
+    )

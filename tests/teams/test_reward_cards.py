@@ -70,19 +70,26 @@ def all_cards() -> dict[str, dict[str, Any]]:
         sent=[REWARD] * 900,
         already_sent=3,
         refused=[
-            BadRow(n, "someone@harbour.example", "no Teams user has the email " * 3) for n in range(400)
+            BadRow(n, "someone@harbour.example", "no Teams user has the email " * 3)
+            for n in range(400)
         ],
         budget_left=[Money(100, "USD")],
     )
     return {
-        "confirmation for 50": confirmation_card(FIFTY, REASON, KEY, [("Sam", "I couldn't look them up")] * 5),
+        "confirmation for 50": confirmation_card(
+            FIFTY, REASON, KEY, [("Sam", "I couldn't look them up")] * 5
+        ),
         "confirmation refused": confirmation_card(
             PREVIEW.__class__(**{**PREVIEW.__dict__, "problems": ("No",)}), REASON, KEY
         ),
-        "sent": sent_card(SendReport((REWARD,) * 50, (), Money(100, "USD")), Money(2500, "USD"), "Thanks"),
+        "sent": sent_card(
+            SendReport((REWARD,) * 50, (), Money(100, "USD")), Money(2500, "USD"), "Thanks"
+        ),
         "notice": notice_card(RewardNotice(REWARD)),
         "reminder": notice_card(RewardNotice(REWARD, reminder=True)),
-        "undeliverable": undeliverable_card(RewardUndeliverable(REWARD, "Bot Connector answered 403")),
+        "undeliverable": undeliverable_card(
+            RewardUndeliverable(REWARD, "Bot Connector answered 403")
+        ),
         "bulk report": bulk_report_card(report),
         "catalog with a reward": catalog_card(page, REWARD),
         "product with a reward": product_card(
@@ -106,7 +113,9 @@ def test_every_reward_card_is_valid_small_and_uses_only_what_mobile_renders(
 
 
 def test_the_form_is_valid_with_its_people_picker_and_offers_emails_for_mobile() -> None:
-    card = reward_form_card([Programme("kudos", "Kudos", "USD"), Programme("merci", "Merci", "EUR")])
+    card = reward_form_card(
+        [Programme("kudos", "Kudos", "USD"), Programme("merci", "Merci", "EUR")]
+    )
 
     assert card_problems(card) == []
     ids = [e.get("id") for e in card["body"] if "id" in e]
@@ -166,20 +175,28 @@ def test_the_reward_card_says_who_why_how_much_and_until_when() -> None:
 
 
 def test_a_reminder_shows_what_is_left_and_the_date() -> None:
-    partly_spent = RewardSummary(**{**REWARD.__dict__, "available": Money(500, "USD"), "status": "opened"})
+    partly_spent = RewardSummary(
+        **{**REWARD.__dict__, "available": Money(500, "USD"), "status": "opened"}
+    )
 
     card = notice_card(RewardNotice(partly_spent, reminder=True))
 
     text = card_text(card)
     assert (
-        "Your reward expires soon" in text and "You still have $5 to spend from Hana from HR's reward" in text
+        "Your reward expires soon" in text
+        and "You still have $5 to spend from Hana from HR's reward" in text
     )
     assert "until Feb 24, 2027" in text and "Amount\n$5" in text
 
 
 def test_the_wallet_lists_only_rewards_that_can_still_be_spent() -> None:
     used = RewardSummary(
-        **{**REWARD.__dict__, "reward_id": "rwd_used", "available": Money(0, "USD"), "status": "redeemed"}
+        **{
+            **REWARD.__dict__,
+            "reward_id": "rwd_used",
+            "available": Money(0, "USD"),
+            "status": "redeemed",
+        }
     )
 
     card = wallet_card(Wallet((), (), (REWARD, used)))
@@ -201,7 +218,9 @@ def test_every_catalog_and_product_button_carries_the_reward_being_spent() -> No
     page = CatalogPage.of(Catalog([BOOKS, COFFEE]).search(CatalogQuery(currency="USD", per_page=1)))
 
     catalog = catalog_card(page, REWARD)
-    product = product_card(ProductCard.of(BOOKS), CatalogQuery(currency="USD"), reward_id=REWARD.reward_id)
+    product = product_card(
+        ProductCard.of(BOOKS), CatalogQuery(currency="USD"), reward_id=REWARD.reward_id
+    )
 
     for card in (catalog, product):
         assert {a["data"].get("reward") for a in actions(card)} == {"rwd_000042"}

@@ -31,7 +31,9 @@ from tests.teams.conftest import ADA, GRACE, fixture_activity, with_mentions
 
 
 def channel_post(text: str, *members: Any) -> Activity:
-    raw = with_mentions(fixture_activity("message.channel_mention.botbuilder_js_recording"), text, *members)
+    raw = with_mentions(
+        fixture_activity("message.channel_mention.botbuilder_js_recording"), text, *members
+    )
     return Activity().deserialize(raw)
 
 
@@ -46,7 +48,9 @@ def test_everyone_mentioned_but_the_bot_is_a_recipient_and_the_mentions_leave_th
 
 def test_mentions_of_tags_are_not_people_and_repeated_mentions_count_once() -> None:
     raw = with_mentions(
-        fixture_activity("message.channel_mention.botbuilder_js_recording"), "reward {0} {0} 5 thanks", ADA
+        fixture_activity("message.channel_mention.botbuilder_js_recording"),
+        "reward {0} {0} 5 thanks",
+        ADA,
     )
     raw["text"] += " <at>Designers</at>"
     raw["entities"].append(
@@ -68,13 +72,22 @@ def test_mentions_of_tags_are_not_people_and_repeated_mentions_count_once() -> N
     [
         ("25 USD Five years", RewardTerms("25", "USD", "Five years")),
         ("25 usd Five years", RewardTerms("25", "USD", "Five years")),  # a programme pays in USD
-        ("25 for the launch", RewardTerms("25", None, "for the launch")),  # "for" is a word, not a currency
+        (
+            "25 for the launch",
+            RewardTerms("25", None, "for the launch"),
+        ),  # "for" is a word, not a currency
         ("$12.50 Thanks", RewardTerms("12.50", "USD", "Thanks")),  # the symbol picks the currency
-        ("€25 danke", RewardTerms("25", "EUR", "danke")),  # was read as 25 in the first programme's currency
+        (
+            "€25 danke",
+            RewardTerms("25", "EUR", "danke"),
+        ),  # was read as 25 in the first programme's currency
         ("EUR 25 danke", RewardTerms("25", "EUR", "danke")),
         ("1,000 JPY ありがとう", RewardTerms("1000", "JPY", "ありがとう")),
         ("25", RewardTerms("25", None, "")),
-        ("and 25 USD Five years", RewardTerms("25", "USD", "Five years")),  # @Ada and @Grace 25 USD …
+        (
+            "and 25 USD Five years",
+            RewardTerms("25", "USD", "Five years"),
+        ),  # @Ada and @Grace 25 USD …
         (", 25 USD Five years", RewardTerms("25", "USD", "Five years")),  # @Ada, @Grace 25 USD …
     ],
 )
@@ -94,8 +107,12 @@ def test_a_request_without_an_amount_first_is_unreadable(words: str) -> None:
 
 
 def test_a_confirmation_press_carries_only_its_key() -> None:
-    assert intent_of_data({"cmd": "reward-send", "key": "teams-reward:1"}) == SendReward("teams-reward:1")
-    assert intent_of_data({"cmd": "reward-cancel", "key": "teams-reward:1"}) == CancelReward("teams-reward:1")
+    assert intent_of_data({"cmd": "reward-send", "key": "teams-reward:1"}) == SendReward(
+        "teams-reward:1"
+    )
+    assert intent_of_data({"cmd": "reward-cancel", "key": "teams-reward:1"}) == CancelReward(
+        "teams-reward:1"
+    )
     assert intent_of_data({"cmd": "redeem", "reward": "rwd_1"}) == RedeemReward("rwd_1")
 
 
@@ -106,9 +123,9 @@ def test_damaged_confirmation_data_is_unreadable_not_sent(damage: dict[str, Any]
 
 
 def test_the_reward_being_spent_follows_browse_choose_and_buy() -> None:
-    assert intent_of_data({"cmd": "browse", "currency": "USD", "page": 2, "reward": "rwd_1"}) == Browse(
-        CatalogQuery(currency="USD", page=2), "rwd_1"
-    )
+    assert intent_of_data(
+        {"cmd": "browse", "currency": "USD", "page": 2, "reward": "rwd_1"}
+    ) == Browse(CatalogQuery(currency="USD", page=2), "rwd_1")
     assert intent_of_data({"cmd": "choose", "product": "p", "reward": "rwd_1"}) == ChooseProduct(
         "p", CatalogQuery(), "rwd_1"
     )
@@ -123,7 +140,9 @@ def test_the_request_key_is_the_same_for_a_retried_activity_and_differs_per_mess
     other = channel_post("reward {0} 5 thanks", ADA)
     other.id = "1571537152999"
 
-    assert reward_key(post, "teams:t:u") == reward_key(channel_post("reward {0} 5 thanks", ADA), "teams:t:u")
+    assert reward_key(post, "teams:t:u") == reward_key(
+        channel_post("reward {0} 5 thanks", ADA), "teams:t:u"
+    )
     assert reward_key(post, "teams:t:u") != reward_key(other, "teams:t:u")
     assert reward_key(post, "teams:t:u") != reward_key(post, "teams:t:someone-else")
 
@@ -145,9 +164,15 @@ def test_a_file_sent_to_the_bot_is_recognised_by_its_attachment() -> None:
 
     found = shared_file(Activity().deserialize(raw))
 
-    assert found is not None and (found.name, found.unique_id, found.is_csv) == ("rewards.csv", "ABC", True)
+    assert found is not None and (found.name, found.unique_id, found.is_csv) == (
+        "rewards.csv",
+        "ABC",
+        True,
+    )
     assert (
-        shared_file(Activity().deserialize(fixture_activity("message.personal.botbuilder_js_recording")))
+        shared_file(
+            Activity().deserialize(fixture_activity("message.personal.botbuilder_js_recording"))
+        )
         is None
     )
 

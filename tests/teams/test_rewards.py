@@ -32,7 +32,9 @@ def budget(teams: TeamsWorld) -> Budget:
     return Budget.of(e for e in teams.store.ledger if e.programme_id == "kudos")
 
 
-async def ask(teams: TeamsWorld, text: str = THANKS, *members: Member) -> tuple[dict[str, Any], Call]:
+async def ask(
+    teams: TeamsWorld, text: str = THANKS, *members: Member
+) -> tuple[dict[str, Any], Call]:
     """Dave, a reward admin, asks in the channel; returns his post and the bot's answer."""
     post = with_mentions(teams.in_channel(""), text, *(members or (ADA, GRACE, LIN)))
     await teams.post(post)
@@ -69,7 +71,9 @@ async def test_an_admin_confirms_who_how_much_the_total_and_the_budget_before_an
 ) -> None:
     post, confirmation = await ask(rewarding)
 
-    assert confirmation.kind == "reply" and confirmation.conversation_id == post["conversation"]["id"]
+    assert (
+        confirmation.kind == "reply" and confirmation.conversation_id == post["conversation"]["id"]
+    )
     text = card_text(confirmation.card)
     assert "Ada Lovelace, Grace Hopper, Lin Wei" in text
     for expected in ("$25", "$75", "$100", "“Five years of quiet excellence”", "Kudos"):
@@ -86,8 +90,12 @@ async def test_send_grants_the_three_rewards_once_even_after_a_double_tap_or_a_r
     post, confirmation = await send_three(rewarding)
     sent = rewarding.connector.delivered()[-1]
 
-    await rewarding.post({**rewarding.submit(post, confirmation, press(confirmation.card, "Send $75"))})
-    await rewarding.post(post)  # Teams retried the `reward` message: a second confirmation, the same request
+    await rewarding.post(
+        {**rewarding.submit(post, confirmation, press(confirmation.card, "Send $75"))}
+    )
+    await rewarding.post(
+        post
+    )  # Teams retried the `reward` message: a second confirmation, the same request
     again = rewarding.connector.delivered()[-1]
     await rewarding.post(rewarding.submit(post, again, press(again.card, "Send $75")))
 
@@ -115,9 +123,9 @@ async def test_send_with_action_execute_answers_with_the_sent_card_and_sends_onc
 
     body = await first.json()
     assert first.status == second.status == 200
-    assert body["type"] == "application/vnd.microsoft.card.adaptive" and "Rewards sent" in card_text(
-        body["value"]
-    )
+    assert body[
+        "type"
+    ] == "application/vnd.microsoft.card.adaptive" and "Rewards sent" in card_text(body["value"])
     assert (await second.json())["type"] == "application/vnd.microsoft.activity.message"
     assert len(rewarding.store.rewards) == 3
 
@@ -131,15 +139,25 @@ async def test_each_recipient_gets_the_reward_card_in_a_personal_chat_with_the_b
 
     assert [r.outcome for r in results] == ["sent", "sent", "sent"]
     created = rewarding.connector.made("create")
-    assert sorted(c.body["members"][0]["id"] for c in created) == sorted(m.id for m in (ADA, GRACE, LIN))
-    assert {c.body["channelData"]["tenant"]["id"] for c in created} == {post["channelData"]["tenant"]["id"]}
+    assert sorted(c.body["members"][0]["id"] for c in created) == sorted(
+        m.id for m in (ADA, GRACE, LIN)
+    )
+    assert {c.body["channelData"]["tenant"]["id"] for c in created} == {
+        post["channelData"]["tenant"]["id"]
+    }
     (card,) = [c for c in rewarding.connector.in_conversation(personal_chat(ADA))]
     text = card_text(card.card)
     assert "You've been thanked!" in text
-    assert "Dave Taniguchi sent you a reward of $25." in text and "“Five years of quiet excellence”" in text
+    assert (
+        "Dave Taniguchi sent you a reward of $25." in text
+        and "“Five years of quiet excellence”" in text
+    )
     assert "$25" in text and "Feb 24, 2027" in text
     reward = next(r for r in rewarding.store.rewards.values() if r.recipient.user_id == ADA.aad)
-    assert button(card.card, "Choose your voucher")["data"] == {"cmd": "redeem", "reward": reward.id}
+    assert button(card.card, "Choose your voucher")["data"] == {
+        "cmd": "redeem",
+        "reward": reward.id,
+    }
     # Nothing about the rewards is posted back into the channel thread but the giver's own confirmation.
     assert len(rewarding.connector.in_conversation(post["conversation"]["id"])) == 2
 
@@ -174,7 +192,9 @@ async def test_cancel_replaces_the_confirmation_and_sends_nothing(rewarding: Tea
     assert rewarding.store.rewards == {}
 
 
-async def test_only_the_admin_who_asked_can_press_send_on_the_confirmation(rewarding: TeamsWorld) -> None:
+async def test_only_the_admin_who_asked_can_press_send_on_the_confirmation(
+    rewarding: TeamsWorld,
+) -> None:
     post, confirmation = await ask(rewarding)
     press_by_ada = rewarding.submit(post, confirmation, press(confirmation.card, "Send $75"))
     press_by_ada["from"] = {"id": ADA.id, "name": ADA.name, "aadObjectId": ADA.aad}
@@ -195,11 +215,15 @@ async def test_a_press_by_someone_else_leaves_the_confirmation_to_the_admin_who_
 
     await rewarding.post(rewarding.submit(post, confirmation, press(confirmation.card, "Send $75")))
 
-    assert len(rewarding.store.rewards) == 3  # the request waited in the core, untouched by Ada's press
+    assert (
+        len(rewarding.store.rewards) == 3
+    )  # the request waited in the core, untouched by Ada's press
     assert "Rewards sent" in card_text(rewarding.connector.delivered()[-1].card)
 
 
-async def test_a_reward_beyond_the_budget_shows_why_and_offers_no_send(rewarding: TeamsWorld) -> None:
+async def test_a_reward_beyond_the_budget_shows_why_and_offers_no_send(
+    rewarding: TeamsWorld,
+) -> None:
     _, confirmation = await ask(rewarding, "reward {0} {1} {2} 40 USD Launch week heroics")
 
     text = card_text(confirmation.card)
@@ -207,7 +231,9 @@ async def test_a_reward_beyond_the_budget_shows_why_and_offers_no_send(rewarding
     assert [a["title"] for a in actions(confirmation.card)] == ["Cancel"]
 
 
-async def test_someone_the_bot_cannot_look_up_is_left_out_with_the_reason(rewarding: TeamsWorld) -> None:
+async def test_someone_the_bot_cannot_look_up_is_left_out_with_the_reason(
+    rewarding: TeamsWorld,
+) -> None:
     stranger = Member("29:1str4nger", "", "Sam Stranger")
 
     _, confirmation = await ask(rewarding, "reward {0} {1} 10 USD Great demo", ADA, stranger)
@@ -233,7 +259,9 @@ async def test_a_currency_without_a_programme_is_explained(rewarding: TeamsWorld
     assert "There is no reward programme in EUR yet" in rewarding.connector.delivered()[-1].text
 
 
-async def test_a_euro_sign_asks_for_euros_and_an_ambiguous_comma_is_refused(rewarding: TeamsWorld) -> None:
+async def test_a_euro_sign_asks_for_euros_and_an_ambiguous_comma_is_refused(
+    rewarding: TeamsWorld,
+) -> None:
     await ask(rewarding, "reward {0} €25 thanks a lot", ADA)
     await ask(rewarding, "reward {0} 2,50 USD thanks a lot", ADA)
 
@@ -246,7 +274,9 @@ async def test_a_euro_sign_asks_for_euros_and_an_ambiguous_comma_is_refused(rewa
 async def test_a_reward_typed_in_a_personal_chat_with_a_lowercase_currency_is_read(
     rewarding: TeamsWorld,
 ) -> None:
-    message = with_mentions(rewarding.personal(""), "reward {0} $25 usd Thanks for covering on-call", ADA)
+    message = with_mentions(
+        rewarding.personal(""), "reward {0} $25 usd Thanks for covering on-call", ADA
+    )
 
     await rewarding.post(message)
 

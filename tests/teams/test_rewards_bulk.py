@@ -23,7 +23,9 @@ nobody@harbour.example,,5,Who is this?,
 """.encode()
 
 
-def file_message(teams: TeamsWorld, name: str, data: bytes, unique_id: str | None = None) -> dict[str, Any]:
+def file_message(
+    teams: TeamsWorld, name: str, data: bytes, unique_id: str | None = None
+) -> dict[str, Any]:
     """What Teams sends when someone drops a file into their personal chat with the bot."""
     message = teams.personal("")
     message.pop("text")
@@ -35,7 +37,9 @@ def budget(teams: TeamsWorld) -> Budget:
     return Budget.of(e for e in teams.store.ledger if e.programme_id == "kudos")
 
 
-async def test_good_rows_are_sent_and_each_bad_row_is_reported_with_its_reason(rewarding: TeamsWorld) -> None:
+async def test_good_rows_are_sent_and_each_bad_row_is_reported_with_its_reason(
+    rewarding: TeamsWorld,
+) -> None:
     await rewarding.post(file_message(rewarding, "rewards.csv", ROWS))
 
     report = rewarding.connector.delivered()[-1]
@@ -52,7 +56,9 @@ async def test_good_rows_are_sent_and_each_bad_row_is_reported_with_its_reason(r
         "Row 10 (lin@harbour.example): Give a reason of 1 to 500 characters",
     ):
         assert line in text
-    sent = sorted((r.recipient.user_id, r.amount.minor, r.reason) for r in rewarding.store.rewards.values())
+    sent = sorted(
+        (r.recipient.user_id, r.amount.minor, r.reason) for r in rewarding.store.rewards.values()
+    )
     assert sent == sorted(
         [
             (ADA.aad, 2500, "Quarter-end close"),
@@ -73,7 +79,9 @@ async def test_the_same_file_sent_again_sends_nothing_twice(rewarding: TeamsWorl
     assert len(rewarding.store.rewards) == 3 and budget(rewarding).reserved == 4000
 
 
-async def test_the_recipients_of_a_file_get_their_cards_in_personal_chats(rewarding: TeamsWorld) -> None:
+async def test_the_recipients_of_a_file_get_their_cards_in_personal_chats(
+    rewarding: TeamsWorld,
+) -> None:
     await rewarding.post(file_message(rewarding, "rewards.csv", ROWS))
 
     results = await rewarding.relay.run_once()
@@ -81,7 +89,9 @@ async def test_the_recipients_of_a_file_get_their_cards_in_personal_chats(reward
     assert [r.outcome for r in results] == ["sent", "sent", "sent"]
     for member, amount in ((ADA, "$25"), (GRACE, "$10"), (LIN, "$5")):
         (card,) = rewarding.connector.in_conversation(f"a:personal-{member.id}")
-        assert "Tien Suwandy sent you a reward" in card_text(card.card) and amount in card_text(card.card)
+        assert "Tien Suwandy sent you a reward" in card_text(card.card) and amount in card_text(
+            card.card
+        )
 
 
 async def test_a_file_from_someone_who_is_not_a_reward_admin_is_refused_and_audited(
@@ -96,7 +106,9 @@ async def test_a_file_from_someone_who_is_not_a_reward_admin_is_refused_and_audi
     assert rewarding.store.rewards == {} and rewarding.store.audit[-1].action == "reward.refused"
 
 
-async def test_a_file_that_is_not_a_rewards_csv_gets_the_expected_columns(rewarding: TeamsWorld) -> None:
+async def test_a_file_that_is_not_a_rewards_csv_gets_the_expected_columns(
+    rewarding: TeamsWorld,
+) -> None:
     await rewarding.post(file_message(rewarding, "rewards.xlsx", b"PK\x03\x04"))
     await rewarding.post(file_message(rewarding, "people.csv", b"name,team\nAda,Engines\n"))
 

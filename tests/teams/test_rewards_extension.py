@@ -7,12 +7,24 @@ from typing import Any
 from adapters.teams.extension import COMMAND_ID
 from core.outbox import MessageKind
 from tests.fake_connector import ADAPTIVE_CARD, card_problems
-from tests.teams.conftest import ADA, DAVE_AAD, GRACE, LIN, TeamsWorld, actions, button, card_text, press
+from tests.teams.conftest import (
+    ADA,
+    DAVE_AAD,
+    GRACE,
+    LIN,
+    TeamsWorld,
+    actions,
+    button,
+    card_text,
+    press,
+)
 
 EXTENSION_CHANNEL = (
     "19:9d3c71104f8c49128368b23a5eaeb86d@thread.skype"  # where the captured fetchTask came from
 )
-DAVE_ID = "29:1CFIxRJBLjT_io3iNsDZxMk_4YPWQmr3DZUM1I6ihf5L2ocCDqg9S1vkHK6kRdGfK1P_2LFE2nQqFIvdu-GBOZA"
+DAVE_ID = (
+    "29:1CFIxRJBLjT_io3iNsDZxMk_4YPWQmr3DZUM1I6ihf5L2ocCDqg9S1vkHK6kRdGfK1P_2LFE2nQqFIvdu-GBOZA"
+)
 FORM = {
     "cmd": "reward-review",
     "people": f"{ADA.aad},{GRACE.aad}",
@@ -25,7 +37,9 @@ FORM = {
 
 def extension(teams: TeamsWorld, name: str, data: dict[str, Any] | None = None) -> dict[str, Any]:
     """An invoke of our message extension, shaped like the captured composeExtension/fetchTask."""
-    activity = teams.activity("invoke.composeExtension_fetchTask.botbuilder_js_recording", name=name)
+    activity = teams.activity(
+        "invoke.composeExtension_fetchTask.botbuilder_js_recording", name=name
+    )
     activity["value"] = {
         "commandId": COMMAND_ID,
         "commandContext": "compose",
@@ -58,7 +72,9 @@ async def review(teams: TeamsWorld, **changes: str) -> dict[str, Any]:
     )
 
 
-async def test_the_extension_opens_the_reward_form_with_a_people_picker(rewarding: TeamsWorld) -> None:
+async def test_the_extension_opens_the_reward_form_with_a_people_picker(
+    rewarding: TeamsWorld,
+) -> None:
     card = dialog_card(await invoke(rewarding, extension(rewarding, "composeExtension/fetchTask")))
 
     (picker,) = [e for e in card["body"] if e.get("id") == "people"]
@@ -111,11 +127,15 @@ async def test_a_wrong_amount_brings_the_form_back_with_the_reason_and_what_was_
     assert button(card, "Review")
 
 
-async def test_what_the_core_refuses_brings_the_form_back_with_its_reason(rewarding: TeamsWorld) -> None:
+async def test_what_the_core_refuses_brings_the_form_back_with_its_reason(
+    rewarding: TeamsWorld,
+) -> None:
     card = await review(rewarding, reason="", amount="60")
 
     text = card_text(card)
-    assert "Give a reason of 1 to 500 characters." in text and "One reward can be at most $50." in text
+    assert (
+        "Give a reason of 1 to 500 characters." in text and "One reward can be at most $50." in text
+    )
     assert rewarding.store.rewards == {}
 
 
@@ -158,7 +178,9 @@ async def test_cancel_in_the_dialog_sends_nothing(rewarding: TeamsWorld) -> None
     assert rewarding.store.rewards == {}
 
 
-async def test_a_command_the_bot_does_not_know_is_answered_not_crashed_on(rewarding: TeamsWorld) -> None:
+async def test_a_command_the_bot_does_not_know_is_answered_not_crashed_on(
+    rewarding: TeamsWorld,
+) -> None:
     activity = extension(rewarding, "composeExtension/fetchTask")
     activity["value"]["commandId"] = "createWithPreview"
 
@@ -176,7 +198,9 @@ async def test_without_a_programme_the_extension_says_how_to_get_one(teams: Team
     }
 
 
-async def test_a_german_giver_reads_the_dialogs_amounts_as_german_writes_them(rewarding: TeamsWorld) -> None:
+async def test_a_german_giver_reads_the_dialogs_amounts_as_german_writes_them(
+    rewarding: TeamsWorld,
+) -> None:
     rewarding.connector.add_members(EXTENSION_CHANNEL, ADA, GRACE, LIN)
     asked = extension(rewarding, "composeExtension/submitAction", FORM)
     card = dialog_card(await invoke(rewarding, {**asked, "locale": "de-DE"}))
@@ -186,5 +210,6 @@ async def test_a_german_giver_reads_the_dialogs_amounts_as_german_writes_them(re
 
     # CLDR de: the amount before its symbol, and US$ for dollars outside the US
     assert (
-        sent["value"].startswith("Sent 20\u00a0US$ each to ") and "Budget left: 40\u00a0US$" in sent["value"]
+        sent["value"].startswith("Sent 20\u00a0US$ each to ")
+        and "Budget left: 40\u00a0US$" in sent["value"]
     )

@@ -7,7 +7,17 @@ from core.orders import OrderStatus
 from core.payments import PaymentEvent, PaymentEventKind
 from core.rewards import Budget, Reward
 from tests.fake_connector import Call, Member
-from tests.teams.conftest import ADA, COFFEE, GRACE, LIN, TeamsWorld, as_member, button, card_text, press
+from tests.teams.conftest import (
+    ADA,
+    COFFEE,
+    GRACE,
+    LIN,
+    TeamsWorld,
+    as_member,
+    button,
+    card_text,
+    press,
+)
 from tests.teams.test_rewards import personal_chat, send_three
 from tests.unit.conftest import BOOKS
 
@@ -44,20 +54,28 @@ def voucher_cards(teams: TeamsWorld, member: Member) -> list[Call]:
     ]
 
 
-async def test_choose_your_voucher_opens_the_catalog_in_the_rewards_currency(rewarding: TeamsWorld) -> None:
+async def test_choose_your_voucher_opens_the_catalog_in_the_rewards_currency(
+    rewarding: TeamsWorld,
+) -> None:
     await delivered_rewards(rewarding)
     chat = personal_chat(ADA)
     (notice,) = rewarding.connector.in_conversation(chat)
 
     await rewarding.post(
-        rewarding.submit(as_member(rewarding, ADA, chat), notice, press(notice.card, "Choose your voucher"))
+        rewarding.submit(
+            as_member(rewarding, ADA, chat), notice, press(notice.card, "Choose your voucher")
+        )
     )
 
     catalog = rewarding.connector.delivered()[-1]
     assert catalog.kind == "reply" and catalog.conversation_id == chat  # the thank-you card stays
     text = card_text(catalog.card)
     assert "Your reward: $25 left, until Feb 24, 2027" in text
-    assert "Quiet Harbour Books" in text and "Copper Kettle Coffee" in text and "Lantern Tea" not in text
+    assert (
+        "Quiet Harbour Books" in text
+        and "Copper Kettle Coffee" in text
+        and "Lantern Tea" not in text
+    )
     reward = reward_of(rewarding, ADA)
     assert button(catalog.card, "Choose", product=BOOKS.id)["data"]["reward"] == reward.id
 
@@ -72,7 +90,9 @@ async def test_each_recipient_redeems_below_equal_to_and_above_the_reward_and_th
     above = await redeem(rewarding, LIN, BOOKS.id, "50.00")
 
     # Covered by the reward: no card payment at all, and the voucher arrives.
-    assert "Paid with your reward ($10)" in card_text(below.card) and "by card" not in card_text(below.card)
+    assert "Paid with your reward ($10)" in card_text(below.card) and "by card" not in card_text(
+        below.card
+    )
     assert "Paid with your reward ($25)" in card_text(equal.card)
     assert not [a for a in (below.card, equal.card) if "Pay" in card_text(a)]
     # Above: the reward pays its part, the card the rest.
@@ -101,15 +121,27 @@ async def test_each_recipient_redeems_below_equal_to_and_above_the_reward_and_th
     assert {o.status for o in rewarding.store.orders.values()} == {OrderStatus.DELIVERED}
     ada, grace, lin = (reward_of(rewarding, m) for m in (ADA, GRACE, LIN))
     assert (ada.status, ada.available) == ("opened", 1500)
-    assert (grace.status, grace.available, lin.status, lin.available) == ("redeemed", 0, "redeemed", 0)
+    assert (grace.status, grace.available, lin.status, lin.available) == (
+        "redeemed",
+        0,
+        "redeemed",
+        0,
+    )
     budget = Budget.of(e for e in rewarding.store.ledger if e.programme_id == "kudos")
-    assert (budget.credited, budget.reserved, budget.spent, budget.available) == (10000, 1500, 6000, 2500)
+    assert (budget.credited, budget.reserved, budget.spent, budget.available) == (
+        10000,
+        1500,
+        6000,
+        2500,
+    )
     assert budget.credited == budget.available + budget.reserved + budget.spent
     assert budget.spent == sum(o.reward_minor for o in rewarding.store.orders.values())
     assert budget.reserved == sum(r.available for r in (ada, grace, lin))
 
 
-async def test_pay_opens_the_checkout_for_the_part_the_reward_does_not_cover(rewarding: TeamsWorld) -> None:
+async def test_pay_opens_the_checkout_for_the_part_the_reward_does_not_cover(
+    rewarding: TeamsWorld,
+) -> None:
     await delivered_rewards(rewarding)
     above = await redeem(rewarding, LIN, BOOKS.id, "50.00")
     me = as_member(rewarding, LIN, personal_chat(LIN))
@@ -118,7 +150,9 @@ async def test_pay_opens_the_checkout_for_the_part_the_reward_does_not_cover(rew
 
     task = (await response.json())["task"]
     order = next(iter(rewarding.store.orders.values()))
-    assert task["value"]["title"] == "Pay $25 for Quiet Harbour Books"  # what the card pays, not the price
+    assert (
+        task["value"]["title"] == "Pay $25 for Quiet Harbour Books"
+    )  # what the card pays, not the price
     assert task["value"]["url"] == f"https://vouchers.example.com/checkout/{order.checkout_token}"
     assert order.card_amount == Money(2500, "USD")
 
@@ -137,13 +171,17 @@ async def test_a_reward_cannot_be_opened_by_someone_else(rewarding: TeamsWorld) 
     await delivered_rewards(rewarding)
     chat = personal_chat(ADA)
     (notice,) = rewarding.connector.in_conversation(chat)
-    grace = as_member(rewarding, GRACE, chat)  # Ada's card, pressed by Grace (a forwarded card, say)
+    grace = as_member(
+        rewarding, GRACE, chat
+    )  # Ada's card, pressed by Grace (a forwarded card, say)
     before = len(rewarding.connector.delivered())
 
     await rewarding.post(rewarding.submit(grace, notice, press(notice.card, "Choose your voucher")))
 
     (answer,) = rewarding.connector.delivered()[before:]
-    assert answer.text == "Only the person who received this reward can spend it." and not answer.cards
+    assert (
+        answer.text == "Only the person who received this reward can spend it." and not answer.cards
+    )
 
 
 async def test_a_reward_cannot_be_browsed_with_by_someone_else(rewarding: TeamsWorld) -> None:
@@ -160,7 +198,9 @@ async def test_a_reward_cannot_be_browsed_with_by_someone_else(rewarding: TeamsW
     await rewarding.post(rewarding.submit(grace, catalog, {"cmd": "browse", "reward": reward.id}))
 
     answer = rewarding.connector.delivered()[-1]
-    assert answer.text == "Only the person who received this reward can spend it." and not answer.cards
+    assert (
+        answer.text == "Only the person who received this reward can spend it." and not answer.cards
+    )
 
 
 async def test_a_reward_cannot_be_spent_by_someone_else(rewarding: TeamsWorld) -> None:
@@ -170,28 +210,37 @@ async def test_a_reward_cannot_be_spent_by_someone_else(rewarding: TeamsWorld) -
     ada = as_member(rewarding, ADA, chat)
     await rewarding.post(rewarding.submit(ada, notice, press(notice.card, "Choose your voucher")))
     catalog = rewarding.connector.delivered()[-1]
-    await rewarding.post(rewarding.submit(ada, catalog, press(catalog.card, "Choose", product=BOOKS.id)))
+    await rewarding.post(
+        rewarding.submit(ada, catalog, press(catalog.card, "Choose", product=BOOKS.id))
+    )
     product = rewarding.connector.delivered()[-1]
     grace = as_member(rewarding, GRACE, chat)  # Ada's product card, pressed by Grace
 
     await rewarding.post(
-        rewarding.submit(grace, product, press(product.card, "Continue to payment", {"amount": "10"}))
+        rewarding.submit(
+            grace, product, press(product.card, "Continue to payment", {"amount": "10"})
+        )
     )
 
     assert (
-        "Only the person who received this reward can spend it." in rewarding.connector.delivered()[-1].text
+        "Only the person who received this reward can spend it."
+        in rewarding.connector.delivered()[-1].text
     )
     assert rewarding.store.orders == {}
 
 
-async def test_a_cancelled_reward_says_so_instead_of_opening_the_catalog(rewarding: TeamsWorld) -> None:
+async def test_a_cancelled_reward_says_so_instead_of_opening_the_catalog(
+    rewarding: TeamsWorld,
+) -> None:
     await delivered_rewards(rewarding)
     await rewarding.recognition.cancel(reward_of(rewarding, ADA).id, "admin:hr")
     chat = personal_chat(ADA)
     (notice,) = rewarding.connector.in_conversation(chat)
 
     await rewarding.post(
-        rewarding.submit(as_member(rewarding, ADA, chat), notice, press(notice.card, "Choose your voucher"))
+        rewarding.submit(
+            as_member(rewarding, ADA, chat), notice, press(notice.card, "Choose your voucher")
+        )
     )
 
     assert (
@@ -230,4 +279,7 @@ async def test_a_reminder_before_expiry_arrives_as_a_reminder_card(rewarding: Te
     reminder = rewarding.connector.in_conversation(personal_chat(GRACE))[-1]
     assert "Your reward expires soon" in card_text(reminder.card)
     assert "until Feb 24, 2027" in card_text(reminder.card)
-    assert button(reminder.card, "Choose your voucher")["data"]["reward"] == reward_of(rewarding, GRACE).id
+    assert (
+        button(reminder.card, "Choose your voucher")["data"]["reward"]
+        == reward_of(rewarding, GRACE).id
+    )

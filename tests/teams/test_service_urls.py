@@ -7,8 +7,8 @@ import logging
 import pytest
 from botbuilder.schema import Activity
 
-from adapters.teams.service_urls import DOCUMENTED_HOSTS, ServiceUrlPolicy, ServiceUrlRefused
 from adapters.teams.address import TeamsAddress
+from adapters.teams.service_urls import DOCUMENTED_HOSTS, ServiceUrlPolicy, ServiceUrlRefused
 from core.errors import DeliveryError
 from core.money import Money
 from core.orders import OrderStatus
@@ -20,7 +20,13 @@ CREDENTIALED = ServiceUrlPolicy(DOCUMENTED_HOSTS)
 
 
 @pytest.mark.parametrize(
-    "url", ["http://localhost:3978/", "http://127.0.0.1:50123", "http://127.8.9.1/x", "http://[::1]:3978/"]
+    "url",
+    [
+        "http://localhost:3978/",
+        "http://127.0.0.1:50123",
+        "http://127.8.9.1/x",
+        "http://[::1]:3978/",
+    ],
 )
 def test_emulator_mode_calls_back_loopback_addresses(url: str) -> None:
     assert EMULATOR.allows(url)
@@ -104,7 +110,14 @@ async def test_a_proactive_message_to_a_stored_foreign_service_url_is_given_up_n
     forged = Activity().deserialize({**message, "serviceUrl": "https://attacker.example/"})
     ref = TeamsAddress.of(forged, card_id=catalog.message_id).to_ref()
     summary = OrderSummary(
-        "ord_1", "Copper Kettle Coffee", "Coffee card", "", Money(500, "USD"), OrderStatus.PAID, "Paid", None
+        "ord_1",
+        "Copper Kettle Coffee",
+        "Coffee card",
+        "",
+        Money(500, "USD"),
+        OrderStatus.PAID,
+        "Paid",
+        None,
     )
 
     with pytest.raises(DeliveryError) as refused:

@@ -78,10 +78,14 @@ async def test_a_tenant_is_remembered_from_its_first_activity_with_its_connector
     assert remembering.tenants.endpoints == {
         TENANT: TenantEndpoint(TENANT, connector.url, BOT_ID, "TienBotChannelsBot")
     }
-    assert remembering.tenants.writes == 1  # not once per turn: the Teams path stays a read-only hot path
+    assert (
+        remembering.tenants.writes == 1
+    )  # not once per turn: the Teams path stays a read-only hot path
 
 
-async def test_an_activity_that_names_no_teams_tenant_is_not_remembered(remembering: Remembering) -> None:
+async def test_an_activity_that_names_no_teams_tenant_is_not_remembered(
+    remembering: Remembering,
+) -> None:
     emulator = remembering.world.personal("help")
     emulator.update(channelId="emulator", channelData={})
 
@@ -103,7 +107,10 @@ async def test_a_colleague_named_by_entra_id_gets_a_reward_card_in_a_new_1_1_cha
 
     (created,) = connector.made("create")
     assert created.body["members"] == [{"id": GRACE_AAD}]
-    assert created.body["bot"]["id"] == BOT_ID and created.body["channelData"]["tenant"]["id"] == TENANT
+    assert (
+        created.body["bot"]["id"] == BOT_ID
+        and created.body["channelData"]["tenant"]["id"] == TENANT
+    )
     (card,) = connector.in_conversation(f"a:personal-{GRACE_AAD}")
     assert "Workday sent you a reward" in str(card.card) and "Choose your voucher" in str(card.card)
 

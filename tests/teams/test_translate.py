@@ -37,7 +37,8 @@ def activity(name: str, **changes: Any) -> Activity:
 
 def test_the_bot_mention_is_stripped_from_a_channel_post() -> None:
     post = activity(
-        "message.channel_mention.botbuilder_js_recording", text="<at>My Combined</at> vouchers coffee\n"
+        "message.channel_mention.botbuilder_js_recording",
+        text="<at>My Combined</at> vouchers coffee\n",
     )
 
     assert command_text(post) == "vouchers coffee"
@@ -45,7 +46,9 @@ def test_the_bot_mention_is_stripped_from_a_channel_post() -> None:
 
 
 def test_a_thread_reply_mentioning_the_bot_is_read_without_the_mention() -> None:
-    reply = activity("message.channel_reply_mention.teams_net", text="<at>ridotest</at> vouchers mine")
+    reply = activity(
+        "message.channel_reply_mention.teams_net", text="<at>ridotest</at> vouchers mine"
+    )
 
     assert intent_of_message(reply) == ShowWallet()
 
@@ -63,7 +66,9 @@ def test_filters_become_a_catalog_query_with_prices_in_minor_units() -> None:
     query = intent_of_text("vouchers tea currency:eur country:de max:50 min:5 page:2")
 
     assert query == Browse(
-        CatalogQuery(text="tea", currency="EUR", country="DE", max_price=5000, min_price=500, page=2)
+        CatalogQuery(
+            text="tea", currency="EUR", country="DE", max_price=5000, min_price=500, page=2
+        )
     )
     assert intent_of_text("vouchers max:1000 currency:JPY") == Browse(
         CatalogQuery(currency="JPY", max_price=1000)
@@ -89,9 +94,9 @@ def test_card_data_round_trips_the_search_for_paging_and_back() -> None:
     query = CatalogQuery(text="tea", currency="EUR", country="DE", max_price=5000, page=3)
 
     assert query_of_data(query_data(query)) == query
-    assert intent_of_data({"cmd": "choose", "product": "lantern-tea", **query_data(query)}) == ChooseProduct(
-        "lantern-tea", query
-    )
+    assert intent_of_data(
+        {"cmd": "choose", "product": "lantern-tea", **query_data(query)}
+    ) == ChooseProduct("lantern-tea", query)
 
 
 def test_an_action_submit_value_is_read_from_the_message() -> None:
@@ -113,7 +118,9 @@ def test_a_card_we_did_not_make_is_refused_politely() -> None:
 
 
 def test_an_empty_amount_is_the_persons_to_fix_not_a_broken_card() -> None:
-    assert intent_of_data({"cmd": "buy", "product": "lantern-tea"}) == Buy("lantern-tea", "", CatalogQuery())
+    assert intent_of_data({"cmd": "buy", "product": "lantern-tea"}) == Buy(
+        "lantern-tea", "", CatalogQuery()
+    )
 
 
 def test_action_execute_and_task_fetch_data_are_found_where_teams_puts_them() -> None:

@@ -32,7 +32,14 @@ from core.catalog import Catalog
 from core.checkout import Checkout
 from core.errors import PaymentGatewayError, ProviderError
 from core.money import Money
-from tests.fakes import FakeGateway, FakeProvider, FixedClock, MemoryStore, MemoryUnitOfWork, SequentialIds
+from tests.fakes import (
+    FakeGateway,
+    FakeProvider,
+    FixedClock,
+    MemoryStore,
+    MemoryUnitOfWork,
+    SequentialIds,
+)
 
 CSV = b"email,amount,reason\nada@harbour.example,25,Thanks\n"
 
@@ -65,7 +72,9 @@ async def proxy(ca: trustme.CA) -> AsyncIterator[str]:
 
 
 async def _slack_auth_test(request: web.Request) -> web.Response:
-    return web.json_response({"ok": True, "team_id": "T0HARBOUR", "user_id": "U0BOT", "user": "voucherbot"})
+    return web.json_response(
+        {"ok": True, "team_id": "T0HARBOUR", "user_id": "U0BOT", "user": "voucherbot"}
+    )
 
 
 async def _stripe_intent(request: web.Request) -> web.Response:
@@ -166,7 +175,9 @@ async def test_a_file_sent_to_the_teams_bot_is_downloaded_through_the_proxy(
     assert await download(shared, _trust(ca_file).context) == CSV
 
 
-async def test_the_teams_file_download_refuses_the_proxy_when_no_ca_is_configured(proxy: str) -> None:
+async def test_the_teams_file_download_refuses_the_proxy_when_no_ca_is_configured(
+    proxy: str,
+) -> None:
     shared = SharedFile("rewards.csv", f"{proxy}/files/rewards.csv", "u1", "csv")
 
     with pytest.raises(UnreadableCommand, match="couldn't download rewards.csv"):
@@ -176,7 +187,9 @@ async def test_the_teams_file_download_refuses_the_proxy_when_no_ca_is_configure
 def test_an_empty_ca_setting_means_none_and_a_missing_file_is_refused(tmp_path: Path) -> None:
     from bot.settings import SettingsError
 
-    assert OutgoingTrust.of(load_settings(ssl_cert_file="", requests_ca_bundle="")) == OutgoingTrust(None, "")
+    assert OutgoingTrust.of(
+        load_settings(ssl_cert_file="", requests_ca_bundle="")
+    ) == OutgoingTrust(None, "")
     with pytest.raises(SettingsError, match="SSL_CERT_FILE"):
         load_settings(ssl_cert_file=str(tmp_path / "missing.pem"))
 

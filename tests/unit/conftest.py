@@ -12,7 +12,15 @@ from core.checkout import Checkout, PlaceOrder
 from core.delivery import Relay
 from core.identity import ChatUser, ConversationRef
 from core.money import Money
-from tests.fakes import FakeGateway, FakeProvider, FakeSender, FixedClock, MemoryStore, MemoryUnitOfWork, SequentialIds
+from tests.fakes import (
+    FakeGateway,
+    FakeProvider,
+    FakeSender,
+    FixedClock,
+    MemoryStore,
+    MemoryUnitOfWork,
+    SequentialIds,
+)
 
 BOOKS = Product(
     id="quiet-harbour-books",
@@ -48,7 +56,9 @@ class World:
     provider: FakeProvider
     sender: FakeSender
 
-    def order_for(self, user: ChatUser = ADA, product: Product = BOOKS, minor: int = 2500, key: str = "req-1") -> PlaceOrder:
+    def order_for(
+        self, user: ChatUser = ADA, product: Product = BOOKS, minor: int = 2500, key: str = "req-1"
+    ) -> PlaceOrder:
         conversation = ConversationRef(user.platform, f'{{"channel": "D{user.user_id}"}}')
         return PlaceOrder(user, product.id, Money(minor, product.currency), conversation, key)
 
@@ -63,9 +73,19 @@ def world() -> World:
         return MemoryUnitOfWork(store, clock)
 
     checkout = Checkout(
-        uow=uow, catalog=catalog, gateway=gateway, providers={"builtin": provider}, clock=clock, ids=ids,
+        uow=uow,
+        catalog=catalog,
+        gateway=gateway,
+        providers={"builtin": provider},
+        clock=clock,
+        ids=ids,
         public_base_url="https://vouchers.example.com/",
     )
-    relay = Relay(uow=uow, catalog=lambda: checkout.catalog, senders={"slack": sender}, clock=clock,
-                  checkout_url=checkout.checkout_url)
+    relay = Relay(
+        uow=uow,
+        catalog=lambda: checkout.catalog,
+        senders={"slack": sender},
+        clock=clock,
+        checkout_url=checkout.checkout_url,
+    )
     return World(checkout, relay, store, clock, gateway, provider, sender)

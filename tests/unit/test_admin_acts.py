@@ -12,8 +12,6 @@ from core.money import Money
 from core.orders import OrderStatus
 from core.oversight import (
     AdminActs,
-    AdminRole,
-    AdminUser,
     Lockout,
     OrderDetail,
     OrderLine,
@@ -30,24 +28,35 @@ OPS = "admin:ops@quiet-harbour.example"
 async def _order_paid_with_the_wrong_amount(world: World) -> str:
     summary = await world.checkout.place_order(world.order_for())
     order = world.store.orders[summary.order_id]
-    wrong = PaymentEvent("evt_short", PaymentEventKind.SUCCEEDED, order.payment_intent_id or "", order.id,
-                         Money(100, "USD"))
+    wrong = PaymentEvent(
+        "evt_short",
+        PaymentEventKind.SUCCEEDED,
+        order.payment_intent_id or "",
+        order.id,
+        Money(100, "USD"),
+    )
     await world.checkout.handle_payment_event(wrong)
     return order.id
 
 
 async def _order_whose_issuance_and_refund_failed(world: World) -> str:
     summary = await world.checkout.place_order(world.order_for())
-    world.provider.failures.append(ProviderError("Quiet Harbour Books is out of stock", retryable=False))
+    world.provider.failures.append(
+        ProviderError("Quiet Harbour Books is out of stock", retryable=False)
+    )
     world.gateway.refunds_failing = 1
     intent = world.store.orders[summary.order_id].payment_intent_id or ""
-    paid = PaymentEvent("evt_paid", PaymentEventKind.SUCCEEDED, intent, summary.order_id, Money(2500, "USD"))
+    paid = PaymentEvent(
+        "evt_paid", PaymentEventKind.SUCCEEDED, intent, summary.order_id, Money(2500, "USD")
+    )
     with pytest.raises(PaymentGatewayError):
         await world.checkout.handle_payment_event(paid)
     return summary.order_id
 
 
-async def test_retrying_a_failed_issuance_issues_the_voucher_and_names_the_admin(world: World) -> None:
+async def test_retrying_a_failed_issuance_issues_the_voucher_and_names_the_admin(
+    world: World,
+) -> None:
     order_id = await _order_whose_issuance_and_refund_failed(world)
     assert world.store.orders[order_id].failure_reason.startswith("issuance")
 
@@ -56,7 +65,9 @@ async def test_retrying_a_failed_issuance_issues_the_voucher_and_names_the_admin
     assert summary.status is OrderStatus.ISSUED
     assert world.store.orders[order_id].failure_reason == ""
     assert world.provider.issued == [order_id]
-    assert [(e.actor, e.action) for e in world.store.audit if e.actor == OPS] == [(OPS, "order.issuing")]
+    assert [(e.actor, e.action) for e in world.store.audit if e.actor == OPS] == [
+        (OPS, "order.issuing")
+    ]
     assert verify(world.store.audit).intact
 
 
@@ -71,18 +82,27 @@ async def test_an_underpaid_order_is_not_an_issuance_to_retry(world: World) -> N
     assert world.provider.issued == [] and world.store.orders[order_id].status is OrderStatus.FAILED
 
 
-async def test_a_declined_card_paid_later_leaves_no_failure_text_once_delivered(world: World) -> None:
+async def test_a_declined_card_paid_later_leaves_no_failure_text_once_delivered(
+    world: World,
+) -> None:
     summary = await world.checkout.place_order(world.order_for())
     intent = world.store.orders[summary.order_id].payment_intent_id or ""
     await world.checkout.handle_payment_event(
-        PaymentEvent("evt_declined", PaymentEventKind.FAILED, intent, summary.order_id,
-                     failure_message="Your card was declined.")
+        PaymentEvent(
+            "evt_declined",
+            PaymentEventKind.FAILED,
+            intent,
+            summary.order_id,
+            failure_message="Your card was declined.",
+        )
     )
     assert world.store.orders[summary.order_id].failure_reason == "Your card was declined."
 
     # Stripe lets the buyer try another card on the same PaymentIntent: the success follows the decline.
     await world.checkout.handle_payment_event(
-        PaymentEvent("evt_paid", PaymentEventKind.SUCCEEDED, intent, summary.order_id, Money(2500, "USD"))
+        PaymentEvent(
+            "evt_paid", PaymentEventKind.SUCCEEDED, intent, summary.order_id, Money(2500, "USD")
+        )
     )
     await world.relay.run_once()
 
@@ -93,8 +113,13 @@ async def test_a_declined_card_paid_later_leaves_no_failure_text_once_delivered(
 async def test_a_failed_card_payment_is_not_an_issuance_to_retry(world: World) -> None:
     summary = await world.checkout.place_order(world.order_for())
     order = world.store.orders[summary.order_id]
-    declined = PaymentEvent("evt_declined", PaymentEventKind.FAILED, order.payment_intent_id or "", order.id,
-                            failure_message="Your card was declined.")
+    declined = PaymentEvent(
+        "evt_declined",
+        PaymentEventKind.FAILED,
+        order.payment_intent_id or "",
+        order.id,
+        failure_message="Your card was declined.",
+    )
     await world.checkout.handle_payment_event(declined)
 
     with pytest.raises(InvalidTransition):
@@ -108,7 +133,13 @@ async def test_revealing_a_code_is_audited_before_the_code_is_returned(world: Wo
     summary = await world.checkout.place_order(world.order_for())
     order = world.store.orders[summary.order_id]
     await world.checkout.handle_payment_event(
-        PaymentEvent("evt_ok", PaymentEventKind.SUCCEEDED, order.payment_intent_id or "", order.id, order.amount)
+        PaymentEvent(
+            "evt_ok",
+            PaymentEventKind.SUCCEEDED,
+            order.payment_intent_id or "",
+            order.id,
+            order.amount,
+        )
     )
     acts = AdminActs(uow=lambda: MemoryUnitOfWork(world.store, world.clock))
 
@@ -137,7 +168,9 @@ def test_the_delay_starts_at_the_fifth_failure_and_doubles_up_to_fifteen_minutes
     assert Lockout().delay(10_000) == timedelta(minutes=15)
 
 
-def test_a_right_password_is_refused_while_other_attempts_could_lock_the_account(world: World) -> None:
+def test_a_right_password_is_refused_while_other_attempts_could_lock_the_account(
+    world: World,
+) -> None:
     now, policy = world.clock.now(), Lockout()
     calm = SignInTally(failures=0, in_flight=0, locked_until=None)
 
@@ -147,7 +180,9 @@ def test_a_right_password_is_refused_while_other_attempts_could_lock_the_account
     assert not policy.admits(calm, SignInTally(0, 0, locked_until=now + timedelta(seconds=1)), now)
 
 
-def test_once_a_delay_has_passed_a_right_password_is_admitted_if_nothing_else_happened(world: World) -> None:
+def test_once_a_delay_has_passed_a_right_password_is_admitted_if_nothing_else_happened(
+    world: World,
+) -> None:
     now, policy = world.clock.now(), Lockout()
     after_delay = SignInTally(failures=7, in_flight=0, locked_until=now)
 
@@ -163,16 +198,31 @@ def test_emails_are_compared_lower_cased_and_nonsense_is_refused() -> None:
         normalise_email("not an email")
 
 
-async def test_the_timeline_tells_payment_webhook_issue_and_delivery_with_their_sources(world: World) -> None:
+async def test_the_timeline_tells_payment_webhook_issue_and_delivery_with_their_sources(
+    world: World,
+) -> None:
     summary = await world.checkout.place_order(world.order_for())
     order = world.store.orders[summary.order_id]
     await world.checkout.handle_payment_event(
-        PaymentEvent("evt_ok", PaymentEventKind.SUCCEEDED, order.payment_intent_id or "", order.id, order.amount)
+        PaymentEvent(
+            "evt_ok",
+            PaymentEventKind.SUCCEEDED,
+            order.payment_intent_id or "",
+            order.id,
+            order.amount,
+        )
     )
     await world.relay.run_once()
     order = world.store.orders[summary.order_id]
-    detail = OrderDetail(OrderLine.of(order), tuple(order.history), order.payment_attempts, None, None, (),
-                         tuple(e for e in world.store.audit if e.subject == order.id))
+    detail = OrderDetail(
+        OrderLine.of(order),
+        tuple(order.history),
+        order.payment_attempts,
+        None,
+        None,
+        (),
+        tuple(e for e in world.store.audit if e.subject == order.id),
+    )
 
     steps = [(step.title, step.source) for step in detail.timeline]
 

@@ -40,13 +40,21 @@ async def test_each_row_is_sent_or_refused_with_its_reason_and_the_budget_left_i
     assert [(o.line, o.who, o.amount, o.reason) for o in report.outcomes] == [
         (2, "Ada", Money(2500, "USD"), ""),
         (3, "nobody@harbour.example", None, "No one has the email nobody@harbour.example."),
-        (4, "grace@harbour.example", None, "'2,50' is ambiguous: write 2.50 (a comma only separates thousands)."),
+        (
+            4,
+            "grace@harbour.example",
+            None,
+            "'2,50' is ambiguous: write 2.50 (a comma only separates thousands).",
+        ),
         (5, "Grace", Money(1000, "EUR"), ""),  # the symbol picks the EUR programme
         (6, "Grace", Money(1000, "EUR"), ""),
         (7, "grace@harbour.example", None, "'$10' is in USD, but the currency given is EUR."),
     ]
     assert report.totals() == [Money(2000, "EUR"), Money(2500, "USD")]
-    assert report.budget_left == (Money(7500, "USD"), Money(3000, "EUR"))  # by programme: kudos, merci
+    assert report.budget_left == (
+        Money(7500, "USD"),
+        Money(3000, "EUR"),
+    )  # by programme: kudos, merci
 
 
 async def test_the_same_file_again_sends_nothing_twice_and_says_so(rewarding: Rewarding) -> None:
@@ -58,7 +66,9 @@ async def test_the_same_file_again_sends_nothing_twice_and_says_so(rewarding: Re
     assert (await rewarding.budget()).reserved == 2500
 
 
-async def test_a_giver_who_is_not_an_admin_is_refused_before_any_row(rewarding: Rewarding, world: World) -> None:
+async def test_a_giver_who_is_not_an_admin_is_refused_before_any_row(
+    rewarding: Rewarding, world: World
+) -> None:
     with pytest.raises(NotRewardAdmin):
         await send_rows(rewarding.recognition, LIN, "launch.csv", rows(), find)
 

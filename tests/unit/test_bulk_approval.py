@@ -93,7 +93,11 @@ async def test_a_file_to_more_people_than_the_policy_allows_waits_as_one_approva
         (5, HELD),
     ]
     [view] = await desk.approvals.list()
-    assert (view.rows, view.recipients, view.total) == (3, ("Ada", "Grace", "Max"), Money(6500, "USD"))
+    assert (view.rows, view.recipients, view.total) == (
+        3,
+        ("Ada", "Grace", "Max"),
+        Money(6500, "USD"),
+    )
     assert view.budget_after == Money(93_500, "USD") and "Launch; Docs sprint" in view.reason
     assert await desk.budget() == (93_500, 6500)
     assert desk.world.store.rewards == {}
@@ -132,7 +136,9 @@ async def test_rejecting_the_file_releases_its_reservation_and_the_same_file_is_
     again = await desk.send(q4())
 
     assert await desk.budget() == (100_000, 0) and desk.world.store.rewards == {}
-    assert {o.reason for o in again.outcomes if o.line != 4} == {"Its approval request was rejected."}
+    assert {o.reason for o in again.outcomes if o.line != 4} == {
+        "Its approval request was rejected."
+    }
 
 
 async def test_a_file_within_the_people_threshold_is_sent_row_by_row_at_once(desk: Desk) -> None:

@@ -8,7 +8,11 @@ from core.catalog import Catalog, CatalogQuery, Product
 from tests.unit.conftest import BOOKS, TEA
 
 PRICEY = replace(
-    BOOKS, id="alpenglow-lodges", brand="Alpenglow Lodges", name="Alpenglow stay", denominations=(10000,)
+    BOOKS,
+    id="alpenglow-lodges",
+    brand="Alpenglow Lodges",
+    name="Alpenglow stay",
+    denominations=(10000,),
 )
 CATALOG = Catalog([BOOKS, TEA, PRICEY])
 

@@ -12,25 +12,34 @@ from core.money import Money
 from core.orders import OrderStatus
 from core.payments import PaymentEvent, PaymentEventKind
 from core.views import OrderSummary, VoucherDelivery
-from tests.unit.conftest import ADA, BOOKS, GRACE, TEA, World
+from tests.unit.conftest import ADA, GRACE, TEA, World
 
 
 def succeeded(world: World, order_id: str, event_id: str = "evt_1") -> PaymentEvent:
     order = world.store.orders[order_id]
-    return PaymentEvent(event_id, PaymentEventKind.SUCCEEDED, order.payment_intent_id or "", order_id, order.amount)
+    return PaymentEvent(
+        event_id, PaymentEventKind.SUCCEEDED, order.payment_intent_id or "", order_id, order.amount
+    )
 
 
 def failed(world: World, order_id: str, event_id: str = "evt_f") -> PaymentEvent:
     order = world.store.orders[order_id]
-    return PaymentEvent(event_id, PaymentEventKind.FAILED, order.payment_intent_id or "", order_id,
-                        failure_message="Your card was declined.")
+    return PaymentEvent(
+        event_id,
+        PaymentEventKind.FAILED,
+        order.payment_intent_id or "",
+        order_id,
+        failure_message="Your card was declined.",
+    )
 
 
 async def test_placing_an_order_creates_a_payment_intent_and_checkout_link(world: World) -> None:
     summary = await world.checkout.place_order(world.order_for())
 
     assert summary.status is OrderStatus.AWAITING_PAYMENT
-    assert summary.checkout_url and summary.checkout_url.startswith("https://vouchers.example.com/checkout/tok")
+    assert summary.checkout_url and summary.checkout_url.startswith(
+        "https://vouchers.example.com/checkout/tok"
+    )
     assert summary.amount == Money(2500, "USD")
     assert list(world.gateway.intents) == [f"{summary.order_id}:pay:1"]
 
@@ -44,13 +53,17 @@ async def test_a_retried_request_creates_no_second_order(world: World) -> None:
 
 
 async def test_concurrent_identical_requests_create_one_order(world: World) -> None:
-    results = await asyncio.gather(*(world.checkout.place_order(world.order_for(key="k-9")) for _ in range(5)))
+    results = await asyncio.gather(
+        *(world.checkout.place_order(world.order_for(key="k-9")) for _ in range(5))
+    )
 
     assert {r.order_id for r in results} == set(world.store.orders)
     assert len(world.store.orders) == 1
 
 
-async def test_an_amount_outside_the_denominations_is_refused_with_the_choices(world: World) -> None:
+async def test_an_amount_outside_the_denominations_is_refused_with_the_choices(
+    world: World,
+) -> None:
     with pytest.raises(InvalidAmount, match=r"\$10, \$25, \$50"):
         await world.checkout.place_order(world.order_for(minor=3000))
     assert world.store.orders == {}
@@ -110,14 +123,20 @@ async def test_a_failure_arriving_after_success_changes_nothing(world: World) ->
     assert world.store.orders[summary.order_id].status is OrderStatus.ISSUED
 
 
-async def test_a_declined_card_fails_the_order_tells_the_buyer_and_can_be_retried(world: World) -> None:
+async def test_a_declined_card_fails_the_order_tells_the_buyer_and_can_be_retried(
+    world: World,
+) -> None:
     summary = await world.checkout.place_order(world.order_for())
     await world.checkout.handle_payment_event(failed(world, summary.order_id))
 
     assert world.store.orders[summary.order_id].status is OrderStatus.FAILED
     await world.relay.run_once()
     update = world.sender.sent[-1][1]
-    assert isinstance(update, OrderSummary) and update.can_retry and "declined" in update.failure_reason
+    assert (
+        isinstance(update, OrderSummary)
+        and update.can_retry
+        and "declined" in update.failure_reason
+    )
     with pytest.raises(NotOrderOwner):
         await world.checkout.retry_payment(summary.order_id, GRACE)
     retried = await world.checkout.retry_payment(summary.order_id, ADA)
@@ -128,7 +147,13 @@ async def test_a_declined_card_fails_the_order_tells_the_buyer_and_can_be_retrie
 async def test_a_paid_amount_that_differs_issues_nothing(world: World) -> None:
     summary = await world.checkout.place_order(world.order_for())
     order = world.store.orders[summary.order_id]
-    wrong = PaymentEvent("evt_x", PaymentEventKind.SUCCEEDED, order.payment_intent_id or "", order.id, Money(100, "USD"))
+    wrong = PaymentEvent(
+        "evt_x",
+        PaymentEventKind.SUCCEEDED,
+        order.payment_intent_id or "",
+        order.id,
+        Money(100, "USD"),
+    )
 
     await world.checkout.handle_payment_event(wrong)
 
@@ -182,7 +207,9 @@ async def test_abandoned_checkouts_expire(world: World) -> None:
     assert world.store.orders[summary.order_id].status is OrderStatus.EXPIRED
 
 
-async def test_throttled_delivery_is_retried_after_retry_after_and_keeps_order(world: World) -> None:
+async def test_throttled_delivery_is_retried_after_retry_after_and_keeps_order(
+    world: World,
+) -> None:
     summary = await world.checkout.place_order(world.order_for())
     await world.checkout.handle_payment_event(succeeded(world, summary.order_id))
     world.sender.throttle_next = 1

@@ -62,7 +62,9 @@ async def test_a_cancelled_or_expired_confirmation_sends_nothing(
     assert rewarding.world.store.rewards == {}
 
 
-async def test_a_refusal_by_the_core_is_shown_and_kept(rewarding: Rewarding, confirmations: Confirmations) -> None:
+async def test_a_refusal_by_the_core_is_shown_and_kept(
+    rewarding: Rewarding, confirmations: Confirmations
+) -> None:
     await confirmations.propose(rewarding.send(GRACE, minor=20_000, key="too-much"))
 
     assert await confirmations.send("too-much", HR, shown) == (

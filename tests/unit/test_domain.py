@@ -26,7 +26,8 @@ def test_money_parses_major_units_into_integer_minor_units() -> None:
 
 
 @pytest.mark.parametrize(
-    "text", ["12.345", "-5", "1e3", "", "ten", "99999999999999", "1,00,000", "1.000,50", "٣", "２５"]
+    "text",
+    ["12.345", "-5", "1e3", "", "ten", "99999999999999", "1,00,000", "1.000,50", "٣", "２５"],
 )
 def test_money_refuses_what_is_not_an_amount(text: str) -> None:
     with pytest.raises(ValueError):
@@ -75,9 +76,14 @@ def test_a_product_needs_denominations_or_a_range_but_not_both() -> None:
 
 def test_the_order_state_machine_refuses_skipped_steps() -> None:
     order = Order.create(
-        order_id="ord_1", product_id=BOOKS.id, amount=Money(1000, "USD"),
-        buyer=ChatUser("teams", "tenant", "29:1"), conversation=ConversationRef("teams", "{}"),
-        request_key="k", at=AT, source="teams",
+        order_id="ord_1",
+        product_id=BOOKS.id,
+        amount=Money(1000, "USD"),
+        buyer=ChatUser("teams", "tenant", "29:1"),
+        conversation=ConversationRef("teams", "{}"),
+        request_key="k",
+        at=AT,
+        source="teams",
     )
     with pytest.raises(InvalidTransition):
         order.move_to(OrderStatus.ISSUED, at=AT, source="test")
@@ -91,7 +97,9 @@ def test_the_order_state_machine_refuses_skipped_steps() -> None:
 def test_audit_verification_names_the_first_tampered_entry() -> None:
     entries = []
     for i in range(5):
-        entries.append(chain(entries[-1] if entries else None, AuditRecord("ops", f"act.{i}", "ord_1"), AT))
+        entries.append(
+            chain(entries[-1] if entries else None, AuditRecord("ops", f"act.{i}", "ord_1"), AT)
+        )
     assert verify(entries).intact and verify(entries).checked == 5
 
     entries[2] = replace(entries[2], actor="mallory")

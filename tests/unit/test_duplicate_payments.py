@@ -9,14 +9,18 @@ from tests.unit.conftest import World
 
 
 def _paid(order_id: str, intent_id: str, event_id: str) -> PaymentEvent:
-    return PaymentEvent(event_id, PaymentEventKind.SUCCEEDED, intent_id, order_id, Money(2500, "USD"))
+    return PaymentEvent(
+        event_id, PaymentEventKind.SUCCEEDED, intent_id, order_id, Money(2500, "USD")
+    )
 
 
 def _refunded(order_id: str, intent_id: str, event_id: str) -> PaymentEvent:
     return PaymentEvent(event_id, PaymentEventKind.REFUNDED, intent_id, order_id)
 
 
-async def test_the_same_intent_reported_again_under_a_new_event_id_is_not_a_duplicate(world: World) -> None:
+async def test_the_same_intent_reported_again_under_a_new_event_id_is_not_a_duplicate(
+    world: World,
+) -> None:
     summary = await world.checkout.place_order(world.order_for())
     intent = world.store.orders[summary.order_id].payment_intent_id or ""
 
@@ -28,7 +32,9 @@ async def test_the_same_intent_reported_again_under_a_new_event_id_is_not_a_dupl
     assert world.gateway.refunds == [] and len(world.store.vouchers) == 1
 
 
-async def test_an_order_paid_before_payments_were_recorded_refunds_only_another_intent(world: World) -> None:
+async def test_an_order_paid_before_payments_were_recorded_refunds_only_another_intent(
+    world: World,
+) -> None:
     summary = await world.checkout.place_order(world.order_for())
     intent = world.store.orders[summary.order_id].payment_intent_id or ""
     await world.checkout.handle_payment_event(_paid(summary.order_id, intent, "evt_1"))
@@ -39,10 +45,16 @@ async def test_an_order_paid_before_payments_were_recorded_refunds_only_another_
 
     assert world.gateway.refunds == [f"{summary.order_id}:refund:pi_other_tab"]
     [other] = world.store.orders[summary.order_id].payments
-    assert (other.intent_id, other.duplicate, other.state) == ("pi_other_tab", True, PaymentState.REFUNDED)
+    assert (other.intent_id, other.duplicate, other.state) == (
+        "pi_other_tab",
+        True,
+        PaymentState.REFUNDED,
+    )
 
 
-async def test_a_payment_that_succeeds_after_the_order_was_refunded_is_given_back(world: World) -> None:
+async def test_a_payment_that_succeeds_after_the_order_was_refunded_is_given_back(
+    world: World,
+) -> None:
     summary = await world.checkout.place_order(world.order_for())
     intent = world.store.orders[summary.order_id].payment_intent_id or ""
     await world.checkout.handle_payment_event(_paid(summary.order_id, intent, "evt_1"))
@@ -50,17 +62,26 @@ async def test_a_payment_that_succeeds_after_the_order_was_refunded_is_given_bac
 
     await world.checkout.handle_payment_event(_paid(summary.order_id, "pi_slow_tab", "evt_slow"))
 
-    assert world.gateway.refunds == [f"{summary.order_id}:refund", f"{summary.order_id}:refund:pi_slow_tab"]
+    assert world.gateway.refunds == [
+        f"{summary.order_id}:refund",
+        f"{summary.order_id}:refund:pi_slow_tab",
+    ]
 
 
-async def test_a_refund_notice_for_the_duplicate_leaves_the_order_and_its_voucher_alone(world: World) -> None:
+async def test_a_refund_notice_for_the_duplicate_leaves_the_order_and_its_voucher_alone(
+    world: World,
+) -> None:
     summary = await world.checkout.place_order(world.order_for())
     intent = world.store.orders[summary.order_id].payment_intent_id or ""
     await world.checkout.handle_payment_event(_paid(summary.order_id, intent, "evt_1"))
     await world.checkout.handle_payment_event(_paid(summary.order_id, "pi_second", "evt_2"))
 
-    await world.checkout.handle_payment_event(_refunded(summary.order_id, "pi_second", "evt_refund_2"))
+    await world.checkout.handle_payment_event(
+        _refunded(summary.order_id, "pi_second", "evt_refund_2")
+    )
 
     order = world.store.orders[summary.order_id]
-    assert str(order.status) == "issued" and world.store.vouchers[summary.order_id].status == "active"
+    assert (
+        str(order.status) == "issued" and world.store.vouchers[summary.order_id].status == "active"
+    )
     assert [a.action for a in world.store.audit].count("payment.duplicate_refunded") == 1

@@ -12,7 +12,16 @@ from adapters.fx.ecb import RatesFileError, parse_ecb
 from core.catalog import CatalogQuery
 from core.curation import CatalogRule, NotInProgrammeCatalog
 from core.funding import ConvertedAboveReward
-from core.fx import Rate, RateBook, Rates, RateUnavailable, StaleRate, affordable, convert, quote_with
+from core.fx import (
+    Rate,
+    RateBook,
+    Rates,
+    RateUnavailable,
+    StaleRate,
+    affordable,
+    convert,
+    quote_with,
+)
 from core.money import Money
 from core.orders import OrderStatus
 from core.recognition import Recognition
@@ -32,7 +41,8 @@ def test_the_ecb_file_gives_one_euro_rate_per_currency_with_its_day() -> None:
     rates = parse_ecb((FIXTURES / "fx" / "ecb-eurofxref-daily.xml").read_bytes())
 
     assert [(r.base, r.quote, r.value) for r in rates][:2] == [
-        ("EUR", "USD", Decimal("1.0850")), ("EUR", "JPY", Decimal("162.47"))
+        ("EUR", "USD", Decimal("1.0850")),
+        ("EUR", "JPY", Decimal("162.47")),
     ]
     assert {r.source for r in rates} == {"ecb"} and rates[0].as_of == PUBLISHED
 
@@ -59,7 +69,11 @@ def test_the_book_answers_inverse_and_euro_crossed_pairs() -> None:
 
     assert book.rate("USD", "EUR", now).value == Decimal(1) / Decimal("1.0850")
     crossed = book.rate("GBP", "USD", now)
-    assert crossed.value == Decimal("1.35625") and crossed.source == "ecb" and crossed.as_of == PUBLISHED
+    assert (
+        crossed.value == Decimal("1.35625")
+        and crossed.source == "ecb"
+        and crossed.as_of == PUBLISHED
+    )
 
 
 def test_a_rate_older_than_the_allowed_age_stops_conversion_with_a_clear_message() -> None:
@@ -100,7 +114,9 @@ async def test_an_admin_rate_replaces_the_ecb_rate_for_its_pair(world: World) ->
 async def abroad(world: World) -> Rewarding:
     world.checkout.rates = Rates(FakeRateSource([EUR_USD]), world.clock, timedelta(hours=96))
     recognition = Recognition(
-        uow=lambda: MemoryUnitOfWork(world.store, world.clock), clock=world.clock, ids=SequentialIds(),
+        uow=lambda: MemoryUnitOfWork(world.store, world.clock),
+        clock=world.clock,
+        ids=SequentialIds(),
         configured_admins={"slack:U0HR"},
     )
     await recognition.create_programme(Programme("kudos", "Kudos", "USD"), "setup")
@@ -112,7 +128,9 @@ async def abroad(world: World) -> Rewarding:
 async def spend_in_euros(rewarding: Rewarding, minor: int, key: str = "eur-1") -> str:
     reward_id = next(iter(rewarding.world.store.rewards))
     order = rewarding.world.order_for(user=ADA, product=TEA, minor=minor, key=key)
-    return (await rewarding.world.checkout.place_order(replace(order, reward_id=reward_id))).order_id
+    return (
+        await rewarding.world.checkout.place_order(replace(order, reward_id=reward_id))
+    ).order_id
 
 
 async def test_a_usd_reward_buys_a_eur_voucher_at_the_locked_rate_and_the_ledger_balances_in_both(
@@ -125,7 +143,11 @@ async def test_a_usd_reward_buys_a_eur_voucher_at_the_locked_rate_and_the_ledger
     order = world.store.orders[order_id]
     assert order.status is OrderStatus.ISSUED and world.gateway.intents == {}  # no PaymentIntent
     assert world.provider.issued == [order_id]
-    assert order.fx is not None and order.fx.charged == Money(2170, "USD") and order.fx.target == Money(2000, "EUR")
+    assert (
+        order.fx is not None
+        and order.fx.charged == Money(2170, "USD")
+        and order.fx.target == Money(2000, "EUR")
+    )
     reward = next(iter(world.store.rewards.values()))
     assert reward.spent == 2170 and reward.available == 330
     async with MemoryUnitOfWork(world.store, world.clock) as uow:
@@ -133,25 +155,36 @@ async def test_a_usd_reward_buys_a_eur_voucher_at_the_locked_rate_and_the_ledger
     (debit,) = [e for e in entries if e.kind is LedgerKind.DEBIT]
     assert debit.minor == 2170 and debit.fx is not None
     assert (debit.fx.target, debit.fx.rate, debit.fx.source, debit.fx.as_of) == (
-        Money(2000, "EUR"), Decimal("1.08500000"), "ecb", PUBLISHED
+        Money(2000, "EUR"),
+        Decimal("1.08500000"),
+        "ecb",
+        PUBLISHED,
     )
-    assert convert(debit.fx.target, debit.fx.rate, "USD").minor == debit.minor  # both currencies, to the cent
+    assert (
+        convert(debit.fx.target, debit.fx.rate, "USD").minor == debit.minor
+    )  # both currencies, to the cent
     budget = Budget.of(entries)
     assert (budget.credited, budget.reserved, budget.spent) == (10000, 330, 2170)
 
 
-async def test_the_rate_is_locked_when_the_order_is_made_not_when_rates_change(abroad: Rewarding) -> None:
+async def test_the_rate_is_locked_when_the_order_is_made_not_when_rates_change(
+    abroad: Rewarding,
+) -> None:
     world = abroad.world
     order_id = await spend_in_euros(abroad, 1000)
     assert world.checkout.rates is not None
     await world.checkout.rates.set("EUR", "USD", Decimal(2), "cli:ops")
 
-    again = await spend_in_euros(abroad, 1000)  # the same request key: the same order, the same rate
+    again = await spend_in_euros(
+        abroad, 1000
+    )  # the same request key: the same order, the same rate
 
     assert again == order_id and world.store.orders[order_id].fx.charged == Money(1085, "USD")  # type: ignore[union-attr]
 
 
-async def test_a_eur_voucher_the_converted_reward_cannot_cover_is_refused_without_a_card(abroad: Rewarding) -> None:
+async def test_a_eur_voucher_the_converted_reward_cannot_cover_is_refused_without_a_card(
+    abroad: Rewarding,
+) -> None:
     with pytest.raises(ConvertedAboveReward, match=r"more than the \$25 left"):
         await spend_in_euros(abroad, 2500)  # €25 = $27.13
 
@@ -166,7 +199,9 @@ async def test_stale_rates_stop_a_conversion_with_a_clear_message(abroad: Reward
     assert abroad.world.store.orders == {}
 
 
-async def test_a_programme_margin_is_charged_to_the_reward_and_recorded(abroad: Rewarding, world: World) -> None:
+async def test_a_programme_margin_is_charged_to_the_reward_and_recorded(
+    abroad: Rewarding, world: World
+) -> None:
     programme = world.store.programmes["kudos"]
     world.store.programmes["kudos"] = replace(programme, fx_margin_bps=100)
 
@@ -176,9 +211,13 @@ async def test_a_programme_margin_is_charged_to_the_reward_and_recorded(abroad: 
     assert fx is not None and fx.margin_bps == 100 and fx.charged == Money(1096, "USD")  # 10.9585
 
 
-async def test_the_checkout_refuses_a_product_outside_the_programmes_curated_catalog(abroad: Rewarding) -> None:
+async def test_the_checkout_refuses_a_product_outside_the_programmes_curated_catalog(
+    abroad: Rewarding,
+) -> None:
     world = abroad.world
-    world.checkout.curations = FakeCurations(CatalogRule.of("kudos", "brand", "Quiet Harbour Books"))
+    world.checkout.curations = FakeCurations(
+        CatalogRule.of("kudos", "brand", "Quiet Harbour Books")
+    )
 
     with pytest.raises(NotInProgrammeCatalog, match="not in the Kudos catalog"):
         await spend_in_euros(abroad, 1000)  # Lantern Tea is not picked

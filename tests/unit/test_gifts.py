@@ -10,7 +10,14 @@ import pytest
 from core.delivery import Relay
 from core.errors import DeliveryError, PaymentGatewayError
 from core.gifting import Gifts
-from core.gifts import GiftNotCancellable, GiftRequest, GiftStatus, InvalidGift, NotGiftBuyer, delivery_time
+from core.gifts import (
+    GiftNotCancellable,
+    GiftRequest,
+    GiftStatus,
+    InvalidGift,
+    NotGiftBuyer,
+    delivery_time,
+)
 from core.identity import ChatUser, ConversationRef
 from core.orders import OrderStatus
 from core.outbox import MessageKind, MessageStatus
@@ -24,7 +31,10 @@ GRACE_DM = ConversationRef("slack", '{"team": "T0001", "user": "U0GRACE"}')
 
 
 def gift_order(
-    world: World, message: str = "Happy birthday!", deliver_at: datetime | None = None, key: str = "g-1"
+    world: World,
+    message: str = "Happy birthday!",
+    deliver_at: datetime | None = None,
+    key: str = "g-1",
 ):
     return replace(world.order_for(key=key), gift=GiftRequest(GRACE, GRACE_DM, message, deliver_at))
 
@@ -33,7 +43,11 @@ async def paid_gift(world: World, **kwargs: object) -> str:
     summary = await world.checkout.place_order(gift_order(world, **kwargs))  # type: ignore[arg-type]
     order = world.store.orders[summary.order_id]
     event = PaymentEvent(
-        f"evt-{order.id}", PaymentEventKind.SUCCEEDED, order.payment_intent_id or "", order.id, order.amount
+        f"evt-{order.id}",
+        PaymentEventKind.SUCCEEDED,
+        order.payment_intent_id or "",
+        order.id,
+        order.amount,
     )
     await world.checkout.handle_payment_event(event)
     return order.id
@@ -63,7 +77,11 @@ async def test_a_paid_gift_sends_the_voucher_and_note_to_the_recipient_and_a_rec
     assert delivery.voucher.code == voucher.code and delivery.message == "Happy birthday!"
     assert delivery.from_name == "Ada"
     (receipt,) = [n for c, n in world.sender.sent if isinstance(n, GiftReceipt)]
-    assert receipt.recipient_name == "Grace" and receipt.paid.minor == 2500 and receipt.deliver_at is None
+    assert (
+        receipt.recipient_name == "Grace"
+        and receipt.paid.minor == 2500
+        and receipt.deliver_at is None
+    )
     buyer_conversation = world.store.orders[order_id].conversation
     assert codes_seen_by(world, buyer_conversation) == []
     assert voucher.code not in repr([n for c, n in world.sender.sent if c == buyer_conversation])
@@ -86,12 +104,16 @@ async def test_the_buyers_wallet_lists_the_gift_without_its_code_and_the_recipie
     assert [e.code for e in grace.entries] == [code]
 
 
-async def test_a_scheduled_gift_is_not_delivered_before_its_time_and_is_delivered_at_it(world: World) -> None:
+async def test_a_scheduled_gift_is_not_delivered_before_its_time_and_is_delivered_at_it(
+    world: World,
+) -> None:
     at = world.clock.now() + timedelta(days=3)
     order_id = await paid_gift(world, deliver_at=at)
 
     await world.relay.run_once()
-    assert [type(n) for _, n in world.sender.sent if not isinstance(n, OrderSummary)] == [GiftReceipt]
+    assert [type(n) for _, n in world.sender.sent if not isinstance(n, OrderSummary)] == [
+        GiftReceipt
+    ]
     assert (await world.checkout.wallet(GRACE)).entries == ()  # a surprise until then
 
     world.clock.advance(days=3, seconds=-1)
@@ -100,13 +122,17 @@ async def test_a_scheduled_gift_is_not_delivered_before_its_time_and_is_delivere
 
     world.clock.advance(seconds=1)
     await world.relay.run_once()
-    assert [n.voucher.order_id for _, n in world.sender.sent if isinstance(n, GiftDelivery)] == [order_id]
+    assert [n.voucher.order_id for _, n in world.sender.sent if isinstance(n, GiftDelivery)] == [
+        order_id
+    ]
     world.clock.advance(days=1)
     await world.relay.run_once()
     assert len([n for _, n in world.sender.sent if isinstance(n, GiftDelivery)]) == 1
 
 
-async def test_cancelling_a_scheduled_gift_refunds_it_and_nothing_reaches_the_recipient(world: World) -> None:
+async def test_cancelling_a_scheduled_gift_refunds_it_and_nothing_reaches_the_recipient(
+    world: World,
+) -> None:
     order_id = await paid_gift(world, deliver_at=world.clock.now() + timedelta(days=3))
     gifts = Gifts(uow=world.checkout._uow, checkout=world.checkout, clock=world.clock)
     (gift_id,) = world.store.gifts
@@ -179,7 +205,9 @@ async def test_a_slack_buyer_gifts_a_teams_colleague_found_by_email_and_teams_de
     lin = ChatUser("teams", "tenant-1", "aad-lin", "Lin Wei")
     lin_chat = ConversationRef("teams", '{"reference": {}, "tenant": "tenant-1"}')
     people = OneColleague("lin@harbour.example", Recipient(lin, lin_chat))
-    gifts = Gifts(uow=world.checkout._uow, checkout=world.checkout, clock=world.clock, people=people)
+    gifts = Gifts(
+        uow=world.checkout._uow, checkout=world.checkout, clock=world.clock, people=people
+    )
     teams = FakeSender("teams")
     relay = Relay(
         uow=world.checkout._uow,
@@ -204,7 +232,9 @@ async def test_a_slack_buyer_gifts_a_teams_colleague_found_by_email_and_teams_de
     (delivered,) = teams.sent
     assert delivered[0] == lin_chat and isinstance(delivered[1], GiftDelivery)
     assert world.store.vouchers[order.id].owner == lin
-    assert [type(n) for _, n in world.sender.sent if not isinstance(n, OrderSummary)] == [GiftReceipt]
+    assert [type(n) for _, n in world.sender.sent if not isinstance(n, OrderSummary)] == [
+        GiftReceipt
+    ]
 
 
 async def test_an_email_nobody_answers_to_is_refused_with_a_clear_reason(world: World) -> None:
@@ -234,8 +264,12 @@ async def test_a_cancel_whose_refund_fails_keeps_the_gift_held_and_cancelling_ag
         await gifts.cancel(gift_id, ADA)
 
 
-async def test_cancelling_a_scheduled_gift_never_paid_cancels_its_order_and_refunds_nothing(world: World) -> None:
-    summary = await world.checkout.place_order(gift_order(world, deliver_at=world.clock.now() + timedelta(days=2)))
+async def test_cancelling_a_scheduled_gift_never_paid_cancels_its_order_and_refunds_nothing(
+    world: World,
+) -> None:
+    summary = await world.checkout.place_order(
+        gift_order(world, deliver_at=world.clock.now() + timedelta(days=2))
+    )
     gifts = Gifts(uow=world.checkout._uow, checkout=world.checkout, clock=world.clock)
     (gift_id,) = world.store.gifts
 
@@ -245,8 +279,12 @@ async def test_cancelling_a_scheduled_gift_never_paid_cancels_its_order_and_refu
     assert world.store.orders[summary.order_id].status is OrderStatus.CANCELLED
 
 
-async def test_cancelling_a_scheduled_gift_whose_checkout_expired_refunds_nothing(world: World) -> None:
-    summary = await world.checkout.place_order(gift_order(world, deliver_at=world.clock.now() + timedelta(days=2)))
+async def test_cancelling_a_scheduled_gift_whose_checkout_expired_refunds_nothing(
+    world: World,
+) -> None:
+    summary = await world.checkout.place_order(
+        gift_order(world, deliver_at=world.clock.now() + timedelta(days=2))
+    )
     world.clock.advance(hours=1)
     await world.checkout.recover()
     assert world.store.orders[summary.order_id].status is OrderStatus.EXPIRED
@@ -258,14 +296,18 @@ async def test_cancelling_a_scheduled_gift_whose_checkout_expired_refunds_nothin
     assert receipt.status == "cancelled" and world.gateway.refunds == []
 
 
-async def test_an_admin_resend_of_a_gift_goes_to_the_recipient_again_never_to_the_buyer(world: World) -> None:
+async def test_an_admin_resend_of_a_gift_goes_to_the_recipient_again_never_to_the_buyer(
+    world: World,
+) -> None:
     order_id = await paid_gift(world)
     await world.relay.run_once()
 
     await world.checkout.resend(order_id, "admin:ops@example.com")
     await world.relay.run_once()
 
-    deliveries = [(c, n) for c, n in world.sender.sent if isinstance(n, GiftDelivery | VoucherDelivery)]
+    deliveries = [
+        (c, n) for c, n in world.sender.sent if isinstance(n, GiftDelivery | VoucherDelivery)
+    ]
     assert [c for c, _ in deliveries] == [GRACE_DM, GRACE_DM]
     assert codes_seen_by(world, world.store.orders[order_id].conversation) == []
 
@@ -283,7 +325,9 @@ class Unreachable(FakeSender):
         await super().send(conversation, notice)  # type: ignore[arg-type]
 
 
-async def test_a_gift_that_cannot_reach_its_recipient_is_told_to_the_buyer_without_the_code(world: World) -> None:
+async def test_a_gift_that_cannot_reach_its_recipient_is_told_to_the_buyer_without_the_code(
+    world: World,
+) -> None:
     sender = Unreachable(GRACE_DM)
     relay = Relay(uow=world.checkout._uow, catalog=lambda: world.checkout.catalog, senders={"slack": sender},
                   clock=world.clock, checkout_url=world.checkout.checkout_url)  # fmt: skip

@@ -39,9 +39,17 @@ class Rewarding:
     world: World
     recognition: Recognition
 
-    def send(self, *recipients: ChatUser, minor: int = 2500, key: str = "r-1", giver: ChatUser = HR) -> SendRewards:
-        return SendRewards(giver, tuple(Recipient(r, dm(r)) for r in recipients), Money(minor, "USD"),
-                           "Five years of quiet excellence", "kudos", key)
+    def send(
+        self, *recipients: ChatUser, minor: int = 2500, key: str = "r-1", giver: ChatUser = HR
+    ) -> SendRewards:
+        return SendRewards(
+            giver,
+            tuple(Recipient(r, dm(r)) for r in recipients),
+            Money(minor, "USD"),
+            "Five years of quiet excellence",
+            "kudos",
+            key,
+        )
 
     async def budget(self) -> Budget:
         async with MemoryUnitOfWork(self.world.store, self.world.clock) as uow:
@@ -51,10 +59,14 @@ class Rewarding:
 @pytest.fixture
 async def rewarding(world: World) -> Rewarding:
     recognition = Recognition(
-        uow=lambda: MemoryUnitOfWork(world.store, world.clock), clock=world.clock, ids=SequentialIds(),
+        uow=lambda: MemoryUnitOfWork(world.store, world.clock),
+        clock=world.clock,
+        ids=SequentialIds(),
         configured_admins={"slack:U0HR"},
     )
-    await recognition.create_programme(Programme("kudos", "Kudos", "USD", per_reward_limit=10000, card_topup=True), "setup")
+    await recognition.create_programme(
+        Programme("kudos", "Kudos", "USD", per_reward_limit=10000, card_topup=True), "setup"
+    )
     await recognition.credit("kudos", Money(10000, "USD"), "setup")
     return Rewarding(world, recognition)
 
@@ -85,9 +97,15 @@ async def test_only_reward_admins_may_send_and_refusals_are_audited(rewarding: R
     assert [r.recipient_name for r in report.sent] == ["Grace"]
 
 
-async def test_sending_to_three_reserves_the_budget_and_notifies_each_recipient(rewarding: Rewarding) -> None:
+async def test_sending_to_three_reserves_the_budget_and_notifies_each_recipient(
+    rewarding: Rewarding,
+) -> None:
     preview = await rewarding.recognition.preview(rewarding.send(ADA, GRACE, LIN))
-    assert preview.total == Money(7500, "USD") and preview.budget_after == Money(2500, "USD") and preview.can_send
+    assert (
+        preview.total == Money(7500, "USD")
+        and preview.budget_after == Money(2500, "USD")
+        and preview.can_send
+    )
     assert rewarding.world.store.rewards == {}
 
     report = await rewarding.recognition.send(rewarding.send(ADA, GRACE, LIN))
@@ -103,7 +121,9 @@ async def test_sending_to_three_reserves_the_budget_and_notifies_each_recipient(
     assert notices[0].reward.expires_on == "2027-02-24"
 
 
-async def test_a_reward_over_the_budget_or_a_limit_is_refused_with_the_reason(rewarding: Rewarding) -> None:
+async def test_a_reward_over_the_budget_or_a_limit_is_refused_with_the_reason(
+    rewarding: Rewarding,
+) -> None:
     with pytest.raises(BudgetExceeded, match="at most \\$100"):
         await rewarding.recognition.send(rewarding.send(ADA, minor=15000))
     with pytest.raises(BudgetExceeded, match="not enough"):
@@ -115,7 +135,10 @@ async def test_a_reward_over_the_budget_or_a_limit_is_refused_with_the_reason(re
 
 async def test_concurrent_sends_never_take_the_budget_below_zero(rewarding: Rewarding) -> None:
     results = await asyncio.gather(
-        *(rewarding.recognition.send(rewarding.send(ADA, minor=500, key=f"c-{i}")) for i in range(50)),
+        *(
+            rewarding.recognition.send(rewarding.send(ADA, minor=500, key=f"c-{i}"))
+            for i in range(50)
+        ),
         return_exceptions=True,
     )
 
@@ -131,7 +154,9 @@ async def spend(rewarding: Rewarding, user: ChatUser, minor: int, key: str) -> s
     return summary.order_id
 
 
-async def test_a_voucher_worth_less_than_the_reward_needs_no_card_and_leaves_the_rest(rewarding: Rewarding) -> None:
+async def test_a_voucher_worth_less_than_the_reward_needs_no_card_and_leaves_the_rest(
+    rewarding: Rewarding,
+) -> None:
     await rewarding.recognition.send(rewarding.send(ADA, minor=5000))
 
     order_id = await spend(rewarding, ADA, 2500, "spend-1")
@@ -145,7 +170,9 @@ async def test_a_voucher_worth_less_than_the_reward_needs_no_card_and_leaves_the
     assert (budget.available, budget.reserved, budget.spent) == (5000, 2500, 2500)
 
 
-async def test_a_voucher_worth_more_than_the_reward_is_topped_up_by_card(rewarding: Rewarding) -> None:
+async def test_a_voucher_worth_more_than_the_reward_is_topped_up_by_card(
+    rewarding: Rewarding,
+) -> None:
     await rewarding.recognition.send(rewarding.send(ADA, minor=1000))
 
     order_id = await spend(rewarding, ADA, 2500, "spend-2")
@@ -154,7 +181,13 @@ async def test_a_voucher_worth_more_than_the_reward_is_topped_up_by_card(rewardi
     order = world.store.orders[order_id]
     assert order.status is OrderStatus.AWAITING_PAYMENT and order.card_amount == Money(1500, "USD")
     assert [i.amount for i in world.gateway.intents.values()] == [Money(1500, "USD")]
-    event = PaymentEvent("evt_top", PaymentEventKind.SUCCEEDED, order.payment_intent_id or "", order.id, Money(1500, "USD"))
+    event = PaymentEvent(
+        "evt_top",
+        PaymentEventKind.SUCCEEDED,
+        order.payment_intent_id or "",
+        order.id,
+        Money(1500, "USD"),
+    )
     await world.checkout.handle_payment_event(event)
     assert world.store.orders[order_id].status is OrderStatus.ISSUED
     reward = next(iter(world.store.rewards.values()))
@@ -180,7 +213,9 @@ async def test_a_reward_is_shown_to_its_recipient_only(rewarding: Rewarding) -> 
         await rewarding.recognition.recipient_reward(reward_id, GRACE)
 
 
-async def test_a_cancelled_reward_cannot_be_spent_and_releases_its_budget(rewarding: Rewarding) -> None:
+async def test_a_cancelled_reward_cannot_be_spent_and_releases_its_budget(
+    rewarding: Rewarding,
+) -> None:
     report = await rewarding.recognition.send(rewarding.send(ADA))
     await rewarding.recognition.cancel(report.sent[0].reward_id, "admin:ops")
 
@@ -189,7 +224,9 @@ async def test_a_cancelled_reward_cannot_be_spent_and_releases_its_budget(reward
     assert (await rewarding.budget()).available == 10000
 
 
-async def test_expiry_releases_the_reserved_amount_and_reminders_come_first(rewarding: Rewarding) -> None:
+async def test_expiry_releases_the_reserved_amount_and_reminders_come_first(
+    rewarding: Rewarding,
+) -> None:
     await rewarding.recognition.send(rewarding.send(ADA))
     rewarding.world.clock.advance(days=85)
     assert await rewarding.recognition.remind_due() == 1
@@ -231,8 +268,13 @@ async def test_the_giver_is_told_when_a_recipient_cannot_be_reached(rewarding: R
             self.sent.append((conversation, notice))
 
     sender, world = Unreachable(), rewarding.world
-    relay = Relay(uow=lambda: MemoryUnitOfWork(world.store, world.clock), catalog=lambda: world.checkout.catalog,
-                  senders={"slack": sender}, clock=world.clock, checkout_url=world.checkout.checkout_url)
+    relay = Relay(
+        uow=lambda: MemoryUnitOfWork(world.store, world.clock),
+        catalog=lambda: world.checkout.catalog,
+        senders={"slack": sender},
+        clock=world.clock,
+        checkout_url=world.checkout.checkout_url,
+    )
     await rewarding.recognition.send(replace(rewarding.send(ADA), reply_to=dm(HR)))
 
     await relay.run_once()

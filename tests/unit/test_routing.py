@@ -137,12 +137,16 @@ def test_a_known_balance_below_the_amount_sends_the_provider_to_the_back() -> No
     plan = Router(offers, PREFER_TANGO_IN_US, lambda p, c: balances.get((p, c))).plan(
         "plum-1001", Money(2500, "USD")
     )
-    assert [c.provider for c in plan] == ["xoxoday", "tango"] and "below the amount" in plan[1].reason
+    assert [c.provider for c in plan] == ["xoxoday", "tango"] and "below the amount" in plan[
+        1
+    ].reason
 
 
 def test_a_rule_for_a_country_does_not_apply_to_another() -> None:
     _, offers = merged()
-    rules = RoutingRules(default=ORDER, rules=(RouteRule(prefer=("tango",), countries=frozenset({"GB"})),))
+    rules = RoutingRules(
+        default=ORDER, rules=(RouteRule(prefer=("tango",), countries=frozenset({"GB"})),)
+    )
     plan = Router(offers, rules).plan("plum-1001", Money(2500, "USD"), "US")
     assert plan[0].provider == "xoxoday" and plan[0].reason == "preferred by default order"
 
@@ -186,7 +190,9 @@ async def test_no_fallback_after_a_timeout_while_the_first_provider_cannot_say_w
     shop.tango.lose_answers = 1
     order_id = await shop.paid()
 
-    assert shop.order(order_id).status is OrderStatus.ISSUING and shop.order(order_id).route_uncertain
+    assert (
+        shop.order(order_id).status is OrderStatus.ISSUING and shop.order(order_id).route_uncertain
+    )
     assert shop.plum.calls == []
 
     shop.tango.unreachable = True  # still down: its order book cannot be read
@@ -195,7 +201,9 @@ async def test_no_fallback_after_a_timeout_while_the_first_provider_cannot_say_w
     assert shop.tango.calls[-1] == ("find", order_id)
 
 
-async def test_after_a_timeout_the_order_moves_on_once_the_first_provider_holds_no_such_order() -> None:
+async def test_after_a_timeout_the_order_moves_on_once_the_first_provider_holds_no_such_order() -> (
+    None
+):
     shop = shop_with(PREFER_TANGO_IN_US)
     shop.tango.lose_answers = 1
     order_id = await shop.paid()
@@ -203,7 +211,9 @@ async def test_after_a_timeout_the_order_moves_on_once_the_first_provider_holds_
 
     order = shop.order(order_id)
     [voucher] = shop.vouchers(order_id)
-    assert voucher.provider == "xoxoday" and order.route_tried == ()  # a lost answer is not a refusal
+    assert (
+        voucher.provider == "xoxoday" and order.route_tried == ()
+    )  # a lost answer is not a refusal
     assert "gave no answer and holds no such order" in order.route_reason
     assert shop.tango.calls == [("issue", order_id), ("find", order_id)]
 
@@ -226,7 +236,9 @@ async def test_with_one_provider_a_lost_answer_is_asked_again_of_the_same_provid
     shop.plum.refuse = "brand unavailable"
     shop.tango.lose_answers = 1
     order_id = await shop.paid()
-    await shop.recover_later()  # tango holds no order: plum refuses for good, so tango is asked again
+    await (
+        shop.recover_later()
+    )  # tango holds no order: plum refuses for good, so tango is asked again
 
     [voucher] = shop.vouchers(order_id)
     assert voucher.provider == "tango" and len(shop.tango.orders) == 1
@@ -251,7 +263,9 @@ async def test_outcomes_feed_the_failure_rate_per_provider() -> None:
 
 
 @pytest.mark.parametrize("product", [BOOKS, TEA])
-def test_a_single_provider_catalog_routes_each_product_to_the_provider_named_on_it(product: Product) -> None:
+def test_a_single_provider_catalog_routes_each_product_to_the_provider_named_on_it(
+    product: Product,
+) -> None:
     checkout = Checkout(
         uow=lambda: None,
         catalog=Catalog([BOOKS, TEA]),
@@ -273,9 +287,12 @@ async def test_when_the_last_provider_is_out_of_stock_the_buyer_is_told_so_and_r
 
     summary = await shop.checkout.order_summary(order_id)
     assert (
-        summary.failure_reason == "This voucher is out of stock right now, so your payment is being refunded."
+        summary.failure_reason
+        == "This voucher is out of stock right now, so your payment is being refunded."
     )
-    assert shop.order(order_id).failure_reason.startswith("issuance (out_of_stock): xoxoday: out of stock")
+    assert shop.order(order_id).failure_reason.startswith(
+        "issuance (out_of_stock): xoxoday: out of stock"
+    )
 
 
 async def test_a_short_balance_is_never_the_buyers_to_read() -> None:
@@ -284,12 +301,17 @@ async def test_a_short_balance_is_never_the_buyers_to_read() -> None:
     order_id = await shop.paid()
 
     summary = await shop.checkout.order_summary(order_id)
-    assert summary.failure_reason == "We could not issue this voucher, so your payment is being refunded."
+    assert (
+        summary.failure_reason
+        == "We could not issue this voucher, so your payment is being refunded."
+    )
 
 
 async def test_a_paid_order_whose_product_left_every_catalog_is_refunded() -> None:
     shop = shop_with(PREFER_TANGO_IN_US)
-    shop.checkout.routing = Router({}, PREFER_TANGO_IN_US)  # a catalog sync dropped the brand everywhere
+    shop.checkout.routing = Router(
+        {}, PREFER_TANGO_IN_US
+    )  # a catalog sync dropped the brand everywhere
     order_id = await shop.paid()
 
     order = shop.order(order_id)
@@ -297,15 +319,21 @@ async def test_a_paid_order_whose_product_left_every_catalog_is_refunded() -> No
     assert shop.tango.calls == [] and shop.plum.calls == []
 
 
-async def test_an_order_lost_in_a_timeout_is_not_rerouted_when_its_offer_vanishes_meanwhile() -> None:
+async def test_an_order_lost_in_a_timeout_is_not_rerouted_when_its_offer_vanishes_meanwhile() -> (
+    None
+):
     shop = shop_with(PREFER_TANGO_IN_US)
     shop.tango.lose_answers, shop.tango.placed_before_timeout = 1, True
     order_id = await shop.paid()
-    shop.checkout.routing = Router({}, PREFER_TANGO_IN_US)  # Tango may hold the order: nobody else buys
+    shop.checkout.routing = Router(
+        {}, PREFER_TANGO_IN_US
+    )  # Tango may hold the order: nobody else buys
     await shop.recover_later()
 
     order = shop.order(order_id)
-    assert order.status is OrderStatus.ISSUING and order.route_uncertain and shop.gateway.refunds == []
+    assert (
+        order.status is OrderStatus.ISSUING and order.route_uncertain and shop.gateway.refunds == []
+    )
     assert shop.plum.calls == [] and len(shop.tango.orders) == 1
 
 
@@ -328,7 +356,9 @@ async def test_a_provider_that_cannot_be_reached_at_all_is_routed_around_at_once
     assert "fallback after tango could not be reached" in order.route_reason
 
 
-async def test_an_unreachable_only_provider_is_asked_again_by_recovery_and_nothing_is_refunded() -> None:
+async def test_an_unreachable_only_provider_is_asked_again_by_recovery_and_nothing_is_refunded() -> (
+    None
+):
     shop = shop_with(RoutingRules(default=("tango",), rules=(RouteRule(prefer=("tango",)),)))
     shop.plum.refuse = "brand unavailable"
     shop.tango.down = True
@@ -341,7 +371,9 @@ async def test_an_unreachable_only_provider_is_asked_again_by_recovery_and_nothi
     assert voucher.provider == "tango"
 
 
-async def test_when_every_provider_is_unreachable_the_order_waits_for_recovery_and_nothing_loops() -> None:
+async def test_when_every_provider_is_unreachable_the_order_waits_for_recovery_and_nothing_loops() -> (
+    None
+):
     shop = shop_with(PREFER_TANGO_IN_US)
     shop.tango.down = shop.plum.down = True
     order_id = await shop.paid()

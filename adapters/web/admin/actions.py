@@ -40,7 +40,9 @@ class Actions:
 
     # --- orders ----------------------------------------------------------------------------------
 
-    async def reveal(self, request: web.Request, session: AdminSession, form: Form) -> web.StreamResponse:
+    async def reveal(
+        self, request: web.Request, session: AdminSession, form: Form
+    ) -> web.StreamResponse:
         """Show the code in this one response; the audit entry is written before it is."""
         try:
             revealed = await self.acts.reveal(request.match_info["order_id"], session.actor)
@@ -48,13 +50,19 @@ class Actions:
             return await self.pages.order(request, session, error=str(exc), status=http_status(exc))
         return await self.pages.order(request, session, revealed=revealed)
 
-    async def resend(self, request: web.Request, session: AdminSession, form: Form) -> web.StreamResponse:
+    async def resend(
+        self, request: web.Request, session: AdminSession, form: Form
+    ) -> web.StreamResponse:
         return await self._on_order(request, session, "resend", self.checkout.resend)
 
-    async def cancel(self, request: web.Request, session: AdminSession, form: Form) -> web.StreamResponse:
+    async def cancel(
+        self, request: web.Request, session: AdminSession, form: Form
+    ) -> web.StreamResponse:
         return await self._on_order(request, session, "cancel", self.checkout.cancel)
 
-    async def refund(self, request: web.Request, session: AdminSession, form: Form) -> web.StreamResponse:
+    async def refund(
+        self, request: web.Request, session: AdminSession, form: Form
+    ) -> web.StreamResponse:
         return await self._on_order(request, session, "refund", self.checkout.refund)
 
     async def retry_issuance(
@@ -92,20 +100,28 @@ class Actions:
 
     # --- rewards ---------------------------------------------------------------------------------
 
-    async def credit(self, request: web.Request, session: AdminSession, form: Form) -> web.StreamResponse:
+    async def credit(
+        self, request: web.Request, session: AdminSession, form: Form
+    ) -> web.StreamResponse:
         programme_id = request.match_info["programme_id"]
-        balance = next((p for p in await self.oversight.programmes() if p.programme.id == programme_id), None)
+        balance = next(
+            (p for p in await self.oversight.programmes() if p.programme.id == programme_id), None
+        )
         if balance is None:
             return await self.pages.programme(request, session)
         read = Reader(_texts(form))
         amount = read.money("amount", balance.programme.currency, "Amount")
         note = read.text("note")
         if amount is None:
-            return await self.pages.programme(request, session, problems=tuple(read.problems), status=400)
+            return await self.pages.programme(
+                request, session, problems=tuple(read.problems), status=400
+            )
         try:
             await self.recognition.credit(programme_id, amount, session.actor, note=note)
         except VoucherbotError as exc:
-            return await self.pages.programme(request, session, problems=(str(exc),), status=http_status(exc))
+            return await self.pages.programme(
+                request, session, problems=(str(exc),), status=http_status(exc)
+            )
         return redirect(f"/admin/rewards/{quote(programme_id)}?done=credit")
 
     async def cancel_reward(
@@ -115,7 +131,9 @@ class Actions:
         try:
             await self.recognition.cancel(request.match_info["reward_id"], session.actor)
         except VoucherbotError as exc:
-            return await self.pages.programme(request, session, problems=(str(exc),), status=http_status(exc))
+            return await self.pages.programme(
+                request, session, problems=(str(exc),), status=http_status(exc)
+            )
         return redirect(f"/admin/rewards/{quote(programme_id)}?done=reward-cancel")
 
     async def create_programme(
@@ -163,7 +181,9 @@ def _programme(read: Reader) -> tuple[Programme | None, list[str]]:
         return None, read.problems
     expiry = read.number("expiry_days", 90, low=1, high=3650)
     per_reward = (
-        read.money("per_reward_limit", currency, "Largest reward") if read.text("per_reward_limit") else None
+        read.money("per_reward_limit", currency, "Largest reward")
+        if read.text("per_reward_limit")
+        else None
     )
     monthly = (
         read.money("monthly_limit", currency, "Monthly limit per giver")

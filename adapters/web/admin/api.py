@@ -52,7 +52,10 @@ class Api:
             return _bad_request(problems)
         page = await self.oversight.orders(query)
         return _json(
-            {"orders": [order_json(line, self.product_name) for line in page.items], **_paging(page)}
+            {
+                "orders": [order_json(line, self.product_name) for line in page.items],
+                **_paging(page),
+            }
         )
 
     async def order(self, request: web.Request) -> web.StreamResponse:
@@ -100,7 +103,12 @@ def detail_json(detail: OrderDetail, product_name: Callable[[str], str]) -> dict
         "checkout_expires_at": _time(detail.checkout_expires_at),
         "voucher": None if detail.voucher is None else voucher_json(detail.voucher),
         "timeline": [
-            {"at": _time(step.at), "title": step.title, "source": step.source, "detail": step.detail}
+            {
+                "at": _time(step.at),
+                "title": step.title,
+                "source": step.source,
+                "detail": step.detail,
+            }
             for step in detail.timeline
         ],
         "deliveries": [delivery_json(message) for message in detail.deliveries],

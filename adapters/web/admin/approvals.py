@@ -19,7 +19,9 @@ class ApprovalPages:
     async def page(self, request: web.Request, session: AdminSession) -> web.StreamResponse:
         wanted = request.query.get("status", "")
         statuses = [str(s) for s in ApprovalStatus]
-        status = wanted if wanted in statuses else ""  # anything else: all of them, never an error page
+        status = (
+            wanted if wanted in statuses else ""
+        )  # anything else: all of them, never an error page
         return self.views.page(
             request,
             "approvals.html",

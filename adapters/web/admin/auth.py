@@ -103,7 +103,9 @@ class Authenticator:
         if passwords.needs_rehash(attempt.password_hash):
             await self.accounts.set_password(email, passwords.hash_password(password))
         token = new_token()
-        session = AdminSession(digest(token), email, attempt.role, now, self.policy.expiry(now, now), now)
+        session = AdminSession(
+            digest(token), email, attempt.role, now, self.policy.expiry(now, now), now
+        )
         await self.accounts.open_session(session)
         await self.acts.note(session.actor, "admin.signed_in", email, {"role": str(attempt.role)})
         return token
@@ -159,7 +161,9 @@ class Guard:
             if not _same_origin(request) or not same(
                 str(form.get(CSRF_FIELD, "")), csrf_for(request[TOKEN_KEY])
             ):
-                log.warning("dashboard form without a valid CSRF token", extra={"path": request.path})
+                log.warning(
+                    "dashboard form without a valid CSRF token", extra={"path": request.path}
+                )
                 return self.refuse(
                     request,
                     403,
@@ -182,7 +186,12 @@ def csrf_token(request: web.Request) -> str:
 def safe_next(target: str) -> str:
     """Where to go after signing in: a dashboard path only, never another site."""
     parts = urlsplit(target)
-    if parts.scheme or parts.netloc or not parts.path.startswith("/admin") or target.startswith("//"):
+    if (
+        parts.scheme
+        or parts.netloc
+        or not parts.path.startswith("/admin")
+        or target.startswith("//")
+    ):
         return "/admin"
     return target
 

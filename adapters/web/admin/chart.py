@@ -65,7 +65,9 @@ def build_chart(points: Sequence[DayPoint], currency: str) -> Chart:
     left, right = LEFT, WIDTH - RIGHT
     slot = (right - left) / max(len(points), 1)
     count_top = nice_ceiling(max((p.orders for p in points), default=0))
-    value_top = nice_ceiling(max((p.value.minor for p in points), default=0) / 10 ** exponent(currency))
+    value_top = nice_ceiling(
+        max((p.value.minor for p in points), default=0) / 10 ** exponent(currency)
+    )
     scale_count = (bottom - top) / count_top
     scale_value = (bottom - top) / (value_top * 10 ** exponent(currency))
     bars, line, dots = [], [], []
@@ -98,7 +100,10 @@ def build_chart(points: Sequence[DayPoint], currency: str) -> Chart:
         dots=tuple(dots),
         count_ticks=_ticks(count_top, top, bottom, str),
         value_ticks=_ticks(
-            value_top, top, bottom, lambda v: money_text(Money(v * 10 ** exponent(currency), currency))
+            value_top,
+            top,
+            bottom,
+            lambda v: money_text(Money(v * 10 ** exponent(currency), currency)),
         ),
         x_labels=_x_labels(points, left, slot),
         currency=currency,
@@ -117,8 +122,12 @@ def nice_ceiling(value: float) -> int:
     return int(10 * magnitude)
 
 
-def _ticks(top_value: int, top: float, bottom: float, render: Callable[[int], str]) -> tuple[Tick, ...]:
-    steps = min(top_value, 5)  # top_value is 1, 2 or 5 × 10ⁿ: five steps divide it evenly from 10 up
+def _ticks(
+    top_value: int, top: float, bottom: float, render: Callable[[int], str]
+) -> tuple[Tick, ...]:
+    steps = min(
+        top_value, 5
+    )  # top_value is 1, 2 or 5 × 10ⁿ: five steps divide it evenly from 10 up
     return tuple(
         Tick(round(bottom - (bottom - top) * i / steps, 2), render(top_value * i // steps))
         for i in range(steps + 1)

@@ -26,7 +26,14 @@ from adapters.web.admin.render import Views
 from core.audit import ChainReport
 from core.errors import OrderNotFound, ProgrammeNotFound
 from core.milestones import Milestones
-from core.oversight import AdminActs, AdminSession, AuditQuery, OrderQuery, Oversight, RevealedVoucher
+from core.oversight import (
+    AdminActs,
+    AdminSession,
+    AuditQuery,
+    OrderQuery,
+    Oversight,
+    RevealedVoucher,
+)
 from core.ports import Clock
 from core.provider_health import ProviderStatus
 
@@ -53,8 +60,12 @@ class Pages:
     views: Views
     acts: AdminActs
     clock: Clock
-    providers: Callable[[], tuple[ProviderStatus, ...]] = tuple  # health rows (bot/providers.py), if any
-    milestones: Milestones | None = None  # the next 30 days' anniversaries and birthdays, on the rewards page
+    providers: Callable[[], tuple[ProviderStatus, ...]] = (
+        tuple  # health rows (bot/providers.py), if any
+    )
+    milestones: Milestones | None = (
+        None  # the next 30 days' anniversaries and birthdays, on the rewards page
+    )
 
     async def overview(self, request: web.Request, session: AdminSession) -> web.StreamResponse:
         days = Reader(request.query).number("days", 30, low=1, high=366)
@@ -165,7 +176,9 @@ class Pages:
         status: int = 200,
     ) -> web.StreamResponse:
         programme_id = request.match_info["programme_id"]
-        balance = next((p for p in await self.oversight.programmes() if p.programme.id == programme_id), None)
+        balance = next(
+            (p for p in await self.oversight.programmes() if p.programme.id == programme_id), None
+        )
         if balance is None:
             error = ProgrammeNotFound(programme_id)
             return self.views.page(
@@ -194,7 +207,11 @@ class Pages:
     async def orders_csv(self, request: web.Request, session: AdminSession) -> web.StreamResponse:
         query, problems = order_query(request.query)
         return await self._export(
-            request, session, problems, ("orders", "orders"), ORDER_COLUMNS,
+            request,
+            session,
+            problems,
+            ("orders", "orders"),
+            ORDER_COLUMNS,
             lambda number: self.oversight.orders(_batch(query, number)),
             lambda order: order_row(order, self.views.product_name),
         )
@@ -202,7 +219,11 @@ class Pages:
     async def audit_csv(self, request: web.Request, session: AdminSession) -> web.StreamResponse:
         query, problems = audit_query(request.query)
         return await self._export(
-            request, session, problems, ("audit-trail", "audit"), AUDIT_COLUMNS,
+            request,
+            session,
+            problems,
+            ("audit-trail", "audit"),
+            AUDIT_COLUMNS,
             lambda number: self.oversight.audit(_batch(query, number)),
             audit_row,
         )
@@ -231,7 +252,9 @@ class Pages:
             rows += len(page.items)
             if not page.has_next:
                 break
-        await self.acts.note(session.actor, "admin.exported", subject, {"rows": rows, **_filters(request)})
+        await self.acts.note(
+            session.actor, "admin.exported", subject, {"rows": rows, **_filters(request)}
+        )
         await response.write_eof()
         return response
 

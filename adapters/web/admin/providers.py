@@ -54,7 +54,9 @@ class ProviderPages:
             saved=request.query.get("done") == "rules",
         )
 
-    async def save_rules(self, request: web.Request, session: AdminSession, form: Form) -> web.StreamResponse:
+    async def save_rules(
+        self, request: web.Request, session: AdminSession, form: Form
+    ) -> web.StreamResponse:
         text = str(form.get("rules", ""))
         if len(text) > MAX_RULES_TEXT:
             return await self.page(
@@ -68,7 +70,10 @@ class ProviderPages:
             await self.panel.save_routes_text(text)
         except ValueError as exc:  # RoutesFileError: says which rule and why
             return await self.page(request, session, text=text, error=str(exc), status=400)
-        await self.acts.note(session.actor, "routing.rules_saved", "routing", {"characters": len(text)})
+        await self.acts.note(
+            session.actor, "routing.rules_saved", "routing", {"characters": len(text)}
+        )
         return web.Response(
-            status=303, headers={"Location": "/admin/providers?done=rules", "Cache-Control": "no-store"}
+            status=303,
+            headers={"Location": "/admin/providers?done=rules", "Cache-Control": "no-store"},
         )

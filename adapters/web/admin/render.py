@@ -44,7 +44,9 @@ class Views:
         self._catalog = catalog
         self._templates = _environment()
 
-    def page(self, request: web.Request, name: str, *, status: int = 200, **context: Any) -> web.Response:
+    def page(
+        self, request: web.Request, name: str, *, status: int = 200, **context: Any
+    ) -> web.Response:
         html = self._templates.get_template(f"admin/{name}").render(
             session=request.get(SESSION_KEY),
             csrf=csrf_token(request),
@@ -63,11 +65,16 @@ class Views:
             product = self._catalog().get(product_id)
         except UnknownProduct:
             return product_id
-        return product.name if product.name.startswith(product.brand) else f"{product.brand} · {product.name}"
+        return (
+            product.name
+            if product.name.startswith(product.brand)
+            else f"{product.brand} · {product.name}"
+        )
 
     def products(self) -> list[tuple[str, str]]:
         return sorted(
-            ((p.id, self.product_name(p.id)) for p in self._catalog()), key=lambda item: item[1].lower()
+            ((p.id, self.product_name(p.id)) for p in self._catalog()),
+            key=lambda item: item[1].lower(),
         )
 
 
@@ -122,7 +129,9 @@ def short_time(moment: datetime | None, loc: Localizer = ENGLISH) -> str:
     """`Nov 26, 2026 9:00 AM` for tables (the full time is in the cell's title)."""
     if moment is None:
         return "—"
-    return f"{loc.date(moment)} {format_time(moment, format='short', tzinfo=UTC, locale=loc.locale)}"
+    return (
+        f"{loc.date(moment)} {format_time(moment, format='short', tzinfo=UTC, locale=loc.locale)}"
+    )
 
 
 def channel(platform: str) -> str:

@@ -52,14 +52,21 @@ def admin_routes(
     cookies = Cookies(secure=secure_cookies)
 
     def refuse(request: web.Request, status: int, message: str) -> web.Response:
-        return views.page(request, "error.html", status=status, title="Not allowed", message=message)
+        return views.page(
+            request, "error.html", status=status, title="Not allowed", message=message
+        )
 
     guard = Guard(accounts, cookies, clock, refuse)
     sign_in = SignIn(
         Authenticator(accounts, acts, clock), guard, cookies, views, sign_in_limit or AddressLimit()
     )
     pages = Pages(
-        oversight, views, acts, clock, providers.status if providers is not None else tuple, milestones
+        oversight,
+        views,
+        acts,
+        clock,
+        providers.status if providers is not None else tuple,
+        milestones,
     )
     actions = Actions(pages, oversight, checkout, recognition, acts)
     curation = CurationPages(oversight, checkout, views, acts)
@@ -96,7 +103,11 @@ def admin_routes(
         web.get("/admin/api/orders/{order_id}", api.guarded(api.order)),
         web.get("/admin/api/audit", api.guarded(api.audit)),
         *_provider_routes(providers, views, acts, page, act),
-        *([web.get("/admin/approvals", page(ApprovalPages(approvals, views).page))] if approvals else []),
+        *(
+            [web.get("/admin/approvals", page(ApprovalPages(approvals, views).page))]
+            if approvals
+            else []
+        ),
         web.static(STATIC_PREFIX, STATIC),
     ]
 

@@ -67,7 +67,9 @@ class Cookies:
         value = request.cookies.get(name, "")
         return value if 0 < len(value) <= MAX_COOKIE_LENGTH else ""
 
-    def set(self, response: web.StreamResponse, name: str, value: str, max_age: int | None = None) -> None:
+    def set(
+        self, response: web.StreamResponse, name: str, value: str, max_age: int | None = None
+    ) -> None:
         response.set_cookie(
             name,
             value,

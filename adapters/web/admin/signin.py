@@ -21,7 +21,9 @@ REFUSED = (
     "After 5 failed attempts an account is locked for a minute, and longer after each further one "
     "(up to 15 minutes)."
 )
-TOO_MANY = "Too many sign-in attempts from your address. Please wait {seconds} seconds and try again."
+TOO_MANY = (
+    "Too many sign-in attempts from your address. Please wait {seconds} seconds and try again."
+)
 EXPIRED = "The sign-in form expired. Please try again."
 
 
@@ -44,7 +46,9 @@ class SignIn:
         email, target = str(form.get("email", "")), safe_next(str(form.get("next", "/admin")))
         wait = self.limit.take(request.remote or "")
         if wait:
-            log.warning("dashboard sign-ins over the per-address limit", extra={"address": request.remote})
+            log.warning(
+                "dashboard sign-ins over the per-address limit", extra={"address": request.remote}
+            )
             error = TOO_MANY.format(seconds=wait)
             response = self._form(request, target, email=email, error=error, status=429)
             response.headers["Retry-After"] = str(wait)
@@ -60,14 +64,22 @@ class SignIn:
         self.cookies.clear(response, self.cookies.login)
         return response
 
-    async def sign_out(self, request: web.Request, session: AdminSession, form: Form) -> web.StreamResponse:
+    async def sign_out(
+        self, request: web.Request, session: AdminSession, form: Form
+    ) -> web.StreamResponse:
         await self.authenticator.sign_out(session)
         response = redirect("/admin/login")
         self.cookies.clear(response, self.cookies.session)
         return response
 
     def _form(
-        self, request: web.Request, target: str, *, email: str = "", error: str = "", status: int = 200
+        self,
+        request: web.Request,
+        target: str,
+        *,
+        email: str = "",
+        error: str = "",
+        status: int = 200,
     ) -> web.Response:
         token = new_token()
         response = self.views.page(

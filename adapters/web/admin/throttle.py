@@ -21,7 +21,9 @@ class AddressLimit:
     every: float = 15.0
     max_addresses: int = 10_000
     clock: Callable[[], float] = time.monotonic
-    _buckets: dict[str, tuple[float, float]] = field(default_factory=dict)  # address -> (tokens, when)
+    _buckets: dict[str, tuple[float, float]] = field(
+        default_factory=dict
+    )  # address -> (tokens, when)
 
     def take(self, address: str) -> int:
         """0 if `address` may try now (and a token is spent), else the whole seconds to wait."""
