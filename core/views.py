@@ -5,6 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime
 
+from core.collections import CollectionCard
 from core.catalog import CatalogQuery, Product, SearchResult
 from core.gifts import Gift
 from core.money import Money
@@ -373,6 +374,7 @@ Notice = (
     | ApprovalRequest
     | ApprovalDecided
     | ShoutOut
+    | CollectionCard
 )
 
 
