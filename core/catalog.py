@@ -275,7 +275,10 @@ def _passes_filters(product: Product, query: CatalogQuery) -> bool:
 # A group-gift contribution (`group:EUR:<collection id>`) and a "their choice" gift (`choice:EUR`) are
 # orders like any other (checkout page, payment, refunds), of a product no provider sells: once paid they
 # fund a reward the recipient spends in the catalog (core.funded). They are never listed or searched.
-FUNDED_KINDS = {"group": ("Group gift", "Group gift"), "choice": ("Their choice", "Gift of their choice")}
+FUNDED_KINDS = {
+    "group": ("Group gift", "Group gift"),
+    "choice": ("Their choice", "Gift of their choice"),
+}
 FUNDED_RANGE = ValueRange(100, 1_000_000)
 
 
@@ -283,7 +286,12 @@ def funded_product(product_id: str) -> Product | None:
     """The pseudo-product `product_id` names, or None if it names none."""
     kind, _, rest = product_id.partition(":")
     currency = rest.partition(":")[0]
-    if kind not in FUNDED_KINDS or len(currency) != 3 or not currency.isalpha() or not currency.isupper():
+    if (
+        kind not in FUNDED_KINDS
+        or len(currency) != 3
+        or not currency.isalpha()
+        or not currency.isupper()
+    ):
         return None
     brand, name = FUNDED_KINDS[kind]
     return Product(

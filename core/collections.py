@@ -215,9 +215,7 @@ class CollectionCard:
 
     @classmethod
     def of(cls, collection: Collection) -> CollectionCard:
-        counted = [
-            c for c in collection.contributions if c.state is not ContributionState.PENDING
-        ]
+        counted = [c for c in collection.contributions if c.state is not ContributionState.PENDING]
         in_total = [c for c in counted if c.state is ContributionState.COUNTED]
         return cls(
             collection_id=collection.id,

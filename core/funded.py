@@ -188,9 +188,7 @@ class Funded:
                 await uow.orders.save(order)
             else:
                 facts = {"collection": collection.id, "status": str(collection.status)}
-                uow.audit.record(
-                    AuditRecord("system", "contribution.late", order.id, None, facts)
-                )
+                uow.audit.record(AuditRecord("system", "contribution.late", order.id, None, facts))
             await uow.collections.save(collection)  # its version orders this against a close
             await _add(uow, card_update(collection, self._ids, now))
             await uow.commit()

@@ -152,7 +152,9 @@ class GroupGifts:
         collection = await self.collection(collection_id)
         collection.check_open()
         if collection.recipient.same_person(contributor):
-            raise InvalidCollection("This group gift is for you: it stays a surprise until it is given.")
+            raise InvalidCollection(
+                "This group gift is for you: it stays a surprise until it is given."
+            )
         amount = self.amount(collection, amount_text)
         summary = await self._checkout.place_order(
             PlaceOrder(contributor, collection.product_id, amount, conversation, request_key)
@@ -179,7 +181,9 @@ class GroupGifts:
             total = collection.close(now)
             if total.minor:
                 names = ", ".join(
-                    dict.fromkeys(c.contributor.name for c in collection.contributions if c.contributor.name)
+                    dict.fromkeys(
+                        c.contributor.name for c in collection.contributions if c.contributor.name
+                    )
                 )
                 reward = await fund_reward(
                     uow,
@@ -211,7 +215,10 @@ class GroupGifts:
             try:
                 await self._settle(collection, now)
             except PaymentGatewayError as exc:  # the next run asks again
-                log.warning("collection refund failed", extra={"collection": collection.id, "error": str(exc)})
+                log.warning(
+                    "collection refund failed",
+                    extra={"collection": collection.id, "error": str(exc)},
+                )
         return len(due)
 
     async def _settle(self, collection: Collection, now: datetime) -> None:
@@ -224,7 +231,9 @@ class GroupGifts:
             return
         if collection.status == "open":
             try:
-                await self._change(collection.id, lambda c: c.expire(now), audit="collection.expired")
+                await self._change(
+                    collection.id, lambda c: c.expire(now), audit="collection.expired"
+                )
             except CollectionNotOpen:
                 return  # closed meanwhile: nothing to refund
             collection = await self.collection(collection.id)

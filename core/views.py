@@ -5,8 +5,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime
 
-from core.collections import CollectionCard
 from core.catalog import CatalogQuery, Product, SearchResult
+from core.collections import CollectionCard
 from core.gifts import Gift
 from core.money import Money
 from core.orders import Order, OrderStatus

@@ -12,6 +12,7 @@ from typing import Any, TypeVar
 
 from core.audit import AuditEntry, AuditRecord, chain
 from core.catalog import Product
+from core.collections import Collection, CollectionNotFound
 from core.errors import (
     ConcurrentUpdate,
     DeliveryRetryLater,
@@ -23,7 +24,6 @@ from core.errors import (
     ProviderError,
     RewardNotFound,
 )
-from core.collections import Collection, CollectionNotFound
 from core.gifts import Gift, GiftNotFound
 from core.identity import ConversationRef, TenantEndpoint
 from core.money import Money

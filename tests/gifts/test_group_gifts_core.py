@@ -4,6 +4,7 @@ late contributions, and the code that never reaches a buyer."""
 from __future__ import annotations
 
 from dataclasses import dataclass
+
 import pytest
 
 from core.catalog import Catalog
@@ -165,9 +166,7 @@ async def test_a_contribution_paid_after_the_close_is_refunded_not_lost(group: G
     collection = group.store.collections[collection_id]
     assert collection.contribution(late).state is ContributionState.REFUNDED  # type: ignore[union-attr]
     with pytest.raises(CollectionNotOpen):
-        await group.gifts.chip_in(
-            collection_id, PEOPLE[2], "5", False, ADA_DM, "too-late"
-        )
+        await group.gifts.chip_in(collection_id, PEOPLE[2], "5", False, ADA_DM, "too-late")
 
 
 async def test_a_collection_never_closed_refunds_everyone_after_its_deadline_once(
