@@ -245,3 +245,24 @@ async def test_the_buyers_personal_chat_is_in_the_buyers_tenant(teams: TeamsWorl
     (created,) = teams.connector.made("create")
     assert created.body["channelData"]["tenant"]["id"] == TENANT
     assert [m["id"] for m in created.body["members"]] == [DAVE_ID]
+
+
+async def test_a_german_buyer_gets_the_dialog_and_its_answer_in_german(teams: TeamsWorld) -> None:
+    teams.connector.add_members(EXTENSION_CHANNEL, GRACE)
+    fetch = {**extension(teams, "composeExtension/fetchTask"), "locale": "de-DE"}
+
+    task = await invoke(teams, fetch)
+    card = task["value"]["card"]["content"]
+    data = press(card, "Weiter zur Zahlung", {"to": GRACE.aad, "product": TEA.id, "amount": "25"})
+    submit = {**extension(teams, "composeExtension/submitAction", data), "locale": "de-DE"}
+    answer = await invoke(teams, submit)
+
+    assert task["value"]["title"] == "Geschenk senden" and card_problems(card) == []
+    assert "Lantern Tea House: von 5\u00a0€ bis 200\u00a0€" in card_text(card)
+    # de-DE: vouchers for Germany are listed first, and chosen unless the buyer picks another
+    assert (
+        element(card, "product")["choices"][0]["value"]
+        == TEA.id
+        == element(card, "product")["value"]
+    )
+    assert answer["value"].startswith("Ihr Geschenk liegt in unserem persönlichen Chat")
