@@ -30,7 +30,7 @@ from tests.e2e.world import (
     eventually,
     sample_product,
 )
-from tests.fake_connector import FakeConnector, card_problems
+from tests.fake_connector import Call, FakeConnector, card_problems
 from tests.localstripe_server import confirm_server_side
 from tests.teams.conftest import GRACE, card_text, press, with_mentions
 
@@ -296,6 +296,50 @@ async def test_send_a_gift_on_a_colleagues_message_puts_the_order_in_the_buyers_
         [fetched, submitted, *(c.body for c in connector.in_conversation(chat.personal_chat_id))]
     )
     assert voucher.code not in buyer_saw and (voucher.pin or "") not in buyer_saw
+
+
+async def test_a_gift_scheduled_in_the_dialog_is_cancelled_from_the_buyers_personal_chat_and_refunded(
+    bot: BotProcess,
+    db: BotDatabase,
+    local: LocalStripe,
+    connector: FakeConnector,
+    http: aiohttp.ClientSession,
+    stripe_events: StripeEvents,
+) -> None:
+    chat = TeamsChat(bot.url, connector, http, "gift-extension-later")
+    connector.add_members(E2E_CHANNEL, GRACE)
+    before = len(connector.in_conversation(GRACE_CHAT))
+    day = (datetime.now(UTC) + timedelta(days=30)).date().isoformat()
+    fetch = chat.extension("composeExtension/fetchTask", GIFT_COMMAND)
+    _, fetched = await chat.post(in_channel(fetch))
+    form = fetched["task"]["value"]["card"]["content"]
+    typed = {"to": GRACE.aad, "email": "", "product": TEA.id, "amount": "50", "note": "Later!"}
+    data = press(form, "Continue to payment", {**typed, "date": day, "time": "09:00"})
+    await chat.post(in_channel(chat.extension("composeExtension/submitAction", GIFT_COMMAND, data)))
+    order = await db.only_order_of(chat.user_key)
+    assert await confirm_server_side(local, order.payment_intent_id or "") == "succeeded"
+
+    def receipts() -> list[Call]:
+        personal = connector.in_conversation(chat.personal_chat_id)
+        return [c for c in personal if c.cards and "Receipt" in card_text(c.card)]
+
+    (receipt,) = await eventually(receipts, what="the receipt in the buyer's personal chat")
+    assert "Scheduled for" in card_text(receipt.card)
+    cancel = chat.submit(receipt, press(receipt.card, "Cancel and refund"))
+    cancel["conversation"] = {**cancel["conversation"], "id": chat.personal_chat_id}
+    status, _ = await chat.post(cancel)
+
+    assert status in (200, 201)
+    intent = order.payment_intent_id or ""
+    await eventually(
+        lambda: stripe_events.of("charge.refunded", intent), what="Stripe's charge.refunded"
+    )
+    await eventually(
+        lambda: [c for c in receipts() if "(refunded)" in card_text(c.card)],
+        what="the receipt updated in place as refunded",
+    )
+    assert (await db.order(order.id)).status is OrderStatus.REFUNDED
+    assert len(connector.in_conversation(GRACE_CHAT)) == before
 
 
 def shown(chat: TeamsChat) -> str:
