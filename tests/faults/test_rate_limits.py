@@ -10,7 +10,7 @@ import json
 
 import pytest
 
-from bot.limits import TokenBuckets
+from core.pacing import Bucket, Grant, MemoryTokenBuckets, Refused
 from tests.faults.cluster import Cluster
 from tests.faults.people import JSON, SlackBuyer, place_orders, slack_buyers, teams_buyers
 from tests.slack.conftest import sign
@@ -99,15 +99,18 @@ async def test_polling_one_checkouts_status_too_fast_gets_429_without_confusing_
 
 async def test_a_bucket_refills_at_its_rate_up_to_its_burst_and_forgets_idle_keys() -> None:
     now = [0.0]
-    buckets = TokenBuckets(per_second=2, burst=3, clock=lambda: now[0], max_keys=2)
+    buckets = MemoryTokenBuckets(clock=lambda: now[0], max_keys=2)
 
-    first = [buckets.take("ada") for _ in range(4)]
+    def bucket(key: str) -> Bucket:
+        return Bucket(key, per_second=2, burst=3)
+
+    first = [await buckets.take(bucket("ada")) for _ in range(4)]
     now[0] += 0.5
-    refilled = buckets.take("ada")
-    buckets.take("grace")
+    refilled = await buckets.take(bucket("ada"))
+    await buckets.take(bucket("grace"))
     now[0] += 10
-    buckets.take("linus")  # a third key: the idle ones are forgotten
+    await buckets.take(bucket("linus"))  # a third key: the idle ones are forgotten
 
-    assert first[:3] == [0.0, 0.0, 0.0] and first[3] == pytest.approx(0.5)
-    assert refilled == 0.0
+    assert first[:3] == [Grant(0.0)] * 3 and first[3] == Refused(pytest.approx(0.5))
+    assert refilled == Grant(0.0)
     assert len(buckets) == 1
