@@ -62,6 +62,12 @@ def _parser() -> argparse.ArgumentParser:
         help="fan-out over this many recipients (default: one each)",
     )
     parser.add_argument(
+        "--replicas-rate",
+        type=float,
+        default=50.0,
+        help="the replicas run's workspace limit a second (lower it on a busy machine)",
+    )
+    parser.add_argument(
         "--scale-messages", type=int, default=100_000, help="deliveries in the scale run"
     )
     parser.add_argument(
@@ -104,7 +110,7 @@ async def _run_all(bench: Bench, names: list[str], args: argparse.Namespace) -> 
         sections.append(await catalog_bench.run(bench, ack_cpu))
     if "replicas" in names:
         say("replicas: two bot processes on PostgreSQL share the fake Slack's limits")
-        sections.append(await replicas_bench.run(bench))
+        sections.append(await replicas_bench.run(bench, args.replicas_rate))
     if "scale" in names:
         say(f"scale: {args.scale_messages:,} deliveries by two replicas at {args.scale_rate:g}/s")
         sections.append(await replicas_bench.run_scale(bench, args.scale_messages, args.scale_rate))
