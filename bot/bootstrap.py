@@ -38,7 +38,7 @@ from core.catalog import Catalog, Product
 from core.checkout import Checkout
 from core.delivery import Relay
 from core.gifting import Gifts
-from core.oversight import AdminActs
+from core.oversight.acts import AdminActs
 from core.ports import ChatSender, RandomIds, SystemClock
 from core.recognition import Recognition
 from core.vouchers import VoucherProvider

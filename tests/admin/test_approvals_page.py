@@ -19,7 +19,8 @@ from core.catalog import Catalog
 from core.checkout import Checkout
 from core.identity import ChatUser, ConversationRef
 from core.money import Money
-from core.oversight import AdminActs, AdminRole
+from core.oversight.accounts import AdminRole
+from core.oversight.acts import AdminActs
 from core.recognition import Recognition, SendRewards
 from core.rewards import Programme, Recipient
 from tests.admin.conftest import BOOKS, VIEWER_EMAIL, VIEWER_PASSWORD, Browser, add_user

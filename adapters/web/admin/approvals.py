@@ -8,7 +8,7 @@ from aiohttp import web
 
 from adapters.web.admin.render import Views
 from core.approvals import Approvals, ApprovalStatus
-from core.oversight import AdminSession
+from core.oversight.accounts import AdminSession
 
 
 @dataclass(frozen=True)
