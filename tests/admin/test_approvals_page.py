@@ -14,7 +14,9 @@ from adapters.db import Database, VoucherCipher
 from adapters.db.admin_users import SqlAdminAccounts
 from adapters.db.oversight import SqlOversight
 from adapters.web.admin import admin_routes
-from core.approvals import ApprovalGate, ApprovalPolicy, Approvals
+from core.approval_gate import ApprovalGate
+from core.approval_requests import ApprovalPolicy
+from core.approvals import Approvals
 from core.catalog import Catalog
 from core.checkout import Checkout
 from core.identity import ChatUser, ConversationRef

@@ -12,7 +12,8 @@ from adapters.db.oversight import SqlOversight
 from adapters.web.admin import admin_routes
 from core.catalog import Catalog
 from core.checkout import Checkout
-from core.milestones import MilestoneKind, MilestoneRule
+from core.milestone_calendar import MilestoneKind
+from core.milestones import MilestoneRule
 from core.money import Money
 from core.oversight.accounts import AdminRole
 from core.oversight.acts import AdminActs

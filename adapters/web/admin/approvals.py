@@ -7,7 +7,8 @@ from dataclasses import dataclass
 from aiohttp import web
 
 from adapters.web.admin.render import Views
-from core.approvals import Approvals, ApprovalStatus
+from core.approval_requests import ApprovalStatus
+from core.approvals import Approvals
 from core.oversight.accounts import AdminSession
 
 
