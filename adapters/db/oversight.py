@@ -1,4 +1,4 @@
-"""The dashboard's read queries over SQL (core.oversight.Oversight): filtered, paged, aggregated in the database."""
+"""The dashboard's read queries over SQL (core.oversight.port.Oversight): filtered, paged, aggregated in the database."""
 
 from __future__ import annotations
 
@@ -33,27 +33,22 @@ from core.identity import ChatUser
 from core.money import Money
 from core.orders import OrderStatus
 from core.outbox import MessageKind, MessageStatus
-from core.oversight import (
-    Attention,
-    AuditQuery,
-    DayTotal,
+from core.oversight.lines import (
     DeliveryAttempts,
     GiftLine,
-    OrderDetail,
     OrderLine,
-    OrderQuery,
-    Overview,
-    Page,
     PaymentLine,
     ProgrammeBalance,
-    RewardQuery,
     VoucherView,
 )
+from core.oversight.order_detail import OrderDetail
+from core.oversight.overview import Attention, DayTotal, Overview
+from core.oversight.queries import AuditQuery, OrderQuery, Page, RewardQuery
 from core.rewards import Budget, LedgerEntry, LedgerKind, Reward
 
 
 class SqlOversight:
-    """Implements core.oversight.Oversight; every call reads in its own short transaction."""
+    """Implements core.oversight.port.Oversight; every call reads in its own short transaction."""
 
     def __init__(
         self, sessions: async_sessionmaker[AsyncSession], gate: WriteGate, cipher: VoucherCipher

@@ -29,8 +29,8 @@ from slack_sdk.web.async_client import AsyncWebClient
 from sqlalchemy import make_url
 from sqlalchemy.ext.asyncio import AsyncEngine, create_async_engine
 
+from adapters.chatkit import Background
 from adapters.slack.approval_listeners import register_approvals
-from adapters.slack.background import Background
 from adapters.slack.bulk_listener import register_bulk
 from adapters.slack.directory import SlackDirectory, UserDirectory
 from adapters.slack.files import FileFetcher

@@ -7,20 +7,18 @@ from typing import Any
 
 from slack_bolt.async_app import AsyncApp
 
+from adapters.chatkit import Background
 from adapters.slack import action_ids as ids
 from adapters.slack import translate
 from adapters.slack.approval_blocks import approval_outcome_message
-from adapters.slack.background import Background
-from adapters.slack.kit import Message
+from adapters.slack.replies import Respond, after_ack, show
 from adapters.slack.reward_blocks import notice
 from core.approvals import Approvals
 from core.errors import InvalidRequest, NotFound
 from core.recognition import identity_of
 
 Ack = Callable[..., Awaitable[Any]]
-Respond = Callable[..., Awaitable[Any]]
 Body = dict[str, Any]
-APOLOGY = "Sorry, something went wrong on our side. Please try again in a moment."
 
 
 def register_approvals(app: AsyncApp, *, approvals: Approvals, work: Background) -> None:
@@ -44,7 +42,8 @@ class _ApprovalListeners:
     async def approve(self, ack: Ack, body: Body, action: Body, respond: Respond) -> None:
         await ack()
         approval_id, approver = str(action.get("value", "")), identity_of(translate.user_of(body))
-        self._spawn(
+        after_ack(
+            self._work,
             self._decide(approval_id, respond, self._approvals.approve(approval_id, approver)),
             respond,
         )
@@ -53,7 +52,7 @@ class _ApprovalListeners:
         await ack()
         approval_id, approver = str(action.get("value", "")), identity_of(translate.user_of(body))
         decision = self._approvals.reject(approval_id, approver, note_of(body))
-        self._spawn(self._decide(approval_id, respond, decision), respond)
+        after_ack(self._work, self._decide(approval_id, respond, decision), respond)
 
     async def typed(self, ack: Ack) -> None:
         await ack()  # typing the reason is not a decision; Reject reads it
@@ -67,23 +66,8 @@ class _ApprovalListeners:
             InvalidRequest,
             NotFound,
         ) as exc:  # decided already, own request, expired: said as the core says
-            await _show(respond, notice(str(exc)), replace=False)
+            await show(respond, notice(str(exc)))
             return
-        await _show(
+        await show(
             respond, approval_outcome_message(await self._approvals.view(approval_id)), replace=True
         )
-
-    def _spawn(self, work: Any, respond: Respond) -> None:
-        async def tell_user(_exc: BaseException) -> None:
-            await respond(text=APOLOGY, response_type="ephemeral", replace_original=False)
-
-        self._work.spawn(work, tell_user)
-
-
-async def _show(respond: Respond, message: Message, *, replace: bool) -> None:
-    await respond(
-        text=message.text,
-        blocks=message.blocks,
-        response_type="ephemeral",
-        replace_original=replace,
-    )

@@ -19,6 +19,7 @@ from botbuilder.schema.teams import (
 from msrest.exceptions import ClientRequestError, HttpOperationError
 from msrest.serialization import Model
 
+from adapters.chatkit import APOLOGY
 from adapters.i18n import Localizer, localizer, words
 from adapters.teams.address import TeamsAddress
 from adapters.teams.answer import Answer
@@ -82,7 +83,6 @@ log = logging.getLogger(__name__)
 
 CARD_RESPONSE = "application/vnd.microsoft.card.adaptive"
 MESSAGE_RESPONSE = "application/vnd.microsoft.activity.message"
-APOLOGY = "Sorry, something went wrong on my side. Please try again in a moment."
 AFTER_PAYMENT = "Thanks! Your voucher arrives as soon as the payment is confirmed."
 
 

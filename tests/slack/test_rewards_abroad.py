@@ -10,7 +10,7 @@ from decimal import Decimal
 from adapters.slack.translate import picker_currency
 from core.fx import Rate, Rates, convert
 from core.identity import ChatUser
-from core.milestones import Employee
+from core.milestone_calendar import Employee
 from core.money import Money
 from core.orders import OrderStatus
 from core.rewards import LedgerKind
