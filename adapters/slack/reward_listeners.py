@@ -17,11 +17,11 @@ from slack_bolt.context.respond.async_respond import AsyncRespond
 from slack_sdk.errors import SlackApiError
 from slack_sdk.web.async_client import AsyncWebClient
 
+from adapters.i18n import words
 from adapters.slack import action_ids as ids
 from adapters.slack import blocks, reward_blocks, translate
 from adapters.slack.background import Background
 from adapters.slack.confirmations import message_of, outcome_json
-from adapters.slack.country import slack_country
 from adapters.slack.directory import Profile, SlackDirectory, UserDirectory
 from adapters.slack.kit import Message
 from adapters.slack.locales import SlackLocales
@@ -329,12 +329,11 @@ class _RewardListeners:
         else:
             if reward.spendable:
                 # What the reward covers comes first, in the recipient's country and locale.
-                shop = await self._checkout.reward_catalog(
-                    reward, await slack_country(client, user.user_id), user
-                )
                 loc = await self._locales.of(client, user.tenant, user.user_id)
+                shop = await self._checkout.reward_catalog(reward, loc.country or None, user)
                 page = self._checkout.browse(shop.query)
-                message = blocks.catalog_message(page, reward, loc, rate_note=shop.rate_note)
+                note = words.rate_note(shop.rate, shop.rate_problem, loc)
+                message = blocks.catalog_message(page, reward, loc, rate_note=note)
             else:
                 message = reward_blocks.notice(_not_spendable(reward.status))
         await self._in_dm(client, user.user_id)(message)

@@ -84,7 +84,7 @@ def _budget_after(preview: RewardPreview, loc: Localizer) -> tuple[str, str]:
 
 def sent_card(report: SendReport, amount: Money, reason: str, loc: Localizer = ENGLISH) -> Card:
     if report.pending is not None:
-        return pending_card(report.pending)
+        return pending_card(report.pending, loc)
     names = ", ".join(r.recipient_name or "a colleague" for r in report.sent)
     body: list[Element] = [
         _title("Rewards sent"),

@@ -10,7 +10,7 @@ from ssl import SSLContext
 from botbuilder.core import TurnContext
 from botbuilder.schema import Activity
 
-from adapters.i18n import ENGLISH, Localizer, localizer
+from adapters.i18n import ENGLISH, Localizer, localizer, words
 from adapters.teams.address import PLATFORM, TeamsAddress
 from adapters.teams.answer import Answer, Card
 from adapters.teams.bulk import BadRow, BulkReport, Row, SharedFile, download, read_rows
@@ -224,7 +224,8 @@ class RewardDesk:
             )
         shop = await self._checkout.reward_catalog(reward, country, user)
         page = self._checkout.browse(shop.query)
-        return Answer(catalog_card(page, reward, loc, rate_note=shop.rate_note), replaces=False)
+        note = words.rate_note(shop.rate, shop.rate_problem, loc)
+        return Answer(catalog_card(page, reward, loc, rate_note=note), replaces=False)
 
     # --- bulk CSV -----------------------------------------------------------------------------------------
 
