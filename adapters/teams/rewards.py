@@ -148,16 +148,19 @@ class RewardDesk:
             )  # already sent by an earlier press of this very card: nothing new to show
         if sent.report is None:
             return Answer(text=sent.refusal, replaces=False)
-        return Answer(sent_card(sent.report, sent.command.amount, sent.command.reason))
+        loc = localizer(activity.locale)
+        return Answer(sent_card(sent.report, sent.command.amount, sent.command.reason, loc))
 
     async def cancel(self, activity: Activity, key: str) -> Answer:
+        loc = localizer(activity.locale)
         try:
             dropped = await self.confirmations.cancel(key, user_of(activity))
         except NotYourConfirmation:
             return Answer(
-                text="Only the person who asked for these rewards can cancel them.", replaces=False
+                text=loc._("Only the person who asked for these rewards can cancel them."),
+                replaces=False,
             )
-        return Answer(cancelled_card()) if dropped else Answer()
+        return Answer(cancelled_card(loc)) if dropped else Answer()
 
     def command(
         self,
