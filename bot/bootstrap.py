@@ -6,6 +6,7 @@ import inspect
 import logging
 import os
 import secrets
+from collections import Counter
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 from datetime import timedelta
@@ -37,9 +38,11 @@ from core.approvals import Approvals
 from core.catalog import Catalog, Product
 from core.checkout import Checkout
 from core.delivery import Relay
+from core.funded import Funded
 from core.gifting import Gifts
+from core.group_gifts import GroupGifts
 from core.oversight import AdminActs
-from core.ports import ChatSender, RandomIds, SystemClock
+from core.ports import ChatSender, Clock, RandomIds, SystemClock
 from core.recognition import Recognition
 from core.vouchers import VoucherProvider
 
@@ -113,6 +116,25 @@ def _cipher(settings: Settings) -> VoucherCipher:
     return VoucherCipher(voucher_key(settings), previous_keys=previous)
 
 
+def build_group_gifts(
+    settings: Settings, database: Database, checkout: Checkout, clock: Clock
+) -> GroupGifts:
+    """Group gifts and "their choice" gifts: paid orders that fund a reward instead of a voucher."""
+    ids = RandomIds()
+    funded = Funded(uow=database.unit_of_work, ids=ids, clock=clock, refund=checkout.refund)
+    checkout.absorb = funded.absorb
+    counts = Counter(p.currency for p in checkout.catalog)
+    currency = counts.most_common(1)[0][0] if counts else "USD"
+    return GroupGifts(
+        uow=database.unit_of_work,
+        checkout=checkout,
+        funded=funded,
+        clock=clock,
+        ids=ids,
+        default_currency=currency,
+    )
+
+
 async def open_database(settings: Settings) -> Database:
     database = Database(settings.resolved_database_url, _cipher(settings))
     await database.upgrade()
@@ -160,6 +182,8 @@ async def build_services(settings: Settings) -> Services:
     rewards = build_rewards(settings, database, clock)
     # Gifts by email reach whoever the directory finds, in Slack or Teams (imported employees first).
     gifts = Gifts(uow=database.unit_of_work, checkout=checkout, clock=clock, people=rewards.people)
+    group_gifts = build_group_gifts(settings, database, checkout, clock)
+    periodic.append((settings.collection_check_seconds, group_gifts.settle_due))
     await seed_development_programme(settings, rewards.recognition)
     periodic += rewards.jobs()  # expiry and reminders every 10 minutes, milestones hourly
     provider_set = await build_provider_set(
@@ -212,7 +236,7 @@ async def build_services(settings: Settings) -> Services:
     senders["teams"], channels["teams"] = teams.sender, teams
     mounts.append(teams.mount)
     if settings.slack_enabled:
-        slack = _slack(settings, checkout, rewards, trust, gifts)
+        slack = _slack(settings, checkout, rewards, trust, gifts, group_gifts)
         find_people_in_slack(rewards, slack)  # HR-system and milestone rewards by email
         senders["slack"], channels["slack"] = slack.sender, slack
         mounts.append(slack.mount)
@@ -316,6 +340,7 @@ def _slack(
     rewards: Rewards | None = None,
     trust: OutgoingTrust | None = None,
     gifts: Gifts | None = None,
+    group_gifts: GroupGifts | None = None,
 ) -> Any:
     from adapters.slack import build_slack
 
@@ -332,6 +357,7 @@ def _slack(
         public_base_url=settings.public_base_url,
         ssl=trust.context if trust else None,
         gifts=gifts,
+        group_gifts=group_gifts,
         **(_channel_kwargs(build_slack, rewards) if rewards is not None else {}),
     )
 

@@ -55,6 +55,8 @@ class Settings(BaseSettings):
     # this long: more than twice the slowest send (Slack 10 s, Teams 20 s timeouts).
     outbox_lease_seconds: float = Field(60, ge=1, le=3600)
     recovery_interval_seconds: float = Field(10, gt=0, le=3600)
+    # How often (leased: one replica) group gifts are closed on their date or refunded after their deadline.
+    collection_check_seconds: float = Field(60, gt=0, le=3600)
     # How often pending reward approvals past their time are expired (releasing their budget).
     approval_expiry_check_seconds: float = Field(60, gt=0, le=3600)
     stuck_order_seconds: float = Field(30, ge=1, le=24 * 3600)

@@ -6,6 +6,7 @@ from dataclasses import dataclass
 from datetime import datetime
 
 from core.catalog import CatalogQuery, Product, SearchResult
+from core.collections import CollectionCard
 from core.fx import Quote
 from core.gifts import Gift
 from core.money import Money
@@ -381,6 +382,7 @@ Notice = (
     | ApprovalRequest
     | ApprovalDecided
     | ShoutOut
+    | CollectionCard
 )
 
 

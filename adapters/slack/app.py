@@ -47,6 +47,7 @@ from core.checkout import Checkout
 from core.confirmations import Confirmations
 from core.errors import DeliveryError
 from core.gifting import Gifts
+from core.group_gifts import GroupGifts
 from core.ports import PendingConfirmations
 from core.recognition import Recognition
 
@@ -186,6 +187,7 @@ def build_slack(
     directory_ttl_seconds: float = DIRECTORY_TTL_SECONDS,
     ssl: SSLContext | None = None,
     gifts: Gifts | None = None,
+    group_gifts: GroupGifts | None = None,
 ) -> SlackChannel:
     """Single workspace with `bot_token`, or multi-workspace OAuth with `client_id`/`client_secret`.
 
@@ -220,7 +222,9 @@ def build_slack(
     )
     locales = SlackLocales()  # one cache of people's locales for listeners and the outbox sender
     rewards = recognition.recipient_reward if recognition else None
-    background = register(app, checkout, rewards=rewards, locales=locales, gifts=gifts)
+    background = register(
+        app, checkout, rewards=rewards, locales=locales, gifts=gifts, group_gifts=group_gifts
+    )
     users = UserDirectory(ttl_seconds=directory_ttl_seconds)
     if recognition is not None and confirmations is not None:
         _register_rewards(
