@@ -236,7 +236,7 @@ def build_slack(
             app, recognition, checkout, background, users, base_url, confirmations, ssl, locales
         )
     if approvals is not None:
-        register_approvals(app, approvals=approvals, work=background)
+        register_approvals(app, approvals=approvals, work=background, locales=locales)
     sender = SlackSender(
         client_factory=lambda token: _web_client(token, base_url, ssl),
         token_for=token_for,

@@ -107,6 +107,12 @@ class _Listeners:
     async def _loc(self, user: ChatUser, client: AsyncWebClient) -> Localizer:
         return await self._locales.of(client, user.tenant, user.user_id)
 
+    async def _country(self, user: ChatUser, query: CatalogQuery, loc: Localizer) -> str:
+        """Where a plain browse opens: the person's chosen or employee-record country, else Slack's guess."""
+        if not query.is_bare:
+            return ""
+        return await self._checkout.home_country(user) or loc.country
+
     # --- slash command -----------------------------------------------------------------
 
     async def command(self, ack: Ack, body: Body, respond: Respond, client: AsyncWebClient) -> None:
@@ -120,7 +126,8 @@ class _Listeners:
             case translate.ShowHelp():
                 await _ack_message(ack, blocks.help_message(loc))
             case translate.Browse(query):
-                page = self._checkout.browse(query, loc.country)
+                country = await self._country(translate.user_of(body), query, loc)
+                page = self._checkout.browse(query, country)
                 await _ack_message(ack, blocks.catalog_message(page, loc=loc))
             case translate.ShowWallet():
                 await ack()
@@ -410,9 +417,8 @@ class _Listeners:
         user = translate.user_of(body)
         opened = await client.conversations_open(users=user.user_id)
         loc = await self._loc(user, client)
-        message = blocks.catalog_message(
-            self._checkout.browse(CatalogQuery(), loc.country), loc=loc
-        )
+        country = await self._country(user, CatalogQuery(), loc)
+        message = blocks.catalog_message(self._checkout.browse(CatalogQuery(), country), loc=loc)
         await client.chat_postMessage(
             channel=opened["channel"]["id"], text=message.text, blocks=message.blocks
         )

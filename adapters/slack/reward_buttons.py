@@ -9,9 +9,9 @@ from typing import Any
 from slack_sdk.web.async_client import AsyncWebClient
 
 from adapters.chatkit import Background
+from adapters.i18n import words
 from adapters.slack import blocks, reward_blocks, translate
 from adapters.slack.confirmations import message_of, outcome_json
-from adapters.slack.country import slack_country
 from adapters.slack.kit import Message
 from adapters.slack.locales import SlackLocales
 from adapters.slack.replies import Respond, after_ack, in_dm, show
@@ -96,12 +96,11 @@ class ChooseVoucher:
         else:
             if reward.spendable:
                 # What the reward covers comes first, in the recipient's country and locale.
-                shop = await self._checkout.reward_catalog(
-                    reward, await slack_country(client, user.user_id), user
-                )
                 loc = await self._locales.of(client, user.tenant, user.user_id)
+                shop = await self._checkout.reward_catalog(reward, loc.country or None, user)
                 page = self._checkout.browse(shop.query)
-                message = blocks.catalog_message(page, reward, loc, rate_note=shop.rate_note)
+                note = words.rate_note(shop.rate, shop.rate_problem, loc)
+                message = blocks.catalog_message(page, reward, loc, rate_note=note)
             else:
                 message = reward_blocks.notice(_not_spendable(reward.status))
         await in_dm(client, user.user_id)(message)

@@ -8,7 +8,7 @@ from ssl import SSLContext
 
 from botbuilder.core import InvokeResponse, MessageFactory, TurnContext
 from botbuilder.core.teams import TeamsActivityHandler
-from botbuilder.schema import AdaptiveCardInvokeResponse, ChannelAccount
+from botbuilder.schema import Activity, AdaptiveCardInvokeResponse, ChannelAccount
 from botbuilder.schema.teams import (
     TaskModuleContinueResponse,
     TaskModuleMessageResponse,
@@ -21,6 +21,7 @@ from msrest.serialization import Model
 
 from adapters.chatkit import APOLOGY
 from adapters.i18n import Localizer, localizer, words
+from adapters.i18n.phrases import later
 from adapters.teams.address import TeamsAddress
 from adapters.teams.answer import Answer
 from adapters.teams.approval_cards import decide
@@ -116,7 +117,8 @@ class VoucherBot(TeamsActivityHandler):
         try:
             intent = intent or intent_of_message(turn_context.activity)
         except UnreadableCommand as exc:
-            await turn_context.send_activity(str(exc))
+            loc = localizer(turn_context.activity.locale)
+            await turn_context.send_activity(words.error_text(exc, loc))
             return
         await self._show(turn_context, await self._answer(intent, turn_context))
 
@@ -153,7 +155,11 @@ class VoucherBot(TeamsActivityHandler):
             intent = intent_of_data(execute_data(turn_context.activity))
         except UnreadableCommand as exc:
             return _invoke(
-                AdaptiveCardMessage(status_code=200, type=MESSAGE_RESPONSE, value=str(exc))
+                AdaptiveCardMessage(
+                    status_code=200,
+                    type=MESSAGE_RESPONSE,
+                    value=words.error_text(exc, localizer(turn_context.activity.locale)),
+                )
             )
         answer = await self._answer(intent, turn_context)
         if answer.card is not None and answer.replaces:
@@ -173,12 +179,13 @@ class VoucherBot(TeamsActivityHandler):
         try:
             intent = intent_of_data(task_data(turn_context.activity))
             if not isinstance(intent, OpenCheckout):
-                raise UnreadableCommand("That button does not open a dialog.")
+                raise UnreadableCommand(later("That button does not open a dialog."))
             summary = await self._checkout.buyer_order(
                 intent.order_id, user_of(turn_context.activity)
             )
         except (UnreadableCommand, NotFound, InvalidRequest) as exc:
-            return _invoke(TaskModuleResponse(task=TaskModuleMessageResponse(value=str(exc))))
+            text = words.error_text(exc, localizer(turn_context.activity.locale))
+            return _invoke(TaskModuleResponse(task=TaskModuleMessageResponse(value=text)))
         loc = localizer(turn_context.activity.locale)
         if not (summary.can_pay and summary.checkout_url):
             text = _order_status(summary, loc)
@@ -232,7 +239,9 @@ class VoucherBot(TeamsActivityHandler):
                     await self._rewards.summary(reward_id, user_of(activity)) if reward_id else None
                 )
                 # A typed "vouchers" opens on the person's country; a card's buttons say what they want.
-                country = "" if from_card(activity) else loc.country
+                country = (
+                    "" if from_card(activity) or not query.is_bare else await self._home(activity)
+                )
                 return Answer(catalog_card(self._checkout.browse(query, country), reward, loc))
             case ChooseProduct(product_id, back, reward_id):
                 card = self._checkout.product_card(product_id)
@@ -262,13 +271,18 @@ class VoucherBot(TeamsActivityHandler):
             case CancelReward(key):
                 return await self._rewards.cancel(activity, key)
             case ApproveRequest() | RejectRequest():
-                return await decide(self._approvals, intent, user_of(activity))
+                return await decide(self._approvals, intent, user_of(activity), loc)
             case RedeemReward(reward_id):
                 return await self._rewards.redeem(
-                    reward_id, user_of(activity), client_country(activity), loc
+                    reward_id,
+                    user_of(activity),
+                    client_country(activity) or loc.country or None,
+                    loc,
                 )
             case ReviewReward():
-                return Answer(text="Open Send a reward again from the message box.", replaces=False)
+                return Answer(
+                    text=loc._("Open Send a reward again from the message box."), replaces=False
+                )
             case SharedFile():
                 return await self._rewards.bulk(turn_context, intent)
             case SendGift():
@@ -277,6 +291,12 @@ class VoucherBot(TeamsActivityHandler):
                 return await self._gifts.cancel(user_of(activity), gift_id, loc)
             case OpenGiftForm(product_id, amount):
                 return self._gifts.form(product_id, amount, loc)
+
+    async def _home(self, activity: Activity) -> str:
+        """The person's chosen or employee-record country, else what Teams says (clientInfo, locale)."""
+        recorded = await self._checkout.home_country(user_of(activity))
+        zone = str(getattr(activity, "local_timezone", "") or "")
+        return recorded or client_country(activity) or localizer(activity.locale, zone).country
 
     async def _buy(self, intent: Buy, turn_context: TurnContext) -> Answer:
         activity = turn_context.activity

@@ -71,12 +71,12 @@ class TeamsSender:
             ):  # where the buyer asked, if private; else their 1:1 chat
                 await self._privately(address, receipt_card(notice, loc))
             elif isinstance(notice, ApprovalRequest):
-                await self._to_person(address, approval_request_card(notice.approval))
+                await self._to_person(address, approval_request_card(notice.approval, loc))
             elif isinstance(notice, ApprovalDecided):
-                await self._to_person(address, approval_decided_card(notice.approval))
+                await self._to_person(address, approval_decided_card(notice.approval, loc))
             elif isinstance(notice, ShoutOut):
                 await continue_in(
-                    self._adapter, self._app_id, address, _sending(shout_out_card(notice))
+                    self._adapter, self._app_id, address, _sending(shout_out_card(notice, loc))
                 )
             else:
                 await self._update_order(address, notice, loc)
