@@ -10,6 +10,7 @@ from enum import StrEnum
 from typing import Any, Generic, Protocol, TypeVar
 
 from core.audit import AuditEntry, AuditRecord
+from core.collections import Collection
 from core.errors import InvalidRequest
 from core.identity import ChatUser
 from core.money import Money
@@ -563,6 +564,31 @@ class GiftLine:
         return self.order_status is OrderStatus.REFUNDED
 
 
+@dataclass(frozen=True)
+class ContributionLine:
+    """One contribution to a group gift, with its order's payment (paid, refunded) for the dashboard."""
+
+    order_id: str
+    contributor: ChatUser
+    amount: Money
+    state: str  # pending, counted, refunded (core.collections.ContributionState)
+    order_status: OrderStatus | None  # None if the order is gone
+
+
+@dataclass(frozen=True)
+class CollectionLine:
+    """A group gift as the dashboard shows it: its contributions and the reward it became."""
+
+    collection: Collection
+    contributions: tuple[ContributionLine, ...]
+    reward_status: str = ""  # the recipient's reward: sent, redeemed, expired; "" if none yet
+    delivery: str = ""  # the reward's notice to the recipient: pending, sent, dead; "" if none
+
+    @property
+    def goal(self) -> Money:
+        return Money(self.collection.goal, self.collection.currency)
+
+
 # --- the read port ---------------------------------------------------------------------------------
 
 
@@ -597,6 +623,9 @@ class Oversight(Protocol):
 
     async def gifts(self, limit: int = 100) -> Sequence[GiftLine]:
         """Newest first."""
+
+    async def collections(self, limit: int = 100) -> Sequence[CollectionLine]:
+        """Group gifts, newest first."""
 
 
 # --- dashboard users ---------------------------------------------------------------------------------

@@ -35,7 +35,7 @@ from tests.e2e.world import (
 )
 from tests.fake_connector import Call, FakeConnector, Member, card_problems
 from tests.localstripe_server import confirm_server_side
-from tests.teams.conftest import ADA, card_text, fixture_activity, press
+from tests.teams.conftest import ADA, card_text, press
 
 pytestmark = pytest.mark.asyncio(loop_scope="module")
 
