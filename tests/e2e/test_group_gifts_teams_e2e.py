@@ -11,7 +11,7 @@ from __future__ import annotations
 import copy
 import json
 from collections.abc import AsyncIterator
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import timedelta
 from pathlib import Path
 from typing import Any
@@ -50,6 +50,9 @@ class Colleague(TeamsChat):
 
     name: str = "Someone"
     group: str = GROUP
+    kind: str = "groupChat"  # "personal" for someone's own chat with the bot (group = its id)
+    teams_id: str = ""  # their 29:… id when it is not the tag's
+    answers: list[Any] = field(default_factory=list)  # every HTTP answer the bot gave them
 
     @property
     def conversation_id(self) -> str:
@@ -62,9 +65,18 @@ class Colleague(TeamsChat):
     def message(self, text: str) -> dict[str, Any]:
         activity = super().message(text)
         activity["from"]["name"] = self.name
-        if self.group:
+        if self.teams_id:
+            activity["from"]["id"] = self.teams_id
+        if self.group and self.kind == "groupChat":
             activity["conversation"].update(conversationType="groupChat", isGroup=True)
         return activity
+
+    async def post(
+        self, activity: dict[str, Any], headers: dict[str, str] | None = None
+    ) -> tuple[int, Any]:
+        status, body = await super().post(activity, headers)
+        self.answers.append(body)
+        return status, body
 
     def task_submit(self, data: dict[str, Any]) -> dict[str, Any]:
         return self._invoke(
@@ -322,3 +334,90 @@ async def test_a_their_choice_gift_reaches_ada_as_choose_your_gift_and_the_buyer
     assert "Ada Lovelace" in card_text(receipt[0].card)
     assert (await db.order(order.id)).status is OrderStatus.ISSUED
     assert json.dumps([c.body for c in bo.calls()]).count("choice:EUR") == 0
+
+
+async def spend_reward(ada: Colleague, connector: FakeConnector, notice: Call) -> None:
+    """Ada: Choose your voucher → Copper Kettle → €25, paid from the reward (no card)."""
+    catalog = await ada.answer_to(ada.submit(notice, press(notice.card, "Choose your voucher")))
+    product = await ada.answer_to(
+        ada.submit(catalog, press(catalog.card, "Choose", product="copper-kettle-roasters"))
+    )
+    await ada.post(
+        ada.submit(product, press(product.card, "Continue to payment", {"amount": "25"}))
+    )
+
+
+async def test_no_contributor_and_no_buyer_ever_receives_the_code_ada_chose(
+    bot: BotProcess,
+    db: BotDatabase,
+    connector: FakeConnector,
+    local: LocalStripe,
+    http: aiohttp.ClientSession,
+) -> None:
+    lin = colleague(bot, connector, http, "lin5", "Lin Wei")
+    bo, cy = (
+        colleague(bot, connector, http, "bo5", "Bo"),
+        colleague(bot, connector, http, "cy5", "Cy"),
+    )
+    chooser = Colleague(bot.url, connector, http, "ada5", name="Ada Lovelace", group=ADA_CHAT,
+                        kind="personal", teams_id=ADA.id, aad_object_id=ADA.aad)  # fmt: skip
+    card = await start_collection(lin, '"Thank you Ada" 40')
+    orders = [await chip_in(bo, db, card, "20", True), await chip_in(cy, db, card, "15", False)]
+    for order_id in orders:
+        await pay(local, db, order_id)
+    await eventually(lambda: all_in(db, orders, OrderStatus.ISSUED), what="both counted")
+    await lin.post(lin.submit(card, press(card.card, "Close and send")))
+    notice = await eventually(
+        lambda: [c for c in connector.in_conversation(ADA_CHAT) if "€35" in card_text(c.card)]
+        if connector.in_conversation(ADA_CHAT) else [],
+        what="Ada's Choose your gift for €35",
+    )  # fmt: skip
+    # A their-choice gift from Bo too: Ada spends that one as well.
+    bo_alone = Colleague(bot.url, connector, http, "bo5-own", name="Bo", group="")
+    connector.add_members(bo_alone.conversation_id, ADA)
+    await bo_alone.answer_to(mentioning_ada(bo_alone.message(""), "gift {0} choice:EUR 30 For you"))
+    (choice,) = [o for o in await db.orders_of(bo_alone.user_key) if o.product_id == "choice:EUR"]
+    await pay(local, db, choice.id)
+    choice_notice = await eventually(
+        lambda: [c for c in connector.in_conversation(ADA_CHAT) if c.cards and "For you" in card_text(c.card)],
+        what="Ada's their-choice notice",
+    )  # fmt: skip
+
+    codes: list[str] = []
+    for reward_notice in (notice[0], choice_notice[0]):
+        before = {o.id for o in await db.orders_of(ADA_KEY)}
+        await spend_reward(chooser, connector, reward_notice)
+        bought = await _new_order(db, before)
+        voucher = await eventually(lambda o=bought: db.voucher(o), what="Ada's voucher")
+        assert voucher.code and voucher.owner.user_id == ADA.aad
+        await eventually(lambda v=voucher: v.code in json.dumps(
+            [c.body for c in connector.in_conversation(ADA_CHAT)]), what="the code in Ada's chat")  # fmt: skip
+        codes += [voucher.code, *([voucher.pin] if voucher.pin else [])]
+    # The codes reached Ada (above); now everything the organiser, contributors and buyer got:
+    givers = [lin, bo, cy, bo_alone]
+    seen = [json.dumps(c.body) for c in connector.calls
+            if c.conversation_id != ADA_CHAT]  # fmt: skip
+    seen += [json.dumps(answer) for g in givers for answer in g.answers]
+    for order in [o for g in givers for o in await db.orders_of(g.user_key)]:
+        for path in (
+            f"/checkout/{order.checkout_token}",
+            f"/checkout/{order.checkout_token}/status",
+        ):
+            async with http.get(f"{bot.url}{path}") as page:
+                seen.append(await page.text())
+    everything = "\n".join(seen)
+    assert len(seen) > 20
+    for secret in codes:
+        assert secret not in everything
+    assert all(secret not in bot.logs() for secret in codes)
+
+
+async def _new_order(db: BotDatabase, before: set[str]) -> str:
+    found = await eventually(
+        lambda: _orders_since(db, before), what="Ada's order paid from the reward"
+    )
+    return found[0]
+
+
+async def _orders_since(db: BotDatabase, before: set[str]) -> list[str]:
+    return [o.id for o in await db.orders_of(ADA_KEY) if o.id not in before]
