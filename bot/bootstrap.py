@@ -25,9 +25,11 @@ from adapters.stripe_gateway import StripeGateway
 from adapters.teams import BotFrameworkCloud, build_teams
 from adapters.web.admin import admin_routes
 from adapters.web.checkout import checkout_routes
+from bot.buckets import open_buckets, paced
 from bot.clock import process_clock
 from bot.fx import build_rates, refresh_job
 from bot.hris import build_hr_systems, graph_reach, scim_mount, scim_reconcile
+from bot.limits import PersonLimits
 from bot.metrics import Metrics
 from bot.providers import ProviderSet, build_provider_set, tango_client, xoxoday_client
 from bot.rewards import Rewards, build_rewards, find_people_in_slack, seed_development_programme
@@ -42,6 +44,7 @@ from core.funded import Funded
 from core.gifting import Gifts
 from core.group_gifts import GroupGifts
 from core.oversight import AdminActs
+from core.pacing import MemoryTokenBuckets, TokenBuckets
 from core.ports import ChatSender, Clock, RandomIds, SystemClock
 from core.recognition import Recognition
 from core.vouchers import VoucherProvider
@@ -73,6 +76,7 @@ class Services:
     recognition: Recognition | None = None
     rewards: Rewards | None = None
     providers: ProviderSet | None = None
+    buckets: TokenBuckets = field(default_factory=MemoryTokenBuckets)  # limits and pacing
 
     async def start(self, port: int) -> None:
         for hook in self.on_start:
@@ -209,6 +213,9 @@ async def build_services(settings: Settings) -> Services:
         services_on_stop.append(reach.close)
     senders: dict[str, ChatSender] = {}
     channels: dict[str, Any] = {}
+    buckets, close_buckets = open_buckets(settings, database)  # rate limits shared by every replica
+    if close_buckets is not None:
+        services_on_stop.append(close_buckets)
     teams = build_teams(
         checkout,
         app_id=settings.microsoft_app_id,
@@ -242,12 +249,14 @@ async def build_services(settings: Settings) -> Services:
         senders["slack"], channels["slack"] = slack.sender, slack
         mounts.append(slack.mount)
         if settings.slack_app_token is not None:
-            services_on_start.append(lambda _port: slack.start_socket_mode())
+            services_on_start.append(
+                lambda _port: slack.start_socket_mode(limit=_socket_mode_limit(settings, buckets))
+            )
         services_on_stop.append(slack.close)
     relay = Relay(
         uow=database.unit_of_work,
         catalog=lambda: checkout.catalog,
-        senders=senders,
+        senders=paced(senders, buckets, settings),  # every replica shares one budget per platform
         clock=clock,
         checkout_url=checkout.checkout_url,
         lease=timedelta(seconds=settings.outbox_lease_seconds),
@@ -296,7 +305,18 @@ async def build_services(settings: Settings) -> Services:
         recognition=rewards.recognition,
         rewards=rewards,
         providers=provider_set,
+        buckets=buckets,
     )
+
+
+def _socket_mode_limit(
+    settings: Settings, buckets: TokenBuckets
+) -> Callable[[str], Awaitable[float]] | None:
+    """Socket Mode requests count against the same per-person buckets as HTTP ones."""
+    if settings.rate_limit_per_minute <= 0:
+        return None
+    limits = PersonLimits(buckets, settings.rate_limit_per_minute / 60, settings.rate_limit_burst)
+    return limits.take
 
 
 async def _payments(

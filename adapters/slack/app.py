@@ -41,6 +41,7 @@ from adapters.slack.locales import SlackLocales
 from adapters.slack.manifest import BOT_SCOPES, EVENTS_PATH, OAUTH_REDIRECT_PATH
 from adapters.slack.reward_listeners import register_rewards
 from adapters.slack.sender import SlackSender, TokenFor
+from adapters.slack.socket_limits import Limit, socket_mode_limit
 from adapters.slack.workspace import WorkspaceDirectory
 from core.approvals import Approvals
 from core.checkout import Checkout
@@ -91,10 +92,14 @@ class SlackChannel:
             web_app.on_startup.append(self._create_oauth_tables)
         web_app.on_cleanup.append(self._cleanup)
 
-    async def start_socket_mode(self) -> None:
-        """Connect to Slack over a WebSocket (no public URL needed); returns once connected."""
+    async def start_socket_mode(self, limit: Limit | None = None) -> None:
+        """Connect to Slack over a WebSocket (no public URL needed); returns once connected.
+
+        `limit` counts each person's Socket Mode requests against the HTTP requests' buckets."""
         if not self.app_token:
             raise RuntimeError("Socket Mode needs an app-level token (SLACK_APP_TOKEN)")
+        if limit is not None:
+            self.app.use(socket_mode_limit(limit))
         self._socket = AsyncSocketModeHandler(self.app, app_token=self.app_token)
         await self._socket.connect_async()
 
