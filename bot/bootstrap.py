@@ -238,6 +238,7 @@ async def build_services(settings: Settings) -> Services:
         ssl=trust.context,
         installer=reach.installer if reach is not None else None,
         gifts=gifts,
+        group_gifts=group_gifts,
         **_channel_kwargs(build_teams, rewards),
     )
     senders["teams"], channels["teams"] = teams.sender, teams

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+from dataclasses import replace
 from typing import Any
 
 from slack_bolt.async_app import AsyncApp
@@ -126,8 +127,11 @@ class CollectionListeners:
         key: str,
         loc: Localizer,
     ) -> None:
-        """The contributor's checkout goes to their DM with the app: private, and it lasts."""
+        """The contributor's checkout goes to their DM with the app: private, and it lasts. The card
+        names them as their profile does (users.info), not by their Slack handle."""
         user = translate.user_of(body)
+        named, _ = await _person(client, user.tenant, user.user_id)
+        user = replace(user, name=named.name or user.name)
         dm = translate.dm_of(user.tenant, user.user_id, translate.enterprise_of(body))
         opened = await client.conversations_open(users=user.user_id)
         try:

@@ -35,6 +35,13 @@ from adapters.teams.cards import (
     order_card,
     product_card,
 )
+from adapters.teams.collection_translate import (
+    ChipIn,
+    CloseCollection,
+    OpenChipIn,
+    StartCollect,
+)
+from adapters.teams.collections import CollectionDesk
 from adapters.teams.conversations import open_personal
 from adapters.teams.country import client_country
 from adapters.teams.errors import connector_errors
@@ -75,6 +82,7 @@ from core.approvals import Approvals
 from core.checkout import Checkout, PlaceOrder
 from core.errors import DeliveryError, InvalidAmount, InvalidRequest, NotFound
 from core.gifting import Gifts
+from core.group_gifts import GroupGifts
 from core.identity import ChatUser
 from core.ports import Directory, PendingConfirmations
 from core.recognition import Recognition
@@ -100,9 +108,11 @@ class VoucherBot(TeamsActivityHandler):
         confirmations: PendingConfirmations | None = None,
         gifts: Gifts | None = None,
         approvals: Approvals | None = None,
+        group_gifts: GroupGifts | None = None,
     ) -> None:
         self._checkout = checkout
         self._gifts = GiftDesk(checkout, gifts)
+        self._collections = CollectionDesk(group_gifts, gifts, app_id)
         self._approvals = approvals
         self._app_id = app_id
         self._rewards = RewardDesk(checkout, recognition, directory, ssl, confirmations)
@@ -178,6 +188,10 @@ class VoucherBot(TeamsActivityHandler):
         """The Pay button: open the order's checkout page as a dialog inside Teams."""
         try:
             intent = intent_of_data(task_data(turn_context.activity))
+            if isinstance(intent, OpenChipIn):
+                return _invoke(
+                    await self._collections.chip_in_dialog(turn_context, intent.collection_id)
+                )
             if not isinstance(intent, OpenCheckout):
                 raise UnreadableCommand(later("That button does not open a dialog."))
             summary = await self._checkout.buyer_order(
@@ -204,7 +218,14 @@ class VoucherBot(TeamsActivityHandler):
         return _invoke(TaskModuleResponse(task=TaskModuleContinueResponse(value=dialog)))
 
     async def _on_task_submit(self, turn_context: TurnContext) -> InvokeResponse:
-        """The checkout dialog closed itself after paying; the webhook, not the page, moves the order on."""
+        """The chip-in dialog submitted; or the checkout dialog closed itself after paying (the
+        webhook, not the page, moves the order on)."""
+        try:
+            intent = intent_of_data(task_data(turn_context.activity))
+        except UnreadableCommand:
+            intent = None
+        if isinstance(intent, ChipIn):
+            return _invoke(await self._collections.chip_in(turn_context, intent))
         return _invoke(TaskModuleResponse(task=TaskModuleMessageResponse(value=AFTER_PAYMENT)))
 
     async def _on_extension_fetch(self, turn_context: TurnContext) -> InvokeResponse:
@@ -291,6 +312,12 @@ class VoucherBot(TeamsActivityHandler):
                 return await self._gifts.cancel(user_of(activity), gift_id, loc)
             case OpenGiftForm(product_id, amount):
                 return self._gifts.form(product_id, amount, loc)
+            case StartCollect():
+                return await self._collections.start(turn_context, intent)
+            case CloseCollection():
+                return await self._collections.close(turn_context, intent)
+            case OpenChipIn() | ChipIn():
+                return Answer(text=loc._("Press Chip in on the group gift's card."), replaces=False)
 
     async def _home(self, activity: Activity) -> str:
         """The person's chosen or employee-record country, else what Teams says (clientInfo, locale)."""

@@ -14,6 +14,15 @@ from botbuilder.schema import Activity
 from adapters.i18n.phrases import later
 from adapters.teams.address import PLATFORM, tenant_of
 from adapters.teams.approval_translate import APPROVAL_ACTIONS, ApproveRequest, RejectRequest
+from adapters.teams.collection_translate import (
+    COLLECT_ACTIONS,
+    ChipIn,
+    CloseCollection,
+    OpenChipIn,
+    StartCollect,
+    collect_of_message,
+    is_collect_text,
+)
 from adapters.teams.gift_translate import (
     GIFT_ACTIONS,
     CancelGift,
@@ -111,6 +120,10 @@ Intent = (
     | OpenGiftForm
     | ApproveRequest
     | RejectRequest
+    | StartCollect
+    | OpenChipIn
+    | ChipIn
+    | CloseCollection
 )
 
 
@@ -306,6 +319,7 @@ _ACTIONS: dict[str, Callable[[Mapping[str, Any]], Intent]] = {
     **REWARD_ACTIONS,
     **GIFT_ACTIONS,
     **APPROVAL_ACTIONS,
+    **COLLECT_ACTIONS,
 }
 
 
@@ -330,6 +344,8 @@ def intent_of_message(activity: Activity) -> Intent:
         return ask_of_message(activity, text)
     if is_gift_text(text):
         return gift_of_message(activity, text)
+    if is_collect_text(text):
+        return collect_of_message(activity, text)
     return intent_of_text(text)
 
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import date, datetime
 
+from core.collections import Collection
 from core.identity import ChatUser
 from core.money import Money
 from core.orders import CardPayment, Order, OrderStatus, PaymentState
@@ -167,3 +168,28 @@ class GiftLine:
     @property
     def refunded(self) -> bool:
         return self.order_status is OrderStatus.REFUNDED
+
+
+@dataclass(frozen=True)
+class ContributionLine:
+    """One contribution to a group gift, with its order's payment (paid, refunded) for the dashboard."""
+
+    order_id: str
+    contributor: ChatUser
+    amount: Money
+    state: str  # pending, counted, refunded (core.collections.ContributionState)
+    order_status: OrderStatus | None  # None if the order is gone
+
+
+@dataclass(frozen=True)
+class CollectionLine:
+    """A group gift as the dashboard shows it: its contributions and the reward it became."""
+
+    collection: Collection
+    contributions: tuple[ContributionLine, ...]
+    reward_status: str = ""  # the recipient's reward: sent, redeemed, expired; "" if none yet
+    delivery: str = ""  # the reward's notice to the recipient: pending, sent, dead; "" if none
+
+    @property
+    def goal(self) -> Money:
+        return Money(self.collection.goal, self.collection.currency)

@@ -7,7 +7,7 @@ from datetime import date
 from typing import Protocol
 
 from core.audit import AuditEntry
-from core.oversight.lines import GiftLine, OrderLine, ProgrammeBalance
+from core.oversight.lines import CollectionLine, GiftLine, OrderLine, ProgrammeBalance
 from core.oversight.order_detail import OrderDetail
 from core.oversight.overview import Attention, Overview
 from core.oversight.queries import AuditQuery, OrderQuery, Page, RewardQuery
@@ -45,3 +45,6 @@ class Oversight(Protocol):
 
     async def gifts(self, limit: int = 100) -> Sequence[GiftLine]:
         """Newest first."""
+
+    async def collections(self, limit: int = 100) -> Sequence[CollectionLine]:
+        """Group gifts, newest first."""

@@ -198,7 +198,12 @@ class Pages:
         )
 
     async def gifts(self, request: web.Request, session: AdminSession) -> web.StreamResponse:
-        return self.views.page(request, "gifts.html", gifts=await self.oversight.gifts())
+        return self.views.page(
+            request,
+            "gifts.html",
+            gifts=await self.oversight.gifts(),
+            collections=await self.oversight.collections(),
+        )
 
     async def orders_csv(self, request: web.Request, session: AdminSession) -> web.StreamResponse:
         query, problems = order_query(request.query)
