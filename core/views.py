@@ -119,6 +119,8 @@ class OrderSummary:
     paid_by_reward: Money | None = None
     issuance_failed: bool = False
     rate_note: str = ""  # a reward in another currency paid: what it was charged and at which rate
+    # Answering a retried request (same request key): the first one placed the order and showed it.
+    repeated: bool = False
 
     @property
     def can_pay(self) -> bool:

@@ -101,13 +101,19 @@ class GiftExtension:
             raise UnreadableCommand(words.amount_error(exc, product, loc)) from exc
 
     async def _order_privately(self, turn_context: TurnContext, intent: SendGift) -> OrderSummary:
-        """Open (or find) the buyer's 1:1 chat, place the order for it, and show the order card there."""
+        """Open (or find) the buyer's 1:1 chat, place the order for it, and show the order card there.
+
+        Teams sends an invoke again when the answer is late; the replay has the same activity id, hence
+        the same request key and order, which the first submit has shown already: it posts nothing."""
         activity = turn_context.activity
         with connector_errors():
             chat = await personal_chat(
                 turn_context.adapter, self._app_id, TeamsAddress.of(activity)
             )
         summary = await self._desk.place(turn_context, intent, chat.to_ref())
+        if summary.repeated:
+            log.info("replayed gift submit answered again", extra={"order_id": summary.order_id})
+            return summary
         card = order_card(summary, localizer(activity.locale))
 
         async def show(personal: TurnContext) -> None:

@@ -3,6 +3,7 @@ order that goes to the buyer's personal chat (an extension's invoke has no card 
 
 from __future__ import annotations
 
+import asyncio
 import json
 from datetime import UTC, datetime
 from typing import Any
@@ -266,3 +267,39 @@ async def test_a_german_buyer_gets_the_dialog_and_its_answer_in_german(teams: Te
         == element(card, "product")["value"]
     )
     assert answer["value"].startswith("Ihr Geschenk liegt in unserem persönlichen Chat")
+
+
+async def test_a_replayed_submit_places_no_second_order_and_posts_nothing_new(
+    teams: TeamsWorld,
+) -> None:
+    teams.connector.add_members(EXTENSION_CHANNEL, GRACE)
+    card = await opened(teams, ON_GRACES_MESSAGE)
+    data = press(card, "Continue to payment", {"to": GRACE.aad, "product": TEA.id, "amount": "25"})
+    submit = extension(teams, "composeExtension/submitAction", data)
+
+    first = await invoke(teams, submit)
+    posted = len(teams.connector.in_conversation(DAVE_CHAT))
+    again = await invoke(teams, submit)  # Teams sends the same invoke again when the answer is late
+
+    assert again == first and first["type"] == "message"
+    order = teams.order()
+    assert order.id in first["value"] and len(teams.store.gifts) == 1
+    assert posted == 1 and len(teams.connector.in_conversation(DAVE_CHAT)) == 1
+    posts = [c.kind for c in teams.connector.calls if c.kind in ("send", "reply", "update")]
+    assert posts == ["reply"]  # the order card, once; the replay only looked Grace up again
+
+
+async def test_a_replay_arriving_while_the_first_submit_runs_posts_the_order_card_once(
+    teams: TeamsWorld,
+) -> None:
+    teams.connector.add_members(EXTENSION_CHANNEL, GRACE)
+    card = await opened(teams, ON_GRACES_MESSAGE)
+    data = press(card, "Continue to payment", {"to": GRACE.aad, "product": TEA.id, "amount": "25"})
+    submit = extension(teams, "composeExtension/submitAction", data)
+
+    first, again = await asyncio.gather(invoke(teams, submit), invoke(teams, submit))
+
+    assert first == again and teams.order().id in first["value"]
+    (shown,) = teams.connector.in_conversation(DAVE_CHAT)
+    assert any(a["title"].startswith("Pay") for a in actions(shown.card))
+    assert len(teams.store.gifts) == 1
