@@ -42,7 +42,13 @@ from core.outbox import MessageKind, OutboxMessage
 from core.payments import PaymentEvent, PaymentEventKind, PaymentGateway, PaymentIntent
 from core.ports import Clock, EmployeeStore, IdFactory, UnitOfWork, UnitOfWorkFactory
 from core.provider_health import ProviderHealth
-from core.redeem import RecipientCountries, RewardCatalog, country_code, reward_catalog
+from core.redeem import (
+    RecipientCountries,
+    RewardCatalog,
+    country_code,
+    currency_of,
+    reward_catalog,
+)
 from core.routing import Router, RoutingRules, single_provider_offers
 from core.views import (
     ISSUANCE_FAILURE,
@@ -148,6 +154,21 @@ class Checkout:
         curation = self._curated.get(query.programme) if query.programme else None
         found = catalog.search(wanted, curation.admits if curation else None)
         return CatalogPage.of(found, catalog.currencies, catalog.countries)
+
+    def pick_list(self, text: str, country: str, limit: int) -> tuple[ProductCard, ...]:
+        """Vouchers matching `text` (all when empty) for a picker where one is chosen among many: those
+        for the person's country first, then those in its currency, then the rest."""
+        query = CatalogQuery(text=text, per_page=limit)
+        code = country.upper()
+        local = currency_of(code)
+        wanted = [replace(query, country=code)] if code in self.catalog.countries else []
+        if local in self.catalog.currencies:
+            wanted.append(replace(query, currency=local))
+        listed: dict[str, ProductCard] = {}
+        for search in (*wanted, query):
+            for card in self.browse(search).cards:
+                listed.setdefault(card.product_id, card)
+        return tuple(listed.values())[:limit]
 
     async def curation(self, programme_id: str) -> Curation:
         """The programme's curated catalog, read now (and kept for browsing its pages)."""

@@ -37,7 +37,7 @@ from adapters.teams.conversations import open_personal
 from adapters.teams.country import client_country
 from adapters.teams.errors import connector_errors
 from adapters.teams.extension import RewardExtension
-from adapters.teams.gift_cards import wallet_with_gifts
+from adapters.teams.gift_cards import PRODUCTS_DATASET, wallet_with_gifts
 from adapters.teams.gift_extension import COMMAND_ID as GIFT_COMMAND
 from adapters.teams.gift_extension import GiftExtension
 from adapters.teams.gift_translate import CancelGift, OpenGiftForm, SendGift
@@ -50,6 +50,8 @@ from adapters.teams.reward_translate import (
     SendReward,
 )
 from adapters.teams.rewards import RewardDesk
+from adapters.teams.search import NAME as SEARCH
+from adapters.teams.search import SearchResponse, search_query
 from adapters.teams.translate import (
     Browse,
     Buy,
@@ -129,6 +131,7 @@ class VoucherBot(TeamsActivityHandler):
             "task/submit": self._on_task_submit,
             "composeExtension/fetchTask": self._on_extension_fetch,
             "composeExtension/submitAction": self._on_extension_submit,
+            SEARCH: self._on_search,
         }
         handler = handlers.get(turn_context.activity.name or "")
         if handler is None:
@@ -210,6 +213,16 @@ class VoucherBot(TeamsActivityHandler):
         if _command_id(turn_context) == GIFT_COMMAND:
             return _invoke(await self._gift_extension.submit_action(turn_context))
         return _invoke(await self._extension.submit_action(turn_context))
+
+    async def _on_search(self, turn_context: TurnContext) -> InvokeResponse:
+        """Typeahead in a card's choice set: the gift dialog's voucher picker; other datasets, nothing."""
+        query = search_query(turn_context.activity)
+        found = (
+            self._gift_extension.search(turn_context, query)
+            if query.dataset == PRODUCTS_DATASET
+            else []
+        )
+        return _invoke(SearchResponse(found))
 
     # --- answers ----------------------------------------------------------------------------------
 
