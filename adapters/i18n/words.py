@@ -5,6 +5,7 @@ Texts here are plain (no Markdown): each channel adds its own emphasis around th
 
 from __future__ import annotations
 
+from adapters.i18n.gift_words import gift_refusal
 from adapters.i18n.localizer import Localizer
 from core.errors import (
     CheckoutExpired,
@@ -151,8 +152,14 @@ def countries(codes: tuple[str, ...], loc: Localizer) -> str:
     return ", ".join(loc.country_name(code) for code in codes)
 
 
-def error_text(error: Exception, loc: Localizer) -> str:
-    """A refusal from the core, said in the person's language from the data it carries."""
+def error_text(error: Exception, loc: Localizer, *, catalog_command: str = "") -> str:
+    """A refusal from the core, said in the person's language from the data it carries.
+
+    `catalog_command` is how the person opens the catalog on their channel, for refusals that point
+    there (a gift to oneself)."""
+    gift = gift_refusal(error, loc, catalog_command)
+    if gift is not None:
+        return gift
     match error:
         case UnknownProduct():
             return loc._(

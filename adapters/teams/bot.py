@@ -41,7 +41,7 @@ from adapters.teams.gift_cards import PRODUCTS_DATASET, wallet_with_gifts
 from adapters.teams.gift_extension import COMMAND_ID as GIFT_COMMAND
 from adapters.teams.gift_extension import GiftExtension
 from adapters.teams.gift_translate import CancelGift, OpenGiftForm, SendGift
-from adapters.teams.gifts import GiftDesk
+from adapters.teams.gifts import GiftDesk, refusal
 from adapters.teams.reward_translate import (
     AskReward,
     CancelReward,
@@ -231,7 +231,7 @@ class VoucherBot(TeamsActivityHandler):
             return await self._answer_or_raise(intent, turn_context)
         except (NotFound, InvalidRequest) as exc:
             return Answer(
-                text=words.error_text(exc, localizer(turn_context.activity.locale)), replaces=False
+                text=refusal(exc, localizer(turn_context.activity.locale)), replaces=False
             )
 
     async def _answer_or_raise(

@@ -27,7 +27,7 @@ from adapters.teams.conversations import continue_in, personal_chat
 from adapters.teams.errors import connector_errors
 from adapters.teams.gift_cards import gift_extension_card, product_choice
 from adapters.teams.gift_translate import Author, SendGift, author_in, author_of
-from adapters.teams.gifts import GiftDesk
+from adapters.teams.gifts import GiftDesk, refusal
 from adapters.teams.search import SearchQuery
 from adapters.teams.translate import intent_of_data, task_data
 from adapters.teams.unreadable import UnreadableCommand
@@ -77,7 +77,7 @@ class GiftExtension:
         except UnreadableCommand as exc:
             return self._form(typed, author, str(exc), loc)
         except (InvalidRequest, NotFound) as exc:
-            return self._form(typed, author, words.error_text(exc, loc), loc)
+            return self._form(typed, author, refusal(exc, loc), loc)
         except DeliveryError as exc:
             log.info("buyer's personal chat unreachable", extra={"error": str(exc)})
             return _message(

@@ -199,7 +199,11 @@ async def test_a_gift_to_oneself_is_refused_in_the_dialog_as_the_gift_command_re
 
     again = dialog_card(await submitted(teams, card, to=DAVE_AAD, amount="25"))
 
-    assert "A gift is for someone else" in card_text(again)
+    # Said in Teams' words: its own catalog command, not Slack's slash command.
+    assert "A gift is for someone else: use “vouchers” to buy a voucher for yourself." in card_text(
+        again
+    )
+    assert "/vouchers" not in card_text(again)
     assert [o.status for o in teams.store.orders.values()] in ([], [OrderStatus.CREATED])
     assert teams.store.gifts == {}
 
