@@ -40,7 +40,9 @@ class FileSends:
     ) -> FileHold:
         async with self._uow() as uow:
             existing = await uow.approvals.find_by_request_key(summary.request_key)
-            if existing is not None:  # the same file again: its approval decides, nothing held twice
+            if (
+                existing is not None
+            ):  # the same file again: its approval decides, nothing held twice
                 return _file_seen(existing.id, str(existing.status))
             programme = await uow.programmes.get(summary.programme_id)
             refused = {}

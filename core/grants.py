@@ -43,7 +43,9 @@ async def commit_held(uow: UnitOfWork, programme: Programme, held: ApprovalView)
     return SendReport((), (), held.budget_after, held)
 
 
-def reward_message(reward: Reward, kind: MessageKind, clock: Clock, ids: IdFactory) -> OutboxMessage:
+def reward_message(
+    reward: Reward, kind: MessageKind, clock: Clock, ids: IdFactory
+) -> OutboxMessage:
     """The outbox message that tells a reward's recipient about it (a notice, a reminder)."""
     now = clock.now()
     return OutboxMessage(
@@ -91,7 +93,9 @@ class Granting:
         reserve = LedgerKind.RESERVE
         minor = command.amount.minor
         await uow.ledger.add(
-            LedgerEntry(self._ids.new_id("led"), programme.id, reserve, minor, now, giver, reward.id)
+            LedgerEntry(
+                self._ids.new_id("led"), programme.id, reserve, minor, now, giver, reward.id
+            )
         )
         await uow.outbox.add(
             reward_message(reward, MessageKind.REWARD_NOTICE, self._clock, self._ids)

@@ -20,7 +20,7 @@ from core.views import RewardSummary
 
 if TYPE_CHECKING:
     from core.employees import EmployeeDirectory
-    from core.recognition import Recognition
+    from core.reward_life import RewardLife
 
 log = logging.getLogger(__name__)
 SYNC_ACTOR = "system:hris"
@@ -78,7 +78,7 @@ class HrPeopleStore(Protocol):
 
 
 class RewardsOfPeople(Protocol):
-    """The part of Recognition that leavers need: their rewards, and cancelling one."""
+    """The part of recognition that leavers need: their rewards, and cancelling one."""
 
     async def rewards_of(self, employee: Employee) -> Sequence[RewardSummary]: ...
 
@@ -86,18 +86,18 @@ class RewardsOfPeople(Protocol):
 
 
 class RecognitionRewards:
-    """RewardsOfPeople over Recognition: an employee's rewards are those of the chat identity they are reached at."""
+    """RewardsOfPeople over RewardLife: an employee's rewards are those of the chat identity they are reached at."""
 
-    def __init__(self, recognition: Recognition, people: EmployeeDirectory) -> None:
-        self._recognition = recognition
+    def __init__(self, rewards: RewardLife, people: EmployeeDirectory) -> None:
+        self._rewards = rewards
         self._people = people
 
     async def rewards_of(self, employee: Employee) -> Sequence[RewardSummary]:
         recipient = await self._people.reach(employee)
-        return await self._recognition.rewards_for(recipient.user) if recipient is not None else ()
+        return await self._rewards.rewards_for(recipient.user) if recipient is not None else ()
 
     async def cancel(self, reward_id: str, actor: str) -> RewardSummary:
-        return await self._recognition.cancel(reward_id, actor)
+        return await self._rewards.cancel(reward_id, actor)
 
 
 class HrUnavailable(Exception):

@@ -31,7 +31,9 @@ class Pricing:
             default = await self._budgets.default_programme(identity_of(giver))
         programmes = await self._budgets.programmes()
         if giver is not None and not await self._givers.is_admin(giver):
-            peer = await self._givers.peer_programme_ids()  # everyone else gives from peer ones only
+            peer = (
+                await self._givers.peer_programme_ids()
+            )  # everyone else gives from peer ones only
             programmes = [p for p in programmes if p.id in peer]
         return choose_programme(
             programmes, programme_id=programme_id, currency=currency, default=default

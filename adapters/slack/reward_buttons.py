@@ -90,7 +90,7 @@ class ChooseVoucher:
         reward's own), posted in the recipient's DM (also from App Home)."""
         user = translate.user_of(body)
         try:
-            reward = await self._recognition.recipient_reward(reward_id, user)
+            reward = await self._recognition.rewards.recipient_reward(reward_id, user)
         except (NotFound, InvalidRequest) as exc:
             message = reward_blocks.notice(str(exc))
         else:

@@ -40,7 +40,8 @@ from core.checkout import Checkout
 from core.confirmations import Confirmations
 from core.errors import InvalidRequest, NotFound
 from core.identity import ChatUser
-from core.recognition import Recognition, SendRewards
+from core.recognition import Recognition
+from core.reward_sends import SendRewards
 
 NO_PROGRAMME = "There is no reward programme yet. An admin can create one."
 SLACK_REFUSALS = {
@@ -106,7 +107,7 @@ class RewardModal:
         self._proposal = proposal
 
     async def open(self, body: Body, respond: Respond, client: AsyncWebClient) -> None:
-        programmes = await self._recognition.programmes()
+        programmes = await self._recognition.budgets.programmes()
         if not programmes:
             await show(respond, reward_blocks.notice(NO_PROGRAMME))
             return
@@ -143,7 +144,7 @@ class RewardModal:
         enterprise = translate.enterprise_of(body)
         try:
             typed = read_amount_with(form.amount, form.currency)
-            programme, amount = await self._recognition.priced(
+            programme, amount = await self._recognition.pricing.priced(
                 typed, form.programme_id or None, giver
             )
             giver, recipients, notes = await self._proposal.people.resolve(
@@ -187,7 +188,7 @@ class RewardCommand:
             await show(respond, reward_blocks.reward_help())
             return
         giver = translate.user_of(body)
-        refusal = await admin_refusal(self._recognition, giver)
+        refusal = await admin_refusal(self._recognition.givers, giver)
         if refusal is not None:
             await show(respond, reward_blocks.notice(refusal))
         elif not text:
@@ -199,9 +200,9 @@ class RewardCommand:
         self, body: Body, respond: Respond, client: AsyncWebClient, giver: ChatUser, text: str
     ) -> None:
         try:
-            programmes = await self._recognition.programmes()
+            programmes = await self._recognition.budgets.programmes()
             parsed = parse_reward(text, {p.currency for p in programmes})
-            programme, amount = await self._recognition.priced(
+            programme, amount = await self._recognition.pricing.priced(
                 TypedAmount(parsed.amount, parsed.currency), giver=giver
             )
             giver, recipients, notes = await self._proposal.people.of_text(
