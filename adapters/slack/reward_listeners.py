@@ -66,11 +66,11 @@ def register_rewards(
     locales: SlackLocales | None = None,
 ) -> None:
     """Attach /reward, its form, the confirmation buttons and Choose your voucher to `app`."""
-    proposal = _Proposal(recognition, confirmations, RewardPeople(users))
+    proposal = _Proposal(confirmations, RewardPeople(users))
     modal = RewardModal(recognition, work, proposal)
     command = RewardCommand(recognition, work, proposal, modal)
     buttons = ConfirmationButtons(confirmations, work)
-    choose = ChooseVoucher(recognition, checkout, work, locales or SlackLocales())
+    choose = ChooseVoucher(recognition.rewards, checkout, work, locales or SlackLocales())
     app.command("/reward")(command.command)
     app.view(ids.REWARD_MODAL)(modal.submit)
     app.action(ids.REWARD_SEND)(buttons.send)
@@ -82,10 +82,7 @@ def register_rewards(
 class _Proposal:
     """What both ways of asking share: resolving people, and showing the core's preview."""
 
-    def __init__(
-        self, recognition: Recognition, confirmations: Confirmations, people: RewardPeople
-    ) -> None:
-        self.recognition = recognition
+    def __init__(self, confirmations: Confirmations, people: RewardPeople) -> None:
         self.people = people
         self._confirmations = confirmations
 

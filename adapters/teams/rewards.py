@@ -54,7 +54,7 @@ LeftOut = list[tuple[str, str]]
 
 
 class RewardDesk:
-    """Translates reward requests into Recognition calls and their results into cards; no rules of its own."""
+    """Translates reward requests into recognition calls and their results into cards; no rules of its own."""
 
     def __init__(
         self,
