@@ -29,7 +29,7 @@ def create_app(services: Services) -> web.Application:
     settings = services.settings
     if settings.rate_limit_per_minute > 0:
         buckets = TokenBuckets(settings.rate_limit_per_minute / 60, settings.rate_limit_burst)
-        middlewares.append(rate_limit(buckets))
+        middlewares.append(rate_limit(buckets, services.platforms))
     app = web.Application(client_max_size=MAX_BODY, middlewares=middlewares)
     app[SERVICES] = services
     app.router.add_get("/healthz", _healthz)
@@ -37,7 +37,7 @@ def create_app(services: Services) -> web.Application:
     app.router.add_get("/", _index)
     if services.brand_images.is_dir():
         app.router.add_static("/static/brands", services.brand_images)
-    for mount in services.mounts:
+    for mount in services.life.mounts:
         mount(app)
     return app
 

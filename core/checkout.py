@@ -10,6 +10,7 @@ from typing import Any
 
 from core.audit import AuditRecord
 from core.catalog import Catalog, CatalogQuery, Product
+from core.catalog_source import CatalogSource, LiveCatalog
 from core.curation import CatalogRule, Curation, CurationStore, NotInProgrammeCatalog
 from core.errors import (
     CheckoutExpired,
@@ -101,7 +102,7 @@ class Checkout:
         self,
         *,
         uow: UnitOfWorkFactory,
-        catalog: Catalog,
+        catalog: Catalog | CatalogSource,
         gateway: PaymentGateway,
         providers: Mapping[str, VoucherProvider],
         clock: Clock,
@@ -128,7 +129,10 @@ class Checkout:
         self.routing = routing  # replaced with the catalog when providers sync (bot/bootstrap.py)
         self.health = health
         self._default_router: tuple[Catalog, Router] | None = None
-        self.catalog = catalog
+        # A fixed catalog, or the live one providers' syncs replace (core.catalog_source).
+        self.catalogs: CatalogSource = (
+            LiveCatalog(catalog) if isinstance(catalog, Catalog) else catalog
+        )
         self._gateway = gateway
         self._providers = providers
         self._clock = clock
@@ -137,6 +141,11 @@ class Checkout:
         self._checkout_ttl = checkout_ttl
         self._stuck_after = stuck_after
         self._background = background
+
+    @property
+    def catalog(self) -> Catalog:
+        """The catalog in use now."""
+        return self.catalogs()
 
     # --- queries -------------------------------------------------------------------------
 

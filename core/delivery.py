@@ -10,7 +10,7 @@ from datetime import datetime, timedelta
 
 from core.approvals import approval_notice
 from core.audit import AuditRecord
-from core.catalog import Catalog
+from core.catalog_source import CatalogSource
 from core.errors import DeliveryError, DeliveryRetryLater, VoucherbotError
 from core.gifts import GiftStatus
 from core.orders import Order, OrderStatus
@@ -48,7 +48,7 @@ class Relay:
         self,
         *,
         uow: UnitOfWorkFactory,
-        catalog: Callable[[], Catalog],
+        catalog: CatalogSource,
         senders: Mapping[str, ChatSender],
         clock: Clock,
         checkout_url: Callable[[Order], str | None],
