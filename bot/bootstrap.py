@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Awaitable, Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -17,7 +17,9 @@ from adapters.db.database import Database
 from adapters.providers.catalog_file import BRAND_IMAGES
 from bot.build.channels import PLATFORMS, ChannelParts, build_channels
 from bot.build.delivery import build_delivery
+from bot.build.gifts import build_giving
 from bot.build.lifecycle import Lifecycle
+from bot.build.limits import build_buckets
 from bot.build.payments import build_payments
 from bot.build.people import build_people
 from bot.build.providers import build_providers, provider_set
@@ -36,7 +38,7 @@ from core.catalog import Catalog
 from core.catalog_source import LiveCatalog
 from core.checkout import Checkout
 from core.delivery import Relay
-from core.gifting import Gifts
+from core.pacing import MemoryTokenBuckets, TokenBuckets
 from core.platforms import ChatPlatform
 from core.ports import RandomIds, SystemClock
 from core.recognition import Recognition
@@ -62,6 +64,7 @@ class Services:
     recognition: Recognition | None = None
     rewards: Rewards | None = None
     providers: ProviderSet | None = None
+    buckets: TokenBuckets = field(default_factory=MemoryTokenBuckets)  # limits and pacing
 
     async def start(self, port: int) -> None:
         for hook in self.life.on_start:
@@ -85,17 +88,24 @@ async def build_services(settings: Settings) -> Services:
     clock, background = process_clock(settings.test_clock_file), BackgroundTasks()
     shop = build_shop(settings, database, payments.gateway, clock, background, trust, life)
     rewards = await build_reward_side(settings, database, clock, life)
-    # Gifts by email reach whoever the directory finds, in Slack or Teams (imported employees first).
-    gifts = Gifts(
-        uow=database.unit_of_work, checkout=shop.checkout, clock=clock, people=rewards.people
-    )
+    giving = build_giving(settings, database, shop.checkout, clock, rewards.people, life)
     providers = await build_providers(settings, database, shop, life)
     reach = build_people(settings, database, rewards, life)
     installer = reach.installer if reach is not None else None
-    parts = ChannelParts(settings, shop.checkout, rewards, gifts, trust, installer)
+    buckets = build_buckets(settings, database, life)  # rate limits shared by every replica
+    parts = ChannelParts(
+        settings,
+        shop.checkout,
+        rewards,
+        giving.gifts,
+        giving.group_gifts,
+        buckets,
+        trust,
+        installer,
+    )
     senders = build_channels(parts, life)
     mount_web(settings, database, shop.checkout, payments, rewards, providers, life)
-    delivery = build_delivery(settings, database, shop, senders, clock, background, life)
+    delivery = build_delivery(settings, database, shop, senders, buckets, clock, background, life)
     return Services(
         settings=settings,
         database=database,
@@ -110,6 +120,7 @@ async def build_services(settings: Settings) -> Services:
         recognition=rewards.recognition,
         rewards=rewards,
         providers=providers,
+        buckets=buckets,
     )
 
 

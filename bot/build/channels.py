@@ -9,6 +9,7 @@ from adapters.slack import SLACK, build_slack
 from adapters.teams import TEAMS, BotFrameworkCloud, build_teams
 from adapters.teams.service_urls import DOCUMENTED_HOSTS
 from bot.build.lifecycle import Lifecycle
+from bot.build.limits import socket_mode_limit
 from bot.build.secret_text import plain
 from bot.build.storage import cipher
 from bot.rewards import Rewards, find_people_in_slack
@@ -16,6 +17,8 @@ from bot.settings import Settings
 from bot.tls import OutgoingTrust
 from core.checkout import Checkout
 from core.gifting import Gifts
+from core.group_gifts import GroupGifts
+from core.pacing import TokenBuckets
 from core.platforms import ChatPlatform
 from core.ports import ChatSender
 from core.reach import AppInstaller
@@ -29,6 +32,8 @@ class ChannelParts:
     checkout: Checkout
     rewards: Rewards
     gifts: Gifts
+    group_gifts: GroupGifts
+    buckets: TokenBuckets  # Socket Mode counts people against the HTTP limiter's buckets
     trust: OutgoingTrust
     installer: AppInstaller | None  # Microsoft Graph installs the Teams app for whoever lacks it
 
@@ -88,6 +93,7 @@ def slack_channel(parts: ChannelParts, life: Lifecycle) -> ChatSender | None:
         public_base_url=settings.public_base_url,
         ssl=parts.trust.context,
         gifts=parts.gifts,
+        group_gifts=parts.group_gifts,
         recognition=rewards.recognition,
         confirmations=rewards.confirmations,
         approvals=rewards.approvals,
@@ -95,7 +101,8 @@ def slack_channel(parts: ChannelParts, life: Lifecycle) -> ChatSender | None:
     find_people_in_slack(rewards, slack)  # HR-system and milestone rewards by email
     life.mounts.append(slack.mount)
     if settings.slack_app_token is not None:
-        life.on_start.append(lambda _port: slack.start_socket_mode())
+        limit = socket_mode_limit(settings, parts.buckets)
+        life.on_start.append(lambda _port: slack.start_socket_mode(limit=limit))
     life.on_stop.append(slack.close)
     return slack.sender
 

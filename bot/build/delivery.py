@@ -7,12 +7,14 @@ from dataclasses import dataclass
 from datetime import timedelta
 
 from adapters.db.database import Database
+from bot.buckets import paced
 from bot.build.lifecycle import Lifecycle
 from bot.build.shop import Shop
 from bot.metrics import Metrics
 from bot.settings import Settings
 from bot.workers import BackgroundTasks, Workers
 from core.delivery import Relay
+from core.pacing import TokenBuckets
 from core.ports import ChatSender, Clock
 
 
@@ -28,6 +30,7 @@ def build_delivery(
     database: Database,
     shop: Shop,
     senders: Mapping[str, ChatSender],
+    buckets: TokenBuckets,
     clock: Clock,
     background: BackgroundTasks,
     life: Lifecycle,
@@ -35,7 +38,7 @@ def build_delivery(
     relay = Relay(
         uow=database.unit_of_work,
         catalog=shop.catalog,
-        senders=senders,
+        senders=paced(senders, buckets, settings),  # every replica shares one budget per platform
         clock=clock,
         checkout_url=shop.checkout.checkout_url,
         lease=timedelta(seconds=settings.outbox_lease_seconds),

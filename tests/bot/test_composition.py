@@ -11,6 +11,7 @@ from aiohttp import web
 
 from adapters.db import Database
 from bot.build.channels import ChannelParts, build_channels
+from bot.build.gifts import build_giving
 from bot.build.lifecycle import Lifecycle
 from bot.build.storage import open_database
 from bot.rewards import build_rewards
@@ -18,7 +19,7 @@ from bot.settings import Settings, load_settings
 from bot.tls import OutgoingTrust
 from core.catalog import Catalog
 from core.checkout import Checkout
-from core.gifting import Gifts
+from core.pacing import MemoryTokenBuckets
 from tests.fakes import FakeGateway, FakeProvider, FixedClock, SequentialIds
 from tests.unit.conftest import BOOKS
 
@@ -50,8 +51,18 @@ def _parts(settings: Settings, database: Database) -> ChannelParts:
         ids=SequentialIds(),
         public_base_url=settings.public_base_url,
     )
-    gifts = Gifts(uow=database.unit_of_work, checkout=checkout, clock=clock, people=rewards.people)
-    return ChannelParts(settings, checkout, rewards, gifts, OutgoingTrust.of(settings), None)
+    life = Lifecycle()
+    giving = build_giving(settings, database, checkout, clock, rewards.people, life)
+    return ChannelParts(
+        settings=settings,
+        checkout=checkout,
+        rewards=rewards,
+        gifts=giving.gifts,
+        group_gifts=giving.group_gifts,
+        buckets=MemoryTokenBuckets(),
+        trust=OutgoingTrust.of(settings),
+        installer=None,
+    )
 
 
 async def test_without_slack_settings_only_teams_is_built_and_mounted(
