@@ -214,7 +214,7 @@ class GroupGifts:
         for collection in due:
             try:
                 await self._settle(collection, now)
-            except PaymentGatewayError as exc:  # the next run asks again
+            except (PaymentGatewayError, ConcurrentUpdate) as exc:  # the next run asks again
                 log.warning(
                     "collection refund failed",
                     extra={"collection": collection.id, "error": str(exc)},
