@@ -429,3 +429,49 @@ def _all_of(messages: list[Any]) -> str:
 
 async def _orders_since(db: BotDatabase, user_key: str, before: set[str]) -> list[str]:
     return [o.id for o in await db.orders_of(user_key) if o.id not in before]
+
+
+async def test_a_contributor_shows_then_hides_their_amount_after_paying_on_their_own_line(
+    bot: BotProcess,
+    db: BotDatabase,
+    fake_slack: FakeSlack,
+    local: LocalStripe,
+    http: aiohttp.ClientSession,
+) -> None:
+    lin = person(bot, fake_slack, http, LIN)
+    fay, gus = (person(bot, fake_slack, http, u) for u in ("U0GGFAY", "U0GGGUS"))
+    fake_slack.add_person("U0GGFAY", "Fay")
+    fake_slack.add_person("U0GGGUS", "Gus")
+    fake_slack.set_members(CHANNEL, [LIN, fay.user_id, gus.user_id])
+    card = await start_collection(lin, fake_slack, '"Welcome back"', "lin-collect-6")
+    orders = [
+        await chip_in(fay, fake_slack, db, card, "12", False),
+        await chip_in(gus, fake_slack, db, card, "8", False),
+    ]
+    for order_id in orders:
+        await pay(local, db, order_id)
+    await eventually(
+        lambda: "€20" in block_text(fake_slack.messages[card.ts].blocks), what="both counted"
+    )
+    assert "Fay, Gus" in block_text(fake_slack.messages[card.ts].blocks)  # no amounts yet
+    updates = len(fake_slack.calls_to("chat.update"))
+
+    await _press(fay, clicked(card.blocks, "vb_col_mine"), card.ts)
+    await eventually(
+        lambda: "Fay (€12), Gus" in block_text(fake_slack.messages[card.ts].blocks),
+        what="Fay's amount on her own line, in place",
+    )
+    told = await fay.response(f"{fay.user_id}-card-{card.ts}")
+    assert "now shows your amount" in block_text(told["blocks"])
+    assert told["response_type"] == "ephemeral"  # only Fay is told
+    assert len(fake_slack.calls_to("chat.update")) > updates  # the same message, redrawn
+
+    await _press(fay, clicked(card.blocks, "vb_col_mine"), card.ts)
+    await eventually(
+        lambda: "Fay, Gus" in block_text(fake_slack.messages[card.ts].blocks),
+        what="Fay's amount hidden again",
+    )
+    await _press(lin, clicked(card.blocks, "vb_col_mine"), card.ts)  # Lin never chipped in
+    refused = await lin.response(f"{LIN}-card-{card.ts}")
+    assert "You have not chipped in" in block_text(refused["blocks"])
+    assert "€8" not in block_text(fake_slack.messages[card.ts].blocks)  # Gus's stays hidden
