@@ -9,7 +9,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from core.audit import AuditRecord
-from core.catalog import Catalog
+from core.catalog_source import CatalogSource
 from core.delivery_notices import Notices
 from core.errors import DeliveryError, DeliveryRetryLater, VoucherbotError
 from core.orders import Order, OrderStatus
@@ -35,7 +35,7 @@ class Relay:
         self,
         *,
         uow: UnitOfWorkFactory,
-        catalog: Callable[[], Catalog],
+        catalog: CatalogSource,
         senders: Mapping[str, ChatSender],
         clock: Clock,
         checkout_url: Callable[[Order], str | None],

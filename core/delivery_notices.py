@@ -7,7 +7,7 @@ from collections.abc import Callable
 from dataclasses import replace
 
 from core.approval_notices import approval_notice
-from core.catalog import Catalog
+from core.catalog_source import CatalogSource
 from core.collections import CollectionCard
 from core.errors import DeliveryError
 from core.gifts import GiftStatus
@@ -36,7 +36,7 @@ class Notices:
     def __init__(
         self,
         uow: UnitOfWorkFactory,
-        catalog: Callable[[], Catalog],
+        catalog: CatalogSource,
         checkout_url: Callable[[Order], str | None],
     ) -> None:
         self._uow = uow
