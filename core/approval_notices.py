@@ -13,7 +13,7 @@ from core.approval_requests import (
 from core.identity import ConversationRef
 from core.outbox import MessageKind, OutboxMessage
 from core.ports import IdFactory, UnitOfWork
-from core.recognition import SendRewards
+from core.reward_sends import SendRewards
 from core.views import ApprovalDecided, ApprovalRequest, ApprovalView
 
 

@@ -7,7 +7,8 @@ from datetime import datetime, timedelta
 from enum import StrEnum
 
 from core.errors import InvalidRequest
-from core.recognition import SendRewards, identity_of
+from core.identity import identity_of
+from core.reward_sends import SendRewards
 from core.rewards import Programme
 from core.views import ApprovalView
 

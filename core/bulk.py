@@ -2,7 +2,7 @@
 
 Every channel that takes a file of rewards (Slack, Teams, and any next one) reads its rows into
 `RewardRow`s, says how to find the person a row names, and renders the `BulkReport` this returns.
-Each row is one atomic `Recognition.send` with the row's own request key, so a file processed twice
+Each row is one atomic `RewardSender.send` with the row's own request key, so a file processed twice
 sends nothing twice and a refused row leaves nothing behind. A programme that holds sends to more than
 N people holds the file's rows in it as ONE approval (core.approvals), sent row by row once approved.
 """
@@ -15,9 +15,13 @@ from dataclasses import dataclass
 
 from core.amounts import AmountRefused, read_amount_with
 from core.errors import InvalidRequest, NotFound
+from core.file_sends import FileSends
 from core.identity import ChatUser, ConversationRef
 from core.money import Money
-from core.recognition import FileHold, Recognition, SendRewards
+from core.pricing import Pricing
+from core.recognition import Recognition
+from core.reward_sender import RewardSender
+from core.reward_sends import FileHold, SendRewards
 from core.rewards import Recipient
 from core.views import RewardSummary
 
@@ -102,10 +106,10 @@ async def send_rows(
     """Send each row as its own reward; refused rows say why. The giver is authorized once, up front.
 
     Rows of a programme that holds sends to more people than the file names wait as ONE approval."""
-    await recognition.authorize(giver)
-    prepared = [await _prepare(recognition, giver, row, find, reply_to) for row in rows]
+    await recognition.givers.authorize(giver)
+    prepared = [await _prepare(recognition.pricing, giver, row, find, reply_to) for row in rows]
     held = await _hold_files(
-        recognition, giver, file_name, list(zip(rows, prepared, strict=True)), reply_to
+        recognition.files, giver, file_name, list(zip(rows, prepared, strict=True)), reply_to
     )
     outcomes: list[RowOutcome] = []
     used: set[str] = set()
@@ -113,15 +117,15 @@ async def send_rows(
         if isinstance(command, RowOutcome):
             outcome = command
         else:
-            outcome = held.get(command.request_key) or await _send(recognition, row, command)
+            outcome = held.get(command.request_key) or await _send(recognition.sender, row, command)
             used.add(command.programme_id)
         outcomes.append(outcome)
-    left = tuple([await recognition.budget(p) for p in sorted(used)])
+    left = tuple([await recognition.budgets.budget(p) for p in sorted(used)])
     return BulkReport(file_name, tuple(outcomes), left)
 
 
 async def _prepare(
-    recognition: Recognition,
+    pricing: Pricing,
     giver: ChatUser,
     row: RewardRow,
     find: FindRecipient,
@@ -132,7 +136,7 @@ async def _prepare(
     if isinstance(recipient, str):
         return RowOutcome(row.line, row.who, reason=recipient)
     try:
-        programme, amount = await recognition.priced(
+        programme, amount = await pricing.priced(
             read_amount_with(row.amount, row.currency), row.programme or None, giver
         )
     except (
@@ -147,7 +151,7 @@ async def _prepare(
 
 
 async def _hold_files(
-    recognition: Recognition,
+    files: FileSends,
     giver: ChatUser,
     file_name: str,
     prepared: Sequence[tuple[RewardRow, SendRewards | RowOutcome]],
@@ -163,7 +167,7 @@ async def _hold_files(
         commands = tuple(command for _, command in group)
         summary = _summary(giver, file_name, programme_id, commands, reply_to)
         try:
-            hold = await recognition.hold_file(summary, commands)
+            hold = await files.hold_file(summary, commands)
         except InvalidRequest as exc:  # e.g. the file's total is more than the budget has
             hold = FileHold("-", {}, str(exc))
         if hold.approval_id:
@@ -194,9 +198,9 @@ def _summary(
     )
 
 
-async def _send(recognition: Recognition, row: RewardRow, command: SendRewards) -> RowOutcome:
+async def _send(sender: RewardSender, row: RewardRow, command: SendRewards) -> RowOutcome:
     try:
-        report = await recognition.send(command)
+        report = await sender.send(command)
     except (
         AmountRefused,
         InvalidRequest,

@@ -10,6 +10,7 @@ from datetime import date, timedelta
 
 from core.errors import InvalidAmount, UnknownProduct
 from core.money import Money
+from core.product_match import has_filters, passes_filters, search_text
 
 VOUCHER_FORMATS = ("code", "code_pin", "url", "url_pin")
 
@@ -176,7 +177,7 @@ class Catalog:
         self._by_id = {p.id: p for p in ordered}
         if len(self._by_id) != len(ordered):
             raise ValueError("product ids must be unique")
-        self._entries = [(p, _haystack(p)) for p in ordered]
+        self._entries = [(p, search_text(p)) for p in ordered]
         self._hits: OrderedDict[tuple[object, ...], tuple[Product, ...]] = OrderedDict()
         self.currencies = tuple(sorted({p.currency for p in ordered}))
         self.countries = tuple(sorted({c for p in ordered for c in p.countries}))
@@ -238,8 +239,8 @@ class Catalog:
         entries = self._entries
         for word in query.text.lower().split():
             entries = [(p, text) for p, text in entries if word in text]
-        if _has_filters(query):
-            entries = [(p, text) for p, text in entries if _passes_filters(p, query)]
+        if has_filters(query):
+            entries = [(p, text) for p, text in entries if passes_filters(p, query)]
         found = tuple(p for p, _ in entries)
         if query.covers is not None:
             covers = query.covers
@@ -250,30 +251,6 @@ class Catalog:
 
 
 SEARCH_CACHE_SIZE = 512
-
-
-def _haystack(product: Product) -> str:
-    return " ".join((product.brand, product.name, product.description, product.id)).lower()
-
-
-def _has_filters(query: CatalogQuery) -> bool:
-    return (
-        bool(query.currency or query.country or query.category)
-        or query.max_price is not None
-        or query.min_price is not None
-    )
-
-
-def _passes_filters(product: Product, query: CatalogQuery) -> bool:
-    if query.currency and product.currency != query.currency.upper():
-        return False
-    if query.country and product.countries and query.country.upper() not in product.countries:
-        return False
-    if query.category and query.category.lower() not in product.categories:
-        return False
-    if query.max_price is not None and product.lowest > query.max_price:
-        return False
-    return query.min_price is None or product.highest >= query.min_price
 
 
 # --- funded pseudo-products ---------------------------------------------------------------------

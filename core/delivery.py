@@ -5,33 +5,19 @@ from __future__ import annotations
 import asyncio
 import logging
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from core.approval_notices import approval_notice
 from core.audit import AuditRecord
 from core.catalog_source import CatalogSource
-from core.collections import CollectionCard
+from core.delivery_notices import Notices
 from core.errors import DeliveryError, DeliveryRetryLater, VoucherbotError
-from core.gifts import GiftStatus
 from core.orders import Order, OrderStatus
 from core.outbox import Backoff, MessageKind, OutboxMessage
-from core.peer import shout_out_of
-from core.ports import ChatSender, Clock, UnitOfWork, UnitOfWorkFactory
-from core.views import (
-    GiftDelivery,
-    Notice,
-    RewardNotice,
-    RewardSummary,
-    RewardUndeliverable,
-    VoucherDelivery,
-    receipt_of,
-    summary_of,
-)
-from core.vouchers import VoucherStatus
+from core.ports import ChatSender, Clock, UnitOfWorkFactory
+from core.undeliverable import tell_buyer, tell_giver
 
 log = logging.getLogger(__name__)
-GIFT_KINDS = (MessageKind.GIFT_DELIVERY, MessageKind.GIFT_RECEIPT, MessageKind.GIFT_UNDELIVERABLE)
 
 
 @dataclass(frozen=True)
@@ -58,10 +44,9 @@ class Relay:
         parallel: int = 8,
     ) -> None:
         self._uow = uow
-        self._catalog = catalog
         self._senders = senders
+        self._notices = Notices(uow, catalog, checkout_url)
         self._clock = clock
-        self._checkout_url = checkout_url
         self._backoff = backoff
         self._lease = lease
         self._parallel = parallel
@@ -110,70 +95,13 @@ class Relay:
         try:
             if sender is None:
                 raise DeliveryError(f"no sender for platform {message.conversation.platform}")
-            notice = await self._notice(message)
+            notice = await self._notices.of(message)
             await sender.send(message.conversation, notice)
         except DeliveryRetryLater as exc:
             return await self._retry(message, exc)
         except (DeliveryError, VoucherbotError) as exc:
             return await self._give_up(message, exc)
         return await self._sent(message)
-
-    async def _notice(self, message: OutboxMessage) -> Notice:
-        if message.kind in (MessageKind.APPROVAL_REQUEST, MessageKind.APPROVAL_DECIDED):
-            async with self._uow() as uow:
-                return await approval_notice(uow, message.kind, message.reward_id)
-        if message.kind is MessageKind.COLLECTION_CARD:
-            async with self._uow() as uow:
-                return CollectionCard.of(await uow.collections.get(message.reward_id))
-        if message.kind is MessageKind.PEER_SHOUT_OUT:
-            async with self._uow() as uow:
-                return shout_out_of(await uow.rewards.get(message.reward_id))
-        if message.reward_id:
-            async with self._uow() as uow:
-                reward = await uow.rewards.get(message.reward_id)
-                programme = await uow.programmes.get(reward.programme_id)
-            summary = RewardSummary.of(reward, programme.name)
-            if message.kind is MessageKind.REWARD_UNDELIVERABLE:
-                return RewardUndeliverable(summary, message.last_error or "unreachable")
-            return RewardNotice(summary, reminder=message.kind is MessageKind.REWARD_REMINDER)
-        if message.kind in GIFT_KINDS:
-            return await self._gift_notice(message)
-        catalog = self._catalog()
-        async with self._uow() as uow:
-            order = await uow.orders.get(message.order_id)
-            product = catalog.get(order.product_id)
-            if message.kind is MessageKind.VOUCHER_DELIVERY:
-                voucher = await uow.vouchers.for_order(order.id)
-                if voucher is None:
-                    raise DeliveryError(f"order {order.id} has no voucher to deliver")
-                return VoucherDelivery.of(voucher, product)
-        status = OrderStatus(message.announces) if message.announces else order.status
-        url = self._checkout_url(order) if status is OrderStatus.AWAITING_PAYMENT else None
-        return summary_of(order, product, url, status=status)
-
-    async def _gift_notice(self, message: OutboxMessage) -> Notice:
-        """Rendered at send time, so a gift cancelled (refunded) since it was queued is never shown."""
-        async with self._uow() as uow:
-            order = await uow.orders.get(message.order_id)
-            gift = await uow.gifts.for_order(order.id)
-            voucher = await uow.vouchers.for_order(order.id)
-        if gift is None:
-            raise DeliveryError(f"order {order.id} is not a gift")
-        product = self._catalog().get(order.product_id)
-        if message.kind is MessageKind.GIFT_RECEIPT:
-            return receipt_of(gift, order, product)
-        if message.kind is MessageKind.GIFT_UNDELIVERABLE:
-            return replace(
-                receipt_of(gift, order, product), problem=message.last_error or "unreachable"
-            )
-        if (
-            gift.status is GiftStatus.CANCELLED
-            or voucher is None
-            or voucher.status is VoucherStatus.VOID
-        ):
-            raise DeliveryError(f"gift {gift.id} was cancelled or has no voucher to deliver")
-        from_name = gift.buyer.name or "A colleague"
-        return GiftDelivery(gift.id, from_name, gift.message, VoucherDelivery.of(voucher, product))
 
     async def _sent(self, message: OutboxMessage) -> DeliveryResult:
         now = self._clock.now()
@@ -225,51 +153,11 @@ class Relay:
                 AuditRecord("outbox", "delivery.failed", subject, None, {"error": str(exc)})
             )
             if message.kind is MessageKind.REWARD_NOTICE:
-                await self._tell_giver(uow, message, str(exc))
+                await tell_giver(uow, message, str(exc), self._clock.now())
             if message.kind is MessageKind.GIFT_DELIVERY:
-                await self._tell_buyer(uow, message, str(exc))
+                await tell_buyer(uow, message, str(exc), self._clock.now())
             await uow.commit()
         return self._result(message, "dead")
-
-    async def _tell_giver(self, uow: UnitOfWork, message: OutboxMessage, error: str) -> None:
-        reward = await uow.rewards.get(message.reward_id)
-        if reward.giver_conversation is None:
-            return
-        now = self._clock.now()
-        await uow.outbox.add(
-            OutboxMessage(
-                id=f"{message.id}-undeliverable",
-                key=f"{reward.id}:{MessageKind.REWARD_UNDELIVERABLE}",
-                kind=MessageKind.REWARD_UNDELIVERABLE,
-                order_id="",
-                reward_id=reward.id,
-                conversation=reward.giver_conversation,
-                created_at=now,
-                next_attempt_at=now,
-                last_error=error[:200],
-            )
-        )
-
-    async def _tell_buyer(self, uow: UnitOfWork, message: OutboxMessage, error: str) -> None:
-        """A gift that cannot reach its recipient (Teams: the app is not installed for them) is the
-        buyer's to know about; a cancelled one is not news."""
-        gift = await uow.gifts.for_order(message.order_id)
-        if gift is None or gift.status is GiftStatus.CANCELLED:
-            return
-        order = await uow.orders.get(message.order_id)
-        now = self._clock.now()
-        await uow.outbox.add(
-            OutboxMessage(
-                id=f"{message.id}-undeliverable",
-                key=f"{order.id}:{MessageKind.GIFT_UNDELIVERABLE}",
-                kind=MessageKind.GIFT_UNDELIVERABLE,
-                order_id=order.id,
-                conversation=order.conversation,
-                created_at=now,
-                next_attempt_at=now,
-                last_error=error[:200],
-            )
-        )
 
     async def _defer(self, message: OutboxMessage, until: datetime) -> DeliveryResult:
         message.next_attempt_at = until

@@ -5,7 +5,7 @@ thank others from it, up to `monthly_allowance` a calendar month (UTC) in all, a
 `per_recipient_monthly` to any one colleague; nobody may thank themselves (core.reward_rules).
 With `shout_out`, each reward is also announced where it was given: who thanked whom and why,
 never the amount and never a code. The rules here are called from core.reward_rules and
-core.recognition, so every channel applies them without a copy.
+core.reward_sender, so every channel applies them without a copy.
 """
 
 from __future__ import annotations

@@ -10,7 +10,7 @@ from core.ports import UnitOfWork
 from core.rewards import Programme
 
 if TYPE_CHECKING:
-    from core.recognition import SendRewards
+    from core.reward_sends import SendRewards
 
 MAX_REASON = 500
 

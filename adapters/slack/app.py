@@ -226,7 +226,7 @@ def build_slack(
         logger=logging.getLogger("adapters.slack.bolt"),
     )
     locales = SlackLocales()  # one cache of people's locales for listeners and the outbox sender
-    rewards = recognition.recipient_reward if recognition else None
+    rewards = recognition.rewards.recipient_reward if recognition else None
     background = register(
         app, checkout, rewards=rewards, locales=locales, gifts=gifts, group_gifts=group_gifts
     )
@@ -275,7 +275,7 @@ def _register_rewards(
         checkout=checkout,
         work=background,
         users=users,
-        confirmations=Confirmations(recognition, confirmations),
+        confirmations=Confirmations(recognition.sender, confirmations),
         locales=locales,
     )
     # Files come from files.slack.com; a test or proxy API host is trusted with the token too.

@@ -1,6 +1,6 @@
 """Bulk rewards: a CSV file shared with the app in its DM becomes one reward per row, and a report.
 
-Each good row is one `Recognition.send` (all of a row or nothing) with a request key made of the
+Each good row is one `RewardSender.send` (all of a row or nothing) with a request key made of the
 file id and the row number, so a retried event, or the same file seen through both `file_shared` and
 a `message` event, sends nothing twice. People are resolved from the workspace's profile cache (one
 paged users.list walk), never one users.lookupByEmail per row. The recipients' DMs go through the
@@ -118,7 +118,7 @@ class _BulkListener:
             return
         profile = (await self._users.profiles(client, team, [user_id])).get(user_id)
         giver = ChatUser(PLATFORM, team, user_id, profile.name if profile else "")
-        refusal = await admin_refusal(self._recognition, giver)
+        refusal = await admin_refusal(self._recognition.givers, giver)
         if refusal is not None:
             await _post(client, channel, reward_blocks.notice(refusal))
             return

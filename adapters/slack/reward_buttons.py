@@ -20,7 +20,7 @@ from core.checkout import Checkout
 from core.confirmations import Confirmations, Sent, Taken
 from core.errors import InvalidRequest, NotFound
 from core.identity import ChatUser
-from core.recognition import Recognition
+from core.reward_life import RewardLife
 
 log = logging.getLogger(__name__)
 
@@ -71,12 +71,12 @@ class ChooseVoucher:
 
     def __init__(
         self,
-        recognition: Recognition,
+        rewards: RewardLife,
         checkout: Checkout,
         work: Background,
         locales: SlackLocales,
     ) -> None:
-        self._recognition = recognition
+        self._rewards = rewards
         self._checkout = checkout
         self._work = work
         self._locales = locales
@@ -90,7 +90,7 @@ class ChooseVoucher:
         reward's own), posted in the recipient's DM (also from App Home)."""
         user = translate.user_of(body)
         try:
-            reward = await self._recognition.recipient_reward(reward_id, user)
+            reward = await self._rewards.recipient_reward(reward_id, user)
         except (NotFound, InvalidRequest) as exc:
             message = reward_blocks.notice(str(exc))
         else:

@@ -40,7 +40,8 @@ from core.checkout import Checkout
 from core.confirmations import Confirmations
 from core.errors import InvalidRequest, NotFound
 from core.identity import ChatUser
-from core.recognition import Recognition, SendRewards
+from core.recognition import Recognition
+from core.reward_sends import SendRewards
 
 NO_PROGRAMME = "There is no reward programme yet. An admin can create one."
 SLACK_REFUSALS = {
@@ -65,11 +66,11 @@ def register_rewards(
     locales: SlackLocales | None = None,
 ) -> None:
     """Attach /reward, its form, the confirmation buttons and Choose your voucher to `app`."""
-    proposal = _Proposal(recognition, confirmations, RewardPeople(users))
+    proposal = _Proposal(confirmations, RewardPeople(users))
     modal = RewardModal(recognition, work, proposal)
     command = RewardCommand(recognition, work, proposal, modal)
     buttons = ConfirmationButtons(confirmations, work)
-    choose = ChooseVoucher(recognition, checkout, work, locales or SlackLocales())
+    choose = ChooseVoucher(recognition.rewards, checkout, work, locales or SlackLocales())
     app.command("/reward")(command.command)
     app.view(ids.REWARD_MODAL)(modal.submit)
     app.action(ids.REWARD_SEND)(buttons.send)
@@ -81,10 +82,7 @@ def register_rewards(
 class _Proposal:
     """What both ways of asking share: resolving people, and showing the core's preview."""
 
-    def __init__(
-        self, recognition: Recognition, confirmations: Confirmations, people: RewardPeople
-    ) -> None:
-        self.recognition = recognition
+    def __init__(self, confirmations: Confirmations, people: RewardPeople) -> None:
         self.people = people
         self._confirmations = confirmations
 
@@ -106,7 +104,7 @@ class RewardModal:
         self._proposal = proposal
 
     async def open(self, body: Body, respond: Respond, client: AsyncWebClient) -> None:
-        programmes = await self._recognition.programmes()
+        programmes = await self._recognition.budgets.programmes()
         if not programmes:
             await show(respond, reward_blocks.notice(NO_PROGRAMME))
             return
@@ -143,7 +141,7 @@ class RewardModal:
         enterprise = translate.enterprise_of(body)
         try:
             typed = read_amount_with(form.amount, form.currency)
-            programme, amount = await self._recognition.priced(
+            programme, amount = await self._recognition.pricing.priced(
                 typed, form.programme_id or None, giver
             )
             giver, recipients, notes = await self._proposal.people.resolve(
@@ -187,7 +185,7 @@ class RewardCommand:
             await show(respond, reward_blocks.reward_help())
             return
         giver = translate.user_of(body)
-        refusal = await admin_refusal(self._recognition, giver)
+        refusal = await admin_refusal(self._recognition.givers, giver)
         if refusal is not None:
             await show(respond, reward_blocks.notice(refusal))
         elif not text:
@@ -199,9 +197,9 @@ class RewardCommand:
         self, body: Body, respond: Respond, client: AsyncWebClient, giver: ChatUser, text: str
     ) -> None:
         try:
-            programmes = await self._recognition.programmes()
+            programmes = await self._recognition.budgets.programmes()
             parsed = parse_reward(text, {p.currency for p in programmes})
-            programme, amount = await self._recognition.priced(
+            programme, amount = await self._recognition.pricing.priced(
                 TypedAmount(parsed.amount, parsed.currency), giver=giver
             )
             giver, recipients, notes = await self._proposal.people.of_text(

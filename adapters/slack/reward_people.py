@@ -10,18 +10,18 @@ from slack_sdk.web.async_client import AsyncWebClient
 from adapters.slack import reward_blocks, translate
 from adapters.slack.directory import Profile, SlackDirectory, UserDirectory
 from adapters.slack.reward_text import RewardText
+from core.givers import Givers
 from core.identity import ChatUser
-from core.recognition import Recognition
 from core.rewards import NotRewardAdmin, Recipient
 
 Body = dict[str, Any]
 People = tuple[ChatUser, tuple[Recipient, ...], list[str]]  # the named giver, recipients, notes
 
 
-async def admin_refusal(recognition: Recognition, giver: ChatUser) -> str | None:
+async def admin_refusal(givers: Givers, giver: ChatUser) -> str | None:
     """None for a reward admin; otherwise the refusal, once the core has refused and audited it."""
     try:
-        await recognition.authorize(giver)
+        await givers.authorize(giver)
     except NotRewardAdmin as exc:
         return str(exc)
     return None

@@ -13,8 +13,7 @@ from adapters.teams.approval_translate import NOTE, ApprovalIntent, ApproveReque
 from adapters.teams.cards import Element, _card, _facts, _submit, _subtle, _text, _title
 from core.approvals import Approvals
 from core.errors import InvalidRequest, NotFound
-from core.identity import ChatUser
-from core.recognition import identity_of
+from core.identity import ChatUser, identity_of
 from core.views import ApprovalView, ShoutOut
 
 MAX_ROWS_SHOWN = 40  # a card stays well under Teams' 28 KB

@@ -413,7 +413,10 @@ async def test_a_reminder_says_the_reward_expires_soon_with_the_button(
     await reward_slack.relay.run_once()
     reward_slack.clock.advance(days=85)
 
-    assert reward_slack.recognition is not None and await reward_slack.recognition.remind_due() == 1
+    assert (
+        reward_slack.recognition is not None
+        and await reward_slack.recognition.rewards.remind_due() == 1
+    )
     await reward_slack.relay.run_once()
 
     reminder = reward_slack.fake.messages_in(dm(ADA))[-1]
@@ -465,7 +468,7 @@ async def test_a_spent_reward_says_so_instead_of_opening_the_catalog(
     await send(reward_slack, await confirm(reward_slack, f"<@{ADA}|ada> 25 Thanks"))
     reward_id = next(iter(reward_slack.store.rewards))
     assert reward_slack.recognition is not None
-    await reward_slack.recognition.cancel(reward_id, "admin:ops")
+    await reward_slack.recognition.rewards.cancel(reward_id, "admin:ops")
 
     choose = {
         "type": "button",
