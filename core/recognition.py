@@ -19,6 +19,7 @@ from core.outbox import MessageKind, OutboxMessage
 from core.peer import PeerPolicy, shout_outs
 from core.ports import Clock, IdFactory, UnitOfWork, UnitOfWorkFactory
 from core.programmes import choose_programme
+from core.refusals import Reason, joined
 from core.reward_rules import problems_of
 from core.rewards import (
     BudgetExceeded,
@@ -321,7 +322,7 @@ class Recognition:
             for row in rows:
                 problems = await problems_of(uow, programme, row, self._clock.now())
                 if problems:
-                    refused[row.request_key] = " ".join(problems)
+                    refused[row.request_key] = joined(problems)
             kept = tuple(row for row in rows if row.request_key not in refused)
             people = tuple(r for row in kept for r in row.recipients)
             total = sum(row.amount.minor * len(row.recipients) for row in kept)
@@ -329,7 +330,7 @@ class Recognition:
             if kept and total > available:
                 left = programme.money(max(available, 0))
                 raise BudgetExceeded(
-                    programme.id, f"This file needs {programme.money(total)}; {left} is left."
+                    programme.id, Reason("file_budget", needed=programme.money(total), left=left)
                 )
             held = await self.gate.hold_file(
                 uow, programme, replace(summary, recipients=people), kept
@@ -346,7 +347,7 @@ class Recognition:
         if status == "approved":
             return FileHold()
         return FileHold(
-            approval_id, {}, "" if status == "pending" else f"Its approval request was {status}."
+            approval_id, {}, "" if status == "pending" else Reason("approval_closed", status=status)
         )
 
     async def send_approved_rows(
@@ -372,7 +373,7 @@ class Recognition:
                 problems = await problems_of(uow, programme, row, self._clock.now())
                 if problems:
                     refused += [
-                        (r.user.name or r.user.user_id, " ".join(problems)) for r in row.recipients
+                        (r.user.name or r.user.user_id, joined(problems)) for r in row.recipients
                     ]
                     continue
                 for recipient in row.recipients:
@@ -411,7 +412,7 @@ class Recognition:
                 await approving(uow)
             problems = await problems_of(uow, programme, command, self._clock.now())
             if problems:
-                raise BudgetExceeded(programme.id, " ".join(problems))
+                raise BudgetExceeded(programme.id, joined(problems))
             if approving is None and self.gate is not None:
                 held = await self.gate.hold(uow, programme, command)
                 if held is not None:
