@@ -20,6 +20,7 @@ from core.identity import ChatUser, ConversationRef
 from core.money import Money
 from core.ports import PendingConfirmations
 from core.recognition import Recognition, SendRewards
+from core.refusals import reason_of
 from core.rewards import Recipient
 from core.views import RewardPreview, SendReport
 
@@ -51,6 +52,7 @@ class Sent:
     command: SendRewards
     report: SendReport | None
     refusal: str = ""
+    error: Exception | None = None  # the core's refusal itself, for the channel to word
 
 
 class Confirmations:
@@ -111,7 +113,7 @@ class Confirmations:
             InvalidRequest,
             NotFound,
         ) as exc:  # not an admin any more, budget spent, programme gone: said why
-            return Sent(command, None, str(exc))
+            return Sent(command, None, reason_of(exc), exc)
 
 
 def command_json(command: SendRewards) -> str:
