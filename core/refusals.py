@@ -61,6 +61,18 @@ class Reason(str):
         reason.rule, reason.values, reason.parts = rule, values, ()
         return reason
 
+    def __reduce__(self) -> tuple[object, ...]:
+        # Copied or pickled (a deep copy of a view), it stays a Reason with its data.
+        return (_restored, (str(self), self.rule, dict(self.values), self.parts))
+
+
+def _restored(
+    text: str, rule: str, values: Mapping[str, object], parts: tuple[Reason, ...]
+) -> Reason:
+    reason = str.__new__(Reason, text)
+    reason.rule, reason.values, reason.parts = rule, values, parts
+    return reason
+
 
 def joined(reasons: Iterable[str]) -> str:
     """Several reasons as one sentence each after the other; a `Reason` when every one is."""
@@ -70,10 +82,7 @@ def joined(reasons: Iterable[str]) -> str:
         return text
     if len(parts) == 1:
         return parts[0]
-    reason = str.__new__(Reason, text)
-    reason.rule, reason.values = "joined", {}
-    reason.parts = tuple(part for part in parts if isinstance(part, Reason))
-    return reason
+    return _restored(text, "joined", {}, tuple(p for p in parts if isinstance(p, Reason)))
 
 
 def reason_of(error: Exception) -> str:
