@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import hashlib
 from collections.abc import Awaitable, Callable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from core.amounts import AmountRefused, read_amount_with
 from core.errors import InvalidRequest, NotFound
@@ -20,6 +20,7 @@ from core.identity import ChatUser, ConversationRef
 from core.money import Money
 from core.pricing import Pricing
 from core.recognition import Recognition
+from core.refusals import Reason, reason_of
 from core.reward_sender import RewardSender
 from core.reward_sends import FileHold, SendRewards
 from core.rewards import Recipient
@@ -51,6 +52,8 @@ class RowOutcome:
     reason: str = ""
     repeated: bool = False
     reward: RewardSummary | None = None
+    # The core's refusal itself, for a channel to word in the reader's language (`reason` is English).
+    error: Exception | None = field(default=None, compare=False)
 
     @property
     def sent(self) -> bool:
@@ -88,7 +91,7 @@ class BulkReport:
         return [Money(minor, currency) for currency, minor in sorted(sums.items())]
 
 
-HELD = "Held for approval: an approver decides, and you will be told."
+HELD = Reason("held")
 MAX_SUMMARY = 300
 
 # How a channel finds the person a row names: the recipient, or why they cannot be found.
@@ -144,7 +147,7 @@ async def _prepare(
         InvalidRequest,
         NotFound,
     ) as exc:  # the core's reason, said to the person
-        return RowOutcome(row.line, row.who, reason=str(exc))
+        return RowOutcome(row.line, row.who, reason=reason_of(exc), error=exc)
     return SendRewards(
         giver, (recipient,), amount, row.reason, programme.id, row.request_key, reply_to
     )
@@ -169,7 +172,7 @@ async def _hold_files(
         try:
             hold = await files.hold_file(summary, commands)
         except InvalidRequest as exc:  # e.g. the file's total is more than the budget has
-            hold = FileHold("-", {}, str(exc))
+            hold = FileHold("-", {}, reason_of(exc))
         if hold.approval_id:
             for row, command in group:
                 why = hold.closed or hold.refused.get(command.request_key) or HELD
@@ -206,7 +209,7 @@ async def _send(sender: RewardSender, row: RewardRow, command: SendRewards) -> R
         InvalidRequest,
         NotFound,
     ) as exc:  # the core's reason, said to the person
-        return RowOutcome(row.line, row.who, reason=str(exc))
+        return RowOutcome(row.line, row.who, reason=reason_of(exc), error=exc)
     if report.pending is not None:  # listed with the rows not sent, saying why: an approver decides
         return RowOutcome(row.line, row.who, command.amount, reason=HELD)
     sent = report.sent[0] if report.sent else None

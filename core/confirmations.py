@@ -19,6 +19,7 @@ from core.errors import InvalidRequest, NotFound
 from core.identity import ChatUser, ConversationRef
 from core.money import Money
 from core.ports import PendingConfirmations
+from core.refusals import reason_of
 from core.reward_sender import RewardSender
 from core.reward_sends import SendRewards
 from core.rewards import Recipient
@@ -52,6 +53,7 @@ class Sent:
     command: SendRewards
     report: SendReport | None
     refusal: str = ""
+    error: Exception | None = None  # the core's refusal itself, for the channel to word
 
 
 class Confirmations:
@@ -112,7 +114,7 @@ class Confirmations:
             InvalidRequest,
             NotFound,
         ) as exc:  # not an admin any more, budget spent, programme gone: said why
-            return Sent(command, None, str(exc))
+            return Sent(command, None, reason_of(exc), exc)
 
 
 def command_json(command: SendRewards) -> str:

@@ -8,6 +8,7 @@ from dataclasses import replace
 from core.errors import ConcurrentUpdate, DuplicateRequest
 from core.grants import Granting, commit_held, retrying
 from core.ports import Clock, IdFactory, UnitOfWorkFactory
+from core.refusals import Reason, joined
 from core.reward_rules import problems_of
 from core.reward_sends import Approving, FileHold, HoldGate, SendRewards
 from core.rewards import BudgetExceeded
@@ -49,7 +50,7 @@ class FileSends:
             for row in rows:
                 problems = await problems_of(uow, programme, row, self._clock.now())
                 if problems:
-                    refused[row.request_key] = " ".join(problems)
+                    refused[row.request_key] = joined(problems)
             kept = tuple(row for row in rows if row.request_key not in refused)
             people = tuple(r for row in kept for r in row.recipients)
             total = sum(row.amount.minor * len(row.recipients) for row in kept)
@@ -57,7 +58,7 @@ class FileSends:
             if kept and total > available:
                 left = programme.money(max(available, 0))
                 raise BudgetExceeded(
-                    programme.id, f"This file needs {programme.money(total)}; {left} is left."
+                    programme.id, Reason("file_budget", needed=programme.money(total), left=left)
                 )
             held = await gate.hold_file(uow, programme, replace(summary, recipients=people), kept)
             if held is None:
@@ -83,7 +84,7 @@ class FileSends:
                 problems = await problems_of(uow, programme, row, self._clock.now())
                 if problems:
                     refused += [
-                        (r.user.name or r.user.user_id, " ".join(problems)) for r in row.recipients
+                        (r.user.name or r.user.user_id, joined(problems)) for r in row.recipients
                     ]
                     continue
                 for recipient in row.recipients:
@@ -104,5 +105,5 @@ def _file_seen(approval_id: str, status: str) -> FileHold:
     (one by one they repeat nothing); rejected or expired, its rows are refused, never sent around it."""
     if status == "approved":
         return FileHold()
-    closed = "" if status == "pending" else f"Its approval request was {status}."
+    closed = "" if status == "pending" else Reason("approval_closed", status=status)
     return FileHold(approval_id, {}, closed)

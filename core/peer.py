@@ -17,6 +17,7 @@ from datetime import datetime
 from core.identity import ConversationRef
 from core.outbox import MessageKind, OutboxMessage
 from core.ports import IdFactory, UnitOfWork
+from core.refusals import Reason
 from core.rewards import Programme, Reward
 from core.views import ShoutOut
 
@@ -42,25 +43,23 @@ async def peer_problems(
     recipient_keys: Sequence[str],
     minor: int,
     now: datetime,
-) -> list[str]:
+) -> list[Reason]:
     """Why a peer send goes beyond the giver's allowance this month; empty when it does not (or no policy)."""
     policy = await uow.peer_policies.get(programme.id)
     if policy is None:
         return []
     since = month_start(now)
-    problems = []
+    problems: list[Reason] = []
     given = await uow.rewards.given_since(programme.id, giver_key, since)
     if given + minor * len(recipient_keys) > policy.monthly_allowance:
         left = programme.money(max(policy.monthly_allowance - given, 0))
-        problems.append(f"Your {programme.name} allowance has {left} left this month.")
+        problems.append(Reason("peer_allowance", programme=programme.name, left=left))
     if policy.per_recipient_monthly is not None:
         for key in recipient_keys:
             to_them = await uow.rewards.given_to_since(programme.id, giver_key, key, since)
             if to_them + minor > policy.per_recipient_monthly:
                 most = programme.money(policy.per_recipient_monthly)
-                problems.append(
-                    f"You can give one colleague at most {most} a month from {programme.name}."
-                )
+                problems.append(Reason("peer_per_colleague", most=most, programme=programme.name))
                 break
     return problems
 

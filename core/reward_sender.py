@@ -8,6 +8,7 @@ from core.givers import Givers
 from core.grants import Granting, commit_held, retrying
 from core.peer import shout_outs
 from core.ports import Clock, IdFactory, UnitOfWorkFactory
+from core.refusals import joined
 from core.reward_rules import problems_of
 from core.reward_sends import Approving, HoldGate, SendRewards
 from core.rewards import BudgetExceeded, CurrencyMismatch
@@ -81,7 +82,7 @@ class RewardSender:
                 await approving(uow)
             problems = await problems_of(uow, programme, command, self._clock.now())
             if problems:
-                raise BudgetExceeded(programme.id, " ".join(problems))
+                raise BudgetExceeded(programme.id, joined(problems))
             if approving is None and self._gate is not None:
                 held = await self._gate.hold(uow, programme, command)
                 if held is not None:

@@ -78,7 +78,7 @@ class Localizer:
 
     def n_(self, singular: str, plural: str, count: int, **values: object) -> str:
         text = self._texts.ngettext(singular, plural, count)
-        return text.format(count=count, **values)
+        return text.format(count=self.number(count), **values)
 
 
 @lru_cache(maxsize=256)

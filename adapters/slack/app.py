@@ -280,7 +280,9 @@ def _register_rewards(
     )
     # Files come from files.slack.com; a test or proxy API host is trusted with the token too.
     fetch = FileFetcher(extra_hosts=[urlparse(base_url).hostname or ""], ssl=ssl)
-    register_bulk(app, recognition=recognition, work=background, users=users, fetch=fetch)
+    register_bulk(
+        app, recognition=recognition, work=background, users=users, fetch=fetch, locales=locales
+    )
 
 
 def _api_base(api_url: str | None) -> str:
