@@ -55,9 +55,10 @@ WebhookFactory = Callable[[str], AsyncWebhookClient]  # response_url -> client
 SLACK_FAILURES = (SlackClientError, WebhookFailed, aiohttp.ClientError, TimeoutError)
 
 
-def webhook_client(url: str) -> AsyncWebhookClient:
-    # No built-in retries: the outbox owns retrying, with backoff and Retry-After.
-    return AsyncWebhookClient(url, timeout=10, retry_handlers=[])
+def webhook_client(url: str, session: aiohttp.ClientSession | None = None) -> AsyncWebhookClient:
+    # No built-in retries: the outbox owns retrying, with backoff and Retry-After. With a `session`
+    # its connections are reused (adapters/slack/http.py) and its timeout applies.
+    return AsyncWebhookClient(url, timeout=10, retry_handlers=[], session=session)
 
 
 class SlackSender:
