@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import bisect
+import itertools
 import math
 from collections import OrderedDict
 from collections.abc import Callable, Iterable
@@ -165,9 +167,11 @@ class SearchResult:
 class Catalog:
     """An immutable in-memory product index (a new one replaces it on sync).
 
-    Search narrows the product list word by word over pre-lowered text, then applies the filters, and
-    keeps the last few hundred distinct searches: paging through results, or many people browsing the
-    same catalog, costs a dictionary look-up.
+    A product matches a search when each of its words is part of the product's brand, name,
+    description or id (a substring, so "co" finds coffee). A word index built here (_WordIndex) finds
+    the products of a word without reading every product; the filters narrow with per-currency and
+    per-country sets; the last few hundred distinct searches are kept: paging through results, or many
+    people browsing the same catalog, costs a dictionary look-up.
     """
 
     def __init__(self, products: Iterable[Product]) -> None:
@@ -175,7 +179,11 @@ class Catalog:
         self._by_id = {p.id: p for p in ordered}
         if len(self._by_id) != len(ordered):
             raise ValueError("product ids must be unique")
-        self._entries = [(p, _haystack(p)) for p in ordered]
+        self._products = ordered
+        self._index = _WordIndex([_haystack(p) for p in ordered])
+        self._by_currency = _masks((p.currency, n) for n, p in enumerate(ordered))
+        self._by_country = _masks((c, n) for n, p in enumerate(ordered) for c in p.countries)
+        self._everywhere = _mask(n for n, p in enumerate(ordered) if not p.countries)
         self._hits: OrderedDict[tuple[object, ...], tuple[Product, ...]] = OrderedDict()
         self.currencies = tuple(sorted({p.currency for p in ordered}))
         self.countries = tuple(sorted({c for p in ordered for c in p.countries}))
@@ -229,12 +237,14 @@ class Catalog:
         return found
 
     def _scan(self, query: CatalogQuery) -> tuple[Product, ...]:
-        entries = self._entries
-        for word in query.text.lower().split():
-            entries = [(p, text) for p, text in entries if word in text]
-        if _has_filters(query):
-            entries = [(p, text) for p, text in entries if _passes_filters(p, query)]
-        found = tuple(p for p, _ in entries)
+        mask = self._index.matching(query.text.lower().split())
+        if query.currency:
+            mask &= self._by_currency.get(query.currency.upper(), 0)
+        if query.country:
+            mask &= self._by_country.get(query.country.upper(), 0) | self._everywhere
+        found = tuple(self._products[n] for n in _positions(mask))
+        if query.max_price is not None or query.min_price is not None:
+            found = tuple(p for p in found if _passes_filters(p, query))
         if query.covers is not None:
             covers = query.covers
             found = tuple(
@@ -244,18 +254,106 @@ class Catalog:
 
 
 SEARCH_CACHE_SIZE = 512
+WORD_CACHE_SIZE = 4096
+FEW = (
+    64  # candidates few enough to check a word on each; tokens enough to read every product instead
+)
+
+
+class _WordIndex:
+    """Which products contain a word, as a bit set (bit n: the n-th product), without reading them all.
+
+    A word typed has no white space, so it is part of a product's text exactly when it is part of one
+    of the text's white-space separated tokens. The distinct tokens are kept in one string; finding
+    the word there names the tokens that contain it, and each token knows its products. A word found in
+    very many tokens (a digit) is checked on every product instead; either way the answer is kept.
+    """
+
+    def __init__(self, texts: list[str]) -> None:
+        self._texts = texts
+        self.everything = (1 << len(texts)) - 1
+        by_token = _masks((token, n) for n, text in enumerate(texts) for token in set(text.split()))
+        self._tokens = list(by_token)
+        self._token_masks = [by_token[t] for t in self._tokens]
+        self._starts: list[int] = []
+        offset = 0
+        for token in self._tokens:
+            self._starts.append(offset)
+            offset += len(token) + 1
+        self._blob = "\n".join(self._tokens)
+        self._words: OrderedDict[str, int] = OrderedDict()
+
+    def matching(self, words: list[str]) -> int:
+        """Products containing every word. Longer words first: they narrow most, and once few products
+        are left the rest of the words are checked on those alone."""
+        mask = self.everything
+        for word in sorted(set(words), key=len, reverse=True):
+            if mask.bit_count() <= FEW:
+                return _mask(n for n in _positions(mask) if all(w in self._texts[n] for w in words))
+            mask &= self._word(word)
+        return mask
+
+    def _word(self, word: str) -> int:
+        found = self._words.get(word)
+        if found is None:
+            found = self._look_up(word)
+            self._words[word] = found
+            if len(self._words) > WORD_CACHE_SIZE:
+                self._words.popitem(last=False)
+        else:
+            self._words.move_to_end(word)
+        return found
+
+    def _look_up(self, word: str) -> int:
+        mask, tokens, at = 0, 0, self._blob.find(word)
+        while at >= 0:
+            tokens += 1
+            if tokens > FEW:
+                return _mask(n for n, text in enumerate(self._texts) if word in text)
+            token = bisect.bisect_right(self._starts, at) - 1
+            mask |= self._token_masks[token]
+            following = (
+                self._starts[token + 1] if token + 1 < len(self._starts) else len(self._blob)
+            )
+            at = self._blob.find(word, following)
+        return mask
+
+
+def _mask(positions: Iterable[int]) -> int:
+    mask = 0
+    for n in positions:
+        mask |= 1 << n
+    return mask
+
+
+def _masks(pairs: Iterable[tuple[str, int]]) -> dict[str, int]:
+    grouped: dict[str, list[int]] = {}
+    for key, n in pairs:
+        grouped.setdefault(key, []).append(n)
+    return {key: _from_sorted(positions) for key, positions in grouped.items()}
+
+
+def _from_sorted(positions: list[int]) -> int:
+    # One big int from its bits, built as a bit string: an OR per position would copy the int each time.
+    if not positions:
+        return 0
+    bits = bytearray(b"0" * (positions[-1] + 1))
+    for n in positions:
+        bits[n] = ord("1")
+    return int(bits[::-1].decode(), 2)
+
+
+_BITS = bytes.maketrans(b"01", b"\x00\x01")
+
+
+def _positions(mask: int) -> list[int]:
+    """The set bits of `mask`, lowest first (catalog order)."""
+    bits = format(mask, "b").encode()[::-1].translate(_BITS)
+    return list(itertools.compress(range(len(bits)), bits))
 
 
 def _haystack(product: Product) -> str:
     return " ".join((product.brand, product.name, product.description, product.id)).lower()
-
-
-def _has_filters(query: CatalogQuery) -> bool:
-    return (
-        bool(query.currency or query.country)
-        or query.max_price is not None
-        or query.min_price is not None
-    )
 
 
 def _passes_filters(product: Product, query: CatalogQuery) -> bool:
