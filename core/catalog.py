@@ -198,7 +198,10 @@ class Catalog:
         try:
             return self._by_id[product_id]
         except KeyError:
-            raise UnknownProduct(product_id) from None
+            funded = funded_product(product_id)
+            if funded is None:
+                raise UnknownProduct(product_id) from None
+            return funded
 
     def for_person(self, query: CatalogQuery, country: str) -> CatalogQuery:
         """A plain browse narrowed to the person's own country, when the catalog has vouchers for it."""
@@ -364,3 +367,42 @@ def _passes_filters(product: Product, query: CatalogQuery) -> bool:
     if query.max_price is not None and product.lowest > query.max_price:
         return False
     return query.min_price is None or product.highest >= query.min_price
+
+
+# --- funded pseudo-products ---------------------------------------------------------------------
+# A group-gift contribution (`group:EUR:<collection id>`) and a "their choice" gift (`choice:EUR`) are
+# orders like any other (checkout page, payment, refunds), of a product no provider sells: once paid they
+# fund a reward the recipient spends in the catalog (core.funded). They are never listed or searched.
+FUNDED_KINDS = {
+    "group": ("Group gift", "Group gift"),
+    "choice": ("Their choice", "Gift of their choice"),
+}
+FUNDED_RANGE = ValueRange(100, 1_000_000)
+
+
+def funded_product(product_id: str) -> Product | None:
+    """The pseudo-product `product_id` names, or None if it names none."""
+    kind, _, rest = product_id.partition(":")
+    currency = rest.partition(":")[0]
+    if (
+        kind not in FUNDED_KINDS
+        or len(currency) != 3
+        or not currency.isalpha()
+        or not currency.isupper()
+    ):
+        return None
+    brand, name = FUNDED_KINDS[kind]
+    return Product(
+        id=product_id,
+        brand=brand,
+        name=name,
+        currency=currency,
+        value_range=FUNDED_RANGE,
+        provider="funded",
+        expiry=ExpiryPolicy(days_after_issue=365),
+    )
+
+
+def funded_kind(product_id: str) -> str:
+    """'group', 'choice', or '' for a product a provider sells."""
+    return product_id.partition(":")[0] if funded_product(product_id) is not None else ""

@@ -62,6 +62,9 @@ from core.vouchers import IssuedVoucher, Voucher, VoucherProvider, VoucherStatus
 
 log = logging.getLogger(__name__)
 Background = Callable[[Coroutine[Any, Any, None]], None]
+# core.funded.Funded.absorb: True when a paid order funds a reward (a group-gift contribution, a
+# "their choice" gift) instead of buying a voucher; it has then been dealt with.
+Absorb = Callable[[str], Coroutine[Any, Any, bool]]
 
 ISSUABLE = (OrderStatus.PAID, OrderStatus.ISSUING)
 SETTLED = (
@@ -137,6 +140,7 @@ class Checkout:
         self._checkout_ttl = checkout_ttl
         self._stuck_after = stuck_after
         self._background = background
+        self.absorb: Absorb | None = None  # set by the composition root (bot/bootstrap.py)
 
     # --- queries -------------------------------------------------------------------------
 
@@ -408,6 +412,8 @@ class Checkout:
         the next provider of its route; an uncertain answer (a timeout) never does until that provider,
         asked by the order's reference, says it holds no such order.
         """
+        if self.absorb is not None and await self.absorb(order_id):
+            return
         order = await self._claim_for_issuing(order_id)
         seen: set[str] = (
             set()

@@ -10,6 +10,7 @@ from typing import TYPE_CHECKING, Protocol
 
 from core.audit import AuditEntry, AuditRecord
 from core.catalog import Product
+from core.collections import Collection
 from core.gifts import Gift
 from core.identity import ConversationRef, TenantEndpoint
 from core.orders import Order, OrderStatus
@@ -82,6 +83,23 @@ class GiftRepository(Protocol):
 
     async def list_for_recipient(self, user_key: str, limit: int = 50) -> Sequence[Gift]:
         """Newest first."""
+
+
+class CollectionRepository(Protocol):
+    async def add(self, collection: Collection) -> None: ...
+
+    async def get(self, collection_id: str) -> Collection:
+        """The collection, or CollectionNotFound."""
+
+    async def save(self, collection: Collection) -> None:
+        """ConcurrentUpdate (at commit) if someone saved it since it was read: a close and a
+        contribution counted at once are ordered by this."""
+
+    async def list_due(self, now: datetime, limit: int = 100) -> Sequence[Collection]:
+        """Open ones whose closing date or deadline has come, and expired ones with refunds due."""
+
+    async def list_recent(self, limit: int = 100) -> Sequence[Collection]:
+        """Newest first (the dashboard)."""
 
 
 class OutboxRepository(Protocol):
@@ -239,6 +257,7 @@ class UnitOfWork(Protocol):
     orders: OrderRepository
     vouchers: VoucherRepository
     gifts: GiftRepository
+    collections: CollectionRepository
     outbox: OutboxRepository
     audit: AuditLog
     events: ProcessedEvents

@@ -6,6 +6,7 @@ from dataclasses import dataclass
 from datetime import datetime
 
 from core.catalog import CatalogQuery, Product, SearchResult
+from core.collections import CollectionCard
 from core.gifts import Gift
 from core.money import Money
 from core.orders import Order, OrderStatus
@@ -373,6 +374,7 @@ Notice = (
     | ApprovalRequest
     | ApprovalDecided
     | ShoutOut
+    | CollectionCard
 )
 
 

@@ -21,7 +21,7 @@ from slack_sdk.web.async_client import AsyncWebClient
 
 from adapters.i18n import ENGLISH, Localizer, words
 from adapters.slack import action_ids as ids
-from adapters.slack import blocks, gift_blocks, gift_form, translate
+from adapters.slack import blocks, collection_listeners, gift_blocks, gift_form, translate
 from adapters.slack.background import Background
 from adapters.slack.gift_listeners import GiftListeners
 from adapters.slack.locales import SlackLocales
@@ -29,6 +29,7 @@ from core.catalog import CatalogQuery
 from core.checkout import Checkout, PlaceOrder
 from core.errors import InvalidAmount, InvalidRequest, NotFound
 from core.gifting import Gifts
+from core.group_gifts import GroupGifts
 from core.identity import ChatUser
 from core.money import Money
 from core.views import RewardSummary
@@ -51,12 +52,15 @@ def register(
     rewards: RewardLookup | None = None,
     locales: SlackLocales | None = None,
     gifts: Gifts | None = None,
+    group_gifts: GroupGifts | None = None,
 ) -> Background:
     """Attach every voucherbot listener to `app`; returns the tracker of work done after the ack."""
     work = background or Background()
     locales = locales or SlackLocales()
     gift_listeners = GiftListeners(checkout, gifts, locales) if gifts else None
     listeners = _Listeners(checkout, work, rewards, locales, gift_listeners)
+    if group_gifts is not None:
+        listeners.collections = collection_listeners.register(app, group_gifts, work, locales)
     app.command("/vouchers")(listeners.command)
     app.action(_ids(ids.CHOOSE))(listeners.choose)
     app.action(ids.PICK_PRODUCT)(listeners.choose)
@@ -99,6 +103,7 @@ class _Listeners:
         self._rewards = rewards
         self._locales = locales
         self._gifts = gifts
+        self.collections: collection_listeners.CollectionListeners | None = None
 
     async def _loc(self, user: ChatUser, client: AsyncWebClient) -> Localizer:
         return await self._locales.of(client, user.tenant, user.user_id)
@@ -128,6 +133,13 @@ class _Listeners:
             case translate.SendGift() if self._gifts is not None:
                 await self._gift_from_command(ack, body, respond, client, parsed, loc)
             case translate.SendGift():
+                await _ack_message(ack, blocks.notice_message(loc._("Gifts are not enabled here.")))
+            case translate.Collect(recipient_id, text) if self.collections is not None:
+                await ack()
+                self._spawn(
+                    self.collections.start(body, respond, client, recipient_id, text), respond
+                )
+            case translate.Collect():
                 await _ack_message(ack, blocks.notice_message(loc._("Gifts are not enabled here.")))
 
     async def _set_country(self, ack: Ack, body: Body, text: str, loc: Localizer) -> None:

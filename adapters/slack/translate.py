@@ -68,7 +68,18 @@ class SendGift:
     recipient_email: str = ""
 
 
-SlashCommand = ShowHelp | ShowWallet | Browse | Buy | SendGift | SetCountry
+@dataclass(frozen=True)
+class Collect:
+    """`/vouchers collect @person "Farewell" [goal] [by <date>]`: a group gift (core.group_gifts)."""
+
+    recipient_id: str
+    text: str  # what follows the person, read by core.group_gifts.parse_collect
+
+
+SlashCommand = ShowHelp | ShowWallet | Browse | Buy | SendGift | SetCountry | Collect
+_COLLECT = re.compile(
+    r"^collect\s+<@([UW][A-Z0-9]+)(?:\|[^>]*)?>\s*(.*)$", re.DOTALL | re.IGNORECASE
+)
 GIFT_USAGE = (
     "To send a gift: `/vouchers gift @person <product id> <amount> [on 2026-12-24 09:00] [a message]` "
     "(or a work email instead of @person, for a colleague in Teams)"
@@ -122,6 +133,13 @@ def parse_command(text: str) -> SlashCommand:
         return Buy(words[1], words[2]) if len(words) == 3 else ShowHelp()
     if head == "gift":
         return parse_gift(text.strip())
+    if head == "collect":
+        found = _COLLECT.match(text.strip())
+        if found is None:
+            raise InvalidQuery(
+                'To start a group gift: `/vouchers collect @person "Farewell" [150] [by 2026-07-01]`'
+            )
+        return Collect(found.group(1), found.group(2))
     if head == "country":
         return SetCountry(words[1]) if len(words) == 2 else ShowHelp()
     return Browse(query_from_text(text))

@@ -38,6 +38,8 @@ from adapters.teams.country import client_country
 from adapters.teams.errors import connector_errors
 from adapters.teams.extension import RewardExtension
 from adapters.teams.gift_cards import wallet_with_gifts
+from adapters.teams.gift_extension import COMMAND_ID as GIFT_COMMAND
+from adapters.teams.gift_extension import GiftExtension
 from adapters.teams.gift_translate import CancelGift, OpenGiftForm, SendGift
 from adapters.teams.gifts import GiftDesk
 from adapters.teams.reward_translate import (
@@ -104,6 +106,7 @@ class VoucherBot(TeamsActivityHandler):
         self._app_id = app_id
         self._rewards = RewardDesk(checkout, recognition, directory, ssl, confirmations)
         self._extension = RewardExtension(self._rewards)
+        self._gift_extension = GiftExtension(self._gifts, checkout, app_id)
 
     # --- activities -------------------------------------------------------------------------------
 
@@ -200,10 +203,14 @@ class VoucherBot(TeamsActivityHandler):
         return _invoke(TaskModuleResponse(task=TaskModuleMessageResponse(value=AFTER_PAYMENT)))
 
     async def _on_extension_fetch(self, turn_context: TurnContext) -> InvokeResponse:
-        """The message extension's "Send a reward": the form, as a dialog."""
+        """The message extension's "Send a reward" or "Send a gift": the form, as a dialog."""
+        if _command_id(turn_context) == GIFT_COMMAND:
+            return _invoke(await self._gift_extension.fetch_task(turn_context))
         return _invoke(await self._extension.fetch_task(turn_context))
 
     async def _on_extension_submit(self, turn_context: TurnContext) -> InvokeResponse:
+        if _command_id(turn_context) == GIFT_COMMAND:
+            return _invoke(await self._gift_extension.submit_action(turn_context))
         return _invoke(await self._extension.submit_action(turn_context))
 
     # --- answers ----------------------------------------------------------------------------------
@@ -361,6 +368,11 @@ class AdaptiveCardMessage(Model):
         self.status_code = status_code
         self.type = type
         self.value = value
+
+
+def _command_id(turn_context: TurnContext) -> str:
+    value = turn_context.activity.value
+    return str(value.get("commandId", "")) if isinstance(value, dict) else ""
 
 
 def _invoke(body: Model) -> InvokeResponse:

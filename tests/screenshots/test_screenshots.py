@@ -19,6 +19,7 @@ import pytest
 from adapters.i18n import Localizer, localizer
 from adapters.slack import blocks, gift_blocks, gift_form, reward_blocks
 from adapters.teams import cards, gift_cards, reward_cards
+from adapters.teams.gift_translate import Author
 from core.catalog import Catalog, CatalogQuery
 from core.money import Money
 from core.orders import OrderStatus
@@ -236,6 +237,13 @@ TEAMS: dict[str, Render] = {
     "gift": lambda loc: gift_cards.gift_card(GIFT, loc),
     "gift_receipt": lambda loc: gift_cards.receipt_card(RECEIPT, loc),
     "gift_form": lambda loc: gift_cards.gift_form_card(ProductCard.of(TEA), "42", loc),
+    "gift_extension": lambda loc: gift_cards.gift_extension_card(
+        (ProductCard.of(TEA), ProductCard.of(BOOKS)),
+        {"to": "aad-grace", "amount": "3"},
+        Author("aad-grace", "Grace Hopper"),
+        "€3 is below the minimum of €5 (maximum €200).",
+        loc,
+    ),
     "wallet_with_gifts": lambda loc: gift_cards.wallet_with_gifts(
         Wallet((ENTRY,), (), (), (RECEIPT,)), loc
     ),
