@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
-from collections.abc import Callable, Mapping
+from collections.abc import Awaitable, Callable, Mapping
 from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
 
@@ -32,6 +32,63 @@ from core.vouchers import VoucherStatus
 
 log = logging.getLogger(__name__)
 GIFT_KINDS = (MessageKind.GIFT_DELIVERY, MessageKind.GIFT_RECEIPT, MessageKind.GIFT_UNDELIVERABLE)
+ORDER_KINDS = (MessageKind.ORDER_UPDATE, MessageKind.VOUCHER_DELIVERY)  # shown from the order alone
+
+
+class _Batch:
+    """One run's notices, read ahead, and its marks."""
+
+    def __init__(self, prepared: dict[str, Notice | VoucherbotError], marks: _Marks) -> None:
+        self._prepared = prepared
+        self.marks = marks
+
+    def notice(self, message_id: str) -> Notice | None:
+        found = self._prepared.get(message_id)
+        if isinstance(found, VoucherbotError):
+            raise found
+        return found
+
+
+MarkWriter = Callable[[list[OutboxMessage]], Awaitable[dict[str, VoucherbotError]]]
+
+
+class _Marks:
+    """Group commit of "sent" marks: each sender waits for its own mark, and the marks that arrive
+    while one write is under way go together in the next one."""
+
+    def __init__(self, write: MarkWriter) -> None:
+        self._write = write
+        self._waiting: list[tuple[OutboxMessage, asyncio.Future[None]]] = []
+        self._writer: asyncio.Task[None] | None = None
+
+    async def mark(self, message: OutboxMessage) -> None:
+        done: asyncio.Future[None] = asyncio.get_running_loop().create_future()
+        self._waiting.append((message, done))
+        if self._writer is None or self._writer.done():
+            self._writer = asyncio.create_task(self._write_all())
+        await done
+
+    async def _write_all(self) -> None:
+        await asyncio.sleep(0)  # let sends finishing at the same moment join this write
+        while self._waiting:
+            taken, self._waiting = self._waiting, []
+            try:
+                failed = await self._write([message for message, _ in taken])
+            except BaseException as exc:  # the database is down: every sender of these learns it
+                for _, done in taken:
+                    if not done.done():
+                        done.set_exception(exc)
+                if not isinstance(exc, Exception):
+                    raise  # cancelled: the senders were told
+                continue
+            for message, done in taken:
+                error = failed.get(message.id)
+                if done.done():
+                    continue
+                if error is None:
+                    done.set_result(None)
+                else:
+                    done.set_exception(error)
 
 
 @dataclass(frozen=True)
@@ -67,11 +124,20 @@ class Relay:
         self._parallel = parallel
 
     async def run_once(self, limit: int = 20) -> list[DeliveryResult]:
-        """Deliver one batch of due messages; returns what happened to each."""
+        """Deliver one batch of due messages; returns what happened to each.
+
+        The claim and the reading of what order messages show (orders and vouchers, read together
+        before sending) take one transaction each; a sent message is marked before its conversation
+        sends the next one (a crash repeats at most one message per conversation), but the marks of
+        conversations sending at the same time are written together (see _Marks).
+        """
         now = self._clock.now()
         async with self._uow() as uow:
             batch = list(await uow.outbox.claim_due(now, now + self._lease, limit))
             await uow.commit()
+        if not batch:
+            return []
+        run = _Batch(await self._prepare(batch), _Marks(self._mark_sent))
         conversations: dict[str, list[OutboxMessage]] = {}
         for message in batch:
             conversations.setdefault(message.conversation.address, []).append(message)
@@ -81,12 +147,16 @@ class Relay:
         # replica may claim the message again (the lease must exceed twice the slowest send).
         send_by = now + self._lease / 2
         delivered = await asyncio.gather(
-            *(self._deliver_in_order(m, slots, send_by) for m in conversations.values())
+            *(self._deliver_in_order(m, slots, send_by, run) for m in conversations.values())
         )
         return [result for results in delivered for result in results]
 
     async def _deliver_in_order(
-        self, messages: list[OutboxMessage], slots: asyncio.Semaphore, send_by: datetime
+        self,
+        messages: list[OutboxMessage],
+        slots: asyncio.Semaphore,
+        send_by: datetime,
+        run: _Batch,
     ) -> list[DeliveryResult]:
         results: list[DeliveryResult] = []
         held_until: datetime | None = None
@@ -99,24 +169,41 @@ class Relay:
                 ):  # an earlier message here waits: later ones wait behind it
                     results.append(await self._defer(message, held_until))
                     continue
-                result = await self._deliver(message)
+                result = await self._deliver(message, run)
                 if result.outcome == "retry":
                     held_until = message.next_attempt_at
                 results.append(result)
         return results
 
-    async def _deliver(self, message: OutboxMessage) -> DeliveryResult:
+    async def _deliver(self, message: OutboxMessage, run: _Batch) -> DeliveryResult:
         sender = self._senders.get(message.conversation.platform)
         try:
             if sender is None:
                 raise DeliveryError(f"no sender for platform {message.conversation.platform}")
-            notice = await self._notice(message)
+            notice = run.notice(message.id) or await self._notice(message)
             await sender.send(message.conversation, notice)
         except DeliveryRetryLater as exc:
             return await self._retry(message, exc)
         except (DeliveryError, VoucherbotError) as exc:
             return await self._give_up(message, exc)
-        return await self._sent(message)
+        await run.marks.mark(message)
+        return self._result(message, "sent")
+
+    async def _prepare(self, batch: list[OutboxMessage]) -> dict[str, Notice | VoucherbotError]:
+        """What each order message of the batch shows (an order update, a voucher), read in one unit of
+        work; a message that cannot be shown keeps its error, raised when its turn comes."""
+        plain = [m for m in batch if m.kind in ORDER_KINDS and m.order_id and not m.reward_id]
+        prepared: dict[str, Notice | VoucherbotError] = {}
+        if not plain:
+            return prepared
+        catalog = self._catalog()
+        async with self._uow() as uow:
+            for message in plain:
+                try:
+                    prepared[message.id] = await self._order_notice(uow, catalog, message)
+                except VoucherbotError as exc:
+                    prepared[message.id] = exc
+        return prepared
 
     async def _notice(self, message: OutboxMessage) -> Notice:
         if message.kind in (MessageKind.APPROVAL_REQUEST, MessageKind.APPROVAL_DECIDED):
@@ -138,15 +225,19 @@ class Relay:
             return RewardNotice(summary, reminder=message.kind is MessageKind.REWARD_REMINDER)
         if message.kind in GIFT_KINDS:
             return await self._gift_notice(message)
-        catalog = self._catalog()
         async with self._uow() as uow:
-            order = await uow.orders.get(message.order_id)
-            product = catalog.get(order.product_id)
-            if message.kind is MessageKind.VOUCHER_DELIVERY:
-                voucher = await uow.vouchers.for_order(order.id)
-                if voucher is None:
-                    raise DeliveryError(f"order {order.id} has no voucher to deliver")
-                return VoucherDelivery.of(voucher, product)
+            return await self._order_notice(uow, self._catalog(), message)
+
+    async def _order_notice(
+        self, uow: UnitOfWork, catalog: Catalog, message: OutboxMessage
+    ) -> Notice:
+        order = await uow.orders.get(message.order_id)
+        product = catalog.get(order.product_id)
+        if message.kind is MessageKind.VOUCHER_DELIVERY:
+            voucher = await uow.vouchers.for_order(order.id)
+            if voucher is None:
+                raise DeliveryError(f"order {order.id} has no voucher to deliver")
+            return VoucherDelivery.of(voucher, product)
         status = OrderStatus(message.announces) if message.announces else order.status
         url = self._checkout_url(order) if status is OrderStatus.AWAITING_PAYMENT else None
         return summary_of(order, product, url, status=status)
@@ -175,33 +266,59 @@ class Relay:
         from_name = gift.buyer.name or "A colleague"
         return GiftDelivery(gift.id, from_name, gift.message, VoucherDelivery.of(voucher, product))
 
-    async def _sent(self, message: OutboxMessage) -> DeliveryResult:
+    async def _mark_sent(self, messages: list[OutboxMessage]) -> dict[str, VoucherbotError]:
+        """Mark sent messages in one unit of work; if that conflicts (an order saved meanwhile), each in
+        its own, so only the conflicting one fails. The failures, by message id."""
         now = self._clock.now()
-        async with self._uow() as uow:
+        try:
+            async with self._uow() as uow:
+                for message in messages:
+                    await self._sent_in(uow, replace(message, history=list(message.history)), now)
+                await uow.commit()
+        except VoucherbotError as exc:
+            if len(messages) == 1:
+                return {messages[0].id: exc}
+            return await self._mark_each(messages, now)
+        for message in messages:
             message.sent(now)
-            await uow.outbox.save(message)
-            if message.kind is MessageKind.GIFT_DELIVERY:
-                gift = await uow.gifts.for_order(message.order_id)
-                if gift is not None:
-                    gift.delivered(now)
-                    await uow.gifts.save(gift)
-            if message.kind in (MessageKind.VOUCHER_DELIVERY, MessageKind.GIFT_DELIVERY):
-                order = await uow.orders.get(message.order_id)
-                if order.can_move_to(OrderStatus.DELIVERED) and order.status is OrderStatus.ISSUED:
-                    before = {"status": str(order.status)}
-                    order.move_to(OrderStatus.DELIVERED, at=now, source="outbox")
-                    await uow.orders.save(order)
-                    uow.audit.record(
-                        AuditRecord(
-                            "outbox",
-                            "order.delivered",
-                            order.id,
-                            before,
-                            {"status": str(order.status)},
-                        )
+        return {}
+
+    async def _mark_each(
+        self, messages: list[OutboxMessage], now: datetime
+    ) -> dict[str, VoucherbotError]:
+        failed: dict[str, VoucherbotError] = {}
+        for message in messages:
+            try:
+                async with self._uow() as uow:
+                    await self._sent_in(uow, message, now)
+                    await uow.commit()
+            except VoucherbotError as exc:
+                failed[message.id] = exc
+        return failed
+
+    async def _sent_in(self, uow: UnitOfWork, message: OutboxMessage, now: datetime) -> None:
+        message.sent(now)
+        await uow.outbox.save(message)
+        if message.kind is MessageKind.GIFT_DELIVERY:
+            gift = await uow.gifts.for_order(message.order_id)
+            if gift is not None:
+                gift.delivered(now)
+                await uow.gifts.save(gift)
+        if message.kind in (MessageKind.VOUCHER_DELIVERY, MessageKind.GIFT_DELIVERY):
+            order = await uow.orders.get(message.order_id)
+            if order.can_move_to(OrderStatus.DELIVERED) and order.status is OrderStatus.ISSUED:
+                before = {"status": str(order.status)}
+                order.move_to(OrderStatus.DELIVERED, at=now, source="outbox")
+                await uow.orders.save(order)
+                uow.audit.record(
+                    AuditRecord(
+                        "outbox",
+                        "order.delivered",
+                        order.id,
+                        before,
+                        {"status": str(order.status)},
                     )
-            await uow.commit()
-        return self._result(message, "sent")
+                )
 
     async def _retry(self, message: OutboxMessage, exc: DeliveryRetryLater) -> DeliveryResult:
         now = self._clock.now()
