@@ -43,7 +43,7 @@ from core.delivery import Relay
 from core.funded import Funded
 from core.gifting import Gifts
 from core.group_gifts import GroupGifts
-from core.oversight import AdminActs
+from core.oversight.acts import AdminActs
 from core.pacing import MemoryTokenBuckets, TokenBuckets
 from core.ports import ChatSender, Clock, RandomIds, SystemClock
 from core.recognition import Recognition
@@ -238,6 +238,7 @@ async def build_services(settings: Settings) -> Services:
         ssl=trust.context,
         installer=reach.installer if reach is not None else None,
         gifts=gifts,
+        group_gifts=group_gifts,
         **_channel_kwargs(build_teams, rewards),
     )
     senders["teams"], channels["teams"] = teams.sender, teams

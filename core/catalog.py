@@ -145,11 +145,12 @@ class CatalogQuery:
     per_page: int = 5
     covers: int | None = None  # spending a reward worth this much: what it covers is listed first
     programme: str | None = None  # spending a reward of this programme: its curated catalog only
+    category: str | None = None  # one of the products' lower-case category words ("coffee")
 
     @property
     def is_bare(self) -> bool:
         """Nothing asked for yet: no words and no filters (a plain `/vouchers`)."""
-        filters = (self.country, self.currency, self.max_price, self.min_price)
+        filters = (self.country, self.currency, self.max_price, self.min_price, self.category)
         return not self.text.strip() and all(f is None or f == "" for f in filters)
 
 
@@ -187,6 +188,7 @@ class Catalog:
         self._hits: OrderedDict[tuple[object, ...], tuple[Product, ...]] = OrderedDict()
         self.currencies = tuple(sorted({p.currency for p in ordered}))
         self.countries = tuple(sorted({c for p in ordered for c in p.countries}))
+        self.categories = tuple(sorted({c.lower() for p in ordered for c in p.categories}))
 
     def __len__(self) -> int:
         return len(self._by_id)
@@ -228,6 +230,7 @@ class Catalog:
             query.max_price,
             query.min_price,
             query.covers,
+            query.category,
         )
         found = self._hits.get(key)
         if found is None:
@@ -246,7 +249,7 @@ class Catalog:
         if query.country:
             mask &= self._by_country.get(query.country.upper(), 0) | self._everywhere
         found = tuple(self._products[n] for n in _positions(mask))
-        if query.max_price is not None or query.min_price is not None:
+        if query.max_price is not None or query.min_price is not None or query.category:
             found = tuple(p for p in found if _passes_filters(p, query))
         if query.covers is not None:
             covers = query.covers
@@ -363,6 +366,8 @@ def _passes_filters(product: Product, query: CatalogQuery) -> bool:
     if query.currency and product.currency != query.currency.upper():
         return False
     if query.country and product.countries and query.country.upper() not in product.countries:
+        return False
+    if query.category and query.category.lower() not in product.categories:
         return False
     if query.max_price is not None and product.lowest > query.max_price:
         return False

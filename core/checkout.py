@@ -42,7 +42,13 @@ from core.outbox import MessageKind, OutboxMessage
 from core.payments import PaymentEvent, PaymentEventKind, PaymentGateway, PaymentIntent
 from core.ports import Clock, EmployeeStore, IdFactory, UnitOfWork, UnitOfWorkFactory
 from core.provider_health import ProviderHealth
-from core.redeem import RecipientCountries, RewardCatalog, country_code, reward_catalog
+from core.redeem import (
+    RecipientCountries,
+    RewardCatalog,
+    country_code,
+    currency_of,
+    reward_catalog,
+)
 from core.routing import Router, RoutingRules, single_provider_offers
 from core.views import (
     ISSUANCE_FAILURE,
@@ -151,7 +157,22 @@ class Checkout:
         wanted = catalog.for_person(query, country) if country else query
         curation = self._curated.get(query.programme) if query.programme else None
         found = catalog.search(wanted, curation.admits if curation else None)
-        return CatalogPage.of(found, catalog.currencies, catalog.countries)
+        return CatalogPage.of(found, catalog.currencies, catalog.countries, catalog.categories)
+
+    def pick_list(self, text: str, country: str, limit: int) -> tuple[ProductCard, ...]:
+        """Vouchers matching `text` (all when empty) for a picker where one is chosen among many: those
+        for the person's country first, then those in its currency, then the rest."""
+        query = CatalogQuery(text=text, per_page=limit)
+        code = country.upper()
+        local = currency_of(code)
+        wanted = [replace(query, country=code)] if code in self.catalog.countries else []
+        if local in self.catalog.currencies:
+            wanted.append(replace(query, currency=local))
+        listed: dict[str, ProductCard] = {}
+        for search in (*wanted, query):
+            for card in self.browse(search).cards:
+                listed.setdefault(card.product_id, card)
+        return tuple(listed.values())[:limit]
 
     async def curation(self, programme_id: str) -> Curation:
         """The programme's curated catalog, read now (and kept for browsing its pages)."""
@@ -192,6 +213,11 @@ class Checkout:
         book = await self.rates.book() if self.rates is not None else None
         await self.curation(programme.id)
         return reward_catalog(reward, programme, country, book, self._clock.now())
+
+    async def home_country(self, user: ChatUser) -> str | None:
+        """Where the person said they redeem, else their employee record's country; a plain browse opens
+        there before the chat platform's guess (time zone, locale)."""
+        return await self._recorded_country(user)
 
     async def _recorded_country(self, user: ChatUser | None) -> str | None:
         """The recipient's own choice, else the country on their employee record."""
@@ -275,10 +301,11 @@ class Checkout:
     # --- commands ------------------------------------------------------------------------
 
     async def place_order(self, command: PlaceOrder) -> OrderSummary:
-        """Create the order and its payment intent. A repeated request key returns the first order."""
+        """Create the order and its payment intent. A repeated request key returns the first order,
+        marked `repeated`: the request that placed it has shown it already."""
         self.catalog.get(command.product_id).check_amount(command.amount)
         fx = await self._reward_quote(command)
-        order = await self._create_order(command, fx)
+        order, created = await self._create_order(command, fx)
         if order.status is OrderStatus.CREATED and order.card_amount.minor == 0:
             order = await self._pay_with_reward(order.id)
         elif order.status is OrderStatus.CREATED:
@@ -289,7 +316,7 @@ class Checkout:
                 # payment: both got the same intent by idempotency key; show what the first stored.
                 async with self._uow() as uow:
                     order = await uow.orders.get(order.id)
-        return self._summary(order)
+        return replace(self._summary(order), repeated=not created)
 
     async def retry_payment(self, order_id: str, user: ChatUser) -> OrderSummary:
         """Give a failed order a fresh payment intent and checkout link."""
@@ -652,13 +679,16 @@ class Checkout:
             command.amount, reward.amount.currency, programme.fx_margin_bps
         )
 
-    async def _create_order(self, command: PlaceOrder, fx: Quote | None = None) -> Order:
-        """The order for this request key: the stored one, or a new one (racing requests share one)."""
+    async def _create_order(
+        self, command: PlaceOrder, fx: Quote | None = None
+    ) -> tuple[Order, bool]:
+        """The order for this request key and whether this call created it: the stored one, or a new
+        one (racing requests share one; only the winner created it)."""
         for _ in range(20):
             async with self._uow() as uow:
                 existing = await uow.orders.find_by_request_key(command.request_key)
                 if existing is not None:
-                    return existing
+                    return existing, False
                 order = Order.create(
                     order_id=self._ids.new_id("ord"),
                     product_id=command.product_id,
@@ -684,7 +714,7 @@ class Checkout:
                 )
                 try:
                     await uow.commit()
-                    return order
+                    return order, True
                 except (DuplicateRequest, ConcurrentUpdate):
                     # The same request won elsewhere (found on the next read), or another order
                     # spent from the same reward meanwhile (its balance is read again).

@@ -8,7 +8,7 @@ from collections.abc import Awaitable, Callable, Mapping
 from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
 
-from core.approvals import approval_notice
+from core.approval_notices import approval_notice
 from core.audit import AuditRecord
 from core.catalog import Catalog
 from core.collections import CollectionCard

@@ -21,8 +21,9 @@ from core.vouchers import Voucher
 
 if TYPE_CHECKING:  # at run time core.milestones imports core.recognition, which imports this module
     from core.api_keys import ApiKey, IdempotentRequest, StoredResponse
-    from core.approvals import Approval, ApprovalPolicy
-    from core.milestones import Employee, MilestoneRule
+    from core.approval_requests import Approval, ApprovalPolicy
+    from core.milestone_calendar import Employee
+    from core.milestones import MilestoneRule
     from core.peer import PeerPolicy
 
 

@@ -8,6 +8,7 @@ from datetime import datetime
 
 from core.catalog import CatalogQuery, Product, SearchResult
 from core.collections import CollectionCard
+from core.fx import Quote
 from core.gifts import Gift
 from core.money import Money
 from core.orders import Order, OrderStatus
@@ -94,18 +95,24 @@ class CatalogPage:
     page: int
     pages: int
     total: int
-    currencies: tuple[
-        str, ...
-    ] = ()  # every currency and country in the catalog: menus, and what is valid
+    # Every currency, country and category in the catalog: the menus, and what a typed filter may say.
+    currencies: tuple[str, ...] = ()
     countries: tuple[str, ...] = ()
+    categories: tuple[str, ...] = ()
 
     @classmethod
     def of(
-        cls, result: SearchResult, currencies: tuple[str, ...] = (), countries: tuple[str, ...] = ()
+        cls,
+        result: SearchResult,
+        currencies: tuple[str, ...] = (),
+        countries: tuple[str, ...] = (),
+        categories: tuple[str, ...] = (),
     ) -> CatalogPage:
         cards = tuple(ProductCard.of(p) for p in result.products)
         page = max(1, result.query.page)
-        return cls(cards, result.query, page, result.pages, result.total, currencies, countries)
+        return cls(
+            cards, result.query, page, result.pages, result.total, currencies, countries, categories
+        )
 
     @property
     def has_previous(self) -> bool:
@@ -132,6 +139,9 @@ class OrderSummary:
     paid_by_reward: Money | None = None
     issuance_failed: bool = False
     rate_note: str = ""  # a reward in another currency paid: what it was charged and at which rate
+    fx: Quote | None = None  # the same as data, for the channels to say in the reader's language
+    # Answering a retried request (same request key): the first one placed the order and showed it.
+    repeated: bool = False
 
     @property
     def can_pay(self) -> bool:
@@ -430,6 +440,7 @@ def summary_of(
         if order.reward_minor
         else None,
         rate_note=f"{order.fx.charged} from your reward at {order.fx.label()}" if order.fx else "",
+        fx=order.fx,
     )
 
 

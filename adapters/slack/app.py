@@ -30,8 +30,8 @@ from slack_sdk.web.async_client import AsyncWebClient
 from sqlalchemy import make_url
 from sqlalchemy.ext.asyncio import AsyncEngine, create_async_engine
 
+from adapters.chatkit import Background
 from adapters.slack.approval_listeners import register_approvals
-from adapters.slack.background import Background
 from adapters.slack.bulk_listener import register_bulk
 from adapters.slack.directory import SlackDirectory, UserDirectory
 from adapters.slack.files import FileFetcher
@@ -255,7 +255,7 @@ def build_slack(
             app, recognition, checkout, background, users, base_url, confirmations, ssl, locales
         )
     if approvals is not None:
-        register_approvals(app, approvals=approvals, work=background)
+        register_approvals(app, approvals=approvals, work=background, locales=locales)
     http = SharedSessions()
     sender = SlackSender(
         client_factory=lambda token: _web_client(token, base_url, ssl, http),

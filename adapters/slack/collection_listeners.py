@@ -3,17 +3,19 @@
 from __future__ import annotations
 
 import logging
+from dataclasses import replace
 from typing import Any
 
 from slack_bolt.async_app import AsyncApp
 from slack_sdk.errors import SlackApiError
 from slack_sdk.web.async_client import AsyncWebClient
 
+from adapters.chatkit import Background
 from adapters.i18n import Localizer, words
 from adapters.slack import action_ids as ids
 from adapters.slack import blocks, collection_blocks, translate
-from adapters.slack.background import Background
 from adapters.slack.locales import SlackLocales
+from adapters.slack.replies import show
 from core.errors import InvalidRequest, NotFound
 from core.group_gifts import GroupGifts, StartCollection, parse_collect
 from core.identity import ChatUser, ConversationRef
@@ -113,9 +115,7 @@ class CollectionListeners:
             return
         await ack()
         key = f"slack:{user.tenant}:{user.user_id}:chip-in:{view.get('id', '')}"
-        self._work.spawn(
-            self._chip_in(body, client, collection_id, amount, show, key, loc), _nothing
-        )
+        self._work.spawn(self._chip_in(body, client, collection_id, amount, show, key, loc))
 
     async def _chip_in(
         self,
@@ -127,8 +127,11 @@ class CollectionListeners:
         key: str,
         loc: Localizer,
     ) -> None:
-        """The contributor's checkout goes to their DM with the app: private, and it lasts."""
+        """The contributor's checkout goes to their DM with the app: private, and it lasts. The card
+        names them as their profile does (users.info), not by their Slack handle."""
         user = translate.user_of(body)
+        named, _ = await _person(client, user.tenant, user.user_id)
+        user = replace(user, name=named.name or user.name)
         dm = translate.dm_of(user.tenant, user.user_id, translate.enterprise_of(body))
         opened = await client.conversations_open(users=user.user_id)
         try:
@@ -145,7 +148,7 @@ class CollectionListeners:
     ) -> None:
         await ack()
         user = translate.user_of(body)
-        self._work.spawn(self._close(user, str(action.get("value", "")), respond, client), _nothing)
+        self._work.spawn(self._close(user, str(action.get("value", "")), respond, client))
 
     async def _close(
         self, user: ChatUser, collection_id: str, respond: Any, client: AsyncWebClient
@@ -155,10 +158,6 @@ class CollectionListeners:
         except (NotFound, InvalidRequest) as exc:
             loc = await self._locales.of(client, user.tenant, user.user_id)
             await _tell(respond, words.error_text(exc, loc))
-
-
-async def _nothing(_exc: BaseException) -> None:
-    return None
 
 
 async def _may_see(client: AsyncWebClient, channel: str, user_id: str) -> bool:
@@ -191,7 +190,4 @@ async def _person(client: AsyncWebClient, team: str, user_id: str) -> tuple[Chat
 
 
 async def _tell(respond: Any, text: str) -> None:
-    message = blocks.notice_message(text)
-    await respond(
-        text=message.text, blocks=message.blocks, response_type="ephemeral", replace_original=False
-    )
+    await show(respond, blocks.notice_message(text))

@@ -13,6 +13,7 @@ from adapters.i18n import ENGLISH, Localizer, words
 from adapters.slack import action_ids as ids
 from adapters.slack import blocks, gift_blocks, gift_form, translate
 from adapters.slack.locales import SlackLocales
+from adapters.slack.replies import show
 from core.checkout import Checkout, PlaceOrder
 from core.errors import InvalidAmount, InvalidRequest, NotFound
 from core.gifting import Gifts
@@ -22,6 +23,7 @@ from core.identity import ChatUser, ConversationRef
 log = logging.getLogger(__name__)
 
 Body = dict[str, Any]
+CATALOG_COMMAND = "`/vouchers`"  # where a refusal sends someone who meant to buy for themselves
 
 
 class GiftListeners:
@@ -78,13 +80,13 @@ class GiftListeners:
             )
             summary = await self._checkout.place_order(order)
         except (NotFound, InvalidRequest) as exc:
-            await _respond(respond, blocks.notice_message(words.error_text(exc, loc)))
+            await show(respond, blocks.notice_message(_refusal(exc, loc)))
             return
         log.info(
             "slack gift placed",
             extra={"order_id": summary.order_id, "scheduled": gift.deliver_at is not None},
         )
-        await _respond(respond, blocks.order_message(summary, loc))
+        await show(respond, blocks.order_message(summary, loc))
 
     async def _recipient(
         self, body: Body, client: AsyncWebClient, command: translate.SendGift
@@ -168,9 +170,9 @@ class GiftListeners:
                 str(action.get("value", "")), translate.user_of(body)
             )
         except (NotFound, InvalidRequest) as exc:
-            await _respond(respond, blocks.notice_message(words.error_text(exc, loc)))
+            await show(respond, blocks.notice_message(_refusal(exc, loc)))
             return
-        await _respond(respond, gift_blocks.receipt_message(receipt, loc))
+        await show(respond, gift_blocks.receipt_message(receipt, loc))
 
     async def _loc(self, body: Body, client: AsyncWebClient) -> Localizer:
         user = translate.user_of(body)
@@ -196,6 +198,10 @@ async def _person(client: AsyncWebClient, team: str, user_id: str) -> tuple[Chat
     return ChatUser(translate.PLATFORM, team, user_id, str(name)), str(user.get("tz") or "UTC")
 
 
+def _refusal(error: Exception, loc: Localizer) -> str:
+    return words.error_text(error, loc, catalog_command=CATALOG_COMMAND)
+
+
 def _responder(response_url: str) -> Any:
     async def respond(**body: Any) -> None:
         await AsyncWebhookClient(response_url, timeout=10).send_dict(body)
@@ -209,9 +215,3 @@ def _in_dm(client: AsyncWebClient, user_id: str) -> Any:
         await client.chat_postMessage(channel=opened["channel"]["id"], text=text, blocks=blocks)
 
     return respond
-
-
-async def _respond(respond: Any, message: blocks.Message) -> None:
-    await respond(
-        text=message.text, blocks=message.blocks, response_type="ephemeral", replace_original=False
-    )

@@ -100,16 +100,16 @@ class SlackSender:
                 await self._post_in_dm(address, gift_blocks.receipt_message(notice, loc))
             elif isinstance(notice, ApprovalRequest):
                 await self._post_in_dm(
-                    address, approval_blocks.approval_request_message(notice.approval)
+                    address, approval_blocks.approval_request_message(notice.approval, loc)
                 )
             elif isinstance(notice, ApprovalDecided):
                 await self._post_in_dm(
-                    address, approval_blocks.approval_decided_message(notice.approval)
+                    address, approval_blocks.approval_decided_message(notice.approval, loc)
                 )
             elif isinstance(notice, CollectionCard):  # the channel card, redrawn in place
                 await self._redraw(address, collection_blocks.card_message(notice, loc))
             elif isinstance(notice, ShoutOut):
-                await self._post_in_channel(address, approval_blocks.shout_out_message(notice))
+                await self._post_in_channel(address, approval_blocks.shout_out_message(notice, loc))
             else:
                 await self._update_order(address, notice, loc)
         except SLACK_FAILURES as exc:

@@ -16,15 +16,9 @@ from core.identity import ConversationRef
 from core.money import Money
 from core.orders import Order, OrderStatus
 from core.outbox import MessageKind, OutboxMessage
-from core.oversight import (
-    AdminRole,
-    AdminSession,
-    AdminUser,
-    AuditQuery,
-    Lockout,
-    OrderQuery,
-    RewardQuery,
-)
+from core.oversight.accounts import AdminRole, AdminSession, AdminUser
+from core.oversight.lockout import Lockout
+from core.oversight.queries import AuditQuery, OrderQuery, RewardQuery
 from core.rewards import LedgerEntry, LedgerKind, Programme, Reward
 from core.vouchers import Voucher
 from tests.db.conftest import ADA, GRACE, Backend, new_order

@@ -177,6 +177,7 @@ async def test_three_contributors_close_into_one_reward_for_the_sum_and_nobody_s
     )
     shown = block_text(fake_slack.messages[card.ts].blocks)
     assert "€10" in shown and "€25" not in shown and "€15.50" not in shown  # only Bo chose to show
+    assert "Bo (€10" in shown and "u0ggbo" not in shown.lower()  # display names, not handles
 
     assert fake_slack.messages_in(f"D{ADA}") == []  # not a word to Ada before it is given
     await _press(bo, clicked(card.blocks, "vb_col_close"), card.ts)  # not Bo's to close

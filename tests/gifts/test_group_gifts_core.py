@@ -4,6 +4,7 @@ late contributions, and the code that never reaches a buyer."""
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import timedelta
 
 import pytest
 
@@ -12,7 +13,7 @@ from core.checkout import Checkout, PlaceOrder
 from core.collections import CollectionNotOpen, ContributionState, NotOrganiser
 from core.delivery import Relay
 from core.funded import Funded
-from core.gifts import GiftRequest
+from core.gifts import GiftRequest, InvalidGift
 from core.group_gifts import GroupGifts, StartCollection, parse_collect
 from core.identity import ChatUser, ConversationRef
 from core.money import Money
@@ -250,3 +251,18 @@ async def test_a_contribution_whose_counting_crashed_is_counted_by_recovery_not_
     assert group.store.orders[order_id].status is OrderStatus.ISSUED
     assert group.store.vouchers == {}
     assert (await group.gifts.card(collection_id)).total == Money(1000, "EUR")
+
+
+async def test_a_their_choice_gift_with_a_date_is_refused_with_a_clear_reason_and_nothing_is_charged(
+    group: Group,
+) -> None:
+    later = group.clock.now() + timedelta(days=3)
+    gift = GiftRequest(ADA, ADA_DM, "Happy birthday", later)
+    command = PlaceOrder(
+        ORGANISER, "choice:EUR", Money(4000, "EUR"), ADA_DM, "choice-on-a-date", gift=gift
+    )
+
+    with pytest.raises(InvalidGift, match="cannot be scheduled"):
+        await group.checkout.place_order(command)
+
+    assert group.store.orders == {} and group.gateway.intents == {}

@@ -63,7 +63,7 @@ def test_the_package_holds_a_valid_manifest_for_this_bot_and_both_icons(tmp_path
     bot = manifest["bots"][0]
     assert sorted(bot["scopes"]) == ["groupChat", "personal", "team"]
     titles = [c["title"] for c in bot["commandLists"][0]["commands"]]
-    assert titles == ["vouchers", "vouchers mine", "reward", "gift", "help"]
+    assert titles == ["vouchers", "vouchers mine", "reward", "gift", "collect", "help"]
     assert (
         bot["supportsFiles"] is True
     )  # bulk rewards: a CSV file sent to the bot in a personal chat

@@ -23,6 +23,7 @@ def products(count: int) -> list[Product]:
             countries=COUNTRY_SETS[n % 4],
             denominations=() if n % 3 == 0 else (500 + (n % 5) * 500, 5000),
             value_range=ValueRange(500, 20000, 100) if n % 3 == 0 else None,
+            categories=(("coffee",), ("food", "treats"), ())[n % 3],
         )
         for n in range(count)
     ]
@@ -39,6 +40,8 @@ def read_every_product(catalog_products: list[Product], query: CatalogQuery) -> 
         if query.currency and p.currency != query.currency.upper():
             continue
         if query.country and p.countries and query.country.upper() not in p.countries:
+            continue
+        if query.category and query.category.lower() not in p.categories:
             continue
         if query.max_price is not None and p.lowest > query.max_price:
             continue
@@ -80,6 +83,7 @@ QUERIES = st.builds(
     country=st.none() | st.sampled_from(["us", "GB", "FR"]),
     max_price=st.none() | st.integers(0, 6000),
     min_price=st.none() | st.integers(0, 25000),
+    category=st.none() | st.sampled_from(["coffee", "Food", "books"]),
     per_page=st.just(1000),
 )
 
