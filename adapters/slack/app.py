@@ -103,7 +103,6 @@ class SlackChannel:
         `limit` counts each person's Socket Mode requests against the HTTP requests' buckets."""
         if not self.app_token:
             raise RuntimeError("Socket Mode needs an app-level token (SLACK_APP_TOKEN)")
-        self._share_connections()
         if limit is not None:
             self.app.use(socket_mode_limit(limit))
         self._socket = AsyncSocketModeHandler(self.app, app_token=self.app_token)
