@@ -10,6 +10,7 @@ from typing import Any
 
 from core.audit import AuditRecord
 from core.catalog import Catalog, CatalogQuery, Product
+from core.catalog_source import CatalogSource, LiveCatalog
 from core.curation import CatalogRule, Curation, CurationStore, NotInProgrammeCatalog
 from core.errors import (
     CheckoutExpired,
@@ -110,7 +111,7 @@ class Checkout:
         self,
         *,
         uow: UnitOfWorkFactory,
-        catalog: Catalog,
+        catalog: Catalog | CatalogSource,
         gateway: PaymentGateway,
         providers: Mapping[str, VoucherProvider],
         clock: Clock,
@@ -137,7 +138,10 @@ class Checkout:
         self.routing = routing  # replaced with the catalog when providers sync (bot/bootstrap.py)
         self.health = health
         self._default_router: tuple[Catalog, Router] | None = None
-        self.catalog = catalog
+        # A fixed catalog, or the live one providers' syncs replace (core.catalog_source).
+        self.catalogs: CatalogSource = (
+            LiveCatalog(catalog) if isinstance(catalog, Catalog) else catalog
+        )
         self._gateway = gateway
         self._providers = providers
         self._clock = clock
@@ -147,6 +151,11 @@ class Checkout:
         self._stuck_after = stuck_after
         self._background = background
         self.absorb: Absorb | None = None  # set by the composition root (bot/bootstrap.py)
+
+    @property
+    def catalog(self) -> Catalog:
+        """The catalog in use now."""
+        return self.catalogs()
 
     # --- queries -------------------------------------------------------------------------
 
