@@ -10,6 +10,7 @@ from datetime import datetime, timedelta
 
 from core.approval_notices import approval_notice
 from core.audit import AuditRecord
+from core.catalog import Catalog
 from core.catalog_source import CatalogSource
 from core.collections import CollectionCard
 from core.errors import DeliveryError, DeliveryRetryLater, VoucherbotError
