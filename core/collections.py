@@ -137,7 +137,7 @@ class Collection:
 
     @property
     def product_id(self) -> str:
-        """The pseudo-product each contribution is an order of (core.catalog.funded_product)."""
+        """The pseudo-product each contribution is an order of (core.funded_products.funded_product)."""
         return f"group:{self.currency}:{self.id}"
 
     @property

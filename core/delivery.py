@@ -5,16 +5,17 @@ from __future__ import annotations
 import asyncio
 import logging
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
 
 from core.audit import AuditRecord
 from core.catalog_source import CatalogSource
+from core.delivery_batch import Batch, Marks
 from core.delivery_notices import Notices
 from core.errors import DeliveryError, DeliveryRetryLater, VoucherbotError
 from core.orders import Order, OrderStatus
 from core.outbox import Backoff, MessageKind, OutboxMessage
-from core.ports import ChatSender, Clock, UnitOfWorkFactory
+from core.ports import ChatSender, Clock, UnitOfWork, UnitOfWorkFactory
 from core.undeliverable import tell_buyer, tell_giver
 
 log = logging.getLogger(__name__)
@@ -52,11 +53,20 @@ class Relay:
         self._parallel = parallel
 
     async def run_once(self, limit: int = 20) -> list[DeliveryResult]:
-        """Deliver one batch of due messages; returns what happened to each."""
+        """Deliver one batch of due messages; returns what happened to each.
+
+        The claim and the reading of what order messages show (orders and vouchers, read together
+        before sending) take one transaction each; a sent message is marked before its conversation
+        sends the next one (a crash repeats at most one message per conversation), but the marks of
+        conversations sending at the same time are written together (see core.delivery_batch.Marks).
+        """
         now = self._clock.now()
         async with self._uow() as uow:
             batch = list(await uow.outbox.claim_due(now, now + self._lease, limit))
             await uow.commit()
+        if not batch:
+            return []
+        run = Batch(await self._notices.prepare(batch), Marks(self._mark_sent))
         conversations: dict[str, list[OutboxMessage]] = {}
         for message in batch:
             conversations.setdefault(message.conversation.address, []).append(message)
@@ -66,12 +76,16 @@ class Relay:
         # replica may claim the message again (the lease must exceed twice the slowest send).
         send_by = now + self._lease / 2
         delivered = await asyncio.gather(
-            *(self._deliver_in_order(m, slots, send_by) for m in conversations.values())
+            *(self._deliver_in_order(m, slots, send_by, run) for m in conversations.values())
         )
         return [result for results in delivered for result in results]
 
     async def _deliver_in_order(
-        self, messages: list[OutboxMessage], slots: asyncio.Semaphore, send_by: datetime
+        self,
+        messages: list[OutboxMessage],
+        slots: asyncio.Semaphore,
+        send_by: datetime,
+        run: Batch,
     ) -> list[DeliveryResult]:
         results: list[DeliveryResult] = []
         held_until: datetime | None = None
@@ -84,52 +98,79 @@ class Relay:
                 ):  # an earlier message here waits: later ones wait behind it
                     results.append(await self._defer(message, held_until))
                     continue
-                result = await self._deliver(message)
+                result = await self._deliver(message, run)
                 if result.outcome == "retry":
                     held_until = message.next_attempt_at
                 results.append(result)
         return results
 
-    async def _deliver(self, message: OutboxMessage) -> DeliveryResult:
+    async def _deliver(self, message: OutboxMessage, run: Batch) -> DeliveryResult:
         sender = self._senders.get(message.conversation.platform)
         try:
             if sender is None:
                 raise DeliveryError(f"no sender for platform {message.conversation.platform}")
-            notice = await self._notices.of(message)
+            notice = run.notice(message.id) or await self._notices.of(message)
             await sender.send(message.conversation, notice)
         except DeliveryRetryLater as exc:
             return await self._retry(message, exc)
         except (DeliveryError, VoucherbotError) as exc:
             return await self._give_up(message, exc)
-        return await self._sent(message)
-
-    async def _sent(self, message: OutboxMessage) -> DeliveryResult:
-        now = self._clock.now()
-        async with self._uow() as uow:
-            message.sent(now)
-            await uow.outbox.save(message)
-            if message.kind is MessageKind.GIFT_DELIVERY:
-                gift = await uow.gifts.for_order(message.order_id)
-                if gift is not None:
-                    gift.delivered(now)
-                    await uow.gifts.save(gift)
-            if message.kind in (MessageKind.VOUCHER_DELIVERY, MessageKind.GIFT_DELIVERY):
-                order = await uow.orders.get(message.order_id)
-                if order.can_move_to(OrderStatus.DELIVERED) and order.status is OrderStatus.ISSUED:
-                    before = {"status": str(order.status)}
-                    order.move_to(OrderStatus.DELIVERED, at=now, source="outbox")
-                    await uow.orders.save(order)
-                    uow.audit.record(
-                        AuditRecord(
-                            "outbox",
-                            "order.delivered",
-                            order.id,
-                            before,
-                            {"status": str(order.status)},
-                        )
-                    )
-            await uow.commit()
+        await run.marks.mark(message)
         return self._result(message, "sent")
+
+    async def _mark_sent(self, messages: list[OutboxMessage]) -> dict[str, VoucherbotError]:
+        """Mark sent messages in one unit of work; if that conflicts (an order saved meanwhile), each in
+        its own, so only the conflicting one fails. The failures, by message id."""
+        now = self._clock.now()
+        try:
+            async with self._uow() as uow:
+                for message in messages:
+                    await self._sent_in(uow, replace(message, history=list(message.history)), now)
+                await uow.commit()
+        except VoucherbotError as exc:
+            if len(messages) == 1:
+                return {messages[0].id: exc}
+            return await self._mark_each(messages, now)
+        for message in messages:
+            message.sent(now)
+        return {}
+
+    async def _mark_each(
+        self, messages: list[OutboxMessage], now: datetime
+    ) -> dict[str, VoucherbotError]:
+        failed: dict[str, VoucherbotError] = {}
+        for message in messages:
+            try:
+                async with self._uow() as uow:
+                    await self._sent_in(uow, message, now)
+                    await uow.commit()
+            except VoucherbotError as exc:
+                failed[message.id] = exc
+        return failed
+
+    async def _sent_in(self, uow: UnitOfWork, message: OutboxMessage, now: datetime) -> None:
+        message.sent(now)
+        await uow.outbox.save(message)
+        if message.kind is MessageKind.GIFT_DELIVERY:
+            gift = await uow.gifts.for_order(message.order_id)
+            if gift is not None:
+                gift.delivered(now)
+                await uow.gifts.save(gift)
+        if message.kind in (MessageKind.VOUCHER_DELIVERY, MessageKind.GIFT_DELIVERY):
+            order = await uow.orders.get(message.order_id)
+            if order.can_move_to(OrderStatus.DELIVERED) and order.status is OrderStatus.ISSUED:
+                before = {"status": str(order.status)}
+                order.move_to(OrderStatus.DELIVERED, at=now, source="outbox")
+                await uow.orders.save(order)
+                uow.audit.record(
+                    AuditRecord(
+                        "outbox",
+                        "order.delivered",
+                        order.id,
+                        before,
+                        {"status": str(order.status)},
+                    )
+                )
 
     async def _retry(self, message: OutboxMessage, exc: DeliveryRetryLater) -> DeliveryResult:
         now = self._clock.now()

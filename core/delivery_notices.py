@@ -7,14 +7,15 @@ from collections.abc import Callable
 from dataclasses import replace
 
 from core.approval_notices import approval_notice
+from core.catalog import Catalog
 from core.catalog_source import CatalogSource
 from core.collections import CollectionCard
-from core.errors import DeliveryError
+from core.errors import DeliveryError, VoucherbotError
 from core.gifts import GiftStatus
 from core.orders import Order, OrderStatus
 from core.outbox import MessageKind, OutboxMessage
 from core.peer import shout_out_of
-from core.ports import UnitOfWorkFactory
+from core.ports import UnitOfWork, UnitOfWorkFactory
 from core.views import (
     GiftDelivery,
     Notice,
@@ -28,6 +29,7 @@ from core.views import (
 from core.vouchers import VoucherStatus
 
 GIFT_KINDS = (MessageKind.GIFT_DELIVERY, MessageKind.GIFT_RECEIPT, MessageKind.GIFT_UNDELIVERABLE)
+ORDER_KINDS = (MessageKind.ORDER_UPDATE, MessageKind.VOUCHER_DELIVERY)  # shown from the order alone
 
 
 class Notices:
@@ -64,15 +66,33 @@ class Notices:
             return RewardNotice(summary, reminder=message.kind is MessageKind.REWARD_REMINDER)
         if message.kind in GIFT_KINDS:
             return await self._gift(message)
+        async with self._uow() as uow:
+            return await self._order(uow, self._catalog(), message)
+
+    async def prepare(self, batch: list[OutboxMessage]) -> dict[str, Notice | VoucherbotError]:
+        """What each order message of a batch shows (an order update, a voucher), read in one unit of
+        work; a message that cannot be shown keeps its error, raised when its turn comes."""
+        plain = [m for m in batch if m.kind in ORDER_KINDS and m.order_id and not m.reward_id]
+        prepared: dict[str, Notice | VoucherbotError] = {}
+        if not plain:
+            return prepared
         catalog = self._catalog()
         async with self._uow() as uow:
-            order = await uow.orders.get(message.order_id)
-            product = catalog.get(order.product_id)
-            if message.kind is MessageKind.VOUCHER_DELIVERY:
-                voucher = await uow.vouchers.for_order(order.id)
-                if voucher is None:
-                    raise DeliveryError(f"order {order.id} has no voucher to deliver")
-                return VoucherDelivery.of(voucher, product)
+            for message in plain:
+                try:
+                    prepared[message.id] = await self._order(uow, catalog, message)
+                except VoucherbotError as exc:
+                    prepared[message.id] = exc
+        return prepared
+
+    async def _order(self, uow: UnitOfWork, catalog: Catalog, message: OutboxMessage) -> Notice:
+        order = await uow.orders.get(message.order_id)
+        product = catalog.get(order.product_id)
+        if message.kind is MessageKind.VOUCHER_DELIVERY:
+            voucher = await uow.vouchers.for_order(order.id)
+            if voucher is None:
+                raise DeliveryError(f"order {order.id} has no voucher to deliver")
+            return VoucherDelivery.of(voucher, product)
         status = OrderStatus(message.announces) if message.announces else order.status
         url = self._checkout_url(order) if status is OrderStatus.AWAITING_PAYMENT else None
         return summary_of(order, product, url, status=status)
