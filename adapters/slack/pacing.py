@@ -2,8 +2,8 @@
 
 Slack limits `chat.postMessage` to about one message a second per channel, with short bursts, and
 to a workspace-wide rate it does not publish. Notices that go to a person's DM are paced by that DM
-(keyed by the person: the DM's channel id is only known after `conversations.open`); order updates
-and shout-outs by the channel they are posted in.
+(keyed by the person: the DM's channel id is only known after `conversations.open`); shout-outs by
+the channel they are posted in; order cards, edited in place, by their workspace only.
 """
 
 from __future__ import annotations
@@ -31,8 +31,11 @@ class SlackPaces:
         buckets = []
         if self.workspace_per_second > 0:
             buckets.append(Bucket(f"slack:{team}", self.workspace_per_second, self.workspace_burst))
-        if self.channel_per_second > 0:
-            in_channel = isinstance(notice, OrderSummary | ShoutOut) and address.channel
+        # chat.postMessage's one-a-second-per-channel limit is for new messages: an order card is
+        # edited in place (chat.update, or the response_url of an ephemeral one), which it does not
+        # cover, so a busy shop channel does not queue every buyer's card behind one another.
+        if self.channel_per_second > 0 and not isinstance(notice, OrderSummary):
+            in_channel = isinstance(notice, ShoutOut) and address.channel
             where = address.channel if in_channel else f"dm:{address.user}"
             buckets.append(
                 Bucket(f"slack:{team}:{where}", self.channel_per_second, self.channel_burst)
