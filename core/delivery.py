@@ -13,6 +13,7 @@ from core.audit import AuditRecord
 from core.catalog import Catalog
 from core.errors import DeliveryError, DeliveryRetryLater, VoucherbotError
 from core.gifts import GiftStatus
+from core.order_handlers import OrderBus
 from core.orders import Order, OrderStatus
 from core.outbox import Backoff, MessageKind, OutboxMessage
 from core.peer import shout_out_of
@@ -183,19 +184,10 @@ class Relay:
                     await uow.gifts.save(gift)
             if message.kind in (MessageKind.VOUCHER_DELIVERY, MessageKind.GIFT_DELIVERY):
                 order = await uow.orders.get(message.order_id)
-                if order.can_move_to(OrderStatus.DELIVERED) and order.status is OrderStatus.ISSUED:
-                    before = {"status": str(order.status)}
-                    order.move_to(OrderStatus.DELIVERED, at=now, source="outbox")
+                if order.status is OrderStatus.ISSUED:
+                    order.mark_delivered(at=now, source="outbox")
                     await uow.orders.save(order)
-                    uow.audit.record(
-                        AuditRecord(
-                            "outbox",
-                            "order.delivered",
-                            order.id,
-                            before,
-                            {"status": str(order.status)},
-                        )
-                    )
+                    await OrderBus(self._clock).publish(uow, order)
             await uow.commit()
         return self._result(message, "sent")
 

@@ -13,6 +13,7 @@ from core.audit import AuditEntry, AuditRecord
 from core.errors import InvalidRequest
 from core.identity import ChatUser
 from core.money import Money
+from core.order_status import MONEY_HELD, FailureKind
 from core.orders import (
     CardPayment,
     Order,
@@ -27,10 +28,8 @@ from core.rewards import Budget, LedgerEntry, Programme, Reward
 from core.vouchers import Voucher, VoucherStatus, mask
 
 T = TypeVar("T")
-# What counts as money taken, for the value of orders over time.
-SETTLED = frozenset(
-    {OrderStatus.PAID, OrderStatus.ISSUING, OrderStatus.ISSUED, OrderStatus.DELIVERED}
-)
+# What counts as money taken, for the value of orders over time: paid for and not refunded.
+SETTLED = MONEY_HELD
 
 
 # --- queries --------------------------------------------------------------------------------------
@@ -325,7 +324,7 @@ class OrderDetail:
         unpaid = (OrderStatus.CREATED, OrderStatus.AWAITING_PAYMENT)
         declined = (
             self.line.status is OrderStatus.FAILED
-            and not self.line.failure_reason.startswith("issuance")
+            and not FailureKind.of(self.line.failure_reason).after_payment
         )
         return self.line.status in unpaid or declined
 
@@ -339,7 +338,7 @@ class OrderDetail:
         )
         paid_failure = (
             self.line.status is not OrderStatus.FAILED
-            or self.line.failure_reason.startswith("issuance")
+            or FailureKind.of(self.line.failure_reason).after_payment
         )
         return self.line.status in refundable and paid_failure
 

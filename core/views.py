@@ -8,6 +8,7 @@ from datetime import datetime
 from core.catalog import CatalogQuery, Product, SearchResult
 from core.gifts import Gift
 from core.money import Money
+from core.order_status import FailureKind, issuance_code
 from core.orders import Order, OrderStatus
 from core.rewards import Reward
 from core.vouchers import Voucher
@@ -376,22 +377,16 @@ Notice = (
 )
 
 
-ISSUANCE_FAILURE = "issuance"
-
-
 BUYER_REASONS = {  # what a buyer may learn of a provider's refusal (never a balance or a credential)
-    "issuance (out_of_stock)": "This voucher is out of stock right now, so your payment is being refunded.",
-    "issuance (unavailable)": "This brand cannot be bought right now, so your payment is being refunded.",
+    "out_of_stock": "This voucher is out of stock right now, so your payment is being refunded.",
+    "unavailable": "This brand cannot be bought right now, so your payment is being refunded.",
 }
 
 
 def buyer_facing_reason(reason: str) -> str:
     """A card decline is the buyer's to read; a provider's failure detail is for operators only."""
-    if reason.startswith(ISSUANCE_FAILURE):
-        known = next(
-            (text for prefix, text in BUYER_REASONS.items() if reason.startswith(prefix + ":")),
-            None,
-        )
+    if FailureKind.of(reason).after_payment:
+        known = BUYER_REASONS.get(issuance_code(reason))
         return known or "We could not issue this voucher, so your payment is being refunded."
     return reason
 
@@ -411,7 +406,7 @@ def summary_of(
         status_label=STATUS_LABELS[status],
         checkout_url=checkout_url,
         failure_reason=buyer_facing_reason(order.failure_reason),
-        issuance_failed=order.failure_reason.startswith(ISSUANCE_FAILURE),
+        issuance_failed=order.failure_kind.after_payment,
         paid_by_reward=Money(order.reward_minor, order.amount.currency)
         if order.reward_minor
         else None,
