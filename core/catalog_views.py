@@ -1,0 +1,85 @@
+"""Read models of the catalog: a product card and a page of search results."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from core.catalog import CatalogQuery, Product, SearchResult
+from core.money import Money
+
+
+@dataclass(frozen=True)
+class ProductCard:
+    product_id: str
+    brand: str
+    name: str
+    description: str
+    image_url: str
+    currency: str
+    price_label: str
+    denominations: tuple[Money, ...]
+    minimum: Money
+    maximum: Money
+    open_value: bool
+    countries: tuple[str, ...]
+    step: Money | None = None  # open range only: amounts go up in these steps
+
+    @classmethod
+    def of(cls, product: Product) -> ProductCard:
+        return cls(
+            product_id=product.id,
+            brand=product.brand,
+            name=product.name,
+            description=product.description,
+            image_url=product.image_url,
+            currency=product.currency,
+            price_label=product.price_label(),
+            denominations=tuple(product.price(d) for d in product.denominations),
+            minimum=product.price(product.lowest),
+            maximum=product.price(product.highest),
+            open_value=product.value_range is not None,
+            countries=product.countries,
+            step=product.price(product.value_range.step) if product.value_range else None,
+        )
+
+
+def by_card(price: Money, covers: int | None) -> Money | None:
+    """What a card pays for `price` when a reward covers `covers` of it (None: no card, or no reward)."""
+    if covers is None or price.minor <= covers:
+        return None
+    return Money(price.minor - covers, price.currency)
+
+
+def within(card: ProductCard, query: CatalogQuery) -> tuple[Money, ...]:
+    """The denominations a reward catalog offers: those up to `max_price` when no card may top up."""
+    limit = query.max_price
+    return tuple(d for d in card.denominations if limit is None or d.minor <= limit)
+
+
+@dataclass(frozen=True)
+class CatalogPage:
+    cards: tuple[ProductCard, ...]
+    query: CatalogQuery
+    page: int
+    pages: int
+    total: int
+    currencies: tuple[
+        str, ...
+    ] = ()  # every currency and country in the catalog: menus, and what is valid
+    countries: tuple[str, ...] = ()
+
+    @classmethod
+    def of(
+        cls, result: SearchResult, currencies: tuple[str, ...] = (), countries: tuple[str, ...] = ()
+    ) -> CatalogPage:
+        cards = tuple(ProductCard.of(p) for p in result.products)
+        page = max(1, result.query.page)
+        return cls(cards, result.query, page, result.pages, result.total, currencies, countries)
+
+    @property
+    def has_previous(self) -> bool:
+        return self.page > 1
+
+    @property
+    def has_next(self) -> bool:
+        return self.page < self.pages
