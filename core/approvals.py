@@ -16,124 +16,43 @@ import asyncio
 import logging
 import random
 from collections.abc import Awaitable, Callable
-from dataclasses import dataclass, field, replace
-from datetime import datetime, timedelta
-from enum import StrEnum
+from dataclasses import replace
+from datetime import datetime
 
+from core.approval_records import (
+    DEFAULT_TTL as DEFAULT_TTL,
+)
+from core.approval_records import (
+    MAX_NOTE as MAX_NOTE,
+)
+from core.approval_records import (
+    Approval as Approval,
+)
+from core.approval_records import (
+    ApprovalPolicy as ApprovalPolicy,
+)
+from core.approval_records import (
+    ApprovalRefused as ApprovalRefused,
+)
+from core.approval_records import (
+    ApprovalStatus as ApprovalStatus,
+)
 from core.audit import AuditRecord
 from core.errors import ConcurrentUpdate, InvalidRequest
 from core.identity import ConversationRef
 from core.outbox import MessageKind, OutboxMessage
 from core.ports import Clock, IdFactory, UnitOfWork, UnitOfWorkFactory
-from core.recognition import Recognition, SendRewards, identity_of
+from core.recognition import Recognition
 from core.rewards import LedgerEntry, LedgerKind, Programme
+from core.sends import SendRewards, identity_of
 from core.views import ApprovalDecided, ApprovalRequest, ApprovalView, SendReport
 
 log = logging.getLogger(__name__)
-DEFAULT_TTL = timedelta(hours=48)
-MAX_NOTE = 500
 RETRIES = 200
 
 # Where the bot reaches an approver (`slack:U…`, `teams:<aad id>`), near the giver's own conversation
 # (same workspace or tenant); None when that platform cannot address them from there.
 ApproverAddress = Callable[[str, ConversationRef | None], Awaitable[ConversationRef | None]]
-
-
-class ApprovalStatus(StrEnum):
-    PENDING = "pending"
-    APPROVED = "approved"
-    REJECTED = "rejected"
-    EXPIRED = "expired"
-
-
-class ApprovalRefused(InvalidRequest):
-    """An approver's decision cannot be taken: decided already, their own request, expired, not an approver."""
-
-    def __init__(self, approval_id: str, reason: str) -> None:
-        super().__init__(reason)
-        self.approval_id = approval_id
-
-
-@dataclass(frozen=True)
-class ApprovalPolicy:
-    """When a programme's sends wait for approval, and who may approve them (amounts in minor units)."""
-
-    programme_id: str
-    approvers: tuple[str, ...]
-    above: int | None = None  # per recipient
-    above_total: int | None = None  # per send
-    people_above: int | None = None  # recipients in one send (a channel, a group)
-    ttl: timedelta = DEFAULT_TTL
-
-    def requires_for_file(self, people: int) -> bool:
-        """A file of rewards is held whole when it reaches more people than one send may alone."""
-        return self.people_above is not None and people > self.people_above
-
-    def requires(self, amount_minor: int, people: int) -> bool:
-        return (
-            (self.above is not None and amount_minor > self.above)
-            or (self.above_total is not None and amount_minor * people > self.above_total)
-            or (self.people_above is not None and people > self.people_above)
-        )
-
-
-@dataclass
-class Approval:
-    """One held send; decided once, by an approver who is not its giver, before it expires."""
-
-    id: str
-    programme_id: str
-    command: SendRewards
-    requested_at: datetime
-    expires_at: datetime
-    approvers: tuple[str, ...]
-    status: ApprovalStatus = ApprovalStatus.PENDING
-    decided_by: str = ""
-    decided_at: datetime | None = None
-    note: str = ""
-    version: int = 0
-    events: list[str] = field(default_factory=list, compare=False)
-    # A bulk file's rows, each its own send; `command` then summarises them (every recipient, the giver).
-    rows: tuple[SendRewards, ...] = ()
-
-    @property
-    def total(self) -> int:
-        if self.rows:
-            return sum(row.amount.minor * len(row.recipients) for row in self.rows)
-        return self.command.amount.minor * len(self.command.recipients)
-
-    @property
-    def giver(self) -> str:
-        return identity_of(self.command.giver)
-
-    def approve(self, approver: str, now: datetime) -> None:
-        self._check_decidable(approver, now)
-        self._decide(ApprovalStatus.APPROVED, approver, now, "")
-
-    def reject(self, approver: str, note: str, now: datetime) -> None:
-        if not note.strip() or len(note) > MAX_NOTE:
-            raise ApprovalRefused(self.id, f"Say why you reject it, in 1 to {MAX_NOTE} characters.")
-        self._check_decidable(approver, now)
-        self._decide(ApprovalStatus.REJECTED, approver, now, note.strip())
-
-    def expire(self, now: datetime) -> None:
-        if self.status is ApprovalStatus.PENDING and now >= self.expires_at:
-            self._decide(ApprovalStatus.EXPIRED, "system", now, "")
-
-    def _check_decidable(self, approver: str, now: datetime) -> None:
-        if self.status is not ApprovalStatus.PENDING:
-            by = f" by {self.decided_by}" if self.decided_by not in ("", "system") else ""
-            raise ApprovalRefused(self.id, f"This request was already {self.status}{by}.")
-        if now >= self.expires_at:
-            raise ApprovalRefused(self.id, "This request has expired; nothing was sent.")
-        if approver == self.giver:
-            raise ApprovalRefused(self.id, "You cannot approve or reject your own request.")
-        if approver not in self.approvers:
-            raise ApprovalRefused(self.id, "Only this programme's approvers can decide on it.")
-
-    def _decide(self, status: ApprovalStatus, by: str, now: datetime, note: str) -> None:
-        self.status, self.decided_by, self.decided_at, self.note = status, by, now, note
-        self.events.append(f"approval.{status}")
 
 
 def view_of(approval: Approval, programme: Programme, budget_available: int) -> ApprovalView:

@@ -9,7 +9,7 @@ from datetime import date
 from typing import TYPE_CHECKING
 
 from core.identity import ChatUser, ConversationRef
-from core.milestones import Employee, MonthDay
+from core.people import Employee, MonthDay
 from core.rewards import Recipient
 
 if TYPE_CHECKING:

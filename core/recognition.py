@@ -13,7 +13,7 @@ from typing import Protocol
 from core.amounts import TypedAmount
 from core.audit import AuditRecord
 from core.errors import ConcurrentUpdate, DuplicateRequest, InvalidRequest
-from core.identity import ChatUser, ConversationRef
+from core.identity import ChatUser
 from core.money import Money
 from core.outbox import MessageKind, OutboxMessage
 from core.peer import PeerPolicy, shout_outs
@@ -32,28 +32,14 @@ from core.rewards import (
     Reward,
     RewardStatus,
 )
+from core.sends import SendRewards as SendRewards
+from core.sends import identity_of as identity_of
 from core.views import ApprovalView, RewardPreview, RewardSummary, SendReport
 
 log = logging.getLogger(__name__)
 CONTENTION_RETRIES = 200
 # Givers with no chat identity, allowed only through Recognition.send_trusted: HR systems and scheduled jobs.
 TRUSTED_PLATFORMS = frozenset({"api", "system"})
-
-
-@dataclass(frozen=True)
-class SendRewards:
-    """A giver thanks one or more recipients with `amount` each, from a programme's budget."""
-
-    giver: ChatUser
-    recipients: tuple[Recipient, ...]
-    amount: Money
-    reason: str
-    programme_id: str
-    request_key: str
-    reply_to: ConversationRef | None = None
-    shout_to: ConversationRef | None = (
-        None  # where it was given: a peer programme may thank them there
-    )
 
 
 class HoldGate(Protocol):
@@ -84,11 +70,6 @@ class FileHold:
 
 # Runs first inside an approved send's unit of work: marks the approval decided and releases its hold.
 Approving = Callable[[UnitOfWork], Awaitable[None]]
-
-
-def identity_of(user: ChatUser) -> str:
-    """How admins are named in REWARD_ADMINS: `slack:U123`, `teams:<aad object id>`."""
-    return f"{user.platform}:{user.user_id}"
 
 
 class Recognition:

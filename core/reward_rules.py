@@ -3,16 +3,12 @@
 from __future__ import annotations
 
 from datetime import datetime
-from typing import TYPE_CHECKING
 
 from core.peer import peer_problems
 from core.ports import UnitOfWork
 from core.rewards import Programme
-
-if TYPE_CHECKING:
-    from core.recognition import SendRewards
-
-MAX_REASON = 500
+from core.sends import MAX_REASON as MAX_REASON
+from core.sends import SendRewards
 
 
 async def problems_of(
