@@ -9,13 +9,14 @@ import tempfile
 import time
 from pathlib import Path
 
-from bench import catalog_bench, e2e_bench, fanout_bench, slack_bench, teams_bench
+from bench import catalog_bench, e2e_bench, fanout_bench, replicas_bench, slack_bench, teams_bench
 from bench.context import Bench, Pace
 from bench.measure import CLIENT_CORE, pin
 from bench.report import Section, command_line, load_average, page, write
 
 ROOT = Path(__file__).resolve().parents[1]
-NAMES = ("slack", "teams", "e2e", "fanout", "catalog")
+NAMES = ("slack", "teams", "e2e", "fanout", "catalog", "replicas")
+EXTRA = ("scale",)  # long runs, only when asked for with --only
 POSTGRES_URL = "postgresql+asyncpg://postgres@127.0.0.1:5432/test"
 
 
@@ -32,9 +33,7 @@ def main() -> None:
     with tempfile.TemporaryDirectory(prefix="voucherbot-bench-") as scratch:
         bench = Bench(Path(scratch), Pace.of(args.quick), args.postgres_url)
         try:
-            sections = asyncio.run(
-                _run_all(bench, args.only or list(NAMES), args.fanout_recipients)
-            )
+            sections = asyncio.run(_run_all(bench, args.only or list(NAMES), args))
         finally:
             bench.close()
     results = page(sections, command_line(), time.monotonic() - started, args.quick, load_before)
@@ -49,7 +48,9 @@ def _parser() -> argparse.ArgumentParser:
     parser.add_argument(
         "--quick", action="store_true", help="shorter windows and smaller runs (about two minutes)"
     )
-    parser.add_argument("--only", nargs="+", choices=NAMES, help="run only these benchmarks")
+    parser.add_argument(
+        "--only", nargs="+", choices=NAMES + EXTRA, help="run only these benchmarks"
+    )
     parser.add_argument(
         "--postgres-url",
         default=POSTGRES_URL,
@@ -61,13 +62,28 @@ def _parser() -> argparse.ArgumentParser:
         help="fan-out over this many recipients (default: one each)",
     )
     parser.add_argument(
+        "--replicas-rate",
+        type=float,
+        default=50.0,
+        help="the replicas run's workspace limit a second (lower it on a busy machine)",
+    )
+    parser.add_argument(
+        "--scale-messages", type=int, default=100_000, help="deliveries in the scale run"
+    )
+    parser.add_argument(
+        "--scale-rate",
+        type=float,
+        default=250.0,
+        help="the scale run's workspace limit a second (the fake's and the replicas' pacing)",
+    )
+    parser.add_argument(
         "--output", type=Path, default=ROOT / "BENCHMARKS.md", help="the page to update"
     )
     parser.add_argument("--no-write", action="store_true", help="only print the results")
     return parser
 
 
-async def _run_all(bench: Bench, names: list[str], fanout_recipients: int | None) -> list[Section]:
+async def _run_all(bench: Bench, names: list[str], args: argparse.Namespace) -> list[Section]:
     await bench.warm_up_pool()
     say = Progress()
     sections: list[Section] = []
@@ -88,10 +104,16 @@ async def _run_all(bench: Bench, names: list[str], fanout_recipients: int | None
         sections.append(await e2e_bench.run(bench, ack_cpu))
     if "fanout" in names:
         say("fanout: outbox relay and SlackSender through a rate-limited fake Slack")
-        sections.append(await fanout_bench.run(bench, fanout_recipients))
+        sections.append(await fanout_bench.run(bench, args.fanout_recipients))
     if "catalog" in names:
         say("catalog: search over 5,000 products")
         sections.append(await catalog_bench.run(bench, ack_cpu))
+    if "replicas" in names:
+        say("replicas: two bot processes on PostgreSQL share the fake Slack's limits")
+        sections.append(await replicas_bench.run(bench, args.replicas_rate))
+    if "scale" in names:
+        say(f"scale: {args.scale_messages:,} deliveries by two replicas at {args.scale_rate:g}/s")
+        sections.append(await replicas_bench.run_scale(bench, args.scale_messages, args.scale_rate))
     say("done")
     return sections
 

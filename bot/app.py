@@ -10,7 +10,7 @@ from typing import TYPE_CHECKING
 from aiohttp import web
 
 from adapters.db.errors import DatabaseUnavailable
-from bot.limits import TokenBuckets, rate_limit
+from bot.limits import PersonLimits, rate_limit
 
 if TYPE_CHECKING:
     from bot.bootstrap import Services
@@ -28,8 +28,9 @@ def create_app(services: Services) -> web.Application:
     middlewares = [_observe(services), _json_errors, _static_file_names]
     settings = services.settings
     if settings.rate_limit_per_minute > 0:
-        buckets = TokenBuckets(settings.rate_limit_per_minute / 60, settings.rate_limit_burst)
-        middlewares.append(rate_limit(buckets))
+        per_second = settings.rate_limit_per_minute / 60
+        limits = PersonLimits(services.buckets, per_second, settings.rate_limit_burst)
+        middlewares.append(rate_limit(limits))  # the buckets are shared by every replica
     app = web.Application(client_max_size=MAX_BODY, middlewares=middlewares)
     app[SERVICES] = services
     app.router.add_get("/healthz", _healthz)

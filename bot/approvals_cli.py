@@ -9,7 +9,7 @@ from datetime import timedelta
 from typing import TYPE_CHECKING, Any
 
 from bot.settings import Settings, admin_identity
-from core.approvals import ApprovalPolicy, ApprovalStatus, parse_approvers
+from core.approval_requests import ApprovalPolicy, ApprovalStatus, parse_approvers
 from core.money import Money
 from core.peer import PeerPolicy
 

@@ -6,6 +6,7 @@ import inspect
 import logging
 import os
 import secrets
+from collections import Counter
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 from datetime import timedelta
@@ -24,9 +25,11 @@ from adapters.stripe_gateway import StripeGateway
 from adapters.teams import BotFrameworkCloud, build_teams
 from adapters.web.admin import admin_routes
 from adapters.web.checkout import checkout_routes
+from bot.buckets import open_buckets, paced
 from bot.clock import process_clock
 from bot.fx import build_rates, refresh_job
 from bot.hris import build_hr_systems, graph_reach, scim_mount, scim_reconcile
+from bot.limits import PersonLimits
 from bot.metrics import Metrics
 from bot.providers import ProviderSet, build_provider_set, tango_client, xoxoday_client
 from bot.rewards import Rewards, build_rewards, find_people_in_slack, seed_development_programme
@@ -37,9 +40,12 @@ from core.approvals import Approvals
 from core.catalog import Catalog, Product
 from core.checkout import Checkout
 from core.delivery import Relay
+from core.funded import Funded
 from core.gifting import Gifts
-from core.oversight import AdminActs
-from core.ports import ChatSender, RandomIds, SystemClock
+from core.group_gifts import GroupGifts
+from core.oversight.acts import AdminActs
+from core.pacing import MemoryTokenBuckets, TokenBuckets
+from core.ports import ChatSender, Clock, RandomIds, SystemClock
 from core.recognition import Recognition
 from core.vouchers import VoucherProvider
 
@@ -70,6 +76,7 @@ class Services:
     recognition: Recognition | None = None
     rewards: Rewards | None = None
     providers: ProviderSet | None = None
+    buckets: TokenBuckets = field(default_factory=MemoryTokenBuckets)  # limits and pacing
 
     async def start(self, port: int) -> None:
         for hook in self.on_start:
@@ -111,6 +118,25 @@ def _cipher(settings: Settings) -> VoucherCipher:
     """What encrypts codes, PINs and Slack tokens at rest, with the previous keys still readable."""
     previous = [key.get_secret_value().encode() for key in settings.voucher_previous_keys]
     return VoucherCipher(voucher_key(settings), previous_keys=previous)
+
+
+def build_group_gifts(
+    settings: Settings, database: Database, checkout: Checkout, clock: Clock
+) -> GroupGifts:
+    """Group gifts and "their choice" gifts: paid orders that fund a reward instead of a voucher."""
+    ids = RandomIds()
+    funded = Funded(uow=database.unit_of_work, ids=ids, clock=clock, refund=checkout.refund)
+    checkout.absorb = funded.absorb
+    counts = Counter(p.currency for p in checkout.catalog)
+    currency = counts.most_common(1)[0][0] if counts else "USD"
+    return GroupGifts(
+        uow=database.unit_of_work,
+        checkout=checkout,
+        funded=funded,
+        clock=clock,
+        ids=ids,
+        default_currency=currency,
+    )
 
 
 async def open_database(settings: Settings) -> Database:
@@ -160,6 +186,8 @@ async def build_services(settings: Settings) -> Services:
     rewards = build_rewards(settings, database, clock)
     # Gifts by email reach whoever the directory finds, in Slack or Teams (imported employees first).
     gifts = Gifts(uow=database.unit_of_work, checkout=checkout, clock=clock, people=rewards.people)
+    group_gifts = build_group_gifts(settings, database, checkout, clock)
+    periodic.append((settings.collection_check_seconds, group_gifts.settle_due))
     await seed_development_programme(settings, rewards.recognition)
     periodic += rewards.jobs()  # expiry and reminders every 10 minutes, milestones hourly
     provider_set = await build_provider_set(
@@ -185,6 +213,9 @@ async def build_services(settings: Settings) -> Services:
         services_on_stop.append(reach.close)
     senders: dict[str, ChatSender] = {}
     channels: dict[str, Any] = {}
+    buckets, close_buckets = open_buckets(settings, database)  # rate limits shared by every replica
+    if close_buckets is not None:
+        services_on_stop.append(close_buckets)
     teams = build_teams(
         checkout,
         app_id=settings.microsoft_app_id,
@@ -207,22 +238,25 @@ async def build_services(settings: Settings) -> Services:
         ssl=trust.context,
         installer=reach.installer if reach is not None else None,
         gifts=gifts,
+        group_gifts=group_gifts,
         **_channel_kwargs(build_teams, rewards),
     )
     senders["teams"], channels["teams"] = teams.sender, teams
     mounts.append(teams.mount)
     if settings.slack_enabled:
-        slack = _slack(settings, checkout, rewards, trust, gifts)
+        slack = _slack(settings, checkout, rewards, trust, gifts, group_gifts)
         find_people_in_slack(rewards, slack)  # HR-system and milestone rewards by email
         senders["slack"], channels["slack"] = slack.sender, slack
         mounts.append(slack.mount)
         if settings.slack_app_token is not None:
-            services_on_start.append(lambda _port: slack.start_socket_mode())
+            services_on_start.append(
+                lambda _port: slack.start_socket_mode(limit=_socket_mode_limit(settings, buckets))
+            )
         services_on_stop.append(slack.close)
     relay = Relay(
         uow=database.unit_of_work,
         catalog=lambda: checkout.catalog,
-        senders=senders,
+        senders=paced(senders, buckets, settings),  # every replica shares one budget per platform
         clock=clock,
         checkout_url=checkout.checkout_url,
         lease=timedelta(seconds=settings.outbox_lease_seconds),
@@ -271,7 +305,18 @@ async def build_services(settings: Settings) -> Services:
         recognition=rewards.recognition,
         rewards=rewards,
         providers=provider_set,
+        buckets=buckets,
     )
+
+
+def _socket_mode_limit(
+    settings: Settings, buckets: TokenBuckets
+) -> Callable[[str], Awaitable[float]] | None:
+    """Socket Mode requests count against the same per-person buckets as HTTP ones."""
+    if settings.rate_limit_per_minute <= 0:
+        return None
+    limits = PersonLimits(buckets, settings.rate_limit_per_minute / 60, settings.rate_limit_burst)
+    return limits.take
 
 
 async def _payments(
@@ -316,6 +361,7 @@ def _slack(
     rewards: Rewards | None = None,
     trust: OutgoingTrust | None = None,
     gifts: Gifts | None = None,
+    group_gifts: GroupGifts | None = None,
 ) -> Any:
     from adapters.slack import build_slack
 
@@ -332,6 +378,7 @@ def _slack(
         public_base_url=settings.public_base_url,
         ssl=trust.context if trust else None,
         gifts=gifts,
+        group_gifts=group_gifts,
         **(_channel_kwargs(build_slack, rewards) if rewards is not None else {}),
     )
 

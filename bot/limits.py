@@ -3,16 +3,16 @@
 Who a request is from is read cheaply from the body the platform signed (a Slack form field, the
 `payload` JSON of an interaction, a Teams activity's `from`), before the adapter has authenticated it.
 A request the adapter then refuses as unauthenticated (401/403) gives its token back, so forged
-requests in someone's name barely dent their bucket. Buckets live in each replica's memory: behind a
-load balancer with N replicas a person gets at most N times the rate, which is what a limit meant to
-stop runaway clients (not to meter usage) needs.
+requests in someone's name barely dent their bucket. Buckets are shared by every replica (Redis or
+PostgreSQL, core.pacing), so behind a load balancer a person gets the rate once, not once per replica;
+Socket Mode requests, which never pass through this middleware, are counted against the same buckets
+by adapters/slack/socket_limits.py.
 """
 
 from __future__ import annotations
 
 import json
 import math
-import time
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from typing import Any
@@ -20,62 +20,32 @@ from urllib.parse import parse_qs
 
 from aiohttp import web
 
+from core.pacing import Bucket, Grant, TokenBuckets
+
 Handler = Callable[[web.Request], Awaitable[web.StreamResponse]]
 SLACK_PATH = "/slack/events"
 TEAMS_PATH = "/api/messages"
 SLOW_DOWN = "You're going a bit fast. Please try again in {seconds} s."
 
 
-class TokenBuckets:
-    """`per_second` tokens a second per key, holding at most `burst`; a key is forgotten once full again."""
+class PersonLimits:
+    """One bucket per key at the same rate, in shared buckets (core.pacing: Redis, PostgreSQL or memory)."""
 
-    def __init__(
-        self,
-        per_second: float,
-        burst: int,
-        *,
-        clock: Callable[[], float] = time.monotonic,
-        max_keys: int = 100_000,
-    ) -> None:
-        self._rate = per_second
+    def __init__(self, buckets: TokenBuckets, per_second: float, burst: int) -> None:
+        self._buckets = buckets
+        self._per_second = per_second
         self._burst = float(burst)
-        self._clock = clock
-        self._max_keys = max_keys
-        self._buckets: dict[str, tuple[float, float]] = {}  # key -> (tokens, when counted)
 
-    def __len__(self) -> int:
-        """How many keys are remembered (memory stays bounded by `max_keys`)."""
-        return len(self._buckets)
-
-    def take(self, key: str) -> float:
+    async def take(self, key: str) -> float:
         """Take a token: 0.0 if there was one, else the seconds until there will be."""
-        now = self._clock()
-        tokens = self._tokens(key, now)
-        if tokens >= 1:
-            self._buckets[key] = (tokens - 1, now)
-            self._forget_idle(now)
-            return 0.0
-        self._buckets[key] = (tokens, now)
-        return (1 - tokens) / self._rate
+        outcome = await self._buckets.take(self._bucket(key))
+        return 0.0 if isinstance(outcome, Grant) else outcome.wait
 
-    def give_back(self, key: str) -> None:
-        now = self._clock()
-        self._buckets[key] = (min(self._burst, self._tokens(key, now) + 1), now)
+    async def give_back(self, key: str) -> None:
+        await self._buckets.give_back(self._bucket(key))
 
-    def _tokens(self, key: str, now: float) -> float:
-        tokens, then = self._buckets.get(key, (self._burst, now))
-        return min(self._burst, tokens + (now - then) * self._rate)
-
-    def _forget_idle(self, now: float) -> None:
-        # Bounded memory: keys whose bucket has refilled carry no information.
-        if len(self._buckets) <= self._max_keys:
-            return
-        full_after = self._burst / self._rate
-        self._buckets = {k: v for k, v in self._buckets.items() if now - v[1] < full_after}
-        if (
-            len(self._buckets) > self._max_keys
-        ):  # a flood of distinct keys: start afresh rather than grow
-            self._buckets.clear()
+    def _bucket(self, key: str) -> Bucket:
+        return Bucket(key, self._per_second, self._burst)
 
 
 @dataclass(frozen=True)
@@ -143,7 +113,7 @@ def too_many(request: Limited, wait: float) -> web.Response:
     return web.json_response(refusal, status=429, headers={"Retry-After": str(seconds)})
 
 
-def rate_limit(buckets: TokenBuckets) -> Callable[..., Awaitable[web.StreamResponse]]:
+def rate_limit(buckets: PersonLimits) -> Callable[..., Awaitable[web.StreamResponse]]:
     """aiohttp middleware: one token per limited request; unauthenticated requests give theirs back."""
 
     @web.middleware
@@ -151,23 +121,23 @@ def rate_limit(buckets: TokenBuckets) -> Callable[..., Awaitable[web.StreamRespo
         which = await limited(request)
         if which is None:
             return await handler(request)
-        wait = buckets.take(which.key)
+        wait = await buckets.take(which.key)
         if wait > 0:
             return too_many(which, wait)
         try:
             response = await handler(request)
         except web.HTTPException as exc:
-            _unauthenticated(buckets, which, exc.status)
+            await _unauthenticated(buckets, which, exc.status)
             raise
-        _unauthenticated(buckets, which, response.status)
+        await _unauthenticated(buckets, which, response.status)
         return response
 
     return limit
 
 
-def _unauthenticated(buckets: TokenBuckets, which: Limited, status: int) -> None:
+async def _unauthenticated(buckets: PersonLimits, which: Limited, status: int) -> None:
     if status in (401, 403):
-        buckets.give_back(which.key)
+        await buckets.give_back(which.key)
 
 
 def _json(text: str | bytes) -> dict[str, Any]:

@@ -13,7 +13,8 @@ from adapters.db.database import Database
 from adapters.web.hr_api import HrApi
 from bot.settings import Environment, Settings
 from core.api_keys import ApiKeys
-from core.approvals import ApprovalGate, Approvals, ApproverAddress
+from core.approval_gate import ApprovalGate, ApproverAddress
+from core.approvals import Approvals
 from core.employees import AddressFor, EmployeeDirectory
 from core.errors import DuplicateRequest
 from core.identity import ConversationRef

@@ -17,7 +17,8 @@ from bot.settings import Settings, admin_identity
 from core.amounts import read_amount
 from core.employees import import_employees
 from core.errors import NotFound, VoucherbotError
-from core.milestones import MilestoneKind, MilestoneRule
+from core.milestone_calendar import MilestoneKind
+from core.milestones import MilestoneRule
 from core.money import Money, check_currency
 from core.rewards import Programme
 

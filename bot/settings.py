@@ -55,12 +55,28 @@ class Settings(BaseSettings):
     # this long: more than twice the slowest send (Slack 10 s, Teams 20 s timeouts).
     outbox_lease_seconds: float = Field(60, ge=1, le=3600)
     recovery_interval_seconds: float = Field(10, gt=0, le=3600)
+    # How often (leased: one replica) group gifts are closed on their date or refunded after their deadline.
+    collection_check_seconds: float = Field(60, gt=0, le=3600)
     # How often pending reward approvals past their time are expired (releasing their budget).
     approval_expiry_check_seconds: float = Field(60, gt=0, le=3600)
     stuck_order_seconds: float = Field(30, ge=1, le=24 * 3600)
-    # Per person (Slack/Teams user, checkout link) and per replica; 0 turns the limit off.
+    # Per person (Slack/Teams user, checkout link), shared by every replica (below); 0 turns it off.
     rate_limit_per_minute: float = Field(60, ge=0)
     rate_limit_burst: int = Field(20, ge=1)
+    # Where rate-limit buckets live so every replica shares them: Redis when set, else PostgreSQL
+    # (the database), else (SQLite: one process) this process's memory.
+    redis_url: SecretStr | None = None
+    # Outbound pacing, messages a second (burst: how many may go at once); 0 turns a pace off. Slack:
+    # chat.postMessage allows about 1 a second per channel with short bursts, and an unpublished
+    # workspace-wide rate. Teams: about 7 a second per conversation and 50 per bot per tenant.
+    slack_pace_workspace_per_second: float = Field(50, ge=0)
+    slack_pace_workspace_burst: int = Field(10, ge=1)
+    slack_pace_channel_per_second: float = Field(1, ge=0)
+    slack_pace_channel_burst: int = Field(3, ge=1)
+    teams_pace_tenant_per_second: float = Field(50, ge=0)
+    teams_pace_tenant_burst: int = Field(10, ge=1)
+    teams_pace_conversation_per_second: float = Field(7, ge=0)
+    teams_pace_conversation_burst: int = Field(7, ge=1)
     # End-to-end tests only (refused in production): a file holding seconds to add to the clock, so
     # a scheduled gift can be made due without waiting (bot/clock.py).
     test_clock_file: Path | None = None

@@ -11,7 +11,7 @@ from typing import Any
 
 from bot.settings import Settings
 from core.errors import DuplicateRequest, InvalidRequest
-from core.oversight import AdminRole, normalise_email
+from core.oversight.accounts import AdminRole, normalise_email
 
 
 def add_commands(commands: Any, settings: Callable[[], Settings]) -> None:
@@ -66,7 +66,8 @@ async def _add(settings: Settings, email: str, role: AdminRole, password: str) -
     from adapters.db.admin_users import SqlAdminAccounts
     from adapters.web.admin import hash_password
     from bot.bootstrap import open_database
-    from core.oversight import AdminActs, AdminUser
+    from core.oversight.accounts import AdminUser
+    from core.oversight.acts import AdminActs
     from core.ports import SystemClock
 
     database = await open_database(settings)

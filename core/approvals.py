@@ -15,200 +15,24 @@ from __future__ import annotations
 import asyncio
 import logging
 import random
-from collections.abc import Awaitable, Callable
-from dataclasses import replace
-from datetime import datetime
+from collections.abc import Callable
 
-from core.approval_records import (
-    DEFAULT_TTL as DEFAULT_TTL,
-)
-from core.approval_records import (
-    MAX_NOTE as MAX_NOTE,
-)
-from core.approval_records import (
-    Approval as Approval,
-)
-from core.approval_records import (
-    ApprovalPolicy as ApprovalPolicy,
-)
-from core.approval_records import (
-    ApprovalRefused as ApprovalRefused,
-)
-from core.approval_records import (
-    ApprovalStatus as ApprovalStatus,
+from core.approval_notices import message, notice_view
+from core.approval_requests import (
+    Approval,
+    ApprovalPolicy,
+    view_of,
 )
 from core.audit import AuditRecord
-from core.errors import ConcurrentUpdate, InvalidRequest
-from core.identity import ConversationRef
-from core.outbox import MessageKind, OutboxMessage
+from core.errors import ConcurrentUpdate
+from core.outbox import MessageKind
 from core.ports import Clock, IdFactory, UnitOfWork, UnitOfWorkFactory
 from core.recognition import Recognition
-from core.rewards import LedgerEntry, LedgerKind, Programme
-from core.sends import SendRewards, identity_of
-from core.views import ApprovalDecided, ApprovalRequest, ApprovalView, SendReport
+from core.rewards import LedgerEntry, LedgerKind
+from core.views import ApprovalView, SendReport
 
 log = logging.getLogger(__name__)
 RETRIES = 200
-
-# Where the bot reaches an approver (`slack:U…`, `teams:<aad id>`), near the giver's own conversation
-# (same workspace or tenant); None when that platform cannot address them from there.
-ApproverAddress = Callable[[str, ConversationRef | None], Awaitable[ConversationRef | None]]
-
-
-def view_of(approval: Approval, programme: Programme, budget_available: int) -> ApprovalView:
-    command = approval.command
-    return ApprovalView(
-        approval_id=approval.id,
-        giver_name=command.giver.name or identity_of(command.giver),
-        recipients=tuple(r.user.name or r.user.user_id for r in command.recipients),
-        amount=command.amount,
-        total=programme.money(approval.total),
-        reason=command.reason,
-        programme_name=programme.name,
-        budget_after=programme.money(max(budget_available, 0)),
-        status=str(approval.status),
-        expires_at=approval.expires_at.isoformat(),
-        decided_by=approval.decided_by,
-        note=approval.note,
-        rows=len(approval.rows),
-    )
-
-
-class ApprovalGate:
-    """Recognition's hook: holds a send its programme's policy says needs approval (see module docstring)."""
-
-    def __init__(self, clock: Clock, ids: IdFactory, address: ApproverAddress) -> None:
-        self._clock = clock
-        self._ids = ids
-        self._address = address
-
-    async def hold(
-        self, uow: UnitOfWork, programme: Programme, command: SendRewards
-    ) -> ApprovalView | None:
-        """Within the send's unit of work: the pending approval, or None when the send may go ahead."""
-        policy = await uow.approval_policies.get(programme.id)
-        if policy is None or not policy.requires(command.amount.minor, len(command.recipients)):
-            return None
-        return await self._open(uow, programme, policy, command, ())
-
-    async def hold_file(
-        self,
-        uow: UnitOfWork,
-        programme: Programme,
-        summary: SendRewards,
-        rows: tuple[SendRewards, ...],
-    ) -> ApprovalView | None:
-        """A bulk file's rows held as one approval when its people outnumber the policy's `people_above`."""
-        policy = await uow.approval_policies.get(programme.id)
-        people = len(
-            {r.user.key for r in summary.recipients}
-        )  # two rows to one person are one person
-        if policy is None or not policy.requires_for_file(people):
-            return None
-        return await self._open(uow, programme, policy, summary, rows)
-
-    async def _open(
-        self,
-        uow: UnitOfWork,
-        programme: Programme,
-        policy: ApprovalPolicy,
-        command: SendRewards,
-        rows: tuple[SendRewards, ...],
-    ) -> ApprovalView:
-        existing = await uow.approvals.find_by_request_key(command.request_key)
-        if (
-            existing is not None
-        ):  # the same request again (a retried click): one approval, reserved once
-            return view_of(existing, programme, (await uow.ledger.budget(programme.id)).available)
-        now = self._clock.now()
-        approval = Approval(
-            self._ids.new_id("apr"),
-            programme.id,
-            command,
-            now,
-            now + policy.ttl,
-            policy.approvers,
-            rows=rows,
-        )
-        # Addresses first: finding one may read other stores, before this transaction starts writing.
-        addresses = {
-            a: await self._reach(a, command) for a in policy.approvers if a != approval.giver
-        }
-        await uow.approvals.add(approval)
-        await uow.ledger.add(self._movement(LedgerKind.RESERVE, approval, approval.giver))
-        for approver, address in addresses.items():
-            if address is not None:
-                await uow.outbox.add(
-                    message(
-                        self._ids, approval, MessageKind.APPROVAL_REQUEST, address, now, approver
-                    )
-                )
-        # None when neither a conversation of the send nor an employee record places any approver.
-        if not any(addresses.values()):
-            log.warning(
-                "no approver can be sent a card",
-                extra={"approval": approval.id, "programme": programme.id},
-            )
-        uow.audit.record(
-            AuditRecord(
-                approval.giver,
-                "approval.requested",
-                approval.id,
-                None,
-                {
-                    "programme": programme.id,
-                    "minor": approval.total,
-                    "rows": len(rows),
-                    "to": [r.user.key for r in command.recipients],
-                    "notified": sorted(
-                        a for a, address in addresses.items() if address is not None
-                    ),
-                },
-            )
-        )
-        return view_of(approval, programme, (await uow.ledger.budget(programme.id)).available)
-
-    async def _reach(self, approver: str, command: SendRewards) -> ConversationRef | None:
-        """An approver's private chat: near the giver's conversation, else near a recipient's (an HR-system
-        send has no giver conversation; a giver may be on another platform than the approver), else
-        wherever the address port alone can find them (`near` None: e.g. their employee record)."""
-        nears = [command.reply_to, *(r.conversation for r in command.recipients)]
-        for near in dict.fromkeys(n for n in nears if n is not None):
-            found = await self._address(approver, near)
-            if found is not None:
-                return found
-        return await self._address(approver, None)
-
-    def _movement(self, kind: LedgerKind, approval: Approval, actor: str) -> LedgerEntry:
-        return LedgerEntry(
-            self._ids.new_id("led"),
-            approval.programme_id,
-            kind,
-            approval.total,
-            self._clock.now(),
-            actor,
-            note=f"approval:{approval.id}",
-        )
-
-
-def message(
-    ids: IdFactory,
-    approval: Approval,
-    kind: MessageKind,
-    to: ConversationRef,
-    now: datetime,
-    whom: str = "giver",
-) -> OutboxMessage:
-    return OutboxMessage(
-        id=ids.new_id("msg"),
-        key=f"{approval.id}:{kind}:{whom}",
-        kind=kind,
-        order_id="",
-        reward_id=approval.id,
-        conversation=to,
-        created_at=now,
-        next_attempt_at=now,
-    )
 
 
 class Approvals:
@@ -348,49 +172,3 @@ class Approvals:
                     now,
                 )
             )
-
-
-async def notice_view(
-    uow: UnitOfWork, approval_id: str, approval: Approval | None = None
-) -> ApprovalView:
-    approval = approval or await uow.approvals.get(approval_id)
-    programme = await uow.programmes.get(approval.programme_id)
-    view = view_of(approval, programme, (await uow.ledger.budget(programme.id)).available)
-    if approval.rows and approval.status is ApprovalStatus.APPROVED:
-        view = replace(
-            view, row_outcomes=tuple([await _row_outcome(uow, row) for row in approval.rows])
-        )
-    return view
-
-
-async def _row_outcome(uow: UnitOfWork, row: SendRewards) -> str:
-    """One approved file row as its giver reads it: whom, how much, and whether it went."""
-    recipient = row.recipients[0]
-    sent = (
-        await uow.rewards.find_by_request_key(f"{row.request_key}:{recipient.user.key}") is not None
-    )
-    name = recipient.user.name or recipient.user.user_id
-    return f"{name}: {row.amount} " + (
-        "sent" if sent else "not sent (a limit was reached before approval)"
-    )
-
-
-async def approval_notice(
-    uow: UnitOfWork, kind: MessageKind, approval_id: str
-) -> ApprovalRequest | ApprovalDecided:
-    """What the outbox relay hands a chat sender for an approval message."""
-    view = await notice_view(uow, approval_id)
-    return ApprovalRequest(view) if kind is MessageKind.APPROVAL_REQUEST else ApprovalDecided(view)
-
-
-def parse_approvers(text: str) -> tuple[str, ...]:
-    """`slack:U…,teams:<aad id>` as typed in the CLI or dashboard; refused unless each names a platform."""
-    approvers = tuple(dict.fromkeys(a.strip() for a in text.split(",") if a.strip()))
-    bad = [
-        a
-        for a in approvers
-        if a.partition(":")[0] not in ("slack", "teams") or not a.partition(":")[2]
-    ]
-    if not approvers or bad:
-        raise InvalidRequest("Name approvers as slack:U…,teams:<Entra object id>.")
-    return approvers

@@ -26,7 +26,7 @@ class Browsing:
         wanted = catalog.for_person(query, country) if country else query
         curation = self._shop.curated.get(query.programme) if query.programme else None
         found = catalog.search(wanted, curation.admits if curation else None)
-        return CatalogPage.of(found, catalog.currencies, catalog.countries)
+        return CatalogPage.of(found, catalog.currencies, catalog.countries, catalog.categories)
 
     async def curation(self, programme_id: str) -> Curation:
         """The programme's curated catalog, read now (and kept for browsing its pages)."""
@@ -67,6 +67,11 @@ class Browsing:
         book = await self._shop.rates.book() if self._shop.rates is not None else None
         await self.curation(programme.id)
         return reward_catalog(reward, programme, country, book, self._shop.clock.now())
+
+    async def home_country(self, user: ChatUser) -> str | None:
+        """Where the person said they redeem, else their employee record's country; a plain browse opens
+        there before the chat platform's guess (time zone, locale)."""
+        return await self._recorded_country(user)
 
     async def _recorded_country(self, user: ChatUser | None) -> str | None:
         """The recipient's own choice, else the country on their employee record."""

@@ -143,11 +143,12 @@ class CatalogQuery:
     per_page: int = 5
     covers: int | None = None  # spending a reward worth this much: what it covers is listed first
     programme: str | None = None  # spending a reward of this programme: its curated catalog only
+    category: str | None = None  # one of the products' lower-case category words ("coffee")
 
     @property
     def is_bare(self) -> bool:
         """Nothing asked for yet: no words and no filters (a plain `/vouchers`)."""
-        filters = (self.country, self.currency, self.max_price, self.min_price)
+        filters = (self.country, self.currency, self.max_price, self.min_price, self.category)
         return not self.text.strip() and all(f is None or f == "" for f in filters)
 
 
@@ -179,6 +180,7 @@ class Catalog:
         self._hits: OrderedDict[tuple[object, ...], tuple[Product, ...]] = OrderedDict()
         self.currencies = tuple(sorted({p.currency for p in ordered}))
         self.countries = tuple(sorted({c for p in ordered for c in p.countries}))
+        self.categories = tuple(sorted({c.lower() for p in ordered for c in p.categories}))
 
     def __len__(self) -> int:
         return len(self._by_id)
@@ -190,7 +192,10 @@ class Catalog:
         try:
             return self._by_id[product_id]
         except KeyError:
-            raise UnknownProduct(product_id) from None
+            funded = funded_product(product_id)
+            if funded is None:
+                raise UnknownProduct(product_id) from None
+            return funded
 
     def for_person(self, query: CatalogQuery, country: str) -> CatalogQuery:
         """A plain browse narrowed to the person's own country, when the catalog has vouchers for it."""
@@ -217,6 +222,7 @@ class Catalog:
             query.max_price,
             query.min_price,
             query.covers,
+            query.category,
         )
         found = self._hits.get(key)
         if found is None:
@@ -252,7 +258,7 @@ def _haystack(product: Product) -> str:
 
 def _has_filters(query: CatalogQuery) -> bool:
     return (
-        bool(query.currency or query.country)
+        bool(query.currency or query.country or query.category)
         or query.max_price is not None
         or query.min_price is not None
     )
@@ -263,6 +269,47 @@ def _passes_filters(product: Product, query: CatalogQuery) -> bool:
         return False
     if query.country and product.countries and query.country.upper() not in product.countries:
         return False
+    if query.category and query.category.lower() not in product.categories:
+        return False
     if query.max_price is not None and product.lowest > query.max_price:
         return False
     return query.min_price is None or product.highest >= query.min_price
+
+
+# --- funded pseudo-products ---------------------------------------------------------------------
+# A group-gift contribution (`group:EUR:<collection id>`) and a "their choice" gift (`choice:EUR`) are
+# orders like any other (checkout page, payment, refunds), of a product no provider sells: once paid they
+# fund a reward the recipient spends in the catalog (core.funded). They are never listed or searched.
+FUNDED_KINDS = {
+    "group": ("Group gift", "Group gift"),
+    "choice": ("Their choice", "Gift of their choice"),
+}
+FUNDED_RANGE = ValueRange(100, 1_000_000)
+
+
+def funded_product(product_id: str) -> Product | None:
+    """The pseudo-product `product_id` names, or None if it names none."""
+    kind, _, rest = product_id.partition(":")
+    currency = rest.partition(":")[0]
+    if (
+        kind not in FUNDED_KINDS
+        or len(currency) != 3
+        or not currency.isalpha()
+        or not currency.isupper()
+    ):
+        return None
+    brand, name = FUNDED_KINDS[kind]
+    return Product(
+        id=product_id,
+        brand=brand,
+        name=name,
+        currency=currency,
+        value_range=FUNDED_RANGE,
+        provider="funded",
+        expiry=ExpiryPolicy(days_after_issue=365),
+    )
+
+
+def funded_kind(product_id: str) -> str:
+    """'group', 'choice', or '' for a product a provider sells."""
+    return product_id.partition(":")[0] if funded_product(product_id) is not None else ""

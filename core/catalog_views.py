@@ -63,18 +63,24 @@ class CatalogPage:
     page: int
     pages: int
     total: int
-    currencies: tuple[
-        str, ...
-    ] = ()  # every currency and country in the catalog: menus, and what is valid
+    # Every currency, country and category in the catalog: the menus, and what a typed filter may say.
+    currencies: tuple[str, ...] = ()
     countries: tuple[str, ...] = ()
+    categories: tuple[str, ...] = ()
 
     @classmethod
     def of(
-        cls, result: SearchResult, currencies: tuple[str, ...] = (), countries: tuple[str, ...] = ()
+        cls,
+        result: SearchResult,
+        currencies: tuple[str, ...] = (),
+        countries: tuple[str, ...] = (),
+        categories: tuple[str, ...] = (),
     ) -> CatalogPage:
         cards = tuple(ProductCard.of(p) for p in result.products)
         page = max(1, result.query.page)
-        return cls(cards, result.query, page, result.pages, result.total, currencies, countries)
+        return cls(
+            cards, result.query, page, result.pages, result.total, currencies, countries, categories
+        )
 
     @property
     def has_previous(self) -> bool:

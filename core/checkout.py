@@ -24,7 +24,7 @@ from core.provider_health import ProviderHealth
 from core.redeem import RecipientCountries
 from core.refunds import Refunds
 from core.routing import Router
-from core.shop import Background, Shop
+from core.shop import Absorb, Background, Shop
 from core.vouchers import VoucherProvider
 
 __all__ = ["Checkout", "PlaceOrder"]
@@ -55,6 +55,7 @@ class Checkout:
     curations: _Shared[CurationStore | None] = _Shared()
     countries: _Shared[RecipientCountries | None] = _Shared()
     employees: _Shared[EmployeeStore | None] = _Shared()
+    absorb: _Shared[Absorb | None] = _Shared()  # set by the composition root (bot/bootstrap.py)
 
     def __init__(
         self,
@@ -108,7 +109,7 @@ class Checkout:
         self.browse, self.curation = browsing.browse, browsing.curation
         self.refresh_curations, self.set_country = browsing.refresh_curations, browsing.set_country
         self.reward_catalog, self.product_card = browsing.reward_catalog, browsing.product_card
-        self.amount_for = browsing.amount_for
+        self.amount_for, self.home_country = browsing.amount_for, browsing.home_country
         self.order_summary, self.buyer_order = queries.order_summary, queries.buyer_order
         self.checkout_view, self.wallet, self.receipt = (
             queries.checkout_view,

@@ -8,9 +8,10 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
 
-from core.approvals import approval_notice
+from core.approval_notices import approval_notice
 from core.audit import AuditRecord
 from core.catalog import Catalog
+from core.collections import CollectionCard
 from core.errors import DeliveryError, DeliveryRetryLater, VoucherbotError
 from core.gifts import GiftStatus
 from core.order_handlers import OrderBus
@@ -122,6 +123,9 @@ class Relay:
         if message.kind in (MessageKind.APPROVAL_REQUEST, MessageKind.APPROVAL_DECIDED):
             async with self._uow() as uow:
                 return await approval_notice(uow, message.kind, message.reward_id)
+        if message.kind is MessageKind.COLLECTION_CARD:
+            async with self._uow() as uow:
+                return CollectionCard.of(await uow.collections.get(message.reward_id))
         if message.kind is MessageKind.PEER_SHOUT_OUT:
             async with self._uow() as uow:
                 return shout_out_of(await uow.rewards.get(message.reward_id))

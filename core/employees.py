@@ -9,7 +9,7 @@ from datetime import date
 from typing import TYPE_CHECKING
 
 from core.identity import ChatUser, ConversationRef
-from core.people import Employee, MonthDay
+from core.milestone_calendar import Employee, MonthDay
 from core.rewards import Recipient
 
 if TYPE_CHECKING:

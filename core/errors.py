@@ -21,6 +21,7 @@
     ├── PaymentGatewayError
     ├── ProviderError
     ├── DirectoryUnavailable
+    ├── LimiterUnavailable
     └── DeliveryError
         └── DeliveryRetryLater
 
@@ -195,6 +196,15 @@ class DirectoryUnavailable(VoucherbotError):
         )
         self.platform = platform
         self.retry_after = retry_after
+
+
+class LimiterUnavailable(VoucherbotError):
+    """The shared rate-limit store (Redis, PostgreSQL) did not answer; limits go per replica."""
+
+    def __init__(self, store: str, reason: str) -> None:
+        super().__init__(f"{store} rate limits unavailable: {reason}")
+        self.store = store
+        self.reason = reason
 
 
 class DeliveryError(VoucherbotError):

@@ -90,6 +90,11 @@ class Gift:
             raise InvalidGift(
                 "A gift is for someone else: use /vouchers to buy a voucher for yourself."
             )
+        if request.deliver_at is not None and order.product_id.startswith("choice:"):
+            raise InvalidGift(  # sent once paid (core.funded); scheduling it is not built yet
+                'A "their choice" gift is sent as soon as it is paid and cannot be scheduled: '
+                "leave out the date, or schedule a gift of a particular voucher."
+            )
         return cls(
             id=gift_id,
             order_id=order.id,

@@ -15,7 +15,7 @@ from datetime import date, datetime
 from typing import TYPE_CHECKING, Protocol
 
 from core.errors import InvalidRequest
-from core.milestones import Employee, MonthDay
+from core.milestone_calendar import Employee, MonthDay
 from core.views import RewardSummary
 
 if TYPE_CHECKING:

@@ -40,6 +40,8 @@ class Issuance:
         the next provider of its route; an uncertain answer (a timeout) never does until that provider,
         asked by the order's reference, says it holds no such order.
         """
+        if self._shop.absorb is not None and await self._shop.absorb(order_id):
+            return
         order = await self.claims.claim(order_id)
         seen: set[str] = set()  # providers asked in this pass: an outage of all of them ends it
         while order is not None:

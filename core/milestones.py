@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import calendar
 import logging
 from collections.abc import Iterable
 from dataclasses import dataclass, field, replace
@@ -12,31 +11,20 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from core.errors import InvalidRequest, NotFound
 from core.identity import ChatUser
-from core.money import Money
-from core.people import (
+from core.milestone_calendar import Employee, Milestone, MilestoneKind, milestones_between
+from core.milestone_rules import (
     MAX_TEMPLATE as MAX_TEMPLATE,
 )
-from core.people import (
+from core.milestone_rules import (
     PLACEHOLDERS as PLACEHOLDERS,
 )
-from core.people import (
-    Employee as Employee,
-)
-from core.people import (
-    Milestone as Milestone,
-)
-from core.people import (
-    MilestoneKind as MilestoneKind,
-)
-from core.people import (
+from core.milestone_rules import (
     MilestoneRule as MilestoneRule,
 )
-from core.people import (
-    MonthDay as MonthDay,
-)
-from core.people import (
+from core.milestone_rules import (
     check_template as check_template,
 )
+from core.money import Money
 from core.programmes import choose_programme
 from core.recognition import Recognition, SendRewards
 
@@ -50,35 +38,6 @@ MILESTONE_GIVER = ChatUser("system", "", "milestones", "HR")
 Managers = dict[
     tuple[str, str], str
 ]  # (source, person id) -> name, for rules that name the manager as giver
-
-
-def occurrence(month: int, day: int, year: int) -> date:
-    """The day a yearly date falls on in `year`: 29 February is kept on the 28th in common years."""
-    if (month, day) == (2, 29) and not calendar.isleap(year):
-        return date(year, 2, 28)
-    return date(year, month, day)
-
-
-def milestones_between(employees: Iterable[Employee], start: date, end: date) -> list[Milestone]:
-    """Anniversaries (one year or more) and birthdays from `start` to `end`, both included, by date."""
-    found = []
-    for employee in employees:
-        for year in range(start.year, end.year + 1):
-            found += _in_year(employee, year)
-    due = [m for m in found if start <= m.on <= end]
-    return sorted(due, key=lambda m: (m.on, m.kind, m.employee.email))
-
-
-def _in_year(employee: Employee, year: int) -> list[Milestone]:
-    milestones = []
-    years = year - employee.start_date.year
-    if years >= 1:
-        on = occurrence(employee.start_date.month, employee.start_date.day, year)
-        milestones.append(Milestone(employee, MilestoneKind.ANNIVERSARY, on, years))
-    if employee.birthday is not None:
-        on = occurrence(employee.birthday.month, employee.birthday.day, year)
-        milestones.append(Milestone(employee, MilestoneKind.BIRTHDAY, on))
-    return milestones
 
 
 @dataclass(frozen=True)

@@ -62,6 +62,13 @@ class VoucherIssued(Transition):
 
 
 @dataclass(frozen=True)
+class OrderSettledInKind(Transition):
+    """A funded order's goods were delivered in kind (`what`: contribution_counted, gift_funded)."""
+
+    what: str
+
+
+@dataclass(frozen=True)
 class OrderDelivered(Transition):
     """The voucher message reached its owner."""
 

@@ -47,6 +47,12 @@ async def audit_delivery(event: ev.OrderDelivered, order: Order, ctx: Context) -
     ctx.uow.audit.record(AuditRecord(event.actor, "order.delivered", order.id, before, after))
 
 
+async def audit_settled(event: ev.OrderSettledInKind, order: Order, ctx: Context) -> None:
+    before, after = {"status": str(event.before)}, {"status": str(event.after)}
+    action = f"order.{event.what}"
+    ctx.uow.audit.record(AuditRecord(event.actor, action, order.id, before, after))
+
+
 async def audit_route(event: ev.OrderRouted, order: Order, ctx: Context) -> None:
     before = None if event.previous is None else {"provider": event.previous}
     after = {"provider": event.provider, "reason": event.reason}
@@ -151,6 +157,7 @@ HANDLERS: Mapping[type[ev.OrderEvent], tuple[Handler, ...]] = {
     ev.IssuanceDelayed: (audit_delay, queue_update),
     ev.VoucherIssued: (audit_transition, audit_voucher, queue_voucher, queue_update),
     ev.OrderDelivered: (audit_delivery,),
+    ev.OrderSettledInKind: (audit_settled,),
     ev.OrderRefunded: (audit_transition, restore, void_voucher, queue_update),
     ev.DuplicatePaymentTaken: (audit_duplicate,),
     ev.DuplicatePaymentRefunded: (audit_duplicate_refund,),

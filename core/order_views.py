@@ -6,6 +6,7 @@ from dataclasses import dataclass
 from datetime import datetime
 
 from core.catalog import Product
+from core.fx import Quote
 from core.gift_views import GiftReceipt
 from core.money import Money
 from core.order_status import FailureKind, issuance_code
@@ -43,6 +44,7 @@ class OrderSummary:
     paid_by_reward: Money | None = None
     issuance_failed: bool = False
     rate_note: str = ""  # a reward in another currency paid: what it was charged and at which rate
+    fx: Quote | None = None  # the same as data, for the channels to say in the reader's language
 
     @property
     def can_pay(self) -> bool:
@@ -177,4 +179,5 @@ def summary_of(
         if order.reward_minor
         else None,
         rate_note=f"{order.fx.charged} from your reward at {order.fx.label()}" if order.fx else "",
+        fx=order.fx,
     )

@@ -146,6 +146,16 @@ class Order(OrderState):
         amount = self.amount.label()
         self._record(ev.VoucherIssued(self.id, "system", before, self.status, amount, masked_code))
 
+    def settle_in_kind(self, what: str, *, at: datetime) -> None:
+        """A funded order's goods are delivered in kind (a contribution counted, a reward funded): it
+        leaves PAID for ISSUED with no voucher, so crash recovery never asks a provider for one."""
+        before = self.status
+        if self.status is OrderStatus.PAID:
+            self._move(OrderStatus.ISSUING, at=at, source="system", note=what)
+        self._move(OrderStatus.ISSUED, at=at, source="system", note=what)
+        amount = self.amount.label()
+        self._record(ev.OrderSettledInKind(self.id, "system", before, self.status, amount, what))
+
     def mark_delivered(self, *, at: datetime, source: str) -> None:
         """The voucher message reached its owner (only an issued order's voucher is delivered)."""
         if self.status is not OrderStatus.ISSUED:

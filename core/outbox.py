@@ -24,6 +24,7 @@ class MessageKind(StrEnum):
     APPROVAL_REQUEST = "approval_request"  # to an approver; reward_id holds the approval's id
     APPROVAL_DECIDED = "approval_decided"  # to the giver; reward_id holds the approval's id
     PEER_SHOUT_OUT = "peer_shout_out"  # to the channel a peer reward was given in: who, whom, why
+    COLLECTION_CARD = "collection_card"  # a group gift's channel card, redrawn; reward_id: its id
 
 
 class MessageStatus(StrEnum):

@@ -9,15 +9,17 @@ from types import TracebackType
 from typing import Protocol
 
 from core.api_credentials import ApiKey, IdempotentRequest, StoredResponse
-from core.approval_records import Approval, ApprovalPolicy
+from core.approval_requests import Approval, ApprovalPolicy
 from core.audit import AuditEntry, AuditRecord
 from core.catalog import Product
+from core.collections import Collection
 from core.gifts import Gift
 from core.identity import ConversationRef, TenantEndpoint
+from core.milestone_calendar import Employee
+from core.milestone_rules import MilestoneRule
 from core.orders import Order, OrderStatus
 from core.outbox import OutboxMessage
 from core.peer_policy import PeerPolicy
-from core.people import Employee, MilestoneRule
 from core.rewards import Budget, LedgerEntry, Programme, Recipient, Reward
 from core.views import Notice
 from core.vouchers import Voucher
@@ -80,6 +82,23 @@ class GiftRepository(Protocol):
 
     async def list_for_recipient(self, user_key: str, limit: int = 50) -> Sequence[Gift]:
         """Newest first."""
+
+
+class CollectionRepository(Protocol):
+    async def add(self, collection: Collection) -> None: ...
+
+    async def get(self, collection_id: str) -> Collection:
+        """The collection, or CollectionNotFound."""
+
+    async def save(self, collection: Collection) -> None:
+        """ConcurrentUpdate (at commit) if someone saved it since it was read: a close and a
+        contribution counted at once are ordered by this."""
+
+    async def list_due(self, now: datetime, limit: int = 100) -> Sequence[Collection]:
+        """Open ones whose closing date or deadline has come, and expired ones with refunds due."""
+
+    async def list_recent(self, limit: int = 100) -> Sequence[Collection]:
+        """Newest first (the dashboard)."""
 
 
 class OutboxRepository(Protocol):
@@ -237,6 +256,7 @@ class UnitOfWork(Protocol):
     orders: OrderRepository
     vouchers: VoucherRepository
     gifts: GiftRepository
+    collections: CollectionRepository
     outbox: OutboxRepository
     audit: AuditLog
     events: ProcessedEvents

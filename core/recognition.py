@@ -43,7 +43,7 @@ TRUSTED_PLATFORMS = frozenset({"api", "system"})
 
 
 class HoldGate(Protocol):
-    """Holds a send for approval inside its unit of work (core.approvals.ApprovalGate); None lets it go."""
+    """Holds a send for approval inside its unit of work (core.approval_gate.ApprovalGate); None lets it go."""
 
     async def hold(
         self, uow: UnitOfWork, programme: Programme, command: SendRewards

@@ -8,7 +8,7 @@ from typing import Protocol
 
 from core.catalog import CatalogQuery
 from core.errors import InvalidRequest
-from core.fx import RateBook, RateUnavailable, StaleRate, affordable, with_margin
+from core.fx import Quote, RateBook, RateUnavailable, StaleRate, affordable, with_margin
 from core.money import Money
 from core.rewards import Programme
 from core.views import RewardSummary
@@ -65,6 +65,10 @@ class RewardCatalog:
 
     query: CatalogQuery
     rate_note: str = ""
+    # What the note says, as data for the channels to say in the reader's language: the reward's
+    # balance (`charged`) buys up to `target` at `rate`; or why no rate could be used.
+    rate: Quote | None = None
+    rate_problem: RateUnavailable | StaleRate | None = None
 
 
 def currency_of(country: str | None) -> str | None:
@@ -92,7 +96,7 @@ def reward_catalog(
         rate = book.rate(local, reward.amount.currency, now)
     except (RateUnavailable, StaleRate) as exc:
         return RewardCatalog(
-            _query(None, reward.amount.currency, reward.available, programme), str(exc)
+            _query(None, reward.amount.currency, reward.available, programme), str(exc), None, exc
         )
     effective = with_margin(rate.value, programme.fx_margin_bps)
     covered = affordable(reward.available, effective, local)
@@ -100,7 +104,8 @@ def reward_catalog(
         f"Your {reward.available} buys up to {covered} at 1 {local} = {effective.normalize():f} "
         f"{reward.amount.currency} ({rate.source}, {rate.as_of:%Y-%m-%d}); the rate is locked when you order."
     )
-    return RewardCatalog(_query(code, local, covered, programme, converted=True), note)
+    shown = Quote(reward.available, covered, effective, rate.source, rate.as_of)
+    return RewardCatalog(_query(code, local, covered, programme, converted=True), note, shown)
 
 
 def _query(
@@ -137,6 +142,7 @@ class UnknownCountry(InvalidRequest):
         super().__init__(
             f"'{text[:20]}' is not a country code. Write two letters, such as DE, FR or US."
         )
+        self.typed = text[:20]
 
 
 def country_code(text: str) -> str:

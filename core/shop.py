@@ -23,6 +23,9 @@ from core.views import OrderSummary, summary_of
 from core.vouchers import VoucherProvider
 
 Background = Callable[[Coroutine[Any, Any, None]], None]
+# core.funded.Funded.absorb: True when a paid order funds a reward (a group-gift contribution, a
+# "their choice" gift) instead of buying a voucher; it has then been dealt with.
+Absorb = Callable[[str], Coroutine[Any, Any, bool]]
 
 
 @dataclass
@@ -47,6 +50,7 @@ class Shop:
     curations: CurationStore | None = None
     countries: RecipientCountries | None = None
     employees: EmployeeStore | None = None  # the HR record's country, when the recipient chose none
+    absorb: Absorb | None = None  # set by the composition root (bot/bootstrap.py)
     # Each programme's curated catalog, read again when a reward opens it and every minute (the browse
     # of a page is synchronous; a page turn on another replica sees a catalog at most that old).
     curated: dict[str, Curation] = field(default_factory=dict)

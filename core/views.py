@@ -7,6 +7,7 @@ this module names them all in one place, with `Notice`: anything a channel may b
 from __future__ import annotations
 
 from core.catalog_views import CatalogPage, ProductCard, by_card, within
+from core.collections import CollectionCard
 from core.gift_views import GiftReceipt, receipt_of
 from core.order_views import (
     BUYER_REASONS,
@@ -42,6 +43,7 @@ Notice = (
     | ApprovalRequest
     | ApprovalDecided
     | ShoutOut
+    | CollectionCard
 )
 
 __all__ = [

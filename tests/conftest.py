@@ -12,6 +12,8 @@ import pytest
 POSTGRES_URL = (
     os.environ.get("TEST_POSTGRES_URL") or "postgresql+asyncpg://postgres@127.0.0.1:5432/test"
 )
+# Another Redis: TEST_REDIS_URL=redis://host:port/db (shared rate-limit buckets, tests/limits/).
+REDIS_URL = os.environ.get("TEST_REDIS_URL") or "redis://127.0.0.1:6379/0"
 IN_CI = os.environ.get("CI", "").lower() == "true"
 # Recorded Slack, Teams and Stripe payloads and schemas, inside the repository (provenance: SOURCES.md).
 FIXTURES = Path(__file__).resolve().parent / "fixtures"
@@ -50,3 +52,19 @@ def postgres_url() -> str:
 def _where() -> str:
     host, port = postgres_address(POSTGRES_URL)
     return f"{host}:{port}"
+
+
+@pytest.fixture(scope="session")
+def redis_url() -> str:
+    """The Redis test server: required in CI, skipped with a reason elsewhere when absent."""
+    import socket
+
+    parts = urlsplit(REDIS_URL)
+    where = (parts.hostname or "127.0.0.1", parts.port or 6379)
+    try:
+        with socket.create_connection(where, timeout=1):
+            return REDIS_URL
+    except OSError:
+        if IN_CI:
+            pytest.fail(f"Redis is required in CI but {where} is not reachable (TEST_REDIS_URL)")
+        pytest.skip(f"Redis is not running at {where} (set TEST_REDIS_URL; optional on a laptop)")

@@ -12,6 +12,7 @@ from typing import Any, TypeVar
 
 from core.audit import AuditEntry, AuditRecord, chain
 from core.catalog import Product
+from core.collections import Collection, CollectionNotFound
 from core.errors import (
     ConcurrentUpdate,
     DeliveryRetryLater,
@@ -61,6 +62,7 @@ class MemoryStore:
     rewards: dict[str, Reward] = field(default_factory=dict)
     reward_admins: set[str] = field(default_factory=set)
     gifts: dict[str, Gift] = field(default_factory=dict)
+    collections: dict[str, Collection] = field(default_factory=dict)
     approvals: dict[str, Any] = field(default_factory=dict)
     approval_policies: dict[str, Any] = field(default_factory=dict)
     giver_defaults: dict[str, str] = field(default_factory=dict)
@@ -331,6 +333,19 @@ class _Gifts(_Versioned):
         return await _after_a_pause([copy.deepcopy(g) for g in newest])
 
 
+class _Collections(_Versioned):
+    def __init__(self, uow: MemoryUnitOfWork) -> None:
+        super().__init__(uow, "collections", CollectionNotFound)
+
+    async def list_due(self, now: datetime, limit: int = 100) -> Sequence[Collection]:
+        due = [c for c in self._stored.values() if c.due_at is not None and c.due_at <= now]
+        return await _after_a_pause([copy.deepcopy(c) for c in due[:limit]])
+
+    async def list_recent(self, limit: int = 100) -> Sequence[Collection]:
+        newest = sorted(self._stored.values(), key=lambda c: c.created_at, reverse=True)
+        return await _after_a_pause([copy.deepcopy(c) for c in newest[:limit]])
+
+
 class _Ledger:
     def __init__(self, uow: MemoryUnitOfWork) -> None:
         self._uow = uow
@@ -420,6 +435,7 @@ class MemoryUnitOfWork:
         self.ledger = _Ledger(self)
         self.reward_admins = _Admins(self)
         self.gifts = _Gifts(self)
+        self.collections = _Collections(self)
         self.approvals = _Approvals(self)
         self.approval_policies = _WrittenAtOnce(store.approval_policies)
         self.giver_defaults = _WrittenAtOnce(store.giver_defaults)

@@ -1,4 +1,4 @@
-"""Dashboard users and sessions over SQL (core.oversight.AdminAccounts); each call is its own transaction."""
+"""Dashboard users and sessions over SQL (core.oversight.accounts.AdminAccounts); each call is its own transaction."""
 
 from __future__ import annotations
 
@@ -13,7 +13,8 @@ from sqlmodel import col
 from adapters.db.admin_tables import AdminSessionRow, AdminUserRow
 from adapters.db.database import Database
 from adapters.db.transaction import Transaction, WriteGate
-from core.oversight import AdminRole, AdminSession, AdminUser, Lockout, SignInAttempt, SignInTally
+from core.oversight.accounts import AdminRole, AdminSession, AdminUser, SignInAttempt
+from core.oversight.lockout import Lockout, SignInTally
 
 # A sign-in checks one argon2 hash (tens of milliseconds); one counted for longer than this was cut
 # short (a crash, a lost connection) and no longer counts as in flight.
@@ -27,7 +28,7 @@ _ONE_LESS = case((col(AdminUserRow.signing_in) > 0, col(AdminUserRow.signing_in)
 
 
 class SqlAdminAccounts:
-    """Implements core.oversight.AdminAccounts. Lock-out counters change only by atomic UPDATEs."""
+    """Implements core.oversight.accounts.AdminAccounts. Lock-out counters change only by atomic UPDATEs."""
 
     def __init__(self, sessions: async_sessionmaker[AsyncSession], gate: WriteGate) -> None:
         self._sessions = sessions

@@ -18,7 +18,7 @@ from adapters.db.approval_tables import (
 )
 from adapters.db.transaction import Transaction
 from adapters.db.versioned import VersionedRepository
-from core.approvals import Approval, ApprovalPolicy, ApprovalStatus
+from core.approval_requests import Approval, ApprovalPolicy, ApprovalStatus
 from core.confirmations import command_json, command_of
 from core.errors import NotFound
 from core.peer import PeerPolicy

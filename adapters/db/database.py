@@ -31,6 +31,7 @@ from adapters.db.scim_users import SqlPushedUsers
 from adapters.db.secret_store import SqlSecretStore
 from adapters.db.tables import OrderRow, OutboxRow, VoucherRow
 from adapters.db.teams_tenants import SqlTeamsTenants
+from adapters.db.token_buckets import SqlTokenBuckets
 from adapters.db.transaction import Transaction, WriteGate
 from adapters.db.unit_of_work import SqlUnitOfWork
 from core.orders import Order, OrderStatus
@@ -105,6 +106,12 @@ class Database:
     def job_leases(self) -> SqlJobLeases:
         """Leases that let one replica at a time run a scheduled job (`try_lease(name, holder, ttl)`)."""
         return SqlJobLeases(self._sessions, self._gate, self._clock)
+
+    def token_buckets(self) -> SqlTokenBuckets:
+        """Rate-limit buckets every replica shares (core.pacing.TokenBuckets); PostgreSQL only."""
+        if self._gate.sqlite:
+            raise ValueError("shared token buckets need PostgreSQL; SQLite runs one process")
+        return SqlTokenBuckets(self._engine)
 
     def secret_store(self) -> SqlSecretStore:
         """Encrypted named values that survive restarts (`load(name)`, `save(name, value)`)."""

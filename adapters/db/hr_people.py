@@ -13,7 +13,7 @@ from adapters.db.hr_tables import EmployeeRow, HrCursorRow
 from adapters.db.mapping import utc
 from adapters.db.transaction import Transaction
 from core.audit import AuditRecord
-from core.milestones import Employee
+from core.milestone_calendar import Employee
 
 CHUNK = 500  # ids per IN list: well under SQLite's and asyncpg's parameter limits
 

@@ -24,7 +24,8 @@ from core.api_keys import ApiKey, IdempotentRequest, StoredResponse
 from core.audit import AuditRecord
 from core.errors import DuplicateRequest
 from core.identity import ChatUser
-from core.milestones import Employee, MilestoneKind, MilestoneRule, MonthDay
+from core.milestone_calendar import Employee, MilestoneKind, MonthDay
+from core.milestones import MilestoneRule
 from core.money import Money
 from core.ports import Clock
 

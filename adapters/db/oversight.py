@@ -1,4 +1,4 @@
-"""The dashboard's read queries over SQL (core.oversight.Oversight): filtered, paged, aggregated in the database."""
+"""The dashboard's read queries over SQL (core.oversight.port.Oversight): filtered, paged, aggregated in the database."""
 
 from __future__ import annotations
 
@@ -12,6 +12,8 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from sqlmodel import col
 
 from adapters.db import mapping
+from adapters.db.collection_repository import collection_to_domain
+from adapters.db.collection_tables import CollectionRow
 from adapters.db.crypto import VoucherCipher
 from adapters.db.database import Database
 from adapters.db.gift_repository import gift_to_domain
@@ -33,27 +35,24 @@ from core.identity import ChatUser
 from core.money import Money
 from core.orders import OrderStatus
 from core.outbox import MessageKind, MessageStatus
-from core.oversight import (
-    Attention,
-    AuditQuery,
-    DayTotal,
+from core.oversight.lines import (
+    CollectionLine,
+    ContributionLine,
     DeliveryAttempts,
     GiftLine,
-    OrderDetail,
     OrderLine,
-    OrderQuery,
-    Overview,
-    Page,
     PaymentLine,
     ProgrammeBalance,
-    RewardQuery,
     VoucherView,
 )
+from core.oversight.order_detail import OrderDetail
+from core.oversight.overview import Attention, DayTotal, Overview
+from core.oversight.queries import AuditQuery, OrderQuery, Page, RewardQuery
 from core.rewards import Budget, LedgerEntry, LedgerKind, Reward
 
 
 class SqlOversight:
-    """Implements core.oversight.Oversight; every call reads in its own short transaction."""
+    """Implements core.oversight.port.Oversight; every call reads in its own short transaction."""
 
     def __init__(
         self, sessions: async_sessionmaker[AsyncSession], gate: WriteGate, cipher: VoucherCipher
@@ -285,6 +284,41 @@ class SqlOversight:
             delivery = {order_id: status for order_id, status in (await tx.execute(messages)).all()}
         return [
             _gift_line(gift, order, delivery.get(order.id, "not queued")) for gift, order in pairs
+        ]
+
+    async def collections(self, limit: int = 100) -> Sequence[CollectionLine]:
+        newest = col(CollectionRow.created_at).desc()
+        async with self._reading() as tx:
+            rows = await tx.rows(select(CollectionRow).order_by(newest).limit(limit))
+            found = [collection_to_domain(row) for row in rows]
+            order_ids = [c.order_id for f in found for c in f.contributions]
+            paid = select(col(OrderRow.id), col(OrderRow.status)).where(
+                col(OrderRow.id).in_(order_ids)
+            )
+            statuses = {i: OrderStatus(s) for i, s in (await tx.execute(paid)).all()}
+            reward_ids = [f.reward_id for f in found if f.reward_id]
+            rewards = select(col(RewardRow.id), col(RewardRow.status)).where(
+                col(RewardRow.id).in_(reward_ids)
+            )
+            reward_status = dict((await tx.execute(rewards)).all())
+            notices = select(col(OutboxRow.reward_id), col(OutboxRow.status)).where(
+                col(OutboxRow.reward_id).in_(reward_ids),
+                col(OutboxRow.kind) == str(MessageKind.REWARD_NOTICE),
+            )
+            delivery = dict((await tx.execute(notices)).all())
+        return [
+            CollectionLine(
+                collection=f,
+                contributions=tuple(
+                    ContributionLine(
+                        c.order_id, c.contributor, c.amount, str(c.state), statuses.get(c.order_id)
+                    )
+                    for c in f.contributions
+                ),
+                reward_status=str(reward_status.get(f.reward_id, "")),
+                delivery=str(delivery.get(f.reward_id, "")),
+            )
+            for f in found
         ]
 
     # --- helpers ----------------------------------------------------------------------------------

@@ -307,6 +307,15 @@ class JobLeaseRow(Table, table=True):
     expires_at: datetime = Field(sa_type=UTCDateTime())
 
 
+class TokenBucketRow(Table, table=True):
+    """A rate limit's bucket shared by every replica: when it is next free (adapters/db/token_buckets.py)."""
+
+    __tablename__ = "token_buckets"
+
+    key: str = Field(primary_key=True, sa_type=String())
+    due: int = Field(sa_type=BigInteger())  # microseconds since the epoch, by the database's clock
+
+
 class StoredSecretRow(Table, table=True):
     """A credential the bot must keep across restarts (a rotated OAuth token), encrypted."""
 

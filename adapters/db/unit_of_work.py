@@ -13,6 +13,7 @@ from adapters.db.approval_repositories import (
     SqlGiverDefaults,
     SqlPeerPolicies,
 )
+from adapters.db.collection_repository import SqlCollections
 from adapters.db.crypto import VoucherCipher
 from adapters.db.gift_repository import SqlGifts
 from adapters.db.mapping import utc
@@ -24,6 +25,7 @@ from core.ports import (
     ApprovalRepository,
     AuditLog,
     Clock,
+    CollectionRepository,
     GiftRepository,
     GiverDefaults,
     LedgerRepository,
@@ -63,6 +65,7 @@ class SqlUnitOfWork:
         self._vouchers = SqlVouchers(self._tx, cipher)
         self._outbox = SqlOutbox(self._tx)
         self._gifts = SqlGifts(self._tx)
+        self._collections = SqlCollections(self._tx)
         self._audit = SqlAudit(self._tx)
         self._approvals = SqlApprovals(self._tx)
         # Typed as the ports: core.ports.UnitOfWork declares them as (invariant) attributes.
@@ -72,6 +75,7 @@ class SqlUnitOfWork:
         self.vouchers: VoucherRepository = self._vouchers
         self.outbox: OutboxRepository = self._outbox
         self.gifts: GiftRepository = self._gifts
+        self.collections: CollectionRepository = self._collections
         self.audit: AuditLog = self._audit
         self.events: ProcessedEvents = SqlEvents(self._tx, clock)
         self.ledger: LedgerRepository = SqlLedger(self._tx)
@@ -99,6 +103,7 @@ class SqlUnitOfWork:
             self._programmes,
             self._rewards,
             self._gifts,
+            self._collections,
             self._approvals,
             self._vouchers,
             self._outbox,
@@ -112,6 +117,7 @@ class SqlUnitOfWork:
         await (
             self._gifts.write()
         )  # after orders: its order must exist (deferred key aside, on SQLite too)
+        await self._collections.write()
         await self._approvals.write()
         await self._vouchers.write()
         await self._outbox.write()
@@ -122,6 +128,7 @@ class SqlUnitOfWork:
             self._programmes,
             self._rewards,
             self._gifts,
+            self._collections,
             self._approvals,
         ):
             versioned.written()

@@ -17,7 +17,7 @@ from typing import Any
 import aiohttp
 
 from core.hris import HrChanges, HrPerson, HrUnavailable
-from core.milestones import MonthDay
+from core.milestone_calendar import MonthDay
 
 SOURCE = "darwinbox"
 TIMEOUT = aiohttp.ClientTimeout(total=120)

@@ -19,7 +19,7 @@ import aiohttp
 from adapters.hris.odata import odata_date, odata_datetime, odata_error
 from adapters.hris.successfactors_auth import SuccessFactorsAuth
 from core.hris import HrChanges, HrPerson, HrUnavailable
-from core.milestones import MonthDay
+from core.milestone_calendar import MonthDay
 
 log = logging.getLogger(__name__)
 SOURCE = "successfactors"

@@ -3,13 +3,13 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, replace
-from datetime import date, datetime
+from datetime import UTC, date, datetime
 from functools import lru_cache
 from gettext import NullTranslations
 
 from babel import Locale
 from babel.core import get_global
-from babel.dates import format_date, format_datetime
+from babel.dates import format_date, format_time
 from babel.numbers import format_decimal, get_currency_name
 
 from adapters.i18n.catalogs import translations
@@ -57,7 +57,11 @@ class Localizer:
         return format_date(day, format="medium", locale=self.locale)
 
     def datetime(self, value: datetime) -> str:
-        return format_datetime(value, format="medium", locale=self.locale)
+        """'Dec 8, 2026, 9:00 AM', '08.12.2026, 09:00': a medium date and a short time, as UTC."""
+        pattern = str(self.locale.datetime_formats["medium"])
+        day = format_date(value.astimezone(UTC), format="medium", locale=self.locale)
+        time = format_time(value.astimezone(UTC), format="short", locale=self.locale)
+        return pattern.replace("{1}", day).replace("{0}", time)
 
     def country_name(self, code: str) -> str:
         """'Germany' / 'Deutschland' for 'DE'; the code itself when CLDR has no name for it."""

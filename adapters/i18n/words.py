@@ -5,7 +5,12 @@ Texts here are plain (no Markdown): each channel adds its own emphasis around th
 
 from __future__ import annotations
 
+from decimal import Decimal
+
+from babel.numbers import format_decimal
+
 from adapters.i18n.localizer import Localizer
+from adapters.i18n.phrases import Phrase
 from core.errors import (
     CheckoutExpired,
     InvalidAmount,
@@ -15,8 +20,10 @@ from core.errors import (
     RewardNotFound,
     UnknownProduct,
 )
+from core.fx import Quote, RateUnavailable, StaleRate
 from core.money import Money, exponent
 from core.orders import OrderStatus
+from core.redeem import UnknownCountry
 from core.rewards import NotRewardRecipient, RewardNotSpendable
 from core.views import CatalogPage, OrderSummary, ProductCard
 
@@ -143,12 +150,65 @@ def unknown_filter(page: CatalogPage, loc: Localizer) -> str:
             country=loc.country_name(query.country),
             valid=countries(page.countries, loc),
         )
+    if query.category and query.category.lower() not in page.categories:
+        if not page.categories:
+            return loc._(
+                "No vouchers in the category “{category}”: these vouchers have no categories.",
+                category=query.category,
+            )
+        return loc._(
+            "No vouchers in the category “{category}”. Categories: {valid}.",
+            category=query.category,
+            valid=", ".join(category_name(c) for c in page.categories),
+        )
     return ""
+
+
+def category_name(category: str) -> str:
+    """'Coffee' for 'coffee': categories are the provider's words, shown as a label."""
+    return category[:1].upper() + category[1:]
 
 
 def countries(codes: tuple[str, ...], loc: Localizer) -> str:
     """'Germany, Austria': country names in the person's language, not codes."""
     return ", ".join(loc.country_name(code) for code in codes)
+
+
+def rate_label(quote: Quote, loc: Localizer) -> str:
+    """'1 EUR = 92.40 INR (ecb, Nov 25, 2026)': the rate a reward converts at, in the locale's numbers."""
+    rate = format_decimal(quote.rate.normalize(), locale=loc.locale, decimal_quantization=False)
+    rate_text = f"1 {quote.target.currency} = {rate} {quote.charged.currency}"
+    if quote.margin_bps:
+        margin = format_decimal(Decimal(quote.margin_bps) / 100, locale=loc.locale)
+        rate_text = loc._("{rate} incl. {margin}% margin", rate=rate_text, margin=margin)
+    return f"{rate_text} ({quote.source}, {loc.date(quote.as_of)})"
+
+
+def rate_note(
+    quote: Quote | None, problem: RateUnavailable | StaleRate | None, loc: Localizer
+) -> str:
+    """What a reward in another currency buys in the catalog, or why it shops in its own currency."""
+    if problem is not None:
+        return error_text(problem, loc)
+    if quote is None:
+        return ""
+    return loc._(
+        "Your {reward} buys up to {covered} at {rate}; the rate is locked when you order.",
+        reward=loc.money(quote.charged),
+        covered=loc.money(quote.target),
+        rate=rate_label(quote, loc),
+    )
+
+
+def charged_note(summary: OrderSummary, loc: Localizer) -> str:
+    """An order paid by a reward in another currency: what the reward paid, at which rate."""
+    if summary.fx is None:
+        return ""
+    return loc._(
+        "{charged} from your reward at {rate}",
+        charged=loc.money(summary.fx.charged),
+        rate=rate_label(summary.fx, loc),
+    )
 
 
 def error_text(error: Exception, loc: Localizer) -> str:
@@ -174,4 +234,23 @@ def error_text(error: Exception, loc: Localizer) -> str:
             return loc._(
                 "This reward cannot be spent any more: it is used up, expired or cancelled."
             )
+        case RateUnavailable():
+            return loc._(
+                "There is no exchange rate from {base} to {quote} yet, so this reward shops in its own currency. An admin can load rates with “voucherbot rates load”.",
+                base=error.base,
+                quote=error.quote,
+            )
+        case StaleRate():
+            return loc._(
+                "The newest exchange rate {rate} is from {date}, too old to use, so this reward shops in its own currency until an admin refreshes the rates.",
+                rate=f"1 {error.rate.base} = {error.rate.value.normalize():f} {error.rate.quote}",
+                date=loc.date(error.rate.as_of),
+            )
+        case UnknownCountry():
+            return loc._(
+                "“{typed}” is not a country code. Write two letters, such as DE, FR or US.",
+                typed=error.typed,
+            )
+    if isinstance(phrase := getattr(error, "phrase", None), Phrase):
+        return phrase.said(loc)
     return str(error)

@@ -11,7 +11,7 @@ from datetime import date, datetime
 from typing import Any
 
 from core.hris import HrPerson
-from core.milestones import MonthDay
+from core.milestone_calendar import MonthDay
 
 USER = "urn:ietf:params:scim:schemas:core:2.0:User"
 ENTERPRISE = "urn:ietf:params:scim:schemas:extension:enterprise:2.0:User"

@@ -29,8 +29,8 @@ from slack_sdk.web.async_client import AsyncWebClient
 from sqlalchemy import make_url
 from sqlalchemy.ext.asyncio import AsyncEngine, create_async_engine
 
+from adapters.chatkit import Background
 from adapters.slack.approval_listeners import register_approvals
-from adapters.slack.background import Background
 from adapters.slack.bulk_listener import register_bulk
 from adapters.slack.directory import SlackDirectory, UserDirectory
 from adapters.slack.files import FileFetcher
@@ -41,12 +41,14 @@ from adapters.slack.locales import SlackLocales
 from adapters.slack.manifest import BOT_SCOPES, EVENTS_PATH, OAUTH_REDIRECT_PATH
 from adapters.slack.reward_listeners import register_rewards
 from adapters.slack.sender import SlackSender, TokenFor
+from adapters.slack.socket_limits import Limit, socket_mode_limit
 from adapters.slack.workspace import WorkspaceDirectory
 from core.approvals import Approvals
 from core.checkout import Checkout
 from core.confirmations import Confirmations
 from core.errors import DeliveryError
 from core.gifting import Gifts
+from core.group_gifts import GroupGifts
 from core.ports import PendingConfirmations
 from core.recognition import Recognition
 
@@ -90,10 +92,14 @@ class SlackChannel:
             web_app.on_startup.append(self._create_oauth_tables)
         web_app.on_cleanup.append(self._cleanup)
 
-    async def start_socket_mode(self) -> None:
-        """Connect to Slack over a WebSocket (no public URL needed); returns once connected."""
+    async def start_socket_mode(self, limit: Limit | None = None) -> None:
+        """Connect to Slack over a WebSocket (no public URL needed); returns once connected.
+
+        `limit` counts each person's Socket Mode requests against the HTTP requests' buckets."""
         if not self.app_token:
             raise RuntimeError("Socket Mode needs an app-level token (SLACK_APP_TOKEN)")
+        if limit is not None:
+            self.app.use(socket_mode_limit(limit))
         self._socket = AsyncSocketModeHandler(self.app, app_token=self.app_token)
         await self._socket.connect_async()
 
@@ -186,6 +192,7 @@ def build_slack(
     directory_ttl_seconds: float = DIRECTORY_TTL_SECONDS,
     ssl: SSLContext | None = None,
     gifts: Gifts | None = None,
+    group_gifts: GroupGifts | None = None,
 ) -> SlackChannel:
     """Single workspace with `bot_token`, or multi-workspace OAuth with `client_id`/`client_secret`.
 
@@ -220,14 +227,16 @@ def build_slack(
     )
     locales = SlackLocales()  # one cache of people's locales for listeners and the outbox sender
     rewards = recognition.recipient_reward if recognition else None
-    background = register(app, checkout, rewards=rewards, locales=locales, gifts=gifts)
+    background = register(
+        app, checkout, rewards=rewards, locales=locales, gifts=gifts, group_gifts=group_gifts
+    )
     users = UserDirectory(ttl_seconds=directory_ttl_seconds)
     if recognition is not None and confirmations is not None:
         _register_rewards(
             app, recognition, checkout, background, users, base_url, confirmations, ssl, locales
         )
     if approvals is not None:
-        register_approvals(app, approvals=approvals, work=background)
+        register_approvals(app, approvals=approvals, work=background, locales=locales)
     sender = SlackSender(
         client_factory=lambda token: _web_client(token, base_url, ssl),
         token_for=token_for,

@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+from datetime import datetime
+
+from adapters.i18n import ENGLISH, Localizer
 from adapters.slack import action_ids as ids
 from adapters.slack.kit import (
     Block,
@@ -17,125 +20,167 @@ from adapters.slack.kit import (
 )
 from core.views import ApprovalView, ShoutOut
 
-OUTCOMES = {
-    "approved": ":white_check_mark: Approved by {by}; the rewards are sent.",
-    "rejected": ":no_entry: Rejected by {by}: {note}",
-    "expired": ":hourglass: Expired before anyone decided; the budget is released and nothing was sent.",
-}
-
-
 MAX_ROWS_SHOWN = 40  # a section's text stays under Block Kit's 3,000 characters
+NAMES_SHOWN = 10
+ICONS = {"approved": ":white_check_mark:", "rejected": ":no_entry:", "expired": ":hourglass:"}
 
 
-def _names(names: tuple[str, ...]) -> str:
-    shown = ", ".join(escape(n) for n in names[:10])
-    return shown + (f" and {len(names) - 10} more" if len(names) > 10 else "")
+def outcome_text(view: ApprovalView, loc: Localizer) -> str:
+    """What became of the request, as the approver's card says it (plain text, no emoji)."""
+    by, note = escape(who(view.decided_by)), escape(view.note)
+    said = {
+        "approved": loc._("Approved by {by}; the rewards are sent.", by=by),
+        "rejected": loc._("Rejected by {by}: {note}", by=by, note=note),
+        "expired": loc._(
+            "Expired before anyone decided; the budget is released and nothing was sent."
+        ),
+    }
+    return said.get(view.status, view.status)
 
 
-def _facts(view: ApprovalView) -> Block:
+def told_text(view: ApprovalView, loc: Localizer) -> str:
+    """What the giver is told once the request is decided (plain text, no emoji)."""
+    to, note = _names(view.recipients, loc), escape(view.note)
+    said = {
+        "approved": loc._("Your rewards to {to} were approved and sent.", to=to),
+        "rejected": loc._("Your rewards to {to} were rejected: {note}", to=to, note=note),
+        "expired": loc._("Your rewards to {to} expired unapproved; nothing was sent.", to=to),
+    }
+    return said.get(view.status, view.status)
+
+
+def who(identity: str) -> str:
+    """'<@U0BOSS>' for a Slack identity ('slack:U0BOSS'): Slack shows the person's name."""
+    platform, _, user = identity.partition(":")
+    return f"<@{user}>" if platform == "slack" and user else identity
+
+
+def _names(names: tuple[str, ...], loc: Localizer) -> str:
+    shown = ", ".join(escape(n) for n in names[:NAMES_SHOWN])
+    if len(names) <= NAMES_SHOWN:
+        return shown
+    return loc._("{names} and {count} more", names=shown, count=len(names) - NAMES_SHOWN)
+
+
+def _facts(view: ApprovalView, loc: Localizer) -> Block:
     fields = [
-        mrkdwn_field("From", escape(view.giver_name)),
-        mrkdwn_field("To", _names(view.recipients)),
-        mrkdwn_field("Rows", str(view.rows))
+        mrkdwn_field(loc._("From"), escape(view.giver_name)),
+        mrkdwn_field(loc._("To"), _names(view.recipients, loc)),
+        mrkdwn_field(loc._("Rows"), loc.number(view.rows))
         if view.rows
-        else mrkdwn_field("Each", str(view.amount)),
-        mrkdwn_field("Total", str(view.total)),
-        mrkdwn_field("Programme", escape(view.programme_name)),
-        mrkdwn_field("Budget after", str(view.budget_after)),
+        else mrkdwn_field(loc._("Each"), loc.money(view.amount)),
+        mrkdwn_field(loc._("Total"), loc.money(view.total)),
+        mrkdwn_field(loc._("Programme"), escape(view.programme_name)),
+        mrkdwn_field(loc._("Budget after"), loc.money(view.budget_after)),
     ]
     return {"type": "section", "fields": fields}
 
 
-def approval_request_message(view: ApprovalView) -> Message:
+def expiry_text(view: ApprovalView, loc: Localizer) -> str:
+    when = loc.datetime(datetime.fromisoformat(view.expires_at))
+    return loc._("Expires {when} (UTC); until then the budget is reserved.", when=when)
+
+
+def approval_request_message(view: ApprovalView, loc: Localizer = ENGLISH) -> Message:
     """The approver's DM: who, whom, how much, why, the budget after; Approve, or Reject with a reason."""
     note: Block = {
         "type": "input",
         "block_id": ids.APPROVAL_NOTE,
         "optional": True,
-        "label": plain("Reason (to reject)"),
+        "label": plain(loc._("Reason (to reject)")),
         "element": {"type": "plain_text_input", "action_id": ids.APPROVAL_NOTE, "max_length": 500},
     }
     buttons = [
-        button("Approve", ids.APPROVAL_APPROVE, value=view.approval_id, style="primary"),
-        button("Reject", ids.APPROVAL_REJECT, value=view.approval_id, style="danger"),
+        button(loc._("Approve"), ids.APPROVAL_APPROVE, value=view.approval_id, style="primary"),
+        button(loc._("Reject"), ids.APPROVAL_REJECT, value=view.approval_id, style="danger"),
     ]
+    asks = loc._(
+        "{giver} wants to thank {to}:",
+        giver=f"*{escape(view.giver_name)}*",
+        to=_names(view.recipients, loc),
+    )
     blocks = [
-        header("A reward needs your approval"),
-        section(
-            f"*{escape(view.giver_name)}* wants to thank {_names(view.recipients)}:\n>{escape(view.reason)}"
-        ),
-        _facts(view),
+        header(loc._("A reward needs your approval")),
+        section(f"{asks}\n>{escape(view.reason)}"),
+        _facts(view, loc),
         note,
         actions("vb_approval_actions", buttons),
-        context(
-            f"Expires {view.expires_at[:16].replace('T', ' ')} UTC; until then the budget is reserved."
-        ),
+        context(expiry_text(view, loc)),
     ]
-    return Message(f"{view.giver_name} asks you to approve {view.total} of rewards", blocks)
-
-
-def approval_outcome_message(view: ApprovalView) -> Message:
-    """What the approval card becomes once decided (the approver's own click, or a later one)."""
-    text = OUTCOMES.get(view.status, view.status).format(
-        by=escape(view.decided_by), note=escape(view.note)
+    text = loc._(
+        "{giver} asks you to approve {total} of rewards",
+        giver=view.giver_name,
+        total=loc.money(view.total),
     )
-    return Message(
-        text, [section(f"{text}\n{_names(view.recipients)}, {_each(view)}"), _facts(view)]
-    )
-
-
-def approval_decided_message(view: ApprovalView) -> Message:
-    """Told to the giver."""
-    lead = {
-        "approved": f":white_check_mark: Your rewards to {_names(view.recipients)} were approved and sent.",
-        "rejected": f":no_entry: Your rewards to {_names(view.recipients)} were rejected: {escape(view.note)}",
-        "expired": f":hourglass: Your rewards to {_names(view.recipients)} expired unapproved; nothing was sent.",
-    }.get(view.status, view.status)
-    text = (
-        lead.replace(":white_check_mark: ", "")
-        .replace(":no_entry: ", "")
-        .replace(":hourglass: ", "")
-    )
-    blocks = [
-        section(lead),
-        context(f"{_each(view)}, {view.total} in all, for: {escape(view.reason)}"),
-    ]
-    if view.row_outcomes:  # an approved file: what became of each row
-        shown = "\n".join(escape(line) for line in view.row_outcomes[:MAX_ROWS_SHOWN])
-        more = len(view.row_outcomes) - MAX_ROWS_SHOWN
-        blocks.append(section(shown + (f"\n…and {more} more" if more > 0 else "")))
     return Message(text, blocks)
 
 
-def _each(view: ApprovalView) -> str:
-    return f"{view.rows} rows of a file" if view.rows else f"{view.amount} each"
+def approval_outcome_message(view: ApprovalView, loc: Localizer = ENGLISH) -> Message:
+    """What the approval card becomes once decided (the approver's own click, or a later one)."""
+    text = outcome_text(view, loc)
+    lead = f"{ICONS.get(view.status, '')} {text}".strip()
+    return Message(
+        text,
+        [section(f"{lead}\n{_names(view.recipients, loc)}, {_each(view, loc)}"), _facts(view, loc)],
+    )
 
 
-def pending_message(view: ApprovalView) -> Message:
+def approval_decided_message(view: ApprovalView, loc: Localizer = ENGLISH) -> Message:
+    """Told to the giver."""
+    text = told_text(view, loc)
+    summary = loc._(
+        "{each}, {total} in all, for: {reason}",
+        each=_each(view, loc),
+        total=loc.money(view.total),
+        reason=escape(view.reason),
+    )
+    blocks = [section(f"{ICONS.get(view.status, '')} {text}".strip()), context(summary)]
+    if view.row_outcomes:  # an approved file: what became of each row
+        shown = "\n".join(escape(line) for line in view.row_outcomes[:MAX_ROWS_SHOWN])
+        more = len(view.row_outcomes) - MAX_ROWS_SHOWN
+        if more > 0:
+            shown += "\n" + loc._("…and {count} more", count=loc.number(more))
+        blocks.append(section(shown))
+    return Message(text, blocks)
+
+
+def _each(view: ApprovalView, loc: Localizer) -> str:
+    if view.rows:
+        return loc._("{count} rows of a file", count=loc.number(view.rows))
+    return loc._("{amount} each", amount=loc.money(view.amount))
+
+
+def pending_message(view: ApprovalView, loc: Localizer = ENGLISH) -> Message:
     """The giver's Send, held: who must approve, and that the budget is reserved meanwhile."""
-    text = f"Waiting for approval: {view.total} of rewards to {len(view.recipients)} people"
-    lead = (
-        f":hourglass_flowing_sand: *Waiting for approval.* {_names(view.recipients)} get {view.amount} each "
-        "once an approver says yes; you will be told."
+    text = loc._(
+        "Waiting for approval: {total} of rewards to {to}",
+        total=loc.money(view.total),
+        to=_names(view.recipients, loc),
     )
+    lead = loc._(
+        "{to} get {amount} each once an approver says yes; you will be told.",
+        to=_names(view.recipients, loc),
+        amount=loc.money(view.amount),
+    )
+    reserved = loc._(
+        "{total} is reserved from {programme} meanwhile.",
+        total=loc.money(view.total),
+        programme=escape(view.programme_name),
+    )
+    title = loc._("Waiting for approval")
     return Message(
-        text,
-        [
-            section(lead),
-            context(f"{view.total} is reserved from {escape(view.programme_name)} meanwhile."),
-        ],
+        text, [section(f":hourglass_flowing_sand: *{title}.* {lead}"), context(reserved)]
     )
 
 
-def shout_out_message(shout: ShoutOut) -> Message:
+def shout_out_message(shout: ShoutOut, loc: Localizer = ENGLISH) -> Message:
     """A peer thank-you in the channel it was given in: who, whom and why; never an amount or a code."""
-    text = f"{shout.giver_name} thanked {shout.recipient_name}"
-    return Message(
-        text,
-        [
-            section(
-                f":tada: *{escape(shout.giver_name)}* thanked *{escape(shout.recipient_name)}*\n"
-                f">{escape(shout.reason)}"
-            )
-        ],
+    text = loc._(
+        "{giver} thanked {recipient}", giver=shout.giver_name, recipient=shout.recipient_name
     )
+    said = loc._(
+        "{giver} thanked {recipient}",
+        giver=f"*{escape(shout.giver_name)}*",
+        recipient=f"*{escape(shout.recipient_name)}*",
+    )
+    return Message(text, [section(f":tada: {said}\n>{escape(shout.reason)}")])

@@ -63,7 +63,7 @@ def search_hint(loc: Localizer) -> str:
     return loc._(
         "Search: {search} · filters: {filters} · yours: {mine} · {help}",
         search="`/vouchers coffee`",
-        filters="`country:DE` `currency:EUR` `max:50`",
+        filters="`country:DE` `currency:EUR` `category:coffee` `max:50`",
         mine="`/vouchers mine`",
         help="`/vouchers help`",
     )
@@ -150,7 +150,7 @@ def _catalog_heading(page: CatalogPage, loc: Localizer) -> str:
 
 
 def _filters(page: CatalogPage, reward_id: str, loc: Localizer) -> list[Block]:
-    """Currency and country menus instead of typed filters; with a country chosen, one click shows all."""
+    """Currency, country and category menus instead of typed filters; one click shows all countries."""
     query = replace(page.query, page=1)
     menus: list[Block] = []
     if len(page.currencies) > 1 and not reward_id:  # a reward is spent in its own currency only
@@ -175,6 +175,19 @@ def _filters(page: CatalogPage, reward_id: str, loc: Localizer) -> list[Block]:
                 choices,
                 query.country,
                 lambda c: replace(query, country=c),
+                reward_id,
+            )
+        )
+    if page.categories:
+        choices = [(loc._("All categories"), None)] + [
+            (words.category_name(c), c) for c in page.categories
+        ]
+        menus.append(
+            _menu(
+                f"{ids.FILTER}:category",
+                choices,
+                query.category,
+                lambda c: replace(query, category=c),
                 reward_id,
             )
         )
@@ -397,8 +410,8 @@ def order_message(summary: OrderSummary, loc: Localizer = ENGLISH) -> Message:
     card = loc.money(words.card_part(summary))
     if summary.paid_by_reward is not None:
         blocks.append(context(":gift: " + words.funding(summary, loc)))
-    if summary.rate_note:
-        blocks.append(context(f":currency_exchange: {escape(summary.rate_note)}"))
+    if note := words.charged_note(summary, loc):
+        blocks.append(context(f":currency_exchange: {escape(note)}"))
     if reason := words.failure(summary, loc):
         blocks.append(context(f":warning: {escape(reason)}"))
     buttons = []

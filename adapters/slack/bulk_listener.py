@@ -17,13 +17,13 @@ from slack_bolt.async_app import AsyncApp
 from slack_sdk.errors import SlackApiError
 from slack_sdk.web.async_client import AsyncWebClient
 
+from adapters.chatkit import APOLOGY, Background
 from adapters.slack import reward_blocks
-from adapters.slack.background import Background
 from adapters.slack.bulk import BulkRow, InvalidFile, parse_rows
 from adapters.slack.directory import SlackDirectory, UserDirectory
 from adapters.slack.files import FileFetcher, FileUnavailable, is_csv
 from adapters.slack.kit import Message
-from adapters.slack.reward_listeners import APOLOGY, admin_refusal
+from adapters.slack.reward_people import admin_refusal
 from adapters.slack.reward_text import dm_address, row_request_key
 from adapters.slack.translate import PLATFORM
 from core.bulk import BulkReport, RewardRow, send_rows

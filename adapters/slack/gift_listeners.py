@@ -13,6 +13,7 @@ from adapters.i18n import ENGLISH, Localizer, words
 from adapters.slack import action_ids as ids
 from adapters.slack import blocks, gift_blocks, gift_form, translate
 from adapters.slack.locales import SlackLocales
+from adapters.slack.replies import show
 from core.checkout import Checkout, PlaceOrder
 from core.errors import InvalidAmount, InvalidRequest, NotFound
 from core.gifting import Gifts
@@ -78,13 +79,13 @@ class GiftListeners:
             )
             summary = await self._checkout.place_order(order)
         except (NotFound, InvalidRequest) as exc:
-            await _respond(respond, blocks.notice_message(words.error_text(exc, loc)))
+            await show(respond, blocks.notice_message(words.error_text(exc, loc)))
             return
         log.info(
             "slack gift placed",
             extra={"order_id": summary.order_id, "scheduled": gift.deliver_at is not None},
         )
-        await _respond(respond, blocks.order_message(summary, loc))
+        await show(respond, blocks.order_message(summary, loc))
 
     async def _recipient(
         self, body: Body, client: AsyncWebClient, command: translate.SendGift
@@ -168,9 +169,9 @@ class GiftListeners:
                 str(action.get("value", "")), translate.user_of(body)
             )
         except (NotFound, InvalidRequest) as exc:
-            await _respond(respond, blocks.notice_message(words.error_text(exc, loc)))
+            await show(respond, blocks.notice_message(words.error_text(exc, loc)))
             return
-        await _respond(respond, gift_blocks.receipt_message(receipt, loc))
+        await show(respond, gift_blocks.receipt_message(receipt, loc))
 
     async def _loc(self, body: Body, client: AsyncWebClient) -> Localizer:
         user = translate.user_of(body)
@@ -209,9 +210,3 @@ def _in_dm(client: AsyncWebClient, user_id: str) -> Any:
         await client.chat_postMessage(channel=opened["channel"]["id"], text=text, blocks=blocks)
 
     return respond
-
-
-async def _respond(respond: Any, message: blocks.Message) -> None:
-    await respond(
-        text=message.text, blocks=message.blocks, response_type="ephemeral", replace_original=False
-    )

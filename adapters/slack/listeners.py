@@ -12,33 +12,33 @@ from __future__ import annotations
 
 import logging
 import re
-from collections.abc import Awaitable, Callable, Coroutine
+from collections.abc import Awaitable, Callable
 from typing import Any
 
 from slack_bolt.async_app import AsyncApp
 from slack_bolt.response import BoltResponse
 from slack_sdk.web.async_client import AsyncWebClient
 
+from adapters.chatkit import APOLOGY, Background
 from adapters.i18n import ENGLISH, Localizer, words
 from adapters.slack import action_ids as ids
-from adapters.slack import blocks, gift_blocks, gift_form, translate
-from adapters.slack.background import Background
+from adapters.slack import blocks, collection_listeners, gift_blocks, gift_form, translate
 from adapters.slack.gift_listeners import GiftListeners
 from adapters.slack.locales import SlackLocales
+from adapters.slack.replies import Respond, after_ack, apologise, show
 from core.catalog import CatalogQuery
 from core.checkout import Checkout, PlaceOrder
 from core.errors import InvalidAmount, InvalidRequest, NotFound
 from core.gifting import Gifts
+from core.group_gifts import GroupGifts
 from core.identity import ChatUser
 from core.money import Money
 from core.views import RewardSummary
 
 log = logging.getLogger(__name__)
 
-APOLOGY = "Sorry, something went wrong on our side. Please try again in a moment."
 OPTIONS_LIMIT = 100
 
-Respond = Callable[..., Awaitable[Any]]
 Ack = Callable[..., Awaitable[Any]]
 Body = dict[str, Any]
 RewardLookup = Callable[[str, ChatUser], Awaitable[RewardSummary]]  # Recognition.recipient_reward
@@ -51,12 +51,15 @@ def register(
     rewards: RewardLookup | None = None,
     locales: SlackLocales | None = None,
     gifts: Gifts | None = None,
+    group_gifts: GroupGifts | None = None,
 ) -> Background:
     """Attach every voucherbot listener to `app`; returns the tracker of work done after the ack."""
-    work = background or Background()
+    work = background or Background("slack")
     locales = locales or SlackLocales()
     gift_listeners = GiftListeners(checkout, gifts, locales) if gifts else None
     listeners = _Listeners(checkout, work, rewards, locales, gift_listeners)
+    if group_gifts is not None:
+        listeners.collections = collection_listeners.register(app, group_gifts, work, locales)
     app.command("/vouchers")(listeners.command)
     app.action(_ids(ids.CHOOSE))(listeners.choose)
     app.action(ids.PICK_PRODUCT)(listeners.choose)
@@ -99,9 +102,16 @@ class _Listeners:
         self._rewards = rewards
         self._locales = locales
         self._gifts = gifts
+        self.collections: collection_listeners.CollectionListeners | None = None
 
     async def _loc(self, user: ChatUser, client: AsyncWebClient) -> Localizer:
         return await self._locales.of(client, user.tenant, user.user_id)
+
+    async def _country(self, user: ChatUser, query: CatalogQuery, loc: Localizer) -> str:
+        """Where a plain browse opens: the person's chosen or employee-record country, else Slack's guess."""
+        if not query.is_bare:
+            return ""
+        return await self._checkout.home_country(user) or loc.country
 
     # --- slash command -----------------------------------------------------------------
 
@@ -116,11 +126,12 @@ class _Listeners:
             case translate.ShowHelp():
                 await _ack_message(ack, blocks.help_message(loc))
             case translate.Browse(query):
-                page = self._checkout.browse(query, loc.country)
+                country = await self._country(translate.user_of(body), query, loc)
+                page = self._checkout.browse(query, country)
                 await _ack_message(ack, blocks.catalog_message(page, loc=loc))
             case translate.ShowWallet():
                 await ack()
-                self._spawn(self._show_wallet(body, respond, loc), respond)
+                after_ack(self._work, self._show_wallet(body, respond, loc), respond)
             case translate.Buy(product_id, amount_text):
                 await self._buy_from_command(ack, body, respond, product_id, amount_text, loc)
             case translate.SetCountry(text):
@@ -128,6 +139,15 @@ class _Listeners:
             case translate.SendGift() if self._gifts is not None:
                 await self._gift_from_command(ack, body, respond, client, parsed, loc)
             case translate.SendGift():
+                await _ack_message(ack, blocks.notice_message(loc._("Gifts are not enabled here.")))
+            case translate.Collect(recipient_id, text) if self.collections is not None:
+                await ack()
+                after_ack(
+                    self._work,
+                    self.collections.start(body, respond, client, recipient_id, text),
+                    respond,
+                )
+            case translate.Collect():
                 await _ack_message(ack, blocks.notice_message(loc._("Gifts are not enabled here.")))
 
     async def _set_country(self, ack: Ack, body: Body, text: str, loc: Localizer) -> None:
@@ -157,7 +177,7 @@ class _Listeners:
             await _ack_message(ack, blocks.notice_message(problem))
             return
         await ack()
-        self._spawn(self._gifts.send(body, respond, client, command, loc), respond)
+        after_ack(self._work, self._gifts.send(body, respond, client, command, loc), respond)
 
     async def open_gift_form(
         self, ack: Ack, body: Body, action: Body, client: AsyncWebClient
@@ -180,14 +200,14 @@ class _Listeners:
             await ack(response_action="errors", errors=errors)
             return
         await ack()
-        self._spawn(self._gifts.send_form(body, view, form, client), None)
+        after_ack(self._work, self._gifts.send_form(body, view, form, client), None)
 
     async def cancel_gift(
         self, ack: Ack, body: Body, action: Body, respond: Respond, client: AsyncWebClient
     ) -> None:
         await ack()
         if self._gifts is not None:
-            self._spawn(self._gifts.cancel(body, action, respond, client), respond)
+            after_ack(self._work, self._gifts.cancel(body, action, respond, client), respond)
 
     async def _buy_from_command(
         self, ack: Ack, body: Body, respond: Respond, product_id: str, text: str, loc: Localizer
@@ -203,11 +223,13 @@ class _Listeners:
             return
         await ack()
         key = translate.command_request_key(body)
-        self._spawn(self._place_order(body, respond, product_id, amount, key, loc=loc), respond)
+        after_ack(
+            self._work, self._place_order(body, respond, product_id, amount, key, loc=loc), respond
+        )
 
     async def _show_wallet(self, body: Body, respond: Respond, loc: Localizer) -> None:
         wallet = await self._checkout.wallet(translate.user_of(body))
-        await _respond(respond, gift_blocks.wallet_with_gifts(wallet, loc), replace_original=False)
+        await show(respond, gift_blocks.wallet_with_gifts(wallet, loc))
 
     # --- block actions -------------------------------------------------------------------
 
@@ -215,7 +237,7 @@ class _Listeners:
         self, ack: Ack, body: Body, action: Body, respond: Respond, client: AsyncWebClient
     ) -> None:
         await ack()
-        self._spawn(self._show_product(body, action, respond, client), respond)
+        after_ack(self._work, self._show_product(body, action, respond, client), respond)
 
     async def _show_product(
         self, body: Body, action: Body, respond: Respond, client: AsyncWebClient
@@ -225,14 +247,12 @@ class _Listeners:
         try:
             card = self._checkout.product_card(product_id)
         except NotFound as exc:
-            await _respond(
-                respond, blocks.notice_message(words.error_text(exc, loc)), replace_original=False
-            )
+            await show(respond, blocks.notice_message(words.error_text(exc, loc)), replace=False)
             return
         message = blocks.product_message(
             card, query, reward_id=translate.reward_of(action), loc=loc
         )
-        await _respond(respond, message)
+        await show(respond, message, replace=True)
 
     async def page(
         self, ack: Ack, body: Body, action: Body, respond: Respond, client: AsyncWebClient
@@ -241,8 +261,10 @@ class _Listeners:
         chosen = (action.get("selected_option") or {}).get("value")  # a filter menu, else a button
         query = translate.decode_query(str(chosen or action.get("value", "")))
         user = translate.user_of(body)
-        self._spawn(
-            self._show_page(query, translate.reward_of(action), user, respond, client), respond
+        after_ack(
+            self._work,
+            self._show_page(query, translate.reward_of(action), user, respond, client),
+            respond,
         )
 
     async def _show_page(
@@ -257,11 +279,11 @@ class _Listeners:
         try:
             reward = await self._rewards(reward_id, user) if reward_id and self._rewards else None
         except (NotFound, InvalidRequest) as exc:
-            await _respond(
-                respond, blocks.notice_message(words.error_text(exc, loc)), replace_original=False
-            )
+            await show(respond, blocks.notice_message(words.error_text(exc, loc)), replace=False)
             return
-        await _respond(respond, blocks.catalog_message(self._checkout.browse(query), reward, loc))
+        await show(
+            respond, blocks.catalog_message(self._checkout.browse(query), reward, loc), replace=True
+        )
 
     async def denomination(
         self, ack: Ack, body: Body, action: Body, respond: Respond, client: AsyncWebClient
@@ -270,7 +292,8 @@ class _Listeners:
         product_id, minor = translate.chosen_denomination(action)
         key = translate.action_request_key(body, product_id)
         reward_id = translate.reward_of(action)
-        self._spawn(
+        after_ack(
+            self._work,
             self._order_denomination(body, respond, product_id, minor, key, reward_id, client),
             respond,
         )
@@ -289,9 +312,7 @@ class _Listeners:
         try:
             amount = Money(minor, self._checkout.product_card(product_id).currency)
         except NotFound as exc:
-            await _respond(
-                respond, blocks.notice_message(words.error_text(exc, loc)), replace_original=False
-            )
+            await show(respond, blocks.notice_message(words.error_text(exc, loc)), replace=False)
             return
         await self._place_order(body, respond, product_id, amount, key, reward_id, loc)
 
@@ -301,8 +322,10 @@ class _Listeners:
         await ack()
         product_id, text = translate.typed_amount(body, action)
         reward_id = translate.reward_of(action)
-        self._spawn(
-            self._order_typed_amount(body, respond, product_id, text, reward_id, client), respond
+        after_ack(
+            self._work,
+            self._order_typed_amount(body, respond, product_id, text, reward_id, client),
+            respond,
         )
 
     async def _order_typed_amount(
@@ -323,12 +346,10 @@ class _Listeners:
             message = blocks.product_message(
                 card, error=error, reward_id=reward_id, loc=loc, typed=text
             )
-            await _respond(respond, message)
+            await show(respond, message, replace=True)
             return
         except NotFound as exc:
-            await _respond(
-                respond, blocks.notice_message(words.error_text(exc, loc)), replace_original=False
-            )
+            await show(respond, blocks.notice_message(words.error_text(exc, loc)), replace=False)
             return
         key = translate.action_request_key(body, product_id)
         await self._place_order(body, respond, product_id, amount, key, reward_id, loc)
@@ -354,23 +375,23 @@ class _Listeners:
         try:
             summary = await self._checkout.place_order(command)
         except (NotFound, InvalidRequest) as exc:
-            await _respond(
-                respond, blocks.notice_message(words.error_text(exc, loc)), replace_original=False
-            )
+            await show(respond, blocks.notice_message(words.error_text(exc, loc)), replace=False)
             return
         log.info(
             "slack order placed",
             extra={"order_id": summary.order_id, "status": str(summary.status)},
         )
         message = blocks.order_message(summary, loc)
-        await _respond(respond, message, replace_original="command" not in body)
+        await show(respond, message, replace="command" not in body)
 
     async def retry(
         self, ack: Ack, body: Body, action: Body, respond: Respond, client: AsyncWebClient
     ) -> None:
         await ack()
-        self._spawn(
-            self._retry_payment(body, str(action.get("value", "")), respond, client), respond
+        after_ack(
+            self._work,
+            self._retry_payment(body, str(action.get("value", "")), respond, client),
+            respond,
         )
 
     async def _retry_payment(
@@ -381,24 +402,23 @@ class _Listeners:
         try:
             summary = await self._checkout.retry_payment(order_id, user)
         except (NotFound, InvalidRequest) as exc:
-            await _respond(
-                respond, blocks.notice_message(words.error_text(exc, loc)), replace_original=False
-            )
+            await show(respond, blocks.notice_message(words.error_text(exc, loc)), replace=False)
             return
-        await _respond(respond, blocks.order_message(summary, loc))
+        await show(respond, blocks.order_message(summary, loc), replace=True)
 
     async def browse(self, ack: Ack, body: Body, client: AsyncWebClient) -> None:
         await ack()
-        self._spawn(self._post_catalog(body, client), None)  # App Home has no message to answer in
+        after_ack(
+            self._work, self._post_catalog(body, client), None
+        )  # App Home has no message to answer in
 
     async def _post_catalog(self, body: Body, client: AsyncWebClient) -> None:
         # From App Home there is no message to update: the catalog goes to the app's DM with the user.
         user = translate.user_of(body)
         opened = await client.conversations_open(users=user.user_id)
         loc = await self._loc(user, client)
-        message = blocks.catalog_message(
-            self._checkout.browse(CatalogQuery(), loc.country), loc=loc
-        )
+        country = await self._country(user, CatalogQuery(), loc)
+        message = blocks.catalog_message(self._checkout.browse(CatalogQuery(), country), loc=loc)
         await client.chat_postMessage(
             channel=opened["channel"]["id"], text=message.text, blocks=message.blocks
         )
@@ -406,7 +426,7 @@ class _Listeners:
     async def reveal(self, ack: Ack, body: Body, action: Body, client: AsyncWebClient) -> None:
         """App Home masks codes; Reveal shows one in a modal only its owner sees (trigger ids last 3 s)."""
         await ack()
-        self._spawn(self._reveal(body, str(action.get("value", "")), client), None)
+        after_ack(self._work, self._reveal(body, str(action.get("value", "")), client), None)
 
     async def _reveal(self, body: Body, order_id: str, client: AsyncWebClient) -> None:
         user = translate.user_of(body)
@@ -438,7 +458,7 @@ class _Listeners:
     async def home(self, event: Body, body: Body, client: AsyncWebClient) -> None:
         if event.get("tab") != "home":
             return
-        self._spawn(self._publish_home(body, client), None)
+        after_ack(self._work, self._publish_home(body, client), None)
 
     async def _publish_home(self, body: Body, client: AsyncWebClient) -> None:
         user = translate.user_of_event(body)
@@ -458,34 +478,10 @@ class _Listeners:
         if "command" in body:
             return BoltResponse(status=200, body={"response_type": "ephemeral", "text": APOLOGY})
         if body.get("response_url") and respond is not None:
-            await _apologise(respond)
+            await apologise(respond)
             return BoltResponse(status=200)  # the user has our apology; Slack need not add its own
         return None
-
-    def _spawn(self, work: Coroutine[Any, Any, None], respond: Respond | None) -> None:
-        """Run `work` after the ack; if it fails, apologise where the user is (when there is a where)."""
-
-        async def tell_user(_exc: BaseException) -> None:
-            if respond is not None:
-                await _apologise(respond)
-
-        self._work.spawn(work, tell_user)
 
 
 async def _ack_message(ack: Ack, message: blocks.Message) -> None:
     await ack(response_type="ephemeral", text=message.text, blocks=message.blocks)
-
-
-async def _respond(
-    respond: Respond, message: blocks.Message, *, replace_original: bool = True
-) -> None:
-    await respond(
-        text=message.text,
-        blocks=message.blocks,
-        response_type="ephemeral",
-        replace_original=replace_original,
-    )
-
-
-async def _apologise(respond: Respond) -> None:
-    await respond(text=APOLOGY, response_type="ephemeral", replace_original=False)

@@ -126,7 +126,7 @@ def _names(names: Sequence[str]) -> str:
 
 def sent_message(report: SendReport, loc: Localizer = ENGLISH) -> Message:
     if report.pending is not None:
-        return pending_message(report.pending)
+        return pending_message(report.pending, loc)
     if not report.sent:
         return notice("These rewards were already sent.")
     first = report.sent[0]

@@ -1,4 +1,4 @@
-"""Bolt listeners for rewards: `/reward` and its form, the confirmation's buttons, Choose your voucher.
+"""Bolt listeners for `/reward` and its form; the confirmation's buttons are in `reward_buttons`.
 
 Everything after the ack runs in `Background`: resolving mentions takes Web API calls and the core
 reads its store. The order is always the same: refuse non-admins (the core audits the attempt), read
@@ -7,9 +7,8 @@ the request, resolve people, show the core's preview with Send / Cancel, and sen
 
 from __future__ import annotations
 
-import logging
 import re
-from collections.abc import Awaitable, Callable, Coroutine, Sequence
+from collections.abc import Awaitable, Callable
 from typing import Any
 
 from slack_bolt.async_app import AsyncApp
@@ -17,18 +16,17 @@ from slack_bolt.context.respond.async_respond import AsyncRespond
 from slack_sdk.errors import SlackApiError
 from slack_sdk.web.async_client import AsyncWebClient
 
+from adapters.chatkit import Background
 from adapters.slack import action_ids as ids
-from adapters.slack import blocks, reward_blocks, translate
-from adapters.slack.background import Background
-from adapters.slack.confirmations import message_of, outcome_json
-from adapters.slack.country import slack_country
-from adapters.slack.directory import Profile, SlackDirectory, UserDirectory
-from adapters.slack.kit import Message
+from adapters.slack import reward_blocks, translate
+from adapters.slack.directory import UserDirectory
 from adapters.slack.locales import SlackLocales
+from adapters.slack.replies import Respond, Show, after_ack, in_dm, show
+from adapters.slack.reward_buttons import ChooseVoucher, ConfirmationButtons
+from adapters.slack.reward_people import RewardPeople, admin_refusal
 from adapters.slack.reward_text import (
     InvalidReward,
     RewardForm,
-    RewardText,
     channel_address,
     dm_address,
     form_errors,
@@ -39,16 +37,12 @@ from adapters.slack.reward_text import (
 )
 from core.amounts import TypedAmount, read_amount_with
 from core.checkout import Checkout
-from core.confirmations import Confirmations, Sent, Taken
+from core.confirmations import Confirmations
 from core.errors import InvalidRequest, NotFound
 from core.identity import ChatUser
 from core.recognition import Recognition, SendRewards
-from core.rewards import NotRewardAdmin, Recipient
 
-log = logging.getLogger(__name__)
-
-APOLOGY = "Sorry, something went wrong on our side. Please try again in a moment."
-EXPIRED = "This confirmation has expired. Run /reward again; nothing was sent."
+NO_PROGRAMME = "There is no reward programme yet. An admin can create one."
 SLACK_REFUSALS = {
     "channel_not_found": "I cannot see who is in this conversation. Invite me to it, or name people instead.",
     "not_in_channel": "I cannot see who is in this conversation. Invite me to it, or name people instead.",
@@ -57,18 +51,7 @@ SLACK_REFUSALS = {
 }
 
 Ack = Callable[..., Awaitable[Any]]
-Respond = Callable[..., Awaitable[Any]]
-Show = Callable[[Message], Awaitable[Any]]
 Body = dict[str, Any]
-
-
-async def admin_refusal(recognition: Recognition, giver: ChatUser) -> str | None:
-    """None for a reward admin; otherwise the refusal, once the core has refused and audited the attempt."""
-    try:
-        await recognition.authorize(giver)
-    except NotRewardAdmin as exc:
-        return str(exc)
-    return None
 
 
 def register_rewards(
@@ -82,131 +65,30 @@ def register_rewards(
     locales: SlackLocales | None = None,
 ) -> None:
     """Attach /reward, its form, the confirmation buttons and Choose your voucher to `app`."""
-    listeners = _RewardListeners(
-        recognition, checkout, work, users, confirmations, locales or SlackLocales()
-    )
-    app.command("/reward")(listeners.command)
-    app.view(ids.REWARD_MODAL)(listeners.submit)
-    app.action(ids.REWARD_SEND)(listeners.send)
-    app.action(ids.REWARD_CANCEL)(listeners.cancel)
+    proposal = _Proposal(recognition, confirmations, RewardPeople(users))
+    modal = RewardModal(recognition, work, proposal)
+    command = RewardCommand(recognition, work, proposal, modal)
+    buttons = ConfirmationButtons(confirmations, work)
+    choose = ChooseVoucher(recognition, checkout, work, locales or SlackLocales())
+    app.command("/reward")(command.command)
+    app.view(ids.REWARD_MODAL)(modal.submit)
+    app.action(ids.REWARD_SEND)(buttons.send)
+    app.action(ids.REWARD_CANCEL)(buttons.cancel)
     # The notice's button and its indexed twins in the wallet (`vb_reward_choose:3`).
-    app.action(re.compile(rf"^{re.escape(ids.REWARD_CHOOSE)}(:\w+)?$"))(listeners.choose)
+    app.action(re.compile(rf"^{re.escape(ids.REWARD_CHOOSE)}(:\w+)?$"))(choose.choose)
 
 
-class _RewardListeners:
+class _Proposal:
+    """What both ways of asking share: resolving people, and showing the core's preview."""
+
     def __init__(
-        self,
-        recognition: Recognition,
-        checkout: Checkout,
-        work: Background,
-        users: UserDirectory,
-        confirmations: Confirmations,
-        locales: SlackLocales,
+        self, recognition: Recognition, confirmations: Confirmations, people: RewardPeople
     ) -> None:
-        self._recognition = recognition
-        self._checkout = checkout
-        self._work = work
-        self._users = users
+        self.recognition = recognition
+        self.people = people
         self._confirmations = confirmations
-        self._locales = locales
 
-    # --- /reward ------------------------------------------------------------------------------
-
-    async def command(self, ack: Ack, body: Body, respond: Respond, client: AsyncWebClient) -> None:
-        await ack()
-        self._spawn(self._command(body, respond, client), respond)
-
-    async def _command(self, body: Body, respond: Respond, client: AsyncWebClient) -> None:
-        text = str(body.get("text", "")).strip()
-        if text.lower() in ("help", "?"):
-            await _show(respond, reward_blocks.reward_help())
-            return
-        giver = translate.user_of(body)
-        refusal = await admin_refusal(self._recognition, giver)
-        if refusal is not None:
-            await _show(respond, reward_blocks.notice(refusal))
-        elif not text:
-            await self._open_form(body, respond, client)
-        else:
-            await self._confirm_text(body, respond, client, giver, text)
-
-    async def _confirm_text(
-        self, body: Body, respond: Respond, client: AsyncWebClient, giver: ChatUser, text: str
-    ) -> None:
-        try:
-            programmes = await self._recognition.programmes()
-            parsed = parse_reward(text, {p.currency for p in programmes})
-            programme, amount = await self._recognition.priced(
-                TypedAmount(parsed.amount, parsed.currency), giver=giver
-            )
-            giver, recipients, notes = await self._people(body, client, giver, parsed)
-        except (InvalidReward, InvalidRequest, ValueError) as exc:
-            await _show(respond, reward_blocks.notice(str(exc)))
-            return
-        except SlackApiError as exc:
-            refusal = SLACK_REFUSALS.get(_error_code(exc))
-            if refusal is None:
-                raise
-            await _show(respond, reward_blocks.notice(refusal))
-            return
-        confirmation_id = f"c{body['trigger_id']}"
-        command = SendRewards(
-            giver=giver,
-            recipients=recipients,
-            amount=amount,
-            reason=parsed.reason,
-            programme_id=programme.id,
-            request_key=reward_request_key(giver.tenant, giver.user_id, confirmation_id),
-            reply_to=dm_address(giver.tenant, giver.user_id, translate.enterprise_of(body)),
-            shout_to=channel_address(
-                giver.tenant,
-                giver.user_id,
-                str(body.get("channel_id", "")),
-                translate.enterprise_of(body),
-            ),
-        )
-        await self._confirm(command, confirmation_id, notes, lambda m: _show(respond, m))
-
-    async def _people(
-        self, body: Body, client: AsyncWebClient, giver: ChatUser, parsed: RewardText
-    ) -> tuple[ChatUser, tuple[Recipient, ...], list[str]]:
-        """Mentions, user groups and the channel's members as recipients; bots and the sender left out."""
-        expanded: list[str] = []
-        for group in parsed.groups:
-            expanded += await self._users.group_members(client, group)
-        if parsed.channel_wide:
-            expanded += await self._users.channel_members(client, str(body.get("channel_id", "")))
-        named = list(parsed.users)
-        expanded = [u for u in expanded if u != giver.user_id and u not in named]
-        return await self._recipients(client, giver, named, expanded, translate.enterprise_of(body))
-
-    async def _recipients(
-        self,
-        client: AsyncWebClient,
-        giver: ChatUser,
-        named: Sequence[str],
-        expanded: Sequence[str],
-        enterprise: str,
-    ) -> tuple[ChatUser, tuple[Recipient, ...], list[str]]:
-        team = giver.tenant
-        wanted = list(dict.fromkeys([*named, *expanded]))
-        profiles = await self._users.profiles(client, team, [giver.user_id, *wanted])
-        directory = SlackDirectory(self._users, client, team, enterprise)
-        notes = [_left_out(profiles.get(u), u) for u in named if not _is_person(profiles.get(u))]
-        skipped = sum(not _is_person(profiles.get(u)) for u in dict.fromkeys(expanded))
-        if skipped:
-            left_out = reward_blocks.plural(
-                skipped, "bot or deactivated account", "bots or deactivated accounts"
-            )
-            notes.append(f"Left out {left_out} from the groups and channel named.")
-        recipients = tuple(
-            directory.recipient(profiles[u]) for u in wanted if _is_person(profiles.get(u))
-        )
-        own = profiles.get(giver.user_id)
-        named_giver = ChatUser(giver.platform, team, giver.user_id, own.name if own else giver.name)
-        return named_giver, recipients, notes
-
-    async def _confirm(
+    async def show(
         self, command: SendRewards, confirmation_id: str, notes: list[str], show: Show
     ) -> None:
         preview = await self._confirmations.propose(command)
@@ -214,15 +96,19 @@ class _RewardListeners:
             reward_blocks.confirmation_message(preview, command.reason, confirmation_id, notes)
         )
 
-    # --- the form -------------------------------------------------------------------------------
 
-    async def _open_form(self, body: Body, respond: Respond, client: AsyncWebClient) -> None:
+class RewardModal:
+    """The /reward form: opened when the command has no text, confirmed on submit."""
+
+    def __init__(self, recognition: Recognition, work: Background, proposal: _Proposal) -> None:
+        self._recognition = recognition
+        self._work = work
+        self._proposal = proposal
+
+    async def open(self, body: Body, respond: Respond, client: AsyncWebClient) -> None:
         programmes = await self._recognition.programmes()
         if not programmes:
-            await _show(
-                respond,
-                reward_blocks.notice("There is no reward programme yet. An admin can create one."),
-            )
+            await show(respond, reward_blocks.notice(NO_PROGRAMME))
             return
         metadata = modal_metadata(
             str(body.get("channel_id", "")), str(body.get("response_url", ""))
@@ -240,9 +126,9 @@ class _RewardListeners:
             return
         await ack()
         respond = AsyncRespond(response_url=form.response_url) if form.response_url else None
-        self._spawn(self._confirm_form(body, view, form, client, respond), respond)
+        after_ack(self._work, self._confirm(body, view, form, client, respond), respond)
 
-    async def _confirm_form(
+    async def _confirm(
         self,
         body: Body,
         view: Body,
@@ -251,21 +137,20 @@ class _RewardListeners:
         respond: Respond | None,
     ) -> None:
         giver = translate.user_of(body)
-        show = (
-            (lambda m: _show(respond, m))
-            if respond is not None
-            else self._in_dm(client, giver.user_id)
+        answer = (
+            (lambda m: show(respond, m)) if respond is not None else in_dm(client, giver.user_id)
         )
+        enterprise = translate.enterprise_of(body)
         try:
             typed = read_amount_with(form.amount, form.currency)
             programme, amount = await self._recognition.priced(
                 typed, form.programme_id or None, giver
             )
-            giver, recipients, notes = await self._recipients(
-                client, giver, form.users, (), translate.enterprise_of(body)
+            giver, recipients, notes = await self._proposal.people.resolve(
+                client, giver, form.users, (), enterprise
             )
         except (InvalidRequest, NotFound, ValueError) as exc:
-            await show(reward_blocks.notice(str(exc)))
+            await answer(reward_blocks.notice(str(exc)))
             return
         confirmation_id = f"v{view.get('id', '')}"
         command = SendRewards(
@@ -275,127 +160,78 @@ class _RewardListeners:
             reason=form.reason,
             programme_id=programme.id,
             request_key=reward_request_key(giver.tenant, giver.user_id, confirmation_id),
-            reply_to=dm_address(giver.tenant, giver.user_id, translate.enterprise_of(body)),
-            shout_to=channel_address(
-                giver.tenant, giver.user_id, form.channel, translate.enterprise_of(body)
-            ),
+            reply_to=dm_address(giver.tenant, giver.user_id, enterprise),
+            shout_to=channel_address(giver.tenant, giver.user_id, form.channel, enterprise),
         )
-        await self._confirm(command, confirmation_id, notes, show)
+        await self._proposal.show(command, confirmation_id, notes, answer)
 
-    # --- Send and Cancel --------------------------------------------------------------------------
 
-    async def send(self, ack: Ack, body: Body, action: Body, respond: Respond) -> None:
+class RewardCommand:
+    """`/reward @people amount reason`: help, the form, or the confirmation of what was typed."""
+
+    def __init__(
+        self, recognition: Recognition, work: Background, proposal: _Proposal, modal: RewardModal
+    ) -> None:
+        self._recognition = recognition
+        self._work = work
+        self._proposal = proposal
+        self._modal = modal
+
+    async def command(self, ack: Ack, body: Body, respond: Respond, client: AsyncWebClient) -> None:
         await ack()
-        self._spawn(self._send(body, str(action.get("value", "")), respond), respond)
+        after_ack(self._work, self._command(body, respond, client), respond)
 
-    async def _send(self, body: Body, confirmation_id: str, respond: Respond) -> None:
-        user = translate.user_of(body)
-        key = reward_request_key(user.tenant, user.user_id, confirmation_id)
-        outcome = await self._confirmations.send(key, user, _rendered)
-        if outcome is None:
-            await _show(respond, reward_blocks.notice(EXPIRED), replace_original=True)
-        elif isinstance(outcome, Taken):
-            # A double click (on this replica or another): the first click sends, and answers if still busy.
-            if outcome.outcome is not None:
-                await _show(respond, message_of(outcome.outcome), replace_original=True)
+    async def _command(self, body: Body, respond: Respond, client: AsyncWebClient) -> None:
+        text = str(body.get("text", "")).strip()
+        if text.lower() in ("help", "?"):
+            await show(respond, reward_blocks.reward_help())
+            return
+        giver = translate.user_of(body)
+        refusal = await admin_refusal(self._recognition, giver)
+        if refusal is not None:
+            await show(respond, reward_blocks.notice(refusal))
+        elif not text:
+            await self._modal.open(body, respond, client)
         else:
-            await _show(respond, outcome, replace_original=True)
+            await self._confirm(body, respond, client, giver, text)
 
-    async def cancel(self, ack: Ack, body: Body, action: Body, respond: Respond) -> None:
-        await ack()
-        user = translate.user_of(body)
-        key = reward_request_key(user.tenant, user.user_id, str(action.get("value", "")))
-        self._spawn(self._cancel(key, user, respond), respond)
-
-    async def _cancel(self, key: str, user: ChatUser, respond: Respond) -> None:
-        if not await self._confirmations.cancel(key, user):
-            return  # already sent (or being sent): the summary stays
-        await _show(respond, reward_blocks.cancelled_message(), replace_original=True)
-
-    # --- Choose your voucher -----------------------------------------------------------------------
-
-    async def choose(self, ack: Ack, body: Body, action: Body, client: AsyncWebClient) -> None:
-        await ack()
-        self._spawn(self._reward_catalog(body, str(action.get("value", "")), client), None)
-
-    async def _reward_catalog(self, body: Body, reward_id: str, client: AsyncWebClient) -> None:
-        """The catalog for the recipient's country (its currency, at a shown rate; else the reward's own),
-        posted in the recipient's DM (also from App Home)."""
-        user = translate.user_of(body)
+    async def _confirm(
+        self, body: Body, respond: Respond, client: AsyncWebClient, giver: ChatUser, text: str
+    ) -> None:
         try:
-            reward = await self._recognition.recipient_reward(reward_id, user)
-        except (NotFound, InvalidRequest) as exc:
-            message = reward_blocks.notice(str(exc))
-        else:
-            if reward.spendable:
-                # What the reward covers comes first, in the recipient's country and locale.
-                shop = await self._checkout.reward_catalog(
-                    reward, await slack_country(client, user.user_id), user
-                )
-                loc = await self._locales.of(client, user.tenant, user.user_id)
-                page = self._checkout.browse(shop.query)
-                message = blocks.catalog_message(page, reward, loc, rate_note=shop.rate_note)
-            else:
-                message = reward_blocks.notice(_not_spendable(reward.status))
-        await self._in_dm(client, user.user_id)(message)
-
-    # --- helpers ------------------------------------------------------------------------------------
-
-    def _in_dm(self, client: AsyncWebClient, user_id: str) -> Show:
-        async def show(message: Message) -> None:
-            opened = await client.conversations_open(users=user_id)
-            await client.chat_postMessage(
-                channel=opened["channel"]["id"], text=message.text, blocks=message.blocks
+            programmes = await self._recognition.programmes()
+            parsed = parse_reward(text, {p.currency for p in programmes})
+            programme, amount = await self._recognition.priced(
+                TypedAmount(parsed.amount, parsed.currency), giver=giver
             )
-
-        return show
-
-    def _spawn(self, work: Coroutine[Any, Any, None], respond: Respond | None) -> None:
-        async def tell_user(_exc: BaseException) -> None:
-            if respond is not None:
-                await respond(text=APOLOGY, response_type="ephemeral", replace_original=False)
-
-        self._work.spawn(work, tell_user)
-
-
-async def _rendered(sent: Sent) -> tuple[Message, str]:
-    """What the Send click shows, and the same kept for a later click."""
-    if sent.report is None:
-        message = reward_blocks.notice(sent.refusal)
-    else:
-        log.info(
-            "slack rewards sent",
-            extra={"sent": len(sent.report.sent), "programme": sent.command.programme_id},
+            giver, recipients, notes = await self._proposal.people.of_text(
+                body, client, giver, parsed
+            )
+        except (InvalidReward, InvalidRequest, ValueError) as exc:
+            await show(respond, reward_blocks.notice(str(exc)))
+            return
+        except SlackApiError as exc:
+            refusal = SLACK_REFUSALS.get(_error_code(exc))
+            if refusal is None:
+                raise
+            await show(respond, reward_blocks.notice(refusal))
+            return
+        confirmation_id = f"c{body['trigger_id']}"
+        enterprise = translate.enterprise_of(body)
+        channel = str(body.get("channel_id", ""))
+        command = SendRewards(
+            giver=giver,
+            recipients=recipients,
+            amount=amount,
+            reason=parsed.reason,
+            programme_id=programme.id,
+            request_key=reward_request_key(giver.tenant, giver.user_id, confirmation_id),
+            reply_to=dm_address(giver.tenant, giver.user_id, enterprise),
+            shout_to=channel_address(giver.tenant, giver.user_id, channel, enterprise),
         )
-        message = reward_blocks.sent_message(sent.report)
-    return message, outcome_json(message)
-
-
-def _is_person(profile: Profile | None) -> bool:
-    return profile is not None and profile.is_person
-
-
-def _left_out(profile: Profile | None, user_id: str) -> str:
-    if profile is None:
-        return f"Left out {user_id}: not a member of this workspace."
-    return f"Left out {profile.name}: bots and deactivated accounts cannot receive rewards."
-
-
-def _not_spendable(status: str) -> str:
-    if status in ("sent", "opened"):
-        return "This reward has nothing left to spend."
-    return f"This reward is {status} and cannot be spent."
+        await self._proposal.show(command, confirmation_id, notes, lambda m: show(respond, m))
 
 
 def _error_code(exc: SlackApiError) -> str:
     data = getattr(exc.response, "data", None)
     return str(data.get("error", "")) if isinstance(data, dict) else ""
-
-
-async def _show(respond: Respond, message: Message, *, replace_original: bool = False) -> None:
-    await respond(
-        text=message.text,
-        blocks=message.blocks,
-        response_type="ephemeral",
-        replace_original=replace_original,
-    )

@@ -28,10 +28,11 @@ from slack_sdk.web.async_client import AsyncWebClient
 from slack_sdk.webhook.async_client import AsyncWebhookClient
 
 from adapters.i18n import Localizer
-from adapters.slack import approval_blocks, blocks, gift_blocks, reward_blocks
+from adapters.slack import approval_blocks, blocks, collection_blocks, gift_blocks, reward_blocks
 from adapters.slack.errors import WebhookFailed, to_delivery_error
 from adapters.slack.locales import SlackLocales
 from adapters.slack.translate import SlackAddress
+from core.collections import CollectionCard
 from core.errors import DeliveryError, DeliveryRetryLater
 from core.identity import ConversationRef
 from core.views import (
@@ -95,14 +96,16 @@ class SlackSender:
                 await self._post_in_dm(address, gift_blocks.receipt_message(notice, loc))
             elif isinstance(notice, ApprovalRequest):
                 await self._post_in_dm(
-                    address, approval_blocks.approval_request_message(notice.approval)
+                    address, approval_blocks.approval_request_message(notice.approval, loc)
                 )
             elif isinstance(notice, ApprovalDecided):
                 await self._post_in_dm(
-                    address, approval_blocks.approval_decided_message(notice.approval)
+                    address, approval_blocks.approval_decided_message(notice.approval, loc)
                 )
+            elif isinstance(notice, CollectionCard):  # the channel card, redrawn in place
+                await self._redraw(address, collection_blocks.card_message(notice, loc))
             elif isinstance(notice, ShoutOut):
-                await self._post_in_channel(address, approval_blocks.shout_out_message(notice))
+                await self._post_in_channel(address, approval_blocks.shout_out_message(notice, loc))
             else:
                 await self._update_order(address, notice, loc)
         except SLACK_FAILURES as exc:
@@ -167,6 +170,12 @@ class SlackSender:
         channel = str(opened["channel"]["id"])
         await client.chat_postMessage(channel=channel, text=message.text, blocks=message.blocks)
         return channel
+
+    async def _redraw(self, address: SlackAddress, message: blocks.Message) -> None:
+        client = await self._client(address)
+        await client.chat_update(
+            channel=address.channel, ts=address.ts, text=message.text, blocks=message.blocks
+        )
 
     async def _post_in_channel(self, address: SlackAddress, message: blocks.Message) -> None:
         client = await self._client(address)

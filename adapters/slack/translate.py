@@ -8,6 +8,7 @@ from collections.abc import Mapping
 from dataclasses import asdict, dataclass, fields
 from typing import Any
 
+from adapters.i18n.phrases import Phrase, later
 from adapters.slack import action_ids as ids
 from core.catalog import CatalogQuery
 from core.identity import ChatUser, ConversationRef
@@ -15,13 +16,18 @@ from core.money import Money, check_currency
 
 PLATFORM = "slack"
 MAX_SEARCH_TEXT = 200  # keeps an encoded query well under a button value's 2000 characters
-FILTERS = ("country", "currency", "max", "min", "page")
+MAX_CATEGORY = 40
+FILTERS = ("country", "currency", "category", "max", "min", "page")
 
 Payload = Mapping[str, Any]
 
 
 class InvalidQuery(ValueError):
-    """A slash command filter the catalog cannot read (e.g. `currency:EURO`)."""
+    """A slash command filter the catalog cannot read (e.g. `currency:EURO`), said in the person's language."""
+
+    def __init__(self, phrase: Phrase | str) -> None:
+        super().__init__(str(phrase))
+        self.phrase = phrase if isinstance(phrase, Phrase) else None
 
 
 @dataclass(frozen=True)
@@ -68,10 +74,21 @@ class SendGift:
     recipient_email: str = ""
 
 
-SlashCommand = ShowHelp | ShowWallet | Browse | Buy | SendGift | SetCountry
-GIFT_USAGE = (
-    "To send a gift: `/vouchers gift @person <product id> <amount> [on 2026-12-24 09:00] [a message]` "
-    "(or a work email instead of @person, for a colleague in Teams)"
+@dataclass(frozen=True)
+class Collect:
+    """`/vouchers collect @person "Farewell" [goal] [by <date>]`: a group gift (core.group_gifts)."""
+
+    recipient_id: str
+    text: str  # what follows the person, read by core.group_gifts.parse_collect
+
+
+SlashCommand = ShowHelp | ShowWallet | Browse | Buy | SendGift | SetCountry | Collect
+_COLLECT = re.compile(
+    r"^collect\s+<@([UW][A-Z0-9]+)(?:\|[^>]*)?>\s*(.*)$", re.DOTALL | re.IGNORECASE
+)
+GIFT_USAGE = later(
+    "To send a gift: {usage} (or a work email instead of @person, for a colleague in Teams)",
+    usage="`/vouchers gift @person <product id> <amount> [on 2026-12-24 09:00] [a message]`",
 )
 # With should_escape, Slack writes a mention as <@U123|name> (or <@U123> for newer apps).
 _GIFT = re.compile(
@@ -122,6 +139,13 @@ def parse_command(text: str) -> SlashCommand:
         return Buy(words[1], words[2]) if len(words) == 3 else ShowHelp()
     if head == "gift":
         return parse_gift(text.strip())
+    if head == "collect":
+        found = _COLLECT.match(text.strip())
+        if found is None:
+            raise InvalidQuery(
+                'To start a group gift: `/vouchers collect @person "Farewell" [150] [by 2026-07-01]`'
+            )
+        return Collect(found.group(1), found.group(2))
     if head == "country":
         return SetCountry(words[1]) if len(words) == 2 else ShowHelp()
     return Browse(query_from_text(text))
@@ -152,6 +176,7 @@ def query_from_text(text: str, per_page: int = 5) -> CatalogQuery:
         text=" ".join(words)[:MAX_SEARCH_TEXT],
         country=_country(filters.get("country")),
         currency=currency,
+        category=filters["category"].lower()[:MAX_CATEGORY] if "category" in filters else None,
         max_price=_price(filters.get("max"), currency),
         min_price=_price(filters.get("min"), currency),
         page=_page(filters.get("page")),
@@ -166,7 +191,11 @@ def _currency(value: str | None) -> str | None:
         return check_currency(value)
     except ValueError:
         raise InvalidQuery(
-            f"`currency:{value}` is not a currency code; try `currency:EUR`."
+            later(
+                "{typed} is not a currency code; try {example}.",
+                typed=f"`currency:{value}`",
+                example="`currency:EUR`",
+            )
         ) from None
 
 
@@ -174,7 +203,13 @@ def _country(value: str | None) -> str | None:
     if value is None:
         return None
     if len(value) != 2 or not value.isalpha():
-        raise InvalidQuery(f"`country:{value}` is not a two-letter country code; try `country:DE`.")
+        raise InvalidQuery(
+            later(
+                "{typed} is not a two-letter country code; try {example}.",
+                typed=f"`country:{value}`",
+                example="`country:DE`",
+            )
+        )
     return value.upper()
 
 
@@ -185,14 +220,22 @@ def _price(value: str | None, currency: str | None) -> int | None:
         # Without a currency filter, read prices with two decimals, the most common exponent.
         return Money.parse(value, currency or "USD").minor
     except ValueError:
-        raise InvalidQuery(f"`{value}` is not a price; try `max:50`.") from None
+        raise InvalidQuery(
+            later("{typed} is not a price; try {example}.", typed=f"`{value}`", example="`max:50`")
+        ) from None
 
 
 def _page(value: str | None) -> int:
     if value is None:
         return 1
     if not value.isdigit() or int(value) < 1:
-        raise InvalidQuery(f"`page:{value}` is not a page number; try `page:2`.")
+        raise InvalidQuery(
+            later(
+                "{typed} is not a page number; try {example}.",
+                typed=f"`page:{value}`",
+                example="`page:2`",
+            )
+        )
     return int(value)
 
 
@@ -233,6 +276,7 @@ def _query_fields(query: CatalogQuery) -> dict[str, Any]:
         "p": query.page,
         "v": query.covers,
         "g": query.programme,
+        "k": query.category,
     }
     return {k: v for k, v in data.items() if v not in (None, "")}
 
@@ -248,6 +292,7 @@ def _query_from(data: Mapping[str, Any], per_page: int = 5) -> CatalogQuery:
         per_page=per_page,
         covers=_int_or_none(data.get("v")),
         programme=_str_or_none(data.get("g")),
+        category=_str_or_none(data.get("k")),
     )
 
 

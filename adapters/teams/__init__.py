@@ -26,6 +26,7 @@ from adapters.teams.tenants import RememberTenants
 from core.approvals import Approvals
 from core.checkout import Checkout
 from core.gifting import Gifts
+from core.group_gifts import GroupGifts
 from core.ports import Directory, PendingConfirmations, TenantEndpoints
 from core.reach import AppInstaller
 from core.recognition import Recognition
@@ -112,6 +113,7 @@ def build_teams(
     installer: AppInstaller | None = None,
     gifts: Gifts | None = None,
     approvals: Approvals | None = None,
+    group_gifts: GroupGifts | None = None,
 ) -> TeamsChannel:
     """An empty app id runs in Bot Framework Emulator mode: no authentication either way, and only
     loopback service URLs (the Emulator's); with one, tokens are checked against `cloud` (the public
@@ -155,7 +157,15 @@ def build_teams(
         )
     return TeamsChannel(
         bot=VoucherBot(
-            checkout, app_id, recognition, directory, ssl, confirmations, gifts, approvals
+            checkout,
+            app_id,
+            recognition,
+            directory,
+            ssl,
+            confirmations,
+            gifts,
+            approvals,
+            group_gifts,
         ),
         adapter=adapter,
         sender=TeamsSender(adapter, app_id, installer),

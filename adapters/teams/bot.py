@@ -8,7 +8,7 @@ from ssl import SSLContext
 
 from botbuilder.core import InvokeResponse, MessageFactory, TurnContext
 from botbuilder.core.teams import TeamsActivityHandler
-from botbuilder.schema import AdaptiveCardInvokeResponse, ChannelAccount
+from botbuilder.schema import Activity, AdaptiveCardInvokeResponse, ChannelAccount
 from botbuilder.schema.teams import (
     TaskModuleContinueResponse,
     TaskModuleMessageResponse,
@@ -19,7 +19,9 @@ from botbuilder.schema.teams import (
 from msrest.exceptions import ClientRequestError, HttpOperationError
 from msrest.serialization import Model
 
+from adapters.chatkit import APOLOGY
 from adapters.i18n import Localizer, localizer, words
+from adapters.i18n.phrases import later
 from adapters.teams.address import TeamsAddress
 from adapters.teams.answer import Answer
 from adapters.teams.approval_cards import decide
@@ -33,11 +35,20 @@ from adapters.teams.cards import (
     order_card,
     product_card,
 )
+from adapters.teams.collection_translate import (
+    ChipIn,
+    CloseCollection,
+    OpenChipIn,
+    StartCollect,
+)
+from adapters.teams.collections import CollectionDesk
 from adapters.teams.conversations import open_personal
 from adapters.teams.country import client_country
 from adapters.teams.errors import connector_errors
 from adapters.teams.extension import RewardExtension
 from adapters.teams.gift_cards import wallet_with_gifts
+from adapters.teams.gift_extension import COMMAND_ID as GIFT_COMMAND
+from adapters.teams.gift_extension import GiftExtension
 from adapters.teams.gift_translate import CancelGift, OpenGiftForm, SendGift
 from adapters.teams.gifts import GiftDesk
 from adapters.teams.reward_translate import (
@@ -71,6 +82,7 @@ from core.approvals import Approvals
 from core.checkout import Checkout, PlaceOrder
 from core.errors import DeliveryError, InvalidAmount, InvalidRequest, NotFound
 from core.gifting import Gifts
+from core.group_gifts import GroupGifts
 from core.identity import ChatUser
 from core.ports import Directory, PendingConfirmations
 from core.recognition import Recognition
@@ -80,7 +92,6 @@ log = logging.getLogger(__name__)
 
 CARD_RESPONSE = "application/vnd.microsoft.card.adaptive"
 MESSAGE_RESPONSE = "application/vnd.microsoft.activity.message"
-APOLOGY = "Sorry, something went wrong on my side. Please try again in a moment."
 AFTER_PAYMENT = "Thanks! Your voucher arrives as soon as the payment is confirmed."
 
 
@@ -97,13 +108,16 @@ class VoucherBot(TeamsActivityHandler):
         confirmations: PendingConfirmations | None = None,
         gifts: Gifts | None = None,
         approvals: Approvals | None = None,
+        group_gifts: GroupGifts | None = None,
     ) -> None:
         self._checkout = checkout
         self._gifts = GiftDesk(checkout, gifts)
+        self._collections = CollectionDesk(group_gifts, gifts, app_id)
         self._approvals = approvals
         self._app_id = app_id
         self._rewards = RewardDesk(checkout, recognition, directory, ssl, confirmations)
         self._extension = RewardExtension(self._rewards)
+        self._gift_extension = GiftExtension(self._gifts, checkout, app_id)
 
     # --- activities -------------------------------------------------------------------------------
 
@@ -113,7 +127,8 @@ class VoucherBot(TeamsActivityHandler):
         try:
             intent = intent or intent_of_message(turn_context.activity)
         except UnreadableCommand as exc:
-            await turn_context.send_activity(str(exc))
+            loc = localizer(turn_context.activity.locale)
+            await turn_context.send_activity(words.error_text(exc, loc))
             return
         await self._show(turn_context, await self._answer(intent, turn_context))
 
@@ -150,7 +165,11 @@ class VoucherBot(TeamsActivityHandler):
             intent = intent_of_data(execute_data(turn_context.activity))
         except UnreadableCommand as exc:
             return _invoke(
-                AdaptiveCardMessage(status_code=200, type=MESSAGE_RESPONSE, value=str(exc))
+                AdaptiveCardMessage(
+                    status_code=200,
+                    type=MESSAGE_RESPONSE,
+                    value=words.error_text(exc, localizer(turn_context.activity.locale)),
+                )
             )
         answer = await self._answer(intent, turn_context)
         if answer.card is not None and answer.replaces:
@@ -169,13 +188,18 @@ class VoucherBot(TeamsActivityHandler):
         """The Pay button: open the order's checkout page as a dialog inside Teams."""
         try:
             intent = intent_of_data(task_data(turn_context.activity))
+            if isinstance(intent, OpenChipIn):
+                return _invoke(
+                    await self._collections.chip_in_dialog(turn_context, intent.collection_id)
+                )
             if not isinstance(intent, OpenCheckout):
-                raise UnreadableCommand("That button does not open a dialog.")
+                raise UnreadableCommand(later("That button does not open a dialog."))
             summary = await self._checkout.buyer_order(
                 intent.order_id, user_of(turn_context.activity)
             )
         except (UnreadableCommand, NotFound, InvalidRequest) as exc:
-            return _invoke(TaskModuleResponse(task=TaskModuleMessageResponse(value=str(exc))))
+            text = words.error_text(exc, localizer(turn_context.activity.locale))
+            return _invoke(TaskModuleResponse(task=TaskModuleMessageResponse(value=text)))
         loc = localizer(turn_context.activity.locale)
         if not (summary.can_pay and summary.checkout_url):
             text = _order_status(summary, loc)
@@ -194,14 +218,25 @@ class VoucherBot(TeamsActivityHandler):
         return _invoke(TaskModuleResponse(task=TaskModuleContinueResponse(value=dialog)))
 
     async def _on_task_submit(self, turn_context: TurnContext) -> InvokeResponse:
-        """The checkout dialog closed itself after paying; the webhook, not the page, moves the order on."""
+        """The chip-in dialog submitted; or the checkout dialog closed itself after paying (the
+        webhook, not the page, moves the order on)."""
+        try:
+            intent = intent_of_data(task_data(turn_context.activity))
+        except UnreadableCommand:
+            intent = None
+        if isinstance(intent, ChipIn):
+            return _invoke(await self._collections.chip_in(turn_context, intent))
         return _invoke(TaskModuleResponse(task=TaskModuleMessageResponse(value=AFTER_PAYMENT)))
 
     async def _on_extension_fetch(self, turn_context: TurnContext) -> InvokeResponse:
-        """The message extension's "Send a reward": the form, as a dialog."""
+        """The message extension's "Send a reward" or "Send a gift": the form, as a dialog."""
+        if _command_id(turn_context) == GIFT_COMMAND:
+            return _invoke(await self._gift_extension.fetch_task(turn_context))
         return _invoke(await self._extension.fetch_task(turn_context))
 
     async def _on_extension_submit(self, turn_context: TurnContext) -> InvokeResponse:
+        if _command_id(turn_context) == GIFT_COMMAND:
+            return _invoke(await self._gift_extension.submit_action(turn_context))
         return _invoke(await self._extension.submit_action(turn_context))
 
     # --- answers ----------------------------------------------------------------------------------
@@ -225,7 +260,9 @@ class VoucherBot(TeamsActivityHandler):
                     await self._rewards.summary(reward_id, user_of(activity)) if reward_id else None
                 )
                 # A typed "vouchers" opens on the person's country; a card's buttons say what they want.
-                country = "" if from_card(activity) else loc.country
+                country = (
+                    "" if from_card(activity) or not query.is_bare else await self._home(activity)
+                )
                 return Answer(catalog_card(self._checkout.browse(query, country), reward, loc))
             case ChooseProduct(product_id, back, reward_id):
                 card = self._checkout.product_card(product_id)
@@ -255,13 +292,18 @@ class VoucherBot(TeamsActivityHandler):
             case CancelReward(key):
                 return await self._rewards.cancel(activity, key)
             case ApproveRequest() | RejectRequest():
-                return await decide(self._approvals, intent, user_of(activity))
+                return await decide(self._approvals, intent, user_of(activity), loc)
             case RedeemReward(reward_id):
                 return await self._rewards.redeem(
-                    reward_id, user_of(activity), client_country(activity), loc
+                    reward_id,
+                    user_of(activity),
+                    client_country(activity) or loc.country or None,
+                    loc,
                 )
             case ReviewReward():
-                return Answer(text="Open Send a reward again from the message box.", replaces=False)
+                return Answer(
+                    text=loc._("Open Send a reward again from the message box."), replaces=False
+                )
             case SharedFile():
                 return await self._rewards.bulk(turn_context, intent)
             case SendGift():
@@ -270,6 +312,18 @@ class VoucherBot(TeamsActivityHandler):
                 return await self._gifts.cancel(user_of(activity), gift_id, loc)
             case OpenGiftForm(product_id, amount):
                 return self._gifts.form(product_id, amount, loc)
+            case StartCollect():
+                return await self._collections.start(turn_context, intent)
+            case CloseCollection():
+                return await self._collections.close(turn_context, intent)
+            case OpenChipIn() | ChipIn():
+                return Answer(text=loc._("Press Chip in on the group gift's card."), replaces=False)
+
+    async def _home(self, activity: Activity) -> str:
+        """The person's chosen or employee-record country, else what Teams says (clientInfo, locale)."""
+        recorded = await self._checkout.home_country(user_of(activity))
+        zone = str(getattr(activity, "local_timezone", "") or "")
+        return recorded or client_country(activity) or localizer(activity.locale, zone).country
 
     async def _buy(self, intent: Buy, turn_context: TurnContext) -> Answer:
         activity = turn_context.activity
@@ -359,6 +413,11 @@ class AdaptiveCardMessage(Model):
         self.status_code = status_code
         self.type = type
         self.value = value
+
+
+def _command_id(turn_context: TurnContext) -> str:
+    value = turn_context.activity.value
+    return str(value.get("commandId", "")) if isinstance(value, dict) else ""
 
 
 def _invoke(body: Model) -> InvokeResponse:

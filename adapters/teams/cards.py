@@ -42,7 +42,7 @@ def search_hint(loc: Localizer) -> str:
     return loc._(
         "Search with “{search}”, filter with “{filters}”.",
         search="vouchers coffee",
-        filters="currency:EUR country:DE max:50",
+        filters="currency:EUR country:DE category:coffee max:50",
     )
 
 
@@ -147,8 +147,8 @@ def order_card(summary: OrderSummary, loc: Localizer = ENGLISH) -> Card:
     by_card = loc.money(words.card_part(summary))
     if summary.paid_by_reward is not None:
         body.append(_text(words.funding(summary, loc), weight="Bolder"))
-    if summary.rate_note:
-        body.append(_subtle(summary.rate_note))
+    if note := words.charged_note(summary, loc):
+        body.append(_subtle(note))
     if reason := words.failure(summary, loc):
         body.append(_text(reason, color="Attention"))
     actions: list[Element] = []
@@ -417,7 +417,8 @@ def _with_card_part(amount: Money, covers: int | None, loc: Localizer) -> str:
 
 
 def _filters(page: CatalogPage, spend: dict[str, str], loc: Localizer) -> list[Element]:
-    """Currency and country menus with a Filter button, instead of typed filters; one click for all countries."""
+    """Currency, country and category menus with a Filter button instead of typed filters; one click for all
+    countries."""
     query = page.query
     menus: list[Element] = []
     if len(page.currencies) > 1 and not spend:  # a reward is spent in its own currency only
@@ -429,10 +430,17 @@ def _filters(page: CatalogPage, spend: dict[str, str], loc: Localizer) -> list[E
         named = sorted(page.countries, key=loc.country_name)
         choices = [(loc._("All countries"), "")] + [(loc.country_name(c), c) for c in named]
         menus.append(_choice_menu("country", choices, query.country or ""))
+    if page.categories:
+        choices = [(loc._("All categories"), "")] + [
+            (words.category_name(c), c) for c in page.categories
+        ]
+        menus.append(_choice_menu("category", choices, query.category or ""))
     if not menus:
         return []
     kept = {
-        k: v for k, v in query_data(_at_page(query, 1)).items() if k not in ("currency", "country")
+        k: v
+        for k, v in query_data(_at_page(query, 1)).items()
+        if k not in ("currency", "country", "category")
     }
     buttons = [_submit(loc._("Filter"), "browse", **kept, **spend)]
     if query.country:

@@ -6,7 +6,12 @@ from collections.abc import Awaitable, Callable
 
 from botbuilder.core import TurnContext
 from botbuilder.integration.aiohttp import CloudAdapter
-from botbuilder.schema import ChannelAccount, ConversationParameters
+from botbuilder.schema import (
+    ChannelAccount,
+    ConversationAccount,
+    ConversationParameters,
+    ConversationReference,
+)
 
 from adapters.teams.address import TeamsAddress
 
@@ -60,3 +65,26 @@ def _carrying(work: Work, failures: list[BaseException]) -> Work:
 def _raise_first(failures: list[BaseException]) -> None:
     if failures:
         raise failures[0]
+
+
+async def personal_chat(adapter: CloudAdapter, app_id: str, address: TeamsAddress) -> TeamsAddress:
+    """The 1:1 chat of the address's user, opened now (Teams returns the existing one), as an address
+    that keeps their reference's user and locale: later messages there are rendered in their language."""
+    opened: list[str] = []
+
+    async def note(turn_context: TurnContext) -> None:
+        opened.append(turn_context.activity.conversation.id)
+
+    await open_personal(adapter, app_id, address, note)
+    old = address.reference
+    reference = ConversationReference(
+        user=old.user,
+        bot=old.bot,
+        conversation=ConversationAccount(
+            id=opened[0], conversation_type="personal", tenant_id=address.tenant_id
+        ),
+        channel_id=old.channel_id,
+        locale=old.locale,
+        service_url=old.service_url,
+    )
+    return TeamsAddress(reference, address.tenant_id)

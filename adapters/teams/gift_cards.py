@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping, Sequence
 from datetime import UTC
 
 from adapters.i18n import ENGLISH, Localizer, words
 from adapters.teams.answer import Card
 from adapters.teams.cards import VERSION, voucher_card, wallet_card
+from adapters.teams.gift_translate import Author
 from adapters.teams.reward_cards import PEOPLE_DATASET
 from adapters.teams.translate import COMMAND
 from core.money import Money
@@ -46,6 +48,71 @@ def gift_form_card(card: ProductCard, amount: str, loc: Localizer = ENGLISH) -> 
     data = {COMMAND: "gift_send", "product": card.product_id, "amount": amount}
     submit = {"type": "Action.Submit", "title": loc._("Continue to payment"), "data": data}
     return _card(body, [submit])
+
+
+def gift_extension_card(
+    products: Sequence[ProductCard],
+    typed: Mapping[str, str],
+    author: Author | None = None,
+    error: str = "",
+    loc: Localizer = ENGLISH,
+) -> Card:
+    """The "Send a gift" dialog: who (people picker, or a work email for someone in Slack), which
+    voucher and amount, optionally when, and a message. `typed` is what the form held before (the
+    author of the message the extension was opened on, at first)."""
+    body: list[Card] = [_text(loc._("Send a gift"), size="Medium", weight="Bolder")]
+    if error:
+        body.append(_text(error, color="Attention", weight="Bolder"))
+    picker: Card = {
+        "type": "Input.ChoiceSet",
+        "id": "to",
+        "choices": [],
+        "choices.data": {"type": "Data.Query", "dataset": PEOPLE_DATASET},
+        "placeholder": loc._("Search for a colleague"),
+    }
+    if author is not None and typed.get("to") == author.aad:
+        # The picker shows a preselected person only when it is one of its choices.
+        picker.update(choices=[{"title": author.name, "value": author.aad}], value=author.aad)
+    chosen = typed.get("product") or products[0].product_id
+    body += [
+        _text(loc._("To"), weight="Bolder"),
+        picker,
+        _field("email", loc._("…or their work email (a colleague in Slack)"), typed),
+        _text(loc._("Gift"), weight="Bolder"),
+        {
+            "type": "Input.ChoiceSet",
+            "id": "product",
+            "style": "compact",
+            "choices": [
+                {"title": f"{p.brand}: {words.price_label(p, loc)}", "value": p.product_id}
+                for p in products
+            ],
+            "value": chosen,
+        },
+        _text(loc._("Amount"), weight="Bolder"),
+        _field("amount", "25", typed),
+        _text(loc._("Deliver on (optional; 09:00 if no time)"), weight="Bolder"),
+        {"type": "Input.Date", "id": "date", **_value(typed, "date")},
+        {"type": "Input.Time", "id": "time", **_value(typed, "time")},
+        _text(loc._("Message"), weight="Bolder"),
+        {**_field("note", "", typed), "isMultiline": True, "maxLength": 500},
+    ]
+    data: dict[str, str] = {COMMAND: "gift_send"}
+    if author is not None:
+        data.update(author=author.aad, author_name=author.name)
+    submit = {"type": "Action.Submit", "title": loc._("Continue to payment"), "data": data}
+    return _card(body, [submit])
+
+
+def _field(input_id: str, placeholder: str, typed: Mapping[str, str]) -> Card:
+    field: Card = {"type": "Input.Text", "id": input_id, **_value(typed, input_id)}
+    if placeholder:
+        field["placeholder"] = placeholder
+    return field
+
+
+def _value(typed: Mapping[str, str], input_id: str) -> dict[str, str]:
+    return {"value": typed[input_id]} if typed.get(input_id) else {}
 
 
 def _amount_line(card: ProductCard, amount: str, loc: Localizer) -> str:

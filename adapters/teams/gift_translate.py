@@ -45,6 +45,36 @@ class OpenGiftForm:
     amount: str
 
 
+@dataclass(frozen=True)
+class Author:
+    """Who wrote the message the extension was opened on: the gift's likely recipient."""
+
+    aad: str
+    name: str
+
+
+def author_of(activity: Activity) -> Author | None:
+    """The person (not a bot, not the sender) whose message the "Send a gift" action was opened on.
+
+    Teams puts that message in value.messagePayload; its `from.user.id` is the Entra object id."""
+    value: Any = activity.value if isinstance(activity.value, Mapping) else {}
+    payload = value.get("messagePayload")
+    sender = payload.get("from") if isinstance(payload, Mapping) else None
+    user = sender.get("user") if isinstance(sender, Mapping) else None
+    if not isinstance(user, Mapping) or user.get("userIdentityType", "aadUser") != "aadUser":
+        return None
+    aad, name = str(user.get("id") or ""), str(user.get("displayName") or "")
+    if not aad or aad == getattr(activity.from_property, "aad_object_id", None):
+        return None
+    return Author(aad, name or aad)
+
+
+def author_in(data: Mapping[str, Any]) -> Author | None:
+    """The author the dialog was opened for, carried in its button (to show their name again)."""
+    aad = _text(data, "author")
+    return Author(aad, _text(data, "author_name") or aad) if aad else None
+
+
 def is_gift_text(text: str) -> bool:
     words = text.split()
     return bool(words) and words[0].lower() == GIFT_WORD
@@ -83,12 +113,17 @@ def _text(data: Mapping[str, Any], key: str) -> str:
 
 
 def _from_form(data: Mapping[str, Any]) -> SendGift:
-    """The gift form submitted: the people picker gives the colleague's Entra object id."""
+    """A gift form submitted: the people picker gives the colleague's Entra object id; the message
+    extension's form may name them by work email instead (someone in Slack)."""
     to, product, amount = _text(data, "to"), _text(data, "product"), _text(data, "amount")
-    if not (to and product and amount):
+    email = "" if to else _text(data, "email").lower()
+    if not ((to or email) and product and amount):
         raise UnreadableCommand("Choose a colleague and an amount, then press Continue to payment.")
+    if email and not _EMAIL.match(email):
+        raise UnreadableCommand(f"{email} is not a work email address.")
     when = f"{_text(data, 'date')} {_text(data, 'time')}".strip() if _text(data, "date") else ""
-    return SendGift(Person(aad=to), product, amount, when, _text(data, "note"))
+    person = Person(aad=to) if to else None
+    return SendGift(person, product, amount, when, _text(data, "note"), email)
 
 
 GIFT_ACTIONS: dict[str, Callable[[Mapping[str, Any]], Any]] = {

@@ -13,9 +13,12 @@ from adapters.teams.gift_translate import SendGift
 from adapters.teams.people import recipient_of, resolve
 from adapters.teams.translate import request_key, user_of
 from core.checkout import Checkout, PlaceOrder
+from core.errors import InvalidRequest
 from core.gifting import Gifts
 from core.gifts import GiftRequest
-from core.identity import ChatUser
+from core.identity import ChatUser, ConversationRef
+from core.rewards import Recipient
+from core.views import OrderSummary
 
 
 class GiftDesk:
@@ -25,19 +28,33 @@ class GiftDesk:
         self._checkout = checkout
         self._gifts = gifts
 
+    @property
+    def enabled(self) -> bool:
+        return self._gifts is not None
+
     async def send(self, turn_context: TurnContext, intent: SendGift) -> Answer:
-        activity = turn_context.activity
-        loc = localizer(activity.locale)
+        """`gift @Ada …` or the gift form: the order card answers where the buyer asked."""
+        loc = localizer(turn_context.activity.locale)
         if self._gifts is None:
             return Answer(text=_not_enabled(loc), replaces=False)
+        where = TeamsAddress.of(turn_context.activity).to_ref()
+        return Answer(
+            order_card(await self.place(turn_context, intent, where), loc), replaces=False
+        )
+
+    async def place(
+        self, turn_context: TurnContext, intent: SendGift, where: ConversationRef
+    ) -> OrderSummary:
+        """The gift's order for the person acting, its updates and receipt going to `where`.
+
+        The same checks whichever way the gift was asked for: the amount against the product, the
+        recipient in the roster (or the directory, by email), the date in the sender's zone, and the
+        core's own (not to oneself, within a year)."""
+        if self._gifts is None:
+            raise InvalidRequest(_not_enabled(localizer(turn_context.activity.locale)))
+        activity = turn_context.activity
         amount = self._checkout.amount_for(intent.product_id, intent.amount)
-        if intent.person is None:  # by email: perhaps someone in Slack, through the directory
-            recipient = await self._gifts.recipient_by_email(intent.email)
-        else:
-            found, left_out = await resolve(turn_context, [intent.person])
-            if not found:
-                return Answer(text=f"{left_out[0][0]}: {left_out[0][1]}", replaces=False)
-            recipient = recipient_of(activity, found[0])
+        recipient = await self._recipient(turn_context, intent, self._gifts)
         # Teams tells the bot the sender's time zone only; colleagues mostly share it, UTC otherwise.
         zone = getattr(activity, "local_timezone", None) or "UTC"
         gift = GiftRequest(
@@ -47,14 +64,19 @@ class GiftDesk:
             deliver_at=self._gifts.delivery_time(intent.when, zone),
         )
         command = PlaceOrder(
-            user_of(activity),
-            intent.product_id,
-            amount,
-            TeamsAddress.of(activity).to_ref(),
-            request_key(activity),
-            gift=gift,
+            user_of(activity), intent.product_id, amount, where, request_key(activity), gift=gift
         )
-        return Answer(order_card(await self._checkout.place_order(command), loc), replaces=False)
+        return await self._checkout.place_order(command)
+
+    async def _recipient(
+        self, turn_context: TurnContext, intent: SendGift, gifts: Gifts
+    ) -> Recipient:
+        if intent.person is None:  # by email: perhaps someone in Slack, through the directory
+            return await gifts.recipient_by_email(intent.email)
+        found, left_out = await resolve(turn_context, [intent.person])
+        if not found:
+            raise Unreachable(f"{left_out[0][0]}: {left_out[0][1]}")
+        return recipient_of(turn_context.activity, found[0])
 
     def form(self, product_id: str, amount: str, loc: Localizer = ENGLISH) -> Answer:
         """The gift form, for the product (and the amount chosen) on the card that was pressed."""
@@ -70,6 +92,10 @@ class GiftDesk:
         if self._gifts is None:
             return Answer(text=_not_enabled(loc), replaces=False)
         return Answer(receipt_card(await self._gifts.cancel(gift_id, user), loc))
+
+
+class Unreachable(InvalidRequest):
+    """The person picked or mentioned is not someone this conversation's roster can reach."""
 
 
 def _not_enabled(loc: Localizer) -> str:

@@ -52,13 +52,13 @@ def confirmation_card(
 
     The buttons carry only `key`: the request itself waits in the core (core.confirmations)."""
     body: list[Element] = [
-        _title("Send these rewards?"),
-        _subtle(f"From the {preview.programme_name} programme"),
+        _title(loc._("Send these rewards?")),
+        _subtle(loc._("From the {programme} programme", programme=preview.programme_name)),
         _facts(
-            ("To", ", ".join(preview.recipients) or "nobody yet"),
-            ("Each", loc.money(preview.amount)),
-            ("Total", loc.money(preview.total)),
-            ("Budget now", loc.money(preview.budget_available)),
+            (loc._("To"), ", ".join(preview.recipients) or loc._("nobody yet")),
+            (loc._("Each"), loc.money(preview.amount)),
+            (loc._("Total"), loc.money(preview.total)),
+            (loc._("Budget now"), loc.money(preview.budget_available)),
             _budget_after(preview, loc),
         ),
     ]
@@ -67,10 +67,11 @@ def confirmation_card(
     for problem in preview.problems:
         body.append(_text(problem, color="Attention", weight="Bolder"))
     for who, why in left_out:
-        body.append(_text(f"Left out: {who} ({why}).", color="Warning"))
-    actions = [_submit("Cancel", "reward-cancel", key=key)]
+        body.append(_text(loc._("Left out: {who} ({why}).", who=who, why=why), color="Warning"))
+    actions = [_submit(loc._("Cancel"), "reward-cancel", key=key)]
     if preview.can_send:
-        actions.insert(0, _submit(f"Send {loc.money(preview.total)}", "reward-send", key=key))
+        send = loc._("Send {total}", total=loc.money(preview.total))
+        actions.insert(0, _submit(send, "reward-send", key=key))
     return _card(body, actions)
 
 
@@ -78,31 +79,34 @@ def _budget_after(preview: RewardPreview, loc: Localizer) -> tuple[str, str]:
     """What is left after sending, or how much is missing when the total is more than is left."""
     available, total = preview.budget_available, preview.total
     if available.currency == total.currency and total.minor > available.minor:
-        return ("Budget short by", loc.money(Money(total.minor - available.minor, total.currency)))
-    return ("Budget after", loc.money(preview.budget_after))
+        short = Money(total.minor - available.minor, total.currency)
+        return (loc._("Budget short by"), loc.money(short))
+    return (loc._("Budget after"), loc.money(preview.budget_after))
 
 
 def sent_card(report: SendReport, amount: Money, reason: str, loc: Localizer = ENGLISH) -> Card:
     if report.pending is not None:
-        return pending_card(report.pending)
-    names = ", ".join(r.recipient_name or "a colleague" for r in report.sent)
+        return pending_card(report.pending, loc)
+    names = ", ".join(r.recipient_name or loc._("a colleague") for r in report.sent)
     body: list[Element] = [
-        _title("Rewards sent"),
+        _title(loc._("Rewards sent")),
         _facts(
-            ("To", names),
-            ("Each", loc.money(amount)),
-            ("Budget left", loc.money(report.budget_left)),
+            (loc._("To"), names),
+            (loc._("Each"), loc.money(amount)),
+            (loc._("Budget left"), loc.money(report.budget_left)),
         ),
         _subtle(f"“{reason}”"),
         _text(
-            "Each of them gets a card from me in a personal chat. If I can't reach someone, I'll tell you."
+            loc._(
+                "Each of them gets a card from me in a personal chat. If I can't reach someone, I'll tell you."
+            )
         ),
     ]
     return _card(body, [])
 
 
-def cancelled_card() -> Card:
-    return _card([_text("Cancelled: no reward was sent.", isSubtle=True)], [])
+def cancelled_card(loc: Localizer = ENGLISH) -> Card:
+    return _card([_text(loc._("Cancelled: no reward was sent."), isSubtle=True)], [])
 
 
 def undeliverable_card(notice: RewardUndeliverable, loc: Localizer = ENGLISH) -> Card:

@@ -10,7 +10,7 @@ from ssl import SSLContext
 from botbuilder.core import TurnContext
 from botbuilder.schema import Activity
 
-from adapters.i18n import ENGLISH, Localizer, localizer
+from adapters.i18n import ENGLISH, Localizer, localizer, words
 from adapters.teams.address import PLATFORM, TeamsAddress
 from adapters.teams.answer import Answer, Card
 from adapters.teams.bulk import BadRow, BulkReport, Row, SharedFile, download, read_rows
@@ -148,16 +148,19 @@ class RewardDesk:
             )  # already sent by an earlier press of this very card: nothing new to show
         if sent.report is None:
             return Answer(text=sent.refusal, replaces=False)
-        return Answer(sent_card(sent.report, sent.command.amount, sent.command.reason))
+        loc = localizer(activity.locale)
+        return Answer(sent_card(sent.report, sent.command.amount, sent.command.reason, loc))
 
     async def cancel(self, activity: Activity, key: str) -> Answer:
+        loc = localizer(activity.locale)
         try:
             dropped = await self.confirmations.cancel(key, user_of(activity))
         except NotYourConfirmation:
             return Answer(
-                text="Only the person who asked for these rewards can cancel them.", replaces=False
+                text=loc._("Only the person who asked for these rewards can cancel them."),
+                replaces=False,
             )
-        return Answer(cancelled_card()) if dropped else Answer()
+        return Answer(cancelled_card(loc)) if dropped else Answer()
 
     def command(
         self,
@@ -224,7 +227,8 @@ class RewardDesk:
             )
         shop = await self._checkout.reward_catalog(reward, country, user)
         page = self._checkout.browse(shop.query)
-        return Answer(catalog_card(page, reward, loc, rate_note=shop.rate_note), replaces=False)
+        note = words.rate_note(shop.rate, shop.rate_problem, loc)
+        return Answer(catalog_card(page, reward, loc, rate_note=note), replaces=False)
 
     # --- bulk CSV -----------------------------------------------------------------------------------------
 

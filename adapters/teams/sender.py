@@ -17,11 +17,13 @@ from adapters.teams.approval_cards import (
     shout_out_card,
 )
 from adapters.teams.cards import Card, attachment, order_card, voucher_card, voucher_notice
+from adapters.teams.collection_cards import collection_card
 from adapters.teams.conversations import Work, continue_in, open_personal
 from adapters.teams.errors import connector_errors, status_of
 from adapters.teams.gift_cards import gift_card, receipt_card
 from adapters.teams.install import installed_chat, lacks_app, settling
 from adapters.teams.reward_cards import notice_card, undeliverable_card
+from core.collections import CollectionCard
 from core.errors import DeliveryError
 from core.identity import ConversationRef
 from core.reach import AppInstaller
@@ -71,12 +73,14 @@ class TeamsSender:
             ):  # where the buyer asked, if private; else their 1:1 chat
                 await self._privately(address, receipt_card(notice, loc))
             elif isinstance(notice, ApprovalRequest):
-                await self._to_person(address, approval_request_card(notice.approval))
+                await self._to_person(address, approval_request_card(notice.approval, loc))
             elif isinstance(notice, ApprovalDecided):
-                await self._to_person(address, approval_decided_card(notice.approval))
+                await self._to_person(address, approval_decided_card(notice.approval, loc))
+            elif isinstance(notice, CollectionCard):
+                await self._redraw(address, collection_card(notice, loc))
             elif isinstance(notice, ShoutOut):
                 await continue_in(
-                    self._adapter, self._app_id, address, _sending(shout_out_card(notice))
+                    self._adapter, self._app_id, address, _sending(shout_out_card(notice, loc))
                 )
             else:
                 await self._update_order(address, notice, loc)
@@ -102,6 +106,12 @@ class TeamsSender:
                 await continue_in(self._adapter, self._app_id, chat, _sending(card))
             except HttpOperationError as refused:
                 raise (settling(refused) or refused) from refused
+
+    async def _redraw(self, address: TeamsAddress, card: Card) -> None:
+        """A group gift's card, replaced where it was posted (a card never posted is left alone)."""
+        if address.card_id is None:
+            return
+        await continue_in(self._adapter, self._app_id, address, _replacing(address.card_id, card))
 
     async def _privately(self, address: TeamsAddress, card: Card) -> None:
         if address.is_personal:

@@ -11,8 +11,18 @@ from typing import Any
 from botbuilder.core import TurnContext
 from botbuilder.schema import Activity
 
+from adapters.i18n.phrases import later
 from adapters.teams.address import PLATFORM, tenant_of
 from adapters.teams.approval_translate import APPROVAL_ACTIONS, ApproveRequest, RejectRequest
+from adapters.teams.collection_translate import (
+    COLLECT_ACTIONS,
+    ChipIn,
+    CloseCollection,
+    OpenChipIn,
+    StartCollect,
+    collect_of_message,
+    is_collect_text,
+)
 from adapters.teams.gift_translate import (
     GIFT_ACTIONS,
     CancelGift,
@@ -110,6 +120,10 @@ Intent = (
     | OpenGiftForm
     | ApproveRequest
     | RejectRequest
+    | StartCollect
+    | OpenChipIn
+    | ChipIn
+    | CloseCollection
 )
 
 
@@ -165,13 +179,18 @@ def query_of_words(words: list[str]) -> CatalogQuery:
     unknown = set(filters) - set(_FILTERS)
     if unknown:
         raise UnreadableCommand(
-            f"Unknown filter {min(unknown)}:. Try currency:EUR country:DE max:50 page:2."
+            later(
+                "Unknown filter {typed}. Try {example}.",
+                typed=f"“{min(unknown)}:”",
+                example="“currency:EUR country:DE category:coffee max:50 page:2”",
+            )
         )
     currency = _currency(filters["currency"]) if "currency" in filters else None
     return CatalogQuery(
         text=" ".join(w for w in words if ":" not in w),
         currency=currency,
         country=_country(filters["country"]) if "country" in filters else None,
+        category=filters["category"].lower() if filters.get("category") else None,
         max_price=_price(filters["max"], currency) if "max" in filters else None,
         min_price=_price(filters["min"], currency) if "min" in filters else None,
         page=_page(filters["page"]) if "page" in filters else 1,
@@ -182,12 +201,24 @@ def _currency(value: str) -> str:
     try:
         return check_currency(value)
     except ValueError:
-        raise UnreadableCommand(f"“{value}” is not a currency code; try currency:EUR.") from None
+        raise UnreadableCommand(
+            later(
+                "{typed} is not a currency code; try {example}.",
+                typed=f"“{value}”",
+                example="“currency:EUR”",
+            )
+        ) from None
 
 
 def _country(value: str) -> str:
     if len(value) != 2 or not value.isalpha():
-        raise UnreadableCommand(f"“{value}” is not a country code; try country:DE.")
+        raise UnreadableCommand(
+            later(
+                "{typed} is not a two-letter country code; try {example}.",
+                typed=f"“{value}”",
+                example="“country:DE”",
+            )
+        )
     return value.upper()
 
 
@@ -195,16 +226,24 @@ def _price(value: str, currency: str | None) -> int:
     try:
         return Money.parse(value, currency or NO_CURRENCY).minor
     except ValueError:
-        raise UnreadableCommand(f"“{value}” is not a price; try max:50.") from None
+        raise UnreadableCommand(
+            later("{typed} is not a price; try {example}.", typed=f"“{value}”", example="“max:50”")
+        ) from None
 
 
 def _page(value: str) -> int:
     if not value.isdigit() or int(value) < 1:
-        raise UnreadableCommand(f"“{value}” is not a page number; try page:2.")
+        raise UnreadableCommand(
+            later(
+                "{typed} is not a page number; try {example}.",
+                typed=f"“{value}”",
+                example="“page:2”",
+            )
+        )
     return int(value)
 
 
-_FILTERS = ("currency", "country", "max", "min", "page")
+_FILTERS = ("currency", "country", "category", "max", "min", "page")
 
 
 # --- card actions -----------------------------------------------------------------------------------
@@ -221,6 +260,7 @@ def query_data(query: CatalogQuery) -> dict[str, Any]:
         "page": query.page,
         "covers": query.covers,
         "programme": query.programme,
+        "category": query.category,
     }
     return {k: v for k, v in data.items() if v not in (None, "")}
 
@@ -239,6 +279,7 @@ def query_of_data(data: Mapping[str, Any]) -> CatalogQuery:
         page=max(1, number("page") or 1),
         covers=number("covers"),
         programme=str(data["programme"])[:100] if data.get("programme") else None,
+        category=str(data["category"])[:100] if data.get("category") else None,
     )
 
 
@@ -246,7 +287,10 @@ def _required(data: Mapping[str, Any], key: str) -> str:
     value = data.get(key)
     if not isinstance(value, str | int | float) or str(value).strip() == "":
         raise UnreadableCommand(
-            "That card is missing something I need; type “vouchers” to start again."
+            later(
+                "That card is missing something I need; type {command} to start again.",
+                command="“vouchers”",
+            )
         )
     return str(value).strip()
 
@@ -275,6 +319,7 @@ _ACTIONS: dict[str, Callable[[Mapping[str, Any]], Intent]] = {
     **REWARD_ACTIONS,
     **GIFT_ACTIONS,
     **APPROVAL_ACTIONS,
+    **COLLECT_ACTIONS,
 }
 
 
@@ -299,6 +344,8 @@ def intent_of_message(activity: Activity) -> Intent:
         return ask_of_message(activity, text)
     if is_gift_text(text):
         return gift_of_message(activity, text)
+    if is_collect_text(text):
+        return collect_of_message(activity, text)
     return intent_of_text(text)
 
 

@@ -2,6 +2,14 @@
 
 from __future__ import annotations
 
+from adapters.i18n.phrases import Phrase
+
 
 class UnreadableCommand(ValueError):
-    """The text or card data cannot be understood; the message tells the person what to type instead."""
+    """The text or card data cannot be understood; the message tells the person what to type instead.
+
+    Given a Phrase (adapters.i18n.phrases.later), it is said in the person's language."""
+
+    def __init__(self, message: str | Phrase) -> None:
+        super().__init__(str(message))
+        self.phrase = message if isinstance(message, Phrase) else None

@@ -27,7 +27,8 @@ from core.errors import DeliveryError
 from core.identity import ChatUser, ConversationRef
 from core.money import Money
 from core.orders import Order
-from core.oversight import AdminActs, AdminRole, AdminUser
+from core.oversight.accounts import AdminRole, AdminUser
+from core.oversight.acts import AdminActs
 from core.payments import PaymentEvent, PaymentEventKind
 from core.recognition import Recognition
 from core.views import Notice

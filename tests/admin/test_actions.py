@@ -11,7 +11,7 @@ from core.audit import verify
 from core.errors import ProviderError, VoucherbotError
 from core.orders import OrderStatus
 from core.outbox import MessageKind
-from core.oversight import RewardQuery
+from core.oversight.queries import RewardQuery
 from core.vouchers import VoucherStatus
 from tests.admin.conftest import (
     ADMIN_EMAIL,

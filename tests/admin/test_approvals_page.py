@@ -14,12 +14,15 @@ from adapters.db import Database, VoucherCipher
 from adapters.db.admin_users import SqlAdminAccounts
 from adapters.db.oversight import SqlOversight
 from adapters.web.admin import admin_routes
-from core.approvals import ApprovalGate, ApprovalPolicy, Approvals
+from core.approval_gate import ApprovalGate
+from core.approval_requests import ApprovalPolicy
+from core.approvals import Approvals
 from core.catalog import Catalog
 from core.checkout import Checkout
 from core.identity import ChatUser, ConversationRef
 from core.money import Money
-from core.oversight import AdminActs, AdminRole
+from core.oversight.accounts import AdminRole
+from core.oversight.acts import AdminActs
 from core.recognition import Recognition, SendRewards
 from core.rewards import Programme, Recipient
 from tests.admin.conftest import BOOKS, VIEWER_EMAIL, VIEWER_PASSWORD, Browser, add_user

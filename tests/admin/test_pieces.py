@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import date, timedelta
+from datetime import UTC, date, datetime, timedelta
 
 import pytest
 
@@ -18,8 +18,15 @@ from adapters.web.admin.passwords import (
     password_problems,
     verify_password,
 )
+from adapters.web.admin.wording import payment_label, shown_timeline
+from core.audit import AuditEntry
 from core.money import Money
-from core.oversight import DayPoint, OrderQuery
+from core.orders import OrderStatus, StatusChange
+from core.outbox import MessageKind, MessageStatus
+from core.oversight.lines import DeliveryAttempts, PaymentLine
+from core.oversight.overview import DayPoint
+from core.oversight.queries import OrderQuery
+from core.oversight.timeline import order_timeline
 
 
 def test_filters_are_read_from_the_query_string() -> None:
@@ -140,3 +147,42 @@ def test_the_dashboard_writes_times_in_the_readers_locale_and_in_utc() -> None:
     assert when(moment) == "Nov 26, 2026, 9:00:05\u202fAM UTC"
     assert when(moment, localizer("de-DE")) == "26.11.2026, 09:00:05 UTC"
     assert short_time(moment, localizer("de-DE")) == "26.11.2026 09:00"
+
+
+def test_the_timeline_is_worded_with_who_acted_and_what_each_message_did() -> None:
+    at = datetime(2026, 11, 26, 9, 0, tzinfo=UTC)
+    history = [
+        StatusChange(at, "slack", None, OrderStatus.CREATED),
+        StatusChange(at, "system", OrderStatus.CREATED, OrderStatus.AWAITING_PAYMENT),
+        StatusChange(at + timedelta(minutes=2), "stripe", None, OrderStatus.PAID),
+    ]
+    sent = DeliveryAttempts("msg-harbour-1", MessageKind.VOUCHER_DELIVERY, "teams", MessageStatus.SENT, 2,
+                            at, at, at + timedelta(minutes=3), "", ())  # fmt: skip
+    dead = DeliveryAttempts("msg-harbour-2", MessageKind.ORDER_UPDATE, "slack", MessageStatus.DEAD, 5,
+                            at, at + timedelta(minutes=9), None, "channel_not_found", ())  # fmt: skip
+    revealed = AuditEntry(7, at + timedelta(minutes=4), "admin:ops@quiet-harbour.example",
+                          "voucher.revealed", "ord-harbour", None, {"voucher": "****7Q2X"}, "", "")  # fmt: skip
+
+    shown = shown_timeline(order_timeline(history, [sent, dead], [revealed], "pi_harbour"))
+
+    assert [(s.title, s.source, s.detail) for s in shown] == [
+        ("Order created", "Slack", ""),
+        ("Checkout link issued, awaiting payment", "voucherbot", "PaymentIntent pi_harbour"),
+        ("Payment confirmed", "Stripe webhook", ""),
+        ("Voucher message sent", "delivery worker", "to Microsoft Teams, after 2 attempts"),
+        ("Voucher code revealed", "ops@quiet-harbour.example (dashboard)", "voucher: ****7Q2X"),
+        ("Status message could not be delivered", "delivery worker", "to Slack: channel_not_found"),
+    ]
+
+
+def test_each_card_payment_says_whether_it_pays_or_is_a_refunded_duplicate() -> None:
+    at = datetime(2026, 11, 26, 9, 0, tzinfo=UTC)
+    paying = PaymentLine("pi_first", Money(2500, "USD"), at)
+    due = PaymentLine("pi_again", Money(2500, "USD"), at, duplicate=True)
+    back = PaymentLine("pi_again", Money(2500, "USD"), at, duplicate=True, refunded=True)
+
+    assert [payment_label(p) for p in (paying, due, back)] == [
+        "pays for the order",
+        "duplicate payment, refund due",
+        "duplicate payment refunded",
+    ]

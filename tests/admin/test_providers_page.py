@@ -18,7 +18,8 @@ from adapters.web.admin import admin_routes
 from core.checkout import Checkout, PlaceOrder
 from core.identity import ConversationRef
 from core.money import Money
-from core.oversight import AdminActs, AdminRole
+from core.oversight.accounts import AdminRole
+from core.oversight.acts import AdminActs
 from core.payments import PaymentEvent, PaymentEventKind
 from core.provider_health import ProviderHealth, ProviderStatus
 from core.recognition import Recognition

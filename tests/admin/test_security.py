@@ -19,7 +19,7 @@ from adapters.db.oversight import SqlOversight
 from adapters.web.admin import AddressLimit, admin_routes
 from core.identity import ChatUser
 from core.orders import OrderStatus
-from core.oversight import AdminActs
+from core.oversight.acts import AdminActs
 from tests.admin.conftest import (
     ADMIN_EMAIL,
     ADMIN_PASSWORD,

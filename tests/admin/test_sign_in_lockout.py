@@ -12,7 +12,8 @@ from adapters.db.admin_users import SqlAdminAccounts
 from adapters.web.admin import hash_password
 from adapters.web.admin.auth import Authenticator
 from adapters.web.admin.passwords import verify_password
-from core.oversight import AdminActs, AdminRole, AdminUser
+from core.oversight.accounts import AdminRole, AdminUser
+from core.oversight.acts import AdminActs
 from tests.db.conftest import Backend
 
 EMAIL, PASSWORD = "ops@quiet-harbour.example", "correct horse battery staple"

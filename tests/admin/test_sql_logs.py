@@ -13,7 +13,7 @@ from adapters.db.admin_users import SqlAdminAccounts
 from adapters.web.admin import hash_password
 from core.errors import DuplicateRequest
 from core.money import Money
-from core.oversight import AdminRole, AdminSession, AdminUser
+from core.oversight.accounts import AdminRole, AdminSession, AdminUser
 from core.vouchers import Voucher
 from tests.db.conftest import ADA, Backend, new_order
 

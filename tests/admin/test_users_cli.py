@@ -12,7 +12,7 @@ from adapters.db import Database, VoucherCipher
 from adapters.db.admin_users import SqlAdminAccounts
 from adapters.web.admin.passwords import verify_password
 from bot.cli import main
-from core.oversight import AdminRole, AdminUser
+from core.oversight.accounts import AdminRole, AdminUser
 
 KEY = VoucherCipher.generate_key().decode()
 

@@ -8,7 +8,9 @@ from datetime import timedelta
 
 import pytest
 
-from core.approvals import ApprovalGate, ApprovalPolicy, ApprovalRefused, Approvals
+from core.approval_gate import ApprovalGate
+from core.approval_requests import ApprovalPolicy, ApprovalRefused
+from core.approvals import Approvals
 from core.bulk import HELD, RewardRow, send_rows
 from core.identity import ChatUser, ConversationRef
 from core.money import Money

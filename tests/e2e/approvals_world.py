@@ -7,7 +7,7 @@ import sys
 from pathlib import Path
 
 from adapters.db import Database, VoucherCipher
-from core.approvals import Approval
+from core.approval_requests import Approval
 from tests.e2e.bot_process import ROOT, BotProcess
 
 

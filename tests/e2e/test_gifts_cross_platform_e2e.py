@@ -1,4 +1,5 @@
-"""Cross-platform gifts end to end: a Slack buyer gifts a Teams colleague named by work email.
+"""Cross-platform gifts end to end: a Slack buyer gifts a Teams colleague named by work email, and a
+Teams buyer (a `gift` message or the "Send a gift" dialog) a Slack colleague found in the workspace.
 
 One server with both channels (Slack against the fake Web API, Teams in Emulator mode against the fake
 Connector); the colleague is an imported employee (`voucherbot employees import`) whose tenant the bot
@@ -8,6 +9,7 @@ has heard from, so it can open a 1:1 chat with them.
 from __future__ import annotations
 
 import asyncio
+import json
 import sys
 from collections.abc import AsyncIterator
 from pathlib import Path
@@ -17,6 +19,7 @@ import pytest
 import pytest_asyncio
 
 from adapters.stripe_local import LocalStripe
+from adapters.teams.gift_extension import COMMAND_ID as GIFT_COMMAND
 from tests.e2e.bot_process import ROOT, BotProcess
 from tests.e2e.conftest import start_bot, stop_bot, stripe_env
 from tests.e2e.test_slack_e2e import SlackUser, block_text
@@ -25,9 +28,11 @@ from tests.fake_connector import FakeConnector
 from tests.fake_slack import FakeSlack
 from tests.localstripe_server import confirm_server_side
 from tests.slack.conftest import BOT_TOKEN, SIGNING_SECRET
-from tests.teams.conftest import LIN, card_text
+from tests.teams.conftest import LIN, card_text, press
 
 pytestmark = pytest.mark.asyncio(loop_scope="module")
+
+HOPPER, HOPPER_EMAIL = "U0E2EHOPPER", "grace.hopper@harbour.example"  # a colleague in Slack
 
 
 @pytest_asyncio.fixture(scope="module", loop_scope="module")
@@ -112,3 +117,74 @@ async def test_a_slack_buyer_gifts_a_teams_colleague_by_email_and_the_gift_arriv
     assert (
         receipt and "Lin Wei" in block_text(receipt[0].blocks) and voucher.code not in str(receipt)
     )
+
+
+async def test_a_teams_buyer_gifts_a_slack_colleague_by_email_and_the_gift_arrives_in_slack(
+    bot: BotProcess,
+    db: BotDatabase,
+    fake_slack: FakeSlack,
+    connector: FakeConnector,
+    local: LocalStripe,
+    http: aiohttp.ClientSession,
+) -> None:
+    # Found through the Slack workspace (users.list with emails), not an imported employee.
+    fake_slack.add_person(HOPPER, "Grace Hopper", email=HOPPER_EMAIL, tz="Europe/London")
+    chat = TeamsChat(bot.url, connector, http, "teams-to-slack")
+
+    order_card = await chat.answer_to(
+        chat.message(f"gift {HOPPER_EMAIL} quiet-harbour-books 20 Thanks from the Teams side")
+    )
+    order = await db.only_order_of(chat.user_key)
+    assert "Quiet Harbour Books" in card_text(order_card.card)
+    assert await confirm_server_side(local, order.payment_intent_id or "") == "succeeded"
+    await eventually(lambda: db.delivered(order.id), what="the gift to reach Slack")
+
+    voucher = await db.voucher(order.id)
+    assert voucher is not None and (voucher.owner.platform, voucher.owner.user_id) == (
+        "slack",
+        HOPPER,
+    )
+    (gift,) = [
+        m for m in fake_slack.messages_in(f"D{HOPPER}") if voucher.code in block_text(m.blocks)
+    ]
+    assert "Thanks from the Teams side" in block_text(gift.blocks)
+    assert "Ada Lovelace" in gift.text + block_text(gift.blocks)
+    receipt = await eventually(
+        lambda: [c for c in chat.calls() if c.cards and "Receipt" in card_text(c.card)],
+        what="the receipt in Teams",
+    )
+    assert "Grace Hopper" in card_text(receipt[0].card)
+    assert voucher.code not in json.dumps([c.body for c in chat.calls()])
+
+
+async def test_send_a_gift_in_teams_takes_a_slack_colleagues_work_email(
+    bot: BotProcess,
+    db: BotDatabase,
+    fake_slack: FakeSlack,
+    connector: FakeConnector,
+    local: LocalStripe,
+    http: aiohttp.ClientSession,
+) -> None:
+    fake_slack.add_person(HOPPER, "Grace Hopper", email=HOPPER_EMAIL, tz="Europe/London")
+    chat = TeamsChat(bot.url, connector, http, "extension-to-slack")
+    before = len(fake_slack.messages_in(f"D{HOPPER}"))
+
+    status, fetched = await chat.post(chat.extension("composeExtension/fetchTask", GIFT_COMMAND))
+    form = fetched["task"]["value"]["card"]["content"]
+    typed = {"to": "", "email": HOPPER_EMAIL, "product": "quiet-harbour-books", "amount": "20"}
+    data = press(form, "Continue to payment", {**typed, "date": "", "time": "", "note": "Cheers!"})
+    status, submitted = await chat.post(
+        chat.extension("composeExtension/submitAction", GIFT_COMMAND, data)
+    )
+
+    assert status == 200 and submitted["task"]["type"] == "message", submitted
+    order = await db.only_order_of(chat.user_key)
+    assert await confirm_server_side(local, order.payment_intent_id or "") == "succeeded"
+    await eventually(lambda: db.delivered(order.id), what="the gift to reach Slack")
+    voucher = await db.voucher(order.id)
+    assert voucher is not None
+    (gift,) = fake_slack.messages_in(f"D{HOPPER}")[before:]
+    assert voucher.code in block_text(gift.blocks) and "Cheers!" in block_text(gift.blocks)
+    personal = connector.in_conversation(chat.personal_chat_id)
+    assert any("Receipt" in card_text(c.card) for c in personal if c.cards)
+    assert voucher.code not in json.dumps([fetched, submitted, *(c.body for c in personal)])

@@ -18,11 +18,19 @@ import pytest_asyncio
 
 from adapters.i18n import localizer
 from adapters.stripe_local import LocalStripe
+from adapters.teams.gift_extension import COMMAND_ID as GIFT_COMMAND
 from core.orders import OrderStatus
 from tests.e2e.bot_process import BotProcess
 from tests.e2e.conftest import start_bot, stop_bot, stripe_env
-from tests.e2e.world import BotDatabase, StripeEvents, TeamsChat, eventually, sample_product
-from tests.fake_connector import FakeConnector
+from tests.e2e.world import (
+    TENANT,
+    BotDatabase,
+    StripeEvents,
+    TeamsChat,
+    eventually,
+    sample_product,
+)
+from tests.fake_connector import Call, FakeConnector, card_problems
 from tests.localstripe_server import confirm_server_side
 from tests.teams.conftest import GRACE, card_text, press, with_mentions
 
@@ -210,6 +218,128 @@ async def test_send_as_a_gift_on_a_product_card_asks_who_and_the_gift_reaches_th
     voucher = await db.voucher(order.id)
     assert voucher is not None and voucher.code in card_text(gift.card)
     assert "From the whole team" in card_text(gift.card) and voucher.code not in shown(chat)
+
+
+E2E_CHANNEL = "19:e2e-launch@thread.tacv2"  # where the buyer opens "Send a gift" on Grace's message
+ON_GRACES_MESSAGE = {
+    "id": "1700000000001",
+    "messageType": "message",
+    "body": {"contentType": "html", "content": "<p>The launch went out!</p>"},
+    "from": {"user": {"id": GRACE.aad, "displayName": GRACE.name, "userIdentityType": "aadUser"}},
+}
+
+
+def in_channel(activity: dict[str, object]) -> dict[str, object]:
+    """The invoke as it comes from a team channel rather than the buyer's chat with the bot."""
+    conversation = {
+        "id": E2E_CHANNEL,
+        "conversationType": "channel",
+        "isGroup": True,
+        "tenantId": TENANT,
+    }
+    return {**activity, "conversation": conversation}
+
+
+async def test_send_a_gift_on_a_colleagues_message_puts_the_order_in_the_buyers_personal_chat(
+    bot: BotProcess,
+    db: BotDatabase,
+    local: LocalStripe,
+    connector: FakeConnector,
+    http: aiohttp.ClientSession,
+) -> None:
+    chat = TeamsChat(bot.url, connector, http, "gift-extension")
+    connector.add_members(E2E_CHANNEL, GRACE)
+    before = len(connector.in_conversation(GRACE_CHAT))
+
+    fetch = chat.extension(
+        "composeExtension/fetchTask", GIFT_COMMAND, messagePayload=ON_GRACES_MESSAGE
+    )
+    status, fetched = await chat.post(in_channel(fetch))
+    assert status == 200 and fetched["task"]["type"] == "continue"
+    form = fetched["task"]["value"]["card"]["content"]
+    assert card_problems(form) == [] and "Grace Hopper" in json.dumps(form)
+    typed = {
+        "to": GRACE.aad,
+        "email": "",
+        "product": TEA.id,
+        "amount": "25",
+        "date": "",
+        "time": "",
+    }
+    data = press(form, "Continue to payment", {**typed, "note": "Happy launch day"})
+    submit = chat.extension("composeExtension/submitAction", GIFT_COMMAND, data)
+    status, submitted = await chat.post(in_channel(submit))
+
+    assert status == 200 and submitted["task"]["type"] == "message"
+    assert "personal chat" in submitted["task"]["value"]
+    order = await db.only_order_of(chat.user_key)
+    (order_card,) = connector.in_conversation(chat.personal_chat_id)
+    assert "Lantern Tea House" in card_text(order_card.card)
+    assert connector.in_conversation(E2E_CHANNEL) == []  # nothing about the gift in the channel
+    assert await confirm_server_side(local, order.payment_intent_id or "") == "succeeded"
+    await eventually(lambda: db.delivered(order.id), what="the gift to be delivered")
+
+    voucher = await db.voucher(order.id)
+    assert voucher is not None and voucher.owner.user_id == GRACE.aad
+    (gift,) = connector.in_conversation(GRACE_CHAT)[before:]
+    assert voucher.code in card_text(gift.card) and "Happy launch day" in card_text(gift.card)
+    receipt = await eventually(
+        lambda: [
+            c
+            for c in connector.in_conversation(chat.personal_chat_id)
+            if c.cards and "Receipt" in card_text(c.card)
+        ],
+        what="the receipt in the buyer's personal chat",
+    )
+    assert "Grace Hopper" in card_text(receipt[0].card)
+    buyer_saw = json.dumps(
+        [fetched, submitted, *(c.body for c in connector.in_conversation(chat.personal_chat_id))]
+    )
+    assert voucher.code not in buyer_saw and (voucher.pin or "") not in buyer_saw
+
+
+async def test_a_gift_scheduled_in_the_dialog_is_cancelled_from_the_buyers_personal_chat_and_refunded(
+    bot: BotProcess,
+    db: BotDatabase,
+    local: LocalStripe,
+    connector: FakeConnector,
+    http: aiohttp.ClientSession,
+    stripe_events: StripeEvents,
+) -> None:
+    chat = TeamsChat(bot.url, connector, http, "gift-extension-later")
+    connector.add_members(E2E_CHANNEL, GRACE)
+    before = len(connector.in_conversation(GRACE_CHAT))
+    day = (datetime.now(UTC) + timedelta(days=30)).date().isoformat()
+    fetch = chat.extension("composeExtension/fetchTask", GIFT_COMMAND)
+    _, fetched = await chat.post(in_channel(fetch))
+    form = fetched["task"]["value"]["card"]["content"]
+    typed = {"to": GRACE.aad, "email": "", "product": TEA.id, "amount": "50", "note": "Later!"}
+    data = press(form, "Continue to payment", {**typed, "date": day, "time": "09:00"})
+    await chat.post(in_channel(chat.extension("composeExtension/submitAction", GIFT_COMMAND, data)))
+    order = await db.only_order_of(chat.user_key)
+    assert await confirm_server_side(local, order.payment_intent_id or "") == "succeeded"
+
+    def receipts() -> list[Call]:
+        personal = connector.in_conversation(chat.personal_chat_id)
+        return [c for c in personal if c.cards and "Receipt" in card_text(c.card)]
+
+    (receipt,) = await eventually(receipts, what="the receipt in the buyer's personal chat")
+    assert "Scheduled for" in card_text(receipt.card)
+    cancel = chat.submit(receipt, press(receipt.card, "Cancel and refund"))
+    cancel["conversation"] = {**cancel["conversation"], "id": chat.personal_chat_id}
+    status, _ = await chat.post(cancel)
+
+    assert status in (200, 201)
+    intent = order.payment_intent_id or ""
+    await eventually(
+        lambda: stripe_events.of("charge.refunded", intent), what="Stripe's charge.refunded"
+    )
+    await eventually(
+        lambda: [c for c in receipts() if "(refunded)" in card_text(c.card)],
+        what="the receipt updated in place as refunded",
+    )
+    assert (await db.order(order.id)).status is OrderStatus.REFUNDED
+    assert len(connector.in_conversation(GRACE_CHAT)) == before
 
 
 def shown(chat: TeamsChat) -> str:

@@ -21,7 +21,8 @@ import pytest
 from adapters.db.crypto import VoucherCipher
 from adapters.db.database import Database
 from core.identity import TenantEndpoint
-from core.milestones import MilestoneKind, MilestoneRule
+from core.milestone_calendar import MilestoneKind
+from core.milestones import MilestoneRule
 from core.money import Money
 from core.ports import RandomIds, SystemClock
 from core.recognition import Recognition

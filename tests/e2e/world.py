@@ -286,6 +286,22 @@ class TeamsChat:
             value={"data": {**clean, "type": "task/fetch"}, "context": {"theme": "default"}},
         )
 
+    def extension(
+        self, name: str, command_id: str, data: dict[str, Any] | None = None, **value: Any
+    ) -> dict[str, Any]:
+        """A message extension invoke (composeExtension/fetchTask or /submitAction) from this person."""
+        body: dict[str, Any] = {"commandId": command_id, "commandContext": "compose", **value}
+        if data is not None:
+            body["data"] = data
+        return self._invoke(
+            "invoke.composeExtension_fetchTask.botbuilder_js_recording", name=name, value=body
+        )
+
+    @property
+    def personal_chat_id(self) -> str:
+        """The 1:1 chat the fake Connector opens for this person when the bot starts one."""
+        return f"a:personal-29:e2e-{self.tag}"
+
     def _invoke(self, fixture: str, **changes: Any) -> dict[str, Any]:
         activity = fixture_activity(fixture)
         base = self.message("")

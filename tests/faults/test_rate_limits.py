@@ -1,6 +1,8 @@
 """Per-person rate limits on a running server: Slack and Teams users, and the checkout page's status poll.
 
-The module runs its replica with a small bucket (5 requests, then one a second) so the limits show fast.
+The module runs its replicas with a small bucket (5 requests, then one a second) so the limits show
+fast: one SQLite replica (buckets in memory), and two PostgreSQL replicas behind the round-robin load
+balancer, whose buckets are shared in the database, so a person gets the burst once, not once per replica.
 """
 
 from __future__ import annotations
@@ -10,7 +12,7 @@ import json
 
 import pytest
 
-from bot.limits import TokenBuckets
+from core.pacing import Bucket, Grant, MemoryTokenBuckets, Refused
 from tests.faults.cluster import Cluster
 from tests.faults.people import JSON, SlackBuyer, place_orders, slack_buyers, teams_buyers
 from tests.slack.conftest import sign
@@ -20,12 +22,6 @@ pytestmark = pytest.mark.asyncio(loop_scope="module")
 SETTINGS = {"RATE_LIMIT_PER_MINUTE": "60", "RATE_LIMIT_BURST": "5"}
 BURST = 5
 AT_ONCE = BURST + 5  # sent together, so at most one token refills meanwhile (one a second)
-
-
-@pytest.fixture(scope="module")
-def backend() -> str:
-    """Limits live in each replica's memory, not in the database: one SQLite replica is enough."""
-    return "sqlite"
 
 
 async def help_in_slack(
@@ -99,15 +95,18 @@ async def test_polling_one_checkouts_status_too_fast_gets_429_without_confusing_
 
 async def test_a_bucket_refills_at_its_rate_up_to_its_burst_and_forgets_idle_keys() -> None:
     now = [0.0]
-    buckets = TokenBuckets(per_second=2, burst=3, clock=lambda: now[0], max_keys=2)
+    buckets = MemoryTokenBuckets(clock=lambda: now[0], max_keys=2)
 
-    first = [buckets.take("ada") for _ in range(4)]
+    def bucket(key: str) -> Bucket:
+        return Bucket(key, per_second=2, burst=3)
+
+    first = [await buckets.take(bucket("ada")) for _ in range(4)]
     now[0] += 0.5
-    refilled = buckets.take("ada")
-    buckets.take("grace")
+    refilled = await buckets.take(bucket("ada"))
+    await buckets.take(bucket("grace"))
     now[0] += 10
-    buckets.take("linus")  # a third key: the idle ones are forgotten
+    await buckets.take(bucket("linus"))  # a third key: the idle ones are forgotten
 
-    assert first[:3] == [0.0, 0.0, 0.0] and first[3] == pytest.approx(0.5)
-    assert refilled == 0.0
+    assert first[:3] == [Grant(0.0)] * 3 and first[3] == Refused(pytest.approx(0.5))
+    assert refilled == Grant(0.0)
     assert len(buckets) == 1

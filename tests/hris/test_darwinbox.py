@@ -9,7 +9,7 @@ import pytest
 
 from adapters.hris.darwinbox import Darwinbox
 from core.hris import HrUnavailable
-from core.milestones import MonthDay
+from core.milestone_calendar import MonthDay
 from tests.fake_darwinbox import FakeDarwinbox
 
 MONDAY = datetime(2026, 11, 30, 8, 0)

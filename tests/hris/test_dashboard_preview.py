@@ -12,9 +12,11 @@ from adapters.db.oversight import SqlOversight
 from adapters.web.admin import admin_routes
 from core.catalog import Catalog
 from core.checkout import Checkout
-from core.milestones import MilestoneKind, MilestoneRule
+from core.milestone_calendar import MilestoneKind
+from core.milestones import MilestoneRule
 from core.money import Money
-from core.oversight import AdminActs, AdminRole
+from core.oversight.accounts import AdminRole
+from core.oversight.acts import AdminActs
 from tests.admin.conftest import Browser, add_user
 from tests.db.conftest import Backend
 from tests.fakes import FakeGateway, FakeProvider, SequentialIds

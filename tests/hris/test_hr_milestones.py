@@ -6,7 +6,8 @@ from dataclasses import replace
 from datetime import UTC, date, datetime
 
 from core.employees import employee_from_row
-from core.milestones import Employee, MilestoneKind, MilestoneRule
+from core.milestone_calendar import Employee, MilestoneKind
+from core.milestones import MilestoneRule
 from core.money import Money
 from tests.db.conftest import Backend
 from tests.rewards.conftest import GRACE_ROW, KUDOS, build_hr

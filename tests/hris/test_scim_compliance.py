@@ -13,7 +13,7 @@ from typing import Any
 import jsonschema
 
 from core.identity import ChatUser
-from core.milestones import MonthDay
+from core.milestone_calendar import MonthDay
 from core.money import Money
 from core.recognition import SendRewards
 from core.rewards import Recipient

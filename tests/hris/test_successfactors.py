@@ -10,7 +10,7 @@ import pytest
 from adapters.hris.successfactors import SuccessFactors
 from adapters.hris.successfactors_auth import SuccessFactorsAuth
 from core.hris import HrSync, HrUnavailable
-from core.milestones import MonthDay
+from core.milestone_calendar import MonthDay
 from tests.fake_successfactors import FakeSuccessFactors, SfPerson
 from tests.hris.conftest import HrSide
 from tests.hris.keys import key_pair

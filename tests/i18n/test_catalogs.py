@@ -15,12 +15,12 @@ from adapters.i18n import LANGUAGES, localizer
 from adapters.i18n.catalogs import DIRECTORY, po_path
 
 ROOT = Path(__file__).resolve().parents[2]
-# The same mapping as babel.cfg, which `pybabel extract -F babel.cfg -k _ -k n_:1,2` uses.
+# The same mapping as babel.cfg, which `pybabel extract -F babel.cfg -k _ -k n_:1,2 -k later` uses.
 METHODS = [
     ("adapters/**.py", "python"),
     ("adapters/web/templates/checkout/**.html", "jinja2.ext:babel_extract"),
 ]
-KEYWORDS = {"_": None, "n_": (1, 2)}
+KEYWORDS = {"_": None, "n_": (1, 2), "later": None}
 PLACEHOLDER = re.compile(r"\{(\w+)\}")
 TRANSLATED = [language for language in LANGUAGES if language != "en"]
 

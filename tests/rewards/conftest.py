@@ -14,7 +14,7 @@ from aiohttp.test_utils import TestClient, TestServer
 from adapters.db.hr_repositories import HrStores
 from adapters.web.hr_api import HrApi
 from core.api_keys import ApiKeys
-from core.approvals import ApprovalGate
+from core.approval_gate import ApprovalGate
 from core.employees import EmployeeDirectory, employee_from_row
 from core.identity import ConversationRef
 from core.milestones import Milestones

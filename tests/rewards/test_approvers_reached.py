@@ -7,7 +7,8 @@ from dataclasses import replace
 from datetime import timedelta
 
 from bot.rewards import approver_address
-from core.approvals import ApprovalGate, ApprovalPolicy
+from core.approval_gate import ApprovalGate
+from core.approval_requests import ApprovalPolicy
 from core.employees import employee_from_row
 from core.identity import ChatUser, ConversationRef
 from core.money import Money

@@ -10,7 +10,7 @@ from typing import Any
 import jsonschema
 import pytest
 
-from core.approvals import ApprovalPolicy
+from core.approval_requests import ApprovalPolicy
 from core.money import Money
 from tests.rewards.conftest import KUDOS, TEAM, Hr
 

@@ -15,7 +15,7 @@ from pathlib import Path
 import pytest
 from aiohttp import web
 
-from core.approvals import ApprovalPolicy
+from core.approval_requests import ApprovalPolicy
 from core.employees import employee_from_row
 from core.errors import DirectoryUnavailable
 from core.money import Money

@@ -9,7 +9,8 @@ import pytest
 from core.employees import employee_from_row, parse_rows
 from core.errors import InvalidRequest, ProgrammeNotFound
 from core.identity import ChatUser
-from core.milestones import Employee, MilestoneKind, MilestoneRule, MonthDay, milestones_between
+from core.milestone_calendar import Employee, MilestoneKind, MonthDay, milestones_between
+from core.milestones import MilestoneRule
 from core.money import Money
 from tests.rewards.conftest import KUDOS, TEAM, Hr
 

@@ -10,6 +10,7 @@ from __future__ import annotations
 import json
 import re
 from collections.abc import AsyncIterator, Callable
+from dataclasses import replace
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
@@ -17,13 +18,15 @@ from typing import Any
 import pytest
 
 from adapters.i18n import Localizer, localizer
-from adapters.slack import blocks, gift_blocks, gift_form, reward_blocks
-from adapters.teams import cards, gift_cards, reward_cards
+from adapters.slack import approval_blocks, blocks, gift_blocks, gift_form, reward_blocks
+from adapters.teams import approval_cards, cards, gift_cards, reward_cards
+from adapters.teams.gift_translate import Author
 from core.catalog import Catalog, CatalogQuery
 from core.money import Money
 from core.orders import OrderStatus
 from core.views import (
     STATUS_LABELS,
+    ApprovalView,
     CatalogPage,
     GiftDelivery,
     GiftReceipt,
@@ -34,6 +37,7 @@ from core.views import (
     RewardSummary,
     RewardUndeliverable,
     SendReport,
+    ShoutOut,
     VoucherDelivery,
     Wallet,
     WalletEntry,
@@ -52,6 +56,21 @@ LOCALES = ("en-US", "de-DE")
 CODE = "LTH-9Q4M-77XK-2PLA"
 PIN = "482913"
 CATALOG = Catalog([BOOKS, TEA])
+SORTED = Catalog([replace(BOOKS, categories=("books",)), replace(TEA, categories=("tea", "food"))])
+APPROVAL = ApprovalView(
+    "apr_000001",
+    "Hana from HR",
+    ("Ada Lovelace", "Grace Hopper", "Lin Wei"),
+    Money(25_000_00, "INR"),
+    Money(75_000_00, "INR"),
+    "Five years of quiet excellence",
+    "Kudos",
+    Money(925_000_00, "INR"),
+    "pending",
+    "2026-12-08T09:00:00+00:00",
+)
+REJECTED = replace(APPROVAL, status="rejected", decided_by="slack:U0BOSS", note="Over budget")
+SHOUT = ShoutOut("Lin Wei", "Ada Lovelace", "Covered my on-call shift")
 
 REWARD = RewardSummary(
     "rwd_000042",
@@ -132,13 +151,26 @@ def summary(status: OrderStatus, reason: str = "", reward: Money | None = None) 
     )
 
 
-def page(query: CatalogQuery) -> CatalogPage:
-    return CatalogPage.of(CATALOG.search(query), CATALOG.currencies, CATALOG.countries)
+def page(query: CatalogQuery, catalog: Catalog = CATALOG) -> CatalogPage:
+    return CatalogPage.of(
+        catalog.search(query), catalog.currencies, catalog.countries, catalog.categories
+    )
 
 
 Render = Callable[[Localizer], Any]
 
 SLACK: dict[str, Render] = {
+    "catalog_categories": lambda loc: (
+        blocks.catalog_message(page(CatalogQuery(category="tea"), SORTED), loc=loc).blocks
+    ),
+    "catalog_unknown_category": lambda loc: (
+        blocks.catalog_message(page(CatalogQuery(category="crypto"), SORTED), loc=loc).blocks
+    ),
+    "approval_request": lambda loc: approval_blocks.approval_request_message(APPROVAL, loc).blocks,
+    "approval_outcome": lambda loc: approval_blocks.approval_outcome_message(REJECTED, loc).blocks,
+    "approval_decided": lambda loc: approval_blocks.approval_decided_message(REJECTED, loc).blocks,
+    "approval_pending": lambda loc: approval_blocks.pending_message(APPROVAL, loc).blocks,
+    "shout_out": lambda loc: approval_blocks.shout_out_message(SHOUT, loc).blocks,
     "catalog": lambda loc: blocks.catalog_message(page(CatalogQuery(country="DE")), loc=loc).blocks,
     "catalog_unknown_currency": lambda loc: (
         blocks.catalog_message(page(CatalogQuery(currency="XYZ")), loc=loc).blocks
@@ -206,6 +238,17 @@ SLACK: dict[str, Render] = {
     ),
 }
 TEAMS: dict[str, Render] = {
+    "catalog_categories": lambda loc: cards.catalog_card(
+        page(CatalogQuery(category="tea"), SORTED), loc=loc
+    ),
+    "catalog_unknown_category": lambda loc: cards.catalog_card(
+        page(CatalogQuery(category="crypto"), SORTED), loc=loc
+    ),
+    "approval_request": lambda loc: approval_cards.approval_request_card(APPROVAL, loc),
+    "approval_outcome": lambda loc: approval_cards.approval_outcome_card(REJECTED, loc),
+    "approval_decided": lambda loc: approval_cards.approval_decided_card(REJECTED, loc),
+    "approval_pending": lambda loc: approval_cards.pending_card(APPROVAL, loc),
+    "shout_out": lambda loc: approval_cards.shout_out_card(SHOUT, loc),
     "catalog": lambda loc: cards.catalog_card(page(CatalogQuery(country="DE")), loc=loc),
     "catalog_reward": lambda loc: cards.catalog_card(
         page(CatalogQuery(currency="EUR")), REWARD, loc
@@ -236,6 +279,13 @@ TEAMS: dict[str, Render] = {
     "gift": lambda loc: gift_cards.gift_card(GIFT, loc),
     "gift_receipt": lambda loc: gift_cards.receipt_card(RECEIPT, loc),
     "gift_form": lambda loc: gift_cards.gift_form_card(ProductCard.of(TEA), "42", loc),
+    "gift_extension": lambda loc: gift_cards.gift_extension_card(
+        (ProductCard.of(TEA), ProductCard.of(BOOKS)),
+        {"to": "aad-grace", "amount": "3"},
+        Author("aad-grace", "Grace Hopper"),
+        "€3 is below the minimum of €5 (maximum €200).",
+        loc,
+    ),
     "wallet_with_gifts": lambda loc: gift_cards.wallet_with_gifts(
         Wallet((ENTRY,), (), (), (RECEIPT,)), loc
     ),

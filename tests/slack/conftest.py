@@ -19,7 +19,9 @@ from aiohttp.test_utils import TestClient, TestServer
 from adapters.slack import SlackChannel, build_slack
 from adapters.slack.reward_text import dm_address
 from bot.rewards import approver_address
-from core.approvals import ApprovalGate, ApprovalPolicy, Approvals
+from core.approval_gate import ApprovalGate
+from core.approval_requests import ApprovalPolicy
+from core.approvals import Approvals
 from core.catalog import Catalog, ExpiryPolicy, Product, ValueRange
 from core.checkout import Checkout
 from core.delivery import Relay

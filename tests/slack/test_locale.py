@@ -3,8 +3,14 @@
 from __future__ import annotations
 
 import json
+from dataclasses import replace
+from datetime import date
 
-from tests.slack.conftest import ADA, SlackWorld, clicked, element
+from core.catalog import Catalog
+from core.identity import ChatUser
+from core.milestones import Employee
+from tests.slack.conftest import ADA, BOOKS, COFFEE, TEA, TEAM, SlackWorld, clicked, element
+from tests.slack.test_rewards_abroad import OneEmployee
 from tests.slack.test_delivery import DM, order_from_channel
 from tests.slack.test_requests import section_texts
 
@@ -163,3 +169,46 @@ async def test_a_german_recipient_opens_their_reward_catalog_in_german(
     [catalog] = reward_slack.fake.messages_in(dm(ADA))
     text = section_texts(catalog.blocks)
     assert f"Sie lösen Ihre Prämie von Hana from HR ein: noch *25{NBSP}US$*" in text
+
+
+async def test_a_plain_catalog_opens_on_the_country_of_the_employee_record(
+    slack: SlackWorld,
+) -> None:
+    """An en-US client in New York says US; the HR record says Germany, and the record wins."""
+    slack.fake.add_person(ADA, "Ada Lovelace", locale="en-US", tz="America/New_York")
+    slack.checkout.employees = OneEmployee(
+        Employee(
+            "ada@example.com",
+            "Ada Lovelace",
+            date(2020, 1, 1),
+            country="DE",
+            user=ChatUser("slack", TEAM, ADA, "Ada Lovelace"),
+        )
+    )
+
+    catalog = await (await slack.command("")).json()
+
+    text = section_texts(catalog["blocks"])
+    assert "Lantern Tea House" in text and "Quiet Harbour Books" not in text
+    assert element(catalog["blocks"], "vb_filter:all")["text"]["text"] == "All countries"
+
+
+async def test_the_category_menu_and_a_typed_category_narrow_the_catalog(
+    slack: SlackWorld,
+) -> None:
+    slack.checkout.catalog = Catalog(
+        [replace(BOOKS, categories=("books",)), replace(TEA, categories=("tea",)), COFFEE]
+    )
+    catalog = await (await slack.command("")).json()
+    menu = element(catalog["blocks"], "vb_filter:category")
+    tea = next(o for o in menu["options"] if o["text"]["text"] == "Tea")
+
+    await slack.action(
+        {"type": "static_select", "action_id": "vb_filter:category", "selected_option": tea},
+        response_url="tea",
+    )
+    page = section_texts((await slack.wait_for_response("tea"))["blocks"])
+    typed = section_texts((await (await slack.command("category:crypto")).json())["blocks"])
+
+    assert "Lantern Tea House" in page and "Quiet Harbour Books" not in page
+    assert "No vouchers in the category “crypto”. Categories: Books, Tea." in typed

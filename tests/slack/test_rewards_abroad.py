@@ -10,7 +10,7 @@ from decimal import Decimal
 from adapters.slack.translate import picker_currency
 from core.fx import Rate, Rates, convert
 from core.identity import ChatUser
-from core.milestones import Employee
+from core.milestone_calendar import Employee
 from core.money import Money
 from core.orders import OrderStatus
 from core.rewards import LedgerKind
@@ -53,15 +53,20 @@ async def test_a_recipient_in_germany_redeems_a_usd_reward_for_a_eur_voucher_wit
         and "Lantern Tea House" in text
         and "Quiet Harbour Books" not in text
     )
-    assert "Your $25 buys up to €23.04 at 1 EUR = 1.085 USD (ecb, 2026-11-25)" in text
+    # Said in Ada's German, with German numbers and dates (the core gives the rate as data).
+    assert (
+        "Ihre 25\xa0US$ reichen für bis zu 23,04\xa0€ zum Kurs 1 EUR = 1,085 USD (ecb, 25.11.2026)"
+        in text
+    )
     catalog = slack.fake.messages_in(dm(ADA))[-1]
     await in_dm(slack, ADA, catalog, "vb_choose:0", "ada-choose")  # Copper Kettle: €10 or €20
     card = await slack.wait_for_response("ada-choose")
     await in_dm(slack, ADA, catalog, "vb_denomination:1", "ada-buy", card["blocks"])
     summary = await slack.wait_for_response("ada-buy")
 
-    assert "$21.70 from your reward at 1 EUR = 1.085 USD (ecb, 2026-11-25)" in section_texts(
-        summary["blocks"]
+    assert (
+        "21,70\xa0US$ aus Ihrer Prämie zum Kurs 1 EUR = 1,085 USD (ecb, 25.11.2026)"
+        in section_texts(summary["blocks"])
     )
     assert (
         "vb_pay" not in json.dumps(summary["blocks"]) and slack.gateway.intents == {}
@@ -88,7 +93,7 @@ async def test_stale_rates_keep_the_catalog_in_the_rewards_currency_and_say_why(
     text = await open_catalog(slack)
 
     assert "Quiet Harbour Books" in text and "Copper Kettle Coffee" not in text
-    assert "conversion is paused" in text
+    assert "ist zu alt" in text and "in ihrer eigenen Währung" in text
 
 
 async def test_a_recipient_in_the_programmes_country_sees_its_currency_as_before(

@@ -9,7 +9,7 @@ from typing import Any
 
 import pytest
 
-from core.approvals import ApprovalPolicy
+from core.approval_requests import ApprovalPolicy
 from core.outbox import MessageKind, MessageStatus
 from core.rewards import Budget, LedgerKind, Programme
 from tests.fake_slack import FakeSlack

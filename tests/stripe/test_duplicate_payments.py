@@ -22,6 +22,7 @@ from adapters.db import Database
 from adapters.db.oversight import SqlOversight
 from adapters.stripe_gateway import StripeGateway
 from adapters.stripe_local import LocalStripe
+from adapters.web.admin.wording import shown_timeline
 from adapters.web.checkout import checkout_routes
 from core.catalog import Catalog
 from core.checkout import Checkout, PlaceOrder
@@ -242,7 +243,11 @@ async def test_a_late_success_of_a_declined_attempt_and_its_retry_keep_one_payme
         actions.count("payment.duplicate") == 1 and actions.count("payment.duplicate_refunded") == 1
     )
     detail = await SqlOversight.of(db_shop.database).order(order_id)
-    [shown] = [step for step in detail.timeline if step.title == "Duplicate payment refunded"]
+    [shown] = [
+        step
+        for step in shown_timeline(detail.timeline)
+        if step.title == "Duplicate payment refunded"
+    ]
     assert retry in shown.detail and "25.00" in shown.detail
 
 

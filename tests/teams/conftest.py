@@ -17,6 +17,7 @@ from adapters.teams import TeamsChannel, build_teams
 from core.catalog import Catalog, Product
 from core.checkout import Checkout
 from core.delivery import Relay
+from core.gifting import Gifts
 from core.identity import ChatUser, ConversationRef
 from core.orders import Order
 from core.payments import PaymentEvent, PaymentEventKind
@@ -196,6 +197,7 @@ async def teams(connector: FakeConnector) -> AsyncIterator[TeamsWorld]:
         recognition=recognition,
         directory=directory,
         confirmations=MemoryPendingConfirmations(clock),
+        gifts=Gifts(uow=uow, checkout=checkout, clock=clock, people=directory),
     )
     relay = Relay(
         uow=uow,

@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
+import json
+
 import pytest
 
+from adapters.i18n import localizer
 from adapters.slack.approval_blocks import (
     approval_decided_message,
     approval_outcome_message,
@@ -77,8 +80,21 @@ def test_the_approver_sees_who_whom_how_much_why_and_the_budget_after() -> None:
     for shown in (text, slack):
         assert "Hana from HR" in shown and "Ada Lovelace, Grace Hopper" in shown
         assert "Shipped the harbour map" in shown and "Harbour Kudos" in shown
-    assert "75.00 USD" in text and "150.00 USD" in text and "850.00 USD" in text
-    assert "$75" in slack and "$150" in slack and "$850" in slack
+        assert "$75" in shown and "$150" in shown and "$850" in shown  # Babel, as everywhere
+
+
+def test_approval_and_shout_out_texts_are_said_in_the_readers_language() -> None:
+    german = localizer("de-DE")
+    card = card_text(approval_request_card(PENDING, german))
+    slack = json.dumps(approval_request_message(PENDING, german).blocks, ensure_ascii=False)
+
+    for shown in (card, slack):
+        assert "Eine Prämie braucht Ihre Genehmigung" in shown
+        assert "150\xa0US$" in shown and "08.12.2026, 09:00" in shown
+    assert "Lin Wei hat Ada Lovelace gedankt" in card_text(shout_out_card(SHOUT, german))
+    assert "hat *Ada Lovelace* gedankt" in str(shout_out_message(SHOUT, german).blocks)
+    told = approval_decided_message(REJECTED, localizer("fr-FR")).text
+    assert told == "Vos récompenses pour Ada Lovelace, Grace Hopper ont été refusées : Too much"
 
 
 def test_a_shout_out_names_who_thanked_whom_and_why_but_no_amount() -> None:

@@ -54,7 +54,7 @@ async def test_a_wrong_filter_gets_a_hint_not_an_error(teams: TeamsWorld) -> Non
     await teams.post(teams.personal("vouchers max:lots"))
 
     (reply,) = teams.connector.delivered()
-    assert "not a price; try max:50" in reply.text
+    assert "not a price; try “max:50”" in reply.text
 
 
 async def test_a_channel_post_mentioning_the_bot_is_answered_in_its_thread(
@@ -348,7 +348,7 @@ async def test_pay_for_an_unknown_order_says_so(teams: TeamsWorld) -> None:
     task = (await response.json())["task"]
     assert response.status == 200 and task == {
         "type": "message",
-        "value": "There is no order 'ord_nope'.",
+        "value": "There is no order ord_nope.",  # said by words.error_text, in the person's language
     }
 
 

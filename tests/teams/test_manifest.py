@@ -12,6 +12,7 @@ import jsonschema
 import pytest
 
 from adapters.teams.extension import COMMAND_ID
+from adapters.teams.gift_extension import COMMAND_ID as GIFT_COMMAND
 from adapters.teams.manifest import TEMPLATE_DIR, build_package
 from tests.fake_connector import FIXTURES
 
@@ -62,19 +63,27 @@ def test_the_package_holds_a_valid_manifest_for_this_bot_and_both_icons(tmp_path
     bot = manifest["bots"][0]
     assert sorted(bot["scopes"]) == ["groupChat", "personal", "team"]
     titles = [c["title"] for c in bot["commandLists"][0]["commands"]]
-    assert titles == ["vouchers", "vouchers mine", "reward", "help"]
+    assert titles == ["vouchers", "vouchers mine", "reward", "gift", "collect", "help"]
     assert (
         bot["supportsFiles"] is True
     )  # bulk rewards: a CSV file sent to the bot in a personal chat
     (extension,) = manifest["composeExtensions"]
     assert extension["botId"] == APP_ID
-    (command,) = extension["commands"]
-    assert (command["id"], command["type"], command["title"], command["fetchTask"]) == (
+    reward, gift = extension["commands"]
+    assert (reward["id"], reward["type"], reward["title"], reward["fetchTask"]) == (
         COMMAND_ID,
         "action",
         "Send a reward",
         True,
     )
+    # "Send a gift" is offered in the message box and on a message (whose author it proposes).
+    assert (gift["id"], gift["type"], gift["title"], gift["fetchTask"]) == (
+        GIFT_COMMAND,
+        "action",
+        "Send a gift",
+        True,
+    )
+    assert gift["context"] == ["compose", "commandBox", "message"]
     assert png_size(color) == (192, 192) and png_size(outline) == (32, 32)
     assert png_colour_type(outline) == 6  # RGBA: the outline icon needs a transparent background
 

@@ -49,7 +49,7 @@ async def test_a_recipient_in_germany_redeems_a_usd_reward_for_a_eur_voucher_at_
 
     text = card_text(catalog.card)
     assert "Lantern Tea" in text and "Quiet Harbour Books" not in text
-    assert "Your $25 buys up to €23.04 at 1 EUR = 1.085 USD (ecb, 2026-11-25)" in text
+    assert "Your $25 buys up to €23.04 at 1 EUR = 1.085 USD (ecb, Nov 25, 2026)" in text
     assert "no card needed" in text
     chat = personal_chat(ADA)
     me = as_member(rewarding, ADA, chat)
@@ -65,7 +65,7 @@ async def test_a_recipient_in_germany_redeems_a_usd_reward_for_a_eur_voucher_at_
     summary = card_text(rewarding.connector.delivered()[-1].card)
 
     assert (
-        "$21.70 from your reward at 1 EUR = 1.085 USD (ecb, 2026-11-25)" in summary
+        "$21.70 from your reward at 1 EUR = 1.085 USD (ecb, Nov 25, 2026)" in summary
         and "Pay" not in summary
     )
     assert rewarding.gateway.intents == {}  # no PaymentIntent

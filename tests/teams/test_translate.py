@@ -7,6 +7,7 @@ from typing import Any
 import pytest
 from botbuilder.schema import Activity
 
+from adapters.i18n import localizer, words
 from adapters.teams.address import TeamsAddress
 from adapters.teams.translate import (
     Browse,
@@ -78,16 +79,26 @@ def test_filters_become_a_catalog_query_with_prices_in_minor_units() -> None:
 @pytest.mark.parametrize(
     ("text", "hint"),
     [
-        ("vouchers colour:red", "Unknown filter colour"),
+        ("vouchers colour:red", "Unknown filter “colour:”"),
         ("vouchers max:lots", "not a price"),
         ("vouchers currency:euro", "not a currency"),
-        ("vouchers country:Germany", "not a country"),
+        ("vouchers country:Germany", "not a two-letter country"),
         ("vouchers page:0", "not a page"),
     ],
 )
 def test_a_wrong_filter_is_explained(text: str, hint: str) -> None:
     with pytest.raises(UnreadableCommand, match=hint):
         intent_of_text(text)
+
+
+def test_a_wrong_filter_is_explained_in_the_persons_language_and_category_is_a_filter() -> None:
+    with pytest.raises(UnreadableCommand) as refused:
+        intent_of_text("vouchers currency:euro")
+
+    assert words.error_text(refused.value, localizer("de-DE")) == (
+        "“euro” ist kein Währungscode; versuchen Sie “currency:EUR”."
+    )
+    assert intent_of_text("vouchers category:Coffee").query.category == "coffee"  # type: ignore[union-attr]
 
 
 def test_card_data_round_trips_the_search_for_paging_and_back() -> None:

@@ -10,14 +10,12 @@ from core.audit import verify
 from core.errors import InvalidRequest, InvalidTransition, PaymentGatewayError, ProviderError
 from core.money import Money
 from core.orders import OrderStatus
-from core.oversight import (
-    AdminActs,
-    Lockout,
-    OrderDetail,
-    OrderLine,
-    SignInTally,
-    normalise_email,
-)
+from core.oversight.accounts import normalise_email
+from core.oversight.acts import AdminActs
+from core.oversight.lines import OrderLine
+from core.oversight.lockout import Lockout, SignInTally
+from core.oversight.order_detail import OrderDetail
+from core.oversight.timeline import StepKind
 from core.payments import PaymentEvent, PaymentEventKind
 from tests.fakes import MemoryUnitOfWork
 from tests.unit.conftest import World
@@ -198,7 +196,7 @@ def test_emails_are_compared_lower_cased_and_nonsense_is_refused() -> None:
         normalise_email("not an email")
 
 
-async def test_the_timeline_tells_payment_webhook_issue_and_delivery_with_their_sources(
+async def test_the_timeline_tells_payment_webhook_issue_and_delivery_with_their_actors(
     world: World,
 ) -> None:
     summary = await world.checkout.place_order(world.order_for())
@@ -224,9 +222,9 @@ async def test_the_timeline_tells_payment_webhook_issue_and_delivery_with_their_
         tuple(e for e in world.store.audit if e.subject == order.id),
     )
 
-    steps = [(step.title, step.source) for step in detail.timeline]
+    steps = [(step.kind, step.status, step.actor) for step in detail.timeline]
 
-    assert ("Order created", "Slack") in steps
-    assert ("Payment confirmed", "Stripe webhook") in steps
-    assert ("Voucher issued", "voucherbot") in steps
-    assert ("Voucher delivered in chat", "delivery worker") in steps
+    assert (StepKind.STATUS, OrderStatus.CREATED, "slack") in steps
+    assert (StepKind.STATUS, OrderStatus.PAID, "stripe") in steps
+    assert (StepKind.STATUS, OrderStatus.ISSUED, "system") in steps
+    assert (StepKind.STATUS, OrderStatus.DELIVERED, "outbox") in steps

@@ -6,7 +6,9 @@ from dataclasses import dataclass
 
 import pytest
 
-from core.approvals import ApprovalGate, ApprovalPolicy, ApprovalRefused, Approvals
+from core.approval_gate import ApprovalGate
+from core.approval_requests import ApprovalPolicy, ApprovalRefused
+from core.approvals import Approvals
 from core.bulk import HELD, BulkReport, RewardRow, send_rows
 from core.identity import ChatUser, ConversationRef
 from core.money import Money

@@ -45,3 +45,12 @@ def test_what_a_reward_pays_for_in_full_comes_first_then_the_rest_in_order() -> 
 def test_the_catalog_knows_its_currencies_and_countries_for_menus() -> None:
     assert CATALOG.currencies == ("EUR", "USD")
     assert CATALOG.countries == ("DE", "FR", "US")
+
+
+def test_a_category_narrows_the_catalog_and_the_catalog_knows_its_categories() -> None:
+    coffee = replace(TEA, id="copper-kettle", brand="Copper Kettle", categories=("coffee",))
+    catalog = Catalog([BOOKS, replace(TEA, categories=("tea",)), coffee])
+
+    assert catalog.categories == ("coffee", "tea")
+    assert ids(catalog.search(CatalogQuery(category="Coffee")).products) == ["copper-kettle"]
+    assert not CatalogQuery(category="coffee").is_bare  # a chosen category is not a plain browse

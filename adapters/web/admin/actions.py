@@ -17,7 +17,9 @@ from core.audit import verify
 from core.checkout import Checkout
 from core.errors import DuplicateRequest, VoucherbotError
 from core.money import check_currency
-from core.oversight import AdminActs, AdminSession, Oversight
+from core.oversight.accounts import AdminSession
+from core.oversight.acts import AdminActs
+from core.oversight.port import Oversight
 from core.recognition import Recognition
 from core.rewards import Programme
 

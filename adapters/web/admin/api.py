@@ -11,10 +11,14 @@ from typing import Any
 from aiohttp import web
 
 from adapters.web.admin.forms import audit_query, order_query
+from adapters.web.admin.wording import payment_label, shown_timeline
 from core.audit import AuditEntry
 from core.errors import OrderNotFound
 from core.money import Money
-from core.oversight import DeliveryAttempts, OrderDetail, OrderLine, Oversight, Page, VoucherView
+from core.oversight.lines import DeliveryAttempts, OrderLine, VoucherView
+from core.oversight.order_detail import OrderDetail
+from core.oversight.port import Oversight
+from core.oversight.queries import Page
 
 Handler = Callable[[web.Request], Awaitable[web.StreamResponse]]
 HEADERS = {"Cache-Control": "no-store", "X-Content-Type-Options": "nosniff"}
@@ -109,7 +113,7 @@ def detail_json(detail: OrderDetail, product_name: Callable[[str], str]) -> dict
                 "source": step.source,
                 "detail": step.detail,
             }
-            for step in detail.timeline
+            for step in shown_timeline(detail.timeline)
         ],
         "deliveries": [delivery_json(message) for message in detail.deliveries],
         "audit": [audit_json(entry) for entry in detail.audit],
@@ -118,7 +122,7 @@ def detail_json(detail: OrderDetail, product_name: Callable[[str], str]) -> dict
                 "payment_intent": p.intent_id,
                 "amount": _money(p.amount),
                 "at": _time(p.at),
-                "status": p.label,
+                "status": payment_label(p),
             }
             for p in detail.payments
         ],

@@ -7,8 +7,9 @@ from dataclasses import dataclass
 from aiohttp import web
 
 from adapters.web.admin.render import Views
-from core.approvals import Approvals, ApprovalStatus
-from core.oversight import AdminSession
+from core.approval_requests import ApprovalStatus
+from core.approvals import Approvals
+from core.oversight.accounts import AdminSession
 
 
 @dataclass(frozen=True)

@@ -25,14 +25,9 @@ from adapters.web.admin.sessions import (
     same,
 )
 from core.errors import InvalidRequest
-from core.oversight import (
-    AdminAccounts,
-    AdminActs,
-    AdminSession,
-    Lockout,
-    SignInAttempt,
-    normalise_email,
-)
+from core.oversight.accounts import AdminAccounts, AdminSession, SignInAttempt, normalise_email
+from core.oversight.acts import AdminActs
+from core.oversight.lockout import Lockout
 from core.ports import Clock
 
 log = logging.getLogger(__name__)

@@ -8,7 +8,7 @@ from dataclasses import dataclass
 
 from adapters.web.admin.formats import money_text
 from core.money import Money, exponent
-from core.oversight import DayPoint
+from core.oversight.overview import DayPoint
 
 WIDTH, HEIGHT = 960, 300
 LEFT, RIGHT, TOP, BOTTOM = 44, 72, 16, 36

@@ -12,7 +12,9 @@ from adapters.web.admin.render import Views
 from core.checkout import Checkout
 from core.curation import CatalogRule, Curation, RuleKind
 from core.errors import ProgrammeNotFound, VoucherbotError
-from core.oversight import AdminActs, AdminSession, Oversight
+from core.oversight.accounts import AdminSession
+from core.oversight.acts import AdminActs
+from core.oversight.port import Oversight
 
 DONE = {"add": "The pick was added.", "remove": "The pick was removed."}
 

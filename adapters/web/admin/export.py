@@ -10,7 +10,7 @@ from typing import Any
 
 from core.audit import AuditEntry
 from core.money import Money
-from core.oversight import OrderLine
+from core.oversight.lines import OrderLine
 
 # A spreadsheet runs a cell that starts with one of these as a formula (OWASP "CSV injection");
 # `;` and `|` too, where a locale's list separator or a DDE pipe (`cmd|' /C calc'!A0`) turns them so.

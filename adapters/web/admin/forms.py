@@ -9,7 +9,7 @@ from urllib.parse import urlencode
 
 from core.money import Money
 from core.orders import OrderStatus
-from core.oversight import AuditQuery, OrderQuery, RewardQuery
+from core.oversight.queries import AuditQuery, OrderQuery, RewardQuery
 from core.rewards import RewardStatus
 
 MAX_PER_PAGE = 200

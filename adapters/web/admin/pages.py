@@ -26,14 +26,10 @@ from adapters.web.admin.render import Views
 from core.audit import ChainReport
 from core.errors import OrderNotFound, ProgrammeNotFound
 from core.milestones import Milestones
-from core.oversight import (
-    AdminActs,
-    AdminSession,
-    AuditQuery,
-    OrderQuery,
-    Oversight,
-    RevealedVoucher,
-)
+from core.oversight.accounts import AdminSession
+from core.oversight.acts import AdminActs, RevealedVoucher
+from core.oversight.port import Oversight
+from core.oversight.queries import AuditQuery, OrderQuery
 from core.ports import Clock
 from core.provider_health import ProviderStatus
 
@@ -202,7 +198,12 @@ class Pages:
         )
 
     async def gifts(self, request: web.Request, session: AdminSession) -> web.StreamResponse:
-        return self.views.page(request, "gifts.html", gifts=await self.oversight.gifts())
+        return self.views.page(
+            request,
+            "gifts.html",
+            gifts=await self.oversight.gifts(),
+            collections=await self.oversight.collections(),
+        )
 
     async def orders_csv(self, request: web.Request, session: AdminSession) -> web.StreamResponse:
         query, problems = order_query(request.query)

@@ -9,7 +9,8 @@ from aiohttp import web
 
 from adapters.web.admin.auth import Form
 from adapters.web.admin.render import Views
-from core.oversight import AdminActs, AdminSession
+from core.oversight.accounts import AdminSession
+from core.oversight.acts import AdminActs
 from core.provider_health import ProviderStatus
 
 MAX_RULES_TEXT = 20_000

@@ -16,10 +16,10 @@ from adapters.i18n.tags import from_accept_language
 from adapters.web.admin.auth import csrf_token
 from adapters.web.admin.formats import amount, money_text
 from adapters.web.admin.sessions import CSRF_FIELD, SESSION_KEY
+from adapters.web.admin.wording import payment_label, shown_timeline, source_label
 from core.audit import AuditEntry
 from core.catalog import Catalog
 from core.errors import UnknownProduct
-from core.oversight import source_label
 
 TEMPLATES = Path(__file__).parents[1] / "templates"
 STATIC = Path(__file__).parents[1] / "static" / "admin"
@@ -95,6 +95,8 @@ def _environment() -> jinja2.Environment:
         channel=channel,
         status_label=status_label,
         source=source_label,
+        shown=shown_timeline,
+        payment_label=payment_label,
         details=audit_details,
     )
     return env

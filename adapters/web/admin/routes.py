@@ -20,7 +20,9 @@ from adapters.web.admin.throttle import AddressLimit
 from core.approvals import Approvals
 from core.checkout import Checkout
 from core.milestones import Milestones
-from core.oversight import AdminAccounts, AdminActs, Oversight
+from core.oversight.accounts import AdminAccounts
+from core.oversight.acts import AdminActs
+from core.oversight.port import Oversight
 from core.ports import Clock, SystemClock
 from core.recognition import Recognition
 

@@ -11,7 +11,7 @@ from datetime import datetime, timedelta
 
 from aiohttp import web
 
-from core.oversight import AdminSession
+from core.oversight.accounts import AdminSession
 
 CSRF_FIELD = "csrf_token"
 MAX_COOKIE_LENGTH = 128

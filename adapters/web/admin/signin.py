@@ -12,7 +12,7 @@ from adapters.web.admin.auth import Authenticator, Form, Guard, safe_next
 from adapters.web.admin.render import Views
 from adapters.web.admin.sessions import CSRF_FIELD, Cookies, new_token, same
 from adapters.web.admin.throttle import AddressLimit
-from core.oversight import AdminSession
+from core.oversight.accounts import AdminSession
 
 log = logging.getLogger(__name__)
 

@@ -1,4 +1,4 @@
-"""What an approval is: a send held for an approver's yes, decided once, and the policy that holds it."""
+"""An approval request: a held send, the policy that holds it, and the decision taken on it once."""
 
 from __future__ import annotations
 
@@ -7,7 +7,9 @@ from datetime import datetime, timedelta
 from enum import StrEnum
 
 from core.errors import InvalidRequest
+from core.rewards import Programme
 from core.sends import SendRewards, identity_of
+from core.views import ApprovalView
 
 DEFAULT_TTL = timedelta(hours=48)
 MAX_NOTE = 500
@@ -108,3 +110,35 @@ class Approval:
     def _decide(self, status: ApprovalStatus, by: str, now: datetime, note: str) -> None:
         self.status, self.decided_by, self.decided_at, self.note = status, by, now, note
         self.events.append(f"approval.{status}")
+
+
+def view_of(approval: Approval, programme: Programme, budget_available: int) -> ApprovalView:
+    command = approval.command
+    return ApprovalView(
+        approval_id=approval.id,
+        giver_name=command.giver.name or identity_of(command.giver),
+        recipients=tuple(r.user.name or r.user.user_id for r in command.recipients),
+        amount=command.amount,
+        total=programme.money(approval.total),
+        reason=command.reason,
+        programme_name=programme.name,
+        budget_after=programme.money(max(budget_available, 0)),
+        status=str(approval.status),
+        expires_at=approval.expires_at.isoformat(),
+        decided_by=approval.decided_by,
+        note=approval.note,
+        rows=len(approval.rows),
+    )
+
+
+def parse_approvers(text: str) -> tuple[str, ...]:
+    """`slack:U…,teams:<aad id>` as typed in the CLI or dashboard; refused unless each names a platform."""
+    approvers = tuple(dict.fromkeys(a.strip() for a in text.split(",") if a.strip()))
+    bad = [
+        a
+        for a in approvers
+        if a.partition(":")[0] not in ("slack", "teams") or not a.partition(":")[2]
+    ]
+    if not approvers or bad:
+        raise InvalidRequest("Name approvers as slack:U…,teams:<Entra object id>.")
+    return approvers
