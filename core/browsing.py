@@ -3,12 +3,14 @@ reward opens (its programme's curated catalog, in the recipient's country)."""
 
 from __future__ import annotations
 
+from dataclasses import replace
+
 from core.catalog import CatalogQuery
 from core.curation import CatalogRule, Curation
 from core.errors import InvalidAmount, InvalidRequest
 from core.identity import ChatUser
 from core.money import Money, TooManyDecimals
-from core.redeem import RewardCatalog, country_code, reward_catalog
+from core.redeem import RewardCatalog, country_code, currency_of, reward_catalog
 from core.shop import Shop
 from core.views import CatalogPage, ProductCard, RewardSummary
 
@@ -27,6 +29,22 @@ class Browsing:
         curation = self._shop.curated.get(query.programme) if query.programme else None
         found = catalog.search(wanted, curation.admits if curation else None)
         return CatalogPage.of(found, catalog.currencies, catalog.countries, catalog.categories)
+
+    def pick_list(self, text: str, country: str, limit: int) -> tuple[ProductCard, ...]:
+        """Vouchers matching `text` (all when empty) for a picker where one is chosen among many: those
+        for the person's country first, then those in its currency, then the rest."""
+        catalog = self._shop.catalog
+        query = CatalogQuery(text=text, per_page=limit)
+        code = country.upper()
+        local = currency_of(code)
+        wanted = [replace(query, country=code)] if code in catalog.countries else []
+        if local in catalog.currencies:
+            wanted.append(replace(query, currency=local))
+        listed: dict[str, ProductCard] = {}
+        for search in (*wanted, query):
+            for card in self.browse(search).cards:
+                listed.setdefault(card.product_id, card)
+        return tuple(listed.values())[:limit]
 
     async def curation(self, programme_id: str) -> Curation:
         """The programme's curated catalog, read now (and kept for browsing its pages)."""

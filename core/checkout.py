@@ -110,6 +110,7 @@ class Checkout:
         self.refresh_curations, self.set_country = browsing.refresh_curations, browsing.set_country
         self.reward_catalog, self.product_card = browsing.reward_catalog, browsing.product_card
         self.amount_for, self.home_country = browsing.amount_for, browsing.home_country
+        self.pick_list = browsing.pick_list
         self.order_summary, self.buyer_order = queries.order_summary, queries.buyer_order
         self.checkout_view, self.wallet, self.receipt = (
             queries.checkout_view,

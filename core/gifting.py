@@ -39,9 +39,7 @@ class Gifts:
         a Slack buyer can gift a Teams user, and the other way round (the outbox routes by platform)."""
         found = await self._people.find_by_email(email) if self._people is not None else None
         if found is None:
-            raise InvalidGift(
-                f"I couldn't find a colleague with the email {email} in Slack or Teams."
-            )
+            raise InvalidGift("unknown_email", email)
         return found
 
     def delivery_time(self, text: str, zone: str) -> datetime | None:

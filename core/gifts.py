@@ -41,7 +41,7 @@ class NotGiftBuyer(InvalidRequest):
 
 
 class GiftNotCancellable(InvalidRequest):
-    """The gift was delivered (or cancelled) already, or was never scheduled."""
+    """The gift was delivered (or cancelled) already, or was never scheduled; `status` says which."""
 
     def __init__(self, gift_id: str, status: str) -> None:
         super().__init__(f"This gift is {status} and can no longer be cancelled.")
@@ -49,12 +49,28 @@ class GiftNotCancellable(InvalidRequest):
         self.status = status
 
 
-class InvalidGift(InvalidRequest):
-    """A gift the buyer described cannot be sent (to themselves, a date in the past, an unknown zone)."""
+# Why a described gift cannot be sent. Each channel words the rule in the person's language (and names
+# its own commands); the English below is for logs and for a caller that has no wording of its own.
+GIFT_RULES = {
+    "to_self": "A gift is for someone else, not for the person sending it.",
+    "not_a_date": "'{typed}' is not a date. Write it as 2026-12-24 or 2026-12-24 09:00.",
+    "not_a_real_date": "'{typed}' is not a real date and time.",
+    "unknown_zone": "'{typed}' is not a time zone.",
+    "past": "That time has passed: choose a time in the future, or send the gift now.",
+    "too_far_ahead": "A gift can be scheduled up to a year ahead.",
+    "unknown_email": "No colleague with the email {typed} was found in Slack or Teams.",
+    "choice_not_scheduled": "A their-choice gift is sent once paid and cannot be scheduled.",
+}
 
-    def __init__(self, reason: str) -> None:
-        super().__init__(reason)
-        self.reason = reason
+
+class InvalidGift(InvalidRequest):
+    """A gift the buyer described cannot be sent: `rule` (a GIFT_RULES key) says why, and `typed` is
+    what it is about (the date written, the time zone, the email), '' when nothing was."""
+
+    def __init__(self, rule: str, typed: str = "") -> None:
+        super().__init__(GIFT_RULES[rule].format(typed=typed))
+        self.rule = rule
+        self.typed = typed
 
 
 @dataclass(frozen=True)
@@ -87,14 +103,9 @@ class Gift:
     @classmethod
     def for_order(cls, gift_id: str, order: Order, request: GiftRequest, at: datetime) -> Gift:
         if request.recipient.same_person(order.buyer):
-            raise InvalidGift(
-                "A gift is for someone else: use /vouchers to buy a voucher for yourself."
-            )
+            raise InvalidGift("to_self")
         if request.deliver_at is not None and order.product_id.startswith("choice:"):
-            raise InvalidGift(  # sent once paid (core.funded); scheduling it is not built yet
-                'A "their choice" gift is sent as soon as it is paid and cannot be scheduled: '
-                "leave out the date, or schedule a gift of a particular voucher."
-            )
+            raise InvalidGift("choice_not_scheduled")  # sent once paid (core.funded)
         return cls(
             id=gift_id,
             order_id=order.id,
@@ -159,20 +170,18 @@ def delivery_time(text: str, zone: str, now: datetime) -> datetime:
     """`2026-12-24` or `2026-12-24 09:00` in the recipient's time zone `zone` (09:00 when no time)."""
     match = _WHEN.match(text.strip())
     if match is None:
-        raise InvalidGift(f"'{text}' is not a date. Write it as 2026-12-24 or 2026-12-24 09:00.")
+        raise InvalidGift("not_a_date", text.strip())
     try:
         tz = ZoneInfo(zone or "UTC")
     except (ZoneInfoNotFoundError, ValueError):
-        raise InvalidGift(f"'{zone}' is not a time zone. Try Europe/London.") from None
+        raise InvalidGift("unknown_zone", zone) from None
     try:
         local = datetime.fromisoformat(f"{match[1]}T{(match[2] or '09:00').zfill(5)}")
     except ValueError:
-        raise InvalidGift(f"'{text}' is not a real date and time.") from None
+        raise InvalidGift("not_a_real_date", text.strip()) from None
     at = local.replace(tzinfo=tz)
     if at <= now:
-        raise InvalidGift(
-            "That time has passed: choose a time in the future, or send the gift now."
-        )
+        raise InvalidGift("past", text.strip())
     if at - now > MAX_AHEAD:
-        raise InvalidGift("A gift can be scheduled up to a year ahead.")
+        raise InvalidGift("too_far_ahead", text.strip())
     return at

@@ -45,6 +45,8 @@ class OrderSummary:
     issuance_failed: bool = False
     rate_note: str = ""  # a reward in another currency paid: what it was charged and at which rate
     fx: Quote | None = None  # the same as data, for the channels to say in the reader's language
+    # Answering a retried request (same request key): the first one placed the order and showed it.
+    repeated: bool = False
 
     @property
     def can_pay(self) -> bool:

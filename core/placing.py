@@ -4,7 +4,7 @@ per request key) and start its payment, by card or wholly by a reward; and cance
 from __future__ import annotations
 
 from collections.abc import Awaitable, Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 from core.card_checkout import CardCheckout
 from core.curation import Curation, NotInProgrammeCatalog
@@ -48,10 +48,11 @@ class Placing:
         self._issue_soon = issue_soon
 
     async def place_order(self, command: PlaceOrder) -> OrderSummary:
-        """Create the order and its payment intent. A repeated request key returns the first order."""
+        """Create the order and its payment intent. A repeated request key returns the first order,
+        marked `repeated`: the request that placed it has shown it already."""
         self._shop.catalog.get(command.product_id).check_amount(command.amount)
         fx = await self._reward_quote(command)
-        order = await self._create_order(command, fx)
+        order, created = await self._create_order(command, fx)
         if order.status is OrderStatus.CREATED and order.card_amount.minor == 0:
             order = await self._pay_with_reward(order.id)
         elif order.status is OrderStatus.CREATED:
@@ -61,7 +62,7 @@ class Placing:
                 # The same request retried (Slack's X-Slack-Retry-Num) while the first was starting the
                 # payment: both got the same intent by idempotency key; show what the first stored.
                 order = await self._shop.order(order.id)
-        return self._shop.summary(order)
+        return replace(self._shop.summary(order), repeated=not created)
 
     async def cancel(self, order_id: str, actor: str) -> OrderSummary:
         async with self._shop.uow() as uow:
@@ -92,13 +93,16 @@ class Placing:
         currency, margin = reward.amount.currency, programme.fx_margin_bps
         return await self._shop.rates.quote(command.amount, currency, margin)
 
-    async def _create_order(self, command: PlaceOrder, fx: Quote | None = None) -> Order:
-        """The order for this request key: the stored one, or a new one (racing requests share one)."""
+    async def _create_order(
+        self, command: PlaceOrder, fx: Quote | None = None
+    ) -> tuple[Order, bool]:
+        """The order for this request key and whether this call created it: the stored one, or a new
+        one (racing requests share one; only the winner created it)."""
         for _ in range(20):
             async with self._shop.uow() as uow:
                 existing = await uow.orders.find_by_request_key(command.request_key)
                 if existing is not None:
-                    return existing
+                    return existing, False
                 now = self._shop.clock.now()
                 order = Order.create(
                     order_id=self._shop.ids.new_id("ord"),
@@ -118,7 +122,7 @@ class Placing:
                     await uow.gifts.add(Gift.for_order(gift_id, order, command.gift, now))
                 try:
                     await self._shop.bus.commit(uow, order)
-                    return order
+                    return order, True
                 except (DuplicateRequest, ConcurrentUpdate):
                     # The same request won elsewhere (found on the next read), or another order
                     # spent from the same reward meanwhile (its balance is read again).

@@ -23,9 +23,9 @@ from tests.conftest import FIXTURES
 
 CARD_SCHEMA = FIXTURES / "schemas" / "adaptive-card.1.5.0.schema.json"
 CARD_SCHEMA_1_6 = FIXTURES / "schemas" / "adaptive-card.1.6.0.schema.json"
-PEOPLE_PICKER = (
-    "choices.data"  # Teams' people picker on Input.ChoiceSet: in the 1.6 schema, not in 1.5
-)
+# Dynamic typeahead on Input.ChoiceSet (Teams' people picker, or a dataset the bot answers through the
+# application/search invoke): a Data.Query in the 1.6 schema, not in 1.5.
+PEOPLE_PICKER = "choices.data"
 ADAPTIVE_CARD = "application/vnd.microsoft.card.adaptive"
 MAX_CARD_VERSION = (1, 5)
 MAX_MESSAGE_BYTES = 28 * 1024  # Teams refuses larger messages (cards included)
@@ -49,8 +49,9 @@ def _data_query_validator() -> jsonschema.Draft6Validator:
 def card_problems(card: Any) -> list[str]:
     """Why an Adaptive Card would be refused: schema errors and a version above 1.5; empty if fine.
 
-    Teams' people picker (`choices.data` on Input.ChoiceSet) is checked against the 1.6 schema's
-    Data.Query, then set aside so the rest of the card is held to 1.5.
+    Dynamic typeahead (`choices.data` on Input.ChoiceSet: the people picker, or the gift dialog's voucher
+    search) is checked against the 1.6 schema's Data.Query, then set aside so the rest of the card is
+    held to 1.5.
     """
     if not isinstance(card, dict):
         return ["the card is not a JSON object"]

@@ -9,6 +9,7 @@ from decimal import Decimal
 
 from babel.numbers import format_decimal
 
+from adapters.i18n.gift_words import gift_refusal
 from adapters.i18n.localizer import Localizer
 from adapters.i18n.phrases import Phrase
 from core.errors import (
@@ -211,8 +212,14 @@ def charged_note(summary: OrderSummary, loc: Localizer) -> str:
     )
 
 
-def error_text(error: Exception, loc: Localizer) -> str:
-    """A refusal from the core, said in the person's language from the data it carries."""
+def error_text(error: Exception, loc: Localizer, *, catalog_command: str = "") -> str:
+    """A refusal from the core, said in the person's language from the data it carries.
+
+    `catalog_command` is how the person opens the catalog on their channel, for refusals that point
+    there (a gift to oneself)."""
+    gift = gift_refusal(error, loc, catalog_command)
+    if gift is not None:
+        return gift
     match error:
         case UnknownProduct():
             return loc._(

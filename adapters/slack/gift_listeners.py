@@ -23,6 +23,7 @@ from core.identity import ChatUser, ConversationRef
 log = logging.getLogger(__name__)
 
 Body = dict[str, Any]
+CATALOG_COMMAND = "`/vouchers`"  # where a refusal sends someone who meant to buy for themselves
 
 
 class GiftListeners:
@@ -79,7 +80,7 @@ class GiftListeners:
             )
             summary = await self._checkout.place_order(order)
         except (NotFound, InvalidRequest) as exc:
-            await show(respond, blocks.notice_message(words.error_text(exc, loc)))
+            await show(respond, blocks.notice_message(_refusal(exc, loc)))
             return
         log.info(
             "slack gift placed",
@@ -169,7 +170,7 @@ class GiftListeners:
                 str(action.get("value", "")), translate.user_of(body)
             )
         except (NotFound, InvalidRequest) as exc:
-            await show(respond, blocks.notice_message(words.error_text(exc, loc)))
+            await show(respond, blocks.notice_message(_refusal(exc, loc)))
             return
         await show(respond, gift_blocks.receipt_message(receipt, loc))
 
@@ -195,6 +196,10 @@ async def _person(client: AsyncWebClient, team: str, user_id: str) -> tuple[Chat
         or ""
     )
     return ChatUser(translate.PLATFORM, team, user_id, str(name)), str(user.get("tz") or "UTC")
+
+
+def _refusal(error: Exception, loc: Localizer) -> str:
+    return words.error_text(error, loc, catalog_command=CATALOG_COMMAND)
 
 
 def _responder(response_url: str) -> Any:

@@ -46,11 +46,11 @@ from adapters.teams.conversations import open_personal
 from adapters.teams.country import client_country
 from adapters.teams.errors import connector_errors
 from adapters.teams.extension import RewardExtension
-from adapters.teams.gift_cards import wallet_with_gifts
+from adapters.teams.gift_cards import PRODUCTS_DATASET, wallet_with_gifts
 from adapters.teams.gift_extension import COMMAND_ID as GIFT_COMMAND
 from adapters.teams.gift_extension import GiftExtension
 from adapters.teams.gift_translate import CancelGift, OpenGiftForm, SendGift
-from adapters.teams.gifts import GiftDesk
+from adapters.teams.gifts import GiftDesk, refusal
 from adapters.teams.reward_translate import (
     AskReward,
     CancelReward,
@@ -59,6 +59,8 @@ from adapters.teams.reward_translate import (
     SendReward,
 )
 from adapters.teams.rewards import RewardDesk
+from adapters.teams.search import NAME as SEARCH
+from adapters.teams.search import SearchResponse, search_query
 from adapters.teams.translate import (
     Browse,
     Buy,
@@ -141,6 +143,7 @@ class VoucherBot(TeamsActivityHandler):
             "task/submit": self._on_task_submit,
             "composeExtension/fetchTask": self._on_extension_fetch,
             "composeExtension/submitAction": self._on_extension_submit,
+            SEARCH: self._on_search,
         }
         handler = handlers.get(turn_context.activity.name or "")
         if handler is None:
@@ -239,6 +242,16 @@ class VoucherBot(TeamsActivityHandler):
             return _invoke(await self._gift_extension.submit_action(turn_context))
         return _invoke(await self._extension.submit_action(turn_context))
 
+    async def _on_search(self, turn_context: TurnContext) -> InvokeResponse:
+        """Typeahead in a card's choice set: the gift dialog's voucher picker; other datasets, nothing."""
+        query = search_query(turn_context.activity)
+        found = (
+            self._gift_extension.search(turn_context, query)
+            if query.dataset == PRODUCTS_DATASET
+            else []
+        )
+        return _invoke(SearchResponse(found))
+
     # --- answers ----------------------------------------------------------------------------------
 
     async def _answer(self, intent: Intent | SharedFile, turn_context: TurnContext) -> Answer:
@@ -246,7 +259,7 @@ class VoucherBot(TeamsActivityHandler):
             return await self._answer_or_raise(intent, turn_context)
         except (NotFound, InvalidRequest) as exc:
             return Answer(
-                text=words.error_text(exc, localizer(turn_context.activity.locale)), replaces=False
+                text=refusal(exc, localizer(turn_context.activity.locale)), replaces=False
             )
 
     async def _answer_or_raise(

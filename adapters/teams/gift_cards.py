@@ -15,6 +15,7 @@ from core.money import Money
 from core.views import GiftDelivery, GiftReceipt, ProductCard, Wallet
 
 MAX_GIFT_ROWS = 10
+PRODUCTS_DATASET = "voucherbot.products"  # the gift dialog's voucher picker searches the catalog
 
 
 def gift_card(gift: GiftDelivery, loc: Localizer = ENGLISH) -> Card:
@@ -73,7 +74,8 @@ def gift_extension_card(
     if author is not None and typed.get("to") == author.aad:
         # The picker shows a preselected person only when it is one of its choices.
         picker.update(choices=[{"title": author.name, "value": author.aad}], value=author.aad)
-    chosen = typed.get("product") or products[0].product_id
+    listed = {p.product_id for p in products}
+    chosen = typed["product"] if typed.get("product") in listed else products[0].product_id
     body += [
         _text(loc._("To"), weight="Bolder"),
         picker,
@@ -83,10 +85,10 @@ def gift_extension_card(
             "type": "Input.ChoiceSet",
             "id": "product",
             "style": "compact",
-            "choices": [
-                {"title": f"{p.brand}: {words.price_label(p, loc)}", "value": p.product_id}
-                for p in products
-            ],
+            # The first page, shown before anything is typed (and by clients without typeahead);
+            # typing searches the whole catalog (the application/search invoke).
+            "choices": [product_choice(p, loc) for p in products],
+            "choices.data": {"type": "Data.Query", "dataset": PRODUCTS_DATASET},
             "value": chosen,
         },
         _text(loc._("Amount"), weight="Bolder"),
@@ -102,6 +104,11 @@ def gift_extension_card(
         data.update(author=author.aad, author_name=author.name)
     submit = {"type": "Action.Submit", "title": loc._("Continue to payment"), "data": data}
     return _card(body, [submit])
+
+
+def product_choice(card: ProductCard, loc: Localizer = ENGLISH) -> dict[str, str]:
+    """'Lantern Tea House: from €5 to €200', as listed in the dialog and found by typing."""
+    return {"title": f"{card.brand}: {words.price_label(card, loc)}", "value": card.product_id}
 
 
 def _field(input_id: str, placeholder: str, typed: Mapping[str, str]) -> Card:

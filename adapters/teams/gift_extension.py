@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Mapping, Sequence
+from contextlib import suppress
 from typing import Any
 
 from botbuilder.core import MessageFactory, TurnContext
@@ -24,12 +25,12 @@ from adapters.teams.answer import Card
 from adapters.teams.cards import attachment, order_card
 from adapters.teams.conversations import continue_in, personal_chat
 from adapters.teams.errors import connector_errors
-from adapters.teams.gift_cards import gift_extension_card
+from adapters.teams.gift_cards import gift_extension_card, product_choice
 from adapters.teams.gift_translate import Author, SendGift, author_in, author_of
-from adapters.teams.gifts import GiftDesk
+from adapters.teams.gifts import GiftDesk, refusal
+from adapters.teams.search import SearchQuery
 from adapters.teams.translate import intent_of_data, task_data
 from adapters.teams.unreadable import UnreadableCommand
-from core.catalog import CatalogQuery
 from core.checkout import Checkout
 from core.errors import DeliveryError, InvalidAmount, InvalidRequest, NotFound
 from core.views import OrderSummary, ProductCard
@@ -37,7 +38,9 @@ from core.views import OrderSummary, ProductCard
 log = logging.getLogger(__name__)
 
 COMMAND_ID = "sendGift"  # the manifest's composeExtensions command
-PRODUCTS_LISTED = 50  # a compact choice set; far below Teams' 28 KB per card
+PRODUCTS_LISTED = (
+    50  # the picker's first page; far below Teams' 28 KB per card; typing finds the rest
+)
 
 
 class GiftExtension:
@@ -74,7 +77,7 @@ class GiftExtension:
         except UnreadableCommand as exc:
             return self._form(typed, author, str(exc), loc)
         except (InvalidRequest, NotFound) as exc:
-            return self._form(typed, author, words.error_text(exc, loc), loc)
+            return self._form(typed, author, refusal(exc, loc), loc)
         except DeliveryError as exc:
             log.info("buyer's personal chat unreachable", extra={"error": str(exc)})
             return _message(
@@ -101,13 +104,19 @@ class GiftExtension:
             raise UnreadableCommand(words.amount_error(exc, product, loc)) from exc
 
     async def _order_privately(self, turn_context: TurnContext, intent: SendGift) -> OrderSummary:
-        """Open (or find) the buyer's 1:1 chat, place the order for it, and show the order card there."""
+        """Open (or find) the buyer's 1:1 chat, place the order for it, and show the order card there.
+
+        Teams sends an invoke again when the answer is late; the replay has the same activity id, hence
+        the same request key and order, which the first submit has shown already: it posts nothing."""
         activity = turn_context.activity
         with connector_errors():
             chat = await personal_chat(
                 turn_context.adapter, self._app_id, TeamsAddress.of(activity)
             )
         summary = await self._desk.place(turn_context, intent, chat.to_ref())
+        if summary.repeated:
+            log.info("replayed gift submit answered again", extra={"order_id": summary.order_id})
+            return summary
         card = order_card(summary, localizer(activity.locale))
 
         async def show(personal: TurnContext) -> None:
@@ -117,23 +126,31 @@ class GiftExtension:
             await continue_in(turn_context.adapter, self._app_id, chat, show)
         return summary
 
+    def search(self, turn_context: TurnContext, query: SearchQuery) -> list[dict[str, str]]:
+        """The vouchers matching what the buyer typed in the dialog's picker, ordered as its first page."""
+        if not self._desk.enabled:
+            return []
+        loc = localizer(turn_context.activity.locale)
+        found = self._checkout.pick_list(query.text, loc.country, query.skip + query.top)
+        return [product_choice(card, loc) for card in found[query.skip :]]
+
     def _form(
         self, typed: Mapping[str, str], author: Author | None, error: str, loc: Localizer
     ) -> MessagingExtensionActionResponse:
-        products = self._products(loc)
+        products = self._products(loc, typed.get("product", ""))
         if not products:
             return _message(loc._("The catalog is empty; there is nothing to give yet."))
         card = gift_extension_card(products, typed, author, error, loc)
         return _dialog(card, loc)
 
-    def _products(self, loc: Localizer) -> Sequence[ProductCard]:
-        """The buyer's country's vouchers first (colleagues mostly live there), then the others."""
-        query = CatalogQuery(per_page=PRODUCTS_LISTED)
-        near = self._checkout.browse(query, loc.country).cards if loc.country else ()
-        listed = {card.product_id: card for card in near}
-        for card in self._checkout.browse(query).cards:
-            listed.setdefault(card.product_id, card)
-        return list(listed.values())[:PRODUCTS_LISTED]
+    def _products(self, loc: Localizer, chosen: str) -> Sequence[ProductCard]:
+        """The buyer's country's vouchers first (colleagues mostly live there), then the others; and the
+        one chosen before (found by typing, perhaps beyond the first page), so the form shows it again."""
+        listed = list(self._checkout.pick_list("", loc.country, PRODUCTS_LISTED))
+        if chosen and all(card.product_id != chosen for card in listed):
+            with suppress(NotFound):  # gone from the catalog since: the form proposes the first
+                listed.append(self._checkout.product_card(chosen))
+        return listed
 
 
 def _typed(data: Any) -> dict[str, str]:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from botbuilder.core import TurnContext
 
-from adapters.i18n import ENGLISH, Localizer, localizer
+from adapters.i18n import ENGLISH, Localizer, localizer, words
 from adapters.teams.address import TeamsAddress
 from adapters.teams.answer import Answer
 from adapters.teams.cards import order_card
@@ -19,6 +19,8 @@ from core.gifts import GiftRequest
 from core.identity import ChatUser, ConversationRef
 from core.rewards import Recipient
 from core.views import OrderSummary
+
+CATALOG_COMMAND = "“vouchers”"  # what a buyer types to open the catalog for themselves
 
 
 class GiftDesk:
@@ -96,6 +98,11 @@ class GiftDesk:
 
 class Unreachable(InvalidRequest):
     """The person picked or mentioned is not someone this conversation's roster can reach."""
+
+
+def refusal(error: Exception, loc: Localizer) -> str:
+    """A refusal from the core in the person's words; a gift to oneself points to Teams' catalog."""
+    return words.error_text(error, loc, catalog_command=CATALOG_COMMAND)
 
 
 def _not_enabled(loc: Localizer) -> str:

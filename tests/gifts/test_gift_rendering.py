@@ -90,8 +90,8 @@ def test_gift_texts_are_in_the_readers_language_with_their_amounts_and_dates() -
     assert (
         receipt.text == "Beleg: Ihr Geschenk an Grace Hopper (20\u00a0£)"
     )  # CLDR de: no cents when none
-    assert "24.12.2026, 09:00:00 UTC" in json.dumps(receipt.blocks, ensure_ascii=False)
-    assert "Geplant für 24.12.2026, 09:00:00 UTC" in card and "Stornieren und erstatten" in card
+    assert "24.12.2026, 09:00 UTC" in json.dumps(receipt.blocks, ensure_ascii=False)
+    assert "Geplant für 24.12.2026, 09:00 UTC" in card and "Stornieren und erstatten" in card
     assert gift_blocks.gift_message(DELIVERY, german).text.startswith(
         "Ada Lovelace hat Ihnen einen Gutschein"
     )

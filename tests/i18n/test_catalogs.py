@@ -99,3 +99,46 @@ def test_a_refusal_from_the_core_is_said_in_the_persons_language() -> None:
     assert words.error_text(NotOrderOwner("ord_1"), localizer("en-US")) == (
         "Only the person who placed this order can do that."
     )
+
+
+@pytest.mark.parametrize(
+    ("tag", "sentence"),
+    [
+        ("en-US", "“2026-13-01” is not a real date and time."),
+        ("de-DE", "„2026-13-01“ ist kein gültiges Datum mit Uhrzeit."),
+        ("fr-FR", "« 2026-13-01 » n’est pas une date et une heure valides."),
+        ("es-ES", "«2026-13-01» no es una fecha y hora válidas."),
+        ("hi-IN", "“2026-13-01” कोई वास्तविक तारीख और समय नहीं है।"),
+    ],
+)
+def test_a_gift_refusal_is_worded_from_its_data_in_the_persons_language(
+    tag: str, sentence: str
+) -> None:
+    from adapters.i18n import words
+    from core.gifts import InvalidGift
+
+    assert (
+        words.error_text(InvalidGift("not_a_real_date", "2026-13-01"), localizer(tag)) == sentence
+    )
+
+
+def test_every_gift_refusal_of_the_core_has_its_own_wording_and_names_the_channels_command() -> (
+    None
+):
+    from adapters.i18n import words
+    from core.gifts import GIFT_RULES, GiftNotCancellable, GiftNotFound, InvalidGift, NotGiftBuyer
+
+    german = localizer("de-DE")
+    errors = [InvalidGift(rule, "x") for rule in GIFT_RULES]
+    errors += [GiftNotFound("gft_1"), NotGiftBuyer("gft_1")]
+    errors += [GiftNotCancellable("gft_1", s) for s in ("delivered", "cancelled")]
+    said = [words.error_text(e, german, catalog_command="“vouchers”") for e in errors]
+
+    assert all(s != str(e) for s, e in zip(said, errors, strict=True))  # none falls back to English
+    assert len(set(said)) == len(errors)
+    assert said[0] == (
+        "Ein Geschenk ist für jemand anderen: Mit “vouchers” kaufen Sie einen Gutschein für sich selbst."
+    )
+    assert (
+        words.error_text(InvalidGift("to_self"), german) == "Ein Geschenk ist für jemand anderen."
+    )

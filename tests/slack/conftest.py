@@ -25,6 +25,7 @@ from core.approvals import Approvals
 from core.catalog import Catalog, ExpiryPolicy, Product, ValueRange
 from core.checkout import Checkout
 from core.delivery import Relay
+from core.gifting import Gifts
 from core.money import Money
 from core.orders import Order
 from core.payments import PaymentEvent, PaymentEventKind
@@ -415,6 +416,7 @@ async def make_world(
     programme: Programme | None = None,
     budget: int = 0,
     approval: ApprovalPolicy | None = None,
+    gifts: bool = False,
 ) -> AsyncIterator[SlackWorld]:
     """The Slack channel over in-memory fakes; with `programme`, rewards are on and it holds `budget`;
     with `approval`, that policy holds its sends for approvers reached by DM (as the server wires it)."""
@@ -456,6 +458,7 @@ async def make_world(
         recognition=recognition,
         approvals=approvals,
         confirmations=MemoryPendingConfirmations(clock),
+        gifts=Gifts(uow=uow, checkout=checkout, clock=clock) if gifts else None,
     )
     relay = Relay(
         uow=uow,
@@ -487,6 +490,12 @@ async def fake_slack() -> AsyncIterator[FakeSlack]:
 @pytest.fixture
 async def slack(fake_slack: FakeSlack) -> AsyncIterator[SlackWorld]:
     async for world in make_world(SAMPLE, fake_slack):
+        yield world
+
+
+@pytest.fixture
+async def gift_slack(fake_slack: FakeSlack) -> AsyncIterator[SlackWorld]:
+    async for world in make_world(SAMPLE, fake_slack, gifts=True):
         yield world
 
 

@@ -3,11 +3,13 @@ order that goes to the buyer's personal chat (an extension's invoke has no card 
 
 from __future__ import annotations
 
+import asyncio
 import json
 from datetime import UTC, datetime
 from typing import Any
 
 from adapters.teams.gift_extension import COMMAND_ID
+from core.catalog import Catalog, Product
 from core.gifts import GiftStatus
 from core.identity import ChatUser, ConversationRef
 from core.orders import OrderStatus
@@ -15,15 +17,17 @@ from core.outbox import MessageKind
 from core.rewards import Recipient
 from tests.fake_connector import ADAPTIVE_CARD, card_problems
 from tests.teams.conftest import (
+    COFFEE,
     DAVE_AAD,
     GRACE,
     TENANT,
     TeamsWorld,
     actions,
     card_text,
+    fixture_activity,
     press,
 )
-from tests.unit.conftest import TEA
+from tests.unit.conftest import BOOKS, TEA
 
 EXTENSION_CHANNEL = "19:9d3c71104f8c49128368b23a5eaeb86d@thread.skype"  # the captured fetchTask's
 DAVE_ID = (
@@ -195,7 +199,11 @@ async def test_a_gift_to_oneself_is_refused_in_the_dialog_as_the_gift_command_re
 
     again = dialog_card(await submitted(teams, card, to=DAVE_AAD, amount="25"))
 
-    assert "A gift is for someone else" in card_text(again)
+    # Said in Teams' words: its own catalog command, not Slack's slash command.
+    assert "A gift is for someone else: use “vouchers” to buy a voucher for yourself." in card_text(
+        again
+    )
+    assert "/vouchers" not in card_text(again)
     assert [o.status for o in teams.store.orders.values()] in ([], [OrderStatus.CREATED])
     assert teams.store.gifts == {}
 
@@ -266,3 +274,168 @@ async def test_a_german_buyer_gets_the_dialog_and_its_answer_in_german(teams: Te
         == element(card, "product")["value"]
     )
     assert answer["value"].startswith("Ihr Geschenk liegt in unserem persönlichen Chat")
+
+
+async def test_a_replayed_submit_places_no_second_order_and_posts_nothing_new(
+    teams: TeamsWorld,
+) -> None:
+    teams.connector.add_members(EXTENSION_CHANNEL, GRACE)
+    card = await opened(teams, ON_GRACES_MESSAGE)
+    data = press(card, "Continue to payment", {"to": GRACE.aad, "product": TEA.id, "amount": "25"})
+    submit = extension(teams, "composeExtension/submitAction", data)
+
+    first = await invoke(teams, submit)
+    posted = len(teams.connector.in_conversation(DAVE_CHAT))
+    again = await invoke(teams, submit)  # Teams sends the same invoke again when the answer is late
+
+    assert again == first and first["type"] == "message"
+    order = teams.order()
+    assert order.id in first["value"] and len(teams.store.gifts) == 1
+    assert posted == 1 and len(teams.connector.in_conversation(DAVE_CHAT)) == 1
+    posts = [c.kind for c in teams.connector.calls if c.kind in ("send", "reply", "update")]
+    assert posts == ["reply"]  # the order card, once; the replay only looked Grace up again
+
+
+async def test_a_replay_arriving_while_the_first_submit_runs_posts_the_order_card_once(
+    teams: TeamsWorld,
+) -> None:
+    teams.connector.add_members(EXTENSION_CHANNEL, GRACE)
+    card = await opened(teams, ON_GRACES_MESSAGE)
+    data = press(card, "Continue to payment", {"to": GRACE.aad, "product": TEA.id, "amount": "25"})
+    submit = extension(teams, "composeExtension/submitAction", data)
+
+    first, again = await asyncio.gather(invoke(teams, submit), invoke(teams, submit))
+
+    assert first == again and teams.order().id in first["value"]
+    (shown,) = teams.connector.in_conversation(DAVE_CHAT)
+    assert any(a["title"].startswith("Pay") for a in actions(shown.card))
+    assert len(teams.store.gifts) == 1
+
+
+# --- the voucher picker: the first page in the card, the whole catalog by typing --------------------
+
+ZEPHYR = Product(
+    id="zephyr-kites",
+    brand="Zephyr Kite Shop",
+    name="Zephyr Kite Shop gift card",
+    currency="USD",
+    countries=("US",),
+    denominations=(2000, 4000),
+)
+ATELIER = Product(
+    id="atelier-bleu",
+    brand="Atelier Bleu",
+    name="Atelier Bleu carte cadeau",
+    currency="EUR",
+    countries=("FR",),
+    denominations=(3000,),
+)
+
+
+def cinemas(count: int) -> list[Product]:
+    """Many vouchers whose brands sort before Zephyr's, so it is beyond the dialog's first page."""
+    return [
+        Product(
+            id=f"aster-cinema-{n:03}",
+            brand=f"Aster Cinema {n:03}",
+            name="Aster Cinema ticket",
+            currency="USD",
+            countries=("US",),
+            denominations=(1200,),
+        )
+        for n in range(count)
+    ]
+
+
+def typing(teams: TeamsWorld, dataset: str, text: str, locale: str = "en-US") -> dict[str, Any]:
+    """The application/search invoke Teams sends as the buyer types, in the captured dialog's chat."""
+    documented = fixture_activity("invoke.application_search.msteams_docs")
+    activity = extension(teams, "composeExtension/fetchTask")
+    activity.update(
+        name=documented["name"],
+        value={**documented["value"], "dataset": dataset, "queryText": text},
+        locale=locale,
+        localTimezone=documented["localTimezone"],
+    )
+    return activity
+
+
+async def found(teams: TeamsWorld, activity: dict[str, Any]) -> list[dict[str, str]]:
+    response = await teams.post(activity)
+    assert response.status == 200 and response.content_type == "application/json"
+    body = await response.json()
+    assert body["type"] == "application/vnd.microsoft.search.searchResponse"
+    results: list[dict[str, str]] = body["value"]["results"]
+    return results
+
+
+async def test_a_voucher_beyond_the_first_page_is_found_by_typing_and_gifted(
+    teams: TeamsWorld,
+) -> None:
+    teams.checkout.catalog = Catalog([*cinemas(60), BOOKS, TEA, COFFEE, ZEPHYR])
+    teams.connector.add_members(EXTENSION_CHANNEL, GRACE)
+    card = await opened(teams, ON_GRACES_MESSAGE)
+    picker = element(card, "product")
+    assert len(picker["choices"]) == 50 and ZEPHYR.id not in str(picker["choices"])
+    assert picker["choices.data"]["type"] == "Data.Query"
+
+    results = await found(teams, typing(teams, picker["choices.data"]["dataset"], "zeph"))
+
+    assert results == [{"title": "Zephyr Kite Shop: $20 · $40", "value": ZEPHYR.id}]
+    task = await submitted(teams, card, to=GRACE.aad, product=results[0]["value"], amount="40")
+    assert task["type"] == "message"
+    order = teams.order()
+    assert order.product_id == ZEPHYR.id and order.amount.minor == 4000
+    (gift,) = teams.store.gifts.values()
+    assert gift.recipient.user_id == GRACE.aad
+
+
+async def test_typing_lists_the_buyers_countrys_vouchers_then_its_currencys_then_the_rest(
+    teams: TeamsWorld,
+) -> None:
+    teams.checkout.catalog = Catalog([BOOKS, TEA, COFFEE, ATELIER])
+    dataset = element(await opened(teams), "product")["choices.data"]["dataset"]
+
+    german = await found(teams, typing(teams, dataset, "e", locale="de-DE"))
+    american = await found(teams, typing(teams, dataset, "e", locale="en-US"))
+
+    # Germany: Lantern Tea (for Germany), Atelier Bleu (euros, France), then the dollar vouchers
+    assert [r["value"] for r in german] == [TEA.id, ATELIER.id, COFFEE.id, BOOKS.id]
+    assert german[0]["title"] == "Lantern Tea House: von 5\u00a0€ bis 200\u00a0€"
+    assert [r["value"] for r in american] == [COFFEE.id, BOOKS.id, ATELIER.id, TEA.id]
+
+
+async def test_typing_what_no_voucher_has_or_in_another_dataset_finds_nothing(
+    teams: TeamsWorld,
+) -> None:
+    dataset = element(await opened(teams), "product")["choices.data"]["dataset"]
+
+    assert await found(teams, typing(teams, dataset, "submarine")) == []
+    assert await found(teams, typing(teams, "npm", "tea")) == []  # not a dataset of ours
+    assert teams.connector.calls == []
+
+
+async def test_the_dialog_shown_again_keeps_a_voucher_found_by_typing(teams: TeamsWorld) -> None:
+    teams.checkout.catalog = Catalog([*cinemas(60), ZEPHYR])
+    card = await opened(teams)
+
+    again = dialog_card(await submitted(teams, card, to=GRACE.aad, product=ZEPHYR.id, amount="3"))
+
+    picker = element(again, "product")
+    assert picker["value"] == ZEPHYR.id and ZEPHYR.id in [c["value"] for c in picker["choices"]]
+    assert (
+        "values this voucher comes in: $20 · $40" in card_text(again) and teams.store.orders == {}
+    )
+
+
+async def test_typing_pages_through_many_matches_as_teams_asks_with_skip_and_top(
+    teams: TeamsWorld,
+) -> None:
+    teams.checkout.catalog = Catalog(cinemas(40))
+    dataset = element(await opened(teams), "product")["choices.data"]["dataset"]
+    first, following = (typing(teams, dataset, "aster") for _ in range(2))
+    following["value"]["queryOptions"] = {"skip": 15, "top": 15}
+
+    shown, more = await found(teams, first), await found(teams, following)
+
+    assert [r["value"] for r in shown + more] == [f"aster-cinema-{n:03}" for n in range(30)]

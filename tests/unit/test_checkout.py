@@ -50,6 +50,7 @@ async def test_a_retried_request_creates_no_second_order(world: World) -> None:
 
     assert first.order_id == second.order_id
     assert len(world.store.orders) == 1
+    assert not first.repeated and second.repeated  # the retry is told the first one showed it
 
 
 async def test_concurrent_identical_requests_create_one_order(world: World) -> None:
@@ -58,6 +59,7 @@ async def test_concurrent_identical_requests_create_one_order(world: World) -> N
     )
 
     assert {r.order_id for r in results} == set(world.store.orders)
+    assert sorted(r.repeated for r in results) == [False, True, True, True, True]
     assert len(world.store.orders) == 1
 
 
