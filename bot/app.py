@@ -30,7 +30,8 @@ def create_app(services: Services) -> web.Application:
     if settings.rate_limit_per_minute > 0:
         per_second = settings.rate_limit_per_minute / 60
         limits = PersonLimits(services.buckets, per_second, settings.rate_limit_burst)
-        middlewares.append(rate_limit(limits))  # the buckets are shared by every replica
+        # The buckets are shared by every replica; each platform's descriptor says who sent a request.
+        middlewares.append(rate_limit(limits, services.platforms))
     app = web.Application(client_max_size=MAX_BODY, middlewares=middlewares)
     app[SERVICES] = services
     app.router.add_get("/healthz", _healthz)
@@ -38,7 +39,7 @@ def create_app(services: Services) -> web.Application:
     app.router.add_get("/", _index)
     if services.brand_images.is_dir():
         app.router.add_static("/static/brands", services.brand_images)
-    for mount in services.mounts:
+    for mount in services.life.mounts:
         mount(app)
     return app
 

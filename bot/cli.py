@@ -109,7 +109,7 @@ def _serve(args: argparse.Namespace) -> int:
 
 
 def _db_upgrade(args: argparse.Namespace) -> int:
-    from bot.bootstrap import open_database
+    from bot.build.storage import open_database
 
     async def upgrade() -> None:
         database = await open_database(_settings())

@@ -77,7 +77,7 @@ def add_catalog_command(programmes: Any, settings: Callable[[], Settings]) -> No
 
 
 def _run(settings: Settings, args: argparse.Namespace, verb: str) -> int:
-    from bot.bootstrap import open_database
+    from bot.build.storage import open_database
     from bot.rewards import build_rewards
 
     async def run() -> int:

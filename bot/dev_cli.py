@@ -38,7 +38,7 @@ def _pay(args: argparse.Namespace, settings: Settings) -> int:
             2,
         )
     from adapters.stripe_local import DevPaymentError, pay_with_test_card
-    from bot.bootstrap import TEST_STRIPE_PREFIX
+    from bot.build.payments import TEST_STRIPE_PREFIX
 
     order = asyncio.run(_payable_order(settings, args.order_id))
     if isinstance(order, str):
@@ -63,7 +63,7 @@ def _pay(args: argparse.Namespace, settings: Settings) -> int:
 
 async def _payable_order(settings: Settings, order_id: str) -> tuple[str, str] | str:
     """The order's PaymentIntent and client secret, or why it cannot be paid."""
-    from bot.bootstrap import open_database
+    from bot.build.storage import open_database
     from core.errors import OrderNotFound
 
     local_file = settings.data_dir / "voucherbot.db"

@@ -161,7 +161,7 @@ def _directories(settings: Settings) -> list[tuple[HrDirectory, Callable[[], Awa
 
 async def sync_now(settings: Settings, dry_run: bool) -> list[SyncReport]:
     """`voucherbot hris sync [--dry-run]`: every configured connector once, from its stored cursor."""
-    from bot.bootstrap import open_database
+    from bot.build.storage import open_database
     from bot.rewards import build_rewards
 
     database = await open_database(settings)

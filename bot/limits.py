@@ -1,7 +1,8 @@
 """Per-user rate limits: a token bucket per Slack or Teams user and per checkout, answered with 429.
 
-Who a request is from is read cheaply from the body the platform signed (a Slack form field, the
-`payload` JSON of an interaction, a Teams activity's `from`), before the adapter has authenticated it.
+Who a request is from is read cheaply from the body the platform signed, before the adapter has
+authenticated it: each platform's descriptor says how (core.platforms; a Slack form field, a Teams
+activity's `from`).
 A request the adapter then refuses as unauthenticated (401/403) gives its token back, so forged
 requests in someone's name barely dent their bucket. Buckets are shared by every replica (Redis or
 PostgreSQL, core.pacing), so behind a load balancer a person gets the rate once, not once per replica;
@@ -11,20 +12,16 @@ by adapters/slack/socket_limits.py.
 
 from __future__ import annotations
 
-import json
 import math
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Mapping, Sequence
 from dataclasses import dataclass
-from typing import Any
-from urllib.parse import parse_qs
 
 from aiohttp import web
 
 from core.pacing import Bucket, Grant, TokenBuckets
+from core.platforms import ChatPlatform
 
 Handler = Callable[[web.Request], Awaitable[web.StreamResponse]]
-SLACK_PATH = "/slack/events"
-TEAMS_PATH = "/api/messages"
 SLOW_DOWN = "You're going a bit fast. Please try again in {seconds} s."
 
 
@@ -53,16 +50,14 @@ class Limited:
     """A request that counts against a bucket, and how to say no to it."""
 
     key: str
-    slack_command: bool = False
+    in_words: Callable[[str], Mapping[str, object]] | None = None  # a refusal the platform shows
 
 
-async def limited(request: web.Request) -> Limited | None:
+async def limited(request: web.Request, platforms: Sequence[ChatPlatform]) -> Limited | None:
     """Which bucket a request counts against, or None for requests that are not rate limited."""
-    if request.method == "POST" and request.path == SLACK_PATH:
-        return slack_limited(await request.read())
-    if request.method == "POST" and request.path == TEAMS_PATH:
-        user = teams_user(await request.read())
-        return Limited(f"teams:{user}" if user else f"ip:{request.remote}")
+    platform = next((p for p in platforms if p.inbound_path == request.path), None)
+    if request.method == "POST" and platform is not None:
+        return person_limited(platform, await request.read(), request.remote)
     parts = request.path.split("/")
     if (
         request.method == "GET"
@@ -76,49 +71,33 @@ async def limited(request: web.Request) -> Limited | None:
     return None
 
 
-def slack_limited(body: bytes) -> Limited | None:
-    """Slash commands and interactions by team and user; Events API callbacks (JSON) are not limited."""
-    try:
-        form = parse_qs(body.decode(), max_num_fields=64)
-    except (UnicodeDecodeError, ValueError):
+def person_limited(platform: ChatPlatform, body: bytes, remote: str | None) -> Limited | None:
+    """The bucket of whoever the platform says sent `body`; its network address when it names no one."""
+    person = platform.acting_person(body)
+    if person is None:
         return None
-    if "payload" in form:
-        payload = _json(form["payload"][0])
-        user, team = _object(payload.get("user")), _object(payload.get("team"))
-        user_id, team_id = user.get("id"), team.get("id") or user.get("team_id")
-        return Limited(f"slack:{team_id}:{user_id}") if user_id else None
-    if "user_id" in form and "command" in form:
-        return Limited(
-            f"slack:{form.get('team_id', [''])[0]}:{form['user_id'][0]}", slack_command=True
-        )
-    return None
-
-
-def teams_user(body: bytes) -> str | None:
-    """`tenant:user` of a Teams activity (Entra object id when present), or None if unreadable."""
-    activity = _json(body)
-    sender = _object(activity.get("from"))
-    user = sender.get("aadObjectId") or sender.get("id")
-    tenant_id = _object(_object(activity.get("channelData")).get("tenant")).get("id") or ""
-    return f"{tenant_id}:{user}" if isinstance(user, str) and user else None
+    if not person.user_id:
+        return Limited(f"ip:{remote}")
+    return Limited(platform.key(person), platform.in_words if person.wants_words else None)
 
 
 def too_many(request: Limited, wait: float) -> web.Response:
     seconds = max(1, math.ceil(wait))
-    if request.slack_command:
-        # Slack shows a non-200 answer to a slash command as a bare failure: say it in words instead.
-        body = {"response_type": "ephemeral", "text": SLOW_DOWN.format(seconds=seconds)}
+    if request.in_words is not None:
+        body = request.in_words(SLOW_DOWN.format(seconds=seconds))
         return web.json_response(body, headers={"Retry-After": str(seconds)})
     refusal = {"error": "too many requests", "retry_after": seconds}
     return web.json_response(refusal, status=429, headers={"Retry-After": str(seconds)})
 
 
-def rate_limit(buckets: PersonLimits) -> Callable[..., Awaitable[web.StreamResponse]]:
+def rate_limit(
+    buckets: PersonLimits, platforms: Sequence[ChatPlatform] = ()
+) -> Callable[..., Awaitable[web.StreamResponse]]:
     """aiohttp middleware: one token per limited request; unauthenticated requests give theirs back."""
 
     @web.middleware
     async def limit(request: web.Request, handler: Handler) -> web.StreamResponse:
-        which = await limited(request)
+        which = await limited(request, platforms)
         if which is None:
             return await handler(request)
         wait = await buckets.take(which.key)
@@ -138,14 +117,3 @@ def rate_limit(buckets: PersonLimits) -> Callable[..., Awaitable[web.StreamRespo
 async def _unauthenticated(buckets: PersonLimits, which: Limited, status: int) -> None:
     if status in (401, 403):
         await buckets.give_back(which.key)
-
-
-def _json(text: str | bytes) -> dict[str, Any]:
-    try:
-        return _object(json.loads(text))
-    except (ValueError, RecursionError):
-        return {}
-
-
-def _object(value: object) -> dict[str, Any]:
-    return value if isinstance(value, dict) else {}

@@ -17,6 +17,7 @@ from adapters.providers.routes_file import RoutesFileError, load_routes, save_ro
 from bot.settings import Settings
 from bot.tls import OutgoingTrust
 from core.catalog import Product
+from core.catalog_source import LiveCatalog
 from core.checkout import Checkout
 from core.errors import ProviderError
 from core.money import Money
@@ -45,6 +46,9 @@ class ProviderSet:
     settings: Settings
     database: Database
     checkout: Checkout
+    catalog: (
+        LiveCatalog  # what the checkout reads; replaced by each merge of the providers' catalogs
+    )
     builtin: list[Product]
     health: ProviderHealth
     rules: RoutingRules
@@ -71,7 +75,7 @@ class ProviderSet:
             self.health.set_synced(name, await store.last_synced(name))
         self._reload_rules()
         merged = merge_catalogs(by_provider, self.names)
-        self.checkout.catalog = merged.catalog
+        self.catalog.replace(merged.catalog)
         self.checkout.routing = Router(merged.offers, self.rules, self.health.balance)
 
     def _reload_rules(self) -> None:
@@ -158,17 +162,19 @@ async def build_provider_set(
     settings: Settings,
     database: Database,
     checkout: Checkout,
+    catalog: LiveCatalog,
     providers: dict[str, VoucherProvider],
     builtin: list[Product],
     alert: Callable[[str], Awaitable[None]],
 ) -> ProviderSet:
-    """Fill `providers` (the checkout's own mapping) from VOUCHER_PROVIDER and merge their catalogs."""
+    """Fill `providers` (the checkout's own mapping) from VOUCHER_PROVIDER and merge their catalogs
+    into `catalog` (the checkout's source)."""
     health = ProviderHealth(settings.provider_low_balance)
     names = tuple(settings.voucher_provider)
     rules = load_routes(
         settings.provider_routes_file, names if "builtin" in names else (*names, "builtin")
     )
-    found = ProviderSet(settings, database, checkout, builtin, health, rules, providers)
+    found = ProviderSet(settings, database, checkout, catalog, builtin, health, rules, providers)
     providers.setdefault("builtin", BuiltinProvider())
     if "xoxoday" in settings.voucher_provider:
         _add_xoxoday(found, alert)

@@ -145,7 +145,7 @@ def _runs(parser: argparse.ArgumentParser, settings: Callable[[], Settings], wor
 
 
 def _run(settings: Settings, work: Work, args: argparse.Namespace) -> int:
-    from bot.bootstrap import open_database
+    from bot.build.storage import open_database
     from bot.rewards import build_rewards
 
     async def run() -> int:

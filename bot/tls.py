@@ -27,5 +27,6 @@ class OutgoingTrust:
         path = settings.ca_file
         if path is None:
             return cls(None, "")
-        where = {"capath": str(path)} if path.is_dir() else {"cafile": str(path)}
-        return cls(ssl.create_default_context(**where), str(path))
+        if path.is_dir():
+            return cls(ssl.create_default_context(capath=str(path)), str(path))
+        return cls(ssl.create_default_context(cafile=str(path)), str(path))

@@ -65,7 +65,7 @@ def _read_password(from_stdin: bool) -> str:
 async def _add(settings: Settings, email: str, role: AdminRole, password: str) -> None:
     from adapters.db.admin_users import SqlAdminAccounts
     from adapters.web.admin import hash_password
-    from bot.bootstrap import open_database
+    from bot.build.storage import open_database
     from core.oversight.accounts import AdminUser
     from core.oversight.acts import AdminActs
     from core.ports import SystemClock
@@ -83,7 +83,7 @@ async def _add(settings: Settings, email: str, role: AdminRole, password: str) -
 
 async def _list(settings: Settings) -> int:
     from adapters.db.admin_users import SqlAdminAccounts
-    from bot.bootstrap import open_database
+    from bot.build.storage import open_database
 
     database = await open_database(settings)
     try:

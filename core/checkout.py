@@ -11,6 +11,7 @@ from typing import Generic, TypeVar
 from core.browsing import Browsing
 from core.card_checkout import CardCheckout
 from core.catalog import Catalog
+from core.catalog_source import CatalogSource, LiveCatalog
 from core.curation import CurationStore
 from core.fx import Rates
 from core.issuance import Issuance
@@ -49,6 +50,7 @@ class Checkout:
     """The checkout core's façade: adapters call these methods and render what they return."""
 
     catalog: _Shared[Catalog] = _Shared()
+    catalogs: _Shared[CatalogSource] = _Shared()
     routing: _Shared[Router | None] = _Shared()
     health: _Shared[ProviderHealth | None] = _Shared()
     rates: _Shared[Rates | None] = _Shared()
@@ -61,7 +63,7 @@ class Checkout:
         self,
         *,
         uow: UnitOfWorkFactory,
-        catalog: Catalog,
+        catalog: Catalog | CatalogSource,  # a fixed catalog, or the live one syncs replace
         gateway: PaymentGateway,
         providers: Mapping[str, VoucherProvider],
         clock: Clock,
@@ -79,7 +81,7 @@ class Checkout:
     ) -> None:
         shop = Shop(
             uow=uow,
-            catalog=catalog,
+            catalogs=LiveCatalog(catalog) if isinstance(catalog, Catalog) else catalog,
             gateway=gateway,
             providers=providers,
             clock=clock,

@@ -43,6 +43,14 @@ class NotOrganiser(InvalidRequest):
         self.collection_id = collection_id
 
 
+class NotContributor(InvalidRequest):
+    """Someone who has not chipped in asked to show or hide their amount on the card."""
+
+    def __init__(self, collection_id: str) -> None:
+        super().__init__("You have not chipped in to this group gift.")
+        self.collection_id = collection_id
+
+
 class CollectionNotOpen(InvalidRequest):
     """The collection was closed or has expired: it takes no more contributions."""
 
@@ -163,6 +171,20 @@ class Collection:
         found = self.contribution(order_id)
         if found is not None:
             found.state = ContributionState.REFUNDED
+
+    def toggle_shown(self, person: ChatUser) -> bool:
+        """The person's own line shows their amount, or stops showing it; True when it now shows."""
+        mine = [
+            c
+            for c in self.contributions
+            if c.contributor.same_person(person) and c.state is not ContributionState.REFUNDED
+        ]
+        if not mine:
+            raise NotContributor(self.id)
+        show = not all(c.show_amount for c in mine)
+        for contribution in mine:
+            contribution.show_amount = show
+        return show
 
     def close(self, at: datetime) -> Money:
         self.check_open()

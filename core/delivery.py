@@ -10,7 +10,7 @@ from datetime import datetime, timedelta
 
 from core.approval_notices import approval_notice
 from core.audit import AuditRecord
-from core.catalog import Catalog
+from core.catalog_source import CatalogSource
 from core.collections import CollectionCard
 from core.errors import DeliveryError, DeliveryRetryLater, VoucherbotError
 from core.gifts import GiftStatus
@@ -50,7 +50,7 @@ class Relay:
         self,
         *,
         uow: UnitOfWorkFactory,
-        catalog: Callable[[], Catalog],
+        catalog: CatalogSource,
         senders: Mapping[str, ChatSender],
         clock: Clock,
         checkout_url: Callable[[Order], str | None],

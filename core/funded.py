@@ -14,7 +14,14 @@ from datetime import datetime, timedelta
 from core.audit import AuditRecord
 from core.catalog import funded_kind
 from core.collections import Collection
-from core.errors import ConcurrentUpdate, DuplicateRequest, NotFound, ProgrammeNotFound
+from core.errors import (
+    ConcurrentUpdate,
+    DuplicateRequest,
+    InvalidTransition,
+    NotFound,
+    OrderNotPayable,
+    ProgrammeNotFound,
+)
 from core.identity import ChatUser, ConversationRef
 from core.money import Money
 from core.order_handlers import OrderBus
@@ -157,8 +164,14 @@ class Funded:
         return True
 
     async def give_back(self, order_id: str) -> None:
-        """Refund a contribution (late, or its collection expired) and note it on the collection."""
-        await self._refund(order_id, "system")
+        """Refund a contribution (late, or its collection expired) and note it on the collection.
+        Another replica refunding it at the same moment wins: its refund stands, noted here once."""
+        if not await self._is_refunded(order_id):
+            try:
+                await self._refund(order_id, "system")
+            except (ConcurrentUpdate, InvalidTransition, OrderNotPayable):
+                if not await self._is_refunded(order_id):
+                    raise
         for _ in range(RETRIES):
             try:
                 async with self._uow() as uow:
@@ -171,6 +184,10 @@ class Funded:
                 return
             except ConcurrentUpdate:
                 continue
+
+    async def _is_refunded(self, order_id: str) -> bool:
+        async with self._uow() as uow:
+            return (await uow.orders.get(order_id)).status is OrderStatus.REFUNDED
 
     async def _count(self, order_id: str) -> bool:
         now = self._clock.now()

@@ -163,6 +163,13 @@ class GroupGifts:
         await self._change(collection_id, lambda c: c.pledge(pledge), card=False)
         return summary
 
+    async def toggle_amount(self, collection_id: str, user: ChatUser) -> bool:
+        """A contributor shows their amount on the card, or hides it again (the card is redrawn in
+        place); True when it now shows."""
+        shown: list[bool] = []
+        await self._change(collection_id, lambda c: shown.append(c.toggle_shown(user)))
+        return shown[-1]
+
     async def close(self, collection_id: str, user: ChatUser) -> CollectionCard:
         """The organiser closes it: the recipient gets a reward for the total, to spend in the catalog."""
         for _ in range(RETRIES):
@@ -214,7 +221,7 @@ class GroupGifts:
         for collection in due:
             try:
                 await self._settle(collection, now)
-            except PaymentGatewayError as exc:  # the next run asks again
+            except (PaymentGatewayError, ConcurrentUpdate) as exc:  # the next run asks again
                 log.warning(
                     "collection refund failed",
                     extra={"collection": collection.id, "error": str(exc)},

@@ -10,6 +10,7 @@ from datetime import timedelta
 from typing import Any
 
 from core.catalog import Catalog
+from core.catalog_source import CatalogSource, LiveCatalog
 from core.curation import Curation, CurationStore
 from core.fx import Rates
 from core.order_handlers import OrderBus
@@ -33,7 +34,7 @@ class Shop:
     """The checkout's collaborators and settings (one per process, shared by its use cases)."""
 
     uow: UnitOfWorkFactory
-    catalog: Catalog
+    catalogs: CatalogSource  # the catalog in use now (core.catalog_source): read it on each use
     gateway: PaymentGateway
     providers: Mapping[str, VoucherProvider]
     clock: Clock
@@ -55,6 +56,19 @@ class Shop:
     # of a page is synchronous; a page turn on another replica sees a catalog at most that old).
     curated: dict[str, Curation] = field(default_factory=dict)
     _default_router: tuple[Catalog, Router] | None = None
+
+    @property
+    def catalog(self) -> Catalog:
+        """The catalog in use now."""
+        return self.catalogs()
+
+    @catalog.setter
+    def catalog(self, catalog: Catalog) -> None:
+        """Offer `catalog` from now on (a live source is replaced in place: its other readers follow)."""
+        if isinstance(self.catalogs, LiveCatalog):
+            self.catalogs.replace(catalog)
+        else:
+            self.catalogs = LiveCatalog(catalog)
 
     def __post_init__(self) -> None:
         self.base_url = self.base_url.rstrip("/")

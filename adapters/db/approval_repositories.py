@@ -144,7 +144,7 @@ class SqlApprovalPolicies:
         )
 
     async def put(self, policy: ApprovalPolicy) -> None:
-        values = {
+        values: dict[str, object] = {
             "programme_id": policy.programme_id,
             "approvers": ",".join(policy.approvers),
             "above_minor": policy.above,

@@ -42,7 +42,7 @@ _VALUE_FILTER = re.compile(
 def apply_patch(resource: dict[str, Any], body: object) -> dict[str, Any]:
     """The resource after the request's operations, all of them or none (raises BadResource)."""
     schemas = body.get("schemas") if isinstance(body, dict) else None
-    if not isinstance(schemas, list) or PATCH_OP not in schemas:
+    if not isinstance(body, dict) or not isinstance(schemas, list) or PATCH_OP not in schemas:
         raise BadResource(f"schemas must be [{PATCH_OP}]", "invalidSyntax")
     operations = body.get("Operations")
     if not isinstance(operations, list) or not operations:

@@ -52,6 +52,9 @@ APPROVAL_REJECT = "vb_approval_reject"  # approver's Reject; value = approval id
 APPROVAL_NOTE = "vb_approval_note"  # block and action id of the reason input on the approval card
 COLLECT_CHIP_IN = "vb_col_chip"  # "Chip in" on a group gift's channel card; value = collection id
 COLLECT_CLOSE = "vb_col_close"  # "Close and send" on the card (the organiser only); value = its id
+COLLECT_MINE = (
+    "vb_col_mine"  # "Show or hide my amount": a contributor's own line only; value = its id
+)
 COLLECT_MODAL = "vb_col_modal"  # callback_id of the chip-in form; private_metadata = collection id
 COLLECT_AMOUNT = "vb_col_amount"  # block and action ids of the form's inputs
 COLLECT_SHOW = "vb_col_show"

@@ -27,7 +27,7 @@ ICONS = {"approved": ":white_check_mark:", "rejected": ":no_entry:", "expired": 
 
 def outcome_text(view: ApprovalView, loc: Localizer) -> str:
     """What became of the request, as the approver's card says it (plain text, no emoji)."""
-    by, note = escape(who(view.decided_by)), escape(view.note)
+    by, note = who(view.decided_by), escape(view.note)
     said = {
         "approved": loc._("Approved by {by}; the rewards are sent.", by=by),
         "rejected": loc._("Rejected by {by}: {note}", by=by, note=note),
@@ -50,9 +50,10 @@ def told_text(view: ApprovalView, loc: Localizer) -> str:
 
 
 def who(identity: str) -> str:
-    """'<@U0BOSS>' for a Slack identity ('slack:U0BOSS'): Slack shows the person's name."""
+    """'<@U0BOSS>' for a Slack identity ('slack:U0BOSS'): Slack shows the person's name; any other
+    identity as escaped text."""
     platform, _, user = identity.partition(":")
-    return f"<@{user}>" if platform == "slack" and user else identity
+    return f"<@{user}>" if platform == "slack" and user else escape(identity)
 
 
 def _names(names: tuple[str, ...], loc: Localizer) -> str:

@@ -6,7 +6,7 @@ choice made in it is paid from that reward (see translate.reward_of).
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import replace
 
 from adapters.i18n import ENGLISH, Localizer, words
@@ -199,7 +199,7 @@ def _filters(page: CatalogPage, reward_id: str, loc: Localizer) -> list[Block]:
 
 def _menu(
     action_id: str,
-    choices: list[tuple[str, str | None]],
+    choices: Sequence[tuple[str, str | None]],
     current: str | None,
     query_for: Callable[[str | None], CatalogQuery],
     reward_id: str,
@@ -208,7 +208,9 @@ def _menu(
         option(label, encode_query(query_for(value), reward_id))
         for label, value in choices[:STATIC_OPTIONS]
     ]
-    chosen = next((o for o, (_, value) in zip(options, choices) if value == current), options[0])
+    chosen = next(
+        (o for o, (_, value) in zip(options, choices, strict=False) if value == current), options[0]
+    )
     return {
         "type": "static_select",
         "action_id": action_id,

@@ -32,6 +32,9 @@ def card_message(card: CollectionCard, loc: Localizer = ENGLISH) -> Message:
                         style="primary",
                     ),
                     button(loc._("Close and send"), ids.COLLECT_CLOSE, value=card.collection_id),
+                    button(
+                        loc._("Show or hide my amount"), ids.COLLECT_MINE, value=card.collection_id
+                    ),
                 ],
             )
         )

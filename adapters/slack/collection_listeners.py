@@ -1,4 +1,5 @@
-"""Slack listeners for group gifts: `/vouchers collect @ada "Farewell" …`, Chip in, and Close."""
+"""Slack listeners for group gifts: `/vouchers collect @ada "Farewell" …`, Chip in, Close, and a
+contributor's Show or hide my amount."""
 
 from __future__ import annotations
 
@@ -31,6 +32,7 @@ def register(
     listeners = CollectionListeners(group_gifts, work, locales)
     app.action(ids.COLLECT_CHIP_IN)(listeners.open_chip_in)
     app.action(ids.COLLECT_CLOSE)(listeners.close)
+    app.action(ids.COLLECT_MINE)(listeners.toggle_amount)
     app.view(ids.COLLECT_MODAL)(listeners.submit_chip_in)
     return listeners
 
@@ -158,6 +160,29 @@ class CollectionListeners:
         except (NotFound, InvalidRequest) as exc:
             loc = await self._locales.of(client, user.tenant, user.user_id)
             await _tell(respond, words.error_text(exc, loc))
+
+    async def toggle_amount(
+        self, ack: Any, body: Body, action: Body, respond: Any, client: AsyncWebClient
+    ) -> None:
+        await ack()
+        user = translate.user_of(body)
+        self._work.spawn(self._toggle_amount(user, str(action.get("value", "")), respond, client))
+
+    async def _toggle_amount(
+        self, user: ChatUser, collection_id: str, respond: Any, client: AsyncWebClient
+    ) -> None:
+        """The presser's own line only; the card is redrawn in place by the outbox, and the presser
+        alone is told what changed."""
+        loc = await self._locales.of(client, user.tenant, user.user_id)
+        try:
+            shown = await self._gifts.toggle_amount(collection_id, user)
+        except (NotFound, InvalidRequest) as exc:
+            await _tell(respond, words.error_text(exc, loc))
+            return
+        if shown:
+            await _tell(respond, loc._("The card now shows your amount."))
+        else:
+            await _tell(respond, loc._("The card no longer shows your amount."))
 
 
 async def _may_see(client: AsyncWebClient, channel: str, user_id: str) -> bool:

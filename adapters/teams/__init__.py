@@ -20,6 +20,7 @@ from adapters.teams.connector import (
     speed_up_msrest,
 )
 from adapters.teams.credentials import PasswordCredentialsFactory
+from adapters.teams.platform import MESSAGES_PATH, TEAMS
 from adapters.teams.sender import TeamsSender
 from adapters.teams.service_urls import DOCUMENTED_HOSTS, ServiceUrlPolicy, ServiceUrlRefused
 from adapters.teams.tenants import RememberTenants
@@ -31,10 +32,9 @@ from core.ports import Directory, PendingConfirmations, TenantEndpoints
 from core.reach import AppInstaller
 from core.recognition import Recognition
 
-__all__ = ["BotFrameworkCloud", "TeamsChannel", "build_teams"]
+__all__ = ["MESSAGES_PATH", "TEAMS", "BotFrameworkCloud", "TeamsChannel", "build_teams"]
 
 log = logging.getLogger(__name__)
-MESSAGES_PATH = "/api/messages"
 APP_TYPES = {
     "multitenant": "MultiTenant",
     "singletenant": "SingleTenant",
@@ -80,7 +80,7 @@ class TeamsChannel:
             log.warning("could not fetch the Bot Framework signing keys to check a token")
             raise web.HTTPServiceUnavailable(
                 text="cannot check tokens right now", headers={"Retry-After": "30"}
-            )
+            ) from None
         return response if response is not None else web.Response(status=201)
 
 

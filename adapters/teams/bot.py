@@ -40,6 +40,7 @@ from adapters.teams.collection_translate import (
     CloseCollection,
     OpenChipIn,
     StartCollect,
+    ToggleAmount,
 )
 from adapters.teams.collections import CollectionDesk
 from adapters.teams.conversations import open_personal
@@ -329,6 +330,8 @@ class VoucherBot(TeamsActivityHandler):
                 return await self._collections.start(turn_context, intent)
             case CloseCollection():
                 return await self._collections.close(turn_context, intent)
+            case ToggleAmount():
+                return await self._collections.toggle_amount(turn_context, intent)
             case OpenChipIn() | ChipIn():
                 return Answer(text=loc._("Press Chip in on the group gift's card."), replaces=False)
 

@@ -41,6 +41,11 @@ def collection_card(card: CollectionCard, loc: Localizer = ENGLISH) -> Card:
                 "title": loc._("Close and send"),
                 "data": {COMMAND: "col_close", "collection": card.collection_id},
             },
+            {
+                "type": "Action.Submit",
+                "title": loc._("Show or hide my amount"),
+                "data": {COMMAND: "col_mine", "collection": card.collection_id},
+            },
         ]
     return _card(body, actions)
 

@@ -48,6 +48,13 @@ class CloseCollection:
     collection_id: str
 
 
+@dataclass(frozen=True)
+class ToggleAmount:
+    """Show or hide my amount: the presser's own line on the card."""
+
+    collection_id: str
+
+
 def is_collect_text(text: str) -> bool:
     words = text.split()
     return bool(words) and words[0].lower() == COLLECT_WORD
@@ -82,4 +89,5 @@ COLLECT_ACTIONS: dict[str, Callable[[Mapping[str, Any]], Any]] = {
     "col_chip": lambda d: OpenChipIn(_collection(d)),
     "col_chip_send": _chip_in,
     "col_close": lambda d: CloseCollection(_collection(d)),
+    "col_mine": lambda d: ToggleAmount(_collection(d)),
 }

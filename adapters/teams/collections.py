@@ -1,4 +1,5 @@
-"""Group gifts in Teams: `collect @Ada …` posts the card, Chip in opens a dialog, Close and send closes it.
+"""Group gifts in Teams: `collect @Ada …` posts the card, Chip in opens a dialog, Close and send closes it,
+Show or hide my amount changes the presser's own line.
 
 The card is posted where the person asked, unless the recipient is in that conversation's roster (they
 would see it before it is given): then the organiser is told instead. A contribution's checkout goes to
@@ -25,7 +26,12 @@ from adapters.teams.address import TeamsAddress
 from adapters.teams.answer import Answer
 from adapters.teams.cards import attachment, order_card
 from adapters.teams.collection_cards import chip_in_card, collection_card
-from adapters.teams.collection_translate import ChipIn, CloseCollection, StartCollect
+from adapters.teams.collection_translate import (
+    ChipIn,
+    CloseCollection,
+    StartCollect,
+    ToggleAmount,
+)
 from adapters.teams.conversations import continue_in, personal_chat
 from adapters.teams.errors import connector_errors
 from adapters.teams.people import NOT_FOUND, look_up, recipient_of
@@ -160,6 +166,14 @@ class CollectionDesk:
         loc = localizer(turn_context.activity.locale)
         card = await self._enabled(loc).close(intent.collection_id, user_of(turn_context.activity))
         return Answer(collection_card(card, loc))
+
+    async def toggle_amount(self, turn_context: TurnContext, intent: ToggleAmount) -> Answer:
+        """The presser's own line shows their amount, or stops; the card pressed is redrawn in place
+        (everyone sees the card; only the presser's line changed)."""
+        loc = localizer(turn_context.activity.locale)
+        group = self._enabled(loc)
+        await group.toggle_amount(intent.collection_id, user_of(turn_context.activity))
+        return Answer(collection_card(await group.card(intent.collection_id), loc))
 
     def _enabled(self, loc: Localizer) -> GroupGifts:
         if self._group is None:

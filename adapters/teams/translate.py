@@ -20,6 +20,7 @@ from adapters.teams.collection_translate import (
     CloseCollection,
     OpenChipIn,
     StartCollect,
+    ToggleAmount,
     collect_of_message,
     is_collect_text,
 )
@@ -124,6 +125,7 @@ Intent = (
     | OpenChipIn
     | ChipIn
     | CloseCollection
+    | ToggleAmount
 )
 
 

@@ -15,7 +15,6 @@ MAX_TEXT = 500
 _IDEMPOTENCY_KEY = re.compile(r"^[\x21-\x7e]{1,255}$")  # visible ASCII, as Stripe's keys
 _ID = re.compile(r"^[A-Za-z0-9:_.@-]{1,100}$")
 _CURRENCY = re.compile(r"^[A-Za-z]{3}$")
-PLATFORMS = ("slack", "teams")
 MAX_DEPTH = (
     16  # the deepest documented body is 4 levels; deeper JSON is refused before anything walks it
 )
@@ -139,7 +138,9 @@ def employee_rows(body: Any) -> list[Mapping[str, object]]:
     rows = _object(body, "body").get("employees")
     if not isinstance(rows, list) or not 0 < len(rows) <= MAX_EMPLOYEES:
         raise BadRequest(f"employees must be a list of 1 to {MAX_EMPLOYEES} objects.", "employees")
-    checked = [_object(row, f"employees[{n}]") for n, row in enumerate(rows)]
+    checked: list[Mapping[str, object]] = [
+        _object(row, f"employees[{n}]") for n, row in enumerate(rows)
+    ]
     for n, row in enumerate(checked):
         wrong = next((f for f in EMPLOYEE_TEXT if f in row and not isinstance(row[f], str)), None)
         if wrong is not None:

@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from bot.bootstrap import voucher_key
+from bot.build.storage import voucher_key
 from bot.settings import Settings, load_settings
 
 ROOT = Path(__file__).resolve().parents[2]

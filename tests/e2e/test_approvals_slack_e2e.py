@@ -148,7 +148,7 @@ async def test_a_large_reward_waits_for_approval_then_the_approver_approves_and_
     assert cards_in(hana) == []  # the giver is never asked to approve their own request
 
     outcome = await press(ada, card, "vb_approval_approve", "ada-approve")
-    assert "Approved by slack:U0ADA" in outcome["text"]
+    assert "Approved by <@U0ADA>" in outcome["text"]
 
     notice = await eventually(partial(reward_notice, grace), what="Grace's reward DM")
     assert notice.text == "Hana from HR sent you a $60 reward"
@@ -199,7 +199,7 @@ async def test_a_rejection_with_a_reason_releases_the_budget_and_tells_the_giver
     )
 
     assert without["text"].startswith("Say why you reject it")
-    assert "Rejected by slack:U0ADA: Over this quarter's plan" in outcome["text"]
+    assert "Rejected by <@U0ADA>: Over this quarter's plan" in outcome["text"]
     assert (await db.budget(PROGRAMME)).reserved == before.reserved - 7000
     assert await db.rewards_of(lin.key) == []
     told = await eventually(
@@ -301,7 +301,7 @@ async def test_an_hr_system_send_above_the_threshold_reaches_the_slack_approver_
     assert "Workday" in block_text(card.blocks) and "$60" in block_text(card.blocks)
     outcome = await press(ada, card, "vb_approval_approve", "ada-approve-hr")
 
-    assert "Approved by slack:U0ADA" in outcome["text"]
+    assert "Approved by <@U0ADA>" in outcome["text"]
     notice = await eventually(partial(reward_notice, lin), what="Lin's reward DM")
     assert notice.text == "Workday sent you a $60 reward"
     assert len(await db.rewards_of(lin.key)) == 1

@@ -129,6 +129,9 @@ async def test_a_gift_reaches_the_colleagues_dm_with_code_and_note_and_the_buyer
     answers.append(wallet)
     async with http.get(f"{bot.url}/checkout/{order.checkout_token}") as page:
         answers.append(await page.text())
+    async with http.get(f"{bot.url}/checkout/{order.checkout_token}/status") as status_json:
+        assert status_json.status == 200
+        answers.append(await status_json.text())  # the page's poll: an API answer to the buyer
 
     assert voucher.code not in everything_ada_was_shown(fake_slack, ada, answers)
     assert voucher.code not in bot.logs()

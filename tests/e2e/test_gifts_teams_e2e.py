@@ -102,7 +102,11 @@ async def test_a_gift_reaches_the_colleagues_personal_chat_and_the_buyer_gets_a_
     shown_to_buyer = json.dumps([c.body for c in chat.calls()])
     async with http.get(f"{bot.url}/checkout/{order.checkout_token}") as page:
         shown_to_buyer += await page.text()
+    async with http.get(f"{bot.url}/checkout/{order.checkout_token}/status") as status_json:
+        assert status_json.status == 200
+        shown_to_buyer += await status_json.text()  # the page's poll: an API answer to the buyer
     assert voucher.code not in shown_to_buyer and voucher.pin not in shown_to_buyer
+    assert voucher.pin not in bot.logs()
     assert voucher.code not in bot.logs()
 
 

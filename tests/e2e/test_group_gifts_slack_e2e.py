@@ -24,6 +24,7 @@ from core.orders import OrderStatus
 from tests.e2e.bot_process import BotProcess
 from tests.e2e.conftest import WEBHOOK_SECRET, start_bot, stop_bot, stripe_env
 from tests.e2e.test_gifts_slack_e2e import _view_submission
+from tests.e2e.test_rewards_e2e import choose_button, click_in_dm, labelled
 from tests.e2e.test_slack_e2e import FORM, SlackUser, block_text
 from tests.e2e.world import BotDatabase, StripeEvents, eventually, stripe_signature
 from tests.fake_slack import FakeSlack
@@ -326,3 +327,151 @@ async def test_a_their_choice_gift_reaches_the_colleague_as_choose_your_gift_and
     )
     assert "Ada" in block_text(receipt[0].blocks)
     assert (await db.order(order.id)).status is OrderStatus.ISSUED
+
+
+async def spend_reward(ada: SlackUser, notice: Any, product_id: str, label: str) -> None:
+    """Ada: Choose your voucher on the notice → the product → Buy `label`, paid from the reward."""
+    before = len(ada.fake.messages_in(ada.dm))
+    tag = f"{ada.user_id}-{notice.ts}"
+    await click_in_dm(ada, notice, clicked(notice.blocks, "vb_reward_choose"), f"{tag}-open")
+    await eventually(
+        lambda: len(ada.fake.messages_in(ada.dm)) > before, what="the reward catalog in Ada's DM"
+    )
+    catalog = ada.fake.messages_in(ada.dm)[-1]
+    await click_in_dm(ada, catalog, choose_button(catalog.blocks, product_id), f"{tag}-choose")
+    product = await ada.response(f"{tag}-choose")
+    await click_in_dm(ada, catalog, labelled(product["blocks"], f"Buy {label}"), f"{tag}-buy")
+    await ada.response(f"{tag}-buy")
+
+
+async def test_no_contributor_and_no_buyer_ever_receives_the_code_ada_chose(
+    bot: BotProcess,
+    db: BotDatabase,
+    fake_slack: FakeSlack,
+    local: LocalStripe,
+    http: aiohttp.ClientSession,
+) -> None:
+    lin = person(bot, fake_slack, http, LIN)
+    bo, cy, buyer = (person(bot, fake_slack, http, u) for u in ("U0GGBO5", "U0GGCY5", "U0GGEVE"))
+    ada = person(bot, fake_slack, http, ADA)
+    fake_slack.set_members(CHANNEL, [LIN, bo.user_id, cy.user_id])
+    card = await start_collection(lin, fake_slack, '"Thank you Ada" 40', "lin-collect-5")
+    orders = [
+        await chip_in(bo, fake_slack, db, card, "20", True),
+        await chip_in(cy, fake_slack, db, card, "15", False),
+    ]
+    for order_id in orders:
+        await pay(local, db, order_id)
+    await eventually(lambda: all_issued(db, orders), what="both contributions counted")
+    await _press(lin, clicked(card.blocks, "vb_col_close"), card.ts)
+    group_notice = await eventually(
+        lambda: [m for m in fake_slack.messages_in(ada.dm) if "€35" in block_text(m.blocks)],
+        what="Ada's Choose your gift for €35",
+    )
+    # A their-choice gift from Eve too: Ada spends that one on a voucher with a PIN.
+    await buyer.command(f"gift <@{ADA}> choice:GBP 30 For you, Ada", "eve-choice")
+    await buyer.response("eve-choice")
+    (choice,) = [o for o in await db.orders_of(buyer.key) if o.product_id == "choice:GBP"]
+    await pay(local, db, choice.id)
+    choice_notice = await eventually(
+        lambda: [m for m in fake_slack.messages_in(ada.dm) if "For you, Ada" in block_text(m.blocks)],
+        what="Ada's their-choice notice",
+    )  # fmt: skip
+
+    codes: list[str] = []
+    spends = (
+        (group_notice[0], "copper-kettle-roasters", "€25"),
+        (choice_notice[0], "starlit-row-cinemas", "£15"),
+    )
+    for notice, product_id, label in spends:
+        before = {o.id for o in await db.orders_of(ada.key)}
+        await spend_reward(ada, notice, product_id, label)
+        (bought,) = await eventually(
+            lambda before=before: _orders_since(db, ada.key, before), what="Ada's order"
+        )
+        voucher = await eventually(lambda o=bought: db.voucher(o), what="Ada's voucher")
+        assert voucher.code and voucher.owner.user_id == ADA
+        secrets = [voucher.code, *([voucher.pin] if voucher.pin else [])]
+        await eventually(
+            lambda s=secrets: all(x in _all_of(fake_slack.messages_in(ada.dm)) for x in s),
+            what="the code (and PIN) in Ada's DM",
+        )
+        codes += secrets
+    assert len(codes) == 3  # two codes and the cinema's PIN
+
+    # The codes reached Ada (above); now everything anyone else got, and every page and answer:
+    others = [
+        c
+        for c in fake_slack.calls
+        if c.args.get("channel") != ada.dm and not c.target.startswith(f"{ADA}-")
+    ]
+    seen = [json.dumps(c.args) for c in others]
+    givers = [lin, bo, cy, buyer]
+    for order in [o for g in givers for o in await db.orders_of(g.key)]:
+        for path in (
+            f"/checkout/{order.checkout_token}",
+            f"/checkout/{order.checkout_token}/status",
+        ):
+            async with http.get(f"{bot.url}{path}") as page:
+                assert page.status == 200
+                seen.append(await page.text())
+    everything = "\n".join(seen)
+    assert len(seen) > 40 and "Thank you Ada" in everything  # the card, the forms, the checkouts
+    assert "Receipt: your gift to Ada Lovelace" in everything  # and Eve's receipt were scanned
+    for secret in codes:
+        assert secret not in everything
+        assert secret not in bot.logs()
+
+
+def _all_of(messages: list[Any]) -> str:
+    return "\n".join(m.text + json.dumps(m.blocks) for m in messages)
+
+
+async def _orders_since(db: BotDatabase, user_key: str, before: set[str]) -> list[str]:
+    return [o.id for o in await db.orders_of(user_key) if o.id not in before]
+
+
+async def test_a_contributor_shows_then_hides_their_amount_after_paying_on_their_own_line(
+    bot: BotProcess,
+    db: BotDatabase,
+    fake_slack: FakeSlack,
+    local: LocalStripe,
+    http: aiohttp.ClientSession,
+) -> None:
+    lin = person(bot, fake_slack, http, LIN)
+    fay, gus = (person(bot, fake_slack, http, u) for u in ("U0GGFAY", "U0GGGUS"))
+    fake_slack.add_person("U0GGFAY", "Fay")
+    fake_slack.add_person("U0GGGUS", "Gus")
+    fake_slack.set_members(CHANNEL, [LIN, fay.user_id, gus.user_id])
+    card = await start_collection(lin, fake_slack, '"Welcome back"', "lin-collect-6")
+    orders = [
+        await chip_in(fay, fake_slack, db, card, "12", False),
+        await chip_in(gus, fake_slack, db, card, "8", False),
+    ]
+    for order_id in orders:
+        await pay(local, db, order_id)
+    await eventually(
+        lambda: "€20" in block_text(fake_slack.messages[card.ts].blocks), what="both counted"
+    )
+    assert "Fay, Gus" in block_text(fake_slack.messages[card.ts].blocks)  # no amounts yet
+    updates = len(fake_slack.calls_to("chat.update"))
+
+    await _press(fay, clicked(card.blocks, "vb_col_mine"), card.ts)
+    await eventually(
+        lambda: "Fay (€12), Gus" in block_text(fake_slack.messages[card.ts].blocks),
+        what="Fay's amount on her own line, in place",
+    )
+    told = await fay.response(f"{fay.user_id}-card-{card.ts}")
+    assert "now shows your amount" in block_text(told["blocks"])
+    assert told["response_type"] == "ephemeral"  # only Fay is told
+    assert len(fake_slack.calls_to("chat.update")) > updates  # the same message, redrawn
+
+    await _press(fay, clicked(card.blocks, "vb_col_mine"), card.ts)
+    await eventually(
+        lambda: "Fay, Gus" in block_text(fake_slack.messages[card.ts].blocks),
+        what="Fay's amount hidden again",
+    )
+    await _press(lin, clicked(card.blocks, "vb_col_mine"), card.ts)  # Lin never chipped in
+    refused = await lin.response(f"{LIN}-card-{card.ts}")
+    assert "You have not chipped in" in block_text(refused["blocks"])
+    assert "€8" not in block_text(fake_slack.messages[card.ts].blocks)  # Gus's stays hidden

@@ -421,3 +421,41 @@ async def _new_order(db: BotDatabase, before: set[str]) -> str:
 
 async def _orders_since(db: BotDatabase, before: set[str]) -> list[str]:
     return [o.id for o in await db.orders_of(ADA_KEY) if o.id not in before]
+
+
+async def test_a_contributor_shows_then_hides_their_amount_after_paying_on_their_own_line(
+    bot: BotProcess,
+    db: BotDatabase,
+    connector: FakeConnector,
+    local: LocalStripe,
+    http: aiohttp.ClientSession,
+) -> None:
+    lin = colleague(bot, connector, http, "lin6", "Lin Wei")
+    fay, gus = (
+        colleague(bot, connector, http, t, n) for t, n in (("fay6", "Fay"), ("gus6", "Gus"))
+    )
+    card = await start_collection(lin, '"Welcome back"')
+    orders = [await chip_in(fay, db, card, "12", False), await chip_in(gus, db, card, "8", False)]
+    for order_id in orders:
+        await pay(local, db, order_id)
+    await eventually(
+        lambda: "€20" in card_text(latest_card(connector, card)), what="both counted in place"
+    )
+    assert "Fay, Gus" in card_text(latest_card(connector, card))  # no amounts yet
+
+    redrawn = await fay.answer_to(fay.submit(card, press(card.card, "Show or hide my amount")))
+    assert redrawn.kind == "update" and redrawn.activity_id == card.message_id  # in place
+    assert "Fay (€12), Gus" in card_text(redrawn.card) and card_problems(redrawn.card) == []
+    await eventually(
+        lambda: "Fay (€12), Gus" in card_text(latest_card(connector, card)),
+        what="the outbox's redraw agreeing",
+    )
+
+    hidden = await fay.answer_to(fay.submit(card, press(card.card, "Show or hide my amount")))
+    assert "Fay, Gus" in card_text(hidden.card) and "€12" not in card_text(hidden.card)
+    refused = await lin.answer_to(lin.submit(card, press(card.card, "Show or hide my amount")))
+    assert "You have not chipped in" in refused.text  # Lin has no line of her own to change
+    await eventually(
+        lambda: "Fay, Gus" in card_text(latest_card(connector, card)), what="hidden again"
+    )
+    assert "€8" not in card_text(latest_card(connector, card))  # Gus's stays hidden throughout

@@ -10,7 +10,7 @@ import pytest
 
 from core.catalog import Catalog
 from core.checkout import Checkout, PlaceOrder
-from core.collections import CollectionNotOpen, ContributionState, NotOrganiser
+from core.collections import CollectionNotOpen, ContributionState, NotContributor, NotOrganiser
 from core.delivery import Relay
 from core.funded import Funded
 from core.gifts import GiftRequest, InvalidGift
@@ -266,3 +266,27 @@ async def test_a_their_choice_gift_with_a_date_is_refused_with_a_clear_reason_an
         await group.checkout.place_order(command)
 
     assert group.store.orders == {} and group.gateway.intents == {}
+
+
+async def test_a_contributor_shows_then_hides_their_amount_after_paying_and_the_card_is_redrawn(
+    group: Group,
+) -> None:
+    collection_id = await started(group)
+    await group.pay(await group.chip_in(PEOPLE[0], "10", collection_id, False))
+    await group.pay(await group.chip_in(PEOPLE[1], "25", collection_id, False))
+    await group.relay.run_once()
+    drawn = len([c for c, _ in group.sender.sent if c == CHANNEL])
+
+    assert await group.gifts.toggle_amount(collection_id, PEOPLE[0]) is True
+    card = await group.gifts.card(collection_id)
+    assert [(c.name, c.amount) for c in card.contributors] == [
+        ("Bo", Money(1000, "EUR")),
+        ("Cy", None),  # only Bo's own line changed
+    ]
+    await group.relay.run_once()
+    assert len([c for c, _ in group.sender.sent if c == CHANNEL]) == drawn + 1  # redrawn in place
+
+    assert await group.gifts.toggle_amount(collection_id, PEOPLE[0]) is False
+    assert [c.amount for c in (await group.gifts.card(collection_id)).contributors] == [None, None]
+    with pytest.raises(NotContributor):  # Di never chipped in: there is no line of hers to change
+        await group.gifts.toggle_amount(collection_id, PEOPLE[2])

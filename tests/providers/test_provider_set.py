@@ -11,6 +11,7 @@ from adapters.db import Database, VoucherCipher
 from bot.providers import ProviderSet, build_provider_set
 from bot.settings import load_settings
 from core.catalog import Catalog
+from core.catalog_source import LiveCatalog
 from core.checkout import Checkout
 from core.money import Money
 from core.vouchers import VoucherProvider
@@ -34,11 +35,14 @@ async def providers(tmp_path: Path) -> AsyncIterator[ProviderSet]:
     )
     await database.upgrade()
     mapping: dict[str, VoucherProvider] = {}
+    catalog = LiveCatalog(Catalog([]))
     checkout = Checkout(
-        uow=database.unit_of_work, catalog=Catalog([]), gateway=FakeGateway(), providers=mapping,
+        uow=database.unit_of_work, catalog=catalog, gateway=FakeGateway(), providers=mapping,
         clock=FixedClock(), ids=SequentialIds(), public_base_url="http://127.0.0.1",
     )  # fmt: skip
-    found = await build_provider_set(settings, database, checkout, mapping, [BOOKS, TEA], _no_alert)
+    found = await build_provider_set(
+        settings, database, checkout, catalog, mapping, [BOOKS, TEA], _no_alert
+    )
     yield found
     await database.dispose()
 

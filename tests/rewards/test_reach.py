@@ -15,7 +15,6 @@ from aiohttp.test_utils import TestClient, TestServer
 
 from adapters.slack import build_slack
 from adapters.teams import TeamsChannel, build_teams
-from bot.bootstrap import _channel_kwargs
 from bot.rewards import Rewards, build_rewards, find_people_in_slack
 from bot.settings import load_settings
 from core.catalog import Catalog
@@ -91,7 +90,11 @@ async def bot(backend: Backend, tmp_path: Path) -> AsyncIterator[Bot]:  # noqa: 
     teams = build_teams(
         checkout,
         public_base_url="https://vouchers.example.com",
-        **_channel_kwargs(build_teams, rewards),
+        recognition=rewards.recognition,
+        directory=rewards.people,
+        tenants=rewards.tenants,
+        confirmations=rewards.confirmations,
+        approvals=rewards.approvals,
     )
     slack_channel = build_slack(
         checkout,
@@ -99,7 +102,9 @@ async def bot(backend: Backend, tmp_path: Path) -> AsyncIterator[Bot]:  # noqa: 
         bot_token=SLACK_TOKEN,
         api_url=slack.api_url,
         public_base_url="https://vouchers.example.com",
-        **_channel_kwargs(build_slack, rewards),
+        recognition=rewards.recognition,
+        confirmations=rewards.confirmations,
+        approvals=rewards.approvals,
     )
     find_people_in_slack(rewards, slack_channel)
     relay = Relay(

@@ -1,4 +1,4 @@
-"""Rewards settings and wiring: REWARD_ADMINS, reminders, channel arguments and the development programme."""
+"""Rewards settings and wiring: REWARD_ADMINS, reminders, scheduled jobs and the development programme."""
 
 from __future__ import annotations
 
@@ -7,12 +7,10 @@ from pathlib import Path
 import pytest
 
 from adapters.db import Database, VoucherCipher
-from bot.bootstrap import _channel_kwargs
 from bot.rewards import build_rewards, seed_development_programme
 from bot.settings import Environment, Settings, SettingsError, load_settings
 from core.identity import ChatUser
 from core.money import Money
-from core.recognition import Recognition
 
 
 def test_reward_admins_are_read_comma_separated_and_checked(
@@ -31,15 +29,9 @@ def test_reward_admins_are_read_comma_separated_and_checked(
     )
 
 
-def test_a_channel_gets_only_the_reward_arguments_its_builder_takes(tmp_path: Path) -> None:
+def test_reward_jobs_are_named_for_their_leases(tmp_path: Path) -> None:
     rewards = build_rewards(load_settings(_env_file=None, data_dir=tmp_path), _database(tmp_path))
 
-    def takes_recognition(checkout: object, *, recognition: Recognition | None = None) -> None: ...
-
-    def takes_nothing(checkout: object) -> None: ...
-
-    assert _channel_kwargs(takes_recognition, rewards) == {"recognition": rewards.recognition}
-    assert _channel_kwargs(takes_nothing, rewards) == {}
     assert [job.__name__ for _, job in rewards.jobs()] == [
         "expire_due",
         "remind_due",

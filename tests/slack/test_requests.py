@@ -7,6 +7,8 @@ import json
 import time
 from typing import Any
 
+import pytest
+
 from core.money import Money
 from core.orders import OrderStatus
 from tests.slack.conftest import ADA, BOOKS, COFFEE, GRACE, TEA, SlackWorld, clicked, element
@@ -389,12 +391,14 @@ async def test_a_failure_after_the_ack_is_logged_and_apologised_for(slack: Slack
     assert reply["text"].startswith("Sorry, something went wrong")
 
 
-async def test_a_failure_before_the_ack_goes_to_the_global_error_handler(slack: SlackWorld) -> None:
+async def test_a_failure_before_the_ack_goes_to_the_global_error_handler(
+    slack: SlackWorld, monkeypatch: pytest.MonkeyPatch
+) -> None:
     class BrokenCatalog:
         def search(self, query: Any) -> Any:
             raise RuntimeError("catalog index corrupt")
 
-    slack.checkout.catalog = BrokenCatalog()  # type: ignore[assignment]
+    monkeypatch.setattr(slack.checkout, "catalogs", lambda: BrokenCatalog())
 
     response = await slack.command("books")
 

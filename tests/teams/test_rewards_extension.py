@@ -204,7 +204,7 @@ async def test_a_german_giver_reads_the_dialogs_amounts_as_german_writes_them(
     rewarding.connector.add_members(EXTENSION_CHANNEL, ADA, GRACE, LIN)
     asked = extension(rewarding, "composeExtension/submitAction", FORM)
     card = dialog_card(await invoke(rewarding, {**asked, "locale": "de-DE"}))
-    send = extension(rewarding, "composeExtension/submitAction", press(card, "Send 60\u00a0US$"))
+    send = extension(rewarding, "composeExtension/submitAction", press(card, "60\u00a0US$ senden"))
 
     sent = await invoke(rewarding, {**send, "locale": "de-DE"})
 

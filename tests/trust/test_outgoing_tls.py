@@ -214,7 +214,8 @@ async def test_a_folder_of_hashed_ca_certificates_works_too(
 
 async def _plum_balance(ca: trustme.CA, ca_file: Path | None, data_dir: Path) -> tuple[str, object]:
     """Xoxoday's client as the bot builds it, against a fake Plum served over HTTPS by the test's CA."""
-    from bot.bootstrap import open_database, xoxoday_client
+    from bot.build.storage import open_database
+    from bot.providers import xoxoday_client
     from tests.fake_plum import FakePlum
 
     plum = FakePlum(balance="250")

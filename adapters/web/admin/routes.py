@@ -50,7 +50,7 @@ def admin_routes(
     `sign_in_limit` caps sign-in attempts per client address (default: 10 at once, then one per 15 s).
     """
     clock = clock or SystemClock()
-    views = Views(lambda: checkout.catalog)
+    views = Views(checkout.catalogs)
     cookies = Cookies(secure=secure_cookies)
 
     def refuse(request: web.Request, status: int, message: str) -> web.Response:

@@ -1,0 +1,54 @@
+"""Slack as a chat platform: its name and labels, and who a signed request says it is from."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Mapping
+from typing import Any
+from urllib.parse import parse_qs
+
+from adapters.slack.manifest import EVENTS_PATH
+from core.platforms import ActingPerson, ChatPlatform
+
+
+def acting_person(body: bytes) -> ActingPerson | None:
+    """Slash commands and interactions by team and user; Events API callbacks (JSON) count for no one."""
+    try:
+        form = parse_qs(body.decode(), max_num_fields=64)
+    except (UnicodeDecodeError, ValueError):
+        return None
+    if "payload" in form:
+        payload = _json(form["payload"][0])
+        user, team = _object(payload.get("user")), _object(payload.get("team"))
+        user_id, team_id = user.get("id"), team.get("id") or user.get("team_id")
+        return ActingPerson(str(team_id), str(user_id)) if user_id else None
+    if "user_id" in form and "command" in form:
+        team_id = form.get("team_id", [""])[0]
+        return ActingPerson(team_id, form["user_id"][0], wants_words=True)
+    return None
+
+
+def in_words(text: str) -> Mapping[str, object]:
+    # Slack shows a non-200 answer to a slash command as a bare failure: say it to the person instead.
+    return {"response_type": "ephemeral", "text": text}
+
+
+def _json(text: str) -> dict[str, Any]:
+    try:
+        return _object(json.loads(text))
+    except (ValueError, RecursionError):
+        return {}
+
+
+def _object(value: object) -> dict[str, Any]:
+    return value if isinstance(value, dict) else {}
+
+
+SLACK = ChatPlatform(
+    name="slack",
+    label="Slack",
+    short_label="Slack",
+    inbound_path=EVENTS_PATH,
+    acting_person=acting_person,
+    in_words=in_words,
+)

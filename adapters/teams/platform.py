@@ -1,0 +1,39 @@
+"""Microsoft Teams as a chat platform: its name and labels, and who an activity says it is from."""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+from core.platforms import ActingPerson, ChatPlatform
+
+MESSAGES_PATH = "/api/messages"
+
+
+def acting_person(body: bytes) -> ActingPerson:
+    """The activity's sender (Entra object id when present) in its tenant; no one when unreadable."""
+    activity = _json(body)
+    sender = _object(activity.get("from"))
+    user = sender.get("aadObjectId") or sender.get("id")
+    tenant_id = _object(_object(activity.get("channelData")).get("tenant")).get("id") or ""
+    return ActingPerson(str(tenant_id), user if isinstance(user, str) else "")
+
+
+def _json(text: bytes) -> dict[str, Any]:
+    try:
+        return _object(json.loads(text))
+    except (ValueError, RecursionError):
+        return {}
+
+
+def _object(value: object) -> dict[str, Any]:
+    return value if isinstance(value, dict) else {}
+
+
+TEAMS = ChatPlatform(
+    name="teams",
+    label="Microsoft Teams",
+    short_label="Teams",
+    inbound_path=MESSAGES_PATH,
+    acting_person=acting_person,
+)
