@@ -31,7 +31,9 @@ def main() -> None:
             flush=True,
         )
     with tempfile.TemporaryDirectory(prefix="voucherbot-bench-") as scratch:
-        bench = Bench(Path(scratch), Pace.of(args.quick), args.postgres_url)
+        bench = Bench(
+            Path(scratch), Pace.of(args.quick), args.postgres_url, _absolute(args.profile)
+        )
         try:
             sections = asyncio.run(_run_all(bench, args.only or list(NAMES), args))
         finally:
@@ -41,6 +43,10 @@ def main() -> None:
     if not args.no_write:
         write(args.output, results)
         print(f"\nwritten to {args.output}")
+
+
+def _absolute(path: Path | None) -> Path | None:
+    return path.resolve() if path else None  # the servers run in other folders
 
 
 def _parser() -> argparse.ArgumentParser:
@@ -78,6 +84,12 @@ def _parser() -> argparse.ArgumentParser:
     )
     parser.add_argument(
         "--output", type=Path, default=ROOT / "BENCHMARKS.md", help="the page to update"
+    )
+    parser.add_argument(
+        "--profile",
+        type=Path,
+        help="cProfile the bot in each measured step into this folder (<step>.prof and a .txt summary);"
+        " the figures of such a run are slowed by the profiler",
     )
     parser.add_argument("--no-write", action="store_true", help="only print the results")
     return parser

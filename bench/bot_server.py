@@ -7,6 +7,7 @@ from pathlib import Path
 
 from adapters.db.crypto import VoucherCipher
 from bench.processes import Server, start
+from bench.profiles import wrapped
 from bench.slack_requests import BOT_TOKEN, SIGNING_SECRET
 
 PUBLIC_BASE_URL = "https://vouchers.bench.example"
@@ -25,8 +26,10 @@ async def start_bot(
     stripe_api_base: str,
     stripe_webhook_secret: str,
     catalog_file: Path | None = None,
+    profile_dir: Path | None = None,
 ) -> Server:
-    """Slack (single workspace), Teams (Emulator mode) and Stripe pointed at the given fakes."""
+    """Slack (single workspace), Teams (Emulator mode) and Stripe pointed at the given fakes; under
+    `bench.profiled` when `profile_dir` is given (see bench/profiles.py)."""
     data_dir = workdir / name
     data_dir.mkdir(parents=True, exist_ok=True)
     env = {
@@ -46,4 +49,4 @@ async def start_bot(
         "STRIPE_API_BASE": stripe_api_base,
         **({"CATALOG_FILE": str(catalog_file)} if catalog_file else {}),
     }
-    return await start(name, ["-m", "bot.cli", "serve"], data_dir, env)
+    return await start(name, wrapped(["-m", "bot.cli", "serve"], profile_dir, name), data_dir, env)

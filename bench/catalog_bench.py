@@ -14,10 +14,12 @@ import asyncio
 import itertools
 import time
 from collections.abc import Callable
+from pathlib import Path
 
 from adapters.slack import blocks, translate
 from bench.context import Bench
 from bench.offline import checkout_over
+from bench.profiles import in_process
 from bench.report import Section, Table, Verdict
 from core.catalog import Catalog, CatalogQuery, Product, ValueRange
 from core.checkout import Checkout
@@ -135,38 +137,46 @@ def cpu_per_call(
     return (time.process_time() - started) / len(texts)
 
 
-def measure(calls: int) -> list[tuple[str, float]]:
-    """(what, CPU seconds per query) for each kind of query; runs in the load generator's small process."""
+def measure(calls: int, profile_dir: Path | None = None) -> list[tuple[str, float]]:
+    """(what, CPU seconds per query) for each kind of query; runs in the load generator's small process.
+    With `profile_dir`, each kind of query is profiled on its own there (bench/profiles.py)."""
     checkout = checkout_over(Catalog(products()))
     slash, core, picker = slash_search(checkout), core_search(checkout), picker_options(checkout)
-    return [
+    kinds = [
         (
             "slash command, texts asked again and again: search + Block Kit answer",
-            cpu_per_call(slash, repeated(SLASH_TEXTS, calls), SLASH_TEXTS),
+            lambda: cpu_per_call(slash, repeated(SLASH_TEXTS, calls), SLASH_TEXTS),
         ),
         (
             "slash command, every text new: core search (`Checkout.browse`) alone",
-            cpu_per_call(core, distinct_slash_texts(calls), SLASH_TEXTS),
+            lambda: cpu_per_call(core, distinct_slash_texts(calls), SLASH_TEXTS),
         ),
         (
             "slash command, every text new: search + Block Kit answer",
-            cpu_per_call(slash, distinct_slash_texts(calls, first=calls), SLASH_TEXTS),
+            lambda: cpu_per_call(slash, distinct_slash_texts(calls, first=calls), SLASH_TEXTS),
         ),
         (
             "product picker, texts asked again and again: external_select options (≤ 100)",
-            cpu_per_call(picker, repeated(PICKER_TEXTS, calls), PICKER_TEXTS),
+            lambda: cpu_per_call(picker, repeated(PICKER_TEXTS, calls), PICKER_TEXTS),
         ),
         (
             "product picker, every text new: external_select options (≤ 100)",
-            cpu_per_call(picker, distinct_picker_texts(calls), PICKER_TEXTS),
+            lambda: cpu_per_call(picker, distinct_picker_texts(calls), PICKER_TEXTS),
         ),
     ]
+    figures = []
+    for what, run_it in kinds:
+        with in_process(profile_dir, what):
+            figures.append((what, run_it()))
+    return figures
 
 
 async def run(bench: Bench, ack_cpu: float) -> Section:
     # Not in the orchestrator: its large heap (plans, latencies) would bill this loop for garbage collection.
     calls = bench.pace.catalog_queries
-    measured = await asyncio.get_running_loop().run_in_executor(bench.pool, measure, calls)
+    measured = await asyncio.get_running_loop().run_in_executor(
+        bench.pool, measure, calls, bench.profile_dir
+    )
     headers = ("query", "queries", "CPU per query ms", "bare-Bolt ack ms", "in acks")
     rows = [
         (what, str(calls), f"{cpu * 1000:.3f}", f"{ack_cpu * 1000:.3f}", f"{cpu / ack_cpu:.2f}")

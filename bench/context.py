@@ -51,6 +51,7 @@ class Bench:
     workdir: Path
     pace: Pace
     postgres_url: str
+    profile_dir: Path | None = None  # --profile: cProfile each measured step there
     pool: ProcessPoolExecutor = field(init=False)
 
     def __post_init__(self) -> None:

@@ -35,6 +35,7 @@ from bench.fake_stripe import FastFakeStripe
 from bench.loadgen import Call, Plan
 from bench.local import serve
 from bench.processes import Server
+from bench.profiles import profiling
 from bench.report import Section, Table, Verdict
 
 TARGET_ACKS = 15.0
@@ -151,6 +152,7 @@ async def _checkouts(
             slack_api_url=f"{slack_url}/api/",
             stripe_api_base=stripe_url,
             stripe_webhook_secret=stripe.webhook_secret,
+            profile_dir=bench.profile_dir,
         )
         stack.push_async_callback(bot.stop)
         stripe.webhook_url = f"{bot.url}/stripe/webhook"
@@ -168,11 +170,13 @@ async def _measure(shop: Shop, result: Result, who: str) -> Result:
     shop.fake.listeners[:] = [watch]
     started = time.monotonic()
     for name, act, done in _steps(shop, watch, buyers(shop.hooks, result.checkouts, who)):
-        before = shop.bot.cpu()
-        await act()
-        answered = shop.bot.cpu()
-        await _until(done, f"{result.database} {name}")
-        await _quiet(shop.fake)
+        profile_dir = shop.bench.profile_dir if who != "W" else None
+        async with profiling(profile_dir, shop.bot, name):
+            before = shop.bot.cpu()
+            await act()
+            answered = shop.bot.cpu()
+            await _until(done, f"{result.database} {name}")
+            await _quiet(shop.fake)
         result.cpu[name] = max(answered, watch.cpu) - before
     result.wall = time.monotonic() - started
     _check_once_each(shop.fake, result.checkouts, result.database)

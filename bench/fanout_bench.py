@@ -87,6 +87,7 @@ async def measure(bench: Bench, messages: int, recipients: int, limits: Limits |
             str(messages),
             "--recipients",
             str(recipients),
+            *(["--profile", str(bench.profile_dir)] if bench.profile_dir and not limits else []),
         ]
         out = await run_to_end("fanout", args, bench.workdir, timeout=WORKER_TIMEOUT)
     relay = json.loads(out.strip().splitlines()[-1])

@@ -15,6 +15,7 @@ import json
 import logging
 import time
 from datetime import UTC, date, datetime, timedelta
+from pathlib import Path
 from typing import Any
 
 from adapters.db.crypto import VoucherCipher
@@ -24,6 +25,7 @@ from adapters.slack import build_slack
 from adapters.slack.translate import SlackAddress
 from bench.measure import rss_bytes
 from bench.offline import PUBLIC_BASE_URL, checkout_over
+from bench.profiles import in_process
 from bench.slack_requests import BOT_TOKEN, SIGNING_SECRET, TEAM
 from core.catalog import Catalog, Product
 from core.delivery import Relay
@@ -132,7 +134,8 @@ async def main(args: argparse.Namespace) -> dict[str, Any]:
         await seed(database, products[0], args.messages, args.recipients)
         baseline, cpu = rss_bytes(), time.process_time()
         print("seeded", flush=True)
-        timing = await drain(relay, database, time.monotonic() + args.timeout)
+        with in_process(args.profile, "outbox relay, no limits", prefix="relay"):
+            timing = await drain(relay, database, time.monotonic() + args.timeout)
         counts = await database.counts_by_status()
         pending = await database.outbox_depth()
         return {
@@ -154,6 +157,7 @@ def _parser() -> argparse.ArgumentParser:
     parser.add_argument("--messages", type=int, default=10_000)
     parser.add_argument("--recipients", type=int, default=1_000)
     parser.add_argument("--timeout", type=float, default=600.0)
+    parser.add_argument("--profile", type=Path, help="cProfile the sending into this folder")
     return parser
 
 

@@ -19,6 +19,7 @@ from bench.loadgen import Call, Outcome, Plan, failures_note
 from bench.local import serve
 from bench.measure import Latency
 from bench.processes import Server, start
+from bench.profiles import profiling
 from bench.report import Section, Table, Verdict
 
 CONCURRENCY = (1, 16, 64)
@@ -106,6 +107,7 @@ async def run(bench: Bench) -> SlackResult:
             slack_api_url=f"{slack_url}/api/",
             stripe_api_base=stripe_url,
             stripe_webhook_secret=stripe.webhook_secret,
+            profile_dir=bench.profile_dir,
         )
         stack.push_async_callback(bot.stop)
         cells = await _measure(bench, bare, bot, kinds(f"{slack_url}/hooks"))
@@ -130,11 +132,10 @@ async def _measure(bench: Bench, bare: Server, bot: Server, requests: list[Kind]
     cells = []
     for kind in requests:
         for concurrency in CONCURRENCY:
-            outcomes = [
-                await bench.load(_plan(bench, bare, kind, concurrency)),
-                await bench.load(_plan(bench, bot, kind, concurrency, kind.answer)),
-            ]
-            cells.append(Cell(kind.name, concurrency, *outcomes))
+            bare_outcome = await bench.load(_plan(bench, bare, kind, concurrency))
+            async with profiling(bench.profile_dir, bot, f"{kind.name} c{concurrency}"):
+                bot_outcome = await bench.load(_plan(bench, bot, kind, concurrency, kind.answer))
+            cells.append(Cell(kind.name, concurrency, bare_outcome, bot_outcome))
     return cells
 
 

@@ -21,6 +21,7 @@ from bench.loadgen import Call, Outcome, Plan, failures_note
 from bench.local import serve
 from bench.measure import Latency
 from bench.processes import Server, start
+from bench.profiles import profiling
 from bench.report import Section, Table, Verdict
 from tests.fake_connector import FakeConnector
 
@@ -117,6 +118,7 @@ async def run(bench: Bench) -> Section:
             slack_api_url=f"{slack_url}/api/",
             stripe_api_base=stripe_url,
             stripe_webhook_secret=stripe.webhook_secret,
+            profile_dir=bench.profile_dir,
         )
         stack.push_async_callback(bot.stop)
         cells = await _measure(bench, bare, bot, calls(connector))
@@ -137,12 +139,14 @@ async def _measure(
     for kind, variants in requests:
         jobs = tuple((call,) for call in variants)
         for concurrency in CONCURRENCY:
-            outcomes = [
-                await bench.load(
-                    Plan(s.url, jobs, concurrency, bench.pace.warmup, bench.pace.window, s.pid)
+            outcomes = []
+            for server in (bare, bot):
+                plan = Plan(
+                    server.url, jobs, concurrency, bench.pace.warmup, bench.pace.window, server.pid
                 )
-                for s in (bare, bot)
-            ]
+                step = f"{kind} c{concurrency}"
+                async with profiling(bench.profile_dir if server is bot else None, server, step):
+                    outcomes.append(await bench.load(plan))
             cells.append(Cell(kind, concurrency, *outcomes))
     return cells
 

@@ -87,7 +87,7 @@ def _actor() -> str:
 async def _set_policy(rewards: Rewards, args: argparse.Namespace) -> int:
     assert rewards.approvals is not None
     programme = next(
-        (p for p in await rewards.recognition.programmes() if p.id == args.programme), None
+        (p for p in await rewards.recognition.budgets.programmes() if p.id == args.programme), None
     )
     if programme is None:
         raise ValueError(f"There is no reward programme '{args.programme}'.")
@@ -120,7 +120,7 @@ async def _set_policy(rewards: Rewards, args: argparse.Namespace) -> int:
 
 async def _set_default(rewards: Rewards, args: argparse.Namespace) -> int:
     giver = admin_identity(args.giver)
-    await rewards.recognition.set_default_programme(giver, args.programme, _actor())
+    await rewards.recognition.budgets.set_default_programme(giver, args.programme, _actor())
     print(
         f"{giver}: rewards come from {args.programme} unless another programme or currency is named"
     )
@@ -129,7 +129,7 @@ async def _set_default(rewards: Rewards, args: argparse.Namespace) -> int:
 
 async def _set_peer(rewards: Rewards, args: argparse.Namespace) -> int:
     programme = next(
-        (p for p in await rewards.recognition.programmes() if p.id == args.programme), None
+        (p for p in await rewards.recognition.budgets.programmes() if p.id == args.programme), None
     )
     if programme is None:
         raise ValueError(f"There is no reward programme '{args.programme}'.")
@@ -145,7 +145,7 @@ async def _set_peer(rewards: Rewards, args: argparse.Namespace) -> int:
         per_recipient.minor if per_recipient else None,
         args.shout_out,
     )
-    await rewards.recognition.set_peer_policy(policy, _actor())
+    await rewards.recognition.budgets.set_peer_policy(policy, _actor())
     limit = f", at most {per_recipient.label()} to one colleague" if per_recipient else ""
     print(
         f"{programme.id}: everyone may give {allowance.label()} a month{limit}"

@@ -84,7 +84,8 @@ def _run(settings: Settings, args: argparse.Namespace, verb: str) -> int:
         database = await open_database(settings)
         try:
             programmes = {
-                p.id for p in await build_rewards(settings, database).recognition.programmes()
+                p.id
+                for p in await build_rewards(settings, database).recognition.budgets.programmes()
             }
             if args.programme not in programmes:
                 raise ValueError(f"There is no reward programme '{args.programme}'.")

@@ -67,7 +67,7 @@ class SyncThenMilestones:
 
 def build_hr_systems(settings: Settings, database: Database, rewards: Rewards) -> HrSystems:
     store = database.hr_people()
-    people = HrPeople(store, RecognitionRewards(rewards.recognition, rewards.people))
+    people = HrPeople(store, RecognitionRewards(rewards.recognition.rewards, rewards.people))
     systems = HrSystems(people)
     for directory, close in _directories(settings):
         systems.syncs.append(HrSync(directory, store, people))

@@ -65,9 +65,9 @@ class Rewards:
 
     def jobs(self) -> list[tuple[float, Job]]:
         """Scheduled work for the Workers' periodic list (each job's name is its lease's name)."""
-        jobs: list[tuple[float, Job]] = [(EXPIRY_SECONDS, self.recognition.expire_due)]
+        jobs: list[tuple[float, Job]] = [(EXPIRY_SECONDS, self.recognition.rewards.expire_due)]
         if self.reminders:
-            jobs.append((EXPIRY_SECONDS, self.recognition.remind_due))
+            jobs.append((EXPIRY_SECONDS, self.recognition.rewards.remind_due))
         jobs.append((MILESTONE_SECONDS, self.milestones.send_due_milestones))
         if self.approvals is not None:
             approvals = self.approvals
@@ -199,15 +199,18 @@ def find_people_in_slack(rewards: Rewards, slack: SlackChannel) -> None:
 
 async def seed_development_programme(settings: Settings, recognition: Recognition) -> None:
     """In development only: a programme with a test budget, so the reward flow can be tried at once."""
-    if settings.environment is not Environment.DEVELOPMENT or await recognition.programmes():
+    if (
+        settings.environment is not Environment.DEVELOPMENT
+        or await recognition.budgets.programmes()
+    ):
         return
     try:
         # Card top-up allowed here (programmes start without it) so the whole flow, card included, can be tried.
         programme = Programme(DEVELOPMENT_PROGRAMME, "Recognition", "USD", card_topup=True)
-        await recognition.create_programme(programme, "system:development")
+        await recognition.budgets.create_programme(programme, "system:development")
     except DuplicateRequest:
         return  # another process created it first
-    await recognition.credit(
+    await recognition.budgets.credit(
         DEVELOPMENT_PROGRAMME,
         DEVELOPMENT_BUDGET,
         "system:development",

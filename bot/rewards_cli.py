@@ -177,19 +177,19 @@ def _actor() -> str:
 
 
 async def _grant(rewards: Rewards, args: argparse.Namespace) -> int:
-    await rewards.recognition.grant_admin(args.identity, _actor())
+    await rewards.recognition.givers.grant_admin(args.identity, _actor())
     print(f"{args.identity} may send rewards")
     return 0
 
 
 async def _revoke(rewards: Rewards, args: argparse.Namespace) -> int:
-    await rewards.recognition.revoke_admin(args.identity, _actor())
+    await rewards.recognition.givers.revoke_admin(args.identity, _actor())
     print(f"{args.identity} may no longer send rewards (unless named in REWARD_ADMINS)")
     return 0
 
 
 async def _list_admins(rewards: Rewards, args: argparse.Namespace) -> int:
-    for identity, source in (await rewards.recognition.admins()).items():
+    for identity, source in (await rewards.recognition.givers.admins()).items():
         print(f"{identity}\t{source}")
     return 0
 
@@ -208,7 +208,7 @@ async def _create_programme(rewards: Rewards, args: argparse.Namespace) -> int:
         minor(args.per_reward_limit),
         minor(args.monthly_limit),
     )
-    await rewards.recognition.create_programme(programme, _actor())
+    await rewards.recognition.budgets.create_programme(programme, _actor())
     print(
         f"created programme {programme.id} ({programme.name}, {programme.currency}); "
         f"add money with: voucherbot budget credit {programme.id} AMOUNT"
@@ -217,8 +217,8 @@ async def _create_programme(rewards: Rewards, args: argparse.Namespace) -> int:
 
 
 async def _programmes(rewards: Rewards, args: argparse.Namespace) -> int:
-    for programme in await rewards.recognition.programmes():
-        left = await rewards.recognition.budget(programme.id)
+    for programme in await rewards.recognition.budgets.programmes():
+        left = await rewards.recognition.budgets.budget(programme.id)
         print(
             f"{programme.id}\t{programme.name}\t{left.label()} left\texpires after {programme.expiry_days} days"
         )
@@ -227,14 +227,16 @@ async def _programmes(rewards: Rewards, args: argparse.Namespace) -> int:
 
 async def _credit(rewards: Rewards, args: argparse.Namespace) -> int:
     programme = next(
-        (p for p in await rewards.recognition.programmes() if p.id == args.programme), None
+        (p for p in await rewards.recognition.budgets.programmes() if p.id == args.programme), None
     )
     if programme is None:
         raise NotFound(f"There is no reward programme '{args.programme}'.")
-    await rewards.recognition.credit(
+    await rewards.recognition.budgets.credit(
         programme.id, Money.parse(args.amount, programme.currency), _actor(), args.note
     )
-    print(f"{programme.id}: {(await rewards.recognition.budget(programme.id)).label()} available")
+    print(
+        f"{programme.id}: {(await rewards.recognition.budgets.budget(programme.id)).label()} available"
+    )
     return 0
 
 
@@ -289,7 +291,9 @@ async def _preview(rewards: Rewards, args: argparse.Namespace) -> int:
 
 
 async def _set_rule(rewards: Rewards, args: argparse.Namespace) -> int:
-    programme, amount = await rewards.recognition.priced(read_amount(args.amount), args.programme)
+    programme, amount = await rewards.recognition.pricing.priced(
+        read_amount(args.amount), args.programme
+    )
     rule = MilestoneRule(
         MilestoneKind(args.kind),
         programme.id,

@@ -7,6 +7,7 @@ from collections.abc import Collection
 from dataclasses import dataclass
 
 from core.money import Money, plain_number, without_symbol
+from core.refusals import Reason
 
 _WORD = re.compile(r"\s*(\S+)")
 _CODE = re.compile(r"^[A-Za-z]{3}$")
@@ -62,7 +63,7 @@ def take_amount(text: str, currencies: Collection[str] = ()) -> tuple[TypedAmoun
     if len(set(named)) > 1:
         typed = text[: len(text) - len(rest)].strip()
         raise TwoCurrencies(
-            f"'{typed}' names two currencies ({' and '.join(dict.fromkeys(named))}); name one."
+            Reason("two_currencies", typed=typed, currencies=" and ".join(dict.fromkeys(named)))
         )
     return TypedAmount(digits, named[0] if named else None), rest.strip()
 
@@ -71,7 +72,7 @@ def read_amount(text: str, currencies: Collection[str] = ()) -> TypedAmount:
     """A field that holds only an amount (a form, the HR API): all of `text` must be read."""
     amount, rest = take_amount(text, currencies)
     if amount is None or rest:
-        raise AmountRefused(_sentence(f"'{text.strip()}' is not an amount"))
+        raise AmountRefused(Reason("not_an_amount", typed=text.strip()))
     return amount
 
 
@@ -82,7 +83,9 @@ def read_amount_with(text: str, currency: str | None) -> TypedAmount:
     typed = read_amount(text, {named} if named else ())
     if named and typed.currency not in (None, named):
         raise TwoCurrencies(
-            f"'{text.strip()}' is in {typed.currency}, but the currency given is {named}."
+            Reason(
+                "other_currency", typed=text.strip(), typed_currency=typed.currency, currency=named
+            )
         )
     return TypedAmount(typed.number, typed.currency or named)
 
@@ -92,7 +95,7 @@ def amount_in(text: str, currency: str) -> Money:
     typed = read_amount(text, {currency})
     if typed.currency not in (None, currency):
         raise AmountRefused(
-            f"'{text.strip()}' is in {typed.currency}, but this is paid in {currency}."
+            Reason("paid_in", typed=text.strip(), typed_currency=typed.currency, currency=currency)
         )
     return typed.money(currency)
 

@@ -15,7 +15,7 @@ from core.audit import AuditRecord
 from core.identity import ConversationRef
 from core.outbox import MessageKind
 from core.ports import Clock, IdFactory, UnitOfWork
-from core.recognition import SendRewards
+from core.reward_sends import SendRewards
 from core.rewards import LedgerEntry, LedgerKind, Programme
 from core.views import ApprovalView
 

@@ -13,7 +13,8 @@ from core.approval_requests import (
 from core.identity import ConversationRef
 from core.outbox import MessageKind, OutboxMessage
 from core.ports import IdFactory, UnitOfWork
-from core.recognition import SendRewards
+from core.refusals import Reason
+from core.reward_sends import SendRewards
 from core.views import ApprovalDecided, ApprovalRequest, ApprovalView
 
 
@@ -57,9 +58,7 @@ async def _row_outcome(uow: UnitOfWork, row: SendRewards) -> str:
         await uow.rewards.find_by_request_key(f"{row.request_key}:{recipient.user.key}") is not None
     )
     name = recipient.user.name or recipient.user.user_id
-    return f"{name}: {row.amount} " + (
-        "sent" if sent else "not sent (a limit was reached before approval)"
-    )
+    return Reason("row_sent" if sent else "row_not_sent", name=name, amount=row.amount)
 
 
 async def approval_notice(

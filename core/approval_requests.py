@@ -7,8 +7,10 @@ from datetime import datetime, timedelta
 from enum import StrEnum
 
 from core.errors import InvalidRequest
+from core.identity import identity_of
+from core.refusals import Reason
+from core.reward_sends import SendRewards
 from core.rewards import Programme
-from core.sends import SendRewards, identity_of
 from core.views import ApprovalView
 
 DEFAULT_TTL = timedelta(hours=48)
@@ -28,6 +30,7 @@ class ApprovalRefused(InvalidRequest):
     def __init__(self, approval_id: str, reason: str) -> None:
         super().__init__(reason)
         self.approval_id = approval_id
+        self.reason = reason  # a core.refusals.Reason: the channel words it
 
 
 @dataclass(frozen=True)
@@ -88,7 +91,7 @@ class Approval:
 
     def reject(self, approver: str, note: str, now: datetime) -> None:
         if not note.strip() or len(note) > MAX_NOTE:
-            raise ApprovalRefused(self.id, f"Say why you reject it, in 1 to {MAX_NOTE} characters.")
+            raise ApprovalRefused(self.id, Reason("reject_note", maximum=MAX_NOTE))
         self._check_decidable(approver, now)
         self._decide(ApprovalStatus.REJECTED, approver, now, note.strip())
 
@@ -98,14 +101,18 @@ class Approval:
 
     def _check_decidable(self, approver: str, now: datetime) -> None:
         if self.status is not ApprovalStatus.PENDING:
-            by = f" by {self.decided_by}" if self.decided_by not in ("", "system") else ""
-            raise ApprovalRefused(self.id, f"This request was already {self.status}{by}.")
+            if self.decided_by in ("", "system"):
+                raise ApprovalRefused(self.id, Reason("already_decided", status=str(self.status)))
+            raise ApprovalRefused(
+                self.id,
+                Reason("already_decided_by", status=str(self.status), by=self.decided_by),
+            )
         if now >= self.expires_at:
-            raise ApprovalRefused(self.id, "This request has expired; nothing was sent.")
+            raise ApprovalRefused(self.id, Reason("approval_expired"))
         if approver == self.giver:
-            raise ApprovalRefused(self.id, "You cannot approve or reject your own request.")
+            raise ApprovalRefused(self.id, Reason("own_request"))
         if approver not in self.approvers:
-            raise ApprovalRefused(self.id, "Only this programme's approvers can decide on it.")
+            raise ApprovalRefused(self.id, Reason("not_approver"))
 
     def _decide(self, status: ApprovalStatus, by: str, now: datetime, note: str) -> None:
         self.status, self.decided_by, self.decided_at, self.note = status, by, now, note

@@ -4,7 +4,7 @@ A programme's `ApprovalPolicy` says when a send needs approval (above an amount 
 a total per send, above a number of people) and who approves. Such a send becomes an `Approval`: the
 budget is reserved at once (a RESERVE ledger entry noted `approval:<id>`), each approver is sent a
 card, and the first decision wins. Approving releases that reservation and grants the rewards in the
-same transaction (core.recognition.Recognition.send_approved); rejecting or expiring releases it.
+same transaction (core.reward_sender.RewardSender.send_approved); rejecting or expiring releases it.
 A bulk file whose programme holds sends to more than `people_above` people is ONE approval: `rows`
 keeps each row's own send, the reservation is the file's total, and approving sends every row.
 Chat channels only render `ApprovalRequest` / `ApprovalDecided` and pass clicks to `Approvals`.
@@ -90,8 +90,8 @@ class Approvals:
             await self._close(uow, current)
 
         if approval.rows:
-            return await self._recognition.send_approved_rows(approval.rows, decide)
-        return await self._recognition.send_approved(approval.command, decide)
+            return await self._recognition.files.send_approved_rows(approval.rows, decide)
+        return await self._recognition.sender.send_approved(approval.command, decide)
 
     async def reject(self, approval_id: str, approver: str, note: str) -> ApprovalView:
         return await self._retrying(

@@ -2,7 +2,7 @@
 
 Every channel that takes a file of rewards (Slack, Teams, and any next one) reads its rows into
 `RewardRow`s, says how to find the person a row names, and renders the `BulkReport` this returns.
-Each row is one atomic `Recognition.send` with the row's own request key, so a file processed twice
+Each row is one atomic `RewardSender.send` with the row's own request key, so a file processed twice
 sends nothing twice and a refused row leaves nothing behind. A programme that holds sends to more than
 N people holds the file's rows in it as ONE approval (core.approvals), sent row by row once approved.
 """
@@ -11,13 +11,18 @@ from __future__ import annotations
 
 import hashlib
 from collections.abc import Awaitable, Callable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from core.amounts import AmountRefused, read_amount_with
 from core.errors import InvalidRequest, NotFound
+from core.file_sends import FileSends
 from core.identity import ChatUser, ConversationRef
 from core.money import Money
-from core.recognition import FileHold, Recognition, SendRewards
+from core.pricing import Pricing
+from core.recognition import Recognition
+from core.refusals import Reason, reason_of
+from core.reward_sender import RewardSender
+from core.reward_sends import FileHold, SendRewards
 from core.rewards import Recipient
 from core.views import RewardSummary
 
@@ -47,6 +52,8 @@ class RowOutcome:
     reason: str = ""
     repeated: bool = False
     reward: RewardSummary | None = None
+    # The core's refusal itself, for a channel to word in the reader's language (`reason` is English).
+    error: Exception | None = field(default=None, compare=False)
 
     @property
     def sent(self) -> bool:
@@ -84,7 +91,7 @@ class BulkReport:
         return [Money(minor, currency) for currency, minor in sorted(sums.items())]
 
 
-HELD = "Held for approval: an approver decides, and you will be told."
+HELD = Reason("held")
 MAX_SUMMARY = 300
 
 # How a channel finds the person a row names: the recipient, or why they cannot be found.
@@ -102,10 +109,10 @@ async def send_rows(
     """Send each row as its own reward; refused rows say why. The giver is authorized once, up front.
 
     Rows of a programme that holds sends to more people than the file names wait as ONE approval."""
-    await recognition.authorize(giver)
-    prepared = [await _prepare(recognition, giver, row, find, reply_to) for row in rows]
+    await recognition.givers.authorize(giver)
+    prepared = [await _prepare(recognition.pricing, giver, row, find, reply_to) for row in rows]
     held = await _hold_files(
-        recognition, giver, file_name, list(zip(rows, prepared, strict=True)), reply_to
+        recognition.files, giver, file_name, list(zip(rows, prepared, strict=True)), reply_to
     )
     outcomes: list[RowOutcome] = []
     used: set[str] = set()
@@ -113,15 +120,15 @@ async def send_rows(
         if isinstance(command, RowOutcome):
             outcome = command
         else:
-            outcome = held.get(command.request_key) or await _send(recognition, row, command)
+            outcome = held.get(command.request_key) or await _send(recognition.sender, row, command)
             used.add(command.programme_id)
         outcomes.append(outcome)
-    left = tuple([await recognition.budget(p) for p in sorted(used)])
+    left = tuple([await recognition.budgets.budget(p) for p in sorted(used)])
     return BulkReport(file_name, tuple(outcomes), left)
 
 
 async def _prepare(
-    recognition: Recognition,
+    pricing: Pricing,
     giver: ChatUser,
     row: RewardRow,
     find: FindRecipient,
@@ -132,7 +139,7 @@ async def _prepare(
     if isinstance(recipient, str):
         return RowOutcome(row.line, row.who, reason=recipient)
     try:
-        programme, amount = await recognition.priced(
+        programme, amount = await pricing.priced(
             read_amount_with(row.amount, row.currency), row.programme or None, giver
         )
     except (
@@ -140,14 +147,14 @@ async def _prepare(
         InvalidRequest,
         NotFound,
     ) as exc:  # the core's reason, said to the person
-        return RowOutcome(row.line, row.who, reason=str(exc))
+        return RowOutcome(row.line, row.who, reason=reason_of(exc), error=exc)
     return SendRewards(
         giver, (recipient,), amount, row.reason, programme.id, row.request_key, reply_to
     )
 
 
 async def _hold_files(
-    recognition: Recognition,
+    files: FileSends,
     giver: ChatUser,
     file_name: str,
     prepared: Sequence[tuple[RewardRow, SendRewards | RowOutcome]],
@@ -163,9 +170,9 @@ async def _hold_files(
         commands = tuple(command for _, command in group)
         summary = _summary(giver, file_name, programme_id, commands, reply_to)
         try:
-            hold = await recognition.hold_file(summary, commands)
+            hold = await files.hold_file(summary, commands)
         except InvalidRequest as exc:  # e.g. the file's total is more than the budget has
-            hold = FileHold("-", {}, str(exc))
+            hold = FileHold("-", {}, reason_of(exc))
         if hold.approval_id:
             for row, command in group:
                 why = hold.closed or hold.refused.get(command.request_key) or HELD
@@ -194,15 +201,15 @@ def _summary(
     )
 
 
-async def _send(recognition: Recognition, row: RewardRow, command: SendRewards) -> RowOutcome:
+async def _send(sender: RewardSender, row: RewardRow, command: SendRewards) -> RowOutcome:
     try:
-        report = await recognition.send(command)
+        report = await sender.send(command)
     except (
         AmountRefused,
         InvalidRequest,
         NotFound,
     ) as exc:  # the core's reason, said to the person
-        return RowOutcome(row.line, row.who, reason=str(exc))
+        return RowOutcome(row.line, row.who, reason=reason_of(exc), error=exc)
     if report.pending is not None:  # listed with the rows not sent, saying why: an approver decides
         return RowOutcome(row.line, row.who, command.amount, reason=HELD)
     sent = report.sent[0] if report.sent else None

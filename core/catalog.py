@@ -10,6 +10,8 @@ from datetime import date, timedelta
 
 from core.errors import InvalidAmount, UnknownProduct
 from core.money import Money
+from core.product_match import passes_filters, search_text
+from core.word_index import WordIndex, mask_of, masks_of, positions
 
 VOUCHER_FORMATS = ("code", "code_pin", "url", "url_pin")
 
@@ -163,12 +165,17 @@ class SearchResult:
         return max(1, math.ceil(self.total / self.query.per_page))
 
 
+SEARCH_CACHE_SIZE = 512  # answers kept per query text and filters
+
+
 class Catalog:
     """An immutable in-memory product index (a new one replaces it on sync).
 
-    Search narrows the product list word by word over pre-lowered text, then applies the filters, and
-    keeps the last few hundred distinct searches: paging through results, or many people browsing the
-    same catalog, costs a dictionary look-up.
+    A product matches a search when each of its words is part of the product's brand, name,
+    description or id (a substring, so "co" finds coffee). A word index built here (core.word_index) finds
+    the products of a word without reading every product; the filters narrow with per-currency and
+    per-country sets; the last few hundred distinct searches are kept: paging through results, or many
+    people browsing the same catalog, costs a dictionary look-up.
     """
 
     def __init__(self, products: Iterable[Product]) -> None:
@@ -176,7 +183,11 @@ class Catalog:
         self._by_id = {p.id: p for p in ordered}
         if len(self._by_id) != len(ordered):
             raise ValueError("product ids must be unique")
-        self._entries = [(p, _haystack(p)) for p in ordered]
+        self._products = ordered
+        self._index = WordIndex([search_text(p) for p in ordered])
+        self._by_currency = masks_of((p.currency, n) for n, p in enumerate(ordered))
+        self._by_country = masks_of((c, n) for n, p in enumerate(ordered) for c in p.countries)
+        self._everywhere = mask_of(n for n, p in enumerate(ordered) if not p.countries)
         self._hits: OrderedDict[tuple[object, ...], tuple[Product, ...]] = OrderedDict()
         self.currencies = tuple(sorted({p.currency for p in ordered}))
         self.countries = tuple(sorted({c for p in ordered for c in p.countries}))
@@ -192,6 +203,9 @@ class Catalog:
         try:
             return self._by_id[product_id]
         except KeyError:
+            # imported here: funded pseudo-products are Products themselves (core.funded_products)
+            from core.funded_products import funded_product
+
             funded = funded_product(product_id)
             if funded is None:
                 raise UnknownProduct(product_id) from None
@@ -235,81 +249,17 @@ class Catalog:
         return found
 
     def _scan(self, query: CatalogQuery) -> tuple[Product, ...]:
-        entries = self._entries
-        for word in query.text.lower().split():
-            entries = [(p, text) for p, text in entries if word in text]
-        if _has_filters(query):
-            entries = [(p, text) for p, text in entries if _passes_filters(p, query)]
-        found = tuple(p for p, _ in entries)
+        mask = self._index.matching(query.text.lower().split())
+        if query.currency:
+            mask &= self._by_currency.get(query.currency.upper(), 0)
+        if query.country:
+            mask &= self._by_country.get(query.country.upper(), 0) | self._everywhere
+        found = tuple(self._products[n] for n in positions(mask))
+        if query.max_price is not None or query.min_price is not None or query.category:
+            found = tuple(p for p in found if passes_filters(p, query))
         if query.covers is not None:
             covers = query.covers
             found = tuple(
                 sorted(found, key=lambda p: p.lowest > covers)
             )  # stable: brand order within
         return found
-
-
-SEARCH_CACHE_SIZE = 512
-
-
-def _haystack(product: Product) -> str:
-    return " ".join((product.brand, product.name, product.description, product.id)).lower()
-
-
-def _has_filters(query: CatalogQuery) -> bool:
-    return (
-        bool(query.currency or query.country or query.category)
-        or query.max_price is not None
-        or query.min_price is not None
-    )
-
-
-def _passes_filters(product: Product, query: CatalogQuery) -> bool:
-    if query.currency and product.currency != query.currency.upper():
-        return False
-    if query.country and product.countries and query.country.upper() not in product.countries:
-        return False
-    if query.category and query.category.lower() not in product.categories:
-        return False
-    if query.max_price is not None and product.lowest > query.max_price:
-        return False
-    return query.min_price is None or product.highest >= query.min_price
-
-
-# --- funded pseudo-products ---------------------------------------------------------------------
-# A group-gift contribution (`group:EUR:<collection id>`) and a "their choice" gift (`choice:EUR`) are
-# orders like any other (checkout page, payment, refunds), of a product no provider sells: once paid they
-# fund a reward the recipient spends in the catalog (core.funded). They are never listed or searched.
-FUNDED_KINDS = {
-    "group": ("Group gift", "Group gift"),
-    "choice": ("Their choice", "Gift of their choice"),
-}
-FUNDED_RANGE = ValueRange(100, 1_000_000)
-
-
-def funded_product(product_id: str) -> Product | None:
-    """The pseudo-product `product_id` names, or None if it names none."""
-    kind, _, rest = product_id.partition(":")
-    currency = rest.partition(":")[0]
-    if (
-        kind not in FUNDED_KINDS
-        or len(currency) != 3
-        or not currency.isalpha()
-        or not currency.isupper()
-    ):
-        return None
-    brand, name = FUNDED_KINDS[kind]
-    return Product(
-        id=product_id,
-        brand=brand,
-        name=name,
-        currency=currency,
-        value_range=FUNDED_RANGE,
-        provider="funded",
-        expiry=ExpiryPolicy(days_after_issue=365),
-    )
-
-
-def funded_kind(product_id: str) -> str:
-    """'group', 'choice', or '' for a product a provider sells."""
-    return product_id.partition(":")[0] if funded_product(product_id) is not None else ""

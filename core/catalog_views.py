@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 from dataclasses import dataclass
 
 from core.catalog import CatalogQuery, Product, SearchResult
@@ -26,6 +27,12 @@ class ProductCard:
 
     @classmethod
     def of(cls, product: Product) -> ProductCard:
+        """The card of a product; both are immutable, so a product's card is built once and kept (a
+        catalog page or the product picker shows the same products again and again)."""
+        return _card_of(product) if cls is ProductCard else cls._build(product)
+
+    @classmethod
+    def _build(cls, product: Product) -> ProductCard:
         return cls(
             product_id=product.id,
             brand=product.brand,
@@ -41,6 +48,11 @@ class ProductCard:
             countries=product.countries,
             step=product.price(product.value_range.step) if product.value_range else None,
         )
+
+
+@functools.lru_cache(maxsize=16384)
+def _card_of(product: Product) -> ProductCard:
+    return ProductCard._build(product)
 
 
 def by_card(price: Money, covers: int | None) -> Money | None:

@@ -9,6 +9,7 @@ from enum import StrEnum
 from core.errors import InvalidRequest, NotFound
 from core.identity import ChatUser, ConversationRef
 from core.money import Money
+from core.refusals import Reason
 
 OPEN_FOR = timedelta(days=30)  # never closed by then: every contribution is refunded
 MAX_AHEAD = timedelta(days=90)
@@ -61,7 +62,8 @@ class CollectionNotOpen(InvalidRequest):
 
 
 class InvalidCollection(InvalidRequest):
-    """A collection that cannot be started (for oneself, a date in the past, no title)."""
+    """A collection that cannot be started (for oneself, a date in the past, no title); `reason` is
+    a core.refusals.Reason, or an amount's refusal as core.amounts words it."""
 
     def __init__(self, reason: str) -> None:
         super().__init__(reason)
@@ -115,11 +117,11 @@ class Collection:
         now: datetime,
     ) -> Collection:
         if recipient.same_person(organiser):
-            raise InvalidCollection("A group gift is for someone else.")
+            raise InvalidCollection(Reason("collection_to_self"))
         if not title.strip():
-            raise InvalidCollection('Give the group gift a title, e.g. "Farewell".')
+            raise InvalidCollection(Reason("collection_title"))
         if closes_at is not None and not now < closes_at <= now + MAX_AHEAD:
-            raise InvalidCollection("Choose a closing date in the next 90 days.")
+            raise InvalidCollection(Reason("collection_closing", days=MAX_AHEAD.days))
         return cls(
             id=collection_id,
             organiser=organiser,
@@ -135,7 +137,7 @@ class Collection:
 
     @property
     def product_id(self) -> str:
-        """The pseudo-product each contribution is an order of (core.catalog.funded_product)."""
+        """The pseudo-product each contribution is an order of (core.funded_products.funded_product)."""
         return f"group:{self.currency}:{self.id}"
 
     @property

@@ -19,7 +19,9 @@ from core.errors import InvalidRequest, NotFound
 from core.identity import ChatUser, ConversationRef
 from core.money import Money
 from core.ports import PendingConfirmations
-from core.recognition import Recognition, SendRewards
+from core.refusals import reason_of
+from core.reward_sender import RewardSender
+from core.reward_sends import SendRewards
 from core.rewards import Recipient
 from core.views import RewardPreview, SendReport
 
@@ -51,21 +53,22 @@ class Sent:
     command: SendRewards
     report: SendReport | None
     refusal: str = ""
+    error: Exception | None = None  # the core's refusal itself, for the channel to word
 
 
 class Confirmations:
     """Propose a send (preview, kept by request key); take, send and record it on the giver's Send."""
 
     def __init__(
-        self, recognition: Recognition, store: PendingConfirmations, ttl: timedelta = TTL
+        self, sender: RewardSender, store: PendingConfirmations, ttl: timedelta = TTL
     ) -> None:
-        self._recognition = recognition
+        self._sender = sender
         self._store = store
         self._ttl = ttl
 
     async def propose(self, command: SendRewards) -> RewardPreview:
         """The preview to show; the request waits under its key (a retried command keeps the first)."""
-        preview = await self._recognition.preview(command)
+        preview = await self._sender.preview(command)
         await self._store.put(command.request_key, command_json(command), self._ttl)
         return preview
 
@@ -106,12 +109,12 @@ class Confirmations:
 
     async def _sent(self, command: SendRewards) -> Sent:
         try:
-            return Sent(command, await self._recognition.send(command))
+            return Sent(command, await self._sender.send(command))
         except (
             InvalidRequest,
             NotFound,
         ) as exc:  # not an admin any more, budget spent, programme gone: said why
-            return Sent(command, None, str(exc))
+            return Sent(command, None, reason_of(exc), exc)
 
 
 def command_json(command: SendRewards) -> str:

@@ -90,6 +90,7 @@ class NotInProgrammeCatalog(InvalidRequest):
             f"This voucher is not in the {programme_name} catalog. Choose one from the reward's catalog."
         )
         self.product_id = product_id
+        self.programme_name = programme_name
 
 
 class CurationStore(Protocol):

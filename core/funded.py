@@ -1,4 +1,4 @@
-"""Funded rewards: paid orders of a pseudo-product (core.catalog.funded_product) that issue no voucher.
+"""Funded rewards: paid orders of a pseudo-product (core.funded_products.funded_product) that issue no voucher.
 
 A group-gift contribution is counted into its collection (or refunded if it arrived after the close);
 a "their choice" gift becomes a reward for its recipient, funded by the buyer's card, spent in the
@@ -12,7 +12,6 @@ from collections.abc import Awaitable, Callable
 from datetime import datetime, timedelta
 
 from core.audit import AuditRecord
-from core.catalog import funded_kind
 from core.collections import Collection
 from core.errors import (
     ConcurrentUpdate,
@@ -22,6 +21,7 @@ from core.errors import (
     OrderNotPayable,
     ProgrammeNotFound,
 )
+from core.funded_products import funded_kind
 from core.identity import ChatUser, ConversationRef
 from core.money import Money
 from core.order_handlers import OrderBus

@@ -104,6 +104,7 @@ class CardTopUpNotAllowed(InvalidRequest):
             "this programme does not take card payments."
         )
         self.reward_id = reward_id
+        self.available = available
 
 
 class ConvertedAboveReward(InvalidRequest):
@@ -115,3 +116,5 @@ class ConvertedAboveReward(InvalidRequest):
             "on your reward. Choose a smaller amount."
         )
         self.reward_id = reward_id
+        self.quote = quote
+        self.available = available

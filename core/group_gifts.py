@@ -28,6 +28,7 @@ from core.gifts import delivery_time
 from core.identity import ChatUser, ConversationRef
 from core.money import Money
 from core.ports import Clock, IdFactory, UnitOfWork, UnitOfWorkFactory
+from core.refusals import Reason, reason_of
 from core.rewards import Recipient
 from core.views import OrderSummary
 
@@ -35,7 +36,7 @@ log = logging.getLogger(__name__)
 RETRIES = 20
 _TITLE = re.compile(r'^\s*(?:"([^"]+)"|“([^”]+)”|(\S+))\s*(.*)$', re.DOTALL)
 _BY = re.compile(r"^by\s+(\d{4}-\d{2}-\d{2}(?:\s+\d{1,2}:\d{2})?)\s*$", re.IGNORECASE)
-USAGE = 'Start a group gift with: collect @person "Farewell" [goal, e.g. 150 EUR] [by 2026-07-01]'
+USAGE = Reason("collection_usage")
 
 
 @dataclass(frozen=True)
@@ -56,7 +57,7 @@ def parse_collect(text: str) -> CollectText:
     try:
         goal, rest = take_amount(found.group(4))
     except AmountRefused as exc:
-        raise InvalidCollection(str(exc)) from None
+        raise InvalidCollection(reason_of(exc)) from None
     by = _BY.match(rest) if rest else None
     if rest and by is None:
         raise InvalidCollection(USAGE)
@@ -97,7 +98,7 @@ class GroupGifts:
         try:
             goal = text.goal.money(self._currency) if text.goal else Money(0, self._currency)
         except AmountRefused as exc:
-            raise InvalidCollection(str(exc)) from None
+            raise InvalidCollection(reason_of(exc)) from None
         closes_at = delivery_time(text.by, command.zone, now) if text.by else None
         collection = Collection.start(
             self._ids.new_id("col"),
@@ -135,7 +136,7 @@ class GroupGifts:
         try:
             money = amount_in(text, collection.currency)
         except AmountRefused as exc:
-            raise InvalidAmount(collection.product_id, str(exc), typed=text.strip()) from None
+            raise InvalidAmount(collection.product_id, reason_of(exc), typed=text.strip()) from None
         self._checkout.catalog.get(collection.product_id).check_amount(money)
         return money
 
@@ -152,9 +153,7 @@ class GroupGifts:
         collection = await self.collection(collection_id)
         collection.check_open()
         if collection.recipient.same_person(contributor):
-            raise InvalidCollection(
-                "This group gift is for you: it stays a surprise until it is given."
-            )
+            raise InvalidCollection(Reason("collection_for_you"))
         amount = self.amount(collection, amount_text)
         summary = await self._checkout.place_order(
             PlaceOrder(contributor, collection.product_id, amount, conversation, request_key)

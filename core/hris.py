@@ -11,7 +11,7 @@ from __future__ import annotations
 import logging
 from collections.abc import Sequence
 from dataclasses import dataclass, field, replace
-from datetime import date, datetime
+from datetime import date
 from typing import TYPE_CHECKING, Protocol
 
 from core.errors import InvalidRequest
@@ -20,7 +20,7 @@ from core.views import RewardSummary
 
 if TYPE_CHECKING:
     from core.employees import EmployeeDirectory
-    from core.recognition import Recognition
+    from core.reward_life import RewardLife
 
 log = logging.getLogger(__name__)
 SYNC_ACTOR = "system:hris"
@@ -78,7 +78,7 @@ class HrPeopleStore(Protocol):
 
 
 class RewardsOfPeople(Protocol):
-    """The part of Recognition that leavers need: their rewards, and cancelling one."""
+    """The part of recognition that leavers need: their rewards, and cancelling one."""
 
     async def rewards_of(self, employee: Employee) -> Sequence[RewardSummary]: ...
 
@@ -86,18 +86,18 @@ class RewardsOfPeople(Protocol):
 
 
 class RecognitionRewards:
-    """RewardsOfPeople over Recognition: an employee's rewards are those of the chat identity they are reached at."""
+    """RewardsOfPeople over RewardLife: an employee's rewards are those of the chat identity they are reached at."""
 
-    def __init__(self, recognition: Recognition, people: EmployeeDirectory) -> None:
-        self._recognition = recognition
+    def __init__(self, rewards: RewardLife, people: EmployeeDirectory) -> None:
+        self._rewards = rewards
         self._people = people
 
     async def rewards_of(self, employee: Employee) -> Sequence[RewardSummary]:
         recipient = await self._people.reach(employee)
-        return await self._recognition.rewards_for(recipient.user) if recipient is not None else ()
+        return await self._rewards.rewards_for(recipient.user) if recipient is not None else ()
 
     async def cancel(self, reward_id: str, actor: str) -> RewardSummary:
-        return await self._recognition.cancel(reward_id, actor)
+        return await self._rewards.cancel(reward_id, actor)
 
 
 class HrUnavailable(Exception):
@@ -264,38 +264,3 @@ class HrSync:
 
     async def __call__(self) -> SyncReport:
         return await self.run()
-
-
-@dataclass(frozen=True)
-class PushedUser:
-    """A user an identity provider pushed (SCIM): its resource as stored, and the version behind its ETag."""
-
-    id: str
-    user_name: str
-    external_id: str | None
-    resource: dict[str, object]
-    version: int
-    created_at: datetime
-    updated_at: datetime
-
-
-class PushedUserStore(Protocol):
-    """SCIM users; `expected` versions make replace and delete conditional (ConcurrentUpdate if stale)."""
-
-    async def add(self, user: PushedUser) -> None:
-        """DuplicateRequest when the userName is taken."""
-        ...
-
-    async def get(self, user_id: str) -> PushedUser | None: ...
-
-    async def find(
-        self, attribute: str | None, value: str, start: int, count: int
-    ) -> tuple[int, Sequence[PushedUser]]:
-        """Users whose `user_name` or `external_id` equals `value` (all when `attribute` is None), paged."""
-        ...
-
-    async def replace(self, user: PushedUser, expected: int | None) -> None:
-        """Store `user` (its version already bumped); NotFound, ConcurrentUpdate or DuplicateRequest."""
-        ...
-
-    async def remove(self, user_id: str, expected: int | None) -> None: ...

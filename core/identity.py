@@ -40,3 +40,8 @@ class TenantEndpoint:
     service_url: str
     bot_id: str
     bot_name: str = ""
+
+
+def identity_of(user: ChatUser) -> str:
+    """How admins and givers are named (REWARD_ADMINS, the audit): `slack:U123`, `teams:<aad object id>`."""
+    return f"{user.platform}:{user.user_id}"

@@ -8,7 +8,7 @@ from dataclasses import dataclass
 from core.errors import InvalidRequest
 from core.milestone_calendar import Milestone, MilestoneKind
 from core.money import Money
-from core.sends import MAX_REASON
+from core.reward_sends import MAX_REASON
 
 MAX_TEMPLATE = 400
 _PLACEHOLDER = re.compile(r"\{([^{}]*)\}")

@@ -26,14 +26,15 @@ from core.milestone_rules import (
 )
 from core.money import Money
 from core.programmes import choose_programme
-from core.recognition import Recognition, SendRewards
+from core.recognition import Recognition
+from core.reward_sends import SendRewards
 
 if TYPE_CHECKING:
     from core.employees import EmployeeDirectory
     from core.ports import Clock, EmployeeStore, MilestoneRuleStore
 
 log = logging.getLogger(__name__)
-# Who milestone rewards come from: a scheduled job, allowed by Recognition.send_trusted and audited as such.
+# Who milestone rewards come from: a scheduled job, allowed by RewardSender.send_trusted and audited as such.
 MILESTONE_GIVER = ChatUser("system", "", "milestones", "HR")
 Managers = dict[
     tuple[str, str], str
@@ -88,7 +89,7 @@ class Milestones:
     async def set_rule(self, rule: MilestoneRule, actor: str) -> None:
         # The one programme chooser: the programme named must exist and pay in the rule's currency.
         choose_programme(
-            await self._recognition.programmes(),
+            await self._recognition.budgets.programmes(),
             programme_id=rule.programme_id,
             currency=rule.amount.currency,
         )
@@ -149,7 +150,7 @@ class Milestones:
             request_key=milestone.request_key,
         )
         try:
-            sent = await self._recognition.send_trusted(command)
+            sent = await self._recognition.sender.send_trusted(command)
         except (InvalidRequest, NotFound) as exc:  # e.g. the budget ran out: tried again next run
             report.refused.append((email, str(exc)))
             return

@@ -5,7 +5,7 @@ thank others from it, up to `monthly_allowance` a calendar month (UTC) in all, a
 `per_recipient_monthly` to any one colleague; nobody may thank themselves (core.reward_rules).
 With `shout_out`, each reward is also announced where it was given: who thanked whom and why,
 never the amount and never a code. The rules here are called from core.reward_rules and
-core.recognition, so every channel applies them without a copy.
+core.reward_sender, so every channel applies them without a copy.
 """
 
 from __future__ import annotations
@@ -17,6 +17,7 @@ from core.identity import ConversationRef
 from core.outbox import MessageKind, OutboxMessage
 from core.peer_policy import PeerPolicy as PeerPolicy
 from core.ports import IdFactory, UnitOfWork
+from core.refusals import Reason
 from core.rewards import Programme, Reward
 from core.views import ShoutOut
 
@@ -32,25 +33,23 @@ async def peer_problems(
     recipient_keys: Sequence[str],
     minor: int,
     now: datetime,
-) -> list[str]:
+) -> list[Reason]:
     """Why a peer send goes beyond the giver's allowance this month; empty when it does not (or no policy)."""
     policy = await uow.peer_policies.get(programme.id)
     if policy is None:
         return []
     since = month_start(now)
-    problems = []
+    problems: list[Reason] = []
     given = await uow.rewards.given_since(programme.id, giver_key, since)
     if given + minor * len(recipient_keys) > policy.monthly_allowance:
         left = programme.money(max(policy.monthly_allowance - given, 0))
-        problems.append(f"Your {programme.name} allowance has {left} left this month.")
+        problems.append(Reason("peer_allowance", programme=programme.name, left=left))
     if policy.per_recipient_monthly is not None:
         for key in recipient_keys:
             to_them = await uow.rewards.given_to_since(programme.id, giver_key, key, since)
             if to_them + minor > policy.per_recipient_monthly:
                 most = programme.money(policy.per_recipient_monthly)
-                problems.append(
-                    f"You can give one colleague at most {most} a month from {programme.name}."
-                )
+                problems.append(Reason("peer_per_colleague", most=most, programme=programme.name))
                 break
     return problems
 

@@ -6,16 +6,17 @@ from datetime import datetime
 
 from core.peer import peer_problems
 from core.ports import UnitOfWork
+from core.refusals import Reason
+from core.reward_sends import MAX_REASON as MAX_REASON
+from core.reward_sends import SendRewards
 from core.rewards import Programme
-from core.sends import MAX_REASON as MAX_REASON
-from core.sends import SendRewards
 
 
 async def problems_of(
     uow: UnitOfWork, programme: Programme, command: SendRewards, now: datetime
-) -> list[str]:
+) -> list[Reason]:
     """Why `command` cannot be sent from `programme` as it stands; empty when it can."""
-    problems = []
+    problems: list[Reason] = []
     new = [
         r
         for r in command.recipients
@@ -24,23 +25,27 @@ async def problems_of(
     new_keys = {f"{command.request_key}:{r.user.key}" for r in new}
     total = command.amount.minor * len(new)
     if not command.recipients:
-        problems.append("Name at least one recipient.")
+        problems.append(Reason("no_recipient"))
     if any(r.user.same_person(command.giver) for r in command.recipients):
-        problems.append("You cannot reward yourself.")
+        problems.append(Reason("reward_self"))
     if not command.reason.strip() or len(command.reason) > MAX_REASON:
-        problems.append(f"Give a reason of 1 to {MAX_REASON} characters.")
+        problems.append(Reason("reason_length", maximum=MAX_REASON))
     if command.amount.currency != programme.currency:
-        problems.append(f"The {programme.name} programme pays in {programme.currency}.")
+        problems.append(
+            Reason("programme_currency", programme=programme.name, currency=programme.currency)
+        )
     if command.amount.minor <= 0:
-        problems.append("The amount must be more than zero.")
+        problems.append(Reason("not_positive"))
     if programme.per_reward_limit is not None and command.amount.minor > programme.per_reward_limit:
-        problems.append(f"One reward can be at most {programme.money(programme.per_reward_limit)}.")
+        problems.append(
+            Reason("per_reward_limit", limit=programme.money(programme.per_reward_limit))
+        )
     if programme.per_giver_monthly_limit is not None:
         month = now.replace(day=1, hour=0, minute=0, second=0, microsecond=0)
         given = await uow.rewards.given_since(programme.id, command.giver.key, month)
         if given + total > programme.per_giver_monthly_limit:
             left = programme.money(max(programme.per_giver_monthly_limit - given, 0))
-            problems.append(f"You can give {left} more this month.")
+            problems.append(Reason("giver_monthly", left=left))
     recipients = [
         r.user.key for r in command.recipients if f"{command.request_key}:{r.user.key}" in new_keys
     ]
@@ -50,7 +55,10 @@ async def problems_of(
     budget = await uow.ledger.budget(programme.id)
     if total > budget.available:
         problems.append(
-            f"The budget has {programme.money(max(budget.available, 0))} left, "
-            f"not enough for {programme.money(total)}."
+            Reason(
+                "budget",
+                left=programme.money(max(budget.available, 0)),
+                needed=programme.money(total),
+            )
         )
     return problems

@@ -66,6 +66,7 @@ class CurrencyMismatch(InvalidRequest):
         super().__init__(f"The {name} programme pays in {programme_currency}, not {currency}.")
         self.programme_id = programme_id
         self.programme_currency = programme_currency
+        self.name = name
         self.currency = currency
 
 

@@ -21,8 +21,9 @@ from adapters.db.versioned import VersionedRepository
 from core.approval_requests import Approval, ApprovalPolicy, ApprovalStatus
 from core.confirmations import command_json, command_of
 from core.errors import NotFound
+from core.identity import identity_of
 from core.peer import PeerPolicy
-from core.recognition import SendRewards, identity_of
+from core.reward_sends import SendRewards
 
 
 class ApprovalNotFound(NotFound):

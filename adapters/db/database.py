@@ -100,7 +100,7 @@ class Database:
         return SqlHrPeople(self._sessions, self._gate, self._clock)
 
     def pushed_users(self) -> SqlPushedUsers:
-        """Users pushed over SCIM, with the versions behind their ETags (core.hris.PushedUserStore)."""
+        """Users pushed over SCIM, with the versions behind their ETags (core.pushed_users.PushedUserStore)."""
         return SqlPushedUsers(self._sessions, self._gate, self._clock)
 
     def job_leases(self) -> SqlJobLeases:

@@ -1,4 +1,4 @@
-"""core.hris.PushedUserStore over SQL: SCIM users with a version per row for ETags and conditional writes."""
+"""core.pushed_users.PushedUserStore over SQL: SCIM users with a version per row for ETags and conditional writes."""
 
 from __future__ import annotations
 
@@ -14,7 +14,7 @@ from adapters.db.hr_tables import ScimUserRow
 from adapters.db.mapping import utc
 from adapters.db.transaction import Transaction
 from core.errors import ConcurrentUpdate, NotFound
-from core.hris import PushedUser
+from core.pushed_users import PushedUser
 
 
 class SqlPushedUsers(_Store):

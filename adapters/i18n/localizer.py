@@ -65,11 +65,11 @@ class Localizer:
 
     def country_name(self, code: str) -> str:
         """'Germany' / 'Deutschland' for 'DE'; the code itself when CLDR has no name for it."""
-        return str(self.locale.territories.get(code.upper(), code))
+        return _country_name(code, self.locale)
 
     def currency_name(self, code: str) -> str:
         """'US dollars', 'Euro', 'indische Rupien': a currency as a sentence names it."""
-        return get_currency_name(code.upper(), count=2, locale=self.locale)
+        return _currency_name(code.upper(), self.locale)
 
     def _(self, message: str, **values: object) -> str:
         """The message in the person's language, with `{name}` placeholders filled in."""
@@ -78,7 +78,7 @@ class Localizer:
 
     def n_(self, singular: str, plural: str, count: int, **values: object) -> str:
         text = self._texts.ngettext(singular, plural, count)
-        return text.format(count=count, **values)
+        return text.format(count=self.number(count), **values)
 
 
 @lru_cache(maxsize=256)
@@ -97,3 +97,14 @@ def localizer(tag: str | None, time_zone: str = "") -> Localizer:
 
 # Whoever has not said which locale they read gets US English, but no assumption about their country.
 ENGLISH = Localizer(parse(None), "en", translations("en"), stated=False)
+
+
+# CLDR look-ups a catalog answer makes for every product it shows: kept per locale.
+@lru_cache(maxsize=4096)
+def _country_name(code: str, locale: Locale) -> str:
+    return str(locale.territories.get(code.upper(), code))
+
+
+@lru_cache(maxsize=4096)
+def _currency_name(code: str, locale: Locale) -> str:
+    return get_currency_name(code, count=2, locale=locale)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 from decimal import Decimal
 
 from babel import Locale
@@ -25,6 +26,14 @@ _DOLLARS = {
 
 def format_money(money: Money, locale: Locale) -> str:
     """'$1,000', '1.000,50 €', '₹20,000', 'US$25' (in Canada): cents only when there are any."""
+    return _formatted(money.minor, money.currency, locale)
+
+
+@functools.lru_cache(
+    maxsize=8192
+)  # Babel takes ~0.1 ms an amount; cards show the same prices again
+def _formatted(minor: int, currency: str, locale: Locale) -> str:
+    money = Money(minor, currency)
     amount = Decimal(money.minor).scaleb(-exponent(money.currency))
     pattern = locale.currency_formats["standard"].pattern.split(";")[0]
     if money.minor % 10 ** exponent(money.currency) == 0:

@@ -12,6 +12,7 @@ from babel.numbers import format_decimal
 from adapters.i18n.gift_words import gift_refusal
 from adapters.i18n.localizer import Localizer
 from adapters.i18n.phrases import Phrase
+from adapters.i18n.refusal_words import refusal, said
 from core.errors import (
     CheckoutExpired,
     InvalidAmount,
@@ -21,6 +22,7 @@ from core.errors import (
     RewardNotFound,
     UnknownProduct,
 )
+from core.funding import ConvertedAboveReward
 from core.fx import Quote, RateUnavailable, StaleRate
 from core.money import Money, exponent
 from core.orders import OrderStatus
@@ -92,7 +94,7 @@ def amount_error(error: InvalidAmount, card: ProductCard, loc: Localizer) -> str
     }
     if not typed.strip():
         return loc._("Type an amount from {minimum} to {maximum}.", **values)
-    return sentences.get(error.rule, error.reason)
+    return sentences.get(error.rule) or said(error.reason, loc)
 
 
 _AMOUNT_RULES = ("denomination", "minimum", "maximum", "step")
@@ -217,9 +219,9 @@ def error_text(error: Exception, loc: Localizer, *, catalog_command: str = "") -
 
     `catalog_command` is how the person opens the catalog on their channel, for refusals that point
     there (a gift to oneself)."""
-    gift = gift_refusal(error, loc, catalog_command)
-    if gift is not None:
-        return gift
+    said_already = gift_refusal(error, loc, catalog_command) or refusal(error, loc)
+    if said_already is not None:
+        return said_already
     match error:
         case UnknownProduct():
             return loc._(
@@ -252,6 +254,14 @@ def error_text(error: Exception, loc: Localizer, *, catalog_command: str = "") -
                 "The newest exchange rate {rate} is from {date}, too old to use, so this reward shops in its own currency until an admin refreshes the rates.",
                 rate=f"1 {error.rate.base} = {error.rate.value.normalize():f} {error.rate.quote}",
                 date=loc.date(error.rate.as_of),
+            )
+        case ConvertedAboveReward():
+            return loc._(
+                "{voucher} costs {charged} at {rate}, more than the {available} left on your reward. Choose a smaller amount.",
+                voucher=loc.money(error.quote.target),
+                charged=loc.money(error.quote.charged),
+                rate=rate_label(error.quote, loc),
+                available=loc.money(error.available),
             )
         case UnknownCountry():
             return loc._(

@@ -10,7 +10,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from adapters.scim.resource import SOURCE, person_of
-from core.hris import HrPeople, PushedUserStore, SyncReport
+from core.hris import HrPeople, SyncReport
+from core.pushed_users import PushedUserStore
 
 PAGE = 200
 

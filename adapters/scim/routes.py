@@ -22,8 +22,9 @@ from adapters.scim.filters import BadFilter, parse_filter
 from adapters.scim.patch import apply_patch
 from adapters.scim.resource import SOURCE, BadResource, normalize, person_of, schemas_of
 from core.errors import ConcurrentUpdate, DuplicateRequest, NotFound
-from core.hris import HrPeople, PushedUser, PushedUserStore
+from core.hris import HrPeople
 from core.ports import Clock
+from core.pushed_users import PushedUser, PushedUserStore
 
 PREFIX = "/scim/v2"
 SCIM_JSON = "application/scim+json"

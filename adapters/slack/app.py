@@ -15,6 +15,7 @@ from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 from ssl import SSLContext
+from typing import Any
 from urllib.parse import urlparse
 
 from aiohttp import web
@@ -35,12 +36,13 @@ from adapters.slack.bulk_listener import register_bulk
 from adapters.slack.directory import SlackDirectory, UserDirectory
 from adapters.slack.files import FileFetcher
 from adapters.slack.front_door import FrontDoor, Refused
+from adapters.slack.http import SharedRespond, SharedSessions
 from adapters.slack.installations import EncryptedInstallationStore, SecretBox, WideSecretColumns
 from adapters.slack.listeners import register
 from adapters.slack.locales import SlackLocales
 from adapters.slack.manifest import BOT_SCOPES, EVENTS_PATH, OAUTH_REDIRECT_PATH
 from adapters.slack.reward_listeners import register_rewards
-from adapters.slack.sender import SlackSender, TokenFor
+from adapters.slack.sender import SlackSender, TokenFor, webhook_client
 from adapters.slack.socket_limits import Limit, socket_mode_limit
 from adapters.slack.workspace import WorkspaceDirectory
 from core.approvals import Approvals
@@ -58,6 +60,8 @@ INSTALL_PATH = "/slack/install"
 OAUTH_STATE_SECONDS = 600
 DEFAULT_API_URL = "https://slack.com/api/"
 DIRECTORY_TTL_SECONDS = 3600.0
+BOLT_TIMEOUT = 30.0  # slack_sdk's default, kept for Bolt's client and respond()
+SENDER_TIMEOUT = 10.0
 
 ClientFor = Callable[
     [str, str | None], Awaitable[AsyncWebClient]
@@ -76,6 +80,7 @@ class SlackChannel:
     engine: AsyncEngine | None = None
     users: UserDirectory = field(default_factory=UserDirectory)
     client_for: ClientFor | None = None
+    http: SharedSessions = field(default_factory=SharedSessions)
     _socket: AsyncSocketModeHandler | None = field(default=None, init=False)
     _closed: bool = field(default=False, init=False)
 
@@ -130,6 +135,7 @@ class SlackChannel:
         await self.drain()
         if self.engine is not None:
             await self.engine.dispose()
+        await self.http.close()
 
     async def create_oauth_tables(self) -> None:
         """Create Bolt's installation and OAuth state tables if missing (idempotent)."""
@@ -159,7 +165,19 @@ class SlackChannel:
             ValueError
         ):  # a Content-Type Bolt reads differently from the front door (defence in depth)
             return web.Response(status=400, text="the body is not what its Content-Type says")
+        self._share_connections(bolt_request.context)
         return await to_aiohttp_response(await self.app.async_dispatch(bolt_request))
+
+    def _share_connections(self, context: dict[str, Any] | None = None) -> None:
+        """Bolt's client and `respond()` post through the process's shared connections (see http.py)."""
+        client = self.app.client
+        if client.session is None or client.session.closed:
+            client.session = self.http.session(BOLT_TIMEOUT)
+        url = context.get("response_url") if context is not None else None
+        if url:
+            context["respond"] = SharedRespond(  # type: ignore[index]
+                url, self.http, BOLT_TIMEOUT, proxy=client.proxy, ssl=client.ssl
+            )
 
     async def _install(self, request: web.Request) -> web.Response:
         assert self.oauth_flow is not None
@@ -226,7 +244,7 @@ def build_slack(
         logger=logging.getLogger("adapters.slack.bolt"),
     )
     locales = SlackLocales()  # one cache of people's locales for listeners and the outbox sender
-    rewards = recognition.recipient_reward if recognition else None
+    rewards = recognition.rewards.recipient_reward if recognition else None
     background = register(
         app, checkout, rewards=rewards, locales=locales, gifts=gifts, group_gifts=group_gifts
     )
@@ -237,14 +255,16 @@ def build_slack(
         )
     if approvals is not None:
         register_approvals(app, approvals=approvals, work=background, locales=locales)
+    http = SharedSessions()
     sender = SlackSender(
-        client_factory=lambda token: _web_client(token, base_url, ssl),
+        client_factory=lambda token: _web_client(token, base_url, ssl, http),
         token_for=token_for,
+        webhook_factory=lambda url: webhook_client(url, http.session(SENDER_TIMEOUT)),
         locales=locales,
     )
 
     async def client_for(team_id: str, enterprise_id: str | None = None) -> AsyncWebClient:
-        return _web_client(await token_for(team_id, enterprise_id), base_url, ssl)
+        return _web_client(await token_for(team_id, enterprise_id), base_url, ssl, http)
 
     return SlackChannel(
         app=app,
@@ -255,6 +275,7 @@ def build_slack(
         engine=engine,
         users=users,
         client_for=client_for,
+        http=http,
     )
 
 
@@ -275,12 +296,14 @@ def _register_rewards(
         checkout=checkout,
         work=background,
         users=users,
-        confirmations=Confirmations(recognition, confirmations),
+        confirmations=Confirmations(recognition.sender, confirmations),
         locales=locales,
     )
     # Files come from files.slack.com; a test or proxy API host is trusted with the token too.
     fetch = FileFetcher(extra_hosts=[urlparse(base_url).hostname or ""], ssl=ssl)
-    register_bulk(app, recognition=recognition, work=background, users=users, fetch=fetch)
+    register_bulk(
+        app, recognition=recognition, work=background, users=users, fetch=fetch, locales=locales
+    )
 
 
 def _api_base(api_url: str | None) -> str:
@@ -288,9 +311,18 @@ def _api_base(api_url: str | None) -> str:
     return (api_url or DEFAULT_API_URL).rstrip("/") + "/"
 
 
-def _web_client(token: str, base_url: str, ssl: SSLContext | None = None) -> AsyncWebClient:
+def _web_client(
+    token: str, base_url: str, ssl: SSLContext | None, http: SharedSessions
+) -> AsyncWebClient:
     # No built-in retries for outbox deliveries: the outbox retries with backoff and Retry-After.
-    return AsyncWebClient(token=token, base_url=base_url, timeout=10, retry_handlers=[], ssl=ssl)
+    return AsyncWebClient(
+        token=token,
+        base_url=base_url,
+        timeout=int(SENDER_TIMEOUT),
+        retry_handlers=[],
+        ssl=ssl,
+        session=http.session(SENDER_TIMEOUT),
+    )
 
 
 def _oauth_engine(database_url: str | None) -> AsyncEngine:

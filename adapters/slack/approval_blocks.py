@@ -5,6 +5,7 @@ from __future__ import annotations
 from datetime import datetime
 
 from adapters.i18n import ENGLISH, Localizer
+from adapters.i18n.refusal_words import said
 from adapters.slack import action_ids as ids
 from adapters.slack.kit import (
     Block,
@@ -137,7 +138,7 @@ def approval_decided_message(view: ApprovalView, loc: Localizer = ENGLISH) -> Me
     )
     blocks = [section(f"{ICONS.get(view.status, '')} {text}".strip()), context(summary)]
     if view.row_outcomes:  # an approved file: what became of each row
-        shown = "\n".join(escape(line) for line in view.row_outcomes[:MAX_ROWS_SHOWN])
+        shown = "\n".join(escape(said(line, loc)) for line in view.row_outcomes[:MAX_ROWS_SHOWN])
         more = len(view.row_outcomes) - MAX_ROWS_SHOWN
         if more > 0:
             shown += "\n" + loc._("…and {count} more", count=loc.number(more))

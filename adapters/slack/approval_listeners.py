@@ -18,7 +18,7 @@ from adapters.slack.replies import Respond, after_ack, show
 from adapters.slack.reward_blocks import notice
 from core.approvals import Approvals
 from core.errors import InvalidRequest, NotFound
-from core.recognition import identity_of
+from core.identity import identity_of
 
 Ack = Callable[..., Awaitable[Any]]
 Body = dict[str, Any]

@@ -1,6 +1,6 @@
 """Bulk rewards: a CSV file shared with the app in its DM becomes one reward per row, and a report.
 
-Each good row is one `Recognition.send` (all of a row or nothing) with a request key made of the
+Each good row is one `RewardSender.send` (all of a row or nothing) with a request key made of the
 file id and the row number, so a retried event, or the same file seen through both `file_shared` and
 a `message` event, sends nothing twice. People are resolved from the workspace's profile cache (one
 paged users.list walk), never one users.lookupByEmail per row. The recipients' DMs go through the
@@ -18,11 +18,14 @@ from slack_sdk.errors import SlackApiError
 from slack_sdk.web.async_client import AsyncWebClient
 
 from adapters.chatkit import APOLOGY, Background
+from adapters.i18n import words
+from adapters.i18n.phrases import later
 from adapters.slack import reward_blocks
 from adapters.slack.bulk import BulkRow, InvalidFile, parse_rows
 from adapters.slack.directory import SlackDirectory, UserDirectory
 from adapters.slack.files import FileFetcher, FileUnavailable, is_csv
 from adapters.slack.kit import Message
+from adapters.slack.locales import SlackLocales
 from adapters.slack.reward_people import admin_refusal
 from adapters.slack.reward_text import dm_address, row_request_key
 from adapters.slack.translate import PLATFORM
@@ -34,7 +37,10 @@ from core.rewards import Recipient
 log = logging.getLogger(__name__)
 
 SEEN_FILES = 1000
-NOT_CSV = "I read reward lists as CSV files with columns email (or user_id), amount, reason. Try `/reward help`."
+NOT_CSV = later(
+    "I read reward lists as CSV files with columns email (or user_id), amount, reason. Try {help}.",
+    help="`/reward help`",
+)
 
 Body = dict[str, Any]
 
@@ -46,17 +52,24 @@ def register_bulk(
     work: Background,
     users: UserDirectory,
     fetch: FileFetcher,
+    locales: SlackLocales | None = None,
 ) -> None:
     """Listen for CSV files shared in the app's DM (`file_shared`, or a `message` carrying files)."""
-    listener = _BulkListener(recognition, work, users, fetch)
+    listener = _BulkListener(recognition, work, users, fetch, locales or SlackLocales())
     app.event("file_shared")(listener.file_shared)
     app.event({"type": "message", "subtype": "file_share"})(listener.file_message)
 
 
 class _BulkListener:
     def __init__(
-        self, recognition: Recognition, work: Background, users: UserDirectory, fetch: FileFetcher
+        self,
+        recognition: Recognition,
+        work: Background,
+        users: UserDirectory,
+        fetch: FileFetcher,
+        locales: SlackLocales,
     ) -> None:
+        self._locales = locales
         self._recognition = recognition
         self._work = work
         self._users = users
@@ -113,28 +126,29 @@ class _BulkListener:
         self, team: str, channel: str, user_id: str, file_id: str, client: AsyncWebClient
     ) -> None:
         file = (await client.files_info(file=file_id))["file"]
+        loc = await self._locales.of(client, team, user_id)
         if not is_csv(file):
-            await _post(client, channel, reward_blocks.notice(NOT_CSV))
+            await _post(client, channel, reward_blocks.notice(NOT_CSV.said(loc)))
             return
         profile = (await self._users.profiles(client, team, [user_id])).get(user_id)
         giver = ChatUser(PLATFORM, team, user_id, profile.name if profile else "")
-        refusal = await admin_refusal(self._recognition, giver)
+        refusal = await admin_refusal(self._recognition.givers, giver, loc)
         if refusal is not None:
             await _post(client, channel, reward_blocks.notice(refusal))
             return
         try:
             rows = parse_rows(await self._fetch(file, str(client.token or "")))
         except (InvalidFile, FileUnavailable) as exc:
-            await _post(client, channel, reward_blocks.notice(str(exc)))
+            await _post(client, channel, reward_blocks.notice(words.error_text(exc, loc)))
             return
         name = str(file.get("name") or file_id)
-        progress = await _post(client, channel, reward_blocks.bulk_progress(name, len(rows)))
+        progress = await _post(client, channel, reward_blocks.bulk_progress(name, len(rows), loc))
         report = await self._send_rows(team, file_id, giver, rows, client, name)
         log.info(
             "slack bulk rewards",
             extra={"file": file_id, "sent": len(report.sent), "refused": len(report.refused)},
         )
-        await _finish(client, channel, progress, reward_blocks.bulk_report(report))
+        await _finish(client, channel, progress, reward_blocks.bulk_report(report, loc))
 
     async def _send_rows(
         self,

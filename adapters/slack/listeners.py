@@ -41,7 +41,7 @@ OPTIONS_LIMIT = 100
 
 Ack = Callable[..., Awaitable[Any]]
 Body = dict[str, Any]
-RewardLookup = Callable[[str, ChatUser], Awaitable[RewardSummary]]  # Recognition.recipient_reward
+RewardLookup = Callable[[str, ChatUser], Awaitable[RewardSummary]]  # RewardLife.recipient_reward
 
 
 def register(

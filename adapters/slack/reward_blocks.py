@@ -6,6 +6,8 @@ from __future__ import annotations
 from collections.abc import Sequence
 
 from adapters.i18n import ENGLISH, Localizer
+from adapters.i18n.refusal_words import said
+from adapters.i18n.words import error_text
 from adapters.slack import action_ids as ids
 from adapters.slack.approval_blocks import pending_message
 from adapters.slack.kit import (
@@ -39,21 +41,24 @@ REASON_LIMIT = 500
 # --- the sender's side ------------------------------------------------------------------------
 
 
-def reward_help() -> Message:
+def reward_help(loc: Localizer = ENGLISH) -> Message:
     lines = [
-        "*Thank colleagues with a reward they spend on a gift voucher*",
-        (
-            "`/reward @ada @team-x 25 Thanks for the launch` people, user groups or `@channel`, the amount"
-            " each, an optional currency (`25 EUR`), and why."
+        "*" + loc._("Thank colleagues with a reward they spend on a gift voucher") + "*",
+        loc._(
+            "{example} people, user groups or {channel}, the amount each, an optional currency ({currency}), and why.",
+            example="`/reward @ada @team-x 25 Thanks for the launch`",
+            channel="`@channel`",
+            currency="`25 EUR`",
         ),
-        "`/reward` alone opens a form.",
-        (
-            "Bulk: send me a CSV file here with columns `email` (or `user_id`), `amount`, `reason`"
-            " (optional `currency`, `programme`)."
+        loc._("{command} alone opens a form.", command="`/reward`"),
+        loc._(
+            "Bulk: send me a CSV file here with columns {columns} (optional {optional}).",
+            columns="`email` (`user_id`), `amount`, `reason`",
+            optional="`currency`, `programme`",
         ),
-        "You see who, how much and the budget left before anything is sent.",
+        loc._("You see who, how much and the budget left before anything is sent."),
     ]
-    return Message("How to use /reward", [section("\n".join(lines))])
+    return Message(loc._("How to use {command}", command="/reward"), [section("\n".join(lines))])
 
 
 def confirmation_message(
@@ -65,33 +70,40 @@ def confirmation_message(
 ) -> Message:
     """What the sender confirms before anything is sent; Send appears only when the core allows it."""
     count = len(preview.recipients)
-    people = plural(count, "person", "people")
+    people = loc.n_("{count} person", "{count} people", count)
     fields = [
-        mrkdwn_field("Each", loc.money(preview.amount)),
-        mrkdwn_field("Total", loc.money(preview.total)),
-        mrkdwn_field("Budget left", budget_line(preview, loc)),
-        mrkdwn_field("Programme", escape(preview.programme_name)),
+        mrkdwn_field(loc._("Each"), loc.money(preview.amount)),
+        mrkdwn_field(loc._("Total"), loc.money(preview.total)),
+        mrkdwn_field(loc._("Budget left"), budget_line(preview, loc)),
+        mrkdwn_field(loc._("Programme"), escape(preview.programme_name)),
     ]
+    ask = loc._("Send a reward to {people}?", people=people)
+    why = quote(reason) or loc._("(no reason given)")
     blocks: list[Block] = [
-        section(f"*Send a reward to {people}?*\n{_names(preview.recipients)}"),
+        section(f"*{ask}*\n{_names(preview.recipients, loc)}"),
         {"type": "section", "fields": fields},
-        section(f"*Why*\n{quote(reason) or '(no reason given)'}"),
+        section(f"*{loc._('Why')}*\n{why}"),
     ]
-    blocks += [context(f":warning: {escape(problem)}") for problem in preview.problems[:10]]
+    blocks += [
+        context(f":warning: {escape(said(problem, loc))}") for problem in preview.problems[:10]
+    ]
     blocks += [context(escape(note)) for note in notes[:10]]
-    buttons = [button("Cancel", ids.REWARD_CANCEL, value=confirmation_id)]
+    buttons = [button(loc._("Cancel"), ids.REWARD_CANCEL, value=confirmation_id)]
+    total = loc.money(preview.total)
     if preview.can_send:
         buttons.insert(
             0,
             button(
-                f"Send {loc.money(preview.total)}",
+                loc._("Send {total}", total=total),
                 ids.REWARD_SEND,
                 value=confirmation_id,
                 style="primary",
             ),
         )
     blocks.append(actions("vb_reward_confirm", buttons))
-    return Message(f"Send {loc.money(preview.total)} in rewards to {people}?", blocks)
+    return Message(
+        loc._("Send {total} in rewards to {people}?", total=total, people=people), blocks
+    )
 
 
 def budget_line(preview: RewardPreview, loc: Localizer = ENGLISH) -> str:
@@ -118,40 +130,53 @@ def plural(count: int, noun: str, nouns: str = "") -> str:
     return f"{count:,} {noun if count == 1 else nouns or noun + 's'}"
 
 
-def _names(names: Sequence[str]) -> str:
+def _names(names: Sequence[str], loc: Localizer = ENGLISH) -> str:
     shown = ", ".join(escape(n) for n in names[:NAMES_SHOWN])
-    more = f" and {len(names) - NAMES_SHOWN} more" if len(names) > NAMES_SHOWN else ""
-    return clip(shown + more, SECTION_TEXT // 2)
+    if len(names) > NAMES_SHOWN:
+        shown = loc._(
+            "{names} and {more} more", names=shown, more=loc.number(len(names) - NAMES_SHOWN)
+        )
+    return clip(shown, SECTION_TEXT // 2)
 
 
 def sent_message(report: SendReport, loc: Localizer = ENGLISH) -> Message:
     if report.pending is not None:
         return pending_message(report.pending, loc)
     if not report.sent:
-        return notice("These rewards were already sent.")
+        return notice(loc._("These rewards were already sent."))
     first = report.sent[0]
-    rewards = plural(len(report.sent), "reward")
-    names = _names([s.recipient_name or "a colleague" for s in report.sent])
+    count = len(report.sent)
+    sent = loc.n_(
+        "Sent {count} reward of {amount}",
+        "Sent {count} rewards of {amount}",
+        count,
+        amount=loc.money(first.amount),
+    )
+    names = _names([s.recipient_name or loc._("a colleague") for s in report.sent], loc)
     lines = [
-        f":white_check_mark: *Sent {rewards} of {loc.money(first.amount)}* to {names}.",
-        f"Each gets a direct message to choose a voucher. Budget left: {loc.money(report.budget_left)}.",
+        f":white_check_mark: *{sent}* " + loc._("to {names}.", names=names),
+        loc._(
+            "Each gets a direct message to choose a voucher. Budget left: {left}.",
+            left=loc.money(report.budget_left),
+        ),
     ]
     blocks = [section("\n".join(lines))]
     blocks += [
-        context(f":warning: {escape(who)}: {escape(why)}") for who, why in report.refused[:20]
+        context(f":warning: {escape(who)}: {escape(said(why, loc))}")
+        for who, why in report.refused[:20]
     ]
-    return Message(f"Sent {rewards} of {loc.money(first.amount)}", blocks)
+    return Message(sent, blocks)
 
 
-def cancelled_message() -> Message:
-    return notice("Cancelled. Nothing was sent.")
+def cancelled_message(loc: Localizer = ENGLISH) -> Message:
+    return notice(loc._("Cancelled. Nothing was sent."))
 
 
 def notice(text: str) -> Message:
     return Message(text, [section(escape(text))])
 
 
-def reward_modal(programmes: Sequence[Programme], metadata: str) -> Block:
+def reward_modal(programmes: Sequence[Programme], metadata: str, loc: Localizer = ENGLISH) -> Block:
     """The /reward form: recipients, amount, currency, reason and programme."""
     currencies = sorted({p.currency for p in programmes})
     currency_options = [option(c, c) for c in currencies[:STATIC_OPTIONS]]
@@ -161,17 +186,17 @@ def reward_modal(programmes: Sequence[Programme], metadata: str) -> Block:
     blocks = [
         _input(
             ids.REWARD_RECIPIENTS,
-            "Who",
-            {"type": "multi_users_select", "placeholder": plain("Colleagues")},
+            loc._("Who"),
+            {"type": "multi_users_select", "placeholder": plain(loc._("Colleagues"))},
         ),
         _input(
             ids.REWARD_AMOUNT,
-            "Amount each",
+            loc._("Amount each"),
             {"type": "plain_text_input", "placeholder": plain("25")},
         ),
         _input(
             ids.REWARD_CURRENCY,
-            "Currency",
+            loc._("Currency"),
             {
                 "type": "static_select",
                 "options": currency_options,
@@ -180,12 +205,12 @@ def reward_modal(programmes: Sequence[Programme], metadata: str) -> Block:
         ),
         _input(
             ids.REWARD_REASON,
-            "Why",
+            loc._("Why"),
             {"type": "plain_text_input", "multiline": True, "max_length": REASON_LIMIT},
         ),
         _input(
             ids.REWARD_PROGRAMME,
-            "Programme",
+            loc._("Programme"),
             {
                 "type": "static_select",
                 "options": programme_options,
@@ -196,9 +221,9 @@ def reward_modal(programmes: Sequence[Programme], metadata: str) -> Block:
     return {
         "type": "modal",
         "callback_id": ids.REWARD_MODAL,
-        "title": plain("Send a reward", MODAL_TITLE),
-        "submit": plain("Preview", MODAL_TITLE),
-        "close": plain("Cancel", MODAL_TITLE),
+        "title": plain(loc._("Send a reward"), MODAL_TITLE),
+        "submit": plain(loc._("Preview"), MODAL_TITLE),
+        "close": plain(loc._("Cancel"), MODAL_TITLE),
         "private_metadata": metadata,
         "blocks": blocks,
     }
@@ -264,61 +289,92 @@ def reward_notice_message(notice_: RewardNotice, loc: Localizer = ENGLISH) -> Me
 def undeliverable_message(undeliverable: RewardUndeliverable, loc: Localizer = ENGLISH) -> Message:
     """Told to the giver when a recipient could not be reached."""
     reward = undeliverable.reward
-    who = escape(reward.recipient_name or "a colleague")
+    who = reward.recipient_name or loc._("a colleague")
     amount = loc.money(reward.amount)
     lines = [
-        f":warning: I could not tell *{who}* about their {amount} reward ({escape(undeliverable.error)}).",
-        (
-            "The reward is still theirs and they will see it in their wallet; an admin can cancel it from the"
-            " dashboard to return it to the budget."
+        ":warning: "
+        + loc._(
+            "I could not tell {who} about their {amount} reward ({error}).",
+            who=f"*{escape(who)}*",
+            amount=amount,
+            error=escape(undeliverable.error),
+        ),
+        loc._(
+            "The reward is still theirs and they will see it in their wallet; an admin can cancel it from the dashboard to return it to the budget."
         ),
     ]
     return Message(
-        f"Could not reach {reward.recipient_name} about their reward", [section("\n".join(lines))]
+        loc._("Could not reach {who} about their reward", who=who), [section("\n".join(lines))]
     )
 
 
 # --- bulk ----------------------------------------------------------------------------------------
 
 
-def bulk_progress(file_name: str, rows: int) -> Message:
+def bulk_progress(file_name: str, rows: int, loc: Localizer = ENGLISH) -> Message:
     return notice(
-        f"Reading {file_name}: {rows:,} rows. I will update this message with what was sent."
+        loc._(
+            "Reading {file}: {rows} rows. I will update this message with what was sent.",
+            file=file_name,
+            rows=loc.number(rows),
+        )
     )
 
 
-def bulk_report(report: BulkReport) -> Message:
+def bulk_report(report: BulkReport, loc: Localizer = ENGLISH) -> Message:
     sent, refused = report.sent, report.refused
-    totals = ", ".join(ENGLISH.money(t) for t in report.totals()) or "nothing"
-    summary = (
-        f"*Rewards from {escape(report.file_name)}*\n"
-        f"Sent *{len(sent):,}* of {len(report.outcomes):,} rows ({totals}); refused *{len(refused):,}*."
+    totals = ", ".join(loc.money(t) for t in report.totals()) or loc._("nothing")
+    counts = {
+        "sent": loc.number(len(sent)),
+        "rows": loc.number(len(report.outcomes)),
+        "refused": loc.number(len(refused)),
+    }
+    title = loc._("Rewards from {file}", file=report.file_name)
+    bold = {name: f"*{value}*" for name, value in counts.items() if name != "rows"}
+    summary = f"*{escape(title)}*\n" + loc._(
+        "Sent {sent} of {rows} rows ({totals}); refused {refused}.",
+        totals=totals,
+        **{**counts, **bold},
     )
     if report.repeated:
-        summary += f"\n{report.repeated:,} rows had been sent before and were not sent again."
+        summary += "\n" + loc._(
+            "{count} rows had been sent before and were not sent again.",
+            count=loc.number(report.repeated),
+        )
     blocks = [section(summary)]
     room = MESSAGE_BLOCKS - 3
     if refused:
-        blocks.append(header("Refused"))
-        blocks += _row_sections([_refused_line(o) for o in refused], room // 2)
+        blocks.append(header(loc._("Refused")))
+        blocks += _row_sections([_refused_line(o, loc) for o in refused], room // 2, loc)
     if sent:
-        blocks.append(header("Sent"))
-        blocks += _row_sections([_sent_line(o) for o in sent], MESSAGE_BLOCKS - len(blocks))
+        blocks.append(header(loc._("Sent")))
+        blocks += _row_sections(
+            [_sent_line(o, loc) for o in sent], MESSAGE_BLOCKS - len(blocks), loc
+        )
     return Message(
-        f"Rewards from {report.file_name}: {len(sent)} sent, {len(refused)} refused", blocks
+        loc._(
+            "Rewards from {file}: {sent} sent, {refused} refused", file=report.file_name, **counts
+        ),
+        blocks,
     )
 
 
-def _refused_line(outcome: RowOutcome) -> str:
-    return f"Row {outcome.line} · {escape(outcome.who)} · {escape(outcome.reason)}"
+def row_reason(outcome: RowOutcome, loc: Localizer) -> str:
+    """Why a row was refused, in the reader's language."""
+    return error_text(outcome.error, loc) if outcome.error else said(outcome.reason, loc)
 
 
-def _sent_line(outcome: RowOutcome) -> str:
-    amount = ENGLISH.money(outcome.amount) if isinstance(outcome.amount, Money) else outcome.amount
-    return f"Row {outcome.line} · {escape(outcome.who)} · {amount}"
+def _refused_line(outcome: RowOutcome, loc: Localizer) -> str:
+    row = loc._("Row {line}", line=outcome.line)
+    return f"{row} · {escape(outcome.who)} · {escape(row_reason(outcome, loc))}"
 
 
-def _row_sections(lines: list[str], max_blocks: int) -> list[Block]:
+def _sent_line(outcome: RowOutcome, loc: Localizer) -> str:
+    amount = loc.money(outcome.amount) if isinstance(outcome.amount, Money) else outcome.amount
+    return f"{loc._('Row {line}', line=outcome.line)} · {escape(outcome.who)} · {amount}"
+
+
+def _row_sections(lines: list[str], max_blocks: int, loc: Localizer = ENGLISH) -> list[Block]:
     """Lines packed into sections of at most 3,000 characters; what does not fit is counted."""
     shown = lines[:ROWS_SHOWN]
     chunks: list[list[str]] = [[]]
@@ -331,5 +387,7 @@ def _row_sections(lines: list[str], max_blocks: int) -> list[Block]:
     listed = sum(len(c) for c in chunks)
     blocks = [section("\n".join(c)) for c in chunks if c]
     if listed < len(lines):
-        blocks.append(context(f"…and {len(lines) - listed:,} more rows."))
+        blocks.append(
+            context(loc._("…and {count} more rows.", count=loc.number(len(lines) - listed)))
+        )
     return blocks

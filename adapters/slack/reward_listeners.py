@@ -17,6 +17,8 @@ from slack_sdk.errors import SlackApiError
 from slack_sdk.web.async_client import AsyncWebClient
 
 from adapters.chatkit import Background
+from adapters.i18n import ENGLISH, Localizer, words
+from adapters.i18n.phrases import later
 from adapters.slack import action_ids as ids
 from adapters.slack import reward_blocks, translate
 from adapters.slack.directory import UserDirectory
@@ -40,14 +42,20 @@ from core.checkout import Checkout
 from core.confirmations import Confirmations
 from core.errors import InvalidRequest, NotFound
 from core.identity import ChatUser
-from core.recognition import Recognition, SendRewards
+from core.recognition import Recognition
+from core.reward_sends import SendRewards
 
-NO_PROGRAMME = "There is no reward programme yet. An admin can create one."
+NO_PROGRAMME = later("There is no reward programme yet. An admin can create one.")
+_UNSEEN = later(
+    "I cannot see who is in this conversation. Invite me to it, or name people instead."
+)
 SLACK_REFUSALS = {
-    "channel_not_found": "I cannot see who is in this conversation. Invite me to it, or name people instead.",
-    "not_in_channel": "I cannot see who is in this conversation. Invite me to it, or name people instead.",
-    "no_such_subteam": "Slack does not know one of those user groups.",
-    "missing_scope": "The app is missing a Slack permission for that. Ask an admin to reinstall it.",
+    "channel_not_found": _UNSEEN,
+    "not_in_channel": _UNSEEN,
+    "no_such_subteam": later("Slack does not know one of those user groups."),
+    "missing_scope": later(
+        "The app is missing a Slack permission for that. Ask an admin to reinstall it."
+    ),
 }
 
 Ack = Callable[..., Awaitable[Any]]
@@ -65,11 +73,12 @@ def register_rewards(
     locales: SlackLocales | None = None,
 ) -> None:
     """Attach /reward, its form, the confirmation buttons and Choose your voucher to `app`."""
-    proposal = _Proposal(recognition, confirmations, RewardPeople(users))
+    locales = locales or SlackLocales()
+    proposal = _Proposal(confirmations, RewardPeople(users), locales)
     modal = RewardModal(recognition, work, proposal)
     command = RewardCommand(recognition, work, proposal, modal)
-    buttons = ConfirmationButtons(confirmations, work)
-    choose = ChooseVoucher(recognition, checkout, work, locales or SlackLocales())
+    buttons = ConfirmationButtons(confirmations, work, locales)
+    choose = ChooseVoucher(recognition.rewards, checkout, work, locales)
     app.command("/reward")(command.command)
     app.view(ids.REWARD_MODAL)(modal.submit)
     app.action(ids.REWARD_SEND)(buttons.send)
@@ -82,18 +91,23 @@ class _Proposal:
     """What both ways of asking share: resolving people, and showing the core's preview."""
 
     def __init__(
-        self, recognition: Recognition, confirmations: Confirmations, people: RewardPeople
+        self, confirmations: Confirmations, people: RewardPeople, locales: SlackLocales
     ) -> None:
-        self.recognition = recognition
         self.people = people
         self._confirmations = confirmations
+        self.locales = locales
 
     async def show(
-        self, command: SendRewards, confirmation_id: str, notes: list[str], show: Show
+        self,
+        command: SendRewards,
+        confirmation_id: str,
+        notes: list[str],
+        show: Show,
+        loc: Localizer = ENGLISH,
     ) -> None:
         preview = await self._confirmations.propose(command)
         await show(
-            reward_blocks.confirmation_message(preview, command.reason, confirmation_id, notes)
+            reward_blocks.confirmation_message(preview, command.reason, confirmation_id, notes, loc)
         )
 
 
@@ -105,17 +119,20 @@ class RewardModal:
         self._work = work
         self._proposal = proposal
 
-    async def open(self, body: Body, respond: Respond, client: AsyncWebClient) -> None:
-        programmes = await self._recognition.programmes()
+    async def open(
+        self, body: Body, respond: Respond, client: AsyncWebClient, loc: Localizer = ENGLISH
+    ) -> None:
+        programmes = await self._recognition.budgets.programmes()
         if not programmes:
-            await show(respond, reward_blocks.notice(NO_PROGRAMME))
+            await show(respond, reward_blocks.notice(NO_PROGRAMME.said(loc)))
             return
         metadata = modal_metadata(
             str(body.get("channel_id", "")), str(body.get("response_url", ""))
         )
         # trigger_id expires 3 seconds after the command: nothing slow happens before this call.
         await client.views_open(
-            trigger_id=body["trigger_id"], view=reward_blocks.reward_modal(programmes, metadata)
+            trigger_id=body["trigger_id"],
+            view=reward_blocks.reward_modal(programmes, metadata, loc),
         )
 
     async def submit(self, ack: Ack, body: Body, view: Body, client: AsyncWebClient) -> None:
@@ -137,20 +154,21 @@ class RewardModal:
         respond: Respond | None,
     ) -> None:
         giver = translate.user_of(body)
+        loc = await self._proposal.locales.of(client, giver.tenant, giver.user_id)
         answer = (
             (lambda m: show(respond, m)) if respond is not None else in_dm(client, giver.user_id)
         )
         enterprise = translate.enterprise_of(body)
         try:
             typed = read_amount_with(form.amount, form.currency)
-            programme, amount = await self._recognition.priced(
+            programme, amount = await self._recognition.pricing.priced(
                 typed, form.programme_id or None, giver
             )
             giver, recipients, notes = await self._proposal.people.resolve(
-                client, giver, form.users, (), enterprise
+                client, giver, form.users, (), enterprise, loc
             )
         except (InvalidRequest, NotFound, ValueError) as exc:
-            await answer(reward_blocks.notice(str(exc)))
+            await answer(reward_blocks.notice(words.error_text(exc, loc)))
             return
         confirmation_id = f"v{view.get('id', '')}"
         command = SendRewards(
@@ -163,7 +181,7 @@ class RewardModal:
             reply_to=dm_address(giver.tenant, giver.user_id, enterprise),
             shout_to=channel_address(giver.tenant, giver.user_id, form.channel, enterprise),
         )
-        await self._proposal.show(command, confirmation_id, notes, answer)
+        await self._proposal.show(command, confirmation_id, notes, answer, loc)
 
 
 class RewardCommand:
@@ -183,38 +201,45 @@ class RewardCommand:
 
     async def _command(self, body: Body, respond: Respond, client: AsyncWebClient) -> None:
         text = str(body.get("text", "")).strip()
-        if text.lower() in ("help", "?"):
-            await show(respond, reward_blocks.reward_help())
-            return
         giver = translate.user_of(body)
-        refusal = await admin_refusal(self._recognition, giver)
+        loc = await self._proposal.locales.of(client, giver.tenant, giver.user_id)
+        if text.lower() in ("help", "?"):
+            await show(respond, reward_blocks.reward_help(loc))
+            return
+        refusal = await admin_refusal(self._recognition.givers, giver, loc)
         if refusal is not None:
             await show(respond, reward_blocks.notice(refusal))
         elif not text:
-            await self._modal.open(body, respond, client)
+            await self._modal.open(body, respond, client, loc)
         else:
-            await self._confirm(body, respond, client, giver, text)
+            await self._confirm(body, respond, client, giver, text, loc)
 
     async def _confirm(
-        self, body: Body, respond: Respond, client: AsyncWebClient, giver: ChatUser, text: str
+        self,
+        body: Body,
+        respond: Respond,
+        client: AsyncWebClient,
+        giver: ChatUser,
+        text: str,
+        loc: Localizer,
     ) -> None:
         try:
-            programmes = await self._recognition.programmes()
+            programmes = await self._recognition.budgets.programmes()
             parsed = parse_reward(text, {p.currency for p in programmes})
-            programme, amount = await self._recognition.priced(
+            programme, amount = await self._recognition.pricing.priced(
                 TypedAmount(parsed.amount, parsed.currency), giver=giver
             )
             giver, recipients, notes = await self._proposal.people.of_text(
-                body, client, giver, parsed
+                body, client, giver, parsed, loc
             )
         except (InvalidReward, InvalidRequest, ValueError) as exc:
-            await show(respond, reward_blocks.notice(str(exc)))
+            await show(respond, reward_blocks.notice(words.error_text(exc, loc)))
             return
         except SlackApiError as exc:
             refusal = SLACK_REFUSALS.get(_error_code(exc))
             if refusal is None:
                 raise
-            await show(respond, reward_blocks.notice(refusal))
+            await show(respond, reward_blocks.notice(refusal.said(loc)))
             return
         confirmation_id = f"c{body['trigger_id']}"
         enterprise = translate.enterprise_of(body)
@@ -229,7 +254,7 @@ class RewardCommand:
             reply_to=dm_address(giver.tenant, giver.user_id, enterprise),
             shout_to=channel_address(giver.tenant, giver.user_id, channel, enterprise),
         )
-        await self._proposal.show(command, confirmation_id, notes, lambda m: show(respond, m))
+        await self._proposal.show(command, confirmation_id, notes, lambda m: show(respond, m), loc)
 
 
 def _error_code(exc: SlackApiError) -> str:

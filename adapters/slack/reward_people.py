@@ -7,23 +7,24 @@ from typing import Any
 
 from slack_sdk.web.async_client import AsyncWebClient
 
-from adapters.slack import reward_blocks, translate
+from adapters.i18n import ENGLISH, Localizer, words
+from adapters.slack import translate
 from adapters.slack.directory import Profile, SlackDirectory, UserDirectory
 from adapters.slack.reward_text import RewardText
+from core.givers import Givers
 from core.identity import ChatUser
-from core.recognition import Recognition
 from core.rewards import NotRewardAdmin, Recipient
 
 Body = dict[str, Any]
 People = tuple[ChatUser, tuple[Recipient, ...], list[str]]  # the named giver, recipients, notes
 
 
-async def admin_refusal(recognition: Recognition, giver: ChatUser) -> str | None:
+async def admin_refusal(givers: Givers, giver: ChatUser, loc: Localizer = ENGLISH) -> str | None:
     """None for a reward admin; otherwise the refusal, once the core has refused and audited it."""
     try:
-        await recognition.authorize(giver)
+        await givers.authorize(giver)
     except NotRewardAdmin as exc:
-        return str(exc)
+        return words.error_text(exc, loc)
     return None
 
 
@@ -34,7 +35,12 @@ class RewardPeople:
         self._users = users
 
     async def of_text(
-        self, body: Body, client: AsyncWebClient, giver: ChatUser, parsed: RewardText
+        self,
+        body: Body,
+        client: AsyncWebClient,
+        giver: ChatUser,
+        parsed: RewardText,
+        loc: Localizer = ENGLISH,
     ) -> People:
         """Mentions, user groups and the channel's members; bots and the sender left out."""
         expanded: list[str] = []
@@ -44,7 +50,8 @@ class RewardPeople:
             expanded += await self._users.channel_members(client, str(body.get("channel_id", "")))
         named = list(parsed.users)
         expanded = [u for u in expanded if u != giver.user_id and u not in named]
-        return await self.resolve(client, giver, named, expanded, translate.enterprise_of(body))
+        enterprise = translate.enterprise_of(body)
+        return await self.resolve(client, giver, named, expanded, enterprise, loc)
 
     async def resolve(
         self,
@@ -53,18 +60,24 @@ class RewardPeople:
         named: Sequence[str],
         expanded: Sequence[str],
         enterprise: str,
+        loc: Localizer = ENGLISH,
     ) -> People:
         team = giver.tenant
         wanted = list(dict.fromkeys([*named, *expanded]))
         profiles = await self._users.profiles(client, team, [giver.user_id, *wanted])
         directory = SlackDirectory(self._users, client, team, enterprise)
-        notes = [_left_out(profiles.get(u), u) for u in named if not _is_person(profiles.get(u))]
+        notes = [
+            _left_out(profiles.get(u), u, loc) for u in named if not _is_person(profiles.get(u))
+        ]
         skipped = sum(not _is_person(profiles.get(u)) for u in dict.fromkeys(expanded))
         if skipped:
-            left_out = reward_blocks.plural(
-                skipped, "bot or deactivated account", "bots or deactivated accounts"
+            notes.append(
+                loc.n_(
+                    "Left out {count} bot or deactivated account from the groups and channel named.",
+                    "Left out {count} bots or deactivated accounts from the groups and channel named.",
+                    skipped,
+                )
             )
-            notes.append(f"Left out {left_out} from the groups and channel named.")
         recipients = tuple(
             directory.recipient(profiles[u]) for u in wanted if _is_person(profiles.get(u))
         )
@@ -77,7 +90,9 @@ def _is_person(profile: Profile | None) -> bool:
     return profile is not None and profile.is_person
 
 
-def _left_out(profile: Profile | None, user_id: str) -> str:
+def _left_out(profile: Profile | None, user_id: str, loc: Localizer) -> str:
     if profile is None:
-        return f"Left out {user_id}: not a member of this workspace."
-    return f"Left out {profile.name}: bots and deactivated accounts cannot receive rewards."
+        return loc._("Left out {who}: not a member of this workspace.", who=user_id)
+    return loc._(
+        "Left out {who}: bots and deactivated accounts cannot receive rewards.", who=profile.name
+    )

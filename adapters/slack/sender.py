@@ -19,6 +19,7 @@ Where things go, and why:
 from __future__ import annotations
 
 import logging
+from collections import OrderedDict
 from collections.abc import Awaitable, Callable
 from typing import Any
 
@@ -53,12 +54,14 @@ log = logging.getLogger(__name__)
 TokenFor = Callable[[str, str | None], Awaitable[str]]  # (team id, enterprise id) -> bot token
 ClientFactory = Callable[[str], AsyncWebClient]  # bot token -> client
 WebhookFactory = Callable[[str], AsyncWebhookClient]  # response_url -> client
+DM_CHANNELS = 50_000  # people whose DM channel id is kept
 SLACK_FAILURES = (SlackClientError, WebhookFailed, aiohttp.ClientError, TimeoutError)
 
 
-def webhook_client(url: str) -> AsyncWebhookClient:
-    # No built-in retries: the outbox owns retrying, with backoff and Retry-After.
-    return AsyncWebhookClient(url, timeout=10, retry_handlers=[])
+def webhook_client(url: str, session: aiohttp.ClientSession | None = None) -> AsyncWebhookClient:
+    # No built-in retries: the outbox owns retrying, with backoff and Retry-After. With a `session`
+    # its connections are reused (adapters/slack/http.py) and its timeout applies.
+    return AsyncWebhookClient(url, timeout=10, retry_handlers=[], session=session)
 
 
 class SlackSender:
@@ -77,6 +80,7 @@ class SlackSender:
         self._token_for = token_for
         self._webhook_factory = webhook_factory
         self._locales = locales or SlackLocales()
+        self._dm_channels: OrderedDict[tuple[str, str, str], str] = OrderedDict()
 
     async def send(self, conversation: ConversationRef, notice: Notice) -> None:
         """Render `notice` now, in the locale its reader has now (a queued message follows a change)."""
@@ -166,10 +170,26 @@ class SlackSender:
 
     async def _post_in_dm(self, address: SlackAddress, message: blocks.Message) -> str:
         client = await self._client(address)
-        opened = await client.conversations_open(users=address.user)
-        channel = str(opened["channel"]["id"])
-        await client.chat_postMessage(channel=channel, text=message.text, blocks=message.blocks)
+        key = (address.enterprise, address.team, address.user)
+        channel = self._dm_channels.get(key)
+        if channel is None:
+            opened = await client.conversations_open(users=address.user)
+            channel = str(opened["channel"]["id"])
+        try:
+            await client.chat_postMessage(channel=channel, text=message.text, blocks=message.blocks)
+        except SlackApiError:
+            self._dm_channels.pop(key, None)  # the next attempt opens the DM again
+            raise
+        self._remember_dm(key, channel)
         return channel
+
+    def _remember_dm(self, key: tuple[str, str, str], channel: str) -> None:
+        # A person's DM with the app keeps its id: conversations.open (Tier 3 on real Slack, about 50
+        # a minute) is called once per person, not before every message.
+        self._dm_channels[key] = channel
+        self._dm_channels.move_to_end(key)
+        if len(self._dm_channels) > DM_CHANNELS:
+            self._dm_channels.popitem(last=False)
 
     async def _redraw(self, address: SlackAddress, message: blocks.Message) -> None:
         client = await self._client(address)

@@ -8,13 +8,13 @@ from __future__ import annotations
 from datetime import datetime
 
 from adapters.i18n import ENGLISH, Localizer, words
+from adapters.i18n.refusal_words import said
 from adapters.teams.answer import Answer, Card
 from adapters.teams.approval_translate import NOTE, ApprovalIntent, ApproveRequest
 from adapters.teams.cards import Element, _card, _facts, _submit, _subtle, _text, _title
 from core.approvals import Approvals
 from core.errors import InvalidRequest, NotFound
-from core.identity import ChatUser
-from core.recognition import identity_of
+from core.identity import ChatUser, identity_of
 from core.views import ApprovalView, ShoutOut
 
 MAX_ROWS_SHOWN = 40  # a card stays well under Teams' 28 KB
@@ -100,7 +100,7 @@ def approval_decided_card(view: ApprovalView, loc: Localizer = ENGLISH) -> Card:
     )
     body = [_title(_told(view, loc)), _subtle(summary)]
     body += [
-        _text(line) for line in view.row_outcomes[:MAX_ROWS_SHOWN]
+        _text(said(line, loc)) for line in view.row_outcomes[:MAX_ROWS_SHOWN]
     ]  # an approved file, row by row
     return _card(body, [])
 

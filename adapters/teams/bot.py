@@ -28,12 +28,12 @@ from adapters.teams.approval_cards import decide
 from adapters.teams.approval_translate import ApproveRequest, RejectRequest
 from adapters.teams.bulk import SharedFile, shared_file
 from adapters.teams.cards import (
-    attachment,
     card_part,
     catalog_card,
     help_card,
     order_card,
     product_card,
+    sent_attachment,
 )
 from adapters.teams.collection_translate import (
     ChipIn,
@@ -159,7 +159,7 @@ class VoucherBot(TeamsActivityHandler):
         bot_id = turn_context.activity.recipient.id
         if any(member.id == bot_id for member in members_added):
             card = help_card(loc=localizer(turn_context.activity.locale))
-            await turn_context.send_activity(MessageFactory.attachment(attachment(card)))
+            await turn_context.send_activity(MessageFactory.attachment(sent_attachment(card)))
 
     # --- invokes ----------------------------------------------------------------------------------
 
@@ -181,7 +181,9 @@ class VoucherBot(TeamsActivityHandler):
                 AdaptiveCardInvokeResponse(status_code=200, type=CARD_RESPONSE, value=answer.card)
             )
         if answer.card is not None:
-            await turn_context.send_activity(MessageFactory.attachment(attachment(answer.card)))
+            await turn_context.send_activity(
+                MessageFactory.attachment(sent_attachment(answer.card))
+            )
         return _invoke(
             AdaptiveCardMessage(
                 status_code=200, type=MESSAGE_RESPONSE, value=answer.text or "Done."
@@ -383,7 +385,7 @@ class VoucherBot(TeamsActivityHandler):
             return Answer(card, replaces=False)
 
         async def send_card(personal: TurnContext) -> None:
-            await personal.send_activity(MessageFactory.attachment(attachment(card)))
+            await personal.send_activity(MessageFactory.attachment(sent_attachment(card)))
 
         try:
             with connector_errors():
@@ -403,7 +405,7 @@ class VoucherBot(TeamsActivityHandler):
         if answer.is_empty:
             return
         message = (
-            MessageFactory.attachment(attachment(answer.card))
+            MessageFactory.attachment(sent_attachment(answer.card))
             if answer.card
             else MessageFactory.text(answer.text)
         )

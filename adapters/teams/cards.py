@@ -14,7 +14,7 @@ from botbuilder.core import CardFactory
 from botbuilder.schema import Attachment
 
 from adapters.i18n import ENGLISH, Localizer, words
-from adapters.teams.answer import Card
+from adapters.teams.answer import Card, SentAsIs
 from adapters.teams.translate import COMMAND, query_data
 from core.catalog import CatalogQuery
 from core.money import Money
@@ -48,6 +48,12 @@ def search_hint(loc: Localizer) -> str:
 
 def attachment(card: Card) -> Attachment:
     return CardFactory.adaptive_card(card)
+
+
+def sent_attachment(card: Card) -> Attachment:
+    """An attachment for an activity sent through the Connector (not for an invoke's body): its card
+    skips the SDK's deep copy and msrest's walk (answer.SentAsIs)."""
+    return CardFactory.adaptive_card(SentAsIs(card))
 
 
 # --- the cards --------------------------------------------------------------------------------------

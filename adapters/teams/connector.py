@@ -18,8 +18,10 @@ from botframework.connector.auth import (
     ServiceClientCredentialsFactory,
     UserTokenClient,
 )
+from msrest.serialization import Serializer
 from msrest.universal_http.requests import ClientRetryPolicy
 
+from adapters.teams.answer import SentAsIs
 from adapters.teams.service_urls import ServiceUrlPolicy
 
 CACHE_SIZE = 256  # service URLs (one per region, sometimes per tenant) times audiences
@@ -31,8 +33,23 @@ def speed_up_msrest() -> None:
 
     botbuilder builds a ConnectorClient (and a token client) per turn, each with a new ClientRetryPolicy;
     a list made that a linear scan per status code and a third of a turn's CPU. Same codes, set lookup.
+
+    And let a card that is already JSON (answer.SentAsIs) through as it is: msrest's serialize_object
+    walks an `object`-typed value (an attachment's content) value by value, which for a catalog card was
+    the largest share of a turn. Idempotent: the wrapped method is wrapped once.
     """
     ClientRetryPolicy.safe_codes = frozenset(ClientRetryPolicy.safe_codes)  # type: ignore[assignment]
+    original = Serializer.serialize_object
+    if getattr(original, "_passes_json", False):
+        return
+
+    def serialize_object(self: Serializer, attr: Any, **kwargs: Any) -> Any:
+        if type(attr) is SentAsIs:
+            return attr
+        return original(self, attr, **kwargs)
+
+    serialize_object._passes_json = True  # type: ignore[attr-defined]
+    Serializer.serialize_object = serialize_object  # type: ignore[method-assign]
 
 
 @dataclass(frozen=True)

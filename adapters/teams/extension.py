@@ -102,7 +102,7 @@ class RewardExtension:
             reward_key(activity, giver.key),
             giver_address(activity),
         )
-        preview = await self._desk.recognition.preview(command)
+        preview = await self._desk.recognition.sender.preview(command)
         if not preview.can_send:
             problems = [*preview.problems, *(f"{who}: {why}." for who, why in left_out)]
             return _dialog(reward_form_card(programmes, form, " ".join(problems)))
@@ -125,7 +125,7 @@ class RewardExtension:
         )
 
     async def _programmes(self) -> Sequence[Programme]:
-        programmes = await self._desk.recognition.programmes()
+        programmes = await self._desk.recognition.budgets.programmes()
         if not programmes:
             raise InvalidRequest(NO_PROGRAMME)
         return programmes

@@ -42,7 +42,8 @@ from core.errors import InvalidRequest
 from core.identity import ChatUser, ConversationRef
 from core.money import Money
 from core.ports import Directory, PendingConfirmations
-from core.recognition import Recognition, SendRewards
+from core.recognition import Recognition
+from core.reward_sends import SendRewards
 from core.rewards import Recipient
 from core.views import RewardSummary
 
@@ -53,7 +54,7 @@ LeftOut = list[tuple[str, str]]
 
 
 class RewardDesk:
-    """Translates reward requests into Recognition calls and their results into cards; no rules of its own."""
+    """Translates reward requests into recognition calls and their results into cards; no rules of its own."""
 
     def __init__(
         self,
@@ -68,7 +69,9 @@ class RewardDesk:
         self._directory = directory
         self._ssl = ssl
         self._confirmations = (
-            Confirmations(recognition, confirmations) if recognition and confirmations else None
+            Confirmations(recognition.sender, confirmations)
+            if recognition and confirmations
+            else None
         )
 
     @property
@@ -88,7 +91,7 @@ class RewardDesk:
     async def giver(self, activity: Activity) -> ChatUser:
         """The person asking, if they may send rewards; otherwise the core audits the attempt and refuses."""
         giver = user_of(activity)
-        await self.recognition.authorize(giver)
+        await self.recognition.givers.authorize(giver)
         return giver
 
     # --- typed: reward @a @b 25 USD why ---------------------------------------------------------------
@@ -97,9 +100,9 @@ class RewardDesk:
         activity = turn_context.activity
         giver = await self.giver(activity)
         try:
-            programmes = await self.recognition.programmes()
+            programmes = await self.recognition.budgets.programmes()
             terms = terms_of(intent.words, {p.currency for p in programmes})
-            programme, amount = await self.recognition.priced(
+            programme, amount = await self.recognition.pricing.priced(
                 TypedAmount(terms.amount, terms.currency), giver=giver
             )
         except UnreadableCommand as exc:
@@ -211,7 +214,7 @@ class RewardDesk:
 
     async def summary(self, reward_id: str, user: ChatUser) -> RewardSummary:
         """The reward, for its recipient only: ids in card data can be forged by anyone in the tenant."""
-        return await self.recognition.recipient_reward(reward_id, user)
+        return await self.recognition.rewards.recipient_reward(reward_id, user)
 
     async def redeem(
         self, reward_id: str, user: ChatUser, country: str | None = None, loc: Localizer = ENGLISH

@@ -16,7 +16,7 @@ from adapters.teams.approval_cards import (
     approval_request_card,
     shout_out_card,
 )
-from adapters.teams.cards import Card, attachment, order_card, voucher_card, voucher_notice
+from adapters.teams.cards import Card, order_card, sent_attachment, voucher_card, voucher_notice
 from adapters.teams.collection_cards import collection_card
 from adapters.teams.conversations import Work, continue_in, open_personal
 from adapters.teams.errors import connector_errors, status_of
@@ -162,7 +162,7 @@ class TeamsSender:
 
 def _sending(card: Card) -> Work:
     async def work(turn_context: TurnContext) -> None:
-        await turn_context.send_activity(MessageFactory.attachment(attachment(card)))
+        await turn_context.send_activity(MessageFactory.attachment(sent_attachment(card)))
 
     return work
 
@@ -176,7 +176,7 @@ def _sending_text(text: str) -> Work:
 
 def _replacing(card_id: str, card: Card) -> Work:
     async def work(turn_context: TurnContext) -> None:
-        update = MessageFactory.attachment(attachment(card))
+        update = MessageFactory.attachment(sent_attachment(card))
         update.id = card_id
         await turn_context.update_activity(update)
 

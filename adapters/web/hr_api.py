@@ -43,7 +43,8 @@ from core.errors import (
 from core.milestones import Milestones
 from core.money import Money
 from core.ports import Clock, EmployeeStore, IdempotencyStore, IdFactory
-from core.recognition import Recognition, SendRewards
+from core.recognition import Recognition
+from core.reward_sends import SendRewards
 from core.rewards import BudgetExceeded, CurrencyMismatch, Programme, Recipient
 from core.views import RewardSummary, SendReport
 
@@ -142,7 +143,7 @@ class HrApi:
             request_key,
         )
         try:
-            report = await self.recognition.send_trusted(command)
+            report = await self.recognition.sender.send_trusted(command)
         except BudgetExceeded as exc:
             raise ApiError(422, "budget_exceeded", str(exc), programme=programme.id) from None
         if report.pending is not None:
@@ -311,7 +312,7 @@ async def _priced(
 ) -> tuple[Programme, Money]:
     # Well-formed but not payable in this currency (too many decimals for JPY, too large): a refusal.
     try:
-        return await recognition.priced(typed, programme)
+        return await recognition.pricing.priced(typed, programme)
     except AmountRefused as exc:
         raise ApiError(422, "invalid_amount", f"amount: {exc}", field="amount") from None
 

@@ -358,20 +358,20 @@ async def _settle(
 
 
 async def _rewards(console: Console) -> None:
-    from core.recognition import SendRewards
+    from core.reward_sends import SendRewards
     from core.rewards import Programme, Recipient
 
     recognition = console.recognition
-    await recognition.create_programme(
+    await recognition.budgets.create_programme(
         Programme("kudos", "Kudos 2026", "USD", per_reward_limit=10000, card_topup=True), OPS
     )
-    await recognition.credit("kudos", Money(500_000, "USD"), OPS, note="Annual budget")
-    await recognition.grant_admin("slack:U0KJ", OPS)
+    await recognition.budgets.credit("kudos", Money(500_000, "USD"), OPS, note="Annual budget")
+    await recognition.givers.grant_admin("slack:U0KJ", OPS)
     recipients = tuple(
         Recipient(person, ConversationRef(person.platform, f'{{"user": "{person.user_id}"}}'))
         for person in (ADA, KATHERINE, MARGARET)
     )
-    await recognition.send(
+    await recognition.sender.send(
         SendRewards(
             HR,
             recipients,
@@ -381,7 +381,7 @@ async def _rewards(console: Console) -> None:
             "kudos-launch",
         )
     )
-    rewards = await recognition.rewards_for(ADA)
+    rewards = await recognition.rewards.rewards_for(ADA)
     await console.place(ADA, BOOKS, 2500, reward_id=rewards[0].reward_id)
 
 

@@ -215,7 +215,7 @@ async def test_a_programme_is_created_and_a_reward_cancelled(
 
     assert (created, duplicate, cancelled) == (303, 409, 303)
     assert "exists already" in again
-    programmes = {p.id: p for p in await console.recognition.programmes()}
+    programmes = {p.id: p for p in await console.recognition.budgets.programmes()}
     assert (programmes["thanks-2027"].currency, programmes["thanks-2027"].per_reward_limit) == (
         "EUR",
         5000,

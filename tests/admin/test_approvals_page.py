@@ -23,7 +23,8 @@ from core.identity import ChatUser, ConversationRef
 from core.money import Money
 from core.oversight.accounts import AdminRole
 from core.oversight.acts import AdminActs
-from core.recognition import Recognition, SendRewards
+from core.recognition import Recognition
+from core.reward_sends import SendRewards
 from core.rewards import Programme, Recipient
 from tests.admin.conftest import BOOKS, VIEWER_EMAIL, VIEWER_PASSWORD, Browser, add_user
 from tests.fakes import FakeGateway, FakeProvider, FixedClock, SequentialIds
@@ -63,7 +64,7 @@ class Desk:
             f"req-{why}",
             dm(HANA),
         )
-        pending = (await self.recognition.send(command)).pending
+        pending = (await self.recognition.sender.send(command)).pending
         assert pending is not None
         return pending.approval_id
 
@@ -86,8 +87,8 @@ async def desk(tmp_path: Path) -> AsyncIterator[Desk]:
         gate=ApprovalGate(clock, ids, near),
     )
     approvals = Approvals(uow=database.unit_of_work, clock=clock, ids=ids, recognition=recognition)
-    await recognition.create_programme(Programme("kudos", "Harbour Kudos", "USD"), "setup")
-    await recognition.credit("kudos", Money(100_000, "USD"), "setup")
+    await recognition.budgets.create_programme(Programme("kudos", "Harbour Kudos", "USD"), "setup")
+    await recognition.budgets.credit("kudos", Money(100_000, "USD"), "setup")
     await approvals.set_policy(ApprovalPolicy("kudos", ("slack:U0BOSS",), above=5000), "setup")
     accounts = SqlAdminAccounts.of(database)
     await add_user(accounts, VIEWER_EMAIL, VIEWER_PASSWORD, AdminRole.VIEWER, clock.now())

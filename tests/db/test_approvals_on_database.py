@@ -15,7 +15,8 @@ from core.bulk import HELD, RewardRow, send_rows
 from core.identity import ChatUser, ConversationRef
 from core.money import Money
 from core.outbox import MessageKind
-from core.recognition import Recognition, SendRewards
+from core.recognition import Recognition
+from core.reward_sends import SendRewards
 from core.rewards import Programme, Recipient
 from tests.db.conftest import ADA, Backend
 from tests.fakes import SequentialIds
@@ -46,8 +47,8 @@ async def desk(backend: Backend) -> tuple[Recognition, Approvals]:
         gate=ApprovalGate(clock, ids, near),
     )
     approvals = Approvals(uow=uow, clock=clock, ids=ids, recognition=recognition)
-    await recognition.create_programme(replace(KUDOS), "test")
-    await recognition.credit("kudos", Money(100_000, "USD"), "test")
+    await recognition.budgets.create_programme(replace(KUDOS), "test")
+    await recognition.budgets.credit("kudos", Money(100_000, "USD"), "test")
     await approvals.set_policy(
         ApprovalPolicy("kudos", (BOSS, OTHER_BOSS, "slack:U0HR"), above=5000), "test"
     )
@@ -85,12 +86,12 @@ async def test_a_send_above_the_threshold_waits_with_its_budget_reserved_and_app
 ) -> None:
     recognition, _approvals = await desk(backend)
 
-    report = await recognition.send(send(7500))
+    report = await recognition.sender.send(send(7500))
 
     assert report.sent == () and report.pending is not None and report.pending.status == "pending"
     assert report.pending.budget_after == Money(92_500, "USD")
     assert await budget(backend) == (92_500, 7500)
-    assert await recognition.rewards_for(ADA) == ()
+    assert await recognition.rewards.rewards_for(ADA) == ()
     # The giver is an approver too, but is never asked to approve their own request.
     assert await outbox_kinds(backend) == [MessageKind.APPROVAL_REQUEST] * 2
 
@@ -98,7 +99,7 @@ async def test_a_send_above_the_threshold_waits_with_its_budget_reserved_and_app
 async def test_a_send_at_or_below_the_threshold_goes_at_once(backend: Backend) -> None:
     recognition, _ = await desk(backend)
 
-    report = await recognition.send(send(5000))
+    report = await recognition.sender.send(send(5000))
 
     assert report.pending is None and len(report.sent) == 1
 
@@ -107,7 +108,7 @@ async def test_approving_sends_the_reward_once_and_a_second_approval_is_refused(
     backend: Backend,
 ) -> None:
     recognition, approvals = await desk(backend)
-    pending = (await recognition.send(send(7500))).pending
+    pending = (await recognition.sender.send(send(7500))).pending
     assert pending is not None
 
     report = await approvals.approve(pending.approval_id, BOSS)
@@ -126,7 +127,7 @@ async def test_the_giver_cannot_approve_their_own_request_nor_can_a_stranger(
     backend: Backend,
 ) -> None:
     recognition, approvals = await desk(backend)
-    pending = (await recognition.send(send(7500))).pending
+    pending = (await recognition.sender.send(send(7500))).pending
     assert pending is not None
 
     with pytest.raises(ApprovalRefused, match="your own request"):
@@ -141,7 +142,7 @@ async def test_rejecting_needs_a_reason_releases_the_budget_and_tells_the_giver(
     backend: Backend,
 ) -> None:
     recognition, approvals = await desk(backend)
-    pending = (await recognition.send(send(7500))).pending
+    pending = (await recognition.sender.send(send(7500))).pending
     assert pending is not None
 
     with pytest.raises(ApprovalRefused, match="Say why"):
@@ -150,14 +151,14 @@ async def test_rejecting_needs_a_reason_releases_the_budget_and_tells_the_giver(
 
     assert (view.status, view.note) == ("rejected", "Over the quarter's plan")
     assert await budget(backend) == (100_000, 0)
-    assert await recognition.rewards_for(ADA) == ()
+    assert await recognition.rewards.rewards_for(ADA) == ()
 
 
 async def test_an_expired_request_releases_its_budget_and_cannot_be_approved(
     backend: Backend,
 ) -> None:
     recognition, approvals = await desk(backend)
-    pending = (await recognition.send(send(7500))).pending
+    pending = (await recognition.sender.send(send(7500))).pending
     assert pending is not None
 
     backend.clock.advance(hours=49)
@@ -167,12 +168,12 @@ async def test_an_expired_request_releases_its_budget_and_cannot_be_approved(
 
     assert (await approvals.view(pending.approval_id)).status == "expired"
     assert await budget(backend) == (100_000, 0)
-    assert await recognition.rewards_for(ADA) == ()
+    assert await recognition.rewards.rewards_for(ADA) == ()
 
 
 async def test_twenty_concurrent_approvals_of_one_request_send_one_reward(backend: Backend) -> None:
     recognition, approvals = await desk(backend)
-    pending = (await recognition.send(send(7500))).pending
+    pending = (await recognition.sender.send(send(7500))).pending
     assert pending is not None
 
     async def approve(n: int) -> str:
@@ -185,15 +186,15 @@ async def test_twenty_concurrent_approvals_of_one_request_send_one_reward(backen
     outcomes = await asyncio.gather(*(approve(n) for n in range(20)))
 
     assert sorted(outcomes) == ["refused"] * 19 + ["sent"]
-    assert len(await recognition.rewards_for(ADA)) == 1
+    assert len(await recognition.rewards.rewards_for(ADA)) == 1
     assert await budget(backend) == (92_500, 7500)
 
 
 async def test_a_retried_request_is_held_once(backend: Backend) -> None:
     recognition, approvals = await desk(backend)
 
-    first = (await recognition.send(send(7500))).pending
-    again = (await recognition.send(send(7500))).pending
+    first = (await recognition.sender.send(send(7500))).pending
+    again = (await recognition.sender.send(send(7500))).pending
 
     assert first is not None and again is not None and first.approval_id == again.approval_id
     assert await budget(backend) == (92_500, 7500)

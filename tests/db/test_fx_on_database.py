@@ -14,7 +14,8 @@ from core.employees import employee_from_row
 from core.fx import Rate, Rates
 from core.money import Money
 from core.orders import OrderStatus
-from core.recognition import Recognition, SendRewards
+from core.recognition import Recognition
+from core.reward_sends import SendRewards
 from core.rewards import LedgerKind, Recipient
 from tests.conftest import FIXTURES
 from tests.db.conftest import ADA, Backend
@@ -73,10 +74,10 @@ async def test_a_usd_reward_buys_a_eur_voucher_and_the_locked_rate_is_stored_wit
         rates=rates,
         curations=backend.database.curations(),
     )
-    await recognition.create_programme(replace(KUDOS, fx_margin_bps=150), "setup")
-    await recognition.credit("kudos", Money(10000, "USD"), "setup")
+    await recognition.budgets.create_programme(replace(KUDOS, fx_margin_bps=150), "setup")
+    await recognition.budgets.credit("kudos", Money(10000, "USD"), "setup")
     await rates.set("EUR", "USD", Decimal("1.0850"), "cli:ops")
-    report = await recognition.send(
+    report = await recognition.sender.send(
         SendRewards(HR, (Recipient(ADA, dm(ADA)),), Money(5000, "USD"), "Thanks", "kudos", "r-1")
     )
 

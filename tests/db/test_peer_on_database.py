@@ -11,7 +11,8 @@ from core.identity import ChatUser, ConversationRef
 from core.money import Money
 from core.outbox import MessageKind
 from core.peer import PeerPolicy
-from core.recognition import Recognition, SendRewards
+from core.recognition import Recognition
+from core.reward_sends import SendRewards
 from core.rewards import BudgetExceeded, NotRewardAdmin, Programme, Recipient
 from tests.db.conftest import ADA, Backend
 from tests.fakes import SequentialIds
@@ -38,9 +39,11 @@ async def peer_desk(
         configured_admins={"slack:U0HR"},
     )
     for programme in (THANKS, BOARD):
-        await recognition.create_programme(replace(programme), "test")
-        await recognition.credit(programme.id, Money(100_000, "USD"), "test")
-    await recognition.set_peer_policy(PeerPolicy("thanks", 5000, per_recipient, shout_out), "test")
+        await recognition.budgets.create_programme(replace(programme), "test")
+        await recognition.budgets.credit(programme.id, Money(100_000, "USD"), "test")
+    await recognition.budgets.set_peer_policy(
+        PeerPolicy("thanks", 5000, per_recipient, shout_out), "test"
+    )
     return recognition
 
 
@@ -62,11 +65,13 @@ def thank(
 async def test_anyone_may_give_from_a_peer_programme_but_not_from_others(backend: Backend) -> None:
     recognition = await peer_desk(backend)
 
-    await recognition.authorize(LIN)  # not a reward admin: a peer programme lets everyone give
-    chosen = await recognition.programme_for(giver=LIN)
-    sent = await recognition.send(thank(LIN, ADA, 1000, "k1"))
+    await recognition.givers.authorize(
+        LIN
+    )  # not a reward admin: a peer programme lets everyone give
+    chosen = await recognition.pricing.programme_for(giver=LIN)
+    sent = await recognition.sender.send(thank(LIN, ADA, 1000, "k1"))
     with pytest.raises(NotRewardAdmin):
-        await recognition.send(thank(LIN, ADA, 1000, "k2", programme="board"))
+        await recognition.sender.send(thank(LIN, ADA, 1000, "k2", programme="board"))
 
     assert chosen.id == "thanks" and len(sent.sent) == 1
 
@@ -75,27 +80,27 @@ async def test_the_fifty_first_dollar_in_a_month_is_refused_and_the_allowance_re
     backend: Backend,
 ) -> None:
     recognition = await peer_desk(backend)
-    await recognition.send(thank(LIN, ADA, 3000, "k1"))
-    await recognition.send(thank(LIN, MIRA, 2000, "k2"))  # 50 USD given: the whole allowance
+    await recognition.sender.send(thank(LIN, ADA, 3000, "k1"))
+    await recognition.sender.send(thank(LIN, MIRA, 2000, "k2"))  # 50 USD given: the whole allowance
 
     with pytest.raises(BudgetExceeded, match=r"allowance has \$0 left this month"):
-        await recognition.send(thank(LIN, ADA, 100, "k3"))
+        await recognition.sender.send(thank(LIN, ADA, 100, "k3"))
     backend.clock.current = datetime(
         2026, 12, 1, 0, 0, tzinfo=UTC
     )  # the next month, at midnight UTC
-    again = await recognition.send(thank(LIN, ADA, 5000, "k4"))
+    again = await recognition.sender.send(thank(LIN, ADA, 5000, "k4"))
     with pytest.raises(BudgetExceeded, match="allowance"):
-        await recognition.send(thank(LIN, MIRA, 1, "k5"))
+        await recognition.sender.send(thank(LIN, MIRA, 1, "k5"))
 
     assert len(again.sent) == 1
-    assert [r.amount.minor for r in await recognition.rewards_for(ADA)] == [5000, 3000]
+    assert [r.amount.minor for r in await recognition.rewards.rewards_for(ADA)] == [5000, 3000]
 
 
 async def test_the_allowance_is_per_person(backend: Backend) -> None:
     recognition = await peer_desk(backend)
-    await recognition.send(thank(LIN, ADA, 5000, "k1"))
+    await recognition.sender.send(thank(LIN, ADA, 5000, "k1"))
 
-    sent = await recognition.send(thank(MIRA, ADA, 5000, "k2"))
+    sent = await recognition.sender.send(thank(MIRA, ADA, 5000, "k2"))
 
     assert len(sent.sent) == 1
 
@@ -104,11 +109,11 @@ async def test_one_colleague_can_be_given_at_most_the_per_recipient_limit_a_mont
     backend: Backend,
 ) -> None:
     recognition = await peer_desk(backend, per_recipient=2000)
-    await recognition.send(thank(LIN, ADA, 2000, "k1"))
+    await recognition.sender.send(thank(LIN, ADA, 2000, "k1"))
 
     with pytest.raises(BudgetExceeded, match=r"one colleague at most \$20"):
-        await recognition.send(thank(LIN, ADA, 100, "k2"))
-    sent = await recognition.send(thank(LIN, MIRA, 2000, "k3"))
+        await recognition.sender.send(thank(LIN, ADA, 100, "k2"))
+    sent = await recognition.sender.send(thank(LIN, MIRA, 2000, "k3"))
 
     assert len(sent.sent) == 1
 
@@ -117,7 +122,7 @@ async def test_nobody_may_thank_themselves(backend: Backend) -> None:
     recognition = await peer_desk(backend)
 
     with pytest.raises(BudgetExceeded, match="cannot reward yourself"):
-        await recognition.send(thank(LIN, LIN, 1000, "k1"))
+        await recognition.sender.send(thank(LIN, LIN, 1000, "k1"))
 
 
 @pytest.mark.parametrize("shout_out", [True, False])
@@ -126,7 +131,7 @@ async def test_a_shout_out_is_queued_in_the_channel_only_when_the_programme_says
 ) -> None:
     recognition = await peer_desk(backend, shout_out=shout_out)
 
-    await recognition.send(thank(LIN, ADA, 1000, "k1"))
+    await recognition.sender.send(thank(LIN, ADA, 1000, "k1"))
 
     async with backend.database.unit_of_work() as uow:
         due = await uow.outbox.claim_due(

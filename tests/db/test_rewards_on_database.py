@@ -17,7 +17,8 @@ from core.errors import ConcurrentUpdate, DuplicateRequest, ProgrammeNotFound, R
 from core.identity import ChatUser, ConversationRef
 from core.money import Money
 from core.orders import OrderStatus
-from core.recognition import Recognition, SendRewards
+from core.recognition import Recognition
+from core.reward_sends import SendRewards
 from core.rewards import (
     BudgetExceeded,
     LedgerEntry,
@@ -231,20 +232,23 @@ async def office(backend: Backend) -> Office:
         clock=backend.clock,
         checkout_url=checkout.checkout_url,
     )
-    await recognition.create_programme(replace(KUDOS), "setup")
-    await recognition.credit("kudos", Money(10000, "USD"), "setup")
+    await recognition.budgets.create_programme(replace(KUDOS), "setup")
+    await recognition.budgets.credit("kudos", Money(10000, "USD"), "setup")
     return Office(backend, recognition, checkout, relay, sender)
 
 
 async def test_concurrent_sends_never_take_the_budget_below_zero(office: Office) -> None:
     results = await asyncio.gather(
-        *(office.recognition.send(office.send(ADA, minor=500, key=f"c-{i}")) for i in range(30)),
+        *(
+            office.recognition.sender.send(office.send(ADA, minor=500, key=f"c-{i}"))
+            for i in range(30)
+        ),
         return_exceptions=True,
     )
 
     assert sum(not isinstance(r, Exception) for r in results) == 20
     assert all(isinstance(r, BudgetExceeded) for r in results if isinstance(r, Exception))
-    assert await office.recognition.budget("kudos") == Money(0, "USD")
+    assert await office.recognition.budgets.budget("kudos") == Money(0, "USD")
     async with office.backend.database.unit_of_work() as uow:
         assert len(await uow.rewards.list_for_recipient(ADA.key, limit=100)) == 20
 
@@ -253,7 +257,7 @@ async def test_twenty_concurrent_presses_of_send_on_one_stored_confirmation_send
     office: Office,
 ) -> None:
     confirmations = Confirmations(
-        office.recognition, office.backend.database.pending_confirmations()
+        office.recognition.sender, office.backend.database.pending_confirmations()
     )
     await confirmations.propose(office.send(ADA, GRACE, key="confirm-race"))
 
@@ -266,13 +270,13 @@ async def test_twenty_concurrent_presses_of_send_on_one_stored_confirmation_send
 
     assert results.count("sent") == 1
     assert all(isinstance(r, Taken) for r in results if r != "sent")
-    assert await office.recognition.budget("kudos") == Money(5000, "USD")
+    assert await office.recognition.budgets.budget("kudos") == Money(5000, "USD")
 
 
 async def test_a_reward_pays_for_a_voucher_and_both_messages_reach_the_recipient(
     office: Office,
 ) -> None:
-    report = await office.recognition.send(office.send(ADA, minor=5000))
+    report = await office.recognition.sender.send(office.send(ADA, minor=5000))
     reward_id = report.sent[0].reward_id
 
     placed = await office.checkout.place_order(

@@ -98,7 +98,11 @@ async def test_a_recipient_in_germany_buys_a_eur_voucher_with_a_usd_reward_and_n
         catalog = fake_slack.messages_in(ada.dm)[-1]
 
         text = block_text(catalog.blocks)
-        assert "Your $25 buys up to €23.04 at 1 EUR = 1.085 USD (ecb, 2026-11-25)" in text
+        # Ada's Slack locale is German: the rate note is in German, with German numbers and dates
+        assert (
+            "Ihre 25\u00a0US$ reichen für bis zu 23,04\u00a0€ zum Kurs 1 EUR = 1,085 USD (ecb, 25.11.2026)"
+            in text
+        )
         await click_in_dm(ada, catalog, choose_button(catalog.blocks, COFFEE), "ada-choose")
         product = await ada.response("ada-choose")
         await click_in_dm(
@@ -111,8 +115,9 @@ async def test_a_recipient_in_germany_buys_a_eur_voucher_with_a_usd_reward_and_n
         )
         summary = await ada.response("ada-buy")
 
-        assert "$10.85 from your reward at 1 EUR = 1.085 USD (ecb, 2026-11-25)" in block_text(
-            summary["blocks"]
+        assert (
+            "10,85\u00a0US$ aus Ihrer Prämie zum Kurs 1 EUR = 1,085 USD (ecb, 25.11.2026)"
+            in block_text(summary["blocks"])
         )
         order = await db.only_order_of(ada.key)
         assert (

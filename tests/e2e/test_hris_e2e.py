@@ -113,8 +113,8 @@ async def _set_up(
 ) -> None:
     """A budget and an anniversary rule; the bot has heard from the tenant; Tama lacks the app."""
     recognition = Recognition(uow=database.unit_of_work, clock=SystemClock(), ids=RandomIds())
-    await recognition.create_programme(Programme("kudos", "Harbour Kudos", "USD"), "setup")
-    await recognition.credit("kudos", Money(100_000, "USD"), "setup")
+    await recognition.budgets.create_programme(Programme("kudos", "Harbour Kudos", "USD"), "setup")
+    await recognition.budgets.credit("kudos", Money(100_000, "USD"), "setup")
     rule = MilestoneRule(
         MilestoneKind.ANNIVERSARY, "kudos", Money(5000, "USD"), "Happy {years} years, {name}!"
     )

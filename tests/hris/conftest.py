@@ -84,7 +84,7 @@ def hr_people(on: Backend, slack: SlackByEmail) -> tuple[Recognition, HrPeople, 
         configured_admins={"slack:U0HR"},
     )
     directory = EmployeeDirectory(database.hr_stores().employees, {}, [slack])
-    people = HrPeople(database.hr_people(), RecognitionRewards(recognition, directory))
+    people = HrPeople(database.hr_people(), RecognitionRewards(recognition.rewards, directory))
     return recognition, people, directory
 
 
@@ -92,8 +92,8 @@ def hr_people(on: Backend, slack: SlackByEmail) -> tuple[Recognition, HrPeople, 
 async def hr(backend: Backend) -> AsyncIterator[HrSide]:  # noqa: F811 - `backend` is the imported fixture
     slack = SlackByEmail()
     recognition, people, _ = hr_people(backend, slack)
-    await recognition.create_programme(replace(KUDOS), "setup")
-    await recognition.credit(KUDOS.id, Money(100_000, "USD"), "setup")
+    await recognition.budgets.create_programme(replace(KUDOS), "setup")
+    await recognition.budgets.credit(KUDOS.id, Money(100_000, "USD"), "setup")
     api = ScimApi(
         backend.database.pushed_users(), people, SCIM_TOKEN, backend.clock, "https://vb.example"
     )

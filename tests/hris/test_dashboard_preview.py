@@ -34,7 +34,7 @@ async def test_the_rewards_page_lists_upcoming_anniversaries_with_their_reward_b
 ) -> None:
     database, clock = backend.database, backend.clock
     recognition, milestones, _, _, _ = build_hr(backend)
-    await recognition.create_programme(replace(KUDOS), "setup")
+    await recognition.budgets.create_programme(replace(KUDOS), "setup")
     await milestones.set_rule(RULE, "setup")
     soon = clock.now().date() + timedelta(days=5)
     await database.hr_people().apply(

@@ -32,8 +32,8 @@ async def test_an_anniversary_is_sent_when_the_day_has_begun_where_the_employee_
     backend: Backend,
 ) -> None:
     recognition, milestones, _, _, _ = build_hr(backend)
-    await recognition.create_programme(replace(KUDOS), "setup")
-    await recognition.credit(KUDOS.id, Money(100_000, "USD"), "setup")
+    await recognition.budgets.create_programme(replace(KUDOS), "setup")
+    await recognition.budgets.credit(KUDOS.id, Money(100_000, "USD"), "setup")
     await milestones.set_rule(ANNIVERSARY, "setup")
     backend.clock.current = datetime(
         2026, 11, 26, 12, 0, tzinfo=UTC
@@ -56,8 +56,8 @@ async def test_an_anniversary_is_sent_when_the_day_has_begun_where_the_employee_
 
 async def test_a_leaver_gets_no_milestone_and_is_left_out_of_the_preview(backend: Backend) -> None:
     recognition, milestones, _, _, _ = build_hr(backend)
-    await recognition.create_programme(replace(KUDOS), "setup")
-    await recognition.credit(KUDOS.id, Money(100_000, "USD"), "setup")
+    await recognition.budgets.create_programme(replace(KUDOS), "setup")
+    await recognition.budgets.credit(KUDOS.id, Money(100_000, "USD"), "setup")
     await milestones.set_rule(ANNIVERSARY, "setup")
     today = backend.clock.now().date()
     staying = synced("stay@harbour.example", "U0STAY", today.replace(year=2019))
@@ -75,8 +75,8 @@ async def test_a_rule_from_the_manager_names_the_manager_as_the_giver_and_falls_
     backend: Backend,
 ) -> None:
     recognition, milestones, _, _, _ = build_hr(backend)
-    await recognition.create_programme(replace(KUDOS), "setup")
-    await recognition.credit(KUDOS.id, Money(100_000, "USD"), "setup")
+    await recognition.budgets.create_programme(replace(KUDOS), "setup")
+    await recognition.budgets.credit(KUDOS.id, Money(100_000, "USD"), "setup")
     await milestones.set_rule(replace(ANNIVERSARY, from_manager=True), "setup")
     today = backend.clock.now().date()
     manager = replace(

@@ -15,7 +15,7 @@ import jsonschema
 from core.identity import ChatUser
 from core.milestone_calendar import MonthDay
 from core.money import Money
-from core.recognition import SendRewards
+from core.reward_sends import SendRewards
 from core.rewards import Recipient
 from tests.hris.conftest import KUDOS, TEAM, HrSide
 
@@ -287,7 +287,7 @@ async def test_deactivating_a_user_makes_a_leaver_whose_unspent_reward_is_cancel
     user = await created(hr)
     hr.slack.members["marin.okafor@harbour.example"] = "U0MARIN"
     recipient = await _reached(hr)
-    await hr.recognition.send_trusted(
+    await hr.recognition.sender.send_trusted(
         SendRewards(
             ChatUser("system", "", "milestones", "HR"),
             (recipient,),
@@ -309,7 +309,7 @@ async def test_deactivating_a_user_makes_a_leaver_whose_unspent_reward_is_cancel
     assert employee.active is False
     [reward] = await hr.rewards_of(f"slack:{TEAM}:U0MARIN")
     assert reward.status == "cancelled"
-    assert await hr.recognition.budget(KUDOS.id) == Money(100_000, "USD")
+    assert await hr.recognition.budgets.budget(KUDOS.id) == Money(100_000, "USD")
 
 
 async def test_deleting_a_user_removes_it_and_deactivates_the_employee(hr: HrSide) -> None:

@@ -47,8 +47,8 @@ class LiveScim(LiveApp):
 
     async def build(self, backend: Backend) -> web.Application:
         recognition, people, _ = hr_people(backend, SlackByEmail())
-        await recognition.create_programme(replace(KUDOS), "setup")
-        await recognition.credit(KUDOS.id, Money(100_000, "USD"), "setup")
+        await recognition.budgets.create_programme(replace(KUDOS), "setup")
+        await recognition.budgets.credit(KUDOS.id, Money(100_000, "USD"), "setup")
         api = ScimApi(
             backend.database.pushed_users(), people, SCIM_TOKEN, backend.clock, "https://vb.example"
         )

@@ -60,3 +60,42 @@ def test_a_stale_rate_is_said_in_the_readers_language_not_the_cores_english() ->
     assert said.startswith(
         "Le taux de change le plus récent, 1 EUR = 92.4 INR, date du 1 nov. 2026"
     )
+
+
+def test_every_refusal_rule_of_the_core_is_said_in_each_language_from_its_data() -> None:
+    from adapters.i18n.refusal_words import said
+    from core.money import Money
+    from core.refusals import RULES, Reason, joined
+
+    german = localizer("de-DE")
+    budget = Reason("budget", left=Money(20000, "EUR"), needed=Money(100000, "EUR"))
+    both = joined([Reason("reward_self"), budget])
+
+    assert (
+        said(budget, german).replace("\xa0", " ")
+        == "Im Budget sind noch 200 €, nicht genug für 1.000 €."
+    )
+    assert said(both, german).startswith("Sie können sich nicht selbst belohnen. Im Budget")
+    assert str(budget) == "The budget has €200 left, not enough for €1000."  # the core's English
+    for rule in RULES:
+        values = {name: "x" for name in _placeholders(RULES[rule])}
+        assert said(Reason(rule, **values), german) != str(Reason(rule, **values)), rule
+
+
+def test_a_budget_refusal_raised_by_the_core_reaches_the_person_in_their_language() -> None:
+    from adapters.i18n import words
+    from core.money import Money
+    from core.refusals import Reason
+    from core.rewards import BudgetExceeded
+
+    error = BudgetExceeded("prg_1", Reason("per_reward_limit", limit=Money(5000, "USD")))
+
+    assert words.error_text(error, localizer("fr-FR")).replace("\xa0", " ").replace(
+        "\u202f", " "
+    ) == ("Une récompense peut être de 50 $US au plus.")
+
+
+def _placeholders(template: str) -> set[str]:
+    import re
+
+    return set(re.findall(r"\{(\w+)\}", template))

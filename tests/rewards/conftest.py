@@ -93,7 +93,7 @@ class Hr:
             return response.status, (json.loads(text) if text else None), dict(response.headers)
 
     async def budget(self) -> Money:
-        return await self.recognition.budget(KUDOS.id)
+        return await self.recognition.budgets.budget(KUDOS.id)
 
     async def rewards_of(self, user_key: str) -> list[Any]:
         async with self.backend.database.unit_of_work() as uow:
@@ -135,8 +135,8 @@ def build_hr(on: Backend) -> tuple[Recognition, Milestones, HrStores, ApiKeys, H
 @pytest.fixture
 async def hr(backend: Backend) -> AsyncIterator[Hr]:  # noqa: F811 - `backend` is the imported fixture
     recognition, milestones, stores, api_keys, api = build_hr(backend)
-    await recognition.create_programme(replace(KUDOS), "setup")
-    await recognition.credit(KUDOS.id, Money(100_000, "USD"), "setup")
+    await recognition.budgets.create_programme(replace(KUDOS), "setup")
+    await recognition.budgets.credit(KUDOS.id, Money(100_000, "USD"), "setup")
     await stores.employees.upsert(
         [employee_from_row(ADA_ROW), employee_from_row(GRACE_ROW)], "setup"
     )

@@ -40,28 +40,28 @@ REASON = "Thanks for the launch"
 @pytest.fixture
 async def three_currencies(hr: Hr) -> Hr:
     for programme in (Programme("merci", "Merci", "EUR"), Programme("shukriya", "Shukriya", "INR")):
-        await hr.recognition.create_programme(programme, "setup")
-        await hr.recognition.credit(programme.id, programme.money(10_000_000), "setup")
-    await hr.recognition.credit("kudos", Money(10_000_000, "USD"), "setup")
+        await hr.recognition.budgets.create_programme(programme, "setup")
+        await hr.recognition.budgets.credit(programme.id, programme.money(10_000_000), "setup")
+    await hr.recognition.budgets.credit("kudos", Money(10_000_000, "USD"), "setup")
     return hr
 
 
 async def through_slack(hr: Hr, typed: str) -> Money | str:
-    currencies = {p.currency for p in await hr.recognition.programmes()}
+    currencies = {p.currency for p in await hr.recognition.budgets.programmes()}
     try:
         parsed = parse_reward(f"<@U0ADA|ada> {typed} {REASON}", currencies)
         assert parsed.reason == REASON
-        return (await hr.recognition.priced(TypedAmount(parsed.amount, parsed.currency)))[1]
+        return (await hr.recognition.pricing.priced(TypedAmount(parsed.amount, parsed.currency)))[1]
     except (InvalidReward, AmountRefused, InvalidRequest) as exc:
         return str(exc)
 
 
 async def through_teams(hr: Hr, typed: str) -> Money | str:
-    currencies = {p.currency for p in await hr.recognition.programmes()}
+    currencies = {p.currency for p in await hr.recognition.budgets.programmes()}
     try:
         terms = terms_of(tuple(f"{typed} {REASON}".split()), currencies)
         assert terms.reason == REASON
-        return (await hr.recognition.priced(TypedAmount(terms.amount, terms.currency)))[1]
+        return (await hr.recognition.pricing.priced(TypedAmount(terms.amount, terms.currency)))[1]
     except (UnreadableCommand, AmountRefused, InvalidRequest) as exc:
         return str(exc)
 

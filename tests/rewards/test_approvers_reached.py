@@ -13,7 +13,8 @@ from core.employees import employee_from_row
 from core.identity import ChatUser, ConversationRef
 from core.money import Money
 from core.outbox import MessageKind, OutboxMessage
-from core.recognition import Recognition, SendRewards
+from core.recognition import Recognition
+from core.reward_sends import SendRewards
 from core.rewards import Recipient
 from tests.db.conftest import Backend, backend  # noqa: F401 - the fixture, on SQLite and PostgreSQL
 from tests.fakes import SequentialIds
@@ -50,8 +51,8 @@ async def wired(backend: Backend, approvers: tuple[str, ...]) -> Recognition:  #
         configured_admins={"slack:U0HR"},
         gate=ApprovalGate(clock, ids, address),
     )
-    await recognition.create_programme(replace(KUDOS), "setup")
-    await recognition.credit(KUDOS.id, Money(100_000, "USD"), "setup")
+    await recognition.budgets.create_programme(replace(KUDOS), "setup")
+    await recognition.budgets.credit(KUDOS.id, Money(100_000, "USD"), "setup")
     async with database.unit_of_work() as uow:
         await uow.approval_policies.put(ApprovalPolicy(KUDOS.id, approvers, above=4000))
         await uow.commit()
@@ -76,7 +77,7 @@ async def test_an_hr_system_send_reaches_a_slack_approver_in_the_recipients_work
 ) -> None:
     recognition = await wired(backend, ("slack:U0BOSS",))
 
-    report = await recognition.send_trusted(hr_send())  # as the HR API sends
+    report = await recognition.sender.send_trusted(hr_send())  # as the HR API sends
 
     assert report.pending is not None
     [card] = await approval_cards(backend)
@@ -89,7 +90,7 @@ async def test_a_teams_approver_of_a_slack_or_hr_send_is_reached_in_the_tenant_t
     recognition = await wired(backend, (f"teams:{MIRA_AAD}",))
     hana = ChatUser("slack", TEAM, "U0HR", "Hana from HR")
 
-    report = await recognition.send(hr_send(hana, slack_dm(TEAM, "U0HR")))
+    report = await recognition.sender.send(hr_send(hana, slack_dm(TEAM, "U0HR")))
 
     assert report.pending is not None
     [card] = await approval_cards(backend)
@@ -101,7 +102,7 @@ async def test_an_approver_whom_neither_the_send_nor_a_record_places_gets_no_car
 ) -> None:
     recognition = await wired(backend, ("teams:7b000000-0000-0000-0000-000000000000",))
 
-    report = await recognition.send_trusted(hr_send())  # as the HR API sends
+    report = await recognition.sender.send_trusted(hr_send())  # as the HR API sends
 
     assert report.pending is not None and report.pending.status == "pending"
     assert await approval_cards(backend) == []

@@ -59,7 +59,7 @@ async def test_expiry_releases_the_reserved_amount_of_an_api_reward(hr: Hr) -> N
     assert status == 201 and await hr.budget() == Money(92_000, "USD")
 
     hr.backend.clock.advance(days=KUDOS.expiry_days, seconds=1)
-    await hr.recognition.expire_due()
+    await hr.recognition.rewards.expire_due()
 
     (expired,) = await hr.rewards_of("slack:T0HARBOUR:U0ADA")
     assert expired.id == body["rewards"][0]["id"] and expired.status is RewardStatus.EXPIRED

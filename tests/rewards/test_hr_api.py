@@ -246,7 +246,7 @@ async def test_unknown_programmes_budgets_too_small_big_bodies_and_wrong_media_t
 async def test_after_a_refusal_the_same_idempotency_key_may_be_used_again(hr: Hr) -> None:
     headers = {"Idempotency-Key": "workday-award-after-credit"}
     refused = await hr.call("POST", REWARDS, reward(ADA, amount="1500.00"), headers=headers)
-    await hr.recognition.credit("kudos", Money(100_000, "USD"), "cli:operator")
+    await hr.recognition.budgets.credit("kudos", Money(100_000, "USD"), "cli:operator")
     sent = await hr.call("POST", REWARDS, reward(ADA, amount="1500.00"), headers=headers)
 
     assert (refused[0], sent[0]) == (422, 201)

@@ -42,7 +42,7 @@ async def test_2_comma_50_is_refused_with_400_saying_to_write_2_point_50_and_not
 
 
 async def test_amounts_are_read_as_people_type_them_in_chat(hr: Hr) -> None:
-    await hr.recognition.credit("kudos", Money(100_000, "USD"), "setup")
+    await hr.recognition.budgets.credit("kudos", Money(100_000, "USD"), "setup")
     for n, typed in enumerate(("$25", "25 USD", "USD 25", "25.00", "1,000", "25$")):
         status, body, _ = await hr.call("POST", REWARDS, reward(typed, reason=f"Thanks number {n}"))
         assert status == 201, (typed, body)
@@ -86,8 +86,8 @@ async def test_a_currency_the_named_programme_does_not_pay_in_is_reported_as_a_c
 
 
 async def test_a_symbol_picks_its_programme_and_is_never_dropped(hr: Hr) -> None:
-    await hr.recognition.create_programme(Programme("danke", "Danke", "EUR"), "setup")
-    await hr.recognition.credit("danke", Money(10_000, "EUR"), "setup")
+    await hr.recognition.budgets.create_programme(Programme("danke", "Danke", "EUR"), "setup")
+    await hr.recognition.budgets.credit("danke", Money(10_000, "EUR"), "setup")
 
     status, body, _ = await hr.call("POST", REWARDS, reward("€25"))
     no_programme = await hr.call("POST", REWARDS, reward("£25"))

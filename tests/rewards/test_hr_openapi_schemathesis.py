@@ -49,8 +49,8 @@ class LiveHrApi(LiveApp):
     async def build(self, backend: Backend) -> web.Application:
         recognition, _milestones, stores, api_keys, api = build_hr(backend)
         api.people.add_fallback(SlackDown())
-        await recognition.create_programme(replace(KUDOS), "setup")
-        await recognition.credit(KUDOS.id, Money(100_000, "USD"), "setup")
+        await recognition.budgets.create_programme(replace(KUDOS), "setup")
+        await recognition.budgets.credit(KUDOS.id, Money(100_000, "USD"), "setup")
         async with (
             backend.database.unit_of_work() as uow
         ):  # large sends wait for approval: the 202 answer too

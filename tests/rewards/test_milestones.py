@@ -244,7 +244,7 @@ async def test_people_the_bot_cannot_reach_and_an_empty_budget_are_reported_and_
     )
 
     short = await hr.milestones.send_due_milestones(date(2026, 11, 26))
-    await hr.recognition.credit(KUDOS.id, Money(100_000, "USD"), "cli:operator")
+    await hr.recognition.budgets.credit(KUDOS.id, Money(100_000, "USD"), "cli:operator")
     funded = await hr.milestones.send_due_milestones(date(2026, 11, 26))
 
     assert short.unreachable == ["offline@example.com"]

@@ -76,8 +76,8 @@ async def bot(backend: Backend, tmp_path: Path) -> AsyncIterator[Bot]:  # noqa: 
     await connector.start()
     clock, ids, database = backend.clock, SequentialIds(), backend.database
     rewards = build_rewards(load_settings(_env_file=None, data_dir=tmp_path), database, clock, ids)
-    await rewards.recognition.create_programme(KUDOS, "setup")
-    await rewards.recognition.credit(KUDOS.id, Money(10_000, "USD"), "setup")
+    await rewards.recognition.budgets.create_programme(KUDOS, "setup")
+    await rewards.recognition.budgets.credit(KUDOS.id, Money(10_000, "USD"), "setup")
     checkout = Checkout(
         uow=database.unit_of_work,
         catalog=Catalog([BOOKS]),
@@ -194,4 +194,4 @@ async def test_an_email_neither_hr_nor_slack_knows_is_refused_and_nothing_is_sen
 
     assert status == 422 and body["error"]["recipients"] == ["nobody@harbour.example"]
     assert bot.slack.calls_to("chat.postMessage") == []
-    assert await bot.rewards.recognition.budget(KUDOS.id) == Money(10_000, "USD")
+    assert await bot.rewards.recognition.budgets.budget(KUDOS.id) == Money(10_000, "USD")

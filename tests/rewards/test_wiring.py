@@ -54,10 +54,10 @@ async def test_development_gets_a_recognition_programme_with_a_test_budget_once_
         live_rewards = build_rewards(live, production)
         await seed_development_programme(live, live_rewards.recognition)
 
-        assert [p.id for p in await rewards.recognition.programmes()] == ["recognition"]
-        assert await rewards.recognition.budget("recognition") == Money(100_000, "USD")
-        assert await rewards.recognition.is_admin(ChatUser("slack", "T1", "U0HR"))
-        assert await live_rewards.recognition.programmes() == []
+        assert [p.id for p in await rewards.recognition.budgets.programmes()] == ["recognition"]
+        assert await rewards.recognition.budgets.budget("recognition") == Money(100_000, "USD")
+        assert await rewards.recognition.givers.is_admin(ChatUser("slack", "T1", "U0HR"))
+        assert await live_rewards.recognition.budgets.programmes() == []
     finally:
         await development.dispose()
         await production.dispose()

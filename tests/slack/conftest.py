@@ -434,8 +434,8 @@ async def make_world(
         recognition = Recognition(
             uow=uow, clock=clock, ids=ids, configured_admins={f"slack:{HR}"}, gate=gate
         )
-        await recognition.create_programme(programme, "setup")
-        await recognition.credit(programme.id, Money(budget, programme.currency), "setup")
+        await recognition.budgets.create_programme(programme, "setup")
+        await recognition.budgets.credit(programme.id, Money(budget, programme.currency), "setup")
         if approval is not None:
             approvals = Approvals(uow=uow, clock=clock, ids=ids, recognition=recognition)
             await approvals.set_policy(approval, "setup")

@@ -10,9 +10,9 @@ from core.catalog import Catalog
 from core.identity import ChatUser
 from core.milestones import Employee
 from tests.slack.conftest import ADA, BOOKS, COFFEE, TEA, TEAM, SlackWorld, clicked, element
-from tests.slack.test_rewards_abroad import OneEmployee
 from tests.slack.test_delivery import DM, order_from_channel
 from tests.slack.test_requests import section_texts
+from tests.slack.test_rewards_abroad import OneEmployee
 
 NBSP = "\xa0"
 

@@ -26,7 +26,9 @@ async def test_a_colleague_thanks_another_and_the_channel_sees_who_and_why_but_n
 ) -> None:
     slack = reward_slack
     assert slack.recognition is not None
-    await slack.recognition.set_peer_policy(PeerPolicy(KUDOS, 5000, shout_out=True), "setup")
+    await slack.recognition.budgets.set_peer_policy(
+        PeerPolicy(KUDOS, 5000, shout_out=True), "setup"
+    )
 
     shown = await thank(slack, f"<@{ADA}|ada> 30 USD Covered my on-call shift", "first")
     await slack.relay.run_once()
@@ -44,7 +46,7 @@ async def test_the_fifty_first_dollar_is_refused_and_the_allowance_resets_next_m
 ) -> None:
     slack = reward_slack
     assert slack.recognition is not None
-    await slack.recognition.set_peer_policy(PeerPolicy(KUDOS, 5000), "setup")
+    await slack.recognition.budgets.set_peer_policy(PeerPolicy(KUDOS, 5000), "setup")
     slack.clock.current = datetime(2026, 11, 20, 12, 0, tzinfo=UTC)
     await thank(slack, f"<@{ADA}|ada> 50 USD Covered my on-call shift", "fifty")
 

@@ -96,8 +96,10 @@ async def replica(
 async def _setup(on: Backend, fake: FakeSlack) -> None:
     add_colleagues(fake)
     setup = Recognition(uow=on.database.unit_of_work, clock=on.clock, ids=SequentialIds())
-    await setup.create_programme(Programme(KUDOS, "Kudos", "USD", per_reward_limit=5000), "setup")
-    await setup.credit(KUDOS, Money(10_000, "USD"), "setup")
+    await setup.budgets.create_programme(
+        Programme(KUDOS, "Kudos", "USD", per_reward_limit=5000), "setup"
+    )
+    await setup.budgets.credit(KUDOS, Money(10_000, "USD"), "setup")
 
 
 async def _rewarded(on: Backend) -> list[str]:

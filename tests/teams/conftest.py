@@ -346,10 +346,10 @@ async def rewarding(teams: TeamsWorld) -> TeamsWorld:
     from core.money import Money
     from core.rewards import Programme
 
-    await teams.recognition.create_programme(
+    await teams.recognition.budgets.create_programme(
         Programme("kudos", "Kudos", "USD", per_reward_limit=5000, card_topup=True), "setup"
     )
-    await teams.recognition.credit("kudos", Money(10000, "USD"), "setup")
+    await teams.recognition.budgets.credit("kudos", Money(10000, "USD"), "setup")
     teams.connector.add_members(CHANNEL, ADA, GRACE, LIN)
     for member in (ADA, GRACE, LIN):
         teams.directory.add(member)

@@ -65,3 +65,26 @@ async def test_token_clients_are_reused_per_bot() -> None:
     assert await auth.create_user_token_client(identity) is await auth.create_user_token_client(
         identity
     )
+
+
+def test_a_card_sent_as_is_serialises_to_the_same_json_without_being_walked() -> None:
+    from copy import deepcopy
+
+    from botbuilder.core import MessageFactory
+    from botbuilder.schema import Activity
+    from msrest.serialization import Serializer
+
+    from adapters.teams.cards import attachment, help_card, sent_attachment
+
+    speed_up_msrest()
+    card = help_card()
+    serializer = Serializer({"Activity": Activity})  # as msrest's Model.serialize builds one
+    plain = serializer.body(MessageFactory.attachment(attachment(card)), "Activity")
+    as_is_activity = MessageFactory.attachment(sent_attachment(card))
+    as_is = serializer.body(as_is_activity, "Activity")
+
+    assert as_is == plain
+    assert as_is["attachments"][0]["content"] == card
+    copied = deepcopy(as_is_activity)
+    assert copied is not as_is_activity
+    assert copied.attachments[0].content is as_is_activity.attachments[0].content

@@ -119,7 +119,7 @@ async def test_a_file_that_is_not_a_rewards_csv_gets_the_expected_columns(
 
 
 async def test_a_thousand_rows_go_through_in_one_report(rewarding: TeamsWorld) -> None:
-    await rewarding.recognition.credit("kudos", Money(100000, "USD"), "setup")
+    await rewarding.recognition.budgets.credit("kudos", Money(100000, "USD"), "setup")
     lines = ["user_id,amount,reason"] + [
         f"0a1d2a3e-0000-4000-8000-{i:012d},1,Thanks for everything" for i in range(1000)
     ]

@@ -233,7 +233,7 @@ async def test_a_cancelled_reward_says_so_instead_of_opening_the_catalog(
     rewarding: TeamsWorld,
 ) -> None:
     await delivered_rewards(rewarding)
-    await rewarding.recognition.cancel(reward_of(rewarding, ADA).id, "admin:hr")
+    await rewarding.recognition.rewards.cancel(reward_of(rewarding, ADA).id, "admin:hr")
     chat = personal_chat(ADA)
     (notice,) = rewarding.connector.in_conversation(chat)
 
@@ -273,7 +273,7 @@ async def test_a_reminder_before_expiry_arrives_as_a_reminder_card(rewarding: Te
     await delivered_rewards(rewarding)
     rewarding.clock.advance(days=85)
 
-    assert await rewarding.recognition.remind_due() == 3
+    assert await rewarding.recognition.rewards.remind_due() == 3
     await rewarding.relay.run_once()
 
     reminder = rewarding.connector.in_conversation(personal_chat(GRACE))[-1]

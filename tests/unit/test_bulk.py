@@ -32,8 +32,10 @@ def rows(key: str = "file-1") -> list[RewardRow]:
 async def test_each_row_is_sent_or_refused_with_its_reason_and_the_budget_left_is_reported(
     rewarding: Rewarding,
 ) -> None:
-    await rewarding.recognition.create_programme(Programme("merci", "Merci", "EUR"), "setup")
-    await rewarding.recognition.credit("merci", Money(5000, "EUR"), "setup")
+    await rewarding.recognition.budgets.create_programme(
+        Programme("merci", "Merci", "EUR"), "setup"
+    )
+    await rewarding.recognition.budgets.credit("merci", Money(5000, "EUR"), "setup")
 
     report = await send_rows(rewarding.recognition, HR, "launch.csv", rows(), find)
 

@@ -68,8 +68,8 @@ async def desk(world: World) -> Desk:
         ids=ids,
         recognition=recognition,
     )
-    await recognition.create_programme(Programme("kudos", "Kudos", "USD"), "setup")
-    await recognition.credit("kudos", Money(100_000, "USD"), "setup")
+    await recognition.budgets.create_programme(Programme("kudos", "Kudos", "USD"), "setup")
+    await recognition.budgets.credit("kudos", Money(100_000, "USD"), "setup")
     await approvals.set_policy(ApprovalPolicy("kudos", (BOSS,), people_above=2), "setup")
     return Desk(world, recognition, approvals)
 

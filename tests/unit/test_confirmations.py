@@ -17,7 +17,7 @@ async def shown(sent: Sent) -> tuple[str, str]:
 
 @pytest.fixture
 def confirmations(rewarding: Rewarding, world: World) -> Confirmations:
-    return Confirmations(rewarding.recognition, MemoryPendingConfirmations(world.clock))
+    return Confirmations(rewarding.recognition.sender, MemoryPendingConfirmations(world.clock))
 
 
 async def test_the_giver_sends_what_was_confirmed_once_and_a_second_press_sees_the_first_outcome(

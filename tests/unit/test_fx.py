@@ -119,9 +119,9 @@ async def abroad(world: World) -> Rewarding:
         ids=SequentialIds(),
         configured_admins={"slack:U0HR"},
     )
-    await recognition.create_programme(Programme("kudos", "Kudos", "USD"), "setup")
-    await recognition.credit("kudos", Money(10000, "USD"), "setup")
-    await recognition.send(Rewarding(world, recognition).send(ADA, minor=2500))
+    await recognition.budgets.create_programme(Programme("kudos", "Kudos", "USD"), "setup")
+    await recognition.budgets.credit("kudos", Money(10000, "USD"), "setup")
+    await recognition.sender.send(Rewarding(world, recognition).send(ADA, minor=2500))
     return Rewarding(world, recognition)
 
 

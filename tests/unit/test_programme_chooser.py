@@ -43,14 +43,16 @@ async def test_a_default_set_for_a_giver_is_used_for_their_rewards_only() -> Non
         configured_admins={"slack:U0HR", "slack:U0LIN"},
     )
     for programme in ALL:
-        await recognition.create_programme(programme, "test")
+        await recognition.budgets.create_programme(programme, "test")
 
-    await recognition.set_default_programme("slack:U0HR", "thanks", "cli:operator")
+    await recognition.budgets.set_default_programme("slack:U0HR", "thanks", "cli:operator")
     with pytest.raises(ProgrammeNotFound):
-        await recognition.set_default_programme("slack:U0HR", "gone", "cli:operator")
+        await recognition.budgets.set_default_programme("slack:U0HR", "gone", "cli:operator")
 
-    assert (await recognition.programme_for(giver=HANA)).id == "thanks"
+    assert (await recognition.pricing.programme_for(giver=HANA)).id == "thanks"
     assert (
-        await recognition.programme_for(giver=ChatUser("slack", "T0HARBOUR", "U0LIN", "Lin"))
+        await recognition.pricing.programme_for(
+            giver=ChatUser("slack", "T0HARBOUR", "U0LIN", "Lin")
+        )
     ).id == "danke"
-    assert (await recognition.programme_for(currency="USD", giver=HANA)).id == "kudos"
+    assert (await recognition.pricing.programme_for(currency="USD", giver=HANA)).id == "kudos"

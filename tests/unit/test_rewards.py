@@ -12,7 +12,8 @@ from core.identity import ChatUser, ConversationRef
 from core.money import Money
 from core.orders import OrderStatus
 from core.payments import PaymentEvent, PaymentEventKind
-from core.recognition import Recognition, SendRewards
+from core.recognition import Recognition
+from core.reward_sends import SendRewards
 from core.rewards import (
     Budget,
     BudgetExceeded,
@@ -64,21 +65,21 @@ async def rewarding(world: World) -> Rewarding:
         ids=SequentialIds(),
         configured_admins={"slack:U0HR"},
     )
-    await recognition.create_programme(
+    await recognition.budgets.create_programme(
         Programme("kudos", "Kudos", "USD", per_reward_limit=10000, card_topup=True), "setup"
     )
-    await recognition.credit("kudos", Money(10000, "USD"), "setup")
+    await recognition.budgets.credit("kudos", Money(10000, "USD"), "setup")
     return Rewarding(world, recognition)
 
 
 async def test_authorize_refuses_and_audits_a_giver_who_is_not_an_admin_without_any_send(
     rewarding: Rewarding,
 ) -> None:
-    await rewarding.recognition.authorize(HR)  # an admin passes, and nothing is recorded
+    await rewarding.recognition.givers.authorize(HR)  # an admin passes, and nothing is recorded
     audited = len(rewarding.world.store.audit)
 
     with pytest.raises(NotRewardAdmin):
-        await rewarding.recognition.authorize(ADA)
+        await rewarding.recognition.givers.authorize(ADA)
 
     refusal = rewarding.world.store.audit[-1]
     assert len(rewarding.world.store.audit) == audited + 1
@@ -88,19 +89,19 @@ async def test_authorize_refuses_and_audits_a_giver_who_is_not_an_admin_without_
 
 async def test_only_reward_admins_may_send_and_refusals_are_audited(rewarding: Rewarding) -> None:
     with pytest.raises(NotRewardAdmin):
-        await rewarding.recognition.send(rewarding.send(GRACE, giver=ADA))
+        await rewarding.recognition.sender.send(rewarding.send(GRACE, giver=ADA))
 
     assert rewarding.world.store.rewards == {}
     assert rewarding.world.store.audit[-1].action == "reward.refused"
-    await rewarding.recognition.grant_admin("slack:U0ADA", "admin:ops")
-    report = await rewarding.recognition.send(rewarding.send(GRACE, giver=ADA))
+    await rewarding.recognition.givers.grant_admin("slack:U0ADA", "admin:ops")
+    report = await rewarding.recognition.sender.send(rewarding.send(GRACE, giver=ADA))
     assert [r.recipient_name for r in report.sent] == ["Grace"]
 
 
 async def test_sending_to_three_reserves_the_budget_and_notifies_each_recipient(
     rewarding: Rewarding,
 ) -> None:
-    preview = await rewarding.recognition.preview(rewarding.send(ADA, GRACE, LIN))
+    preview = await rewarding.recognition.sender.preview(rewarding.send(ADA, GRACE, LIN))
     assert (
         preview.total == Money(7500, "USD")
         and preview.budget_after == Money(2500, "USD")
@@ -108,8 +109,8 @@ async def test_sending_to_three_reserves_the_budget_and_notifies_each_recipient(
     )
     assert rewarding.world.store.rewards == {}
 
-    report = await rewarding.recognition.send(rewarding.send(ADA, GRACE, LIN))
-    again = await rewarding.recognition.send(rewarding.send(ADA, GRACE, LIN))
+    report = await rewarding.recognition.sender.send(rewarding.send(ADA, GRACE, LIN))
+    again = await rewarding.recognition.sender.send(rewarding.send(ADA, GRACE, LIN))
 
     assert len(report.sent) == 3 and again.sent == ()
     assert report.budget_left == Money(2500, "USD")
@@ -125,18 +126,18 @@ async def test_a_reward_over_the_budget_or_a_limit_is_refused_with_the_reason(
     rewarding: Rewarding,
 ) -> None:
     with pytest.raises(BudgetExceeded, match="at most \\$100"):
-        await rewarding.recognition.send(rewarding.send(ADA, minor=15000))
+        await rewarding.recognition.sender.send(rewarding.send(ADA, minor=15000))
     with pytest.raises(BudgetExceeded, match="not enough"):
-        await rewarding.recognition.send(rewarding.send(ADA, GRACE, LIN, minor=5000))
+        await rewarding.recognition.sender.send(rewarding.send(ADA, GRACE, LIN, minor=5000))
     with pytest.raises(BudgetExceeded, match="yourself"):
-        await rewarding.recognition.send(rewarding.send(HR))
+        await rewarding.recognition.sender.send(rewarding.send(HR))
     assert rewarding.world.store.rewards == {}
 
 
 async def test_concurrent_sends_never_take_the_budget_below_zero(rewarding: Rewarding) -> None:
     results = await asyncio.gather(
         *(
-            rewarding.recognition.send(rewarding.send(ADA, minor=500, key=f"c-{i}"))
+            rewarding.recognition.sender.send(rewarding.send(ADA, minor=500, key=f"c-{i}"))
             for i in range(50)
         ),
         return_exceptions=True,
@@ -157,7 +158,7 @@ async def spend(rewarding: Rewarding, user: ChatUser, minor: int, key: str) -> s
 async def test_a_voucher_worth_less_than_the_reward_needs_no_card_and_leaves_the_rest(
     rewarding: Rewarding,
 ) -> None:
-    await rewarding.recognition.send(rewarding.send(ADA, minor=5000))
+    await rewarding.recognition.sender.send(rewarding.send(ADA, minor=5000))
 
     order_id = await spend(rewarding, ADA, 2500, "spend-1")
 
@@ -173,7 +174,7 @@ async def test_a_voucher_worth_less_than_the_reward_needs_no_card_and_leaves_the
 async def test_a_voucher_worth_more_than_the_reward_is_topped_up_by_card(
     rewarding: Rewarding,
 ) -> None:
-    await rewarding.recognition.send(rewarding.send(ADA, minor=1000))
+    await rewarding.recognition.sender.send(rewarding.send(ADA, minor=1000))
 
     order_id = await spend(rewarding, ADA, 2500, "spend-2")
 
@@ -197,7 +198,7 @@ async def test_a_voucher_worth_more_than_the_reward_is_topped_up_by_card(
 
 
 async def test_a_reward_can_only_be_spent_by_its_recipient(rewarding: Rewarding) -> None:
-    await rewarding.recognition.send(rewarding.send(ADA))
+    await rewarding.recognition.sender.send(rewarding.send(ADA))
 
     with pytest.raises(NotRewardRecipient):
         await spend(rewarding, GRACE, 2500, "steal")
@@ -205,19 +206,21 @@ async def test_a_reward_can_only_be_spent_by_its_recipient(rewarding: Rewarding)
 
 
 async def test_a_reward_is_shown_to_its_recipient_only(rewarding: Rewarding) -> None:
-    report = await rewarding.recognition.send(rewarding.send(ADA))
+    report = await rewarding.recognition.sender.send(rewarding.send(ADA))
     reward_id = report.sent[0].reward_id
 
-    assert (await rewarding.recognition.recipient_reward(reward_id, ADA)).reward_id == reward_id
+    assert (
+        await rewarding.recognition.rewards.recipient_reward(reward_id, ADA)
+    ).reward_id == reward_id
     with pytest.raises(NotRewardRecipient):
-        await rewarding.recognition.recipient_reward(reward_id, GRACE)
+        await rewarding.recognition.rewards.recipient_reward(reward_id, GRACE)
 
 
 async def test_a_cancelled_reward_cannot_be_spent_and_releases_its_budget(
     rewarding: Rewarding,
 ) -> None:
-    report = await rewarding.recognition.send(rewarding.send(ADA))
-    await rewarding.recognition.cancel(report.sent[0].reward_id, "admin:ops")
+    report = await rewarding.recognition.sender.send(rewarding.send(ADA))
+    await rewarding.recognition.rewards.cancel(report.sent[0].reward_id, "admin:ops")
 
     with pytest.raises(RewardNotSpendable):
         await spend(rewarding, ADA, 1000, "late")
@@ -227,13 +230,13 @@ async def test_a_cancelled_reward_cannot_be_spent_and_releases_its_budget(
 async def test_expiry_releases_the_reserved_amount_and_reminders_come_first(
     rewarding: Rewarding,
 ) -> None:
-    await rewarding.recognition.send(rewarding.send(ADA))
+    await rewarding.recognition.sender.send(rewarding.send(ADA))
     rewarding.world.clock.advance(days=85)
-    assert await rewarding.recognition.remind_due() == 1
-    assert await rewarding.recognition.remind_due() == 0
+    assert await rewarding.recognition.rewards.remind_due() == 1
+    assert await rewarding.recognition.rewards.remind_due() == 0
 
     rewarding.world.clock.advance(days=6)
-    await rewarding.recognition.expire_due()
+    await rewarding.recognition.rewards.expire_due()
 
     reward = next(iter(rewarding.world.store.rewards.values()))
     assert reward.status == "expired"
@@ -243,7 +246,7 @@ async def test_expiry_releases_the_reserved_amount_and_reminders_come_first(
 
 
 async def test_an_abandoned_top_up_checkout_gives_the_reward_back(rewarding: Rewarding) -> None:
-    await rewarding.recognition.send(rewarding.send(ADA, minor=1000))
+    await rewarding.recognition.sender.send(rewarding.send(ADA, minor=1000))
     order_id = await spend(rewarding, ADA, 2500, "abandon")
     rewarding.world.clock.advance(minutes=31)
 
@@ -275,7 +278,7 @@ async def test_the_giver_is_told_when_a_recipient_cannot_be_reached(rewarding: R
         clock=world.clock,
         checkout_url=world.checkout.checkout_url,
     )
-    await rewarding.recognition.send(replace(rewarding.send(ADA), reply_to=dm(HR)))
+    await rewarding.recognition.sender.send(replace(rewarding.send(ADA), reply_to=dm(HR)))
 
     await relay.run_once()
     await relay.run_once()

@@ -119,7 +119,7 @@ class Actions:
                 request, session, problems=tuple(read.problems), status=400
             )
         try:
-            await self.recognition.credit(programme_id, amount, session.actor, note=note)
+            await self.recognition.budgets.credit(programme_id, amount, session.actor, note=note)
         except VoucherbotError as exc:
             return await self.pages.programme(
                 request, session, problems=(str(exc),), status=http_status(exc)
@@ -131,7 +131,7 @@ class Actions:
     ) -> web.StreamResponse:
         programme_id = request.match_info["programme_id"]
         try:
-            await self.recognition.cancel(request.match_info["reward_id"], session.actor)
+            await self.recognition.rewards.cancel(request.match_info["reward_id"], session.actor)
         except VoucherbotError as exc:
             return await self.pages.programme(
                 request, session, problems=(str(exc),), status=http_status(exc)
@@ -146,7 +146,7 @@ class Actions:
         if programme is None:
             return await self.pages.rewards(request, session, problems=tuple(problems), status=400)
         try:
-            await self.recognition.create_programme(programme, session.actor)
+            await self.recognition.budgets.create_programme(programme, session.actor)
         except DuplicateRequest:
             problem = f"A programme with the id '{programme.id}' exists already."
             return await self.pages.rewards(request, session, problems=(problem,), status=409)
@@ -159,14 +159,14 @@ class Actions:
         if not IDENTITY.match(identity):
             problem = "Name a reward admin as slack:<user id> or teams:<AAD object id>, e.g. slack:U0123ABCD."
             return await self.pages.rewards(request, session, problems=(problem,), status=400)
-        await self.recognition.grant_admin(identity, session.actor)
+        await self.recognition.givers.grant_admin(identity, session.actor)
         return redirect("/admin/rewards?done=grant")
 
     async def revoke_admin(
         self, request: web.Request, session: AdminSession, form: Form
     ) -> web.StreamResponse:
         identity = Reader(_texts(form)).text("identity")
-        await self.recognition.revoke_admin(identity, session.actor)
+        await self.recognition.givers.revoke_admin(identity, session.actor)
         return redirect("/admin/rewards?done=revoke")
 
 
