@@ -5,57 +5,20 @@ from __future__ import annotations
 import hashlib
 import re
 import secrets
-from dataclasses import dataclass
-from datetime import datetime
 from typing import TYPE_CHECKING
 
+from core.api_credentials import API_PLATFORM as API_PLATFORM
+from core.api_credentials import ApiKey as ApiKey
+from core.api_credentials import IdempotentRequest as IdempotentRequest
+from core.api_credentials import StoredResponse as StoredResponse
 from core.errors import DuplicateRequest, InvalidRequest
 from core.identity import ChatUser
 
 if TYPE_CHECKING:
     from core.ports import ApiKeyStore, Clock, IdFactory
 
-API_PLATFORM = "api"
 KEY_PREFIX = "vbk_"
 _NAME = re.compile(r"^[a-z0-9][a-z0-9._-]{0,62}$")
-
-
-@dataclass(frozen=True)
-class ApiKey:
-    """A stored key: only its SHA-256 is kept (the key itself is shown once, when created)."""
-
-    id: str
-    name: str
-    key_hash: str
-    hint: str  # the last 4 characters, so an operator can tell keys apart
-    created_at: datetime
-    revoked_at: datetime | None = None
-
-    @property
-    def active(self) -> bool:
-        return self.revoked_at is None
-
-    @property
-    def identity(self) -> str:
-        """How the key appears as a giver and in the audit trail: `api:<name>`."""
-        return f"{API_PLATFORM}:{self.name}"
-
-
-@dataclass(frozen=True)
-class StoredResponse:
-    """An HTTP answer kept so a retried request with the same Idempotency-Key gets it again."""
-
-    status: int
-    body: str
-
-
-@dataclass(frozen=True)
-class IdempotentRequest:
-    """A request already seen under an Idempotency-Key: its body's fingerprint and, once done, its answer."""
-
-    fingerprint: str
-    started_at: datetime
-    response: StoredResponse | None = None
 
 
 def check_key_name(name: str) -> str:

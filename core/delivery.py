@@ -13,6 +13,7 @@ from core.catalog_source import CatalogSource
 from core.delivery_batch import Batch, Marks
 from core.delivery_notices import Notices
 from core.errors import DeliveryError, DeliveryRetryLater, VoucherbotError
+from core.order_handlers import OrderBus
 from core.orders import Order, OrderStatus
 from core.outbox import Backoff, MessageKind, OutboxMessage
 from core.ports import ChatSender, Clock, UnitOfWork, UnitOfWorkFactory
@@ -158,19 +159,10 @@ class Relay:
                 await uow.gifts.save(gift)
         if message.kind in (MessageKind.VOUCHER_DELIVERY, MessageKind.GIFT_DELIVERY):
             order = await uow.orders.get(message.order_id)
-            if order.can_move_to(OrderStatus.DELIVERED) and order.status is OrderStatus.ISSUED:
-                before = {"status": str(order.status)}
-                order.move_to(OrderStatus.DELIVERED, at=now, source="outbox")
+            if order.status is OrderStatus.ISSUED:
+                order.mark_delivered(at=now, source="outbox")
                 await uow.orders.save(order)
-                uow.audit.record(
-                    AuditRecord(
-                        "outbox",
-                        "order.delivered",
-                        order.id,
-                        before,
-                        {"status": str(order.status)},
-                    )
-                )
+                await OrderBus(self._clock).publish(uow, order)
 
     async def _retry(self, message: OutboxMessage, exc: DeliveryRetryLater) -> DeliveryResult:
         now = self._clock.now()

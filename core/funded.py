@@ -24,6 +24,7 @@ from core.errors import (
 from core.funded_products import funded_kind
 from core.identity import ChatUser, ConversationRef
 from core.money import Money
+from core.order_handlers import OrderBus
 from core.orders import Order, OrderStatus
 from core.outbox import MessageKind, OutboxMessage
 from core.ports import Clock, IdFactory, UnitOfWork, UnitOfWorkFactory
@@ -121,14 +122,13 @@ def card_update(collection: Collection, ids: IdFactory, now: datetime) -> Outbox
     )
 
 
-def settle_order(uow: UnitOfWork, order: Order, now: datetime, what: str) -> None:
+async def settle_order(
+    bus: OrderBus, uow: UnitOfWork, order: Order, now: datetime, what: str
+) -> None:
     """A funded order's goods are delivered in kind (counted, or a reward): it leaves PAID, so crash
-    recovery never tries to issue it a voucher."""
-    before = {"status": str(order.status)}
-    if order.status is OrderStatus.PAID:
-        order.move_to(OrderStatus.ISSUING, at=now, source="system", note=what)
-    order.move_to(OrderStatus.ISSUED, at=now, source="system", note=what)
-    uow.audit.record(AuditRecord("system", f"order.{what}", order.id, before, {"status": "issued"}))
+    recovery never tries to issue it a voucher (audited at once, as `order.<what>`)."""
+    order.settle_in_kind(what, at=now)
+    await bus.publish(uow, order)
 
 
 class Funded:
@@ -141,6 +141,7 @@ class Funded:
         self._ids = ids
         self._clock = clock
         self._refund = refund
+        self._bus = OrderBus(clock, ids)
 
     async def absorb(self, order_id: str) -> bool:
         async with self._uow() as uow:
@@ -201,7 +202,7 @@ class Funded:
                 return False
             counted = collection.count(order.id, order.buyer, order.amount, now)
             if counted:
-                settle_order(uow, order, now, "contribution_counted")
+                await settle_order(self._bus, uow, order, now, "contribution_counted")
                 await uow.orders.save(order)
             else:
                 facts = {"collection": collection.id, "status": str(collection.status)}
@@ -232,7 +233,7 @@ class Funded:
                 reason=gift.message,
                 key=f"{order.id}:choice",
             )
-            settle_order(uow, order, now, "gift_funded")
+            await settle_order(self._bus, uow, order, now, "gift_funded")
             await uow.orders.save(order)
             gift.delivered(now)
             await uow.gifts.save(gift)

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import logging
-import re
 from collections.abc import Iterable
 from dataclasses import dataclass, field, replace
 from datetime import UTC, date, timedelta, tzinfo
@@ -13,10 +12,21 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 from core.errors import InvalidRequest, NotFound
 from core.identity import ChatUser
 from core.milestone_calendar import Employee, Milestone, MilestoneKind, milestones_between
+from core.milestone_rules import (
+    MAX_TEMPLATE as MAX_TEMPLATE,
+)
+from core.milestone_rules import (
+    PLACEHOLDERS as PLACEHOLDERS,
+)
+from core.milestone_rules import (
+    MilestoneRule as MilestoneRule,
+)
+from core.milestone_rules import (
+    check_template as check_template,
+)
 from core.money import Money
 from core.programmes import choose_programme
 from core.recognition import Recognition
-from core.reward_rules import MAX_REASON
 from core.reward_sends import SendRewards
 
 if TYPE_CHECKING:
@@ -26,49 +36,9 @@ if TYPE_CHECKING:
 log = logging.getLogger(__name__)
 # Who milestone rewards come from: a scheduled job, allowed by RewardSender.send_trusted and audited as such.
 MILESTONE_GIVER = ChatUser("system", "", "milestones", "HR")
-MAX_TEMPLATE = 400
 Managers = dict[
     tuple[str, str], str
 ]  # (source, person id) -> name, for rules that name the manager as giver
-_PLACEHOLDER = re.compile(r"\{([^{}]*)\}")
-
-
-PLACEHOLDERS = {
-    MilestoneKind.ANNIVERSARY: frozenset({"name", "years"}),
-    MilestoneKind.BIRTHDAY: frozenset({"name"}),
-}
-
-
-@dataclass(frozen=True)
-class MilestoneRule:
-    """What HR sends for a kind of milestone: an amount from a programme, with a message template."""
-
-    kind: MilestoneKind
-    programme_id: str
-    amount: Money
-    template: str
-    enabled: bool = True
-    from_manager: bool = False  # name the employee's manager (from the HR system) as the giver
-
-    def __post_init__(self) -> None:
-        check_template(self.kind, self.template)
-
-    def message(self, milestone: Milestone) -> str:
-        values = {"name": milestone.employee.name, "years": str(milestone.years or "")}
-        text = _PLACEHOLDER.sub(lambda m: values.get(m.group(1), m.group(0)), self.template)
-        return text[:MAX_REASON]
-
-
-def check_template(kind: MilestoneKind, template: str) -> None:
-    """Only `{name}` (and `{years}` for anniversaries) may appear: HR's text is data, never code."""
-    if not template.strip() or len(template) > MAX_TEMPLATE:
-        raise InvalidRequest(f"A milestone message has 1 to {MAX_TEMPLATE} characters.")
-    unknown = set(_PLACEHOLDER.findall(template)) - PLACEHOLDERS[kind]
-    if unknown:
-        allowed = ", ".join("{" + p + "}" for p in sorted(PLACEHOLDERS[kind]))
-        raise InvalidRequest(
-            f"Unknown placeholder(s) {sorted(unknown)} in the {kind} message; use {allowed}."
-        )
 
 
 @dataclass(frozen=True)

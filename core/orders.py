@@ -2,132 +2,35 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import datetime
-from enum import StrEnum
 
-from core.errors import InvalidTransition
-from core.fx import Quote
+from core import order_events as ev
+from core.card_payments import CardPayment, PaymentState
+from core.errors import InvalidTransition, OrderNotPayable
 from core.identity import ChatUser, ConversationRef
 from core.money import Money
+from core.order_state import OrderState
+from core.order_status import (
+    PAID_AMOUNT_DIFFERS,
+    PROGRESS,
+    REFUNDABLE,
+    FailureKind,
+    OrderStatus,
+    StatusChange,
+    issuance_can_be_retried,
+    issuance_reason,
+)
 
-
-class OrderStatus(StrEnum):
-    CREATED = "created"
-    AWAITING_PAYMENT = "awaiting_payment"
-    PAID = "paid"
-    ISSUING = "issuing"
-    ISSUED = "issued"
-    DELIVERED = "delivered"
-    FAILED = "failed"
-    CANCELLED = "cancelled"
-    REFUNDED = "refunded"
-    EXPIRED = "expired"
-
-
-S = OrderStatus
-ALLOWED: dict[OrderStatus, frozenset[OrderStatus]] = {
-    # A voucher paid in full by a reward needs no card payment.
-    S.CREATED: frozenset({S.AWAITING_PAYMENT, S.PAID, S.CANCELLED, S.FAILED}),
-    S.AWAITING_PAYMENT: frozenset({S.PAID, S.FAILED, S.CANCELLED, S.EXPIRED}),
-    # A card payment that failed may be retried on the same order.
-    S.FAILED: frozenset(
-        {S.AWAITING_PAYMENT, S.PAID, S.ISSUING, S.REFUNDED, S.EXPIRED, S.CANCELLED}
-    ),
-    # A late `succeeded` webhook wins over an expiry or cancellation: the money has moved.
-    S.EXPIRED: frozenset({S.PAID}),
-    S.CANCELLED: frozenset({S.PAID}),
-    S.PAID: frozenset({S.ISSUING, S.REFUNDED}),
-    S.ISSUING: frozenset({S.ISSUED, S.FAILED, S.ISSUING}),
-    S.ISSUED: frozenset({S.DELIVERED, S.REFUNDED}),
-    S.DELIVERED: frozenset({S.REFUNDED}),
-    S.REFUNDED: frozenset(),
-}
-PAYABLE = frozenset({S.AWAITING_PAYMENT, S.FAILED})
-# Moving on to one of these leaves any earlier failure behind (a declined card later paid, a retry).
-PROGRESS = frozenset({S.AWAITING_PAYMENT, S.PAID, S.ISSUING, S.ISSUED, S.DELIVERED})
-ISSUANCE_FAILED = "issuance"  # how a failure after the money was taken begins
-PAID_AMOUNT_DIFFERS = "issuance: the amount paid differs from the order; an admin will refund it"
-
-
-def issuance_can_be_retried(status: OrderStatus, failure_reason: str) -> bool:
-    """Paid in full, then the provider failed: asking it again is safe. Underpaid or overpaid is not."""
-    return (
-        status is S.FAILED
-        and failure_reason.startswith(ISSUANCE_FAILED)
-        and failure_reason != PAID_AMOUNT_DIFFERS
-    )
-
-
-# Statuses in which the order's price has been paid (by card or by a reward).
-PAID_FOR = frozenset({S.PAID, S.ISSUING, S.ISSUED, S.DELIVERED, S.REFUNDED})
-TERMINAL = frozenset({S.DELIVERED, S.REFUNDED, S.CANCELLED, S.EXPIRED})
-
-
-@dataclass(frozen=True)
-class StatusChange:
-    """One step of an order's timeline."""
-
-    at: datetime
-    source: str
-    before: OrderStatus | None
-    after: OrderStatus
-    note: str = ""
-
-
-class PaymentState(StrEnum):
-    CAPTURED = "captured"
-    REFUNDED = "refunded"
+# Importers of core.orders keep finding the order's vocabulary here.
+__all__ = ["CardPayment", "Order", "OrderStatus", "PaymentState", "StatusChange"]
+__all__ += ["FailureKind", "PAID_AMOUNT_DIFFERS", "issuance_can_be_retried"]
 
 
 @dataclass
-class CardPayment:
-    """Money one payment intent took for an order. A duplicate is money taken for an order that another
-    intent had already paid (say, a declined attempt that later succeeded as well): it is refunded."""
-
-    intent_id: str
-    amount: Money
-    at: datetime
-    duplicate: bool = False
-    state: PaymentState = PaymentState.CAPTURED
-
-    @property
-    def refund_due(self) -> bool:
-        return self.duplicate and self.state is PaymentState.CAPTURED
-
-
-@dataclass
-class Order:
-    """A request to buy one voucher of one product for one amount, paid by card."""
-
-    id: str
-    product_id: str
-    amount: Money
-    buyer: ChatUser
-    conversation: ConversationRef
-    request_key: str
-    created_at: datetime
-    status: OrderStatus = OrderStatus.CREATED
-    payment_intent_id: str | None = None
-    payment_client_secret: str | None = None
-    checkout_token: str | None = None
-    checkout_expires_at: datetime | None = None
-    payment_attempts: int = 0
-    failure_reason: str = ""
-    version: int = 0
-    reward_id: str | None = None
-    reward_minor: int = 0
-    history: list[StatusChange] = field(default_factory=list)
-    payments: list[CardPayment] = field(default_factory=list)
-    provider: str = ""  # the provider this order is routed to (core.routing), once issuing starts
-    route_reason: str = ""
-    route_tried: tuple[str, ...] = ()  # providers that said a definite no, in order
-    route_uncertain: bool = (
-        False  # the provider's last answer was lost: look the order up before rerouting
-    )
-    fx: Quote | None = (
-        None  # a reward in another currency pays: the conversion locked when the order was made
-    )
+class Order(OrderState):
+    """A request to buy one voucher of one product for one amount, paid by card: its transitions check
+    the state machine and record what happened (core.order_events) for the unit of work's handlers."""
 
     @classmethod
     def create(
@@ -144,27 +47,10 @@ class Order:
     ) -> Order:
         order = cls(order_id, product_id, amount, buyer, conversation, request_key, at)
         order.history.append(StatusChange(at, source, None, OrderStatus.CREATED))
+        order._record(ev.OrderCreated(order.id, buyer.key, None, order.status, amount.label()))
         return order
 
-    @property
-    def updated_at(self) -> datetime:
-        return self.history[-1].at if self.history else self.created_at
-
-    def can_move_to(self, target: OrderStatus) -> bool:
-        return target in ALLOWED[self.status]
-
-    def move_to(
-        self, target: OrderStatus, *, at: datetime, source: str, note: str = ""
-    ) -> StatusChange:
-        """Change status if the state machine allows it, and record the change."""
-        if not self.can_move_to(target):
-            raise InvalidTransition(self.id, self.status, target)
-        change = StatusChange(at, source, self.status, target, note)
-        self.status = target
-        if target in PROGRESS:
-            self.failure_reason = ""
-        self.history.append(change)
-        return change
+    # --- paying -----------------------------------------------------------------------------------
 
     def await_payment(
         self,
@@ -175,84 +61,159 @@ class Order:
         expires_at: datetime,
         at: datetime,
         source: str,
-    ) -> StatusChange:
-        change = self.move_to(OrderStatus.AWAITING_PAYMENT, at=at, source=source)
+    ) -> None:
+        """A (new) payment intent and checkout link: the buyer pays by card now."""
+        before = self._move(OrderStatus.AWAITING_PAYMENT, at=at, source=source)
         self.payment_intent_id = intent_id
         self.payment_client_secret = client_secret
         self.checkout_token = token
         self.checkout_expires_at = expires_at
         self.payment_attempts += 1
         self.failure_reason = ""
-        return change
+        self._record(ev.PaymentAwaited(self.id, source, before, self.status, self.amount.label()))
 
-    def fail(self, reason: str, *, at: datetime, source: str) -> StatusChange:
-        change = self.move_to(OrderStatus.FAILED, at=at, source=source, note=reason)
-        self.failure_reason = reason
-        return change
+    def check_can_pay_again(self) -> None:
+        """OrderNotPayable unless a card payment failed (a failure after payment is not the buyer's)."""
+        if self.status is not OrderStatus.FAILED or self.failure_kind is not FailureKind.PAYMENT:
+            raise OrderNotPayable(self.id, self.status)
+
+    def pay(self, *, at: datetime, source: str) -> None:
+        """The price is paid: by card (`source` "stripe") or wholly by a reward ("reward")."""
+        self._step(ev.OrderPaid, OrderStatus.PAID, at=at, source=source)
+
+    def fail_payment(self, reason: str, *, at: datetime, source: str, announce: bool) -> None:
+        """The card was declined or the payment service failed; `announce`: tell the buyer by message
+        (a failure met while they wait for the answer is shown in that answer instead)."""
+        self._fail(reason, FailureKind.PAYMENT, at=at, source=source, announce=announce)
+
+    def refuse_amount(self, *, at: datetime, source: str) -> None:
+        """A payment of another amount than the card's share arrived: never issued, an admin refunds."""
+        self._fail(
+            PAID_AMOUNT_DIFFERS,
+            FailureKind.AMOUNT_DIFFERS,
+            at=at,
+            source=source,
+            announce=False,
+            note="issuance: paid amount differs from the order",
+        )
+
+    def cancel(self, *, at: datetime, actor: str) -> None:
+        self._step(ev.OrderCancelled, OrderStatus.CANCELLED, at=at, source=actor)
+
+    def expire(self, *, at: datetime) -> None:
+        """The checkout link ran out: only an order still waiting for its payment expires."""
+        if self.status is not OrderStatus.AWAITING_PAYMENT:
+            raise InvalidTransition(self.id, self.status, OrderStatus.EXPIRED)
+        self._step(ev.OrderExpired, OrderStatus.EXPIRED, at=at, source="system")
+
+    def check_refundable(self) -> None:
+        """OrderNotPayable unless the order holds money that may be given back."""
+        if self.status not in REFUNDABLE:
+            raise OrderNotPayable(self.id, self.status)
+
+    def refund(self, *, at: datetime, actor: str) -> None:
+        """Every payment the order held is given back (the voucher, if any, is voided by a handler)."""
+        self._step(ev.OrderRefunded, OrderStatus.REFUNDED, at=at, source=actor)
+
+    # --- issuing ----------------------------------------------------------------------------------
+
+    def start_issuing(self, *, at: datetime, source: str = "system", note: str = "") -> None:
+        """A worker claims the paid order to ask a provider for its voucher."""
+        self._step(ev.IssuanceStarted, OrderStatus.ISSUING, at=at, source=source, note=note)
+
+    def retry_issuance(self, *, at: datetime, actor: str) -> None:
+        """An admin asks again after a provider failed a fully paid order; the route starts afresh."""
+        if not issuance_can_be_retried(self.status, self.failure_reason):
+            # A failed card payment is the buyer's to retry, and a payment of another amount is
+            # refunded, not issued: only the full price already taken is issued here.
+            raise InvalidTransition(self.id, self.status, OrderStatus.ISSUING)
+        self.start_issuing(at=at, source=actor, note="issuance retried")
+        self.reset_route()  # a failed order holds nothing anywhere
+
+    def delay_issuance(self, error: str) -> None:
+        """The provider failed in a way worth asking again: the order stays as it is, the buyer hears
+        that the voucher is on its way."""
+        self._record(ev.IssuanceDelayed(self.id, "system", error))
+
+    def fail_issuance(self, detail: str, *, at: datetime, buyer_code: str = "") -> None:
+        """No provider will issue the voucher: the order fails (and is refunded, by the use case)."""
+        reason = issuance_reason(detail, buyer_code)
+        self._fail(reason, FailureKind.ISSUANCE, at=at, source="system", announce=True)
+
+    def record_voucher(self, masked_code: str, *, at: datetime) -> None:
+        """The provider's voucher is stored for this order."""
+        before = self._move(OrderStatus.ISSUED, at=at, source="system")
+        amount = self.amount.label()
+        self._record(ev.VoucherIssued(self.id, "system", before, self.status, amount, masked_code))
+
+    def settle_in_kind(self, what: str, *, at: datetime) -> None:
+        """A funded order's goods are delivered in kind (a contribution counted, a reward funded): it
+        leaves PAID for ISSUED with no voucher, so crash recovery never asks a provider for one."""
+        before = self.status
+        if self.status is OrderStatus.PAID:
+            self._move(OrderStatus.ISSUING, at=at, source="system", note=what)
+        self._move(OrderStatus.ISSUED, at=at, source="system", note=what)
+        amount = self.amount.label()
+        self._record(ev.OrderSettledInKind(self.id, "system", before, self.status, amount, what))
+
+    def mark_delivered(self, *, at: datetime, source: str) -> None:
+        """The voucher message reached its owner (only an issued order's voucher is delivered)."""
+        if self.status is not OrderStatus.ISSUED:
+            raise InvalidTransition(self.id, self.status, OrderStatus.DELIVERED)
+        self._step(ev.OrderDelivered, OrderStatus.DELIVERED, at=at, source=source)
 
     def route_to(self, provider: str, reason: str, *, refused: bool = True) -> None:
         """Send issuance to `provider`; `refused`: the one it leaves (if any) said a definite no."""
-        if (
-            refused
-            and self.provider
-            and self.provider != provider
-            and self.provider not in self.route_tried
-        ):
-            self.route_tried = (*self.route_tried, self.provider)
+        previous = self.provider or None
+        if refused and previous and previous != provider and previous not in self.route_tried:
+            self.route_tried = (*self.route_tried, previous)
         self.provider = provider
         self.route_reason = reason
         self.route_uncertain = False
+        self._record(ev.OrderRouted(self.id, "system", provider, reason, previous))
 
     def reset_route(self) -> None:
         """Forget the route: an admin retries issuing after every provider said no (a top-up since?)."""
         self.provider, self.route_reason, self.route_tried, self.route_uncertain = "", "", (), False
 
-    @property
-    def card_amount(self) -> Money:
-        """What the card pays: the price less what a reward covers."""
-        return Money(self.amount.minor - self.reward_minor, self.amount.currency)
+    # --- the state machine ------------------------------------------------------------------------
 
-    @property
-    def reward_charge(self) -> int:
-        """What the reward pays, in the reward's currency (converted at the locked rate, if any)."""
-        return self.fx.charged.minor if self.fx is not None else self.reward_minor
+    def _move(
+        self, target: OrderStatus, *, at: datetime, source: str, note: str = ""
+    ) -> OrderStatus:
+        """Change status if the state machine allows it, note the change; returns the status left."""
+        if not self.can_move_to(target):
+            raise InvalidTransition(self.id, self.status, target)
+        before = self.status
+        self.status = target
+        if target in PROGRESS:
+            self.failure_reason = ""
+        self.history.append(StatusChange(at, source, before, target, note))
+        return before
 
-    @property
-    def is_payable(self) -> bool:
-        return self.status in PAYABLE
+    def _step(
+        self,
+        event: type[ev.Transition],
+        target: OrderStatus,
+        *,
+        at: datetime,
+        source: str,
+        note: str = "",
+    ) -> None:
+        before = self._move(target, at=at, source=source, note=note)
+        self._record(event(self.id, source, before, target, self.amount.label()))
 
-    def take_payment(self, intent_id: str, amount: Money, at: datetime) -> CardPayment | None:
-        """Note the money `intent_id` took; None if it was noted already. It is a duplicate when the
-        order is already paid for by another intent (or a reward), and must then be given back."""
-        if any(payment.intent_id == intent_id for payment in self.payments):
-            return None
-        if not self.payments and self.status in PAID_FOR and intent_id == self.payment_intent_id:
-            return None  # paid before payments were recorded one by one
-        kept = any(not payment.duplicate for payment in self.payments)
-        payment = CardPayment(intent_id, amount, at, duplicate=kept or self.status in PAID_FOR)
-        self.payments.append(payment)
-        return payment
-
-    def payment(self, intent_id: str) -> CardPayment | None:
-        return next((p for p in self.payments if p.intent_id == intent_id), None)
-
-    @property
-    def refunds_due(self) -> tuple[CardPayment, ...]:
-        """Duplicate payments not yet given back."""
-        return tuple(payment for payment in self.payments if payment.refund_due)
-
-    def payments_held(self) -> tuple[CardPayment, ...]:
-        """Every payment whose money the order still holds (an admin refund gives all of it back)."""
-        held = [p for p in self.payments if p.state is PaymentState.CAPTURED]
-        if not self.payments and self.payment_intent_id is not None and self.card_amount.minor:
-            # Paid before payments were recorded one by one: the current intent is the one to refund.
-            held.append(CardPayment(self.payment_intent_id, self.card_amount, self.updated_at))
-        return tuple(held)
-
-    def payment_refunded(self, intent_id: str) -> bool:
-        """Mark the intent's money as given back; False if it was already (or is not this order's)."""
-        payment = self.payment(intent_id)
-        if payment is None or payment.state is PaymentState.REFUNDED:
-            return False
-        payment.state = PaymentState.REFUNDED
-        return True
+    def _fail(
+        self,
+        reason: str,
+        kind: FailureKind,
+        *,
+        at: datetime,
+        source: str,
+        announce: bool,
+        note: str = "",
+    ) -> None:
+        before = self._move(OrderStatus.FAILED, at=at, source=source, note=note or reason)
+        self.failure_reason = reason
+        amount = self.amount.label()
+        self._record(ev.OrderFailed(self.id, source, before, self.status, amount, kind, announce))

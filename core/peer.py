@@ -11,25 +11,15 @@ core.reward_sender, so every channel applies them without a copy.
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass
 from datetime import datetime
 
 from core.identity import ConversationRef
 from core.outbox import MessageKind, OutboxMessage
+from core.peer_policy import PeerPolicy as PeerPolicy
 from core.ports import IdFactory, UnitOfWork
 from core.refusals import Reason
 from core.rewards import Programme, Reward
 from core.views import ShoutOut
-
-
-@dataclass(frozen=True)
-class PeerPolicy:
-    """What each person may give from a peer programme a month (minor units), and whether it is announced."""
-
-    programme_id: str
-    monthly_allowance: int
-    per_recipient_monthly: int | None = None
-    shout_out: bool = False
 
 
 def month_start(now: datetime) -> datetime:

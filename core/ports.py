@@ -6,25 +6,23 @@ import secrets
 from collections.abc import Callable, Sequence
 from datetime import UTC, datetime, timedelta
 from types import TracebackType
-from typing import TYPE_CHECKING, Protocol
+from typing import Protocol
 
+from core.api_credentials import ApiKey, IdempotentRequest, StoredResponse
+from core.approval_requests import Approval, ApprovalPolicy
 from core.audit import AuditEntry, AuditRecord
 from core.catalog import Product
 from core.collections import Collection
 from core.gifts import Gift
 from core.identity import ConversationRef, TenantEndpoint
+from core.milestone_calendar import Employee
+from core.milestone_rules import MilestoneRule
 from core.orders import Order, OrderStatus
 from core.outbox import OutboxMessage
+from core.peer_policy import PeerPolicy
 from core.rewards import Budget, LedgerEntry, Programme, Recipient, Reward
 from core.views import Notice
 from core.vouchers import Voucher
-
-if TYPE_CHECKING:  # at run time core.milestones imports core.recognition, which imports this module
-    from core.api_keys import ApiKey, IdempotentRequest, StoredResponse
-    from core.approval_requests import Approval, ApprovalPolicy
-    from core.milestone_calendar import Employee
-    from core.milestones import MilestoneRule
-    from core.peer import PeerPolicy
 
 
 class OrderRepository(Protocol):

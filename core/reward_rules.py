@@ -3,17 +3,13 @@
 from __future__ import annotations
 
 from datetime import datetime
-from typing import TYPE_CHECKING
 
 from core.peer import peer_problems
 from core.ports import UnitOfWork
 from core.refusals import Reason
+from core.reward_sends import MAX_REASON as MAX_REASON
+from core.reward_sends import SendRewards
 from core.rewards import Programme
-
-if TYPE_CHECKING:
-    from core.reward_sends import SendRewards
-
-MAX_REASON = 500
 
 
 async def problems_of(

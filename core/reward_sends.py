@@ -4,13 +4,17 @@ from __future__ import annotations
 
 from collections.abc import Awaitable, Callable, Mapping
 from dataclasses import dataclass, field
-from typing import Protocol
+from typing import TYPE_CHECKING, Protocol
 
 from core.identity import ChatUser, ConversationRef
 from core.money import Money
-from core.ports import UnitOfWork
 from core.rewards import Programme, Recipient
 from core.views import ApprovalView
+
+if TYPE_CHECKING:  # core.ports imports the approval records, which hold a SendRewards
+    from core.ports import UnitOfWork
+
+MAX_REASON = 500  # characters of a reward's reason (a milestone's message is cut to it)
 
 
 @dataclass(frozen=True)
@@ -56,4 +60,4 @@ class FileHold:
 
 
 # Runs first inside an approved send's unit of work: marks the approval decided and releases its hold.
-Approving = Callable[[UnitOfWork], Awaitable[None]]
+Approving = Callable[["UnitOfWork"], Awaitable[None]]

@@ -69,12 +69,19 @@ class MemoryStore:
     peer_policies: dict[str, Any] = field(default_factory=dict)
 
 
+def _as_stored(order: Order) -> Order:
+    """What a database keeps of an order: its state, not the events it recorded in memory."""
+    stored = copy.deepcopy(order)
+    stored.events = []
+    return stored
+
+
 class _Orders:
     def __init__(self, uow: MemoryUnitOfWork) -> None:
         self._uow = uow
 
     async def add(self, order: Order) -> None:
-        self._uow.staged_orders[order.id] = ("add", copy.deepcopy(order))
+        self._uow.staged_orders[order.id] = ("add", _as_stored(order))
 
     async def get(self, order_id: str) -> Order:
         found = copy.deepcopy(self._uow.store.orders.get(order_id))
@@ -83,7 +90,7 @@ class _Orders:
         return await _after_a_pause(found)
 
     async def save(self, order: Order) -> None:
-        self._uow.staged_orders[order.id] = ("save", copy.deepcopy(order))
+        self._uow.staged_orders[order.id] = ("save", _as_stored(order))
 
     async def _find(self, **match: Any) -> Order | None:
         orders = self._uow.store.orders.values()

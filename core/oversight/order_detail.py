@@ -6,6 +6,7 @@ from dataclasses import dataclass
 from datetime import datetime
 
 from core.audit import AuditEntry
+from core.order_status import FailureKind
 from core.orders import OrderStatus, StatusChange, issuance_can_be_retried
 from core.oversight.lines import DeliveryAttempts, OrderLine, PaymentLine, VoucherView
 from core.oversight.timeline import TimelineStep, order_timeline
@@ -39,7 +40,9 @@ class OrderDetail:
     def _issuance_failed(self) -> bool:
         """Failed after the money was taken (not a declined card)."""
         line = self.line
-        return line.status is OrderStatus.FAILED and line.failure_reason.startswith("issuance")
+        return (
+            line.status is OrderStatus.FAILED and FailureKind.of(line.failure_reason).after_payment
+        )
 
     @property
     def can_cancel(self) -> bool:

@@ -6,13 +6,11 @@ from dataclasses import dataclass
 from datetime import date, timedelta
 
 from core.money import Money
-from core.orders import OrderStatus
+from core.order_status import MONEY_HELD, OrderStatus
 from core.oversight.lines import DeliveryAttempts, OrderLine
 
-# What counts as money taken, for the value of orders over time.
-SETTLED = frozenset(
-    {OrderStatus.PAID, OrderStatus.ISSUING, OrderStatus.ISSUED, OrderStatus.DELIVERED}
-)
+# What counts as money taken, for the value of orders over time: paid for and not refunded.
+SETTLED = MONEY_HELD
 
 
 @dataclass(frozen=True)

@@ -47,7 +47,7 @@ async def test_orders_are_filtered_by_each_field_newest_first(backend: Backend) 
     funded = replace(
         new_order("ord_funded", at=_at(30), buyer=ADA), reward_id="rwd_1", reward_minor=500
     )
-    funded.move_to(OrderStatus.CANCELLED, at=_at(31), source="slack")
+    funded.cancel(at=_at(31), actor="slack")
     await _store(backend, late, tea, funded)
     await _reward(backend, "rwd_1", "kudos")
     oversight = SqlOversight.of(backend.database)
@@ -91,7 +91,7 @@ async def test_pages_split_the_list_and_count_all_matches(backend: Backend) -> N
 async def test_overview_counts_orders_by_utc_day_status_and_currency(backend: Backend) -> None:
     late, early = new_order("ord_late", at=_at(-0.5)), new_order("ord_early", at=_at(0.5))
     paid = new_order("ord_paid", at=_at(1))
-    paid.move_to(OrderStatus.PAID, at=_at(1.2), source="stripe")
+    paid.pay(at=_at(1.2), source="stripe")
     await _store(backend, late, early, paid)
 
     overview = await SqlOversight.of(backend.database).overview(
@@ -233,11 +233,11 @@ async def test_attention_lists_undeliverable_and_retrying_messages_and_failed_is
     backend: Backend,
 ) -> None:
     stuck = new_order("ord_stuck", at=_at(0))
-    stuck.move_to(OrderStatus.PAID, at=_at(1), source="stripe")
-    stuck.move_to(OrderStatus.ISSUING, at=_at(1), source="system")
-    stuck.fail("issuance: out of stock", at=_at(2), source="system")
+    stuck.pay(at=_at(1), source="stripe")
+    stuck.start_issuing(at=_at(1))
+    stuck.fail_issuance("out of stock", at=_at(2))
     declined = new_order("ord_declined", at=_at(0))
-    declined.fail("Your card was declined.", at=_at(1), source="stripe")
+    declined.fail_payment("Your card was declined.", at=_at(1), source="stripe", announce=True)
     await _store(backend, stuck, declined)
     dead, retrying, fine = (
         _message(f"msg_{n}", "ord_stuck", MessageKind.ORDER_UPDATE) for n in range(3)

@@ -54,7 +54,7 @@ async def test_the_admin_read_api_lists_orders_newest_first_and_counts_what_is_s
 ) -> None:
     database, clock = backend.database, backend.clock
     orders = [new_order(f"ord_{n}", at=later(clock, n)) for n in range(4)]
-    orders[1].move_to(OrderStatus.CANCELLED, at=later(clock, 9), source="slack")
+    orders[1].cancel(at=later(clock, 9), actor="slack")
     async with database.unit_of_work() as uow:
         for order in orders:
             await uow.orders.add(order)

@@ -120,10 +120,12 @@ async def test_a_save_based_on_a_stale_read_raises_concurrent_update(backend: Ba
     async with backend.database.unit_of_work() as first, backend.database.unit_of_work() as second:
         mine = await first.orders.get("ord_RACE")
         theirs = await second.orders.get("ord_RACE")
-        mine.move_to(OrderStatus.CANCELLED, at=later(backend.clock, 1), source="slack")
+        mine.cancel(at=later(backend.clock, 1), actor="slack")
         await first.orders.save(mine)
         await first.commit()
-        theirs.move_to(OrderStatus.FAILED, at=later(backend.clock, 2), source="stripe")
+        theirs.fail_payment(
+            "Your card was declined.", at=later(backend.clock, 2), source="stripe", announce=True
+        )
         await second.orders.save(theirs)
         with pytest.raises(ConcurrentUpdate):
             await second.commit()
@@ -140,7 +142,7 @@ async def test_saving_an_order_twice_in_one_unit_of_work_writes_its_last_state(
 
     async with backend.database.unit_of_work() as uow:
         order = await uow.orders.get("ord_TWICE")
-        order.move_to(OrderStatus.CANCELLED, at=later(backend.clock, 1), source="slack")
+        order.cancel(at=later(backend.clock, 1), actor="slack")
         await uow.orders.save(order)
         order.failure_reason = "changed my mind"
         await uow.orders.save(order)

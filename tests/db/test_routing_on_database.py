@@ -44,7 +44,7 @@ async def paid_order(backend: Backend, checkout: Checkout) -> Order:
     )
     async with backend.database.unit_of_work() as uow:
         order = await uow.orders.get(placed.order_id)
-        order.move_to(OrderStatus.PAID, at=backend.clock.now(), source="stripe")
+        order.pay(at=backend.clock.now(), source="stripe")
         await uow.orders.save(order)
         await uow.commit()
     return order

@@ -12,7 +12,7 @@ from core.catalog import Catalog, CatalogQuery, Product
 from core.errors import InvalidTransition
 from core.identity import ChatUser, ConversationRef
 from core.money import Money
-from core.orders import Order, OrderStatus
+from core.orders import Order
 from tests.unit.conftest import BOOKS, TEA
 
 AT = datetime(2026, 11, 26, tzinfo=UTC)
@@ -85,13 +85,14 @@ def test_the_order_state_machine_refuses_skipped_steps() -> None:
         at=AT,
         source="teams",
     )
+    payment = {"intent_id": "pi_1", "client_secret": "s", "token": "t", "expires_at": AT}
     with pytest.raises(InvalidTransition):
-        order.move_to(OrderStatus.ISSUED, at=AT, source="test")
-    order.move_to(OrderStatus.AWAITING_PAYMENT, at=AT, source="test")
-    order.move_to(OrderStatus.PAID, at=AT, source="stripe")
+        order.record_voucher("****1234", at=AT)
+    order.await_payment(**payment, at=AT, source="test")
+    order.pay(at=AT, source="stripe")
     assert [c.after for c in order.history] == ["created", "awaiting_payment", "paid"]
     with pytest.raises(InvalidTransition):
-        order.move_to(OrderStatus.AWAITING_PAYMENT, at=AT, source="test")
+        order.await_payment(**payment, at=AT, source="test")
 
 
 def test_audit_verification_names_the_first_tampered_entry() -> None:
