@@ -1,4 +1,5 @@
-"""PaymentGateway over the stripe SDK: payment intents, refunds, and signed webhook events in our terms."""
+"""PaymentGateway over the stripe SDK: payment intents, refunds, and signed webhook events in our
+terms."""
 
 from __future__ import annotations
 
@@ -34,7 +35,8 @@ class StripeGateway:
         timeout_seconds: float = 30.0,
         ssl_context: ssl.SSLContext | None = None,
     ) -> None:
-        """`ssl_context` replaces the CA certificates the SDK bundles (a TLS-intercepting proxy's)."""
+        """`ssl_context` replaces the CA certificates the SDK bundles (a TLS-intercepting
+        proxy's)."""
         self._webhook_secret = webhook_secret
         self._ssl = ssl_context
         self._timeout = timeout_seconds
@@ -48,7 +50,8 @@ class StripeGateway:
 
     @property
     def _client(self) -> stripe.StripeClient:
-        # Built on first use, in the event loop: an aiohttp connector (for the SSL context) needs one.
+        # Built on first use, in the event loop: an aiohttp connector (for the SSL context) needs
+        # one.
         if self._stripe is None:
             connector = aiohttp.TCPConnector(ssl=self._ssl) if self._ssl is not None else None
             self._http = stripe.AIOHTTPClient(timeout=self._timeout, connector=connector)
@@ -78,8 +81,8 @@ class StripeGateway:
                     {"payment_intent": intent_id}, {"idempotency_key": idempotency_key}
                 )
             except stripe.InvalidRequestError as exc:
-                # Refunded already (an idempotency key older than Stripe's 24 hours, or a refund made in
-                # Stripe's dashboard): the money is back, which is what was asked.
+                # Refunded already (an idempotency key older than Stripe's 24 hours, or a refund
+                # made in Stripe's dashboard): the money is back, which is what was asked.
                 if exc.code != "charge_already_refunded":
                     raise
                 log.info("payment already refunded", extra={"subject": intent_id})
@@ -134,7 +137,8 @@ def _stripe_errors(action: str, subject: str) -> Iterator[None]:
 
 
 def translate_event(event: StripeObject) -> PaymentEvent:
-    """A verified Stripe event in our terms; PaymentEventRejected if it lacks what its type promises."""
+    """A verified Stripe event in our terms; PaymentEventRejected if it lacks what its type
+    promises."""
     event_type = event.get("type")
     translate = _TRANSLATORS.get(event_type, _ignored) if isinstance(event_type, str) else _ignored
     try:
@@ -168,8 +172,9 @@ def _failed(event_id: str, event_type: str, intent: StripeObject) -> PaymentEven
 
 def _refunded(event_id: str, event_type: str, charge: StripeObject) -> PaymentEvent:
     if charge.get("refunded") is False:
-        # Stripe sends charge.refunded for partial refunds too; voucherbot only refunds in full, so a
-        # partial one (made in the Stripe dashboard) leaves the voucher alone for an admin to decide.
+        # Stripe sends charge.refunded for partial refunds too; voucherbot only refunds in full, so
+        # a partial one (made in the Stripe dashboard) leaves the voucher alone for an admin to
+        # decide.
         log.warning(
             "partial refund ignored", extra={"event_id": event_id, "charge": charge.get("id")}
         )

@@ -1,21 +1,24 @@
-"""Embedded test payments: localstripe (a fake Stripe, GPL-3.0) served in-process on a loopback port.
+"""Embedded test payments: localstripe (a fake Stripe, GPL-3.0) served in-process on a loopback
+port.
 
 localstripe is an aiohttp application, but its module-level app writes `/tmp/localstripe.pickle` on
-every write and its CLI listens on all interfaces. `start_localstripe` builds a fresh app from the same
-handlers instead: memory only, bound to one address, in the running event loop. It adds what the
-checkout needs and localstripe 1.15.10 lacks:
+every write and its CLI listens on all interfaces. `start_localstripe` builds a fresh app from the
+same handlers instead: memory only, bound to one address, in the running event loop. It adds what
+the checkout needs and localstripe 1.15.10 lacks:
 
 - `Idempotency-Key` replay, so a retried create returns the first object as Stripe does;
-- a Stripe.js `confirmCardPayment` that pays with the card typed into the Card Element (localstripe's
+- a Stripe.js `confirmCardPayment` that pays with the card typed into the Card Element
+  (localstripe's
   own only completes 3-D Secure on an intent that already has a payment method), served by
   `POST /v1/payment_intents/{id}/_confirm_card`, authorised by the client secret;
-- a `charge.refunded` event after a refund, and Stripe's refusal to refund a charge refunded in full;
+- a `charge.refunded` event after a refund, and Stripe's refusal to refund a charge refunded in
+  full;
 - `browser_app()`: the fake Stripe.js and the two calls it makes, to mount under the bot's own port,
   so a checkout page works through one forwarded port.
 
 localstripe keeps its objects and webhooks in module globals, so one process runs one instance at a
-time: a second `start_localstripe` before `stop()` raises RuntimeError; after `stop()` it starts again
-with an empty store. Objects never persist between runs.
+time: a second `start_localstripe` before `stop()` raises RuntimeError; after `stop()` it starts
+again with an empty store. Objects never persist between runs.
 """
 
 from __future__ import annotations
@@ -102,7 +105,8 @@ class LocalStripe:
         webhook_id: str = "voucherbot",
         events: list[str] | None = None,
     ) -> None:
-        """Have localstripe sign its events with `secret` and POST them to `url`, about 1 s after each."""
+        """Have localstripe sign its events with `secret` and POST them to `url`, about 1 s after
+        each."""
         body: dict[str, object] = {"url": url, "secret": secret}
         if events is not None:
             body["events"] = events
@@ -114,11 +118,13 @@ class LocalStripe:
             response.raise_for_status()
 
     def browser_app(self) -> web.Application:
-        """What a checkout page's Stripe.js needs, served from this process's store under another app.
+        """What a checkout page's Stripe.js needs, served from this process's store under another
+        app.
 
-        Only the script and the calls its client secret or publishable key authorise (card confirmation and
-        3-D Secure): the API the secret key opens and the webhook configuration stay on the loopback port.
-        The script finds its API beside itself (`<prefix>/js.stripe.com/v3/` calls `<prefix>/v1/...`).
+        Only the script and the calls its client secret or publishable key authorise (card
+        confirmation and 3-D Secure): the API the secret key opens and the webhook configuration
+        stay on the loopback port. The script finds its API beside itself
+        (`<prefix>/js.stripe.com/v3/` calls `<prefix>/v1/...`).
         """
         from localstripe import server
 
@@ -133,7 +139,8 @@ class LocalStripe:
         return app
 
     async def stop(self) -> None:
-        """Stop serving, drop pending webhook deliveries, and forget every object and webhook (idempotent)."""
+        """Stop serving, drop pending webhook deliveries, and forget every object and webhook
+        (idempotent)."""
         from localstripe import resources, webhooks
 
         if self._stopped:
@@ -153,7 +160,8 @@ class DevPaymentError(Exception):
 async def pay_with_test_card(
     browser_base: str, intent_id: str, client_secret: str, card_number: str = "4242424242424242"
 ) -> str:
-    """Confirm an intent as the checkout page's Stripe.js does, at `browser_app()` served from `browser_base`.
+    """Confirm an intent as the checkout page's Stripe.js does, at `browser_app()` served from
+    `browser_base`.
 
     Returns the intent's new status; its webhook follows as after a payment in the browser.
     """
@@ -182,7 +190,8 @@ async def start_localstripe(host: str = "127.0.0.1", port: int = 0) -> LocalStri
         )
     from localstripe import resources, webhooks
 
-    # The store pickles itself on every write; an instance attribute turns that off for this process.
+    # The store pickles itself on every write; an instance attribute turns that off for this
+    # process.
     resources.store.dump_to_disk = _keep_in_memory
     resources.store.clear()
     webhooks._webhooks.clear()
@@ -236,7 +245,8 @@ async def _auth(request: web.Request, handler: Handler) -> web.StreamResponse:
 
 
 def _idempotency() -> Middleware:
-    """Replay the first response to a POST for each Idempotency-Key; a different body under it is a 400."""
+    """Replay the first response to a POST for each Idempotency-Key; a different body under it is a
+    400."""
     seen: dict[str, tuple[str, int, bytes]] = {}
 
     @web.middleware
@@ -322,7 +332,8 @@ async def _json_body(request: web.Request) -> dict[str, object]:
 
 
 def _announcing_refunds(create_refund: Handler) -> Handler:
-    """localstripe records refunds but sends no `charge.refunded`; Stripe does, and the core listens."""
+    """localstripe records refunds but sends no `charge.refunded`; Stripe does, and the core
+    listens."""
 
     async def handler(request: web.Request) -> web.StreamResponse:
         from localstripe.resources import Charge, Event
@@ -339,7 +350,8 @@ def _announcing_refunds(create_refund: Handler) -> Handler:
 
 
 async def _refuse_refunding_twice(request: web.Request) -> None:
-    """Stripe answers 400 `charge_already_refunded`; localstripe would refund the same charge again."""
+    """Stripe answers 400 `charge_already_refunded`; localstripe would refund the same charge
+    again."""
     from localstripe.errors import UserError
     from localstripe.resources import Charge, PaymentIntent
 
@@ -356,7 +368,8 @@ async def _refuse_refunding_twice(request: web.Request) -> None:
 
 
 async def _cancel_pending_deliveries() -> None:
-    """Webhook sends and settlements localstripe scheduled with ensure_future must not outlive it."""
+    """Webhook sends and settlements localstripe scheduled with ensure_future must not outlive
+    it."""
     import localstripe
 
     root = str(Path(localstripe.__file__).parent)

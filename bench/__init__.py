@@ -1,1 +1,2 @@
-"""voucherbot's benchmarks: ratios against baselines measured in the same run (`python -m bench`)."""
+"""voucherbot's benchmarks: ratios against baselines measured in the same run (`python -m
+bench`)."""

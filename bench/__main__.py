@@ -1,4 +1,5 @@
-"""`python -m bench [--quick] [--only NAME ...]`: run the benchmarks, print the tables, update BENCHMARKS.md."""
+"""`python -m bench [--quick] [--only NAME ...]`: run the benchmarks, print the tables, update
+BENCHMARKS.md."""
 
 from __future__ import annotations
 

@@ -1,4 +1,5 @@
-"""The bot under test: the real `voucherbot serve` process, configured through its environment only."""
+"""The bot under test: the real `voucherbot serve` process, configured through its environment
+only."""
 
 from __future__ import annotations
 

@@ -56,7 +56,8 @@ PICKER_TEXTS = ("co", "cinema", "bloom", "fish ma", "04", "spoon bistro", "xyz")
 
 
 def products(count: int = PRODUCTS) -> list[Product]:
-    """`count` products over eight brands and five markets; every third one has an open value range."""
+    """`count` products over eight brands and five markets; every third one has an open value
+    range."""
     made = []
     for n in range(count):
         brand, market = BRANDS[n % len(BRANDS)], n % len(COUNTRIES)
@@ -103,7 +104,8 @@ WORDS = ("coffee", "gift card", "cinema", "pizza", "books", "outdoor", "bloom", 
 
 
 def distinct_slash_texts(count: int, first: int = 0) -> list[str]:
-    """`count` slash texts, no two the same query: words or a card number, with a price filter that changes."""
+    """`count` slash texts, no two the same query: words or a card number, with a price filter that
+    changes."""
     return [_slash_text(n) for n in range(first, first + count)]
 
 
@@ -138,8 +140,9 @@ def cpu_per_call(
 
 
 def measure(calls: int, profile_dir: Path | None = None) -> list[tuple[str, float]]:
-    """(what, CPU seconds per query) for each kind of query; runs in the load generator's small process.
-    With `profile_dir`, each kind of query is profiled on its own there (bench/profiles.py)."""
+    """(what, CPU seconds per query) for each kind of query; runs in the load generator's small
+    process. With `profile_dir`, each kind of query is profiled on its own there
+    (bench/profiles.py)."""
     checkout = checkout_over(Catalog(products()))
     slash, core, picker = slash_search(checkout), core_search(checkout), picker_options(checkout)
     kinds = [
@@ -172,7 +175,8 @@ def measure(calls: int, profile_dir: Path | None = None) -> list[tuple[str, floa
 
 
 async def run(bench: Bench, ack_cpu: float) -> Section:
-    # Not in the orchestrator: its large heap (plans, latencies) would bill this loop for garbage collection.
+    # Not in the orchestrator: its large heap (plans, latencies) would bill this loop for garbage
+    # collection.
     calls = bench.pace.catalog_queries
     measured = await asyncio.get_running_loop().run_in_executor(
         bench.pool, measure, calls, bench.profile_dir

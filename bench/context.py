@@ -1,4 +1,5 @@
-"""What every benchmark shares: the load generator's process, the scratch directory and the run's pace."""
+"""What every benchmark shares: the load generator's process, the scratch directory and the run's
+pace."""
 
 from __future__ import annotations
 
@@ -46,7 +47,8 @@ class Pace:
 
 @dataclass
 class Bench:
-    """Handed to each benchmark: `await bench.load(plan)` runs a plan in the load generator's process."""
+    """Handed to each benchmark: `await bench.load(plan)` runs a plan in the load generator's
+    process."""
 
     workdir: Path
     pace: Pace
@@ -55,7 +57,8 @@ class Bench:
     pool: ProcessPoolExecutor = field(init=False)
 
     def __post_init__(self) -> None:
-        # spawn: the load generator starts clean (no copy of the orchestrator's event loop or sockets).
+        # spawn: the load generator starts clean (no copy of the orchestrator's event loop or
+        # sockets).
         self.pool = ProcessPoolExecutor(
             max_workers=1, mp_context=multiprocessing.get_context("spawn")
         )

@@ -1,4 +1,5 @@
-"""Scratch databases for the bot under test: a SQLite file, or a PostgreSQL database created and dropped."""
+"""Scratch databases for the bot under test: a SQLite file, or a PostgreSQL database created and
+dropped."""
 
 from __future__ import annotations
 
@@ -18,7 +19,8 @@ async def sqlite(workdir: Path, name: str) -> AsyncIterator[str]:
 
 @asynccontextmanager
 async def postgres(server_url: str) -> AsyncIterator[str]:
-    """A new database `voucherbot_bench_<random>` on the server of `server_url`, dropped afterwards."""
+    """A new database `voucherbot_bench_<random>` on the server of `server_url`, dropped
+    afterwards."""
     url = make_url(server_url)
     name = f"voucherbot_bench_{secrets.token_hex(4)}"
     admin = url.set(drivername="postgresql").render_as_string(hide_password=False)

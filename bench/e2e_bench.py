@@ -1,7 +1,8 @@
-"""Benchmark 3: the bot process's CPU per complete checkout, counted in bare-Bolt acks, on SQLite and PostgreSQL.
+"""Benchmark 3: the bot process's CPU per complete checkout, counted in bare-Bolt acks, on SQLite
+and PostgreSQL.
 
-A checkout is what a buyer and Stripe make the bot do, in four steps measured one after the other for
-all buyers (so each step's cost is seen on its own; their sum is the checkout):
+A checkout is what a buyer and Stripe make the bot do, in four steps measured one after the other
+for all buyers (so each step's cost is seen on its own; their sum is the checkout):
 
 1. search: `/vouchers harbour`, answered in the ack with catalog cards;
 2. choose: the Choose button, acked, then the product card sent to the buyer's response_url;
@@ -69,7 +70,8 @@ class Result:
 
 
 class Watch:
-    """Listens at the fake Slack: the bot's CPU at its latest request, and which order cards were shown."""
+    """Listens at the fake Slack: the bot's CPU at its latest request, and which order cards were
+    shown."""
 
     def __init__(self, bot: Server) -> None:
         self._bot = bot

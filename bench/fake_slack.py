@@ -1,7 +1,8 @@
-"""A fast fake Slack for load: Web API methods and response_urls that answer at once, counting what came.
+"""A fast fake Slack for load: Web API methods and response_urls that answer at once, counting what
+came.
 
-Unlike tests/fake_slack.py it validates no Block Kit (that would make the fake the bottleneck), and it
-can enforce `chat.postMessage` rate limits the way Slack does: about one message per second per
+Unlike tests/fake_slack.py it validates no Block Kit (that would make the fake the bottleneck), and
+it can enforce `chat.postMessage` rate limits the way Slack does: about one message per second per
 channel with short bursts, plus a workspace-wide cap, answering `429` with a whole-second
 `Retry-After`, as Slack does.
 """
@@ -47,7 +48,8 @@ class TokenBucket:
 
 @dataclass(frozen=True)
 class Limits:
-    """chat.postMessage limits: per channel (Slack: ~1/s with bursts) and for the whole workspace."""
+    """chat.postMessage limits: per channel (Slack: ~1/s with bursts) and for the whole
+    workspace."""
 
     per_channel: float = 1.0
     channel_burst: float = 3.0
@@ -69,7 +71,8 @@ class Counts:
 
 
 class FastFakeSlack:
-    """Serve `app()` on 127.0.0.1; point Bolt and slack_sdk at `/api/`, response_urls at `/hooks/<name>`."""
+    """Serve `app()` on 127.0.0.1; point Bolt and slack_sdk at `/api/`, response_urls at
+    `/hooks/<name>`."""
 
     def __init__(self, limits: Limits | None = None) -> None:
         self.limits = limits
@@ -157,7 +160,8 @@ def _answer(method: str, args: dict[str, Any]) -> dict[str, Any]:
 
 
 async def _arguments(request: web.Request) -> dict[str, Any]:
-    """slack_sdk sends query parameters (conversations.open), form fields or JSON (chat.postMessage)."""
+    """slack_sdk sends query parameters (conversations.open), form fields or JSON
+    (chat.postMessage)."""
     args: dict[str, Any] = dict(request.query)
     raw = await request.text()
     if request.content_type == "application/json" and raw:

@@ -1,4 +1,5 @@
-"""A fast fake Stripe for load: creates PaymentIntents at once and sends signed `payment_intent.succeeded`.
+"""A fast fake Stripe for load: creates PaymentIntents at once and sends signed
+`payment_intent.succeeded`.
 
 localstripe manages about 60 payments a second and slows down as it fills, so under load it would be
 what is measured. This fake answers `POST /v1/payment_intents` (replaying an `Idempotency-Key` like
@@ -30,7 +31,8 @@ def stripe_signature(payload: bytes, secret: str) -> str:
 
 
 class FastFakeStripe:
-    """Serve `app()`; set `webhook_url`; `pay(order_id)` settles that order's intent; `close()` at the end."""
+    """Serve `app()`; set `webhook_url`; `pay(order_id)` settles that order's intent; `close()` at
+    the end."""
 
     def __init__(self, webhook_secret: str) -> None:
         self.webhook_secret = webhook_secret

@@ -1,13 +1,14 @@
-"""Benchmark 4: bulk fan-out, 10,000 voucher messages through the outbox Relay to a rate-limited fake Slack.
+"""Benchmark 4: bulk fan-out, 10,000 voucher messages through the outbox Relay to a rate-limited
+fake Slack.
 
 Each recipient gets one voucher in their DM, as in a reward event. The fake enforces Slack's
-`chat.postMessage` rules: one message a second per channel with a burst of three, and a workspace-wide
-cap. Slack does not publish its workspace cap (a few hundred messages a minute is what apps report), at
-which 10,000 messages take most of an hour, so the cap is scaled up to 50 a second; `Retry-After` stays
-in whole seconds as Slack sends it. The delivery rate is judged against the best schedule the limits
-allow: the shortest time in which the fake could have accepted every message.
-`--fanout-recipients N` spreads the messages over N recipients instead (several vouchers each, queued
-back to back), which makes the per-channel limit bite as well.
+`chat.postMessage` rules: one message a second per channel with a burst of three, and a
+workspace-wide cap. Slack does not publish its workspace cap (a few hundred messages a minute is
+what apps report), at which 10,000 messages take most of an hour, so the cap is scaled up to 50 a
+second; `Retry-After` stays in whole seconds as Slack sends it. The delivery rate is judged against
+the best schedule the limits allow: the shortest time in which the fake could have accepted every
+message. `--fanout-recipients N` spreads the messages over N recipients instead (several vouchers
+each, queued back to back), which makes the per-channel limit bite as well.
 """
 
 from __future__ import annotations
@@ -64,7 +65,8 @@ class Result:
 
 
 async def run(bench: Bench, recipients: int | None = None) -> Section:
-    """The relay's own ceiling first (no limits, fewer messages), then the fan-out under Slack's limits."""
+    """The relay's own ceiling first (no limits, fewer messages), then the fan-out under Slack's
+    limits."""
     ceiling = await measure(bench, bench.pace.fanout_ceiling, bench.pace.fanout_ceiling, None)
     messages = bench.pace.fanout_messages
     limited = await measure(bench, messages, recipients or messages, LIMITS)

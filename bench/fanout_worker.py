@@ -1,10 +1,12 @@
-"""The bulk fan-out's sending side, in a process of its own: the core's outbox Relay + the real SlackSender.
+"""The bulk fan-out's sending side, in a process of its own: the core's outbox Relay + the real
+SlackSender.
 
 `python -m bench.fanout_worker --api-url URL --database-url URL --messages N --recipients R` seeds N
 issued vouchers (N / R per recipient, each recipient's in a row, as a batch of grants queues them),
 each with its voucher-delivery message, then drains the outbox the way bot/workers.py does
-(`Relay.run_once()` back to back while it sends, a 0.2 s pause when a batch sends nothing) and prints
-one JSON line: timings, the relay's CPU, resident memory before and at its peak, and what is left.
+(`Relay.run_once()` back to back while it sends, a 0.2 s pause when a batch sends nothing) and
+prints one JSON line: timings, the relay's CPU, resident memory before and at its peak, and what is
+left.
 """
 
 from __future__ import annotations

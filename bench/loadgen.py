@@ -28,7 +28,8 @@ UNEXPECTED = (
 
 @dataclass(frozen=True)
 class Call:
-    """One HTTP request, ready to send (bodies are signed before the plan leaves the orchestrator)."""
+    """One HTTP request, ready to send (bodies are signed before the plan leaves the
+    orchestrator)."""
 
     path: str
     body: bytes

@@ -1,4 +1,5 @@
-"""Reading what a process costs (CPU seconds, resident memory) and summarising latencies, Linux /proc based."""
+"""Reading what a process costs (CPU seconds, resident memory) and summarising latencies, Linux
+/proc based."""
 
 from __future__ import annotations
 
@@ -13,7 +14,8 @@ CLIENT_CORE = 1
 
 
 def cpu_seconds(pid: int) -> float:
-    """User + system CPU the process has used so far, all its threads included (10 ms resolution)."""
+    """User + system CPU the process has used so far, all its threads included (10 ms
+    resolution)."""
     with open(f"/proc/{pid}/stat") as handle:
         # The command name may contain spaces; the fields after its closing parenthesis are fixed.
         fields = handle.read().rsplit(")", 1)[1].split()
@@ -30,12 +32,14 @@ def rss_bytes(pid: int | None = None) -> int:
 
 
 def pinning_possible() -> bool:
-    """Two cores or more: the server gets one to itself, the load generator and the fakes the other."""
+    """Two cores or more: the server gets one to itself, the load generator and the fakes the
+    other."""
     return hasattr(os, "sched_setaffinity") and len(os.sched_getaffinity(0)) >= 2
 
 
 def pin(core: int) -> None:
-    """Run this process (and the threads and children it starts later) on one core, when there are two."""
+    """Run this process (and the threads and children it starts later) on one core, when there are
+    two."""
     if pinning_possible():
         os.sched_setaffinity(0, {core})
 

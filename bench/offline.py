@@ -1,4 +1,5 @@
-"""Stand-ins for what a benchmark's Checkout is built with but never uses (no payments, no storage)."""
+"""Stand-ins for what a benchmark's Checkout is built with but never uses (no payments, no
+storage)."""
 
 from __future__ import annotations
 

@@ -1,4 +1,5 @@
-"""Server processes under test: the real `voucherbot serve` and the baselines, each pinned to the server core."""
+"""Server processes under test: the real `voucherbot serve` and the baselines, each pinned to the
+server core."""
 
 from __future__ import annotations
 
@@ -49,7 +50,8 @@ class Server:
 async def start(
     name: str, args: list[str], workdir: Path, env: dict[str, str] | None = None
 ) -> Server:
-    """Run `python <args>` in `workdir` with a clean environment plus `env`; wait for its port line."""
+    """Run `python <args>` in `workdir` with a clean environment plus `env`; wait for its port
+    line."""
     log_path = workdir / f"{name}.log"
     environment = {
         "PATH": os.environ.get("PATH", ""),

@@ -1,9 +1,10 @@
-"""`python -m bench.profiled OUT_DIR MODULE [ARGS ...]`: run a module with cProfile switched by signals.
+"""`python -m bench.profiled OUT_DIR MODULE [ARGS ...]`: run a module with cProfile switched by
+signals.
 
 `SIGUSR1` starts a fresh profile, `SIGUSR2` stops it and writes `OUT_DIR/<n>.prof` (n = 1, 2, …), so
 the benchmark can profile each measured step of a long-lived server on its own (`python -m bench
---profile DIR`). Times are the main thread's CPU time (`time.thread_time`), not wall time: waiting and
-other processes on the core are not counted. aiosqlite's worker thread is not in the profiles.
+--profile DIR`). Times are the main thread's CPU time (`time.thread_time`), not wall time: waiting
+and other processes on the core are not counted. aiosqlite's worker thread is not in the profiles.
 """
 
 from __future__ import annotations

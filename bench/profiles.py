@@ -1,8 +1,10 @@
-"""`--profile DIR`: a cProfile of the bot process for each measured step, and its top entries as text.
+"""`--profile DIR`: a cProfile of the bot process for each measured step, and its top entries as
+text.
 
-The bot then runs under `bench.profiled` (see there); `async with profiling(bench, server, name)` around
-a step writes `DIR/<name>.prof` and `DIR/<name>.txt` (the top functions by own time and by cumulative
-time). Profiling slows the bot down: the figures of a `--profile` run are not the benchmark's.
+The bot then runs under `bench.profiled` (see there); `async with profiling(bench, server, name)`
+around a step writes `DIR/<name>.prof` and `DIR/<name>.txt` (the top functions by own time and by
+cumulative time). Profiling slows the bot down: the figures of a `--profile` run are not the
+benchmark's.
 """
 
 from __future__ import annotations
@@ -37,7 +39,9 @@ async def profiling(profile_dir: Path | None, server: Server, step: str) -> Asyn
     if profile_dir is None:
         yield
         return
-    out = profile_dir / server.name  # bench.profiled writes n.prof there; each is moved away at once
+    out = (
+        profile_dir / server.name
+    )  # bench.profiled writes n.prof there; each is moved away at once
     server.process.send_signal(signal.SIGUSR1)
     await asyncio.sleep(0.05)
     try:

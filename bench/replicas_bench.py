@@ -1,4 +1,5 @@
-"""Benchmark: two `voucherbot serve` replicas on one PostgreSQL share Slack's limits (`--only replicas`).
+"""Benchmark: two `voucherbot serve` replicas on one PostgreSQL share Slack's limits (`--only
+replicas`).
 
 The outbox holds N voucher deliveries (one recipient each, as a reward event queues them); two real
 bot processes drain it at once through the rate-limited fake Slack (bench/fake_slack.py: 1 message a
@@ -62,7 +63,8 @@ class Run:
 
     @property
     def memory_growth_mb(self) -> float:
-        """The largest growth of a replica's RSS from its first sample after start-up to its peak."""
+        """The largest growth of a replica's RSS from its first sample after start-up to its
+        peak."""
         return max((max(s) - s[0]) / 1e6 for s in self.per_replica_rss if s)
 
 

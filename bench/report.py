@@ -1,4 +1,5 @@
-"""Results as Markdown: one section per benchmark (tables, then each target met or not), and the page."""
+"""Results as Markdown: one section per benchmark (tables, then each target met or not), and the
+page."""
 
 from __future__ import annotations
 
@@ -28,7 +29,8 @@ class Table:
 
 @dataclass(frozen=True)
 class Verdict:
-    """One target: what was measured against what was asked. `higher_is_better` orients the margin."""
+    """One target: what was measured against what was asked. `higher_is_better` orients the
+    margin."""
 
     target: str
     measured: float

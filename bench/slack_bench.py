@@ -1,8 +1,9 @@
 """Benchmark 1: signed Slack requests through the real bot against a bare Bolt app that only acks.
 
-Both servers run as their own processes on the server core; the load generator runs on the other. Each
-cell (request kind × concurrency) runs the bare app, then the bot, with the same signed payloads. The
-bare app's CPU per request is the unit the other benchmarks count in ("one bare-Bolt ack").
+Both servers run as their own processes on the server core; the load generator runs on the other.
+Each cell (request kind × concurrency) runs the bare app, then the bot, with the same signed
+payloads. The bare app's CPU per request is the unit the other benchmarks count in ("one bare-Bolt
+ack").
 """
 
 from __future__ import annotations
@@ -24,8 +25,8 @@ from bench.report import Section, Table, Verdict
 
 CONCURRENCY = (1, 16, 64)
 UNIT_CONCURRENCY = 16
-# The bot limits each person to 60 requests a minute (bot/limits.py): the load comes from many people,
-# as it would, so the limiter's cost is measured and its refusals are not.
+# The bot limits each person to 60 requests a minute (bot/limits.py): the load comes from many
+# people, as it would, so the limiter's cost is measured and its refusals are not.
 USERS = 5_000
 THROUGHPUT_TARGET = 0.9
 P99_TARGET = 2.0

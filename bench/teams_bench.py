@@ -1,9 +1,10 @@
-"""Benchmark 2: Teams activities through the real bot against a bare CloudAdapter echo bot (stock SDK).
+"""Benchmark 2: Teams activities through the real bot against a bare CloudAdapter echo bot (stock
+SDK).
 
-Both run in Emulator mode (no JWT) and reply to the same fake Connector (tests/fake_connector.py with
-its Adaptive Card schema check switched off, so the fake is not the bottleneck). The bot answers
-`vouchers` with the catalog card and a card's Choose press by replacing that card with the product
-card; the echo bot answers both with one line of text.
+Both run in Emulator mode (no JWT) and reply to the same fake Connector (tests/fake_connector.py
+with its Adaptive Card schema check switched off, so the fake is not the bottleneck). The bot
+answers `vouchers` with the catalog card and a card's Choose press by replacing that card with the
+product card; the echo bot answers both with one line of text.
 """
 
 from __future__ import annotations
@@ -33,7 +34,8 @@ USERS = 2_000  # many people, each within the bot's per-person rate limit (bot/l
 
 
 class LoadConnector(FakeConnector):
-    """The strict fake Connector without its per-message schema validation (costly, and checked in tests)."""
+    """The strict fake Connector without its per-message schema validation (costly, and checked in
+    tests)."""
 
     def _activity_problem(self, body: dict[str, Any], conversation_id: str) -> str | None:
         return None

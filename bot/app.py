@@ -30,7 +30,8 @@ def create_app(services: Services) -> web.Application:
     if settings.rate_limit_per_minute > 0:
         per_second = settings.rate_limit_per_minute / 60
         limits = PersonLimits(services.buckets, per_second, settings.rate_limit_burst)
-        # The buckets are shared by every replica; each platform's descriptor says who sent a request.
+        # The buckets are shared by every replica; each platform's descriptor says who sent a
+        # request.
         middlewares.append(rate_limit(limits, services.platforms))
     app = web.Application(client_max_size=MAX_BODY, middlewares=middlewares)
     app[SERVICES] = services
@@ -93,7 +94,8 @@ def _observe(services: Services) -> Callable[..., Awaitable[web.StreamResponse]]
 
 @web.middleware
 async def _static_file_names(request: web.Request, handler: Handler) -> web.StreamResponse:
-    """aiohttp's static files let the OSError of a name the filesystem refuses (too long) escape: a 404."""
+    """aiohttp's static files let the OSError of a name the filesystem refuses (too long) escape: a
+    404."""
     try:
         return await handler(request)
     except OSError:
@@ -110,7 +112,8 @@ async def _json_errors(request: web.Request, handler: Handler) -> web.StreamResp
     except web.HTTPException:
         raise
     except DatabaseUnavailable as exc:
-        # An outage, not a bug: no traceback; the caller is told to come back (Stripe retries webhooks).
+        # An outage, not a bug: no traceback; the caller is told to come back (Stripe retries
+        # webhooks).
         log.warning("database unavailable", extra={"path": request.path, "error": str(exc)})
         body = {"error": "the database is unavailable; try again shortly"}
         return web.json_response(body, status=503, headers={"Retry-After": DATABASE_RETRY_AFTER})

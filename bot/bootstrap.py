@@ -1,8 +1,9 @@
-"""The composition root: builds each capability from the settings, in order, and wires them together.
+"""The composition root: builds each capability from the settings, in order, and wires them
+together.
 
-Each capability has its own builder under bot/build/ (storage, payments, the shop, providers, rewards,
-people systems, chat channels, the web side, delivery); the builders register their routes, hooks
-and scheduled jobs on one `Lifecycle`. A chat platform is one line in bot/build/channels.py.
+Each capability has its own builder under bot/build/ (storage, payments, the shop, providers,
+rewards, people systems, chat channels, the web side, delivery); the builders register their routes,
+hooks and scheduled jobs on one `Lifecycle`. A chat platform is one line in bot/build/channels.py.
 """
 
 from __future__ import annotations
@@ -49,7 +50,8 @@ log = logging.getLogger(__name__)
 
 @dataclass
 class Services:
-    """Everything the server runs, built once; `start` after the port is bound, `stop` on shutdown."""
+    """Everything the server runs, built once; `start` after the port is bound, `stop` on
+    shutdown."""
 
     settings: Settings
     database: Database
@@ -167,7 +169,8 @@ async def sync_catalog_now(settings: Settings) -> str:
 async def open_provider_set(
     settings: Settings,
 ) -> tuple[ProviderSet, Callable[[], Awaitable[None]]]:
-    """The providers as the server builds them, for `voucherbot providers ...`; call the second to close."""
+    """The providers as the server builds them, for `voucherbot providers ...`; call the second to
+    close."""
     database = await open_database(settings)
     products = builtin_products(settings)
     catalog = LiveCatalog(Catalog(products))

@@ -95,7 +95,8 @@ def _serve(args: argparse.Namespace) -> int:
         print(f"voucherbot: {settings.emulator_exposed}", file=sys.stderr)
         return 2
     if settings.embedded_payments and importlib.util.find_spec("localstripe") is None:
-        # Checked before anything is created: no data folder, database or key file for a run that fails.
+        # Checked before anything is created: no data folder, database or key file for a run that
+        # fails.
         print(
             "voucherbot: no payments configured: set STRIPE_SECRET_KEY, STRIPE_PUBLISHABLE_KEY and "
             "STRIPE_WEBHOOK_SECRET, or install embedded test payments with: "

@@ -1,4 +1,5 @@
-"""`voucherbot programmes catalog PROGRAMME add|remove KIND VALUE | show` and `programmes options PROGRAMME`."""
+"""`voucherbot programmes catalog PROGRAMME add|remove KIND VALUE | show` and `programmes options
+PROGRAMME`."""
 
 from __future__ import annotations
 

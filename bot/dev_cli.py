@@ -1,4 +1,5 @@
-"""`voucherbot dev pay ORDER_ID`: pay an order in embedded test mode without a browser (the test card)."""
+"""`voucherbot dev pay ORDER_ID`: pay an order in embedded test mode without a browser (the test
+card)."""
 
 from __future__ import annotations
 

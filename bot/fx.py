@@ -1,4 +1,5 @@
-"""Wiring exchange rates: the database store, the max age, and the hourly ECB refresh when a URL is set."""
+"""Wiring exchange rates: the database store, the max age, and the hourly ECB refresh when a URL is
+set."""
 
 from __future__ import annotations
 
@@ -32,7 +33,8 @@ def refresh_job(
         try:
             return await rates.load(await feed.fetch())
         except RatesFeedError as exc:
-            # Kept rates stay usable until FX_MAX_AGE_HOURS; after that conversion stops, never guesses.
+            # Kept rates stay usable until FX_MAX_AGE_HOURS; after that conversion stops, never
+            # guesses.
             log.warning("exchange rates not refreshed", extra={"error": str(exc)})
             return 0
 

@@ -1,4 +1,5 @@
-"""`voucherbot rates load FILE | set BASE QUOTE RATE | show`: the exchange rates rewards convert with."""
+"""`voucherbot rates load FILE | set BASE QUOTE RATE | show`: the exchange rates rewards convert
+with."""
 
 from __future__ import annotations
 

@@ -1,4 +1,5 @@
-"""The HR-systems side of the composition root: connectors, their scheduled syncs, SCIM and Graph reach."""
+"""The HR-systems side of the composition root: connectors, their scheduled syncs, SCIM and Graph
+reach."""
 
 from __future__ import annotations
 
@@ -93,7 +94,8 @@ def scim_mount(
 
 
 def scim_reconcile(settings: Settings, database: Database, people: HrPeople) -> tuple[float, Job]:
-    """Every HRIS_SYNC_MINUTES, on one replica: stored SCIM users applied again (a no-op when in step)."""
+    """Every HRIS_SYNC_MINUTES, on one replica: stored SCIM users applied again (a no-op when in
+    step)."""
     from adapters.scim.reconcile import ScimReconcile
 
     return settings.hris_sync_minutes * 60, ScimReconcile(database.pushed_users(), people)
@@ -101,14 +103,16 @@ def scim_reconcile(settings: Settings, database: Database, people: HrPeople) -> 
 
 @dataclass(frozen=True)
 class GraphReach:
-    """Teams reach through Microsoft Graph: the installer for the Teams sender, and its HTTP client to close."""
+    """Teams reach through Microsoft Graph: the installer for the Teams sender, and its HTTP client
+    to close."""
 
     installer: Any
     close: Callable[[], Awaitable[None]]
 
 
 def graph_reach(settings: Settings, rewards: Rewards) -> GraphReach | None:
-    """With GRAPH_* set: colleagues found by email in the tenant, and the app installed for those who lack it."""
+    """With GRAPH_* set: colleagues found by email in the tenant, and the app installed for those
+    who lack it."""
     if not settings.graph_enabled:
         return None
     from adapters.graph.client import GraphClient
@@ -160,7 +164,8 @@ def _directories(settings: Settings) -> list[tuple[HrDirectory, Callable[[], Awa
 
 
 async def sync_now(settings: Settings, dry_run: bool) -> list[SyncReport]:
-    """`voucherbot hris sync [--dry-run]`: every configured connector once, from its stored cursor."""
+    """`voucherbot hris sync [--dry-run]`: every configured connector once, from its stored
+    cursor."""
     from bot.build.storage import open_database
     from bot.rewards import build_rewards
 

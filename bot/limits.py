@@ -2,12 +2,11 @@
 
 Who a request is from is read cheaply from the body the platform signed, before the adapter has
 authenticated it: each platform's descriptor says how (core.platforms; a Slack form field, a Teams
-activity's `from`).
-A request the adapter then refuses as unauthenticated (401/403) gives its token back, so forged
-requests in someone's name barely dent their bucket. Buckets are shared by every replica (Redis or
-PostgreSQL, core.pacing), so behind a load balancer a person gets the rate once, not once per replica;
-Socket Mode requests, which never pass through this middleware, are counted against the same buckets
-by adapters/slack/socket_limits.py.
+activity's `from`). A request the adapter then refuses as unauthenticated (401/403) gives its token
+back, so forged requests in someone's name barely dent their bucket. Buckets are shared by every
+replica (Redis or PostgreSQL, core.pacing), so behind a load balancer a person gets the rate once,
+not once per replica; Socket Mode requests, which never pass through this middleware, are counted
+against the same buckets by adapters/slack/socket_limits.py.
 """
 
 from __future__ import annotations
@@ -26,7 +25,8 @@ SLOW_DOWN = "You're going a bit fast. Please try again in {seconds} s."
 
 
 class PersonLimits:
-    """One bucket per key at the same rate, in shared buckets (core.pacing: Redis, PostgreSQL or memory)."""
+    """One bucket per key at the same rate, in shared buckets (core.pacing: Redis, PostgreSQL or
+    memory)."""
 
     def __init__(self, buckets: TokenBuckets, per_second: float, burst: int) -> None:
         self._buckets = buckets
@@ -72,7 +72,8 @@ async def limited(request: web.Request, platforms: Sequence[ChatPlatform]) -> Li
 
 
 def person_limited(platform: ChatPlatform, body: bytes, remote: str | None) -> Limited | None:
-    """The bucket of whoever the platform says sent `body`; its network address when it names no one."""
+    """The bucket of whoever the platform says sent `body`; its network address when it names no
+    one."""
     person = platform.acting_person(body)
     if person is None:
         return None
@@ -93,7 +94,8 @@ def too_many(request: Limited, wait: float) -> web.Response:
 def rate_limit(
     buckets: PersonLimits, platforms: Sequence[ChatPlatform] = ()
 ) -> Callable[..., Awaitable[web.StreamResponse]]:
-    """aiohttp middleware: one token per limited request; unauthenticated requests give theirs back."""
+    """aiohttp middleware: one token per limited request; unauthenticated requests give theirs
+    back."""
 
     @web.middleware
     async def limit(request: web.Request, handler: Handler) -> web.StreamResponse:

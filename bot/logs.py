@@ -27,8 +27,9 @@ class JsonFormatter(logging.Formatter):
 
 
 class ClientMistakes(logging.Filter):
-    """aiohttp logs a malformed request (bad header bytes, broken framing) as an error with a traceback;
-    it has already answered 400, and the mistake is the client's: a warning, without the traceback."""
+    """aiohttp logs a malformed request (bad header bytes, broken framing) as an error with a
+    traceback; it has already answered 400, and the mistake is the client's: a warning, without
+    the traceback."""
 
     def filter(self, record: logging.LogRecord) -> bool:
         error = record.exc_info[1] if record.exc_info else None
@@ -45,7 +46,8 @@ def configure_logging(level: str = "INFO") -> None:
     root = logging.getLogger()
     root.handlers[:] = [handler]
     root.setLevel(level.upper())
-    # Third-party info/debug output is noisy and can include request bodies, SQL parameters and tokens.
+    # Third-party info/debug output is noisy and can include request bodies, SQL parameters and
+    # tokens.
     for noisy in (
         "aiohttp.access",
         "slack_bolt",

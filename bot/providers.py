@@ -1,4 +1,5 @@
-"""The voucher providers of one server: built from the settings, their catalogs merged, routing and health."""
+"""The voucher providers of one server: built from the settings, their catalogs merged, routing and
+health."""
 
 from __future__ import annotations
 
@@ -67,7 +68,8 @@ class ProviderSet:
         return self.settings.provider_routes_file
 
     async def refresh_catalog(self) -> None:
-        """Merge the built-in catalog and every synced provider's cached one; replace the router with it."""
+        """Merge the built-in catalog and every synced provider's cached one; replace the router
+        with it."""
         store = self.database.catalog_store()
         by_provider: dict[str, Sequence[Product]] = {"builtin": self.builtin}
         for name in self.syncs:
@@ -79,7 +81,8 @@ class ProviderSet:
         self.checkout.routing = Router(merged.offers, self.rules, self.health.balance)
 
     def _reload_rules(self) -> None:
-        """Pick up rules another replica saved (the file is shared); a broken file keeps the rules in use."""
+        """Pick up rules another replica saved (the file is shared); a broken file keeps the rules
+        in use."""
         try:
             self.rules = load_routes(self.routes_file, self.names)
         except RoutesFileError as exc:
@@ -89,8 +92,9 @@ class ProviderSet:
             )
 
     async def sync_when_due(self) -> None:
-        # Plum allows ~500 catalog calls a day: sync only when the cached copy is older than the interval.
-        # One replica at a time runs this (a job lease); each replica reloads the cache on its own.
+        # Plum allows ~500 catalog calls a day: sync only when the cached copy is older than the
+        # interval. One replica at a time runs this (a job lease); each replica reloads the cache on
+        # its own.
         store = self.database.catalog_store()
         interval = timedelta(hours=self.settings.catalog_sync_hours)
         for name, sync in self.syncs.items():
@@ -126,7 +130,8 @@ class ProviderSet:
     def route(
         self, product_id: str, country: str | None, amount: Money | None = None
     ) -> tuple[Candidate, ...]:
-        """Why an order for this product (in this country) would go where: the candidates in order."""
+        """Why an order for this product (in this country) would go where: the candidates in
+        order."""
         product = self.checkout.catalog.get(product_id)
         return self.checkout.router.plan(
             product_id, amount or product.price(product.lowest), country
@@ -142,7 +147,8 @@ class ProviderSet:
         return path.read_text(encoding="utf-8") if path is not None and path.exists() else ""
 
     async def save_routes_text(self, text: str) -> None:
-        """Check and store new rules (RoutesFileError says what is wrong); they apply to the next order."""
+        """Check and store new rules (RoutesFileError says what is wrong); they apply to the next
+        order."""
         if self.routes_file is None:
             raise ValueError("set PROVIDER_ROUTES_FILE to edit the routing rules")
         self.rules = save_routes(self.routes_file, text, self.names)
@@ -212,7 +218,8 @@ def _add_tango(found: ProviderSet) -> None:
 
 
 def xoxoday_client(settings: Settings, database: Database) -> Any:
-    """A Plum client whose rotated tokens live encrypted in the database, shared by replicas and restarts."""
+    """A Plum client whose rotated tokens live encrypted in the database, shared by replicas and
+    restarts."""
     from adapters.providers.xoxoday import SerializedTokenStore, XoxodayClient
 
     secrets_ = database.secret_store()
@@ -231,7 +238,8 @@ def xoxoday_client(settings: Settings, database: Database) -> Any:
 
 
 def tango_client(settings: Settings) -> Any:
-    """A Tango client; its platform key stays in memory (from the environment), never written anywhere."""
+    """A Tango client; its platform key stays in memory (from the environment), never written
+    anywhere."""
     from adapters.providers.tango import TangoClient
 
     return TangoClient(

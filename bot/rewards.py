@@ -1,4 +1,5 @@
-"""The rewards side of the composition root: recognition, milestones, the HR API and their scheduled jobs."""
+"""The rewards side of the composition root: recognition, milestones, the HR API and their scheduled
+jobs."""
 
 from __future__ import annotations
 
@@ -129,9 +130,9 @@ def build_rewards(
 
 
 def chat_addresses(tenants: TenantEndpoints) -> dict[str, AddressFor]:
-    """Private-chat addresses the bot can make from ids. Slack: a DM with the user id. Teams: a 1:1 chat
-    by Entra object id, in a tenant the bot has had an activity from (`tenants` keeps its Connector URL
-    and the bot's account there; the Teams channel fills it)."""
+    """Private-chat addresses the bot can make from ids. Slack: a DM with the user id. Teams: a 1:1
+    chat by Entra object id, in a tenant the bot has had an activity from (`tenants` keeps its
+    Connector URL and the bot's account there; the Teams channel fills it)."""
     from adapters.slack.reward_text import dm_address
     from adapters.teams.tenants import TenantPeople
 
@@ -141,9 +142,10 @@ def chat_addresses(tenants: TenantEndpoints) -> dict[str, AddressFor]:
 def approver_address(
     addresses: Mapping[str, AddressFor], employees: EmployeeStore | None = None
 ) -> ApproverAddress:
-    """Where an approver (`slack:U…`, `teams:<Entra id>`) gets their card: a private chat in the workspace or
-    tenant of a conversation `near` the send (the giver's, a recipient's) on the approver's platform; with
-    nothing near (`near` None), in the workspace or tenant their employee record names."""
+    """Where an approver (`slack:U…`, `teams:<Entra id>`) gets their card: a private chat in the
+    workspace or tenant of a conversation `near` the send (the giver's, a recipient's) on the
+    approver's platform; with nothing near (`near` None), in the workspace or tenant their
+    employee record names."""
 
     async def address(identity: str, near: ConversationRef | None) -> ConversationRef | None:
         platform, _, user_id = identity.partition(":")
@@ -164,7 +166,8 @@ def approver_address(
 async def _recorded_workspace(
     employees: EmployeeStore | None, platform: str, user_id: str
 ) -> str | None:
-    """The workspace or tenant an employee record gives this chat id (HR imports name people's chat ids)."""
+    """The workspace or tenant an employee record gives this chat id (HR imports name people's chat
+    ids)."""
     if employees is None:
         return None
     for (
@@ -191,21 +194,24 @@ def _workspace_of(conversation: ConversationRef) -> str:
 
 def find_people_in_slack(rewards: Rewards, slack: SlackChannel) -> None:
     """HR systems and milestones name people by email: a single-workspace Slack install answers for
-    those no employee record names (a multi-workspace install cannot tell which workspace is meant)."""
+    those no employee record names (a multi-workspace install cannot tell which workspace is
+    meant)."""
     directory = slack.workspace_directory()
     if directory is not None:
         rewards.people.add_fallback(directory)
 
 
 async def seed_development_programme(settings: Settings, recognition: Recognition) -> None:
-    """In development only: a programme with a test budget, so the reward flow can be tried at once."""
+    """In development only: a programme with a test budget, so the reward flow can be tried at
+    once."""
     if (
         settings.environment is not Environment.DEVELOPMENT
         or await recognition.budgets.programmes()
     ):
         return
     try:
-        # Card top-up allowed here (programmes start without it) so the whole flow, card included, can be tried.
+        # Card top-up allowed here (programmes start without it) so the whole flow, card included,
+        # can be tried.
         programme = Programme(DEVELOPMENT_PROGRAMME, "Recognition", "USD", card_topup=True)
         await recognition.budgets.create_programme(programme, "system:development")
     except DuplicateRequest:

@@ -1,4 +1,5 @@
-"""`voucherbot` commands for rewards: admins, programmes and budgets, API keys, employees and milestones."""
+"""`voucherbot` commands for rewards: admins, programmes and budgets, API keys, employees and
+milestones."""
 
 from __future__ import annotations
 
@@ -31,7 +32,8 @@ Work = Callable[["Rewards", argparse.Namespace], Awaitable[int]]
 
 
 def add_commands(commands: Any, settings: Callable[[], Settings]) -> None:
-    """Register the rewards commands on the `voucherbot` parser; `settings` reads (and checks) the settings."""
+    """Register the rewards commands on the `voucherbot` parser; `settings` reads (and checks) the
+    settings."""
     _reward_admins(
         commands.add_parser("reward-admins", help="who may send rewards").add_subparsers(), settings
     )

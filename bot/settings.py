@@ -47,15 +47,17 @@ class Settings(BaseSettings):
     catalog_file: Path | None = None
     voucher_provider: Annotated[list[str], NoDecode] = ["builtin"]
     voucher_encryption_key: SecretStr | None = None
-    # Key rotation: the keys used before, comma-separated; they still decrypt, new writes use the key above.
+    # Key rotation: the keys used before, comma-separated; they still decrypt, new writes use the
+    # key above.
     voucher_previous_keys: Annotated[list[SecretStr], NoDecode] = []
     admin_token: SecretStr | None = None
     log_level: str = "INFO"
-    # Replicas and robustness (docs/operations.md). A claimed outbox message is reserved for one replica
-    # this long: more than twice the slowest send (Slack 10 s, Teams 20 s timeouts).
+    # Replicas and robustness (docs/operations.md). A claimed outbox message is reserved for one
+    # replica this long: more than twice the slowest send (Slack 10 s, Teams 20 s timeouts).
     outbox_lease_seconds: float = Field(60, ge=1, le=3600)
     recovery_interval_seconds: float = Field(10, gt=0, le=3600)
-    # How often (leased: one replica) group gifts are closed on their date or refunded after their deadline.
+    # How often (leased: one replica) group gifts are closed on their date or refunded after their
+    # deadline.
     collection_check_seconds: float = Field(60, gt=0, le=3600)
     # How often pending reward approvals past their time are expired (releasing their budget).
     approval_expiry_check_seconds: float = Field(60, gt=0, le=3600)
@@ -66,9 +68,10 @@ class Settings(BaseSettings):
     # Where rate-limit buckets live so every replica shares them: Redis when set, else PostgreSQL
     # (the database), else (SQLite: one process) this process's memory.
     redis_url: SecretStr | None = None
-    # Outbound pacing, messages a second (burst: how many may go at once); 0 turns a pace off. Slack:
-    # chat.postMessage allows about 1 a second per channel with short bursts, and an unpublished
-    # workspace-wide rate. Teams: about 7 a second per conversation and 50 per bot per tenant.
+    # Outbound pacing, messages a second (burst: how many may go at once); 0 turns a pace off.
+    # Slack: chat.postMessage allows about 1 a second per channel with short bursts, and an
+    # unpublished workspace-wide rate. Teams: about 7 a second per conversation and 50 per bot per
+    # tenant.
     slack_pace_workspace_per_second: float = Field(50, ge=0)
     slack_pace_workspace_burst: int = Field(10, ge=1)
     slack_pace_channel_per_second: float = Field(1, ge=0)
@@ -99,16 +102,17 @@ class Settings(BaseSettings):
     microsoft_app_password: SecretStr | None = None
     microsoft_app_tenant_id: str = ""
     microsoft_app_type: str = "MultiTenant"
-    # --- Teams trust (README "Microsoft Teams"): which cloud the bot belongs to, where it may call back,
-    # and the extra CA certificates of a TLS-intercepting proxy. An empty cloud value means the value of
-    # the cloud MICROSOFT_CHANNEL_SERVICE names: the public cloud when that is empty too, Azure Government
-    # for https://botframework.azure.us.
+    # --- Teams trust (README "Microsoft Teams"): which cloud the bot belongs to, where it may call
+    # back, and the extra CA certificates of a TLS-intercepting proxy. An empty cloud value means
+    # the value of the cloud MICROSOFT_CHANNEL_SERVICE names: the public cloud when that is empty
+    # too, Azure Government for https://botframework.azure.us.
     microsoft_channel_service: str = ""
     microsoft_openid_metadata_url: str = ""  # validates incoming tokens (its jwks_uri has the keys)
     microsoft_oauth_url: str = ""  # the Azure AD authority the bot gets its outgoing tokens from
     microsoft_oauth_scope: str = ""  # the audience of those tokens
-    # With credentials, Bot Connector calls go only to serviceUrls on these hosts (".x.com": any x.com
-    # subdomain). Empty: the documented Teams and Bot Framework hosts (adapters.teams.service_urls).
+    # With credentials, Bot Connector calls go only to serviceUrls on these hosts (".x.com": any
+    # x.com subdomain). Empty: the documented Teams and Bot Framework hosts
+    # (adapters.teams.service_urls).
     teams_service_url_hosts: Annotated[list[str], NoDecode] = []
     # A PEM file (or an OpenSSL hashed folder) of the certificate authorities every outgoing HTTPS
     # client trusts instead of the built-in ones; SSL_CERT_FILE wins when both are set.
@@ -120,36 +124,41 @@ class Settings(BaseSettings):
     xoxoday_refresh_token: SecretStr | None = None
     xoxoday_base_url: str = "https://stagingaccount.xoxoday.com/chef"
     catalog_sync_hours: float = Field(6, gt=0)
-    # A Plum order still pending ("delayed" products take days) is polled this long in the worker, then
-    # the buyer is told it is on its way and the recovery loop asks Plum again at most this often.
+    # A Plum order still pending ("delayed" products take days) is polled this long in the worker,
+    # then the buyer is told it is on its way and the recovery loop asks Plum again at most this
+    # often.
     xoxoday_order_wait_seconds: float = Field(60, ge=0, le=600)
     xoxoday_recheck_seconds: float = Field(300, ge=0, le=24 * 3600)
 
-    # Tango Card RaaS v2 (VOUCHER_PROVIDER includes tango): platform credentials (HTTP Basic auth) and the
-    # customer and account orders are charged to; the sandbox is https://integration-api.tangocard.com/raas/v2.
+    # Tango Card RaaS v2 (VOUCHER_PROVIDER includes tango): platform credentials (HTTP Basic auth)
+    # and the customer and account orders are charged to; the sandbox is
+    # https://integration-api.tangocard.com/raas/v2.
     tango_base_url: str = "https://integration-api.tangocard.com/raas/v2"
     tango_platform_name: str = ""
     tango_platform_key: SecretStr | None = None
     tango_customer_id: str = ""
     tango_account_id: str = ""
-    # Routing between providers (docs/providers.md): a YAML file of rules, editable in the dashboard, and
-    # the balance under which a provider is reported low, per currency ("USD:500,EUR:300", major units).
+    # Routing between providers (docs/providers.md): a YAML file of rules, editable in the
+    # dashboard, and the balance under which a provider is reported low, per currency
+    # ("USD:500,EUR:300", major units).
     provider_routes_file: Path | None = None
     provider_low_balance: Annotated[dict[str, int], NoDecode] = {}
     provider_balance_check_minutes: float = Field(15, gt=0)
 
-    # Rewards: who may send them besides those granted with `voucherbot reward-admins add`, and how many
-    # days before a reward expires its recipient is reminded (0: no reminders).
+    # Rewards: who may send them besides those granted with `voucherbot reward-admins add`, and how
+    # many days before a reward expires its recipient is reminded (0: no reminders).
     reward_admins: Annotated[list[str], NoDecode] = []
     reward_reminder_days: int = Field(7, ge=0, le=365)
 
-    # Exchange rates for rewards spent in another currency: an ECB daily reference-rate XML URL fetched
-    # hourly (once across replicas; empty: rates come from `voucherbot rates load|set` only), and how old
-    # a rate may be before conversion stops (the ECB publishes on working days only: 96 h spans a weekend).
+    # Exchange rates for rewards spent in another currency: an ECB daily reference-rate XML URL
+    # fetched hourly (once across replicas; empty: rates come from `voucherbot rates load|set`
+    # only), and how old a rate may be before conversion stops (the ECB publishes on working days
+    # only: 96 h spans a weekend).
     fx_rates_url: str = ""
     fx_max_age_hours: float = Field(96, gt=0, le=24 * 31)
 
-    # --- HR systems and Microsoft Graph (README "HR systems"); each group is all set or all unset -----
+    # --- HR systems and Microsoft Graph (README "HR systems"); each group is all set or all unset
+    # -----
     hris_sync_minutes: float = Field(60, gt=0, le=7 * 24 * 60)
     successfactors_api_url: str = ""
     successfactors_company_id: str = ""
@@ -445,12 +454,14 @@ class Settings(BaseSettings):
 
     @property
     def ca_file(self) -> Path | None:
-        """The CA certificates outgoing HTTPS trusts instead of the built-in ones (None: the defaults)."""
+        """The CA certificates outgoing HTTPS trusts instead of the built-in ones (None: the
+        defaults)."""
         return self.ssl_cert_file or self.requests_ca_bundle
 
     @property
     def emulator_exposed(self) -> str | None:
-        """Why the server must not start: Emulator mode (no authentication) listening beyond loopback."""
+        """Why the server must not start: Emulator mode (no authentication) listening beyond
+        loopback."""
         if self.microsoft_app_id or is_loopback(self.host):
             return None
         return (
@@ -478,7 +489,8 @@ _TEAMS_ADMIN = re.compile(r"^teams:[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{
 
 
 def admin_identity(value: str) -> str:
-    """A reward admin as `slack:U123ABC` or `teams:<Entra object id>` (lower-cased GUID); else ValueError."""
+    """A reward admin as `slack:U123ABC` or `teams:<Entra object id>` (lower-cased GUID); else
+    ValueError."""
     platform, _, user = value.strip().partition(":")
     identity = f"{platform.lower()}:{user.lower() if platform.lower() == 'teams' else user}"
     if not (_SLACK_ADMIN.match(identity) or _TEAMS_ADMIN.match(identity)):
@@ -497,7 +509,8 @@ def is_loopback(host: str) -> bool:
 
 
 def _half_set(group: str, values: dict[str, object]) -> str | None:
-    """One line naming what a partly configured group lacks; None when it is all set or all unset."""
+    """One line naming what a partly configured group lacks; None when it is all set or all
+    unset."""
     missing = [name for name, value in values.items() if not _filled(value)]
     if not missing or len(missing) == len(values):
         return None

@@ -1,4 +1,5 @@
-"""The trust of every outgoing HTTPS client, built once from the settings (SSL_CERT_FILE, REQUESTS_CA_BUNDLE).
+"""The trust of every outgoing HTTPS client, built once from the settings (SSL_CERT_FILE,
+REQUESTS_CA_BUNDLE).
 
 A TLS-intercepting corporate proxy re-signs every HTTPS connection with its own CA. Each library the
 bot uses has its own idea of the CAs to trust (certifi, Stripe's bundled file, the system store), so

@@ -1,4 +1,5 @@
-"""`voucherbot users`: who may sign in to the admin dashboard (passwords kept only as argon2 hashes)."""
+"""`voucherbot users`: who may sign in to the admin dashboard (passwords kept only as argon2
+hashes)."""
 
 from __future__ import annotations
 

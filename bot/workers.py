@@ -30,7 +30,8 @@ class JobLeases(Protocol):
 
 
 def replica_name() -> str:
-    """This process among the replicas: host, pid and a random suffix (pids repeat across containers)."""
+    """This process among the replicas: host, pid and a random suffix (pids repeat across
+    containers)."""
     return f"{socket.gethostname()}:{os.getpid()}:{secrets.token_hex(3)}"
 
 
@@ -93,9 +94,9 @@ class BackgroundTasks:
 class Workers:
     """Loops that run beside the web server; stopped gracefully, draining the outbox first.
 
-    `periodic` jobs run once per interval across replicas when `leases` is given (each job's lease is
-    named after its function, so they need distinct names), else in each replica; `every_replica` jobs
-    (refreshing what a replica keeps in memory) always run in each replica.
+    `periodic` jobs run once per interval across replicas when `leases` is given (each job's lease
+    is named after its function, so they need distinct names), else in each replica; `every_replica`
+    jobs (refreshing what a replica keeps in memory) always run in each replica.
     """
 
     def __init__(
@@ -151,8 +152,9 @@ class Workers:
             )
 
     async def stop(self, drain_seconds: float = 10.0) -> None:
-        # Each loop finishes the run it is in: cancelled halfway, a query leaves its pooled connection to be
-        # rolled back while the engine is disposed (an error and a traceback on every such shutdown).
+        # Each loop finishes the run it is in: cancelled halfway, a query leaves its pooled
+        # connection to be rolled back while the engine is disposed (an error and a traceback on
+        # every such shutdown).
         self._stopping.set()
         if self._tasks:
             _, stuck = await asyncio.wait(self._tasks, timeout=drain_seconds)
@@ -185,7 +187,8 @@ class Workers:
         pause: Callable[[], float],
         until_idle: bool = False,
     ) -> None:
-        """Run `job` forever, pausing between runs; with `until_idle`, only once a run found nothing to do."""
+        """Run `job` forever, pausing between runs; with `until_idle`, only once a run found nothing
+        to do."""
         outage = 0.0
         while not self._stopping.is_set():
             busy: object = 0

@@ -1,4 +1,5 @@
-"""Amounts as people type them, read one way for every channel: `25`, `$25`, `€25`, `25 EUR`, `EUR 25`, `₹1,000`."""
+"""Amounts as people type them, read one way for every channel: `25`, `$25`, `€25`, `25 EUR`, `EUR
+25`, `₹1,000`."""
 
 from __future__ import annotations
 
@@ -16,16 +17,19 @@ _NUMBER_LIKE = re.compile(r"^[$€£¥₹]?[0-9][0-9.,]*[$€£¥₹]?$")
 
 
 class AmountRefused(ValueError):
-    """The text names an amount, but not one that can be read safely; the message says how to write it."""
+    """The text names an amount, but not one that can be read safely; the message says how to write
+    it."""
 
 
 class TwoCurrencies(AmountRefused):
-    """A symbol and a code (or two codes) next to the amount name different currencies: `$25 EUR`."""
+    """A symbol and a code (or two codes) next to the amount name different currencies: `$25
+    EUR`."""
 
 
 @dataclass(frozen=True)
 class TypedAmount:
-    """An amount as typed: its digits (commas removed) and the currency it names, if it names one."""
+    """An amount as typed: its digits (commas removed) and the currency it names, if it names
+    one."""
 
     number: str
     currency: str | None = None
@@ -39,10 +43,12 @@ class TypedAmount:
 
 
 def take_amount(text: str, currencies: Collection[str] = ()) -> tuple[TypedAmount | None, str]:
-    """The amount that starts `text`, and the text after it; (None, text) if it does not start with one.
+    """The amount that starts `text`, and the text after it; (None, text) if it does not start with
+    one.
 
-    A 3-letter word next to the number is its currency when written like a code (`EUR`) or when it
-    names a currency a programme pays in (`eur`); otherwise it belongs to what follows (`25 for …`)."""
+    A 3-letter word next to the number is its currency when written like a code (`EUR`) or when
+    it names a currency a programme pays in (`eur`); otherwise it belongs to what follows (`25
+    for …`)."""
     known = {c.upper() for c in currencies}
     first, after_first = _next_word(text)
     code_first = _code(first, known)
@@ -77,8 +83,8 @@ def read_amount(text: str, currencies: Collection[str] = ()) -> TypedAmount:
 
 
 def read_amount_with(text: str, currency: str | None) -> TypedAmount:
-    """A field that holds an amount, next to a currency field (a CSV column, a form's picker, the HR API's
-    `currency`): the two must agree when both name one; either may name it."""
+    """A field that holds an amount, next to a currency field (a CSV column, a form's picker, the HR
+    API's `currency`): the two must agree when both name one; either may name it."""
     named = currency.strip().upper() if currency and currency.strip() else None
     typed = read_amount(text, {named} if named else ())
     if named and typed.currency not in (None, named):
@@ -91,7 +97,8 @@ def read_amount_with(text: str, currency: str | None) -> TypedAmount:
 
 
 def amount_in(text: str, currency: str) -> Money:
-    """A field that holds an amount in a known currency (a CSV row, a form with a currency picked)."""
+    """A field that holds an amount in a known currency (a CSV row, a form with a currency
+    picked)."""
     typed = read_amount(text, {currency})
     if typed.currency not in (None, currency):
         raise AmountRefused(

@@ -39,7 +39,8 @@ class StoredResponse:
 
 @dataclass(frozen=True)
 class IdempotentRequest:
-    """A request already seen under an Idempotency-Key: its body's fingerprint and, once done, its answer."""
+    """A request already seen under an Idempotency-Key: its body's fingerprint and, once done, its
+    answer."""
 
     fingerprint: str
     started_at: datetime

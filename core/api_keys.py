@@ -1,4 +1,5 @@
-"""API keys that let an HR system send rewards without a chat user, and responses kept for Idempotency-Key."""
+"""API keys that let an HR system send rewards without a chat user, and responses kept for
+Idempotency-Key."""
 
 from __future__ import annotations
 
@@ -49,7 +50,8 @@ class ApiKeys:
         self._ids = ids
 
     async def create(self, name: str, actor: str) -> str:
-        """A new key for `name`, returned once in plain text; refused while an active key has that name."""
+        """A new key for `name`, returned once in plain text; refused while an active key has that
+        name."""
         check_key_name(name)
         key = KEY_PREFIX + secrets.token_urlsafe(32)
         record = ApiKey(

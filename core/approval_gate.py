@@ -1,4 +1,5 @@
-"""The approval gate: holds a send its programme's policy says needs approval, reserving its budget."""
+"""The approval gate: holds a send its programme's policy says needs approval, reserving its
+budget."""
 
 from __future__ import annotations
 
@@ -21,13 +22,14 @@ from core.views import ApprovalView
 
 log = logging.getLogger(__name__)
 
-# Where the bot reaches an approver (`slack:U…`, `teams:<aad id>`), near the giver's own conversation
-# (same workspace or tenant); None when that platform cannot address them from there.
+# Where the bot reaches an approver (`slack:U…`, `teams:<aad id>`), near the giver's own
+# conversation (same workspace or tenant); None when that platform cannot address them from there.
 ApproverAddress = Callable[[str, ConversationRef | None], Awaitable[ConversationRef | None]]
 
 
 class ApprovalGate:
-    """Recognition's hook: holds a send its programme's policy says needs approval (see module docstring)."""
+    """Recognition's hook: holds a send its programme's policy says needs approval (see module
+    docstring)."""
 
     def __init__(self, clock: Clock, ids: IdFactory, address: ApproverAddress) -> None:
         self._clock = clock
@@ -37,7 +39,8 @@ class ApprovalGate:
     async def hold(
         self, uow: UnitOfWork, programme: Programme, command: SendRewards
     ) -> ApprovalView | None:
-        """Within the send's unit of work: the pending approval, or None when the send may go ahead."""
+        """Within the send's unit of work: the pending approval, or None when the send may go
+        ahead."""
         policy = await uow.approval_policies.get(programme.id)
         if policy is None or not policy.requires(command.amount.minor, len(command.recipients)):
             return None
@@ -50,7 +53,8 @@ class ApprovalGate:
         summary: SendRewards,
         rows: tuple[SendRewards, ...],
     ) -> ApprovalView | None:
-        """A bulk file's rows held as one approval when its people outnumber the policy's `people_above`."""
+        """A bulk file's rows held as one approval when its people outnumber the policy's
+        `people_above`."""
         policy = await uow.approval_policies.get(programme.id)
         people = len(
             {r.user.key for r in summary.recipients}
@@ -82,7 +86,8 @@ class ApprovalGate:
             policy.approvers,
             rows=rows,
         )
-        # Addresses first: finding one may read other stores, before this transaction starts writing.
+        # Addresses first: finding one may read other stores, before this transaction starts
+        # writing.
         addresses = {
             a: await self._reach(a, command) for a in policy.approvers if a != approval.giver
         }
@@ -121,9 +126,10 @@ class ApprovalGate:
         return view_of(approval, programme, (await uow.ledger.budget(programme.id)).available)
 
     async def _reach(self, approver: str, command: SendRewards) -> ConversationRef | None:
-        """An approver's private chat: near the giver's conversation, else near a recipient's (an HR-system
-        send has no giver conversation; a giver may be on another platform than the approver), else
-        wherever the address port alone can find them (`near` None: e.g. their employee record)."""
+        """An approver's private chat: near the giver's conversation, else near a recipient's (an
+        HR-system send has no giver conversation; a giver may be on another platform than the
+        approver), else wherever the address port alone can find them (`near` None: e.g. their
+        employee record)."""
         nears = [command.reply_to, *(r.conversation for r in command.recipients)]
         for near in dict.fromkeys(n for n in nears if n is not None):
             found = await self._address(approver, near)

@@ -1,4 +1,5 @@
-"""What approvers and givers are told about an approval: outbox messages and the views they render."""
+"""What approvers and givers are told about an approval: outbox messages and the views they
+render."""
 
 from __future__ import annotations
 

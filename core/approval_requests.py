@@ -25,7 +25,8 @@ class ApprovalStatus(StrEnum):
 
 
 class ApprovalRefused(InvalidRequest):
-    """An approver's decision cannot be taken: decided already, their own request, expired, not an approver."""
+    """An approver's decision cannot be taken: decided already, their own request, expired, not an
+    approver."""
 
     def __init__(self, approval_id: str, reason: str) -> None:
         super().__init__(reason)
@@ -35,7 +36,8 @@ class ApprovalRefused(InvalidRequest):
 
 @dataclass(frozen=True)
 class ApprovalPolicy:
-    """When a programme's sends wait for approval, and who may approve them (amounts in minor units)."""
+    """When a programme's sends wait for approval, and who may approve them (amounts in minor
+    units)."""
 
     programme_id: str
     approvers: tuple[str, ...]
@@ -72,7 +74,8 @@ class Approval:
     note: str = ""
     version: int = 0
     events: list[str] = field(default_factory=list, compare=False)
-    # A bulk file's rows, each its own send; `command` then summarises them (every recipient, the giver).
+    # A bulk file's rows, each its own send; `command` then summarises them (every recipient, the
+    # giver).
     rows: tuple[SendRewards, ...] = ()
 
     @property
@@ -139,7 +142,8 @@ def view_of(approval: Approval, programme: Programme, budget_available: int) -> 
 
 
 def parse_approvers(text: str) -> tuple[str, ...]:
-    """`slack:U…,teams:<aad id>` as typed in the CLI or dashboard; refused unless each names a platform."""
+    """`slack:U…,teams:<aad id>` as typed in the CLI or dashboard; refused unless each names a
+    platform."""
     approvers = tuple(dict.fromkeys(a.strip() for a in text.split(",") if a.strip()))
     bad = [
         a

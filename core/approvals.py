@@ -1,4 +1,5 @@
-"""Approvals: sends a programme holds for an approver's yes, with their budget reserved while they wait.
+"""Approvals: sends a programme holds for an approver's yes, with their budget reserved while they
+wait.
 
 A programme's `ApprovalPolicy` says when a send needs approval (above an amount per recipient, above
 a total per send, above a number of people) and who approves. Such a send becomes an `Approval`: the
@@ -36,7 +37,8 @@ RETRIES = 200
 
 
 class Approvals:
-    """Approve, reject, expire and list held sends; every decision is audited and told to the giver."""
+    """Approve, reject, expire and list held sends; every decision is audited and told to the
+    giver."""
 
     def __init__(
         self, *, uow: UnitOfWorkFactory, clock: Clock, ids: IdFactory, recognition: Recognition
@@ -71,7 +73,8 @@ class Approvals:
             return await uow.approval_policies.get(programme_id)
 
     async def approve(self, approval_id: str, approver: str) -> SendReport:
-        """Approve and send, once: of many simultaneous approvals, one sends and the others are refused."""
+        """Approve and send, once: of many simultaneous approvals, one sends and the others are
+        refused."""
         for attempt in range(RETRIES):
             try:
                 return await self._approve_once(approval_id, approver)
@@ -99,7 +102,8 @@ class Approvals:
         )
 
     async def expire_due(self) -> int:
-        """Expire pending approvals past their time; each releases its reservation and tells its giver."""
+        """Expire pending approvals past their time; each releases its reservation and tells its
+        giver."""
         async with self._uow() as uow:
             due = await uow.approvals.list_pending(before=self._clock.now())
         for approval in due:

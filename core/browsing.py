@@ -22,8 +22,8 @@ class Browsing:
         self._shop = shop
 
     def browse(self, query: CatalogQuery, country: str = "") -> CatalogPage:
-        """A catalog page; a plain browse by someone whose country is known shows their country's first.
-        A reward's programme narrows it to its curated catalog."""
+        """A catalog page; a plain browse by someone whose country is known shows their country's
+        first. A reward's programme narrows it to its curated catalog."""
         catalog = self._shop.catalog
         wanted = catalog.for_person(query, country) if country else query
         curation = self._shop.curated.get(query.programme) if query.programme else None
@@ -31,8 +31,8 @@ class Browsing:
         return CatalogPage.of(found, catalog.currencies, catalog.countries, catalog.categories)
 
     def pick_list(self, text: str, country: str, limit: int) -> tuple[ProductCard, ...]:
-        """Vouchers matching `text` (all when empty) for a picker where one is chosen among many: those
-        for the person's country first, then those in its currency, then the rest."""
+        """Vouchers matching `text` (all when empty) for a picker where one is chosen among many:
+        those for the person's country first, then those in its currency, then the rest."""
         catalog = self._shop.catalog
         query = CatalogQuery(text=text, per_page=limit)
         code = country.upper()
@@ -65,7 +65,8 @@ class Browsing:
         return len(grouped)
 
     async def set_country(self, user: ChatUser, text: str) -> str:
-        """The recipient says where they redeem (over what their chat platform says); the code kept."""
+        """The recipient says where they redeem (over what their chat platform says); the code
+        kept."""
         code = country_code(text)
         if self._shop.countries is None:
             raise InvalidRequest("Choosing a country is not available here.")
@@ -75,8 +76,8 @@ class Browsing:
     async def reward_catalog(
         self, reward: RewardSummary, country: str | None = None, user: ChatUser | None = None
     ) -> RewardCatalog:
-        """The search a reward opens for its recipient (core.redeem), and the rate shown. The country is
-        the one the recipient chose, else `country` (from their chat platform)."""
+        """The search a reward opens for its recipient (core.redeem), and the rate shown. The
+        country is the one the recipient chose, else `country` (from their chat platform)."""
         country = await self._recorded_country(user) or country
         async with self._shop.uow() as uow:
             programme = await uow.programmes.get(
@@ -87,8 +88,8 @@ class Browsing:
         return reward_catalog(reward, programme, country, book, self._shop.clock.now())
 
     async def home_country(self, user: ChatUser) -> str | None:
-        """Where the person said they redeem, else their employee record's country; a plain browse opens
-        there before the chat platform's guess (time zone, locale)."""
+        """Where the person said they redeem, else their employee record's country; a plain browse
+        opens there before the chat platform's guess (time zone, locale)."""
         return await self._recorded_country(user)
 
     async def _recorded_country(self, user: ChatUser | None) -> str | None:

@@ -84,7 +84,8 @@ class Budgets:
             return await uow.giver_defaults.get(identity)
 
     async def set_default_programme(self, identity: str, programme_id: str, actor: str) -> None:
-        """`identity`'s rewards come from `programme_id` when they name neither programme nor currency."""
+        """`identity`'s rewards come from `programme_id` when they name neither programme nor
+        currency."""
         async with self._uow() as uow:
             await uow.programmes.get(programme_id)  # ProgrammeNotFound for a typo
             await uow.giver_defaults.put(identity, programme_id)

@@ -3,8 +3,9 @@
 Every channel that takes a file of rewards (Slack, Teams, and any next one) reads its rows into
 `RewardRow`s, says how to find the person a row names, and renders the `BulkReport` this returns.
 Each row is one atomic `RewardSender.send` with the row's own request key, so a file processed twice
-sends nothing twice and a refused row leaves nothing behind. A programme that holds sends to more than
-N people holds the file's rows in it as ONE approval (core.approvals), sent row by row once approved.
+sends nothing twice and a refused row leaves nothing behind. A programme that holds sends to more
+than N people holds the file's rows in it as ONE approval (core.approvals), sent row by row once
+approved.
 """
 
 from __future__ import annotations
@@ -29,7 +30,8 @@ from core.views import RewardSummary
 
 @dataclass(frozen=True)
 class RewardRow:
-    """One row as typed: `line` as a spreadsheet counts, `who` as the row names them, and its own key."""
+    """One row as typed: `line` as a spreadsheet counts, `who` as the row names them, and its own
+    key."""
 
     line: int
     who: str
@@ -44,7 +46,8 @@ class RewardRow:
 class RowOutcome:
     """What became of one row: sent to `who` for `amount`, or refused with `reason`.
 
-    `repeated` rows had been sent before (the same file again): counted as sent, nothing sent twice."""
+    `repeated` rows had been sent before (the same file again): counted as sent, nothing sent
+    twice."""
 
     line: int
     who: str
@@ -52,7 +55,8 @@ class RowOutcome:
     reason: str = ""
     repeated: bool = False
     reward: RewardSummary | None = None
-    # The core's refusal itself, for a channel to word in the reader's language (`reason` is English).
+    # The core's refusal itself, for a channel to word in the reader's language (`reason` is
+    # English).
     error: Exception | None = field(default=None, compare=False)
 
     @property
@@ -106,7 +110,8 @@ async def send_rows(
     find: FindRecipient,
     reply_to: ConversationRef | None = None,
 ) -> BulkReport:
-    """Send each row as its own reward; refused rows say why. The giver is authorized once, up front.
+    """Send each row as its own reward; refused rows say why. The giver is authorized once, up
+    front.
 
     Rows of a programme that holds sends to more people than the file names wait as ONE approval."""
     await recognition.givers.authorize(giver)
@@ -134,7 +139,8 @@ async def _prepare(
     find: FindRecipient,
     reply_to: ConversationRef | None,
 ) -> SendRewards | RowOutcome:
-    """The row's own send, or its refusal: nobody found, or an amount or programme the core refuses."""
+    """The row's own send, or its refusal: nobody found, or an amount or programme the core
+    refuses."""
     recipient = await find(row)
     if isinstance(recipient, str):
         return RowOutcome(row.line, row.who, reason=recipient)
@@ -160,7 +166,8 @@ async def _hold_files(
     prepared: Sequence[tuple[RewardRow, SendRewards | RowOutcome]],
     reply_to: ConversationRef | None,
 ) -> dict[str, RowOutcome]:
-    """Each programme's rows, held whole when its policy says so: the outcome of every held row by key."""
+    """Each programme's rows, held whole when its policy says so: the outcome of every held row by
+    key."""
     by_programme: dict[str, list[tuple[RewardRow, SendRewards]]] = {}
     for row, command in prepared:
         if isinstance(command, SendRewards):
@@ -189,7 +196,8 @@ def _summary(
     commands: tuple[SendRewards, ...],
     reply_to: ConversationRef | None,
 ) -> SendRewards:
-    """The file as one request: everyone its rows name, its reasons, and a key its rows' keys make."""
+    """The file as one request: everyone its rows name, its reasons, and a key its rows' keys
+    make."""
     people = tuple(r for command in commands for r in command.recipients)
     reasons = "; ".join(dict.fromkeys(command.reason.strip() for command in commands))
     reason = f"{file_name} ({len(commands)} rows): {reasons}"

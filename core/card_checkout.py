@@ -44,7 +44,8 @@ class CardCheckout:
         try:
             return await self._record_intent(order_id, intent, source)
         except ConcurrentUpdate:
-            # A retried request raced this one to the same intent (same idempotency key): keep theirs.
+            # A retried request raced this one to the same intent (same idempotency key): keep
+            # theirs.
             return await self._shop.order(order_id)
 
     async def _record_intent(self, order_id: str, intent: PaymentIntent, source: str) -> Order:

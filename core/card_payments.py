@@ -16,8 +16,9 @@ class PaymentState(StrEnum):
 
 @dataclass
 class CardPayment:
-    """Money one payment intent took for an order. A duplicate is money taken for an order that another
-    intent had already paid (say, a declined attempt that later succeeded as well): it is refunded."""
+    """Money one payment intent took for an order. A duplicate is money taken for an order that
+    another intent had already paid (say, a declined attempt that later succeeded as well): it is
+    refunded."""
 
     intent_id: str
     amount: Money

@@ -18,7 +18,8 @@ VOUCHER_FORMATS = ("code", "code_pin", "url", "url_pin")
 
 @dataclass(frozen=True)
 class ValueRange:
-    """An open-value product: any amount from `minimum` to `maximum` in steps of `step` (minor units)."""
+    """An open-value product: any amount from `minimum` to `maximum` in steps of `step` (minor
+    units)."""
 
     minimum: int
     maximum: int
@@ -69,7 +70,8 @@ class Product:
     provider: str = "builtin"
     voucher_format: str = "code"
     redeem_url: str = ""
-    # The provider's own item id per denomination (minor units); 0 stands for any amount of an open range.
+    # The provider's own item id per denomination (minor units); 0 stands for any amount of an open
+    # range.
     skus: tuple[tuple[int, str], ...] = ()
     categories: tuple[
         str, ...
@@ -172,10 +174,10 @@ class Catalog:
     """An immutable in-memory product index (a new one replaces it on sync).
 
     A product matches a search when each of its words is part of the product's brand, name,
-    description or id (a substring, so "co" finds coffee). A word index built here (core.word_index) finds
-    the products of a word without reading every product; the filters narrow with per-currency and
-    per-country sets; the last few hundred distinct searches are kept: paging through results, or many
-    people browsing the same catalog, costs a dictionary look-up.
+    description or id (a substring, so "co" finds coffee). A word index built here (core.word_index)
+    finds the products of a word without reading every product; the filters narrow with per-currency
+    and per-country sets; the last few hundred distinct searches are kept: paging through results,
+    or many people browsing the same catalog, costs a dictionary look-up.
     """
 
     def __init__(self, products: Iterable[Product]) -> None:
@@ -212,7 +214,8 @@ class Catalog:
             return funded
 
     def for_person(self, query: CatalogQuery, country: str) -> CatalogQuery:
-        """A plain browse narrowed to the person's own country, when the catalog has vouchers for it."""
+        """A plain browse narrowed to the person's own country, when the catalog has vouchers for
+        it."""
         if query.is_bare and country.upper() in self.countries:
             return replace(query, country=country.upper())
         return query
@@ -220,7 +223,8 @@ class Catalog:
     def search(
         self, query: CatalogQuery, admits: Callable[[Product], bool] | None = None
     ) -> SearchResult:
-        """One page of the matches; `admits` narrows them further (a programme's curated catalog)."""
+        """One page of the matches; `admits` narrows them further (a programme's curated
+        catalog)."""
         hits = self._matching(query)
         if admits is not None:
             hits = tuple(p for p in hits if admits(p))

@@ -1,4 +1,5 @@
-"""Where the catalog in use comes from: a port every reader calls, and the live one syncs replace."""
+"""Where the catalog in use comes from: a port every reader calls, and the live one syncs
+replace."""
 
 from __future__ import annotations
 

@@ -56,14 +56,16 @@ def _card_of(product: Product) -> ProductCard:
 
 
 def by_card(price: Money, covers: int | None) -> Money | None:
-    """What a card pays for `price` when a reward covers `covers` of it (None: no card, or no reward)."""
+    """What a card pays for `price` when a reward covers `covers` of it (None: no card, or no
+    reward)."""
     if covers is None or price.minor <= covers:
         return None
     return Money(price.minor - covers, price.currency)
 
 
 def within(card: ProductCard, query: CatalogQuery) -> tuple[Money, ...]:
-    """The denominations a reward catalog offers: those up to `max_price` when no card may top up."""
+    """The denominations a reward catalog offers: those up to `max_price` when no card may top
+    up."""
     limit = query.max_price
     return tuple(d for d in card.denominations if limit is None or d.minor <= limit)
 
@@ -75,7 +77,8 @@ class CatalogPage:
     page: int
     pages: int
     total: int
-    # Every currency, country and category in the catalog: the menus, and what a typed filter may say.
+    # Every currency, country and category in the catalog: the menus, and what a typed filter may
+    # say.
     currencies: tuple[str, ...] = ()
     countries: tuple[str, ...] = ()
     categories: tuple[str, ...] = ()

@@ -33,7 +33,8 @@ T = TypeVar("T")
 
 
 class _Shared(Generic[T]):
-    """An attribute of the shop, read and set through the façade (the composition root sets some)."""
+    """An attribute of the shop, read and set through the façade (the composition root sets
+    some)."""
 
     def __set_name__(self, owner: type, name: str) -> None:
         self._name = name

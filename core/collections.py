@@ -1,4 +1,5 @@
-"""Group gifts: a Collection of contributions for one colleague, closed into a reward or refunded."""
+"""Group gifts: a Collection of contributions for one colleague, closed into a reward or
+refunded."""
 
 from __future__ import annotations
 
@@ -84,8 +85,8 @@ class Contribution:
 
 @dataclass
 class Collection:
-    """A group gift: contributions gathered until the organiser closes it (or it closes on its date);
-    a collection never closed is refunded after its deadline."""
+    """A group gift: contributions gathered until the organiser closes it (or it closes on its
+    date); a collection never closed is refunded after its deadline."""
 
     id: str
     organiser: ChatUser
@@ -137,7 +138,8 @@ class Collection:
 
     @property
     def product_id(self) -> str:
-        """The pseudo-product each contribution is an order of (core.funded_products.funded_product)."""
+        """The pseudo-product each contribution is an order of
+        (core.funded_products.funded_product)."""
         return f"group:{self.currency}:{self.id}"
 
     @property

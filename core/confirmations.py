@@ -1,10 +1,11 @@
-"""Rewards waiting for their giver's Send: one pending confirmation, kept in the store, for every channel.
+"""Rewards waiting for their giver's Send: one pending confirmation, kept in the store, for every
+channel.
 
-A channel shows the preview with Send and Cancel and carries only the request key on its buttons
-(a confirmation can name hundreds of people; a button's value cannot). The whole request waits in
+A channel shows the preview with Send and Cancel and carries only the request key on its buttons (a
+confirmation can name hundreds of people; a button's value cannot). The whole request waits in
 core.ports.PendingConfirmations (the database in production), shared by replicas and restarts. The
-first Send takes it and sends; a double click or a retried one finds it taken and shows what the first
-click showed; only the giver may send or cancel it.
+first Send takes it and sends; a double click or a retried one finds it taken and shows what the
+first click showed; only the giver may send or cancel it.
 """
 
 from __future__ import annotations
@@ -41,14 +42,16 @@ class NotYourConfirmation(InvalidRequest):
 
 @dataclass(frozen=True)
 class Taken:
-    """Someone pressed Send before: `outcome` is what their channel showed, None while their send runs."""
+    """Someone pressed Send before: `outcome` is what their channel showed, None while their send
+    runs."""
 
     outcome: str | None
 
 
 @dataclass(frozen=True)
 class Sent:
-    """This press sent (or was refused by the core, with `refusal`): the report, for the channel to render."""
+    """This press sent (or was refused by the core, with `refusal`): the report, for the channel to
+    render."""
 
     command: SendRewards
     report: SendReport | None
@@ -57,7 +60,8 @@ class Sent:
 
 
 class Confirmations:
-    """Propose a send (preview, kept by request key); take, send and record it on the giver's Send."""
+    """Propose a send (preview, kept by request key); take, send and record it on the giver's
+    Send."""
 
     def __init__(
         self, sender: RewardSender, store: PendingConfirmations, ttl: timedelta = TTL
@@ -67,7 +71,8 @@ class Confirmations:
         self._ttl = ttl
 
     async def propose(self, command: SendRewards) -> RewardPreview:
-        """The preview to show; the request waits under its key (a retried command keeps the first)."""
+        """The preview to show; the request waits under its key (a retried command keeps the
+        first)."""
         preview = await self._sender.preview(command)
         await self._store.put(command.request_key, command_json(command), self._ttl)
         return preview
@@ -77,7 +82,8 @@ class Confirmations:
     ) -> Outcome | Taken | None:
         """Send what waits under `key`, once, if `clicker` is its giver; None if unknown or expired.
 
-        `render` turns the result into what the channel shows and the text kept for later presses."""
+        `render` turns the result into what the channel shows and the text kept for later
+        presses."""
         payload = await self._store.take(key)
         if payload is None:
             outcome = await self._store.taken(key)
@@ -97,7 +103,8 @@ class Confirmations:
         return shown
 
     async def cancel(self, key: str, clicker: ChatUser) -> bool:
-        """Drop what waits under `key` if `clicker` is its giver; False if it is already sent (or sending)."""
+        """Drop what waits under `key` if `clicker` is its giver; False if it is already sent (or
+        sending)."""
         payload = await self._store.take(key)
         if payload is None:
             return await self._store.taken(key) is None

@@ -1,4 +1,5 @@
-"""Curated programme catalogs: an admin picks the products, brands, countries or categories a programme offers."""
+"""Curated programme catalogs: an admin picks the products, brands, countries or categories a
+programme offers."""
 
 from __future__ import annotations
 
@@ -20,7 +21,8 @@ class RuleKind(StrEnum):
 
 @dataclass(frozen=True)
 class CatalogRule:
-    """One pick of a programme's catalog: `kind` and its value (a product id, brand, country or category)."""
+    """One pick of a programme's catalog: `kind` and its value (a product id, brand, country or
+    category)."""
 
     programme_id: str
     kind: RuleKind
@@ -50,8 +52,9 @@ class CatalogRule:
 
 
 class Curation:
-    """A programme's catalog: no rules offer the whole shop; otherwise a product picked by id, or one that
-    matches every kind picked (any brand picked, in any country picked, of any category picked)."""
+    """A programme's catalog: no rules offer the whole shop; otherwise a product picked by id, or
+    one that matches every kind picked (any brand picked, in any country picked, of any category
+    picked)."""
 
     def __init__(self, rules: Iterable[CatalogRule]) -> None:
         self.rules = tuple(rules)

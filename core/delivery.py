@@ -71,10 +71,12 @@ class Relay:
         conversations: dict[str, list[OutboxMessage]] = {}
         for message in batch:
             conversations.setdefault(message.conversation.address, []).append(message)
-        # Conversations are independent (platform limits are per conversation); within one, order holds.
+        # Conversations are independent (platform limits are per conversation); within one, order
+        # holds.
         slots = asyncio.Semaphore(self._parallel)
-        # A claim is a lease, not a lock: no send starts in its second half, so each one ends before another
-        # replica may claim the message again (the lease must exceed twice the slowest send).
+        # A claim is a lease, not a lock: no send starts in its second half, so each one ends before
+        # another replica may claim the message again (the lease must exceed twice the slowest
+        # send).
         send_by = now + self._lease / 2
         delivered = await asyncio.gather(
             *(self._deliver_in_order(m, slots, send_by, run) for m in conversations.values())
@@ -120,8 +122,8 @@ class Relay:
         return self._result(message, "sent")
 
     async def _mark_sent(self, messages: list[OutboxMessage]) -> dict[str, VoucherbotError]:
-        """Mark sent messages in one unit of work; if that conflicts (an order saved meanwhile), each in
-        its own, so only the conflicting one fails. The failures, by message id."""
+        """Mark sent messages in one unit of work; if that conflicts (an order saved meanwhile),
+        each in its own, so only the conflicting one fails. The failures, by message id."""
         now = self._clock.now()
         try:
             async with self._uow() as uow:

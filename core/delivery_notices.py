@@ -70,8 +70,8 @@ class Notices:
             return await self._order(uow, self._catalog(), message)
 
     async def prepare(self, batch: list[OutboxMessage]) -> dict[str, Notice | VoucherbotError]:
-        """What each order message of a batch shows (an order update, a voucher), read in one unit of
-        work; a message that cannot be shown keeps its error, raised when its turn comes."""
+        """What each order message of a batch shows (an order update, a voucher), read in one unit
+        of work; a message that cannot be shown keeps its error, raised when its turn comes."""
         plain = [m for m in batch if m.kind in ORDER_KINDS and m.order_id and not m.reward_id]
         prepared: dict[str, Notice | VoucherbotError] = {}
         if not plain:
@@ -98,7 +98,8 @@ class Notices:
         return summary_of(order, product, url, status=status)
 
     async def _gift(self, message: OutboxMessage) -> Notice:
-        """Rendered at send time, so a gift cancelled (refunded) since it was queued is never shown."""
+        """Rendered at send time, so a gift cancelled (refunded) since it was queued is never
+        shown."""
         async with self._uow() as uow:
             order = await uow.orders.get(message.order_id)
             gift = await uow.gifts.for_order(order.id)

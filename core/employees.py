@@ -1,4 +1,5 @@
-"""Employees as HR knows them: imported from CSV rows or JSON, and reached in chat by email or user id."""
+"""Employees as HR knows them: imported from CSV rows or JSON, and reached in chat by email or user
+id."""
 
 from __future__ import annotations
 
@@ -15,8 +16,9 @@ from core.rewards import Recipient
 if TYPE_CHECKING:
     from core.ports import Directory, EmployeeStore
 
-# A platform's address of someone's private chat with the bot, from (tenant, user id): None when the bot
-# cannot reach them, awaitable when it takes a look-up (Teams: the tenant's stored Connector URL).
+# A platform's address of someone's private chat with the bot, from (tenant, user id): None when the
+# bot cannot reach them, awaitable when it takes a look-up (Teams: the tenant's stored Connector
+# URL).
 AddressFor = Callable[[str, str], ConversationRef | None | Awaitable[ConversationRef | None]]
 PLATFORMS = ("slack", "teams")
 MAX_NAME = 100
@@ -34,8 +36,8 @@ class ImportReport:
 
 
 def employee_from_row(row: Mapping[str, object], default_tenant: str = "") -> Employee:
-    """Read one row (email, name, start_date, birthday, platform, user_id, tenant, country); the error says
-    what is wrong."""
+    """Read one row (email, name, start_date, birthday, platform, user_id, tenant, country); the
+    error says what is wrong."""
     email = _text(row, "email").lower()
     if not _EMAIL.match(email) or len(email) > 254:
         raise ValueError(f"'{email}' is not an email address" if email else "the email is missing")
@@ -104,7 +106,8 @@ def _birthday(text: str) -> MonthDay | None:
 def parse_rows(
     rows: Iterable[Mapping[str, object]], default_tenant: str = ""
 ) -> tuple[list[Employee], ImportReport]:
-    """Every good row, and a report refusing bad rows and emails given twice (the first one is kept)."""
+    """Every good row, and a report refusing bad rows and emails given twice (the first one is
+    kept)."""
     employees: dict[str, Employee] = {}
     refused = []
     for number, row in enumerate(rows, start=1):
@@ -123,7 +126,8 @@ def parse_rows(
 async def import_employees(
     store: EmployeeStore, rows: Iterable[Mapping[str, object]], actor: str, default_tenant: str = ""
 ) -> ImportReport:
-    """Add or update the good rows in one transaction (all of them or none); bad rows are only reported."""
+    """Add or update the good rows in one transaction (all of them or none); bad rows are only
+    reported."""
     employees, report = parse_rows(rows, default_tenant)
     if employees:
         await store.upsert(employees, actor)
@@ -131,7 +135,8 @@ async def import_employees(
 
 
 class EmployeeDirectory:
-    """core.ports.Directory over the imported employees, then the chat platforms' own directories."""
+    """core.ports.Directory over the imported employees, then the chat platforms' own
+    directories."""
 
     def __init__(
         self,

@@ -166,7 +166,8 @@ class PaymentGatewayError(VoucherbotError):
 
 
 class ProviderError(VoucherbotError):
-    """The voucher provider could not issue a voucher; `buyer_reason` is a kind a buyer may be told."""
+    """The voucher provider could not issue a voucher; `buyer_reason` is a kind a buyer may be
+    told."""
 
     OUT_OF_STOCK = "out_of_stock"
     UNAVAILABLE = "unavailable"
@@ -182,13 +183,14 @@ class ProviderError(VoucherbotError):
         super().__init__(message)
         self.retryable = retryable
         self.buyer_reason = buyer_reason
-        # Retryable, yet certain that no order was placed (the provider was never reached, or refused the
-        # call unprocessed): another provider may serve the order at once.
+        # Retryable, yet certain that no order was placed (the provider was never reached, or
+        # refused the call unprocessed): another provider may serve the order at once.
         self.nothing_placed = nothing_placed
 
 
 class DirectoryUnavailable(VoucherbotError):
-    """A chat platform could not be asked who someone is (down, throttling); try again after `retry_after`."""
+    """A chat platform could not be asked who someone is (down, throttling); try again after
+    `retry_after`."""
 
     def __init__(self, platform: str, retry_after: float | None = None) -> None:
         super().__init__(

@@ -1,5 +1,6 @@
-"""A bulk file's rows in one programme held as ONE approval when its policy holds that many people, and
-every row of an approved file sent in the transaction that decides it (see core.bulk, core.approvals)."""
+"""A bulk file's rows in one programme held as ONE approval when its policy holds that many people,
+and every row of an approved file sent in the transaction that decides it (see core.bulk,
+core.approvals)."""
 
 from __future__ import annotations
 
@@ -27,10 +28,11 @@ class FileSends:
         self._granting = Granting(clock, ids)
 
     async def hold_file(self, summary: SendRewards, rows: tuple[SendRewards, ...]) -> FileHold:
-        """A bulk file's rows in one programme, held as ONE approval when its policy holds that many people.
+        """A bulk file's rows in one programme, held as ONE approval when its policy holds that many
+        people.
 
-        `summary` names the giver, every row's recipient, and the file's own request key. Rows that could
-        never be sent are refused at once; the rest are reserved together (core.approvals)."""
+        `summary` names the giver, every row's recipient, and the file's own request key. Rows that
+        could never be sent are refused at once; the rest are reserved together (core.approvals)."""
         gate = self._gate
         if gate is None or not rows:
             return FileHold()
@@ -69,8 +71,8 @@ class FileSends:
     async def send_approved_rows(
         self, rows: tuple[SendRewards, ...], approving: Approving
     ) -> SendReport:
-        """Send every row of an approved file in the transaction that decides it; a row that can no longer
-        be sent (a limit reached meanwhile) is refused alone, and the rest go."""
+        """Send every row of an approved file in the transaction that decides it; a row that can no
+        longer be sent (a limit reached meanwhile) is refused alone, and the rest go."""
         return await retrying(lambda: self._send_rows_once(rows, approving), rows[0].request_key)
 
     async def _send_rows_once(
@@ -102,7 +104,8 @@ class FileSends:
 
 def _file_seen(approval_id: str, status: str) -> FileHold:
     """A file whose approval exists: pending, it waits still; approved, its rows are sent already
-    (one by one they repeat nothing); rejected or expired, its rows are refused, never sent around it."""
+    (one by one they repeat nothing); rejected or expired, its rows are refused, never sent
+    around it."""
     if status == "approved":
         return FileHold()
     closed = "" if status == "pending" else Reason("approval_closed", status=status)

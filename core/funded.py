@@ -1,8 +1,10 @@
-"""Funded rewards: paid orders of a pseudo-product (core.funded_products.funded_product) that issue no voucher.
+"""Funded rewards: paid orders of a pseudo-product (core.funded_products.funded_product) that issue
+no voucher.
 
-A group-gift contribution is counted into its collection (or refunded if it arrived after the close);
-a "their choice" gift becomes a reward for its recipient, funded by the buyer's card, spent in the
-catalog like any reward (the "Choose your voucher" flow). The checkout calls `absorb` before issuing.
+A group-gift contribution is counted into its collection (or refunded if it arrived after the
+close); a "their choice" gift becomes a reward for its recipient, funded by the buyer's card, spent
+in the catalog like any reward (the "Choose your voucher" flow). The checkout calls `absorb` before
+issuing.
 """
 
 from __future__ import annotations
@@ -41,7 +43,8 @@ def programme_id_for(currency: str) -> str:
 
 
 async def gifts_programme(uow: UnitOfWork, currency: str) -> Programme:
-    """The per-currency programme that holds money colleagues paid for one another (made on first use)."""
+    """The per-currency programme that holds money colleagues paid for one another (made on first
+    use)."""
     try:
         return await uow.programmes.get(programme_id_for(currency))
     except ProgrammeNotFound:

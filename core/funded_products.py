@@ -1,12 +1,14 @@
-"""Funded pseudo-products: what a group-gift contribution or a "their choice" gift is an order of."""
+"""Funded pseudo-products: what a group-gift contribution or a "their choice" gift is an order
+of."""
 
 from __future__ import annotations
 
 from core.catalog import ExpiryPolicy, Product, ValueRange
 
-# A group-gift contribution (`group:EUR:<collection id>`) and a "their choice" gift (`choice:EUR`) are
-# orders like any other (checkout page, payment, refunds), of a product no provider sells: once paid they
-# fund a reward the recipient spends in the catalog (core.funded). They are never listed or searched.
+# A group-gift contribution (`group:EUR:<collection id>`) and a "their choice" gift (`choice:EUR`)
+# are orders like any other (checkout page, payment, refunds), of a product no provider sells: once
+# paid they fund a reward the recipient spends in the catalog (core.funded). They are never listed
+# or searched.
 
 FUNDED_KINDS = {
     "group": ("Group gift", "Group gift"),

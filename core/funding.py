@@ -1,4 +1,5 @@
-"""Paying part or all of an order from a reward: hold, settle, release and restore, with the ledger."""
+"""Paying part or all of an order from a reward: hold, settle, release and restore, with the
+ledger."""
 
 from __future__ import annotations
 
@@ -17,7 +18,8 @@ async def hold_reward(
     uow: UnitOfWork, order: Order, reward_id: str, now: datetime, fx: Quote | None = None
 ) -> Reward:
     """Set aside what the reward can cover of this order (the rest is paid by card, if the programme
-    allows it). A reward in another currency pays at the quote `fx`, locked here, and in full only."""
+    allows it). A reward in another currency pays at the quote `fx`, locked here, and in full
+    only."""
     reward = await uow.rewards.get(reward_id)
     reward.check_spendable(order.buyer, now)
     programme = await uow.programmes.get(reward.programme_id)

@@ -1,4 +1,5 @@
-"""Currency conversion for rewards: rates with their source and time, locked quotes, exact minor units."""
+"""Currency conversion for rewards: rates with their source and time, locked quotes, exact minor
+units."""
 
 from __future__ import annotations
 
@@ -70,7 +71,8 @@ class StaleRate(InvalidRequest):
 
 @dataclass(frozen=True)
 class Quote:
-    """A conversion locked for one order: `target` is bought for `charged`, at `rate` plus `margin_bps`."""
+    """A conversion locked for one order: `target` is bought for `charged`, at `rate` plus
+    `margin_bps`."""
 
     charged: Money  # in the reward's currency: what the reward pays
     target: Money  # in the voucher's currency: what the recipient gets
@@ -170,7 +172,8 @@ def convert(amount: Money, rate: Decimal, currency: str) -> Money:
 
 
 def affordable(available: Money, rate: Decimal, currency: str) -> Money:
-    """The most of `currency` that `available` buys at `rate`: rounded down, so its quote never exceeds it."""
+    """The most of `currency` that `available` buys at `rate`: rounded down, so its quote never
+    exceeds it."""
     if rate <= 0:
         raise ValueError("a rate is positive")
     major = Decimal(available.minor).scaleb(-exponent(available.currency)) / rate
@@ -199,7 +202,8 @@ class Rates:
         return RateBook(await self._source.all(), self.max_age)
 
     async def quote(self, target: Money, pay_in: str, margin_bps: int = 0) -> Quote:
-        """Lock the newest rate for buying `target` with `pay_in`; RateUnavailable or StaleRate otherwise."""
+        """Lock the newest rate for buying `target` with `pay_in`; RateUnavailable or StaleRate
+        otherwise."""
         return (await self.book()).quote(target, pay_in, self._clock.now(), margin_bps)
 
     async def load(self, rates: Sequence[Rate]) -> int:

@@ -1,4 +1,5 @@
-"""Gift use cases beyond the checkout: calling back a scheduled gift (refunded) before it is delivered."""
+"""Gift use cases beyond the checkout: calling back a scheduled gift (refunded) before it is
+delivered."""
 
 from __future__ import annotations
 
@@ -19,7 +20,8 @@ SETTLED_BACK = (OrderStatus.REFUNDED, OrderStatus.CANCELLED, OrderStatus.EXPIRED
 
 
 class Gifts:
-    """What a gift's buyer may do after paying: see their gifts (in the wallet) and cancel a scheduled one."""
+    """What a gift's buyer may do after paying: see their gifts (in the wallet) and cancel a
+    scheduled one."""
 
     def __init__(
         self,
@@ -35,22 +37,25 @@ class Gifts:
         self._people = people
 
     async def recipient_by_email(self, email: str) -> Recipient:
-        """A colleague named by work email, on whichever chat platform the organisation reaches them:
-        a Slack buyer can gift a Teams user, and the other way round (the outbox routes by platform)."""
+        """A colleague named by work email, on whichever chat platform the organisation reaches
+        them: a Slack buyer can gift a Teams user, and the other way round (the outbox routes by
+        platform)."""
         found = await self._people.find_by_email(email) if self._people is not None else None
         if found is None:
             raise InvalidGift("unknown_email", email)
         return found
 
     def delivery_time(self, text: str, zone: str) -> datetime | None:
-        """When a gift written for `text` (in the recipient's zone) is due; None to deliver once paid."""
+        """When a gift written for `text` (in the recipient's zone) is due; None to deliver once
+        paid."""
         return delivery_time(text, zone, self._clock.now()) if text else None
 
     async def cancel(self, gift_id: str, user: ChatUser) -> GiftReceipt:
-        """Stop the delivery first (so the voucher can no longer reach the recipient), then give the money back.
+        """Stop the delivery first (so the voucher can no longer reach the recipient), then give the
+        money back.
 
-        If the refund fails (the payment service is down), the gift stays stopped and cancelling it again
-        retries the refund."""
+        If the refund fails (the payment service is down), the gift stays stopped and cancelling it
+        again retries the refund."""
         async with self._uow() as uow:
             gift = await uow.gifts.get(gift_id)
             if not gift.buyer.same_person(user):

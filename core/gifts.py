@@ -1,4 +1,5 @@
-"""The Gift aggregate: a voucher bought by one person for a colleague, delivered now or at a set time."""
+"""The Gift aggregate: a voucher bought by one person for a colleague, delivered now or at a set
+time."""
 
 from __future__ import annotations
 
@@ -41,7 +42,8 @@ class NotGiftBuyer(InvalidRequest):
 
 
 class GiftNotCancellable(InvalidRequest):
-    """The gift was delivered (or cancelled) already, or was never scheduled; `status` says which."""
+    """The gift was delivered (or cancelled) already, or was never scheduled; `status` says
+    which."""
 
     def __init__(self, gift_id: str, status: str) -> None:
         super().__init__(f"This gift is {status} and can no longer be cancelled.")
@@ -49,8 +51,9 @@ class GiftNotCancellable(InvalidRequest):
         self.status = status
 
 
-# Why a described gift cannot be sent. Each channel words the rule in the person's language (and names
-# its own commands); the English below is for logs and for a caller that has no wording of its own.
+# Why a described gift cannot be sent. Each channel words the rule in the person's language (and
+# names its own commands); the English below is for logs and for a caller that has no wording of its
+# own.
 GIFT_RULES = {
     "to_self": "A gift is for someone else, not for the person sending it.",
     "not_a_date": "'{typed}' is not a date. Write it as 2026-12-24 or 2026-12-24 09:00.",
@@ -85,7 +88,8 @@ class GiftRequest:
 
 @dataclass
 class Gift:
-    """A voucher order whose voucher belongs to, and is delivered to, someone other than its buyer."""
+    """A voucher order whose voucher belongs to, and is delivered to, someone other than its
+    buyer."""
 
     id: str
     order_id: str
@@ -139,7 +143,8 @@ class Gift:
 def gift_messages(
     gift: Gift, order: Order, message_id: str, receipt_id: str, now: datetime
 ) -> list[OutboxMessage]:
-    """The voucher goes to the recipient (held until `deliver_at`); the buyer gets a receipt without it.
+    """The voucher goes to the recipient (held until `deliver_at`); the buyer gets a receipt without
+    it.
 
     A scheduled delivery is just an outbox message not due before its time: the outbox already
     survives restarts and is claimed by one replica at a time."""
@@ -167,7 +172,8 @@ def gift_messages(
 
 
 def delivery_time(text: str, zone: str, now: datetime) -> datetime:
-    """`2026-12-24` or `2026-12-24 09:00` in the recipient's time zone `zone` (09:00 when no time)."""
+    """`2026-12-24` or `2026-12-24 09:00` in the recipient's time zone `zone` (09:00 when no
+    time)."""
     match = _WHEN.match(text.strip())
     if match is None:
         raise InvalidGift("not_a_date", text.strip())

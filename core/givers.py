@@ -30,13 +30,15 @@ class Givers:
             return await uow.reward_admins.contains(identity)
 
     async def authorize(self, giver: ChatUser) -> None:
-        """Refuse, and audit the refused attempt, unless `giver` may send rewards (every channel asks here):
-        reward admins may, and, while a peer programme exists (core.peer), everyone may give from it."""
+        """Refuse, and audit the refused attempt, unless `giver` may send rewards (every channel
+        asks here): reward admins may, and, while a peer programme exists (core.peer), everyone
+        may give from it."""
         if not await self.is_admin(giver) and not await self.peer_programme_ids():
             await self.refuse(giver, "")
 
     async def may_send_from(self, giver: ChatUser, programme_id: str) -> None:
-        """Refuse, audited, unless `giver` is a reward admin or `programme_id` is a peer programme."""
+        """Refuse, audited, unless `giver` is a reward admin or `programme_id` is a peer
+        programme."""
         peer = programme_id in await self.peer_programme_ids()
         if not peer and not await self.is_admin(giver):
             await self.refuse(giver, programme_id)

@@ -1,5 +1,5 @@
-"""Granting one reward inside a send's unit of work (reserve its budget, notify, audit), and the retry
-that every send shares when another sender spent from the same budget meanwhile."""
+"""Granting one reward inside a send's unit of work (reserve its budget, notify, audit), and the
+retry that every send shares when another sender spent from the same budget meanwhile."""
 
 from __future__ import annotations
 
@@ -23,8 +23,9 @@ T = TypeVar("T")
 
 
 async def retrying(attempt: Callable[[], Awaitable[T]], key: str) -> T:
-    """`attempt` again while it meets ConcurrentUpdate (another sender spent from this budget meanwhile:
-    read it again), with a short random pause; ConcurrentUpdate(key) when it never gets through."""
+    """`attempt` again while it meets ConcurrentUpdate (another sender spent from this budget
+    meanwhile: read it again), with a short random pause; ConcurrentUpdate(key) when it never
+    gets through."""
     for tries in range(CONTENTION_RETRIES):
         try:
             return await attempt()
@@ -61,7 +62,8 @@ def reward_message(
 
 
 class Granting:
-    """Grants one recipient's reward: the reward, its budget reservation, its notice and its audit entry."""
+    """Grants one recipient's reward: the reward, its budget reservation, its notice and its audit
+    entry."""
 
     def __init__(self, clock: Clock, ids: IdFactory) -> None:
         self._clock = clock

@@ -1,7 +1,9 @@
-"""Group-gift use cases: start a collection, chip in, close it into a reward, refund it when it expires.
+"""Group-gift use cases: start a collection, chip in, close it into a reward, refund it when it
+expires.
 
-Every channel calls these; the card each channel draws is a `CollectionCard`. How a paid contribution
-is counted (or refunded when it arrives after the close) is core.funded's, called by the checkout.
+Every channel calls these; the card each channel draws is a `CollectionCard`. How a paid
+contribution is counted (or refunded when it arrives after the close) is core.funded's, called by
+the checkout.
 """
 
 from __future__ import annotations
@@ -73,7 +75,8 @@ class StartCollection:
 
 
 class GroupGifts:
-    """The use cases behind `collect`, the card's Chip in and Close buttons, and the deadline job."""
+    """The use cases behind `collect`, the card's Chip in and Close buttons, and the deadline
+    job."""
 
     def __init__(
         self,
@@ -149,7 +152,8 @@ class GroupGifts:
         conversation: ConversationRef,
         request_key: str,
     ) -> OrderSummary:
-        """Open a checkout for the contributor's share (an order of the collection's pseudo-product)."""
+        """Open a checkout for the contributor's share (an order of the collection's
+        pseudo-product)."""
         collection = await self.collection(collection_id)
         collection.check_open()
         if collection.recipient.same_person(contributor):
@@ -170,7 +174,8 @@ class GroupGifts:
         return shown[-1]
 
     async def close(self, collection_id: str, user: ChatUser) -> CollectionCard:
-        """The organiser closes it: the recipient gets a reward for the total, to spend in the catalog."""
+        """The organiser closes it: the recipient gets a reward for the total, to spend in the
+        catalog."""
         for _ in range(RETRIES):
             try:
                 return await self._close_once(collection_id, user)

@@ -1,9 +1,10 @@
-"""HR systems as a directory of people: the port connectors implement, and syncing them into employees.
+"""HR systems as a directory of people: the port connectors implement, and syncing them into
+employees.
 
-A connector (SuccessFactors, Darwinbox) answers "who changed since this cursor"; SCIM pushes one person
-at a time. Either way a person lands here as an `HrPerson` and becomes an `Employee` through `HrPeople`,
-which also deactivates leavers and cancels the rewards they had not spent. Nothing a person's record
-holds is logged: only counts and the source's name.
+A connector (SuccessFactors, Darwinbox) answers "who changed since this cursor"; SCIM pushes one
+person at a time. Either way a person lands here as an `HrPerson` and becomes an `Employee` through
+`HrPeople`, which also deactivates leavers and cancels the rewards they had not spent. Nothing a
+person's record holds is logged: only counts and the source's name.
 """
 
 from __future__ import annotations
@@ -29,7 +30,8 @@ PENDING = frozenset({"sent", "opened"})
 
 @dataclass(frozen=True)
 class HrPerson:
-    """One person as an HR system describes them; `start_date` is the hire date (or the last rehire)."""
+    """One person as an HR system describes them; `start_date` is the hire date (or the last
+    rehire)."""
 
     source: str
     person_id: str
@@ -57,7 +59,8 @@ class HrDirectory(Protocol):
     source: str
 
     async def changes(self, since: str | None) -> HrChanges:
-        """Everyone changed since `since` (everyone when None); raises HrUnavailable when it cannot answer."""
+        """Everyone changed since `since` (everyone when None); raises HrUnavailable when it cannot
+        answer."""
         ...
 
 
@@ -69,7 +72,8 @@ class HrPeopleStore(Protocol):
         ...
 
     async def apply(self, employees: Sequence[Employee], actor: str) -> None:
-        """Add or update by (source, person id), taking over a row with the same email from a file import."""
+        """Add or update by (source, person id), taking over a row with the same email from a file
+        import."""
         ...
 
     async def cursor(self, source: str) -> str | None: ...
@@ -86,7 +90,8 @@ class RewardsOfPeople(Protocol):
 
 
 class RecognitionRewards:
-    """RewardsOfPeople over RewardLife: an employee's rewards are those of the chat identity they are reached at."""
+    """RewardsOfPeople over RewardLife: an employee's rewards are those of the chat identity they
+    are reached at."""
 
     def __init__(self, rewards: RewardLife, people: EmployeeDirectory) -> None:
         self._rewards = rewards
@@ -118,7 +123,8 @@ class SyncReport:
     cursor: str | None = None
 
     def lines(self) -> list[str]:
-        """What an operator reads after `voucherbot hris sync` (emails only, nothing else of a person)."""
+        """What an operator reads after `voucherbot hris sync` (emails only, nothing else of a
+        person)."""
         counts = (
             f"{self.source}: {len(self.added)} new, {len(self.updated)} changed, "
             f"{len(self.deactivated)} leaving, {self.unchanged} unchanged, {len(self.refused)} refused"
@@ -158,7 +164,8 @@ def employee_of(person: HrPerson) -> Employee:
 
 
 class HrPeople:
-    """Applies HR records to employees: the one place leavers are handled, for syncs and SCIM alike."""
+    """Applies HR records to employees: the one place leavers are handled, for syncs and SCIM
+    alike."""
 
     def __init__(self, store: HrPeopleStore, rewards: RewardsOfPeople) -> None:
         self._store = store
@@ -213,7 +220,8 @@ class HrPeople:
         return report
 
     async def _cancel_pending(self, leaver: Employee) -> int:
-        """Cancel what a leaver has not spent, releasing it to the budget; one held by an order waits."""
+        """Cancel what a leaver has not spent, releasing it to the budget; one held by an order
+        waits."""
         cancelled = 0
         for reward in await self._rewards.rewards_of(leaver):
             if reward.status not in PENDING:
@@ -229,7 +237,8 @@ class HrPeople:
 
 
 class HrSync:
-    """Pulls one HR system's changes since its cursor and applies them (or shows them, in a dry run)."""
+    """Pulls one HR system's changes since its cursor and applies them (or shows them, in a dry
+    run)."""
 
     def __init__(self, directory: HrDirectory, store: HrPeopleStore, people: HrPeople) -> None:
         self.source = directory.source

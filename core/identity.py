@@ -33,8 +33,8 @@ class ConversationRef:
 
 @dataclass(frozen=True)
 class TenantEndpoint:
-    """How the bot reaches the people of a tenant it has heard from (Teams: the Connector's service URL
-    for that tenant and the bot's own account there); a person's 1:1 chat is opened from it."""
+    """How the bot reaches the people of a tenant it has heard from (Teams: the Connector's service
+    URL for that tenant and the bot's own account there); a person's 1:1 chat is opened from it."""
 
     tenant_id: str
     service_url: str
@@ -43,5 +43,6 @@ class TenantEndpoint:
 
 
 def identity_of(user: ChatUser) -> str:
-    """How admins and givers are named (REWARD_ADMINS, the audit): `slack:U123`, `teams:<aad object id>`."""
+    """How admins and givers are named (REWARD_ADMINS, the audit): `slack:U123`, `teams:<aad object
+    id>`."""
     return f"{user.platform}:{user.user_id}"

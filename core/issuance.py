@@ -17,7 +17,8 @@ log = logging.getLogger(__name__)
 
 
 class Issuance:
-    """One pass of asking providers for an order's voucher (a worker's, recovery's or an admin's)."""
+    """One pass of asking providers for an order's voucher (a worker's, recovery's or an
+    admin's)."""
 
     def __init__(self, shop: Shop, refunds: Refunds) -> None:
         self._shop = shop
@@ -27,17 +28,19 @@ class Issuance:
 
     async def issue_soon(self, order_id: str) -> None:
         if self._shop.background is not None:
-            # A provider may take minutes (Plum: up to 120 s); the payment notification must not wait.
+            # A provider may take minutes (Plum: up to 120 s); the payment notification must not
+            # wait.
             self._shop.background(self.issue_voucher(order_id))
         else:
             await self.issue_voucher(order_id)
 
     async def issue_voucher(self, order_id: str) -> None:
-        """Claim the paid order, route it, ask its provider for a voucher and store it with its message.
+        """Claim the paid order, route it, ask its provider for a voucher and store it with its
+        message.
 
-        A definite no from a provider (out of stock, no funds, brand unavailable) moves the order on to
-        the next provider of its route; an uncertain answer (a timeout) never does until that provider,
-        asked by the order's reference, says it holds no such order.
+        A definite no from a provider (out of stock, no funds, brand unavailable) moves the order on
+        to the next provider of its route; an uncertain answer (a timeout) never does until that
+        provider, asked by the order's reference, says it holds no such order.
         """
         if self._shop.absorb is not None and await self._shop.absorb(order_id):
             return
@@ -98,10 +101,12 @@ class Issuance:
         return rerouted
 
     async def _offer_gone(self, order: Order) -> Order | None:
-        """The routed provider's offer left its catalog (a sync) or the provider was unconfigured."""
+        """The routed provider's offer left its catalog (a sync) or the provider was
+        unconfigured."""
         name = order.provider
         if order.route_uncertain:
-            # The provider may hold the order; without its offer we cannot ask it, nor buy elsewhere safely.
+            # The provider may hold the order; without its offer we cannot ask it, nor buy elsewhere
+            # safely.
             log.error(
                 "a provider offer is gone while its order's fate is unknown; an operator must look",
                 extra={"order_id": order.id, "provider": name},

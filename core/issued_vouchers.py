@@ -1,5 +1,5 @@
-"""Keeping the voucher a provider issued: owned by the buyer (or a gift's recipient), stored with the
-order's move to ISSUED and its messages, once per order however often a worker gets this far."""
+"""Keeping the voucher a provider issued: owned by the buyer (or a gift's recipient), stored with
+the order's move to ISSUED and its messages, once per order however often a worker gets this far."""
 
 from __future__ import annotations
 

@@ -21,7 +21,8 @@ class IssuingClaims:
         self._shop = shop
 
     async def claim(self, order_id: str) -> Order | None:
-        """Take the order for issuing; the first claim also records its route, so replicas share one."""
+        """Take the order for issuing; the first claim also records its route, so replicas share
+        one."""
         claimable = ISSUABLE
         for _ in range(5):
             try:
@@ -38,15 +39,18 @@ class IssuingClaims:
                     await self._shop.bus.commit(uow, order)
                     return order
             except ConcurrentUpdate:
-                # Another worker claimed it (it is ISSUING now), or a payment event touched the order
-                # (a duplicate payment noted): only a still PAID order is claimed on the next try.
+                # Another worker claimed it (it is ISSUING now), or a payment event touched the
+                # order (a duplicate payment noted): only a still PAID order is claimed on the next
+                # try.
                 claimable = frozenset({OrderStatus.PAID})
         return None
 
     def _being_issued(self, order: Order) -> bool:
-        """Another worker claimed the order moments ago and may be waiting on its provider: leave it.
+        """Another worker claimed the order moments ago and may be waiting on its provider: leave
+        it.
 
-        Only a claim older than `stuck_after` is taken over (recovery); an admin's retry is not a claim.
+        Only a claim older than `stuck_after` is taken over (recovery); an admin's retry is not a
+        claim.
         """
         last = order.history[-1] if order.history else None
         return (
@@ -58,7 +62,8 @@ class IssuingClaims:
         )
 
     async def reroute(self, order: Order, why: str) -> Order | None:
-        """Move the order to its next untried provider; None when none is left or another worker owns it."""
+        """Move the order to its next untried provider; None when none is left or another worker
+        owns it."""
         tried = {*order.route_tried, order.provider}
         plan = self._shop.router.plan(order.product_id, order.amount, exclude=tried)
         if not plan:
@@ -71,7 +76,8 @@ class IssuingClaims:
     async def around_unreachable(
         self, order: Order, exc: ProviderError, seen: set[str]
     ) -> Order | None:
-        """The provider was not reached, so it holds nothing: the next provider may serve the order now."""
+        """The provider was not reached, so it holds nothing: the next provider may serve the order
+        now."""
         name = order.provider
         exclude = {*order.route_tried, *seen}
         plan = self._shop.router.plan(order.product_id, order.amount, exclude=exclude)
@@ -81,7 +87,8 @@ class IssuingClaims:
         return await self._save_route(order, plan[0].provider, reason, refused=False)
 
     async def after_lost_answer(self, order: Order, seen: set[str]) -> Order | None:
-        """The provider holds no order under our reference: another provider may try, else the same again."""
+        """The provider holds no order under our reference: another provider may try, else the same
+        again."""
         name = order.provider
         exclude = {*order.route_tried, *seen}
         plan = self._shop.router.plan(order.product_id, order.amount, exclude=exclude)

@@ -1,4 +1,5 @@
-"""The calendar of milestones: who is celebrated (Employee), and which anniversaries and birthdays fall when."""
+"""The calendar of milestones: who is celebrated (Employee), and which anniversaries and birthdays
+fall when."""
 
 from __future__ import annotations
 
@@ -69,7 +70,8 @@ def occurrence(month: int, day: int, year: int) -> date:
 
 
 def milestones_between(employees: Iterable[Employee], start: date, end: date) -> list[Milestone]:
-    """Anniversaries (one year or more) and birthdays from `start` to `end`, both included, by date."""
+    """Anniversaries (one year or more) and birthdays from `start` to `end`, both included, by
+    date."""
     found = []
     for employee in employees:
         for year in range(start.year, end.year + 1):

@@ -22,7 +22,8 @@ PLACEHOLDERS = {
 
 @dataclass(frozen=True)
 class MilestoneRule:
-    """What HR sends for a kind of milestone: an amount from a programme, with a message template."""
+    """What HR sends for a kind of milestone: an amount from a programme, with a message
+    template."""
 
     kind: MilestoneKind
     programme_id: str

@@ -1,4 +1,5 @@
-"""Milestones: employees' work anniversaries and birthdays, rewarded once on the day from a programme."""
+"""Milestones: employees' work anniversaries and birthdays, rewarded once on the day from a
+programme."""
 
 from __future__ import annotations
 
@@ -34,7 +35,8 @@ if TYPE_CHECKING:
     from core.ports import Clock, EmployeeStore, MilestoneRuleStore
 
 log = logging.getLogger(__name__)
-# Who milestone rewards come from: a scheduled job, allowed by RewardSender.send_trusted and audited as such.
+# Who milestone rewards come from: a scheduled job, allowed by RewardSender.send_trusted and audited
+# as such.
 MILESTONE_GIVER = ChatUser("system", "", "milestones", "HR")
 Managers = dict[
     tuple[str, str], str
@@ -67,7 +69,8 @@ class MilestoneReport:
 
 
 class Milestones:
-    """Sends milestone rewards on the day (catching up `catch_up_days` missed days) and previews them."""
+    """Sends milestone rewards on the day (catching up `catch_up_days` missed days) and previews
+    them."""
 
     def __init__(
         self,
@@ -107,7 +110,8 @@ class Milestones:
         return [_preview(m, rules.get(m.kind)) for m in upcoming]
 
     async def send_due_milestones(self, today: date | None = None) -> MilestoneReport:
-        """Send each due milestone's reward; running again sends nothing twice (the request key is yearly)."""
+        """Send each due milestone's reward; running again sends nothing twice (the request key is
+        yearly)."""
         rules = {r.kind: r for r in await self._rules.all() if r.enabled}
         report = MilestoneReport()
         if not rules:

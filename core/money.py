@@ -37,7 +37,8 @@ _SYMBOLS = {"USD": "$", "EUR": "€", "GBP": "£", "JPY": "¥", "INR": "₹"}
 SYMBOL_CURRENCIES = {symbol: code for code, symbol in _SYMBOLS.items()}
 _CURRENCY = re.compile(r"^[A-Z]{3}$")
 _AMOUNT = re.compile(r"^[0-9]{1,12}(\.[0-9]{1,3})?$")
-# A comma separates thousands only: groups of exactly three digits after the first (1,000 or 12,345.50).
+# A comma separates thousands only: groups of exactly three digits after the first (1,000 or
+# 12,345.50).
 _GROUPED = re.compile(r"^[0-9]{1,3}(,[0-9]{3})+(\.[0-9]+)?$")
 _DECIMAL_COMMA = re.compile(r"^[0-9]+,[0-9]{1,2}$")
 MAX_MINOR = 10**12
@@ -94,7 +95,8 @@ class Money:
 
     @classmethod
     def of_major(cls, value: Decimal, currency: str) -> Money:
-        """A provider's balance or price in major units, rounded down to the minor unit (never below 0)."""
+        """A provider's balance or price in major units, rounded down to the minor unit (never below
+        0)."""
         code = check_currency(currency)
         minor = int(value.scaleb(exponent(code)).to_integral_value(ROUND_FLOOR))
         return cls(max(0, minor), code)
@@ -119,7 +121,8 @@ class Money:
 
 
 def without_symbol(text: str) -> tuple[str, str | None]:
-    """'€25' or '25€' as ('25', 'EUR'); text without a currency symbol at either end as (text, None)."""
+    """'€25' or '25€' as ('25', 'EUR'); text without a currency symbol at either end as (text,
+    None)."""
     if text[:1] in SYMBOL_CURRENCIES:
         return text[1:].lstrip(), SYMBOL_CURRENCIES[text[:1]]
     if text[-1:] in SYMBOL_CURRENCIES:
@@ -128,7 +131,8 @@ def without_symbol(text: str) -> tuple[str, str | None]:
 
 
 def plain_number(text: str) -> str:
-    """'1,000.50' as '1000.50'; ValueError for a comma that may be a decimal point ('2,50') or a non-number."""
+    """'1,000.50' as '1000.50'; ValueError for a comma that may be a decimal point ('2,50') or a
+    non-number."""
     if _DECIMAL_COMMA.match(text):
         raise ValueError(
             f"'{text}' is ambiguous: write {text.replace(',', '.')} (a comma only separates thousands)"

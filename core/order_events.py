@@ -43,7 +43,8 @@ class OrderPaid(Transition):
 
 @dataclass(frozen=True)
 class OrderFailed(Transition):
-    """The order failed; `kind` says whose move it is next, `announced` whether the buyer is told now."""
+    """The order failed; `kind` says whose move it is next, `announced` whether the buyer is told
+    now."""
 
     kind: FailureKind
     announced: bool
@@ -99,7 +100,8 @@ class OrderRouted(OrderEvent):
 
 @dataclass(frozen=True)
 class IssuanceDelayed(OrderEvent):
-    """The provider failed in a way worth asking again (recovery will); the order keeps its status."""
+    """The provider failed in a way worth asking again (recovery will); the order keeps its
+    status."""
 
     error: str
 

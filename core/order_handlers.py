@@ -165,7 +165,8 @@ HANDLERS: Mapping[type[ev.OrderEvent], tuple[Handler, ...]] = {
 
 
 class OrderBus:
-    """Hands each event an order recorded to its handlers, in the unit of work that changed the order."""
+    """Hands each event an order recorded to its handlers, in the unit of work that changed the
+    order."""
 
     def __init__(self, clock: Clock, ids: IdFactory | None = None) -> None:
         self._clock = clock

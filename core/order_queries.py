@@ -31,7 +31,8 @@ class OrderQueries:
         return self._shop.summary(await self._shop.order(order_id))
 
     async def buyer_order(self, order_id: str, user: ChatUser) -> OrderSummary:
-        """The order as its buyer sees it (checkout link included); NotOrderOwner for anyone else."""
+        """The order as its buyer sees it (checkout link included); NotOrderOwner for anyone
+        else."""
         order = await self._shop.order(order_id)
         if not order.buyer.same_person(user):
             raise NotOrderOwner(order_id)

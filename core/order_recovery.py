@@ -1,5 +1,6 @@
 """Finishing what a crash interrupted (issuing paid orders, expiring abandoned checkouts, refunding
-duplicate payments), and an admin's acts on one order: retry its issuance, send its voucher again."""
+duplicate payments), and an admin's acts on one order: retry its issuance, send its voucher
+again."""
 
 from __future__ import annotations
 
@@ -29,7 +30,8 @@ class OrderRecovery:
         self._refunds = refunds
 
     async def recover(self) -> int:
-        """Finish what a crash interrupted and expire abandoned checkouts; returns orders touched."""
+        """Finish what a crash interrupted and expire abandoned checkouts; returns orders
+        touched."""
         now = self._shop.clock.now()
         before = now - self._shop.stuck_after
         async with self._shop.uow() as uow:
@@ -48,7 +50,8 @@ class OrderRecovery:
         return len(stuck) + len(expired) + len(owing)
 
     async def retry_issuance(self, order_id: str, actor: str) -> OrderSummary:
-        """Ask the provider again for a paid order whose issuance failed (an admin's act, audited)."""
+        """Ask the provider again for a paid order whose issuance failed (an admin's act,
+        audited)."""
         async with self._shop.uow() as uow:
             order = await uow.orders.get(order_id)
             order.retry_issuance(at=self._shop.clock.now(), actor=actor)

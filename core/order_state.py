@@ -63,7 +63,8 @@ class OrderState:
         return target in ALLOWED[self.status]
 
     def pop_events(self) -> list[ev.OrderEvent]:
-        """The events recorded since the last call, oldest first (the unit of work's handlers take them)."""
+        """The events recorded since the last call, oldest first (the unit of work's handlers take
+        them)."""
         events, self.events = self.events, []
         return events
 
@@ -111,15 +112,18 @@ class OrderState:
         return tuple(payment for payment in self.payments if payment.refund_due)
 
     def payments_held(self) -> tuple[CardPayment, ...]:
-        """Every payment whose money the order still holds (an admin refund gives all of it back)."""
+        """Every payment whose money the order still holds (an admin refund gives all of it
+        back)."""
         held = [p for p in self.payments if p.state is PaymentState.CAPTURED]
         if not self.payments and self.payment_intent_id is not None and self.card_amount.minor:
-            # Paid before payments were recorded one by one: the current intent is the one to refund.
+            # Paid before payments were recorded one by one: the current intent is the one to
+            # refund.
             held.append(CardPayment(self.payment_intent_id, self.card_amount, self.updated_at))
         return tuple(held)
 
     def payment_refunded(self, intent_id: str) -> bool:
-        """Mark the intent's money as given back; False if it was already (or is not this order's)."""
+        """Mark the intent's money as given back; False if it was already (or is not this
+        order's)."""
         payment = self.payment(intent_id)
         if payment is None or payment.state is PaymentState.REFUNDED:
             return False
@@ -127,7 +131,8 @@ class OrderState:
         return True
 
     def duplicate_refunded(self, intent_id: str, *, actor: str) -> bool:
-        """A duplicate payment was given back; False if it was already (or is no duplicate of ours)."""
+        """A duplicate payment was given back; False if it was already (or is no duplicate of
+        ours)."""
         payment = self.payment(intent_id)
         if payment is None or not payment.duplicate or not self.payment_refunded(intent_id):
             return False

@@ -1,4 +1,5 @@
-"""An order's statuses, which may follow which, the named groups of them, and why an order failed."""
+"""An order's statuses, which may follow which, the named groups of them, and why an order
+failed."""
 
 from __future__ import annotations
 
@@ -71,9 +72,9 @@ class FailureKind(StrEnum):
 
     @classmethod
     def of(cls, reason: str) -> FailureKind:
-        """The kind a stored reason says. Rows keep one text column, `failure_reason`: a failure after
-        payment is written `issuance...` (as it always was), so rows written before this enum read
-        the same."""
+        """The kind a stored reason says. Rows keep one text column, `failure_reason`: a failure
+        after payment is written `issuance...` (as it always was), so rows written before this
+        enum read the same."""
         if not reason:
             return cls.NONE
         if reason == PAID_AMOUNT_DIFFERS:
@@ -87,7 +88,8 @@ _CODE = re.compile(r"issuance \(([a-z_]+)\):")
 
 
 def issuance_reason(detail: str, code: str = "") -> str:
-    """The stored reason of an issuance failure; `code` is what the buyer may learn (out_of_stock)."""
+    """The stored reason of an issuance failure; `code` is what the buyer may learn
+    (out_of_stock)."""
     return f"{_ISSUANCE}{f' ({code})' if code else ''}: {detail}"
 
 
@@ -98,7 +100,8 @@ def issuance_code(reason: str) -> str:
 
 
 def issuance_can_be_retried(status: OrderStatus, failure_reason: str) -> bool:
-    """Paid in full, then the provider failed: asking it again is safe. Underpaid or overpaid is not."""
+    """Paid in full, then the provider failed: asking it again is safe. Underpaid or overpaid is
+    not."""
     return status is S.FAILED and FailureKind.of(failure_reason) is FailureKind.ISSUANCE
 
 

@@ -1,4 +1,5 @@
-"""Read models of orders: what a buyer follows in chat, the checkout page, their voucher and wallet."""
+"""Read models of orders: what a buyer follows in chat, the checkout page, their voucher and
+wallet."""
 
 from __future__ import annotations
 
@@ -164,7 +165,8 @@ def buyer_facing_reason(reason: str) -> str:
 def summary_of(
     order: Order, product: Product, checkout_url: str | None, *, status: OrderStatus | None = None
 ) -> OrderSummary:
-    """The order as its buyer sees it; `status` shows an earlier step of it (an update sent late)."""
+    """The order as its buyer sees it; `status` shows an earlier step of it (an update sent
+    late)."""
     status = status or order.status
     return OrderSummary(
         order_id=order.id,

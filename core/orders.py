@@ -29,8 +29,9 @@ __all__ += ["FailureKind", "PAID_AMOUNT_DIFFERS", "issuance_can_be_retried"]
 
 @dataclass
 class Order(OrderState):
-    """A request to buy one voucher of one product for one amount, paid by card: its transitions check
-    the state machine and record what happened (core.order_events) for the unit of work's handlers."""
+    """A request to buy one voucher of one product for one amount, paid by card: its transitions
+    check the state machine and record what happened (core.order_events) for the unit of work's
+    handlers."""
 
     @classmethod
     def create(
@@ -73,7 +74,8 @@ class Order(OrderState):
         self._record(ev.PaymentAwaited(self.id, source, before, self.status, self.amount.label()))
 
     def check_can_pay_again(self) -> None:
-        """OrderNotPayable unless a card payment failed (a failure after payment is not the buyer's)."""
+        """OrderNotPayable unless a card payment failed (a failure after payment is not the
+        buyer's)."""
         if self.status is not OrderStatus.FAILED or self.failure_kind is not FailureKind.PAYMENT:
             raise OrderNotPayable(self.id, self.status)
 
@@ -82,12 +84,13 @@ class Order(OrderState):
         self._step(ev.OrderPaid, OrderStatus.PAID, at=at, source=source)
 
     def fail_payment(self, reason: str, *, at: datetime, source: str, announce: bool) -> None:
-        """The card was declined or the payment service failed; `announce`: tell the buyer by message
-        (a failure met while they wait for the answer is shown in that answer instead)."""
+        """The card was declined or the payment service failed; `announce`: tell the buyer by
+        message (a failure met while they wait for the answer is shown in that answer instead)."""
         self._fail(reason, FailureKind.PAYMENT, at=at, source=source, announce=announce)
 
     def refuse_amount(self, *, at: datetime, source: str) -> None:
-        """A payment of another amount than the card's share arrived: never issued, an admin refunds."""
+        """A payment of another amount than the card's share arrived: never issued, an admin
+        refunds."""
         self._fail(
             PAID_AMOUNT_DIFFERS,
             FailureKind.AMOUNT_DIFFERS,
@@ -112,7 +115,8 @@ class Order(OrderState):
             raise OrderNotPayable(self.id, self.status)
 
     def refund(self, *, at: datetime, actor: str) -> None:
-        """Every payment the order held is given back (the voucher, if any, is voided by a handler)."""
+        """Every payment the order held is given back (the voucher, if any, is voided by a
+        handler)."""
         self._step(ev.OrderRefunded, OrderStatus.REFUNDED, at=at, source=actor)
 
     # --- issuing ----------------------------------------------------------------------------------
@@ -122,7 +126,8 @@ class Order(OrderState):
         self._step(ev.IssuanceStarted, OrderStatus.ISSUING, at=at, source=source, note=note)
 
     def retry_issuance(self, *, at: datetime, actor: str) -> None:
-        """An admin asks again after a provider failed a fully paid order; the route starts afresh."""
+        """An admin asks again after a provider failed a fully paid order; the route starts
+        afresh."""
         if not issuance_can_be_retried(self.status, self.failure_reason):
             # A failed card payment is the buyer's to retry, and a payment of another amount is
             # refunded, not issued: only the full price already taken is issued here.
@@ -131,12 +136,13 @@ class Order(OrderState):
         self.reset_route()  # a failed order holds nothing anywhere
 
     def delay_issuance(self, error: str) -> None:
-        """The provider failed in a way worth asking again: the order stays as it is, the buyer hears
-        that the voucher is on its way."""
+        """The provider failed in a way worth asking again: the order stays as it is, the buyer
+        hears that the voucher is on its way."""
         self._record(ev.IssuanceDelayed(self.id, "system", error))
 
     def fail_issuance(self, detail: str, *, at: datetime, buyer_code: str = "") -> None:
-        """No provider will issue the voucher: the order fails (and is refunded, by the use case)."""
+        """No provider will issue the voucher: the order fails (and is refunded, by the use
+        case)."""
         reason = issuance_reason(detail, buyer_code)
         self._fail(reason, FailureKind.ISSUANCE, at=at, source="system", announce=True)
 
@@ -147,8 +153,9 @@ class Order(OrderState):
         self._record(ev.VoucherIssued(self.id, "system", before, self.status, amount, masked_code))
 
     def settle_in_kind(self, what: str, *, at: datetime) -> None:
-        """A funded order's goods are delivered in kind (a contribution counted, a reward funded): it
-        leaves PAID for ISSUED with no voucher, so crash recovery never asks a provider for one."""
+        """A funded order's goods are delivered in kind (a contribution counted, a reward funded):
+        it leaves PAID for ISSUED with no voucher, so crash recovery never asks a provider for
+        one."""
         before = self.status
         if self.status is OrderStatus.PAID:
             self._move(OrderStatus.ISSUING, at=at, source="system", note=what)
@@ -173,7 +180,8 @@ class Order(OrderState):
         self._record(ev.OrderRouted(self.id, "system", provider, reason, previous))
 
     def reset_route(self) -> None:
-        """Forget the route: an admin retries issuing after every provider said no (a top-up since?)."""
+        """Forget the route: an admin retries issuing after every provider said no (a top-up
+        since?)."""
         self.provider, self.route_reason, self.route_tried, self.route_uncertain = "", "", (), False
 
     # --- the state machine ------------------------------------------------------------------------
@@ -181,7 +189,8 @@ class Order(OrderState):
     def _move(
         self, target: OrderStatus, *, at: datetime, source: str, note: str = ""
     ) -> OrderStatus:
-        """Change status if the state machine allows it, note the change; returns the status left."""
+        """Change status if the state machine allows it, note the change; returns the status
+        left."""
         if not self.can_move_to(target):
             raise InvalidTransition(self.id, self.status, target)
         before = self.status

@@ -1,4 +1,5 @@
-"""The transactional outbox: messages written with the state they announce, sent later with retries."""
+"""The transactional outbox: messages written with the state they announce, sent later with
+retries."""
 
 from __future__ import annotations
 
@@ -35,7 +36,8 @@ class MessageStatus(StrEnum):
 
 @dataclass
 class OutboxMessage:
-    """A message owed to a conversation. It names what to say (kind + order or reward), never the rendering."""
+    """A message owed to a conversation. It names what to say (kind + order or reward), never the
+    rendering."""
 
     id: str
     key: str
@@ -52,8 +54,9 @@ class OutboxMessage:
     reward_id: str = (
         ""  # set (and order_id empty) for reward messages, or the approval id for approval ones
     )
-    # An order update shows the status it was written for (paid, then voucher ready), even when the order
-    # has moved on by the time it is sent; "" (rows from before this field) shows the current status.
+    # An order update shows the status it was written for (paid, then voucher ready), even when the
+    # order has moved on by the time it is sent; "" (rows from before this field) shows the current
+    # status.
     announces: str = ""
 
     def sent(self, at: datetime) -> None:
@@ -88,11 +91,13 @@ class Backoff:
 
     def delay(self, attempts: int, retry_after: float | None = None) -> timedelta:
         if retry_after is not None:
-            # The platform said when: waiting longer only delays the message, sooner is refused again.
+            # The platform said when: waiting longer only delays the message, sooner is refused
+            # again.
             return timedelta(seconds=min(self.cap_seconds, retry_after))
         ceiling = min(self.cap_seconds, self.base_seconds * 2 ** min(attempts, 20))
         return timedelta(seconds=random.uniform(ceiling / 2, ceiling))
 
     def exhausted(self, attempts: int, age: timedelta, throttled: bool) -> bool:
-        """Give up after `max_attempts` failures; throttling is the platform pacing us, not a failure."""
+        """Give up after `max_attempts` failures; throttling is the platform pacing us, not a
+        failure."""
         return age >= self.max_age or (not throttled and attempts + 1 >= self.max_attempts)

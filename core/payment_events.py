@@ -28,7 +28,8 @@ class PaymentEvents:
         self._issue_soon = issue_soon
 
     async def handle(self, event: PaymentEvent) -> None:
-        """Apply a verified payment notification once, whatever order or number of times it arrives."""
+        """Apply a verified payment notification once, whatever order or number of times it
+        arrives."""
         if event.kind is PaymentEventKind.IGNORED:
             return
         for _ in range(5):
@@ -48,7 +49,8 @@ class PaymentEvents:
             await self._issue_soon(order_id)
 
     async def _apply(self, event: PaymentEvent) -> tuple[str | None, str | None]:
-        """Returns the id of an order that is now ready for issuing, and of one that owes a refund."""
+        """Returns the id of an order that is now ready for issuing, and of one that owes a
+        refund."""
         async with self._shop.uow() as uow:
             await uow.events.add(event.event_id, event.provider_type or event.kind)
             order = await self._order_for(uow, event)
@@ -83,8 +85,8 @@ class PaymentEvents:
         now = self._shop.clock.now()
         payment = order.take_payment(event.intent_id, event.amount or order.card_amount, now)
         if payment is not None and payment.duplicate:
-            # The order was paid by another intent (a declined attempt that succeeded late, and its retry):
-            # keep one payment, give this one back (after commit, see handle).
+            # The order was paid by another intent (a declined attempt that succeeded late, and its
+            # retry): keep one payment, give this one back (after commit, see handle).
             log.warning(
                 "duplicate payment", extra={"order_id": order.id, "intent": payment.intent_id}
             )

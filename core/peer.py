@@ -34,7 +34,8 @@ async def peer_problems(
     minor: int,
     now: datetime,
 ) -> list[Reason]:
-    """Why a peer send goes beyond the giver's allowance this month; empty when it does not (or no policy)."""
+    """Why a peer send goes beyond the giver's allowance this month; empty when it does not (or no
+    policy)."""
     policy = await uow.peer_policies.get(programme.id)
     if policy is None:
         return []

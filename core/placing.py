@@ -59,8 +59,9 @@ class Placing:
             try:
                 order = await self._card.start(order.id, source=command.buyer.platform)
             except ConcurrentUpdate:
-                # The same request retried (Slack's X-Slack-Retry-Num) while the first was starting the
-                # payment: both got the same intent by idempotency key; show what the first stored.
+                # The same request retried (Slack's X-Slack-Retry-Num) while the first was starting
+                # the payment: both got the same intent by idempotency key; show what the first
+                # stored.
                 order = await self._shop.order(order.id)
         return replace(self._shop.summary(order), repeated=not created)
 
@@ -73,7 +74,8 @@ class Placing:
         return self._shop.summary(order)
 
     async def _reward_quote(self, command: PlaceOrder) -> Quote | None:
-        """The conversion to lock when a reward in another currency pays (None in the same currency)."""
+        """The conversion to lock when a reward in another currency pays (None in the same
+        currency)."""
         if not command.reward_id:
             return None
         async with self._shop.uow() as uow:

@@ -1,8 +1,9 @@
 """A chat platform as the rest of the bot knows it: its name, what people read, who sent a request.
 
-Each channel adapter declares one `ChatPlatform` (adapters/slack/platform.py, adapters/teams/platform.py);
-the composition root lists them once (bot/build/platforms.py) and hands the list to whatever needs
-to know the platforms: the rate limiter, the dashboard's labels, the checks on imported ids.
+Each channel adapter declares one `ChatPlatform` (adapters/slack/platform.py,
+adapters/teams/platform.py); the composition root lists them once (bot/build/platforms.py) and hands
+the list to whatever needs to know the platforms: the rate limiter, the dashboard's labels, the
+checks on imported ids.
 """
 
 from __future__ import annotations
@@ -13,7 +14,8 @@ from dataclasses import dataclass
 
 @dataclass(frozen=True)
 class ActingPerson:
-    """Who an inbound request says it is from, read before its signature is checked (so: a claim)."""
+    """Who an inbound request says it is from, read before its signature is checked (so: a
+    claim)."""
 
     tenant: str  # the Slack workspace (team id), the Teams tenant id
     user_id: str  # "" when the body names no one: the request counts against its network address

@@ -27,7 +27,8 @@ from core.vouchers import Voucher
 
 class OrderRepository(Protocol):
     async def add(self, order: Order) -> None:
-        """Store a new order; DuplicateRequest (at the latest on commit) if its request key exists."""
+        """Store a new order; DuplicateRequest (at the latest on commit) if its request key
+        exists."""
 
     async def get(self, order_id: str) -> Order:
         """The order, or OrderNotFound."""
@@ -108,7 +109,8 @@ class OutboxRepository(Protocol):
     async def claim_due(
         self, now: datetime, lease_until: datetime, limit: int
     ) -> Sequence[OutboxMessage]:
-        """Pending messages due by `now`, oldest first, hidden from other claimers until `lease_until`."""
+        """Pending messages due by `now`, oldest first, hidden from other claimers until
+        `lease_until`."""
 
     async def save(self, message: OutboxMessage) -> None: ...
 
@@ -131,7 +133,8 @@ class ProcessedEvents(Protocol):
 
 
 class CatalogStore(Protocol):
-    """Where a provider's synced catalog is cached between syncs (never fetched per user request)."""
+    """Where a provider's synced catalog is cached between syncs (never fetched per user
+    request)."""
 
     async def replace(
         self, provider: str, products: Sequence[Product], synced_at: datetime
@@ -151,7 +154,8 @@ class ProgrammeRepository(Protocol):
         """The programme, or ProgrammeNotFound."""
 
     async def save(self, programme: Programme) -> None:
-        """Store changes, bumping the version; ConcurrentUpdate if someone saved it since it was read.
+        """Store changes, bumping the version; ConcurrentUpdate if someone saved it since it was
+        read.
 
         Sending rewards saves the programme even when only the ledger changed: that version check is
         what serialises concurrent spending of one budget."""
@@ -186,10 +190,12 @@ class RewardRepository(Protocol):
     async def given_to_since(
         self, programme_id: str, giver_key: str, recipient_key: str, since: datetime
     ) -> int:
-        """What `giver_key` gave `recipient_key` from the programme since `since`, cancelled rewards left out."""
+        """What `giver_key` gave `recipient_key` from the programme since `since`, cancelled rewards
+        left out."""
 
     async def given_since(self, programme_id: str, giver_key: str, since: datetime) -> int:
-        """Minor units given by one giver in a programme since `since` (cancelled rewards excluded)."""
+        """Minor units given by one giver in a programme since `since` (cancelled rewards
+        excluded)."""
 
     async def list_expiring(self, before: datetime, limit: int = 100) -> Sequence[Reward]:
         """Spendable rewards whose expiry is before `before`, soonest first."""
@@ -243,7 +249,8 @@ class PeerPolicies(Protocol):
 
 
 class GiverDefaults(Protocol):
-    """The programme each giver chose as their default (`slack:U…` → programme id); written at once."""
+    """The programme each giver chose as their default (`slack:U…` → programme id); written at
+    once."""
 
     async def get(self, giver: str) -> str | None: ...
 
@@ -295,7 +302,8 @@ class ChatSender(Protocol):
 
 
 class Directory(Protocol):
-    """Finds a colleague by work email on a platform the bot serves (for bulk and HR-system rewards)."""
+    """Finds a colleague by work email on a platform the bot serves (for bulk and HR-system
+    rewards)."""
 
     async def find_by_email(self, email: str) -> Recipient | None: ...
 
@@ -337,7 +345,8 @@ class ApiKeyStore(Protocol):
 
 
 class IdempotencyStore(Protocol):
-    """Answers kept per (scope, Idempotency-Key), so a retried API request is answered, not redone."""
+    """Answers kept per (scope, Idempotency-Key), so a retried API request is answered, not
+    redone."""
 
     async def begin(
         self, scope: str, key: str, fingerprint: str, now: datetime, stale_before: datetime
@@ -354,7 +363,8 @@ class IdempotencyStore(Protocol):
 
 
 class TenantEndpoints(Protocol):
-    """Where the bot reaches each tenant it has had an activity from, shared by replicas and restarts."""
+    """Where the bot reaches each tenant it has had an activity from, shared by replicas and
+    restarts."""
 
     async def remember(self, endpoint: TenantEndpoint) -> None:
         """Keep the tenant's endpoint, replacing what was kept for it."""
@@ -363,21 +373,23 @@ class TenantEndpoints(Protocol):
 
 
 class PendingConfirmations(Protocol):
-    """Requests shown to their sender and waiting for a click (Send), shared by replicas and restarts.
+    """Requests shown to their sender and waiting for a click (Send), shared by replicas and
+    restarts.
 
     A kept key is taken once: the first click does the work and records its outcome; later clicks
     show that outcome instead of doing the work again. Expired keys are as good as unknown.
     """
 
     async def put(self, key: str, payload: str, ttl: timedelta) -> None:
-        """Keep `payload` (JSON) for `ttl` by the store's clock; a key kept already keeps its first payload."""
+        """Keep `payload` (JSON) for `ttl` by the store's clock; a key kept already keeps its first
+        payload."""
 
     async def take(self, key: str) -> str | None:
         """The payload, for the first taker only; None if the key is unknown, expired or taken."""
 
     async def taken(self, key: str) -> str | None:
-        """For a taken, unexpired key, the outcome its taker recorded ("" while it is still working);
-        None for any other key."""
+        """For a taken, unexpired key, the outcome its taker recorded ("" while it is still
+        working); None for any other key."""
 
     async def finish(self, key: str, outcome: str) -> None:
         """Record what the taker's work came to (JSON), for later clicks to show."""

@@ -1,5 +1,5 @@
-"""Which programme pays for a giver's reward (core.programmes.choose_programme over what they may give
-from), and the amount as typed in that programme's currency."""
+"""Which programme pays for a giver's reward (core.programmes.choose_programme over what they may
+give from), and the amount as typed in that programme's currency."""
 
 from __future__ import annotations
 
@@ -42,6 +42,7 @@ class Pricing:
     async def priced(
         self, typed: TypedAmount, programme_id: str | None = None, giver: ChatUser | None = None
     ) -> tuple[Programme, Money]:
-        """The programme that pays for an amount as typed (by `giver`: their default counts), and the amount."""
+        """The programme that pays for an amount as typed (by `giver`: their default counts), and
+        the amount."""
         programme = await self.programme_for(typed.currency, programme_id, giver)
         return programme, typed.money(programme.currency)

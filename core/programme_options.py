@@ -1,4 +1,5 @@
-"""A programme's redemption options: the FX margin on converted vouchers and whether a card may top up."""
+"""A programme's redemption options: the FX margin on converted vouchers and whether a card may top
+up."""
 
 from __future__ import annotations
 

@@ -1,5 +1,5 @@
-"""Which programme pays for a reward: the one named, else the first in the currency typed, else the giver's
-default, else the first of all."""
+"""Which programme pays for a reward: the one named, else the first in the currency typed, else the
+giver's default, else the first of all."""
 
 from __future__ import annotations
 

@@ -1,4 +1,5 @@
-"""Provider health as the dashboard and the router see it: balances, recent failure rates, catalog syncs."""
+"""Provider health as the dashboard and the router see it: balances, recent failure rates, catalog
+syncs."""
 
 from __future__ import annotations
 
@@ -18,7 +19,8 @@ KEEP = 500  # outcomes kept per provider: enough for a rate, bounded memory
 
 @dataclass(frozen=True)
 class BalanceReading:
-    """One provider's balance in one currency, when it was read, and whether it is below the threshold."""
+    """One provider's balance in one currency, when it was read, and whether it is below the
+    threshold."""
 
     provider: str
     balance: Money
@@ -42,7 +44,8 @@ class ProviderStatus:
 
 
 class ProviderHealth:
-    """In-memory health of this replica's providers; balances come from a periodic check (bot/workers)."""
+    """In-memory health of this replica's providers; balances come from a periodic check
+    (bot/workers)."""
 
     def __init__(self, low_balance: Mapping[str, int] | None = None) -> None:
         self._low = dict(low_balance or {})  # currency -> threshold in minor units

@@ -1,4 +1,5 @@
-"""Reaching people the bot has no address for yet: finding them by email, installing the app for them.
+"""Reaching people the bot has no address for yet: finding them by email, installing the app for
+them.
 
 Both are optional ports a channel's directory service provides (Microsoft Graph for Teams). Without
 them the bot behaves as before: someone it cannot reach is reported to the giver.
@@ -28,12 +29,14 @@ class AppInstaller(Protocol):
     """Installs the bot for a person who does not have it; returns their chat with the bot."""
 
     async def install_for(self, user_id: str) -> str:
-        """The id of the person's 1:1 chat with the bot once it is installed; raises ReachError if not."""
+        """The id of the person's 1:1 chat with the bot once it is installed; raises ReachError if
+        not."""
         ...
 
 
 class ReachError(Exception):
-    """The bot could not be installed for someone (no permission, app not in the catalog, throttled out)."""
+    """The bot could not be installed for someone (no permission, app not in the catalog, throttled
+    out)."""
 
 
 class LookupDirectory:

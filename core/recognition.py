@@ -1,11 +1,11 @@
 """The recognition parts wired together, one concept each; a caller takes the part it needs.
 
-givers    Givers         who may send rewards; reward admins (core.givers)
-budgets   Budgets        programmes, budgets, peer policies, default programmes (core.budgets)
-pricing   Pricing        which programme pays for a typed amount (core.pricing)
-sender    RewardSender   preview and send, from a giver, a trusted system or an approval (core.reward_sender)
-files     FileSends      a bulk file held as one approval, and sent once approved (core.file_sends)
-rewards   RewardLife     a sent reward read, cancelled, reminded and expired (core.reward_life)
+givers    Givers         who may send rewards; reward admins (core.givers) budgets   Budgets
+programmes, budgets, peer policies, default programmes (core.budgets) pricing   Pricing        which
+programme pays for a typed amount (core.pricing) sender    RewardSender   preview and send, from a
+giver, a trusted system or an approval (core.reward_sender) files     FileSends      a bulk file
+held as one approval, and sent once approved (core.file_sends) rewards   RewardLife     a sent
+reward read, cancelled, reminded and expired (core.reward_life)
 """
 
 from __future__ import annotations

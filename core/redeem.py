@@ -1,4 +1,5 @@
-"""The catalog a reward opens: the recipient's country and currency, what the reward covers, the rate shown."""
+"""The catalog a reward opens: the recipient's country and currency, what the reward covers, the
+rate shown."""
 
 from __future__ import annotations
 
@@ -61,7 +62,8 @@ COUNTRY_CURRENCIES = {
 
 @dataclass(frozen=True)
 class RewardCatalog:
-    """The search a reward opens and what its recipient is told about the rate (empty in one currency)."""
+    """The search a reward opens and what its recipient is told about the rate (empty in one
+    currency)."""
 
     query: CatalogQuery
     rate_note: str = ""
@@ -84,8 +86,9 @@ def reward_catalog(
 ) -> RewardCatalog:
     """Products for the recipient's country, in its currency when a fresh rate converts the reward.
 
-    Without card top-up, products whose smallest amount the reward cannot cover are hidden. A missing
-    or stale rate falls back to the reward's own currency and says why, instead of guessing a rate."""
+    Without card top-up, products whose smallest amount the reward cannot cover are hidden. A
+    missing or stale rate falls back to the reward's own currency and says why, instead of guessing
+    a rate."""
     local = currency_of(country) or reward.amount.currency
     code = country.upper() if country and currency_of(country) else None
     if local == reward.amount.currency:

@@ -1,5 +1,5 @@
-"""Giving money back: an admin's (or a failed issuance's) refund of a whole order, and the refund of a
-duplicate payment (money taken for an order another payment had already paid)."""
+"""Giving money back: an admin's (or a failed issuance's) refund of a whole order, and the refund of
+a duplicate payment (money taken for an order another payment had already paid)."""
 
 from __future__ import annotations
 
@@ -15,7 +15,8 @@ log = logging.getLogger(__name__)
 
 
 class Refunds:
-    """Refunds at the payment service first (idempotent keys), then the order marked in one unit of work."""
+    """Refunds at the payment service first (idempotent keys), then the order marked in one unit of
+    work."""
 
     def __init__(self, shop: Shop) -> None:
         self._shop = shop

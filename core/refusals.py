@@ -1,8 +1,9 @@
-"""Why something was refused, as data: a rule and its values, which each channel says in the reader's language.
+"""Why something was refused, as data: a rule and its values, which each channel says in the
+reader's language.
 
 A `Reason` is also the English sentence itself (a `str`), so code that passes reasons along as text
-(a report's rows, an error's message, the log) keeps working; `adapters.i18n` words it from `rule` and
-`values` (amounts as `Money`, counts as `int`), never from the English.
+(a report's rows, an error's message, the log) keeps working; `adapters.i18n` words it from `rule`
+and `values` (amounts as `Money`, counts as `int`), never from the English.
 """
 
 from __future__ import annotations

@@ -1,5 +1,5 @@
-"""The life of a sent reward: its recipient reads it, an admin cancels it, reminders before it expires,
-and expiry, which releases to the budget what it left unspent."""
+"""The life of a sent reward: its recipient reads it, an admin cancels it, reminders before it
+expires, and expiry, which releases to the budget what it left unspent."""
 
 from __future__ import annotations
 
@@ -42,7 +42,8 @@ class RewardLife:
             return RewardSummary.of(await uow.rewards.get(reward_id))
 
     async def recipient_reward(self, reward_id: str, user: ChatUser) -> RewardSummary:
-        """The reward as its recipient sees it; NotRewardRecipient for anyone else (a chat button is forgeable)."""
+        """The reward as its recipient sees it; NotRewardRecipient for anyone else (a chat button is
+        forgeable)."""
         async with self._uow() as uow:
             reward = await uow.rewards.get(reward_id)
         if not reward.recipient.same_person(user):

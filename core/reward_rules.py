@@ -1,4 +1,5 @@
-"""The rules every reward send meets, from any channel: who, why, how much, and what the programme allows."""
+"""The rules every reward send meets, from any channel: who, why, how much, and what the programme
+allows."""
 
 from __future__ import annotations
 

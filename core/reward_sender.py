@@ -16,7 +16,8 @@ from core.views import RewardPreview, RewardSummary, SendReport
 
 
 class RewardSender:
-    """Sends one command's rewards, from a chat giver, a trusted system, or an approver's decision."""
+    """Sends one command's rewards, from a chat giver, a trusted system, or an approver's
+    decision."""
 
     def __init__(
         self,
@@ -52,18 +53,21 @@ class RewardSender:
         )
 
     async def send(self, command: SendRewards) -> SendReport:
-        """Reserve the budget and grant each reward, atomically; a repeated request key sends nothing twice."""
+        """Reserve the budget and grant each reward, atomically; a repeated request key sends
+        nothing twice."""
         await self._givers.may_send_from(command.giver, command.programme_id)
         return await self._send(command)
 
     async def send_trusted(self, command: SendRewards) -> SendReport:
-        """A send no chat user made: an HR system with an operator-created API key (`api:<name>`) or the
-        milestone job (`system:milestones`). The adapter or job vouches for it; the audit names it as giver."""
+        """A send no chat user made: an HR system with an operator-created API key (`api:<name>`) or
+        the milestone job (`system:milestones`). The adapter or job vouches for it; the audit
+        names it as giver."""
         await self._givers.trusted(command.giver, command.programme_id)
         return await self._send(command)
 
     async def send_approved(self, command: SendRewards, approving: Approving) -> SendReport:
-        """Send what an approver approved: `approving` decides the approval in the same transaction."""
+        """Send what an approver approved: `approving` decides the approval in the same
+        transaction."""
         return await self._send(command, approving)
 
     async def _send(self, command: SendRewards, approving: Approving | None = None) -> SendReport:

@@ -1,4 +1,5 @@
-"""What a send of rewards is: the command, the approval hook it passes, and what became of a file's rows."""
+"""What a send of rewards is: the command, the approval hook it passes, and what became of a file's
+rows."""
 
 from __future__ import annotations
 
@@ -34,7 +35,8 @@ class SendRewards:
 
 
 class HoldGate(Protocol):
-    """Holds a send for approval inside its unit of work (core.approval_gate.ApprovalGate); None lets it go."""
+    """Holds a send for approval inside its unit of work (core.approval_gate.ApprovalGate); None
+    lets it go."""
 
     async def hold(
         self, uow: UnitOfWork, programme: Programme, command: SendRewards
@@ -51,13 +53,15 @@ class HoldGate(Protocol):
 
 @dataclass(frozen=True)
 class FileHold:
-    """What became of a bulk file's rows in one programme: no `approval_id` lets them go one by one; else
-    they wait for that approval, but for `refused` rows (request key -> why), or all when `closed` says why."""
+    """What became of a bulk file's rows in one programme: no `approval_id` lets them go one by one;
+    else they wait for that approval, but for `refused` rows (request key -> why), or all when
+    `closed` says why."""
 
     approval_id: str = ""
     refused: Mapping[str, str] = field(default_factory=dict)
     closed: str = ""
 
 
-# Runs first inside an approved send's unit of work: marks the approval decided and releases its hold.
+# Runs first inside an approved send's unit of work: marks the approval decided and releases its
+# hold.
 Approving = Callable[["UnitOfWork"], Awaitable[None]]

@@ -1,4 +1,5 @@
-"""Read models of rewards, approvals and shout-outs: what a giver, recipient or approver is shown."""
+"""Read models of rewards, approvals and shout-outs: what a giver, recipient or approver is
+shown."""
 
 from __future__ import annotations
 
@@ -51,7 +52,8 @@ class RewardNotice:
 
 @dataclass(frozen=True)
 class RewardUndeliverable:
-    """Told to the giver: the bot could not reach a recipient (e.g. Teams app not installed for them)."""
+    """Told to the giver: the bot could not reach a recipient (e.g. Teams app not installed for
+    them)."""
 
     reward: RewardSummary
     error: str
@@ -76,7 +78,8 @@ class RewardPreview:
 
 @dataclass(frozen=True)
 class ApprovalView:
-    """A send held for an approver: who asked, for whom, how much, why, and the budget once it is sent."""
+    """A send held for an approver: who asked, for whom, how much, why, and the budget once it is
+    sent."""
 
     approval_id: str
     giver_name: str
@@ -109,14 +112,16 @@ class ApprovalRequest:
 
 @dataclass(frozen=True)
 class ApprovalDecided:
-    """Told to the giver: their request was approved (and sent), rejected with a reason, or expired."""
+    """Told to the giver: their request was approved (and sent), rejected with a reason, or
+    expired."""
 
     approval: ApprovalView
 
 
 @dataclass(frozen=True)
 class ShoutOut:
-    """A public thank-you in the channel a peer reward was given in: who thanked whom and why, no amount."""
+    """A public thank-you in the channel a peer reward was given in: who thanked whom and why, no
+    amount."""
 
     giver_name: str
     recipient_name: str

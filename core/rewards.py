@@ -72,7 +72,8 @@ class CurrencyMismatch(InvalidRequest):
 
 @dataclass
 class Programme:
-    """A budget with a currency and rules: default expiry, per-reward and per-giver monthly limits."""
+    """A budget with a currency and rules: default expiry, per-reward and per-giver monthly
+    limits."""
 
     id: str
     name: str
@@ -102,7 +103,8 @@ class LedgerKind(StrEnum):
 
 @dataclass(frozen=True)
 class LedgerEntry:
-    """One movement of a programme's budget; the balance is always the sum, never a stored number."""
+    """One movement of a programme's budget; the balance is always the sum, never a stored
+    number."""
 
     id: str
     programme_id: str
@@ -153,7 +155,8 @@ class Recipient:
 
 @dataclass
 class Reward:
-    """A grant of `amount` from `giver` to `recipient`; spent by one or more orders, by its recipient only."""
+    """A grant of `amount` from `giver` to `recipient`; spent by one or more orders, by its
+    recipient only."""
 
     id: str
     programme_id: str

@@ -1,9 +1,10 @@
 """Provider routing: one product list across providers, and which provider serves an order and why.
 
-A product sold by several providers (same brand, country and currency) is shown once; every provider's
-own offer is kept behind it. The route for an order is a ranked list of candidates, each with the
-reason it is where it is: an operator's rule (preferred providers for a country or brand), the cheapest
-discount, a known balance too low for the amount. The catalog a person sees never depends on the route.
+A product sold by several providers (same brand, country and currency) is shown once; every
+provider's own offer is kept behind it. The route for an order is a ranked list of candidates, each
+with the reason it is where it is: an operator's rule (preferred providers for a country or brand),
+the cheapest discount, a known balance too low for the amount. The catalog a person sees never
+depends on the route.
 """
 
 from __future__ import annotations
@@ -60,7 +61,8 @@ class RouteRule:
 
 @dataclass(frozen=True)
 class RoutingRules:
-    """The operator's routing rules: first matching rule wins, else the default order and strategy."""
+    """The operator's routing rules: first matching rule wins, else the default order and
+    strategy."""
 
     default: tuple[str, ...] = ()
     strategy: str = PREFERRED
@@ -82,7 +84,8 @@ class RoutingRules:
 
 @dataclass(frozen=True)
 class Candidate:
-    """A provider that could serve the order, with the provider's own product and why it ranks here."""
+    """A provider that could serve the order, with the provider's own product and why it ranks
+    here."""
 
     provider: str
     product: Product
@@ -91,7 +94,8 @@ class Candidate:
 
 @dataclass(frozen=True)
 class MergedCatalog:
-    """The merged product list and, per merged product id, every provider's offer (shown one first)."""
+    """The merged product list and, per merged product id, every provider's offer (shown one
+    first)."""
 
     catalog: Catalog
     offers: Mapping[str, tuple[Offer, ...]]
@@ -104,10 +108,11 @@ def brand_key(brand: str) -> str:
 def merge_catalogs(
     by_provider: Mapping[str, Sequence[Product]], order: Sequence[str]
 ) -> MergedCatalog:
-    """One entry per brand, country and currency; the entry shown is the first provider's in `order`.
+    """One entry per brand, country and currency; the entry shown is the first provider's in
+    `order`.
 
-    `order` is the configured provider order (VOUCHER_PROVIDER), not the routing rules, so editing the
-    rules never changes what people see.
+    `order` is the configured provider order (VOUCHER_PROVIDER), not the routing rules, so editing
+    the rules never changes what people see.
     """
     rank = {name: i for i, name in enumerate(order)}
     providers = sorted(by_provider, key=lambda name: (rank.get(name, len(rank)), name))
@@ -133,7 +138,8 @@ def _merge_key(product: Product) -> tuple[str, str, str]:
 
 
 class Router:
-    """Ranks the providers that can serve a product at an amount; pure, so it explains as it decides."""
+    """Ranks the providers that can serve a product at an amount; pure, so it explains as it
+    decides."""
 
     def __init__(
         self,
@@ -211,8 +217,9 @@ class Router:
         ]
 
     def _balance_checked(self, ranked: list[Candidate], amount: Money) -> tuple[Candidate, ...]:
-        # A known balance below the amount sends the provider to the back rather than out: the balance
-        # may be stale, and a provider that will say "insufficient funds" is a definite no anyway.
+        # A known balance below the amount sends the provider to the back rather than out: the
+        # balance may be stale, and a provider that will say "insufficient funds" is a definite no
+        # anyway.
         funded, short = [], []
         for candidate in ranked:
             balance = self._balances(candidate.provider, amount.currency)

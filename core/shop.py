@@ -52,8 +52,9 @@ class Shop:
     countries: RecipientCountries | None = None
     employees: EmployeeStore | None = None  # the HR record's country, when the recipient chose none
     absorb: Absorb | None = None  # set by the composition root (bot/bootstrap.py)
-    # Each programme's curated catalog, read again when a reward opens it and every minute (the browse
-    # of a page is synchronous; a page turn on another replica sees a catalog at most that old).
+    # Each programme's curated catalog, read again when a reward opens it and every minute (the
+    # browse of a page is synchronous; a page turn on another replica sees a catalog at most that
+    # old).
     curated: dict[str, Curation] = field(default_factory=dict)
     _default_router: tuple[Catalog, Router] | None = None
 
@@ -64,7 +65,8 @@ class Shop:
 
     @catalog.setter
     def catalog(self, catalog: Catalog) -> None:
-        """Offer `catalog` from now on (a live source is replaced in place: its other readers follow)."""
+        """Offer `catalog` from now on (a live source is replaced in place: its other readers
+        follow)."""
         if isinstance(self.catalogs, LiveCatalog):
             self.catalogs.replace(catalog)
         else:

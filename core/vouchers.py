@@ -74,9 +74,10 @@ class VoucherProvider(Protocol):
     async def find(
         self, *, order_id: str, product: Product, amount: Money, today: date
     ) -> IssuedVoucher | None:
-        """The voucher of an order placed earlier under this order id, or None if the provider holds none.
+        """The voucher of an order placed earlier under this order id, or None if the provider holds
+        none.
 
-        Asked after an uncertain answer (a timeout) before the order may go to another provider; raise
-        a retryable ProviderError while the provider cannot tell.
+        Asked after an uncertain answer (a timeout) before the order may go to another provider;
+        raise a retryable ProviderError while the provider cannot tell.
         """
         ...

@@ -15,12 +15,14 @@ FEW = (
 
 
 class WordIndex:
-    """Which products contain a word, as a bit set (bit n: the n-th product), without reading them all.
+    """Which products contain a word, as a bit set (bit n: the n-th product), without reading them
+    all.
 
-    A word typed has no white space, so it is part of a product's text exactly when it is part of one
-    of the text's white-space separated tokens. The distinct tokens are kept in one string; finding
-    the word there names the tokens that contain it, and each token knows its products. A word found in
-    very many tokens (a digit) is checked on every product instead; either way the answer is kept.
+    A word typed has no white space, so it is part of a product's text exactly when it is part of
+    one of the text's white-space separated tokens. The distinct tokens are kept in one string;
+    finding the word there names the tokens that contain it, and each token knows its products. A
+    word found in very many tokens (a digit) is checked on every product instead; either way the
+    answer is kept.
     """
 
     def __init__(self, texts: list[str]) -> None:
@@ -40,8 +42,8 @@ class WordIndex:
         self._words: OrderedDict[str, int] = OrderedDict()
 
     def matching(self, words: list[str]) -> int:
-        """Products containing every word. Longer words first: they narrow most, and once few products
-        are left the rest of the words are checked on those alone."""
+        """Products containing every word. Longer words first: they narrow most, and once few
+        products are left the rest of the words are checked on those alone."""
         mask = self.everything
         for word in sorted(set(words), key=len, reverse=True):
             if mask.bit_count() <= FEW:
@@ -92,7 +94,8 @@ def masks_of(pairs: Iterable[tuple[str, int]]) -> dict[str, int]:
 
 
 def _from_sorted(positions: list[int]) -> int:
-    # One big int from its bits, built as a bit string: an OR per position would copy the int each time.
+    # One big int from its bits, built as a bit string: an OR per position would copy the int each
+    # time.
     if not positions:
         return 0
     bits = bytearray(b"0" * (positions[-1] + 1))

@@ -8,14 +8,16 @@ from urllib.parse import urlsplit
 
 import pytest
 
-# Another server or user: TEST_POSTGRES_URL=postgresql+asyncpg://user:password@host:port/database (README).
+# Another server or user: TEST_POSTGRES_URL=postgresql+asyncpg://user:password@host:port/database
+# (README).
 POSTGRES_URL = (
     os.environ.get("TEST_POSTGRES_URL") or "postgresql+asyncpg://postgres@127.0.0.1:5432/test"
 )
 # Another Redis: TEST_REDIS_URL=redis://host:port/db (shared rate-limit buckets, tests/limits/).
 REDIS_URL = os.environ.get("TEST_REDIS_URL") or "redis://127.0.0.1:6379/0"
 IN_CI = os.environ.get("CI", "").lower() == "true"
-# Recorded Slack, Teams and Stripe payloads and schemas, inside the repository (provenance: SOURCES.md).
+# Recorded Slack, Teams and Stripe payloads and schemas, inside the repository (provenance:
+# SOURCES.md).
 FIXTURES = Path(__file__).resolve().parent / "fixtures"
 
 

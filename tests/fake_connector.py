@@ -1,7 +1,8 @@
-"""A strict loopback fake of the Bot Framework Connector: records what a bot sends and checks its cards.
+"""A strict loopback fake of the Bot Framework Connector: records what a bot sends and checks its
+cards.
 
-It also plays the parts of Teams a bot reads: conversation rosters (member look-ups by Teams id or Entra
-object id), people who do not have the app (403 on a new 1:1 chat), and files sent to the bot.
+It also plays the parts of Teams a bot reads: conversation rosters (member look-ups by Teams id or
+Entra object id), people who do not have the app (403 on a new 1:1 chat), and files sent to the bot.
 """
 
 from __future__ import annotations
@@ -23,8 +24,8 @@ from tests.conftest import FIXTURES
 
 CARD_SCHEMA = FIXTURES / "schemas" / "adaptive-card.1.5.0.schema.json"
 CARD_SCHEMA_1_6 = FIXTURES / "schemas" / "adaptive-card.1.6.0.schema.json"
-# Dynamic typeahead on Input.ChoiceSet (Teams' people picker, or a dataset the bot answers through the
-# application/search invoke): a Data.Query in the 1.6 schema, not in 1.5.
+# Dynamic typeahead on Input.ChoiceSet (Teams' people picker, or a dataset the bot answers through
+# the application/search invoke): a Data.Query in the 1.6 schema, not in 1.5.
 PEOPLE_PICKER = "choices.data"
 ADAPTIVE_CARD = "application/vnd.microsoft.card.adaptive"
 MAX_CARD_VERSION = (1, 5)
@@ -49,9 +50,9 @@ def _data_query_validator() -> jsonschema.Draft6Validator:
 def card_problems(card: Any) -> list[str]:
     """Why an Adaptive Card would be refused: schema errors and a version above 1.5; empty if fine.
 
-    Dynamic typeahead (`choices.data` on Input.ChoiceSet: the people picker, or the gift dialog's voucher
-    search) is checked against the 1.6 schema's Data.Query, then set aside so the rest of the card is
-    held to 1.5.
+    Dynamic typeahead (`choices.data` on Input.ChoiceSet: the people picker, or the gift dialog's
+    voucher search) is checked against the 1.6 schema's Data.Query, then set aside so the rest of
+    the card is held to 1.5.
     """
     if not isinstance(card, dict):
         return ["the card is not a JSON object"]
@@ -117,7 +118,8 @@ class Call:
 
     @property
     def message_id(self) -> str:
-        """The id Teams knows the message by: the one it answered with, or the one that was updated."""
+        """The id Teams knows the message by: the one it answered with, or the one that was
+        updated."""
         message_id = self.activity_id if self.kind == "update" else self.answered_id
         assert message_id, f"a failed {self.kind} has no message"
         return message_id
@@ -178,7 +180,8 @@ class _Failure:
 
 @dataclass
 class FakeConnector:
-    """Answers like the Connector (`/v3/conversations...`) and refuses what Teams would refuse, with 400."""
+    """Answers like the Connector (`/v3/conversations...`) and refuses what Teams would refuse, with
+    400."""
 
     calls: list[Call] = field(default_factory=list)
     errors: list[str] = field(default_factory=list)
@@ -196,12 +199,13 @@ class FakeConnector:
     # --- control ---------------------------------------------------------------------------------
 
     def require_bearer(self, accepts: Callable[[str], bool]) -> None:
-        """Like the real Connector with an authenticated bot: every call must carry a token `accepts`
-        (its whole `Authorization` header); others get 401 and are recorded as errors."""
+        """Like the real Connector with an authenticated bot: every call must carry a token
+        `accepts` (its whole `Authorization` header); others get 401 and are recorded as errors."""
         self._bearer = accepts
 
     def fail_next(self, status: int, times: int = 1, retry_after: float | None = None) -> None:
-        """Answer the next `times` requests with `status` (e.g. 429 with a Retry-After header, or 500)."""
+        """Answer the next `times` requests with `status` (e.g. 429 with a Retry-After header, or
+        500)."""
         self._failures.extend(_Failure(status, retry_after) for _ in range(times))
 
     async def start(self) -> str:
@@ -224,25 +228,29 @@ class FakeConnector:
         self._people.update({m.aad: m for m in members} | {m.id: m for m in members})
 
     def without_app(self, member: Member) -> None:
-        """This person never installed the bot: a 1:1 chat with them is refused (403 BotNotInConversationRoster)."""
+        """This person never installed the bot: a 1:1 chat with them is refused (403
+        BotNotInConversationRoster)."""
         self._people.update({member.aad: member, member.id: member})
         self._without_app |= {member.id, member.aad}
 
     def install_app(self, aad: str) -> str:
-        """The app was installed for this person (Graph): the 1:1 chat now exists; returns its chat id."""
+        """The app was installed for this person (Graph): the 1:1 chat now exists; returns its chat
+        id."""
         member = self._people.get(aad)
         self._without_app -= {aad, member.id if member else aad}
         return f"a:personal-{member.id if member else aad}"
 
     def settling(self, conversation_id: str) -> None:
-        """The next message to this conversation is refused (403), as a chat made a moment ago may be."""
+        """The next message to this conversation is refused (403), as a chat made a moment ago may
+        be."""
         self._settling.add(conversation_id)
 
     def has_app(self, aad: str) -> bool:
         return aad not in self._without_app
 
     def share_file(self, name: str, content: bytes, unique_id: str | None = None) -> dict[str, Any]:
-        """The attachment Teams puts on a message when a file is sent to the bot; the fake serves the file."""
+        """The attachment Teams puts on a message when a file is sent to the bot; the fake serves
+        the file."""
         file_id = unique_id or str(uuid.uuid4()).upper()
         self._files[file_id] = SharedFile(name, content)
         return {
@@ -302,7 +310,8 @@ class FakeConnector:
 
     async def _create(self, request: web.Request) -> web.Response:
         body = await request.json()
-        # Teams reads the tenant of a new 1:1 chat from channelData (botbuilder also sends "tenantID").
+        # Teams reads the tenant of a new 1:1 chat from channelData (botbuilder also sends
+        # "tenantID").
         tenant = ((body.get("channelData") or {}).get("tenant") or {}).get("id")
         members = body.get("members") or []
         problem = (
@@ -316,7 +325,8 @@ class FakeConnector:
             return _error(
                 403, "BotNotInConversationRoster", "The bot is not part of the conversation roster."
             )
-        # Teams opens the same 1:1 chat whether the member is named by Teams id or by Entra object id.
+        # Teams opens the same 1:1 chat whether the member is named by Teams id or by Entra object
+        # id.
         known = self._people.get(member_id)
         conversation_id = f"a:personal-{known.id if known else member_id}"
         return self._answer("create", conversation_id, None, body, problem, {"id": conversation_id})
@@ -427,7 +437,8 @@ class FakeConnector:
 
 
 def _thread_root(conversation_id: str) -> str:
-    # A channel thread is addressed as "<channel>;messageid=<root>"; its messages belong to the channel.
+    # A channel thread is addressed as "<channel>;messageid=<root>"; its messages belong to the
+    # channel.
     return conversation_id.split(";", 1)[0]
 
 

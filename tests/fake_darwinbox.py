@@ -1,9 +1,9 @@
 """A strict local Darwinbox Employee Master API (`POST /masterapi/employee`).
 
 From Darwinbox's public API documentation: Basic authentication with the API user's username and
-password, plus `api_key` and `datasetKey` in the JSON body; refusals come back as `"status": 0` with a
-message. It refuses a wrong password (401), an unknown api_key or datasetKey, unknown body fields and a
-`last_modified` not written DD-MM-YYYY HH:MM:SS.
+password, plus `api_key` and `datasetKey` in the JSON body; refusals come back as `"status": 0` with
+a message. It refuses a wrong password (401), an unknown api_key or datasetKey, unknown body fields
+and a `last_modified` not written DD-MM-YYYY HH:MM:SS.
 """
 
 from __future__ import annotations

@@ -1,12 +1,12 @@
 """A strict local Microsoft Graph (v1.0) and Entra token endpoint, for Teams reach.
 
-Written from Microsoft's public docs: client-credentials tokens (`/{tenant}/oauth2/v2.0/token`, scope
-`https://graph.microsoft.com/.default`), `GET /users` with `$filter` on mail / userPrincipalName,
-`GET /users/{id}`, proactive app installation (`POST /users/{id}/teamwork/installedApps` with
-`teamsApp@odata.bind`, 409 when installed already), the installations list filtered by `teamsApp/id`
-and `GET …/installedApps/{id}/chat`, throttling (429 + Retry-After). It refuses what Graph refuses:
-no or unknown token (401), a missing application permission (403), unknown users or apps (404),
-filters it does not support (400).
+Written from Microsoft's public docs: client-credentials tokens (`/{tenant}/oauth2/v2.0/token`,
+scope `https://graph.microsoft.com/.default`), `GET /users` with `$filter` on mail /
+userPrincipalName, `GET /users/{id}`, proactive app installation (`POST
+/users/{id}/teamwork/installedApps` with `teamsApp@odata.bind`, 409 when installed already), the
+installations list filtered by `teamsApp/id` and `GET …/installedApps/{id}/chat`, throttling (429 +
+Retry-After). It refuses what Graph refuses: no or unknown token (401), a missing application
+permission (403), unknown users or apps (404), filters it does not support (400).
 """
 
 from __future__ import annotations

@@ -1,12 +1,14 @@
 """Loopback stand-ins for Microsoft's identity services, strict like the real ones.
 
-- `ChannelTokens` signs the tokens Teams puts on every activity (RS256, with a key of the test's own) and
+- `ChannelTokens` signs the tokens Teams puts on every activity (RS256, with a key of the test's
+  own) and
   publishes the public key the way login.botframework.com does: an OpenID metadata document whose
   `jwks_uri` lists the keys, each endorsed for the channels that may use it.
-- `FakeAzureAd` is the Azure AD authority the bot gets its own tokens from (OAuth client credentials):
-  HTTPS only (MSAL refuses anything else), OpenID discovery under `{authority}/v2.0/`, a token for the
-  right app id, secret and Bot Framework scope only, and a record of every token it issued so the fake
-  Bot Connector can accept exactly those.
+- `FakeAzureAd` is the Azure AD authority the bot gets its own tokens from (OAuth client
+  credentials):
+  HTTPS only (MSAL refuses anything else), OpenID discovery under `{authority}/v2.0/`, a token for
+  the right app id, secret and Bot Framework scope only, and a record of every token it issued so
+  the fake Bot Connector can accept exactly those.
 """
 
 from __future__ import annotations
@@ -107,7 +109,8 @@ class ChannelTokens:
 
 @dataclass
 class FakeAzureAd:
-    """The bot's token authority: `https://127.0.0.1:{port}/botframework.com`, over TLS with `server_ssl`."""
+    """The bot's token authority: `https://127.0.0.1:{port}/botframework.com`, over TLS with
+    `server_ssl`."""
 
     app_id: str
     password: str

@@ -1,12 +1,15 @@
-"""A loopback fake of the Xoxoday Plum Rewards API, built from its documented request and answer shapes.
+"""A loopback fake of the Xoxoday Plum Rewards API, built from its documented request and answer
+shapes.
 
 Routes (base URL `http://127.0.0.1:<port>/chef`, like `https://accounts.xoxoday.com/chef`):
     POST /chef/v1/oauth/token/user   refresh-token grant; every refresh rotates the refresh token
-    POST /chef/v1/oauth/api          {"query": ..., "tag": "plumProAPI", "variables": {"data": {...}}}
+    POST /chef/v1/oauth/api          {"query": ..., "tag": "plumProAPI", "variables": {"data":
+    {...}}}
 
 Switches: short token lifetimes and revocation, a burst of 5xx answers, a stalled placeOrder (answer
 lost after the order was processed, or delayed before it), delayed products that complete after N
-getOrderDetails polls, a wallet balance, a daily getVouchers quota. placeOrder is idempotent on poNumber.
+getOrderDetails polls, a wallet balance, a daily getVouchers quota. placeOrder is idempotent on
+poNumber.
 """
 
 from __future__ import annotations
@@ -57,7 +60,8 @@ def plum_product(
     voucher_type: str = "code",
     **extra: Any,
 ) -> dict[str, Any]:
-    """A getVouchers entry as Plum documents it; fixed when `denominations` is given, else open value."""
+    """A getVouchers entry as Plum documents it; fixed when `denominations` is given, else open
+    value."""
     item: dict[str, Any] = {
         "productId": product_id,
         "name": name,
@@ -132,7 +136,8 @@ def _oauth_error(status: int, error: str, description: str) -> PlumError:
 
 
 class FakePlum:
-    """Stateful fake Plum account: catalog, wallet, orders, OAuth tokens; see the module doc for switches."""
+    """Stateful fake Plum account: catalog, wallet, orders, OAuth tokens; see the module doc for
+    switches."""
 
     def __init__(
         self,
@@ -172,11 +177,13 @@ class FakePlum:
     # --- switches ------------------------------------------------------------------------------
 
     def fail_next(self, count: int, status: int = 502, operation: str | None = None) -> None:
-        """The next `count` API calls (of `operation`, e.g. "placeOrder", or any) answer `status`."""
+        """The next `count` API calls (of `operation`, e.g. "placeOrder", or any) answer
+        `status`."""
         self._failures.extend(_Failure(status, operation) for _ in range(count))
 
     def stall_next_order(self, seconds: float, *, after_processing: bool = True) -> None:
-        """The next placeOrder answers only after `seconds`, having processed the order already or not yet."""
+        """The next placeOrder answers only after `seconds`, having processed the order already or
+        not yet."""
         self._stall = (seconds, after_processing)
 
     def expire_access_tokens(self) -> None:
@@ -514,7 +521,8 @@ def _matches(product: dict[str, Any], filters: list[Any]) -> bool:
 
 
 def sample_products() -> list[dict[str, Any]]:
-    """A small catalog covering each shape: fixed, open value, PIN, link, delayed, and two we cannot sell."""
+    """A small catalog covering each shape: fixed, open value, PIN, link, delayed, and two we cannot
+    sell."""
     return [
         plum_product(1001, "Quiet Harbour Books", denominations="10,25,50"),
         plum_product(

@@ -1,10 +1,11 @@
-"""A strict loopback fake of the Slack Web API, response_urls and Socket Mode, for the real slack_sdk.
+"""A strict loopback fake of the Slack Web API, response_urls and Socket Mode, for the real
+slack_sdk.
 
-Every `blocks` and `view` it receives is checked with slack_sdk's Block Kit models, more strictly than
-slack_sdk does on its own: an unknown block or element type, a field slack_sdk would drop, a limit,
-a duplicate block_id or action_id all make it answer `invalid_blocks` and record the problem in
-`errors`, which the test fixture asserts is empty. It can be told to answer 429 (with Retry-After) or
-500 to the next N calls.
+Every `blocks` and `view` it receives is checked with slack_sdk's Block Kit models, more strictly
+than slack_sdk does on its own: an unknown block or element type, a field slack_sdk would drop, a
+limit, a duplicate block_id or action_id all make it answer `invalid_blocks` and record the problem
+in `errors`, which the test fixture asserts is empty. It can be told to answer 429 (with
+Retry-After) or 500 to the next N calls.
 
 It also knows a workspace's people (users.list paged, users.info, usergroups.users.list,
 conversations.members) and files (files.info, and the private download URL, which needs the bot
@@ -44,7 +45,8 @@ MALFORMED = (
     AttributeError,
     AssertionError,
 )
-# The bot scope each method needs (docs.slack.dev/reference/methods); conversations.* depend on the kind.
+# The bot scope each method needs (docs.slack.dev/reference/methods); conversations.* depend on the
+# kind.
 METHOD_SCOPES = {
     "chat.postMessage": "chat:write",
     "chat.update": "chat:write",
@@ -246,7 +248,8 @@ class FakeSlack:
         return [m for m in self.messages.values() if m.channel == channel]
 
     def check_message(self, payload: Mapping[str, Any], where: str = "response") -> list[str]:
-        """Validate a message the app returned in an HTTP response (slash command ack); records problems."""
+        """Validate a message the app returned in an HTTP response (slash command ack); records
+        problems."""
         problems = message_problems(payload)
         self.errors += [f"{where}: {p}" for p in problems]
         return problems
@@ -347,7 +350,8 @@ class FakeSlack:
         self.calls.append(Call("files.download", token, {"file": file_id}))
         shared = self.files.get(file_id)
         if token not in self.workspaces or shared is None:
-            # Slack answers a request without access with its sign-in page, not with an error status.
+            # Slack answers a request without access with its sign-in page, not with an error
+            # status.
             return web.Response(text="<html>Sign in to Slack</html>", content_type="text/html")
         return web.Response(body=shared.content, content_type="text/csv")
 
@@ -600,7 +604,8 @@ def _block_problems(block: Any) -> list[str]:
 
 
 def _differences(given: Any, rendered: Any, path: str = "") -> list[str]:
-    """Fields slack_sdk dropped (unknown to Block Kit), elements it could not parse (None), changes."""
+    """Fields slack_sdk dropped (unknown to Block Kit), elements it could not parse (None),
+    changes."""
     if isinstance(given, dict) and isinstance(rendered, dict):
         out = [f"{path}.{k}: unknown field" for k in given if k not in rendered]
         return out + [

@@ -1,10 +1,12 @@
-"""A strict local SuccessFactors: /oauth/token (SAML 2.0 bearer) and OData v2 `User` with EC navigations.
+"""A strict local SuccessFactors: /oauth/token (SAML 2.0 bearer) and OData v2 `User` with EC
+navigations.
 
-Written from SAP's public documentation (OData API developer guide: authentication, server-side paging,
-the User entity's status filter, EmpEmployment / PerPerson / PerPersonal). It refuses what the real API
-refuses: an assertion not signed by the registered certificate, expired, for another audience or
-recipient; an unknown or expired token (401); unknown properties in $select or navigations in $expand,
-and filters it cannot evaluate (400, OData error body). Pages are `__next` links with a $skiptoken.
+Written from SAP's public documentation (OData API developer guide: authentication, server-side
+paging, the User entity's status filter, EmpEmployment / PerPerson / PerPersonal). It refuses what
+the real API refuses: an assertion not signed by the registered certificate, expired, for another
+audience or recipient; an unknown or expired token (401); unknown properties in $select or
+navigations in $expand, and filters it cannot evaluate (400, OData error body). Pages are `__next`
+links with a $skiptoken.
 """
 
 from __future__ import annotations
@@ -125,7 +127,8 @@ class SfPerson:
 
 @dataclass
 class FakeSuccessFactors:
-    """Control: `people`, `certificate` (PEM the OAuth client was registered with), `expire_tokens()`."""
+    """Control: `people`, `certificate` (PEM the OAuth client was registered with),
+    `expire_tokens()`."""
 
     company_id: str
     client_id: str

@@ -1,17 +1,18 @@
-"""A loopback fake of the Tango Card RaaS API v2, built from its documented request and answer shapes.
+"""A loopback fake of the Tango Card RaaS API v2, built from its documented request and answer
+shapes.
 
 Routes (base URL `http://127.0.0.1:<port>/raas/v2`, like `https://integration-api.tangocard.com/raas/v2`),
 all behind HTTP Basic auth with the platform name and key:
-    GET  /catalogs?verbose=true             brands with their items (utid, valueType, faceValue, ...)
-    GET  /accounts/{accountIdentifier}      the account and its currentBalance
-    POST /orders                            201 a new order; 200 the order already under this externalRefID
-    GET  /orders?externalRefID=...          order summaries (no credentials)
-    GET  /orders/{referenceOrderID}         one order with its reward credentials
+    GET  /catalogs?verbose=true             brands with their items (utid, valueType, faceValue,
+    ...) GET  /accounts/{accountIdentifier}      the account and its currentBalance POST /orders
+    201 a new order; 200 the order already under this externalRefID GET  /orders?externalRefID=...
+    order summaries (no credentials) GET  /orders/{referenceOrderID}         one order with its
+    reward credentials
 
 Strict like Tango: unknown or missing fields, a customer that does not own the account, an inactive
 utid or an amount the item does not take are 400s; errors carry `httpCode`, `i18nKey`, `message` and
-`errors`. Switches: a burst of 5xx or 429 answers, a stalled order (answer lost after it was placed),
-an item out of stock, the account balance, a per-second call limit.
+`errors`. Switches: a burst of 5xx or 429 answers, a stalled order (answer lost after it was
+placed), an item out of stock, the account balance, a per-second call limit.
 """
 
 from __future__ import annotations
@@ -106,7 +107,8 @@ def tango_item(
 
 
 def sample_catalog() -> list[dict[str, Any]]:
-    """Brands that overlap the Plum fake's (Quiet Harbour Books in the US) and some only Tango sells."""
+    """Brands that overlap the Plum fake's (Quiet Harbour Books in the US) and some only Tango
+    sells."""
     return [
         tango_brand(
             "B916708",
@@ -191,7 +193,8 @@ PHRASES = {
 
 
 class FakeTango:
-    """Stateful fake Tango platform: one customer, one account, a catalog, orders; see the module doc."""
+    """Stateful fake Tango platform: one customer, one account, a catalog, orders; see the module
+    doc."""
 
     def __init__(
         self,
@@ -231,7 +234,8 @@ class FakeTango:
         self._failures += [(status, path, method)] * count
 
     def stall_next_order(self, seconds: float, *, after_processing: bool = True) -> None:
-        """The next POST /orders answers only after `seconds`; placed first (answer lost) or not at all."""
+        """The next POST /orders answers only after `seconds`; placed first (answer lost) or not at
+        all."""
         self._stall = (seconds, after_processing)
 
     @property

@@ -420,7 +420,8 @@ class _WrittenAtOnce:
 
 
 class MemoryUnitOfWork:
-    """Commits atomically: unique keys and optimistic versions are checked before anything is written."""
+    """Commits atomically: unique keys and optimistic versions are checked before anything is
+    written."""
 
     def __init__(self, store: MemoryStore, clock: FixedClock) -> None:
         self.store = store
@@ -616,7 +617,8 @@ class FakeSender:
 
 
 class MemoryCatalogStore:
-    """CatalogStore in memory: each provider's synced products, replaced whole, with the sync time."""
+    """CatalogStore in memory: each provider's synced products, replaced whole, with the sync
+    time."""
 
     def __init__(self) -> None:
         self.catalogs: dict[str, tuple[tuple[Product, ...], datetime]] = {}

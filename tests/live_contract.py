@@ -1,5 +1,5 @@
-"""What the schemathesis contract tests share: an aiohttp app served on loopback from a thread of its own
-(over SQLite), and one schemathesis run with every check, reported as readable failures."""
+"""What the schemathesis contract tests share: an aiohttp app served on loopback from a thread of
+its own (over SQLite), and one schemathesis run with every check, reported as readable failures."""
 
 from __future__ import annotations
 
@@ -19,7 +19,8 @@ from tests.fakes import FixedClock
 
 
 class LiveApp:
-    """The app that `build` returns, on 127.0.0.1 in a thread with its own event loop, as the server runs it."""
+    """The app that `build` returns, on 127.0.0.1 in a thread with its own event loop, as the server
+    runs it."""
 
     def __init__(self, folder: Path) -> None:
         self._folder = folder
@@ -86,7 +87,8 @@ def contract_schema(
     rejected: list[str],
     not_a_server_error: list[str],
 ) -> object:
-    """The document as `schemathesis run … --checks all` would load it, seeded, without the stateful phase."""
+    """The document as `schemathesis run … --checks all` would load it, seeded, without the stateful
+    phase."""
     config = schemathesis.Config.from_dict(
         {
             "seed": 20261206,
@@ -107,7 +109,8 @@ def contract_schema(
 
 
 def run_contract(schema: object) -> tuple[list[str], list[str], set[str]]:
-    """Every failed check (with its curl sample), every engine error, and the operations that ran."""
+    """Every failed check (with its curl sample), every engine error, and the operations that
+    ran."""
     failures: list[str] = []
     errors: list[str] = []
     tested: set[str] = set()

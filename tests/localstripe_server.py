@@ -1,4 +1,5 @@
-"""localstripe for tests: an empty fake Stripe on a free 127.0.0.1 port, in the test's own event loop.
+"""localstripe for tests: an empty fake Stripe on a free 127.0.0.1 port, in the test's own event
+loop.
 
 Reuse it from any test package:
 
@@ -6,8 +7,9 @@ Reuse it from any test package:
     from tests.localstripe_server import localstripe  # noqa: F401  (the pytest fixture)
 
     async def test_something(localstripe: LocalStripe) -> None:
-        gateway = StripeGateway(TEST_SECRET_KEY, WEBHOOK_SECRET, localstripe.url)
-        await localstripe.register_webhook("http://127.0.0.1:<your app port>/stripe/webhook", WEBHOOK_SECRET)
+        gateway = StripeGateway(TEST_SECRET_KEY, WEBHOOK_SECRET, localstripe.url) await
+        localstripe.register_webhook("http://127.0.0.1:<your app port>/stripe/webhook",
+        WEBHOOK_SECRET)
 
 or, outside pytest fixtures, `async with running_localstripe() as local: ...`.
 

@@ -12,7 +12,8 @@ from pathlib import Path
 from tests.conftest import FIXTURES, postgres_address
 
 ROOT = Path(__file__).resolve().parents[1]
-# Tests that read recorded payloads, cards and schemas from every folder of tests/fixtures; quick ones.
+# Tests that read recorded payloads, cards and schemas from every folder of tests/fixtures; quick
+# ones.
 READERS_OF_FIXTURES = [
     "tests/stripe/test_events.py",
     "tests/slack/test_manifest.py",

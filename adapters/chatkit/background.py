@@ -24,14 +24,16 @@ def apologising(tell: Callable[[str], Awaitable[Any]]) -> OnError:
 
 
 class Background:
-    """Runs listener work after the ack; keeps a reference to every task (asyncio keeps weak ones)."""
+    """Runs listener work after the ack; keeps a reference to every task (asyncio keeps weak
+    ones)."""
 
     def __init__(self, channel: str = "chat") -> None:
         self._channel = channel
         self._tasks: set[asyncio.Task[None]] = set()
 
     def spawn(self, work: Coroutine[Any, Any, None], on_error: OnError | None = None) -> None:
-        """Run `work` now in the background; a failure is logged, then `on_error` tells the person."""
+        """Run `work` now in the background; a failure is logged, then `on_error` tells the
+        person."""
         task = asyncio.ensure_future(self._run(work, on_error))
         self._tasks.add(task)
         task.add_done_callback(self._tasks.discard)

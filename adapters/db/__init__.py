@@ -1,4 +1,5 @@
-"""The database adapter: SQLModel tables on SQLAlchemy async, SQLite or PostgreSQL, with Alembic migrations."""
+"""The database adapter: SQLModel tables on SQLAlchemy async, SQLite or PostgreSQL, with Alembic
+migrations."""
 
 # Registers the dashboard's, the gifts' and the curated catalogs' tables in the shared metadata
 # (migrations and the schema check read them).

@@ -1,4 +1,5 @@
-"""Tables of the admin dashboard: its users (argon2 hashes, lock-out counters) and their sessions."""
+"""Tables of the admin dashboard: its users (argon2 hashes, lock-out counters) and their
+sessions."""
 
 from __future__ import annotations
 
@@ -28,7 +29,8 @@ class AdminUserRow(Table, table=True):
 
 
 class AdminSessionRow(Table, table=True):
-    """A signed-in browser. Only the SHA-256 of its random id is stored: a leaked table opens no session."""
+    """A signed-in browser. Only the SHA-256 of its random id is stored: a leaked table opens no
+    session."""
 
     __tablename__ = "admin_sessions"
 

@@ -1,4 +1,5 @@
-"""Dashboard users and sessions over SQL (core.oversight.accounts.AdminAccounts); each call is its own transaction."""
+"""Dashboard users and sessions over SQL (core.oversight.accounts.AdminAccounts); each call is its
+own transaction."""
 
 from __future__ import annotations
 
@@ -28,7 +29,8 @@ _ONE_LESS = case((col(AdminUserRow.signing_in) > 0, col(AdminUserRow.signing_in)
 
 
 class SqlAdminAccounts:
-    """Implements core.oversight.accounts.AdminAccounts. Lock-out counters change only by atomic UPDATEs."""
+    """Implements core.oversight.accounts.AdminAccounts. Lock-out counters change only by atomic
+    UPDATEs."""
 
     def __init__(self, sessions: async_sessionmaker[AsyncSession], gate: WriteGate) -> None:
         self._sessions = sessions
@@ -114,8 +116,8 @@ class SqlAdminAccounts:
             .returning(*_TALLY)
         )
         async with self._transaction() as tx:
-            # The UPDATE holds the row (PostgreSQL) or the writer's turn (SQLite) until commit, so the
-            # counters judged are the counters reset: no failure can slip in between.
+            # The UPDATE holds the row (PostgreSQL) or the writer's turn (SQLite) until commit, so
+            # the counters judged are the counters reset: no failure can slip in between.
             await tx.begin_write()
             failures, in_flight, locked_until = (await tx.execute(released)).one()
             admitted = policy.admits(

@@ -1,4 +1,5 @@
-"""The approvals ports over SQL: held sends (versioned), approval and peer policies, givers' default programmes."""
+"""The approvals ports over SQL: held sends (versioned), approval and peer policies, givers' default
+programmes."""
 
 from __future__ import annotations
 
@@ -35,7 +36,8 @@ class ApprovalNotFound(NotFound):
 
 
 def _held_json(approval: Approval) -> str:
-    """One send as core.confirmations writes it; a bulk file as {"summary": that, "rows": [each row's]}."""
+    """One send as core.confirmations writes it; a bulk file as {"summary": that, "rows": [each
+    row's]}."""
     if not approval.rows:
         return command_json(approval.command)
     rows = [json.loads(command_json(row)) for row in approval.rows]

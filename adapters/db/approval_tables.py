@@ -1,4 +1,5 @@
-"""Tables of approvals (sends held for an approver), approval and peer policies, and givers' default programmes."""
+"""Tables of approvals (sends held for an approver), approval and peer policies, and givers' default
+programmes."""
 
 from __future__ import annotations
 
@@ -11,7 +12,8 @@ from adapters.db.tables import Table, UTCDateTime
 
 
 class ApprovalRow(Table, table=True):
-    """A held send; `command` is the whole request as core.confirmations serialises it (names, no secrets)."""
+    """A held send; `command` is the whole request as core.confirmations serialises it (names, no
+    secrets)."""
 
     __tablename__ = "approvals"
     __table_args__ = (Index("ix_approvals_status_expires_at", "status", "expires_at"),)
@@ -33,7 +35,8 @@ class ApprovalRow(Table, table=True):
 
 
 class ApprovalPolicyRow(Table, table=True):
-    """When a programme's sends wait for approval (minor units, None for no such threshold) and who approves."""
+    """When a programme's sends wait for approval (minor units, None for no such threshold) and who
+    approves."""
 
     __tablename__ = "approval_policies"
 
@@ -55,7 +58,8 @@ class GiverDefaultRow(Table, table=True):
 
 
 class PeerPolicyRow(Table, table=True):
-    """A peer programme (core.peer): each person's monthly allowance, the most to one colleague, shout-outs."""
+    """A peer programme (core.peer): each person's monthly allowance, the most to one colleague,
+    shout-outs."""
 
     __tablename__ = "peer_policies"
 

@@ -28,8 +28,8 @@ class CollectionRow(Table, table=True):
     created_at: datetime = Field(sa_type=UTCDateTime())
     deadline: datetime = Field(sa_type=UTCDateTime())
     closes_at: datetime | None = Field(default=None, sa_type=UTCDateTime())
-    # When the deadline job must look at it next (closing date, deadline, or refunds still due); NULL
-    # once nothing is left to do, so the job's query reads only what is due.
+    # When the deadline job must look at it next (closing date, deadline, or refunds still due);
+    # NULL once nothing is left to do, so the job's query reads only what is due.
     due_at: datetime | None = Field(default=None, index=True, sa_type=UTCDateTime())
     status: str = Field(sa_type=String(16))
     contributions: str = Field(default="[]", sa_type=Text())  # JSON list; never a code or a card

@@ -1,4 +1,5 @@
-"""Requests waiting for their sender's click, in the database so any replica (or a restarted one) takes them."""
+"""Requests waiting for their sender's click, in the database so any replica (or a restarted one)
+takes them."""
 
 from __future__ import annotations
 
@@ -16,7 +17,8 @@ from core.ports import Clock
 
 
 class SqlPendingConfirmations:
-    """core.ports.PendingConfirmations in `pending_confirmations`; each call is one short transaction.
+    """core.ports.PendingConfirmations in `pending_confirmations`; each call is one short
+    transaction.
 
     Taking is a single `UPDATE … WHERE taken_at IS NULL … RETURNING`: of two clicks racing on two
     replicas, exactly one gets the payload. Expired rows are deleted as new ones are put.

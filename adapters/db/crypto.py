@@ -1,4 +1,5 @@
-"""Encryption at rest for voucher codes, PINs and other secrets the database must not hold in plaintext."""
+"""Encryption at rest for voucher codes, PINs and other secrets the database must not hold in
+plaintext."""
 
 from __future__ import annotations
 
@@ -9,7 +10,8 @@ from cryptography.fernet import Fernet, InvalidToken, MultiFernet
 
 
 class CipherError(Exception):
-    """A stored secret cannot be decrypted: the encryption key is not the one it was written with."""
+    """A stored secret cannot be decrypted: the encryption key is not the one it was written
+    with."""
 
 
 class VoucherCipher:

@@ -15,7 +15,8 @@ from core.errors import DuplicateRequest
 
 
 class SqlCurations:
-    """Each call is its own transaction; adding a pick twice or removing an absent one changes nothing."""
+    """Each call is its own transaction; adding a pick twice or removing an absent one changes
+    nothing."""
 
     def __init__(self, sessions: async_sessionmaker[AsyncSession], gate: WriteGate) -> None:
         self._sessions = sessions

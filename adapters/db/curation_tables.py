@@ -11,7 +11,8 @@ from adapters.db.tables import Table, UTCDateTime
 
 
 class ProgrammeCatalogRow(Table, table=True):
-    """One rule of a programme's curated catalog: a product, brand, country or category it offers."""
+    """One rule of a programme's curated catalog: a product, brand, country or category it
+    offers."""
 
     __tablename__ = "programme_catalog"
 
@@ -21,7 +22,8 @@ class ProgrammeCatalogRow(Table, table=True):
 
 
 class RecipientCountryRow(Table, table=True):
-    """Where a recipient redeems: from the employee record, their chat platform, or their own choice."""
+    """Where a recipient redeems: from the employee record, their chat platform, or their own
+    choice."""
 
     __tablename__ = "recipient_countries"
 

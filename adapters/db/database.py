@@ -1,4 +1,5 @@
-"""The database adapter's façade: units of work, the catalog cache, migrations and the admin read API."""
+"""The database adapter's façade: units of work, the catalog cache, migrations and the admin read
+API."""
 
 from __future__ import annotations
 
@@ -76,7 +77,8 @@ class Database:
         return self._engine.dialect.name
 
     def unit_of_work(self) -> SqlUnitOfWork:
-        """A new unit of work (core.ports.UnitOfWorkFactory): `async with db.unit_of_work() as uow`."""
+        """A new unit of work (core.ports.UnitOfWorkFactory): `async with db.unit_of_work() as
+        uow`."""
         return SqlUnitOfWork(self._sessions, self._gate, self._cipher, self._clock)
 
     def catalog_store(self) -> SqlCatalogStore:
@@ -92,19 +94,23 @@ class Database:
         return SqlRateStore(self._sessions, self._gate)
 
     def hr_stores(self) -> HrStores:
-        """Employees, milestone rules, API keys and idempotent API answers (core.ports, one transaction a call)."""
+        """Employees, milestone rules, API keys and idempotent API answers (core.ports, one
+        transaction a call)."""
         return HrStores.on(self._sessions, self._gate, self._clock)
 
     def hr_people(self) -> SqlHrPeople:
-        """Employees owned by HR systems, and each system's sync cursor (core.hris.HrPeopleStore)."""
+        """Employees owned by HR systems, and each system's sync cursor
+        (core.hris.HrPeopleStore)."""
         return SqlHrPeople(self._sessions, self._gate, self._clock)
 
     def pushed_users(self) -> SqlPushedUsers:
-        """Users pushed over SCIM, with the versions behind their ETags (core.pushed_users.PushedUserStore)."""
+        """Users pushed over SCIM, with the versions behind their ETags
+        (core.pushed_users.PushedUserStore)."""
         return SqlPushedUsers(self._sessions, self._gate, self._clock)
 
     def job_leases(self) -> SqlJobLeases:
-        """Leases that let one replica at a time run a scheduled job (`try_lease(name, holder, ttl)`)."""
+        """Leases that let one replica at a time run a scheduled job (`try_lease(name, holder,
+        ttl)`)."""
         return SqlJobLeases(self._sessions, self._gate, self._clock)
 
     def token_buckets(self) -> SqlTokenBuckets:
@@ -118,7 +124,8 @@ class Database:
         return SqlSecretStore(self._sessions, self._gate, self._cipher, self._clock)
 
     def teams_tenants(self) -> SqlTeamsTenants:
-        """Where each Teams tenant is reached (core.ports.TenantEndpoints), remembered from its activities."""
+        """Where each Teams tenant is reached (core.ports.TenantEndpoints), remembered from its
+        activities."""
         return SqlTeamsTenants(self._sessions, self._gate, self._clock)
 
     def pending_confirmations(self) -> SqlPendingConfirmations:
@@ -199,6 +206,7 @@ class Database:
             await tx.close()
 
     def _lock_key(self, purpose: str) -> int:
-        """A PostgreSQL advisory lock id per purpose and schema (two schemas never wait on each other)."""
+        """A PostgreSQL advisory lock id per purpose and schema (two schemas never wait on each
+        other)."""
         seed = hashlib.sha256(f"voucherbot:{purpose}:{self._schema or ''}".encode()).digest()
         return int.from_bytes(seed[:8], "big", signed=True)

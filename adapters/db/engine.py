@@ -1,4 +1,5 @@
-"""Engines for the two supported databases: SQLite (WAL, one writer) and PostgreSQL (asyncpg pool)."""
+"""Engines for the two supported databases: SQLite (WAL, one writer) and PostgreSQL (asyncpg
+pool)."""
 
 from __future__ import annotations
 
@@ -13,10 +14,11 @@ from sqlalchemy.engine import URL, make_url
 from sqlalchemy.ext.asyncio import AsyncEngine, create_async_engine
 
 # Every engine is made with `hide_parameters=True`: SQL logs (echo, a DEBUG logger) and the text of
-# database errors, which reach logs with their traceback, then never carry a value: no password hash,
-# session digest, encrypted code or token.
+# database errors, which reach logs with their traceback, then never carry a value: no password
+# hash, session digest, encrypted code or token.
 
-# JSON columns: compact, and values JSON cannot hold are stored as their text, as the audit hash reads them.
+# JSON columns: compact, and values JSON cannot hold are stored as their text, as the audit hash
+# reads them.
 _json_dumps = functools.partial(json.dumps, default=str, separators=(",", ":"))
 
 
@@ -84,9 +86,9 @@ def is_sqlite(engine: AsyncEngine) -> bool:
 
 
 def private_file(path: Path) -> None:
-    """Create the SQLite file, and its folder if missing, for the owner only (0600 / 0700): codes are
-    encrypted, but buyers, orders and the audit trail are nobody else's to read. SQLite gives its
-    -wal and -shm files the database file's permissions."""
+    """Create the SQLite file, and its folder if missing, for the owner only (0600 / 0700): codes
+    are encrypted, but buyers, orders and the audit trail are nobody else's to read. SQLite gives
+    its -wal and -shm files the database file's permissions."""
     path.parent.mkdir(mode=0o700, parents=True, exist_ok=True)
     if not path.exists():
         os.close(os.open(path, os.O_WRONLY | os.O_CREAT, 0o600))

@@ -1,4 +1,5 @@
-"""Database failures mapped to our own errors at the edge: conflicts become core errors, outages one type."""
+"""Database failures mapped to our own errors at the edge: conflicts become core errors, outages one
+type."""
 
 from __future__ import annotations
 
@@ -15,11 +16,12 @@ class DatabaseError(Exception):
 
 
 class DatabaseUnavailable(DatabaseError):
-    """The database cannot be reached or is locked right now; the caller may answer 503 and retry later."""
+    """The database cannot be reached or is locked right now; the caller may answer 503 and retry
+    later."""
 
 
-# SQLite result codes (https://sqlite.org/rescode.html): extended codes for a unique key, primary codes
-# for a busy or locked database, one that cannot be opened, or an I/O failure.
+# SQLite result codes (https://sqlite.org/rescode.html): extended codes for a unique key, primary
+# codes for a busy or locked database, one that cannot be opened, or an I/O failure.
 _SQLITE_UNIQUE = {2067, 1555}
 _SQLITE_TRANSIENT = {5, 6, 10, 14}
 # PostgreSQL SQLSTATEs: serialisation failure and deadlock mean "lost a race, try again".
@@ -27,13 +29,15 @@ _PG_UNIQUE = "23505"
 _PG_RACE = {"40001", "40P01"}
 # Connection exceptions, insufficient resources, operator intervention (shutdown, starting up).
 _PG_TRANSIENT_PREFIXES = ("08", "53", "57P")
-# "Not accepting connections" (ALLOW_CONNECTIONS false, maintenance), when it happens while connecting.
+# "Not accepting connections" (ALLOW_CONNECTIONS false, maintenance), when it happens while
+# connecting.
 _PG_REFUSED_ON_CONNECT = "55000"
 
 
 @contextmanager
 def translated(duplicate_key: str = "unique key") -> Iterator[None]:
-    """Run database calls, raising DuplicateRequest, ConcurrentUpdate or DatabaseUnavailable instead."""
+    """Run database calls, raising DuplicateRequest, ConcurrentUpdate or DatabaseUnavailable
+    instead."""
     try:
         yield
     except sa_exc.DBAPIError as exc:

@@ -1,4 +1,5 @@
-"""core.hris.HrPeopleStore over SQL: employees owned by an HR system, keyed by (source, person id)."""
+"""core.hris.HrPeopleStore over SQL: employees owned by an HR system, keyed by (source, person
+id)."""
 
 from __future__ import annotations
 
@@ -19,7 +20,8 @@ CHUNK = 500  # ids per IN list: well under SQLite's and asyncpg's parameter limi
 
 
 class SqlHrPeople(_Store):
-    """One transaction per call; an email change in HR moves the row, it does not make a second employee."""
+    """One transaction per call; an email change in HR moves the row, it does not make a second
+    employee."""
 
     async def by_people(self, source: str, person_ids: Sequence[str]) -> dict[str, Employee]:
         found: dict[str, Employee] = {}
@@ -40,7 +42,8 @@ class SqlHrPeople(_Store):
                 await self._apply_one(tx, _row(employee, now))
 
         if employees:
-            # Counts only: an HR record's contents are personal data and stay out of the audit trail.
+            # Counts only: an HR record's contents are personal data and stay out of the audit
+            # trail.
             left = sum(not e.active for e in employees)
             audit = AuditRecord(
                 actor,
@@ -54,7 +57,8 @@ class SqlHrPeople(_Store):
     async def _apply_one(self, tx: Transaction, row: dict[str, Any]) -> None:
         existing = await tx.rows(_person(row["source"], row["person_id"]))
         if existing and existing[0].email != row["email"]:
-            # The person's email changed: a file-imported row under the new email gives way to this one.
+            # The person's email changed: a file-imported row under the new email gives way to this
+            # one.
             await tx.execute(delete(EmployeeRow).where(col(EmployeeRow.email) == row["email"]))
             await tx.execute(
                 update(EmployeeRow).where(col(EmployeeRow.email) == existing[0].email).values(**row)

@@ -1,7 +1,7 @@
 """The HR ports over SQL: employees, milestone rules, API keys and idempotent API responses.
 
-Each call is its own transaction. Changes an operator makes are audited in the same transaction, so a
-key never exists without the audit entry that created it.
+Each call is its own transaction. Changes an operator makes are audited in the same transaction, so
+a key never exists without the audit entry that created it.
 """
 
 from __future__ import annotations
@@ -147,7 +147,8 @@ class SqlApiKeys(_Store):
 
     async def add(self, key: ApiKey, actor: str) -> None:
         async def work(tx: Transaction) -> None:
-            # Key creation is an operator's act (CLI), never concurrent enough to need more than this check.
+            # Key creation is an operator's act (CLI), never concurrent enough to need more than
+            # this check.
             active = await tx.rows(_active(key.name))
             if active:
                 raise DuplicateRequest(f"api key {key.name}")
@@ -182,7 +183,8 @@ class SqlApiKeys(_Store):
 
 
 class SqlIdempotency(_Store):
-    """core.ports.IdempotencyStore: the claim is a row (a unique key), so two racing requests cannot both run."""
+    """core.ports.IdempotencyStore: the claim is a row (a unique key), so two racing requests cannot
+    both run."""
 
     async def begin(
         self, scope: str, key: str, fingerprint: str, now: datetime, stale_before: datetime
@@ -265,7 +267,8 @@ class HrStores:
         )
 
 
-# --- rows <-> domain -------------------------------------------------------------------------------
+# --- rows <-> domain
+# -------------------------------------------------------------------------------
 
 
 def employee_row(employee: Employee, now: datetime) -> dict[str, Any]:

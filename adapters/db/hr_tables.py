@@ -1,4 +1,5 @@
-"""SQLModel tables of the HR side: employees, milestone rules, API keys and idempotent API responses."""
+"""SQLModel tables of the HR side: employees, milestone rules, API keys and idempotent API
+responses."""
 
 from __future__ import annotations
 
@@ -11,7 +12,8 @@ from adapters.db.tables import Table, UTCDateTime
 
 
 class EmployeeRow(Table, table=True):
-    """An employee by work email; the chat identity is optional (else found by email at send time)."""
+    """An employee by work email; the chat identity is optional (else found by email at send
+    time)."""
 
     __tablename__ = "employees"
     __table_args__ = (
@@ -37,7 +39,8 @@ class EmployeeRow(Table, table=True):
 
 
 class HrCursorRow(Table, table=True):
-    """Where each HR system's next incremental sync starts (its own cursor, e.g. a modification time)."""
+    """Where each HR system's next incremental sync starts (its own cursor, e.g. a modification
+    time)."""
 
     __tablename__ = "hr_cursors"
 
@@ -47,7 +50,8 @@ class HrCursorRow(Table, table=True):
 
 
 class ScimUserRow(Table, table=True):
-    """A SCIM User as pushed by Entra ID or Okta: the resource (supported attributes only) and its version."""
+    """A SCIM User as pushed by Entra ID or Okta: the resource (supported attributes only) and its
+    version."""
 
     __tablename__ = "scim_users"
 
@@ -93,7 +97,8 @@ class ApiKeyRow(Table, table=True):
 
 
 class IdempotentRequestRow(Table, table=True):
-    """A request under an Idempotency-Key: claimed when it starts, its answer stored when it succeeds."""
+    """A request under an Idempotency-Key: claimed when it starts, its answer stored when it
+    succeeds."""
 
     __tablename__ = "api_idempotency"
 

@@ -19,9 +19,10 @@ from core.ports import Clock
 class SqlJobLeases:
     """Leases in the `job_leases` table; each call is one short transaction.
 
-    The lease is taken by a single `INSERT … ON CONFLICT DO UPDATE … WHERE` statement, atomic on both
-    databases: PostgreSQL settles racing inserts of one name on the row's lock, SQLite has one writer.
-    Times come from this process's clock, so replicas' clocks should agree to well within a lease.
+    The lease is taken by a single `INSERT … ON CONFLICT DO UPDATE … WHERE` statement, atomic on
+    both databases: PostgreSQL settles racing inserts of one name on the row's lock, SQLite has one
+    writer. Times come from this process's clock, so replicas' clocks should agree to well within a
+    lease.
     """
 
     def __init__(
@@ -32,7 +33,8 @@ class SqlJobLeases:
         self._clock = clock
 
     async def try_lease(self, name: str, holder: str, ttl: timedelta) -> bool:
-        """Hold `name` for `ttl` from now: True if it was free, had expired or was `holder`'s already."""
+        """Hold `name` for `ttl` from now: True if it was free, had expired or was `holder`'s
+        already."""
         now = utc(self._clock.now())
         tx = Transaction(self._sessions(), self._gate)
         try:

@@ -1,4 +1,5 @@
-"""Rows to domain objects and back: one to_domain / to_row pair per aggregate, secrets encrypted here."""
+"""Rows to domain objects and back: one to_domain / to_row pair per aggregate, secrets encrypted
+here."""
 
 from __future__ import annotations
 

@@ -1,4 +1,5 @@
-"""The dashboard's read queries over SQL (core.oversight.port.Oversight): filtered, paged, aggregated in the database."""
+"""The dashboard's read queries over SQL (core.oversight.port.Oversight): filtered, paged,
+aggregated in the database."""
 
 from __future__ import annotations
 
@@ -63,7 +64,8 @@ class SqlOversight:
 
     @classmethod
     def of(cls, database: Database) -> SqlOversight:
-        """The oversight of what `database` stores (its engine, and its key to mask voucher codes)."""
+        """The oversight of what `database` stores (its engine, and its key to mask voucher
+        codes)."""
         # The façade keeps these to itself; this package shares them.
         return cls(database._sessions, database._gate, database._cipher)
 
@@ -219,7 +221,8 @@ class SqlOversight:
             counts = (await tx.execute(rewards)).all()
         balances = []
         for row in programmes:
-            # One synthetic entry per kind carrying its total: Budget.of stays the only place of the formula.
+            # One synthetic entry per kind carrying its total: Budget.of stays the only place of the
+            # formula.
             budget = Budget.of(
                 LedgerEntry("", row.id, LedgerKind(kind), int(total), datetime.min, "")
                 for programme_id, kind, total in sums
@@ -390,7 +393,8 @@ def _period(column: Any, since: date | None, until: date | None) -> list[ColumnE
 
 
 def _contains(text: str, *columns: Any) -> ColumnElement[bool]:
-    """Case-insensitive "contains" on any of `columns`, with LIKE wildcards in `text` taken literally."""
+    """Case-insensitive "contains" on any of `columns`, with LIKE wildcards in `text` taken
+    literally."""
     pattern = f"%{_escape(text.strip())}%"
     return or_(*(col(column).ilike(pattern, escape="\\") for column in columns))
 

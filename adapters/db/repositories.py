@@ -1,4 +1,5 @@
-"""The core's repositories over SQL: reads go straight to the database, most writes wait for commit."""
+"""The core's repositories over SQL: reads go straight to the database, most writes wait for
+commit."""
 
 from __future__ import annotations
 
@@ -26,7 +27,8 @@ PENDING = str(MessageStatus.PENDING)
 
 
 class SqlOrders(VersionedRepository[Order, OrderRow]):
-    """Orders; `add` and `save` are written at commit, `save` only if the version read is still current."""
+    """Orders; `add` and `save` are written at commit, `save` only if the version read is still
+    current."""
 
     row_type = OrderRow
 
@@ -52,8 +54,8 @@ class SqlOrders(VersionedRepository[Order, OrderRow]):
     async def find_by_intent(self, intent_id: str) -> Order | None:
         found = await self._one(col(OrderRow.payment_intent_id) == intent_id)
         if found is None and intent_id:
-            # An earlier attempt's intent is only in the order's payments (say, a refund of a payment
-            # that was not the latest attempt): rare enough for a scan of the JSON text.
+            # An earlier attempt's intent is only in the order's payments (say, a refund of a
+            # payment that was not the latest attempt): rare enough for a scan of the JSON text.
             payments = cast(col(OrderRow.payments), Text)
             found = await self._one(payments.contains(f'"{intent_id}"', autoescape=True))
         return found
@@ -123,7 +125,8 @@ class SqlVouchers:
 
 
 class SqlOutbox:
-    """The outbox: idempotent adds, leased claims in order per conversation, saves written at commit."""
+    """The outbox: idempotent adds, leased claims in order per conversation, saves written at
+    commit."""
 
     def __init__(self, tx: Transaction) -> None:
         self._tx = tx
@@ -181,15 +184,17 @@ class SqlOutbox:
             )
             .order_by(col(OutboxRow.created_at), col(OutboxRow.id))
             .limit(limit)
-            # PostgreSQL: rows another replica is claiming are skipped, never claimed twice. SQLite ignores it.
+            # PostgreSQL: rows another replica is claiming are skipped, never claimed twice. SQLite
+            # ignores it.
             .with_for_update(skip_locked=True)
         )
 
     async def _first_in_line(self, candidates: Sequence[OutboxRow]) -> list[OutboxRow]:
-        """Keep a candidate only if every older pending message of its conversation is claimed with it.
+        """Keep a candidate only if every older pending message of its conversation is claimed with
+        it.
 
-        An older message missing from the candidates is one another claimer holds right now (locked and
-        skipped): its conversation must wait, or two replicas would send into it out of order.
+        An older message missing from the candidates is one another claimer holds right now (locked
+        and skipped): its conversation must wait, or two replicas would send into it out of order.
         """
         if not candidates:
             return []
@@ -241,7 +246,8 @@ class SqlOutbox:
 
 
 class SqlAudit:
-    """The audit chain: records wait for commit, then are chained onto the last entry under a lock."""
+    """The audit chain: records wait for commit, then are chained onto the last entry under a
+    lock."""
 
     def __init__(self, tx: Transaction) -> None:
         self._tx = tx
@@ -276,7 +282,8 @@ class SqlAudit:
 
 
 class SqlEvents:
-    """Payment events already applied; the INSERT happens at once, so a replay stops at the first step."""
+    """Payment events already applied; the INSERT happens at once, so a replay stops at the first
+    step."""
 
     def __init__(self, tx: Transaction, clock: Clock) -> None:
         self._tx = tx

@@ -93,7 +93,8 @@ class SqlRewards(VersionedRepository[Reward, RewardRow]):
 
 
 class SqlLedger:
-    """Budget movements, INSERTed at once: the budget a unit of work reads includes its own entries."""
+    """Budget movements, INSERTed at once: the budget a unit of work reads includes its own
+    entries."""
 
     def __init__(self, tx: Transaction) -> None:
         self._tx = tx
@@ -108,7 +109,8 @@ class SqlLedger:
             .group_by(col(LedgerRow.kind))
         )
         totals = (await self._tx.execute(query)).all()
-        # One synthetic entry per kind carrying its total: Budget.of stays the only place of the formula.
+        # One synthetic entry per kind carrying its total: Budget.of stays the only place of the
+        # formula.
         return Budget.of(
             LedgerEntry("", programme_id, LedgerKind(kind), int(total), datetime.min, "")
             for kind, total in totals

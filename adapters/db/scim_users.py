@@ -1,4 +1,5 @@
-"""core.pushed_users.PushedUserStore over SQL: SCIM users with a version per row for ETags and conditional writes."""
+"""core.pushed_users.PushedUserStore over SQL: SCIM users with a version per row for ETags and
+conditional writes."""
 
 from __future__ import annotations
 

@@ -1,4 +1,5 @@
-"""Credentials the bot must keep across restarts and replicas (a rotated OAuth token), encrypted at rest."""
+"""Credentials the bot must keep across restarts and replicas (a rotated OAuth token), encrypted at
+rest."""
 
 from __future__ import annotations
 
@@ -15,7 +16,8 @@ from core.ports import Clock
 
 
 class SqlSecretStore:
-    """One named value; each call is its own transaction, the value is never written in plaintext."""
+    """One named value; each call is its own transaction, the value is never written in
+    plaintext."""
 
     def __init__(
         self,

@@ -1,4 +1,5 @@
-"""SQLModel tables: the stored shape of orders, vouchers, outbox, events, rewards, audit and catalog cache."""
+"""SQLModel tables: the stored shape of orders, vouchers, outbox, events, rewards, audit and catalog
+cache."""
 
 from __future__ import annotations
 
@@ -64,7 +65,8 @@ def _json() -> JSON:
 
 
 def _order_fk() -> ForeignKey:
-    # Deferred to commit: orders are INSERTed at commit, after a voucher added in the same unit of work.
+    # Deferred to commit: orders are INSERTed at commit, after a voucher added in the same unit of
+    # work.
     return ForeignKey("orders.id", deferrable=True, initially="DEFERRED")
 
 
@@ -199,7 +201,8 @@ class CatalogProductRow(Table, table=True):
 
 
 class CatalogSyncRow(Table, table=True):
-    """When a provider's catalog was last replaced; kept apart so an empty catalog still has a time."""
+    """When a provider's catalog was last replaced; kept apart so an empty catalog still has a
+    time."""
 
     __tablename__ = "catalog_syncs"
 
@@ -290,7 +293,8 @@ class RewardRow(Table, table=True):
 
 
 class RewardAdminRow(Table, table=True):
-    """Who may send rewards, besides the admins named in the settings (`slack:U123`, `teams:<aad id>`)."""
+    """Who may send rewards, besides the admins named in the settings (`slack:U123`, `teams:<aad
+    id>`)."""
 
     __tablename__ = "reward_admins"
 
@@ -308,7 +312,8 @@ class JobLeaseRow(Table, table=True):
 
 
 class TokenBucketRow(Table, table=True):
-    """A rate limit's bucket shared by every replica: when it is next free (adapters/db/token_buckets.py)."""
+    """A rate limit's bucket shared by every replica: when it is next free
+    (adapters/db/token_buckets.py)."""
 
     __tablename__ = "token_buckets"
 

@@ -1,4 +1,5 @@
-"""Tables of what the chat adapters must remember across replicas: Teams tenants, pending confirmations."""
+"""Tables of what the chat adapters must remember across replicas: Teams tenants, pending
+confirmations."""
 
 from __future__ import annotations
 
@@ -11,7 +12,8 @@ from adapters.db.tables import Table, UTCDateTime
 
 
 class TeamsTenantRow(Table, table=True):
-    """Where the bot reaches a Teams tenant: the Connector URL and its own account, from the last activity."""
+    """Where the bot reaches a Teams tenant: the Connector URL and its own account, from the last
+    activity."""
 
     __tablename__ = "teams_tenants"
 
@@ -25,7 +27,8 @@ class TeamsTenantRow(Table, table=True):
 
 
 class PendingConfirmationRow(Table, table=True):
-    """A request waiting for its sender's Send click; `taken_at` is set by the click that does the work."""
+    """A request waiting for its sender's Send click; `taken_at` is set by the click that does the
+    work."""
 
     __tablename__ = "pending_confirmations"
 

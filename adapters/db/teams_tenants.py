@@ -1,4 +1,5 @@
-"""Teams tenants the bot has heard from: the Connector URL and bot account that reach their people."""
+"""Teams tenants the bot has heard from: the Connector URL and bot account that reach their
+people."""
 
 from __future__ import annotations
 
@@ -51,7 +52,8 @@ class SqlTeamsTenants:
         return TenantEndpoint(row.tenant_id, row.service_url, row.bot_id, row.bot_name)
 
     def _upsert(self, endpoint: TenantEndpoint) -> Insert:
-        # One statement, so two replicas seeing the same tenant at once both succeed (the later one wins).
+        # One statement, so two replicas seeing the same tenant at once both succeed (the later one
+        # wins).
         insert = sqlite_insert if self._gate.sqlite else postgres_insert
         statement = insert(TeamsTenantRow).values(
             tenant_id=endpoint.tenant_id.strip().lower(),

@@ -1,11 +1,12 @@
 """One database transaction, and the per-dialect rule for becoming its writer.
 
-SQLite allows one writer at a time. Its connections run in driver autocommit (see engine.py), so reads
-never hold a snapshot that a later write would have to upgrade (which fails at once with "database is
-locked"). The first write of a transaction takes a process-wide asyncio lock, then `BEGIN IMMEDIATE`
-(the file lock, which also covers other processes): from there to commit the transaction is the only
-writer, which is what makes audit chaining and outbox claims safe. PostgreSQL needs none of this: row
-locks, unique indexes and an advisory lock for the audit chain do the work.
+SQLite allows one writer at a time. Its connections run in driver autocommit (see engine.py), so
+reads never hold a snapshot that a later write would have to upgrade (which fails at once with
+"database is locked"). The first write of a transaction takes a process-wide asyncio lock, then
+`BEGIN IMMEDIATE` (the file lock, which also covers other processes): from there to commit the
+transaction is the only writer, which is what makes audit chaining and outbox claims safe.
+PostgreSQL needs none of this: row locks, unique indexes and an advisory lock for the audit chain do
+the work.
 """
 
 from __future__ import annotations
@@ -24,7 +25,8 @@ T = TypeVar("T")
 
 
 class WriteGate:
-    """Shared by every transaction of one Database: serialises SQLite writers, locks the PG audit chain."""
+    """Shared by every transaction of one Database: serialises SQLite writers, locks the PG audit
+    chain."""
 
     def __init__(self, *, sqlite: bool, lock_timeout: float, audit_lock_key: int) -> None:
         self.sqlite = sqlite
@@ -57,14 +59,16 @@ class WriteGate:
             self._lock.release()
 
     async def lock_audit_chain(self, session: AsyncSession) -> None:
-        """Serialise appends to the audit chain until this transaction ends (SQLite: already the writer)."""
+        """Serialise appends to the audit chain until this transaction ends (SQLite: already the
+        writer)."""
         if not self.sqlite:
             with translated():
                 await session.execute(select(func.pg_advisory_xact_lock(self._audit_lock_key)))
 
 
 class Transaction:
-    """A session with translated errors; becomes a writer on the first write and commits once or more."""
+    """A session with translated errors; becomes a writer on the first write and commits once or
+    more."""
 
     def __init__(self, session: AsyncSession, gate: WriteGate) -> None:
         self.session = session
@@ -82,7 +86,8 @@ class Transaction:
             return await self.session.execute(statement, params)
 
     async def rows(self, statement: Select[T]) -> Sequence[T]:
-        """ORM rows of a select, always refreshed from the database (never a stale identity-map copy)."""
+        """ORM rows of a select, always refreshed from the database (never a stale identity-map
+        copy)."""
         result = await self.execute(statement.execution_options(populate_existing=True))
         return result.scalars().all()
 
@@ -101,7 +106,8 @@ class Transaction:
             self.session.expunge(row)
 
     async def commit(self) -> None:
-        # On failure the write turn is kept until close() has rolled back: the transaction is still open.
+        # On failure the write turn is kept until close() has rolled back: the transaction is still
+        # open.
         with translated():
             await self.session.commit()
         self._finish_write()

@@ -43,10 +43,11 @@ from core.ports import (
 class SqlUnitOfWork:
     """Implements core.ports.UnitOfWork. Use once: `async with database.unit_of_work() as uow`.
 
-    Written at once (so conflicts surface early, and later reads see them): vouchers.add, events.add,
-    outbox.add, outbox.claim_due, ledger.add, reward_admins.add / remove. Written at commit: add / save
-    of orders, programmes and rewards, vouchers.save, outbox.save and the audit chain. After a
-    DuplicateRequest or ConcurrentUpdate the transaction can only be rolled back (leave the block).
+    Written at once (so conflicts surface early, and later reads see them): vouchers.add,
+    events.add, outbox.add, outbox.claim_due, ledger.add, reward_admins.add / remove. Written at
+    commit: add / save of orders, programmes and rewards, vouchers.save, outbox.save and the audit
+    chain. After a DuplicateRequest or ConcurrentUpdate the transaction can only be rolled back
+    (leave the block).
     """
 
     def __init__(
@@ -97,7 +98,8 @@ class SqlUnitOfWork:
         await self._tx.close()
 
     async def commit(self) -> None:
-        """Write everything staged in one transaction; DuplicateRequest or ConcurrentUpdate on a lost race."""
+        """Write everything staged in one transaction; DuplicateRequest or ConcurrentUpdate on a
+        lost race."""
         staged = (
             self._orders,
             self._programmes,

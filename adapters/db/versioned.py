@@ -1,4 +1,5 @@
-"""Aggregates with an optimistic version: added and saved at commit, a save only if nobody saved since."""
+"""Aggregates with an optimistic version: added and saved at commit, a save only if nobody saved
+since."""
 
 from __future__ import annotations
 
@@ -23,16 +24,17 @@ R = TypeVar("R", bound=Table)
 
 
 class VersionedRepository(Generic[D, R]):
-    """Base of the order, programme and reward repositories (the shape of core.ports' versioned ports).
+    """Base of the order, programme and reward repositories (the shape of core.ports' versioned
+    ports).
 
-    `version` on a domain object is the version read; the UPDATE at commit matches on it, so a writer
-    that lost a race gets ConcurrentUpdate instead of overwriting. After commit the objects hold the new
-    version. Subclasses give the row type and the mapping.
+    `version` on a domain object is the version read; the UPDATE at commit matches on it, so a
+    writer that lost a race gets ConcurrentUpdate instead of overwriting. After commit the objects
+    hold the new version. Subclasses give the row type and the mapping.
     """
 
     row_type: type[R]
-    # Whether get() returns what this unit of work added or saved (as the in-memory fake does for rewards
-    # and programmes) rather than the stored state.
+    # Whether get() returns what this unit of work added or saved (as the in-memory fake does for
+    # rewards and programmes) rather than the stored state.
     read_staged = False
 
     def __init__(self, tx: Transaction) -> None:

@@ -1,1 +1,2 @@
-"""Exchange rates from outside: the European Central Bank's daily reference-rate XML, by file or URL."""
+"""Exchange rates from outside: the European Central Bank's daily reference-rate XML, by file or
+URL."""

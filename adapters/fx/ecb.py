@@ -24,7 +24,8 @@ class RatesFileError(ValueError):
 
 
 def parse_ecb(data: bytes) -> list[Rate]:
-    """Every `1 EUR = x CUR` rate of the newest day in the file; RatesFileError for anything else."""
+    """Every `1 EUR = x CUR` rate of the newest day in the file; RatesFileError for anything
+    else."""
     if len(data) > MAX_BYTES:
         raise RatesFileError("the rates file is larger than 1 MB")
     try:

@@ -1,4 +1,5 @@
-"""Fetching the ECB daily reference-rate XML from a configured URL (aiohttp, bounded size and time)."""
+"""Fetching the ECB daily reference-rate XML from a configured URL (aiohttp, bounded size and
+time)."""
 
 from __future__ import annotations
 
@@ -15,7 +16,8 @@ class RatesFeedError(Exception):
 
 
 class EcbFeed:
-    """`fetch()` returns the newest day's rates, or raises RatesFeedError (the job logs, tries later)."""
+    """`fetch()` returns the newest day's rates, or raises RatesFeedError (the job logs, tries
+    later)."""
 
     def __init__(
         self, url: str, *, ssl_context: ssl.SSLContext | None = None, timeout: float = 20.0

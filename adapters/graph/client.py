@@ -1,4 +1,5 @@
-"""A small Microsoft Graph client: app-only tokens (client credentials) and requests that honour 429.
+"""A small Microsoft Graph client: app-only tokens (client credentials) and requests that honour
+429.
 
 Graph throttles per app and tenant and answers 429 with Retry-After (seconds); the client waits that
 long and tries again, a few times, within a bound, then gives up with GraphError. Errors are mapped

@@ -1,9 +1,9 @@
 """Teams reach through Graph: users by email or Entra object id, and installing the bot for a user.
 
-Proactive installation as Microsoft documents it: `POST /users/{id}/teamwork/installedApps` binding the
-app from the organisation's catalog (409 when it is already there), then the installation's `chat`,
-which is the user's 1:1 chat with the bot. Needs the application permissions User.Read.All and
-TeamsAppInstallation.ReadWriteSelfForUser.All.
+Proactive installation as Microsoft documents it: `POST /users/{id}/teamwork/installedApps` binding
+the app from the organisation's catalog (409 when it is already there), then the installation's
+`chat`, which is the user's 1:1 chat with the bot. Needs the application permissions User.Read.All
+and TeamsAppInstallation.ReadWriteSelfForUser.All.
 """
 
 from __future__ import annotations
@@ -62,7 +62,8 @@ class GraphPeople:
 
 
 class GraphInstaller:
-    """core.reach.AppInstaller: installs the Teams app (by its catalog id) for a user, returns the chat id."""
+    """core.reach.AppInstaller: installs the Teams app (by its catalog id) for a user, returns the
+    chat id."""
 
     def __init__(self, graph: GraphClient, catalog_id: str) -> None:
         self._graph = graph

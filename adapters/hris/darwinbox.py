@@ -1,11 +1,11 @@
 """Darwinbox as an HR directory (core.hris.HrDirectory), over its Employee Master API.
 
-`POST {base}/masterapi/employee` with Basic authentication (the API user's username and password) and
-the `api_key` and `datasetKey` Darwinbox issues in the JSON body, as its API documentation shows; the
-dataset decides which fields and which employees come back. Incremental syncs send `last_modified`
-(employees changed since then). Dates come as DD-MM-YYYY (ISO dates are read too). An employee whose
-status is not active, or whose exit date has passed, is a leaver: ask Darwinbox for a dataset that
-includes inactive employees, or leavers are never seen.
+`POST {base}/masterapi/employee` with Basic authentication (the API user's username and password)
+and the `api_key` and `datasetKey` Darwinbox issues in the JSON body, as its API documentation
+shows; the dataset decides which fields and which employees come back. Incremental syncs send
+`last_modified` (employees changed since then). Dates come as DD-MM-YYYY (ISO dates are read too).
+An employee whose status is not active, or whose exit date has passed, is a leaver: ask Darwinbox
+for a dataset that includes inactive employees, or leavers are never seen.
 """
 
 from __future__ import annotations
@@ -67,7 +67,8 @@ class Darwinbox:
                 status = response.status
         except (aiohttp.ClientError, TimeoutError, ValueError) as exc:
             raise HrUnavailable(f"Darwinbox could not be read: {type(exc).__name__}") from exc
-        # Darwinbox reports refusals in the body ("status": 0 and a message), sometimes with HTTP 200.
+        # Darwinbox reports refusals in the body ("status": 0 and a message), sometimes with HTTP
+        # 200.
         if status != 200 or not isinstance(payload, dict) or str(payload.get("status")) != "1":
             message = payload.get("message") if isinstance(payload, dict) else None
             raise HrUnavailable(

@@ -1,4 +1,5 @@
-"""OData v2 JSON values as SuccessFactors writes them: `/Date(ms)/`, `/Date(ms+0000)/`, and error bodies."""
+"""OData v2 JSON values as SuccessFactors writes them: `/Date(ms)/`, `/Date(ms+0000)/`, and error
+bodies."""
 
 from __future__ import annotations
 
@@ -9,7 +10,8 @@ _DATE = re.compile(r"^/Date\((?P<ms>-?\d+)(?P<offset>[+-]\d{4})?\)/$")
 
 
 def odata_datetime(value: object) -> datetime | None:
-    """An Edm.DateTime or Edm.DateTimeOffset; None when absent or unreadable (HR data is often patchy)."""
+    """An Edm.DateTime or Edm.DateTimeOffset; None when absent or unreadable (HR data is often
+    patchy)."""
     match = _DATE.match(value) if isinstance(value, str) else None
     if match is None:
         return None
@@ -23,7 +25,8 @@ def odata_date(value: object) -> date | None:
 
 
 def odata_error(payload: object) -> str:
-    """The message of `{"error": {"code": …, "message": {"value": …}}}`, for an operator (no personal data)."""
+    """The message of `{"error": {"code": …, "message": {"value": …}}}`, for an operator (no
+    personal data)."""
     if isinstance(payload, dict) and isinstance(payload.get("error"), dict):
         error = payload["error"]
         message = error.get("message")

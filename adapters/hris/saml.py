@@ -1,10 +1,11 @@
-"""The SAML 2.0 bearer assertion SuccessFactors exchanges for an OAuth token, signed with the client's key.
+"""The SAML 2.0 bearer assertion SuccessFactors exchanges for an OAuth token, signed with the
+client's key.
 
-Shaped as SAP's "Generating a SAML Assertion" describes: the OAuth client's API key as issuer and as the
-`api_key` attribute, the API user as subject, the token URL as recipient, `www.successfactors.com` as
-audience, valid for a few minutes, signed (RSA-SHA256, enveloped) with the private key whose X.509
-certificate is registered on the OAuth client. Signing here keeps the key off the network (SAP's
-/oauth/idp would take it as a form field).
+Shaped as SAP's "Generating a SAML Assertion" describes: the OAuth client's API key as issuer and as
+the `api_key` attribute, the API user as subject, the token URL as recipient,
+`www.successfactors.com` as audience, valid for a few minutes, signed (RSA-SHA256, enveloped) with
+the private key whose X.509 certificate is registered on the OAuth client. Signing here keeps the
+key off the network (SAP's /oauth/idp would take it as a form field).
 """
 
 from __future__ import annotations
@@ -29,7 +30,8 @@ def signed_assertion(
     signed = XMLSigner(c14n_algorithm="http://www.w3.org/2001/10/xml-exc-c14n#").sign(
         assertion, key=private_key_pem.encode(), reference_uri=assertion.get("ID")
     )
-    # The SAML schema puts ds:Signature right after Issuer; the enveloped transform ignores where it sits.
+    # The SAML schema puts ds:Signature right after Issuer; the enveloped transform ignores where it
+    # sits.
     signature = signed.find("{http://www.w3.org/2000/09/xmldsig#}Signature")
     if signature is not None:
         signed.insert(1, signature)

@@ -1,10 +1,11 @@
 """SAP SuccessFactors as an HR directory (core.hris.HrDirectory), over its OData v2 API.
 
 People are read from `User`, with the Employee Central records behind it expanded in the same query:
-`empInfo` (EmpEmployment: start dates) and `empInfo/personNav` (PerPerson: date of birth, of which only
-day and month are kept) with `personalInfoNav` (PerPersonal: preferred name). Pages follow the server's
-`__next` links unchanged; changes are asked for with `$filter=lastModifiedDateTime ge datetimeoffset'…'`,
-and inactive users are asked for explicitly (the User entity returns active ones only by default).
+`empInfo` (EmpEmployment: start dates) and `empInfo/personNav` (PerPerson: date of birth, of which
+only day and month are kept) with `personalInfoNav` (PerPersonal: preferred name). Pages follow the
+server's `__next` links unchanged; changes are asked for with `$filter=lastModifiedDateTime ge
+datetimeoffset'…'`, and inactive users are asked for explicitly (the User entity returns active ones
+only by default).
 """
 
 from __future__ import annotations
@@ -29,7 +30,8 @@ SELECT = (
     "empInfo/personNav/personalInfoNav/preferredName"
 )
 EXPAND = "manager,empInfo,empInfo/personNav,empInfo/personNav/personalInfoNav"
-# t/f: active/inactive; T/F: external active/inactive; e/d: onboardees and deleted (SAP's User API notes).
+# t/f: active/inactive; T/F: external active/inactive; e/d: onboardees and deleted (SAP's User API
+# notes).
 EVERY_STATUS = "status in 't','f','T','F','e','d'"
 INACTIVE = frozenset({"f", "F", "d", "inactive", "inactive_external"})
 MAX_PAGES = 10_000  # a server that keeps sending __next links must not keep us forever
@@ -65,7 +67,8 @@ class SuccessFactors:
     def _first_page(self, since: str | None) -> str:
         condition = EVERY_STATUS
         if since is not None:
-            # `ge`, not `gt`: several people can share the last second seen; applying one twice is harmless.
+            # `ge`, not `gt`: several people can share the last second seen; applying one twice is
+            # harmless.
             stamp = datetime.fromisoformat(since).astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
             condition = f"({EVERY_STATUS}) and lastModifiedDateTime ge datetimeoffset'{stamp}'"
         # No $top: in OData v2 it caps the whole result, not a page; the server pages with __next.

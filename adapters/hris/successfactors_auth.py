@@ -1,7 +1,9 @@
-"""How voucherbot authenticates to SuccessFactors: OAuth 2.0 SAML bearer tokens, or Basic on test tenants.
+"""How voucherbot authenticates to SuccessFactors: OAuth 2.0 SAML bearer tokens, or Basic on test
+tenants.
 
-The token is fetched from `/oauth/token` with a freshly signed assertion and kept until shortly before it
-expires (or until the API answers 401); Basic sends `user@companyId` as SuccessFactors expects.
+The token is fetched from `/oauth/token` with a freshly signed assertion and kept until shortly
+before it expires (or until the API answers 401); Basic sends `user@companyId` as SuccessFactors
+expects.
 """
 
 from __future__ import annotations

@@ -1,4 +1,5 @@
-"""Speaking to a person in their locale: Babel (CLDR) amounts and dates, gettext texts; shared by every channel."""
+"""Speaking to a person in their locale: Babel (CLDR) amounts and dates, gettext texts; shared by
+every channel."""
 
 from adapters.i18n.localizer import ENGLISH, LANGUAGES, Localizer, localizer
 

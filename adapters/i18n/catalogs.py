@@ -1,4 +1,5 @@
-"""gettext catalogs read from the .po files in the repository, so a fresh clone needs no build step."""
+"""gettext catalogs read from the .po files in the repository, so a fresh clone needs no build
+step."""
 
 from __future__ import annotations
 
@@ -27,7 +28,8 @@ def translations(language: str) -> NullTranslations:
     with path.open("rb") as po:
         catalog = read_po(po, locale=language, domain=DOMAIN)
     compiled = BytesIO()
-    # Fuzzy entries are guesses a translator has not confirmed: English is better than a wrong sentence.
+    # Fuzzy entries are guesses a translator has not confirmed: English is better than a wrong
+    # sentence.
     write_mo(compiled, catalog, use_fuzzy=False)
     compiled.seek(0)
     return GNUTranslations(compiled)

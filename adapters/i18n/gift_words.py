@@ -1,4 +1,5 @@
-"""Gift refusals from the core, said in the person's language; each channel names its own command."""
+"""Gift refusals from the core, said in the person's language; each channel names its own
+command."""
 
 from __future__ import annotations
 
@@ -9,8 +10,8 @@ from core.gifts import GiftNotCancellable, GiftNotFound, InvalidGift, NotGiftBuy
 def gift_refusal(error: Exception, loc: Localizer, catalog_command: str = "") -> str | None:
     """The sentence for a gift refusal, from the data it carries; None when `error` is not one.
 
-    `catalog_command` is how the person opens the catalog where they are (Slack's `/vouchers`, Teams'
-    “vouchers”): a gift to oneself points there."""
+    `catalog_command` is how the person opens the catalog where they are (Slack's `/vouchers`,
+    Teams' “vouchers”): a gift to oneself points there."""
     match error:
         case InvalidGift():
             return _invalid(error, loc, catalog_command)

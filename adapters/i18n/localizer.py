@@ -1,4 +1,5 @@
-"""One object per locale that formats amounts and dates and translates texts for the person reading."""
+"""One object per locale that formats amounts and dates and translates texts for the person
+reading."""
 
 from __future__ import annotations
 
@@ -38,7 +39,8 @@ class Localizer:
 
     @property
     def country(self) -> str:
-        """The person's country as far as the locale tells (ISO 3166 alpha-2), '' when it does not."""
+        """The person's country as far as the locale tells (ISO 3166 alpha-2), '' when it does
+        not."""
         if self.home:
             return self.home
         return territory(self.locale) if self.stated else ""
@@ -50,7 +52,8 @@ class Localizer:
         return format_decimal(value, locale=self.locale)
 
     def date(self, value: date | datetime | str) -> str:
-        """'Dec 6, 2027', '6 Dec 2027', '06.12.2027': the locale's medium date (ISO text accepted)."""
+        """'Dec 6, 2027', '6 Dec 2027', '06.12.2027': the locale's medium date (ISO text
+        accepted)."""
         day = date.fromisoformat(value[:10]) if isinstance(value, str) else value
         if isinstance(day, datetime):
             day = day.date()
@@ -83,7 +86,8 @@ class Localizer:
 
 @lru_cache(maxsize=256)
 def localizer(tag: str | None, time_zone: str = "") -> Localizer:
-    """The localizer for a platform's locale tag ('en-US', 'de_DE', 'es-LA'); English (US) by default.
+    """The localizer for a platform's locale tag ('en-US', 'de_DE', 'es-LA'); English (US) by
+    default.
 
     A time zone ('Europe/Berlin') says the person's country better than a locale does: many people
     everywhere keep their client in en-US."""
@@ -95,7 +99,8 @@ def localizer(tag: str | None, time_zone: str = "") -> Localizer:
     return Localizer(locale, language, translations(language), home=home)
 
 
-# Whoever has not said which locale they read gets US English, but no assumption about their country.
+# Whoever has not said which locale they read gets US English, but no assumption about their
+# country.
 ENGLISH = Localizer(parse(None), "en", translations("en"), stated=False)
 
 

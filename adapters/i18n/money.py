@@ -1,4 +1,5 @@
-"""Amounts as a person reads them: CLDR patterns and symbols, '$' made unambiguous outside its home."""
+"""Amounts as a person reads them: CLDR patterns and symbols, '$' made unambiguous outside its
+home."""
 
 from __future__ import annotations
 

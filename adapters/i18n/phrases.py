@@ -1,4 +1,5 @@
-"""Texts said later, in the reader's language: a translator raises one before anyone's locale is known."""
+"""Texts said later, in the reader's language: a translator raises one before anyone's locale is
+known."""
 
 from __future__ import annotations
 
@@ -24,5 +25,6 @@ class Phrase:
 
 
 def later(template: str, **values: object) -> Phrase:
-    """Marks `template` for the catalogs (pybabel's `-k later`), to be translated when it is said."""
+    """Marks `template` for the catalogs (pybabel's `-k later`), to be translated when it is
+    said."""
     return Phrase(template, values)

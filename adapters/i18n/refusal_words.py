@@ -1,4 +1,5 @@
-"""Reward, budget, approval, group-gift and curated-catalog refusals, said from their data in the person's language."""
+"""Reward, budget, approval, group-gift and curated-catalog refusals, said from their data in the
+person's language."""
 
 from __future__ import annotations
 
@@ -70,7 +71,8 @@ _STATUS = {
 
 
 def said(reason: str, loc: Localizer) -> str:
-    """A reason in the person's language: a `Reason` from its rule and values, other text as it is."""
+    """A reason in the person's language: a `Reason` from its rule and values, other text as it
+    is."""
     if not isinstance(reason, Reason):
         return reason
     if reason.parts:
@@ -99,7 +101,8 @@ def _value(name: str, value: object, loc: Localizer) -> str:
 
 
 def refusal(error: Exception, loc: Localizer) -> str | None:
-    """The sentence for a reward, approval, group-gift or catalog refusal; None when `error` is none."""
+    """The sentence for a reward, approval, group-gift or catalog refusal; None when `error` is
+    none."""
     match error:
         case NotRewardAdmin():
             return loc._("Only reward admins can send rewards. Ask your HR team to add you.")

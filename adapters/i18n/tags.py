@@ -1,4 +1,5 @@
-"""Locale tags as the platforms send them ('en-US', 'es-LA', 'de_DE', an Accept-Language header) read into Babel."""
+"""Locale tags as the platforms send them ('en-US', 'es-LA', 'de_DE', an Accept-Language header)
+read into Babel."""
 
 from __future__ import annotations
 
@@ -36,7 +37,8 @@ def territory(locale: Locale) -> str:
 
 
 def from_accept_language(header: str | None) -> str:
-    """The browser's first choice from an Accept-Language header, by its q weights ('' when none)."""
+    """The browser's first choice from an Accept-Language header, by its q weights ('' when
+    none)."""
     ranked: list[tuple[float, int, str]] = []
     for position, part in enumerate((header or "").split(",")):
         tag, _, params = part.strip().partition(";")

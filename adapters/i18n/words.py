@@ -139,7 +139,8 @@ def failure(summary: OrderSummary, loc: Localizer) -> str:
 
 
 def unknown_filter(page: CatalogPage, loc: Localizer) -> str:
-    """A typed filter the catalog has nothing for, and what would work instead ('' when it is fine)."""
+    """A typed filter the catalog has nothing for, and what would work instead ('' when it is
+    fine)."""
     query = page.query
     if query.currency and page.currencies and query.currency.upper() not in page.currencies:
         return loc._(
@@ -178,7 +179,8 @@ def countries(codes: tuple[str, ...], loc: Localizer) -> str:
 
 
 def rate_label(quote: Quote, loc: Localizer) -> str:
-    """'1 EUR = 92.40 INR (ecb, Nov 25, 2026)': the rate a reward converts at, in the locale's numbers."""
+    """'1 EUR = 92.40 INR (ecb, Nov 25, 2026)': the rate a reward converts at, in the locale's
+    numbers."""
     rate = format_decimal(quote.rate.normalize(), locale=loc.locale, decimal_quantization=False)
     rate_text = f"1 {quote.target.currency} = {rate} {quote.charged.currency}"
     if quote.margin_bps:
@@ -190,7 +192,8 @@ def rate_label(quote: Quote, loc: Localizer) -> str:
 def rate_note(
     quote: Quote | None, problem: RateUnavailable | StaleRate | None, loc: Localizer
 ) -> str:
-    """What a reward in another currency buys in the catalog, or why it shops in its own currency."""
+    """What a reward in another currency buys in the catalog, or why it shops in its own
+    currency."""
     if problem is not None:
         return error_text(problem, loc)
     if quote is None:

@@ -1,4 +1,5 @@
-"""The built-in voucher provider: readable check-summed codes from `secrets`, PINs and redemption links.
+"""The built-in voucher provider: readable check-summed codes from `secrets`, PINs and redemption
+links.
 
 A code looks like `QHB7-K3M9-Q2XH-4W`: 14 symbols in groups of four. Three symbols recall the brand,
 ten are random (about 49.5 bits) and the last is a check symbol.
@@ -6,8 +7,8 @@ ten are random (about 49.5 bits) and the last is a check symbol.
 The alphabet has 31 symbols, 2-9 and A-Z without I, L and O, so no symbol can be misread as 0, O, 1,
 I or L. Writing v(i) for the alphabet position of the i-th symbol (i = 1..14), a code is valid when
 sum(i * v(i)) is 0 modulo 31; the check symbol is the one that makes it so. Because 31 is prime and
-the weights 1..14 are distinct and non-zero modulo 31, changing one symbol always changes the sum, and
-so does swapping any two different symbols (adjacent or not): every single-symbol typo and every
+the weights 1..14 are distinct and non-zero modulo 31, changing one symbol always changes the sum,
+and so does swapping any two different symbols (adjacent or not): every single-symbol typo and every
 transposition is caught, like the ISBN-10 check digit but with no extra symbol needed.
 """
 
@@ -77,7 +78,8 @@ class BuiltinProvider:
     async def find(
         self, *, order_id: str, product: Product, amount: Money, today: date
     ) -> IssuedVoucher | None:
-        """Nothing is bought outside, so a lost answer left nothing behind: issuing again is safe."""
+        """Nothing is bought outside, so a lost answer left nothing behind: issuing again is
+        safe."""
         return None
 
     def _redeem_url(self, product: Product, code: str) -> str | None:
@@ -101,14 +103,16 @@ def new_pin(digits: int) -> str:
 
 
 def check_symbol(body: str) -> str:
-    """The symbol that makes sum(i * v(i)) over body + symbol zero modulo 31 (see the module doc)."""
+    """The symbol that makes sum(i * v(i)) over body + symbol zero modulo 31 (see the module
+    doc)."""
     weight = len(body) + 1
     total = _weighted_sum(body)
     return ALPHABET[(-total * pow(weight, -1, _MODULUS)) % _MODULUS]
 
 
 def is_valid_code(code: str) -> bool:
-    """True if `code` (any case, with or without dashes and spaces) is a well-formed built-in code."""
+    """True if `code` (any case, with or without dashes and spaces) is a well-formed built-in
+    code."""
     symbols = _SEPARATORS.sub("", code).upper()
     if len(symbols) != CODE_LENGTH or any(s not in ALPHABET for s in symbols):
         return False
@@ -116,7 +120,8 @@ def is_valid_code(code: str) -> bool:
 
 
 def normalize_code(code: str) -> str:
-    """The code as printed (`QHB7-K3M9-Q2XH-4W`), whatever the case and spacing it was typed with."""
+    """The code as printed (`QHB7-K3M9-Q2XH-4W`), whatever the case and spacing it was typed
+    with."""
     return _grouped(_SEPARATORS.sub("", code).upper())
 
 

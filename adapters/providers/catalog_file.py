@@ -1,8 +1,9 @@
 """The catalog file: products in YAML or JSON, checked field by field and loaded as core Products.
 
-A file holds a top-level `products:` list. Amounts are major units (`25`, `12.50`) and become integer
-minor units through `Money.parse`; the loaders below never build a float, so `10.05` stays exact.
-`{PUBLIC_BASE_URL}` at the start of `image_url` or `redeem_url` is replaced when the file is loaded.
+A file holds a top-level `products:` list. Amounts are major units (`25`, `12.50`) and become
+integer minor units through `Money.parse`; the loaders below never build a float, so `10.05` stays
+exact. `{PUBLIC_BASE_URL}` at the start of `image_url` or `redeem_url` is replaced when the file is
+loaded.
 """
 
 from __future__ import annotations
@@ -75,7 +76,8 @@ _ISO_DATE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
 
 @dataclass(frozen=True)
 class CatalogProblem:
-    """One thing wrong in a catalog file: where it is (file, product index and id, field) and what."""
+    """One thing wrong in a catalog file: where it is (file, product index and id, field) and
+    what."""
 
     file: str
     index: int | None

@@ -1,9 +1,10 @@
-"""The operator's routing rules file (PROVIDER_ROUTES_FILE, YAML) read into core.routing.RoutingRules.
+"""The operator's routing rules file (PROVIDER_ROUTES_FILE, YAML) read into
+core.routing.RoutingRules.
 
-default: [xoxoday, tango, builtin]   # preference when no rule matches (else VOUCHER_PROVIDER's order)
-strategy: preferred                  # or cheapest: the biggest discount first
-discounts: {xoxoday: 2.5, tango: 3}  # percent off face value that each provider gives us
-rules:                               # the first matching rule wins
+default: [xoxoday, tango, builtin]   # preference when no rule matches (else VOUCHER_PROVIDER's
+order) strategy: preferred                  # or cheapest: the biggest discount first discounts:
+{xoxoday: 2.5, tango: 3}  # percent off face value that each provider gives us rules:
+# the first matching rule wins
   - countries: [US]
     brands: [Quiet Harbour Books]
     prefer: [tango, xoxoday]
@@ -65,7 +66,8 @@ def load_routes(path: Path | None, providers: Sequence[str]) -> RoutingRules:
 
 
 def save_routes(path: Path, text: str, providers: Sequence[str]) -> RoutingRules:
-    """Check the text, then replace the file atomically (a replica reading it never sees half a file)."""
+    """Check the text, then replace the file atomically (a replica reading it never sees half a
+    file)."""
     rules = parse_routes(text, providers)
     path.parent.mkdir(parents=True, exist_ok=True)
     fd, temporary = tempfile.mkstemp(dir=path.parent, prefix=".routes-", suffix=".yaml")

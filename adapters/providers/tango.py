@@ -1,4 +1,5 @@
-"""The Tango Card voucher provider: one reward per paid order, the order id as Tango's externalRefID."""
+"""The Tango Card voucher provider: one reward per paid order, the order id as Tango's
+externalRefID."""
 
 from __future__ import annotations
 
@@ -30,7 +31,8 @@ class TangoOrders(Protocol):
 
 
 class TangoProvider:
-    """VoucherProvider over Tango RaaS; calling it again for the same order never buys a second reward."""
+    """VoucherProvider over Tango RaaS; calling it again for the same order never buys a second
+    reward."""
 
     def __init__(self, client: TangoOrders, *, name: str = "tango") -> None:
         self.name = name

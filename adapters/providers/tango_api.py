@@ -30,7 +30,8 @@ REFUSALS = {
 }
 
 
-# Refusals a buyer may be told about; a short balance or bad credentials are ours to fix, not theirs.
+# Refusals a buyer may be told about; a short balance or bad credentials are ours to fix, not
+# theirs.
 BUYER_REASONS = {
     "item_unavailable": ProviderError.OUT_OF_STOCK,
     "brand_unavailable": ProviderError.UNAVAILABLE,
@@ -38,7 +39,8 @@ BUYER_REASONS = {
 
 
 class TangoApiError(ProviderError):
-    """Tango refused or did not answer; `status` is the HTTP status (0: no answer), `kind` what it meant."""
+    """Tango refused or did not answer; `status` is the HTTP status (0: no answer), `kind` what it
+    meant."""
 
     def __init__(
         self,

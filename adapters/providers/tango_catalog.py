@@ -1,7 +1,9 @@
-"""Tango catalog sync: maps GET /catalogs brands and items to our products, cached in a CatalogStore.
+"""Tango catalog sync: maps GET /catalogs brands and items to our products, cached in a
+CatalogStore.
 
-One product per brand, currency and country: Tango's fixed-value items (one utid per face value) become
-its denominations, a variable-value item its open range; each amount keeps its utid in `Product.skus`.
+One product per brand, currency and country: Tango's fixed-value items (one utid per face value)
+become its denominations, a variable-value item its open range; each amount keeps its utid in
+`Product.skus`.
 """
 
 from __future__ import annotations

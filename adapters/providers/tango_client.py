@@ -1,4 +1,5 @@
-"""Async client of the Tango Card RaaS API v2: Basic auth, catalog, account balance, retry-safe orders."""
+"""Async client of the Tango Card RaaS API v2: Basic auth, catalog, account balance, retry-safe
+orders."""
 
 from __future__ import annotations
 
@@ -31,7 +32,8 @@ DEFAULT_RETRY = RetryPolicy()
 
 
 class TangoClient:
-    """Tango's endpoints as typed async methods; every failure surfaces as TangoApiError (a ProviderError)."""
+    """Tango's endpoints as typed async methods; every failure surfaces as TangoApiError (a
+    ProviderError)."""
 
     def __init__(
         self,
@@ -69,7 +71,8 @@ class TangoClient:
         )
 
     async def find_order(self, external_ref_id: str) -> TangoOrder | None:
-        """The order placed under this externalRefID, with its reward, or None when Tango holds none."""
+        """The order placed under this externalRefID, with its reward, or None when Tango holds
+        none."""
         params = {
             "externalRefID": external_ref_id,
             "customerIdentifier": self.customer_id,
@@ -92,7 +95,8 @@ class TangoClient:
         )
 
     async def place_order(self, external_ref_id: str, utid: str, amount: Decimal) -> TangoOrder:
-        """Buy one reward; safe to repeat: Tango keeps one order per externalRefID, and a retry looks first."""
+        """Buy one reward; safe to repeat: Tango keeps one order per externalRefID, and a retry
+        looks first."""
         if not external_ref_id or not utid:
             raise ValueError("every Tango order needs an externalRefID and a utid")
         body = {
@@ -124,7 +128,8 @@ class TangoClient:
             try:
                 existing = await self.find_order(external_ref_id)
             except TangoApiError as lookup:
-                # After an attempt whose answer was lost, a failed look-up leaves the order's fate unknown.
+                # After an attempt whose answer was lost, a failed look-up leaves the order's fate
+                # unknown.
                 lookup.nothing_placed = lookup.nothing_placed and not lost
                 raise
             if existing is not None:

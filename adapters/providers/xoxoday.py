@@ -1,4 +1,5 @@
-"""The Xoxoday Plum voucher provider: buys one voucher per paid order, the order id as Plum's poNumber."""
+"""The Xoxoday Plum voucher provider: buys one voucher per paid order, the order id as Plum's
+poNumber."""
 
 from __future__ import annotations
 
@@ -69,7 +70,8 @@ class PlumOrders(Protocol):
 
 
 class XoxodayProvider:
-    """VoucherProvider over Plum; calling it again for the same order never buys a second voucher."""
+    """VoucherProvider over Plum; calling it again for the same order never buys a second
+    voucher."""
 
     def __init__(
         self,
@@ -112,7 +114,8 @@ class XoxodayProvider:
     async def find(
         self, *, order_id: str, product: Product, amount: Money, today: date
     ) -> IssuedVoucher | None:
-        """The voucher of the Plum order placed with this poNumber; None when Plum holds no such order."""
+        """The voucher of the Plum order placed with this poNumber; None when Plum holds no such
+        order."""
         if time.monotonic() < self._recheck_at.get(order_id, 0.0):
             raise ProviderError(
                 ON_ITS_WAY, retryable=True
@@ -135,7 +138,8 @@ class XoxodayProvider:
                 raise
             if await self._short_of(order_id, amount):
                 raise ProviderError(INSUFFICIENT_BALANCE, retryable=False) from exc
-            # A refusal for good refunds the buyer; admins should learn why (wallet, KYC, catalog drift).
+            # A refusal for good refunds the buyer; admins should learn why (wallet, KYC, catalog
+            # drift).
             await self._notify(
                 f"Plum refused order {order_id} ({amount.label()}): {exc}. The order was refunded."
             )
@@ -215,7 +219,8 @@ class XoxodayProvider:
 def issued_voucher(
     order: PlumOrder, voucher: PlumVoucher, product: Product, today: date
 ) -> IssuedVoucher:
-    """Plum's voucher as ours: url types carry the link in voucherCode; validity is the expiry date."""
+    """Plum's voucher as ours: url types carry the link in voucherCode; validity is the expiry
+    date."""
     is_url = voucher.type.lower() in URL_TYPES
     return IssuedVoucher(
         code=voucher.code,

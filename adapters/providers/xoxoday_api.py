@@ -1,4 +1,5 @@
-"""Xoxoday Plum wire format: operation names, answer parsing, and the one place errors are mapped."""
+"""Xoxoday Plum wire format: operation names, answer parsing, and the one place errors are
+mapped."""
 
 from __future__ import annotations
 
@@ -22,7 +23,8 @@ FAILED_STATUSES = frozenset({"failed", "cancelled", "canceled", "rejected", "ref
 
 
 class PlumApiError(ProviderError):
-    """Plum refused or did not answer; `status` is the HTTP status (0: no answer), `error_id` Plum's code."""
+    """Plum refused or did not answer; `status` is the HTTP status (0: no answer), `error_id` Plum's
+    code."""
 
     def __init__(self, message: str, *, status: int, error_id: str = "", retryable: bool) -> None:
         super().__init__(message, retryable=retryable)
@@ -35,7 +37,8 @@ class PlumApiError(ProviderError):
 
     @property
     def transient(self) -> bool:
-        """Worth trying again right away: no answer, a timeout or a server error (not a 429 quota)."""
+        """Worth trying again right away: no answer, a timeout or a server error (not a 429
+        quota)."""
         return self.status == 0 or self.status == 408 or self.status >= 500
 
 
@@ -83,7 +86,8 @@ def parse_json(raw: bytes) -> Any:
 
 
 def unwrap(answer: Any, operation: str) -> Any:
-    """The payload of `{"data": {operation: {"status": 1, "data": ...}}}`, or a malformed-answer error."""
+    """The payload of `{"data": {operation: {"status": 1, "data": ...}}}`, or a malformed-answer
+    error."""
     outer = answer.get("data") if isinstance(answer, dict) else None
     result = outer.get(operation) if isinstance(outer, dict) else None
     if not isinstance(result, dict) or "data" not in result:
@@ -94,7 +98,8 @@ def unwrap(answer: Any, operation: str) -> Any:
 
 
 def decimal_of(value: Any) -> Decimal | None:
-    """A JSON number or numeric string as an exact Decimal (floats go through their shortest repr)."""
+    """A JSON number or numeric string as an exact Decimal (floats go through their shortest
+    repr)."""
     if isinstance(value, bool) or not isinstance(value, (int, float, str)):
         return None
     try:

@@ -1,4 +1,5 @@
-"""Plum catalog sync: pages through getVouchers, maps each product to ours, caches them in a CatalogStore."""
+"""Plum catalog sync: pages through getVouchers, maps each product to ours, caches them in a
+CatalogStore."""
 
 from __future__ import annotations
 
@@ -137,7 +138,8 @@ def _map_all(items: Sequence[Mapping[str, Any]], provider: str) -> tuple[list[Pr
 
 
 def to_product(item: Mapping[str, Any], provider: str = PROVIDER) -> Product:
-    """One getVouchers entry as our Product; Unmappable with the reason when it cannot be sold here."""
+    """One getVouchers entry as our Product; Unmappable with the reason when it cannot be sold
+    here."""
     plum_id = item.get("productId")
     if isinstance(plum_id, bool) or not str(plum_id or "").isdigit():
         raise Unmappable("no numeric productId")
@@ -228,7 +230,8 @@ def _countries(item: Mapping[str, Any]) -> tuple[str, ...]:
 
 
 def _expiry(text: Any) -> ExpiryPolicy:
-    """'Valid for 12 months from the date of issue' -> 360 days; anything else gets the default year."""
+    """'Valid for 12 months from the date of issue' -> 360 days; anything else gets the default
+    year."""
     found = _PERIOD.search(_text(text))
     if found and int(found.group(1)) > 0:
         return ExpiryPolicy(days_after_issue=int(found.group(1)) * _DAYS[found.group(2).lower()])

@@ -1,4 +1,5 @@
-"""Async client of the Xoxoday Plum Rewards API: one POST endpoint, bearer tokens, retries where safe."""
+"""Async client of the Xoxoday Plum Rewards API: one POST endpoint, bearer tokens, retries where
+safe."""
 
 from __future__ import annotations
 
@@ -58,7 +59,8 @@ class RetryPolicy:
 
 
 class XoxodayClient:
-    """The Plum API as typed async methods; every failure surfaces as PlumApiError (a ProviderError)."""
+    """The Plum API as typed async methods; every failure surfaces as PlumApiError (a
+    ProviderError)."""
 
     def __init__(
         self,
@@ -100,7 +102,8 @@ class XoxodayClient:
     async def get_vouchers(
         self, page: int, limit: int, filters: Mapping[str, str] | None = None
     ) -> list[dict[str, Any]]:
-        """One catalog page (1-based). Plum allows about 500 of these calls a day and one filter per call."""
+        """One catalog page (1-based). Plum allows about 500 of these calls a day and one filter per
+        call."""
         if page < 1 or limit < 1:
             raise ValueError("page and limit start at 1")
         if filters and len(filters) > 1:
@@ -149,7 +152,8 @@ class XoxodayClient:
         quantity: int = 1,
         email: str | None = None,
     ) -> PlumOrder:
-        """Buy; safe to repeat because the poNumber is the same, and each retry first looks the PO up."""
+        """Buy; safe to repeat because the poNumber is the same, and each retry first looks the PO
+        up."""
         if not 1 <= quantity <= MAX_QUANTITY:
             raise ValueError(f"Plum allows 1 to {MAX_QUANTITY} units per order")
         if not po_number:
@@ -178,7 +182,8 @@ class XoxodayClient:
                     extra={"po_number": po_number, "status": exc.status, "attempt": attempt},
                 )
             await asyncio.sleep(self._retry.delay(attempt))
-            # Plum's advice after a 5xx: an order may exist already; place again only if it does not.
+            # Plum's advice after a 5xx: an order may exist already; place again only if it does
+            # not.
             existing = await self.get_order_details(po_number=po_number)
             if existing is not None:
                 return existing

@@ -1,4 +1,5 @@
-"""Plum OAuth token upkeep: refresh before expiry, once for all callers, keeping the rotated refresh token."""
+"""Plum OAuth token upkeep: refresh before expiry, once for all callers, keeping the rotated refresh
+token."""
 
 from __future__ import annotations
 
@@ -30,7 +31,8 @@ class PlumTokens:
 
 
 class TokenStore(Protocol):
-    """Where the newest tokens live between restarts: Plum invalidates a refresh token once it is used."""
+    """Where the newest tokens live between restarts: Plum invalidates a refresh token once it is
+    used."""
 
     async def load(self) -> PlumTokens | None: ...
 
@@ -38,7 +40,8 @@ class TokenStore(Protocol):
 
 
 class MemoryTokenStore:
-    """Keeps tokens for the life of the process only (a restart falls back to the configured token)."""
+    """Keeps tokens for the life of the process only (a restart falls back to the configured
+    token)."""
 
     def __init__(self) -> None:
         self.tokens: PlumTokens | None = None
@@ -81,7 +84,8 @@ class SerializedTokenStore:
 
 
 class TokenKeeper:
-    """Hands out a valid access token; concurrent callers share one refresh (a second would be refused)."""
+    """Hands out a valid access token; concurrent callers share one refresh (a second would be
+    refused)."""
 
     def __init__(
         self,
@@ -128,7 +132,8 @@ class TokenKeeper:
 
     async def _fresh(self, rejected: str = "") -> PlumTokens:
         stored = await self._store.load()
-        # Another replica (or a previous run) may hold newer tokens: adopt them instead of rotating again.
+        # Another replica (or a previous run) may hold newer tokens: adopt them instead of rotating
+        # again.
         if (
             stored
             and stored.access_token not in (rejected, self._current_access())
@@ -162,7 +167,8 @@ class TokenKeeper:
         )
 
     def _candidates(self, stored: PlumTokens | None) -> list[str]:
-        # Newest first; the configured token last, so a token regenerated in the dashboard is picked up.
+        # Newest first; the configured token last, so a token regenerated in the dashboard is picked
+        # up.
         tokens = [t.refresh_token for t in (stored, self._tokens) if t is not None] + [self._seed]
         return list(dict.fromkeys(t for t in tokens if t))
 
@@ -193,7 +199,8 @@ class TokenKeeper:
         return self._clock.now() + FALLBACK_LIFETIME
 
     async def _keep(self, tokens: PlumTokens) -> PlumTokens:
-        # The old refresh token is already dead: hold the new one in memory before anything can fail.
+        # The old refresh token is already dead: hold the new one in memory before anything can
+        # fail.
         self._tokens = tokens
         self.refreshes += 1
         try:

@@ -1,4 +1,5 @@
-"""SCIM 2.0 service provider (RFC 7643/7644): identity providers push employees to /scim/v2/Users."""
+"""SCIM 2.0 service provider (RFC 7643/7644): identity providers push employees to
+/scim/v2/Users."""
 
 from adapters.scim.routes import ScimApi
 

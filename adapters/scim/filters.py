@@ -1,7 +1,8 @@
-"""The SCIM list filters this server answers (RFC 7644 §3.4.2.2): `userName eq "…"` and `externalId eq "…"`.
+"""The SCIM list filters this server answers (RFC 7644 §3.4.2.2): `userName eq "…"` and `externalId
+eq "…"`.
 
-Those are what Entra ID and Okta send to match a user before creating it; any other filter is refused
-with 400 invalidFilter rather than answered wrongly.
+Those are what Entra ID and Okta send to match a user before creating it; any other filter is
+refused with 400 invalidFilter rather than answered wrongly.
 """
 
 from __future__ import annotations

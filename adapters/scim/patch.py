@@ -1,9 +1,9 @@
 """SCIM PATCH (RFC 7644 §3.5.2): add, replace and remove operations on a stored User resource.
 
-Paths: `attr`, `attr.sub`, `attr[filter]`, `attr[filter].sub`, each optionally prefixed by an extension
-URN (`urn:…:enterprise:2.0:User:manager`). A path-less add or replace merges its object value. Entra ID
-writes operation names capitalised ("Replace") and booleans as strings; both are accepted. Attributes
-this server does not keep are ignored, as when a resource is created.
+Paths: `attr`, `attr.sub`, `attr[filter]`, `attr[filter].sub`, each optionally prefixed by an
+extension URN (`urn:…:enterprise:2.0:User:manager`). A path-less add or replace merges its object
+value. Entra ID writes operation names capitalised ("Replace") and booleans as strings; both are
+accepted. Attributes this server does not keep are ignored, as when a resource is created.
 """
 
 from __future__ import annotations
@@ -77,7 +77,8 @@ def _apply(resource: dict[str, Any], op: str, path: object, value: Any) -> None:
                         _apply(resource, op, f"{key}:{name}", sub)
             elif _readable(key):
                 _apply(resource, op, key, item)
-            # Any other key cannot name an attribute this server keeps: ignored, as unknown attributes are.
+            # Any other key cannot name an attribute this server keeps: ignored, as unknown
+            # attributes are.
         return
     if not isinstance(path, str):
         raise BadResource("path must be a string", "invalidPath")

@@ -1,8 +1,10 @@
-"""Re-applies every stored SCIM user to the employees, so a push whose second step failed heals itself.
+"""Re-applies every stored SCIM user to the employees, so a push whose second step failed heals
+itself.
 
 A SCIM write stores the resource, then updates the employee; if the process dies in between, the
-identity provider sees success or retries into a 409, and the employee would stay stale until the next
-change to that user. This pass, run on a schedule, applies what is stored; unchanged people cost a read.
+identity provider sees success or retries into a 409, and the employee would stay stale until the
+next change to that user. This pass, run on a schedule, applies what is stored; unchanged people
+cost a read.
 """
 
 from __future__ import annotations

@@ -1,7 +1,8 @@
-"""The SCIM User resource as voucherbot keeps it: supported attributes only, and the person HR sees in it.
+"""The SCIM User resource as voucherbot keeps it: supported attributes only, and the person HR sees
+in it.
 
-Attributes outside these schemas are dropped when stored (a service provider defines which attributes
-it supports, RFC 7643 §2), so a resource read back shows exactly what voucherbot keeps.
+Attributes outside these schemas are dropped when stored (a service provider defines which
+attributes it supports, RFC 7643 §2), so a resource read back shows exactly what voucherbot keeps.
 """
 
 from __future__ import annotations
@@ -39,7 +40,8 @@ _BIRTHDAY = re.compile(r"^(?:\d{4}-|--)?(\d{2})-(\d{2})$")
 
 
 class BadResource(ValueError):
-    """The body is not a User this server accepts; `scim_type` is RFC 7644's scimType for the error."""
+    """The body is not a User this server accepts; `scim_type` is RFC 7644's scimType for the
+    error."""
 
     def __init__(self, detail: str, scim_type: str = "invalidValue") -> None:
         super().__init__(detail)
@@ -47,7 +49,8 @@ class BadResource(ValueError):
 
 
 def normalize(body: object) -> dict[str, Any]:
-    """The stored form of a User body: checked, supported attributes only, the birthday without its year."""
+    """The stored form of a User body: checked, supported attributes only, the birthday without its
+    year."""
     if not isinstance(body, dict):
         raise BadResource("the body must be a JSON object", "invalidSyntax")
     schemas = body.get("schemas")
@@ -107,7 +110,8 @@ def checked(resource: dict[str, Any]) -> dict[str, Any]:
 
 
 def _complex(name: str, value: dict[str, Any]) -> dict[str, Any]:
-    """A complex attribute's supported sub-attributes, typed; the others are dropped like unknown attributes."""
+    """A complex attribute's supported sub-attributes, typed; the others are dropped like unknown
+    attributes."""
     kept: dict[str, Any] = {}
     for sub, kind in SUB_ATTRIBUTES[name].items():
         item = value.get(sub)

@@ -1,8 +1,8 @@
 """The SCIM endpoints (/scim/v2): Users by bearer token, with ETags and SCIM error bodies.
 
-Each write stores the resource first, then applies the person it describes through core.hris.HrPeople,
-which is where a deactivated or deleted user's unspent rewards are cancelled. Request bodies are never
-logged: they are personal data.
+Each write stores the resource first, then applies the person it describes through
+core.hris.HrPeople, which is where a deactivated or deleted user's unspent rewards are cancelled.
+Request bodies are never logged: they are personal data.
 """
 
 from __future__ import annotations
@@ -31,11 +31,13 @@ SCIM_JSON = "application/scim+json"
 ERROR = "urn:ietf:params:scim:api:messages:2.0:Error"
 LIST = "urn:ietf:params:scim:api:messages:2.0:ListResponse"
 MAX_COUNT = 200
-# Past any real directory, and within the databases' OFFSET (a larger one was a 500 on SQLite): an empty page.
+# Past any real directory, and within the databases' OFFSET (a larger one was a 500 on SQLite): an
+# empty page.
 MAX_START = 2**31
 PATCH_RETRIES = 3
 OPENAPI = Path(__file__).with_name("openapi.json")
-# The methods each endpoint takes, for a 405's Allow header (RFC 9110 §15.5.6); ".../{id}" is one resource.
+# The methods each endpoint takes, for a 405's Allow header (RFC 9110 §15.5.6); ".../{id}" is one
+# resource.
 ALLOWED = {
     "Users": "GET, POST",
     "Users/{id}": "GET, PUT, PATCH, DELETE",
@@ -117,7 +119,8 @@ class ScimApi:
         ):
             raise ScimError(401, "a valid bearer token is required")
 
-    # --- handlers ----------------------------------------------------------------------------------
+    # --- handlers
+    # ----------------------------------------------------------------------------------
 
     async def create(self, request: web.Request) -> web.Response:
         resource = normalize(await _body(request))
@@ -181,7 +184,8 @@ class ScimApi:
             except ScimError as exc:
                 if exc.status != 412 or expected is not None:
                     raise
-            # Changed by another request meanwhile, and the client asked no precondition: patch it again.
+            # Changed by another request meanwhile, and the client asked no precondition: patch it
+            # again.
         raise ScimError(409, "the user keeps changing; try again")
 
     async def delete(self, request: web.Request) -> web.Response:
@@ -220,7 +224,8 @@ class ScimApi:
         return web.Response(body=OPENAPI.read_bytes(), content_type="application/json")
 
     async def unknown(self, request: web.Request) -> web.Response:
-        """Answers in SCIM's error format, also for a method a known endpoint does not take (405)."""
+        """Answers in SCIM's error format, also for a method a known endpoint does not take
+        (405)."""
         endpoint, _, rest = request.match_info["unknown"].partition("/")
         allowed = None if "/" in rest else ALLOWED.get(f"{endpoint}/{{id}}" if rest else endpoint)
         if allowed is not None:
@@ -235,7 +240,8 @@ class ScimApi:
     async def schemas(self, request: web.Request) -> web.Response:
         return _listed(request, schemas(self.public_base_url + PREFIX))
 
-    # --- helpers -----------------------------------------------------------------------------------
+    # --- helpers
+    # -----------------------------------------------------------------------------------
 
     async def _store(
         self, current: PushedUser, resource: dict[str, Any], expected: int | None
@@ -319,7 +325,8 @@ def _tags(header: str | None) -> set[str]:
 
 
 def _expected(request: web.Request, current: PushedUser) -> int | None:
-    """The version If-Match names: None without the header; 412 at once when it is not the current one."""
+    """The version If-Match names: None without the header; 412 at once when it is not the current
+    one."""
     tags = _tags(request.headers.get("If-Match"))
     if not tags or "*" in tags:
         return None

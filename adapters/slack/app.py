@@ -1,10 +1,10 @@
 """Builds the Slack channel: a Bolt AsyncApp with voucherbot's listeners, its sender and its routes.
 
 `process_before_response=True`: the HTTP response is written as soon as a listener returns, and our
-listeners return right after `ack()` (slow work runs in `Background`). With the default (False), Bolt
-runs the listener as a detached task and polls every 10 ms for the ack, which measured about 10 ms
-late per request, and an exception after the ack never reaches the HTTP response. The same setting
-works unchanged over Socket Mode.
+listeners return right after `ack()` (slow work runs in `Background`). With the default (False),
+Bolt runs the listener as a detached task and polls every 10 ms for the ack, which measured about 10
+ms late per request, and an exception after the ack never reaches the HTTP response. The same
+setting works unchanged over Socket Mode.
 """
 
 from __future__ import annotations
@@ -70,7 +70,8 @@ ClientFor = Callable[
 
 @dataclass
 class SlackChannel:
-    """Everything the server needs from Slack: the Bolt app, the outbox sender, routes and lifecycle."""
+    """Everything the server needs from Slack: the Bolt app, the outbox sender, routes and
+    lifecycle."""
 
     app: AsyncApp
     sender: SlackSender
@@ -109,15 +110,17 @@ class SlackChannel:
         await self._socket.connect_async()
 
     async def directory_for(self, team_id: str, enterprise_id: str | None = None) -> SlackDirectory:
-        """core.ports.Directory for one workspace (bulk and HR-system rewards find people by email)."""
+        """core.ports.Directory for one workspace (bulk and HR-system rewards find people by
+        email)."""
         if self.client_for is None:
             raise RuntimeError("this Slack channel has no way to call the Web API")
         client = await self.client_for(team_id, enterprise_id)
         return SlackDirectory(self.users, client, team_id, enterprise_id or "")
 
     def workspace_directory(self) -> WorkspaceDirectory | None:
-        """core.ports.Directory of a single-workspace install (its team learnt with auth.test on first use);
-        None for multi-workspace installs, where an email alone does not say which workspace is meant."""
+        """core.ports.Directory of a single-workspace install (its team learnt with auth.test on
+        first use); None for multi-workspace installs, where an email alone does not say which
+        workspace is meant."""
         if self.oauth_flow is not None or self.client_for is None:
             return None
         return WorkspaceDirectory(self.client_for, self.directory_for)
@@ -169,7 +172,8 @@ class SlackChannel:
         return await to_aiohttp_response(await self.app.async_dispatch(bolt_request))
 
     def _share_connections(self, context: dict[str, Any] | None = None) -> None:
-        """Bolt's client and `respond()` post through the process's shared connections (see http.py)."""
+        """Bolt's client and `respond()` post through the process's shared connections (see
+        http.py)."""
         client = self.app.client
         if client.session is None or client.session.closed:
             client.session = self.http.session(BOLT_TIMEOUT)
@@ -214,11 +218,11 @@ def build_slack(
 ) -> SlackChannel:
     """Single workspace with `bot_token`, or multi-workspace OAuth with `client_id`/`client_secret`.
 
-    With `recognition`, rewards are on: `/reward` (and its form), bulk CSV files in the app's DM, and
-    Choose your voucher; `confirmations` then keeps what awaits Send, shared by replicas (required).
-    People are cached per workspace for `directory_ttl_seconds`. `ssl` replaces the default CA
-    certificates for every call to Slack (Web API, Socket Mode, file downloads). OAuth installs keep
-    their tokens encrypted with `secret_box` (required with `client_id`)."""
+    With `recognition`, rewards are on: `/reward` (and its form), bulk CSV files in the app's DM,
+    and Choose your voucher; `confirmations` then keeps what awaits Send, shared by replicas
+    (required). People are cached per workspace for `directory_ttl_seconds`. `ssl` replaces the
+    default CA certificates for every call to Slack (Web API, Socket Mode, file downloads). OAuth
+    installs keep their tokens encrypted with `secret_box` (required with `client_id`)."""
     if recognition is not None and confirmations is None:
         raise ValueError("Slack rewards need a store for pending confirmations (confirmations=)")
     base_url = _api_base(api_url)
@@ -337,13 +341,14 @@ def _oauth_engine(database_url: str | None) -> AsyncEngine:
     sqlite_path = make_url(database_url).database if database_url.startswith("sqlite") else None
     if sqlite_path:
         _private_file(Path(sqlite_path).expanduser())
-    # hide_parameters: the installation rows hold bot tokens; no SQL log or error text may show them.
+    # hide_parameters: the installation rows hold bot tokens; no SQL log or error text may show
+    # them.
     return create_async_engine(database_url, pool_pre_ping=True, hide_parameters=True)
 
 
 def _private_file(path: Path) -> None:
-    # The same rule as the bot's own database (adapters/db/engine.py), which may not have opened it yet:
-    # owner-only folder (when created here) and file.
+    # The same rule as the bot's own database (adapters/db/engine.py), which may not have opened it
+    # yet: owner-only folder (when created here) and file.
     path.parent.mkdir(mode=0o700, parents=True, exist_ok=True)
     if not path.exists():
         os.close(os.open(path, os.O_WRONLY | os.O_CREAT, 0o600))

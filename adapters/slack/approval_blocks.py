@@ -84,7 +84,8 @@ def expiry_text(view: ApprovalView, loc: Localizer) -> str:
 
 
 def approval_request_message(view: ApprovalView, loc: Localizer = ENGLISH) -> Message:
-    """The approver's DM: who, whom, how much, why, the budget after; Approve, or Reject with a reason."""
+    """The approver's DM: who, whom, how much, why, the budget after; Approve, or Reject with a
+    reason."""
     note: Block = {
         "type": "input",
         "block_id": ids.APPROVAL_NOTE,
@@ -176,7 +177,8 @@ def pending_message(view: ApprovalView, loc: Localizer = ENGLISH) -> Message:
 
 
 def shout_out_message(shout: ShoutOut, loc: Localizer = ENGLISH) -> Message:
-    """A peer thank-you in the channel it was given in: who, whom and why; never an amount or a code."""
+    """A peer thank-you in the channel it was given in: who, whom and why; never an amount or a
+    code."""
     text = loc._(
         "{giver} thanked {recipient}", giver=shout.giver_name, recipient=shout.recipient_name
     )

@@ -1,4 +1,5 @@
-"""Bolt listeners for an approver's Approve and Reject: one core call each, the card replaced by the outcome."""
+"""Bolt listeners for an approver's Approve and Reject: one core call each, the card replaced by the
+outcome."""
 
 from __future__ import annotations
 
@@ -34,7 +35,8 @@ def register_approvals(
 
 
 def note_of(body: Body) -> str:
-    """The reason typed on the card (Slack sends the message's input values with every button click)."""
+    """The reason typed on the card (Slack sends the message's input values with every button
+    click)."""
     values = ((body.get("state") or {}).get("values") or {}).get(ids.APPROVAL_NOTE) or {}
     return str((values.get(ids.APPROVAL_NOTE) or {}).get("value") or "")
 

@@ -1,4 +1,5 @@
-"""Block Kit rendering of the checkout's views: pure functions, deterministic, within Slack's limits.
+"""Block Kit rendering of the checkout's views: pure functions, deterministic, within Slack's
+limits.
 
 A catalog, product or order rendered for a reward carries the reward id in its element values, so a
 choice made in it is paid from that reward (see translate.reward_of).
@@ -81,7 +82,8 @@ def catalog_message(
     loc: Localizer = ENGLISH,
     rate_note: str = "",
 ) -> Message:
-    """A catalog page; with `reward`, every choice in it is paid from that reward (at the rate noted)."""
+    """A catalog page; with `reward`, every choice in it is paid from that reward (at the rate
+    noted)."""
     reward_id = reward.reward_id if reward else ""
     head = [
         section(_catalog_heading(page, loc)),
@@ -150,7 +152,8 @@ def _catalog_heading(page: CatalogPage, loc: Localizer) -> str:
 
 
 def _filters(page: CatalogPage, reward_id: str, loc: Localizer) -> list[Block]:
-    """Currency, country and category menus instead of typed filters; one click shows all countries."""
+    """Currency, country and category menus instead of typed filters; one click shows all
+    countries."""
     query = replace(page.query, page=1)
     menus: list[Block] = []
     if len(page.currencies) > 1 and not reward_id:  # a reward is spent in its own currency only
@@ -228,7 +231,8 @@ def _product_picker(
         "placeholder": plain(loc._("Type to search every voucher")),
         "min_query_length": 2,
     }
-    # The catalog's currency: a reward spent abroad searches the recipient's currency, not the reward's.
+    # The catalog's currency: a reward spent abroad searches the recipient's currency, not the
+    # reward's.
     block_id = (
         picker_block_id(reward.reward_id, currency or reward.amount.currency)
         if reward
@@ -515,7 +519,8 @@ def home_view(wallet: Wallet, loc: Localizer = ENGLISH) -> Block:
 
 
 def revealed_view(entry: WalletEntry, loc: Localizer = ENGLISH) -> Block:
-    """The modal Reveal opens: only its owner sees it, and it closes without leaving the code behind."""
+    """The modal Reveal opens: only its owner sees it, and it closes without leaving the code
+    behind."""
     amount = loc.money(entry.amount)
     blocks = [
         section(f"*{escape(entry.brand)}* · {escape(entry.product_name)} · {amount}"),

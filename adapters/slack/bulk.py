@@ -1,7 +1,8 @@
 """Reading a bulk-reward CSV: one row per reward, checked for shape here, for meaning by the core.
 
 Columns (any order, case-insensitive): `email` or `user_id`, `amount`, `reason`, and optionally
-`currency` and `programme`. Excel's semicolon-separated exports and a UTF-8 byte order mark are fine.
+`currency` and `programme`. Excel's semicolon-separated exports and a UTF-8 byte order mark are
+fine.
 """
 
 from __future__ import annotations

@@ -54,7 +54,8 @@ def register_bulk(
     fetch: FileFetcher,
     locales: SlackLocales | None = None,
 ) -> None:
-    """Listen for CSV files shared in the app's DM (`file_shared`, or a `message` carrying files)."""
+    """Listen for CSV files shared in the app's DM (`file_shared`, or a `message` carrying
+    files)."""
     listener = _BulkListener(recognition, work, users, fetch, locales or SlackLocales())
     app.event("file_shared")(listener.file_shared)
     app.event({"type": "message", "subtype": "file_share"})(listener.file_message)
@@ -99,7 +100,8 @@ class _BulkListener:
         self, body: Body, file_id: str, user_id: str, channel: Any, client: AsyncWebClient
     ) -> None:
         team = str(body.get("team_id", ""))
-        # Only files shared with the app in its own DM are reward lists; a channel's files are not ours.
+        # Only files shared with the app in its own DM are reward lists; a channel's files are not
+        # ours.
         if (
             not file_id
             or not user_id
@@ -172,7 +174,8 @@ class _BulkListener:
         )
 
     async def _warm(self, client: AsyncWebClient, team: str, rows: list[BulkRow]) -> None:
-        """Fill the profile cache once for the whole file (one users.list walk, not a call per row)."""
+        """Fill the profile cache once for the whole file (one users.list walk, not a call per
+        row)."""
         if any(r.email for r in rows):
             await self._users.refresh(client, team)
         await self._users.profiles(client, team, [r.user_id for r in rows if r.user_id])
@@ -189,7 +192,8 @@ async def _recipient(directory: SlackDirectory, row: BulkRow) -> Recipient | str
 
 
 async def _finish(client: AsyncWebClient, channel: str, progress: str, report: Message) -> None:
-    """Replace the progress message with the report; if Slack refuses the update, post the report anew."""
+    """Replace the progress message with the report; if Slack refuses the update, post the report
+    anew."""
     try:
         await client.chat_update(
             channel=channel, ts=progress, text=report.text, blocks=report.blocks

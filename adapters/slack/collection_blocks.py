@@ -1,4 +1,5 @@
-"""Block Kit for group gifts: the channel card (goal, progress, who chipped in) and the chip-in form."""
+"""Block Kit for group gifts: the channel card (goal, progress, who chipped in) and the chip-in
+form."""
 
 from __future__ import annotations
 

@@ -1,4 +1,5 @@
-"""What a Slack Send click showed, kept with the pending confirmation so a later click shows it again.
+"""What a Slack Send click showed, kept with the pending confirmation so a later click shows it
+again.
 
 The confirmation itself (the whole request, taken once by the first click) is the core's
 (core.confirmations); Slack adds only the rendering of its outcome as Block Kit.

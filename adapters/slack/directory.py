@@ -1,9 +1,10 @@
-"""Who is who in a Slack workspace: profiles cached from users.list, user groups and channel members.
+"""Who is who in a Slack workspace: profiles cached from users.list, user groups and channel
+members.
 
-users.list is Tier 2 (about 20 calls a minute) but returns up to 200 people a call, so one paged walk
-resolves a 1,000-row CSV in a handful of calls; users.lookupByEmail (Tier 3, one person a call) would
-take twenty minutes for the same file. The walk is cached per workspace for `ttl_seconds`; a few
-people missing from the cache (new joiners) are looked up one by one with users.info (Tier 4).
+users.list is Tier 2 (about 20 calls a minute) but returns up to 200 people a call, so one paged
+walk resolves a 1,000-row CSV in a handful of calls; users.lookupByEmail (Tier 3, one person a call)
+would take twenty minutes for the same file. The walk is cached per workspace for `ttl_seconds`; a
+few people missing from the cache (new joiners) are looked up one by one with users.info (Tier 4).
 """
 
 from __future__ import annotations
@@ -34,7 +35,8 @@ SLACKBOT = "USLACKBOT"
 
 @dataclass(frozen=True)
 class Profile:
-    """A Slack member as rewards need them: a display name, a work email, and whether they are a person."""
+    """A Slack member as rewards need them: a display name, a work email, and whether they are a
+    person."""
 
     user_id: str
     name: str
@@ -104,7 +106,8 @@ class UserDirectory:
         return {u: workspace.by_id[u] for u in wanted if u in workspace.by_id}
 
     async def refresh(self, client: AsyncWebClient, team: str) -> None:
-        """Walk the workspace's members unless the cache is fresh (before resolving a whole file)."""
+        """Walk the workspace's members unless the cache is fresh (before resolving a whole
+        file)."""
         await self._ensure_listed(client, team)
 
     async def by_email(self, client: AsyncWebClient, team: str, email: str) -> Profile | None:
@@ -158,7 +161,8 @@ class UserDirectory:
 
 
 class SlackDirectory:
-    """core.ports.Directory for one workspace: colleagues by work email, from the shared profile cache."""
+    """core.ports.Directory for one workspace: colleagues by work email, from the shared profile
+    cache."""
 
     def __init__(
         self, users: UserDirectory, client: AsyncWebClient, team: str, enterprise: str = ""
@@ -169,7 +173,8 @@ class SlackDirectory:
         self._enterprise = enterprise
 
     async def find_by_email(self, email: str) -> Recipient | None:
-        """The colleague with this email; DirectoryUnavailable when Slack cannot be asked (never a guess)."""
+        """The colleague with this email; DirectoryUnavailable when Slack cannot be asked (never a
+        guess)."""
         try:
             profile = await self._users.by_email(self._client, self._team, email)
         except (SlackApiError, aiohttp.ClientError, TimeoutError) as exc:
@@ -201,7 +206,8 @@ async def _all_members(client: AsyncWebClient) -> AsyncIterator[Mapping[str, Any
 
 
 def _paced(client: AsyncWebClient) -> AsyncWebClient:
-    """The same client, waiting out Slack's Retry-After on 429 (directory walks are not outbox work)."""
+    """The same client, waiting out Slack's Retry-After on 429 (directory walks are not outbox
+    work)."""
     return AsyncWebClient(
         token=client.token,
         base_url=client.base_url,

@@ -26,7 +26,8 @@ class WebhookFailed(Exception):
 
 
 def to_delivery_error(exc: Exception) -> DeliveryError:
-    """Map a failure talking to Slack: 429, 5xx and network trouble are worth retrying; the rest is final."""
+    """Map a failure talking to Slack: 429, 5xx and network trouble are worth retrying; the rest is
+    final."""
     if isinstance(exc, SlackApiError):
         status, code, headers = _api_response(exc)
         return _by_status(status, code, headers, f"slack api error {status} {code}".strip())
@@ -55,7 +56,8 @@ def _by_status(status: int, code: str, headers: Mapping[str, str], message: str)
 
 
 def retry_after(headers: Mapping[str, str]) -> float | None:
-    """Seconds from a Retry-After header (Slack sends whole seconds); None when absent or unreadable."""
+    """Seconds from a Retry-After header (Slack sends whole seconds); None when absent or
+    unreadable."""
     value = headers.get("Retry-After") or headers.get("retry-after")
     try:
         return max(0.0, float(value)) if value is not None else None

@@ -31,7 +31,8 @@ def is_csv(file: Mapping[str, Any]) -> bool:
 
 
 class FileFetcher:
-    """Fetches `url_private_download` with the bot token, refusing other hosts and oversized files."""
+    """Fetches `url_private_download` with the bot token, refusing other hosts and oversized
+    files."""
 
     def __init__(self, extra_hosts: Collection[str] = (), ssl: SSLContext | None = None) -> None:
         self._hosts = SLACK_FILE_HOSTS | frozenset(h for h in extra_hosts if h)

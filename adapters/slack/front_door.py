@@ -1,10 +1,11 @@
-"""The front door of `POST /slack/events`: Slack's signature and timestamp first, then the body's shape.
+"""The front door of `POST /slack/events`: Slack's signature and timestamp first, then the body's
+shape.
 
-Bolt parses a request before it checks the signature, so an unsigned `payload=[1,2]`, a deeply nested
-JSON body or a timestamp header that is not a number reached code that raised, and answered 500 with a
-traceback in the log. Here nothing is parsed until the signature holds (401 otherwise), and a signed body
-that is not a Slack payload (a JSON object, or a form whose `payload` is one) is a 400. Either way one
-warning line is logged, without the body.
+Bolt parses a request before it checks the signature, so an unsigned `payload=[1,2]`, a deeply
+nested JSON body or a timestamp header that is not a number reached code that raised, and answered
+500 with a traceback in the log. Here nothing is parsed until the signature holds (401 otherwise),
+and a signed body that is not a Slack payload (a JSON object, or a form whose `payload` is one) is a
+400. Either way one warning line is logged, without the body.
 """
 
 from __future__ import annotations
@@ -42,7 +43,8 @@ class FrontDoor:
     now: Callable[[], float] = time.time
 
     def check(self, body: bytes, headers: Mapping[str, str], content_type: str) -> None:
-        """Raise Refused unless the request is signed by Slack, fresh, and carries a readable payload."""
+        """Raise Refused unless the request is signed by Slack, fresh, and carries a readable
+        payload."""
         self._check_signature(body, headers)
         _check_payload(body, content_type)
 
@@ -52,7 +54,8 @@ class FrontDoor:
             raise Refused(401, "missing or non-numeric X-Slack-Request-Timestamp")
         if abs(self.now() - int(timestamp)) > FRESH_SECONDS:
             raise Refused(401, "stale X-Slack-Request-Timestamp")
-        # Over the raw bytes: slack_sdk's SignatureVerifier decodes the body first and raises on non-UTF-8.
+        # Over the raw bytes: slack_sdk's SignatureVerifier decodes the body first and raises on
+        # non-UTF-8.
         signed = b"v0:" + timestamp.encode() + b":" + body
         expected = (
             "v0=" + hmac.new(self.signing_secret.encode(), signed, hashlib.sha256).hexdigest()

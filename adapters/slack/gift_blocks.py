@@ -1,4 +1,5 @@
-"""Block Kit for gifts: the recipient's voucher with the sender's note, and the buyer's receipt (no code)."""
+"""Block Kit for gifts: the recipient's voucher with the sender's note, and the buyer's receipt (no
+code)."""
 
 from __future__ import annotations
 
@@ -90,7 +91,8 @@ def wallet_with_gifts(wallet: Wallet, loc: Localizer = ENGLISH) -> Message:
 
 
 def sent_gift_row(index: int, receipt: GiftReceipt, loc: Localizer = ENGLISH) -> Block:
-    """A gift in the buyer's wallet: what, to whom, when; a Cancel button while it waits for its time."""
+    """A gift in the buyer's wallet: what, to whom, when; a Cancel button while it waits for its
+    time."""
     what = loc._(
         "{brand} · {amount} to {name}",
         brand=f"*{escape(receipt.brand)}*",
@@ -120,6 +122,7 @@ def _when(receipt: GiftReceipt, loc: Localizer) -> str:
 
 
 def _time(at: datetime, loc: Localizer) -> str:
-    # Slack shows a <!date> token in each reader's own time zone; the fallback is UTC, in their locale.
+    # Slack shows a <!date> token in each reader's own time zone; the fallback is UTC, in their
+    # locale.
     fallback = f"{loc.datetime(at.astimezone(UTC))} UTC"
     return f"<!date^{int(at.timestamp())}^{{date_short_pretty}} {{time}}|{fallback}>"

@@ -1,4 +1,5 @@
-"""Slack listeners for gifts: `/vouchers gift @person …` and the Cancel button of a scheduled gift."""
+"""Slack listeners for gifts: `/vouchers gift @person …` and the Cancel button of a scheduled
+gift."""
 
 from __future__ import annotations
 
@@ -91,8 +92,8 @@ class GiftListeners:
     async def _recipient(
         self, body: Body, client: AsyncWebClient, command: translate.SendGift
     ) -> tuple[ChatUser, ConversationRef, str]:
-        """Who receives it, where, and in which time zone: a mention is someone in this workspace; an
-        email may name someone in Teams (the organisation's directory), reached there."""
+        """Who receives it, where, and in which time zone: a mention is someone in this workspace;
+        an email may name someone in Teams (the organisation's directory), reached there."""
         if command.recipient_email:
             found = await self._gifts.recipient_by_email(command.recipient_email)
             if found.user.platform == translate.PLATFORM:
@@ -104,7 +105,8 @@ class GiftListeners:
         where = translate.dm_of(buyer.tenant, recipient.user_id, translate.enterprise_of(body))
         return recipient, where, zone
 
-    # --- the "Send as a gift" form ------------------------------------------------------------------
+    # --- the "Send as a gift" form
+    # ------------------------------------------------------------------
 
     async def open_form(self, body: Body, action: Body, client: AsyncWebClient) -> None:
         """The product card's button: the form for that product (no database before views.open: its
@@ -180,7 +182,8 @@ class GiftListeners:
 
 
 async def _person(client: AsyncWebClient, team: str, user_id: str) -> tuple[ChatUser, str]:
-    """The recipient's name and time zone from users.info; the id alone (and UTC) if Slack says no."""
+    """The recipient's name and time zone from users.info; the id alone (and UTC) if Slack says
+    no."""
     try:
         answer = await client.users_info(user=user_id)
     except SlackApiError as exc:

@@ -1,11 +1,11 @@
 """One pool of HTTP connections per process for everything the Slack adapter sends.
 
-slack_sdk opens a new `aiohttp.ClientSession` (a new TCP and TLS connection) for every call made by a
-client that has none: every response_url post of Bolt's `respond()` and every Web API call of the
-outbox sender. `SharedSessions` keeps one connector (its keep-alive connections) for the whole process
-and hands out sessions over it, one per timeout, since slack_sdk sets its timeout on the session.
-Sessions belong to an event loop: they are made on first use inside the running loop, and made again
-if the loop changed (tests run one loop each); `close()` ends them on shutdown.
+slack_sdk opens a new `aiohttp.ClientSession` (a new TCP and TLS connection) for every call made by
+a client that has none: every response_url post of Bolt's `respond()` and every Web API call of the
+outbox sender. `SharedSessions` keeps one connector (its keep-alive connections) for the whole
+process and hands out sessions over it, one per timeout, since slack_sdk sets its timeout on the
+session. Sessions belong to an event loop: they are made on first use inside the running loop, and
+made again if the loop changed (tests run one loop each); `close()` ends them on shutdown.
 """
 
 from __future__ import annotations
@@ -28,7 +28,8 @@ class SharedSessions:
         self._sessions: dict[float, aiohttp.ClientSession] = {}
 
     def session(self, timeout: float) -> aiohttp.ClientSession:
-        """The shared session whose requests time out after `timeout` seconds (call it in the loop)."""
+        """The shared session whose requests time out after `timeout` seconds (call it in the
+        loop)."""
         loop = asyncio.get_running_loop()
         if self._loop is not loop or self._connector is None or self._connector.closed:
             self._sessions = {}

@@ -1,9 +1,9 @@
 """Bolt's SQLAlchemy installation store with every token and secret encrypted at rest.
 
-Bolt keeps each workspace's bot token (and, with token rotation, its refresh token) in plain columns.
-This wrapper seals those fields with the cipher that protects voucher codes (Fernet with key rotation,
-adapters/db/crypto.py) before they reach the store, and opens them on the way out, so Bolt's
-multi-workspace `authorize` and the outbox sender read tokens as before.
+Bolt keeps each workspace's bot token (and, with token rotation, its refresh token) in plain
+columns. This wrapper seals those fields with the cipher that protects voucher codes (Fernet with
+key rotation, adapters/db/crypto.py) before they reach the store, and opens them on the way out, so
+Bolt's multi-workspace `authorize` and the outbox sender read tokens as before.
 """
 
 from __future__ import annotations
@@ -28,7 +28,8 @@ INSTALLATION_SECRETS = (
     "incoming_webhook_configuration_url",
 )
 BOT_SECRETS = ("bot_token", "bot_refresh_token")
-# What a Fernet token starts with (version byte 0x80, base64): anything else was stored before encryption.
+# What a Fernet token starts with (version byte 0x80, base64): anything else was stored before
+# encryption.
 _SEALED_PREFIX = "gAAAAA"
 
 T = TypeVar("T", Installation, Bot)
@@ -56,7 +57,8 @@ class WideSecretColumns(AsyncSQLAlchemyInstallationStore):
         return _widened(super().build_bots_table(metadata, table_name), BOT_SECRETS)
 
     async def create_tables(self) -> None:
-        """Create the tables if missing; widen the secret columns of tables an earlier version made."""
+        """Create the tables if missing; widen the secret columns of tables an earlier version
+        made."""
         await super().create_tables()  # type: ignore[no-untyped-call]
         if self.engine.dialect.name != "postgresql":
             return  # SQLite does not enforce VARCHAR lengths
@@ -66,8 +68,8 @@ class WideSecretColumns(AsyncSQLAlchemyInstallationStore):
                 (self.bots, BOT_SECRETS),
             ):
                 for column in await _narrow_columns(connection, table.name, columns):
-                    # Names from our own constants, never from input. Only once: an ALTER invalidates
-                    # the statements other replicas have prepared.
+                    # Names from our own constants, never from input. Only once: an ALTER
+                    # invalidates the statements other replicas have prepared.
                     alter = f'ALTER TABLE "{table.name}" ALTER COLUMN {column} TYPE TEXT'
                     await connection.execute(text(alter))
 

@@ -1,4 +1,5 @@
-"""Block Kit primitives shared by the renderers: a message type, Slack's limits, escaping and elements."""
+"""Block Kit primitives shared by the renderers: a message type, Slack's limits, escaping and
+elements."""
 
 from __future__ import annotations
 
@@ -77,7 +78,8 @@ def actions(block_id: str, elements: list[Block]) -> Block:
 
 
 def image(url: str, alt: str) -> Block | None:
-    # Slack rejects the whole message for an image it cannot fetch; only absolute web URLs are tried.
+    # Slack rejects the whole message for an image it cannot fetch; only absolute web URLs are
+    # tried.
     if not url.startswith(("https://", "http://")):
         return None
     return {"type": "image", "image_url": url, "alt_text": clip(alt or "voucher", 2000)}

@@ -1,8 +1,9 @@
 """Bolt listeners: ack first, translate the payload, call one checkout use case, render its view.
 
-The app runs with `process_before_response=True`, so Slack's HTTP response is written when a listener
-returns. Listeners therefore only do in-memory work before `ack()` (catalog search, amount checks) and
-hand anything that touches the database, the payment provider or the Slack Web API to `Background`.
+The app runs with `process_before_response=True`, so Slack's HTTP response is written when a
+listener returns. Listeners therefore only do in-memory work before `ack()` (catalog search, amount
+checks) and hand anything that touches the database, the payment provider or the Slack Web API to
+`Background`.
 
 A catalog opened from a reward's Choose your voucher carries the reward id in its elements
 (`translate.reward_of`): the order placed from it is paid from the reward (PlaceOrder.reward_id).
@@ -108,7 +109,8 @@ class _Listeners:
         return await self._locales.of(client, user.tenant, user.user_id)
 
     async def _country(self, user: ChatUser, query: CatalogQuery, loc: Localizer) -> str:
-        """Where a plain browse opens: the person's chosen or employee-record country, else Slack's guess."""
+        """Where a plain browse opens: the person's chosen or employee-record country, else Slack's
+        guess."""
         if not query.is_bare:
             return ""
         return await self._checkout.home_country(user) or loc.country
@@ -413,7 +415,8 @@ class _Listeners:
         )  # App Home has no message to answer in
 
     async def _post_catalog(self, body: Body, client: AsyncWebClient) -> None:
-        # From App Home there is no message to update: the catalog goes to the app's DM with the user.
+        # From App Home there is no message to update: the catalog goes to the app's DM with the
+        # user.
         user = translate.user_of(body)
         opened = await client.conversations_open(users=user.user_id)
         loc = await self._loc(user, client)
@@ -424,7 +427,8 @@ class _Listeners:
         )
 
     async def reveal(self, ack: Ack, body: Body, action: Body, client: AsyncWebClient) -> None:
-        """App Home masks codes; Reveal shows one in a modal only its owner sees (trigger ids last 3 s)."""
+        """App Home masks codes; Reveal shows one in a modal only its owner sees (trigger ids last 3
+        s)."""
         await ack()
         after_ack(self._work, self._reveal(body, str(action.get("value", "")), client), None)
 

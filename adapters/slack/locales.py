@@ -1,4 +1,5 @@
-"""Each person's Slack locale (users.info with include_locale), cached, as the localizer to speak to them."""
+"""Each person's Slack locale (users.info with include_locale), cached, as the localizer to speak to
+them."""
 
 from __future__ import annotations
 
@@ -17,12 +18,14 @@ log = logging.getLogger(__name__)
 
 TTL_SECONDS = 24 * 3600.0
 FAILED_TTL_SECONDS = 300.0
-# Listeners look the locale up before they ack a slash command (3 s): a slow lookup answers in English.
+# Listeners look the locale up before they ack a slash command (3 s): a slow lookup answers in
+# English.
 LOOKUP_SECONDS = 1.0
 
 
 class SlackLocales:
-    """users.info locales by (team, user); one lookup a day per person, English when Slack says nothing."""
+    """users.info locales by (team, user); one lookup a day per person, English when Slack says
+    nothing."""
 
     def __init__(
         self, clock: Callable[[], float] = time.monotonic, timeout: float = LOOKUP_SECONDS
@@ -34,8 +37,9 @@ class SlackLocales:
     async def of(
         self, client: AsyncWebClient, team: str, user_id: str, *, raise_transient: bool = False
     ) -> Localizer:
-        """The person's localizer. With `raise_transient` (the outbox, which retries), a throttled or
-        unreachable Slack raises instead of settling for English; a refusal always means English."""
+        """The person's localizer. With `raise_transient` (the outbox, which retries), a throttled
+        or unreachable Slack raises instead of settling for English; a refusal always means
+        English."""
         key = (team, user_id)
         cached = self._known.get(key)
         if cached is not None and cached[0] > self._clock():

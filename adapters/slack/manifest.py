@@ -1,4 +1,5 @@
-"""The Slack app manifest (`manifest.yaml`, package data) filled in for one server, HTTP or Socket Mode."""
+"""The Slack app manifest (`manifest.yaml`, package data) filled in for one server, HTTP or Socket
+Mode."""
 
 from __future__ import annotations
 
@@ -26,7 +27,8 @@ OAUTH_REDIRECT_PATH = "/slack/oauth_redirect"
 
 
 def render_manifest(base_url: str, socket_mode: bool = False, template: Path = TEMPLATE) -> str:
-    """The manifest as YAML with every URL under `base_url`; Socket Mode apps need no request URLs."""
+    """The manifest as YAML with every URL under `base_url`; Socket Mode apps need no request
+    URLs."""
     if not base_url.startswith(("https://", "http://")):
         raise ValueError(f"the public base URL must start with https:// (got {base_url!r})")
     manifest = yaml.safe_load(template.read_text(encoding="utf-8"))

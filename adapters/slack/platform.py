@@ -12,7 +12,8 @@ from core.platforms import ActingPerson, ChatPlatform
 
 
 def acting_person(body: bytes) -> ActingPerson | None:
-    """Slash commands and interactions by team and user; Events API callbacks (JSON) count for no one."""
+    """Slash commands and interactions by team and user; Events API callbacks (JSON) count for no
+    one."""
     try:
         form = parse_qs(body.decode(), max_num_fields=64)
     except (UnicodeDecodeError, ValueError):
@@ -29,7 +30,8 @@ def acting_person(body: bytes) -> ActingPerson | None:
 
 
 def in_words(text: str) -> Mapping[str, object]:
-    # Slack shows a non-200 answer to a slash command as a bare failure: say it to the person instead.
+    # Slack shows a non-200 answer to a slash command as a bare failure: say it to the person
+    # instead.
     return {"response_type": "ephemeral", "text": text}
 
 

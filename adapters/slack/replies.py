@@ -15,7 +15,8 @@ Show = Callable[[Message], Awaitable[Any]]
 
 
 async def show(respond: Respond, message: Message, *, replace: bool = False) -> None:
-    """An ephemeral answer through the request's response_url; `replace` swaps the clicked message."""
+    """An ephemeral answer through the request's response_url; `replace` swaps the clicked
+    message."""
     await respond(
         text=message.text,
         blocks=message.blocks,
@@ -31,7 +32,8 @@ async def apologise(respond: Respond) -> None:
 def after_ack(
     background: Background, work: Coroutine[Any, Any, None], respond: Respond | None
 ) -> None:
-    """Run `work` after the ack; if it fails, apologise where the person is (when there is a where)."""
+    """Run `work` after the ack; if it fails, apologise where the person is (when there is a
+    where)."""
     tell = None if respond is None else apologising(lambda _text: apologise(respond))
     background.spawn(work, tell)
 

@@ -68,7 +68,8 @@ def confirmation_message(
     notes: Sequence[str] = (),
     loc: Localizer = ENGLISH,
 ) -> Message:
-    """What the sender confirms before anything is sent; Send appears only when the core allows it."""
+    """What the sender confirms before anything is sent; Send appears only when the core allows
+    it."""
     count = len(preview.recipients)
     people = loc.n_("{count} person", "{count} people", count)
     fields = [

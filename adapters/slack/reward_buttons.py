@@ -1,4 +1,5 @@
-"""Bolt listeners for the buttons a reward shows: Send / Cancel on the confirmation, Choose your voucher."""
+"""Bolt listeners for the buttons a reward shows: Send / Cancel on the confirmation, Choose your
+voucher."""
 
 from __future__ import annotations
 

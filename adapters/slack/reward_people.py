@@ -1,4 +1,5 @@
-"""Who a reward goes to in Slack: mentions, user groups and a channel's members, as core recipients."""
+"""Who a reward goes to in Slack: mentions, user groups and a channel's members, as core
+recipients."""
 
 from __future__ import annotations
 

@@ -1,4 +1,5 @@
-"""Pure translation of `/reward`, its form and bulk rows into the core's terms: who, how much, where.
+"""Pure translation of `/reward`, its form and bulk rows into the core's terms: who, how much,
+where.
 
 Slack sends a command's mentions escaped (the manifest sets `should_escape: true`): people as
 `<@U123|name>`, user groups as `<!subteam^S123|@team>`, and `<!channel>` / `<!here>`. Literal `&`,
@@ -140,7 +141,8 @@ def reward_form(view: Payload) -> RewardForm:
 
 
 def form_errors(form: RewardForm) -> dict[str, str]:
-    """What Slack can show next to the form's fields before it closes (only what needs no lookup)."""
+    """What Slack can show next to the form's fields before it closes (only what needs no
+    lookup)."""
     errors = {}
     if not form.users:
         errors[ids.REWARD_RECIPIENTS] = "Choose at least one colleague."
@@ -166,7 +168,8 @@ def dm_address(team: str, user: str, enterprise: str = "") -> ConversationRef:
 def channel_address(
     team: str, user: str, channel: str, enterprise: str = ""
 ) -> ConversationRef | None:
-    """Where a reward was given (a channel, or the DM it was typed in): a peer programme may thank them there."""
+    """Where a reward was given (a channel, or the DM it was typed in): a peer programme may thank
+    them there."""
     if not channel:
         return None
     address = SlackAddress(
@@ -181,7 +184,8 @@ def reward_request_key(team: str, user: str, confirmation_id: str) -> str:
 
 
 def row_request_key(team: str, file_id: str, line: int) -> str:
-    """One reward per CSV row: processing the same file again (a retried event) sends nothing twice."""
+    """One reward per CSV row: processing the same file again (a retried event) sends nothing
+    twice."""
     return f"slack:{team}:file:{file_id}:row:{line}"
 
 

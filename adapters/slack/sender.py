@@ -1,18 +1,21 @@
 """SlackSender: the core's ChatSender for Slack, rendering notices at send time.
 
 Where things go, and why:
-- An order update replaces the order message in place: `chat.update` when the app posted that message
+- An order update replaces the order message in place: `chat.update` when the app posted that
+  message
   itself (it has a channel and ts for good), otherwise the interaction's `response_url`
   (`replace_original`), which is how ephemeral messages are edited. A response_url lives 30 minutes
   and 5 uses; when Slack refuses an in-place update for good (URL expired, message deleted), the
   update goes to the app's DM so it is not lost.
-- A voucher always goes to the owner's DM with the app (`conversations.open` + `chat.postMessage`): a
-  DM is private, lasts (ephemeral messages vanish on reload or on another device) and works whether or
-  not the app is a member of the channel the order came from. When the order came from elsewhere, a
-  copy is also shown ephemerally where it came from, through the response_url, so the story ends in the
-  same conversation. That copy is best effort: it is sent after the DM succeeded, and a failure is only
-  logged, so an outbox retry can never post the voucher twice.
-- A reward notice (or its reminder) goes to the recipient's DM; a reward that could not be delivered is
+- A voucher always goes to the owner's DM with the app (`conversations.open` + `chat.postMessage`):
+  a
+  DM is private, lasts (ephemeral messages vanish on reload or on another device) and works whether
+  or not the app is a member of the channel the order came from. When the order came from elsewhere,
+  a copy is also shown ephemerally where it came from, through the response_url, so the story ends
+  in the same conversation. That copy is best effort: it is sent after the DM succeeded, and a
+  failure is only logged, so an outbox retry can never post the voucher twice.
+- A reward notice (or its reminder) goes to the recipient's DM; a reward that could not be delivered
+  is
   told to its giver in the giver's DM. Both addresses name a person (team + user), not a channel.
 """
 
@@ -83,7 +86,8 @@ class SlackSender:
         self._dm_channels: OrderedDict[tuple[str, str, str], str] = OrderedDict()
 
     async def send(self, conversation: ConversationRef, notice: Notice) -> None:
-        """Render `notice` now, in the locale its reader has now (a queued message follows a change)."""
+        """Render `notice` now, in the locale its reader has now (a queued message follows a
+        change)."""
         address = SlackAddress.from_json(conversation.address)
         try:
             client = await self._client(address)
@@ -135,7 +139,8 @@ class SlackSender:
         await self._post_in_dm(address, message)
 
     async def _in_place(self, attempt: Awaitable[object], order_id: str) -> bool:
-        """Try an in-place update; False when Slack refuses it for good (message gone, URL expired)."""
+        """Try an in-place update; False when Slack refuses it for good (message gone, URL
+        expired)."""
         try:
             await attempt
         except (SlackApiError, WebhookFailed) as exc:
@@ -184,8 +189,8 @@ class SlackSender:
         return channel
 
     def _remember_dm(self, key: tuple[str, str, str], channel: str) -> None:
-        # A person's DM with the app keeps its id: conversations.open (Tier 3 on real Slack, about 50
-        # a minute) is called once per person, not before every message.
+        # A person's DM with the app keeps its id: conversations.open (Tier 3 on real Slack, about
+        # 50 a minute) is called once per person, not before every message.
         self._dm_channels[key] = channel
         self._dm_channels.move_to_end(key)
         if len(self._dm_channels) > DM_CHANNELS:

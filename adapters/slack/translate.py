@@ -1,4 +1,5 @@
-"""Pure translation of Slack payloads into the core's terms: users, queries, addresses and request keys."""
+"""Pure translation of Slack payloads into the core's terms: users, queries, addresses and request
+keys."""
 
 from __future__ import annotations
 
@@ -23,7 +24,8 @@ Payload = Mapping[str, Any]
 
 
 class InvalidQuery(ValueError):
-    """A slash command filter the catalog cannot read (e.g. `currency:EURO`), said in the person's language."""
+    """A slash command filter the catalog cannot read (e.g. `currency:EURO`), said in the person's
+    language."""
 
     def __init__(self, phrase: Phrase | str) -> None:
         super().__init__(str(phrase))
@@ -57,7 +59,8 @@ class Buy:
 
 @dataclass(frozen=True)
 class SetCountry:
-    """`/vouchers country DE`: where the user redeems rewards (their catalog's country and currency)."""
+    """`/vouchers country DE`: where the user redeems rewards (their catalog's country and
+    currency)."""
 
     text: str
 
@@ -76,7 +79,8 @@ class SendGift:
 
 @dataclass(frozen=True)
 class Collect:
-    """`/vouchers collect @person "Farewell" [goal] [by <date>]`: a group gift (core.group_gifts)."""
+    """`/vouchers collect @person "Farewell" [goal] [by <date>]`: a group gift
+    (core.group_gifts)."""
 
     recipient_id: str
     text: str  # what follows the person, read by core.group_gifts.parse_collect
@@ -243,7 +247,8 @@ def _page(value: str | None) -> int:
 
 
 def encode_query(query: CatalogQuery, reward_id: str = "") -> str:
-    """A compact, deterministic text form of a query for a button value (and the reward being spent)."""
+    """A compact, deterministic text form of a query for a button value (and the reward being
+    spent)."""
     return _compact({**_query_fields(query), **_reward_field(reward_id)})
 
 
@@ -252,7 +257,8 @@ def decode_query(value: str, per_page: int = 5) -> CatalogQuery:
 
 
 def encode_choice(product_id: str, query: CatalogQuery, reward_id: str = "") -> str:
-    """A Choose button's value: the product, the page to come back to, and the reward being spent."""
+    """A Choose button's value: the product, the page to come back to, and the reward being
+    spent."""
     return _compact({"id": product_id, "q": _query_fields(query), **_reward_field(reward_id)})
 
 
@@ -352,7 +358,8 @@ def picker_currency(block_id: str) -> str | None:
 
 
 def reward_of(action: Payload) -> str:
-    """The reward an element was rendered for ('' for a plain purchase): in its value or block id."""
+    """The reward an element was rendered for ('' for a plain purchase): in its value or block
+    id."""
     typed = action.get("type") == "plain_text_input"  # its value is what the person typed, not ours
     selected = (action.get("selected_option") or {}).get("value")
     candidates = ([] if typed else [action.get("value"), selected]) + [action.get("block_id")]

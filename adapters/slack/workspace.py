@@ -22,9 +22,9 @@ DirectoryFor = Callable[[str, str | None], Awaitable[SlackDirectory]]
 class WorkspaceDirectory:
     """core.ports.Directory over the bot token's own workspace, for HR systems and milestones.
 
-    A bot token belongs to one workspace, but the settings do not name it; auth.test does. It is asked
-    once, when someone is first looked up, so the bot starts even while Slack cannot be reached; a
-    failed ask is repeated on the next look-up.
+    A bot token belongs to one workspace, but the settings do not name it; auth.test does. It is
+    asked once, when someone is first looked up, so the bot starts even while Slack cannot be
+    reached; a failed ask is repeated on the next look-up.
     """
 
     def __init__(self, client_for: ClientFor, directory_for: DirectoryFor) -> None:

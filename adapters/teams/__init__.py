@@ -55,8 +55,9 @@ class TeamsChannel:
         app.router.add_post(MESSAGES_PATH, self.messages)
 
     async def messages(self, request: web.Request) -> web.Response:
-        # CloudAdapter validates the JWT (401 without a valid one, unless in Emulator mode) and runs the turn;
-        # it answers 500 to a body that is not a JSON object, so those are refused here first.
+        # CloudAdapter validates the JWT (401 without a valid one, unless in Emulator mode) and runs
+        # the turn; it answers 500 to a body that is not a JSON object, so those are refused here
+        # first.
         if request.content_type != "application/json":
             raise web.HTTPUnsupportedMediaType(text="send application/json")
         try:
@@ -123,10 +124,10 @@ def build_teams(
 
     With `recognition`, reward admins send rewards (typed, the message extension, or a CSV file) and
     recipients spend them; `directory` finds colleagues by email for the dialog and CSV files;
-    `confirmations` keeps what awaits Send, shared by replicas (required with `recognition`).
-    With `tenants`, each tenant's Connector URL and bot account are remembered from its activities, so
-    people there can be reached by id (adapters.teams.tenants). With `installer` (Microsoft Graph), a
-    recipient who lacks the app gets it installed, then the message (adapters.teams.install).
+    `confirmations` keeps what awaits Send, shared by replicas (required with `recognition`). With
+    `tenants`, each tenant's Connector URL and bot account are remembered from its activities, so
+    people there can be reached by id (adapters.teams.tenants). With `installer` (Microsoft Graph),
+    a recipient who lacks the app gets it installed, then the message (adapters.teams.install).
     """
     _check_credentials(app_id, tenant_id, app_type)
     if recognition is not None and confirmations is None:
@@ -211,7 +212,8 @@ def _authentication(
 
 
 def _check_credentials(app_id: str, tenant_id: str, app_type: str) -> None:
-    # The SDK would silently treat an unknown type as MultiTenant, and fail late with a bare Exception.
+    # The SDK would silently treat an unknown type as MultiTenant, and fail late with a bare
+    # Exception.
     if app_type.lower() not in APP_TYPES:
         raise ValueError(
             f"Bot Framework app type must be one of {', '.join(APP_TYPES.values())}, not {app_type!r}"

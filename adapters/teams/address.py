@@ -1,4 +1,5 @@
-"""Where a Teams answer goes: the SDK's ConversationReference, the tenant, and the card to update in place."""
+"""Where a Teams answer goes: the SDK's ConversationReference, the tenant, and the card to update in
+place."""
 
 from __future__ import annotations
 
@@ -16,7 +17,8 @@ PLATFORM = "teams"
 
 @dataclass(frozen=True)
 class TeamsAddress:
-    """A conversation to continue proactively; `card_id` is the order card that follows the order."""
+    """A conversation to continue proactively; `card_id` is the order card that follows the
+    order."""
 
     reference: ConversationReference
     tenant_id: str
@@ -48,7 +50,8 @@ class TeamsAddress:
 
     @property
     def has_conversation(self) -> bool:
-        """False for a person's address (a reward's recipient): their 1:1 chat is created when needed."""
+        """False for a person's address (a reward's recipient): their 1:1 chat is created when
+        needed."""
         return bool(getattr(self.reference.conversation, "id", None))
 
     @property
@@ -60,7 +63,8 @@ class TeamsAddress:
 
 
 def tenant_of(activity: Activity) -> str:
-    # botbuilder ignores conversation.tenantId; Teams puts the tenant in channelData for every activity.
+    # botbuilder ignores conversation.tenantId; Teams puts the tenant in channelData for every
+    # activity.
     channel_data: Any = activity.channel_data or {}
     tenant = channel_data.get("tenant") if isinstance(channel_data, dict) else None
     if isinstance(tenant, dict) and tenant.get("id"):

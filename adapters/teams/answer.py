@@ -25,10 +25,11 @@ class Answer:
 
 
 class SentAsIs(dict[str, Any]):
-    """A card's JSON on its way out in an activity: the SDK neither deep-copies it per send (botbuilder's
-    TurnContext copies every activity) nor walks it value by value (msrest's serialize_object, an `eval`
-    per scalar; see connector.speed_up_msrest). It is a dict, so anything reading the activity sees
-    the card. Never changed once sent: the copy it skips would have been the same."""
+    """A card's JSON on its way out in an activity: the SDK neither deep-copies it per send
+    (botbuilder's TurnContext copies every activity) nor walks it value by value (msrest's
+    serialize_object, an `eval` per scalar; see connector.speed_up_msrest). It is a dict, so
+    anything reading the activity sees the card. Never changed once sent: the copy it skips would
+    have been the same."""
 
     def __deepcopy__(self, memo: dict[int, Any]) -> SentAsIs:
         return self

@@ -1,6 +1,8 @@
-"""Adaptive Cards for approvals: the approver's card (Approve / Reject with a reason) and the giver's news.
+"""Adaptive Cards for approvals: the approver's card (Approve / Reject with a reason) and the
+giver's news.
 
-The same rules as cards.py: version 1.2 elements, Action.Submit buttons (the reason input rides along).
+The same rules as cards.py: version 1.2 elements, Action.Submit buttons (the reason input rides
+along).
 """
 
 from __future__ import annotations
@@ -129,7 +131,8 @@ async def decide(
     approver: ChatUser,
     loc: Localizer = ENGLISH,
 ) -> Answer:
-    """An approver's press: one core call; the card becomes the outcome, a refusal is said as the core says."""
+    """An approver's press: one core call; the card becomes the outcome, a refusal is said as the
+    core says."""
     if approvals is None:
         return Answer(text=loc._("Approvals are not switched on for this bot."), replaces=False)
     who = identity_of(approver)
@@ -144,7 +147,8 @@ async def decide(
 
 
 def shout_out_card(shout: ShoutOut, loc: Localizer = ENGLISH) -> Card:
-    """A peer thank-you in the conversation it was given in: who, whom and why; never an amount or a code."""
+    """A peer thank-you in the conversation it was given in: who, whom and why; never an amount or a
+    code."""
     thanked = loc._(
         "{giver} thanked {recipient}", giver=shout.giver_name, recipient=shout.recipient_name
     )

@@ -1,4 +1,5 @@
-"""The Teams bot: activities in, one checkout call each, Adaptive Cards out; no business rules here."""
+"""The Teams bot: activities in, one checkout call each, Adaptive Cards out; no business rules
+here."""
 
 from __future__ import annotations
 
@@ -99,7 +100,8 @@ AFTER_PAYMENT = "Thanks! Your voucher arrives as soon as the payment is confirme
 
 
 class VoucherBot(TeamsActivityHandler):
-    """Overrides only messages, the invokes our cards and message extension cause, and installation."""
+    """Overrides only messages, the invokes our cards and message extension cause, and
+    installation."""
 
     def __init__(
         self,
@@ -136,8 +138,9 @@ class VoucherBot(TeamsActivityHandler):
         await self._show(turn_context, await self._answer(intent, turn_context))
 
     async def on_invoke_activity(self, turn_context: TurnContext) -> InvokeResponse:
-        # Answered here rather than through the SDK's helpers: those pre-serialise the body into a dict,
-        # which CloudAdapter then fails to serialise again (HTTP 500). A model body goes through.
+        # Answered here rather than through the SDK's helpers: those pre-serialise the body into a
+        # dict, which CloudAdapter then fails to serialise again (HTTP 500). A model body goes
+        # through.
         handlers = {
             "adaptiveCard/action": self._on_card_action,
             "task/fetch": self._on_task_fetch,
@@ -154,8 +157,8 @@ class VoucherBot(TeamsActivityHandler):
     async def on_teams_members_added_dispatch(
         self, members_added: list[ChannelAccount], team_info: TeamInfo, turn_context: TurnContext
     ) -> None:
-        # Overridden instead of on_teams_members_added: the SDK would look up every added member in the
-        # roster (one Connector call each) only for us to ignore everyone but the bot itself.
+        # Overridden instead of on_teams_members_added: the SDK would look up every added member in
+        # the roster (one Connector call each) only for us to ignore everyone but the bot itself.
         bot_id = turn_context.activity.recipient.id
         if any(member.id == bot_id for member in members_added):
             card = help_card(loc=localizer(turn_context.activity.locale))
@@ -246,7 +249,8 @@ class VoucherBot(TeamsActivityHandler):
         return _invoke(await self._extension.submit_action(turn_context))
 
     async def _on_search(self, turn_context: TurnContext) -> InvokeResponse:
-        """Typeahead in a card's choice set: the gift dialog's voucher picker; other datasets, nothing."""
+        """Typeahead in a card's choice set: the gift dialog's voucher picker; other datasets,
+        nothing."""
         query = search_query(turn_context.activity)
         found = (
             self._gift_extension.search(turn_context, query)
@@ -275,7 +279,8 @@ class VoucherBot(TeamsActivityHandler):
                 reward = (
                     await self._rewards.summary(reward_id, user_of(activity)) if reward_id else None
                 )
-                # A typed "vouchers" opens on the person's country; a card's buttons say what they want.
+                # A typed "vouchers" opens on the person's country; a card's buttons say what they
+                # want.
                 country = (
                     "" if from_card(activity) or not query.is_bare else await self._home(activity)
                 )
@@ -338,7 +343,8 @@ class VoucherBot(TeamsActivityHandler):
                 return Answer(text=loc._("Press Chip in on the group gift's card."), replaces=False)
 
     async def _home(self, activity: Activity) -> str:
-        """The person's chosen or employee-record country, else what Teams says (clientInfo, locale)."""
+        """The person's chosen or employee-record country, else what Teams says (clientInfo,
+        locale)."""
         recorded = await self._checkout.home_country(user_of(activity))
         zone = str(getattr(activity, "local_timezone", "") or "")
         return recorded or client_country(activity) or localizer(activity.locale, zone).country
@@ -356,7 +362,8 @@ class VoucherBot(TeamsActivityHandler):
                     product, intent.back, error, intent.reward_id, loc, typed=intent.amount
                 )
             )
-        # The card being replaced becomes the order card, so the address remembers it for later updates.
+        # The card being replaced becomes the order card, so the address remembers it for later
+        # updates.
         address = TeamsAddress.of(activity, card_id=activity.reply_to_id)
         command = PlaceOrder(
             user_of(activity),
@@ -377,7 +384,8 @@ class VoucherBot(TeamsActivityHandler):
         return Answer(text=_order_status(summary, loc), replaces=False)
 
     async def _wallet(self, turn_context: TurnContext) -> Answer:
-        """Codes are shown only in a personal chat; asked for in a channel, they go there privately."""
+        """Codes are shown only in a personal chat; asked for in a channel, they go there
+        privately."""
         loc = localizer(turn_context.activity.locale)
         card = wallet_with_gifts(await self._checkout.wallet(user_of(turn_context.activity)), loc)
         address = TeamsAddress.of(turn_context.activity)
@@ -410,7 +418,8 @@ class VoucherBot(TeamsActivityHandler):
             else MessageFactory.text(answer.text)
         )
         if answer.replaces and from_card(activity):
-            # Replacing the tapped card is what stops a double tap from submitting the same step twice.
+            # Replacing the tapped card is what stops a double tap from submitting the same step
+            # twice.
             message.id = activity.reply_to_id
             await turn_context.update_activity(message)
         else:
@@ -418,7 +427,8 @@ class VoucherBot(TeamsActivityHandler):
 
 
 class AdaptiveCardMessage(Model):
-    """An adaptiveCard/action answer that is a message; the SDK's model types `value` as a dict only."""
+    """An adaptiveCard/action answer that is a message; the SDK's model types `value` as a dict
+    only."""
 
     _attribute_map = {  # noqa: RUF012 (msrest reads this class attribute; the SDK's models do the same)
         "status_code": {"key": "statusCode", "type": "int"},

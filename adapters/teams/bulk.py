@@ -1,4 +1,5 @@
-"""Bulk rewards from a CSV file sent to the bot: the file attachment, its download, and its rows, checked."""
+"""Bulk rewards from a CSV file sent to the bot: the file attachment, its download, and its rows,
+checked."""
 
 from __future__ import annotations
 
@@ -47,7 +48,8 @@ class SharedFile:
 
 @dataclass(frozen=True)
 class Row:
-    """One recipient line of the file, checked for shape (the core checks amounts, reasons and budgets)."""
+    """One recipient line of the file, checked for shape (the core checks amounts, reasons and
+    budgets)."""
 
     number: int
     email: str
@@ -98,7 +100,8 @@ def shared_file(activity: Activity) -> SharedFile | None:
 
 
 async def download(file: SharedFile, ssl: SSLContext | None = None) -> bytes:
-    """The file's bytes; the download URL is pre-authorised by Teams and short-lived, so fetch it now."""
+    """The file's bytes; the download URL is pre-authorised by Teams and short-lived, so fetch it
+    now."""
     if not file.download_url.startswith(("https://", "http://")):
         raise UnreadableCommand("That file has no download link I can use.")
     timeout = aiohttp.ClientTimeout(total=DOWNLOAD_TIMEOUT_SECONDS)
@@ -124,7 +127,8 @@ async def download(file: SharedFile, ssl: SSLContext | None = None) -> bytes:
 
 
 def read_rows(data: bytes) -> tuple[list[Row], list[BadRow]]:
-    """Good rows to send and malformed rows to report; UnreadableCommand if the file is not such a CSV."""
+    """Good rows to send and malformed rows to report; UnreadableCommand if the file is not such a
+    CSV."""
     try:
         text = data.decode("utf-8-sig")
     except UnicodeDecodeError:

@@ -1,8 +1,9 @@
 """Pure functions from core views to Adaptive Cards that Teams desktop, web and mobile all render.
 
-Cards declare version 1.2 and use only what Teams mobile renders reliably (TextBlock, Image, ColumnSet,
-FactSet, Container, ActionSet, inputs, Action.Submit, Action.OpenUrl). Buttons are Action.Submit: mobile
-clients handle Action.Execute poorly. Every card stays far below Teams' 28 KB message limit.
+Cards declare version 1.2 and use only what Teams mobile renders reliably (TextBlock, Image,
+ColumnSet, FactSet, Container, ActionSet, inputs, Action.Submit, Action.OpenUrl). Buttons are
+Action.Submit: mobile clients handle Action.Execute poorly. Every card stays far below Teams' 28 KB
+message limit.
 """
 
 from __future__ import annotations
@@ -56,7 +57,8 @@ def sent_attachment(card: Card) -> Attachment:
     return CardFactory.adaptive_card(SentAsIs(card))
 
 
-# --- the cards --------------------------------------------------------------------------------------
+# --- the cards
+# --------------------------------------------------------------------------------------
 
 
 def catalog_card(
@@ -159,7 +161,8 @@ def order_card(summary: OrderSummary, loc: Localizer = ENGLISH) -> Card:
         body.append(_text(reason, color="Attention"))
     actions: list[Element] = []
     if summary.can_pay and summary.checkout_url:
-        # Teams turns an Action.Submit whose data says task/fetch into a dialog request (invoke task/fetch).
+        # Teams turns an Action.Submit whose data says task/fetch into a dialog request (invoke
+        # task/fetch).
         actions.append(
             _submit(
                 loc._("Pay {amount}", amount=by_card),
@@ -197,8 +200,8 @@ def card_part(summary: OrderSummary) -> Money:
 def voucher_card(voucher: VoucherDelivery, loc: Localizer = ENGLISH) -> Card:
     """What the owner redeems: code, PIN, instructions, expiry date; shown only in a personal chat.
 
-    Code and PIN each fill a full-width container of their own, so a phone shows them on one line and
-    a long press selects exactly the code."""
+    Code and PIN each fill a full-width container of their own, so a phone shows them on one line
+    and a long press selects exactly the code."""
     amount = loc.money(voucher.amount)
     body: list[Element] = [
         _header(voucher.image_url, voucher.brand, voucher.product_name, "Small"),
@@ -311,7 +314,8 @@ def help_card(note: str = "", loc: Localizer = ENGLISH) -> Card:
     )
 
 
-# --- building blocks --------------------------------------------------------------------------------
+# --- building blocks
+# --------------------------------------------------------------------------------
 
 
 def _card(body: list[Element], actions: list[Element]) -> Card:
@@ -423,8 +427,8 @@ def _with_card_part(amount: Money, covers: int | None, loc: Localizer) -> str:
 
 
 def _filters(page: CatalogPage, spend: dict[str, str], loc: Localizer) -> list[Element]:
-    """Currency, country and category menus with a Filter button instead of typed filters; one click for all
-    countries."""
+    """Currency, country and category menus with a Filter button instead of typed filters; one click
+    for all countries."""
     query = page.query
     menus: list[Element] = []
     if len(page.currencies) > 1 and not spend:  # a reward is spent in its own currency only

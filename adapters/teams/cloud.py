@@ -1,7 +1,9 @@
-"""The Bot Framework cloud the bot belongs to: where tokens come from and are checked, as the SDK's settings.
+"""The Bot Framework cloud the bot belongs to: where tokens come from and are checked, as the SDK's
+settings.
 
 Public cloud by default; `channel_service` set to Azure Government's picks that cloud's values; each
-value can be overridden (national and private clouds, and tests that stand in for Azure AD on loopback).
+value can be overridden (national and private clouds, and tests that stand in for Azure AD on
+loopback).
 """
 
 from __future__ import annotations
@@ -48,7 +50,8 @@ GOVERNMENT = CloudDefaults(
 
 @dataclass(frozen=True)
 class BotFrameworkCloud:
-    """MICROSOFT_CHANNEL_SERVICE, _OPENID_METADATA_URL, _OAUTH_URL and _OAUTH_SCOPE; empty: the default."""
+    """MICROSOFT_CHANNEL_SERVICE, _OPENID_METADATA_URL, _OAUTH_URL and _OAUTH_SCOPE; empty: the
+    default."""
 
     channel_service: str = ""
     openid_metadata_url: str = ""
@@ -68,13 +71,15 @@ class BotFrameworkCloud:
         object.__setattr__(self, "defaults", cloud)
 
     def authority(self, tenant_id: str = "") -> str:
-        """Where outgoing tokens come from: the configured URL, else the cloud's login for the tenant."""
+        """Where outgoing tokens come from: the configured URL, else the cloud's login for the
+        tenant."""
         return self.oauth_url or self.defaults.login_url_prefix + (
             tenant_id or self.defaults.default_tenant
         )
 
     def sdk_configuration(self, tenant_id: str = "") -> dict[str, str]:
-        """The keys ConfigurationBotFrameworkAuthentication reads; all set, so the SDK uses exactly these."""
+        """The keys ConfigurationBotFrameworkAuthentication reads; all set, so the SDK uses exactly
+        these."""
         return {
             "CHANNEL_SERVICE": self.channel_service,
             "TO_CHANNEL_FROM_BOT_LOGIN_URL": self.authority(tenant_id),

@@ -1,4 +1,5 @@
-"""Adaptive Cards for group gifts: the card in the chat (goal, progress, who chipped in) and the chip-in dialog."""
+"""Adaptive Cards for group gifts: the card in the chat (goal, progress, who chipped in) and the
+chip-in dialog."""
 
 from __future__ import annotations
 

@@ -1,4 +1,5 @@
-"""Group-gift requests in Teams terms: `collect @Ada "Farewell" [goal] [by <date>]` and the card's buttons."""
+"""Group-gift requests in Teams terms: `collect @Ada "Farewell" [goal] [by <date>]` and the card's
+buttons."""
 
 from __future__ import annotations
 

@@ -1,11 +1,12 @@
-"""Group gifts in Teams: `collect @Ada …` posts the card, Chip in opens a dialog, Close and send closes it,
-Show or hide my amount changes the presser's own line.
+"""Group gifts in Teams: `collect @Ada …` posts the card, Chip in opens a dialog, Close and send
+closes it, Show or hide my amount changes the presser's own line.
 
-The card is posted where the person asked, unless the recipient is in that conversation's roster (they
-would see it before it is given): then the organiser is told instead. A contribution's checkout goes to
-the contributor's personal chat with the bot, like the "Send a gift" extension's order: private, and
-its updates and payment follow it there. Every later change to the card is the outbox's (the
-collection's COLLECTION_CARD message, rendered by the sender from the collection as it is then).
+The card is posted where the person asked, unless the recipient is in that conversation's roster
+(they would see it before it is given): then the organiser is told instead. A contribution's
+checkout goes to the contributor's personal chat with the bot, like the "Send a gift" extension's
+order: private, and its updates and payment follow it there. Every later change to the card is the
+outbox's (the collection's COLLECTION_CARD message, rendered by the sender from the collection as it
+is then).
 """
 
 from __future__ import annotations
@@ -46,7 +47,8 @@ log = logging.getLogger(__name__)
 
 
 class CollectionDesk:
-    """One use case per request; InvalidRequest and NotFound are shown by the bot as a line of text."""
+    """One use case per request; InvalidRequest and NotFound are shown by the bot as a line of
+    text."""
 
     def __init__(self, group_gifts: GroupGifts | None, gifts: Gifts | None, app_id: str) -> None:
         self._group = group_gifts
@@ -73,7 +75,8 @@ class CollectionDesk:
         return Answer()
 
     async def _recipient(self, turn_context: TurnContext, intent: StartCollect) -> Recipient | None:
-        """Who the gift is for; None when they are in this conversation's roster (they would see it)."""
+        """Who the gift is for; None when they are in this conversation's roster (they would see
+        it)."""
         if intent.person is None:
             if self._gifts is None:
                 raise InvalidRequest(_not_enabled(localizer(turn_context.activity.locale)))

@@ -1,4 +1,5 @@
-"""Bot Framework authentication that reuses Connector clients, and the msrest fix that makes them cheap."""
+"""Bot Framework authentication that reuses Connector clients, and the msrest fix that makes them
+cheap."""
 
 from __future__ import annotations
 
@@ -29,14 +30,17 @@ CONNECTOR_TIMEOUT_SECONDS = 20
 
 
 def speed_up_msrest() -> None:
-    """Make msrest's ClientRetryPolicy cheap to build: it scans `safe_codes` 999 times per constructor.
+    """Make msrest's ClientRetryPolicy cheap to build: it scans `safe_codes` 999 times per
+    constructor.
 
-    botbuilder builds a ConnectorClient (and a token client) per turn, each with a new ClientRetryPolicy;
-    a list made that a linear scan per status code and a third of a turn's CPU. Same codes, set lookup.
+    botbuilder builds a ConnectorClient (and a token client) per turn, each with a new
+    ClientRetryPolicy; a list made that a linear scan per status code and a third of a turn's CPU.
+    Same codes, set lookup.
 
-    And let a card that is already JSON (answer.SentAsIs) through as it is: msrest's serialize_object
-    walks an `object`-typed value (an attachment's content) value by value, which for a catalog card was
-    the largest share of a turn. Idempotent: the wrapped method is wrapped once.
+    And let a card that is already JSON (answer.SentAsIs) through as it is: msrest's
+    serialize_object walks an `object`-typed value (an attachment's content) value by value, which
+    for a catalog card was the largest share of a turn. Idempotent: the wrapped method is wrapped
+    once.
     """
     ClientRetryPolicy.safe_codes = frozenset(ClientRetryPolicy.safe_codes)  # type: ignore[assignment]
     original = Serializer.serialize_object
@@ -54,9 +58,11 @@ def speed_up_msrest() -> None:
 
 @dataclass(frozen=True)
 class BotCredentials:
-    """The configuration object ConfigurationBotFrameworkAuthentication reads (by these attribute names).
+    """The configuration object ConfigurationBotFrameworkAuthentication reads (by these attribute
+    names).
 
-    The cloud keys (adapters.teams.cloud) are all set or all None: with any one set the SDK expects all.
+    The cloud keys (adapters.teams.cloud) are all set or all None: with any one set the SDK expects
+    all.
     """
 
     APP_ID: str = ""
@@ -74,8 +80,8 @@ class BotCredentials:
 
 
 class CachingBotFrameworkAuthentication(ConfigurationBotFrameworkAuthentication):
-    """The SDK's authentication, but Connector and token clients are built once per bot and service URL,
-    and only for service URLs the policy allows (adapters.teams.service_urls), in and out."""
+    """The SDK's authentication, but Connector and token clients are built once per bot and service
+    URL, and only for service URLs the policy allows (adapters.teams.service_urls), in and out."""
 
     def __init__(
         self,
@@ -100,7 +106,8 @@ class CachingBotFrameworkAuthentication(ConfigurationBotFrameworkAuthentication)
             # The SDK lets a malformed token or an unknown key id escape as a decode or lookup error
             # (HTTP 500); either is unauthorised.
             raise PermissionError("malformed bearer token") from exc
-        # Checked after the token: with credentials, only a caller Bot Framework vouches for learns this.
+        # Checked after the token: with credentials, only a caller Bot Framework vouches for learns
+        # this.
         self._policy.check(activity.service_url)
         if result.connector_factory is not None:
             result.connector_factory = _CachedConnectorFactory(
@@ -150,7 +157,8 @@ class _CachedConnectorFactory(ConnectorFactory):
 
 
 def _bot_app_id(claims_identity: ClaimsIdentity | None) -> str:
-    # The same rule the SDK uses to pick the credentials for outbound calls: audience first, then appid.
+    # The same rule the SDK uses to pick the credentials for outbound calls: audience first, then
+    # appid.
     claims: dict[str, Any] = claims_identity.claims if claims_identity is not None else {}
     return str(
         claims.get(AuthenticationConstants.AUDIENCE_CLAIM)
@@ -160,7 +168,8 @@ def _bot_app_id(claims_identity: ClaimsIdentity | None) -> str:
 
 
 def _without_hidden_retries(client: ConnectorClient) -> ConnectorClient:
-    """Our outbox owns retries: msrest must neither repeat a POST (duplicate cards) nor sleep on Retry-After.
+    """Our outbox owns retries: msrest must neither repeat a POST (duplicate cards) nor sleep on
+    Retry-After.
 
     By default urllib3 retries 5xx three times with backoff inside a worker thread and swallows the
     status; with no status retries the Connector's 429/5xx reach us with their Retry-After header.

@@ -1,4 +1,5 @@
-"""Proactive turns: continue a stored conversation, or open the owner's personal (1:1) chat with the bot."""
+"""Proactive turns: continue a stored conversation, or open the owner's personal (1:1) chat with the
+bot."""
 
 from __future__ import annotations
 
@@ -30,7 +31,8 @@ async def continue_in(
 async def open_personal(
     adapter: CloudAdapter, app_id: str, address: TeamsAddress, work: Work
 ) -> None:
-    """Run `work` in the 1:1 chat between the bot and the address's user (Teams returns the existing one)."""
+    """Run `work` in the 1:1 chat between the bot and the address's user (Teams returns the existing
+    one)."""
     reference = address.reference
     parameters = ConversationParameters(
         is_group=False,
@@ -68,8 +70,9 @@ def _raise_first(failures: list[BaseException]) -> None:
 
 
 async def personal_chat(adapter: CloudAdapter, app_id: str, address: TeamsAddress) -> TeamsAddress:
-    """The 1:1 chat of the address's user, opened now (Teams returns the existing one), as an address
-    that keeps their reference's user and locale: later messages there are rendered in their language."""
+    """The 1:1 chat of the address's user, opened now (Teams returns the existing one), as an
+    address that keeps their reference's user and locale: later messages there are rendered in
+    their language."""
     opened: list[str] = []
 
     async def note(turn_context: TurnContext) -> None:

@@ -1,4 +1,5 @@
-"""The sender's country from a Teams activity's clientInfo entity (`country`, else the locale's region)."""
+"""The sender's country from a Teams activity's clientInfo entity (`country`, else the locale's
+region)."""
 
 from __future__ import annotations
 
@@ -6,7 +7,8 @@ from botbuilder.schema import Activity
 
 
 def client_country(activity: Activity) -> str | None:
-    """'DE' from {"type": "clientInfo", "country": "DE", "locale": "de-DE"}; None when Teams sent none."""
+    """'DE' from {"type": "clientInfo", "country": "DE", "locale": "de-DE"}; None when Teams sent
+    none."""
     for entity in activity.entities or []:
         if str(getattr(entity, "type", "")).lower() != "clientinfo":
             continue

@@ -1,8 +1,10 @@
-"""The bot's app id and password credentials: tokens from the configured Azure AD, over the configured CAs.
+"""The bot's app id and password credentials: tokens from the configured Azure AD, over the
+configured CAs.
 
 The SDK's own MicrosoftAppCredentials builds its MSAL client with neither the CA certificates a
 TLS-intercepting proxy needs nor a way to use an authority MSAL does not know (national and private
-clouds, a test's loopback Azure AD). This is the SDK's extension point for that: a credentials factory.
+clouds, a test's loopback Azure AD). This is the SDK's extension point for that: a credentials
+factory.
 """
 
 from __future__ import annotations
@@ -38,7 +40,8 @@ class PasswordCredentialsFactory(PasswordServiceClientCredentialFactory):
 
 
 class AzureAdCredentials(MicrosoftAppCredentials):
-    """A client-credentials token from `authority` for `scope`; MSAL caches it until shortly before expiry."""
+    """A client-credentials token from `authority` for `scope`; MSAL caches it until shortly before
+    expiry."""
 
     def __init__(
         self, app_id: str, password: str, authority: str, scope: str, verify: bool | str
@@ -55,7 +58,8 @@ class AzureAdCredentials(MicrosoftAppCredentials):
         result: dict[str, Any] = self._msal().acquire_token_for_client(scopes=[scope])
         if "access_token" in result:
             return str(result["access_token"])
-        # MSAL's error codes (invalid_client, unauthorized_client...) name the problem without any secret.
+        # MSAL's error codes (invalid_client, unauthorized_client...) name the problem without any
+        # secret.
         raise PermissionError(
             f"Azure AD gave no token for the bot: {result.get('error', 'unknown error')}"
         )
@@ -66,8 +70,9 @@ class AzureAdCredentials(MicrosoftAppCredentials):
                 client_id=self.microsoft_app_id,
                 client_credential=self.microsoft_app_password,
                 authority=self.oauth_endpoint,
-                # The authority is configured by the operator (or the cloud's default, which MSAL knows):
-                # no discovery call to login.microsoftonline.com to ask whether it is a real one.
+                # The authority is configured by the operator (or the cloud's default, which MSAL
+                # knows): no discovery call to login.microsoftonline.com to ask whether it is a real
+                # one.
                 instance_discovery=False,
                 verify=self._verify,
                 timeout=TOKEN_TIMEOUT_SECONDS,

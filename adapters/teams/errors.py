@@ -20,7 +20,8 @@ RETRYABLE_STATUS = frozenset({408, 429})  # plus every 5xx
 
 @contextmanager
 def connector_errors() -> Iterator[None]:
-    """Raise DeliveryRetryLater for throttling, outages and timeouts and DeliveryError for refusals."""
+    """Raise DeliveryRetryLater for throttling, outages and timeouts and DeliveryError for
+    refusals."""
     try:
         yield
     except DeliveryError:
@@ -32,13 +33,15 @@ def connector_errors() -> Iterator[None]:
 
 
 def delivery_error(exc: HttpOperationError) -> DeliveryError:
-    """A Connector HTTP error as a core error: 429, 408 and 5xx are retried (honouring Retry-After)."""
+    """A Connector HTTP error as a core error: 429, 408 and 5xx are retried (honouring
+    Retry-After)."""
     status = status_of(exc)
     code = _error_code(exc)
     message = f"Bot Connector answered {status}" + (f" {code}" if code else "")
     if status in RETRYABLE_STATUS or status >= 500:
         return DeliveryRetryLater(message, retry_after=_retry_after(exc))
-    # 403 BotNotInConversationRoster (app not installed for that person), 404, 400: retrying cannot help.
+    # 403 BotNotInConversationRoster (app not installed for that person), 404, 400: retrying cannot
+    # help.
     log.warning("Bot Connector refused a message", extra={"status": status, "code": code})
     return DeliveryError(message)
 

@@ -1,4 +1,5 @@
-"""The "Send a reward" message extension: a dialog form, its review as a confirmation, then the send."""
+"""The "Send a reward" message extension: a dialog form, its review as a confirmation, then the
+send."""
 
 from __future__ import annotations
 
@@ -42,7 +43,8 @@ NO_PROGRAMME = "There is no reward programme yet. An admin can create one in the
 
 
 class RewardExtension:
-    """composeExtension/fetchTask and /submitAction; each answer is a model (CloudAdapter needs one)."""
+    """composeExtension/fetchTask and /submitAction; each answer is a model (CloudAdapter needs
+    one)."""
 
     def __init__(self, desk: RewardDesk) -> None:
         self._desk = desk

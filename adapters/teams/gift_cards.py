@@ -1,4 +1,5 @@
-"""Adaptive Cards for gifts: the recipient's voucher with the sender's note, the buyer's receipt (no code)."""
+"""Adaptive Cards for gifts: the recipient's voucher with the sender's note, the buyer's receipt (no
+code)."""
 
 from __future__ import annotations
 
@@ -28,7 +29,8 @@ def gift_card(gift: GiftDelivery, loc: Localizer = ENGLISH) -> Card:
 
 
 def gift_form_card(card: ProductCard, amount: str, loc: Localizer = ENGLISH) -> Card:
-    """Who (people picker), optionally when, and a message; the product and amount come from the card."""
+    """Who (people picker), optionally when, and a message; the product and amount come from the
+    card."""
     body = [
         _text(loc._("Send {brand} as a gift", brand=card.brand), size="Medium", weight="Bolder"),
         _text(_amount_line(card, amount, loc)),
@@ -172,7 +174,8 @@ def receipt_card(receipt: GiftReceipt, loc: Localizer = ENGLISH) -> Card:
 
 
 def wallet_with_gifts(wallet: Wallet, loc: Localizer = ENGLISH) -> Card:
-    """`vouchers mine`, with the gifts the person sent (and Cancel on those still waiting) at the end."""
+    """`vouchers mine`, with the gifts the person sent (and Cancel on those still waiting) at the
+    end."""
     card = wallet_card(wallet, loc)
     if not wallet.gifts_sent:
         return card

@@ -1,7 +1,8 @@
-"""The "Send a gift" message extension: a dialog form, then the order sent to the buyer's personal chat.
+"""The "Send a gift" message extension: a dialog form, then the order sent to the buyer's personal
+chat.
 
-An extension's invoke has no message of ours to update in place, so the order card (with its Pay button)
-goes to the buyer's 1:1 chat with the bot; its updates and the receipt follow it there.
+An extension's invoke has no message of ours to update in place, so the order card (with its Pay
+button) goes to the buyer's 1:1 chat with the bot; its updates and the receipt follow it there.
 """
 
 from __future__ import annotations
@@ -44,7 +45,8 @@ PRODUCTS_LISTED = (
 
 
 class GiftExtension:
-    """composeExtension/fetchTask and /submitAction for sendGift; each answer is a model (CloudAdapter)."""
+    """composeExtension/fetchTask and /submitAction for sendGift; each answer is a model
+    (CloudAdapter)."""
 
     def __init__(self, desk: GiftDesk, checkout: Checkout, app_id: str) -> None:
         self._desk = desk
@@ -104,10 +106,12 @@ class GiftExtension:
             raise UnreadableCommand(words.amount_error(exc, product, loc)) from exc
 
     async def _order_privately(self, turn_context: TurnContext, intent: SendGift) -> OrderSummary:
-        """Open (or find) the buyer's 1:1 chat, place the order for it, and show the order card there.
+        """Open (or find) the buyer's 1:1 chat, place the order for it, and show the order card
+        there.
 
-        Teams sends an invoke again when the answer is late; the replay has the same activity id, hence
-        the same request key and order, which the first submit has shown already: it posts nothing."""
+        Teams sends an invoke again when the answer is late; the replay has the same activity id,
+        hence the same request key and order, which the first submit has shown already: it posts
+        nothing."""
         activity = turn_context.activity
         with connector_errors():
             chat = await personal_chat(
@@ -127,7 +131,8 @@ class GiftExtension:
         return summary
 
     def search(self, turn_context: TurnContext, query: SearchQuery) -> list[dict[str, str]]:
-        """The vouchers matching what the buyer typed in the dialog's picker, ordered as its first page."""
+        """The vouchers matching what the buyer typed in the dialog's picker, ordered as its first
+        page."""
         if not self._desk.enabled:
             return []
         loc = localizer(turn_context.activity.locale)
@@ -144,8 +149,9 @@ class GiftExtension:
         return _dialog(card, loc)
 
     def _products(self, loc: Localizer, chosen: str) -> Sequence[ProductCard]:
-        """The buyer's country's vouchers first (colleagues mostly live there), then the others; and the
-        one chosen before (found by typing, perhaps beyond the first page), so the form shows it again."""
+        """The buyer's country's vouchers first (colleagues mostly live there), then the others; and
+        the one chosen before (found by typing, perhaps beyond the first page), so the form shows
+        it again."""
         listed = list(self._checkout.pick_list("", loc.country, PRODUCTS_LISTED))
         if chosen and all(card.product_id != chosen for card in listed):
             with suppress(NotFound):  # gone from the catalog since: the form proposes the first

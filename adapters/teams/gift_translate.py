@@ -1,4 +1,5 @@
-"""Gift requests in Teams terms: `gift @Ada <product id> <amount> [on <date> [<time>]] [message]`."""
+"""Gift requests in Teams terms: `gift @Ada <product id> <amount> [on <date> [<time>]]
+[message]`."""
 
 from __future__ import annotations
 
@@ -81,7 +82,8 @@ def is_gift_text(text: str) -> bool:
 
 
 def gift_of_message(activity: Activity, text: str) -> SendGift:
-    """The one person mentioned (not the bot) receives it; the words after the mention say what and when."""
+    """The one person mentioned (not the bot) receives it; the words after the mention say what and
+    when."""
     ask = ask_of_message(activity, text)  # the same mention reading as `reward @Ada …`
     words, email = list(ask.words), ""
     if not ask.people and words and _EMAIL.match(words[0]):

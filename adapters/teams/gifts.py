@@ -1,4 +1,5 @@
-"""Gifts in Teams: who `gift @Ada …` names, where they are reached privately, and the cancel of a scheduled one."""
+"""Gifts in Teams: who `gift @Ada …` names, where they are reached privately, and the cancel of a
+scheduled one."""
 
 from __future__ import annotations
 
@@ -24,7 +25,8 @@ CATALOG_COMMAND = "“vouchers”"  # what a buyer types to open the catalog for
 
 
 class GiftDesk:
-    """One use case per request; InvalidRequest and NotFound are shown by the bot as a line of text."""
+    """One use case per request; InvalidRequest and NotFound are shown by the bot as a line of
+    text."""
 
     def __init__(self, checkout: Checkout, gifts: Gifts | None) -> None:
         self._checkout = checkout
@@ -57,7 +59,8 @@ class GiftDesk:
         activity = turn_context.activity
         amount = self._checkout.amount_for(intent.product_id, intent.amount)
         recipient = await self._recipient(turn_context, intent, self._gifts)
-        # Teams tells the bot the sender's time zone only; colleagues mostly share it, UTC otherwise.
+        # Teams tells the bot the sender's time zone only; colleagues mostly share it, UTC
+        # otherwise.
         zone = getattr(activity, "local_timezone", None) or "UTC"
         gift = GiftRequest(
             recipient=recipient.user,

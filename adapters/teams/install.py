@@ -1,9 +1,11 @@
-"""Reaching someone who lacks the app: install it for them (core.reach.AppInstaller), then use that chat.
+"""Reaching someone who lacks the app: install it for them (core.reach.AppInstaller), then use that
+chat.
 
-Teams refuses a new 1:1 chat with a person who does not have the bot (403 BotNotInConversationRoster).
-With an installer (Microsoft Graph), the bot installs itself for them and writes into the chat the
-installation returns. If that chat refuses the first message (the installation can take a moment to
-settle), the outbox tries again later; by then the ordinary 1:1 chat works.
+Teams refuses a new 1:1 chat with a person who does not have the bot (403
+BotNotInConversationRoster). With an installer (Microsoft Graph), the bot installs itself for them
+and writes into the chat the installation returns. If that chat refuses the first message (the
+installation can take a moment to settle), the outbox tries again later; by then the ordinary 1:1
+chat works.
 """
 
 from __future__ import annotations
@@ -25,7 +27,8 @@ def lacks_app(exc: HttpOperationError) -> bool:
 
 
 async def installed_chat(installer: AppInstaller, address: TeamsAddress) -> TeamsAddress:
-    """The person's 1:1 chat with the bot, after installing the app for them; DeliveryError if it cannot."""
+    """The person's 1:1 chat with the bot, after installing the app for them; DeliveryError if it
+    cannot."""
     user = address.reference.user
     user_id = str(getattr(user, "aad_object_id", None) or getattr(user, "id", None) or "")
     try:

@@ -1,4 +1,5 @@
-"""Build the Teams app package (manifest.json filled in for one deployment, plus both icons) as a zip."""
+"""Build the Teams app package (manifest.json filled in for one deployment, plus both icons) as a
+zip."""
 
 from __future__ import annotations
 

@@ -1,4 +1,5 @@
-"""Who a reward goes to, in Teams terms: roster look-ups, and the address of someone's 1:1 chat with the bot."""
+"""Who a reward goes to, in Teams terms: roster look-ups, and the address of someone's 1:1 chat with
+the bot."""
 
 from __future__ import annotations
 
@@ -22,7 +23,8 @@ NOT_FOUND = "I couldn't look them up here: mention them where they are a member,
 
 
 async def look_up(turn_context: TurnContext, person: Person) -> Person | None:
-    """The person as the conversation's roster knows them (Teams id, Entra id, name); None if not there.
+    """The person as the conversation's roster knows them (Teams id, Entra id, name); None if not
+    there.
 
     Teams answers a member query by Teams id or by Entra object id, so a mention and a people-picker
     choice resolve the same way.
@@ -60,13 +62,15 @@ async def resolve(
 
 
 def recipient_of(activity: Activity, person: Person) -> Recipient:
-    """The reward's recipient: their Entra id (what `user_of` reads when they act) and their 1:1 address."""
+    """The reward's recipient: their Entra id (what `user_of` reads when they act) and their 1:1
+    address."""
     user = ChatUser(PLATFORM, tenant_of(activity), person.aad, person.name)
     return Recipient(user, personal_address(activity, person).to_ref())
 
 
 def personal_address(activity: Activity, person: Person) -> TeamsAddress:
-    """Where to reach someone privately: no conversation yet; the sender creates (or reopens) the 1:1 chat."""
+    """Where to reach someone privately: no conversation yet; the sender creates (or reopens) the
+    1:1 chat."""
     reference = ConversationReference(
         bot=activity.recipient,
         user=ChannelAccount(

@@ -11,7 +11,8 @@ MESSAGES_PATH = "/api/messages"
 
 
 def acting_person(body: bytes) -> ActingPerson:
-    """The activity's sender (Entra object id when present) in its tenant; no one when unreadable."""
+    """The activity's sender (Entra object id when present) in its tenant; no one when
+    unreadable."""
     activity = _json(body)
     sender = _object(activity.get("from"))
     user = sender.get("aadObjectId") or sender.get("id")

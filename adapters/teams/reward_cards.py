@@ -1,8 +1,10 @@
-"""Adaptive Cards for rewards: the giver's confirmation and reports, the recipient's card, the dialog form.
+"""Adaptive Cards for rewards: the giver's confirmation and reports, the recipient's card, the
+dialog form.
 
-The same rules as cards.py: version 1.2 elements only, Action.Submit buttons, far below 28 KB. The one
-exception is the dialog form's people picker (`choices.data`), a Teams extension of Input.ChoiceSet that
-desktop and web render; the form also takes emails for clients without it (mobile).
+The same rules as cards.py: version 1.2 elements only, Action.Submit buttons, far below 28 KB. The
+one exception is the dialog form's people picker (`choices.data`), a Teams extension of
+Input.ChoiceSet that desktop and web render; the form also takes emails for clients without it
+(mobile).
 """
 
 from __future__ import annotations
@@ -30,15 +32,17 @@ from core.views import RewardNotice, RewardPreview, RewardUndeliverable, SendRep
 
 PEOPLE_DATASET = "graph.microsoft.com/users"
 REFUSED_ROWS_SHOWN = 25
-# Teams lets a bot message only people who have its app; proactive installation needs Microsoft Graph
-# permissions this bot does not ask for, so the tenant admin pre-installs the app for everyone instead.
+# Teams lets a bot message only people who have its app; proactive installation needs Microsoft
+# Graph permissions this bot does not ask for, so the tenant admin pre-installs the app for everyone
+# instead.
 INSTALL_HINT = (
     "Ask your Teams admin to pre-install Voucherbot for everyone (Teams admin center: Teams apps, "
     "Setup policies, Installed apps), or ask them to open a chat with me."
 )
 
 
-# --- the giver --------------------------------------------------------------------------------------
+# --- the giver
+# --------------------------------------------------------------------------------------
 
 
 def confirmation_card(
@@ -110,7 +114,8 @@ def cancelled_card(loc: Localizer = ENGLISH) -> Card:
 
 
 def undeliverable_card(notice: RewardUndeliverable, loc: Localizer = ENGLISH) -> Card:
-    """Told to the giver when a recipient's 1:1 chat cannot be opened (app not installed for them)."""
+    """Told to the giver when a recipient's 1:1 chat cannot be opened (app not installed for
+    them)."""
     reward = notice.reward
     who = reward.recipient_name or "one of the people you rewarded"
     amount, until = loc.money(reward.amount), loc.date(reward.expires_on)
@@ -126,7 +131,8 @@ def undeliverable_card(notice: RewardUndeliverable, loc: Localizer = ENGLISH) ->
 
 
 def bulk_report_card(report: BulkReport) -> Card:
-    """Row by row: how many were sent, sent before (the same file again), and each refusal with its reason."""
+    """Row by row: how many were sent, sent before (the same file again), and each refusal with its
+    reason."""
     totals: dict[str, int] = {}
     for reward in report.sent:
         totals[reward.amount.currency] = totals.get(reward.amount.currency, 0) + reward.amount.minor
@@ -163,11 +169,13 @@ def bulk_hint_card(note: str = "") -> Card:
     return _card(body, [])
 
 
-# --- the recipient ----------------------------------------------------------------------------------
+# --- the recipient
+# ----------------------------------------------------------------------------------
 
 
 def notice_card(notice: RewardNotice, loc: Localizer = ENGLISH) -> Card:
-    """Who thanked them and why, the amount, the expiry, and Choose your voucher (also as a reminder).
+    """Who thanked them and why, the amount, the expiry, and Choose your voucher (also as a
+    reminder).
 
     The same words as Slack's notice (one voice), without Markdown."""
     reward = notice.reward
@@ -207,7 +215,8 @@ def notice_card(notice: RewardNotice, loc: Localizer = ENGLISH) -> Card:
     return _card(body, [choose_voucher(reward.reward_id, loc)])
 
 
-# --- the "Send a reward" dialog ---------------------------------------------------------------------
+# --- the "Send a reward" dialog
+# ---------------------------------------------------------------------
 
 
 def reward_form_card(

@@ -1,4 +1,5 @@
-"""Pure translation of reward requests: `reward @a @b 25 USD reason`, the reward form, and card data."""
+"""Pure translation of reward requests: `reward @a @b 25 USD reason`, the reward form, and card
+data."""
 
 from __future__ import annotations
 
@@ -27,7 +28,8 @@ _JOINERS = frozenset({"and", "&", "+", ",", ";"})
 
 @dataclass(frozen=True)
 class Person:
-    """Someone named in a request: their Teams id (29:…) and/or Entra object id, and a display name."""
+    """Someone named in a request: their Teams id (29:…) and/or Entra object id, and a display
+    name."""
 
     id: str = ""
     aad: str = ""
@@ -43,7 +45,8 @@ class Person:
 
 @dataclass(frozen=True)
 class AskReward:
-    """`reward …` typed to the bot: the people it mentions and the words left once mentions are removed."""
+    """`reward …` typed to the bot: the people it mentions and the words left once mentions are
+    removed."""
 
     people: tuple[Person, ...]
     words: tuple[str, ...]
@@ -61,7 +64,8 @@ class RewardTerms:
 
 @dataclass(frozen=True)
 class RewardForm:
-    """The "Send a reward" dialog as submitted: people picked, emails typed, programme, amount, reason."""
+    """The "Send a reward" dialog as submitted: people picked, emails typed, programme, amount,
+    reason."""
 
     people: tuple[str, ...]
     emails: tuple[str, ...]
@@ -95,7 +99,8 @@ class RedeemReward:
 RewardIntent = AskReward | ReviewReward | SendReward | CancelReward | RedeemReward
 
 
-# --- typed requests ---------------------------------------------------------------------------------
+# --- typed requests
+# ---------------------------------------------------------------------------------
 
 
 def is_reward_text(text: str) -> bool:
@@ -126,7 +131,8 @@ def ask_of_message(activity: Activity, text: str) -> AskReward:
 
 
 def terms_of(words: tuple[str, ...], currencies: Collection[str]) -> RewardTerms:
-    """`25 [USD] reason…`, `€25 reason…`, `EUR 25 reason…`: the amount and currency as the core reads them."""
+    """`25 [USD] reason…`, `€25 reason…`, `EUR 25 reason…`: the amount and currency as the core
+    reads them."""
     while words and words[0].lower() in _JOINERS:  # "@Ada and @Grace 25", "@Ada, @Grace 25"
         words = words[1:]
     try:
@@ -139,7 +145,8 @@ def terms_of(words: tuple[str, ...], currencies: Collection[str]) -> RewardTerms
 
 
 def reward_key(activity: Activity, giver_key: str) -> str:
-    """One key per request: a retried activity (same id) and both its confirmation cards send once."""
+    """One key per request: a retried activity (same id) and both its confirmation cards send
+    once."""
     scope = f"{activity.conversation.id}|{activity.id or ''}|{giver_key}"
     return "teams-reward:" + hashlib.sha256(scope.encode()).hexdigest()[:40]
 
@@ -153,14 +160,16 @@ def _mentions(activity: Activity) -> list[dict[str, Any]]:
 
 
 def _is_person(member_id: str, mentioned: Mapping[str, Any]) -> bool:
-    # People are 29:… (or 8:orgid:…) in Teams; tags, channels and teams are mentioned with other ids.
+    # People are 29:… (or 8:orgid:…) in Teams; tags, channels and teams are mentioned with other
+    # ids.
     kind = str(mentioned.get("type") or "person").lower()
     return kind == "person" and (
         member_id.startswith(("29:", "8:orgid:")) or bool(mentioned.get("aadObjectId"))
     )
 
 
-# --- card and dialog data ---------------------------------------------------------------------------
+# --- card and dialog data
+# ---------------------------------------------------------------------------
 
 
 def form_of_data(data: Mapping[str, Any]) -> RewardForm:

@@ -1,4 +1,5 @@
-"""Rewards in Teams: typed requests, their confirmation, bulk CSV files and spending a reward; core calls only."""
+"""Rewards in Teams: typed requests, their confirmation, bulk CSV files and spending a reward; core
+calls only."""
 
 from __future__ import annotations
 
@@ -54,7 +55,8 @@ LeftOut = list[tuple[str, str]]
 
 
 class RewardDesk:
-    """Translates reward requests into recognition calls and their results into cards; no rules of its own."""
+    """Translates reward requests into recognition calls and their results into cards; no rules of
+    its own."""
 
     def __init__(
         self,
@@ -89,12 +91,14 @@ class RewardDesk:
     # --- who may send -----------------------------------------------------------------------------
 
     async def giver(self, activity: Activity) -> ChatUser:
-        """The person asking, if they may send rewards; otherwise the core audits the attempt and refuses."""
+        """The person asking, if they may send rewards; otherwise the core audits the attempt and
+        refuses."""
         giver = user_of(activity)
         await self.recognition.givers.authorize(giver)
         return giver
 
-    # --- typed: reward @a @b 25 USD why ---------------------------------------------------------------
+    # --- typed: reward @a @b 25 USD why
+    # ---------------------------------------------------------------
 
     async def ask(self, turn_context: TurnContext, intent: AskReward) -> Answer:
         activity = turn_context.activity
@@ -134,7 +138,8 @@ class RewardDesk:
         return confirmation_card(preview, command.reason, command.request_key, left_out, loc)
 
     async def send(self, activity: Activity, key: str) -> Sent | Taken | None:
-        """Send exactly what was confirmed, once, by the person who asked (double taps send nothing twice)."""
+        """Send exactly what was confirmed, once, by the person who asked (double taps send nothing
+        twice)."""
 
         async def kept(sent: Sent) -> tuple[Sent, str]:
             return sent, ""  # a later press shows nothing new: the first one's card already says it
@@ -188,7 +193,8 @@ class RewardDesk:
             shout_to=None if here.is_personal else here.to_ref(),
         )
 
-    # --- people by email (dialog and CSV) -------------------------------------------------------------
+    # --- people by email (dialog and CSV)
+    # -------------------------------------------------------------
 
     async def person_by_email(self, email: str, name: str = "") -> Person | str:
         """The colleague with this work email, or why they cannot be found."""
@@ -210,17 +216,19 @@ class RewardDesk:
                 found.append(person)
         return found, left_out
 
-    # --- spending a reward ------------------------------------------------------------------------------
+    # --- spending a reward
+    # ------------------------------------------------------------------------------
 
     async def summary(self, reward_id: str, user: ChatUser) -> RewardSummary:
-        """The reward, for its recipient only: ids in card data can be forged by anyone in the tenant."""
+        """The reward, for its recipient only: ids in card data can be forged by anyone in the
+        tenant."""
         return await self.recognition.rewards.recipient_reward(reward_id, user)
 
     async def redeem(
         self, reward_id: str, user: ChatUser, country: str | None = None, loc: Localizer = ENGLISH
     ) -> Answer:
-        """Choose your voucher: the catalog for the recipient's country (its currency at a shown rate, else
-        the reward's own); the reward follows every step."""
+        """Choose your voucher: the catalog for the recipient's country (its currency at a shown
+        rate, else the reward's own); the reward follows every step."""
         reward = await self.summary(reward_id, user)
         if not reward.spendable:
             state = "used up" if reward.status in ("sent", "opened", "redeemed") else reward.status
@@ -233,7 +241,8 @@ class RewardDesk:
         note = words.rate_note(shop.rate, shop.rate_problem, loc)
         return Answer(catalog_card(page, reward, loc, rate_note=note), replaces=False)
 
-    # --- bulk CSV -----------------------------------------------------------------------------------------
+    # --- bulk CSV
+    # -----------------------------------------------------------------------------------------
 
     async def bulk(self, turn_context: TurnContext, file: SharedFile) -> Answer:
         activity = turn_context.activity
@@ -266,7 +275,8 @@ class RewardDesk:
 
 
 def _card_report(done: CoreReport, bad: list[BadRow]) -> BulkReport:
-    """The core's row-by-row report, with the rows the file itself got wrong, as the card shows it."""
+    """The core's row-by-row report, with the rows the file itself got wrong, as the card shows
+    it."""
     refused = bad + [BadRow(o.line, o.who, o.reason.rstrip(".")) for o in done.refused]
     return BulkReport(
         done.file_name,
@@ -278,7 +288,8 @@ def _card_report(done: CoreReport, bad: list[BadRow]) -> BulkReport:
 
 
 def _row_key(file: SharedFile, row: Row) -> str:
-    # The file's id and row number, plus the row itself: an edited file re-sent under the same id is new work.
+    # The file's id and row number, plus the row itself: an edited file re-sent under the same id is
+    # new work.
     content = "|".join((row.email, row.user_id, row.amount, row.currency or "", row.reason))
     digest = hashlib.sha256(content.encode()).hexdigest()[:16]
     return f"teams-csv:{file.unique_id}:{row.number}:{digest}"

@@ -1,7 +1,9 @@
-"""Adaptive Cards dynamic typeahead: the `application/search` invoke read, and its answer as a model.
+"""Adaptive Cards dynamic typeahead: the `application/search` invoke read, and its answer as a
+model.
 
-An Input.ChoiceSet with `choices.data` (a Data.Query naming a dataset) makes Teams send the typed text
-as an invoke; the bot answers with the choices (title shown, value submitted), at most 15 shown.
+An Input.ChoiceSet with `choices.data` (a Data.Query naming a dataset) makes Teams send the typed
+text as an invoke; the bot answers with the choices (title shown, value submitted), at most 15
+shown.
 """
 
 from __future__ import annotations
@@ -28,7 +30,8 @@ class SearchQuery:
 
 
 def search_query(activity: Activity) -> SearchQuery:
-    """{"queryText": "lant", "queryOptions": {"skip": 0, "top": 15}, "dataset": "…"}, as Teams sends it."""
+    """{"queryText": "lant", "queryOptions": {"skip": 0, "top": 15}, "dataset": "…"}, as Teams sends
+    it."""
     value: Any = activity.value if isinstance(activity.value, Mapping) else {}
     options = value.get("queryOptions")
     options = options if isinstance(options, Mapping) else {}

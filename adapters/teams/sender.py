@@ -1,4 +1,5 @@
-"""ChatSender for Teams: order cards updated in place; voucher and reward cards delivered to one person."""
+"""ChatSender for Teams: order cards updated in place; voucher and reward cards delivered to one
+person."""
 
 from __future__ import annotations
 
@@ -57,7 +58,8 @@ class TeamsSender:
 
     async def send(self, conversation: ConversationRef, notice: Notice) -> None:
         address = TeamsAddress.parse(conversation)
-        # The conversation reference keeps the locale of the activity it was taken from: the person's.
+        # The conversation reference keeps the locale of the activity it was taken from: the
+        # person's.
         loc = localizer(getattr(address.reference, "locale", None))
         with connector_errors():
             if isinstance(notice, VoucherDelivery):
@@ -88,9 +90,9 @@ class TeamsSender:
     async def _to_person(self, address: TeamsAddress, card: Card) -> None:
         """A person's address has no conversation yet: creating the 1:1 chat is what reaches them.
 
-        Teams refuses that (403 BotNotInConversationRoster) for someone who does not have the app: with
-        an installer (Graph) the app is installed for them first; without one, the outbox gives up on
-        such a message and the core tells the giver who could not be reached.
+        Teams refuses that (403 BotNotInConversationRoster) for someone who does not have the app:
+        with an installer (Graph) the app is installed for them first; without one, the outbox gives
+        up on such a message and the core tells the giver who could not be reached.
         """
         if address.has_conversation:
             await continue_in(self._adapter, self._app_id, address, _sending(card))
@@ -154,7 +156,8 @@ class TeamsSender:
                     _sending_text(voucher_notice(voucher, loc)),
                 )
         except DeliveryError as exc:
-            # The voucher itself arrived; repeating the whole delivery for a courtesy line would duplicate it.
+            # The voucher itself arrived; repeating the whole delivery for a courtesy line would
+            # duplicate it.
             log.warning(
                 "voucher notice not posted", extra={"order_id": voucher.order_id, "error": str(exc)}
             )

@@ -1,9 +1,10 @@
-"""Which Bot Connector service URLs the bot may call: loopback in Emulator mode, else Microsoft's hosts.
+"""Which Bot Connector service URLs the bot may call: loopback in Emulator mode, else Microsoft's
+hosts.
 
 An activity names the `serviceUrl` its answers go to, and the bot sends its app token there. Without
-credentials anyone can post an activity, so only this machine is trusted; with credentials the token's
-`serviceurl` claim must match, and the host must still be one of Microsoft's (a leaked token or a stored
-address cannot send the bot, and its bearer token, elsewhere).
+credentials anyone can post an activity, so only this machine is trusted; with credentials the
+token's `serviceurl` claim must match, and the host must still be one of Microsoft's (a leaked token
+or a stored address cannot send the bot, and its bearer token, elsewhere).
 """
 
 from __future__ import annotations
@@ -39,7 +40,8 @@ class ServiceUrlRefused(DeliveryError):
 
 @dataclass(frozen=True)
 class ServiceUrlPolicy:
-    """Loopback only (`hosts` empty: Emulator mode), or https on the listed hosts (".x.com": subdomains)."""
+    """Loopback only (`hosts` empty: Emulator mode), or https on the listed hosts (".x.com":
+    subdomains)."""
 
     hosts: tuple[str, ...] = ()
 

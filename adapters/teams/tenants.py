@@ -1,8 +1,9 @@
 """Teams tenants the bot has heard from, and the 1:1 address of anyone in them from their id alone.
 
-A proactive message needs the tenant's Connector URL (it differs by region) and the bot's account, which
-only an activity from that tenant tells. Every turn passes through `RememberTenants`, which keeps them in
-the shared store; an HR system or the milestone job can then reach a colleague named by id.
+A proactive message needs the tenant's Connector URL (it differs by region) and the bot's account,
+which only an activity from that tenant tells. Every turn passes through `RememberTenants`, which
+keeps them in the shared store; an HR system or the milestone job can then reach a colleague named
+by id.
 """
 
 from __future__ import annotations
@@ -29,7 +30,8 @@ TEAMS_ID = re.compile(r"^(29|8:orgid):\S+$")
 
 
 class RememberTenants(Middleware):
-    """Keeps each tenant's endpoint from its activities; writes only when this process saw it change."""
+    """Keeps each tenant's endpoint from its activities; writes only when this process saw it
+    change."""
 
     def __init__(self, tenants: TenantEndpoints) -> None:
         self._tenants = tenants
@@ -47,8 +49,8 @@ class RememberTenants(Middleware):
 def endpoint_of(activity: Activity) -> TenantEndpoint | None:
     """The endpoint an inbound Teams activity shows; None for the Emulator and proactive turns.
 
-    Only Teams' own channelData names the tenant: a proactive turn's continuation activity does not, so
-    the bot never "learns" from addresses it built itself.
+    Only Teams' own channelData names the tenant: a proactive turn's continuation activity does not,
+    so the bot never "learns" from addresses it built itself.
     """
     channel_data: Any = activity.channel_data
     tenant = channel_data.get("tenant") if isinstance(channel_data, dict) else None
@@ -66,8 +68,8 @@ def endpoint_of(activity: Activity) -> TenantEndpoint | None:
 def personal_ref(endpoint: TenantEndpoint, user_id: str) -> ConversationRef:
     """The address of someone's 1:1 chat with the bot, by Entra object id or Teams id (29:…).
 
-    It names no conversation: the sender creates the chat (Teams returns the existing one), which also
-    reaches people who have the app but never wrote to the bot.
+    It names no conversation: the sender creates the chat (Teams returns the existing one), which
+    also reaches people who have the app but never wrote to the bot.
     """
     aad = user_id.lower() if ENTRA_ID.match(user_id) else None
     reference = ConversationReference(
@@ -80,10 +82,12 @@ def personal_ref(endpoint: TenantEndpoint, user_id: str) -> ConversationRef:
 
 
 class TenantPeople:
-    """core.employees.AddressFor for Teams: a colleague's 1:1 address from (tenant id, Entra object id).
+    """core.employees.AddressFor for Teams: a colleague's 1:1 address from (tenant id, Entra object
+    id).
 
-    None when the bot has never had an activity from the tenant, and for a Teams id (29:…): a reward's
-    recipient is the Entra object id (what the bot reads when they act), so only that id can receive one.
+    None when the bot has never had an activity from the tenant, and for a Teams id (29:…): a
+    reward's recipient is the Entra object id (what the bot reads when they act), so only that id
+    can receive one.
     """
 
     def __init__(self, tenants: TenantEndpoints) -> None:

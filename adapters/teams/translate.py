@@ -1,4 +1,5 @@
-"""Pure functions from Teams activities to what the person asked for: a table of small translators."""
+"""Pure functions from Teams activities to what the person asked for: a table of small
+translators."""
 
 from __future__ import annotations
 
@@ -129,28 +130,33 @@ Intent = (
 )
 
 
-# --- who and where ----------------------------------------------------------------------------------
+# --- who and where
+# ----------------------------------------------------------------------------------
 
 
 def user_of(activity: Activity) -> ChatUser:
-    """The person acting: their Entra object id when Teams sends it (stable across chats), else their id."""
+    """The person acting: their Entra object id when Teams sends it (stable across chats), else
+    their id."""
     sender = activity.from_property
     user_id = getattr(sender, "aad_object_id", None) or sender.id
     return ChatUser(PLATFORM, tenant_of(activity), user_id, getattr(sender, "name", None) or "")
 
 
 def request_key(activity: Activity) -> str:
-    """One order per card and person: a double tap or a channel retry of the same activity maps to one key."""
+    """One order per card and person: a double tap or a channel retry of the same activity maps to
+    one key."""
     card_or_message = activity.reply_to_id or activity.id or ""
     scope = f"{activity.conversation.id}|{card_or_message}|{user_of(activity).key}"
     return "teams:" + hashlib.sha256(scope.encode()).hexdigest()[:40]
 
 
-# --- text commands ----------------------------------------------------------------------------------
+# --- text commands
+# ----------------------------------------------------------------------------------
 
 
 def command_text(activity: Activity) -> str:
-    """The message text with the bot's @mention removed (in channels Teams only delivers mentions)."""
+    """The message text with the bot's @mention removed (in channels Teams only delivers
+    mentions)."""
     if not activity.text:
         return ""
     return (
@@ -248,7 +254,8 @@ def _page(value: str) -> int:
 _FILTERS = ("currency", "country", "category", "max", "min", "page")
 
 
-# --- card actions -----------------------------------------------------------------------------------
+# --- card actions
+# -----------------------------------------------------------------------------------
 
 
 def query_data(query: CatalogQuery) -> dict[str, Any]:
@@ -310,7 +317,8 @@ def _reward_of(data: Mapping[str, Any]) -> str:
 _ACTIONS: dict[str, Callable[[Mapping[str, Any]], Intent]] = {
     "browse": lambda d: Browse(query_of_data(d), _reward_of(d)),
     "choose": lambda d: ChooseProduct(_required(d, "product"), query_of_data(d), _reward_of(d)),
-    # An empty amount is the person's to fix, not a broken card: the product card says what is allowed.
+    # An empty amount is the person's to fix, not a broken card: the product card says what is
+    # allowed.
     "buy": lambda d: Buy(
         _required(d, "product"), _typed(d, "amount"), query_of_data(d), _reward_of(d)
     ),
@@ -326,7 +334,8 @@ _ACTIONS: dict[str, Callable[[Mapping[str, Any]], Intent]] = {
 
 
 def intent_of_data(data: Any) -> Intent:
-    """What a card button asked for (Action.Submit value, Action.Execute data or task/fetch data)."""
+    """What a card button asked for (Action.Submit value, Action.Execute data or task/fetch
+    data)."""
     if not isinstance(data, Mapping) or data.get(COMMAND) not in _ACTIONS:
         raise UnreadableCommand(
             "I don't recognise that card any more; type “vouchers” to start again."
@@ -334,11 +343,13 @@ def intent_of_data(data: Any) -> Intent:
     return _ACTIONS[data[COMMAND]](data)
 
 
-# --- activities -------------------------------------------------------------------------------------
+# --- activities
+# -------------------------------------------------------------------------------------
 
 
 def intent_of_message(activity: Activity) -> Intent:
-    """A message is either typed text or an Action.Submit from one of our cards (its data in `value`)."""
+    """A message is either typed text or an Action.Submit from one of our cards (its data in
+    `value`)."""
     if activity.value is not None and not activity.text:
         return intent_of_data(activity.value)
     text = command_text(activity)
@@ -365,5 +376,6 @@ def task_data(activity: Activity) -> Any:
 
 
 def from_card(activity: Activity) -> bool:
-    """True when the activity is a button press on a message we sent (so that message can be replaced)."""
+    """True when the activity is a button press on a message we sent (so that message can be
+    replaced)."""
     return activity.value is not None and bool(activity.reply_to_id)

@@ -1,4 +1,5 @@
-"""The one error our translators raise: what the person sent cannot be understood (with what to do instead)."""
+"""The one error our translators raise: what the person sent cannot be understood (with what to do
+instead)."""
 
 from __future__ import annotations
 
@@ -6,7 +7,8 @@ from adapters.i18n.phrases import Phrase
 
 
 class UnreadableCommand(ValueError):
-    """The text or card data cannot be understood; the message tells the person what to type instead.
+    """The text or card data cannot be understood; the message tells the person what to type
+    instead.
 
     Given a Phrase (adapters.i18n.phrases.later), it is said in the person's language."""
 

@@ -1,4 +1,5 @@
-"""The card checkout page, its status poll and the Stripe webhook, as aiohttp routes over the core."""
+"""The card checkout page, its status poll and the Stripe webhook, as aiohttp routes over the
+core."""
 
 from __future__ import annotations
 
@@ -61,7 +62,8 @@ def checkout_routes(
     stripe_js_url: str,
     test_mode: bool,
 ) -> list[web.AbstractRouteDef]:
-    """GET /checkout/{token}, GET /checkout/{token}/status, POST /stripe/webhook and the page's assets."""
+    """GET /checkout/{token}, GET /checkout/{token}/status, POST /stripe/webhook and the page's
+    assets."""
     page = CheckoutPage(
         checkout=checkout,
         templates=_templates(),
@@ -94,7 +96,8 @@ def http_status(error: VoucherbotError) -> int:
 
 
 def page_state(view: CheckoutView) -> str:
-    """Which panel the checkout page shows: pay, failed, paid, problem, expired, cancelled or refunded."""
+    """Which panel the checkout page shows: pay, failed, paid, problem, expired, cancelled or
+    refunded."""
     if view.status in PAID:
         return "paid"
     if view.status is OrderStatus.FAILED:
@@ -105,7 +108,8 @@ def page_state(view: CheckoutView) -> str:
 
 
 def security_headers(stripe_js_url: str) -> dict[str, str]:
-    """No caching, no referrer to other origins (the token is in the URL), and a CSP for Stripe.js."""
+    """No caching, no referrer to other origins (the token is in the URL), and a CSP for
+    Stripe.js."""
     stripe_origin = _origin(stripe_js_url)
     extra = STRIPE_EXTRA_SOURCES if stripe_origin == "https://js.stripe.com" else {}
     policy = [
@@ -232,7 +236,8 @@ def _webhook_error(error: VoucherbotError) -> web.Response:
 
 
 async def _read_at_most(request: web.Request, limit: int) -> bytes | None:
-    """The raw body, or None if it is longer than `limit` (the app's client_max_size bounds the read)."""
+    """The raw body, or None if it is longer than `limit` (the app's client_max_size bounds the
+    read)."""
     if request.content_length is not None and request.content_length > limit:
         return None
     body = await request.read()
@@ -240,7 +245,8 @@ async def _read_at_most(request: web.Request, limit: int) -> bytes | None:
 
 
 def reader_of(request: web.Request) -> Localizer:
-    """The page speaks the browser's first language (Accept-Language), English when it names none."""
+    """The page speaks the browser's first language (Accept-Language), English when it names
+    none."""
     return localizer(from_accept_language(request.headers.get("Accept-Language")))
 
 

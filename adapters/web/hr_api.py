@@ -1,9 +1,11 @@
-"""The HR API: HR systems send rewards, import employees and preview milestones with a bearer API key.
+"""The HR API: HR systems send rewards, import employees and preview milestones with a bearer API
+key.
 
 Routes (described by the OpenAPI document served at GET /api/v1/openapi.json):
-    POST /api/v1/rewards      send a reward to people named by email or chat user id (Idempotency-Key)
-    POST /api/v1/employees    add or update employees (start dates, birthdays) for milestones
-    GET  /api/v1/milestones   the milestones of the next `days` days and what each will get
+    POST /api/v1/rewards      send a reward to people named by email or chat user id
+    (Idempotency-Key) POST /api/v1/employees    add or update employees (start dates, birthdays) for
+    milestones GET  /api/v1/milestones   the milestones of the next `days` days and what each will
+    get
 """
 
 from __future__ import annotations
@@ -105,7 +107,8 @@ class HrApi:
     async def openapi(self, request: web.Request) -> web.Response:
         return web.Response(body=OPENAPI.read_bytes(), content_type="application/json")
 
-    # --- POST /rewards -------------------------------------------------------------------------------
+    # --- POST /rewards
+    # -------------------------------------------------------------------------------
 
     async def send_rewards(self, request: web.Request) -> web.Response:
         key = await self._authenticate(request)
@@ -124,7 +127,8 @@ class HrApi:
         except BaseException:
             await self.idempotency.abandon(key.name, idempotency)
             raise
-        # Only a success is kept: after a refusal (budget, unknown person) the same key may be tried again.
+        # Only a success is kept: after a refusal (budget, unknown person) the same key may be tried
+        # again.
         stored = StoredResponse(response.status, response.text or "")
         await self.idempotency.finish(key.name, idempotency, stored, self.clock.now())
         return response
@@ -189,7 +193,8 @@ class HrApi:
             )
         return tuple(found)
 
-    # --- POST /employees, GET /milestones ------------------------------------------------------------
+    # --- POST /employees, GET /milestones
+    # ------------------------------------------------------------
 
     async def import_employees(self, request: web.Request) -> web.Response:
         key = await self._authenticate(request)
@@ -297,11 +302,13 @@ def _replay(same_body: bool, response: StoredResponse | None) -> web.Response:
 
 
 def _typed(wanted: RewardRequest) -> TypedAmount:
-    """The amount as the chat channels read it; a currency field must agree with a symbol or code in it."""
+    """The amount as the chat channels read it; a currency field must agree with a symbol or code in
+    it."""
     try:
         return read_amount_with(wanted.amount, wanted.currency)
     except TwoCurrencies as exc:
-        # Each field is well-formed; together they disagree, which is a refusal rather than a bad shape.
+        # Each field is well-formed; together they disagree, which is a refusal rather than a bad
+        # shape.
         raise ApiError(422, "currency_mismatch", f"amount: {exc}", field="amount") from None
     except AmountRefused as exc:
         raise BadRequest(f"amount: {exc}", "amount") from None
@@ -310,7 +317,8 @@ def _typed(wanted: RewardRequest) -> TypedAmount:
 async def _priced(
     recognition: Recognition, typed: TypedAmount, programme: str | None
 ) -> tuple[Programme, Money]:
-    # Well-formed but not payable in this currency (too many decimals for JPY, too large): a refusal.
+    # Well-formed but not payable in this currency (too many decimals for JPY, too large): a
+    # refusal.
     try:
         return await recognition.pricing.priced(typed, programme)
     except AmountRefused as exc:
@@ -335,7 +343,8 @@ def _sent_body(
 
 
 def _pending_body(report: SendReport, programme: Programme) -> dict[str, Any]:
-    """202: the programme holds the send for an approver (core.approvals); the budget stays reserved."""
+    """202: the programme holds the send for an approver (core.approvals); the budget stays
+    reserved."""
     pending = report.pending
     assert pending is not None
     return {

@@ -1,4 +1,5 @@
-"""HR API request bodies read into plain values, with the message a client is told when one is wrong (pure)."""
+"""HR API request bodies read into plain values, with the message a client is told when one is wrong
+(pure)."""
 
 from __future__ import annotations
 
@@ -134,7 +135,8 @@ def reward_request(body: Any) -> RewardRequest:
 
 
 def employee_rows(body: Any) -> list[Mapping[str, object]]:
-    """The rows as objects whose documented fields are text; what each value means is judged per row."""
+    """The rows as objects whose documented fields are text; what each value means is judged per
+    row."""
     rows = _object(body, "body").get("employees")
     if not isinstance(rows, list) or not 0 < len(rows) <= MAX_EMPLOYEES:
         raise BadRequest(f"employees must be a list of 1 to {MAX_EMPLOYEES} objects.", "employees")
@@ -206,7 +208,8 @@ def _text(fields: Mapping[str, Any], name: str, limit: int, where: str = "") -> 
 
 
 def _optional_text(fields: Mapping[str, Any], name: str, limit: int) -> str | None:
-    """Absent is None; present must be text (null is refused: leave the field out for the default)."""
+    """Absent is None; present must be text (null is refused: leave the field out for the
+    default)."""
     if name not in fields:
         return None
     value = fields[name]

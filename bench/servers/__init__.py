@@ -1,4 +1,5 @@
-"""Baseline servers, each run as its own process: `python -m bench.servers.<name>`; prints its port."""
+"""Baseline servers, each run as its own process: `python -m bench.servers.<name>`; prints its
+port."""
 
 from __future__ import annotations
 
@@ -11,7 +12,8 @@ READY = "listening on port"
 
 
 async def serve_until_stopped(app: web.Application) -> None:
-    """Bind 127.0.0.1 on a free port, tell the parent which (stdout), and run until SIGTERM or SIGINT."""
+    """Bind 127.0.0.1 on a free port, tell the parent which (stdout), and run until SIGTERM or
+    SIGINT."""
     runner = web.AppRunner(app, access_log=None)
     await runner.setup()
     site = web.TCPSite(runner, "127.0.0.1", 0)

@@ -1,7 +1,8 @@
-"""The Slack baseline: a bare Bolt AsyncApp that only acks, mounted in aiohttp the way the adapter is.
+"""The Slack baseline: a bare Bolt AsyncApp that only acks, mounted in aiohttp the way the adapter
+is.
 
-Same Bolt settings as adapters/slack/app.py (`process_before_response=True`, a client with a bot token,
-so Bolt's single-team authorization calls auth.test once), and the same aiohttp conversions.
+Same Bolt settings as adapters/slack/app.py (`process_before_response=True`, a client with a bot
+token, so Bolt's single-team authorization calls auth.test once), and the same aiohttp conversions.
 """
 
 from __future__ import annotations

@@ -1,4 +1,5 @@
-"""The Teams baseline: a bare CloudAdapter echo bot in Emulator mode, with the stock SDK (no speed-ups).
+"""The Teams baseline: a bare CloudAdapter echo bot in Emulator mode, with the stock SDK (no
+speed-ups).
 
 It answers every message activity (typed text or a card's Action.Submit) with one text reply through
 the Connector at the activity's serviceUrl, the least a bot can do with a turn.

@@ -1,1 +1,2 @@
-"""The composition root's builders, one module per capability; bot/bootstrap.py calls them in order."""
+"""The composition root's builders, one module per capability; bot/bootstrap.py calls them in
+order."""

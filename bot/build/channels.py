@@ -1,4 +1,5 @@
-"""Chat channels: one builder per platform, wired with explicit arguments, and the platform registry."""
+"""Chat channels: one builder per platform, wired with explicit arguments, and the platform
+registry."""
 
 from __future__ import annotations
 
@@ -118,7 +119,8 @@ PLATFORMS: tuple[ChatPlatform, ...] = tuple(platform for platform, _ in CHANNELS
 
 
 def build_channels(parts: ChannelParts, life: Lifecycle) -> dict[str, ChatSender]:
-    """Every platform's channel that its settings turn on, by platform name (the outbox's senders)."""
+    """Every platform's channel that its settings turn on, by platform name (the outbox's
+    senders)."""
     senders: dict[str, ChatSender] = {}
     for platform, build in CHANNELS:
         sender = build(parts, life)

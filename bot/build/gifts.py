@@ -30,7 +30,8 @@ def build_giving(
     people: EmployeeDirectory,
     life: Lifecycle,
 ) -> Giving:
-    # Gifts by email reach whoever the directory finds, in Slack or Teams (imported employees first).
+    # Gifts by email reach whoever the directory finds, in Slack or Teams (imported employees
+    # first).
     gifts = Gifts(uow=database.unit_of_work, checkout=checkout, clock=clock, people=people)
     group_gifts = build_group_gifts(database, checkout, clock)
     life.run_once_across_replicas([(settings.collection_check_seconds, group_gifts.settle_due)])

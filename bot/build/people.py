@@ -1,4 +1,5 @@
-"""People systems: HR directories (SuccessFactors, Darwinbox), SCIM pushes, and Microsoft Graph reach."""
+"""People systems: HR directories (SuccessFactors, Darwinbox), SCIM pushes, and Microsoft Graph
+reach."""
 
 from __future__ import annotations
 

@@ -1,4 +1,5 @@
-"""Voucher providers: fill the shop's providers, merge their catalogs, and schedule syncs and checks."""
+"""Voucher providers: fill the shop's providers, merge their catalogs, and schedule syncs and
+checks."""
 
 from __future__ import annotations
 
@@ -38,5 +39,6 @@ async def provider_set(settings: Settings, database: Database, shop: Shop) -> Pr
 
 
 async def alert_admins(message: str) -> None:
-    # Operators watch error-level logs (and the dashboard's failed orders); the text names no secret.
+    # Operators watch error-level logs (and the dashboard's failed orders); the text names no
+    # secret.
     log.error("provider alert: %s", message, extra={"alert": True})

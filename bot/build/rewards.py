@@ -14,6 +14,7 @@ async def build_reward_side(
 ) -> Rewards:
     rewards = build_rewards(settings, database, clock)
     await seed_development_programme(settings, rewards.recognition)
-    # Expiry and reminders every 10 minutes, milestones hourly, held approvals: once across replicas.
+    # Expiry and reminders every 10 minutes, milestones hourly, held approvals: once across
+    # replicas.
     life.run_once_across_replicas(rewards.jobs())
     return rewards

@@ -1,4 +1,5 @@
-"""The shop: the live catalog, the voucher providers' mapping and the checkout that sells from them."""
+"""The shop: the live catalog, the voucher providers' mapping and the checkout that sells from
+them."""
 
 from __future__ import annotations
 
@@ -25,7 +26,8 @@ CURATION_REFRESH_SECONDS = 60.0  # curated catalogs edited on another replica or
 
 @dataclass(frozen=True)
 class Shop:
-    """The checkout and what it sells from; the providers' builder fills `providers` and `catalog`."""
+    """The checkout and what it sells from; the providers' builder fills `providers` and
+    `catalog`."""
 
     checkout: Checkout
     catalog: LiveCatalog

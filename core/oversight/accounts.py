@@ -1,4 +1,5 @@
-"""Dashboard accounts: the people who sign in, their roles and sessions, and the AdminAccounts port."""
+"""Dashboard accounts: the people who sign in, their roles and sessions, and the AdminAccounts
+port."""
 
 from __future__ import annotations
 

@@ -1,4 +1,5 @@
-"""The dashboard's own acts (the checkout and recognition use cases audit theirs): each is audited."""
+"""The dashboard's own acts (the checkout and recognition use cases audit theirs): each is
+audited."""
 
 from __future__ import annotations
 

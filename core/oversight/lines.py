@@ -1,4 +1,5 @@
-"""Read models of one dashboard row: an order, its voucher, a card payment, a message, a gift, a programme."""
+"""Read models of one dashboard row: an order, its voucher, a card payment, a message, a gift, a
+programme."""
 
 from __future__ import annotations
 
@@ -151,7 +152,8 @@ class ProgrammeBalance:
 
 @dataclass(frozen=True)
 class GiftLine:
-    """A gift as a dashboard row: who to whom, when, its payment and its delivery (never the code)."""
+    """A gift as a dashboard row: who to whom, when, its payment and its delivery (never the
+    code)."""
 
     gift_id: str
     order_id: str
@@ -172,7 +174,8 @@ class GiftLine:
 
 @dataclass(frozen=True)
 class ContributionLine:
-    """One contribution to a group gift, with its order's payment (paid, refunded) for the dashboard."""
+    """One contribution to a group gift, with its order's payment (paid, refunded) for the
+    dashboard."""
 
     order_id: str
     contributor: ChatUser

@@ -46,7 +46,8 @@ class OrderDetail:
 
     @property
     def can_cancel(self) -> bool:
-        """Unpaid: never paid, or its card was declined (an issuance failure means money was taken)."""
+        """Unpaid: never paid, or its card was declined (an issuance failure means money was
+        taken)."""
         declined = self.line.status is OrderStatus.FAILED and not self._issuance_failed
         return self.line.status in _UNPAID or declined
 

@@ -120,5 +120,6 @@ class Attention:
 
     @property
     def count(self) -> int:
-        """Orders and rewards an operator should look at (one per subject, however many messages)."""
+        """Orders and rewards an operator should look at (one per subject, however many
+        messages)."""
         return len(self.undeliverable_by_subject()) + len(self.failed_issuance)

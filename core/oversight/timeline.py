@@ -1,4 +1,5 @@
-"""An order's life as steps in domain terms: status changes, messages and audited acts, oldest first.
+"""An order's life as steps in domain terms: status changes, messages and audited acts, oldest
+first.
 
 The steps say what happened (a kind, a status, an action) and who caused it (an actor such as
 `stripe`, `outbox` or `admin:<email>`); the web adapter words them for people.

@@ -1,4 +1,5 @@
-"""The dashboard under test: a real database on SQLite, the checkout paid through localstripe, two users."""
+"""The dashboard under test: a real database on SQLite, the checkout paid through localstripe, two
+users."""
 
 from __future__ import annotations
 
@@ -138,7 +139,8 @@ class Console:
         await self.checkout.handle_payment_event(event)
 
     async def pay_by_card(self, order_id: str) -> None:
-        """Pay at localstripe and wait for its signed webhook to mark the order paid and issue the voucher."""
+        """Pay at localstripe and wait for its signed webhook to mark the order paid and issue the
+        voucher."""
         order = await self.order(order_id)
         assert await confirm_server_side(self.local, order.payment_intent_id or "") == "succeeded"
         await self.wait_for_status(order_id, "issued")
@@ -303,7 +305,8 @@ class History:
 
 
 async def seed_history(console: Console) -> History:
-    """Twelve days of a small shop: most orders delivered, some unpaid, declined, cancelled or stuck."""
+    """Twelve days of a small shop: most orders delivered, some unpaid, declined, cancelled or
+    stuck."""
     marks: dict[str, str] = {}
     index = 0
     for day, count in enumerate(ORDERS_PER_DAY):

@@ -1,4 +1,5 @@
-"""What an admin does from the dashboard happens through the core, and each act is in the audit trail."""
+"""What an admin does from the dashboard happens through the core, and each act is in the audit
+trail."""
 
 from __future__ import annotations
 

@@ -1,4 +1,5 @@
-"""The dashboard's approvals page: held sends, their state, and who decided why, for admins and viewers."""
+"""The dashboard's approvals page: held sends, their state, and who decided why, for admins and
+viewers."""
 
 from __future__ import annotations
 

@@ -1,4 +1,5 @@
-"""A rewritten audit entry whose hash was recomputed is still found, in memory and in SQL, and named."""
+"""A rewritten audit entry whose hash was recomputed is still found, in memory and in SQL, and
+named."""
 
 from __future__ import annotations
 
@@ -13,7 +14,8 @@ OPS = "admin:ops@quiet-harbour.example"
 
 
 def _rewritten(entry: AuditEntry, **changes: object) -> AuditEntry:
-    """The entry with new content and its own hash recomputed, as a careful tamperer would leave it."""
+    """The entry with new content and its own hash recomputed, as a careful tamperer would leave
+    it."""
     changed = replace(entry, **changes)  # type: ignore[arg-type]
     return replace(changed, hash=changed.expected_hash())
 

@@ -1,5 +1,5 @@
-"""The dashboard's Gifts page lists group gifts: organiser, recipient, goal, total, status, deadline,
-each contribution's order (paid or refunded) and the reward the collection became."""
+"""The dashboard's Gifts page lists group gifts: organiser, recipient, goal, total, status,
+deadline, each contribution's order (paid or refunded) and the reward the collection became."""
 
 from __future__ import annotations
 

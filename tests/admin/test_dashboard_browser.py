@@ -1,4 +1,5 @@
-"""The dashboard in headless Chromium: sign in, find an order, reveal its code, refund it, export, verify."""
+"""The dashboard in headless Chromium: sign in, find an order, reveal its code, refund it, export,
+verify."""
 
 from __future__ import annotations
 
@@ -70,7 +71,8 @@ async def _sign_in(
 
 
 async def _shot(page: Page, name: str, *, full_page: bool = True) -> None:
-    """A screenshot for reviewers; long pages (phones, the audit trail) only as far as the first screen."""
+    """A screenshot for reviewers; long pages (phones, the audit trail) only as far as the first
+    screen."""
     SCREENSHOTS.mkdir(parents=True, exist_ok=True)
     await page.screenshot(path=str(SCREENSHOTS / f"admin-{name}.png"), full_page=full_page)
 
@@ -168,7 +170,8 @@ async def test_an_admin_refunds_a_card_payment_through_localstripe(
 
 
 async def _until_stripe_confirms_the_refund(console: Console) -> None:
-    """localstripe's signed `charge.refunded` webhook reaches the app and is accepted (stored as processed)."""
+    """localstripe's signed `charge.refunded` webhook reaches the app and is accepted (stored as
+    processed)."""
     import asyncio
 
     for _ in range(200):

@@ -1,4 +1,5 @@
-"""The dashboard's Gifts page: who gave what to whom, when it is due, its payment, refund and delivery."""
+"""The dashboard's Gifts page: who gave what to whom, when it is due, its payment, refund and
+delivery."""
 
 from __future__ import annotations
 

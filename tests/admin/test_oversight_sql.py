@@ -1,4 +1,5 @@
-"""The dashboard's SQL on SQLite and PostgreSQL: filters, UTC days, balances, attention, users and sessions."""
+"""The dashboard's SQL on SQLite and PostgreSQL: filters, UTC days, balances, attention, users and
+sessions."""
 
 from __future__ import annotations
 
@@ -257,7 +258,8 @@ async def test_attention_lists_undeliverable_and_retrying_messages_and_failed_is
     assert attention.count == 2
 
 
-# --- dashboard users ---------------------------------------------------------------------------------
+# --- dashboard users
+# ---------------------------------------------------------------------------------
 
 
 def _user(email: str = "ops@example.com") -> AdminUser:

@@ -1,4 +1,5 @@
-"""The dashboard's pure pieces: reading filters, CSV cells, where to go after sign-in, the chart's axes."""
+"""The dashboard's pure pieces: reading filters, CSV cells, where to go after sign-in, the chart's
+axes."""
 
 from __future__ import annotations
 

@@ -1,4 +1,5 @@
-"""The dashboard shows where each order went and why, provider health, and lets admins edit the rules."""
+"""The dashboard shows where each order went and why, provider health, and lets admins edit the
+rules."""
 
 from __future__ import annotations
 
@@ -43,7 +44,8 @@ RULES = "rules:\n  - countries: [US]\n    prefer: [tango, xoxoday]\n"
 
 
 class Panel:
-    """The server's provider set as the dashboard sees it, over a real rules file and health record."""
+    """The server's provider set as the dashboard sees it, over a real rules file and health
+    record."""
 
     def __init__(self, checkout: Checkout, health: ProviderHealth, routes_file: Path) -> None:
         self.checkout, self.health, self.routes_file = checkout, health, routes_file

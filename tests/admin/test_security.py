@@ -1,4 +1,5 @@
-"""The dashboard's locks: sign-in, roles, CSRF, lock-out, cookies, and codes that stay masked unless revealed."""
+"""The dashboard's locks: sign-in, roles, CSRF, lock-out, cookies, and codes that stay masked unless
+revealed."""
 
 from __future__ import annotations
 
@@ -233,7 +234,8 @@ async def test_the_sign_in_form_needs_its_own_csrf_cookie(console: Console) -> N
 
 
 async def test_codes_appear_only_in_the_response_to_an_audited_reveal(console: Console) -> None:
-    # A PIN no id, amount or timestamp on a page can contain by chance (a bare "4321" once matched one).
+    # A PIN no id, amount or timestamp on a page can contain by chance (a bare "4321" once matched
+    # one).
     console.provider.pin = "PIN-LANTERN-QZ7X"
     order_id = await _delivered_order(console)
     tea_order = await console.place(GRACE, TEA, 2000)  # a code with a PIN too

@@ -1,4 +1,5 @@
-"""Dashboard lock-out on SQLite and PostgreSQL: parallel sign-ins, a growing delay, one argon2 check each."""
+"""Dashboard lock-out on SQLite and PostgreSQL: parallel sign-ins, a growing delay, one argon2 check
+each."""
 
 from __future__ import annotations
 

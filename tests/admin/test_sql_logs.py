@@ -1,4 +1,5 @@
-"""SQL in logs never carries its values: no code, hash, digest or ciphertext in statement logs or error text."""
+"""SQL in logs never carries its values: no code, hash, digest or ciphertext in statement logs or
+error text."""
 
 from __future__ import annotations
 

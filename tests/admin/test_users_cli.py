@@ -1,4 +1,5 @@
-"""`voucherbot users create`: a dashboard user with an argon2 hash, created from the command line."""
+"""`voucherbot users create`: a dashboard user with an argon2 hash, created from the command
+line."""
 
 from __future__ import annotations
 

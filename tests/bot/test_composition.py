@@ -1,5 +1,5 @@
-"""The composition root's channel wiring: the platforms the settings turn on are built, with rewards,
-and each hands the outbox its sender and the server its routes and hooks."""
+"""The composition root's channel wiring: the platforms the settings turn on are built, with
+rewards, and each hands the outbox its sender and the server its routes and hooks."""
 
 from __future__ import annotations
 

@@ -1,4 +1,5 @@
-"""`./dev` on first use: pip's minutes of work are summarised as progress lines, and a failure shows why."""
+"""`./dev` on first use: pip's minutes of work are summarised as progress lines, and a failure shows
+why."""
 
 from __future__ import annotations
 

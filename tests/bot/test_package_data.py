@@ -1,8 +1,10 @@
-"""The files `voucherbot manifest slack|teams` reads ship inside the wheel, so an installed voucherbot has them.
+"""The files `voucherbot manifest slack|teams` reads ship inside the wheel, so an installed
+voucherbot has them.
 
-setuptools puts a data file into the wheel when it lies in a package (a folder with __init__.py found by
-[tool.setuptools.packages.find]) and matches one of that package's [tool.setuptools.package-data]
-patterns; these tests hold the manifests to that rule. (`pip wheel --no-deps .` lists them too.)
+setuptools puts a data file into the wheel when it lies in a package (a folder with __init__.py
+found by [tool.setuptools.packages.find]) and matches one of that package's
+[tool.setuptools.package-data] patterns; these tests hold the manifests to that rule. (`pip wheel
+--no-deps .` lists them too.)
 """
 
 from __future__ import annotations

@@ -1,4 +1,5 @@
-"""A fresh database per test, on SQLite (a temporary file) and on PostgreSQL (a schema of its own)."""
+"""A fresh database per test, on SQLite (a temporary file) and on PostgreSQL (a schema of its
+own)."""
 
 from __future__ import annotations
 

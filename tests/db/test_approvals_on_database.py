@@ -1,4 +1,5 @@
-"""Approvals on the real database: held sends reserve the budget, one decision wins, expiry releases it."""
+"""Approvals on the real database: held sends reserve the budget, one decision wins, expiry releases
+it."""
 
 from __future__ import annotations
 

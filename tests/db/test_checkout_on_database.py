@@ -1,4 +1,5 @@
-"""The checkout core end to end on the real database: a paid order becomes exactly one delivered voucher."""
+"""The checkout core end to end on the real database: a paid order becomes exactly one delivered
+voucher."""
 
 from __future__ import annotations
 

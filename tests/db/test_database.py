@@ -1,4 +1,5 @@
-"""The Database façade: migrations, the admin read API, the catalog cache, encryption and outages."""
+"""The Database façade: migrations, the admin read API, the catalog cache, encryption and
+outages."""
 
 from __future__ import annotations
 

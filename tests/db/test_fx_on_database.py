@@ -1,4 +1,5 @@
-"""Rates, curated catalogs, chosen countries and a converted reward order on SQLite and PostgreSQL."""
+"""Rates, curated catalogs, chosen countries and a converted reward order on SQLite and
+PostgreSQL."""
 
 from __future__ import annotations
 

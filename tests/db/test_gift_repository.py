@@ -1,4 +1,5 @@
-"""Gifts on SQLite and PostgreSQL: one per order, found by order and by person, saved with a version."""
+"""Gifts on SQLite and PostgreSQL: one per order, found by order and by person, saved with a
+version."""
 
 from __future__ import annotations
 

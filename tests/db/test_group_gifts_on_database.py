@@ -1,4 +1,5 @@
-"""Group gifts on the real database: a close racing payment webhooks, and two replicas' deadline jobs.
+"""Group gifts on the real database: a close racing payment webhooks, and two replicas' deadline
+jobs.
 
 Every contribution ends exactly one way, counted into the recipient's reward or refunded, whatever
 order the organiser's close and the contributions' payment notifications commit in.
@@ -42,7 +43,8 @@ DELAYS = (0.0, 0.1, 0.25, 0.4, 0.55, 0.7, 0.85, 1.0, 1.2, 1.5)
 
 
 class CountingGateway(FakeGateway):
-    """Stripe with idempotency keys, plus every refund call as made (a duplicate call shows here)."""
+    """Stripe with idempotency keys, plus every refund call as made (a duplicate call shows
+    here)."""
 
     def __init__(self) -> None:
         super().__init__()

@@ -1,4 +1,5 @@
-"""Peer recognition on the real database: everyone gives from a monthly allowance, which resets each month."""
+"""Peer recognition on the real database: everyone gives from a monthly allowance, which resets each
+month."""
 
 from __future__ import annotations
 

@@ -1,4 +1,5 @@
-"""The SQLite database is created readable by its owner only: the file 0600, a folder it creates 0700."""
+"""The SQLite database is created readable by its owner only: the file 0600, a folder it creates
+0700."""
 
 from __future__ import annotations
 

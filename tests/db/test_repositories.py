@@ -1,4 +1,5 @@
-"""The repositories honour core.ports on SQLite and PostgreSQL, with the in-memory fake's semantics."""
+"""The repositories honour core.ports on SQLite and PostgreSQL, with the in-memory fake's
+semantics."""
 
 from __future__ import annotations
 

@@ -1,4 +1,5 @@
-"""Rewards on the real database: programmes, ledger, rewards and admins, and budgets under concurrency."""
+"""Rewards on the real database: programmes, ledger, rewards and admins, and budgets under
+concurrency."""
 
 from __future__ import annotations
 

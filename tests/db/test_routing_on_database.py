@@ -1,4 +1,5 @@
-"""Routing on the real database: replicas racing on one paid order still place one provider order."""
+"""Routing on the real database: replicas racing on one paid order still place one provider
+order."""
 
 from __future__ import annotations
 

@@ -1,4 +1,5 @@
-"""The encrypted secret store: round trip, overwrite, ciphertext at rest, and Plum tokens across a restart."""
+"""The encrypted secret store: round trip, overwrite, ciphertext at rest, and Plum tokens across a
+restart."""
 
 from __future__ import annotations
 

@@ -1,4 +1,5 @@
-"""The stores chat adapters share across replicas: Teams tenants, and confirmations waiting for a click."""
+"""The stores chat adapters share across replicas: Teams tenants, and confirmations waiting for a
+click."""
 
 from __future__ import annotations
 

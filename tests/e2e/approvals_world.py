@@ -1,4 +1,5 @@
-"""What the approvals end-to-end tests share: the CLI against the server's own data, and its approvals."""
+"""What the approvals end-to-end tests share: the CLI against the server's own data, and its
+approvals."""
 
 from __future__ import annotations
 
@@ -12,7 +13,8 @@ from tests.e2e.bot_process import ROOT, BotProcess
 
 
 async def cli(bot: BotProcess, *args: str) -> str:
-    """`voucherbot ARGS` with the server's settings (its data directory); the output, or AssertionError."""
+    """`voucherbot ARGS` with the server's settings (its data directory); the output, or
+    AssertionError."""
     process = await asyncio.create_subprocess_exec(
         sys.executable,
         "-m",

@@ -1,4 +1,5 @@
-"""End-to-end fixtures, one of each per test module: the fakes the server talks to and its own process.
+"""End-to-end fixtures, one of each per test module: the fakes the server talks to and its own
+process.
 
 Every module runs its tests in one event loop (`loop_scope="module"`) so that a server process, a
 localstripe and the fakes started once serve all of the module's tests.

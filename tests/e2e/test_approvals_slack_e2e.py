@@ -1,9 +1,10 @@
-"""Approvals end to end in Slack: a large /reward waits for an approver's card, through the real server.
+"""Approvals end to end in Slack: a large /reward waits for an approver's card, through the real
+server.
 
 Hana from HR (a reward admin) thanks Grace with more than the programme lets her send alone. Ada and
-Lin approve the seeded USD "recognition" programme's large sends; Hana is named as an approver too, and
-is never asked (nor allowed) to approve her own request. Pending requests are expired by the server's
-job, checked every second here.
+Lin approve the seeded USD "recognition" programme's large sends; Hana is named as an approver too,
+and is never asked (nor allowed) to approve her own request. Pending requests are expired by the
+server's job, checked every second here.
 """
 
 from __future__ import annotations
@@ -291,7 +292,8 @@ async def test_an_hr_system_send_above_the_threshold_reaches_the_slack_approver_
         assert response.status == 202, await response.text()
         assert (await response.json())["state"] == "pending_approval"
 
-    # No chat started this send: Ada's card reaches her DM in the recipient's workspace all the same.
+    # No chat started this send: Ada's card reaches her DM in the recipient's workspace all the
+    # same.
     card = await eventually(
         lambda: next(
             (c for c in cards_in(ada) if "Charted the harbour pilots" in block_text(c.blocks)), None

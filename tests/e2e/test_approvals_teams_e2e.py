@@ -1,8 +1,10 @@
-"""Approvals end to end in Teams: a large `reward` waits for an approver's card, through the real server.
+"""Approvals end to end in Teams: a large `reward` waits for an approver's card, through the real
+server.
 
 Hana (a reward admin) thanks Grace in her personal chat with the bot; Ada approves the seeded USD
-"recognition" programme's sends above 50 USD and gets the approval card in her own 1:1 chat, which the
-bot creates; her press of Approve or Reject is an Action.Submit there, with the reason typed on the card.
+"recognition" programme's sends above 50 USD and gets the approval card in her own 1:1 chat, which
+the bot creates; her press of Approve or Reject is an Action.Submit there, with the reason typed on
+the card.
 """
 
 from __future__ import annotations
@@ -34,7 +36,8 @@ MIRA_AAD = "0a1d2a3e-0000-4000-8000-0000000000b2"
 
 @dataclass
 class PersonalChat(TeamsChat):
-    """Someone in the 1:1 chat the bot itself opened with them (by Entra id), as the fake Connector names it."""
+    """Someone in the 1:1 chat the bot itself opened with them (by Entra id), as the fake Connector
+    names it."""
 
     @property
     def conversation_id(self) -> str:
@@ -244,7 +247,8 @@ async def test_an_hr_system_send_above_the_threshold_reaches_the_teams_approver_
     ) as response:
         assert response.status == 202, await response.text()
 
-    # No chat started this send: Ada's card reaches her 1:1 chat in the recipient's tenant all the same.
+    # No chat started this send: Ada's card reaches her 1:1 chat in the recipient's tenant all the
+    # same.
     card = await eventually(
         lambda: (approval_cards(ada, "harbour pilots") or [None])[0],
         what="Ada's card for the HR send",

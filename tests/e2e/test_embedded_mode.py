@@ -1,8 +1,9 @@
-"""Issue 2's "done when": `voucherbot serve` with no credentials at all, paid in a real browser; the CLI.
+"""Issue 2's "done when": `voucherbot serve` with no credentials at all, paid in a real browser; the
+CLI.
 
 The server gets only HOST, PORT, PUBLIC_BASE_URL and DATA_DIR: SQLite, the sample catalog, embedded
-localstripe, Teams in Emulator mode. A buyer orders through a Teams activity (serviceUrl = a fake Bot
-Connector), opens the checkout page in headless Chromium and pays with the test card.
+localstripe, Teams in Emulator mode. A buyer orders through a Teams activity (serviceUrl = a fake
+Bot Connector), opens the checkout page in headless Chromium and pays with the test card.
 """
 
 from __future__ import annotations
@@ -269,7 +270,8 @@ async def _pay_with(page: Any, number: str) -> None:
     await page.get_by_role("button", name="pay").click()
 
 
-# --- the command line ---------------------------------------------------------------------------------
+# --- the command line
+# ---------------------------------------------------------------------------------
 
 
 def voucherbot() -> list[str]:

@@ -1,4 +1,5 @@
-"""The README's first run: `cp .env.example .env && ./dev run`, and `pip install . && voucherbot serve`."""
+"""The README's first run: `cp .env.example .env && ./dev run`, and `pip install . && voucherbot
+serve`."""
 
 from __future__ import annotations
 

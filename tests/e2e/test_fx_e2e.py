@@ -1,7 +1,8 @@
 """A USD reward redeemed for a EUR voucher through the real server: rates fetched from FX_RATES_URL.
 
 The server runs as its own process with Slack at a strict fake Web API, STRIPE_* at localstripe and
-FX_RATES_URL at a loopback server serving the ECB file in tests/fixtures. Ada's Slack locale is de-DE.
+FX_RATES_URL at a loopback server serving the ECB file in tests/fixtures. Ada's Slack locale is
+de-DE.
 """
 
 from __future__ import annotations

@@ -1,9 +1,9 @@
 """Cross-platform gifts end to end: a Slack buyer gifts a Teams colleague named by work email, and a
 Teams buyer (a `gift` message or the "Send a gift" dialog) a Slack colleague found in the workspace.
 
-One server with both channels (Slack against the fake Web API, Teams in Emulator mode against the fake
-Connector); the colleague is an imported employee (`voucherbot employees import`) whose tenant the bot
-has heard from, so it can open a 1:1 chat with them.
+One server with both channels (Slack against the fake Web API, Teams in Emulator mode against the
+fake Connector); the colleague is an imported employee (`voucherbot employees import`) whose tenant
+the bot has heard from, so it can open a 1:1 chat with them.
 """
 
 from __future__ import annotations

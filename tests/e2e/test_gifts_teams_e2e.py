@@ -1,7 +1,7 @@
 """Teams gifts end to end: `gift @Grace …` in a chat with the real server, paid in localstripe.
 
-Grace's 1:1 chat with the bot is created for the gift and receives the voucher and the note; the buyer's
-chat gets the order card and a receipt, and never the code.
+Grace's 1:1 chat with the bot is created for the gift and receives the voucher and the note; the
+buyer's chat gets the order card and a receipt, and never the code.
 """
 
 from __future__ import annotations

@@ -1,5 +1,5 @@
-"""Slack group gifts and "their choice" gifts end to end: the real server, signed Slack requests, the
-strict fake Slack and localstripe's signed webhooks.
+"""Slack group gifts and "their choice" gifts end to end: the real server, signed Slack requests,
+the strict fake Slack and localstripe's signed webhooks.
 
 Three colleagues chip in through three checkouts; the organiser closes; Ada's reward is the sum. A
 collection never closed is refunded after its deadline; a contribution whose webhook arrives after
@@ -91,7 +91,8 @@ async def start_collection(lin: SlackUser, fake: FakeSlack, text: str, name: str
 async def chip_in(
     who: SlackUser, fake: FakeSlack, db: BotDatabase, card: Any, amount: str, show: bool
 ) -> str:
-    """Press Chip in on the channel card, fill in the form; returns the order the checkout is for."""
+    """Press Chip in on the channel card, fill in the form; returns the order the checkout is
+    for."""
     opened_before = len([c for c in fake.calls if c.method == "views.open" and c.ok])
     payload_action = clicked(card.blocks, "vb_col_chip")
     await _press(who, payload_action, card.ts)

@@ -1,9 +1,10 @@
-"""Teams group gifts and "their choice" gifts end to end: the real server, Teams activities in (Emulator
-mode), the strict fake Connector (Adaptive Card schema) and localstripe's signed webhooks.
+"""Teams group gifts and "their choice" gifts end to end: the real server, Teams activities in
+(Emulator mode), the strict fake Connector (Adaptive Card schema) and localstripe's signed
+webhooks.
 
-Lin starts a collection for Ada in a group chat Ada is not in; Bo, Cy and Di each chip in through the
-dialog and pay in their personal chat; the card is redrawn in place by the outbox; Lin closes and Ada's
-reward is the sum. A late webhook is refunded; a collection never closed refunds everyone.
+Lin starts a collection for Ada in a group chat Ada is not in; Bo, Cy and Di each chip in through
+the dialog and pay in their personal chat; the card is redrawn in place by the outbox; Lin closes
+and Ada's reward is the sum. A late webhook is refunded; a collection never closed refunds everyone.
 """
 
 from __future__ import annotations

@@ -161,7 +161,8 @@ async def test_an_anniversary_in_successfactors_reaches_teams_once_through_graph
     assert world.connector.has_app(TAMA.aad)
     assert len(world.tama_chat()) == 1
 
-    # Restart; Tama's record changes in SuccessFactors, so the new replicas run the milestone pass again.
+    # Restart; Tama's record changes in SuccessFactors, so the new replicas run the milestone pass
+    # again.
     world.sf.people["tama"].country, world.sf.people["tama"].modified = "NZ", datetime.now(UTC)
     restarted = world.replicas()
     await asyncio.gather(*(r.start(timeout=90) for r in restarted))

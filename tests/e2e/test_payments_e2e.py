@@ -1,9 +1,10 @@
-"""Issue 2 end to end: a real server paid through the test's localstripe turns one payment into one voucher.
+"""Issue 2 end to end: a real server paid through the test's localstripe turns one payment into one
+voucher.
 
-The server runs as its own process (`voucherbot serve`) with STRIPE_* pointing at a localstripe this test
-runs, and Teams in Emulator mode; a buyer orders through Teams activities whose serviceUrl is a fake
-Bot Connector. localstripe signs its webhooks and posts them to the server, and to a recorder here, so
-the very same event can be replayed, concurrently and forged.
+The server runs as its own process (`voucherbot serve`) with STRIPE_* pointing at a localstripe this
+test runs, and Teams in Emulator mode; a buyer orders through Teams activities whose serviceUrl is a
+fake Bot Connector. localstripe signs its webhooks and posts them to the server, and to a recorder
+here, so the very same event can be replayed, concurrently and forged.
 """
 
 from __future__ import annotations

@@ -1,8 +1,10 @@
-"""A crash between payment and delivery: after `kill -9` and a restart on the same data, one voucher card.
+"""A crash between payment and delivery: after `kill -9` and a restart on the same data, one voucher
+card.
 
 Teams answers 500 for a while, so the paid order's messages wait in the outbox; the server is killed
-while they wait (never in the middle of a send: a claimed message would be leased for a minute), then
-started again on the same DATA_DIR and port. The voucher card must arrive once, from the stored outbox.
+while they wait (never in the middle of a send: a claimed message would be leased for a minute),
+then started again on the same DATA_DIR and port. The voucher card must arrive once, from the stored
+outbox.
 """
 
 from __future__ import annotations
@@ -42,7 +44,8 @@ async def bot(
 
 
 async def waiting_between_retries(db: BotDatabase, order_id: str, connector: FakeConnector) -> bool:
-    """The voucher is stored, Teams refused every attempt so far, and no message is mid-send right now."""
+    """The voucher is stored, Teams refused every attempt so far, and no message is mid-send right
+    now."""
     if sum(c.status == 500 for c in connector.calls) < OUTAGE or await db.voucher(order_id) is None:
         return False
     pending = sorted(

@@ -1,9 +1,10 @@
-"""Rewards end to end in Slack: HR's /reward through the real server, three recipients redeem, the ledger balances.
+"""Rewards end to end in Slack: HR's /reward through the real server, three recipients redeem, the
+ledger balances.
 
 The server runs as its own process with REWARD_ADMINS=slack:U0HR, Slack at a strict fake Web API and
 STRIPE_* at the test's localstripe. In development it seeds the USD "Recognition" programme with a
-1,000 USD budget. Lantern Tea House (USD 12.50 / 25 / 50) gives a voucher below, equal to and above a
-$25 reward; the one above is topped up by a real card payment on localstripe.
+1,000 USD budget. Lantern Tea House (USD 12.50 / 25 / 50) gives a voucher below, equal to and above
+a $25 reward; the one above is topped up by a real card payment on localstripe.
 """
 
 from __future__ import annotations
@@ -143,7 +144,8 @@ def choose_button(blocks: list[dict[str, Any]], product_id: str) -> dict[str, An
 
 
 def labelled(blocks: list[dict[str, Any]], title: str) -> dict[str, Any]:
-    """What Slack sends when the button labelled `title` is clicked (context elements have no label)."""
+    """What Slack sends when the button labelled `title` is clicked (context elements have no
+    label)."""
     for block in blocks:
         for candidate in block.get("elements") or []:
             if candidate.get("type") == "button" and candidate["text"]["text"] == title:
@@ -197,7 +199,8 @@ async def intent_amount(local: LocalStripe, intent_id: str) -> tuple[int, str]:
         await http.close_async()
 
 
-# --- the flow, once per module ---------------------------------------------------------------------
+# --- the flow, once per module
+# ---------------------------------------------------------------------
 
 
 @dataclass(frozen=True)
@@ -242,7 +245,8 @@ async def redeemed(
     return Redeemed(below, equal, above, summaries, intent)
 
 
-# --- tests ------------------------------------------------------------------------------------------
+# --- tests
+# ------------------------------------------------------------------------------------------
 
 
 async def test_a_colleague_who_is_not_a_reward_admin_is_refused_and_the_attempt_is_audited(

@@ -1,7 +1,9 @@
-"""Slack end to end: signed requests into the real server, Block Kit out to a strict fake Slack, paid by card.
+"""Slack end to end: signed requests into the real server, Block Kit out to a strict fake Slack,
+paid by card.
 
 The server runs with SLACK_SIGNING_SECRET, SLACK_BOT_TOKEN and SLACK_API_URL pointing at the fake
-Web API, and STRIPE_* pointing at the test's localstripe. Requests are signed exactly as Slack signs them.
+Web API, and STRIPE_* pointing at the test's localstripe. Requests are signed exactly as Slack signs
+them.
 """
 
 from __future__ import annotations
@@ -76,7 +78,8 @@ async def db(bot: BotProcess) -> AsyncIterator[BotDatabase]:
 
 @dataclass
 class SlackUser:
-    """A person in #e2e sending signed requests to the real server, as Slack would on their behalf."""
+    """A person in #e2e sending signed requests to the real server, as Slack would on their
+    behalf."""
 
     bot: BotProcess
     fake: FakeSlack
@@ -129,7 +132,8 @@ class SlackUser:
         return await self.post(self.command_body(text, response_url, trigger), FORM, **options)
 
     async def click(self, action: dict[str, Any], response_url: str) -> dict[str, Any]:
-        """Press a button in an ephemeral message in the channel; returns what the bot answered there."""
+        """Press a button in an ephemeral message in the channel; returns what the bot answered
+        there."""
         payload = block_actions(
             self.fake,
             action,
@@ -209,7 +213,8 @@ async def paid(
     local: LocalStripe,
     http: aiohttp.ClientSession,
 ) -> Paid:
-    """Ada: `/vouchers quiet harbour` → Choose → Buy £20 → Pay → card payment → voucher delivered."""
+    """Ada: `/vouchers quiet harbour` → Choose → Buy £20 → Pay → card payment → voucher
+    delivered."""
     ada = SlackUser(bot, fake_slack, http, "U0E2EADA")
     status, catalog = await ada.command("quiet harbour", "ada-command")
     assert status == 200 and fake_slack.check_message(catalog, "/vouchers") == []

@@ -1,8 +1,10 @@
-"""Plum and Tango side by side, end to end: the real server routes each order by the operator's rules.
+"""Plum and Tango side by side, end to end: the real server routes each order by the operator's
+rules.
 
 The server runs with VOUCHER_PROVIDER=builtin,xoxoday,tango, XOXODAY_* at a FakePlum, TANGO_* at a
-FakeTango, and PROVIDER_ROUTES_FILE preferring Tango for US orders. Quiet Harbour Books (US) is sold by
-both and shown once; Lantern Tea House in GB only by Tango. An empty Tango account reroutes to Plum.
+FakeTango, and PROVIDER_ROUTES_FILE preferring Tango for US orders. Quiet Harbour Books (US) is sold
+by both and shown once; Lantern Tea House in GB only by Tango. An empty Tango account reroutes to
+Plum.
 """
 
 from __future__ import annotations

@@ -1,12 +1,13 @@
-"""Teams with real Bot Framework credentials, end to end: nothing is switched off and the SDK is not patched.
+"""Teams with real Bot Framework credentials, end to end: nothing is switched off and the SDK is not
+patched.
 
-The test plays Microsoft's identity services on loopback (tests.fake_identity): Teams' tokens are signed
-with a key of the test's own and published through an OpenID metadata document and JWKS, and the
-bot's own tokens come from a fake Azure AD over HTTPS, signed by a CA of the test's own that the bot
-trusts through SSL_CERT_FILE. The bot finds all three through its MICROSOFT_* cloud settings, and
-TEAMS_SERVICE_URL_HOSTS allows the loopback fake Connector, which refuses any call without a token
-that fake Azure AD issued. A purchase goes all the way: vouchers → Choose → amount → Pay → Stripe
-(localstripe) → webhook → the voucher card, proactively.
+The test plays Microsoft's identity services on loopback (tests.fake_identity): Teams' tokens are
+signed with a key of the test's own and published through an OpenID metadata document and JWKS, and
+the bot's own tokens come from a fake Azure AD over HTTPS, signed by a CA of the test's own that the
+bot trusts through SSL_CERT_FILE. The bot finds all three through its MICROSOFT_* cloud settings,
+and TEAMS_SERVICE_URL_HOSTS allows the loopback fake Connector, which refuses any call without a
+token that fake Azure AD issued. A purchase goes all the way: vouchers → Choose → amount → Pay →
+Stripe (localstripe) → webhook → the voucher card, proactively.
 """
 
 from __future__ import annotations

@@ -1,9 +1,9 @@
 """Teams end to end: real activities into the real server, cards out to a strict fake Bot Connector.
 
-The server runs in Emulator mode (no app id) with STRIPE_* pointing at the test's localstripe. One buyer
-goes through with Action.Submit, another with Action.Execute; both pay in the task/fetch dialog's page
-and get the voucher card proactively. A second server with Bot Framework credentials refuses requests
-without a valid token.
+The server runs in Emulator mode (no app id) with STRIPE_* pointing at the test's localstripe. One
+buyer goes through with Action.Submit, another with Action.Execute; both pay in the task/fetch
+dialog's page and get the voucher card proactively. A second server with Bot Framework credentials
+refuses requests without a valid token.
 """
 
 from __future__ import annotations
@@ -172,7 +172,8 @@ async def test_a_buyer_chooses_with_action_execute_and_the_voucher_arrives_proac
     assert voucher.code in card_text(card.card) and localizer("en-US").date(
         voucher.expires_on
     ) in card_text(card.card)
-    # The card the person tapped, replaced by the invoke answers, is updated in place as the order moves on.
+    # The card the person tapped, replaced by the invoke answers, is updated in place as the order
+    # moves on.
     updates = [c for c in chat.calls() if c.kind == "update" and c.message_id == catalog.message_id]
     assert updates and "Voucher ready" in card_text(updates[-1].card)
     assert (

@@ -1,9 +1,10 @@
-"""Xoxoday Plum end to end: the real server sells a synced Plum catalog in Slack and Teams, paid by card.
+"""Xoxoday Plum end to end: the real server sells a synced Plum catalog in Slack and Teams, paid by
+card.
 
-The server runs with VOUCHER_PROVIDER=builtin,xoxoday and XOXODAY_* pointing at a FakePlum in this test,
-STRIPE_* at the test's localstripe, Slack at a FakeSlack and Teams in Emulator mode with a fake Bot
-Connector. The catalog comes from the server's own scheduled sync; every voucher comes from the fake,
-bought with the order id as Plum's poNumber.
+The server runs with VOUCHER_PROVIDER=builtin,xoxoday and XOXODAY_* pointing at a FakePlum in this
+test, STRIPE_* at the test's localstripe, Slack at a FakeSlack and Teams in Emulator mode with a
+fake Bot Connector. The catalog comes from the server's own scheduled sync; every voucher comes from
+the fake, bought with the order id as Plum's poNumber.
 """
 
 from __future__ import annotations
@@ -66,7 +67,8 @@ def plum_env(plum: FakePlum) -> dict[str, str]:
         "XOXODAY_CLIENT_SECRET": plum.client_secret,
         "XOXODAY_REFRESH_TOKEN": plum.refresh_token,
         "XOXODAY_BASE_URL": plum.base_url,
-        # A pending (delayed) Plum order: tell the buyer at once, then let recovery ask Plum again soon.
+        # A pending (delayed) Plum order: tell the buyer at once, then let recovery ask Plum again
+        # soon.
         "XOXODAY_ORDER_WAIT_SECONDS": "0",
         "XOXODAY_RECHECK_SECONDS": "0",
         "STUCK_ORDER_SECONDS": "2",
@@ -161,7 +163,8 @@ def place_orders_for(plum: FakePlum, order_id: str) -> list[dict[str, Any]]:
 
 
 async def run_voucherbot(bot: BotProcess, *args: str) -> tuple[int, str, str]:
-    """`voucherbot <args>` as its own process with the server's settings (the fakes answer in this loop)."""
+    """`voucherbot <args>` as its own process with the server's settings (the fakes answer in this
+    loop)."""
     process = await asyncio.create_subprocess_exec(
         sys.executable,
         "-m",
@@ -466,7 +469,8 @@ async def test_a_delayed_plum_voucher_is_issued_after_polling_and_the_buyer_hear
         lambda: db.delivered(order.id), timeout=30, what="the delayed voucher to be delivered"
     )
 
-    # Updated in place: the order message itself says so (perhaps rendered twice, never a second message).
+    # Updated in place: the order message itself says so (perhaps rendered twice, never a second
+    # message).
     assert set(told) == {"Slow Parcel Atelier $20: Paid, your voucher is on its way"}
     assert order_texts(mary)[-1] == "Slow Parcel Atelier $20: Voucher ready"
     assert plum.orders[order.id].status == "complete" and len(place_orders_for(plum, order.id)) == 1
@@ -492,7 +496,8 @@ async def test_an_order_whose_plum_answer_comes_late_is_recovered_with_the_same_
     await order_in_teams(chat, "quiet harbour", "plum-1001", "10")
     order = await db.only_order_of(chat.user_key)
     issued_before = plum.vouchers_issued
-    # Plum buys at once but answers only after the recovery loop has given up waiting (2 s) and asked again.
+    # Plum buys at once but answers only after the recovery loop has given up waiting (2 s) and
+    # asked again.
     plum.stall_next_order(5, after_processing=True)
 
     await pay(local, order)

@@ -1,4 +1,5 @@
-"""What the end-to-end tests share: the bot's own database, Teams chats, Stripe's signed events, polling."""
+"""What the end-to-end tests share: the bot's own database, Teams chats, Stripe's signed events,
+polling."""
 
 from __future__ import annotations
 
@@ -38,7 +39,8 @@ from tests.teams.conftest import card_text, fixture_activity, press
 async def eventually(
     probe: Callable[[], Any], *, timeout: float = 15.0, what: str = "the condition"
 ) -> Any:
-    """Poll `probe` (sync or async) until it returns something truthy, and return that; fail after `timeout`."""
+    """Poll `probe` (sync or async) until it returns something truthy, and return that; fail after
+    `timeout`."""
     deadline = time.monotonic() + timeout
     while True:
         value = probe()
@@ -59,11 +61,13 @@ def sample_product(product_id: str) -> Product:
     return product
 
 
-# --- the bot's database, read the way the bot writes it ---------------------------------------------------
+# --- the bot's database, read the way the bot writes it
+# ---------------------------------------------------
 
 
 class BotDatabase:
-    """The server's SQLite database and key file in its DATA_DIR, opened from the test (read only in use)."""
+    """The server's SQLite database and key file in its DATA_DIR, opened from the test (read only in
+    use)."""
 
     def __init__(self, data_dir: Path) -> None:
         self.path = data_dir / "voucherbot.db"
@@ -157,11 +161,13 @@ def _dump(path: Path) -> dict[str, list[tuple[Any, ...]]]:
         connection.close()
 
 
-# --- Stripe: every event localstripe sends, and signing them as Stripe does ------------------------------
+# --- Stripe: every event localstripe sends, and signing them as Stripe does
+# ------------------------------
 
 
 def stripe_signature(body: bytes, secret: str, timestamp: int | None = None) -> str:
-    """The `Stripe-Signature` header: `t=…,v1=` hex HMAC-SHA256 of `{t}.{body}` with the endpoint secret."""
+    """The `Stripe-Signature` header: `t=…,v1=` hex HMAC-SHA256 of `{t}.{body}` with the endpoint
+    secret."""
     at = int(time.time()) if timestamp is None else timestamp
     digest = hmac.new(secret.encode(), f"{at}.".encode() + body, hashlib.sha256).hexdigest()
     return f"t={at},v1={digest}"
@@ -169,7 +175,8 @@ def stripe_signature(body: bytes, secret: str, timestamp: int | None = None) -> 
 
 @dataclass
 class StripeEvents:
-    """A second webhook endpoint registered with localstripe: keeps each event body exactly as sent."""
+    """A second webhook endpoint registered with localstripe: keeps each event body exactly as
+    sent."""
 
     bodies: list[bytes] = field(default_factory=list)
     _server: TestServer | None = None
@@ -202,14 +209,16 @@ def _is_about(event: dict[str, Any], event_type: str, intent_id: str) -> bool:
     )
 
 
-# --- Teams: one person's personal chat with the bot --------------------------------------------------------
+# --- Teams: one person's personal chat with the bot
+# --------------------------------------------------------
 
 TENANT = "72f988bf-86f1-41af-91ab-2d7cd011db47"
 
 
 @dataclass
 class TeamsChat:
-    """A person in a personal chat with the bot: activities as Teams sends them, to the real server."""
+    """A person in a personal chat with the bot: activities as Teams sends them, to the real
+    server."""
 
     bot_url: str
     connector: FakeConnector
@@ -258,7 +267,8 @@ class TeamsChat:
         return activity
 
     def submit(self, card: Call, value: dict[str, Any]) -> dict[str, Any]:
-        """An Action.Submit press on `card`: a message activity with the button's data as its value."""
+        """An Action.Submit press on `card`: a message activity with the button's data as its
+        value."""
         activity = self.message("")
         for key in ("text", "textFormat"):
             activity.pop(key, None)
@@ -289,7 +299,8 @@ class TeamsChat:
     def extension(
         self, name: str, command_id: str, data: dict[str, Any] | None = None, **value: Any
     ) -> dict[str, Any]:
-        """A message extension invoke (composeExtension/fetchTask or /submitAction) from this person."""
+        """A message extension invoke (composeExtension/fetchTask or /submitAction) from this
+        person."""
         body: dict[str, Any] = {"commandId": command_id, "commandContext": "compose", **value}
         if data is not None:
             body["data"] = data
@@ -357,7 +368,8 @@ def choices(card: dict[str, Any], input_id: str = "amount") -> list[str]:
 async def order_in_teams(
     chat: TeamsChat, search: str, product_id: str, amount: str | None = None
 ) -> Call:
-    """`vouchers <search>` → Choose → amount → Continue to payment, with Action.Submit; the order card."""
+    """`vouchers <search>` → Choose → amount → Continue to payment, with Action.Submit; the order
+    card."""
     catalog = await chat.answer_to(chat.message(f"vouchers {search}"))
     product = await chat.answer_to(
         chat.submit(catalog, press(catalog.card, "Choose", product=product_id))

@@ -1,9 +1,9 @@
 """A loopback reverse proxy in front of a fake platform that misbehaves on demand for a while.
 
 Outside an outage it passes every request through unchanged. During one it answers each request with
-the next fault of a cycle: 429 with Retry-After, a 5xx, or a stall (no answer, then the connection is
-dropped). A failed request never reaches the fake behind the proxy, so whatever the fake records was
-delivered exactly as often as the bot sent it successfully.
+the next fault of a cycle: 429 with Retry-After, a 5xx, or a stall (no answer, then the connection
+is dropped). A failed request never reaches the fake behind the proxy, so whatever the fake records
+was delivered exactly as often as the bot sent it successfully.
 """
 
 from __future__ import annotations
@@ -54,7 +54,8 @@ THROTTLED_AND_BROKEN = (
 
 
 class ChaosProxy:
-    """`await start()`, point a client at `url`; `outage(seconds)` to misbehave; `injected` counts faults."""
+    """`await start()`, point a client at `url`; `outage(seconds)` to misbehave; `injected` counts
+    faults."""
 
     def __init__(self, upstream: str) -> None:
         self._upstream = upstream.rstrip("/")

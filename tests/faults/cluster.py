@@ -1,10 +1,11 @@
-"""A voucherbot deployment in miniature: replicas on one database, fake platforms behind chaos proxies.
+"""A voucherbot deployment in miniature: replicas on one database, fake platforms behind chaos
+proxies.
 
-Each replica is a real `voucherbot serve` process. Slack's Web API and the Bot Connector are the suite's
-strict fakes, each behind a ChaosProxy the test can make misbehave; Stripe is a localstripe this process
-runs (the replicas create PaymentIntents in it) plus webhook events the test signs itself. Requests go
-through `Cluster.request`, a round-robin load balancer that, like a real one, tries the next replica when
-one does not answer and says 502 when none does.
+Each replica is a real `voucherbot serve` process. Slack's Web API and the Bot Connector are the
+suite's strict fakes, each behind a ChaosProxy the test can make misbehave; Stripe is a localstripe
+this process runs (the replicas create PaymentIntents in it) plus webhook events the test signs
+itself. Requests go through `Cluster.request`, a round-robin load balancer that, like a real one,
+tries the next replica when one does not answer and says 502 when none does.
 """
 
 from __future__ import annotations
@@ -66,7 +67,8 @@ class Platforms:
         self.teams_proxy.outage(seconds)
 
     def problems(self) -> list[str]:
-        """What the strict fakes refused (invalid blocks, cards, unknown activities): must stay empty."""
+        """What the strict fakes refused (invalid blocks, cards, unknown activities): must stay
+        empty."""
         return [*self.slack.errors, *self.connector.errors]
 
 
@@ -81,7 +83,8 @@ class Answer:
 
 
 class Cluster:
-    """`replicas` server processes sharing `database`, with settings for this run on top of the defaults."""
+    """`replicas` server processes sharing `database`, with settings for this run on top of the
+    defaults."""
 
     def __init__(
         self,
@@ -114,7 +117,8 @@ class Cluster:
 
     async def start(self) -> Cluster:
         await self.database.create()
-        # Replicas start together, as after a deploy: both run the migrations (serialised by a lock).
+        # Replicas start together, as after a deploy: both run the migrations (serialised by a
+        # lock).
         await asyncio.gather(*(replica.start(timeout=60) for replica in self.replicas))
         return self
 
@@ -137,7 +141,8 @@ class Cluster:
         """Through the load balancer: the next replica, or the one after if it does not answer."""
         for _ in self.replicas:
             replica = self.replicas[next(self._turn) % len(self.replicas)]
-            # A stream per attempt: aiohttp warns that large raw bytes block the event loop while sent.
+            # A stream per attempt: aiohttp warns that large raw bytes block the event loop while
+            # sent.
             body = io.BytesIO(data) if data is not None else None
             try:
                 async with self.http.request(

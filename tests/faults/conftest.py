@@ -1,8 +1,8 @@
 """Fault-test fixtures: one cluster per test module and database, on SQLite and on PostgreSQL.
 
-SQLite runs one replica (a SQLite deployment is one process); PostgreSQL runs two, in a database created
-for the module and dropped afterwards. A module tunes its cluster with a module-level `SETTINGS` dict of
-environment variables (short outbox leases for crash tests, for instance).
+SQLite runs one replica (a SQLite deployment is one process); PostgreSQL runs two, in a database
+created for the module and dropped afterwards. A module tunes its cluster with a module-level
+`SETTINGS` dict of environment variables (short outbox leases for crash tests, for instance).
 """
 
 from __future__ import annotations

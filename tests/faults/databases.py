@@ -2,7 +2,8 @@
 
 SQLite: a file in the test's folder; an outage is another connection holding the write lock.
 PostgreSQL: a database of its own on the test server (so it can refuse connections without touching
-anyone else's), dropped afterwards; an outage is `ALLOW_CONNECTIONS false` plus terminating its sessions.
+anyone else's), dropped afterwards; an outage is `ALLOW_CONNECTIONS false` plus terminating its
+sessions.
 """
 
 from __future__ import annotations
@@ -72,7 +73,8 @@ class PostgresUnderTest:
     kind = "postgres"
 
     def __init__(self, server_url: str) -> None:
-        """`server_url`: the suite's PostgreSQL URL; the cluster gets a new database on that server."""
+        """`server_url`: the suite's PostgreSQL URL; the cluster gets a new database on that
+        server."""
         self.name = f"vb_faults_{uuid4().hex[:12]}"
         base = server_url.rsplit("/", 1)[0]
         self.url = f"{base}/{self.name}"
@@ -86,7 +88,8 @@ class PostgresUnderTest:
 
     @asynccontextmanager
     async def unavailable(self) -> AsyncIterator[None]:
-        """The database refuses new connections and its open sessions are terminated, until the block ends."""
+        """The database refuses new connections and its open sessions are terminated, until the
+        block ends."""
         await self._admin(f'ALTER DATABASE "{self.name}" ALLOW_CONNECTIONS false')
         await self._admin(
             "SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE datname = $1", self.name

@@ -46,7 +46,8 @@ def slack_deliveries(fake: FakeSlack, buyer: SlackBuyer, since: int = 0) -> list
         if not call.ok:
             continue
         if call.method == "response_url" and call.target == buyer.hook:
-            # The ephemeral copy of a voucher (replace_original false) follows its DM: not a message itself.
+            # The ephemeral copy of a voucher (replace_original false) follows its DM: not a message
+            # itself.
             if call.args.get("replace_original") is not False:
                 kinds.append("update")
         elif call.method == "chat.postMessage" and call.args.get("channel") == buyer.dm:
@@ -115,7 +116,8 @@ class OrderOutcome:
 
 
 async def outcome(cluster: Cluster, buyer: Buyer, marks: tuple[int, int] = (0, 0)) -> OrderOutcome:
-    """The buyer's only order and what reached them since `marks` (lengths of the fakes' call logs)."""
+    """The buyer's only order and what reached them since `marks` (lengths of the fakes' call
+    logs)."""
     platforms = cluster.platforms
     async with cluster.reader.unit_of_work() as uow:
         (order,) = await uow.orders.list_for_buyer(buyer_key(buyer))

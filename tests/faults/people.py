@@ -1,8 +1,9 @@
 """Buyers on Slack and Teams sending what those platforms send, and Stripe's signed payment events.
 
 Every buyer buys one Quiet Harbour Books voucher (GBP 20) in one request: a `/vouchers buy …` slash
-command in Slack, or the "Continue to payment" submit of a product card in Teams. The platforms' replies
-to the bot go through the chaos proxies (Slack's response_url, Teams' serviceUrl point at them).
+command in Slack, or the "Continue to payment" submit of a product card in Teams. The platforms'
+replies to the bot go through the chaos proxies (Slack's response_url, Teams' serviceUrl point at
+them).
 """
 
 from __future__ import annotations
@@ -101,11 +102,13 @@ class ProxiedChat(TeamsChat):
         return await cluster.post("/api/messages", json.dumps(self.buy_activity()).encode(), JSON)
 
 
-# --- Stripe ------------------------------------------------------------------------------------------
+# --- Stripe
+# ------------------------------------------------------------------------------------------
 
 
 def payment_event(event_type: str, order: Order, event_id: str | None = None) -> bytes:
-    """A Stripe event about the order's PaymentIntent, as Stripe would send it (succeeded or failed)."""
+    """A Stripe event about the order's PaymentIntent, as Stripe would send it (succeeded or
+    failed)."""
     assert order.payment_intent_id is not None, f"order {order.id} has no PaymentIntent"
     failed = event_type == "payment_intent.payment_failed"
     intent: dict[str, Any] = {
@@ -145,7 +148,8 @@ async def post_event(cluster: Cluster, body: bytes) -> Answer:
 async def deliver(
     cluster: Cluster, body: bytes, *, timeout: float = 90.0, pause: float = 0.3
 ) -> list[int]:
-    """Deliver like Stripe: again and again until a replica answers 2xx; the statuses seen on the way."""
+    """Deliver like Stripe: again and again until a replica answers 2xx; the statuses seen on the
+    way."""
     statuses: list[int] = []
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
@@ -157,7 +161,8 @@ async def deliver(
     raise AssertionError(f"the event was never acknowledged: {statuses[-10:]}")
 
 
-# --- placing orders ----------------------------------------------------------------------------------
+# --- placing orders
+# ----------------------------------------------------------------------------------
 
 Buyer = SlackBuyer | ProxiedChat
 
@@ -171,8 +176,9 @@ async def place_orders(
 ) -> dict[str, Order]:
     """Each buyer orders once; returns their orders (by buyer key) once all await payment.
 
-    Slack places the order after acknowledging the command, so the wait also covers the order message
-    reaching the buyer's response_url: later deliveries can then be counted from a clean mark.
+    Slack places the order after acknowledging the command, so the wait also covers the order
+    message reaching the buyer's response_url: later deliveries can then be counted from a clean
+    mark.
     """
     gate = asyncio.Semaphore(concurrency)
 

@@ -1,11 +1,12 @@
-"""Bad input at every public endpoint of a running server: never a 5xx, never an unexpected traceback.
+"""Bad input at every public endpoint of a running server: never a 5xx, never an unexpected
+traceback.
 
-Hypothesis generates the bodies: malformed JSON and forms, wrong content types, unicode, negative and
-overflowing amounts, unknown product and order ids, injection strings in reasons and names. Slack and
-Stripe requests are mostly signed correctly (to reach the code behind the signature check) and sometimes
-forged (always refused). Requests run from a worker thread, so the fakes in the test's event loop keep
-answering the bot while Hypothesis drives it. The HR API is fuzzed from its own OpenAPI document when the
-server serves one.
+Hypothesis generates the bodies: malformed JSON and forms, wrong content types, unicode, negative
+and overflowing amounts, unknown product and order ids, injection strings in reasons and names.
+Slack and Stripe requests are mostly signed correctly (to reach the code behind the signature check)
+and sometimes forged (always refused). Requests run from a worker thread, so the fakes in the test's
+event loop keep answering the bot while Hypothesis drives it. The HR API is fuzzed from its own
+OpenAPI document when the server serves one.
 """
 
 from __future__ import annotations
@@ -139,7 +140,8 @@ async def in_thread(cluster: Cluster, work: Callable[[Server], None]) -> Server:
     return server
 
 
-# --- Stripe ----------------------------------------------------------------------------------------------
+# --- Stripe
+# ----------------------------------------------------------------------------------------------
 
 
 def stripe_events() -> st.SearchStrategy[dict[str, Any]]:
@@ -202,7 +204,8 @@ async def test_stripe_webhook_survives_any_body_and_refuses_every_forged_signatu
     assert len(server.seen) >= 60
 
 
-# --- Slack -----------------------------------------------------------------------------------------------
+# --- Slack
+# -----------------------------------------------------------------------------------------------
 
 ACTION_IDS = sorted(v for k, v in vars(action_ids).items() if k.isupper() and isinstance(v, str))
 
@@ -229,7 +232,8 @@ def slack_command(command: str, text: str, user: str, hooks: str) -> str:
 def slack_interaction(
     kind: str, action_id: str, value: str, user: str, state: dict[str, Any], hooks: str
 ) -> str:
-    """An interaction payload shaped as Slack sends it (a signed request is from Slack), values fuzzed."""
+    """An interaction payload shaped as Slack sends it (a signed request is from Slack), values
+    fuzzed."""
     payload = json.loads(
         (FIXTURES / "payloads" / "block_actions.button.bolt_python.json").read_text()
     )
@@ -333,7 +337,8 @@ async def test_slack_endpoint_survives_any_payload_and_refuses_every_forged_sign
     assert len(server.seen) >= 60
 
 
-# --- Teams -----------------------------------------------------------------------------------------------
+# --- Teams
+# -----------------------------------------------------------------------------------------------
 
 
 def teams_activity(
@@ -415,7 +420,8 @@ def fuzz_teams(service_url: str) -> Callable[[Server], None]:
             content_type=st.one_of(st.just("application/json"), CONTENT_TYPES),
         )
         def run(body: bytes, content_type: str) -> None:
-            # Bot Framework's answer to an invoke a bot does not handle is 501, by protocol (not a failure).
+            # Bot Framework's answer to an invoke a bot does not handle is 501, by protocol (not a
+            # failure).
             server.send("POST", "/api/messages", body, {"Content-Type": content_type}, allow=501)
 
         run()
@@ -428,7 +434,8 @@ async def test_teams_endpoint_survives_any_activity(cluster: Cluster) -> None:
     assert len(server.seen) >= 60
 
 
-# --- checkout page, health, metrics, static files ---------------------------------------------------------
+# --- checkout page, health, metrics, static files
+# ---------------------------------------------------------
 
 
 def fuzz_pages(server: Server) -> None:
@@ -460,7 +467,8 @@ async def test_pages_health_metrics_and_static_files_survive_any_path_and_method
     assert len(server.seen) >= 60
 
 
-# --- the HR API, from its OpenAPI document ---------------------------------------------------------------
+# --- the HR API, from its OpenAPI document
+# ---------------------------------------------------------------
 
 
 def operations(document: dict[str, Any]) -> Iterator[tuple[str, str]]:
@@ -485,7 +493,8 @@ def header_value(text: str) -> str:
 
 
 def hr_bodies() -> st.SearchStrategy[bytes]:
-    """Bodies shaped like the document's RewardRequest and EmployeeImport, with hostile values; or junk."""
+    """Bodies shaped like the document's RewardRequest and EmployeeImport, with hostile values; or
+    junk."""
     recipient = st.one_of(
         st.fixed_dictionaries({"email": st.one_of(st.emails(), TEXT)}),
         st.fixed_dictionaries({"platform": st.just("slack"), "user_id": TEXT, "team_id": TEXT}),
@@ -587,7 +596,8 @@ async def test_hr_api_refuses_bad_requests_without_a_server_error(cluster: Clust
     assert {status for _, status in server.seen} - {401}, "no request got past authentication"
 
 
-# --- Teams with authentication on ------------------------------------------------------------------------
+# --- Teams with authentication on
+# ------------------------------------------------------------------------
 
 APP_ID = "00000000-0000-4000-8000-00000000fa11"
 
@@ -635,7 +645,8 @@ async def test_teams_refuses_activities_without_a_valid_token(
         assert response.status == 401
 
 
-# --- sizes, rate limits, and what the log says -------------------------------------------------------------
+# --- sizes, rate limits, and what the log says
+# -------------------------------------------------------------
 
 
 @pytest.mark.parametrize("path", ["/stripe/webhook", "/slack/events", "/api/messages"])

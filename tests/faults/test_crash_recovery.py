@@ -1,13 +1,15 @@
-"""kill -9 while 200 paid checkouts flow: after restarts, every paid order has one voucher, delivered.
+"""kill -9 while 200 paid checkouts flow: after restarts, every paid order has one voucher,
+delivered.
 
-200 buyers (half in Slack, half in Teams) each place an order. Then "Stripe" confirms every payment with
-a signed webhook, paced over a few seconds and retried until a replica says 2xx, while replicas are
-killed with SIGKILL at random moments (payment being applied, voucher being issued, messages being sent)
-and started again. Short outbox leases and a quick recovery loop keep the run short: a message claimed
-by a killed replica is free again after 10 s, an order stuck in `issuing` is picked up after 3 s.
+200 buyers (half in Slack, half in Teams) each place an order. Then "Stripe" confirms every payment
+with a signed webhook, paced over a few seconds and retried until a replica says 2xx, while replicas
+are killed with SIGKILL at random moments (payment being applied, voucher being issued, messages
+being sent) and started again. Short outbox leases and a quick recovery loop keep the run short: a
+message claimed by a killed replica is free again after 10 s, an order stuck in `issuing` is picked
+up after 3 s.
 
-None may be missing; a crash may repeat what the killed replica was sending at that moment: one message
-per conversation, in as many conversations as the relay sends to at once.
+None may be missing; a crash may repeat what the killed replica was sending at that moment: one
+message per conversation, in as many conversations as the relay sends to at once.
 """
 
 from __future__ import annotations
@@ -63,7 +65,8 @@ async def confirm_payments(cluster: Cluster, bodies: list[bytes], replayed: set[
 async def kill_replicas(
     cluster: Cluster, kills: int, window: float, seed: random.Random
 ) -> list[float]:
-    """SIGKILL a random replica at random moments in the first `window` seconds, restarting each; when."""
+    """SIGKILL a random replica at random moments in the first `window` seconds, restarting each;
+    when."""
     started = time.monotonic()
     moments = sorted(seed.uniform(0.3, window) for _ in range(kills))
     killed_at = []

@@ -1,10 +1,11 @@
 """The database is unavailable for ten seconds while payments, commands and page polls arrive.
 
 PostgreSQL refuses connections (`ALLOW_CONNECTIONS false`) and its sessions are terminated; SQLite's
-write lock is held by another connection (in WAL mode reads still work, so only writes wait, and give up
-after the 5 s busy timeout). Requests that need the database fail clearly: Stripe's webhook gets 503 with
-Retry-After (so Stripe delivers it again), Slack and Teams users get an apology. Afterwards the same
-processes, never restarted, finish everything Stripe delivers again; nothing was half-written.
+write lock is held by another connection (in WAL mode reads still work, so only writes wait, and
+give up after the 5 s busy timeout). Requests that need the database fail clearly: Stripe's webhook
+gets 503 with Retry-After (so Stripe delivers it again), Slack and Teams users get an apology.
+Afterwards the same processes, never restarted, finish everything Stripe delivers again; nothing was
+half-written.
 """
 
 from __future__ import annotations

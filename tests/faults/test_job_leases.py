@@ -1,4 +1,5 @@
-"""Scheduled jobs run once across replicas: job leases on SQLite and PostgreSQL, and the workers' use of them.
+"""Scheduled jobs run once across replicas: job leases on SQLite and PostgreSQL, and the workers'
+use of them.
 
 Two `Database` objects on one database stand for two replicas (each has its own engine and pool).
 """

@@ -1,5 +1,6 @@
-"""Rotating VOUCHER_ENCRYPTION_KEY: restarted with a new key and the old one in VOUCHER_PREVIOUS_KEYS,
-the bot still shows every voucher written before, and writes new ones with the new key only."""
+"""Rotating VOUCHER_ENCRYPTION_KEY: restarted with a new key and the old one in
+VOUCHER_PREVIOUS_KEYS, the bot still shows every voucher written before, and writes new ones with
+the new key only."""
 
 from __future__ import annotations
 

@@ -1,10 +1,11 @@
 """Slack and Teams throttling (429 + Retry-After), failing (5xx) and stalling at once, for a while.
 
-The issue asks for a minute of this; the test scales it down to ten seconds (the backoff's first steps,
-which is where ordering and duplicates are decided; later steps only wait longer). A stall is a request
-left unanswered for up to four seconds and then dropped, shorter than the bot's own client timeouts
-(Slack 10 s, Teams 20 s), so the bot sees a dropped connection rather than its timer firing. Payments are
-confirmed as the outage starts, so every order update and voucher meets the failures.
+The issue asks for a minute of this; the test scales it down to ten seconds (the backoff's first
+steps, which is where ordering and duplicates are decided; later steps only wait longer). A stall is
+a request left unanswered for up to four seconds and then dropped, shorter than the bot's own client
+timeouts (Slack 10 s, Teams 20 s), so the bot sees a dropped connection rather than its timer
+firing. Payments are confirmed as the outage starts, so every order update and voucher meets the
+failures.
 """
 
 from __future__ import annotations

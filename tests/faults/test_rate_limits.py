@@ -1,8 +1,10 @@
-"""Per-person rate limits on a running server: Slack and Teams users, and the checkout page's status poll.
+"""Per-person rate limits on a running server: Slack and Teams users, and the checkout page's status
+poll.
 
 The module runs its replicas with a small bucket (5 requests, then one a second) so the limits show
-fast: one SQLite replica (buckets in memory), and two PostgreSQL replicas behind the round-robin load
-balancer, whose buckets are shared in the database, so a person gets the burst once, not once per replica.
+fast: one SQLite replica (buckets in memory), and two PostgreSQL replicas behind the round-robin
+load balancer, whose buckets are shared in the database, so a person gets the burst once, not once
+per replica.
 """
 
 from __future__ import annotations

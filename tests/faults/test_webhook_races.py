@@ -1,5 +1,6 @@
-"""Stripe at its worst: the same event replayed and sent concurrently to every replica, and events that
-arrive out of order. Whatever the arrival, one voucher per paid order and one consistent final state."""
+"""Stripe at its worst: the same event replayed and sent concurrently to every replica, and events
+that arrive out of order. Whatever the arrival, one voucher per paid order and one consistent
+final state."""
 
 from __future__ import annotations
 
@@ -80,8 +81,8 @@ async def test_success_and_failure_racing_for_one_payment_end_in_one_consistent_
     buyers = [*slack_buyers(cluster, "tie", 2), *teams_buyers(cluster, "tie", 2)]
     orders = await place_orders(cluster, buyers)
     mark = marks(cluster)
-    # A declined first attempt and the successful retry of the same PaymentIntent, in every order at once;
-    # the success is also delivered under two event ids (a resend), each twice.
+    # A declined first attempt and the successful retry of the same PaymentIntent, in every order at
+    # once; the success is also delivered under two event ids (a resend), each twice.
     events = [
         body
         for order in orders.values()

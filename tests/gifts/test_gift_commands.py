@@ -1,4 +1,5 @@
-"""How `/vouchers gift …` (Slack) and `gift …` (Teams) are read: a mention or an email, what, when, the note."""
+"""How `/vouchers gift …` (Slack) and `gift …` (Teams) are read: a mention or an email, what, when,
+the note."""
 
 from __future__ import annotations
 

@@ -1,5 +1,5 @@
-"""Group gifts and "their choice" gifts in the core, over the in-memory fakes: totals, close, expiry,
-late contributions, and the code that never reaches a buyer."""
+"""Group gifts and "their choice" gifts in the core, over the in-memory fakes: totals, close,
+expiry, late contributions, and the code that never reaches a buyer."""
 
 from __future__ import annotations
 

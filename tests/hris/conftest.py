@@ -1,4 +1,5 @@
-"""The HR-systems side on a real database: HrPeople, the SCIM server behind a test client, a reward budget."""
+"""The HR-systems side on a real database: HrPeople, the SCIM server behind a test client, a reward
+budget."""
 
 from __future__ import annotations
 
@@ -27,7 +28,8 @@ SCIM_TOKEN = "scim-token-for-tests-0123456789abcdef"
 
 
 class SlackByEmail:
-    """core.ports.Directory: the workspace's members by email, as Slack's users.lookupByEmail answers."""
+    """core.ports.Directory: the workspace's members by email, as Slack's users.lookupByEmail
+    answers."""
 
     def __init__(self) -> None:
         self.members: dict[str, str] = {}

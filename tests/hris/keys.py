@@ -1,4 +1,5 @@
-"""A throwaway RSA key and self-signed certificate, as an HR admin makes for an OAuth client registration."""
+"""A throwaway RSA key and self-signed certificate, as an HR admin makes for an OAuth client
+registration."""
 
 from __future__ import annotations
 

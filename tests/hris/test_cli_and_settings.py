@@ -1,4 +1,5 @@
-"""`voucherbot hris sync [--dry-run]` against the SuccessFactors fake, and settings groups set by halves."""
+"""`voucherbot hris sync [--dry-run]` against the SuccessFactors fake, and settings groups set by
+halves."""
 
 from __future__ import annotations
 

@@ -1,4 +1,5 @@
-"""The Darwinbox connector against the strict fake: credentials, dataset, incremental reads and leavers."""
+"""The Darwinbox connector against the strict fake: credentials, dataset, incremental reads and
+leavers."""
 
 from __future__ import annotations
 

@@ -1,4 +1,5 @@
-"""Finding Teams colleagues by email or Entra object id through Graph (core.reach.LookupDirectory)."""
+"""Finding Teams colleagues by email or Entra object id through Graph
+(core.reach.LookupDirectory)."""
 
 from __future__ import annotations
 

@@ -1,4 +1,5 @@
-"""Applying HR records: large syncs, email changes, and the chat identity voucherbot learned itself."""
+"""Applying HR records: large syncs, email changes, and the chat identity voucherbot learned
+itself."""
 
 from __future__ import annotations
 

@@ -1,7 +1,8 @@
-"""SCIM 2.0 compliance run (RFC 7644 §3): the standard operations against the real server and database.
+"""SCIM 2.0 compliance run (RFC 7644 §3): the standard operations against the real server and
+database.
 
-Payloads follow what Microsoft Entra ID's provisioning service sends (its SCIM reference), including its
-capitalised PATCH ops and string booleans.
+Payloads follow what Microsoft Entra ID's provisioning service sends (its SCIM reference), including
+its capitalised PATCH ops and string booleans.
 """
 
 from __future__ import annotations

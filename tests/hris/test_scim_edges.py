@@ -1,4 +1,5 @@
-"""Requests schemathesis found answered wrongly by the SCIM server (each was a 500, or a 400 the schema allows)."""
+"""Requests schemathesis found answered wrongly by the SCIM server (each was a 500, or a 400 the
+schema allows)."""
 
 from __future__ import annotations
 

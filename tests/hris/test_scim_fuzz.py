@@ -1,4 +1,5 @@
-"""SCIM bodies an identity provider (or an attacker) might send: any of them is a resource or BadResource."""
+"""SCIM bodies an identity provider (or an attacker) might send: any of them is a resource or
+BadResource."""
 
 from __future__ import annotations
 

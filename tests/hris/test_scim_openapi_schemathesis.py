@@ -1,8 +1,10 @@
-"""schemathesis drives every operation of the SCIM server's OpenAPI document against the real aiohttp app.
+"""schemathesis drives every operation of the SCIM server's OpenAPI document against the real
+aiohttp app.
 
-As `schemathesis run http://…/scim/v2/openapi.json --checks all` would, with a bounded number of examples
-so it stays under a minute: the app runs on loopback in a thread of its own, over SQLite, with the SCIM
-bearer token. The {id} operations meet real users too: schemathesis reuses the ids its POSTs were given.
+As `schemathesis run http://…/scim/v2/openapi.json --checks all` would, with a bounded number of
+examples so it stays under a minute: the app runs on loopback in a thread of its own, over SQLite,
+with the SCIM bearer token. The {id} operations meet real users too: schemathesis reuses the ids its
+POSTs were given.
 """
 
 from __future__ import annotations
@@ -21,9 +23,9 @@ from tests.hris.conftest import KUDOS, SCIM_TOKEN, SlackByEmail, hr_people
 from tests.live_contract import LiveApp, contract_schema, run_contract
 
 MAX_EXAMPLES = 20
-# RFC 7644's words: a resource the schema allows may still be refused by a rule JSON Schema cannot state
-# (a userName taken, 409; a stale If-Match, 412; an id no user has, 404). A 400 for data the schema
-# allows, a 500, or a 2xx for data it forbids is a broken contract.
+# RFC 7644's words: a resource the schema allows may still be refused by a rule JSON Schema cannot
+# state (a userName taken, 409; a stale If-Match, 412; an id no user has, 404). A 400 for data the
+# schema allows, a 500, or a 2xx for data it forbids is a broken contract.
 ACCEPTED_POSITIVE = ["2xx", "304", "401", "404", "409", "412"]
 REJECTED_NEGATIVE = ["400", "401", "404", "405", "409", "412", "415"]
 NOT_A_SERVER_ERROR = ["2xx", "3xx", "4xx"]

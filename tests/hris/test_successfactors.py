@@ -1,4 +1,5 @@
-"""The SuccessFactors connector against the strict fake: SAML bearer tokens, __next paging, incremental sync."""
+"""The SuccessFactors connector against the strict fake: SAML bearer tokens, __next paging,
+incremental sync."""
 
 from __future__ import annotations
 

@@ -1,5 +1,5 @@
-"""The five languages are complete: every text in the code is in the template and in each catalog, with
-the same placeholders; a text added without its translations fails here."""
+"""The five languages are complete: every text in the code is in the template and in each catalog,
+with the same placeholders; a text added without its translations fails here."""
 
 from __future__ import annotations
 

@@ -1,4 +1,5 @@
-"""Amounts and dates as each person reads them (Babel/CLDR), and locale tags as the platforms send them."""
+"""Amounts and dates as each person reads them (Babel/CLDR), and locale tags as the platforms send
+them."""
 
 from datetime import date
 

@@ -1,8 +1,9 @@
-"""A shared limiter that stops answering: each replica limits on its own meanwhile, says so, and recovers.
+"""A shared limiter that stops answering: each replica limits on its own meanwhile, says so, and
+recovers.
 
-Failing open to per-replica buckets (not to no limits, not to refusing everyone) is the decision; see
-core.pacing.FallbackBuckets for why. Redis goes away through a TCP relay this test cuts and restores,
-so the client sees a real dropped connection and then a refused one.
+Failing open to per-replica buckets (not to no limits, not to refusing everyone) is the decision;
+see core.pacing.FallbackBuckets for why. Redis goes away through a TCP relay this test cuts and
+restores, so the client sees a real dropped connection and then a refused one.
 """
 
 from __future__ import annotations
@@ -23,7 +24,8 @@ from core.pacing import Bucket, FallbackBuckets, Grant, Refused
 
 
 class Relay:
-    """A loopback TCP relay to Redis that can be cut (listener and open connections) and restored."""
+    """A loopback TCP relay to Redis that can be cut (listener and open connections) and
+    restored."""
 
     def __init__(self, host: str, port: int) -> None:
         self._target = (host, port)

@@ -1,4 +1,5 @@
-"""The catalog file: the sample loads cleanly, amounts stay exact, and every problem is reported with its place."""
+"""The catalog file: the sample loads cleanly, amounts stay exact, and every problem is reported
+with its place."""
 
 from __future__ import annotations
 

@@ -1,4 +1,5 @@
-"""The built-in provider: readable codes whose check symbol catches typos, PINs, links and expiry."""
+"""The built-in provider: readable codes whose check symbol catches typos, PINs, links and
+expiry."""
 
 from __future__ import annotations
 

@@ -1,4 +1,5 @@
-"""The hourly ECB refresh: a loopback server serves the rates file; failures keep the rates already held."""
+"""The hourly ECB refresh: a loopback server serves the rates file; failures keep the rates already
+held."""
 
 from __future__ import annotations
 

@@ -1,4 +1,5 @@
-"""The server's provider set: every reload merges the catalogs and picks up rules another replica saved."""
+"""The server's provider set: every reload merges the catalogs and picks up rules another replica
+saved."""
 
 from __future__ import annotations
 

@@ -1,4 +1,5 @@
-"""The provider settings: tango beside builtin and xoxoday, its credentials required, low-balance thresholds."""
+"""The provider settings: tango beside builtin and xoxoday, its credentials required, low-balance
+thresholds."""
 
 from __future__ import annotations
 

@@ -1,4 +1,5 @@
-"""The Tango client, catalog sync and provider against the loopback fake: auth, orders, errors, 429, balance."""
+"""The Tango client, catalog sync and provider against the loopback fake: auth, orders, errors, 429,
+balance."""
 
 from __future__ import annotations
 

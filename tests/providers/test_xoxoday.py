@@ -1,4 +1,5 @@
-"""The Plum client and provider against the loopback fake: tokens, retries, orders, pending and balance."""
+"""The Plum client and provider against the loopback fake: tokens, retries, orders, pending and
+balance."""
 
 from __future__ import annotations
 

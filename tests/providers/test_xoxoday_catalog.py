@@ -1,4 +1,5 @@
-"""Plum catalog sync against the loopback fake: paging, mapping to our products, and what is skipped."""
+"""Plum catalog sync against the loopback fake: paging, mapping to our products, and what is
+skipped."""
 
 from __future__ import annotations
 

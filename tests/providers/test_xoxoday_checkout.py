@@ -1,4 +1,5 @@
-"""The checkout core issuing through the Plum provider: a paid order ends issued, or refunded with a reason."""
+"""The checkout core issuing through the Plum provider: a paid order ends issued, or refunded with a
+reason."""
 
 from __future__ import annotations
 

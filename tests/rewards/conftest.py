@@ -1,4 +1,5 @@
-"""The HR side on a real database: Recognition, milestones and the HR API behind an aiohttp test server."""
+"""The HR side on a real database: Recognition, milestones and the HR API behind an aiohttp test
+server."""
 
 from __future__ import annotations
 
@@ -51,7 +52,8 @@ async def approver_dm(identity: str, _near: ConversationRef | None) -> Conversat
 
 
 def slack_dm(tenant: str, user_id: str) -> ConversationRef:
-    """What the Slack adapter's dm_address does, in the test's own words (the format is the adapter's)."""
+    """What the Slack adapter's dm_address does, in the test's own words (the format is the
+    adapter's)."""
     return ConversationRef("slack", json.dumps({"team": tenant, "user": user_id}))
 
 

@@ -1,5 +1,5 @@
-"""One table of typed amounts through the Slack `/reward` parser, the Teams `reward` parser and the HR API:
-the same text gives the same money, or the same refusal, everywhere."""
+"""One table of typed amounts through the Slack `/reward` parser, the Teams `reward` parser and the
+HR API: the same text gives the same money, or the same refusal, everywhere."""
 
 from __future__ import annotations
 

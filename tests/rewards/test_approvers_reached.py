@@ -1,4 +1,5 @@
-"""Approvers get their card whatever started the send: an HR system, or a giver on another platform."""
+"""Approvers get their card whatever started the send: an HR system, or a giver on another
+platform."""
 
 from __future__ import annotations
 

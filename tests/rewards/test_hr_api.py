@@ -1,4 +1,5 @@
-"""The HR API end to end on a real database: keys, Idempotency-Key, recipients, errors and its OpenAPI."""
+"""The HR API end to end on a real database: keys, Idempotency-Key, recipients, errors and its
+OpenAPI."""
 
 from __future__ import annotations
 
@@ -287,7 +288,8 @@ async def test_employees_posted_to_the_api_are_imported_with_bad_rows_reported(h
 
 
 def _openapi_validator() -> Any:
-    """The official OpenAPI 3.1 schema (bundled by openapi-spec-validator when installed), else None."""
+    """The official OpenAPI 3.1 schema (bundled by openapi-spec-validator when installed), else
+    None."""
     try:
         from openapi_spec_validator import validate
     except ImportError:
@@ -303,8 +305,8 @@ async def test_the_openapi_document_is_valid_openapi_3_1_and_describes_every_rou
     validate = _openapi_validator()
     if validate is not None:
         validate(document)
-    # Structural checks that hold with or without the validator: every $ref resolves, every route and
-    # every status the API answers is described, and the examples match their schemas.
+    # Structural checks that hold with or without the validator: every $ref resolves, every route
+    # and every status the API answers is described, and the examples match their schemas.
     for ref in _refs(document):
         _resolve(document, ref)
     paths = document["paths"]

@@ -1,4 +1,5 @@
-"""The HR API keeps its own OpenAPI contract: amounts, currencies, nulls, deep JSON and a Slack outage."""
+"""The HR API keeps its own OpenAPI contract: amounts, currencies, nulls, deep JSON and a Slack
+outage."""
 
 from __future__ import annotations
 

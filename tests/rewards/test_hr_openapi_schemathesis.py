@@ -1,4 +1,5 @@
-"""schemathesis drives every operation of the HR API's OpenAPI document against the real aiohttp app.
+"""schemathesis drives every operation of the HR API's OpenAPI document against the real aiohttp
+app.
 
 As `schemathesis run http://…/api/v1/openapi.json --checks all` would, with a bounded number of
 examples so it stays under a minute: the app runs on loopback in a thread of its own, over SQLite,
@@ -89,7 +90,8 @@ def test_every_operation_of_the_hr_openapi_keeps_its_contract_under_schemathesis
     failures, errors, tested = run_contract(schema)
 
     # schemathesis leaves out the operation that serves the document it was loaded from (its
-    # validity is test_hr_api's test_the_openapi_document_is_valid_openapi_3_1_…); every other is run.
+    # validity is test_hr_api's test_the_openapi_document_is_valid_openapi_3_1_…); every other is
+    # run.
     assert tested == {"POST /api/v1/rewards", "POST /api/v1/employees", "GET /api/v1/milestones"}
     assert not errors, "\n".join(errors)
     assert not failures, "\n\n".join(failures)

@@ -1,4 +1,5 @@
-"""Milestones: which days they fall on (leap days too), sending each once, previews and employee rows."""
+"""Milestones: which days they fall on (leap days too), sending each once, previews and employee
+rows."""
 
 from __future__ import annotations
 
@@ -146,7 +147,8 @@ def test_employee_rows_are_checked_one_by_one_and_a_repeated_email_keeps_the_fir
     )
 
 
-# --- sending on the real database -------------------------------------------------------------------
+# --- sending on the real database
+# -------------------------------------------------------------------
 
 
 async def test_an_anniversary_is_sent_once_on_the_day_with_hrs_message_however_often_the_job_runs(

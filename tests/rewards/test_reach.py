@@ -1,5 +1,5 @@
-"""HR-system rewards reach people in both chats, as the bot wires them: Teams users by Entra id once their
-tenant was seen, and Slack members by an email only Slack knows (single-workspace install)."""
+"""HR-system rewards reach people in both chats, as the bot wires them: Teams users by Entra id once
+their tenant was seen, and Slack members by an email only Slack knows (single-workspace install)."""
 
 from __future__ import annotations
 

@@ -1,4 +1,5 @@
-"""Rewards settings and wiring: REWARD_ADMINS, reminders, scheduled jobs and the development programme."""
+"""Rewards settings and wiring: REWARD_ADMINS, reminders, scheduled jobs and the development
+programme."""
 
 from __future__ import annotations
 

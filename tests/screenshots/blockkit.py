@@ -1,9 +1,9 @@
 """A small Block Kit renderer for screenshots: the layout rules Slack's clients follow, as HTML.
 
-What it keeps faithful, because the screenshot tests judge it: a section's accessory sits beside its text
-(so text beside an image is narrower), fields are two columns, ``` blocks are full-width and wrap only
-where they must, inline `code` is a chip, buttons in an actions block wrap onto new rows, and the
-message column is the viewport less Slack's avatar gutter.
+What it keeps faithful, because the screenshot tests judge it: a section's accessory sits beside its
+text (so text beside an image is narrower), fields are two columns, ``` blocks are full-width and
+wrap only where they must, inline `code` is a chip, buttons in an actions block wrap onto new rows,
+and the message column is the viewport less Slack's avatar gutter.
 """
 
 from __future__ import annotations
@@ -115,10 +115,13 @@ def _text(text: Block) -> str:
 
 
 def mrkdwn(source: str) -> str:
-    """Slack's mrkdwn, the parts we use: ``` blocks, `code`, *bold*, > quotes, line breaks, :emoji:."""
-    # Slack writes a <!date^…|fallback> token as a date in the reader's time zone: the fallback stands in.
+    """Slack's mrkdwn, the parts we use: ``` blocks, `code`, *bold*, > quotes, line breaks,
+    :emoji:."""
+    # Slack writes a <!date^…|fallback> token as a date in the reader's time zone: the fallback
+    # stands in.
     source = re.sub(r"<!date\^\d+\^[^|>]*\|([^>]*)>", r"\1", source)
-    # Our texts escape a person's &, < and >; what is left unescaped is ours (a quote's >, a <placeholder>).
+    # Our texts escape a person's &, < and >; what is left unescaped is ours (a quote's >, a
+    # <placeholder>).
     source = re.sub(r"&(?!(amp|lt|gt);)", "&amp;", source).replace("<", "&lt;").replace(">", "&gt;")
     out = []
     for i, chunk in enumerate(source.split("```")):

@@ -1,8 +1,10 @@
-"""Every Slack message and Teams card rendered at phone (390 px) and desktop (1280 px) width in two locales,
-saved under test-output/screenshots/, and refused when it overflows sideways or breaks a code across lines.
+"""Every Slack message and Teams card rendered at phone (390 px) and desktop (1280 px) width in two
+locales, saved under test-output/screenshots/, and refused when it overflows sideways or breaks a
+code across lines.
 
-Teams cards go through Microsoft's own Adaptive Cards renderer (vendored, see vendor/PROVENANCE.md); Block
-Kit goes through tests/screenshots/blockkit.py, a small renderer of the layout rules Slack's clients follow.
+Teams cards go through Microsoft's own Adaptive Cards renderer (vendored, see vendor/PROVENANCE.md);
+Block Kit goes through tests/screenshots/blockkit.py, a small renderer of the layout rules Slack's
+clients follow.
 """
 
 from __future__ import annotations
@@ -413,7 +415,8 @@ async def test_every_teams_card_fits_a_phone_and_a_desktop_in_two_locales(camera
 
 
 async def test_the_old_layout_beside_a_logo_would_have_been_caught(camera: Camera) -> None:
-    """The check itself: a long code in a field beside an image breaks at phone width, and is refused."""
+    """The check itself: a long code in a field beside an image breaks at phone width, and is
+    refused."""
     code = "NORTHWIND-OUTFITTERS-2027-ABCD-EFGH-IJKL"
     old = [
         {

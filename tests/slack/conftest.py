@@ -1,4 +1,5 @@
-"""Slack adapter fixtures: the real Bolt app mounted in aiohttp, a strict fake Slack, signed requests."""
+"""Slack adapter fixtures: the real Bolt app mounted in aiohttp, a strict fake Slack, signed
+requests."""
 
 from __future__ import annotations
 
@@ -227,7 +228,8 @@ class SlackWorld:
     async def submit_view(
         self, view: dict[str, Any], values: dict[str, Any], *, user: str = HR
     ) -> Any:
-        """The person fills in the modal `view` (as the app opened it) with `values` and submits it."""
+        """The person fills in the modal `view` (as the app opened it) with `values` and submits
+        it."""
         payload = json.loads(
             (FIXTURES / "payloads" / "view_submission.bolt_python.json").read_text()
         )
@@ -306,7 +308,8 @@ class SlackWorld:
 
 
 def sign(body: str, timestamp: int | None = None, secret: str = SIGNING_SECRET) -> dict[str, str]:
-    """The headers Slack sends: v0= HMAC-SHA256 of `v0:{timestamp}:{body}` with the signing secret."""
+    """The headers Slack sends: v0= HMAC-SHA256 of `v0:{timestamp}:{body}` with the signing
+    secret."""
     ts = str(timestamp if timestamp is not None else int(time.time()))
     digest = hmac.new(secret.encode(), f"v0:{ts}:{body}".encode(), hashlib.sha256).hexdigest()
     return {"X-Slack-Request-Timestamp": ts, "X-Slack-Signature": f"v0={digest}"}
@@ -322,7 +325,8 @@ def slash_command(
     trigger: str,
     command: str = "/vouchers",
 ) -> str:
-    """Bolt's captured slash command body, re-addressed to our team, command and fake response_url."""
+    """Bolt's captured slash command body, re-addressed to our team, command and fake
+    response_url."""
     fields = dict(
         parse_qsl(
             (FIXTURES / "payloads" / "slash_command.bolt_python.form.txt").read_text().strip()
@@ -418,8 +422,9 @@ async def make_world(
     approval: ApprovalPolicy | None = None,
     gifts: bool = False,
 ) -> AsyncIterator[SlackWorld]:
-    """The Slack channel over in-memory fakes; with `programme`, rewards are on and it holds `budget`;
-    with `approval`, that policy holds its sends for approvers reached by DM (as the server wires it)."""
+    """The Slack channel over in-memory fakes; with `programme`, rewards are on and it holds
+    `budget`; with `approval`, that policy holds its sends for approvers reached by DM (as the
+    server wires it)."""
     store, clock, ids = MemoryStore(), FixedClock(), SequentialIds()
     gateway, provider = FakeGateway(), FakeProvider()
 

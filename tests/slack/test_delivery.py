@@ -1,4 +1,5 @@
-"""From a paid order to the voucher in Slack: the outbox relay through SlackSender to the fake Web API."""
+"""From a paid order to the voucher in Slack: the outbox relay through SlackSender to the fake Web
+API."""
 
 from __future__ import annotations
 
@@ -109,7 +110,8 @@ async def test_the_order_message_in_a_channel_goes_awaiting_payment_then_paid_th
 
     replaced = [r for r in slack.responses("buy") if r.get("replace_original") is True]
     labels = [r["text"] for r in replaced]
-    # Each update shows the step it was written for, though the voucher is ready by the time both are sent.
+    # Each update shows the step it was written for, though the voucher is ready by the time both
+    # are sent.
     assert labels == [
         "Quiet Harbour Books $25: Awaiting payment",
         "Quiet Harbour Books $25: Paid, preparing your voucher",

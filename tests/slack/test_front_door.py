@@ -1,7 +1,8 @@
-"""POST /slack/events refuses what is not Slack's before parsing it: 401 unsigned, 400 signed but malformed.
+"""POST /slack/events refuses what is not Slack's before parsing it: 401 unsigned, 400 signed but
+malformed.
 
-Each refusal is one warning line in the log, never an error with a traceback, and nothing reaches Slack or
-the store.
+Each refusal is one warning line in the log, never an error with a traceback, and nothing reaches
+Slack or the store.
 """
 
 from __future__ import annotations

@@ -42,7 +42,8 @@ from tests.slack.conftest import (
     slash_command,
 )
 
-# slack_sdk 3.48 sends oauth.v2.access credentials with aiohttp.BasicAuth, deprecated in aiohttp 3.14.
+# slack_sdk 3.48 sends oauth.v2.access credentials with aiohttp.BasicAuth, deprecated in aiohttp
+# 3.14.
 BASIC_AUTH_DEPRECATED = pytest.mark.filterwarnings(
     "ignore:BasicAuth is deprecated:DeprecationWarning"
 )

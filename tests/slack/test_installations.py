@@ -1,7 +1,9 @@
-"""EncryptedInstallationStore: Bolt's installs sealed with the voucher cipher, on SQLite and PostgreSQL.
+"""EncryptedInstallationStore: Bolt's installs sealed with the voucher cipher, on SQLite and
+PostgreSQL.
 
-Tokens survive a key rotation, never reach the tables in plaintext, and what an earlier version stored
-in plaintext (in Bolt's narrower VARCHAR(200) columns) is widened and sealed when the tables are made.
+Tokens survive a key rotation, never reach the tables in plaintext, and what an earlier version
+stored in plaintext (in Bolt's narrower VARCHAR(200) columns) is widened and sealed when the tables
+are made.
 """
 
 from __future__ import annotations
@@ -35,7 +37,8 @@ class OAuthDatabase:
     connect_args: dict[str, Any]
 
     async def raw_rows(self) -> bytes:
-        """Every stored value of Bolt's two tables, as a tamperer with database access reads them."""
+        """Every stored value of Bolt's two tables, as a tamperer with database access reads
+        them."""
         engine = create_async_engine(self.url, connect_args=self.connect_args)
         tables = AsyncSQLAlchemyInstallationStore(client_id="1111.2222", engine=engine)
         try:

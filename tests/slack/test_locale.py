@@ -1,4 +1,5 @@
-"""Slack speaks each person's locale: users.info (include_locale) read once, amounts and dates by CLDR."""
+"""Slack speaks each person's locale: users.info (include_locale) read once, amounts and dates by
+CLDR."""
 
 from __future__ import annotations
 

@@ -1,4 +1,5 @@
-"""Peer recognition in Slack: a colleague who is no reward admin thanks another from their monthly allowance."""
+"""Peer recognition in Slack: a colleague who is no reward admin thanks another from their monthly
+allowance."""
 
 from __future__ import annotations
 

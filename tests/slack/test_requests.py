@@ -1,4 +1,5 @@
-"""Signed Slack requests through the real Bolt dispatch: browsing, choosing, ordering, and refusing forgeries."""
+"""Signed Slack requests through the real Bolt dispatch: browsing, choosing, ordering, and refusing
+forgeries."""
 
 from __future__ import annotations
 

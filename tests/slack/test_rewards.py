@@ -1,5 +1,6 @@
-"""Rewards in Slack through the real Bolt dispatch: /reward, its form, the confirmation, the recipient's
-DM, redeeming a voucher from the reward (topped up by card when it costs more), wallet and App Home."""
+"""Rewards in Slack through the real Bolt dispatch: /reward, its form, the confirmation, the
+recipient's DM, redeeming a voucher from the reward (topped up by card when it costs more),
+wallet and App Home."""
 
 from __future__ import annotations
 
@@ -60,7 +61,8 @@ async def send(
 
 
 async def redeem(slack: SlackWorld, user: str, denomination: int) -> tuple[Order, dict[str, Any]]:
-    """`user` clicks Choose your voucher in the reward DM, picks Quiet Harbour Books and a denomination."""
+    """`user` clicks Choose your voucher in the reward DM, picks Quiet Harbour Books and a
+    denomination."""
     notice = next(m for m in slack.fake.messages_in(dm(user)) if "sent you a" in m.text)
     await in_dm(slack, user, notice, "vb_reward_choose", f"{user}-open")
     await slack.settle()

@@ -1,4 +1,5 @@
-"""A USD reward redeemed in Slack by a recipient in Germany: EUR vouchers, the rate shown, no card."""
+"""A USD reward redeemed in Slack by a recipient in Germany: EUR vouchers, the rate shown, no
+card."""
 
 from __future__ import annotations
 

@@ -1,4 +1,5 @@
-"""Block Kit rendering of rewards: snapshots of each message, and Slack's limits under large inputs."""
+"""Block Kit rendering of rewards: snapshots of each message, and Slack's limits under large
+inputs."""
 
 from __future__ import annotations
 

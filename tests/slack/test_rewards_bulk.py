@@ -1,4 +1,5 @@
-"""Bulk rewards from a CSV file shared with the app in its DM: row by row, reported, paced by the outbox."""
+"""Bulk rewards from a CSV file shared with the app in its DM: row by row, reported, paced by the
+outbox."""
 
 from __future__ import annotations
 

@@ -1,4 +1,5 @@
-"""Reward confirmations live in the database: a Send click may reach another replica, or a restarted one."""
+"""Reward confirmations live in the database: a Send click may reach another replica, or a restarted
+one."""
 
 from __future__ import annotations
 

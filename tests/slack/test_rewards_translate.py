@@ -1,4 +1,5 @@
-"""Pure translation for rewards: /reward text, the form, CSV rows, and the reward carried through a catalog."""
+"""Pure translation for rewards: /reward text, the form, CSV rows, and the reward carried through a
+catalog."""
 
 from __future__ import annotations
 

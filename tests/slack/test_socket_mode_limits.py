@@ -1,8 +1,8 @@
 """Socket Mode requests count against the same per-person buckets as HTTP ones, shared by replicas.
 
-Over Socket Mode nothing passes the HTTP server's rate-limit middleware; a Bolt middleware counts the
-requests instead. Here the person's bucket lives in Redis, and another "replica" (a PersonLimits of
-its own over its own connection) has already spent part of it on HTTP requests.
+Over Socket Mode nothing passes the HTTP server's rate-limit middleware; a Bolt middleware counts
+the requests instead. Here the person's bucket lives in Redis, and another "replica" (a PersonLimits
+of its own over its own connection) has already spent part of it on HTTP requests.
 """
 
 from __future__ import annotations

@@ -1,4 +1,5 @@
-"""A small shop for Stripe tests: checkout routes and a core Checkout on fakes, paid through localstripe."""
+"""A small shop for Stripe tests: checkout routes and a core Checkout on fakes, paid through
+localstripe."""
 
 from __future__ import annotations
 

@@ -1,4 +1,5 @@
-"""The checkout page in headless Chromium: type a test card into the Card Element, pay, see it paid."""
+"""The checkout page in headless Chromium: type a test card into the Card Element, pay, see it
+paid."""
 
 from __future__ import annotations
 

@@ -1,4 +1,5 @@
-"""GET /checkout/{token} and its status poll: what each order state shows, escaping, and security headers."""
+"""GET /checkout/{token} and its status poll: what each order state shows, escaping, and security
+headers."""
 
 from __future__ import annotations
 

@@ -1,9 +1,10 @@
-"""A second payment for a paid order: refunded once, audited and shown, whatever order its webhooks arrive in.
+"""A second payment for a paid order: refunded once, audited and shown, whatever order its webhooks
+arrive in.
 
-The scenario from issue 12: a declined PaymentIntent is retried with a new intent, then the declined one
-succeeds late (say, a 3-D Secure step the buyer finished afterwards) and the retry succeeds too. Real
-signed webhooks from localstripe, the core on a real database (SQLite and PostgreSQL) so concurrent
-deliveries race for real.
+The scenario from issue 12: a declined PaymentIntent is retried with a new intent, then the declined
+one succeeds late (say, a 3-D Secure step the buyer finished afterwards) and the retry succeeds too.
+Real signed webhooks from localstripe, the core on a real database (SQLite and PostgreSQL) so
+concurrent deliveries race for real.
 """
 
 from __future__ import annotations
@@ -47,7 +48,8 @@ SUCCEEDED = "payment_intent.succeeded"
 
 @dataclass
 class Captured:
-    """Webhook deliveries held back by the test, to be replayed at the shop when and how it likes."""
+    """Webhook deliveries held back by the test, to be replayed at the shop when and how it
+    likes."""
 
     bodies: list[tuple[bytes, str]] = field(default_factory=list)
 
@@ -56,7 +58,8 @@ class Captured:
 
 
 class RefundsDown(StripeGateway):
-    """The real gateway, except that the next `down` refunds fail as if Stripe could not be reached."""
+    """The real gateway, except that the next `down` refunds fail as if Stripe could not be
+    reached."""
 
     down = 0
 
@@ -96,7 +99,8 @@ class DbShop:
             return len(refunds.data)
 
     async def refund_in_dashboard(self, intent_id: str) -> None:
-        """An operator refunds from Stripe's dashboard: Stripe sends charge.refunded, nothing else."""
+        """An operator refunds from Stripe's dashboard: Stripe sends charge.refunded, nothing
+        else."""
         async with self._stripe() as client:
             await client.v1.refunds.create_async({"payment_intent": intent_id})
 
@@ -168,7 +172,8 @@ async def held_back(localstripe: LocalStripe) -> AsyncIterator[Captured]:
 
 
 async def _pay_in_browser(shop: DbShop, intent_id: str, client_secret: str) -> str:
-    """What the checkout page's Stripe.js does with a card that pays; returns the intent's status."""
+    """What the checkout page's Stripe.js does with a card that pays; returns the intent's
+    status."""
     card = {"number": "4242424242424242", "exp_month": 12, "exp_year": 2030, "cvc": "123"}
     method = {"type": "card", "card": card}
     body = {
@@ -192,8 +197,8 @@ async def _place_order(shop: DbShop, key: str) -> str:
 async def _declined_then_retried(
     shop: DbShop, captured: Captured, key: str
 ) -> tuple[str, str, str]:
-    """An order whose first intent was declined, then paid late in the browser, and whose retry has its
-    own intent; both payments' webhooks are held back. Returns (order, first, retry)."""
+    """An order whose first intent was declined, then paid late in the browser, and whose retry has
+    its own intent; both payments' webhooks are held back. Returns (order, first, retry)."""
     order_id = await _place_order(shop, key)
     order = await shop.order(order_id)
     first, secret = order.payment_intent_id, order.payment_client_secret

@@ -1,4 +1,5 @@
-"""StripeGateway.parse_event: signed Stripe events become PaymentEvents; anything unverified is rejected."""
+"""StripeGateway.parse_event: signed Stripe events become PaymentEvents; anything unverified is
+rejected."""
 
 from __future__ import annotations
 

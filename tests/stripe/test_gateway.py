@@ -1,4 +1,5 @@
-"""StripeGateway against localstripe: intents, idempotency, refunds, and failures as PaymentGatewayError."""
+"""StripeGateway against localstripe: intents, idempotency, refunds, and failures as
+PaymentGatewayError."""
 
 from __future__ import annotations
 

@@ -1,4 +1,5 @@
-"""The embedded localstripe: loopback only, memory only, one per process, and card payments from the page."""
+"""The embedded localstripe: loopback only, memory only, one per process, and card payments from the
+page."""
 
 from __future__ import annotations
 

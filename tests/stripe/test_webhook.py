@@ -1,4 +1,5 @@
-"""POST /stripe/webhook end to end: localstripe signs real events, the core applies each exactly once."""
+"""POST /stripe/webhook end to end: localstripe signs real events, the core applies each exactly
+once."""
 
 from __future__ import annotations
 

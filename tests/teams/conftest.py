@@ -1,4 +1,5 @@
-"""Teams fixtures: the real CloudAdapter (Emulator mode) in aiohttp, a fake Connector, fake core ports."""
+"""Teams fixtures: the real CloudAdapter (Emulator mode) in aiohttp, a fake Connector, fake core
+ports."""
 
 from __future__ import annotations
 
@@ -50,8 +51,8 @@ COFFEE = Product(
 )
 
 
-# The people of the captured activities: Tien writes in a personal chat, Dave in a channel (and opens the
-# message extension there). Both are reward admins in these tests.
+# The people of the captured activities: Tien writes in a personal chat, Dave in a channel (and
+# opens the message extension there). Both are reward admins in these tests.
 TIEN_AAD = "6d415fdd-f97e-4f70-ac45-e69601e4ecb2"
 DAVE_AAD = "6b703ce3-6d14-4fe6-b90c-dc5f03657ae4"
 TENANT = "72f988bf-86f1-41af-91ab-2d7cd011db47"
@@ -93,7 +94,8 @@ class TeamsWorld:
     # --- activities as Teams sends them ----------------------------------------------------------
 
     def activity(self, fixture: str, **changes: Any) -> dict[str, Any]:
-        """A captured Teams activity, pointed at the fake Connector, with a fresh id unless given."""
+        """A captured Teams activity, pointed at the fake Connector, with a fresh id unless
+        given."""
         activity = fixture_activity(fixture)
         activity["serviceUrl"] = self.connector.url
         activity["id"] = f"{next(self._ids)}{activity['id'][-6:]}"
@@ -113,7 +115,8 @@ class TeamsWorld:
         return activity
 
     def submit(self, after: dict[str, Any], card: Call, value: dict[str, Any]) -> dict[str, Any]:
-        """An Action.Submit press on `card` (a message the bot sent), in the conversation of `after`."""
+        """An Action.Submit press on `card` (a message the bot sent), in the conversation of
+        `after`."""
         activity = copy.deepcopy(after)
         for key in ("text", "textFormat", "attachments"):
             activity.pop(key, None)
@@ -122,7 +125,8 @@ class TeamsWorld:
         return activity
 
     def execute(self, after: dict[str, Any], card: Call, data: dict[str, Any]) -> dict[str, Any]:
-        """An Action.Execute press (invoke adaptiveCard/action) on `card`, shaped like a captured one."""
+        """An Action.Execute press (invoke adaptiveCard/action) on `card`, shaped like a captured
+        one."""
         activity = self.activity("invoke.adaptiveCard_action.execute.teams_net")
         for key in ("from", "recipient", "conversation", "channelData"):
             activity[key] = copy.deepcopy(after[key])
@@ -227,11 +231,13 @@ async def teams(connector: FakeConnector) -> AsyncIterator[TeamsWorld]:
     assert connector.errors == [], connector.errors
 
 
-# --- reading cards the way a person does ------------------------------------------------------------
+# --- reading cards the way a person does
+# ------------------------------------------------------------
 
 
 def card_text(card: dict[str, Any]) -> str:
-    """Every visible string of a card (texts, fact titles and values, button titles), one per line."""
+    """Every visible string of a card (texts, fact titles and values, button titles), one per
+    line."""
     found: list[str] = []
 
     def walk(node: Any) -> None:
@@ -283,11 +289,13 @@ def button(card: dict[str, Any], title: str, **data: Any) -> dict[str, Any]:
 def press(
     card: dict[str, Any], title: str, inputs: dict[str, Any] | None = None, **data: Any
 ) -> dict[str, Any]:
-    """What Teams sends for an Action.Submit press: the button's data merged with the card's inputs."""
+    """What Teams sends for an Action.Submit press: the button's data merged with the card's
+    inputs."""
     return {**button(card, title, **data)["data"], **(inputs or {})}
 
 
-# --- rewards ----------------------------------------------------------------------------------------
+# --- rewards
+# ----------------------------------------------------------------------------------------
 
 CHANNEL = (
     "19:097e6717fd7245bdbeba6baa13840db8@thread.skype"  # the channel of the captured channel posts
@@ -329,7 +337,8 @@ def with_mentions(activity: dict[str, Any], text: str, *members: Member) -> dict
 
 
 def as_member(teams: TeamsWorld, member: Member, conversation_id: str) -> dict[str, Any]:
-    """A message from `member` in their personal chat with the bot (`conversation_id`, as the bot created it)."""
+    """A message from `member` in their personal chat with the bot (`conversation_id`, as the bot
+    created it)."""
     activity = teams.personal("hello")
     activity["from"] = {"id": member.id, "name": member.name, "aadObjectId": member.aad}
     activity["conversation"] = {
@@ -342,7 +351,8 @@ def as_member(teams: TeamsWorld, member: Member, conversation_id: str) -> dict[s
 
 @pytest.fixture
 async def rewarding(teams: TeamsWorld) -> TeamsWorld:
-    """A USD programme with $100 of budget, $50 at most per reward; Ada, Grace and Lin in the channel."""
+    """A USD programme with $100 of budget, $50 at most per reward; Ada, Grace and Lin in the
+    channel."""
     from core.money import Money
     from core.rewards import Programme
 

@@ -1,4 +1,5 @@
-"""Approval and shout-out cards (Teams) and messages (Slack) are valid and say who, whom, how much and why."""
+"""Approval and shout-out cards (Teams) and messages (Slack) are valid and say who, whom, how much
+and why."""
 
 from __future__ import annotations
 

@@ -1,4 +1,5 @@
-"""With Bot Framework credentials configured, only requests with a valid Bot Framework token get in."""
+"""With Bot Framework credentials configured, only requests with a valid Bot Framework token get
+in."""
 
 from __future__ import annotations
 

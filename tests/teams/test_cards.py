@@ -1,4 +1,5 @@
-"""Every card is valid Adaptive Card 1.5 schema, mobile-safe, small, and shows what the person needs."""
+"""Every card is valid Adaptive Card 1.5 schema, mobile-safe, small, and shows what the person
+needs."""
 
 from __future__ import annotations
 

@@ -1,5 +1,5 @@
-"""The Bot Framework cloud settings reach the SDK whole: the public cloud by default, Azure Government on
-request, and each value overridable for national and private clouds."""
+"""The Bot Framework cloud settings reach the SDK whole: the public cloud by default, Azure
+Government on request, and each value overridable for national and private clouds."""
 
 from __future__ import annotations
 

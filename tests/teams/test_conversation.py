@@ -1,4 +1,5 @@
-"""Real Teams activities through the real CloudAdapter: browse, choose, order, pay, with a fake Connector."""
+"""Real Teams activities through the real CloudAdapter: browse, choose, order, pay, with a fake
+Connector."""
 
 from __future__ import annotations
 
@@ -374,7 +375,8 @@ async def test_a_request_that_is_not_an_activity_is_refused_not_crashed_on(
 async def test_the_installation_update_that_follows_the_bot_added_event_adds_no_second_welcome(
     teams: TeamsWorld,
 ) -> None:
-    # Teams sends both a conversationUpdate (bot added) and an installationUpdate on install; one welcome.
+    # Teams sends both a conversationUpdate (bot added) and an installationUpdate on install; one
+    # welcome.
     await teams.post(teams.activity("conversationUpdate.bot_added_to_team.msteams_docs"))
     await teams.post(teams.activity("installationUpdate.add.msteams_docs"))
 

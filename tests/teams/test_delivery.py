@@ -1,4 +1,5 @@
-"""After payment the outbox reaches Teams proactively: order card updated, voucher card to its owner only."""
+"""After payment the outbox reaches Teams proactively: order card updated, voucher card to its owner
+only."""
 
 from __future__ import annotations
 
@@ -12,7 +13,8 @@ from tests.unit.conftest import TEA
 
 
 async def buy(teams: TeamsWorld, message: dict[str, Any], product_id: str, amount: str) -> Call:
-    """Browse, choose and order from `message`'s conversation; returns the order card as last sent."""
+    """Browse, choose and order from `message`'s conversation; returns the order card as last
+    sent."""
     await teams.post(message)
     catalog = teams.connector.delivered()[-1]
     await teams.post(

@@ -1,4 +1,5 @@
-"""Emulator mode has no authentication, so `voucherbot serve` refuses to listen beyond this machine."""
+"""Emulator mode has no authentication, so `voucherbot serve` refuses to listen beyond this
+machine."""
 
 from __future__ import annotations
 

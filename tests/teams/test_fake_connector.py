@@ -1,4 +1,5 @@
-"""The fake Connector is as strict as Teams: its card validator is checked against official samples."""
+"""The fake Connector is as strict as Teams: its card validator is checked against official
+samples."""
 
 from __future__ import annotations
 
@@ -10,14 +11,16 @@ from aiohttp import ClientSession
 from tests.fake_connector import ADAPTIVE_CARD, FIXTURES, FakeConnector, card_problems
 
 SAMPLES = FIXTURES / "teams" / "adaptive_cards"
-# Official samples the 1.5.0 schema itself rejects: `Table.firstRowAsHeaders` and `Action.OpenUrl.role`
-# are missing from the published schema. Our cards use neither; recorded so a schema update shows up here.
+# Official samples the 1.5.0 schema itself rejects: `Table.firstRowAsHeaders` and
+# `Action.OpenUrl.role` are missing from the published schema. Our cards use neither; recorded so a
+# schema update shows up here.
 SCHEMA_GAPS = {
     "v1.5_Elements_Table.json",
     "v1.5_Scenarios_ExpenseReport.json",
     "v1.5_Scenarios_InputsWithValidation.json",
 }
-# "Invalid" test cards that are invalid for the schema; InvalidMediaMix is schema-valid (a renderer test).
+# "Invalid" test cards that are invalid for the schema; InvalidMediaMix is schema-valid (a renderer
+# test).
 SCHEMA_INVALID = {"v1.2_Tests_Column.InvalidWidth.json", "v1.3_Tests_InvalidProperties.json"}
 
 

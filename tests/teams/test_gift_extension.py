@@ -1,5 +1,6 @@
-"""The "Send a gift" message extension through the real CloudAdapter: the dialog, its refusals, and the
-order that goes to the buyer's personal chat (an extension's invoke has no card to update in place)."""
+"""The "Send a gift" message extension through the real CloudAdapter: the dialog, its refusals, and
+the order that goes to the buyer's personal chat (an extension's invoke has no card to update in
+place)."""
 
 from __future__ import annotations
 
@@ -312,7 +313,8 @@ async def test_a_replay_arriving_while_the_first_submit_runs_posts_the_order_car
     assert len(teams.store.gifts) == 1
 
 
-# --- the voucher picker: the first page in the card, the whole catalog by typing --------------------
+# --- the voucher picker: the first page in the card, the whole catalog by typing
+# --------------------
 
 ZEPHYR = Product(
     id="zephyr-kites",
@@ -348,7 +350,8 @@ def cinemas(count: int) -> list[Product]:
 
 
 def typing(teams: TeamsWorld, dataset: str, text: str, locale: str = "en-US") -> dict[str, Any]:
-    """The application/search invoke Teams sends as the buyer types, in the captured dialog's chat."""
+    """The application/search invoke Teams sends as the buyer types, in the captured dialog's
+    chat."""
     documented = fixture_activity("invoke.application_search.msteams_docs")
     activity = extension(teams, "composeExtension/fetchTask")
     activity.update(

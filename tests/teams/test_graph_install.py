@@ -1,4 +1,5 @@
-"""Teams reach through Microsoft Graph: a recipient without the app gets it installed, then the reward."""
+"""Teams reach through Microsoft Graph: a recipient without the app gets it installed, then the
+reward."""
 
 from __future__ import annotations
 

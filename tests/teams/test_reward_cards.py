@@ -1,4 +1,5 @@
-"""Reward cards are valid, mobile-safe and small, and say who, why, how much, until when, and what next."""
+"""Reward cards are valid, mobile-safe and small, and say who, why, how much, until when, and what
+next."""
 
 from __future__ import annotations
 

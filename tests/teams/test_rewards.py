@@ -1,4 +1,5 @@
-"""Rewards typed to the bot, through the real CloudAdapter: refusal, confirmation, sending, delivery, reach."""
+"""Rewards typed to the bot, through the real CloudAdapter: refusal, confirmation, sending,
+delivery, reach."""
 
 from __future__ import annotations
 
@@ -158,7 +159,8 @@ async def test_each_recipient_gets_the_reward_card_in_a_personal_chat_with_the_b
         "cmd": "redeem",
         "reward": reward.id,
     }
-    # Nothing about the rewards is posted back into the channel thread but the giver's own confirmation.
+    # Nothing about the rewards is posted back into the channel thread but the giver's own
+    # confirmation.
     assert len(rewarding.connector.in_conversation(post["conversation"]["id"])) == 2
 
 
@@ -280,7 +282,8 @@ async def test_a_reward_typed_in_a_personal_chat_with_a_lowercase_currency_is_re
 
     await rewarding.post(message)
 
-    # Ada is not in this 1:1 chat's roster and Teams gave no Entra id: she is left out, never guessed at.
+    # Ada is not in this 1:1 chat's roster and Teams gave no Entra id: she is left out, never
+    # guessed at.
     text = card_text(rewarding.connector.delivered()[-1].card)
     assert "“Thanks for covering on-call”" in text and "Left out: Ada Lovelace" in text
     assert "Name at least one recipient." in text

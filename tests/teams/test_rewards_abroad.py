@@ -1,4 +1,5 @@
-"""A USD reward redeemed in Teams by a recipient whose client says Germany: EUR vouchers, no card."""
+"""A USD reward redeemed in Teams by a recipient whose client says Germany: EUR vouchers, no
+card."""
 
 from __future__ import annotations
 

@@ -1,4 +1,5 @@
-"""Bulk rewards from a CSV file sent to the bot: good rows sent, bad rows reported, nothing sent twice."""
+"""Bulk rewards from a CSV file sent to the bot: good rows sent, bad rows reported, nothing sent
+twice."""
 
 from __future__ import annotations
 

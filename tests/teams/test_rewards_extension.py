@@ -1,4 +1,5 @@
-"""The "Send a reward" message extension through the real CloudAdapter: form, review, send, refusals."""
+"""The "Send a reward" message extension through the real CloudAdapter: form, review, send,
+refusals."""
 
 from __future__ import annotations
 
@@ -160,7 +161,8 @@ async def test_send_in_the_dialog_sends_once_and_reports_to_the_giver_privately(
     assert {r.giver.user_id for r in rewarding.store.rewards.values()} == {DAVE_AAD}
     await rewarding.relay.run_once()
     await rewarding.relay.run_once()
-    # The giver hears about Lin in their own 1:1 chat with the bot, not in the channel they wrote in.
+    # The giver hears about Lin in their own 1:1 chat with the bot, not in the channel they wrote
+    # in.
     told = rewarding.connector.in_conversation(f"a:personal-{DAVE_ID}")
     assert len(told) == 1 and "I couldn't reach Lin Wei" in card_text(told[0].card)
     kinds = sorted(m.kind for m in rewarding.store.outbox.values())

@@ -1,4 +1,5 @@
-"""Recipients spend rewards in Teams: below, equal to and above the reward; the ledger balances to the cent."""
+"""Recipients spend rewards in Teams: below, equal to and above the reward; the ledger balances to
+the cent."""
 
 from __future__ import annotations
 
@@ -32,7 +33,8 @@ async def delivered_rewards(teams: TeamsWorld) -> None:
 
 
 async def redeem(teams: TeamsWorld, member: Member, product_id: str, amount: str) -> Call:
-    """From the reward card in `member`'s personal chat: Choose your voucher → Choose → amount → order card."""
+    """From the reward card in `member`'s personal chat: Choose your voucher → Choose → amount →
+    order card."""
     chat = personal_chat(member)
     (notice,) = [c for c in teams.connector.in_conversation(chat) if "thanked" in card_text(c.card)]
     me = as_member(teams, member, chat)

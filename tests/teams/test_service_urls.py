@@ -1,4 +1,5 @@
-"""The bot calls back only service URLs it trusts: loopback in Emulator mode, else Microsoft's hosts."""
+"""The bot calls back only service URLs it trusts: loopback in Emulator mode, else Microsoft's
+hosts."""
 
 from __future__ import annotations
 

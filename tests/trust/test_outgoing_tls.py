@@ -1,9 +1,10 @@
-"""Behind a TLS-intercepting proxy, every outgoing HTTPS client trusts the CA file the settings name.
+"""Behind a TLS-intercepting proxy, every outgoing HTTPS client trusts the CA file the settings
+name.
 
 A loopback HTTPS server with a certificate from a CA of the test's own stands in for the proxy
-(answering as Slack's Web API, Stripe's API, Xoxoday's Plum and a file download would). Each client reaches it when
-SSL_CERT_FILE (or REQUESTS_CA_BUNDLE) names that CA, and refuses it when nothing is configured.
-The requests-based clients (Bot Connector, Azure AD) are proven end to end in
+(answering as Slack's Web API, Stripe's API, Xoxoday's Plum and a file download would). Each client
+reaches it when SSL_CERT_FILE (or REQUESTS_CA_BUNDLE) names that CA, and refuses it when nothing is
+configured. The requests-based clients (Bot Connector, Azure AD) are proven end to end in
 tests/e2e/test_teams_authenticated_e2e.py.
 """
 
@@ -58,7 +59,8 @@ def ca_file(ca: trustme.CA, tmp_path: Path) -> Path:
 
 @pytest.fixture
 async def proxy(ca: trustme.CA) -> AsyncIterator[str]:
-    """An HTTPS server on loopback, its certificate signed by the test's CA; answers as each service."""
+    """An HTTPS server on loopback, its certificate signed by the test's CA; answers as each
+    service."""
     app = web.Application()
     app.router.add_post("/api/auth.test", _slack_auth_test)
     app.router.add_post("/v1/payment_intents", _stripe_intent)
@@ -213,7 +215,8 @@ async def test_a_folder_of_hashed_ca_certificates_works_too(
 
 
 async def _plum_balance(ca: trustme.CA, ca_file: Path | None, data_dir: Path) -> tuple[str, object]:
-    """Xoxoday's client as the bot builds it, against a fake Plum served over HTTPS by the test's CA."""
+    """Xoxoday's client as the bot builds it, against a fake Plum served over HTTPS by the test's
+    CA."""
     from bot.build.storage import open_database
     from bot.providers import xoxoday_client
     from tests.fake_plum import FakePlum

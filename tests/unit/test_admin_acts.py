@@ -1,4 +1,5 @@
-"""Administrative acts in the core: retrying a failed issuance, revealing a code, locking out a password guesser."""
+"""Administrative acts in the core: retrying a failed issuance, revealing a code, locking out a
+password guesser."""
 
 from __future__ import annotations
 
@@ -96,7 +97,8 @@ async def test_a_declined_card_paid_later_leaves_no_failure_text_once_delivered(
     )
     assert world.store.orders[summary.order_id].failure_reason == "Your card was declined."
 
-    # Stripe lets the buyer try another card on the same PaymentIntent: the success follows the decline.
+    # Stripe lets the buyer try another card on the same PaymentIntent: the success follows the
+    # decline.
     await world.checkout.handle_payment_event(
         PaymentEvent(
             "evt_paid", PaymentEventKind.SUCCEEDED, intent, summary.order_id, Money(2500, "USD")

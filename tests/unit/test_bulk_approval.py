@@ -1,4 +1,5 @@
-"""A bulk file to more people than its programme lets one send reach waits as ONE approval, sent whole."""
+"""A bulk file to more people than its programme lets one send reach waits as ONE approval, sent
+whole."""
 
 from __future__ import annotations
 

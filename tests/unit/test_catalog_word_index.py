@@ -1,4 +1,5 @@
-"""The catalog's word index finds exactly what reading every product would (substrings, filters, order)."""
+"""The catalog's word index finds exactly what reading every product would (substrings, filters,
+order)."""
 
 from __future__ import annotations
 

@@ -1,4 +1,5 @@
-"""Use cases racing each other on the in-memory store, which yields between reads and commit as a database does."""
+"""Use cases racing each other on the in-memory store, which yields between reads and commit as a
+database does."""
 
 from __future__ import annotations
 

@@ -1,4 +1,5 @@
-"""core.confirmations: a reward request waits under its key for its giver's Send, and is sent once."""
+"""core.confirmations: a reward request waits under its key for its giver's Send, and is sent
+once."""
 
 from __future__ import annotations
 

@@ -1,4 +1,5 @@
-"""Which payment an order keeps: the first intent to succeed; any other that succeeds is given back once."""
+"""Which payment an order keeps: the first intent to succeed; any other that succeeds is given back
+once."""
 
 from __future__ import annotations
 

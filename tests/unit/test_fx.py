@@ -1,4 +1,5 @@
-"""Rewards spent in another currency: exact conversion, locked rates, margins, stale rates, the ledger."""
+"""Rewards spent in another currency: exact conversion, locked rates, margins, stale rates, the
+ledger."""
 
 from __future__ import annotations
 

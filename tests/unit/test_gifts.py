@@ -1,4 +1,5 @@
-"""Gifts in the core: the voucher goes to the colleague, the buyer gets a receipt, never the code."""
+"""Gifts in the core: the voucher goes to the colleague, the buyer gets a receipt, never the
+code."""
 
 from __future__ import annotations
 

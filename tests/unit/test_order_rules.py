@@ -1,5 +1,6 @@
-"""The Order's own rules: each transition where it is allowed, refused where it is not (with the error
-naming the order and its status), and the events it records for the unit of work's handlers."""
+"""The Order's own rules: each transition where it is allowed, refused where it is not (with the
+error naming the order and its status), and the events it records for the unit of work's
+handlers."""
 
 from __future__ import annotations
 

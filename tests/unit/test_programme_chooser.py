@@ -1,4 +1,5 @@
-"""Which programme pays: named, else by the currency typed, else the giver's default, else the first."""
+"""Which programme pays: named, else by the currency typed, else the giver's default, else the
+first."""
 
 from __future__ import annotations
 

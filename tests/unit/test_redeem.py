@@ -1,4 +1,5 @@
-"""The catalog a reward opens: its country and currency, no card unless allowed, covered items first."""
+"""The catalog a reward opens: its country and currency, no card unless allowed, covered items
+first."""
 
 from __future__ import annotations
 

@@ -1,4 +1,5 @@
-"""Routing between providers: one merged catalog, the operator's rules, fallback only after a definite no."""
+"""Routing between providers: one merged catalog, the operator's rules, fallback only after a
+definite no."""
 
 from __future__ import annotations
 

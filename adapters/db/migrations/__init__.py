@@ -1,1 +1,2 @@
-"""Alembic migrations of voucherbot's schema (applied by adapters.db.migrate, never by hand-edited SQL)."""
+"""Alembic migrations of voucherbot's schema (applied by adapters.db.migrate, never by hand-edited
+SQL)."""

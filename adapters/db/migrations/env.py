@@ -14,7 +14,8 @@ config = context.config
 
 
 def _configure(connection: Connection) -> None:
-    # Batch mode lets later migrations alter SQLite tables (it recreates them; PostgreSQL alters in place).
+    # Batch mode lets later migrations alter SQLite tables (it recreates them; PostgreSQL alters in
+    # place).
     context.configure(
         connection=connection, target_metadata=metadata, render_as_batch=True, compare_type=True
     )

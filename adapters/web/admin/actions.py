@@ -1,4 +1,5 @@
-"""The dashboard's acts (POST): order actions, revealing a code, budgets and reward admins, chain checks."""
+"""The dashboard's acts (POST): order actions, revealing a code, budgets and reward admins, chain
+checks."""
 
 from __future__ import annotations
 
@@ -28,7 +29,8 @@ IDENTITY = re.compile(r"^(slack|teams):[^\s:]{1,120}$")
 
 
 def redirect(location: str) -> web.Response:
-    """303 See Other: after a POST the browser GETs the result, so a reload never repeats the act."""
+    """303 See Other: after a POST the browser GETs the result, so a reload never repeats the
+    act."""
     return web.Response(status=303, headers={"Location": location, "Cache-Control": "no-store"})
 
 

@@ -1,4 +1,5 @@
-"""The dashboard's JSON API for scripts: the same reads as the pages, behind `Authorization: Bearer`."""
+"""The dashboard's JSON API for scripts: the same reads as the pages, behind `Authorization:
+Bearer`."""
 
 from __future__ import annotations
 

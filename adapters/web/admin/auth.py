@@ -39,7 +39,8 @@ Refusal = Callable[[web.Request, int, str], web.StreamResponse]
 
 @dataclass(frozen=True)
 class Authenticator:
-    """Checks passwords with lock-out, opens and closes sessions, and audits each sign-in and lock."""
+    """Checks passwords with lock-out, opens and closes sessions, and audits each sign-in and
+    lock."""
 
     accounts: AdminAccounts
     acts: AdminActs
@@ -146,7 +147,8 @@ class Guard:
     def act(
         self, handler: Act, *, admin: bool = True
     ) -> Callable[[web.Request], Awaitable[web.StreamResponse]]:
-        """A POST: signed in, same origin, the session's CSRF token, and (unless `admin=False`) the admin role."""
+        """A POST: signed in, same origin, the session's CSRF token, and (unless `admin=False`) the
+        admin role."""
 
         async def guarded(request: web.Request) -> web.StreamResponse:
             session = await self.session(request)

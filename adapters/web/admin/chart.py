@@ -1,4 +1,5 @@
-"""The overview chart as geometry for an inline SVG: bars of orders per day, a line of value taken."""
+"""The overview chart as geometry for an inline SVG: bars of orders per day, a line of value
+taken."""
 
 from __future__ import annotations
 

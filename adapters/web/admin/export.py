@@ -12,8 +12,8 @@ from core.audit import AuditEntry
 from core.money import Money
 from core.oversight.lines import OrderLine
 
-# A spreadsheet runs a cell that starts with one of these as a formula (OWASP "CSV injection");
-# `;` and `|` too, where a locale's list separator or a DDE pipe (`cmd|' /C calc'!A0`) turns them so.
+# A spreadsheet runs a cell that starts with one of these as a formula (OWASP "CSV injection"); `;`
+# and `|` too, where a locale's list separator or a DDE pipe (`cmd|' /C calc'!A0`) turns them so.
 FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r", ";", "|")
 
 ORDER_COLUMNS = (
@@ -25,7 +25,8 @@ AUDIT_COLUMNS = ("seq", "at", "actor", "action", "subject", "before", "after", "
 
 
 def safe_cell(value: object) -> str:
-    """The cell's text, with a leading quote if a spreadsheet would otherwise read it as a formula."""
+    """The cell's text, with a leading quote if a spreadsheet would otherwise read it as a
+    formula."""
     text = "" if value is None else str(value)
     return "'" + text if text.startswith(FORMULA_STARTS) else text
 

@@ -1,4 +1,5 @@
-"""Money as the dashboard writes it, in the reader's locale: a symbol in headlines, the code in tables."""
+"""Money as the dashboard writes it, in the reader's locale: a symbol in headlines, the code in
+tables."""
 
 from __future__ import annotations
 

@@ -1,4 +1,5 @@
-"""Reading the dashboard's query strings and forms into core queries, with a reason for each bad value."""
+"""Reading the dashboard's query strings and forms into core queries, with a reason for each bad
+value."""
 
 from __future__ import annotations
 
@@ -19,7 +20,8 @@ PLATFORMS = ("slack", "teams")
 
 @dataclass
 class Reader:
-    """Reads typed values out of a query string or form, collecting what was wrong instead of raising."""
+    """Reads typed values out of a query string or form, collecting what was wrong instead of
+    raising."""
 
     values: Mapping[str, str]
     problems: list[str] = field(default_factory=list)

@@ -1,4 +1,5 @@
-"""The dashboard's pages (GET): overview, orders, one order, audit trail, rewards, and CSV exports."""
+"""The dashboard's pages (GET): overview, orders, one order, audit trail, rewards, and CSV
+exports."""
 
 from __future__ import annotations
 
@@ -272,7 +273,8 @@ class Pages:
             }
         )
         await response.prepare(request)
-        # A byte-order mark tells spreadsheet programs the file is UTF-8 (names are rarely ASCII-only).
+        # A byte-order mark tells spreadsheet programs the file is UTF-8 (names are rarely
+        # ASCII-only).
         await response.write(("\ufeff" + csv_text(header, ())).encode())
         return response
 

@@ -1,4 +1,5 @@
-"""Dashboard passwords: argon2id hashes (argon2-cffi), checked off the event loop, and a length rule."""
+"""Dashboard passwords: argon2id hashes (argon2-cffi), checked off the event loop, and a length
+rule."""
 
 from __future__ import annotations
 
@@ -37,7 +38,8 @@ async def verify_password(password_hash: str, password: str) -> bool:
 
 
 def needs_rehash(password_hash: str) -> bool:
-    """True when the hash was made with weaker parameters than today's (re-hash at the next sign-in)."""
+    """True when the hash was made with weaker parameters than today's (re-hash at the next
+    sign-in)."""
     try:
         return _hasher().check_needs_rehash(password_hash)
     except InvalidHashError:

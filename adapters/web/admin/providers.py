@@ -1,4 +1,5 @@
-"""The dashboard's provider page: balances, failure rates, last catalog syncs, and the routing rules."""
+"""The dashboard's provider page: balances, failure rates, last catalog syncs, and the routing
+rules."""
 
 from __future__ import annotations
 

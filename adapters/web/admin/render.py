@@ -1,4 +1,5 @@
-"""Rendering dashboard pages: the Jinja2 environment, its filters, and the headers every page carries."""
+"""Rendering dashboard pages: the Jinja2 environment, its filters, and the headers every page
+carries."""
 
 from __future__ import annotations
 
@@ -38,7 +39,8 @@ CHANNELS = {"slack": "Slack", "teams": "Teams"}
 
 
 class Views:
-    """Renders `admin/<name>` with what every page needs: the session, its CSRF token, product names."""
+    """Renders `admin/<name>` with what every page needs: the session, its CSRF token, product
+    names."""
 
     def __init__(self, catalog: Callable[[], Catalog]) -> None:
         self._catalog = catalog

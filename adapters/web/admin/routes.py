@@ -45,9 +45,11 @@ def admin_routes(
     milestones: Milestones | None = None,
     approvals: Approvals | None = None,
 ) -> list[web.AbstractRouteDef]:
-    """Every /admin route. `admin_token` opens the JSON API (empty: API closed); `secure_cookies` for HTTPS.
+    """Every /admin route. `admin_token` opens the JSON API (empty: API closed); `secure_cookies`
+    for HTTPS.
 
-    `sign_in_limit` caps sign-in attempts per client address (default: 10 at once, then one per 15 s).
+    `sign_in_limit` caps sign-in attempts per client address (default: 10 at once, then one per 15
+    s).
     """
     clock = clock or SystemClock()
     views = Views(checkout.catalogs)

@@ -1,4 +1,5 @@
-"""Session and CSRF cookies of the dashboard: random ids, digests on the server, tokens bound to a session."""
+"""Session and CSRF cookies of the dashboard: random ids, digests on the server, tokens bound to a
+session."""
 
 from __future__ import annotations
 
@@ -39,7 +40,8 @@ def digest(token: str) -> str:
 
 
 def csrf_for(session_token: str) -> str:
-    """The CSRF token of a session: derived from its secret id, so it needs no storage and dies with it."""
+    """The CSRF token of a session: derived from its secret id, so it needs no storage and dies with
+    it."""
     mac = hmac.new(session_token.encode(), b"voucherbot admin csrf", hashlib.sha256).digest()
     return base64.urlsafe_b64encode(mac).decode().rstrip("=")
 
@@ -51,7 +53,8 @@ def same(a: str, b: str) -> bool:
 
 @dataclass(frozen=True)
 class Cookies:
-    """Cookie names and flags. Secure cookies get the `__Host-` prefix (no Domain, Path=/, HTTPS only)."""
+    """Cookie names and flags. Secure cookies get the `__Host-` prefix (no Domain, Path=/, HTTPS
+    only)."""
 
     secure: bool
 

@@ -1,4 +1,5 @@
-"""The sign-in page and signing out: a login CSRF cookie (double submit), then a fresh session cookie."""
+"""The sign-in page and signing out: a login CSRF cookie (double submit), then a fresh session
+cookie."""
 
 from __future__ import annotations
 

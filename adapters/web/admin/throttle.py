@@ -1,4 +1,5 @@
-"""A per-client-address limit on sign-in attempts: a token bucket per address, in this process's memory.
+"""A per-client-address limit on sign-in attempts: a token bucket per address, in this process's
+memory.
 
 The address is the connection's peer (`request.remote`), as for the bot's other per-address limits.
 Behind a reverse proxy every client shares the proxy's address (one bucket for all): limit
@@ -15,7 +16,8 @@ from dataclasses import dataclass, field
 
 @dataclass
 class AddressLimit:
-    """`burst` attempts at once per address, then one every `every` seconds; idle addresses are forgotten."""
+    """`burst` attempts at once per address, then one every `every` seconds; idle addresses are
+    forgotten."""
 
     burst: int = 10
     every: float = 15.0
