@@ -236,7 +236,8 @@ class RewardCommand:
                 body, client, giver, parsed, loc
             )
         except (InvalidReward, InvalidRequest, ValueError) as exc:
-            said = exc.__cause__ if isinstance(exc, InvalidReward) and exc.__cause__ else exc
+            cause = exc.__cause__  # an amount the core refused, with its data
+            said = cause if isinstance(exc, InvalidReward) and isinstance(cause, Exception) else exc
             await show(respond, reward_blocks.notice(words.error_text(said, loc)))
             return
         except SlackApiError as exc:
