@@ -19,6 +19,7 @@ ROOT = Path(__file__).resolve().parents[2]
 METHODS = [
     ("adapters/**.py", "python"),
     ("adapters/web/templates/checkout/**.html", "jinja2.ext:babel_extract"),
+    ("adapters/web/templates/admin/**.html", "jinja2.ext:babel_extract"),
 ]
 KEYWORDS = {"_": None, "n_": (1, 2), "later": None}
 PLACEHOLDER = re.compile(r"\{(\w+)\}")
