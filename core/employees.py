@@ -19,7 +19,7 @@ if TYPE_CHECKING:
 # A platform's address of someone's private chat with the bot, from (tenant, user id): None when the
 # bot cannot reach them, awaitable when it takes a look-up (Teams: the tenant's stored Connector
 # URL).
-AddressFor = Callable[[str, str], ConversationRef | None | Awaitable[ConversationRef | None]]
+AddressFor = Callable[[str, str], ConversationRef | Awaitable[ConversationRef | None] | None]
 PLATFORMS = ("slack", "teams")
 MAX_NAME = 100
 _EMAIL = re.compile(r"^[^@\s]{1,64}@[^@\s]+\.[^@\s]+$")

@@ -36,5 +36,6 @@ def later(template: str, **values: object) -> Phrase:
 
 
 def say(text: str | Phrase, loc: Localizer) -> str:
-    """A Phrase said in `loc`'s language; plain text as it is (a name, or English from elsewhere)."""
+    """A Phrase said in `loc`'s language; plain text as it is (a name, or English from
+    elsewhere)."""
     return text.said(loc) if isinstance(text, Phrase) else text

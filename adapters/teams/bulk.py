@@ -23,7 +23,8 @@ MAX_BYTES = 2 * 1024 * 1024
 MAX_ROWS = 5000
 DOWNLOAD_TIMEOUT_SECONDS = 30
 COLUMNS_HINT = later(
-    "columns {email} or {user_id} (Entra object id), {amount}, {reason}, and optionally {currency}, {name}",
+    "columns {email} or {user_id} (Entra object id), {amount}, {reason}, and optionally "
+    "{currency}, {name}",
     email="“email”",
     user_id="“user_id”",
     amount="“amount”",

@@ -141,7 +141,8 @@ class RewardExtension:
         each, left = loc.money(sent.command.amount), loc.money(sent.report.budget_left)
         return _message(
             loc._(
-                "Sent {each} each to {names}. Budget left: {left}. Each of them gets a card from me in a personal chat; I'll tell you if I can't reach someone.",
+                "Sent {each} each to {names}. Budget left: {left}. Each of them gets a card from "
+                "me in a personal chat; I'll tell you if I can't reach someone.",
                 each=each,
                 names=names,
                 left=left,

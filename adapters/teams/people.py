@@ -22,7 +22,8 @@ from core.rewards import Recipient
 log = logging.getLogger(__name__)
 NOT_HERE = frozenset({400, 403, 404})  # the roster does not know them (or not in this conversation)
 NOT_FOUND = later(
-    "I couldn't look them up here: mention them where they are a member, or use Send a reward in the message box"
+    "I couldn't look them up here: mention them where they are a member, or use Send a reward in "
+    "the message box"
 )
 
 

@@ -39,7 +39,8 @@ REFUSED_ROWS_SHOWN = 25
 # Graph permissions this bot does not ask for, so the tenant admin pre-installs the app for everyone
 # instead.
 INSTALL_HINT = later(
-    "Ask your Teams admin to pre-install Voucherbot for everyone ({where}), or ask them to open a chat with me.",
+    "Ask your Teams admin to pre-install Voucherbot for everyone ({where}), or ask them to open a "
+    "chat with me.",
     where="Teams admin center: Teams apps, Setup policies, Installed apps",
 )
 
@@ -106,7 +107,8 @@ def sent_card(report: SendReport, amount: Money, reason: str, loc: Localizer = E
         _subtle(f"“{reason}”"),
         _text(
             loc._(
-                "Each of them gets a card from me in a personal chat. If I can't reach someone, I'll tell you."
+                "Each of them gets a card from me in a personal chat. If I can't reach someone, "
+                "I'll tell you."
             )
         ),
     ]
@@ -174,7 +176,8 @@ def bulk_report_card(report: BulkReport, loc: Localizer = ENGLISH) -> Card:
         body.append(
             _subtle(
                 loc._(
-                    "Fix the refused rows and send just those again; sent rows are never sent twice."
+                    "Fix the refused rows and send just those again; sent rows are never sent "
+                    "twice."
                 )
             )
         )

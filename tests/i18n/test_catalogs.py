@@ -137,7 +137,8 @@ def test_every_gift_refusal_of_the_core_has_its_own_wording_and_names_the_channe
     assert all(s != str(e) for s, e in zip(said, errors, strict=True))  # none falls back to English
     assert len(set(said)) == len(errors)
     assert said[0] == (
-        "Ein Geschenk ist für jemand anderen: Mit “vouchers” kaufen Sie einen Gutschein für sich selbst."
+        "Ein Geschenk ist für jemand anderen: Mit “vouchers” kaufen Sie einen Gutschein für sich "
+        "selbst."
     )
     assert (
         words.error_text(InvalidGift("to_self"), german) == "Ein Geschenk ist für jemand anderen."
