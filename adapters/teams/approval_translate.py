@@ -6,6 +6,7 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from typing import Any
 
+from adapters.i18n.phrases import later
 from adapters.teams.unreadable import UnreadableCommand
 
 NOTE = "note"  # the id of the card's reason input: Action.Submit merges it into the data
@@ -30,7 +31,7 @@ def _approval_id(data: Mapping[str, Any]) -> str:
     value = data.get("approval")
     if not isinstance(value, str) or not 0 < len(value) <= MAX_ID:
         raise UnreadableCommand(
-            "That approval card is damaged; ask the giver to send the rewards again."
+            later("That approval card is damaged; ask the giver to send the rewards again.")
         )
     return value
 

@@ -13,6 +13,7 @@ from typing import Any
 import aiohttp
 from botbuilder.schema import Activity
 
+from adapters.i18n.phrases import Phrase, later
 from adapters.teams.unreadable import UnreadableCommand
 from core.money import Money
 from core.views import RewardSummary
@@ -21,9 +22,15 @@ FILE_DOWNLOAD = "application/vnd.microsoft.teams.file.download.info"
 MAX_BYTES = 2 * 1024 * 1024
 MAX_ROWS = 5000
 DOWNLOAD_TIMEOUT_SECONDS = 30
-COLUMNS_HINT = (
-    "columns “email” or “user_id” (Entra object id), “amount”, “reason”, and optionally "
-    "“currency”, “name”"
+COLUMNS_HINT = later(
+    "columns {email} or {user_id} (Entra object id), {amount}, {reason}, and optionally "
+    "{currency}, {name}",
+    email="“email”",
+    user_id="“user_id”",
+    amount="“amount”",
+    reason="“reason”",
+    currency="“currency”",
+    name="“name”",
 )
 _GUID = re.compile(r"^[0-9a-fA-F]{8}-([0-9a-fA-F]{4}-){3}[0-9a-fA-F]{12}$")
 _EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
@@ -69,9 +76,13 @@ class Row:
 
 @dataclass(frozen=True)
 class BadRow:
+    """A refused row: what the file got wrong (a Phrase), or the core's refusal (a Reason, or the
+    error it was refused with)."""
+
     number: int
     who: str
-    problem: str
+    problem: str | Phrase
+    error: Exception | None = None
 
 
 @dataclass
@@ -106,7 +117,7 @@ async def download(file: SharedFile, ssl: SSLContext | None = None) -> bytes:
     """The file's bytes; the download URL is pre-authorised by Teams and short-lived, so fetch it
     now."""
     if not file.download_url.startswith(("https://", "http://")):
-        raise UnreadableCommand("That file has no download link I can use.")
+        raise UnreadableCommand(later("That file has no download link I can use."))
     timeout = aiohttp.ClientTimeout(total=DOWNLOAD_TIMEOUT_SECONDS)
     try:
         async with (
@@ -115,16 +126,24 @@ async def download(file: SharedFile, ssl: SSLContext | None = None) -> bytes:
         ):
             if response.status != 200:
                 raise UnreadableCommand(
-                    f"I couldn't download {file.name} (HTTP {response.status}); send it again."
+                    later(
+                        "I couldn't download {file} (HTTP {status}); send it again.",
+                        file=file.name,
+                        status=response.status,
+                    )
                 )
             data = await response.content.read(MAX_BYTES + 1)
     except (aiohttp.ClientError, TimeoutError):
         raise UnreadableCommand(
-            f"I couldn't download {file.name}; send it again in a moment."
+            later("I couldn't download {file}; send it again in a moment.", file=file.name)
         ) from None
     if len(data) > MAX_BYTES:
         raise UnreadableCommand(
-            f"{file.name} is larger than {MAX_BYTES // (1024 * 1024)} MB; split it up."
+            later(
+                "{file} is larger than {size} MB; split it up.",
+                file=file.name,
+                size=MAX_BYTES // (1024 * 1024),
+            )
         )
     return data
 
@@ -135,11 +154,13 @@ def read_rows(data: bytes) -> tuple[list[Row], list[BadRow]]:
     try:
         text = data.decode("utf-8-sig")
     except UnicodeDecodeError:
-        raise UnreadableCommand("Save the file as CSV (UTF-8) and send it again.") from None
+        raise UnreadableCommand(later("Save the file as CSV (UTF-8) and send it again.")) from None
     reader = csv.reader(io.StringIO(text, newline=""))
     header = [_column(name) for name in next(reader, [])]
     if "amount" not in header or "reason" not in header or not {"email", "user_id"} & set(header):
-        raise UnreadableCommand(f"The first line of the CSV must name its {COLUMNS_HINT}.")
+        raise UnreadableCommand(
+            later("The first line of the CSV must name its {columns}.", columns=COLUMNS_HINT)
+        )
     rows: list[Row] = []
     bad: list[BadRow] = []
     for values in reader:
@@ -149,7 +170,12 @@ def read_rows(data: bytes) -> tuple[list[Row], list[BadRow]]:
         if len(rows) + len(bad) >= MAX_ROWS:
             bad.append(
                 BadRow(
-                    number, "", f"more than {MAX_ROWS} rows in one file; send the rest separately"
+                    number,
+                    "",
+                    later(
+                        "more than {rows} rows in one file; send the rest separately",
+                        rows=MAX_ROWS,
+                    ),
                 )
             )
             break
@@ -165,18 +191,26 @@ def _column(name: str) -> str:
 
 def _row(number: int, header: list[str], values: list[str]) -> Row | BadRow:
     if len(values) != len(header):
-        return BadRow(number, "", f"it has {len(values)} fields, the header has {len(header)}")
+        return BadRow(
+            number,
+            "",
+            later(
+                "it has {fields} fields, the header has {columns}",
+                fields=len(values),
+                columns=len(header),
+            ),
+        )
     cells = {name: value.strip() for name, value in zip(header, values, strict=True)}
     email, user_id = cells.get("email", ""), cells.get("user_id", "")
     who = cells.get("name") or email or user_id
     if not email and not user_id:
-        return BadRow(number, who, "no email or user_id")
+        return BadRow(number, who, later("no email or user_id"))
     if user_id and not _GUID.match(user_id):
-        return BadRow(number, who, f"“{user_id}” is not an Entra object id")
+        return BadRow(number, who, later("{typed} is not an Entra object id", typed=f"“{user_id}”"))
     if not user_id and not _EMAIL.match(email):
-        return BadRow(number, who, f"“{email}” is not an email address")
+        return BadRow(number, who, later("{typed} is not an email address", typed=f"“{email}”"))
     if not cells.get("amount"):
-        return BadRow(number, who, "no amount")
+        return BadRow(number, who, later("no amount"))
     currency = cells.get("currency") or None
     return Row(
         number,

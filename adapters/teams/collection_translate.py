@@ -10,13 +10,14 @@ from typing import Any
 
 from botbuilder.schema import Activity
 
+from adapters.i18n.phrases import later
 from adapters.teams.reward_translate import Person, ask_of_message
 from adapters.teams.unreadable import UnreadableCommand
 
 COLLECT_WORD = "collect"
-USAGE = (
-    'To start a group gift: “collect @person "Farewell" [goal, e.g. 150 EUR] [by 2026-07-01]” '
-    "(or their work email instead of @person)"
+USAGE = later(
+    "To start a group gift: {usage} (or their work email instead of @person)",
+    usage='“collect @person "Farewell" [goal, e.g. 150 EUR] [by 2026-07-01]”',
 )
 _EMAIL = re.compile(r"^[^@\s<>]+@[^@\s<>]+\.[^@\s<>]+$")
 
@@ -76,7 +77,7 @@ def collect_of_message(activity: Activity, text: str) -> StartCollect:
 def _collection(data: Mapping[str, Any]) -> str:
     value = data.get("collection")
     if not isinstance(value, str) or not value:
-        raise UnreadableCommand("That card is missing its group gift; start it again.")
+        raise UnreadableCommand(later("That card is missing its group gift; start it again."))
     return value
 
 

@@ -35,7 +35,7 @@ from adapters.teams.collection_translate import (
 )
 from adapters.teams.conversations import continue_in, personal_chat
 from adapters.teams.errors import connector_errors
-from adapters.teams.people import NOT_FOUND, look_up, recipient_of
+from adapters.teams.people import NOT_FOUND, Unreachable, look_up, recipient_of
 from adapters.teams.reward_translate import Person
 from adapters.teams.translate import request_key, user_of
 from core.errors import DeliveryError, InvalidRequest, NotFound
@@ -89,7 +89,7 @@ class CollectionDesk:
         if member is not None:
             return None
         if not intent.person.aad:  # not in this roster, and Teams did not say who they are
-            raise InvalidRequest(NOT_FOUND)
+            raise Unreachable(NOT_FOUND)
         return recipient_of(turn_context.activity, intent.person)
 
     async def chip_in_dialog(

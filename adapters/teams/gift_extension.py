@@ -77,7 +77,7 @@ class GiftExtension:
             self._amount_problem(intent, loc)
             summary = await self._order_privately(turn_context, intent)
         except UnreadableCommand as exc:
-            return self._form(typed, author, str(exc), loc)
+            return self._form(typed, author, words.error_text(exc, loc), loc)
         except (InvalidRequest, NotFound) as exc:
             return self._form(typed, author, refusal(exc, loc), loc)
         except DeliveryError as exc:

@@ -10,13 +10,14 @@ from typing import Any
 
 from botbuilder.schema import Activity
 
+from adapters.i18n.phrases import later
 from adapters.teams.reward_translate import Person, ask_of_message
 from adapters.teams.unreadable import UnreadableCommand
 
 GIFT_WORD = "gift"
-USAGE = (
-    "To send a gift: `gift @person <product id> <amount> [on 2026-12-24 09:00] [a message]` "
-    "(or a work email instead of @person, for a colleague in Slack)"
+USAGE = later(
+    "To send a gift: {usage} (or a work email instead of @person, for a colleague in Slack)",
+    usage="“gift @person <product id> <amount> [on 2026-12-24 09:00] [a message]”",
 )
 _EMAIL = re.compile(r"^[^@\s<>]+@[^@\s<>]+\.[^@\s<>]+$")
 _DATE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
@@ -104,7 +105,10 @@ def _gift_id(data: Mapping[str, Any]) -> str:
     value = data.get("gift")
     if not isinstance(value, str) or not value:
         raise UnreadableCommand(
-            "That card is missing the gift; type `vouchers mine` to see your gifts."
+            later(
+                "That card is missing the gift; type {command} to see your gifts.",
+                command="“vouchers mine”",
+            )
         )
     return value
 
@@ -120,9 +124,11 @@ def _from_form(data: Mapping[str, Any]) -> SendGift:
     to, product, amount = _text(data, "to"), _text(data, "product"), _text(data, "amount")
     email = "" if to else _text(data, "email").lower()
     if not ((to or email) and product and amount):
-        raise UnreadableCommand("Choose a colleague and an amount, then press Continue to payment.")
+        raise UnreadableCommand(
+            later("Choose a colleague and an amount, then press Continue to payment.")
+        )
     if email and not _EMAIL.match(email):
-        raise UnreadableCommand(f"{email} is not a work email address.")
+        raise UnreadableCommand(later("{email} is not a work email address.", email=email))
     when = f"{_text(data, 'date')} {_text(data, 'time')}".strip() if _text(data, "date") else ""
     person = Person(aad=to) if to else None
     return SendGift(person, product, amount, when, _text(data, "note"), email)

@@ -6,12 +6,13 @@ from __future__ import annotations
 from botbuilder.core import TurnContext
 
 from adapters.i18n import ENGLISH, Localizer, localizer, words
+from adapters.i18n.phrases import later
 from adapters.teams.address import TeamsAddress
 from adapters.teams.answer import Answer
 from adapters.teams.cards import order_card
 from adapters.teams.gift_cards import gift_form_card, receipt_card
 from adapters.teams.gift_translate import SendGift
-from adapters.teams.people import recipient_of, resolve
+from adapters.teams.people import Unreachable, recipient_of, resolve
 from adapters.teams.translate import request_key, user_of
 from core.checkout import Checkout, PlaceOrder
 from core.errors import InvalidRequest
@@ -80,7 +81,8 @@ class GiftDesk:
             return await gifts.recipient_by_email(intent.email)
         found, left_out = await resolve(turn_context, [intent.person])
         if not found:
-            raise Unreachable(f"{left_out[0][0]}: {left_out[0][1]}")
+            who, why = left_out[0]
+            raise Unreachable(later("{who}: {why}.", who=who, why=why))
         return recipient_of(turn_context.activity, found[0])
 
     def form(self, product_id: str, amount: str, loc: Localizer = ENGLISH) -> Answer:
@@ -97,10 +99,6 @@ class GiftDesk:
         if self._gifts is None:
             return Answer(text=_not_enabled(loc), replaces=False)
         return Answer(receipt_card(await self._gifts.cancel(gift_id, user), loc))
-
-
-class Unreachable(InvalidRequest):
-    """The person picked or mentioned is not someone this conversation's roster can reach."""
 
 
 def refusal(error: Exception, loc: Localizer) -> str:

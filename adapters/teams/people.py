@@ -11,18 +11,29 @@ from botbuilder.core.teams import TeamsInfo
 from botbuilder.schema import Activity, ChannelAccount, ConversationReference
 from msrest.exceptions import HttpOperationError
 
+from adapters.i18n.phrases import Phrase, later
 from adapters.teams.address import PLATFORM, TeamsAddress, tenant_of
 from adapters.teams.errors import status_of
 from adapters.teams.reward_translate import Person
+from core.errors import InvalidRequest
 from core.identity import ChatUser, ConversationRef
 from core.rewards import Recipient
 
 log = logging.getLogger(__name__)
 NOT_HERE = frozenset({400, 403, 404})  # the roster does not know them (or not in this conversation)
-NOT_FOUND = (
+NOT_FOUND = later(
     "I couldn't look them up here: mention them where they are a member, or use Send a reward in "
     "the message box"
 )
+
+
+class Unreachable(InvalidRequest):
+    """The person picked or mentioned is not someone this conversation's roster can reach; said in
+    the reader's language (words.error_text reads `phrase`)."""
+
+    def __init__(self, message: Phrase) -> None:
+        super().__init__(str(message))
+        self.phrase = message
 
 
 async def look_up(turn_context: TurnContext, person: Person) -> Person | None:
@@ -47,10 +58,10 @@ async def look_up(turn_context: TurnContext, person: Person) -> Person | None:
 
 async def resolve(
     turn_context: TurnContext, people: Sequence[Person]
-) -> tuple[list[Person], list[tuple[str, str]]]:
+) -> tuple[list[Person], list[tuple[str, str | Phrase]]]:
     """Who can be rewarded, and who cannot (with why): an identity needs the Entra object id."""
     found: dict[str, Person] = {}
-    left_out: list[tuple[str, str]] = []
+    left_out: list[tuple[str, str | Phrase]] = []
     for person in people:
         known = await look_up(turn_context, person)
         if known is None and person.aad:

@@ -12,9 +12,12 @@ from __future__ import annotations
 from collections.abc import Sequence
 
 from adapters.i18n import ENGLISH, Localizer
+from adapters.i18n.phrases import Phrase, later, say
+from adapters.i18n.refusal_words import said
+from adapters.i18n.words import error_text
 from adapters.teams.answer import Card
 from adapters.teams.approval_cards import pending_card
-from adapters.teams.bulk import COLUMNS_HINT, BulkReport
+from adapters.teams.bulk import COLUMNS_HINT, BadRow, BulkReport
 from adapters.teams.cards import (
     Element,
     _card,
@@ -35,9 +38,10 @@ REFUSED_ROWS_SHOWN = 25
 # Teams lets a bot message only people who have its app; proactive installation needs Microsoft
 # Graph permissions this bot does not ask for, so the tenant admin pre-installs the app for everyone
 # instead.
-INSTALL_HINT = (
-    "Ask your Teams admin to pre-install Voucherbot for everyone (Teams admin center: Teams apps, "
-    "Setup policies, Installed apps), or ask them to open a chat with me."
+INSTALL_HINT = later(
+    "Ask your Teams admin to pre-install Voucherbot for everyone ({where}), or ask them to open a "
+    "chat with me.",
+    where="Teams admin center: Teams apps, Setup policies, Installed apps",
 )
 
 
@@ -49,7 +53,7 @@ def confirmation_card(
     preview: RewardPreview,
     reason: str,
     key: str,
-    left_out: Sequence[tuple[str, str]] = (),
+    left_out: Sequence[tuple[str, str | Phrase]] = (),
     loc: Localizer = ENGLISH,
 ) -> Card:
     """Who, how much, the total and the budget before and after; nothing is sent until Send.
@@ -69,9 +73,10 @@ def confirmation_card(
     if reason:
         body.append(_text(f"“{reason}”", isSubtle=True))
     for problem in preview.problems:
-        body.append(_text(problem, color="Attention", weight="Bolder"))
+        body.append(_text(said(problem, loc), color="Attention", weight="Bolder"))
     for who, why in left_out:
-        body.append(_text(loc._("Left out: {who} ({why}).", who=who, why=why), color="Warning"))
+        text = loc._("Left out: {who} ({why}).", who=who, why=say(why, loc))
+        body.append(_text(text, color="Warning"))
     actions = [_submit(loc._("Cancel"), "reward-cancel", key=key)]
     if preview.can_send:
         send = loc._("Send {total}", total=loc.money(preview.total))
@@ -118,56 +123,91 @@ def undeliverable_card(notice: RewardUndeliverable, loc: Localizer = ENGLISH) ->
     """Told to the giver when a recipient's 1:1 chat cannot be opened (app not installed for
     them)."""
     reward = notice.reward
-    who = reward.recipient_name or "one of the people you rewarded"
+    who = reward.recipient_name or loc._("one of the people you rewarded")
     amount, until = loc.money(reward.amount), loc.date(reward.expires_on)
     body: list[Element] = [
-        _title(f"I couldn't reach {who}"),
+        _title(loc._("I couldn't reach {who}", who=who)),
         _text(
-            f"They need the app installed before I can send them your {amount} reward. "
-            f"{INSTALL_HINT} "
-            f"The reward waits for them: “vouchers mine” shows it until {until}."
+            " ".join(
+                (
+                    loc._(
+                        "They need the app installed before I can send them your {amount} reward.",
+                        amount=amount,
+                    ),
+                    INSTALL_HINT.said(loc),
+                    loc._(
+                        "The reward waits for them: {command} shows it until {date}.",
+                        command="“vouchers mine”",
+                        date=until,
+                    ),
+                )
+            )
         ),
-        _subtle(f"“{reward.reason}” · Teams said: {notice.error}"),
+        _subtle(f"“{reward.reason}” · " + loc._("Teams said: {error}", error=notice.error)),
     ]
     return _card(body, [])
 
 
-def bulk_report_card(report: BulkReport) -> Card:
+def bulk_report_card(report: BulkReport, loc: Localizer = ENGLISH) -> Card:
     """Row by row: how many were sent, sent before (the same file again), and each refusal with its
-    reason."""
+    reason; the same words as Slack's bulk report (one voice)."""
     totals: dict[str, int] = {}
     for reward in report.sent:
         totals[reward.amount.currency] = totals.get(reward.amount.currency, 0) + reward.amount.minor
     total = ", ".join(
-        ENGLISH.money(Money(minor, currency)) for currency, minor in sorted(totals.items())
+        loc.money(Money(minor, currency)) for currency, minor in sorted(totals.items())
     )
-    facts = [("Sent", f"{len(report.sent)}" + (f" ({total})" if total else ""))]
+    facts = [(loc._("Sent"), loc.number(len(report.sent)) + (f" ({total})" if total else ""))]
     if report.already_sent:
-        facts.append(("Sent before", str(report.already_sent)))
-    facts.append(("Refused", str(len(report.refused))))
-    facts.extend(("Budget left", ENGLISH.money(money)) for money in report.budget_left)
-    body: list[Element] = [_title(f"Rewards from {report.file_name}"), _facts(*facts)]
+        facts.append((loc._("Sent before"), loc.number(report.already_sent)))
+    facts.append((loc._("Refused"), loc.number(len(report.refused))))
+    facts.extend((loc._("Budget left"), loc.money(money)) for money in report.budget_left)
+    title = loc._("Rewards from {file}", file=report.file_name)
+    body: list[Element] = [_title(title), _facts(*facts)]
     for bad in report.refused[:REFUSED_ROWS_SHOWN]:
+        row = loc._("Row {line}", line=bad.number)
         who = f" ({bad.who})" if bad.who else ""
-        body.append(
-            _text(f"Row {bad.number}{who}: {bad.problem}", color="Attention", spacing="Small")
-        )
+        text = f"{row}{who}: {row_problem(bad, loc)}"
+        body.append(_text(text, color="Attention", spacing="Small"))
     if len(report.refused) > REFUSED_ROWS_SHOWN:
-        body.append(_subtle(f"and {len(report.refused) - REFUSED_ROWS_SHOWN} more refused rows"))
+        more = loc.number(len(report.refused) - REFUSED_ROWS_SHOWN)
+        body.append(_subtle(loc._("…and {count} more rows.", count=more)))
     if report.refused:
         body.append(
             _subtle(
-                "Fix the refused rows and send just those again; sent rows are never sent twice."
+                loc._(
+                    "Fix the refused rows and send just those again; sent rows are never sent "
+                    "twice."
+                )
             )
         )
     return _card(body, [])
 
 
-def bulk_hint_card(note: str = "") -> Card:
-    body: list[Element] = [_title("Bulk rewards")]
+def row_problem(bad: BadRow, loc: Localizer) -> str:
+    """Why a row was refused, in the reader's language: the core's error, its reason, or what the
+    file itself got wrong."""
+    if bad.error is not None:
+        text = error_text(bad.error, loc)
+    elif isinstance(bad.problem, Phrase):
+        text = bad.problem.said(loc)
+    else:
+        text = said(bad.problem, loc)
+    return text.rstrip(".")
+
+
+def bulk_hint_card(note: str | Phrase = "", loc: Localizer = ENGLISH) -> Card:
+    body: list[Element] = [_title(loc._("Bulk rewards"))]
     if note:
-        body.append(_text(note, color="Attention"))
-    body.append(_text(f"Send me a CSV file in this chat with {COLUMNS_HINT}; one reward per row."))
+        body.append(_text(say(note, loc), color="Attention"))
+    body.append(
+        _text(
+            loc._(
+                "Send me a CSV file in this chat with {columns}; one reward per row.",
+                columns=COLUMNS_HINT.said(loc),
+            )
+        )
+    )
     return _card(body, [])
 
 
@@ -222,24 +262,31 @@ def notice_card(notice: RewardNotice, loc: Localizer = ENGLISH) -> Card:
 
 
 def reward_form_card(
-    programmes: Sequence[Programme], form: RewardForm | None = None, error: str = ""
+    programmes: Sequence[Programme],
+    form: RewardForm | None = None,
+    error: str = "",
+    loc: Localizer = ENGLISH,
 ) -> Card:
     """Recipients (people picker, or emails), programme, amount each and reason."""
-    body: list[Element] = [_title("Send a reward")]
+    body: list[Element] = [_title(loc._("Send a reward"))]
     if error:
         body.append(_text(error, color="Attention", weight="Bolder"))
     body += [
-        _text("Who", weight="Bolder"),
+        _text(loc._("Who"), weight="Bolder"),
         {
             "type": "Input.ChoiceSet",
             "id": "people",
             "isMultiSelect": True,
             "choices": [],
             "choices.data": {"type": "Data.Query", "dataset": PEOPLE_DATASET},
-            "placeholder": "Search for colleagues",
+            "placeholder": loc._("Search for colleagues"),
         },
-        _input("emails", "…or their work emails, separated by commas", form.emails if form else ()),
-        _text("Programme", weight="Bolder"),
+        _input(
+            "emails",
+            loc._("…or their work emails, separated by commas"),
+            form.emails if form else (),
+        ),
+        _text(loc._("Programme"), weight="Bolder"),
         {
             "type": "Input.ChoiceSet",
             "id": "programme",
@@ -247,20 +294,20 @@ def reward_form_card(
             "choices": [{"title": f"{p.name} ({p.currency})", "value": p.id} for p in programmes],
             "value": (form.programme_id if form and form.programme_id else programmes[0].id),
         },
-        _text("Amount for each", weight="Bolder"),
+        _text(loc._("Amount for each"), weight="Bolder"),
         _input("amount", "25", (form.amount,) if form and form.amount else ()),
-        _text("Why", weight="Bolder"),
+        _text(loc._("Why"), weight="Bolder"),
         {
             **_input(
                 "reason",
-                "Five years of quiet excellence",
+                loc._("Five years of quiet excellence"),
                 (form.reason,) if form and form.reason else (),
             ),
             "isMultiline": True,
             "maxLength": 500,
         },
     ]
-    return _card(body, [_submit("Review", "reward-review")])
+    return _card(body, [_submit(loc._("Review"), "reward-review")])
 
 
 def _input(input_id: str, placeholder: str, values: Sequence[str]) -> Element:

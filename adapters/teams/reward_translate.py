@@ -11,15 +11,17 @@ from typing import Any
 
 from botbuilder.schema import Activity
 
+from adapters.i18n.phrases import later
 from adapters.teams.unreadable import UnreadableCommand
 from core.amounts import AmountRefused, take_amount
 
 REWARD_WORD = "reward"
 MAX_PEOPLE = 50  # a confirmation card names every recipient; more than this belongs in a CSV
 MAX_KEY = 200
-USAGE = (
-    "Type “reward @name [@name …] <amount> [<currency>] <reason>”, "
-    "for example: reward @Ada 25 USD Five years of quiet excellence."
+USAGE = later(
+    "Type {usage}, for example: {example}.",
+    usage="“reward @name [@name …] <amount> [<currency>] <reason>”",
+    example="reward @Ada 25 USD Five years of quiet excellence",
 )
 _EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
 _LIST_SEPARATORS = re.compile(r"[,;\s]+")
@@ -190,7 +192,10 @@ def _text_or_unreadable(data: Mapping[str, Any], key: str) -> str:
     value = data.get(key)
     if not isinstance(value, str) or not value.strip():
         raise UnreadableCommand(
-            "That card is missing something I need; type “vouchers mine” to see your rewards."
+            later(
+                "That card is missing something I need; type {command} to see your rewards.",
+                command="“vouchers mine”",
+            )
         )
     return value.strip()
 
@@ -198,7 +203,9 @@ def _text_or_unreadable(data: Mapping[str, Any], key: str) -> str:
 def _key(data: Mapping[str, Any]) -> str:
     value = data.get("key")
     if not isinstance(value, str) or not 0 < len(value) <= MAX_KEY:
-        raise UnreadableCommand("That confirmation is damaged; type `reward` again.")
+        raise UnreadableCommand(
+            later("That confirmation is damaged; type {command} again.", command="“reward”")
+        )
     return value
 
 

@@ -12,6 +12,7 @@ from botbuilder.core import TurnContext
 from botbuilder.schema import Activity
 
 from adapters.i18n import ENGLISH, Localizer, localizer, words
+from adapters.i18n.phrases import Phrase, later
 from adapters.teams.address import PLATFORM, TeamsAddress
 from adapters.teams.answer import Answer, Card
 from adapters.teams.bulk import BadRow, BulkReport, Row, SharedFile, download, read_rows
@@ -49,9 +50,20 @@ from core.rewards import Recipient
 from core.views import RewardSummary
 
 log = logging.getLogger(__name__)
-NOT_SET_UP = "Rewards are not switched on for this bot."
-EXPIRED = "This confirmation has expired; type `reward` again. Nothing was sent."
-LeftOut = list[tuple[str, str]]
+NOT_SET_UP = later("Rewards are not switched on for this bot.")
+EXPIRED = later(
+    "This confirmation has expired. Type {command} again; nothing was sent.", command="“reward”"
+)
+LeftOut = list[tuple[str, str | Phrase]]
+
+
+class NotSetUp(InvalidRequest):
+    """Rewards are not switched on: said in the reader's language (words.error_text reads
+    `phrase`)."""
+
+    def __init__(self) -> None:
+        super().__init__(str(NOT_SET_UP))
+        self.phrase = NOT_SET_UP
 
 
 class RewardDesk:
@@ -79,13 +91,13 @@ class RewardDesk:
     @property
     def recognition(self) -> Recognition:
         if self._recognition is None:
-            raise InvalidRequest(NOT_SET_UP)
+            raise NotSetUp()
         return self._recognition
 
     @property
     def confirmations(self) -> Confirmations:
         if self._confirmations is None:
-            raise InvalidRequest(NOT_SET_UP)
+            raise NotSetUp()
         return self._confirmations
 
     # --- who may send -----------------------------------------------------------------------------
@@ -102,6 +114,7 @@ class RewardDesk:
 
     async def ask(self, turn_context: TurnContext, intent: AskReward) -> Answer:
         activity = turn_context.activity
+        loc = localizer(activity.locale)
         giver = await self.giver(activity)
         try:
             programmes = await self.recognition.budgets.programmes()
@@ -110,14 +123,17 @@ class RewardDesk:
                 TypedAmount(terms.amount, terms.currency), giver=giver
             )
         except UnreadableCommand as exc:
-            return Answer(text=str(exc), replaces=False)
+            return Answer(text=words.error_text(exc, loc), replaces=False)
         except ValueError as exc:
-            return Answer(text=f"{exc} {USAGE}", replaces=False)
+            return Answer(text=f"{words.error_text(exc, loc)} {USAGE.said(loc)}", replaces=False)
         if len(intent.people) > MAX_PEOPLE:
-            text = f"Name at most {MAX_PEOPLE} people at once; send me a CSV file for more."
+            text = loc._(
+                "Name at most {count} people at once; send me a CSV file for more.",
+                count=loc.number(MAX_PEOPLE),
+            )
             return Answer(text=text, replaces=False)
         found, left_out = await resolve(turn_context, intent.people)
-        left_out += [(name, "only people can be rewarded") for name in intent.not_people]
+        left_out += [(name, later("only people can be rewarded")) for name in intent.not_people]
         command = self.command(
             activity,
             found,
@@ -127,11 +143,13 @@ class RewardDesk:
             reward_key(activity, giver.key),
             TeamsAddress.of(activity).to_ref(),
         )
-        loc = localizer(activity.locale)
         return Answer(await self.confirmation(command, left_out, loc), replaces=False)
 
     async def confirmation(
-        self, command: SendRewards, left_out: Sequence[tuple[str, str]], loc: Localizer = ENGLISH
+        self,
+        command: SendRewards,
+        left_out: Sequence[tuple[str, str | Phrase]],
+        loc: Localizer = ENGLISH,
     ) -> Card:
         """The request waits in the core under its key; the card shows its preview."""
         preview = await self.confirmations.propose(command)
@@ -148,15 +166,15 @@ class RewardDesk:
 
     async def send_from_card(self, activity: Activity, key: str) -> Answer:
         sent = await self.send(activity, key)
+        loc = localizer(activity.locale)
         if sent is None:
-            return Answer(text=EXPIRED, replaces=False)
+            return Answer(text=EXPIRED.said(loc), replaces=False)
         if isinstance(sent, Taken):
             return (
                 Answer()
             )  # already sent by an earlier press of this very card: nothing new to show
         if sent.report is None:
-            return Answer(text=sent.refusal, replaces=False)
-        loc = localizer(activity.locale)
+            return Answer(text=refused_text(sent, loc), replaces=False)
         return Answer(sent_card(sent.report, sent.command.amount, sent.command.reason, loc))
 
     async def cancel(self, activity: Activity, key: str) -> Answer:
@@ -196,13 +214,15 @@ class RewardDesk:
     # --- people by email (dialog and CSV)
     # -------------------------------------------------------------
 
-    async def person_by_email(self, email: str, name: str = "") -> Person | str:
+    async def person_by_email(self, email: str, name: str = "") -> Person | Phrase:
         """The colleague with this work email, or why they cannot be found."""
         if self._directory is None:
-            return "I can't look up emails on this bot; use their Entra object id (user_id) instead"
+            return later(
+                "I can't look up emails on this bot; use their Entra object id (user_id) instead"
+            )
         recipient = await self._directory.find_by_email(email)
         if recipient is None or recipient.user.platform != PLATFORM:
-            return f"no Teams user has the email {email}"
+            return later("no Teams user has the email {email}", email=email)
         return Person("", recipient.user.user_id, name or recipient.user.name)
 
     async def people_by_email(self, emails: Sequence[str]) -> tuple[list[Person], LeftOut]:
@@ -210,7 +230,7 @@ class RewardDesk:
         left_out: LeftOut = []
         for email in emails:
             person = await self.person_by_email(email)
-            if isinstance(person, str):
+            if isinstance(person, Phrase):
                 left_out.append((email, person))
             else:
                 found.append(person)
@@ -231,11 +251,7 @@ class RewardDesk:
         rate, else the reward's own); the reward follows every step."""
         reward = await self.summary(reward_id, user)
         if not reward.spendable:
-            state = "used up" if reward.status in ("sent", "opened", "redeemed") else reward.status
-            return Answer(
-                text=f"This reward is {state}; type “vouchers mine” for your others.",
-                replaces=False,
-            )
+            return Answer(text=_not_spendable(reward.status, loc), replaces=False)
         shop = await self._checkout.reward_catalog(reward, country, user)
         page = self._checkout.browse(shop.query)
         note = words.rate_note(shop.rate, shop.rate_problem, loc)
@@ -247,12 +263,14 @@ class RewardDesk:
     async def bulk(self, turn_context: TurnContext, file: SharedFile) -> Answer:
         activity = turn_context.activity
         giver = await self.giver(activity)
+        loc = localizer(activity.locale)
         if not file.is_csv:
-            return Answer(bulk_hint_card(f"{file.name} is not a CSV file."), replaces=False)
+            note = loc._("{file} is not a CSV file.", file=file.name)
+            return Answer(bulk_hint_card(note, loc), replaces=False)
         try:
             rows, bad = read_rows(await download(file, self._ssl))
         except UnreadableCommand as exc:
-            return Answer(bulk_hint_card(str(exc)), replaces=False)
+            return Answer(bulk_hint_card(words.error_text(exc, loc), loc), replaces=False)
         by_number = {row.number: row for row in rows}
 
         async def find(wanted: RewardRow) -> Recipient | str:
@@ -262,7 +280,10 @@ class RewardDesk:
                 if row.user_id
                 else await self.person_by_email(row.email, row.name)
             )
-            return person if isinstance(person, str) else recipient_of(activity, person)
+            # The core keeps a row's reason as text: said in the giver's language here.
+            return (
+                person.said(loc) if isinstance(person, Phrase) else recipient_of(activity, person)
+            )
 
         wanted = [
             RewardRow(r.number, r.who, r.amount, r.reason, _row_key(file, r), r.currency or "")
@@ -271,13 +292,13 @@ class RewardDesk:
         reply_to = TeamsAddress.of(activity).to_ref()
         done = await send_rows(self.recognition, giver, file.name, wanted, find, reply_to)
         log.info("bulk rewards", extra={"rows": len(rows) + len(bad), "sent": len(done.sent)})
-        return Answer(bulk_report_card(_card_report(done, bad)), replaces=False)
+        return Answer(bulk_report_card(_card_report(done, bad), loc), replaces=False)
 
 
 def _card_report(done: CoreReport, bad: list[BadRow]) -> BulkReport:
     """The core's row-by-row report, with the rows the file itself got wrong, as the card shows
     it."""
-    refused = bad + [BadRow(o.line, o.who, o.reason.rstrip(".")) for o in done.refused]
+    refused = bad + [BadRow(o.line, o.who, o.reason, o.error) for o in done.refused]
     return BulkReport(
         done.file_name,
         sent=[o.reward for o in done.outcomes if o.reward is not None],
@@ -293,3 +314,18 @@ def _row_key(file: SharedFile, row: Row) -> str:
     content = "|".join((row.email, row.user_id, row.amount, row.currency or "", row.reason))
     digest = hashlib.sha256(content.encode()).hexdigest()[:16]
     return f"teams-csv:{file.unique_id}:{row.number}:{digest}"
+
+
+def refused_text(sent: Sent, loc: Localizer) -> str:
+    """Why a confirmed send was refused, in the reader's language (the core's error when it kept
+    one)."""
+    return words.error_text(sent.error, loc) if sent.error is not None else sent.refusal
+
+
+def _not_spendable(status: str, loc: Localizer) -> str:
+    command = "“vouchers mine”"
+    if status == "expired":
+        return loc._("This reward has expired; type {command} for your others.", command=command)
+    if status == "cancelled":
+        return loc._("This reward is cancelled; type {command} for your others.", command=command)
+    return loc._("This reward is used up; type {command} for your others.", command=command)

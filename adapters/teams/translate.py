@@ -338,7 +338,10 @@ def intent_of_data(data: Any) -> Intent:
     data)."""
     if not isinstance(data, Mapping) or data.get(COMMAND) not in _ACTIONS:
         raise UnreadableCommand(
-            "I don't recognise that card any more; type “vouchers” to start again."
+            later(
+                "I don't recognise that card any more; type {command} to start again.",
+                command="“vouchers”",
+            )
         )
     return _ACTIONS[data[COMMAND]](data)
 

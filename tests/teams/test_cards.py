@@ -275,4 +275,4 @@ def test_no_teams_card_or_text_carries_markdown_backticks_teams_would_show_liter
 
     rendered = json.dumps(all_cards(), ensure_ascii=False)
     assert "`" not in rendered
-    assert "`" not in bulk.COLUMNS_HINT and "`" not in reward_translate.USAGE
+    assert "`" not in str(bulk.COLUMNS_HINT) and "`" not in str(reward_translate.USAGE)

@@ -8,9 +8,13 @@ from typing import Any
 
 import pytest
 
+from adapters.i18n import localizer, words
+from adapters.i18n.phrases import later
 from adapters.teams.bulk import BadRow, BulkReport
 from adapters.teams.cards import catalog_card, order_card, product_card, wallet_card
+from adapters.teams.people import NOT_FOUND, Unreachable
 from adapters.teams.reward_cards import (
+    bulk_hint_card,
     bulk_report_card,
     confirmation_card,
     notice_card,
@@ -18,7 +22,7 @@ from adapters.teams.reward_cards import (
     sent_card,
     undeliverable_card,
 )
-from adapters.teams.reward_translate import RewardForm
+from adapters.teams.reward_translate import USAGE, RewardForm
 from core.catalog import Catalog, CatalogQuery
 from core.money import Money
 from core.orders import OrderStatus
@@ -226,3 +230,37 @@ def test_every_catalog_and_product_button_carries_the_reward_being_spent() -> No
     for card in (catalog, product):
         assert {a["data"].get("reward") for a in actions(card)} == {"rwd_000042"}
     assert "Your reward: $25 left, until Feb 24, 2027" in card_text(catalog)
+
+
+def test_a_german_giver_reads_the_bulk_report_undeliverable_card_and_dialog_in_german() -> None:
+    de = localizer("de-DE")
+    report = BulkReport(
+        "team.csv",
+        sent=[REWARD] * 1200,
+        refused=[BadRow(7, "lin@harbour.example", later("no amount"))],
+        budget_left=[Money(123456, "USD")],
+    )
+    bulk = card_text(bulk_report_card(report, de))
+    told = card_text(
+        undeliverable_card(RewardUndeliverable(REWARD, "Bot Connector answered 403"), de)
+    )
+    form = card_text(reward_form_card([Programme("kudos", "Kudos", "USD")], loc=de))
+    hint = card_text(bulk_hint_card(later("Save the file as CSV (UTF-8) and send it again."), de))
+
+    assert "Belohnungen aus team.csv" in bulk and "1.200 (30.000\u00a0US$)" in bulk
+    assert "Zeile 7 (lin@harbour.example): kein Betrag" in bulk and "1.234,56\u00a0US$" in bulk
+    assert "Ich konnte Ada Lovelace nicht erreichen" in told and "24.02.2027" in told
+    assert "Teams-Admin" in told and "Teams meldete: Bot Connector answered 403" in told
+    assert "Betrag pro Person" in form and "Prüfen" in form
+    assert "Speichern Sie die Datei als CSV" in hint and "Spalten “email” oder “user_id”" in hint
+    for english in ("Rewards from", "Row 7", "I couldn't reach", "Amount for each", "columns"):
+        assert english not in bulk + told + form + hint
+
+
+def test_a_refusal_raised_before_the_locale_is_known_is_said_in_german_reason_and_all() -> None:
+    de = localizer("de-DE")
+    unreachable = Unreachable(later("{who}: {why}.", who="Sam", why=NOT_FOUND))
+
+    assert words.error_text(unreachable, de).startswith("Sam: Ich konnte die Person hier nicht")
+    assert str(unreachable).startswith("Sam: I couldn't look them up here")
+    assert USAGE.said(de).startswith("Geben Sie “reward @name")

@@ -48,7 +48,7 @@ async def test_good_rows_are_sent_and_each_bad_row_is_reported_with_its_reason(
     assert "Rewards from rewards.csv" in text
     assert "Sent\n3 ($40)" in text and "Refused\n7" in text and "Budget left\n$60" in text
     for line in (
-        "Row 4 (lin@harbour.example): 'ten' is not an amount",
+        "Row 4 (lin@harbour.example): “ten” is not an amount",
         "Row 5 (nobody@harbour.example): no Teams user has the email nobody@harbour.example",
         "Row 6 (not-a-guid): “not-a-guid” is not an Entra object id",
         "Row 7: it has 3 fields, the header has 5",
@@ -130,5 +130,5 @@ async def test_a_thousand_rows_go_through_in_one_report(rewarding: TeamsWorld) -
 
     assert time.monotonic() - started < 30
     text = card_text(rewarding.connector.delivered()[-1].card)
-    assert "Sent\n1000 ($1,000)" in text and "Refused\n0" in text
+    assert "Sent\n1,000 ($1,000)" in text and "Refused\n0" in text
     assert len(rewarding.store.rewards) == 1000 and budget(rewarding).reserved == 100000

@@ -59,7 +59,10 @@ async def invoke(teams: TeamsWorld, activity: dict[str, Any]) -> dict[str, Any]:
 
 
 def dialog_card(task: dict[str, Any]) -> dict[str, Any]:
-    assert task["type"] == "continue" and task["value"]["title"] == "Send a reward"
+    assert task["type"] == "continue" and task["value"]["title"] in (
+        "Send a reward",
+        "Belohnung senden",
+    )
     attachment = task["value"]["card"]
     assert attachment["contentType"] == ADAPTIVE_CARD and card_problems(attachment["content"]) == []
     card: dict[str, Any] = attachment["content"]
@@ -122,7 +125,7 @@ async def test_a_wrong_amount_brings_the_form_back_with_the_reason_and_what_was_
 ) -> None:
     card = await review(rewarding, amount="twenty")
 
-    assert "'twenty' is not an amount." in card_text(card)
+    assert "“twenty” is not an amount." in card_text(card)
     (reason,) = [e for e in card["body"] if e.get("id") == "reason"]
     assert reason["value"] == "Shipping the winter release"
     assert button(card, "Review")
@@ -196,7 +199,7 @@ async def test_without_a_programme_the_extension_says_how_to_get_one(teams: Team
 
     assert task == {
         "type": "message",
-        "value": "There is no reward programme yet. An admin can create one in the dashboard.",
+        "value": "There is no reward programme yet. An admin can create one.",
     }
 
 
@@ -212,6 +215,6 @@ async def test_a_german_giver_reads_the_dialogs_amounts_as_german_writes_them(
 
     # CLDR de: the amount before its symbol, and US$ for dollars outside the US
     assert (
-        sent["value"].startswith("Sent 20\u00a0US$ each to ")
-        and "Budget left: 40\u00a0US$" in sent["value"]
+        sent["value"].startswith("Je 20\u00a0US$ an ")
+        and "Verbleibendes Budget: 40\u00a0US$" in sent["value"]
     )
