@@ -10,7 +10,7 @@ import pytest
 from aiohttp import web
 
 from adapters.db import Database
-from bot.build.channels import ChannelParts, build_channels
+from bot.build.channels import PLATFORMS, ChannelParts, build_channels
 from bot.build.gifts import build_giving
 from bot.build.lifecycle import Lifecycle
 from bot.build.storage import open_database
@@ -41,7 +41,7 @@ async def database(tmp_path: Path) -> AsyncIterator[Database]:
 
 def _parts(settings: Settings, database: Database) -> ChannelParts:
     clock = FixedClock()
-    rewards = build_rewards(settings, database, clock, SequentialIds())
+    rewards = build_rewards(settings, database, clock, SequentialIds(), platforms=PLATFORMS)
     checkout = Checkout(
         uow=database.unit_of_work,
         catalog=Catalog([BOOKS]),
