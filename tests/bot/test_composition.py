@@ -109,3 +109,12 @@ def _posts(app: web.Application) -> set[str]:
         for route in app.router.routes()
         if route.method == "POST" and route.resource is not None
     }
+
+
+async def test_the_reward_side_gets_the_platform_registry_from_the_composition_root(
+    tmp_path: Path, database: Database
+) -> None:
+    rewards = _parts(load_settings(_env_file=None, data_dir=tmp_path), database).rewards
+
+    assert rewards.platforms == PLATFORMS
+    assert rewards.hr_api.platforms == ("teams", "slack")  # the employee import's platform check
