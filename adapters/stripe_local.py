@@ -46,7 +46,8 @@ _REPLAYABLE = frozenset({200, 402})  # Stripe replays results, not rejected requ
 
 _CONFIRM_CARD_JS = """
 // voucherbot: confirmCardPayment pays with the card typed into the Card Element, as Stripe.js does;
-// localstripe's own version only completes 3-D Secure on an intent that already has a payment method.
+// localstripe's own version only completes 3-D Secure on an intent that already has a payment
+// method.
 (function () {
   const makeStripe = Stripe;
   Stripe = (apiKey) => {
@@ -61,7 +62,8 @@ _CONFIRM_CARD_JS = """
       card.number = String(card.number).replace(/\\s+/g, '');
       const pi = clientSecret.match(/^(pi_\\w+)_secret_/)[1];
       try {
-        const response = await fetch(`${LOCALSTRIPE_BASE_API}/v1/payment_intents/${pi}/_confirm_card`, {
+        const url = `${LOCALSTRIPE_BASE_API}/v1/payment_intents/${pi}/_confirm_card`;
+        const response = await fetch(url, {
           method: 'POST',
           body: JSON.stringify({key: apiKey, client_secret: clientSecret,
                                 payment_method_data: {type: 'card', card: card},
@@ -76,7 +78,8 @@ _CONFIRM_CARD_JS = """
         }
         return {paymentIntent: body};
       } catch (err) {
-        return {error: {type: 'api_connection_error', message: 'Could not reach the payment service.'}};
+        const message = 'Could not reach the payment service.';
+        return {error: {type: 'api_connection_error', message: message}};
       }
     };
     return stripe;

@@ -61,7 +61,8 @@ def _parser() -> argparse.ArgumentParser:
     parser.add_argument(
         "--postgres-url",
         default=POSTGRES_URL,
-        help="a PostgreSQL server for the end-to-end run (a scratch database is created and dropped)",
+        help="a PostgreSQL server for the end-to-end run (a scratch database is created and "
+        "dropped)",
     )
     parser.add_argument(
         "--fanout-recipients",
@@ -89,7 +90,8 @@ def _parser() -> argparse.ArgumentParser:
     parser.add_argument(
         "--profile",
         type=Path,
-        help="cProfile the bot in each measured step into this folder (<step>.prof and a .txt summary);"
+        help="cProfile the bot in each measured step into this folder (<step>.prof and a .txt "
+        "summary);"
         " the figures of such a run are slowed by the profiler",
     )
     parser.add_argument("--no-write", action="store_true", help="only print the results")

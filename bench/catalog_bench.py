@@ -67,7 +67,8 @@ def products(count: int = PRODUCTS) -> list[Product]:
                 id=f"p{n:05d}",
                 brand=brand,
                 name=f"{brand} gift card no. {n:05d}",
-                description=f"A {brand.lower()} voucher, valid in {' and '.join(COUNTRIES[market])}.",
+                description=f"A {brand.lower()} voucher, valid in "
+                f"{' and '.join(COUNTRIES[market])}.",
                 currency=CURRENCIES[market],
                 countries=COUNTRIES[market],
                 denominations=() if open_value else (1000 + (n % 7) * 500, 5000, 10000),
@@ -201,7 +202,8 @@ async def run(bench: Bench, ack_cpu: float) -> Section:
     picked = ", ".join(repr(t) for t in PICKER_TEXTS)
     notes = [
         f"{PRODUCTS:,} products. Repeated slash texts: {texts}; repeated picker texts: {picked}.",
-        f"New slash texts: {', '.join(repr(t) for t in distinct_slash_texts(3))}, …; new picker texts: "
-        + f"{', '.join(repr(t) for t in distinct_picker_texts(3))}, … (each asked once in the run).",
+        f"New slash texts: {', '.join(repr(t) for t in distinct_slash_texts(3))}, …; new picker "
+        f"texts: {', '.join(repr(t) for t in distinct_picker_texts(3))}, … "
+        "(each asked once in the run).",
     ]
     return Section("5. Catalog search over 5,000 products", [Table(headers, rows)], verdicts, notes)

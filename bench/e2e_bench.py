@@ -209,7 +209,8 @@ async def _requests(shop: Shop, calls: list[Call]) -> None:
     )
     if outcome.failures:
         raise RuntimeError(
-            f"{outcome.failures} of {outcome.requests} Slack requests failed: {dict(outcome.statuses)}"
+            f"{outcome.failures} of {outcome.requests} Slack requests failed: "
+            f"{dict(outcome.statuses)}"
         )
 
 
@@ -228,7 +229,8 @@ async def _until(condition: Callable[[], bool], what: str) -> None:
 
 async def _quiet(fake: FastFakeSlack) -> None:
     """Wait until the bot has sent nothing for a moment (order updates follow the voucher)."""
-    while time.monotonic() - fake.counts.last_request < QUIET_SECONDS:
+    # polls the fake's clock of its last request: there is no event to wait for
+    while time.monotonic() - fake.counts.last_request < QUIET_SECONDS:  # noqa: ASYNC110
         await asyncio.sleep(0.05)
 
 
@@ -236,7 +238,8 @@ def _check_once_each(fake: FastFakeSlack, count: int, label: str) -> None:
     twice = [order for order, n in fake.counts.posted_orders.items() if n != 1]
     if len(fake.counts.posted_orders) != count or twice:
         raise RuntimeError(
-            f"{label}: {len(fake.counts.posted_orders)} vouchers for {count} orders, {len(twice)} twice"
+            f"{label}: {len(fake.counts.posted_orders)} vouchers for {count} orders, {len(twice)} "
+            f"twice"
         )
 
 

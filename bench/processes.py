@@ -84,12 +84,17 @@ def _on_server_core() -> None:
         os.sched_setaffinity(0, {SERVER_CORE})
 
 
+_DRAINING: set[asyncio.Future[None]] = set()  # kept until the process's output ends
+
+
 async def _port(process: asyncio.subprocess.Process) -> int:
     assert process.stdout is not None
     while line := await process.stdout.readline():
         found = PORT_LINE.search(line)
         if found:
-            asyncio.ensure_future(_drain(process.stdout))
+            drain = asyncio.ensure_future(_drain(process.stdout))
+            _DRAINING.add(drain)
+            drain.add_done_callback(_DRAINING.discard)
             return int(found.group(1))
     raise RuntimeError("the server exited before listening")
 

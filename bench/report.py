@@ -106,7 +106,8 @@ def page(
     stamp = datetime.now(UTC).strftime("%Y-%m-%d %H:%M UTC")
     head = [
         f"Run {stamp}{' (quick)' if quick else ''}: `{command}`, {seconds:.0f} s in all.",
-        f"Machine: {machine()}; load average {load_before:.2f} before the run, {load_average():.2f} after.",
+        f"Machine: {machine()}; load average {load_before:.2f} before the run, "
+        f"{load_average():.2f} after.",
     ]
     return "\n\n".join([*head, *(s.markdown() for s in sections)])
 

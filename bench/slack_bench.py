@@ -189,7 +189,8 @@ def _section(cells: list[Cell]) -> Section:
             )
         )
     notes = [
-        "Client CPU: the load generator's busiest share of its core (well under 100%: it is not the limit).",
+        "Client CPU: the load generator's busiest share of its core (well under 100%: it is not "
+        "the limit).",
         failures_note(_named_outcomes(cells)),
     ]
     title = "1. Slack: signed requests through the bot vs a bare Bolt app"

@@ -181,8 +181,8 @@ def _section(cells: list[Cell], refused: int) -> Section:
         for who, o in (("bare", c.bare), ("bot", c.bot))
     ]
     notes = [
-        "At concurrency 1 the bot waits on its round trip to the fake Connector more than it computes: "
-        + "the CPU per activity columns compare the work itself.",
+        "At concurrency 1 the bot waits on its round trip to the fake Connector more than it "
+        "computes: " + "the CPU per activity columns compare the work itself.",
         failures_note(outcomes),
         f"Connector calls refused: {refused}.",
     ]

@@ -164,8 +164,10 @@ async def _list(rewards: Rewards, args: argparse.Namespace) -> int:
     for a in found:
         decided = f"\t{a.decided_by}" + (f": {a.note}" if a.note else "") if a.decided_by else ""
         print(
-            f"{a.approval_id}\t{a.status}\t{a.programme_name}\t{a.giver_name} → {', '.join(a.recipients)}"
-            f"\t{a.amount.label()} each, {a.total.label()}\t{a.reason}\texpires {a.expires_at}{decided}"
+            f"{a.approval_id}\t{a.status}\t{a.programme_name}\t{a.giver_name} → "
+            f"{', '.join(a.recipients)}"
+            f"\t{a.amount.label()} each, {a.total.label()}\t{a.reason}\texpires "
+            f"{a.expires_at}{decided}"
         )
     print(f"{len(found)} approval request(s)")
     return 0

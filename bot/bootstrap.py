@@ -158,7 +158,8 @@ async def sync_catalog_now(settings: Settings) -> str:
             finally:
                 await tango.close()
             lines.append(
-                f"tango: {found.brands} brands, {found.items} items, mapped {found.mapped} products, "
+                f"tango: {found.brands} brands, {found.items} items, mapped {found.mapped} "
+                f"products, "
                 f"skipped {found.skipped} items"
             )
     finally:

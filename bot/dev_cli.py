@@ -35,7 +35,8 @@ def add_commands(commands: Any, settings: Callable[[], Settings]) -> None:
 def _pay(args: argparse.Namespace, settings: Settings) -> int:
     if not settings.embedded_payments:
         return _fail(
-            "dev pay works in embedded test mode only (no STRIPE_SECRET_KEY); pay on the checkout page",
+            "dev pay works in embedded test mode only (no STRIPE_SECRET_KEY); pay on the checkout "
+            "page",
             2,
         )
     from adapters.stripe_local import DevPaymentError, pay_with_test_card
@@ -57,7 +58,8 @@ def _pay(args: argparse.Namespace, settings: Settings) -> int:
             f"order {args.order_id}: the payment is {status}; finish it on the checkout page", 1
         )
     print(
-        f"order {args.order_id} paid with test card …{args.card[-4:]}; the voucher follows in the chat"
+        f"order {args.order_id} paid with test card …{args.card[-4:]}; the voucher follows in the "
+        f"chat"
     )
     return 0
 

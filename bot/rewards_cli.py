@@ -224,7 +224,8 @@ async def _programmes(rewards: Rewards, args: argparse.Namespace) -> int:
     for programme in await rewards.recognition.budgets.programmes():
         left = await rewards.recognition.budgets.budget(programme.id)
         print(
-            f"{programme.id}\t{programme.name}\t{left.label()} left\texpires after {programme.expiry_days} days"
+            f"{programme.id}\t{programme.name}\t{left.label()} left\texpires after "
+            f"{programme.expiry_days} days"
         )
     return 0
 
@@ -239,7 +240,8 @@ async def _credit(rewards: Rewards, args: argparse.Namespace) -> int:
         programme.id, Money.parse(args.amount, programme.currency), _actor(), args.note
     )
     print(
-        f"{programme.id}: {(await rewards.recognition.budgets.budget(programme.id)).label()} available"
+        f"{programme.id}: {(await rewards.recognition.budgets.budget(programme.id)).label()} "
+        f"available"
     )
     return 0
 
@@ -326,6 +328,7 @@ async def _send_now(rewards: Rewards, args: argparse.Namespace) -> int:
     for email in report.unreachable:
         print(f"cannot reach {email} in chat", file=sys.stderr)
     print(
-        f"sent {len(report.sent)}, already sent {report.already_sent}; messages go out when the server runs"
+        f"sent {len(report.sent)}, already sent {report.already_sent}; messages go out when the "
+        f"server runs"
     )
     return 0

@@ -11,12 +11,13 @@ from typing import Annotated
 from pydantic import Field, SecretStr, ValidationError, field_validator, model_validator
 from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 
+from core.money import Money, check_currency
+
 GOVERNMENT_CHANNEL_SERVICE = (
     "https://botframework.azure.us"  # Bot Framework's name for Azure Government
 )
 # The dashboard API's bearer token: 32 characters of a random token are beyond guessing.
 MIN_ADMIN_TOKEN = 32
-from core.money import Money, check_currency
 
 PLACEHOLDERS = {"", "changeme", "change-me", "secret", "xxx", "placeholder", "test"}
 
@@ -207,7 +208,8 @@ class Settings(BaseSettings):
             self._successfactors_saml or self._successfactors_basic
         ):
             problems.append(
-                "SUCCESSFACTORS_API_URL is set: set SUCCESSFACTORS_CLIENT_ID, SUCCESSFACTORS_USER_ID and "
+                "SUCCESSFACTORS_API_URL is set: set SUCCESSFACTORS_CLIENT_ID, "
+                "SUCCESSFACTORS_USER_ID and "
                 "SUCCESSFACTORS_PRIVATE_KEY (SAML bearer) or SUCCESSFACTORS_USERNAME and "
                 "SUCCESSFACTORS_PASSWORD (Basic)"
             )
@@ -303,7 +305,8 @@ class Settings(BaseSettings):
         unknown = set(value) - {"builtin", "xoxoday", "tango"}
         if unknown or not value:
             raise ValueError(
-                f"must be one or more of builtin, xoxoday, tango (comma-separated), not {sorted(unknown)}"
+                f"must be one or more of builtin, xoxoday, tango (comma-separated), not "
+                f"{sorted(unknown)}"
             )
         return value
 
@@ -395,7 +398,8 @@ class Settings(BaseSettings):
             self.xoxoday_client_id and _given(self.xoxoday_refresh_token)
         ):
             problems.append(
-                "VOUCHER_PROVIDER includes xoxoday: set XOXODAY_CLIENT_ID, XOXODAY_CLIENT_SECRET, XOXODAY_REFRESH_TOKEN"
+                "VOUCHER_PROVIDER includes xoxoday: set XOXODAY_CLIENT_ID, XOXODAY_CLIENT_SECRET, "
+                "XOXODAY_REFRESH_TOKEN"
             )
         tango = (self.tango_platform_name, self.tango_customer_id, self.tango_account_id)
         if "tango" in self.voucher_provider and not (
@@ -413,7 +417,8 @@ class Settings(BaseSettings):
             _given(self.stripe_webhook_secret) and self.stripe_publishable_key
         ):
             problems.append(
-                "STRIPE_SECRET_KEY is set: STRIPE_PUBLISHABLE_KEY and STRIPE_WEBHOOK_SECRET are needed too"
+                "STRIPE_SECRET_KEY is set: STRIPE_PUBLISHABLE_KEY and STRIPE_WEBHOOK_SECRET are "
+                "needed too"
             )
         if self.environment is Environment.PRODUCTION:
             problems += self._production_problems()
@@ -465,8 +470,10 @@ class Settings(BaseSettings):
         if self.microsoft_app_id or is_loopback(self.host):
             return None
         return (
-            f"MICROSOFT_APP_ID is empty (Teams Emulator mode, no authentication): HOST must be loopback "
-            f"such as 127.0.0.1, not {self.host!r}; set MICROSOFT_APP_ID and MICROSOFT_APP_PASSWORD "
+            f"MICROSOFT_APP_ID is empty (Teams Emulator mode, no authentication): HOST must be "
+            f"loopback "
+            f"such as 127.0.0.1, not {self.host!r}; set MICROSOFT_APP_ID and "
+            f"MICROSOFT_APP_PASSWORD "
             "to listen there"
         )
 

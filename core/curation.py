@@ -90,7 +90,8 @@ class NotInProgrammeCatalog(InvalidRequest):
 
     def __init__(self, product_id: str, programme_name: str) -> None:
         super().__init__(
-            f"This voucher is not in the {programme_name} catalog. Choose one from the reward's catalog."
+            f"This voucher is not in the {programme_name} catalog. Choose one from the reward's "
+            f"catalog."
         )
         self.product_id = product_id
         self.programme_name = programme_name

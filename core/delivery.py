@@ -20,6 +20,7 @@ from core.ports import ChatSender, Clock, UnitOfWork, UnitOfWorkFactory
 from core.undeliverable import tell_buyer, tell_giver
 
 log = logging.getLogger(__name__)
+DEFAULT_BACKOFF = Backoff()
 
 
 @dataclass(frozen=True)
@@ -41,7 +42,7 @@ class Relay:
         senders: Mapping[str, ChatSender],
         clock: Clock,
         checkout_url: Callable[[Order], str | None],
-        backoff: Backoff = Backoff(),
+        backoff: Backoff = DEFAULT_BACKOFF,
         lease: timedelta = timedelta(seconds=60),
         parallel: int = 8,
     ) -> None:
@@ -95,7 +96,8 @@ class Relay:
         async with slots:
             for message in messages:
                 if self._clock.now() > send_by:
-                    break  # the rest stay leased, and are claimed again (in order) when the lease ends
+                    # the rest stay leased, and are claimed again (in order) when the lease ends
+                    break
                 if (
                     held_until is not None
                 ):  # an earlier message here waits: later ones wait behind it

@@ -114,7 +114,8 @@ class ConvertedAboveReward(InvalidRequest):
 
     def __init__(self, reward_id: str, quote: Quote, available: Money) -> None:
         super().__init__(
-            f"{quote.target} costs {quote.charged} at {quote.label()}, more than the {available} left "
+            f"{quote.target} costs {quote.charged} at {quote.label()}, more than the {available} "
+            f"left "
             "on your reward. Choose a smaller amount."
         )
         self.reward_id = reward_id

@@ -51,7 +51,8 @@ class RateUnavailable(InvalidRequest):
 
     def __init__(self, base: str, quote: str) -> None:
         super().__init__(
-            f"There is no exchange rate from {base} to {quote} yet, so this voucher cannot be bought "
+            f"There is no exchange rate from {base} to {quote} yet, so this voucher cannot be "
+            f"bought "
             "with this reward. An admin can load rates with `voucherbot rates load`."
         )
         self.base, self.quote = base, quote
@@ -64,7 +65,8 @@ class StaleRate(InvalidRequest):
         hours = int(max_age.total_seconds() // 3600)
         super().__init__(
             f"The exchange rate {rate.label()} is from {rate.as_of:%Y-%m-%d %H:%M} UTC, older than "
-            f"{hours} hours, so conversion is paused. Try again once an admin has refreshed the rates."
+            f"{hours} hours, so conversion is paused. Try again once an admin has refreshed the "
+            f"rates."
         )
         self.rate = rate
 

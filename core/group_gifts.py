@@ -8,6 +8,7 @@ the checkout.
 
 from __future__ import annotations
 
+import contextlib
 import logging
 import re
 from dataclasses import dataclass
@@ -235,10 +236,9 @@ class GroupGifts:
     async def _settle(self, collection: Collection, now: datetime) -> None:
         if collection.closes_at is not None and collection.closes_at <= now < collection.deadline:
             if collection.status == "open":
-                try:
+                # the organiser closed it, or a contribution counted: the next run looks again
+                with contextlib.suppress(ConcurrentUpdate):
                     await self._close_once(collection.id, None)
-                except ConcurrentUpdate:
-                    pass  # the organiser closed it, or a contribution counted: the next run looks again
             return
         if collection.status == "open":
             try:

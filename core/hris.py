@@ -127,7 +127,8 @@ class SyncReport:
         person)."""
         counts = (
             f"{self.source}: {len(self.added)} new, {len(self.updated)} changed, "
-            f"{len(self.deactivated)} leaving, {self.unchanged} unchanged, {len(self.refused)} refused"
+            f"{len(self.deactivated)} leaving, {self.unchanged} unchanged, {len(self.refused)} "
+            f"refused"
         )
         lines = [counts]
         lines += [f"  add {email}" for email in self.added]

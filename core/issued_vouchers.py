@@ -58,7 +58,8 @@ class IssuedVouchers:
                 log.info("voucher already issued", extra={"order_id": voucher.order_id})
                 return
             except ConcurrentUpdate:
-                continue  # a payment event touched the order meanwhile (say, a duplicate payment noted)
+                # a payment event touched the order meanwhile (say, a duplicate payment noted)
+                continue
         raise ConcurrentUpdate(voucher.order_id)
 
     async def _try_store_voucher(self, voucher: Voucher) -> None:

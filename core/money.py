@@ -135,7 +135,8 @@ def plain_number(text: str) -> str:
     non-number."""
     if _DECIMAL_COMMA.match(text):
         raise ValueError(
-            f"'{text}' is ambiguous: write {text.replace(',', '.')} (a comma only separates thousands)"
+            f"'{text}' is ambiguous: write {text.replace(',', '.')} (a comma only separates "
+            f"thousands)"
         )
     if "," in text:
         if not _GROUPED.match(text):

@@ -148,7 +148,8 @@ class CheckoutView:
         )
 
 
-BUYER_REASONS = {  # what a buyer may learn of a provider's refusal (never a balance or a credential)
+# What a buyer may learn of a provider's refusal (never a balance or a credential).
+BUYER_REASONS = {
     "out_of_stock": "This voucher is out of stock right now, so your payment is being refunded.",
     "unavailable": "This brand cannot be bought right now, so your payment is being refunded.",
 }

@@ -24,7 +24,7 @@ from core.order_status import (
 
 # Importers of core.orders keep finding the order's vocabulary here.
 __all__ = ["CardPayment", "Order", "OrderStatus", "PaymentState", "StatusChange"]
-__all__ += ["FailureKind", "PAID_AMOUNT_DIFFERS", "issuance_can_be_retried"]
+__all__ += ["PAID_AMOUNT_DIFFERS", "FailureKind", "issuance_can_be_retried"]
 
 
 @dataclass

@@ -20,7 +20,7 @@ if TYPE_CHECKING:
 # A platform's address of someone's private chat with the bot, from (tenant, user id): None when the
 # bot cannot reach them, awaitable when it takes a look-up (Teams: the tenant's stored Connector
 # URL).
-AddressFor = Callable[[str, str], ConversationRef | None | Awaitable[ConversationRef | None]]
+AddressFor = Callable[[str, str], ConversationRef | Awaitable[ConversationRef | None] | None]
 
 
 @dataclass(frozen=True)

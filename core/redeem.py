@@ -105,7 +105,8 @@ def reward_catalog(
     covered = affordable(reward.available, effective, local)
     note = (
         f"Your {reward.available} buys up to {covered} at 1 {local} = {effective.normalize():f} "
-        f"{reward.amount.currency} ({rate.source}, {rate.as_of:%Y-%m-%d}); the rate is locked when you order."
+        f"{reward.amount.currency} ({rate.source}, {rate.as_of:%Y-%m-%d}); the rate is locked when "
+        f"you order."
     )
     shown = Quote(reward.available, covered, effective, rate.source, rate.as_of)
     return RewardCatalog(_query(code, local, covered, programme, converted=True), note, shown)

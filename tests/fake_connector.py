@@ -255,7 +255,8 @@ class FakeConnector:
         self._files[file_id] = SharedFile(name, content)
         return {
             "contentType": "application/vnd.microsoft.teams.file.download.info",
-            "contentUrl": f"https://contoso-my.sharepoint.com/personal/Documents/Microsoft Teams Chat Files/{name}",
+            "contentUrl": f"https://contoso-my.sharepoint.com/personal/Documents/Microsoft Teams "
+            f"Chat Files/{name}",
             "name": name,
             "content": {
                 "downloadUrl": f"{self.url}files/{file_id}",

@@ -16,6 +16,7 @@ the app has no scope for answers `missing_scope`, and emails are only listed wit
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import itertools
 import json
 from collections.abc import Callable, Mapping
@@ -531,7 +532,7 @@ def message_problems(payload: Mapping[str, Any]) -> list[str]:
         return [] if payload.get("text") else ["a message needs text or blocks"]
     problems = [] if payload.get("text") else ["blocks without fallback text"]
     if not isinstance(blocks, list) or not blocks:
-        return problems + ["blocks must be a non-empty list"]
+        return [*problems, "blocks must be a non-empty list"]
     if len(blocks) > MESSAGE_BLOCK_LIMIT:
         problems.append(f"{len(blocks)} blocks in a message (limit {MESSAGE_BLOCK_LIMIT})")
     return problems + blocks_problems(blocks)
@@ -619,7 +620,7 @@ def _differences(given: Any, rendered: Any, path: str = "") -> list[str]:
             return [f"{path}: {len(given)} items became {len(rendered)}"]
         return [
             d
-            for i, (g, r) in enumerate(zip(given, rendered))
+            for i, (g, r) in enumerate(zip(given, rendered, strict=False))
             for d in _differences(g, r, f"{path}[{i}]")
         ]
     if rendered is None and given is not None:
@@ -639,7 +640,7 @@ def _image_problems(block: dict[str, Any]) -> list[str]:
 def _action_ids(block: Any) -> list[str]:
     if not isinstance(block, dict):
         return []
-    elements = list(block.get("elements") or []) + [block.get("accessory"), block.get("element")]
+    elements = [*(block.get("elements") or []), block.get("accessory"), block.get("element")]
     return [str(e["action_id"]) for e in elements if isinstance(e, dict) and "action_id" in e]
 
 
@@ -653,10 +654,8 @@ async def _arguments(request: web.Request) -> dict[str, Any]:
         args.update(dict(parse_qsl(raw)))
     for key in ("blocks", "view", "attachments"):
         if isinstance(args.get(key), str):
-            try:
+            with contextlib.suppress(ValueError):
                 args[key] = json.loads(args[key])
-            except ValueError:
-                pass
     return args
 
 

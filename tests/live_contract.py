@@ -117,7 +117,8 @@ def run_contract(schema: object) -> tuple[list[str], list[str], set[str]]:
     for event in from_schema(schema).execute():  # type: ignore[arg-type]
         if isinstance(event, engine_events.NonFatalError | engine_events.FatalError):
             errors.append(
-                f"{getattr(event, 'label', '')}: {event.info.format() if hasattr(event, 'info') else event}"
+                f"{getattr(event, 'label', '')}: "
+                f"{event.info.format() if hasattr(event, 'info') else event}"
             )
         if not isinstance(event, engine_events.ScenarioFinished):
             continue

@@ -42,5 +42,6 @@ def _fernet(key: bytes) -> Fernet:
         return Fernet(key)
     except (ValueError, binascii.Error) as exc:
         raise ValueError(
-            "the voucher encryption key must be 32 url-safe base64-encoded bytes (VoucherCipher.generate_key())"
+            "the voucher encryption key must be 32 url-safe base64-encoded bytes "
+            "(VoucherCipher.generate_key())"
         ) from exc

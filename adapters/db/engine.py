@@ -29,14 +29,16 @@ def make_engine(url: str, *, echo: bool, busy_timeout: float, schema: str | None
     if parsed.get_backend_name() == "postgresql":
         return _postgres_engine(parsed, echo=echo, schema=schema)
     raise ValueError(
-        f"unsupported database '{parsed.get_backend_name()}': use sqlite+aiosqlite or postgresql+asyncpg"
+        f"unsupported database '{parsed.get_backend_name()}': use sqlite+aiosqlite or "
+        f"postgresql+asyncpg"
     )
 
 
 def _sqlite_engine(url: URL, *, echo: bool, busy_timeout: float) -> AsyncEngine:
     if not url.database or url.database == ":memory:":
         raise ValueError(
-            "SQLite needs a file (sqlite+aiosqlite:///path/to/voucherbot.db); in-memory is not shared"
+            "SQLite needs a file (sqlite+aiosqlite:///path/to/voucherbot.db); in-memory is not "
+            "shared"
         )
     private_file(Path(url.database).expanduser())
     engine = create_async_engine(

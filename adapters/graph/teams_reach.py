@@ -71,9 +71,8 @@ class GraphInstaller:
 
     async def install_for(self, user_id: str) -> str:
         user = quote(user_id, safe="")
-        binding = {
-            "teamsApp@odata.bind": f"{self._graph.base_url}/appCatalogs/teamsApps/{self._catalog_id}"
-        }
+        app = f"{self._graph.base_url}/appCatalogs/teamsApps/{self._catalog_id}"
+        binding = {"teamsApp@odata.bind": app}
         try:
             status, _ = await self._graph.request(
                 "POST", f"/users/{user}/teamwork/installedApps", body=binding

@@ -44,7 +44,8 @@ def _invalid(error: InvalidGift, loc: Localizer, catalog_command: str) -> str:
             return loc._("“{typed}” is not a real date and time.", typed=typed)
         case "unknown_zone":
             return loc._(
-                "“{zone}” is not a time zone I know, so I can't schedule this gift: send it now instead.",
+                "“{zone}” is not a time zone I know, so I can't schedule this gift: send it now "
+                "instead.",
                 zone=typed,
             )
         case "past":

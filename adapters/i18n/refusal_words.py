@@ -115,12 +115,14 @@ def refusal(error: Exception, loc: Localizer) -> str | None:
             )
         case NotInProgrammeCatalog():
             return loc._(
-                "This voucher is not in the {programme} catalog. Choose one from the reward's catalog.",
+                "This voucher is not in the {programme} catalog. Choose one from the reward's "
+                "catalog.",
                 programme=error.programme_name,
             )
         case CardTopUpNotAllowed():
             return loc._(
-                "Your reward covers up to {available}. Choose a voucher of that amount or less: this programme does not take card payments.",
+                "Your reward covers up to {available}. Choose a voucher of that amount or less: "
+                "this programme does not take card payments.",
                 available=loc.money(error.available),
             )
         case NotYourConfirmation():

@@ -248,19 +248,22 @@ def error_text(error: Exception, loc: Localizer, *, catalog_command: str = "") -
             )
         case RateUnavailable():
             return loc._(
-                "There is no exchange rate from {base} to {quote} yet, so this reward shops in its own currency. An admin can load rates with “voucherbot rates load”.",
+                "There is no exchange rate from {base} to {quote} yet, so this reward shops in its "
+                "own currency. An admin can load rates with “voucherbot rates load”.",
                 base=error.base,
                 quote=error.quote,
             )
         case StaleRate():
             return loc._(
-                "The newest exchange rate {rate} is from {date}, too old to use, so this reward shops in its own currency until an admin refreshes the rates.",
+                "The newest exchange rate {rate} is from {date}, too old to use, so this reward "
+                "shops in its own currency until an admin refreshes the rates.",
                 rate=f"1 {error.rate.base} = {error.rate.value.normalize():f} {error.rate.quote}",
                 date=loc.date(error.rate.as_of),
             )
         case ConvertedAboveReward():
             return loc._(
-                "{voucher} costs {charged} at {rate}, more than the {available} left on your reward. Choose a smaller amount.",
+                "{voucher} costs {charged} at {rate}, more than the {available} left on your "
+                "reward. Choose a smaller amount.",
                 voucher=loc.money(error.quote.target),
                 charged=loc.money(error.quote.charged),
                 rate=rate_label(error.quote, loc),

@@ -138,5 +138,6 @@ def _no_unknown(data: dict[str, Any], allowed: set[str], where: str) -> None:
     unknown = set(map(str, data)) - allowed
     if unknown:
         raise RoutesFileError(
-            f"{where}: unknown keys {', '.join(sorted(unknown))} (allowed: {', '.join(sorted(allowed))})"
+            f"{where}: unknown keys {', '.join(sorted(unknown))} (allowed: "
+            f"{', '.join(sorted(allowed))})"
         )

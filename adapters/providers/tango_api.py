@@ -26,7 +26,8 @@ REFUSALS = {
     "item_unavailable": "Tango does not offer this item at the moment (out of stock or withdrawn)",
     "brand_unavailable": "the brand is not available through Tango for this account",
     "invalid_amount": "Tango does not sell this item for this amount",
-    "unauthorized": "Tango refused the platform credentials (check TANGO_PLATFORM_NAME and TANGO_PLATFORM_KEY)",
+    "unauthorized": "Tango refused the platform credentials (check TANGO_PLATFORM_NAME and "
+    "TANGO_PLATFORM_KEY)",
 }
 
 

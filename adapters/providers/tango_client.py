@@ -116,7 +116,7 @@ class TangoClient:
                 if not exc.transient or attempt == self._retry.attempts:
                     raise
                 log.warning(
-                    "Tango placeOrder got no clear answer; looking the order up before trying again",
+                    "Tango placeOrder got no clear answer; looking the order up before retrying",
                     extra={
                         "external_ref_id": external_ref_id,
                         "status": exc.status,

@@ -6,7 +6,8 @@ from __future__ import annotations
 CHOOSE = "vb_choose"  # button on a product card; value = product id
 PICK_PRODUCT = "vb_pick_product"  # external_select fed by the catalog search
 PAGE = "vb_page"  # previous / next; value = encoded CatalogQuery
-FILTER = "vb_filter"  # currency / country menus (static_select) and "All countries"; values = encoded CatalogQuery
+# currency / country menus (static_select) and "All countries"; values = encoded CatalogQuery
+FILTER = "vb_filter"
 DENOMINATION = "vb_denomination"  # button; value = "<product id>|<minor units>"
 DENOMINATION_SELECT = "vb_denomination_select"  # static_select for products with many denominations
 AMOUNT_INPUT = "vb_amount_input"  # plain_text_input for open-value products (Enter dispatches)
@@ -16,7 +17,8 @@ RETRY_PAYMENT = "vb_retry"  # button; value = order id
 BROWSE = "vb_browse"  # App Home button that posts the catalog into the app's DM
 PAY = "vb_pay"  # url button to the checkout page (Slack still sends an action to ack)
 REDEEM = "vb_redeem"  # url button to the brand's redemption page
-REVEAL = "vb_reveal"  # App Home button that shows one voucher's code in a private modal; value = order id
+# App Home button that shows one voucher's code in a private modal; value = order id
+REVEAL = "vb_reveal"
 
 AMOUNT_BLOCK = "vb_amount"  # block_id of the amount input, read back from state.values
 PICKER_BLOCK = (

@@ -119,11 +119,13 @@ def reward_hint(
     }
     if covered_only:
         return ":gift: " + loc._(
-            "Spending your reward from {giver}: {left} left, until {date}. Shown: vouchers your reward covers, no card needed.",
+            "Spending your reward from {giver}: {left} left, until {date}. Shown: vouchers your "
+            "reward covers, no card needed.",
             **values,
         )
     return ":gift: " + loc._(
-        "Spending your reward from {giver}: {left} left, until {date}. A voucher worth more is topped up by card.",
+        "Spending your reward from {giver}: {left} left, until {date}. A voucher worth more is "
+        "topped up by card.",
         **values,
     )
 
@@ -543,7 +545,7 @@ def _wallet_blocks(wallet: Wallet, budget: int, loc: Localizer, *, masked: bool)
         blocks += [_reward_row(i, r, loc) for i, r in enumerate(rewards[: budget // 2])]
     blocks.append(header(loc._("Your vouchers")))
     if not wallet.entries and not wallet.pending:
-        return blocks + [section(loc._("You have no vouchers yet."))]
+        return [*blocks, section(loc._("You have no vouchers yet."))]
     rows = [_pending_row(i, s, loc) for i, s in enumerate(wallet.pending)]
     entries = [_entry_rows(i, e, loc, masked) for i, e in enumerate(wallet.entries)]
     rows += [block for pair in entries for block in pair]
@@ -603,7 +605,8 @@ def _entry_rows(index: int, entry: WalletEntry, loc: Localizer, masked: bool) ->
 
 def _pending_row(index: int, summary: OrderSummary, loc: Localizer) -> Block:
     status = words.status_label(summary.status, loc)
-    text = f"*{escape(summary.brand)}* · {escape(summary.product_name)} · {loc.money(summary.amount)}\n{status}"
+    what = f"*{escape(summary.brand)}* · {escape(summary.product_name)}"
+    text = f"{what} · {loc.money(summary.amount)}\n{status}"
     pay = None
     if summary.can_pay and summary.checkout_url:
         card = loc.money(words.card_part(summary))

@@ -11,6 +11,7 @@ import csv
 import io
 from dataclasses import dataclass
 
+from adapters.i18n.phrases import Phrase, later
 from core.bulk import RewardRow
 
 MAX_BYTES = 2 * 1024 * 1024
@@ -25,7 +26,12 @@ HEADER_ALIASES = {
 
 
 class InvalidFile(ValueError):
-    """The file as a whole cannot be read as a reward CSV; the message says what to fix."""
+    """The file as a whole cannot be read as a reward CSV; the message says what to fix, in the
+    sharer's language (`phrase`, said by `words.error_text`)."""
+
+    def __init__(self, phrase: Phrase | str) -> None:
+        super().__init__(str(phrase))
+        self.phrase = phrase if isinstance(phrase, Phrase) else None
 
 
 @dataclass(frozen=True)
@@ -61,13 +67,16 @@ def parse_rows(data: bytes, max_rows: int = MAX_ROWS) -> list[BulkRow]:
     """The file's rows, blank lines skipped; InvalidFile when the file itself is unusable."""
     if len(data) > MAX_BYTES:
         raise InvalidFile(
-            f"The file is larger than {MAX_BYTES // (1024 * 1024)} MB; split it into smaller files."
+            later(
+                "The file is larger than {megabytes} MB; split it into smaller files.",
+                megabytes=MAX_BYTES // (1024 * 1024),
+            )
         )
     try:
         text = data.decode("utf-8-sig")
     except UnicodeDecodeError:
         raise InvalidFile(
-            "The file is not UTF-8 text. Save it as “CSV UTF-8” and upload it again."
+            later("The file is not UTF-8 text. Save it as “CSV UTF-8” and upload it again.")
         ) from None
     reader = csv.reader(io.StringIO(text), dialect=_dialect(text))
     header = [_column(name) for name in next(reader, [])]
@@ -78,9 +87,15 @@ def parse_rows(data: bytes, max_rows: int = MAX_ROWS) -> list[BulkRow]:
         if any(v.strip() for v in values)
     ]
     if not rows:
-        raise InvalidFile("The file has a header but no rows.")
+        raise InvalidFile(later("The file has a header but no rows."))
     if len(rows) > max_rows:
-        raise InvalidFile(f"The file has {len(rows):,} rows; send at most {max_rows:,} per file.")
+        raise InvalidFile(
+            later(
+                "The file has {rows} rows; send at most {limit} per file.",
+                rows=f"{len(rows):,}",
+                limit=f"{max_rows:,}",
+            )
+        )
     return rows
 
 
@@ -102,8 +117,10 @@ def _check_header(header: list[str]) -> None:
         missing.insert(0, "email (or user_id)")
     if missing:
         raise InvalidFile(
-            f"The first row must name the columns; missing: {', '.join(missing)}. "
-            "Example: `email,amount,reason` then one reward per row."
+            later(
+                "The first row must name the columns; missing: {columns}. Example: `email,amount,reason` then one reward per row.",
+                columns=", ".join(missing),
+            )
         )
 
 

@@ -3,6 +3,8 @@ form."""
 
 from __future__ import annotations
 
+from typing import Any
+
 from adapters.i18n import ENGLISH, Localizer
 from adapters.slack import action_ids as ids
 from adapters.slack.kit import Block, Message, actions, button, context, escape, plain, section
@@ -115,9 +117,9 @@ def chip_in_modal(card: CollectionCard, loc: Localizer = ENGLISH) -> Block:
     }
 
 
-def chip_in_form(view: dict[str, object]) -> tuple[str, str, bool]:
+def chip_in_form(view: dict[str, Any]) -> tuple[str, str, bool]:
     """(collection id, amount as typed, show the amount) from the submitted form."""
-    values = (view.get("state") or {}).get("values") or {}  # type: ignore[union-attr]
+    values = (view.get("state") or {}).get("values") or {}
     amount = ((values.get(ids.COLLECT_AMOUNT) or {}).get(ids.COLLECT_AMOUNT) or {}).get("value")
     show = ((values.get(ids.COLLECT_SHOW) or {}).get(ids.COLLECT_SHOW) or {}).get(
         "selected_options"

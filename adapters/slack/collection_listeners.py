@@ -52,7 +52,7 @@ class CollectionListeners:
         channel = str(body.get("channel_id", ""))
         try:
             parsed = parse_collect(text)
-            recipient, zone = await _person(client, organiser.tenant, recipient_id)
+            recipient, _zone = await _person(client, organiser.tenant, recipient_id)
             if await _may_see(client, channel, recipient_id):
                 warning = loc._(
                     "{name} is in this channel and would see the group gift before it is given. "

@@ -13,6 +13,7 @@ from urllib.parse import urlparse
 
 import aiohttp
 
+from adapters.i18n.phrases import Phrase, later
 from adapters.slack.bulk import MAX_BYTES
 
 SLACK_FILE_HOSTS = frozenset({"files.slack.com"})
@@ -20,7 +21,12 @@ TIMEOUT_SECONDS = 30
 
 
 class FileUnavailable(Exception):
-    """The file could not be downloaded; the message is for the person who shared it."""
+    """The file could not be downloaded; the message is for the person who shared it, in their
+    language (`phrase`, said by `words.error_text`)."""
+
+    def __init__(self, phrase: Phrase | str) -> None:
+        super().__init__(str(phrase))
+        self.phrase = phrase if isinstance(phrase, Phrase) else None
 
 
 def is_csv(file: Mapping[str, Any]) -> bool:
@@ -41,16 +47,19 @@ class FileFetcher:
     async def __call__(self, file: Mapping[str, Any], token: str) -> bytes:
         url = str(file.get("url_private_download") or file.get("url_private") or "")
         if urlparse(url).hostname not in self._hosts:
-            raise FileUnavailable("Slack did not give me a download link for that file.")
+            raise FileUnavailable(later("Slack did not give me a download link for that file."))
         if int(file.get("size") or 0) > MAX_BYTES:
             raise FileUnavailable(
-                f"The file is larger than {MAX_BYTES // (1024 * 1024)} MB; split it up."
+                later(
+                    "The file is larger than {megabytes} MB; split it up.",
+                    megabytes=MAX_BYTES // (1024 * 1024),
+                )
             )
         try:
             return await _download(url, token, self._ssl)
         except (aiohttp.ClientError, TimeoutError) as exc:
             raise FileUnavailable(
-                "I could not reach Slack to download the file; please share it again."
+                later("I could not reach Slack to download the file; please share it again.")
             ) from exc
 
 
@@ -64,6 +73,6 @@ async def _download(url: str, token: str, ssl: SSLContext | None) -> bytes:
         # Without access Slack answers with its sign-in page (HTML), not an error status.
         if response.status != 200 or response.content_type == "text/html":
             raise FileUnavailable(
-                "I could not download the file from Slack; please share it again."
+                later("I could not download the file from Slack; please share it again.")
             )
         return await response.content.read(MAX_BYTES + 1)

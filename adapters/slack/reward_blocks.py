@@ -45,7 +45,8 @@ def reward_help(loc: Localizer = ENGLISH) -> Message:
     lines = [
         "*" + loc._("Thank colleagues with a reward they spend on a gift voucher") + "*",
         loc._(
-            "{example} people, user groups or {channel}, the amount each, an optional currency ({currency}), and why.",
+            "{example} people, user groups or {channel}, the amount each, an optional currency "
+            "({currency}), and why.",
             example="`/reward @ada @team-x 25 Thanks for the launch`",
             channel="`@channel`",
             currency="`25 EUR`",
@@ -301,7 +302,8 @@ def undeliverable_message(undeliverable: RewardUndeliverable, loc: Localizer = E
             error=escape(undeliverable.error),
         ),
         loc._(
-            "The reward is still theirs and they will see it in their wallet; an admin can cancel it from the dashboard to return it to the budget."
+            "The reward is still theirs and they will see it in their wallet; an admin can cancel "
+            "it from the dashboard to return it to the budget."
         ),
     ]
     return Message(

@@ -137,7 +137,10 @@ class RewardModal:
 
     async def submit(self, ack: Ack, body: Body, view: Body, client: AsyncWebClient) -> None:
         form = reward_form(view)
-        errors = form_errors(form)
+        # The person's locale was looked up when the form opened (cached a day): no wait here.
+        giver = translate.user_of(body)
+        loc = await self._proposal.locales.of(client, giver.tenant, giver.user_id)
+        errors = form_errors(form, loc)
         if errors:
             await ack(response_action="errors", errors=errors)
             return
@@ -233,7 +236,9 @@ class RewardCommand:
                 body, client, giver, parsed, loc
             )
         except (InvalidReward, InvalidRequest, ValueError) as exc:
-            await show(respond, reward_blocks.notice(words.error_text(exc, loc)))
+            cause = exc.__cause__  # an amount the core refused, with its data
+            said = cause if isinstance(exc, InvalidReward) and isinstance(cause, Exception) else exc
+            await show(respond, reward_blocks.notice(words.error_text(said, loc)))
             return
         except SlackApiError as exc:
             refusal = SLACK_REFUSALS.get(_error_code(exc))

@@ -74,8 +74,10 @@ class RewardPeople:
         if skipped:
             notes.append(
                 loc.n_(
-                    "Left out {count} bot or deactivated account from the groups and channel named.",
-                    "Left out {count} bots or deactivated accounts from the groups and channel named.",
+                    "Left out {count} bot or deactivated account from the groups and channel "
+                    "named.",
+                    "Left out {count} bots or deactivated accounts from the groups and channel "
+                    "named.",
                     skipped,
                 )
             )

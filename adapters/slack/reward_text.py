@@ -14,6 +14,8 @@ from collections.abc import Collection, Mapping
 from dataclasses import dataclass
 from typing import Any
 
+from adapters.i18n import ENGLISH, Localizer, words
+from adapters.i18n.phrases import Phrase, later
 from adapters.slack import action_ids as ids
 from adapters.slack.translate import PLATFORM, SlackAddress
 from core.amounts import AmountRefused, read_amount_with, take_amount
@@ -28,7 +30,12 @@ Payload = Mapping[str, Any]
 
 
 class InvalidReward(ValueError):
-    """The /reward text cannot be read; the message says how to write it."""
+    """The /reward text cannot be read; the message says how to write it, in the person's language
+    (`phrase`, said by `words.error_text`); an amount refused by the core is its `__cause__`."""
+
+    def __init__(self, phrase: Phrase | str) -> None:
+        super().__init__(str(phrase))
+        self.phrase = phrase if isinstance(phrase, Phrase) else None
 
 
 @dataclass(frozen=True)
@@ -63,13 +70,21 @@ def parse_reward(text: str, currencies: Collection[str] = ()) -> RewardText:
     """Read mentions, then the amount and its currency as the core reads them, then the reason."""
     users, groups, wide, rest = _mentions(text.strip())
     if not (users or groups or wide):
-        raise InvalidReward("Start with the people to thank. " + USAGE)
+        raise InvalidReward(
+            later(
+                "Start with the people to thank. Try `/reward @ada @team-x 25 USD Thanks for the launch`, or `/reward` alone for a form."
+            )
+        )
     try:
         amount, rest = take_amount(rest, currencies)
     except AmountRefused as exc:
-        raise InvalidReward(str(exc)) from None
+        raise InvalidReward(str(exc)) from exc
     if amount is None:
-        raise InvalidReward("Give the amount after the names. " + USAGE)
+        raise InvalidReward(
+            later(
+                "Give the amount after the names. Try `/reward @ada @team-x 25 USD Thanks for the launch`, or `/reward` alone for a form."
+            )
+        )
     return RewardText(users, groups, wide, amount.number, amount.currency, plain_text(rest))
 
 
@@ -87,7 +102,10 @@ def _mentions(text: str) -> tuple[tuple[str, ...], tuple[str, ...], bool, str]:
             wide = True
         else:
             raise InvalidReward(
-                f"`@{ident}` is too many people for one reward; use a CSV file instead."
+                later(
+                    "`@{name}` is too many people for one reward; use a CSV file instead.",
+                    name=ident,
+                )
             )
         text = text[found.end() :].lstrip()
     return tuple(dict.fromkeys(users)), tuple(dict.fromkeys(groups)), wide, text
@@ -140,19 +158,19 @@ def reward_form(view: Payload) -> RewardForm:
     )
 
 
-def form_errors(form: RewardForm) -> dict[str, str]:
+def form_errors(form: RewardForm, loc: Localizer = ENGLISH) -> dict[str, str]:
     """What Slack can show next to the form's fields before it closes (only what needs no
     lookup)."""
     errors = {}
     if not form.users:
-        errors[ids.REWARD_RECIPIENTS] = "Choose at least one colleague."
+        errors[ids.REWARD_RECIPIENTS] = loc._("Choose at least one colleague.")
     try:
         typed = read_amount_with(form.amount, form.currency)
         typed.money(
             typed.currency or "USD"
         )  # decimals: with no currency picked yet, the common two
     except ValueError as exc:
-        errors[ids.REWARD_AMOUNT] = str(exc)
+        errors[ids.REWARD_AMOUNT] = words.error_text(exc, loc)
     return errors
 
 

@@ -147,7 +147,8 @@ def parse_command(text: str) -> SlashCommand:
         found = _COLLECT.match(text.strip())
         if found is None:
             raise InvalidQuery(
-                'To start a group gift: `/vouchers collect @person "Farewell" [150] [by 2026-07-01]`'
+                'To start a group gift: `/vouchers collect @person "Farewell" [150] [by '
+                "2026-07-01]`"
             )
         return Collect(found.group(1), found.group(2))
     if head == "country":

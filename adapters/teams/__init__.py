@@ -148,7 +148,8 @@ def build_teams(
         adapter.use(RememberTenants(tenants))
     if not app_id:
         log.warning(
-            "MICROSOFT_APP_ID is empty: Teams runs in Emulator mode and accepts unauthenticated requests, "
+            "MICROSOFT_APP_ID is empty: Teams runs in Emulator mode and accepts unauthenticated "
+            "requests, "
             "so it listens on loopback only and answers only loopback serviceUrls (the Emulator's)"
         )
     elif not public_base_url.startswith("https://"):
@@ -216,7 +217,8 @@ def _check_credentials(app_id: str, tenant_id: str, app_type: str) -> None:
     # Exception.
     if app_type.lower() not in APP_TYPES:
         raise ValueError(
-            f"Bot Framework app type must be one of {', '.join(APP_TYPES.values())}, not {app_type!r}"
+            f"Bot Framework app type must be one of {', '.join(APP_TYPES.values())}, not "
+            f"{app_type!r}"
         )
     if app_type.lower() != "multitenant" and not (app_id and tenant_id):
         raise ValueError(

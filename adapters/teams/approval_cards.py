@@ -118,7 +118,8 @@ def pending_card(view: ApprovalView, loc: Localizer = ENGLISH) -> Card:
         ),
         _text(
             loc._(
-                "An approver decides; I'll tell you what they say. The budget is reserved meanwhile."
+                "An approver decides; I'll tell you what they say. The budget is reserved "
+                "meanwhile."
             )
         ),
     ]

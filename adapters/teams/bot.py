@@ -302,7 +302,8 @@ class VoucherBot(TeamsActivityHandler):
             case SetCountry(text):
                 code = await self._checkout.set_country(user_of(activity), text)
                 note = loc._(
-                    "Your rewards now open the catalog for {country}, in its currency where a rate allows.",
+                    "Your rewards now open the catalog for {country}, in its currency where a rate "
+                    "allows.",
                     country=loc.country_name(code),
                 )
                 return Answer(text=note, replaces=False)

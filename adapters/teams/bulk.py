@@ -21,7 +21,10 @@ FILE_DOWNLOAD = "application/vnd.microsoft.teams.file.download.info"
 MAX_BYTES = 2 * 1024 * 1024
 MAX_ROWS = 5000
 DOWNLOAD_TIMEOUT_SECONDS = 30
-COLUMNS_HINT = "columns “email” or “user_id” (Entra object id), “amount”, “reason”, and optionally “currency”, “name”"
+COLUMNS_HINT = (
+    "columns “email” or “user_id” (Entra object id), “amount”, “reason”, and optionally "
+    "“currency”, “name”"
+)
 _GUID = re.compile(r"^[0-9a-fA-F]{8}-([0-9a-fA-F]{4}-){3}[0-9a-fA-F]{12}$")
 _EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
 _ALIASES = {

@@ -237,7 +237,8 @@ def voucher_card(voucher: VoucherDelivery, loc: Localizer = ENGLISH) -> Card:
 def voucher_notice(voucher: VoucherDelivery, loc: Localizer = ENGLISH) -> str:
     """The line posted in a channel or group chat: never the code, only where to find it."""
     return loc._(
-        "The {brand} voucher for order {order} is ready. I sent it to you in a personal chat with me.",
+        "The {brand} voucher for order {order} is ready. I sent it to you in a personal chat with "
+        "me.",
         brand=voucher.brand,
         order=voucher.order_id,
     )
@@ -284,7 +285,8 @@ def help_card(note: str = "", loc: Localizer = ENGLISH) -> Card:
     body.append(
         _text(
             loc._(
-                "Browse the catalog, pick a voucher, pay on a secure page, and the code arrives in this chat."
+                "Browse the catalog, pick a voucher, pay on a secure page, and the code arrives in "
+                "this chat."
             )
         )
     )

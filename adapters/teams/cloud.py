@@ -65,7 +65,8 @@ class BotFrameworkCloud:
         if self.channel_service and self.channel_service != GovernmentConstants.CHANNEL_SERVICE:
             raise ValueError(
                 f"Bot Framework channel service must be empty (public cloud) or "
-                f"{GovernmentConstants.CHANNEL_SERVICE} (Azure Government), not {self.channel_service!r}"
+                f"{GovernmentConstants.CHANNEL_SERVICE} (Azure Government), not "
+                f"{self.channel_service!r}"
             )
         cloud = GOVERNMENT if self.channel_service else PUBLIC
         object.__setattr__(self, "defaults", cloud)

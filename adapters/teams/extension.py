@@ -123,7 +123,8 @@ class RewardExtension:
         each, left = loc.money(sent.command.amount), loc.money(sent.report.budget_left)
         return _message(
             f"Sent {each} each to {names}. Budget left: {left}. "
-            "Each of them gets a card from me in a personal chat; I'll tell you if I can't reach someone."
+            "Each of them gets a card from me in a personal chat; I'll tell you if I can't reach "
+            "someone."
         )
 
     async def _programmes(self) -> Sequence[Programme]:

@@ -141,7 +141,8 @@ def receipt_card(receipt: GiftReceipt, loc: Localizer = ENGLISH) -> Card:
         [
             _text(
                 loc._(
-                    "I couldn't deliver your gift to {name}: {problem}. An admin can resend it or refund it.",
+                    "I couldn't deliver your gift to {name}: {problem}. An admin can resend it or "
+                    "refund it.",
                     name=name,
                     problem=receipt.problem,
                 ),

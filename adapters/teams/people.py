@@ -19,7 +19,10 @@ from core.rewards import Recipient
 
 log = logging.getLogger(__name__)
 NOT_HERE = frozenset({400, 403, 404})  # the roster does not know them (or not in this conversation)
-NOT_FOUND = "I couldn't look them up here: mention them where they are a member, or use Send a reward in the message box"
+NOT_FOUND = (
+    "I couldn't look them up here: mention them where they are a member, or use Send a reward in "
+    "the message box"
+)
 
 
 async def look_up(turn_context: TurnContext, person: Person) -> Person | None:

@@ -102,7 +102,8 @@ def sent_card(report: SendReport, amount: Money, reason: str, loc: Localizer = E
         _subtle(f"“{reason}”"),
         _text(
             loc._(
-                "Each of them gets a card from me in a personal chat. If I can't reach someone, I'll tell you."
+                "Each of them gets a card from me in a personal chat. If I can't reach someone, "
+                "I'll tell you."
             )
         ),
     ]
@@ -122,7 +123,8 @@ def undeliverable_card(notice: RewardUndeliverable, loc: Localizer = ENGLISH) ->
     body: list[Element] = [
         _title(f"I couldn't reach {who}"),
         _text(
-            f"They need the app installed before I can send them your {amount} reward. {INSTALL_HINT} "
+            f"They need the app installed before I can send them your {amount} reward. "
+            f"{INSTALL_HINT} "
             f"The reward waits for them: “vouchers mine” shows it until {until}."
         ),
         _subtle(f"“{reward.reason}” · Teams said: {notice.error}"),

@@ -58,7 +58,8 @@ MAX_EMPLOYEE_BODY = 1024 * 1024
 MAX_PREVIEW_DAYS = 366
 DEFAULT_RETRY_AFTER = 30  # seconds, when a directory that is down did not say how long to wait
 UNREACHABLE = (
-    "Name an imported employee's or a Slack member's email, a Slack user id, or a Teams user's Entra "
+    "Name an imported employee's or a Slack member's email, a Slack user id, or a Teams user's "
+    "Entra "
     "object id in a tenant where someone has already used the bot."
 )
 Handler = Callable[[web.Request], Awaitable[web.StreamResponse]]

@@ -52,6 +52,7 @@ def build_delivery(
         periodic=life.leased,
         every_replica=life.every_replica,
         background=background,
-        leases=database.job_leases(),  # periodic jobs run once across replicas, not once per replica
+        # periodic jobs run once across replicas, not once per replica
+        leases=database.job_leases(),
     )
     return Delivery(relay, workers, metrics)

@@ -83,7 +83,8 @@ async def test_bad_filters_and_unknown_orders_are_answered_plainly(console: Cons
     assert bad_status == 400
     assert bad["problems"] == [
         (
-            "Status: 'lost' is not one of created, awaiting_payment, paid, issuing, issued, delivered, failed, "
+            "Status: 'lost' is not one of created, awaiting_payment, paid, issuing, issued, "
+            "delivered, failed, "
             "cancelled, refunded, expired."
         ),
         "From: 'yesterday' is not a date (YYYY-MM-DD).",

@@ -149,7 +149,8 @@ async def test_unknown_locked_and_wrong_sign_ins_each_run_exactly_one_password_c
 
     assert set(outcomes.values()) == {None}
     assert checked == [
-        "unknown one", "garbage one", *[f"wrong {n}" for n in range(5)], PASSWORD, "wrong while locked",
+        "unknown one", "garbage one", *[f"wrong {n}" for n in range(5)], PASSWORD, "wrong while "
+                                                                                   "locked",
     ]  # fmt: skip
     assert (
         await _failures(backend) == 6

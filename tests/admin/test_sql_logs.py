@@ -35,7 +35,8 @@ async def _stored_ciphertext(backend: Backend) -> str:
         with sqlite3.connect(backend.sqlite_path) as connection:
             (value,) = connection.execute("SELECT code_enc FROM vouchers").fetchone()
         return str(value)
-    return ""  # PostgreSQL: the plaintext and the hashes are what matter; SQLite shows the ciphertext too
+    # PostgreSQL: the plaintext and the hashes are what matter; SQLite shows the ciphertext too
+    return ""
 
 
 async def test_a_debug_log_of_every_query_and_a_database_error_show_no_secret_value(

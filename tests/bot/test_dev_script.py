@@ -20,7 +20,8 @@ PIP_OUTPUT = [
     "Collecting stripe<17,>=11 (from voucherbot==0.1.0)\n",
     "Collecting yarl<2.0,>=1.17.0 (from aiohttp<4,>=3.10->voucherbot==0.1.0)\n",
     "Installing collected packages: yarl, stripe, slack-bolt, aiohttp, voucherbot\n",
-    "Successfully installed aiohttp-3.14.5 slack-bolt-1.21.0 stripe-16.0.0 voucherbot-0.1.0 yarl-1.18.0\n",
+    "Successfully installed aiohttp-3.14.5 slack-bolt-1.21.0 stripe-16.0.0 voucherbot-0.1.0 "
+    "yarl-1.18.0\n",
 ]
 
 

@@ -117,7 +117,8 @@ async def test_a_restarted_client_uses_the_rotated_refresh_token_from_the_databa
         finally:
             await first.close()
         rotated = plum.refresh_token
-        plum.expire_access_tokens()  # the restarted process must refresh, not reuse the old access token
+        # the restarted process must refresh, not reuse the old access token
+        plum.expire_access_tokens()
 
         twin = restarted(backend)
         second = XoxodayClient(

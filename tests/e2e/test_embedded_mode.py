@@ -344,8 +344,8 @@ async def test_catalog_check_names_file_item_and_field_of_each_problem(tmp_path:
 
     assert code == 1
     assert (
-        f"{broken}: products[0] (quiet-harbour-books): currency: 'POUNDS' is not an ISO 4217 currency code"
-        in out
+        f"{broken}: products[0] (quiet-harbour-books): currency: 'POUNDS' is not an ISO 4217 "
+        f"currency code" in out
     )
     assert "1 problem(s)" in err
 

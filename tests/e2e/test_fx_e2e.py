@@ -73,7 +73,8 @@ async def bot(
         "SLACK_API_URL": fake_slack.api_url,
         "REWARD_ADMINS": f"slack:{HR}",
         "FX_RATES_URL": str(ecb.make_url("/eurofxref-daily.xml")),
-        "FX_MAX_AGE_HOURS": "744",  # the fixture's rates are dated 2026-11-25; the server's clock is real
+        # the fixture's rates are dated 2026-11-25; the server's clock is real
+        "FX_MAX_AGE_HOURS": "744",
     }
     process = await start_bot(data_dir, env, local)
     yield process
@@ -101,8 +102,8 @@ async def test_a_recipient_in_germany_buys_a_eur_voucher_with_a_usd_reward_and_n
         text = block_text(catalog.blocks)
         # Ada's Slack locale is German: the rate note is in German, with German numbers and dates
         assert (
-            "Ihre 25\u00a0US$ reichen für bis zu 23,04\u00a0€ zum Kurs 1 EUR = 1,085 USD (ecb, 25.11.2026)"
-            in text
+            "Ihre 25\u00a0US$ reichen für bis zu 23,04\u00a0€ zum Kurs 1 EUR = 1,085 USD (ecb, "
+            "25.11.2026)" in text
         )
         await click_in_dm(ada, catalog, choose_button(catalog.blocks, COFFEE), "ada-choose")
         product = await ada.response("ada-choose")

@@ -314,7 +314,7 @@ async def test_a_their_choice_gift_reaches_the_colleague_as_choose_your_gift_and
     await bo.command(f"gift <@{ADA}> choice:GBP 30 Happy birthday, Ada!", "bo-choice")
     summary = await bo.response("bo-choice")
     assert "Pay £30" in block_text(summary["blocks"])
-    order = [o for o in await db.orders_of(bo.key) if o.product_id == "choice:GBP"][0]
+    order = next(o for o in await db.orders_of(bo.key) if o.product_id == "choice:GBP")
     await pay(local, db, order.id)
     notice = await eventually(
         lambda: fake_slack.messages_in(f"D{ADA}")[before:], what="Ada's Choose your gift"

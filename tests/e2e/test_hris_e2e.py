@@ -85,7 +85,8 @@ async def world(postgres_url: str, tmp_path: Path) -> AsyncIterator[World]:
         env = {
             "DATABASE_URL": postgres.url,
             "VOUCHER_ENCRYPTION_KEY": KEY.decode(),
-            "HRIS_SYNC_MINUTES": "0.05",  # every 3 seconds, so the restarted replicas sync again soon
+            # every 3 seconds, so the restarted replicas sync again soon
+            "HRIS_SYNC_MINUTES": "0.05",
             "SUCCESSFACTORS_API_URL": sf.url,
             "SUCCESSFACTORS_COMPANY_ID": COMPANY,
             "SUCCESSFACTORS_CLIENT_ID": CLIENT,

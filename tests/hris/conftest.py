@@ -91,7 +91,7 @@ def hr_people(on: Backend, slack: SlackByEmail) -> tuple[Recognition, HrPeople, 
 
 
 @pytest.fixture
-async def hr(backend: Backend) -> AsyncIterator[HrSide]:  # noqa: F811 - `backend` is the imported fixture
+async def hr(backend: Backend) -> AsyncIterator[HrSide]:
     slack = SlackByEmail()
     recognition, people, _ = hr_people(backend, slack)
     await recognition.budgets.create_programme(replace(KUDOS), "setup")

@@ -106,7 +106,8 @@ async def test_a_half_set_group_refuses_to_start_with_one_line_naming_what_is_mi
 
     assert code == 2
     assert err.splitlines()[1:] == [
-        "Darwinbox is partly configured: set DARWINBOX_USERNAME, DARWINBOX_PASSWORD, DARWINBOX_DATASET_KEY"
+        "Darwinbox is partly configured: set DARWINBOX_USERNAME, DARWINBOX_PASSWORD, "
+        "DARWINBOX_DATASET_KEY"
     ]
 
 

@@ -19,6 +19,7 @@ ROOT = Path(__file__).resolve().parents[2]
 METHODS = [
     ("adapters/**.py", "python"),
     ("adapters/web/templates/checkout/**.html", "jinja2.ext:babel_extract"),
+    ("adapters/web/templates/admin/**.html", "jinja2.ext:babel_extract"),
 ]
 KEYWORDS = {"_": None, "n_": (1, 2), "later": None}
 PLACEHOLDER = re.compile(r"\{(\w+)\}")
@@ -137,7 +138,8 @@ def test_every_gift_refusal_of_the_core_has_its_own_wording_and_names_the_channe
     assert all(s != str(e) for s, e in zip(said, errors, strict=True))  # none falls back to English
     assert len(set(said)) == len(errors)
     assert said[0] == (
-        "Ein Geschenk ist für jemand anderen: Mit “vouchers” kaufen Sie einen Gutschein für sich selbst."
+        "Ein Geschenk ist für jemand anderen: Mit “vouchers” kaufen Sie einen Gutschein für sich "
+        "selbst."
     )
     assert (
         words.error_text(InvalidGift("to_self"), german) == "Ein Geschenk ist für jemand anderen."

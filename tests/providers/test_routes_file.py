@@ -15,7 +15,8 @@ NAMES = ("xoxoday", "tango", "builtin")
 def test_a_full_rules_file_becomes_routing_rules_with_unnamed_providers_after_the_default() -> None:
     rules = parse_routes(
         "default: [tango]\nstrategy: cheapest\ndiscounts: {xoxoday: 2.5, tango: 3}\n"
-        "rules:\n  - countries: [us, GB]\n    brands: ['Quiet  Harbour Books']\n    prefer: [xoxoday]\n",
+        "rules:\n  - countries: [us, GB]\n    brands: ['Quiet  Harbour Books']\n    prefer: "
+        "[xoxoday]\n",
         NAMES,
     )
     assert rules.default == ("tango", "xoxoday", "builtin") and rules.strategy == CHEAPEST

@@ -140,7 +140,7 @@ def build_hr(on: Backend) -> tuple[Recognition, Milestones, HrStores, ApiKeys, H
 
 
 @pytest.fixture
-async def hr(backend: Backend) -> AsyncIterator[Hr]:  # noqa: F811 - `backend` is the imported fixture
+async def hr(backend: Backend) -> AsyncIterator[Hr]:
     recognition, milestones, stores, api_keys, api = build_hr(backend)
     await recognition.budgets.create_programme(replace(KUDOS), "setup")
     await recognition.budgets.credit(KUDOS.id, Money(100_000, "USD"), "setup")

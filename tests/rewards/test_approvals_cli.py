@@ -36,7 +36,8 @@ def test_an_operator_sets_an_approval_policy_a_peer_programme_and_a_default_and_
         f"kudos: sends above the limits wait for {BOSS}, teams:{AAD.lower()} (expire after 48h)"
     )
     assert peer.stdout.strip() == (
-        "thanks: everyone may give 50.00 USD a month, at most 20.00 USD to one colleague; shout-outs on"
+        "thanks: everyone may give 50.00 USD a month, at most 20.00 USD to one colleague; "
+        "shout-outs on"
     )
     assert "slack:U0HR: rewards come from thanks" in default.stdout
     assert listing.stdout.strip() == "0 approval request(s)"

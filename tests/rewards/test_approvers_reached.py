@@ -36,7 +36,7 @@ def teams_chat(tenant: str, user_id: str) -> ConversationRef:
     return ConversationRef("teams", json.dumps({"tenant": tenant, "user": user_id}))
 
 
-async def wired(backend: Backend, approvers: tuple[str, ...]) -> Recognition:  # noqa: F811
+async def wired(backend: Backend, approvers: tuple[str, ...]) -> Recognition:
     ids, clock, database = SequentialIds(), backend.clock, backend.database
     employees = database.hr_stores().employees
     mira = {
@@ -69,7 +69,7 @@ def hr_send(giver: ChatUser = API, reply_to: ConversationRef | None = None) -> S
     return SendRewards(giver, (grace,), Money(6000, "USD"), "Ten years", KUDOS.id, "hr-1", reply_to)
 
 
-async def approval_cards(backend: Backend) -> list[OutboxMessage]:  # noqa: F811
+async def approval_cards(backend: Backend) -> list[OutboxMessage]:
     async with backend.database.unit_of_work() as uow:
         due = await uow.outbox.claim_due(
             backend.clock.now() + timedelta(days=1), backend.clock.now(), 100
@@ -78,7 +78,7 @@ async def approval_cards(backend: Backend) -> list[OutboxMessage]:  # noqa: F811
 
 
 async def test_an_hr_system_send_reaches_a_slack_approver_in_the_recipients_workspace(
-    backend: Backend,  # noqa: F811
+    backend: Backend,
 ) -> None:
     recognition = await wired(backend, ("slack:U0BOSS",))
 
@@ -90,7 +90,7 @@ async def test_an_hr_system_send_reaches_a_slack_approver_in_the_recipients_work
 
 
 async def test_a_teams_approver_of_a_slack_or_hr_send_is_reached_in_the_tenant_their_employee_record_names(
-    backend: Backend,  # noqa: F811
+    backend: Backend,
 ) -> None:
     recognition = await wired(backend, (f"teams:{MIRA_AAD}",))
     hana = ChatUser("slack", TEAM, "U0HR", "Hana from HR")
@@ -103,7 +103,7 @@ async def test_a_teams_approver_of_a_slack_or_hr_send_is_reached_in_the_tenant_t
 
 
 async def test_an_approver_whom_neither_the_send_nor_a_record_places_gets_no_card_and_the_send_still_waits(
-    backend: Backend,  # noqa: F811
+    backend: Backend,
 ) -> None:
     recognition = await wired(backend, ("teams:7b000000-0000-0000-0000-000000000000",))
 

@@ -88,7 +88,7 @@ def test_a_window_across_new_year_finds_both_years_in_date_order() -> None:
 def test_a_template_may_use_only_its_placeholders_and_hr_text_is_never_formatted_as_code() -> None:
     with pytest.raises(InvalidRequest, match="years"):
         MilestoneRule(MilestoneKind.BIRTHDAY, KUDOS.id, Money(100, "USD"), "Happy {years}!")
-    with pytest.raises(InvalidRequest, match="name.__class__"):
+    with pytest.raises(InvalidRequest, match=r"name\.__class__"):
         MilestoneRule(MilestoneKind.ANNIVERSARY, KUDOS.id, Money(100, "USD"), "{name.__class__}")
     with pytest.raises(InvalidRequest, match="placeholder"):
         MilestoneRule(MilestoneKind.ANNIVERSARY, KUDOS.id, Money(100, "USD"), "{0} {}")

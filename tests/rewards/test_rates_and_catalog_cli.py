@@ -8,7 +8,7 @@ from tests.conftest import FIXTURES
 from tests.rewards.test_cli import Cli, cli  # noqa: F401  (the fixture)
 
 
-def test_an_operator_loads_ecb_rates_sets_one_by_hand_and_sees_both(cli: Cli) -> None:  # noqa: F811
+def test_an_operator_loads_ecb_rates_sets_one_by_hand_and_sees_both(cli: Cli) -> None:
     shutil.copy(FIXTURES / "fx" / "ecb-eurofxref-daily.xml", cli.folder / "rates.xml")
 
     loaded = cli("rates", "load", "rates.xml")
@@ -22,7 +22,7 @@ def test_an_operator_loads_ecb_rates_sets_one_by_hand_and_sees_both(cli: Cli) ->
     assert "rates older than 96 hours stop conversion" in shown
 
 
-def test_bad_rates_input_is_refused_with_a_clear_message(cli: Cli) -> None:  # noqa: F811
+def test_bad_rates_input_is_refused_with_a_clear_message(cli: Cli) -> None:
     (cli.folder / "bad.xml").write_text("<html>not rates</html>")
 
     assert "not a number" in cli("rates", "set", "EUR", "USD", "1,0850", ok=False).stderr
@@ -35,7 +35,7 @@ def test_bad_rates_input_is_refused_with_a_clear_message(cli: Cli) -> None:  # n
     )
 
 
-def test_an_operator_curates_a_programmes_catalog(cli: Cli) -> None:  # noqa: F811
+def test_an_operator_curates_a_programmes_catalog(cli: Cli) -> None:
     cli("programmes", "create", "kudos", "--name", "Harbour Kudos", "--currency", "USD")
 
     assert "whole shop" in cli("programmes", "catalog", "kudos", "show").stdout
@@ -57,7 +57,7 @@ def test_an_operator_curates_a_programmes_catalog(cli: Cli) -> None:  # noqa: F8
     assert "no reward programme 'nope'" in missing.stderr
 
 
-def test_an_operator_sets_a_programmes_fx_margin_and_card_top_up(cli: Cli) -> None:  # noqa: F811
+def test_an_operator_sets_a_programmes_fx_margin_and_card_top_up(cli: Cli) -> None:
     cli("programmes", "create", "kudos", "--name", "Harbour Kudos", "--currency", "USD")
 
     done = cli("programmes", "options", "kudos", "--fx-margin", "1.5", "--card-topup")

@@ -72,7 +72,7 @@ class Bot:
 
 
 @pytest.fixture
-async def bot(backend: Backend, tmp_path: Path) -> AsyncIterator[Bot]:  # noqa: F811 - the imported fixture
+async def bot(backend: Backend, tmp_path: Path) -> AsyncIterator[Bot]:
     connector, slack = FakeConnector(), await FakeSlack().start()
     await connector.start()
     clock, ids, database = backend.clock, SequentialIds(), backend.database

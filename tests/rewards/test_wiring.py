@@ -27,7 +27,8 @@ def test_reward_admins_are_read_comma_separated_and_checked(
     assert settings.reward_admins == ["slack:U0HR", "teams:8f1c0d2e-1111-2222-3333-444455556666"]
     assert settings.reward_reminder_days == 7
     assert str(refused.value) == (
-        "REWARD_ADMINS: not slack:<user id> or teams:<Entra object id>: hr@example.com, slack:lowercase"
+        "REWARD_ADMINS: not slack:<user id> or teams:<Entra object id>: hr@example.com, "
+        "slack:lowercase"
     )
 
 

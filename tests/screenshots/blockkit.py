@@ -48,7 +48,8 @@ def page(blocks: list[Block], title: str) -> str:
     body = "".join(_block(b) for b in blocks)
     return (
         f"<!doctype html><html><head><meta charset='utf-8'><title>{html.escape(title)}</title>"
-        f"<meta name='viewport' content='width=device-width, initial-scale=1'><style>{CSS}</style></head>"
+        f"<meta name='viewport' content='width=device-width, "
+        f"initial-scale=1'><style>{CSS}</style></head>"
         f"<body><div class='message'><div class='avatar'></div><div class='column'>"
         f"<div class='sender'>Voucherbot</div>{body}</div></div></body></html>"
     )

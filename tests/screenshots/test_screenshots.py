@@ -366,7 +366,7 @@ class Camera:
             problems += [
                 f"{name} @{width}px: code {code!r} "
                 + ("missing" if n < 0 else f"broken over {n} lines")
-                for code, n in zip(codes, lines)
+                for code, n in zip(codes, lines, strict=False)
                 if n != 1
             ]
         return problems

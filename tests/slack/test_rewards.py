@@ -369,7 +369,7 @@ async def test_reward_alone_opens_a_form_that_checks_the_amount_then_shows_the_c
     )
     assert await refused.json() == {
         "response_action": "errors",
-        "errors": {"vb_rw_amount": "'lots' is not an amount."},
+        "errors": {"vb_rw_amount": "“lots” is not an amount."},
     }
     accepted = await reward_slack.submit_view(
         view, form_values([ADA, GRACE, ROBOT], "20", "For the migration")

@@ -98,7 +98,8 @@ async def test_good_rows_are_sent_bad_rows_are_reported_and_nothing_is_half_done
     assert "Sent *2* of 8 rows ($40); refused *6*." in text
     for line in (
         "Row 3 · grace@harbour.example · “lots” is not an amount.",
-        "Row 5 · nobody@harbour.example · No active member of this workspace has the email nobody@harbour.example.",
+        "Row 5 · nobody@harbour.example · No active member of this workspace has the email "
+        "nobody@harbour.example.",
         "Row 6 · lin@harbour.example · Give a reason of 1 to 500 characters.",
         "Row 8 · ada@harbour.example · One reward can be at most $50.",
         "Row 9 · U0ROBOT · U0ROBOT is not an active member of this workspace.",

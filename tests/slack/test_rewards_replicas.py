@@ -115,7 +115,7 @@ async def _rewarded(on: Backend) -> list[str]:
 
 
 async def test_a_confirmation_shown_by_one_replica_is_sent_by_another_and_a_later_click_sees_the_outcome(
-    backend: Backend,  # noqa: F811 - the imported fixture
+    backend: Backend,
     fake_slack: FakeSlack,
 ) -> None:
     await _setup(backend, fake_slack)
@@ -142,7 +142,7 @@ async def test_a_confirmation_shown_by_one_replica_is_sent_by_another_and_a_late
 
 
 async def test_a_confirmation_survives_a_restart_and_a_cancelled_one_stays_cancelled_on_every_replica(
-    backend: Backend,  # noqa: F811 - the imported fixture
+    backend: Backend,
     fake_slack: FakeSlack,
 ) -> None:
     await _setup(backend, fake_slack)

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import pytest
 
+from adapters.i18n import localizer, words
 from adapters.slack import translate
 from adapters.slack.bulk import InvalidFile, parse_rows
 from adapters.slack.reward_text import (
@@ -187,3 +188,28 @@ def test_a_plain_purchase_carries_no_reward_and_typed_text_cannot_claim_one() ->
     assert translate.reward_of({"value": translate.encode_denomination("books", 1000)}) == ""
     assert translate.reward_of(typed) == ""
     assert translate.picker_currency("vb_picker") is None
+
+
+def test_reward_text_form_and_file_errors_are_said_in_the_persons_language() -> None:
+    german = localizer("de-DE")
+    with pytest.raises(InvalidReward) as no_people:
+        parse_reward("25 USD Thanks")
+    with pytest.raises(InvalidFile) as no_rows:
+        parse_rows(b"email,amount,reason\n")
+    with pytest.raises(InvalidFile) as no_columns:
+        parse_rows(b"name,amount\nAda,25\n")
+
+    assert words.error_text(no_people.value, german).startswith(
+        "Beginnen Sie mit den Personen, denen Sie danken möchten."
+    )
+    assert (
+        words.error_text(no_rows.value, german)
+        == "Die Datei hat eine Kopfzeile, aber keine Zeilen."
+    )
+    assert "es fehlen: email (or user_id), reason" in words.error_text(no_columns.value, german)
+    assert str(no_rows.value) == "The file has a header but no rows."  # English for the logs
+    form = RewardForm((), "lots", "USD", "x", "", "", "")
+    assert form_errors(form, german) == {
+        "vb_rw_recipients": "Wählen Sie mindestens eine Kollegin oder einen Kollegen.",
+        "vb_rw_amount": "„lots“ ist kein Betrag.",
+    }

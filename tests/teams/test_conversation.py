@@ -349,7 +349,8 @@ async def test_pay_for_an_unknown_order_says_so(teams: TeamsWorld) -> None:
     task = (await response.json())["task"]
     assert response.status == 200 and task == {
         "type": "message",
-        "value": "There is no order ord_nope.",  # said by words.error_text, in the person's language
+        # said by words.error_text, in the person's language
+        "value": "There is no order ord_nope.",
     }
 
 

@@ -96,7 +96,7 @@ def test_amount_currency_and_reason(words: str, terms: RewardTerms) -> None:
 
 
 def test_an_ambiguous_comma_is_refused_saying_how_to_write_the_amount() -> None:
-    with pytest.raises(UnreadableCommand, match="write 2.50"):
+    with pytest.raises(UnreadableCommand, match=r"write 2\.50"):
         terms_of(("2,50", "EUR", "danke"), {"EUR"})
 
 

@@ -182,7 +182,7 @@ async def test_the_teams_file_download_refuses_the_proxy_when_no_ca_is_configure
 ) -> None:
     shared = SharedFile("rewards.csv", f"{proxy}/files/rewards.csv", "u1", "csv")
 
-    with pytest.raises(UnreadableCommand, match="couldn't download rewards.csv"):
+    with pytest.raises(UnreadableCommand, match=r"couldn't download rewards\.csv"):
         await download(shared, _trust(None).context)
 
 

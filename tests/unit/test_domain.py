@@ -35,7 +35,7 @@ def test_money_refuses_what_is_not_an_amount(text: str) -> None:
 
 
 def test_money_refuses_a_comma_that_may_be_a_decimal_point_saying_how_to_write_it() -> None:
-    with pytest.raises(ValueError, match="write 2.50"):
+    with pytest.raises(ValueError, match=r"write 2\.50"):
         Money.parse("2,50", "EUR")  # was 250.00
     assert Money.parse("2,500", "EUR") == Money(250_000, "EUR")  # groups of three are thousands
 

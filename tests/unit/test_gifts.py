@@ -253,7 +253,7 @@ async def test_a_slack_buyer_gifts_a_teams_colleague_found_by_email_and_teams_de
 
 async def test_an_email_nobody_answers_to_is_refused_with_a_clear_reason(world: World) -> None:
     gifts = Gifts(uow=world.checkout._uow, checkout=world.checkout, clock=world.clock, people=None)
-    with pytest.raises(InvalidGift, match="nobody@harbour.example") as refused:
+    with pytest.raises(InvalidGift, match=r"nobody@harbour\.example") as refused:
         await gifts.recipient_by_email("nobody@harbour.example")
     assert (refused.value.rule, refused.value.typed) == ("unknown_email", "nobody@harbour.example")
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 from dataclasses import dataclass, replace
+from typing import ClassVar
 
 import pytest
 
@@ -263,7 +264,7 @@ async def test_the_giver_is_told_when_a_recipient_cannot_be_reached(rewarding: R
 
     class Unreachable:
         platform = "slack"
-        sent: list[object] = []
+        sent: ClassVar[list[object]] = []
 
         async def send(self, conversation: ConversationRef, notice: object) -> None:
             if isinstance(notice, RewardNotice):

@@ -159,7 +159,10 @@ class Actions:
     ) -> web.StreamResponse:
         identity = Reader(_texts(form)).text("identity")
         if not IDENTITY.match(identity):
-            problem = "Name a reward admin as slack:<user id> or teams:<AAD object id>, e.g. slack:U0123ABCD."
+            problem = (
+                "Name a reward admin as slack:<user id> or teams:<AAD object id>, "
+                "e.g. slack:U0123ABCD."
+            )
             return await self.pages.rewards(request, session, problems=(problem,), status=400)
         await self.recognition.givers.grant_admin(identity, session.actor)
         return redirect("/admin/rewards?done=grant")

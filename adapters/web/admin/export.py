@@ -17,9 +17,9 @@ from core.oversight.lines import OrderLine
 FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r", ";", "|")
 
 ORDER_COLUMNS = (
-    "order_id", "created_at", "updated_at", "status", "amount", "currency", "product_id", "product",
-    "buyer_name", "buyer_platform", "buyer_tenant", "buyer_user_id", "payment_intent_id", "reward_id",
-    "paid_by_reward", "failure_reason",
+    "order_id", "created_at", "updated_at", "status", "amount", "currency", "product_id",
+    "product", "buyer_name", "buyer_platform", "buyer_tenant", "buyer_user_id",
+    "payment_intent_id", "reward_id", "paid_by_reward", "failure_reason",
 )  # fmt: skip
 AUDIT_COLUMNS = ("seq", "at", "actor", "action", "subject", "before", "after", "prev_hash", "hash")
 

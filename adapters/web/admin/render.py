@@ -17,7 +17,12 @@ from adapters.i18n.tags import from_accept_language
 from adapters.web.admin.auth import csrf_token
 from adapters.web.admin.formats import amount, money_text
 from adapters.web.admin.sessions import CSRF_FIELD, SESSION_KEY
-from adapters.web.admin.wording import payment_label, shown_timeline, source_label
+from adapters.web.admin.wording import (
+    STATUS_LABELS,
+    payment_label,
+    shown_timeline,
+    source_label,
+)
 from core.audit import AuditEntry
 from core.catalog import Catalog
 from core.errors import UnknownProduct
@@ -27,7 +32,8 @@ STATIC = Path(__file__).parents[1] / "static" / "admin"
 STATIC_PREFIX = "/admin/static"
 # No script runs on any dashboard page; inline SVG needs no source of its own.
 HEADERS = {
-    "Content-Security-Policy": "default-src 'none'; style-src 'self'; img-src 'self' data:; form-action 'self'; "
+    "Content-Security-Policy": "default-src 'none'; style-src 'self'; img-src 'self' data:; "
+    "form-action 'self'; "
     "frame-ancestors 'none'; base-uri 'none'",
     "Cache-Control": "no-store",
     "Referrer-Policy": "same-origin",
@@ -49,6 +55,7 @@ class Views:
     def page(
         self, request: web.Request, name: str, *, status: int = 200, **context: Any
     ) -> web.Response:
+        loc = reader_of(request)
         html = self._templates.get_template(f"admin/{name}").render(
             session=request.get(SESSION_KEY),
             csrf=csrf_token(request),
@@ -56,7 +63,9 @@ class Views:
             path=request.path,
             static=STATIC_PREFIX,
             product_name=self.product_name,
-            loc=reader_of(request),
+            loc=loc,
+            _=loc._,
+            lang=loc.locale.language,
             **context,
         )
         return web.Response(text=html, status=status, content_type="text/html", headers=HEADERS)
@@ -95,11 +104,11 @@ def _environment() -> jinja2.Environment:
         amount=_in_locale(amount),
         money=_in_locale(money_text),
         channel=channel,
-        status_label=status_label,
-        source=source_label,
-        shown=shown_timeline,
-        payment_label=payment_label,
-        details=audit_details,
+        status_label=_in_locale(status_label),
+        source=_in_locale(source_label),
+        shown=_in_locale(shown_timeline),
+        payment_label=_in_locale(payment_label),
+        details=_in_locale(audit_details),
     )
     return env
 
@@ -109,9 +118,9 @@ def reader_of(request: web.Request) -> Localizer:
     return localizer(from_accept_language(request.headers.get("Accept-Language")))
 
 
-def _in_locale(format_value: Callable[[Any, Localizer], str]) -> Callable[..., str]:
+def _in_locale(format_value: Callable[[Any, Localizer], Any]) -> Callable[..., Any]:
     @jinja2.pass_context
-    def render(context: jinja2.runtime.Context, value: Any) -> str:
+    def render(context: jinja2.runtime.Context, value: Any) -> Any:
         return format_value(value, context.get("loc", ENGLISH))
 
     return render
@@ -142,13 +151,15 @@ def channel(platform: str) -> str:
     return CHANNELS.get(platform, platform)
 
 
-def status_label(status: object) -> str:
-    return str(status).replace("_", " ").capitalize()
+def status_label(status: object, loc: Localizer = ENGLISH) -> str:
+    """An order status in the reader's words (`Awaiting payment`, `Zahlung ausstehend`)."""
+    label = STATUS_LABELS.get(str(status))
+    return label.said(loc) if label else str(status).replace("_", " ").capitalize()
 
 
-def audit_details(entry: AuditEntry) -> str:
+def audit_details(entry: AuditEntry, loc: Localizer = ENGLISH) -> str:
     """An audit entry's change in a few words: `Awaiting payment → Paid`, or its values."""
     before, after = entry.before or {}, entry.after or {}
     if "status" in before and "status" in after:
-        return f"{status_label(before['status'])} → {status_label(after['status'])}"
+        return f"{status_label(before['status'], loc)} → {status_label(after['status'], loc)}"
     return ", ".join(f"{key}: {value}" for key, value in sorted({**before, **after}.items()))
