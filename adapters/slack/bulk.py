@@ -118,7 +118,8 @@ def _check_header(header: list[str]) -> None:
     if missing:
         raise InvalidFile(
             later(
-                "The first row must name the columns; missing: {columns}. Example: `email,amount,reason` then one reward per row.",
+                "The first row must name the columns; missing: {columns}. Example: "
+                "`email,amount,reason` then one reward per row.",
                 columns=", ".join(missing),
             )
         )

@@ -72,7 +72,8 @@ def parse_reward(text: str, currencies: Collection[str] = ()) -> RewardText:
     if not (users or groups or wide):
         raise InvalidReward(
             later(
-                "Start with the people to thank. Try `/reward @ada @team-x 25 USD Thanks for the launch`, or `/reward` alone for a form."
+                "Start with the people to thank. Try `/reward @ada @team-x 25 USD Thanks for the "
+                "launch`, or `/reward` alone for a form."
             )
         )
     try:
@@ -82,7 +83,8 @@ def parse_reward(text: str, currencies: Collection[str] = ()) -> RewardText:
     if amount is None:
         raise InvalidReward(
             later(
-                "Give the amount after the names. Try `/reward @ada @team-x 25 USD Thanks for the launch`, or `/reward` alone for a form."
+                "Give the amount after the names. Try `/reward @ada @team-x 25 USD Thanks for the "
+                "launch`, or `/reward` alone for a form."
             )
         )
     return RewardText(users, groups, wide, amount.number, amount.currency, plain_text(rest))
