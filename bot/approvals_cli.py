@@ -12,6 +12,7 @@ from bot.settings import Settings, admin_identity
 from core.approval_requests import ApprovalPolicy, ApprovalStatus, parse_approvers
 from core.money import Money
 from core.peer import PeerPolicy
+from core.platforms import platform_names
 
 if TYPE_CHECKING:
     from bot.rewards import Rewards
@@ -101,7 +102,10 @@ async def _set_policy(rewards: Rewards, args: argparse.Namespace) -> int:
         )
     if args.people_above is not None and args.people_above < 1:
         raise ValueError("--people-above must be 1 or more.")
-    approvers = tuple(admin_identity(a) for a in parse_approvers(args.approvers))
+    approvers = tuple(
+        admin_identity(a)
+        for a in parse_approvers(args.approvers, platform_names(rewards.platforms))
+    )
     policy = ApprovalPolicy(
         programme.id,
         approvers,

@@ -89,7 +89,7 @@ async def build_services(settings: Settings) -> Services:
     payments = await build_payments(settings, trust, life)
     clock, background = process_clock(settings.test_clock_file), BackgroundTasks()
     shop = build_shop(settings, database, payments.gateway, clock, background, trust, life)
-    rewards = await build_reward_side(settings, database, clock, life)
+    rewards = await build_reward_side(settings, database, clock, life, PLATFORMS)
     giving = build_giving(settings, database, shop.checkout, clock, rewards.people, life)
     providers = await build_providers(settings, database, shop, life)
     reach = build_people(settings, database, rewards, life)

@@ -78,6 +78,7 @@ def add_catalog_command(programmes: Any, settings: Callable[[], Settings]) -> No
 
 
 def _run(settings: Settings, args: argparse.Namespace, verb: str) -> int:
+    from bot.build.channels import PLATFORMS
     from bot.build.storage import open_database
     from bot.rewards import build_rewards
 
@@ -86,7 +87,9 @@ def _run(settings: Settings, args: argparse.Namespace, verb: str) -> int:
         try:
             programmes = {
                 p.id
-                for p in await build_rewards(settings, database).recognition.budgets.programmes()
+                for p in await build_rewards(
+                    settings, database, platforms=PLATFORMS
+                ).recognition.budgets.programmes()
             }
             if args.programme not in programmes:
                 raise ValueError(f"There is no reward programme '{args.programme}'.")

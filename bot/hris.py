@@ -166,11 +166,12 @@ def _directories(settings: Settings) -> list[tuple[HrDirectory, Callable[[], Awa
 async def sync_now(settings: Settings, dry_run: bool) -> list[SyncReport]:
     """`voucherbot hris sync [--dry-run]`: every configured connector once, from its stored
     cursor."""
+    from bot.build.channels import PLATFORMS
     from bot.build.storage import open_database
     from bot.rewards import build_rewards
 
     database = await open_database(settings)
-    rewards = build_rewards(settings, database)
+    rewards = build_rewards(settings, database, platforms=PLATFORMS)
     reach = graph_reach(settings, rewards)  # leavers' rewards are found where they are reached
     systems = build_hr_systems(settings, database, rewards)
     try:

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import inspect
 import logging
-from collections.abc import Awaitable, Callable, Mapping
+from collections.abc import Awaitable, Callable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import timedelta
 from typing import TYPE_CHECKING
@@ -16,11 +16,12 @@ from bot.settings import Environment, Settings
 from core.api_keys import ApiKeys
 from core.approval_gate import ApprovalGate, ApproverAddress
 from core.approvals import Approvals
-from core.employees import AddressFor, EmployeeDirectory
+from core.employees import EmployeeDirectory
 from core.errors import DuplicateRequest
 from core.identity import ConversationRef
 from core.milestones import Milestones
 from core.money import Money
+from core.platforms import AddressFor, ChatPlatform, platform_names
 from core.ports import (
     Clock,
     EmployeeStore,
@@ -63,6 +64,7 @@ class Rewards:
     )
     approvals: Approvals | None = None  # sends held for an approver (core.approvals)
     approval_check_seconds: float = 60.0
+    platforms: tuple[ChatPlatform, ...] = ()  # the chat platforms served (bot/build/channels.py)
 
     def jobs(self) -> list[tuple[float, Job]]:
         """Scheduled work for the Workers' periodic list (each job's name is its lease's name)."""
@@ -81,21 +83,27 @@ class Rewards:
 
 
 def build_rewards(
-    settings: Settings, database: Database, clock: Clock | None = None, ids: IdFactory | None = None
+    settings: Settings,
+    database: Database,
+    clock: Clock | None = None,
+    ids: IdFactory | None = None,
+    *,
+    platforms: Sequence[ChatPlatform],
 ) -> Rewards:
+    """`platforms`: the platform registry (bot.build.channels.PLATFORMS)."""
     clock, ids = clock or SystemClock(), ids or RandomIds()
+    addresses = chat_addresses(tenants := database.teams_tenants(), platforms)
     stores = database.hr_stores()
-    tenants = database.teams_tenants()
     recognition = Recognition(
         uow=database.unit_of_work,
         clock=clock,
         ids=ids,
         configured_admins=settings.reward_admins,
         remind_before=timedelta(days=settings.reward_reminder_days),
-        gate=ApprovalGate(clock, ids, approver_address(chat_addresses(tenants), stores.employees)),
+        gate=ApprovalGate(clock, ids, approver_address(addresses, stores.employees, platforms)),
     )
     approvals = Approvals(uow=database.unit_of_work, clock=clock, ids=ids, recognition=recognition)
-    people = EmployeeDirectory(stores.employees, chat_addresses(tenants))
+    people = EmployeeDirectory(stores.employees, addresses)
     milestones = Milestones(
         recognition=recognition,
         employees=stores.employees,
@@ -113,6 +121,7 @@ def build_rewards(
         idempotency=stores.idempotency,
         clock=clock,
         ids=ids,
+        platforms=platform_names(platforms),
     )
     return Rewards(
         recognition,
@@ -126,26 +135,32 @@ def build_rewards(
         database.pending_confirmations(),
         approvals,
         settings.approval_expiry_check_seconds,
+        tuple(platforms),
     )
 
 
-def chat_addresses(tenants: TenantEndpoints) -> dict[str, AddressFor]:
-    """Private-chat addresses the bot can make from ids. Slack: a DM with the user id. Teams: a 1:1
-    chat by Entra object id, in a tenant the bot has had an activity from (`tenants` keeps its
-    Connector URL and the bot's account there; the Teams channel fills it)."""
-    from adapters.slack.reward_text import dm_address
-    from adapters.teams.tenants import TenantPeople
-
-    return {"slack": dm_address, "teams": TenantPeople(tenants)}
+def chat_addresses(
+    tenants: TenantEndpoints, platforms: Sequence[ChatPlatform]
+) -> dict[str, AddressFor]:
+    """Private-chat addresses each platform's descriptor can make from ids (Slack: a DM with the
+    user id; Teams: a 1:1 chat by Entra object id in a tenant `tenants` keeps the endpoint of)."""
+    return {
+        platform.name: platform.private_chat(tenants)
+        for platform in platforms
+        if platform.private_chat is not None
+    }
 
 
 def approver_address(
-    addresses: Mapping[str, AddressFor], employees: EmployeeStore | None = None
+    addresses: Mapping[str, AddressFor],
+    employees: EmployeeStore | None,
+    platforms: Sequence[ChatPlatform],
 ) -> ApproverAddress:
     """Where an approver (`slack:U…`, `teams:<Entra id>`) gets their card: a private chat in the
     workspace or tenant of a conversation `near` the send (the giver's, a recipient's) on the
     approver's platform; with nothing near (`near` None), in the workspace or tenant their
-    employee record names."""
+    employee record names; each platform's descriptor reads a conversation's workspace."""
+    workspaces = {p.name: p.workspace_of for p in platforms if p.workspace_of is not None}
 
     async def address(identity: str, near: ConversationRef | None) -> ConversationRef | None:
         platform, _, user_id = identity.partition(":")
@@ -154,7 +169,8 @@ def approver_address(
         if near is None:
             workspace = await _recorded_workspace(employees, platform, user_id)
         else:
-            workspace = _workspace_of(near) if near.platform == platform else None
+            read = workspaces.get(platform) if near.platform == platform else None
+            workspace = read(near) if read is not None else None
         if workspace is None:
             return None
         found = addresses[platform](workspace, user_id)
@@ -181,15 +197,6 @@ async def _recorded_workspace(
         ):
             return user.tenant
     return None
-
-
-def _workspace_of(conversation: ConversationRef) -> str:
-    from adapters.slack.translate import SlackAddress
-    from adapters.teams.address import TeamsAddress
-
-    if conversation.platform == "slack":
-        return SlackAddress.from_json(conversation.address).team
-    return TeamsAddress.parse(conversation).tenant_id
 
 
 def find_people_in_slack(rewards: Rewards, slack: SlackChannel) -> None:

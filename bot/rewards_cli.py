@@ -21,6 +21,7 @@ from core.errors import NotFound, VoucherbotError
 from core.milestone_calendar import MilestoneKind
 from core.milestones import MilestoneRule
 from core.money import Money, check_currency
+from core.platforms import platform_names
 from core.rewards import Programme
 
 if TYPE_CHECKING:
@@ -147,13 +148,14 @@ def _runs(parser: argparse.ArgumentParser, settings: Callable[[], Settings], wor
 
 
 def _run(settings: Settings, work: Work, args: argparse.Namespace) -> int:
+    from bot.build.channels import PLATFORMS
     from bot.build.storage import open_database
     from bot.rewards import build_rewards
 
     async def run() -> int:
         database = await open_database(settings)
         try:
-            return await work(build_rewards(settings, database), args)
+            return await work(build_rewards(settings, database, platforms=PLATFORMS), args)
         finally:
             await database.dispose()
 
@@ -275,7 +277,8 @@ async def _import_employees(rewards: Rewards, args: argparse.Namespace) -> int:
         rows = [
             {(k or "").strip().lower(): v for k, v in row.items()} for row in csv.DictReader(handle)
         ]
-    report = await import_employees(rewards.employees, rows, _actor(), args.tenant)
+    names = platform_names(rewards.platforms)
+    report = await import_employees(rewards.employees, rows, _actor(), args.tenant, platforms=names)
     for row, reason in report.refused:
         print(f"line {row + 1}: {reason}", file=sys.stderr)  # line 1 is the header
     print(f"imported {report.imported} employee(s), refused {len(report.refused)} row(s)")

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Collection
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from enum import StrEnum
@@ -141,15 +142,12 @@ def view_of(approval: Approval, programme: Programme, budget_available: int) -> 
     )
 
 
-def parse_approvers(text: str) -> tuple[str, ...]:
-    """`slack:U…,teams:<aad id>` as typed in the CLI or dashboard; refused unless each names a
-    platform."""
+def parse_approvers(text: str, platforms: Collection[str]) -> tuple[str, ...]:
+    """`slack:U…,teams:<aad id>` as typed in the CLI or dashboard; refused unless each names one of
+    `platforms` (the chat platforms the bot serves)."""
     approvers = tuple(dict.fromkeys(a.strip() for a in text.split(",") if a.strip()))
-    bad = [
-        a
-        for a in approvers
-        if a.partition(":")[0] not in ("slack", "teams") or not a.partition(":")[2]
-    ]
+    bad = [a for a in approvers if a.partition(":")[0] not in platforms or not a.partition(":")[2]]
     if not approvers or bad:
-        raise InvalidRequest("Name approvers as slack:U…,teams:<Entra object id>.")
+        named = ",".join(f"{platform}:<user id>" for platform in platforms)
+        raise InvalidRequest(f"Name approvers as {named}.")
     return approvers

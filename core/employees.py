@@ -4,23 +4,19 @@ id."""
 from __future__ import annotations
 
 import re
-from collections.abc import Awaitable, Callable, Iterable, Mapping
+from collections.abc import Collection, Iterable, Mapping
 from dataclasses import dataclass, replace
 from datetime import date
 from typing import TYPE_CHECKING
 
 from core.identity import ChatUser, ConversationRef
 from core.milestone_calendar import Employee, MonthDay
+from core.platforms import AddressFor
 from core.rewards import Recipient
 
 if TYPE_CHECKING:
     from core.ports import Directory, EmployeeStore
 
-# A platform's address of someone's private chat with the bot, from (tenant, user id): None when the
-# bot cannot reach them, awaitable when it takes a look-up (Teams: the tenant's stored Connector
-# URL).
-AddressFor = Callable[[str, str], ConversationRef | Awaitable[ConversationRef | None] | None]
-PLATFORMS = ("slack", "teams")
 MAX_NAME = 100
 _EMAIL = re.compile(r"^[^@\s]{1,64}@[^@\s]+\.[^@\s]+$")
 _USER_ID = re.compile(r"^[A-Za-z0-9:_.-]{1,100}$")
@@ -35,9 +31,11 @@ class ImportReport:
     refused: tuple[tuple[int, str], ...]
 
 
-def employee_from_row(row: Mapping[str, object], default_tenant: str = "") -> Employee:
+def employee_from_row(
+    row: Mapping[str, object], default_tenant: str = "", *, platforms: Collection[str]
+) -> Employee:
     """Read one row (email, name, start_date, birthday, platform, user_id, tenant, country); the
-    error says what is wrong."""
+    error says what is wrong. `platforms` names the chat platforms the bot serves."""
     email = _text(row, "email").lower()
     if not _EMAIL.match(email) or len(email) > 254:
         raise ValueError(f"'{email}' is not an email address" if email else "the email is missing")
@@ -49,16 +47,20 @@ def employee_from_row(row: Mapping[str, object], default_tenant: str = "") -> Em
     country = _text(row, "country").upper()
     if country and not (len(country) == 2 and country.isascii() and country.isalpha()):
         raise ValueError(f"'{country}' is not a country code: write two letters, such as DE")
-    return Employee(email, name, start, birthday, _user(row, name, default_tenant), country=country)
+    return Employee(
+        email, name, start, birthday, _user(row, name, default_tenant, platforms), country=country
+    )
 
 
-def _user(row: Mapping[str, object], name: str, default_tenant: str) -> ChatUser | None:
+def _user(
+    row: Mapping[str, object], name: str, default_tenant: str, platforms: Collection[str]
+) -> ChatUser | None:
     platform = _text(row, "platform").lower()
     user_id = _text(row, "user_id")
     if not platform and not user_id:
         return None  # found by email through the chat platform's directory
-    if platform not in PLATFORMS:
-        raise ValueError(f"platform must be {' or '.join(PLATFORMS)}, not '{platform}'")
+    if platform not in platforms:
+        raise ValueError(f"platform must be {' or '.join(platforms)}, not '{platform}'")
     if not _USER_ID.match(user_id):
         raise ValueError(f"'{user_id}' is not a {platform} user id")
     tenant = next((t for t in (_text(row, c) for c in _TENANT_COLUMNS) if t), default_tenant)
@@ -104,7 +106,7 @@ def _birthday(text: str) -> MonthDay | None:
 
 
 def parse_rows(
-    rows: Iterable[Mapping[str, object]], default_tenant: str = ""
+    rows: Iterable[Mapping[str, object]], default_tenant: str = "", *, platforms: Collection[str]
 ) -> tuple[list[Employee], ImportReport]:
     """Every good row, and a report refusing bad rows and emails given twice (the first one is
     kept)."""
@@ -112,7 +114,7 @@ def parse_rows(
     refused = []
     for number, row in enumerate(rows, start=1):
         try:
-            employee = employee_from_row(row, default_tenant)
+            employee = employee_from_row(row, default_tenant, platforms=platforms)
         except (ValueError, TypeError) as exc:
             refused.append((number, str(exc)))
             continue
@@ -124,11 +126,16 @@ def parse_rows(
 
 
 async def import_employees(
-    store: EmployeeStore, rows: Iterable[Mapping[str, object]], actor: str, default_tenant: str = ""
+    store: EmployeeStore,
+    rows: Iterable[Mapping[str, object]],
+    actor: str,
+    default_tenant: str = "",
+    *,
+    platforms: Collection[str],
 ) -> ImportReport:
     """Add or update the good rows in one transaction (all of them or none); bad rows are only
     reported."""
-    employees, report = parse_rows(rows, default_tenant)
+    employees, report = parse_rows(rows, default_tenant, platforms=platforms)
     if employees:
         await store.upsert(employees, actor)
     return report

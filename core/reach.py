@@ -9,8 +9,8 @@ from __future__ import annotations
 
 from typing import Protocol
 
-from core.employees import AddressFor
 from core.identity import ChatUser, ConversationRef
+from core.platforms import AddressFor
 from core.rewards import Recipient
 
 

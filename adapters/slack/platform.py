@@ -8,7 +8,11 @@ from typing import Any
 from urllib.parse import parse_qs
 
 from adapters.slack.manifest import EVENTS_PATH
-from core.platforms import ActingPerson, ChatPlatform
+from adapters.slack.reward_text import dm_address
+from adapters.slack.translate import SlackAddress
+from core.identity import ConversationRef
+from core.platforms import ActingPerson, AddressFor, ChatPlatform
+from core.ports import TenantEndpoints
 
 
 def acting_person(body: bytes) -> ActingPerson | None:
@@ -35,6 +39,15 @@ def in_words(text: str) -> Mapping[str, object]:
     return {"response_type": "ephemeral", "text": text}
 
 
+def private_chat(_tenants: TenantEndpoints) -> AddressFor:
+    """A DM with the user id, in the workspace given (conversations.open opens it when sent)."""
+    return dm_address
+
+
+def workspace_of(conversation: ConversationRef) -> str:
+    return SlackAddress.from_json(conversation.address).team
+
+
 def _json(text: str) -> dict[str, Any]:
     try:
         return _object(json.loads(text))
@@ -53,4 +66,6 @@ SLACK = ChatPlatform(
     inbound_path=EVENTS_PATH,
     acting_person=acting_person,
     in_words=in_words,
+    private_chat=private_chat,
+    workspace_of=workspace_of,
 )

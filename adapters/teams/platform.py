@@ -5,7 +5,11 @@ from __future__ import annotations
 import json
 from typing import Any
 
-from core.platforms import ActingPerson, ChatPlatform
+from adapters.teams.address import TeamsAddress
+from adapters.teams.tenants import TenantPeople
+from core.identity import ConversationRef
+from core.platforms import ActingPerson, AddressFor, ChatPlatform
+from core.ports import TenantEndpoints
 
 MESSAGES_PATH = "/api/messages"
 
@@ -18,6 +22,16 @@ def acting_person(body: bytes) -> ActingPerson:
     user = sender.get("aadObjectId") or sender.get("id")
     tenant_id = _object(_object(activity.get("channelData")).get("tenant")).get("id") or ""
     return ActingPerson(str(tenant_id), user if isinstance(user, str) else "")
+
+
+def private_chat(tenants: TenantEndpoints) -> AddressFor:
+    """A 1:1 chat by Entra object id, in a tenant the bot has had an activity from (`tenants` keeps
+    its Connector URL and the bot's account there; the Teams channel fills it)."""
+    return TenantPeople(tenants)
+
+
+def workspace_of(conversation: ConversationRef) -> str:
+    return TeamsAddress.parse(conversation).tenant_id
 
 
 def _json(text: bytes) -> dict[str, Any]:
@@ -37,4 +51,6 @@ TEAMS = ChatPlatform(
     short_label="Teams",
     inbound_path=MESSAGES_PATH,
     acting_person=acting_person,
+    private_chat=private_chat,
+    workspace_of=workspace_of,
 )

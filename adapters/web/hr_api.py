@@ -92,6 +92,7 @@ class HrApi:
     idempotency: IdempotencyStore
     clock: Clock
     ids: IdFactory
+    platforms: tuple[str, ...]  # the chat platforms an imported employee row may name
     stale_claim: timedelta = timedelta(minutes=5)
 
     def mount(self, app: web.Application) -> None:
@@ -200,7 +201,9 @@ class HrApi:
     async def import_employees(self, request: web.Request) -> web.Response:
         key = await self._authenticate(request)
         rows = employee_rows(parse_json(await _read_body(request, MAX_EMPLOYEE_BODY)))
-        report = await import_employees(self.employees, rows, key.identity)
+        report = await import_employees(
+            self.employees, rows, key.identity, platforms=self.platforms
+        )
         refused = [{"row": row, "reason": reason} for row, reason in report.refused]
         return _json({"imported": report.imported, "refused": refused}, 200)
 

@@ -63,6 +63,7 @@ def _admin_dashboard(
         secure_cookies=settings.public_base_url.startswith("https://"),
         providers=providers,
         approvals=rewards.approvals,
+        platforms=rewards.platforms,  # the channel filter's choices
     )
     return _mount(routes)
 

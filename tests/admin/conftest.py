@@ -21,6 +21,7 @@ from adapters.stripe_gateway import StripeGateway
 from adapters.stripe_local import LocalStripe
 from adapters.web.admin import admin_routes, hash_password
 from adapters.web.checkout import checkout_routes
+from bot.build.channels import PLATFORMS
 from core.catalog import Catalog, ExpiryPolicy, Product
 from core.checkout import Checkout, PlaceOrder
 from core.delivery import Relay
@@ -268,6 +269,7 @@ async def console(tmp_path: Path, localstripe: LocalStripe) -> AsyncIterator[Con
         admin_routes(
             oversight=SqlOversight.of(database), checkout=checkout, recognition=recognition, accounts=accounts,
             acts=AdminActs(uow=database.unit_of_work), admin_token=ADMIN_TOKEN, secure_cookies=False, clock=clock,
+            platforms=PLATFORMS,
         )
     )  # fmt: skip
     runner = web.AppRunner(app, access_log=None)

@@ -20,6 +20,7 @@ from adapters.web.admin.passwords import (
     verify_password,
 )
 from adapters.web.admin.wording import payment_label, shown_timeline
+from bot.build.channels import PLATFORMS
 from core.audit import AuditEntry
 from core.money import Money
 from core.orders import OrderStatus, StatusChange
@@ -28,6 +29,9 @@ from core.oversight.lines import DeliveryAttempts, PaymentLine
 from core.oversight.overview import DayPoint
 from core.oversight.queries import OrderQuery
 from core.oversight.timeline import order_timeline
+from core.platforms import platform_names
+
+PLATFORM_NAMES = platform_names(PLATFORMS)  # the platform registry's names
 
 
 def test_filters_are_read_from_the_query_string() -> None:
@@ -39,7 +43,8 @@ def test_filters_are_read_from_the_query_string() -> None:
             "to": "2026-11-30",
             "q": " QHB ",
             "page": "3",
-        }
+        },
+        platforms=PLATFORM_NAMES,
     )
 
     assert problems == []
@@ -49,7 +54,8 @@ def test_filters_are_read_from_the_query_string() -> None:
 
 def test_each_bad_filter_is_named_and_ignored() -> None:
     query, problems = order_query(
-        {"status": "lost", "channel": "irc", "from": "2026-13-01", "per_page": "5000"}
+        {"status": "lost", "channel": "irc", "from": "2026-13-01", "per_page": "5000"},
+        platforms=PLATFORM_NAMES,
     )
 
     assert query == OrderQuery()

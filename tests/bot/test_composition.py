@@ -10,7 +10,7 @@ import pytest
 from aiohttp import web
 
 from adapters.db import Database
-from bot.build.channels import ChannelParts, build_channels
+from bot.build.channels import PLATFORMS, ChannelParts, build_channels
 from bot.build.gifts import build_giving
 from bot.build.lifecycle import Lifecycle
 from bot.build.storage import open_database
@@ -41,7 +41,7 @@ async def database(tmp_path: Path) -> AsyncIterator[Database]:
 
 def _parts(settings: Settings, database: Database) -> ChannelParts:
     clock = FixedClock()
-    rewards = build_rewards(settings, database, clock, SequentialIds())
+    rewards = build_rewards(settings, database, clock, SequentialIds(), platforms=PLATFORMS)
     checkout = Checkout(
         uow=database.unit_of_work,
         catalog=Catalog([BOOKS]),
@@ -109,3 +109,12 @@ def _posts(app: web.Application) -> set[str]:
         for route in app.router.routes()
         if route.method == "POST" and route.resource is not None
     }
+
+
+async def test_the_reward_side_gets_the_platform_registry_from_the_composition_root(
+    tmp_path: Path, database: Database
+) -> None:
+    rewards = _parts(load_settings(_env_file=None, data_dir=tmp_path), database).rewards
+
+    assert rewards.platforms == PLATFORMS
+    assert rewards.hr_api.platforms == ("teams", "slack")  # the employee import's platform check

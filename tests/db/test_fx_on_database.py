@@ -8,6 +8,7 @@ from datetime import timedelta
 from decimal import Decimal
 
 from adapters.fx.ecb import parse_ecb
+from bot.build.channels import PLATFORMS
 from core.catalog import Catalog
 from core.checkout import Checkout, PlaceOrder
 from core.curation import CatalogRule
@@ -15,6 +16,7 @@ from core.employees import employee_from_row
 from core.fx import Rate, Rates
 from core.money import Money
 from core.orders import OrderStatus
+from core.platforms import platform_names
 from core.recognition import Recognition
 from core.reward_sends import SendRewards
 from core.rewards import LedgerKind, Recipient
@@ -23,6 +25,8 @@ from tests.db.conftest import ADA, Backend
 from tests.db.test_rewards_on_database import HR, KUDOS, dm
 from tests.fakes import FakeGateway, FakeProvider, SequentialIds
 from tests.unit.conftest import BOOKS, TEA
+
+PLATFORM_NAMES = platform_names(PLATFORMS)  # the platform registry's names
 
 
 async def test_rates_keep_the_newest_per_pair_exactly_as_decimals(backend: Backend) -> None:
@@ -117,7 +121,7 @@ async def test_an_employee_records_country_is_kept(backend: Backend) -> None:
         "country": "DE",
     }
 
-    await employees.upsert([employee_from_row(row)], "cli:ops")
+    await employees.upsert([employee_from_row(row, platforms=PLATFORM_NAMES)], "cli:ops")
 
     found = await employees.by_user("slack", ADA.tenant, ADA.user_id)
     assert found is not None and found.country == "DE"

@@ -5,12 +5,16 @@ from __future__ import annotations
 from dataclasses import replace
 from datetime import UTC, date, datetime
 
+from bot.build.channels import PLATFORMS
 from core.employees import employee_from_row
 from core.milestone_calendar import Employee, MilestoneKind
 from core.milestones import MilestoneRule
 from core.money import Money
+from core.platforms import platform_names
 from tests.db.conftest import Backend
 from tests.rewards.conftest import GRACE_ROW, KUDOS, build_hr
+
+PLATFORM_NAMES = platform_names(PLATFORMS)  # the platform registry's names
 
 ANNIVERSARY = MilestoneRule(
     MilestoneKind.ANNIVERSARY, KUDOS.id, Money(5000, "USD"), "Happy {years} years, {name}!"
@@ -25,7 +29,12 @@ def synced(email: str, user_id: str, start: date, **hr: object) -> Employee:
         "start_date": start.isoformat(),
         "birthday": "",
     }
-    return replace(employee_from_row(row), source="successfactors", person_id=user_id, **hr)  # type: ignore[arg-type]
+    return replace(
+        employee_from_row(row, platforms=PLATFORM_NAMES),
+        source="successfactors",
+        person_id=user_id,
+        **hr,
+    )  # type: ignore[arg-type]
 
 
 async def test_an_anniversary_is_sent_when_the_day_has_begun_where_the_employee_is(

@@ -14,16 +14,20 @@ from aiohttp.test_utils import TestClient, TestServer
 
 from adapters.db.hr_repositories import HrStores
 from adapters.web.hr_api import HrApi
+from bot.build.channels import PLATFORMS
 from core.api_keys import ApiKeys
 from core.approval_gate import ApprovalGate
 from core.employees import EmployeeDirectory, employee_from_row
 from core.identity import ConversationRef
 from core.milestones import Milestones
 from core.money import Money
+from core.platforms import platform_names
 from core.recognition import Recognition
 from core.rewards import Programme
 from tests.db.conftest import Backend, backend  # noqa: F401 - the fixture, on SQLite and PostgreSQL
 from tests.fakes import SequentialIds
+
+PLATFORM_NAMES = platform_names(PLATFORMS)  # the platform registry's names
 
 KUDOS = Programme("kudos", "Harbour Kudos", "USD", expiry_days=90)
 TEAM = "T0HARBOUR"
@@ -130,6 +134,7 @@ def build_hr(on: Backend) -> tuple[Recognition, Milestones, HrStores, ApiKeys, H
         idempotency=stores.idempotency,
         clock=clock,
         ids=ids,
+        platforms=PLATFORM_NAMES,
     )
     return recognition, milestones, stores, api_keys, api
 
@@ -140,7 +145,11 @@ async def hr(backend: Backend) -> AsyncIterator[Hr]:
     await recognition.budgets.create_programme(replace(KUDOS), "setup")
     await recognition.budgets.credit(KUDOS.id, Money(100_000, "USD"), "setup")
     await stores.employees.upsert(
-        [employee_from_row(ADA_ROW), employee_from_row(GRACE_ROW)], "setup"
+        [
+            employee_from_row(ADA_ROW, platforms=PLATFORM_NAMES),
+            employee_from_row(GRACE_ROW, platforms=PLATFORM_NAMES),
+        ],
+        "setup",
     )
     key = await api_keys.create("workday", "cli:operator")
     app = web.Application()

@@ -7,6 +7,7 @@ import json
 from dataclasses import replace
 from datetime import timedelta
 
+from bot.build.channels import PLATFORMS
 from bot.rewards import approver_address
 from core.approval_gate import ApprovalGate
 from core.approval_requests import ApprovalPolicy
@@ -14,12 +15,15 @@ from core.employees import employee_from_row
 from core.identity import ChatUser, ConversationRef
 from core.money import Money
 from core.outbox import MessageKind, OutboxMessage
+from core.platforms import platform_names
 from core.recognition import Recognition
 from core.reward_sends import SendRewards
 from core.rewards import Recipient
 from tests.db.conftest import Backend, backend  # noqa: F401 - the fixture, on SQLite and PostgreSQL
 from tests.fakes import SequentialIds
 from tests.rewards.conftest import KUDOS, TEAM, slack_dm
+
+PLATFORM_NAMES = platform_names(PLATFORMS)  # the platform registry's names
 
 TENANT = "0f5b7c1e-aaaa-bbbb-cccc-000000000001"
 MIRA_AAD = "6a1c2d3e-1111-2222-3333-444455556666"
@@ -43,8 +47,8 @@ async def wired(backend: Backend, approvers: tuple[str, ...]) -> Recognition:
         "user_id": MIRA_AAD,
         "tenant": TENANT,
     }
-    await employees.upsert([employee_from_row(mira)], "setup")
-    address = approver_address({"slack": slack_dm, "teams": teams_chat}, employees)
+    await employees.upsert([employee_from_row(mira, platforms=PLATFORM_NAMES)], "setup")
+    address = approver_address({"slack": slack_dm, "teams": teams_chat}, employees, PLATFORMS)
     recognition = Recognition(
         uow=database.unit_of_work,
         clock=clock,

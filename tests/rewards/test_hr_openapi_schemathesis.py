@@ -16,14 +16,18 @@ from pathlib import Path
 import pytest
 from aiohttp import web
 
+from bot.build.channels import PLATFORMS
 from core.approval_requests import ApprovalPolicy
 from core.employees import employee_from_row
 from core.errors import DirectoryUnavailable
 from core.money import Money
+from core.platforms import platform_names
 from core.rewards import Recipient
 from tests.db.conftest import Backend
 from tests.live_contract import LiveApp, contract_schema, run_contract
 from tests.rewards.conftest import ADA_ROW, GRACE_ROW, KUDOS, build_hr
+
+PLATFORM_NAMES = platform_names(PLATFORMS)  # the platform registry's names
 
 MAX_EXAMPLES = 25
 # The contract's own words: a refusal by a business rule (unknown person, budget, currency) is a
@@ -60,7 +64,11 @@ class LiveHrApi(LiveApp):
             )
             await uow.commit()
         await stores.employees.upsert(
-            [employee_from_row(ADA_ROW), employee_from_row(GRACE_ROW)], "setup"
+            [
+                employee_from_row(ADA_ROW, platforms=PLATFORM_NAMES),
+                employee_from_row(GRACE_ROW, platforms=PLATFORM_NAMES),
+            ],
+            "setup",
         )
         self.key = await api_keys.create("workday", "cli:operator")
         app = web.Application()

@@ -7,13 +7,17 @@ from datetime import date
 
 import pytest
 
+from bot.build.channels import PLATFORMS
 from core.employees import employee_from_row, parse_rows
 from core.errors import InvalidRequest, ProgrammeNotFound
 from core.identity import ChatUser
 from core.milestone_calendar import Employee, MilestoneKind, MonthDay, milestones_between
 from core.milestones import MilestoneRule
 from core.money import Money
+from core.platforms import platform_names
 from tests.rewards.conftest import KUDOS, TEAM, Hr
+
+PLATFORM_NAMES = platform_names(PLATFORMS)  # the platform registry's names
 
 ANNIVERSARY = MilestoneRule(
     MilestoneKind.ANNIVERSARY,
@@ -132,7 +136,7 @@ def test_employee_rows_are_checked_one_by_one_and_a_repeated_email_keeps_the_fir
         },
     ]
 
-    employees, report = parse_rows(rows)
+    employees, report = parse_rows(rows, platforms=PLATFORM_NAMES)
 
     assert [(e.email, e.name, e.birthday) for e in employees] == [
         ("ada@example.com", "Ada Lovelace", MonthDay(12, 10)),
@@ -142,9 +146,9 @@ def test_employee_rows_are_checked_one_by_one_and_a_repeated_email_keeps_the_fir
     assert [row for row, _ in report.refused] == [2, 3, 4]
     assert "appears twice" in report.refused[0][1] and "birthday" in report.refused[1][1]
     assert "tenant" in report.refused[2][1]
-    assert employee_from_row(rows[3], default_tenant=TEAM).user == ChatUser(
-        "slack", TEAM, "U0LINUS", "Linus"
-    )
+    assert employee_from_row(
+        rows[3], default_tenant=TEAM, platforms=PLATFORM_NAMES
+    ).user == ChatUser("slack", TEAM, "U0LINUS", "Linus")
 
 
 # --- sending on the real database
@@ -206,7 +210,9 @@ async def test_a_leap_day_birthday_is_celebrated_on_the_28th_of_february_in_a_co
         "user_id": "U0LEAP",
         "tenant": TEAM,
     }
-    await hr.stores.employees.upsert([employee_from_row(leap)], "cli:operator")
+    await hr.stores.employees.upsert(
+        [employee_from_row(leap, platforms=PLATFORM_NAMES)], "cli:operator"
+    )
     await hr.milestones.set_rule(BIRTHDAY, "cli:operator")
 
     before = await hr.milestones.send_due_milestones(date(2027, 2, 27))
@@ -237,7 +243,9 @@ async def test_people_the_bot_cannot_reach_and_an_empty_budget_are_reported_and_
     hr: Hr,
 ) -> None:
     unreachable = {"email": "offline@example.com", "name": "Off Line", "start_date": "2020-11-26"}
-    await hr.stores.employees.upsert([employee_from_row(unreachable)], "cli:operator")
+    await hr.stores.employees.upsert(
+        [employee_from_row(unreachable, platforms=PLATFORM_NAMES)], "cli:operator"
+    )
     await hr.milestones.set_rule(
         MilestoneRule(
             MilestoneKind.ANNIVERSARY, KUDOS.id, Money(150_000, "USD"), "Thank you, {name}"

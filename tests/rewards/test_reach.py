@@ -15,6 +15,7 @@ from aiohttp.test_utils import TestClient, TestServer
 
 from adapters.slack import build_slack
 from adapters.teams import TeamsChannel, build_teams
+from bot.build.channels import PLATFORMS
 from bot.rewards import Rewards, build_rewards, find_people_in_slack
 from bot.settings import load_settings
 from core.catalog import Catalog
@@ -75,7 +76,9 @@ async def bot(backend: Backend, tmp_path: Path) -> AsyncIterator[Bot]:
     connector, slack = FakeConnector(), await FakeSlack().start()
     await connector.start()
     clock, ids, database = backend.clock, SequentialIds(), backend.database
-    rewards = build_rewards(load_settings(_env_file=None, data_dir=tmp_path), database, clock, ids)
+    rewards = build_rewards(
+        load_settings(_env_file=None, data_dir=tmp_path), database, clock, ids, platforms=PLATFORMS
+    )
     await rewards.recognition.budgets.create_programme(KUDOS, "setup")
     await rewards.recognition.budgets.credit(KUDOS.id, Money(10_000, "USD"), "setup")
     checkout = Checkout(

@@ -8,6 +8,7 @@ from pathlib import Path
 import pytest
 
 from adapters.db import Database, VoucherCipher
+from bot.build.channels import PLATFORMS
 from bot.rewards import build_rewards, seed_development_programme
 from bot.settings import Environment, Settings, SettingsError, load_settings
 from core.identity import ChatUser
@@ -32,7 +33,9 @@ def test_reward_admins_are_read_comma_separated_and_checked(
 
 
 def test_reward_jobs_are_named_for_their_leases(tmp_path: Path) -> None:
-    rewards = build_rewards(load_settings(_env_file=None, data_dir=tmp_path), _database(tmp_path))
+    rewards = build_rewards(
+        load_settings(_env_file=None, data_dir=tmp_path), _database(tmp_path), platforms=PLATFORMS
+    )
 
     assert [job.__name__ for _, job in rewards.jobs()] == [
         "expire_due",
@@ -48,12 +51,12 @@ async def test_development_gets_a_recognition_programme_with_a_test_budget_once_
     development, production = await _opened(tmp_path / "dev"), await _opened(tmp_path / "prod")
     try:
         settings = load_settings(_env_file=None, data_dir=tmp_path, reward_admins=["slack:U0HR"])
-        rewards = build_rewards(settings, development)
+        rewards = build_rewards(settings, development, platforms=PLATFORMS)
         await seed_development_programme(settings, rewards.recognition)
         await seed_development_programme(settings, rewards.recognition)  # a restart
         # Production settings need real secrets to validate; only the environment matters here.
         live = Settings.model_construct(environment=Environment.PRODUCTION)
-        live_rewards = build_rewards(live, production)
+        live_rewards = build_rewards(live, production, platforms=PLATFORMS)
         await seed_development_programme(live, live_rewards.recognition)
 
         assert [p.id for p in await rewards.recognition.budgets.programmes()] == ["recognition"]

@@ -17,7 +17,7 @@ import pytest
 from aiohttp import web
 from aiohttp.test_utils import TestClient, TestServer
 
-from adapters.slack import SlackChannel, build_slack
+from adapters.slack import SLACK, SlackChannel, build_slack
 from adapters.slack.reward_text import dm_address
 from bot.rewards import approver_address
 from core.approval_gate import ApprovalGate
@@ -434,7 +434,9 @@ async def make_world(
     recognition, approvals = None, None
     if programme is not None:
         gate = (
-            ApprovalGate(clock, ids, approver_address({"slack": dm_address})) if approval else None
+            ApprovalGate(clock, ids, approver_address({"slack": dm_address}, None, (SLACK,)))
+            if approval
+            else None
         )
         recognition = Recognition(
             uow=uow, clock=clock, ids=ids, configured_admins={f"slack:{HR}"}, gate=gate

@@ -9,16 +9,20 @@ from decimal import Decimal
 
 import pytest
 
+from bot.build.channels import PLATFORMS
 from core.catalog import Catalog, CatalogQuery, Product
 from core.curation import CatalogRule, Curation
 from core.employees import employee_from_row
 from core.errors import InvalidRequest
 from core.fx import Rate, RateBook
 from core.money import Money
+from core.platforms import platform_names
 from core.redeem import reward_catalog
 from core.rewards import Programme
 from core.views import ProductCard, RewardSummary, by_card, within
 from tests.unit.conftest import BOOKS, TEA
+
+PLATFORM_NAMES = platform_names(PLATFORMS)  # the platform registry's names
 
 NOW = datetime(2026, 11, 26, 9, 0, tzinfo=UTC)
 BOOK = RateBook(
@@ -120,7 +124,9 @@ def test_an_employee_file_may_say_where_each_person_redeems() -> None:
         "country": "de",
     }
 
-    assert employee_from_row(row).country == "DE"
-    assert employee_from_row({**row, "country": ""}).country == ""  # unknown
+    assert employee_from_row(row, platforms=PLATFORM_NAMES).country == "DE"
+    assert (
+        employee_from_row({**row, "country": ""}, platforms=PLATFORM_NAMES).country == ""
+    )  # unknown
     with pytest.raises(ValueError, match="'GERMANY' is not a country code"):
-        employee_from_row({**row, "country": "Germany"})
+        employee_from_row({**row, "country": "Germany"}, platforms=PLATFORM_NAMES)

@@ -32,6 +32,7 @@ class Api:
     oversight: Oversight
     token: str  # empty: the API is off and answers 401 to everyone
     product_name: Callable[[str], str]
+    platforms: tuple[str, ...]  # the chat platforms the channel filter may name
 
     def guarded(self, handler: Handler) -> Handler:
         async def checked(request: web.Request) -> web.StreamResponse:
@@ -52,7 +53,7 @@ class Api:
         return hmac.compare_digest(given.strip().encode(), self.token.encode())
 
     async def orders(self, request: web.Request) -> web.StreamResponse:
-        query, problems = order_query(request.query, per_page=50)
+        query, problems = order_query(request.query, platforms=self.platforms, per_page=50)
         if problems:
             return _bad_request(problems)
         page = await self.oversight.orders(query)

@@ -3,7 +3,7 @@ value."""
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Collection, Mapping
 from dataclasses import dataclass, field
 from datetime import date
 from urllib.parse import urlencode
@@ -15,7 +15,6 @@ from core.rewards import RewardStatus
 
 MAX_PER_PAGE = 200
 MAX_TEXT = 200
-PLATFORMS = ("slack", "teams")
 
 
 @dataclass
@@ -72,11 +71,14 @@ STATUSES = tuple(str(s) for s in OrderStatus)
 REWARD_STATUSES = tuple(str(s) for s in RewardStatus)
 
 
-def order_query(values: Mapping[str, str], *, per_page: int = 25) -> tuple[OrderQuery, list[str]]:
+def order_query(
+    values: Mapping[str, str], *, platforms: Collection[str], per_page: int = 25
+) -> tuple[OrderQuery, list[str]]:
+    """The orders filter; `platforms` names the chat platforms a channel filter may choose."""
     read = Reader(values)
     query = OrderQuery(
         status=read.choice("status", STATUSES, "Status"),
-        platform=read.choice("channel", PLATFORMS, "Channel"),
+        platform=read.choice("channel", tuple(platforms), "Channel"),
         since=read.day("from", "From"),
         until=read.day("to", "To"),
         product_id=read.text("product"),

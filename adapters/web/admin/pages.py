@@ -13,7 +13,6 @@ from aiohttp import web
 from adapters.web.admin.chart import build_chart
 from adapters.web.admin.export import AUDIT_COLUMNS, ORDER_COLUMNS, audit_row, csv_text, order_row
 from adapters.web.admin.forms import (
-    PLATFORMS,
     REWARD_STATUSES,
     STATUSES,
     Reader,
@@ -31,6 +30,7 @@ from core.oversight.accounts import AdminSession
 from core.oversight.acts import AdminActs, RevealedVoucher
 from core.oversight.port import Oversight
 from core.oversight.queries import AuditQuery, OrderQuery
+from core.platforms import ChatPlatform, platform_names
 from core.ports import Clock
 from core.provider_health import ProviderStatus
 
@@ -63,6 +63,11 @@ class Pages:
     milestones: Milestones | None = (
         None  # the next 30 days' anniversaries and birthdays, on the rewards page
     )
+    platforms: tuple[ChatPlatform, ...] = ()  # the channel filter's choices
+
+    @property
+    def platform_names(self) -> tuple[str, ...]:
+        return platform_names(self.platforms)
 
     async def overview(self, request: web.Request, session: AdminSession) -> web.StreamResponse:
         days = Reader(request.query).number("days", 30, low=1, high=366)
@@ -81,7 +86,7 @@ class Pages:
         )
 
     async def orders(self, request: web.Request, session: AdminSession) -> web.StreamResponse:
-        query, problems = order_query(request.query)
+        query, problems = order_query(request.query, platforms=self.platform_names)
         page = await self.oversight.orders(query)
         return self.views.page(
             request,
@@ -90,7 +95,7 @@ class Pages:
             query=query,
             problems=problems,
             statuses=STATUSES,
-            platforms=PLATFORMS,
+            platforms=self.platforms,
             products=self.views.products(),
             programmes=await self.oversight.programmes(),
             previous_link=with_page(request.query, page.page - 1),
@@ -207,7 +212,7 @@ class Pages:
         )
 
     async def orders_csv(self, request: web.Request, session: AdminSession) -> web.StreamResponse:
-        query, problems = order_query(request.query)
+        query, problems = order_query(request.query, platforms=self.platform_names)
         return await self._export(
             request,
             session,

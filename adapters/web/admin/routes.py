@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from typing import Any
 
 from aiohttp import web
@@ -23,6 +24,7 @@ from core.milestones import Milestones
 from core.oversight.accounts import AdminAccounts
 from core.oversight.acts import AdminActs
 from core.oversight.port import Oversight
+from core.platforms import ChatPlatform, platform_names
 from core.ports import Clock, SystemClock
 from core.recognition import Recognition
 
@@ -44,6 +46,7 @@ def admin_routes(
     providers: ProviderPanel | None = None,
     milestones: Milestones | None = None,
     approvals: Approvals | None = None,
+    platforms: Sequence[ChatPlatform] = (),
 ) -> list[web.AbstractRouteDef]:
     """Every /admin route. `admin_token` opens the JSON API (empty: API closed); `secure_cookies`
     for HTTPS.
@@ -71,10 +74,11 @@ def admin_routes(
         clock,
         providers.status if providers is not None else tuple,
         milestones,
+        tuple(platforms),
     )
     actions = Actions(pages, oversight, checkout, recognition, acts)
     curation = CurationPages(oversight, checkout, views, acts)
-    api = Api(oversight, admin_token, views.product_name)
+    api = Api(oversight, admin_token, views.product_name, platform_names(platforms))
     page, act = guard.page, guard.act
     return [
         web.get("/admin/login", sign_in.form),
