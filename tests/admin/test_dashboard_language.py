@@ -35,6 +35,9 @@ async def test_an_orders_timeline_is_in_german_and_english_without_a_preference(
 
     assert "Zahlung bestätigt" in german and "Gutschein im Chat zugestellt" in german
     assert "Payment confirmed" not in german
+    for heading in ("Zusammenfassung", "Verlauf", "Zustellversuche", "Wer daran gearbeitet hat"):
+        assert heading in german, heading
+    assert ">Delivery attempts<" not in german and ">Delivery attempts<" in english
     assert "Payment confirmed" in english and "Voucher delivered in chat" in english
     assert '<html lang="en">' in english
 
