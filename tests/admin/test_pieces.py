@@ -19,7 +19,7 @@ from adapters.web.admin.passwords import (
     password_problems,
     verify_password,
 )
-from adapters.web.admin.wording import payment_label, shown_timeline
+from adapters.web.admin.wording import payment_label, platform_labels, shown_timeline
 from bot.build.channels import PLATFORMS
 from core.audit import AuditEntry
 from core.money import Money
@@ -170,7 +170,9 @@ def test_the_timeline_is_worded_with_who_acted_and_what_each_message_did() -> No
     revealed = AuditEntry(7, at + timedelta(minutes=4), "admin:ops@quiet-harbour.example",
                           "voucher.revealed", "ord-harbour", None, {"voucher": "****7Q2X"}, "", "")  # fmt: skip
 
-    shown = shown_timeline(order_timeline(history, [sent, dead], [revealed], "pi_harbour"))
+    timeline = order_timeline(history, [sent, dead], [revealed], "pi_harbour")
+    # The chat platforms are named by their descriptors' labels.
+    shown = shown_timeline(timeline, platforms=platform_labels(PLATFORMS))
 
     assert [(s.title, s.source, s.detail) for s in shown] == [
         ("Order created", "Slack", ""),

@@ -4,8 +4,8 @@ Bearer`."""
 from __future__ import annotations
 
 import hmac
-from collections.abc import Awaitable, Callable
-from dataclasses import dataclass
+from collections.abc import Awaitable, Callable, Mapping
+from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
@@ -33,6 +33,7 @@ class Api:
     token: str  # empty: the API is off and answers 401 to everyone
     product_name: Callable[[str], str]
     platforms: tuple[str, ...]  # the chat platforms the channel filter may name
+    labels: Mapping[str, str] = field(default_factory=dict)  # platform name → its label
 
     def guarded(self, handler: Handler) -> Handler:
         async def checked(request: web.Request) -> web.StreamResponse:
@@ -69,7 +70,7 @@ class Api:
             detail = await self.oversight.order(request.match_info["order_id"])
         except OrderNotFound as exc:
             return _json({"error": str(exc)}, status=404)
-        return _json(detail_json(detail, self.product_name))
+        return _json(detail_json(detail, self.product_name, self.labels))
 
     async def audit(self, request: web.Request) -> web.StreamResponse:
         query, problems = audit_query(request.query, per_page=100)
@@ -102,7 +103,12 @@ def order_json(line: OrderLine, product_name: Callable[[str], str]) -> dict[str,
     }
 
 
-def detail_json(detail: OrderDetail, product_name: Callable[[str], str]) -> dict[str, Any]:
+def detail_json(
+    detail: OrderDetail,
+    product_name: Callable[[str], str],
+    platforms: Mapping[str, str] | None = None,
+) -> dict[str, Any]:
+    """An order's whole story; `platforms` names each chat platform (name → label)."""
     return {
         "order": order_json(detail.line, product_name),
         "payment_attempts": detail.payment_attempts,
@@ -115,7 +121,7 @@ def detail_json(detail: OrderDetail, product_name: Callable[[str], str]) -> dict
                 "source": step.source,
                 "detail": step.detail,
             }
-            for step in shown_timeline(detail.timeline)
+            for step in shown_timeline(detail.timeline, platforms=platforms)
         ],
         "deliveries": [delivery_json(message) for message in detail.deliveries],
         "audit": [audit_json(entry) for entry in detail.audit],

@@ -3,7 +3,7 @@ carries."""
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Iterable, Mapping
 from datetime import UTC, date, datetime
 from pathlib import Path
 from typing import Any
@@ -20,12 +20,14 @@ from adapters.web.admin.sessions import CSRF_FIELD, SESSION_KEY
 from adapters.web.admin.wording import (
     STATUS_LABELS,
     payment_label,
+    platform_labels,
     shown_timeline,
     source_label,
 )
 from core.audit import AuditEntry
 from core.catalog import Catalog
 from core.errors import UnknownProduct
+from core.platforms import ChatPlatform
 
 TEMPLATES = Path(__file__).parents[1] / "templates"
 STATIC = Path(__file__).parents[1] / "static" / "admin"
@@ -41,16 +43,28 @@ HEADERS = {
     "X-Frame-Options": "DENY",
     "X-Robots-Tag": "noindex, nofollow",
 }
-CHANNELS = {"slack": "Slack", "teams": "Teams"}
 
 
 class Views:
     """Renders `admin/<name>` with what every page needs: the session, its CSRF token, product
     names."""
 
-    def __init__(self, catalog: Callable[[], Catalog]) -> None:
+    def __init__(
+        self, catalog: Callable[[], Catalog], platforms: Iterable[ChatPlatform] = ()
+    ) -> None:
+        """`platforms` name the chat platforms where a page names one (their descriptors'
+        labels)."""
         self._catalog = catalog
+        platforms = tuple(platforms)
+        labels = platform_labels(platforms)
+        short = {platform.name: platform.short_label for platform in platforms}
         self._templates = _environment()
+        self._templates.filters.update(
+            channel=lambda name: short.get(name, name),
+            source=_in_locale(lambda source, loc: source_label(source, loc, labels)),
+            shown=_in_locale(lambda steps, loc: shown_timeline(steps, loc, labels)),
+            details=_in_locale(lambda entry, loc: audit_details(entry, loc, short)),
+        )
 
     def page(
         self, request: web.Request, name: str, *, status: int = 200, **context: Any
@@ -103,12 +117,8 @@ def _environment() -> jinja2.Environment:
         day=_in_locale(day_label),
         amount=_in_locale(amount),
         money=_in_locale(money_text),
-        channel=channel,
         status_label=_in_locale(status_label),
-        source=_in_locale(source_label),
-        shown=_in_locale(shown_timeline),
         payment_label=_in_locale(payment_label),
-        details=_in_locale(audit_details),
     )
     return env
 
@@ -147,19 +157,27 @@ def short_time(moment: datetime | None, loc: Localizer = ENGLISH) -> str:
     )
 
 
-def channel(platform: str) -> str:
-    return CHANNELS.get(platform, platform)
-
-
 def status_label(status: object, loc: Localizer = ENGLISH) -> str:
     """An order status in the reader's words (`Awaiting payment`, `Zahlung ausstehend`)."""
     label = STATUS_LABELS.get(str(status))
     return label.said(loc) if label else str(status).replace("_", " ").capitalize()
 
 
-def audit_details(entry: AuditEntry, loc: Localizer = ENGLISH) -> str:
-    """An audit entry's change in a few words: `Awaiting payment → Paid`, or its values."""
+def audit_details(
+    entry: AuditEntry, loc: Localizer = ENGLISH, channels: Mapping[str, str] | None = None
+) -> str:
+    """An audit entry's change in a few words: `Awaiting payment → Paid`, or its values (a status
+    in the reader's words, a chat platform by its short label from `channels`)."""
     before, after = entry.before or {}, entry.after or {}
     if "status" in before and "status" in after:
         return f"{status_label(before['status'], loc)} → {status_label(after['status'], loc)}"
-    return ", ".join(f"{key}: {value}" for key, value in sorted({**before, **after}.items()))
+    values = sorted({**before, **after}.items())
+    return ", ".join(f"{key}: {_detail(key, value, loc, channels or {})}" for key, value in values)
+
+
+def _detail(key: str, value: object, loc: Localizer, channels: Mapping[str, str]) -> object:
+    if key == "status" and str(value) in STATUS_LABELS:
+        return status_label(value, loc)
+    if key in ("platform", "channel") and str(value) in channels:
+        return channels[str(value)]
+    return value

@@ -18,6 +18,7 @@ from adapters.web.admin.render import STATIC, STATIC_PREFIX, Views
 from adapters.web.admin.sessions import Cookies
 from adapters.web.admin.signin import SignIn
 from adapters.web.admin.throttle import AddressLimit
+from adapters.web.admin.wording import platform_labels
 from core.approvals import Approvals
 from core.checkout import Checkout
 from core.milestones import Milestones
@@ -55,7 +56,7 @@ def admin_routes(
     s).
     """
     clock = clock or SystemClock()
-    views = Views(checkout.catalogs)
+    views = Views(checkout.catalogs, platforms)
     cookies = Cookies(secure=secure_cookies)
 
     def refuse(request: web.Request, status: int, message: str) -> web.Response:
@@ -78,7 +79,13 @@ def admin_routes(
     )
     actions = Actions(pages, oversight, checkout, recognition, acts)
     curation = CurationPages(oversight, checkout, views, acts)
-    api = Api(oversight, admin_token, views.product_name, platform_names(platforms))
+    api = Api(
+        oversight,
+        admin_token,
+        views.product_name,
+        platform_names(platforms),
+        platform_labels(platforms),
+    )
     page, act = guard.page, guard.act
     return [
         web.get("/admin/login", sign_in.form),

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from datetime import datetime
 
@@ -12,10 +12,10 @@ from core.orders import OrderStatus
 from core.outbox import MessageKind
 from core.oversight.lines import PaymentLine
 from core.oversight.timeline import StepKind, TimelineStep
+from core.platforms import ChatPlatform
 
+# Who else acts on an order; a chat platform is named by its descriptor's label.
 SOURCES: dict[str, str | Phrase] = {
-    "slack": "Slack",
-    "teams": "Microsoft Teams",
     "stripe": later("Stripe webhook"),
     "system": "voucherbot",
     "outbox": later("delivery worker"),
@@ -73,25 +73,49 @@ class ShownStep:
     detail: str = ""
 
 
-def source_label(source: str, loc: Localizer = ENGLISH) -> str:
-    """Who acted, in words: `admin:ops@example.com` → `ops@example.com (dashboard)`."""
+def platform_labels(platforms: Iterable[ChatPlatform]) -> dict[str, str]:
+    """Each chat platform's name → what people read (`teams` → `Microsoft Teams`)."""
+    return {platform.name: platform.label for platform in platforms}
+
+
+def source_label(
+    source: str, loc: Localizer = ENGLISH, platforms: Mapping[str, str] | None = None
+) -> str:
+    """Who acted, in words: `admin:ops@example.com` → `ops@example.com (dashboard)`; a chat
+    platform by its label in `platforms` (name → label)."""
     if source.startswith("admin:"):
         return loc._("{email} (dashboard)", email=source.removeprefix("admin:"))
+    if platforms and source in platforms:
+        return platforms[source]
     return _said(SOURCES.get(source, source), loc)
 
 
 def shown_timeline(
-    steps: Iterable[TimelineStep], loc: Localizer = ENGLISH
+    steps: Iterable[TimelineStep],
+    loc: Localizer = ENGLISH,
+    platforms: Mapping[str, str] | None = None,
 ) -> tuple[ShownStep, ...]:
-    return tuple(shown_step(step, loc) for step in steps)
+    return tuple(shown_step(step, loc, platforms) for step in steps)
 
 
-def shown_step(step: TimelineStep, loc: Localizer = ENGLISH) -> ShownStep:
+def shown_step(
+    step: TimelineStep, loc: Localizer = ENGLISH, platforms: Mapping[str, str] | None = None
+) -> ShownStep:
+    said = _Sayer(loc, platforms or {})
     if step.kind is StepKind.STATUS and step.status is not None:
-        return _status(step, step.status, loc)
+        return _status(step, step.status, said)
     if step.kind is StepKind.ACT:
-        return _act(step, loc)
-    return _message(step, loc)
+        return _act(step, said)
+    return _message(step, said)
+
+
+@dataclass(frozen=True)
+class _Sayer:
+    loc: Localizer
+    platforms: Mapping[str, str]
+
+    def source(self, source: str) -> str:
+        return source_label(source, self.loc, self.platforms)
 
 
 def payment_label(payment: PaymentLine, loc: Localizer = ENGLISH) -> str:
@@ -106,24 +130,25 @@ def _said(text: str | Phrase, loc: Localizer) -> str:
     return text.said(loc) if isinstance(text, Phrase) else text
 
 
-def _status(step: TimelineStep, status: OrderStatus, loc: Localizer) -> ShownStep:
+def _status(step: TimelineStep, status: OrderStatus, said: _Sayer) -> ShownStep:
     intent = f"PaymentIntent {step.payment_intent_id}" if step.payment_intent_id else ""
     return ShownStep(
         step.at,
-        _said(STATUS_TITLES[status], loc),
-        source_label(step.actor, loc),
+        _said(STATUS_TITLES[status], said.loc),
+        said.source(step.actor),
         step.note or intent,
     )
 
 
-def _act(step: TimelineStep, loc: Localizer) -> ShownStep:
+def _act(step: TimelineStep, said: _Sayer) -> ShownStep:
     detail = ", ".join(f"{key}: {value}" for key, value in step.values)
-    title = _said(ACT_TITLES.get(step.action, step.action), loc)
-    return ShownStep(step.at, title, source_label(step.actor, loc), detail)
+    title = _said(ACT_TITLES.get(step.action, step.action), said.loc)
+    return ShownStep(step.at, title, said.source(step.actor), detail)
 
 
-def _message(step: TimelineStep, loc: Localizer) -> ShownStep:
-    to = source_label(step.platform, loc)
+def _message(step: TimelineStep, said: _Sayer) -> ShownStep:
+    loc = said.loc
+    to = said.source(step.platform)
     outcome = _said(MESSAGE_OUTCOMES[step.kind], loc)
     if step.message is MessageKind.VOUCHER_DELIVERY:
         title = loc._("Voucher message {outcome}", outcome=outcome)
@@ -138,4 +163,4 @@ def _message(step: TimelineStep, loc: Localizer) -> ShownStep:
             detail = loc._("to {platform}, first attempt", platform=to)
     else:
         detail = loc._("to {platform}: {note}", platform=to, note=step.note)
-    return ShownStep(step.at, title, source_label(step.actor, loc), detail)
+    return ShownStep(step.at, title, said.source(step.actor), detail)
