@@ -148,6 +148,6 @@ def parse_approvers(text: str, platforms: Collection[str]) -> tuple[str, ...]:
     approvers = tuple(dict.fromkeys(a.strip() for a in text.split(",") if a.strip()))
     bad = [a for a in approvers if a.partition(":")[0] not in platforms or not a.partition(":")[2]]
     if not approvers or bad:
-        named = ",".join(f"{platform}:<user id>" for platform in platforms)
+        named = ",".join(f"{platform}:<user id>" for platform in sorted(platforms))
         raise InvalidRequest(f"Name approvers as {named}.")
     return approvers

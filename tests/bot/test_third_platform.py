@@ -56,8 +56,9 @@ def test_an_employee_row_may_name_any_registered_platform_and_no_other() -> None
 
 
 def test_approvers_may_be_named_on_any_registered_platform_and_no_other() -> None:
+    # the refusal lists the registered platforms in alphabetical order
     assert parse_approvers("zulip:42, slack:U1", NAMES) == ("zulip:42", "slack:U1")
-    with pytest.raises(InvalidRequest, match="teams:<user id>,slack:<user id>"):
+    with pytest.raises(InvalidRequest, match="slack:<user id>,teams:<user id>"):
         parse_approvers("zulip:42", platform_names(PLATFORMS))
 
 

@@ -65,7 +65,7 @@ def test_bad_approval_settings_are_refused_with_a_clear_message(cli: Cli) -> Non
     unknown = cli("programmes", "default", "slack:U0HR", "nope", ok=False)
 
     assert no_limit.returncode == 1 and "--above" in no_limit.stderr
-    assert bad_who.returncode == 1 and "slack:U…,teams:" in bad_who.stderr
+    assert bad_who.returncode == 1 and "slack:<user id>,teams:<user id>" in bad_who.stderr
     assert bad_time.returncode == 1 and "30m, 48h or 7d" in bad_time.stderr
     assert unknown.returncode == 1 and "no reward programme 'nope'" in unknown.stderr
     assert "Traceback" not in no_limit.stderr + bad_who.stderr + bad_time.stderr + unknown.stderr
