@@ -51,6 +51,12 @@ RULES = {
     "no_programme_in": "There is no reward programme in {currency} yet. An admin can create one "
     "in the dashboard.",
     "no_programme": "There is no reward programme yet. An admin can create one in the dashboard.",
+    # a budget, a reward's life, the dashboard's oversight (core.budgets, core.reward_life,
+    # core.oversight)
+    "programme_is_in": "The {programme} programme is in {currency}.",
+    "reward_being_paid": "An order is being paid with this reward; try again in a few minutes.",
+    "not_an_email": "'{typed}' is not an email address.",
+    "no_voucher_to_reveal": "Order {order} has no voucher to reveal.",
     # an amount core.money cannot read (its message, as a sentence)
     "too_many_decimals": "{currency} amounts have {digits} decimals at most.",
     "ambiguous_comma": "'{typed}' is ambiguous: write {written} (a comma only separates "

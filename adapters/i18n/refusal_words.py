@@ -61,6 +61,12 @@ SAID: dict[str, Phrase] = {
     "no_programme": later(
         "There is no reward programme yet. An admin can create one in the dashboard."
     ),
+    "programme_is_in": later("The {programme} programme is in {currency}."),
+    "reward_being_paid": later(
+        "An order is being paid with this reward; try again in a few minutes."
+    ),
+    "not_an_email": later("'{typed}' is not an email address."),
+    "no_voucher_to_reveal": later("Order {order} has no voucher to reveal."),
     # core.money's own refusals keep their straight quotes: the English is said as it always was.
     "too_many_decimals": later("{currency} amounts have {digits} decimals at most."),
     "ambiguous_comma": later(
