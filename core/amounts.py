@@ -7,7 +7,7 @@ import re
 from collections.abc import Collection
 from dataclasses import dataclass
 
-from core.money import Money, plain_number, without_symbol
+from core.money import AmountNotRead, Money, plain_number, without_symbol
 from core.refusals import Reason
 
 _WORD = re.compile(r"\s*(\S+)")
@@ -39,7 +39,7 @@ class TypedAmount:
         try:
             return Money.parse(self.number, self.currency or default_currency)
         except ValueError as exc:
-            raise AmountRefused(_sentence(str(exc))) from None
+            raise AmountRefused(_refused(exc)) from None
 
 
 def take_amount(text: str, currencies: Collection[str] = ()) -> tuple[TypedAmount | None, str]:
@@ -59,7 +59,7 @@ def take_amount(text: str, currencies: Collection[str] = ()) -> tuple[TypedAmoun
     try:
         digits = plain_number(digits)
     except ValueError as exc:
-        raise AmountRefused(_sentence(str(exc))) from None
+        raise AmountRefused(_refused(exc)) from None
     named = [c for c in (code_first, symbol) if c]
     if not code_first:
         code_after, after_code = _next_word(rest)
@@ -116,6 +116,14 @@ def _code(word: str, known: Collection[str]) -> str | None:
     if _CODE.match(word) and (word.isupper() or word.upper() in known):
         return word.upper()
     return None
+
+
+def _refused(error: ValueError) -> str:
+    """Why core.money could not read an amount: a `Reason` (the same English sentence) when the
+    error says why as data."""
+    if isinstance(error, AmountNotRead):
+        return Reason(error.rule, **error.values)
+    return _sentence(str(error))
 
 
 def _sentence(text: str) -> str:

@@ -8,6 +8,7 @@ from core.errors import InvalidRequest
 from core.money import Money
 from core.peer import PeerPolicy
 from core.ports import Clock, IdFactory, UnitOfWorkFactory
+from core.refusals import Reason
 from core.rewards import LedgerEntry, LedgerKind, Programme
 
 
@@ -42,7 +43,9 @@ class Budgets:
         async with self._uow() as uow:
             programme = await uow.programmes.get(programme_id)
             if amount.currency != programme.currency:
-                raise InvalidRequest(f"The {programme.name} programme is in {programme.currency}.")
+                raise InvalidRequest(
+                    Reason("programme_is_in", programme=programme.name, currency=programme.currency)
+                )
             entry = LedgerEntry(
                 self._ids.new_id("led"),
                 programme.id,

@@ -44,7 +44,16 @@ _DECIMAL_COMMA = re.compile(r"^[0-9]+,[0-9]{1,2}$")
 MAX_MINOR = 10**12
 
 
-class TooManyDecimals(ValueError):
+class AmountNotRead(ValueError):
+    """Text that cannot be read as an amount (or a currency); `rule` and `values` say why as data,
+    for `core.refusals` to word (the message stays the English, for logs)."""
+
+    def __init__(self, message: str, rule: str, **values: object) -> None:
+        super().__init__(message)
+        self.rule, self.values = rule, values
+
+
+class TooManyDecimals(AmountNotRead):
     """An amount typed with more decimals than its currency has (12.345 USD)."""
 
 
@@ -57,7 +66,9 @@ def check_currency(currency: str) -> str:
     """Return `currency` upper-cased, or raise ValueError if it is not a 3-letter code."""
     code = currency.strip().upper()
     if not _CURRENCY.match(code):
-        raise ValueError(f"'{currency}' is not an ISO 4217 currency code")
+        raise AmountNotRead(
+            f"'{currency}' is not an ISO 4217 currency code", "not_a_currency", typed=currency
+        )
     return code
 
 
@@ -72,7 +83,9 @@ class Money:
         if isinstance(self.minor, bool) or not isinstance(self.minor, int):
             raise TypeError("Money takes integer minor units, never floats")
         if not 0 <= self.minor < MAX_MINOR:
-            raise ValueError(f"amount out of range: {self.minor}")
+            raise AmountNotRead(
+                f"amount out of range: {self.minor}", "out_of_range", minor=self.minor
+            )
         object.__setattr__(self, "currency", check_currency(self.currency))
 
     @classmethod
@@ -83,14 +96,25 @@ class Money:
         code = check_currency(currency)
         cleaned, symbol = without_symbol(text.strip())
         if symbol is not None and symbol != code:
-            raise ValueError(f"'{text.strip()}' is in {symbol}, not {code}")
+            raise AmountNotRead(
+                f"'{text.strip()}' is in {symbol}, not {code}",
+                "symbol_currency",
+                typed=text.strip(),
+                typed_currency=symbol,
+                currency=code,
+            )
         cleaned = plain_number(cleaned)
         try:
             scaled = Decimal(cleaned).scaleb(exponent(code))
         except InvalidOperation as exc:
-            raise ValueError(f"'{text}' is not an amount") from exc
+            raise AmountNotRead(f"'{text}' is not an amount", "not_an_amount", typed=text) from exc
         if scaled != scaled.to_integral_value():
-            raise TooManyDecimals(f"{code} amounts have {exponent(code)} decimals at most")
+            raise TooManyDecimals(
+                f"{code} amounts have {exponent(code)} decimals at most",
+                "too_many_decimals",
+                currency=code,
+                digits=exponent(code),
+            )
         return cls(int(scaled), code)
 
     @classmethod
@@ -134,16 +158,21 @@ def plain_number(text: str) -> str:
     """'1,000.50' as '1000.50'; ValueError for a comma that may be a decimal point ('2,50') or a
     non-number."""
     if _DECIMAL_COMMA.match(text):
-        raise ValueError(
+        raise AmountNotRead(
             f"'{text}' is ambiguous: write {text.replace(',', '.')} (a comma only separates "
-            f"thousands)"
+            f"thousands)",
+            "ambiguous_comma",
+            typed=text,
+            written=text.replace(",", "."),
         )
     if "," in text:
         if not _GROUPED.match(text):
-            raise ValueError(
-                f"'{text}' is not an amount: a comma only separates thousands, as in 1,000.50"
+            raise AmountNotRead(
+                f"'{text}' is not an amount: a comma only separates thousands, as in 1,000.50",
+                "comma_thousands",
+                typed=text,
             )
         text = text.replace(",", "")
     if not _AMOUNT.match(text):
-        raise ValueError(f"'{text}' is not an amount")
+        raise AmountNotRead(f"'{text}' is not an amount", "not_an_amount", typed=text)
     return text

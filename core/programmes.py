@@ -6,9 +6,8 @@ from __future__ import annotations
 from collections.abc import Sequence
 
 from core.errors import InvalidRequest, ProgrammeNotFound
+from core.refusals import Reason
 from core.rewards import CurrencyMismatch, Programme
-
-NO_PROGRAMME = "There is no reward programme {wanted}yet. An admin can create one in the dashboard."
 
 
 def choose_programme(
@@ -36,5 +35,7 @@ def choose_programme(
         return chosen
     fitting = [p for p in ordered if currency in (None, p.currency)]
     if not fitting:
-        raise InvalidRequest(NO_PROGRAMME.format(wanted=f"in {currency} " if currency else ""))
+        raise InvalidRequest(
+            Reason("no_programme_in", currency=currency) if currency else Reason("no_programme")
+        )
     return fitting[0]

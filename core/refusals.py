@@ -47,6 +47,25 @@ RULES = {
     "other_currency": "'{typed}' is in {typed_currency}, but the currency given is {currency}.",
     "paid_in": "'{typed}' is in {typed_currency}, but this is paid in {currency}.",
     "not_an_amount": "'{typed}' is not an amount.",
+    # a programme to pay from (core.programmes)
+    "no_programme_in": "There is no reward programme in {currency} yet. An admin can create one "
+    "in the dashboard.",
+    "no_programme": "There is no reward programme yet. An admin can create one in the dashboard.",
+    # a budget, a reward's life, the dashboard's oversight (core.budgets, core.reward_life,
+    # core.oversight)
+    "programme_is_in": "The {programme} programme is in {currency}.",
+    "reward_being_paid": "An order is being paid with this reward; try again in a few minutes.",
+    "not_an_email": "'{typed}' is not an email address.",
+    "no_voucher_to_reveal": "Order {order} has no voucher to reveal.",
+    # an amount core.money cannot read (its message, as a sentence)
+    "too_many_decimals": "{currency} amounts have {digits} decimals at most.",
+    "ambiguous_comma": "'{typed}' is ambiguous: write {written} (a comma only separates "
+    "thousands).",
+    "comma_thousands": "'{typed}' is not an amount: a comma only separates thousands, as in "
+    "1,000.50.",
+    "symbol_currency": "'{typed}' is in {typed_currency}, not {currency}.",
+    "not_a_currency": "'{typed}' is not an ISO 4217 currency code.",
+    "out_of_range": "Amount out of range: {minor}.",
 }
 
 

@@ -11,6 +11,7 @@ from core.grants import reward_message
 from core.identity import ChatUser
 from core.outbox import MessageKind
 from core.ports import Clock, IdFactory, UnitOfWorkFactory
+from core.refusals import Reason
 from core.rewards import LedgerEntry, LedgerKind, NotRewardRecipient, RewardStatus
 from core.views import RewardSummary
 
@@ -80,9 +81,7 @@ class RewardLife:
         async with self._uow() as uow:
             reward = await uow.rewards.get(reward_id)
             if reward.held:
-                raise InvalidRequest(
-                    "An order is being paid with this reward; try again in a few minutes."
-                )
+                raise InvalidRequest(Reason("reward_being_paid"))
             unspent = reward.close(status)
             await uow.rewards.save(reward)
             programme = await uow.programmes.get(reward.programme_id)

@@ -55,6 +55,29 @@ SAID: dict[str, Phrase] = {
     ),
     "paid_in": later("“{typed}” is in {typed_currency}, but this is paid in {currency}."),
     "not_an_amount": later("“{typed}” is not an amount."),
+    "no_programme_in": later(
+        "There is no reward programme in {currency} yet. An admin can create one in the dashboard."
+    ),
+    "no_programme": later(
+        "There is no reward programme yet. An admin can create one in the dashboard."
+    ),
+    "programme_is_in": later("The {programme} programme is in {currency}."),
+    "reward_being_paid": later(
+        "An order is being paid with this reward; try again in a few minutes."
+    ),
+    "not_an_email": later("'{typed}' is not an email address."),
+    "no_voucher_to_reveal": later("Order {order} has no voucher to reveal."),
+    # core.money's own refusals keep their straight quotes: the English is said as it always was.
+    "too_many_decimals": later("{currency} amounts have {digits} decimals at most."),
+    "ambiguous_comma": later(
+        "'{typed}' is ambiguous: write {written} (a comma only separates thousands)."
+    ),
+    "comma_thousands": later(
+        "'{typed}' is not an amount: a comma only separates thousands, as in 1,000.50."
+    ),
+    "symbol_currency": later("'{typed}' is in {typed_currency}, not {currency}."),
+    "not_a_currency": later("'{typed}' is not an ISO 4217 currency code."),
+    "out_of_range": later("Amount out of range: {minor}."),
 }
 assert set(SAID) == set(RULES), "every core refusal has its words"
 

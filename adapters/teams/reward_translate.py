@@ -14,6 +14,7 @@ from botbuilder.schema import Activity
 from adapters.i18n.phrases import later
 from adapters.teams.unreadable import UnreadableCommand
 from core.amounts import AmountRefused, take_amount
+from core.refusals import reason_of
 
 REWARD_WORD = "reward"
 MAX_PEOPLE = 50  # a confirmation card names every recipient; more than this belongs in a CSV
@@ -140,7 +141,7 @@ def terms_of(words: tuple[str, ...], currencies: Collection[str]) -> RewardTerms
     try:
         amount, reason = take_amount(" ".join(words), currencies)
     except AmountRefused as exc:
-        raise UnreadableCommand(str(exc)) from None
+        raise UnreadableCommand(reason_of(exc)) from None
     if amount is None:
         raise UnreadableCommand(USAGE)
     return RewardTerms(amount.number, amount.currency, reason)

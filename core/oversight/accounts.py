@@ -11,6 +11,7 @@ from typing import Protocol
 
 from core.errors import InvalidRequest
 from core.oversight.lockout import Lockout, SignInTally
+from core.refusals import Reason
 
 
 class AdminRole(StrEnum):
@@ -54,7 +55,7 @@ def normalise_email(email: str) -> str:
         or len(cleaned) > 254
         or any(c.isspace() for c in cleaned)
     ):
-        raise InvalidRequest(f"'{email.strip()[:80]}' is not an email address.")
+        raise InvalidRequest(Reason("not_an_email", typed=email.strip()[:80]))
     return cleaned
 
 

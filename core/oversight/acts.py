@@ -9,6 +9,7 @@ from typing import Any
 from core.audit import AuditRecord
 from core.errors import InvalidRequest
 from core.ports import UnitOfWorkFactory
+from core.refusals import Reason
 from core.vouchers import mask
 
 
@@ -37,7 +38,7 @@ class AdminActs:
         async with self._uow() as uow:
             voucher = await uow.vouchers.for_order(order_id)
             if voucher is None:
-                raise InvalidRequest(f"Order {order_id} has no voucher to reveal.")
+                raise InvalidRequest(Reason("no_voucher_to_reveal", order=order_id))
             uow.audit.record(
                 AuditRecord(
                     actor, "voucher.revealed", order_id, None, {"voucher": voucher.masked_code}
