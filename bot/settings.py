@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import ipaddress
-import re
 from enum import StrEnum
 from pathlib import Path
 from typing import Annotated
@@ -12,6 +11,7 @@ from pydantic import Field, SecretStr, ValidationError, field_validator, model_v
 from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 
 from core.money import Money, check_currency
+from core.platforms import person_hints, person_identity
 
 GOVERNMENT_CHANNEL_SERVICE = (
     "https://botframework.azure.us"  # Bot Framework's name for Azure Government
@@ -387,7 +387,7 @@ class Settings(BaseSettings):
             except ValueError:
                 wrong.append(item)
         if wrong:
-            raise ValueError(f"not slack:<user id> or teams:<Entra object id>: {', '.join(wrong)}")
+            raise ValueError(f"not {_person_hints()}: {', '.join(wrong)}")
         return identities
 
     @model_validator(mode="after")
@@ -491,18 +491,18 @@ class Settings(BaseSettings):
         return self.database_url or f"sqlite+aiosqlite:///{self.data_dir / 'voucherbot.db'}"
 
 
-_SLACK_ADMIN = re.compile(r"^slack:[UW][A-Z0-9]{2,20}$")
-_TEAMS_ADMIN = re.compile(r"^teams:[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$")
-
-
 def admin_identity(value: str) -> str:
-    """A reward admin as `slack:U123ABC` or `teams:<Entra object id>` (lower-cased GUID); else
-    ValueError."""
-    platform, _, user = value.strip().partition(":")
-    identity = f"{platform.lower()}:{user.lower() if platform.lower() == 'teams' else user}"
-    if not (_SLACK_ADMIN.match(identity) or _TEAMS_ADMIN.match(identity)):
-        raise ValueError(f"'{value}' is not slack:<user id> (U… or W…) or teams:<Entra object id>")
-    return identity
+    """A reward admin named on one of the bot's chat platforms (`slack:U123ABC`, `teams:<Entra
+    object id>`), in the form its platform's descriptor gives; else ValueError."""
+    from bot.build.channels import PLATFORMS  # the registry's module reads Settings: not at import
+
+    return person_identity(value, PLATFORMS)
+
+
+def _person_hints() -> str:
+    from bot.build.channels import PLATFORMS
+
+    return person_hints(PLATFORMS)
 
 
 def is_loopback(host: str) -> bool:

@@ -51,10 +51,34 @@ class ChatPlatform:
     private_chat: Callable[[TenantEndpoints], AddressFor] | None = None
     # The workspace or tenant of one of this platform's conversations (None: it has no such thing).
     workspace_of: Callable[[ConversationRef], str] | None = None
+    # A user id an operator typed (REWARD_ADMINS, the CLIs) in its canonical form, None when it is
+    # not one of this platform's user ids; and how to ask for one ("slack:<user id>").
+    person_id: Callable[[str], str | None] | None = None
+    person_hint: str = ""
 
     def key(self, person: ActingPerson) -> str:
         """The person's rate-limit key: `slack:T0…:U0…`, `teams:<tenant>:<user>`."""
         return f"{self.name}:{person.tenant}:{person.user_id}"
+
+
+def person_identity(value: str, platforms: Iterable[ChatPlatform]) -> str:
+    """`slack:U0HR`, `teams:<Entra object id>`: a person named by an operator, checked and put in
+    canonical form by their platform's descriptor; ValueError saying what is expected otherwise."""
+    name, _, user = value.strip().partition(":")
+    known = {platform.name: platform for platform in platforms}
+    platform = known.get(name.lower())
+    canonical = None
+    if platform is not None and user:
+        canonical = platform.person_id(user) if platform.person_id is not None else user
+    if canonical is None:
+        raise ValueError(f"'{value}' is not {person_hints(known.values())}")
+    return f"{name.lower()}:{canonical}"
+
+
+def person_hints(platforms: Iterable[ChatPlatform]) -> str:
+    """'slack:<user id> or teams:<Entra object id>': how to name a person, platforms by name."""
+    ordered = sorted(platforms, key=lambda p: p.name)
+    return " or ".join(p.person_hint or f"{p.name}:<user id>" for p in ordered)
 
 
 def platform_names(platforms: Iterable[ChatPlatform]) -> tuple[str, ...]:

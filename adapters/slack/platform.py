@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 from collections.abc import Mapping
 from typing import Any
 from urllib.parse import parse_qs
@@ -59,6 +60,14 @@ def _object(value: object) -> dict[str, Any]:
     return value if isinstance(value, dict) else {}
 
 
+_USER_ID = re.compile(r"^[UW][A-Z0-9]{2,20}$")
+
+
+def person_id(user: str) -> str | None:
+    """A Slack user id (U… or W…, upper case) as typed; None otherwise."""
+    return user if _USER_ID.match(user) else None
+
+
 SLACK = ChatPlatform(
     name="slack",
     label="Slack",
@@ -68,4 +77,6 @@ SLACK = ChatPlatform(
     in_words=in_words,
     private_chat=private_chat,
     workspace_of=workspace_of,
+    person_id=person_id,
+    person_hint="slack:<user id>",
 )

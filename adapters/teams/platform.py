@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 from typing import Any
 
 from adapters.teams.address import TeamsAddress
@@ -45,6 +46,15 @@ def _object(value: object) -> dict[str, Any]:
     return value if isinstance(value, dict) else {}
 
 
+_ENTRA_ID = re.compile(r"^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$")
+
+
+def person_id(user: str) -> str | None:
+    """An Entra object id (a GUID, lower-cased: Teams writes it either way); None otherwise."""
+    lowered = user.lower()
+    return lowered if _ENTRA_ID.match(lowered) else None
+
+
 TEAMS = ChatPlatform(
     name="teams",
     label="Microsoft Teams",
@@ -53,4 +63,6 @@ TEAMS = ChatPlatform(
     acting_person=acting_person,
     private_chat=private_chat,
     workspace_of=workspace_of,
+    person_id=person_id,
+    person_hint="teams:<Entra object id>",
 )

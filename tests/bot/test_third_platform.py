@@ -18,7 +18,13 @@ from core.approval_requests import parse_approvers
 from core.employees import employee_from_row
 from core.errors import InvalidRequest
 from core.identity import ChatUser, ConversationRef
-from core.platforms import ActingPerson, AddressFor, ChatPlatform, platform_names
+from core.platforms import (
+    ActingPerson,
+    AddressFor,
+    ChatPlatform,
+    person_identity,
+    platform_names,
+)
 from core.ports import TenantEndpoints
 from tests.fakes import MemoryTenantEndpoints
 
@@ -39,6 +45,8 @@ ZULIP = ChatPlatform(
     acting_person=lambda _body: ActingPerson("", ""),
     private_chat=_zulip_private_chat,
     workspace_of=lambda conversation: json.loads(conversation.address)["realm"],
+    person_id=lambda user: user if user.isdigit() else None,
+    person_hint="zulip:<user number>",
 )
 WITH_ZULIP = (*PLATFORMS, ZULIP)
 NAMES = platform_names(WITH_ZULIP)
@@ -88,3 +96,14 @@ def test_slack_and_teams_descriptors_say_where_private_chats_are_and_whose_works
     assert SLACK.private_chat is not None and SLACK.private_chat(tenants) is dm_address
     assert SLACK.workspace_of is not None and SLACK.workspace_of(dm_address("T1", "U7")) == "T1"
     assert TEAMS.private_chat is not None and isinstance(TEAMS.private_chat(tenants), TenantPeople)
+
+
+def test_a_reward_admin_may_be_named_on_any_registered_platform_in_its_own_id_form() -> None:
+    assert person_identity("zulip:42", WITH_ZULIP) == "zulip:42"
+    assert person_identity("teams:8F1C0D2E-1111-2222-3333-444455556666", WITH_ZULIP) == (
+        "teams:8f1c0d2e-1111-2222-3333-444455556666"
+    )
+    with pytest.raises(ValueError, match="zulip:<user number>"):
+        person_identity("zulip:ada", WITH_ZULIP)  # not a Zulip user number
+    with pytest.raises(ValueError, match="slack:<user id> or teams:<Entra object id>"):
+        person_identity("zulip:42", PLATFORMS)  # Zulip is not a platform this bot runs
