@@ -10,6 +10,7 @@ tests/e2e/test_teams_authenticated_e2e.py.
 
 from __future__ import annotations
 
+import contextlib
 import ssl
 from collections.abc import AsyncIterator
 from decimal import Decimal
@@ -116,7 +117,8 @@ def _checkout() -> Checkout:
     )
 
 
-async def _slack_client(proxy: str, trust: OutgoingTrust) -> AsyncWebClient:
+@contextlib.asynccontextmanager
+async def _slack_client(proxy: str, trust: OutgoingTrust) -> AsyncIterator[AsyncWebClient]:
     slack = build_slack(
         _checkout(),
         signing_secret="harbour-signing-secret",
@@ -126,7 +128,10 @@ async def _slack_client(proxy: str, trust: OutgoingTrust) -> AsyncWebClient:
         ssl=trust.context,
     )
     assert slack.client_for is not None
-    return await slack.client_for("T0HARBOUR")
+    try:
+        yield await slack.client_for("T0HARBOUR")
+    finally:
+        await slack.close()  # the channel's shared HTTP sessions
 
 
 async def _create_intent(proxy: str, trust: OutgoingTrust) -> str:
@@ -146,18 +151,16 @@ async def _create_intent(proxy: str, trust: OutgoingTrust) -> str:
 async def test_slacks_web_api_client_trusts_the_configured_ca(
     proxy: str, ca_file: Path, setting: str
 ) -> None:
-    client = await _slack_client(proxy, _trust(ca_file, setting))
-
-    answer = await client.auth_test()
+    async with _slack_client(proxy, _trust(ca_file, setting)) as client:
+        answer = await client.auth_test()
 
     assert answer["team_id"] == "T0HARBOUR"
 
 
 async def test_slacks_web_api_client_refuses_the_proxy_when_no_ca_is_configured(proxy: str) -> None:
-    client = await _slack_client(proxy, _trust(None))
-
-    with pytest.raises(aiohttp.ClientConnectorCertificateError):
-        await client.auth_test()
+    async with _slack_client(proxy, _trust(None)) as client:
+        with pytest.raises(aiohttp.ClientConnectorCertificateError):
+            await client.auth_test()
 
 
 async def test_the_stripe_sdk_trusts_the_configured_ca(proxy: str, ca_file: Path) -> None:
@@ -209,9 +212,8 @@ async def test_a_folder_of_hashed_ca_certificates_works_too(
     ca.cert_pem.write_to_path(str(folder / "proxy-ca.pem"))
     subprocess.run(["openssl", "rehash", str(folder)], check=True, capture_output=True)
 
-    client = await _slack_client(proxy, _trust(folder))
-
-    assert (await client.auth_test())["team_id"] == "T0HARBOUR"
+    async with _slack_client(proxy, _trust(folder)) as client:
+        assert (await client.auth_test())["team_id"] == "T0HARBOUR"
 
 
 async def _plum_balance(ca: trustme.CA, ca_file: Path | None, data_dir: Path) -> tuple[str, object]:
