@@ -2,12 +2,11 @@
 
 from __future__ import annotations
 
-import json
 import re
 from collections.abc import Mapping
-from typing import Any
 from urllib.parse import parse_qs
 
+from adapters.chatkit.payloads import json_object, mapping
 from adapters.slack.manifest import EVENTS_PATH
 from adapters.slack.reward_text import dm_address
 from adapters.slack.translate import SlackAddress
@@ -24,8 +23,8 @@ def acting_person(body: bytes) -> ActingPerson | None:
     except (UnicodeDecodeError, ValueError):
         return None
     if "payload" in form:
-        payload = _json(form["payload"][0])
-        user, team = _object(payload.get("user")), _object(payload.get("team"))
+        payload = json_object(form["payload"][0])
+        user, team = mapping(payload.get("user")), mapping(payload.get("team"))
         user_id, team_id = user.get("id"), team.get("id") or user.get("team_id")
         return ActingPerson(str(team_id), str(user_id)) if user_id else None
     if "user_id" in form and "command" in form:
@@ -47,17 +46,6 @@ def private_chat(_tenants: TenantEndpoints) -> AddressFor:
 
 def workspace_of(conversation: ConversationRef) -> str:
     return SlackAddress.from_json(conversation.address).team
-
-
-def _json(text: str) -> dict[str, Any]:
-    try:
-        return _object(json.loads(text))
-    except (ValueError, RecursionError):
-        return {}
-
-
-def _object(value: object) -> dict[str, Any]:
-    return value if isinstance(value, dict) else {}
 
 
 _USER_ID = re.compile(r"^[UW][A-Z0-9]{2,20}$")

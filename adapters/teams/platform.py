@@ -2,10 +2,9 @@
 
 from __future__ import annotations
 
-import json
 import re
-from typing import Any
 
+from adapters.chatkit.payloads import json_object, mapping
 from adapters.teams.address import TeamsAddress
 from adapters.teams.tenants import TenantPeople
 from core.identity import ConversationRef
@@ -18,10 +17,10 @@ MESSAGES_PATH = "/api/messages"
 def acting_person(body: bytes) -> ActingPerson:
     """The activity's sender (Entra object id when present) in its tenant; no one when
     unreadable."""
-    activity = _json(body)
-    sender = _object(activity.get("from"))
+    activity = json_object(body)
+    sender = mapping(activity.get("from"))
     user = sender.get("aadObjectId") or sender.get("id")
-    tenant_id = _object(_object(activity.get("channelData")).get("tenant")).get("id") or ""
+    tenant_id = mapping(mapping(activity.get("channelData")).get("tenant")).get("id") or ""
     return ActingPerson(str(tenant_id), user if isinstance(user, str) else "")
 
 
@@ -33,17 +32,6 @@ def private_chat(tenants: TenantEndpoints) -> AddressFor:
 
 def workspace_of(conversation: ConversationRef) -> str:
     return TeamsAddress.parse(conversation).tenant_id
-
-
-def _json(text: bytes) -> dict[str, Any]:
-    try:
-        return _object(json.loads(text))
-    except (ValueError, RecursionError):
-        return {}
-
-
-def _object(value: object) -> dict[str, Any]:
-    return value if isinstance(value, dict) else {}
 
 
 _ENTRA_ID = re.compile(r"^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$")
