@@ -42,8 +42,9 @@ async def test_socket_mode_commands_share_the_persons_bucket_with_http_requests(
     fake_slack: FakeSlack, redis_url: str
 ) -> None:
     team, hasty, calm = f"T{uuid4().hex[:6].upper()}", "U0HASTY", "U0CALM"
-    http_replica = RedisTokenBuckets.from_url(redis_url)
-    socket_replica = RedisTokenBuckets.from_url(redis_url)
+    # a generous timeout: the test is about sharing the bucket, not about a slow Redis under load
+    http_replica = RedisTokenBuckets.from_url(redis_url, timeout=10.0)
+    socket_replica = RedisTokenBuckets.from_url(redis_url, timeout=10.0)
     over_http = PersonLimits(http_replica, per_second=1 / 60, burst=BURST)
     for _ in range(BURST - 1):  # spent over HTTP, on another replica
         assert await over_http.take(f"slack:{team}:{hasty}") == 0.0
