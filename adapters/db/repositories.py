@@ -29,6 +29,7 @@ from sqlmodel import col
 
 from adapters.db import mapping
 from adapters.db.crypto import VoucherCipher
+from adapters.db.sqlite_plans import unindexed
 from adapters.db.tables import AuditRow, OrderRow, OutboxRow, ProcessedEventRow, Table, VoucherRow
 from adapters.db.transaction import Transaction
 from adapters.db.versioned import VersionedRepository
@@ -191,11 +192,15 @@ class SqlOutbox:
         return messages
 
     def _due(self, now: datetime, limit: int) -> Select[OutboxRow]:
+        # SQLite, left to itself, read every due message and sorted them, and looked for older
+        # waiting ones by time, not by conversation: O(pending) per claim (217 ms for a claim of 20
+        # among 10,000). Its next_attempt_at index is kept out of both, so a claim walks the
+        # pending messages oldest first and stops at `limit`.
         earlier = aliased(OutboxRow)
         waiting_before = exists().where(
             col(earlier.status) == PENDING,
             col(earlier.conversation_key) == col(OutboxRow.conversation_key),
-            col(earlier.next_attempt_at) > now,
+            unindexed(col(earlier.next_attempt_at)) > now,
             or_(
                 col(earlier.created_at) < col(OutboxRow.created_at),
                 and_(
@@ -208,7 +213,7 @@ class SqlOutbox:
             select(OutboxRow)
             .where(
                 col(OutboxRow.status) == PENDING,
-                col(OutboxRow.next_attempt_at) <= now,
+                unindexed(col(OutboxRow.next_attempt_at)) <= now,
                 ~waiting_before,
             )
             .order_by(col(OutboxRow.created_at), col(OutboxRow.id))
