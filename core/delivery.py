@@ -12,7 +12,7 @@ from core.audit import AuditRecord
 from core.catalog_source import CatalogSource
 from core.delivery_batch import Batch, Marks
 from core.delivery_notices import Notices
-from core.errors import DeliveryError, DeliveryRetryLater, VoucherbotError
+from core.errors import DeliveryError, DeliveryRetryLater, OrderNotFound, VoucherbotError
 from core.order_handlers import OrderBus
 from core.orders import Order, OrderStatus
 from core.outbox import Backoff, MessageKind, OutboxMessage
@@ -129,8 +129,8 @@ class Relay:
         now = self._clock.now()
         try:
             async with self._uow() as uow:
-                for message in messages:
-                    await self._sent_in(uow, replace(message, history=list(message.history)), now)
+                copies = [replace(message, history=list(message.history)) for message in messages]
+                await self._sent_in(uow, copies, now)
                 await uow.commit()
         except VoucherbotError as exc:
             if len(messages) == 1:
@@ -147,26 +147,39 @@ class Relay:
         for message in messages:
             try:
                 async with self._uow() as uow:
-                    await self._sent_in(uow, message, now)
+                    await self._sent_in(uow, [message], now)
                     await uow.commit()
             except VoucherbotError as exc:
                 failed[message.id] = exc
         return failed
 
-    async def _sent_in(self, uow: UnitOfWork, message: OutboxMessage, now: datetime) -> None:
-        message.sent(now)
-        await uow.outbox.save(message)
-        if message.kind is MessageKind.GIFT_DELIVERY:
-            gift = await uow.gifts.for_order(message.order_id)
-            if gift is not None:
-                gift.delivered(now)
-                await uow.gifts.save(gift)
-        if message.kind in (MessageKind.VOUCHER_DELIVERY, MessageKind.GIFT_DELIVERY):
-            order = await uow.orders.get(message.order_id)
+    async def _sent_in(self, uow: UnitOfWork, messages: list[OutboxMessage], now: datetime) -> None:
+        """Mark `messages` sent; each order whose voucher one of them carried is delivered (the
+        order's own transition, audited by its handlers). The orders are read with one query."""
+        delivered: dict[str, None] = {}  # order ids, in the order of their messages
+        for message in messages:
+            message.sent(now)
+            await uow.outbox.save(message)
+            if message.kind is MessageKind.GIFT_DELIVERY:
+                gift = await uow.gifts.for_order(message.order_id)
+                if gift is not None:
+                    gift.delivered(now)
+                    await uow.gifts.save(gift)
+            if message.kind in (MessageKind.VOUCHER_DELIVERY, MessageKind.GIFT_DELIVERY):
+                delivered[message.order_id] = None
+        if not delivered:
+            return
+        orders = await uow.orders.get_many(delivered)
+        issued = []
+        for order_id in delivered:
+            order = orders.get(order_id)
+            if order is None:
+                raise OrderNotFound(order_id)
             if order.status is OrderStatus.ISSUED:
                 order.mark_delivered(at=now, source="outbox")
                 await uow.orders.save(order)
-                await OrderBus(self._clock).publish(uow, order)
+                issued.append(order)
+        await OrderBus(self._clock).publish(uow, *issued)
 
     async def _retry(self, message: OutboxMessage, exc: DeliveryRetryLater) -> DeliveryResult:
         now = self._clock.now()

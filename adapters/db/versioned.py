@@ -4,9 +4,10 @@ since."""
 from __future__ import annotations
 
 import copy
+from functools import cache
 from typing import Any, Generic, Protocol, TypeVar
 
-from sqlalchemy import ColumnElement, Select, select, update
+from sqlalchemy import ColumnElement, Select, Update, bindparam, select, update
 from sqlmodel import col
 
 from adapters.db.tables import Table
@@ -47,6 +48,10 @@ class VersionedRepository(Generic[D, R]):
 
     def to_domain(self, row: R) -> D:
         raise NotImplementedError
+
+    def to_values(self, item: D) -> dict[str, Any]:
+        """The row's columns as plain values (a subclass may map them without building a row)."""
+        return self.to_row(item).model_dump()
 
     def not_found(self, item_id: str) -> Exception:
         raise NotImplementedError
@@ -95,14 +100,11 @@ class VersionedRepository(Generic[D, R]):
         self._added, self._saved = {}, {}
 
     async def _update(self, item: D) -> None:
-        values = self.to_row(item).model_dump(exclude={"id"}) | {"version": item.version + 1}
-        statement = (
-            update(self.row_type)
-            .where(self._column("id") == item.id, self._column("version") == item.version)
-            .values(**values)
-            .execution_options(synchronize_session=False)
+        values = self.to_values(item) | {"version": item.version + 1}
+        values |= {"b_id": values.pop("id"), "b_version": item.version}
+        result = await self._tx.execute(
+            _versioned_update(self.row_type), [values], duplicate_key=self.unique_key(item)
         )
-        result = await self._tx.execute(statement, duplicate_key=self.unique_key(item))
         if result.rowcount != 1:  # type: ignore[attr-defined]
             raise ConcurrentUpdate(item.id)
 
@@ -118,3 +120,16 @@ class VersionedRepository(Generic[D, R]):
 
     async def _many(self, query: Select[R]) -> list[D]:
         return [self.to_domain(row) for row in await self._tx.rows(query)]
+
+
+@cache
+def _versioned_update(row_type: type[Table]) -> Update:
+    """UPDATE every column WHERE id and version match, with bound parameters: built and compiled
+    once per table (building it per save cost more than running it)."""
+    table = row_type.__table__  # type: ignore[attr-defined]
+    columns = [c.name for c in table.columns if c.name != "id"]
+    return (
+        update(table)
+        .where(table.c.id == bindparam("b_id"), table.c.version == bindparam("b_version"))
+        .values({name: bindparam(name) for name in columns})
+    )
