@@ -77,7 +77,7 @@ class ConnectorTransport:
     async def send(self, request: ClientRequest) -> AsyncClientResponse:
         body = request.data.encode() if isinstance(request.data, str) else request.data
         headers = {k: v for k, v in request.headers.items() if k.lower() != "content-length"}
-        url = URL(request.url)
+        url = URL(request.url, encoded=True)  # msrest quoted it: sent as requests would send it
         try:
             async with self._session_now().request(
                 request.method,
