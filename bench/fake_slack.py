@@ -86,6 +86,7 @@ class FastFakeSlack:
     def app(self) -> web.Application:
         app = web.Application(client_max_size=4 * 1024 * 1024)
         app.router.add_post("/api/{method}", self._api)
+        app.router.add_get("/api/{method}", self._api)  # slack_sdk reads users.info with a GET
         app.router.add_post("/hooks/{name}", self._hook)
         return app
 
@@ -148,6 +149,19 @@ class FastFakeSlack:
 def _answer(method: str, args: dict[str, Any]) -> dict[str, Any]:
     if method == "conversations.open":
         return {"ok": True, "channel": {"id": f"D{args.get('users', '')}"}}
+    if method == "users.info":
+        user = str(args.get("user", ""))
+        profile = {"real_name": f"Bench {user}", "display_name": user}
+        return {
+            "ok": True,
+            "user": {
+                "id": user,
+                "name": user,
+                "locale": "en-US",
+                "tz": "Europe/London",
+                "profile": profile,
+            },
+        }
     if method == "auth.test":
         return {
             "ok": True,
