@@ -32,6 +32,11 @@ class CardCheckout:
 
     async def start(self, order_id: str, source: str) -> Order:
         order = await self._shop.order(order_id)
+        if order.status is OrderStatus.AWAITING_PAYMENT:
+            # A replay of the request that placed the order (or a second tap of Try again) started
+            # the payment since the caller read the order: a next attempt would only make a second
+            # intent and fail on the transition, so the one started is what both show.
+            return order
         attempt = order.payment_attempts + 1
         try:
             intent = await self._shop.gateway.create_intent(
