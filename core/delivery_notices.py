@@ -69,14 +69,16 @@ class Notices:
         async with self._uow() as uow:
             return await self._order(uow, self._catalog(), message)
 
-    async def prepare(self, batch: list[OutboxMessage]) -> dict[str, Notice | VoucherbotError]:
+    async def prepare(
+        self, batch: list[OutboxMessage]
+    ) -> tuple[dict[str, Notice | VoucherbotError], Mapping[str, Order]]:
         """What each order message of a batch shows (an order update, a voucher), read in one unit
         of work with one query for the orders and one for the vouchers; a message that cannot be
-        shown keeps its error, raised when its turn comes."""
+        shown keeps its error, raised when its turn comes. Also the orders read, by id."""
         plain = [m for m in batch if m.kind in ORDER_KINDS and m.order_id and not m.reward_id]
         prepared: dict[str, Notice | VoucherbotError] = {}
         if not plain:
-            return prepared
+            return prepared, {}
         catalog = self._catalog()
         ids = {m.order_id for m in plain}
         voucher_ids = {m.order_id for m in plain if m.kind is MessageKind.VOUCHER_DELIVERY}
@@ -91,7 +93,7 @@ class Notices:
                 prepared[message.id] = self._shown(catalog, message, order, vouchers)
             except VoucherbotError as exc:
                 prepared[message.id] = exc
-        return prepared
+        return prepared, orders
 
     async def _order(self, uow: UnitOfWork, catalog: Catalog, message: OutboxMessage) -> Notice:
         order = await uow.orders.get(message.order_id)

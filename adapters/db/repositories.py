@@ -24,11 +24,11 @@ from sqlalchemy import (
     update,
 )
 from sqlalchemy.dialects import postgresql, sqlite
-from sqlalchemy.orm import aliased
 from sqlmodel import col
 
 from adapters.db import mapping
 from adapters.db.crypto import VoucherCipher
+from adapters.db.sqlite_plans import unindexed
 from adapters.db.tables import AuditRow, OrderRow, OutboxRow, ProcessedEventRow, Table, VoucherRow
 from adapters.db.transaction import Transaction
 from adapters.db.versioned import VersionedRepository
@@ -175,43 +175,41 @@ class SqlOutbox:
         self, now: datetime, lease_until: datetime, limit: int
     ) -> Sequence[OutboxMessage]:
         await self._tx.begin_write()
-        candidates = await self._tx.rows(self._due(now, limit))
-        claimed = await self._first_in_line(candidates)
+        # Plain (Core) rows: the same attributes as OutboxRow without an ORM object each.
+        due = await self._tx.execute(self._due(now, limit))
+        claimed = await self._first_in_line(typed(list[OutboxRow], due.all()))
         if claimed:
-            ids = [row.id for row in claimed]
-            statement = (
-                update(OutboxRow)
-                .where(col(OutboxRow.id).in_(ids))
-                .values(next_attempt_at=lease_until)
-            )
-            await self._tx.execute(statement.execution_options(synchronize_session=False))
+            lease = [{"ids": [row.id for row in claimed], "lease_until": lease_until}]
+            await self._tx.execute(_outbox_lease(), lease)
         messages = [mapping.outbox_to_domain(row) for row in claimed]
         for message in messages:
             message.next_attempt_at = lease_until
         return messages
 
-    def _due(self, now: datetime, limit: int) -> Select[OutboxRow]:
-        earlier = aliased(OutboxRow)
+    def _due(self, now: datetime, limit: int) -> Select[Any]:
+        # SQLite, left to itself, read every due message and sorted them, and looked for older
+        # waiting ones by time, not by conversation: O(pending) per claim (217 ms for a claim of 20
+        # among 10,000). Its next_attempt_at index is kept out of both, so a claim walks the
+        # pending messages oldest first and stops at `limit`.
+        table = OutboxRow.__table__  # type: ignore[attr-defined]
+        earlier = table.alias()
         waiting_before = exists().where(
-            col(earlier.status) == PENDING,
-            col(earlier.conversation_key) == col(OutboxRow.conversation_key),
-            col(earlier.next_attempt_at) > now,
+            earlier.c.status == PENDING,
+            earlier.c.conversation_key == table.c.conversation_key,
+            unindexed(earlier.c.next_attempt_at) > now,
             or_(
-                col(earlier.created_at) < col(OutboxRow.created_at),
-                and_(
-                    col(earlier.created_at) == col(OutboxRow.created_at),
-                    col(earlier.id) < col(OutboxRow.id),
-                ),
+                earlier.c.created_at < table.c.created_at,
+                and_(earlier.c.created_at == table.c.created_at, earlier.c.id < table.c.id),
             ),
         )
         return (
-            select(OutboxRow)
+            select(table)
             .where(
-                col(OutboxRow.status) == PENDING,
-                col(OutboxRow.next_attempt_at) <= now,
+                table.c.status == PENDING,
+                unindexed(table.c.next_attempt_at) <= now,
                 ~waiting_before,
             )
-            .order_by(col(OutboxRow.created_at), col(OutboxRow.id))
+            .order_by(table.c.created_at, table.c.id)
             .limit(limit)
             # PostgreSQL: rows another replica is claiming are skipped, never claimed twice. SQLite
             # ignores it.
@@ -349,6 +347,16 @@ def _by_id(values: dict[str, Any]) -> dict[str, Any]:
     """An UPDATE's parameters: the key to match (b_id) apart from the columns it sets."""
     values["b_id"] = values.pop("id")
     return values
+
+
+@cache
+def _outbox_lease() -> Update:
+    table = OutboxRow.__table__  # type: ignore[attr-defined]
+    return (
+        update(table)
+        .where(table.c.id.in_(bindparam("ids", expanding=True)))
+        .values(next_attempt_at=bindparam("lease_until"))
+    )
 
 
 @cache

@@ -88,7 +88,11 @@ class VersionedRepository(Generic[D, R]):
             row = self.to_row(item)
             setattr(row, "version", 1)  # noqa: B010 - every versioned row has one; R cannot say so
             await self._tx.insert([row], duplicate_key=self.unique_key(item))
-        for item in self._saved.values():
+        saved = list(self._saved.values())
+        if len(saved) > 1 and self._tx.gate.sqlite:
+            await self._update_many(saved)
+            return
+        for item in saved:
             await self._update(item)
 
     def written(self) -> None:
@@ -100,13 +104,32 @@ class VersionedRepository(Generic[D, R]):
         self._added, self._saved = {}, {}
 
     async def _update(self, item: D) -> None:
-        values = self.to_values(item) | {"version": item.version + 1}
-        values |= {"b_id": values.pop("id"), "b_version": item.version}
         result = await self._tx.execute(
-            _versioned_update(self.row_type), [values], duplicate_key=self.unique_key(item)
+            _versioned_update(self.row_type),
+            [self._params(item)],
+            duplicate_key=self.unique_key(item),
         )
         if result.rowcount != 1:  # type: ignore[attr-defined]
             raise ConcurrentUpdate(item.id)
+
+    async def _update_many(self, items: list[D]) -> None:
+        """One statement executed for every item (a relay's batch of delivered orders). SQLite only:
+        there this transaction is the single writer by now, so the versions read first stay true
+        until commit and name the item someone saved since it was read."""
+        ids = [{"ids": [item.id for item in items]}]
+        stored = dict((await self._tx.execute(_versions(self.row_type), ids)).tuples().all())
+        stale = next((item.id for item in items if stored.get(item.id) != item.version), None)
+        if stale is not None:
+            raise ConcurrentUpdate(stale)
+        params = [self._params(item) for item in items]
+        key = self.unique_key(items[0])
+        result = await self._tx.execute(_versioned_update(self.row_type), params, duplicate_key=key)
+        if result.rowcount != len(items):  # type: ignore[attr-defined]
+            raise ConcurrentUpdate(items[0].id)
+
+    def _params(self, item: D) -> dict[str, Any]:
+        values = self.to_values(item) | {"version": item.version + 1}
+        return values | {"b_id": values.pop("id"), "b_version": item.version}
 
     def _column(self, name: str) -> Any:
         return col(getattr(self.row_type, name))
@@ -132,4 +155,12 @@ def _versioned_update(row_type: type[Table]) -> Update:
         update(table)
         .where(table.c.id == bindparam("b_id"), table.c.version == bindparam("b_version"))
         .values({name: bindparam(name) for name in columns})
+    )
+
+
+@cache
+def _versions(row_type: type[Table]) -> Select[tuple[str, int]]:
+    table = row_type.__table__  # type: ignore[attr-defined]
+    return select(table.c.id, table.c.version).where(
+        table.c.id.in_(bindparam("ids", expanding=True))
     )
