@@ -93,7 +93,7 @@ def _parser() -> argparse.ArgumentParser:
     parser.add_argument(
         "--scale-rate",
         type=float,
-        default=100.0,
+        default=20.0,
         help="the scale run's limits, for Slack's and Teams' 50 a second: messages a second per "
         "Slack workspace and requests a second per Teams tenant (fakes and pacing alike)",
     )

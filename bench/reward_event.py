@@ -95,6 +95,7 @@ class Sending:
     requests: int = 0
     sent: int = 0
     failures: list[str] = field(default_factory=list)
+    durations: list[float] = field(default_factory=list)  # seconds per request, in order
 
 
 async def send_event(
@@ -114,8 +115,10 @@ async def send_event(
                 "programme": PROGRAMME,
             }
             url = f"{urls[n % len(urls)]}/api/v1/rewards"
+            began = time.monotonic()
             async with session.post(url, json=body, headers={"Idempotency-Key": f"ev-{n}"}) as r:
                 answer = await r.text()
+            sending.durations.append(time.monotonic() - began)
             sending.requests += 1
             if r.status == 201:
                 sending.sent += len(json.loads(answer)["rewards"])

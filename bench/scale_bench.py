@@ -77,6 +77,7 @@ class ScaleRun:
     ledger: Ledger | None = None
     rss: list[list[tuple[float, int]]] = field(default_factory=list)  # (time, bytes) per replica
     cpu: list[float] = field(default_factory=list)  # CPU seconds per replica over the run
+    slack_calls: dict[str, int] = field(default_factory=dict)  # Web API calls the fake answered
 
     @property
     def first(self) -> float:
@@ -125,6 +126,7 @@ async def measure(bench: Bench, recipients: int, rate: float) -> ScaleRun:
                 await server.stop()
         result.ledger = await reward_event.read_ledger(url)
     result.platforms = _platforms(result, slack, connector)
+    result.slack_calls = dict(slack.counts.calls)
     return result
 
 
@@ -223,6 +225,10 @@ def _slope_mb_per_minute(samples: list[tuple[float, int]]) -> float:
     return cov / var * 60 / 1e6 if var else 0.0
 
 
+def _seconds(durations: list[float]) -> str:
+    return f"{durations[0]:.1f}" if durations else "–"
+
+
 def _section(r: ScaleRun) -> Section:
     ledger = r.ledger
     assert ledger is not None
@@ -301,7 +307,8 @@ def _section(r: ScaleRun) -> Section:
         f"HR: {s.requests} requests to `POST /api/v1/rewards` (1,000 people each), "
         f"{s.sent:,} rewards sent in {s.finished - s.started:.1f} s"
         + (f"; failures: {'; '.join(s.failures[:3])}" if s.failures else "")
-        + f" ({(s.finished - s.started) / max(s.sent, 1) * 1000:.1f} ms each), before the "
+        + f" ({(s.finished - s.started) / max(s.sent, 1) * 1000:.1f} ms each; the first and the "
+        f"last request {_seconds(s.durations[:1])} and {_seconds(s.durations[-1:])} s), before the "
         f"replicas started (sent alongside the delivery, HR's requests and the relays slowed each "
         f"other on this machine and the outbox ran dry). First notice accepted to last: "
         f"{r.seconds:.1f} s against {r.best_seconds:.1f} s at the limits.",
@@ -314,6 +321,8 @@ def _section(r: ScaleRun) -> Section:
         f"workspace (burst 10), 1/s per channel (burst 3); Bot Connector {r.rate:g} requests/s per "
         f"tenant (burst 10; a notice to a person is 2: the 1:1 chat created, then the card), 7/s "
         f"per conversation. Replicas pace to them with buckets in Redis.",
+        f"Slack Web API calls answered (only chat.postMessage is limited by the fake): "
+        f"{', '.join(f'{m} {n:,}' for m, n in sorted(r.slack_calls.items()))}.",
     ]
     return Section(
         f"Scale: a reward event to {r.recipients:,} people, two replicas on PostgreSQL",
