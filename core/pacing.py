@@ -34,20 +34,24 @@ log = logging.getLogger(__name__)
 
 @dataclass(frozen=True)
 class Bucket:
-    """One key's bucket: `per_second` tokens a second, at most `burst` saved up."""
+    """One key's bucket: `per_second` tokens a second, at most `burst` saved up; a take costs
+    `cost` tokens (a send that is two requests to the platform, say)."""
 
     key: str
     per_second: float
     burst: float
+    cost: float = 1.0
 
     @property
     def interval(self) -> float:
-        return 1.0 / self.per_second
+        """How far a take moves the bucket's `due` time."""
+        return self.cost / self.per_second
 
     @property
     def tolerance(self) -> float:
-        """How far ahead of `due` a token may be taken: the burst, in seconds."""
-        return (self.burst - 1) * self.interval
+        """How far ahead of `due` a token may be taken: the burst left after this take, in
+        seconds."""
+        return max(0.0, self.burst - self.cost) / self.per_second
 
 
 @dataclass(frozen=True)

@@ -2,7 +2,7 @@
 
 The Bot Connector throttles a bot at about 50 requests a second per tenant and 7 messages a second
 per conversation. A person's address without a conversation yet (a reward's recipient) is paced by
-the person, whose 1:1 chat the send creates.
+the person, whose 1:1 chat the send creates: two requests of the tenant's.
 """
 
 from __future__ import annotations
@@ -29,11 +29,15 @@ class TeamsPaces:
         # The stored JSON is read directly: deserialising the reference costs more than the pacing.
         data = json.loads(conversation.address)
         tenant = str(data.get("tenant") or "")
+        where = _conversation(data.get("reference"))
+        # the Connector counts requests: a send that first opens the person's chat is two
+        requests = 2.0 if where.startswith("u:") else 1.0
         buckets = []
         if self.tenant_per_second > 0:
-            buckets.append(Bucket(f"teams:{tenant}", self.tenant_per_second, self.tenant_burst))
+            buckets.append(
+                Bucket(f"teams:{tenant}", self.tenant_per_second, self.tenant_burst, requests)
+            )
         if self.conversation_per_second > 0:
-            where = _conversation(data.get("reference"))
             buckets.append(
                 Bucket(
                     f"teams:{tenant}:{where}",

@@ -9,6 +9,7 @@ from __future__ import annotations
 import asyncio
 import time
 from collections.abc import AsyncIterator, Awaitable, Callable
+from dataclasses import replace
 from uuid import uuid4
 
 import asyncpg
@@ -18,7 +19,7 @@ from adapters.db.crypto import VoucherCipher
 from adapters.db.database import Database
 from adapters.redis import RedisTokenBuckets
 from core.identity import ConversationRef
-from core.pacing import Bucket, Grant, PacedSender, Refused, TokenBuckets
+from core.pacing import Bucket, Grant, MemoryTokenBuckets, PacedSender, Refused, TokenBuckets
 from core.views import Notice
 
 Replica = Callable[[], Awaitable[TokenBuckets]]
@@ -189,3 +190,25 @@ async def test_two_paced_replicas_send_together_at_the_workspace_rate(replicas: 
     in_any_second = max(sum(t <= at < t + 1 for at in times) for t in times)
     # a sender whose wake-up is late goes out together with the next one: allow that one message
     assert in_any_second <= rate + burst + 1
+
+
+async def test_a_take_that_costs_two_spends_two_tokens(replicas: Replica) -> None:
+    first, second = await replicas(), await replicas()
+    tenant = bucket("tenant", per_second=0.01, burst=5)
+    opening_a_chat = replace(tenant, cost=2.0)
+
+    outcomes = [await first.take(opening_a_chat), await second.take(opening_a_chat)]
+    outcomes += [await first.take(opening_a_chat), await second.take(tenant)]
+
+    assert [isinstance(o, Grant) for o in outcomes] == [True, True, False, True]
+    assert isinstance(await first.take(tenant), Refused)
+
+
+async def test_one_process_counts_a_take_that_costs_two_the_same_way() -> None:
+    store = MemoryTokenBuckets(clock=lambda: 1000.0)
+    tenant = bucket("tenant", per_second=0.01, burst=5)
+
+    outcomes = [await store.take(replace(tenant, cost=2.0)) for _ in range(3)]
+    outcomes += [await store.take(tenant), await store.take(tenant)]
+
+    assert [isinstance(o, Grant) for o in outcomes] == [True, True, False, True, False]
