@@ -131,7 +131,6 @@ async def measure(bench: Bench, recipients: int, rate: float) -> ScaleRun:
 
 
 def _environment(url: str, key: str, slack_api_url: str, rate: float) -> dict[str, str]:
-    teams_notices = rate / REQUESTS_PER_TEAMS_NOTICE
     return {
         "DATABASE_URL": url,
         "VOUCHER_ENCRYPTION_KEY": key,
@@ -142,9 +141,10 @@ def _environment(url: str, key: str, slack_api_url: str, rate: float) -> dict[st
         "SLACK_PACE_WORKSPACE_BURST": "10",
         "SLACK_PACE_CHANNEL_PER_SECOND": "1",
         "SLACK_PACE_CHANNEL_BURST": "3",
-        # The tenant limit counts requests and a notice is two; the pace counts notices.
-        "TEAMS_PACE_TENANT_PER_SECOND": f"{teams_notices:g}",
-        "TEAMS_PACE_TENANT_BURST": str(int(10 / REQUESTS_PER_TEAMS_NOTICE)),
+        # Requests, as the Connector counts them: the pacing counts a notice that opens the
+        # person's chat as two (adapters/teams/pacing.py).
+        "TEAMS_PACE_TENANT_PER_SECOND": str(rate),
+        "TEAMS_PACE_TENANT_BURST": "10",
         "TEAMS_PACE_CONVERSATION_PER_SECOND": "7",
         "TEAMS_PACE_CONVERSATION_BURST": "7",
     }

@@ -21,6 +21,9 @@ FAILED_TTL_SECONDS = 300.0
 # Listeners look the locale up before they ack a slash command (3 s): a slow lookup answers in
 # English.
 LOOKUP_SECONDS = 1.0
+# People remembered at most: a reward event to 100,000 people must not keep each one's locale
+# (those not asked about for longest go first, and are looked up again if they come back).
+MAX_PEOPLE = 20_000
 
 
 class SlackLocales:
@@ -28,10 +31,14 @@ class SlackLocales:
     nothing."""
 
     def __init__(
-        self, clock: Callable[[], float] = time.monotonic, timeout: float = LOOKUP_SECONDS
+        self,
+        clock: Callable[[], float] = time.monotonic,
+        timeout: float = LOOKUP_SECONDS,
+        max_people: int = MAX_PEOPLE,
     ) -> None:
         self._clock = clock
         self._timeout = timeout
+        self._max_people = max_people
         self._known: dict[tuple[str, str], tuple[float, Localizer]] = {}
 
     async def of(
@@ -41,17 +48,27 @@ class SlackLocales:
         or unreachable Slack raises instead of settling for English; a refusal always means
         English."""
         key = (team, user_id)
-        cached = self._known.get(key)
+        cached = self._known.pop(key, None)
         if cached is not None and cached[0] > self._clock():
+            self._known[key] = cached  # back at the end: the most recently used go last
             return cached[1]
         found = await self._look_up(client, user_id, raise_transient)
         expiry = self._clock() + (TTL_SECONDS if found is not None else FAILED_TTL_SECONDS)
-        self._known[key] = (expiry, found or ENGLISH)
+        self._keep(key, expiry, found or ENGLISH)
         return found or ENGLISH
 
     def remember(self, team: str, user_id: str, tag: str) -> None:
         """A locale learnt elsewhere (an event that carries it) saves a lookup."""
-        self._known[(team, user_id)] = (self._clock() + TTL_SECONDS, localizer(tag))
+        self._keep((team, user_id), self._clock() + TTL_SECONDS, localizer(tag))
+
+    def __len__(self) -> int:
+        return len(self._known)
+
+    def _keep(self, key: tuple[str, str], expiry: float, found: Localizer) -> None:
+        self._known.pop(key, None)  # to the end: dicts keep the order keys were set in
+        self._known[key] = (expiry, found)
+        while len(self._known) > self._max_people:
+            del self._known[next(iter(self._known))]
 
     async def _look_up(
         self, client: AsyncWebClient, user_id: str, raise_transient: bool
