@@ -16,7 +16,7 @@ from typing import Any, Protocol
 from adapters.db.errors import DatabaseUnavailable
 from bot.metrics import Metrics
 from core.checkout import Checkout
-from core.delivery import Relay
+from core.delivery import BATCH, Relay
 
 log = logging.getLogger(__name__)
 Job = Callable[[], Awaitable[object]]
@@ -112,8 +112,10 @@ class Workers:
         background: BackgroundTasks | None = None,
         leases: JobLeases | None = None,
         holder: str | None = None,
+        relays: int = 2,
     ) -> None:
         self._relay = relay
+        self._relays = relays
         self._checkout = checkout
         self._metrics = metrics
         self._idle = idle_seconds
@@ -125,6 +127,7 @@ class Workers:
         self.holder = holder or replica_name()
         self._tasks: list[asyncio.Task[None]] = []
         self._stopping = asyncio.Event()
+        self._backlog = asyncio.Event()
 
     def start(self) -> None:
         self._stopping.clear()
@@ -135,6 +138,13 @@ class Workers:
             asyncio.create_task(
                 self._forever(self._checkout.recover, lambda: self._recovery), name="recovery"
             ),
+        ]
+        self._tasks += [
+            asyncio.create_task(
+                self._forever(self._help_with_backlog, lambda: self._idle, until_idle=True),
+                name=f"outbox-{n}",
+            )
+            for n in range(1, self._relays)
         ]
         names = [_job_name(job) for _, job in self._periodic]
         if self._leases is not None and len(set(names)) < len(names):
@@ -156,6 +166,7 @@ class Workers:
         # connection to be rolled back while the engine is disposed (an error and a traceback on
         # every such shutdown).
         self._stopping.set()
+        self._backlog.set()  # the relays waiting for a backlog see the stop
         if self._tasks:
             _, stuck = await asyncio.wait(self._tasks, timeout=drain_seconds)
             for task in stuck:
@@ -173,8 +184,22 @@ class Workers:
             if not await self._deliver_due():
                 return
 
+    async def _help_with_backlog(self) -> int:
+        """Another claimer while the outbox is backed up. Paced sends wait for their slots, so one
+        run ends with a tail of waiting sends and then a gap (marks, the next claim and its reads);
+        a second relay claims its batch meanwhile, as another replica would (the claim keeps each
+        conversation in order), and sleeps while there is no backlog."""
+        await self._backlog.wait()
+        if self._stopping.is_set():
+            return 0
+        return await self._deliver_due()
+
     async def _deliver_due(self) -> int:
         results = await self._relay.run_once()
+        if len(results) >= BATCH:
+            self._backlog.set()
+        else:
+            self._backlog.clear()
         for result in results:
             self._metrics.delivery_outcomes.labels(kind=result.kind, outcome=result.outcome).inc()
             if result.outcome == "sent":

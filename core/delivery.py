@@ -21,6 +21,7 @@ from core.undeliverable import tell_buyer, tell_giver
 
 log = logging.getLogger(__name__)
 DEFAULT_BACKOFF = Backoff()
+BATCH = 20  # messages claimed by one run
 
 
 @dataclass(frozen=True)
@@ -54,7 +55,7 @@ class Relay:
         self._lease = lease
         self._parallel = parallel
 
-    async def run_once(self, limit: int = 20) -> list[DeliveryResult]:
+    async def run_once(self, limit: int = BATCH) -> list[DeliveryResult]:
         """Deliver one batch of due messages; returns what happened to each.
 
         The claim and the reading of what order messages show (orders and vouchers, read together
