@@ -53,8 +53,13 @@ def _decrypt(cipher: VoucherCipher, token: str | None) -> str | None:
 
 
 def order_to_row(order: Order, cipher: VoucherCipher) -> OrderRow:
+    return OrderRow(**order_values(order, cipher))
+
+
+def order_values(order: Order, cipher: VoucherCipher) -> dict[str, Any]:
+    """The order's column values, as `order_to_row` stores them (without building the row)."""
     token = order.checkout_token
-    return OrderRow(
+    return dict(
         id=order.id,
         request_key=order.request_key,
         product_id=order.product_id,
@@ -209,7 +214,12 @@ def voucher_to_domain(row: VoucherRow, cipher: VoucherCipher) -> Voucher:
 
 
 def outbox_to_row(message: OutboxMessage) -> OutboxRow:
-    return OutboxRow(
+    return OutboxRow(**outbox_values(message))
+
+
+def outbox_values(message: OutboxMessage) -> dict[str, Any]:
+    """The message's column values, as `outbox_to_row` stores them."""
+    return dict(
         id=message.id,
         key=message.key,
         kind=str(message.kind),
@@ -252,7 +262,12 @@ def outbox_to_domain(row: OutboxRow) -> OutboxMessage:
 
 
 def audit_to_row(entry: AuditEntry) -> AuditRow:
-    return AuditRow(
+    return AuditRow(**audit_values(entry))
+
+
+def audit_values(entry: AuditEntry) -> dict[str, Any]:
+    """The entry's column values, as `audit_to_row` stores them."""
+    return dict(
         seq=entry.seq,
         at=entry.at,
         actor=entry.actor,

@@ -3,10 +3,12 @@ commit."""
 
 from __future__ import annotations
 
+import typing
 from collections.abc import Sequence
 from datetime import datetime
+from typing import Any
 
-from sqlalchemy import Select, Text, and_, cast, exists, func, or_, select, update
+from sqlalchemy import Select, Text, and_, bindparam, cast, exists, func, or_, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import aliased
 from sqlmodel import col
@@ -24,6 +26,20 @@ from core.ports import Clock
 from core.vouchers import Voucher
 
 PENDING = str(MessageStatus.PENDING)
+_AUDIT = AuditRow.__table__  # type: ignore[attr-defined]
+_OUTBOX = OutboxRow.__table__  # type: ignore[attr-defined]
+_VOUCHERS = VoucherRow.__table__  # type: ignore[attr-defined]
+# Built once: a statement built per call costs more to compile-key than to run on SQLite.
+_VOUCHER_FOR_ORDER = select(_VOUCHERS).where(_VOUCHERS.c.order_id == bindparam("order_id"))
+_LAST_AUDIT_ENTRY = select(_AUDIT).order_by(_AUDIT.c.seq.desc()).limit(1)
+_OUTBOX_ADD_SQLITE = (
+    sqlite.insert(_OUTBOX).on_conflict_do_nothing(index_elements=["key"]).returning(_OUTBOX.c.id)
+)
+_OUTBOX_ADD_POSTGRESQL = (
+    postgresql.insert(_OUTBOX)
+    .on_conflict_do_nothing(index_elements=["key"])
+    .returning(_OUTBOX.c.id)
+)
 
 
 class SqlOrders(VersionedRepository[Order, OrderRow]):
@@ -39,6 +55,9 @@ class SqlOrders(VersionedRepository[Order, OrderRow]):
     def to_row(self, item: Order) -> OrderRow:
         return mapping.order_to_row(item, self._cipher)
 
+    def to_values(self, item: Order) -> dict[str, Any]:
+        return mapping.order_values(item, self._cipher)
+
     def to_domain(self, row: OrderRow) -> Order:
         return mapping.order_to_domain(row, self._cipher)
 
@@ -49,10 +68,10 @@ class SqlOrders(VersionedRepository[Order, OrderRow]):
         return item.request_key
 
     async def find_by_request_key(self, request_key: str) -> Order | None:
-        return await self._one(col(OrderRow.request_key) == request_key)
+        return await self._find("request_key", request_key)
 
     async def find_by_intent(self, intent_id: str) -> Order | None:
-        found = await self._one(col(OrderRow.payment_intent_id) == intent_id)
+        found = await self._find("payment_intent_id", intent_id)
         if found is None and intent_id:
             # An earlier attempt's intent is only in the order's payments (say, a refund of a
             # payment that was not the latest attempt): rare enough for a scan of the JSON text.
@@ -67,7 +86,7 @@ class SqlOrders(VersionedRepository[Order, OrderRow]):
         )
 
     async def find_by_checkout_token(self, token: str) -> Order | None:
-        return await self._one(col(OrderRow.checkout_token_hash) == mapping.digest(token))
+        return await self._find("checkout_token_hash", mapping.digest(token))
 
     async def list_for_buyer(self, user_key: str, limit: int = 50) -> Sequence[Order]:
         query = select(OrderRow).where(col(OrderRow.buyer_key) == user_key)
@@ -99,8 +118,10 @@ class SqlVouchers:
         await self._tx.insert([row], duplicate_key=f"voucher for {voucher.order_id}")
 
     async def for_order(self, order_id: str) -> Voucher | None:
-        rows = await self._tx.rows(select(VoucherRow).where(col(VoucherRow.order_id) == order_id))
-        return mapping.voucher_to_domain(rows[0], self._cipher) if rows else None
+        row = await self._tx.first(_VOUCHER_FOR_ORDER, {"order_id": order_id})
+        if row is None:
+            return None
+        return mapping.voucher_to_domain(typing.cast(VoucherRow, row), self._cipher)
 
     async def save(self, voucher: Voucher) -> None:
         self._saved[voucher.id] = voucher
@@ -134,13 +155,9 @@ class SqlOutbox:
 
     async def add(self, message: OutboxMessage) -> bool:
         await self._tx.begin_write()
-        insert = sqlite.insert if self._tx.gate.sqlite else postgresql.insert
-        values = mapping.outbox_to_row(message).model_dump()
-        statement = (
-            insert(OutboxRow).values(**values).on_conflict_do_nothing(index_elements=["key"])
-        )
-        result = await self._tx.execute(statement.returning(col(OutboxRow.id)))
-        return result.first() is not None
+        statement = _OUTBOX_ADD_SQLITE if self._tx.gate.sqlite else _OUTBOX_ADD_POSTGRESQL
+        values = mapping.outbox_values(message)
+        return (await self._tx.first(statement, values)) is not None
 
     async def claim_due(
         self, now: datetime, lease_until: datetime, limit: int
@@ -270,14 +287,15 @@ class SqlAudit:
     async def write(self, at: datetime) -> None:
         if not self._records:
             return
-        await self._tx.gate.lock_audit_chain(self._tx.session)
-        rows = await self._tx.rows(select(AuditRow).order_by(col(AuditRow.seq).desc()).limit(1))
-        previous = mapping.audit_to_domain(rows[0]) if rows else None
+        await self._tx.gate.lock_audit_chain(self._tx)
+        last = await self._tx.first(_LAST_AUDIT_ENTRY)
+        previous = None if last is None else mapping.audit_to_domain(typing.cast(AuditRow, last))
         entries = []
         for record in self._records:
             previous = chain(previous, record, at)
-            entries.append(mapping.audit_to_row(previous))
-        await self._tx.insert(entries, duplicate_key=f"audit entry {entries[0].seq}")
+            entries.append(mapping.audit_values(previous))
+        first = entries[0]["seq"]
+        await self._tx.insert_values(_AUDIT, entries, duplicate_key=f"audit entry {first}")
         self._records = []
 
 

@@ -4,13 +4,15 @@ since."""
 from __future__ import annotations
 
 import copy
-from typing import Any, Generic, Protocol, TypeVar
+from functools import cache
+from typing import Any, Generic, Protocol, TypeVar, cast
 
-from sqlalchemy import ColumnElement, Select, select, update
+from sqlalchemy import ColumnElement, Select, Update, bindparam, select, update
+from sqlalchemy import Table as CoreTable
 from sqlmodel import col
 
 from adapters.db.tables import Table
-from adapters.db.transaction import Transaction
+from adapters.db.transaction import Transaction, values
 from core.errors import ConcurrentUpdate
 
 
@@ -48,6 +50,10 @@ class VersionedRepository(Generic[D, R]):
     def to_domain(self, row: R) -> D:
         raise NotImplementedError
 
+    def to_values(self, item: D) -> dict[str, Any]:
+        """The item's column values (a subclass may build them without the row object)."""
+        return values(self.to_row(item), self._table)
+
     def not_found(self, item_id: str) -> Exception:
         raise NotImplementedError
 
@@ -62,7 +68,7 @@ class VersionedRepository(Generic[D, R]):
         staged = self._added.get(item_id) or self._saved.get(item_id)
         if self.read_staged and staged is not None:
             return copy.deepcopy(staged)
-        found = await self._one(self._column("id") == item_id)
+        found = await self._find("id", item_id)
         if found is None:
             raise self.not_found(item_id)
         return found
@@ -80,9 +86,8 @@ class VersionedRepository(Generic[D, R]):
     async def write(self) -> None:
         """INSERT what was added, then UPDATE what was saved where its version is unchanged."""
         for item in self._added.values():
-            row = self.to_row(item)
-            setattr(row, "version", 1)  # noqa: B010 - every versioned row has one; R cannot say so
-            await self._tx.insert([row], duplicate_key=self.unique_key(item))
+            row = self.to_values(item) | {"version": 1}
+            await self._tx.insert_values(self._table, [row], self.unique_key(item))
         for item in self._saved.values():
             await self._update(item)
 
@@ -95,16 +100,23 @@ class VersionedRepository(Generic[D, R]):
         self._added, self._saved = {}, {}
 
     async def _update(self, item: D) -> None:
-        values = self.to_row(item).model_dump(exclude={"id"}) | {"version": item.version + 1}
-        statement = (
-            update(self.row_type)
-            .where(self._column("id") == item.id, self._column("version") == item.version)
-            .values(**values)
-            .execution_options(synchronize_session=False)
-        )
-        result = await self._tx.execute(statement, duplicate_key=self.unique_key(item))
+        params = self.to_values(item)
+        del params["id"]
+        params |= {"version": item.version + 1, "_id": item.id, "_version": item.version}
+        statement = _versioned_update(self._table)
+        result = await self._tx.run(statement, params, duplicate_key=self.unique_key(item))
         if result.rowcount != 1:  # type: ignore[attr-defined]
             raise ConcurrentUpdate(item.id)
+
+    async def _find(self, column: str, value: object) -> D | None:
+        """The first item whose `column` equals `value`, by a statement compiled once per column;
+        a Core row has the ORM row's attributes, so it is mapped without building the ORM row."""
+        row = await self._tx.first(_first_where(self._table, column), {"value": value})
+        return None if row is None else self.to_domain(cast(R, row))
+
+    @property
+    def _table(self) -> CoreTable:
+        return self.row_type.__table__  # type: ignore[attr-defined,no-any-return]
 
     def _column(self, name: str) -> Any:
         return col(getattr(self.row_type, name))
@@ -118,3 +130,16 @@ class VersionedRepository(Generic[D, R]):
 
     async def _many(self, query: Select[R]) -> list[D]:
         return [self.to_domain(row) for row in await self._tx.rows(query)]
+
+
+@cache
+def _first_where(table: CoreTable, column: str) -> Select[Any]:
+    return select(table).where(table.c[column] == bindparam("value")).limit(1)
+
+
+@cache
+def _versioned_update(table: CoreTable) -> Update:
+    """UPDATE … SET (the columns given) WHERE id = :_id AND version = :_version."""
+    return update(table).where(
+        table.c.id == bindparam("_id"), table.c.version == bindparam("_version")
+    )
