@@ -22,6 +22,7 @@ from urllib.parse import parse_qsl
 from aiohttp import web
 
 ORDER_ID = re.compile(r"ord_[A-Za-z0-9]+")
+REWARD_ID = re.compile(r"rwd_[A-Za-z0-9]+")
 Listener = Callable[[str, dict[str, Any]], None]
 
 
@@ -66,6 +67,7 @@ class Counts:
     posted_orders: Counter[str] = field(
         default_factory=Counter
     )  # order id in each accepted chat.postMessage
+    posted_rewards: Counter[str] = field(default_factory=Counter)  # reward id in each, if any
     post_times: list[float] = field(default_factory=list)
     last_request: float = 0.0
 
@@ -84,6 +86,7 @@ class FastFakeSlack:
     def app(self) -> web.Application:
         app = web.Application(client_max_size=4 * 1024 * 1024)
         app.router.add_post("/api/{method}", self._api)
+        app.router.add_get("/api/{method}", self._api)  # slack_sdk reads users.info with a GET
         app.router.add_post("/hooks/{name}", self._hook)
         return app
 
@@ -134,14 +137,31 @@ class FastFakeSlack:
 
     def _posted(self, args: dict[str, Any]) -> None:
         self.counts.post_times.append(time.monotonic())
-        found = ORDER_ID.search(json.dumps(args.get("blocks") or ""))
+        blocks = json.dumps(args.get("blocks") or "")
+        found = ORDER_ID.search(blocks)
         if found:
             self.counts.posted_orders[found.group()] += 1
+        reward = REWARD_ID.search(blocks)
+        if reward and not found:
+            self.counts.posted_rewards[reward.group()] += 1
 
 
 def _answer(method: str, args: dict[str, Any]) -> dict[str, Any]:
     if method == "conversations.open":
         return {"ok": True, "channel": {"id": f"D{args.get('users', '')}"}}
+    if method == "users.info":
+        user = str(args.get("user", ""))
+        profile = {"real_name": f"Bench {user}", "display_name": user}
+        return {
+            "ok": True,
+            "user": {
+                "id": user,
+                "name": user,
+                "locale": "en-US",
+                "tz": "Europe/London",
+                "profile": profile,
+            },
+        }
     if method == "auth.test":
         return {
             "ok": True,

@@ -89,6 +89,7 @@ async def measure(bench: Bench, messages: int, recipients: int, limits: Limits |
             str(messages),
             "--recipients",
             str(recipients),
+            *_pacing(limits),
             *(["--profile", str(bench.profile_dir)] if bench.profile_dir and not limits else []),
         ]
         out = await run_to_end("fanout", args, bench.workdir, timeout=WORKER_TIMEOUT)
@@ -104,6 +105,23 @@ async def measure(bench: Bench, messages: int, recipients: int, limits: Limits |
         sum(fake.counts.throttled.values()),
         relay,
     )
+
+
+def _pacing(limits: Limits | None) -> list[str]:
+    """The worker paces its sends to the limits the fake enforces, as an operator sets SLACK_PACE_*
+    to Slack's (bot/settings.py); with none, pacing is off and the relay's own ceiling shows."""
+    if limits is None:
+        return []
+    return [
+        "--pace-workspace",
+        f"{limits.workspace:g}",
+        "--pace-workspace-burst",
+        str(int(limits.workspace_burst)),
+        "--pace-channel",
+        f"{limits.per_channel:g}",
+        "--pace-channel-burst",
+        str(int(limits.channel_burst)),
+    ]
 
 
 def _section(ceiling: Result, r: Result) -> Section:

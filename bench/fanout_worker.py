@@ -7,6 +7,11 @@ each with its voucher-delivery message, then drains the outbox the way bot/worke
 (`Relay.run_once()` back to back while it sends, a 0.2 s pause when a batch sends nothing) and
 prints one JSON line: timings, the relay's CPU, resident memory before and at its peak, and what is
 left.
+
+The sender is built as `voucherbot serve` builds it (bot/build/delivery.py): the SlackSender behind
+core.pacing's PacedSender, with the buckets a SQLite deployment uses (this process's memory) set to
+`--pace-*` (the limits the fake enforces, as an operator sets SLACK_PACE_*; 0 turns a pace off,
+which is how the no-limits run measures the relay's own ceiling).
 """
 
 from __future__ import annotations
@@ -29,6 +34,8 @@ from bench.measure import rss_bytes
 from bench.offline import PUBLIC_BASE_URL, checkout_over
 from bench.profiles import in_process
 from bench.slack_requests import BOT_TOKEN, SIGNING_SECRET, TEAM
+from bot.buckets import open_buckets, paced
+from bot.settings import Settings
 from core.catalog import Catalog, Product
 from core.delivery import Relay
 from core.identity import ChatUser, ConversationRef
@@ -125,10 +132,12 @@ async def main(args: argparse.Namespace) -> dict[str, Any]:
         api_url=args.api_url,
         public_base_url=PUBLIC_BASE_URL,
     )
+    settings = _pacing(args)
+    buckets, _ = open_buckets(settings, database)  # SQLite: this process's memory, as in serve
     relay = Relay(
         uow=database.unit_of_work,
         catalog=lambda: checkout.catalog,
-        senders={"slack": slack.sender},
+        senders=paced({"slack": slack.sender}, buckets, settings),
         clock=SystemClock(),
         checkout_url=checkout.checkout_url,
     )
@@ -152,6 +161,19 @@ async def main(args: argparse.Namespace) -> dict[str, Any]:
         await database.dispose()
 
 
+def _pacing(args: argparse.Namespace) -> Settings:
+    """The settings `voucherbot serve` would read for this pacing (SLACK_PACE_*), nothing else."""
+    return Settings(
+        _env_file=None,  # type: ignore[call-arg]
+        database_url=args.database_url,
+        redis_url=None,
+        slack_pace_workspace_per_second=args.pace_workspace,
+        slack_pace_workspace_burst=args.pace_workspace_burst,
+        slack_pace_channel_per_second=args.pace_channel,
+        slack_pace_channel_burst=args.pace_channel_burst,
+    )
+
+
 def _parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--api-url", required=True)
@@ -159,6 +181,10 @@ def _parser() -> argparse.ArgumentParser:
     parser.add_argument("--messages", type=int, default=10_000)
     parser.add_argument("--recipients", type=int, default=1_000)
     parser.add_argument("--timeout", type=float, default=600.0)
+    parser.add_argument("--pace-workspace", type=float, default=0.0, help="messages/s; 0: off")
+    parser.add_argument("--pace-workspace-burst", type=int, default=1)
+    parser.add_argument("--pace-channel", type=float, default=0.0, help="messages/s; 0: off")
+    parser.add_argument("--pace-channel-burst", type=int, default=1)
     parser.add_argument("--profile", type=Path, help="cProfile the sending into this folder")
     return parser
 

@@ -48,10 +48,15 @@ class Server:
 
 
 async def start(
-    name: str, args: list[str], workdir: Path, env: dict[str, str] | None = None
+    name: str,
+    args: list[str],
+    workdir: Path,
+    env: dict[str, str] | None = None,
+    *,
+    pinned: bool = True,
 ) -> Server:
     """Run `python <args>` in `workdir` with a clean environment plus `env`; wait for its port
-    line."""
+    line. `pinned`: on the server core (else wherever the system puts it)."""
     log_path = workdir / f"{name}.log"
     environment = {
         "PATH": os.environ.get("PATH", ""),
@@ -67,7 +72,7 @@ async def start(
             env=environment,
             stdout=asyncio.subprocess.PIPE,
             stderr=log,
-            preexec_fn=_on_server_core,
+            preexec_fn=_on_server_core if pinned else _on_any_core,
         )
     server = Server(name, process, "", log_path)
     try:
@@ -82,6 +87,12 @@ async def start(
 def _on_server_core() -> None:
     if pinning_possible():
         os.sched_setaffinity(0, {SERVER_CORE})
+
+
+def _on_any_core() -> None:
+    # The orchestrator is pinned to the client core, and a child inherits its affinity.
+    if pinning_possible():
+        os.sched_setaffinity(0, range(os.cpu_count() or 1))
 
 
 _DRAINING: set[asyncio.Future[None]] = set()  # kept until the process's output ends

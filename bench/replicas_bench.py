@@ -6,10 +6,7 @@ bot processes drain it at once through the rate-limited fake Slack (bench/fake_s
 second per channel with a burst of 3, 50 a second per workspace with a burst of 10). Each replica
 paces its sends with buckets shared in the database (core.pacing), so together they should send at
 the workspace limit, not twice it, with few 429s, none lost and none twice.
-
-`--only scale` runs the same with `--scale-messages` deliveries (100,000 by default) and the limits
-scaled up together (`--scale-rate` a second for the workspace), outside the default run: its time
-should be messages ÷ rate, with the replicas' memory flat.
+(`--only scale`, a reward event through Slack and Teams, is bench/scale_bench.py.)
 """
 
 from __future__ import annotations
@@ -18,6 +15,7 @@ import asyncio
 import time
 from contextlib import AsyncExitStack
 from dataclasses import dataclass, field, replace
+from pathlib import Path
 
 from adapters.db.crypto import VoucherCipher
 from adapters.db.database import Database
@@ -75,12 +73,6 @@ async def run(bench: Bench, rate: float = LIMITS.workspace) -> Section:
     return _section("5. Two replicas share Slack's limits", result)
 
 
-async def run_scale(bench: Bench, messages: int, rate: float) -> Section:
-    limits = Limits(per_channel=1.0, channel_burst=3.0, workspace=rate, workspace_burst=10.0)
-    result = await measure(bench, messages, limits)
-    return _section(f"Scale: {messages:,} deliveries, two replicas on PostgreSQL", result)
-
-
 async def measure(bench: Bench, messages: int, limits: Limits) -> Run:
     result = Run(messages, limits)
     key = VoucherCipher.generate_key()
@@ -120,18 +112,9 @@ async def _seed(url: str, key: bytes, messages: int) -> None:
 async def _replica(
     name: str, bench: Bench, url: str, key: bytes, api_url: str, limits: Limits
 ) -> Server:
-    data_dir = bench.workdir / name
-    data_dir.mkdir(parents=True, exist_ok=True)
     env = {
-        "HOST": "127.0.0.1",
-        "PORT": "0",
-        "PUBLIC_BASE_URL": PUBLIC_BASE_URL,
-        "DATA_DIR": str(data_dir),
         "DATABASE_URL": url,
-        "LOG_LEVEL": "WARNING",
         "VOUCHER_ENCRYPTION_KEY": key.decode(),
-        "SLACK_SIGNING_SECRET": SIGNING_SECRET,
-        "SLACK_BOT_TOKEN": BOT_TOKEN,
         "SLACK_API_URL": api_url,
         # The replicas pace themselves to the limits the fake enforces (they would be Slack's).
         "SLACK_PACE_WORKSPACE_PER_SECOND": str(limits.workspace),
@@ -139,7 +122,29 @@ async def _replica(
         "SLACK_PACE_CHANNEL_PER_SECOND": str(limits.per_channel),
         "SLACK_PACE_CHANNEL_BURST": str(int(limits.channel_burst)),
     }
-    return await start(name, ["-m", "bot.cli", "serve"], data_dir, env)
+    return await replica(name, bench, env)
+
+
+def base_environment(data_dir: Path) -> dict[str, str]:
+    """What every replica (and the operator's CLI beside them) is configured with: loopback, the
+    bench's Slack app, Teams in Emulator mode (no app id)."""
+    return {
+        "HOST": "127.0.0.1",
+        "PORT": "0",
+        "PUBLIC_BASE_URL": PUBLIC_BASE_URL,
+        "DATA_DIR": str(data_dir),
+        "LOG_LEVEL": "WARNING",
+        "SLACK_SIGNING_SECRET": SIGNING_SECRET,
+        "SLACK_BOT_TOKEN": BOT_TOKEN,
+    }
+
+
+async def replica(name: str, bench: Bench, env: dict[str, str], *, pinned: bool = True) -> Server:
+    """A `voucherbot serve` process named `name`, configured with `env` over the base settings."""
+    data_dir = bench.workdir / name
+    data_dir.mkdir(parents=True, exist_ok=True)
+    environment = {**base_environment(data_dir), **env}
+    return await start(name, ["-m", "bot.cli", "serve"], data_dir, environment, pinned=pinned)
 
 
 async def _wait_for_delivery(fake: FastFakeSlack, replicas: list[Server], result: Run) -> None:

@@ -4,8 +4,8 @@ REQUESTS_CA_BUNDLE).
 A TLS-intercepting corporate proxy re-signs every HTTPS connection with its own CA. Each library the
 bot uses has its own idea of the CAs to trust (certifi, Stripe's bundled file, the system store), so
 the configured file is handed explicitly to each: an `ssl.SSLContext` to the aiohttp-based clients
-(Slack, Stripe, Xoxoday, Teams file downloads), the file's path to the requests-based ones (Bot
-Framework's Connector and Azure AD through MSAL).
+(Slack, Stripe, Xoxoday, Teams file downloads), the file's path to Azure AD through MSAL (requests)
+and to Bot Framework's Connector (adapters/teams/transport.py, which replaces certifi with it).
 """
 
 from __future__ import annotations

@@ -96,6 +96,8 @@ class Browsing:
         """The recipient's own choice, else the country on their employee record."""
         if user is None:
             return None
+        if self._shop.recorded is not None:
+            return await self._shop.recorded.of(user)
         countries, employees = self._shop.countries, self._shop.employees
         chosen = await countries.get(user.key) if countries is not None else None
         if chosen or employees is None:

@@ -28,10 +28,19 @@ class CardCheckout:
         if not order.buyer.same_person(user):
             raise NotOrderOwner(order_id)
         order.check_can_pay_again()
-        return self._shop.summary(await self.start(order, source=user.platform))
+        return self._shop.summary(await self.start_with(order, source=user.platform))
 
-    async def start(self, order: Order, source: str) -> Order:
-        """Create the order's payment intent and record it; `order` as just read or stored."""
+    async def start(self, order_id: str, source: str) -> Order:
+        return await self.start_with(await self._shop.order(order_id), source)
+
+    async def start_with(self, order: Order, source: str) -> Order:
+        """Create the order's payment intent and record it; `order` as the caller just read or
+        stored it (placing and a retry hold it already: reading it again cost a query each)."""
+        if order.status is OrderStatus.AWAITING_PAYMENT:
+            # A replay of the request that placed the order (or a second tap of Try again) started
+            # the payment since the caller read the order: a next attempt would only make a second
+            # intent and fail on the transition, so the one started is what both show.
+            return order
         attempt = order.payment_attempts + 1
         try:
             intent = await self._shop.gateway.create_intent(

@@ -22,7 +22,7 @@ from core.payments import PaymentGateway
 from core.placing import PlaceOrder, Placing
 from core.ports import Clock, EmployeeStore, IdFactory, UnitOfWorkFactory
 from core.provider_health import ProviderHealth
-from core.redeem import RecipientCountries
+from core.redeem import RecipientCountries, RecordedCountries
 from core.refunds import Refunds
 from core.routing import Router
 from core.shop import Absorb, Background, Shop
@@ -79,6 +79,7 @@ class Checkout:
         curations: CurationStore | None = None,
         countries: RecipientCountries | None = None,
         employees: EmployeeStore | None = None,
+        recorded: RecordedCountries | None = None,
     ) -> None:
         shop = Shop(
             uow=uow,
@@ -97,6 +98,7 @@ class Checkout:
             curations=curations,
             countries=countries,
             employees=employees,
+            recorded=recorded,
         )
         self.shop = shop
         self._uow, self._clock = uow, clock  # for the tests and tools that open their own units

@@ -12,7 +12,7 @@ from core.audit import AuditRecord
 from core.catalog_source import CatalogSource
 from core.delivery_batch import Batch, Marks
 from core.delivery_notices import Notices
-from core.errors import DeliveryError, DeliveryRetryLater, VoucherbotError
+from core.errors import DeliveryError, DeliveryRetryLater, OrderNotFound, VoucherbotError
 from core.order_handlers import OrderBus
 from core.orders import Order, OrderStatus
 from core.outbox import Backoff, MessageKind, OutboxMessage
@@ -68,7 +68,8 @@ class Relay:
             await uow.commit()
         if not batch:
             return []
-        run = Batch(await self._notices.prepare(batch), Marks(self._mark_sent))
+        notices, orders = await self._notices.prepare(batch)
+        run = Batch(notices, Marks(lambda sent: self._mark_sent(sent, orders)))
         conversations: dict[str, list[OutboxMessage]] = {}
         for message in batch:
             conversations.setdefault(message.conversation.address, []).append(message)
@@ -123,18 +124,19 @@ class Relay:
         await run.marks.mark(message)
         return self._result(message, "sent")
 
-    async def _mark_sent(self, messages: list[OutboxMessage]) -> dict[str, VoucherbotError]:
-        """Mark sent messages in one unit of work; if that conflicts (an order saved meanwhile),
-        each in its own, so only the conflicting one fails. The failures, by message id."""
+    async def _mark_sent(
+        self, messages: list[OutboxMessage], read: Mapping[str, Order]
+    ) -> dict[str, VoucherbotError]:
+        """Mark sent messages in one unit of work, moving their orders as read before sending
+        (`read`, not read again); if that conflicts (an order saved since), each in its own with
+        its order read afresh, so only a real conflict fails. The failures, by message id."""
         now = self._clock.now()
         try:
             async with self._uow() as uow:
-                for message in messages:
-                    await self._sent_in(uow, replace(message, history=list(message.history)), now)
+                copies = [replace(message, history=list(message.history)) for message in messages]
+                await self._sent_in(uow, copies, now, read)
                 await uow.commit()
-        except VoucherbotError as exc:
-            if len(messages) == 1:
-                return {messages[0].id: exc}
+        except VoucherbotError:
             return await self._mark_each(messages, now)
         for message in messages:
             message.sent(now)
@@ -147,26 +149,49 @@ class Relay:
         for message in messages:
             try:
                 async with self._uow() as uow:
-                    await self._sent_in(uow, message, now)
+                    await self._sent_in(uow, [message], now, {})
                     await uow.commit()
             except VoucherbotError as exc:
                 failed[message.id] = exc
         return failed
 
-    async def _sent_in(self, uow: UnitOfWork, message: OutboxMessage, now: datetime) -> None:
-        message.sent(now)
-        await uow.outbox.save(message)
-        if message.kind is MessageKind.GIFT_DELIVERY:
-            gift = await uow.gifts.for_order(message.order_id)
-            if gift is not None:
-                gift.delivered(now)
-                await uow.gifts.save(gift)
-        if message.kind in (MessageKind.VOUCHER_DELIVERY, MessageKind.GIFT_DELIVERY):
-            order = await uow.orders.get(message.order_id)
+    async def _sent_in(
+        self,
+        uow: UnitOfWork,
+        messages: list[OutboxMessage],
+        now: datetime,
+        read: Mapping[str, Order],
+    ) -> None:
+        """Mark `messages` sent; each order whose voucher one of them carried is delivered (the
+        order's own transition, audited by its handlers). Orders not in `read` are read with one
+        query; one read earlier is saved only if nobody saved it since (its version)."""
+        delivered: dict[str, None] = {}  # order ids, in the order of their messages
+        for message in messages:
+            message.sent(now)
+            await uow.outbox.save(message)
+            if message.kind is MessageKind.GIFT_DELIVERY:
+                gift = await uow.gifts.for_order(message.order_id)
+                if gift is not None:
+                    gift.delivered(now)
+                    await uow.gifts.save(gift)
+            if message.kind in (MessageKind.VOUCHER_DELIVERY, MessageKind.GIFT_DELIVERY):
+                delivered[message.order_id] = None
+        if not delivered:
+            return
+        # An order read before sending is moved as it is: one message delivers it, so it is marked
+        # once (a failed group is marked again message by message, each order read afresh).
+        orders = {i: read[i] for i in delivered if i in read}
+        orders |= await uow.orders.get_many([i for i in delivered if i not in orders])
+        issued = []
+        for order_id in delivered:
+            order = orders.get(order_id)
+            if order is None:
+                raise OrderNotFound(order_id)
             if order.status is OrderStatus.ISSUED:
                 order.mark_delivered(at=now, source="outbox")
                 await uow.orders.save(order)
-                await OrderBus(self._clock).publish(uow, order)
+                issued.append(order)
+        await OrderBus(self._clock).publish(uow, *issued)
 
     async def _retry(self, message: OutboxMessage, exc: DeliveryRetryLater) -> DeliveryResult:
         now = self._clock.now()

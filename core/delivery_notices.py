@@ -3,14 +3,14 @@ cancelled since it was queued is never shown; a rendering fix reaches queued mes
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import replace
 
 from core.approval_notices import approval_notice
 from core.catalog import Catalog
 from core.catalog_source import CatalogSource
 from core.collections import CollectionCard
-from core.errors import DeliveryError, VoucherbotError
+from core.errors import DeliveryError, OrderNotFound, VoucherbotError
 from core.gifts import GiftStatus
 from core.orders import Order, OrderStatus
 from core.outbox import MessageKind, OutboxMessage
@@ -26,7 +26,7 @@ from core.views import (
     receipt_of,
     summary_of,
 )
-from core.vouchers import VoucherStatus
+from core.vouchers import Voucher, VoucherStatus
 
 GIFT_KINDS = (MessageKind.GIFT_DELIVERY, MessageKind.GIFT_RECEIPT, MessageKind.GIFT_UNDELIVERABLE)
 ORDER_KINDS = (MessageKind.ORDER_UPDATE, MessageKind.VOUCHER_DELIVERY)  # shown from the order alone
@@ -69,27 +69,51 @@ class Notices:
         async with self._uow() as uow:
             return await self._order(uow, self._catalog(), message)
 
-    async def prepare(self, batch: list[OutboxMessage]) -> dict[str, Notice | VoucherbotError]:
+    async def prepare(
+        self, batch: list[OutboxMessage]
+    ) -> tuple[dict[str, Notice | VoucherbotError], Mapping[str, Order]]:
         """What each order message of a batch shows (an order update, a voucher), read in one unit
-        of work; a message that cannot be shown keeps its error, raised when its turn comes."""
+        of work with one query for the orders and one for the vouchers; a message that cannot be
+        shown keeps its error, raised when its turn comes. Also the orders read, by id."""
         plain = [m for m in batch if m.kind in ORDER_KINDS and m.order_id and not m.reward_id]
         prepared: dict[str, Notice | VoucherbotError] = {}
         if not plain:
-            return prepared
+            return prepared, {}
         catalog = self._catalog()
+        ids = {m.order_id for m in plain}
+        voucher_ids = {m.order_id for m in plain if m.kind is MessageKind.VOUCHER_DELIVERY}
         async with self._uow() as uow:
-            for message in plain:
-                try:
-                    prepared[message.id] = await self._order(uow, catalog, message)
-                except VoucherbotError as exc:
-                    prepared[message.id] = exc
-        return prepared
+            orders = await uow.orders.get_many(ids)
+            vouchers = await uow.vouchers.for_orders(voucher_ids)
+        for message in plain:
+            try:
+                order = orders.get(message.order_id)
+                if order is None:
+                    raise OrderNotFound(message.order_id)
+                prepared[message.id] = self._shown(catalog, message, order, vouchers)
+            except VoucherbotError as exc:
+                prepared[message.id] = exc
+        return prepared, orders
 
     async def _order(self, uow: UnitOfWork, catalog: Catalog, message: OutboxMessage) -> Notice:
         order = await uow.orders.get(message.order_id)
-        product = catalog.get(order.product_id)
+        vouchers: dict[str, Voucher] = {}
         if message.kind is MessageKind.VOUCHER_DELIVERY:
             voucher = await uow.vouchers.for_order(order.id)
+            vouchers = {order.id: voucher} if voucher is not None else {}
+        return self._shown(catalog, message, order, vouchers)
+
+    def _shown(
+        self,
+        catalog: Catalog,
+        message: OutboxMessage,
+        order: Order,
+        vouchers: Mapping[str, Voucher],
+    ) -> Notice:
+        """What an order message shows: the voucher, or the order at the status it announces."""
+        product = catalog.get(order.product_id)
+        if message.kind is MessageKind.VOUCHER_DELIVERY:
+            voucher = vouchers.get(order.id)
             if voucher is None:
                 raise DeliveryError(f"order {order.id} has no voucher to deliver")
             return VoucherDelivery.of(voucher, product)

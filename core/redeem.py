@@ -10,6 +10,7 @@ from typing import Protocol
 from core.catalog import CatalogQuery
 from core.errors import InvalidRequest
 from core.fx import Quote, RateBook, RateUnavailable, StaleRate, affordable, with_margin
+from core.identity import ChatUser
 from core.money import Money
 from core.rewards import Programme
 from core.views import RewardSummary
@@ -137,6 +138,14 @@ class RecipientCountries(Protocol):
     async def get(self, user_key: str) -> str | None: ...
 
     async def set(self, user_key: str, country: str, source: str, at: datetime) -> None: ...
+
+
+class RecordedCountries(Protocol):
+    """What RecipientCountries and the employee store say of a person's country, read together:
+    their own choice, else their employee record's country, else None (a plain browse asks on
+    every turn)."""
+
+    async def of(self, user: ChatUser) -> str | None: ...
 
 
 class UnknownCountry(InvalidRequest):

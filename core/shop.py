@@ -18,7 +18,7 @@ from core.orders import Order, OrderStatus
 from core.payments import PaymentGateway
 from core.ports import Clock, EmployeeStore, IdFactory, UnitOfWorkFactory
 from core.provider_health import ProviderHealth
-from core.redeem import RecipientCountries
+from core.redeem import RecipientCountries, RecordedCountries
 from core.routing import Router, RoutingRules, single_provider_offers
 from core.views import OrderSummary, summary_of
 from core.vouchers import VoucherProvider
@@ -51,6 +51,8 @@ class Shop:
     curations: CurationStore | None = None
     countries: RecipientCountries | None = None
     employees: EmployeeStore | None = None  # the HR record's country, when the recipient chose none
+    # Both of the above in one read, when storage offers it (the same answer, for less work).
+    recorded: RecordedCountries | None = None
     absorb: Absorb | None = None  # set by the composition root (bot/bootstrap.py)
     # Each programme's curated catalog, read again when a reward opens it and every minute (the
     # browse of a page is synchronous; a page turn on another replica sees a catalog at most that

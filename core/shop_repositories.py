@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Collection as Many
+from collections.abc import Mapping, Sequence
 from datetime import datetime
 from typing import Protocol
 
@@ -20,6 +21,10 @@ class OrderRepository(Protocol):
 
     async def get(self, order_id: str) -> Order:
         """The order, or OrderNotFound."""
+
+    async def get_many(self, order_ids: Many[str]) -> Mapping[str, Order]:
+        """The orders found among `order_ids`, by id, read together (an id not found is left
+        out)."""
 
     async def save(self, order: Order) -> None:
         """Store changes; ConcurrentUpdate if someone saved it since it was read."""
@@ -48,6 +53,10 @@ class VoucherRepository(Protocol):
         """Store a voucher; DuplicateRequest if its order already has one."""
 
     async def for_order(self, order_id: str) -> Voucher | None: ...
+
+    async def for_orders(self, order_ids: Many[str]) -> Mapping[str, Voucher]:
+        """The vouchers of these orders, by order id, read together (an order with none is left
+        out)."""
 
     async def save(self, voucher: Voucher) -> None: ...
 

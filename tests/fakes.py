@@ -5,7 +5,7 @@ from __future__ import annotations
 import asyncio
 import copy
 import itertools
-from collections.abc import Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, timedelta
 from typing import Any, TypeVar
@@ -89,6 +89,11 @@ class _Orders:
             raise OrderNotFound(order_id)
         return await _after_a_pause(found)
 
+    async def get_many(self, order_ids: Iterable[str]) -> Mapping[str, Order]:
+        stored = self._uow.store.orders
+        found = {i: copy.deepcopy(stored[i]) for i in order_ids if i in stored}
+        return await _after_a_pause(found)
+
     async def save(self, order: Order) -> None:
         self._uow.staged_orders[order.id] = ("save", _as_stored(order))
 
@@ -147,6 +152,11 @@ class _Vouchers:
 
     async def for_order(self, order_id: str) -> Voucher | None:
         return await _after_a_pause(copy.deepcopy(self._uow.store.vouchers.get(order_id)))
+
+    async def for_orders(self, order_ids: Iterable[str]) -> Mapping[str, Voucher]:
+        stored = self._uow.store.vouchers
+        found = {i: copy.deepcopy(stored[i]) for i in order_ids if i in stored}
+        return await _after_a_pause(found)
 
     async def save(self, voucher: Voucher) -> None:
         self._uow.staged_vouchers[voucher.order_id] = copy.deepcopy(voucher)

@@ -27,6 +27,7 @@ from adapters.db.hr_repositories import HrStores
 from adapters.db.leases import SqlJobLeases
 from adapters.db.migrate import upgrade_on
 from adapters.db.rate_store import SqlRateStore
+from adapters.db.recorded_countries import SqlRecordedCountries
 from adapters.db.repositories import PENDING
 from adapters.db.scim_users import SqlPushedUsers
 from adapters.db.secret_store import SqlSecretStore
@@ -86,6 +87,11 @@ class Database:
 
     def recipient_countries(self) -> SqlRecipientCountries:
         return SqlRecipientCountries(self._sessions, self._gate)
+
+    def recorded_countries(self) -> SqlRecordedCountries:
+        """A person's chosen country, else their employee record's, in one read
+        (core.redeem.RecordedCountries)."""
+        return SqlRecordedCountries(self._engine)
 
     def curations(self) -> SqlCurations:
         return SqlCurations(self._sessions, self._gate)

@@ -57,43 +57,43 @@ def order_to_row(order: Order, cipher: VoucherCipher) -> OrderRow:
 
 
 def order_values(order: Order, cipher: VoucherCipher) -> dict[str, Any]:
-    """The order's column values, as `order_to_row` stores them (without building the row)."""
+    """The order row's columns as plain values: what a versioned UPDATE writes (no ORM row)."""
     token = order.checkout_token
-    return dict(
-        id=order.id,
-        request_key=order.request_key,
-        product_id=order.product_id,
-        amount_minor=order.amount.minor,
-        currency=order.amount.currency,
-        buyer_platform=order.buyer.platform,
-        buyer_tenant=order.buyer.tenant,
-        buyer_user_id=order.buyer.user_id,
-        buyer_name=order.buyer.name,
-        buyer_key=order.buyer.key,
-        conversation_platform=order.conversation.platform,
-        conversation_address=order.conversation.address,
-        status=str(order.status),
-        payment_intent_id=order.payment_intent_id,
-        payment_client_secret_enc=_encrypt(cipher, order.payment_client_secret),
-        checkout_token_hash=None if token is None else digest(token),
-        checkout_token_enc=_encrypt(cipher, token),
-        checkout_expires_at=order.checkout_expires_at,
-        payment_attempts=order.payment_attempts,
-        failure_reason=order.failure_reason,
-        created_at=order.created_at,
-        updated_at=order.updated_at,
-        version=order.version,
-        reward_id=order.reward_id,
-        reward_minor=order.reward_minor,
-        history=[_change_to_json(change) for change in order.history],
-        payments=[_payment_to_json(payment) for payment in order.payments],
-        refunds_due=len(order.refunds_due),
-        provider=order.provider,
-        route_reason=order.route_reason,
-        route_tried=",".join(order.route_tried),
-        route_uncertain=order.route_uncertain,
-        fx=quote_to_json(order.fx),
-    )
+    return {
+        "id": order.id,
+        "request_key": order.request_key,
+        "product_id": order.product_id,
+        "amount_minor": order.amount.minor,
+        "currency": order.amount.currency,
+        "buyer_platform": order.buyer.platform,
+        "buyer_tenant": order.buyer.tenant,
+        "buyer_user_id": order.buyer.user_id,
+        "buyer_name": order.buyer.name,
+        "buyer_key": order.buyer.key,
+        "conversation_platform": order.conversation.platform,
+        "conversation_address": order.conversation.address,
+        "status": str(order.status),
+        "payment_intent_id": order.payment_intent_id,
+        "payment_client_secret_enc": _encrypt(cipher, order.payment_client_secret),
+        "checkout_token_hash": None if token is None else digest(token),
+        "checkout_token_enc": _encrypt(cipher, token),
+        "checkout_expires_at": order.checkout_expires_at,
+        "payment_attempts": order.payment_attempts,
+        "failure_reason": order.failure_reason,
+        "created_at": order.created_at,
+        "updated_at": order.updated_at,
+        "version": order.version,
+        "reward_id": order.reward_id,
+        "reward_minor": order.reward_minor,
+        "history": [_change_to_json(change) for change in order.history],
+        "payments": [_payment_to_json(payment) for payment in order.payments],
+        "refunds_due": len(order.refunds_due),
+        "provider": order.provider,
+        "route_reason": order.route_reason,
+        "route_tried": ",".join(order.route_tried),
+        "route_uncertain": order.route_uncertain,
+        "fx": quote_to_json(order.fx),
+    }
 
 
 def order_to_domain(row: OrderRow, cipher: VoucherCipher) -> Order:
@@ -218,25 +218,25 @@ def outbox_to_row(message: OutboxMessage) -> OutboxRow:
 
 
 def outbox_values(message: OutboxMessage) -> dict[str, Any]:
-    """The message's column values, as `outbox_to_row` stores them."""
-    return dict(
-        id=message.id,
-        key=message.key,
-        kind=str(message.kind),
-        order_id=message.order_id,
-        reward_id=message.reward_id,
-        conversation_platform=message.conversation.platform,
-        conversation_address=message.conversation.address,
-        conversation_key=conversation_key(message.conversation),
-        created_at=message.created_at,
-        next_attempt_at=message.next_attempt_at,
-        status=str(message.status),
-        attempts=message.attempts,
-        last_error=message.last_error,
-        sent_at=message.sent_at,
-        history=list(message.history),
-        announces=message.announces,
-    )
+    """The outbox row's columns as plain values: what set-based statements write (no ORM row)."""
+    return {
+        "id": message.id,
+        "key": message.key,
+        "kind": str(message.kind),
+        "order_id": message.order_id,
+        "reward_id": message.reward_id,
+        "conversation_platform": message.conversation.platform,
+        "conversation_address": message.conversation.address,
+        "conversation_key": conversation_key(message.conversation),
+        "created_at": message.created_at,
+        "next_attempt_at": message.next_attempt_at,
+        "status": str(message.status),
+        "attempts": message.attempts,
+        "last_error": message.last_error,
+        "sent_at": message.sent_at,
+        "history": list(message.history),
+        "announces": message.announces,
+    }
 
 
 def outbox_to_domain(row: OutboxRow) -> OutboxMessage:
@@ -266,18 +266,18 @@ def audit_to_row(entry: AuditEntry) -> AuditRow:
 
 
 def audit_values(entry: AuditEntry) -> dict[str, Any]:
-    """The entry's column values, as `audit_to_row` stores them."""
-    return dict(
-        seq=entry.seq,
-        at=entry.at,
-        actor=entry.actor,
-        action=entry.action,
-        subject=entry.subject,
-        before=entry.before,
-        after=entry.after,
-        prev_hash=entry.prev_hash,
-        hash=entry.hash,
-    )
+    """The audit row's columns as plain values: what a set-based INSERT writes (no ORM row)."""
+    return {
+        "seq": entry.seq,
+        "at": entry.at,
+        "actor": entry.actor,
+        "action": entry.action,
+        "subject": entry.subject,
+        "before": entry.before,
+        "after": entry.after,
+        "prev_hash": entry.prev_hash,
+        "hash": entry.hash,
+    }
 
 
 def audit_to_domain(row: AuditRow) -> AuditEntry:

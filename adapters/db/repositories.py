@@ -3,19 +3,32 @@ commit."""
 
 from __future__ import annotations
 
-import typing
-from collections.abc import Sequence
+from collections.abc import Collection, Mapping, Sequence
 from datetime import datetime
-from typing import Any
+from functools import cache
+from typing import Any, TypeVar
+from typing import cast as typed
 
-from sqlalchemy import Select, Text, and_, bindparam, cast, exists, func, or_, select, update
+from sqlalchemy import (
+    Select,
+    Text,
+    Update,
+    and_,
+    bindparam,
+    cast,
+    exists,
+    func,
+    or_,
+    select,
+    update,
+)
 from sqlalchemy.dialects import postgresql, sqlite
-from sqlalchemy.orm import aliased
 from sqlmodel import col
 
 from adapters.db import mapping
 from adapters.db.crypto import VoucherCipher
-from adapters.db.tables import AuditRow, OrderRow, OutboxRow, ProcessedEventRow, VoucherRow
+from adapters.db.sqlite_plans import unindexed
+from adapters.db.tables import AuditRow, OrderRow, OutboxRow, ProcessedEventRow, Table, VoucherRow
 from adapters.db.transaction import Transaction
 from adapters.db.versioned import VersionedRepository
 from core.audit import AuditEntry, AuditRecord, chain
@@ -40,6 +53,7 @@ _OUTBOX_ADD_POSTGRESQL = (
     .on_conflict_do_nothing(index_elements=["key"])
     .returning(_OUTBOX.c.id)
 )
+R = TypeVar("R", bound=Table)
 
 
 class SqlOrders(VersionedRepository[Order, OrderRow]):
@@ -66,6 +80,11 @@ class SqlOrders(VersionedRepository[Order, OrderRow]):
 
     def unique_key(self, item: Order) -> str:
         return item.request_key
+
+    async def get_many(self, order_ids: Collection[str]) -> Mapping[str, Order]:
+        # One IN query, read as plain rows: no ORM object per order (the relay reads a batch).
+        rows = await _plain_rows(self._tx, OrderRow, order_ids, "id")
+        return {row.id: self.to_domain(row) for row in rows}
 
     async def find_by_request_key(self, request_key: str) -> Order | None:
         return await self._find("request_key", request_key)
@@ -121,7 +140,11 @@ class SqlVouchers:
         row = await self._tx.first(_VOUCHER_FOR_ORDER, {"order_id": order_id})
         if row is None:
             return None
-        return mapping.voucher_to_domain(typing.cast(VoucherRow, row), self._cipher)
+        return mapping.voucher_to_domain(typed(VoucherRow, row), self._cipher)
+
+    async def for_orders(self, order_ids: Collection[str]) -> Mapping[str, Voucher]:
+        rows = await _plain_rows(self._tx, VoucherRow, order_ids, "order_id")
+        return {row.order_id: mapping.voucher_to_domain(row, self._cipher) for row in rows}
 
     async def save(self, voucher: Voucher) -> None:
         self._saved[voucher.id] = voucher
@@ -163,43 +186,41 @@ class SqlOutbox:
         self, now: datetime, lease_until: datetime, limit: int
     ) -> Sequence[OutboxMessage]:
         await self._tx.begin_write()
-        candidates = await self._tx.rows(self._due(now, limit))
-        claimed = await self._first_in_line(candidates)
+        # Plain (Core) rows: the same attributes as OutboxRow without an ORM object each.
+        due = await self._tx.execute(self._due(now, limit))
+        claimed = await self._first_in_line(typed(list[OutboxRow], due.all()))
         if claimed:
-            ids = [row.id for row in claimed]
-            statement = (
-                update(OutboxRow)
-                .where(col(OutboxRow.id).in_(ids))
-                .values(next_attempt_at=lease_until)
-            )
-            await self._tx.execute(statement.execution_options(synchronize_session=False))
+            lease = [{"ids": [row.id for row in claimed], "lease_until": lease_until}]
+            await self._tx.execute(_outbox_lease(), lease)
         messages = [mapping.outbox_to_domain(row) for row in claimed]
         for message in messages:
             message.next_attempt_at = lease_until
         return messages
 
-    def _due(self, now: datetime, limit: int) -> Select[OutboxRow]:
-        earlier = aliased(OutboxRow)
+    def _due(self, now: datetime, limit: int) -> Select[Any]:
+        # SQLite, left to itself, read every due message and sorted them, and looked for older
+        # waiting ones by time, not by conversation: O(pending) per claim (217 ms for a claim of 20
+        # among 10,000). Its next_attempt_at index is kept out of both, so a claim walks the
+        # pending messages oldest first and stops at `limit`.
+        table = OutboxRow.__table__  # type: ignore[attr-defined]
+        earlier = table.alias()
         waiting_before = exists().where(
-            col(earlier.status) == PENDING,
-            col(earlier.conversation_key) == col(OutboxRow.conversation_key),
-            col(earlier.next_attempt_at) > now,
+            earlier.c.status == PENDING,
+            earlier.c.conversation_key == table.c.conversation_key,
+            unindexed(earlier.c.next_attempt_at) > now,
             or_(
-                col(earlier.created_at) < col(OutboxRow.created_at),
-                and_(
-                    col(earlier.created_at) == col(OutboxRow.created_at),
-                    col(earlier.id) < col(OutboxRow.id),
-                ),
+                earlier.c.created_at < table.c.created_at,
+                and_(earlier.c.created_at == table.c.created_at, earlier.c.id < table.c.id),
             ),
         )
         return (
-            select(OutboxRow)
+            select(table)
             .where(
-                col(OutboxRow.status) == PENDING,
-                col(OutboxRow.next_attempt_at) <= now,
+                table.c.status == PENDING,
+                unindexed(table.c.next_attempt_at) <= now,
                 ~waiting_before,
             )
-            .order_by(col(OutboxRow.created_at), col(OutboxRow.id))
+            .order_by(table.c.created_at, table.c.id)
             .limit(limit)
             # PostgreSQL: rows another replica is claiming are skipped, never claimed twice. SQLite
             # ignores it.
@@ -255,10 +276,11 @@ class SqlOutbox:
         return bool(self._saved)
 
     async def write(self) -> None:
-        for message in self._saved.values():
-            values = mapping.outbox_to_row(message).model_dump(exclude={"id"})
-            statement = update(OutboxRow).where(col(OutboxRow.id) == message.id).values(**values)
-            await self._tx.execute(statement.execution_options(synchronize_session=False))
+        # One statement for every message saved (a relay batch's marks): executed many times by the
+        # driver, built and compiled once.
+        if self._saved:
+            params = [_by_id(mapping.outbox_values(m)) for m in self._saved.values()]
+            await self._tx.execute(_outbox_update(), params)
         self._saved = {}
 
 
@@ -289,7 +311,7 @@ class SqlAudit:
             return
         await self._tx.gate.lock_audit_chain(self._tx)
         last = await self._tx.first(_LAST_AUDIT_ENTRY)
-        previous = None if last is None else mapping.audit_to_domain(typing.cast(AuditRow, last))
+        previous = None if last is None else mapping.audit_to_domain(typed(AuditRow, last))
         entries = []
         for record in self._records:
             previous = chain(previous, record, at)
@@ -310,3 +332,47 @@ class SqlEvents:
     async def add(self, event_id: str, kind: str) -> None:
         row = ProcessedEventRow(event_id=event_id, kind=kind, received_at=self._clock.now())
         await self._tx.insert([row], duplicate_key=event_id)
+
+
+async def _plain_rows(
+    tx: Transaction, row_type: type[R], keys: Collection[str], column: str
+) -> list[R]:
+    """The rows whose `column` is one of `keys`, in one IN query, as plain (Core) rows: they carry
+    the same attributes as the ORM row type at a fraction of its cost, and are typed as it."""
+    if not keys:
+        return []
+    result = await tx.execute(_rows_among(row_type, column), [{"keys": list(keys)}])
+    return typed(list[R], result.all())
+
+
+@cache
+def _rows_among(row_type: type[Any], column: str) -> Select[Any]:
+    table = row_type.__table__
+    return select(table).where(table.c[column].in_(bindparam("keys", expanding=True)))
+
+
+def _by_id(values: dict[str, Any]) -> dict[str, Any]:
+    """An UPDATE's parameters: the key to match (b_id) apart from the columns it sets."""
+    values["b_id"] = values.pop("id")
+    return values
+
+
+@cache
+def _outbox_lease() -> Update:
+    table = OutboxRow.__table__  # type: ignore[attr-defined]
+    return (
+        update(table)
+        .where(table.c.id.in_(bindparam("ids", expanding=True)))
+        .values(next_attempt_at=bindparam("lease_until"))
+    )
+
+
+@cache
+def _outbox_update() -> Update:
+    table = OutboxRow.__table__  # type: ignore[attr-defined]
+    columns = [c.name for c in table.columns if c.name != "id"]
+    return (
+        update(table)
+        .where(table.c.id == bindparam("b_id"))
+        .values({name: bindparam(name) for name in columns})
+    )

@@ -145,6 +145,8 @@ class OutboxRow(Table, table=True):
     __table_args__ = (
         Index("ix_outbox_messages_status_next_attempt_at", "status", "next_attempt_at"),
         Index("ix_outbox_messages_conversation", "conversation_key", "status", "created_at"),
+        # A claim walks the pending messages oldest first and stops at its limit (no sort of all).
+        Index("ix_outbox_messages_status_created_at", "status", "created_at", "id"),
     )
 
     id: str = Field(primary_key=True, sa_type=String())

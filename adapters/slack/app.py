@@ -42,7 +42,7 @@ from adapters.slack.listeners import register
 from adapters.slack.locales import SlackLocales
 from adapters.slack.manifest import BOT_SCOPES, EVENTS_PATH, OAUTH_REDIRECT_PATH
 from adapters.slack.reward_listeners import register_rewards
-from adapters.slack.sender import SlackSender, TokenFor, webhook_client
+from adapters.slack.sender import SlackSender, TokenFor, sdk_logger, webhook_client
 from adapters.slack.socket_limits import Limit, socket_mode_limit
 from adapters.slack.workspace import WorkspaceDirectory
 from core.approvals import Approvals
@@ -326,6 +326,7 @@ def _web_client(
         retry_handlers=[],
         ssl=ssl,
         session=http.session(SENDER_TIMEOUT),
+        logger=sdk_logger(),
     )
 
 

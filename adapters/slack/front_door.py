@@ -12,18 +12,19 @@ from __future__ import annotations
 
 import hashlib
 import hmac
-import json
 import re
 import time
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from typing import Any
-from urllib.parse import parse_qs
+
+from adapters.slack.form import NOT_JSON, json_value, read_form
 
 # Slack's payloads nest a few levels (blocks in views in state); anything far deeper is not Slack's.
 MAX_DEPTH = 40
 _TIMESTAMP = re.compile(r"[0-9]{1,12}")
 FRESH_SECONDS = 300  # Slack: refuse requests whose timestamp is more than five minutes away
+NOT_UTF8 = "the body is not UTF-8"
 
 
 class Refused(Exception):
@@ -68,23 +69,26 @@ class FrontDoor:
 
 
 def _check_payload(body: bytes, content_type: str) -> None:
-    try:
-        text = body.decode("utf-8")
-    except UnicodeDecodeError:
-        raise Refused(400, "the body is not UTF-8") from None
-    if content_type.startswith("application/json") or text.startswith("{"):  # as Bolt decides
-        _json_object(text, "the JSON body")
+    if content_type.startswith("application/json") or body.startswith(b"{"):  # as Bolt decides
+        _json_object(json_value(_text(body)), "the JSON body")
         return
-    form = parse_qs(text)
-    for payload in form.get("payload", []):
+    form = read_form(body)  # as the rate limiter read it, if it did
+    if form is None:
+        raise Refused(400, NOT_UTF8)
+    for payload in form.payloads:
         _json_object(payload, "the payload field")
 
 
-def _json_object(text: str, what: str) -> None:
+def _text(body: bytes) -> str:
     try:
-        value = json.loads(text)
-    except (ValueError, RecursionError):
-        raise Refused(400, f"{what} is not JSON") from None
+        return body.decode("utf-8")
+    except UnicodeDecodeError:
+        raise Refused(400, NOT_UTF8) from None
+
+
+def _json_object(value: object, what: str) -> None:
+    if value is NOT_JSON:
+        raise Refused(400, f"{what} is not JSON")
     if not isinstance(value, dict):
         raise Refused(400, f"{what} is not a JSON object")
     if _depth(value) > MAX_DEPTH:

@@ -24,6 +24,7 @@ from adapters.chatkit import APOLOGY, Background
 from adapters.i18n import ENGLISH, Localizer, words
 from adapters.slack import action_ids as ids
 from adapters.slack import blocks, collection_listeners, gift_blocks, gift_form, translate
+from adapters.slack.answers import KeptAnswers
 from adapters.slack.gift_listeners import GiftListeners
 from adapters.slack.locales import SlackLocales
 from adapters.slack.replies import Respond, after_ack, apologise, show
@@ -59,8 +60,8 @@ def register(
     locales = locales or SlackLocales()
     gift_listeners = GiftListeners(checkout, gifts, locales) if gifts else None
     listeners = _Listeners(checkout, work, rewards, locales, gift_listeners)
-    if group_gifts is not None:
-        listeners.collections = collection_listeners.register(app, group_gifts, work, locales)
+    # Bolt tries listeners in the order they were added, each costing a matcher call: the busiest
+    # (the command, Choose) go first. Their ids never overlap, so the order changes nothing else.
     app.command("/vouchers")(listeners.command)
     app.action(_ids(ids.CHOOSE))(listeners.choose)
     app.action(ids.PICK_PRODUCT)(listeners.choose)
@@ -80,6 +81,8 @@ def register(
     app.action(re.compile(rf"^({'|'.join(ids.URL_BUTTONS)})(:\w+)?$"))(listeners.link)
     app.options(ids.PICK_PRODUCT)(listeners.options)
     app.event("app_home_opened")(listeners.home)
+    if group_gifts is not None:
+        listeners.collections = collection_listeners.register(app, group_gifts, work, locales)
     app.error(listeners.on_error)
     return work
 
@@ -103,6 +106,7 @@ class _Listeners:
         self._rewards = rewards
         self._locales = locales
         self._gifts = gifts
+        self._answers = KeptAnswers()
         self.collections: collection_listeners.CollectionListeners | None = None
 
     async def _loc(self, user: ChatUser, client: AsyncWebClient) -> Localizer:
@@ -130,7 +134,8 @@ class _Listeners:
             case translate.Browse(query):
                 country = await self._country(translate.user_of(body), query, loc)
                 page = self._checkout.browse(query, country)
-                await _ack_message(ack, blocks.catalog_message(page, loc=loc))
+                # A JSON text is what Bolt sends as it is: the kept answer is not encoded again.
+                await ack(self._answers.catalog(page, None, loc).body)
             case translate.ShowWallet():
                 await ack()
                 after_ack(self._work, self._show_wallet(body, respond, loc), respond)
@@ -251,9 +256,7 @@ class _Listeners:
         except NotFound as exc:
             await show(respond, blocks.notice_message(words.error_text(exc, loc)), replace=False)
             return
-        message = blocks.product_message(
-            card, query, reward_id=translate.reward_of(action), loc=loc
-        )
+        message = self._answers.product(card, query, translate.reward_of(action), loc)
         await show(respond, message, replace=True)
 
     async def page(
@@ -283,9 +286,8 @@ class _Listeners:
         except (NotFound, InvalidRequest) as exc:
             await show(respond, blocks.notice_message(words.error_text(exc, loc)), replace=False)
             return
-        await show(
-            respond, blocks.catalog_message(self._checkout.browse(query), reward, loc), replace=True
-        )
+        answer = self._answers.catalog(self._checkout.browse(query), reward, loc)
+        await show(respond, answer.message, replace=True)
 
     async def denomination(
         self, ack: Ack, body: Body, action: Body, respond: Respond, client: AsyncWebClient

@@ -24,6 +24,7 @@ from __future__ import annotations
 import logging
 from collections import OrderedDict
 from collections.abc import Awaitable, Callable
+from functools import cache
 from typing import Any
 
 import aiohttp
@@ -61,10 +62,24 @@ DM_CHANNELS = 50_000  # people whose DM channel id is kept
 SLACK_FAILURES = (SlackClientError, WebhookFailed, aiohttp.ClientError, TimeoutError)
 
 
+@cache
+def sdk_logger() -> logging.Logger:
+    """The logger the outbox's Slack clients log to: warnings and above, as bot/logs.py has it for
+    slack_sdk. slack_sdk formats every request and response for its debug log (the blocks, a voucher
+    code among them) whenever its logger's *own* level is unset, logged or not: about 25 µs per
+    chat.postMessage, and a code one DEBUG setting away from the logs. With a level of its own,
+    nothing is formatted."""
+    logger = logging.getLogger("slack_sdk.web.outbox")
+    logger.setLevel(logging.WARNING)
+    return logger
+
+
 def webhook_client(url: str, session: aiohttp.ClientSession | None = None) -> AsyncWebhookClient:
     # No built-in retries: the outbox owns retrying, with backoff and Retry-After. With a `session`
     # its connections are reused (adapters/slack/http.py) and its timeout applies.
-    return AsyncWebhookClient(url, timeout=10, retry_handlers=[], session=session)
+    return AsyncWebhookClient(
+        url, timeout=10, retry_handlers=[], session=session, logger=sdk_logger()
+    )
 
 
 class SlackSender:

@@ -54,6 +54,12 @@ class TeamsChannel:
     def mount(self, app: web.Application) -> None:
         app.router.add_post(MESSAGES_PATH, self.messages)
 
+    async def close(self) -> None:
+        """End the Connector clients' HTTP connections (on shutdown)."""
+        authentication = self.adapter.bot_framework_authentication
+        if isinstance(authentication, CachingBotFrameworkAuthentication):
+            await authentication.close()
+
     async def messages(self, request: web.Request) -> web.Response:
         # CloudAdapter validates the JWT (401 without a valid one, unless in Emulator mode) and runs
         # the turn; it answers 500 to a body that is not a JSON object, so those are refused here

@@ -30,12 +30,12 @@ from adapters.teams.approval_translate import ApproveRequest, RejectRequest
 from adapters.teams.bulk import SharedFile, shared_file
 from adapters.teams.cards import (
     card_part,
-    catalog_card,
     help_card,
     order_card,
     product_card,
     sent_attachment,
 )
+from adapters.teams.catalog_cards import CatalogCards
 from adapters.teams.collection_translate import (
     ChipIn,
     CloseCollection,
@@ -123,6 +123,7 @@ class VoucherBot(TeamsActivityHandler):
         self._rewards = RewardDesk(checkout, recognition, directory, ssl, confirmations)
         self._extension = RewardExtension(self._rewards)
         self._gift_extension = GiftExtension(self._gifts, checkout, app_id)
+        self._catalog_cards = CatalogCards()
 
     # --- activities -------------------------------------------------------------------------------
 
@@ -284,7 +285,8 @@ class VoucherBot(TeamsActivityHandler):
                 country = (
                     "" if from_card(activity) or not query.is_bare else await self._home(activity)
                 )
-                return Answer(catalog_card(self._checkout.browse(query, country), reward, loc))
+                page = self._checkout.browse(query, country)
+                return Answer(self._catalog_cards(page, reward, loc))
             case ChooseProduct(product_id, back, reward_id):
                 card = self._checkout.product_card(product_id)
                 return Answer(product_card(card, back, reward_id=reward_id, loc=loc))

@@ -1,5 +1,5 @@
-"""Bot Framework authentication that reuses Connector clients, and the msrest fix that makes them
-cheap."""
+"""Bot Framework authentication that reuses Connector clients (their HTTP on the event loop:
+adapters.teams.transport), and the msrest fix that makes them cheap."""
 
 from __future__ import annotations
 
@@ -24,6 +24,7 @@ from msrest.universal_http.requests import ClientRetryPolicy
 
 from adapters.teams.answer import SentAsIs
 from adapters.teams.service_urls import ServiceUrlPolicy
+from adapters.teams.transport import ConnectorTransport
 
 CACHE_SIZE = 256  # service URLs (one per region, sometimes per tenant) times audiences
 CONNECTOR_TIMEOUT_SECONDS = 20
@@ -94,6 +95,7 @@ class CachingBotFrameworkAuthentication(ConfigurationBotFrameworkAuthentication)
         super().__init__(credentials, credentials_factory=credentials_factory)
         self._policy = policy or ServiceUrlPolicy.emulator()
         self._verify = verify
+        self._transport = ConnectorTransport(verify, CONNECTOR_TIMEOUT_SECONDS)
         self._connectors: OrderedDict[tuple[str, str, str], ConnectorClient] = OrderedDict()
         self._token_clients: dict[str, UserTokenClient] = {}
 
@@ -134,11 +136,16 @@ class CachingBotFrameworkAuthentication(ConfigurationBotFrameworkAuthentication)
             self._policy.check(key[1])  # proactive sends use stored addresses: checked here too
             client = _without_hidden_retries(await inner.create(key[1], key[2] or None))
             client.config.connection.verify = self._verify
+            client.config.pipeline = self._transport.pipeline(client.config)
             self._connectors[key] = client
             if len(self._connectors) > CACHE_SIZE:
                 self._connectors.popitem(last=False)
         self._connectors.move_to_end(key)
         return client
+
+    async def close(self) -> None:
+        """End the Connector clients' connections (on shutdown)."""
+        await self._transport.close()
 
 
 class _CachedConnectorFactory(ConnectorFactory):

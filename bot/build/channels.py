@@ -66,6 +66,7 @@ def teams_channel(parts: ChannelParts, life: Lifecycle) -> ChatSender:
         approvals=rewards.approvals,
     )
     life.mounts.append(teams.mount)
+    life.on_stop.append(teams.close)
     return teams.sender
 
 

@@ -70,6 +70,7 @@ def build_shop(
         curations=database.curations(),
         countries=database.recipient_countries(),
         employees=database.hr_stores().employees,  # an employee record's country
+        recorded=database.recorded_countries(),  # both in one read (a typed `vouchers` asks)
     )
     life.run_once_across_replicas(refresh_job(settings, rates, trust))  # ECB rates, if a URL is set
     life.run_on_every_replica([(CURATION_REFRESH_SECONDS, checkout.refresh_curations)])

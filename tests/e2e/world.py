@@ -344,7 +344,19 @@ class TeamsChat:
         status, _ = await self.post(activity)
         assert status in (200, 201), f"the bot answered HTTP {status}"
         await eventually(lambda: len(self.calls()) > before, what="the bot's answer in Teams")
-        return self.calls()[-1]
+        new = self.calls()[before:]
+        # the turn's own reply (or its card replaced) is the answer; an outbox message for this
+        # chat may land just after it, so the last call is only the answer when there is no such
+        direct = [c for c in new if answers(c, activity)]
+        return direct[-1] if direct else new[-1]
+
+
+def answers(call: Call, activity: dict[str, Any]) -> bool:
+    """Whether the bot made `call` within its turn for `activity`: a reply to it, or the card it
+    was pressed on, updated."""
+    if call.kind == "reply":
+        return call.activity_id == activity.get("id")
+    return call.kind == "update" and call.activity_id == activity.get("replyToId")
 
 
 def choices(card: dict[str, Any], input_id: str = "amount") -> list[str]:

@@ -128,6 +128,7 @@ async def bot(backend: Backend, tmp_path: Path) -> AsyncIterator[Bot]:
     finally:
         await client.close()
         await slack_channel.close()
+        await teams.close()
         await connector.close()
         await slack.close()
     assert connector.errors == [] and slack.errors == []

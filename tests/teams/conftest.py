@@ -228,6 +228,7 @@ async def teams(connector: FakeConnector) -> AsyncIterator[TeamsWorld]:
         directory,
     )
     await client.close()
+    await channel.close()  # the Connector clients' HTTP connections
     assert connector.errors == [], connector.errors
 
 

@@ -44,6 +44,7 @@ async def secured(teams: TeamsWorld) -> AsyncIterator[TestClient]:
     channel.mount(app)
     async with TestClient(TestServer(app, host="127.0.0.1")) as client:
         yield client
+    await channel.close()
 
 
 @pytest.mark.parametrize(

@@ -303,6 +303,7 @@ async def test_a_bot_built_without_rewards_says_they_are_not_switched_on(teams: 
     async with TestClient(TestServer(app, host="127.0.0.1")) as client:
         post = with_mentions(teams.in_channel(""), "reward {0} 25 USD thanks", ADA)
         response = await client.post("/api/messages", json=post)
+    await channel.close()
 
     assert response.status == 201
     assert teams.connector.delivered()[-1].text == "Rewards are not switched on for this bot."

@@ -66,6 +66,7 @@ async def remembering(teams: TeamsWorld) -> AsyncIterator[Remembering]:
         yield Remembering(teams, channel, tenants, client)
     finally:
         await client.close()
+        await channel.close()
 
 
 async def test_a_tenant_is_remembered_from_its_first_activity_with_its_connector_url_and_the_bot_account(

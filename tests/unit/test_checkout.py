@@ -7,6 +7,7 @@ import asyncio
 import pytest
 
 from core.audit import verify
+from core.card_checkout import CardCheckout
 from core.errors import InvalidAmount, NotOrderOwner, UnknownProduct
 from core.money import Money
 from core.orders import OrderStatus
@@ -61,6 +62,20 @@ async def test_concurrent_identical_requests_create_one_order(world: World) -> N
     assert {r.order_id for r in results} == set(world.store.orders)
     assert sorted(r.repeated for r in results) == [False, True, True, True, True]
     assert len(world.store.orders) == 1
+
+
+async def test_a_replay_starting_the_payment_after_the_first_request_did_shows_that_payment(
+    world: World,
+) -> None:
+    """The replay read the order while it was new; by the time it starts paying, the first request
+    has: no second intent, no refused transition."""
+    placed = await world.checkout.place_order(world.order_for(key="k-10"))
+
+    late = await CardCheckout(world.checkout.shop).start(placed.order_id, source="teams")
+
+    assert late.status is OrderStatus.AWAITING_PAYMENT
+    assert late.payment_intent_id == world.store.orders[placed.order_id].payment_intent_id
+    assert list(world.gateway.intents) == [f"{placed.order_id}:pay:1"]
 
 
 async def test_an_amount_outside_the_denominations_is_refused_with_the_choices(
