@@ -28,10 +28,14 @@ class CardCheckout:
         if not order.buyer.same_person(user):
             raise NotOrderOwner(order_id)
         order.check_can_pay_again()
-        return self._shop.summary(await self.start(order_id, source=user.platform))
+        return self._shop.summary(await self.start_with(order, source=user.platform))
 
     async def start(self, order_id: str, source: str) -> Order:
-        order = await self._shop.order(order_id)
+        return await self.start_with(await self._shop.order(order_id), source)
+
+    async def start_with(self, order: Order, source: str) -> Order:
+        """Create the order's payment intent and record it; `order` as the caller just read or
+        stored it (placing and a retry hold it already: reading it again cost a query each)."""
         if order.status is OrderStatus.AWAITING_PAYMENT:
             # A replay of the request that placed the order (or a second tap of Try again) started
             # the payment since the caller read the order: a next attempt would only make a second
@@ -47,29 +51,29 @@ class CardCheckout:
         except PaymentGatewayError as exc:
             return await self._unavailable(order.id, source, exc)
         try:
-            return await self._record_intent(order_id, intent, source)
+            return await self._record_intent(order, intent, source)
+        except ConcurrentUpdate:
+            pass  # the order changed since it was read: decide again on what is stored now
+        try:
+            return await self._record_intent(await self._shop.order(order.id), intent, source)
         except ConcurrentUpdate:
             # A retried request raced this one to the same intent (same idempotency key): keep
             # theirs.
-            return await self._shop.order(order_id)
+            return await self._shop.order(order.id)
 
-    async def _record_intent(self, order_id: str, intent: PaymentIntent, source: str) -> Order:
+    async def _record_intent(self, order: Order, intent: PaymentIntent, source: str) -> Order:
+        if order.status is OrderStatus.AWAITING_PAYMENT and order.payment_intent_id == intent.id:
+            return order
         now = self._shop.clock.now()
+        order.await_payment(
+            intent_id=intent.id,
+            client_secret=intent.client_secret,
+            token=self._shop.ids.new_token(),
+            expires_at=now + self._shop.checkout_ttl,
+            at=now,
+            source=source,
+        )
         async with self._shop.uow() as uow:
-            order = await uow.orders.get(order_id)
-            if (
-                order.status is OrderStatus.AWAITING_PAYMENT
-                and order.payment_intent_id == intent.id
-            ):
-                return order
-            order.await_payment(
-                intent_id=intent.id,
-                client_secret=intent.client_secret,
-                token=self._shop.ids.new_token(),
-                expires_at=now + self._shop.checkout_ttl,
-                at=now,
-                source=source,
-            )
             await uow.orders.save(order)
             await self._shop.bus.commit(uow, order)
         return order

@@ -108,7 +108,7 @@ class Checkout:
         browsing = Browsing(shop)
         queries = OrderQueries(shop)
         placing = Placing(shop, card, browsing.curation, issuance.issue_soon)
-        payments = PaymentEvents(shop, refunds, issuance.issue_soon)
+        payments = PaymentEvents(shop, refunds, issuance)
         recovery = OrderRecovery(shop, issuance, card, refunds)
         # Queries
         self.browse, self.curation = browsing.browse, browsing.curation

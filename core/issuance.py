@@ -5,8 +5,11 @@ refunded."""
 from __future__ import annotations
 
 import logging
+from collections.abc import Coroutine
+from typing import Any
 
 from core.errors import ProviderError, UnknownProduct
+from core.funded_products import funded_kind
 from core.issued_vouchers import IssuedVouchers
 from core.issuing_claims import IssuingClaims
 from core.orders import Order
@@ -27,12 +30,29 @@ class Issuance:
         self.vouchers = IssuedVouchers(shop)
 
     async def issue_soon(self, order_id: str) -> None:
+        await self._soon(self.issue_voucher(order_id))
+
+    def claim_paid(self, order: Order) -> bool:
+        """Claim an order the caller has just paid, in the caller's unit of work (the payment's
+        transaction, one fewer per checkout); then `issue_claimed_soon` after its commit. False,
+        and nothing done, for an order a reward absorbs (a group-gift contribution, a "their
+        choice" gift): `issue_soon` deals with those."""
+        if self._shop.absorb is not None and funded_kind(order.product_id):
+            return False
+        self.claims.take(order)
+        return True
+
+    async def issue_claimed_soon(self, order: Order) -> None:
+        """Ask the provider for an order claimed by `claim_paid` (and committed)."""
+        await self._soon(self._issue(order))
+
+    async def _soon(self, work: Coroutine[Any, Any, None]) -> None:
         if self._shop.background is not None:
             # A provider may take minutes (Plum: up to 120 s); the payment notification must not
             # wait.
-            self._shop.background(self.issue_voucher(order_id))
+            self._shop.background(work)
         else:
-            await self.issue_voucher(order_id)
+            await work
 
     async def issue_voucher(self, order_id: str) -> None:
         """Claim the paid order, route it, ask its provider for a voucher and store it with its
@@ -44,7 +64,10 @@ class Issuance:
         """
         if self._shop.absorb is not None and await self._shop.absorb(order_id):
             return
-        order = await self.claims.claim(order_id)
+        await self._issue(await self.claims.claim(order_id))
+
+    async def _issue(self, claimed: Order | None) -> None:
+        order = claimed
         seen: set[str] = set()  # providers asked in this pass: an outage of all of them ends it
         while order is not None:
             if not order.provider:

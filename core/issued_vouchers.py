@@ -22,8 +22,20 @@ class IssuedVouchers:
         self._shop = shop
 
     async def keep(self, order: Order, product: Product, issued: IssuedVoucher) -> None:
-        owner = await self._voucher_owner(order)
-        await self._store_voucher(self._voucher_of(order, product, issued, owner))
+        # The order as claimed is saved without reading it again; its version makes that a
+        # ConcurrentUpdate if anyone changed it since, and then it is read.
+        current: Order | None = order
+        for _ in range(5):
+            try:
+                await self._try_store_voucher(order, current, product, issued)
+                return
+            except DuplicateRequest:
+                log.info("voucher already issued", extra={"order_id": order.id})
+                return
+            except ConcurrentUpdate:
+                # a payment event touched the order meanwhile (say, a duplicate payment noted)
+                current = None
+        raise ConcurrentUpdate(order.id)
 
     def _voucher_of(
         self, order: Order, product: Product, issued: IssuedVoucher, owner: ChatUser
@@ -43,31 +55,20 @@ class IssuedVouchers:
             provider_reference=issued.provider_reference,
         )
 
-    async def _voucher_owner(self, order: Order) -> ChatUser:
-        """A gift's recipient owns its voucher; anyone else's order, its buyer."""
+    async def _try_store_voucher(
+        self, issuing: Order, current: Order | None, product: Product, issued: IssuedVoucher
+    ) -> None:
+        """`issuing` is the order as the provider was asked for it (its provider issued); `current`
+        the order to save, None to read it."""
         async with self._shop.uow() as uow:
-            gift = await uow.gifts.for_order(order.id)
-        return order.buyer if gift is None else gift.recipient
-
-    async def _store_voucher(self, voucher: Voucher) -> None:
-        for _ in range(5):
-            try:
-                await self._try_store_voucher(voucher)
-                return
-            except DuplicateRequest:
-                log.info("voucher already issued", extra={"order_id": voucher.order_id})
-                return
-            except ConcurrentUpdate:
-                # a payment event touched the order meanwhile (say, a duplicate payment noted)
-                continue
-        raise ConcurrentUpdate(voucher.order_id)
-
-    async def _try_store_voucher(self, voucher: Voucher) -> None:
-        async with self._shop.uow() as uow:
-            order = await uow.orders.get(voucher.order_id)
+            order = current or await uow.orders.get(issuing.id)
             if order.status is not OrderStatus.ISSUING:
-                log.info("voucher already issued", extra={"order_id": voucher.order_id})
+                log.info("voucher already issued", extra={"order_id": order.id})
                 return
+            # A gift's recipient owns its voucher; anyone else's order, its buyer.
+            gift = await uow.gifts.for_order(order.id)
+            owner = order.buyer if gift is None else gift.recipient
+            voucher = self._voucher_of(issuing, product, issued, owner)
             await uow.vouchers.add(voucher)
             order.record_voucher(voucher.masked_code, at=self._shop.clock.now())
             await uow.orders.save(order)

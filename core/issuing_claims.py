@@ -30,11 +30,7 @@ class IssuingClaims:
                     order = await uow.orders.get(order_id)
                     if order.status not in claimable or self._being_issued(order):
                         return None
-                    order.start_issuing(at=self._shop.clock.now())
-                    if not order.provider:
-                        plan = self._shop.router.plan(order.product_id, order.amount)
-                        if plan:
-                            order.route_to(plan[0].provider, plan[0].reason)
+                    self.take(order)
                     await uow.orders.save(order)
                     await self._shop.bus.commit(uow, order)
                     return order
@@ -44,6 +40,15 @@ class IssuingClaims:
                 # try.
                 claimable = frozenset({OrderStatus.PAID})
         return None
+
+    def take(self, order: Order) -> None:
+        """Move a claimable order to ISSUING in the caller's unit of work; the first claim also
+        records its route, so replicas share one."""
+        order.start_issuing(at=self._shop.clock.now())
+        if not order.provider:
+            plan = self._shop.router.plan(order.product_id, order.amount)
+            if plan:
+                order.route_to(plan[0].provider, plan[0].reason)
 
     def _being_issued(self, order: Order) -> bool:
         """Another worker claimed the order moments ago and may be waiting on its provider: leave

@@ -5,9 +5,9 @@ work), and a paid order goes on to issuing."""
 from __future__ import annotations
 
 import logging
-from collections.abc import Awaitable, Callable
 
 from core.errors import ConcurrentUpdate, DuplicateRequest, OrderNotFound
+from core.issuance import Issuance
 from core.order_status import ISSUABLE, PAID_FOR
 from core.orders import Order, OrderStatus
 from core.payments import PaymentEvent, PaymentEventKind
@@ -16,16 +16,15 @@ from core.refunds import Refunds
 from core.shop import Shop
 
 log = logging.getLogger(__name__)
-IssueSoon = Callable[[str], Awaitable[None]]
 
 
 class PaymentEvents:
     """Applies verified payment notifications to their orders."""
 
-    def __init__(self, shop: Shop, refunds: Refunds, issue_soon: IssueSoon) -> None:
+    def __init__(self, shop: Shop, refunds: Refunds, issuance: Issuance) -> None:
         self._shop = shop
         self._refunds = refunds
-        self._issue_soon = issue_soon
+        self._issuance = issuance
 
     async def handle(self, event: PaymentEvent) -> None:
         """Apply a verified payment notification once, whatever order or number of times it
@@ -34,7 +33,7 @@ class PaymentEvents:
             return
         for _ in range(5):
             try:
-                order_id, owing = await self._apply(event)
+                ready, owing = await self._apply(event)
                 break
             except DuplicateRequest:
                 log.info("payment event already applied", extra={"event_id": event.event_id})
@@ -45,21 +44,25 @@ class PaymentEvents:
             raise ConcurrentUpdate(event.event_id)
         if owing is not None:
             await self._refunds.refund_duplicates_now(owing)
-        if order_id is not None:
-            await self._issue_soon(order_id)
+        if isinstance(ready, Order):
+            await self._issuance.issue_claimed_soon(ready)
+        elif ready is not None:
+            await self._issuance.issue_soon(ready)
 
-    async def _apply(self, event: PaymentEvent) -> tuple[str | None, str | None]:
-        """Returns the id of an order that is now ready for issuing, and of one that owes a
-        refund."""
+    async def _apply(self, event: PaymentEvent) -> tuple[Order | str | None, str | None]:
+        """Returns the order this event paid and claimed for issuing (or the id of one ready for
+        issuing), and the id of one that owes a refund."""
         async with self._shop.uow() as uow:
             await uow.events.add(event.event_id, event.provider_type or event.kind)
             order = await self._order_for(uow, event)
-            ready = None
+            ready: Order | str | None = None
+            unpaid = False  # until this event
             if order is None:
                 log.warning(
                     "payment event for an unknown order", extra={"event_id": event.event_id}
                 )
             elif event.kind is PaymentEventKind.SUCCEEDED:
+                unpaid = order.status not in PAID_FOR
                 ready = self._paid(order, event)
             elif event.kind is PaymentEventKind.FAILED:
                 self._failed(order, event)
@@ -68,9 +71,21 @@ class PaymentEvents:
             if order is not None:
                 await uow.orders.save(order)
                 await self._shop.bus.publish(uow, order)
+                if ready is not None and unpaid and await self._claim(uow, order):
+                    ready = order
             await uow.commit()
         owing = order.id if order is not None and order.refunds_due else None
         return ready, owing
+
+    async def _claim(self, uow: UnitOfWork, order: Order) -> bool:
+        """Claim the order this event paid for issuing in the same transaction (one fewer per
+        checkout). Its events are handled after the payment's, so what those queued shows it
+        paid."""
+        if order.status is not OrderStatus.PAID or not self._issuance.claim_paid(order):
+            return False
+        await uow.orders.save(order)
+        await self._shop.bus.publish(uow, order)
+        return True
 
     async def _order_for(self, uow: UnitOfWork, event: PaymentEvent) -> Order | None:
         order = await uow.orders.find_by_intent(event.intent_id) if event.intent_id else None

@@ -57,7 +57,7 @@ class Placing:
             order = await self._pay_with_reward(order.id)
         elif order.status is OrderStatus.CREATED:
             try:
-                order = await self._card.start(order.id, source=command.buyer.platform)
+                order = await self._card.start_with(order, source=command.buyer.platform)
             except ConcurrentUpdate:
                 # The same request retried (Slack's X-Slack-Retry-Num) while the first was starting
                 # the payment: both got the same intent by idempotency key; show what the first

@@ -8,6 +8,7 @@ from sqlalchemy import select
 from sqlmodel import col
 
 from adapters.db.gift_tables import GiftRow
+from adapters.db.transaction import Transaction
 from adapters.db.versioned import VersionedRepository
 from core.gifts import Gift, GiftNotFound, GiftStatus
 from core.identity import ChatUser, ConversationRef
@@ -29,13 +30,24 @@ class SqlGifts(VersionedRepository[Gift, GiftRow]):
     def unique_key(self, item: Gift) -> str:
         return f"gift for {item.order_id}"
 
+    def __init__(self, tx: Transaction) -> None:
+        super().__init__(tx)
+        # Orders found to be no gift in this unit of work: issuing a voucher asks twice (its owner,
+        # then its messages), and most orders are not gifts.
+        self._not_gifts: set[str] = set()
+
     async def for_order(self, order_id: str) -> Gift | None:
         staged = [
             g for g in (*self._added.values(), *self._saved.values()) if g.order_id == order_id
         ]
         if staged:
             return staged[0]
-        return await self._one(col(GiftRow.order_id) == order_id)
+        if order_id in self._not_gifts:
+            return None
+        found = await self._find("order_id", order_id)
+        if found is None:
+            self._not_gifts.add(order_id)
+        return found
 
     async def list_for_buyer(self, user_key: str, limit: int = 50) -> Sequence[Gift]:
         return await self._newest(col(GiftRow.buyer_key) == user_key, limit)

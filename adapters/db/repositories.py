@@ -18,7 +18,6 @@ from sqlalchemy import (
     cast,
     exists,
     func,
-    insert,
     or_,
     select,
     update,
@@ -40,6 +39,20 @@ from core.ports import Clock
 from core.vouchers import Voucher
 
 PENDING = str(MessageStatus.PENDING)
+_AUDIT = AuditRow.__table__  # type: ignore[attr-defined]
+_OUTBOX = OutboxRow.__table__  # type: ignore[attr-defined]
+_VOUCHERS = VoucherRow.__table__  # type: ignore[attr-defined]
+# Built once: a statement built per call costs more to compile-key than to run on SQLite.
+_VOUCHER_FOR_ORDER = select(_VOUCHERS).where(_VOUCHERS.c.order_id == bindparam("order_id"))
+_LAST_AUDIT_ENTRY = select(_AUDIT).order_by(_AUDIT.c.seq.desc()).limit(1)
+_OUTBOX_ADD_SQLITE = (
+    sqlite.insert(_OUTBOX).on_conflict_do_nothing(index_elements=["key"]).returning(_OUTBOX.c.id)
+)
+_OUTBOX_ADD_POSTGRESQL = (
+    postgresql.insert(_OUTBOX)
+    .on_conflict_do_nothing(index_elements=["key"])
+    .returning(_OUTBOX.c.id)
+)
 R = TypeVar("R", bound=Table)
 
 
@@ -56,11 +69,11 @@ class SqlOrders(VersionedRepository[Order, OrderRow]):
     def to_row(self, item: Order) -> OrderRow:
         return mapping.order_to_row(item, self._cipher)
 
-    def to_domain(self, row: OrderRow) -> Order:
-        return mapping.order_to_domain(row, self._cipher)
-
     def to_values(self, item: Order) -> dict[str, Any]:
         return mapping.order_values(item, self._cipher)
+
+    def to_domain(self, row: OrderRow) -> Order:
+        return mapping.order_to_domain(row, self._cipher)
 
     def not_found(self, item_id: str) -> Exception:
         return OrderNotFound(item_id)
@@ -74,10 +87,10 @@ class SqlOrders(VersionedRepository[Order, OrderRow]):
         return {row.id: self.to_domain(row) for row in rows}
 
     async def find_by_request_key(self, request_key: str) -> Order | None:
-        return await self._one(col(OrderRow.request_key) == request_key)
+        return await self._find("request_key", request_key)
 
     async def find_by_intent(self, intent_id: str) -> Order | None:
-        found = await self._one(col(OrderRow.payment_intent_id) == intent_id)
+        found = await self._find("payment_intent_id", intent_id)
         if found is None and intent_id:
             # An earlier attempt's intent is only in the order's payments (say, a refund of a
             # payment that was not the latest attempt): rare enough for a scan of the JSON text.
@@ -92,7 +105,7 @@ class SqlOrders(VersionedRepository[Order, OrderRow]):
         )
 
     async def find_by_checkout_token(self, token: str) -> Order | None:
-        return await self._one(col(OrderRow.checkout_token_hash) == mapping.digest(token))
+        return await self._find("checkout_token_hash", mapping.digest(token))
 
     async def list_for_buyer(self, user_key: str, limit: int = 50) -> Sequence[Order]:
         query = select(OrderRow).where(col(OrderRow.buyer_key) == user_key)
@@ -124,8 +137,10 @@ class SqlVouchers:
         await self._tx.insert([row], duplicate_key=f"voucher for {voucher.order_id}")
 
     async def for_order(self, order_id: str) -> Voucher | None:
-        rows = await self._tx.rows(select(VoucherRow).where(col(VoucherRow.order_id) == order_id))
-        return mapping.voucher_to_domain(rows[0], self._cipher) if rows else None
+        row = await self._tx.first(_VOUCHER_FOR_ORDER, {"order_id": order_id})
+        if row is None:
+            return None
+        return mapping.voucher_to_domain(typed(VoucherRow, row), self._cipher)
 
     async def for_orders(self, order_ids: Collection[str]) -> Mapping[str, Voucher]:
         rows = await _plain_rows(self._tx, VoucherRow, order_ids, "order_id")
@@ -163,13 +178,9 @@ class SqlOutbox:
 
     async def add(self, message: OutboxMessage) -> bool:
         await self._tx.begin_write()
-        insert = sqlite.insert if self._tx.gate.sqlite else postgresql.insert
-        values = mapping.outbox_to_row(message).model_dump()
-        statement = (
-            insert(OutboxRow).values(**values).on_conflict_do_nothing(index_elements=["key"])
-        )
-        result = await self._tx.execute(statement.returning(col(OutboxRow.id)))
-        return result.first() is not None
+        statement = _OUTBOX_ADD_SQLITE if self._tx.gate.sqlite else _OUTBOX_ADD_POSTGRESQL
+        values = mapping.outbox_values(message)
+        return (await self._tx.first(statement, values)) is not None
 
     async def claim_due(
         self, now: datetime, lease_until: datetime, limit: int
@@ -298,18 +309,15 @@ class SqlAudit:
     async def write(self, at: datetime) -> None:
         if not self._records:
             return
-        await self._tx.gate.lock_audit_chain(self._tx.session)
-        table = AuditRow.__table__  # type: ignore[attr-defined]
-        last = select(table).order_by(table.c.seq.desc()).limit(1)
-        rows = (await self._tx.execute(last)).all()
-        previous = mapping.audit_to_domain(typed(AuditRow, rows[0])) if rows else None
+        await self._tx.gate.lock_audit_chain(self._tx)
+        last = await self._tx.first(_LAST_AUDIT_ENTRY)
+        previous = None if last is None else mapping.audit_to_domain(typed(AuditRow, last))
         entries = []
         for record in self._records:
             previous = chain(previous, record, at)
             entries.append(mapping.audit_values(previous))
-        # One INSERT for the whole chain segment (plain values, no ORM rows to flush).
-        duplicate = f"audit entry {entries[0]['seq']}"
-        await self._tx.execute(insert(table), entries, duplicate_key=duplicate)
+        first = entries[0]["seq"]
+        await self._tx.insert_values(_AUDIT, entries, duplicate_key=f"audit entry {first}")
         self._records = []
 
 

@@ -5,13 +5,14 @@ from __future__ import annotations
 
 import copy
 from functools import cache
-from typing import Any, Generic, Protocol, TypeVar
+from typing import Any, Generic, Protocol, TypeVar, cast
 
 from sqlalchemy import ColumnElement, Select, Update, bindparam, select, update
+from sqlalchemy import Table as CoreTable
 from sqlmodel import col
 
 from adapters.db.tables import Table
-from adapters.db.transaction import Transaction
+from adapters.db.transaction import Transaction, values
 from core.errors import ConcurrentUpdate
 
 
@@ -51,7 +52,7 @@ class VersionedRepository(Generic[D, R]):
 
     def to_values(self, item: D) -> dict[str, Any]:
         """The row's columns as plain values (a subclass may map them without building a row)."""
-        return self.to_row(item).model_dump()
+        return values(self.to_row(item), self._table)
 
     def not_found(self, item_id: str) -> Exception:
         raise NotImplementedError
@@ -67,7 +68,7 @@ class VersionedRepository(Generic[D, R]):
         staged = self._added.get(item_id) or self._saved.get(item_id)
         if self.read_staged and staged is not None:
             return copy.deepcopy(staged)
-        found = await self._one(self._column("id") == item_id)
+        found = await self._find("id", item_id)
         if found is None:
             raise self.not_found(item_id)
         return found
@@ -85,9 +86,8 @@ class VersionedRepository(Generic[D, R]):
     async def write(self) -> None:
         """INSERT what was added, then UPDATE what was saved where its version is unchanged."""
         for item in self._added.values():
-            row = self.to_row(item)
-            setattr(row, "version", 1)  # noqa: B010 - every versioned row has one; R cannot say so
-            await self._tx.insert([row], duplicate_key=self.unique_key(item))
+            row = self.to_values(item) | {"version": 1}
+            await self._tx.insert_values(self._table, [row], self.unique_key(item))
         saved = list(self._saved.values())
         if len(saved) > 1 and self._tx.gate.sqlite:
             await self._update_many(saved)
@@ -104,7 +104,7 @@ class VersionedRepository(Generic[D, R]):
         self._added, self._saved = {}, {}
 
     async def _update(self, item: D) -> None:
-        result = await self._tx.execute(
+        result = await self._tx.run(
             _versioned_update(self.row_type),
             [self._params(item)],
             duplicate_key=self.unique_key(item),
@@ -123,13 +123,23 @@ class VersionedRepository(Generic[D, R]):
             raise ConcurrentUpdate(stale)
         params = [self._params(item) for item in items]
         key = self.unique_key(items[0])
-        result = await self._tx.execute(_versioned_update(self.row_type), params, duplicate_key=key)
+        result = await self._tx.run(_versioned_update(self.row_type), params, duplicate_key=key)
         if result.rowcount != len(items):  # type: ignore[attr-defined]
             raise ConcurrentUpdate(items[0].id)
 
     def _params(self, item: D) -> dict[str, Any]:
         values = self.to_values(item) | {"version": item.version + 1}
         return values | {"b_id": values.pop("id"), "b_version": item.version}
+
+    async def _find(self, column: str, value: object) -> D | None:
+        """The first item whose `column` equals `value`, by a statement compiled once per column;
+        a Core row has the ORM row's attributes, so it is mapped without building the ORM row."""
+        row = await self._tx.first(_first_where(self._table, column), {"value": value})
+        return None if row is None else self.to_domain(cast(R, row))
+
+    @property
+    def _table(self) -> CoreTable:
+        return self.row_type.__table__  # type: ignore[attr-defined,no-any-return]
 
     def _column(self, name: str) -> Any:
         return col(getattr(self.row_type, name))
@@ -143,6 +153,11 @@ class VersionedRepository(Generic[D, R]):
 
     async def _many(self, query: Select[R]) -> list[D]:
         return [self.to_domain(row) for row in await self._tx.rows(query)]
+
+
+@cache
+def _first_where(table: CoreTable, column: str) -> Select[Any]:
+    return select(table).where(table.c[column] == bindparam("value")).limit(1)
 
 
 @cache
