@@ -17,6 +17,7 @@ from datetime import datetime
 from core.amounts import AmountRefused, TypedAmount, amount_in, take_amount
 from core.audit import AuditRecord
 from core.checkout import Checkout, PlaceOrder
+from core.collection_refunds import RefundHandover
 from core.collections import (
     Collection,
     CollectionCard,
@@ -76,8 +77,7 @@ class StartCollection:
 
 
 class GroupGifts:
-    """The use cases behind `collect`, the card's Chip in and Close buttons, and the deadline
-    job."""
+    """The use cases behind `collect`, the card's Chip in and Close buttons, the deadline job."""
 
     def __init__(
         self,
@@ -95,6 +95,7 @@ class GroupGifts:
         self._clock = clock
         self._ids = ids
         self._currency = default_currency
+        self._handover = RefundHandover()
 
     async def start(self, command: StartCollection) -> CollectionCard:
         now = self._clock.now()
@@ -192,11 +193,7 @@ class GroupGifts:
                 raise NotOrganiser(collection_id)
             total = collection.close(now)
             if total.minor:
-                names = ", ".join(
-                    dict.fromkeys(
-                        c.contributor.name for c in collection.contributions if c.contributor.name
-                    )
-                )
+                names = contributor_names(collection)
                 reward = await fund_reward(
                     uow,
                     self._ids,
@@ -247,9 +244,13 @@ class GroupGifts:
                 )
             except CollectionNotOpen:
                 return  # closed meanwhile: nothing to refund
+            self._handover.expired_here(collection.id)
             collection = await self.collection(collection.id)
+        elif not self._handover.may_refund(collection, now):
+            return  # another replica's run expired it moments ago and is refunding it
         for contribution in collection.refunds_due:
             await self._funded.give_back(contribution.order_id)
+        self._handover.done(collection.id)
 
     async def _change(
         self, collection_id: str, change: object, *, card: bool = True, audit: str = ""
@@ -275,3 +276,9 @@ class GroupGifts:
         message = card_update(collection, self._ids, now) if card else None
         if message is not None:
             await uow.outbox.add(message)
+
+
+def contributor_names(collection: Collection) -> str:
+    """Who chipped in, each once, for the reward's reason."""
+    named = (c.contributor.name for c in collection.contributions if c.contributor.name)
+    return ", ".join(dict.fromkeys(named))

@@ -272,3 +272,28 @@ async def test_refunds_left_due_by_a_stripe_outage_are_made_once_when_both_repli
         refunded = [e.subject for e in await uow.audit.entries() if e.action == "order.refunded"]
     assert statuses == {OrderStatus.REFUNDED}
     assert Counter(refunded) == Counter(every_order)
+
+
+async def test_a_replica_takes_over_the_refunds_of_a_collection_another_one_expired_and_left(
+    office: Office,
+) -> None:
+    collection_id = await office.started(0)
+    orders = [await office.chip_in(collection_id, p, "10") for p in CHIPPERS]
+    for order_id in orders:
+        await office.pay(order_id)
+    office.backend.clock.advance(days=31)
+    office.gateway.refunds_failing = 1000  # Stripe down while the first replica expires it
+    await office.first.gifts.settle_due()
+    office.gateway.refunds_failing = 0
+    office.gateway.refund_calls.clear()  # the refused one
+    other = office.replicas[1]
+
+    await other.gifts.settle_due()  # the first one's run may still be at it: left to it
+    assert office.gateway.refund_calls == []
+
+    office.backend.clock.advance(minutes=5)  # the first replica never came back
+    await other.gifts.settle_due()
+
+    assert sorted(office.gateway.refund_calls) == sorted(f"{o}:refund" for o in orders)
+    async with office.backend.database.unit_of_work() as uow:
+        assert (await uow.collections.get(collection_id)).due_at is None
