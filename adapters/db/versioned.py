@@ -117,7 +117,8 @@ class VersionedRepository(Generic[D, R]):
         there this transaction is the single writer by now, so the versions read first stay true
         until commit and name the item someone saved since it was read."""
         ids = [{"ids": [item.id for item in items]}]
-        stored = dict((await self._tx.execute(_versions(self.row_type), ids)).tuples().all())
+        rows = await self._tx.execute(_versions(self.row_type), ids)
+        stored = {item_id: version for item_id, version in rows}
         stale = next((item.id for item in items if stored.get(item.id) != item.version), None)
         if stale is not None:
             raise ConcurrentUpdate(stale)
