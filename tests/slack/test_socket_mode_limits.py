@@ -62,9 +62,10 @@ async def test_socket_mode_commands_share_the_persons_bucket_with_http_requests(
         limits = PersonLimits(socket_replica, per_second=1 / 60, burst=BURST)
         await channel.start_socket_mode(limit=limits.take)
         await wait_until(lambda: fake_slack.socket_clients == 1)
-        for envelope in envelopes:
+        for sent, envelope in enumerate(envelopes, 1):
+            # one at a time: envelopes sent together are handled concurrently, in any order
             await fake_slack.socket_send(envelope)
-        await wait_until(lambda: len(fake_slack.socket_acks) == len(envelopes))
+            await wait_until(lambda sent=sent: len(fake_slack.socket_acks) == sent)
     finally:
         await channel.close()
         await http_replica.close()
