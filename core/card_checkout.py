@@ -30,9 +30,6 @@ class CardCheckout:
         order.check_can_pay_again()
         return self._shop.summary(await self.start_with(order, source=user.platform))
 
-    async def start(self, order_id: str, source: str) -> Order:
-        return await self.start_with(await self._shop.order(order_id), source)
-
     async def start_with(self, order: Order, source: str) -> Order:
         """Create the order's payment intent and record it; `order` as the caller just read or
         stored it (placing and a retry hold it already: reading it again cost a query each)."""

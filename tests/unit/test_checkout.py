@@ -71,7 +71,8 @@ async def test_a_replay_starting_the_payment_after_the_first_request_did_shows_t
     has: no second intent, no refused transition."""
     placed = await world.checkout.place_order(world.order_for(key="k-10"))
 
-    late = await CardCheckout(world.checkout.shop).start(placed.order_id, source="teams")
+    shop = world.checkout.shop
+    late = await CardCheckout(shop).start_with(await shop.order(placed.order_id), source="teams")
 
     assert late.status is OrderStatus.AWAITING_PAYMENT
     assert late.payment_intent_id == world.store.orders[placed.order_id].payment_intent_id
