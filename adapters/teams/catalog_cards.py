@@ -9,7 +9,7 @@ used cards go first.
 
 from __future__ import annotations
 
-from collections import OrderedDict
+from functools import lru_cache
 
 from adapters.i18n import ENGLISH, Localizer
 from adapters.teams.answer import Card
@@ -17,8 +17,6 @@ from adapters.teams.cards import catalog_card
 from core.views import CatalogPage, RewardSummary
 
 KEPT = 512  # pages times readers' locales; a catalog card is a few kilobytes
-
-Key = tuple[CatalogPage, RewardSummary | None, Localizer]
 
 
 class CatalogCards:
@@ -29,19 +27,9 @@ class CatalogCards:
     """
 
     def __init__(self, kept: int = KEPT) -> None:
-        self._kept = kept
-        self._cards: OrderedDict[Key, Card] = OrderedDict()
+        self._kept = lru_cache(maxsize=kept)(catalog_card)
 
     def __call__(
         self, page: CatalogPage, reward: RewardSummary | None = None, loc: Localizer = ENGLISH
     ) -> Card:
-        key = (page, reward, loc)
-        card = self._cards.get(key)
-        if card is not None:
-            self._cards.move_to_end(key)
-            return card
-        card = catalog_card(page, reward, loc)
-        self._cards[key] = card
-        if len(self._cards) > self._kept:
-            self._cards.popitem(last=False)
-        return card
+        return self._kept(page, reward, loc)  # always positional: one key per (page, reward, loc)
