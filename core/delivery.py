@@ -10,13 +10,12 @@ from datetime import datetime, timedelta
 
 from core.audit import AuditRecord
 from core.catalog_source import CatalogSource
-from core.delivery_batch import Batch, Marks
+from core.delivery_batch import Batch, Marks, write_sent
 from core.delivery_notices import Notices
-from core.errors import DeliveryError, DeliveryRetryLater, OrderNotFound, VoucherbotError
-from core.order_handlers import OrderBus
-from core.orders import Order, OrderStatus
+from core.errors import DeliveryError, DeliveryRetryLater, VoucherbotError
+from core.orders import Order
 from core.outbox import Backoff, MessageKind, OutboxMessage
-from core.ports import ChatSender, Clock, UnitOfWork, UnitOfWorkFactory
+from core.ports import ChatSender, Clock, UnitOfWorkFactory
 from core.undeliverable import tell_buyer, tell_giver
 
 log = logging.getLogger(__name__)
@@ -100,9 +99,7 @@ class Relay:
                 if self._clock.now() > send_by:
                     # the rest stay leased, and are claimed again (in order) when the lease ends
                     break
-                if (
-                    held_until is not None
-                ):  # an earlier message here waits: later ones wait behind it
+                if held_until is not None:  # an earlier message here waits: later ones behind it
                     results.append(await self._defer(message, held_until))
                     continue
                 result = await self._deliver(message, run)
@@ -135,7 +132,7 @@ class Relay:
         try:
             async with self._uow() as uow:
                 copies = [replace(message, history=list(message.history)) for message in messages]
-                await self._sent_in(uow, copies, now, read)
+                await write_sent(uow, copies, now, read, self._clock)
                 await uow.commit()
         except VoucherbotError:
             return await self._mark_each(messages, now)
@@ -150,49 +147,11 @@ class Relay:
         for message in messages:
             try:
                 async with self._uow() as uow:
-                    await self._sent_in(uow, [message], now, {})
+                    await write_sent(uow, [message], now, {}, self._clock)
                     await uow.commit()
             except VoucherbotError as exc:
                 failed[message.id] = exc
         return failed
-
-    async def _sent_in(
-        self,
-        uow: UnitOfWork,
-        messages: list[OutboxMessage],
-        now: datetime,
-        read: Mapping[str, Order],
-    ) -> None:
-        """Mark `messages` sent; each order whose voucher one of them carried is delivered (the
-        order's own transition, audited by its handlers). Orders not in `read` are read with one
-        query; one read earlier is saved only if nobody saved it since (its version)."""
-        delivered: dict[str, None] = {}  # order ids, in the order of their messages
-        for message in messages:
-            message.sent(now)
-            await uow.outbox.save(message)
-            if message.kind is MessageKind.GIFT_DELIVERY:
-                gift = await uow.gifts.for_order(message.order_id)
-                if gift is not None:
-                    gift.delivered(now)
-                    await uow.gifts.save(gift)
-            if message.kind in (MessageKind.VOUCHER_DELIVERY, MessageKind.GIFT_DELIVERY):
-                delivered[message.order_id] = None
-        if not delivered:
-            return
-        # An order read before sending is moved as it is: one message delivers it, so it is marked
-        # once (a failed group is marked again message by message, each order read afresh).
-        orders = {i: read[i] for i in delivered if i in read}
-        orders |= await uow.orders.get_many([i for i in delivered if i not in orders])
-        issued = []
-        for order_id in delivered:
-            order = orders.get(order_id)
-            if order is None:
-                raise OrderNotFound(order_id)
-            if order.status is OrderStatus.ISSUED:
-                order.mark_delivered(at=now, source="outbox")
-                await uow.orders.save(order)
-                issued.append(order)
-        await OrderBus(self._clock).publish(uow, *issued)
 
     async def _retry(self, message: OutboxMessage, exc: DeliveryRetryLater) -> DeliveryResult:
         now = self._clock.now()

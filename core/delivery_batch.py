@@ -1,12 +1,17 @@
-"""One relay run's notices, read ahead together, and its "sent" marks, written together."""
+"""One relay run's notices, read ahead together, and its "sent" marks, written together (and
+what a "sent" mark writes)."""
 
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Mapping
+from datetime import datetime
 
-from core.errors import VoucherbotError
-from core.outbox import OutboxMessage
+from core.errors import OrderNotFound, VoucherbotError
+from core.order_handlers import OrderBus
+from core.orders import Order, OrderStatus
+from core.outbox import MessageKind, OutboxMessage
+from core.ports import Clock, UnitOfWork
 from core.views import Notice
 
 
@@ -64,3 +69,42 @@ class Marks:
                     done.set_result(None)
                 else:
                     done.set_exception(error)
+
+
+async def write_sent(
+    uow: UnitOfWork,
+    messages: list[OutboxMessage],
+    now: datetime,
+    read: Mapping[str, Order],
+    clock: Clock,
+) -> None:
+    """Mark `messages` sent; each order whose voucher one of them carried is delivered (the
+    order's own transition, audited by its handlers). Orders not in `read` are read with one
+    query; one read earlier is saved only if nobody saved it since (its version)."""
+    delivered: dict[str, None] = {}  # order ids, in the order of their messages
+    for message in messages:
+        message.sent(now)
+        await uow.outbox.save(message)
+        if message.kind is MessageKind.GIFT_DELIVERY:
+            gift = await uow.gifts.for_order(message.order_id)
+            if gift is not None:
+                gift.delivered(now)
+                await uow.gifts.save(gift)
+        if message.kind in (MessageKind.VOUCHER_DELIVERY, MessageKind.GIFT_DELIVERY):
+            delivered[message.order_id] = None
+    if not delivered:
+        return
+    # An order read before sending is moved as it is: one message delivers it, so it is marked
+    # once (a failed group is marked again message by message, each order read afresh).
+    orders = {i: read[i] for i in delivered if i in read}
+    orders |= await uow.orders.get_many([i for i in delivered if i not in orders])
+    issued = []
+    for order_id in delivered:
+        order = orders.get(order_id)
+        if order is None:
+            raise OrderNotFound(order_id)
+        if order.status is OrderStatus.ISSUED:
+            order.mark_delivered(at=now, source="outbox")
+            await uow.orders.save(order)
+            issued.append(order)
+    await OrderBus(clock).publish(uow, *issued)
