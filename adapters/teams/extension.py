@@ -20,8 +20,9 @@ from adapters.i18n.phrases import later, say
 from adapters.i18n.refusal_words import said
 from adapters.teams.answer import Card
 from adapters.teams.cards import attachment
-from adapters.teams.people import giver_address, resolve
+from adapters.teams.people import EmailDirectory, giver_address, resolve
 from adapters.teams.reward_cards import reward_form_card
+from adapters.teams.reward_requests import RewardRequests, send_command
 from adapters.teams.reward_translate import (
     CancelReward,
     Person,
@@ -31,7 +32,7 @@ from adapters.teams.reward_translate import (
     is_email,
     reward_key,
 )
-from adapters.teams.rewards import EXPIRED, RewardDesk, refused_text
+from adapters.teams.rewards import EXPIRED, RewardAccess, refused_text
 from adapters.teams.translate import intent_of_data, task_data
 from adapters.teams.unreadable import UnreadableCommand
 from core.amounts import AmountRefused, amount_in
@@ -56,15 +57,19 @@ class RewardExtension:
     """composeExtension/fetchTask and /submitAction; each answer is a model (CloudAdapter needs
     one)."""
 
-    def __init__(self, desk: RewardDesk) -> None:
-        self._desk = desk
+    def __init__(
+        self, access: RewardAccess, directory: EmailDirectory, requests: RewardRequests
+    ) -> None:
+        self._access = access
+        self._directory = directory
+        self._requests = requests
 
     async def fetch_task(self, turn_context: TurnContext) -> MessagingExtensionActionResponse:
         activity = turn_context.activity
         loc = localizer(activity.locale)
         try:
             _check_command(activity)
-            await self._desk.giver(activity)
+            await self._access.giver(activity)
             programmes = await self._programmes()
         except (InvalidRequest, NotFound, UnreadableCommand) as exc:
             return _message(words.error_text(exc, loc))
@@ -91,7 +96,7 @@ class RewardExtension:
     ) -> MessagingExtensionActionResponse:
         """The form again with what is wrong, or the confirmation of exactly what Send will do."""
         activity = turn_context.activity
-        giver = await self._desk.giver(activity)
+        giver = await self._access.giver(activity)
         programmes = await self._programmes()
         programme = next((p for p in programmes if p.id == form.programme_id), None)
         if programme is None:
@@ -103,13 +108,13 @@ class RewardExtension:
         except AmountRefused as exc:
             return _dialog(reward_form_card(programmes, form, words.error_text(exc, loc), loc), loc)
         typed = [e for e in form.emails if is_email(e)]
-        by_email, left_out = await self._desk.people_by_email(typed)
+        by_email, left_out = await self._directory.people(typed)
         left_out += [(e, later("not an email address")) for e in form.emails if not is_email(e)]
         found, missing = await resolve(
             turn_context, [Person("", aad, "") for aad in form.people] + by_email
         )
         left_out += missing
-        command = self._desk.command(
+        command = send_command(
             activity,
             found,
             amount,
@@ -118,19 +123,19 @@ class RewardExtension:
             reward_key(activity, giver.key),
             giver_address(activity),
         )
-        preview = await self._desk.recognition.sender.preview(command)
+        preview = await self._access.recognition.sender.preview(command)
         if not preview.can_send:
             problems = [
                 *(said(problem, loc) for problem in preview.problems),
                 *(loc._("{who}: {why}.", who=who, why=say(why, loc)) for who, why in left_out),
             ]
             return _dialog(reward_form_card(programmes, form, " ".join(problems), loc), loc)
-        return _dialog(await self._desk.confirmation(command, left_out, loc), loc)
+        return _dialog(await self._requests.confirmation(command, left_out, loc), loc)
 
     async def _send(
         self, activity: Activity, key: str, loc: Localizer
     ) -> MessagingExtensionActionResponse:
-        sent = await self._desk.send(activity, key)
+        sent = await self._requests.send(activity, key)
         if sent is None:
             return _message(EXPIRED.said(loc))
         if isinstance(sent, Taken) or (sent.report is not None and not sent.report.sent):
@@ -150,7 +155,7 @@ class RewardExtension:
         )
 
     async def _programmes(self) -> Sequence[Programme]:
-        programmes = await self._desk.recognition.budgets.programmes()
+        programmes = await self._access.recognition.budgets.programmes()
         if not programmes:
             raise NoProgramme()
         return programmes

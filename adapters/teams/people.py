@@ -1,5 +1,5 @@
-"""Who a reward goes to, in Teams terms: roster look-ups, and the address of someone's 1:1 chat with
-the bot."""
+"""Who a reward goes to, in Teams terms: roster look-ups, work emails in the directory, and the
+address of someone's 1:1 chat with the bot."""
 
 from __future__ import annotations
 
@@ -17,6 +17,7 @@ from adapters.teams.errors import status_of
 from adapters.teams.reward_translate import Person
 from core.errors import InvalidRequest
 from core.identity import ChatUser, ConversationRef
+from core.ports import Directory
 from core.rewards import Recipient
 
 log = logging.getLogger(__name__)
@@ -25,6 +26,7 @@ NOT_FOUND = later(
     "I couldn't look them up here: mention them where they are a member, or use Send a reward in "
     "the message box"
 )
+LeftOut = list[tuple[str, str | Phrase]]
 
 
 class Unreachable(InvalidRequest):
@@ -58,10 +60,10 @@ async def look_up(turn_context: TurnContext, person: Person) -> Person | None:
 
 async def resolve(
     turn_context: TurnContext, people: Sequence[Person]
-) -> tuple[list[Person], list[tuple[str, str | Phrase]]]:
+) -> tuple[list[Person], LeftOut]:
     """Who can be rewarded, and who cannot (with why): an identity needs the Entra object id."""
     found: dict[str, Person] = {}
-    left_out: list[tuple[str, str | Phrase]] = []
+    left_out: LeftOut = []
     for person in people:
         known = await look_up(turn_context, person)
         if known is None and person.aad:
@@ -73,6 +75,36 @@ async def resolve(
             continue
         found.setdefault(known.aad, known)
     return list(found.values()), left_out
+
+
+class EmailDirectory:
+    """Colleagues by work email (the reward dialog's and a CSV file's), when the bot has a
+    directory."""
+
+    def __init__(self, directory: Directory | None) -> None:
+        self._directory = directory
+
+    async def person(self, email: str, name: str = "") -> Person | Phrase:
+        """The colleague with this work email, or why they cannot be found."""
+        if self._directory is None:
+            return later(
+                "I can't look up emails on this bot; use their Entra object id (user_id) instead"
+            )
+        recipient = await self._directory.find_by_email(email)
+        if recipient is None or recipient.user.platform != PLATFORM:
+            return later("no Teams user has the email {email}", email=email)
+        return Person("", recipient.user.user_id, name or recipient.user.name)
+
+    async def people(self, emails: Sequence[str]) -> tuple[list[Person], LeftOut]:
+        found: list[Person] = []
+        left_out: LeftOut = []
+        for email in emails:
+            person = await self.person(email)
+            if isinstance(person, Phrase):
+                left_out.append((email, person))
+            else:
+                found.append(person)
+        return found, left_out
 
 
 def recipient_of(activity: Activity, person: Person) -> Recipient:
