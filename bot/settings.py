@@ -5,7 +5,7 @@ from __future__ import annotations
 import ipaddress
 from enum import StrEnum
 from pathlib import Path
-from typing import Annotated
+from typing import Annotated, Self
 
 from pydantic import Field, SecretStr, ValidationError, field_validator, model_validator
 from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
@@ -31,13 +31,15 @@ class SettingsError(Exception):
     """Settings could not be read; the message has one line per wrong setting."""
 
 
-class Settings(BaseSettings):
-    """Every setting voucherbot reads; `.env.example` explains each one."""
+# Settings is made of one group of fields per concern, each with the validators of its fields.
+# Pydantic reads the fields of the last base first, so Settings lists its groups from last to first:
+# fields (and the errors load_settings reports) keep the order below. Validator names must differ
+# across groups: pydantic keeps one validator per name, so a second `_empty_is_unset` would replace
+# the first.
 
-    # An empty value (`VOUCHER_ENCRYPTION_KEY=` in a copied .env.example) means unset, not "".
-    model_config = SettingsConfigDict(
-        env_file=".env", env_file_encoding="utf-8", extra="ignore", env_ignore_empty=True
-    )
+
+class _ServerSettings(BaseSettings):
+    """Where the bot listens, where it keeps its data, where its vouchers come from, who runs it."""
 
     environment: Environment = Environment.DEVELOPMENT
     host: str = "127.0.0.1"
@@ -53,8 +55,47 @@ class Settings(BaseSettings):
     voucher_previous_keys: Annotated[list[SecretStr], NoDecode] = []
     admin_token: SecretStr | None = None
     log_level: str = "INFO"
-    # Replicas and robustness (docs/operations.md). A claimed outbox message is reserved for one
-    # replica this long: more than twice the slowest send (Slack 10 s, Teams 20 s timeouts).
+
+    @field_validator("public_base_url")
+    @classmethod
+    def _url_without_trailing_slash(cls, value: str) -> str:
+        if value and not value.startswith(("http://", "https://")):
+            raise ValueError("must start with http:// or https://")
+        return value.rstrip("/")
+
+    @field_validator("voucher_provider", "voucher_previous_keys", mode="before")
+    @classmethod
+    def _comma_separated(cls, value: object) -> object:
+        if isinstance(value, str):
+            return [v.strip() for v in value.split(",") if v.strip()]
+        return value
+
+    @field_validator("voucher_provider")
+    @classmethod
+    def _known_providers(cls, value: list[str]) -> list[str]:
+        unknown = set(value) - {"builtin", "xoxoday", "tango"}
+        if unknown or not value:
+            raise ValueError(
+                f"must be one or more of builtin, xoxoday, tango (comma-separated), not "
+                f"{sorted(unknown)}"
+            )
+        return value
+
+    @model_validator(mode="after")
+    def _public_base_url_from_host_and_port(self) -> Self:
+        self.public_base_url = self.public_base_url or _local_url(self.host, self.port)
+        return self
+
+    @property
+    def resolved_database_url(self) -> str:
+        return self.database_url or f"sqlite+aiosqlite:///{self.data_dir / 'voucherbot.db'}"
+
+
+class _OperationsSettings(BaseSettings):
+    """Replicas and robustness (docs/operations.md): leases, loop intervals, rate limits, pacing."""
+
+    # A claimed outbox message is reserved for one replica this long: more than twice the slowest
+    # send (Slack 10 s, Teams 20 s timeouts).
     outbox_lease_seconds: float = Field(60, ge=1, le=3600)
     recovery_interval_seconds: float = Field(10, gt=0, le=3600)
     # How often (leased: one replica) group gifts are closed on their date or refunded after their
@@ -85,6 +126,10 @@ class Settings(BaseSettings):
     # a scheduled gift can be made due without waiting (bot/clock.py).
     test_clock_file: Path | None = None
 
+
+class _StripeSettings(BaseSettings):
+    """Card payments through Stripe; with no secret key, localstripe runs in-process."""
+
     stripe_secret_key: SecretStr | None = None
     stripe_publishable_key: str = ""
     stripe_webhook_secret: SecretStr | None = None
@@ -92,12 +137,44 @@ class Settings(BaseSettings):
     stripe_js_url: str = "https://js.stripe.com/v3/"
     checkout_ttl_minutes: int = Field(30, ge=5, le=24 * 60)
 
+    @property
+    def embedded_payments(self) -> bool:
+        """No Stripe key: run localstripe in-process so the flow can be tried with no accounts."""
+        return not _given(self.stripe_secret_key)
+
+    def _stripe_problems(self) -> list[str]:
+        if self.stripe_secret_key and not (
+            _given(self.stripe_webhook_secret) and self.stripe_publishable_key
+        ):
+            return [
+                "STRIPE_SECRET_KEY is set: STRIPE_PUBLISHABLE_KEY and STRIPE_WEBHOOK_SECRET are "
+                "needed too"
+            ]
+        return []
+
+
+class _SlackSettings(BaseSettings):
+    """The Slack app: its tokens, and its OAuth client for installs in other workspaces."""
+
     slack_bot_token: SecretStr | None = None
     slack_signing_secret: SecretStr | None = None
     slack_app_token: SecretStr | None = None
     slack_client_id: str = ""
     slack_client_secret: SecretStr | None = None
     slack_api_url: str = "https://slack.com/api/"
+
+    @property
+    def slack_enabled(self) -> bool:
+        return _given(self.slack_signing_secret) or _given(self.slack_app_token)
+
+    def _slack_problems(self) -> list[str]:
+        if self.slack_client_id and not _given(self.slack_client_secret):
+            return ["SLACK_CLIENT_ID is set: SLACK_CLIENT_SECRET is needed for OAuth installs"]
+        return []
+
+
+class _TeamsSettings(BaseSettings):
+    """The Teams bot's Entra app, the cloud it belongs to, and whom outgoing HTTPS trusts."""
 
     microsoft_app_id: str = ""
     microsoft_app_password: SecretStr | None = None
@@ -119,6 +196,63 @@ class Settings(BaseSettings):
     # client trusts instead of the built-in ones; SSL_CERT_FILE wins when both are set.
     ssl_cert_file: Path | None = None
     requests_ca_bundle: Path | None = None
+
+    @field_validator("ssl_cert_file", "requests_ca_bundle", mode="before")
+    @classmethod
+    def _empty_path_is_unset(cls, value: object) -> object:
+        return None if isinstance(value, str) and not value.strip() else value
+
+    @field_validator("teams_service_url_hosts", mode="before")
+    @classmethod
+    def _hosts_comma_separated(cls, value: object) -> object:
+        if isinstance(value, str):
+            return [v.strip().lower() for v in value.split(",") if v.strip()]
+        return value
+
+    @field_validator(
+        "microsoft_openid_metadata_url",
+        "microsoft_oauth_url",
+        "microsoft_oauth_scope",
+        "microsoft_channel_service",
+    )
+    @classmethod
+    def _cloud_urls(cls, value: str) -> str:
+        return _empty_or_url(value)
+
+    @field_validator("microsoft_channel_service")
+    @classmethod
+    def _known_channel_service(cls, value: str) -> str:
+        if value not in ("", GOVERNMENT_CHANNEL_SERVICE):
+            raise ValueError(
+                f"must be empty (public cloud) or {GOVERNMENT_CHANNEL_SERVICE} (Azure Government); "
+                "for another cloud set MICROSOFT_OPENID_METADATA_URL, _OAUTH_URL and _OAUTH_SCOPE"
+            )
+        return value
+
+    @field_validator("ssl_cert_file", "requests_ca_bundle")
+    @classmethod
+    def _readable_file(cls, value: Path | None) -> Path | None:
+        if value is not None and not (value.is_file() or value.is_dir()):
+            raise ValueError(f"{value} is neither a file of PEM certificates nor a folder of them")
+        return value
+
+    @field_validator("microsoft_app_type")
+    @classmethod
+    def _app_type(cls, value: str) -> str:
+        if value not in ("MultiTenant", "SingleTenant", "UserAssignedMSI"):
+            raise ValueError("must be MultiTenant, SingleTenant or UserAssignedMSI")
+        return value
+
+    @property
+    def ca_file(self) -> Path | None:
+        """The CA certificates outgoing HTTPS trusts instead of the built-in ones (None: the
+        defaults)."""
+        return self.ssl_cert_file or self.requests_ca_bundle
+
+
+class _ProviderSettings(BaseSettings):
+    """The voucher providers beside the built-in one (Xoxoday Plum, Tango Card) and the routing
+    between them."""
 
     xoxoday_client_id: str = ""
     xoxoday_client_secret: SecretStr | None = None
@@ -146,8 +280,46 @@ class Settings(BaseSettings):
     provider_low_balance: Annotated[dict[str, int], NoDecode] = {}
     provider_balance_check_minutes: float = Field(15, gt=0)
 
-    # Rewards: who may send them besides those granted with `voucherbot reward-admins add`, and how
-    # many days before a reward expires its recipient is reminded (0: no reminders).
+    @field_validator("provider_low_balance", mode="before")
+    @classmethod
+    def _thresholds(cls, value: object) -> object:
+        if not isinstance(value, str):
+            return value
+        thresholds: dict[str, int] = {}
+        for part in filter(None, (p.strip() for p in value.split(","))):
+            currency, _, amount = part.partition(":")
+            try:
+                thresholds[check_currency(currency.strip())] = Money.parse(
+                    amount, currency.strip()
+                ).minor
+            except ValueError:
+                raise ValueError(f"'{part}' is not CURRENCY:AMOUNT (for example USD:500)") from None
+        return thresholds
+
+    def _provider_problems(self, providers: list[str]) -> list[str]:
+        """What the chosen providers (VOUCHER_PROVIDER) still lack."""
+        problems = []
+        if "xoxoday" in providers and not (
+            self.xoxoday_client_id and _given(self.xoxoday_refresh_token)
+        ):
+            problems.append(
+                "VOUCHER_PROVIDER includes xoxoday: set XOXODAY_CLIENT_ID, XOXODAY_CLIENT_SECRET, "
+                "XOXODAY_REFRESH_TOKEN"
+            )
+        tango = (self.tango_platform_name, self.tango_customer_id, self.tango_account_id)
+        if "tango" in providers and not (all(tango) and _given(self.tango_platform_key)):
+            problems.append(
+                "VOUCHER_PROVIDER includes tango: set TANGO_PLATFORM_NAME, TANGO_PLATFORM_KEY, "
+                "TANGO_CUSTOMER_ID, TANGO_ACCOUNT_ID"
+            )
+        return problems
+
+
+class _RewardSettings(BaseSettings):
+    """Rewards: who may send them, when recipients are reminded, and exchange rates."""
+
+    # Who may send rewards besides those granted with `voucherbot reward-admins add`, and how many
+    # days before a reward expires its recipient is reminded (0: no reminders).
     reward_admins: Annotated[list[str], NoDecode] = []
     reward_reminder_days: int = Field(7, ge=0, le=365)
 
@@ -158,8 +330,35 @@ class Settings(BaseSettings):
     fx_rates_url: str = ""
     fx_max_age_hours: float = Field(96, gt=0, le=24 * 31)
 
-    # --- HR systems and Microsoft Graph (README "HR systems"); each group is all set or all unset
-    # -----
+    @field_validator("fx_rates_url")
+    @classmethod
+    def _fx_url(cls, value: str) -> str:
+        return _empty_or_url(value)
+
+    @field_validator("reward_admins", mode="before")
+    @classmethod
+    def _admins_comma_separated(cls, value: object) -> object:
+        if isinstance(value, str):
+            return [v.strip() for v in value.split(",") if v.strip()]
+        return value
+
+    @field_validator("reward_admins")
+    @classmethod
+    def _admin_identities(cls, value: list[str]) -> list[str]:
+        identities, wrong = [], []
+        for item in value:
+            try:
+                identities.append(admin_identity(item))
+            except ValueError:
+                wrong.append(item)
+        if wrong:
+            raise ValueError(f"not {_person_hints()}: {', '.join(wrong)}")
+        return identities
+
+
+class _HrSettings(BaseSettings):
+    """HR systems and Microsoft Graph (README "HR systems"); each group is all set or all unset."""
+
     hris_sync_minutes: float = Field(60, gt=0, le=7 * 24 * 60)
     successfactors_api_url: str = ""
     successfactors_company_id: str = ""
@@ -191,8 +390,6 @@ class Settings(BaseSettings):
         "darwinbox_api_key",
         "darwinbox_dataset_key",
         "graph_client_secret",
-        "ssl_cert_file",
-        "requests_ca_bundle",
         mode="before",
     )
     @classmethod
@@ -200,7 +397,7 @@ class Settings(BaseSettings):
         return None if isinstance(value, str) and not value.strip() else value
 
     @model_validator(mode="after")
-    def _hr_groups_complete(self) -> Settings:
+    def _hr_groups_complete(self) -> Self:
         problems = [
             p for p in (_half_set(name, group) for name, group in self._hr_groups().items()) if p
         ]
@@ -285,141 +482,31 @@ class Settings(BaseSettings):
             f"https://login.microsoftonline.com/{self.graph_tenant_id}/oauth2/v2.0/token"
         )
 
-    @field_validator("public_base_url")
-    @classmethod
-    def _url_without_trailing_slash(cls, value: str) -> str:
-        if value and not value.startswith(("http://", "https://")):
-            raise ValueError("must start with http:// or https://")
-        return value.rstrip("/")
 
-    @field_validator("voucher_provider", "voucher_previous_keys", mode="before")
-    @classmethod
-    def _comma_separated(cls, value: object) -> object:
-        if isinstance(value, str):
-            return [v.strip() for v in value.split(",") if v.strip()]
-        return value
+class Settings(
+    _HrSettings,
+    _RewardSettings,
+    _ProviderSettings,
+    _TeamsSettings,
+    _SlackSettings,
+    _StripeSettings,
+    _OperationsSettings,
+    _ServerSettings,
+):
+    """Every setting voucherbot reads; `.env.example` explains each one."""
 
-    @field_validator("voucher_provider")
-    @classmethod
-    def _known_providers(cls, value: list[str]) -> list[str]:
-        unknown = set(value) - {"builtin", "xoxoday", "tango"}
-        if unknown or not value:
-            raise ValueError(
-                f"must be one or more of builtin, xoxoday, tango (comma-separated), not "
-                f"{sorted(unknown)}"
-            )
-        return value
-
-    @field_validator("teams_service_url_hosts", mode="before")
-    @classmethod
-    def _hosts_comma_separated(cls, value: object) -> object:
-        if isinstance(value, str):
-            return [v.strip().lower() for v in value.split(",") if v.strip()]
-        return value
-
-    @field_validator(
-        "microsoft_openid_metadata_url",
-        "microsoft_oauth_url",
-        "microsoft_oauth_scope",
-        "microsoft_channel_service",
-        "fx_rates_url",
+    # An empty value (`VOUCHER_ENCRYPTION_KEY=` in a copied .env.example) means unset, not "".
+    model_config = SettingsConfigDict(
+        env_file=".env", env_file_encoding="utf-8", extra="ignore", env_ignore_empty=True
     )
-    @classmethod
-    def _empty_or_url(cls, value: str) -> str:
-        if value and not value.startswith(("https://", "http://")):
-            raise ValueError("must be empty (the cloud's default) or a URL starting with https://")
-        return value
-
-    @field_validator("microsoft_channel_service")
-    @classmethod
-    def _known_channel_service(cls, value: str) -> str:
-        if value not in ("", GOVERNMENT_CHANNEL_SERVICE):
-            raise ValueError(
-                f"must be empty (public cloud) or {GOVERNMENT_CHANNEL_SERVICE} (Azure Government); "
-                "for another cloud set MICROSOFT_OPENID_METADATA_URL, _OAUTH_URL and _OAUTH_SCOPE"
-            )
-        return value
-
-    @field_validator("ssl_cert_file", "requests_ca_bundle")
-    @classmethod
-    def _readable_file(cls, value: Path | None) -> Path | None:
-        if value is not None and not (value.is_file() or value.is_dir()):
-            raise ValueError(f"{value} is neither a file of PEM certificates nor a folder of them")
-        return value
-
-    @field_validator("provider_low_balance", mode="before")
-    @classmethod
-    def _thresholds(cls, value: object) -> object:
-        if not isinstance(value, str):
-            return value
-        thresholds: dict[str, int] = {}
-        for part in filter(None, (p.strip() for p in value.split(","))):
-            currency, _, amount = part.partition(":")
-            try:
-                thresholds[check_currency(currency.strip())] = Money.parse(
-                    amount, currency.strip()
-                ).minor
-            except ValueError:
-                raise ValueError(f"'{part}' is not CURRENCY:AMOUNT (for example USD:500)") from None
-        return thresholds
-
-    @field_validator("microsoft_app_type")
-    @classmethod
-    def _app_type(cls, value: str) -> str:
-        if value not in ("MultiTenant", "SingleTenant", "UserAssignedMSI"):
-            raise ValueError("must be MultiTenant, SingleTenant or UserAssignedMSI")
-        return value
-
-    @field_validator("reward_admins", mode="before")
-    @classmethod
-    def _admins_comma_separated(cls, value: object) -> object:
-        if isinstance(value, str):
-            return [v.strip() for v in value.split(",") if v.strip()]
-        return value
-
-    @field_validator("reward_admins")
-    @classmethod
-    def _admin_identities(cls, value: list[str]) -> list[str]:
-        identities, wrong = [], []
-        for item in value:
-            try:
-                identities.append(admin_identity(item))
-            except ValueError:
-                wrong.append(item)
-        if wrong:
-            raise ValueError(f"not {_person_hints()}: {', '.join(wrong)}")
-        return identities
 
     @model_validator(mode="after")
-    def _complete_for_what_is_enabled(self) -> Settings:
-        self.public_base_url = self.public_base_url or _local_url(self.host, self.port)
-        problems = []
-        if "xoxoday" in self.voucher_provider and not (
-            self.xoxoday_client_id and _given(self.xoxoday_refresh_token)
-        ):
-            problems.append(
-                "VOUCHER_PROVIDER includes xoxoday: set XOXODAY_CLIENT_ID, XOXODAY_CLIENT_SECRET, "
-                "XOXODAY_REFRESH_TOKEN"
-            )
-        tango = (self.tango_platform_name, self.tango_customer_id, self.tango_account_id)
-        if "tango" in self.voucher_provider and not (
-            all(tango) and _given(self.tango_platform_key)
-        ):
-            problems.append(
-                "VOUCHER_PROVIDER includes tango: set TANGO_PLATFORM_NAME, TANGO_PLATFORM_KEY, "
-                "TANGO_CUSTOMER_ID, TANGO_ACCOUNT_ID"
-            )
-        if self.slack_client_id and not _given(self.slack_client_secret):
-            problems.append(
-                "SLACK_CLIENT_ID is set: SLACK_CLIENT_SECRET is needed for OAuth installs"
-            )
-        if self.stripe_secret_key and not (
-            _given(self.stripe_webhook_secret) and self.stripe_publishable_key
-        ):
-            problems.append(
-                "STRIPE_SECRET_KEY is set: STRIPE_PUBLISHABLE_KEY and STRIPE_WEBHOOK_SECRET are "
-                "needed too"
-            )
+    def _complete_for_what_is_enabled(self) -> Self:
+        problems = [
+            *self._provider_problems(self.voucher_provider),
+            *self._slack_problems(),
+            *self._stripe_problems(),
+        ]
         if self.environment is Environment.PRODUCTION:
             problems += self._production_problems()
         if problems:
@@ -458,12 +545,6 @@ class Settings(BaseSettings):
         return problems
 
     @property
-    def ca_file(self) -> Path | None:
-        """The CA certificates outgoing HTTPS trusts instead of the built-in ones (None: the
-        defaults)."""
-        return self.ssl_cert_file or self.requests_ca_bundle
-
-    @property
     def emulator_exposed(self) -> str | None:
         """Why the server must not start: Emulator mode (no authentication) listening beyond
         loopback."""
@@ -476,19 +557,6 @@ class Settings(BaseSettings):
             f"MICROSOFT_APP_PASSWORD "
             "to listen there"
         )
-
-    @property
-    def slack_enabled(self) -> bool:
-        return _given(self.slack_signing_secret) or _given(self.slack_app_token)
-
-    @property
-    def embedded_payments(self) -> bool:
-        """No Stripe key: run localstripe in-process so the flow can be tried with no accounts."""
-        return not _given(self.stripe_secret_key)
-
-    @property
-    def resolved_database_url(self) -> str:
-        return self.database_url or f"sqlite+aiosqlite:///{self.data_dir / 'voucherbot.db'}"
 
 
 def admin_identity(value: str) -> str:
@@ -550,3 +618,9 @@ def load_settings(**overrides: object) -> Settings:
             name = "_".join(str(part) for part in error["loc"]).upper()
             lines += [f"{name}: {line}" if name else line for line in message.splitlines()]
         raise SettingsError("\n".join(lines)) from None
+
+
+def _empty_or_url(value: str) -> str:
+    if value and not value.startswith(("https://", "http://")):
+        raise ValueError("must be empty (the cloud's default) or a URL starting with https://")
+    return value

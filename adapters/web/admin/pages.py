@@ -1,17 +1,15 @@
-"""The dashboard's pages (GET): overview, orders, one order, audit trail, rewards, and CSV
-exports."""
+"""The dashboard's pages (GET): overview, orders, one order, audit trail, rewards and gifts; the
+CSV downloads are in downloads.py."""
 
 from __future__ import annotations
 
-from collections.abc import Awaitable, Callable, Sequence
-from dataclasses import dataclass, replace
+from collections.abc import Callable
+from dataclasses import dataclass
 from datetime import timedelta
-from typing import Any, TypeVar
 
 from aiohttp import web
 
 from adapters.web.admin.chart import build_chart
-from adapters.web.admin.export import AUDIT_COLUMNS, ORDER_COLUMNS, audit_row, csv_text, order_row
 from adapters.web.admin.forms import (
     REWARD_STATUSES,
     STATUSES,
@@ -29,14 +27,10 @@ from core.milestones import Milestones
 from core.oversight.accounts import AdminSession
 from core.oversight.acts import AdminActs, RevealedVoucher
 from core.oversight.port import Oversight
-from core.oversight.queries import AuditQuery, OrderQuery
 from core.platforms import ChatPlatform, platform_names
 from core.ports import Clock
 from core.provider_health import ProviderStatus
 
-Q = TypeVar("Q", OrderQuery, AuditQuery)
-EXPORT_BATCH = 500
-EXPORT_LIMIT = 100_000
 PERIODS = (7, 30, 90)
 DONE = {
     "resend": "The voucher message is queued to be sent again.",
@@ -210,83 +204,3 @@ class Pages:
             gifts=await self.oversight.gifts(),
             collections=await self.oversight.collections(),
         )
-
-    async def orders_csv(self, request: web.Request, session: AdminSession) -> web.StreamResponse:
-        query, problems = order_query(request.query, platforms=self.platform_names)
-        return await self._export(
-            request,
-            session,
-            problems,
-            ("orders", "orders"),
-            ORDER_COLUMNS,
-            lambda number: self.oversight.orders(_batch(query, number)),
-            lambda order: order_row(order, self.views.product_name),
-        )
-
-    async def audit_csv(self, request: web.Request, session: AdminSession) -> web.StreamResponse:
-        query, problems = audit_query(request.query)
-        return await self._export(
-            request,
-            session,
-            problems,
-            ("audit-trail", "audit"),
-            AUDIT_COLUMNS,
-            lambda number: self.oversight.audit(_batch(query, number)),
-            audit_row,
-        )
-
-    async def _export(
-        self,
-        request: web.Request,
-        session: AdminSession,
-        problems: Sequence[str],
-        names: tuple[str, str],  # (file name, audit subject)
-        header: tuple[str, ...],
-        fetch: Callable[[int], Awaitable[Any]],
-        to_row: Callable[[Any], Sequence[object]],
-    ) -> web.StreamResponse:
-        """Stream the filtered rows as CSV, page by page, and audit the export."""
-        if problems:
-            return self.views.page(
-                request, "error.html", status=400, title="Cannot export", message=" ".join(problems)
-            )
-        file_name, subject = names
-        response = await self._start_csv(request, file_name, header)
-        rows = 0
-        for number in range(1, EXPORT_LIMIT // EXPORT_BATCH + 1):
-            page = await fetch(number)
-            await response.write(csv_text((), (to_row(item) for item in page.items)).encode())
-            rows += len(page.items)
-            if not page.has_next:
-                break
-        await self.acts.note(
-            session.actor, "admin.exported", subject, {"rows": rows, **_filters(request)}
-        )
-        await response.write_eof()
-        return response
-
-    async def _start_csv(
-        self, request: web.Request, name: str, header: tuple[str, ...]
-    ) -> web.StreamResponse:
-        stamp = self.clock.now().strftime("%Y%m%d-%H%M")
-        response = web.StreamResponse(
-            headers={
-                "Content-Type": "text/csv; charset=utf-8",
-                "Content-Disposition": f'attachment; filename="voucherbot-{name}-{stamp}.csv"',
-                "Cache-Control": "no-store",
-                "X-Content-Type-Options": "nosniff",
-            }
-        )
-        await response.prepare(request)
-        # A byte-order mark tells spreadsheet programs the file is UTF-8 (names are rarely
-        # ASCII-only).
-        await response.write(("\ufeff" + csv_text(header, ())).encode())
-        return response
-
-
-def _batch(query: Q, number: int) -> Q:
-    return replace(query, page=number, per_page=EXPORT_BATCH)
-
-
-def _filters(request: web.Request) -> dict[str, str]:
-    return {k: v for k, v in request.query.items() if v and k not in ("page", "per_page")}

@@ -12,6 +12,7 @@ from adapters.web.admin.api import Api
 from adapters.web.admin.approvals import ApprovalPages
 from adapters.web.admin.auth import Authenticator, Guard
 from adapters.web.admin.curation import CurationPages
+from adapters.web.admin.downloads import Downloads
 from adapters.web.admin.pages import Pages
 from adapters.web.admin.providers import ProviderPages, ProviderPanel
 from adapters.web.admin.render import STATIC, STATIC_PREFIX, Views
@@ -77,6 +78,7 @@ def admin_routes(
         milestones,
         tuple(platforms),
     )
+    downloads = Downloads(oversight, views, acts, clock, platform_names(platforms))
     actions = Actions(pages, oversight, checkout, recognition, acts)
     curation = CurationPages(oversight, checkout, views, acts)
     api = Api(
@@ -93,7 +95,7 @@ def admin_routes(
         web.post("/admin/logout", act(sign_in.sign_out, admin=False)),
         web.get("/admin", page(pages.overview)),
         web.get("/admin/orders", page(pages.orders)),
-        web.get("/admin/orders.csv", page(pages.orders_csv)),
+        web.get("/admin/orders.csv", page(downloads.orders)),
         web.get(ORDER, page(pages.order)),
         web.post(ORDER + "/reveal", act(actions.reveal)),
         web.post(ORDER + "/resend", act(actions.resend)),
@@ -101,7 +103,7 @@ def admin_routes(
         web.post(ORDER + "/refund", act(actions.refund)),
         web.post(ORDER + "/retry-issuance", act(actions.retry_issuance)),
         web.get("/admin/audit", page(pages.audit)),
-        web.get("/admin/audit.csv", page(pages.audit_csv)),
+        web.get("/admin/audit.csv", page(downloads.audit)),
         web.post("/admin/audit/verify", act(actions.verify_chain, admin=False)),
         web.get("/admin/rewards", page(pages.rewards)),
         web.get("/admin/gifts", page(pages.gifts)),
