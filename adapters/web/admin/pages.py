@@ -10,6 +10,7 @@ from typing import Any, TypeVar
 
 from aiohttp import web
 
+from adapters.i18n.phrases import later
 from adapters.web.admin.chart import build_chart
 from adapters.web.admin.export import AUDIT_COLUMNS, ORDER_COLUMNS, audit_row, csv_text, order_row
 from adapters.web.admin.forms import (
@@ -23,6 +24,7 @@ from adapters.web.admin.forms import (
     with_page,
 )
 from adapters.web.admin.render import Views
+from adapters.web.admin.wording import DONE, Said
 from core.audit import ChainReport
 from core.errors import OrderNotFound, ProgrammeNotFound
 from core.milestones import Milestones
@@ -38,17 +40,6 @@ Q = TypeVar("Q", OrderQuery, AuditQuery)
 EXPORT_BATCH = 500
 EXPORT_LIMIT = 100_000
 PERIODS = (7, 30, 90)
-DONE = {
-    "resend": "The voucher message is queued to be sent again.",
-    "cancel": "The order is cancelled.",
-    "refund": "The refund went to Stripe and the voucher is void.",
-    "retry": "Issuance was retried.",
-    "credit": "The budget was credited.",
-    "programme": "The programme was created.",
-    "grant": "The reward admin was added.",
-    "revoke": "The reward admin was removed.",
-    "reward-cancel": "The reward was cancelled and its unspent amount released.",
-}
 
 
 @dataclass(frozen=True)
@@ -109,7 +100,7 @@ class Pages:
         session: AdminSession,
         *,
         revealed: RevealedVoucher | None = None,
-        error: str = "",
+        error: Said = "",
         status: int = 200,
     ) -> web.StreamResponse:
         order_id = request.match_info["order_id"]
@@ -120,8 +111,8 @@ class Pages:
                 request,
                 "error.html",
                 status=404,
-                title="Order not found",
-                message=f"There is no order '{order_id}'.",
+                title=later("Order not found"),
+                message=OrderNotFound(order_id),
             )
         return self.views.page(
             request,
@@ -155,7 +146,7 @@ class Pages:
         request: web.Request,
         session: AdminSession,
         *,
-        problems: tuple[str, ...] = (),
+        problems: tuple[Said, ...] = (),
         status: int = 200,
     ) -> web.StreamResponse:
         return self.views.page(
@@ -174,7 +165,7 @@ class Pages:
         request: web.Request,
         session: AdminSession,
         *,
-        problems: tuple[str, ...] = (),
+        problems: tuple[Said, ...] = (),
         status: int = 200,
     ) -> web.StreamResponse:
         programme_id = request.match_info["programme_id"]
@@ -184,7 +175,7 @@ class Pages:
         if balance is None:
             error = ProgrammeNotFound(programme_id)
             return self.views.page(
-                request, "error.html", status=404, title="Programme not found", message=str(error)
+                request, "error.html", status=404, title=later("Programme not found"), message=error
             )
         query, read_problems = reward_query(request.query, programme_id)
         page = await self.oversight.rewards(query)
@@ -239,7 +230,7 @@ class Pages:
         self,
         request: web.Request,
         session: AdminSession,
-        problems: Sequence[str],
+        problems: Sequence[Said],
         names: tuple[str, str],  # (file name, audit subject)
         header: tuple[str, ...],
         fetch: Callable[[int], Awaitable[Any]],
@@ -248,7 +239,7 @@ class Pages:
         """Stream the filtered rows as CSV, page by page, and audit the export."""
         if problems:
             return self.views.page(
-                request, "error.html", status=400, title="Cannot export", message=" ".join(problems)
+                request, "error.html", status=400, title=later("Cannot export"), message=problems
             )
         file_name, subject = names
         response = await self._start_csv(request, file_name, header)

@@ -5,22 +5,27 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterable, Mapping
 from datetime import UTC, date, datetime
+from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
 import jinja2
 from aiohttp import web
 from babel.dates import format_datetime, format_time
+from babel.numbers import format_decimal, format_percent
 
 from adapters.i18n import ENGLISH, Localizer, localizer
 from adapters.i18n.tags import from_accept_language
+from adapters.i18n.words import rate_label
 from adapters.web.admin.auth import csrf_token
 from adapters.web.admin.formats import amount, money_text
 from adapters.web.admin.sessions import CSRF_FIELD, SESSION_KEY
 from adapters.web.admin.wording import (
-    STATUS_LABELS,
+    BADGE_LABELS,
+    audit_key,
     payment_label,
     platform_labels,
+    said,
     shown_timeline,
     source_label,
 )
@@ -79,6 +84,7 @@ class Views:
             product_name=self.product_name,
             loc=loc,
             _=loc._,
+            n_=loc.n_,
             lang=loc.locale.language,
             **context,
         )
@@ -119,6 +125,10 @@ def _environment() -> jinja2.Environment:
         money=_in_locale(money_text),
         status_label=_in_locale(status_label),
         payment_label=_in_locale(payment_label),
+        said=_in_locale(said),
+        number=_in_locale(number),
+        percent=_in_locale(percent),
+        rate=_in_locale(rate_label),
     )
     return env
 
@@ -136,9 +146,10 @@ def _in_locale(format_value: Callable[[Any, Localizer], Any]) -> Callable[..., A
     return render
 
 
-def when(moment: datetime | None, loc: Localizer = ENGLISH) -> str:
+def when(moment: datetime | str | None, loc: Localizer = ENGLISH) -> str:
     """`Nov 26, 2026, 9:00:05 AM UTC` (`26.11.2026, 09:00:05 UTC`): the dashboard speaks UTC, as the
-    audit trail does, in the reader's locale."""
+    audit trail does, in the reader's locale (an ISO 8601 text is read first)."""
+    moment = _moment(moment)
     if moment is None:
         return "—"
     return format_datetime(moment, format="medium", tzinfo=UTC, locale=loc.locale) + " UTC"
@@ -148,8 +159,9 @@ def day_label(value: date | None, loc: Localizer = ENGLISH) -> str:
     return "—" if value is None else loc.date(value)
 
 
-def short_time(moment: datetime | None, loc: Localizer = ENGLISH) -> str:
+def short_time(moment: datetime | str | None, loc: Localizer = ENGLISH) -> str:
     """`Nov 26, 2026 9:00 AM` for tables (the full time is in the cell's title)."""
+    moment = _moment(moment)
     if moment is None:
         return "—"
     return (
@@ -157,9 +169,27 @@ def short_time(moment: datetime | None, loc: Localizer = ENGLISH) -> str:
     )
 
 
+def _moment(moment: datetime | str | None) -> datetime | None:
+    if not isinstance(moment, str):
+        return moment
+    parsed = datetime.fromisoformat(moment)
+    return parsed if parsed.tzinfo else parsed.replace(tzinfo=UTC)
+
+
+def number(value: int | float | Decimal, loc: Localizer = ENGLISH) -> str:
+    """`12,345` (`12.345`): a count in the reader's digits."""
+    return format_decimal(value, locale=loc.locale)
+
+
+def percent(basis_points: int, loc: Localizer = ENGLISH) -> str:
+    """`2.5%` (`2,5 %`) for 250 basis points."""
+    return format_percent(Decimal(basis_points) / 10_000, "#,##0.##%", locale=loc.locale)
+
+
 def status_label(status: object, loc: Localizer = ENGLISH) -> str:
-    """An order status in the reader's words (`Awaiting payment`, `Zahlung ausstehend`)."""
-    label = STATUS_LABELS.get(str(status))
+    """A status, kind or role as a badge says it, in the reader's words (`Awaiting payment`,
+    `Zahlung ausstehend`)."""
+    label = BADGE_LABELS.get(str(status))
     return label.said(loc) if label else str(status).replace("_", " ").capitalize()
 
 
@@ -172,12 +202,21 @@ def audit_details(
     if "status" in before and "status" in after:
         return f"{status_label(before['status'], loc)} → {status_label(after['status'], loc)}"
     values = sorted({**before, **after}.items())
-    return ", ".join(f"{key}: {_detail(key, value, loc, channels or {})}" for key, value in values)
+    return ", ".join(
+        f"{audit_key(key, loc)}: {_detail(key, value, loc, channels or {})}"
+        for key, value in values
+    )
 
 
 def _detail(key: str, value: object, loc: Localizer, channels: Mapping[str, str]) -> object:
-    if key == "status" and str(value) in STATUS_LABELS:
+    if key == "status" and str(value) in BADGE_LABELS:
         return status_label(value, loc)
     if key in ("platform", "channel") and str(value) in channels:
         return channels[str(value)]
+    if isinstance(value, bool):
+        return loc._("yes") if value else loc._("no")
+    if isinstance(value, int):
+        return number(value, loc)
+    if isinstance(value, list):
+        return ", ".join(str(item) for item in value)
     return value
