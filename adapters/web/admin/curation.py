@@ -9,8 +9,8 @@ from aiohttp import web
 from adapters.i18n.phrases import later
 from adapters.web.admin.actions import redirect
 from adapters.web.admin.auth import Form
+from adapters.web.admin.labels import DONE, Said
 from adapters.web.admin.render import Views
-from adapters.web.admin.wording import DONE, Said
 from core.checkout import Checkout
 from core.curation import CatalogRule, Curation, RuleKind
 from core.errors import ProgrammeNotFound, VoucherbotError

@@ -23,8 +23,8 @@ from adapters.web.admin.forms import (
     same_filters,
     with_page,
 )
-from adapters.web.admin.render import Views
-from adapters.web.admin.wording import DONE, Said
+from adapters.web.admin.labels import DONE, Said
+from adapters.web.admin.render import Views, reader_of
 from core.audit import ChainReport
 from core.errors import OrderNotFound, ProgrammeNotFound
 from core.milestones import Milestones
@@ -70,7 +70,7 @@ class Pages:
             "overview.html",
             overview=overview,
             attention=await self.oversight.attention(),
-            chart=build_chart(overview.series(currency), currency),
+            chart=build_chart(overview.series(currency), currency, reader_of(request)),
             days=days,
             periods=PERIODS,
             providers=self.providers(),

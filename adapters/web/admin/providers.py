@@ -10,8 +10,8 @@ from aiohttp import web
 
 from adapters.i18n.phrases import later
 from adapters.web.admin.auth import Form
+from adapters.web.admin.labels import Said
 from adapters.web.admin.render import Views
-from adapters.web.admin.wording import Said
 from core.oversight.accounts import AdminSession
 from core.oversight.acts import AdminActs
 from core.provider_health import ProviderStatus

@@ -19,13 +19,11 @@ from adapters.i18n.tags import from_accept_language
 from adapters.i18n.words import rate_label
 from adapters.web.admin.auth import csrf_token
 from adapters.web.admin.formats import amount, money_text
+from adapters.web.admin.labels import BADGE_LABELS, audit_key, said, status_word
 from adapters.web.admin.sessions import CSRF_FIELD, SESSION_KEY
 from adapters.web.admin.wording import (
-    BADGE_LABELS,
-    audit_key,
     payment_label,
     platform_labels,
-    said,
     shown_timeline,
     source_label,
 )
@@ -33,6 +31,7 @@ from core.audit import AuditEntry
 from core.catalog import Catalog
 from core.errors import UnknownProduct
 from core.platforms import ChatPlatform
+from core.provider_health import BalanceReading
 
 TEMPLATES = Path(__file__).parents[1] / "templates"
 STATIC = Path(__file__).parents[1] / "static" / "admin"
@@ -124,11 +123,13 @@ def _environment() -> jinja2.Environment:
         amount=_in_locale(amount),
         money=_in_locale(money_text),
         status_label=_in_locale(status_label),
+        status_word=_in_locale(status_word),
         payment_label=_in_locale(payment_label),
         said=_in_locale(said),
         number=_in_locale(number),
         percent=_in_locale(percent),
         rate=_in_locale(rate_label),
+        provider_balance=_in_locale(provider_balance),
     )
     return env
 
@@ -184,6 +185,11 @@ def number(value: int | float | Decimal, loc: Localizer = ENGLISH) -> str:
 def percent(basis_points: int, loc: Localizer = ENGLISH) -> str:
     """`2.5%` (`2,5 %`) for 250 basis points."""
     return format_percent(Decimal(basis_points) / 10_000, "#,##0.##%", locale=loc.locale)
+
+
+def provider_balance(balance: BalanceReading, loc: Localizer = ENGLISH) -> str:
+    """`tillo $120` (`tillo 120 $`): a provider and what is left with it."""
+    return f"{balance.provider} {money_text(balance.balance, loc)}"
 
 
 def status_label(status: object, loc: Localizer = ENGLISH) -> str:
