@@ -4,6 +4,11 @@ problems (`said`)."""
 
 from __future__ import annotations
 
+import re
+from decimal import Decimal
+
+from babel.numbers import format_decimal
+
 from adapters.i18n import ENGLISH, Localizer
 from adapters.i18n.phrases import Phrase, later, say
 from adapters.i18n.refusal_words import said as reason_said
@@ -11,6 +16,7 @@ from adapters.i18n.words import error_text
 from adapters.web.admin.wording import STATUS_LABELS
 from core.errors import InvalidTransition, OrderNotPayable
 
+RETRY = re.compile(r"retry in (?P<seconds>[\d.]+)s: (?P<error>.*)", re.DOTALL)
 # What a page says in its reader's words (`said`): a title, a notice, a form's problem.
 Said = str | Phrase | Exception
 # Every badge: an order, a reward, a budget movement, a held send, a queued message and its kind.
@@ -27,11 +33,11 @@ BADGE_LABELS: dict[str, Phrase] = {
     "open": later("Open"),
     "closed": later("Closed"),
     "counted": later("Counted"),
-    "credit": later("Credit"),
-    "reserve": later("Reserve"),
-    "release": later("Release"),
-    "debit": later("Debit"),
-    "restore": later("Restore"),
+    "credit": later("Credited"),
+    "reserve": later("Reserved"),
+    "release": later("Released"),
+    "debit": later("Debited"),
+    "restore": later("Restored"),
     "order_update": later("Order update"),
     "voucher_delivery": later("Voucher delivery"),
     "reward_notice": later("Reward notice"),
@@ -53,6 +59,9 @@ BADGE_LABELS: dict[str, Phrase] = {
     "birthday": later("Birthday"),
     "admin": later("admin"),
     "viewer": later("viewer"),
+    # a voucher
+    "active": later("Active"),
+    "void": later("Void"),
 }
 # The keys of an audit entry's values, as its "Change" column says them; others stay as they are.
 AUDIT_KEYS = {
@@ -168,6 +177,20 @@ def _refusal(error: Exception, loc: Localizer) -> str:
 def status_word(status: object, loc: Localizer = ENGLISH) -> str:
     word = STATUS_WORDS.get(str(status))
     return word.said(loc) if word else str(status).replace("_", " ")
+
+
+def history_line(line: str, loc: Localizer = ENGLISH) -> tuple[str, str]:
+    """A queued message's history line as core.outbox writes it (`<ISO time> sent`, `… retry in
+    1.5s: <error>`, `… gave up: <error>`): its moment and what happened, in the reader's words."""
+    at, _, event = line.partition(" ")
+    if event == "sent":
+        return at, loc._("sent")
+    if retry := RETRY.fullmatch(event):
+        seconds = format_decimal(Decimal(retry["seconds"]), locale=loc.locale)
+        return at, loc._("retry in {seconds} s: {error}", seconds=seconds, error=retry["error"])
+    if event.startswith("gave up: "):
+        return at, loc._("gave up: {error}", error=event.removeprefix("gave up: "))
+    return "", line
 
 
 def audit_key(key: str, loc: Localizer = ENGLISH) -> str:

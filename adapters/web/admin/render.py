@@ -3,6 +3,7 @@ carries."""
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable, Iterable, Mapping
 from datetime import UTC, date, datetime
 from decimal import Decimal
@@ -19,7 +20,7 @@ from adapters.i18n.tags import from_accept_language
 from adapters.i18n.words import rate_label
 from adapters.web.admin.auth import csrf_token
 from adapters.web.admin.formats import amount, money_text
-from adapters.web.admin.labels import BADGE_LABELS, audit_key, said, status_word
+from adapters.web.admin.labels import BADGE_LABELS, audit_key, history_line, said, status_word
 from adapters.web.admin.sessions import CSRF_FIELD, SESSION_KEY
 from adapters.web.admin.wording import (
     payment_label,
@@ -30,9 +31,12 @@ from adapters.web.admin.wording import (
 from core.audit import AuditEntry
 from core.catalog import Catalog
 from core.errors import UnknownProduct
+from core.money import Money
 from core.platforms import ChatPlatform
 from core.provider_health import BalanceReading
 
+# An amount as an audit entry keeps it (`Money.label()`: `25.00 USD`).
+MONEY_LABEL = re.compile(r"(?P<major>\d+(\.\d+)?) (?P<currency>[A-Z]{3})")
 TEMPLATES = Path(__file__).parents[1] / "templates"
 STATIC = Path(__file__).parents[1] / "static" / "admin"
 STATIC_PREFIX = "/admin/static"
@@ -130,6 +134,7 @@ def _environment() -> jinja2.Environment:
         percent=_in_locale(percent),
         rate=_in_locale(rate_label),
         provider_balance=_in_locale(provider_balance),
+        history=_in_locale(history),
     )
     return env
 
@@ -183,8 +188,20 @@ def number(value: int | float | Decimal, loc: Localizer = ENGLISH) -> str:
 
 
 def percent(basis_points: int, loc: Localizer = ENGLISH) -> str:
-    """`2.5%` (`2,5 %`) for 250 basis points."""
-    return format_percent(Decimal(basis_points) / 10_000, "#,##0.##%", locale=loc.locale)
+    """`2.5%` (`2,5 %`) for 250 basis points, with as many decimals as it has."""
+    return format_percent(
+        Decimal(basis_points) / 10_000, locale=loc.locale, decimal_quantization=False
+    )
+
+
+def history(line: str, loc: Localizer = ENGLISH) -> str:
+    """`Dec 7, 2026, 4:17:00 AM UTC: sent`: a queued message's history line in the reader's
+    words."""
+    at, event = history_line(line, loc)
+    try:
+        return f"{when(at, loc)}: {event}" if at else event
+    except ValueError:  # not a time after all: the line as it was written
+        return line
 
 
 def provider_balance(balance: BalanceReading, loc: Localizer = ENGLISH) -> str:
@@ -225,4 +242,6 @@ def _detail(key: str, value: object, loc: Localizer, channels: Mapping[str, str]
         return number(value, loc)
     if isinstance(value, list):
         return ", ".join(str(item) for item in value)
+    if isinstance(value, str) and (label := MONEY_LABEL.fullmatch(value)):
+        return amount(Money.parse(label["major"], label["currency"]), loc)
     return value
