@@ -93,6 +93,7 @@ AUDIT_KEYS = {
     "title": later("title"),
     "total": later("total"),
     "reward": later("reward"),
+    "order": later("order"),
     "approvers": later("approvers"),
     "notified": later("notified"),
     "fx_margin_bps": later("FX margin (basis points)"),

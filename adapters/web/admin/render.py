@@ -232,7 +232,7 @@ def audit_details(
 
 
 def _detail(key: str, value: object, loc: Localizer, channels: Mapping[str, str]) -> object:
-    if key == "status" and str(value) in BADGE_LABELS:
+    if key in ("status", "role") and str(value) in BADGE_LABELS:
         return status_label(value, loc)
     if key in ("platform", "channel") and str(value) in channels:
         return channels[str(value)]
