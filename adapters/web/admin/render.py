@@ -243,5 +243,12 @@ def _detail(key: str, value: object, loc: Localizer, channels: Mapping[str, str]
     if isinstance(value, list):
         return ", ".join(str(item) for item in value)
     if isinstance(value, str) and (label := MONEY_LABEL.fullmatch(value)):
-        return amount(Money.parse(label["major"], label["currency"]), loc)
+        return _amount_of(label, loc) or value
     return value
+
+
+def _amount_of(label: re.Match[str], loc: Localizer) -> str:
+    try:
+        return amount(Money.parse(label["major"], label["currency"]), loc)
+    except ValueError:  # not a currency after all: the value as it was written
+        return ""
