@@ -9,6 +9,8 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
+from core.refusals import Reason
+
 GENESIS = "0" * 64
 
 
@@ -111,18 +113,17 @@ def verify(entries: Iterable[AuditEntry]) -> ChainReport:
     previous_hash, expected_seq, checked = GENESIS, 1, 0
     for entry in entries:
         if entry.seq != expected_seq:
-            return ChainReport(checked, expected_seq, "an entry is missing")
+            return ChainReport(checked, expected_seq, Reason("chain_entry_missing"))
         if entry.prev_hash != previous_hash:
             if previous is not None and entry.hash == entry.expected_hash():
                 return ChainReport(
                     checked - 1,
                     previous.seq,
-                    f"the entry was rewritten and its hash recomputed: entry #{entry.seq} "
-                    "sealed different content",
+                    Reason("chain_entry_rewritten", sealer=str(entry.seq)),
                 )
-            return ChainReport(checked, entry.seq, "the link to the previous entry is broken")
+            return ChainReport(checked, entry.seq, Reason("chain_link_broken"))
         if entry.hash != entry.expected_hash():
-            return ChainReport(checked, entry.seq, "the entry's content was altered")
+            return ChainReport(checked, entry.seq, Reason("chain_entry_altered"))
         previous, previous_hash, expected_seq, checked = (
             entry,
             entry.hash,

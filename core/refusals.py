@@ -66,6 +66,12 @@ RULES = {
     "symbol_currency": "'{typed}' is in {typed_currency}, not {currency}.",
     "not_a_currency": "'{typed}' is not an ISO 4217 currency code.",
     "out_of_range": "Amount out of range: {minor}.",
+    # where the audit trail's hash chain breaks (core.audit.verify)
+    "chain_entry_missing": "an entry is missing",
+    "chain_entry_rewritten": "the entry was rewritten and its hash recomputed: entry #{sealer} "
+    "sealed different content",
+    "chain_link_broken": "the link to the previous entry is broken",
+    "chain_entry_altered": "the entry's content was altered",
 }
 
 

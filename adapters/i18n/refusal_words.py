@@ -78,6 +78,12 @@ SAID: dict[str, Phrase] = {
     "symbol_currency": later("'{typed}' is in {typed_currency}, not {currency}."),
     "not_a_currency": later("'{typed}' is not an ISO 4217 currency code."),
     "out_of_range": later("Amount out of range: {minor}."),
+    "chain_entry_missing": later("An entry is missing"),
+    "chain_entry_rewritten": later(
+        "The entry was rewritten and its hash recomputed: entry #{sealer} sealed different content"
+    ),
+    "chain_link_broken": later("The link to the previous entry is broken"),
+    "chain_entry_altered": later("The entry's content was altered"),
 }
 assert set(SAID) == set(RULES), "every core refusal has its words"
 

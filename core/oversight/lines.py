@@ -57,6 +57,11 @@ class OrderLine:
     def platform(self) -> str:
         return self.buyer.platform
 
+    @property
+    def paid_by_reward(self) -> Money | None:
+        """What a reward paid of the order, in the order's currency; None when none did."""
+        return Money(self.reward_minor, self.amount.currency) if self.reward_minor else None
+
 
 @dataclass(frozen=True)
 class VoucherView:

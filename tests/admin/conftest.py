@@ -206,10 +206,14 @@ class Browser:
         *,
         token: str | None = None,
         from_page: str = "/admin",
+        headers: dict[str, str] | None = None,
     ) -> tuple[int, str]:
+        """Post `data` with the CSRF token of `from_page`; `headers` (a language) go with it."""
         form = dict(data or {})
         form["csrf_token"] = await self.csrf(from_page) if token is None else token
-        async with self.session.post(self.url + path, data=form, allow_redirects=False) as response:
+        async with self.session.post(
+            self.url + path, data=form, headers=headers, allow_redirects=False
+        ) as response:
             return response.status, await response.text()
 
     async def sign_in(self, email: str, password: str) -> tuple[int, str]:

@@ -14,6 +14,7 @@ from aiohttp import ClientSession, CookieJar, web
 from adapters.db import Database, VoucherCipher
 from adapters.db.admin_users import SqlAdminAccounts
 from adapters.db.oversight import SqlOversight
+from adapters.i18n import localizer
 from adapters.web.admin import admin_routes
 from core.approval_gate import ApprovalGate
 from core.approval_requests import ApprovalPolicy
@@ -153,3 +154,24 @@ async def test_the_page_needs_a_signed_in_user(desk: Desk) -> None:
     status, _ = await browser.get("/admin/approvals")
 
     assert status in (302, 303)
+
+
+async def test_the_page_is_in_german_with_german_amounts_and_times(desk: Desk) -> None:
+    german = {"Accept-Language": "de-DE,de;q=0.9"}
+    await desk.held(ADA, 7500, "Shipped the harbour map")
+    viewer = await desk.viewer()
+
+    status, page = await viewer.get("/admin/approvals", headers=german)
+    _, none_rejected = await viewer.get("/admin/approvals?status=rejected", headers=german)
+
+    de = localizer("de-DE")
+    [held] = await desk.approvals.list()
+    assert status == 200
+    for label in ("Freigaben", "Anfragen", "Entschieden von", "Ausstehend", "Jeder Status"):
+        assert label in page, label
+    assert f">{de.money(Money(7500, 'USD'))}<" in page  # 75 US$
+    assert de.date(held.expires_at) in page  # 10.12.2026, not 2026-12-10T…
+    assert held.expires_at[:16].replace("T", " ") not in page
+    assert "Keine Freigabeanfrage ist abgelehnt." in none_rejected
+    for english in (">Requests<", ">Decided by<", ">pending<", ">Any<"):
+        assert english not in page, english

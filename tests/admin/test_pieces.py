@@ -122,7 +122,7 @@ def test_the_chart_has_a_bar_per_day_and_dots_only_where_there_were_orders() -> 
     assert len(chart.line.split()) == 10
     assert [tick.text for tick in chart.value_ticks] == ["$0", "$10", "$20", "$30", "$40", "$50"]
     assert (
-        chart.summary == "9 orders over 10 days, $225 paid. Busiest day: 03 November with 2 orders."
+        chart.summary == "9 orders over 10 days, $225 paid. Busiest day: November 3 with 2 orders."
     )
     assert all(chart.plot_top <= bar.y <= chart.plot_bottom for bar in chart.bars)
 

@@ -235,3 +235,21 @@ async def test_a_viewer_cannot_change_the_routing_rules(shop: Shop) -> None:
         "/admin/providers/rules", {"rules": "rules: []\n"}, from_page="/admin/providers"
     )
     assert status == 403 and shop.routes.read_text(encoding="utf-8") == RULES
+
+
+async def test_the_providers_page_and_its_low_balance_alert_are_in_german(shop: Shop) -> None:
+    german = {"Accept-Language": "de-DE,de;q=0.9"}
+    shop.health.set_balance("tango", Money(4200, "USD"), shop.clock.now())
+    admin = await shop.browser(ADMIN_EMAIL, ADMIN_PASSWORD)
+
+    _, page = await admin.get("/admin/providers", headers=german)
+    _, overview = await admin.get("/admin", headers=german)
+    _, too_long = await admin.post(
+        "/admin/providers/rules", {"rules": "x" * 20_001}, from_page="/admin/providers",
+        headers=german,
+    )  # fmt: skip
+
+    assert "YAML mit den Schlüsseln default, strategy, discounts, rules" in page
+    assert "die erste passende Regel gilt" in page and "first matching rule" not in page
+    assert "Niedriges Guthaben: tango 42\xa0US$." in overview and "Low balance" not in overview
+    assert "Die Regeln sind länger als 20000 Zeichen." in too_long

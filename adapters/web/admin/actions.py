@@ -10,6 +10,7 @@ from urllib.parse import quote
 
 from aiohttp import web
 
+from adapters.i18n.phrases import Phrase, later
 from adapters.web.admin.auth import Form
 from adapters.web.admin.forms import Reader
 from adapters.web.admin.pages import Pages
@@ -51,7 +52,7 @@ class Actions:
         try:
             revealed = await self.acts.reveal(request.match_info["order_id"], session.actor)
         except VoucherbotError as exc:
-            return await self.pages.order(request, session, error=str(exc), status=http_status(exc))
+            return await self.pages.order(request, session, error=exc, status=http_status(exc))
         return await self.pages.order(request, session, revealed=revealed)
 
     async def resend(
@@ -85,7 +86,7 @@ class Actions:
         try:
             await act(order_id, session.actor)
         except VoucherbotError as exc:
-            return await self.pages.order(request, session, error=str(exc), status=http_status(exc))
+            return await self.pages.order(request, session, error=exc, status=http_status(exc))
         return redirect(f"/admin/orders/{quote(order_id)}?done={done}")
 
     # --- audit -----------------------------------------------------------------------------------
@@ -114,7 +115,7 @@ class Actions:
         if balance is None:
             return await self.pages.programme(request, session)
         read = Reader(_texts(form))
-        amount = read.money("amount", balance.programme.currency, "Amount")
+        amount = read.money("amount", balance.programme.currency, later("Amount"))
         note = read.text("note")
         if amount is None:
             return await self.pages.programme(
@@ -124,7 +125,7 @@ class Actions:
             await self.recognition.budgets.credit(programme_id, amount, session.actor, note=note)
         except VoucherbotError as exc:
             return await self.pages.programme(
-                request, session, problems=(str(exc),), status=http_status(exc)
+                request, session, problems=(exc,), status=http_status(exc)
             )
         return redirect(f"/admin/rewards/{quote(programme_id)}?done=credit")
 
@@ -136,7 +137,7 @@ class Actions:
             await self.recognition.rewards.cancel(request.match_info["reward_id"], session.actor)
         except VoucherbotError as exc:
             return await self.pages.programme(
-                request, session, problems=(str(exc),), status=http_status(exc)
+                request, session, problems=(exc,), status=http_status(exc)
             )
         return redirect(f"/admin/rewards/{quote(programme_id)}?done=reward-cancel")
 
@@ -150,7 +151,7 @@ class Actions:
         try:
             await self.recognition.budgets.create_programme(programme, session.actor)
         except DuplicateRequest:
-            problem = f"A programme with the id '{programme.id}' exists already."
+            problem = later("A programme with the id '{id}' exists already.", id=programme.id)
             return await self.pages.rewards(request, session, problems=(problem,), status=409)
         return redirect("/admin/rewards?done=programme")
 
@@ -159,9 +160,9 @@ class Actions:
     ) -> web.StreamResponse:
         identity = Reader(_texts(form)).text("identity")
         if not IDENTITY.match(identity):
-            problem = (
-                "Name a reward admin as slack:<user id> or teams:<AAD object id>, "
-                "e.g. slack:U0123ABCD."
+            problem = later(
+                "Name a reward admin as slack:<user id> or teams:<AAD object id>, e.g. {example}.",
+                example="slack:U0123ABCD",
             )
             return await self.pages.rewards(request, session, problems=(problem,), status=400)
         await self.recognition.givers.grant_admin(identity, session.actor)
@@ -175,25 +176,32 @@ class Actions:
         return redirect("/admin/rewards?done=revoke")
 
 
-def _programme(read: Reader) -> tuple[Programme | None, list[str]]:
+def _programme(read: Reader) -> tuple[Programme | None, list[str | Phrase]]:
     programme_id, name = read.text("id").lower(), read.text("name")
     if not PROGRAMME_ID.match(programme_id):
-        read.problems.append("Id: 2 to 40 lower-case letters, digits or dashes, e.g. kudos-2027.")
+        read.problems.append(
+            later(
+                "Id: 2 to 40 lower-case letters, digits or dashes, e.g. {example}.",
+                example="kudos-2027",
+            )
+        )
     if not name:
-        read.problems.append("Name: give the programme a name people recognise.")
+        read.problems.append(later("Name: give the programme a name people recognise."))
     try:
         currency = check_currency(read.text("currency"))
     except ValueError:
-        read.problems.append("Currency: a three-letter ISO 4217 code, e.g. USD.")
+        read.problems.append(
+            later("Currency: a three-letter ISO 4217 code, e.g. {example}.", example="USD")
+        )
         return None, read.problems
     expiry = read.number("expiry_days", 90, low=1, high=3650)
     per_reward = (
-        read.money("per_reward_limit", currency, "Largest reward")
+        read.money("per_reward_limit", currency, later("Largest reward"))
         if read.text("per_reward_limit")
         else None
     )
     monthly = (
-        read.money("monthly_limit", currency, "Monthly limit per giver")
+        read.money("monthly_limit", currency, later("Monthly limit per giver"))
         if read.text("monthly_limit")
         else None
     )

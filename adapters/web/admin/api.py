@@ -4,7 +4,7 @@ Bearer`."""
 from __future__ import annotations
 
 import hmac
-from collections.abc import Awaitable, Callable, Mapping
+from collections.abc import Awaitable, Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
@@ -196,5 +196,6 @@ def _json(body: dict[str, Any], status: int = 200) -> web.Response:
     return web.json_response(body, status=status, headers=HEADERS)
 
 
-def _bad_request(problems: list[str]) -> web.Response:
-    return _json({"error": "invalid query", "problems": problems}, status=400)
+def _bad_request(problems: Sequence[object]) -> web.Response:
+    """The API answers in English: each problem as its English sentence."""
+    return _json({"error": "invalid query", "problems": [str(p) for p in problems]}, status=400)

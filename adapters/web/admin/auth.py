@@ -12,6 +12,7 @@ from urllib.parse import quote, urlsplit
 from aiohttp import web
 from multidict import MultiDictProxy
 
+from adapters.i18n.phrases import Phrase, later
 from adapters.web.admin import passwords
 from adapters.web.admin.sessions import (
     CSRF_FIELD,
@@ -34,7 +35,7 @@ log = logging.getLogger(__name__)
 Form = MultiDictProxy[str | bytes | bytearray | web.FileField]
 Page = Callable[[web.Request, AdminSession], Awaitable[web.StreamResponse]]
 Act = Callable[[web.Request, AdminSession, Form], Awaitable[web.StreamResponse]]
-Refusal = Callable[[web.Request, int, str], web.StreamResponse]
+Refusal = Callable[[web.Request, int, Phrase], web.StreamResponse]
 
 
 @dataclass(frozen=True)
@@ -164,11 +165,15 @@ class Guard:
                 return self.refuse(
                     request,
                     403,
-                    "This form has expired or did not come from the dashboard. "
-                    "Reload the page and try again.",
+                    later(
+                        "This form has expired or did not come from the dashboard. "
+                        "Reload the page and try again."
+                    ),
                 )
             if admin and not session.is_admin:
-                return self.refuse(request, 403, "Your role is viewer: only admins can do this.")
+                return self.refuse(
+                    request, 403, later("Your role is viewer: only admins can do this.")
+                )
             return await handler(request, session, form)
 
         return guarded

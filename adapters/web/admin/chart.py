@@ -6,7 +6,11 @@ from __future__ import annotations
 import math
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
+from datetime import date
 
+from babel.dates import format_skeleton
+
+from adapters.i18n import ENGLISH, Localizer
 from adapters.web.admin.formats import money_text
 from core.money import Money, exponent
 from core.oversight.overview import DayPoint
@@ -60,8 +64,9 @@ class Chart:
         return not self.bars
 
 
-def build_chart(points: Sequence[DayPoint], currency: str) -> Chart:
-    """Lay out one bar and one line point per day, with axes rounded to readable steps."""
+def build_chart(points: Sequence[DayPoint], currency: str, loc: Localizer = ENGLISH) -> Chart:
+    """Lay out one bar and one line point per day, with axes rounded to readable steps; its words,
+    numbers and dates in `loc`'s language."""
     bottom, top = HEIGHT - BOTTOM, TOP
     left, right = LEFT, WIDTH - RIGHT
     slot = (right - left) / max(len(points), 1)
@@ -75,7 +80,13 @@ def build_chart(points: Sequence[DayPoint], currency: str) -> Chart:
     for index, point in enumerate(points):
         centre = left + slot * (index + 0.5)
         height = point.orders * scale_count
-        label = f"{point.day:%d %b}: {point.orders} orders, {money_text(point.value)} paid"
+        label = loc.n_(
+            "{day}: {count} order, {value} paid",
+            "{day}: {count} orders, {value} paid",
+            point.orders,
+            day=_short_day(point.day, loc),
+            value=money_text(point.value, loc),
+        )
         bars.append(
             Bar(
                 round(centre - slot * 0.35, 2),
@@ -99,16 +110,16 @@ def build_chart(points: Sequence[DayPoint], currency: str) -> Chart:
         bars=tuple(bars),
         line=" ".join(f"{x},{y}" for x, y in line),
         dots=tuple(dots),
-        count_ticks=_ticks(count_top, top, bottom, str),
+        count_ticks=_ticks(count_top, top, bottom, loc.number),
         value_ticks=_ticks(
             value_top,
             top,
             bottom,
-            lambda v: money_text(Money(v * 10 ** exponent(currency), currency)),
+            lambda v: money_text(Money(v * 10 ** exponent(currency), currency), loc),
         ),
-        x_labels=_x_labels(points, left, slot),
+        x_labels=_x_labels(points, left, slot, loc),
         currency=currency,
-        summary=_summary(points, currency),
+        summary=_summary(points, currency, loc),
     )
 
 
@@ -135,22 +146,37 @@ def _ticks(
     )
 
 
-def _x_labels(points: Sequence[DayPoint], left: float, slot: float) -> tuple[XLabel, ...]:
+def _x_labels(
+    points: Sequence[DayPoint], left: float, slot: float, loc: Localizer
+) -> tuple[XLabel, ...]:
     every = max(1, math.ceil(len(points) / 8))  # at most about eight dates fit under the axis
     return tuple(
-        XLabel(round(left + slot * (i + 0.5), 2), f"{p.day:%d %b}")
+        XLabel(round(left + slot * (i + 0.5), 2), _short_day(p.day, loc))
         for i, p in enumerate(points)
         if i % every == 0
     )
 
 
-def _summary(points: Sequence[DayPoint], currency: str) -> str:
+def _short_day(day: date, loc: Localizer) -> str:
+    """`Nov 3` (`3. Nov.`, `3 nov.`): a day under the axis, in the reader's calendar words."""
+    return format_skeleton("MMMd", day, locale=loc.locale)
+
+
+def _summary(points: Sequence[DayPoint], currency: str, loc: Localizer) -> str:
     orders = sum(p.orders for p in points)
     value = Money(sum(p.value.minor for p in points), currency)
     busiest = max(points, key=lambda p: p.orders, default=None)
     if busiest is None or orders == 0:
-        return "No orders in this period."
-    return (
-        f"{orders} orders over {len(points)} days, {money_text(value)} paid. "
-        f"Busiest day: {busiest.day:%d %B} with {busiest.orders} orders."
+        return loc._("No orders in this period.")
+    total = loc._(
+        "{orders} over {days}, {value} paid.",
+        orders=loc.n_("{count} order", "{count} orders", orders),
+        days=loc.n_("{count} day", "{count} days", len(points)),
+        value=money_text(value, loc),
     )
+    busiest_day = loc._(
+        "Busiest day: {day} with {orders}.",
+        day=format_skeleton("MMMMd", busiest.day, locale=loc.locale),
+        orders=loc.n_("{count} order", "{count} orders", busiest.orders),
+    )
+    return f"{total} {busiest_day}"

@@ -6,8 +6,10 @@ from urllib.parse import quote
 
 from aiohttp import web
 
+from adapters.i18n.phrases import later
 from adapters.web.admin.actions import redirect
 from adapters.web.admin.auth import Form
+from adapters.web.admin.labels import DONE, Said
 from adapters.web.admin.render import Views
 from core.checkout import Checkout
 from core.curation import CatalogRule, Curation, RuleKind
@@ -15,8 +17,6 @@ from core.errors import ProgrammeNotFound, VoucherbotError
 from core.oversight.accounts import AdminSession
 from core.oversight.acts import AdminActs
 from core.oversight.port import Oversight
-
-DONE = {"add": "The pick was added.", "remove": "The pick was removed."}
 
 
 class CurationPages:
@@ -33,7 +33,7 @@ class CurationPages:
         request: web.Request,
         session: AdminSession,
         *,
-        problems: tuple[str, ...] = (),
+        problems: tuple[Said, ...] = (),
         status: int = 200,
     ) -> web.StreamResponse:
         programme_id = request.match_info["programme_id"]
@@ -41,9 +41,13 @@ class CurationPages:
             (p for p in await self._oversight.programmes() if p.programme.id == programme_id), None
         )
         if balance is None or self._checkout.curations is None:
-            message = str(ProgrammeNotFound(programme_id))
+            message = ProgrammeNotFound(programme_id)
             return self._views.page(
-                request, "error.html", status=404, title="Programme not found", message=message
+                request,
+                "error.html",
+                status=404,
+                title=later("Programme not found"),
+                message=message,
             )
         curation = Curation(await self._checkout.curations.rules(programme_id))
         offered = [p for p in self._checkout.catalog if curation.admits(p)]
@@ -86,7 +90,7 @@ class CurationPages:
             )
             await (store.add(rule) if verb == "add" else store.remove(rule))
         except VoucherbotError as exc:
-            return await self.show(request, session, problems=(str(exc),), status=400)  # a bad pick
+            return await self.show(request, session, problems=(exc,), status=400)  # a bad pick
         facts = {"kind": str(rule.kind), "value": rule.value}
         await self._acts.note(session.actor, f"programme.catalog_{verb}", programme_id, facts)
         await self._checkout.curation(

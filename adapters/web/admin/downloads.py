@@ -9,8 +9,10 @@ from typing import Any, TypeVar
 
 from aiohttp import web
 
+from adapters.i18n.phrases import later
 from adapters.web.admin.export import AUDIT_COLUMNS, ORDER_COLUMNS, audit_row, csv_text, order_row
 from adapters.web.admin.forms import audit_query, order_query
+from adapters.web.admin.labels import Said
 from adapters.web.admin.render import Views
 from core.oversight.accounts import AdminSession
 from core.oversight.acts import AdminActs
@@ -61,7 +63,7 @@ class Downloads:
         self,
         request: web.Request,
         session: AdminSession,
-        problems: Sequence[str],
+        problems: Sequence[Said],
         names: tuple[str, str],  # (file name, audit subject)
         header: tuple[str, ...],
         fetch: Callable[[int], Awaitable[Any]],
@@ -70,7 +72,7 @@ class Downloads:
         """Stream the filtered rows as CSV, page by page, and audit the export."""
         if problems:
             return self.views.page(
-                request, "error.html", status=400, title="Cannot export", message=" ".join(problems)
+                request, "error.html", status=400, title=later("Cannot export"), message=problems
             )
         file_name, subject = names
         response = await self._start_csv(request, file_name, header)

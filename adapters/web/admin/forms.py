@@ -8,6 +8,7 @@ from dataclasses import dataclass, field
 from datetime import date
 from urllib.parse import urlencode
 
+from adapters.i18n.phrases import Phrase, later
 from core.money import Money
 from core.orders import OrderStatus
 from core.oversight.queries import AuditQuery, OrderQuery, RewardQuery
@@ -23,26 +24,35 @@ class Reader:
     raising."""
 
     values: Mapping[str, str]
-    problems: list[str] = field(default_factory=list)
+    problems: list[str | Phrase] = field(default_factory=list)  # said in the reader's language
 
     def text(self, name: str) -> str:
         return str(self.values.get(name, "")).strip()[:MAX_TEXT]
 
-    def choice(self, name: str, allowed: tuple[str, ...], label: str) -> str:
+    def choice(self, name: str, allowed: tuple[str, ...], label: Phrase) -> str:
         value = self.text(name)
         if value and value not in allowed:
-            self.problems.append(f"{label}: '{value}' is not one of {', '.join(allowed)}.")
+            self.problems.append(
+                later(
+                    "{label}: '{value}' is not one of {choices}.",
+                    label=label,
+                    value=value,
+                    choices=", ".join(allowed),
+                )
+            )
             return ""
         return value
 
-    def day(self, name: str, label: str) -> date | None:
+    def day(self, name: str, label: Phrase) -> date | None:
         value = self.text(name)
         if not value:
             return None
         try:
             return date.fromisoformat(value)
         except ValueError:
-            self.problems.append(f"{label}: '{value}' is not a date (YYYY-MM-DD).")
+            self.problems.append(
+                later("{label}: '{value}' is not a date (YYYY-MM-DD).", label=label, value=value)
+            )
             return None
 
     def number(self, name: str, default: int, *, low: int, high: int) -> int:
@@ -50,19 +60,33 @@ class Reader:
         if not value:
             return default
         if not value.isdigit() or not low <= int(value) <= high:
-            self.problems.append(f"{name}: give a whole number from {low} to {high}.")
+            self.problems.append(
+                later(
+                    "{name}: give a whole number from {low} to {high}.",
+                    name=name,
+                    low=low,
+                    high=high,
+                )
+            )
             return default
         return int(value)
 
-    def money(self, name: str, currency: str, label: str) -> Money | None:
+    def money(self, name: str, currency: str, label: Phrase) -> Money | None:
         value = self.text(name)
         try:
             amount = Money.parse(value, currency)
         except ValueError:
-            self.problems.append(f"{label}: '{value}' is not an amount in {currency}.")
+            self.problems.append(
+                later(
+                    "{label}: '{value}' is not an amount in {currency}.",
+                    label=label,
+                    value=value,
+                    currency=currency,
+                )
+            )
             return None
         if amount.minor <= 0:
-            self.problems.append(f"{label}: the amount must be more than zero.")
+            self.problems.append(later("{label}: the amount must be more than zero.", label=label))
             return None
         return amount
 
@@ -73,14 +97,14 @@ REWARD_STATUSES = tuple(str(s) for s in RewardStatus)
 
 def order_query(
     values: Mapping[str, str], *, platforms: Collection[str], per_page: int = 25
-) -> tuple[OrderQuery, list[str]]:
+) -> tuple[OrderQuery, list[str | Phrase]]:
     """The orders filter; `platforms` names the chat platforms a channel filter may choose."""
     read = Reader(values)
     query = OrderQuery(
-        status=read.choice("status", STATUSES, "Status"),
-        platform=read.choice("channel", tuple(platforms), "Channel"),
-        since=read.day("from", "From"),
-        until=read.day("to", "To"),
+        status=read.choice("status", STATUSES, later("Status")),
+        platform=read.choice("channel", tuple(platforms), later("Channel")),
+        since=read.day("from", later("From")),
+        until=read.day("to", later("To")),
         product_id=read.text("product"),
         buyer=read.text("buyer"),
         programme_id=read.text("programme"),
@@ -89,29 +113,33 @@ def order_query(
         per_page=read.number("per_page", per_page, low=1, high=MAX_PER_PAGE),
     )
     if query.since and query.until and query.since > query.until:
-        read.problems.append("From: the first day comes after the last.")
+        read.problems.append(later("From: the first day comes after the last."))
     return query, read.problems
 
 
-def audit_query(values: Mapping[str, str], *, per_page: int = 50) -> tuple[AuditQuery, list[str]]:
+def audit_query(
+    values: Mapping[str, str], *, per_page: int = 50
+) -> tuple[AuditQuery, list[str | Phrase]]:
     read = Reader(values)
     query = AuditQuery(
         actor=read.text("actor"),
         action=read.text("action"),
         subject=read.text("subject"),
-        since=read.day("from", "From"),
-        until=read.day("to", "To"),
+        since=read.day("from", later("From")),
+        until=read.day("to", later("To")),
         page=read.number("page", 1, low=1, high=100_000),
         per_page=read.number("per_page", per_page, low=1, high=MAX_PER_PAGE),
     )
     return query, read.problems
 
 
-def reward_query(values: Mapping[str, str], programme_id: str) -> tuple[RewardQuery, list[str]]:
+def reward_query(
+    values: Mapping[str, str], programme_id: str
+) -> tuple[RewardQuery, list[str | Phrase]]:
     read = Reader(values)
     query = RewardQuery(
         programme_id=programme_id,
-        status=read.choice("status", REWARD_STATUSES, "Status"),
+        status=read.choice("status", REWARD_STATUSES, later("Status")),
         page=read.number("page", 1, low=1, high=100_000),
     )
     return query, read.problems

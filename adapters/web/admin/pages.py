@@ -9,6 +9,7 @@ from datetime import timedelta
 
 from aiohttp import web
 
+from adapters.i18n.phrases import later
 from adapters.web.admin.chart import build_chart
 from adapters.web.admin.forms import (
     REWARD_STATUSES,
@@ -20,7 +21,8 @@ from adapters.web.admin.forms import (
     same_filters,
     with_page,
 )
-from adapters.web.admin.render import Views
+from adapters.web.admin.labels import DONE, Said
+from adapters.web.admin.render import Views, reader_of
 from core.audit import ChainReport
 from core.errors import OrderNotFound, ProgrammeNotFound
 from core.milestones import Milestones
@@ -32,17 +34,6 @@ from core.ports import Clock
 from core.provider_health import ProviderStatus
 
 PERIODS = (7, 30, 90)
-DONE = {
-    "resend": "The voucher message is queued to be sent again.",
-    "cancel": "The order is cancelled.",
-    "refund": "The refund went to Stripe and the voucher is void.",
-    "retry": "Issuance was retried.",
-    "credit": "The budget was credited.",
-    "programme": "The programme was created.",
-    "grant": "The reward admin was added.",
-    "revoke": "The reward admin was removed.",
-    "reward-cancel": "The reward was cancelled and its unspent amount released.",
-}
 
 
 @dataclass(frozen=True)
@@ -73,7 +64,7 @@ class Pages:
             "overview.html",
             overview=overview,
             attention=await self.oversight.attention(),
-            chart=build_chart(overview.series(currency), currency),
+            chart=build_chart(overview.series(currency), currency, reader_of(request)),
             days=days,
             periods=PERIODS,
             providers=self.providers(),
@@ -103,7 +94,7 @@ class Pages:
         session: AdminSession,
         *,
         revealed: RevealedVoucher | None = None,
-        error: str = "",
+        error: Said = "",
         status: int = 200,
     ) -> web.StreamResponse:
         order_id = request.match_info["order_id"]
@@ -114,8 +105,8 @@ class Pages:
                 request,
                 "error.html",
                 status=404,
-                title="Order not found",
-                message=f"There is no order '{order_id}'.",
+                title=later("Order not found"),
+                message=OrderNotFound(order_id),
             )
         return self.views.page(
             request,
@@ -149,7 +140,7 @@ class Pages:
         request: web.Request,
         session: AdminSession,
         *,
-        problems: tuple[str, ...] = (),
+        problems: tuple[Said, ...] = (),
         status: int = 200,
     ) -> web.StreamResponse:
         return self.views.page(
@@ -168,7 +159,7 @@ class Pages:
         request: web.Request,
         session: AdminSession,
         *,
-        problems: tuple[str, ...] = (),
+        problems: tuple[Said, ...] = (),
         status: int = 200,
     ) -> web.StreamResponse:
         programme_id = request.match_info["programme_id"]
@@ -178,7 +169,7 @@ class Pages:
         if balance is None:
             error = ProgrammeNotFound(programme_id)
             return self.views.page(
-                request, "error.html", status=404, title="Programme not found", message=str(error)
+                request, "error.html", status=404, title=later("Programme not found"), message=error
             )
         query, read_problems = reward_query(request.query, programme_id)
         page = await self.oversight.rewards(query)

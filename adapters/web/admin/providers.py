@@ -8,7 +8,9 @@ from typing import Protocol
 
 from aiohttp import web
 
+from adapters.i18n.phrases import later
 from adapters.web.admin.auth import Form
+from adapters.web.admin.labels import Said
 from adapters.web.admin.render import Views
 from core.oversight.accounts import AdminSession
 from core.oversight.acts import AdminActs
@@ -42,7 +44,7 @@ class ProviderPages:
         session: AdminSession,
         *,
         text: str | None = None,
-        error: str = "",
+        error: Said = "",
         status: int = 200,
     ) -> web.StreamResponse:
         return self.views.page(
@@ -66,7 +68,7 @@ class ProviderPages:
                 session,
                 text=text[:MAX_RULES_TEXT],
                 status=400,
-                error=f"The rules are longer than {MAX_RULES_TEXT} characters.",
+                error=later("The rules are longer than {most} characters.", most=MAX_RULES_TEXT),
             )
         try:
             await self.panel.save_routes_text(text)

@@ -7,6 +7,7 @@ from typing import Any
 
 from aiohttp import web
 
+from adapters.i18n.phrases import Phrase, later
 from adapters.web.admin.actions import Actions
 from adapters.web.admin.api import Api
 from adapters.web.admin.approvals import ApprovalPages
@@ -60,9 +61,9 @@ def admin_routes(
     views = Views(checkout.catalogs, platforms)
     cookies = Cookies(secure=secure_cookies)
 
-    def refuse(request: web.Request, status: int, message: str) -> web.Response:
+    def refuse(request: web.Request, status: int, message: Phrase) -> web.Response:
         return views.page(
-            request, "error.html", status=status, title="Not allowed", message=message
+            request, "error.html", status=status, title=later("Not allowed"), message=message
         )
 
     guard = Guard(accounts, cookies, clock, refuse)

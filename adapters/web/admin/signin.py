@@ -8,6 +8,7 @@ from dataclasses import dataclass, field
 
 from aiohttp import web
 
+from adapters.i18n.phrases import Phrase, later
 from adapters.web.admin.actions import redirect
 from adapters.web.admin.auth import Authenticator, Form, Guard, safe_next
 from adapters.web.admin.render import Views
@@ -17,15 +18,19 @@ from core.oversight.accounts import AdminSession
 
 log = logging.getLogger(__name__)
 
-REFUSED = (
+REFUSED = later(
     "The email or password is not right, or the account is locked. "
     "After 5 failed attempts an account is locked for a minute, and longer after each further one "
     "(up to 15 minutes)."
 )
-TOO_MANY = (
-    "Too many sign-in attempts from your address. Please wait {seconds} seconds and try again."
-)
-EXPIRED = "The sign-in form expired. Please try again."
+EXPIRED = later("The sign-in form expired. Please try again.")
+
+
+def too_many(seconds: int) -> Phrase:
+    return later(
+        "Too many sign-in attempts from your address. Please wait {seconds} seconds and try again.",
+        seconds=seconds,
+    )
 
 
 @dataclass(frozen=True)
@@ -50,8 +55,7 @@ class SignIn:
             log.warning(
                 "dashboard sign-ins over the per-address limit", extra={"address": request.remote}
             )
-            error = TOO_MANY.format(seconds=wait)
-            response = self._form(request, target, email=email, error=error, status=429)
+            response = self._form(request, target, email=email, error=too_many(wait), status=429)
             response.headers["Retry-After"] = str(wait)
             return response
         expected = self.cookies.read(request, self.cookies.login)
@@ -79,7 +83,7 @@ class SignIn:
         target: str,
         *,
         email: str = "",
-        error: str = "",
+        error: Phrase | None = None,
         status: int = 200,
     ) -> web.Response:
         token = new_token()
@@ -90,7 +94,7 @@ class SignIn:
             login_csrf=token,
             next=target,
             email=email[:254],
-            error=error,
+            error=error or "",
         )
         self.cookies.set(response, self.cookies.login, token, max_age=3600)
         return response
