@@ -1,6 +1,7 @@
 """A "their choice" gift's reward between payment and delivery: funded when paid, but scheduled
 (unseen and unspendable) until its Choose your voucher notice is sent; a buyer who cancels first
-withdraws it before the order is refunded (core.gifting)."""
+withdraws it before the order is refunded (core.gifting), and a refund made another way (an
+admin's) withdraws it too."""
 
 from __future__ import annotations
 
@@ -9,7 +10,7 @@ from datetime import datetime
 from core.audit import AuditRecord
 from core.errors import ConcurrentUpdate
 from core.gifts import GiftStatus
-from core.outbox import OutboxMessage
+from core.outbox import MessageStatus, OutboxMessage
 from core.ports import IdFactory, UnitOfWork
 from core.rewards import LedgerEntry, LedgerKind, RewardStatus
 
@@ -65,3 +66,23 @@ async def withdraw(
     await uow.programmes.save(await uow.programmes.get(reward.programme_id))
     facts = {"order": order_id, "minor": minor}
     uow.audit.record(AuditRecord(actor, "reward.withdrawn", reward.id, None, facts))
+
+
+async def refunded_unsent(
+    uow: UnitOfWork, ids: IdFactory, order_id: str, now: datetime, actor: str
+) -> None:
+    """The order was refunded before its gift's notice was sent (an admin's refund; a buyer's cancel
+    withdrew the reward already): the gift is cancelled and its reward withdrawn, as a cancel
+    would, so the refunded money is not also the recipient's to spend."""
+    reward = await uow.rewards.find_by_request_key(choice_key(order_id))
+    if reward is None or reward.status is not RewardStatus.SCHEDULED:
+        return
+    gift = await uow.gifts.for_order(order_id)
+    if gift is not None and gift.status is GiftStatus.PENDING:
+        gift.cancel(now)
+        await uow.gifts.save(gift)
+    for message in await uow.outbox.for_order(order_id):
+        if message.delivers_gift and message.status is MessageStatus.PENDING:
+            message.give_up("the gift's order was refunded", now)
+            await uow.outbox.save(message)
+    await withdraw(uow, ids, order_id, now, actor)

@@ -154,6 +154,22 @@ async def test_a_cancel_whose_refund_failed_is_retried_without_withdrawing_twice
     assert gifts_budget(group) == Budget(credited=4000, reserved=0, spent=4000)
 
 
+async def test_an_admins_refund_before_its_time_also_withdraws_the_reward_and_stops_the_notice(
+    group: Group,
+) -> None:
+    order_id = await paid_choice_gift(group)
+
+    await group.checkout.refund(order_id, "admin:ops@harbour.example")
+
+    assert the_reward(group).status is RewardStatus.WITHDRAWN
+    assert gifts_budget(group) == Budget(credited=4000, reserved=0, spent=4000)
+    (gift,) = group.store.gifts.values()
+    assert gift.status is GiftStatus.CANCELLED
+    group.clock.advance(days=4)
+    await group.relay.run_once()
+    assert notices_to_ada(group) == [] and (await group.checkout.wallet(ADA)).rewards == ()
+
+
 @pytest.mark.parametrize("head_start", [0, 1, 2, 3, 5, 8])  # 0-3: the cancel wins, 5-8: delivery
 async def test_a_cancel_racing_the_delivery_at_its_time_either_wins_or_finds_it_delivered(
     group: Group, head_start: int
