@@ -176,7 +176,7 @@ class Relay:
             )
             if message.kind is MessageKind.REWARD_NOTICE:
                 await tell_giver(uow, message, str(exc), self._clock.now())
-            if message.kind is MessageKind.GIFT_DELIVERY:
+            if message.delivers_gift:
                 await tell_buyer(uow, message, str(exc), self._clock.now())
             await uow.commit()
         return self._result(message, "dead")

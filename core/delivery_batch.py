@@ -7,6 +7,7 @@ import asyncio
 from collections.abc import Awaitable, Callable, Mapping
 from datetime import datetime
 
+from core.choice_gifts import announce
 from core.errors import OrderNotFound, VoucherbotError
 from core.order_handlers import OrderBus
 from core.orders import Order, OrderStatus
@@ -85,6 +86,8 @@ async def write_sent(
     for message in messages:
         message.sent(now)
         await uow.outbox.save(message)
+        if message.kind is MessageKind.REWARD_NOTICE and message.order_id:
+            await announce(uow, message, now)  # a their-choice gift's: delivered, its reward seen
         if message.kind is MessageKind.GIFT_DELIVERY:
             gift = await uow.gifts.for_order(message.order_id)
             if gift is not None:

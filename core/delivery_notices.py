@@ -16,6 +16,7 @@ from core.orders import Order, OrderStatus
 from core.outbox import MessageKind, OutboxMessage
 from core.peer import shout_out_of
 from core.ports import UnitOfWork, UnitOfWorkFactory
+from core.rewards import RewardStatus
 from core.views import (
     GiftDelivery,
     Notice,
@@ -60,6 +61,8 @@ class Notices:
             async with self._uow() as uow:
                 reward = await uow.rewards.get(message.reward_id)
                 programme = await uow.programmes.get(reward.programme_id)
+            if reward.status is RewardStatus.WITHDRAWN:
+                raise DeliveryError(f"the gift of order {message.order_id} was cancelled")
             summary = RewardSummary.of(reward, programme.name)
             if message.kind is MessageKind.REWARD_UNDELIVERABLE:
                 return RewardUndeliverable(summary, message.last_error or "unreachable")

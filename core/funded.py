@@ -14,6 +14,7 @@ from collections.abc import Awaitable, Callable
 from datetime import datetime, timedelta
 
 from core.audit import AuditRecord
+from core.choice_gifts import choice_key
 from core.collections import Collection
 from core.errors import (
     ConcurrentUpdate,
@@ -24,13 +25,14 @@ from core.errors import (
     ProgrammeNotFound,
 )
 from core.funded_products import funded_kind
+from core.gifts import GiftStatus
 from core.identity import ChatUser, ConversationRef
 from core.money import Money
 from core.order_handlers import OrderBus
 from core.orders import Order, OrderStatus
 from core.outbox import MessageKind, OutboxMessage
 from core.ports import Clock, IdFactory, UnitOfWork, UnitOfWorkFactory
-from core.rewards import LedgerEntry, LedgerKind, Programme, Reward
+from core.rewards import LedgerEntry, LedgerKind, Programme, Reward, RewardStatus
 
 log = logging.getLogger(__name__)
 Refund = Callable[[str, str], Awaitable[object]]  # Checkout.refund(order id, actor)
@@ -66,13 +68,19 @@ async def fund_reward(
     amount: Money,
     reason: str,
     key: str,
+    order_id: str = "",
+    due: datetime | None = None,
 ) -> Reward:
     """Credit the gifts programme with money already paid, and reserve it at once as a reward (the
-    budget nets to zero: nobody else can spend it), announced to the recipient by the outbox."""
+    budget nets to zero: nobody else can spend it), announced to the recipient by the outbox.
+
+    A gift's reward (`order_id`: the gift's order) delivered at a set time `due` stays scheduled,
+    out of its recipient's sight, until its notice is sent then (core.choice_gifts.announce)."""
     found = await uow.rewards.find_by_request_key(key)
     if found is not None:
         return found
     programme = await gifts_programme(uow, amount.currency)
+    start = now if due is None else max(due, now)
     reward = Reward(
         id=ids.new_id("rwd"),
         programme_id=programme.id,
@@ -82,8 +90,9 @@ async def fund_reward(
         amount=amount,
         reason=reason,
         created_at=now,
-        expires_at=now + timedelta(days=programme.expiry_days),
+        expires_at=start + timedelta(days=programme.expiry_days),
         request_key=key,
+        status=RewardStatus.SENT if due is None else RewardStatus.SCHEDULED,
     )
     await uow.rewards.add(reward)
     for kind in (LedgerKind.CREDIT, LedgerKind.RESERVE):
@@ -97,11 +106,11 @@ async def fund_reward(
             id=ids.new_id("msg"),
             key=f"{reward.id}:{MessageKind.REWARD_NOTICE}",
             kind=MessageKind.REWARD_NOTICE,
-            order_id="",
+            order_id=order_id,
             reward_id=reward.id,
             conversation=conversation,
-            created_at=now,
-            next_attempt_at=now,
+            created_at=start,  # as a scheduled gift's: its age counts from when it may be sent
+            next_attempt_at=start,
         )
     )
     facts = {"to": recipient.key, "minor": amount.minor, "programme": programme.id, "key": key}
@@ -225,6 +234,8 @@ class Funded:
             if gift is None:
                 log.warning("a their-choice order without a gift", extra={"order_id": order_id})
                 return False
+            if gift.status is GiftStatus.CANCELLED:
+                return True  # its buyer called it back as it was paid: core.gifting refunds it
             await fund_reward(
                 uow,
                 self._ids,
@@ -234,12 +245,15 @@ class Funded:
                 conversation=gift.recipient_conversation,
                 amount=order.amount,
                 reason=gift.message,
-                key=f"{order.id}:choice",
+                key=choice_key(order.id),
+                order_id=order.id,
+                due=gift.deliver_at,
             )
             await settle_order(self._bus, uow, order, now, "gift_funded")
             await uow.orders.save(order)
-            gift.delivered(now)
-            await uow.gifts.save(gift)
+            if not gift.scheduled:
+                gift.delivered(now)
+            await uow.gifts.save(gift)  # its version orders this against a cancel
             await uow.outbox.add(
                 OutboxMessage(
                     id=self._ids.new_id("msg"),

@@ -1,5 +1,5 @@
 """Gift use cases beyond the checkout: calling back a scheduled gift (refunded) before it is
-delivered."""
+delivered, be it a voucher or a reward of their choice."""
 
 from __future__ import annotations
 
@@ -7,16 +7,19 @@ from datetime import datetime
 
 from core.audit import AuditRecord
 from core.checkout import Checkout
+from core.choice_gifts import withdraw
+from core.errors import ConcurrentUpdate
 from core.gifts import Gift, GiftStatus, InvalidGift, NotGiftBuyer, delivery_time
 from core.identity import ChatUser
-from core.orders import OrderStatus
-from core.outbox import MessageKind, MessageStatus
-from core.ports import Clock, Directory, UnitOfWork, UnitOfWorkFactory
+from core.orders import Order, OrderStatus
+from core.outbox import MessageStatus
+from core.ports import Clock, Directory, IdFactory, RandomIds, UnitOfWork, UnitOfWorkFactory
 from core.rewards import Recipient
 from core.views import GiftReceipt
 
 UNPAID = (OrderStatus.CREATED, OrderStatus.AWAITING_PAYMENT, OrderStatus.FAILED)
 SETTLED_BACK = (OrderStatus.REFUNDED, OrderStatus.CANCELLED, OrderStatus.EXPIRED)
+RETRIES = 5
 
 
 class Gifts:
@@ -30,11 +33,13 @@ class Gifts:
         checkout: Checkout,
         clock: Clock,
         people: Directory | None = None,
+        ids: IdFactory | None = None,
     ) -> None:
         self._uow = uow
         self._checkout = checkout
         self._clock = clock
         self._people = people
+        self._ids = ids or RandomIds()  # only ledger ids are drawn from it
 
     async def recipient_by_email(self, email: str) -> Recipient:
         """A colleague named by work email, on whichever chat platform the organisation reaches
@@ -51,24 +56,19 @@ class Gifts:
         return delivery_time(text, zone, self._clock.now()) if text else None
 
     async def cancel(self, gift_id: str, user: ChatUser) -> GiftReceipt:
-        """Stop the delivery first (so the voucher can no longer reach the recipient), then give the
-        money back.
+        """Stop the delivery first (so the voucher, or the reward of their choice, can no longer
+        reach the recipient), then give the money back.
 
         If the refund fails (the payment service is down), the gift stays stopped and cancelling it
-        again retries the refund."""
-        async with self._uow() as uow:
-            gift = await uow.gifts.get(gift_id)
-            if not gift.buyer.same_person(user):
-                raise NotGiftBuyer(gift_id)
-            order = await uow.orders.get(gift.order_id)
-            if not (gift.status is GiftStatus.CANCELLED and order.status not in SETTLED_BACK):
-                gift.cancel(self._clock.now())
-                await uow.gifts.save(gift)
-                await self._hold_delivery(uow, gift)
-                uow.audit.record(
-                    AuditRecord(user.key, "gift.cancelled", gift.order_id, None, {"gift": gift.id})
-                )
-                await uow.commit()
+        again retries the refund. A delivery that wins the race is read again: not cancellable."""
+        for _ in range(RETRIES):
+            try:
+                order = await self._stop(gift_id, user)
+                break
+            except ConcurrentUpdate:
+                continue  # delivered (or paid for) at this moment: read it again
+        else:
+            raise ConcurrentUpdate(gift_id)
         if order.status in UNPAID:
             await self._checkout.cancel(order.id, user.key)
         elif (
@@ -83,11 +83,29 @@ class Gifts:
             order = await uow.orders.get(gift.order_id)
         return self._checkout.receipt(gift, order)
 
+    async def _stop(self, gift_id: str, user: ChatUser) -> Order:
+        """The gift cancelled, its delivery held and a their-choice reward withdrawn, in one
+        transaction; the order as it was then (an earlier cancel whose refund failed: unchanged)."""
+        async with self._uow() as uow:
+            gift = await uow.gifts.get(gift_id)
+            if not gift.buyer.same_person(user):
+                raise NotGiftBuyer(gift_id)
+            order = await uow.orders.get(gift.order_id)
+            if gift.status is GiftStatus.CANCELLED and order.status not in SETTLED_BACK:
+                return order
+            now = self._clock.now()
+            gift.cancel(now)
+            await uow.gifts.save(gift)
+            await self._hold_delivery(uow, gift)
+            await withdraw(uow, self._ids, order.id, now, user.key)
+            uow.audit.record(
+                AuditRecord(user.key, "gift.cancelled", gift.order_id, None, {"gift": gift.id})
+            )
+            await uow.commit()
+        return order
+
     async def _hold_delivery(self, uow: UnitOfWork, gift: Gift) -> None:
         for message in await uow.outbox.for_order(gift.order_id):
-            if (
-                message.kind is MessageKind.GIFT_DELIVERY
-                and message.status is MessageStatus.PENDING
-            ):
+            if message.delivers_gift and message.status is MessageStatus.PENDING:
                 message.give_up("the gift was cancelled by its buyer", self._clock.now())
                 await uow.outbox.save(message)

@@ -62,7 +62,6 @@ GIFT_RULES = {
     "past": "That time has passed: choose a time in the future, or send the gift now.",
     "too_far_ahead": "A gift can be scheduled up to a year ahead.",
     "unknown_email": "No colleague with the email {typed} was found in Slack or Teams.",
-    "choice_not_scheduled": "A their-choice gift is sent once paid and cannot be scheduled.",
 }
 
 
@@ -108,8 +107,6 @@ class Gift:
     def for_order(cls, gift_id: str, order: Order, request: GiftRequest, at: datetime) -> Gift:
         if request.recipient.same_person(order.buyer):
             raise InvalidGift("to_self")
-        if request.deliver_at is not None and order.product_id.startswith("choice:"):
-            raise InvalidGift("choice_not_scheduled")  # sent once paid (core.funded)
         return cls(
             id=gift_id,
             order_id=order.id,

@@ -13,6 +13,8 @@ from typing import Any
 
 from core import order_events as ev
 from core.audit import AuditRecord
+from core.choice_gifts import refunded_unsent
+from core.funded_products import funded_kind
 from core.funding import release_reward, restore_reward, settle_reward
 from core.gifts import gift_messages
 from core.orders import Order
@@ -94,6 +96,11 @@ async def restore(event: ev.OrderRefunded, order: Order, ctx: Context) -> None:
     await restore_reward(ctx.uow, order, ctx.ids, ctx.clock.now())
 
 
+async def withdraw_unsent_gift(event: ev.OrderRefunded, order: Order, ctx: Context) -> None:
+    if funded_kind(order.product_id) == "choice":
+        await refunded_unsent(ctx.uow, ctx.ids, order.id, ctx.clock.now(), event.actor)
+
+
 async def void_voucher(event: ev.OrderRefunded, order: Order, ctx: Context) -> None:
     voucher = await ctx.uow.vouchers.for_order(order.id)
     if voucher is None or voucher.status is not VoucherStatus.ACTIVE:
@@ -158,7 +165,7 @@ HANDLERS: Mapping[type[ev.OrderEvent], tuple[Handler, ...]] = {
     ev.VoucherIssued: (audit_transition, audit_voucher, queue_voucher, queue_update),
     ev.OrderDelivered: (audit_delivery,),
     ev.OrderSettledInKind: (audit_settled,),
-    ev.OrderRefunded: (audit_transition, restore, void_voucher, queue_update),
+    ev.OrderRefunded: (audit_transition, restore, withdraw_unsent_gift, void_voucher, queue_update),
     ev.DuplicatePaymentTaken: (audit_duplicate,),
     ev.DuplicatePaymentRefunded: (audit_duplicate_refund,),
 }

@@ -71,12 +71,14 @@ class OrderQueries:
                 for g in await uow.gifts.list_for_buyer(user.key)
             ]
             received = await uow.gifts.list_for_recipient(user.key)
-        # A gift stays a surprise until it is delivered; a gift's buyer never sees its code.
+        # A gift (a voucher, or a reward of their choice) stays a surprise until it is delivered; a
+        # gift's buyer never sees its code.
         hidden = {g.order_id for g in received if g.status is not GiftStatus.DELIVERED}
         entries = tuple(self._wallet_entry(v) for v in vouchers if v.order_id not in hidden)
         pending = tuple(self._shop.summary(o) for o in orders if o.status in OPEN)
         gifts = tuple(self.receipt(g, o) for g, o in sent)
-        return Wallet(entries, pending, tuple(RewardSummary.of(r) for r in rewards), gifts)
+        shown = tuple(RewardSummary.of(r) for r in rewards if r.visible)
+        return Wallet(entries, pending, shown, gifts)
 
     def receipt(self, gift: Gift, order: Order) -> GiftReceipt:
         return receipt_of(gift, order, self._shop.catalog.get(order.product_id))

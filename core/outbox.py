@@ -51,13 +51,22 @@ class OutboxMessage:
     last_error: str = ""
     sent_at: datetime | None = None
     history: list[str] = field(default_factory=list)
-    reward_id: str = (
-        ""  # set (and order_id empty) for reward messages, or the approval id for approval ones
-    )
+    # Set (and order_id empty) for reward messages, or the approval id for approval ones; a
+    # their-choice gift's reward notice has both (the gift's order and its reward).
+    reward_id: str = ""
     # An order update shows the status it was written for (paid, then voucher ready), even when the
     # order has moved on by the time it is sent; "" (rows from before this field) shows the current
     # status.
     announces: str = ""
+
+    @property
+    def delivers_gift(self) -> bool:
+        """It brings a gift to its recipient: the voucher, or a their-choice gift's reward
+        notice."""
+        kind = self.kind
+        return kind is MessageKind.GIFT_DELIVERY or (
+            kind is MessageKind.REWARD_NOTICE and bool(self.order_id)
+        )
 
     def sent(self, at: datetime) -> None:
         self.status = MessageStatus.SENT

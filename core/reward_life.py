@@ -6,7 +6,7 @@ from __future__ import annotations
 from datetime import timedelta
 
 from core.audit import AuditRecord
-from core.errors import InvalidRequest
+from core.errors import InvalidRequest, RewardNotFound
 from core.grants import reward_message
 from core.identity import ChatUser
 from core.outbox import MessageKind
@@ -33,10 +33,10 @@ class RewardLife:
         self._remind_before = remind_before
 
     async def rewards_for(self, user: ChatUser) -> tuple[RewardSummary, ...]:
+        """What `user` has received so far (a gift scheduled for later is not theirs to see yet)."""
         async with self._uow() as uow:
-            return tuple(
-                RewardSummary.of(r) for r in await uow.rewards.list_for_recipient(user.key)
-            )
+            rewards = await uow.rewards.list_for_recipient(user.key)
+        return tuple(RewardSummary.of(r) for r in rewards if r.visible)
 
     async def reward(self, reward_id: str) -> RewardSummary:
         async with self._uow() as uow:
@@ -49,6 +49,8 @@ class RewardLife:
             reward = await uow.rewards.get(reward_id)
         if not reward.recipient.same_person(user):
             raise NotRewardRecipient(reward_id)
+        if not reward.visible:
+            raise RewardNotFound(reward_id)  # a gift scheduled for later stays a surprise
         return RewardSummary.of(reward)
 
     async def cancel(self, reward_id: str, actor: str) -> RewardSummary:

@@ -7,21 +7,25 @@ from dataclasses import dataclass
 from datetime import datetime
 from enum import StrEnum
 
-from core.errors import InvalidRequest
+from core.errors import InvalidRequest, RewardNotFound
 from core.fx import Quote
 from core.identity import ChatUser, ConversationRef
 from core.money import Money
 
 
 class RewardStatus(StrEnum):
+    SCHEDULED = "scheduled"  # a gift's, funded but not yet announced: its recipient cannot see it
     SENT = "sent"
     OPENED = "opened"
     REDEEMED = "redeemed"
     EXPIRED = "expired"
     CANCELLED = "cancelled"
+    WITHDRAWN = "withdrawn"  # a scheduled one called back (its gift cancelled) before it was seen
 
 
 SPENDABLE = frozenset({RewardStatus.SENT, RewardStatus.OPENED})
+UNSEEN = frozenset({RewardStatus.SCHEDULED, RewardStatus.WITHDRAWN})  # by their recipient, ever
+NOT_GIVEN = frozenset({RewardStatus.CANCELLED, RewardStatus.WITHDRAWN})  # in a giver's totals
 
 
 class RewardNotSpendable(InvalidRequest):
@@ -185,9 +189,17 @@ class Reward:
     def unspent(self) -> int:
         return self.amount.minor - self.spent
 
+    @property
+    def visible(self) -> bool:
+        """Whether its recipient may know of it: a scheduled gift stays a surprise until its
+        notice is sent, and one cancelled before then stays unknown."""
+        return self.status not in UNSEEN
+
     def check_spendable(self, user: ChatUser, now: datetime) -> None:
         if not self.recipient.same_person(user):
             raise NotRewardRecipient(self.id)
+        if not self.visible:
+            raise RewardNotFound(self.id)  # a forged button learns nothing of a gift to come
         if self.status not in SPENDABLE or now >= self.expires_at or self.available <= 0:
             status = (
                 "expired"
@@ -219,6 +231,19 @@ class Reward:
         self.spent -= min(minor, self.spent)
         if self.status is RewardStatus.REDEEMED and self.unspent > 0:
             self.status = RewardStatus.OPENED
+
+    def announced(self) -> None:
+        """Its notice was sent: from now on its recipient sees it and may spend it."""
+        if self.status is RewardStatus.SCHEDULED:
+            self.status = RewardStatus.SENT
+
+    def withdraw(self) -> int:
+        """A scheduled reward called back before it was announced (its gift was cancelled);
+        returns the amount to take out of the budget (none of it can have been spent)."""
+        if self.status is not RewardStatus.SCHEDULED:
+            raise RewardNotSpendable(self.id, str(self.status))
+        self.status = RewardStatus.WITHDRAWN
+        return self.amount.minor
 
     def close(self, status: RewardStatus) -> int:
         """Expire or cancel; returns the unspent amount to release back to the budget."""

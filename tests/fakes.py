@@ -30,7 +30,7 @@ from core.money import Money
 from core.orders import Order, OrderStatus
 from core.outbox import MessageStatus, OutboxMessage
 from core.payments import PaymentEvent, PaymentIntent
-from core.rewards import Budget, LedgerEntry, Programme, Reward
+from core.rewards import NOT_GIVEN, Budget, LedgerEntry, Programme, Reward
 from core.views import Notice
 from core.vouchers import IssuedVoucher, Voucher
 
@@ -290,7 +290,7 @@ class _Rewards(_Versioned):
                 and r.giver.key == giver_key
                 and r.recipient.key == recipient_key
                 and r.created_at >= since
-                and r.status != "cancelled"
+                and r.status not in NOT_GIVEN
             )
         )
 
@@ -302,7 +302,7 @@ class _Rewards(_Versioned):
                 if r.programme_id == programme_id
                 and r.giver.key == giver_key
                 and r.created_at >= since
-                and r.status != "cancelled"
+                and r.status not in NOT_GIVEN
             )
         )
 

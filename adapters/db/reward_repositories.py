@@ -14,7 +14,7 @@ from adapters.db.tables import LedgerRow, ProgrammeRow, RewardAdminRow, RewardRo
 from adapters.db.transaction import Transaction
 from adapters.db.versioned import VersionedRepository
 from core.errors import ProgrammeNotFound, RewardNotFound
-from core.rewards import SPENDABLE, Budget, LedgerEntry, LedgerKind, Programme, Reward, RewardStatus
+from core.rewards import NOT_GIVEN, SPENDABLE, Budget, LedgerEntry, LedgerKind, Programme, Reward
 
 
 class SqlProgrammes(VersionedRepository[Programme, ProgrammeRow]):
@@ -69,7 +69,7 @@ class SqlRewards(VersionedRepository[Reward, RewardRow]):
             col(RewardRow.giver_key) == giver_key,
             col(RewardRow.recipient_key) == recipient_key,
             col(RewardRow.created_at) >= since,
-            col(RewardRow.status) != str(RewardStatus.CANCELLED),
+            col(RewardRow.status).not_in([str(s) for s in NOT_GIVEN]),
         )
         return int((await self._tx.execute(query)).scalar_one())
 
@@ -78,7 +78,7 @@ class SqlRewards(VersionedRepository[Reward, RewardRow]):
             col(RewardRow.programme_id) == programme_id,
             col(RewardRow.giver_key) == giver_key,
             col(RewardRow.created_at) >= since,
-            col(RewardRow.status) != str(RewardStatus.CANCELLED),
+            col(RewardRow.status).not_in([str(s) for s in NOT_GIVEN]),
         )
         return int((await self._tx.execute(query)).scalar_one())
 

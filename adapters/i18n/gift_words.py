@@ -52,11 +52,6 @@ def _invalid(error: InvalidGift, loc: Localizer, catalog_command: str) -> str:
             return loc._("That time has passed: choose a time in the future, or send the gift now.")
         case "too_far_ahead":
             return loc._("A gift can be scheduled up to a year ahead.")
-        case "choice_not_scheduled":
-            return loc._(
-                "A “their choice” gift is sent as soon as it is paid and cannot be scheduled: "
-                "leave out the date, or schedule a gift of a particular voucher."
-            )
         case "unknown_email":
             return loc._(
                 "I couldn't find a colleague with the email {email} in Slack or Teams.", email=typed

@@ -7,10 +7,12 @@ from dataclasses import replace
 from datetime import timedelta
 
 from core.checkout import PlaceOrder
+from core.funded import Funded
 from core.gifting import Gifts
 from core.gifts import GiftRequest
 from core.identity import ConversationRef
 from core.money import Money
+from core.ports import RandomIds
 from tests.admin.conftest import ADA, ADMIN_EMAIL, ADMIN_PASSWORD, BOOKS, GRACE, KATHERINE, Console
 
 
@@ -54,3 +56,32 @@ async def test_the_gifts_page_lists_delivered_scheduled_and_cancelled_gifts_with
     assert "Delivered" in html and "Scheduled for" in html and "Cancelled" in html
     assert "Grace Hopper" in html and "Ada Lovelace" in html and "Refunded" in html
     assert KATHERINE.name not in html
+
+
+async def test_a_scheduled_their_choice_gift_shows_its_notice_as_its_delivery(
+    console: Console,
+) -> None:
+    funded = Funded(
+        uow=console.database.unit_of_work,
+        ids=RandomIds(),
+        clock=console.clock,
+        refund=console.checkout.refund,
+    )
+    console.checkout.absorb = funded.absorb
+    to_grace = ConversationRef("teams", '{"user": "29:1grace"}')
+    at = console.clock.now() + timedelta(days=3)
+    order = await console.checkout.place_order(
+        replace(
+            _order(console, "g-choice"),
+            product_id="choice:USD",
+            amount=Money(3000, "USD"),
+            gift=GiftRequest(GRACE, to_grace, "Pick one", at),
+        )
+    )
+    await console.pay_by_card(order.order_id)
+    browser = await console.client(ADMIN_EMAIL, ADMIN_PASSWORD)
+
+    status, html = await browser.get("/admin/gifts")
+
+    assert status == 200 and f"/admin/orders/{order.order_id}" in html
+    assert "Scheduled for" in html and "not queued" not in html  # its reward notice, waiting

@@ -21,6 +21,7 @@ import pytest_asyncio
 
 from adapters.stripe_local import LocalStripe
 from core.orders import OrderStatus
+from core.rewards import Reward, RewardStatus
 from tests.e2e.bot_process import BotProcess
 from tests.e2e.conftest import start_bot, stop_bot, stripe_env
 from tests.e2e.test_slack_e2e import FORM, SlackUser, block_text
@@ -230,6 +231,110 @@ async def test_a_scheduled_gift_arrives_at_its_time_in_the_colleagues_zone_and_n
 
 def _receipt_in(fake: FakeSlack, user: SlackUser) -> bool:
     return any(m.text.startswith("Receipt") for m in fake.messages_in(user.dm))
+
+
+async def test_a_scheduled_their_choice_gift_is_hidden_from_the_colleague_until_its_time(
+    bot: BotProcess,
+    db: BotDatabase,
+    fake_slack: FakeSlack,
+    local: LocalStripe,
+    http: aiohttp.ClientSession,
+) -> None:
+    eve = SlackUser(bot, fake_slack, http, "U0E2EEVE")
+    grace = SlackUser(bot, fake_slack, http, GRACE)
+    day = _next_month()
+    due = datetime.fromisoformat(f"{day}T09:30").replace(tzinfo=ZoneInfo("Asia/Tokyo"))
+    before = len(fake_slack.messages_in(grace.dm))
+
+    await eve.command(f"gift <@{GRACE}> choice:GBP 30 on {day} 09:30 Pick a treat", "eve-gift")
+    await eve.response("eve-gift")
+    order = await db.only_order_of(eve.key)
+    assert await confirm_server_side(local, order.payment_intent_id or "") == "succeeded"
+    await eventually(lambda: _receipt_in(fake_slack, eve), what="the receipt")
+    reward = await _reward_for(db, grace, "Pick a treat")
+    assert reward.status is RewardStatus.SCHEDULED  # funded when paid, not yet Grace's to see
+    assert "Your rewards" not in await _wallet_text(grace, "grace-mine-early")
+
+    clock = bot.data_dir / "clock"
+    try:
+        clock.write_text(str((due - datetime.now(UTC)).total_seconds() - 60))  # a minute early
+        await asyncio.sleep(2)  # several passes of the outbox relay
+        assert len(fake_slack.messages_in(grace.dm)) == before
+
+        clock.write_text(str((due - datetime.now(UTC)).total_seconds() + 1))
+        notice = await eventually(
+            lambda: fake_slack.messages_in(grace.dm)[before:], what="Grace's Choose your voucher"
+        )
+    finally:
+        clock.write_text("0")
+    text = block_text(notice[0].blocks)
+    assert "£30" in text and "Pick a treat" in text
+    await eventually(lambda: _announced(db, grace, "Pick a treat"), what="the reward marked sent")
+    assert "Your rewards" in await _wallet_text(grace, "grace-mine")
+    assert "Delivered" in await _wallet_text(eve, "eve-mine")
+    assert await db.voucher(order.id) is None  # no code exists until Grace chooses her voucher
+    assert not [m for m in fake_slack.messages_in(eve.dm) if "Choose" in block_text(m.blocks)]
+
+
+async def test_a_scheduled_their_choice_gift_cancelled_before_its_time_is_refunded_and_never_shown(
+    bot: BotProcess,
+    db: BotDatabase,
+    fake_slack: FakeSlack,
+    local: LocalStripe,
+    http: aiohttp.ClientSession,
+    stripe_events: StripeEvents,
+) -> None:
+    fay = SlackUser(bot, fake_slack, http, "U0E2EFAY")
+    grace = SlackUser(bot, fake_slack, http, GRACE)
+    day = (datetime.now(UTC) + timedelta(days=45)).date()
+    before = len(fake_slack.messages_in(grace.dm))
+
+    await fay.command(f"gift <@{GRACE}> choice:GBP 25 on {day} 08:00 Surprise!", "fay-gift")
+    await fay.response("fay-gift")
+    order = await db.only_order_of(fay.key)
+    assert await confirm_server_side(local, order.payment_intent_id or "") == "succeeded"
+    await eventually(lambda: _receipt_in(fake_slack, fay), what="the receipt")
+    funded = await db.budget("gifts-gbp")
+
+    await fay.command("mine", "fay-mine")
+    wallet = await fay.response("fay-mine")
+    assert "Their choice" in block_text(wallet["blocks"])
+    summary = await fay.click(clicked(wallet["blocks"], "vb_gift_cancel:0"), "fay-cancel")
+    assert "refunded" in block_text(summary["blocks"])
+
+    intent = order.payment_intent_id or ""
+    await eventually(
+        lambda: stripe_events.of("charge.refunded", intent), what="Stripe's charge.refunded"
+    )
+    assert (await db.order(order.id)).status is OrderStatus.REFUNDED
+    assert (await _reward_for(db, grace, "Surprise!")).status is RewardStatus.WITHDRAWN
+    budget = await db.budget("gifts-gbp")
+    assert budget.available == 0 and budget.credited == budget.reserved + budget.spent
+    assert (budget.reserved, budget.spent) == (funded.reserved - 2500, funded.spent + 2500)
+
+    clock = bot.data_dir / "clock"
+    due = datetime.fromisoformat(f"{day}T08:00").replace(tzinfo=ZoneInfo("Asia/Tokyo"))
+    try:
+        clock.write_text(str((due - datetime.now(UTC)).total_seconds() + 60))  # past its time
+        await asyncio.sleep(2)
+    finally:
+        clock.write_text("0")
+    assert len(fake_slack.messages_in(grace.dm)) == before
+    assert "Surprise!" not in await _wallet_text(grace, "grace-mine-after")
+
+
+async def _announced(db: BotDatabase, person: SlackUser, reason: str) -> bool:
+    return (await _reward_for(db, person, reason)).status is RewardStatus.SENT
+
+
+async def _reward_for(db: BotDatabase, person: SlackUser, reason: str) -> Reward:
+    (reward,) = [r for r in await db.rewards_of(person.key) if r.reason == reason]
+    return reward
+
+
+async def _wallet_text(person: SlackUser, name: str) -> str:
+    await person.command("mine", name)
+    return block_text((await person.response(name))["blocks"])
 
 
 async def test_send_as_a_gift_on_a_catalog_card_opens_a_form_whose_gift_reaches_the_colleague(

@@ -20,6 +20,7 @@ from adapters.i18n import localizer
 from adapters.stripe_local import LocalStripe
 from adapters.teams.gift_extension import COMMAND_ID as GIFT_COMMAND
 from core.orders import OrderStatus
+from core.rewards import Reward, RewardStatus
 from tests.e2e.bot_process import BotProcess
 from tests.e2e.conftest import start_bot, stop_bot, stripe_env
 from tests.e2e.world import (
@@ -188,6 +189,113 @@ async def test_a_scheduled_gift_arrives_at_its_time_and_not_before(
     assert voucher is not None
     (gift,) = connector.in_conversation(GRACE_CHAT)[before:]
     assert voucher.code in card_text(gift.card) and "Well done" in card_text(gift.card)
+
+
+async def test_a_scheduled_their_choice_gift_is_hidden_from_the_colleague_until_its_time(
+    bot: BotProcess,
+    db: BotDatabase,
+    local: LocalStripe,
+    connector: FakeConnector,
+    http: aiohttp.ClientSession,
+) -> None:
+    chat = TeamsChat(bot.url, connector, http, "choice-on-time")
+    grace = TeamsChat(bot.url, connector, http, "grace-wallet", aad_object_id=GRACE.aad)
+    day = (datetime.now(UTC) + timedelta(days=50)).date().isoformat()
+    due = datetime.fromisoformat(f"{day}T07:30").replace(tzinfo=UTC)  # no zone in the activity
+    before = len(connector.in_conversation(GRACE_CHAT))
+
+    await chat.answer_to(
+        gift_message(chat, connector, f"gift {{0}} choice:USD 40 on {day} 07:30 Pick a treat")
+    )
+    order = await db.only_order_of(chat.user_key)
+    assert await confirm_server_side(local, order.payment_intent_id or "") == "succeeded"
+    receipt = await eventually(lambda: _receipts(chat), what="the receipt")
+    assert "Their choice" in card_text(receipt[0].card) and "Scheduled for" in card_text(
+        receipt[0].card
+    )
+    assert (await _reward_for(db, "Pick a treat")).status is RewardStatus.SCHEDULED
+    assert "Pick a treat" not in card_text(
+        (await grace.answer_to(grace.message("vouchers mine"))).card
+    )
+
+    clock = bot.data_dir / "clock"
+    try:
+        clock.write_text(str((due - datetime.now(UTC)).total_seconds() - 60))  # a minute early
+        await asyncio.sleep(2)
+        assert len(connector.in_conversation(GRACE_CHAT)) == before
+
+        clock.write_text(str((due - datetime.now(UTC)).total_seconds() + 1))
+        notice = await eventually(
+            lambda: connector.in_conversation(GRACE_CHAT)[before:], what="Grace's notice"
+        )
+    finally:
+        clock.write_text("0")
+    text = card_text(notice[0].card)
+    assert "$40" in text and "Pick a treat" in text and "Choose your voucher" in text
+    await eventually(lambda: _announced(db, "Pick a treat"), what="the reward marked sent")
+    assert "Pick a treat" in card_text((await grace.answer_to(grace.message("vouchers mine"))).card)
+    assert await db.voucher(order.id) is None  # no code exists until Grace chooses her voucher
+    assert "Choose your voucher" not in shown(chat)
+
+
+async def test_a_scheduled_their_choice_gift_cancelled_before_its_time_is_refunded_and_never_shown(
+    bot: BotProcess,
+    db: BotDatabase,
+    local: LocalStripe,
+    connector: FakeConnector,
+    http: aiohttp.ClientSession,
+    stripe_events: StripeEvents,
+) -> None:
+    chat = TeamsChat(bot.url, connector, http, "choice-cancel")
+    day = (datetime.now(UTC) + timedelta(days=25)).date().isoformat()
+    before = len(connector.in_conversation(GRACE_CHAT))
+
+    await chat.answer_to(
+        gift_message(chat, connector, f"gift {{0}} choice:USD 25 on {day} 10:00 Surprise!")
+    )
+    order = await db.only_order_of(chat.user_key)
+    assert await confirm_server_side(local, order.payment_intent_id or "") == "succeeded"
+    receipt = await eventually(lambda: _receipts(chat), what="the receipt")
+    funded = await db.budget("gifts-usd")
+
+    cancelled = await chat.answer_to(
+        chat.submit(receipt[0], press(receipt[0].card, "Cancel and refund"))
+    )
+
+    assert "Cancelled" in card_text(cancelled.card) and "(refunded)" in card_text(cancelled.card)
+    intent = order.payment_intent_id or ""
+    await eventually(
+        lambda: stripe_events.of("charge.refunded", intent), what="Stripe's charge.refunded"
+    )
+    assert (await db.order(order.id)).status is OrderStatus.REFUNDED
+    assert (await _reward_for(db, "Surprise!")).status is RewardStatus.WITHDRAWN
+    budget = await db.budget("gifts-usd")
+    assert budget.available == 0 and budget.credited == budget.reserved + budget.spent
+    assert (budget.reserved, budget.spent) == (funded.reserved - 2500, funded.spent + 2500)
+
+    clock = bot.data_dir / "clock"
+    due = datetime.fromisoformat(f"{day}T10:00").replace(tzinfo=UTC)
+    try:
+        clock.write_text(str((due - datetime.now(UTC)).total_seconds() + 60))  # past its time
+        await asyncio.sleep(2)
+    finally:
+        clock.write_text("0")
+    assert len(connector.in_conversation(GRACE_CHAT)) == before
+
+
+def _receipts(chat: TeamsChat) -> list[Call]:
+    return [c for c in chat.calls() if c.cards and "Receipt" in card_text(c.card)]
+
+
+async def _announced(db: BotDatabase, reason: str) -> bool:
+    return (await _reward_for(db, reason)).status is RewardStatus.SENT
+
+
+async def _reward_for(db: BotDatabase, reason: str) -> Reward:
+    (reward,) = [
+        r for r in await db.rewards_of(f"teams:{TENANT}:{GRACE.aad}") if r.reason == reason
+    ]
+    return reward
 
 
 async def test_send_as_a_gift_on_a_product_card_asks_who_and_the_gift_reaches_them(

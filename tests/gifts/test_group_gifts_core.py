@@ -3,103 +3,19 @@ expiry, late contributions, and the code that never reaches a buyer."""
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-from datetime import timedelta
-
 import pytest
 
-from core.catalog import Catalog
-from core.checkout import Checkout, PlaceOrder
+from core.checkout import PlaceOrder
 from core.collections import CollectionNotOpen, ContributionState, NotContributor, NotOrganiser
-from core.delivery import Relay
-from core.funded import Funded
-from core.gifts import GiftRequest, InvalidGift
-from core.group_gifts import GroupGifts, StartCollection, parse_collect
-from core.identity import ChatUser, ConversationRef
+from core.gifts import GiftRequest
+from core.group_gifts import StartCollection, parse_collect
+from core.identity import ConversationRef
 from core.money import Money
 from core.orders import OrderStatus
 from core.outbox import MessageKind
-from core.payments import PaymentEvent, PaymentEventKind
 from core.rewards import Recipient, RewardStatus
 from core.views import GiftReceipt, RewardNotice
-from tests.fakes import (
-    FakeGateway,
-    FakeProvider,
-    FakeSender,
-    FixedClock,
-    MemoryStore,
-    MemoryUnitOfWork,
-    SequentialIds,
-)
-from tests.unit.conftest import BOOKS, TEA
-
-ORGANISER = ChatUser("slack", "T0001", "U0LIN", "Lin")
-ADA = ChatUser("slack", "T0001", "U0ADA", "Ada")
-PEOPLE = [ChatUser("slack", "T0001", f"U0C{i}", name) for i, name in enumerate(("Bo", "Cy", "Di"))]
-ADA_DM = ConversationRef("slack", '{"team":"T0001","user":"U0ADA"}')
-CHANNEL = ConversationRef("slack", '{"team":"T0001","user":"U0LIN","channel":"C1","ts":"1.2"}')
-
-
-@dataclass
-class Group:
-    store: MemoryStore
-    clock: FixedClock
-    gateway: FakeGateway
-    checkout: Checkout
-    gifts: GroupGifts
-    relay: Relay
-    sender: FakeSender
-
-    async def pay(self, order_id: str, event: str = "") -> None:
-        order = self.store.orders[order_id]
-        await self.checkout.handle_payment_event(
-            PaymentEvent(
-                event or f"evt-{order_id}",
-                PaymentEventKind.SUCCEEDED,
-                order.payment_intent_id or "",
-                order.id,
-                order.card_amount,
-            )
-        )
-
-    async def chip_in(self, person: ChatUser, amount: str, collection_id: str, show: bool) -> str:
-        dm = ConversationRef("slack", f'{{"team":"T0001","user":"{person.user_id}"}}')
-        summary = await self.gifts.chip_in(
-            collection_id, person, amount, show, dm, f"chip-{person.user_id}-{amount}"
-        )
-        return summary.order_id
-
-
-@pytest.fixture
-def group() -> Group:
-    store, clock, ids = MemoryStore(), FixedClock(), SequentialIds()
-    gateway, sender = FakeGateway(), FakeSender("slack")
-
-    def uow() -> MemoryUnitOfWork:
-        return MemoryUnitOfWork(store, clock)
-
-    checkout = Checkout(
-        uow=uow,
-        catalog=Catalog([BOOKS, TEA]),
-        gateway=gateway,
-        providers={"builtin": FakeProvider()},
-        clock=clock,
-        ids=ids,
-        public_base_url="https://vouchers.example.com/",
-    )
-    funded = Funded(uow=uow, ids=ids, clock=clock, refund=checkout.refund)
-    checkout.absorb = funded.absorb
-    gifts = GroupGifts(
-        uow=uow, checkout=checkout, funded=funded, clock=clock, ids=ids, default_currency="EUR"
-    )
-    relay = Relay(
-        uow=uow,
-        catalog=lambda: checkout.catalog,
-        senders={"slack": sender},
-        clock=clock,
-        checkout_url=checkout.checkout_url,
-    )
-    return Group(store, clock, gateway, checkout, gifts, relay, sender)
+from tests.gifts.conftest import ADA, ADA_DM, CHANNEL, ORGANISER, PEOPLE, Group
 
 
 async def started(group: Group, text: str = '"Farewell" 60 EUR') -> str:
@@ -251,21 +167,6 @@ async def test_a_contribution_whose_counting_crashed_is_counted_by_recovery_not_
     assert group.store.orders[order_id].status is OrderStatus.ISSUED
     assert group.store.vouchers == {}
     assert (await group.gifts.card(collection_id)).total == Money(1000, "EUR")
-
-
-async def test_a_their_choice_gift_with_a_date_is_refused_with_a_clear_reason_and_nothing_is_charged(
-    group: Group,
-) -> None:
-    later = group.clock.now() + timedelta(days=3)
-    gift = GiftRequest(ADA, ADA_DM, "Happy birthday", later)
-    command = PlaceOrder(
-        ORGANISER, "choice:EUR", Money(4000, "EUR"), ADA_DM, "choice-on-a-date", gift=gift
-    )
-
-    with pytest.raises(InvalidGift, match="cannot be scheduled"):
-        await group.checkout.place_order(command)
-
-    assert group.store.orders == {} and group.gateway.intents == {}
 
 
 async def test_a_contributor_shows_then_hides_their_amount_after_paying_and_the_card_is_redrawn(

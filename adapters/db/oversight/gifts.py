@@ -34,9 +34,10 @@ class GiftReads(SqlReads):
         async with self._reading() as tx:
             pairs = (await tx.execute(listing)).all()
             orders = [order.id for _, order in pairs]
+            # A their-choice gift is delivered by its reward's notice, which names the order too.
+            deliveries = [str(MessageKind.GIFT_DELIVERY), str(MessageKind.REWARD_NOTICE)]
             messages = select(col(OutboxRow.order_id), col(OutboxRow.status)).where(
-                col(OutboxRow.order_id).in_(orders),
-                col(OutboxRow.kind) == str(MessageKind.GIFT_DELIVERY),
+                col(OutboxRow.order_id).in_(orders), col(OutboxRow.kind).in_(deliveries)
             )
             delivery = {order_id: status for order_id, status in (await tx.execute(messages)).all()}
         return [
