@@ -4,6 +4,7 @@ axes."""
 from __future__ import annotations
 
 from datetime import UTC, date, datetime, timedelta
+from enum import StrEnum
 
 import pytest
 
@@ -13,6 +14,7 @@ from adapters.web.admin.chart import build_chart, nice_ceiling
 from adapters.web.admin.export import csv_text, safe_cell
 from adapters.web.admin.formats import amount, money_text
 from adapters.web.admin.forms import order_query, same_filters, with_page
+from adapters.web.admin.labels import BADGE_LABELS, STATUS_WORDS
 from adapters.web.admin.passwords import (
     hash_password,
     needs_rehash,
@@ -21,7 +23,10 @@ from adapters.web.admin.passwords import (
 )
 from adapters.web.admin.wording import payment_label, platform_labels, shown_timeline
 from bot.build.channels import PLATFORMS
+from core.approval_requests import ApprovalStatus
 from core.audit import AuditEntry
+from core.collections import CollectionStatus, ContributionState
+from core.gifts import GiftStatus
 from core.money import Money
 from core.orders import OrderStatus, StatusChange
 from core.outbox import MessageKind, MessageStatus
@@ -30,6 +35,7 @@ from core.oversight.overview import DayPoint
 from core.oversight.queries import OrderQuery
 from core.oversight.timeline import order_timeline
 from core.platforms import platform_names
+from core.rewards import LedgerKind, RewardStatus
 
 PLATFORM_NAMES = platform_names(PLATFORMS)  # the platform registry's names
 
@@ -195,3 +201,27 @@ def test_each_card_payment_says_whether_it_pays_or_is_a_refunded_duplicate() -> 
         "duplicate payment, refund due",
         "duplicate payment refunded",
     ]
+
+
+@pytest.mark.parametrize(
+    "statuses",
+    [
+        OrderStatus,
+        RewardStatus,
+        GiftStatus,
+        CollectionStatus,
+        ContributionState,
+        ApprovalStatus,
+        MessageStatus,
+        MessageKind,
+        LedgerKind,
+    ],
+    ids=lambda enum: enum.__name__,
+)
+def test_every_status_the_dashboard_shows_has_a_badge_and_a_word_in_a_sentence(
+    statuses: type[StrEnum],
+) -> None:
+    missing_badges = {str(s) for s in statuses} - set(BADGE_LABELS)
+    assert missing_badges == set()
+    if statuses not in (MessageKind, LedgerKind):  # kinds are named, never said inside a sentence
+        assert {str(s) for s in statuses} - set(STATUS_WORDS) == set()

@@ -22,6 +22,8 @@ Said = str | Phrase | Exception
 # Every badge: an order, a reward, a budget movement, a held send, a queued message and its kind.
 BADGE_LABELS: dict[str, Phrase] = {
     **STATUS_LABELS,
+    "scheduled": later("Scheduled"),
+    "withdrawn": later("Withdrawn"),
     "sent": later("Sent"),
     "opened": later("Opened"),
     "redeemed": later("Redeemed"),
@@ -135,6 +137,10 @@ STATUS_WORDS = {
     # a contribution, a reward, a message
     "pending": later("pending"),
     "counted": later("counted"),
+    "open": later("open"),
+    "closed": later("closed"),
+    "scheduled": later("scheduled"),
+    "withdrawn": later("withdrawn"),
     "sent": later("sent"),
     "opened": later("opened"),
     "redeemed": later("redeemed"),
