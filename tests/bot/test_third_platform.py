@@ -75,7 +75,8 @@ def test_the_dashboards_channel_filter_offers_every_registered_platform() -> Non
     refused, why = order_query({"channel": "zulip"}, platforms=platform_names(PLATFORMS))
 
     assert (query.platform, problems) == ("zulip", [])
-    assert refused.platform == "" and why == ["Channel: 'zulip' is not one of teams, slack."]
+    assert refused.platform == ""
+    assert [str(problem) for problem in why] == ["Channel: 'zulip' is not one of teams, slack."]
 
 
 async def test_rewards_reach_an_approver_through_the_platforms_own_descriptor() -> None:
