@@ -7,6 +7,9 @@ import os
 import signal
 import socket
 import sys
+from collections.abc import Iterator
+from contextlib import contextmanager
+from datetime import UTC, datetime
 from pathlib import Path
 
 import aiohttp
@@ -18,6 +21,20 @@ def free_port() -> int:
     with socket.socket() as sock:
         sock.bind(("127.0.0.1", 0))
         return int(sock.getsockname()[1])
+
+
+class MovedClock:
+    """The server's clock, run ahead by the seconds written in its TEST_CLOCK_FILE."""
+
+    def __init__(self, path: Path) -> None:
+        self._path = path
+
+    def ahead_by(self, seconds: float) -> None:
+        self._path.write_text(str(seconds))
+
+    def at(self, when: datetime, plus_seconds: float = 0) -> None:
+        """From now on the server reads `when` (plus some seconds) as the present."""
+        self.ahead_by((when - datetime.now(UTC)).total_seconds() + plus_seconds)
 
 
 class BotProcess:
@@ -41,6 +58,15 @@ class BotProcess:
         }
         self.log_path = data_dir / f"bot-{self.port}.log"
         self._process: asyncio.subprocess.Process | None = None
+
+    @contextmanager
+    def moved_clock(self) -> Iterator[MovedClock]:
+        """Move the server's clock (its TEST_CLOCK_FILE is `data_dir / "clock"`), and back after."""
+        clock = MovedClock(self.data_dir / "clock")
+        try:
+            yield clock
+        finally:
+            clock.ahead_by(0)
 
     async def start(self, timeout: float = 30) -> BotProcess:
         with self.log_path.open("ab") as log:  # the child writes to its own copy of the descriptor

@@ -211,16 +211,13 @@ async def test_a_scheduled_gift_arrives_at_its_time_in_the_colleagues_zone_and_n
     order = await db.only_order_of(cy.key)
     assert await confirm_server_side(local, order.payment_intent_id or "") == "succeeded"
     await eventually(lambda: _receipt_in(fake_slack, cy), what="the receipt")
-    clock = bot.data_dir / "clock"
-    try:
-        clock.write_text(str((due - datetime.now(UTC)).total_seconds() - 60))  # a minute early
+    with bot.moved_clock() as clock:
+        clock.at(due, -60)  # a minute early
         await asyncio.sleep(2)  # several passes of the outbox relay
         assert len(fake_slack.messages_in(grace.dm)) == before
 
-        clock.write_text(str((due - datetime.now(UTC)).total_seconds() + 1))
+        clock.at(due, 1)
         await eventually(lambda: db.delivered(order.id), what="the scheduled gift to be delivered")
-    finally:
-        clock.write_text("0")
     voucher = await db.voucher(order.id)
     assert voucher is not None
     (gift,) = fake_slack.messages_in(grace.dm)[before:]
@@ -255,18 +252,15 @@ async def test_a_scheduled_their_choice_gift_is_hidden_from_the_colleague_until_
     assert reward.status is RewardStatus.SCHEDULED  # funded when paid, not yet Grace's to see
     assert "Your rewards" not in await _wallet_text(grace, "grace-mine-early")
 
-    clock = bot.data_dir / "clock"
-    try:
-        clock.write_text(str((due - datetime.now(UTC)).total_seconds() - 60))  # a minute early
+    with bot.moved_clock() as clock:
+        clock.at(due, -60)  # a minute early
         await asyncio.sleep(2)  # several passes of the outbox relay
         assert len(fake_slack.messages_in(grace.dm)) == before
 
-        clock.write_text(str((due - datetime.now(UTC)).total_seconds() + 1))
+        clock.at(due, 1)
         notice = await eventually(
             lambda: fake_slack.messages_in(grace.dm)[before:], what="Grace's Choose your voucher"
         )
-    finally:
-        clock.write_text("0")
     text = block_text(notice[0].blocks)
     assert "£30" in text and "Pick a treat" in text
     await eventually(lambda: _announced(db, grace, "Pick a treat"), what="the reward marked sent")
@@ -312,13 +306,10 @@ async def test_a_scheduled_their_choice_gift_cancelled_before_its_time_is_refund
     assert budget.available == 0 and budget.credited == budget.reserved + budget.spent
     assert (budget.reserved, budget.spent) == (funded.reserved - 2500, funded.spent + 2500)
 
-    clock = bot.data_dir / "clock"
     due = datetime.fromisoformat(f"{day}T08:00").replace(tzinfo=ZoneInfo("Asia/Tokyo"))
-    try:
-        clock.write_text(str((due - datetime.now(UTC)).total_seconds() + 60))  # past its time
+    with bot.moved_clock() as clock:
+        clock.at(due, 60)  # past its time
         await asyncio.sleep(2)
-    finally:
-        clock.write_text("0")
     assert len(fake_slack.messages_in(grace.dm)) == before
     assert "Surprise!" not in await _wallet_text(grace, "grace-mine-after")
 

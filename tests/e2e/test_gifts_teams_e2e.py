@@ -175,16 +175,13 @@ async def test_a_scheduled_gift_arrives_at_its_time_and_not_before(
         lambda: [c for c in chat.calls() if c.cards and "Receipt" in card_text(c.card)],
         what="the receipt",
     )
-    clock = bot.data_dir / "clock"
-    try:
-        clock.write_text(str((due - datetime.now(UTC)).total_seconds() - 60))
+    with bot.moved_clock() as clock:
+        clock.at(due, -60)
         await asyncio.sleep(2)
         assert len(connector.in_conversation(GRACE_CHAT)) == before
 
-        clock.write_text(str((due - datetime.now(UTC)).total_seconds() + 1))
+        clock.at(due, 1)
         await eventually(lambda: db.delivered(order.id), what="the scheduled gift to be delivered")
-    finally:
-        clock.write_text("0")
     voucher = await db.voucher(order.id)
     assert voucher is not None
     (gift,) = connector.in_conversation(GRACE_CHAT)[before:]
@@ -218,18 +215,15 @@ async def test_a_scheduled_their_choice_gift_is_hidden_from_the_colleague_until_
         (await grace.answer_to(grace.message("vouchers mine"))).card
     )
 
-    clock = bot.data_dir / "clock"
-    try:
-        clock.write_text(str((due - datetime.now(UTC)).total_seconds() - 60))  # a minute early
+    with bot.moved_clock() as clock:
+        clock.at(due, -60)  # a minute early
         await asyncio.sleep(2)
         assert len(connector.in_conversation(GRACE_CHAT)) == before
 
-        clock.write_text(str((due - datetime.now(UTC)).total_seconds() + 1))
+        clock.at(due, 1)
         notice = await eventually(
             lambda: connector.in_conversation(GRACE_CHAT)[before:], what="Grace's notice"
         )
-    finally:
-        clock.write_text("0")
     text = card_text(notice[0].card)
     assert "$40" in text and "Pick a treat" in text and "Choose your voucher" in text
     await eventually(lambda: _announced(db, "Pick a treat"), what="the reward marked sent")
@@ -273,13 +267,10 @@ async def test_a_scheduled_their_choice_gift_cancelled_before_its_time_is_refund
     assert budget.available == 0 and budget.credited == budget.reserved + budget.spent
     assert (budget.reserved, budget.spent) == (funded.reserved - 2500, funded.spent + 2500)
 
-    clock = bot.data_dir / "clock"
     due = datetime.fromisoformat(f"{day}T10:00").replace(tzinfo=UTC)
-    try:
-        clock.write_text(str((due - datetime.now(UTC)).total_seconds() + 60))  # past its time
+    with bot.moved_clock() as clock:
+        clock.at(due, 60)  # past its time
         await asyncio.sleep(2)
-    finally:
-        clock.write_text("0")
     assert len(connector.in_conversation(GRACE_CHAT)) == before
 
 

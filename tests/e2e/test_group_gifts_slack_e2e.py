@@ -264,9 +264,8 @@ async def test_a_collection_never_closed_refunds_all_three_after_its_deadline(
     for order_id in orders:
         await pay(local, db, order_id)
     await eventually(lambda: all_issued(db, orders), what="the three contributions to be counted")
-    clock = bot.data_dir / "clock"
-    try:
-        clock.write_text(str(timedelta(days=31).total_seconds()))
+    with bot.moved_clock() as clock:
+        clock.ahead_by(timedelta(days=31).total_seconds())
         for order_id in orders:
             intent = (await db.order(order_id)).payment_intent_id or ""
             await eventually(
@@ -274,8 +273,6 @@ async def test_a_collection_never_closed_refunds_all_three_after_its_deadline(
                 timeout=30,
                 what="each contribution refunded",
             )
-    finally:
-        clock.write_text("0")
     await eventually(lambda: all_refunded(db, orders), what="the orders refunded")
     await eventually(
         lambda: "refunded" in block_text(fake_slack.messages[card.ts].blocks),

@@ -273,9 +273,8 @@ async def test_a_collection_never_closed_refunds_all_three_after_its_deadline(
     await eventually(
         lambda: all_in(db, orders, OrderStatus.ISSUED), what="the three contributions counted"
     )
-    clock = bot.data_dir / "clock"
-    try:
-        clock.write_text(str(timedelta(days=31).total_seconds()))
+    with bot.moved_clock() as clock:
+        clock.ahead_by(timedelta(days=31).total_seconds())
         for order_id in orders:
             intent = (await db.order(order_id)).payment_intent_id or ""
             await eventually(
@@ -283,8 +282,6 @@ async def test_a_collection_never_closed_refunds_all_three_after_its_deadline(
                 timeout=30,
                 what="each contribution refunded",
             )
-    finally:
-        clock.write_text("0")
     await eventually(lambda: all_in(db, orders, OrderStatus.REFUNDED), what="orders refunded")
     await eventually(
         lambda: "refunded" in card_text(latest_card(connector, card)), what="the card to say so"
