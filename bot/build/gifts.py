@@ -32,7 +32,9 @@ def build_giving(
 ) -> Giving:
     # Gifts by email reach whoever the directory finds, in Slack or Teams (imported employees
     # first).
-    gifts = Gifts(uow=database.unit_of_work, checkout=checkout, clock=clock, people=people)
+    gifts = Gifts(
+        uow=database.unit_of_work, checkout=checkout, clock=clock, people=people, ids=RandomIds()
+    )
     group_gifts = build_group_gifts(database, checkout, clock)
     life.run_once_across_replicas([(settings.collection_check_seconds, group_gifts.settle_due)])
     return Giving(gifts, group_gifts)
