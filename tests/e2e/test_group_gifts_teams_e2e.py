@@ -451,7 +451,7 @@ async def test_a_contributor_shows_then_hides_their_amount_after_paying_on_their
 
     hidden = await fay.answer_to(fay.submit(card, press(card.card, "Show or hide my amount")))
     assert "Fay, Gus" in card_text(hidden.card) and "€12" not in card_text(hidden.card)
-    refused = await lin.answer_to(lin.submit(card, press(card.card, "Show or hide my amount")))
+    refused = await lin.reply_to(lin.submit(card, press(card.card, "Show or hide my amount")))
     assert "You have not chipped in" in refused.text  # Lin has no line of her own to change
     await eventually(
         lambda: "Fay, Gus" in card_text(latest_card(connector, card)), what="hidden again"

@@ -343,12 +343,32 @@ class TeamsChat:
         before = len(self.calls())
         status, _ = await self.post(activity)
         assert status in (200, 201), f"the bot answered HTTP {status}"
+        # The HTTP answer waits for the turn, so what the turn sent is already here; an outbox
+        # message for this chat (a card redrawn in place looks like the turn's own update) may
+        # land any moment after, so it is only taken when the turn sent nothing of its own.
+        within_turn = [c for c in self.calls()[before:] if answers(c, activity)]
+        if within_turn:
+            return within_turn[-1]
         await eventually(lambda: len(self.calls()) > before, what="the bot's answer in Teams")
         new = self.calls()[before:]
         # the turn's own reply (or its card replaced) is the answer; an outbox message for this
         # chat may land just after it, so the last call is only the answer when there is no such
         direct = [c for c in new if answers(c, activity)]
         return direct[-1] if direct else new[-1]
+
+    async def reply_to(self, activity: dict[str, Any]) -> Call:
+        """Post an activity and return the bot's reply to it. Unlike `answer_to`, an outbox redraw
+        of the card it was pressed on, landing meanwhile, is never taken for the answer."""
+        before = len(self.calls())
+        status, _ = await self.post(activity)
+        assert status in (200, 201), f"the bot answered HTTP {status}"
+        return await eventually(
+            lambda: next(
+                (c for c in self.calls()[before:] if c.kind == "reply" and answers(c, activity)),
+                None,
+            ),
+            what="the bot's reply in Teams",
+        )
 
 
 def answers(call: Call, activity: dict[str, Any]) -> bool:
