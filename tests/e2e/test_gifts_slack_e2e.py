@@ -20,7 +20,7 @@ import pytest
 import pytest_asyncio
 
 from adapters.stripe_local import LocalStripe
-from core.orders import OrderStatus
+from core.orders import Order, OrderStatus
 from core.rewards import Reward, RewardStatus
 from tests.e2e.bot_process import BotProcess
 from tests.e2e.conftest import start_bot, stop_bot, stripe_env
@@ -157,15 +157,13 @@ async def test_a_scheduled_gift_waits_and_its_cancel_refunds_it_without_reaching
     assert "up to a year ahead" in block_text(notice["blocks"])  # 2030 is too far ahead
     assert await db.orders_of(bob.key) == []
 
-    await bob.command(
-        f"gift <@{GRACE}> quiet-harbour-books 10 on {_next_month()} 08:00 See you soon", "bob-gift2"
-    )
-    await bob.response("bob-gift2")
-    order = await db.only_order_of(bob.key)
-    assert await confirm_server_side(local, order.payment_intent_id or "") == "succeeded"
-    await eventually(
-        lambda: [m for m in fake_slack.messages_in(bob.dm) if m.text.startswith("Receipt")],
-        what="the receipt",
+    order = await _paid_gift(
+        bob,
+        f"gift <@{GRACE}> quiet-harbour-books 10 on {_next_month()} 08:00 See you soon",
+        "bob-gift2",
+        db,
+        local,
+        fake_slack,
     )
     assert (await db.order(order.id)).status is OrderStatus.ISSUED  # paid and issued, not delivered
     assert len(fake_slack.messages_in(grace.dm)) == before
@@ -204,13 +202,14 @@ async def test_a_scheduled_gift_arrives_at_its_time_in_the_colleagues_zone_and_n
     )  # Grace's zone
     before = len(fake_slack.messages_in(grace.dm))
 
-    await cy.command(
-        f"gift <@{GRACE}> quiet-harbour-books 50 on {day} 08:00 Happy anniversary", "cy-gift"
+    order = await _paid_gift(
+        cy,
+        f"gift <@{GRACE}> quiet-harbour-books 50 on {day} 08:00 Happy anniversary",
+        "cy-gift",
+        db,
+        local,
+        fake_slack,
     )
-    await cy.response("cy-gift")
-    order = await db.only_order_of(cy.key)
-    assert await confirm_server_side(local, order.payment_intent_id or "") == "succeeded"
-    await eventually(lambda: _receipt_in(fake_slack, cy), what="the receipt")
     with bot.moved_clock() as clock:
         clock.at(due, -60)  # a minute early
         await asyncio.sleep(2)  # several passes of the outbox relay
@@ -230,6 +229,18 @@ def _receipt_in(fake: FakeSlack, user: SlackUser) -> bool:
     return any(m.text.startswith("Receipt") for m in fake.messages_in(user.dm))
 
 
+async def _paid_gift(
+    buyer: SlackUser, command: str, name: str, db: BotDatabase, local: LocalStripe, fake: FakeSlack
+) -> Order:
+    """Send a gift by `/vouchers` command, pay it with a card, and wait for the buyer's receipt."""
+    await buyer.command(command, name)
+    await buyer.response(name)
+    order = await db.only_order_of(buyer.key)
+    assert await confirm_server_side(local, order.payment_intent_id or "") == "succeeded"
+    await eventually(lambda: _receipt_in(fake, buyer), what="the receipt")
+    return order
+
+
 async def test_a_scheduled_their_choice_gift_is_hidden_from_the_colleague_until_its_time(
     bot: BotProcess,
     db: BotDatabase,
@@ -243,11 +254,14 @@ async def test_a_scheduled_their_choice_gift_is_hidden_from_the_colleague_until_
     due = datetime.fromisoformat(f"{day}T09:30").replace(tzinfo=ZoneInfo("Asia/Tokyo"))
     before = len(fake_slack.messages_in(grace.dm))
 
-    await eve.command(f"gift <@{GRACE}> choice:GBP 30 on {day} 09:30 Pick a treat", "eve-gift")
-    await eve.response("eve-gift")
-    order = await db.only_order_of(eve.key)
-    assert await confirm_server_side(local, order.payment_intent_id or "") == "succeeded"
-    await eventually(lambda: _receipt_in(fake_slack, eve), what="the receipt")
+    order = await _paid_gift(
+        eve,
+        f"gift <@{GRACE}> choice:GBP 30 on {day} 09:30 Pick a treat",
+        "eve-gift",
+        db,
+        local,
+        fake_slack,
+    )
     reward = await _reward_for(db, grace, "Pick a treat")
     assert reward.status is RewardStatus.SCHEDULED  # funded when paid, not yet Grace's to see
     assert "Your rewards" not in await _wallet_text(grace, "grace-mine-early")
@@ -283,11 +297,14 @@ async def test_a_scheduled_their_choice_gift_cancelled_before_its_time_is_refund
     day = (datetime.now(UTC) + timedelta(days=45)).date()
     before = len(fake_slack.messages_in(grace.dm))
 
-    await fay.command(f"gift <@{GRACE}> choice:GBP 25 on {day} 08:00 Surprise!", "fay-gift")
-    await fay.response("fay-gift")
-    order = await db.only_order_of(fay.key)
-    assert await confirm_server_side(local, order.payment_intent_id or "") == "succeeded"
-    await eventually(lambda: _receipt_in(fake_slack, fay), what="the receipt")
+    order = await _paid_gift(
+        fay,
+        f"gift <@{GRACE}> choice:GBP 25 on {day} 08:00 Surprise!",
+        "fay-gift",
+        db,
+        local,
+        fake_slack,
+    )
     funded = await db.budget("gifts-gbp")
 
     await fay.command("mine", "fay-mine")

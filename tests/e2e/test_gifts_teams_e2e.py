@@ -19,7 +19,7 @@ import pytest_asyncio
 from adapters.i18n import localizer
 from adapters.stripe_local import LocalStripe
 from adapters.teams.gift_extension import COMMAND_ID as GIFT_COMMAND
-from core.orders import OrderStatus
+from core.orders import Order, OrderStatus
 from core.rewards import Reward, RewardStatus
 from tests.e2e.bot_process import BotProcess
 from tests.e2e.conftest import start_bot, stop_bot, stripe_env
@@ -123,14 +123,8 @@ async def test_a_scheduled_gift_is_held_and_cancelling_it_refunds_the_buyer(
     before = len(connector.in_conversation(GRACE_CHAT))
     day = (datetime.now(UTC) + timedelta(days=20)).date().isoformat()
 
-    await chat.answer_to(
-        gift_message(chat, connector, f"gift {{0}} {TEA.id} 12.50 on {day} 10:00 Cheers")
-    )
-    order = await db.only_order_of(chat.user_key)
-    assert await confirm_server_side(local, order.payment_intent_id or "") == "succeeded"
-    receipt = await eventually(
-        lambda: [c for c in chat.calls() if c.cards and "Receipt" in card_text(c.card)],
-        what="the receipt",
+    order, receipt = await _paid_gift(
+        chat, f"gift {{0}} {TEA.id} 12.50 on {day} 10:00 Cheers", db, local, connector
     )
     at = datetime.fromisoformat(
         f"{day}T10:00+00:00"
@@ -166,14 +160,8 @@ async def test_a_scheduled_gift_arrives_at_its_time_and_not_before(
     )  # the chat's activities carry no zone
     before = len(connector.in_conversation(GRACE_CHAT))
 
-    await chat.answer_to(
-        gift_message(chat, connector, f"gift {{0}} {TEA.id} 50 on {day} 07:30 Well done")
-    )
-    order = await db.only_order_of(chat.user_key)
-    assert await confirm_server_side(local, order.payment_intent_id or "") == "succeeded"
-    await eventually(
-        lambda: [c for c in chat.calls() if c.cards and "Receipt" in card_text(c.card)],
-        what="the receipt",
+    order, _ = await _paid_gift(
+        chat, f"gift {{0}} {TEA.id} 50 on {day} 07:30 Well done", db, local, connector
     )
     with bot.moved_clock() as clock:
         clock.at(due, -60)
@@ -201,12 +189,9 @@ async def test_a_scheduled_their_choice_gift_is_hidden_from_the_colleague_until_
     due = datetime.fromisoformat(f"{day}T07:30").replace(tzinfo=UTC)  # no zone in the activity
     before = len(connector.in_conversation(GRACE_CHAT))
 
-    await chat.answer_to(
-        gift_message(chat, connector, f"gift {{0}} choice:USD 40 on {day} 07:30 Pick a treat")
+    order, receipt = await _paid_gift(
+        chat, f"gift {{0}} choice:USD 40 on {day} 07:30 Pick a treat", db, local, connector
     )
-    order = await db.only_order_of(chat.user_key)
-    assert await confirm_server_side(local, order.payment_intent_id or "") == "succeeded"
-    receipt = await eventually(lambda: _receipts(chat), what="the receipt")
     assert "Their choice" in card_text(receipt[0].card) and "Scheduled for" in card_text(
         receipt[0].card
     )
@@ -244,12 +229,9 @@ async def test_a_scheduled_their_choice_gift_cancelled_before_its_time_is_refund
     day = (datetime.now(UTC) + timedelta(days=25)).date().isoformat()
     before = len(connector.in_conversation(GRACE_CHAT))
 
-    await chat.answer_to(
-        gift_message(chat, connector, f"gift {{0}} choice:USD 25 on {day} 10:00 Surprise!")
+    order, receipt = await _paid_gift(
+        chat, f"gift {{0}} choice:USD 25 on {day} 10:00 Surprise!", db, local, connector
     )
-    order = await db.only_order_of(chat.user_key)
-    assert await confirm_server_side(local, order.payment_intent_id or "") == "succeeded"
-    receipt = await eventually(lambda: _receipts(chat), what="the receipt")
     funded = await db.budget("gifts-usd")
 
     cancelled = await chat.answer_to(
@@ -276,6 +258,16 @@ async def test_a_scheduled_their_choice_gift_cancelled_before_its_time_is_refund
 
 def _receipts(chat: TeamsChat) -> list[Call]:
     return [c for c in chat.calls() if c.cards and "Receipt" in card_text(c.card)]
+
+
+async def _paid_gift(
+    chat: TeamsChat, message: str, db: BotDatabase, local: LocalStripe, connector: FakeConnector
+) -> tuple[Order, list[Call]]:
+    """Send a gift by a `gift` message ({0}: Grace), pay it with a card; the order and the receipts."""
+    await chat.answer_to(gift_message(chat, connector, message))
+    order = await db.only_order_of(chat.user_key)
+    assert await confirm_server_side(local, order.payment_intent_id or "") == "succeeded"
+    return order, await eventually(lambda: _receipts(chat), what="the receipt")
 
 
 async def _announced(db: BotDatabase, reason: str) -> bool:
