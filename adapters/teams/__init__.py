@@ -20,6 +20,7 @@ from adapters.teams.connector import (
     speed_up_msrest,
 )
 from adapters.teams.credentials import PasswordCredentialsFactory
+from adapters.teams.desks import Desks
 from adapters.teams.platform import MESSAGES_PATH, TEAMS
 from adapters.teams.sender import TeamsSender
 from adapters.teams.service_urls import DOCUMENTED_HOSTS, ServiceUrlPolicy, ServiceUrlRefused
@@ -165,15 +166,17 @@ def build_teams(
         )
     return TeamsChannel(
         bot=VoucherBot(
-            checkout,
-            app_id,
-            recognition,
-            directory,
-            ssl,
-            confirmations,
-            gifts,
-            approvals,
-            group_gifts,
+            Desks.build(
+                checkout,
+                app_id=app_id,
+                recognition=recognition,
+                directory=directory,
+                ssl=ssl,
+                confirmations=confirmations,
+                gifts=gifts,
+                approvals=approvals,
+                group_gifts=group_gifts,
+            )
         ),
         adapter=adapter,
         sender=TeamsSender(adapter, app_id, installer),

@@ -4,7 +4,6 @@ here."""
 from __future__ import annotations
 
 import logging
-from ssl import SSLContext
 
 from botbuilder.core import InvokeResponse, MessageFactory, TurnContext
 from botbuilder.core.teams import TeamsActivityHandler
@@ -21,12 +20,6 @@ from adapters.teams.cards import help_card, sent_attachment
 from adapters.teams.desks import Desks
 from adapters.teams.invokes import Invokes
 from adapters.teams.translate import Intent, UnreadableCommand, from_card, intent_of_message
-from core.approvals import Approvals
-from core.checkout import Checkout
-from core.gifting import Gifts
-from core.group_gifts import GroupGifts
-from core.ports import Directory, PendingConfirmations
-from core.recognition import Recognition
 
 log = logging.getLogger(__name__)
 
@@ -35,29 +28,7 @@ class VoucherBot(TeamsActivityHandler):
     """Overrides only messages, the invokes our cards and message extension cause, and
     installation; answers and invokes hand each one to its desk."""
 
-    def __init__(
-        self,
-        checkout: Checkout,
-        app_id: str = "",
-        recognition: Recognition | None = None,
-        directory: Directory | None = None,
-        ssl: SSLContext | None = None,
-        confirmations: PendingConfirmations | None = None,
-        gifts: Gifts | None = None,
-        approvals: Approvals | None = None,
-        group_gifts: GroupGifts | None = None,
-    ) -> None:
-        desks = Desks.build(
-            checkout,
-            app_id,
-            recognition,
-            directory,
-            ssl,
-            confirmations,
-            gifts,
-            approvals,
-            group_gifts,
-        )
+    def __init__(self, desks: Desks) -> None:
         self._answers = Answers(desks)
         self._invokes = Invokes(desks, self._answers)
 
